@@ -1,0 +1,180 @@
+/*
+ * Control channel: the only contract between redwire-dataplane and
+ * redwire-control. A shared-memory file (tmpfs) that both processes map;
+ * no DPDK multi-process, so it works with --no-huge. Layout and record
+ * formats are in FORMAT.md next to this file (versioned).
+ *
+ * Per worker w the channel holds:
+ *   - a stats block (single writer: worker w; readers sum);
+ *   - a journal: a byte ring of records with three cursors
+ *       produced (dataplane) >= consumed (control) >= durable (control);
+ *     the dataplane may only overwrite bytes below `durable`, so a restarted
+ *     control plane rewinds `consumed` to `durable` and re-reads everything
+ *     not yet made durable (a replayable journal, not a mailbox);
+ *   - two message rings (SPSC): control -> dataplane requests and
+ *     dataplane -> control messages (replies, requests the control plane
+ *     answers, bulk stream chunks).
+ *
+ * The producer side never makes a syscall: it writes records and publishes
+ * the cursor with a release store, once per loop iteration (batched).
+ *
+ * Context: each ring has exactly one producer thread and one consumer
+ * thread. Functions never block.
+ */
+#ifndef RW_CHAN_H
+#define RW_CHAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CHAN_VERSION 1
+#define CHAN_MAX_WORKERS 64
+
+/* Per-worker counters shown by redwirectl and the API.
+ * X(field, "description"); single writer (the worker), plain increments. */
+#define CHAN_WORKER_STATS(X)                                                                       \
+	X(loops, "worker loop iterations")                                                         \
+	X(idle_sleeps, "idle back-off sleeps")                                                     \
+	X(rx_packets, "packets received")                                                          \
+	X(tx_packets, "packets sent")                                                              \
+	X(rx_bytes, "bytes received")                                                              \
+	X(tx_bytes, "bytes sent")                                                                  \
+	X(rx_dropped, "received packets dropped (any reason)")                                     \
+	X(tx_dropped, "packets the port did not take")                                             \
+	X(arp_replies, "ARP replies sent")                                                         \
+	X(icmp_echo_replies, "ICMP echo replies sent")                                             \
+	X(tcp_conns_opened, "TCP connections accepted")                                            \
+	X(tcp_conns_closed, "TCP connections closed")                                              \
+	X(tcp_conns_current, "TCP connections open now")                                           \
+	X(tcp_retransmits, "TCP segments retransmitted")                                           \
+	X(tcp_rst_sent, "TCP resets sent")                                                         \
+	X(commands, "commands executed on this worker's shard")                                    \
+	X(commands_received, "commands parsed from this worker's clients")                         \
+	X(fwd_sent, "commands forwarded to another worker")                                        \
+	X(fwd_received, "commands executed for another worker")                                    \
+	X(protocol_errors, "clients closed for protocol errors")                                   \
+	X(keys, "keys in this worker's shard")                                                     \
+	X(journal_records, "journal records produced")                                             \
+	X(journal_full_stalls, "times a write waited for journal space")
+
+struct chan_worker_stats {
+#define CHAN_STAT_FIELD(f, d) uint64_t f;
+	CHAN_WORKER_STATS(CHAN_STAT_FIELD)
+#undef CHAN_STAT_FIELD
+} __attribute__((aligned(64)));
+
+/* Names for the stats fields, in declaration order (for the API). */
+extern const char *const chan_worker_stat_names[];
+extern const size_t chan_worker_stat_count;
+
+struct chan_sizes {
+	uint32_t journal_bytes; /* per worker, power of two */
+	uint32_t msg_bytes;	/* per ring, power of two */
+};
+
+/* Identity the dataplane publishes for the control plane. */
+struct chan_dp_info {
+	uint64_t epoch;	       /* new on every dataplane start */
+	int32_t pid;
+	uint32_t n_workers;
+	uint64_t start_unix_ms;
+	uint64_t heartbeat_unix_ms; /* refreshed by the dataplane's service thread */
+	char version[32];
+	char name[64];
+};
+
+enum chan_dir {
+	CHAN_TO_DP = 0, /* control -> dataplane */
+	CHAN_TO_CP = 1, /* dataplane -> control */
+};
+
+/* Message types; payloads are described in FORMAT.md. */
+enum chan_msg_type {
+	CHAN_MSG_PING = 1,	   /* either way; payload echoed in the PONG */
+	CHAN_MSG_PONG = 2,
+	CHAN_MSG_CONFIG_SET = 3,   /* to dp: "name\0value\0" */
+	CHAN_MSG_CONFIG_REPLY = 4, /* to cp: int32 status + text */
+	CHAN_MSG_INFO_REQ = 5,	   /* to cp: section name */
+	CHAN_MSG_INFO_REPLY = 6,   /* to dp: text */
+	CHAN_MSG_BULK = 7,	   /* either way: stream id, offset, bytes */
+};
+
+/* Journal record types. */
+enum chan_rec_type {
+	CHAN_REC_COMMAND = 1, /* the effect of a write, as a RESP array */
+};
+
+/* A record or message as seen by a consumer; payload points into the ring. */
+struct chan_msg {
+	uint16_t type;
+	uint16_t flags;
+	uint32_t id;	  /* request id, echoed in the reply */
+	uint64_t lsn;	  /* journal: per-worker log sequence number */
+	uint64_t tsc;	  /* journal: producer timestamp */
+	const void *payload;
+	uint32_t len;
+	uint64_t next;	  /* cursor after this record (internal) */
+};
+
+struct chan;
+
+/**
+ * Create (or re-create) the channel file at @p path and map it.
+ * Context: dataplane boot.
+ * @return 0, -EINVAL (bad sizes/workers), -errno from open/ftruncate/mmap.
+ */
+int chan_create(struct chan **out, const char *path, uint32_t n_workers,
+		const struct chan_sizes *sizes);
+/** Map an existing channel. @return 0, -ENOENT (not there yet), -EPROTO (version/magic). */
+int chan_attach(struct chan **out, const char *path);
+/** Unmap; NULL-safe; clears the pointer. The file stays. */
+void chan_detach(struct chan **c);
+/** Remove the file. @return 0 or -errno. */
+int chan_unlink(const char *path);
+
+uint32_t chan_workers(const struct chan *c);
+struct chan_dp_info *chan_info(struct chan *c);
+struct chan_worker_stats *chan_stats(struct chan *c, uint32_t w);
+
+/* ---- journal: dataplane side (worker w only) ---- */
+
+/** Bytes that can still be appended before `durable` would be overrun. */
+size_t chan_jrnl_space(const struct chan *c, uint32_t w);
+/**
+ * Append a record (not yet visible). Payload is the concatenation of
+ * @p parts (iovec-like) so callers need not copy into a temporary.
+ * @return 0, -ENOSPC (journal full: apply back-pressure), -EMSGSIZE.
+ */
+struct chan_part {
+	const void *p;
+	size_t n;
+};
+int chan_jrnl_append(struct chan *c, uint32_t w, uint16_t type, uint64_t tsc,
+		     const struct chan_part *parts, unsigned nparts, uint64_t *lsn_out);
+/** Make appended records visible (release store). Once per loop iteration. */
+void chan_jrnl_publish(struct chan *c, uint32_t w);
+/** Highest LSN the control plane has made durable (acquire load). */
+uint64_t chan_jrnl_durable_lsn(const struct chan *c, uint32_t w);
+
+/* ---- journal: control side ---- */
+
+/** Next unconsumed record. @return 0 or -EAGAIN (nothing new). */
+int chan_jrnl_peek(struct chan *c, uint32_t w, struct chan_msg *m);
+/** Advance `consumed` past @p m. */
+void chan_jrnl_consume(struct chan *c, uint32_t w, const struct chan_msg *m);
+/** Everything consumed up to and including @p lsn is durable; frees ring space. */
+void chan_jrnl_mark_durable(struct chan *c, uint32_t w, uint64_t lsn);
+/** After a control-plane restart: re-read from the durable cursor. */
+void chan_jrnl_rewind(struct chan *c, uint32_t w);
+
+/* ---- message rings ---- */
+
+/** @return 0, -ENOSPC (ring full), -EMSGSIZE. Visible at once (release store). */
+int chan_msg_send(struct chan *c, uint32_t w, enum chan_dir dir, uint16_t type, uint32_t id,
+		  const void *payload, uint32_t len);
+/** @return 0 with @p m filled (valid until chan_msg_release), or -EAGAIN. */
+int chan_msg_recv(struct chan *c, uint32_t w, enum chan_dir dir, struct chan_msg *m);
+void chan_msg_release(struct chan *c, uint32_t w, enum chan_dir dir, const struct chan_msg *m);
+
+#endif

@@ -1,0 +1,122 @@
+/*
+ * Configuration: one file in redis.conf syntax, read by both processes.
+ *
+ * Redis's directives keep Redis's names; appliance directives carry the
+ * "redwire-" prefix. Every directive lives in one table (RW_CONFIG_TABLE)
+ * with its type, default and description; CONFIG GET/SET, the start-up echo
+ * and the docs come from it.
+ *
+ * Rules (issue #2):
+ *   - a directive of the table with a valid value is applied;
+ *   - a Redis 7.0 directive Redwire does not implement yet is accepted with a
+ *     warning naming it, so a real redis.conf can be brought over;
+ *   - anything else, or an invalid value, stops the start with one line
+ *     naming the directive and the cause (file:line).
+ * Command-line overrides follow the file, Redis style: `--port 7000`.
+ *
+ * Context: boot, single threaded. The result is immutable after boot.
+ */
+#ifndef RW_CONFIG_H
+#define RW_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum rw_cfg_type {
+	RW_CFG_BOOL,   /* yes|no */
+	RW_CFG_INT,    /* signed 64-bit, plain number */
+	RW_CFG_MEMORY, /* bytes with Redis units: 1k 1kb 1m 1mb 1g 1gb (case-insensitive) */
+	RW_CFG_STRING,
+	RW_CFG_SECRET, /* a string that is redacted when echoed */
+};
+
+/*
+ * X(field, "directive", type, "default", min, max, "description")
+ * min/max bound INT and MEMORY values (inclusive). Defaults may contain
+ * "%n", replaced by redwire-name after loading.
+ */
+#define RW_CONFIG_TABLE(X)                                                                         \
+	X(port, "port", RW_CFG_INT, "6379", 0, 65535, "TCP port clients connect to")               \
+	X(bind, "bind", RW_CFG_STRING, "*", 0, 0, "accepted for compatibility; the dataplane serves redwire-address") \
+	X(requirepass, "requirepass", RW_CFG_SECRET, "", 0, 0, "password clients must AUTH with")  \
+	X(databases, "databases", RW_CFG_INT, "16", 1, 1000000, "number of databases")              \
+	X(maxmemory, "maxmemory", RW_CFG_MEMORY, "0", 0, INT64_MAX, "memory budget in bytes")      \
+	X(maxclients, "maxclients", RW_CFG_INT, "10000", 1, 1000000, "client connection limit")    \
+	X(timeout, "timeout", RW_CFG_INT, "0", 0, INT32_MAX, "idle client timeout in seconds")     \
+	X(tcp_keepalive, "tcp-keepalive", RW_CFG_INT, "300", 0, INT32_MAX, "keepalive seconds")     \
+	X(proto_max_bulk_len, "proto-max-bulk-len", RW_CFG_MEMORY, "512mb", 1024 * 1024, INT64_MAX, \
+	  "largest bulk string accepted")                                                          \
+	X(client_query_buffer_limit, "client-query-buffer-limit", RW_CFG_MEMORY, "1gb",            \
+	  1024 * 1024, INT64_MAX, "largest query buffer per client")                               \
+	X(dir, "dir", RW_CFG_STRING, "/var/lib/redwire/%n", 0, 0, "data directory")                \
+	X(dbfilename, "dbfilename", RW_CFG_STRING, "dump.rdb", 0, 0, "RDB file name")              \
+	X(appendonly, "appendonly", RW_CFG_BOOL, "no", 0, 0, "append-only file persistence")        \
+	X(save, "save", RW_CFG_STRING, "3600 1 300 100 60 10000", 0, 0, "snapshot points")         \
+	X(loglevel, "loglevel", RW_CFG_STRING, "notice", 0, 0, "debug|verbose|notice|warning")     \
+	X(logfile, "logfile", RW_CFG_STRING, "", 0, 0, "log file; empty logs to stdout")          \
+	X(daemonize, "daemonize", RW_CFG_BOOL, "no", 0, 0, "must be no: ./redwire supervises")     \
+	X(pidfile, "pidfile", RW_CFG_STRING, "", 0, 0, "pid file")                                 \
+	X(rw_name, "redwire-name", RW_CFG_STRING, "rw", 0, 0, "instance name")                    \
+	X(rw_workers, "redwire-workers", RW_CFG_INT, "2", 1, 128, "dataplane worker lcores")       \
+	X(rw_cores, "redwire-cores", RW_CFG_STRING, "", 0, 0,                                      \
+	  "CPU list for the workers, e.g. 2,3; empty picks the first N cores")                    \
+	X(rw_port_device, "redwire-port-device", RW_CFG_STRING, "net_tap0,iface=rw0", 0, 0,        \
+	  "DPDK vdev string of the client port, or a PCI address with redwire-pci")               \
+	X(rw_pci, "redwire-pci", RW_CFG_BOOL, "no", 0, 0,                                         \
+	  "yes: redwire-port-device is a PCI address passed as -a (allow-list), else a --vdev")   \
+	X(rw_address, "redwire-address", RW_CFG_STRING, "198.18.0.2", 0, 0, "dataplane IPv4 address") \
+	X(rw_netmask, "redwire-netmask", RW_CFG_STRING, "255.255.255.0", 0, 0, "dataplane netmask") \
+	X(rw_gateway, "redwire-gateway", RW_CFG_STRING, "", 0, 0, "default gateway; empty: on-link only") \
+	X(rw_mtu, "redwire-mtu", RW_CFG_INT, "1500", 576, 9000, "IP MTU of the client port")       \
+	X(rw_memory_mb, "redwire-memory-mb", RW_CFG_INT, "512", 64, 1048576, "DPDK memory (-m) in MB") \
+	X(rw_hugepages, "redwire-hugepages", RW_CFG_BOOL, "yes", 0, 0,                            \
+	  "use hugepages when hugetlbfs has room; no runs with --no-huge")                         \
+	X(rw_idle_backoff, "redwire-idle-backoff", RW_CFG_BOOL, "yes", 0, 0,                      \
+	  "sleep briefly when a worker finds no work (development); no polls flat out (production)") \
+	X(rw_idle_max_us, "redwire-idle-max-us", RW_CFG_INT, "100", 1, 100000, "longest idle sleep") \
+	X(rw_channel, "redwire-channel", RW_CFG_STRING, "/dev/shm/redwire-%n.chan", 0, 0,          \
+	  "control channel shared-memory file")                                                    \
+	X(rw_run_dir, "redwire-run-dir", RW_CFG_STRING, "/run/redwire/%n", 0, 0,                   \
+	  "runtime directory (pids, sockets)")                                                     \
+	X(rw_mgmt_socket, "redwire-mgmt-socket", RW_CFG_STRING, "/run/redwire/%n/api.sock", 0, 0,  \
+	  "management API Unix socket (root only)")                                                \
+	X(rw_mgmt_address, "redwire-mgmt-address", RW_CFG_STRING, "127.0.0.1:8443", 0, 0,          \
+	  "management HTTPS address (served once the management issue lands)")
+
+struct rw_config {
+#define RW_CFG_X(field, name, type, def, min, max, desc) RW_CFG_MEMBER_##type(field)
+#define RW_CFG_MEMBER_RW_CFG_BOOL(f) bool f;
+#define RW_CFG_MEMBER_RW_CFG_INT(f) int64_t f;
+#define RW_CFG_MEMBER_RW_CFG_MEMORY(f) int64_t f;
+#define RW_CFG_MEMBER_RW_CFG_STRING(f) char *f;
+#define RW_CFG_MEMBER_RW_CFG_SECRET(f) char *f;
+	RW_CONFIG_TABLE(RW_CFG_X)
+#undef RW_CFG_X
+	char *config_file; /* absolute path of the file read, "" if none */
+};
+
+/** Callback for warnings and the echo; @p line has no trailing newline. */
+typedef void rw_config_log_fn(void *arg, const char *line);
+
+/**
+ * Fill @p cfg with defaults, then read @p path (may be NULL), then apply
+ * overrides from @p argv (pairs "--directive" "value"...; a directive taking
+ * several words consumes until the next "--"), then expand "%n".
+ * Warnings (unimplemented Redis directives) go to @p warn.
+ * @return 0, or -EINVAL with one line in @p err naming the directive/cause,
+ *         or -errno if the file cannot be read.
+ */
+int rw_config_load(struct rw_config *cfg, const char *path, int argc, char **argv,
+		   rw_config_log_fn *warn, void *warn_arg, char *err, size_t errlen);
+
+/** Echo every directive as "config key=value" lines, secrets as "(redacted)". */
+void rw_config_echo(const struct rw_config *cfg, rw_config_log_fn *out, void *arg);
+
+/** CONFIG GET-style lookup: format the value of @p name into @p buf. @return 0 or -ENOENT. */
+int rw_config_get(const struct rw_config *cfg, const char *name, char *buf, size_t len);
+
+/** Free the strings. */
+void rw_config_fini(struct rw_config *cfg);
+
+#endif

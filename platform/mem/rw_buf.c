@@ -1,0 +1,50 @@
+/* rw_buf: growable byte buffer (see rw_buf.h). */
+#include "rw_buf.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+int rw_buf_reserve(struct rw_buf *b, size_t extra)
+{
+	if (b->cap - b->len >= extra)
+		return 0;
+	size_t want = b->len + extra;
+	size_t cap = b->cap ? b->cap : 64;
+	while (cap < want)
+		cap *= 2;
+	uint8_t *p = realloc(b->data, cap);
+	if (p == NULL)
+		return -ENOMEM;
+	b->data = p;
+	b->cap = cap;
+	return 0;
+}
+
+int rw_buf_append(struct rw_buf *b, const void *p, size_t n)
+{
+	int rc = rw_buf_reserve(b, n);
+	if (rc != 0)
+		return rc;
+	if (n != 0)
+		memcpy(b->data + b->len, p, n);
+	b->len += n;
+	return 0;
+}
+
+void rw_buf_consume(struct rw_buf *b, size_t n)
+{
+	if (n >= b->len) {
+		b->len = 0;
+		return;
+	}
+	memmove(b->data, b->data + n, b->len - n);
+	b->len -= n;
+}
+
+void rw_buf_fini(struct rw_buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+}
