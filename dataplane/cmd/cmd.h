@@ -43,6 +43,9 @@ struct cmd_env {
 	uint32_t n_workers;
 	const char *executable;
 	const char *config_file;
+	int32_t pid;
+	const char *monotonic_clock; /* INFO's monotonic_clock; NULL: "POSIX clock_gettime" */
+	char os[200];		     /* "sysname release machine", filled by cmd_env_init() */
 };
 
 struct cmd_ctx {
@@ -90,6 +93,11 @@ struct cmd_def {
 	const char *summary;
 	const char *since;
 	const char *complexity;
+	const char *key_flags;		/* key-spec flags COMMAND GETKEYSANDFLAGS shows: "RW access update" */
+	const char *meta_info;		/* stock COMMAND INFO entry, RESP3 (cmd_meta.c) */
+	const char *meta_docs;		/* stock COMMAND DOCS value, RESP3 (cmd_meta.c) */
+	const struct cmd_def *subcmds; /* container commands (CONFIG, COMMAND): sorted by name */
+	uint32_t n_subcmds;
 };
 
 /** Case-insensitive lookup. @return the entry or NULL. */
@@ -105,5 +113,16 @@ void cmd_reply_arity(struct rw_buf *out, const struct cmd_def *d);
 
 /** Run the handler. The caller has routed the command to ctx->shard's worker. */
 void cmd_execute(const struct cmd_def *d, struct cmd_ctx *ctx);
+
+/**
+ * Look up ctx->argv[0], check the arity and run it on ctx->shard, replying
+ * Redis's unknown-command or arity error instead when they apply. For a
+ * single-shard setup and tests; the dispatcher routes multi-shard work itself.
+ * @return the entry run, or NULL if an error was replied.
+ */
+const struct cmd_def *cmd_call(struct cmd_ctx *ctx);
+
+/** Fill the boot-time facts INFO reports (env->os). Context: boot. */
+void cmd_env_init(struct cmd_env *env);
 
 #endif

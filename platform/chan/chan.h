@@ -133,9 +133,23 @@ void chan_detach(struct chan **c);
 /** Remove the file. @return 0 or -errno. */
 int chan_unlink(const char *path);
 
+/**
+ * Read the epoch of the channel file at @p path without mapping it, so the
+ * control plane can notice that the dataplane re-created the channel.
+ * Context: control plane; blocks briefly (open/pread).
+ * @return 0, -ENOENT, -EPROTO (version/magic), -errno.
+ */
+int chan_path_epoch(const char *path, uint64_t *epoch);
+
 uint32_t chan_workers(const struct chan *c);
 struct chan_dp_info *chan_info(struct chan *c);
 struct chan_worker_stats *chan_stats(struct chan *c, uint32_t w);
+/** Copy worker @p w's counters, each field read without tearing. Context: any reader. */
+void chan_stats_read(struct chan *c, uint32_t w, struct chan_worker_stats *out);
+/** Refresh chan_info()->heartbeat_unix_ms (release store). Context: dataplane service thread. */
+void chan_heartbeat_set(struct chan *c, uint64_t unix_ms);
+/** The last heartbeat (acquire load). Context: control plane. */
+uint64_t chan_heartbeat_get(const struct chan *c);
 
 /* ---- journal: dataplane side (worker w only) ---- */
 
@@ -159,7 +173,10 @@ uint64_t chan_jrnl_durable_lsn(const struct chan *c, uint32_t w);
 
 /* ---- journal: control side ---- */
 
-/** Next unconsumed record. @return 0 or -EAGAIN (nothing new). */
+/**
+ * Next unconsumed record (a pad record is skipped).
+ * @return 0, -EAGAIN (nothing new), -EPROTO (corrupt record header).
+ */
 int chan_jrnl_peek(struct chan *c, uint32_t w, struct chan_msg *m);
 /** Advance `consumed` past @p m. */
 void chan_jrnl_consume(struct chan *c, uint32_t w, const struct chan_msg *m);
@@ -167,13 +184,15 @@ void chan_jrnl_consume(struct chan *c, uint32_t w, const struct chan_msg *m);
 void chan_jrnl_mark_durable(struct chan *c, uint32_t w, uint64_t lsn);
 /** After a control-plane restart: re-read from the durable cursor. */
 void chan_jrnl_rewind(struct chan *c, uint32_t w);
+/** Published bytes not yet consumed (for status). Context: control plane. */
+uint64_t chan_jrnl_pending_bytes(struct chan *c, uint32_t w);
 
 /* ---- message rings ---- */
 
 /** @return 0, -ENOSPC (ring full), -EMSGSIZE. Visible at once (release store). */
 int chan_msg_send(struct chan *c, uint32_t w, enum chan_dir dir, uint16_t type, uint32_t id,
 		  const void *payload, uint32_t len);
-/** @return 0 with @p m filled (valid until chan_msg_release), or -EAGAIN. */
+/** @return 0 with @p m filled (valid until chan_msg_release), -EAGAIN, or -EPROTO. */
 int chan_msg_recv(struct chan *c, uint32_t w, enum chan_dir dir, struct chan_msg *m);
 void chan_msg_release(struct chan *c, uint32_t w, enum chan_dir dir, const struct chan_msg *m);
 

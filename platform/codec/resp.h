@@ -20,6 +20,7 @@
 #ifndef RW_RESP_H
 #define RW_RESP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -38,30 +39,50 @@ struct resp_arg {
 };
 
 struct resp_limits {
-	uint64_t max_bulk_len;	   /* proto-max-bulk-len, default 512 MB */
-	uint64_t max_multibulk;	   /* 1024*1024 elements as in Redis */
-	uint64_t max_inline_len;   /* PROTO_INLINE_MAX_SIZE, 64 KB */
+	uint64_t max_bulk_len;	 /* proto-max-bulk-len, default 512 MB (capped at UINT32_MAX) */
+	uint64_t max_multibulk;	 /* INT_MAX elements, as Redis 7.0 (the 1024*1024 cap went in 6.2) */
+	uint64_t max_inline_len; /* PROTO_INLINE_MAX_SIZE, 64 KB; also bounds a "*"/"$" count line */
 };
 
 struct resp_cmd {
 	struct resp_arg *argv; /* caller-provided array */
 	uint32_t argc;
-	uint32_t cap;	   /* capacity of argv */
+	uint32_t cap;	    /* capacity of argv */
 	uint32_t need_args; /* set with RESP_NEED_ARGS */
-	size_t consumed;   /* bytes of input the command occupied (RESP_OK) */
-	const char *err;   /* RESP_ERROR: "Protocol error: ..." without '-' or CRLF */
+	bool auth_required; /* input: connection not authenticated yet (Redis's authRequired()) */
+	size_t consumed;    /* bytes of input the command occupied (RESP_OK) */
+	const char *err;    /* RESP_ERROR: "Protocol error: ..." without '-' or CRLF; the reply
+			       on the wire is "-ERR " err "\r\n". May point into err_buf. */
+	char err_buf[48];   /* room for the one error text that quotes an input byte */
 };
 
 void resp_limits_default(struct resp_limits *lim);
 
 /**
- * Parse one command from @p buf.
+ * Parse one command from @p buf (never reads past @p len, never allocates).
  * An empty inline line ("\r\n") or "*0\r\n"/"*-1\r\n" is consumed silently:
  * the call returns RESP_OK with argc == 0 and consumed > 0.
- * @return RESP_OK, RESP_INCOMPLETE, RESP_ERROR or RESP_NEED_ARGS.
+ * RESP_NEED_ARGS is returned only once the whole command is in the buffer and
+ * valid, so memory for argv grows with bytes received, never with a claimed
+ * count; after growing argv to need_args the next call returns RESP_OK.
+ * @param lim NULL means resp_limits_default().
+ * @return RESP_OK, RESP_INCOMPLETE, RESP_ERROR or RESP_NEED_ARGS; the buffer is
+ *         modified (inline unescaping) only with RESP_OK.
+ * Context: any thread.
  */
 enum resp_status resp_parse(uint8_t *buf, size_t len, const struct resp_limits *lim,
 			    struct resp_cmd *cmd);
+
+/**
+ * Split @p line into arguments with Redis's sdssplitargs() rules (blanks
+ * separate, "double quotes" with \n \r \t \b \a \xHH escapes, 'single
+ * quotes' with \' only, a closing quote must be followed by a blank), unescaping
+ * in place. Like sdssplitargs() the line ends at the first NUL byte.
+ * Arguments beyond @p cap are counted, not stored; the line is rewritten only
+ * when the count fits @p cap. Used by inline commands and by redis.conf.
+ * @return the number of arguments, or -1 for unbalanced quotes (line untouched).
+ */
+int64_t resp_split_args(uint8_t *line, size_t n, struct resp_arg *argv, uint32_t cap);
 
 /* ---- reply writers: append RESP to an rw_buf; return 0 or -ENOMEM ---- */
 
@@ -81,7 +102,8 @@ int resp_w_map(struct rw_buf *b, int64_t n, enum resp_proto proto); /* %n or *2n
 int resp_w_set(struct rw_buf *b, int64_t n, enum resp_proto proto); /* ~n or *n */
 int resp_w_verbatim(struct rw_buf *b, const char *p, size_t n, enum resp_proto proto); /* =n txt: or $n */
 int resp_w_bool(struct rw_buf *b, int v, enum resp_proto proto);  /* #t/#f or :1/:0 */
-int resp_w_double(struct rw_buf *b, double v, enum resp_proto proto); /* ,v or bulk, Redis formatting */
+/* ,v or bulk: Redis 7.0 addReplyDouble(): "%.17g", "inf"/"-inf"; NaN prints as libc does ("nan") */
+int resp_w_double(struct rw_buf *b, double v, enum resp_proto proto);
 
 /* ---- number helpers with Redis's exact acceptance rules ---- */
 

@@ -1,0 +1,56 @@
+/*
+ * Minimal HTTP/1.1 for the management API (RFC 9112): an incremental
+ * request parser and a response writer. Enough for a local JSON API over a
+ * Unix socket: request line, header fields, a Content-Length body,
+ * persistent connections. Chunked request bodies are refused (501).
+ *
+ * Context: the control plane's event loop; pure functions, no I/O.
+ */
+#ifndef API_HTTP_H
+#define API_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "rw_buf.h"
+
+#define API_HTTP_MAX_HEAD 8192	       /* request line + headers */
+#define API_HTTP_MAX_BODY (1024 * 1024) /* request body */
+#define API_HTTP_MAX_PATH 256
+
+enum api_parse {
+	API_PARSE_OK,
+	API_PARSE_INCOMPLETE,
+	API_PARSE_ERROR,
+};
+
+struct api_http_req {
+	char method[16];
+	char path[API_HTTP_MAX_PATH]; /* without the query string */
+	int minor;		      /* HTTP/1.<minor> */
+	bool keep_alive;
+	size_t content_length;
+	const char *body; /* points into the parsed buffer */
+	size_t total_bytes; /* head + body: what to consume once handled */
+	int error_status;   /* on API_PARSE_ERROR: the status to answer with */
+};
+
+/**
+ * Parse one request from the start of @p buf.
+ * @return API_PARSE_OK (req filled), API_PARSE_INCOMPLETE (need more bytes),
+ *         API_PARSE_ERROR (req->error_status: 400, 413, 414, 431, 501, 505).
+ */
+enum api_parse api_http_parse(const char *buf, size_t len, struct api_http_req *req);
+
+/** Reason phrase of @p status ("Unknown" if not one we send). */
+const char *api_http_reason(int status);
+
+/**
+ * Append a complete response with a JSON body to @p out. @p allow, if not
+ * NULL, is sent as the Allow field (RFC 9110 §15.5.6: required with 405).
+ * @return 0, -ENOMEM, -EINVAL (allow too long).
+ */
+int api_http_respond(struct rw_buf *out, int status, const char *allow, const char *body,
+		     size_t body_len, bool keep_alive);
+
+#endif

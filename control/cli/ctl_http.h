@@ -1,0 +1,26 @@
+/*
+ * redwirectl's HTTP client: one GET over the management API's Unix socket,
+ * one request per connection (Connection: close).
+ *
+ * Context: redwirectl, blocking.
+ */
+#ifndef CTL_HTTP_H
+#define CTL_HTTP_H
+
+#include <stddef.h>
+
+struct ctl_resp {
+	int status;
+	char *body; /* NUL-terminated, malloc'd */
+	size_t len;
+};
+
+/**
+ * GET @p path from the API at Unix socket @p sock.
+ * @return 0 (resp filled; free with ctl_resp_fini), -errno from
+ *         socket/connect/send/recv, -EPROTO (not an HTTP response).
+ */
+int ctl_http_get(const char *sock, const char *path, struct ctl_resp *resp);
+void ctl_resp_fini(struct ctl_resp *resp);
+
+#endif

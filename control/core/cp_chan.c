@@ -1,0 +1,320 @@
+/* Channel consumer (see cp_chan.h; the channel format is platform/chan/FORMAT.md). */
+#include "cp_chan.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "cp_log.h"
+
+#define JRNL_BUDGET 4096 /* records per worker per poll: bounded work per tick */
+#define MSG_BUDGET 256
+
+struct cp_chan_worker {
+	uint64_t jrnl_records;
+	uint64_t jrnl_bytes;
+	uint64_t pings_sent;
+	uint64_t pongs;
+	uint64_t ping_rtt_us;
+	uint64_t requests;
+	uint32_t ping_seq;
+};
+
+struct cp_chan {
+	struct cp_loop *loop;
+	char *path;
+	struct chan *ch;
+	uint64_t epoch;		 /* of the mapping we hold */
+	uint64_t attached_ms;	 /* cp_now_ms() at attach */
+	uint64_t stale_since_ms; /* 0 while the heartbeat is fresh */
+	bool logged_waiting;
+	uint64_t attaches;
+	uint64_t records;
+	uint64_t bytes;
+	int timer_poll, timer_attach, timer_ping;
+	struct cp_chan_worker w[CHAN_MAX_WORKERS];
+};
+
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static uint64_t unix_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static uint64_t heartbeat_age_ms(const struct cp_chan *c)
+{
+	uint64_t hb = chan_heartbeat_get(c->ch), now = unix_ms();
+	return now > hb ? now - hb : 0;
+}
+
+static void chan_drop(struct cp_chan *c, const char *why)
+{
+	if (c->ch == NULL)
+		return;
+	cp_log(CP_LOG_WARN, "cp.chan", "detached from the dataplane channel", "reason=%s epoch=%016llx",
+	       why, (unsigned long long)c->epoch);
+	chan_detach(&c->ch);
+}
+
+/*
+ * Attach and rewind every journal to its durable cursor: whatever a previous
+ * control plane consumed but did not make durable is read again.
+ */
+static void chan_try_attach(struct cp_chan *c)
+{
+	struct chan *ch = NULL;
+	int rc = chan_attach(&ch, c->path);
+	if (rc != 0) {
+		if (!c->logged_waiting)
+			cp_log(CP_LOG_INFO, "cp.chan", "waiting for the dataplane channel",
+			       "path=%s err=%d", c->path, -rc);
+		c->logged_waiting = true;
+		return;
+	}
+	bool new_epoch = chan_info(ch)->epoch != c->epoch;
+	c->ch = ch;
+	c->epoch = chan_info(ch)->epoch;
+	c->attached_ms = cp_now_ms();
+	c->logged_waiting = false;
+	c->attaches++;
+	if (new_epoch)
+		memset(c->w, 0, sizeof(c->w)); /* per-worker counters belong to one epoch */
+	for (uint32_t w = 0; w < chan_workers(ch); w++)
+		chan_jrnl_rewind(ch, w);
+	cp_log(new_epoch ? CP_LOG_INFO : CP_LOG_DEBUG, "cp.chan", "attached to the dataplane channel",
+	       "path=%s epoch=%016llx pid=%d workers=%u", c->path, (unsigned long long)c->epoch,
+	       (int)chan_info(ch)->pid, chan_workers(ch));
+}
+
+/*
+ * Every 100 ms: attach if we are not; otherwise notice a re-created channel
+ * (the epoch in the file differs from our mapping's) and a dead dataplane
+ * (heartbeat older than 3 s, re-attached at most every 3 s so a dead
+ * dataplane's left-over file does not make us spin).
+ */
+static void chan_watch(struct cp_loop *l, void *arg)
+{
+	struct cp_chan *c = arg;
+	(void)l;
+	if (c->ch == NULL) {
+		chan_try_attach(c);
+		return;
+	}
+	uint64_t e = 0;
+	if (chan_path_epoch(c->path, &e) != 0 || e != c->epoch) {
+		chan_drop(c, e != 0 ? "new_epoch" : "channel_gone");
+		chan_try_attach(c);
+		return;
+	}
+	if (heartbeat_age_ms(c) <= CP_CHAN_HEARTBEAT_STALE_MS) {
+		if (c->stale_since_ms != 0)
+			cp_log(CP_LOG_INFO, "cp.chan", "dataplane heartbeat is fresh again", NULL);
+		c->stale_since_ms = 0;
+		return;
+	}
+	if (c->stale_since_ms == 0) {
+		c->stale_since_ms = cp_now_ms();
+		cp_log(CP_LOG_WARN, "cp.chan", "dataplane heartbeat is stale",
+		       "age_ms=%llu pid=%d", (unsigned long long)heartbeat_age_ms(c),
+		       (int)chan_info(c->ch)->pid);
+	}
+	if (cp_now_ms() - c->attached_ms >= CP_CHAN_HEARTBEAT_STALE_MS) {
+		chan_detach(&c->ch);
+		chan_try_attach(c);
+	}
+}
+
+/*
+ * Drain one worker's journal. Persistence does not exist yet, so a record
+ * is durable as soon as it is consumed; once the persistence issue lands,
+ * durable means "fsynced to the AOF" and mark_durable moves there instead.
+ */
+static int jrnl_drain(struct cp_chan *c, uint32_t w)
+{
+	struct chan_msg m;
+	uint64_t last = 0;
+	int rc = 0, n;
+	for (n = 0; n < JRNL_BUDGET && (rc = chan_jrnl_peek(c->ch, w, &m)) == 0; n++) {
+		c->w[w].jrnl_records++;
+		c->w[w].jrnl_bytes += m.len;
+		c->records++;
+		c->bytes += m.len;
+		last = m.lsn;
+		chan_jrnl_consume(c->ch, w, &m);
+	}
+	if (n > 0)
+		chan_jrnl_mark_durable(c->ch, w, last);
+	return rc == -EPROTO ? rc : 0;
+}
+
+const char *cp_chan_info_section(const char *section, uint32_t len)
+{
+	/* Only fields that are true today: nothing persists or replicates yet. */
+	static const struct {
+		const char *name;
+		const char *text;
+	} sections[] = {
+		{"persistence", "# Persistence\r\nloading:0\r\nasync_loading:0\r\n"
+				"rdb_bgsave_in_progress:0\r\naof_enabled:0\r\n"
+				"aof_rewrite_in_progress:0\r\n"},
+		{"replication", "# Replication\r\nrole:master\r\nconnected_slaves:0\r\n"},
+	};
+	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+		if (strlen(sections[i].name) == len && strncasecmp(section, sections[i].name, len) == 0)
+			return sections[i].text;
+	return "";
+}
+
+static void msg_answer(struct cp_chan *c, uint32_t w, const struct chan_msg *m)
+{
+	int rc = 0;
+	switch (m->type) {
+	case CHAN_MSG_PING:
+		rc = chan_msg_send(c->ch, w, CHAN_TO_DP, CHAN_MSG_PONG, m->id, m->payload, m->len);
+		break;
+	case CHAN_MSG_PONG: {
+		uint64_t sent;
+		if (m->len == sizeof(sent)) {
+			memcpy(&sent, m->payload, sizeof(sent));
+			c->w[w].pongs++;
+			c->w[w].ping_rtt_us = mono_us() - sent;
+		}
+		return;
+	}
+	case CHAN_MSG_INFO_REQ: {
+		const char *text = cp_chan_info_section(m->payload, m->len);
+		rc = chan_msg_send(c->ch, w, CHAN_TO_DP, CHAN_MSG_INFO_REPLY, m->id, text,
+				   (uint32_t)strlen(text));
+		break;
+	}
+	default:
+		cp_log(CP_LOG_DEBUG, "cp.chan", "ignored message", "worker=%u type=%u", w, m->type);
+		return;
+	}
+	c->w[w].requests++;
+	if (rc != 0)
+		cp_log(CP_LOG_WARN, "cp.chan", "reply to the dataplane dropped",
+		       "worker=%u type=%u err=%d", w, m->type, -rc);
+}
+
+static int msg_drain(struct cp_chan *c, uint32_t w)
+{
+	struct chan_msg m;
+	int rc = 0;
+	for (int n = 0; n < MSG_BUDGET && (rc = chan_msg_recv(c->ch, w, CHAN_TO_CP, &m)) == 0; n++) {
+		msg_answer(c, w, &m);
+		chan_msg_release(c->ch, w, CHAN_TO_CP, &m);
+	}
+	return rc == -EPROTO ? rc : 0;
+}
+
+static void chan_poll(struct cp_loop *l, void *arg)
+{
+	struct cp_chan *c = arg;
+	(void)l;
+	if (c->ch == NULL)
+		return;
+	for (uint32_t w = 0; w < chan_workers(c->ch); w++) {
+		if (jrnl_drain(c, w) != 0 || msg_drain(c, w) != 0) {
+			cp_log(CP_LOG_ERR, "cp.chan", "corrupt record in the channel", "worker=%u", w);
+			chan_drop(c, "corrupt_record");
+			return;
+		}
+	}
+}
+
+static void chan_ping(struct cp_loop *l, void *arg)
+{
+	struct cp_chan *c = arg;
+	(void)l;
+	if (c->ch == NULL)
+		return;
+	for (uint32_t w = 0; w < chan_workers(c->ch); w++) {
+		uint64_t now = mono_us();
+		if (chan_msg_send(c->ch, w, CHAN_TO_DP, CHAN_MSG_PING, ++c->w[w].ping_seq, &now,
+				  sizeof(now)) == 0)
+			c->w[w].pings_sent++;
+	}
+}
+
+int cp_chan_create(struct cp_chan **out, struct cp_loop *l, const char *path)
+{
+	struct cp_chan *c = calloc(1, sizeof(*c));
+	if (c == NULL || (c->path = strdup(path)) == NULL) {
+		free(c);
+		return -ENOMEM;
+	}
+	c->loop = l;
+	c->timer_poll = cp_timer_add(l, CP_CHAN_POLL_MS, chan_poll, c);
+	c->timer_attach = cp_timer_add(l, CP_CHAN_ATTACH_RETRY_MS, chan_watch, c);
+	c->timer_ping = cp_timer_add(l, CP_CHAN_PING_MS, chan_ping, c);
+	if (c->timer_poll < 0 || c->timer_attach < 0 || c->timer_ping < 0) {
+		cp_chan_destroy(&c);
+		return -ENOSPC;
+	}
+	chan_try_attach(c);
+	*out = c;
+	return 0;
+}
+
+void cp_chan_destroy(struct cp_chan **cp)
+{
+	if (cp == NULL || *cp == NULL)
+		return;
+	struct cp_chan *c = *cp;
+	cp_timer_del(c->loop, c->timer_poll);
+	cp_timer_del(c->loop, c->timer_attach);
+	cp_timer_del(c->loop, c->timer_ping);
+	chan_detach(&c->ch);
+	free(c->path);
+	free(c);
+	*cp = NULL;
+}
+
+void cp_chan_status(const struct cp_chan *c, struct cp_chan_status *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->attaches = c->attaches;
+	out->jrnl_records = c->records;
+	out->jrnl_bytes = c->bytes;
+	if (c->ch == NULL)
+		return;
+	const struct chan_dp_info *info = chan_info(c->ch);
+	out->attached = true;
+	out->heartbeat_age_ms = heartbeat_age_ms(c);
+	out->alive = out->heartbeat_age_ms <= CP_CHAN_HEARTBEAT_STALE_MS;
+	out->pid = info->pid;
+	out->epoch = info->epoch;
+	out->n_workers = chan_workers(c->ch);
+	out->start_unix_ms = info->start_unix_ms;
+	snprintf(out->version, sizeof(out->version), "%.*s", (int)sizeof(info->version) - 1,
+		 info->version);
+	snprintf(out->name, sizeof(out->name), "%.*s", (int)sizeof(info->name) - 1, info->name);
+}
+
+int cp_chan_worker(const struct cp_chan *c, uint32_t w, struct cp_chan_worker_status *out)
+{
+	if (c->ch == NULL || w >= chan_workers(c->ch))
+		return -ENOENT;
+	memset(out, 0, sizeof(*out));
+	chan_stats_read(c->ch, w, &out->stats);
+	out->jrnl_records = c->w[w].jrnl_records;
+	out->jrnl_bytes = c->w[w].jrnl_bytes;
+	out->durable_lsn = chan_jrnl_durable_lsn(c->ch, w);
+	out->pings_sent = c->w[w].pings_sent;
+	out->pongs = c->w[w].pongs;
+	out->ping_rtt_us = c->w[w].ping_rtt_us;
+	out->requests = c->w[w].requests;
+	return 0;
+}

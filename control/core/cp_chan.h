@@ -1,0 +1,70 @@
+/*
+ * Channel consumer: the control plane's end of platform/chan.
+ *
+ * Attaches to the channel file the dataplane created (retrying every
+ * 100 ms until it exists), follows it across dataplane restarts (a new
+ * epoch) and re-attaches when the heartbeat goes stale, drains every
+ * worker's journal, answers the dataplane's requests (PING, INFO) and pings
+ * each worker once a second to measure the round trip.
+ *
+ * Context: the control plane's event loop (all work runs from its timers).
+ */
+#ifndef CP_CHAN_H
+#define CP_CHAN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "chan.h"
+#include "cp_loop.h"
+
+#define CP_CHAN_ATTACH_RETRY_MS 100
+#define CP_CHAN_HEARTBEAT_STALE_MS 3000
+#define CP_CHAN_PING_MS 1000
+#define CP_CHAN_POLL_MS 1
+
+struct cp_chan_status {
+	bool attached;
+	bool alive; /* attached and the heartbeat is fresh */
+	int32_t pid;
+	uint64_t epoch;
+	uint32_t n_workers;
+	uint64_t start_unix_ms;
+	uint64_t heartbeat_age_ms;
+	char version[32];
+	char name[64];
+	uint64_t attaches;	/* successful attaches since start */
+	uint64_t jrnl_records;	/* journal records consumed since start */
+	uint64_t jrnl_bytes;	/* their payload bytes */
+};
+
+struct cp_chan_worker_status {
+	struct chan_worker_stats stats;
+	uint64_t jrnl_records;
+	uint64_t jrnl_bytes;
+	uint64_t durable_lsn;
+	uint64_t pings_sent;
+	uint64_t pongs;
+	uint64_t ping_rtt_us; /* last measured round trip; 0 = none yet */
+	uint64_t requests;    /* dataplane -> control messages answered */
+};
+
+struct cp_chan;
+
+/** Start following the channel at @p path on loop @p l. @return 0, -ENOMEM, -ENOSPC (timers). */
+int cp_chan_create(struct cp_chan **out, struct cp_loop *l, const char *path);
+/** Stop the timers and detach. NULL-safe; clears the pointer. */
+void cp_chan_destroy(struct cp_chan **c);
+
+void cp_chan_status(const struct cp_chan *c, struct cp_chan_status *out);
+/** @return 0 with @p out filled, or -ENOENT (not attached or no such worker). */
+int cp_chan_worker(const struct cp_chan *c, uint32_t w, struct cp_chan_worker_status *out);
+
+/**
+ * The text of INFO section @p section (case-insensitive) that the control
+ * plane owns, in Redis's "# Section\r\nfield:value\r\n" form; "" for a
+ * section it does not own. Exposed for tests.
+ */
+const char *cp_chan_info_section(const char *section, uint32_t len);
+
+#endif

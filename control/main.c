@@ -1,0 +1,212 @@
+/*
+ * redwire-control: the control-plane process. Composition root: loads the
+ * configuration, then sets up the modules in dependency order (log, event
+ * loop, channel consumer, management API), runs the loop until SIGTERM or
+ * SIGINT, and tears down in reverse order.
+ *
+ *   redwire-control --config FILE [--directive value ...]
+ *
+ * Context: the only thread of redwire-control.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "api_server.h"
+#include "config.h"
+#include "cp_chan.h"
+#include "cp_log.h"
+#include "cp_loop.h"
+
+struct cp_main {
+	struct rw_config cfg;
+	struct cp_loop *loop;
+	struct cp_chan *chan;
+	struct api_server *api;
+	int sigfd;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: redwire-control [--config FILE] [--directive value ...]\n"
+		   "       redwire-control --version\n");
+}
+
+static void log_config_line(void *arg, const char *line)
+{
+	(void)arg;
+	cp_log(CP_LOG_INFO, "cp.config", line, NULL);
+}
+
+static void log_config_warning(void *arg, const char *line)
+{
+	(void)arg;
+	cp_log(CP_LOG_WARN, "cp.config", line, NULL);
+}
+
+static enum cp_log_level log_level(const char *redis_level)
+{
+	if (strcmp(redis_level, "debug") == 0 || strcmp(redis_level, "verbose") == 0)
+		return CP_LOG_DEBUG;
+	if (strcmp(redis_level, "warning") == 0)
+		return CP_LOG_WARN;
+	return CP_LOG_INFO;
+}
+
+/*
+ * Split our own flags from the directive overrides, which go to the config
+ * loader as they are. @return 0, 1 (printed help/version: exit 0), 2 (usage).
+ */
+static int args_parse(int argc, char **argv, const char **config, int *oargc, char ***oargv)
+{
+	*oargc = 0;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0) {
+			if (i + 1 >= argc)
+				return 2;
+			*config = argv[++i];
+		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			usage(stdout);
+			return 1;
+		} else if (strcmp(argv[i], "--version") == 0) {
+			printf("redwire-control %s\n", RW_VERSION);
+			return 1;
+		} else {
+			(*oargv)[(*oargc)++] = argv[i];
+		}
+	}
+	return 0;
+}
+
+static int config_setup(struct cp_main *m, int argc, char **argv)
+{
+	const char *path = NULL;
+	int oargc;
+	char **oargv = calloc((size_t)argc + 1, sizeof(char *));
+	if (oargv == NULL)
+		return 1;
+	int rc = args_parse(argc, argv, &path, &oargc, &oargv);
+	if (rc != 0) {
+		if (rc == 2)
+			usage(stderr);
+		free(oargv);
+		return rc == 1 ? -1 : 2;
+	}
+	char err[512] = "";
+	rc = rw_config_load(&m->cfg, path, oargc, oargv, log_config_warning, NULL, err,
+			    sizeof(err));
+	free(oargv);
+	if (rc != 0) {
+		fprintf(stderr, "redwire-control: %s\n", err[0] ? err : strerror(-rc));
+		return 1;
+	}
+	return 0;
+}
+
+static int log_setup(const struct rw_config *cfg)
+{
+	int fd = 1;
+	if (cfg->logfile != NULL && cfg->logfile[0] != '\0') {
+		fd = open(cfg->logfile, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+		if (fd < 0) {
+			fprintf(stderr, "redwire-control: logfile %s: %s\n", cfg->logfile,
+				strerror(errno));
+			return -errno;
+		}
+	}
+	cp_log_setup(fd, log_level(cfg->loglevel));
+	return 0;
+}
+
+static void on_signal(struct cp_loop *l, int fd, uint32_t events, void *arg)
+{
+	struct signalfd_siginfo si;
+	(void)events;
+	(void)arg;
+	if (read(fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+		return;
+	cp_log(CP_LOG_INFO, "cp.core", "stopping", "signal=%s", strsignal((int)si.ssi_signo));
+	cp_loop_stop(l);
+}
+
+/* SIGTERM/SIGINT arrive through a signalfd, as loop events: no async handlers. */
+static int signals_setup(struct cp_main *m)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	m->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (m->sigfd < 0)
+		return -errno;
+	return cp_loop_add(m->loop, m->sigfd, EPOLLIN, on_signal, m);
+}
+
+static int modules_setup(struct cp_main *m)
+{
+	int rc = cp_loop_create(&m->loop);
+	if (rc == 0)
+		rc = signals_setup(m);
+	if (rc != 0) {
+		cp_log(CP_LOG_ERR, "cp.core", "event loop setup failed", "err=%d", -rc);
+		return rc;
+	}
+	rc = cp_chan_create(&m->chan, m->loop, m->cfg.rw_channel);
+	if (rc != 0) {
+		cp_log(CP_LOG_ERR, "cp.core", "channel consumer setup failed", "err=%d", -rc);
+		return rc;
+	}
+	struct api_ctx ctx = {.name = m->cfg.rw_name, .start_mono_ms = cp_now_ms(), .chan = m->chan};
+	rc = api_server_create(&m->api, m->loop, m->cfg.rw_mgmt_socket, &ctx);
+	if (rc != 0) {
+		cp_log(CP_LOG_ERR, "cp.api", "cannot serve the management API",
+		       "key=redwire-mgmt-socket path=%s err=\"%s\"", m->cfg.rw_mgmt_socket,
+		       strerror(-rc));
+		return rc;
+	}
+	cp_log(CP_LOG_INFO, "cp.api", "management API listening", "path=%s",
+	       m->cfg.rw_mgmt_socket);
+	return 0;
+}
+
+static void modules_teardown(struct cp_main *m)
+{
+	api_server_destroy(&m->api);
+	cp_chan_destroy(&m->chan);
+	if (m->sigfd >= 0)
+		close(m->sigfd);
+	cp_loop_destroy(&m->loop);
+}
+
+int main(int argc, char **argv)
+{
+	struct cp_main m = {.sigfd = -1};
+	int rc = config_setup(&m, argc, argv);
+	if (rc != 0)
+		return rc < 0 ? 0 : rc;
+	if (log_setup(&m.cfg) != 0) {
+		rw_config_fini(&m.cfg);
+		return 1;
+	}
+	cp_log(CP_LOG_INFO, "cp.core", "redwire-control starting", "version=%s pid=%d config=%s",
+	       RW_VERSION, (int)getpid(),
+	       m.cfg.config_file && m.cfg.config_file[0] ? m.cfg.config_file : "-");
+	rw_config_echo(&m.cfg, log_config_line, NULL);
+	rc = modules_setup(&m);
+	if (rc == 0)
+		rc = cp_loop_run(m.loop);
+	modules_teardown(&m);
+	cp_log(rc == 0 ? CP_LOG_INFO : CP_LOG_ERR, "cp.core", "redwire-control stopped", "err=%d",
+	       -rc);
+	rw_config_fini(&m.cfg);
+	return rc == 0 ? 0 : 1;
+}

@@ -1,0 +1,148 @@
+/*
+ * The worker loop (see worker.h for the shape of one iteration).
+ */
+#include "worker.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rte_lcore.h>
+
+#include "store.h"
+
+#define WORKER_RX_BURST 32
+#define WORKER_MSG_BUDGET 256
+#define WORKER_EXPIRE_BUDGET 64
+
+int worker_init(struct worker *w, uint32_t id, struct dp_shared *sh, struct rte_mempool *pool,
+		uint32_t max_conns)
+{
+	memset(w, 0, sizeof(*w));
+	w->id = id;
+	w->sh = sh;
+	w->pool = pool;
+	rw_clock_init_real(&w->clock);
+	w->stats = chan_stats(sh->chan, id);
+	resp_limits_default(&w->limits);
+	w->limits.max_bulk_len = (uint64_t)sh->cfg->proto_max_bulk_len;
+	net_ctx_init(&w->net, &sh->nif, sh->port, (uint16_t)id, pool, w->stats);
+	int rc = tcp_stack_init(&w->tcp, &w->net, sh->tcp_port, max_conns, &dp_client_tcp_ops, w,
+				id);
+	if (rc != 0)
+		return rc;
+	w->tcp.rcv_limit = (uint32_t)(sh->cfg->client_query_buffer_limit > UINT32_MAX / 2
+					      ? UINT32_MAX / 2
+					      : sh->cfg->client_query_buffer_limit);
+	w->clients = calloc(max_conns, sizeof(*w->clients));
+	w->argv_cap = 64;
+	w->argv = calloc(w->argv_cap, sizeof(*w->argv));
+	w->store = store_shard_create(id, (uint32_t)sh->cfg->databases);
+	if (w->clients == NULL || w->argv == NULL || w->store == NULL) {
+		worker_fini(w);
+		return -ENOMEM;
+	}
+	shard_port_init(&w->shard, &sh->mesh, id);
+	return 0;
+}
+
+void worker_fini(struct worker *w)
+{
+	if (w->clients != NULL)
+		for (uint32_t i = 0; i < w->tcp.max_conns; i++) {
+			if (w->clients[i].slots == NULL)
+				continue;
+			for (unsigned s = 0; s < DP_SLOTS; s++)
+				rw_buf_fini(&w->clients[i].slots[s].buf);
+			free(w->clients[i].slots);
+		}
+	free(w->clients);
+	free(w->argv);
+	rw_buf_fini(&w->scratch);
+	store_shard_destroy(&w->store);
+	shard_port_fini(&w->shard);
+	tcp_stack_fini(&w->tcp);
+	w->clients = NULL;
+	w->argv = NULL;
+}
+
+static void update_clock(struct worker *w)
+{
+	w->now_us = rw_clock_now_us(&w->clock);
+	w->now_unix_ms = (uint64_t)((int64_t)w->now_us + w->clock.unix_offset_us) / 1000u;
+	w->net.now_ms = w->now_us / 1000u;
+	w->tcp.now_us = w->now_us;
+}
+
+/* Requests from the control plane; the skeleton answers PING. */
+static unsigned control_poll(struct worker *w)
+{
+	struct chan_msg m;
+	unsigned n = 0;
+	while (n < 8 && chan_msg_recv(w->sh->chan, w->id, CHAN_TO_DP, &m) == 0) {
+		if (m.type == CHAN_MSG_PING)
+			chan_msg_send(w->sh->chan, w->id, CHAN_TO_CP, CHAN_MSG_PONG, m.id, m.payload,
+				      m.len);
+		chan_msg_release(w->sh->chan, w->id, CHAN_TO_DP, &m);
+		n++;
+	}
+	return n;
+}
+
+unsigned worker_poll_once(struct worker *w)
+{
+	struct rte_mbuf *pkts[WORKER_RX_BURST];
+	update_clock(w);
+	w->stats->loops++;
+	uint16_t n = w->sh->port->rx_burst(w->sh->port, (uint16_t)w->id, pkts, WORKER_RX_BURST);
+	for (uint16_t i = 0; i < n; i++)
+		net_input(&w->net, pkts[i]);
+	unsigned work = n;
+	work += shard_poll(&w->shard, dp_shard_msg_in, w, WORKER_MSG_BUDGET);
+	dp_deferred_retry(w);
+	if (w->ready != NULL) {
+		work++;
+		dp_client_process_ready(w);
+	}
+	tcp_output_flush(&w->tcp);
+	shard_backlog_flush(&w->shard);
+	tcp_timers_run(&w->tcp);
+	tcp_output_flush(&w->tcp);
+	net_tx_flush(&w->net);
+	store_active_expire_step(w->store, w->now_unix_ms, WORKER_EXPIRE_BUDGET);
+	w->stats->keys = store_shard_keys(w->store);
+	chan_jrnl_publish(w->sh->chan, w->id);
+	work += control_poll(w);
+	return work;
+}
+
+/* Back off exponentially while idle so a shared development machine keeps
+ * its cores; the first packet resets the sleep. Production sets
+ * redwire-idle-backoff no and polls flat out. */
+static void idle_backoff(struct worker *w, unsigned work)
+{
+	if (work != 0 || !w->sh->idle_backoff) {
+		w->idle_us = 0;
+		return;
+	}
+	w->idle_us = w->idle_us == 0 ? 1 : w->idle_us * 2;
+	if (w->idle_us > w->sh->idle_max_us)
+		w->idle_us = w->sh->idle_max_us;
+	struct timespec ts = {.tv_sec = 0, .tv_nsec = (long)w->idle_us * 1000};
+	nanosleep(&ts, NULL);
+	w->stats->idle_sleeps++;
+}
+
+int worker_main(void *arg)
+{
+	struct worker *w = arg;
+	update_clock(w);
+	if (w->id == 0)
+		net_send_gratuitous_arp(&w->net);
+	rw_logring_put(&w->log, RW_LOG_INFO, "dp.core", "worker=%u lcore=%u started", w->id,
+		       rte_lcore_id());
+	while (!atomic_load_explicit(&w->sh->stop, memory_order_relaxed))
+		idle_backoff(w, worker_poll_once(w));
+	return 0;
+}

@@ -1,0 +1,118 @@
+/*
+ * The per-lcore worker: one run-to-completion loop that owns a NIC queue,
+ * a TCP instance, a keyspace shard and its end of the shard mesh.
+ *
+ * One loop iteration:
+ *   rx burst -> eth/arp/ipv4/tcp (bytes land in connections' rcv buffers)
+ *   -> messages from other workers (requests to run here, replies to deliver)
+ *   -> parse and dispatch the complete commands of every readable connection
+ *   -> TCP output of every connection with replies (one flush per iteration)
+ *   -> tx burst -> timers -> journal publish -> control-channel requests
+ *   -> idle back-off when nothing happened.
+ *
+ * Context: struct worker is owned by its lcore; other threads read only the
+ * stats block in the control channel.
+ */
+#ifndef RW_WORKER_H
+#define RW_WORKER_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "chan.h"
+#include "cmd.h"
+#include "eth_port.h"
+#include "net.h"
+#include "resp.h"
+#include "rw_log.h"
+#include "rw_time.h"
+#include "shard.h"
+#include "tcp.h"
+
+struct store_shard;
+
+/* A reply slot: keeps a connection's replies in request order while some
+ * of its commands run on other workers. */
+struct dp_slot {
+	struct rw_buf buf;
+	uint16_t parts_left; /* replies still awaited */
+	bool sum;	     /* integer replies of the parts are added up */
+	bool failed;	     /* a part answered with an error (kept in buf) */
+	int64_t total;
+};
+
+#define DP_SLOTS 256 /* per connection; parsing pauses while all are busy */
+
+struct dp_client {
+	struct tcp_conn *tcp; /* NULL when free */
+	uint32_t gen;	      /* bumped when the connection ends: stale replies are dropped */
+	struct cmd_client cc;
+	struct dp_slot *slots; /* ring of DP_SLOTS, allocated on first use */
+	uint64_t slot_head;    /* oldest slot */
+	uint64_t slot_tail;    /* next slot to hand out */
+	bool closing;	       /* QUIT, protocol error or peer FIN: close once drained */
+	bool paused; /* parsing stopped while every slot was busy */
+	bool on_ready;
+	struct dp_client *ready_next;
+};
+
+/* Boot-time facts every worker reads. */
+struct dp_shared {
+	const struct rw_config *cfg;
+	struct cmd_env env;
+	struct net_if nif;
+	struct eth_port *port;
+	struct shard_mesh mesh;
+	struct chan *chan;
+	uint32_t n_workers;
+	uint16_t tcp_port;
+	bool idle_backoff;
+	uint32_t idle_max_us;
+	_Atomic bool stop;
+};
+
+struct worker {
+	uint32_t id;
+	struct dp_shared *sh;
+	struct rw_clock clock;
+	uint64_t now_us;
+	uint64_t now_unix_ms;
+	struct chan_worker_stats *stats;
+	struct net_ctx net;
+	struct tcp_stack tcp;
+	struct store_shard *store;
+	struct shard_port shard;
+	struct rte_mempool *pool;
+	struct resp_limits limits;
+	struct dp_client *clients; /* indexed by tcp_conn idx */
+	struct dp_client *ready;
+	struct resp_arg *argv;
+	uint32_t argv_cap;
+	struct rw_buf scratch; /* journal records, local parts of split commands */
+	struct shard_msg *deferred_head, *deferred_tail; /* requests waiting for journal space */
+	uint64_t next_client_id;
+	uint32_t idle_us;
+	struct rw_logring log;
+} __attribute__((aligned(64)));
+
+/**
+ * Set up worker @p id: TCP, store shard, mesh port. The clock is the real
+ * one unless the caller replaces w->clock afterwards (tests).
+ * Context: boot. @return 0 or -ENOMEM.
+ */
+int worker_init(struct worker *w, uint32_t id, struct dp_shared *sh, struct rte_mempool *pool,
+		uint32_t max_conns);
+void worker_fini(struct worker *w);
+
+/** One loop iteration. @return the amount of work done (0: idle). */
+unsigned worker_poll_once(struct worker *w);
+/** The lcore entry point: loops until sh->stop. */
+int worker_main(void *arg);
+
+/* client side (dp_client.c) */
+extern const struct tcp_app_ops dp_client_tcp_ops;
+void dp_client_process_ready(struct worker *w);
+void dp_shard_msg_in(void *arg, struct shard_msg *m);
+void dp_deferred_retry(struct worker *w);
+
+#endif

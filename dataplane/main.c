@@ -1,0 +1,240 @@
+/*
+ * redwire-dataplane: the composition root of the DPDK dataplane.
+ *
+ * Boot, in dependency order: config -> EAL (args built from the config:
+ * --no-pci plus the vdev, or an explicit -a allow-list; per-instance
+ * --file-prefix; hugepages when hugetlbfs has room, else --no-huge) ->
+ * mempools -> port -> control channel -> shard mesh -> workers, one per
+ * lcore. The main lcore is the service thread: heartbeat, log draining,
+ * signals. Teardown runs in reverse. Boot fails fast with one line naming
+ * the cause; after boot nothing exits but a signal.
+ *
+ * Usage: redwire-dataplane [--config FILE] [--directive value ...]
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rte_eal.h>
+#include <rte_ethdev.h>
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+#include <rte_random.h>
+
+#include "config.h"
+#include "rw_eal.h"
+#include "rw_log.h"
+#include "rw_time.h"
+#include "worker.h"
+
+#define DP_MBUFS_PER_QUEUE 8191
+#define DP_JOURNAL_BYTES (16u << 20)
+#define DP_MSG_BYTES (1u << 20)
+
+static struct dp_shared shared;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	atomic_store(&shared.stop, true);
+}
+
+static void log_line(void *arg, const char *line)
+{
+	rw_log((enum rw_log_level)(uintptr_t)arg, "dp.config", "%s", line);
+}
+
+static int fail(const char *what, int rc)
+{
+	rw_log(RW_LOG_ERR, "dp.boot", "%s: %s", what, strerror(rc < 0 ? -rc : rc));
+	return 1;
+}
+
+static void make_run_id(char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	for (int i = 0; i < 40; i++)
+		out[i] = hex[rte_rand() & 15];
+	out[40] = '\0';
+}
+
+static int setup_interface(const struct rw_config *cfg, struct net_if *nif,
+			   struct net_arp_cache *arp, const struct eth_port *port)
+{
+	if (net_parse_ipv4(cfg->rw_address, &nif->ip) != 0) {
+		rw_log(RW_LOG_ERR, "dp.boot", "redwire-address: invalid IPv4 address '%s'",
+		       cfg->rw_address);
+		return -EINVAL;
+	}
+	if (net_parse_ipv4(cfg->rw_netmask, &nif->mask) != 0) {
+		rw_log(RW_LOG_ERR, "dp.boot", "redwire-netmask: invalid netmask '%s'",
+		       cfg->rw_netmask);
+		return -EINVAL;
+	}
+	nif->gw = 0;
+	if (cfg->rw_gateway[0] != '\0' && net_parse_ipv4(cfg->rw_gateway, &nif->gw) != 0) {
+		rw_log(RW_LOG_ERR, "dp.boot", "redwire-gateway: invalid IPv4 address '%s'",
+		       cfg->rw_gateway);
+		return -EINVAL;
+	}
+	nif->mac = port->mac;
+	nif->mtu = (uint16_t)cfg->rw_mtu;
+	nif->arp = arp;
+	return 0;
+}
+
+static void fill_env(struct dp_shared *sh, const struct rw_config *cfg, const char *exe)
+{
+	sh->env.cfg = cfg;
+	sh->env.start_unix_ms = rw_time_unix_ms();
+	make_run_id(sh->env.run_id);
+	sh->env.n_workers = sh->n_workers;
+	sh->env.executable = exe;
+	sh->env.config_file = cfg->config_file;
+}
+
+static void publish_identity(struct chan *ch, const struct rw_config *cfg, uint32_t n_workers)
+{
+	struct chan_dp_info *info = chan_info(ch);
+	info->pid = getpid();
+	info->n_workers = n_workers;
+	info->start_unix_ms = rw_time_unix_ms();
+	info->heartbeat_unix_ms = info->start_unix_ms;
+	snprintf(info->version, sizeof(info->version), "%s", RW_VERSION);
+	snprintf(info->name, sizeof(info->name), "%s", cfg->rw_name);
+}
+
+/* The main lcore's duty while workers run. */
+static void service_loop(struct worker *workers, uint32_t n)
+{
+	struct chan_dp_info *info = chan_info(shared.chan);
+	while (!atomic_load(&shared.stop)) {
+		info->heartbeat_unix_ms = rw_time_unix_ms();
+		for (uint32_t i = 0; i < n; i++) {
+			char who[16];
+			snprintf(who, sizeof(who), "worker=%u", i);
+			rw_logring_drain(&workers[i].log, who);
+		}
+		usleep(10000);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static struct rw_config cfg;
+	static struct net_arp_cache arp;
+	static struct eth_port port;
+	char err[512];
+	const char *conf_path = NULL;
+	int first_override = 1;
+	if (argc > 2 && strcmp(argv[1], "--config") == 0) {
+		conf_path = argv[2];
+		first_override = 3;
+	}
+	rw_log_setup(STDOUT_FILENO, RW_LOG_INFO);
+	int rc = rw_config_load(&cfg, conf_path, argc - first_override, argv + first_override,
+				log_line, (void *)(uintptr_t)RW_LOG_WARN, err, sizeof(err));
+	if (rc != 0) {
+		fprintf(stderr, "redwire-dataplane: %s\n", err);
+		return 1;
+	}
+	enum rw_log_level lvl;
+	if (rw_log_level_parse(cfg.loglevel, &lvl) == 0)
+		rw_log_setup(STDOUT_FILENO, lvl < RW_LOG_INFO ? lvl : RW_LOG_INFO);
+	rw_log(RW_LOG_INFO, "dp.boot", "redwire-dataplane %s starting, name=%s pid=%d", RW_VERSION,
+	       cfg.rw_name, (int)getpid());
+	rw_config_echo(&cfg, log_line, (void *)(uintptr_t)RW_LOG_INFO);
+
+	uint32_t n = (uint32_t)cfg.rw_workers;
+	shared.n_workers = n;
+	shared.cfg = &cfg;
+	struct rw_eal eal;
+	rc = rw_eal_setup(&eal, &cfg, argv[0]);
+	if (rc != 0)
+		return fail("EAL initialisation failed (see the EAL lines above)", rc);
+	if (rte_eth_dev_count_avail() != 1) {
+		rw_log(RW_LOG_ERR, "dp.boot", "redwire-port-device: expected exactly one port, found %u",
+		       rte_eth_dev_count_avail());
+		return 1;
+	}
+	struct rte_mempool *pools[ETH_MAX_QUEUES];
+	for (uint32_t i = 0; i < n; i++) {
+		char name[RTE_MEMPOOL_NAMESIZE];
+		snprintf(name, sizeof(name), "mbuf_w%u", i);
+		pools[i] = rte_pktmbuf_pool_create(name, DP_MBUFS_PER_QUEUE, 256, 0,
+						   RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
+		if (pools[i] == NULL)
+			return fail("mbuf pool", -rte_errno);
+	}
+	uint16_t port_id = 0;
+	RTE_ETH_FOREACH_DEV(port_id) break;
+	rc = eth_port_dpdk_setup(&port, port_id, (uint16_t)n, pools, (uint16_t)cfg.rw_mtu);
+	if (rc != 0)
+		return fail("redwire-port-device: port setup", rc);
+	if (setup_interface(&cfg, &shared.nif, &arp, &port) != 0)
+		return 1;
+	shared.port = &port;
+	shared.tcp_port = (uint16_t)cfg.port;
+	shared.idle_backoff = cfg.rw_idle_backoff;
+	shared.idle_max_us = (uint32_t)cfg.rw_idle_max_us;
+	struct chan_sizes sizes = {.journal_bytes = DP_JOURNAL_BYTES, .msg_bytes = DP_MSG_BYTES};
+	rc = chan_create(&shared.chan, cfg.rw_channel, n, &sizes);
+	if (rc != 0)
+		return fail("redwire-channel: cannot create the control channel", rc);
+	publish_identity(shared.chan, &cfg, n);
+	rc = shard_mesh_create(&shared.mesh, n, (int)rte_socket_id());
+	if (rc != 0)
+		return fail("shard mesh", rc);
+	char exe[512] = "";
+	ssize_t el = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	exe[el > 0 ? el : 0] = '\0';
+	fill_env(&shared, &cfg, exe);
+
+	struct worker *workers = rte_zmalloc("workers", sizeof(*workers) * n, 64);
+	uint32_t conns_per_worker = (uint32_t)(cfg.maxclients / n + 64);
+	for (uint32_t i = 0; i < n && workers != NULL; i++) {
+		rc = worker_init(&workers[i], i, &shared, pools[i], conns_per_worker);
+		if (rc != 0)
+			return fail("worker setup", rc);
+	}
+	if (workers == NULL)
+		return fail("workers", -ENOMEM);
+
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+	uint32_t i = 0;
+	unsigned lcore;
+	RTE_LCORE_FOREACH_WORKER(lcore)
+	{
+		if (i < n)
+			rte_eal_remote_launch(worker_main, &workers[i++], lcore);
+	}
+	rw_log(RW_LOG_NOTICE, "dp.boot",
+	       "ready: serving %s:%lld on %s with %u workers (hugepages=%s), channel %s",
+	       cfg.rw_address, (long long)cfg.port, cfg.rw_port_device, n,
+	       eal.hugepages ? "yes" : "no", cfg.rw_channel);
+	service_loop(workers, n);
+
+	rw_log(RW_LOG_NOTICE, "dp.boot", "stopping");
+	rte_eal_mp_wait_lcore();
+	for (uint32_t k = 0; k < n; k++) {
+		rw_logring_drain(&workers[k].log, "worker");
+		chan_jrnl_publish(shared.chan, k);
+		worker_fini(&workers[k]);
+	}
+	rte_free(workers);
+	chan_detach(&shared.chan);
+	shard_mesh_destroy(&shared.mesh);
+	eth_port_dpdk_teardown(&port);
+	for (uint32_t k = 0; k < n; k++)
+		rte_mempool_free(pools[k]);
+	rw_config_fini(&cfg);
+	rte_eal_cleanup();
+	rw_log(RW_LOG_NOTICE, "dp.boot", "stopped");
+	return 0;
+}

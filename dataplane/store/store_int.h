@@ -1,0 +1,82 @@
+/*
+ * Internals of the keyspace shard shared by store.c (API, expiry) and
+ * store_ht.c (the hash table). Not for use outside dataplane/store.
+ *
+ * Entry layout: one allocation per key. The key follows the header; an
+ * embstr value follows the key, so a short string key/value pair costs a
+ * single malloc, as Redis's embstr does for the value object.
+ *
+ *   +------+------+--------+---------+-------+-----+-----------------+
+ *   | next | hash | expire | vol_idx | klen  | cap | val (store_obj) |
+ *   +------+------+--------+---------+-------+-----+-----------------+
+ *   | key bytes (klen) | embstr value bytes (cap, may be 0)          |
+ *   +------------------+---------------------------------------------+
+ */
+#ifndef RW_STORE_INT_H
+#define RW_STORE_INT_H
+
+#include <stdint.h>
+
+#include "store.h"
+
+struct store_entry {
+	struct store_entry *next; /* bucket chain */
+	uint64_t hash;		  /* cached: rehash moves entries without rehashing keys */
+	int64_t expire_at_ms;	  /* STORE_NO_EXPIRE or absolute unix ms */
+	uint32_t vol_idx;	  /* slot in the DB's volatile index when expire is set */
+	uint32_t klen;
+	uint32_t inline_cap; /* bytes reserved after the key for an embstr value */
+	uint32_t pad;
+	struct store_obj val;
+	uint8_t key[];
+};
+
+/* One table of the pair; size is a power of two (0 when unallocated). */
+struct store_ht {
+	struct store_entry **buckets;
+	uint64_t size;
+	uint64_t used;
+};
+
+/*
+ * A DB: ht[0] is the table, ht[1] the table being migrated to while
+ * rehash_idx >= 0 (buckets below rehash_idx in ht[0] are already empty).
+ * vol is the expires index: a dense array of the entries that have an
+ * expiry, so the active cycle samples a random volatile key in O(1).
+ */
+struct store_db {
+	struct store_ht ht[2];
+	int64_t rehash_idx;
+	struct store_entry **vol;
+	uint32_t vol_n;
+	uint32_t vol_cap;
+};
+
+struct store_shard {
+	uint32_t id;
+	uint32_t databases;
+	uint32_t expire_db; /* where the next active expire step resumes */
+	uint32_t pad;
+	uint64_t hash_k0, hash_k1; /* SipHash key, random per shard */
+	uint64_t rng;		   /* xorshift state for expiry sampling */
+	struct store_stats stats;
+	struct store_db db[];
+};
+
+/* store_ht.c */
+uint64_t store_hash(const struct store_shard *s, const void *key, size_t klen);
+/**
+ * Find a key, after migrating a bounded number of buckets if rehashing.
+ * @return the link (pointer to the pointer) that holds the entry, or NULL;
+ *         *@p table says which table it is in. Valid until the next call.
+ */
+struct store_entry **store_ht_find(struct store_db *d, const void *key, size_t klen,
+				   uint64_t hash, int *table);
+/** Insert a new entry (the key must not exist). @return 0 or -ENOMEM. */
+int store_ht_insert(struct store_db *d, struct store_entry *e);
+/** Unlink the entry held by @p link; the caller frees it. */
+void store_ht_unlink(struct store_db *d, struct store_entry **link, int table);
+void store_ht_maybe_shrink(struct store_db *d);
+void store_ht_fini(struct store_db *d, void (*free_entry)(struct store_entry *));
+
+#endif

@@ -1,0 +1,178 @@
+/*
+ * TCP instance setup, the connection pool and the flow table.
+ *
+ * Each worker owns one tcp_stack: a fixed pool of connections (maxclients
+ * split across workers) indexed by a stable idx, and an rte_hash from the
+ * flow's (peer address, peer port, local port) to that idx. Nothing is
+ * shared with other workers.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rte_jhash.h>
+#include <rte_random.h>
+
+#include "tcp.h"
+
+struct flow_key {
+	uint32_t rip;
+	uint16_t rport;
+	uint16_t lport;
+};
+
+int tcp_stack_init(struct tcp_stack *t, struct net_ctx *net, uint16_t port, uint32_t max_conns,
+		   const struct tcp_app_ops *app, void *app_arg, unsigned worker_id)
+{
+	memset(t, 0, sizeof(*t));
+	t->net = net;
+	t->lport = rte_cpu_to_be_16(port);
+	t->mss_local = (uint16_t)(net->nif->mtu - 40);
+	t->max_conns = max_conns;
+	t->rcv_limit = 1u << 30;
+	t->app = app;
+	t->app_arg = app_arg;
+	t->stats = net->stats;
+	t->time_wait_ms = 60000; /* 2 * MSL with MSL = 30 s, as Linux */
+	for (int i = 0; i < 4; i++)
+		t->isn_secret[i] = (uint32_t)rte_rand();
+	t->conns = calloc(max_conns, sizeof(*t->conns));
+	t->free_idx = calloc(max_conns, sizeof(*t->free_idx));
+	if (t->conns == NULL || t->free_idx == NULL)
+		goto fail;
+	for (uint32_t i = 0; i < max_conns; i++) {
+		t->conns[i].idx = i;
+		t->free_idx[i] = max_conns - 1 - i;
+	}
+	t->n_free = max_conns;
+	char name[RTE_HASH_NAMESIZE];
+	snprintf(name, sizeof(name), "flows_w%u_%p", worker_id, (void *)t);
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = max_conns < 8 ? 16 : max_conns * 2,
+		.key_len = sizeof(struct flow_key),
+		.hash_func = rte_jhash,
+		.socket_id = (int)rte_socket_id(),
+	};
+	t->flows = rte_hash_create(&hp);
+	if (t->flows == NULL)
+		goto fail;
+	net->tcp_input = tcp_input;
+	net->tcp_arg = t;
+	return 0;
+fail:
+	tcp_stack_fini(t);
+	return -ENOMEM;
+}
+
+void tcp_stack_fini(struct tcp_stack *t)
+{
+	if (t->conns != NULL) {
+		for (uint32_t i = 0; i < t->max_conns; i++) {
+			rw_buf_fini(&t->conns[i].rcv);
+			rw_buf_fini(&t->conns[i].snd);
+		}
+	}
+	free(t->conns);
+	free(t->free_idx);
+	rte_hash_free(t->flows);
+	t->conns = NULL;
+	t->free_idx = NULL;
+	t->flows = NULL;
+}
+
+static struct flow_key key_of(uint32_t rip, uint16_t rport, uint16_t lport)
+{
+	struct flow_key k = {.rip = rip, .rport = rport, .lport = lport};
+	return k;
+}
+
+struct tcp_conn *tcp_flow_lookup(struct tcp_stack *t, uint32_t rip, uint16_t rport,
+				 uint16_t lport)
+{
+	struct flow_key k = key_of(rip, rport, lport);
+	void *data;
+	if (rte_hash_lookup_data(t->flows, &k, &data) < 0)
+		return NULL;
+	return &t->conns[(uintptr_t)data];
+}
+
+/* RFC 6528: ISN = M + F(4-tuple, secret), M a 4 µs clock. */
+static uint32_t isn_for(const struct tcp_stack *t, uint32_t rip, uint16_t rport)
+{
+	uint32_t f = rte_jhash_3words(rip, ((uint32_t)rport << 16) | t->lport, t->net->nif->ip,
+				      t->isn_secret[0] ^ t->isn_secret[1]);
+	return f + (uint32_t)(t->now_us / 4);
+}
+
+struct tcp_conn *tcp_conn_alloc(struct tcp_stack *t, uint32_t rip, uint16_t rport)
+{
+	if (t->n_free == 0)
+		return NULL;
+	struct tcp_conn *c = &t->conns[t->free_idx[t->n_free - 1]];
+	struct flow_key k = key_of(rip, rport, t->lport);
+	if (rte_hash_add_key_data(t->flows, &k, (void *)(uintptr_t)c->idx) < 0)
+		return NULL;
+	t->n_free--;
+	/* A released connection may still sit on this iteration's output list;
+	 * keep its link so the list stays intact. */
+	struct rw_buf rcv = c->rcv, snd = c->snd;
+	uint32_t idx = c->idx;
+	struct tcp_conn *out_next = c->out_next;
+	bool on_out_list = c->on_out_list;
+	memset(c, 0, sizeof(*c));
+	c->idx = idx;
+	c->out_next = out_next;
+	c->on_out_list = on_out_list;
+	c->rcv = rcv;
+	c->snd = snd;
+	rw_buf_reset(&c->rcv);
+	rw_buf_reset(&c->snd);
+	c->rip = rip;
+	c->rport = rport;
+	c->lport = t->lport;
+	c->iss = isn_for(t, rip, rport);
+	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
+	c->rto_us = 1000000; /* RFC 6298 §2.1 */
+	c->mss = 536;	     /* RFC 9293 §3.7.1 default until the SYN says otherwise */
+	/* link into the active list for the timer scan */
+	c->act_next = t->active;
+	c->act_prev = NULL;
+	if (t->active != NULL)
+		t->active->act_prev = c;
+	t->active = c;
+	return c;
+}
+
+/* Buffers above this size are returned to the allocator when a connection
+ * ends, so one large transfer does not pin memory in the pool. */
+#define TCP_BUF_KEEP 16384
+
+void tcp_conn_release(struct tcp_stack *t, struct tcp_conn *c)
+{
+	if (c->state == TCP_FREE)
+		return;
+	if (c->state == TCP_ESTABLISHED || c->state == TCP_CLOSE_WAIT ||
+	    c->state == TCP_FIN_WAIT_1 || c->state == TCP_FIN_WAIT_2 ||
+	    c->state == TCP_CLOSING || c->state == TCP_LAST_ACK || c->state == TCP_TIME_WAIT) {
+		t->stats->tcp_conns_closed++;
+		t->stats->tcp_conns_current--;
+	}
+	struct flow_key k = key_of(c->rip, c->rport, c->lport);
+	rte_hash_del_key(t->flows, &k);
+	if (c->act_prev != NULL)
+		c->act_prev->act_next = c->act_next;
+	else
+		t->active = c->act_next;
+	if (c->act_next != NULL)
+		c->act_next->act_prev = c->act_prev;
+	c->act_prev = c->act_next = NULL;
+	if (c->rcv.cap > TCP_BUF_KEEP)
+		rw_buf_fini(&c->rcv);
+	if (c->snd.cap > TCP_BUF_KEEP)
+		rw_buf_fini(&c->snd);
+	c->state = TCP_FREE;
+	c->app = NULL;
+	t->free_idx[t->n_free++] = c->idx;
+}

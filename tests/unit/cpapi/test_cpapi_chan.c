@@ -1,0 +1,166 @@
+/*
+ * The channel consumer (control/core) against a real channel file, with
+ * this test playing the dataplane: journal records are consumed and made
+ * durable, PING and INFO requests are answered, the control plane's own
+ * PINGs arrive, a re-created channel (new epoch) is followed, and the API
+ * reports what the channel holds.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api_route.h"
+#include "cp_chan.h"
+#include "cp_loop.h"
+#include "test_cpapi.h"
+
+static char path[128];
+static const struct chan_sizes sizes = {.journal_bytes = 1 << 14, .msg_bytes = 1 << 12};
+
+static void stop_timer(struct cp_loop *l, void *arg)
+{
+	(void)arg;
+	cp_loop_stop(l);
+}
+
+static void run_for(struct cp_loop *l, uint64_t ms)
+{
+	int id = cp_timer_add(l, ms, stop_timer, NULL);
+	CU_ASSERT_FATAL(id > 0);
+	CU_ASSERT_EQUAL(cp_loop_run(l), 0);
+	cp_timer_del(l, id);
+}
+
+static uint64_t unix_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+/* Play the dataplane: records on worker 0, requests on worker 1. */
+static void dp_produce(struct chan *dp)
+{
+	for (int i = 0; i < 100; i++) {
+		struct chan_part part = {"*1\r\n$4\r\nINCR\r\n", 14};
+		CU_ASSERT_EQUAL(chan_jrnl_append(dp, 0, CHAN_REC_COMMAND, 0, &part, 1, NULL), 0);
+	}
+	chan_jrnl_publish(dp, 0);
+	CU_ASSERT_EQUAL(chan_msg_send(dp, 1, CHAN_TO_CP, CHAN_MSG_PING, 7, "abc", 3), 0);
+	CU_ASSERT_EQUAL(chan_msg_send(dp, 1, CHAN_TO_CP, CHAN_MSG_INFO_REQ, 8, "Persistence", 11),
+			0);
+	CU_ASSERT_EQUAL(chan_msg_send(dp, 1, CHAN_TO_CP, CHAN_MSG_INFO_REQ, 9, "nosuch", 6), 0);
+	chan_stats(dp, 0)->commands = 5;
+	chan_stats(dp, 1)->commands = 6;
+	chan_stats(dp, 1)->tcp_conns_current = 2;
+}
+
+static void dp_check_replies(struct chan *dp)
+{
+	struct chan_msg m;
+	CU_ASSERT_EQUAL_FATAL(chan_msg_recv(dp, 1, CHAN_TO_DP, &m), 0);
+	CU_ASSERT_EQUAL(m.type, CHAN_MSG_PONG);
+	CU_ASSERT_EQUAL(m.id, 7);
+	CU_ASSERT(m.len == 3 && memcmp(m.payload, "abc", 3) == 0);
+	chan_msg_release(dp, 1, CHAN_TO_DP, &m);
+	CU_ASSERT_EQUAL_FATAL(chan_msg_recv(dp, 1, CHAN_TO_DP, &m), 0);
+	CU_ASSERT_EQUAL(m.type, CHAN_MSG_INFO_REPLY);
+	CU_ASSERT_EQUAL(m.id, 8);
+	CU_ASSERT(m.len > 15 && memcmp(m.payload, "# Persistence\r\nloading:0\r\n", 26) == 0);
+	chan_msg_release(dp, 1, CHAN_TO_DP, &m);
+	CU_ASSERT_EQUAL_FATAL(chan_msg_recv(dp, 1, CHAN_TO_DP, &m), 0);
+	CU_ASSERT_EQUAL(m.type, CHAN_MSG_INFO_REPLY);
+	CU_ASSERT_EQUAL(m.id, 9);
+	CU_ASSERT_EQUAL(m.len, 0);
+	chan_msg_release(dp, 1, CHAN_TO_DP, &m);
+}
+
+static void check_api_status(struct cp_chan *cpc)
+{
+	struct api_ctx ctx = {.name = "t", .start_mono_ms = cp_now_ms(), .chan = cpc};
+	struct api_resp resp;
+	api_route(&ctx, "GET", "/v1/status", &resp);
+	CU_ASSERT_EQUAL(resp.status, 200);
+	json_t *j = json_loadb(resp.body, resp.len, 0, NULL);
+	api_resp_fini(&resp);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(j);
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(j, "workers")), 2);
+	json_t *tot = json_object_get(j, "totals");
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(tot, "commands")), 11);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(tot, "connections_current")), 2);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(tot, "journal_records_consumed")), 100);
+	CU_ASSERT(json_is_true(json_object_get(json_object_get(j, "dataplane"), "alive")));
+	json_decref(j);
+	api_route(&ctx, "GET", "/v1/health/ready", &resp);
+	CU_ASSERT_EQUAL(resp.status, 200);
+	api_resp_fini(&resp);
+}
+
+static void test_cpapi_chan_consumes_answers_and_follows_new_epoch(void)
+{
+	snprintf(path, sizeof(path), "/dev/shm/rw-test-cpapi-%d.chan", (int)getpid());
+	chan_unlink(path);
+	struct cp_loop *l = NULL;
+	struct cp_chan *cpc = NULL;
+	struct chan *dp = NULL;
+	CU_ASSERT_EQUAL_FATAL(cp_loop_create(&l), 0);
+	CU_ASSERT_EQUAL_FATAL(cp_chan_create(&cpc, l, path), 0);
+	run_for(l, 150); /* no channel yet: keeps retrying */
+	struct cp_chan_status st;
+	cp_chan_status(cpc, &st);
+	CU_ASSERT(!st.attached);
+
+	CU_ASSERT_EQUAL_FATAL(chan_create(&dp, path, 2, &sizes), 0);
+	dp_produce(dp);
+	run_for(l, 1150); /* attach within 100 ms; one ping round after 1 s */
+	cp_chan_status(cpc, &st);
+	CU_ASSERT(st.attached && st.alive);
+	CU_ASSERT_EQUAL(st.epoch, chan_info(dp)->epoch);
+	CU_ASSERT_EQUAL(st.jrnl_records, 100);
+	CU_ASSERT_EQUAL(chan_jrnl_durable_lsn(dp, 0), 100);
+	dp_check_replies(dp);
+	struct chan_msg m;
+	CU_ASSERT_EQUAL_FATAL(chan_msg_recv(dp, 0, CHAN_TO_DP, &m), 0);
+	CU_ASSERT_EQUAL(m.type, CHAN_MSG_PING);
+	CU_ASSERT_EQUAL(chan_msg_send(dp, 0, CHAN_TO_CP, CHAN_MSG_PONG, m.id, m.payload, m.len), 0);
+	chan_msg_release(dp, 0, CHAN_TO_DP, &m);
+	run_for(l, 20);
+	struct cp_chan_worker_status ws;
+	CU_ASSERT_EQUAL_FATAL(cp_chan_worker(cpc, 0, &ws), 0);
+	CU_ASSERT_EQUAL(ws.pongs, 1);
+	CU_ASSERT_EQUAL(ws.stats.commands, 5);
+	chan_heartbeat_set(dp, unix_ms());
+	check_api_status(cpc);
+
+	uint64_t old = chan_info(dp)->epoch;
+	chan_detach(&dp); /* the dataplane restarts */
+	CU_ASSERT_EQUAL_FATAL(chan_create(&dp, path, 2, &sizes), 0);
+	run_for(l, 250);
+	cp_chan_status(cpc, &st);
+	CU_ASSERT(st.attached);
+	CU_ASSERT_NOT_EQUAL(st.epoch, old);
+	CU_ASSERT_EQUAL(st.epoch, chan_info(dp)->epoch);
+
+	cp_chan_destroy(&cpc);
+	CU_ASSERT_PTR_NULL(cpc);
+	cp_loop_destroy(&l);
+	chan_detach(&dp);
+	chan_unlink(path);
+}
+
+static void test_cpapi_chan_info_sections(void)
+{
+	CU_ASSERT(strncmp(cp_chan_info_section("persistence", 11), "# Persistence\r\n", 15) == 0);
+	CU_ASSERT(strncmp(cp_chan_info_section("REPLICATION", 11), "# Replication\r\nrole:master",
+			  26) == 0);
+	CU_ASSERT_STRING_EQUAL(cp_chan_info_section("persist", 7), "");
+	CU_ASSERT_STRING_EQUAL(cp_chan_info_section("", 0), "");
+}
+
+const struct rw_test_case test_cpapi_chan_cases[] = {
+	RW_TEST(test_cpapi_chan_consumes_answers_and_follows_new_epoch),
+	RW_TEST(test_cpapi_chan_info_sections),
+	{NULL, NULL},
+};

@@ -1,0 +1,14 @@
+/* Unit-test binary of control/api (with the control/core pieces it drives). */
+#include "cp_log.h"
+#include "test_cpapi.h"
+
+int main(void)
+{
+	cp_log_setup(1, CP_LOG_ERR); /* keep the CUnit report readable */
+	if (rw_test_init() != 0 ||
+	    rw_test_add_suite("cpapi_http", NULL, NULL, test_cpapi_http_cases) != 0 ||
+	    rw_test_add_suite("cpapi_route", NULL, NULL, test_cpapi_route_cases) != 0 ||
+	    rw_test_add_suite("cpapi_chan", NULL, NULL, test_cpapi_chan_cases) != 0)
+		return 1;
+	return rw_test_run();
+}
