@@ -99,8 +99,8 @@ static int config_setup(struct cp_main *m, int argc, char **argv)
 		return rc == 1 ? -1 : 2;
 	}
 	char err[512] = "";
-	rc = rw_config_load(&m->cfg, path, oargc, oargv, log_config_warning, NULL, err,
-			    sizeof(err));
+	rc =
+	    rw_config_load(&m->cfg, path, oargc, oargv, log_config_warning, NULL, err, sizeof(err));
 	free(oargv);
 	if (rc != 0) {
 		fprintf(stderr, "redwire-control: %s\n", err[0] ? err : strerror(-rc));
@@ -165,7 +165,8 @@ static int modules_setup(struct cp_main *m)
 		cp_log(CP_LOG_ERR, "cp.core", "channel consumer setup failed", "err=%d", -rc);
 		return rc;
 	}
-	struct api_ctx ctx = {.name = m->cfg.rw_name, .start_mono_ms = cp_now_ms(), .chan = m->chan};
+	struct api_ctx ctx = {
+	    .name = m->cfg.rw_name, .start_mono_ms = cp_now_ms(), .chan = m->chan};
 	rc = api_server_create(&m->api, m->loop, m->cfg.rw_mgmt_socket, &ctx);
 	if (rc != 0) {
 		cp_log(CP_LOG_ERR, "cp.api", "cannot serve the management API",
@@ -173,8 +174,7 @@ static int modules_setup(struct cp_main *m)
 		       strerror(-rc));
 		return rc;
 	}
-	cp_log(CP_LOG_INFO, "cp.api", "management API listening", "path=%s",
-	       m->cfg.rw_mgmt_socket);
+	cp_log(CP_LOG_INFO, "cp.api", "management API listening", "path=%s", m->cfg.rw_mgmt_socket);
 	return 0;
 }
 

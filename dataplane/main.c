@@ -32,8 +32,8 @@
 #include "worker.h"
 
 #define DP_MBUFS_PER_QUEUE 8191
-#define DP_JOURNAL_BYTES (16u << 20)
-#define DP_MSG_BYTES (1u << 20)
+#define DP_JOURNAL_BYTES   (16u << 20)
+#define DP_MSG_BYTES	   (1u << 20)
 
 static struct dp_shared shared;
 
@@ -115,7 +115,7 @@ static void service_loop(struct worker *workers, uint32_t n)
 	while (!atomic_load(&shared.stop)) {
 		info->heartbeat_unix_ms = rw_time_unix_ms();
 		for (uint32_t i = 0; i < n; i++) {
-			char who[16];
+			char who[24];
 			snprintf(who, sizeof(who), "worker=%u", i);
 			rw_logring_drain(&workers[i].log, who);
 		}
@@ -157,7 +157,8 @@ int main(int argc, char **argv)
 	if (rc != 0)
 		return fail("EAL initialisation failed (see the EAL lines above)", rc);
 	if (rte_eth_dev_count_avail() != 1) {
-		rw_log(RW_LOG_ERR, "dp.boot", "redwire-port-device: expected exactly one port, found %u",
+		rw_log(RW_LOG_ERR, "dp.boot",
+		       "redwire-port-device: expected exactly one port, found %u",
 		       rte_eth_dev_count_avail());
 		return 1;
 	}

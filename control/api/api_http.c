@@ -50,7 +50,8 @@ static enum api_parse parse_request_line(const char *p, const char *eol, struct 
 	const char *qmark = memchr(target, '?', (size_t)(sp2 - target));
 	const char *path_end = qmark ? qmark : sp2;
 	for (const char *q = target; q < sp2; q++)
-		if ((unsigned char)*q <= 0x20 || (unsigned char)*q >= 0x7f || *q == '"' || *q == '\\')
+		if ((unsigned char)*q <= 0x20 || (unsigned char)*q >= 0x7f || *q == '"' ||
+		    *q == '\\')
 			return fail(req, 400);
 	if ((size_t)(path_end - target) >= sizeof(req->path))
 		return fail(req, 414);
@@ -173,18 +174,30 @@ enum api_parse api_http_parse(const char *buf, size_t len, struct api_http_req *
 const char *api_http_reason(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 400: return "Bad Request";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 413: return "Content Too Large";
-	case 414: return "URI Too Long";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 503: return "Service Unavailable";
-	case 505: return "HTTP Version Not Supported";
-	default: return "Unknown";
+	case 200:
+		return "OK";
+	case 400:
+		return "Bad Request";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 413:
+		return "Content Too Large";
+	case 414:
+		return "URI Too Long";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 501:
+		return "Not Implemented";
+	case 503:
+		return "Service Unavailable";
+	case 505:
+		return "HTTP Version Not Supported";
+	default:
+		return "Unknown";
 	}
 }
 

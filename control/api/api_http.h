@@ -14,7 +14,7 @@
 
 #include "rw_buf.h"
 
-#define API_HTTP_MAX_HEAD 8192	       /* request line + headers */
+#define API_HTTP_MAX_HEAD 8192		/* request line + headers */
 #define API_HTTP_MAX_BODY (1024 * 1024) /* request body */
 #define API_HTTP_MAX_PATH 256
 
@@ -30,7 +30,7 @@ struct api_http_req {
 	int minor;		      /* HTTP/1.<minor> */
 	bool keep_alive;
 	size_t content_length;
-	const char *body; /* points into the parsed buffer */
+	const char *body;   /* points into the parsed buffer */
 	size_t total_bytes; /* head + body: what to consume once handled */
 	int error_status;   /* on API_PARSE_ERROR: the status to answer with */
 };

@@ -25,8 +25,8 @@ struct api_route_def {
 
 /* Routes that will exist; answered 501 until their issues land. */
 static const char *const future_routes[] = {
-	"/v1/parameters", "/v1/users",	"/v1/snapshots", "/v1/replication",
-	"/v1/failover",	  "/v1/events", "/v1/tasks",	 "/v1/support-bundle",
+    "/v1/parameters", "/v1/users",  "/v1/snapshots", "/v1/replication",
+    "/v1/failover",   "/v1/events", "/v1/tasks",     "/v1/support-bundle",
 };
 
 static void chan_status(const struct api_ctx *ctx, struct cp_chan_status *st)
@@ -92,9 +92,9 @@ static json_t *route_status(const struct api_ctx *ctx, int *status)
 	return json_pack("{s:s, s:s, s:s, s:I, s:o, s:o, s:{s:I, s:I, s:I, s:I, s:I}}", "role",
 			 "master", "name", ctx->name, "version", RW_VERSION, "uptime_seconds",
 			 (json_int_t)((cp_now_ms() - ctx->start_mono_ms) / 1000), "dataplane",
-			 dataplane_object(&st), "workers", workers, "totals",
-			 "connections_current", (json_int_t)conns, "commands", (json_int_t)cmds,
-			 "commands_received", (json_int_t)received, "journal_records_consumed",
+			 dataplane_object(&st), "workers", workers, "totals", "connections_current",
+			 (json_int_t)conns, "commands", (json_int_t)cmds, "commands_received",
+			 (json_int_t)received, "journal_records_consumed",
 			 (json_int_t)st.jrnl_records, "journal_bytes_consumed",
 			 (json_int_t)st.jrnl_bytes);
 }
@@ -133,17 +133,17 @@ static json_t *route_ready(const struct api_ctx *ctx, int *status)
 	chan_status(ctx, &st);
 	bool ready = st.attached && st.alive;
 	const char *why = !st.attached ? "dataplane not attached"
-			  : !st.alive	 ? "dataplane heartbeat stale"
-					 : "ok";
+			  : !st.alive  ? "dataplane heartbeat stale"
+				       : "ok";
 	*status = ready ? 200 : 503;
 	return json_pack("{s:b, s:s}", "ready", ready, "reason", why);
 }
 
 static const struct api_route_def routes[] = {
-	{"/v1/status", route_status},
-	{"/v1/stats", route_stats},
-	{"/v1/health/live", route_live},
-	{"/v1/health/ready", route_ready},
+    {"/v1/status", route_status},
+    {"/v1/stats", route_stats},
+    {"/v1/health/live", route_live},
+    {"/v1/health/ready", route_ready},
 };
 
 static bool path_under(const char *path, const char *prefix)

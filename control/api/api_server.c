@@ -123,8 +123,8 @@ static bool conn_flush(struct api_conn *c)
 	return true;
 }
 
-static void log_request(const struct api_conn *c, const char *method, const char *path,
-			int status, uint64_t start_us)
+static void log_request(const struct api_conn *c, const char *method, const char *path, int status,
+			uint64_t start_us)
 {
 	char qpath[API_HTTP_MAX_PATH + 8];
 	cp_log(status == 500 ? CP_LOG_WARN : CP_LOG_INFO, "cp.api", "request",
@@ -222,7 +222,7 @@ static void server_accept(struct cp_loop *l, int fd, uint32_t events, void *arg)
 		struct ucred cred;
 		socklen_t clen = sizeof(cred);
 		c->uid = getsockopt(cfd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) == 0 ? cred.uid
-										       : (uid_t)-1;
+										     : (uid_t)-1;
 		c->fd = cfd;
 		c->srv = s;
 		c->last_ms = cp_now_ms();

@@ -13,7 +13,7 @@
 #include "api_route.h"
 #include "cp_loop.h"
 
-#define API_MAX_CONNS 64
+#define API_MAX_CONNS	    64
 #define API_IDLE_TIMEOUT_MS 60000
 
 struct api_server;

@@ -23,12 +23,13 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: redwirectl [--socket PATH | --name NAME] <command> [--json]\n"
-		   "commands:\n"
-		   "  status [--json]   role, uptime, dataplane, per-worker counts\n"
-		   "  stats [--json]    every per-worker counter\n"
-		   "  health            liveness and readiness (exit 1 if not ready)\n"
-		   "NAME defaults to \"" CTL_DEFAULT_NAME "\": socket /run/redwire/NAME/api.sock\n");
+	fprintf(f,
+		"usage: redwirectl [--socket PATH | --name NAME] <command> [--json]\n"
+		"commands:\n"
+		"  status [--json]   role, uptime, dataplane, per-worker counts\n"
+		"  stats [--json]    every per-worker counter\n"
+		"  health            liveness and readiness (exit 1 if not ready)\n"
+		"NAME defaults to \"" CTL_DEFAULT_NAME "\": socket /run/redwire/NAME/api.sock\n");
 }
 
 static json_int_t jint(json_t *o, const char *key)
@@ -44,7 +45,8 @@ static json_t *api_get(const char *sock, const char *path, int *status, bool raw
 	if (rc != 0) {
 		fprintf(stderr, "redwirectl: cannot reach the management API at %s: %s%s\n", sock,
 			strerror(-rc),
-			rc == -ENOENT || rc == -ECONNREFUSED ? " (is redwire-control running?)" : "");
+			rc == -ENOENT || rc == -ECONNREFUSED ? " (is redwire-control running?)"
+							     : "");
 		return NULL;
 	}
 	*status = r.status;
@@ -53,8 +55,8 @@ static json_t *api_get(const char *sock, const char *path, int *status, bool raw
 	json_error_t err;
 	json_t *j = json_loads(r.body, 0, &err);
 	if (j == NULL)
-		fprintf(stderr, "redwirectl: %s answered %d with invalid JSON: %s\n", path, r.status,
-			err.text);
+		fprintf(stderr, "redwirectl: %s answered %d with invalid JSON: %s\n", path,
+			r.status, err.text);
 	ctl_resp_fini(&r);
 	return j;
 }
@@ -131,8 +133,7 @@ static void print_stats(json_t *j)
 	json_object_foreach(tot, key, v)
 	{
 		printf("%-22s", key);
-		json_array_foreach(workers, i, w)
-			printf(" %14lld", jint(w, key));
+		json_array_foreach(workers, i, w) printf(" %14lld", jint(w, key));
 		printf(" %16lld\n", json_integer_value(v));
 	}
 }

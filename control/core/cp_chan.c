@@ -11,7 +11,7 @@
 #include "cp_log.h"
 
 #define JRNL_BUDGET 4096 /* records per worker per poll: bounded work per tick */
-#define MSG_BUDGET 256
+#define MSG_BUDGET  256
 
 struct cp_chan_worker {
 	uint64_t jrnl_records;
@@ -62,8 +62,8 @@ static void chan_drop(struct cp_chan *c, const char *why)
 {
 	if (c->ch == NULL)
 		return;
-	cp_log(CP_LOG_WARN, "cp.chan", "detached from the dataplane channel", "reason=%s epoch=%016llx",
-	       why, (unsigned long long)c->epoch);
+	cp_log(CP_LOG_WARN, "cp.chan", "detached from the dataplane channel",
+	       "reason=%s epoch=%016llx", why, (unsigned long long)c->epoch);
 	chan_detach(&c->ch);
 }
 
@@ -92,9 +92,9 @@ static void chan_try_attach(struct cp_chan *c)
 		memset(c->w, 0, sizeof(c->w)); /* per-worker counters belong to one epoch */
 	for (uint32_t w = 0; w < chan_workers(ch); w++)
 		chan_jrnl_rewind(ch, w);
-	cp_log(new_epoch ? CP_LOG_INFO : CP_LOG_DEBUG, "cp.chan", "attached to the dataplane channel",
-	       "path=%s epoch=%016llx pid=%d workers=%u", c->path, (unsigned long long)c->epoch,
-	       (int)chan_info(ch)->pid, chan_workers(ch));
+	cp_log(new_epoch ? CP_LOG_INFO : CP_LOG_DEBUG, "cp.chan",
+	       "attached to the dataplane channel", "path=%s epoch=%016llx pid=%d workers=%u",
+	       c->path, (unsigned long long)c->epoch, (int)chan_info(ch)->pid, chan_workers(ch));
 }
 
 /*
@@ -125,9 +125,8 @@ static void chan_watch(struct cp_loop *l, void *arg)
 	}
 	if (c->stale_since_ms == 0) {
 		c->stale_since_ms = cp_now_ms();
-		cp_log(CP_LOG_WARN, "cp.chan", "dataplane heartbeat is stale",
-		       "age_ms=%llu pid=%d", (unsigned long long)heartbeat_age_ms(c),
-		       (int)chan_info(c->ch)->pid);
+		cp_log(CP_LOG_WARN, "cp.chan", "dataplane heartbeat is stale", "age_ms=%llu pid=%d",
+		       (unsigned long long)heartbeat_age_ms(c), (int)chan_info(c->ch)->pid);
 	}
 	if (cp_now_ms() - c->attached_ms >= CP_CHAN_HEARTBEAT_STALE_MS) {
 		chan_detach(&c->ch);
@@ -165,13 +164,14 @@ const char *cp_chan_info_section(const char *section, uint32_t len)
 		const char *name;
 		const char *text;
 	} sections[] = {
-		{"persistence", "# Persistence\r\nloading:0\r\nasync_loading:0\r\n"
-				"rdb_bgsave_in_progress:0\r\naof_enabled:0\r\n"
-				"aof_rewrite_in_progress:0\r\n"},
-		{"replication", "# Replication\r\nrole:master\r\nconnected_slaves:0\r\n"},
+	    {"persistence", "# Persistence\r\nloading:0\r\nasync_loading:0\r\n"
+			    "rdb_bgsave_in_progress:0\r\naof_enabled:0\r\n"
+			    "aof_rewrite_in_progress:0\r\n"},
+	    {"replication", "# Replication\r\nrole:master\r\nconnected_slaves:0\r\n"},
 	};
 	for (size_t i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
-		if (strlen(sections[i].name) == len && strncasecmp(section, sections[i].name, len) == 0)
+		if (strlen(sections[i].name) == len &&
+		    strncasecmp(section, sections[i].name, len) == 0)
 			return sections[i].text;
 	return "";
 }
@@ -212,7 +212,8 @@ static int msg_drain(struct cp_chan *c, uint32_t w)
 {
 	struct chan_msg m;
 	int rc = 0;
-	for (int n = 0; n < MSG_BUDGET && (rc = chan_msg_recv(c->ch, w, CHAN_TO_CP, &m)) == 0; n++) {
+	for (int n = 0; n < MSG_BUDGET && (rc = chan_msg_recv(c->ch, w, CHAN_TO_CP, &m)) == 0;
+	     n++) {
 		msg_answer(c, w, &m);
 		chan_msg_release(c->ch, w, CHAN_TO_CP, &m);
 	}
@@ -227,7 +228,8 @@ static void chan_poll(struct cp_loop *l, void *arg)
 		return;
 	for (uint32_t w = 0; w < chan_workers(c->ch); w++) {
 		if (jrnl_drain(c, w) != 0 || msg_drain(c, w) != 0) {
-			cp_log(CP_LOG_ERR, "cp.chan", "corrupt record in the channel", "worker=%u", w);
+			cp_log(CP_LOG_ERR, "cp.chan", "corrupt record in the channel", "worker=%u",
+			       w);
 			chan_drop(c, "corrupt_record");
 			return;
 		}

@@ -18,10 +18,10 @@
 #include "chan.h"
 #include "cp_loop.h"
 
-#define CP_CHAN_ATTACH_RETRY_MS 100
+#define CP_CHAN_ATTACH_RETRY_MS	   100
 #define CP_CHAN_HEARTBEAT_STALE_MS 3000
-#define CP_CHAN_PING_MS 1000
-#define CP_CHAN_POLL_MS 1
+#define CP_CHAN_PING_MS		   1000
+#define CP_CHAN_POLL_MS		   1
 
 struct cp_chan_status {
 	bool attached;
@@ -33,9 +33,9 @@ struct cp_chan_status {
 	uint64_t heartbeat_age_ms;
 	char version[32];
 	char name[64];
-	uint64_t attaches;	/* successful attaches since start */
-	uint64_t jrnl_records;	/* journal records consumed since start */
-	uint64_t jrnl_bytes;	/* their payload bytes */
+	uint64_t attaches;     /* successful attaches since start */
+	uint64_t jrnl_records; /* journal records consumed since start */
+	uint64_t jrnl_bytes;   /* their payload bytes */
 };
 
 struct cp_chan_worker_status {

@@ -46,11 +46,10 @@ void cp_log(enum cp_log_level lvl, const char *topic, const char *msg, const cha
 	struct tm tm;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	gmtime_r(&ts.tv_sec, &tm);
-	int n = snprintf(line, sizeof(line),
-			 "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ level=%s topic=%s msg=%s",
-			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-			 tm.tm_sec, ts.tv_nsec / 1000000, level_names[lvl], topic,
-			 cp_log_quote(qmsg, sizeof(qmsg), msg));
+	int n = snprintf(
+	    line, sizeof(line), "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ level=%s topic=%s msg=%s",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	    ts.tv_nsec / 1000000, level_names[lvl], topic, cp_log_quote(qmsg, sizeof(qmsg), msg));
 	size_t len = n < 0 ? 0 : (size_t)n;
 	if (kv != NULL && len + 2 < sizeof(line)) {
 		va_list ap;

@@ -18,7 +18,7 @@ void cp_log_setup(int fd, enum cp_log_level min_level);
 
 /** Log @p msg with optional printf-formatted "k=v k=v" fields (@p kv may be NULL). */
 void cp_log(enum cp_log_level lvl, const char *topic, const char *msg, const char *kv, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 /** Quote @p s as a logfmt value into @p buf ("..." with \" and \\ escaped). @return buf. */
 const char *cp_log_quote(char *buf, size_t len, const char *s);

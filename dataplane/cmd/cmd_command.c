@@ -139,7 +139,7 @@ static bool resolve(const struct resp_arg *a, struct cmd_ref *r)
 		return true;
 	}
 	const struct cmd_def *sub =
-		cmd_subcmd_lookup(top, bar + 1, a->len - (size_t)(bar + 1 - a->ptr));
+	    cmd_subcmd_lookup(top, bar + 1, a->len - (size_t)(bar + 1 - a->ptr));
 	if (sub == NULL)
 		return false;
 	*r = (struct cmd_ref){sub, meta_info_sub(top->meta_info, sub->name),
@@ -221,7 +221,7 @@ static void command_list(struct cmd_ctx *ctx)
 	const struct resp_arg *arg = NULL;
 	if (ctx->argc == 5 && cmd_arg_is(&ctx->argv[2], "filterby")) {
 		arg = &ctx->argv[4];
-		kind = cmd_arg_is(&ctx->argv[3], "module")   ? 'm'
+		kind = cmd_arg_is(&ctx->argv[3], "module")    ? 'm'
 		       : cmd_arg_is(&ctx->argv[3], "aclcat")  ? 'a'
 		       : cmd_arg_is(&ctx->argv[3], "pattern") ? 'p'
 							      : 0;
@@ -287,27 +287,27 @@ static void command_getkeys(struct cmd_ctx *ctx, bool with_flags)
 }
 
 static const char *const command_help[] = {
-	"COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-	"(no subcommand)",
-	"    Return details about all Redis commands.",
-	"COUNT",
-	"    Return the total number of commands in this Redis server.",
-	"LIST",
-	"    Return a list of all commands in this Redis server.",
-	"INFO [<command-name> ...]",
-	"    Return details about multiple Redis commands.",
-	"    If no command names are given, documentation details for all",
-	"    commands are returned.",
-	"DOCS [<command-name> ...]",
-	"    Return documentation details about multiple Redis commands.",
-	"    If no command names are given, documentation details for all",
-	"    commands are returned.",
-	"GETKEYS <full-command>",
-	"    Return the keys from a full Redis command.",
-	"GETKEYSANDFLAGS <full-command>",
-	"    Return the keys and the access flags from a full Redis command.",
-	"HELP",
-	"    Prints this help.",
+    "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "(no subcommand)",
+    "    Return details about all Redis commands.",
+    "COUNT",
+    "    Return the total number of commands in this Redis server.",
+    "LIST",
+    "    Return a list of all commands in this Redis server.",
+    "INFO [<command-name> ...]",
+    "    Return details about multiple Redis commands.",
+    "    If no command names are given, documentation details for all",
+    "    commands are returned.",
+    "DOCS [<command-name> ...]",
+    "    Return documentation details about multiple Redis commands.",
+    "    If no command names are given, documentation details for all",
+    "    commands are returned.",
+    "GETKEYS <full-command>",
+    "    Return the keys from a full Redis command.",
+    "GETKEYSANDFLAGS <full-command>",
+    "    Return the keys and the access flags from a full Redis command.",
+    "HELP",
+    "    Prints this help.",
 };
 
 void cmd_command(struct cmd_ctx *ctx)
@@ -317,7 +317,7 @@ void cmd_command(struct cmd_ctx *ctx)
 		return;
 	}
 	const struct cmd_def *sub =
-		cmd_subcmd_resolve(ctx, cmd_lookup((const uint8_t *)"command", 7));
+	    cmd_subcmd_resolve(ctx, cmd_lookup((const uint8_t *)"command", 7));
 	if (sub == NULL)
 		return;
 	const char *s = sub->name + strlen("command|");

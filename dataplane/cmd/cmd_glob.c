@@ -36,7 +36,8 @@ static bool match_class(const uint8_t **pp, size_t *plen, uint8_t c, bool nocase
 		} else if (n == 0 || *p == ']') {
 			break; /* an unterminated class ends at the pattern's end */
 		} else if (n >= 3 && p[1] == '-') {
-			uint8_t lo = fold(p[0], nocase), hi = fold(p[2], nocase), x = fold(c, nocase);
+			uint8_t lo = fold(p[0], nocase), hi = fold(p[2], nocase),
+				x = fold(c, nocase);
 			if (lo > hi) {
 				uint8_t t = lo;
 				lo = hi;
@@ -75,7 +76,8 @@ static bool glob_impl(const uint8_t *p, size_t plen, const uint8_t *s, size_t sl
 			if (plen == 1)
 				return true;
 			while (slen > 0) {
-				if (glob_impl(p + 1, plen - 1, s, slen, nocase, skip_longer, nesting + 1))
+				if (glob_impl(p + 1, plen - 1, s, slen, nocase, skip_longer,
+					      nesting + 1))
 					return true;
 				if (*skip_longer)
 					return false;

@@ -118,7 +118,8 @@ static uint64_t build_id(void)
 static void info_server(const struct cmd_ctx *ctx, struct rw_buf *b)
 {
 	const struct cmd_env *env = ctx->env;
-	uint64_t up_s = ctx->now_ms > env->start_unix_ms ? (ctx->now_ms - env->start_unix_ms) / 1000 : 0;
+	uint64_t up_s =
+	    ctx->now_ms > env->start_unix_ms ? (ctx->now_ms - env->start_unix_ms) / 1000 : 0;
 
 	add_line(b, "# Server");
 	add_line(b, "redis_version:7.0.15");
@@ -145,7 +146,8 @@ static void info_server(const struct cmd_ctx *ctx, struct rw_buf *b)
 	add_line(b, "hz:10");
 	add_line(b, "configured_hz:10");
 	/* LRU_CLOCK(): seconds, 24 bits. */
-	add_line(b, "lru_clock:%llu", (unsigned long long)((ctx->now_ms / 1000) & ((1u << 24) - 1)));
+	add_line(b, "lru_clock:%llu",
+		 (unsigned long long)((ctx->now_ms / 1000) & ((1u << 24) - 1)));
 	add_line(b, "executable:%s", env->executable ? env->executable : "");
 	add_line(b, "config_file:%s", env->config_file ? env->config_file : "");
 	add_line(b, "io_threads_active:0");
@@ -180,7 +182,7 @@ void cmd_info(struct cmd_ctx *ctx)
 
 static const char *const config_names[] = {
 #define CMD_CFG_NAME(field, name, type, def, min, max, desc) name,
-	RW_CONFIG_TABLE(CMD_CFG_NAME)
+    RW_CONFIG_TABLE(CMD_CFG_NAME)
 #undef CMD_CFG_NAME
 };
 
@@ -233,17 +235,17 @@ static void config_get(struct cmd_ctx *ctx)
 }
 
 static const char *const config_help[] = {
-	"CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-	"GET <pattern>",
-	"    Return parameters matching the glob-like <pattern> and their values.",
-	"SET <directive> <value>",
-	"    Set the configuration <directive> to <value>.",
-	"RESETSTAT",
-	"    Reset statistics reported by the INFO command.",
-	"REWRITE",
-	"    Rewrite the configuration file.",
-	"HELP",
-	"    Prints this help.",
+    "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "GET <pattern>",
+    "    Return parameters matching the glob-like <pattern> and their values.",
+    "SET <directive> <value>",
+    "    Set the configuration <directive> to <value>.",
+    "RESETSTAT",
+    "    Reset statistics reported by the INFO command.",
+    "REWRITE",
+    "    Rewrite the configuration file.",
+    "HELP",
+    "    Prints this help.",
 };
 
 void cmd_reply_help(struct cmd_ctx *ctx, const char *const *lines, size_t n)
@@ -255,7 +257,8 @@ void cmd_reply_help(struct cmd_ctx *ctx, const char *const *lines, size_t n)
 
 void cmd_config(struct cmd_ctx *ctx)
 {
-	const struct cmd_def *sub = cmd_subcmd_resolve(ctx, cmd_lookup((const uint8_t *)"config", 6));
+	const struct cmd_def *sub =
+	    cmd_subcmd_resolve(ctx, cmd_lookup((const uint8_t *)"config", 6));
 	if (sub == NULL)
 		return;
 	if (strcmp(sub->name, "config|get") == 0) {

@@ -28,7 +28,7 @@ static void reply_str(struct cmd_ctx *ctx, const struct store_obj *o)
 static bool get_generic(struct cmd_ctx *ctx, const struct resp_arg *key)
 {
 	struct store_obj *o =
-		store_lookup_read(ctx->shard, ctx->client->db, key->ptr, key->len, ctx->now_ms);
+	    store_lookup_read(ctx->shard, ctx->client->db, key->ptr, key->len, ctx->now_ms);
 	if (o == NULL) {
 		resp_w_null(ctx->out, cmd_proto(ctx));
 		return true;
@@ -77,14 +77,14 @@ static bool set_parse(struct cmd_ctx *ctx, struct set_opts *o)
 		const char *name;
 		unsigned flag, excludes;
 	} opts[] = {
-		{"nx", SET_NX, SET_XX},
-		{"xx", SET_XX, SET_NX},
-		{"get", SET_GET, 0},
-		{"keepttl", SET_KEEPTTL, SET_ANY_EXPIRE},
-		{"ex", SET_EX, SET_KEEPTTL | (SET_ANY_EXPIRE & ~SET_EX)},
-		{"px", SET_PX, SET_KEEPTTL | (SET_ANY_EXPIRE & ~SET_PX)},
-		{"exat", SET_EXAT, SET_KEEPTTL | (SET_ANY_EXPIRE & ~SET_EXAT)},
-		{"pxat", SET_PXAT, SET_KEEPTTL | (SET_ANY_EXPIRE & ~SET_PXAT)},
+	    {"nx", SET_NX, SET_XX},
+	    {"xx", SET_XX, SET_NX},
+	    {"get", SET_GET, 0},
+	    {"keepttl", SET_KEEPTTL, SET_ANY_EXPIRE},
+	    {"ex", SET_EX, SET_KEEPTTL | (SET_ANY_EXPIRE & ~SET_EX)},
+	    {"px", SET_PX, SET_KEEPTTL | (SET_ANY_EXPIRE & ~SET_PX)},
+	    {"exat", SET_EXAT, SET_KEEPTTL | (SET_ANY_EXPIRE & ~SET_EXAT)},
+	    {"pxat", SET_PXAT, SET_KEEPTTL | (SET_ANY_EXPIRE & ~SET_PXAT)},
 	};
 	const size_t n_opts = sizeof(opts) / sizeof(opts[0]);
 	o->flags = 0;
@@ -164,7 +164,8 @@ void cmd_set(struct cmd_ctx *ctx)
 		      sf) != 0) {
 		/* Redis would have been killed by the OOM handler; we degrade. */
 		if (!(o.flags & SET_GET))
-			resp_w_error(ctx->out, "OOM command not allowed when used memory > 'maxmemory'.");
+			resp_w_error(ctx->out,
+				     "OOM command not allowed when used memory > 'maxmemory'.");
 		return;
 	}
 	ctx->dirty++;
@@ -190,7 +191,7 @@ static void incr_by(struct cmd_ctx *ctx, int64_t incr)
 	const struct resp_arg *key = &ctx->argv[1];
 	int64_t value = 0;
 	struct store_obj *o =
-		store_lookup_write(ctx->shard, ctx->client->db, key->ptr, key->len, ctx->now_ms);
+	    store_lookup_write(ctx->shard, ctx->client->db, key->ptr, key->len, ctx->now_ms);
 	if (o != NULL && o->type != STORE_TYPE_STRING) {
 		resp_w_error(ctx->out, CMD_ERR_WRONGTYPE);
 		return;
@@ -205,8 +206,8 @@ static void incr_by(struct cmd_ctx *ctx, int64_t incr)
 		return;
 	}
 	value += incr;
-	if (store_set_int(ctx->shard, ctx->client->db, key->ptr, key->len, value,
-			  STORE_NO_EXPIRE, STORE_SET_KEEPTTL) != 0) {
+	if (store_set_int(ctx->shard, ctx->client->db, key->ptr, key->len, value, STORE_NO_EXPIRE,
+			  STORE_SET_KEEPTTL) != 0) {
 		resp_w_error(ctx->out, "OOM command not allowed when used memory > 'maxmemory'.");
 		return;
 	}

@@ -64,9 +64,9 @@ static void on_accepted(void *arg, struct tcp_conn *c)
 	cl->closing = false;
 	cl->slot_head = cl->slot_tail = 0;
 	cl->cc = (struct cmd_client){
-		.id = ++w->next_client_id * w->sh->n_workers + w->id,
-		.db = 0,
-		.proto = RESP_PROTO_2,
+	    .id = ++w->next_client_id * w->sh->n_workers + w->id,
+	    .db = 0,
+	    .proto = RESP_PROTO_2,
 	};
 	c->app = cl;
 }
@@ -83,9 +83,9 @@ static void on_reset(void *arg, struct tcp_conn *c)
 }
 
 const struct tcp_app_ops dp_client_tcp_ops = {
-	.accepted = on_accepted,
-	.readable = on_readable,
-	.reset = on_reset,
+    .accepted = on_accepted,
+    .readable = on_readable,
+    .reset = on_reset,
 };
 
 static void maybe_close(struct worker *w, struct dp_client *cl)
@@ -145,8 +145,7 @@ static struct rw_buf *reply_target(struct worker *w, struct dp_client *cl)
 
 /* The journal record of a write: u32 db, then the command as a RESP array
  * (FORMAT.md, CHAN_REC_COMMAND). */
-static void journal_write(struct worker *w, uint32_t db, const struct resp_arg *argv,
-			  uint32_t argc)
+static void journal_write(struct worker *w, uint32_t db, const struct resp_arg *argv, uint32_t argc)
 {
 	struct rw_buf *b = &w->scratch;
 	rw_buf_reset(b);
@@ -168,10 +167,11 @@ static size_t journal_need(const struct resp_arg *argv, uint32_t argc)
 	return n;
 }
 
-static bool journal_has_room(struct worker *w, const struct cmd_def *d,
-			     const struct resp_arg *argv, uint32_t argc)
+static bool journal_has_room(struct worker *w, const struct cmd_def *d, const struct resp_arg *argv,
+			     uint32_t argc)
 {
-	if (!(d->flags & CMD_WRITE) || chan_jrnl_space(w->sh->chan, w->id) >= journal_need(argv, argc))
+	if (!(d->flags & CMD_WRITE) ||
+	    chan_jrnl_space(w->sh->chan, w->id) >= journal_need(argv, argc))
 		return true;
 	w->stats->journal_full_stalls++;
 	return false;
@@ -182,14 +182,14 @@ static void run(struct worker *w, const struct cmd_def *d, struct resp_arg *argv
 		struct cmd_client *client, struct rw_buf *out)
 {
 	struct cmd_ctx ctx = {
-		.argv = argv,
-		.argc = argc,
-		.out = out,
-		.shard = w->store,
-		.client = client,
-		.env = &w->sh->env,
-		.now_ms = w->now_unix_ms,
-		.now_us = w->now_us,
+	    .argv = argv,
+	    .argc = argc,
+	    .out = out,
+	    .shard = w->store,
+	    .client = client,
+	    .env = &w->sh->env,
+	    .now_ms = w->now_unix_ms,
+	    .now_us = w->now_us,
 	};
 	cmd_execute(d, &ctx);
 	w->stats->commands++;
@@ -223,8 +223,7 @@ static void slot_absorb(struct dp_slot *slot, const uint8_t *p, size_t n)
 {
 	if (slot->sum) {
 		int64_t v;
-		if (!slot->failed && n > 3 && p[0] == ':' &&
-		    resp_str_to_i64(p + 1, n - 3, &v)) {
+		if (!slot->failed && n > 3 && p[0] == ':' && resp_str_to_i64(p + 1, n - 3, &v)) {
 			slot->total += v;
 		} else if (!slot->failed) {
 			slot->failed = true;
@@ -363,9 +362,8 @@ static bool dispatch(struct worker *w, struct dp_client *cl, struct resp_arg *ar
 		fanout_all(w, cl, d, argv, argc);
 		return true;
 	}
-	uint32_t owner = (d->flags & CMD_NOKEYS) || d->first_key == 0
-				 ? w->id
-				 : keys_owner(w, d, argv, argc);
+	uint32_t owner =
+	    (d->flags & CMD_NOKEYS) || d->first_key == 0 ? w->id : keys_owner(w, d, argv, argc);
 	if (owner == w->id)
 		run(w, d, argv, argc, &cl->cc, reply_target(w, cl));
 	else if (owner < w->sh->n_workers)
@@ -403,7 +401,8 @@ static void client_process(struct worker *w, struct dp_client *cl)
 			break;
 		}
 		struct resp_cmd rc = {.argv = w->argv, .cap = w->argv_cap};
-		enum resp_status st = resp_parse(c->rcv.data + off, c->rcv.len - off, &w->limits, &rc);
+		enum resp_status st =
+		    resp_parse(c->rcv.data + off, c->rcv.len - off, &w->limits, &rc);
 		if (st == RESP_NEED_ARGS) {
 			if (!grow_argv(w, rc.need_args))
 				break;

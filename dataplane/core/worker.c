@@ -12,8 +12,8 @@
 
 #include "store.h"
 
-#define WORKER_RX_BURST 32
-#define WORKER_MSG_BUDGET 256
+#define WORKER_RX_BURST	     32
+#define WORKER_MSG_BUDGET    256
 #define WORKER_EXPIRE_BUDGET 64
 
 int worker_init(struct worker *w, uint32_t id, struct dp_shared *sh, struct rte_mempool *pool,
@@ -28,13 +28,13 @@ int worker_init(struct worker *w, uint32_t id, struct dp_shared *sh, struct rte_
 	resp_limits_default(&w->limits);
 	w->limits.max_bulk_len = (uint64_t)sh->cfg->proto_max_bulk_len;
 	net_ctx_init(&w->net, &sh->nif, sh->port, (uint16_t)id, pool, w->stats);
-	int rc = tcp_stack_init(&w->tcp, &w->net, sh->tcp_port, max_conns, &dp_client_tcp_ops, w,
-				id);
+	int rc =
+	    tcp_stack_init(&w->tcp, &w->net, sh->tcp_port, max_conns, &dp_client_tcp_ops, w, id);
 	if (rc != 0)
 		return rc;
 	w->tcp.rcv_limit = (uint32_t)(sh->cfg->client_query_buffer_limit > UINT32_MAX / 2
-					      ? UINT32_MAX / 2
-					      : sh->cfg->client_query_buffer_limit);
+					  ? UINT32_MAX / 2
+					  : sh->cfg->client_query_buffer_limit);
 	w->clients = calloc(max_conns, sizeof(*w->clients));
 	w->argv_cap = 64;
 	w->argv = calloc(w->argv_cap, sizeof(*w->argv));
@@ -82,8 +82,8 @@ static unsigned control_poll(struct worker *w)
 	unsigned n = 0;
 	while (n < 8 && chan_msg_recv(w->sh->chan, w->id, CHAN_TO_DP, &m) == 0) {
 		if (m.type == CHAN_MSG_PING)
-			chan_msg_send(w->sh->chan, w->id, CHAN_TO_CP, CHAN_MSG_PONG, m.id, m.payload,
-				      m.len);
+			chan_msg_send(w->sh->chan, w->id, CHAN_TO_CP, CHAN_MSG_PONG, m.id,
+				      m.payload, m.len);
 		chan_msg_release(w->sh->chan, w->id, CHAN_TO_DP, &m);
 		n++;
 	}
@@ -140,8 +140,7 @@ int worker_main(void *arg)
 	update_clock(w);
 	if (w->id == 0)
 		net_send_gratuitous_arp(&w->net);
-	rw_logring_put(&w->log, RW_LOG_INFO, "dp.core", "worker=%u lcore=%u started", w->id,
-		       rte_lcore_id());
+	rw_logring_put(&w->log, RW_LOG_INFO, "dp.core", "lcore=%u started", rte_lcore_id());
 	while (!atomic_load_explicit(&w->sh->stop, memory_order_relaxed))
 		idle_backoff(w, worker_poll_once(w));
 	return 0;

@@ -51,7 +51,7 @@ struct dp_client {
 	uint64_t slot_head;    /* oldest slot */
 	uint64_t slot_tail;    /* next slot to hand out */
 	bool closing;	       /* QUIT, protocol error or peer FIN: close once drained */
-	bool paused; /* parsing stopped while every slot was busy */
+	bool paused;	       /* parsing stopped while every slot was busy */
 	bool on_ready;
 	struct dp_client *ready_next;
 };

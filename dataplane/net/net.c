@@ -86,7 +86,8 @@ static struct rte_ipv4_hdr *ipv4_validate(struct net_ctx *n, struct rte_mbuf *m)
 	if (ip->dst_addr != n->nif->ip)
 		return NULL;
 	/* Fragments are not reassembled (documented): count and drop. */
-	if (rte_be_to_cpu_16(ip->fragment_offset) & (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))
+	if (rte_be_to_cpu_16(ip->fragment_offset) &
+	    (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))
 		return NULL;
 	if (rte_pktmbuf_data_len(m) > tot)
 		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - tot));
@@ -104,15 +105,18 @@ static void ipv4_input(struct net_ctx *n, struct rte_mbuf *m)
 	}
 	switch (ip->next_proto_id) {
 	case IPPROTO_TCP:
+		if (n->tcp_input == NULL) /* no L4 handler bound (yet) */
+			break;
 		n->tcp_input(n->tcp_arg, n, m, ip);
 		return;
 	case IPPROTO_ICMP:
 		icmp_input(n, m, ip);
 		return;
 	default:
-		n->stats->rx_dropped++;
-		rte_pktmbuf_free(m);
+		break;
 	}
+	n->stats->rx_dropped++;
+	rte_pktmbuf_free(m);
 }
 
 void net_input(struct net_ctx *n, struct rte_mbuf *m)
@@ -172,7 +176,7 @@ void net_ip_output(struct net_ctx *n, struct rte_mbuf *m, uint32_t dst_ip)
 		return;
 	}
 	struct rte_ether_hdr *eh =
-		(struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(struct rte_ether_hdr));
+	    (struct rte_ether_hdr *)rte_pktmbuf_prepend(m, sizeof(struct rte_ether_hdr));
 	if (eh == NULL) {
 		n->stats->tx_dropped++;
 		rte_pktmbuf_free(m);

@@ -31,9 +31,9 @@
 #include "chan.h"
 #include "eth_port.h"
 
-#define NET_ARP_SLOTS 256 /* power of two */
+#define NET_ARP_SLOTS	   256 /* power of two */
 #define NET_ARP_MAX_AGE_MS (20u * 60u * 1000u)
-#define NET_TX_BURST 64
+#define NET_TX_BURST	   64
 
 struct net_arp_entry {
 	_Atomic uint32_t seq; /* odd while being written */

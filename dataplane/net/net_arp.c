@@ -62,13 +62,13 @@ void net_arp_update(struct net_arp_cache *c, uint32_t ip, const struct rte_ether
 		}
 		if (victim == NULL ||
 		    atomic_load_explicit(&e->updated_ms, memory_order_relaxed) <
-			    atomic_load_explicit(&victim->updated_ms, memory_order_relaxed))
+			atomic_load_explicit(&victim->updated_ms, memory_order_relaxed))
 			victim = e;
 	}
 	uint32_t seq = atomic_load_explicit(&victim->seq, memory_order_relaxed);
-	if ((seq & 1u) || !atomic_compare_exchange_strong_explicit(&victim->seq, &seq, seq + 1,
-								    memory_order_acquire,
-								    memory_order_relaxed))
+	if ((seq & 1u) ||
+	    !atomic_compare_exchange_strong_explicit(&victim->seq, &seq, seq + 1,
+						     memory_order_acquire, memory_order_relaxed))
 		return;
 	atomic_store_explicit(&victim->ip, ip, memory_order_relaxed);
 	memcpy(victim->mac, mac->addr_bytes, RTE_ETHER_ADDR_LEN);
@@ -76,8 +76,8 @@ void net_arp_update(struct net_arp_cache *c, uint32_t ip, const struct rte_ether
 	atomic_store_explicit(&victim->seq, seq + 2, memory_order_release);
 }
 
-static void arp_send(struct net_ctx *n, uint16_t op, const struct rte_ether_addr *tha,
-		     uint32_t tip, const struct rte_ether_addr *eth_dst)
+static void arp_send(struct net_ctx *n, uint16_t op, const struct rte_ether_addr *tha, uint32_t tip,
+		     const struct rte_ether_addr *eth_dst)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(n->pool);
 	if (m == NULL) {
@@ -122,8 +122,8 @@ void net_arp_request(struct net_ctx *n, uint32_t ip)
  * already known or the request is for us, then answer requests for us. */
 void net_arp_input(struct net_ctx *n, struct rte_mbuf *m)
 {
-	struct rte_arp_hdr *ah = rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *,
-							 sizeof(struct rte_ether_hdr));
+	struct rte_arp_hdr *ah =
+	    rte_pktmbuf_mtod_offset(m, struct rte_arp_hdr *, sizeof(struct rte_ether_hdr));
 	if (rte_pktmbuf_data_len(m) < sizeof(struct rte_ether_hdr) + sizeof(*ah) ||
 	    ah->arp_hardware != rte_cpu_to_be_16(RTE_ARP_HRD_ETHER) ||
 	    ah->arp_protocol != rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) ||

@@ -135,8 +135,7 @@ void shard_send(struct shard_port *p, struct shard_msg *m)
 {
 	uint32_t to = dest_of(m);
 	/* Order per destination is kept: nothing overtakes the backlog. */
-	if (p->backlog[to].head == NULL &&
-	    rte_ring_sp_enqueue(p->mesh->ring[p->self][to], m) == 0)
+	if (p->backlog[to].head == NULL && rte_ring_sp_enqueue(p->mesh->ring[p->self][to], m) == 0)
 		return;
 	backlog_push(p, to, m);
 }
@@ -167,8 +166,8 @@ unsigned shard_poll(struct shard_port *p, shard_msg_fn *fn, void *arg, unsigned 
 		unsigned want = budget - total < 32 ? budget - total : 32;
 		if (want == 0)
 			break;
-		unsigned got = rte_ring_sc_dequeue_burst(p->mesh->ring[from][p->self], msgs, want,
-							 NULL);
+		unsigned got =
+		    rte_ring_sc_dequeue_burst(p->mesh->ring[from][p->self], msgs, want, NULL);
 		for (unsigned i = 0; i < got; i++)
 			fn(arg, msgs[i]);
 		total += got;

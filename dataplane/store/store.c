@@ -22,7 +22,7 @@
 /* Active expiry samples this many keys of a DB per round and moves on to
  * the next DB when at most a tenth of them were expired (Redis's
  * ACTIVE_EXPIRE_CYCLE_KEYS_PER_LOOP and its 10% acceptable-stale rule). */
-#define STORE_EXPIRE_SAMPLE	 20
+#define STORE_EXPIRE_SAMPLE	20
 #define STORE_EXPIRE_STALE_PERC 10
 
 static struct store_db *db_of(struct store_shard *s, uint32_t db)
@@ -183,7 +183,7 @@ int64_t store_get_expire(struct store_shard *s, uint32_t db, const void *key, si
 {
 	int t;
 	struct store_entry **link =
-		store_ht_find(db_of(s, db), key, klen, store_hash(s, key, klen), &t);
+	    store_ht_find(db_of(s, db), key, klen, store_hash(s, key, klen), &t);
 	return link != NULL ? (*link)->expire_at_ms : STORE_NO_EXPIRE;
 }
 
@@ -297,8 +297,7 @@ static int set_existing(struct store_db *d, struct store_entry **link,
 static int set_new(struct store_shard *s, struct store_db *d, const void *key, size_t klen,
 		   const struct store_newval *nv, int64_t expire_at_ms)
 {
-	struct store_entry *e =
-		entry_alloc(key, klen, nv->enc == STORE_ENC_EMBSTR ? nv->len : 0);
+	struct store_entry *e = entry_alloc(key, klen, nv->enc == STORE_ENC_EMBSTR ? nv->len : 0);
 	if (e == NULL)
 		return -ENOMEM;
 	e->hash = store_hash(s, key, klen);
@@ -350,8 +349,7 @@ int store_set_int(struct store_shard *s, uint32_t db, const void *key, size_t kl
 
 /* ---- delete, sizes ---- */
 
-bool store_delete(struct store_shard *s, uint32_t db, const void *key, size_t klen,
-		  uint64_t now_ms)
+bool store_delete(struct store_shard *s, uint32_t db, const void *key, size_t klen, uint64_t now_ms)
 {
 	struct store_db *d = db_of(s, db);
 	int t;
@@ -433,7 +431,8 @@ uint32_t store_active_expire_step(struct store_shard *s, uint64_t now_ms, uint32
 			expired += n;
 			budget -= sampled;
 			/* Stay on this DB while it looks more than 10% stale. */
-			if (budget == 0 || sampled == 0 || n * 100 <= sampled * STORE_EXPIRE_STALE_PERC)
+			if (budget == 0 || sampled == 0 ||
+			    n * 100 <= sampled * STORE_EXPIRE_STALE_PERC)
 				break;
 		}
 		if (budget == 0)

@@ -102,6 +102,8 @@ struct store_obj *store_lookup_write(struct store_shard *s, uint32_t db, const v
  * tryObjectEncoding() does (int, embstr, raw).
  * @param expire_at_ms absolute unix ms, or STORE_NO_EXPIRE (clears an
  *        existing expiry unless @p flags has STORE_SET_KEEPTTL)
+ * Callers look the key up first (store_lookup_write), as Redis's SET does,
+ * so an expired key is reclaimed before KEEPTTL could keep its expiry.
  * @return 0 or -ENOMEM (the key is then unchanged).
  */
 int store_set(struct store_shard *s, uint32_t db, const void *key, size_t klen, const void *val,

@@ -25,8 +25,8 @@
 
 #include "store_int.h"
 
-#define STORE_HT_INITIAL_SIZE 4
-#define STORE_REHASH_STEP     1
+#define STORE_HT_INITIAL_SIZE	  4
+#define STORE_REHASH_STEP	  1
 #define STORE_REHASH_EMPTY_VISITS 10
 
 /* ---- SipHash-1-3: keyed, so clients cannot aim keys at one bucket ---- */
@@ -154,8 +154,8 @@ static int resize_start(struct store_db *d, uint64_t size)
 	return 0;
 }
 
-struct store_entry **store_ht_find(struct store_db *d, const void *key, size_t klen,
-				   uint64_t hash, int *table)
+struct store_entry **store_ht_find(struct store_db *d, const void *key, size_t klen, uint64_t hash,
+				   int *table)
 {
 	if (rehashing(d))
 		rehash_step(d, STORE_REHASH_STEP);

@@ -70,8 +70,8 @@ uint64_t store_hash(const struct store_shard *s, const void *key, size_t klen);
  * @return the link (pointer to the pointer) that holds the entry, or NULL;
  *         *@p table says which table it is in. Valid until the next call.
  */
-struct store_entry **store_ht_find(struct store_db *d, const void *key, size_t klen,
-				   uint64_t hash, int *table);
+struct store_entry **store_ht_find(struct store_db *d, const void *key, size_t klen, uint64_t hash,
+				   int *table);
 /** Insert a new entry (the key must not exist). @return 0 or -ENOMEM. */
 int store_ht_insert(struct store_db *d, struct store_entry *e);
 /** Unlink the entry held by @p link; the caller frees it. */

@@ -49,11 +49,11 @@ int tcp_stack_init(struct tcp_stack *t, struct net_ctx *net, uint16_t port, uint
 	char name[RTE_HASH_NAMESIZE];
 	snprintf(name, sizeof(name), "flows_w%u_%p", worker_id, (void *)t);
 	struct rte_hash_parameters hp = {
-		.name = name,
-		.entries = max_conns < 8 ? 16 : max_conns * 2,
-		.key_len = sizeof(struct flow_key),
-		.hash_func = rte_jhash,
-		.socket_id = (int)rte_socket_id(),
+	    .name = name,
+	    .entries = max_conns < 8 ? 16 : max_conns * 2,
+	    .key_len = sizeof(struct flow_key),
+	    .hash_func = rte_jhash,
+	    .socket_id = (int)rte_socket_id(),
 	};
 	t->flows = rte_hash_create(&hp);
 	if (t->flows == NULL)
@@ -88,8 +88,7 @@ static struct flow_key key_of(uint32_t rip, uint16_t rport, uint16_t lport)
 	return k;
 }
 
-struct tcp_conn *tcp_flow_lookup(struct tcp_stack *t, uint32_t rip, uint16_t rport,
-				 uint16_t lport)
+struct tcp_conn *tcp_flow_lookup(struct tcp_stack *t, uint32_t rip, uint16_t rport, uint16_t lport)
 {
 	struct flow_key k = key_of(rip, rport, lport);
 	void *data;
@@ -154,8 +153,8 @@ void tcp_conn_release(struct tcp_stack *t, struct tcp_conn *c)
 	if (c->state == TCP_FREE)
 		return;
 	if (c->state == TCP_ESTABLISHED || c->state == TCP_CLOSE_WAIT ||
-	    c->state == TCP_FIN_WAIT_1 || c->state == TCP_FIN_WAIT_2 ||
-	    c->state == TCP_CLOSING || c->state == TCP_LAST_ACK || c->state == TCP_TIME_WAIT) {
+	    c->state == TCP_FIN_WAIT_1 || c->state == TCP_FIN_WAIT_2 || c->state == TCP_CLOSING ||
+	    c->state == TCP_LAST_ACK || c->state == TCP_TIME_WAIT) {
 		t->stats->tcp_conns_closed++;
 		t->stats->tcp_conns_current--;
 	}

@@ -63,9 +63,9 @@ static inline bool seq_geq(uint32_t a, uint32_t b)
 struct tcp_conn {
 	uint32_t idx; /* index in the stack's pool, stable for the connection's life */
 	enum tcp_state state;
-	uint32_t rip; /* peer address, network order */
-	uint16_t rport;	/* network order */
-	uint16_t lport;	/* network order */
+	uint32_t rip;	/* peer address, network order */
+	uint16_t rport; /* network order */
+	uint16_t lport; /* network order */
 
 	/* send sequence space (RFC 9293 §3.3.1) */
 	uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2;
@@ -170,8 +170,7 @@ uint16_t tcp_rcv_window(const struct tcp_stack *t, const struct tcp_conn *c);
 void tcp_send_rst_for(struct tcp_stack *t, const struct rte_ipv4_hdr *ip,
 		      const struct rte_tcp_hdr *th, uint32_t seg_len);
 void tcp_send_probe(struct tcp_stack *t, struct tcp_conn *c);
-struct tcp_conn *tcp_flow_lookup(struct tcp_stack *t, uint32_t rip, uint16_t rport,
-				 uint16_t lport);
+struct tcp_conn *tcp_flow_lookup(struct tcp_stack *t, uint32_t rip, uint16_t rport, uint16_t lport);
 struct tcp_conn *tcp_conn_alloc(struct tcp_stack *t, uint32_t rip, uint16_t rport);
 
 #endif

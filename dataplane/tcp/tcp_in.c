@@ -92,8 +92,7 @@ static void listen_input(struct tcp_stack *t, struct rte_ipv4_hdr *ip, struct rt
 	tcp_timer_arm_rto(t, c);
 }
 
-static bool seq_acceptable(const struct tcp_stack *t, const struct tcp_conn *c,
-			   const struct seg *s)
+static bool seq_acceptable(const struct tcp_stack *t, const struct tcp_conn *c, const struct seg *s)
 {
 	uint32_t wnd = tcp_rcv_window(t, c);
 	if (s->len == 0)
@@ -145,6 +144,15 @@ static void rtt_on_ack(struct tcp_stack *t, struct tcp_conn *c, uint32_t ack)
 	}
 }
 
+/* Growth stops here: without window scaling the peer never offers more
+ * than 64 KB, and an unbounded cwnd wraps after ~4 GB of loss-free data. */
+#define TCP_CWND_MAX (1u << 30)
+
+static void cwnd_grow(struct tcp_conn *c, uint32_t by)
+{
+	c->cwnd = c->cwnd > TCP_CWND_MAX - by ? TCP_CWND_MAX : c->cwnd + by;
+}
+
 /* RFC 5681 §3.1: slow start below ssthresh, then about one MSS per RTT. */
 static void cwnd_on_new_ack(struct tcp_conn *c, uint32_t acked)
 {
@@ -154,9 +162,9 @@ static void cwnd_on_new_ack(struct tcp_conn *c, uint32_t acked)
 		return;
 	}
 	if (c->cwnd < c->ssthresh)
-		c->cwnd += acked < c->mss ? acked : c->mss;
+		cwnd_grow(c, acked < c->mss ? acked : c->mss);
 	else
-		c->cwnd += (c->mss * c->mss) / (c->cwnd ? c->cwnd : 1) + 1;
+		cwnd_grow(c, (c->mss * c->mss) / (c->cwnd ? c->cwnd : 1) + 1);
 }
 
 /* RFC 5681 §3.2: the third duplicate ACK retransmits the first unacknowledged
@@ -180,7 +188,7 @@ static void dupack_input(struct tcp_stack *t, struct tcp_conn *c)
 		if (seq_gt(saved, c->snd_nxt))
 			c->snd_nxt = saved;
 	} else if (c->in_recovery) {
-		c->cwnd += c->mss;
+		cwnd_grow(c, c->mss);
 		tcp_output_mark(t, c);
 	}
 }
@@ -251,22 +259,35 @@ static bool ack_input(struct tcp_stack *t, struct tcp_conn *c, const struct seg 
 	bool wnd_changed = s->wnd != c->snd_wnd;
 	if (seq_gt(s->ack, c->snd_una))
 		ack_advance(t, c, s->ack);
-	else if (s->ack == c->snd_una && s->data_len == 0 && !wnd_changed &&
+	else if (s->ack == c->snd_una && s->data_len == 0 && !wnd_changed && s->wnd != 0 &&
 		 !(s->flags & RTE_TCP_FIN_FLAG) && c->snd_una != c->snd_max)
-		dupack_input(t, c);
+		dupack_input(t, c); /* a zero window answers a probe: no loss signal */
 	/* RFC 9293 §3.10.7.4: update the send window from newer segments only. */
 	if (seq_lt(c->snd_wl1, s->seq) || (c->snd_wl1 == s->seq && seq_leq(c->snd_wl2, s->ack))) {
 		if (s->wnd > c->snd_wnd)
 			tcp_output_mark(t, c);
+		/* The window reopens: resend from snd_una, as a probe byte the
+		 * peer did not take would otherwise leave a hole until the RTO. */
+		if (c->snd_wnd == 0 && s->wnd != 0 && c->snd_nxt != c->snd_una) {
+			c->snd_nxt = c->snd_una;
+			c->rtt_timing = false; /* Karn: what follows is resent */
+		}
 		c->snd_wnd = s->wnd;
 		c->snd_wl1 = s->seq;
 		c->snd_wl2 = s->ack;
 	}
+	/* RFC 1122 §4.2.2.17: a peer that answers our zero-window probes is
+	 * alive; its closed window must not time the connection out. */
+	if (c->snd_wnd == 0)
+		c->retries = 0;
 	if (!fin_acked(c))
 		return true;
 	switch (c->state) {
 	case TCP_FIN_WAIT_1:
+		/* The application has closed: a peer that never sends its FIN
+		 * must not pin the slot (Linux: tcp_fin_timeout). */
 		c->state = TCP_FIN_WAIT_2;
+		c->tw_deadline_us = t->now_us + (uint64_t)t->time_wait_ms * 1000u;
 		return true;
 	case TCP_CLOSING:
 		c->state = TCP_TIME_WAIT;
@@ -286,8 +307,7 @@ static void text_input(struct tcp_stack *t, struct tcp_conn *c, struct seg *s)
 {
 	if (s->data_len == 0)
 		return;
-	if (c->state != TCP_ESTABLISHED && c->state != TCP_FIN_WAIT_1 &&
-	    c->state != TCP_FIN_WAIT_2)
+	if (c->state != TCP_ESTABLISHED && c->state != TCP_FIN_WAIT_1 && c->state != TCP_FIN_WAIT_2)
 		return;
 	uint32_t seq = s->seq + !!(s->flags & RTE_TCP_SYN_FLAG);
 	if (seq_gt(seq, c->rcv_nxt)) {

@@ -33,7 +33,8 @@ static void send_segment(struct tcp_stack *t, uint32_t rip, uint16_t rport, uint
 		return;
 	}
 	uint16_t opt_len = mss_opt ? TCP_OPT_MSS_LEN : 0;
-	uint16_t hlen = (uint16_t)(sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_tcp_hdr) + opt_len);
+	uint16_t hlen =
+	    (uint16_t)(sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_tcp_hdr) + opt_len);
 	uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hlen + len));
 	if (p == NULL) {
 		n->stats->tx_dropped++;
@@ -43,22 +44,22 @@ static void send_segment(struct tcp_stack *t, uint32_t rip, uint16_t rport, uint
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)p;
 	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)(ip + 1);
 	*ip = (struct rte_ipv4_hdr){
-		.version_ihl = RTE_IPV4_VHL_DEF,
-		.total_length = rte_cpu_to_be_16((uint16_t)(hlen + len)),
-		.fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG),
-		.time_to_live = 64,
-		.next_proto_id = IPPROTO_TCP,
-		.src_addr = n->nif->ip,
-		.dst_addr = rip,
+	    .version_ihl = RTE_IPV4_VHL_DEF,
+	    .total_length = rte_cpu_to_be_16((uint16_t)(hlen + len)),
+	    .fragment_offset = rte_cpu_to_be_16(RTE_IPV4_HDR_DF_FLAG),
+	    .time_to_live = 64,
+	    .next_proto_id = IPPROTO_TCP,
+	    .src_addr = n->nif->ip,
+	    .dst_addr = rip,
 	};
 	*th = (struct rte_tcp_hdr){
-		.src_port = lport,
-		.dst_port = rport,
-		.sent_seq = rte_cpu_to_be_32(seq),
-		.recv_ack = rte_cpu_to_be_32(ack),
-		.data_off = (uint8_t)(((sizeof(*th) + opt_len) / 4) << 4),
-		.tcp_flags = flags,
-		.rx_win = rte_cpu_to_be_16(wnd),
+	    .src_port = lport,
+	    .dst_port = rport,
+	    .sent_seq = rte_cpu_to_be_32(seq),
+	    .recv_ack = rte_cpu_to_be_32(ack),
+	    .data_off = (uint8_t)(((sizeof(*th) + opt_len) / 4) << 4),
+	    .tcp_flags = flags,
+	    .rx_win = rte_cpu_to_be_16(wnd),
 	};
 	if (mss_opt) {
 		uint8_t *o = (uint8_t *)(th + 1);
@@ -78,8 +79,8 @@ void tcp_send_ctl(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, uint8_t
 {
 	uint16_t mss = (flags & RTE_TCP_SYN_FLAG) ? t->mss_local : 0;
 	uint32_t ack = (flags & RTE_TCP_ACK_FLAG) ? c->rcv_nxt : 0;
-	send_segment(t, c->rip, c->rport, c->lport, seq, ack, flags, tcp_rcv_window(t, c), mss, NULL,
-		     0);
+	send_segment(t, c->rip, c->rport, c->lport, seq, ack, flags, tcp_rcv_window(t, c), mss,
+		     NULL, 0);
 	if (flags & RTE_TCP_ACK_FLAG)
 		c->ack_now = false;
 	if (flags & RTE_TCP_RST_FLAG)
@@ -127,8 +128,7 @@ static bool fin_may_go(const struct tcp_conn *c)
 {
 	return c->fin_queued && c->snd_nxt == c->fin_seq &&
 	       (c->state == TCP_ESTABLISHED || c->state == TCP_CLOSE_WAIT ||
-		c->state == TCP_FIN_WAIT_1 || c->state == TCP_LAST_ACK ||
-		c->state == TCP_CLOSING);
+		c->state == TCP_FIN_WAIT_1 || c->state == TCP_LAST_ACK || c->state == TCP_CLOSING);
 }
 
 /* Send what the windows allow: new or go-back-N retransmitted data, our FIN

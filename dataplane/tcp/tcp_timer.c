@@ -7,11 +7,11 @@
  */
 #include "tcp.h"
 
-#define TCP_RTO_MIN_US 200000u	 /* Linux's floor; RFC 6298 §2.4 says 1 s (departure noted) */
-#define TCP_RTO_MAX_US 60000000u /* RFC 6298 §2.5 */
+#define TCP_RTO_MIN_US	   200000u   /* Linux's floor; RFC 6298 §2.4 says 1 s (departure noted) */
+#define TCP_RTO_MAX_US	   60000000u /* RFC 6298 §2.5 */
 #define TCP_SYNACK_RETRIES 5
-#define TCP_DATA_RETRIES 15
-#define TCP_TIMER_TICK_US 1000u
+#define TCP_DATA_RETRIES   15
+#define TCP_TIMER_TICK_US  1000u
 
 static uint32_t clamp_rto(uint64_t rto)
 {
@@ -63,8 +63,11 @@ static void rto_expired(struct tcp_stack *t, struct tcp_conn *c)
 		tcp_timer_arm_rto(t, c);
 		return;
 	}
-	if (c->snd_una == c->snd_max) {
-		/* nothing in flight: the peer's window is closed, probe it */
+	if (c->snd_una == c->snd_max || (c->snd_wnd == 0 && c->snd.len != c->snd_off)) {
+		/* The peer's window is closed: probe it with one byte, again
+		 * from snd_una when an earlier probe was not taken (go-back-N
+		 * would send nothing into a zero window). RFC 9293 §3.8.6.1. */
+		c->snd_nxt = c->snd_una;
 		tcp_send_probe(t, c);
 		tcp_timer_arm_rto(t, c);
 		return;
@@ -87,7 +90,7 @@ void tcp_timers_run(struct tcp_stack *t)
 	struct tcp_conn *c = t->active;
 	while (c != NULL) {
 		struct tcp_conn *next = c->act_next;
-		if (c->state == TCP_TIME_WAIT) {
+		if (c->state == TCP_TIME_WAIT || c->state == TCP_FIN_WAIT_2) {
 			if (t->now_us >= c->tw_deadline_us)
 				tcp_conn_release(t, c);
 		} else if (c->rto_deadline_us != 0 && t->now_us >= c->rto_deadline_us) {

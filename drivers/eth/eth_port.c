@@ -8,8 +8,8 @@
 
 #include <rte_ethdev.h>
 
-#define ETH_RX_DESC 1024
-#define ETH_TX_DESC 1024
+#define ETH_RX_DESC  1024
+#define ETH_TX_DESC  1024
 #define ETH_MEM_RING 4096
 
 static uint16_t dpdk_rx(struct eth_port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n)

@@ -21,8 +21,7 @@
 #include <rte_ring.h>
 
 struct eth_port;
-typedef uint16_t eth_burst_fn(struct eth_port *p, uint16_t q, struct rte_mbuf **pkts,
-			      uint16_t n);
+typedef uint16_t eth_burst_fn(struct eth_port *p, uint16_t q, struct rte_mbuf **pkts, uint16_t n);
 
 #define ETH_MAX_QUEUES 64
 

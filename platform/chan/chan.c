@@ -31,11 +31,11 @@
 
 const char *const chan_worker_stat_names[] = {
 #define CHAN_STAT_NAME(f, d) #f,
-	CHAN_WORKER_STATS(CHAN_STAT_NAME)
+    CHAN_WORKER_STATS(CHAN_STAT_NAME)
 #undef CHAN_STAT_NAME
 };
 const size_t chan_worker_stat_count =
-	sizeof(chan_worker_stat_names) / sizeof(chan_worker_stat_names[0]);
+    sizeof(chan_worker_stat_names) / sizeof(chan_worker_stat_names[0]);
 
 _Static_assert(sizeof(struct chan_worker_stats) % CHAN_CACHE_LINE == 0,
 	       "stats blocks are whole cache lines");
@@ -147,10 +147,11 @@ static void prod_init(struct chan *c)
 	for (uint32_t w = 0; w < c->hdr->n_workers; w++) {
 		for (unsigned i = 0; i < CHAN_RING_COUNT; i++) {
 			struct chan_ring r = chan_ring_get(c, w, i);
-			r.prod->write = atomic_load_explicit(&r.ctl->produced, memory_order_acquire);
+			r.prod->write =
+			    atomic_load_explicit(&r.ctl->produced, memory_order_acquire);
 			r.prod->limit = atomic_load_explicit(&r.ctl->durable, memory_order_acquire);
-			r.prod->next_lsn = 1 + atomic_load_explicit(&r.ctl->consumed_lsn,
-								    memory_order_acquire);
+			r.prod->next_lsn =
+			    1 + atomic_load_explicit(&r.ctl->consumed_lsn, memory_order_acquire);
 		}
 	}
 }

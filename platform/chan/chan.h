@@ -28,7 +28,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CHAN_VERSION 1
+#define CHAN_VERSION	 1
 #define CHAN_MAX_WORKERS 64
 
 /* Per-worker counters shown by redwirectl and the API.
@@ -75,7 +75,7 @@ struct chan_sizes {
 
 /* Identity the dataplane publishes for the control plane. */
 struct chan_dp_info {
-	uint64_t epoch;	       /* new on every dataplane start */
+	uint64_t epoch; /* new on every dataplane start */
 	int32_t pid;
 	uint32_t n_workers;
 	uint64_t start_unix_ms;
@@ -91,7 +91,7 @@ enum chan_dir {
 
 /* Message types; payloads are described in FORMAT.md. */
 enum chan_msg_type {
-	CHAN_MSG_PING = 1,	   /* either way; payload echoed in the PONG */
+	CHAN_MSG_PING = 1, /* either way; payload echoed in the PONG */
 	CHAN_MSG_PONG = 2,
 	CHAN_MSG_CONFIG_SET = 3,   /* to dp: "name\0value\0" */
 	CHAN_MSG_CONFIG_REPLY = 4, /* to cp: int32 status + text */
@@ -109,12 +109,12 @@ enum chan_rec_type {
 struct chan_msg {
 	uint16_t type;
 	uint16_t flags;
-	uint32_t id;	  /* request id, echoed in the reply */
-	uint64_t lsn;	  /* journal: per-worker log sequence number */
-	uint64_t tsc;	  /* journal: producer timestamp */
+	uint32_t id;  /* request id, echoed in the reply */
+	uint64_t lsn; /* journal: per-worker log sequence number */
+	uint64_t tsc; /* journal: producer timestamp */
 	const void *payload;
 	uint32_t len;
-	uint64_t next;	  /* cursor after this record (internal) */
+	uint64_t next; /* cursor after this record (internal) */
 };
 
 struct chan;

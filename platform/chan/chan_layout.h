@@ -17,11 +17,11 @@
 #include "chan.h"
 
 /* The ASCII bytes "RWCHAN1\0" read as a little-endian uint64. */
-#define CHAN_MAGIC UINT64_C(0x00314e4148435752)
-#define CHAN_HDR_BYTES 4096u
-#define CHAN_CACHE_LINE 64u
-#define CHAN_DATA_ALIGN 4096u
-#define CHAN_REC_ALIGN 8u
+#define CHAN_MAGIC	    UINT64_C(0x00314e4148435752)
+#define CHAN_HDR_BYTES	    4096u
+#define CHAN_CACHE_LINE	    64u
+#define CHAN_DATA_ALIGN	    4096u
+#define CHAN_REC_ALIGN	    8u
 #define CHAN_MIN_RING_BYTES 1024u
 #define CHAN_MAX_RING_BYTES (1u << 30)
 
@@ -45,12 +45,12 @@ struct chan_hdr {
 	uint32_t journal_bytes;
 	uint32_t msg_bytes;
 	uint32_t rec_hdr_bytes;
-	uint64_t workers_off;   /* file offset of worker 0's block */
+	uint64_t workers_off;	/* file offset of worker 0's block */
 	uint64_t worker_stride; /* bytes between worker blocks */
 	uint32_t stats_off;	/* within a worker block */
 	uint32_t stats_bytes;
-	uint32_t ring_ctl_off[CHAN_RING_COUNT]; /* within a worker block */
-	uint32_t stat_count;			/* fields in chan_worker_stats */
+	uint32_t ring_ctl_off[CHAN_RING_COUNT];	 /* within a worker block */
+	uint32_t stat_count;			 /* fields in chan_worker_stats */
 	uint64_t ring_data_off[CHAN_RING_COUNT]; /* within a worker block */
 	uint8_t reserved0[24];
 	struct chan_dp_info info; /* offset 128 */
@@ -95,7 +95,7 @@ struct chan_rec_hdr {
 	uint64_t tsc;
 };
 
-#define CHAN_REC_PAD 0u
+#define CHAN_REC_PAD	   0u
 #define CHAN_REC_HDR_BYTES ((uint32_t)sizeof(struct chan_rec_hdr))
 
 _Static_assert(sizeof(struct chan_rec_hdr) == 32, "chan_rec_hdr is part of the format");
@@ -135,10 +135,10 @@ static inline struct chan_ring chan_ring_get(struct chan *c, uint32_t w, unsigne
 {
 	uint8_t *wb = chan_worker_base(c, w);
 	struct chan_ring r = {
-		.ctl = (struct chan_ring_ctl *)(wb + c->hdr->ring_ctl_off[idx]),
-		.data = wb + c->hdr->ring_data_off[idx],
-		.size = idx == CHAN_RING_JRNL ? c->hdr->journal_bytes : c->hdr->msg_bytes,
-		.prod = &c->prod[w][idx],
+	    .ctl = (struct chan_ring_ctl *)(wb + c->hdr->ring_ctl_off[idx]),
+	    .data = wb + c->hdr->ring_data_off[idx],
+	    .size = idx == CHAN_RING_JRNL ? c->hdr->journal_bytes : c->hdr->msg_bytes,
+	    .prod = &c->prod[w][idx],
 	};
 	return r;
 }

@@ -149,7 +149,7 @@ int chan_jrnl_append(struct chan *c, uint32_t w, uint16_t type, uint64_t tsc,
 	if (len > ring_max_len(r.size) || type == CHAN_REC_PAD)
 		return -EMSGSIZE;
 	struct chan_rec_hdr h = {
-		.len = (uint32_t)len, .type = type, .lsn = r.prod->next_lsn, .tsc = tsc};
+	    .len = (uint32_t)len, .type = type, .lsn = r.prod->next_lsn, .tsc = tsc};
 	int rc = ring_write(&r, &h, parts, nparts);
 	if (rc != 0)
 		return rc;

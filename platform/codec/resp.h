@@ -39,9 +39,10 @@ struct resp_arg {
 };
 
 struct resp_limits {
-	uint64_t max_bulk_len;	 /* proto-max-bulk-len, default 512 MB (capped at UINT32_MAX) */
-	uint64_t max_multibulk;	 /* INT_MAX elements, as Redis 7.0 (the 1024*1024 cap went in 6.2) */
-	uint64_t max_inline_len; /* PROTO_INLINE_MAX_SIZE, 64 KB; also bounds a "*"/"$" count line */
+	uint64_t max_bulk_len;	/* proto-max-bulk-len, default 512 MB (capped at UINT32_MAX) */
+	uint64_t max_multibulk; /* INT_MAX elements, as Redis 7.0 (the 1024*1024 cap went in 6.2) */
+	uint64_t
+	    max_inline_len; /* PROTO_INLINE_MAX_SIZE, 64 KB; also bounds a "*"/"$" count line */
 };
 
 struct resp_cmd {
@@ -88,20 +89,21 @@ int64_t resp_split_args(uint8_t *line, size_t n, struct resp_arg *argv, uint32_t
 
 enum resp_proto { RESP_PROTO_2 = 2, RESP_PROTO_3 = 3 };
 
-int resp_w_simple(struct rw_buf *b, const char *s);		 /* +s\r\n */
-int resp_w_error(struct rw_buf *b, const char *s);		 /* -s\r\n (s includes the code, e.g. "ERR ...") */
-int resp_w_errorf(struct rw_buf *b, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-int resp_w_int(struct rw_buf *b, int64_t v);			 /* :v\r\n */
-int resp_w_bulk(struct rw_buf *b, const void *p, size_t n);	 /* $n\r\n...\r\n */
+int resp_w_simple(struct rw_buf *b, const char *s); /* +s\r\n */
+int resp_w_error(struct rw_buf *b,
+		 const char *s); /* -s\r\n (s includes the code, e.g. "ERR ...") */
+int resp_w_errorf(struct rw_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int resp_w_int(struct rw_buf *b, int64_t v);		    /* :v\r\n */
+int resp_w_bulk(struct rw_buf *b, const void *p, size_t n); /* $n\r\n...\r\n */
 int resp_w_bulk_cstr(struct rw_buf *b, const char *s);
-int resp_w_null(struct rw_buf *b, enum resp_proto proto);	 /* $-1 or _ */
-int resp_w_null_array(struct rw_buf *b, enum resp_proto proto); /* *-1 or _ */
-int resp_w_array(struct rw_buf *b, int64_t n);			 /* *n\r\n */
+int resp_w_null(struct rw_buf *b, enum resp_proto proto);	    /* $-1 or _ */
+int resp_w_null_array(struct rw_buf *b, enum resp_proto proto);	    /* *-1 or _ */
+int resp_w_array(struct rw_buf *b, int64_t n);			    /* *n\r\n */
 int resp_w_map(struct rw_buf *b, int64_t n, enum resp_proto proto); /* %n or *2n */
 int resp_w_set(struct rw_buf *b, int64_t n, enum resp_proto proto); /* ~n or *n */
-int resp_w_verbatim(struct rw_buf *b, const char *p, size_t n, enum resp_proto proto); /* =n txt: or $n */
-int resp_w_bool(struct rw_buf *b, int v, enum resp_proto proto);  /* #t/#f or :1/:0 */
+int resp_w_verbatim(struct rw_buf *b, const char *p, size_t n,
+		    enum resp_proto proto);			 /* =n txt: or $n */
+int resp_w_bool(struct rw_buf *b, int v, enum resp_proto proto); /* #t/#f or :1/:0 */
 /* ,v or bulk: Redis 7.0 addReplyDouble(): "%.17g", "inf"/"-inf"; NaN prints as libc does ("nan") */
 int resp_w_double(struct rw_buf *b, double v, enum resp_proto proto);
 

@@ -32,17 +32,17 @@
 #include "resp.h"
 
 /* networking.c's replies, in Redis 7.0.15's wording (the wire adds "-ERR "). */
-#define RESP_E_MBULK_LEN	  "Protocol error: invalid multibulk length"
-#define RESP_E_BULK_LEN		  "Protocol error: invalid bulk length"
-#define RESP_E_MBULK_TOO_BIG	  "Protocol error: too big mbulk count string"
-#define RESP_E_BULK_TOO_BIG	  "Protocol error: too big bulk count string"
-#define RESP_E_INLINE_TOO_BIG	  "Protocol error: too big inline request"
-#define RESP_E_UNBALANCED	  "Protocol error: unbalanced quotes in request"
-#define RESP_E_UNAUTH_MBULK	  "Protocol error: unauthenticated multibulk length"
-#define RESP_E_UNAUTH_BULK	  "Protocol error: unauthenticated bulk length"
-#define RESP_UNAUTH_MBULK_MAX	  10	/* authRequired() caps, networking.c */
-#define RESP_UNAUTH_BULK_MAX	  16384
-#define RESP_NOT_FOUND		  SIZE_MAX
+#define RESP_E_MBULK_LEN      "Protocol error: invalid multibulk length"
+#define RESP_E_BULK_LEN	      "Protocol error: invalid bulk length"
+#define RESP_E_MBULK_TOO_BIG  "Protocol error: too big mbulk count string"
+#define RESP_E_BULK_TOO_BIG   "Protocol error: too big bulk count string"
+#define RESP_E_INLINE_TOO_BIG "Protocol error: too big inline request"
+#define RESP_E_UNBALANCED     "Protocol error: unbalanced quotes in request"
+#define RESP_E_UNAUTH_MBULK   "Protocol error: unauthenticated multibulk length"
+#define RESP_E_UNAUTH_BULK    "Protocol error: unauthenticated bulk length"
+#define RESP_UNAUTH_MBULK_MAX 10 /* authRequired() caps, networking.c */
+#define RESP_UNAUTH_BULK_MAX  16384
+#define RESP_NOT_FOUND	      SIZE_MAX
 
 void resp_limits_default(struct resp_limits *lim)
 {
@@ -291,7 +291,7 @@ static enum resp_status parse_bulk_header(const uint8_t *buf, size_t pos, size_t
 	int64_t ll = 0;
 	bool bad;
 	enum resp_status st =
-		parse_count(buf, pos, len, lim, RESP_E_BULK_TOO_BIG, cmd, &ll, next, &bad);
+	    parse_count(buf, pos, len, lim, RESP_E_BULK_TOO_BIG, cmd, &ll, next, &bad);
 	if (st != RESP_OK)
 		return st;
 	if (buf[pos] != '$') {
@@ -317,7 +317,7 @@ static enum resp_status parse_multibulk(uint8_t *buf, size_t len, const struct r
 	size_t pos = 0;
 	bool bad;
 	enum resp_status st =
-		parse_count(buf, 0, len, lim, RESP_E_MBULK_TOO_BIG, cmd, &count, &pos, &bad);
+	    parse_count(buf, 0, len, lim, RESP_E_MBULK_TOO_BIG, cmd, &count, &pos, &bad);
 	if (st != RESP_OK)
 		return st;
 	uint64_t max = lim->max_multibulk < INT_MAX ? lim->max_multibulk : INT_MAX;

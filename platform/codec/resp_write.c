@@ -119,12 +119,14 @@ int resp_w_bulk_cstr(struct rw_buf *b, const char *s)
 
 int resp_w_null(struct rw_buf *b, enum resp_proto proto)
 {
-	return proto == RESP_PROTO_3 ? rw_buf_append(b, "_\r\n", 3) : rw_buf_append(b, "$-1\r\n", 5);
+	return proto == RESP_PROTO_3 ? rw_buf_append(b, "_\r\n", 3)
+				     : rw_buf_append(b, "$-1\r\n", 5);
 }
 
 int resp_w_null_array(struct rw_buf *b, enum resp_proto proto)
 {
-	return proto == RESP_PROTO_3 ? rw_buf_append(b, "_\r\n", 3) : rw_buf_append(b, "*-1\r\n", 5);
+	return proto == RESP_PROTO_3 ? rw_buf_append(b, "_\r\n", 3)
+				     : rw_buf_append(b, "*-1\r\n", 5);
 }
 
 int resp_w_array(struct rw_buf *b, int64_t n)

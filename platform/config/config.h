@@ -103,9 +103,11 @@ typedef void rw_config_log_fn(void *arg, const char *line);
  * Fill @p cfg with defaults, then read @p path (may be NULL), then apply
  * overrides from @p argv (pairs "--directive" "value"...; a directive taking
  * several words consumes until the next "--"), then expand "%n".
- * Warnings (unimplemented Redis directives) go to @p warn.
+ * Warnings (unimplemented Redis directives) go to @p warn (may be NULL).
+ * Errors read "FILE:LINE: cause" ("(command line): cause" for overrides).
  * @return 0, or -EINVAL with one line in @p err naming the directive/cause,
- *         or -errno if the file cannot be read.
+ *         or -errno if the file cannot be read (-ENOMEM). On error @p cfg is
+ *         already released; rw_config_fini() on it is harmless.
  */
 int rw_config_load(struct rw_config *cfg, const char *path, int argc, char **argv,
 		   rw_config_log_fn *warn, void *warn_arg, char *err, size_t errlen);
@@ -113,10 +115,20 @@ int rw_config_load(struct rw_config *cfg, const char *path, int argc, char **arg
 /** Echo every directive as "config key=value" lines, secrets as "(redacted)". */
 void rw_config_echo(const struct rw_config *cfg, rw_config_log_fn *out, void *arg);
 
-/** CONFIG GET-style lookup: format the value of @p name into @p buf. @return 0 or -ENOENT. */
+/**
+ * CONFIG GET-style lookup (case-insensitive): format the value of @p name into
+ * @p buf: yes/no, decimal (memory in bytes), strings as is (secrets too).
+ * @return 0, -ENOENT for an unknown name, -ENOSPC if @p len is too small.
+ */
 int rw_config_get(const struct rw_config *cfg, const char *name, char *buf, size_t len);
 
-/** Free the strings. */
+/** Free the strings and clear the pointers; safe to call twice. */
 void rw_config_fini(struct rw_config *cfg);
+
+/**
+ * Is @p name (lower case) a directive redis-server 7.0.15 accepts in
+ * redis.conf? Table directives are checked before this.
+ */
+bool rw_config_redis_directive(const char *name);
 
 #endif

@@ -113,7 +113,7 @@ int rw_eal_setup(struct rw_eal *eal, const struct rw_config *cfg, const char *pr
 		args[n++] = dev;
 	}
 	eal->hugepages =
-		cfg->rw_hugepages && rw_eal_hugepages_free_mb() >= (unsigned)cfg->rw_memory_mb;
+	    cfg->rw_hugepages && rw_eal_hugepages_free_mb() >= (unsigned)cfg->rw_memory_mb;
 	if (!eal->hugepages)
 		args[n++] = "--no-huge";
 	snprintf(mem, sizeof(mem), "-m%lld", (long long)cfg->rw_memory_mb);

@@ -92,8 +92,8 @@ void rw_log(enum rw_log_level lvl, const char *topic, const char *fmt, ...)
 	emit(lvl, topic, msg);
 }
 
-void rw_logring_put(struct rw_logring *r, enum rw_log_level lvl, const char *topic,
-		    const char *fmt, ...)
+void rw_logring_put(struct rw_logring *r, enum rw_log_level lvl, const char *topic, const char *fmt,
+		    ...)
 {
 	uint64_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
 	uint64_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);

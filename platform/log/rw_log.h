@@ -26,10 +26,10 @@ void rw_log_setup(int fd, enum rw_log_level min_level);
 int rw_log_level_parse(const char *s, enum rw_log_level *out);
 
 void rw_log(enum rw_log_level lvl, const char *topic, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #define RW_LOGRING_RECORD 256
-#define RW_LOGRING_SLOTS 256 /* power of two */
+#define RW_LOGRING_SLOTS  256 /* power of two */
 
 struct rw_logring {
 	_Atomic uint64_t head; /* producer */
@@ -45,8 +45,8 @@ struct rw_logring {
 };
 
 /** Producer side (the owning worker). Never blocks; drops when full. */
-void rw_logring_put(struct rw_logring *r, enum rw_log_level lvl, const char *topic,
-		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void rw_logring_put(struct rw_logring *r, enum rw_log_level lvl, const char *topic, const char *fmt,
+		    ...) __attribute__((format(printf, 4, 5)));
 /** Consumer side: write pending records through rw_log(). @return records written. */
 unsigned rw_logring_drain(struct rw_logring *r, const char *who);
 

@@ -160,8 +160,8 @@ static void test_chan_stress_msg_to_dp_two_threads_1e6_records(void)
 }
 
 const struct rw_test_case test_chan_stress_cases[] = {
-	RW_TEST(test_chan_stress_journal_two_threads_1e6_records),
-	RW_TEST(test_chan_stress_msg_to_cp_two_threads_1e6_records),
-	RW_TEST(test_chan_stress_msg_to_dp_two_threads_1e6_records),
-	{NULL, NULL},
+    RW_TEST(test_chan_stress_journal_two_threads_1e6_records),
+    RW_TEST(test_chan_stress_msg_to_cp_two_threads_1e6_records),
+    RW_TEST(test_chan_stress_msg_to_dp_two_threads_1e6_records),
+    {NULL, NULL},
 };

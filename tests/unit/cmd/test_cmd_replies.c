@@ -5,6 +5,7 @@
  * stock_meta.inc).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -53,8 +54,8 @@ static void h_init(struct harness *h, uint8_t proto)
 	h->env.executable = "/usr/bin/redwire-dataplane";
 	h->env.config_file = "/etc/redwire/redwire.conf";
 	cmd_env_init(&h->env);
-	h->ctx = (struct cmd_ctx){.out = &h->out, .shard = h->shard, .client = &h->client,
-				  .env = &h->env};
+	h->ctx = (struct cmd_ctx){
+	    .out = &h->out, .shard = h->shard, .client = &h->client, .env = &h->env};
 }
 
 static void h_fini(struct harness *h)
@@ -169,7 +170,8 @@ static void test_cmd_table_sorted_and_metadata_consistent(void)
 		snprintf(head, sizeof(head), "*10\r\n$%zu\r\n%s\r\n:%d\r\n", strlen(t[i].name),
 			 t[i].name, t[i].arity);
 		CU_ASSERT(strncmp(t[i].meta_info, head, strlen(head)) == 0);
-		CU_ASSERT_PTR_EQUAL(cmd_lookup((const uint8_t *)t[i].name, strlen(t[i].name)), &t[i]);
+		CU_ASSERT_PTR_EQUAL(cmd_lookup((const uint8_t *)t[i].name, strlen(t[i].name)),
+				    &t[i]);
 		for (uint32_t k = 1; k < t[i].n_subcmds; k++)
 			CU_ASSERT(strcmp(t[i].subcmds[k - 1].name, t[i].subcmds[k].name) < 0);
 	}
@@ -224,21 +226,142 @@ static void test_cmd_set_ex_sets_expiry_and_incr_keeps_it(void)
 	h_fini(&h);
 }
 
+/* The field names stock 7.0.15 prints in INFO's server section, in order. */
+static const char *const stock_server_fields[] = {
+    "redis_version",
+    "redis_git_sha1",
+    "redis_git_dirty",
+    "redis_build_id",
+    "redis_mode",
+    "os",
+    "arch_bits",
+    "monotonic_clock",
+    "multiplexing_api",
+    "atomicvar_api",
+    "gcc_version",
+    "process_id",
+    "process_supervised",
+    "run_id",
+    "tcp_port",
+    "server_time_usec",
+    "uptime_in_seconds",
+    "uptime_in_days",
+    "hz",
+    "configured_hz",
+    "lru_clock",
+    "executable",
+    "config_file",
+    "io_threads_active",
+    "redwire_version", /* ours, last */
+};
+
+static void test_cmd_info_server_has_stock_fields_in_order(void)
+{
+	struct harness h;
+	h_init(&h, RESP_PROTO_2);
+	const char *r = h_run(&h, "info");
+	const char *body = strstr(r, "\r\n") + 2;
+	CU_ASSERT(strncmp(body, "# Server\r\n", 10) == 0);
+	const char *p = body + 10;
+	for (size_t i = 0; i < sizeof(stock_server_fields) / sizeof(stock_server_fields[0]); i++) {
+		size_t n = strlen(stock_server_fields[i]);
+		CU_ASSERT_FATAL(strncmp(p, stock_server_fields[i], n) == 0 && p[n] == ':');
+		p = strstr(p, "\r\n");
+		CU_ASSERT_FATAL(p != NULL);
+		p += 2;
+	}
+	CU_ASSERT_STRING_EQUAL(p, "\r\n"); /* the bulk's own CRLF follows the last field */
+	CU_ASSERT_EQUAL((size_t)atoi(r + 1), strlen(body) - 2);
+	CU_ASSERT_PTR_NOT_NULL(strstr(body, "\r\nredis_version:7.0.15\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(body, "\r\nmultiplexing_api:dpdk\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(body, "\r\nprocess_id:4242\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(body, "\r\nrun_id:0123456789abcdef0123456789abcdef01234567\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(body, "\r\ntcp_port:6379\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(body, "\r\nuptime_in_seconds:90061\r\nuptime_in_days:1\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(body, "\r\nexecutable:/usr/bin/redwire-dataplane\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(body, "\r\nconfig_file:/etc/redwire/redwire.conf\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(body, "\r\nredwire_version:" RW_VERSION "\r\n"));
+	/* section selection */
+	char first[64];
+	snprintf(first, sizeof(first), "%.20s", r);
+	CU_ASSERT(strncmp(h_run(&h, "INFO Server"), first, 5) == 0);
+	CU_ASSERT(strncmp(h_run(&h, "info everything"), first, 5) == 0);
+	CU_ASSERT(strncmp(h_run(&h, "info clients default"), first, 5) == 0);
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "info clients"), "$0\r\n\r\n");
+	h.client.proto = RESP_PROTO_3;
+	CU_ASSERT(strncmp(h_run(&h, "info server"), "=", 1) == 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(h_run(&h, "info server"), "\r\ntxt:# Server\r\n"));
+	h_fini(&h);
+}
+
+static void test_cmd_config_get_globs_exact_names_and_dedup(void)
+{
+	struct harness h;
+	h_init(&h, RESP_PROTO_2);
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "config get port"), "*2\r\n$4\r\nport\r\n$4\r\n6379\r\n");
+	/* an exact name is echoed as typed, once (stock 7.0.15: "*2 $4 PORT $5 <port>") */
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "config get PORT port"),
+			       "*2\r\n$4\r\nPORT\r\n$4\r\n6379\r\n");
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "config get DATA*"),
+			       "*2\r\n$9\r\ndatabases\r\n$2\r\n16\r\n");
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "config get nosuch"), "*0\r\n");
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "config get p?rt dat[a-b]bases port"),
+			       "*4\r\n$4\r\nport\r\n$4\r\n6379\r\n$9\r\ndatabases\r\n$2\r\n16\r\n");
+	/* SET/REWRITE/RESETSTAT: the config is immutable after boot (deliberate) */
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "config set port 1"),
+			       "-ERR unknown subcommand 'set'. Try CONFIG HELP.\r\n");
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "Config rewrite"),
+			       "-ERR unknown subcommand 'rewrite'. Try CONFIG HELP.\r\n");
+	h.client.proto = RESP_PROTO_3;
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "config get port"), "%1\r\n$4\r\nport\r\n$4\r\n6379\r\n");
+	CU_ASSERT(strncmp(h_run(&h, "config help"), "*11\r\n+CONFIG <subcommand>", 25) == 0);
+	h_fini(&h);
+}
+
+static void test_cmd_command_list_filters(void)
+{
+	struct harness h;
+	h_init(&h, RESP_PROTO_2);
+	const char *r = h_run(&h, "command list filterby pattern co*");
+	CU_ASSERT(strncmp(r, "*14\r\n$7\r\ncommand\r\n$13\r\ncommand|count\r\n", 36) == 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r, "$10\r\nconfig|set\r\n"));
+	r = h_run(&h, "command list filterby aclcat CONNECTION");
+	CU_ASSERT(strncmp(r, "*12\r\n", 5) ==
+		  0); /* command + 7 subcommands, echo ping quit select */
+	CU_ASSERT_PTR_NOT_NULL(strstr(r, "$6\r\nselect\r\n"));
+	CU_ASSERT_PTR_NULL(strstr(r, "config"));
+	size_t n;
+	cmd_table(&n);
+	r = h_run(&h, "command list");
+	CU_ASSERT_EQUAL(atoi(r + 1), (int)n + 7 + 5); /* names and subcommand names */
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "command help x"),
+			       "-ERR wrong number of arguments for 'command|help' command\r\n");
+	CU_ASSERT(strncmp(h_run(&h, "command help"), "*21\r\n+COMMAND <subcommand>", 26) == 0);
+	h_fini(&h);
+}
+
+void test_cmd_glob_matches_like_redis(void); /* test_cmd_glob.c */
+
 int main(void)
 {
 	static const struct rw_test_case tests[] = {
-		RW_TEST(test_cmd_set_options_and_errors_match_stock),
-		RW_TEST(test_cmd_incr_overflow_and_non_integer_match_stock),
-		RW_TEST(test_cmd_del_exists_dbsize_match_stock),
-		RW_TEST(test_cmd_server_arity_unknown_select_match_stock),
-		RW_TEST(test_cmd_resp3_nulls_and_maps_match_stock),
-		RW_TEST(test_cmd_command_info_docs_match_stock),
-		RW_TEST(test_cmd_command_count_equals_table_size),
-		RW_TEST(test_cmd_table_sorted_and_metadata_consistent),
-		RW_TEST(test_cmd_quit_sets_close_after_reply),
-		RW_TEST(test_cmd_select_switches_db_and_writes_count_dirty),
-		RW_TEST(test_cmd_set_ex_sets_expiry_and_incr_keeps_it),
-		{NULL, NULL},
+	    RW_TEST(test_cmd_set_options_and_errors_match_stock),
+	    RW_TEST(test_cmd_incr_overflow_and_non_integer_match_stock),
+	    RW_TEST(test_cmd_del_exists_dbsize_match_stock),
+	    RW_TEST(test_cmd_server_arity_unknown_select_match_stock),
+	    RW_TEST(test_cmd_resp3_nulls_and_maps_match_stock),
+	    RW_TEST(test_cmd_command_info_docs_match_stock),
+	    RW_TEST(test_cmd_command_count_equals_table_size),
+	    RW_TEST(test_cmd_table_sorted_and_metadata_consistent),
+	    RW_TEST(test_cmd_quit_sets_close_after_reply),
+	    RW_TEST(test_cmd_select_switches_db_and_writes_count_dirty),
+	    RW_TEST(test_cmd_set_ex_sets_expiry_and_incr_keeps_it),
+	    RW_TEST(test_cmd_info_server_has_stock_fields_in_order),
+	    RW_TEST(test_cmd_config_get_globs_exact_names_and_dedup),
+	    RW_TEST(test_cmd_command_list_filters),
+	    RW_TEST(test_cmd_glob_matches_like_redis),
+	    {NULL, NULL},
 	};
 	if (rw_test_init() != 0 || rw_test_add_suite("cmd_replies", NULL, NULL, tests) != 0)
 		return 1;

@@ -3,7 +3,8 @@
 
 int main(void)
 {
-	if (rw_test_init() != 0 || rw_test_add_suite("codec_parse", NULL, NULL, codec_parse_tests) ||
+	if (rw_test_init() != 0 ||
+	    rw_test_add_suite("codec_parse", NULL, NULL, codec_parse_tests) ||
 	    rw_test_add_suite("codec_inline", NULL, NULL, codec_inline_tests) ||
 	    rw_test_add_suite("codec_write", NULL, NULL, codec_write_tests) ||
 	    rw_test_add_suite("codec_num_crc", NULL, NULL, codec_num_crc_tests))
@@ -11,6 +12,7 @@ int main(void)
 	return rw_test_run();
 }
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,13 +65,14 @@ int codec_feed(const void *wire, size_t n, size_t first, size_t chunk, char *out
 	char line[4096];
 
 	out[0] = '\0';
-	while (have < n) {
-		size_t piece = have == 0 ? first : chunk;
+	for (bool started = false; have < n; started = true) {
+		size_t piece = started ? chunk : first;
 		have = have + piece < n ? have + piece : n;
 		for (;;) {
 			size_t used = 0;
-			enum resp_status st = codec_parse_one((const uint8_t *)wire + pos, have - pos,
-							      NULL, line, sizeof(line), &used, NULL, 0);
+			enum resp_status st =
+			    codec_parse_one((const uint8_t *)wire + pos, have - pos, NULL, line,
+					    sizeof(line), &used, NULL, 0);
 			if (st == RESP_INCOMPLETE)
 				break;
 			if (st != RESP_OK)

@@ -22,9 +22,22 @@ static void test_resp_str_to_i64_accepts_redis_integers(void)
 
 static void test_resp_str_to_i64_rejects_what_string2ll_rejects(void)
 {
-	static const char *bad[] = {"",	    "-",    "+1",   "01",  "-0",   "00",  " 1",
-				    "1 ",   "1a",   "0x10", "1.0", "1e3",  "--1", "9223372036854775808",
-				    "-9223372036854775809", "18446744073709551616",
+	static const char *bad[] = {"",
+				    "-",
+				    "+1",
+				    "01",
+				    "-0",
+				    "00",
+				    " 1",
+				    "1 ",
+				    "1a",
+				    "0x10",
+				    "1.0",
+				    "1e3",
+				    "--1",
+				    "9223372036854775808",
+				    "-9223372036854775809",
+				    "18446744073709551616",
 				    "000000000000000000001"};
 	int64_t v = 7;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
@@ -96,19 +109,18 @@ static void test_crc64_jones_check_value_and_chaining(void)
 	CU_ASSERT_EQUAL(rw_crc64(0, "123456789", 9), UINT64_C(0xe9c6d914c4b8d9ca));
 	const char *li = "This is a test of the emergency broadcast system.";
 	CU_ASSERT_EQUAL(rw_crc64(0, li, strlen(li)), crc64_bitwise(0, li, strlen(li)));
-	CU_ASSERT_EQUAL(rw_crc64(rw_crc64(0, "1234", 4), "56789", 5),
-			UINT64_C(0xe9c6d914c4b8d9ca));
+	CU_ASSERT_EQUAL(rw_crc64(rw_crc64(0, "1234", 4), "56789", 5), UINT64_C(0xe9c6d914c4b8d9ca));
 	CU_ASSERT_EQUAL(rw_crc64(0, "", 0), 0);
 }
 
 const struct rw_test_case codec_num_crc_tests[] = {
-	RW_TEST(test_resp_str_to_i64_accepts_redis_integers),
-	RW_TEST(test_resp_str_to_i64_rejects_what_string2ll_rejects),
-	RW_TEST(test_resp_i64_to_str_round_trips),
-	RW_TEST(test_crc16_xmodem_check_value),
-	RW_TEST(test_key_slot_matches_redis_cluster),
-	RW_TEST(test_key_slot_hash_tag_groups_keys),
-	RW_TEST(test_key_slot_empty_or_open_tag_hashes_whole_key),
-	RW_TEST(test_crc64_jones_check_value_and_chaining),
-	{NULL, NULL},
+    RW_TEST(test_resp_str_to_i64_accepts_redis_integers),
+    RW_TEST(test_resp_str_to_i64_rejects_what_string2ll_rejects),
+    RW_TEST(test_resp_i64_to_str_round_trips),
+    RW_TEST(test_crc16_xmodem_check_value),
+    RW_TEST(test_key_slot_matches_redis_cluster),
+    RW_TEST(test_key_slot_hash_tag_groups_keys),
+    RW_TEST(test_key_slot_empty_or_open_tag_hashes_whole_key),
+    RW_TEST(test_crc64_jones_check_value_and_chaining),
+    {NULL, NULL},
 };

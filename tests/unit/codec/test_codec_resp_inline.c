@@ -57,9 +57,9 @@ static void test_resp_inline_unbalanced_quotes_is_protocol_error(void)
 	static const char *bad[] = {"set a \"b\r\n", "echo \"a\"b\r\n", "echo 'abc\r\n",
 				    "echo 'a'b\r\n", "echo \"abc\\\"\r\n"};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		CU_ASSERT_EQUAL(codec_parse_one(bad[i], strlen(bad[i]), NULL, NULL, 0, NULL, err,
-						sizeof(err)),
-				RESP_ERROR);
+		CU_ASSERT_EQUAL(
+		    codec_parse_one(bad[i], strlen(bad[i]), NULL, NULL, 0, NULL, err, sizeof(err)),
+		    RESP_ERROR);
 		CU_ASSERT_STRING_EQUAL(err, "Protocol error: unbalanced quotes in request");
 	}
 }
@@ -94,13 +94,16 @@ static void test_resp_inline_too_big_request_after_64k_without_newline(void)
 	size_t n = 65537;
 	char *wire = malloc(n);
 	memset(wire, 'A', n);
-	CU_ASSERT_EQUAL(codec_parse_one(wire, n - 1, NULL, NULL, 0, NULL, NULL, 0), RESP_INCOMPLETE);
-	CU_ASSERT_EQUAL(codec_parse_one(wire, n, NULL, NULL, 0, NULL, err, sizeof(err)), RESP_ERROR);
+	CU_ASSERT_EQUAL(codec_parse_one(wire, n - 1, NULL, NULL, 0, NULL, NULL, 0),
+			RESP_INCOMPLETE);
+	CU_ASSERT_EQUAL(codec_parse_one(wire, n, NULL, NULL, 0, NULL, err, sizeof(err)),
+			RESP_ERROR);
 	CU_ASSERT_STRING_EQUAL(err, "Protocol error: too big inline request");
 	/* a NUL hides the newline (Redis uses strchr), so the line never ends */
 	memcpy(wire, "PING\0\r\n", 7);
 	CU_ASSERT_EQUAL(codec_parse_one(wire, 7, NULL, NULL, 0, NULL, NULL, 0), RESP_INCOMPLETE);
-	CU_ASSERT_EQUAL(codec_parse_one(wire, n, NULL, NULL, 0, NULL, err, sizeof(err)), RESP_ERROR);
+	CU_ASSERT_EQUAL(codec_parse_one(wire, n, NULL, NULL, 0, NULL, err, sizeof(err)),
+			RESP_ERROR);
 	free(wire);
 }
 
@@ -135,16 +138,16 @@ static void test_resp_split_args_stops_at_nul_and_reports_count(void)
 }
 
 const struct rw_test_case codec_inline_tests[] = {
-	RW_TEST(test_resp_inline_splits_on_blanks),
-	RW_TEST(test_resp_inline_double_quotes_with_escapes),
-	RW_TEST(test_resp_inline_single_quotes_only_escape_quote),
-	RW_TEST(test_resp_inline_quote_inside_word_starts_quoted_part),
-	RW_TEST(test_resp_inline_unbalanced_quotes_is_protocol_error),
-	RW_TEST(test_resp_inline_empty_lines_consumed_silently),
-	RW_TEST(test_resp_inline_only_last_cr_is_dropped),
-	RW_TEST(test_resp_inline_waits_for_newline),
-	RW_TEST(test_resp_inline_too_big_request_after_64k_without_newline),
-	RW_TEST(test_resp_inline_need_args_leaves_line_untouched),
-	RW_TEST(test_resp_split_args_stops_at_nul_and_reports_count),
-	{NULL, NULL},
+    RW_TEST(test_resp_inline_splits_on_blanks),
+    RW_TEST(test_resp_inline_double_quotes_with_escapes),
+    RW_TEST(test_resp_inline_single_quotes_only_escape_quote),
+    RW_TEST(test_resp_inline_quote_inside_word_starts_quoted_part),
+    RW_TEST(test_resp_inline_unbalanced_quotes_is_protocol_error),
+    RW_TEST(test_resp_inline_empty_lines_consumed_silently),
+    RW_TEST(test_resp_inline_only_last_cr_is_dropped),
+    RW_TEST(test_resp_inline_waits_for_newline),
+    RW_TEST(test_resp_inline_too_big_request_after_64k_without_newline),
+    RW_TEST(test_resp_inline_need_args_leaves_line_untouched),
+    RW_TEST(test_resp_split_args_stops_at_nul_and_reports_count),
+    {NULL, NULL},
 };

@@ -29,7 +29,7 @@ static void test_resp_parse_multibulk_command_returns_args_and_consumed(void)
 	CU_ASSERT_EQUAL(parse(S("*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$5\r\nhello\r\nextra"), out, &used),
 			RESP_OK);
 	CU_ASSERT_STRING_EQUAL(out, "SET|k|hello");
-	CU_ASSERT_EQUAL(used, 28);
+	CU_ASSERT_EQUAL(used, 31);
 }
 
 static void test_resp_parse_binary_safe_bulk_with_nul_and_crlf(void)
@@ -60,8 +60,8 @@ static void test_resp_parse_command_split_across_every_byte_boundary(void)
 	const char *expect = "GET|key\nset|a|b c\nSET||xy\n\nPING\n";
 	char out[1024];
 	for (size_t at = 0; at <= sizeof(wire) - 1; at++) {
-		CU_ASSERT_EQUAL(codec_feed(wire, sizeof(wire) - 1, at, sizeof(wire), out, sizeof(out)),
-				5);
+		CU_ASSERT_EQUAL(
+		    codec_feed(wire, sizeof(wire) - 1, at, sizeof(wire), out, sizeof(out)), 5);
 		CU_ASSERT_STRING_EQUAL(out, expect);
 	}
 	/* and one byte per receive, the worst case for a TCP peer */
@@ -76,8 +76,8 @@ static void test_resp_parse_pipeline_of_1000_commands(void)
 	for (int i = 0; i < 1000; i++) {
 		char val[16];
 		int vlen = snprintf(val, sizeof(val), "v%d", i);
-		n += (size_t)snprintf(wire + n, cap - n, "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$%d\r\n%s\r\n",
-				      vlen, val);
+		n += (size_t)snprintf(wire + n, cap - n,
+				      "*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$%d\r\n%s\r\n", vlen, val);
 	}
 	CU_ASSERT_EQUAL(codec_feed(wire, n, n, n, out, cap), 1000);
 	CU_ASSERT(strncmp(out, "SET|k|v0\nSET|k|v1\n", 18) == 0);
@@ -195,11 +195,12 @@ static void test_resp_parse_custom_limits_apply(void)
 			       "Protocol error: invalid bulk length");
 	CU_ASSERT_STRING_EQUAL(parse_err(S("*3\r\n"), &lim),
 			       "Protocol error: invalid multibulk length");
-	CU_ASSERT_EQUAL(codec_parse_one(S("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"), &lim, NULL, 0, NULL,
-					NULL, 0),
-			RESP_OK);
+	CU_ASSERT_EQUAL(
+	    codec_parse_one(S("*2\r\n$3\r\nGET\r\n$1\r\nk\r\n"), &lim, NULL, 0, NULL, NULL, 0),
+	    RESP_OK);
 	lim.max_inline_len = 4;
-	CU_ASSERT_STRING_EQUAL(parse_err(S("PING "), &lim), "Protocol error: too big inline request");
+	CU_ASSERT_STRING_EQUAL(parse_err(S("PING "), &lim),
+			       "Protocol error: too big inline request");
 }
 
 static void test_resp_parse_unauthenticated_limits_like_redis(void)
@@ -271,22 +272,22 @@ static void test_resp_parse_random_bytes_never_read_past_len(void)
 }
 
 const struct rw_test_case codec_parse_tests[] = {
-	RW_TEST(test_resp_parse_multibulk_command_returns_args_and_consumed),
-	RW_TEST(test_resp_parse_binary_safe_bulk_with_nul_and_crlf),
-	RW_TEST(test_resp_parse_every_prefix_is_incomplete_and_untouched),
-	RW_TEST(test_resp_parse_command_split_across_every_byte_boundary),
-	RW_TEST(test_resp_parse_pipeline_of_1000_commands),
-	RW_TEST(test_resp_parse_empty_and_negative_multibulk_consumed_silently),
-	RW_TEST(test_resp_parse_bytes_after_count_and_bulk_skipped_unchecked_like_redis),
-	RW_TEST(test_resp_parse_invalid_multibulk_length),
-	RW_TEST(test_resp_parse_invalid_bulk_length),
-	RW_TEST(test_resp_parse_expected_dollar_quotes_the_byte),
-	RW_TEST(test_resp_parse_too_big_count_strings_at_64k_boundary),
-	RW_TEST(test_resp_parse_nul_before_cr_hides_the_line_end_like_redis),
-	RW_TEST(test_resp_parse_custom_limits_apply),
-	RW_TEST(test_resp_parse_unauthenticated_limits_like_redis),
-	RW_TEST(test_resp_parse_need_args_only_once_command_is_complete),
-	RW_TEST(test_resp_parse_empty_buffer_and_null_argv_zero_cap),
-	RW_TEST(test_resp_parse_random_bytes_never_read_past_len),
-	{NULL, NULL},
+    RW_TEST(test_resp_parse_multibulk_command_returns_args_and_consumed),
+    RW_TEST(test_resp_parse_binary_safe_bulk_with_nul_and_crlf),
+    RW_TEST(test_resp_parse_every_prefix_is_incomplete_and_untouched),
+    RW_TEST(test_resp_parse_command_split_across_every_byte_boundary),
+    RW_TEST(test_resp_parse_pipeline_of_1000_commands),
+    RW_TEST(test_resp_parse_empty_and_negative_multibulk_consumed_silently),
+    RW_TEST(test_resp_parse_bytes_after_count_and_bulk_skipped_unchecked_like_redis),
+    RW_TEST(test_resp_parse_invalid_multibulk_length),
+    RW_TEST(test_resp_parse_invalid_bulk_length),
+    RW_TEST(test_resp_parse_expected_dollar_quotes_the_byte),
+    RW_TEST(test_resp_parse_too_big_count_strings_at_64k_boundary),
+    RW_TEST(test_resp_parse_nul_before_cr_hides_the_line_end_like_redis),
+    RW_TEST(test_resp_parse_custom_limits_apply),
+    RW_TEST(test_resp_parse_unauthenticated_limits_like_redis),
+    RW_TEST(test_resp_parse_need_args_only_once_command_is_complete),
+    RW_TEST(test_resp_parse_empty_buffer_and_null_argv_zero_cap),
+    RW_TEST(test_resp_parse_random_bytes_never_read_past_len),
+    {NULL, NULL},
 };

@@ -124,13 +124,13 @@ static void test_resp_write_output_parses_back(void)
 }
 
 const struct rw_test_case codec_write_tests[] = {
-	RW_TEST(test_resp_write_simple_error_int),
-	RW_TEST(test_resp_write_error_newlines_become_spaces),
-	RW_TEST(test_resp_write_errorf_long_message),
-	RW_TEST(test_resp_write_bulk_and_nulls),
-	RW_TEST(test_resp_write_aggregates_per_protocol),
-	RW_TEST(test_resp_write_verbatim_and_bool),
-	RW_TEST(test_resp_write_double_matches_redis_7_0),
-	RW_TEST(test_resp_write_output_parses_back),
-	{NULL, NULL},
+    RW_TEST(test_resp_write_simple_error_int),
+    RW_TEST(test_resp_write_error_newlines_become_spaces),
+    RW_TEST(test_resp_write_errorf_long_message),
+    RW_TEST(test_resp_write_bulk_and_nulls),
+    RW_TEST(test_resp_write_aggregates_per_protocol),
+    RW_TEST(test_resp_write_verbatim_and_bool),
+    RW_TEST(test_resp_write_double_matches_redis_7_0),
+    RW_TEST(test_resp_write_output_parses_back),
+    {NULL, NULL},
 };

@@ -160,7 +160,7 @@ static void test_cpapi_chan_info_sections(void)
 }
 
 const struct rw_test_case test_cpapi_chan_cases[] = {
-	RW_TEST(test_cpapi_chan_consumes_answers_and_follows_new_epoch),
-	RW_TEST(test_cpapi_chan_info_sections),
-	{NULL, NULL},
+    RW_TEST(test_cpapi_chan_consumes_answers_and_follows_new_epoch),
+    RW_TEST(test_cpapi_chan_info_sections),
+    {NULL, NULL},
 };

@@ -122,14 +122,14 @@ static void test_cpapi_http_response_has_length_and_close(void)
 }
 
 const struct rw_test_case test_cpapi_http_cases[] = {
-	RW_TEST(test_cpapi_http_get_parses_path_and_defaults_to_keep_alive),
-	RW_TEST(test_cpapi_http_connection_close_and_http10),
-	RW_TEST(test_cpapi_http_incomplete_until_head_and_body_arrive),
-	RW_TEST(test_cpapi_http_pipelined_requests_parse_one_at_a_time),
-	RW_TEST(test_cpapi_http_malformed_request_lines_are_400),
-	RW_TEST(test_cpapi_http_bad_headers_are_400),
-	RW_TEST(test_cpapi_http_limits_and_unsupported_features),
-	RW_TEST(test_cpapi_http_leading_empty_lines_are_ignored),
-	RW_TEST(test_cpapi_http_response_has_length_and_close),
-	{NULL, NULL},
+    RW_TEST(test_cpapi_http_get_parses_path_and_defaults_to_keep_alive),
+    RW_TEST(test_cpapi_http_connection_close_and_http10),
+    RW_TEST(test_cpapi_http_incomplete_until_head_and_body_arrive),
+    RW_TEST(test_cpapi_http_pipelined_requests_parse_one_at_a_time),
+    RW_TEST(test_cpapi_http_malformed_request_lines_are_400),
+    RW_TEST(test_cpapi_http_bad_headers_are_400),
+    RW_TEST(test_cpapi_http_limits_and_unsupported_features),
+    RW_TEST(test_cpapi_http_leading_empty_lines_are_ignored),
+    RW_TEST(test_cpapi_http_response_has_length_and_close),
+    {NULL, NULL},
 };

@@ -88,9 +88,9 @@ static void test_cpapi_route_wrong_method_is_405_with_allow(void)
 
 static void test_cpapi_route_future_routes_are_501_with_route(void)
 {
-	static const char *const paths[] = {"/v1/parameters", "/v1/users/alice", "/v1/snapshots",
-					    "/v1/replication", "/v1/failover", "/v1/events",
-					    "/v1/tasks/7", "/v1/support-bundle"};
+	static const char *const paths[] = {"/v1/parameters",  "/v1/users/alice",   "/v1/snapshots",
+					    "/v1/replication", "/v1/failover",	    "/v1/events",
+					    "/v1/tasks/7",     "/v1/support-bundle"};
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		int st;
 		json_t *j = route(i % 2 ? "POST" : "GET", paths[i], &st, NULL);
@@ -103,8 +103,8 @@ static void test_cpapi_route_future_routes_are_501_with_route(void)
 
 static void test_cpapi_route_unknown_paths_are_404(void)
 {
-	static const char *const paths[] = {"/", "/v1", "/v1/statusx", "/v1/usersx", "/v2/status",
-					    "/v1/status/"};
+	static const char *const paths[] = {"/",	  "/v1",	"/v1/statusx",
+					    "/v1/usersx", "/v2/status", "/v1/status/"};
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
 		int st;
 		json_t *j = route("GET", paths[i], &st, NULL);
@@ -114,12 +114,12 @@ static void test_cpapi_route_unknown_paths_are_404(void)
 }
 
 const struct rw_test_case test_cpapi_route_cases[] = {
-	RW_TEST(test_cpapi_route_live_is_always_200),
-	RW_TEST(test_cpapi_route_ready_is_503_without_dataplane),
-	RW_TEST(test_cpapi_route_status_reports_master_and_detached_dataplane),
-	RW_TEST(test_cpapi_route_stats_totals_have_every_counter),
-	RW_TEST(test_cpapi_route_wrong_method_is_405_with_allow),
-	RW_TEST(test_cpapi_route_future_routes_are_501_with_route),
-	RW_TEST(test_cpapi_route_unknown_paths_are_404),
-	{NULL, NULL},
+    RW_TEST(test_cpapi_route_live_is_always_200),
+    RW_TEST(test_cpapi_route_ready_is_503_without_dataplane),
+    RW_TEST(test_cpapi_route_status_reports_master_and_detached_dataplane),
+    RW_TEST(test_cpapi_route_stats_totals_have_every_counter),
+    RW_TEST(test_cpapi_route_wrong_method_is_405_with_allow),
+    RW_TEST(test_cpapi_route_future_routes_are_501_with_route),
+    RW_TEST(test_cpapi_route_unknown_paths_are_404),
+    {NULL, NULL},
 };

@@ -18,7 +18,7 @@ struct rw_test_case {
 
 #define RW_TEST(fn)                                                                                \
 	{                                                                                          \
-		#fn, fn                                                                            \
+#fn, fn                                                                            \
 	}
 
 /** Register a suite; @p tests ends with {NULL, NULL}. @return 0 or -1. */

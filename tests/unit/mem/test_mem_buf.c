@@ -31,9 +31,9 @@ static void test_mem_buf_consume_moves_rest_to_front(void)
 int main(void)
 {
 	static const struct rw_test_case tests[] = {
-		RW_TEST(test_mem_buf_append_grows_and_keeps_bytes),
-		RW_TEST(test_mem_buf_consume_moves_rest_to_front),
-		{NULL, NULL},
+	    RW_TEST(test_mem_buf_append_grows_and_keeps_bytes),
+	    RW_TEST(test_mem_buf_consume_moves_rest_to_front),
+	    {NULL, NULL},
 	};
 	if (rw_test_init() != 0 || rw_test_add_suite("mem_buf", NULL, NULL, tests) != 0)
 		return 1;

@@ -83,15 +83,15 @@ static void test_store_encodings_follow_redis(void)
 		const char *v;
 		const char *enc;
 	} cases[] = {
-		{"12345", "int"},
-		{"-9223372036854775808", "int"},
-		{"9223372036854775808", "embstr"}, /* overflows int64 */
-		{"012", "embstr"},		   /* not canonical */
-		{"-0", "embstr"},
-		{"+1", "embstr"},
-		{"", "embstr"},
-		{"12345678901234567890123456789012345678901234", "embstr"},  /* 44 */
-		{"123456789012345678901234567890123456789012345", "raw"},    /* 45 */
+	    {"12345", "int"},
+	    {"-9223372036854775808", "int"},
+	    {"9223372036854775808", "embstr"}, /* overflows int64 */
+	    {"012", "embstr"},		       /* not canonical */
+	    {"-0", "embstr"},
+	    {"+1", "embstr"},
+	    {"", "embstr"},
+	    {"12345678901234567890123456789012345678901234", "embstr"}, /* 44 */
+	    {"123456789012345678901234567890123456789012345", "raw"},	/* 45 */
 	};
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		size_t vl = strlen(cases[i].v);
@@ -194,13 +194,13 @@ static void test_store_shard_create_rejects_zero_dbs_and_destroy_is_null_safe(vo
 int main(void)
 {
 	static const struct rw_test_case tests[] = {
-		RW_TEST(test_store_rehash_inserts_keep_every_key_findable),
-		RW_TEST(test_store_rehash_deletes_shrink_and_keep_rest_findable),
-		RW_TEST(test_store_encodings_follow_redis),
-		RW_TEST(test_store_lazy_expiry_on_lookup_and_delete),
-		RW_TEST(test_store_active_expire_is_bounded_and_reclaims_all),
-		RW_TEST(test_store_shard_create_rejects_zero_dbs_and_destroy_is_null_safe),
-		{NULL, NULL},
+	    RW_TEST(test_store_rehash_inserts_keep_every_key_findable),
+	    RW_TEST(test_store_rehash_deletes_shrink_and_keep_rest_findable),
+	    RW_TEST(test_store_encodings_follow_redis),
+	    RW_TEST(test_store_lazy_expiry_on_lookup_and_delete),
+	    RW_TEST(test_store_active_expire_is_bounded_and_reclaims_all),
+	    RW_TEST(test_store_shard_create_rejects_zero_dbs_and_destroy_is_null_safe),
+	    {NULL, NULL},
 	};
 	if (rw_test_init() != 0 || rw_test_add_suite("store_shard", NULL, NULL, tests) != 0)
 		return 1;
