@@ -103,7 +103,6 @@ int rw_eal_setup(struct rw_eal *eal, const struct rw_config *cfg, const char *pr
 	args[n++] = lcores;
 	snprintf(prefix, sizeof(prefix), "--file-prefix=redwire-%s", cfg->rw_name);
 	args[n++] = prefix;
-	args[n++] = "--in-memory";
 	if (cfg->rw_pci) {
 		snprintf(dev, sizeof(dev), "--allow=%s", cfg->rw_port_device);
 		args[n++] = dev;
@@ -114,8 +113,14 @@ int rw_eal_setup(struct rw_eal *eal, const struct rw_config *cfg, const char *pr
 	}
 	eal->hugepages =
 	    cfg->rw_hugepages && rw_eal_hugepages_free_mb() >= (unsigned)cfg->rw_memory_mb;
-	if (!eal->hugepages)
+	/* DPDK 22.11 refuses --in-memory with --no-huge; without hugepages
+	 * --no-shconf keeps runtime files away instead. */
+	if (!eal->hugepages) {
 		args[n++] = "--no-huge";
+		args[n++] = "--no-shconf";
+	} else {
+		args[n++] = "--in-memory";
+	}
 	snprintf(mem, sizeof(mem), "-m%lld", (long long)cfg->rw_memory_mb);
 	args[n++] = mem;
 	args[n++] = "--log-level=*:notice";

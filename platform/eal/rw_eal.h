@@ -5,9 +5,10 @@
  *   - --no-pci plus --vdev=<redwire-port-device>, or, for a real NIC, an
  *     explicit allow-list (-a <PCI address>): no other device is probed;
  *   - --file-prefix=redwire-<name>, so instances never share runtime files;
- *   - --in-memory: no hugepage or runtime files are left behind, even after
- *     a crash (the control channel is ours and does not need multi-process);
- *   - hugepages when hugetlbfs has room for redwire-memory-mb, else --no-huge;
+ *   - hugepages when hugetlbfs has room for redwire-memory-mb, with
+ *     --in-memory so no hugepage or runtime file outlives the process, even
+ *     after a crash (the control channel is ours: no multi-process needed);
+ *     else --no-huge with --no-shconf (22.11 refuses --in-memory there);
  *   - one lcore per worker pinned to its CPU (redwire-cores, default the
  *     first N CPUs), and the main (service) lcore floating over all of them.
  *

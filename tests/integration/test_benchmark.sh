@@ -15,7 +15,9 @@ printf '%s\n' "$out" | grep -q '100.00% <=\|200000 requests completed' || it_fai
 after=$(sum commands)
 it_log "commands executed during the benchmark: $((after - before))"
 [ $((after - before)) -ge 400000 ] || it_fail "only $((after - before)) of 400000 commands executed"
-it_eq "$(it_cli get key:__rand_int__)" xxx "value written by redis-benchmark"
+# redis-benchmark 7.0 writes a random 3-byte payload (-d 3) to key:__rand_int__
+v=$(it_cli get key:__rand_int__)
+[ ${#v} = 3 ] || it_fail "value written by redis-benchmark: got '$v', expected 3 bytes"
 [ "$(sum protocol_errors)" = 0 ] || it_fail "protocol errors counted"
 it_ns "$IT_PY" "$IT_ROOT/tests/integration/load_check.py" "$IT_IP" "$IT_PORT" --conns 8 --keys 500 --pipeline 16
 it_log "ok"

@@ -61,6 +61,8 @@ static void app_readable(void *arg, struct tcp_conn *c)
 	}
 	if (a->close_on_fin && c->peer_fin)
 		tcp_close(&fx.tcp, c);
+	else if (a->abort_on_read)
+		tcp_abort(&fx.tcp, c);
 }
 
 static void app_reset(void *arg, struct tcp_conn *c)

@@ -59,6 +59,7 @@ struct fx_app {
 	const char *reply;	 /* readable: append this to c->snd */
 	size_t reply_len;	 /* 0: strlen(reply) */
 	bool close_on_fin;	 /* readable with peer_fin: tcp_close */
+	bool abort_on_read;	 /* readable: tcp_abort (a protocol error) */
 	uint8_t rcv_copy[16384]; /* everything consumed, in order */
 	size_t rcv_copy_len;
 };
@@ -179,7 +180,7 @@ struct fx_conn {
 int fx_open(struct fx_conn *fc, uint16_t port, uint16_t wnd, uint16_t mss);
 /** Send @p len bytes of data (ACK|PSH) from the peer at fc->snd_nxt and advance it. */
 void fx_conn_data(struct fx_conn *fc, const void *data, uint16_t len);
-/** Send a pure ACK for fc->rcv_nxt with window @p wnd. */
+/** Send a pure ACK (seq fc->snd_nxt) acknowledging @p ack with window @p wnd. */
 void fx_conn_ack(struct fx_conn *fc, uint32_t ack, uint16_t wnd);
 
 #endif

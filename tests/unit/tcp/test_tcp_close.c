@@ -286,6 +286,54 @@ static void test_tcp_syn_in_time_wait_opens_new_incarnation(void)
 	CU_ASSERT_EQUAL(fx.tcp.n_free, fx.tcp.max_conns - 1);
 }
 
+static void test_tcp_time_wait_reacks_retransmitted_fin(void)
+{
+	struct fx_pkt p;
+	CU_ASSERT_FATAL(fx_open(&fc, FX_PEER_PORT, FX_WND, 1460) == 0);
+	tcp_close(&fx.tcp, fc.c);
+	CU_ASSERT_EQUAL_FATAL(fx_flush_take(&p, 1), 1);
+	struct fx_seg fin = {
+	    .seq = fc.snd_nxt, .ack = fc.iss + 2, .flags = FX_ACK | FX_FIN, .wnd = FX_WND};
+	fx_send(&fin);
+	CU_ASSERT_EQUAL(fc.c->state, TCP_TIME_WAIT);
+	CU_ASSERT_EQUAL_FATAL(fx_flush_take(&p, 1), 1);
+	/* our ACK was lost: the peer's FIN comes again */
+	fx_advance_ms(200);
+	fx_send(&fin);
+	CU_ASSERT_EQUAL_FATAL(fx_flush_take(&p, 2), 1);
+	CU_ASSERT_EQUAL(p.flags, FX_ACK);
+	CU_ASSERT_EQUAL(p.ack, fc.snd_nxt + 1);
+	CU_ASSERT_EQUAL(fc.c->state, TCP_TIME_WAIT);
+}
+
+static void test_tcp_abort_from_readable_with_fin_is_safe(void)
+{
+	/* the application drops a client mid-segment (protocol error) while
+	 * the same segment still carries a FIN to process */
+	struct fx_pkt p[4];
+	CU_ASSERT_FATAL(fx_open(&fc, FX_PEER_PORT, FX_WND, 1460) == 0);
+	fx.app.abort_on_read = true;
+	fx_send(&(struct fx_seg){.seq = fc.snd_nxt,
+				 .ack = fc.rcv_nxt,
+				 .flags = FX_ACK | FX_PSH | FX_FIN,
+				 .wnd = FX_WND,
+				 .data = "\x01junk",
+				 .len = 5});
+	CU_ASSERT_EQUAL(fx.app.readable, 1);
+	CU_ASSERT_EQUAL(fc.c->state, TCP_FREE);
+	CU_ASSERT_EQUAL_FATAL(fx_flush_take(p, 4), 1);
+	CU_ASSERT_EQUAL(p[0].flags, FX_RST | FX_ACK);
+	CU_ASSERT_EQUAL(fx.tcp.n_free, fx.tcp.max_conns);
+	CU_ASSERT_EQUAL(fx.stats.tcp_conns_current, 0);
+	/* the slot is reused cleanly by the next client */
+	fx.app.abort_on_read = false;
+	struct fx_conn next;
+	CU_ASSERT_FATAL(fx_open(&next, 40100, FX_WND, 1460) == 0);
+	fx_conn_data(&next, "PING\r\n", 6);
+	CU_ASSERT_EQUAL(next.c->rcv.len, 6);
+	CU_ASSERT_EQUAL(next.c->rcv_nxt, FX_PEER_ISN + 7);
+}
+
 const struct rw_test_case test_tcp_close_cases[] = {
     RW_TEST(test_tcp_peer_fin_then_close_sends_fin_after_data_and_last_ack_releases),
     RW_TEST(test_tcp_peer_fin_alone_moves_to_close_wait_and_is_acked),
@@ -300,5 +348,7 @@ const struct rw_test_case test_tcp_close_cases[] = {
     RW_TEST(test_tcp_rst_in_syn_rcvd_releases_without_counting),
     RW_TEST(test_tcp_abort_sends_rst_and_releases),
     RW_TEST(test_tcp_syn_in_time_wait_opens_new_incarnation),
+    RW_TEST(test_tcp_time_wait_reacks_retransmitted_fin),
+    RW_TEST(test_tcp_abort_from_readable_with_fin_is_safe),
     {NULL, NULL},
 };
