@@ -21,7 +21,7 @@
 #include "api_server.h"
 #include "config.h"
 #include "cp_chan.h"
-#include "cp_log.h"
+#include "rw_log.h"
 #include "cp_loop.h"
 
 struct cp_main {
@@ -41,22 +41,22 @@ static void usage(FILE *f)
 static void log_config_line(void *arg, const char *line)
 {
 	(void)arg;
-	cp_log(CP_LOG_INFO, "cp.config", line, NULL);
+	rw_log_kv(RW_LOG_INFO, "cp.config", line, NULL);
 }
 
 static void log_config_warning(void *arg, const char *line)
 {
 	(void)arg;
-	cp_log(CP_LOG_WARN, "cp.config", line, NULL);
+	rw_log_kv(RW_LOG_WARN, "cp.config", line, NULL);
 }
 
-static enum cp_log_level log_level(const char *redis_level)
+static enum rw_log_level log_level(const char *redis_level)
 {
 	if (strcmp(redis_level, "debug") == 0 || strcmp(redis_level, "verbose") == 0)
-		return CP_LOG_DEBUG;
+		return RW_LOG_DEBUG;
 	if (strcmp(redis_level, "warning") == 0)
-		return CP_LOG_WARN;
-	return CP_LOG_INFO;
+		return RW_LOG_WARN;
+	return RW_LOG_INFO;
 }
 
 /*
@@ -120,7 +120,7 @@ static int log_setup(const struct rw_config *cfg)
 			return -errno;
 		}
 	}
-	cp_log_setup(fd, log_level(cfg->loglevel));
+	rw_log_setup(fd, log_level(cfg->loglevel));
 	return 0;
 }
 
@@ -131,7 +131,7 @@ static void on_signal(struct cp_loop *l, int fd, uint32_t events, void *arg)
 	(void)arg;
 	if (read(fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
 		return;
-	cp_log(CP_LOG_INFO, "cp.core", "stopping", "signal=%s", strsignal((int)si.ssi_signo));
+	rw_log_kv(RW_LOG_INFO, "cp.core", "stopping", "signal=%s", strsignal((int)si.ssi_signo));
 	cp_loop_stop(l);
 }
 
@@ -157,24 +157,25 @@ static int modules_setup(struct cp_main *m)
 	if (rc == 0)
 		rc = signals_setup(m);
 	if (rc != 0) {
-		cp_log(CP_LOG_ERR, "cp.core", "event loop setup failed", "err=%d", -rc);
+		rw_log_kv(RW_LOG_ERR, "cp.core", "event loop setup failed", "err=%d", -rc);
 		return rc;
 	}
 	rc = cp_chan_create(&m->chan, m->loop, m->cfg.rw_channel);
 	if (rc != 0) {
-		cp_log(CP_LOG_ERR, "cp.core", "channel consumer setup failed", "err=%d", -rc);
+		rw_log_kv(RW_LOG_ERR, "cp.core", "channel consumer setup failed", "err=%d", -rc);
 		return rc;
 	}
 	struct api_ctx ctx = {
 	    .name = m->cfg.rw_name, .start_mono_ms = cp_now_ms(), .chan = m->chan};
 	rc = api_server_create(&m->api, m->loop, m->cfg.rw_mgmt_socket, &ctx);
 	if (rc != 0) {
-		cp_log(CP_LOG_ERR, "cp.api", "cannot serve the management API",
-		       "key=redwire-mgmt-socket path=%s err=\"%s\"", m->cfg.rw_mgmt_socket,
-		       strerror(-rc));
+		rw_log_kv(RW_LOG_ERR, "cp.api", "cannot serve the management API",
+			  "key=redwire-mgmt-socket path=%s err=\"%s\"", m->cfg.rw_mgmt_socket,
+			  strerror(-rc));
 		return rc;
 	}
-	cp_log(CP_LOG_INFO, "cp.api", "management API listening", "path=%s", m->cfg.rw_mgmt_socket);
+	rw_log_kv(RW_LOG_INFO, "cp.api", "management API listening", "path=%s",
+		  m->cfg.rw_mgmt_socket);
 	return 0;
 }
 
@@ -197,16 +198,16 @@ int main(int argc, char **argv)
 		rw_config_fini(&m.cfg);
 		return 1;
 	}
-	cp_log(CP_LOG_INFO, "cp.core", "redwire-control starting", "version=%s pid=%d config=%s",
-	       RW_VERSION, (int)getpid(),
-	       m.cfg.config_file && m.cfg.config_file[0] ? m.cfg.config_file : "-");
+	rw_log_kv(RW_LOG_INFO, "cp.core", "redwire-control starting", "version=%s pid=%d config=%s",
+		  RW_VERSION, (int)getpid(),
+		  m.cfg.config_file && m.cfg.config_file[0] ? m.cfg.config_file : "-");
 	rw_config_echo(&m.cfg, log_config_line, NULL);
 	rc = modules_setup(&m);
 	if (rc == 0)
 		rc = cp_loop_run(m.loop);
 	modules_teardown(&m);
-	cp_log(rc == 0 ? CP_LOG_INFO : CP_LOG_ERR, "cp.core", "redwire-control stopped", "err=%d",
-	       -rc);
+	rw_log_kv(rc == 0 ? RW_LOG_INFO : RW_LOG_ERR, "cp.core", "redwire-control stopped",
+		  "err=%d", -rc);
 	rw_config_fini(&m.cfg);
 	return rc == 0 ? 0 : 1;
 }

@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "api_http.h"
-#include "cp_log.h"
+#include "rw_log.h"
 #include "rw_buf.h"
 
 #define READ_CHUNK 4096
@@ -127,10 +127,10 @@ static void log_request(const struct api_conn *c, const char *method, const char
 			uint64_t start_us)
 {
 	char qpath[API_HTTP_MAX_PATH + 8];
-	cp_log(status == 500 ? CP_LOG_WARN : CP_LOG_INFO, "cp.api", "request",
-	       "method=%s path=%s status=%d duration_us=%llu uid=%d", method[0] ? method : "-",
-	       cp_log_quote(qpath, sizeof(qpath), path[0] ? path : "-"), status,
-	       (unsigned long long)(mono_us() - start_us), (int)c->uid);
+	rw_log_kv(status == 500 ? RW_LOG_WARN : RW_LOG_INFO, "cp.api", "request",
+		  "method=%s path=%s status=%d duration_us=%llu uid=%d", method[0] ? method : "-",
+		  rw_log_quote(qpath, sizeof(qpath), path[0] ? path : "-"), status,
+		  (unsigned long long)(mono_us() - start_us), (int)c->uid);
 }
 
 /* Handle every complete request in `in` (pipelining keeps order). */
@@ -214,8 +214,8 @@ static void server_accept(struct cp_loop *l, int fd, uint32_t events, void *arg)
 		int slot = conn_slot(s);
 		struct api_conn *c = slot >= 0 ? calloc(1, sizeof(*c)) : NULL;
 		if (c == NULL) {
-			cp_log(CP_LOG_WARN, "cp.api", "connection refused", "reason=%s",
-			       slot < 0 ? "too_many_connections" : "no_memory");
+			rw_log_kv(RW_LOG_WARN, "cp.api", "connection refused", "reason=%s",
+				  slot < 0 ? "too_many_connections" : "no_memory");
 			close(cfd);
 			continue;
 		}

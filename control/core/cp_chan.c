@@ -8,7 +8,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include "cp_log.h"
+#include "rw_log.h"
 
 #define JRNL_BUDGET 4096 /* records per worker per poll: bounded work per tick */
 #define MSG_BUDGET  256
@@ -62,8 +62,8 @@ static void chan_drop(struct cp_chan *c, const char *why)
 {
 	if (c->ch == NULL)
 		return;
-	cp_log(CP_LOG_WARN, "cp.chan", "detached from the dataplane channel",
-	       "reason=%s epoch=%016llx", why, (unsigned long long)c->epoch);
+	rw_log_kv(RW_LOG_WARN, "cp.chan", "detached from the dataplane channel",
+		  "reason=%s epoch=%016llx", why, (unsigned long long)c->epoch);
 	chan_detach(&c->ch);
 }
 
@@ -77,8 +77,8 @@ static void chan_try_attach(struct cp_chan *c)
 	int rc = chan_attach(&ch, c->path);
 	if (rc != 0) {
 		if (!c->logged_waiting)
-			cp_log(CP_LOG_INFO, "cp.chan", "waiting for the dataplane channel",
-			       "path=%s err=%d", c->path, -rc);
+			rw_log_kv(RW_LOG_INFO, "cp.chan", "waiting for the dataplane channel",
+				  "path=%s err=%d", c->path, -rc);
 		c->logged_waiting = true;
 		return;
 	}
@@ -92,9 +92,9 @@ static void chan_try_attach(struct cp_chan *c)
 		memset(c->w, 0, sizeof(c->w)); /* per-worker counters belong to one epoch */
 	for (uint32_t w = 0; w < chan_workers(ch); w++)
 		chan_jrnl_rewind(ch, w);
-	cp_log(new_epoch ? CP_LOG_INFO : CP_LOG_DEBUG, "cp.chan",
-	       "attached to the dataplane channel", "path=%s epoch=%016llx pid=%d workers=%u",
-	       c->path, (unsigned long long)c->epoch, (int)chan_info(ch)->pid, chan_workers(ch));
+	rw_log_kv(new_epoch ? RW_LOG_INFO : RW_LOG_DEBUG, "cp.chan",
+		  "attached to the dataplane channel", "path=%s epoch=%016llx pid=%d workers=%u",
+		  c->path, (unsigned long long)c->epoch, (int)chan_info(ch)->pid, chan_workers(ch));
 }
 
 /*
@@ -119,14 +119,16 @@ static void chan_watch(struct cp_loop *l, void *arg)
 	}
 	if (heartbeat_age_ms(c) <= CP_CHAN_HEARTBEAT_STALE_MS) {
 		if (c->stale_since_ms != 0)
-			cp_log(CP_LOG_INFO, "cp.chan", "dataplane heartbeat is fresh again", NULL);
+			rw_log_kv(RW_LOG_INFO, "cp.chan", "dataplane heartbeat is fresh again",
+				  NULL);
 		c->stale_since_ms = 0;
 		return;
 	}
 	if (c->stale_since_ms == 0) {
 		c->stale_since_ms = cp_now_ms();
-		cp_log(CP_LOG_WARN, "cp.chan", "dataplane heartbeat is stale", "age_ms=%llu pid=%d",
-		       (unsigned long long)heartbeat_age_ms(c), (int)chan_info(c->ch)->pid);
+		rw_log_kv(RW_LOG_WARN, "cp.chan", "dataplane heartbeat is stale",
+			  "age_ms=%llu pid=%d", (unsigned long long)heartbeat_age_ms(c),
+			  (int)chan_info(c->ch)->pid);
 	}
 	if (cp_now_ms() - c->attached_ms >= CP_CHAN_HEARTBEAT_STALE_MS) {
 		chan_detach(&c->ch);
@@ -199,13 +201,14 @@ static void msg_answer(struct cp_chan *c, uint32_t w, const struct chan_msg *m)
 		break;
 	}
 	default:
-		cp_log(CP_LOG_DEBUG, "cp.chan", "ignored message", "worker=%u type=%u", w, m->type);
+		rw_log_kv(RW_LOG_DEBUG, "cp.chan", "ignored message", "worker=%u type=%u", w,
+			  m->type);
 		return;
 	}
 	c->w[w].requests++;
 	if (rc != 0)
-		cp_log(CP_LOG_WARN, "cp.chan", "reply to the dataplane dropped",
-		       "worker=%u type=%u err=%d", w, m->type, -rc);
+		rw_log_kv(RW_LOG_WARN, "cp.chan", "reply to the dataplane dropped",
+			  "worker=%u type=%u err=%d", w, m->type, -rc);
 }
 
 static int msg_drain(struct cp_chan *c, uint32_t w)
@@ -228,8 +231,8 @@ static void chan_poll(struct cp_loop *l, void *arg)
 		return;
 	for (uint32_t w = 0; w < chan_workers(c->ch); w++) {
 		if (jrnl_drain(c, w) != 0 || msg_drain(c, w) != 0) {
-			cp_log(CP_LOG_ERR, "cp.chan", "corrupt record in the channel", "worker=%u",
-			       w);
+			rw_log_kv(RW_LOG_ERR, "cp.chan", "corrupt record in the channel",
+				  "worker=%u", w);
 			chan_drop(c, "corrupt_record");
 			return;
 		}

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,45 +38,60 @@ int rw_log_level_parse(const char *s, enum rw_log_level *out)
 	return -EINVAL;
 }
 
-/* Message text is quoted; embedded quotes and newlines are escaped so one
- * event is always one line. */
-static size_t quote_into(char *dst, size_t cap, const char *src)
+const char *rw_log_quote(char *buf, size_t len, const char *s)
 {
-	size_t n = 0;
-	for (; *src && n + 3 < cap; src++) {
-		char c = *src;
-		if (c == '"' || c == '\\') {
-			dst[n++] = '\\';
-			dst[n++] = c;
-		} else if (c == '\n' || c == '\r') {
-			dst[n++] = '\\';
-			dst[n++] = c == '\n' ? 'n' : 'r';
-		} else {
-			dst[n++] = c;
-		}
+	size_t o = 0;
+	if (len < 3) {
+		if (len)
+			buf[0] = '\0';
+		return buf;
 	}
-	return n;
+	buf[o++] = '"';
+	for (; *s != '\0' && o + 3 < len; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '"' || ch == '\\')
+			buf[o++] = '\\';
+		buf[o++] = ch < 0x20 ? ' ' : (char)ch; /* one event, one line */
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+	return buf;
 }
 
-static void emit(enum rw_log_level lvl, const char *topic, const char *msg)
+/* One write(2) per line, so concurrent writers to one fd never interleave. */
+static void emit(enum rw_log_level lvl, const char *topic, const char *msg, const char *kv,
+		 va_list ap)
 {
-	char line[1024];
-	struct timeval tv;
+	char line[2048], qmsg[800];
+	struct timespec ts;
 	struct tm tm;
-	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	int n = snprintf(line, sizeof(line),
-			 "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ level=%s topic=%s msg=\"",
-			 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-			 tm.tm_sec, (long)tv.tv_usec / 1000, level_names[lvl], topic);
-	if (n < 0 || (size_t)n >= sizeof(line))
-		return;
-	size_t len = (size_t)n;
-	len += quote_into(line + len, sizeof(line) - len - 2, msg);
-	line[len++] = '"';
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	int n = snprintf(
+	    line, sizeof(line), "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ level=%s topic=%s msg=%s",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+	    ts.tv_nsec / 1000000, level_names[lvl], topic, rw_log_quote(qmsg, sizeof(qmsg), msg));
+	size_t len = n < 0 ? 0 : (size_t)n;
+	if (kv != NULL && len + 2 < sizeof(line)) {
+		line[len++] = ' ';
+		n = vsnprintf(line + len, sizeof(line) - len, kv, ap);
+		len += n < 0 ? 0 : (size_t)n;
+	}
+	if (len > sizeof(line) - 2)
+		len = sizeof(line) - 2;
 	line[len++] = '\n';
 	ssize_t w = write(log_fd, line, len);
 	(void)w;
+}
+
+void rw_log_kv(enum rw_log_level lvl, const char *topic, const char *msg, const char *kv, ...)
+{
+	if (lvl < log_min)
+		return;
+	va_list ap;
+	va_start(ap, kv);
+	emit(lvl, topic, msg, kv, ap);
+	va_end(ap);
 }
 
 void rw_log(enum rw_log_level lvl, const char *topic, const char *fmt, ...)
@@ -89,7 +103,7 @@ void rw_log(enum rw_log_level lvl, const char *topic, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	emit(lvl, topic, msg);
+	rw_log_kv(lvl, topic, msg, NULL);
 }
 
 void rw_logring_put(struct rw_logring *r, enum rw_log_level lvl, const char *topic, const char *fmt,

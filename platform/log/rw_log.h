@@ -15,6 +15,8 @@
 #define RW_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
@@ -25,8 +27,15 @@ void rw_log_setup(int fd, enum rw_log_level min_level);
 /** Parse Redis's loglevel names (debug verbose notice warning). @return 0 or -EINVAL. */
 int rw_log_level_parse(const char *s, enum rw_log_level *out);
 
+/** A formatted message: `msg="..."`. */
 void rw_log(enum rw_log_level lvl, const char *topic, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/** A fixed message plus printf-formatted `k=v` fields (@p kv may be NULL);
+ * values with spaces or quotes go through rw_log_quote(). */
+void rw_log_kv(enum rw_log_level lvl, const char *topic, const char *msg, const char *kv, ...)
+    __attribute__((format(printf, 4, 5)));
+/** Quote @p s as a logfmt value into @p buf. @return buf. */
+const char *rw_log_quote(char *buf, size_t len, const char *s);
 
 #define RW_LOGRING_RECORD 256
 #define RW_LOGRING_SLOTS  256 /* power of two */

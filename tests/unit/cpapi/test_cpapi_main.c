@@ -1,10 +1,10 @@
 /* Unit-test binary of control/api (with the control/core pieces it drives). */
-#include "cp_log.h"
+#include "rw_log.h"
 #include "test_cpapi.h"
 
 int main(void)
 {
-	cp_log_setup(1, CP_LOG_ERR); /* keep the CUnit report readable */
+	rw_log_setup(1, RW_LOG_ERR); /* keep the CUnit report readable */
 	if (rw_test_init() != 0 ||
 	    rw_test_add_suite("cpapi_http", NULL, NULL, test_cpapi_http_cases) != 0 ||
 	    rw_test_add_suite("cpapi_route", NULL, NULL, test_cpapi_route_cases) != 0 ||
