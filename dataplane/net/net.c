@@ -85,6 +85,12 @@ static struct rte_ipv4_hdr *ipv4_validate(struct net_ctx *n, struct rte_mbuf *m)
 		return NULL;
 	if (ip->dst_addr != n->nif->ip)
 		return NULL;
+	/* RFC 1122 §3.2.1.3: a broadcast or multicast source is never valid,
+	 * and answering it would only make us ARP for it. */
+	uint32_t src = rte_be_to_cpu_32(ip->src_addr);
+	uint32_t bcast = n->nif->ip | ~n->nif->mask;
+	if (src == 0xffffffffu || (src >> 28) == 0xe || ip->src_addr == bcast || src == 0)
+		return NULL;
 	/* Fragments are not reassembled (documented): count and drop. */
 	if (rte_be_to_cpu_16(ip->fragment_offset) &
 	    (RTE_IPV4_HDR_MF_FLAG | RTE_IPV4_HDR_OFFSET_MASK))

@@ -84,8 +84,10 @@ static void arp_send(struct net_ctx *n, uint16_t op, const struct rte_ether_addr
 		n->stats->tx_dropped++;
 		return;
 	}
-	size_t len = sizeof(struct rte_ether_hdr) + sizeof(struct rte_arp_hdr);
+	/* 60 bytes: the Ethernet minimum without FCS; some ports drop runts */
+	size_t len = RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN;
 	struct rte_ether_hdr *eh = (struct rte_ether_hdr *)rte_pktmbuf_append(m, (uint16_t)len);
+	memset(eh, 0, len);
 	struct rte_arp_hdr *ah = (struct rte_arp_hdr *)(eh + 1);
 	eh->dst_addr = *eth_dst;
 	eh->src_addr = n->nif->mac;

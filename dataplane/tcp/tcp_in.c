@@ -368,6 +368,10 @@ static void fin_input(struct tcp_stack *t, struct tcp_conn *c, const struct seg 
 
 static void conn_input(struct tcp_stack *t, struct tcp_conn *c, struct seg *s)
 {
+	/* RFC 9293 §3.10.7.4: in TIME-WAIT only the peer's FIN can come again;
+	 * it is acknowledged (below) and restarts the 2 MSL timeout. */
+	if (c->state == TCP_TIME_WAIT && (s->flags & RTE_TCP_FIN_FLAG))
+		c->tw_deadline_us = t->now_us + (uint64_t)t->time_wait_ms * 1000u;
 	if (c->state == TCP_TIME_WAIT && (s->flags & RTE_TCP_SYN_FLAG) &&
 	    !(s->flags & RTE_TCP_ACK_FLAG) && seq_gt(s->seq, c->rcv_nxt)) {
 		tcp_conn_release(t, c); /* RFC 9293 §3.6.1: a new incarnation */

@@ -26,6 +26,22 @@ echo "$st"
 echo "$st" | grep -qi 'workers' || it_fail "status shows no workers"
 echo "$st" | grep -qiE 'role.*master' || it_fail "status shows no role"
 
+it_log "a second up reports what runs and changes nothing"
+dp_pid=$(cat /run/redwire/$IT_NAME/dataplane.pid)
+out=$(REDWIRE_BUILD=$(it_build) "$IT_ROOT/redwire" up --name "$IT_NAME")
+echo "$out" | grep -q "is running" || it_fail "second up did not report the running instance"
+it_eq "$(cat /run/redwire/$IT_NAME/dataplane.pid)" "$dp_pid" "dataplane pid after a second up"
+
+it_log "up after a crash cleans the leftovers and starts again, keeping the data directory"
+touch /var/lib/redwire/$IT_NAME/keep-me
+kill -KILL "$dp_pid"
+for _ in $(seq 50); do kill -0 "$dp_pid" 2>/dev/null || break; sleep 0.1; done
+out=$(REDWIRE_BUILD=$(it_build) "$IT_ROOT/redwire" up --name "$IT_NAME")
+echo "$out" | grep -q "cleaning up" || it_fail "up after a crash did not clean up: $out"
+[ "$(cat /run/redwire/$IT_NAME/dataplane.pid)" != "$dp_pid" ] || it_fail "dataplane not restarted"
+it_eq "$(it_cli ping)" PONG "PING after restart"
+[ -e /var/lib/redwire/$IT_NAME/keep-me ] || it_fail "data directory lost across the restart"
+
 it_log "down leaves nothing behind"
 dp_pid=$(cat /run/redwire/$IT_NAME/dataplane.pid)
 cp_pid=$(cat /run/redwire/$IT_NAME/control.pid)

@@ -34,6 +34,14 @@ static void test_net_arp_request_for_us_gets_reply_and_requester_learned(void)
 	CU_ASSERT(rte_is_same_ether_addr(&mac, &other_mac));
 }
 
+static void test_net_arp_reply_padded_to_ethernet_minimum(void)
+{
+	struct fx_pkt p;
+	fx_input(fx_arp_frame(RTE_ARP_OP_REQUEST, &other_mac, FX_OTHER_IP, FX_LOCAL_IP));
+	CU_ASSERT_EQUAL_FATAL(fx_take(&p, 1), 1);
+	CU_ASSERT_EQUAL(p.frame_len, RTE_ETHER_MIN_LEN - RTE_ETHER_CRC_LEN);
+}
+
 static void test_net_arp_request_for_other_address_not_answered(void)
 {
 	struct fx_pkt p;
@@ -205,6 +213,7 @@ static void test_net_arp_cache_full_chains_keep_the_newest_entries(void)
 
 const struct rw_test_case test_net_arp_cases[] = {
     RW_TEST(test_net_arp_request_for_us_gets_reply_and_requester_learned),
+    RW_TEST(test_net_arp_reply_padded_to_ethernet_minimum),
     RW_TEST(test_net_arp_request_for_other_address_not_answered),
     RW_TEST(test_net_arp_from_known_sender_refreshes_its_mac),
     RW_TEST(test_net_arp_reply_for_us_is_learned_without_answer),

@@ -168,6 +168,19 @@ static void test_net_ipv4_dont_fragment_flag_accepted(void)
 	CU_ASSERT_EQUAL(fx.stats.rx_dropped, 0);
 }
 
+static void test_net_ipv4_broadcast_or_multicast_source_dropped(void)
+{
+	static const uint32_t sources[] = {
+	    RTE_BE32(RTE_IPV4(255u, 255u, 255u, 255u)), RTE_BE32(RTE_IPV4(198u, 18u, 0u, 255u)),
+	    RTE_BE32(RTE_IPV4(224u, 0u, 0u, 1u)), RTE_BE32(RTE_IPV4(0u, 0u, 0u, 0u))};
+	for (size_t i = 0; i < sizeof(sources) / sizeof(sources[0]); i++) {
+		struct rte_mbuf *m = fx_icmp_echo_frame(1, 1, payload, 8);
+		fx_frame_ip(m)->src_addr = sources[i];
+		fx_frame_ip_cksum(m);
+		expect_dropped(m);
+	}
+}
+
 static void test_net_ipv4_wrong_destination_dropped(void)
 {
 	struct rte_mbuf *m = fx_icmp_echo_frame(1, 1, payload, 8);
@@ -280,6 +293,7 @@ const struct rw_test_case test_net_ipv4_cases[] = {
     RW_TEST(test_net_ethernet_frame_for_other_mac_dropped),
     RW_TEST(test_net_ethernet_unknown_ether_type_dropped),
     RW_TEST(test_net_ethernet_runt_frame_dropped),
+    RW_TEST(test_net_ipv4_broadcast_or_multicast_source_dropped),
     RW_TEST(test_net_parse_ipv4_accepts_dotted_quad_only),
     {NULL, NULL},
 };

@@ -306,6 +306,30 @@ static void test_tcp_time_wait_reacks_retransmitted_fin(void)
 	CU_ASSERT_EQUAL(fc.c->state, TCP_TIME_WAIT);
 }
 
+static void test_tcp_time_wait_restarts_on_repeated_fin(void)
+{
+	struct fx_pkt p;
+	CU_ASSERT_FATAL(fx_open(&fc, FX_PEER_PORT, FX_WND, 1460) == 0);
+	tcp_close(&fx.tcp, fc.c);
+	CU_ASSERT_EQUAL_FATAL(fx_flush_take(&p, 1), 1);
+	struct fx_seg fin = {
+	    .seq = fc.snd_nxt, .ack = fc.iss + 2, .flags = FX_ACK | FX_FIN, .wnd = FX_WND};
+	fx_send(&fin);
+	fx_flush_take(&p, 1);
+	struct tcp_conn *c = fc.c;
+	CU_ASSERT_EQUAL_FATAL(c->state, TCP_TIME_WAIT);
+	/* RFC 9293 §3.10.7.4: the repeated FIN restarts the 2 MSL timeout */
+	fx_advance_ms(fx.tcp.time_wait_ms - 1000);
+	fx_send(&fin);
+	fx_flush_take(&p, 1);
+	fx_advance_ms(2000);
+	tcp_timers_run(&fx.tcp);
+	CU_ASSERT_EQUAL(c->state, TCP_TIME_WAIT);
+	fx_advance_ms(fx.tcp.time_wait_ms);
+	tcp_timers_run(&fx.tcp);
+	CU_ASSERT_EQUAL(c->state, TCP_FREE);
+}
+
 static void test_tcp_abort_from_readable_with_fin_is_safe(void)
 {
 	/* the application drops a client mid-segment (protocol error) while
@@ -349,6 +373,7 @@ const struct rw_test_case test_tcp_close_cases[] = {
     RW_TEST(test_tcp_abort_sends_rst_and_releases),
     RW_TEST(test_tcp_syn_in_time_wait_opens_new_incarnation),
     RW_TEST(test_tcp_time_wait_reacks_retransmitted_fin),
+    RW_TEST(test_tcp_time_wait_restarts_on_repeated_fin),
     RW_TEST(test_tcp_abort_from_readable_with_fin_is_safe),
     {NULL, NULL},
 };
