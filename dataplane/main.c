@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <rte_cycles.h>
 #include <rte_eal.h>
 #include <rte_ethdev.h>
 #include <rte_lcore.h>
@@ -215,6 +216,7 @@ int main(int argc, char **argv)
 		if (i < n)
 			rte_eal_remote_launch(worker_main, &workers[i++], lcore);
 	}
+	rw_log(RW_LOG_INFO, "dp.boot", "tsc_hz=%llu", (unsigned long long)rte_get_tsc_hz());
 	rw_log(RW_LOG_NOTICE, "dp.boot",
 	       "ready: serving %s:%lld on %s with %u workers (hugepages=%s), channel %s",
 	       cfg.rw_address, (long long)cfg.port, cfg.rw_port_device, n,

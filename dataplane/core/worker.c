@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <rte_cycles.h>
 #include <rte_lcore.h>
 
 #include "store.h"
@@ -141,7 +142,16 @@ int worker_main(void *arg)
 	if (w->id == 0)
 		net_send_gratuitous_arp(&w->net);
 	rw_logring_put(&w->log, RW_LOG_INFO, "dp.core", "lcore=%u started", rte_lcore_id());
-	while (!atomic_load_explicit(&w->sh->stop, memory_order_relaxed))
-		idle_backoff(w, worker_poll_once(w));
+	while (!atomic_load_explicit(&w->sh->stop, memory_order_relaxed)) {
+		uint64_t t0 = rte_rdtsc();
+		unsigned work = worker_poll_once(w);
+		/* Cycles per request, as VPP reports clocks per packet: only
+		 * iterations that did something count. */
+		if (work != 0) {
+			w->stats->busy_loops++;
+			w->stats->busy_cycles += rte_rdtsc() - t0;
+		}
+		idle_backoff(w, work);
+	}
 	return 0;
 }

@@ -35,6 +35,8 @@
  * X(field, "description"); single writer (the worker), plain increments. */
 #define CHAN_WORKER_STATS(X)                                                                       \
 	X(loops, "worker loop iterations")                                                         \
+	X(busy_loops, "loop iterations that found work")                                           \
+	X(busy_cycles, "TSC cycles spent in loop iterations that found work")                      \
 	X(idle_sleeps, "idle back-off sleeps")                                                     \
 	X(rx_packets, "packets received")                                                          \
 	X(tx_packets, "packets sent")                                                              \
