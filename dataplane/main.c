@@ -113,15 +113,16 @@ static void publish_identity(struct chan *ch, const struct rw_config *cfg, uint3
 static void service_loop(struct worker *workers, uint32_t n)
 {
 	struct chan_dp_info *info = chan_info(shared.chan);
+	char(*who)[24] = calloc(n, sizeof(*who));
+	for (uint32_t i = 0; who != NULL && i < n; i++)
+		snprintf(who[i], sizeof(who[i]), "worker=%u", i);
 	while (!atomic_load(&shared.stop)) {
 		info->heartbeat_unix_ms = rw_time_unix_ms();
-		for (uint32_t i = 0; i < n; i++) {
-			char who[24];
-			snprintf(who, sizeof(who), "worker=%u", i);
-			rw_logring_drain(&workers[i].log, who);
-		}
+		for (uint32_t i = 0; i < n; i++)
+			rw_logring_drain(&workers[i].log, who != NULL ? who[i] : "worker");
 		usleep(10000);
 	}
+	free(who);
 }
 
 int main(int argc, char **argv)

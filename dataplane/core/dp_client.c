@@ -144,18 +144,23 @@ static struct rw_buf *reply_target(struct worker *w, struct dp_client *cl)
 }
 
 /* The journal record of a write: u32 db, then the command as a RESP array
- * (FORMAT.md, CHAN_REC_COMMAND). */
+ * (FORMAT.md, CHAN_REC_COMMAND). A command that arrived as a multibulk
+ * request is already that array: its bytes in the query buffer
+ * (w->cur_raw) go to the channel as they are, with no re-encoding; inline
+ * and forwarded commands are encoded here. */
 static void journal_write(struct worker *w, uint32_t db, const struct resp_arg *argv, uint32_t argc)
 {
-	struct rw_buf *b = &w->scratch;
-	rw_buf_reset(b);
-	rw_buf_append(b, &db, sizeof(db));
-	resp_w_array(b, argc);
-	for (uint32_t i = 0; i < argc; i++)
-		resp_w_bulk(b, argv[i].ptr, argv[i].len);
-	struct chan_part part = {b->data, b->len};
+	struct chan_part parts[2] = {{&db, sizeof(db)}, w->cur_raw};
+	if (parts[1].p == NULL) {
+		struct rw_buf *b = &w->scratch;
+		rw_buf_reset(b);
+		resp_w_array(b, argc);
+		for (uint32_t i = 0; i < argc; i++)
+			resp_w_bulk(b, argv[i].ptr, argv[i].len);
+		parts[1] = (struct chan_part){b->data, b->len};
+	}
 	uint64_t lsn;
-	if (chan_jrnl_append(w->sh->chan, w->id, CHAN_REC_COMMAND, w->now_us, &part, 1, &lsn) == 0)
+	if (chan_jrnl_append(w->sh->chan, w->id, CHAN_REC_COMMAND, w->now_us, parts, 2, &lsn) == 0)
 		w->stats->journal_records++;
 }
 
@@ -344,7 +349,8 @@ static uint32_t keys_owner(const struct worker *w, const struct cmd_def *d,
 
 /* Route and run one command. @return false if it must wait (journal full):
  * the caller leaves it in the query buffer for the next iteration. */
-static bool dispatch(struct worker *w, struct dp_client *cl, struct resp_arg *argv, uint32_t argc)
+static bool dispatch(struct worker *w, struct dp_client *cl, struct resp_arg *argv, uint32_t argc,
+		     struct chan_part raw)
 {
 	w->stats->commands_received++;
 	const struct cmd_def *d = cmd_lookup(argv[0].ptr, argv[0].len);
@@ -364,9 +370,11 @@ static bool dispatch(struct worker *w, struct dp_client *cl, struct resp_arg *ar
 	}
 	uint32_t owner =
 	    (d->flags & CMD_NOKEYS) || d->first_key == 0 ? w->id : keys_owner(w, d, argv, argc);
-	if (owner == w->id)
+	if (owner == w->id) {
+		w->cur_raw = raw;
 		run(w, d, argv, argc, &cl->cc, reply_target(w, cl));
-	else if (owner < w->sh->n_workers)
+		w->cur_raw = (struct chan_part){NULL, 0};
+	} else if (owner < w->sh->n_workers)
 		forward_single(w, cl, d, argv, argc, owner);
 	else if (d->flags & CMD_KEYS_SUM)
 		split_by_owner(w, cl, d, argv, argc);
@@ -420,7 +428,10 @@ static void client_process(struct worker *w, struct dp_client *cl)
 			cl->closing = true;
 			break;
 		}
-		if (rc.argc != 0 && !dispatch(w, cl, rc.argv, rc.argc)) {
+		struct chan_part raw = {NULL, 0};
+		if (c->rcv.data[off] == '*')
+			raw = (struct chan_part){c->rcv.data + off, rc.consumed};
+		if (rc.argc != 0 && !dispatch(w, cl, rc.argv, rc.argc, raw)) {
 			mark_ready(w, cl); /* journal full: retry next iteration */
 			break;
 		}

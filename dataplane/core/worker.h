@@ -77,6 +77,7 @@ struct worker {
 	struct rw_clock clock;
 	uint64_t now_us;
 	uint64_t now_unix_ms;
+	uint64_t next_tick_us;
 	struct chan_worker_stats *stats;
 	struct net_ctx net;
 	struct tcp_stack tcp;
@@ -88,7 +89,8 @@ struct worker {
 	struct dp_client *ready;
 	struct resp_arg *argv;
 	uint32_t argv_cap;
-	struct rw_buf scratch; /* journal records, local parts of split commands */
+	struct rw_buf scratch;	  /* journal records, local parts of split commands */
+	struct chan_part cur_raw; /* the running command's multibulk bytes, if any */
 	struct shard_msg *deferred_head, *deferred_tail; /* requests waiting for journal space */
 	uint64_t next_client_id;
 	uint32_t idle_us;

@@ -4,7 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-int rw_buf_reserve(struct rw_buf *b, size_t extra)
+int rw_buf_grow(struct rw_buf *b, size_t extra)
 {
 	if (b->cap - b->len >= extra)
 		return 0;
@@ -17,17 +17,6 @@ int rw_buf_reserve(struct rw_buf *b, size_t extra)
 		return -ENOMEM;
 	b->data = p;
 	b->cap = cap;
-	return 0;
-}
-
-int rw_buf_append(struct rw_buf *b, const void *p, size_t n)
-{
-	int rc = rw_buf_reserve(b, n);
-	if (rc != 0)
-		return rc;
-	if (n != 0)
-		memcpy(b->data + b->len, p, n);
-	b->len += n;
 	return 0;
 }
 
