@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Run every test: CUnit unit tests (sanitizer build), then the integration
+# Run every test: CUnit unit tests (sanitizer build), bounded libFuzzer runs
+# (tests/fuzz/run.sh), then the integration
 # tests against instances of their own (never the user's "rw"). Ends with
 # "N passed, M failed". Called by `./redwire test`.
 #   --unit-only / --integration-only   run one half
@@ -47,7 +48,17 @@ run_integration() {
 	done
 }
 
+run_fuzz() {
+	local out
+	if out=$("$ROOT/tests/fuzz/run.sh" 2>&1); then
+		passed=$((passed + 1)); echo "$out"
+	else
+		failed=$((failed + 1)); failures+=("fuzz"); echo "$out"
+	fi
+}
+
 [ "$mode" != --integration-only ] && run_unit
+[ "$mode" != --integration-only ] && run_fuzz
 [ "$mode" != --unit-only ] && run_integration
 if [ ${#failures[@]} -gt 0 ]; then
 	printf 'failed: %s\n' "${failures[@]}"

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Build the libFuzzer targets with clang (ASan+UBSan) and run each for a
+# bounded time from its seed corpus (tests/fuzz/corpus/<target>/).
+#   FUZZ_SECONDS=30 tests/fuzz/run.sh [target...]
+# Exit status 0 only if no target found a crash. New inputs are kept in a
+# temporary directory, never written into the seed corpus.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+SECONDS_EACH=${FUZZ_SECONDS:-30}
+OUT=${FUZZ_OUT:-$ROOT/build-fuzz}
+mkdir -p "$OUT"
+CFLAGS=(-std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined
+	-fno-sanitize-recover=undefined -Wall -Wextra -Werror)
+
+build_resp() {
+	clang "${CFLAGS[@]}" -I"$ROOT/platform/codec" -I"$ROOT/platform/mem" \
+		"$ROOT/tests/fuzz/fuzz_resp.c" "$ROOT"/platform/codec/resp_*.c \
+		"$ROOT/platform/mem/rw_buf.c" -o "$OUT/fuzz_resp"
+}
+
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(resp)
+rc=0
+for t in "${targets[@]}"; do
+	"build_$t"
+	work=$(mktemp -d)
+	if "$OUT/fuzz_$t" -max_total_time="$SECONDS_EACH" -max_len=4096 -timeout=10 \
+		-artifact_prefix="$OUT/crash-$t-" "$work" "$ROOT/tests/fuzz/corpus/$t" \
+		>"$OUT/fuzz_$t.log" 2>&1; then
+		echo "fuzz $t: $(grep -Eo 'stat::number_of_executed_units: [0-9]+' "$OUT/fuzz_$t.log" || tail -1 "$OUT/fuzz_$t.log")"
+	else
+		echo "fuzz $t: CRASH (artifacts in $OUT)"; tail -30 "$OUT/fuzz_$t.log"; rc=1
+	fi
+	rm -rf "$work"
+done
+exit $rc
