@@ -232,12 +232,12 @@ static void command_list(struct cmd_ctx *ctx)
 	}
 	size_t n, total = 0;
 	const struct cmd_def *t = cmd_table(&n);
-	const struct cmd_def *hits[64];
+	const struct cmd_def *hits[256];
 	for (size_t i = 0; i < n; i++) {
-		if ((kind == 0 || list_filter(&t[i], kind, arg)) && total < 64)
+		if ((kind == 0 || list_filter(&t[i], kind, arg)) && total < 256)
 			hits[total++] = &t[i];
 		for (uint32_t k = 0; k < t[i].n_subcmds; k++)
-			if ((kind == 0 || list_filter(&t[i].subcmds[k], kind, arg)) && total < 64)
+			if ((kind == 0 || list_filter(&t[i].subcmds[k], kind, arg)) && total < 256)
 				hits[total++] = &t[i].subcmds[k];
 	}
 	resp_w_array(ctx->out, (int64_t)total);

@@ -69,6 +69,106 @@ void cmd_select(struct cmd_ctx *ctx)
 	resp_w_simple(ctx->out, "OK");
 }
 
+/* ---- HELLO ---- */
+
+static bool hello_name_ok(const struct resp_arg *a)
+{
+	for (uint32_t i = 0; i < a->len; i++)
+		if (a->ptr[i] < '!' || a->ptr[i] > '~')
+			return false;
+	return true;
+}
+
+/* The default user's credentials: any password while requirepass is unset
+ * (Redis's "nopass" default user), else requirepass. */
+static bool hello_auth_ok(const struct cmd_ctx *ctx, const struct resp_arg *user,
+			  const struct resp_arg *pass)
+{
+	const char *want = ctx->env != NULL && ctx->env->cfg != NULL ? ctx->env->cfg->requirepass : "";
+	if (user->len != 7 || strncasecmp((const char *)user->ptr, "default", 7) != 0)
+		return false;
+	return want[0] == '\0' ||
+	       (strlen(want) == pass->len && memcmp(want, pass->ptr, pass->len) == 0);
+}
+
+static bool client_authenticated(const struct cmd_ctx *ctx)
+{
+	const char *want = ctx->env != NULL && ctx->env->cfg != NULL ? ctx->env->cfg->requirepass : "";
+	return want[0] == '\0' || ctx->client->authenticated;
+}
+
+/* helloCommand() of 7.0: HELLO [protover [AUTH user pass] [SETNAME name]]. */
+void cmd_hello(struct cmd_ctx *ctx)
+{
+	int64_t ver = 0;
+	uint32_t j = 1;
+	if (ctx->argc >= 2) {
+		if (!resp_str_to_i64(ctx->argv[1].ptr, ctx->argv[1].len, &ver)) {
+			resp_w_error(ctx->out, "ERR Protocol version is not an integer or out of range");
+			return;
+		}
+		if (ver < 2 || ver > 3) {
+			resp_w_error(ctx->out, "NOPROTO unsupported protocol version");
+			return;
+		}
+		j = 2;
+	}
+	const struct resp_arg *user = NULL, *pass = NULL;
+	for (; j < ctx->argc; j++) {
+		uint32_t more = ctx->argc - 1 - j;
+		const struct resp_arg *o = &ctx->argv[j];
+		if (o->len == 4 && strncasecmp((const char *)o->ptr, "AUTH", 4) == 0 && more >= 2) {
+			user = &ctx->argv[j + 1];
+			pass = &ctx->argv[j + 2];
+			j += 2;
+		} else if (o->len == 7 && strncasecmp((const char *)o->ptr, "SETNAME", 7) == 0 && more) {
+			if (!hello_name_ok(&ctx->argv[j + 1])) {
+				resp_w_error(ctx->out, "ERR Client names cannot contain spaces, newlines "
+						       "or special characters.");
+				return;
+			}
+			j++;
+		} else {
+			resp_w_errorf(ctx->out, "ERR Syntax error in HELLO option '%.*s'", (int)o->len,
+				      (const char *)o->ptr);
+			return;
+		}
+	}
+	if (user != NULL) {
+		if (!hello_auth_ok(ctx, user, pass)) {
+			resp_w_error(ctx->out,
+				     "WRONGPASS invalid username-password pair or user is disabled.");
+			return;
+		}
+		ctx->client->authenticated = 1;
+	}
+	if (!client_authenticated(ctx)) {
+		resp_w_error(ctx->out, "NOAUTH HELLO must be called with the client already "
+				       "authenticated, otherwise the HELLO <proto> AUTH <user> <pass> "
+				       "option can be used to authenticate the client and select the "
+				       "RESP protocol version at the same time");
+		return;
+	}
+	if (ver != 0)
+		ctx->client->proto = (uint8_t)ver;
+	enum resp_proto proto = (enum resp_proto)ctx->client->proto;
+	resp_w_map(ctx->out, 7, proto);
+	resp_w_bulk_cstr(ctx->out, "server");
+	resp_w_bulk_cstr(ctx->out, "redis");
+	resp_w_bulk_cstr(ctx->out, "version");
+	resp_w_bulk_cstr(ctx->out, "7.0.15");
+	resp_w_bulk_cstr(ctx->out, "proto");
+	resp_w_int(ctx->out, ctx->client->proto);
+	resp_w_bulk_cstr(ctx->out, "id");
+	resp_w_int(ctx->out, (int64_t)ctx->client->id);
+	resp_w_bulk_cstr(ctx->out, "mode");
+	resp_w_bulk_cstr(ctx->out, "standalone");
+	resp_w_bulk_cstr(ctx->out, "role");
+	resp_w_bulk_cstr(ctx->out, "master");
+	resp_w_bulk_cstr(ctx->out, "modules");
+	resp_w_array(ctx->out, 0);
+}
+
 /* ---- INFO ---- */
 
 void cmd_env_init(struct cmd_env *env)

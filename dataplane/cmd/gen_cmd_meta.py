@@ -18,8 +18,12 @@ table entry has matching metadata.
 import socket
 import sys
 
-COMMANDS = ["command", "config", "dbsize", "del", "echo", "exists", "get", "incr", "info",
-            "ping", "quit", "select", "set"]
+COMMANDS = ["append", "bitcount", "bitfield", "bitfield_ro", "bitpos", "command", "config",
+            "dbsize", "decr", "decrby", "del", "echo", "exists", "expire", "expireat", "expiretime",
+            "get", "getbit", "getdel", "getex", "getrange", "getset", "hello", "incr", "incrby",
+            "incrbyfloat", "info", "object", "persist", "pexpire", "pexpireat", "pexpiretime",
+            "ping", "psetex", "pttl", "quit", "select", "set", "setbit", "setex", "setnx",
+            "setrange", "strlen", "substr", "touch", "ttl", "type", "unlink"]
 
 
 def enc(args):

@@ -1,6 +1,7 @@
 /*
- * Keyspace shard: the API over the hash table (store_ht.c), string
- * objects, the expires index, lazy expiry and the active expire cycle.
+ * Keyspace shard: the API over the hash table (store_ht.c), lookups, the
+ * expires index, lazy expiry and the active expire cycle. Writes live in
+ * store_write.c.
  *
  * Expiry follows Redis 7.0 (db.c, expire.c): a key is expired once now is
  * strictly past its expiry time; lookups delete an expired key before
@@ -12,6 +13,7 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -25,7 +27,7 @@
 #define STORE_EXPIRE_SAMPLE	20
 #define STORE_EXPIRE_STALE_PERC 10
 
-static struct store_db *db_of(struct store_shard *s, uint32_t db)
+struct store_db *store_db_of(struct store_shard *s, uint32_t db)
 {
 	assert(db < s->databases);
 	return &s->db[db];
@@ -57,7 +59,7 @@ struct store_shard *store_shard_create(uint32_t id, uint32_t databases)
 	return s;
 }
 
-static void entry_free(struct store_entry *e)
+void store_entry_free(struct store_entry *e)
 {
 	if (e->val.enc == STORE_ENC_RAW)
 		free(e->val.v.ptr);
@@ -70,7 +72,7 @@ void store_shard_destroy(struct store_shard **sp)
 		return;
 	struct store_shard *s = *sp;
 	for (uint32_t i = 0; i < s->databases; i++) {
-		store_ht_fini(&s->db[i], entry_free);
+		store_ht_fini(&s->db[i], store_entry_free);
 		free(s->db[i].vol);
 	}
 	free(s);
@@ -90,6 +92,31 @@ uint32_t store_shard_databases(const struct store_shard *s)
 struct store_stats *store_shard_stats(struct store_shard *s)
 {
 	return &s->stats;
+}
+
+int store_hook_add(struct store_shard *s, store_hook_fn *fn, void *arg)
+{
+	if (s->n_hooks == STORE_HOOKS_MAX)
+		return -ENOSPC;
+	s->hooks[s->n_hooks].fn = fn;
+	s->hooks[s->n_hooks].arg = arg;
+	s->n_hooks++;
+	return 0;
+}
+
+void store_hooks_run(struct store_shard *s, uint32_t db, const void *key, size_t klen,
+		     const char *event)
+{
+	for (uint32_t i = 0; i < s->n_hooks; i++)
+		s->hooks[i].fn(s->hooks[i].arg, db, key, klen, event);
+}
+
+uint64_t store_entry_footprint(const struct store_entry *e)
+{
+	uint64_t n = sizeof(*e) + e->klen + e->inline_cap;
+	if (e->val.enc == STORE_ENC_RAW)
+		n += e->raw_cap;
+	return n;
 }
 
 /* ---- expires index ---- */
@@ -117,8 +144,7 @@ static void vol_del(struct store_db *d, struct store_entry *e)
 	last->vol_idx = e->vol_idx;
 }
 
-/* Give @p e the expiry @p at (or none). @return 0 or -ENOMEM. */
-static int entry_set_expire(struct store_db *d, struct store_entry *e, int64_t at)
+int store_entry_set_expire(struct store_db *d, struct store_entry *e, int64_t at)
 {
 	bool had = e->expire_at_ms != STORE_NO_EXPIRE;
 	bool has = at != STORE_NO_EXPIRE;
@@ -137,228 +163,82 @@ static bool entry_expired(const struct store_entry *e, uint64_t now_ms)
 	return e->expire_at_ms != STORE_NO_EXPIRE && (int64_t)now_ms > e->expire_at_ms;
 }
 
-static void entry_delete(struct store_db *d, struct store_entry **link, int table)
+void store_entry_delete(struct store_shard *s, struct store_db *d, struct store_entry **link,
+			int table)
 {
 	struct store_entry *e = *link;
 	store_ht_unlink(d, link, table);
 	if (e->expire_at_ms != STORE_NO_EXPIRE)
 		vol_del(d, e);
-	entry_free(e);
+	s->stats.used_bytes -= store_entry_footprint(e);
+	store_entry_free(e);
 	store_ht_maybe_shrink(d);
 }
 
-/* Find a live entry, reclaiming it first if it expired. */
-static struct store_entry **find_live(struct store_shard *s, struct store_db *d, const void *key,
-				      size_t klen, uint64_t now_ms, int *table)
+/* The store's own write: reclaim an expired key. Same bookkeeping as a
+ * command's write (memory, hooks) but no dirty change: the expiry itself
+ * was the change. */
+static void reclaim_expired(struct store_shard *s, struct store_db *d, uint32_t db,
+			    struct store_entry **link, int table)
+{
+	struct store_entry *e = *link;
+	if (s->n_hooks > 0)
+		store_hooks_run(s, db, e->key, e->klen, "expired");
+	store_entry_delete(s, d, link, table);
+	s->stats.expired_keys++;
+}
+
+struct store_entry **store_find_live(struct store_shard *s, struct store_db *d, uint32_t db,
+				     const void *key, size_t klen, uint64_t now_ms, int *table)
 {
 	struct store_entry **link = store_ht_find(d, key, klen, store_hash(s, key, klen), table);
 	if (link != NULL && entry_expired(*link, now_ms)) {
-		entry_delete(d, link, *table);
-		s->stats.expired_keys++;
+		reclaim_expired(s, d, db, link, *table);
 		return NULL;
 	}
 	return link;
 }
 
+struct store_obj *store_lookup(struct store_shard *s, uint32_t db, const void *key, size_t klen,
+			       uint64_t now_ms, unsigned flags)
+{
+	int t;
+	struct store_entry **link =
+	    store_find_live(s, store_db_of(s, db), db, key, klen, now_ms, &t);
+	if (!(flags & STORE_LOOKUP_NOSTATS)) {
+		if (link != NULL)
+			s->stats.keyspace_hits++;
+		else
+			s->stats.keyspace_misses++;
+	}
+	if (link == NULL)
+		return NULL;
+	if (!(flags & STORE_LOOKUP_NOTOUCH))
+		(*link)->lru = store_lru_clock(now_ms);
+	return &(*link)->val;
+}
+
 struct store_obj *store_lookup_write(struct store_shard *s, uint32_t db, const void *key,
 				     size_t klen, uint64_t now_ms)
 {
-	int t;
-	struct store_entry **link = find_live(s, db_of(s, db), key, klen, now_ms, &t);
-	return link != NULL ? &(*link)->val : NULL;
+	return store_lookup(s, db, key, klen, now_ms, STORE_LOOKUP_NOSTATS);
 }
 
 struct store_obj *store_lookup_read(struct store_shard *s, uint32_t db, const void *key,
 				    size_t klen, uint64_t now_ms)
 {
-	struct store_obj *o = store_lookup_write(s, db, key, klen, now_ms);
-	if (o != NULL)
-		s->stats.keyspace_hits++;
-	else
-		s->stats.keyspace_misses++;
-	return o;
+	return store_lookup(s, db, key, klen, now_ms, 0);
 }
 
 int64_t store_get_expire(struct store_shard *s, uint32_t db, const void *key, size_t klen)
 {
 	int t;
 	struct store_entry **link =
-	    store_ht_find(db_of(s, db), key, klen, store_hash(s, key, klen), &t);
+	    store_ht_find(store_db_of(s, db), key, klen, store_hash(s, key, klen), &t);
 	return link != NULL ? (*link)->expire_at_ms : STORE_NO_EXPIRE;
 }
 
-/* ---- set ---- */
-
-/* A value to store, already classified into its encoding. */
-struct store_newval {
-	uint8_t enc;
-	int64_t i;
-	const uint8_t *p;
-	size_t len;
-};
-
-/* tryObjectEncoding(): an int if canonical and at most 20 chars, inline
- * (embstr) up to 44 bytes, its own allocation beyond. */
-static void classify(struct store_newval *nv, const void *val, size_t vlen)
-{
-	nv->p = val;
-	nv->len = vlen;
-	if (vlen <= 20 && resp_str_to_i64(val, vlen, &nv->i))
-		nv->enc = STORE_ENC_INT;
-	else if (vlen <= STORE_EMBSTR_MAX)
-		nv->enc = STORE_ENC_EMBSTR;
-	else
-		nv->enc = STORE_ENC_RAW;
-}
-
-static struct store_entry *entry_alloc(const void *key, size_t klen, size_t inline_cap)
-{
-	struct store_entry *e = malloc(sizeof(*e) + klen + inline_cap);
-	if (e == NULL)
-		return NULL;
-	memset(e, 0, sizeof(*e));
-	e->expire_at_ms = STORE_NO_EXPIRE;
-	e->klen = (uint32_t)klen;
-	e->inline_cap = (uint32_t)inline_cap;
-	memcpy(e->key, key, klen);
-	return e;
-}
-
-/* Store @p nv in @p e, whose inline room is already large enough for an
- * embstr. A RAW value is allocated first, so failure leaves e unchanged. */
-static int entry_put_value(struct store_entry *e, const struct store_newval *nv)
-{
-	uint8_t *raw = NULL;
-	if (nv->enc == STORE_ENC_RAW) {
-		raw = malloc(nv->len);
-		if (raw == NULL)
-			return -ENOMEM;
-		memcpy(raw, nv->p, nv->len);
-	}
-	if (e->val.enc == STORE_ENC_RAW)
-		free(e->val.v.ptr);
-	e->val = (struct store_obj){.type = STORE_TYPE_STRING, .enc = nv->enc};
-	if (nv->enc == STORE_ENC_INT) {
-		e->val.v.i = nv->i;
-	} else if (nv->enc == STORE_ENC_EMBSTR) {
-		e->val.v.ptr = e->key + e->klen;
-		e->val.len = (uint32_t)nv->len;
-		memcpy(e->val.v.ptr, nv->p, nv->len);
-	} else {
-		e->val.v.ptr = raw;
-		e->val.len = (uint32_t)nv->len;
-	}
-	return 0;
-}
-
-/* Make room for an embstr of @p need bytes in the entry held by @p link,
- * moving it if needed and repointing the chain and the expires index. */
-static struct store_entry *entry_grow_inline(struct store_db *d, struct store_entry **link,
-					     size_t need)
-{
-	struct store_entry *e = *link;
-	if (e->inline_cap >= need)
-		return e;
-	/* An embstr value would move with realloc; re-derived below anyway. */
-	struct store_entry *n = realloc(e, sizeof(*e) + e->klen + need);
-	if (n == NULL)
-		return NULL;
-	n->inline_cap = (uint32_t)need;
-	if (n->val.enc == STORE_ENC_EMBSTR)
-		n->val.v.ptr = n->key + n->klen;
-	*link = n;
-	if (n->expire_at_ms != STORE_NO_EXPIRE)
-		d->vol[n->vol_idx] = n;
-	return n;
-}
-
-static int set_existing(struct store_db *d, struct store_entry **link,
-			const struct store_newval *nv, int64_t expire_at_ms, unsigned flags)
-{
-	struct store_entry *e = *link;
-	if (nv->enc == STORE_ENC_EMBSTR) {
-		e = entry_grow_inline(d, link, nv->len);
-		if (e == NULL)
-			return -ENOMEM;
-	}
-	if (entry_put_value(e, nv) != 0)
-		return -ENOMEM;
-	if (expire_at_ms == STORE_NO_EXPIRE && (flags & STORE_SET_KEEPTTL))
-		return 0;
-	/* Clearing an expiry cannot fail; setting one may (index growth), in
-	 * which case the key keeps no expiry rather than a stale one. */
-	if (entry_set_expire(d, e, expire_at_ms) != 0) {
-		entry_set_expire(d, e, STORE_NO_EXPIRE);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-static int set_new(struct store_shard *s, struct store_db *d, const void *key, size_t klen,
-		   const struct store_newval *nv, int64_t expire_at_ms)
-{
-	struct store_entry *e = entry_alloc(key, klen, nv->enc == STORE_ENC_EMBSTR ? nv->len : 0);
-	if (e == NULL)
-		return -ENOMEM;
-	e->hash = store_hash(s, key, klen);
-	if (entry_put_value(e, nv) != 0)
-		goto fail_entry;
-	if (entry_set_expire(d, e, expire_at_ms) != 0)
-		goto fail_value;
-	if (store_ht_insert(d, e) != 0)
-		goto fail_expire;
-	return 0;
-
-fail_expire:
-	entry_set_expire(d, e, STORE_NO_EXPIRE);
-fail_value:
-	if (e->val.enc == STORE_ENC_RAW)
-		free(e->val.v.ptr);
-fail_entry:
-	free(e);
-	return -ENOMEM;
-}
-
-static int set_value(struct store_shard *s, uint32_t db, const void *key, size_t klen,
-		     const struct store_newval *nv, int64_t expire_at_ms, unsigned flags)
-{
-	struct store_db *d = db_of(s, db);
-	int t;
-	/* Callers look the key up first (lazy expiry), as Redis's SET does, so
-	 * KEEPTTL never keeps the expiry of a key that is already dead. */
-	struct store_entry **link = store_ht_find(d, key, klen, store_hash(s, key, klen), &t);
-	if (link != NULL)
-		return set_existing(d, link, nv, expire_at_ms, flags);
-	return set_new(s, d, key, klen, nv, expire_at_ms);
-}
-
-int store_set(struct store_shard *s, uint32_t db, const void *key, size_t klen, const void *val,
-	      size_t vlen, int64_t expire_at_ms, unsigned flags)
-{
-	struct store_newval nv;
-	classify(&nv, val, vlen);
-	return set_value(s, db, key, klen, &nv, expire_at_ms, flags);
-}
-
-int store_set_int(struct store_shard *s, uint32_t db, const void *key, size_t klen, int64_t v,
-		  int64_t expire_at_ms, unsigned flags)
-{
-	struct store_newval nv = {.enc = STORE_ENC_INT, .i = v};
-	return set_value(s, db, key, klen, &nv, expire_at_ms, flags);
-}
-
 /* ---- delete, sizes ---- */
-
-bool store_delete(struct store_shard *s, uint32_t db, const void *key, size_t klen, uint64_t now_ms)
-{
-	struct store_db *d = db_of(s, db);
-	int t;
-	struct store_entry **link = find_live(s, d, key, klen, now_ms, &t);
-	if (link == NULL)
-		return false;
-	entry_delete(d, link, t);
-	return true;
-}
 
 uint64_t store_db_size(const struct store_shard *s, uint32_t db)
 {
@@ -412,7 +292,7 @@ static uint32_t expire_sample_db(struct store_shard *s, struct store_db *d, uint
 		int t;
 		struct store_entry **link = store_ht_find(d, e->key, e->klen, e->hash, &t);
 		assert(link != NULL && *link == e);
-		entry_delete(d, link, t);
+		reclaim_expired(s, d, (uint32_t)(d - s->db), link, t);
 		expired++;
 	}
 	return expired;
@@ -439,7 +319,6 @@ uint32_t store_active_expire_step(struct store_shard *s, uint64_t now_ms, uint32
 			break;
 		s->expire_db = (s->expire_db + 1) % s->databases;
 	}
-	s->stats.expired_keys += expired;
 	return expired;
 }
 
@@ -453,6 +332,26 @@ size_t store_obj_str(const struct store_obj *o, char buf[21], const uint8_t **p)
 	}
 	*p = o->v.ptr;
 	return o->len;
+}
+
+#define ENTRY_OF(o)                                                                                \
+	((const struct store_entry *)((const uint8_t *)(o)-offsetof(struct store_entry, val)))
+
+uint64_t store_obj_idle_s(const struct store_obj *o, uint64_t now_ms)
+{
+	/* estimateObjectIdleTime(): the clock wraps every 2^24 s */
+	uint32_t now = store_lru_clock(now_ms), then = ENTRY_OF(o)->lru;
+	return now >= then ? now - then : (uint64_t)STORE_LRU_MAX - then + now;
+}
+
+uint64_t store_obj_version(const struct store_obj *o)
+{
+	return ENTRY_OF(o)->version;
+}
+
+int64_t store_obj_expire(const struct store_obj *o)
+{
+	return ENTRY_OF(o)->expire_at_ms;
 }
 
 const char *store_obj_enc_name(const struct store_obj *o)

@@ -10,14 +10,41 @@
  * unix time in ms, kept in a separate per-DB index of volatile keys that the
  * active expire cycle samples; lookups expire lazily.
  *
+ * ONE WAY TO CHANGE A KEY (issue #4 item 7)
+ *
+ * Every change to the keyspace, whatever the command, is a *write*:
+ *
+ *     struct store_wr w;
+ *     store_write_begin(s, db, key, klen, now_ms, &w);  // lazy expiry, LRU touch
+ *     ... w.obj is the value or NULL; change it only with store_wr_*():
+ *         store_wr_set_str / _set_int / _set_bytes / _raw / _set_expire / _delete
+ *     store_write_commit(&w, changes, "event");         // always, even for 0 changes
+ *
+ * store_write_commit() is where the bookkeeping every later feature hangs
+ * on happens, once, for every command:
+ *   - the shard's dirty counter grows by `changes` (Redis's server.dirty:
+ *     cmd_execute() turns the delta into ctx->dirty, which journals the
+ *     command; 0 changes means "nothing happened", e.g. SET NX on a
+ *     present key);
+ *   - a changed key gets the next shard version (snapshots compare it with
+ *     their cut) and its LRU clock is touched;
+ *   - the write hooks run (WATCH invalidation, keyspace notifications;
+ *     none are registered yet) with the key and the event name Redis's
+ *     notifyKeyspaceEvent() would use ("set", "append", "expire", "del"...);
+ *   - the memory accounting (stats.used_bytes) moves by the entry's change
+ *     in footprint.
+ * Keys the store removes by itself (lazy and active expiry) go through the
+ * same bookkeeping with event "expired" and no dirty change.
+ * store_set(), store_set_int() and store_delete() are one-call writes built
+ * on the same entry point. Nothing else mutates the keyspace.
+ *
  * The store knows nothing of RESP or of commands: cmd/ validates and formats.
  *
  * Pointers returned by lookups stay valid until the next write to the same
  * shard (a write may reallocate the entry that holds the value).
  *
  * Context: the owning worker lcore only; never blocks. Memory comes from
- * malloc for now (memory accounting and per-shard NUMA arenas come with the
- * maxmemory issue).
+ * malloc for now (per-shard NUMA arenas come with the maxmemory issue).
  */
 #ifndef RW_STORE_H
 #define RW_STORE_H
@@ -68,7 +95,17 @@ struct store_stats {
 	uint64_t expired_keys;
 	uint64_t keyspace_hits;
 	uint64_t keyspace_misses;
+	uint64_t dirty;	     /* changes committed (Redis's server.dirty) */
+	uint64_t version;    /* last version given to a changed key */
+	uint64_t used_bytes; /* footprint of the entries and their values */
 };
+
+/* Redis's LRU clock: seconds, 24 bits, wrapping (LRU_CLOCK_RESOLUTION 1000 ms). */
+#define STORE_LRU_BITS 24
+#define STORE_LRU_MAX  ((1u << STORE_LRU_BITS) - 1)
+
+/* Largest string a write may produce unless the config says otherwise. */
+#define STORE_STR_MAX (512u * 1024 * 1024)
 
 struct store_shard;
 
@@ -85,6 +122,18 @@ uint32_t store_shard_id(const struct store_shard *s);
 uint32_t store_shard_databases(const struct store_shard *s);
 /** Counters of this shard. */
 struct store_stats *store_shard_stats(struct store_shard *s);
+
+/* store_lookup() flags, Redis's LOOKUP_* */
+#define STORE_LOOKUP_NOTOUCH 1u /* leave the LRU clock alone (TTL, TYPE, OBJECT, EXISTS) */
+#define STORE_LOOKUP_NOSTATS 2u /* no keyspace hit/miss (write lookups) */
+
+/**
+ * Find @p key: an expired key is deleted first (lazy expiry). Touches the
+ * key's LRU clock and counts a hit or miss unless @p flags say otherwise.
+ * @return the value or NULL.
+ */
+struct store_obj *store_lookup(struct store_shard *s, uint32_t db, const void *key, size_t klen,
+			       uint64_t now_ms, unsigned flags);
 
 /**
  * Find @p key for a read command: an expired key is deleted first (lazy
@@ -123,6 +172,64 @@ bool store_delete(struct store_shard *s, uint32_t db, const void *key, size_t kl
 /** @return the absolute expiry in unix ms, or STORE_NO_EXPIRE (also for a missing key). */
 int64_t store_get_expire(struct store_shard *s, uint32_t db, const void *key, size_t klen);
 
+/* ---- the write entry point (see the top of this file) ---- */
+
+/* A write in progress. obj is public; the rest belongs to the store. */
+struct store_wr {
+	struct store_obj *obj; /* the key's value, NULL while it does not exist */
+	struct store_shard *s;
+	struct store_entry *e;
+	struct store_entry **link;
+	const void *key;
+	size_t klen;
+	uint64_t now_ms;
+	uint64_t mem_before;
+	uint32_t db;
+	int table;
+	bool existed;
+};
+
+/** Events a write hook sees. */
+typedef void store_hook_fn(void *arg, uint32_t db, const void *key, size_t klen, const char *event);
+#define STORE_HOOKS_MAX 4
+
+/** Register a hook run by every commit that changed something. @return 0 or -ENOSPC. */
+int store_hook_add(struct store_shard *s, store_hook_fn *fn, void *arg);
+
+/**
+ * Start a write of @p key: lazily expires it, finds it, touches its LRU
+ * clock. Cannot fail. Must be paired with store_write_commit().
+ */
+void store_write_begin(struct store_shard *s, uint32_t db, const void *key, size_t klen,
+		       uint64_t now_ms, struct store_wr *w);
+/**
+ * Finish a write: dirty += @p changes; if changes > 0 the key (when it
+ * still exists) gets a new version, and the hooks run with @p event.
+ * Memory accounting follows the entry's footprint in every case.
+ */
+void store_write_commit(struct store_wr *w, uint32_t changes, const char *event);
+
+/* Value changes within a write. A missing key is created (without expiry);
+ * an existing key keeps its expiry. Each @return 0 or -ENOMEM (the value is
+ * then unchanged). */
+/** tryObjectEncoding(): int, embstr or raw, as SET stores a value. */
+int store_wr_set_str(struct store_wr *w, const void *val, size_t vlen);
+/** An int-encoded string (INCR). */
+int store_wr_set_int(struct store_wr *w, int64_t v);
+/** createStringObject(): embstr up to 44 bytes, raw beyond, never int (INCRBYFLOAT). */
+int store_wr_set_bytes(struct store_wr *w, const void *val, size_t vlen);
+/**
+ * Make the value a RAW string of exactly @p len bytes for in-place change
+ * (APPEND, SETRANGE, SETBIT, BITFIELD): the old bytes are kept, growth is
+ * zero-filled, capacity grows greedily as sds does.
+ * @return the bytes, or NULL on allocation failure (value unchanged).
+ */
+uint8_t *store_wr_raw(struct store_wr *w, size_t len);
+/** Set (absolute unix ms) or clear (STORE_NO_EXPIRE) the expiry; the key must exist. */
+int store_wr_set_expire(struct store_wr *w, int64_t at_ms);
+/** Delete the key (it must exist). */
+void store_wr_delete(struct store_wr *w);
+
 /** Keys in @p db, including expired ones not yet reclaimed (as Redis's DBSIZE). */
 uint64_t store_db_size(const struct store_shard *s, uint32_t db);
 /** Keys with an expiry in @p db. */
@@ -147,6 +254,13 @@ uint32_t store_active_expire_step(struct store_shard *s, uint64_t now_ms, uint32
  * @return the length; *@p p points at the bytes.
  */
 size_t store_obj_str(const struct store_obj *o, char buf[21], const uint8_t **p);
+/** OBJECT IDLETIME: whole seconds since the object's key was last touched. */
+uint64_t store_obj_idle_s(const struct store_obj *o, uint64_t now_ms);
+/** The version the object's key got at its last change (0: never changed since boot). */
+uint64_t store_obj_version(const struct store_obj *o);
+/** The absolute expiry of the object's key, or STORE_NO_EXPIRE. */
+int64_t store_obj_expire(const struct store_obj *o);
+
 /** OBJECT ENCODING's name: "int", "embstr", "raw". */
 const char *store_obj_enc_name(const struct store_obj *o);
 

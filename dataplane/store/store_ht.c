@@ -177,23 +177,24 @@ struct store_entry **store_ht_find(struct store_db *d, const void *key, size_t k
 	return NULL;
 }
 
-int store_ht_insert(struct store_db *d, struct store_entry *e)
+struct store_entry **store_ht_insert(struct store_db *d, struct store_entry *e, int *table)
 {
 	if (rehashing(d))
 		rehash_step(d, STORE_REHASH_STEP);
 	if (d->ht[0].size == 0) {
 		if (resize_start(d, STORE_HT_INITIAL_SIZE) != 0)
-			return -ENOMEM;
+			return NULL;
 	} else if (!rehashing(d) && d->ht[0].used >= d->ht[0].size) {
 		/* Failing to grow is not fatal: chains just get longer. */
 		(void)resize_start(d, next_pow2(d->ht[0].used * 2));
 	}
-	struct store_ht *ht = rehashing(d) ? &d->ht[1] : &d->ht[0];
+	*table = rehashing(d) ? 1 : 0;
+	struct store_ht *ht = &d->ht[*table];
 	uint64_t i = e->hash & (ht->size - 1);
 	e->next = ht->buckets[i];
 	ht->buckets[i] = e;
 	ht->used++;
-	return 0;
+	return &ht->buckets[i];
 }
 
 void store_ht_unlink(struct store_db *d, struct store_entry **link, int table)

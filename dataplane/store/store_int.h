@@ -6,11 +6,11 @@
  * embstr value follows the key, so a short string key/value pair costs a
  * single malloc, as Redis's embstr does for the value object.
  *
- *   +------+------+--------+---------+-------+-----+-----------------+
- *   | next | hash | expire | vol_idx | klen  | cap | val (store_obj) |
- *   +------+------+--------+---------+-------+-----+-----------------+
- *   | key bytes (klen) | embstr value bytes (cap, may be 0)          |
- *   +------------------+---------------------------------------------+
+ *   +------+------+--------+---------+---------+------+-----+---------+-----+-----+
+ *   | next | hash | expire | version | vol_idx | klen | cap | raw_cap | lru | val |
+ *   +------+------+--------+---------+---------+------+-----+---------+-----+-----+
+ *   | key bytes (klen) | embstr value bytes (cap, may be 0)                        |
+ *   +------------------+-----------------------------------------------------------+
  */
 #ifndef RW_STORE_INT_H
 #define RW_STORE_INT_H
@@ -23,9 +23,12 @@ struct store_entry {
 	struct store_entry *next; /* bucket chain */
 	uint64_t hash;		  /* cached: rehash moves entries without rehashing keys */
 	int64_t expire_at_ms;	  /* STORE_NO_EXPIRE or absolute unix ms */
+	uint64_t version;	  /* shard version of the last change (snapshot cut) */
 	uint32_t vol_idx;	  /* slot in the DB's volatile index when expire is set */
 	uint32_t klen;
 	uint32_t inline_cap; /* bytes reserved after the key for an embstr value */
+	uint32_t raw_cap;    /* bytes allocated for a RAW value */
+	uint32_t lru;	     /* LRU clock (s, STORE_LRU_BITS) of the last access */
 	uint32_t pad;
 	struct store_obj val;
 	uint8_t key[];
@@ -60,8 +63,35 @@ struct store_shard {
 	uint64_t hash_k0, hash_k1; /* SipHash key, random per shard */
 	uint64_t rng;		   /* xorshift state for expiry sampling */
 	struct store_stats stats;
+	struct {
+		store_hook_fn *fn;
+		void *arg;
+	} hooks[STORE_HOOKS_MAX];
+	uint32_t n_hooks;
+	uint32_t pad2;
 	struct store_db db[];
 };
+
+/* store.c */
+struct store_db *store_db_of(struct store_shard *s, uint32_t db);
+void store_entry_free(struct store_entry *e);
+/** Bytes an entry and its value occupy (memory accounting). */
+uint64_t store_entry_footprint(const struct store_entry *e);
+/** Give @p e the expiry @p at (or none). @return 0 or -ENOMEM. */
+int store_entry_set_expire(struct store_db *d, struct store_entry *e, int64_t at);
+/** Unlink, unindex and free the entry held by @p link; accounts its memory. */
+void store_entry_delete(struct store_shard *s, struct store_db *d, struct store_entry **link,
+			int table);
+/** Find a live entry, reclaiming it first (event "expired") if it expired. */
+struct store_entry **store_find_live(struct store_shard *s, struct store_db *d, uint32_t db,
+				     const void *key, size_t klen, uint64_t now_ms, int *table);
+/** Run the write hooks. */
+void store_hooks_run(struct store_shard *s, uint32_t db, const void *key, size_t klen,
+		     const char *event);
+static inline uint32_t store_lru_clock(uint64_t now_ms)
+{
+	return (uint32_t)(now_ms / 1000) & STORE_LRU_MAX;
+}
 
 /* store_ht.c */
 uint64_t store_hash(const struct store_shard *s, const void *key, size_t klen);
@@ -72,8 +102,12 @@ uint64_t store_hash(const struct store_shard *s, const void *key, size_t klen);
  */
 struct store_entry **store_ht_find(struct store_db *d, const void *key, size_t klen, uint64_t hash,
 				   int *table);
-/** Insert a new entry (the key must not exist). @return 0 or -ENOMEM. */
-int store_ht_insert(struct store_db *d, struct store_entry *e);
+/**
+ * Insert a new entry (the key must not exist).
+ * @return the link that holds it (valid until the next find/insert), or NULL
+ *         on allocation failure; *@p table says which table.
+ */
+struct store_entry **store_ht_insert(struct store_db *d, struct store_entry *e, int *table);
 /** Unlink the entry held by @p link; the caller frees it. */
 void store_ht_unlink(struct store_db *d, struct store_entry **link, int table);
 void store_ht_maybe_shrink(struct store_db *d);

@@ -16,6 +16,10 @@
 
 #include "tcp.h"
 
+/* What all of a worker's out-of-order islands may span together (memory
+ * reserved ahead of in-order data; see tcp_ooo.c). */
+#define TCP_OOO_LIMIT_BYTES (64u << 20)
+
 struct flow_key {
 	uint32_t rip;
 	uint16_t rport;
@@ -35,6 +39,7 @@ int tcp_stack_init(struct tcp_stack *t, struct net_ctx *net, uint16_t port, uint
 	t->app_arg = app_arg;
 	t->stats = net->stats;
 	t->time_wait_ms = 60000; /* 2 * MSL with MSL = 30 s, as Linux */
+	t->ooo_limit = TCP_OOO_LIMIT_BYTES;
 	for (int i = 0; i < 4; i++)
 		t->isn_secret[i] = (uint32_t)rte_rand();
 	t->conns = calloc(max_conns, sizeof(*t->conns));
@@ -158,6 +163,7 @@ void tcp_conn_release(struct tcp_stack *t, struct tcp_conn *c)
 		t->stats->tcp_conns_closed++;
 		t->stats->tcp_conns_current--;
 	}
+	tcp_ooo_clear(t, c);
 	struct flow_key k = key_of(c->rip, c->rport, c->lport);
 	rte_hash_del_key(t->flows, &k);
 	if (c->act_prev != NULL)

@@ -2,15 +2,16 @@
  * The dataplane's TCP: server side (passive opens only), one instance per
  * worker lcore, owning that worker's flows, timers and buffers (no locks).
  *
- * Walking-skeleton scope (issue #2): passive open with MSS, in-order data,
- * immediate ACKs piggybacked at the end of each loop iteration (no delayed
- * ACK, no Nagle), RFC 6298 retransmission timeout with Karn's rule and
- * back-off, fast retransmit on three duplicate ACKs with Reno congestion
- * control (RFC 5681), RFC 5961 challenge ACKs for in-window RST/SYN,
+ * Scope: passive open with MSS, window scaling, timestamps with PAWS and
+ * SACK-permitted (RFC 7323, RFC 2018; each only if the peer offered it),
+ * in-order data plus an out-of-order queue kept in the receive buffer
+ * itself (tcp_ooo.c), immediate ACKs piggybacked at the end of each loop
+ * iteration (no delayed ACK, no Nagle), RFC 6298 retransmission timeout
+ * (Karn's rule, or RTTM from timestamps) with back-off, fast retransmit
+ * and recovery: SACK-based (RFC 6675, simplified; tcp_sack.c) or NewReno
+ * (RFC 6582), limited transmit (RFC 3042), RFC 5961 challenge ACKs,
  * orderly close (FIN both ways) with TIME_WAIT, RST for segments of no
- * connection. Out-of-order segments are dropped and answered with a
- * duplicate ACK. Window scaling, timestamps, SACK, SYN cookies, keepalive
- * and a timer wheel are the TCP issue's (#3).
+ * connection. SYN cookies, keepalive and a timer wheel are still #3's.
  *
  * The application (dataplane/core) sees a connection as two byte buffers:
  * `rcv` holds in-order bytes received and not yet consumed; it appends
@@ -60,6 +61,22 @@ static inline bool seq_geq(uint32_t a, uint32_t b)
 	return (int32_t)(a - b) >= 0;
 }
 
+/* Timestamps compare like sequence numbers (RFC 7323 §5.2). */
+static inline bool ts_lt(uint32_t a, uint32_t b)
+{
+	return (int32_t)(a - b) < 0;
+}
+
+#define TCP_OOO_RANGES	8  /* out-of-order islands kept per connection */
+#define TCP_SACK_RANGES 8  /* SACKed ranges remembered per connection */
+#define TCP_RCV_WSCALE	7  /* our window shift: 128-byte units, up to 8 MB */
+#define TCP_OPT_MAX	40 /* RFC 9293 §3.1: data offset of 15 words */
+
+/* A half-open range of sequence numbers [start, end). */
+struct tcp_seq_range {
+	uint32_t start, end;
+};
+
 struct tcp_conn {
 	uint32_t idx; /* index in the stack's pool, stable for the connection's life */
 	enum tcp_state state;
@@ -74,13 +91,37 @@ struct tcp_conn {
 	uint32_t cwnd, ssthresh;
 	uint8_t dupacks;
 	bool in_recovery;
-	uint32_t recover; /* snd_max when fast recovery started */
-	bool fin_queued;  /* the application closed: FIN follows the data */
+	uint32_t recover;     /* snd_max when fast recovery started (RFC 6582 §3.2) */
+	bool fin_queued;      /* the application closed: FIN follows the data */
+	uint32_t max_snd_wnd; /* largest window the peer offered (RFC 5961 §5.2) */
+
+	/* options negotiated in the handshake */
+	bool ws_ok, ts_ok, sack_ok;
+	uint8_t snd_wscale;	/* the peer's shift: applies to windows it sends */
+	uint8_t rcv_wscale;	/* ours: applies to windows we send */
+	uint32_t ts_offset;	/* RFC 7323 §7.1: per-connection TSval offset */
+	uint32_t ts_recent;	/* RFC 7323 §4.3 TS.Recent */
+	uint64_t ts_recent_us;	/* when ts_recent was set (PAWS idle rule, §5.5) */
+	uint32_t last_ack_sent; /* RFC 7323 §4.3 Last.ACK.sent */
+
+	/* send side SACK scoreboard (RFC 6675 §3), sorted, above snd_una */
+	uint8_t sack_n;
+	struct tcp_seq_range sacked[TCP_SACK_RANGES];
+	uint32_t high_rxt; /* RFC 6675 HighRxt: end of the last hole retransmitted */
 
 	/* receive sequence space */
 	uint32_t irs, rcv_nxt;
 	bool peer_fin; /* FIN received (in order) */
 	bool ack_now;  /* an ACK is owed; sent with the next output */
+	/* out-of-order islands (tcp_ooo.c): bytes of [start, end) live in
+	 * rcv.data[rcv.len + (seq - rcv_nxt)], sorted by start, disjoint */
+	uint8_t ooo_n;
+	bool ooo_fin; /* a FIN arrived out of order at ooo_fin_seq */
+	uint32_t ooo_fin_seq;
+	uint32_t ooo_extent; /* bytes past rcv.len the islands span (accounted) */
+	uint32_t ooo_clock;  /* arrival counter: SACK blocks go most recent first */
+	struct tcp_seq_range ooo[TCP_OOO_RANGES];
+	uint32_t ooo_stamp[TCP_OOO_RANGES];
 
 	/* RFC 6298 state, microseconds */
 	uint32_t srtt_us, rttvar_us, rto_us;
@@ -114,6 +155,17 @@ struct tcp_app_ops {
 	void (*reset)(void *arg, struct tcp_conn *c);
 };
 
+/* Per-worker TCP counters (single writer; the lead exports them). */
+struct tcp_stats {
+	uint64_t ooo_segs;	/* segments kept out of order */
+	uint64_t ooo_dropped;	/* out-of-order segments not kept (limits) */
+	uint64_t paws_rejected; /* RFC 7323 §5 */
+	uint64_t sack_rexmits;	/* holes retransmitted in SACK recovery */
+	uint64_t fast_recoveries;
+	uint64_t partial_acks;	    /* NewReno partial ACKs (RFC 6582) */
+	uint64_t limited_transmits; /* RFC 3042 */
+};
+
 struct tcp_stack {
 	struct net_ctx *net;
 	uint16_t lport; /* network order */
@@ -133,6 +185,9 @@ struct tcp_stack {
 	uint64_t next_timer_us;
 	uint32_t isn_secret[4];
 	uint32_t time_wait_ms;
+	uint32_t ooo_limit; /* bytes all connections' islands may span */
+	uint32_t ooo_bytes; /* sum of the connections' ooo_extent */
+	struct tcp_stats tstats;
 };
 
 /**
@@ -158,15 +213,77 @@ void tcp_close(struct tcp_stack *t, struct tcp_conn *c);
 /** Abortive close: RST now. The application lets go of @p c. */
 void tcp_abort(struct tcp_stack *t, struct tcp_conn *c);
 
-/** The application consumed @p n bytes of c->rcv (the window reopens). */
+/**
+ * The application consumed @p n bytes of c->rcv (the window reopens).
+ * The application may only shrink c->rcv through this call: bytes past
+ * c->rcv.len may hold out-of-order data.
+ */
 void tcp_rcv_consumed(struct tcp_stack *t, struct tcp_conn *c, size_t n);
 
-/* internal to the module */
+/* ---- internal to the module ---- */
+
+/* TCP options of one segment (tcp_opt.c); host order. */
+struct tcp_opts {
+	uint16_t mss; /* 0: absent */
+	bool ws, sack_perm, ts;
+	uint8_t wscale;
+	uint32_t tsval, tsecr;
+	uint8_t n_sack;
+	struct tcp_seq_range sack[4];
+};
+
+/* A parsed segment; seq/ack in host order, len counts SYN and FIN. */
+struct tcp_seg {
+	uint32_t seq, ack, len;
+	uint32_t wnd; /* scaled once the connection is known */
+	uint8_t flags;
+	const uint8_t *data;
+	uint32_t data_len;
+	struct tcp_opts opt;
+};
+
+/** Parse the option list @p o[0..len) (RFC 9293 §3.2); @p syn admits SYN-only options. */
+void tcp_opts_parse(const uint8_t *o, size_t len, bool syn, struct tcp_opts *out);
+/** Write @p in as an option list padded to 32 bits. @return its length (<= 40). */
+size_t tcp_opts_write(uint8_t *o, const struct tcp_opts *in);
+/** The options we put on a segment of @p c with @p flags. */
+void tcp_opts_for(const struct tcp_stack *t, const struct tcp_conn *c, uint8_t flags,
+		  struct tcp_opts *out);
+/** Our TSval clock for @p c: milliseconds plus the connection's offset. */
+uint32_t tcp_ts_now(const struct tcp_stack *t, const struct tcp_conn *c);
+
+/* out-of-order receive queue (tcp_ooo.c) */
+bool tcp_ooo_insert(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, const uint8_t *data,
+		    uint32_t len, bool fin);
+void tcp_ooo_deliver(struct tcp_stack *t, struct tcp_conn *c);
+unsigned tcp_ooo_sack_blocks(const struct tcp_conn *c, struct tcp_seq_range *out, unsigned max);
+void tcp_ooo_clear(struct tcp_stack *t, struct tcp_conn *c);
+void tcp_ooo_consume(struct tcp_conn *c, size_t n);
+
+/* send-side SACK scoreboard (tcp_sack.c) */
+void tcp_sack_update(struct tcp_conn *c, const struct tcp_opts *o);
+void tcp_sack_prune(struct tcp_conn *c);
+uint32_t tcp_sack_high(const struct tcp_conn *c);
+uint32_t tcp_sack_pipe(const struct tcp_conn *c);
+bool tcp_sack_skip(const struct tcp_conn *c, uint32_t *seq, uint32_t *room);
+bool tcp_sack_next_hole(const struct tcp_conn *c, uint32_t *seq, uint32_t *room);
+uint32_t tcp_sack_bytes(const struct tcp_conn *c);
+
+/* loss recovery (tcp_cc.c) */
+void tcp_cc_dupack(struct tcp_stack *t, struct tcp_conn *c);
+void tcp_cc_new_ack(struct tcp_stack *t, struct tcp_conn *c, uint32_t acked);
+
 void tcp_send_ctl(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, uint8_t flags);
+void tcp_send_data(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, uint16_t len);
+/** Resend up to @p room bytes (one segment) at @p seq < SND.MAX. @return bytes sent. */
+uint32_t tcp_output_rexmit(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, uint32_t room);
+uint16_t tcp_payload_max(const struct tcp_stack *t, const struct tcp_conn *c);
+uint32_t tcp_data_end(const struct tcp_conn *c);
 void tcp_conn_release(struct tcp_stack *t, struct tcp_conn *c);
 void tcp_timer_arm_rto(struct tcp_stack *t, struct tcp_conn *c);
 void tcp_rtt_sample(struct tcp_conn *c, uint32_t r_us);
-uint16_t tcp_rcv_window(const struct tcp_stack *t, const struct tcp_conn *c);
+/** Bytes we can take past rcv_nxt (scaled, capped at what the field can carry). */
+uint32_t tcp_rcv_window(const struct tcp_stack *t, const struct tcp_conn *c);
 void tcp_send_rst_for(struct tcp_stack *t, const struct rte_ipv4_hdr *ip,
 		      const struct rte_tcp_hdr *th, uint32_t seg_len);
 void tcp_send_probe(struct tcp_stack *t, struct tcp_conn *c);

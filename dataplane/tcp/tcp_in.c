@@ -1,23 +1,17 @@
 /*
  * TCP input: RFC 9293 §3.10.7 "SEGMENT ARRIVES" for a passive-open server.
  *
- * Order of checks for a synchronized connection follows the RFC: sequence
- * acceptability, RST (RFC 5961 §3), SYN (RFC 5961 §4: challenge ACK), ACK
- * (RFC 5961 §5 window, RFC 5681 duplicate ACKs), segment text, FIN.
+ * Order of checks for a synchronized connection follows the RFC: PAWS
+ * (RFC 7323 §5.3 R1), sequence acceptability, TS.Recent update (RFC 7323
+ * §4.3), RST (RFC 5961 §3), SYN (RFC 5961 §4: challenge ACK), ACK (RFC 5961
+ * §5 window, SACK scoreboard, duplicate ACKs, RTT), segment text (in order,
+ * or into the out-of-order queue: tcp_ooo.c), FIN.
  */
+#include <string.h>
+
 #include <rte_tcp.h>
 
 #include "tcp.h"
-
-/* A parsed segment; seq/ack in host order, len counts SYN and FIN. */
-struct seg {
-	uint32_t seq, ack, len;
-	uint16_t wnd;
-	uint8_t flags;
-	uint16_t mss; /* 0: no MSS option */
-	const uint8_t *data;
-	uint32_t data_len;
-};
 
 /* One's-complement sum of pseudo-header and segment must be all ones. */
 static bool cksum_ok(const struct rte_ipv4_hdr *ip, const void *l4, uint32_t l4_len)
@@ -28,7 +22,7 @@ static bool cksum_ok(const struct rte_ipv4_hdr *ip, const void *l4, uint32_t l4_
 	return sum == 0xffff;
 }
 
-static bool parse_segment(struct rte_mbuf *m, struct rte_ipv4_hdr *ip, struct seg *s,
+static bool parse_segment(struct rte_mbuf *m, struct rte_ipv4_hdr *ip, struct tcp_seg *s,
 			  struct rte_tcp_hdr **thp)
 {
 	size_t ihl = rte_ipv4_hdr_len(ip);
@@ -49,25 +43,14 @@ static bool parse_segment(struct rte_mbuf *m, struct rte_ipv4_hdr *ip, struct se
 	s->data = (const uint8_t *)th + thl;
 	s->data_len = l4 - thl;
 	s->len = s->data_len + !!(s->flags & RTE_TCP_SYN_FLAG) + !!(s->flags & RTE_TCP_FIN_FLAG);
-	s->mss = 0;
-	const uint8_t *o = (const uint8_t *)(th + 1), *end = (const uint8_t *)th + thl;
-	while (o < end && *o != 0) { /* RFC 9293 §3.2 option list */
-		if (*o == 1) {
-			o++;
-			continue;
-		}
-		if (o + 1 >= end || o[1] < 2 || o + o[1] > end)
-			break;
-		if (o[0] == 2 && o[1] == 4)
-			s->mss = (uint16_t)((o[2] << 8) | o[3]);
-		o += o[1];
-	}
+	tcp_opts_parse((const uint8_t *)(th + 1), thl - sizeof(*th),
+		       (s->flags & RTE_TCP_SYN_FLAG) != 0, &s->opt);
 	return true;
 }
 
 /* LISTEN state (§3.10.7.2): a SYN opens a connection in SYN-RECEIVED. */
 static void listen_input(struct tcp_stack *t, struct rte_ipv4_hdr *ip, struct rte_tcp_hdr *th,
-			 const struct seg *s)
+			 const struct tcp_seg *s)
 {
 	if (s->flags & RTE_TCP_RST_FLAG)
 		return;
@@ -81,18 +64,34 @@ static void listen_input(struct tcp_stack *t, struct rte_ipv4_hdr *ip, struct rt
 	c->state = TCP_SYN_RCVD;
 	c->irs = s->seq;
 	c->rcv_nxt = s->seq + 1;
-	c->snd_wnd = s->wnd;
+	c->snd_wnd = s->wnd; /* RFC 7323 §2.2: a SYN's window is never scaled */
+	c->max_snd_wnd = s->wnd;
 	c->snd_wl1 = s->seq;
-	uint16_t peer_mss = s->mss ? s->mss : 536;
+	uint16_t peer_mss = s->opt.mss ? s->opt.mss : 536;
 	c->mss = peer_mss < t->mss_local ? peer_mss : t->mss_local;
 	c->cwnd = 10u * c->mss; /* RFC 6928 initial window */
 	c->ssthresh = UINT32_MAX;
+	c->recover = c->iss;
+	/* Each option only if the peer offered it (RFC 7323 §1.3, RFC 2018 §2). */
+	if (s->opt.ws) {
+		c->ws_ok = true;
+		c->snd_wscale = s->opt.wscale;
+		c->rcv_wscale = TCP_RCV_WSCALE;
+	}
+	if (s->opt.ts) {
+		c->ts_ok = true;
+		c->ts_recent = s->opt.tsval;
+		c->ts_recent_us = t->now_us;
+		c->ts_offset = c->iss; /* RFC 7323 §7.1: not a global clock */
+	}
+	c->sack_ok = s->opt.sack_perm;
 	tcp_send_ctl(t, c, c->iss, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
 	c->snd_nxt = c->snd_max = c->iss + 1;
 	tcp_timer_arm_rto(t, c);
 }
 
-static bool seq_acceptable(const struct tcp_stack *t, const struct tcp_conn *c, const struct seg *s)
+static bool seq_acceptable(const struct tcp_stack *t, const struct tcp_conn *c,
+			   const struct tcp_seg *s)
 {
 	uint32_t wnd = tcp_rcv_window(t, c);
 	if (s->len == 0)
@@ -124,7 +123,7 @@ static void notify_reset(struct tcp_stack *t, struct tcp_conn *c)
 }
 
 /* @return false if the connection was released. */
-static bool rst_input(struct tcp_stack *t, struct tcp_conn *c, const struct seg *s)
+static bool rst_input(struct tcp_stack *t, struct tcp_conn *c, const struct tcp_seg *s)
 {
 	if (s->seq == c->rcv_nxt) {
 		notify_reset(t, c);
@@ -134,77 +133,38 @@ static bool rst_input(struct tcp_stack *t, struct tcp_conn *c, const struct seg 
 	return true;
 }
 
-static void rtt_on_ack(struct tcp_stack *t, struct tcp_conn *c, uint32_t ack)
+/* RTT samples: with timestamps, every ACK of new data echoing one of our
+ * TSvals (RFC 7323 §4.1, §4.2); without, one timed segment per flight,
+ * never a retransmitted one (Karn; timing stops when the timer fires). */
+static void rtt_on_ack(struct tcp_stack *t, struct tcp_conn *c, const struct tcp_seg *s)
 {
-	/* Karn: only time segments never retransmitted (timing is cancelled
-	 * when the timer fires), sampled when their ACK arrives. */
-	if (c->rtt_timing && seq_gt(ack, c->rtt_seq)) {
+	if (c->ts_ok && s->opt.ts && s->opt.tsecr != 0) {
+		uint32_t ms = tcp_ts_now(t, c) - s->opt.tsecr;
+		if (ms < 60u * 1000u) /* an echo from the future or the distant past is no sample */
+			tcp_rtt_sample(c, (ms != 0 ? ms : 1u) * 1000u);
+		c->rtt_timing = false;
+		return;
+	}
+	if (c->rtt_timing && seq_gt(s->ack, c->rtt_seq)) {
 		tcp_rtt_sample(c, (uint32_t)(t->now_us - c->rtt_start_us));
 		c->rtt_timing = false;
 	}
 }
 
-/* Growth stops here: without window scaling the peer never offers more
- * than 64 KB, and an unbounded cwnd wraps after ~4 GB of loss-free data. */
-#define TCP_CWND_MAX (1u << 30)
-
-static void cwnd_grow(struct tcp_conn *c, uint32_t by)
+static void ack_advance(struct tcp_stack *t, struct tcp_conn *c, const struct tcp_seg *s)
 {
-	c->cwnd = c->cwnd > TCP_CWND_MAX - by ? TCP_CWND_MAX : c->cwnd + by;
-}
-
-/* RFC 5681 §3.1: slow start below ssthresh, then about one MSS per RTT. */
-static void cwnd_on_new_ack(struct tcp_conn *c, uint32_t acked)
-{
-	if (c->in_recovery) {
-		c->cwnd = c->ssthresh;
-		c->in_recovery = false;
-		return;
-	}
-	if (c->cwnd < c->ssthresh)
-		cwnd_grow(c, acked < c->mss ? acked : c->mss);
-	else
-		cwnd_grow(c, (c->mss * c->mss) / (c->cwnd ? c->cwnd : 1) + 1);
-}
-
-/* RFC 5681 §3.2: the third duplicate ACK retransmits the first unacknowledged
- * segment and halves the window. */
-static void dupack_input(struct tcp_stack *t, struct tcp_conn *c)
-{
-	if (++c->dupacks == 3 && !c->in_recovery) {
-		uint32_t flight = c->snd_max - c->snd_una;
-		c->ssthresh = flight / 2 > 2u * c->mss ? flight / 2 : 2u * c->mss;
-		c->cwnd = c->ssthresh + 3u * c->mss;
-		c->in_recovery = true;
-		c->recover = c->snd_max;
-		c->rtt_timing = false;
-		uint32_t saved = c->snd_nxt;
-		c->snd_nxt = c->snd_una;
-		uint32_t cw = c->cwnd;
-		c->cwnd = c->mss; /* send exactly one segment */
-		tcp_output_mark(t, c);
-		tcp_output_flush(t);
-		c->cwnd = cw;
-		if (seq_gt(saved, c->snd_nxt))
-			c->snd_nxt = saved;
-	} else if (c->in_recovery) {
-		cwnd_grow(c, c->mss);
-		tcp_output_mark(t, c);
-	}
-}
-
-static void ack_advance(struct tcp_stack *t, struct tcp_conn *c, uint32_t ack)
-{
+	uint32_t ack = s->ack;
 	uint32_t acked = ack - c->snd_una;
 	uint32_t data_acked = acked;
 	if (c->fin_queued && seq_gt(ack, c->fin_seq))
 		data_acked--; /* our FIN occupies one sequence number */
-	rtt_on_ack(t, c, ack);
-	cwnd_on_new_ack(c, acked);
+	rtt_on_ack(t, c, s);
 	c->snd_off += data_acked;
 	c->snd_una = ack;
 	if (seq_lt(c->snd_nxt, c->snd_una))
 		c->snd_nxt = c->snd_una;
+	tcp_sack_prune(c);
+	tcp_cc_new_ack(t, c, acked);
 	if (c->snd_off >= c->snd.len) {
 		c->snd.len = 0;
 		c->snd_off = 0;
@@ -212,7 +172,6 @@ static void ack_advance(struct tcp_stack *t, struct tcp_conn *c, uint32_t ack)
 		rw_buf_consume(&c->snd, c->snd_off);
 		c->snd_off = 0;
 	}
-	c->dupacks = 0;
 	c->retries = 0;
 	c->rto_deadline_us = 0; /* RFC 6298 §5.3: restart for what is still out */
 	if (c->snd_una != c->snd_max || c->snd.len != c->snd_off)
@@ -227,7 +186,7 @@ static bool fin_acked(const struct tcp_conn *c)
 
 /* §3.10.7.4 fifth check. @return false if the segment must be dropped or
  * the connection was released. */
-static bool ack_input(struct tcp_stack *t, struct tcp_conn *c, const struct seg *s)
+static bool ack_input(struct tcp_stack *t, struct tcp_conn *c, const struct tcp_seg *s)
 {
 	if (c->state == TCP_SYN_RCVD) {
 		if (!(seq_gt(s->ack, c->snd_una) && seq_leq(s->ack, c->snd_nxt))) {
@@ -239,6 +198,8 @@ static bool ack_input(struct tcp_stack *t, struct tcp_conn *c, const struct seg 
 		c->rto_deadline_us = 0;
 		c->retries = 0;
 		c->snd_wnd = s->wnd;
+		if (s->wnd > c->max_snd_wnd)
+			c->max_snd_wnd = s->wnd;
 		c->snd_wl1 = s->seq;
 		c->snd_wl2 = s->ack;
 		t->stats->tcp_conns_opened++;
@@ -252,16 +213,18 @@ static bool ack_input(struct tcp_stack *t, struct tcp_conn *c, const struct seg 
 		return false;
 	}
 	/* RFC 5961 §5.2: an ACK older than the window we could have sent. */
-	if (seq_lt(s->ack, c->snd_una - 65535u)) {
+	if (seq_lt(s->ack, c->snd_una - (c->max_snd_wnd > 65535u ? c->max_snd_wnd : 65535u))) {
 		challenge_ack(t, c);
 		return false;
 	}
+	if (c->sack_ok && s->opt.n_sack != 0)
+		tcp_sack_update(c, &s->opt); /* RFC 6675 §5: on every ACK */
 	bool wnd_changed = s->wnd != c->snd_wnd;
 	if (seq_gt(s->ack, c->snd_una))
-		ack_advance(t, c, s->ack);
+		ack_advance(t, c, s);
 	else if (s->ack == c->snd_una && s->data_len == 0 && !wnd_changed && s->wnd != 0 &&
 		 !(s->flags & RTE_TCP_FIN_FLAG) && c->snd_una != c->snd_max)
-		dupack_input(t, c); /* a zero window answers a probe: no loss signal */
+		tcp_cc_dupack(t, c); /* a zero window answers a probe: no loss signal */
 	/* RFC 9293 §3.10.7.4: update the send window from newer segments only. */
 	if (seq_lt(c->snd_wl1, s->seq) || (c->snd_wl1 == s->seq && seq_leq(c->snd_wl2, s->ack))) {
 		if (s->wnd > c->snd_wnd)
@@ -273,6 +236,8 @@ static bool ack_input(struct tcp_stack *t, struct tcp_conn *c, const struct seg 
 			c->rtt_timing = false; /* Karn: what follows is resent */
 		}
 		c->snd_wnd = s->wnd;
+		if (s->wnd > c->max_snd_wnd)
+			c->max_snd_wnd = s->wnd;
 		c->snd_wl1 = s->seq;
 		c->snd_wl2 = s->ack;
 	}
@@ -301,49 +266,11 @@ static bool ack_input(struct tcp_stack *t, struct tcp_conn *c, const struct seg 
 	}
 }
 
-/* Trim what lies before rcv_nxt or beyond the window, then take in-order
- * text; anything after a gap is dropped and answered with a duplicate ACK. */
-static void text_input(struct tcp_stack *t, struct tcp_conn *c, struct seg *s)
+/* The peer's FIN is next in sequence (RFC 9293 §3.10.7.4 eighth check). */
+static void fin_take(struct tcp_stack *t, struct tcp_conn *c)
 {
-	if (s->data_len == 0)
-		return;
-	if (c->state != TCP_ESTABLISHED && c->state != TCP_FIN_WAIT_1 && c->state != TCP_FIN_WAIT_2)
-		return;
-	uint32_t seq = s->seq + !!(s->flags & RTE_TCP_SYN_FLAG);
-	if (seq_gt(seq, c->rcv_nxt)) {
-		c->ack_now = true;
-		s->flags &= (uint8_t)~RTE_TCP_FIN_FLAG;
-		tcp_output_mark(t, c);
-		return;
-	}
-	uint32_t skip = c->rcv_nxt - seq;
-	if (skip >= s->data_len) {
-		c->ack_now = true;
-		tcp_output_mark(t, c);
-		return;
-	}
-	uint32_t len = s->data_len - skip;
-	uint32_t wnd = tcp_rcv_window(t, c);
-	if (len > wnd) {
-		len = wnd;
-		s->flags &= (uint8_t)~RTE_TCP_FIN_FLAG; /* the FIN lies beyond what we took */
-	}
-	if (rw_buf_append(&c->rcv, s->data + skip, len) != 0) {
-		s->flags &= (uint8_t)~RTE_TCP_FIN_FLAG;
-		return; /* no memory: not acknowledged, the peer retransmits */
-	}
-	c->rcv_nxt += len;
-	c->ack_now = true;
-	tcp_output_mark(t, c);
-	if (c->app != NULL && t->app->readable != NULL)
-		t->app->readable(t->app_arg, c);
-}
-
-static void fin_input(struct tcp_stack *t, struct tcp_conn *c, const struct seg *s)
-{
-	if (!(s->flags & RTE_TCP_FIN_FLAG) || s->seq + s->len - 1 != c->rcv_nxt)
-		return;
 	c->rcv_nxt++;
+	c->ooo_fin = false;
 	c->ack_now = true;
 	tcp_output_mark(t, c);
 	switch (c->state) {
@@ -366,7 +293,109 @@ static void fin_input(struct tcp_stack *t, struct tcp_conn *c, const struct seg 
 		c->tw_deadline_us = t->now_us + (uint64_t)t->time_wait_ms * 1000u;
 }
 
-static void conn_input(struct tcp_stack *t, struct tcp_conn *c, struct seg *s)
+/* A segment starting past RCV.NXT: keep what fits the window in the
+ * out-of-order queue and ACK at once, so the peer sees the duplicate ACK
+ * (with SACK blocks) that drives its fast retransmit (RFC 5681 §4.2). */
+static void text_early(struct tcp_stack *t, struct tcp_conn *c, struct tcp_seg *s, uint32_t seq)
+{
+	bool fin = (s->flags & RTE_TCP_FIN_FLAG) != 0;
+	s->flags &= (uint8_t)~RTE_TCP_FIN_FLAG; /* not for fin_input: it is not next */
+	c->ack_now = true;
+	tcp_output_mark(t, c);
+	uint32_t off = seq - c->rcv_nxt, wnd = tcp_rcv_window(t, c);
+	if (off >= wnd) {
+		t->tstats.ooo_dropped++;
+		return;
+	}
+	uint32_t len = s->data_len;
+	if (len > wnd - off) {
+		len = wnd - off;
+		fin = false; /* the FIN lies beyond what we keep */
+	}
+	tcp_ooo_insert(t, c, seq, s->data, len, fin);
+}
+
+/* Trim what lies before rcv_nxt or beyond the window, take in-order text
+ * and whatever out-of-order data it joins up with. */
+static void text_input(struct tcp_stack *t, struct tcp_conn *c, struct tcp_seg *s)
+{
+	if (c->state != TCP_ESTABLISHED && c->state != TCP_FIN_WAIT_1 && c->state != TCP_FIN_WAIT_2)
+		return;
+	uint32_t seq = s->seq + !!(s->flags & RTE_TCP_SYN_FLAG);
+	if (seq_gt(seq, c->rcv_nxt)) {
+		if (s->data_len != 0 || (s->flags & RTE_TCP_FIN_FLAG))
+			text_early(t, c, s, seq);
+		return;
+	}
+	if (s->data_len == 0)
+		return;
+	uint32_t skip = c->rcv_nxt - seq;
+	if (skip >= s->data_len) {
+		c->ack_now = true;
+		tcp_output_mark(t, c);
+		return;
+	}
+	uint32_t len = s->data_len - skip;
+	uint32_t wnd = tcp_rcv_window(t, c);
+	if (len > wnd) {
+		len = wnd;
+		s->flags &= (uint8_t)~RTE_TCP_FIN_FLAG; /* the FIN lies beyond what we took */
+	}
+	if (rw_buf_reserve(&c->rcv, len) != 0) {
+		s->flags &= (uint8_t)~RTE_TCP_FIN_FLAG;
+		return; /* no memory: not acknowledged, the peer retransmits */
+	}
+	/* Islands past rcv.len stay put: these bytes land before them. */
+	memcpy(c->rcv.data + c->rcv.len, s->data + skip, len);
+	c->rcv.len += len;
+	c->rcv_nxt += len;
+	if (c->ooo_n != 0 || c->ooo_fin) {
+		tcp_ooo_deliver(t, c);
+		if (c->ooo_fin && c->ooo_fin_seq == c->rcv_nxt) {
+			s->flags &= (uint8_t)~RTE_TCP_FIN_FLAG;
+			c->ack_now = true;
+			if (c->app != NULL && t->app->readable != NULL)
+				t->app->readable(t->app_arg, c);
+			if (c->state != TCP_FREE)
+				fin_take(t, c);
+			return;
+		}
+	}
+	c->ack_now = true;
+	tcp_output_mark(t, c);
+	if (c->app != NULL && t->app->readable != NULL)
+		t->app->readable(t->app_arg, c);
+}
+
+static void fin_input(struct tcp_stack *t, struct tcp_conn *c, const struct tcp_seg *s)
+{
+	if (!(s->flags & RTE_TCP_FIN_FLAG) || s->seq + s->len - 1 != c->rcv_nxt)
+		return;
+	fin_take(t, c);
+}
+
+/* RFC 7323 §5.3 R1: a segment whose TSval is older than TS.Recent is an
+ * old duplicate, unless it is a RST or TS.Recent went stale after 24 days
+ * of idleness (§5.5). @return true to drop it. */
+#define TCP_PAWS_IDLE_US (24ull * 24 * 3600 * 1000000)
+
+static bool paws_reject(struct tcp_stack *t, struct tcp_conn *c, const struct tcp_seg *s)
+{
+	if (!c->ts_ok || !s->opt.ts || (s->flags & RTE_TCP_RST_FLAG) ||
+	    !ts_lt(s->opt.tsval, c->ts_recent))
+		return false;
+	if (t->now_us - c->ts_recent_us > TCP_PAWS_IDLE_US) {
+		c->ts_recent = s->opt.tsval; /* §5.5: TS.Recent is invalid */
+		c->ts_recent_us = t->now_us;
+		return false;
+	}
+	t->tstats.paws_rejected++;
+	c->ack_now = true;
+	tcp_output_mark(t, c);
+	return true;
+}
+
+static void conn_input(struct tcp_stack *t, struct tcp_conn *c, struct tcp_seg *s)
 {
 	/* RFC 9293 §3.10.7.4: in TIME-WAIT only the peer's FIN can come again;
 	 * it is acknowledged (below) and restarts the 2 MSL timeout. */
@@ -383,12 +412,24 @@ static void conn_input(struct tcp_stack *t, struct tcp_conn *c, struct seg *s)
 		tcp_send_ctl(t, c, c->iss, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
 		return;
 	}
+	/* Windows in anything but a SYN are scaled (RFC 7323 §2.3). */
+	if (!(s->flags & RTE_TCP_SYN_FLAG))
+		s->wnd <<= c->snd_wscale;
+	if (paws_reject(t, c, s))
+		return;
 	if (!seq_acceptable(t, c, s)) {
 		if (!(s->flags & RTE_TCP_RST_FLAG)) {
 			c->ack_now = true;
 			tcp_output_mark(t, c);
 		}
 		return;
+	}
+	/* RFC 7323 §4.3 (2): remember the TSval of a segment that covers the
+	 * left edge of what we acknowledged. */
+	if (c->ts_ok && s->opt.ts && !ts_lt(s->opt.tsval, c->ts_recent) &&
+	    seq_leq(s->seq, c->last_ack_sent)) {
+		c->ts_recent = s->opt.tsval;
+		c->ts_recent_us = t->now_us;
 	}
 	if ((s->flags & RTE_TCP_RST_FLAG) && !rst_input(t, c, s))
 		return;
@@ -410,7 +451,7 @@ void tcp_input(void *arg, struct net_ctx *n, struct rte_mbuf *m, struct rte_ipv4
 {
 	struct tcp_stack *t = arg;
 	struct rte_tcp_hdr *th;
-	struct seg s;
+	struct tcp_seg s;
 	(void)n;
 	if (!parse_segment(m, ip, &s, &th)) {
 		t->stats->rx_dropped++;

@@ -12,19 +12,27 @@
 
 #include "tcp.h"
 
-#define TCP_OPT_MSS_LEN 4
-
-uint16_t tcp_rcv_window(const struct tcp_stack *t, const struct tcp_conn *c)
+uint32_t tcp_rcv_window(const struct tcp_stack *t, const struct tcp_conn *c)
 {
 	uint32_t used = (uint32_t)c->rcv.len;
 	uint32_t room = used >= t->rcv_limit ? 0 : t->rcv_limit - used;
-	return (uint16_t)(room > 65535 ? 65535 : room);
+	uint32_t max = 65535u << c->rcv_wscale; /* RFC 7323 §2.2 */
+	return room > max ? max : room;
+}
+
+/* The 16-bit field: unscaled in a SYN (RFC 7323 §2.2), else shifted. */
+static uint16_t wnd_field(const struct tcp_stack *t, const struct tcp_conn *c, uint8_t flags)
+{
+	uint32_t w = tcp_rcv_window(t, c);
+	if (!(flags & RTE_TCP_SYN_FLAG))
+		w >>= c->rcv_wscale;
+	return (uint16_t)(w > 65535 ? 65535 : w);
 }
 
 /* Build and send one segment; @p payload may be NULL. */
 static void send_segment(struct tcp_stack *t, uint32_t rip, uint16_t rport, uint16_t lport,
-			 uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd, uint16_t mss_opt,
-			 const uint8_t *payload, uint16_t len)
+			 uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd,
+			 const uint8_t *opt, uint16_t opt_len, const uint8_t *payload, uint16_t len)
 {
 	struct net_ctx *n = t->net;
 	struct rte_mbuf *m = net_alloc(n);
@@ -32,7 +40,6 @@ static void send_segment(struct tcp_stack *t, uint32_t rip, uint16_t rport, uint
 		n->stats->tx_dropped++;
 		return;
 	}
-	uint16_t opt_len = mss_opt ? TCP_OPT_MSS_LEN : 0;
 	uint16_t hlen =
 	    (uint16_t)(sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_tcp_hdr) + opt_len);
 	uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hlen + len));
@@ -61,13 +68,8 @@ static void send_segment(struct tcp_stack *t, uint32_t rip, uint16_t rport, uint
 	    .tcp_flags = flags,
 	    .rx_win = rte_cpu_to_be_16(wnd),
 	};
-	if (mss_opt) {
-		uint8_t *o = (uint8_t *)(th + 1);
-		o[0] = 2; /* RFC 9293 §3.2: kind 2, length 4 */
-		o[1] = 4;
-		o[2] = (uint8_t)(mss_opt >> 8);
-		o[3] = (uint8_t)mss_opt;
-	}
+	if (opt_len != 0)
+		memcpy(th + 1, opt, opt_len);
 	if (len != 0)
 		memcpy((uint8_t *)th + sizeof(*th) + opt_len, payload, len);
 	ip->hdr_checksum = rte_ipv4_cksum(ip);
@@ -75,14 +77,26 @@ static void send_segment(struct tcp_stack *t, uint32_t rip, uint16_t rport, uint
 	net_ip_output(n, m, rip);
 }
 
+/* A segment of connection @p c, with the options it has negotiated. */
+static void conn_segment(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, uint8_t flags,
+			 const uint8_t *payload, uint16_t len)
+{
+	struct tcp_opts o;
+	uint8_t opt[TCP_OPT_MAX];
+	tcp_opts_for(t, c, flags, &o);
+	uint16_t opt_len = (uint16_t)tcp_opts_write(opt, &o);
+	uint32_t ack = (flags & RTE_TCP_ACK_FLAG) ? c->rcv_nxt : 0;
+	send_segment(t, c->rip, c->rport, c->lport, seq, ack, flags, wnd_field(t, c, flags), opt,
+		     opt_len, payload, len);
+	if (flags & RTE_TCP_ACK_FLAG) {
+		c->ack_now = false;
+		c->last_ack_sent = ack;
+	}
+}
+
 void tcp_send_ctl(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, uint8_t flags)
 {
-	uint16_t mss = (flags & RTE_TCP_SYN_FLAG) ? t->mss_local : 0;
-	uint32_t ack = (flags & RTE_TCP_ACK_FLAG) ? c->rcv_nxt : 0;
-	send_segment(t, c->rip, c->rport, c->lport, seq, ack, flags, tcp_rcv_window(t, c), mss,
-		     NULL, 0);
-	if (flags & RTE_TCP_ACK_FLAG)
-		c->ack_now = false;
+	conn_segment(t, c, seq, flags, NULL, 0);
 	if (flags & RTE_TCP_RST_FLAG)
 		t->stats->tcp_rst_sent++;
 }
@@ -96,25 +110,36 @@ void tcp_send_rst_for(struct tcp_stack *t, const struct rte_ipv4_hdr *ip,
 		return;
 	if (th->tcp_flags & RTE_TCP_ACK_FLAG)
 		send_segment(t, ip->src_addr, th->src_port, th->dst_port,
-			     rte_be_to_cpu_32(th->recv_ack), 0, RTE_TCP_RST_FLAG, 0, 0, NULL, 0);
+			     rte_be_to_cpu_32(th->recv_ack), 0, RTE_TCP_RST_FLAG, 0, NULL, 0, NULL,
+			     0);
 	else
 		send_segment(t, ip->src_addr, th->src_port, th->dst_port, 0,
 			     rte_be_to_cpu_32(th->sent_seq) + seg_len,
-			     RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, 0, 0, NULL, 0);
+			     RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, 0, NULL, 0, NULL, 0);
 	t->stats->tcp_rst_sent++;
 }
 
-static uint32_t data_end_seq(const struct tcp_conn *c)
+uint32_t tcp_data_end(const struct tcp_conn *c)
 {
 	return c->snd_una + (uint32_t)(c->snd.len - c->snd_off);
 }
 
-static void send_data(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, uint16_t len)
+/* RFC 9293 §3.7.1: the MSS counts data only, so options come out of it. */
+uint16_t tcp_payload_max(const struct tcp_stack *t, const struct tcp_conn *c)
+{
+	(void)t;
+	uint32_t opt = c->ts_ok ? 12u : 0u;
+	if (c->sack_ok && c->ooo_n != 0) {
+		unsigned n = c->ooo_n < (c->ts_ok ? 3u : 4u) ? c->ooo_n : (c->ts_ok ? 3u : 4u);
+		opt += 4u + 8u * n;
+	}
+	return (uint16_t)(c->mss > opt + 64u ? c->mss - opt : 64u);
+}
+
+void tcp_send_data(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, uint16_t len)
 {
 	const uint8_t *p = c->snd.data + c->snd_off + (seq - c->snd_una);
-	send_segment(t, c->rip, c->rport, c->lport, seq, c->rcv_nxt,
-		     RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, tcp_rcv_window(t, c), 0, p, len);
-	c->ack_now = false;
+	conn_segment(t, c, seq, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, p, len);
 	if (seq_lt(seq, c->snd_max)) {
 		t->stats->tcp_retransmits++;
 	} else if (!c->rtt_timing) {
@@ -124,6 +149,29 @@ static void send_data(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, uin
 	}
 }
 
+uint32_t tcp_output_rexmit(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, uint32_t room)
+{
+	uint32_t end = tcp_data_end(c);
+	if (!seq_lt(seq, end)) {
+		/* only our FIN is outstanding there: resend it */
+		if (c->fin_queued && seq == c->fin_seq && seq_gt(c->snd_max, c->fin_seq)) {
+			tcp_send_ctl(t, c, seq, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG);
+			t->stats->tcp_retransmits++;
+		}
+		return 0;
+	}
+	uint32_t len = end - seq;
+	uint32_t pmax = tcp_payload_max(t, c);
+	if (len > pmax)
+		len = pmax;
+	if (len > room)
+		len = room;
+	if (seq_lt(seq, c->snd_max) && len > c->snd_max - seq)
+		len = c->snd_max - seq;
+	tcp_send_data(t, c, seq, (uint16_t)len);
+	return len;
+}
+
 static bool fin_may_go(const struct tcp_conn *c)
 {
 	return c->fin_queued && c->snd_nxt == c->fin_seq &&
@@ -131,8 +179,79 @@ static bool fin_may_go(const struct tcp_conn *c)
 		c->state == TCP_FIN_WAIT_1 || c->state == TCP_LAST_ACK || c->state == TCP_CLOSING);
 }
 
-/* Send what the windows allow: new or go-back-N retransmitted data, our FIN
- * once all data went, and a pure ACK if one is still owed. */
+/* New data at SND.NXT, at most @p limit - SND.NXT and one segment. */
+static void send_new(struct tcp_stack *t, struct tcp_conn *c, uint32_t end, uint32_t limit,
+		     uint32_t room)
+{
+	uint32_t len = end - c->snd_nxt;
+	uint32_t pmax = tcp_payload_max(t, c);
+	if (len > pmax)
+		len = pmax;
+	if (len > limit - c->snd_nxt)
+		len = limit - c->snd_nxt;
+	if (len > room)
+		len = room;
+	tcp_send_data(t, c, c->snd_nxt, (uint16_t)len);
+	c->snd_nxt += len;
+	if (seq_gt(c->snd_nxt, c->snd_max))
+		c->snd_max = c->snd_nxt;
+}
+
+/* RFC 6675 §5 step (C): while cwnd - pipe >= 1 SMSS, send the next hole,
+ * else new data; bounded per call like every loop of the worker. */
+static void sack_recovery_output(struct tcp_stack *t, struct tcp_conn *c, uint32_t end)
+{
+	for (unsigned i = 0; i < 64; i++) {
+		uint32_t pipe = tcp_sack_pipe(c);
+		if (pipe >= c->cwnd || c->cwnd - pipe < c->mss)
+			break;
+		uint32_t seq, room;
+		if (tcp_sack_next_hole(c, &seq, &room)) {
+			uint32_t n = tcp_output_rexmit(t, c, seq, room);
+			if (n == 0)
+				break;
+			c->high_rxt = seq + n;
+			t->tstats.sack_rexmits++;
+			continue;
+		}
+		uint32_t limit = c->snd_una + c->snd_wnd;
+		if (!seq_lt(c->snd_nxt, end) || !seq_lt(c->snd_nxt, limit))
+			break;
+		send_new(t, c, end, limit, UINT32_MAX);
+	}
+}
+
+/* Send what the windows allow: new data, or go-back-N retransmission that
+ * skips SACKed ranges (RFC 6675 §5.1); RFC 3042 lets the first two
+ * duplicate ACKs each send one segment beyond cwnd. */
+static void window_output(struct tcp_stack *t, struct tcp_conn *c, uint32_t end)
+{
+	uint32_t cwnd = c->cwnd;
+	bool limited = !c->in_recovery && c->dupacks > 0 && c->dupacks < 3;
+	if (limited)
+		cwnd += (uint32_t)c->dupacks * c->mss;
+	/* SACKed bytes have left the network (RFC 6675 pipe): they do not
+	 * count against cwnd, though the peer's window is sequence space. */
+	if (c->sack_n != 0)
+		cwnd += tcp_sack_bytes(c);
+	uint32_t wnd = c->snd_wnd < cwnd ? c->snd_wnd : cwnd;
+	uint32_t limit = c->snd_una + wnd;
+	while (seq_lt(c->snd_nxt, end) && seq_lt(c->snd_nxt, limit)) {
+		uint32_t room = UINT32_MAX;
+		if (c->sack_n != 0 && seq_lt(c->snd_nxt, c->snd_max)) {
+			tcp_sack_skip(c, &c->snd_nxt, &room);
+			if (!seq_lt(c->snd_nxt, end) || !seq_lt(c->snd_nxt, limit))
+				break;
+		}
+		if (limited && seq_geq(c->snd_nxt, c->snd_max) &&
+		    seq_geq(c->snd_nxt, c->snd_una + c->cwnd))
+			t->tstats.limited_transmits++;
+		send_new(t, c, end, limit, room);
+	}
+}
+
+/* Send what the windows allow, our FIN once all data went, and a pure ACK
+ * if one is still owed. */
 static void conn_output(struct tcp_stack *t, struct tcp_conn *c)
 {
 	if (c->state == TCP_SYN_RCVD || c->state == TCP_FREE || c->state == TCP_TIME_WAIT) {
@@ -140,18 +259,11 @@ static void conn_output(struct tcp_stack *t, struct tcp_conn *c)
 			tcp_send_ctl(t, c, c->snd_nxt, RTE_TCP_ACK_FLAG);
 		return;
 	}
-	uint32_t end = data_end_seq(c);
-	uint32_t wnd = c->snd_wnd < c->cwnd ? c->snd_wnd : c->cwnd;
-	uint32_t limit = c->snd_una + wnd;
-	while (seq_lt(c->snd_nxt, end) && seq_lt(c->snd_nxt, limit)) {
-		uint32_t len = end - c->snd_nxt;
-		if (len > c->mss)
-			len = c->mss;
-		if (len > limit - c->snd_nxt)
-			len = limit - c->snd_nxt;
-		send_data(t, c, c->snd_nxt, (uint16_t)len);
-		c->snd_nxt += len;
-	}
+	uint32_t end = tcp_data_end(c);
+	if (c->in_recovery && c->sack_ok)
+		sack_recovery_output(t, c, end);
+	else
+		window_output(t, c, end);
 	if (fin_may_go(c)) {
 		tcp_send_ctl(t, c, c->snd_nxt, RTE_TCP_FIN_FLAG | RTE_TCP_ACK_FLAG);
 		c->snd_nxt++;
@@ -197,8 +309,8 @@ void tcp_output_flush(struct tcp_stack *t)
  * when it opens again (RFC 9293 §3.8.6.1). */
 void tcp_send_probe(struct tcp_stack *t, struct tcp_conn *c)
 {
-	if (seq_lt(c->snd_nxt, data_end_seq(c))) {
-		send_data(t, c, c->snd_nxt, 1);
+	if (seq_lt(c->snd_nxt, tcp_data_end(c))) {
+		tcp_send_data(t, c, c->snd_nxt, 1);
 		c->snd_nxt++;
 		if (seq_gt(c->snd_nxt, c->snd_max))
 			c->snd_max = c->snd_nxt;
@@ -215,7 +327,7 @@ void tcp_close(struct tcp_stack *t, struct tcp_conn *c)
 		return;
 	}
 	c->fin_queued = true;
-	c->fin_seq = data_end_seq(c);
+	c->fin_seq = tcp_data_end(c);
 	tcp_output_mark(t, c);
 }
 

@@ -1,5 +1,6 @@
 /*
- * TCP timers: retransmission (RFC 6298) and TIME_WAIT.
+ * TCP timers: retransmission (RFC 6298) and TIME_WAIT; the receive window
+ * reopening as the application consumes.
  *
  * The skeleton scans the worker's active connections at most once a
  * millisecond; only connections with a deadline do any work. The TCP issue
@@ -77,6 +78,12 @@ static void rto_expired(struct tcp_stack *t, struct tcp_conn *c)
 	c->cwnd = c->mss;
 	c->in_recovery = false;
 	c->dupacks = 0;
+	c->recover = c->snd_max; /* RFC 6582 §3.2 step 1: no fast retransmit until past it */
+	c->high_rxt = c->snd_una;
+	/* Go-back-N skips what the peer SACKed (RFC 6675 §5.1), but a peer may
+	 * renege (RFC 2018 §8): a second timeout in a row forgets the board. */
+	if (c->retries >= 2)
+		c->sack_n = 0;
 	c->snd_nxt = c->snd_una;
 	tcp_timer_arm_rto(t, c);
 	tcp_output_mark(t, c);
@@ -102,8 +109,8 @@ void tcp_timers_run(struct tcp_stack *t)
 
 void tcp_rcv_consumed(struct tcp_stack *t, struct tcp_conn *c, size_t n)
 {
-	uint16_t before = tcp_rcv_window(t, c);
-	rw_buf_consume(&c->rcv, n);
+	uint32_t before = tcp_rcv_window(t, c);
+	tcp_ooo_consume(c, n);
 	/* RFC 9293 §3.8.6.2.2: announce a window that opened by a useful amount. */
 	if (before < c->mss && tcp_rcv_window(t, c) >= c->mss) {
 		c->ack_now = true;

@@ -5,8 +5,9 @@
  *     one RX and one TX queue per worker;
  *   - the in-memory port, whose queues are plain rings that unit tests fill
  *     with crafted frames and drain to inspect what the stack sent.
- * The TCP issue adds an impairment stage and a strict-offload mode here,
- * between the stack and either port, without touching the stack.
+ * The seeded impairment stage (eth_impair.h) wraps either port, between it
+ * and the stack, without touching the stack; a strict-offload mode is
+ * still to come (#3).
  *
  * Context: queue q is used only by worker q (no locks); setup at boot.
  */

@@ -20,6 +20,7 @@ struct cmd_case {
 
 #include "stock_cases.inc"
 #include "stock_meta.inc"
+#include "stock_cases_strings.inc"
 
 struct harness {
 	struct store_shard *shard;
@@ -141,6 +142,103 @@ static void test_cmd_command_info_docs_match_stock(void)
 {
 	run_cases(meta_cases, RESP_PROTO_2);
 	run_cases(meta3_cases, RESP_PROTO_3);
+}
+
+static void test_cmd_string_family_matches_stock(void)
+{
+	run_cases(string_cases, RESP_PROTO_2);
+}
+
+static void test_cmd_incr_decr_incrbyfloat_match_stock(void)
+{
+	run_cases(incr_more_cases, RESP_PROTO_2);
+}
+
+static void test_cmd_setbit_getbit_bitcount_bitpos_match_stock(void)
+{
+	run_cases(bitmap_cases, RESP_PROTO_2);
+}
+
+static void test_cmd_bitfield_overflow_and_errors_match_stock(void)
+{
+	run_cases(bitfield_cases, RESP_PROTO_2);
+}
+
+static void test_cmd_expire_ttl_persist_match_stock(void)
+{
+	run_cases(expire_cases, RESP_PROTO_2);
+}
+
+static void test_cmd_type_touch_unlink_object_match_stock(void)
+{
+	run_cases(keyspace_more_cases, RESP_PROTO_2);
+}
+
+static void test_cmd_string_family_resp3_matches_stock(void)
+{
+	run_cases(strings_resp3_cases, RESP_PROTO_3);
+}
+
+/* The journal sees a write only when the store counted a change. */
+static void test_cmd_dirty_counts_only_applied_changes(void)
+{
+	struct harness h;
+	h_init(&h, RESP_PROTO_2);
+	static const struct {
+		const char *cmd;
+		uint32_t dirty;
+	} steps[] = {
+	    {"setnx k 1", 1},
+	    {"setnx k 1", 0},
+	    {"append k 2", 1},
+	    {"getrange k 0 -1", 0},
+	    {"expire k 100", 1},
+	    {"expire k 100 nx", 0},
+	    {"persist k", 1},
+	    {"persist k", 0},
+	    {"setbit b 1 1", 1},
+	    {"setbit b 1 1", 0},
+	    {"setbit b 1 0", 1},
+	    {"touch k b", 0},
+	    {"bitfield b set u8 0 0", 0},
+	    {"bitfield b set u8 8 1", 1},
+	    {"getex k", 0},
+	    {"getex k ex 10", 1},
+	    {"getdel k", 1},
+	    {"getdel k", 0},
+	    {"unlink b k", 1},
+	    {"incrbyfloat f 1", 1},
+	    {"incrbyfloat f x", 0},
+	    {"expire f -1", 1},
+	    {"exists f", 0},
+	};
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		h.ctx.dirty = 0;
+		h_run(&h, steps[i].cmd);
+		if (h.ctx.dirty != steps[i].dirty)
+			fprintf(stderr, "\n  %s: dirty %u want %u\n", steps[i].cmd, h.ctx.dirty,
+				steps[i].dirty);
+		CU_ASSERT_EQUAL(h.ctx.dirty, steps[i].dirty);
+	}
+	h_fini(&h);
+}
+
+/* OBJECT IDLETIME counts whole seconds since the last read or write. */
+static void test_cmd_object_idletime_follows_access(void)
+{
+	struct harness h;
+	h_init(&h, RESP_PROTO_2);
+	h_run(&h, "set k v");
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "object idletime k"), ":0\r\n");
+	uint64_t t0 = h.ctx.now_ms;
+	struct store_obj *o = store_lookup(h.shard, 0, "k", 1, t0, STORE_LOOKUP_NOTOUCH);
+	CU_ASSERT_EQUAL(store_obj_idle_s(o, t0 + 5000), 5);
+	/* NOTOUCH lookups (TTL, TYPE, EXISTS, OBJECT) leave the clock alone */
+	store_lookup(h.shard, 0, "k", 1, t0 + 5000, STORE_LOOKUP_NOTOUCH);
+	CU_ASSERT_EQUAL(store_obj_idle_s(o, t0 + 7000), 7);
+	store_lookup(h.shard, 0, "k", 1, t0 + 7000, 0);
+	CU_ASSERT_EQUAL(store_obj_idle_s(o, t0 + 7000), 0);
+	h_fini(&h);
 }
 
 static void test_cmd_command_count_equals_table_size(void)
@@ -327,14 +425,15 @@ static void test_cmd_command_list_filters(void)
 	CU_ASSERT(strncmp(r, "*14\r\n$7\r\ncommand\r\n$13\r\ncommand|count\r\n", 36) == 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r, "$10\r\nconfig|set\r\n"));
 	r = h_run(&h, "command list filterby aclcat CONNECTION");
-	CU_ASSERT(strncmp(r, "*12\r\n", 5) ==
-		  0); /* command + 7 subcommands, echo ping quit select */
+	/* command + 7 subcommands, echo hello ping quit select */
+	CU_ASSERT(strncmp(r, "*13\r\n", 5) == 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r, "$6\r\nselect\r\n"));
 	CU_ASSERT_PTR_NULL(strstr(r, "config"));
 	size_t n;
 	cmd_table(&n);
 	r = h_run(&h, "command list");
-	CU_ASSERT_EQUAL(atoi(r + 1), (int)n + 7 + 5); /* names and subcommand names */
+	CU_ASSERT_EQUAL(atoi(r + 1),
+			(int)n + 7 + 5 + 5); /* names, COMMAND/CONFIG/OBJECT subcommands */
 	CU_ASSERT_STRING_EQUAL(h_run(&h, "command help x"),
 			       "-ERR wrong number of arguments for 'command|help' command\r\n");
 	CU_ASSERT(strncmp(h_run(&h, "command help"), "*21\r\n+COMMAND <subcommand>", 26) == 0);
@@ -352,6 +451,15 @@ int main(void)
 	    RW_TEST(test_cmd_server_arity_unknown_select_match_stock),
 	    RW_TEST(test_cmd_resp3_nulls_and_maps_match_stock),
 	    RW_TEST(test_cmd_command_info_docs_match_stock),
+	    RW_TEST(test_cmd_string_family_matches_stock),
+	    RW_TEST(test_cmd_incr_decr_incrbyfloat_match_stock),
+	    RW_TEST(test_cmd_setbit_getbit_bitcount_bitpos_match_stock),
+	    RW_TEST(test_cmd_bitfield_overflow_and_errors_match_stock),
+	    RW_TEST(test_cmd_expire_ttl_persist_match_stock),
+	    RW_TEST(test_cmd_type_touch_unlink_object_match_stock),
+	    RW_TEST(test_cmd_string_family_resp3_matches_stock),
+	    RW_TEST(test_cmd_dirty_counts_only_applied_changes),
+	    RW_TEST(test_cmd_object_idletime_follows_access),
 	    RW_TEST(test_cmd_command_count_equals_table_size),
 	    RW_TEST(test_cmd_table_sorted_and_metadata_consistent),
 	    RW_TEST(test_cmd_quit_sets_close_after_reply),

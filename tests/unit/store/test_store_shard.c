@@ -3,6 +3,7 @@
  * lazy and active expiry, encodings, counters. A fake clock: every call
  * takes now_ms explicitly.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -191,6 +192,120 @@ static void test_store_shard_create_rejects_zero_dbs_and_destroy_is_null_safe(vo
 	store_shard_destroy(&s);
 }
 
+struct hook_log {
+	int calls;
+	char last_event[16];
+	char last_key[16];
+};
+
+static void log_hook(void *arg, uint32_t db, const void *key, size_t klen, const char *event)
+{
+	struct hook_log *l = arg;
+	(void)db;
+	l->calls++;
+	snprintf(l->last_event, sizeof(l->last_event), "%s", event);
+	snprintf(l->last_key, sizeof(l->last_key), "%.*s", (int)klen, (const char *)key);
+}
+
+/* Issue #4 item 7: the one write entry point does dirty, versions, LRU,
+ * hooks and memory accounting for every change, and nothing for none. */
+static void test_store_write_commit_counts_dirty_versions_hooks_and_memory(void)
+{
+	struct store_shard *s = store_shard_create(0, 16);
+	struct store_stats *st = store_shard_stats(s);
+	struct hook_log log = {0};
+	CU_ASSERT_EQUAL(store_hook_add(s, log_hook, &log), 0);
+	struct store_wr w;
+
+	store_write_begin(s, 0, "k", 1, T0, &w);
+	CU_ASSERT_PTR_NULL(w.obj);
+	CU_ASSERT_EQUAL(store_wr_set_str(&w, "hello", 5), 0);
+	store_write_commit(&w, 1, "set");
+	CU_ASSERT_EQUAL(st->dirty, 1);
+	CU_ASSERT_EQUAL(log.calls, 1);
+	CU_ASSERT_STRING_EQUAL(log.last_event, "set");
+	CU_ASSERT_STRING_EQUAL(log.last_key, "k");
+	uint64_t mem1 = st->used_bytes;
+	CU_ASSERT(mem1 > 5);
+	struct store_obj *o = store_lookup(s, 0, "k", 1, T0, STORE_LOOKUP_NOTOUCH);
+	uint64_t v1 = store_obj_version(o);
+	CU_ASSERT(v1 > 0);
+
+	/* no change: no dirty, no hook, same version */
+	store_write_begin(s, 0, "k", 1, T0, &w);
+	store_write_commit(&w, 0, NULL);
+	CU_ASSERT_EQUAL(st->dirty, 1);
+	CU_ASSERT_EQUAL(log.calls, 1);
+	o = store_lookup(s, 0, "k", 1, T0, STORE_LOOKUP_NOTOUCH);
+	CU_ASSERT_EQUAL(store_obj_version(o), v1);
+
+	/* in-place raw growth: raw encoding, memory grows, version moves on */
+	store_write_begin(s, 0, "k", 1, T0 + 3000, &w);
+	uint8_t *p = store_wr_raw(&w, 200);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+	CU_ASSERT(memcmp(p, "hello", 5) == 0 && p[5] == 0 && p[199] == 0);
+	store_write_commit(&w, 1, "append");
+	CU_ASSERT(st->used_bytes >= mem1 + 200);
+	o = store_lookup(s, 0, "k", 1, T0 + 3000, STORE_LOOKUP_NOTOUCH);
+	CU_ASSERT_STRING_EQUAL(store_obj_enc_name(o), "raw");
+	CU_ASSERT_EQUAL(o->len, 200);
+	CU_ASSERT(store_obj_version(o) > v1);
+	CU_ASSERT_EQUAL(store_obj_idle_s(o, T0 + 5000), 2); /* the write touched the LRU clock */
+	CU_ASSERT_EQUAL(st->dirty, 2);
+
+	/* delete: memory back to zero, hook sees "del" */
+	CU_ASSERT(store_delete(s, 0, "k", 1, T0));
+	CU_ASSERT_EQUAL(st->used_bytes, 0);
+	CU_ASSERT_STRING_EQUAL(log.last_event, "del");
+	CU_ASSERT_EQUAL(st->dirty, 3);
+	CU_ASSERT_FALSE(store_delete(s, 0, "k", 1, T0));
+	CU_ASSERT_EQUAL(st->dirty, 3);
+	store_shard_destroy(&s);
+}
+
+/* Expiry through the entry point: set/clear, lazy reclaim runs the hooks
+ * ("expired") and releases memory but is not a dirty change. */
+static void test_store_write_expiry_and_lazy_reclaim(void)
+{
+	struct store_shard *s = store_shard_create(0, 16);
+	struct store_stats *st = store_shard_stats(s);
+	struct hook_log log = {0};
+	store_hook_add(s, log_hook, &log);
+	struct store_wr w;
+	store_write_begin(s, 0, "t", 1, T0, &w);
+	CU_ASSERT_EQUAL(store_wr_set_expire(&w, T0 + 10), -ENOENT); /* no key yet */
+	CU_ASSERT_EQUAL(store_wr_set_int(&w, 7), 0);
+	CU_ASSERT_EQUAL(store_wr_set_expire(&w, T0 + 10), 0);
+	store_write_commit(&w, 1, "set");
+	CU_ASSERT_EQUAL(store_db_expires(s, 0), 1);
+	CU_ASSERT_EQUAL(store_get_expire(s, 0, "t", 1), (int64_t)(T0 + 10));
+	/* a value change keeps the expiry; an embstr that needs room moves the entry */
+	store_write_begin(s, 0, "t", 1, T0, &w);
+	CU_ASSERT_EQUAL(store_wr_set_bytes(&w, "0123456789abcdefghij0123456789", 30), 0);
+	store_write_commit(&w, 1, "set");
+	CU_ASSERT_EQUAL(store_get_expire(s, 0, "t", 1), (int64_t)(T0 + 10));
+	uint64_t dirty = st->dirty;
+	/* lazy expiry on the next write's begin */
+	store_write_begin(s, 0, "t", 1, T0 + 11, &w);
+	CU_ASSERT_PTR_NULL(w.obj);
+	store_write_commit(&w, 0, NULL);
+	CU_ASSERT_STRING_EQUAL(log.last_event, "expired");
+	CU_ASSERT_EQUAL(st->expired_keys, 1);
+	CU_ASSERT_EQUAL(st->dirty, dirty);
+	CU_ASSERT_EQUAL(st->used_bytes, 0);
+	CU_ASSERT_EQUAL(store_db_expires(s, 0), 0);
+	/* set_bytes never int-encodes (INCRBYFLOAT's "3") */
+	store_write_begin(s, 0, "f", 1, T0, &w);
+	store_wr_set_bytes(&w, "3", 1);
+	store_write_commit(&w, 1, "incrbyfloat");
+	CU_ASSERT_STRING_EQUAL(store_obj_enc_name(store_lookup_read(s, 0, "f", 1, T0)), "embstr");
+	/* hooks are bounded */
+	for (int i = 1; i < STORE_HOOKS_MAX; i++)
+		CU_ASSERT_EQUAL(store_hook_add(s, log_hook, &log), 0);
+	CU_ASSERT_EQUAL(store_hook_add(s, log_hook, &log), -ENOSPC);
+	store_shard_destroy(&s);
+}
+
 int main(void)
 {
 	static const struct rw_test_case tests[] = {
@@ -200,6 +315,8 @@ int main(void)
 	    RW_TEST(test_store_lazy_expiry_on_lookup_and_delete),
 	    RW_TEST(test_store_active_expire_is_bounded_and_reclaims_all),
 	    RW_TEST(test_store_shard_create_rejects_zero_dbs_and_destroy_is_null_safe),
+	    RW_TEST(test_store_write_commit_counts_dirty_versions_hooks_and_memory),
+	    RW_TEST(test_store_write_expiry_and_lazy_reclaim),
 	    {NULL, NULL},
 	};
 	if (rw_test_init() != 0 || rw_test_add_suite("store_shard", NULL, NULL, tests) != 0)

@@ -283,12 +283,66 @@ struct rte_mbuf *fx_icmp_echo_frame(uint16_t id, uint16_t seq, const void *paylo
 	return fx_ipv4_frame(IPPROTO_ICMP, buf, total);
 }
 
+static uint8_t *put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+	return p + 4;
+}
+
+/* The peer's options, written independently of the stack's writer. */
+static uint16_t seg_opts(const struct fx_seg *s, uint8_t *o)
+{
+	uint8_t *p = o;
+	if (s->mss) {
+		*p++ = 2;
+		*p++ = 4;
+		*p++ = (uint8_t)(s->mss >> 8);
+		*p++ = (uint8_t)s->mss;
+	}
+	if (s->ws) {
+		*p++ = 1;
+		*p++ = 3;
+		*p++ = 3;
+		*p++ = s->wscale;
+	}
+	if (s->sack_perm) {
+		*p++ = 1;
+		*p++ = 1;
+		*p++ = 4;
+		*p++ = 2;
+	}
+	if (s->ts) {
+		*p++ = 1;
+		*p++ = 1;
+		*p++ = 8;
+		*p++ = 10;
+		p = put32(p, s->tsval);
+		p = put32(p, s->tsecr);
+	}
+	if (s->n_sack) {
+		*p++ = 1;
+		*p++ = 1;
+		*p++ = 5;
+		*p++ = (uint8_t)(2 + 8 * s->n_sack);
+		for (unsigned i = 0; i < s->n_sack; i++) {
+			p = put32(p, s->sack[i][0]);
+			p = put32(p, s->sack[i][1]);
+		}
+	}
+	CU_ASSERT_FATAL(p - o <= 40 && (p - o) % 4 == 0);
+	return (uint16_t)(p - o);
+}
+
 struct rte_mbuf *fx_tcp_frame(const struct fx_seg *s)
 {
-	uint8_t buf[sizeof(struct rte_tcp_hdr) + 4 + FX_MAX_DATA];
+	uint8_t buf[sizeof(struct rte_tcp_hdr) + 40 + FX_MAX_DATA];
 	CU_ASSERT_FATAL(s->len <= FX_MAX_DATA);
-	uint16_t opt = s->mss ? 4 : 0;
 	struct rte_tcp_hdr *th = (struct rte_tcp_hdr *)buf;
+	uint8_t *o = (uint8_t *)(th + 1);
+	uint16_t opt = seg_opts(s, o);
 	*th = (struct rte_tcp_hdr){
 	    .src_port = rte_cpu_to_be_16(s->sport ? s->sport : FX_PEER_PORT),
 	    .dst_port = rte_cpu_to_be_16(s->dport ? s->dport : FX_LPORT),
@@ -298,13 +352,6 @@ struct rte_mbuf *fx_tcp_frame(const struct fx_seg *s)
 	    .tcp_flags = s->flags,
 	    .rx_win = rte_cpu_to_be_16(s->wnd),
 	};
-	uint8_t *o = (uint8_t *)(th + 1);
-	if (opt) {
-		o[0] = 2;
-		o[1] = 4;
-		o[2] = (uint8_t)(s->mss >> 8);
-		o[3] = (uint8_t)s->mss;
-	}
 	if (s->len != 0)
 		memcpy(o + opt, s->data, s->len);
 	uint16_t l4 = (uint16_t)(sizeof(*th) + opt + s->len);
@@ -338,6 +385,11 @@ static bool l4_cksum_ok(const struct rte_ipv4_hdr *ip, const void *l4, uint32_t 
 	return sum == 0xffff;
 }
 
+static uint32_t get32(const uint8_t *p)
+{
+	return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
 static void parse_tcp(struct fx_pkt *p, const struct rte_ipv4_hdr *ip, const uint8_t *l4,
 		      uint32_t len)
 {
@@ -352,6 +404,7 @@ static void parse_tcp(struct fx_pkt *p, const struct rte_ipv4_hdr *ip, const uin
 	p->ack = rte_be_to_cpu_32(th->recv_ack);
 	p->flags = th->tcp_flags;
 	p->wnd = rte_be_to_cpu_16(th->rx_win);
+	p->opt_len = (uint8_t)(thl - sizeof(*th));
 	for (uint32_t i = sizeof(*th); i < thl;) {
 		uint8_t kind = l4[i];
 		if (kind == 0)
@@ -362,9 +415,29 @@ static void parse_tcp(struct fx_pkt *p, const struct rte_ipv4_hdr *ip, const uin
 		}
 		if (i + 1 >= thl || l4[i + 1] < 2)
 			break;
-		if (kind == 2 && l4[i + 1] == 4)
-			p->mss = (uint16_t)((l4[i + 2] << 8) | l4[i + 3]);
-		i += l4[i + 1];
+		const uint8_t *v = l4 + i + 2;
+		uint8_t olen = l4[i + 1];
+		if (kind == 2 && olen == 4)
+			p->mss = (uint16_t)((v[0] << 8) | v[1]);
+		if (kind == 3 && olen == 3) {
+			p->has_ws = true;
+			p->wscale = v[0];
+		}
+		if (kind == 4 && olen == 2)
+			p->sack_perm = true;
+		if (kind == 8 && olen == 10) {
+			p->has_ts = true;
+			p->tsval = get32(v);
+			p->tsecr = get32(v + 4);
+		}
+		if (kind == 5 && olen >= 10 && (olen - 2) % 8 == 0) {
+			for (unsigned k = 0; k < (olen - 2u) / 8u && p->n_sack < 4; k++) {
+				p->sack[p->n_sack][0] = get32(v + 8 * k);
+				p->sack[p->n_sack][1] = get32(v + 8 * k + 4);
+				p->n_sack++;
+			}
+		}
+		i += olen;
 	}
 	p->len = (uint16_t)(len - thl);
 	CU_ASSERT_FATAL(p->len <= FX_MAX_DATA);
@@ -442,22 +515,40 @@ unsigned fx_flush_take(struct fx_pkt *out, unsigned max)
 
 /* ---- TCP scenarios ---- */
 
-int fx_open(struct fx_conn *fc, uint16_t port, uint16_t wnd, uint16_t mss)
+int fx_open_opts(struct fx_conn *fc, uint16_t port, uint16_t wnd, uint16_t mss,
+		 const struct fx_seg *syn)
 {
 	struct fx_pkt p;
 	unsigned accepted = fx.app.accepted;
 	memset(fc, 0, sizeof(*fc));
 	fc->port = port;
-	fx_send(&(struct fx_seg){
-	    .seq = FX_PEER_ISN, .flags = FX_SYN, .wnd = wnd, .sport = port, .mss = mss});
+	struct fx_seg s = syn != NULL ? *syn : (struct fx_seg){0};
+	s.seq = FX_PEER_ISN;
+	s.flags = FX_SYN;
+	s.wnd = wnd;
+	s.sport = port;
+	s.mss = mss;
+	fx_send(&s);
 	if (fx_flush_take(&p, 1) != 1 || p.flags != (FX_SYN | FX_ACK) || p.ack != FX_PEER_ISN + 1 ||
 	    p.dport != port)
 		return -1;
+	fc->synack = p;
 	fc->iss = p.seq;
 	fc->snd_nxt = FX_PEER_ISN + 1;
 	fc->rcv_nxt = p.seq + 1;
-	fx_send(&(struct fx_seg){
-	    .seq = fc->snd_nxt, .ack = fc->rcv_nxt, .flags = FX_ACK, .wnd = wnd, .sport = port});
+	fc->ts = p.has_ts;
+	fc->tsval = s.tsval;
+	fc->tsecr = p.tsval;
+	fc->wscale = p.has_ws ? p.wscale : 0;
+	fc->peer_wscale = p.has_ws ? s.wscale : 0;
+	fx_send(&(struct fx_seg){.seq = fc->snd_nxt,
+				 .ack = fc->rcv_nxt,
+				 .flags = FX_ACK,
+				 .wnd = wnd,
+				 .sport = port,
+				 .ts = fc->ts,
+				 .tsval = fc->tsval,
+				 .tsecr = fc->tsecr});
 	if (fx.app.accepted != accepted + 1 || fx.app.last == NULL ||
 	    fx.app.last->state != TCP_ESTABLISHED)
 		return -1;
@@ -467,20 +558,51 @@ int fx_open(struct fx_conn *fc, uint16_t port, uint16_t wnd, uint16_t mss)
 	return 0;
 }
 
-void fx_conn_data(struct fx_conn *fc, const void *data, uint16_t len)
+int fx_open(struct fx_conn *fc, uint16_t port, uint16_t wnd, uint16_t mss)
 {
-	fx_send(&(struct fx_seg){.seq = fc->snd_nxt,
+	return fx_open_opts(fc, port, wnd, mss, NULL);
+}
+
+void fx_conn_data_at(struct fx_conn *fc, uint32_t seq, const void *data, uint16_t len)
+{
+	fx_send(&(struct fx_seg){.seq = seq,
 				 .ack = fc->rcv_nxt,
 				 .flags = FX_ACK | FX_PSH,
 				 .wnd = FX_WND,
 				 .sport = fc->port,
 				 .data = data,
-				 .len = len});
+				 .len = len,
+				 .ts = fc->ts,
+				 .tsval = fc->tsval,
+				 .tsecr = fc->tsecr});
+}
+
+void fx_conn_sack(struct fx_conn *fc, uint32_t ack, uint16_t wnd, unsigned n,
+		  const uint32_t (*blocks)[2])
+{
+	struct fx_seg s = {.seq = fc->snd_nxt,
+			   .ack = ack,
+			   .flags = FX_ACK,
+			   .wnd = wnd,
+			   .sport = fc->port,
+			   .ts = fc->ts,
+			   .tsval = fc->tsval,
+			   .tsecr = fc->tsecr,
+			   .n_sack = (uint8_t)n};
+	for (unsigned i = 0; i < n; i++) {
+		s.sack[i][0] = blocks[i][0];
+		s.sack[i][1] = blocks[i][1];
+	}
+	fx_send(&s);
+}
+
+void fx_conn_data(struct fx_conn *fc, const void *data, uint16_t len)
+{
+	fx_conn_data_at(fc, fc->snd_nxt, data, len);
 	fc->snd_nxt += len;
 }
 
 void fx_conn_ack(struct fx_conn *fc, uint32_t ack, uint16_t wnd)
 {
-	fx_send(&(struct fx_seg){
-	    .seq = fc->snd_nxt, .ack = ack, .flags = FX_ACK, .wnd = wnd, .sport = fc->port});
+	fx_conn_sack(fc, ack, wnd, 0, NULL);
 }

@@ -82,6 +82,12 @@ struct fx_pkt {
 	uint32_t seq, ack;
 	uint8_t flags;
 	bool tcp_cksum_ok;
+	uint8_t opt_len; /* bytes of options */
+	bool has_ws, sack_perm, has_ts;
+	uint8_t wscale;
+	uint32_t tsval, tsecr;
+	uint8_t n_sack;
+	uint32_t sack[4][2]; /* [start, end) */
 	/* ICMP or TCP payload */
 	uint8_t data[FX_MAX_DATA];
 	uint16_t len;
@@ -98,6 +104,12 @@ struct fx_seg {
 	const void *data;
 	uint16_t len;
 	bool bad_cksum;
+	/* more options (RFC 7323, RFC 2018) */
+	bool ws, sack_perm, ts;
+	uint8_t wscale;
+	uint32_t tsval, tsecr;
+	uint8_t n_sack;
+	uint32_t sack[4][2];
 };
 #define FX_WND 65535
 
@@ -166,10 +178,16 @@ unsigned fx_flush_take(struct fx_pkt *out, unsigned max);
 /* A connection as the peer sees it. */
 struct fx_conn {
 	struct tcp_conn *c;
-	uint32_t iss;	  /* our ISS, from the SYN-ACK */
-	uint32_t snd_nxt; /* the peer's next sequence number */
-	uint32_t rcv_nxt; /* what the peer has received from us */
-	uint16_t port;	  /* peer port */
+	uint32_t iss;	     /* our ISS, from the SYN-ACK */
+	uint32_t snd_nxt;    /* the peer's next sequence number */
+	uint32_t rcv_nxt;    /* what the peer has received from us */
+	uint16_t port;	     /* peer port */
+	bool ts;	     /* timestamps negotiated: data and ACKs carry them */
+	uint32_t tsval;	     /* the peer's clock (the test moves it) */
+	uint32_t tsecr;	     /* what the peer echoes */
+	uint8_t wscale;	     /* the stack's shift, from its SYN-ACK (0: none) */
+	uint8_t peer_wscale; /* the shift the peer offered */
+	struct fx_pkt synack;
 };
 
 /**
@@ -178,6 +196,17 @@ struct fx_conn {
  * @return 0 or -1.
  */
 int fx_open(struct fx_conn *fc, uint16_t port, uint16_t wnd, uint16_t mss);
+/**
+ * fx_open with the SYN's extra options taken from @p syn (ws, wscale,
+ * sack_perm, ts, tsval); fc->ts etc. record what the stack agreed to.
+ */
+int fx_open_opts(struct fx_conn *fc, uint16_t port, uint16_t wnd, uint16_t mss,
+		 const struct fx_seg *syn);
+/** Send @p len bytes at @p seq (not advancing fc->snd_nxt), with the connection's options. */
+void fx_conn_data_at(struct fx_conn *fc, uint32_t seq, const void *data, uint16_t len);
+/** A pure ACK with SACK blocks @p blocks[n][2] and window field @p wnd. */
+void fx_conn_sack(struct fx_conn *fc, uint32_t ack, uint16_t wnd, unsigned n,
+		  const uint32_t (*blocks)[2]);
 /** Send @p len bytes of data (ACK|PSH) from the peer at fc->snd_nxt and advance it. */
 void fx_conn_data(struct fx_conn *fc, const void *data, uint16_t len);
 /** Send a pure ACK (seq fc->snd_nxt) acknowledging @p ack with window @p wnd. */

@@ -10,6 +10,10 @@ extern const struct rw_test_case test_tcp_open_cases[];
 extern const struct rw_test_case test_tcp_data_cases[];
 extern const struct rw_test_case test_tcp_retx_cases[];
 extern const struct rw_test_case test_tcp_close_cases[];
+extern const struct rw_test_case test_tcp_opts_cases[];
+extern const struct rw_test_case test_tcp_ooo_cases[];
+extern const struct rw_test_case test_tcp_sack_cases[];
+extern const struct rw_test_case test_tcp_stream_cases[];
 
 /* The application queues @p len bytes of a known pattern on @p c. */
 static inline void app_write(struct tcp_conn *c, size_t len)

@@ -1,6 +1,7 @@
 /*
  * TCP data transfer: in-order receive and its ACK, reassembly of small
- * segments, out-of-order and duplicate segments (RFC 9293 §3.10.7.4), the
+ * segments, out-of-order and duplicate segments (RFC 9293 §3.10.7.4; more in
+ * test_tcp_ooo.c), the
  * receive window, send segmentation at the MSS and the peer's window, ACKs
  * for data never sent, and the zero-window probe (RFC 9293 §3.8.6.1).
  */
@@ -51,7 +52,7 @@ static void test_tcp_many_small_segments_reassemble_in_order(void)
 	CU_ASSERT_EQUAL(p.wnd, 65535);
 }
 
-static void test_tcp_out_of_order_segment_dropped_with_duplicate_ack(void)
+static void test_tcp_out_of_order_segment_kept_and_delivered_when_gap_fills(void)
 {
 	struct fx_pkt p;
 	open_conn(FX_WND, 1460);
@@ -68,11 +69,14 @@ static void test_tcp_out_of_order_segment_dropped_with_duplicate_ack(void)
 	CU_ASSERT_EQUAL(p.flags, FX_ACK);
 	CU_ASSERT_EQUAL(p.ack, fc.snd_nxt); /* duplicate ACK: still expecting byte 0 */
 	CU_ASSERT_EQUAL(p.len, 0);
-	/* the gap fills; the early segment was not kept */
+	/* the gap fills: the early segment was kept and follows at once */
 	fx_conn_data(&fc, "abcdefghij", 10);
-	CU_ASSERT_EQUAL(fc.c->rcv.len, 10);
+	CU_ASSERT_EQUAL_FATAL(fc.c->rcv.len, 20);
+	CU_ASSERT(memcmp(fc.c->rcv.data, "abcdefghij0123456789", 20) == 0);
+	CU_ASSERT_EQUAL(fx.app.readable, 1);
 	CU_ASSERT_EQUAL_FATAL(fx_flush_take(&p, 2), 1);
-	CU_ASSERT_EQUAL(p.ack, fc.snd_nxt);
+	CU_ASSERT_EQUAL(p.ack, fc.snd_nxt + 10);
+	CU_ASSERT_EQUAL(fc.c->ooo_n, 0);
 }
 
 static void test_tcp_out_of_order_fin_not_taken(void)
@@ -277,7 +281,7 @@ static void test_tcp_cwnd_growth_never_wraps(void)
 const struct rw_test_case test_tcp_data_cases[] = {
     RW_TEST(test_tcp_in_order_data_lands_in_rcv_and_is_acked_at_flush),
     RW_TEST(test_tcp_many_small_segments_reassemble_in_order),
-    RW_TEST(test_tcp_out_of_order_segment_dropped_with_duplicate_ack),
+    RW_TEST(test_tcp_out_of_order_segment_kept_and_delivered_when_gap_fills),
     RW_TEST(test_tcp_out_of_order_fin_not_taken),
     RW_TEST(test_tcp_duplicate_segment_reacked_and_not_delivered_twice),
     RW_TEST(test_tcp_receive_window_limits_intake_and_reopens_on_consume),

@@ -13,7 +13,11 @@ int main(void)
 	if (rw_test_init() != 0 || fx_add_suite("tcp_open", test_tcp_open_cases) != 0 ||
 	    fx_add_suite("tcp_data", test_tcp_data_cases) != 0 ||
 	    fx_add_suite("tcp_retx", test_tcp_retx_cases) != 0 ||
-	    fx_add_suite("tcp_close", test_tcp_close_cases) != 0)
+	    fx_add_suite("tcp_close", test_tcp_close_cases) != 0 ||
+	    fx_add_suite("tcp_opts", test_tcp_opts_cases) != 0 ||
+	    fx_add_suite("tcp_ooo", test_tcp_ooo_cases) != 0 ||
+	    fx_add_suite("tcp_sack", test_tcp_sack_cases) != 0 ||
+	    fx_add_suite("tcp_stream", test_tcp_stream_cases) != 0)
 		return 1;
 	int rc = rw_test_run();
 	fx_eal_fini();

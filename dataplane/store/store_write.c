@@ -1,0 +1,315 @@
+/*
+ * Keyspace shard: the write path, the one way to change a key (see the top
+ * of store.h): store_write_begin(), the store_wr_*() value changes, and
+ * store_write_commit() with its bookkeeping (dirty counter, versions, LRU
+ * clock, hooks, memory accounting). String values are encoded as Redis's
+ * object.c does: tryObjectEncoding() for values a client sets, embstr or raw
+ * for computed ones, raw for strings changed in place.
+ *
+ * Context: the owning worker lcore.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "resp.h"
+#include "store_int.h"
+
+/* sds's greedy growth: double up to 1 MB, then 1 MB at a time (SDS_MAX_PREALLOC). */
+#define STORE_RAW_PREALLOC (1024u * 1024)
+
+/* A value to store, already classified into its encoding. */
+struct store_newval {
+	uint8_t enc;
+	int64_t i;
+	const uint8_t *p;
+	size_t len;
+};
+
+/* tryObjectEncoding(): an int if canonical and at most 20 chars, inline
+ * (embstr) up to 44 bytes, its own allocation beyond. */
+static void classify(struct store_newval *nv, const void *val, size_t vlen, bool allow_int)
+{
+	nv->p = val;
+	nv->len = vlen;
+	if (allow_int && vlen <= 20 && resp_str_to_i64(val, vlen, &nv->i))
+		nv->enc = STORE_ENC_INT;
+	else if (vlen <= STORE_EMBSTR_MAX)
+		nv->enc = STORE_ENC_EMBSTR;
+	else
+		nv->enc = STORE_ENC_RAW;
+}
+
+/* ---- begin / commit ---- */
+
+void store_write_begin(struct store_shard *s, uint32_t db, const void *key, size_t klen,
+		       uint64_t now_ms, struct store_wr *w)
+{
+	*w = (struct store_wr){.s = s, .key = key, .klen = klen, .now_ms = now_ms, .db = db};
+	w->link = store_find_live(s, store_db_of(s, db), db, key, klen, now_ms, &w->table);
+	if (w->link == NULL)
+		return;
+	w->e = *w->link;
+	w->e->lru = store_lru_clock(now_ms); /* lookupKeyWrite() touches the key */
+	w->obj = &w->e->val;
+	w->mem_before = store_entry_footprint(w->e);
+	w->existed = true;
+}
+
+void store_write_commit(struct store_wr *w, uint32_t changes, const char *event)
+{
+	struct store_shard *s = w->s;
+	if (w->e != NULL)
+		s->stats.used_bytes += store_entry_footprint(w->e) - w->mem_before;
+	w->mem_before = w->e != NULL ? store_entry_footprint(w->e) : 0;
+	if (changes == 0)
+		return;
+	s->stats.dirty += changes;
+	if (w->e != NULL) {
+		w->e->version = ++s->stats.version;
+		w->e->lru = store_lru_clock(w->now_ms);
+	}
+	if (s->n_hooks > 0)
+		store_hooks_run(s, w->db, w->key, w->klen, event != NULL ? event : "");
+}
+
+/* ---- entries ---- */
+
+static struct store_entry *entry_alloc(const void *key, size_t klen, size_t inline_cap)
+{
+	struct store_entry *e = malloc(sizeof(*e) + klen + inline_cap);
+	if (e == NULL)
+		return NULL;
+	memset(e, 0, sizeof(*e));
+	e->expire_at_ms = STORE_NO_EXPIRE;
+	e->klen = (uint32_t)klen;
+	e->inline_cap = (uint32_t)inline_cap;
+	e->val = (struct store_obj){.type = STORE_TYPE_STRING, .enc = STORE_ENC_EMBSTR};
+	e->val.v.ptr = e->key + klen;
+	memcpy(e->key, key, klen);
+	return e;
+}
+
+/* Create the (absent) key with an empty embstr value and @p inline_cap bytes
+ * of inline room. @return 0 or -ENOMEM. */
+static int wr_create(struct store_wr *w, size_t inline_cap)
+{
+	struct store_entry *e = entry_alloc(w->key, w->klen, inline_cap);
+	if (e == NULL)
+		return -ENOMEM;
+	e->hash = store_hash(w->s, w->key, w->klen);
+	e->lru = store_lru_clock(w->now_ms);
+	w->link = store_ht_insert(store_db_of(w->s, w->db), e, &w->table);
+	if (w->link == NULL) {
+		free(e);
+		return -ENOMEM;
+	}
+	w->e = e;
+	w->obj = &e->val;
+	return 0;
+}
+
+/* Undo wr_create() after a later allocation failed. */
+static void wr_uncreate(struct store_wr *w)
+{
+	store_ht_unlink(store_db_of(w->s, w->db), w->link, w->table);
+	store_entry_free(w->e);
+	w->e = NULL;
+	w->obj = NULL;
+	w->link = NULL;
+}
+
+/* Make room for an embstr of @p need bytes, moving the entry if needed and
+ * repointing the chain and the expires index. */
+static int wr_grow_inline(struct store_wr *w, size_t need)
+{
+	struct store_entry *e = w->e;
+	if (e->inline_cap >= need)
+		return 0;
+	struct store_entry *n = realloc(e, sizeof(*e) + e->klen + need);
+	if (n == NULL)
+		return -ENOMEM;
+	n->inline_cap = (uint32_t)need;
+	if (n->val.enc == STORE_ENC_EMBSTR)
+		n->val.v.ptr = n->key + n->klen;
+	*w->link = n;
+	if (n->expire_at_ms != STORE_NO_EXPIRE)
+		store_db_of(w->s, w->db)->vol[n->vol_idx] = n;
+	w->e = n;
+	w->obj = &n->val;
+	return 0;
+}
+
+/* Store @p nv in the write's entry, creating the key if absent. */
+static int wr_put(struct store_wr *w, const struct store_newval *nv)
+{
+	size_t need = nv->enc == STORE_ENC_EMBSTR ? nv->len : 0;
+	bool created = false;
+	if (w->e == NULL) {
+		if (wr_create(w, need) != 0)
+			return -ENOMEM;
+		created = true;
+	} else if (wr_grow_inline(w, need) != 0) {
+		return -ENOMEM;
+	}
+	struct store_entry *e = w->e;
+	uint8_t *raw = NULL;
+	if (nv->enc == STORE_ENC_RAW) {
+		raw = malloc(nv->len);
+		if (raw == NULL) {
+			if (created)
+				wr_uncreate(w);
+			return -ENOMEM;
+		}
+		memcpy(raw, nv->p, nv->len);
+	}
+	if (e->val.enc == STORE_ENC_RAW)
+		free(e->val.v.ptr);
+	e->raw_cap = 0;
+	e->val = (struct store_obj){.type = STORE_TYPE_STRING, .enc = nv->enc};
+	if (nv->enc == STORE_ENC_INT) {
+		e->val.v.i = nv->i;
+	} else if (nv->enc == STORE_ENC_EMBSTR) {
+		e->val.v.ptr = e->key + e->klen;
+		e->val.len = (uint32_t)nv->len;
+		if (nv->len > 0)
+			memcpy(e->val.v.ptr, nv->p, nv->len);
+	} else {
+		e->val.v.ptr = raw;
+		e->val.len = (uint32_t)nv->len;
+		e->raw_cap = (uint32_t)nv->len;
+	}
+	return 0;
+}
+
+int store_wr_set_str(struct store_wr *w, const void *val, size_t vlen)
+{
+	struct store_newval nv;
+	classify(&nv, val, vlen, true);
+	return wr_put(w, &nv);
+}
+
+int store_wr_set_bytes(struct store_wr *w, const void *val, size_t vlen)
+{
+	struct store_newval nv;
+	classify(&nv, val, vlen, false);
+	return wr_put(w, &nv);
+}
+
+int store_wr_set_int(struct store_wr *w, int64_t v)
+{
+	struct store_newval nv = {.enc = STORE_ENC_INT, .i = v};
+	return wr_put(w, &nv);
+}
+
+uint8_t *store_wr_raw(struct store_wr *w, size_t len)
+{
+	bool created = false;
+	if (len > UINT32_MAX - STORE_RAW_PREALLOC)
+		return NULL;
+	if (w->e == NULL) {
+		if (wr_create(w, 0) != 0)
+			return NULL;
+		created = true;
+	}
+	struct store_entry *e = w->e;
+	struct store_obj *o = &e->val;
+	if (o->enc != STORE_ENC_RAW) {
+		/* dbUnshareStringValue(): an exact-size private copy */
+		char buf[21];
+		const uint8_t *p;
+		size_t n = store_obj_str(o, buf, &p);
+		size_t cap = len > n ? len : n;
+		uint8_t *raw = malloc(cap > 0 ? cap : 1);
+		if (raw == NULL)
+			goto fail;
+		if (n > 0)
+			memcpy(raw, p, n);
+		o->enc = STORE_ENC_RAW;
+		o->v.ptr = raw;
+		o->len = (uint32_t)n;
+		e->raw_cap = (uint32_t)cap;
+	}
+	if (len > e->raw_cap) {
+		size_t cap = len < STORE_RAW_PREALLOC ? len * 2 : len + STORE_RAW_PREALLOC;
+		uint8_t *raw = realloc(o->v.ptr, cap);
+		if (raw == NULL)
+			goto fail;
+		o->v.ptr = raw;
+		e->raw_cap = (uint32_t)cap;
+	}
+	if (len > o->len)
+		memset(o->v.ptr + o->len, 0, len - o->len);
+	o->len = (uint32_t)len;
+	return o->v.ptr;
+fail:
+	if (created)
+		wr_uncreate(w);
+	return NULL;
+}
+
+int store_wr_set_expire(struct store_wr *w, int64_t at_ms)
+{
+	if (w->e == NULL)
+		return -ENOENT;
+	return store_entry_set_expire(store_db_of(w->s, w->db), w->e, at_ms);
+}
+
+void store_wr_delete(struct store_wr *w)
+{
+	if (w->e == NULL)
+		return;
+	/* settle what changed so far; store_entry_delete() takes the rest */
+	w->s->stats.used_bytes += store_entry_footprint(w->e) - w->mem_before;
+	store_entry_delete(w->s, store_db_of(w->s, w->db), w->link, w->table);
+	w->e = NULL;
+	w->obj = NULL;
+	w->link = NULL;
+	w->mem_before = 0;
+}
+
+/* ---- one-call writes on the same entry point ---- */
+
+/* For loaders and tests: no lazy expiry first (now 0), as callers that
+ * need it look the key up themselves. */
+static int set_one(struct store_shard *s, uint32_t db, const void *key, size_t klen,
+		   const struct store_newval *nv, int64_t expire_at_ms, unsigned flags)
+{
+	struct store_wr w;
+	store_write_begin(s, db, key, klen, 0, &w);
+	int rc = wr_put(&w, nv);
+	if (rc == 0 && !(expire_at_ms == STORE_NO_EXPIRE && (flags & STORE_SET_KEEPTTL))) {
+		/* Clearing an expiry cannot fail; setting one may (index growth),
+		 * in which case the key keeps no expiry rather than a stale one. */
+		rc = store_wr_set_expire(&w, expire_at_ms);
+		if (rc != 0)
+			store_wr_set_expire(&w, STORE_NO_EXPIRE);
+	}
+	store_write_commit(&w, w.e != NULL && rc == 0 ? 1 : 0, "set");
+	return rc;
+}
+
+int store_set(struct store_shard *s, uint32_t db, const void *key, size_t klen, const void *val,
+	      size_t vlen, int64_t expire_at_ms, unsigned flags)
+{
+	struct store_newval nv;
+	classify(&nv, val, vlen, true);
+	return set_one(s, db, key, klen, &nv, expire_at_ms, flags);
+}
+
+int store_set_int(struct store_shard *s, uint32_t db, const void *key, size_t klen, int64_t v,
+		  int64_t expire_at_ms, unsigned flags)
+{
+	struct store_newval nv = {.enc = STORE_ENC_INT, .i = v};
+	return set_one(s, db, key, klen, &nv, expire_at_ms, flags);
+}
+
+bool store_delete(struct store_shard *s, uint32_t db, const void *key, size_t klen, uint64_t now_ms)
+{
+	struct store_wr w;
+	store_write_begin(s, db, key, klen, now_ms, &w);
+	bool found = w.obj != NULL;
+	store_wr_delete(&w);
+	store_write_commit(&w, found ? 1 : 0, "del");
+	return found;
+}

@@ -1,0 +1,184 @@
+/*
+ * The out-of-order receive queue (RFC 9293 §3.10.7.4, RFC 5681 §4.2) and
+ * the SACK blocks generated from it (RFC 2018 §4), in lwIP's test_tcp_oos
+ * manner: segments injected around gaps, delivery checked byte by byte.
+ */
+#include "test_tcp.h"
+
+static struct fx_conn fc;
+static uint8_t msg[4000];
+
+static void open_conn(const struct fx_seg *syn)
+{
+	for (size_t i = 0; i < sizeof(msg); i++)
+		msg[i] = (uint8_t)(i * 13 + 7);
+	CU_ASSERT_FATAL(fx_open_opts(&fc, FX_PEER_PORT, FX_WND, 1460, syn) == 0);
+	fx.app.consume = true;
+}
+
+/* Bytes [off, off + len) of msg, relative to the peer's first data byte. */
+static void seg(uint32_t off, uint16_t len)
+{
+	fx_conn_data_at(&fc, FX_PEER_ISN + 1 + off, msg + off, len);
+}
+
+static void test_tcp_ooo_gaps_fill_in_any_order(void)
+{
+	struct fx_pkt p;
+	open_conn(NULL);
+	seg(300, 100);
+	seg(100, 100);
+	CU_ASSERT_EQUAL(fx.app.readable, 0);
+	CU_ASSERT_EQUAL(fc.c->ooo_n, 2);
+	CU_ASSERT_EQUAL_FATAL(fx_flush_take(&p, 2), 1); /* one ACK, still for byte 0 */
+	CU_ASSERT_EQUAL(p.ack, FX_PEER_ISN + 1);
+	seg(0, 100); /* fills the first gap: 0..200 in order */
+	CU_ASSERT_EQUAL(fx.app.rcv_copy_len, 200);
+	CU_ASSERT_EQUAL(fc.c->ooo_n, 1);
+	CU_ASSERT_EQUAL_FATAL(fx_flush_take(&p, 2), 1);
+	CU_ASSERT_EQUAL(p.ack, FX_PEER_ISN + 1 + 200);
+	seg(200, 100);
+	CU_ASSERT_EQUAL_FATAL(fx.app.rcv_copy_len, 400);
+	CU_ASSERT(memcmp(fx.app.rcv_copy, msg, 400) == 0);
+	CU_ASSERT_EQUAL(fc.c->ooo_n, 0);
+	CU_ASSERT_EQUAL(fx.tcp.ooo_bytes, 0);
+	CU_ASSERT_EQUAL_FATAL(fx_flush_take(&p, 2), 1);
+	CU_ASSERT_EQUAL(p.ack, FX_PEER_ISN + 1 + 400);
+}
+
+static void test_tcp_ooo_overlapping_and_duplicate_segments_deliver_once(void)
+{
+	open_conn(NULL);
+	seg(100, 100);
+	seg(100, 100); /* duplicate */
+	seg(150, 200); /* overlaps the end, extends to 350 */
+	seg(400, 50);
+	seg(340, 70); /* bridges two islands */
+	CU_ASSERT_EQUAL_FATAL(fc.c->ooo_n, 1);
+	CU_ASSERT_EQUAL(fc.c->ooo[0].start, FX_PEER_ISN + 1 + 100);
+	CU_ASSERT_EQUAL(fc.c->ooo[0].end, FX_PEER_ISN + 1 + 450);
+	seg(0, 120); /* overlaps the island's start */
+	CU_ASSERT_EQUAL_FATAL(fx.app.rcv_copy_len, 450);
+	CU_ASSERT(memcmp(fx.app.rcv_copy, msg, 450) == 0);
+	seg(0, 450); /* an old retransmission: nothing new */
+	CU_ASSERT_EQUAL(fx.app.rcv_copy_len, 450);
+	CU_ASSERT_EQUAL(fc.c->rcv_nxt, FX_PEER_ISN + 1 + 450);
+}
+
+static void test_tcp_ooo_islands_survive_the_application_consuming(void)
+{
+	open_conn(NULL);
+	fx.app.consume = false;
+	seg(0, 100);
+	seg(300, 100);
+	tcp_rcv_consumed(&fx.tcp, fc.c, 60); /* moves the island down with the rest */
+	fx.app.consume = true;
+	seg(100, 200);
+	CU_ASSERT_EQUAL_FATAL(fx.app.rcv_copy_len, 340);
+	CU_ASSERT(memcmp(fx.app.rcv_copy, msg + 60, 340) == 0);
+}
+
+static void test_tcp_ooo_fin_before_gap_fill(void)
+{
+	open_conn(NULL);
+	fx_send(&(struct fx_seg){.seq = FX_PEER_ISN + 1 + 100,
+				 .ack = fc.rcv_nxt,
+				 .flags = FX_ACK | FX_FIN,
+				 .wnd = FX_WND,
+				 .sport = FX_PEER_PORT,
+				 .data = msg + 100,
+				 .len = 50});
+	CU_ASSERT_EQUAL(fc.c->state, TCP_ESTABLISHED);
+	CU_ASSERT(fc.c->ooo_fin);
+	seg(0, 100);
+	CU_ASSERT_EQUAL(fc.c->state, TCP_CLOSE_WAIT);
+	CU_ASSERT(fc.c->peer_fin);
+	CU_ASSERT_EQUAL(fc.c->rcv_nxt, FX_PEER_ISN + 1 + 151);
+	CU_ASSERT_EQUAL_FATAL(fx.app.rcv_copy_len, 150);
+	CU_ASSERT(memcmp(fx.app.rcv_copy, msg, 150) == 0);
+}
+
+static void test_tcp_ooo_beyond_window_or_island_limit_not_kept(void)
+{
+	open_conn(NULL);
+	fx.tcp.rcv_limit = 1000;
+	seg(1200, 100); /* wholly past the window */
+	CU_ASSERT_EQUAL(fc.c->ooo_n, 0);
+	seg(950, 100); /* straddles the edge: the part inside is kept */
+	CU_ASSERT_EQUAL_FATAL(fc.c->ooo_n, 1);
+	CU_ASSERT_EQUAL(fc.c->ooo[0].end, FX_PEER_ISN + 1 + 1000);
+	fx.tcp.rcv_limit = 1u << 30;
+	for (unsigned i = 0; i < TCP_OOO_RANGES; i++)
+		seg(100 + 100 * i, 10);
+	CU_ASSERT_EQUAL(fc.c->ooo_n, TCP_OOO_RANGES);
+	CU_ASSERT(fx.tcp.tstats.ooo_dropped >= 1);
+	/* the worker-wide bound */
+	fx.tcp.ooo_limit = fx.tcp.ooo_bytes;
+	seg(2000, 10);
+	CU_ASSERT_EQUAL(fc.c->ooo[TCP_OOO_RANGES - 1].end, FX_PEER_ISN + 1 + 1000);
+}
+
+static void test_tcp_ooo_freed_on_reset(void)
+{
+	open_conn(NULL);
+	seg(100, 100);
+	CU_ASSERT(fx.tcp.ooo_bytes != 0);
+	fx_send(&(struct fx_seg){.seq = fc.c->rcv_nxt, .flags = FX_RST, .sport = FX_PEER_PORT});
+	CU_ASSERT_EQUAL(fx.app.reset, 1);
+	CU_ASSERT_EQUAL(fx.tcp.ooo_bytes, 0);
+	CU_ASSERT_EQUAL(fc.c->ooo_n, 0);
+}
+
+static void test_tcp_ooo_sack_blocks_most_recent_first(void)
+{
+	struct fx_pkt p;
+	open_conn(&(struct fx_seg){.sack_perm = true, .ts = true, .tsval = 1});
+	seg(100, 50);
+	seg(500, 50);
+	seg(300, 50);
+	CU_ASSERT_EQUAL_FATAL(fx_flush_take(&p, 2), 1);
+	CU_ASSERT_EQUAL_FATAL(p.n_sack, 3);
+	uint32_t b = FX_PEER_ISN + 1;
+	CU_ASSERT_EQUAL(p.sack[0][0], b + 300); /* RFC 2018 §4: the latest first */
+	CU_ASSERT_EQUAL(p.sack[0][1], b + 350);
+	CU_ASSERT_EQUAL(p.sack[1][0], b + 500);
+	CU_ASSERT_EQUAL(p.sack[2][0], b + 100);
+	CU_ASSERT_EQUAL(p.opt_len, 40);
+	/* a fourth island: only three fit beside the timestamp */
+	seg(700, 50);
+	CU_ASSERT_EQUAL_FATAL(fx_flush_take(&p, 2), 1);
+	CU_ASSERT_EQUAL(p.n_sack, 3);
+	CU_ASSERT_EQUAL(p.sack[0][0], b + 700);
+	/* a segment extending an island makes it the first block */
+	seg(150, 50);
+	CU_ASSERT_EQUAL_FATAL(fx_flush_take(&p, 2), 1);
+	CU_ASSERT_EQUAL(p.sack[0][0], b + 100);
+	CU_ASSERT_EQUAL(p.sack[0][1], b + 200);
+	/* gaps filled: no more blocks */
+	seg(0, 800);
+	CU_ASSERT_EQUAL_FATAL(fx_flush_take(&p, 2), 1);
+	CU_ASSERT_EQUAL(p.n_sack, 0);
+	CU_ASSERT_EQUAL(p.ack, b + 800);
+}
+
+static void test_tcp_ooo_no_sack_blocks_unless_permitted(void)
+{
+	struct fx_pkt p;
+	open_conn(NULL);
+	seg(100, 50);
+	CU_ASSERT_EQUAL_FATAL(fx_flush_take(&p, 2), 1);
+	CU_ASSERT_EQUAL(p.n_sack, 0);
+	CU_ASSERT_EQUAL(p.opt_len, 0);
+}
+
+const struct rw_test_case test_tcp_ooo_cases[] = {
+    RW_TEST(test_tcp_ooo_gaps_fill_in_any_order),
+    RW_TEST(test_tcp_ooo_overlapping_and_duplicate_segments_deliver_once),
+    RW_TEST(test_tcp_ooo_islands_survive_the_application_consuming),
+    RW_TEST(test_tcp_ooo_fin_before_gap_fill),
+    RW_TEST(test_tcp_ooo_beyond_window_or_island_limit_not_kept),
+    RW_TEST(test_tcp_ooo_freed_on_reset),
+    RW_TEST(test_tcp_ooo_sack_blocks_most_recent_first),
+    RW_TEST(test_tcp_ooo_no_sack_blocks_unless_permitted),
+    {NULL, NULL},
+};
