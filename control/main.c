@@ -165,8 +165,12 @@ static int modules_setup(struct cp_main *m)
 		rw_log_kv(RW_LOG_ERR, "cp.core", "channel consumer setup failed", "err=%d", -rc);
 		return rc;
 	}
-	struct api_ctx ctx = {
-	    .name = m->cfg.rw_name, .start_mono_ms = cp_now_ms(), .chan = m->chan};
+	struct api_ctx ctx = {.name = m->cfg.rw_name,
+			      .start_mono_ms = cp_now_ms(),
+			      .chan = m->chan,
+			      .cfg = &m->cfg,
+			      .mgmt_socket = m->cfg.rw_mgmt_socket,
+			      .proc_root = ""};
 	rc = api_server_create(&m->api, m->loop, m->cfg.rw_mgmt_socket, &ctx);
 	if (rc != 0) {
 		rw_log_kv(RW_LOG_ERR, "cp.api", "cannot serve the management API",

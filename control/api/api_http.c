@@ -201,15 +201,16 @@ const char *api_http_reason(int status)
 	}
 }
 
-int api_http_respond(struct rw_buf *out, int status, const char *allow, const char *body,
-		     size_t body_len, bool keep_alive)
+int api_http_respond(struct rw_buf *out, int status, const char *content_type, const char *allow,
+		     const char *body, size_t body_len, bool keep_alive)
 {
 	char head[384];
 	int n = snprintf(head, sizeof(head),
-			 "HTTP/1.1 %d %s\r\nContent-Type: application/json\r\n"
+			 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
 			 "Content-Length: %zu\r\nCache-Control: no-store\r\n%s%s%s%s\r\n",
-			 status, api_http_reason(status), body_len, allow ? "Allow: " : "",
-			 allow ? allow : "", allow ? "\r\n" : "",
+			 status, api_http_reason(status),
+			 content_type ? content_type : "application/json", body_len,
+			 allow ? "Allow: " : "", allow ? allow : "", allow ? "\r\n" : "",
 			 keep_alive ? "" : "Connection: close\r\n");
 	if (n < 0 || (size_t)n >= sizeof(head))
 		return -EINVAL;

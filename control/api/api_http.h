@@ -1,6 +1,6 @@
 /*
  * Minimal HTTP/1.1 for the management API (RFC 9112): an incremental
- * request parser and a response writer. Enough for a local JSON API over a
+ * request parser and a response writer. Enough for a local API over a
  * Unix socket: request line, header fields, a Content-Length body,
  * persistent connections. Chunked request bodies are refused (501).
  *
@@ -46,11 +46,12 @@ enum api_parse api_http_parse(const char *buf, size_t len, struct api_http_req *
 const char *api_http_reason(int status);
 
 /**
- * Append a complete response with a JSON body to @p out. @p allow, if not
- * NULL, is sent as the Allow field (RFC 9110 §15.5.6: required with 405).
- * @return 0, -ENOMEM, -EINVAL (allow too long).
+ * Append a complete response to @p out. @p content_type NULL means
+ * application/json. @p allow, if not NULL, is sent as the Allow field
+ * (RFC 9110 §15.5.6: required with 405).
+ * @return 0, -ENOMEM, -EINVAL (allow or content type too long).
  */
-int api_http_respond(struct rw_buf *out, int status, const char *allow, const char *body,
-		     size_t body_len, bool keep_alive);
+int api_http_respond(struct rw_buf *out, int status, const char *content_type, const char *allow,
+		     const char *body, size_t body_len, bool keep_alive);
 
 #endif

@@ -1,6 +1,9 @@
 /*
- * Management API routes: maps (method, path) to a JSON response built from
- * the channel consumer's view of the dataplane. Versioned under /v1.
+ * Management API routes: maps (method, path) to a response built from the
+ * channel consumer's view of the dataplane and the configuration. Versioned
+ * under /v1; the Prometheus exposition is at /metrics. Every route is in
+ * one table (api_route.c) and in control/api/openapi.yaml; a unit test
+ * keeps the two equal.
  *
  * Context: the control plane's event loop.
  */
@@ -10,25 +13,45 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "cp_chan.h"
 
 struct api_ctx {
-	const char *name;	/* redwire-name */
-	uint64_t start_mono_ms; /* cp_now_ms() when the control plane started */
-	struct cp_chan *chan;	/* NULL in tests: the dataplane is never attached */
+	const char *name;	     /* redwire-name */
+	uint64_t start_mono_ms;	     /* cp_now_ms() when the control plane started */
+	struct cp_chan *chan;	     /* NULL in tests: the dataplane is never attached */
+	const struct rw_config *cfg; /* NULL: /v1/parameters lists no values */
+	const char *mgmt_socket;     /* the socket this API is served on */
+	const char *proc_root;	     /* "" normally; a fixture tree in tests */
 };
+
+#define API_CT_JSON	  "application/json"
+#define API_CT_PROMETHEUS "text/plain; version=0.0.4; charset=utf-8"
+#define API_CT_YAML	  "application/yaml"
 
 struct api_resp {
 	int status;
-	const char *allow; /* for 405 */
-	char *body;	   /* JSON, malloc'd */
+	const char *allow;	  /* for 405 */
+	const char *content_type; /* API_CT_JSON unless a route says otherwise */
+	char *body;		  /* malloc'd */
 	size_t len;
 };
 
-/** Answer @p method @p path. Always fills @p resp (500 if JSON cannot be built). */
+/** Answer @p method @p path. Always fills @p resp (500 if the body cannot be built). */
 void api_route(const struct api_ctx *ctx, const char *method, const char *path,
 	       struct api_resp *resp);
 /** Free the body. */
 void api_resp_fini(struct api_resp *resp);
+
+/**
+ * The route table as the OpenAPI file spells it ("/v1/parameters/{name}"),
+ * for the test that compares the two. @return the @p i-th path, NULL past
+ * the end.
+ */
+const char *api_route_path(size_t i);
+
+/** The OpenAPI description served at /v1/openapi.yaml (embedded at build time). */
+extern const unsigned char api_openapi_yaml[];
+extern const size_t api_openapi_yaml_len;
 
 #endif

@@ -147,14 +147,15 @@ static void conn_serve(struct api_conn *c)
 			char body[96];
 			int n = snprintf(body, sizeof(body), "{\"error\":\"%s\"}",
 					 api_http_reason(req.error_status));
-			api_http_respond(&c->out, req.error_status, NULL, body, (size_t)n, false);
+			api_http_respond(&c->out, req.error_status, NULL, NULL, body, (size_t)n,
+					 false);
 			c->closing = true; /* the stream cannot be resynchronised */
 			log_request(c, req.method, req.path, req.error_status, t0);
 			return;
 		}
 		api_route(&c->srv->ctx, req.method, req.path, &resp);
-		if (api_http_respond(&c->out, resp.status, resp.allow, resp.body, resp.len,
-				     req.keep_alive) != 0 ||
+		if (api_http_respond(&c->out, resp.status, resp.content_type, resp.allow, resp.body,
+				     resp.len, req.keep_alive) != 0 ||
 		    !req.keep_alive)
 			c->closing = true;
 		log_request(c, req.method, req.path, resp.status, t0);

@@ -1,207 +1,190 @@
 /*
  * redwirectl: the operator's command-line tool. Speaks the management API
  * (control/api) over its Unix socket and prints the answer as a table, or
- * as the API's JSON with --json.
+ * as the API's JSON with --json. `redwirectl --help` lists the commands and
+ * the exit codes; `redwirectl COMMAND --help` a command's options.
  *
- *   redwirectl [--socket PATH | --name NAME] status [--json]
- *   redwirectl [--socket PATH | --name NAME] stats [--json]
- *   redwirectl [--socket PATH | --name NAME] health
+ * This file parses the command line, dispatches, and maps transport
+ * failures to exit codes; the commands are in ctl_show.c and ctl_watch.c.
  *
- * Exit status: 0 success (health: live and ready), 1 failure or not ready,
- * 2 usage error.
+ * Context: redwirectl, blocking, single threaded.
  */
 #include <errno.h>
-#include <jansson.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ctl_http.h"
+#include "ctl_cmd.h"
 
 #define CTL_DEFAULT_NAME "rw"
 
+struct ctl_command {
+	const char *name;
+	int (*fn)(const struct ctl *c, int argc, char **argv);
+	const char *usage; /* options, after "redwirectl [global options] NAME" */
+	const char *help;  /* one line for the command list */
+	const char *more;  /* details for `NAME --help` */
+};
+
+static const struct ctl_command commands[] = {
+    {"status", ctl_cmd_status, "[--json]", "role, uptime, dataplane, per-worker counts", ""},
+    {"stats", ctl_cmd_stats, "[--json] [--watch [--interval S] [--count N]]",
+     "every per-worker counter; --watch redraws per-worker rates",
+     "  --watch        redraw per-worker rates (commands/s, packets/s, forwarded/s)\n"
+     "                 every interval until Ctrl-C (exit 0) or --count redraws;\n"
+     "                 with --json, one JSON object per line instead\n"
+     "  --interval S   seconds between redraws (default 1; fractions allowed)\n"
+     "  --count N      stop after N redraws\n"},
+    {"health", ctl_cmd_health, "[--json]", "liveness and readiness (exit 1 if not ready)", ""},
+    {"appliance", ctl_cmd_appliance, "[--json]",
+     "version, dataplane, hugepages, NUMA nodes, socket", ""},
+    {"config", ctl_cmd_config, "get PATTERN [--json]",
+     "configuration parameters whose names match a glob",
+     "  get PATTERN    glob over the parameter names, case-insensitive ('*', 'max*',\n"
+     "                 'redwire-*'); prints name, value and default (secrets read\n"
+     "                 \"(redacted)\"); exit 1 if nothing matches\n"},
+    {"metrics", ctl_cmd_metrics, "", "the Prometheus metrics exposition (/metrics)", ""},
+};
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
 static void usage(FILE *f)
 {
+	fprintf(f, "usage: redwirectl [--socket PATH | --name NAME] [--json] <command> [options]\n"
+		   "commands:\n");
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
 	fprintf(f,
-		"usage: redwirectl [--socket PATH | --name NAME] <command> [--json]\n"
-		"commands:\n"
-		"  status [--json]   role, uptime, dataplane, per-worker counts\n"
-		"  stats [--json]    every per-worker counter\n"
-		"  health            liveness and readiness (exit 1 if not ready)\n"
-		"NAME defaults to \"" CTL_DEFAULT_NAME "\": socket /run/redwire/NAME/api.sock\n");
+		"Run 'redwirectl <command> --help' for a command's options.\n"
+		"NAME defaults to \"" CTL_DEFAULT_NAME "\": socket /run/redwire/NAME/api.sock\n"
+		"exit status:\n"
+		"  0  success\n"
+		"  1  the API answered an error, or the check failed (health: not ready;\n"
+		"     config get: nothing matched)\n"
+		"  2  usage error\n"
+		"  3  the management API cannot be reached (no socket, refused, timeout)\n"
+		"  4  the API's answer is not understood (not HTTP, or not the JSON expected)\n");
 }
 
-static json_int_t jint(json_t *o, const char *key)
+static void command_usage(FILE *f, const struct ctl_command *cmd)
 {
-	return json_integer_value(json_object_get(o, key));
+	fprintf(f, "usage: redwirectl [--socket PATH | --name NAME] %s %s\n%s\n%s", cmd->name,
+		cmd->usage, cmd->help, cmd->more);
+	fprintf(f, "  --json         print the API's JSON%s\n  --help         this text\n",
+		strcmp(cmd->name, "metrics") == 0 ? " (ignored: the exposition is text)" : "");
 }
 
-/* GET @p path and parse its JSON; prints the cause and returns NULL on failure. */
-static json_t *api_get(const char *sock, const char *path, int *status, bool raw)
+enum ctl_exit ctl_fetch(const struct ctl *c, const char *path, struct ctl_resp *r)
+{
+	int rc = ctl_http_get(c->sock, path, r);
+	if (rc == 0)
+		return CTL_EXIT_OK;
+	if (rc == -EPROTO) {
+		fprintf(stderr, "redwirectl: %s at %s: not an HTTP response\n", path, c->sock);
+		return CTL_EXIT_PROTOCOL;
+	}
+	fprintf(stderr, "redwirectl: cannot reach the management API at %s: %s%s\n", c->sock,
+		strerror(-rc),
+		rc == -ENOENT || rc == -ECONNREFUSED ? " (is redwire-control running?)" : "");
+	return rc == -ENOMEM ? CTL_EXIT_FAIL : CTL_EXIT_UNREACHABLE;
+}
+
+enum ctl_exit ctl_fetch_json(const struct ctl *c, const char *path, int *status, json_t **out)
 {
 	struct ctl_resp r;
-	int rc = ctl_http_get(sock, path, &r);
-	if (rc != 0) {
-		fprintf(stderr, "redwirectl: cannot reach the management API at %s: %s%s\n", sock,
-			strerror(-rc),
-			rc == -ENOENT || rc == -ECONNREFUSED ? " (is redwire-control running?)"
-							     : "");
-		return NULL;
-	}
+	*out = NULL;
+	enum ctl_exit e = ctl_fetch(c, path, &r);
+	if (e != CTL_EXIT_OK)
+		return e;
 	*status = r.status;
-	if (raw)
-		printf("%s\n", r.body);
 	json_error_t err;
-	json_t *j = json_loads(r.body, 0, &err);
-	if (j == NULL)
+	*out = json_loads(r.body, 0, &err);
+	if (*out == NULL)
 		fprintf(stderr, "redwirectl: %s answered %d with invalid JSON: %s\n", path,
 			r.status, err.text);
 	ctl_resp_fini(&r);
-	return j;
+	return *out != NULL ? CTL_EXIT_OK : CTL_EXIT_PROTOCOL;
 }
 
-static void print_uptime(json_int_t s)
+/*
+ * Pull the options every command takes (--json, --help, and the global
+ * --socket/--name, also accepted after the command) out of its arguments.
+ * @return true if --help was asked.
+ */
+static bool common_opts(struct ctl *c, const char **name, int *argc, char **argv)
 {
-	if (s >= 86400)
-		printf("%lldd%02lldh%02lldm\n", s / 86400, s % 86400 / 3600, s % 3600 / 60);
-	else if (s >= 3600)
-		printf("%lldh%02lldm%02llds\n", s / 3600, s % 3600 / 60, s % 60);
-	else
-		printf("%llds\n", s);
-}
-
-static void print_dataplane(json_t *dp)
-{
-	if (!json_is_true(json_object_get(dp, "attached"))) {
-		printf("dataplane:    not attached\n");
-		return;
+	bool help = false;
+	int w = 0;
+	for (int i = 0; i < *argc; i++) {
+		if (strcmp(argv[i], "--json") == 0)
+			c->json = true;
+		else if (strcmp(argv[i], "--socket") == 0 && i + 1 < *argc)
+			c->sock = argv[++i];
+		else if (strcmp(argv[i], "--name") == 0 && i + 1 < *argc)
+			*name = argv[++i];
+		else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+			help = true;
+		else
+			argv[w++] = argv[i];
 	}
-	printf("dataplane:    pid %lld, epoch %s, %s, %lld workers\n", jint(dp, "pid"),
-	       json_string_value(json_object_get(dp, "epoch")),
-	       json_is_true(json_object_get(dp, "alive")) ? "alive" : "NOT ALIVE (stale heartbeat)",
-	       jint(dp, "workers"));
-}
-
-static void print_status(json_t *j)
-{
-	json_t *tot = json_object_get(j, "totals");
-	printf("role:         %s\n", json_string_value(json_object_get(j, "role")));
-	printf("name:         %s\n", json_string_value(json_object_get(j, "name")));
-	printf("version:      %s\n", json_string_value(json_object_get(j, "version")));
-	printf("uptime:       ");
-	print_uptime(jint(j, "uptime_seconds"));
-	print_dataplane(json_object_get(j, "dataplane"));
-	printf("connections:  %lld\n", jint(tot, "connections_current"));
-	printf("commands:     %lld executed, %lld received\n", jint(tot, "commands"),
-	       jint(tot, "commands_received"));
-	printf("journal:      %lld records consumed\n", jint(tot, "journal_records_consumed"));
-	json_t *workers = json_object_get(j, "workers");
-	if (json_array_size(workers) == 0)
-		return;
-	printf("\n%-6s %14s %12s %12s %11s %9s\n", "worker", "commands", "fwd_sent", "fwd_recv",
-	       "connections", "ping_us");
-	size_t i;
-	json_t *w;
-	json_array_foreach(workers, i, w)
-	{
-		json_t *st = json_object_get(w, "stats");
-		printf("%-6lld %14lld %12lld %12lld %11lld %9lld\n", jint(w, "worker"),
-		       jint(st, "commands"), jint(st, "fwd_sent"), jint(st, "fwd_received"),
-		       jint(st, "tcp_conns_current"), jint(json_object_get(w, "ping"), "rtt_us"));
-	}
-}
-
-/* One row per counter, one column per worker, then the total. */
-static void print_stats(json_t *j)
-{
-	json_t *workers = json_object_get(j, "workers"), *tot = json_object_get(j, "totals");
-	if (!json_is_true(json_object_get(j, "attached")))
-		printf("dataplane not attached\n");
-	size_t i;
-	json_t *w;
-	printf("%-22s", "counter");
-	json_array_foreach(workers, i, w)
-	{
-		char h[24];
-		snprintf(h, sizeof(h), "w%lld", jint(w, "worker"));
-		printf(" %14s", h);
-	}
-	printf(" %16s\n", "total");
-	const char *key;
-	json_t *v;
-	json_object_foreach(tot, key, v)
-	{
-		printf("%-22s", key);
-		json_array_foreach(workers, i, w) printf(" %14lld", jint(w, key));
-		printf(" %16lld\n", json_integer_value(v));
-	}
-}
-
-static int cmd_show(const char *sock, const char *path, bool raw, void (*print)(json_t *))
-{
-	int status = 0;
-	json_t *j = api_get(sock, path, &status, raw);
-	if (j == NULL)
-		return 1;
-	if (status != 200 && !raw)
-		fprintf(stderr, "redwirectl: %s: HTTP %d: %s\n", path, status,
-			json_string_value(json_object_get(j, "error")));
-	else if (!raw)
-		print(j);
-	json_decref(j);
-	return status == 200 ? 0 : 1;
-}
-
-static int cmd_health(const char *sock)
-{
-	int live_status = 0, ready_status = 0;
-	json_t *live = api_get(sock, "/v1/health/live", &live_status, false);
-	if (live == NULL)
-		return 1;
-	json_t *ready = api_get(sock, "/v1/health/ready", &ready_status, false);
-	printf("live:  %s\n", live_status == 200 ? "yes" : "no");
-	if (ready != NULL)
-		printf("ready: %s (%s)\n", ready_status == 200 ? "yes" : "no",
-		       json_string_value(json_object_get(ready, "reason")));
-	json_decref(live);
-	json_decref(ready);
-	return live_status == 200 && ready_status == 200 ? 0 : 1;
+	*argc = w;
+	return help;
 }
 
 int main(int argc, char **argv)
 {
-	const char *sock = NULL, *name = CTL_DEFAULT_NAME, *cmd = NULL;
-	bool json = false;
-	for (int i = 1; i < argc; i++) {
+	struct ctl c = {0};
+	const char *name = CTL_DEFAULT_NAME;
+	int i;
+	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "--socket") == 0 && i + 1 < argc)
-			sock = argv[++i];
+			c.sock = argv[++i];
 		else if (strcmp(argv[i], "--name") == 0 && i + 1 < argc)
 			name = argv[++i];
 		else if (strcmp(argv[i], "--json") == 0)
-			json = true;
+			c.json = true;
 		else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);
-			return 0;
-		} else if (cmd == NULL && argv[i][0] != '-')
-			cmd = argv[i];
-		else {
+			return CTL_EXIT_OK;
+		} else {
 			fprintf(stderr, "redwirectl: unexpected argument '%s'\n", argv[i]);
 			usage(stderr);
-			return 2;
+			return CTL_EXIT_USAGE;
 		}
 	}
-	char path[256];
-	if (sock == NULL) {
-		snprintf(path, sizeof(path), "/run/redwire/%s/api.sock", name);
-		sock = path;
+	if (i >= argc) {
+		usage(stderr);
+		return CTL_EXIT_USAGE;
 	}
-	if (cmd != NULL && strcmp(cmd, "status") == 0)
-		return cmd_show(sock, "/v1/status", json, print_status);
-	if (cmd != NULL && strcmp(cmd, "stats") == 0)
-		return cmd_show(sock, "/v1/stats", json, print_stats);
-	if (cmd != NULL && strcmp(cmd, "health") == 0 && !json)
-		return cmd_health(sock);
+	const char *cmd = argv[i];
+	if (strcmp(cmd, "help") == 0) {
+		for (size_t k = 0; i + 1 < argc && k < N_COMMANDS; k++)
+			if (strcmp(commands[k].name, argv[i + 1]) == 0) {
+				command_usage(stdout, &commands[k]);
+				return CTL_EXIT_OK;
+			}
+		usage(stdout);
+		return i + 1 < argc ? CTL_EXIT_USAGE : CTL_EXIT_OK;
+	}
+	char path[256];
+	for (size_t k = 0; k < N_COMMANDS; k++) {
+		if (strcmp(commands[k].name, cmd) != 0)
+			continue;
+		int sub_argc = argc - i - 1;
+		char **sub_argv = argv + i + 1;
+		if (common_opts(&c, &name, &sub_argc, sub_argv)) {
+			command_usage(stdout, &commands[k]);
+			return CTL_EXIT_OK;
+		}
+		if (c.sock == NULL) {
+			snprintf(path, sizeof(path), "/run/redwire/%s/api.sock", name);
+			c.sock = path;
+		}
+		int rc = commands[k].fn(&c, sub_argc, sub_argv);
+		if (rc == CTL_EXIT_USAGE)
+			command_usage(stderr, &commands[k]);
+		return rc;
+	}
+	fprintf(stderr, "redwirectl: unknown command '%s'\n", cmd);
 	usage(stderr);
-	return 2;
+	return CTL_EXIT_USAGE;
 }

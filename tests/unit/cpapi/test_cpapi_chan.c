@@ -98,6 +98,38 @@ static void check_api_status(struct cp_chan *cpc)
 	api_resp_fini(&resp);
 }
 
+/* /metrics with a live channel: one sample per worker for every counter. */
+static void check_api_metrics(struct cp_chan *cpc)
+{
+	struct api_ctx ctx = {.name = "t", .start_mono_ms = cp_now_ms(), .chan = cpc};
+	struct api_resp resp;
+	api_route(&ctx, "GET", "/metrics", &resp);
+	CU_ASSERT_EQUAL_FATAL(resp.status, 200);
+	char why[256] = "";
+	int n = test_cpapi_prom_check(resp.body, why, sizeof(why));
+	if (n < 0)
+		fprintf(stderr, "\n%s\n", why);
+	CU_ASSERT(n >= 2 * (int)chan_worker_stat_count);
+	double v = -1;
+	CU_ASSERT(
+	    test_cpapi_prom_sample(resp.body, "redwire_worker_commands_total{worker=\"0\"}", &v) &&
+	    v == 5);
+	CU_ASSERT(
+	    test_cpapi_prom_sample(resp.body, "redwire_worker_commands_total{worker=\"1\"}", &v) &&
+	    v == 6);
+	CU_ASSERT(test_cpapi_prom_sample(resp.body,
+					 "redwire_worker_tcp_conns_current{worker=\"1\"}", &v) &&
+		  v == 2);
+	CU_ASSERT(test_cpapi_prom_sample(resp.body, "redwire_dataplane_up", &v) && v == 1);
+	CU_ASSERT(test_cpapi_prom_sample(resp.body,
+					 "redwire_control_journal_records_consumed_total", &v) &&
+		  v == 100);
+	CU_ASSERT_PTR_NOT_NULL(strstr(resp.body, "# HELP redwire_worker_fwd_sent_total "
+						 "commands forwarded to another worker\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(resp.body, "# TYPE redwire_worker_keys gauge\n"));
+	api_resp_fini(&resp);
+}
+
 static void test_cpapi_chan_consumes_answers_and_follows_new_epoch(void)
 {
 	snprintf(path, sizeof(path), "/dev/shm/rw-test-cpapi-%d.chan", (int)getpid());
@@ -133,6 +165,7 @@ static void test_cpapi_chan_consumes_answers_and_follows_new_epoch(void)
 	CU_ASSERT_EQUAL(ws.stats.commands, 5);
 	chan_heartbeat_set(dp, unix_ms());
 	check_api_status(cpc);
+	check_api_metrics(cpc);
 
 	uint64_t old = chan_info(dp)->epoch;
 	chan_detach(&dp); /* the dataplane restarts */

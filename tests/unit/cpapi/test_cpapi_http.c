@@ -110,7 +110,7 @@ static void test_cpapi_http_leading_empty_lines_are_ignored(void)
 static void test_cpapi_http_response_has_length_and_close(void)
 {
 	struct rw_buf b = {0};
-	CU_ASSERT_EQUAL(api_http_respond(&b, 405, "GET", "{}", 2, false), 0);
+	CU_ASSERT_EQUAL(api_http_respond(&b, 405, NULL, "GET", "{}", 2, false), 0);
 	CU_ASSERT_EQUAL_FATAL(rw_buf_append(&b, "", 1), 0);
 	const char *s = (const char *)b.data;
 	CU_ASSERT(strncmp(s, "HTTP/1.1 405 Method Not Allowed\r\n", 33) == 0);

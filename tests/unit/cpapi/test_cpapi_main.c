@@ -8,7 +8,11 @@ int main(void)
 	if (rw_test_init() != 0 ||
 	    rw_test_add_suite("cpapi_http", NULL, NULL, test_cpapi_http_cases) != 0 ||
 	    rw_test_add_suite("cpapi_route", NULL, NULL, test_cpapi_route_cases) != 0 ||
-	    rw_test_add_suite("cpapi_chan", NULL, NULL, test_cpapi_chan_cases) != 0)
+	    rw_test_add_suite("cpapi_chan", NULL, NULL, test_cpapi_chan_cases) != 0 ||
+	    rw_test_add_suite("cpapi_params", NULL, NULL, test_cpapi_params_cases) != 0 ||
+	    rw_test_add_suite("cpapi_metrics", NULL, NULL, test_cpapi_metrics_cases) != 0 ||
+	    rw_test_add_suite("cpapi_appliance", NULL, NULL, test_cpapi_appliance_cases) != 0 ||
+	    rw_test_add_suite("cpapi_openapi", NULL, NULL, test_cpapi_openapi_cases) != 0)
 		return 1;
 	return rw_test_run();
 }

@@ -88,7 +88,7 @@ static void test_cpapi_route_wrong_method_is_405_with_allow(void)
 
 static void test_cpapi_route_future_routes_are_501_with_route(void)
 {
-	static const char *const paths[] = {"/v1/parameters",  "/v1/users/alice",   "/v1/snapshots",
+	static const char *const paths[] = {"/v1/users",       "/v1/users/alice",   "/v1/snapshots",
 					    "/v1/replication", "/v1/failover",	    "/v1/events",
 					    "/v1/tasks/7",     "/v1/support-bundle"};
 	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
@@ -97,6 +97,33 @@ static void test_cpapi_route_future_routes_are_501_with_route(void)
 		CU_ASSERT_EQUAL(st, 501);
 		CU_ASSERT_STRING_EQUAL(jstr(j, "error"), "not implemented yet");
 		CU_ASSERT(strncmp(jstr(j, "route"), paths[i], strlen(jstr(j, "route"))) == 0);
+		CU_ASSERT(strlen(jstr(j, "detail")) > 0);
+		json_decref(j);
+	}
+}
+
+static void test_cpapi_route_parameters_patch_is_501_until_config_set(void)
+{
+	static const char *const paths[] = {"/v1/parameters", "/v1/parameters/maxmemory",
+					    "/v1/parameters/nosuch"};
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		int st;
+		json_t *j = route("PATCH", paths[i], &st, NULL);
+		CU_ASSERT_EQUAL(st, 501);
+		CU_ASSERT_PTR_NOT_NULL(strstr(jstr(j, "detail"), "#4"));
+		json_decref(j);
+	}
+}
+
+static void test_cpapi_route_templated_path_needs_one_segment(void)
+{
+	static const char *const paths[] = {"/v1/parameters/", "/v1/parameters/port/x",
+					    "/v1/parameters//port"};
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		int st;
+		json_t *j = route("GET", paths[i], &st, NULL);
+		CU_ASSERT_EQUAL(st, 404);
+		CU_ASSERT_STRING_EQUAL(jstr(j, "error"), "not found");
 		json_decref(j);
 	}
 }
@@ -121,5 +148,7 @@ const struct rw_test_case test_cpapi_route_cases[] = {
     RW_TEST(test_cpapi_route_wrong_method_is_405_with_allow),
     RW_TEST(test_cpapi_route_future_routes_are_501_with_route),
     RW_TEST(test_cpapi_route_unknown_paths_are_404),
+    RW_TEST(test_cpapi_route_parameters_patch_is_501_until_config_set),
+    RW_TEST(test_cpapi_route_templated_path_needs_one_segment),
     {NULL, NULL},
 };

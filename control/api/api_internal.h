@@ -1,0 +1,50 @@
+/*
+ * Private to control/api: the handler signatures of the route table and the
+ * handlers that live outside api_route.c (one file per resource).
+ *
+ * Context: the control plane's event loop.
+ */
+#ifndef API_INTERNAL_H
+#define API_INTERNAL_H
+
+#include <jansson.h>
+
+#include "api_route.h"
+
+/*
+ * A JSON route. @p arg is the path's {parameter} segment (NULL for a fixed
+ * path). @return the body (NULL: out of memory) with *status set.
+ */
+typedef json_t *api_json_fn(const struct api_ctx *ctx, const char *arg, int *status);
+/*
+ * A route with another media type: sets resp->status, content_type, body
+ * and len. @return 0 or -ENOMEM.
+ */
+typedef int api_text_fn(const struct api_ctx *ctx, struct api_resp *resp);
+
+/* The control channel's view, or all zeroes when there is no channel. */
+void api_chan_status(const struct api_ctx *ctx, struct cp_chan_status *st);
+bool api_chan_worker(const struct api_ctx *ctx, uint32_t w, struct cp_chan_worker_status *ws);
+uint64_t api_uptime_seconds(const struct api_ctx *ctx);
+/* {attached, alive, pid, epoch, workers, ...} of /v1/status and /v1/appliance. */
+json_t *api_dataplane_object(const struct cp_chan_status *st);
+
+/* api_params.c: GET /v1/parameters and /v1/parameters/{name}. */
+json_t *api_params_list(const struct api_ctx *ctx, const char *arg, int *status);
+json_t *api_params_one(const struct api_ctx *ctx, const char *arg, int *status);
+
+/* api_metrics.c: GET /metrics, the Prometheus text exposition format 0.0.4. */
+int api_metrics(const struct api_ctx *ctx, struct api_resp *resp);
+
+/* api_appliance.c: GET /v1/appliance. */
+json_t *api_appliance(const struct api_ctx *ctx, const char *arg, int *status);
+
+/*
+ * Hugepages per size, from <proc_root>/proc/meminfo (the default size) and
+ * <proc_root>/sys/kernel/mm/hugepages (every size). Exposed for tests.
+ * @return a JSON array of {size_kb, total, free, default}; never NULL
+ *         unless out of memory.
+ */
+json_t *api_hugepages(const char *proc_root);
+
+#endif

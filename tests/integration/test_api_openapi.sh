@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The OpenAPI description (control/api/openapi.yaml) is valid OpenAPI 3 by
+# redocly lint (recommended-strict rules, installed from npm into a cache
+# directory on first use), names exactly the routes of the server's route
+# table, and tells the truth: every documented operation, called on a booted
+# instance, answers one of its documented statuses with the documented media
+# type and the schema's required fields; the server serves the file as built.
+IT_NAME=rwtapioa
+source "$(dirname "$0")/lib.sh"
+API=$IT_ROOT/control/api
+CACHE=${REDWIRE_CACHE:-/var/cache/redwire-it}
+REDOCLY_VERSION=2.77.0
+REDOCLY=$CACHE/npm-redocly-$REDOCLY_VERSION/node_modules/.bin/redocly
+TMP=$(mktemp -d /tmp/rwtapioa.XXXXXX)
+on_exit() {
+	local rc=$?
+	rm -rf "$TMP"
+	(exit $rc)
+	it_cleanup
+}
+trap on_exit EXIT
+
+command -v jq >/dev/null || it_fail "jq is needed"
+command -v curl >/dev/null || it_fail "curl is needed"
+if [ ! -x "$REDOCLY" ]; then
+	command -v npm >/dev/null || it_fail "npm is needed to install @redocly/cli (apt-get install npm)"
+	it_log "installing @redocly/cli@$REDOCLY_VERSION into $CACHE"
+	mkdir -p "$CACHE/npm-redocly-$REDOCLY_VERSION"
+	npm install --silent --no-audit --no-fund --prefix "$CACHE/npm-redocly-$REDOCLY_VERSION" \
+		"@redocly/cli@$REDOCLY_VERSION" >/dev/null || it_fail "npm install @redocly/cli failed"
+fi
+export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
+
+it_log "redocly lint (control/api/redocly.yaml: recommended-strict)"
+(cd "$API" && "$REDOCLY" lint --format stylish openapi.yaml) >"$TMP/lint.txt" 2>&1 ||
+	{ cat "$TMP/lint.txt"; it_fail "openapi.yaml does not pass redocly lint"; }
+(cd "$API" && "$REDOCLY" bundle --dereferenced --ext json -o "$TMP/spec.json" openapi.yaml) \
+	>"$TMP/bundle.txt" 2>&1 || { cat "$TMP/bundle.txt"; it_fail "redocly bundle failed"; }
+
+it_log "the spec's paths are the route table's (control/api/api_route.c)"
+jq -r '.paths | keys[]' "$TMP/spec.json" | sort >"$TMP/spec_paths"
+sed -n 's/^ *{"\(\/[^"]*\)", .*/\1/p' "$API/api_route.c" | sort >"$TMP/table_paths"
+[ -s "$TMP/table_paths" ] || it_fail "no routes found in api_route.c"
+diff "$TMP/spec_paths" "$TMP/table_paths" >"$TMP/paths.diff" ||
+	{ cat "$TMP/paths.diff"; it_fail "openapi.yaml paths (<) and the route table (>) differ"; }
+
+it_up --workers 2
+trap on_exit EXIT # it_up set its own
+SOCK=/run/redwire/$IT_NAME/api.sock
+for _ in $(seq 50); do
+	[ "$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" http://localhost/v1/health/ready)" = 200 ] && break
+	sleep 0.1
+done
+
+it_log "the served file is the file"
+curl -sf --unix-socket "$SOCK" http://localhost/v1/openapi.yaml -o "$TMP/served.yaml" || it_fail "GET /v1/openapi.yaml"
+cmp -s "$TMP/served.yaml" "$API/openapi.yaml" || it_fail "/v1/openapi.yaml differs from control/api/openapi.yaml"
+
+it_log "every documented operation answers as documented"
+n=0
+while read -r path method; do
+	url=${path//\{name\}/maxmemory}
+	code=$(curl -s -X "${method^^}" --unix-socket "$SOCK" -o "$TMP/body" -D "$TMP/head" \
+		-w '%{http_code}' "http://localhost$url")
+	jq -e --arg p "$path" --arg m "$method" --arg c "$code" \
+		'.paths[$p][$m].responses | has($c)' "$TMP/spec.json" >/dev/null ||
+		it_fail "${method^^} $url answered $code, which the spec does not document"
+	ctype=$(tr -d '\r' <"$TMP/head" | sed -n 's/^[Cc]ontent-[Tt]ype: \([^;]*\).*/\1/p')
+	# media types: text/plain in the spec stands for text/plain; version=0.0.4
+	jq -e --arg p "$path" --arg m "$method" --arg c "$code" --arg t "$ctype" \
+		'.paths[$p][$m].responses[$c].content | has($t)' "$TMP/spec.json" >/dev/null ||
+		it_fail "${method^^} $url: $code with Content-Type $ctype, not documented"
+	if [ "$ctype" = application/json ]; then
+		jq -e . "$TMP/body" >/dev/null || it_fail "${method^^} $url: body is not JSON"
+		missing=$(jq -r --arg p "$path" --arg m "$method" --arg c "$code" \
+			'.paths[$p][$m].responses[$c].content["application/json"].schema.required // [] | .[]' \
+			"$TMP/spec.json" | while read -r k; do
+			jq -e --arg k "$k" 'has($k)' "$TMP/body" >/dev/null || echo "$k"
+		done)
+		[ -z "$missing" ] || it_fail "${method^^} $url: required fields missing: $missing"
+	fi
+	n=$((n + 1))
+done < <(jq -r '.paths | to_entries[] | .key as $p | .value | keys[] |
+	select(IN("get","put","post","patch","delete")) | "\($p) \(.)"' "$TMP/spec.json")
+[ "$n" -ge 15 ] || it_fail "only $n operations checked"
+it_log "$n operations answered as documented"
+
+it_log "unknown routes and parameters are 404 with a JSON body"
+it_eq "$(curl -s -o "$TMP/body" -w '%{http_code}' --unix-socket "$SOCK" http://localhost/v1/nosuch)" 404 "GET /v1/nosuch"
+jq -e .error "$TMP/body" >/dev/null || it_fail "404 body has no error"
+it_eq "$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" http://localhost/v1/parameters/nosuch)" 404 "GET /v1/parameters/nosuch"
+it_log "ok"
