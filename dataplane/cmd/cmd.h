@@ -78,6 +78,12 @@ enum cmd_flag {
 	CMD_SENTINEL = 1u << 12,
 	CMD_ALLOW_BUSY = 1u << 13,
 	CMD_MULTI_KEYS_SAME_SHARD = 1u << 14, /* multi-key, must all live on one shard (else CROSSSLOT-like error) */
+	/* How the dispatcher combines the parts of a command split across
+	 * workers (dataplane/core/dp_client.c, "Across shards"): */
+	CMD_KEYS_MERGE = 1u << 15,	  /* split by key; one reply element per key, in request order (MGET) */
+	CMD_KEYS_ALL_OK = 1u << 16,	  /* split by key group; +OK when every part said +OK (MSET) */
+	CMD_ALL_SHARDS_CONCAT = 1u << 17, /* run on every shard, concatenate the arrays (KEYS) */
+	CMD_ALL_SHARDS_OK = 1u << 18,	  /* run on every shard, +OK when every part said +OK (FLUSHDB) */
 };
 
 struct cmd_def {

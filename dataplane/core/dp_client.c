@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dp_slot.h"
 #include "store.h"
 #include "worker.h"
 
@@ -106,9 +107,8 @@ static struct dp_slot *slot_new(struct dp_client *cl)
 	struct dp_slot *slot = &cl->slots[cl->slot_tail++ % DP_SLOTS];
 	rw_buf_reset(&slot->buf);
 	slot->parts_left = 0;
-	slot->sum = false;
+	slot->agg = DP_AGG_NONE;
 	slot->failed = false;
-	slot->total = 0;
 	return slot;
 }
 
@@ -223,111 +223,114 @@ static bool forward(struct worker *w, struct dp_client *cl, const struct cmd_def
 	return true;
 }
 
-/* Add one part's reply to a summing slot. */
-static void slot_absorb(struct dp_slot *slot, const uint8_t *p, size_t n)
+static bool grow_argv(struct worker *w, uint32_t need);
+
+static const char oom_reply[] = "-ERR out of memory forwarding the command\r\n";
+
+/* A slot for a reply that comes in parts, hold taken. NULL: no memory. */
+static struct dp_slot *slot_multi(struct worker *w, struct dp_client *cl, enum dp_agg agg)
 {
-	if (slot->sum) {
-		int64_t v;
-		if (!slot->failed && n > 3 && p[0] == ':' && resp_str_to_i64(p + 1, n - 3, &v)) {
-			slot->total += v;
-		} else if (!slot->failed) {
-			slot->failed = true;
-			rw_buf_reset(&slot->buf);
-			rw_buf_append(&slot->buf, p, n);
-		}
-	} else {
-		rw_buf_append(&slot->buf, p, n);
+	struct dp_slot *slot = slot_new(cl);
+	if (slot != NULL && dp_slot_begin(slot, agg, w->sh->n_workers) != 0) {
+		dp_slot_begin(slot, DP_AGG_NONE, 0);
+		dp_slot_fail(slot, oom_reply);
+		dp_slot_release(slot);
+		return NULL;
 	}
-	if (--slot->parts_left == 0 && slot->sum && !slot->failed)
-		resp_w_int(&slot->buf, slot->total);
+	return slot;
 }
 
-static void slot_fail_oom(struct dp_slot *slot)
+/* Send one part to @p owner, or fail the slot if that cannot be done. */
+static void send_part(struct worker *w, struct dp_client *cl, const struct cmd_def *d,
+		      const struct resp_arg *argv, uint32_t argc, uint32_t owner,
+		      struct dp_slot *slot, uint64_t seq)
 {
-	slot->parts_left = 1;
-	slot->sum = false;
-	static const char oom[] = "-ERR out of memory forwarding the command\r\n";
-	slot_absorb(slot, (const uint8_t *)oom, sizeof(oom) - 1);
+	dp_slot_expect(slot);
+	if (!forward(w, cl, d, argv, argc, owner, seq)) {
+		dp_slot_fail(slot, oom_reply);
+		dp_slot_release(slot); /* the part that will never come */
+	}
+}
+
+/* Run this worker's part here (into scratch space) and fold its reply in. */
+static void run_local_part(struct worker *w, struct dp_client *cl, const struct cmd_def *d,
+			   struct resp_arg *argv, uint32_t argc, struct dp_slot *slot)
+{
+	struct rw_buf *part = &w->part_buf;
+	rw_buf_reset(part);
+	dp_slot_expect(slot);
+	run(w, d, argv, argc, &cl->cc, part);
+	dp_slot_absorb(slot, w->id, part->data, part->len);
 }
 
 static void forward_single(struct worker *w, struct dp_client *cl, const struct cmd_def *d,
 			   const struct resp_arg *argv, uint32_t argc, uint32_t owner)
 {
 	uint64_t seq = cl->slot_tail;
-	struct dp_slot *slot = slot_new(cl);
+	struct dp_slot *slot = slot_multi(w, cl, DP_AGG_NONE);
 	if (slot == NULL)
 		return;
-	slot->parts_left = 1;
-	if (!forward(w, cl, d, argv, argc, owner, seq))
-		slot_fail_oom(slot);
+	send_part(w, cl, d, argv, argc, owner, slot, seq);
+	dp_slot_release(slot);
 }
 
-/* Run the part of a summing command this worker owns (into scratch space)
- * and fold its reply into the slot. */
-static void run_local_part(struct worker *w, struct dp_client *cl, const struct cmd_def *d,
-			   struct resp_arg *argv, uint32_t argc, struct dp_slot *slot)
-{
-	struct rw_buf part = {0};
-	slot->parts_left++;
-	run(w, d, argv, argc, &cl->cc, &part);
-	slot_absorb(slot, part.data, part.len);
-	rw_buf_fini(&part);
-}
-
-/* DBSIZE-like: every worker answers, the integers are added. */
+/* DBSIZE, KEYS, FLUSHDB: every worker answers, the parts are combined. */
 static void fanout_all(struct worker *w, struct dp_client *cl, const struct cmd_def *d,
-		       struct resp_arg *argv, uint32_t argc)
+		       struct resp_arg *argv, uint32_t argc, enum dp_agg agg)
 {
 	uint64_t seq = cl->slot_tail;
-	struct dp_slot *slot = slot_new(cl);
+	struct dp_slot *slot = slot_multi(w, cl, agg);
 	if (slot == NULL)
 		return;
-	slot->sum = true;
-	slot->parts_left = 1; /* held until every part is out */
-	for (uint32_t o = 0; o < w->sh->n_workers; o++) {
-		if (o == w->id)
-			continue;
-		slot->parts_left++;
-		if (!forward(w, cl, d, argv, argc, o, seq))
-			slot->parts_left--;
-	}
-	slot->parts_left--;
+	for (uint32_t o = 0; o < w->sh->n_workers; o++)
+		if (o != w->id)
+			send_part(w, cl, d, argv, argc, o, slot, seq);
 	run_local_part(w, cl, d, argv, argc, slot);
+	dp_slot_release(slot);
 }
 
-/* DEL/EXISTS with keys on several workers: one sub-command per owner. */
+static int32_t last_key_index(const struct cmd_def *d, uint32_t argc)
+{
+	return d->last_key < 0 ? (int32_t)argc + d->last_key : d->last_key;
+}
+
+/* Keys on several workers (DEL, MGET, MSET...): one sub-command per owner
+ * with that owner's key groups (a key and, for MSET, its value), in request
+ * order; MERGE records each key's owner to put the reply back in order. */
 static void split_by_owner(struct worker *w, struct dp_client *cl, const struct cmd_def *d,
-			   struct resp_arg *argv, uint32_t argc)
+			   struct resp_arg *argv, uint32_t argc, enum dp_agg agg)
 {
 	uint64_t seq = cl->slot_tail;
-	struct dp_slot *slot = slot_new(cl);
-	struct resp_arg *sub = malloc(sizeof(*sub) * argc);
-	if (slot == NULL || sub == NULL) {
-		free(sub);
-		if (slot != NULL)
-			slot_fail_oom(slot);
+	struct dp_slot *slot = slot_multi(w, cl, agg);
+	if (slot == NULL)
 		return;
-	}
-	slot->sum = true;
-	slot->parts_left = 1; /* held until every part is out */
-	for (uint32_t o = 0; o < w->sh->n_workers; o++) {
-		uint32_t n = 1;
-		sub[0] = argv[0];
-		for (uint32_t i = 1; i < argc; i++)
-			if (shard_of_key(argv[i].ptr, argv[i].len, w->sh->n_workers) == o)
-				sub[n++] = argv[i];
-		if (n == 1)
-			continue;
-		if (o == w->id) {
-			run_local_part(w, cl, d, sub, n, slot);
-		} else {
-			slot->parts_left++;
-			if (!forward(w, cl, d, sub, n, o, seq))
-				slot->parts_left--;
+	int32_t last = last_key_index(d, argc), step = d->key_step > 0 ? d->key_step : 1;
+	uint8_t *owner = w->key_owner_buf;
+	for (int32_t i = d->first_key, k = 0; i <= last && i < (int32_t)argc; i += step, k++) {
+		owner[i] = (uint8_t)shard_of_key(argv[i].ptr, argv[i].len, w->sh->n_workers);
+		if (agg == DP_AGG_MERGE && dp_slot_key_owner(slot, (uint32_t)k, owner[i]) != 0) {
+			dp_slot_fail(slot, oom_reply);
+			dp_slot_release(slot);
+			return;
 		}
 	}
-	free(sub);
-	slot_absorb(slot, (const uint8_t *)":0\r\n", 4); /* releases the hold */
+	struct resp_arg *sub = w->sub_argv;
+	for (uint32_t o = 0; o < w->sh->n_workers; o++) {
+		uint32_t n = 0;
+		for (int32_t i = 0; i < d->first_key; i++)
+			sub[n++] = argv[i];
+		for (int32_t i = d->first_key; i <= last && i < (int32_t)argc; i += step)
+			if (owner[i] == o)
+				for (int32_t j = 0; j < step && i + j < (int32_t)argc; j++)
+					sub[n++] = argv[i + j];
+		if (n == (uint32_t)d->first_key)
+			continue;
+		if (o == w->id)
+			run_local_part(w, cl, d, sub, n, slot);
+		else
+			send_part(w, cl, d, sub, n, o, slot, seq);
+	}
+	dp_slot_release(slot);
 }
 
 /* Which worker owns every key; UINT32_MAX if they live on several. */
@@ -364,8 +367,11 @@ static bool dispatch(struct worker *w, struct dp_client *cl, struct resp_arg *ar
 	}
 	if (!journal_has_room(w, d, argv, argc))
 		return false;
-	if (d->flags & CMD_ALL_SHARDS_SUM) {
-		fanout_all(w, cl, d, argv, argc);
+	if (d->flags & (CMD_ALL_SHARDS_SUM | CMD_ALL_SHARDS_CONCAT | CMD_ALL_SHARDS_OK)) {
+		fanout_all(w, cl, d, argv, argc,
+			   (d->flags & CMD_ALL_SHARDS_SUM)	? DP_AGG_SUM
+			   : (d->flags & CMD_ALL_SHARDS_CONCAT) ? DP_AGG_CONCAT
+								: DP_AGG_OK);
 		return true;
 	}
 	uint32_t owner =
@@ -377,19 +383,37 @@ static bool dispatch(struct worker *w, struct dp_client *cl, struct resp_arg *ar
 	} else if (owner < w->sh->n_workers)
 		forward_single(w, cl, d, argv, argc, owner);
 	else if (d->flags & CMD_KEYS_SUM)
-		split_by_owner(w, cl, d, argv, argc);
+		split_by_owner(w, cl, d, argv, argc, DP_AGG_SUM);
+	else if (d->flags & CMD_KEYS_MERGE)
+		split_by_owner(w, cl, d, argv, argc, DP_AGG_MERGE);
+	else if ((d->flags & CMD_KEYS_ALL_OK) &&
+		 (argc - (uint32_t)d->first_key) % (uint32_t)d->key_step)
+		cmd_reply_arity(reply_target(w, cl),
+				d); /* a key without its value: reject it whole */
+	else if (d->flags & CMD_KEYS_ALL_OK)
+		split_by_owner(w, cl, d, argv, argc, DP_AGG_OK);
 	else
 		resp_w_error(reply_target(w, cl),
-			     "CROSSSLOT Keys in request don't hash to the same slot");
+			     "CROSSSLOT Keys in request don't hash to the same worker: "
+			     "use a {hash tag} (this command is not atomic across workers yet)");
 	return true;
 }
 
+/* argv and the arrays sized like it (a split command's sub-argv and key
+ * owners) grow together. */
 static bool grow_argv(struct worker *w, uint32_t need)
 {
 	struct resp_arg *a = realloc(w->argv, sizeof(*a) * need);
-	if (a == NULL)
+	if (a != NULL)
+		w->argv = a;
+	struct resp_arg *sub = realloc(w->sub_argv, sizeof(*sub) * need);
+	if (sub != NULL)
+		w->sub_argv = sub;
+	uint8_t *own = realloc(w->key_owner_buf, need);
+	if (own != NULL)
+		w->key_owner_buf = own;
+	if (a == NULL || sub == NULL || own == NULL)
 		return false;
-	w->argv = a;
 	w->argv_cap = need;
 	return true;
 }
@@ -531,7 +555,7 @@ static void reply_in(struct worker *w, struct shard_msg *m)
 	struct dp_client *cl = &w->clients[m->conn_idx];
 	if (cl->tcp != NULL && cl->gen == m->conn_gen) {
 		struct dp_slot *slot = &cl->slots[m->slot_seq % DP_SLOTS];
-		slot_absorb(slot, m->reply.data, m->reply.len);
+		dp_slot_absorb(slot, m->dst, m->reply.data, m->reply.len);
 		drain_slots(w, cl);
 	}
 	shard_msg_put(&w->shard, m);

@@ -40,8 +40,11 @@ int worker_init(struct worker *w, uint32_t id, struct dp_shared *sh, struct rte_
 	w->clients = calloc(max_conns, sizeof(*w->clients));
 	w->argv_cap = 64;
 	w->argv = calloc(w->argv_cap, sizeof(*w->argv));
+	w->sub_argv = calloc(w->argv_cap, sizeof(*w->sub_argv));
+	w->key_owner_buf = calloc(w->argv_cap, 1);
 	w->store = store_shard_create(id, (uint32_t)sh->cfg->databases);
-	if (w->clients == NULL || w->argv == NULL || w->store == NULL) {
+	if (w->clients == NULL || w->argv == NULL || w->sub_argv == NULL ||
+	    w->key_owner_buf == NULL || w->store == NULL) {
 		worker_fini(w);
 		return -ENOMEM;
 	}
@@ -56,12 +59,15 @@ void worker_fini(struct worker *w)
 			if (w->clients[i].slots == NULL)
 				continue;
 			for (unsigned s = 0; s < DP_SLOTS; s++)
-				rw_buf_fini(&w->clients[i].slots[s].buf);
+				dp_slot_fini(&w->clients[i].slots[s]);
 			free(w->clients[i].slots);
 		}
 	free(w->clients);
 	free(w->argv);
+	free(w->sub_argv);
+	free(w->key_owner_buf);
 	rw_buf_fini(&w->scratch);
+	rw_buf_fini(&w->part_buf);
 	store_shard_destroy(&w->store);
 	shard_port_fini(&w->shard);
 	tcp_stack_fini(&w->tcp);

@@ -21,6 +21,7 @@
 
 #include "chan.h"
 #include "cmd.h"
+#include "dp_slot.h"
 #include "eth_port.h"
 #include "net.h"
 #include "resp.h"
@@ -30,16 +31,6 @@
 #include "tcp.h"
 
 struct store_shard;
-
-/* A reply slot: keeps a connection's replies in request order while some
- * of its commands run on other workers. */
-struct dp_slot {
-	struct rw_buf buf;
-	uint16_t parts_left; /* replies still awaited */
-	bool sum;	     /* integer replies of the parts are added up */
-	bool failed;	     /* a part answered with an error (kept in buf) */
-	int64_t total;
-};
 
 #define DP_SLOTS 256 /* per connection; parsing pauses while all are busy */
 
@@ -87,8 +78,11 @@ struct worker {
 	struct resp_limits limits;
 	struct dp_client *clients; /* indexed by tcp_conn idx */
 	struct dp_client *ready;
-	struct resp_arg *argv;
+	struct resp_arg *argv;	   /* argv_cap entries, and so are the next two */
+	struct resp_arg *sub_argv; /* a split command's part */
+	uint8_t *key_owner_buf;	   /* owner of each argument of a split command */
 	uint32_t argv_cap;
+	struct rw_buf part_buf;	  /* reply of the local part of a split command */
 	struct rw_buf scratch;	  /* journal records, local parts of split commands */
 	struct chan_part cur_raw; /* the running command's multibulk bytes, if any */
 	struct shard_msg *deferred_head, *deferred_tail; /* requests waiting for journal space */
