@@ -232,6 +232,19 @@ void store_wr_delete(struct store_wr *w);
 
 /** Keys in @p db, including expired ones not yet reclaimed (as Redis's DBSIZE). */
 uint64_t store_db_size(const struct store_shard *s, uint32_t db);
+
+/* ---- walking and emptying a DB (store_scan.c) ---- */
+
+typedef void store_scan_fn(void *arg, const uint8_t *key, size_t klen, const struct store_obj *o);
+/**
+ * One step of Redis's SCAN over @p db: reports the live keys of one bucket
+ * (of both tables while rehashing) and returns the next cursor (0: done).
+ * Every key present for the whole walk is reported at least once.
+ */
+uint64_t store_db_scan(struct store_shard *s, uint32_t db, uint64_t cursor, uint64_t now_ms,
+		       store_scan_fn *fn, void *arg);
+/** Delete every key of @p db (FLUSHDB); dirty grows by their number. @return keys removed. */
+uint64_t store_db_flush(struct store_shard *s, uint32_t db);
 /** Keys with an expiry in @p db. */
 uint64_t store_db_expires(const struct store_shard *s, uint32_t db);
 /** Keys in all DBs of the shard. */
