@@ -34,6 +34,7 @@ int worker_init(struct worker *w, uint32_t id, struct dp_shared *sh, struct rte_
 	    tcp_stack_init(&w->tcp, &w->net, sh->tcp_port, max_conns, &dp_client_tcp_ops, w, id);
 	if (rc != 0)
 		return rc;
+	tcp_keepalive_set(&w->tcp, (uint32_t)sh->cfg->tcp_keepalive);
 	w->tcp.rcv_limit = (uint32_t)(sh->cfg->client_query_buffer_limit > UINT32_MAX / 2
 					  ? UINT32_MAX / 2
 					  : sh->cfg->client_query_buffer_limit);

@@ -20,6 +20,13 @@
  * reserved ahead of in-order data; see tcp_ooo.c). */
 #define TCP_OOO_LIMIT_BYTES (64u << 20)
 
+/* Half-open connections kept per worker before SYN cookies take over
+ * (Linux: tcp_max_syn_backlog); at most half the pool by default. */
+#define TCP_SYNQ_DEFAULT 256u
+
+/* RFC 5961 §7 worker-wide challenge ACK budget (Linux: 1000 per second). */
+#define TCP_CHALLENGE_PER_S 1000u
+
 struct flow_key {
 	uint32_t rip;
 	uint16_t rport;
@@ -42,9 +49,17 @@ int tcp_stack_init(struct tcp_stack *t, struct net_ctx *net, uint16_t port, uint
 	t->ooo_limit = TCP_OOO_LIMIT_BYTES;
 	for (int i = 0; i < 4; i++)
 		t->isn_secret[i] = (uint32_t)rte_rand();
+	t->syncookies = true;
+	t->synq_max = max_conns / 2 < TCP_SYNQ_DEFAULT ? max_conns / 2 : TCP_SYNQ_DEFAULT;
+	if (t->synq_max == 0)
+		t->synq_max = 1;
+	for (int i = 0; i < 2; i++)
+		t->cookie_secret[i] = (uint32_t)rte_rand();
+	t->challenge_per_s = TCP_CHALLENGE_PER_S;
+	t->challenge_tokens = TCP_CHALLENGE_PER_S;
 	t->conns = calloc(max_conns, sizeof(*t->conns));
 	t->free_idx = calloc(max_conns, sizeof(*t->free_idx));
-	if (t->conns == NULL || t->free_idx == NULL)
+	if (t->conns == NULL || t->free_idx == NULL || tcp_wheel_init(&t->wheel) != 0)
 		goto fail;
 	for (uint32_t i = 0; i < max_conns; i++) {
 		t->conns[i].idx = i;
@@ -81,6 +96,7 @@ void tcp_stack_fini(struct tcp_stack *t)
 	}
 	free(t->conns);
 	free(t->free_idx);
+	tcp_wheel_fini(&t->wheel);
 	rte_hash_free(t->flows);
 	t->conns = NULL;
 	t->free_idx = NULL;
@@ -108,6 +124,15 @@ static uint32_t isn_for(const struct tcp_stack *t, uint32_t rip, uint16_t rport)
 	uint32_t f = rte_jhash_3words(rip, ((uint32_t)rport << 16) | t->lport, t->net->nif->ip,
 				      t->isn_secret[0] ^ t->isn_secret[1]);
 	return f + (uint32_t)(t->now_us / 4);
+}
+
+/* RFC 7323 §7.1 via Linux's secure_tcp_ts_off(): a keyed hash of the flow,
+ * so a SYN cookie's connection and a later incarnation get the same
+ * offset without state. */
+uint32_t tcp_ts_offset(const struct tcp_stack *t, uint32_t rip, uint16_t rport)
+{
+	return rte_jhash_3words(rip, ((uint32_t)rport << 16) | t->lport, t->net->nif->ip,
+				t->isn_secret[2] ^ t->isn_secret[3]);
 }
 
 struct tcp_conn *tcp_conn_alloc(struct tcp_stack *t, uint32_t rip, uint16_t rport)
@@ -140,12 +165,7 @@ struct tcp_conn *tcp_conn_alloc(struct tcp_stack *t, uint32_t rip, uint16_t rpor
 	c->snd_una = c->snd_nxt = c->snd_max = c->iss;
 	c->rto_us = 1000000; /* RFC 6298 §2.1 */
 	c->mss = 536;	     /* RFC 9293 §3.7.1 default until the SYN says otherwise */
-	/* link into the active list for the timer scan */
-	c->act_next = t->active;
-	c->act_prev = NULL;
-	if (t->active != NULL)
-		t->active->act_prev = c;
-	t->active = c;
+	c->last_rx_us = t->now_us;
 	return c;
 }
 
@@ -163,16 +183,12 @@ void tcp_conn_release(struct tcp_stack *t, struct tcp_conn *c)
 		t->stats->tcp_conns_closed++;
 		t->stats->tcp_conns_current--;
 	}
+	if (c->state == TCP_SYN_RCVD)
+		t->n_syn_rcvd--;
 	tcp_ooo_clear(t, c);
+	tcp_timer_cancel(t, c);
 	struct flow_key k = key_of(c->rip, c->rport, c->lport);
 	rte_hash_del_key(t->flows, &k);
-	if (c->act_prev != NULL)
-		c->act_prev->act_next = c->act_next;
-	else
-		t->active = c->act_next;
-	if (c->act_next != NULL)
-		c->act_next->act_prev = c->act_prev;
-	c->act_prev = c->act_next = NULL;
 	if (c->rcv.cap > TCP_BUF_KEEP)
 		rw_buf_fini(&c->rcv);
 	if (c->snd.cap > TCP_BUF_KEEP)

@@ -11,7 +11,10 @@
  * and recovery: SACK-based (RFC 6675, simplified; tcp_sack.c) or NewReno
  * (RFC 6582), limited transmit (RFC 3042), RFC 5961 challenge ACKs,
  * orderly close (FIN both ways) with TIME_WAIT, RST for segments of no
- * connection. SYN cookies, keepalive and a timer wheel are still #3's.
+ * connection, SYN cookies when the half-open queue or the pool is full
+ * (RFC 4987 §3.6, Linux's encoding; tcp_cookie.c), keepalive (RFC 1122
+ * §4.2.3.6, Redis's tcp-keepalive), and a hashed timer wheel for every
+ * per-connection deadline (tcp_timer.c).
  *
  * The application (dataplane/core) sees a connection as two byte buffers:
  * `rcv` holds in-order bytes received and not yet consumed; it appends
@@ -133,6 +136,16 @@ struct tcp_conn {
 	uint64_t tw_deadline_us;
 	uint64_t challenge_ms; /* RFC 5961 §7 rate limit: last challenge ACK */
 
+	/* keepalive (tcp_timer.c) */
+	uint64_t last_rx_us; /* the peer's last acceptable segment */
+	uint64_t ka_probe_us;
+	uint8_t ka_probes; /* unanswered probes */
+
+	/* timer wheel link (tcp_timer.c): one entry per connection, at the
+	 * earliest of its deadlines or earlier (fires early, re-arms) */
+	uint64_t tm_tick; /* 0: not on the wheel */
+	struct tcp_conn *tm_next, **tm_pprev;
+
 	/* buffers */
 	struct rw_buf rcv;
 	struct rw_buf snd; /* snd.data[snd_off] is the byte at sequence snd_una */
@@ -140,7 +153,6 @@ struct tcp_conn {
 
 	struct tcp_conn *out_next; /* pending-output list */
 	bool on_out_list;
-	struct tcp_conn *act_prev, *act_next; /* active list (timers) */
 	void *app;
 };
 
@@ -155,15 +167,17 @@ struct tcp_app_ops {
 	void (*reset)(void *arg, struct tcp_conn *c);
 };
 
-/* Per-worker TCP counters (single writer; the lead exports them). */
-struct tcp_stats {
-	uint64_t ooo_segs;	/* segments kept out of order */
-	uint64_t ooo_dropped;	/* out-of-order segments not kept (limits) */
-	uint64_t paws_rejected; /* RFC 7323 §5 */
-	uint64_t sack_rexmits;	/* holes retransmitted in SACK recovery */
-	uint64_t fast_recoveries;
-	uint64_t partial_acks;	    /* NewReno partial ACKs (RFC 6582) */
-	uint64_t limited_transmits; /* RFC 3042 */
+/*
+ * The timer wheel: TCP_WHEEL_SLOTS slots of 1 ms; a connection due within
+ * the wheel's span sits in slot (tick % slots), a later one on the
+ * overflow list, which is walked once per revolution (4 s). Work per tick
+ * is the number of entries due (plus the overflow walk per revolution).
+ */
+#define TCP_WHEEL_SLOTS 4096u /* power of two */
+struct tcp_wheel {
+	struct tcp_conn **slot; /* TCP_WHEEL_SLOTS list heads */
+	struct tcp_conn *overflow;
+	uint64_t tick; /* next tick (ms) not yet processed */
 };
 
 struct tcp_stack {
@@ -177,18 +191,37 @@ struct tcp_stack {
 	uint32_t n_free;
 	struct rte_hash *flows;
 	struct tcp_conn *out_head;
-	struct tcp_conn *active;
 	const struct tcp_app_ops *app;
 	void *app_arg;
-	struct chan_worker_stats *stats;
+	struct chan_worker_stats
+	    *stats; /* the worker's channel block: counters go straight there */
 	uint64_t now_us;
-	uint64_t next_timer_us;
+	struct tcp_wheel wheel;
 	uint32_t isn_secret[4];
 	uint32_t time_wait_ms;
 	uint32_t ooo_limit; /* bytes all connections' islands may span */
 	uint32_t ooo_bytes; /* sum of the connections' ooo_extent */
-	struct tcp_stats tstats;
+
+	/* SYN cookies (tcp_cookie.c) */
+	bool syncookies;	 /* answer statelessly when the limits below are hit */
+	uint32_t synq_max;	 /* half-open connections kept before cookies */
+	uint32_t n_syn_rcvd;	 /* connections in SYN-RECEIVED */
+	uint64_t cookie_sent_us; /* last cookie sent: ACKs are checked for 2 min after */
+	uint32_t cookie_secret[2];
+
+	/* keepalive: Redis's tcp-keepalive in seconds, 0 = off. Probes after
+	 * that idle time, then every max(1, idle / 3) s; the connection is
+	 * reset after TCP_KEEPALIVE_PROBES unanswered (what Redis asks of
+	 * Linux: TCP_KEEPIDLE = n, TCP_KEEPINTVL = n / 3, TCP_KEEPCNT = 3). */
+	uint32_t keepalive_s;
+
+	/* RFC 5961 §7: challenge ACKs per second for the whole worker */
+	uint32_t challenge_per_s;
+	uint32_t challenge_tokens;
+	uint64_t challenge_refill_ms;
 };
+
+#define TCP_KEEPALIVE_PROBES 3
 
 /**
  * Set up a worker's TCP instance listening on @p port (host order).
@@ -205,8 +238,18 @@ void tcp_input(void *arg, struct net_ctx *n, struct rte_mbuf *m, struct rte_ipv4
 void tcp_output_mark(struct tcp_stack *t, struct tcp_conn *c);
 /** Send everything marked; called once per loop iteration, after commands ran. */
 void tcp_output_flush(struct tcp_stack *t);
-/** Run expired timers (retransmission, TIME_WAIT). Cheap when nothing is due. */
+/**
+ * Run expired timers (retransmission, persist, keepalive, TIME_WAIT,
+ * FIN_WAIT_2) up to t->now_us: work in proportion to what is due.
+ */
 void tcp_timers_run(struct tcp_stack *t);
+
+/**
+ * Set Redis's tcp-keepalive (seconds, 0 = off) and apply it to existing
+ * connections too (one pass over the pool: a config change, not a hot
+ * path). Writing t->keepalive_s directly affects new connections only.
+ */
+void tcp_keepalive_set(struct tcp_stack *t, uint32_t seconds);
 
 /** Orderly close: FIN after the buffered data. The application lets go of @p c. */
 void tcp_close(struct tcp_stack *t, struct tcp_conn *c);
@@ -281,6 +324,37 @@ uint16_t tcp_payload_max(const struct tcp_stack *t, const struct tcp_conn *c);
 uint32_t tcp_data_end(const struct tcp_conn *c);
 void tcp_conn_release(struct tcp_stack *t, struct tcp_conn *c);
 void tcp_timer_arm_rto(struct tcp_stack *t, struct tcp_conn *c);
+/** Start the TIME_WAIT / FIN_WAIT_2 timeout (time_wait_ms from now). */
+void tcp_timer_arm_tw(struct tcp_stack *t, struct tcp_conn *c);
+/** Make sure @p c is on the wheel no later than @p deadline_us. */
+void tcp_timer_schedule(struct tcp_stack *t, struct tcp_conn *c, uint64_t deadline_us);
+/** Put @p c on the wheel at its earliest deadline (after establishment). */
+void tcp_timer_resched(struct tcp_stack *t, struct tcp_conn *c);
+void tcp_timer_cancel(struct tcp_stack *t, struct tcp_conn *c);
+int tcp_wheel_init(struct tcp_wheel *w);
+void tcp_wheel_fini(struct tcp_wheel *w);
+
+/* SYN cookies (tcp_cookie.c) */
+/** Answer a SYN statelessly with a cookie SYN-ACK. */
+void tcp_cookie_synack(struct tcp_stack *t, const struct rte_ipv4_hdr *ip,
+		       const struct rte_tcp_hdr *th, const struct tcp_seg *s);
+/**
+ * An ACK for no connection: if it carries a valid cookie, create the
+ * connection (ESTABLISHED, the application told) in @p *out.
+ * @return 1 (created), 0 (no valid cookie: answer with a RST) or -1 (a
+ * valid cookie but no free connection: drop, the peer retransmits).
+ */
+int tcp_cookie_check(struct tcp_stack *t, const struct rte_ipv4_hdr *ip,
+		     const struct rte_tcp_hdr *th, const struct tcp_seg *s, struct tcp_conn **out);
+/** Per-connection TSval offset (RFC 7323 §7.1), a pure function of the flow. */
+uint32_t tcp_ts_offset(const struct tcp_stack *t, uint32_t rip, uint16_t rport);
+/** Send a segment for no connection (RST, cookie SYN-ACK); @p opt may be NULL. */
+void tcp_send_raw(struct tcp_stack *t, uint32_t rip, uint16_t rport, uint16_t lport, uint32_t seq,
+		  uint32_t ack, uint8_t flags, uint16_t wnd, const struct tcp_opts *opt);
+/** RFC 5961 challenge ACK, rate-limited per connection and per worker. */
+void tcp_challenge_ack(struct tcp_stack *t, struct tcp_conn *c);
+/** Segment processing for a connection (tcp_in.c). */
+void tcp_conn_input(struct tcp_stack *t, struct tcp_conn *c, struct tcp_seg *s);
 void tcp_rtt_sample(struct tcp_conn *c, uint32_t r_us);
 /** Bytes we can take past rcv_nxt (scaled, capped at what the field can carry). */
 uint32_t tcp_rcv_window(const struct tcp_stack *t, const struct tcp_conn *c);

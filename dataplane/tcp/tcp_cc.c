@@ -39,7 +39,7 @@ static uint32_t half_flight(const struct tcp_conn *c)
 
 static void recovery_enter(struct tcp_stack *t, struct tcp_conn *c)
 {
-	t->tstats.fast_recoveries++;
+	t->stats->tcp_fast_recoveries++;
 	c->ssthresh = half_flight(c);
 	c->recover = c->snd_max;
 	c->in_recovery = true;
@@ -56,7 +56,7 @@ static void recovery_enter(struct tcp_stack *t, struct tcp_conn *c)
 		}
 		uint32_t n = tcp_output_rexmit(t, c, seq, room);
 		c->high_rxt = seq + n;
-		t->tstats.sack_rexmits++;
+		t->stats->tcp_sack_rexmits++;
 	} else {
 		/* RFC 6582 §3.2 step 2 / RFC 5681 §3.2 steps 2-3 */
 		c->cwnd = c->ssthresh + 3u * c->mss;
@@ -103,7 +103,7 @@ void tcp_cc_new_ack(struct tcp_stack *t, struct tcp_conn *c, uint32_t acked)
 			}
 			return;
 		}
-		t->tstats.partial_acks++;
+		t->stats->tcp_partial_acks++;
 		if (c->sack_ok) {
 			if (seq_lt(c->high_rxt, c->snd_una))
 				c->high_rxt = c->snd_una;

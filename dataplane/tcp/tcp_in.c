@@ -50,18 +50,40 @@ static bool parse_segment(struct rte_mbuf *m, struct rte_ipv4_hdr *ip, struct tc
 
 /* LISTEN state (§3.10.7.2): a SYN opens a connection in SYN-RECEIVED. */
 static void listen_input(struct tcp_stack *t, struct rte_ipv4_hdr *ip, struct rte_tcp_hdr *th,
-			 const struct tcp_seg *s)
+			 struct tcp_seg *s)
 {
 	if (s->flags & RTE_TCP_RST_FLAG)
 		return;
+	if ((s->flags & RTE_TCP_ACK_FLAG) && !(s->flags & RTE_TCP_SYN_FLAG)) {
+		/* the third segment of a handshake we answered with a cookie? */
+		struct tcp_conn *c = NULL;
+		int rc = tcp_cookie_check(t, ip, th, s, &c);
+		if (rc > 0)
+			tcp_conn_input(t, c, s);
+		else if (rc == 0)
+			tcp_send_rst_for(t, ip, th, s->len);
+		return;
+	}
 	if ((s->flags & RTE_TCP_ACK_FLAG) || !(s->flags & RTE_TCP_SYN_FLAG)) {
 		tcp_send_rst_for(t, ip, th, s->len);
 		return;
 	}
+	/* RFC 4987 §3.6: past the half-open limit, or with no connection
+	 * left, answer without keeping state. */
+	if (t->n_syn_rcvd >= t->synq_max || t->n_free == 0) {
+		if (t->syncookies)
+			tcp_cookie_synack(t, ip, th, s);
+		else
+			t->stats->tcp_drop_listen_overflow++; /* the client retries */
+		return;
+	}
 	struct tcp_conn *c = tcp_conn_alloc(t, ip->src_addr, th->src_port);
-	if (c == NULL)
-		return; /* pool full: drop, the client retries (SYN cookies: #3) */
+	if (c == NULL) {
+		t->stats->tcp_drop_listen_overflow++;
+		return;
+	}
 	c->state = TCP_SYN_RCVD;
+	t->n_syn_rcvd++;
 	c->irs = s->seq;
 	c->rcv_nxt = s->seq + 1;
 	c->snd_wnd = s->wnd; /* RFC 7323 §2.2: a SYN's window is never scaled */
@@ -82,7 +104,7 @@ static void listen_input(struct tcp_stack *t, struct rte_ipv4_hdr *ip, struct rt
 		c->ts_ok = true;
 		c->ts_recent = s->opt.tsval;
 		c->ts_recent_us = t->now_us;
-		c->ts_offset = c->iss; /* RFC 7323 §7.1: not a global clock */
+		c->ts_offset = tcp_ts_offset(t, ip->src_addr, th->src_port); /* RFC 7323 §7.1 */
 	}
 	c->sack_ok = s->opt.sack_perm;
 	tcp_send_ctl(t, c, c->iss, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
@@ -104,14 +126,27 @@ static bool seq_acceptable(const struct tcp_stack *t, const struct tcp_conn *c,
 		seq_lt(s->seq + s->len - 1, c->rcv_nxt + wnd));
 }
 
-/* RFC 5961 §7: at most one challenge ACK per connection per 10 ms... and
- * the global limit arrives with the TCP issue. */
-static void challenge_ack(struct tcp_stack *t, struct tcp_conn *c)
+/* RFC 5961 §7: at most one challenge ACK per connection per 10 ms, and
+ * at most challenge_per_s per second for the whole worker, so blind
+ * injection cannot turn the stack into an ACK amplifier. */
+void tcp_challenge_ack(struct tcp_stack *t, struct tcp_conn *c)
 {
 	uint64_t now_ms = t->now_us / 1000;
-	if (now_ms - c->challenge_ms < 10)
+	if (now_ms - c->challenge_ms < 10) {
+		t->stats->tcp_challenge_limited++;
 		return;
+	}
+	if (now_ms - t->challenge_refill_ms >= 1000) {
+		t->challenge_refill_ms = now_ms;
+		t->challenge_tokens = t->challenge_per_s;
+	}
+	if (t->challenge_tokens == 0) {
+		t->stats->tcp_challenge_limited++;
+		return;
+	}
+	t->challenge_tokens--;
 	c->challenge_ms = now_ms;
+	t->stats->tcp_challenge_acks++;
 	tcp_send_ctl(t, c, c->snd_nxt, RTE_TCP_ACK_FLAG);
 }
 
@@ -126,10 +161,11 @@ static void notify_reset(struct tcp_stack *t, struct tcp_conn *c)
 static bool rst_input(struct tcp_stack *t, struct tcp_conn *c, const struct tcp_seg *s)
 {
 	if (s->seq == c->rcv_nxt) {
+		t->stats->tcp_rst_received++;
 		notify_reset(t, c);
 		return false;
 	}
-	challenge_ack(t, c); /* RFC 5961 §3.2: in window but not exact */
+	tcp_challenge_ack(t, c); /* RFC 5961 §3.2: in window but not exact */
 	return true;
 }
 
@@ -194,6 +230,7 @@ static bool ack_input(struct tcp_stack *t, struct tcp_conn *c, const struct tcp_
 			return false;
 		}
 		c->state = TCP_ESTABLISHED;
+		t->n_syn_rcvd--;
 		c->snd_una = s->ack;
 		c->rto_deadline_us = 0;
 		c->retries = 0;
@@ -204,9 +241,10 @@ static bool ack_input(struct tcp_stack *t, struct tcp_conn *c, const struct tcp_
 		c->snd_wl2 = s->ack;
 		t->stats->tcp_conns_opened++;
 		t->stats->tcp_conns_current++;
+		tcp_timer_resched(t, c); /* keepalive */
 		if (t->app->accepted != NULL)
 			t->app->accepted(t->app_arg, c);
-		return true;
+		return c->state != TCP_FREE;
 	}
 	if (seq_gt(s->ack, c->snd_max)) { /* acks something not yet sent */
 		tcp_send_ctl(t, c, c->snd_nxt, RTE_TCP_ACK_FLAG);
@@ -214,7 +252,7 @@ static bool ack_input(struct tcp_stack *t, struct tcp_conn *c, const struct tcp_
 	}
 	/* RFC 5961 §5.2: an ACK older than the window we could have sent. */
 	if (seq_lt(s->ack, c->snd_una - (c->max_snd_wnd > 65535u ? c->max_snd_wnd : 65535u))) {
-		challenge_ack(t, c);
+		tcp_challenge_ack(t, c);
 		return false;
 	}
 	if (c->sack_ok && s->opt.n_sack != 0)
@@ -252,11 +290,11 @@ static bool ack_input(struct tcp_stack *t, struct tcp_conn *c, const struct tcp_
 		/* The application has closed: a peer that never sends its FIN
 		 * must not pin the slot (Linux: tcp_fin_timeout). */
 		c->state = TCP_FIN_WAIT_2;
-		c->tw_deadline_us = t->now_us + (uint64_t)t->time_wait_ms * 1000u;
+		tcp_timer_arm_tw(t, c);
 		return true;
 	case TCP_CLOSING:
 		c->state = TCP_TIME_WAIT;
-		c->tw_deadline_us = t->now_us + (uint64_t)t->time_wait_ms * 1000u;
+		tcp_timer_arm_tw(t, c);
 		return true;
 	case TCP_LAST_ACK:
 		tcp_conn_release(t, c);
@@ -290,7 +328,7 @@ static void fin_take(struct tcp_stack *t, struct tcp_conn *c)
 		break;
 	}
 	if (c->state == TCP_TIME_WAIT)
-		c->tw_deadline_us = t->now_us + (uint64_t)t->time_wait_ms * 1000u;
+		tcp_timer_arm_tw(t, c);
 }
 
 /* A segment starting past RCV.NXT: keep what fits the window in the
@@ -304,7 +342,7 @@ static void text_early(struct tcp_stack *t, struct tcp_conn *c, struct tcp_seg *
 	tcp_output_mark(t, c);
 	uint32_t off = seq - c->rcv_nxt, wnd = tcp_rcv_window(t, c);
 	if (off >= wnd) {
-		t->tstats.ooo_dropped++;
+		t->stats->tcp_ooo_dropped++;
 		return;
 	}
 	uint32_t len = s->data_len;
@@ -342,6 +380,7 @@ static void text_input(struct tcp_stack *t, struct tcp_conn *c, struct tcp_seg *
 		s->flags &= (uint8_t)~RTE_TCP_FIN_FLAG; /* the FIN lies beyond what we took */
 	}
 	if (rw_buf_reserve(&c->rcv, len) != 0) {
+		t->stats->tcp_drop_no_memory++;
 		s->flags &= (uint8_t)~RTE_TCP_FIN_FLAG;
 		return; /* no memory: not acknowledged, the peer retransmits */
 	}
@@ -389,18 +428,18 @@ static bool paws_reject(struct tcp_stack *t, struct tcp_conn *c, const struct tc
 		c->ts_recent_us = t->now_us;
 		return false;
 	}
-	t->tstats.paws_rejected++;
+	t->stats->tcp_paws_rejected++;
 	c->ack_now = true;
 	tcp_output_mark(t, c);
 	return true;
 }
 
-static void conn_input(struct tcp_stack *t, struct tcp_conn *c, struct tcp_seg *s)
+void tcp_conn_input(struct tcp_stack *t, struct tcp_conn *c, struct tcp_seg *s)
 {
 	/* RFC 9293 §3.10.7.4: in TIME-WAIT only the peer's FIN can come again;
 	 * it is acknowledged (below) and restarts the 2 MSL timeout. */
 	if (c->state == TCP_TIME_WAIT && (s->flags & RTE_TCP_FIN_FLAG))
-		c->tw_deadline_us = t->now_us + (uint64_t)t->time_wait_ms * 1000u;
+		tcp_timer_arm_tw(t, c);
 	if (c->state == TCP_TIME_WAIT && (s->flags & RTE_TCP_SYN_FLAG) &&
 	    !(s->flags & RTE_TCP_ACK_FLAG) && seq_gt(s->seq, c->rcv_nxt)) {
 		tcp_conn_release(t, c); /* RFC 9293 §3.6.1: a new incarnation */
@@ -418,12 +457,21 @@ static void conn_input(struct tcp_stack *t, struct tcp_conn *c, struct tcp_seg *
 	if (paws_reject(t, c, s))
 		return;
 	if (!seq_acceptable(t, c, s)) {
-		if (!(s->flags & RTE_TCP_RST_FLAG)) {
+		t->stats->tcp_drop_out_of_window++;
+		/* RFC 5961 §4.2: a SYN, whatever its sequence number, gets a
+		 * (rate-limited) challenge ACK */
+		if ((s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_RST_FLAG)) == RTE_TCP_SYN_FLAG) {
+			tcp_challenge_ack(t, c);
+		} else if (!(s->flags & RTE_TCP_RST_FLAG)) {
 			c->ack_now = true;
 			tcp_output_mark(t, c);
 		}
 		return;
 	}
+	/* the peer is alive: the keepalive idle clock restarts (lazily: the
+	 * wheel entry fires at the old deadline and re-arms) */
+	c->last_rx_us = t->now_us;
+	c->ka_probes = 0;
 	/* RFC 7323 §4.3 (2): remember the TSval of a segment that covers the
 	 * left edge of what we acknowledged. */
 	if (c->ts_ok && s->opt.ts && !ts_lt(s->opt.tsval, c->ts_recent) &&
@@ -436,7 +484,7 @@ static void conn_input(struct tcp_stack *t, struct tcp_conn *c, struct tcp_seg *
 	if (s->flags & RTE_TCP_RST_FLAG)
 		return;
 	if (s->flags & RTE_TCP_SYN_FLAG) {
-		challenge_ack(t, c); /* RFC 5961 §4.2 */
+		tcp_challenge_ack(t, c); /* RFC 5961 §4.2 */
 		return;
 	}
 	if (!(s->flags & RTE_TCP_ACK_FLAG))
@@ -455,6 +503,7 @@ void tcp_input(void *arg, struct net_ctx *n, struct rte_mbuf *m, struct rte_ipv4
 	(void)n;
 	if (!parse_segment(m, ip, &s, &th)) {
 		t->stats->rx_dropped++;
+		t->stats->tcp_drop_malformed++;
 		rte_pktmbuf_free(m);
 		return;
 	}
@@ -464,7 +513,7 @@ void tcp_input(void *arg, struct net_ctx *n, struct rte_mbuf *m, struct rte_ipv4
 	else if (c == NULL)
 		tcp_send_rst_for(t, ip, th, s.len);
 	else {
-		conn_input(t, c, &s);
+		tcp_conn_input(t, c, &s);
 		/* a TIME_WAIT reincarnation was released above: open anew */
 		if (c->state == TCP_FREE && (s.flags & RTE_TCP_SYN_FLAG) &&
 		    !(s.flags & RTE_TCP_ACK_FLAG))

@@ -103,19 +103,19 @@ bool tcp_ooo_insert(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, const
 	if (len != 0) {
 		uint32_t off = seq - c->rcv_nxt, e = seq + len;
 		if (c->ooo_n == TCP_OOO_RANGES && !touches_island(c, seq, e)) {
-			t->tstats.ooo_dropped++;
+			t->stats->tcp_ooo_dropped++;
 			return false;
 		}
 		uint32_t extent = c->ooo_extent > off + len ? c->ooo_extent : off + len;
 		if (t->ooo_bytes - c->ooo_extent + extent > t->ooo_limit ||
 		    rw_buf_reserve(&c->rcv, extent) != 0) {
-			t->tstats.ooo_dropped++;
+			t->stats->tcp_ooo_dropped++;
 			return false;
 		}
 		memcpy(c->rcv.data + c->rcv.len + off, data, len);
 		range_merge(c, seq, e);
 		extent_set(t, c, extent_of(c));
-		t->tstats.ooo_segs++;
+		t->stats->tcp_ooo_segs++;
 	}
 	if (fin) {
 		c->ooo_fin = true;

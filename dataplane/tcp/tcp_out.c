@@ -77,6 +77,14 @@ static void send_segment(struct tcp_stack *t, uint32_t rip, uint16_t rport, uint
 	net_ip_output(n, m, rip);
 }
 
+void tcp_send_raw(struct tcp_stack *t, uint32_t rip, uint16_t rport, uint16_t lport, uint32_t seq,
+		  uint32_t ack, uint8_t flags, uint16_t wnd, const struct tcp_opts *o)
+{
+	uint8_t opt[TCP_OPT_MAX];
+	uint16_t opt_len = o != NULL ? (uint16_t)tcp_opts_write(opt, o) : 0;
+	send_segment(t, rip, rport, lport, seq, ack, flags, wnd, opt, opt_len, NULL, 0);
+}
+
 /* A segment of connection @p c, with the options it has negotiated. */
 static void conn_segment(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, uint8_t flags,
 			 const uint8_t *payload, uint16_t len)
@@ -211,7 +219,7 @@ static void sack_recovery_output(struct tcp_stack *t, struct tcp_conn *c, uint32
 			if (n == 0)
 				break;
 			c->high_rxt = seq + n;
-			t->tstats.sack_rexmits++;
+			t->stats->tcp_sack_rexmits++;
 			continue;
 		}
 		uint32_t limit = c->snd_una + c->snd_wnd;
@@ -245,7 +253,7 @@ static void window_output(struct tcp_stack *t, struct tcp_conn *c, uint32_t end)
 		}
 		if (limited && seq_geq(c->snd_nxt, c->snd_max) &&
 		    seq_geq(c->snd_nxt, c->snd_una + c->cwnd))
-			t->tstats.limited_transmits++;
+			t->stats->tcp_limited_transmits++;
 		send_new(t, c, end, limit, room);
 	}
 }

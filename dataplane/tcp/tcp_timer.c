@@ -1,18 +1,36 @@
 /*
- * TCP timers: retransmission (RFC 6298) and TIME_WAIT; the receive window
- * reopening as the application consumes.
+ * TCP timers: retransmission (RFC 6298) and zero-window persist, keepalive
+ * (RFC 1122 §4.2.3.6, RFC 9293 §3.8.4), TIME_WAIT and FIN_WAIT_2; the
+ * receive window reopening as the application consumes.
  *
- * The skeleton scans the worker's active connections at most once a
- * millisecond; only connections with a deadline do any work. The TCP issue
- * replaces the scan with a timer wheel.
+ * Every deadline of a connection lives in the connection (rto_deadline_us,
+ * tw_deadline_us, the keepalive clock); the connection has one entry on a
+ * hashed timer wheel of 1 ms ticks (struct tcp_wheel, tcp.h), placed at
+ * its earliest deadline or before it:
+ *
+ *   slot[tick % 4096] -> c -> c -> ...     due within 4096 ms
+ *   overflow          -> c -> ...          later; walked once a revolution
+ *
+ * Moving a deadline later (every ACK restarts the RTO, every segment the
+ * keepalive clock) costs nothing: the entry fires early, finds nothing
+ * due and re-arms at the real deadline. Moving one earlier re-links the
+ * entry (O(1), a doubly linked list through tm_pprev). tcp_timers_run()
+ * visits only the slots of the ticks that passed, so a tick costs the
+ * entries due in it, not a scan of every connection. A jump of more than
+ * one revolution (a stalled loop, a test's fake clock) re-files every entry
+ * once.
+ *
+ * Context: the owning worker lcore.
  */
+#include <errno.h>
+#include <stdlib.h>
+
 #include "tcp.h"
 
 #define TCP_RTO_MIN_US	   200000u   /* Linux's floor; RFC 6298 §2.4 says 1 s (departure noted) */
 #define TCP_RTO_MAX_US	   60000000u /* RFC 6298 §2.5 */
 #define TCP_SYNACK_RETRIES 5
 #define TCP_DATA_RETRIES   15
-#define TCP_TIMER_TICK_US  1000u
 
 static uint32_t clamp_rto(uint64_t rto)
 {
@@ -41,6 +59,13 @@ void tcp_rtt_sample(struct tcp_conn *c, uint32_t r_us)
 void tcp_timer_arm_rto(struct tcp_stack *t, struct tcp_conn *c)
 {
 	c->rto_deadline_us = t->now_us + c->rto_us;
+	tcp_timer_schedule(t, c, c->rto_deadline_us);
+}
+
+void tcp_timer_arm_tw(struct tcp_stack *t, struct tcp_conn *c)
+{
+	c->tw_deadline_us = t->now_us + (uint64_t)t->time_wait_ms * 1000u;
+	tcp_timer_schedule(t, c, c->tw_deadline_us);
 }
 
 /* RFC 6298 §5.4-5.7: retransmit the earliest unacknowledged segment (go
@@ -48,8 +73,10 @@ void tcp_timer_arm_rto(struct tcp_stack *t, struct tcp_conn *c)
 static void rto_expired(struct tcp_stack *t, struct tcp_conn *c)
 {
 	c->rto_deadline_us = 0;
+	t->stats->tcp_rto_expired++;
 	uint8_t limit = c->state == TCP_SYN_RCVD ? TCP_SYNACK_RETRIES : TCP_DATA_RETRIES;
 	if (++c->retries > limit) {
+		t->stats->tcp_timeouts++;
 		if (c->app != NULL && t->app->reset != NULL)
 			t->app->reset(t->app_arg, c);
 		if (c->state != TCP_SYN_RCVD)
@@ -89,21 +116,229 @@ static void rto_expired(struct tcp_stack *t, struct tcp_conn *c)
 	tcp_output_mark(t, c);
 }
 
-void tcp_timers_run(struct tcp_stack *t)
+/* ---- keepalive ---- */
+
+static bool ka_applies(const struct tcp_stack *t, const struct tcp_conn *c)
 {
-	if (t->now_us < t->next_timer_us)
+	return t->keepalive_s != 0 && (c->state == TCP_ESTABLISHED || c->state == TCP_CLOSE_WAIT);
+}
+
+static uint64_t ka_interval_us(const struct tcp_stack *t)
+{
+	uint32_t s = t->keepalive_s / 3;
+	return (uint64_t)(s != 0 ? s : 1) * 1000000u;
+}
+
+static uint64_t ka_deadline(const struct tcp_stack *t, const struct tcp_conn *c)
+{
+	if (c->ka_probes == 0)
+		return c->last_rx_us + (uint64_t)t->keepalive_s * 1000000u;
+	return c->ka_probe_us + ka_interval_us(t);
+}
+
+/*
+ * RFC 1122 §4.2.3.6: probe an idle connection with a segment the peer
+ * must answer (SEG.SEQ = SND.NXT - 1, no data: it lies left of the
+ * window, so the peer ACKs it). A connection with data in flight or
+ * queued is not idle: the retransmission or persist timer watches it, and
+ * the idle clock restarts (as Linux does). After TCP_KEEPALIVE_PROBES
+ * unanswered probes the peer is gone: reset, as an expired RTO does.
+ */
+static void ka_fire(struct tcp_stack *t, struct tcp_conn *c)
+{
+	if (c->snd_una != c->snd_max || tcp_data_end(c) != c->snd_una) {
+		c->last_rx_us = t->now_us;
+		c->ka_probes = 0;
 		return;
-	t->next_timer_us = t->now_us + TCP_TIMER_TICK_US;
-	struct tcp_conn *c = t->active;
+	}
+	if (c->ka_probes >= TCP_KEEPALIVE_PROBES) {
+		t->stats->tcp_keepalive_aborts++;
+		if (c->app != NULL && t->app->reset != NULL)
+			t->app->reset(t->app_arg, c);
+		tcp_send_ctl(t, c, c->snd_nxt, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG);
+		tcp_conn_release(t, c);
+		return;
+	}
+	c->ka_probes++;
+	c->ka_probe_us = t->now_us;
+	t->stats->tcp_keepalive_probes++;
+	tcp_send_ctl(t, c, c->snd_nxt - 1, RTE_TCP_ACK_FLAG);
+}
+
+void tcp_keepalive_set(struct tcp_stack *t, uint32_t seconds)
+{
+	t->keepalive_s = seconds;
+	if (seconds == 0)
+		return; /* pending entries fire, find nothing due and lapse */
+	for (uint32_t i = 0; i < t->max_conns; i++)
+		if (ka_applies(t, &t->conns[i]))
+			tcp_timer_resched(t, &t->conns[i]);
+}
+
+/* ---- the wheel ---- */
+
+#define WHEEL_MASK (TCP_WHEEL_SLOTS - 1)
+
+int tcp_wheel_init(struct tcp_wheel *w)
+{
+	w->slot = calloc(TCP_WHEEL_SLOTS, sizeof(*w->slot));
+	w->overflow = NULL;
+	w->tick = 1;
+	return w->slot != NULL ? 0 : -ENOMEM;
+}
+
+void tcp_wheel_fini(struct tcp_wheel *w)
+{
+	free(w->slot);
+	w->slot = NULL;
+	w->overflow = NULL;
+}
+
+static void list_push(struct tcp_conn **head, struct tcp_conn *c)
+{
+	c->tm_next = *head;
+	if (*head != NULL)
+		(*head)->tm_pprev = &c->tm_next;
+	*head = c;
+	c->tm_pprev = head;
+}
+
+static void wheel_unlink(struct tcp_conn *c)
+{
+	*c->tm_pprev = c->tm_next;
+	if (c->tm_next != NULL)
+		c->tm_next->tm_pprev = c->tm_pprev;
+	c->tm_next = NULL;
+	c->tm_pprev = NULL;
+	c->tm_tick = 0;
+}
+
+/* File @p c at @p tick (a tick already processed means the next one). */
+static void wheel_insert(struct tcp_wheel *w, struct tcp_conn *c, uint64_t tick)
+{
+	if (tick < w->tick)
+		tick = w->tick;
+	c->tm_tick = tick;
+	if (tick - w->tick < TCP_WHEEL_SLOTS)
+		list_push(&w->slot[tick & WHEEL_MASK], c);
+	else
+		list_push(&w->overflow, c);
+}
+
+void tcp_timer_cancel(struct tcp_stack *t, struct tcp_conn *c)
+{
+	(void)t;
+	if (c->tm_tick != 0)
+		wheel_unlink(c);
+}
+
+void tcp_timer_schedule(struct tcp_stack *t, struct tcp_conn *c, uint64_t deadline_us)
+{
+	uint64_t tick = (deadline_us + 999u) / 1000u; /* never early */
+	if (c->tm_tick != 0 && c->tm_tick <= tick)
+		return; /* fires first, then re-arms */
+	if (c->tm_tick != 0)
+		wheel_unlink(c);
+	wheel_insert(&t->wheel, c, tick);
+}
+
+void tcp_timer_resched(struct tcp_stack *t, struct tcp_conn *c)
+{
+	uint64_t d = c->rto_deadline_us;
+	if ((c->state == TCP_TIME_WAIT || c->state == TCP_FIN_WAIT_2) &&
+	    (d == 0 || c->tw_deadline_us < d))
+		d = c->tw_deadline_us;
+	if (ka_applies(t, c)) {
+		uint64_t k = ka_deadline(t, c);
+		if (d == 0 || k < d)
+			d = k;
+	}
+	if (d != 0)
+		tcp_timer_schedule(t, c, d);
+}
+
+/* Whatever of @p c is due; then back on the wheel at the next deadline. */
+static void conn_fire(struct tcp_stack *t, struct tcp_conn *c)
+{
+	if ((c->state == TCP_TIME_WAIT || c->state == TCP_FIN_WAIT_2) &&
+	    t->now_us >= c->tw_deadline_us) {
+		tcp_conn_release(t, c);
+		return;
+	}
+	if (c->rto_deadline_us != 0 && t->now_us >= c->rto_deadline_us) {
+		rto_expired(t, c);
+		if (c->state == TCP_FREE)
+			return;
+	}
+	if (ka_applies(t, c) && t->now_us >= ka_deadline(t, c)) {
+		ka_fire(t, c);
+		if (c->state == TCP_FREE)
+			return;
+	}
+	tcp_timer_resched(t, c);
+}
+
+/* Once a revolution: overflow entries now within reach move to slots. */
+static void wheel_cascade(struct tcp_wheel *w)
+{
+	struct tcp_conn *c = w->overflow;
 	while (c != NULL) {
-		struct tcp_conn *next = c->act_next;
-		if (c->state == TCP_TIME_WAIT || c->state == TCP_FIN_WAIT_2) {
-			if (t->now_us >= c->tw_deadline_us)
-				tcp_conn_release(t, c);
-		} else if (c->rto_deadline_us != 0 && t->now_us >= c->rto_deadline_us) {
-			rto_expired(t, c);
+		struct tcp_conn *next = c->tm_next;
+		if (c->tm_tick - w->tick < TCP_WHEEL_SLOTS) {
+			uint64_t tick = c->tm_tick;
+			wheel_unlink(c);
+			wheel_insert(w, c, tick);
 		}
 		c = next;
+	}
+}
+
+/* The clock jumped past a whole revolution: re-file every entry. */
+static void wheel_refile(struct tcp_wheel *w, uint64_t now)
+{
+	struct tcp_conn *all = NULL;
+	for (unsigned i = 0; i <= TCP_WHEEL_SLOTS; i++) {
+		struct tcp_conn **head = i < TCP_WHEEL_SLOTS ? &w->slot[i] : &w->overflow;
+		while (*head != NULL) {
+			struct tcp_conn *c = *head;
+			uint64_t tick = c->tm_tick;
+			wheel_unlink(c);
+			c->tm_tick = tick;
+			c->tm_next = all; /* a private chain: tm_pprev unused */
+			all = c;
+		}
+	}
+	w->tick = now;
+	while (all != NULL) {
+		struct tcp_conn *c = all;
+		all = c->tm_next;
+		wheel_insert(w, c, c->tm_tick);
+	}
+}
+
+void tcp_timers_run(struct tcp_stack *t)
+{
+	struct tcp_wheel *w = &t->wheel;
+	uint64_t now = t->now_us / 1000u;
+	if (w->tick > now)
+		return;
+	if (now - w->tick >= TCP_WHEEL_SLOTS)
+		wheel_refile(w, now);
+	while (w->tick <= now) {
+		uint64_t tick = w->tick;
+		if ((tick & WHEEL_MASK) == 0)
+			wheel_cascade(w);
+		/* Detach the slot: what fires re-files at tick + 1 or later. */
+		struct tcp_conn *due = w->slot[tick & WHEEL_MASK];
+		w->slot[tick & WHEEL_MASK] = NULL;
+		if (due != NULL)
+			due->tm_pprev = &due;
+		w->tick = tick + 1;
+		while (due != NULL) {
+			struct tcp_conn *c = due;
+			wheel_unlink(c);
+			conn_fire(t, c);
+		}
 	}
 }
 

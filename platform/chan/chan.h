@@ -51,6 +51,27 @@
 	X(tcp_conns_current, "TCP connections open now")                                           \
 	X(tcp_retransmits, "TCP segments retransmitted")                                           \
 	X(tcp_rst_sent, "TCP resets sent")                                                         \
+	X(tcp_rst_received, "TCP resets accepted (connection reset by the peer)")                  \
+	X(tcp_ooo_segs, "TCP segments kept out of order")                                          \
+	X(tcp_ooo_dropped, "TCP out-of-order segments not kept (limits)")                          \
+	X(tcp_paws_rejected, "TCP segments rejected by PAWS (RFC 7323)")                           \
+	X(tcp_sack_rexmits, "TCP holes retransmitted in SACK recovery")                            \
+	X(tcp_fast_recoveries, "TCP fast recovery episodes")                                       \
+	X(tcp_partial_acks, "TCP partial ACKs in recovery (RFC 6582)")                             \
+	X(tcp_limited_transmits, "TCP segments sent by limited transmit (RFC 3042)")               \
+	X(tcp_rto_expired, "TCP retransmission timer expiries")                                    \
+	X(tcp_timeouts, "TCP connections dropped after too many retransmissions")                  \
+	X(tcp_syncookies_sent, "TCP SYN cookies sent (RFC 4987)")                                  \
+	X(tcp_syncookies_validated, "TCP connections opened from a valid SYN cookie")              \
+	X(tcp_syncookies_failed, "TCP ACKs carrying an invalid or stale SYN cookie")               \
+	X(tcp_keepalive_probes, "TCP keepalive probes sent")                                       \
+	X(tcp_keepalive_aborts, "TCP connections aborted by keepalive")                            \
+	X(tcp_challenge_acks, "TCP challenge ACKs sent (RFC 5961)")                                \
+	X(tcp_challenge_limited, "TCP challenge ACKs suppressed by the rate limit")                \
+	X(tcp_drop_malformed, "TCP segments dropped: checksum, offset or length")                  \
+	X(tcp_drop_listen_overflow, "TCP SYNs or cookie ACKs dropped: no free connection")         \
+	X(tcp_drop_out_of_window, "TCP segments outside the window (answered by an ACK)")          \
+	X(tcp_drop_no_memory, "TCP segment text dropped for lack of buffer memory")                \
 	X(commands, "commands executed on this worker's shard")                                    \
 	X(commands_received, "commands parsed from this worker's clients")                         \
 	X(fwd_sent, "commands forwarded to another worker")                                        \

@@ -296,6 +296,11 @@ static uint8_t *put32(uint8_t *p, uint32_t v)
 static uint16_t seg_opts(const struct fx_seg *s, uint8_t *o)
 {
 	uint8_t *p = o;
+	if (s->raw_opt != NULL) {
+		CU_ASSERT_FATAL(s->raw_opt_len <= 40 && s->raw_opt_len % 4 == 0);
+		memcpy(o, s->raw_opt, s->raw_opt_len);
+		return s->raw_opt_len;
+	}
 	if (s->mss) {
 		*p++ = 2;
 		*p++ = 4;

@@ -110,6 +110,9 @@ struct fx_seg {
 	uint32_t tsval, tsecr;
 	uint8_t n_sack;
 	uint32_t sack[4][2];
+	/* or exactly these option bytes, in this order (script runner) */
+	const uint8_t *raw_opt;
+	uint8_t raw_opt_len; /* a multiple of 4, at most 40 */
 };
 #define FX_WND 65535
 

@@ -111,7 +111,7 @@ static void test_tcp_ooo_beyond_window_or_island_limit_not_kept(void)
 	for (unsigned i = 0; i < TCP_OOO_RANGES; i++)
 		seg(100 + 100 * i, 10);
 	CU_ASSERT_EQUAL(fc.c->ooo_n, TCP_OOO_RANGES);
-	CU_ASSERT(fx.tcp.tstats.ooo_dropped >= 1);
+	CU_ASSERT(fx.stats.tcp_ooo_dropped >= 1);
 	/* the worker-wide bound */
 	fx.tcp.ooo_limit = fx.tcp.ooo_bytes;
 	seg(2000, 10);

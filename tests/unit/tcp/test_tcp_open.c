@@ -164,11 +164,12 @@ static void test_tcp_syn_ack_retransmitted_with_backoff_then_given_up(void)
 	CU_ASSERT_EQUAL(fx.stats.tcp_conns_closed, 0);
 }
 
-static void test_tcp_pool_exhaustion_drops_third_syn(void)
+static void test_tcp_pool_exhaustion_drops_third_syn_without_cookies(void)
 {
 	struct fx_conn a, b;
 	struct fx_pkt p;
 	CU_ASSERT_FATAL(fx_tcp_reinit(2) == 0);
+	fx.tcp.syncookies = false;
 	CU_ASSERT_FATAL(fx_open(&a, 40001, FX_WND, 1460) == 0);
 	CU_ASSERT_FATAL(fx_open(&b, 40002, FX_WND, 1460) == 0);
 	CU_ASSERT_EQUAL(fx.tcp.n_free, 0);
@@ -266,7 +267,7 @@ const struct rw_test_case test_tcp_open_cases[] = {
     RW_TEST(test_tcp_handshake_ack_with_wrong_ack_gets_rst),
     RW_TEST(test_tcp_retransmitted_syn_in_syn_rcvd_gets_syn_ack_again),
     RW_TEST(test_tcp_syn_ack_retransmitted_with_backoff_then_given_up),
-    RW_TEST(test_tcp_pool_exhaustion_drops_third_syn),
+    RW_TEST(test_tcp_pool_exhaustion_drops_third_syn_without_cookies),
     RW_TEST(test_tcp_segment_with_bad_checksum_dropped),
     RW_TEST(test_tcp_truncated_or_bad_offset_header_dropped),
     RW_TEST(test_tcp_malformed_options_do_not_overrun),

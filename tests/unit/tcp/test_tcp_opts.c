@@ -140,7 +140,7 @@ static void test_tcp_paws_drops_old_timestamp_but_not_rst(void)
 	fc.tsval = 5999; /* an old duplicate from an earlier incarnation */
 	fx_conn_data(&fc, "old", 3);
 	CU_ASSERT_EQUAL(fc.c->rcv.len, 3);
-	CU_ASSERT_EQUAL(fx.tcp.tstats.paws_rejected, 1);
+	CU_ASSERT_EQUAL(fx.stats.tcp_paws_rejected, 1);
 	CU_ASSERT_EQUAL_FATAL(fx_flush_take(&p, 1), 1); /* RFC 7323 §5.3 R1: ACK it */
 	CU_ASSERT_EQUAL(p.ack, fc.snd_nxt - 3);
 	/* a RST is exempt (§5.3 R1) */
@@ -159,7 +159,7 @@ static void test_tcp_paws_accepts_old_timestamp_after_24_days_idle(void)
 	fc.tsval = 10; /* the peer's clock wrapped or restarted */
 	fx_conn_data(&fc, "late", 4);
 	CU_ASSERT_EQUAL(fc.c->rcv.len, 4);
-	CU_ASSERT_EQUAL(fx.tcp.tstats.paws_rejected, 0);
+	CU_ASSERT_EQUAL(fx.stats.tcp_paws_rejected, 0);
 	CU_ASSERT_EQUAL_FATAL(fx_flush_take(&p, 1), 1);
 	CU_ASSERT_EQUAL(p.tsecr, 10);
 }

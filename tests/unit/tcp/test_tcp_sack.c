@@ -73,7 +73,7 @@ static void test_tcp_sack_two_holes_resent_never_the_sacked_data(void)
 	CU_ASSERT_EQUAL(p[1].seq, sq(400));
 	CU_ASSERT_EQUAL(p[1].len, 100);
 	CU_ASSERT(pattern_ok(&p[1], 400));
-	CU_ASSERT_EQUAL(fx.tcp.tstats.sack_rexmits, 2);
+	CU_ASSERT_EQUAL(fx.stats.tcp_sack_rexmits, 2);
 	/* a partial ACK for the first hole: the second was resent already */
 	fx_conn_sack(&fc, sq(400), FX_WND, 1, b3);
 	CU_ASSERT_EQUAL(fx_flush_take(p, 16), 0);
@@ -118,7 +118,7 @@ static void test_tcp_newreno_partial_ack_resends_next_hole_at_once(void)
 	/* the retransmission lands: ACK up to the second hole, a partial ACK */
 	fx_conn_ack(&fc, sq(400), FX_WND);
 	CU_ASSERT(fc.c->in_recovery);
-	CU_ASSERT_EQUAL(fx.tcp.tstats.partial_acks, 1);
+	CU_ASSERT_EQUAL(fx.stats.tcp_partial_acks, 1);
 	CU_ASSERT_EQUAL(fc.c->cwnd, cwnd - 300 + 100); /* RFC 6582 §3.2 step 5 */
 	unsigned n = fx_flush_take(p, 16);
 	CU_ASSERT_FATAL(n >= 1);
@@ -146,7 +146,7 @@ static void test_tcp_limited_transmit_on_first_two_dupacks(void)
 	CU_ASSERT_EQUAL_FATAL(fx_take(p, 16), 1); /* the third: fast retransmit */
 	CU_ASSERT_EQUAL(p[0].seq, sq(0));
 	CU_ASSERT(fc.c->in_recovery);
-	CU_ASSERT_EQUAL(fx.tcp.tstats.limited_transmits, 2);
+	CU_ASSERT_EQUAL(fx.stats.tcp_limited_transmits, 2);
 }
 
 const struct rw_test_case test_tcp_sack_cases[] = {
