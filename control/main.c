@@ -1,7 +1,7 @@
 /*
  * redwire-control: the control-plane process. Composition root: loads the
  * configuration, then sets up the modules in dependency order (log, event
- * loop, channel consumer, management API), runs the loop until SIGTERM or
+ * loop, AOF, channel consumer, management API), runs the loop until SIGTERM or
  * SIGINT, and tears down in reverse order.
  *
  *   redwire-control --config FILE [--directive value ...]
@@ -20,6 +20,7 @@
 
 #include "api_server.h"
 #include "config.h"
+#include "cp_aof.h"
 #include "cp_chan.h"
 #include "rw_log.h"
 #include "cp_loop.h"
@@ -27,6 +28,7 @@
 struct cp_main {
 	struct rw_config cfg;
 	struct cp_loop *loop;
+	struct cp_aof *aof; /* NULL with appendonly no */
 	struct cp_chan *chan;
 	struct api_server *api;
 	int sigfd;
@@ -151,6 +153,73 @@ static int signals_setup(struct cp_main *m)
 	return cp_loop_add(m->loop, m->sigfd, EPOLLIN, on_signal, m);
 }
 
+/* ---- AOF: the channel consumer's journal sink ---- */
+
+static int aof_sink_record(void *arg, uint64_t epoch, uint32_t w, uint64_t lsn, const void *payload,
+			   uint32_t len)
+{
+	return cp_aof_record(arg, epoch, w, lsn, payload, len);
+}
+
+static void aof_sink_flush(void *arg, uint64_t now_ms)
+{
+	cp_aof_flush(arg, now_ms);
+}
+
+static uint64_t aof_sink_durable(void *arg, uint64_t epoch, uint32_t w)
+{
+	return cp_aof_durable_lsn(arg, epoch, w);
+}
+
+static size_t aof_sink_info(void *arg, char *buf, size_t len)
+{
+	return cp_aof_info(arg, buf, len);
+}
+
+static int aof_count(void *arg, const struct cp_aof_cmd *cmd)
+{
+	(void)arg;
+	(void)cmd;
+	return 0;
+}
+
+/*
+ * appendonly yes: validate the whole AOF (CRCs, torn tail) and fail the
+ * start naming file and offset if it is corrupt, then open it for append.
+ * TODO(#7): stream the loaded commands into the dataplane before it serves.
+ */
+static int aof_setup(struct cp_main *m)
+{
+	struct cp_aof_conf conf = {.dir = m->cfg.dir,
+				   .dirname = m->cfg.appenddirname,
+				   .filename = m->cfg.appendfilename,
+				   .load_truncated = m->cfg.aof_load_truncated};
+	struct cp_aof_load_info info;
+	if (!m->cfg.appendonly)
+		return 0;
+	if (cp_aof_fsync_parse(m->cfg.appendfsync, &conf.fsync) != 0)
+		return -EINVAL; /* the config loader validated it */
+	int rc = cp_aof_load(&conf, aof_count, NULL, &info);
+	if (rc == 0)
+		rc = cp_aof_open(&m->aof, &conf, &info);
+	if (rc != 0) {
+		rw_log_kv(RW_LOG_ERR, "cp.aof", "cannot use the AOF",
+			  "key=appendonly dir=%s err=\"%s\"", m->cfg.dir,
+			  info.err[0] ? info.err : strerror(-rc));
+		return rc;
+	}
+	uint32_t workers = 0;
+	for (uint32_t w = 0; w < CP_AOF_MAX_WORKERS; w++)
+		if (info.lsn[w] != 0)
+			workers = w + 1;
+	rw_log_kv(RW_LOG_INFO, "cp.aof", "AOF ready",
+		  "durable_epoch=%016llx workers_in_file=%u durable_lsn_w0=%llu "
+		  "durable_lsn_w1=%llu tail_cut_bytes=%llu",
+		  (unsigned long long)info.epoch, workers, (unsigned long long)info.lsn[0],
+		  (unsigned long long)info.lsn[1], (unsigned long long)info.tail_cut);
+	return 0;
+}
+
 static int modules_setup(struct cp_main *m)
 {
 	int rc = cp_loop_create(&m->loop);
@@ -160,10 +229,21 @@ static int modules_setup(struct cp_main *m)
 		rw_log_kv(RW_LOG_ERR, "cp.core", "event loop setup failed", "err=%d", -rc);
 		return rc;
 	}
+	rc = aof_setup(m);
+	if (rc != 0)
+		return rc;
 	rc = cp_chan_create(&m->chan, m->loop, m->cfg.rw_channel);
 	if (rc != 0) {
 		rw_log_kv(RW_LOG_ERR, "cp.core", "channel consumer setup failed", "err=%d", -rc);
 		return rc;
+	}
+	if (m->aof != NULL) {
+		struct cp_jrnl_sink sink = {.arg = m->aof,
+					    .record = aof_sink_record,
+					    .flush = aof_sink_flush,
+					    .durable_lsn = aof_sink_durable,
+					    .info = aof_sink_info};
+		cp_chan_set_sink(m->chan, &sink);
 	}
 	struct api_ctx ctx = {.name = m->cfg.rw_name,
 			      .start_mono_ms = cp_now_ms(),
@@ -187,6 +267,7 @@ static void modules_teardown(struct cp_main *m)
 {
 	api_server_destroy(&m->api);
 	cp_chan_destroy(&m->chan);
+	cp_aof_close(&m->aof);
 	if (m->sigfd >= 0)
 		close(m->sigfd);
 	cp_loop_destroy(&m->loop);

@@ -35,6 +35,8 @@ struct cp_chan {
 	uint64_t records;
 	uint64_t bytes;
 	int timer_poll, timer_attach, timer_ping;
+	bool has_sink;
+	struct cp_jrnl_sink sink;
 	struct cp_chan_worker w[CHAN_MAX_WORKERS];
 };
 
@@ -137,9 +139,11 @@ static void chan_watch(struct cp_loop *l, void *arg)
 }
 
 /*
- * Drain one worker's journal. Persistence does not exist yet, so a record
- * is durable as soon as it is consumed; once the persistence issue lands,
- * durable means "fsynced to the AOF" and mark_durable moves there instead.
+ * Drain one worker's journal. Without a sink a record is durable as soon
+ * as it is consumed. With one (the AOF), each record goes to the sink and
+ * is consumed once the sink took it; durability comes back later through
+ * sink_mark_durable(). A sink that cannot take more (write error, backlog)
+ * leaves the rest in the ring: the dataplane feels back-pressure.
  */
 static int jrnl_drain(struct cp_chan *c, uint32_t w)
 {
@@ -147,6 +151,9 @@ static int jrnl_drain(struct cp_chan *c, uint32_t w)
 	uint64_t last = 0;
 	int rc = 0, n;
 	for (n = 0; n < JRNL_BUDGET && (rc = chan_jrnl_peek(c->ch, w, &m)) == 0; n++) {
+		if (c->has_sink &&
+		    c->sink.record(c->sink.arg, c->epoch, w, m.lsn, m.payload, m.len) != 0)
+			break;
 		c->w[w].jrnl_records++;
 		c->w[w].jrnl_bytes += m.len;
 		c->records++;
@@ -154,9 +161,27 @@ static int jrnl_drain(struct cp_chan *c, uint32_t w)
 		last = m.lsn;
 		chan_jrnl_consume(c->ch, w, &m);
 	}
-	if (n > 0)
+	if (n > 0 && !c->has_sink)
 		chan_jrnl_mark_durable(c->ch, w, last);
 	return rc == -EPROTO ? rc : 0;
+}
+
+/* Pass on what the sink made durable since the last poll. */
+static void sink_mark_durable(struct cp_chan *c)
+{
+	for (uint32_t w = 0; w < chan_workers(c->ch); w++) {
+		/* compared with the channel's cursor, not with what we passed last
+		 * time: mark_durable stops at `consumed`, which may lag behind */
+		uint64_t lsn = c->sink.durable_lsn(c->sink.arg, c->epoch, w);
+		if (lsn > chan_jrnl_durable_lsn(c->ch, w))
+			chan_jrnl_mark_durable(c->ch, w, lsn);
+	}
+}
+
+void cp_chan_set_sink(struct cp_chan *c, const struct cp_jrnl_sink *sink)
+{
+	c->sink = *sink;
+	c->has_sink = true;
 }
 
 const char *cp_chan_info_section(const char *section, uint32_t len)
@@ -195,7 +220,12 @@ static void msg_answer(struct cp_chan *c, uint32_t w, const struct chan_msg *m)
 		return;
 	}
 	case CHAN_MSG_INFO_REQ: {
+		char buf[1024];
 		const char *text = cp_chan_info_section(m->payload, m->len);
+		if (c->has_sink && c->sink.info != NULL &&
+		    strncmp(text, "# Persistence", 13) == 0 &&
+		    c->sink.info(c->sink.arg, buf, sizeof(buf)) < sizeof(buf))
+			text = buf;
 		rc = chan_msg_send(c->ch, w, CHAN_TO_DP, CHAN_MSG_INFO_REPLY, m->id, text,
 				   (uint32_t)strlen(text));
 		break;
@@ -227,15 +257,24 @@ static void chan_poll(struct cp_loop *l, void *arg)
 {
 	struct cp_chan *c = arg;
 	(void)l;
-	if (c->ch == NULL)
+	if (c->ch == NULL) {
+		if (c->has_sink)
+			c->sink.flush(c->sink.arg, cp_now_ms());
 		return;
+	}
 	for (uint32_t w = 0; w < chan_workers(c->ch); w++) {
 		if (jrnl_drain(c, w) != 0 || msg_drain(c, w) != 0) {
 			rw_log_kv(RW_LOG_ERR, "cp.chan", "corrupt record in the channel",
 				  "worker=%u", w);
 			chan_drop(c, "corrupt_record");
+			if (c->has_sink)
+				c->sink.flush(c->sink.arg, cp_now_ms());
 			return;
 		}
+	}
+	if (c->has_sink) {
+		c->sink.flush(c->sink.arg, cp_now_ms());
+		sink_mark_durable(c);
 	}
 }
 

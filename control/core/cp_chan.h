@@ -13,6 +13,7 @@
 #define CP_CHAN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "chan.h"
@@ -51,10 +52,35 @@ struct cp_chan_worker_status {
 
 struct cp_chan;
 
+/*
+ * Where consumed journal records go (the AOF; replication later). Bound once
+ * by main.c. Without a sink a record is durable as soon as it is consumed.
+ */
+typedef int cp_jrnl_record_fn(void *arg, uint64_t epoch, uint32_t w, uint64_t lsn,
+			      const void *payload, uint32_t len);
+typedef void cp_jrnl_flush_fn(void *arg, uint64_t now_ms);
+typedef uint64_t cp_jrnl_durable_fn(void *arg, uint64_t epoch, uint32_t w);
+typedef size_t cp_jrnl_info_fn(void *arg, char *buf, size_t len);
+
+struct cp_jrnl_sink {
+	void *arg;
+	/* take a record: 0, or -EAGAIN/-ENOMEM to leave it unconsumed for a later poll */
+	cp_jrnl_record_fn *record;
+	/* once per poll (every CP_CHAN_POLL_MS), attached or not: write, fsync, retry */
+	cp_jrnl_flush_fn *flush;
+	/* highest LSN of worker w in epoch that is durable; the consumer marks it */
+	cp_jrnl_durable_fn *durable_lsn;
+	/* INFO persistence text; NULL: the static text of cp_chan_info_section() */
+	cp_jrnl_info_fn *info;
+};
+
 /** Start following the channel at @p path on loop @p l. @return 0, -ENOMEM, -ENOSPC (timers). */
 int cp_chan_create(struct cp_chan **out, struct cp_loop *l, const char *path);
 /** Stop the timers and detach. NULL-safe; clears the pointer. */
 void cp_chan_destroy(struct cp_chan **c);
+
+/** Send journal records to @p sink (copied) from the next poll on. Context: setup. */
+void cp_chan_set_sink(struct cp_chan *c, const struct cp_jrnl_sink *sink);
 
 void cp_chan_status(const struct cp_chan *c, struct cp_chan_status *out);
 /** @return 0 with @p out filled, or -ENOENT (not attached or no such worker). */

@@ -164,6 +164,20 @@ static int check_string(struct cfg_load *ld, const struct cfg_desc *d, const cha
 				 "verbose, notice, warning",
 				 v);
 	}
+	if (strcmp(d->name, "appendfsync") == 0 && strcasecmp(v, "always") != 0 &&
+	    strcasecmp(v, "everysec") != 0 && strcasecmp(v, "no") != 0)
+		return load_fail(ld,
+				 "invalid value '%s' for 'appendfsync': must be one of always, "
+				 "everysec, no",
+				 v);
+	/* Redis 7.0: "appendfilename can't be a path, just a filename"; names that the
+	 * manifest would have to quote are refused too */
+	if ((strcmp(d->name, "appendfilename") == 0 || strcmp(d->name, "appenddirname") == 0) &&
+	    (!name_is_valid(v) || strcmp(v, "..") == 0))
+		return load_fail(ld,
+				 "invalid value '%s' for '%s': must be a file name (not a path) of "
+				 "1-%d characters of A-Z a-z 0-9 . _ - not starting with '.'",
+				 v, d->name, CFG_NAME_MAX);
 	if (strcmp(d->name, "redwire-name") == 0 && !name_is_valid(v))
 		return load_fail(ld,
 				 "invalid value '%s' for 'redwire-name': must be 1-%d characters "
@@ -180,7 +194,7 @@ static int set_string(struct cfg_load *ld, const struct cfg_desc *d, const char 
 	char *copy = strdup(v);
 	if (copy == NULL)
 		return -ENOMEM;
-	if (strcmp(d->name, "loglevel") == 0)
+	if (strcmp(d->name, "loglevel") == 0 || strcmp(d->name, "appendfsync") == 0)
 		for (char *p = copy; *p; p++)
 			*p = (char)(*p | 0x20); /* enum names are stored lower case */
 	char **slot = cfg_str(ld->cfg, d);

@@ -52,6 +52,14 @@ enum rw_cfg_type {
 	X(dir, "dir", RW_CFG_STRING, "/var/lib/redwire/%n", 0, 0, "data directory")                \
 	X(dbfilename, "dbfilename", RW_CFG_STRING, "dump.rdb", 0, 0, "RDB file name")              \
 	X(appendonly, "appendonly", RW_CFG_BOOL, "no", 0, 0, "append-only file persistence")        \
+	X(appendfsync, "appendfsync", RW_CFG_STRING, "everysec", 0, 0,                             \
+	  "always|everysec|no: when an AOF write is durable (fsync per batch, per second, never)") \
+	X(appendfilename, "appendfilename", RW_CFG_STRING, "appendonly.aof", 0, 0,                 \
+	  "AOF base name: manifest and base/incr files")                                           \
+	X(appenddirname, "appenddirname", RW_CFG_STRING, "appendonlydir", 0, 0,                    \
+	  "AOF directory inside dir")                                                              \
+	X(aof_load_truncated, "aof-load-truncated", RW_CFG_BOOL, "yes", 0, 0,                      \
+	  "load an AOF whose tail is torn, cutting the tail with a warning")                       \
 	X(save, "save", RW_CFG_STRING, "3600 1 300 100 60 10000", 0, 0, "snapshot points")         \
 	X(loglevel, "loglevel", RW_CFG_STRING, "notice", 0, 0, "debug|verbose|notice|warning")     \
 	X(logfile, "logfile", RW_CFG_STRING, "", 0, 0, "log file; empty logs to stdout")          \

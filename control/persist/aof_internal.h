@@ -1,0 +1,147 @@
+/*
+ * Private to control/persist: the manifest, the batch annotation, the file
+ * scanner and the fsync thread, shared by the writer (aof_write.c) and the
+ * loader (aof_load.c). Formats: FORMAT.md in this directory.
+ */
+#ifndef AOF_INTERNAL_H
+#define AOF_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cp_aof.h"
+#include "rw_buf.h"
+
+/* ---- annotation: "#RW1 epoch=%016x w=%u lsn=%u-%u n=%u crc64=%016x\r\n" ---- */
+
+#define AOF_ANNOT_PREFIX "#RW1 "
+#define AOF_ANNOT_MAX	 160 /* longest line we write is 117 bytes */
+/* First line of every incr file Redwire starts: the file is annotated from
+ * byte 0, so a torn first batch is a tail, not a stock-written command. */
+#define AOF_HEADER "#RW1 redwire-aof\r\n"
+
+struct aof_annot {
+	uint64_t epoch;
+	uint32_t w;
+	uint64_t first, last; /* LSN range of the batch's journal records */
+	uint32_t n;	      /* RESP commands in the batch, SELECTs included */
+	uint64_t crc;	      /* aof_annot_crc(): batch bytes, then the line before it */
+};
+
+/**
+ * The annotation's CRC64: over the batch bytes, then over its own line up
+ * to "crc64=", so a flipped epoch, worker, LSN or count is caught too.
+ */
+uint64_t aof_annot_crc(const uint8_t *batch, size_t n, const struct aof_annot *a);
+/** @return the line length (with CRLF), at most AOF_ANNOT_MAX - 1. */
+size_t aof_annot_format(char *buf, const struct aof_annot *a);
+/** Parse one line (@p n bytes, up to and including '\n'). @return 0 or -EINVAL. */
+int aof_annot_parse(const uint8_t *line, size_t n, struct aof_annot *a);
+/** "*2\r\n$6\r\nSELECT\r\n$<len>\r\n<db>\r\n" into @p buf (>= 40 bytes). @return length. */
+size_t aof_select_format(char *buf, uint32_t db);
+
+/* ---- manifest ---- */
+
+#define AOF_NAME_MAX 256
+
+struct aof_file_info {
+	char name[AOF_NAME_MAX];
+	int64_t seq;
+	char type; /* 'b' base, 'h' history, 'i' incr */
+};
+
+struct aof_manifest {
+	struct aof_file_info *files;
+	size_t n, cap;
+};
+
+/** Redis 7.0 aofLoadManifestFromFile() rules. @return 0 or -EINVAL with @p err set. */
+int aof_manifest_parse(const char *text, size_t len, struct aof_manifest *m, char *err,
+		       size_t errlen);
+/** Base first, then history, then incr, as Redis writes them. @return 0 or -ENOMEM. */
+int aof_manifest_format(const struct aof_manifest *m, struct rw_buf *out);
+int aof_manifest_add(struct aof_manifest *m, const char *name, int64_t seq, char type);
+void aof_manifest_fini(struct aof_manifest *m);
+/** The base entry, or NULL. */
+const struct aof_file_info *aof_manifest_base(const struct aof_manifest *m);
+/** The incr entry with the highest seq, or NULL. */
+const struct aof_file_info *aof_manifest_last_incr(const struct aof_manifest *m);
+/**
+ * Read <dirfd>/<name>. @return 0, -ENOENT (no manifest), -EINVAL (@p err set), -errno.
+ */
+int aof_manifest_read(int dirfd, const char *name, struct aof_manifest *m, char *err,
+		      size_t errlen);
+/** Crash-safe: temp-<name>, write, fsync, rename over <name>, fsync the directory. */
+int aof_manifest_write(int dirfd, const char *name, const struct aof_manifest *m);
+/**
+ * Open <dir>/<dirname> (with @p create: make both if missing, fsyncing the
+ * parent). @return 0 with *out set, -ENOENT, -errno.
+ */
+int aof_dir_open(const struct cp_aof_conf *conf, bool create, int *out);
+/** fsync a directory fd. @return 0 or -errno. */
+int aof_dir_fsync(int dirfd);
+
+/* ---- scanning one file ---- */
+
+struct aof_scan {
+	uint64_t size;	    /* bytes scanned */
+	uint64_t valid_end; /* whole and (when annotated) verified up to here */
+	uint64_t batches;   /* verified annotations */
+	uint64_t commands;  /* RESP commands up to valid_end (SELECT included) */
+	bool annotated;	    /* at least one "#RW1" line */
+	int32_t db;	    /* SELECTed db at valid_end, -1 if none yet */
+	uint64_t epoch;	    /* epoch of the last verified batch */
+	uint64_t lsn[CP_AOF_MAX_WORKERS];
+	uint64_t err_off; /* where the corruption starts */
+	char err[256];	  /* cause, when aof_scan() returns -EILSEQ */
+};
+
+/**
+ * Validate @p buf: RESP commands, '#' lines, "#RW1" batch CRCs. A problem
+ * with no later "#RW1" annotation is a torn tail: valid_end stops before
+ * it (the caller decides whether to cut it). Bytes after the last
+ * annotation of an annotated file are unverified and also a tail.
+ * @return 0, -EILSEQ (corruption before the tail: err/err_off set), -ENOMEM.
+ */
+int aof_scan(uint8_t *buf, size_t len, struct aof_scan *s);
+
+/**
+ * Deliver the commands of [0, end) of an already validated buffer.
+ * @return 0 or the callback's non-zero.
+ */
+int aof_replay(uint8_t *buf, size_t end, const char *file, uint32_t *db, cp_aof_cmd_fn *cb,
+	       void *arg, uint64_t *count);
+
+/** Map <dirfd>/<name> read-write private (parsing may need it). len 0: *p NULL. */
+int aof_file_map(int dirfd, const char *name, uint8_t **p, size_t *len);
+void aof_file_unmap(uint8_t *p, size_t len);
+
+/* ---- fsync thread ---- */
+
+struct aof_syncer {
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;	/* the thread waits for a request */
+	pthread_cond_t idle_cv; /* a request completed */
+	int fd;
+	cp_aof_fsync_fn *fsync_fn;
+	bool started, stop;
+	bool req;	  /* a request waits */
+	bool busy;	  /* the thread is in fsync */
+	uint64_t req_gen; /* generation of the last request */
+	uint64_t req_off; /* its target offset */
+	uint64_t done_gen;
+	uint64_t done_off;
+	int done_err; /* 0 or errno of the completed request */
+};
+
+int aof_syncer_start(struct aof_syncer *s, int fd, cp_aof_fsync_fn *fn);
+void aof_syncer_stop(struct aof_syncer *s);
+/** Ask for an fsync covering @p off. @return the request's generation. */
+uint64_t aof_syncer_request(struct aof_syncer *s, uint64_t off);
+/** Completed @p gen? Then *err = 0 or errno. @return true when done. */
+bool aof_syncer_done(struct aof_syncer *s, uint64_t gen, int *err);
+int aof_syncer_wait_idle(struct aof_syncer *s, int timeout_ms);
+
+#endif

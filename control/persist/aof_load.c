@@ -1,0 +1,199 @@
+/*
+ * Loading the AOF back: manifest, then the base file, then every incr file
+ * by seq (history files are skipped, as Redis 7.0 does), each validated in
+ * full before the first command is delivered, so a corrupt file never half
+ * loads. Only the last file may have a torn tail, and only
+ * aof-load-truncated yes cuts it (Redis's rule; the cut itself is done by
+ * the writer when it reopens the file, cp_aof_open()).
+ *
+ * Context: control plane at start; blocks (mmap and page faults).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "aof_internal.h"
+#include "rw_log.h"
+
+int cp_aof_fsync_parse(const char *s, enum cp_aof_fsync *out)
+{
+	if (strcasecmp(s, "always") == 0)
+		*out = CP_AOF_FSYNC_ALWAYS;
+	else if (strcasecmp(s, "everysec") == 0)
+		*out = CP_AOF_FSYNC_EVERYSEC;
+	else if (strcasecmp(s, "no") == 0)
+		*out = CP_AOF_FSYNC_NO;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *cp_aof_fsync_name(enum cp_aof_fsync f)
+{
+	return f == CP_AOF_FSYNC_ALWAYS ? "always" : f == CP_AOF_FSYNC_NO ? "no" : "everysec";
+}
+
+/* The incr files by seq, then: base first. Small n: insertion order is kept by parse. */
+static int load_order(const struct aof_manifest *m, const struct aof_file_info **order)
+{
+	int n = 0;
+	const struct aof_file_info *base = aof_manifest_base(m);
+	if (base != NULL)
+		order[n++] = base;
+	for (size_t i = 0; i < m->n; i++)
+		if (m->files[i].type == 'i')
+			order[n++] = &m->files[i]; /* parse enforced increasing seq */
+	return n;
+}
+
+struct loaded_file {
+	const char *name;
+	uint8_t *p;
+	size_t len;
+	struct aof_scan scan;
+	uint64_t end; /* bytes to deliver */
+};
+
+static int load_fail(struct cp_aof_load_info *info, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int load_fail(struct cp_aof_load_info *info, int rc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(info->err, sizeof(info->err), fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+/* Validate one file and decide how much of it loads. */
+static int load_check(const struct cp_aof_conf *conf, struct loaded_file *f, bool last,
+		      struct cp_aof_load_info *info)
+{
+	if (f->len >= 5 && memcmp(f->p, "REDIS", 5) == 0)
+		return load_fail(info, -ENOTSUP,
+				 "%s: RDB-preamble base files are not supported yet (issue #7)",
+				 f->name);
+	int rc = aof_scan(f->p, f->len, &f->scan);
+	if (rc == -EILSEQ)
+		return load_fail(info, rc, "%s offset %" PRIu64 ": %s", f->name, f->scan.err_off,
+				 f->scan.err);
+	if (rc != 0)
+		return load_fail(info, rc, "%s: %s", f->name, strerror(-rc));
+	f->end = f->scan.valid_end;
+	if (f->end < f->len) {
+		if (!last || !conf->load_truncated)
+			return load_fail(info, -EILSEQ,
+					 "%s offset %" PRIu64 ": truncated or unverified tail of "
+					 "%" PRIu64 " bytes%s",
+					 f->name, f->end, (uint64_t)(f->len - f->end),
+					 last ? " (aof-load-truncated is no)"
+					      : " in a closed file");
+		info->tail_cut = f->len - f->end;
+		info->tail_offset = f->end;
+		snprintf(info->tail_file, sizeof(info->tail_file), "%s", f->name);
+		rw_log_kv(RW_LOG_WARN, "cp.aof",
+			  "AOF tail is torn: loading up to the last whole batch",
+			  "file=%s valid_bytes=%" PRIu64 " cut_bytes=%" PRIu64, f->name, f->end,
+			  info->tail_cut);
+	}
+	if (!f->scan.annotated && f->len > 0) {
+		info->unverified += f->len;
+		rw_log_kv(RW_LOG_INFO, "cp.aof",
+			  "AOF file has no checksums (written by stock Redis?)",
+			  "file=%s bytes=%zu", f->name, f->len);
+	}
+	info->batches += f->scan.batches;
+	if (f->scan.batches > 0) {
+		info->epoch = f->scan.epoch;
+		memcpy(info->lsn, f->scan.lsn, sizeof(info->lsn));
+	}
+	return 0;
+}
+
+int aof_dir_open(const struct cp_aof_conf *conf, bool create, int *out)
+{
+	int dfd = open(conf->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 && create && errno == ENOENT && mkdir(conf->dir, 0755) == 0)
+		dfd = open(conf->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0)
+		return -errno;
+	int fd = openat(dfd, conf->dirname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 && create && errno == ENOENT) {
+		if (mkdirat(dfd, conf->dirname, 0755) != 0 && errno != EEXIST) {
+			int e = -errno;
+			close(dfd);
+			return e;
+		}
+		fsync(dfd); /* the new directory entry survives a power loss */
+		fd = openat(dfd, conf->dirname, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	int e = fd < 0 ? -errno : 0;
+	close(dfd);
+	*out = fd;
+	return e;
+}
+
+int cp_aof_load(const struct cp_aof_conf *conf, cp_aof_cmd_fn *cb, void *arg,
+		struct cp_aof_load_info *info)
+{
+	struct aof_manifest m = {0};
+	struct loaded_file *files = NULL;
+	const struct aof_file_info **order = NULL;
+	char mname[AOF_NAME_MAX + 16], err[256] = "";
+	int dirfd = -1, n = 0, rc;
+
+	memset(info, 0, sizeof(*info));
+	snprintf(mname, sizeof(mname), "%s.manifest", conf->filename);
+	rc = aof_dir_open(conf, false, &dirfd);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc != 0)
+		return load_fail(info, rc, "%s/%s: %s", conf->dir, conf->dirname, strerror(-rc));
+	rc = aof_manifest_read(dirfd, mname, &m, err, sizeof(err));
+	if (rc == -ENOENT) {
+		rc = 0;
+		goto out;
+	}
+	if (rc != 0) {
+		load_fail(info, rc, "%s: %s", mname, rc == -EINVAL ? err : strerror(-rc));
+		goto out;
+	}
+	info->exists = true;
+	order = calloc(m.n, sizeof(*order));
+	files = calloc(m.n, sizeof(*files));
+	if (order == NULL || files == NULL) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	n = load_order(&m, order);
+	for (int i = 0; i < n && rc == 0; i++) {
+		files[i].name = order[i]->name;
+		rc = aof_file_map(dirfd, order[i]->name, &files[i].p, &files[i].len);
+		if (rc != 0)
+			load_fail(info, rc, "%s: %s", order[i]->name, strerror(-rc));
+		else
+			rc = load_check(conf, &files[i], i == n - 1, info);
+	}
+	for (int i = 0; i < n && rc == 0; i++) {
+		uint32_t db = 0; /* Redis loads each file with a fresh client, in db 0 */
+		rc = aof_replay(files[i].p, files[i].end, files[i].name, &db, cb, arg,
+				&info->commands);
+		info->files++;
+	}
+out:
+	for (int i = 0; files != NULL && i < n; i++)
+		aof_file_unmap(files[i].p, files[i].len);
+	free(files);
+	free(order);
+	aof_manifest_fini(&m);
+	if (dirfd >= 0)
+		close(dirfd);
+	return rc;
+}

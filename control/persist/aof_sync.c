@@ -1,0 +1,120 @@
+/*
+ * The fsync thread: the event loop never calls fsync(2). The loop posts a
+ * request ("make everything up to offset X durable"), the thread runs
+ * fdatasync(2) and records the outcome with the request's generation; the
+ * loop collects it on its next tick (cp_aof_flush). One request is in
+ * flight at a time, and the loop issues the next one only after it has
+ * seen the previous outcome, so an fsync that succeeds after a failed one
+ * is never mistaken for the recovery: that decision stays with the loop.
+ *
+ * Context: aof_syncer_* from the loop thread; the worker is this file's
+ * thread. Blocking is the point of the thread.
+ */
+#include <errno.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "aof_internal.h"
+
+static void *syncer_main(void *arg)
+{
+	struct aof_syncer *s = arg;
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		while (!s->req && !s->stop)
+			pthread_cond_wait(&s->cv, &s->mu);
+		if (!s->req && s->stop)
+			break;
+		uint64_t gen = s->req_gen, off = s->req_off;
+		s->req = false;
+		s->busy = true;
+		pthread_mutex_unlock(&s->mu);
+		int rc = s->fsync_fn(s->fd);
+		int err = rc == 0 ? 0 : (errno != 0 ? errno : EIO);
+		pthread_mutex_lock(&s->mu);
+		s->busy = false;
+		s->done_gen = gen;
+		s->done_off = off;
+		s->done_err = err;
+		pthread_cond_broadcast(&s->idle_cv);
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+static int default_fsync(int fd)
+{
+	return fdatasync(fd);
+}
+
+int aof_syncer_start(struct aof_syncer *s, int fd, cp_aof_fsync_fn *fn)
+{
+	s->fd = fd;
+	s->fsync_fn = fn != NULL ? fn : default_fsync;
+	pthread_mutex_init(&s->mu, NULL);
+	pthread_cond_init(&s->cv, NULL);
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->idle_cv, &ca);
+	pthread_condattr_destroy(&ca);
+	int rc = pthread_create(&s->thread, NULL, syncer_main, s);
+	if (rc != 0)
+		return -rc;
+	s->started = true;
+	return 0;
+}
+
+void aof_syncer_stop(struct aof_syncer *s)
+{
+	if (!s->started)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->stop = true;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	pthread_join(s->thread, NULL);
+	pthread_cond_destroy(&s->cv);
+	pthread_cond_destroy(&s->idle_cv);
+	pthread_mutex_destroy(&s->mu);
+	s->started = false;
+}
+
+uint64_t aof_syncer_request(struct aof_syncer *s, uint64_t off)
+{
+	pthread_mutex_lock(&s->mu);
+	uint64_t gen = ++s->req_gen;
+	s->req_off = off;
+	s->req = true;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	return gen;
+}
+
+bool aof_syncer_done(struct aof_syncer *s, uint64_t gen, int *err)
+{
+	pthread_mutex_lock(&s->mu);
+	bool done = s->done_gen == gen;
+	if (done)
+		*err = s->done_err;
+	pthread_mutex_unlock(&s->mu);
+	return done;
+}
+
+int aof_syncer_wait_idle(struct aof_syncer *s, int timeout_ms)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += timeout_ms / 1000;
+	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	int rc = 0;
+	pthread_mutex_lock(&s->mu);
+	while ((s->req || s->busy) && rc == 0)
+		rc = pthread_cond_timedwait(&s->idle_cv, &s->mu, &ts);
+	pthread_mutex_unlock(&s->mu);
+	return rc == 0 ? 0 : -ETIMEDOUT;
+}

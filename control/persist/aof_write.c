@@ -1,0 +1,667 @@
+/*
+ * The AOF writer: journal records in, batches out, durable LSNs back.
+ *
+ *   cp_aof_record()  the loop takes a record: SELECT when the db changes,
+ *                    the RESP bytes as they came; one batch per worker run
+ *   cp_aof_flush()   once a tick: close the batch with its "#RW1"
+ *                    annotation, pwrite every closed batch in one call,
+ *                    hand fsyncs to the thread, pop durable batch marks
+ *
+ *   file:  |.... synced ....|.... written, not fsynced ....|  pending (memory) ...
+ *          0            synced_off                     written_off
+ *
+ * A batch mark (end offset, epoch, worker, last LSN) becomes durable when
+ * its end is below written_off (everysec, no) or synced_off (always).
+ * The bytes between synced_off and written_off stay in memory
+ * (`unsynced`): an fsync error can lose dirty pages while marking them
+ * clean, so a later successful fsync proves nothing (PostgreSQL's
+ * "fsyncgate"; Redis 7.0 retries and trusts the file again). Here the file
+ * is poisoned instead: nothing new is written or acknowledged until those
+ * bytes have been written again from memory and an fsync of all of them
+ * succeeded. Write errors keep their batch pending and retry with back-off
+ * (10 ms doubling to 1 s); meanwhile cp_aof_ready() is false, so the
+ * channel consumer stops and the dataplane feels back-pressure.
+ *
+ * Space is reserved ahead with fallocate(FALLOC_FL_KEEP_SIZE) in
+ * reserve_bytes steps, so a full disk shows up at the step, with the rest
+ * of the reservation still usable, rather than in the middle of a record.
+ *
+ * Context: the control plane's event loop thread; fsync on aof_sync.c's
+ * thread.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "aof_internal.h"
+#include "crc64.h"
+#include "rw_log.h"
+
+#define AOF_RESERVE_DEFAULT (64ull << 20)
+#define AOF_PENDING_MAX	    (64u << 20) /* stop taking records beyond this */
+#define AOF_BACKOFF_MIN_MS  10
+#define AOF_BACKOFF_MAX_MS  1000
+#define AOF_EVERYSEC_MS	    1000
+
+struct aof_mark {
+	uint64_t end; /* absolute once written; relative to pending before */
+	uint64_t epoch;
+	uint64_t lsn;
+	uint32_t w;
+};
+
+struct cp_aof {
+	struct cp_aof_conf conf;
+	int dirfd, fd;
+	char incr_name[AOF_NAME_MAX];
+	uint64_t written_off, synced_off, reserved_off;
+	bool reserve_disabled, reserve_warned;
+	struct rw_buf pending; /* closed batches, then the open one */
+	struct rw_buf unsynced;
+	bool unsynced_lost; /* could not keep them (ENOMEM): a rewrite is impossible */
+	struct aof_mark *marks;
+	size_t n_marks, cap_marks, marks_written;
+	bool batch_open;
+	size_t batch_start;
+	struct aof_annot batch;
+	int64_t cur_db;
+	uint64_t taken_epoch, taken_lsn[CP_AOF_MAX_WORKERS];
+	uint64_t durable_epoch, durable_lsn[CP_AOF_MAX_WORKERS];
+	struct aof_syncer sync;
+	bool sync_inflight, poisoned;
+	uint64_t sync_gen, sync_target, last_sync_ms;
+	int write_err, fsync_err;
+	uint64_t retry_at_ms, backoff_ms;
+	struct resp_cmd cmd;
+	struct cp_aof_status st;
+};
+
+static ssize_t default_pwrite(int fd, const void *p, size_t n, off_t off)
+{
+	return pwrite(fd, p, n, off);
+}
+
+/* ---- taking records ---- */
+
+bool cp_aof_ready(const struct cp_aof *a)
+{
+	return !a->poisoned && a->write_err == 0 && a->pending.len < AOF_PENDING_MAX;
+}
+
+static int mark_push(struct cp_aof *a, const struct aof_mark *m)
+{
+	if (a->n_marks == a->cap_marks) {
+		size_t cap = a->cap_marks ? a->cap_marks * 2 : 64;
+		struct aof_mark *n = realloc(a->marks, cap * sizeof(*n));
+		if (n == NULL)
+			return -ENOMEM;
+		a->marks = n;
+		a->cap_marks = cap;
+	}
+	a->marks[a->n_marks++] = *m;
+	return 0;
+}
+
+static int batch_close(struct cp_aof *a)
+{
+	char line[AOF_ANNOT_MAX];
+	if (!a->batch_open)
+		return 0;
+	a->batch.crc = aof_annot_crc(a->pending.data + a->batch_start,
+				     a->pending.len - a->batch_start, &a->batch);
+	size_t n = aof_annot_format(line, &a->batch);
+	if (rw_buf_append(&a->pending, line, n) != 0)
+		return -ENOMEM;
+	struct aof_mark m = {
+	    .end = a->pending.len, .epoch = a->batch.epoch, .lsn = a->batch.last, .w = a->batch.w};
+	if (mark_push(a, &m) != 0) {
+		a->pending.len -= n;
+		return -ENOMEM;
+	}
+	a->batch_open = false;
+	return 0;
+}
+
+/* Is @p p a single well-formed RESP array of @p n bytes? */
+static bool record_valid(struct cp_aof *a, const uint8_t *p, size_t n)
+{
+	if (n < 4 || p[0] != '*')
+		return false; /* '*' first: the parser never writes into a multibulk */
+	for (;;) {
+		enum resp_status st = resp_parse((uint8_t *)p, n, NULL, &a->cmd);
+		if (st == RESP_OK)
+			return a->cmd.argc > 0 && a->cmd.consumed == n;
+		if (st != RESP_NEED_ARGS)
+			return false;
+		struct resp_arg *argv = realloc(a->cmd.argv, a->cmd.need_args * sizeof(*argv));
+		if (argv == NULL)
+			return false;
+		a->cmd.argv = argv;
+		a->cmd.cap = a->cmd.need_args;
+	}
+}
+
+static void taken(struct cp_aof *a, uint64_t epoch, uint32_t w, uint64_t lsn)
+{
+	if (epoch != a->taken_epoch) {
+		memset(a->taken_lsn, 0, sizeof(a->taken_lsn));
+		a->taken_epoch = epoch;
+	}
+	a->taken_lsn[w] = lsn;
+}
+
+int cp_aof_record(struct cp_aof *a, uint64_t epoch, uint32_t w, uint64_t lsn, const void *payload,
+		  uint32_t len)
+{
+	const uint8_t *p = payload;
+	char sel[48];
+	uint32_t db = 0;
+
+	if (w >= CP_AOF_MAX_WORKERS)
+		return -EINVAL;
+	if (!cp_aof_ready(a))
+		return -EAGAIN;
+	if (epoch == a->taken_epoch && lsn <= a->taken_lsn[w]) {
+		a->st.skipped++; /* already in the file: a rewound channel re-reads it */
+		return 0;
+	}
+	if (a->batch_open && (a->batch.epoch != epoch || a->batch.w != w) && batch_close(a) != 0)
+		return -ENOMEM;
+	if (!a->batch_open) {
+		a->batch_open = true;
+		a->batch_start = a->pending.len;
+		a->batch = (struct aof_annot){.epoch = epoch, .w = w, .first = lsn, .last = lsn};
+	}
+	uint64_t prev_last = a->batch.last, prev_taken = a->taken_lsn[w];
+	a->batch.last = lsn;
+	taken(a, epoch, w, lsn);
+	if (len > 4)
+		memcpy(&db, p, 4); /* little endian on both sides: same host */
+	if (len <= 4 || !record_valid(a, p + 4, len - 4)) {
+		/* Written it could not be loaded; its LSN still closes the batch, so the
+		 * dataplane is not held forever. A dataplane bug, loudly reported. */
+		a->st.bad_records++;
+		if ((a->st.bad_records & (a->st.bad_records - 1)) == 0)
+			rw_log_kv(RW_LOG_ERR, "cp.aof",
+				  "malformed journal record left out of the AOF",
+				  "worker=%u lsn=%" PRIu64 " len=%u count=%" PRIu64, w, lsn, len,
+				  a->st.bad_records);
+		return 0;
+	}
+	size_t before = a->pending.len;
+	if ((int64_t)db != a->cur_db) {
+		size_t n = aof_select_format(sel, db);
+		if (rw_buf_append(&a->pending, sel, n) != 0)
+			goto nomem;
+		a->batch.n++;
+	}
+	if (rw_buf_append(&a->pending, p + 4, len - 4) != 0)
+		goto nomem;
+	if ((int64_t)db != a->cur_db)
+		a->cur_db = db;
+	a->batch.n++;
+	a->st.records++;
+	return 0;
+nomem:
+	/* as if the record had not come: the channel keeps it for the next tick */
+	a->pending.len = before;
+	a->taken_lsn[w] = prev_taken;
+	a->batch.last = prev_last;
+	if (a->batch_start == a->pending.len && a->batch.first == lsn)
+		a->batch_open = false;
+	return -ENOMEM;
+}
+
+/* ---- writing ---- */
+
+static int pwrite_all(struct cp_aof *a, const uint8_t *p, size_t n, uint64_t off)
+{
+	while (n > 0) {
+		ssize_t w = a->conf.pwrite_fn(a->fd, p, n, (off_t)off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return w < 0 && errno != 0 ? -errno : -EIO;
+		p += w;
+		n -= (size_t)w;
+		off += (uint64_t)w;
+	}
+	return 0;
+}
+
+/*
+ * Keep reserved_off a step ahead of what is about to be written. When the
+ * step cannot be had (disk nearly full) warn once and try exactly what
+ * this write needs; only if that fails too the write is refused (-ENOSPC),
+ * before any byte of it reaches the file.
+ */
+static int reserve(struct cp_aof *a, size_t n)
+{
+	uint64_t need = a->written_off + n;
+	if (a->reserve_disabled || need + a->conf.reserve_bytes / 4 <= a->reserved_off)
+		return 0;
+	if (fallocate(a->fd, FALLOC_FL_KEEP_SIZE, (off_t)a->written_off,
+		      (off_t)(n + a->conf.reserve_bytes)) == 0) {
+		a->reserved_off = need + a->conf.reserve_bytes;
+		a->reserve_warned = false;
+		return 0;
+	}
+	int e = errno;
+	if (e == EOPNOTSUPP || e == ENOSYS) {
+		a->reserve_disabled = true;
+		rw_log_kv(RW_LOG_INFO, "cp.aof", "file system cannot reserve space ahead",
+			  "file=%s", a->incr_name);
+		return 0;
+	}
+	a->st.reserve_errors++;
+	if (!a->reserve_warned)
+		rw_log_kv(RW_LOG_WARN, "cp.aof", "cannot reserve AOF space ahead: disk nearly full",
+			  "file=%s step_bytes=%" PRIu64 " err=\"%s\"", a->incr_name,
+			  a->conf.reserve_bytes, strerror(e));
+	a->reserve_warned = true;
+	if (need <= a->reserved_off)
+		return 0;
+	if (fallocate(a->fd, FALLOC_FL_KEEP_SIZE, (off_t)a->written_off, (off_t)n) == 0) {
+		a->reserved_off = need;
+		return 0;
+	}
+	return -errno;
+}
+
+static void backoff(struct cp_aof *a, uint64_t now_ms)
+{
+	a->retry_at_ms = now_ms + a->backoff_ms;
+	a->backoff_ms =
+	    a->backoff_ms * 2 > AOF_BACKOFF_MAX_MS ? AOF_BACKOFF_MAX_MS : a->backoff_ms * 2;
+}
+
+static void write_step(struct cp_aof *a, uint64_t now_ms)
+{
+	size_t n = a->pending.len; /* the open batch was closed by the caller */
+	if (n == 0 || a->poisoned || (a->write_err != 0 && now_ms < a->retry_at_ms))
+		return;
+	int rc = reserve(a, n);
+	if (rc == 0)
+		rc = pwrite_all(a, a->pending.data, n, a->written_off);
+	if (rc != 0) {
+		a->st.write_errors++;
+		if (a->write_err != -rc)
+			rw_log_kv(RW_LOG_ERR, "cp.aof",
+				  "AOF write failed: records stay pending, retrying",
+				  "file=%s offset=%" PRIu64 " bytes=%zu err=\"%s\"", a->incr_name,
+				  a->written_off, n, strerror(-rc));
+		a->write_err = -rc;
+		backoff(a, now_ms);
+		return;
+	}
+	if (a->write_err != 0)
+		rw_log_kv(RW_LOG_INFO, "cp.aof", "AOF writes succeed again", "file=%s",
+			  a->incr_name);
+	a->write_err = 0;
+	a->backoff_ms = AOF_BACKOFF_MIN_MS;
+	if (a->conf.fsync != CP_AOF_FSYNC_NO && !a->unsynced_lost &&
+	    rw_buf_append(&a->unsynced, a->pending.data, n) != 0)
+		a->unsynced_lost = true;
+	for (size_t i = a->marks_written; i < a->n_marks; i++)
+		a->marks[i].end += a->written_off;
+	a->marks_written = a->n_marks;
+	a->written_off += n;
+	rw_buf_reset(&a->pending);
+}
+
+/* ---- fsync ---- */
+
+static void sync_collect(struct cp_aof *a, uint64_t now_ms)
+{
+	int err;
+	if (!a->sync_inflight || !aof_syncer_done(&a->sync, a->sync_gen, &err))
+		return;
+	a->sync_inflight = false;
+	if (err != 0) {
+		a->st.fsync_errors++;
+		if (!a->poisoned)
+			rw_log_kv(
+			    RW_LOG_ERR, "cp.aof",
+			    "AOF fsync failed: the file is not trusted until everything since "
+			    "the last good fsync is written again and fsynced",
+			    "file=%s synced=%" PRIu64 " written=%" PRIu64 " err=\"%s\"",
+			    a->incr_name, a->synced_off, a->written_off, strerror(err));
+		a->fsync_err = err;
+		a->poisoned = true;
+		backoff(a, now_ms);
+		return;
+	}
+	a->st.fsyncs++;
+	if (a->sync_target > a->synced_off) {
+		size_t drop = (size_t)(a->sync_target - a->synced_off);
+		rw_buf_consume(&a->unsynced, drop < a->unsynced.len ? drop : a->unsynced.len);
+		a->synced_off = a->sync_target;
+	}
+	if (a->poisoned) /* the one request issued while poisoned: after the rewrite */
+		rw_log_kv(RW_LOG_INFO, "cp.aof", "AOF re-persisted after an fsync error",
+			  "file=%s bytes=%" PRIu64, a->incr_name, a->synced_off);
+	a->poisoned = false;
+	a->fsync_err = 0;
+	a->backoff_ms = AOF_BACKOFF_MIN_MS;
+}
+
+static void sync_issue(struct cp_aof *a, uint64_t now_ms)
+{
+	if (a->sync_inflight)
+		return;
+	if (a->poisoned) {
+		if (now_ms < a->retry_at_ms)
+			return;
+		if (a->unsynced_lost) {
+			backoff(a, now_ms); /* stays poisoned: needs a fresh file (rewrite, #7) */
+			return;
+		}
+		int rc = pwrite_all(a, a->unsynced.data, a->unsynced.len, a->synced_off);
+		if (rc != 0) {
+			a->st.write_errors++;
+			backoff(a, now_ms);
+			return;
+		}
+		a->st.rewrites++;
+	} else if (a->written_off <= a->synced_off || a->conf.fsync == CP_AOF_FSYNC_NO ||
+		   (a->conf.fsync == CP_AOF_FSYNC_EVERYSEC &&
+		    now_ms - a->last_sync_ms < AOF_EVERYSEC_MS)) {
+		return;
+	}
+	a->sync_target = a->written_off;
+	a->sync_gen = aof_syncer_request(&a->sync, a->sync_target);
+	a->sync_inflight = true;
+	a->last_sync_ms = now_ms;
+}
+
+/* Pop the batch marks the durability rule now covers. */
+static void durable_advance(struct cp_aof *a)
+{
+	uint64_t limit =
+	    a->conf.fsync == CP_AOF_FSYNC_ALWAYS || a->poisoned ? a->synced_off : a->written_off;
+	size_t i = 0;
+	for (; i < a->marks_written && a->marks[i].end <= limit; i++) {
+		const struct aof_mark *m = &a->marks[i];
+		if (m->epoch != a->durable_epoch) {
+			memset(a->durable_lsn, 0, sizeof(a->durable_lsn));
+			a->durable_epoch = m->epoch;
+		}
+		if (m->lsn > a->durable_lsn[m->w])
+			a->durable_lsn[m->w] = m->lsn;
+	}
+	if (i == 0)
+		return;
+	memmove(a->marks, a->marks + i, (a->n_marks - i) * sizeof(*a->marks));
+	a->n_marks -= i;
+	a->marks_written -= i;
+}
+
+void cp_aof_flush(struct cp_aof *a, uint64_t now_ms)
+{
+	if (batch_close(a) != 0)
+		return; /* ENOMEM: the batch stays open, try again next tick */
+	sync_collect(a, now_ms);
+	write_step(a, now_ms);
+	sync_issue(a, now_ms);
+	durable_advance(a);
+}
+
+uint64_t cp_aof_durable_lsn(const struct cp_aof *a, uint64_t epoch, uint32_t w)
+{
+	return w < CP_AOF_MAX_WORKERS && epoch == a->durable_epoch ? a->durable_lsn[w] : 0;
+}
+
+int cp_aof_sync_wait(struct cp_aof *a, int timeout_ms)
+{
+	return aof_syncer_wait_idle(&a->sync, timeout_ms);
+}
+
+void cp_aof_status(const struct cp_aof *a, struct cp_aof_status *st)
+{
+	*st = a->st;
+	st->enabled = true;
+	st->write_ok = a->write_err == 0;
+	st->fsync_ok = a->fsync_err == 0 && !a->poisoned;
+	st->poisoned = a->poisoned;
+	st->last_write_errno = a->write_err;
+	st->last_fsync_errno = a->fsync_err;
+	st->written_bytes = a->written_off;
+	st->synced_bytes = a->synced_off;
+	st->pending_bytes = a->pending.len;
+	snprintf(st->incr_path, sizeof(st->incr_path), "%s/%s/%s", a->conf.dir, a->conf.dirname,
+		 a->incr_name);
+}
+
+size_t cp_aof_info(const struct cp_aof *a, char *buf, size_t len)
+{
+	bool ok = a->write_err == 0 && a->fsync_err == 0 && !a->poisoned;
+	int n = snprintf(buf, len,
+			 "# Persistence\r\nloading:0\r\nasync_loading:0\r\n"
+			 "rdb_bgsave_in_progress:0\r\naof_enabled:1\r\n"
+			 "aof_rewrite_in_progress:0\r\naof_last_write_status:%s\r\n"
+			 "aof_current_size:%" PRIu64 "\r\naof_buffer_length:%zu\r\n"
+			 "aof_pending_bio_fsync:%d\r\naof_fsync:%s\r\n"
+			 "aof_last_fsync_status:%s\r\naof_poisoned:%d\r\n",
+			 ok ? "ok" : "err", a->written_off, a->pending.len,
+			 a->sync_inflight ? 1 : 0, cp_aof_fsync_name(a->conf.fsync),
+			 a->fsync_err == 0 && !a->poisoned ? "ok" : "err", a->poisoned ? 1 : 0);
+	return n < 0 ? 0 : (size_t)n;
+}
+
+/* ---- open and close ---- */
+
+static int conf_copy(struct cp_aof *a, const struct cp_aof_conf *conf)
+{
+	a->conf = *conf;
+	a->conf.dir = strdup(conf->dir);
+	a->conf.dirname = strdup(conf->dirname);
+	a->conf.filename = strdup(conf->filename);
+	if (a->conf.reserve_bytes == 0)
+		a->conf.reserve_bytes = AOF_RESERVE_DEFAULT;
+	if (a->conf.pwrite_fn == NULL)
+		a->conf.pwrite_fn = default_pwrite;
+	return a->conf.dir && a->conf.dirname && a->conf.filename ? 0 : -ENOMEM;
+}
+
+static int create_empty(int dirfd, const char *name)
+{
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	int rc = fsync(fd) == 0 ? 0 : -errno;
+	close(fd);
+	return rc;
+}
+
+/*
+ * Make sure the manifest lists a base and an incr file that exist, as
+ * Redis 7.0 does on its first start with appendonly yes (with
+ * aof-use-rdb-preamble no: an empty base AOF). Files first, then the
+ * manifest that names them, so a crash in between leaves no manifest
+ * pointing at a missing file.
+ */
+static int manifest_prepare(struct cp_aof *a, struct cp_aof_load_info *info)
+{
+	struct aof_manifest m = {0};
+	char mname[AOF_NAME_MAX + 16], name[AOF_NAME_MAX], err[256] = "";
+	bool dirty = false;
+	int rc;
+
+	snprintf(mname, sizeof(mname), "%s.manifest", a->conf.filename);
+	rc = aof_manifest_read(a->dirfd, mname, &m, err, sizeof(err));
+	if (rc == -EINVAL)
+		snprintf(info->err, sizeof(info->err), "%s: %s", mname, err);
+	if (rc != 0 && rc != -ENOENT)
+		goto out;
+	info->exists = rc == 0;
+	if (aof_manifest_base(&m) == NULL) {
+		snprintf(name, sizeof(name), "%s.1.base.aof", a->conf.filename);
+		rc = create_empty(a->dirfd, name);
+		if (rc == 0)
+			rc = aof_manifest_add(&m, name, 1, 'b');
+		dirty = true;
+	}
+	const struct aof_file_info *incr = aof_manifest_last_incr(&m);
+	if (rc == 0 && incr == NULL) {
+		snprintf(name, sizeof(name), "%s.1.incr.aof", a->conf.filename);
+		rc = create_empty(a->dirfd, name);
+		if (rc == 0)
+			rc = aof_manifest_add(&m, name, 1, 'i');
+		incr = aof_manifest_last_incr(&m);
+		dirty = true;
+	}
+	if (rc == 0 && dirty)
+		rc = aof_dir_fsync(a->dirfd);
+	if (rc == 0 && dirty)
+		rc = aof_manifest_write(a->dirfd, mname, &m);
+	if (rc == 0)
+		snprintf(a->incr_name, sizeof(a->incr_name), "%s", incr->name);
+out:
+	aof_manifest_fini(&m);
+	return rc;
+}
+
+/*
+ * Validate the incr file we continue, cut a torn tail (aof-load-truncated),
+ * seal a stock-written (unannotated) file with an annotation so our first
+ * batch's CRC starts after it, and fsync: from here on everything in the
+ * file is durable.
+ */
+static int incr_prepare(struct cp_aof *a, struct cp_aof_load_info *info)
+{
+	struct aof_scan s;
+	uint8_t *p;
+	size_t len;
+	int rc = aof_file_map(a->dirfd, a->incr_name, &p, &len);
+	if (rc != 0)
+		return rc;
+	rc = aof_scan(p, len, &s);
+	if (rc == -EILSEQ)
+		snprintf(info->err, sizeof(info->err), "%s offset %" PRIu64 ": %s", a->incr_name,
+			 s.err_off, s.err);
+	if (rc == 0 && s.valid_end < len) {
+		if (!a->conf.load_truncated) {
+			snprintf(info->err, sizeof(info->err),
+				 "%s offset %" PRIu64 ": torn tail of %" PRIu64
+				 " bytes and aof-load-truncated is no",
+				 a->incr_name, s.valid_end, (uint64_t)(len - s.valid_end));
+			rc = -EILSEQ;
+		} else if (ftruncate(a->fd, (off_t)s.valid_end) != 0) {
+			rc = -errno;
+		} else {
+			info->tail_cut = len - s.valid_end;
+			info->tail_offset = s.valid_end;
+			snprintf(info->tail_file, sizeof(info->tail_file), "%s", a->incr_name);
+			rw_log_kv(RW_LOG_WARN, "cp.aof", "AOF torn tail cut",
+				  "file=%s valid_bytes=%" PRIu64 " cut_bytes=%" PRIu64,
+				  a->incr_name, s.valid_end, info->tail_cut);
+		}
+	}
+	uint64_t end = s.valid_end;
+	if (rc == 0 && end == 0) {
+		rc = pwrite_all(a, (const uint8_t *)AOF_HEADER, strlen(AOF_HEADER), 0);
+		end = strlen(AOF_HEADER);
+	} else if (rc == 0 && !s.annotated) {
+		char line[AOF_ANNOT_MAX];
+		struct aof_annot seal = {.n = (uint32_t)s.commands};
+		seal.crc = aof_annot_crc(p, end, &seal);
+		size_t n = aof_annot_format(line, &seal);
+		rc = pwrite_all(a, (const uint8_t *)line, n, end);
+		end += n;
+	}
+	aof_file_unmap(p, len);
+	if (rc != 0)
+		return rc;
+	if (fsync(a->fd) != 0)
+		return -errno;
+	a->written_off = a->synced_off = a->reserved_off = end;
+	info->epoch = a->taken_epoch = a->durable_epoch = s.epoch;
+	memcpy(info->lsn, s.lsn, sizeof(info->lsn));
+	memcpy(a->taken_lsn, s.lsn, sizeof(a->taken_lsn));
+	memcpy(a->durable_lsn, s.lsn, sizeof(a->durable_lsn));
+	info->batches = s.batches;
+	return 0;
+}
+
+int cp_aof_open(struct cp_aof **out, const struct cp_aof_conf *conf, struct cp_aof_load_info *start)
+{
+	struct cp_aof_load_info dummy;
+	struct cp_aof *a = calloc(1, sizeof(*a));
+	int rc;
+
+	if (start == NULL)
+		start = &dummy;
+	memset(start, 0, sizeof(*start));
+	if (a == NULL)
+		return -ENOMEM;
+	a->dirfd = a->fd = -1;
+	a->cur_db = -1; /* Redis: the first command after open is preceded by SELECT */
+	a->backoff_ms = AOF_BACKOFF_MIN_MS;
+	rc = conf_copy(a, conf);
+	if (rc == 0)
+		rc = aof_dir_open(&a->conf, true, &a->dirfd);
+	if (rc == 0)
+		rc = manifest_prepare(a, start);
+	if (rc == 0) {
+		a->fd = openat(a->dirfd, a->incr_name, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		rc = a->fd < 0 ? -errno : 0;
+	}
+	if (rc == 0)
+		rc = incr_prepare(a, start);
+	if (rc == 0)
+		rc = aof_syncer_start(&a->sync, a->fd, conf->fsync_fn);
+	if (rc != 0) {
+		if (start->err[0] == '\0')
+			snprintf(start->err, sizeof(start->err), "%s/%s: %s", conf->dir,
+				 conf->dirname, strerror(-rc));
+		cp_aof_close(&a);
+		return rc;
+	}
+	rw_log_kv(RW_LOG_INFO, "cp.aof", "AOF open",
+		  "file=%s/%s/%s bytes=%" PRIu64 " appendfsync=%s epoch=%016" PRIx64, a->conf.dir,
+		  a->conf.dirname, a->incr_name, a->written_off, cp_aof_fsync_name(a->conf.fsync),
+		  start->epoch);
+	*out = a;
+	return 0;
+}
+
+void cp_aof_close(struct cp_aof **ap)
+{
+	if (ap == NULL || *ap == NULL)
+		return;
+	struct cp_aof *a = *ap;
+	if (a->fd >= 0 && a->sync.started) {
+		cp_aof_flush(a, UINT64_MAX / 2);
+		aof_syncer_stop(&a->sync);
+		if (a->written_off > a->synced_off && !a->poisoned && a->write_err == 0) {
+			cp_aof_fsync_fn *fn = a->sync.fsync_fn;
+			if (fn(a->fd) == 0)
+				a->synced_off = a->written_off;
+			else
+				rw_log_kv(RW_LOG_ERR, "cp.aof", "final AOF fsync failed",
+					  "file=%s err=\"%s\"", a->incr_name, strerror(errno));
+		}
+		if (a->pending.len > 0 || a->poisoned || a->write_err != 0)
+			rw_log_kv(RW_LOG_WARN, "cp.aof", "AOF closed with records not durable",
+				  "pending_bytes=%zu poisoned=%d write_err=%d", a->pending.len,
+				  a->poisoned, a->write_err);
+	}
+	aof_syncer_stop(&a->sync);
+	if (a->fd >= 0)
+		close(a->fd);
+	if (a->dirfd >= 0)
+		close(a->dirfd);
+	rw_buf_fini(&a->pending);
+	rw_buf_fini(&a->unsynced);
+	free(a->marks);
+	free(a->cmd.argv);
+	free((char *)a->conf.dir);
+	free((char *)a->conf.dirname);
+	free((char *)a->conf.filename);
+	free(a);
+	*ap = NULL;
+}

@@ -1,0 +1,183 @@
+/*
+ * Append-only file: the control plane writes the journal the dataplane
+ * publishes on the channel (platform/chan, CHAN_REC_COMMAND records) to an
+ * AOF in Redis 7.0's multi-part layout, and reads it back at start.
+ *
+ *   <dir>/<appenddirname>/
+ *       <appendfilename>.manifest          file ... seq 1 type b / type i lines
+ *       <appendfilename>.1.base.aof        empty AOF base (no RDB preamble yet)
+ *       <appendfilename>.1.incr.aof        RESP commands, SELECT on db change,
+ *                                          one "#RW1 ..." annotation per batch
+ *
+ * The annotation closes a batch of one worker's records and carries the
+ * dataplane epoch, the worker, the LSN range and a CRC64 (Redis's Jones
+ * polynomial) of every byte since the previous annotation. Stock
+ * redis-server 7.0 and redis-check-aof skip lines starting with '#', so the
+ * files stay loadable by stock Redis; Redwire's loader verifies the CRCs
+ * (FORMAT.md next to this file).
+ *
+ * Durability (issue #7): a record is durable, and chan_jrnl_mark_durable()
+ * may cover it, when
+ *   appendfsync always    its batch was written and then fsynced (group commit)
+ *   appendfsync everysec  its batch was written (write(2) returned); a thread
+ *                         fsyncs within a second
+ *   appendfsync no        its batch was written
+ * and never while the file is poisoned: after an fsync error, the bytes
+ * written since the last good fsync are written again from memory and
+ * fsynced before anything new is written or marked durable.
+ *
+ * Context: the control plane's event loop thread calls everything here;
+ * fsync runs on a thread of this module. cp_aof_load() may block (boot).
+ */
+#ifndef CP_AOF_H
+#define CP_AOF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "resp.h"
+
+#define CP_AOF_MAX_WORKERS 64 /* CHAN_MAX_WORKERS */
+
+enum cp_aof_fsync {
+	CP_AOF_FSYNC_NO = 0,
+	CP_AOF_FSYNC_EVERYSEC = 1,
+	CP_AOF_FSYNC_ALWAYS = 2,
+};
+
+/* Test seams (NULL = pwrite(2) / fdatasync(2)); bound once at open. */
+typedef ssize_t cp_aof_pwrite_fn(int fd, const void *p, size_t n, off_t off);
+typedef int cp_aof_fsync_fn(int fd);
+
+struct cp_aof_conf {
+	const char *dir;      /* `dir` */
+	const char *dirname;  /* `appenddirname` */
+	const char *filename; /* `appendfilename` */
+	enum cp_aof_fsync fsync;
+	bool load_truncated;	/* `aof-load-truncated`: cut a torn tail with a warning */
+	uint64_t reserve_bytes; /* fallocate step ahead of the write offset; 0 = 64 MiB */
+	cp_aof_pwrite_fn *pwrite_fn;
+	cp_aof_fsync_fn *fsync_fn;
+};
+
+/** "always" | "everysec" | "no" (case-insensitive). @return 0 or -EINVAL. */
+int cp_aof_fsync_parse(const char *s, enum cp_aof_fsync *out);
+const char *cp_aof_fsync_name(enum cp_aof_fsync f);
+
+/* ---- loading ---- */
+
+/* One command read back from the AOF; SELECT is applied, not passed on. */
+struct cp_aof_cmd {
+	uint32_t db;
+	const uint8_t *resp; /* the command's RESP bytes */
+	size_t len;
+	const struct resp_arg *argv;
+	uint32_t argc;
+	const char *file; /* file name inside the AOF directory */
+	uint64_t offset;  /* of the command in that file */
+};
+
+/** @return 0 to continue, non-zero to stop the load (returned by cp_aof_load). */
+typedef int cp_aof_cmd_fn(void *arg, const struct cp_aof_cmd *cmd);
+
+struct cp_aof_load_info {
+	bool exists;	      /* a manifest was found */
+	uint32_t files;	      /* files read */
+	uint64_t commands;    /* delivered to the callback */
+	uint64_t batches;     /* verified "#RW1" annotations */
+	uint64_t unverified;  /* bytes of files without annotations (stock-written) */
+	uint64_t tail_cut;    /* bytes of a torn tail left out (aof-load-truncated yes) */
+	char tail_file[256];  /* where the tail was cut */
+	uint64_t tail_offset; /* the file's valid length */
+	uint64_t epoch;	      /* epoch of the last verified batch */
+	uint64_t lsn[CP_AOF_MAX_WORKERS]; /* last LSN per worker in that epoch */
+	char err[800];			  /* on error: "file offset N: cause" */
+};
+
+/**
+ * Read the manifest and every file it lists (base, then incr by seq) and
+ * call @p cb for each command, in file order, with the db SELECT set.
+ * Everything is validated before the first callback: a CRC mismatch or a
+ * format error anywhere stops the load with -EILSEQ and a message naming the
+ * file and offset; a torn tail of the last file is left out with a warning
+ * when conf->load_truncated, else -EILSEQ.
+ * No manifest: 0 with info->exists false.
+ * Context: control plane at start; blocks (file I/O). Does not modify files.
+ * @return 0, -EILSEQ (corrupt or truncated), -ENOTSUP (RDB base: not yet),
+ *         -EINVAL (bad manifest), -errno (I/O), or the callback's non-zero.
+ */
+int cp_aof_load(const struct cp_aof_conf *conf, cp_aof_cmd_fn *cb, void *arg,
+		struct cp_aof_load_info *info);
+
+/* ---- writing ---- */
+
+struct cp_aof_status {
+	bool enabled;
+	bool write_ok;		/* aof_last_write_status */
+	bool fsync_ok;		/* last fsync succeeded */
+	bool poisoned;		/* fsync failed: nothing is trusted until re-persisted */
+	int last_write_errno;	/* 0 when ok */
+	int last_fsync_errno;	/* 0 when ok */
+	uint64_t written_bytes; /* offset of the incr file written so far */
+	uint64_t synced_bytes;	/* ... and fsynced */
+	uint64_t pending_bytes; /* encoded, not written yet */
+	uint64_t records;	/* journal records taken */
+	uint64_t skipped;	/* records already in the file (re-read after a restart) */
+	uint64_t bad_records;	/* malformed payloads, logged and left out */
+	uint64_t write_errors;
+	uint64_t fsync_errors;
+	uint64_t fsyncs;
+	uint64_t rewrites; /* recoveries: unsynced bytes written again after an fsync error */
+	uint64_t reserve_errors;
+	char incr_path[512];
+};
+
+struct cp_aof;
+
+/**
+ * Open (or create) the AOF directory, manifest and incr file, crash-safely:
+ * manifest written to a temp file, fsynced, renamed, directory fsynced.
+ * An existing incr file is validated, a torn tail cut (aof-load-truncated)
+ * and fsynced, then continued. @p start (may be NULL) gets what the file
+ * already holds: with start->epoch and start->lsn[] durable.
+ * Starts the fsync thread.
+ * Context: control plane boot; blocks.
+ * @return 0, -EILSEQ (corrupt file: see start->err), -ENOTSUP, -EINVAL,
+ *         -ENOMEM, -errno.
+ */
+int cp_aof_open(struct cp_aof **out, const struct cp_aof_conf *conf,
+		struct cp_aof_load_info *start);
+/** Write what is pending, fsync, stop the thread, close. NULL-safe; clears the pointer. */
+void cp_aof_close(struct cp_aof **a);
+
+/** May more records be taken now? false while a write/fsync error is being retried. */
+bool cp_aof_ready(const struct cp_aof *a);
+/**
+ * Take one CHAN_REC_COMMAND record of worker @p w: payload = u32 db (little
+ * endian) then one RESP array. Records with an LSN the file already has for
+ * this epoch are skipped (counted). Consecutive records of one worker form
+ * a batch; cp_aof_flush() closes and writes it.
+ * @return 0 (taken, skipped, or malformed: logged and counted),
+ *         -EAGAIN (not ready: keep the record), -EINVAL (w out of range), -ENOMEM.
+ */
+int cp_aof_record(struct cp_aof *a, uint64_t epoch, uint32_t w, uint64_t lsn, const void *payload,
+		  uint32_t len);
+/**
+ * Once per loop tick: close the open batch, write pending batches (one
+ * pwrite), collect fsync completions, ask for fsyncs (always: after every
+ * write; everysec: once a second), retry errors with back-off.
+ */
+void cp_aof_flush(struct cp_aof *a, uint64_t now_ms);
+/** Highest LSN of worker @p w in @p epoch that is durable by the rules above (0: none). */
+uint64_t cp_aof_durable_lsn(const struct cp_aof *a, uint64_t epoch, uint32_t w);
+
+void cp_aof_status(const struct cp_aof *a, struct cp_aof_status *st);
+/** INFO persistence text ("# Persistence\r\n..."). @return bytes (snprintf semantics). */
+size_t cp_aof_info(const struct cp_aof *a, char *buf, size_t len);
+
+/** Tests: wait until no fsync is in flight. @return 0 or -ETIMEDOUT. */
+int cp_aof_sync_wait(struct cp_aof *a, int timeout_ms);
+
+#endif
