@@ -30,6 +30,7 @@
 #include "rw_eal.h"
 #include "rw_log.h"
 #include "rw_time.h"
+#include "dp_info.h"
 #include "worker.h"
 
 #define DP_MBUFS_PER_QUEUE 8191
@@ -96,6 +97,11 @@ static void fill_env(struct dp_shared *sh, const struct rw_config *cfg, const ch
 	sh->env.n_workers = sh->n_workers;
 	sh->env.executable = exe;
 	sh->env.config_file = cfg->config_file;
+	sh->env.pid = (int32_t)getpid();
+	cmd_env_init(&sh->env);
+	sh->env.conn_describe = dp_conn_describe;
+	sh->env.info_gather = dp_info_gather;
+	sh->env.info_arg = sh;
 }
 
 static void publish_identity(struct chan *ch, const struct rw_config *cfg, uint32_t n_workers)
@@ -196,6 +202,9 @@ int main(int argc, char **argv)
 	ssize_t el = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	exe[el > 0 ? el : 0] = '\0';
 	fill_env(&shared, &cfg, exe);
+	shared.env.rt = cmd_rtcfg_create(&cfg);
+	if (shared.env.rt == NULL)
+		return fail("run-time config", -ENOMEM);
 
 	struct worker *workers = rte_zmalloc("workers", sizeof(*workers) * n, 64);
 	uint32_t conns_per_worker = (uint32_t)(cfg.maxclients / n + 64);
@@ -206,6 +215,7 @@ int main(int argc, char **argv)
 	}
 	if (workers == NULL)
 		return fail("workers", -ENOMEM);
+	shared.workers = workers;
 
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
@@ -232,6 +242,7 @@ int main(int argc, char **argv)
 		worker_fini(&workers[k]);
 	}
 	rte_free(workers);
+	cmd_rtcfg_destroy(&shared.env.rt);
 	chan_detach(&shared.chan);
 	shard_mesh_destroy(&shared.mesh);
 	eth_port_dpdk_teardown(&port);

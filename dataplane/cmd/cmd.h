@@ -25,15 +25,96 @@ struct store_shard;
 
 /* Per-connection state commands read and change. It travels with a
  * forwarded command (by value), so commands that change it (SELECT, QUIT,
- * HELLO) have CMD_NOKEYS and always run on the connection's own worker. */
+ * HELLO, AUTH, CLIENT, RESET) have CMD_NOKEYS and always run on the
+ * connection's own worker; a forwarded copy's changes are lost.
+ * About 200 bytes: the name and library strings are fixed buffers
+ * (CMD_CLIENT_NAME_MAX, CMD_CLIENT_LIB_MAX; Redis has no limit, Redwire
+ * replies an error beyond them). */
+#define CMD_CLIENT_NAME_MAX 64
+#define CMD_CLIENT_LIB_MAX  32
+
+/* cmd_client.reply: CLIENT REPLY state, Redis's CLIENT_REPLY_* flags */
+#define CMD_REPLY_OFF	    1u /* drop every reply until CLIENT REPLY ON */
+#define CMD_REPLY_SKIP	    2u /* drop the reply of the command running now */
+#define CMD_REPLY_SKIP_NEXT 4u /* CLIENT REPLY SKIP ran: drop the next command's reply */
+
+struct cmd_def;
+
 struct cmd_client {
 	uint64_t id;
 	uint32_t db;
-	uint8_t proto;	/* enum resp_proto */
+	uint8_t proto; /* enum resp_proto */
 	uint8_t close_after_reply;
 	uint8_t authenticated;
-	uint8_t pad;
+	uint8_t reply;	  /* CMD_REPLY_* */
+	uint8_t no_evict; /* CLIENT NO-EVICT ON */
+	uint8_t name_len; /* 0: no name */
+	uint8_t lib_name_len;
+	uint8_t lib_ver_len;
+	uint32_t pad;
+	uint64_t created_ms;		/* unix ms of the accept (CLIENT LIST age) */
+	uint64_t last_ms;		/* unix ms of the last command run here (idle) */
+	const struct cmd_def *last_cmd; /* CLIENT LIST cmd=; NULL before the first */
+	char name[CMD_CLIENT_NAME_MAX];
+	char lib_name[CMD_CLIENT_LIB_MAX]; /* CLIENT SETINFO (Redis 7.2) */
+	char lib_ver[CMD_CLIENT_LIB_MAX];
 };
+
+/* What CLIENT INFO/LIST print about the transport of a connection; the
+ * dispatcher fills it through cmd_env.conn_describe (not carried in
+ * cmd_client: it does not travel). Addresses are IPv4 in host order. */
+struct cmd_conn_info {
+	uint32_t peer_ip, local_ip;
+	uint16_t peer_port, local_port;
+	uint64_t qbuf;	    /* bytes in the query buffer */
+	uint64_t qbuf_free; /* room left in it */
+	uint64_t obl;	    /* bytes in the send buffer not yet acknowledged */
+	uint64_t omem;	    /* bytes of reply slots waiting for other workers */
+	uint64_t tot_mem;   /* everything the connection holds */
+	uint32_t multi;	    /* commands queued in MULTI, or UINT32_MAX outside MULTI */
+};
+typedef void cmd_conn_describe_fn(const void *conn, struct cmd_conn_info *out);
+
+struct store_obj;
+/** A key visitor for cmd_db_foreach_fn. */
+typedef void cmd_key_visit_fn(void *arg, const void *key, size_t klen, const struct store_obj *o,
+			      int64_t expire_at_ms);
+/** Visit every key of @p db in @p shard, expired ones not yet reclaimed included. */
+typedef void cmd_db_foreach_fn(struct store_shard *shard, uint32_t db, cmd_key_visit_fn *visit,
+			       void *arg);
+
+/*
+ * INFO's numbers that live on every worker (cmd_info.c formats them). The
+ * INFO handler runs on one worker; env->info_gather fills this from every
+ * worker's channel stats block and store shard. dbs[] has one entry per
+ * database (n_dbs == databases), zeroed by the caller before gathering.
+ */
+struct cmd_info_db {
+	uint64_t keys;	     /* store_db_size() summed over shards */
+	uint64_t expires;    /* store_db_expires() summed over shards */
+	uint64_t avg_ttl_ms; /* 0 until the store samples TTLs (Redis: a running estimate) */
+};
+
+struct cmd_info_totals {
+	uint64_t connected_clients;	     /* sum of chan stats tcp_conns_current */
+	uint64_t total_connections_received; /* sum of tcp_conns_opened */
+	uint64_t rejected_connections;	     /* maxclients refusals */
+	uint64_t total_commands_processed;   /* sum of commands_received */
+	uint64_t total_net_input_bytes;	     /* sum of rx_bytes (frames; Redis counts payload) */
+	uint64_t total_net_output_bytes;     /* sum of tx_bytes */
+	uint64_t expired_keys;		     /* store_stats, summed over shards */
+	uint64_t keyspace_hits;
+	uint64_t keyspace_misses;
+	uint64_t used_memory; /* store_stats.used_bytes summed */
+	uint64_t dirty;	      /* store_stats.dirty summed: rdb_changes_since_last_save */
+	uint64_t total_error_replies;
+	uint32_t n_dbs;
+	struct cmd_info_db *dbs;
+};
+typedef void cmd_info_gather_fn(void *arg, struct cmd_info_totals *out);
+
+/* CONFIG SET's run-time values, one per process (cmd_config.c). */
+struct cmd_rtcfg;
 
 /* Read-only server facts, shared by all workers after boot. */
 struct cmd_env {
@@ -46,18 +127,25 @@ struct cmd_env {
 	int32_t pid;
 	const char *monotonic_clock; /* INFO's monotonic_clock; NULL: "POSIX clock_gettime" */
 	char os[200];		     /* "sysname release machine", filled by cmd_env_init() */
+	struct cmd_rtcfg *rt;	     /* CONFIG SET overrides shared by all workers (cmd_config.c) */
+	cmd_conn_describe_fn *conn_describe; /* NULL: addresses 0.0.0.0:0, buffers 0 */
+	cmd_db_foreach_fn *db_foreach;	     /* NULL: DEBUG DIGEST replies an error */
+	cmd_info_gather_fn *info_gather; /* INFO's process-wide numbers; NULL: this shard only */
+	void *info_arg;
 };
 
 struct cmd_ctx {
 	struct resp_arg *argv;
 	uint32_t argc;
-	struct rw_buf *out;	  /* the reply is appended here */
+	struct rw_buf *out;	   /* the reply is appended here */
 	struct store_shard *shard; /* the shard that owns this command's keys */
 	struct cmd_client *client;
 	const struct cmd_env *env;
 	uint64_t now_ms; /* unix time in ms, cached once per loop iteration */
 	uint64_t now_us;
-	uint32_t dirty;	 /* handlers add the number of changes made (journal, stats) */
+	uint32_t dirty;	  /* handlers add the number of changes made (journal, stats) */
+	const void *conn; /* the dispatcher's connection, for env->conn_describe; may be NULL */
+	bool shutdown_requested; /* SHUTDOWN NOSAVE|NOW|FORCE: the caller stops the appliance */
 };
 
 typedef void cmd_handler_fn(struct cmd_ctx *ctx);
@@ -66,8 +154,9 @@ enum cmd_flag {
 	CMD_WRITE = 1u << 0,
 	CMD_READONLY = 1u << 1,
 	CMD_FAST = 1u << 2,
-	CMD_NOKEYS = 1u << 3,	   /* runs on the connection's worker */
-	CMD_KEYS_SUM = 1u << 4,	   /* multi-key: split by shard, sum the integer replies (DEL, EXISTS) */
+	CMD_NOKEYS = 1u << 3, /* runs on the connection's worker */
+	CMD_KEYS_SUM =
+	    1u << 4, /* multi-key: split by shard, sum the integer replies (DEL, EXISTS) */
 	CMD_ALL_SHARDS_SUM = 1u << 5, /* run on every shard, sum the integer replies (DBSIZE) */
 	CMD_STALE = 1u << 6,
 	CMD_LOADING = 1u << 7,
@@ -77,13 +166,16 @@ enum cmd_flag {
 	CMD_NOAUTH = 1u << 11,
 	CMD_SENTINEL = 1u << 12,
 	CMD_ALLOW_BUSY = 1u << 13,
-	CMD_MULTI_KEYS_SAME_SHARD = 1u << 14, /* multi-key, must all live on one shard (else CROSSSLOT-like error) */
+	CMD_MULTI_KEYS_SAME_SHARD =
+	    1u << 14, /* multi-key, must all live on one shard (else CROSSSLOT-like error) */
 	/* How the dispatcher combines the parts of a command split across
 	 * workers (dataplane/core/dp_client.c, "Across shards"): */
-	CMD_KEYS_MERGE = 1u << 15,	  /* split by key; one reply element per key, in request order (MGET) */
-	CMD_KEYS_ALL_OK = 1u << 16,	  /* split by key group; +OK when every part said +OK (MSET) */
+	CMD_KEYS_MERGE =
+	    1u << 15, /* split by key; one reply element per key, in request order (MGET) */
+	CMD_KEYS_ALL_OK = 1u << 16, /* split by key group; +OK when every part said +OK (MSET) */
 	CMD_ALL_SHARDS_CONCAT = 1u << 17, /* run on every shard, concatenate the arrays (KEYS) */
-	CMD_ALL_SHARDS_OK = 1u << 18,	  /* run on every shard, +OK when every part said +OK (FLUSHDB) */
+	CMD_ALL_SHARDS_OK =
+	    1u << 18, /* run on every shard, +OK when every part said +OK (FLUSHDB) */
 };
 
 struct cmd_def {
@@ -99,9 +191,10 @@ struct cmd_def {
 	const char *summary;
 	const char *since;
 	const char *complexity;
-	const char *key_flags;		/* key-spec flags COMMAND GETKEYSANDFLAGS shows: "RW access update" */
-	const char *meta_info;		/* stock COMMAND INFO entry, RESP3 (cmd_meta.c) */
-	const char *meta_docs;		/* stock COMMAND DOCS value, RESP3 (cmd_meta.c) */
+	const char
+	    *key_flags; /* key-spec flags COMMAND GETKEYSANDFLAGS shows: "RW access update" */
+	const char *meta_info;	       /* stock COMMAND INFO entry, RESP3 (cmd_meta.c) */
+	const char *meta_docs;	       /* stock COMMAND DOCS value, RESP3 (cmd_meta.c) */
 	const struct cmd_def *subcmds; /* container commands (CONFIG, COMMAND): sorted by name */
 	uint32_t n_subcmds;
 };
@@ -117,18 +210,96 @@ bool cmd_arity_ok(const struct cmd_def *d, uint32_t argc);
 void cmd_reply_unknown(struct rw_buf *out, const struct resp_arg *argv, uint32_t argc);
 void cmd_reply_arity(struct rw_buf *out, const struct cmd_def *d);
 
+/**
+ * For a container command (CLIENT, CONFIG, MEMORY...) called with a
+ * subcommand: reply Redis's unknown-subcommand or subcommand-arity error
+ * into @p out, as processCommand() does before the NOAUTH check.
+ * @return false if it replied (the command must not run).
+ */
+bool cmd_subcmd_check(const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc,
+		      struct rw_buf *out);
+
 /** Run the handler. The caller has routed the command to ctx->shard's worker. */
 void cmd_execute(const struct cmd_def *d, struct cmd_ctx *ctx);
 
 /**
- * Look up ctx->argv[0], check the arity and run it on ctx->shard, replying
- * Redis's unknown-command or arity error instead when they apply. For a
- * single-shard setup and tests; the dispatcher routes multi-shard work itself.
+ * Look up ctx->argv[0], check the arity and NOAUTH and run it on
+ * ctx->shard, replying Redis's unknown-command, arity or NOAUTH error
+ * instead when they apply; then drop the reply if CLIENT REPLY says so.
+ * For a single-shard setup and tests, and the reference for the
+ * dispatcher, which routes multi-shard work itself.
  * @return the entry run, or NULL if an error was replied.
  */
 const struct cmd_def *cmd_call(struct cmd_ctx *ctx);
 
 /** Fill the boot-time facts INFO reports (env->os). Context: boot. */
 void cmd_env_init(struct cmd_env *env);
+
+/* ---- connection state (cmd_client.c) ---- */
+
+/**
+ * Initialise a new connection's state: id, RESP2, DB 0, the accept time,
+ * and authenticated when no password is required at accept time (as Redis
+ * marks a client of the nopass default user). Context: the accepting worker.
+ */
+void cmd_client_init(struct cmd_client *c, uint64_t id, const struct cmd_env *env, uint64_t now_ms);
+
+/* The reply of a command refused by cmd_auth_required(). */
+#define CMD_ERR_NOAUTH "-NOAUTH Authentication required.\r\n"
+
+/**
+ * Must the dispatcher refuse @p d with CMD_ERR_NOAUTH? True when a password
+ * is required (requirepass, CONFIG SET included), the client has not
+ * authenticated and @p d lacks CMD_NOAUTH. Redis checks this after the
+ * unknown-command and arity errors. Context: any worker; cheap (one byte
+ * for an authenticated client).
+ */
+bool cmd_auth_required(const struct cmd_def *d, const struct cmd_client *c,
+		       const struct cmd_env *env);
+
+/**
+ * Call once after every command of the connection (run, refused or
+ * unknown; forwarded ones at dispatch time): @return true if that
+ * command's reply must be dropped (CLIENT REPLY OFF, or SKIP for the one
+ * command after CLIENT REPLY SKIP), and advance the SKIP state as Redis's
+ * resetClient() does.
+ */
+bool cmd_client_reply_suppressed(struct cmd_client *c);
+
+/* ---- CONFIG SET run-time values (cmd_config.c) ---- */
+
+/**
+ * Create the run-time table from the boot config. One per process, shared
+ * by every worker through cmd_env.rt. @return NULL on allocation failure.
+ * Context: boot.
+ */
+struct cmd_rtcfg *cmd_rtcfg_create(const struct rw_config *cfg);
+void cmd_rtcfg_destroy(struct cmd_rtcfg **rt);
+/** Bumped by every CONFIG SET that changed something: a worker re-reads its cached limits when it
+ * moves. */
+uint64_t cmd_rtcfg_generation(const struct cmd_rtcfg *rt);
+/* Current values (any worker, lock-free; the boot value when @p env->rt is NULL). */
+int64_t cmd_cfg_maxmemory(const struct cmd_env *env);
+int64_t cmd_cfg_maxclients(const struct cmd_env *env);
+int64_t cmd_cfg_timeout(const struct cmd_env *env);
+int64_t cmd_cfg_tcp_keepalive(const struct cmd_env *env);
+int64_t cmd_cfg_proto_max_bulk_len(const struct cmd_env *env);
+int64_t cmd_cfg_client_query_buffer_limit(const struct cmd_env *env);
+
+/* ---- DEBUG DIGEST across shards (cmd_debug.c) ---- */
+
+/**
+ * Redis's DEBUG DIGEST is, over DBs j in ascending order that hold keys:
+ *     final = SHA1(final XOR SHA1(htonl(j)));  final ^= X(j)
+ * where X(j) is the XOR of SHA1(key digest) over the keys of DB j. XOR commutes, so
+ * X(j) of the whole appliance is the XOR of every shard's X(j): each shard
+ * computes cmd_digest_db() per DB, the dispatcher XORs them per DB and
+ * feeds the DBs any shard reported non-empty to cmd_digest_mix_db() in
+ * ascending order, starting from 20 zero bytes.
+ * @return true if @p db holds keys on @p shard (then @p x is its X(j)).
+ */
+bool cmd_digest_db(struct store_shard *shard, const struct cmd_env *env, uint32_t db,
+		   uint8_t x[20]);
+void cmd_digest_mix_db(uint8_t final[20], uint32_t db, const uint8_t x[20]);
 
 #endif

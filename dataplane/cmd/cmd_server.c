@@ -1,13 +1,11 @@
 /*
- * Connection and server commands: PING, ECHO, QUIT, SELECT, INFO, CONFIG.
+ * Connection and server commands: PING, ECHO, QUIT, SELECT, HELLO, TIME,
+ * LASTSAVE, SHUTDOWN.
  *
  * These run on the connection's own worker (CMD_NOKEYS). Replies match
- * redis-server 7.0.15; INFO's server section prints every field stock
- * prints, in its order, with Redwire's true values (redis_version stays
- * 7.0.15 because clients gate features on it; redwire_version follows).
+ * redis-server 7.0.15.
  *
- * Context: a worker lcore. INFO and CONFIG allocate a scratch buffer; they
- * are not on the hot path.
+ * Context: a worker lcore.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -71,30 +69,9 @@ void cmd_select(struct cmd_ctx *ctx)
 
 /* ---- HELLO ---- */
 
-static bool hello_name_ok(const struct resp_arg *a)
-{
-	for (uint32_t i = 0; i < a->len; i++)
-		if (a->ptr[i] < '!' || a->ptr[i] > '~')
-			return false;
-	return true;
-}
-
-/* The default user's credentials: any password while requirepass is unset
- * (Redis's "nopass" default user), else requirepass. */
-static bool hello_auth_ok(const struct cmd_ctx *ctx, const struct resp_arg *user,
-			  const struct resp_arg *pass)
-{
-	const char *want = ctx->env != NULL && ctx->env->cfg != NULL ? ctx->env->cfg->requirepass : "";
-	if (user->len != 7 || strncasecmp((const char *)user->ptr, "default", 7) != 0)
-		return false;
-	return want[0] == '\0' ||
-	       (strlen(want) == pass->len && memcmp(want, pass->ptr, pass->len) == 0);
-}
-
 static bool client_authenticated(const struct cmd_ctx *ctx)
 {
-	const char *want = ctx->env != NULL && ctx->env->cfg != NULL ? ctx->env->cfg->requirepass : "";
-	return want[0] == '\0' || ctx->client->authenticated;
+	return ctx->client->authenticated || !cmd_cfg_requirepass_set(ctx->env);
 }
 
 /* helloCommand() of 7.0: HELLO [protover [AUTH user pass] [SETNAME name]]. */
@@ -104,7 +81,8 @@ void cmd_hello(struct cmd_ctx *ctx)
 	uint32_t j = 1;
 	if (ctx->argc >= 2) {
 		if (!resp_str_to_i64(ctx->argv[1].ptr, ctx->argv[1].len, &ver)) {
-			resp_w_error(ctx->out, "ERR Protocol version is not an integer or out of range");
+			resp_w_error(ctx->out,
+				     "ERR Protocol version is not an integer or out of range");
 			return;
 		}
 		if (ver < 2 || ver > 3) {
@@ -113,7 +91,7 @@ void cmd_hello(struct cmd_ctx *ctx)
 		}
 		j = 2;
 	}
-	const struct resp_arg *user = NULL, *pass = NULL;
+	const struct resp_arg *user = NULL, *pass = NULL, *name = NULL;
 	for (; j < ctx->argc; j++) {
 		uint32_t more = ctx->argc - 1 - j;
 		const struct resp_arg *o = &ctx->argv[j];
@@ -121,34 +99,40 @@ void cmd_hello(struct cmd_ctx *ctx)
 			user = &ctx->argv[j + 1];
 			pass = &ctx->argv[j + 2];
 			j += 2;
-		} else if (o->len == 7 && strncasecmp((const char *)o->ptr, "SETNAME", 7) == 0 && more) {
-			if (!hello_name_ok(&ctx->argv[j + 1])) {
-				resp_w_error(ctx->out, "ERR Client names cannot contain spaces, newlines "
-						       "or special characters.");
+		} else if (o->len == 7 && strncasecmp((const char *)o->ptr, "SETNAME", 7) == 0 &&
+			   more) {
+			name = &ctx->argv[++j];
+			if (!cmd_client_attr_ok(name->ptr, name->len)) {
+				resp_w_error(ctx->out,
+					     "ERR Client names cannot contain spaces, newlines "
+					     "or special characters.");
 				return;
 			}
-			j++;
 		} else {
-			resp_w_errorf(ctx->out, "ERR Syntax error in HELLO option '%.*s'", (int)o->len,
-				      (const char *)o->ptr);
+			resp_w_errorf(ctx->out, "ERR Syntax error in HELLO option '%.*s'",
+				      (int)o->len, (const char *)o->ptr);
 			return;
 		}
 	}
 	if (user != NULL) {
-		if (!hello_auth_ok(ctx, user, pass)) {
-			resp_w_error(ctx->out,
-				     "WRONGPASS invalid username-password pair or user is disabled.");
+		if (!cmd_auth_check(ctx->env, user, pass)) {
+			resp_w_error(
+			    ctx->out,
+			    "WRONGPASS invalid username-password pair or user is disabled.");
 			return;
 		}
 		ctx->client->authenticated = 1;
 	}
 	if (!client_authenticated(ctx)) {
-		resp_w_error(ctx->out, "NOAUTH HELLO must be called with the client already "
-				       "authenticated, otherwise the HELLO <proto> AUTH <user> <pass> "
-				       "option can be used to authenticate the client and select the "
-				       "RESP protocol version at the same time");
+		resp_w_error(ctx->out,
+			     "NOAUTH HELLO must be called with the client already "
+			     "authenticated, otherwise the HELLO AUTH <user> <pass> "
+			     "option can be used to authenticate the client and select the "
+			     "RESP protocol version at the same time");
 		return;
 	}
+	if (name != NULL && cmd_client_setname(ctx, name) != 0)
+		return;
 	if (ver != 0)
 		ctx->client->proto = (uint8_t)ver;
 	enum resp_proto proto = (enum resp_proto)ctx->client->proto;
@@ -169,208 +153,64 @@ void cmd_hello(struct cmd_ctx *ctx)
 	resp_w_array(ctx->out, 0);
 }
 
-/* ---- INFO ---- */
+/* ---- TIME, LASTSAVE, SHUTDOWN ---- */
 
-void cmd_env_init(struct cmd_env *env)
+void cmd_time(struct cmd_ctx *ctx)
 {
-	struct utsname u;
-	if (uname(&u) == 0)
-		snprintf(env->os, sizeof(env->os), "%s %s %s", u.sysname, u.release, u.machine);
-	else
-		snprintf(env->os, sizeof(env->os), "Linux");
+	char s[24], us[8];
+	int n = snprintf(s, sizeof(s), "%llu", (unsigned long long)(ctx->now_us / 1000000));
+	int m = snprintf(us, sizeof(us), "%llu", (unsigned long long)(ctx->now_us % 1000000));
+	resp_w_array(ctx->out, 2);
+	resp_w_bulk(ctx->out, s, (size_t)n);
+	resp_w_bulk(ctx->out, us, (size_t)m);
 }
 
-static void add_line(struct rw_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void add_line(struct rw_buf *b, const char *fmt, ...)
+/* Nothing is saved yet (persistence is the control plane's, later): a
+ * fresh Redis reports its start time, and so does Redwire. */
+void cmd_lastsave(struct cmd_ctx *ctx)
 {
-	char line[512];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		return;
-	if ((size_t)n >= sizeof(line)) { /* a long path: format again, unclipped */
-		if (rw_buf_reserve(b, (size_t)n + 3) != 0)
+	resp_w_int(ctx->out, ctx->env != NULL ? (int64_t)(ctx->env->start_unix_ms / 1000) : 0);
+}
+
+/*
+ * shutdownCommand() of 7.0.15. Redwire cannot save yet, so a shutdown that
+ * would save (SAVE, or no NOSAVE while save points are configured) fails
+ * as Redis's does when its save fails, unless FORCE says to go on. Otherwise nothing is replied and
+ * ctx->shutdown_requested tells the dispatcher to stop the appliance.
+ */
+void cmd_shutdown(struct cmd_ctx *ctx)
+{
+	bool nosave = false, save = false, now = false, force = false, abrt = false;
+	for (uint32_t i = 1; i < ctx->argc; i++) {
+		const struct resp_arg *a = &ctx->argv[i];
+		if (cmd_arg_is(a, "nosave"))
+			nosave = true;
+		else if (cmd_arg_is(a, "save"))
+			save = true;
+		else if (cmd_arg_is(a, "now"))
+			now = true;
+		else if (cmd_arg_is(a, "force"))
+			force = true;
+		else if (cmd_arg_is(a, "abort"))
+			abrt = true;
+		else {
+			resp_w_error(ctx->out, CMD_ERR_SYNTAX);
 			return;
-		va_start(ap, fmt);
-		vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
-		va_end(ap);
-		b->len += (size_t)n;
-	} else {
-		rw_buf_append(b, line, (size_t)n);
-	}
-	rw_buf_append(b, "\r\n", 2);
-}
-
-/* A stable id of this build, as redis_build_id is of Redis's. */
-static uint64_t build_id(void)
-{
-	static const char s[] = "redwire-" RW_VERSION " " __VERSION__;
-	uint64_t h = 0xcbf29ce484222325ULL;
-	for (size_t i = 0; i + 1 < sizeof(s); i++)
-		h = (h ^ (uint8_t)s[i]) * 0x100000001b3ULL;
-	return h;
-}
-
-/* genRedisInfoString("server"), field for field. */
-static void info_server(const struct cmd_ctx *ctx, struct rw_buf *b)
-{
-	const struct cmd_env *env = ctx->env;
-	uint64_t up_s =
-	    ctx->now_ms > env->start_unix_ms ? (ctx->now_ms - env->start_unix_ms) / 1000 : 0;
-
-	add_line(b, "# Server");
-	add_line(b, "redis_version:7.0.15");
-	add_line(b, "redis_git_sha1:00000000");
-	add_line(b, "redis_git_dirty:0");
-	add_line(b, "redis_build_id:%llx", (unsigned long long)build_id());
-	add_line(b, "redis_mode:standalone");
-	add_line(b, "os:%s", env->os);
-	add_line(b, "arch_bits:%d", (int)(sizeof(long) * 8));
-	add_line(b, "monotonic_clock:%s",
-		 env->monotonic_clock ? env->monotonic_clock : "POSIX clock_gettime");
-	add_line(b, "multiplexing_api:dpdk");
-	add_line(b, "atomicvar_api:c11-builtin");
-	add_line(b, "gcc_version:%d.%d.%d", __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__);
-	add_line(b, "process_id:%d", (int)env->pid);
-	add_line(b, "process_supervised:no");
-	add_line(b, "run_id:%s", env->run_id);
-	add_line(b, "tcp_port:%lld", (long long)(env->cfg ? env->cfg->port : 0));
-	add_line(b, "server_time_usec:%llu", (unsigned long long)ctx->now_us);
-	add_line(b, "uptime_in_seconds:%llu", (unsigned long long)up_s);
-	add_line(b, "uptime_in_days:%llu", (unsigned long long)(up_s / 86400));
-	/* Redwire has no serverCron; expiry runs every loop. Report Redis's
-	 * default so tools that read hz see a sane value. */
-	add_line(b, "hz:10");
-	add_line(b, "configured_hz:10");
-	/* LRU_CLOCK(): seconds, 24 bits. */
-	add_line(b, "lru_clock:%llu",
-		 (unsigned long long)((ctx->now_ms / 1000) & ((1u << 24) - 1)));
-	add_line(b, "executable:%s", env->executable ? env->executable : "");
-	add_line(b, "config_file:%s", env->config_file ? env->config_file : "");
-	add_line(b, "io_threads_active:0");
-	add_line(b, "redwire_version:%s", RW_VERSION);
-}
-
-/* Section names select sections case-insensitively; "default", "all" and
- * "everything" select every section Redwire has (so far: server). */
-static bool info_wants_server(const struct cmd_ctx *ctx)
-{
-	if (ctx->argc == 1)
-		return true;
-	for (uint32_t j = 1; j < ctx->argc; j++) {
-		const struct resp_arg *a = &ctx->argv[j];
-		if (cmd_arg_is(a, "server") || cmd_arg_is(a, "default") || cmd_arg_is(a, "all") ||
-		    cmd_arg_is(a, "everything"))
-			return true;
-	}
-	return false;
-}
-
-void cmd_info(struct cmd_ctx *ctx)
-{
-	struct rw_buf b = {0};
-	if (info_wants_server(ctx))
-		info_server(ctx, &b);
-	resp_w_verbatim(ctx->out, b.data ? (const char *)b.data : "", b.len, cmd_proto(ctx));
-	rw_buf_fini(&b);
-}
-
-/* ---- CONFIG ---- */
-
-static const char *const config_names[] = {
-#define CMD_CFG_NAME(field, name, type, def, min, max, desc) name,
-    RW_CONFIG_TABLE(CMD_CFG_NAME)
-#undef CMD_CFG_NAME
-};
-
-#define N_CONFIG (sizeof(config_names) / sizeof(config_names[0]))
-
-/* The reply key of each matched directive: the argument as typed for an
- * exact name (as Redis does), the directive's own name for a pattern. */
-struct config_match {
-	const uint8_t *key;
-	size_t key_len;
-};
-
-static void config_match_arg(const struct resp_arg *a, struct config_match *m)
-{
-	bool glob = false;
-	for (uint32_t i = 0; i < a->len && !glob; i++)
-		glob = a->ptr[i] == '*' || a->ptr[i] == '?' || a->ptr[i] == '[';
-	for (size_t i = 0; i < N_CONFIG; i++) {
-		const char *n = config_names[i];
-		size_t nl = strlen(n);
-		if (m[i].key != NULL)
-			continue;
-		if (glob && cmd_glob_match(a->ptr, a->len, (const uint8_t *)n, nl, true)) {
-			m[i] = (struct config_match){(const uint8_t *)n, nl};
-		} else if (!glob && a->len == nl && strncasecmp((const char *)a->ptr, n, nl) == 0) {
-			m[i] = (struct config_match){a->ptr, a->len};
 		}
 	}
-}
-
-static void config_get(struct cmd_ctx *ctx)
-{
-	struct config_match m[N_CONFIG] = {0};
-	int64_t n = 0;
-	for (uint32_t j = 2; j < ctx->argc; j++)
-		config_match_arg(&ctx->argv[j], m);
-	for (size_t i = 0; i < N_CONFIG; i++)
-		n += m[i].key != NULL;
-	resp_w_map(ctx->out, n, cmd_proto(ctx));
-	for (size_t i = 0; i < N_CONFIG; i++) {
-		char val[4096];
-		if (m[i].key == NULL)
-			continue;
-		if (ctx->env == NULL || ctx->env->cfg == NULL ||
-		    rw_config_get(ctx->env->cfg, config_names[i], val, sizeof(val)) != 0)
-			val[0] = '\0';
-		resp_w_bulk(ctx->out, m[i].key, m[i].key_len);
-		resp_w_bulk_cstr(ctx->out, val);
-	}
-}
-
-static const char *const config_help[] = {
-    "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-    "GET <pattern>",
-    "    Return parameters matching the glob-like <pattern> and their values.",
-    "SET <directive> <value>",
-    "    Set the configuration <directive> to <value>.",
-    "RESETSTAT",
-    "    Reset statistics reported by the INFO command.",
-    "REWRITE",
-    "    Rewrite the configuration file.",
-    "HELP",
-    "    Prints this help.",
-};
-
-void cmd_reply_help(struct cmd_ctx *ctx, const char *const *lines, size_t n)
-{
-	resp_w_array(ctx->out, (int64_t)n);
-	for (size_t i = 0; i < n; i++)
-		resp_w_simple(ctx->out, lines[i]);
-}
-
-void cmd_config(struct cmd_ctx *ctx)
-{
-	const struct cmd_def *sub =
-	    cmd_subcmd_resolve(ctx, cmd_lookup((const uint8_t *)"config", 6));
-	if (sub == NULL)
+	if ((abrt && (nosave || save || now || force)) || (nosave && save)) {
+		resp_w_error(ctx->out, CMD_ERR_SYNTAX);
 		return;
-	if (strcmp(sub->name, "config|get") == 0) {
-		config_get(ctx);
-	} else if (strcmp(sub->name, "config|help") == 0) {
-		cmd_reply_help(ctx, config_help, sizeof(config_help) / sizeof(config_help[0]));
-	} else {
-		/* The configuration is immutable after boot (SET, REWRITE and
-		 * RESETSTAT arrive with their own issues): answer as Redis does
-		 * for a subcommand it does not know. */
-		resp_w_errorf(ctx->out, "ERR unknown subcommand '%.*s'. Try CONFIG HELP.",
-			      (int)(ctx->argv[1].len > 128 ? 128 : ctx->argv[1].len),
-			      (const char *)ctx->argv[1].ptr);
 	}
+	if (abrt) {
+		resp_w_error(ctx->out, "ERR No shutdown in progress.");
+		return;
+	}
+	/* FORCE goes on when the save fails (prepareForShutdown()) */
+	if ((save || (!nosave && cmd_cfg_save_set(ctx->env))) && !force) {
+		/* TODO(#4): SHUTDOWN SAVE with persistence (control plane). */
+		resp_w_error(ctx->out, "ERR Errors trying to SHUTDOWN. Check logs.");
+		return;
+	}
+	ctx->shutdown_requested = true;
 }

@@ -92,6 +92,78 @@ static const struct cmd_def config_subcmds[] = {
      .acl_categories = SUB_ACL_CONFIG},
 };
 
+#define SUB_FLAGS_CLIENT     (CMD_NOSCRIPT | CMD_LOADING | CMD_STALE)
+#define SUB_ACL_CLIENT	     "@slow @connection"
+#define SUB_ACL_CLIENT_ADMIN "@admin @slow @dangerous @connection"
+
+/* Redwire implements these CLIENT subcommands; COMMAND INFO (stock's
+ * metadata) lists all of 7.0.15's. SETINFO is 7.2's. */
+static const struct cmd_def client_subcmds[] = {
+    {.name = "client|getname",
+     .arity = 2,
+     .flags = SUB_FLAGS_CLIENT,
+     .fn = cmd_client,
+     .acl_categories = SUB_ACL_CLIENT},
+    {.name = "client|help",
+     .arity = 2,
+     .flags = CMD_LOADING | CMD_STALE,
+     .fn = cmd_client,
+     .acl_categories = SUB_ACL_CLIENT},
+    {.name = "client|id",
+     .arity = 2,
+     .flags = SUB_FLAGS_CLIENT,
+     .fn = cmd_client,
+     .acl_categories = SUB_ACL_CLIENT},
+    {.name = "client|info",
+     .arity = 2,
+     .flags = SUB_FLAGS_CLIENT,
+     .fn = cmd_client,
+     .acl_categories = SUB_ACL_CLIENT},
+    {.name = "client|list",
+     .arity = -2,
+     .flags = CMD_ADMIN | SUB_FLAGS_CLIENT,
+     .fn = cmd_client,
+     .acl_categories = SUB_ACL_CLIENT_ADMIN},
+    {.name = "client|no-evict",
+     .arity = 3,
+     .flags = CMD_ADMIN | SUB_FLAGS_CLIENT,
+     .fn = cmd_client,
+     .acl_categories = SUB_ACL_CLIENT_ADMIN},
+    {.name = "client|reply",
+     .arity = 3,
+     .flags = SUB_FLAGS_CLIENT,
+     .fn = cmd_client,
+     .acl_categories = SUB_ACL_CLIENT},
+    {.name = "client|setinfo",
+     .arity = 4,
+     .flags = SUB_FLAGS_CLIENT,
+     .fn = cmd_client,
+     .acl_categories = SUB_ACL_CLIENT},
+    {.name = "client|setname",
+     .arity = 3,
+     .flags = SUB_FLAGS_CLIENT,
+     .fn = cmd_client,
+     .acl_categories = SUB_ACL_CLIENT},
+};
+
+/* MEMORY DOCTOR, STATS, MALLOC-STATS and PURGE come with the memory issue. */
+static const struct cmd_def memory_subcmds[] = {
+    {.name = "memory|help",
+     .arity = 2,
+     .flags = CMD_LOADING | CMD_STALE,
+     .fn = cmd_memory,
+     .acl_categories = "@slow"},
+    {.name = "memory|usage",
+     .arity = -3,
+     .flags = CMD_READONLY,
+     .first_key = 2,
+     .last_key = 2,
+     .key_step = 1,
+     .fn = cmd_memory,
+     .acl_categories = "@read @slow",
+     .key_flags = "RO"},
+};
+
 static const struct cmd_def object_subcmds[] = {
     {.name = "object|encoding",
      .arity = 3,
@@ -157,6 +229,17 @@ static const struct cmd_def cmd_defs[] = {
 	 "will double the free space available on every reallocation.",
      .key_flags = "RW insert",
      META(append)},
+    {.name = "auth",
+     .arity = -2,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NOAUTH | CMD_ALLOW_BUSY |
+	      CMD_NOKEYS,
+     .fn = cmd_auth,
+     .acl_categories = "@fast @connection",
+     .group = "connection",
+     .summary = "Authenticate to the server",
+     .since = "1.0.0",
+     .complexity = "O(N) where N is the number of passwords defined for the user",
+     META(auth)},
     {.name = "bitcount",
      .arity = -2,
      .flags = CMD_READONLY,
@@ -214,6 +297,18 @@ static const struct cmd_def cmd_defs[] = {
      .complexity = "O(N)",
      .key_flags = "RO access",
      META(bitpos)},
+    {.name = "client",
+     .arity = -2,
+     .flags = CMD_NOKEYS,
+     .fn = cmd_client,
+     .acl_categories = "@slow",
+     .group = "connection",
+     .summary = "A container for client connection commands",
+     .since = "2.4.0",
+     .complexity = "Depends on subcommand.",
+     META(client),
+     .subcmds = client_subcmds,
+     .n_subcmds = N_OF(client_subcmds)},
     {.name = "command",
      .arity = -1,
      .flags = CMD_LOADING | CMD_STALE | CMD_NOKEYS,
@@ -248,6 +343,19 @@ static const struct cmd_def cmd_defs[] = {
      .since = "1.0.0",
      .complexity = "O(1)",
      META(dbsize)},
+    {.name = "debug",
+     .arity = -2,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+     .first_key = 2, /* OBJECT, DIGEST-VALUE: routed to the key's worker */
+     .last_key = -1,
+     .key_step = 1,
+     .fn = cmd_debug,
+     .acl_categories = "@admin @slow @dangerous",
+     .group = "server",
+     .summary = "A container for debugging commands",
+     .since = "1.0.0",
+     .complexity = "Depends on subcommand.",
+     META(debug)},
     {.name = "decr",
      .arity = 2,
      .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
@@ -356,6 +464,26 @@ static const struct cmd_def cmd_defs[] = {
      .complexity = "O(1)",
      .key_flags = "RO access",
      META(expiretime)},
+    {.name = "flushall",
+     .arity = -1,
+     .flags = CMD_WRITE | CMD_ALL_SHARDS_OK,
+     .fn = cmd_flushall,
+     .acl_categories = "@keyspace @write @slow @dangerous",
+     .group = "server",
+     .summary = "Remove all keys from all databases",
+     .since = "1.0.0",
+     .complexity = "O(N) where N is the total number of keys in all databases",
+     META(flushall)},
+    {.name = "flushdb",
+     .arity = -1,
+     .flags = CMD_WRITE | CMD_ALL_SHARDS_OK,
+     .fn = cmd_flushdb,
+     .acl_categories = "@keyspace @write @slow @dangerous",
+     .group = "server",
+     .summary = "Remove all keys from the current database",
+     .since = "1.0.0",
+     .complexity = "O(N) where N is the number of keys in the selected database",
+     META(flushdb)},
     {.name = "get",
      .arity = 2,
      .flags = CMD_READONLY | CMD_FAST,
@@ -506,6 +634,83 @@ static const struct cmd_def cmd_defs[] = {
      .since = "1.0.0",
      .complexity = "O(1)",
      META(info)},
+    {.name = "keys",
+     .arity = 2,
+     .flags = CMD_READONLY | CMD_ALL_SHARDS_CONCAT,
+     .fn = cmd_keys,
+     .acl_categories = "@keyspace @read @slow @dangerous",
+     .group = "generic",
+     .summary = "Find all keys matching the given pattern",
+     .since = "1.0.0",
+     .complexity = "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.",
+     META(keys)},
+    {.name = "lastsave",
+     .arity = 1,
+     .flags = CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NOKEYS,
+     .fn = cmd_lastsave,
+     .acl_categories = "@admin @fast @dangerous",
+     .group = "server",
+     .summary = "Get the UNIX time stamp of the last successful save to disk",
+     .since = "1.0.0",
+     .complexity = "O(1)",
+     META(lastsave)},
+    {.name = "memory",
+     .arity = -2,
+     .flags = 0,
+     .first_key = 2,
+     .last_key = 2,
+     .key_step = 1,
+     .fn = cmd_memory,
+     .acl_categories = "@slow",
+     .group = "server",
+     .summary = "A container for memory diagnostics commands",
+     .since = "4.0.0",
+     .complexity = "Depends on subcommand.",
+     META(memory),
+     .subcmds = memory_subcmds,
+     .n_subcmds = N_OF(memory_subcmds)},
+    {.name = "mget",
+     .arity = -2,
+     .flags = CMD_READONLY | CMD_FAST | CMD_KEYS_MERGE,
+     .first_key = 1,
+     .last_key = -1,
+     .key_step = 1,
+     .fn = cmd_mget,
+     .acl_categories = "@read @string @fast",
+     .group = "string",
+     .summary = "Get the values of all the given keys",
+     .since = "1.0.0",
+     .complexity = "O(N) where N is the number of keys to retrieve.",
+     .key_flags = "RO access",
+     META(mget)},
+    {.name = "mset",
+     .arity = -3,
+     .flags = CMD_WRITE | CMD_DENYOOM | CMD_KEYS_ALL_OK,
+     .first_key = 1,
+     .last_key = -1,
+     .key_step = 2,
+     .fn = cmd_mset,
+     .acl_categories = "@write @string @slow",
+     .group = "string",
+     .summary = "Set multiple keys to multiple values",
+     .since = "1.0.1",
+     .complexity = "O(N) where N is the number of keys to set.",
+     .key_flags = "OW update",
+     META(mset)},
+    {.name = "msetnx",
+     .arity = -3,
+     .flags = CMD_WRITE | CMD_DENYOOM | CMD_MULTI_KEYS_SAME_SHARD,
+     .first_key = 1,
+     .last_key = -1,
+     .key_step = 2,
+     .fn = cmd_msetnx,
+     .acl_categories = "@write @string @slow",
+     .group = "string",
+     .summary = "Set multiple keys to multiple values, only if none of the keys exist",
+     .since = "1.0.1",
+     .complexity = "O(N) where N is the number of keys to set.",
+     .key_flags = "OW insert",
+     META(msetnx)},
     {.name = "object",
      .arity = -2,
      .flags = 0,
@@ -626,6 +831,17 @@ static const struct cmd_def cmd_defs[] = {
      .since = "1.0.0",
      .complexity = "O(1)",
      META(quit)},
+    {.name = "reset",
+     .arity = 1,
+     .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NOAUTH | CMD_ALLOW_BUSY |
+	      CMD_NOKEYS,
+     .fn = cmd_reset,
+     .acl_categories = "@fast @connection",
+     .group = "connection",
+     .summary = "Reset the connection",
+     .since = "6.2.0",
+     .complexity = "O(1)",
+     META(reset)},
     {.name = "select",
      .arity = 2,
      .flags = CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NOKEYS,
@@ -708,6 +924,17 @@ static const struct cmd_def cmd_defs[] = {
 		   "complexity is O(M) with M being the length of the value argument.",
      .key_flags = "RW update",
      META(setrange)},
+    {.name = "shutdown",
+     .arity = -1,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_ALLOW_BUSY | CMD_NOKEYS,
+     .fn = cmd_shutdown,
+     .acl_categories = "@admin @slow @dangerous",
+     .group = "server",
+     .summary = "Synchronously save the dataset to disk and then shut down the server",
+     .since = "1.0.0",
+     .complexity = "O(N) when saving, where N is the total number of keys in all databases when "
+		   "saving data, otherwise O(1)",
+     META(shutdown)},
     {.name = "strlen",
      .arity = 2,
      .flags = CMD_READONLY | CMD_FAST,
@@ -739,6 +966,16 @@ static const struct cmd_def cmd_defs[] = {
 	 "string is very cheap, it can be considered O(1) for small strings.",
      .key_flags = "RO access",
      META(substr)},
+    {.name = "time",
+     .arity = 1,
+     .flags = CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NOKEYS,
+     .fn = cmd_time,
+     .acl_categories = "@fast",
+     .group = "server",
+     .summary = "Return the current server time",
+     .since = "2.6.0",
+     .complexity = "O(1)",
+     META(time)},
     {.name = "touch",
      .arity = -2,
      .flags = CMD_READONLY | CMD_FAST | CMD_KEYS_SUM,
@@ -908,30 +1145,46 @@ void cmd_reply_arity(struct rw_buf *out, const struct cmd_def *d)
 	resp_w_errorf(out, "ERR wrong number of arguments for '%s' command", cmd_fullname(d));
 }
 
-const struct cmd_def *cmd_subcmd_resolve(struct cmd_ctx *ctx, const struct cmd_def *parent)
+/* The subcommand of container @p parent named by argv[1], or NULL after
+ * replying Redis's unknown-subcommand or arity error into @p out. */
+static const struct cmd_def *subcmd_find(const struct cmd_def *parent, const struct resp_arg *argv,
+					 uint32_t argc, struct rw_buf *out)
 {
-	const struct resp_arg *sub = &ctx->argv[1];
+	const struct resp_arg *sub = &argv[1];
 	const struct cmd_def *d = cmd_subcmd_lookup(parent, sub->ptr, sub->len);
 	if (d == NULL) {
 		/* "unknown subcommand '%.128s'. Try %s HELP." with the command
 		 * name as typed, upper-cased. */
-		rw_buf_append(ctx->out, "-ERR unknown subcommand '", 25);
-		append_clean(ctx->out, sub->ptr, arg_clip(sub, 128));
-		rw_buf_append(ctx->out, "'. Try ", 7);
-		const struct resp_arg *a0 = &ctx->argv[0];
+		rw_buf_append(out, "-ERR unknown subcommand '", 25);
+		append_clean(out, sub->ptr, arg_clip(sub, 128));
+		rw_buf_append(out, "'. Try ", 7);
+		const struct resp_arg *a0 = &argv[0];
 		for (size_t i = 0; i < arg_clip(a0, a0->len); i++) {
 			uint8_t c = a0->ptr[i];
 			c = c >= 'a' && c <= 'z' ? (uint8_t)(c - 32) : c;
-			append_clean(ctx->out, &c, 1);
+			append_clean(out, &c, 1);
 		}
-		rw_buf_append(ctx->out, " HELP.\r\n", 8);
+		rw_buf_append(out, " HELP.\r\n", 8);
 		return NULL;
 	}
-	if (!cmd_arity_ok(d, ctx->argc)) {
-		cmd_reply_arity(ctx->out, d);
+	if (!cmd_arity_ok(d, argc)) {
+		cmd_reply_arity(out, d);
 		return NULL;
 	}
 	return d;
+}
+
+const struct cmd_def *cmd_subcmd_resolve(struct cmd_ctx *ctx, const struct cmd_def *parent)
+{
+	return subcmd_find(parent, ctx->argv, ctx->argc, ctx->out);
+}
+
+bool cmd_subcmd_check(const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc,
+		      struct rw_buf *out)
+{
+	if (d->n_subcmds == 0 || argc < 2)
+		return true;
+	return subcmd_find(d, argv, argc, out) != NULL;
 }
 
 /* The dirty count is the store's: every change goes through
@@ -940,22 +1193,48 @@ void cmd_execute(const struct cmd_def *d, struct cmd_ctx *ctx)
 {
 	struct store_stats *st = ctx->shard != NULL ? store_shard_stats(ctx->shard) : NULL;
 	uint64_t before = st != NULL ? st->dirty : 0;
+	const struct cmd_def *sub = NULL;
+	if (d->n_subcmds != 0 && ctx->argc >= 2)
+		sub = cmd_subcmd_lookup(d, ctx->argv[1].ptr, ctx->argv[1].len);
+	ctx->client->last_cmd = sub != NULL ? sub : d;
+	ctx->client->last_ms = ctx->now_ms;
 	d->fn(ctx);
 	if (st != NULL)
 		ctx->dirty += (uint32_t)(st->dirty - before);
 }
 
+/* The order is Redis's processCommand(): unknown command, arity, unknown
+ * subcommand and its arity, NOAUTH, run;
+ * then resetClient()'s CLIENT REPLY bookkeeping, whatever happened. */
 const struct cmd_def *cmd_call(struct cmd_ctx *ctx)
 {
+	size_t mark = ctx->out->len;
 	const struct cmd_def *d = cmd_lookup(ctx->argv[0].ptr, ctx->argv[0].len);
 	if (d == NULL) {
 		cmd_reply_unknown(ctx->out, ctx->argv, ctx->argc);
+		if (cmd_client_reply_suppressed(ctx->client))
+			ctx->out->len = mark;
 		return NULL;
 	}
 	if (!cmd_arity_ok(d, ctx->argc)) {
 		cmd_reply_arity(ctx->out, d);
-		return NULL;
+		d = NULL;
+	} else if (!cmd_subcmd_check(d, ctx->argv, ctx->argc, ctx->out)) {
+		d = NULL;
+	} else if (cmd_auth_required(d, ctx->client, ctx->env)) {
+		rw_buf_append(ctx->out, CMD_ERR_NOAUTH, sizeof(CMD_ERR_NOAUTH) - 1);
+		d = NULL;
+	} else {
+		cmd_execute(d, ctx);
 	}
-	cmd_execute(d, ctx);
+	if (cmd_client_reply_suppressed(ctx->client))
+		ctx->out->len = mark;
 	return d;
+}
+
+void cmd_reply_help(struct cmd_ctx *ctx, const char *const *lines, size_t n)
+{
+	resp_w_array(ctx->out, (int64_t)n);
+	for (size_t i = 0; i < n; i++)
+		resp_w_simple(ctx->out, lines[i]);
 }

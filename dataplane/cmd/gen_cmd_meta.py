@@ -18,12 +18,14 @@ table entry has matching metadata.
 import socket
 import sys
 
-COMMANDS = ["append", "bitcount", "bitfield", "bitfield_ro", "bitpos", "command", "config",
-            "dbsize", "decr", "decrby", "del", "echo", "exists", "expire", "expireat", "expiretime",
-            "get", "getbit", "getdel", "getex", "getrange", "getset", "hello", "incr", "incrby",
-            "incrbyfloat", "info", "object", "persist", "pexpire", "pexpireat", "pexpiretime",
-            "ping", "psetex", "pttl", "quit", "select", "set", "setbit", "setex", "setnx",
-            "setrange", "strlen", "substr", "touch", "ttl", "type", "unlink"]
+COMMANDS = ["append", "auth", "bitcount", "bitfield", "bitfield_ro", "bitpos", "client", "command",
+            "config", "dbsize", "debug", "decr", "decrby", "del", "echo", "exists", "expire",
+            "expireat", "expiretime", "flushall", "flushdb", "get", "getbit", "getdel", "getex",
+            "getrange", "getset", "hello", "incr", "incrby", "incrbyfloat", "info", "keys",
+            "lastsave", "memory", "mget", "mset", "msetnx", "object", "persist", "pexpire",
+            "pexpireat", "pexpiretime", "ping", "psetex", "pttl", "quit", "reset", "select", "set",
+            "setbit", "setex", "setnx", "setrange", "shutdown", "strlen", "substr", "time",
+            "touch", "ttl", "type", "unlink"]
 
 
 def enc(args):

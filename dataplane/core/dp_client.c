@@ -64,11 +64,9 @@ static void on_accepted(void *arg, struct tcp_conn *c)
 	cl->gen++;
 	cl->closing = false;
 	cl->slot_head = cl->slot_tail = 0;
-	cl->cc = (struct cmd_client){
-	    .id = ++w->next_client_id * w->sh->n_workers + w->id,
-	    .db = 0,
-	    .proto = RESP_PROTO_2,
-	};
+	cl->owner = w;
+	cmd_client_init(&cl->cc, ++w->next_client_id * w->sh->n_workers + w->id, &w->sh->env,
+			w->now_unix_ms);
 	c->app = cl;
 }
 
@@ -106,6 +104,7 @@ static struct dp_slot *slot_new(struct dp_client *cl)
 	}
 	struct dp_slot *slot = &cl->slots[cl->slot_tail++ % DP_SLOTS];
 	rw_buf_reset(&slot->buf);
+	slot->discard = false;
 	slot->parts_left = 0;
 	slot->agg = DP_AGG_NONE;
 	slot->failed = false;
@@ -119,8 +118,10 @@ static void drain_slots(struct worker *w, struct dp_client *cl)
 		struct dp_slot *slot = &cl->slots[cl->slot_head % DP_SLOTS];
 		if (slot->parts_left != 0)
 			break;
-		rw_buf_append(&cl->tcp->snd, slot->buf.data, slot->buf.len);
+		if (!slot->discard)
+			rw_buf_append(&cl->tcp->snd, slot->buf.data, slot->buf.len);
 		rw_buf_reset(&slot->buf);
+		slot->discard = false;
 		cl->slot_head++;
 	}
 	tcp_output_mark(&w->tcp, cl->tcp);
@@ -195,9 +196,14 @@ static void run(struct worker *w, const struct cmd_def *d, struct resp_arg *argv
 	    .env = &w->sh->env,
 	    .now_ms = w->now_unix_ms,
 	    .now_us = w->now_us,
+	    .conn = w->cur_conn,
 	};
 	cmd_execute(d, &ctx);
 	w->stats->commands++;
+	if (ctx.shutdown_requested) {
+		rw_logring_put(&w->log, RW_LOG_NOTICE, "dp.core", "SHUTDOWN requested by a client");
+		atomic_store(&w->sh->stop, true);
+	}
 	if ((d->flags & CMD_WRITE) && ctx.dirty != 0)
 		journal_write(w, client->db, argv, argc);
 }
@@ -352,8 +358,8 @@ static uint32_t keys_owner(const struct worker *w, const struct cmd_def *d,
 
 /* Route and run one command. @return false if it must wait (journal full):
  * the caller leaves it in the query buffer for the next iteration. */
-static bool dispatch(struct worker *w, struct dp_client *cl, struct resp_arg *argv, uint32_t argc,
-		     struct chan_part raw)
+static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv, uint32_t argc,
+		  struct chan_part raw)
 {
 	w->stats->commands_received++;
 	const struct cmd_def *d = cmd_lookup(argv[0].ptr, argv[0].len);
@@ -363,6 +369,16 @@ static bool dispatch(struct worker *w, struct dp_client *cl, struct resp_arg *ar
 	}
 	if (!cmd_arity_ok(d, argc)) {
 		cmd_reply_arity(reply_target(w, cl), d);
+		return true;
+	}
+	/* Redis's order: unknown command, arity, subcommand, then NOAUTH. */
+	rw_buf_reset(&w->part_buf);
+	if (!cmd_subcmd_check(d, argv, argc, &w->part_buf)) {
+		rw_buf_append(reply_target(w, cl), w->part_buf.data, w->part_buf.len);
+		return true;
+	}
+	if (cmd_auth_required(d, &cl->cc, &w->sh->env)) {
+		rw_buf_append(reply_target(w, cl), CMD_ERR_NOAUTH, sizeof(CMD_ERR_NOAUTH) - 1);
 		return true;
 	}
 	if (!journal_has_room(w, d, argv, argc))
@@ -378,8 +394,10 @@ static bool dispatch(struct worker *w, struct dp_client *cl, struct resp_arg *ar
 	    (d->flags & CMD_NOKEYS) || d->first_key == 0 ? w->id : keys_owner(w, d, argv, argc);
 	if (owner == w->id) {
 		w->cur_raw = raw;
+		w->cur_conn = cl;
 		run(w, d, argv, argc, &cl->cc, reply_target(w, cl));
 		w->cur_raw = (struct chan_part){NULL, 0};
+		w->cur_conn = NULL;
 	} else if (owner < w->sh->n_workers)
 		forward_single(w, cl, d, argv, argc, owner);
 	else if (d->flags & CMD_KEYS_SUM)
@@ -396,6 +414,30 @@ static bool dispatch(struct worker *w, struct dp_client *cl, struct resp_arg *ar
 		resp_w_error(reply_target(w, cl),
 			     "CROSSSLOT Keys in request don't hash to the same worker: "
 			     "use a {hash tag} (this command is not atomic across workers yet)");
+	return true;
+}
+
+/* Route and run one command, then apply CLIENT REPLY OFF|SKIP: a dropped
+ * reply is cut from the send buffer, or its slots are marked to be skipped
+ * when they drain (the decision is taken here, on the connection's worker,
+ * because CLIENT REPLY always runs there). @return false if the command
+ * must wait (journal full): it stays in the query buffer. */
+static bool dispatch(struct worker *w, struct dp_client *cl, struct resp_arg *argv, uint32_t argc,
+		     struct chan_part raw)
+{
+	bool direct = cl->slot_head == cl->slot_tail;
+	size_t mark = cl->tcp->snd.len;
+	uint64_t first_slot = cl->slot_tail;
+	if (!route(w, cl, argv, argc, raw))
+		return false;
+	if (!cmd_client_reply_suppressed(&cl->cc))
+		return true;
+	if (cl->slot_tail != first_slot) {
+		for (uint64_t i = first_slot; i != cl->slot_tail; i++)
+			cl->slots[i % DP_SLOTS].discard = true;
+	} else if (direct && cl->tcp->snd.len >= mark) {
+		cl->tcp->snd.len = mark;
+	}
 	return true;
 }
 

@@ -33,6 +33,7 @@ struct dp_slot {
 	uint16_t parts_left;
 	uint8_t agg; /* enum dp_agg */
 	bool failed;
+	bool discard;	      /* CLIENT REPLY OFF|SKIP: drained without sending */
 	int64_t total;	      /* SUM: the sum; CONCAT/MERGE: elements */
 	struct rw_buf *parts; /* CONCAT/MERGE: elements received, per worker */
 	uint32_t n_parts;     /* entries in parts (the worker count) */

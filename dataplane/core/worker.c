@@ -11,6 +11,7 @@
 #include <rte_cycles.h>
 #include <rte_lcore.h>
 
+#include "dp_info.h"
 #include "store.h"
 
 #define WORKER_RX_BURST	     32
@@ -49,6 +50,13 @@ int worker_init(struct worker *w, uint32_t id, struct dp_shared *sh, struct rte_
 		worker_fini(w);
 		return -ENOMEM;
 	}
+	w->pub.n_dbs = (uint32_t)(sh->cfg->databases < 256 ? sh->cfg->databases : 256);
+	w->pub.db_keys = calloc(w->pub.n_dbs, sizeof(*w->pub.db_keys));
+	w->pub.db_expires = calloc(w->pub.n_dbs, sizeof(*w->pub.db_expires));
+	if (w->pub.db_keys == NULL || w->pub.db_expires == NULL) {
+		worker_fini(w);
+		return -ENOMEM;
+	}
 	shard_port_init(&w->shard, &sh->mesh, id);
 	return 0;
 }
@@ -66,6 +74,9 @@ void worker_fini(struct worker *w)
 	free(w->clients);
 	free(w->argv);
 	free(w->sub_argv);
+	free(w->pub.db_keys);
+	free(w->pub.db_expires);
+	w->pub.db_keys = w->pub.db_expires = NULL;
 	free(w->key_owner_buf);
 	rw_buf_fini(&w->scratch);
 	rw_buf_fini(&w->part_buf);
@@ -99,6 +110,17 @@ static unsigned control_poll(struct worker *w)
 	return n;
 }
 
+/* CONFIG SET changed something: refresh the limits this worker caches. */
+static void worker_apply_runtime_config(struct worker *w)
+{
+	const struct cmd_env *env = &w->sh->env;
+	w->rt_generation = cmd_rtcfg_generation(env->rt);
+	w->limits.max_bulk_len = (uint64_t)cmd_cfg_proto_max_bulk_len(env);
+	int64_t qbl = cmd_cfg_client_query_buffer_limit(env);
+	w->tcp.rcv_limit = (uint32_t)(qbl > UINT32_MAX / 2 ? UINT32_MAX / 2 : qbl);
+	tcp_keepalive_set(&w->tcp, (uint32_t)cmd_cfg_tcp_keepalive(env));
+}
+
 /* Housekeeping that need not run every iteration: once a millisecond,
  * bounded work (Redis's active expire cycle runs at hz 10; this is finer
  * and smaller, so latency stays flat). */
@@ -107,6 +129,9 @@ static void worker_tick(struct worker *w)
 	w->next_tick_us = w->now_us + WORKER_TICK_US;
 	store_active_expire_step(w->store, w->now_unix_ms, WORKER_EXPIRE_BUDGET);
 	w->stats->keys = store_shard_keys(w->store);
+	dp_info_publish(w);
+	if (w->sh->env.rt != NULL && cmd_rtcfg_generation(w->sh->env.rt) != w->rt_generation)
+		worker_apply_runtime_config(w);
 }
 
 unsigned worker_poll_once(struct worker *w)

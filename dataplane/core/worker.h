@@ -45,7 +45,18 @@ struct dp_client {
 	bool paused;	       /* parsing stopped while every slot was busy */
 	bool on_ready;
 	struct dp_client *ready_next;
+	struct worker *owner; /* the worker the connection lives on */
 };
+
+/* A worker's shard numbers for INFO on other workers (dp_info.c):
+ * written by the worker alone, read with relaxed loads. */
+struct dp_pub {
+	_Atomic uint64_t expired, hits, misses, used, dirty;
+	_Atomic uint64_t *db_keys, *db_expires;
+	uint32_t n_dbs;
+};
+
+struct worker;
 
 /* Boot-time facts every worker reads. */
 struct dp_shared {
@@ -59,6 +70,7 @@ struct dp_shared {
 	uint16_t tcp_port;
 	bool idle_backoff;
 	uint32_t idle_max_us;
+	struct worker *workers; /* all of them, for INFO's totals */
 	_Atomic bool stop;
 };
 
@@ -69,6 +81,8 @@ struct worker {
 	uint64_t now_us;
 	uint64_t now_unix_ms;
 	uint64_t next_tick_us;
+	uint64_t rt_generation; /* CONFIG SET generation the cached limits come from */
+	struct dp_pub pub;
 	struct chan_worker_stats *stats;
 	struct net_ctx net;
 	struct tcp_stack tcp;
@@ -82,9 +96,10 @@ struct worker {
 	struct resp_arg *sub_argv; /* a split command's part */
 	uint8_t *key_owner_buf;	   /* owner of each argument of a split command */
 	uint32_t argv_cap;
-	struct rw_buf part_buf;	  /* reply of the local part of a split command */
-	struct rw_buf scratch;	  /* journal records, local parts of split commands */
-	struct chan_part cur_raw; /* the running command's multibulk bytes, if any */
+	struct rw_buf part_buf;		  /* reply of the local part of a split command */
+	struct rw_buf scratch;		  /* journal records, local parts of split commands */
+	struct chan_part cur_raw;	  /* the running command's multibulk bytes, if any */
+	const struct dp_client *cur_conn; /* the local connection running a command, if any */
 	struct shard_msg *deferred_head, *deferred_tail; /* requests waiting for journal space */
 	uint64_t next_client_id;
 	uint32_t idle_us;

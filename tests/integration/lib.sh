@@ -44,7 +44,7 @@ it_ctl() { "$(it_build)/control/cli/redwirectl" --name "$IT_NAME" "$@"; }
 it_oracle_start() {
 	IT_ORACLE_PORT=7379
 	ip netns exec "$IT_NAME" redis-server --port "$IT_ORACLE_PORT" --bind 127.0.0.1 --save '' \
-		--appendonly no --daemonize no --protected-mode no --dir /tmp >/tmp/oracle-$IT_NAME.log 2>&1 &
+		--appendonly no --daemonize no --protected-mode no --enable-debug-command yes --dir /tmp >/tmp/oracle-$IT_NAME.log 2>&1 &
 	IT_ORACLE_PID=$!
 	for _ in $(seq 50); do
 		[ "$(ip netns exec "$IT_NAME" redis-cli -p "$IT_ORACLE_PORT" ping 2>/dev/null)" = PONG ] && return 0

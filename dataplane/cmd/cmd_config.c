@@ -1,0 +1,643 @@
+/*
+ * CONFIG GET/SET/RESETSTAT/REWRITE/HELP and the run-time configuration.
+ *
+ * RUN-TIME VALUES
+ *
+ * struct rw_config is immutable after boot and shared by every worker.
+ * The directives Redis lets CONFIG SET change, and that Redwire acts on,
+ * live in one struct cmd_rtcfg per process (cmd_env.rt), created from the
+ * boot config:
+ *
+ *   numbers  (maxmemory maxclients timeout tcp-keepalive proto-max-bulk-len
+ *             client-query-buffer-limit, loglevel as its index): one
+ *             _Atomic uint64_t each, read with relaxed loads by any worker;
+ *   strings  (requirepass, save): byte arrays of relaxed atomics under a
+ *             sequence lock; readers copy and retry while `seq` is odd or
+ *             moved (never block, never see a torn value);
+ *   baseline the INFO counters at the last CONFIG RESETSTAT, same seqlock.
+ *
+ * Writers are CONFIG SET and RESETSTAT, on whichever worker the client
+ * lives: they take `wlock` (a spin flag; the commands are rare and short),
+ * make the seq odd, store every value of the command, make it even, and
+ * bump `gen` so workers that cache a value (the RESP parser's limits) know
+ * to re-read. All pairs of one CONFIG SET become visible together to any
+ * reader that uses the seqlock, as Redis applies them all or none.
+ *
+ * CONFIG SET follows config.c configSetCommand() of 7.0.15: every name is
+ * checked (unknown, immutable, protected, duplicate: the first error wins,
+ * the argument as typed), then every value is parsed (the error names the
+ * directive), and only then is anything stored.
+ *
+ * Context: a worker lcore; never blocks (the write lock spins only against
+ * another CONFIG SET).
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "cmd_int.h"
+
+#define RT_STR_MAX 256
+
+enum rt_int {
+	RT_MAXMEMORY,
+	RT_MAXCLIENTS,
+	RT_TIMEOUT,
+	RT_TCP_KEEPALIVE,
+	RT_PROTO_MAX_BULK_LEN,
+	RT_CLIENT_QUERY_BUFFER_LIMIT,
+	RT_LOGLEVEL,
+	RT_N_INT,
+};
+
+enum rt_str { RT_REQUIREPASS, RT_SAVE, RT_N_STR };
+
+struct rt_str_val {
+	_Atomic uint32_t len;
+	_Atomic unsigned char b[RT_STR_MAX];
+};
+
+struct cmd_rtcfg {
+	_Atomic uint64_t ival[RT_N_INT];
+	_Atomic uint64_t seq;
+	_Atomic uint64_t gen;
+	_Atomic bool requirepass_set;
+	atomic_flag wlock;
+	struct rt_str_val sval[RT_N_STR];
+	_Atomic uint64_t base[CMD_STAT_N]; /* counters at the last RESETSTAT */
+};
+
+static const char *const loglevels[] = {"debug", "verbose", "notice", "warning"};
+
+/* ---- the mutable set ---- */
+
+enum rt_kind { K_MEMORY, K_INT, K_UINT, K_ENUM, K_SAVE, K_STRING };
+
+struct rt_def {
+	const char *name;
+	enum rt_kind kind;
+	int slot; /* enum rt_int or enum rt_str */
+	int64_t min, max;
+};
+
+static const struct rt_def rt_defs[] = {
+    {"maxmemory", K_MEMORY, RT_MAXMEMORY, 0, -1 /* ULLONG_MAX */},
+    {"maxclients", K_UINT, RT_MAXCLIENTS, 1, UINT32_MAX},
+    {"timeout", K_INT, RT_TIMEOUT, 0, INT32_MAX},
+    {"tcp-keepalive", K_INT, RT_TCP_KEEPALIVE, 0, INT32_MAX},
+    {"proto-max-bulk-len", K_MEMORY, RT_PROTO_MAX_BULK_LEN, 1024 * 1024, INT64_MAX},
+    {"client-query-buffer-limit", K_MEMORY, RT_CLIENT_QUERY_BUFFER_LIMIT, 1024 * 1024, INT64_MAX},
+    {"loglevel", K_ENUM, RT_LOGLEVEL, 0, 3},
+    {"requirepass", K_STRING, RT_REQUIREPASS, 0, 0},
+    {"save", K_SAVE, RT_SAVE, 0, 0},
+};
+#define N_RT (sizeof(rt_defs) / sizeof(rt_defs[0]))
+
+/* Directives of the config table CONFIG SET refuses. Redis's protected
+ * configs (enable-protected-configs no) are dir and dbfilename; port,
+ * bind and appendonly are mutable in Redis but need the control plane or
+ * the TCP stack to act, so Redwire treats them as immutable for now. */
+static const char *const rt_protected[] = {"dir", "dbfilename"};
+
+static const struct rt_def *rt_def_find(const char *name, size_t len)
+{
+	for (size_t i = 0; i < N_RT; i++)
+		if (strlen(rt_defs[i].name) == len && strncasecmp(rt_defs[i].name, name, len) == 0)
+			return &rt_defs[i];
+	return NULL;
+}
+
+/* ---- seqlock ---- */
+
+static void rt_write_begin(struct cmd_rtcfg *rt)
+{
+	while (atomic_flag_test_and_set_explicit(&rt->wlock, memory_order_acquire))
+		;
+	atomic_fetch_add_explicit(&rt->seq, 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+}
+
+static void rt_write_end(struct cmd_rtcfg *rt)
+{
+	atomic_fetch_add_explicit(&rt->seq, 1, memory_order_release);
+	atomic_fetch_add_explicit(&rt->gen, 1, memory_order_relaxed);
+	atomic_flag_clear_explicit(&rt->wlock, memory_order_release);
+}
+
+static void rt_str_store(struct rt_str_val *v, const char *s, size_t n)
+{
+	if (n > RT_STR_MAX)
+		n = RT_STR_MAX;
+	for (size_t i = 0; i < n; i++)
+		atomic_store_explicit(&v->b[i], (unsigned char)s[i], memory_order_relaxed);
+	atomic_store_explicit(&v->len, (uint32_t)n, memory_order_relaxed);
+}
+
+/* Copy a string out under the seqlock. @return its length. */
+static size_t rt_str_load(const struct cmd_rtcfg *rt, enum rt_str which, char *buf, size_t cap)
+{
+	struct cmd_rtcfg *m = (struct cmd_rtcfg *)rt; /* atomics: loads only */
+	for (;;) {
+		uint64_t s0 = atomic_load_explicit(&m->seq, memory_order_acquire);
+		if (s0 & 1)
+			continue;
+		size_t n = atomic_load_explicit(&m->sval[which].len, memory_order_relaxed);
+		if (n >= cap)
+			n = cap - 1;
+		for (size_t i = 0; i < n; i++)
+			buf[i] =
+			    (char)atomic_load_explicit(&m->sval[which].b[i], memory_order_relaxed);
+		buf[n] = '\0';
+		atomic_thread_fence(memory_order_acquire);
+		if (atomic_load_explicit(&m->seq, memory_order_relaxed) == s0)
+			return n;
+	}
+}
+
+struct cmd_rtcfg *cmd_rtcfg_create(const struct rw_config *cfg)
+{
+	struct cmd_rtcfg *rt = calloc(1, sizeof(*rt));
+	if (rt == NULL)
+		return NULL;
+	atomic_flag_clear(&rt->wlock);
+	atomic_init(&rt->ival[RT_MAXMEMORY], (uint64_t)cfg->maxmemory);
+	atomic_init(&rt->ival[RT_MAXCLIENTS], (uint64_t)cfg->maxclients);
+	atomic_init(&rt->ival[RT_TIMEOUT], (uint64_t)cfg->timeout);
+	atomic_init(&rt->ival[RT_TCP_KEEPALIVE], (uint64_t)cfg->tcp_keepalive);
+	atomic_init(&rt->ival[RT_PROTO_MAX_BULK_LEN], (uint64_t)cfg->proto_max_bulk_len);
+	atomic_init(&rt->ival[RT_CLIENT_QUERY_BUFFER_LIMIT],
+		    (uint64_t)cfg->client_query_buffer_limit);
+	uint64_t ll = 2;
+	for (uint64_t i = 0; i < 4; i++)
+		if (cfg->loglevel != NULL && strcasecmp(cfg->loglevel, loglevels[i]) == 0)
+			ll = i;
+	atomic_init(&rt->ival[RT_LOGLEVEL], ll);
+	const char *pass = cfg->requirepass != NULL ? cfg->requirepass : "";
+	const char *save = cfg->save != NULL ? cfg->save : "";
+	rt_str_store(&rt->sval[RT_REQUIREPASS], pass, strlen(pass));
+	rt_str_store(&rt->sval[RT_SAVE], save, strlen(save));
+	atomic_init(&rt->requirepass_set, pass[0] != '\0');
+	return rt;
+}
+
+void cmd_rtcfg_destroy(struct cmd_rtcfg **rt)
+{
+	if (rt == NULL)
+		return;
+	free(*rt);
+	*rt = NULL;
+}
+
+uint64_t cmd_rtcfg_generation(const struct cmd_rtcfg *rt)
+{
+	return atomic_load_explicit(&((struct cmd_rtcfg *)rt)->gen, memory_order_relaxed);
+}
+
+static int64_t rt_int(const struct cmd_env *env, enum rt_int i, int64_t boot)
+{
+	if (env == NULL || env->rt == NULL)
+		return boot;
+	return (int64_t)atomic_load_explicit(&env->rt->ival[i], memory_order_relaxed);
+}
+
+#define CFG_OF(env, f) ((env) != NULL && (env)->cfg != NULL ? (env)->cfg->f : 0)
+
+int64_t cmd_cfg_maxmemory(const struct cmd_env *env)
+{
+	return rt_int(env, RT_MAXMEMORY, CFG_OF(env, maxmemory));
+}
+
+int64_t cmd_cfg_maxclients(const struct cmd_env *env)
+{
+	return rt_int(env, RT_MAXCLIENTS, CFG_OF(env, maxclients));
+}
+
+int64_t cmd_cfg_timeout(const struct cmd_env *env)
+{
+	return rt_int(env, RT_TIMEOUT, CFG_OF(env, timeout));
+}
+
+int64_t cmd_cfg_tcp_keepalive(const struct cmd_env *env)
+{
+	return rt_int(env, RT_TCP_KEEPALIVE, CFG_OF(env, tcp_keepalive));
+}
+
+int64_t cmd_cfg_proto_max_bulk_len(const struct cmd_env *env)
+{
+	return rt_int(env, RT_PROTO_MAX_BULK_LEN, CFG_OF(env, proto_max_bulk_len));
+}
+
+int64_t cmd_cfg_client_query_buffer_limit(const struct cmd_env *env)
+{
+	return rt_int(env, RT_CLIENT_QUERY_BUFFER_LIMIT, CFG_OF(env, client_query_buffer_limit));
+}
+
+bool cmd_cfg_requirepass_set(const struct cmd_env *env)
+{
+	if (env == NULL)
+		return false;
+	if (env->rt != NULL)
+		return atomic_load_explicit(&env->rt->requirepass_set, memory_order_relaxed);
+	return env->cfg != NULL && env->cfg->requirepass != NULL && env->cfg->requirepass[0];
+}
+
+size_t cmd_cfg_requirepass(const struct cmd_env *env, char *buf, size_t cap)
+{
+	if (env != NULL && env->rt != NULL)
+		return rt_str_load(env->rt, RT_REQUIREPASS, buf, cap);
+	const char *p = env != NULL && env->cfg != NULL && env->cfg->requirepass != NULL
+			    ? env->cfg->requirepass
+			    : "";
+	snprintf(buf, cap, "%s", p);
+	return strlen(buf);
+}
+
+bool cmd_cfg_save_set(const struct cmd_env *env)
+{
+	char buf[8];
+	if (env != NULL && env->rt != NULL)
+		return rt_str_load(env->rt, RT_SAVE, buf, sizeof(buf)) != 0;
+	return env != NULL && env->cfg != NULL && env->cfg->save != NULL && env->cfg->save[0];
+}
+
+void cmd_cfg_stat_base(const struct cmd_env *env, uint64_t base[CMD_STAT_N])
+{
+	memset(base, 0, sizeof(uint64_t) * CMD_STAT_N);
+	if (env == NULL || env->rt == NULL)
+		return;
+	struct cmd_rtcfg *m = env->rt;
+	for (;;) {
+		uint64_t s0 = atomic_load_explicit(&m->seq, memory_order_acquire);
+		if (s0 & 1)
+			continue;
+		for (int i = 0; i < CMD_STAT_N; i++)
+			base[i] = atomic_load_explicit(&m->base[i], memory_order_relaxed);
+		atomic_thread_fence(memory_order_acquire);
+		if (atomic_load_explicit(&m->seq, memory_order_relaxed) == s0)
+			return;
+	}
+}
+
+/* ---- CONFIG GET ---- */
+
+static const char *const config_names[] = {
+#define CMD_CFG_NAME(field, name, type, def, min, max, desc) name,
+    RW_CONFIG_TABLE(CMD_CFG_NAME)
+#undef CMD_CFG_NAME
+};
+
+#define N_CONFIG (sizeof(config_names) / sizeof(config_names[0]))
+
+/* The reply key of each matched directive: the argument as typed for an
+ * exact name (as Redis does), the directive's own name for a pattern. */
+struct config_match {
+	const uint8_t *key;
+	size_t key_len;
+};
+
+static void config_match_arg(const struct resp_arg *a, struct config_match *m)
+{
+	bool glob = false;
+	for (uint32_t i = 0; i < a->len && !glob; i++)
+		glob = a->ptr[i] == '*' || a->ptr[i] == '?' || a->ptr[i] == '[';
+	for (size_t i = 0; i < N_CONFIG; i++) {
+		const char *n = config_names[i];
+		size_t nl = strlen(n);
+		if (m[i].key != NULL)
+			continue;
+		if (glob && cmd_glob_match(a->ptr, a->len, (const uint8_t *)n, nl, true)) {
+			m[i] = (struct config_match){(const uint8_t *)n, nl};
+		} else if (!glob && a->len == nl && strncasecmp((const char *)a->ptr, n, nl) == 0) {
+			m[i] = (struct config_match){a->ptr, a->len};
+		}
+	}
+}
+
+/* The current value of directive @p name: the run-time one if it has one. */
+static void config_value(const struct cmd_env *env, const char *name, char *val, size_t cap)
+{
+	const struct rt_def *d = rt_def_find(name, strlen(name));
+	if (d != NULL && env != NULL && env->rt != NULL) {
+		if (d->kind == K_STRING || d->kind == K_SAVE) {
+			rt_str_load(env->rt, (enum rt_str)d->slot, val, cap);
+		} else {
+			uint64_t v =
+			    atomic_load_explicit(&env->rt->ival[d->slot], memory_order_relaxed);
+			if (d->kind == K_ENUM)
+				snprintf(val, cap, "%s", loglevels[v & 3]);
+			else
+				snprintf(val, cap, "%llu", (unsigned long long)v);
+		}
+		return;
+	}
+	if (env == NULL || env->cfg == NULL || rw_config_get(env->cfg, name, val, cap) != 0)
+		val[0] = '\0';
+}
+
+static void config_get(struct cmd_ctx *ctx)
+{
+	struct config_match m[N_CONFIG] = {0};
+	int64_t n = 0;
+	for (uint32_t j = 2; j < ctx->argc; j++)
+		config_match_arg(&ctx->argv[j], m);
+	for (size_t i = 0; i < N_CONFIG; i++)
+		n += m[i].key != NULL;
+	resp_w_map(ctx->out, n, cmd_proto(ctx));
+	for (size_t i = 0; i < N_CONFIG; i++) {
+		char val[4096];
+		if (m[i].key == NULL)
+			continue;
+		config_value(ctx->env, config_names[i], val, sizeof(val));
+		resp_w_bulk(ctx->out, m[i].key, m[i].key_len);
+		resp_w_bulk_cstr(ctx->out, val);
+	}
+}
+
+/* ---- CONFIG SET ---- */
+
+/* util.c memtoull(): digits, then an optional unit b k kb m mb g gb. */
+static bool memtoull(const uint8_t *p, size_t len, uint64_t *out)
+{
+	size_t d = 0;
+	uint64_t mul = 1, v = 0;
+	if (len > 0 && p[0] == '-')
+		return false;
+	while (d < len && p[d] >= '0' && p[d] <= '9')
+		d++;
+	const char *u = (const char *)p + d;
+	size_t ul = len - d;
+	static const struct {
+		const char *s;
+		uint64_t mul;
+	} units[] = {{"", 1},	     {"b", 1},	      {"k", 1000},	 {"kb", 1024},
+		     {"m", 1000000}, {"mb", 1048576}, {"g", 1000000000}, {"gb", 1073741824}};
+	bool found = false;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]) && !found; i++)
+		if (strlen(units[i].s) == ul && strncasecmp(units[i].s, u, ul) == 0) {
+			mul = units[i].mul;
+			found = true;
+		}
+	if (!found || d == 0 || d >= 128)
+		return false;
+	for (size_t i = 0; i < d; i++) {
+		if (v > (UINT64_MAX - (uint64_t)(p[i] - '0')) / 10)
+			return false;
+		v = v * 10 + (uint64_t)(p[i] - '0');
+	}
+	if (v > UINT64_MAX / mul)
+		return false;
+	*out = v * mul;
+	return true;
+}
+
+/* setConfigSaveOption(): "" or pairs "seconds changes", seconds >= 1,
+ * changes >= 0, split on single spaces. Renders the canonical form. */
+static bool save_parse(const struct resp_arg *a, char *out, size_t cap)
+{
+	size_t o = 0, i = 0, j = 0;
+	out[0] = '\0';
+	if (a->len == 0)
+		return true;
+	while (i <= a->len) {
+		size_t s = i;
+		while (i < a->len && a->ptr[i] != ' ')
+			i++;
+		char tok[32];
+		size_t tl = i - s;
+		if (tl >= sizeof(tok))
+			return false;
+		memcpy(tok, a->ptr + s, tl);
+		tok[tl] = '\0';
+		char *end;
+		errno = 0;
+		long long v = strtoll(tok, &end, 10);
+		if (*end != '\0' || ((j & 1) == 0 && v < 1) || ((j & 1) == 1 && v < 0))
+			return false;
+		int n = snprintf(out + o, cap - o, "%s%lld", j ? " " : "", v);
+		if (n < 0 || (size_t)n >= cap - o)
+			return false;
+		o += (size_t)n;
+		j++;
+		i++;
+	}
+	return (j & 1) == 0;
+}
+
+struct set_item {
+	const struct rt_def *def;
+	uint64_t ival;
+	char sval[RT_STR_MAX];
+	size_t slen;
+};
+
+/* Parse one value. @return NULL or Redis's error text. */
+static const char *set_parse(const struct rt_def *d, const struct resp_arg *v, struct set_item *it,
+			     char *ebuf, size_t ecap)
+{
+	int64_t ll;
+	uint64_t u;
+	switch (d->kind) {
+	case K_MEMORY:
+		if (!memtoull(v->ptr, v->len, &u))
+			return "argument must be a memory value";
+		if (d->max >= 0 && (u < (uint64_t)d->min || u > (uint64_t)d->max)) {
+			snprintf(ebuf, ecap, "argument must be between %lld and %lld inclusive",
+				 (long long)d->min, (long long)d->max);
+			return ebuf;
+		}
+		it->ival = u;
+		return NULL;
+	case K_INT:
+	case K_UINT:
+		if (!resp_str_to_i64(v->ptr, v->len, &ll))
+			return "argument couldn't be parsed into an integer";
+		if (ll < d->min || ll > d->max) {
+			snprintf(ebuf, ecap, "argument must be between %lld and %lld inclusive",
+				 (long long)d->min, (long long)d->max);
+			return ebuf;
+		}
+		it->ival = (uint64_t)ll;
+		return NULL;
+	case K_ENUM:
+		for (uint64_t i = 0; i < 4; i++)
+			if (strlen(loglevels[i]) == v->len &&
+			    strncasecmp(loglevels[i], (const char *)v->ptr, v->len) == 0) {
+				it->ival = i;
+				return NULL;
+			}
+		return "argument(s) must be one of the following: debug, verbose, notice, warning";
+	case K_SAVE:
+		if (!save_parse(v, it->sval, sizeof(it->sval)))
+			return "Invalid save parameters";
+		it->slen = strlen(it->sval);
+		return NULL;
+	case K_STRING:
+		if (v->len >= RT_STR_MAX)
+			return "argument is longer than Redwire's limit of 255 bytes";
+		memcpy(it->sval, v->ptr, v->len);
+		it->slen = v->len;
+		return NULL;
+	}
+	return "unknown directive kind";
+}
+
+static bool name_in(const struct resp_arg *a, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strlen(names[i]) == a->len &&
+		    strncasecmp(names[i], (const char *)a->ptr, a->len) == 0)
+			return true;
+	return false;
+}
+
+/* A redis.conf directive Redwire accepts at boot but does not implement. */
+static bool redis_directive(const struct resp_arg *a)
+{
+	char low[64];
+	if (a->len >= sizeof(low))
+		return false;
+	for (uint32_t i = 0; i < a->len; i++)
+		low[i] = (char)(a->ptr[i] >= 'A' && a->ptr[i] <= 'Z' ? a->ptr[i] + 32 : a->ptr[i]);
+	low[a->len] = '\0';
+	return rw_config_redis_directive(low);
+}
+
+static void set_fail(struct cmd_ctx *ctx, const uint8_t *name, size_t len, const char *err)
+{
+	resp_w_errorf(ctx->out, "ERR CONFIG SET failed (possibly related to argument '%.*s') - %s",
+		      (int)len, (const char *)name, err);
+}
+
+static void config_set(struct cmd_ctx *ctx)
+{
+	if (ctx->argc & 1) {
+		resp_w_error(ctx->out, CMD_ERR_SYNTAX);
+		return;
+	}
+	uint32_t n = (ctx->argc - 2) / 2;
+	struct set_item *items = calloc(n, sizeof(*items));
+	if (items == NULL) {
+		resp_w_error(ctx->out, "ERR out of memory");
+		return;
+	}
+	/* pass 1: names; the first error wins (config.c: invalid_args) */
+	for (uint32_t i = 0; i < n; i++) {
+		const struct resp_arg *a = &ctx->argv[2 + 2 * i];
+		const struct rt_def *d = rt_def_find((const char *)a->ptr, a->len);
+		if (d == NULL) {
+			if (name_in(a, rt_protected, 2)) {
+				set_fail(ctx, a->ptr, a->len, "can't set protected config");
+			} else if (name_in(a, config_names, N_CONFIG) || redis_directive(a)) {
+				set_fail(ctx, a->ptr, a->len, "can't set immutable config");
+			} else {
+				resp_w_errorf(
+				    ctx->out,
+				    "ERR Unknown option or number of arguments for CONFIG "
+				    "SET - '%.*s'",
+				    (int)a->len, (const char *)a->ptr);
+			}
+			goto out;
+		}
+		for (uint32_t j = 0; j < i; j++)
+			if (items[j].def == d) {
+				set_fail(ctx, a->ptr, a->len, "duplicate parameter");
+				goto out;
+			}
+		items[i].def = d;
+	}
+	/* pass 2: values; nothing is stored until all parse */
+	for (uint32_t i = 0; i < n; i++) {
+		char ebuf[128];
+		const char *err =
+		    set_parse(items[i].def, &ctx->argv[3 + 2 * i], &items[i], ebuf, sizeof(ebuf));
+		if (err != NULL) {
+			const char *nm = items[i].def->name;
+			set_fail(ctx, (const uint8_t *)nm, strlen(nm), err);
+			goto out;
+		}
+	}
+	if (ctx->env == NULL || ctx->env->rt == NULL) {
+		resp_w_error(ctx->out, "ERR CONFIG SET is not available (no run-time table)");
+		goto out;
+	}
+	struct cmd_rtcfg *rt = ctx->env->rt;
+	rt_write_begin(rt);
+	for (uint32_t i = 0; i < n; i++) {
+		const struct rt_def *d = items[i].def;
+		if (d->kind == K_STRING || d->kind == K_SAVE) {
+			rt_str_store(&rt->sval[d->slot], items[i].sval, items[i].slen);
+			if (d->slot == RT_REQUIREPASS)
+				atomic_store_explicit(&rt->requirepass_set, items[i].slen != 0,
+						      memory_order_relaxed);
+		} else {
+			atomic_store_explicit(&rt->ival[d->slot], items[i].ival,
+					      memory_order_relaxed);
+		}
+	}
+	rt_write_end(rt);
+	resp_w_simple(ctx->out, "OK");
+out:
+	free(items);
+}
+
+/* RESETSTAT: counters belong to their workers (single writer), so they
+ * are not zeroed; the totals of this moment become INFO's baseline. */
+static void config_resetstat(struct cmd_ctx *ctx)
+{
+	if (ctx->env != NULL && ctx->env->rt != NULL) {
+		uint64_t now[CMD_STAT_N];
+		cmd_info_stat_counters(ctx, now);
+		struct cmd_rtcfg *rt = ctx->env->rt;
+		rt_write_begin(rt);
+		for (int i = 0; i < CMD_STAT_N; i++)
+			atomic_store_explicit(&rt->base[i], now[i], memory_order_relaxed);
+		rt_write_end(rt);
+	}
+	resp_w_simple(ctx->out, "OK");
+}
+
+static void config_rewrite(struct cmd_ctx *ctx)
+{
+	const char *f = ctx->env != NULL ? ctx->env->config_file : NULL;
+	if (f == NULL || f[0] == '\0') {
+		resp_w_error(ctx->out, "ERR The server is running without a config file");
+		return;
+	}
+	/* TODO(#4): rewrite through the control plane, which owns the file. */
+	resp_w_error(ctx->out, "ERR Rewriting config file: Operation not supported");
+}
+
+static const char *const config_help[] = {
+    "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+    "GET <pattern>",
+    "    Return parameters matching the glob-like <pattern> and their values.",
+    "SET <directive> <value>",
+    "    Set the configuration <directive> to <value>.",
+    "RESETSTAT",
+    "    Reset statistics reported by the INFO command.",
+    "REWRITE",
+    "    Rewrite the configuration file.",
+    "HELP",
+    "    Prints this help.",
+};
+
+void cmd_config(struct cmd_ctx *ctx)
+{
+	const struct cmd_def *sub =
+	    cmd_subcmd_resolve(ctx, cmd_lookup((const uint8_t *)"config", 6));
+	if (sub == NULL)
+		return;
+	if (strcmp(sub->name, "config|get") == 0)
+		config_get(ctx);
+	else if (strcmp(sub->name, "config|set") == 0)
+		config_set(ctx);
+	else if (strcmp(sub->name, "config|resetstat") == 0)
+		config_resetstat(ctx);
+	else if (strcmp(sub->name, "config|rewrite") == 0)
+		config_rewrite(ctx);
+	else
+		cmd_reply_help(ctx, config_help, sizeof(config_help) / sizeof(config_help[0]));
+}

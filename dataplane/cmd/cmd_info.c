@@ -1,0 +1,531 @@
+/*
+ * INFO: every section redis-server 7.0.15 prints, with its field names, its
+ * order and CRLF line ends (genRedisInfoString()).
+ *
+ * Values are Redwire's true ones where it has them; the rest are the
+ * values a stock server with the same feature switched off prints (0, -1,
+ * "ok"), so parsers see every field they expect:
+ *   - clients, stats, keyspace: the process-wide numbers of struct
+ *     cmd_info_totals, gathered from every worker by env->info_gather
+ *     (without one, this worker's shard alone: unit tests);
+ *   - memory: used_memory is the store's accounting of keys and values
+ *     (no allocator overhead yet), rss from /proc/self/statm; peak, Lua,
+ *     fragmentation and allocator figures are derived or 0;
+ *   - persistence, replication: no RDB/AOF/replicas in the dataplane yet
+ *     (rdb_last_save_time is the start time, as in a fresh Redis);
+ *     master_replid is the run id until replication lands;
+ *   - cpu: getrusage() of the process and of the calling worker thread;
+ *   - commandstats, errorstats, latencystats: empty sections (Redwire has
+ *     no per-command counters yet; TODO(#4)).
+ * CONFIG RESETSTAT resets through a baseline kept in cmd_rtcfg: counters
+ * stay single-writer, INFO prints counter - baseline.
+ *
+ * Context: a worker lcore; allocates a scratch buffer (not on the hot path).
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "cmd_int.h"
+#include "store.h"
+
+void cmd_env_init(struct cmd_env *env)
+{
+	struct utsname u;
+	if (uname(&u) == 0)
+		snprintf(env->os, sizeof(env->os), "%s %s %s", u.sysname, u.release, u.machine);
+	else
+		snprintf(env->os, sizeof(env->os), "Linux");
+}
+
+static void add_line(struct rw_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void add_line(struct rw_buf *b, const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line)) { /* a long path: format again, unclipped */
+		if (rw_buf_reserve(b, (size_t)n + 3) != 0)
+			return;
+		va_start(ap, fmt);
+		vsnprintf((char *)b->data + b->len, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+		b->len += (size_t)n;
+	} else {
+		rw_buf_append(b, line, (size_t)n);
+	}
+	rw_buf_append(b, "\r\n", 2);
+}
+
+/* A stable id of this build, as redis_build_id is of Redis's. */
+static uint64_t build_id(void)
+{
+	static const char s[] = "redwire-" RW_VERSION " " __VERSION__;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	for (size_t i = 0; i + 1 < sizeof(s); i++)
+		h = (h ^ (uint8_t)s[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/* genRedisInfoString("server"), field for field. */
+static void info_server(const struct cmd_ctx *ctx, struct rw_buf *b,
+			const struct cmd_info_totals *t)
+{
+	const struct cmd_env *env = ctx->env;
+	(void)t;
+	uint64_t up_s =
+	    ctx->now_ms > env->start_unix_ms ? (ctx->now_ms - env->start_unix_ms) / 1000 : 0;
+
+	add_line(b, "# Server");
+	add_line(b, "redis_version:7.0.15");
+	add_line(b, "redis_git_sha1:00000000");
+	add_line(b, "redis_git_dirty:0");
+	add_line(b, "redis_build_id:%llx", (unsigned long long)build_id());
+	add_line(b, "redis_mode:standalone");
+	add_line(b, "os:%s", env->os);
+	add_line(b, "arch_bits:%d", (int)(sizeof(long) * 8));
+	add_line(b, "monotonic_clock:%s",
+		 env->monotonic_clock ? env->monotonic_clock : "POSIX clock_gettime");
+	add_line(b, "multiplexing_api:dpdk");
+	add_line(b, "atomicvar_api:c11-builtin");
+	add_line(b, "gcc_version:%d.%d.%d", __GNUC__, __GNUC_MINOR__, __GNUC_PATCHLEVEL__);
+	add_line(b, "process_id:%d", (int)env->pid);
+	add_line(b, "process_supervised:no");
+	add_line(b, "run_id:%s", env->run_id);
+	add_line(b, "tcp_port:%lld", (long long)(env->cfg ? env->cfg->port : 0));
+	add_line(b, "server_time_usec:%llu", (unsigned long long)ctx->now_us);
+	add_line(b, "uptime_in_seconds:%llu", (unsigned long long)up_s);
+	add_line(b, "uptime_in_days:%llu", (unsigned long long)(up_s / 86400));
+	/* Redwire has no serverCron; expiry runs every loop. Report Redis's
+	 * default so tools that read hz see a sane value. */
+	add_line(b, "hz:10");
+	add_line(b, "configured_hz:10");
+	/* LRU_CLOCK(): seconds, 24 bits. */
+	add_line(b, "lru_clock:%llu",
+		 (unsigned long long)((ctx->now_ms / 1000) & ((1u << 24) - 1)));
+	add_line(b, "executable:%s", env->executable ? env->executable : "");
+	add_line(b, "config_file:%s", env->config_file ? env->config_file : "");
+	add_line(b, "io_threads_active:0");
+	add_line(b, "redwire_version:%s", RW_VERSION);
+}
+
+/* server.c bytesToHuman() */
+static void human(char *s, size_t cap, uint64_t n)
+{
+	if (n < 1024)
+		snprintf(s, cap, "%lluB", (unsigned long long)n);
+	else if (n < 1024ull * 1024)
+		snprintf(s, cap, "%.2fK", (double)n / 1024);
+	else if (n < 1024ull * 1024 * 1024)
+		snprintf(s, cap, "%.2fM", (double)n / (1024 * 1024));
+	else if (n < 1024ull * 1024 * 1024 * 1024)
+		snprintf(s, cap, "%.2fG", (double)n / (1024.0 * 1024 * 1024));
+	else if (n < 1024ull * 1024 * 1024 * 1024 * 1024)
+		snprintf(s, cap, "%.2fT", (double)n / (1024.0 * 1024 * 1024 * 1024));
+	else
+		snprintf(s, cap, "%.2fP", (double)n / (1024.0 * 1024 * 1024 * 1024 * 1024));
+}
+
+static void info_clients(const struct cmd_ctx *ctx, struct rw_buf *b,
+			 const struct cmd_info_totals *t)
+{
+	add_line(b, "# Clients");
+	add_line(b, "connected_clients:%llu", (unsigned long long)t->connected_clients);
+	add_line(b, "cluster_connections:0");
+	add_line(b, "maxclients:%lld", (long long)cmd_cfg_maxclients(ctx->env));
+	add_line(b, "client_recent_max_input_buffer:0");
+	add_line(b, "client_recent_max_output_buffer:0");
+	add_line(b, "blocked_clients:0");
+	add_line(b, "tracking_clients:0");
+	add_line(b, "clients_in_timeout_table:0");
+}
+
+static uint64_t rss_bytes(void)
+{
+	unsigned long long size = 0, res = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	if (f == NULL)
+		return 0;
+	if (fscanf(f, "%llu %llu", &size, &res) != 2)
+		res = 0;
+	fclose(f);
+	return res * (uint64_t)sysconf(_SC_PAGESIZE);
+}
+
+static void info_memory(const struct cmd_ctx *ctx, struct rw_buf *b,
+			const struct cmd_info_totals *t)
+{
+	char h1[32], h2[32], h3[32], h4[32];
+	uint64_t used = t->used_memory, rss = rss_bytes();
+	uint64_t sysmem = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
+	uint64_t maxmem = (uint64_t)cmd_cfg_maxmemory(ctx->env);
+	human(h1, sizeof(h1), used);
+	human(h2, sizeof(h2), rss);
+	human(h3, sizeof(h3), sysmem);
+	human(h4, sizeof(h4), maxmem);
+	add_line(b, "# Memory");
+	add_line(b, "used_memory:%llu", (unsigned long long)used);
+	add_line(b, "used_memory_human:%s", h1);
+	add_line(b, "used_memory_rss:%llu", (unsigned long long)rss);
+	add_line(b, "used_memory_rss_human:%s", h2);
+	add_line(b, "used_memory_peak:%llu", (unsigned long long)used);
+	add_line(b, "used_memory_peak_human:%s", h1);
+	add_line(b, "used_memory_peak_perc:%.2f%%", used ? 100.0 : 0.0);
+	add_line(b, "used_memory_overhead:0");
+	add_line(b, "used_memory_startup:0");
+	add_line(b, "used_memory_dataset:%llu", (unsigned long long)used);
+	add_line(b, "used_memory_dataset_perc:%.2f%%", used ? 100.0 : 0.0);
+	add_line(b, "allocator_allocated:%llu", (unsigned long long)used);
+	add_line(b, "allocator_active:%llu", (unsigned long long)used);
+	add_line(b, "allocator_resident:%llu", (unsigned long long)rss);
+	add_line(b, "total_system_memory:%llu", (unsigned long long)sysmem);
+	add_line(b, "total_system_memory_human:%s", h3);
+	add_line(b, "used_memory_lua:0");
+	add_line(b, "used_memory_vm_eval:0");
+	add_line(b, "used_memory_lua_human:0B");
+	add_line(b, "used_memory_scripts_eval:0");
+	add_line(b, "number_of_cached_scripts:0");
+	add_line(b, "number_of_functions:0");
+	add_line(b, "number_of_libraries:0");
+	add_line(b, "used_memory_vm_functions:0");
+	add_line(b, "used_memory_vm_total:0");
+	add_line(b, "used_memory_vm_total_human:0B");
+	add_line(b, "used_memory_functions:0");
+	add_line(b, "used_memory_scripts:0");
+	add_line(b, "used_memory_scripts_human:0B");
+	add_line(b, "maxmemory:%llu", (unsigned long long)maxmem);
+	add_line(b, "maxmemory_human:%s", h4);
+	add_line(b, "maxmemory_policy:noeviction");
+	add_line(b, "allocator_frag_ratio:1.00");
+	add_line(b, "allocator_frag_bytes:0");
+	add_line(b, "allocator_rss_ratio:1.00");
+	add_line(b, "allocator_rss_bytes:0");
+	add_line(b, "rss_overhead_ratio:1.00");
+	add_line(b, "rss_overhead_bytes:0");
+	add_line(b, "mem_fragmentation_ratio:%.2f", used ? (double)rss / (double)used : 0.0);
+	add_line(b, "mem_fragmentation_bytes:%lld", (long long)rss - (long long)used);
+	add_line(b, "mem_not_counted_for_evict:0");
+	add_line(b, "mem_replication_backlog:0");
+	add_line(b, "mem_total_replication_buffers:0");
+	add_line(b, "mem_clients_slaves:0");
+	add_line(b, "mem_clients_normal:0");
+	add_line(b, "mem_cluster_links:0");
+	add_line(b, "mem_aof_buffer:0");
+	add_line(b, "mem_allocator:libc");
+	add_line(b, "active_defrag_running:0");
+	add_line(b, "lazyfree_pending_objects:0");
+	add_line(b, "lazyfreed_objects:0");
+}
+
+static void info_persistence(const struct cmd_ctx *ctx, struct rw_buf *b,
+			     const struct cmd_info_totals *t)
+{
+	add_line(b, "# Persistence");
+	add_line(b, "loading:0");
+	add_line(b, "async_loading:0");
+	add_line(b, "current_cow_peak:0");
+	add_line(b, "current_cow_size:0");
+	add_line(b, "current_cow_size_age:0");
+	add_line(b, "current_fork_perc:0.00");
+	add_line(b, "current_save_keys_processed:0");
+	add_line(b, "current_save_keys_total:0");
+	add_line(b, "rdb_changes_since_last_save:%llu", (unsigned long long)t->dirty);
+	add_line(b, "rdb_bgsave_in_progress:0");
+	add_line(b, "rdb_last_save_time:%llu",
+		 (unsigned long long)(ctx->env ? ctx->env->start_unix_ms / 1000 : 0));
+	add_line(b, "rdb_last_bgsave_status:ok");
+	add_line(b, "rdb_last_bgsave_time_sec:-1");
+	add_line(b, "rdb_current_bgsave_time_sec:-1");
+	add_line(b, "rdb_saves:0");
+	add_line(b, "rdb_last_cow_size:0");
+	add_line(b, "rdb_last_load_keys_expired:0");
+	add_line(b, "rdb_last_load_keys_loaded:0");
+	add_line(b, "aof_enabled:0");
+	add_line(b, "aof_rewrite_in_progress:0");
+	add_line(b, "aof_rewrite_scheduled:0");
+	add_line(b, "aof_last_rewrite_time_sec:-1");
+	add_line(b, "aof_current_rewrite_time_sec:-1");
+	add_line(b, "aof_last_bgrewrite_status:ok");
+	add_line(b, "aof_rewrites:0");
+	add_line(b, "aof_rewrites_consecutive_failures:0");
+	add_line(b, "aof_last_write_status:ok");
+	add_line(b, "aof_last_cow_size:0");
+	add_line(b, "module_fork_in_progress:0");
+	add_line(b, "module_fork_last_cow_size:0");
+}
+
+static void info_stats(const struct cmd_ctx *ctx, struct rw_buf *b, const struct cmd_info_totals *t)
+{
+	uint64_t base[CMD_STAT_N];
+	cmd_cfg_stat_base(ctx->env, base);
+#define SINCE(v, i) (unsigned long long)((v) >= base[i] ? (v)-base[i] : 0)
+	add_line(b, "# Stats");
+	add_line(b, "total_connections_received:%llu",
+		 SINCE(t->total_connections_received, CMD_STAT_CONNECTIONS));
+	add_line(b, "total_commands_processed:%llu",
+		 SINCE(t->total_commands_processed, CMD_STAT_COMMANDS));
+	add_line(b, "instantaneous_ops_per_sec:0");
+	add_line(b, "total_net_input_bytes:%llu", SINCE(t->total_net_input_bytes, CMD_STAT_NET_IN));
+	add_line(b, "total_net_output_bytes:%llu",
+		 SINCE(t->total_net_output_bytes, CMD_STAT_NET_OUT));
+	add_line(b, "total_net_repl_input_bytes:0");
+	add_line(b, "total_net_repl_output_bytes:0");
+	add_line(b, "instantaneous_input_kbps:0.00");
+	add_line(b, "instantaneous_output_kbps:0.00");
+	add_line(b, "instantaneous_input_repl_kbps:0.00");
+	add_line(b, "instantaneous_output_repl_kbps:0.00");
+	add_line(b, "rejected_connections:%llu", SINCE(t->rejected_connections, CMD_STAT_REJECTED));
+	add_line(b, "sync_full:0");
+	add_line(b, "sync_partial_ok:0");
+	add_line(b, "sync_partial_err:0");
+	add_line(b, "expired_keys:%llu", SINCE(t->expired_keys, CMD_STAT_EXPIRED));
+	add_line(b, "expired_stale_perc:0.00");
+	add_line(b, "expired_time_cap_reached_count:0");
+	add_line(b, "expire_cycle_cpu_milliseconds:0");
+	add_line(b, "evicted_keys:0");
+	add_line(b, "evicted_clients:0");
+	add_line(b, "total_eviction_exceeded_time:0");
+	add_line(b, "current_eviction_exceeded_time:0");
+	add_line(b, "keyspace_hits:%llu", SINCE(t->keyspace_hits, CMD_STAT_HITS));
+	add_line(b, "keyspace_misses:%llu", SINCE(t->keyspace_misses, CMD_STAT_MISSES));
+	add_line(b, "pubsub_channels:0");
+	add_line(b, "pubsub_patterns:0");
+	add_line(b, "pubsubshard_channels:0");
+	add_line(b, "latest_fork_usec:0");
+	add_line(b, "total_forks:0");
+	add_line(b, "migrate_cached_sockets:0");
+	add_line(b, "slave_expires_tracked_keys:0");
+	add_line(b, "active_defrag_hits:0");
+	add_line(b, "active_defrag_misses:0");
+	add_line(b, "active_defrag_key_hits:0");
+	add_line(b, "active_defrag_key_misses:0");
+	add_line(b, "total_active_defrag_time:0");
+	add_line(b, "current_active_defrag_time:0");
+	add_line(b, "tracking_total_keys:0");
+	add_line(b, "tracking_total_items:0");
+	add_line(b, "tracking_total_prefixes:0");
+	add_line(b, "unexpected_error_replies:0");
+	add_line(b, "total_error_replies:%llu", SINCE(t->total_error_replies, CMD_STAT_ERRORS));
+	add_line(b, "dump_payload_sanitizations:0");
+	add_line(b, "total_reads_processed:0");
+	add_line(b, "total_writes_processed:0");
+	add_line(b, "io_threaded_reads_processed:0");
+	add_line(b, "io_threaded_writes_processed:0");
+	add_line(b, "reply_buffer_shrinks:0");
+	add_line(b, "reply_buffer_expands:0");
+#undef SINCE
+}
+
+static void info_replication(const struct cmd_ctx *ctx, struct rw_buf *b)
+{
+	add_line(b, "# Replication");
+	add_line(b, "role:master");
+	add_line(b, "connected_slaves:0");
+	add_line(b, "master_failover_state:no-failover");
+	add_line(b, "master_replid:%s", ctx->env ? ctx->env->run_id : "");
+	add_line(b, "master_replid2:0000000000000000000000000000000000000000");
+	add_line(b, "master_repl_offset:0");
+	add_line(b, "second_repl_offset:-1");
+	add_line(b, "repl_backlog_active:0");
+	add_line(b, "repl_backlog_size:1048576");
+	add_line(b, "repl_backlog_first_byte_offset:0");
+	add_line(b, "repl_backlog_histlen:0");
+}
+
+static void add_tv(struct rw_buf *b, const char *name, struct timeval tv)
+{
+	add_line(b, "%s:%ld.%06ld", name, (long)tv.tv_sec, (long)tv.tv_usec);
+}
+
+static void info_cpu(struct rw_buf *b)
+{
+	struct rusage self = {0}, ch = {0}, th = {0};
+	getrusage(RUSAGE_SELF, &self);
+	getrusage(RUSAGE_CHILDREN, &ch);
+	getrusage(RUSAGE_THREAD, &th);
+	add_line(b, "# CPU");
+	add_tv(b, "used_cpu_sys", self.ru_stime);
+	add_tv(b, "used_cpu_user", self.ru_utime);
+	add_tv(b, "used_cpu_sys_children", ch.ru_stime);
+	add_tv(b, "used_cpu_user_children", ch.ru_utime);
+	add_tv(b, "used_cpu_sys_main_thread", th.ru_stime);
+	add_tv(b, "used_cpu_user_main_thread", th.ru_utime);
+}
+
+static void info_keyspace(struct rw_buf *b, const struct cmd_info_totals *t)
+{
+	add_line(b, "# Keyspace");
+	for (uint32_t j = 0; j < t->n_dbs; j++)
+		if (t->dbs[j].keys != 0)
+			add_line(b, "db%u:keys=%llu,expires=%llu,avg_ttl=%llu", j,
+				 (unsigned long long)t->dbs[j].keys,
+				 (unsigned long long)t->dbs[j].expires,
+				 (unsigned long long)t->dbs[j].avg_ttl_ms);
+}
+
+/* The totals: from every worker, or this shard alone. @p dbs has room for
+ * n_dbs entries. */
+static void gather(const struct cmd_ctx *ctx, struct cmd_info_totals *t)
+{
+	uint32_t n_dbs = t->n_dbs;
+	struct cmd_info_db *dbs = t->dbs;
+	memset(t, 0, sizeof(*t));
+	memset(dbs, 0, sizeof(*dbs) * n_dbs);
+	t->n_dbs = n_dbs;
+	t->dbs = dbs;
+	if (ctx->env != NULL && ctx->env->info_gather != NULL) {
+		ctx->env->info_gather(ctx->env->info_arg, t);
+		return;
+	}
+	t->connected_clients = 1;
+	if (ctx->shard == NULL)
+		return;
+	const struct store_stats *st = store_shard_stats(ctx->shard);
+	t->expired_keys = st->expired_keys;
+	t->keyspace_hits = st->keyspace_hits;
+	t->keyspace_misses = st->keyspace_misses;
+	t->used_memory = st->used_bytes;
+	t->dirty = st->dirty;
+	uint32_t n = store_shard_databases(ctx->shard);
+	for (uint32_t j = 0; j < n && j < n_dbs; j++) {
+		dbs[j].keys = store_db_size(ctx->shard, j);
+		dbs[j].expires = store_db_expires(ctx->shard, j);
+	}
+}
+
+static uint32_t n_databases(const struct cmd_ctx *ctx)
+{
+	if (ctx->env != NULL && ctx->env->cfg != NULL && ctx->env->cfg->databases > 0)
+		return (uint32_t)ctx->env->cfg->databases;
+	return ctx->shard != NULL ? store_shard_databases(ctx->shard) : 16;
+}
+
+void cmd_info_stat_counters(struct cmd_ctx *ctx, uint64_t out[CMD_STAT_N])
+{
+	struct cmd_info_totals t = {.n_dbs = n_databases(ctx)};
+	t.dbs = calloc(t.n_dbs, sizeof(*t.dbs));
+	if (t.dbs == NULL)
+		t.n_dbs = 0;
+	gather(ctx, &t);
+	out[CMD_STAT_CONNECTIONS] = t.total_connections_received;
+	out[CMD_STAT_REJECTED] = t.rejected_connections;
+	out[CMD_STAT_COMMANDS] = t.total_commands_processed;
+	out[CMD_STAT_NET_IN] = t.total_net_input_bytes;
+	out[CMD_STAT_NET_OUT] = t.total_net_output_bytes;
+	out[CMD_STAT_EXPIRED] = t.expired_keys;
+	out[CMD_STAT_HITS] = t.keyspace_hits;
+	out[CMD_STAT_MISSES] = t.keyspace_misses;
+	out[CMD_STAT_ERRORS] = t.total_error_replies;
+	free(t.dbs);
+}
+
+/* Sections in 7.0.15's order; "default" selects those with def, "all"
+ * adds the others, "everything" is "all" (Redwire has no modules). */
+enum sect {
+	S_SERVER,
+	S_CLIENTS,
+	S_MEMORY,
+	S_PERSISTENCE,
+	S_STATS,
+	S_REPLICATION,
+	S_CPU,
+	S_MODULES,
+	S_COMMANDSTATS,
+	S_ERRORSTATS,
+	S_LATENCYSTATS,
+	S_CLUSTER,
+	S_KEYSPACE,
+	S_N,
+};
+
+static const struct {
+	const char *name;
+	bool def;
+} sects[S_N] = {
+    {"server", true},	     {"clients", true},	    {"memory", true},	     {"persistence", true},
+    {"stats", true},	     {"replication", true}, {"cpu", true},	     {"modules", true},
+    {"commandstats", false}, {"errorstats", true},  {"latencystats", false}, {"cluster", true},
+    {"keyspace", true},
+};
+
+static void info_select(const struct cmd_ctx *ctx, bool want[S_N])
+{
+	memset(want, 0, sizeof(bool) * S_N);
+	if (ctx->argc == 1) {
+		for (int i = 0; i < S_N; i++)
+			want[i] = sects[i].def;
+		return;
+	}
+	for (uint32_t j = 1; j < ctx->argc; j++) {
+		const struct resp_arg *a = &ctx->argv[j];
+		bool all = cmd_arg_is(a, "all") || cmd_arg_is(a, "everything");
+		for (int i = 0; i < S_N; i++)
+			if (all || (cmd_arg_is(a, "default") && sects[i].def) ||
+			    cmd_arg_is(a, sects[i].name))
+				want[i] = true;
+	}
+}
+
+void cmd_info(struct cmd_ctx *ctx)
+{
+	bool want[S_N];
+	struct rw_buf b = {0};
+	struct cmd_info_totals t = {.n_dbs = n_databases(ctx)};
+	info_select(ctx, want);
+	t.dbs = calloc(t.n_dbs, sizeof(*t.dbs));
+	if (t.dbs == NULL)
+		t.n_dbs = 0;
+	gather(ctx, &t);
+	int n = 0;
+	for (int i = 0; i < S_N; i++) {
+		if (!want[i])
+			continue;
+		if (n++)
+			rw_buf_append(&b, "\r\n", 2);
+		switch ((enum sect)i) {
+		case S_SERVER:
+			info_server(ctx, &b, &t);
+			break;
+		case S_CLIENTS:
+			info_clients(ctx, &b, &t);
+			break;
+		case S_MEMORY:
+			info_memory(ctx, &b, &t);
+			break;
+		case S_PERSISTENCE:
+			info_persistence(ctx, &b, &t);
+			break;
+		case S_STATS:
+			info_stats(ctx, &b, &t);
+			break;
+		case S_REPLICATION:
+			info_replication(ctx, &b);
+			break;
+		case S_CPU:
+			info_cpu(&b);
+			break;
+		case S_KEYSPACE:
+			info_keyspace(&b, &t);
+			break;
+		case S_CLUSTER:
+			add_line(&b, "# Cluster");
+			add_line(&b, "cluster_enabled:0");
+			break;
+		default: /* modules, commandstats, errorstats, latencystats: no entries */
+			add_line(&b, "# %c%s", sects[i].name[0] - 32, sects[i].name + 1);
+			break;
+		}
+	}
+	free(t.dbs);
+	resp_w_verbatim(ctx->out, b.data ? (const char *)b.data : "", b.len, cmd_proto(ctx));
+	rw_buf_fini(&b);
+}

@@ -1,0 +1,84 @@
+/*
+ * What the command layer may learn about the rest of the dataplane without
+ * sharing any mutable state: a connection's addresses and buffers
+ * (CLIENT INFO/LIST), and the process-wide totals INFO prints.
+ *
+ * Each worker publishes its shard's numbers once a millisecond (worker_tick)
+ * into relaxed atomics it alone writes; INFO, running on any worker, sums
+ * those and the per-worker counters in the control channel. Figures are a
+ * millisecond old at most, never torn, and no worker waits for another.
+ *
+ * Context: dp_info_publish on the owning worker; the readers on any worker.
+ */
+#include "dp_info.h"
+
+#include <arpa/inet.h>
+
+#include "store.h"
+
+void dp_info_publish(struct worker *w)
+{
+	const struct store_stats *st = store_shard_stats(w->store);
+	struct dp_pub *p = &w->pub;
+	atomic_store_explicit(&p->expired, st->expired_keys, memory_order_relaxed);
+	atomic_store_explicit(&p->hits, st->keyspace_hits, memory_order_relaxed);
+	atomic_store_explicit(&p->misses, st->keyspace_misses, memory_order_relaxed);
+	atomic_store_explicit(&p->used, st->used_bytes, memory_order_relaxed);
+	atomic_store_explicit(&p->dirty, st->dirty, memory_order_relaxed);
+	for (uint32_t db = 0; db < p->n_dbs; db++) {
+		atomic_store_explicit(&p->db_keys[db], store_db_size(w->store, db),
+				      memory_order_relaxed);
+		atomic_store_explicit(&p->db_expires[db], store_db_expires(w->store, db),
+				      memory_order_relaxed);
+	}
+}
+
+static uint64_t ld(_Atomic uint64_t *v)
+{
+	return atomic_load_explicit(v, memory_order_relaxed);
+}
+
+void dp_info_gather(void *arg, struct cmd_info_totals *t)
+{
+	struct dp_shared *sh = arg;
+	for (uint32_t i = 0; i < sh->n_workers; i++) {
+		const struct chan_worker_stats *cs = chan_stats(sh->chan, i);
+		t->connected_clients += cs->tcp_conns_current;
+		t->total_connections_received += cs->tcp_conns_opened;
+		t->total_commands_processed += cs->commands_received;
+		t->total_net_input_bytes += cs->rx_bytes;
+		t->total_net_output_bytes += cs->tx_bytes;
+		struct dp_pub *p = &sh->workers[i].pub;
+		t->expired_keys += ld(&p->expired);
+		t->keyspace_hits += ld(&p->hits);
+		t->keyspace_misses += ld(&p->misses);
+		t->used_memory += ld(&p->used);
+		t->dirty += ld(&p->dirty);
+		for (uint32_t db = 0; db < t->n_dbs && db < p->n_dbs; db++) {
+			t->dbs[db].keys += ld(&p->db_keys[db]);
+			t->dbs[db].expires += ld(&p->db_expires[db]);
+		}
+	}
+}
+
+void dp_conn_describe(const void *conn, struct cmd_conn_info *out)
+{
+	const struct dp_client *cl = conn;
+	const struct tcp_conn *c = cl->tcp;
+	const struct worker *w = cl->owner;
+	if (c == NULL || w == NULL)
+		return;
+	out->peer_ip = ntohl(c->rip);
+	out->local_ip = ntohl(w->sh->nif.ip);
+	out->peer_port = ntohs(c->rport);
+	out->local_port = ntohs(c->lport);
+	out->qbuf = c->rcv.len;
+	out->qbuf_free = w->tcp.rcv_limit > c->rcv.len ? w->tcp.rcv_limit - c->rcv.len : 0;
+	out->obl = c->snd.len - c->snd_off;
+	uint64_t slots = 0;
+	for (uint64_t i = cl->slot_head; i != cl->slot_tail; i++)
+		slots += cl->slots[i % DP_SLOTS].buf.len;
+	out->omem = slots;
+	out->tot_mem = c->rcv.cap + c->snd.cap + slots;
+	out->multi = UINT32_MAX;
+}

@@ -1,0 +1,17 @@
+/*
+ * Facts the command layer reads about the rest of the dataplane (see
+ * dp_info.c): CLIENT INFO/LIST's connection description and INFO's totals.
+ */
+#ifndef RW_DP_INFO_H
+#define RW_DP_INFO_H
+
+#include "worker.h"
+
+/** Publish this worker's shard numbers for INFO. Context: the owning worker. */
+void dp_info_publish(struct worker *w);
+/** cmd_info_gather_fn: @p arg is the struct dp_shared. Context: any worker. */
+void dp_info_gather(void *arg, struct cmd_info_totals *t);
+/** cmd_conn_describe_fn: @p conn is a struct dp_client. Context: its worker. */
+void dp_conn_describe(const void *conn, struct cmd_conn_info *out);
+
+#endif
