@@ -149,7 +149,8 @@ static struct rw_buf *reply_target(struct worker *w, struct dp_client *cl)
  * request is already that array: its bytes in the query buffer
  * (w->cur_raw) go to the channel as they are, with no re-encoding; inline
  * and forwarded commands are encoded here. */
-static void journal_write(struct worker *w, uint32_t db, const struct resp_arg *argv, uint32_t argc)
+static uint64_t journal_write(struct worker *w, uint32_t db, const struct resp_arg *argv,
+			      uint32_t argc)
 {
 	struct chan_part parts[2] = {{&db, sizeof(db)}, w->cur_raw};
 	if (parts[1].p == NULL) {
@@ -161,8 +162,10 @@ static void journal_write(struct worker *w, uint32_t db, const struct resp_arg *
 		parts[1] = (struct chan_part){b->data, b->len};
 	}
 	uint64_t lsn;
-	if (chan_jrnl_append(w->sh->chan, w->id, CHAN_REC_COMMAND, w->now_us, parts, 2, &lsn) == 0)
-		w->stats->journal_records++;
+	if (chan_jrnl_append(w->sh->chan, w->id, CHAN_REC_COMMAND, w->now_us, parts, 2, &lsn) != 0)
+		return 0;
+	w->stats->journal_records++;
+	return lsn;
 }
 
 static size_t journal_need(const struct resp_arg *argv, uint32_t argc)
@@ -183,9 +186,10 @@ static bool journal_has_room(struct worker *w, const struct cmd_def *d, const st
 	return false;
 }
 
-/* Execute on this worker's shard. */
-static void run(struct worker *w, const struct cmd_def *d, struct resp_arg *argv, uint32_t argc,
-		struct cmd_client *client, struct rw_buf *out)
+/* Execute on this worker's shard. @return the LSN of the journal record the
+ * command produced, 0 if none. */
+static uint64_t run(struct worker *w, const struct cmd_def *d, struct resp_arg *argv, uint32_t argc,
+		    struct cmd_client *client, struct rw_buf *out)
 {
 	struct cmd_ctx ctx = {
 	    .argv = argv,
@@ -205,7 +209,8 @@ static void run(struct worker *w, const struct cmd_def *d, struct resp_arg *argv
 		atomic_store(&w->sh->stop, true);
 	}
 	if ((d->flags & CMD_WRITE) && ctx.dirty != 0)
-		journal_write(w, client->db, argv, argc);
+		return journal_write(w, client->db, argv, argc);
+	return 0;
 }
 
 static bool forward(struct worker *w, struct dp_client *cl, const struct cmd_def *d,
@@ -230,6 +235,72 @@ static bool forward(struct worker *w, struct dp_client *cl, const struct cmd_def
 }
 
 static bool grow_argv(struct worker *w, uint32_t need);
+
+/* ---- durability before acknowledgement (appendonly) ----
+ *
+ * A write's reply leaves only once the control plane has made its journal
+ * record durable (written to the AOF for everysec/no, fsynced for always;
+ * the control plane decides and publishes the durable LSN). The worker's
+ * LSNs grow, so held replies queue in LSN order and the loop releases the
+ * head while it is covered. Nothing is held when appendonly is off. */
+static bool ack_push(struct worker *w, struct dp_ack_wait a)
+{
+	if (w->ack_tail - w->ack_head == w->ack_cap) {
+		uint32_t cap = w->ack_cap ? w->ack_cap * 2 : 256;
+		struct dp_ack_wait *n = malloc(sizeof(*n) * cap);
+		if (n == NULL)
+			return false;
+		for (uint32_t i = 0; i < w->ack_tail - w->ack_head; i++)
+			n[i] = w->acks[(w->ack_head + i) & (w->ack_cap - 1)];
+		w->ack_tail -= w->ack_head;
+		w->ack_head = 0;
+		free(w->acks);
+		w->acks = n;
+		w->ack_cap = cap;
+	}
+	w->acks[w->ack_tail++ & (w->ack_cap - 1)] = a;
+	return true;
+}
+
+/* Hold one part of @p slot (sequence @p seq) until @p lsn is durable. */
+static void hold_slot(struct worker *w, struct dp_client *cl, struct dp_slot *slot, uint64_t seq,
+		      uint64_t lsn)
+{
+	if (!w->hold_acks || lsn == 0)
+		return;
+	struct dp_ack_wait a = {
+	    .lsn = lsn, .conn_idx = cl->tcp->idx, .gen = cl->gen, .slot_seq = seq};
+	dp_slot_expect(slot);
+	if (!ack_push(w, a)) {
+		dp_slot_fail(slot, "-ERR out of memory holding the reply\r\n");
+		dp_slot_release(slot);
+	}
+}
+
+unsigned dp_acks_release(struct worker *w)
+{
+	if (w->ack_head == w->ack_tail)
+		return 0;
+	uint64_t durable = chan_jrnl_durable_lsn(w->sh->chan, w->id);
+	unsigned n = 0;
+	while (w->ack_head != w->ack_tail) {
+		struct dp_ack_wait *a = &w->acks[w->ack_head & (w->ack_cap - 1)];
+		if (a->lsn > durable)
+			break;
+		w->ack_head++;
+		n++;
+		if (a->msg != NULL) {
+			shard_send(&w->shard, a->msg);
+			continue;
+		}
+		struct dp_client *cl = &w->clients[a->conn_idx];
+		if (cl->tcp == NULL || cl->gen != a->gen)
+			continue;
+		dp_slot_release(&cl->slots[a->slot_seq % DP_SLOTS]);
+		drain_slots(w, cl);
+	}
+	return n;
+}
 
 static const char oom_reply[] = "-ERR out of memory forwarding the command\r\n";
 
@@ -260,13 +331,27 @@ static void send_part(struct worker *w, struct dp_client *cl, const struct cmd_d
 
 /* Run this worker's part here (into scratch space) and fold its reply in. */
 static void run_local_part(struct worker *w, struct dp_client *cl, const struct cmd_def *d,
-			   struct resp_arg *argv, uint32_t argc, struct dp_slot *slot)
+			   struct resp_arg *argv, uint32_t argc, struct dp_slot *slot, uint64_t seq)
 {
 	struct rw_buf *part = &w->part_buf;
 	rw_buf_reset(part);
 	dp_slot_expect(slot);
-	run(w, d, argv, argc, &cl->cc, part);
+	uint64_t lsn = run(w, d, argv, argc, &cl->cc, part);
 	dp_slot_absorb(slot, w->id, part->data, part->len);
+	hold_slot(w, cl, slot, seq, lsn);
+}
+
+/* A write on this worker's shard while appendonly holds replies: it gets
+ * a slot that completes when its record is durable. */
+static void run_held(struct worker *w, struct dp_client *cl, const struct cmd_def *d,
+		     struct resp_arg *argv, uint32_t argc)
+{
+	uint64_t seq = cl->slot_tail;
+	struct dp_slot *slot = slot_multi(w, cl, DP_AGG_NONE);
+	if (slot == NULL)
+		return;
+	run_local_part(w, cl, d, argv, argc, slot, seq);
+	dp_slot_release(slot);
 }
 
 static void forward_single(struct worker *w, struct dp_client *cl, const struct cmd_def *d,
@@ -291,7 +376,7 @@ static void fanout_all(struct worker *w, struct dp_client *cl, const struct cmd_
 	for (uint32_t o = 0; o < w->sh->n_workers; o++)
 		if (o != w->id)
 			send_part(w, cl, d, argv, argc, o, slot, seq);
-	run_local_part(w, cl, d, argv, argc, slot);
+	run_local_part(w, cl, d, argv, argc, slot, seq);
 	dp_slot_release(slot);
 }
 
@@ -332,7 +417,7 @@ static void split_by_owner(struct worker *w, struct dp_client *cl, const struct 
 		if (n == (uint32_t)d->first_key)
 			continue;
 		if (o == w->id)
-			run_local_part(w, cl, d, sub, n, slot);
+			run_local_part(w, cl, d, sub, n, slot, seq);
 		else
 			send_part(w, cl, d, sub, n, o, slot, seq);
 	}
@@ -395,7 +480,10 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 	if (owner == w->id) {
 		w->cur_raw = raw;
 		w->cur_conn = cl;
-		run(w, d, argv, argc, &cl->cc, reply_target(w, cl));
+		if (w->hold_acks && (d->flags & CMD_WRITE))
+			run_held(w, cl, d, argv, argc);
+		else
+			run(w, d, argv, argc, &cl->cc, reply_target(w, cl));
 		w->cur_raw = (struct chan_part){NULL, 0};
 		w->cur_conn = NULL;
 	} else if (owner < w->sh->n_workers)
@@ -560,15 +648,18 @@ static bool request_has_room(struct worker *w, const struct shard_msg *m)
 /* Run another worker's command here and send the reply back. */
 static void request_exec(struct worker *w, struct shard_msg *m)
 {
+	uint64_t lsn = 0;
 	rw_buf_reset(&m->reply);
 	if (m->argc > w->argv_cap && !grow_argv(w, m->argc)) {
 		resp_w_error(&m->reply, "ERR out of memory");
 	} else {
 		shard_msg_unpack(m, w->argv);
-		run(w, m->def, w->argv, m->argc, &m->client, &m->reply);
+		lsn = run(w, m->def, w->argv, m->argc, &m->client, &m->reply);
 	}
 	w->stats->fwd_received++;
 	m->kind = SHARD_REPLY;
+	if (w->hold_acks && lsn != 0 && ack_push(w, (struct dp_ack_wait){.lsn = lsn, .msg = m}))
+		return; /* sent back once durable */
 	shard_send(&w->shard, m);
 }
 

@@ -36,6 +36,7 @@ int worker_init(struct worker *w, uint32_t id, struct dp_shared *sh, struct rte_
 	if (rc != 0)
 		return rc;
 	tcp_keepalive_set(&w->tcp, (uint32_t)sh->cfg->tcp_keepalive);
+	w->hold_acks = sh->cfg->appendonly;
 	w->tcp.rcv_limit = (uint32_t)(sh->cfg->client_query_buffer_limit > UINT32_MAX / 2
 					  ? UINT32_MAX / 2
 					  : sh->cfg->client_query_buffer_limit);
@@ -74,6 +75,8 @@ void worker_fini(struct worker *w)
 	free(w->clients);
 	free(w->argv);
 	free(w->sub_argv);
+	free(w->acks);
+	w->acks = NULL;
 	free(w->pub.db_keys);
 	free(w->pub.db_expires);
 	w->pub.db_keys = w->pub.db_expires = NULL;
@@ -145,6 +148,7 @@ unsigned worker_poll_once(struct worker *w)
 	unsigned work = n;
 	work += shard_poll(&w->shard, dp_shard_msg_in, w, WORKER_MSG_BUDGET);
 	dp_deferred_retry(w);
+	work += dp_acks_release(w);
 	if (w->ready != NULL) {
 		work++;
 		dp_client_process_ready(w);

@@ -58,6 +58,16 @@ struct dp_pub {
 
 struct worker;
 
+/* A reply held until the control plane has made the write it answers
+ * durable (appendonly): either a slot part of a local connection, or a
+ * forwarded command's reply message to send back. */
+struct dp_ack_wait {
+	uint64_t lsn;
+	struct shard_msg *msg; /* reply to send back; NULL: a local slot */
+	uint32_t conn_idx, gen;
+	uint64_t slot_seq;
+};
+
 /* Boot-time facts every worker reads. */
 struct dp_shared {
 	const struct rw_config *cfg;
@@ -81,7 +91,10 @@ struct worker {
 	uint64_t now_us;
 	uint64_t now_unix_ms;
 	uint64_t next_tick_us;
-	uint64_t rt_generation; /* CONFIG SET generation the cached limits come from */
+	uint64_t rt_generation;	  /* CONFIG SET generation the cached limits come from */
+	bool hold_acks;		  /* appendonly: a write is answered once durable */
+	struct dp_ack_wait *acks; /* ring, LSN order */
+	uint32_t ack_head, ack_tail, ack_cap;
 	struct dp_pub pub;
 	struct chan_worker_stats *stats;
 	struct net_ctx net;
@@ -125,5 +138,7 @@ extern const struct tcp_app_ops dp_client_tcp_ops;
 void dp_client_process_ready(struct worker *w);
 void dp_shard_msg_in(void *arg, struct shard_msg *m);
 void dp_deferred_retry(struct worker *w);
+/** Release the replies whose writes became durable. @return how many. */
+unsigned dp_acks_release(struct worker *w);
 
 #endif
