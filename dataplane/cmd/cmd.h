@@ -103,6 +103,7 @@ struct cmd_info_totals {
 	uint64_t total_net_input_bytes;	     /* sum of rx_bytes (frames; Redis counts payload) */
 	uint64_t total_net_output_bytes;     /* sum of tx_bytes */
 	uint64_t expired_keys;		     /* store_stats, summed over shards */
+	uint64_t evicted_keys;		     /* store_stats.evicted_keys, summed */
 	uint64_t keyspace_hits;
 	uint64_t keyspace_misses;
 	uint64_t used_memory; /* store_stats.used_bytes summed */
@@ -285,6 +286,48 @@ int64_t cmd_cfg_timeout(const struct cmd_env *env);
 int64_t cmd_cfg_tcp_keepalive(const struct cmd_env *env);
 int64_t cmd_cfg_proto_max_bulk_len(const struct cmd_env *env);
 int64_t cmd_cfg_client_query_buffer_limit(const struct cmd_env *env);
+/** maxmemory-policy's name as CONFIG GET and INFO print it. */
+const char *cmd_cfg_maxmemory_policy_name(const struct cmd_env *env);
+struct store_evict_cfg;
+/** The eviction directives now (policy, samples, tenacity, LFU factor and decay). */
+void cmd_evict_cfg(const struct cmd_env *env, struct store_evict_cfg *out);
+
+/* ---- maxmemory: the OOM rule (cmd_evict.c) ---- */
+
+/* The reply of a command refused by cmd_oom_reject(). */
+#define CMD_ERR_OOM_REPLY "-OOM command not allowed when used memory > 'maxmemory'.\r\n"
+
+/**
+ * This worker's share of maxmemory: maxmemory / n_workers (this slice has
+ * no borrowing between shards). 0: no limit.
+ */
+uint64_t cmd_evict_budget(const struct cmd_env *env);
+
+/**
+ * processCommand()'s maxmemory step for @p d about to run on ctx->shard:
+ *   1. hands the current policy and LFU parameters to the shard (so access
+ *      tracking follows CONFIG SET at once, maxmemory or not);
+ *   2. if maxmemory is set, evicts on ctx->shard down to cmd_evict_budget()
+ *      (performEvictions(): bounded by maxmemory-eviction-tenacity);
+ *   3. @return true, refuse with CMD_ERR_OOM_REPLY, when eviction could not
+ *      get under the budget because nothing is evictable (EVICT_FAIL) and
+ *      the command has CMD_DENYOOM, or @p in_multi is true (queuing inside
+ *      MULTI) and the command is not EXEC, DISCARD, QUIT or RESET.
+ *      A time-limited eviction (EVICT_RUNNING) never refuses, as in Redis.
+ * Call it for every command, after the NOAUTH check and before the handler,
+ * on the worker that owns ctx->shard; a refused command has no effect (it
+ * still counts in total_error_replies and rejected_calls).
+ * Context: the owning worker lcore; never blocks.
+ */
+bool cmd_oom_reject(const struct cmd_def *d, struct cmd_ctx *ctx, bool in_multi);
+
+/**
+ * Redis's evictionTimeProc: when the last eviction on @p shard stopped at
+ * its time bound, continue (same bound) once per loop iteration until
+ * under budget. Cheap when there is nothing to do.
+ * Context: the owning worker lcore, once per loop iteration.
+ */
+void cmd_evict_tick(struct store_shard *shard, const struct cmd_env *env, uint64_t now_ms);
 
 /* ---- DEBUG DIGEST across shards (cmd_debug.c) ---- */
 

@@ -50,6 +50,11 @@ enum rt_int {
 	RT_PROTO_MAX_BULK_LEN,
 	RT_CLIENT_QUERY_BUFFER_LIMIT,
 	RT_LOGLEVEL,
+	RT_MAXMEMORY_POLICY, /* enum store_evict_policy */
+	RT_MAXMEMORY_SAMPLES,
+	RT_EVICTION_TENACITY,
+	RT_LFU_LOG_FACTOR,
+	RT_LFU_DECAY_TIME,
 	RT_N_INT,
 };
 
@@ -71,6 +76,12 @@ struct cmd_rtcfg {
 };
 
 static const char *const loglevels[] = {"debug", "verbose", "notice", "warning"};
+/* config.c maxmemory_policy_enum order = enum store_evict_policy */
+static const char *const policies[] = {"volatile-lru",	 "volatile-lfu", "volatile-random",
+				       "volatile-ttl",	 "allkeys-lru",	 "allkeys-lfu",
+				       "allkeys-random", "noeviction"};
+_Static_assert(sizeof(policies) / sizeof(policies[0]) == STORE_EVICT_N_POLICIES,
+	       "one name per policy");
 
 /* ---- the mutable set ---- */
 
@@ -81,6 +92,8 @@ struct rt_def {
 	enum rt_kind kind;
 	int slot; /* enum rt_int or enum rt_str */
 	int64_t min, max;
+	const char *const *names; /* K_ENUM: the values, index stored */
+	const char *enum_err;	  /* K_ENUM: Redis's error for another value */
 };
 
 static const struct rt_def rt_defs[] = {
@@ -90,7 +103,15 @@ static const struct rt_def rt_defs[] = {
     {"tcp-keepalive", K_INT, RT_TCP_KEEPALIVE, 0, INT32_MAX},
     {"proto-max-bulk-len", K_MEMORY, RT_PROTO_MAX_BULK_LEN, 1024 * 1024, INT64_MAX},
     {"client-query-buffer-limit", K_MEMORY, RT_CLIENT_QUERY_BUFFER_LIMIT, 1024 * 1024, INT64_MAX},
-    {"loglevel", K_ENUM, RT_LOGLEVEL, 0, 3},
+    {"loglevel", K_ENUM, RT_LOGLEVEL, 0, 3, loglevels,
+     "argument(s) must be one of the following: debug, verbose, notice, warning"},
+    {"maxmemory-policy", K_ENUM, RT_MAXMEMORY_POLICY, 0, STORE_EVICT_N_POLICIES - 1, policies,
+     "argument(s) must be one of the following: volatile-lru, volatile-lfu, volatile-random, "
+     "volatile-ttl, allkeys-lru, allkeys-lfu, allkeys-random, noeviction"},
+    {"maxmemory-samples", K_INT, RT_MAXMEMORY_SAMPLES, 1, INT32_MAX},
+    {"maxmemory-eviction-tenacity", K_INT, RT_EVICTION_TENACITY, 0, 100},
+    {"lfu-log-factor", K_INT, RT_LFU_LOG_FACTOR, 0, INT32_MAX},
+    {"lfu-decay-time", K_INT, RT_LFU_DECAY_TIME, 0, INT32_MAX},
     {"requirepass", K_STRING, RT_REQUIREPASS, 0, 0},
     {"save", K_SAVE, RT_SAVE, 0, 0},
 };
@@ -175,6 +196,16 @@ struct cmd_rtcfg *cmd_rtcfg_create(const struct rw_config *cfg)
 		if (cfg->loglevel != NULL && strcasecmp(cfg->loglevel, loglevels[i]) == 0)
 			ll = i;
 	atomic_init(&rt->ival[RT_LOGLEVEL], ll);
+	uint64_t pol = STORE_EVICT_NOEVICTION;
+	for (uint64_t i = 0; i < STORE_EVICT_N_POLICIES; i++)
+		if (cfg->maxmemory_policy != NULL &&
+		    strcasecmp(cfg->maxmemory_policy, policies[i]) == 0)
+			pol = i;
+	atomic_init(&rt->ival[RT_MAXMEMORY_POLICY], pol);
+	atomic_init(&rt->ival[RT_MAXMEMORY_SAMPLES], (uint64_t)cfg->maxmemory_samples);
+	atomic_init(&rt->ival[RT_EVICTION_TENACITY], (uint64_t)cfg->maxmemory_eviction_tenacity);
+	atomic_init(&rt->ival[RT_LFU_LOG_FACTOR], (uint64_t)cfg->lfu_log_factor);
+	atomic_init(&rt->ival[RT_LFU_DECAY_TIME], (uint64_t)cfg->lfu_decay_time);
 	const char *pass = cfg->requirepass != NULL ? cfg->requirepass : "";
 	const char *save = cfg->save != NULL ? cfg->save : "";
 	rt_str_store(&rt->sval[RT_REQUIREPASS], pass, strlen(pass));
@@ -233,6 +264,43 @@ int64_t cmd_cfg_proto_max_bulk_len(const struct cmd_env *env)
 int64_t cmd_cfg_client_query_buffer_limit(const struct cmd_env *env)
 {
 	return rt_int(env, RT_CLIENT_QUERY_BUFFER_LIMIT, CFG_OF(env, client_query_buffer_limit));
+}
+
+const char *cmd_cfg_maxmemory_policy_name(const struct cmd_env *env)
+{
+	struct store_evict_cfg c;
+	cmd_evict_cfg(env, &c);
+	return policies[c.policy < STORE_EVICT_N_POLICIES ? c.policy : STORE_EVICT_NOEVICTION];
+}
+
+void cmd_evict_cfg(const struct cmd_env *env, struct store_evict_cfg *out)
+{
+	uint64_t pol = STORE_EVICT_NOEVICTION;
+	if (env != NULL && env->rt != NULL) {
+		pol =
+		    atomic_load_explicit(&env->rt->ival[RT_MAXMEMORY_POLICY], memory_order_relaxed);
+	} else if (env != NULL && env->cfg != NULL && env->cfg->maxmemory_policy != NULL) {
+		for (uint64_t i = 0; i < STORE_EVICT_N_POLICIES; i++)
+			if (strcasecmp(env->cfg->maxmemory_policy, policies[i]) == 0)
+				pol = i;
+	}
+	*out = (struct store_evict_cfg){
+	    .policy = (uint8_t)(pol < STORE_EVICT_N_POLICIES ? pol : STORE_EVICT_NOEVICTION),
+	    .samples =
+		(uint32_t)rt_int(env, RT_MAXMEMORY_SAMPLES,
+				 env != NULL && env->cfg != NULL ? env->cfg->maxmemory_samples : 5),
+	    .tenacity = (uint32_t)rt_int(
+		env, RT_EVICTION_TENACITY,
+		env != NULL && env->cfg != NULL ? env->cfg->maxmemory_eviction_tenacity : 10),
+	    .lfu_log_factor =
+		(uint32_t)rt_int(env, RT_LFU_LOG_FACTOR,
+				 env != NULL && env->cfg != NULL ? env->cfg->lfu_log_factor : 10),
+	    .lfu_decay_time =
+		(uint32_t)rt_int(env, RT_LFU_DECAY_TIME,
+				 env != NULL && env->cfg != NULL ? env->cfg->lfu_decay_time : 1),
+	};
+	if (out->samples == 0)
+		out->samples = 5;
 }
 
 bool cmd_cfg_requirepass_set(const struct cmd_env *env)
@@ -327,7 +395,7 @@ static void config_value(const struct cmd_env *env, const char *name, char *val,
 			uint64_t v =
 			    atomic_load_explicit(&env->rt->ival[d->slot], memory_order_relaxed);
 			if (d->kind == K_ENUM)
-				snprintf(val, cap, "%s", loglevels[v & 3]);
+				snprintf(val, cap, "%s", d->names[v <= (uint64_t)d->max ? v : 0]);
 			else
 				snprintf(val, cap, "%llu", (unsigned long long)v);
 		}
@@ -462,13 +530,13 @@ static const char *set_parse(const struct rt_def *d, const struct resp_arg *v, s
 		it->ival = (uint64_t)ll;
 		return NULL;
 	case K_ENUM:
-		for (uint64_t i = 0; i < 4; i++)
-			if (strlen(loglevels[i]) == v->len &&
-			    strncasecmp(loglevels[i], (const char *)v->ptr, v->len) == 0) {
+		for (uint64_t i = 0; i <= (uint64_t)d->max; i++)
+			if (strlen(d->names[i]) == v->len &&
+			    strncasecmp(d->names[i], (const char *)v->ptr, v->len) == 0) {
 				it->ival = i;
 				return NULL;
 			}
-		return "argument(s) must be one of the following: debug, verbose, notice, warning";
+		return d->enum_err;
 	case K_SAVE:
 		if (!save_parse(v, it->sval, sizeof(it->sval)))
 			return "Invalid save parameters";

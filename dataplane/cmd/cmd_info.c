@@ -204,7 +204,7 @@ static void info_memory(const struct cmd_ctx *ctx, struct rw_buf *b,
 	add_line(b, "used_memory_scripts_human:0B");
 	add_line(b, "maxmemory:%llu", (unsigned long long)maxmem);
 	add_line(b, "maxmemory_human:%s", h4);
-	add_line(b, "maxmemory_policy:noeviction");
+	add_line(b, "maxmemory_policy:%s", cmd_cfg_maxmemory_policy_name(ctx->env));
 	add_line(b, "allocator_frag_ratio:1.00");
 	add_line(b, "allocator_frag_bytes:0");
 	add_line(b, "allocator_rss_ratio:1.00");
@@ -291,7 +291,7 @@ static void info_stats(const struct cmd_ctx *ctx, struct rw_buf *b, const struct
 	add_line(b, "expired_stale_perc:0.00");
 	add_line(b, "expired_time_cap_reached_count:0");
 	add_line(b, "expire_cycle_cpu_milliseconds:0");
-	add_line(b, "evicted_keys:0");
+	add_line(b, "evicted_keys:%llu", SINCE(t->evicted_keys, CMD_STAT_EVICTED));
 	add_line(b, "evicted_clients:0");
 	add_line(b, "total_eviction_exceeded_time:0");
 	add_line(b, "current_eviction_exceeded_time:0");
@@ -391,6 +391,7 @@ static void gather(const struct cmd_ctx *ctx, struct cmd_info_totals *t)
 		return;
 	const struct store_stats *st = store_shard_stats(ctx->shard);
 	t->expired_keys = st->expired_keys;
+	t->evicted_keys = st->evicted_keys;
 	t->keyspace_hits = st->keyspace_hits;
 	t->keyspace_misses = st->keyspace_misses;
 	t->used_memory = st->used_bytes;
@@ -425,6 +426,7 @@ void cmd_info_stat_counters(struct cmd_ctx *ctx, uint64_t out[CMD_STAT_N])
 	out[CMD_STAT_HITS] = t.keyspace_hits;
 	out[CMD_STAT_MISSES] = t.keyspace_misses;
 	out[CMD_STAT_ERRORS] = t.total_error_replies;
+	out[CMD_STAT_EVICTED] = t.evicted_keys;
 	free(t.dbs);
 }
 

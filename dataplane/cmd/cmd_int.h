@@ -33,7 +33,8 @@ cmd_handler_fn cmd_expire, cmd_pexpire, cmd_expireat, cmd_pexpireat; /* cmd_expi
 cmd_handler_fn cmd_ttl, cmd_pttl, cmd_expiretime, cmd_pexpiretime, cmd_persist;
 cmd_handler_fn cmd_del, cmd_exists, cmd_dbsize, cmd_touch, cmd_type; /* cmd_keyspace.c */
 cmd_handler_fn cmd_object;
-cmd_handler_fn cmd_mget, cmd_mset, cmd_msetnx, cmd_keys, cmd_flushdb, cmd_flushall; /* cmd_multi.c */
+cmd_handler_fn cmd_mget, cmd_mset, cmd_msetnx, cmd_keys, cmd_flushdb,
+    cmd_flushall;						    /* cmd_multi.c */
 cmd_handler_fn cmd_ping, cmd_echo, cmd_quit, cmd_select, cmd_hello; /* cmd_server.c */
 cmd_handler_fn cmd_time, cmd_lastsave, cmd_shutdown;		    /* cmd_server.c */
 cmd_handler_fn cmd_info;					    /* cmd_client.c */
@@ -77,6 +78,7 @@ enum cmd_stat {
 	CMD_STAT_HITS,
 	CMD_STAT_MISSES,
 	CMD_STAT_ERRORS,
+	CMD_STAT_EVICTED,
 	CMD_STAT_N,
 };
 

@@ -119,15 +119,32 @@ void cmd_object(struct cmd_ctx *ctx)
 	}
 	if (strcmp(s, "encoding") == 0) {
 		resp_w_bulk_cstr(ctx->out, store_obj_enc_name(o));
+		return;
 	} else if (strcmp(s, "refcount") == 0) {
 		resp_w_int(ctx->out, obj_refcount(o));
-	} else if (strcmp(s, "idletime") == 0) {
-		resp_w_int(ctx->out, (int64_t)store_obj_idle_s(o, ctx->now_ms));
-	} else {
-		/* No LFU maxmemory policy exists yet, so FREQ is never tracked. */
-		resp_w_error(ctx->out,
-			     "ERR An LFU maxmemory policy is not selected, access frequency not "
-			     "tracked. Please note that when switching between policies at runtime "
-			     "LRU and LFU data will take some time to adjust.");
+		return;
+	}
+	struct store_evict_cfg ec;
+	cmd_evict_cfg(ctx->env, &ec);
+	bool lfu = store_evict_policy_lfu(ec.policy);
+	store_shard_evict_cfg_set(ctx->shard, &ec); /* FREQ decays with lfu-decay-time now */
+	if (strcmp(s, "idletime") == 0) {
+		if (lfu)
+			resp_w_error(ctx->out,
+				     "ERR An LFU maxmemory policy is selected, idle time "
+				     "not tracked. Please note that when switching between "
+				     "policies at runtime LRU and LFU data will take some "
+				     "time to adjust.");
+		else
+			resp_w_int(ctx->out, (int64_t)store_obj_idle_s(o, ctx->now_ms));
+	} else if (strcmp(s, "freq") == 0) {
+		if (lfu)
+			resp_w_int(ctx->out, store_obj_freq(ctx->shard, o, ctx->now_ms));
+		else
+			resp_w_error(
+			    ctx->out,
+			    "ERR An LFU maxmemory policy is not selected, access frequency "
+			    "not tracked. Please note that when switching between policies "
+			    "at runtime LRU and LFU data will take some time to adjust.");
 	}
 }

@@ -168,6 +168,28 @@ static uint64_t journal_write(struct worker *w, uint32_t db, const struct resp_a
 	return lsn;
 }
 
+/* Store hook: a key that expires or is evicted leaves the dataset without a
+ * client command, so its effect is journaled as the DEL Redis propagates
+ * (the AOF and replicas stay in step). Encoded here, never from cur_raw:
+ * it may fire while another command runs (lazy expiry). */
+void dp_journal_store_event(void *arg, uint32_t db, const void *key, size_t klen, const char *event)
+{
+	struct worker *w = arg;
+	if (strcmp(event, "expired") != 0 && strcmp(event, "evicted") != 0)
+		return;
+	struct rw_buf *b = &w->scratch;
+	rw_buf_reset(b);
+	resp_w_array(b, 2);
+	resp_w_bulk(b, "DEL", 3);
+	resp_w_bulk(b, key, klen);
+	struct chan_part parts[2] = {{&db, sizeof(db)}, {b->data, b->len}};
+	uint64_t lsn;
+	if (chan_jrnl_append(w->sh->chan, w->id, CHAN_REC_COMMAND, w->now_us, parts, 2, &lsn) == 0)
+		w->stats->journal_records++;
+	else
+		w->stats->journal_full_stalls++;
+}
+
 static size_t journal_need(const struct resp_arg *argv, uint32_t argc)
 {
 	size_t n = 64;
@@ -202,6 +224,12 @@ static uint64_t run(struct worker *w, const struct cmd_def *d, struct resp_arg *
 	    .now_us = w->now_us,
 	    .conn = w->cur_conn,
 	};
+	/* processCommand()'s maxmemory step, on the worker owning the keys:
+	 * evict if over budget, refuse a DENYOOM command if that failed. */
+	if (cmd_oom_reject(d, &ctx, false)) {
+		rw_buf_append(out, CMD_ERR_OOM_REPLY, sizeof(CMD_ERR_OOM_REPLY) - 1);
+		return 0;
+	}
 	cmd_execute(d, &ctx);
 	w->stats->commands++;
 	if (ctx.shutdown_requested) {

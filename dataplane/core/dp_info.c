@@ -21,6 +21,7 @@ void dp_info_publish(struct worker *w)
 	const struct store_stats *st = store_shard_stats(w->store);
 	struct dp_pub *p = &w->pub;
 	atomic_store_explicit(&p->expired, st->expired_keys, memory_order_relaxed);
+	atomic_store_explicit(&p->evicted, st->evicted_keys, memory_order_relaxed);
 	atomic_store_explicit(&p->hits, st->keyspace_hits, memory_order_relaxed);
 	atomic_store_explicit(&p->misses, st->keyspace_misses, memory_order_relaxed);
 	atomic_store_explicit(&p->used, st->used_bytes, memory_order_relaxed);
@@ -50,6 +51,7 @@ void dp_info_gather(void *arg, struct cmd_info_totals *t)
 		t->total_net_output_bytes += cs->tx_bytes;
 		struct dp_pub *p = &sh->workers[i].pub;
 		t->expired_keys += ld(&p->expired);
+		t->evicted_keys += ld(&p->evicted);
 		t->keyspace_hits += ld(&p->hits);
 		t->keyspace_misses += ld(&p->misses);
 		t->used_memory += ld(&p->used);

@@ -58,6 +58,10 @@ int worker_init(struct worker *w, uint32_t id, struct dp_shared *sh, struct rte_
 		worker_fini(w);
 		return -ENOMEM;
 	}
+	if (store_hook_add(w->store, dp_journal_store_event, w) != 0) {
+		worker_fini(w);
+		return -ENOMEM;
+	}
 	shard_port_init(&w->shard, &sh->mesh, id);
 	return 0;
 }
@@ -132,6 +136,7 @@ static void worker_tick(struct worker *w)
 	w->next_tick_us = w->now_us + WORKER_TICK_US;
 	store_active_expire_step(w->store, w->now_unix_ms, WORKER_EXPIRE_BUDGET);
 	w->stats->keys = store_shard_keys(w->store);
+	cmd_evict_tick(w->store, &w->sh->env, w->now_unix_ms);
 	dp_info_publish(w);
 	if (w->sh->env.rt != NULL && cmd_rtcfg_generation(w->sh->env.rt) != w->rt_generation)
 		worker_apply_runtime_config(w);

@@ -51,7 +51,7 @@ struct dp_client {
 /* A worker's shard numbers for INFO on other workers (dp_info.c):
  * written by the worker alone, read with relaxed loads. */
 struct dp_pub {
-	_Atomic uint64_t expired, hits, misses, used, dirty;
+	_Atomic uint64_t expired, evicted, hits, misses, used, dirty;
 	_Atomic uint64_t *db_keys, *db_expires;
 	uint32_t n_dbs;
 };
@@ -138,6 +138,9 @@ extern const struct tcp_app_ops dp_client_tcp_ops;
 void dp_client_process_ready(struct worker *w);
 void dp_shard_msg_in(void *arg, struct shard_msg *m);
 void dp_deferred_retry(struct worker *w);
+/** store_hook_fn: journal expiries and evictions as DELs; @p arg is the worker. */
+void dp_journal_store_event(void *arg, uint32_t db, const void *key, size_t klen,
+			    const char *event);
 /** Release the replies whose writes became durable. @return how many. */
 unsigned dp_acks_release(struct worker *w);
 

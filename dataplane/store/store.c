@@ -56,6 +56,11 @@ struct store_shard *store_shard_create(uint32_t id, uint32_t databases)
 	s->hash_k0 = seed[0];
 	s->hash_k1 = seed[1];
 	s->rng = seed[2] | 1;
+	s->evict = (struct store_evict_cfg){.policy = STORE_EVICT_NOEVICTION,
+					    .samples = 5,
+					    .tenacity = 10,
+					    .lfu_log_factor = 10,
+					    .lfu_decay_time = 1};
 	return s;
 }
 
@@ -75,6 +80,7 @@ void store_shard_destroy(struct store_shard **sp)
 		store_ht_fini(&s->db[i], store_entry_free);
 		free(s->db[i].vol);
 	}
+	store_evict_pool_free(s);
 	free(s);
 	*sp = NULL;
 }
@@ -213,8 +219,10 @@ struct store_obj *store_lookup(struct store_shard *s, uint32_t db, const void *k
 	}
 	if (link == NULL)
 		return NULL;
-	if (!(flags & STORE_LOOKUP_NOTOUCH))
-		(*link)->lru = store_lru_clock(now_ms);
+	if (!(flags & STORE_LOOKUP_NOTOUCH)) {
+		s->clock_ms = now_ms;
+		store_entry_touch(s, *link, now_ms);
+	}
 	return &(*link)->val;
 }
 
@@ -268,15 +276,6 @@ bool store_db_rehashing(const struct store_shard *s, uint32_t db)
 
 /* ---- active expiry ---- */
 
-static uint64_t rng_next(struct store_shard *s)
-{
-	/* xorshift64*: sampling only needs to be cheap and well spread. */
-	s->rng ^= s->rng >> 12;
-	s->rng ^= s->rng << 25;
-	s->rng ^= s->rng >> 27;
-	return s->rng * 0x2545f4914f6cdd1dULL;
-}
-
 /* Sample up to @p n volatile keys of @p d, deleting expired ones.
  * @return the number expired; *@p sampled gets the number looked at. */
 static uint32_t expire_sample_db(struct store_shard *s, struct store_db *d, uint64_t now_ms,
@@ -285,7 +284,7 @@ static uint32_t expire_sample_db(struct store_shard *s, struct store_db *d, uint
 	uint32_t expired = 0;
 	*sampled = 0;
 	while (*sampled < n && d->vol_n > 0) {
-		struct store_entry *e = d->vol[rng_next(s) % d->vol_n];
+		struct store_entry *e = d->vol[store_rng_next(s) % d->vol_n];
 		(*sampled)++;
 		if (!entry_expired(e, now_ms))
 			continue;

@@ -93,6 +93,7 @@ struct store_obj {
 /* Per-shard counters: single writer (the owning lcore); readers sum. */
 struct store_stats {
 	uint64_t expired_keys;
+	uint64_t evicted_keys; /* keys store_evict() removed (INFO evicted_keys) */
 	uint64_t keyspace_hits;
 	uint64_t keyspace_misses;
 	uint64_t dirty;	     /* changes committed (Redis's server.dirty) */
@@ -103,6 +104,61 @@ struct store_stats {
 /* Redis's LRU clock: seconds, 24 bits, wrapping (LRU_CLOCK_RESOLUTION 1000 ms). */
 #define STORE_LRU_BITS 24
 #define STORE_LRU_MAX  ((1u << STORE_LRU_BITS) - 1)
+
+/*
+ * LFU state, as Redis keeps it in the same 24 bits as the LRU clock while
+ * an LFU policy is selected:
+ *
+ *        16 bits                8 bits
+ *   +------------------+----------------+
+ *   | last decrement   | log counter    |
+ *   | time (minutes)   | (0..255)       |
+ *   +------------------+----------------+
+ *
+ * A new key starts at STORE_LFU_INIT_VAL so it is not evicted before it
+ * had a chance to be hit; each access first decays the counter by one per
+ * lfu-decay-time minutes elapsed, then increments it with probability
+ * 1 / ((counter - INIT) * lfu-log-factor + 1) (evict.c LFULogIncr,
+ * LFUDecrAndReturn).
+ */
+#define STORE_LFU_INIT_VAL 5
+
+/* maxmemory-policy, in the order of Redis's error text (config.c
+ * maxmemory_policy_enum). */
+enum store_evict_policy {
+	STORE_EVICT_VOLATILE_LRU,
+	STORE_EVICT_VOLATILE_LFU,
+	STORE_EVICT_VOLATILE_RANDOM,
+	STORE_EVICT_VOLATILE_TTL,
+	STORE_EVICT_ALLKEYS_LRU,
+	STORE_EVICT_ALLKEYS_LFU,
+	STORE_EVICT_ALLKEYS_RANDOM,
+	STORE_EVICT_NOEVICTION,
+	STORE_EVICT_N_POLICIES,
+};
+
+/* The eviction directives a shard acts on (a copy of CONFIG SET's values). */
+struct store_evict_cfg {
+	uint8_t policy;	   /* enum store_evict_policy */
+	uint32_t samples;  /* maxmemory-samples, >= 1 */
+	uint32_t tenacity; /* maxmemory-eviction-tenacity, 0..100 */
+	uint32_t lfu_log_factor;
+	uint32_t lfu_decay_time; /* minutes; 0: never decay */
+};
+
+/* What the last store_evict() call left behind (Redis's EVICT_*). */
+enum store_evict_result {
+	STORE_EVICT_OK,	     /* used_bytes <= budget */
+	STORE_EVICT_RUNNING, /* over budget but the work bound was hit: call again */
+	STORE_EVICT_FAIL,    /* over budget and nothing evictable (noeviction, no
+				volatile keys for volatile-*, empty shard) */
+};
+
+/** Does @p policy keep LFU counters (rather than the LRU clock) in entries? */
+static inline bool store_evict_policy_lfu(unsigned policy)
+{
+	return policy == STORE_EVICT_VOLATILE_LFU || policy == STORE_EVICT_ALLKEYS_LFU;
+}
 
 /* Largest string a write may produce unless the config says otherwise. */
 #define STORE_STR_MAX (512u * 1024 * 1024)
@@ -260,6 +316,37 @@ bool store_db_rehashing(const struct store_shard *s, uint32_t db);
  */
 uint32_t store_active_expire_step(struct store_shard *s, uint64_t now_ms, uint32_t budget);
 
+/* ---- maxmemory (store_evict.c) ---- */
+
+/**
+ * Make the shard track what @p cfg's policy needs on every access (the LRU
+ * clock, or the LFU counter with its log factor and decay time) and keep
+ * @p cfg for eviction. Switching between LRU and LFU leaves existing
+ * entries' 24 bits as they are: as in Redis, "LRU and LFU data will take
+ * some time to adjust". Cheap; call whenever the config may have changed.
+ */
+void store_shard_evict_cfg_set(struct store_shard *s, const struct store_evict_cfg *cfg);
+
+/**
+ * Redis's performEvictions() for one shard: while stats.used_bytes exceeds
+ * @p budget_bytes, pick a key by @p cfg's policy with the approximated
+ * algorithm (sample cfg->samples keys per DB, from the keyspace or, for
+ * volatile-*, from the keys with an expiry; keep a pool of the 16 best
+ * candidates across calls; evict the best; *-random pick a random key) and
+ * delete it through the write path with event "evicted" (hooks see it; no
+ * dirty change, as Redis's eviction does not count as a change);
+ * stats.evicted_keys counts it.
+ * Work is bounded: at most @p max_keys keys (0: no bound) and the time
+ * maxmemory-eviction-tenacity allows (50 us per unit up to 10, then
+ * 500 us * 1.15^(t-10), unbounded at 100), checked every 16 keys.
+ * @return bytes freed; store_evict_last() tells how it ended.
+ * Context: the owning worker lcore; never blocks.
+ */
+size_t store_evict(struct store_shard *s, uint64_t budget_bytes, const struct store_evict_cfg *cfg,
+		   uint64_t now_ms, unsigned max_keys);
+/** How the last store_evict() ended (STORE_EVICT_OK before the first). */
+enum store_evict_result store_evict_last(const struct store_shard *s);
+
 /* ---- string object helpers ---- */
 
 /**
@@ -269,6 +356,11 @@ uint32_t store_active_expire_step(struct store_shard *s, uint64_t now_ms, uint32
 size_t store_obj_str(const struct store_obj *o, char buf[21], const uint8_t **p);
 /** OBJECT IDLETIME: whole seconds since the object's key was last touched. */
 uint64_t store_obj_idle_s(const struct store_obj *o, uint64_t now_ms);
+/**
+ * OBJECT FREQ: the object's LFU counter after decay (LFUDecrAndReturn(),
+ * not stored). Meaningful only while an LFU policy is selected.
+ */
+uint8_t store_obj_freq(const struct store_shard *s, const struct store_obj *o, uint64_t now_ms);
 /** The version the object's key got at its last change (0: never changed since boot). */
 uint64_t store_obj_version(const struct store_obj *o);
 /** The absolute expiry of the object's key, or STORE_NO_EXPIRE. */

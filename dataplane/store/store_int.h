@@ -15,6 +15,7 @@
 #ifndef RW_STORE_INT_H
 #define RW_STORE_INT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "store.h"
@@ -61,8 +62,14 @@ struct store_shard {
 	uint32_t expire_db; /* where the next active expire step resumes */
 	uint32_t pad;
 	uint64_t hash_k0, hash_k1; /* SipHash key, random per shard */
-	uint64_t rng;		   /* xorshift state for expiry sampling */
+	uint64_t rng;		   /* xorshift state for expiry and eviction sampling */
 	struct store_stats stats;
+	struct store_evict_cfg evict;  /* policy and LFU parameters (store_evict.c) */
+	bool lfu;		       /* entries' lru holds LFU state (see store.h) */
+	uint8_t evict_last;	       /* enum store_evict_result of the last store_evict() */
+	uint32_t evict_db;	       /* where the random policies look next */
+	uint64_t clock_ms;	       /* the last now_ms a lookup or write was given */
+	struct store_evict_pool *pool; /* eviction candidates, kept across calls */
 	struct {
 		store_hook_fn *fn;
 		void *arg;
@@ -92,6 +99,43 @@ static inline uint32_t store_lru_clock(uint64_t now_ms)
 {
 	return (uint32_t)(now_ms / 1000) & STORE_LRU_MAX;
 }
+
+static inline uint64_t store_rng_next(struct store_shard *s)
+{
+	/* xorshift64*: sampling only needs to be cheap and well spread. */
+	s->rng ^= s->rng >> 12;
+	s->rng ^= s->rng << 25;
+	s->rng ^= s->rng >> 27;
+	return s->rng * 0x2545f4914f6cdd1dULL;
+}
+
+/* store_evict.c */
+/** Redis's updateLFU(): decay, then a logarithmic increment. */
+void store_lfu_touch(struct store_shard *s, struct store_entry *e, uint64_t now_ms);
+/** LFUGetTimeInMinutes(): 16 bits of unix minutes. */
+static inline uint32_t store_lfu_minutes(uint64_t now_ms)
+{
+	return (uint32_t)(now_ms / 60000) & 0xffff;
+}
+/** The 24 bits a new key starts with: the LRU clock, or LFU_INIT_VAL now. */
+static inline uint32_t store_entry_lru_new(const struct store_shard *s, uint64_t now_ms)
+{
+	return s->lfu ? (store_lfu_minutes(now_ms) << 8) | STORE_LFU_INIT_VAL
+		      : store_lru_clock(now_ms);
+}
+/** An access: lookupKey()'s LRU touch or LFU update. */
+static inline void store_entry_touch(struct store_shard *s, struct store_entry *e, uint64_t now_ms)
+{
+	if (s->lfu)
+		store_lfu_touch(s, e, now_ms);
+	else
+		e->lru = store_lru_clock(now_ms);
+}
+/** Free the eviction pool (shard destroy). */
+void store_evict_pool_free(struct store_shard *s);
+/** Commit a write as the store's own change (eviction): hooks run with
+ * @p event, memory is accounted, dirty does not move. */
+void store_write_commit_silent(struct store_wr *w, const char *event);
 
 /* store_ht.c */
 uint64_t store_hash(const struct store_shard *s, const void *key, size_t klen);

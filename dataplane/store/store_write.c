@@ -45,18 +45,22 @@ static void classify(struct store_newval *nv, const void *val, size_t vlen, bool
 void store_write_begin(struct store_shard *s, uint32_t db, const void *key, size_t klen,
 		       uint64_t now_ms, struct store_wr *w)
 {
-	*w = (struct store_wr){.s = s, .key = key, .klen = klen, .now_ms = now_ms, .db = db};
+	/* now_ms 0 (loaders, store_set()) skips lazy expiry; the clocks of
+	 * the entry then use the last time the shard was told. */
+	if (now_ms != 0)
+		s->clock_ms = now_ms;
+	*w = (struct store_wr){.s = s, .key = key, .klen = klen, .now_ms = s->clock_ms, .db = db};
 	w->link = store_find_live(s, store_db_of(s, db), db, key, klen, now_ms, &w->table);
 	if (w->link == NULL)
 		return;
 	w->e = *w->link;
-	w->e->lru = store_lru_clock(now_ms); /* lookupKeyWrite() touches the key */
+	store_entry_touch(s, w->e, w->now_ms); /* lookupKeyWrite() touches the key */
 	w->obj = &w->e->val;
 	w->mem_before = store_entry_footprint(w->e);
 	w->existed = true;
 }
 
-void store_write_commit(struct store_wr *w, uint32_t changes, const char *event)
+static void commit(struct store_wr *w, uint32_t changes, bool count_dirty, const char *event)
 {
 	struct store_shard *s = w->s;
 	if (w->e != NULL)
@@ -64,13 +68,27 @@ void store_write_commit(struct store_wr *w, uint32_t changes, const char *event)
 	w->mem_before = w->e != NULL ? store_entry_footprint(w->e) : 0;
 	if (changes == 0)
 		return;
-	s->stats.dirty += changes;
+	if (count_dirty)
+		s->stats.dirty += changes;
 	if (w->e != NULL) {
 		w->e->version = ++s->stats.version;
-		w->e->lru = store_lru_clock(w->now_ms);
+		/* LFU: begin already counted this access; dbOverwrite() keeps
+		 * the old counter, a new key keeps LFU_INIT_VAL. */
+		if (!s->lfu)
+			w->e->lru = store_lru_clock(w->now_ms);
 	}
 	if (s->n_hooks > 0)
 		store_hooks_run(s, w->db, w->key, w->klen, event != NULL ? event : "");
+}
+
+void store_write_commit(struct store_wr *w, uint32_t changes, const char *event)
+{
+	commit(w, changes, true, event);
+}
+
+void store_write_commit_silent(struct store_wr *w, const char *event)
+{
+	commit(w, 1, false, event);
 }
 
 /* ---- entries ---- */
@@ -98,7 +116,7 @@ static int wr_create(struct store_wr *w, size_t inline_cap)
 	if (e == NULL)
 		return -ENOMEM;
 	e->hash = store_hash(w->s, w->key, w->klen);
-	e->lru = store_lru_clock(w->now_ms);
+	e->lru = store_entry_lru_new(w->s, w->now_ms);
 	w->link = store_ht_insert(store_db_of(w->s, w->db), e, &w->table);
 	if (w->link == NULL) {
 		free(e);

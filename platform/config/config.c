@@ -164,6 +164,19 @@ static int check_string(struct cfg_load *ld, const struct cfg_desc *d, const cha
 				 "verbose, notice, warning",
 				 v);
 	}
+	if (strcmp(d->name, "maxmemory-policy") == 0) {
+		static const char *const policies[] = {
+		    "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
+		    "allkeys-lru",  "allkeys-lfu",  "allkeys-random",  "noeviction"};
+		for (size_t i = 0; i < sizeof(policies) / sizeof(policies[0]); i++)
+			if (strcasecmp(v, policies[i]) == 0)
+				return 0;
+		return load_fail(ld,
+				 "invalid value '%s' for 'maxmemory-policy': must be one of "
+				 "volatile-lru, volatile-lfu, volatile-random, volatile-ttl, "
+				 "allkeys-lru, allkeys-lfu, allkeys-random, noeviction",
+				 v);
+	}
 	if (strcmp(d->name, "appendfsync") == 0 && strcasecmp(v, "always") != 0 &&
 	    strcasecmp(v, "everysec") != 0 && strcasecmp(v, "no") != 0)
 		return load_fail(ld,
@@ -194,7 +207,8 @@ static int set_string(struct cfg_load *ld, const struct cfg_desc *d, const char 
 	char *copy = strdup(v);
 	if (copy == NULL)
 		return -ENOMEM;
-	if (strcmp(d->name, "loglevel") == 0 || strcmp(d->name, "appendfsync") == 0)
+	if (strcmp(d->name, "loglevel") == 0 || strcmp(d->name, "appendfsync") == 0 ||
+	    strcmp(d->name, "maxmemory-policy") == 0)
 		for (char *p = copy; *p; p++)
 			*p = (char)(*p | 0x20); /* enum names are stored lower case */
 	char **slot = cfg_str(ld->cfg, d);

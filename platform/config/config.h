@@ -42,6 +42,16 @@ enum rw_cfg_type {
 	X(requirepass, "requirepass", RW_CFG_SECRET, "", 0, 0, "password clients must AUTH with")  \
 	X(databases, "databases", RW_CFG_INT, "16", 1, 1000000, "number of databases")              \
 	X(maxmemory, "maxmemory", RW_CFG_MEMORY, "0", 0, INT64_MAX, "memory budget in bytes")      \
+	X(maxmemory_policy, "maxmemory-policy", RW_CFG_STRING, "noeviction", 0, 0,                \
+	  "what to evict at maxmemory: noeviction, allkeys-lru|lfu|random, volatile-lru|lfu|random|ttl") \
+	X(maxmemory_samples, "maxmemory-samples", RW_CFG_INT, "5", 1, INT32_MAX,                   \
+	  "keys sampled per DB per eviction round")                                                \
+	X(maxmemory_eviction_tenacity, "maxmemory-eviction-tenacity", RW_CFG_INT, "10", 0, 100,    \
+	  "eviction effort per command: 0 least, 100 no time limit")                               \
+	X(lfu_log_factor, "lfu-log-factor", RW_CFG_INT, "10", 0, INT32_MAX,                        \
+	  "LFU counter growth: higher needs more hits to grow")                                     \
+	X(lfu_decay_time, "lfu-decay-time", RW_CFG_INT, "1", 0, INT32_MAX,                         \
+	  "minutes per LFU counter decrement when a key is idle")                                  \
 	X(maxclients, "maxclients", RW_CFG_INT, "10000", 1, 1000000, "client connection limit")    \
 	X(timeout, "timeout", RW_CFG_INT, "0", 0, INT32_MAX, "idle client timeout in seconds")     \
 	X(tcp_keepalive, "tcp-keepalive", RW_CFG_INT, "300", 0, INT32_MAX, "keepalive seconds")     \

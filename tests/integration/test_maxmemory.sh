@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Issue #6, first slice, end to end: maxmemory and a policy set at run time
+# with CONFIG SET hold the dataset under the budget (each worker's shard
+# keeps its share: maxmemory / workers) by evicting; with noeviction, writes
+# get Redis's -OOM error while reads and deletes keep working.
+IT_NAME=rwtmem
+source "$(dirname "$0")/lib.sh"
+it_up --workers 2
+BUDGET=$((2 * 1024 * 1024))
+it_eq "$(it_cli config set maxmemory $BUDGET maxmemory-policy allkeys-lru)" OK "CONFIG SET"
+it_eq "$(it_cli config get maxmemory-policy | tail -1)" allkeys-lru "CONFIG GET maxmemory-policy"
+val=$(head -c 1000 /dev/zero | tr '\0' x)
+# three times the budget in 1 kB values, pipelined
+it_ns sh -c "for i in \$(seq 1 6000); do printf 'SET mem:%s $val\r\n' \$i; done | redis-cli -h $IT_IP -p $IT_PORT --pipe" >/dev/null
+info=$(it_cli info | tr -d '\r')
+used=$(echo "$info" | awk -F: '/^used_memory:/ {print $2}')
+evicted=$(echo "$info" | awk -F: '/^evicted_keys:/ {print $2}')
+it_log "used_memory $used of $BUDGET, evicted_keys $evicted"
+[ "$evicted" -gt 0 ] || it_fail "nothing was evicted"
+[ "$used" -le $((BUDGET + BUDGET / 20)) ] || it_fail "used_memory $used over the budget"
+[ "$used" -ge $((BUDGET * 85 / 100)) ] || it_fail "used_memory $used: evicted far more than needed"
+
+it_log "noeviction refuses writes with Redis's error, reads and deletes work"
+# a budget below what is held: nothing may be evicted, so writes must fail
+it_eq "$(it_cli config set maxmemory-policy noeviction maxmemory $((BUDGET / 2)))" OK "CONFIG SET noeviction"
+keys_before=$(it_cli dbsize)
+out=$(it_cli set mem:new "$val" 2>&1)
+it_eq "$out" "OOM command not allowed when used memory > 'maxmemory'." "write under noeviction"
+it_eq "$(it_cli dbsize)" "$keys_before" "nothing evicted under noeviction"
+k=$(it_cli keys 'mem:*' | head -1)
+[ "$(it_cli get "$k" | head -c 3)" = xxx ] || it_fail "a read failed under noeviction"
+it_eq "$(it_cli del "$k")" 1 "a delete under noeviction"
+it_log "ok"
