@@ -9,107 +9,17 @@
 #include <string.h>
 #include <time.h>
 
-#include "cmd.h"
-#include "rw_test.h"
-#include "store.h"
-
-struct cmd_case {
-	const char *cmd; /* arguments separated by single spaces */
-	const char *reply;
-};
+#include "cmd_harness.h"
 
 #include "stock_cases.inc"
 #include "stock_meta.inc"
 #include "stock_cases_strings.inc"
 
-struct harness {
-	struct store_shard *shard;
-	struct cmd_client client;
-	struct rw_config cfg;
-	struct cmd_env env;
-	struct rw_buf out;
-	struct cmd_ctx ctx;
-	uint8_t argbuf[512];
-	struct resp_arg argv[32];
-};
-
-static uint64_t unix_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-static void h_init(struct harness *h, uint8_t proto)
-{
-	memset(h, 0, sizeof(*h));
-	h->shard = store_shard_create(0, 16);
-	h->client.proto = proto;
-	h->cfg.port = 6379;
-	h->cfg.databases = 16;
-	h->env.cfg = &h->cfg;
-	h->env.start_unix_ms = unix_ms() - 90061000; /* 1 day, 1 h, 1 min, 1 s ago */
-	snprintf(h->env.run_id, sizeof(h->env.run_id), "%s",
-		 "0123456789abcdef0123456789abcdef01234567");
-	h->env.pid = 4242;
-	h->env.executable = "/usr/bin/redwire-dataplane";
-	h->env.config_file = "/etc/redwire/redwire.conf";
-	cmd_env_init(&h->env);
-	h->ctx = (struct cmd_ctx){
-	    .out = &h->out, .shard = h->shard, .client = &h->client, .env = &h->env};
-}
-
-static void h_fini(struct harness *h)
-{
-	store_shard_destroy(&h->shard);
-	rw_buf_fini(&h->out);
-}
-
-/* Split @p line on spaces into argv and run it. @return the reply, NUL-terminated. */
-static const char *h_run(struct harness *h, const char *line)
-{
-	size_t n = strlen(line);
-	CU_ASSERT_FATAL(n < sizeof(h->argbuf));
-	memcpy(h->argbuf, line, n + 1);
-	h->ctx.argc = 0;
-	uint8_t *p = h->argbuf, *end = h->argbuf + n;
-	while (p <= end) {
-		uint8_t *sp = memchr(p, ' ', (size_t)(end - p));
-		uint8_t *e = sp ? sp : end;
-		h->argv[h->ctx.argc++] = (struct resp_arg){p, (uint32_t)(e - p)};
-		p = e + 1;
-	}
-	h->ctx.argv = h->argv;
-	h->ctx.now_ms = unix_ms();
-	h->ctx.now_us = h->ctx.now_ms * 1000;
-	rw_buf_reset(&h->out);
-	cmd_call(&h->ctx);
-	rw_buf_append(&h->out, "", 1);
-	return (const char *)h->out.data;
-}
-
-/* Print @p s with CR/LF escaped, for failure messages. */
-static void print_escaped(const char *tag, const char *s)
-{
-	fprintf(stderr, "    %s ", tag);
-	for (int i = 0; s[i] != '\0' && i < 400; i++)
-		fputs(s[i] == '\r' ? "\\r" : s[i] == '\n' ? "\\n" : (char[]){s[i], 0}, stderr);
-	fputc('\n', stderr);
-}
-
 static void run_cases(const struct cmd_case *cases, uint8_t proto)
 {
 	struct harness h;
-	h_init(&h, proto);
-	for (const struct cmd_case *c = cases; c->cmd != NULL; c++) {
-		const char *got = h_run(&h, c->cmd);
-		if (strcmp(got, c->reply) != 0) {
-			fprintf(stderr, "\n  %s\n", c->cmd);
-			print_escaped("want", c->reply);
-			print_escaped("got ", got);
-		}
-		CU_ASSERT_STRING_EQUAL(got, c->reply);
-	}
+	h_init(&h, proto, "", 90061000); /* started 1 day, 1 h, 1 min, 1 s ago */
+	h_run_cases(&h, cases, NULL);
 	h_fini(&h);
 }
 
@@ -183,7 +93,7 @@ static void test_cmd_string_family_resp3_matches_stock(void)
 static void test_cmd_dirty_counts_only_applied_changes(void)
 {
 	struct harness h;
-	h_init(&h, RESP_PROTO_2);
+	h_init(&h, RESP_PROTO_2, "", 90061000);
 	static const struct {
 		const char *cmd;
 		uint32_t dirty;
@@ -227,7 +137,7 @@ static void test_cmd_dirty_counts_only_applied_changes(void)
 static void test_cmd_object_idletime_follows_access(void)
 {
 	struct harness h;
-	h_init(&h, RESP_PROTO_2);
+	h_init(&h, RESP_PROTO_2, "", 90061000);
 	h_run(&h, "set k v");
 	CU_ASSERT_STRING_EQUAL(h_run(&h, "object idletime k"), ":0\r\n");
 	uint64_t t0 = h.ctx.now_ms;
@@ -247,7 +157,7 @@ static void test_cmd_command_count_equals_table_size(void)
 	size_t n;
 	char want[32];
 	cmd_table(&n);
-	h_init(&h, RESP_PROTO_2);
+	h_init(&h, RESP_PROTO_2, "", 90061000);
 	snprintf(want, sizeof(want), ":%zu\r\n", n);
 	CU_ASSERT_STRING_EQUAL(h_run(&h, "command count"), want);
 	snprintf(want, sizeof(want), "*%zu\r\n", n);
@@ -281,7 +191,7 @@ static void test_cmd_table_sorted_and_metadata_consistent(void)
 static void test_cmd_quit_sets_close_after_reply(void)
 {
 	struct harness h;
-	h_init(&h, RESP_PROTO_2);
+	h_init(&h, RESP_PROTO_2, "", 90061000);
 	CU_ASSERT_STRING_EQUAL(h_run(&h, "quit"), "+OK\r\n");
 	CU_ASSERT_EQUAL(h.client.close_after_reply, 1);
 	h_fini(&h);
@@ -290,7 +200,7 @@ static void test_cmd_quit_sets_close_after_reply(void)
 static void test_cmd_select_switches_db_and_writes_count_dirty(void)
 {
 	struct harness h;
-	h_init(&h, RESP_PROTO_2);
+	h_init(&h, RESP_PROTO_2, "", 90061000);
 	h_run(&h, "set a 1");
 	CU_ASSERT_EQUAL(h.ctx.dirty, 1);
 	CU_ASSERT_STRING_EQUAL(h_run(&h, "select 3"), "+OK\r\n");
@@ -309,7 +219,7 @@ static void test_cmd_select_switches_db_and_writes_count_dirty(void)
 static void test_cmd_set_ex_sets_expiry_and_incr_keeps_it(void)
 {
 	struct harness h;
-	h_init(&h, RESP_PROTO_2);
+	h_init(&h, RESP_PROTO_2, "", 90061000);
 	h_run(&h, "set n 5 ex 100");
 	int64_t at = store_get_expire(h.shard, 0, "n", 1);
 	CU_ASSERT(at > (int64_t)h.ctx.now_ms + 99000 && at <= (int64_t)h.ctx.now_ms + 100000);
@@ -356,7 +266,7 @@ static const char *const stock_server_fields[] = {
 static void test_cmd_info_server_has_stock_fields_in_order(void)
 {
 	struct harness h;
-	h_init(&h, RESP_PROTO_2);
+	h_init(&h, RESP_PROTO_2, "", 90061000);
 	const char *r = h_run(&h, "info");
 	const char *body = strstr(r, "\r\n") + 2;
 	CU_ASSERT(strncmp(body, "# Server\r\n", 10) == 0);
@@ -394,7 +304,7 @@ static void test_cmd_info_server_has_stock_fields_in_order(void)
 static void test_cmd_config_get_globs_exact_names_and_dedup(void)
 {
 	struct harness h;
-	h_init(&h, RESP_PROTO_2);
+	h_init(&h, RESP_PROTO_2, "", 90061000);
 	CU_ASSERT_STRING_EQUAL(h_run(&h, "config get port"), "*2\r\n$4\r\nport\r\n$4\r\n6379\r\n");
 	/* an exact name is echoed as typed, once (stock 7.0.15: "*2 $4 PORT $5 <port>") */
 	CU_ASSERT_STRING_EQUAL(h_run(&h, "config get PORT port"),
@@ -420,7 +330,7 @@ static void test_cmd_config_get_globs_exact_names_and_dedup(void)
 static void test_cmd_command_list_filters(void)
 {
 	struct harness h;
-	h_init(&h, RESP_PROTO_2);
+	h_init(&h, RESP_PROTO_2, "", 90061000);
 	const char *r = h_run(&h, "command list filterby pattern co*");
 	CU_ASSERT(strncmp(r, "*14\r\n$7\r\ncommand\r\n$13\r\ncommand|count\r\n", 36) == 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r, "$10\r\nconfig|set\r\n"));

@@ -11,35 +11,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "cmd.h"
-#include "rw_test.h"
-#include "store.h"
+#include "cmd_harness.h"
 #include "store_int.h"
 
-struct cmd_case {
-	const char *cmd; /* arguments separated by single spaces */
-	const char *reply;
-};
-
 #include "stock_cases_server.inc"
-
-struct harness {
-	struct store_shard *shard;
-	struct cmd_client client;
-	struct rw_config cfg;
-	struct cmd_env env;
-	struct rw_buf out;
-	struct cmd_ctx ctx;
-	uint8_t argbuf[1024];
-	struct resp_arg argv[64];
-};
-
-static uint64_t unix_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /* The store has no public iterator yet: the test walks its tables. */
 static void test_db_foreach(struct store_shard *s, uint32_t db, cmd_key_visit_fn *visit, void *arg)
@@ -63,92 +38,31 @@ static void conn_describe(const void *conn, struct cmd_conn_info *out)
 				      .multi = UINT32_MAX};
 }
 
-static char save_default[] = "";
-static char save_points[] = "3600 1";
-
-static void h_init(struct harness *h, uint8_t proto, const char *requirepass)
+/* The shared harness plus this file's stand-ins for the dispatcher's hooks. */
+static void srv_init(struct harness *h, uint8_t proto, const char *requirepass)
 {
-	memset(h, 0, sizeof(*h));
-	h->shard = store_shard_create(0, 16);
-	h->cfg.port = 6379;
-	h->cfg.databases = 16;
-	h->cfg.maxclients = 10000;
-	h->cfg.tcp_keepalive = 300;
-	h->cfg.proto_max_bulk_len = 512ll << 20;
-	h->cfg.client_query_buffer_limit = 1ll << 30;
-	h->cfg.requirepass = (char *)requirepass;
-	h->cfg.save = save_default;
-	h->env.cfg = &h->cfg;
-	h->env.start_unix_ms = unix_ms() - 5000;
-	snprintf(h->env.run_id, sizeof(h->env.run_id), "%s",
-		 "0123456789abcdef0123456789abcdef01234567");
+	h_init(h, proto, requirepass, 5000);
+	h->env.config_file = NULL; /* as the stock server the cases came from */
 	h->env.db_foreach = test_db_foreach;
 	h->env.conn_describe = conn_describe;
-	cmd_env_init(&h->env);
-	h->env.rt = cmd_rtcfg_create(&h->cfg);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(h->env.rt);
-	cmd_client_init(&h->client, 7, &h->env, unix_ms());
-	h->client.proto = proto;
-	h->ctx = (struct cmd_ctx){
-	    .out = &h->out, .shard = h->shard, .client = &h->client, .env = &h->env, .conn = h};
 }
 
-static void h_fini(struct harness *h)
-{
-	store_shard_destroy(&h->shard);
-	cmd_rtcfg_destroy(&h->env.rt);
-	rw_buf_fini(&h->out);
-}
-
-static const char *h_run(struct harness *h, const char *line)
-{
-	size_t n = strlen(line);
-	CU_ASSERT_FATAL(n < sizeof(h->argbuf));
-	memcpy(h->argbuf, line, n + 1);
-	h->ctx.argc = 0;
-	uint8_t *p = h->argbuf, *end = h->argbuf + n;
-	while (p <= end) {
-		uint8_t *sp = memchr(p, ' ', (size_t)(end - p));
-		uint8_t *e = sp ? sp : end;
-		h->argv[h->ctx.argc++] = (struct resp_arg){p, (uint32_t)(e - p)};
-		p = e + 1;
-	}
-	h->ctx.argv = h->argv;
-	h->ctx.now_ms = unix_ms();
-	h->ctx.now_us = h->ctx.now_ms * 1000;
-	rw_buf_reset(&h->out);
-	cmd_call(&h->ctx);
-	rw_buf_append(&h->out, "", 1);
-	return (const char *)h->out.data;
-}
-
-static void print_escaped(const char *tag, const char *s)
-{
-	fprintf(stderr, "    %s ", tag);
-	for (int i = 0; s[i] != '\0' && i < 400; i++)
-		fputs(s[i] == '\r' ? "\\r" : s[i] == '\n' ? "\\n" : (char[]){s[i], 0}, stderr);
-	fputc('\n', stderr);
-}
+static char save_points[] = "3600 1";
 
 /* Cases whose stock reply is a CLIENT LIST/INFO line (addresses, ages
  * of stock's process) are run but not compared. */
+/* Lines that carry stock's own ids and addresses (CLIENT LIST/INFO, HELLO's
+ * id) are run but not compared; they are checked field by field elsewhere. */
+static int skip_ids(const struct cmd_case *c)
+{
+	return strstr(c->reply, "id=") != NULL || strstr(c->reply, "$2\r\nid\r\n") != NULL;
+}
+
 static void run_cases_pass(const struct cmd_case *cases, uint8_t proto, const char *pass)
 {
 	struct harness h;
-	h_init(&h, proto, pass);
-	for (const struct cmd_case *c = cases; c->cmd != NULL; c++) {
-		const char *got = h_run(&h, c->cmd);
-		/* CLIENT LIST/INFO lines and HELLO's id carry stock's own ids and
-		 * addresses: run, not compared (field by field elsewhere) */
-		if (strstr(c->reply, "id=") != NULL || strstr(c->reply, "$2\r\nid\r\n") != NULL)
-			continue;
-		if (strcmp(got, c->reply) != 0) {
-			fprintf(stderr, "\n  %s\n", c->cmd);
-			print_escaped("want", c->reply);
-			print_escaped("got ", got);
-		}
-		CU_ASSERT_STRING_EQUAL(got, c->reply);
-	}
+	srv_init(&h, proto, pass);
+	h_run_cases(&h, cases, skip_ids);
 	h_fini(&h);
 }
 
@@ -192,7 +106,7 @@ static void test_cmd_config_set_atomic_errors_match_stock(void)
 static void test_cmd_client_info_fields_in_stock_order(void)
 {
 	struct harness h;
-	h_init(&h, RESP_PROTO_2, "");
+	srv_init(&h, RESP_PROTO_2, "");
 	h_run(&h, "client setname app");
 	h_run(&h, "select 2");
 	const char *r = h_run(&h, "client info");
@@ -217,7 +131,7 @@ static void test_cmd_client_info_fields_in_stock_order(void)
 static void test_cmd_client_setinfo_follows_7_2(void)
 {
 	struct harness h;
-	h_init(&h, RESP_PROTO_2, "");
+	srv_init(&h, RESP_PROTO_2, "");
 	CU_ASSERT_STRING_EQUAL(h_run(&h, "client setinfo lib-name redis-py"), "+OK\r\n");
 	CU_ASSERT_STRING_EQUAL(h_run(&h, "CLIENT SETINFO LIB-VER 5.0.1"), "+OK\r\n");
 	CU_ASSERT_EQUAL(h.client.lib_name_len, 8);
@@ -236,7 +150,7 @@ static void test_cmd_client_name_limit_is_an_error(void)
 {
 	struct harness h;
 	char cmd[128];
-	h_init(&h, RESP_PROTO_2, "");
+	srv_init(&h, RESP_PROTO_2, "");
 	snprintf(cmd, sizeof(cmd), "client setname %065d", 0);
 	CU_ASSERT_STRING_EQUAL(h_run(&h, cmd),
 			       "-ERR Client names longer than 64 bytes are not supported\r\n");
@@ -251,7 +165,7 @@ static void test_cmd_client_name_limit_is_an_error(void)
 static void test_cmd_config_set_requirepass_and_noauth(void)
 {
 	struct harness h;
-	h_init(&h, RESP_PROTO_2, "");
+	srv_init(&h, RESP_PROTO_2, "");
 	const struct cmd_def *get = cmd_lookup((const uint8_t *)"get", 3);
 	const struct cmd_def *auth = cmd_lookup((const uint8_t *)"auth", 4);
 	CU_ASSERT_FALSE(cmd_auth_required(get, &h.client, &h.env));
@@ -274,7 +188,7 @@ static void test_cmd_config_set_requirepass_and_noauth(void)
 static void test_cmd_config_set_values_reach_readers(void)
 {
 	struct harness h;
-	h_init(&h, RESP_PROTO_2, "");
+	srv_init(&h, RESP_PROTO_2, "");
 	uint64_t g = cmd_rtcfg_generation(h.env.rt);
 	CU_ASSERT_STRING_EQUAL(h_run(&h, "config set maxmemory 1mb proto-max-bulk-len 2mb"),
 			       "+OK\r\n");
@@ -297,7 +211,7 @@ static void test_cmd_config_set_values_reach_readers(void)
 static void test_cmd_shutdown_sets_flag_without_reply(void)
 {
 	struct harness h;
-	h_init(&h, RESP_PROTO_2, "");
+	srv_init(&h, RESP_PROTO_2, "");
 	CU_ASSERT_STRING_EQUAL(h_run(&h, "shutdown nosave"), "");
 	CU_ASSERT_TRUE(h.ctx.shutdown_requested);
 	h.ctx.shutdown_requested = false;
@@ -318,7 +232,7 @@ static void test_cmd_shutdown_sets_flag_without_reply(void)
 static void test_cmd_time_and_lastsave(void)
 {
 	struct harness h;
-	h_init(&h, RESP_PROTO_2, "");
+	srv_init(&h, RESP_PROTO_2, "");
 	char want[64];
 	snprintf(want, sizeof(want), ":%llu\r\n", (unsigned long long)(h.env.start_unix_ms / 1000));
 	CU_ASSERT_STRING_EQUAL(h_run(&h, "lastsave"), want);
@@ -337,7 +251,7 @@ static void test_cmd_info_sections_in_stock_order(void)
 	    "# Latencystats", "# Cluster", "# Keyspace",
 	};
 	struct harness h;
-	h_init(&h, RESP_PROTO_2, "");
+	srv_init(&h, RESP_PROTO_2, "");
 	h_run(&h, "set a 1");
 	h_run(&h, "set b 1 ex 100");
 	h_run(&h, "get a");
@@ -369,7 +283,7 @@ static void test_cmd_info_sections_in_stock_order(void)
 static void test_cmd_digest_combines_across_shards(void)
 {
 	struct harness h;
-	h_init(&h, RESP_PROTO_2, "");
+	srv_init(&h, RESP_PROTO_2, "");
 	static const char *const keys[] = {"a", "b", "c", "d"};
 	for (int i = 0; i < 4; i++)
 		store_set(h.shard, (uint32_t)i % 2, keys[i], 1, "v", 1, STORE_NO_EXPIRE, 0);
