@@ -320,6 +320,9 @@ uint64_t cmd_evict_budget(const struct cmd_env *env);
  * Context: the owning worker lcore; never blocks.
  */
 bool cmd_oom_reject(const struct cmd_def *d, struct cmd_ctx *ctx, bool in_multi);
+/** Give @p shard the eviction settings in force (policy: LRU or LFU tracking).
+ * Context: the shard's worker, at setup and whenever cmd_rtcfg_generation() moves. */
+void cmd_evict_apply(struct store_shard *shard, const struct cmd_env *env);
 
 /**
  * Redis's evictionTimeProc: when the last eviction on @p shard stopped at

@@ -31,16 +31,26 @@ static bool multi_exempt(const struct cmd_def *d)
 	       strcmp(d->name, "quit") == 0 || strcmp(d->name, "reset") == 0;
 }
 
+void cmd_evict_apply(struct store_shard *shard, const struct cmd_env *env)
+{
+	struct store_evict_cfg cfg;
+	cmd_evict_cfg(env, &cfg);
+	store_shard_evict_cfg_set(shard, &cfg);
+}
+
+/* Per command: one relaxed load when maxmemory is unset. The shard's policy
+ * (LRU or LFU tracking) follows CONFIG SET through cmd_evict_apply(), which
+ * the worker calls when the run-time config changes, not per command. */
 bool cmd_oom_reject(const struct cmd_def *d, struct cmd_ctx *ctx, bool in_multi)
 {
 	struct store_evict_cfg cfg;
 	if (ctx->shard == NULL)
 		return false;
-	cmd_evict_cfg(ctx->env, &cfg);
-	store_shard_evict_cfg_set(ctx->shard, &cfg);
 	uint64_t budget = cmd_evict_budget(ctx->env);
 	if (budget == 0)
 		return false;
+	cmd_evict_cfg(ctx->env, &cfg);
+	store_shard_evict_cfg_set(ctx->shard, &cfg);
 	store_evict(ctx->shard, budget, &cfg, ctx->now_ms, 0);
 	if (store_evict_last(ctx->shard) != STORE_EVICT_FAIL)
 		return false;

@@ -2,14 +2,15 @@
  * The command table and its lookup, plus the errors the dispatcher replies
  * before a handler runs (unknown command, wrong arity, unknown subcommand).
  *
- * The table is data, sorted by name: lookup lower-cases the name into a
- * small stack buffer and binary-searches (six probes for forty-seven
- * commands; no hashing state to build, nothing to initialise per lcore).
+ * The table is data, sorted by name (COMMAND lists it in that order and
+ * subcommand tables are binary-searched); top-level lookup goes through a
+ * hash built once, on first use (see cmd_lookup()).
  * Flags, arity and key positions are Redis 7.0.15's (see COMMAND INFO);
  * cmd_meta.c holds the rest of what COMMAND INFO/DOCS print.
  *
  * Context: any lcore; the table is immutable.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -642,7 +643,8 @@ static const struct cmd_def cmd_defs[] = {
      .group = "generic",
      .summary = "Find all keys matching the given pattern",
      .since = "1.0.0",
-     .complexity = "O(N) with N being the number of keys in the database, under the assumption that the key names in the database and the given pattern have limited length.",
+     .complexity = "O(N) with N being the number of keys in the database, under the assumption "
+		   "that the key names in the database and the given pattern have limited length.",
      META(keys)},
     {.name = "lastsave",
      .arity = 1,
@@ -1076,12 +1078,50 @@ static const struct cmd_def *table_search(const struct cmd_def *t, size_t n, siz
 	return NULL;
 }
 
+/*
+ * Top-level lookup is on the hot path (once per command): an open-addressed
+ * hash of the lower-cased name, built once on first use (pthread_once: the
+ * table is immutable afterwards and read by every lcore). One FNV-1a pass
+ * while folding the case, then usually one probe and one comparison.
+ */
+#define CMD_HASH_SLOTS 512 /* power of two, well above the command count */
+
+static const struct cmd_def *cmd_hash[CMD_HASH_SLOTS];
+static pthread_once_t cmd_hash_once = PTHREAD_ONCE_INIT;
+
+static uint32_t fnv1a(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)s[i]) * 16777619u;
+	return h;
+}
+
+static void cmd_hash_build(void)
+{
+	_Static_assert(N_OF(cmd_defs) * 2 <= CMD_HASH_SLOTS, "command hash too full");
+	for (size_t i = 0; i < N_OF(cmd_defs); i++) {
+		uint32_t h = fnv1a(cmd_defs[i].name, strlen(cmd_defs[i].name));
+		while (cmd_hash[h & (CMD_HASH_SLOTS - 1)] != NULL)
+			h++;
+		cmd_hash[h & (CMD_HASH_SLOTS - 1)] = &cmd_defs[i];
+	}
+}
+
 const struct cmd_def *cmd_lookup(const uint8_t *name, size_t len)
 {
 	char key[CMD_NAME_MAX];
 	if (!name_fold(name, len, key))
 		return NULL;
-	return table_search(cmd_defs, N_OF(cmd_defs), 0, key);
+	pthread_once(&cmd_hash_once, cmd_hash_build);
+	for (uint32_t h = fnv1a(key, len);; h++) {
+		const struct cmd_def *d = cmd_hash[h & (CMD_HASH_SLOTS - 1)];
+		if (d == NULL)
+			return NULL;
+		/* strncmp stops at a shorter name's NUL before name[len] is read */
+		if (strncmp(d->name, key, len) == 0 && d->name[len] == '\0')
+			return d;
+	}
 }
 
 const struct cmd_def *cmd_subcmd_lookup(const struct cmd_def *parent, const uint8_t *name,

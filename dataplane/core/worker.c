@@ -126,6 +126,7 @@ static void worker_apply_runtime_config(struct worker *w)
 	int64_t qbl = cmd_cfg_client_query_buffer_limit(env);
 	w->tcp.rcv_limit = (uint32_t)(qbl > UINT32_MAX / 2 ? UINT32_MAX / 2 : qbl);
 	tcp_keepalive_set(&w->tcp, (uint32_t)cmd_cfg_tcp_keepalive(env));
+	cmd_evict_apply(w->store, env);
 }
 
 /* Housekeeping that need not run every iteration: once a millisecond,
@@ -191,6 +192,8 @@ int worker_main(void *arg)
 {
 	struct worker *w = arg;
 	update_clock(w);
+	if (w->sh->env.rt != NULL)
+		worker_apply_runtime_config(w); /* the policy and limits in force at boot */
 	if (w->id == 0)
 		net_send_gratuitous_arp(&w->net);
 	rw_logring_put(&w->log, RW_LOG_INFO, "dp.core", "lcore=%u started", rte_lcore_id());
