@@ -174,6 +174,16 @@ static void clamp_range(int64_t *start, int64_t *end, int64_t total)
 		*end = total - 1;
 }
 
+/* A BIT range [start, end] (clamped, start <= end) as the bytes that hold
+ * it, plus masks of the bits of the two edge bytes that lie outside it. */
+static void bit_range_to_bytes(int64_t *start, int64_t *end, uint8_t *first_neg, uint8_t *last_neg)
+{
+	*first_neg = (uint8_t)(~((1u << (8 - (*start & 7))) - 1) & 0xff);
+	*last_neg = (uint8_t)((1u << (7 - (*end & 7))) - 1);
+	*start >>= 3;
+	*end >>= 3;
+}
+
 void cmd_bitcount(struct cmd_ctx *ctx)
 {
 	struct store_obj *o = cmd_lookup_key(ctx, &ctx->argv[1], 0);
@@ -204,13 +214,8 @@ void cmd_bitcount(struct cmd_ctx *ctx)
 			return;
 		}
 		clamp_range(&start, &end, total);
-		if (isbit && start <= end) {
-			/* masks for the bits of the edge bytes outside the range */
-			first_neg = (uint8_t)(~((1u << (8 - (start & 7))) - 1) & 0xff);
-			last_neg = (uint8_t)((1u << (7 - (end & 7))) - 1);
-			start >>= 3;
-			end >>= 3;
-		}
+		if (isbit && start <= end)
+			bit_range_to_bytes(&start, &end, &first_neg, &last_neg);
 	} else if (ctx->argc != 2) {
 		resp_w_error(ctx->out, CMD_ERR_SYNTAX);
 		return;
@@ -265,12 +270,8 @@ void cmd_bitpos(struct cmd_ctx *ctx)
 		if (isbit)
 			total <<= 3;
 		clamp_range(&start, &end, total);
-		if (isbit && start <= end) {
-			first_neg = (uint8_t)(~((1u << (8 - (start & 7))) - 1) & 0xff);
-			last_neg = (uint8_t)((1u << (7 - (end & 7))) - 1);
-			start >>= 3;
-			end >>= 3;
-		}
+		if (isbit && start <= end)
+			bit_range_to_bytes(&start, &end, &first_neg, &last_neg);
 	} else if (ctx->argc != 3) {
 		resp_w_error(ctx->out, CMD_ERR_SYNTAX);
 		return;
