@@ -3,10 +3,13 @@
 # on exit, whatever happens.
 #   IT_NAME   instance name (set by the test before it_up)
 #   IT_SAN=1  run the instance from the ASan+UBSan build
+#   RW_IT_SUFFIX  appended to IT_NAME when this file is sourced, so two checkouts can run the
+#             same test at once without sharing an instance
 set -euo pipefail
 IT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 IT_PY=/usr/bin/python3 # Debian's python, where python3-redis and scapy live
 IT_ORACLE_PID=""
+IT_NAME="${IT_NAME:-it}${RW_IT_SUFFIX:-}" # tests set IT_NAME before sourcing this file
 
 it_build() {
 	if [ "${IT_SAN:-0}" = 1 ]; then echo "${REDWIRE_BUILD_SAN:-$IT_ROOT/build-san}"; else echo "${REDWIRE_BUILD:-$IT_ROOT/build}"; fi
