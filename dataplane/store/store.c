@@ -66,8 +66,7 @@ struct store_shard *store_shard_create(uint32_t id, uint32_t databases)
 
 void store_entry_free(struct store_entry *e)
 {
-	if (e->val.enc == STORE_ENC_RAW)
-		free(e->val.v.ptr);
+	store_val_release(&e->val);
 	free(e);
 }
 
@@ -120,7 +119,9 @@ void store_hooks_run(struct store_shard *s, uint32_t db, const void *key, size_t
 uint64_t store_entry_footprint(const struct store_entry *e)
 {
 	uint64_t n = sizeof(*e) + e->klen + e->inline_cap;
-	if (e->val.enc == STORE_ENC_RAW)
+	if (e->val.type != STORE_TYPE_STRING)
+		n += store_coll_bytes(&e->val);
+	else if (e->val.enc == STORE_ENC_RAW)
 		n += e->raw_cap;
 	return n;
 }
@@ -360,6 +361,16 @@ const char *store_obj_enc_name(const struct store_obj *o)
 		return "int";
 	case STORE_ENC_EMBSTR:
 		return "embstr";
+	case STORE_ENC_HT:
+		return "hashtable";
+	case STORE_ENC_INTSET:
+		return "intset";
+	case STORE_ENC_SKIPLIST:
+		return "skiplist";
+	case STORE_ENC_QUICKLIST:
+		return "quicklist";
+	case STORE_ENC_LISTPACK:
+		return "listpack";
 	default:
 		return "raw";
 	}

@@ -63,11 +63,16 @@ enum store_type {
 	STORE_TYPE_STREAM = 6,
 };
 
-/* Encodings as OBJECT ENCODING reports them. */
+/* Encodings as OBJECT ENCODING reports them, Redis's OBJ_ENCODING_* numbers. */
 enum store_enc {
-	STORE_ENC_RAW = 0,    /* string in its own allocation (> 44 bytes) */
-	STORE_ENC_INT = 1,    /* canonical int64 held in the object itself */
-	STORE_ENC_EMBSTR = 8, /* string of <= 44 bytes inline with the entry */
+	STORE_ENC_RAW = 0,	 /* string in its own allocation (> 44 bytes) */
+	STORE_ENC_INT = 1,	 /* canonical int64 held in the object itself */
+	STORE_ENC_HT = 2,	 /* "hashtable": hash or set in a hash table */
+	STORE_ENC_INTSET = 6,	 /* "intset": small set of integers */
+	STORE_ENC_SKIPLIST = 7,	 /* "skiplist": large sorted set */
+	STORE_ENC_EMBSTR = 8,	 /* string of <= 44 bytes inline with the entry */
+	STORE_ENC_QUICKLIST = 9, /* "quicklist": every list in 7.0 */
+	STORE_ENC_LISTPACK = 11, /* "listpack": small hash or sorted set */
 };
 
 /* Longest string stored inline, Redis's OBJ_ENCODING_EMBSTR_SIZE_LIMIT. */
@@ -87,7 +92,25 @@ struct store_obj {
 	union {
 		int64_t i;    /* STORE_ENC_INT */
 		uint8_t *ptr; /* EMBSTR (points into the entry) and RAW */
+		void *coll;   /* every type but STRING: owned by that type's code */
 	} v;
+};
+
+/*
+ * Collections (lists, hashes, sets, sorted sets). A value whose type is not
+ * STORE_TYPE_STRING holds in v.coll a structure owned by its type's code
+ * (dataplane/store/store_<type>.c), which registers these operations in
+ * store_coll.c. Within a write (store_write_begin .. commit) that type's
+ * code may change the collection in place and switch its encoding (obj->enc
+ * and v.coll: listpack to hashtable at the thresholds); commit accounts the
+ * memory through bytes(). A command that empties a collection deletes the
+ * key (store_wr_delete), as Redis does.
+ */
+struct store_coll_ops {
+	/** Free the collection held in @p o (its type and encoding). */
+	void (*free)(struct store_obj *o);
+	/** Bytes the collection holds, O(1) (memory accounting on every commit). */
+	uint64_t (*bytes)(const struct store_obj *o);
 };
 
 /* Per-shard counters: single writer (the owning lcore); readers sum. */
@@ -281,6 +304,13 @@ int store_wr_set_bytes(struct store_wr *w, const void *val, size_t vlen);
  * @return the bytes, or NULL on allocation failure (value unchanged).
  */
 uint8_t *store_wr_raw(struct store_wr *w, size_t len);
+/**
+ * Make the key hold the collection @p coll (type @p type, encoding @p enc),
+ * creating the key if absent; an existing value (string or collection) is
+ * freed first, its expiry kept. The store owns @p coll from then on, also
+ * on failure (it is freed). @return 0 or -ENOMEM.
+ */
+int store_wr_set_coll(struct store_wr *w, uint8_t type, uint8_t enc, void *coll);
 /** Set (absolute unix ms) or clear (STORE_NO_EXPIRE) the expiry; the key must exist. */
 int store_wr_set_expire(struct store_wr *w, int64_t at_ms);
 /** Delete the key (it must exist). */
@@ -366,7 +396,7 @@ uint64_t store_obj_version(const struct store_obj *o);
 /** The absolute expiry of the object's key, or STORE_NO_EXPIRE. */
 int64_t store_obj_expire(const struct store_obj *o);
 
-/** OBJECT ENCODING's name: "int", "embstr", "raw". */
+/** OBJECT ENCODING's name: "int", "embstr", "raw", "listpack", "hashtable", ... */
 const char *store_obj_enc_name(const struct store_obj *o);
 
 #endif

@@ -79,6 +79,12 @@ struct store_shard {
 	struct store_db db[];
 };
 
+/* store_coll.c */
+/** Free whatever @p o holds outside the entry (a RAW string or a collection). */
+void store_val_release(struct store_obj *o);
+/** Bytes @p o holds outside the entry (RAW capacity excluded: see footprint). */
+uint64_t store_coll_bytes(const struct store_obj *o);
+
 /* store.c */
 struct store_db *store_db_of(struct store_shard *s, uint32_t db);
 void store_entry_free(struct store_entry *e);

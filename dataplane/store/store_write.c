@@ -181,8 +181,7 @@ static int wr_put(struct store_wr *w, const struct store_newval *nv)
 		}
 		memcpy(raw, nv->p, nv->len);
 	}
-	if (e->val.enc == STORE_ENC_RAW)
-		free(e->val.v.ptr);
+	store_val_release(&e->val);
 	e->raw_cap = 0;
 	e->val = (struct store_obj){.type = STORE_TYPE_STRING, .enc = nv->enc};
 	if (nv->enc == STORE_ENC_INT) {
@@ -264,6 +263,20 @@ fail:
 	if (created)
 		wr_uncreate(w);
 	return NULL;
+}
+
+int store_wr_set_coll(struct store_wr *w, uint8_t type, uint8_t enc, void *coll)
+{
+	struct store_obj tmp = {.type = type, .enc = enc, .v.coll = coll};
+	if (w->e == NULL && wr_create(w, 0) != 0) {
+		store_val_release(&tmp);
+		return -ENOMEM;
+	}
+	struct store_entry *e = w->e;
+	store_val_release(&e->val);
+	e->raw_cap = 0;
+	e->val = tmp;
+	return 0;
 }
 
 int store_wr_set_expire(struct store_wr *w, int64_t at_ms)
