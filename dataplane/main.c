@@ -11,6 +11,7 @@
  *
  * Usage: redwire-dataplane [--config FILE] [--directive value ...]
  */
+#include <inttypes.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@
 #include "config.h"
 #include "rw_eal.h"
 #include "rw_log.h"
+#include "rw_sysmem.h"
 #include "rw_time.h"
 #include "dp_info.h"
 #include "worker.h"
@@ -102,6 +104,35 @@ static void fill_env(struct dp_shared *sh, const struct rw_config *cfg, const ch
 	sh->env.conn_describe = dp_conn_describe;
 	sh->env.info_gather = dp_info_gather;
 	sh->env.info_arg = sh;
+	/* the shared maxmemory board (cmd.h struct cmd_mem_slot); without it each
+	 * shard keeps a fixed share */
+	sh->env.mem = aligned_alloc(64, sizeof(struct cmd_mem_slot) * sh->n_workers);
+	if (sh->env.mem != NULL)
+		memset(sh->env.mem, 0, sizeof(struct cmd_mem_slot) * sh->n_workers);
+}
+
+/* No maxmemory in the configuration: a budget the machine can hold (see
+ * rw_sysmem.h), said in the log. An explicit "maxmemory 0" is obeyed. */
+static void default_maxmemory(struct rw_config *cfg)
+{
+	if (cfg->maxmemory_given) {
+		if (cfg->maxmemory == 0)
+			rw_log(RW_LOG_WARN, "dp.boot",
+			       "maxmemory 0: no memory limit, the kernel's OOM killer decides");
+		return;
+	}
+	uint64_t def = rw_sysmem_default_maxmemory();
+	if (def == 0) {
+		rw_log(RW_LOG_WARN, "dp.boot",
+		       "maxmemory unset and /proc/meminfo unreadable: no limit");
+		return;
+	}
+	cfg->maxmemory = (int64_t)def;
+	rw_log(RW_LOG_NOTICE, "dp.boot",
+	       "maxmemory not set: using %" PRIu64 " bytes (%" PRIu64
+	       " MB), %d%% of the memory not "
+	       "reserved for hugepages; set maxmemory to choose",
+	       def, def >> 20, RW_SYSMEM_DEFAULT_PCT);
 }
 
 static void publish_identity(struct chan *ch, const struct rw_config *cfg, uint32_t n_workers)
@@ -156,6 +187,7 @@ int main(int argc, char **argv)
 	rw_log(RW_LOG_INFO, "dp.boot", "redwire-dataplane %s starting, name=%s pid=%d", RW_VERSION,
 	       cfg.rw_name, (int)getpid());
 	rw_config_echo(&cfg, log_line, (void *)(uintptr_t)RW_LOG_INFO);
+	default_maxmemory(&cfg);
 
 	uint32_t n = (uint32_t)cfg.rw_workers;
 	shared.n_workers = n;
@@ -248,6 +280,7 @@ int main(int argc, char **argv)
 	eth_port_dpdk_teardown(&port);
 	for (uint32_t k = 0; k < n; k++)
 		rte_mempool_free(pools[k]);
+	free(shared.env.mem);
 	rw_config_fini(&cfg);
 	rte_eal_cleanup();
 	rw_log(RW_LOG_NOTICE, "dp.boot", "stopped");

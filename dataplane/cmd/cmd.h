@@ -13,6 +13,7 @@
 #ifndef RW_CMD_H
 #define RW_CMD_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -117,6 +118,23 @@ typedef void cmd_info_gather_fn(void *arg, struct cmd_info_totals *out);
 /* CONFIG SET's run-time values, one per process (cmd_config.c). */
 struct cmd_rtcfg;
 
+/*
+ * One maxmemory budget for all shards (issue #6): every worker publishes
+ * what its shard holds in its own slot (one cache line, written by its
+ * owner only) once per tick, and reads the others' to know the total. A
+ * shard may hold any share of maxmemory while the total fits ("borrowing");
+ * when the total exceeds it, each shard that can evict sheds its
+ * proportional part of the excess, so a workload whose keys all share one
+ * hash tag can use the whole budget.
+ */
+struct cmd_mem_slot {
+	_Atomic uint64_t used;	       /* store_stats.used_bytes at the owner's last tick */
+	_Atomic uint32_t cannot_evict; /* 1: the owner's last eviction found nothing to evict */
+	uint32_t pad;
+	uint64_t others;	   /* owner only: the other slots' used, summed at its last tick */
+	uint64_t others_evictable; /* owner only: the part of `others` that can still evict */
+} __attribute__((aligned(64)));
+
 /* Read-only server facts, shared by all workers after boot. */
 struct cmd_env {
 	const struct rw_config *cfg;
@@ -133,6 +151,7 @@ struct cmd_env {
 	cmd_db_foreach_fn *db_foreach;	     /* NULL: DEBUG DIGEST replies an error */
 	cmd_info_gather_fn *info_gather; /* INFO's process-wide numbers; NULL: this shard only */
 	void *info_arg;
+	struct cmd_mem_slot *mem; /* n_workers slots indexed by shard id; NULL: budget per shard */
 };
 
 struct cmd_ctx {
@@ -298,20 +317,24 @@ void cmd_evict_cfg(const struct cmd_env *env, struct store_evict_cfg *out);
 #define CMD_ERR_OOM_REPLY "-OOM command not allowed when used memory > 'maxmemory'.\r\n"
 
 /**
- * This worker's share of maxmemory: maxmemory / n_workers (this slice has
- * no borrowing between shards). 0: no limit.
+ * What @p shard may hold now (its eviction target), 0 for no limit: with
+ * env->mem, what it holds less its proportional part of the total's excess
+ * over maxmemory (its whole content if the total fits); without,
+ * maxmemory / n_workers.
  */
-uint64_t cmd_evict_budget(const struct cmd_env *env);
+uint64_t cmd_evict_budget(const struct cmd_env *env, struct store_shard *shard);
 
 /**
  * processCommand()'s maxmemory step for @p d about to run on ctx->shard:
  *   1. hands the current policy and LFU parameters to the shard (so access
  *      tracking follows CONFIG SET at once, maxmemory or not);
- *   2. if maxmemory is set, evicts on ctx->shard down to cmd_evict_budget()
- *      (performEvictions(): bounded by maxmemory-eviction-tenacity);
- *   3. @return true, refuse with CMD_ERR_OOM_REPLY, when eviction could not
- *      get under the budget because nothing is evictable (EVICT_FAIL) and
- *      the command has CMD_DENYOOM, or @p in_multi is true (queuing inside
+ *   2. if maxmemory is set and all shards together hold more, evicts on
+ *      ctx->shard down to cmd_evict_budget() (performEvictions(): bounded
+ *      by maxmemory-eviction-tenacity);
+ *   3. @return true, refuse with CMD_ERR_OOM_REPLY, when the total is over
+ *      maxmemory and nothing can be evicted (noeviction; or this shard's
+ *      eviction failed, EVICT_FAIL, and no other shard can evict either)
+ *      and the command has CMD_DENYOOM, or @p in_multi is true (queuing inside
  *      MULTI) and the command is not EXEC, DISCARD, QUIT or RESET.
  *      A time-limited eviction (EVICT_RUNNING) never refuses, as in Redis.
  * Call it for every command, after the NOAUTH check and before the handler,
@@ -325,10 +348,11 @@ bool cmd_oom_reject(const struct cmd_def *d, struct cmd_ctx *ctx, bool in_multi)
 void cmd_evict_apply(struct store_shard *shard, const struct cmd_env *env);
 
 /**
- * Redis's evictionTimeProc: when the last eviction on @p shard stopped at
- * its time bound, continue (same bound) once per loop iteration until
- * under budget. Cheap when there is nothing to do.
- * Context: the owning worker lcore, once per loop iteration.
+ * Once per worker tick: publish what @p shard holds, read what the others
+ * hold, and evict this shard's part of any excess (which also continues an
+ * eviction that stopped at its time bound, Redis's evictionTimeProc).
+ * Cheap when maxmemory is unset.
+ * Context: the owning worker lcore.
  */
 void cmd_evict_tick(struct store_shard *shard, const struct cmd_env *env, uint64_t now_ms);
 

@@ -1,7 +1,14 @@
 /*
- * maxmemory in the command path: the per-shard budget, the OOM rule of
+ * maxmemory in the command path: one budget for all shards, the OOM rule of
  * processCommand() (Redis 7.0.15 server.c) and the continuation of an
  * eviction that hit its time bound (evict.c evictionTimeProc).
+ *
+ * The budget is global, the eviction local: each worker publishes what its
+ * shard holds (struct cmd_mem_slot, once per tick) and, while the total is
+ * over maxmemory, evicts from its own shard only, its share of the excess
+ * in proportion to what it holds among the shards that can still evict.
+ * No worker ever touches another's shard and no lock is taken; the price
+ * is that the others' figures are up to one tick old.
  *
  * The choice of keys and the deletes are the store's (store_evict.c); this
  * file decides when to evict and whether the command may run. Reads and
@@ -14,14 +21,58 @@
 
 #include "cmd_int.h"
 
-uint64_t cmd_evict_budget(const struct cmd_env *env)
+static struct cmd_mem_slot *slot_of(const struct cmd_env *env, struct store_shard *shard)
+{
+	if (env == NULL || env->mem == NULL || shard == NULL)
+		return NULL;
+	uint32_t id = store_shard_id(shard);
+	return id < env->n_workers ? &env->mem[id] : NULL;
+}
+
+/* What the shard holds now, the others at the last tick, and the budget. */
+struct mem_view {
+	uint64_t max, own, others, others_evictable;
+};
+
+static bool mem_view(const struct cmd_env *env, struct store_shard *shard, struct mem_view *v)
 {
 	int64_t max = cmd_cfg_maxmemory(env);
 	if (max <= 0)
+		return false;
+	const struct cmd_mem_slot *slot = slot_of(env, shard);
+	v->max = (uint64_t)max;
+	v->own = store_shard_stats(shard)->used_bytes;
+	v->others = slot != NULL ? slot->others : 0;
+	v->others_evictable = slot != NULL ? slot->others_evictable : 0;
+	if (slot == NULL) { /* no shared board: a fixed share each */
+		uint32_t n = env->n_workers > 0 ? env->n_workers : 1;
+		v->max = v->max / n > 0 ? v->max / n : 1;
+	}
+	return true;
+}
+
+static uint64_t own_target(const struct mem_view *v)
+{
+	uint64_t total = v->own + v->others;
+	if (total <= v->max)
+		return v->own > v->max ? v->max : UINT64_MAX;
+	if (v->own == 0)
 		return 0;
-	uint32_t n = env != NULL && env->n_workers > 0 ? env->n_workers : 1;
-	uint64_t b = (uint64_t)max / n;
-	return b > 0 ? b : 1;
+	uint64_t excess = total - v->max;
+	uint64_t evictable = v->own + v->others_evictable;
+	/* own * excess / evictable, rounded up, without overflow for any size */
+	uint64_t share =
+	    (uint64_t)(((unsigned __int128)v->own * excess + evictable - 1) / evictable);
+	return share >= v->own ? 0 : v->own - share;
+}
+
+uint64_t cmd_evict_budget(const struct cmd_env *env, struct store_shard *shard)
+{
+	struct mem_view v;
+	if (!mem_view(env, shard, &v))
+		return 0;
+	uint64_t t = own_target(&v);
+	return t == UINT64_MAX ? v.own : t;
 }
 
 /* Commands Redis lets through inside MULTI even when out of memory. */
@@ -38,21 +89,42 @@ void cmd_evict_apply(struct store_shard *shard, const struct cmd_env *env)
 	store_shard_evict_cfg_set(shard, &cfg);
 }
 
+/* Evict this shard's part of the excess. @return true if the total is over
+ * maxmemory and this shard could not give its part. */
+static bool evict_own_share(struct store_shard *shard, const struct cmd_env *env,
+			    const struct mem_view *v, const struct store_evict_cfg *cfg,
+			    uint64_t now_ms)
+{
+	uint64_t target = own_target(v);
+	if (target == UINT64_MAX) {
+		store_evict(shard, UINT64_MAX, cfg, now_ms, 0); /* resets the result to OK */
+		return false;
+	}
+	store_evict(shard, target, cfg, now_ms, 0);
+	bool failed = store_evict_last(shard) == STORE_EVICT_FAIL || v->own == 0;
+	struct cmd_mem_slot *slot = slot_of(env, shard);
+	if (slot != NULL)
+		atomic_store_explicit(&slot->cannot_evict, failed ? 1u : 0u, memory_order_relaxed);
+	return failed;
+}
+
 /* Per command: one relaxed load when maxmemory is unset. The shard's policy
  * (LRU or LFU tracking) follows CONFIG SET through cmd_evict_apply(), which
  * the worker calls when the run-time config changes, not per command. */
 bool cmd_oom_reject(const struct cmd_def *d, struct cmd_ctx *ctx, bool in_multi)
 {
+	struct mem_view v;
+	if (ctx->shard == NULL || !mem_view(ctx->env, ctx->shard, &v))
+		return false;
+	if (v.own + v.others <= v.max)
+		return false;
 	struct store_evict_cfg cfg;
-	if (ctx->shard == NULL)
-		return false;
-	uint64_t budget = cmd_evict_budget(ctx->env);
-	if (budget == 0)
-		return false;
 	cmd_evict_cfg(ctx->env, &cfg);
-	store_shard_evict_cfg_set(ctx->shard, &cfg);
-	store_evict(ctx->shard, budget, &cfg, ctx->now_ms, 0);
-	if (store_evict_last(ctx->shard) != STORE_EVICT_FAIL)
+	bool own_failed = evict_own_share(ctx->shard, ctx->env, &v, &cfg, ctx->now_ms);
+	/* Another shard that can still evict will shed the excess at its next
+	 * tick; only when none can (noeviction, volatile-* without volatile
+	 * keys anywhere) is the write refused, as Redis refuses it. */
+	if (!own_failed || (cfg.policy != STORE_EVICT_NOEVICTION && v.others_evictable > 0))
 		return false;
 	bool reject = (d->flags & CMD_DENYOOM) != 0;
 	if (in_multi && !multi_exempt(d))
@@ -60,16 +132,48 @@ bool cmd_oom_reject(const struct cmd_def *d, struct cmd_ctx *ctx, bool in_multi)
 	return reject;
 }
 
+/* Publish this shard's figure and read the others' (relaxed: each slot has
+ * one writer and a stale value only delays an eviction by a tick). */
+static void board_exchange(const struct cmd_env *env, struct store_shard *shard)
+{
+	struct cmd_mem_slot *slot = slot_of(env, shard);
+	if (slot == NULL)
+		return;
+	uint32_t me = store_shard_id(shard);
+	uint64_t used = store_shard_stats(shard)->used_bytes;
+	atomic_store_explicit(&slot->used, used, memory_order_relaxed);
+	uint64_t others = 0, evictable = 0;
+	for (uint32_t i = 0; i < env->n_workers; i++) {
+		if (i == me)
+			continue;
+		uint64_t u = atomic_load_explicit(&env->mem[i].used, memory_order_relaxed);
+		others += u;
+		if (!atomic_load_explicit(&env->mem[i].cannot_evict, memory_order_relaxed))
+			evictable += u;
+	}
+	slot->others = others;
+	slot->others_evictable = evictable;
+}
+
 void cmd_evict_tick(struct store_shard *shard, const struct cmd_env *env, uint64_t now_ms)
 {
-	if (store_evict_last(shard) != STORE_EVICT_RUNNING)
-		return;
-	struct store_evict_cfg cfg;
-	cmd_evict_cfg(env, &cfg);
-	uint64_t budget = cmd_evict_budget(env);
-	if (budget == 0) {
-		store_evict(shard, UINT64_MAX, &cfg, now_ms, 0); /* resets to OK */
+	board_exchange(env, shard);
+	struct mem_view v;
+	if (!mem_view(env, shard, &v)) {
+		if (store_evict_last(shard) != STORE_EVICT_OK) {
+			struct store_evict_cfg cfg;
+			cmd_evict_cfg(env, &cfg);
+			store_evict(shard, UINT64_MAX, &cfg, now_ms, 0); /* resets to OK */
+		}
 		return;
 	}
-	store_evict(shard, budget, &cfg, now_ms, 0);
+	if (v.own + v.others <= v.max && store_evict_last(shard) == STORE_EVICT_OK) {
+		struct cmd_mem_slot *slot = slot_of(env, shard);
+		if (slot != NULL && v.own > 0)
+			atomic_store_explicit(&slot->cannot_evict, 0u, memory_order_relaxed);
+		return;
+	}
+	struct store_evict_cfg cfg;
+	cmd_evict_cfg(env, &cfg);
+	evict_own_share(shard, env, &v, &cfg, now_ms);
 }

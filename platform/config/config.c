@@ -34,7 +34,8 @@ struct cfg_load {
 	struct rw_config *cfg;
 	const char *file; /* NULL while applying command-line overrides */
 	int line;
-	bool save_loaded; /* the first "save" replaces the default, later ones add */
+	bool save_loaded;   /* the first "save" replaces the default, later ones add */
+	bool defaults_done; /* later values come from the file or the command line */
 	rw_config_log_fn *warn;
 	void *warn_arg;
 	char *err;
@@ -139,6 +140,8 @@ static int set_memory(struct cfg_load *ld, const struct cfg_desc *d, const char 
 				 " and %" PRId64 " bytes, with an optional unit k kb m mb g gb",
 				 v, d->name, d->min, d->max);
 	*cfg_int(ld->cfg, d) = (int64_t)n;
+	if (ld->defaults_done && strcmp(d->name, "maxmemory") == 0)
+		ld->cfg->maxmemory_given = true;
 	return 0;
 }
 
@@ -546,6 +549,7 @@ static int load_defaults(struct cfg_load *ld)
 		if (rc != 0)
 			return rc;
 	}
+	ld->defaults_done = true;
 	return 0;
 }
 

@@ -38,30 +38,32 @@ enum rw_cfg_type {
  */
 #define RW_CONFIG_TABLE(X)                                                                         \
 	X(port, "port", RW_CFG_INT, "6379", 0, 65535, "TCP port clients connect to")               \
-	X(bind, "bind", RW_CFG_STRING, "*", 0, 0, "accepted for compatibility; the dataplane serves redwire-address") \
+	X(bind, "bind", RW_CFG_STRING, "*", 0, 0,                                                  \
+	  "accepted for compatibility; the dataplane serves redwire-address")                      \
 	X(requirepass, "requirepass", RW_CFG_SECRET, "", 0, 0, "password clients must AUTH with")  \
-	X(databases, "databases", RW_CFG_INT, "16", 1, 1000000, "number of databases")              \
+	X(databases, "databases", RW_CFG_INT, "16", 1, 1000000, "number of databases")             \
 	X(maxmemory, "maxmemory", RW_CFG_MEMORY, "0", 0, INT64_MAX, "memory budget in bytes")      \
-	X(maxmemory_policy, "maxmemory-policy", RW_CFG_STRING, "noeviction", 0, 0,                \
-	  "what to evict at maxmemory: noeviction, allkeys-lru|lfu|random, volatile-lru|lfu|random|ttl") \
+	X(maxmemory_policy, "maxmemory-policy", RW_CFG_STRING, "noeviction", 0, 0,                 \
+	  "what to evict at maxmemory: noeviction, allkeys-lru|lfu|random, "                       \
+	  "volatile-lru|lfu|random|ttl")                                                           \
 	X(maxmemory_samples, "maxmemory-samples", RW_CFG_INT, "5", 1, INT32_MAX,                   \
 	  "keys sampled per DB per eviction round")                                                \
 	X(maxmemory_eviction_tenacity, "maxmemory-eviction-tenacity", RW_CFG_INT, "10", 0, 100,    \
 	  "eviction effort per command: 0 least, 100 no time limit")                               \
 	X(lfu_log_factor, "lfu-log-factor", RW_CFG_INT, "10", 0, INT32_MAX,                        \
-	  "LFU counter growth: higher needs more hits to grow")                                     \
+	  "LFU counter growth: higher needs more hits to grow")                                    \
 	X(lfu_decay_time, "lfu-decay-time", RW_CFG_INT, "1", 0, INT32_MAX,                         \
 	  "minutes per LFU counter decrement when a key is idle")                                  \
 	X(maxclients, "maxclients", RW_CFG_INT, "10000", 1, 1000000, "client connection limit")    \
 	X(timeout, "timeout", RW_CFG_INT, "0", 0, INT32_MAX, "idle client timeout in seconds")     \
-	X(tcp_keepalive, "tcp-keepalive", RW_CFG_INT, "300", 0, INT32_MAX, "keepalive seconds")     \
-	X(proto_max_bulk_len, "proto-max-bulk-len", RW_CFG_MEMORY, "512mb", 1024 * 1024, INT64_MAX, \
-	  "largest bulk string accepted")                                                          \
+	X(tcp_keepalive, "tcp-keepalive", RW_CFG_INT, "300", 0, INT32_MAX, "keepalive seconds")    \
+	X(proto_max_bulk_len, "proto-max-bulk-len", RW_CFG_MEMORY, "512mb", 1024 * 1024,           \
+	  INT64_MAX, "largest bulk string accepted")                                               \
 	X(client_query_buffer_limit, "client-query-buffer-limit", RW_CFG_MEMORY, "1gb",            \
 	  1024 * 1024, INT64_MAX, "largest query buffer per client")                               \
 	X(dir, "dir", RW_CFG_STRING, "/var/lib/redwire/%n", 0, 0, "data directory")                \
 	X(dbfilename, "dbfilename", RW_CFG_STRING, "dump.rdb", 0, 0, "RDB file name")              \
-	X(appendonly, "appendonly", RW_CFG_BOOL, "no", 0, 0, "append-only file persistence")        \
+	X(appendonly, "appendonly", RW_CFG_BOOL, "no", 0, 0, "append-only file persistence")       \
 	X(appendfsync, "appendfsync", RW_CFG_STRING, "everysec", 0, 0,                             \
 	  "always|everysec|no: when an AOF write is durable (fsync per batch, per second, never)") \
 	X(appendfilename, "appendfilename", RW_CFG_STRING, "appendonly.aof", 0, 0,                 \
@@ -72,27 +74,33 @@ enum rw_cfg_type {
 	  "load an AOF whose tail is torn, cutting the tail with a warning")                       \
 	X(save, "save", RW_CFG_STRING, "3600 1 300 100 60 10000", 0, 0, "snapshot points")         \
 	X(loglevel, "loglevel", RW_CFG_STRING, "notice", 0, 0, "debug|verbose|notice|warning")     \
-	X(logfile, "logfile", RW_CFG_STRING, "", 0, 0, "log file; empty logs to stdout")          \
+	X(logfile, "logfile", RW_CFG_STRING, "", 0, 0, "log file; empty logs to stdout")           \
 	X(daemonize, "daemonize", RW_CFG_BOOL, "no", 0, 0, "must be no: ./redwire supervises")     \
 	X(pidfile, "pidfile", RW_CFG_STRING, "", 0, 0, "pid file")                                 \
-	X(rw_name, "redwire-name", RW_CFG_STRING, "rw", 0, 0, "instance name")                    \
+	X(rw_name, "redwire-name", RW_CFG_STRING, "rw", 0, 0, "instance name")                     \
 	X(rw_workers, "redwire-workers", RW_CFG_INT, "2", 1, 128, "dataplane worker lcores")       \
 	X(rw_cores, "redwire-cores", RW_CFG_STRING, "", 0, 0,                                      \
-	  "CPU list for the workers, e.g. 2,3; empty picks the first N cores")                    \
+	  "CPU list for the workers, e.g. 2,3; empty picks the first N cores")                     \
 	X(rw_port_device, "redwire-port-device", RW_CFG_STRING, "net_tap0,iface=rw0", 0, 0,        \
-	  "DPDK vdev string of the client port, or a PCI address with redwire-pci")               \
-	X(rw_pci, "redwire-pci", RW_CFG_BOOL, "no", 0, 0,                                         \
-	  "yes: redwire-port-device is a PCI address passed as -a (allow-list), else a --vdev")   \
-	X(rw_address, "redwire-address", RW_CFG_STRING, "198.18.0.2", 0, 0, "dataplane IPv4 address") \
-	X(rw_netmask, "redwire-netmask", RW_CFG_STRING, "255.255.255.0", 0, 0, "dataplane netmask") \
-	X(rw_gateway, "redwire-gateway", RW_CFG_STRING, "", 0, 0, "default gateway; empty: on-link only") \
+	  "DPDK vdev string of the client port, or a PCI address with redwire-pci")                \
+	X(rw_pci, "redwire-pci", RW_CFG_BOOL, "no", 0, 0,                                          \
+	  "yes: redwire-port-device is a PCI address passed as -a (allow-list), else a --vdev")    \
+	X(rw_address, "redwire-address", RW_CFG_STRING, "198.18.0.2", 0, 0,                        \
+	  "dataplane IPv4 address")                                                                \
+	X(rw_netmask, "redwire-netmask", RW_CFG_STRING, "255.255.255.0", 0, 0,                     \
+	  "dataplane netmask")                                                                     \
+	X(rw_gateway, "redwire-gateway", RW_CFG_STRING, "", 0, 0,                                  \
+	  "default gateway; empty: on-link only")                                                  \
 	X(rw_mtu, "redwire-mtu", RW_CFG_INT, "1500", 576, 9000, "IP MTU of the client port")       \
-	X(rw_memory_mb, "redwire-memory-mb", RW_CFG_INT, "512", 64, 1048576, "DPDK memory (-m) in MB") \
-	X(rw_hugepages, "redwire-hugepages", RW_CFG_BOOL, "yes", 0, 0,                            \
+	X(rw_memory_mb, "redwire-memory-mb", RW_CFG_INT, "512", 64, 1048576,                       \
+	  "DPDK memory (-m) in MB")                                                                \
+	X(rw_hugepages, "redwire-hugepages", RW_CFG_BOOL, "yes", 0, 0,                             \
 	  "use hugepages when hugetlbfs has room; no runs with --no-huge")                         \
-	X(rw_idle_backoff, "redwire-idle-backoff", RW_CFG_BOOL, "yes", 0, 0,                      \
-	  "sleep briefly when a worker finds no work (development); no polls flat out (production)") \
-	X(rw_idle_max_us, "redwire-idle-max-us", RW_CFG_INT, "100", 1, 100000, "longest idle sleep") \
+	X(rw_idle_backoff, "redwire-idle-backoff", RW_CFG_BOOL, "yes", 0, 0,                       \
+	  "sleep briefly when a worker finds no work (development); no polls flat out "            \
+	  "(production)")                                                                          \
+	X(rw_idle_max_us, "redwire-idle-max-us", RW_CFG_INT, "100", 1, 100000,                     \
+	  "longest idle sleep")                                                                    \
 	X(rw_channel, "redwire-channel", RW_CFG_STRING, "/dev/shm/redwire-%n.chan", 0, 0,          \
 	  "control channel shared-memory file")                                                    \
 	X(rw_run_dir, "redwire-run-dir", RW_CFG_STRING, "/run/redwire/%n", 0, 0,                   \
@@ -104,14 +112,15 @@ enum rw_cfg_type {
 
 struct rw_config {
 #define RW_CFG_X(field, name, type, def, min, max, desc) RW_CFG_MEMBER_##type(field)
-#define RW_CFG_MEMBER_RW_CFG_BOOL(f) bool f;
-#define RW_CFG_MEMBER_RW_CFG_INT(f) int64_t f;
-#define RW_CFG_MEMBER_RW_CFG_MEMORY(f) int64_t f;
-#define RW_CFG_MEMBER_RW_CFG_STRING(f) char *f;
-#define RW_CFG_MEMBER_RW_CFG_SECRET(f) char *f;
+#define RW_CFG_MEMBER_RW_CFG_BOOL(f)			 bool f;
+#define RW_CFG_MEMBER_RW_CFG_INT(f)			 int64_t f;
+#define RW_CFG_MEMBER_RW_CFG_MEMORY(f)			 int64_t f;
+#define RW_CFG_MEMBER_RW_CFG_STRING(f)			 char *f;
+#define RW_CFG_MEMBER_RW_CFG_SECRET(f)			 char *f;
 	RW_CONFIG_TABLE(RW_CFG_X)
 #undef RW_CFG_X
-	char *config_file; /* absolute path of the file read, "" if none */
+	char *config_file;    /* absolute path of the file read, "" if none */
+	bool maxmemory_given; /* maxmemory was in the file or on the command line */
 };
 
 /** Callback for warnings and the echo; @p line has no trailing newline. */

@@ -43,10 +43,13 @@ it_cli() { ip netns exec "$IT_NAME" redis-cli -h "$IT_IP" -p "$IT_PORT" "$@"; }
 it_ctl() { "$(it_build)/control/cli/redwirectl" --name "$IT_NAME" "$@"; }
 
 # Stock redis-server 7.0.15 inside the instance's namespace, on loopback:
-# the oracle whose replies Redwire's must equal byte for byte.
+# the oracle whose replies Redwire's must equal byte for byte. It gets
+# Redwire's maxmemory (which defaults to a share of RAM, where Redis's is 0)
+# so CONFIG GET and INFO agree. Call after it_up.
 it_oracle_start() {
 	IT_ORACLE_PORT=7379
-	ip netns exec "$IT_NAME" redis-server --port "$IT_ORACLE_PORT" --bind 127.0.0.1 --save '' \
+	local mm; mm=$(it_cli config get maxmemory | tail -1)
+	ip netns exec "$IT_NAME" redis-server --port "$IT_ORACLE_PORT" --bind 127.0.0.1 --save '' --maxmemory "$mm" \
 		--appendonly no --daemonize no --protected-mode no --enable-debug-command yes --dir /tmp >/tmp/oracle-$IT_NAME.log 2>&1 &
 	IT_ORACLE_PID=$!
 	for _ in $(seq 50); do

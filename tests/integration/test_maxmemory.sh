@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
-# Issue #6, first slice, end to end: maxmemory and a policy set at run time
-# with CONFIG SET hold the dataset under the budget (each worker's shard
-# keeps its share: maxmemory / workers) by evicting; with noeviction, writes
-# get Redis's -OOM error while reads and deletes keep working.
+# Issue #6 end to end: without a maxmemory line the appliance sets a budget
+# and says so; maxmemory and a policy set at run time with CONFIG SET hold
+# the dataset under the one budget all workers share, by evicting; every
+# policy evicts only eligible keys and not more than needed, also when all
+# keys live on one worker (one hash tag); with noeviction, writes get
+# Redis's -OOM error while reads and deletes keep working.
 IT_NAME=rwtmem
 source "$(dirname "$0")/lib.sh"
 it_up --workers 2
+it_log "no maxmemory configured: a default budget, announced in the log"
+mm=$(it_cli config get maxmemory | tail -1)
+[ "$mm" -gt 0 ] || it_fail "no default maxmemory (CONFIG GET maxmemory: $mm)"
+grep -q "maxmemory not set: using $mm bytes" "/run/redwire/$IT_NAME/dataplane.log" ||
+	it_fail "the default maxmemory is not in the log"
 BUDGET=$((2 * 1024 * 1024))
 it_eq "$(it_cli config set maxmemory $BUDGET maxmemory-policy allkeys-lru)" OK "CONFIG SET"
 it_eq "$(it_cli config get maxmemory-policy | tail -1)" allkeys-lru "CONFIG GET maxmemory-policy"
@@ -27,7 +34,15 @@ keys_before=$(it_cli dbsize)
 out=$(it_cli set mem:new "$val" 2>&1)
 it_eq "$out" "OOM command not allowed when used memory > 'maxmemory'." "write under noeviction"
 it_eq "$(it_cli dbsize)" "$keys_before" "nothing evicted under noeviction"
-k=$(it_cli keys 'mem:*' | head -1)
-[ "$(it_cli get "$k" | head -c 3)" = xxx ] || it_fail "a read failed under noeviction"
+k=$(it_cli keys 'mem:*' | awk 'NR == 1') # awk reads all: head would SIGPIPE redis-cli under pipefail
+[ "$(it_cli get "$k" | cut -c1-3)" = xxx ] || it_fail "a read failed under noeviction"
 it_eq "$(it_cli del "$k")" 1 "a delete under noeviction"
+
+it_log "every policy, keys over both workers, then all keys on one worker"
+it_eq "$(it_cli config set maxmemory 0)" OK "CONFIG SET maxmemory 0"
+it_cli flushall >/dev/null
+it_ns "$IT_PY" "$IT_ROOT/tests/integration/eviction_check.py" "$IT_IP" "$IT_PORT" ||
+	it_fail "eviction policies"
+it_ns "$IT_PY" "$IT_ROOT/tests/integration/eviction_check.py" "$IT_IP" "$IT_PORT" --one-tag \
+	--policies allkeys-lru,volatile-ttl,noeviction || it_fail "eviction policies, one hash tag"
 it_log "ok"

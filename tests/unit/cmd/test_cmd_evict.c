@@ -1,0 +1,183 @@
+/*
+ * Unit tests for the one maxmemory budget shared by all shards
+ * (cmd_evict.c): a shard may borrow the whole budget while the others are
+ * empty, the excess is shed by the shards that hold it, and writes are
+ * refused only when nothing anywhere can be evicted.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd_harness.h"
+
+#define VAL_LEN 1000
+
+static struct harness h;
+static struct store_shard *other; /* shard 1; h.shard is shard 0 */
+static struct cmd_mem_slot slots[2];
+
+static void setup(void)
+{
+	h_init(&h, 2, "", 0);
+	other = store_shard_create(1, 16);
+	memset(slots, 0, sizeof(slots));
+	h.env.n_workers = 2;
+	h.env.mem = slots;
+	cmd_evict_apply(h.shard, &h.env);
+	cmd_evict_apply(other, &h.env);
+}
+
+static void teardown(void)
+{
+	store_shard_destroy(&other);
+	h_fini(&h);
+}
+
+/* One command on @p shard through the OOM rule, as the dispatcher runs it.
+ * @return true if it was refused. */
+static bool write_on(struct store_shard *shard, const char *key, uint64_t now_ms)
+{
+	static char line[VAL_LEN + 64];
+	int n = snprintf(line, sizeof(line), "set %s ", key);
+	memset(line + n, 'x', VAL_LEN);
+	line[n + VAL_LEN] = '\0';
+	struct store_shard *saved = h.ctx.shard;
+	h.ctx.shard = shard;
+	h.ctx.now_ms = now_ms;
+	bool refused = cmd_oom_reject(cmd_lookup((const uint8_t *)"set", 3), &h.ctx, false);
+	if (!refused)
+		CU_ASSERT_STRING_EQUAL(h_run(&h, line), "+OK\r\n");
+	h.ctx.shard = saved;
+	return refused;
+}
+
+static void tick_both(uint64_t now_ms)
+{
+	cmd_evict_tick(h.shard, &h.env, now_ms);
+	cmd_evict_tick(other, &h.env, now_ms);
+}
+
+static uint64_t used(struct store_shard *s)
+{
+	return store_shard_stats(s)->used_bytes;
+}
+
+/* All keys on one shard (one hash tag): it may use the whole budget, not
+ * maxmemory / workers. */
+static void test_evict_one_shard_borrows_whole_budget(void)
+{
+	setup();
+	const uint64_t max = 1 << 20;
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "config set maxmemory 1mb maxmemory-policy allkeys-lru"),
+			       "+OK\r\n");
+	uint64_t now = h_unix_ms();
+	char key[32];
+	for (int i = 0; i < 3000; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		CU_ASSERT_FALSE(write_on(h.shard, key, now));
+		if (i % 50 == 0)
+			tick_both(now);
+	}
+	tick_both(now);
+	CU_ASSERT(used(h.shard) <= max);
+	CU_ASSERT(used(h.shard) >= max * 90 / 100);
+	CU_ASSERT(store_shard_stats(h.shard)->evicted_keys > 0);
+	teardown();
+}
+
+/* Both shards hold data; a later burst on one makes the total exceed the
+ * budget: each sheds in proportion, the total ends within the budget. */
+static void test_evict_excess_shed_in_proportion(void)
+{
+	setup();
+	const uint64_t max = 1 << 20;
+	CU_ASSERT_STRING_EQUAL(
+	    h_run(&h, "config set maxmemory 1mb maxmemory-policy allkeys-random"), "+OK\r\n");
+	uint64_t now = h_unix_ms();
+	char key[32];
+	for (int i = 0; i < 400; i++) {
+		snprintf(key, sizeof(key), "a%d", i);
+		write_on(h.shard, key, now);
+		snprintf(key, sizeof(key), "b%d", i);
+		write_on(other, key, now);
+	}
+	tick_both(now);
+	for (int i = 0; i < 1000; i++) {
+		snprintf(key, sizeof(key), "c%d", i);
+		write_on(other, key, now);
+	}
+	for (int i = 0; i < 4; i++)
+		tick_both(now);
+	uint64_t total = used(h.shard) + used(other);
+	CU_ASSERT(total <= max + max / 50);
+	CU_ASSERT(total >= max * 85 / 100);
+	CU_ASSERT(store_shard_stats(h.shard)->evicted_keys > 0); /* shard 0 gave its part too */
+	teardown();
+}
+
+/* noeviction: once the total is over, a write is refused on every shard,
+ * also on one that holds nothing; reads of the full shard are not. */
+static void test_evict_noeviction_refuses_everywhere(void)
+{
+	setup();
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "config set maxmemory 100kb maxmemory-policy noeviction"),
+			       "+OK\r\n");
+	uint64_t now = h_unix_ms();
+	char key[32];
+	int refused_at = -1;
+	for (int i = 0; i < 400 && refused_at < 0; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		if (write_on(h.shard, key, now))
+			refused_at = i;
+		tick_both(now);
+	}
+	CU_ASSERT(refused_at > 50);
+	CU_ASSERT_TRUE(write_on(other, "elsewhere", now));
+	CU_ASSERT_EQUAL(store_shard_stats(h.shard)->evicted_keys, 0);
+	CU_ASSERT_FALSE(cmd_oom_reject(cmd_lookup((const uint8_t *)"get", 3), &h.ctx, false));
+	teardown();
+}
+
+/* volatile-lru with the only volatile keys on the other shard: the shard
+ * without any lets writes through while the other can still evict. */
+static void test_evict_volatile_covered_by_other_shard(void)
+{
+	setup();
+	CU_ASSERT_STRING_EQUAL(
+	    h_run(&h, "config set maxmemory 200kb maxmemory-policy volatile-lru"), "+OK\r\n");
+	uint64_t now = h_unix_ms();
+	char key[640];
+	struct store_shard *saved = h.ctx.shard;
+	h.ctx.shard = other;
+	for (int i = 0; i < 150; i++) {
+		snprintf(key, sizeof(key), "set v%d %0500d ex 1000", i, 0);
+		h_run(&h, key);
+	}
+	h.ctx.shard = saved;
+	tick_both(now);
+	int refused = 0;
+	for (int i = 0; i < 200; i++) {
+		snprintf(key, sizeof(key), "p%d", i);
+		refused += write_on(h.shard, key, now);
+		tick_both(now);
+	}
+	CU_ASSERT(store_shard_stats(other)->evicted_keys > 0);
+	CU_ASSERT(used(h.shard) + used(other) <= (200u << 10) + (200u << 10) / 20);
+	/* once the volatile keys are gone, writes are refused */
+	CU_ASSERT(refused > 0);
+	teardown();
+}
+
+int main(void)
+{
+	static const struct rw_test_case tests[] = {
+	    RW_TEST(test_evict_one_shard_borrows_whole_budget),
+	    RW_TEST(test_evict_excess_shed_in_proportion),
+	    RW_TEST(test_evict_noeviction_refuses_everywhere),
+	    RW_TEST(test_evict_volatile_covered_by_other_shard),
+	    {NULL, NULL},
+	};
+	if (rw_test_init() != 0 || rw_test_add_suite("cmd_evict", NULL, NULL, tests) != 0)
+		return 1;
+	return rw_test_run();
+}
