@@ -33,6 +33,7 @@
 #include "rw_sysmem.h"
 #include "rw_time.h"
 #include "dp_info.h"
+#include "dp_mem.h"
 #include "worker.h"
 
 #define DP_MBUFS_PER_QUEUE 8191
@@ -106,9 +107,12 @@ static void fill_env(struct dp_shared *sh, const struct rw_config *cfg, const ch
 	sh->env.info_arg = sh;
 	/* the shared maxmemory board (cmd.h struct cmd_mem_slot); without it each
 	 * shard keeps a fixed share */
-	sh->env.mem = aligned_alloc(64, sizeof(struct cmd_mem_slot) * sh->n_workers);
-	if (sh->env.mem != NULL)
-		memset(sh->env.mem, 0, sizeof(struct cmd_mem_slot) * sh->n_workers);
+	static struct cmd_mem_board board;
+	board.slot = aligned_alloc(64, sizeof(struct cmd_mem_slot) * sh->n_workers);
+	if (board.slot != NULL) {
+		memset(board.slot, 0, sizeof(struct cmd_mem_slot) * sh->n_workers);
+		sh->env.mem = &board;
+	}
 }
 
 /* No maxmemory in the configuration: a budget the machine can hold (see
@@ -151,10 +155,12 @@ static void service_loop(struct worker *workers, uint32_t n)
 {
 	struct chan_dp_info *info = chan_info(shared.chan);
 	char(*who)[24] = calloc(n, sizeof(*who));
+	struct dp_mem_watch mem_watch = {0};
 	for (uint32_t i = 0; who != NULL && i < n; i++)
 		snprintf(who[i], sizeof(who[i]), "worker=%u", i);
 	while (!atomic_load(&shared.stop)) {
 		info->heartbeat_unix_ms = rw_time_unix_ms();
+		dp_mem_watch(&mem_watch, &shared, info->heartbeat_unix_ms);
 		for (uint32_t i = 0; i < n; i++)
 			rw_logring_drain(&workers[i].log, who != NULL ? who[i] : "worker");
 		usleep(10000);
@@ -280,7 +286,8 @@ int main(int argc, char **argv)
 	eth_port_dpdk_teardown(&port);
 	for (uint32_t k = 0; k < n; k++)
 		rte_mempool_free(pools[k]);
-	free(shared.env.mem);
+	if (shared.env.mem != NULL)
+		free(shared.env.mem->slot);
 	rw_config_fini(&cfg);
 	rte_eal_cleanup();
 	rw_log(RW_LOG_NOTICE, "dp.boot", "stopped");

@@ -135,6 +135,16 @@ struct cmd_mem_slot {
 	uint64_t others_evictable; /* owner only: the part of `others` that can still evict */
 } __attribute__((aligned(64)));
 
+struct cmd_mem_board {
+	struct cmd_mem_slot *slot; /* n_workers, indexed by shard id */
+	/* Resident memory the allocator holds beyond what the shards account
+	 * and a slack (fragmentation malloc_trim could not return), published by
+	 * the main lcore (dp_mem.c): it counts toward the total, so eviction
+	 * lets freed chunks be reused instead of the process growing. */
+	_Atomic uint64_t waste;
+	_Atomic uint64_t peak; /* the largest total the workers saw (INFO used_memory_peak) */
+};
+
 /* Read-only server facts, shared by all workers after boot. */
 struct cmd_env {
 	const struct rw_config *cfg;
@@ -151,7 +161,7 @@ struct cmd_env {
 	cmd_db_foreach_fn *db_foreach;	     /* NULL: DEBUG DIGEST replies an error */
 	cmd_info_gather_fn *info_gather; /* INFO's process-wide numbers; NULL: this shard only */
 	void *info_arg;
-	struct cmd_mem_slot *mem; /* n_workers slots indexed by shard id; NULL: budget per shard */
+	struct cmd_mem_board *mem; /* the shared maxmemory board; NULL: a fixed budget per shard */
 };
 
 struct cmd_ctx {

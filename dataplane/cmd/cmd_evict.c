@@ -26,7 +26,7 @@ static struct cmd_mem_slot *slot_of(const struct cmd_env *env, struct store_shar
 	if (env == NULL || env->mem == NULL || shard == NULL)
 		return NULL;
 	uint32_t id = store_shard_id(shard);
-	return id < env->n_workers ? &env->mem[id] : NULL;
+	return id < env->n_workers ? &env->mem->slot[id] : NULL;
 }
 
 /* What the shard holds now, the others at the last tick, and the budget. */
@@ -146,11 +146,17 @@ static void board_exchange(const struct cmd_env *env, struct store_shard *shard)
 	for (uint32_t i = 0; i < env->n_workers; i++) {
 		if (i == me)
 			continue;
-		uint64_t u = atomic_load_explicit(&env->mem[i].used, memory_order_relaxed);
+		uint64_t u = atomic_load_explicit(&env->mem->slot[i].used, memory_order_relaxed);
 		others += u;
-		if (!atomic_load_explicit(&env->mem[i].cannot_evict, memory_order_relaxed))
+		if (!atomic_load_explicit(&env->mem->slot[i].cannot_evict, memory_order_relaxed))
 			evictable += u;
 	}
+	uint64_t peak = atomic_load_explicit(&env->mem->peak, memory_order_relaxed);
+	while (used + others > peak &&
+	       !atomic_compare_exchange_weak_explicit(&env->mem->peak, &peak, used + others,
+						      memory_order_relaxed, memory_order_relaxed))
+		;
+	others += atomic_load_explicit(&env->mem->waste, memory_order_relaxed);
 	slot->others = others;
 	slot->others_evictable = evictable;
 }

@@ -164,22 +164,29 @@ static uint64_t rss_bytes(void)
 static void info_memory(const struct cmd_ctx *ctx, struct rw_buf *b,
 			const struct cmd_info_totals *t)
 {
-	char h1[32], h2[32], h3[32], h4[32];
+	char h1[32], h2[32], h3[32], h4[32], h5[32];
 	uint64_t used = t->used_memory, rss = rss_bytes();
+	uint64_t peak = ctx->env->mem != NULL
+			    ? atomic_load_explicit(&ctx->env->mem->peak, memory_order_relaxed)
+			    : 0;
+	if (peak < used)
+		peak = used;
 	uint64_t sysmem = (uint64_t)sysconf(_SC_PHYS_PAGES) * (uint64_t)sysconf(_SC_PAGESIZE);
 	uint64_t maxmem = (uint64_t)cmd_cfg_maxmemory(ctx->env);
 	human(h1, sizeof(h1), used);
 	human(h2, sizeof(h2), rss);
 	human(h3, sizeof(h3), sysmem);
 	human(h4, sizeof(h4), maxmem);
+	human(h5, sizeof(h5), peak);
 	add_line(b, "# Memory");
 	add_line(b, "used_memory:%llu", (unsigned long long)used);
 	add_line(b, "used_memory_human:%s", h1);
 	add_line(b, "used_memory_rss:%llu", (unsigned long long)rss);
 	add_line(b, "used_memory_rss_human:%s", h2);
-	add_line(b, "used_memory_peak:%llu", (unsigned long long)used);
-	add_line(b, "used_memory_peak_human:%s", h1);
-	add_line(b, "used_memory_peak_perc:%.2f%%", used ? 100.0 : 0.0);
+	add_line(b, "used_memory_peak:%llu", (unsigned long long)peak);
+	add_line(b, "used_memory_peak_human:%s", h5);
+	add_line(b, "used_memory_peak_perc:%.2f%%",
+		 peak ? 100.0 * (double)used / (double)peak : 0.0);
 	add_line(b, "used_memory_overhead:0");
 	add_line(b, "used_memory_startup:0");
 	add_line(b, "used_memory_dataset:%llu", (unsigned long long)used);

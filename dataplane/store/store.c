@@ -44,8 +44,10 @@ struct store_shard *store_shard_create(uint32_t id, uint32_t databases)
 		return NULL;
 	s->id = id;
 	s->databases = databases;
-	for (uint32_t i = 0; i < databases; i++)
+	for (uint32_t i = 0; i < databases; i++) {
 		s->db[i].rehash_idx = -1;
+		s->db[i].acct = &s->stats.used_bytes;
+	}
 	uint64_t seed[3];
 	if (getrandom(seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed)) {
 		/* Boot without entropy: still distinct per shard, just predictable. */
@@ -118,11 +120,22 @@ void store_hooks_run(struct store_shard *s, uint32_t db, const void *key, size_t
 
 uint64_t store_entry_footprint(const struct store_entry *e)
 {
-	uint64_t n = sizeof(*e) + e->klen + e->inline_cap;
+	uint64_t n = sizeof(*e) + e->klen + e->inline_cap + STORE_MALLOC_OVERHEAD;
 	if (e->val.type != STORE_TYPE_STRING)
 		n += store_coll_bytes(&e->val);
 	else if (e->val.enc == STORE_ENC_RAW)
-		n += e->raw_cap;
+		n += e->raw_cap + STORE_MALLOC_OVERHEAD;
+	return n;
+}
+
+uint64_t store_shard_index_bytes(const struct store_shard *s)
+{
+	uint64_t n = 0;
+	for (uint32_t i = 0; i < s->databases; i++) {
+		const struct store_db *d = &s->db[i];
+		n += (d->ht[0].size + d->ht[1].size) * sizeof(struct store_entry *);
+		n += (uint64_t)d->vol_cap * sizeof(struct store_entry *);
+	}
 	return n;
 }
 
@@ -135,6 +148,7 @@ static int vol_add(struct store_db *d, struct store_entry *e)
 		struct store_entry **v = realloc(d->vol, cap * sizeof(*v));
 		if (v == NULL)
 			return -ENOMEM;
+		*d->acct += (uint64_t)(cap - d->vol_cap) * sizeof(*v);
 		d->vol = v;
 		d->vol_cap = cap;
 	}

@@ -123,6 +123,7 @@ static void rehash_step(struct store_db *d, int n)
 		from->buckets[d->rehash_idx++] = NULL;
 	}
 	if (from->used == 0) {
+		*d->acct -= from->size * sizeof(*from->buckets);
 		free(from->buckets);
 		*from = *to;
 		memset(to, 0, sizeof(*to));
@@ -145,6 +146,7 @@ static int resize_start(struct store_db *d, uint64_t size)
 	struct store_entry **b = calloc(size, sizeof(*b));
 	if (b == NULL)
 		return -ENOMEM;
+	*d->acct += size * sizeof(*b);
 	if (d->ht[0].size == 0) {
 		d->ht[0] = (struct store_ht){.buckets = b, .size = size, .used = 0};
 		return 0;
@@ -228,6 +230,7 @@ void store_ht_fini(struct store_db *d, void (*free_entry)(struct store_entry *))
 				e = next;
 			}
 		}
+		*d->acct -= ht->size * sizeof(*ht->buckets);
 		free(ht->buckets);
 		memset(ht, 0, sizeof(*ht));
 	}

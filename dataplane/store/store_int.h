@@ -54,7 +54,12 @@ struct store_db {
 	struct store_entry **vol;
 	uint32_t vol_n;
 	uint32_t vol_cap;
+	uint64_t *acct; /* the shard's stats.used_bytes: the tables and the index count too */
 };
+
+/* glibc's chunk header: what each allocation costs beyond its usable size
+ * (memory accounting counts what the allocator really holds). */
+#define STORE_MALLOC_OVERHEAD 8u
 
 struct store_shard {
 	uint32_t id;

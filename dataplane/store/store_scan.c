@@ -84,11 +84,12 @@ uint64_t store_db_flush(struct store_shard *s, uint32_t db)
 			for (struct store_entry *e = d->ht[t].buckets[i]; e != NULL; e = e->next)
 				bytes += store_entry_footprint(e);
 	/* TODO(#5): free huge DBs in bounded steps (lazyfree) instead of at once */
-	store_ht_fini(d, store_entry_free);
+	s->stats.used_bytes -= bytes < s->stats.used_bytes ? bytes : s->stats.used_bytes;
+	store_ht_fini(d, store_entry_free); /* takes its tables off used_bytes */
+	s->stats.used_bytes -= (uint64_t)d->vol_cap * sizeof(*d->vol);
 	free(d->vol);
 	d->vol = NULL;
 	d->vol_n = d->vol_cap = 0;
-	s->stats.used_bytes -= bytes < s->stats.used_bytes ? bytes : s->stats.used_bytes;
 	s->stats.dirty += n;
 	return n;
 }

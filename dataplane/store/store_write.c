@@ -9,6 +9,7 @@
  * Context: the owning worker lcore.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,7 +102,8 @@ static struct store_entry *entry_alloc(const void *key, size_t klen, size_t inli
 	memset(e, 0, sizeof(*e));
 	e->expire_at_ms = STORE_NO_EXPIRE;
 	e->klen = (uint32_t)klen;
-	e->inline_cap = (uint32_t)inline_cap;
+	/* what the allocator rounded up to is inline room too (and is counted) */
+	e->inline_cap = (uint32_t)(malloc_usable_size(e) - sizeof(*e) - klen);
 	e->val = (struct store_obj){.type = STORE_TYPE_STRING, .enc = STORE_ENC_EMBSTR};
 	e->val.v.ptr = e->key + klen;
 	memcpy(e->key, key, klen);
@@ -147,7 +149,7 @@ static int wr_grow_inline(struct store_wr *w, size_t need)
 	struct store_entry *n = realloc(e, sizeof(*e) + e->klen + need);
 	if (n == NULL)
 		return -ENOMEM;
-	n->inline_cap = (uint32_t)need;
+	n->inline_cap = (uint32_t)(malloc_usable_size(n) - sizeof(*n) - n->klen);
 	if (n->val.enc == STORE_ENC_EMBSTR)
 		n->val.v.ptr = n->key + n->klen;
 	*w->link = n;
@@ -194,7 +196,7 @@ static int wr_put(struct store_wr *w, const struct store_newval *nv)
 	} else {
 		e->val.v.ptr = raw;
 		e->val.len = (uint32_t)nv->len;
-		e->raw_cap = (uint32_t)nv->len;
+		e->raw_cap = (uint32_t)malloc_usable_size(raw);
 	}
 	return 0;
 }
@@ -245,7 +247,7 @@ uint8_t *store_wr_raw(struct store_wr *w, size_t len)
 		o->enc = STORE_ENC_RAW;
 		o->v.ptr = raw;
 		o->len = (uint32_t)n;
-		e->raw_cap = (uint32_t)cap;
+		e->raw_cap = (uint32_t)malloc_usable_size(raw);
 	}
 	if (len > e->raw_cap) {
 		size_t cap = len < STORE_RAW_PREALLOC ? len * 2 : len + STORE_RAW_PREALLOC;
@@ -253,7 +255,7 @@ uint8_t *store_wr_raw(struct store_wr *w, size_t len)
 		if (raw == NULL)
 			goto fail;
 		o->v.ptr = raw;
-		e->raw_cap = (uint32_t)cap;
+		e->raw_cap = (uint32_t)malloc_usable_size(raw);
 	}
 	if (len > o->len)
 		memset(o->v.ptr + o->len, 0, len - o->len);

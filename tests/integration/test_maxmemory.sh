@@ -13,6 +13,22 @@ mm=$(it_cli config get maxmemory | tail -1)
 [ "$mm" -gt 0 ] || it_fail "no default maxmemory (CONFIG GET maxmemory: $mm)"
 grep -q "maxmemory not set: using $mm bytes" "/run/redwire/$IT_NAME/dataplane.log" ||
 	it_fail "the default maxmemory is not in the log"
+
+it_log "used_memory tells the truth: it grows as the process's resident memory does"
+anon() { awk '/^RssAnon:/ {print $2 * 1024}' "/proc/$(cat "/run/redwire/$IT_NAME/dataplane.pid")/status"; }
+used() { it_cli info memory | tr -d '\r' | awk -F: '/^used_memory:/ {print $2}'; }
+a0=$(anon) u0=$(used)
+it_ns redis-benchmark -h "$IT_IP" -p "$IT_PORT" -t set -n 100000 -r 1000000000 -d 1000 -P 16 -c 4 -q >/dev/null
+a1=$(anon) u1=$(used)
+ratio=$(( (a1 - a0) * 100 / (u1 - u0) ))
+it_log "resident +$(( (a1 - a0) >> 20 )) MB, used_memory +$(( (u1 - u0) >> 20 )) MB: ratio ${ratio}%"
+[ "$ratio" -ge 85 ] && [ "$ratio" -le 125 ] || it_fail "used_memory does not follow resident memory (${ratio}%)"
+it_cli flushall >/dev/null
+sleep 0.1 # a worker tick publishes the totals
+peak=$(it_cli info memory | tr -d '\r' | awk -F: '/^used_memory_peak:/ {print $2}')
+[ "$(used)" -lt $((u0 + 65536)) ] || it_fail "after FLUSHALL used_memory is $(used) (was $u0 before loading)"
+[ "$peak" -ge "$u1" ] || it_fail "used_memory_peak $peak below the $u1 held before FLUSHALL"
+
 BUDGET=$((2 * 1024 * 1024))
 it_eq "$(it_cli config set maxmemory $BUDGET maxmemory-policy allkeys-lru)" OK "CONFIG SET"
 it_eq "$(it_cli config get maxmemory-policy | tail -1)" allkeys-lru "CONFIG GET maxmemory-policy"

@@ -15,14 +15,16 @@
 static struct harness h;
 static struct store_shard *other; /* shard 1; h.shard is shard 0 */
 static struct cmd_mem_slot slots[2];
+static struct cmd_mem_board board = {.slot = slots};
 
 static void setup(void)
 {
 	h_init(&h, 2, "", 0);
 	other = store_shard_create(1, 16);
 	memset(slots, 0, sizeof(slots));
+	atomic_store(&board.waste, 0);
 	h.env.n_workers = 2;
-	h.env.mem = slots;
+	h.env.mem = &board;
 	cmd_evict_apply(h.shard, &h.env);
 	cmd_evict_apply(other, &h.env);
 }
@@ -168,6 +170,31 @@ static void test_evict_volatile_covered_by_other_shard(void)
 	teardown();
 }
 
+/* Allocator waste published by the main lcore counts toward the total:
+ * the shards evict to make room for it. */
+static void test_evict_allocator_waste_counts(void)
+{
+	setup();
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "config set maxmemory 1mb maxmemory-policy allkeys-lru"),
+			       "+OK\r\n");
+	uint64_t now = h_unix_ms();
+	char key[32];
+	for (int i = 0; i < 800; i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		write_on(h.shard, key, now);
+	}
+	tick_both(now);
+	CU_ASSERT_EQUAL(store_shard_stats(h.shard)->evicted_keys, 0);
+	atomic_store(&board.waste, 512 << 10);
+	/* the harness's tenacity is 0: 16 keys per step, continued tick by tick */
+	for (int i = 0; i < 200 && (i == 0 || store_evict_last(h.shard) == STORE_EVICT_RUNNING);
+	     i++)
+		tick_both(now);
+	CU_ASSERT(store_shard_stats(h.shard)->evicted_keys > 0);
+	CU_ASSERT(used(h.shard) + (512u << 10) <= (1u << 20));
+	teardown();
+}
+
 int main(void)
 {
 	static const struct rw_test_case tests[] = {
@@ -175,6 +202,7 @@ int main(void)
 	    RW_TEST(test_evict_excess_shed_in_proportion),
 	    RW_TEST(test_evict_noeviction_refuses_everywhere),
 	    RW_TEST(test_evict_volatile_covered_by_other_shard),
+	    RW_TEST(test_evict_allocator_waste_counts),
 	    {NULL, NULL},
 	};
 	if (rw_test_init() != 0 || rw_test_add_suite("cmd_evict", NULL, NULL, tests) != 0)
