@@ -91,9 +91,11 @@ typedef void cmd_db_foreach_fn(struct store_shard *shard, uint32_t db, cmd_key_v
  * database (n_dbs == databases), zeroed by the caller before gathering.
  */
 struct cmd_info_db {
-	uint64_t keys;	     /* store_db_size() summed over shards */
-	uint64_t expires;    /* store_db_expires() summed over shards */
-	uint64_t avg_ttl_ms; /* 0 until the store samples TTLs (Redis: a running estimate) */
+	uint64_t keys;		/* store_db_size() summed over shards */
+	uint64_t expires;	/* store_db_expires() summed over shards */
+	uint64_t avg_ttl_ms;	/* 0 until the store samples TTLs (Redis: a running estimate) */
+	uint64_t main_bytes;	/* the key tables (MEMORY STATS overhead.hashtable.main) */
+	uint64_t expires_bytes; /* the expires indexes (overhead.hashtable.expires) */
 };
 
 struct cmd_info_totals {

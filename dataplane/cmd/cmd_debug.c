@@ -388,6 +388,8 @@ void cmd_memory(struct cmd_ctx *ctx)
 		return;
 	if (strcmp(sub->name, "memory|usage") == 0)
 		memory_usage(ctx);
+	else if (strcmp(sub->name, "memory|help") != 0)
+		cmd_memory_report(ctx, sub->name);
 	else
 		cmd_reply_help(ctx, memory_help, sizeof(memory_help) / sizeof(memory_help[0]));
 }

@@ -22,6 +22,7 @@
  *
  * Context: a worker lcore; allocates a scratch buffer (not on the hot path).
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -407,6 +408,7 @@ static void gather(const struct cmd_ctx *ctx, struct cmd_info_totals *t)
 	for (uint32_t j = 0; j < n && j < n_dbs; j++) {
 		dbs[j].keys = store_db_size(ctx->shard, j);
 		dbs[j].expires = store_db_expires(ctx->shard, j);
+		store_db_index_bytes(ctx->shard, j, &dbs[j].main_bytes, &dbs[j].expires_bytes);
 	}
 }
 
@@ -415,6 +417,17 @@ static uint32_t n_databases(const struct cmd_ctx *ctx)
 	if (ctx->env != NULL && ctx->env->cfg != NULL && ctx->env->cfg->databases > 0)
 		return (uint32_t)ctx->env->cfg->databases;
 	return ctx->shard != NULL ? store_shard_databases(ctx->shard) : 16;
+}
+
+int cmd_info_totals_get(struct cmd_ctx *ctx, struct cmd_info_totals *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->n_dbs = n_databases(ctx);
+	t->dbs = calloc(t->n_dbs, sizeof(*t->dbs));
+	if (t->dbs == NULL)
+		return -ENOMEM;
+	gather(ctx, t);
+	return 0;
 }
 
 void cmd_info_stat_counters(struct cmd_ctx *ctx, uint64_t out[CMD_STAT_N])

@@ -101,6 +101,12 @@ bool cmd_client_attr_ok(const uint8_t *p, size_t n);
 int cmd_client_setname(struct cmd_ctx *ctx, const struct resp_arg *a);
 
 /* cmd_info.c */
+/** The totals INFO prints, from every worker; t->dbs is allocated (free it). @return 0 or -ENOMEM.
+ */
+int cmd_info_totals_get(struct cmd_ctx *ctx, struct cmd_info_totals *t);
+/* cmd_memory.c */
+/** MEMORY STATS, DOCTOR, PURGE or MALLOC-STATS (@p sub is the subcommand's table name). */
+void cmd_memory_report(struct cmd_ctx *ctx, const char *sub);
 /** The resettable counters now, gathered as INFO does (not baseline-adjusted). */
 void cmd_info_stat_counters(struct cmd_ctx *ctx, uint64_t out[CMD_STAT_N]);
 

@@ -147,13 +147,17 @@ static const struct cmd_def client_subcmds[] = {
      .acl_categories = SUB_ACL_CLIENT},
 };
 
-/* MEMORY DOCTOR, STATS, MALLOC-STATS and PURGE come with the memory issue. */
+/* sorted by name: subcommands are found by binary search */
 static const struct cmd_def memory_subcmds[] = {
+    {.name = "memory|doctor", .arity = 2, .fn = cmd_memory, .acl_categories = "@slow"},
     {.name = "memory|help",
      .arity = 2,
      .flags = CMD_LOADING | CMD_STALE,
      .fn = cmd_memory,
      .acl_categories = "@slow"},
+    {.name = "memory|malloc-stats", .arity = 2, .fn = cmd_memory, .acl_categories = "@slow"},
+    {.name = "memory|purge", .arity = 2, .fn = cmd_memory, .acl_categories = "@slow"},
+    {.name = "memory|stats", .arity = 2, .fn = cmd_memory, .acl_categories = "@slow"},
     {.name = "memory|usage",
      .arity = -3,
      .flags = CMD_READONLY,

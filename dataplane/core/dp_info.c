@@ -31,6 +31,10 @@ void dp_info_publish(struct worker *w)
 				      memory_order_relaxed);
 		atomic_store_explicit(&p->db_expires[db], store_db_expires(w->store, db),
 				      memory_order_relaxed);
+		uint64_t main, expires;
+		store_db_index_bytes(w->store, db, &main, &expires);
+		atomic_store_explicit(&p->db_main_bytes[db], main, memory_order_relaxed);
+		atomic_store_explicit(&p->db_expires_bytes[db], expires, memory_order_relaxed);
 	}
 }
 
@@ -59,6 +63,8 @@ void dp_info_gather(void *arg, struct cmd_info_totals *t)
 		for (uint32_t db = 0; db < t->n_dbs && db < p->n_dbs; db++) {
 			t->dbs[db].keys += ld(&p->db_keys[db]);
 			t->dbs[db].expires += ld(&p->db_expires[db]);
+			t->dbs[db].main_bytes += ld(&p->db_main_bytes[db]);
+			t->dbs[db].expires_bytes += ld(&p->db_expires_bytes[db]);
 		}
 	}
 }

@@ -54,7 +54,10 @@ int worker_init(struct worker *w, uint32_t id, struct dp_shared *sh, struct rte_
 	w->pub.n_dbs = (uint32_t)(sh->cfg->databases < 256 ? sh->cfg->databases : 256);
 	w->pub.db_keys = calloc(w->pub.n_dbs, sizeof(*w->pub.db_keys));
 	w->pub.db_expires = calloc(w->pub.n_dbs, sizeof(*w->pub.db_expires));
-	if (w->pub.db_keys == NULL || w->pub.db_expires == NULL) {
+	w->pub.db_main_bytes = calloc(w->pub.n_dbs, sizeof(*w->pub.db_main_bytes));
+	w->pub.db_expires_bytes = calloc(w->pub.n_dbs, sizeof(*w->pub.db_expires_bytes));
+	if (w->pub.db_keys == NULL || w->pub.db_expires == NULL || w->pub.db_main_bytes == NULL ||
+	    w->pub.db_expires_bytes == NULL) {
 		worker_fini(w);
 		return -ENOMEM;
 	}
@@ -83,7 +86,10 @@ void worker_fini(struct worker *w)
 	w->acks = NULL;
 	free(w->pub.db_keys);
 	free(w->pub.db_expires);
+	free(w->pub.db_main_bytes);
+	free(w->pub.db_expires_bytes);
 	w->pub.db_keys = w->pub.db_expires = NULL;
+	w->pub.db_main_bytes = w->pub.db_expires_bytes = NULL;
 	free(w->key_owner_buf);
 	rw_buf_fini(&w->scratch);
 	rw_buf_fini(&w->part_buf);

@@ -53,6 +53,7 @@ struct dp_client {
 struct dp_pub {
 	_Atomic uint64_t expired, evicted, hits, misses, used, dirty;
 	_Atomic uint64_t *db_keys, *db_expires;
+	_Atomic uint64_t *db_main_bytes, *db_expires_bytes; /* MEMORY STATS overheads */
 	uint32_t n_dbs;
 };
 

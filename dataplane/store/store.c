@@ -128,6 +128,14 @@ uint64_t store_entry_footprint(const struct store_entry *e)
 	return n;
 }
 
+void store_db_index_bytes(const struct store_shard *s, uint32_t db, uint64_t *main,
+			  uint64_t *expires)
+{
+	const struct store_db *d = &s->db[db];
+	*main = (d->ht[0].size + d->ht[1].size) * sizeof(struct store_entry *);
+	*expires = (uint64_t)d->vol_cap * sizeof(struct store_entry *);
+}
+
 uint64_t store_shard_index_bytes(const struct store_shard *s)
 {
 	uint64_t n = 0;

@@ -333,6 +333,9 @@ uint64_t store_db_scan(struct store_shard *s, uint32_t db, uint64_t cursor, uint
 uint64_t store_db_flush(struct store_shard *s, uint32_t db);
 /** Keys with an expiry in @p db. */
 uint64_t store_db_expires(const struct store_shard *s, uint32_t db);
+/** Bytes @p db's key table (*@p main) and expires index (*@p expires) hold. */
+void store_db_index_bytes(const struct store_shard *s, uint32_t db, uint64_t *main,
+			  uint64_t *expires);
 /** Bytes the shard's tables and expires indexes hold (part of stats.used_bytes). */
 uint64_t store_shard_index_bytes(const struct store_shard *s);
 /** Keys in all DBs of the shard. */

@@ -28,6 +28,14 @@ sleep 0.1 # a worker tick publishes the totals
 peak=$(it_cli info memory | tr -d '\r' | awk -F: '/^used_memory_peak:/ {print $2}')
 [ "$(used)" -lt $((u0 + 65536)) ] || it_fail "after FLUSHALL used_memory is $(used) (was $u0 before loading)"
 [ "$peak" -ge "$u1" ] || it_fail "used_memory_peak $peak below the $u1 held before FLUSHALL"
+it_log "MEMORY DOCTOR reports the peak once the instance holds data again"
+it_ns redis-benchmark -h "$IT_IP" -p "$IT_PORT" -t set -n 8000 -r 1000000000 -d 1000 -P 16 -c 1 -q >/dev/null
+doctor=$(it_cli memory doctor)
+case $doctor in
+"Sam, I detected a few issues"*"* Peak memory: In the past this instance used more than 150%"*) ;;
+*) it_fail "MEMORY DOCTOR after a peak: $doctor" ;;
+esac
+it_cli flushall >/dev/null
 
 BUDGET=$((2 * 1024 * 1024))
 it_eq "$(it_cli config set maxmemory $BUDGET maxmemory-policy allkeys-lru)" OK "CONFIG SET"
