@@ -113,10 +113,18 @@ static bool evict_own_share(struct store_shard *shard, const struct cmd_env *env
  * the worker calls when the run-time config changes, not per command. */
 bool cmd_oom_reject(const struct cmd_def *d, struct cmd_ctx *ctx, bool in_multi)
 {
-	struct mem_view v;
-	if (ctx->shard == NULL || !mem_view(ctx->env, ctx->shard, &v))
+	if (ctx->shard == NULL)
 		return false;
-	if (v.own + v.others <= v.max)
+	/* the fast path of every command: the total fits */
+	int64_t max = cmd_cfg_maxmemory(ctx->env);
+	if (max <= 0)
+		return false;
+	const struct cmd_mem_slot *slot = slot_of(ctx->env, ctx->shard);
+	if (slot != NULL &&
+	    store_shard_stats(ctx->shard)->used_bytes + slot->others <= (uint64_t)max)
+		return false;
+	struct mem_view v;
+	if (!mem_view(ctx->env, ctx->shard, &v) || v.own + v.others <= v.max)
 		return false;
 	struct store_evict_cfg cfg;
 	cmd_evict_cfg(ctx->env, &cfg);

@@ -268,12 +268,37 @@ static enum resp_status parse_inline(uint8_t *buf, size_t len, const struct resp
  * @return RESP_OK with *val and *next set, RESP_INCOMPLETE, or RESP_ERROR
  *         (too_big when no '\r' is within the inline limit; bad if not a number).
  */
+/*
+ * The common count: 1 to 18 digits without a leading zero, then '\r' and
+ * one more byte. Such a line is what parse_find() + resp_str_to_i64() would
+ * accept with the same value, at a few instructions per digit; anything
+ * else ("-1", "0", signs, spaces, an incomplete line) takes the general path.
+ */
+static inline bool parse_count_fast(const uint8_t *buf, size_t pos, size_t len, int64_t *val,
+				    size_t *next)
+{
+	size_t i = pos + 1;
+	if (i >= len || buf[i] < '1' || buf[i] > '9')
+		return false;
+	size_t end = len < i + 18 ? len : i + 18;
+	int64_t v = 0;
+	for (; i < end && buf[i] >= '0' && buf[i] <= '9'; i++)
+		v = v * 10 + (buf[i] - '0');
+	if (i + 1 >= len || buf[i] != '\r')
+		return false;
+	*val = v;
+	*next = i + 2;
+	return true;
+}
+
 static enum resp_status parse_count(const uint8_t *buf, size_t pos, size_t len,
 				    const struct resp_limits *lim, const char *too_big,
 				    struct resp_cmd *cmd, int64_t *val, size_t *next, bool *bad)
 {
-	size_t cr = parse_find(buf, pos, len, '\r');
 	*bad = false;
+	if (parse_count_fast(buf, pos, len, val, next))
+		return RESP_OK;
+	size_t cr = parse_find(buf, pos, len, '\r');
 	if (cr == RESP_NOT_FOUND)
 		return len - pos > lim->max_inline_len ? parse_error(cmd, too_big)
 						       : RESP_INCOMPLETE;

@@ -67,6 +67,30 @@ static void test_crc16_xmodem_check_value(void)
 	CU_ASSERT_EQUAL(rw_crc16("", 0), 0);
 }
 
+/* The two-bytes-per-step table walk equals the CRC computed bit by bit
+ * (poly 0x1021, MSB first), at every length and alignment. */
+static void test_crc16_equals_bitwise_definition(void)
+{
+	uint8_t buf[80];
+	uint32_t x = 12345;
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		x = x * 1103515245u + 12345u;
+		buf[i] = (uint8_t)(x >> 16);
+	}
+	for (size_t off = 0; off < 3; off++) {
+		for (size_t n = 0; n + off <= sizeof(buf); n++) {
+			uint16_t crc = 0;
+			for (size_t i = 0; i < n; i++) {
+				crc ^= (uint16_t)(buf[off + i] << 8);
+				for (int b = 0; b < 8; b++)
+					crc = crc & 0x8000 ? (uint16_t)((crc << 1) ^ 0x1021)
+							   : (uint16_t)(crc << 1);
+			}
+			CU_ASSERT_EQUAL(rw_crc16(buf + off, n), crc);
+		}
+	}
+}
+
 static void test_key_slot_matches_redis_cluster(void)
 {
 	CU_ASSERT_EQUAL(rw_key_slot("foo", 3), 12182);
@@ -118,6 +142,7 @@ const struct rw_test_case codec_num_crc_tests[] = {
     RW_TEST(test_resp_str_to_i64_rejects_what_string2ll_rejects),
     RW_TEST(test_resp_i64_to_str_round_trips),
     RW_TEST(test_crc16_xmodem_check_value),
+    RW_TEST(test_crc16_equals_bitwise_definition),
     RW_TEST(test_key_slot_matches_redis_cluster),
     RW_TEST(test_key_slot_hash_tag_groups_keys),
     RW_TEST(test_key_slot_empty_or_open_tag_hashes_whole_key),
