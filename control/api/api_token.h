@@ -26,7 +26,7 @@
 
 #define API_TOKEN_MAX	    1024 /* tokens in one store */
 #define API_TOKEN_ID_LEN    16
-#define API_TOKEN_TEXT_SIZE 88 /* "rwt_" + 16 + "_" + 64 + NUL */
+#define API_TOKEN_TEXT_SIZE 86 /* "rwt_" + 16 + "_" + 64 + NUL */
 #define API_TOKEN_NAME_SIZE 64
 
 struct api_token {
