@@ -12,6 +12,7 @@ CACHE=${REDWIRE_CACHE:-/var/cache/redwire-it}
 TMP=$(mktemp -d /tmp/rwtapi.XXXXXX)
 on_exit() {
 	local rc=$?
+	set +e # errexit would end the trap at `(exit $rc)`, before it_cleanup
 	[ -n "${LOAD_PID:-}" ] && kill "$LOAD_PID" 2>/dev/null
 	rm -rf "$TMP"
 	(exit $rc)

@@ -14,6 +14,7 @@ REDOCLY=$CACHE/npm-redocly-$REDOCLY_VERSION/node_modules/.bin/redocly
 TMP=$(mktemp -d /tmp/rwtapioa.XXXXXX)
 on_exit() {
 	local rc=$?
+	set +e # errexit would end the trap at `(exit $rc)`, before it_cleanup
 	rm -rf "$TMP"
 	(exit $rc)
 	it_cleanup
