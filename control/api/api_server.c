@@ -319,11 +319,12 @@ static void conn_io(struct cp_loop *l, int fd, uint32_t events, void *arg)
 	struct api_conn *c = arg;
 	(void)l;
 	(void)fd;
-	c->last_ms = cp_now_ms();
+	/* the handshake's clock runs from accept: trickled bytes do not extend it */
 	if (c->ssl != NULL && !c->handshaken) {
 		if (!conn_handshake(c) || !c->handshaken)
 			return;
 	}
+	c->last_ms = cp_now_ms();
 	if (events & EPOLLOUT && c->out.len > 0 && !conn_flush(c))
 		return;
 	/* TLS may hold decrypted bytes the socket no longer signals: always read */
@@ -416,7 +417,10 @@ static void server_sweep(struct cp_loop *l, void *arg)
 	(void)l;
 	uint64_t now = cp_now_ms();
 	for (int i = 0; i < API_MAX_CONNS; i++)
-		if (s->conns[i] != NULL && now - s->conns[i]->last_ms > API_IDLE_TIMEOUT_MS)
+		if (s->conns[i] != NULL && now - s->conns[i]->last_ms >
+					       (s->conns[i]->ssl != NULL && !s->conns[i]->handshaken
+						    ? API_HANDSHAKE_TIMEOUT_MS
+						    : API_IDLE_TIMEOUT_MS))
 			conn_close(s->conns[i]);
 }
 

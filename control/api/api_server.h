@@ -22,6 +22,9 @@
 
 #define API_MAX_CONNS	    64
 #define API_IDLE_TIMEOUT_MS 60000
+/* A TLS handshake not done by then is dropped: idle half-open connections
+ * must not hold the HTTPS listener's slots for a minute each. */
+#define API_HANDSHAKE_TIMEOUT_MS 10000
 
 struct api_server;
 
