@@ -195,6 +195,22 @@ it_eq "$(mt nobody "$URL/v1/status")" 403 "a CN with no role"
 it_eq "$(mt console --interface 127.0.0.5 -H 'Authorization: Bearer rwt_bad' "$URL/v1/status")" 401 "a bad token beside a good certificate"
 it_eq "$(mt intruder "$URL/v1/status")" 000 "a certificate of another CA (handshake refused)"
 
+it_log "a restarted control plane keeps its certificate and tokens (not the PATCHed limits)"
+FP_BEFORE=$(served_fp)
+kill -TERM "$CPID"
+for _ in $(seq 100); do kill -0 "$CPID" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$CPID" 2>/dev/null && it_fail "the control plane did not stop on SIGTERM"
+read -ra CARGS <"/run/redwire/$IT_NAME/args"
+setsid "$(it_build)/control/redwire-control" "${CARGS[@]}" >>"/run/redwire/$IT_NAME/control.log" 2>&1 </dev/null &
+CPID=$!
+echo "$CPID" >"/run/redwire/$IT_NAME/control.pid"
+for _ in $(seq 50); do [ "$(hc -H "Authorization: Bearer $ADMIN" "$URL/v1/health/live")" = 200 ] && break; sleep 0.1; done
+it_eq "$(served_fp)" "$FP_BEFORE" "the certificate after a restart (reused, not made again)"
+it_eq "$(hc -H "Authorization: Bearer $ADMIN" "$URL/v1/tokens")" 200 "the admin token after a restart"
+it_eq "$(hc --interface 127.0.0.6 -H "Authorization: Bearer $VIEW" "$URL/v1/status")" 401 "a revoked token after a restart"
+it_eq "$(hc -H "Authorization: Bearer $ADMIN" "$P")" 200 "GET the limit after a restart"
+jq -e '.value == 10' "$TMP/body" >/dev/null || it_fail "a PATCH outlived the restart: $(cat "$TMP/body")"
+
 it_log "certificate rotation: SIGHUP, then POST /v1/tls/reload, without a restart"
 OLD_FP=$(served_fp)
 openssl req -x509 $(ec) -keyout "$TMP/new.key" -out "$TMP/new.pem" -days 2 -subj "/CN=rotated" \
