@@ -7,6 +7,11 @@
  * The route table below is the one list of what the API serves; the
  * OpenAPI file (openapi.yaml) describes exactly these paths, and
  * test_cpapi_openapi.c fails when the two drift apart.
+ *
+ * The caller arrives authenticated (api_auth.c on HTTPS; admin on the Unix
+ * socket). Here its role is checked against the route and method
+ * (api_role.h) before anything runs, and every request that tries a change
+ * is written to the audit log, done or refused.
  */
 #include "api_route.h"
 

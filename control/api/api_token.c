@@ -34,11 +34,14 @@ static int hex_decode(const char *s, uint8_t *out, size_t n)
 {
 	if (strlen(s) != 2 * n)
 		return -EINVAL;
-	for (size_t i = 0; i < n; i++) {
-		unsigned v;
-		if (sscanf(s + 2 * i, "%2x", &v) != 1)
-			return -EINVAL;
-		out[i] = (uint8_t)v;
+	for (size_t i = 0; i < 2 * n; i++) {
+		char ch = s[i];
+		int v = ch >= '0' && ch <= '9'	 ? ch - '0'
+			: ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+						 : -1;
+		if (v < 0)
+			return -EINVAL; /* lower-case hex only, as store_json writes it */
+		out[i / 2] = (uint8_t)(i % 2 ? out[i / 2] | v : v << 4);
 	}
 	return 0;
 }
