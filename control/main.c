@@ -1,8 +1,9 @@
 /*
  * redwire-control: the control-plane process. Composition root: loads the
  * configuration, then sets up the modules in dependency order (log, event
- * loop, AOF, channel consumer, management API), runs the loop until SIGTERM or
- * SIGINT, and tears down in reverse order.
+ * loop, AOF, channel consumer, management API: auth, TLS, Unix socket,
+ * HTTPS), runs the loop until SIGTERM or SIGINT, and tears down in reverse
+ * order. SIGHUP reloads the HTTPS certificate and key.
  *
  *   redwire-control --config FILE [--directive value ...]
  *
@@ -16,9 +17,12 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "api_auth.h"
 #include "api_server.h"
+#include "api_tls.h"
 #include "config.h"
 #include "cp_aof.h"
 #include "cp_chan.h"
@@ -30,7 +34,10 @@ struct cp_main {
 	struct cp_loop *loop;
 	struct cp_aof *aof; /* NULL with appendonly no */
 	struct cp_chan *chan;
+	struct api_auth *auth;
+	struct api_tls *tls; /* NULL: no HTTPS listener */
 	struct api_server *api;
+	struct api_server *https;
 	int sigfd;
 };
 
@@ -126,13 +133,37 @@ static int log_setup(const struct rw_config *cfg)
 	return 0;
 }
 
+/* SIGHUP: certificate rotation without a restart. */
+static void tls_reload(struct cp_main *m)
+{
+	char err[256], fp[65];
+	if (m->tls == NULL) {
+		rw_log_kv(RW_LOG_INFO, "cp.api", "SIGHUP: no HTTPS listener to reload", NULL);
+		return;
+	}
+	int rc = api_tls_reload(m->tls, err, sizeof(err));
+	api_tls_fingerprint(m->tls, fp, sizeof(fp));
+	api_audit_write(&m->auth->audit, rc == 0 ? "change" : "change_refused", "signal:SIGHUP",
+			"-", "SIGHUP", "tls/reload", rc == 0 ? 200 : 500,
+			rc == 0 ? json_pack("{s:s}", "sha256", fp)
+				: json_pack("{s:s}", "error", err));
+	if (rc == 0)
+		rw_log_kv(RW_LOG_INFO, "cp.api", "HTTPS certificate reloaded", "sha256=%s", fp);
+	else
+		rw_log_kv(RW_LOG_ERR, "cp.api",
+			  "HTTPS certificate reload failed; the old one stays", "err=\"%s\"", err);
+}
+
 static void on_signal(struct cp_loop *l, int fd, uint32_t events, void *arg)
 {
 	struct signalfd_siginfo si;
 	(void)events;
-	(void)arg;
 	if (read(fd, &si, sizeof(si)) != (ssize_t)sizeof(si))
 		return;
+	if (si.ssi_signo == SIGHUP) {
+		tls_reload(arg);
+		return;
+	}
 	rw_log_kv(RW_LOG_INFO, "cp.core", "stopping", "signal=%s", strsignal((int)si.ssi_signo));
 	cp_loop_stop(l);
 }
@@ -144,6 +175,7 @@ static int signals_setup(struct cp_main *m)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
 		return -errno;
 	signal(SIGPIPE, SIG_IGN);
@@ -220,6 +252,112 @@ static int aof_setup(struct cp_main *m)
 	return 0;
 }
 
+/* DIR/NAME, for the files the API keeps in the data directory. */
+static void data_path(const struct cp_main *m, const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s", m->cfg.dir, name);
+}
+
+static int auth_setup(struct cp_main *m)
+{
+	char tokens[4096], audit[4096], err[256] = "";
+	data_path(m, "mgmt-tokens.json", tokens, sizeof(tokens));
+	data_path(m, "mgmt-audit.jsonl", audit, sizeof(audit));
+	if (mkdir(m->cfg.dir, 0755) != 0 && errno != EEXIST)
+		rw_log_kv(RW_LOG_WARN, "cp.api", "cannot create the data directory",
+			  "key=dir path=%s err=\"%s\"", m->cfg.dir, strerror(errno));
+	const struct api_auth_conf conf = {.tokens_path = tokens,
+					   .audit_path = audit,
+					   .client_roles = m->cfg.rw_mgmt_client_roles,
+					   .max_failures = (uint32_t)m->cfg.rw_mgmt_auth_failures,
+					   .window_s = (uint32_t)m->cfg.rw_mgmt_auth_window};
+	int rc = api_auth_create(&m->auth, &conf, err, sizeof(err));
+	if (rc != 0)
+		rw_log_kv(RW_LOG_ERR, "cp.api", "cannot set up management API authentication",
+			  "err=\"%s\"", err[0] ? err : strerror(-rc));
+	return rc;
+}
+
+/* redwire-mgmt-cert/-key, or the self-signed pair in the data directory. */
+static int tls_setup(struct cp_main *m)
+{
+	char cert[4096], key[4096], err[512] = "";
+	bool generate = m->cfg.rw_mgmt_cert[0] == '\0' && m->cfg.rw_mgmt_key[0] == '\0';
+	if (generate) {
+		data_path(m, "mgmt-cert.pem", cert, sizeof(cert));
+		data_path(m, "mgmt-key.pem", key, sizeof(key));
+	} else {
+		snprintf(cert, sizeof(cert), "%s", m->cfg.rw_mgmt_cert);
+		snprintf(key, sizeof(key), "%s", m->cfg.rw_mgmt_key);
+	}
+	const struct api_tls_conf conf = {.cert = cert,
+					  .key = key,
+					  .generate = generate,
+					  .client_ca = m->cfg.rw_mgmt_client_ca,
+					  .name = m->cfg.rw_name};
+	int rc = api_tls_create(&m->tls, &conf, err, sizeof(err));
+	if (rc != 0)
+		rw_log_kv(RW_LOG_ERR, "cp.api", "cannot set up HTTPS",
+			  "key=redwire-mgmt-cert err=\"%s\"", err[0] ? err : strerror(-rc));
+	return rc;
+}
+
+/*
+ * The Unix socket, then HTTPS. An HTTPS address another process holds
+ * (two instances on one host with the default address) is logged and the
+ * control plane goes on with the Unix socket alone: the appliance must not
+ * lose its control plane over its management port.
+ */
+static int api_setup(struct cp_main *m)
+{
+	int rc = auth_setup(m);
+	bool https = m->cfg.rw_mgmt_address[0] != '\0';
+	if (rc == 0 && https)
+		rc = tls_setup(m);
+	if (rc != 0)
+		return rc;
+	struct api_ctx ctx = {.name = m->cfg.rw_name,
+			      .start_mono_ms = cp_now_ms(),
+			      .chan = m->chan,
+			      .cfg = &m->cfg,
+			      .mgmt_socket = m->cfg.rw_mgmt_socket,
+			      .auth = m->auth,
+			      .tls = m->tls,
+			      .proc_root = ""};
+	if (https) {
+		rc = api_server_create_https(&m->https, m->loop, m->cfg.rw_mgmt_address, m->tls,
+					     &ctx);
+		if (rc == -EINVAL) {
+			rw_log_kv(RW_LOG_ERR, "cp.api", "bad management address",
+				  "key=redwire-mgmt-address value=%s want=IPv4:PORT|[IPv6]:PORT",
+				  m->cfg.rw_mgmt_address);
+			return rc;
+		}
+		if (rc != 0) {
+			rw_log_kv(RW_LOG_ERR, "cp.api", "cannot serve HTTPS; Unix socket only",
+				  "key=redwire-mgmt-address address=%s err=\"%s\"",
+				  m->cfg.rw_mgmt_address, strerror(-rc));
+			api_tls_destroy(&m->tls);
+			ctx.tls = NULL;
+		} else {
+			char fp[65];
+			api_tls_fingerprint(m->tls, fp, sizeof(fp));
+			rw_log_kv(RW_LOG_INFO, "cp.api", "management HTTPS listening",
+				  "address=%s cert_sha256=%s", m->cfg.rw_mgmt_address, fp);
+		}
+	}
+	rc = api_server_create(&m->api, m->loop, m->cfg.rw_mgmt_socket, &ctx);
+	if (rc != 0) {
+		rw_log_kv(RW_LOG_ERR, "cp.api", "cannot serve the management API",
+			  "key=redwire-mgmt-socket path=%s err=\"%s\"", m->cfg.rw_mgmt_socket,
+			  strerror(-rc));
+		return rc;
+	}
+	rw_log_kv(RW_LOG_INFO, "cp.api", "management API listening", "path=%s",
+		  m->cfg.rw_mgmt_socket);
+	return 0;
+}
+
 static int modules_setup(struct cp_main *m)
 {
 	int rc = cp_loop_create(&m->loop);
@@ -245,27 +383,15 @@ static int modules_setup(struct cp_main *m)
 					    .info = aof_sink_info};
 		cp_chan_set_sink(m->chan, &sink);
 	}
-	struct api_ctx ctx = {.name = m->cfg.rw_name,
-			      .start_mono_ms = cp_now_ms(),
-			      .chan = m->chan,
-			      .cfg = &m->cfg,
-			      .mgmt_socket = m->cfg.rw_mgmt_socket,
-			      .proc_root = ""};
-	rc = api_server_create(&m->api, m->loop, m->cfg.rw_mgmt_socket, &ctx);
-	if (rc != 0) {
-		rw_log_kv(RW_LOG_ERR, "cp.api", "cannot serve the management API",
-			  "key=redwire-mgmt-socket path=%s err=\"%s\"", m->cfg.rw_mgmt_socket,
-			  strerror(-rc));
-		return rc;
-	}
-	rw_log_kv(RW_LOG_INFO, "cp.api", "management API listening", "path=%s",
-		  m->cfg.rw_mgmt_socket);
-	return 0;
+	return api_setup(m);
 }
 
 static void modules_teardown(struct cp_main *m)
 {
 	api_server_destroy(&m->api);
+	api_server_destroy(&m->https);
+	api_tls_destroy(&m->tls);
+	api_auth_destroy(&m->auth);
 	cp_chan_destroy(&m->chan);
 	cp_aof_close(&m->aof);
 	if (m->sigfd >= 0)

@@ -106,6 +106,17 @@ static enum api_parse parse_content_length(const char *v, size_t n, struct api_h
 	return cl > API_HTTP_MAX_BODY ? fail(req, 413) : API_PARSE_OK;
 }
 
+/* A field we keep: too long for its buffer is 431 (RFC 6585 §5). */
+static enum api_parse copy_field(struct api_http_req *req, char *dst, size_t cap, const char *v,
+				 size_t vl)
+{
+	if (vl >= cap)
+		return fail(req, 431);
+	memcpy(dst, v, vl);
+	dst[vl] = '\0';
+	return API_PARSE_OK;
+}
+
 /* RFC 9112 §5: field-name ":" OWS field-value OWS */
 static enum api_parse parse_header(const char *p, const char *eol, struct api_http_req *req,
 				   bool *cl_seen)
@@ -126,6 +137,12 @@ static enum api_parse parse_header(const char *p, const char *eol, struct api_ht
 		return parse_content_length(v, vl, req, cl_seen);
 	if (nl == 17 && strncasecmp(p, "transfer-encoding", nl) == 0)
 		return fail(req, 501);
+	if (nl == 13 && strncasecmp(p, "authorization", nl) == 0)
+		return copy_field(req, req->authorization, sizeof(req->authorization), v, vl);
+	if (nl == 8 && strncasecmp(p, "if-match", nl) == 0) {
+		req->has_if_match = true;
+		return copy_field(req, req->if_match, sizeof(req->if_match), v, vl);
+	}
 	if (nl == 10 && strncasecmp(p, "connection", nl) == 0) {
 		if (token_in_list(v, vl, "close"))
 			req->keep_alive = false;
@@ -176,8 +193,26 @@ const char *api_http_reason(int status)
 	switch (status) {
 	case 200:
 		return "OK";
+	case 201:
+		return "Created";
+	case 204:
+		return "No Content";
 	case 400:
 		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 409:
+		return "Conflict";
+	case 412:
+		return "Precondition Failed";
+	case 415:
+		return "Unsupported Media Type";
+	case 428:
+		return "Precondition Required";
+	case 429:
+		return "Too Many Requests";
 	case 404:
 		return "Not Found";
 	case 405:
@@ -201,19 +236,31 @@ const char *api_http_reason(int status)
 	}
 }
 
-int api_http_respond(struct rw_buf *out, int status, const char *content_type, const char *allow,
-		     const char *body, size_t body_len, bool keep_alive)
+int api_http_respond_ex(struct rw_buf *out, int status, const char *content_type, const char *extra,
+			const char *body, size_t body_len, bool keep_alive)
 {
-	char head[384];
+	char head[896];
 	int n = snprintf(head, sizeof(head),
 			 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
-			 "Content-Length: %zu\r\nCache-Control: no-store\r\n%s%s%s%s\r\n",
+			 "Content-Length: %zu\r\nCache-Control: no-store\r\n%s%s\r\n",
 			 status, api_http_reason(status),
 			 content_type ? content_type : "application/json", body_len,
-			 allow ? "Allow: " : "", allow ? allow : "", allow ? "\r\n" : "",
-			 keep_alive ? "" : "Connection: close\r\n");
-	if (n < 0 || (size_t)n >= sizeof(head))
+			 extra ? extra : "", keep_alive ? "" : "Connection: close\r\n");
+	if (n < 0 || (size_t)n >= sizeof(head) || (extra != NULL && strlen(extra) >= 512))
 		return -EINVAL;
 	int rc = rw_buf_append(out, head, (size_t)n);
 	return rc != 0 ? rc : rw_buf_append(out, body, body_len);
+}
+
+int api_http_respond(struct rw_buf *out, int status, const char *content_type, const char *allow,
+		     const char *body, size_t body_len, bool keep_alive)
+{
+	char extra[160];
+	if (allow != NULL) {
+		int n = snprintf(extra, sizeof(extra), "Allow: %s\r\n", allow);
+		if (n < 0 || (size_t)n >= sizeof(extra))
+			return -EINVAL;
+	}
+	return api_http_respond_ex(out, status, content_type, allow ? extra : NULL, body, body_len,
+				   keep_alive);
 }

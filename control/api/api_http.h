@@ -17,6 +17,8 @@
 #define API_HTTP_MAX_HEAD 8192		/* request line + headers */
 #define API_HTTP_MAX_BODY (1024 * 1024) /* request body */
 #define API_HTTP_MAX_PATH 256
+#define API_HTTP_MAX_AUTH 512 /* a longer Authorization field is 431 */
+#define API_HTTP_MAX_ETAG 128
 
 enum api_parse {
 	API_PARSE_OK,
@@ -30,6 +32,9 @@ struct api_http_req {
 	int minor;		      /* HTTP/1.<minor> */
 	bool keep_alive;
 	size_t content_length;
+	char authorization[API_HTTP_MAX_AUTH]; /* Authorization field, "" if absent */
+	char if_match[API_HTTP_MAX_ETAG];      /* If-Match field (RFC 9110 §13.1.1) */
+	bool has_if_match;
 	const char *body;   /* points into the parsed buffer */
 	size_t total_bytes; /* head + body: what to consume once handled */
 	int error_status;   /* on API_PARSE_ERROR: the status to answer with */
@@ -39,6 +44,8 @@ struct api_http_req {
  * Parse one request from the start of @p buf.
  * @return API_PARSE_OK (req filled), API_PARSE_INCOMPLETE (need more bytes),
  *         API_PARSE_ERROR (req->error_status: 400, 413, 414, 431, 501, 505).
+ *         Only the fields the API acts on are kept: Content-Length,
+ *         Connection, Authorization, If-Match.
  */
 enum api_parse api_http_parse(const char *buf, size_t len, struct api_http_req *req);
 
@@ -53,5 +60,14 @@ const char *api_http_reason(int status);
  */
 int api_http_respond(struct rw_buf *out, int status, const char *content_type, const char *allow,
 		     const char *body, size_t body_len, bool keep_alive);
+
+/**
+ * As api_http_respond(), with @p extra (NULL or "Name: value\r\n" lines,
+ * under 512 bytes) sent as further header fields: ETag, Retry-After,
+ * WWW-Authenticate, Allow.
+ * @return 0, -ENOMEM, -EINVAL (a field too long).
+ */
+int api_http_respond_ex(struct rw_buf *out, int status, const char *content_type, const char *extra,
+			const char *body, size_t body_len, bool keep_alive);
 
 #endif

@@ -22,6 +22,17 @@ typedef json_t *api_json_fn(const struct api_ctx *ctx, const char *arg, int *sta
  */
 typedef int api_text_fn(const struct api_ctx *ctx, struct api_resp *resp);
 
+/*
+ * A route that acts (POST, PATCH, DELETE): sets resp->status (and may set
+ * resp->extra, resp->audit_detail). @return the JSON body (NULL: out of
+ * memory).
+ */
+typedef json_t *api_call_fn(const struct api_ctx *ctx, const struct api_call *call, const char *arg,
+			    struct api_resp *resp);
+
+/* {"error": @p msg} with @p status; the body of most 4xx answers. */
+json_t *api_error(struct api_resp *resp, int status, const char *msg);
+
 /* The control channel's view, or all zeroes when there is no channel. */
 void api_chan_status(const struct api_ctx *ctx, struct cp_chan_status *st);
 bool api_chan_worker(const struct api_ctx *ctx, uint32_t w, struct cp_chan_worker_status *ws);
@@ -32,6 +43,20 @@ json_t *api_dataplane_object(const struct cp_chan_status *st);
 /* api_params.c: GET /v1/parameters and /v1/parameters/{name}. */
 json_t *api_params_list(const struct api_ctx *ctx, const char *arg, int *status);
 json_t *api_params_one(const struct api_ctx *ctx, const char *arg, int *status);
+/* GET /v1/parameters/{name} with its ETag; PATCH guarded by If-Match. */
+json_t *api_params_get_one(const struct api_ctx *ctx, const struct api_call *call, const char *arg,
+			   struct api_resp *resp);
+json_t *api_params_patch(const struct api_ctx *ctx, const struct api_call *call, const char *arg,
+			 struct api_resp *resp);
+
+/* api_tokens.c: /v1/tokens (admin) and POST /v1/tls/reload (admin). */
+json_t *api_tokens_route_list(const struct api_ctx *ctx, const char *arg, int *status);
+json_t *api_tokens_route_create(const struct api_ctx *ctx, const struct api_call *call,
+				const char *arg, struct api_resp *resp);
+json_t *api_tokens_route_revoke(const struct api_ctx *ctx, const struct api_call *call,
+				const char *arg, struct api_resp *resp);
+json_t *api_tls_reload_route(const struct api_ctx *ctx, const struct api_call *call,
+			     const char *arg, struct api_resp *resp);
 
 /* api_metrics.c: GET /metrics, the Prometheus text exposition format 0.0.4. */
 int api_metrics(const struct api_ctx *ctx, struct api_resp *resp);

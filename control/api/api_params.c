@@ -5,6 +5,14 @@
  * needs nothing private from platform/config: the values come through
  * rw_config_get(), like CONFIG GET's.
  *
+ * PATCH /v1/parameters/{name} changes a parameter the control plane itself
+ * acts on (the failed-login limits: "apply": "immediate"); a dataplane
+ * parameter answers 501 until the control channel carries CONFIG SET
+ * (issue #4). Every PATCH needs If-Match with the parameter's current ETag
+ * (RFC 9110 §13.1.1): 428 without it (RFC 6585 §3), 412 when it is stale,
+ * so two consoles cannot overwrite each other's change unseen. The ETag is
+ * a hash of the name and the current value.
+ *
  * Values are typed JSON: yes/no directives are booleans, numbers and
  * memory sizes are integers (bytes), everything else a string. A secret
  * that is set reads "(redacted)", as in the start-up echo. Every directive
@@ -15,6 +23,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include <openssl/evp.h>
+#include <stdio.h>
+
+#include "api_auth.h"
 #include "api_internal.h"
 
 #define API_PARAM_REDACTED "(redacted)"
@@ -117,17 +129,36 @@ static json_t *typed_value(enum rw_cfg_type t, const char *text, bool is_default
 	}
 }
 
+/* Parameters the control plane applies itself, at once. */
+static bool param_live(const struct api_ctx *ctx, const struct api_param *p)
+{
+	return ctx->auth != NULL && (strcmp(p->name, "redwire-mgmt-auth-failures") == 0 ||
+				     strcmp(p->name, "redwire-mgmt-auth-window") == 0);
+}
+
+/* The current value as text. @return false if there is none (no config). */
+static bool param_text(const struct api_ctx *ctx, const struct api_param *p, char *buf, size_t len)
+{
+	if (param_live(ctx, p)) {
+		bool failures = strcmp(p->name, "redwire-mgmt-auth-failures") == 0;
+		snprintf(buf, len, "%u", failures ? ctx->auth->max_failures : ctx->auth->window_s);
+		return true;
+	}
+	return ctx->cfg != NULL && rw_config_get(ctx->cfg, p->name, buf, len) == 0;
+}
+
 static json_t *param_object(const struct api_ctx *ctx, const struct api_param *p)
 {
 	char value[1024];
 	json_t *cur = json_null();
-	if (ctx->cfg != NULL && rw_config_get(ctx->cfg, p->name, value, sizeof(value)) == 0)
+	if (param_text(ctx, p, value, sizeof(value)))
 		cur = typed_value(p->type, value, false);
 	char *def = default_expand(p->def, ctx->name ? ctx->name : "");
 	json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:b}", "name", p->name, "type",
 			      type_name(p->type), "value", cur, "default",
 			      def ? typed_value(p->type, def, true) : json_null(), "description",
-			      p->desc, "apply", "restart", "secret", p->type == RW_CFG_SECRET);
+			      p->desc, "apply", param_live(ctx, p) ? "immediate" : "restart",
+			      "secret", p->type == RW_CFG_SECRET);
 	free(def);
 	if (o != NULL && (p->type == RW_CFG_INT || p->type == RW_CFG_MEMORY)) {
 		json_object_set_new(o, "minimum", json_integer((json_int_t)p->min));
@@ -149,14 +180,129 @@ json_t *api_params_list(const struct api_ctx *ctx, const char *arg, int *status)
 	return json_pack("{s:o}", "parameters", list);
 }
 
+static const struct api_param *param_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++)
+		if (strcasecmp(params[i].name, name) == 0)
+			return &params[i];
+	return NULL;
+}
+
 json_t *api_params_one(const struct api_ctx *ctx, const char *arg, int *status)
 {
-	for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
-		if (strcasecmp(params[i].name, arg) == 0) {
-			*status = 200;
-			return param_object(ctx, &params[i]);
-		}
+	const struct api_param *p = param_find(arg);
+	if (p != NULL) {
+		*status = 200;
+		return param_object(ctx, p);
 	}
 	*status = 404;
 	return json_pack("{s:s, s:s}", "error", "no such parameter", "name", arg);
+}
+
+/* "\"<16 hex>\"": SHA-256 of name=value, quoted as RFC 9110 §8.8.3 wants. */
+static void param_etag(const struct api_ctx *ctx, const struct api_param *p, char *etag, size_t len)
+{
+	char text[1200], value[1024] = "";
+	unsigned char md[32];
+	unsigned n = sizeof(md);
+	param_text(ctx, p, value, sizeof(value));
+	snprintf(text, sizeof(text), "%s=%s", p->name, value);
+	EVP_Digest(text, strlen(text), md, &n, EVP_sha256(), NULL);
+	snprintf(etag, len, "\"%02x%02x%02x%02x%02x%02x%02x%02x\"", md[0], md[1], md[2], md[3],
+		 md[4], md[5], md[6], md[7]);
+}
+
+static void etag_header(const struct api_ctx *ctx, const struct api_param *p, struct api_resp *resp)
+{
+	char etag[40];
+	param_etag(ctx, p, etag, sizeof(etag));
+	snprintf(resp->extra, sizeof(resp->extra), "ETag: %s\r\n", etag);
+}
+
+json_t *api_params_get_one(const struct api_ctx *ctx, const struct api_call *call, const char *arg,
+			   struct api_resp *resp)
+{
+	(void)call;
+	json_t *j = api_params_one(ctx, arg, &resp->status);
+	const struct api_param *p = param_find(arg);
+	if (p != NULL)
+		etag_header(ctx, p, resp);
+	return j;
+}
+
+/* RFC 9110 §13.1.1: "*" or a list of entity tags, compared strongly. */
+static bool if_match_ok(const char *field, const char *etag)
+{
+	size_t el = strlen(etag);
+	for (const char *p = field; *p;) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		size_t n = strcspn(p, ",");
+		size_t t = n;
+		while (t > 0 && (p[t - 1] == ' ' || p[t - 1] == '\t'))
+			t--;
+		if ((t == 1 && p[0] == '*') || (t == el && strncmp(p, etag, el) == 0))
+			return true;
+		p += n;
+	}
+	return false;
+}
+
+/* The new value from {"value": 5} or {"value": "5"}. @return 0 or -EINVAL. */
+static int patch_value(const struct api_call *call, const struct api_param *p, int64_t *v)
+{
+	json_error_t err;
+	json_t *j = json_loadb(call->body ? call->body : "", call->body_len, 0, &err);
+	json_t *val = json_object_get(j, "value");
+	int rc = -EINVAL;
+	if (json_is_integer(val)) {
+		*v = json_integer_value(val);
+		rc = 0;
+	} else if (json_is_string(val)) {
+		char *end;
+		const char *s = json_string_value(val);
+		*v = strtoll(s, &end, 10);
+		rc = end != s && *end == '\0' ? 0 : -EINVAL;
+	}
+	json_decref(j);
+	return rc == 0 && *v >= p->min && *v <= p->max ? 0 : -EINVAL;
+}
+
+json_t *api_params_patch(const struct api_ctx *ctx, const struct api_call *call, const char *arg,
+			 struct api_resp *resp)
+{
+	const struct api_param *p = param_find(arg);
+	char etag[40], old[32];
+	int64_t v;
+	if (p == NULL)
+		return api_params_one(ctx, arg, &resp->status);
+	if (!param_live(ctx, p)) {
+		resp->status = 501;
+		return json_pack("{s:s, s:s, s:s, s:s}", "error", "not implemented yet", "route",
+				 "/v1/parameters/{name}", "name", p->name, "detail",
+				 "a dataplane parameter changes at run time once the control "
+				 "channel carries CONFIG SET (issue #4); until then it applies "
+				 "at restart");
+	}
+	param_etag(ctx, p, etag, sizeof(etag));
+	snprintf(resp->extra, sizeof(resp->extra), "ETag: %s\r\n", etag);
+	if (call->if_match == NULL)
+		return api_error(resp, 428, "If-Match with the parameter's ETag is required");
+	if (!if_match_ok(call->if_match, etag))
+		return api_error(resp, 412, "the parameter changed since it was read (ETag)");
+	if (patch_value(call, p, &v) != 0) {
+		resp->status = 400;
+		return json_pack("{s:s, s:I, s:I}", "error",
+				 "want {\"value\": integer} within the bounds", "minimum",
+				 (json_int_t)p->min, "maximum", (json_int_t)p->max);
+	}
+	param_text(ctx, p, old, sizeof(old));
+	bool failures = strcmp(p->name, "redwire-mgmt-auth-failures") == 0;
+	api_auth_limits_set(ctx->auth, failures ? (uint32_t)v : ctx->auth->max_failures,
+			    failures ? ctx->auth->window_s : (uint32_t)v);
+	resp->audit_detail =
+	    json_pack("{s:s, s:s, s:I}", "parameter", p->name, "old", old, "new", (json_int_t)v);
+	etag_header(ctx, p, resp);
+	resp->status = 200;
+	return param_object(ctx, p);
 }

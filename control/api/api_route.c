@@ -7,6 +7,11 @@
  * The route table below is the one list of what the API serves; the
  * OpenAPI file (openapi.yaml) describes exactly these paths, and
  * test_cpapi_openapi.c fails when the two drift apart.
+ *
+ * The caller arrives authenticated (api_auth.c on HTTPS; admin on the Unix
+ * socket). Here its role is checked against the route and method
+ * (api_role.h) before anything runs, and every request that tries a change
+ * is written to the audit log, done or refused.
  */
 #include "api_route.h"
 
@@ -16,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_auth.h"
 #include "api_internal.h"
 
 #ifndef RW_VERSION
@@ -28,8 +34,13 @@ struct api_route_def {
 	const char *path;      /* "{x}" matches one non-empty segment */
 	api_json_fn *get;      /* GET answered with JSON */
 	api_text_fn *get_text; /* GET answered with another media type */
-	const char *later;     /* methods answered 501 until their issue lands ("*": all) */
-	const char *why;       /* the 501 body's detail */
+	api_call_fn *get_call; /* GET that sets header fields (ETag) */
+	api_call_fn *post;
+	api_call_fn *patch;
+	api_call_fn *del;
+	bool admin;	   /* every method needs the admin role */
+	const char *later; /* methods answered 501 until their issue lands ("*": all) */
+	const char *why;   /* the 501 body's detail */
 };
 
 void api_chan_status(const struct api_ctx *ctx, struct cp_chan_status *st)
@@ -163,25 +174,31 @@ static int route_openapi(const struct api_ctx *ctx, struct api_resp *resp)
 	return 0;
 }
 
+/* Entries start with the path, in the form the OpenAPI test reads. */
 static const struct api_route_def routes[] = {
-    {"/metrics", NULL, api_metrics, NULL, NULL},
-    {"/v1/openapi.yaml", NULL, route_openapi, NULL, NULL},
-    {"/v1/status", route_status, NULL, NULL, NULL},
-    {"/v1/stats", route_stats, NULL, NULL, NULL},
-    {"/v1/health/live", route_live, NULL, NULL, NULL},
-    {"/v1/health/ready", route_ready, NULL, NULL, NULL},
-    {"/v1/appliance", api_appliance, NULL, NULL, NULL},
-    {"/v1/parameters", api_params_list, NULL, "PATCH", "run-time CONFIG SET arrives with issue #4"},
-    {"/v1/parameters/{name}", api_params_one, NULL, "PATCH",
-     "run-time CONFIG SET arrives with issue #4"},
+    {"/metrics", .get_text = api_metrics},
+    {"/v1/openapi.yaml", .get_text = route_openapi},
+    {"/v1/status", .get = route_status},
+    {"/v1/stats", .get = route_stats},
+    {"/v1/health/live", .get = route_live},
+    {"/v1/health/ready", .get = route_ready},
+    {"/v1/appliance", .get = api_appliance},
+    {"/v1/parameters", .get = api_params_list, .later = "PATCH",
+     .why = "changing several directives at once arrives with issue #4; "
+	    "PATCH /v1/parameters/{name} changes one"},
+    {"/v1/parameters/{name}", .get_call = api_params_get_one, .patch = api_params_patch},
+    {"/v1/tokens", .get = api_tokens_route_list, .post = api_tokens_route_create, .admin = true},
+    {"/v1/tokens/{id}", .del = api_tokens_route_revoke, .admin = true},
+    {"/v1/tls/reload", .post = api_tls_reload_route, .admin = true},
     /* Routes that will exist; every method (and every path below them) answers 501. */
-    {"/v1/users", NULL, NULL, "*", "users arrive with the management issue (#8)"},
-    {"/v1/snapshots", NULL, NULL, "*", "snapshots arrive with the persistence issue"},
-    {"/v1/replication", NULL, NULL, "*", "replication arrives with its issue"},
-    {"/v1/failover", NULL, NULL, "*", "failover arrives with its issue"},
-    {"/v1/events", NULL, NULL, "*", "events arrive with the management issue (#8)"},
-    {"/v1/tasks", NULL, NULL, "*", "tasks arrive with the management issue (#8)"},
-    {"/v1/support-bundle", NULL, NULL, "*", "the support bundle arrives with issue #8"},
+    {"/v1/users", .later = "*", .admin = true,
+     .why = "users (Redis ACL) arrive with the management issue (#8)"},
+    {"/v1/snapshots", .later = "*", .why = "snapshots arrive with the persistence issue"},
+    {"/v1/replication", .later = "*", .why = "replication arrives with its issue"},
+    {"/v1/failover", .later = "*", .why = "failover arrives with its issue"},
+    {"/v1/events", .later = "*", .why = "events arrive with the management issue (#8)"},
+    {"/v1/tasks", .later = "*", .why = "tasks arrive with the management issue (#8)"},
+    {"/v1/support-bundle", .later = "*", .why = "the support bundle arrives with issue #8"},
 };
 
 const char *api_route_path(size_t i)
@@ -217,54 +234,130 @@ static bool path_match(const char *tmpl, const char *path, char *arg, size_t arg
 	return *tmpl == '\0' && *path == '\0';
 }
 
-static bool route_matches(const struct api_route_def *r, const char *path, char *arg)
-{
-	arg[0] = '\0';
-	if (r->get == NULL && r->get_text == NULL)
-		return path_under(path, r->path);
-	return path_match(r->path, path, arg, API_MAX_ARG);
-}
-
 static bool method_later(const struct api_route_def *r, const char *method)
 {
 	return r->later != NULL && (strcmp(r->later, "*") == 0 || strcmp(r->later, method) == 0);
 }
 
-static json_t *route_dispatch(const struct api_ctx *ctx, const char *method, const char *path,
-			      struct api_resp *resp)
+static bool route_matches(const struct api_route_def *r, const char *path, char *arg)
+{
+	arg[0] = '\0';
+	if (r->later != NULL && strcmp(r->later, "*") == 0)
+		return path_under(path, r->path);
+	return path_match(r->path, path, arg, API_MAX_ARG);
+}
+
+json_t *api_error(struct api_resp *resp, int status, const char *msg)
+{
+	resp->status = status;
+	return json_pack("{s:s}", "error", msg);
+}
+
+/* "GET, PATCH": the methods @p r serves, for Allow (RFC 9110 §10.2.1). */
+static const char *allow_of(const struct api_route_def *r, struct api_resp *resp)
+{
+	const char *m[] = {r->get || r->get_text || r->get_call ? "GET" : NULL,
+			   r->post ? "POST" : NULL, r->patch ? "PATCH" : NULL,
+			   r->del ? "DELETE" : NULL};
+	size_t n = 0;
+	resp->allow_buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+		if (m[i] != NULL)
+			n += (size_t)snprintf(resp->allow_buf + n, sizeof(resp->allow_buf) - n,
+					      "%s%s", n ? ", " : "", m[i]);
+	return resp->allow_buf;
+}
+
+static api_call_fn *call_handler(const struct api_route_def *r, const char *method)
+{
+	if (strcmp(method, "POST") == 0)
+		return r->post;
+	if (strcmp(method, "PATCH") == 0)
+		return r->patch;
+	if (strcmp(method, "DELETE") == 0)
+		return r->del;
+	if (strcmp(method, "GET") == 0)
+		return r->get_call;
+	return NULL;
+}
+
+static json_t *route_forbidden(const struct api_ctx *ctx, const struct api_call *call,
+			       enum api_role need, struct api_resp *resp)
+{
+	if (ctx->auth != NULL)
+		api_audit_write(&ctx->auth->audit, "auth_failure", call->caller->actor,
+				call->caller->source, call->method, call->path, 403,
+				json_pack("{s:s, s:s, s:s}", "reason", "role", "role",
+					  api_role_name(call->caller->role), "needs",
+					  api_role_name(need)));
+	resp->status = 403;
+	return json_pack("{s:s, s:s, s:s}", "error", "forbidden: the role may not do this", "role",
+			 api_role_name(call->caller->role), "needs", api_role_name(need));
+}
+
+static json_t *route_dispatch(const struct api_ctx *ctx, const struct api_call *call,
+			      struct api_resp *resp, bool *acted)
 {
 	char arg[API_MAX_ARG];
 	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
 		const struct api_route_def *r = &routes[i];
-		if (!route_matches(r, path, arg))
+		if (!route_matches(r, call->path, arg))
 			continue;
-		if (method_later(r, method)) {
+		enum api_role need = api_role_needed(call->method, r->admin);
+		if (!api_role_allows(call->caller->role, need))
+			return route_forbidden(ctx, call, need, resp);
+		if (method_later(r, call->method)) {
 			resp->status = 501;
 			return json_pack("{s:s, s:s, s:s}", "error", "not implemented yet", "route",
 					 r->path, "detail", r->why);
 		}
-		if (strcmp(method, "GET") == 0 && r->get_text != NULL) {
+		api_call_fn *fn = call_handler(r, call->method);
+		if (fn != NULL) {
+			*acted = strcmp(call->method, "GET") != 0;
+			return fn(ctx, call, arg[0] ? arg : NULL, resp);
+		}
+		if (strcmp(call->method, "GET") == 0 && r->get_text != NULL) {
 			if (r->get_text(ctx, resp) != 0)
 				return NULL;
 			return json_null(); /* the body is already in resp */
 		}
-		if (strcmp(method, "GET") == 0)
+		if (strcmp(call->method, "GET") == 0 && r->get != NULL)
 			return r->get(ctx, arg[0] ? arg : NULL, &resp->status);
 		resp->status = 405;
-		resp->allow = "GET";
+		resp->allow = allow_of(r, resp);
 		return json_pack("{s:s, s:s, s:s}", "error", "method not allowed", "route", r->path,
-				 "allow", "GET");
+				 "allow", resp->allow);
 	}
 	resp->status = 404;
-	return json_pack("{s:s, s:s}", "error", "not found", "route", path);
+	return json_pack("{s:s, s:s}", "error", "not found", "route", call->path);
 }
 
-void api_route(const struct api_ctx *ctx, const char *method, const char *path,
-	       struct api_resp *resp)
+/* Every request that tried to change something, done or refused. */
+static void audit_change(const struct api_ctx *ctx, const struct api_call *call,
+			 struct api_resp *resp)
 {
+	json_t *detail = resp->audit_detail;
+	resp->audit_detail = NULL;
+	if (ctx->auth == NULL) {
+		json_decref(detail);
+		return;
+	}
+	api_audit_write(&ctx->auth->audit,
+			resp->status >= 200 && resp->status < 300 ? "change" : "change_refused",
+			call->caller->actor, call->caller->source, call->method, call->path,
+			resp->status, detail);
+}
+
+void api_route_call(const struct api_ctx *ctx, const struct api_call *call, struct api_resp *resp)
+{
+	bool acted = false;
 	memset(resp, 0, sizeof(*resp));
 	resp->content_type = API_CT_JSON;
-	json_t *j = route_dispatch(ctx, method, path, resp);
+	json_t *j = route_dispatch(ctx, call, resp, &acted);
+	if (acted)
+		audit_change(ctx, call, resp);
+	json_decref(resp->audit_detail);
+	resp->audit_detail = NULL;
 	if (j != NULL && json_is_null(j) && resp->body != NULL)
 		return; /* a text route filled the body */
 	char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
@@ -275,10 +368,19 @@ void api_route(const struct api_ctx *ctx, const char *method, const char *path,
 		resp->status = 500;
 		resp->allow = NULL;
 		resp->content_type = API_CT_JSON;
+		resp->extra[0] = '\0';
 		s = strdup(oom);
 	}
 	resp->body = s;
 	resp->len = s ? strlen(s) : 0;
+}
+
+void api_route(const struct api_ctx *ctx, const char *method, const char *path,
+	       struct api_resp *resp)
+{
+	const struct api_caller admin = {.role = API_ROLE_ADMIN, .actor = "test", .source = "-"};
+	const struct api_call call = {.method = method, .path = path, .caller = &admin};
+	api_route_call(ctx, &call, resp);
 }
 
 void api_resp_fini(struct api_resp *resp)

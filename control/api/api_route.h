@@ -13,8 +13,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "api_role.h"
 #include "config.h"
 #include "cp_chan.h"
+
+struct api_auth;
+struct api_tls;
 
 struct api_ctx {
 	const char *name;	     /* redwire-name */
@@ -22,6 +26,8 @@ struct api_ctx {
 	struct cp_chan *chan;	     /* NULL in tests: the dataplane is never attached */
 	const struct rw_config *cfg; /* NULL: /v1/parameters lists no values */
 	const char *mgmt_socket;     /* the socket this API is served on */
+	struct api_auth *auth;	     /* tokens, limits, audit; NULL: token routes answer 503 */
+	struct api_tls *tls;	     /* the HTTPS listener's TLS; NULL: not serving HTTPS */
 	const char *proc_root;	     /* "" normally; a fixture tree in tests */
 };
 
@@ -35,9 +41,28 @@ struct api_resp {
 	const char *content_type; /* API_CT_JSON unless a route says otherwise */
 	char *body;		  /* malloc'd */
 	size_t len;
+	char extra[256]; /* further header lines ("ETag: ...\r\n"), "" for none */
+	char allow_buf[48];
+	void *audit_detail; /* json_t *: what a change did, for its audit line */
 };
 
-/** Answer @p method @p path. Always fills @p resp (500 if the body cannot be built). */
+/* One request as a route sees it. */
+struct api_call {
+	const char *method;
+	const char *path;
+	const char *body; /* request body (not NUL-terminated), len bytes */
+	size_t body_len;
+	const char *if_match; /* If-Match field, NULL when absent */
+	const struct api_caller *caller;
+};
+
+/**
+ * Answer @p call: role check (403, audited), then the route. A change
+ * (PATCH, POST, DELETE that succeeds) is audited. Always fills @p resp (500
+ * if the body cannot be built).
+ */
+void api_route_call(const struct api_ctx *ctx, const struct api_call *call, struct api_resp *resp);
+/** api_route_call() as admin with no body: the Unix socket's view, for tests. */
 void api_route(const struct api_ctx *ctx, const char *method, const char *path,
 	       struct api_resp *resp);
 /** Free the body. */

@@ -1,8 +1,12 @@
-/* Management API server on a Unix socket (see api_server.h). */
+/* Management API server on a Unix socket and over HTTPS (see api_server.h). */
 #include "api_server.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +17,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api_auth.h"
 #include "api_http.h"
+#include "api_tls.h"
 #include "rw_log.h"
 #include "rw_buf.h"
 
@@ -22,7 +28,12 @@
 struct api_conn {
 	int fd;
 	uid_t uid;
-	bool closing; /* close once `out` is flushed */
+	SSL *ssl;	 /* HTTPS; NULL on the Unix socket */
+	bool handshaken; /* the TLS handshake is done */
+	bool want_write; /* OpenSSL waits for the socket to be writable */
+	char source[API_SOURCE_SIZE];
+	char cert_cn[API_AUTH_CN_SIZE]; /* a verified client certificate's CN, "" if none */
+	bool closing;			/* close once `out` is flushed */
 	uint64_t last_ms;
 	struct rw_buf in;
 	struct rw_buf out;
@@ -33,7 +44,8 @@ struct api_server {
 	struct cp_loop *loop;
 	int fd;
 	int sweep_timer;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	struct api_tls *tls; /* HTTPS: not owned; NULL: the Unix socket */
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)]; /* or the address */
 	struct api_ctx ctx;
 	struct api_conn *conns[API_MAX_CONNS];
 };
@@ -94,21 +106,71 @@ static void conn_close(struct api_conn *c)
 		if (s->conns[i] == c)
 			s->conns[i] = NULL;
 	cp_loop_del(s->loop, c->fd);
+	if (c->ssl != NULL) {
+		if (c->handshaken)
+			SSL_shutdown(c->ssl); /* one close_notify, not waited for */
+		SSL_free(c->ssl);
+		ERR_clear_error();
+	}
 	close(c->fd);
 	rw_buf_fini(&c->in);
 	rw_buf_fini(&c->out);
 	free(c);
 }
 
+/*
+ * One send or receive through TLS or the plain socket.
+ * @return bytes moved (> 0), 0 (the peer closed), -EAGAIN (try again on
+ * the next event; c->want_write says which), or -EIO.
+ */
+static ssize_t conn_send(struct api_conn *c, const void *buf, size_t len)
+{
+	if (c->ssl == NULL) {
+		ssize_t n = send(c->fd, buf, len, MSG_NOSIGNAL);
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -EAGAIN
+											 : -EIO;
+		return n;
+	}
+	int n = SSL_write(c->ssl, buf, (int)(len > INT32_MAX ? INT32_MAX : len));
+	if (n > 0)
+		return n;
+	int e = SSL_get_error(c->ssl, n);
+	ERR_clear_error();
+	c->want_write = e == SSL_ERROR_WANT_WRITE;
+	return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? -EAGAIN : -EIO;
+}
+
+static ssize_t conn_recv(struct api_conn *c, void *buf, size_t len)
+{
+	if (c->ssl == NULL) {
+		ssize_t n = recv(c->fd, buf, len, 0);
+		if (n < 0)
+			return errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR ? -EAGAIN
+											 : -EIO;
+		return n;
+	}
+	int n = SSL_read(c->ssl, buf, (int)len);
+	if (n > 0)
+		return n;
+	int e = SSL_get_error(c->ssl, n);
+	ERR_clear_error();
+	c->want_write = e == SSL_ERROR_WANT_WRITE;
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE)
+		return -EAGAIN;
+	return e == SSL_ERROR_ZERO_RETURN ? 0 : -EIO;
+}
+
 /* Write what we can; wait for EPOLLOUT for the rest. @return false if closed. */
 static bool conn_flush(struct api_conn *c)
 {
+	c->want_write = false;
 	while (c->out.len > 0) {
-		ssize_t n = send(c->fd, c->out.data, c->out.len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		ssize_t n = conn_send(c, c->out.data, c->out.len);
+		if (n == -EAGAIN) {
+			c->want_write = c->want_write || c->ssl == NULL;
 			break;
+		}
 		if (n <= 0) {
 			conn_close(c);
 			return false;
@@ -119,18 +181,62 @@ static bool conn_flush(struct api_conn *c)
 		conn_close(c);
 		return false;
 	}
-	cp_loop_mod(c->srv->loop, c->fd, c->out.len ? EPOLLIN | EPOLLOUT : EPOLLIN);
+	cp_loop_mod(c->srv->loop, c->fd, c->want_write ? EPOLLIN | EPOLLOUT : EPOLLIN);
 	return true;
 }
 
 static void log_request(const struct api_conn *c, const char *method, const char *path, int status,
-			uint64_t start_us)
+			uint64_t start_us, const char *actor)
 {
-	char qpath[API_HTTP_MAX_PATH + 8];
+	char qpath[API_HTTP_MAX_PATH + 8], qactor[API_ACTOR_SIZE + 8];
 	rw_log_kv(status == 500 ? RW_LOG_WARN : RW_LOG_INFO, "cp.api", "request",
-		  "method=%s path=%s status=%d duration_us=%llu uid=%d", method[0] ? method : "-",
+		  "method=%s path=%s status=%d duration_us=%llu source=%s actor=%s",
+		  method[0] ? method : "-",
 		  rw_log_quote(qpath, sizeof(qpath), path[0] ? path : "-"), status,
-		  (unsigned long long)(mono_us() - start_us), (int)c->uid);
+		  (unsigned long long)(mono_us() - start_us), c->source,
+		  rw_log_quote(qactor, sizeof(qactor), actor[0] ? actor : "-"));
+}
+
+static int64_t now_unix(void)
+{
+	return (int64_t)time(NULL);
+}
+
+/*
+ * Who is calling. On the Unix socket: root (the socket is 0600), as admin.
+ * On HTTPS: api_auth_request(); @return 0, or the status it answered with
+ * (the response is already in c->out).
+ */
+static int conn_caller(struct api_conn *c, const struct api_http_req *req,
+		       struct api_caller *caller)
+{
+	if (c->ssl == NULL) {
+		memset(caller, 0, sizeof(*caller));
+		caller->role = API_ROLE_ADMIN;
+		snprintf(caller->actor, sizeof(caller->actor), "unix:uid=%d", (int)c->uid);
+		snprintf(caller->source, sizeof(caller->source), "unix");
+		return 0;
+	}
+	const struct api_peer peer = {.source = c->source,
+				      .cert_cn = c->cert_cn[0] ? c->cert_cn : NULL};
+	const char *body = NULL;
+	char extra[160];
+	int status =
+	    api_auth_request(c->srv->ctx.auth, &peer, req->method, req->path, req->authorization,
+			     cp_now_ms(), now_unix(), caller, &body, extra, sizeof(extra));
+	if (status != 0 && api_http_respond_ex(&c->out, status, NULL, extra, body, strlen(body),
+					       req->keep_alive) != 0)
+		c->closing = true;
+	return status;
+}
+
+static int respond(struct api_conn *c, const struct api_resp *resp, bool keep_alive)
+{
+	char extra[sizeof(resp->extra) + 64];
+	snprintf(extra, sizeof(extra), "%s%s%s%s", resp->extra, resp->allow ? "Allow: " : "",
+		 resp->allow ? resp->allow : "", resp->allow ? "\r\n" : "");
+	return api_http_respond_ex(&c->out, resp->status, resp->content_type, extra, resp->body,
+				   resp->len, keep_alive);
 }
 
 /* Handle every complete request in `in` (pipelining keeps order). */
@@ -150,18 +256,62 @@ static void conn_serve(struct api_conn *c)
 			api_http_respond(&c->out, req.error_status, NULL, NULL, body, (size_t)n,
 					 false);
 			c->closing = true; /* the stream cannot be resynchronised */
-			log_request(c, req.method, req.path, req.error_status, t0);
+			log_request(c, req.method, req.path, req.error_status, t0, "");
 			return;
 		}
-		api_route(&c->srv->ctx, req.method, req.path, &resp);
-		if (api_http_respond(&c->out, resp.status, resp.content_type, resp.allow, resp.body,
-				     resp.len, req.keep_alive) != 0 ||
-		    !req.keep_alive)
+		struct api_caller caller;
+		int denied = conn_caller(c, &req, &caller);
+		if (denied != 0) {
+			if (!req.keep_alive)
+				c->closing = true;
+			log_request(c, req.method, req.path, denied, t0, "");
+			rw_buf_consume(&c->in, req.total_bytes);
+			continue;
+		}
+		const struct api_call call = {.method = req.method,
+					      .path = req.path,
+					      .body = req.body,
+					      .body_len = req.content_length,
+					      .if_match = req.has_if_match ? req.if_match : NULL,
+					      .caller = &caller};
+		api_route_call(&c->srv->ctx, &call, &resp);
+		if (respond(c, &resp, req.keep_alive) != 0 || !req.keep_alive)
 			c->closing = true;
-		log_request(c, req.method, req.path, resp.status, t0);
+		log_request(c, req.method, req.path, resp.status, t0, caller.actor);
 		api_resp_fini(&resp);
 		rw_buf_consume(&c->in, req.total_bytes);
 	}
+}
+
+/* @return false if the connection was closed. */
+static bool conn_handshake(struct api_conn *c)
+{
+	int n = SSL_accept(c->ssl);
+	if (n == 1) {
+		c->handshaken = true;
+		if (!api_tls_peer_cn(c->ssl, c->cert_cn, sizeof(c->cert_cn)))
+			c->cert_cn[0] = '\0';
+		c->want_write = false;
+		cp_loop_mod(c->srv->loop, c->fd, EPOLLIN);
+		return true;
+	}
+	int e = SSL_get_error(c->ssl, n);
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+		ERR_clear_error();
+		cp_loop_mod(c->srv->loop, c->fd,
+			    e == SSL_ERROR_WANT_WRITE ? EPOLLIN | EPOLLOUT : EPOLLIN);
+		return true;
+	}
+	char why[160] = "peer closed";
+	unsigned long err = ERR_get_error();
+	if (err != 0)
+		ERR_error_string_n(err, why, sizeof(why));
+	ERR_clear_error();
+	/* plain HTTP, TLS 1.0/1.1, an untrusted client certificate... */
+	rw_log_kv(RW_LOG_INFO, "cp.api", "TLS handshake failed", "source=%s err=\"%s\"", c->source,
+		  why);
+	conn_close(c);
+	return false;
 }
 
 static void conn_io(struct cp_loop *l, int fd, uint32_t events, void *arg)
@@ -169,26 +319,30 @@ static void conn_io(struct cp_loop *l, int fd, uint32_t events, void *arg)
 	struct api_conn *c = arg;
 	(void)l;
 	(void)fd;
-	if (events & EPOLLOUT && !conn_flush(c))
+	/* the handshake's clock runs from accept: trickled bytes do not extend it */
+	if (c->ssl != NULL && !c->handshaken) {
+		if (!conn_handshake(c) || !c->handshaken)
+			return;
+	}
+	c->last_ms = cp_now_ms();
+	if (events & EPOLLOUT && c->out.len > 0 && !conn_flush(c))
 		return;
-	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+	/* TLS may hold decrypted bytes the socket no longer signals: always read */
+	if (c->ssl == NULL && !(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 		return;
 	for (;;) {
 		if (rw_buf_reserve(&c->in, READ_CHUNK) != 0) {
 			conn_close(c);
 			return;
 		}
-		ssize_t n = recv(c->fd, c->in.data + c->in.len, READ_CHUNK, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		ssize_t n = conn_recv(c, c->in.data + c->in.len, READ_CHUNK);
+		if (n == -EAGAIN)
 			break;
 		if (n <= 0) {
 			conn_close(c); /* peer closed (or error): nothing left to answer */
 			return;
 		}
 		c->in.len += (size_t)n;
-		c->last_ms = cp_now_ms();
 		if (c->in.len > API_HTTP_MAX_HEAD + API_HTTP_MAX_BODY)
 			break; /* the parser will reject it */
 	}
@@ -204,12 +358,26 @@ static int conn_slot(struct api_server *s)
 	return -1;
 }
 
+static void peer_source(const struct sockaddr_storage *ss, char *out, size_t len)
+{
+	if (ss->ss_family == AF_INET)
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, out,
+			  (socklen_t)len);
+	else if (ss->ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, out,
+			  (socklen_t)len);
+	else
+		snprintf(out, len, "unix");
+}
+
 static void server_accept(struct cp_loop *l, int fd, uint32_t events, void *arg)
 {
 	struct api_server *s = arg;
 	(void)events;
 	for (;;) {
-		int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		struct sockaddr_storage ss;
+		socklen_t sl = sizeof(ss);
+		int cfd = accept4(fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (cfd < 0)
 			return; /* EAGAIN, or a transient error: the next event retries */
 		int slot = conn_slot(s);
@@ -227,7 +395,14 @@ static void server_accept(struct cp_loop *l, int fd, uint32_t events, void *arg)
 		c->fd = cfd;
 		c->srv = s;
 		c->last_ms = cp_now_ms();
+		peer_source(&ss, c->source, sizeof(c->source));
+		if (s->tls != NULL && (c->ssl = api_tls_ssl_new(s->tls, cfd)) == NULL) {
+			close(cfd);
+			free(c);
+			continue;
+		}
 		if (cp_loop_add(l, cfd, EPOLLIN, conn_io, c) != 0) {
+			SSL_free(c->ssl);
 			close(cfd);
 			free(c);
 			continue;
@@ -242,7 +417,10 @@ static void server_sweep(struct cp_loop *l, void *arg)
 	(void)l;
 	uint64_t now = cp_now_ms();
 	for (int i = 0; i < API_MAX_CONNS; i++)
-		if (s->conns[i] != NULL && now - s->conns[i]->last_ms > API_IDLE_TIMEOUT_MS)
+		if (s->conns[i] != NULL && now - s->conns[i]->last_ms >
+					       (s->conns[i]->ssl != NULL && !s->conns[i]->handshaken
+						    ? API_HANDSHAKE_TIMEOUT_MS
+						    : API_IDLE_TIMEOUT_MS))
 			conn_close(s->conns[i]);
 }
 
@@ -267,8 +445,50 @@ static int server_listen(struct api_server *s)
 	return rc;
 }
 
-int api_server_create(struct api_server **out, struct cp_loop *l, const char *path,
-		      const struct api_ctx *ctx)
+/* "IPv4:port" or "[IPv6]:port", numeric only. */
+static int address_parse(const char *address, struct sockaddr_storage *ss, socklen_t *sl)
+{
+	char host[64];
+	const char *colon = strrchr(address, ':');
+	if (colon == NULL || colon == address || (size_t)(colon - address) >= sizeof(host))
+		return -EINVAL;
+	memcpy(host, address, (size_t)(colon - address));
+	host[colon - address] = '\0';
+	char *h = host;
+	if (h[0] == '[' && h[strlen(h) - 1] == ']') {
+		h[strlen(h) - 1] = '\0';
+		h++;
+	}
+	struct addrinfo hints = {.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE,
+				 .ai_socktype = SOCK_STREAM};
+	struct addrinfo *ai = NULL;
+	if (getaddrinfo(h, colon + 1, &hints, &ai) != 0 || ai == NULL)
+		return -EINVAL;
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*sl = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	return 0;
+}
+
+static int tcp_listen(struct api_server *s, const char *address)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	int rc = address_parse(address, &ss, &sl);
+	if (rc != 0)
+		return rc;
+	s->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s->fd < 0)
+		return -errno;
+	int one = 1;
+	setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(s->fd, (struct sockaddr *)&ss, sl) != 0 || listen(s->fd, 64) != 0)
+		return -errno;
+	return 0;
+}
+
+static int server_start(struct api_server **out, struct cp_loop *l, const char *where,
+			struct api_tls *tls, const struct api_ctx *ctx)
 {
 	struct api_server *s = calloc(1, sizeof(*s));
 	if (s == NULL)
@@ -277,11 +497,12 @@ int api_server_create(struct api_server **out, struct cp_loop *l, const char *pa
 	s->fd = -1;
 	s->sweep_timer = -1;
 	s->ctx = *ctx;
+	s->tls = tls;
 	int rc = -ENAMETOOLONG;
-	if (strlen(path) >= sizeof(s->path))
+	if (strlen(where) >= sizeof(s->path))
 		goto fail;
-	snprintf(s->path, sizeof(s->path), "%s", path);
-	rc = server_listen(s);
+	snprintf(s->path, sizeof(s->path), "%s", where);
+	rc = tls ? tcp_listen(s, where) : server_listen(s);
 	if (rc != 0)
 		goto fail;
 	rc = cp_loop_add(l, s->fd, EPOLLIN, server_accept, s);
@@ -292,12 +513,27 @@ int api_server_create(struct api_server **out, struct cp_loop *l, const char *pa
 	return 0;
 
 fail_unlink:
-	unlink(s->path);
+	if (tls == NULL)
+		unlink(s->path);
 fail:
 	if (s->fd >= 0)
 		close(s->fd);
 	free(s);
 	return rc;
+}
+
+int api_server_create(struct api_server **out, struct cp_loop *l, const char *path,
+		      const struct api_ctx *ctx)
+{
+	return server_start(out, l, path, NULL, ctx);
+}
+
+int api_server_create_https(struct api_server **out, struct cp_loop *l, const char *address,
+			    struct api_tls *tls, const struct api_ctx *ctx)
+{
+	if (tls == NULL || ctx->auth == NULL)
+		return -EINVAL;
+	return server_start(out, l, address, tls, ctx);
 }
 
 void api_server_destroy(struct api_server **sp)
@@ -312,7 +548,8 @@ void api_server_destroy(struct api_server **sp)
 		cp_timer_del(s->loop, s->sweep_timer);
 	cp_loop_del(s->loop, s->fd);
 	close(s->fd);
-	unlink(s->path);
+	if (s->tls == NULL)
+		unlink(s->path);
 	free(s);
 	*sp = NULL;
 }

@@ -37,6 +37,13 @@ enum ctl_exit ctl_fetch(const struct ctl *c, const char *path, struct ctl_resp *
  */
 enum ctl_exit ctl_fetch_json(const struct ctl *c, const char *path, int *status, json_t **out);
 
+/**
+ * @p method @p path with JSON @p body (NULL: none), and parse the answer's
+ * JSON as ctl_fetch_json() does.
+ */
+enum ctl_exit ctl_send_json(const struct ctl *c, const char *method, const char *path,
+			    const char *body, int *status, json_t **out);
+
 /* Subcommands: @p argc/@p argv start after the command's name. */
 int ctl_cmd_status(const struct ctl *c, int argc, char **argv);
 int ctl_cmd_stats(const struct ctl *c, int argc, char **argv);
@@ -44,6 +51,8 @@ int ctl_cmd_health(const struct ctl *c, int argc, char **argv);
 int ctl_cmd_appliance(const struct ctl *c, int argc, char **argv);
 int ctl_cmd_config(const struct ctl *c, int argc, char **argv);
 int ctl_cmd_metrics(const struct ctl *c, int argc, char **argv);
+/* ctl_token.c: `token create|list|revoke`. */
+int ctl_cmd_token(const struct ctl *c, int argc, char **argv);
 
 /* ctl_watch.c: `stats --watch`. @p count 0 means until Ctrl-C. */
 int ctl_stats_watch(const struct ctl *c, double interval_s, long count);

@@ -1,4 +1,4 @@
-/* redwirectl: GET over a Unix socket (see ctl_http.h). */
+/* redwirectl: HTTP requests over a Unix socket (see ctl_http.h). */
 #include "ctl_http.h"
 
 #include <errno.h>
@@ -68,22 +68,31 @@ static int parse_response(struct rw_buf *b, struct ctl_resp *resp)
 	return resp->body ? 0 : -ENOMEM;
 }
 
-int ctl_http_get(const char *sock, const char *path, struct ctl_resp *resp)
+int ctl_http_request(const char *sock, const char *method, const char *path, const char *body,
+		     struct ctl_resp *resp)
 {
 	memset(resp, 0, sizeof(*resp));
 	int fd = sock_connect(sock);
 	if (fd < 0)
 		return fd;
-	char req[512];
-	int n = snprintf(req, sizeof(req),
-			 "GET %s HTTP/1.1\r\nHost: localhost\r\nUser-Agent: redwirectl/%s\r\n"
-			 "Accept: application/json\r\nConnection: close\r\n\r\n",
-			 path, RW_VERSION);
+	size_t blen = body ? strlen(body) : 0;
+	char head[768];
+	int n = snprintf(
+	    head, sizeof(head),
+	    "%s %s HTTP/1.1\r\nHost: localhost\r\nUser-Agent: redwirectl/%s\r\n"
+	    "Accept: application/json\r\nConnection: close\r\n%s%zu\r\n\r\n",
+	    method, path, RW_VERSION,
+	    body ? "Content-Type: application/json\r\nContent-Length: " : "Content-Length: ", blen);
 	struct rw_buf b = {0};
-	int rc = 0;
-	ssize_t sent = send(fd, req, (size_t)n, MSG_NOSIGNAL);
-	if (sent != n)
+	int rc = n > 0 && (size_t)n < sizeof(head) ? 0 : -EINVAL;
+	if (rc == 0)
+		rc = rw_buf_append(&b, head, (size_t)n);
+	if (rc == 0 && blen > 0)
+		rc = rw_buf_append(&b, body, blen);
+	ssize_t sent = rc == 0 ? send(fd, b.data, b.len, MSG_NOSIGNAL) : -1;
+	if (rc == 0 && sent != (ssize_t)b.len)
 		rc = sent < 0 ? -errno : -EIO;
+	b.len = 0;
 	if (rc == 0)
 		rc = read_all(fd, &b);
 	if (rc == 0)
@@ -91,6 +100,11 @@ int ctl_http_get(const char *sock, const char *path, struct ctl_resp *resp)
 	rw_buf_fini(&b);
 	close(fd);
 	return rc;
+}
+
+int ctl_http_get(const char *sock, const char *path, struct ctl_resp *resp)
+{
+	return ctl_http_request(sock, "GET", path, NULL, resp);
 }
 
 void ctl_resp_fini(struct ctl_resp *resp)

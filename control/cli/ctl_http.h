@@ -1,6 +1,6 @@
 /*
- * redwirectl's HTTP client: one GET over the management API's Unix socket,
- * one request per connection (Connection: close).
+ * redwirectl's HTTP client: one request over the management API's Unix
+ * socket, one request per connection (Connection: close).
  *
  * Context: redwirectl, blocking.
  */
@@ -21,6 +21,9 @@ struct ctl_resp {
  *         socket/connect/send/recv, -EPROTO (not an HTTP response).
  */
 int ctl_http_get(const char *sock, const char *path, struct ctl_resp *resp);
+/** @p method @p path with a JSON @p body (NULL: none); returns as ctl_http_get(). */
+int ctl_http_request(const char *sock, const char *method, const char *path, const char *body,
+		     struct ctl_resp *resp);
 void ctl_resp_fini(struct ctl_resp *resp);
 
 #endif

@@ -44,6 +44,15 @@ static const struct ctl_command commands[] = {
      "                 'redwire-*'); prints name, value and default (secrets read\n"
      "                 \"(redacted)\"); exit 1 if nothing matches\n"},
     {"metrics", ctl_cmd_metrics, "", "the Prometheus metrics exposition (/metrics)", ""},
+    {"token", ctl_cmd_token, "create ROLE NAME [--ttl SECONDS] | list | revoke ID [--json]",
+     "bearer tokens for the HTTPS API (create prints the token once)",
+     "  create ROLE NAME\n"
+     "                 make a token: ROLE is viewer, operator or admin; NAME says who\n"
+     "                 it is for; --ttl makes it expire after SECONDS (default: never).\n"
+     "                 Prints the token on the first line, then its id: the token is\n"
+     "                 shown this once (the server keeps only its SHA-256)\n"
+     "  list           id, name, role, expiry of every token (never the token)\n"
+     "  revoke ID      the token stops working at once; exit 1 if there is no such id\n"},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -73,9 +82,10 @@ static void command_usage(FILE *f, const struct ctl_command *cmd)
 		strcmp(cmd->name, "metrics") == 0 ? " (ignored: the exposition is text)" : "");
 }
 
-enum ctl_exit ctl_fetch(const struct ctl *c, const char *path, struct ctl_resp *r)
+static enum ctl_exit ctl_send(const struct ctl *c, const char *method, const char *path,
+			      const char *body, struct ctl_resp *r)
 {
-	int rc = ctl_http_get(c->sock, path, r);
+	int rc = ctl_http_request(c->sock, method, path, body, r);
 	if (rc == 0)
 		return CTL_EXIT_OK;
 	if (rc == -EPROTO) {
@@ -88,11 +98,22 @@ enum ctl_exit ctl_fetch(const struct ctl *c, const char *path, struct ctl_resp *
 	return rc == -ENOMEM ? CTL_EXIT_FAIL : CTL_EXIT_UNREACHABLE;
 }
 
+enum ctl_exit ctl_fetch(const struct ctl *c, const char *path, struct ctl_resp *r)
+{
+	return ctl_send(c, "GET", path, NULL, r);
+}
+
 enum ctl_exit ctl_fetch_json(const struct ctl *c, const char *path, int *status, json_t **out)
+{
+	return ctl_send_json(c, "GET", path, NULL, status, out);
+}
+
+enum ctl_exit ctl_send_json(const struct ctl *c, const char *method, const char *path,
+			    const char *body, int *status, json_t **out)
 {
 	struct ctl_resp r;
 	*out = NULL;
-	enum ctl_exit e = ctl_fetch(c, path, &r);
+	enum ctl_exit e = ctl_send(c, method, path, body, &r);
 	if (e != CTL_EXIT_OK)
 		return e;
 	*status = r.status;

@@ -108,7 +108,19 @@ enum rw_cfg_type {
 	X(rw_mgmt_socket, "redwire-mgmt-socket", RW_CFG_STRING, "/run/redwire/%n/api.sock", 0, 0,  \
 	  "management API Unix socket (root only)")                                                \
 	X(rw_mgmt_address, "redwire-mgmt-address", RW_CFG_STRING, "127.0.0.1:8443", 0, 0,          \
-	  "management HTTPS address (served once the management issue lands)")
+	  "management HTTPS address IPv4:port (empty: no HTTPS listener)")                       \
+	X(rw_mgmt_cert, "redwire-mgmt-cert", RW_CFG_STRING, "", 0, 0,                              \
+	  "HTTPS certificate chain (PEM); empty: self-signed DIR/mgmt-cert.pem, made at first start") \
+	X(rw_mgmt_key, "redwire-mgmt-key", RW_CFG_STRING, "", 0, 0,                                \
+	  "HTTPS private key (PEM); empty: DIR/mgmt-key.pem")                                     \
+	X(rw_mgmt_client_ca, "redwire-mgmt-client-ca", RW_CFG_STRING, "", 0, 0,                    \
+	  "CA file whose client certificates may log in (mTLS); empty: no client certificates")   \
+	X(rw_mgmt_client_roles, "redwire-mgmt-client-roles", RW_CFG_STRING, "", 0, 0,              \
+	  "client certificate CN to role, e.g. console=admin,grafana=viewer; a CN that names a role has it") \
+	X(rw_mgmt_auth_failures, "redwire-mgmt-auth-failures", RW_CFG_INT, "10", 1, 1000000,       \
+	  "failed logins from one address within redwire-mgmt-auth-window before 429")            \
+	X(rw_mgmt_auth_window, "redwire-mgmt-auth-window", RW_CFG_INT, "60", 1, 86400,             \
+	  "seconds over which failed logins are counted, and the lock-out")
 
 struct rw_config {
 #define RW_CFG_X(field, name, type, def, min, max, desc) RW_CFG_MEMBER_##type(field)

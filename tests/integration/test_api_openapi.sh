@@ -4,7 +4,9 @@
 # directory on first use), names exactly the routes of the server's route
 # table, and tells the truth: every documented operation, called on a booted
 # instance, answers one of its documented statuses with the documented media
-# type and the schema's required fields; the server serves the file as built.
+# type and the schema's required fields, on the Unix socket and over HTTPS
+# (no credentials: 401 everywhere; a viewer token; an admin token); the
+# server serves the file as built.
 IT_NAME=rwtapioa
 source "$(dirname "$0")/lib.sh"
 API=$IT_ROOT/control/api
@@ -14,6 +16,7 @@ REDOCLY=$CACHE/npm-redocly-$REDOCLY_VERSION/node_modules/.bin/redocly
 TMP=$(mktemp -d /tmp/rwtapioa.XXXXXX)
 on_exit() {
 	local rc=$?
+	set +e # errexit would end the trap at `(exit $rc)`, before it_cleanup
 	rm -rf "$TMP"
 	(exit $rc)
 	it_cleanup
@@ -44,9 +47,14 @@ sed -n 's/^ *{"\(\/[^"]*\)", .*/\1/p' "$API/api_route.c" | sort >"$TMP/table_pat
 diff "$TMP/spec_paths" "$TMP/table_paths" >"$TMP/paths.diff" ||
 	{ cat "$TMP/paths.diff"; it_fail "openapi.yaml paths (<) and the route table (>) differ"; }
 
-it_up --workers 2
+# HTTPS on a free loopback port of the root namespace, so runs side by side never collide
+PORT=$($IT_PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cp "$IT_ROOT/platform/config/redwire.conf" "$TMP/redwire.conf"
+echo "redwire-mgmt-address 127.0.0.1:$PORT" >>"$TMP/redwire.conf"
+it_up --workers 2 --config "$TMP/redwire.conf"
 trap on_exit EXIT # it_up set its own
 SOCK=/run/redwire/$IT_NAME/api.sock
+CERT=/var/lib/redwire/$IT_NAME/mgmt-cert.pem
 for _ in $(seq 50); do
 	[ "$(curl -s -o /dev/null -w '%{http_code}' --unix-socket "$SOCK" http://localhost/v1/health/ready)" = 200 ] && break
 	sleep 0.1
@@ -56,34 +64,54 @@ it_log "the served file is the file"
 curl -sf --unix-socket "$SOCK" http://localhost/v1/openapi.yaml -o "$TMP/served.yaml" || it_fail "GET /v1/openapi.yaml"
 cmp -s "$TMP/served.yaml" "$API/openapi.yaml" || it_fail "/v1/openapi.yaml differs from control/api/openapi.yaml"
 
-it_log "every documented operation answers as documented"
-n=0
-while read -r path method; do
-	url=${path//\{name\}/maxmemory}
-	code=$(curl -s -X "${method^^}" --unix-socket "$SOCK" -o "$TMP/body" -D "$TMP/head" \
-		-w '%{http_code}' "http://localhost$url")
-	jq -e --arg p "$path" --arg m "$method" --arg c "$code" \
-		'.paths[$p][$m].responses | has($c)' "$TMP/spec.json" >/dev/null ||
-		it_fail "${method^^} $url answered $code, which the spec does not document"
-	ctype=$(tr -d '\r' <"$TMP/head" | sed -n 's/^[Cc]ontent-[Tt]ype: \([^;]*\).*/\1/p')
-	# media types: text/plain in the spec stands for text/plain; version=0.0.4
-	jq -e --arg p "$path" --arg m "$method" --arg c "$code" --arg t "$ctype" \
-		'.paths[$p][$m].responses[$c].content | has($t)' "$TMP/spec.json" >/dev/null ||
-		it_fail "${method^^} $url: $code with Content-Type $ctype, not documented"
-	if [ "$ctype" = application/json ]; then
-		jq -e . "$TMP/body" >/dev/null || it_fail "${method^^} $url: body is not JSON"
-		missing=$(jq -r --arg p "$path" --arg m "$method" --arg c "$code" \
-			'.paths[$p][$m].responses[$c].content["application/json"].schema.required // [] | .[]' \
-			"$TMP/spec.json" | while read -r k; do
-			jq -e --arg k "$k" 'has($k)' "$TMP/body" >/dev/null || echo "$k"
-		done)
-		[ -z "$missing" ] || it_fail "${method^^} $url: required fields missing: $missing"
-	fi
-	n=$((n + 1))
-done < <(jq -r '.paths | to_entries[] | .key as $p | .value | keys[] |
-	select(IN("get","put","post","patch","delete")) | "\($p) \(.)"' "$TMP/spec.json")
-[ "$n" -ge 15 ] || it_fail "only $n operations checked"
-it_log "$n operations answered as documented"
+# check_ops WHAT BASE [curl args...]: every documented operation, called through BASE,
+# answers one of its documented statuses with the documented media type and the
+# schema's required fields; the statuses seen go to $TMP/codes.
+check_ops() {
+	local what=$1 base=$2 n=0 path method url code ctype missing
+	shift 2
+	: >"$TMP/codes"
+	while read -r path method; do
+		url=${path//\{name\}/maxmemory}
+		url=${url//\{id\}/0000000000000000}
+		code=$(curl -s -X "${method^^}" "$@" -o "$TMP/body" -D "$TMP/head" \
+			-w '%{http_code}' "$base$url")
+		echo "$code" >>"$TMP/codes"
+		jq -e --arg p "$path" --arg m "$method" --arg c "$code" \
+			'.paths[$p][$m].responses | has($c)' "$TMP/spec.json" >/dev/null ||
+			it_fail "$what: ${method^^} $url answered $code, which the spec does not document"
+		ctype=$(tr -d '\r' <"$TMP/head" | sed -n 's/^[Cc]ontent-[Tt]ype: \([^;]*\).*/\1/p')
+		# media types: text/plain in the spec stands for text/plain; version=0.0.4
+		jq -e --arg p "$path" --arg m "$method" --arg c "$code" --arg t "$ctype" \
+			'.paths[$p][$m].responses[$c].content | has($t)' "$TMP/spec.json" >/dev/null ||
+			it_fail "$what: ${method^^} $url: $code with Content-Type $ctype, not documented"
+		if [ "$ctype" = application/json ]; then
+			jq -e . "$TMP/body" >/dev/null || it_fail "$what: ${method^^} $url: body is not JSON"
+			missing=$(jq -r --arg p "$path" --arg m "$method" --arg c "$code" \
+				'.paths[$p][$m].responses[$c].content["application/json"].schema.required // [] | .[]' \
+				"$TMP/spec.json" | while read -r k; do
+				jq -e --arg k "$k" 'has($k)' "$TMP/body" >/dev/null || echo "$k"
+			done)
+			[ -z "$missing" ] || it_fail "$what: ${method^^} $url: required fields missing: $missing"
+		fi
+		n=$((n + 1))
+	done < <(jq -r '.paths | to_entries[] | .key as $p | .value | keys[] |
+		select(IN("get","put","post","patch","delete")) | "\($p) \(.)"' "$TMP/spec.json")
+	[ "$n" -ge 20 ] || it_fail "$what: only $n operations checked"
+	it_log "$what: $n operations answered as documented"
+}
+
+it_log "every documented operation answers as documented, on each listener and role"
+check_ops "unix socket" http://localhost --unix-socket "$SOCK"
+URL=https://127.0.0.1:$PORT
+check_ops "https, no credentials" "$URL" --cacert "$CERT"
+[ "$(sort -u "$TMP/codes")" = 401 ] || it_fail "https without credentials answered $(sort -u "$TMP/codes" | tr '\n' ' ')"
+VIEW=$(it_ctl token create viewer oa-viewer | head -1)
+ADMIN=$(it_ctl token create admin oa-admin | head -1)
+check_ops "https, viewer" "$URL" --cacert "$CERT" -H "Authorization: Bearer $VIEW"
+grep -qx 403 "$TMP/codes" || it_fail "https as viewer: no 403 at all"
+check_ops "https, admin" "$URL" --cacert "$CERT" -H "Authorization: Bearer $ADMIN"
+grep -qx 403 "$TMP/codes" && it_fail "https as admin: a 403"
 
 it_log "unknown routes and parameters are 404 with a JSON body"
 it_eq "$(curl -s -o "$TMP/body" -w '%{http_code}' --unix-socket "$SOCK" http://localhost/v1/nosuch)" 404 "GET /v1/nosuch"

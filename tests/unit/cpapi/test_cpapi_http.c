@@ -121,6 +121,47 @@ static void test_cpapi_http_response_has_length_and_close(void)
 	rw_buf_fini(&b);
 }
 
+static void test_cpapi_http_keeps_authorization_and_if_match(void)
+{
+	struct api_http_req r;
+	CU_ASSERT_EQUAL_FATAL(parse("PATCH /v1/parameters/x HTTP/1.1\r\n"
+				    "authorization:   Bearer rwt_abc  \r\n"
+				    "If-Match: \"0123\", \"4567\"\r\n\r\n",
+				    &r),
+			      API_PARSE_OK);
+	CU_ASSERT_STRING_EQUAL(r.authorization, "Bearer rwt_abc"); /* OWS trimmed */
+	CU_ASSERT(r.has_if_match);
+	CU_ASSERT_STRING_EQUAL(r.if_match, "\"0123\", \"4567\"");
+	CU_ASSERT_EQUAL_FATAL(parse("GET / HTTP/1.1\r\n\r\n", &r), API_PARSE_OK);
+	CU_ASSERT_STRING_EQUAL(r.authorization, "");
+	CU_ASSERT(!r.has_if_match);
+}
+
+static void test_cpapi_http_oversized_authorization_is_431(void)
+{
+	char req[API_HTTP_MAX_AUTH + 64];
+	int n = snprintf(req, sizeof(req), "GET / HTTP/1.1\r\nAuthorization: Bearer ");
+	memset(req + n, 'a', API_HTTP_MAX_AUTH);
+	snprintf(req + n + API_HTTP_MAX_AUTH, sizeof(req) - (size_t)n - API_HTTP_MAX_AUTH,
+		 "\r\n\r\n");
+	struct api_http_req r;
+	CU_ASSERT_EQUAL(parse(req, &r), API_PARSE_ERROR);
+	CU_ASSERT_EQUAL(r.error_status, 431);
+}
+
+static void test_cpapi_http_response_carries_extra_fields(void)
+{
+	struct rw_buf b = {0};
+	CU_ASSERT_EQUAL(api_http_respond_ex(&b, 429, NULL, "Retry-After: 7\r\n", "{}", 2, true), 0);
+	CU_ASSERT_EQUAL_FATAL(rw_buf_append(&b, "", 1), 0);
+	const char *s = (const char *)b.data;
+	const char *status = "HTTP/1.1 429 Too Many Requests\r\n";
+	CU_ASSERT_EQUAL(strncmp(s, status, strlen(status)), 0);
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "\r\nRetry-After: 7\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(s, "\r\n\r\n{}"));
+	rw_buf_fini(&b);
+}
+
 const struct rw_test_case test_cpapi_http_cases[] = {
     RW_TEST(test_cpapi_http_get_parses_path_and_defaults_to_keep_alive),
     RW_TEST(test_cpapi_http_connection_close_and_http10),
@@ -131,5 +172,8 @@ const struct rw_test_case test_cpapi_http_cases[] = {
     RW_TEST(test_cpapi_http_limits_and_unsupported_features),
     RW_TEST(test_cpapi_http_leading_empty_lines_are_ignored),
     RW_TEST(test_cpapi_http_response_has_length_and_close),
+    RW_TEST(test_cpapi_http_keeps_authorization_and_if_match),
+    RW_TEST(test_cpapi_http_oversized_authorization_is_431),
+    RW_TEST(test_cpapi_http_response_carries_extra_fields),
     {NULL, NULL},
 };
