@@ -382,7 +382,8 @@ int main(void)
 	    RW_TEST(test_cmd_glob_matches_like_redis),
 	    {NULL, NULL},
 	};
-	if (rw_test_init() != 0 || rw_test_add_suite("cmd_replies", NULL, NULL, tests) != 0)
+	if (rw_test_init() != 0 || rw_test_add_suite("cmd_replies", NULL, NULL, tests) != 0 ||
+	    rw_test_add_suite("cmd_dump", NULL, NULL, cmd_dump_tests) != 0)
 		return 1;
 	return rw_test_run();
 }
