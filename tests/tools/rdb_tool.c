@@ -130,6 +130,11 @@ static int cmd_write(const char *path)
 	}
 	int rc = rdb_w_eof(o, true);
 	free(o);
+	for (long i = 0; i < n; i++) {
+		free(rows[i].key);
+		free(rows[i].val);
+	}
+	free(rows);
 	if (rc != 0 || fsync(fd) != 0 || close(fd) != 0) {
 		fprintf(stderr, "rdb_tool: write failed: %s\n", strerror(-rc));
 		return 2;
