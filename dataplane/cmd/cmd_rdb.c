@@ -54,6 +54,16 @@ int cmd_rdb_save(struct rdb_out *out, const struct store_obj *o, bool compress)
 	return t->save(out, o, compress);
 }
 
+int cmd_rdb_save_key(struct rdb_out *out, const struct rdb_key_meta *m, const void *key,
+		     size_t klen, const struct store_obj *o, bool compress)
+{
+	if (o->type > STORE_TYPE_STREAM || save_tab[o->type].save == NULL)
+		return -ENOTSUP;
+	const struct cmd_rdb_type *t = &save_tab[o->type];
+	rdb_w_key(out, m, t->rdb_type(o), key, klen);
+	return t->save(out, o, compress);
+}
+
 int cmd_rdb_load(struct rdb_in *in, uint8_t rdb_type, struct cmd_rdb_val *v)
 {
 	memset(v, 0, sizeof(*v));

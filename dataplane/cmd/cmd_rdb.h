@@ -36,6 +36,7 @@
 #include <stdint.h>
 
 #include "rdb.h"
+#include "rdb_file.h"
 #include "store.h"
 
 /* A value decoded from RDB, not yet in the keyspace. */
@@ -61,6 +62,13 @@ typedef int cmd_rdb_load_fn(struct rdb_in *in, uint8_t rdb_type, struct cmd_rdb_
  * @return 0, -ENOTSUP (no RDB form for this type yet) or the stream's error.
  */
 int cmd_rdb_save(struct rdb_out *out, const struct store_obj *o, bool compress);
+/**
+ * rdbSaveKeyValuePair(): one key of an RDB file, its metadata (@p m:
+ * expiry, IDLE or FREQ), type byte, name and value. For the snapshot writer.
+ * @return 0, -ENOTSUP or the stream's error.
+ */
+int cmd_rdb_save_key(struct rdb_out *out, const struct rdb_key_meta *m, const void *key,
+		     size_t klen, const struct store_obj *o, bool compress);
 /**
  * rdbLoadObject() of a value of RDB type @p rdb_type into @p v (zeroed
  * first). @return 0, -ENOTSUP (type not loadable here yet), or the stream's

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmd_harness.h"
+#include "cmd_rdb.h"
 #include "crc64.h"
 
 /* Run a command whose arguments may hold any bytes. */
@@ -189,7 +190,57 @@ static void test_restore_ttl_replace_absttl_idletime(void)
 	h_fini(&h);
 }
 
+/* The snapshot's path: stored objects written as RDB keys, read back by
+ * the file reader with the same values, types and metadata. */
+static void test_rdb_save_key_writes_stored_objects_as_file_keys(void)
+{
+	struct harness h;
+	h_init(&h, 2, "", 0);
+	h_run(&h, "SET a 12345");
+	h_run(&h, "SET b hello");
+	h_run(&h, "APPEND c xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx");
+	static const char *keys[] = {"a", "b", "c"};
+	struct rdb_buf b = {0};
+	struct rdb_out *o = malloc(sizeof(*o));
+	rdb_out_init(o, rdb_buf_sink, &b);
+	rdb_w_header(o);
+	rdb_w_select_db(o, 0);
+	for (int i = 0; i < 3; i++) {
+		struct store_obj *v = store_lookup(h.shard, 0, keys[i], 1, h_unix_ms(),
+						   STORE_LOOKUP_NOTOUCH | STORE_LOOKUP_NOSTATS);
+		struct rdb_key_meta m = RDB_KEY_META_NONE;
+		m.expire_ms = i == 1 ? 1900000000000 : -1;
+		CU_ASSERT_FATAL(v != NULL);
+		CU_ASSERT_EQUAL(cmd_rdb_save_key(o, &m, keys[i], 1, v, true), 0);
+	}
+	CU_ASSERT_EQUAL(rdb_w_eof(o, true), 0);
+	free(o);
+
+	static const char *vals[] = {
+	    "12345", "hello", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"};
+	struct rdb_in in;
+	struct rdb_item it = {0};
+	unsigned ver;
+	rdb_in_init_mem(&in, b.p, b.len);
+	CU_ASSERT_EQUAL_FATAL(rdb_r_header(&in, &ver), 0);
+	CU_ASSERT(rdb_r_next(&in, ver, &it) == 0 && it.kind == RDB_ITEM_SELECTDB);
+	for (int i = 0; i < 3; i++) {
+		struct cmd_rdb_val v;
+		CU_ASSERT_EQUAL_FATAL(rdb_r_next(&in, ver, &it), 0);
+		CU_ASSERT(it.kind == RDB_ITEM_KEY && it.klen == 1 && it.key[0] == keys[i][0]);
+		CU_ASSERT_EQUAL(it.meta.expire_ms, i == 1 ? 1900000000000 : -1);
+		CU_ASSERT_EQUAL_FATAL(cmd_rdb_load(&in, it.type, &v), 0);
+		CU_ASSERT(v.len == strlen(vals[i]) && memcmp(v.str, vals[i], v.len) == 0);
+		cmd_rdb_val_free(&v);
+	}
+	CU_ASSERT(rdb_r_next(&in, ver, &it) == 0 && it.kind == RDB_ITEM_EOF);
+	rdb_item_clear(&it);
+	rdb_buf_free(&b);
+	h_fini(&h);
+}
+
 const struct rw_test_case cmd_dump_tests[] = {
+    RW_TEST(test_rdb_save_key_writes_stored_objects_as_file_keys),
     RW_TEST(test_dump_int_matches_redis_documentation),
     RW_TEST(test_dump_restore_round_trip_keeps_value_and_encoding),
     RW_TEST(test_restore_errors_in_redis_order),
