@@ -33,6 +33,50 @@ int rdb_w_aux_int(struct rdb_out *o, const char *key, int64_t v)
 	return rdb_w_aux(o, key, digits, n);
 }
 
+int rdb_w_aux_offsets(struct rdb_out *o, const uint64_t *lsn, size_t n)
+{
+	char buf[RDB_AUX_OFFSETS_MAX * 21];
+	size_t len = 0;
+	if (n > RDB_AUX_OFFSETS_MAX)
+		return o->err = -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		char digits[21];
+		size_t k = 0;
+		uint64_t v = lsn[i];
+		do
+			digits[k++] = (char)('0' + v % 10);
+		while ((v /= 10) != 0);
+		if (i > 0)
+			buf[len++] = ',';
+		while (k > 0)
+			buf[len++] = digits[--k];
+	}
+	return rdb_w_aux(o, RDB_AUX_RW_OFFSETS, buf, len);
+}
+
+int rdb_aux_offsets_parse(const uint8_t *p, size_t n, uint64_t *lsn, size_t cap)
+{
+	size_t count = 0, i = 0;
+	if (n == 0)
+		return 0;
+	for (;;) {
+		uint64_t v = 0;
+		size_t start = i;
+		for (; i < n && p[i] >= '0' && p[i] <= '9'; i++) {
+			if (v > (UINT64_MAX - (p[i] - '0')) / 10)
+				return -EBADMSG;
+			v = v * 10 + (uint64_t)(p[i] - '0');
+		}
+		if (i == start || count == cap)
+			return -EBADMSG;
+		lsn[count++] = v;
+		if (i == n)
+			return (int)count;
+		if (p[i++] != ',')
+			return -EBADMSG;
+	}
+}
+
 int rdb_w_aux_std(struct rdb_out *o, const struct rdb_aux_std *a)
 {
 	rdb_w_aux(o, "redis-ver", a->redis_ver, strlen(a->redis_ver));

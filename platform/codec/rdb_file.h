@@ -23,8 +23,10 @@
 #include "rdb.h"
 
 /* Redwire's own AUX fields (stock Redis skips unknown AUX fields). */
-#define RDB_AUX_RW_EPOCH "redwire-epoch" /* failover epoch the snapshot was taken in */
-#define RDB_AUX_RW_LSN	 "redwire-lsn"	 /* journal LSN the snapshot's cut covers */
+#define RDB_AUX_RW_EPOCH   "redwire-epoch"   /* failover epoch the snapshot was taken in */
+#define RDB_AUX_RW_OFFSETS "redwire-offsets" /* per-worker journal LSNs the cut covers */
+/* Most workers an offsets field lists. */
+#define RDB_AUX_OFFSETS_MAX 128
 
 /* The AUX fields every Redis 7.0 RDB starts with (rdbSaveInfoAuxFields). */
 struct rdb_aux_std {
@@ -48,6 +50,16 @@ int rdb_w_header(struct rdb_out *o);
 int rdb_w_aux(struct rdb_out *o, const char *key, const void *val, size_t vlen);
 /** An AUX field holding a decimal integer (rdbSaveAuxFieldStrInt). */
 int rdb_w_aux_int(struct rdb_out *o, const char *key, int64_t v);
+/**
+ * The "redwire-offsets" AUX field: @p n journal LSNs, one per worker in
+ * worker order, as decimal numbers separated by commas ("17,0,4096").
+ */
+int rdb_w_aux_offsets(struct rdb_out *o, const uint64_t *lsn, size_t n);
+/**
+ * Parse a "redwire-offsets" value into @p lsn (room for @p cap).
+ * @return the count, or -EBADMSG (not that format, or more than @p cap).
+ */
+int rdb_aux_offsets_parse(const uint8_t *p, size_t n, uint64_t *lsn, size_t cap);
 /** redis-ver, redis-bits (64), ctime, used-mem, aof-base, in Redis's order. */
 int rdb_w_aux_std(struct rdb_out *o, const struct rdb_aux_std *a);
 /** SELECTDB @p db. */

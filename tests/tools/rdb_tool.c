@@ -113,7 +113,7 @@ static int cmd_write(const char *path)
 	struct rdb_aux_std aux = {.redis_ver = "7.0.15", .ctime = time(NULL), .used_mem = 1 << 20};
 	rdb_w_aux_std(o, &aux);
 	rdb_w_aux_int(o, RDB_AUX_RW_EPOCH, 3);
-	rdb_w_aux_int(o, RDB_AUX_RW_LSN, 123456789);
+	rdb_w_aux_offsets(o, (const uint64_t[]){123456789, 0, 42}, 3);
 	for (long i = 0; i < n;) {
 		long j = i;
 		uint64_t expires = 0;

@@ -23,6 +23,7 @@ static void write_sample(struct rdb_buf *b, bool checksum)
 	struct rdb_aux_std aux = {.redis_ver = "7.0.15", .ctime = 1700000000, .used_mem = 123456};
 	rdb_w_aux_std(o, &aux);
 	rdb_w_aux_int(o, RDB_AUX_RW_EPOCH, 7);
+	rdb_w_aux_offsets(o, (const uint64_t[]){17, 0, UINT64_MAX}, 3);
 	rdb_w_select_db(o, 0);
 	rdb_w_resize_db(o, 2, 1);
 	struct rdb_key_meta m = RDB_KEY_META_NONE;
@@ -101,10 +102,14 @@ static void test_rdb_file_round_trip_every_item(void)
 	CU_ASSERT_EQUAL(ver, 10);
 
 	struct rdb_item it = {0};
-	static const char *aux[][2] = {{"redis-ver", "7.0.15"}, {"redis-bits", "64"},
-				       {"ctime", "1700000000"}, {"used-mem", "123456"},
-				       {"aof-base", "0"},	{"redwire-epoch", "7"}};
-	for (size_t i = 0; i < 6; i++) {
+	static const char *aux[][2] = {{"redis-ver", "7.0.15"},
+				       {"redis-bits", "64"},
+				       {"ctime", "1700000000"},
+				       {"used-mem", "123456"},
+				       {"aof-base", "0"},
+				       {"redwire-epoch", "7"},
+				       {"redwire-offsets", "17,0,18446744073709551615"}};
+	for (size_t i = 0; i < 7; i++) {
 		CU_ASSERT_EQUAL_FATAL(rdb_r_next(&in, ver, &it), 0);
 		CU_ASSERT_EQUAL(it.kind, RDB_ITEM_AUX);
 		CU_ASSERT_STRING_EQUAL((char *)it.aux_key, aux[i][0]);
@@ -198,7 +203,22 @@ static void test_rdb_file_rejects_bad_header_and_truncation(void)
 	rdb_buf_free(&b);
 }
 
+static void test_rdb_aux_offsets_parse(void)
+{
+	uint64_t v[4];
+	static const char ok[] = "17,0,18446744073709551615";
+	CU_ASSERT_EQUAL(rdb_aux_offsets_parse((const uint8_t *)ok, strlen(ok), v, 4), 3);
+	CU_ASSERT(v[0] == 17 && v[1] == 0 && v[2] == UINT64_MAX);
+	CU_ASSERT_EQUAL(rdb_aux_offsets_parse((const uint8_t *)"", 0, v, 4), 0);
+	static const char *bad[] = {"1,",  ",1", "1,,2",     "18446744073709551616",
+				    "1;2", "-1", "1,2,3,4,5"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CU_ASSERT_EQUAL(
+		    rdb_aux_offsets_parse((const uint8_t *)bad[i], strlen(bad[i]), v, 4), -EBADMSG);
+}
+
 const struct rw_test_case codec_rdb_file_tests[] = {
+    RW_TEST(test_rdb_aux_offsets_parse),
     RW_TEST(test_rdb_file_round_trip_every_item),
     RW_TEST(test_rdb_file_every_bit_flip_is_detected),
     RW_TEST(test_rdb_file_zero_trailer_is_not_checked),
