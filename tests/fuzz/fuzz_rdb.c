@@ -3,12 +3,14 @@
  * whole RDB file (every item, string values decoded), as a DUMP payload
  * (verify, then the type byte and a string value from the whole payload,
  * as RESTORE does), and as a raw string that must survive the writer and
- * the reader unchanged, compressed or not. Crashes, leaks, reads past the
+ * the reader unchanged, compressed or not, and as a listpack and an intset
+ * blob (validated, then walked). Crashes, leaks, reads past the
  * input and a changed round trip are findings.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "rdb_blob.h"
 #include "rdb_file.h"
 
 static void read_file(const uint8_t *p, size_t n)
@@ -65,11 +67,29 @@ static void round_trip(const uint8_t *p, size_t n, bool compress)
 	rdb_buf_free(&b);
 }
 
+static void read_blobs(const uint8_t *p, size_t n)
+{
+	uint32_t count;
+	if (rdb_lp_validate(p, n, &count) == 0) {
+		struct rdb_lp_iter it;
+		struct rdb_lp_elem e;
+		uint32_t seen = 0;
+		rdb_lp_iter_init(&it, p, n);
+		while (rdb_lp_next(&it, &e))
+			seen++;
+		if (seen != count)
+			abort();
+	}
+	if (rdb_intset_validate(p, n, &count) == 0)
+		(void)rdb_intset_get(p, count - 1);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	read_file(data, size);
 	read_dump(data, size);
+	read_blobs(data, size);
 	round_trip(data, size, true);
 	round_trip(data, size, false);
 	return 0;

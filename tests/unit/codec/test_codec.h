@@ -10,6 +10,7 @@ extern const struct rw_test_case codec_write_tests[];
 extern const struct rw_test_case codec_num_crc_tests[];
 extern const struct rw_test_case codec_rdb_tests[];
 extern const struct rw_test_case codec_rdb_file_tests[];
+extern const struct rw_test_case codec_rdb_blob_tests[];
 
 #endif
 

@@ -9,7 +9,8 @@ int main(void)
 	    rw_test_add_suite("codec_write", NULL, NULL, codec_write_tests) ||
 	    rw_test_add_suite("codec_num_crc", NULL, NULL, codec_num_crc_tests) ||
 	    rw_test_add_suite("codec_rdb", NULL, NULL, codec_rdb_tests) ||
-	    rw_test_add_suite("codec_rdb_file", NULL, NULL, codec_rdb_file_tests))
+	    rw_test_add_suite("codec_rdb_file", NULL, NULL, codec_rdb_file_tests) ||
+	    rw_test_add_suite("codec_rdb_blob", NULL, NULL, codec_rdb_blob_tests))
 		return 1;
 	return rw_test_run();
 }
