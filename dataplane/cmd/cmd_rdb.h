@@ -12,13 +12,16 @@
  *     RDB_TYPE_HASH_LISTPACK, a hashtable hash RDB_TYPE_HASH), and
  *     save(out, o, compress) writes the value after that byte, as Redis
  *     7.0's rdbSaveObject() does for it (strings through rdb_w_string(),
- *     listpacks as one rdb_w_string() blob, ...);
+ *     listpacks and intsets built with platform/codec/rdb_blob.h and
+ *     written as one rdb_w_string() blob, ...);
  *   - load, indexed by the RDB type byte (0..19): load(in, t, v) reads a
  *     value of type t and builds, without touching the keyspace, the
  *     collection in v (v->type, v->enc, v->coll, v->coll_free): RESTORE
  *     checks the whole payload before it changes anything, and a value
  *     that fails to load leaves the key as it was. Several RDB types may
- *     map to one loader (a hash from RDB_TYPE_HASH, _ZIPLIST, _LISTPACK).
+ *     map to one loader (a hash from RDB_TYPE_HASH, _ZIPLIST, _LISTPACK);
+ *     blobs are checked with rdb_lp_validate() / rdb_intset_validate()
+ *     before their elements are used.
  * cmd_rdb_val_apply() then installs it with store_wr_set_coll() inside the
  * caller's write. A type's code adds its rows there (and its functions in
  * its own cmd_rdb_<type>.c); nothing else changes. Until a row exists,
