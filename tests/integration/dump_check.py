@@ -5,8 +5,8 @@ Usage: dump_check.py REDWIRE_HOST:PORT ORACLE_HOST:PORT
 
 1. Values are set on the stock server, DUMPed there and RESTOREd on
    Redwire (with the TTL the stock key has); then the other way round.
-   After each hop GET, OBJECT ENCODING and PTTL (within 1.5 s) on the
-   restoring side must equal the dumping side's.
+   After each hop GET, OBJECT ENCODING, DEBUG DIGEST-VALUE and PTTL
+   (within 1.5 s) on the restoring side must equal the dumping side's.
 2. The same value DUMPs to the same bytes on both servers.
 3. IDLETIME survives a hop (OBJECT IDLETIME within 2 s of stock's).
 4. oracle_cases_dump.py's differential cases, byte for byte.
@@ -57,6 +57,8 @@ def hop(src, dst, tag, ttl_ms):
         what = "%s %r (%d bytes, ttl %d)" % (tag, key, len(val), ttl_ms)
         check(dst.get(key) == val, what + ": GET")
         check(dst.object("encoding", key) == src.object("encoding", key), what + ": OBJECT ENCODING")
+        check(dst.execute_command("DEBUG", "DIGEST-VALUE", key)
+              == src.execute_command("DEBUG", "DIGEST-VALUE", key), what + ": DEBUG DIGEST-VALUE")
         got = dst.pttl(key)
         if ttl_ms:
             check(abs(got - pttl) <= 1500, what + ": PTTL %d vs %d" % (got, pttl))
