@@ -217,7 +217,38 @@ static void test_rdb_aux_offsets_parse(void)
 		    rdb_aux_offsets_parse((const uint8_t *)bad[i], strlen(bad[i]), v, 4), -EBADMSG);
 }
 
+/* Older files: EXPIRETIME in seconds (RDB < 3 writers); no trailer below
+ * version 5; modules and functions are refused, not skipped. */
+static void test_rdb_file_old_expiretime_and_refused_opcodes(void)
+{
+	static const uint8_t v4[] = "REDIS0004\xfe\x00\xfd\x10\x32\x54\x76\x00\x01k\x01v\xff";
+	struct rdb_in in;
+	struct rdb_item it = {0};
+	unsigned ver;
+	rdb_in_init_mem(&in, v4, sizeof(v4) - 1);
+	CU_ASSERT(rdb_r_header(&in, &ver) == 0 && ver == 4);
+	CU_ASSERT(rdb_r_next(&in, ver, &it) == 0 && it.kind == RDB_ITEM_SELECTDB);
+	CU_ASSERT(rdb_r_next(&in, ver, &it) == 0 && it.kind == RDB_ITEM_KEY);
+	CU_ASSERT_EQUAL(it.meta.expire_ms, (int64_t)0x76543210 * 1000);
+	uint8_t *v;
+	size_t n;
+	CU_ASSERT(rdb_r_string(&in, &v, &n) == 0 && n == 1 && v[0] == 'v');
+	free(v);
+	CU_ASSERT(rdb_r_next(&in, ver, &it) == 0 && it.kind == RDB_ITEM_EOF);
+	CU_ASSERT_EQUAL(in.off, sizeof(v4) - 1);
+	static const uint8_t mod[] = "REDIS0010\xf7", fn[] = "REDIS0010\xf5",
+			     bad[] = "REDIS0010\x08";
+	rdb_in_init_mem(&in, mod, sizeof(mod) - 1);
+	CU_ASSERT(rdb_r_header(&in, &ver) == 0 && rdb_r_next(&in, ver, &it) == -ENOTSUP);
+	rdb_in_init_mem(&in, fn, sizeof(fn) - 1);
+	CU_ASSERT(rdb_r_header(&in, &ver) == 0 && rdb_r_next(&in, ver, &it) == -ENOTSUP);
+	rdb_in_init_mem(&in, bad, sizeof(bad) - 1);
+	CU_ASSERT(rdb_r_header(&in, &ver) == 0 && rdb_r_next(&in, ver, &it) == -EBADMSG);
+	rdb_item_clear(&it);
+}
+
 const struct rw_test_case codec_rdb_file_tests[] = {
+    RW_TEST(test_rdb_file_old_expiretime_and_refused_opcodes),
     RW_TEST(test_rdb_aux_offsets_parse),
     RW_TEST(test_rdb_file_round_trip_every_item),
     RW_TEST(test_rdb_file_every_bit_flip_is_detected),
