@@ -33,6 +33,7 @@ cmd_handler_fn cmd_expire, cmd_pexpire, cmd_expireat, cmd_pexpireat; /* cmd_expi
 cmd_handler_fn cmd_ttl, cmd_pttl, cmd_expiretime, cmd_pexpiretime, cmd_persist;
 cmd_handler_fn cmd_del, cmd_exists, cmd_dbsize, cmd_touch, cmd_type; /* cmd_keyspace.c */
 cmd_handler_fn cmd_object;
+cmd_handler_fn cmd_dump, cmd_restore; /* cmd_dump.c */
 cmd_handler_fn cmd_mget, cmd_mset, cmd_msetnx, cmd_keys, cmd_flushdb,
     cmd_flushall;						    /* cmd_multi.c */
 cmd_handler_fn cmd_ping, cmd_echo, cmd_quit, cmd_select, cmd_hello; /* cmd_server.c */
@@ -56,10 +57,10 @@ cmd_handler_fn cmd_command;			/* cmd_command.c */
 /* clang-format off */
 #define CMD_META_X(X) \
 	X(X) X(append) X(auth) X(bitcount) X(bitfield) X(bitfield_ro) X(bitpos) X(client) \
-	X(command) X(config) X(dbsize) X(debug) X(decr) X(decrby) X(del) X(echo) X(exists) X(expire) \
+	X(command) X(config) X(dbsize) X(debug) X(decr) X(decrby) X(del) X(dump) X(echo) X(exists) X(expire) \
 	X(expireat) X(expiretime) X(flushall) X(flushdb) X(get) X(getbit) X(getdel) X(getex) X(getrange) X(getset) \
 	X(hello) X(incr) X(incrby) X(incrbyfloat) X(info) X(keys) X(lastsave) X(memory) X(mget) X(mset) X(msetnx) X(object) X(persist) X(pexpire) \
-	X(pexpireat) X(pexpiretime) X(ping) X(psetex) X(pttl) X(quit) X(reset) X(select) X(set) \
+	X(pexpireat) X(pexpiretime) X(ping) X(psetex) X(pttl) X(quit) X(reset) X(restore) X(select) X(set) \
 	X(setbit) X(setex) X(setnx) X(setrange) X(shutdown) X(strlen) X(substr) X(time) X(touch) X(ttl) X(type) \
 	X(unlink)
 /* clang-format on */

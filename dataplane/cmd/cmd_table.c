@@ -403,6 +403,23 @@ static const struct cmd_def cmd_defs[] = {
      .complexity = "O(N) where N is the number of keys that will be removed.",
      .key_flags = "RM delete",
      META(del)},
+    {.name = "dump",
+     .arity = 2,
+     .flags = CMD_READONLY,
+     .first_key = 1,
+     .last_key = 1,
+     .key_step = 1,
+     .fn = cmd_dump,
+     .acl_categories = "@keyspace @read @slow",
+     .group = "generic",
+     .summary = "Return a serialized version of the value stored at the specified key.",
+     .since = "2.6.0",
+     .complexity = "O(1) to access the key and additional O(N*M) to serialize it, where N is "
+		   "the number of Redis objects composing the value and M their average size. "
+		   "For small string values the time complexity is thus O(1)+O(1*M) where M is "
+		   "small, so simply O(1).",
+     .key_flags = "RO access",
+     META(dump)},
     {.name = "echo",
      .arity = 2,
      .flags = CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NOKEYS,
@@ -848,6 +865,26 @@ static const struct cmd_def cmd_defs[] = {
      .since = "6.2.0",
      .complexity = "O(1)",
      META(reset)},
+    {.name = "restore",
+     .arity = -4,
+     .flags = CMD_WRITE | CMD_DENYOOM,
+     .first_key = 1,
+     .last_key = 1,
+     .key_step = 1,
+     .fn = cmd_restore,
+     .acl_categories = "@keyspace @write @slow @dangerous",
+     .group = "generic",
+     .summary = "Create a key using the provided serialized value, previously obtained using "
+		"DUMP.",
+     .since = "2.6.0",
+     .complexity = "O(1) to create the new key and additional O(N*M) to reconstruct the "
+		   "serialized value, where N is the number of Redis objects composing the "
+		   "value and M their average size. For small string values the time "
+		   "complexity is thus O(1)+O(1*M) where M is small, so simply O(1). However "
+		   "for sorted set values the complexity is O(N*M*log(N)) because inserting "
+		   "values into sorted sets is O(log(N)).",
+     .key_flags = "OW update",
+     META(restore)},
     {.name = "select",
      .arity = 2,
      .flags = CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NOKEYS,

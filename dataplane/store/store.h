@@ -266,6 +266,7 @@ struct store_wr {
 	uint32_t db;
 	int table;
 	bool existed;
+	bool lru_set; /* store_wr_set_lru() chose the clock: commit keeps it */
 };
 
 /** Events a write hook sees. */
@@ -313,6 +314,13 @@ uint8_t *store_wr_raw(struct store_wr *w, size_t len);
 int store_wr_set_coll(struct store_wr *w, uint8_t type, uint8_t enc, void *coll);
 /** Set (absolute unix ms) or clear (STORE_NO_EXPIRE) the expiry; the key must exist. */
 int store_wr_set_expire(struct store_wr *w, int64_t at_ms);
+/**
+ * Redis's objectSetLRUOrLFU() (RESTORE IDLETIME/FREQ, RDB IDLE/FREQ): under
+ * an LFU policy set the counter to @p lfu_freq (0..255) if it is >= 0,
+ * otherwise set the LRU clock @p lru_idle_s seconds back if that is >= 0.
+ * The key must exist. @return true if something was set.
+ */
+bool store_wr_set_lru(struct store_wr *w, int64_t lfu_freq, int64_t lru_idle_s);
 /** Delete the key (it must exist). */
 void store_wr_delete(struct store_wr *w);
 

@@ -75,7 +75,7 @@ static void commit(struct store_wr *w, uint32_t changes, bool count_dirty, const
 		w->e->version = ++s->stats.version;
 		/* LFU: begin already counted this access; dbOverwrite() keeps
 		 * the old counter, a new key keeps LFU_INIT_VAL. */
-		if (!s->lfu)
+		if (!s->lfu && !w->lru_set)
 			w->e->lru = store_lru_clock(w->now_ms);
 	}
 	if (s->n_hooks > 0)
@@ -286,6 +286,28 @@ int store_wr_set_expire(struct store_wr *w, int64_t at_ms)
 	if (w->e == NULL)
 		return -ENOENT;
 	return store_entry_set_expire(store_db_of(w->s, w->db), w->e, at_ms);
+}
+
+bool store_wr_set_lru(struct store_wr *w, int64_t lfu_freq, int64_t lru_idle_s)
+{
+	if (w->e == NULL)
+		return false;
+	if (w->s->lfu) {
+		if (lfu_freq < 0)
+			return false;
+		w->e->lru = (store_lfu_minutes(w->now_ms) << 8) | ((uint32_t)lfu_freq & 0xff);
+		return true;
+	}
+	if (lru_idle_s < 0)
+		return false;
+	/* the LRU clock wraps: an idle time reaching before its zero is
+	 * placed half a clock away, as Redis does */
+	int64_t clock = store_lru_clock(w->now_ms), at = clock - lru_idle_s;
+	if (at < 0)
+		at = (clock + STORE_LRU_MAX / 2) % STORE_LRU_MAX;
+	w->e->lru = (uint32_t)at;
+	w->lru_set = true;
+	return true;
 }
 
 void store_wr_delete(struct store_wr *w)

@@ -18,8 +18,14 @@ build_resp() {
 		"$ROOT/platform/mem/rw_buf.c" -o "$OUT/fuzz_resp"
 }
 
+build_rdb() {
+	clang "${CFLAGS[@]}" -I"$ROOT/platform/codec" -I"$ROOT/platform/mem" -I/usr/include/liblzf \
+		"$ROOT/tests/fuzz/fuzz_rdb.c" "$ROOT"/platform/codec/rdb_*.c "$ROOT/platform/codec/crc64.c" \
+		"$ROOT/platform/codec/resp_num.c" -llzf -o "$OUT/fuzz_rdb"
+}
+
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(resp)
+[ ${#targets[@]} -gt 0 ] || targets=(resp rdb)
 rc=0
 for t in "${targets[@]}"; do
 	"build_$t"

@@ -45,4 +45,7 @@ void h_print_escaped(const char *tag, const char *s);
 void h_run_cases(struct harness *h, const struct cmd_case *cases,
 		 int (*skip)(const struct cmd_case *c));
 
+/* test_cmd_dump.c */
+extern const struct rw_test_case cmd_dump_tests[];
+
 #endif

@@ -344,7 +344,7 @@ static void test_cmd_command_list_filters(void)
 	r = h_run(&h, "command list");
 	CU_ASSERT_EQUAL(atoi(r + 1),
 			(int)n + 7 + 5 + 5 + 9 +
-			    2); /* names, COMMAND/CONFIG/OBJECT/CLIENT/MEMORY subcommands */
+			    6); /* names, COMMAND/CONFIG/OBJECT/CLIENT/MEMORY subcommands */
 	CU_ASSERT_STRING_EQUAL(h_run(&h, "command help x"),
 			       "-ERR wrong number of arguments for 'command|help' command\r\n");
 	CU_ASSERT(strncmp(h_run(&h, "command help"), "*21\r\n+COMMAND <subcommand>", 26) == 0);
@@ -382,7 +382,8 @@ int main(void)
 	    RW_TEST(test_cmd_glob_matches_like_redis),
 	    {NULL, NULL},
 	};
-	if (rw_test_init() != 0 || rw_test_add_suite("cmd_replies", NULL, NULL, tests) != 0)
+	if (rw_test_init() != 0 || rw_test_add_suite("cmd_replies", NULL, NULL, tests) != 0 ||
+	    rw_test_add_suite("cmd_dump", NULL, NULL, cmd_dump_tests) != 0)
 		return 1;
 	return rw_test_run();
 }

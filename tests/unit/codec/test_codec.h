@@ -8,6 +8,9 @@ extern const struct rw_test_case codec_parse_tests[];
 extern const struct rw_test_case codec_inline_tests[];
 extern const struct rw_test_case codec_write_tests[];
 extern const struct rw_test_case codec_num_crc_tests[];
+extern const struct rw_test_case codec_rdb_tests[];
+extern const struct rw_test_case codec_rdb_file_tests[];
+extern const struct rw_test_case codec_rdb_blob_tests[];
 
 #endif
 

@@ -1,4 +1,4 @@
-/* Unit tests for platform/codec: RESP parser and writers, numbers, CRCs. */
+/* Unit tests for platform/codec: RESP parser and writers, numbers, CRCs, RDB. */
 #include "test_codec.h"
 
 int main(void)
@@ -7,7 +7,10 @@ int main(void)
 	    rw_test_add_suite("codec_parse", NULL, NULL, codec_parse_tests) ||
 	    rw_test_add_suite("codec_inline", NULL, NULL, codec_inline_tests) ||
 	    rw_test_add_suite("codec_write", NULL, NULL, codec_write_tests) ||
-	    rw_test_add_suite("codec_num_crc", NULL, NULL, codec_num_crc_tests))
+	    rw_test_add_suite("codec_num_crc", NULL, NULL, codec_num_crc_tests) ||
+	    rw_test_add_suite("codec_rdb", NULL, NULL, codec_rdb_tests) ||
+	    rw_test_add_suite("codec_rdb_file", NULL, NULL, codec_rdb_file_tests) ||
+	    rw_test_add_suite("codec_rdb_blob", NULL, NULL, codec_rdb_blob_tests))
 		return 1;
 	return rw_test_run();
 }

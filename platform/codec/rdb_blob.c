@@ -1,0 +1,301 @@
+/*
+ * Listpack and intset blobs as Redis 7.0's listpack.c and intset.c lay
+ * them out (see rdb_blob.h for the byte layouts): builders that give
+ * stock Redis's bytes, and validating readers for untrusted input.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rdb_blob.h"
+#include "resp.h"
+
+#define LP_HDR		  6
+#define LP_EOF		  0xff
+#define LP_NUMELE_UNKNOWN 65535
+#define LP_ENC_6BIT_STR	  0x80
+#define LP_ENC_13BIT_INT  0xc0
+#define LP_ENC_12BIT_STR  0xe0
+#define LP_ENC_32BIT_STR  0xf0
+#define LP_ENC_16BIT_INT  0xf1
+#define LP_ENC_24BIT_INT  0xf2
+#define LP_ENC_32BIT_INT  0xf3
+#define LP_ENC_64BIT_INT  0xf4
+
+static void put_le(uint8_t *b, uint64_t v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		b[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get_le(const uint8_t *b, size_t n)
+{
+	uint64_t v = 0;
+	for (size_t i = n; i-- > 0;)
+		v = (v << 8) | b[i];
+	return v;
+}
+
+/* lpEncodeBacklen(): the entry length in 7-bit groups, most significant
+ * first, every byte but the first with the top bit set, so it can be read
+ * backwards from the entry's last byte. */
+static size_t lp_backlen(uint8_t *b, uint64_t l)
+{
+	size_t n = l <= 127 ? 1 : l < 16383 ? 2 : l < 2097151 ? 3 : l < 268435455 ? 4 : 5;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t g = (uint8_t)((l >> (7 * (n - 1 - i))) & 127);
+		b[i] = i == 0 ? g : (uint8_t)(g | 128);
+	}
+	return n;
+}
+
+static void lp_put(struct rdb_lp *lp, const uint8_t *enc, size_t enclen, const void *data, size_t n)
+{
+	uint8_t back[5];
+	size_t bl = lp_backlen(back, enclen + n);
+	if (lp->err == 0)
+		lp->err = rdb_buf_sink(&lp->b, enc, enclen);
+	if (lp->err == 0 && n > 0)
+		lp->err = rdb_buf_sink(&lp->b, data, n);
+	if (lp->err == 0)
+		lp->err = rdb_buf_sink(&lp->b, back, bl);
+	lp->count++;
+}
+
+void rdb_lp_init(struct rdb_lp *lp)
+{
+	static const uint8_t hdr[LP_HDR];
+	memset(lp, 0, sizeof(*lp));
+	lp->err = rdb_buf_sink(&lp->b, hdr, LP_HDR);
+}
+
+/* lpEncodeIntegerGetType(): the smallest encoding holding @p v. */
+int rdb_lp_append_int(struct rdb_lp *lp, int64_t v)
+{
+	uint8_t e[9];
+	size_t n;
+	uint64_t u = (uint64_t)v;
+	if (v >= 0 && v <= 127) {
+		e[0] = (uint8_t)v;
+		n = 1;
+	} else if (v >= -4096 && v <= 4095) {
+		u &= (1u << 13) - 1;
+		e[0] = (uint8_t)((u >> 8) | LP_ENC_13BIT_INT);
+		e[1] = (uint8_t)u;
+		n = 2;
+	} else if (v >= INT16_MIN && v <= INT16_MAX) {
+		e[0] = LP_ENC_16BIT_INT;
+		put_le(e + 1, u, 2);
+		n = 3;
+	} else if (v >= -8388608 && v <= 8388607) {
+		e[0] = LP_ENC_24BIT_INT;
+		put_le(e + 1, u, 3);
+		n = 4;
+	} else if (v >= INT32_MIN && v <= INT32_MAX) {
+		e[0] = LP_ENC_32BIT_INT;
+		put_le(e + 1, u, 4);
+		n = 5;
+	} else {
+		e[0] = LP_ENC_64BIT_INT;
+		put_le(e + 1, u, 8);
+		n = 9;
+	}
+	lp_put(lp, e, n, NULL, 0);
+	return lp->err;
+}
+
+int rdb_lp_append(struct rdb_lp *lp, const void *s, size_t n)
+{
+	int64_t v;
+	uint8_t e[5];
+	size_t k;
+	if (resp_str_to_i64(s, n, &v))
+		return rdb_lp_append_int(lp, v);
+	if (n < 64) {
+		e[0] = (uint8_t)(LP_ENC_6BIT_STR | n);
+		k = 1;
+	} else if (n < 4096) {
+		e[0] = (uint8_t)(LP_ENC_12BIT_STR | (n >> 8));
+		e[1] = (uint8_t)n;
+		k = 2;
+	} else if (n <= UINT32_MAX) {
+		e[0] = LP_ENC_32BIT_STR;
+		put_le(e + 1, n, 4);
+		k = 5;
+	} else {
+		return lp->err = -EFBIG;
+	}
+	lp_put(lp, e, k, s, n);
+	return lp->err;
+}
+
+int rdb_lp_finish(struct rdb_lp *lp, const uint8_t **p, size_t *n)
+{
+	static const uint8_t eof = LP_EOF;
+	if (lp->err == 0)
+		lp->err = rdb_buf_sink(&lp->b, &eof, 1);
+	if (lp->err == 0 && lp->b.len > UINT32_MAX)
+		lp->err = -EFBIG;
+	if (lp->err != 0)
+		return lp->err;
+	put_le(lp->b.p, lp->b.len, 4);
+	put_le(lp->b.p + 4, lp->count < LP_NUMELE_UNKNOWN ? lp->count : LP_NUMELE_UNKNOWN, 2);
+	*p = lp->b.p;
+	*n = lp->b.len;
+	return 0;
+}
+
+void rdb_lp_free(struct rdb_lp *lp)
+{
+	rdb_buf_free(&lp->b);
+}
+
+/* The entry at @p p (with @p avail bytes before the terminator's end):
+ * its encoding+data length in *@p l, what it holds in *@p e.
+ * @return false if it does not fit or is not an encoding. */
+static bool lp_entry(const uint8_t *p, size_t avail, size_t *l, struct rdb_lp_elem *e)
+{
+	uint8_t b = p[0];
+	size_t hdr, dlen = 0, ibytes = 0;
+	e->is_int = false;
+	if (b < 0x80) {
+		e->is_int = true;
+		e->v = b;
+		*l = 1;
+		return true;
+	}
+	if ((b & 0xc0) == LP_ENC_6BIT_STR) {
+		hdr = 1, dlen = b & 0x3f;
+	} else if ((b & 0xe0) == LP_ENC_13BIT_INT) {
+		if (avail < 2)
+			return false;
+		uint64_t u = ((uint64_t)(b & 0x1f) << 8) | p[1];
+		e->is_int = true;
+		e->v = u >= (1u << 12) ? (int64_t)u - (1 << 13) : (int64_t)u;
+		*l = 2;
+		return true;
+	} else if ((b & 0xf0) == LP_ENC_12BIT_STR) {
+		if (avail < 2)
+			return false;
+		hdr = 2, dlen = ((size_t)(b & 0x0f) << 8) | p[1];
+	} else if (b == LP_ENC_32BIT_STR) {
+		if (avail < 5)
+			return false;
+		hdr = 5, dlen = (size_t)get_le(p + 1, 4);
+	} else if (b >= LP_ENC_16BIT_INT && b <= LP_ENC_64BIT_INT) {
+		static const size_t w[] = {2, 3, 4, 8};
+		ibytes = w[b - LP_ENC_16BIT_INT];
+		if (avail < 1 + ibytes)
+			return false;
+		uint64_t u = get_le(p + 1, ibytes);
+		if (ibytes < 8 && (u >> (8 * ibytes - 1)) != 0)
+			u |= ~UINT64_C(0) << (8 * ibytes); /* sign-extend */
+		e->is_int = true;
+		e->v = (int64_t)u;
+		*l = 1 + ibytes;
+		return true;
+	} else {
+		return false;
+	}
+	if (dlen > avail - hdr)
+		return false;
+	e->s = p + hdr;
+	e->n = dlen;
+	*l = hdr + dlen;
+	return true;
+}
+
+int rdb_lp_validate(const uint8_t *p, size_t n, uint32_t *count)
+{
+	if (n < LP_HDR + 1 || get_le(p, 4) != n || p[n - 1] != LP_EOF)
+		return -EBADMSG;
+	uint32_t hdr_count = (uint32_t)get_le(p + 4, 2), seen = 0;
+	size_t pos = LP_HDR, end = n - 1;
+	while (pos < end) {
+		struct rdb_lp_elem e;
+		size_t l;
+		uint8_t back[5];
+		if (!lp_entry(p + pos, end - pos, &l, &e))
+			return -EBADMSG;
+		size_t bl = lp_backlen(back, l);
+		if (bl > end - pos - l || memcmp(p + pos + l, back, bl) != 0)
+			return -EBADMSG;
+		pos += l + bl;
+		if (++seen == 0)
+			return -EBADMSG;
+	}
+	if (hdr_count != LP_NUMELE_UNKNOWN && hdr_count != seen)
+		return -EBADMSG;
+	*count = seen;
+	return 0;
+}
+
+void rdb_lp_iter_init(struct rdb_lp_iter *it, const uint8_t *p, size_t n)
+{
+	it->p = p;
+	it->pos = LP_HDR;
+	it->end = n - 1;
+}
+
+bool rdb_lp_next(struct rdb_lp_iter *it, struct rdb_lp_elem *e)
+{
+	size_t l;
+	uint8_t back[5];
+	if (it->pos >= it->end || !lp_entry(it->p + it->pos, it->end - it->pos, &l, e))
+		return false;
+	it->pos += l + lp_backlen(back, l);
+	return true;
+}
+
+/* ---- intset ---- */
+
+int rdb_intset_build(const int64_t *v, size_t n, struct rdb_buf *out)
+{
+	uint32_t width = 2;
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && v[i] <= v[i - 1])
+			return -EINVAL;
+		if (v[i] < INT32_MIN || v[i] > INT32_MAX)
+			width = 8;
+		else if ((v[i] < INT16_MIN || v[i] > INT16_MAX) && width < 4)
+			width = 4;
+	}
+	if (n > UINT32_MAX)
+		return -EINVAL;
+	uint8_t hdr[8];
+	put_le(hdr, width, 4);
+	put_le(hdr + 4, n, 4);
+	int rc = rdb_buf_sink(out, hdr, sizeof(hdr));
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		uint8_t b[8];
+		put_le(b, (uint64_t)v[i], width);
+		rc = rdb_buf_sink(out, b, width);
+	}
+	return rc;
+}
+
+int64_t rdb_intset_get(const uint8_t *p, uint32_t i)
+{
+	uint32_t width = (uint32_t)get_le(p, 4);
+	uint64_t u = get_le(p + 8 + (size_t)i * width, width);
+	if (width < 8 && (u >> (8 * width - 1)) != 0)
+		u |= ~UINT64_C(0) << (8 * width);
+	return (int64_t)u;
+}
+
+int rdb_intset_validate(const uint8_t *p, size_t n, uint32_t *count)
+{
+	if (n < 8)
+		return -EBADMSG;
+	uint64_t width = get_le(p, 4), len = get_le(p + 4, 4);
+	if ((width != 2 && width != 4 && width != 8) || 8 + len * width != n)
+		return -EBADMSG;
+	/* Redis also refuses an empty intset */
+	if (len == 0)
+		return -EBADMSG;
+	for (uint32_t i = 1; i < len; i++)
+		if (rdb_intset_get(p, i) <= rdb_intset_get(p, i - 1))
+			return -EBADMSG;
+	*count = (uint32_t)len;
+	return 0;
+}
