@@ -147,15 +147,29 @@ static void mix_digest(uint8_t d[20], const void *p, size_t n)
 	sha1_final(&c, d);
 }
 
-/* xorObjectDigest() for the types the store has (strings). */
+void cmd_digest_xor(uint8_t d[20], const void *p, size_t n)
+{
+	xor_digest(d, p, n);
+}
+
+void cmd_digest_mix(uint8_t d[20], const void *p, size_t n)
+{
+	mix_digest(d, p, n);
+}
+
+/* xorObjectDigest(): strings here, each collection type in its own file. */
 static void object_digest(uint8_t d[20], const struct store_obj *o, int64_t expire_at)
 {
 	uint32_t type = htonl(o->type);
 	char ibuf[21];
 	const uint8_t *p;
 	mix_digest(d, &type, sizeof(type));
-	size_t n = store_obj_str(o, ibuf, &p);
-	mix_digest(d, p, n);
+	if (o->type == STORE_TYPE_LIST) {
+		cmd_digest_list(d, o);
+	} else {
+		size_t n = store_obj_str(o, ibuf, &p);
+		mix_digest(d, p, n);
+	}
 	if (expire_at != STORE_NO_EXPIRE)
 		xor_digest(d, "!!expire!!", 10);
 }

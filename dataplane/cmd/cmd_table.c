@@ -656,6 +656,7 @@ static const struct cmd_def cmd_defs[] = {
      .since = "1.0.0",
      .complexity = "O(1)",
      META(lastsave)},
+#include "cmd_table_list_l.inc"
     {.name = "memory",
      .arity = -2,
      .flags = 0,
@@ -844,6 +845,7 @@ static const struct cmd_def cmd_defs[] = {
      .since = "6.2.0",
      .complexity = "O(1)",
      META(reset)},
+#include "cmd_table_list_r.inc"
     {.name = "select",
      .arity = 2,
      .flags = CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NOKEYS,
