@@ -119,7 +119,7 @@ static const struct rt_def rt_defs[] = {
     {"list-max-listpack-size", K_INT, RT_LIST_MAX_LISTPACK_SIZE, INT32_MIN, INT32_MAX},
     {"list-compress-depth", K_INT, RT_LIST_COMPRESS_DEPTH, 0, INT32_MAX},
     {"zset-max-listpack-entries", K_INT, RT_ZSET_MAX_LISTPACK_ENTRIES, 0, INT64_MAX},
-    {"zset-max-listpack-value", K_INT, RT_ZSET_MAX_LISTPACK_VALUE, 0, INT64_MAX},
+    {"zset-max-listpack-value", K_MEMORY, RT_ZSET_MAX_LISTPACK_VALUE, 0, INT64_MAX},
     {"requirepass", K_STRING, RT_REQUIREPASS, 0, 0},
     {"save", K_SAVE, RT_SAVE, 0, 0},
 };

@@ -166,6 +166,8 @@ static void object_digest(uint8_t d[20], const struct store_obj *o, int64_t expi
 	mix_digest(d, &type, sizeof(type));
 	if (o->type == STORE_TYPE_LIST) {
 		cmd_digest_list(d, o);
+	} else if (o->type == STORE_TYPE_ZSET) {
+		cmd_digest_zset(d, o);
 	} else {
 		size_t n = store_obj_str(o, ibuf, &p);
 		mix_digest(d, p, n);

@@ -1040,6 +1040,7 @@ static const struct cmd_def cmd_defs[] = {
 		   "of allocations the deleted objects where composed of.",
      .key_flags = "RM delete",
      META(unlink)},
+#include "cmd_table_zset.inc"
 };
 
 const struct cmd_def *cmd_table(size_t *n)

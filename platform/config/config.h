@@ -58,7 +58,7 @@ enum rw_cfg_type {
 	  "accepted for compatibility: list nodes are not compressed")                             \
 	X(zset_max_listpack_entries, "zset-max-listpack-entries", RW_CFG_INT, "128", 0, INT64_MAX,  \
 	  "largest sorted set kept in the compact listpack encoding")                              \
-	X(zset_max_listpack_value, "zset-max-listpack-value", RW_CFG_INT, "64", 0, INT64_MAX,      \
+	X(zset_max_listpack_value, "zset-max-listpack-value", RW_CFG_MEMORY, "64", 0, INT64_MAX,      \
 	  "longest member (bytes) of a listpack-encoded sorted set")                               \
 	X(maxclients, "maxclients", RW_CFG_INT, "10000", 1, 1000000, "client connection limit")    \
 	X(timeout, "timeout", RW_CFG_INT, "0", 0, INT32_MAX, "idle client timeout in seconds")     \
