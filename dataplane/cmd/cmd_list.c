@@ -587,7 +587,9 @@ static void move_generic(struct cmd_ctx *ctx, bool from_head, bool to_head)
 	const uint8_t *p;
 	size_t n;
 	store_list_peek(so->v.coll, from_head, &p, &n);
-	uint8_t *v = malloc(n > 0 ? n : 1);
+	/* the element outlives its node: copied, on the stack when small */
+	uint8_t local[256];
+	uint8_t *v = n <= sizeof(local) ? local : malloc(n);
 	if (v == NULL) {
 		resp_w_error(ctx->out, CMD_ERR_OOM);
 		return;
@@ -601,7 +603,8 @@ static void move_generic(struct cmd_ctx *ctx, bool from_head, bool to_head)
 		int rc = store_list_push(l, to_head, v, n);
 		wr_done_removed(&w, l, rc == 0 ? 2 : 1, "lpush");
 		resp_w_bulk(ctx->out, v, n);
-		free(v);
+		if (v != local)
+			free(v);
 		return;
 	}
 	wr_done_removed(&w, l, 1, from_head ? "lpop" : "rpop");
@@ -612,7 +615,8 @@ static void move_generic(struct cmd_ctx *ctx, bool from_head, bool to_head)
 		store_wr_delete(&w);
 	store_write_commit(&w, rc == 0, to_head ? "lpush" : "rpush");
 	resp_w_bulk(ctx->out, v, n);
-	free(v);
+	if (v != local)
+		free(v);
 }
 
 void cmd_lmove(struct cmd_ctx *ctx)

@@ -230,7 +230,9 @@ static void zadd_generic(struct cmd_ctx *ctx, unsigned flags)
 	struct zadd_opts o;
 	if (!zadd_parse(ctx, flags, &o))
 		return;
-	double *scores = malloc(o.elements * sizeof(*scores));
+	/* no allocation for the usual few pairs */
+	double local[16];
+	double *scores = o.elements <= 16 ? local : malloc(o.elements * sizeof(*scores));
 	if (scores == NULL) {
 		resp_w_error(ctx->out, CMD_ERR_OOM);
 		return;
@@ -290,7 +292,8 @@ static void zadd_generic(struct cmd_ctx *ctx, unsigned flags)
 	else
 		resp_w_int(ctx->out, o.ch ? added + updated : added);
 out:
-	free(scores);
+	if (scores != local)
+		free(scores);
 }
 
 void cmd_zadd(struct cmd_ctx *ctx)

@@ -163,19 +163,11 @@ static void node_free(struct store_list *l, struct store_list_node *nd)
 	free(nd);
 }
 
-/* Make room for @p need bytes of data; the node may move. */
-static struct store_list_node *node_reserve(struct store_list *l, struct store_list_node *nd,
-					    size_t need)
+/* Give @p nd @p cap bytes of data; the node may move (its neighbours are
+ * repointed). @return the node, or NULL (unchanged) on ENOMEM. */
+static struct store_list_node *node_realloc(struct store_list *l, struct store_list_node *nd,
+					    size_t cap)
 {
-	if (need <= nd->cap)
-		return nd;
-	size_t cap = (size_t)nd->cap * 2, bound = node_max_bytes(l);
-	if (cap > bound)
-		cap = bound;
-	if (cap < need)
-		cap = need;
-	if (cap < 64)
-		cap = 64;
 	struct store_list_node *n = realloc(nd, sizeof(*n) + cap);
 	if (n == NULL)
 		return NULL;
@@ -190,6 +182,22 @@ static struct store_list_node *node_reserve(struct store_list *l, struct store_l
 	else
 		l->tail = n;
 	return n;
+}
+
+/* Make room for @p need bytes of data; the node may move. */
+static struct store_list_node *node_reserve(struct store_list *l, struct store_list_node *nd,
+					    size_t need)
+{
+	if (need <= nd->cap)
+		return nd;
+	size_t cap = (size_t)nd->cap * 2, bound = node_max_bytes(l);
+	if (cap > bound)
+		cap = bound;
+	if (cap < need)
+		cap = need;
+	if (cap < 64)
+		cap = 64;
+	return node_realloc(l, nd, cap);
 }
 
 /* Write an entry at @p off of @p nd (room reserved). */
@@ -209,9 +217,11 @@ static struct store_list_node *node_put(struct store_list *l, struct store_list_
 }
 
 /* Remove @p k entries spanning @p span bytes at @p off; frees an emptied
- * node. @return true if the node was freed. */
-static bool node_cut(struct store_list *l, struct store_list_node *nd, uint32_t off, uint32_t k,
-		     size_t span)
+ * node and gives back room a node no longer uses (below a quarter of it,
+ * so pops and pushes at one end do not resize it back and forth).
+ * @return the node (it may have moved), or NULL if it was freed. */
+static struct store_list_node *node_cut(struct store_list *l, struct store_list_node *nd,
+					uint32_t off, uint32_t k, size_t span)
 {
 	memmove(nd->data + off, nd->data + off + span, nd->used - off - span);
 	nd->used -= (uint32_t)span;
@@ -219,9 +229,14 @@ static bool node_cut(struct store_list *l, struct store_list_node *nd, uint32_t 
 	l->len -= k;
 	if (nd->count == 0) {
 		node_free(l, nd);
-		return true;
+		return NULL;
 	}
-	return false;
+	if (nd->cap > 256 && nd->used < nd->cap / 4) {
+		struct store_list_node *n = node_realloc(l, nd, (size_t)nd->used * 2);
+		if (n != NULL)
+			nd = n;
+	}
+	return nd;
 }
 
 /* Find entry @p idx (< len): its node and offset. */
@@ -478,7 +493,8 @@ void store_list_iter_del(struct store_list_iter *it)
 	const uint8_t *p;
 	size_t n;
 	size_t sz = entry_read(nd->data + it->last_off, &p, &n);
-	if (node_cut(it->l, nd, it->last_off, 1, sz)) {
+	nd = node_cut(it->l, nd, it->last_off, 1, sz);
+	if (nd == NULL) {
 		it->node = it->rev ? prev : next;
 		it->off = it->rev && prev != NULL ? prev->used : 0;
 	} else {

@@ -156,6 +156,35 @@ static void test_list_many_nodes_keep_order(void)
 	h_fini(&h);
 }
 
+/* used_memory follows the list through every change (bytes() at each
+ * commit) and returns to where it was when the key goes. */
+static void test_list_memory_accounting_follows_changes(void)
+{
+	struct harness h;
+	char cmd[128];
+	h_init(&h, RESP_PROTO_2, "", 90061000);
+	uint64_t base = store_shard_stats(h.shard)->used_bytes;
+	for (int i = 0; i < 2000; i++) {
+		snprintf(cmd, sizeof(cmd), "rpush l element-%d-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+			 i);
+		h_run(&h, cmd);
+	}
+	uint64_t full = store_shard_stats(h.shard)->used_bytes;
+	CU_ASSERT(full > base + 2000 * 40);
+	h_run(&h, "ltrim l 0 99");
+	uint64_t trimmed = store_shard_stats(h.shard)->used_bytes;
+	CU_ASSERT(trimmed < full && trimmed > base);
+	h_run(&h, "lpop l 90"); /* a node keeps its room until a quarter is used */
+	h_run(&h, "lset l 3 a-new-value");
+	CU_ASSERT(store_shard_stats(h.shard)->used_bytes < trimmed);
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "del l"), ":1\r\n");
+	CU_ASSERT_EQUAL(store_shard_stats(h.shard)->used_bytes, base);
+	h_run(&h, "rpush l x");
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "rpop l"), "$1\r\nx\r\n");
+	CU_ASSERT_EQUAL(store_shard_stats(h.shard)->used_bytes, base);
+	h_fini(&h);
+}
+
 int main(void)
 {
 	static const struct rw_test_case tests[] = {
@@ -170,6 +199,7 @@ int main(void)
 	    RW_TEST(test_list_random_sequences_match_stock_digest),
 	    RW_TEST(test_list_config_directives_and_aliases),
 	    RW_TEST(test_list_many_nodes_keep_order),
+	    RW_TEST(test_list_memory_accounting_follows_changes),
 	    {NULL, NULL},
 	};
 	if (rw_test_init() != 0 || rw_test_add_suite("cmd_list", NULL, NULL, tests) != 0)

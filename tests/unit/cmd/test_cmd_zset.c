@@ -133,6 +133,33 @@ static void test_zset_zscan_skiplist_reports_every_member(void)
 	h_fini(&h);
 }
 
+/* used_memory follows the set across the listpack -> skiplist conversion
+ * and returns to where it was when the set empties. */
+static void test_zset_memory_accounting_follows_changes(void)
+{
+	struct harness h;
+	char cmd[64];
+	h_init(&h, RESP_PROTO_2, "", 90061000);
+	uint64_t base = store_shard_stats(h.shard)->used_bytes;
+	h_run(&h, "zadd z 1 a 2 b");
+	uint64_t small = store_shard_stats(h.shard)->used_bytes;
+	CU_ASSERT(small > base);
+	for (int i = 0; i < 1000; i++) {
+		snprintf(cmd, sizeof(cmd), "zadd z %d member-%d", i, i);
+		h_run(&h, cmd);
+	}
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "object encoding z"), "$8\r\nskiplist\r\n");
+	uint64_t big = store_shard_stats(h.shard)->used_bytes;
+	CU_ASSERT(big > small + 1000 * 8);
+	h_run(&h, "zremrangebyrank z 0 899");
+	CU_ASSERT(store_shard_stats(h.shard)->used_bytes < big);
+	h_run(&h, "zunionstore u 1 z");
+	h_run(&h, "zpopmin z 5000");
+	h_run(&h, "del u");
+	CU_ASSERT_EQUAL(store_shard_stats(h.shard)->used_bytes, base);
+	h_fini(&h);
+}
+
 int main(void)
 {
 	static const struct rw_test_case tests[] = {
@@ -146,6 +173,7 @@ int main(void)
 	    RW_TEST(test_zset_encodings_at_bounds_match_stock),
 	    RW_TEST(test_zset_random_sequences_match_stock_digest),
 	    RW_TEST(test_zset_zscan_skiplist_reports_every_member),
+	    RW_TEST(test_zset_memory_accounting_follows_changes),
 	    {NULL, NULL},
 	};
 	if (rw_test_init() != 0 || rw_test_add_suite("cmd_zset", NULL, NULL, tests) != 0)
