@@ -18,8 +18,14 @@ build_resp() {
 		"$ROOT/platform/mem/rw_buf.c" -o "$OUT/fuzz_resp"
 }
 
+build_coll() {
+	clang "${CFLAGS[@]}" -I"$ROOT/dataplane/store" "$ROOT/tests/fuzz/fuzz_coll.c" \
+		"$ROOT/dataplane/store/store_list.c" "$ROOT/dataplane/store/store_zset.c" -lm \
+		-o "$OUT/fuzz_coll"
+}
+
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(resp)
+[ ${#targets[@]} -gt 0 ] || targets=(resp coll)
 rc=0
 for t in "${targets[@]}"; do
 	"build_$t"
