@@ -41,6 +41,8 @@
 
 #include "cmd_int.h"
 #include "store.h"
+#include "store_list.h"
+#include "store_zset.h"
 
 /* ---- SHA1 (FIPS 180-4), small and unoptimised: DEBUG only ---- */
 
@@ -387,7 +389,11 @@ static void memory_usage(struct cmd_ctx *ctx)
 		return;
 	}
 	uint64_t v;
-	if (o->enc == STORE_ENC_INT)
+	if (o->type == STORE_TYPE_LIST) /* Redwire's own footprint: not stock's figure */
+		v = 16 + store_list_bytes(o->v.coll);
+	else if (o->type == STORE_TYPE_ZSET)
+		v = 16 + store_zset_bytes(o->v.coll);
+	else if (o->enc == STORE_ENC_INT)
 		v = 16;
 	else if (o->enc == STORE_ENC_EMBSTR)
 		v = je_class(16 + 3 + (uint64_t)o->len + 1);

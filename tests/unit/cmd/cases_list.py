@@ -151,3 +151,18 @@ def random_lines(seed, n):
 
 
 TABLES += [("list_random_cases_%d" % s, 2, random_lines(s, 600)) for s in (11, 4242)]
+
+# Every string, bitmap and generic command on a list and on a sorted set:
+# WRONGTYPE where stock says so, never a string view of a collection.
+CROSS_TYPE = ["rpush l a b", "zadd z 1 a"]
+for key in ("l", "z"):
+    CROSS_TYPE += [c % key for c in [
+        "get %s", "set %s v get", "getset %s v2", "getdel %s", "getex %s", "append %s x", "strlen %s",
+        "setrange %s 0 x", "getrange %s 0 1", "substr %s 0 1", "incr %s", "decrby %s 2",
+        "incrbyfloat %s 1.5", "setbit %s 1 1", "getbit %s 1", "bitcount %s", "bitpos %s 1",
+        "bitfield %s get u8 0", "bitfield_ro %s get u8 0", "mget %s", "setnx %s v", "msetnx %s v",
+        "type %s", "exists %s", "ttl %s", "expire %s 100", "ttl %s", "persist %s", "object encoding %s",
+        "object refcount %s", "touch %s", "llen %s", "zcard %s", "lpush %s x", "zadd %s 1 x",
+        "lrange %s 0 -1", "zrange %s 0 -1", "debug digest-value %s", "del %s", "exists %s"]]
+CROSS_TYPE += ["rpush l a", "set l v", "get l", "zadd z 1 a", "set z v ex 100", "get z", "ttl z"]
+TABLES.append(("coll_cross_type_cases", 2, CROSS_TYPE))

@@ -92,6 +92,13 @@ static void test_list_random_sequences_match_stock_digest(void)
 	run_cases(list_random_cases_4242, RESP_PROTO_2);
 }
 
+/* Every string, bitmap and generic command on a list and a sorted set
+ * answers as stock does (WRONGTYPE, or acts on the key as a whole). */
+static void test_coll_string_commands_on_collections_match_stock(void)
+{
+	run_cases(coll_cross_type_cases, RESP_PROTO_2);
+}
+
 /* CONFIG GET shows the directive and its 7.0 alias; SET through either. */
 static void test_list_config_directives_and_aliases(void)
 {
@@ -197,6 +204,7 @@ int main(void)
 	    RW_TEST(test_list_resp3_nulls_match_stock),
 	    RW_TEST(test_list_digest_value_matches_stock),
 	    RW_TEST(test_list_random_sequences_match_stock_digest),
+	    RW_TEST(test_coll_string_commands_on_collections_match_stock),
 	    RW_TEST(test_list_config_directives_and_aliases),
 	    RW_TEST(test_list_many_nodes_keep_order),
 	    RW_TEST(test_list_memory_accounting_follows_changes),
