@@ -578,8 +578,8 @@ static void move_generic(struct cmd_ctx *ctx, bool from_head, bool to_head)
 		resp_w_null(ctx->out, cmd_proto(ctx));
 		return;
 	}
+	/* a lookup may expire dst, never move src's value */
 	struct store_obj *d = store_lookup_write(ctx->shard, db, dst->ptr, dst->len, ctx->now_ms);
-	so = store_lookup_write(ctx->shard, db, src->ptr, src->len, ctx->now_ms);
 	if (so->type != STORE_TYPE_LIST || (d != NULL && d->type != STORE_TYPE_LIST)) {
 		resp_w_error(ctx->out, CMD_ERR_WRONGTYPE);
 		return;
