@@ -30,7 +30,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define ZSL_MAXLEVEL 32
+#define ZSL_MAXLEVEL	32
+#define LP_SAFETY_BYTES (1u << 30) /* Redis's LISTPACK_MAX_SAFETY_SIZE */
 
 struct zsl_node;
 
@@ -582,7 +583,10 @@ int store_zset_add(struct store_zset *z, const struct store_zset_cfg *cfg, doubl
 		*out = STORE_ZADD_OUT_NOP;
 		return 0;
 	}
-	if (z->enc == STORE_ENC_LISTPACK && (z->len + 1 > cfg->max_entries || n > cfg->max_value) &&
+	/* lpSafeToAdd(): a listpack never grows past 1 GB, whatever the bounds */
+	if (z->enc == STORE_ENC_LISTPACK &&
+	    (z->len + 1 > cfg->max_entries || n > cfg->max_value ||
+	     z->lp_used + lp_entry_size(n) > LP_SAFETY_BYTES) &&
 	    convert_to_skiplist(z) != 0)
 		return -ENOMEM;
 	if (insert(z, score, m, n) != 0)
