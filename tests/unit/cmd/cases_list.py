@@ -166,3 +166,11 @@ for key in ("l", "z"):
         "lrange %s 0 -1", "zrange %s 0 -1", "debug digest-value %s", "del %s", "exists %s"]]
 CROSS_TYPE += ["rpush l a", "set l v", "get l", "zadd z 1 a", "set z v ex 100", "get z", "ttl z"]
 TABLES.append(("coll_cross_type_cases", 2, CROSS_TYPE))
+
+# COMMAND GETKEYS of commands whose keys follow a numkeys argument.
+GETKEYS = ["command getkeys lmpop 2 a b left", "command getkeys zunionstore d 2 a b weights 1 2",
+           "command getkeys zunion 1 a", "command getkeys lmpop 0 a left", "command getkeys lmpop 5 a left",
+           "command getkeys zunionstore d 5 a", "command getkeys lmove a b left right",
+           "command getkeys zrangestore d s 0 1", "command getkeys zintercard 2 a b limit 1",
+           "command getkeys zmpop 1 a min", "command getkeys lmpop 3 a b left", "command getkeys lmpop x a left"]
+TABLES.append(("coll_getkeys_cases", 2, GETKEYS))

@@ -99,6 +99,12 @@ static void test_coll_string_commands_on_collections_match_stock(void)
 	run_cases(coll_cross_type_cases, RESP_PROTO_2);
 }
 
+/* COMMAND GETKEYS finds the keys a numkeys argument counts. */
+static void test_coll_getkeys_numkeys_match_stock(void)
+{
+	run_cases(coll_getkeys_cases, RESP_PROTO_2);
+}
+
 /* CONFIG GET shows the directive and its 7.0 alias; SET through either. */
 static void test_list_config_directives_and_aliases(void)
 {
@@ -205,6 +211,7 @@ int main(void)
 	    RW_TEST(test_list_digest_value_matches_stock),
 	    RW_TEST(test_list_random_sequences_match_stock_digest),
 	    RW_TEST(test_coll_string_commands_on_collections_match_stock),
+	    RW_TEST(test_coll_getkeys_numkeys_match_stock),
 	    RW_TEST(test_list_config_directives_and_aliases),
 	    RW_TEST(test_list_many_nodes_keep_order),
 	    RW_TEST(test_list_memory_accounting_follows_changes),
