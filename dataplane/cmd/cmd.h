@@ -225,6 +225,8 @@ struct cmd_def {
 	const char *complexity;
 	const char
 	    *key_flags; /* key-spec flags COMMAND GETKEYSANDFLAGS shows: "RW access update" */
+	int32_t numkeys_arg; /* index of a numkeys argument followed by that many keys (LMPOP,
+				ZUNIONSTORE...), in addition to first_key..last_key; 0: none */
 	const char *meta_info;	       /* stock COMMAND INFO entry, RESP3 (cmd_meta.c) */
 	const char *meta_docs;	       /* stock COMMAND DOCS value, RESP3 (cmd_meta.c) */
 	const struct cmd_def *subcmds; /* container commands (CONFIG, COMMAND): sorted by name */

@@ -257,7 +257,7 @@ static void command_getkeys(struct cmd_ctx *ctx, bool with_flags)
 		resp_w_error(ctx->out, "ERR Invalid command specified");
 		return;
 	}
-	if (d->first_key == 0) {
+	if (d->first_key == 0 && d->numkeys_arg == 0) {
 		resp_w_error(ctx->out, "ERR The command has no key arguments");
 		return;
 	}
@@ -265,9 +265,20 @@ static void command_getkeys(struct cmd_ctx *ctx, bool with_flags)
 		resp_w_error(ctx->out, "ERR Invalid number of arguments specified for command");
 		return;
 	}
+	/* keys: first..last by step, then a numkeys argument's keys */
 	int32_t last = d->last_key < 0 ? (int32_t)cargc + d->last_key : d->last_key;
-	resp_w_array(ctx->out, (last - d->first_key) / d->key_step + 1);
-	for (int32_t k = d->first_key; k <= last; k += d->key_step) {
+	int64_t n_fixed = d->first_key > 0 ? (last - d->first_key) / d->key_step + 1 : 0;
+	int64_t nk = 0;
+	uint32_t na = (uint32_t)d->numkeys_arg;
+	if (na != 0 && (!resp_str_to_i64(cargv[na].ptr, cargv[na].len, &nk) || nk < 1 ||
+			(uint64_t)nk >= cargc - na)) {
+		resp_w_error(ctx->out, "ERR Invalid arguments specified for command");
+		return;
+	}
+	resp_w_array(ctx->out, n_fixed + nk);
+	for (int64_t i = 0; i < n_fixed + nk; i++) {
+		int32_t k = i < n_fixed ? d->first_key + (int32_t)i * d->key_step
+					: (int32_t)(na + 1 + (uint32_t)(i - n_fixed));
 		if (with_flags)
 			resp_w_array(ctx->out, 2);
 		resp_w_bulk(ctx->out, cargv[k].ptr, cargv[k].len);

@@ -55,6 +55,10 @@ enum rt_int {
 	RT_EVICTION_TENACITY,
 	RT_LFU_LOG_FACTOR,
 	RT_LFU_DECAY_TIME,
+	RT_LIST_MAX_LISTPACK_SIZE,
+	RT_LIST_COMPRESS_DEPTH,
+	RT_ZSET_MAX_LISTPACK_ENTRIES,
+	RT_ZSET_MAX_LISTPACK_VALUE,
 	RT_N_INT,
 };
 
@@ -112,6 +116,10 @@ static const struct rt_def rt_defs[] = {
     {"maxmemory-eviction-tenacity", K_INT, RT_EVICTION_TENACITY, 0, 100},
     {"lfu-log-factor", K_INT, RT_LFU_LOG_FACTOR, 0, INT32_MAX},
     {"lfu-decay-time", K_INT, RT_LFU_DECAY_TIME, 0, INT32_MAX},
+    {"list-max-listpack-size", K_INT, RT_LIST_MAX_LISTPACK_SIZE, INT32_MIN, INT32_MAX},
+    {"list-compress-depth", K_INT, RT_LIST_COMPRESS_DEPTH, 0, INT32_MAX},
+    {"zset-max-listpack-entries", K_INT, RT_ZSET_MAX_LISTPACK_ENTRIES, 0, INT64_MAX},
+    {"zset-max-listpack-value", K_MEMORY, RT_ZSET_MAX_LISTPACK_VALUE, 0, INT64_MAX},
     {"requirepass", K_STRING, RT_REQUIREPASS, 0, 0},
     {"save", K_SAVE, RT_SAVE, 0, 0},
 };
@@ -123,12 +131,45 @@ static const struct rt_def rt_defs[] = {
  * the TCP stack to act, so Redwire treats them as immutable for now. */
 static const char *const rt_protected[] = {"dir", "dbfilename"};
 
-static const struct rt_def *rt_def_find(const char *name, size_t len)
+/* Redis 7.0's aliases (the pre-listpack names): CONFIG GET lists both
+ * names, CONFIG SET takes either and names the one given in errors. */
+static const struct {
+	const char *alias, *name;
+} rt_aliases[] = {
+    {"list-max-ziplist-size", "list-max-listpack-size"},
+    {"zset-max-ziplist-entries", "zset-max-listpack-entries"},
+    {"zset-max-ziplist-value", "zset-max-listpack-value"},
+};
+#define N_ALIAS (sizeof(rt_aliases) / sizeof(rt_aliases[0]))
+
+static const struct rt_def *rt_def_find_name(const char *name, size_t len)
 {
 	for (size_t i = 0; i < N_RT; i++)
 		if (strlen(rt_defs[i].name) == len && strncasecmp(rt_defs[i].name, name, len) == 0)
 			return &rt_defs[i];
 	return NULL;
+}
+
+/* The directive @p name (or its alias) names; *@p canon (may be NULL) gets
+ * the name as Redis spells it, alias or not. */
+static const struct rt_def *rt_def_find_canon(const char *name, size_t len, const char **canon)
+{
+	const struct rt_def *d = rt_def_find_name(name, len);
+	if (canon != NULL)
+		*canon = d != NULL ? d->name : NULL;
+	for (size_t i = 0; i < N_ALIAS && d == NULL; i++)
+		if (strlen(rt_aliases[i].alias) == len &&
+		    strncasecmp(rt_aliases[i].alias, name, len) == 0) {
+			d = rt_def_find_name(rt_aliases[i].name, strlen(rt_aliases[i].name));
+			if (canon != NULL)
+				*canon = rt_aliases[i].alias;
+		}
+	return d;
+}
+
+static const struct rt_def *rt_def_find(const char *name, size_t len)
+{
+	return rt_def_find_canon(name, len, NULL);
 }
 
 /* ---- seqlock ---- */
@@ -206,6 +247,11 @@ struct cmd_rtcfg *cmd_rtcfg_create(const struct rw_config *cfg)
 	atomic_init(&rt->ival[RT_EVICTION_TENACITY], (uint64_t)cfg->maxmemory_eviction_tenacity);
 	atomic_init(&rt->ival[RT_LFU_LOG_FACTOR], (uint64_t)cfg->lfu_log_factor);
 	atomic_init(&rt->ival[RT_LFU_DECAY_TIME], (uint64_t)cfg->lfu_decay_time);
+	atomic_init(&rt->ival[RT_LIST_MAX_LISTPACK_SIZE], (uint64_t)cfg->list_max_listpack_size);
+	atomic_init(&rt->ival[RT_LIST_COMPRESS_DEPTH], (uint64_t)cfg->list_compress_depth);
+	atomic_init(&rt->ival[RT_ZSET_MAX_LISTPACK_ENTRIES],
+		    (uint64_t)cfg->zset_max_listpack_entries);
+	atomic_init(&rt->ival[RT_ZSET_MAX_LISTPACK_VALUE], (uint64_t)cfg->zset_max_listpack_value);
 	const char *pass = cfg->requirepass != NULL ? cfg->requirepass : "";
 	const char *save = cfg->save != NULL ? cfg->save : "";
 	rt_str_store(&rt->sval[RT_REQUIREPASS], pass, strlen(pass));
@@ -264,6 +310,26 @@ int64_t cmd_cfg_proto_max_bulk_len(const struct cmd_env *env)
 int64_t cmd_cfg_client_query_buffer_limit(const struct cmd_env *env)
 {
 	return rt_int(env, RT_CLIENT_QUERY_BUFFER_LIMIT, CFG_OF(env, client_query_buffer_limit));
+}
+
+int64_t cmd_cfg_list_max_listpack_size(const struct cmd_env *env)
+{
+	return rt_int(env, RT_LIST_MAX_LISTPACK_SIZE, CFG_OF(env, list_max_listpack_size));
+}
+
+int64_t cmd_cfg_list_compress_depth(const struct cmd_env *env)
+{
+	return rt_int(env, RT_LIST_COMPRESS_DEPTH, CFG_OF(env, list_compress_depth));
+}
+
+int64_t cmd_cfg_zset_max_listpack_entries(const struct cmd_env *env)
+{
+	return rt_int(env, RT_ZSET_MAX_LISTPACK_ENTRIES, CFG_OF(env, zset_max_listpack_entries));
+}
+
+int64_t cmd_cfg_zset_max_listpack_value(const struct cmd_env *env)
+{
+	return rt_int(env, RT_ZSET_MAX_LISTPACK_VALUE, CFG_OF(env, zset_max_listpack_value));
 }
 
 const char *cmd_cfg_maxmemory_policy_name(const struct cmd_env *env)
@@ -359,6 +425,18 @@ static const char *const config_names[] = {
 
 #define N_CONFIG (sizeof(config_names) / sizeof(config_names[0]))
 
+/* CONFIG GET's names: the table's, then the aliases. */
+static const char *config_name_at(size_t i)
+{
+	return i < N_CONFIG ? config_names[i] : rt_aliases[i - N_CONFIG].alias;
+}
+
+/* The directive whose value an alias (or a name) shows. */
+static const char *config_target(size_t i)
+{
+	return i < N_CONFIG ? config_names[i] : rt_aliases[i - N_CONFIG].name;
+}
+
 /* The reply key of each matched directive: the argument as typed for an
  * exact name (as Redis does), the directive's own name for a pattern. */
 struct config_match {
@@ -371,8 +449,8 @@ static void config_match_arg(const struct resp_arg *a, struct config_match *m)
 	bool glob = false;
 	for (uint32_t i = 0; i < a->len && !glob; i++)
 		glob = a->ptr[i] == '*' || a->ptr[i] == '?' || a->ptr[i] == '[';
-	for (size_t i = 0; i < N_CONFIG; i++) {
-		const char *n = config_names[i];
+	for (size_t i = 0; i < N_CONFIG + N_ALIAS; i++) {
+		const char *n = config_name_at(i);
 		size_t nl = strlen(n);
 		if (m[i].key != NULL)
 			continue;
@@ -396,6 +474,8 @@ static void config_value(const struct cmd_env *env, const char *name, char *val,
 			    atomic_load_explicit(&env->rt->ival[d->slot], memory_order_relaxed);
 			if (d->kind == K_ENUM)
 				snprintf(val, cap, "%s", d->names[v <= (uint64_t)d->max ? v : 0]);
+			else if (d->kind == K_INT)
+				snprintf(val, cap, "%lld", (long long)(int64_t)v);
 			else
 				snprintf(val, cap, "%llu", (unsigned long long)v);
 		}
@@ -407,18 +487,18 @@ static void config_value(const struct cmd_env *env, const char *name, char *val,
 
 static void config_get(struct cmd_ctx *ctx)
 {
-	struct config_match m[N_CONFIG] = {0};
+	struct config_match m[N_CONFIG + N_ALIAS] = {0};
 	int64_t n = 0;
 	for (uint32_t j = 2; j < ctx->argc; j++)
 		config_match_arg(&ctx->argv[j], m);
-	for (size_t i = 0; i < N_CONFIG; i++)
+	for (size_t i = 0; i < N_CONFIG + N_ALIAS; i++)
 		n += m[i].key != NULL;
 	resp_w_map(ctx->out, n, cmd_proto(ctx));
-	for (size_t i = 0; i < N_CONFIG; i++) {
+	for (size_t i = 0; i < N_CONFIG + N_ALIAS; i++) {
 		char val[4096];
 		if (m[i].key == NULL)
 			continue;
-		config_value(ctx->env, config_names[i], val, sizeof(val));
+		config_value(ctx->env, config_target(i), val, sizeof(val));
 		resp_w_bulk(ctx->out, m[i].key, m[i].key_len);
 		resp_w_bulk_cstr(ctx->out, val);
 	}
@@ -496,6 +576,7 @@ static bool save_parse(const struct resp_arg *a, char *out, size_t cap)
 
 struct set_item {
 	const struct rt_def *def;
+	const char *name; /* as Redis names it in errors: the alias if one was given */
 	uint64_t ival;
 	char sval[RT_STR_MAX];
 	size_t slen;
@@ -594,7 +675,8 @@ static void config_set(struct cmd_ctx *ctx)
 	/* pass 1: names; the first error wins (config.c: invalid_args) */
 	for (uint32_t i = 0; i < n; i++) {
 		const struct resp_arg *a = &ctx->argv[2 + 2 * i];
-		const struct rt_def *d = rt_def_find((const char *)a->ptr, a->len);
+		const char *canon;
+		const struct rt_def *d = rt_def_find_canon((const char *)a->ptr, a->len, &canon);
 		if (d == NULL) {
 			if (name_in(a, rt_protected, 2)) {
 				set_fail(ctx, a->ptr, a->len, "can't set protected config");
@@ -610,11 +692,12 @@ static void config_set(struct cmd_ctx *ctx)
 			goto out;
 		}
 		for (uint32_t j = 0; j < i; j++)
-			if (items[j].def == d) {
+			if (items[j].name == canon) {
 				set_fail(ctx, a->ptr, a->len, "duplicate parameter");
 				goto out;
 			}
 		items[i].def = d;
+		items[i].name = canon;
 	}
 	/* pass 2: values; nothing is stored until all parse */
 	for (uint32_t i = 0; i < n; i++) {
@@ -622,7 +705,7 @@ static void config_set(struct cmd_ctx *ctx)
 		const char *err =
 		    set_parse(items[i].def, &ctx->argv[3 + 2 * i], &items[i], ebuf, sizeof(ebuf));
 		if (err != NULL) {
-			const char *nm = items[i].def->name;
+			const char *nm = items[i].name;
 			set_fail(ctx, (const uint8_t *)nm, strlen(nm), err);
 			goto out;
 		}

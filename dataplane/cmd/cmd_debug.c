@@ -41,6 +41,8 @@
 
 #include "cmd_int.h"
 #include "store.h"
+#include "store_list.h"
+#include "store_zset.h"
 
 /* ---- SHA1 (FIPS 180-4), small and unoptimised: DEBUG only ---- */
 
@@ -147,15 +149,31 @@ static void mix_digest(uint8_t d[20], const void *p, size_t n)
 	sha1_final(&c, d);
 }
 
-/* xorObjectDigest() for the types the store has (strings). */
+void cmd_digest_xor(uint8_t d[20], const void *p, size_t n)
+{
+	xor_digest(d, p, n);
+}
+
+void cmd_digest_mix(uint8_t d[20], const void *p, size_t n)
+{
+	mix_digest(d, p, n);
+}
+
+/* xorObjectDigest(): strings here, each collection type in its own file. */
 static void object_digest(uint8_t d[20], const struct store_obj *o, int64_t expire_at)
 {
 	uint32_t type = htonl(o->type);
 	char ibuf[21];
 	const uint8_t *p;
 	mix_digest(d, &type, sizeof(type));
-	size_t n = store_obj_str(o, ibuf, &p);
-	mix_digest(d, p, n);
+	if (o->type == STORE_TYPE_LIST) {
+		cmd_digest_list(d, o);
+	} else if (o->type == STORE_TYPE_ZSET) {
+		cmd_digest_zset(d, o);
+	} else {
+		size_t n = store_obj_str(o, ibuf, &p);
+		mix_digest(d, p, n);
+	}
 	if (expire_at != STORE_NO_EXPIRE)
 		xor_digest(d, "!!expire!!", 10);
 }
@@ -371,7 +389,11 @@ static void memory_usage(struct cmd_ctx *ctx)
 		return;
 	}
 	uint64_t v;
-	if (o->enc == STORE_ENC_INT)
+	if (o->type == STORE_TYPE_LIST) /* Redwire's own footprint: not stock's figure */
+		v = 16 + store_list_bytes(o->v.coll);
+	else if (o->type == STORE_TYPE_ZSET)
+		v = 16 + store_zset_bytes(o->v.coll);
+	else if (o->enc == STORE_ENC_INT)
 		v = 16;
 	else if (o->enc == STORE_ENC_EMBSTR)
 		v = je_class(16 + 3 + (uint64_t)o->len + 1);

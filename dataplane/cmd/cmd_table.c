@@ -677,6 +677,7 @@ static const struct cmd_def cmd_defs[] = {
      .since = "1.0.0",
      .complexity = "O(1)",
      META(lastsave)},
+#include "cmd_table_list_l.inc"
     {.name = "memory",
      .arity = -2,
      .flags = 0,
@@ -885,6 +886,7 @@ static const struct cmd_def cmd_defs[] = {
 		   "values into sorted sets is O(log(N)).",
      .key_flags = "OW update",
      META(restore)},
+#include "cmd_table_list_r.inc"
     {.name = "select",
      .arity = 2,
      .flags = CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NOKEYS,
@@ -1079,6 +1081,7 @@ static const struct cmd_def cmd_defs[] = {
 		   "of allocations the deleted objects where composed of.",
      .key_flags = "RM delete",
      META(unlink)},
+#include "cmd_table_zset.inc"
 };
 
 const struct cmd_def *cmd_table(size_t *n)

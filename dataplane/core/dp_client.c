@@ -459,12 +459,26 @@ static uint32_t keys_owner(const struct worker *w, const struct cmd_def *d,
 	int32_t last = d->last_key < 0 ? (int32_t)argc + d->last_key : d->last_key;
 	int32_t step = d->key_step > 0 ? d->key_step : 1;
 	uint32_t owner = UINT32_MAX;
-	for (int32_t i = d->first_key; i <= last && i < (int32_t)argc; i += step) {
+	for (int32_t i = d->first_key; i > 0 && i <= last && i < (int32_t)argc; i += step) {
 		uint32_t o = shard_of_key(argv[i].ptr, argv[i].len, w->sh->n_workers);
 		if (owner == UINT32_MAX)
 			owner = o;
 		else if (o != owner)
 			return UINT32_MAX - 1;
+	}
+	/* numkeys keys (LMPOP, ZUNIONSTORE...); a bad count runs here and the
+	 * handler replies the error */
+	int64_t nk;
+	uint32_t na = (uint32_t)d->numkeys_arg;
+	if (na != 0 && na < argc && resp_str_to_i64(argv[na].ptr, argv[na].len, &nk) && nk > 0 &&
+	    (uint64_t)nk < argc - na) {
+		for (uint32_t i = na + 1; i <= na + (uint32_t)nk; i++) {
+			uint32_t o = shard_of_key(argv[i].ptr, argv[i].len, w->sh->n_workers);
+			if (owner == UINT32_MAX)
+				owner = o;
+			else if (o != owner)
+				return UINT32_MAX - 1;
+		}
 	}
 	return owner == UINT32_MAX ? w->id : owner;
 }
@@ -503,8 +517,9 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 								: DP_AGG_OK);
 		return true;
 	}
-	uint32_t owner =
-	    (d->flags & CMD_NOKEYS) || d->first_key == 0 ? w->id : keys_owner(w, d, argv, argc);
+	uint32_t owner = (d->flags & CMD_NOKEYS) || (d->first_key == 0 && d->numkeys_arg == 0)
+			     ? w->id
+			     : keys_owner(w, d, argv, argc);
 	if (owner == w->id) {
 		w->cur_raw = raw;
 		w->cur_conn = cl;
@@ -527,9 +542,9 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 	else if (d->flags & CMD_KEYS_ALL_OK)
 		split_by_owner(w, cl, d, argv, argc, DP_AGG_OK);
 	else
+		/* Redis Cluster's text; cross-worker transactions are issue #5 item 7 */
 		resp_w_error(reply_target(w, cl),
-			     "CROSSSLOT Keys in request don't hash to the same worker: "
-			     "use a {hash tag} (this command is not atomic across workers yet)");
+			     "CROSSSLOT Keys in request don't hash to the same slot");
 	return true;
 }
 

@@ -319,11 +319,25 @@ static int set_words(struct cfg_load *ld, const struct cfg_desc *d, int argc, ch
 /* directives                                                               */
 /* ------------------------------------------------------------------------ */
 
+/* Redis 7.0's aliases of directives in the table (the ziplist names). */
+static const char *alias_target(const char *name)
+{
+	static const char *const aliases[][2] = {
+	    {"list-max-ziplist-size", "list-max-listpack-size"},
+	    {"zset-max-ziplist-entries", "zset-max-listpack-entries"},
+	    {"zset-max-ziplist-value", "zset-max-listpack-value"},
+	};
+	for (size_t i = 0; i < sizeof(aliases) / sizeof(aliases[0]); i++)
+		if (strcmp(name, aliases[i][0]) == 0)
+			return aliases[i][1];
+	return name;
+}
+
 /* argv[0] is the directive, lower-cased by the caller. */
 static int apply_directive(struct cfg_load *ld, int argc, char **argv)
 {
 	const char *name = argv[0];
-	const struct cfg_desc *d = cfg_find(name);
+	const struct cfg_desc *d = cfg_find(alias_target(name));
 
 	if (d != NULL) {
 		if (strcmp(d->name, "save") == 0)

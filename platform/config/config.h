@@ -54,6 +54,14 @@ enum rw_cfg_type {
 	  "LFU counter growth: higher needs more hits to grow")                                    \
 	X(lfu_decay_time, "lfu-decay-time", RW_CFG_INT, "1", 0, INT32_MAX,                         \
 	  "minutes per LFU counter decrement when a key is idle")                                  \
+	X(list_max_listpack_size, "list-max-listpack-size", RW_CFG_INT, "-2", INT32_MIN, INT32_MAX,  \
+	  "list node bound: -1..-5 for 4..64 KB, a positive number for entries per node")        \
+	X(list_compress_depth, "list-compress-depth", RW_CFG_INT, "0", 0, INT32_MAX,               \
+	  "accepted for compatibility: list nodes are not compressed")                             \
+	X(zset_max_listpack_entries, "zset-max-listpack-entries", RW_CFG_INT, "128", 0, INT64_MAX,  \
+	  "largest sorted set kept in the compact listpack encoding")                              \
+	X(zset_max_listpack_value, "zset-max-listpack-value", RW_CFG_MEMORY, "64", 0, INT64_MAX,      \
+	  "longest member (bytes) of a listpack-encoded sorted set")                               \
 	X(maxclients, "maxclients", RW_CFG_INT, "10000", 1, 1000000, "client connection limit")    \
 	X(timeout, "timeout", RW_CFG_INT, "0", 0, INT32_MAX, "idle client timeout in seconds")     \
 	X(tcp_keepalive, "tcp-keepalive", RW_CFG_INT, "300", 0, INT32_MAX, "keepalive seconds")    \

@@ -18,6 +18,12 @@ build_resp() {
 		"$ROOT/platform/mem/rw_buf.c" -o "$OUT/fuzz_resp"
 }
 
+build_coll() {
+	clang "${CFLAGS[@]}" -I"$ROOT/dataplane/store" "$ROOT/tests/fuzz/fuzz_coll.c" \
+		"$ROOT/dataplane/store/store_list.c" "$ROOT/dataplane/store/store_zset.c" -lm \
+		-o "$OUT/fuzz_coll"
+}
+
 build_rdb() {
 	clang "${CFLAGS[@]}" -I"$ROOT/platform/codec" -I"$ROOT/platform/mem" -I/usr/include/liblzf \
 		"$ROOT/tests/fuzz/fuzz_rdb.c" "$ROOT"/platform/codec/rdb_*.c "$ROOT/platform/codec/crc64.c" \
@@ -25,7 +31,7 @@ build_rdb() {
 }
 
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(resp rdb)
+[ ${#targets[@]} -gt 0 ] || targets=(resp rdb coll)
 rc=0
 for t in "${targets[@]}"; do
 	"build_$t"

@@ -245,6 +245,25 @@ static void test_config_command_line_save_without_value_means_empty(void)
 	rw_config_fini(&cfg);
 }
 
+/* The collection encodings' directives, and Redis 7.0's ziplist aliases
+ * of them, load into the same fields. */
+static void test_config_collection_directives_and_aliases(void)
+{
+	char **a1 = ARGV("--list-max-ziplist-size", "5", "--zset-max-ziplist-entries", "7",
+			 "--zset-max-ziplist-value", "1kb", "--list-compress-depth", "1");
+	CU_ASSERT_EQUAL(rw_config_load(&cfg, NULL, 8, a1, NULL, NULL, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(cfg.list_max_listpack_size, 5);
+	CU_ASSERT_EQUAL(cfg.zset_max_listpack_entries, 7);
+	CU_ASSERT_EQUAL(cfg.zset_max_listpack_value, 1024);
+	CU_ASSERT_EQUAL(cfg.list_compress_depth, 1);
+	rw_config_fini(&cfg);
+	CU_ASSERT_EQUAL(rw_config_load(&cfg, NULL, 0, NULL, NULL, NULL, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(cfg.list_max_listpack_size, -2);
+	CU_ASSERT_EQUAL(cfg.zset_max_listpack_entries, 128);
+	CU_ASSERT_EQUAL(cfg.zset_max_listpack_value, 64);
+	rw_config_fini(&cfg);
+}
+
 static void test_config_command_line_errors(void)
 {
 	char **a1 = ARGV("--port", "x");
@@ -322,6 +341,7 @@ const struct rw_test_case config_load_tests[] = {
     RW_TEST(test_config_command_line_overrides_file),
     RW_TEST(test_config_command_line_save_without_value_means_empty),
     RW_TEST(test_config_command_line_errors),
+    RW_TEST(test_config_collection_directives_and_aliases),
     RW_TEST(test_config_percent_n_expands_after_loading),
     RW_TEST(test_config_missing_file_is_errno),
     RW_TEST(test_config_shipped_redwire_conf_loads_and_equals_defaults),

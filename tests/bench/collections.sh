@@ -1,0 +1,116 @@
+#!/usr/bin/env bash
+# Collections (issue #5): redis-benchmark's LPUSH, LPOP, ZADD, LRANGE_100
+# and a ZRANGE of 10 elements with scores from a 1000-element sorted set,
+# against Redwire (its net_tap port) and against stock redis-server behind a
+# veth pair in a namespace of its own, as tests/bench/compare.sh sets them
+# up: one core each (server on CPU 0, client on CPU 1), pipelining 1 and
+# 16, median of RUNS runs. Prints requests/s of each and their ratio.
+# Then bytes per element of a 1M-element list and sorted set: INFO's
+# used_memory before and after filling each (Redwire counts its store's
+# footprint, redis-server its allocator's).
+# Not part of the pass/fail suite.
+#   RUNS=3 REQUESTS=100000 CLIENTS=50 ELEMENTS=1000000 tests/bench/collections.sh
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+RUNS=${RUNS:-3} REQUESTS=${REQUESTS:-100000} CLIENTS=${CLIENTS:-50}
+ELEMENTS=${ELEMENTS:-1000000}
+NAME=rwbcoll${RW_IT_SUFFIX:-} SRV_NS=rwbcsrv${RW_IT_SUFFIX:-} CLI_NS=rwbccli${RW_IT_SUFFIX:-}
+SRV_IP=198.19.251.2 CLI_IP=198.19.251.1
+conf=$(mktemp /tmp/redwire-bench.XXXXXX.conf)
+fill_file=$(mktemp /tmp/redwire-bench-fill.XXXXXX)
+srv_pid=""
+
+cleanup() {
+	[ -n "$srv_pid" ] && kill "$srv_pid" 2>/dev/null && wait "$srv_pid" 2>/dev/null
+	"$ROOT/redwire" down --name "$NAME" >/dev/null 2>&1 || true
+	ip netns del "$SRV_NS" 2>/dev/null || true
+	ip netns del "$CLI_NS" 2>/dev/null || true
+	rm -f "$conf" "$fill_file" "$fill_file.list" "$fill_file.zset"
+}
+trap cleanup EXIT
+
+cat "$ROOT/platform/config/redwire.conf" >"$conf"
+printf 'redwire-workers 1\nredwire-cores 0\nredwire-idle-backoff no\n' >>"$conf"
+"$ROOT/redwire" up --name "$NAME" --config "$conf" >/dev/null
+RW_IP=$(sed 's/.*--redwire-address \([0-9.]*\).*/\1/' "/run/redwire/$NAME/args")
+
+ip netns add "$SRV_NS"; ip netns add "$CLI_NS"
+ip link add rwbcv0 netns "$CLI_NS" type veth peer name rwbcv1 netns "$SRV_NS"
+ip -n "$CLI_NS" addr add "$CLI_IP/24" dev rwbcv0; ip -n "$CLI_NS" link set rwbcv0 up
+ip -n "$SRV_NS" addr add "$SRV_IP/24" dev rwbcv1; ip -n "$SRV_NS" link set rwbcv1 up
+ip -n "$SRV_NS" link set lo up
+ip netns exec "$SRV_NS" taskset -c 0 redis-server --bind "$SRV_IP" --port 6379 --save '' \
+	--appendonly no --protected-mode no --daemonize no >/tmp/redwire-bench-coll.log 2>&1 &
+srv_pid=$!
+for _ in $(seq 50); do
+	[ "$(ip netns exec "$CLI_NS" redis-cli -h "$SRV_IP" ping 2>/dev/null)" = PONG ] && break
+	sleep 0.1
+done
+
+# The sorted set ZRANGE reads: 1000 members on both servers.
+fill() { # NS HOST
+	local args=()
+	for i in $(seq 1000); do args+=("$i" "member:$i"); done
+	ip netns exec "$1" redis-cli -h "$2" del bench:z >/dev/null
+	ip netns exec "$1" redis-cli -h "$2" zadd bench:z "${args[@]}" >/dev/null
+}
+fill "$NAME" "$RW_IP"
+fill "$CLI_NS" "$SRV_IP"
+
+# rps NS HOST PIPELINE TEST -> median requests/s over RUNS runs
+rps() {
+	local ns=$1 host=$2 p=$3 t=$4 vals=() cmd=()
+	case $t in
+	zrange) cmd=(zrange bench:z 100 109 withscores) ;;
+	*) cmd=(-t "$t") ;;
+	esac
+	for _ in $(seq "$RUNS"); do
+		vals+=("$(ip netns exec "$ns" taskset -c 1 redis-benchmark -h "$host" -p 6379 \
+			-c "$CLIENTS" -n "$REQUESTS" -P "$p" --csv "${cmd[@]}" 2>/dev/null |
+			awk -F'"' 'NF > 4 {v = $4} END {print v}')")
+	done
+	printf '%s\n' "${vals[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
+}
+
+printf '%-10s %-4s %14s %14s %8s\n' test P redwire redis-server ratio
+for p in 1 16; do
+	for t in lpush lpop zadd lrange_100 zrange; do
+		a=$(rps "$NAME" "$RW_IP" "$p" "$t")
+		b=$(rps "$CLI_NS" "$SRV_IP" "$p" "$t")
+		printf '%-10s %-4s %14s %14s %8s\n' "$t" "$p" "$a" "$b" \
+			"$(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')"
+	done
+done
+
+# used_memory NS HOST
+used() {
+	ip netns exec "$1" redis-cli -h "$2" info memory | tr -d '\r' | awk -F: '$1 == "used_memory" {print $2}'
+}
+
+# RESP filling bench:mem:KIND with ELEMENTS elements, 1000 per command
+# (RPUSH element:i, or ZADD i member:i), one file per kind
+/usr/bin/python3 - "$ELEMENTS" "$fill_file" <<'PY'
+import sys
+n, path = int(sys.argv[1]), sys.argv[2]
+def enc(args):
+    return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
+for kind in ("list", "zset"):
+    with open(path + "." + kind, "wb") as f:
+        for start in range(0, n, 1000):
+            ids = range(start, min(n, start + 1000))
+            if kind == "list":
+                args = [b"RPUSH", b"bench:mem:list"] + [b"element:%d" % i for i in ids]
+            else:
+                args = [b"ZADD", b"bench:mem:zset"] + [x for i in ids for x in (b"%d" % i, b"member:%d" % i)]
+            f.write(enc(args))
+PY
+
+printf '\n%-6s %10s %14s %14s %8s\n' type elements redwire-B/el redis-B/el ratio
+for kind in list zset; do
+	r0=$(used "$NAME" "$RW_IP"); s0=$(used "$CLI_NS" "$SRV_IP")
+	ip netns exec "$NAME" redis-cli -h "$RW_IP" --pipe <"$fill_file.$kind" >/dev/null
+	ip netns exec "$CLI_NS" redis-cli -h "$SRV_IP" --pipe <"$fill_file.$kind" >/dev/null
+	r1=$(used "$NAME" "$RW_IP"); s1=$(used "$CLI_NS" "$SRV_IP")
+	awk -v k="$kind" -v n="$ELEMENTS" -v r=$((r1 - r0)) -v s=$((s1 - s0)) \
+		'BEGIN {printf "%-6s %10d %14.1f %14.1f %8.2f\n", k, n, r / n, s / n, (s > 0 ? r / s : 0)}'
+done
