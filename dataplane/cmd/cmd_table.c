@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cmd_int.h"
+#include "cmd_table_hs.inc"
 
 #define CMD_NAME_MAX 32 /* longer than any command name: a quick miss */
 
@@ -572,6 +573,7 @@ static const struct cmd_def cmd_defs[] = {
      .complexity = "O(1)",
      .key_flags = "RW access update",
      META(getset)},
+    CMD_HS_TABLE_HDEL,
     {.name = "hello",
      .arity = -1,
      .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NOAUTH | CMD_ALLOW_BUSY |
@@ -583,6 +585,7 @@ static const struct cmd_def cmd_defs[] = {
      .since = "6.0.0",
      .complexity = "O(1)",
      META(hello)},
+    CMD_HS_TABLE_HASH,
     {.name = "incr",
      .arity = 2,
      .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,

@@ -8,11 +8,12 @@
  */
 #include <stdlib.h>
 
+#include "store_hash.h"
 #include "store_int.h"
 
 /* Indexed by enum store_type; a type without an entry is not built yet. */
 static const struct store_coll_ops *const coll_ops[STORE_TYPE_STREAM + 1] = {
-    NULL,
+    [STORE_TYPE_HASH] = &store_hash_ops,
 };
 
 static const struct store_coll_ops *ops_of(const struct store_obj *o)
