@@ -186,6 +186,9 @@ struct cmd_def {
 	int32_t first_key; /* 0: no keys */
 	int32_t last_key;  /* -1: last argument */
 	int32_t key_step;
+	/* >0: argv[key_count_arg] says how many keys follow it (SINTERCARD's
+	 * numkeys); routing reads them instead of first/last_key */
+	int32_t key_count_arg;
 	cmd_handler_fn *fn;
 	const char *acl_categories; /* "@write @string @slow" as COMMAND shows */
 	const char *group;	    /* "string", "generic", "server", "connection" */

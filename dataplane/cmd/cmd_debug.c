@@ -154,6 +154,8 @@ static void object_digest(uint8_t d[20], const struct store_obj *o, int64_t expi
 	cmd_digest_mix(d, &type, sizeof(type));
 	if (o->type == STORE_TYPE_HASH) {
 		cmd_hash_digest(d, o);
+	} else if (o->type == STORE_TYPE_SET) {
+		cmd_set_digest(d, o);
 	} else {
 		char ibuf[21];
 		const uint8_t *p;
@@ -390,6 +392,8 @@ static void memory_usage(struct cmd_ctx *ctx)
 	uint64_t v;
 	if (o->type == STORE_TYPE_HASH)
 		v = cmd_hash_mem_usage(o, (uint64_t)samples);
+	else if (o->type == STORE_TYPE_SET)
+		v = cmd_set_mem_usage(o, (uint64_t)samples);
 	else if (o->enc == STORE_ENC_INT)
 		v = 16;
 	else if (o->enc == STORE_ENC_EMBSTR)

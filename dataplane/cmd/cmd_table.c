@@ -847,6 +847,7 @@ static const struct cmd_def cmd_defs[] = {
      .since = "6.2.0",
      .complexity = "O(1)",
      META(reset)},
+    CMD_HS_TABLE_SET_A,
     {.name = "select",
      .arity = 2,
      .flags = CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NOKEYS,
@@ -940,6 +941,7 @@ static const struct cmd_def cmd_defs[] = {
      .complexity = "O(N) when saving, where N is the total number of keys in all databases when "
 		   "saving data, otherwise O(1)",
      META(shutdown)},
+    CMD_HS_TABLE_SET_B,
     {.name = "strlen",
      .arity = 2,
      .flags = CMD_READONLY | CMD_FAST,
@@ -971,6 +973,7 @@ static const struct cmd_def cmd_defs[] = {
 	 "string is very cheap, it can be considered O(1) for small strings.",
      .key_flags = "RO access",
      META(substr)},
+    CMD_HS_TABLE_SET_C,
     {.name = "time",
      .arity = 1,
      .flags = CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NOKEYS,

@@ -25,8 +25,10 @@ COMMANDS = ["append", "auth", "bitcount", "bitfield", "bitfield_ro", "bitpos", "
             "hincrbyfloat", "hkeys", "hlen", "hmget", "hmset", "hrandfield", "hscan", "hset",
             "hsetnx", "hstrlen", "hvals", "incr", "incrby", "incrbyfloat", "info", "keys",
             "lastsave", "memory", "mget", "mset", "msetnx", "object", "persist", "pexpire",
-            "pexpireat", "pexpiretime", "ping", "psetex", "pttl", "quit", "reset", "select", "set",
-            "setbit", "setex", "setnx", "setrange", "shutdown", "strlen", "substr", "time",
+            "pexpireat", "pexpiretime", "ping", "psetex", "pttl", "quit", "reset", "sadd", "scard", "sdiff", "sdiffstore", "select", "set",
+            "setbit", "setex", "setnx", "setrange", "shutdown", "sinter", "sintercard", "sinterstore", "sismember", "smembers",
+            "smismember", "smove", "spop", "srandmember", "srem", "sscan", "strlen", "substr",
+            "sunion", "sunionstore", "time",
             "touch", "ttl", "type", "unlink"]
 
 

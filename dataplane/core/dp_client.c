@@ -456,10 +456,22 @@ static void split_by_owner(struct worker *w, struct dp_client *cl, const struct 
 static uint32_t keys_owner(const struct worker *w, const struct cmd_def *d,
 			   const struct resp_arg *argv, uint32_t argc)
 {
+	int32_t first = d->first_key;
 	int32_t last = d->last_key < 0 ? (int32_t)argc + d->last_key : d->last_key;
 	int32_t step = d->key_step > 0 ? d->key_step : 1;
+	if (d->key_count_arg > 0) {
+		/* numkeys, then the keys; a bad count runs here and replies its error */
+		int64_t n;
+		const struct resp_arg *a = &argv[d->key_count_arg];
+		if ((uint32_t)d->key_count_arg >= argc || !resp_str_to_i64(a->ptr, a->len, &n) ||
+		    n < 1 || n > (int64_t)argc - d->key_count_arg - 1)
+			return w->id;
+		first = d->key_count_arg + 1;
+		last = d->key_count_arg + (int32_t)n;
+		step = 1;
+	}
 	uint32_t owner = UINT32_MAX;
-	for (int32_t i = d->first_key; i <= last && i < (int32_t)argc; i += step) {
+	for (int32_t i = first; i <= last && i < (int32_t)argc; i += step) {
 		uint32_t o = shard_of_key(argv[i].ptr, argv[i].len, w->sh->n_workers);
 		if (owner == UINT32_MAX)
 			owner = o;
@@ -503,8 +515,9 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 								: DP_AGG_OK);
 		return true;
 	}
-	uint32_t owner =
-	    (d->flags & CMD_NOKEYS) || d->first_key == 0 ? w->id : keys_owner(w, d, argv, argc);
+	uint32_t owner = (d->flags & CMD_NOKEYS) || (d->first_key == 0 && d->key_count_arg == 0)
+			     ? w->id
+			     : keys_owner(w, d, argv, argc);
 	if (owner == w->id) {
 		w->cur_raw = raw;
 		w->cur_conn = cl;
@@ -527,9 +540,10 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 	else if (d->flags & CMD_KEYS_ALL_OK)
 		split_by_owner(w, cl, d, argv, argc, DP_AGG_OK);
 	else
+		/* Redis Cluster's words: until cross-worker transactions land, a
+		 * multi-key command needs its keys on one worker ({hash tag}) */
 		resp_w_error(reply_target(w, cl),
-			     "CROSSSLOT Keys in request don't hash to the same worker: "
-			     "use a {hash tag} (this command is not atomic across workers yet)");
+			     "CROSSSLOT Keys in request don't hash to the same slot");
 	return true;
 }
 

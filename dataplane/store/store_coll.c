@@ -10,9 +10,11 @@
 
 #include "store_hash.h"
 #include "store_int.h"
+#include "store_set.h"
 
 /* Indexed by enum store_type; a type without an entry is not built yet. */
 static const struct store_coll_ops *const coll_ops[STORE_TYPE_STREAM + 1] = {
+    [STORE_TYPE_SET] = &store_set_ops,
     [STORE_TYPE_HASH] = &store_hash_ops,
 };
 

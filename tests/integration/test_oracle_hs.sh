@@ -22,3 +22,28 @@ oracle_compare.all_cases = lambda: cases
 sys.argv = sys.argv[:1] + sys.argv[1:]
 sys.exit(oracle_compare.main())
 PY
+# Keys of two workers ({x}: slot 16287, worker 1; {b}: slot 3300, worker 0):
+# refused whole with Redis Cluster's error until cross-worker transactions
+# land; SINTERCARD routes by its numkeys (LIMIT's argument is no key).
+it_ns "$IT_PY" - "$IT_IP" "$IT_PORT" <<'PY'
+import sys
+from redis import Redis, ResponseError
+r = Redis(host=sys.argv[1], port=int(sys.argv[2]))
+r.delete("{x}1", "{x}2", "{b}1")
+r.sadd("{x}1", 1, 2, 3); r.sadd("{x}2", 2, 3); r.sadd("{b}1", 3)
+want = "CROSSSLOT Keys in request don't hash to the same slot"
+for cmd in (["SINTER", "{x}1", "{b}1"], ["SUNIONSTORE", "{x}1", "{b}1"], ["SDIFF", "{b}1", "{x}1"],
+            ["SMOVE", "{x}1", "{b}1", "1"], ["SINTERCARD", "2", "{x}1", "{b}1"],
+            ["SINTERSTORE", "{b}9", "{x}1", "{x}2"]):
+    try:
+        r.execute_command(*cmd)
+        sys.exit("no CROSSSLOT for %s" % cmd)
+    except ResponseError as e:
+        assert str(e) == want, (cmd, str(e))
+assert r.execute_command("SINTERCARD", "2", "{x}1", "{x}2", "LIMIT", "1") == 1
+assert r.execute_command("SINTERCARD", "1", "{b}1") == 1
+assert r.execute_command("SINTERCARD", "2", "{x}1", "{x}2") == 2
+assert sorted(r.sinter("{x}1", "{x}2")) == [b"2", b"3"]
+assert r.smove("{x}1", "{x}2", "1") == 1 and r.scard("{x}2") == 3
+print("cross-worker refusals ok")
+PY
