@@ -134,14 +134,19 @@ CASES = [
 ]
 
 
-def random_sequence(seed, n=400):
+def random_sequence(seed, n=400, ht=False):
     """Seeded commands over integer sets of one hash tag (intsets: every
-    reply is determined), in DB 10; ends with each set's members."""
+    reply is determined), in DB 10; ends with each set's members. With @ht
+    (DB 12) a tenth of the members are strings, so sets convert to hash
+    tables mid-sequence, and replies whose order is the hash table's are
+    left out (the digest still covers the contents)."""
     rnd = random.Random(seed)
     keys = [k("r%d" % i) for i in range(4)]
-    reqs = [E("SELECT", "10"), E("FLUSHDB")]
+    reqs = [E("SELECT", "12" if ht else "10"), E("FLUSHDB")]
 
     def mem():
+        if ht and rnd.random() < 0.1:
+            return "s%d" % rnd.randint(0, 9)
         return str(rnd.randint(-20, 40))
     for _ in range(n):
         a, b = rnd.sample(keys, 2)
@@ -152,6 +157,8 @@ def random_sequence(seed, n=400):
             reqs.append(E("SREM", a, *[mem() for _ in range(rnd.randint(1, 3))]))
         elif op == 5:
             reqs.append(E("SMOVE", a, b, mem()))
+        elif op == 6 and ht:
+            reqs.append(E("SINTERCARD", "3", a, b, rnd.choice(keys)))
         elif op == 6:
             reqs.append(E(rnd.choice(["SINTER", "SUNION", "SDIFF"]), a, b, *rnd.sample(keys, rnd.randint(0, 2))))
         elif op == 7:
@@ -160,23 +167,34 @@ def random_sequence(seed, n=400):
         elif op == 8:
             reqs.append(E("SINTERCARD", "2", a, b, "LIMIT", str(rnd.randint(0, 5))))
         elif op == 9:
-            reqs.append(E(rnd.choice(["SMEMBERS", "SCARD"]), a))
+            reqs.append(E("SCARD" if ht else rnd.choice(["SMEMBERS", "SCARD"]), a))
         elif op == 10:
             reqs.append(E("SISMEMBER", a, mem()))
         elif op == 11:
             reqs.append(E("SMISMEMBER", a, mem(), mem(), mem()))
-        elif op == 12:
+        elif op == 12 and not ht:
             reqs.append(E("SSCAN", a, "0", "MATCH", "*1*"))
-        elif op == 13:
+        elif op == 13 and not ht:
             reqs.append(E("SRANDMEMBER", a, "100"))
-        elif op == 14:
+        elif op == 14 and not ht:
             reqs.append(E("SPOP", a, "100"))
+        elif op in (12, 13, 14):
+            reqs.append(E("SRANDMEMBER", a, "0"))
         else:
             reqs.append(E("SCARD", a))
-    reqs += [E("SMEMBERS", x) for x in keys]
+    if ht:
+        reqs += [E("OBJECT", "ENCODING", x) for x in keys] + [E("SCARD", x) for x in keys]
+    else:
+        reqs += [E("SMEMBERS", x) for x in keys]
     return reqs + [E("SELECT", "0")]
 
 
-_seq = random_sequence(int(os.environ.get("HS_SEED", "1")))
-CASES.append(("set random sequence seed %s" % os.environ.get("HS_SEED", "1"), [b"".join(_seq)],
-              len(_seq), False))
+def random_sequence_ht(seed):
+    return random_sequence(seed, ht=True)
+
+
+for _ht in (False, True):
+    _seq = random_sequence(int(os.environ.get("HS_SEED", "1")), ht=_ht)
+    CASES.append(("set random sequence%s seed %s" % (" (hashtable)" if _ht else "",
+                                                     os.environ.get("HS_SEED", "1")),
+                  [b"".join(_seq)], len(_seq), False))

@@ -46,4 +46,41 @@ assert r.execute_command("SINTERCARD", "2", "{x}1", "{x}2") == 2
 assert sorted(r.sinter("{x}1", "{x}2")) == [b"2", b"3"]
 assert r.smove("{x}1", "{x}2", "1") == 1 and r.scard("{x}2") == 3
 print("cross-worker refusals ok")
+
+# Hash-table encoded values, whose order is Redwire's own: a full *SCAN walk
+# reports every element, the random commands keep Redis's count rules.
+r.delete("{x}h", "{x}s")
+fields = {("f%d" % i).encode(): str(i).encode() for i in range(3000)}
+r.hset("{x}h", mapping=fields)
+members = {("m%d" % i).encode() for i in range(3000)}
+r.sadd("{x}s", *members)
+assert r.object("encoding", "{x}h") == b"hashtable" and r.object("encoding", "{x}s") == b"hashtable"
+seen, cur, steps = {}, 0, 0
+while True:
+    cur, part = r.hscan("{x}h", cur, count=50)
+    seen.update(part)
+    steps += 1
+    if cur == 0 or steps > 100000:
+        break
+assert seen == fields, "HSCAN missed fields"
+smem, cur, steps = set(), 0, 0
+while True:
+    cur, part = r.sscan("{x}s", cur, count=50)
+    smem.update(part)
+    steps += 1
+    if cur == 0 or steps > 100000:
+        break
+assert smem == members and steps > 10, "SSCAN missed members"
+assert r.hgetall("{x}h") == fields
+pick = r.hrandfield("{x}h", 100)
+assert len(pick) == 100 and len(set(pick)) == 100 and set(pick) <= set(fields)
+pick = r.hrandfield("{x}h", -5000, withvalues=True)
+assert len(pick) == 10000 and all(fields[pick[i]] == pick[i + 1] for i in range(0, 10000, 2))
+pick = r.srandmember("{x}s", 2500)
+assert len(pick) == 2500 and len(set(pick)) == 2500 and set(pick) <= members
+assert len(r.srandmember("{x}s", -4000)) == 4000
+popped = r.spop("{x}s", 1000)
+assert len(set(popped)) == 1000 and r.scard("{x}s") == 2000 and not r.smismember("{x}s", *popped).count(1)
+assert r.execute_command("SINTERCARD", "1", "{x}s", "LIMIT", "10") == 10
+print("hashtable encodings ok")
 PY
