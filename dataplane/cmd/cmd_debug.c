@@ -229,17 +229,14 @@ static const char *const debug_help[] = {
 };
 
 /* rdbSaveLen() */
-static size_t rdb_len_size(uint64_t n)
+size_t cmd_rdb_len_size(uint64_t n)
 {
 	return n < 64 ? 1 : n < 16384 ? 2 : n <= UINT32_MAX ? 5 : 9;
 }
 
-/* rdbSavedObjectLen() of a string, LZF aside (see the top of the file). */
-static size_t rdb_str_len(const struct store_obj *o)
+/* rdbSaveRawString() of @p p / @p n, LZF aside (see the top of the file). */
+size_t cmd_rdb_bytes_len(const uint8_t *p, size_t n)
 {
-	char ibuf[21];
-	const uint8_t *p;
-	size_t n = store_obj_str(o, ibuf, &p);
 	int64_t v;
 	if (n <= 11 && resp_str_to_i64(p, n, &v)) {
 		if (v >= -128 && v <= 127)
@@ -249,7 +246,20 @@ static size_t rdb_str_len(const struct store_obj *o)
 		if (v >= INT32_MIN && v <= INT32_MAX)
 			return 5;
 	}
-	return rdb_len_size(n) + n;
+	return cmd_rdb_len_size(n) + n;
+}
+
+/* rdbSavedObjectLen(), LZF aside. */
+static size_t rdb_obj_len(const struct store_obj *o)
+{
+	if (o->type == STORE_TYPE_HASH)
+		return cmd_hash_rdb_len(o);
+	if (o->type == STORE_TYPE_SET)
+		return cmd_set_rdb_len(o);
+	char ibuf[21];
+	const uint8_t *p;
+	size_t n = store_obj_str(o, ibuf, &p);
+	return cmd_rdb_bytes_len(p, n);
 }
 
 static void debug_object(struct cmd_ctx *ctx)
@@ -266,7 +276,7 @@ static void debug_object(struct cmd_ctx *ctx)
 	snprintf(line, sizeof(line),
 		 "Value at:%p refcount:%d encoding:%s serializedlength:%zu lru:%u "
 		 "lru_seconds_idle:%llu",
-		 (const void *)o, refcount, store_obj_enc_name(o), rdb_str_len(o), lru,
+		 (const void *)o, refcount, store_obj_enc_name(o), rdb_obj_len(o), lru,
 		 (unsigned long long)idle);
 	resp_w_simple(ctx->out, line);
 }

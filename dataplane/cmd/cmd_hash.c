@@ -470,33 +470,76 @@ void cmd_hash_digest(uint8_t d[20], const struct store_obj *o)
 	}
 }
 
+/* Bytes of one listpack entry holding @p p / @p n as Redis encodes it:
+ * integers in 1..9 bytes by range, strings with a 1, 2 or 5-byte header;
+ * then the back length (7 bits a byte) of the two. */
+static uint64_t lp_entry_bytes(const uint8_t *p, size_t n)
+{
+	int64_t v;
+	uint64_t e;
+	if (resp_str_to_i64(p, n, &v))
+		e = v >= 0 && v <= 127		       ? 1
+		    : v >= -4096 && v <= 4095	       ? 2
+		    : v >= INT16_MIN && v <= INT16_MAX ? 3
+		    : v >= -8388608 && v <= 8388607    ? 4
+		    : v >= INT32_MIN && v <= INT32_MAX ? 5
+						       : 9;
+	else
+		e = (n < 64 ? 1 : n < 4096 ? 2 : 5) + n;
+	return e + (e < 128 ? 1 : e < 16384 ? 2 : e < 2097152 ? 3 : e < 268435456 ? 4 : 5);
+}
+
+/* lpBytes() of the listpack Redis would hold for listpack hash @p o. */
+static uint64_t lp_bytes(const struct store_obj *o)
+{
+	struct store_hash_it it;
+	const uint8_t *f, *v;
+	size_t flen, vlen;
+	uint64_t size = 6 + 1; /* header, end mark */
+	store_hash_it_init(&it, o);
+	while (store_hash_it_next(&it, &f, &flen, &v, &vlen))
+		size += lp_entry_bytes(f, flen) + lp_entry_bytes(v, vlen);
+	return size;
+}
+
 /*
  * objectComputeSize() for OBJ_HASH, as a jemalloc build of 7.0.15 computes
- * it, approximated from Redwire's own encoding:
- *   listpack   16 (robj) + the listpack's bytes: a 7-byte header and end
- *              mark, and per entry its bytes with a 1-byte encoding and a
- *              1-byte back length (strings up to 63 bytes);
+ * it, from the encoding Redis would hold:
+ *   listpack   16 (robj) + the allocation of the listpack's bytes;
  *   hashtable  16 + 56 (dict) + 8 per bucket + per field the average over
  *              @p samples fields of the field and value sds plus a 24-byte
  *              dictEntry, times the field count.
  */
 uint64_t cmd_hash_mem_usage(const struct store_obj *o, uint64_t samples)
 {
+	if (o->enc == STORE_ENC_LISTPACK)
+		return 16 + cmd_je_class(lp_bytes(o));
 	struct store_hash_it it;
 	const uint8_t *f, *v;
 	size_t flen, vlen;
-	uint64_t n = store_hash_len(o), size = 16, seen = 0, ele = 0;
+	uint64_t n = store_hash_len(o), seen = 0, ele = 0;
+	uint64_t size = 16 + 56 + 8 * ((const struct store_strtab *)o->v.coll)->size;
 	store_hash_it_init(&it, o);
-	if (o->enc == STORE_ENC_LISTPACK) {
-		size += 7;
-		while (store_hash_it_next(&it, &f, &flen, &v, &vlen))
-			size += flen + vlen + (flen < 64 ? 2 : 3) + (vlen < 64 ? 2 : 3);
-		return size;
-	}
-	size += 56 + 8 * ((const struct store_strtab *)o->v.coll)->size;
 	while ((samples == 0 || seen < samples) && store_hash_it_next(&it, &f, &flen, &v, &vlen)) {
 		ele += cmd_sds_alloc(flen, false) + cmd_sds_alloc(vlen, false) + 24;
 		seen++;
 	}
 	return seen > 0 ? size + (uint64_t)((double)ele / (double)seen * (double)n) : size;
+}
+
+/* RDB: a listpack hash is saved as its listpack (one string), a hash table
+ * as a count and the field/value strings. */
+size_t cmd_hash_rdb_len(const struct store_obj *o)
+{
+	if (o->enc == STORE_ENC_LISTPACK) {
+		uint64_t b = lp_bytes(o);
+		return cmd_rdb_len_size(b) + b;
+	}
+	struct store_hash_it it;
+	const uint8_t *f, *v;
+	size_t flen, vlen, size = cmd_rdb_len_size(store_hash_len(o));
+	store_hash_it_init(&it, o);
+	while (store_hash_it_next(&it, &f, &flen, &v, &vlen))
+		size += cmd_rdb_bytes_len(f, flen) + cmd_rdb_bytes_len(v, vlen);
+	return size;
 }

@@ -149,6 +149,12 @@ uint64_t cmd_sds_alloc(uint64_t len, bool allow5);
  * @p samples elements of a hash table (0: all). */
 uint64_t cmd_hash_mem_usage(const struct store_obj *o, uint64_t samples);
 uint64_t cmd_set_mem_usage(const struct store_obj *o, uint64_t samples);
+/** DEBUG OBJECT's serializedlength (rdbSavedObjectLen(), LZF aside): rdbSaveLen()'s size, a
+ * string's, a hash's (cmd_hash.c) and a set's (cmd_set.c). */
+size_t cmd_rdb_len_size(uint64_t n);
+size_t cmd_rdb_bytes_len(const uint8_t *p, size_t n);
+size_t cmd_hash_rdb_len(const struct store_obj *o);
+size_t cmd_set_rdb_len(const struct store_obj *o);
 /** xorObjectDigest()'s value part for a hash (cmd_hash.c) and a set (cmd_set.c). */
 void cmd_hash_digest(uint8_t d[20], const struct store_obj *o);
 void cmd_set_digest(uint8_t d[20], const struct store_obj *o);

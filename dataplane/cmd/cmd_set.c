@@ -646,20 +646,26 @@ void cmd_set_digest(uint8_t d[20], const struct store_obj *o)
  *   hashtable  16 + 56 (dict) + 8 per bucket + per member the average over
  *              @p samples members of its sds plus a 24-byte dictEntry.
  */
+/* intsetBlobLen(): an 8-byte header and the members at the width the
+ * range needs (intset's 16, 32 or 64-bit encodings). */
+static uint64_t intset_blob(const struct store_obj *o)
+{
+	const struct store_intset *is = o->v.coll;
+	uint64_t width = 2;
+	if (is->n > 0) {
+		int64_t lo = is->v[0], hi = is->v[is->n - 1];
+		if (lo < INT32_MIN || hi > INT32_MAX)
+			width = 8;
+		else if (lo < INT16_MIN || hi > INT16_MAX)
+			width = 4;
+	}
+	return 8 + width * is->n;
+}
+
 uint64_t cmd_set_mem_usage(const struct store_obj *o, uint64_t samples)
 {
-	if (o->enc == STORE_ENC_INTSET) {
-		const struct store_intset *is = o->v.coll;
-		uint64_t width = 2;
-		if (is->n > 0) {
-			int64_t lo = is->v[0], hi = is->v[is->n - 1];
-			if (lo < INT32_MIN || hi > INT32_MAX)
-				width = 8;
-			else if (lo < INT16_MIN || hi > INT16_MAX)
-				width = 4;
-		}
-		return 16 + cmd_je_class(8 + width * is->n);
-	}
+	if (o->enc == STORE_ENC_INTSET)
+		return 16 + cmd_je_class(intset_blob(o));
 	uint64_t size = 16 + 56 + 8 * ((const struct store_strtab *)o->v.coll)->size;
 	uint64_t n = store_set_len(o), seen = 0, ele = 0;
 	struct store_set_it it;
@@ -671,4 +677,21 @@ uint64_t cmd_set_mem_usage(const struct store_obj *o, uint64_t samples)
 		seen++;
 	}
 	return seen > 0 ? size + (uint64_t)((double)ele / (double)seen * (double)n) : size;
+}
+
+/* RDB: an intset is saved as its blob (one string), a hash table as a
+ * count and the member strings. */
+size_t cmd_set_rdb_len(const struct store_obj *o)
+{
+	if (o->enc == STORE_ENC_INTSET) {
+		uint64_t b = intset_blob(o);
+		return cmd_rdb_len_size(b) + b;
+	}
+	struct store_set_it it;
+	const uint8_t *m;
+	size_t len, size = cmd_rdb_len_size(store_set_len(o));
+	store_set_it_init(&it, o);
+	while (store_set_it_next(&it, &m, &len))
+		size += cmd_rdb_bytes_len(m, len);
+	return size;
 }
