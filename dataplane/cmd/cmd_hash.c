@@ -518,7 +518,7 @@ uint64_t cmd_hash_mem_usage(const struct store_obj *o, uint64_t samples)
 	const uint8_t *f, *v;
 	size_t flen, vlen;
 	uint64_t n = store_hash_len(o), seen = 0, ele = 0;
-	uint64_t size = 16 + 56 + 8 * ((const struct store_strtab *)o->v.coll)->size;
+	uint64_t size = 16 + 56 + 8 * store_strtab_buckets(o->v.coll);
 	store_hash_it_init(&it, o);
 	while ((samples == 0 || seen < samples) && store_hash_it_next(&it, &f, &flen, &v, &vlen)) {
 		ele += cmd_sds_alloc(flen, false) + cmd_sds_alloc(vlen, false) + 24;

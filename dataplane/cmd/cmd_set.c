@@ -666,7 +666,7 @@ uint64_t cmd_set_mem_usage(const struct store_obj *o, uint64_t samples)
 {
 	if (o->enc == STORE_ENC_INTSET)
 		return 16 + cmd_je_class(intset_blob(o));
-	uint64_t size = 16 + 56 + 8 * ((const struct store_strtab *)o->v.coll)->size;
+	uint64_t size = 16 + 56 + 8 * store_strtab_buckets(o->v.coll);
 	uint64_t n = store_set_len(o), seen = 0, ele = 0;
 	struct store_set_it it;
 	const uint8_t *m;

@@ -2,23 +2,26 @@
  * A table of byte strings, each with an optional value: the "hashtable"
  * encoding of hashes (field -> value) and sets (member, no value).
  *
- * Chained buckets, a power-of-two bucket array, one allocation per element
+ * Chained buckets, power-of-two bucket arrays, one allocation per element
  * (the node header, then the key bytes, then the value bytes). Elements are
  * found by a keyed 64-bit hash (random seed per process) so clients cannot
  * aim their fields at one bucket. The table grows when it holds as many
  * elements as buckets and shrinks under 1/8 full, as Redis's dict resizes
  * hash and set dicts after a delete (htNeedsResize()).
  *
- * TODO(#5): a resize rehashes every element at once (Redis's dict migrates a
- * bucket per operation); a 1M-element collection pays ~10 ms once per
- * doubling.
+ * A resize never walks the whole table at once: as in Redis's dict, a
+ * second bucket array is allocated and every insert or delete first moves
+ * one bucket of the old array (visiting at most ten empty ones) to it;
+ * lookups search both arrays meanwhile, inserts go to the new one, and the
+ * old one is freed once empty. The worst case of one command is the calloc
+ * of the new bucket array.
  *
  * Memory accounting: `bytes` is the sum of the node allocations and the
- * bucket array, kept up to date by every change (O(1) to read).
+ * bucket arrays, kept up to date by every change (O(1) to read).
  *
- * SCAN: store_strtab_scan() uses Redis's reverse-binary cursor, so an
- * element present for the whole walk is reported at least once even when
- * the table resizes between calls.
+ * SCAN: store_strtab_scan() is Redis's dictScan() (reverse-binary cursor,
+ * both arrays while resizing), so an element present for the whole walk is
+ * reported at least once even when the table resizes between calls.
  *
  * Context: the owning worker lcore; never blocks.
  */
@@ -38,11 +41,18 @@ struct store_strtab_node {
 };
 
 struct store_strtab {
-	struct store_strtab_node **b;
-	uint64_t size; /* buckets, a power of two */
-	uint64_t n;    /* elements */
+	struct store_strtab_node **b[2]; /* b[1]: the array being moved to while resizing */
+	uint64_t size[2];		 /* buckets of each, powers of two (size[1] 0: none) */
+	int64_t rehash_idx;		 /* next bucket of b[0] to move; -1: not resizing */
+	uint64_t n;			 /* elements */
 	uint64_t bytes;
 };
+
+/** Buckets of both arrays (Redis's dictSlots()). */
+static inline uint64_t store_strtab_buckets(const struct store_strtab *t)
+{
+	return t->size[0] + t->size[1];
+}
 
 static inline const uint8_t *store_strtab_val(const struct store_strtab_node *nd)
 {
@@ -75,8 +85,8 @@ typedef void store_strtab_visit_fn(void *arg, const struct store_strtab_node *nd
 uint64_t store_strtab_scan(const struct store_strtab *t, uint64_t cursor, store_strtab_visit_fn *fn,
 			   void *arg);
 
-/* Iteration in bucket order: for (nd = first(t, &i); nd; nd = next(t, &i, nd)). The table must not
- * change during the walk. */
+/* Iteration in bucket order (both arrays): for (nd = first(t, &i); nd; nd = next(t, &i, nd)).
+ * The table must not change during the walk. */
 struct store_strtab_node *store_strtab_first(const struct store_strtab *t, uint64_t *bucket);
 struct store_strtab_node *store_strtab_next(const struct store_strtab *t, uint64_t *bucket,
 					    const struct store_strtab_node *nd);

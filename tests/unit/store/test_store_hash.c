@@ -236,8 +236,8 @@ static void test_store_strtab_grows_shrinks_and_counts_bytes(void)
 	}
 	CU_ASSERT_EQUAL(store_strtab_set(t, "k7", 2, "val", 3), 0);
 	CU_ASSERT_EQUAL(t->n, 5000);
-	CU_ASSERT(t->size >= 5000);
-	uint64_t sum = sizeof(*t) + t->size * sizeof(t->b[0]);
+	CU_ASSERT(store_strtab_buckets(t) >= 5000);
+	uint64_t sum = sizeof(*t) + store_strtab_buckets(t) * sizeof(t->b[0][0]);
 	uint64_t bucket;
 	for (struct store_strtab_node *nd = store_strtab_first(t, &bucket); nd != NULL;
 	     nd = store_strtab_next(t, &bucket, nd))
@@ -252,7 +252,48 @@ static void test_store_strtab_grows_shrinks_and_counts_bytes(void)
 	store_strtab_destroy(t);
 }
 
+/* A resize moves one bucket per change: meanwhile both arrays hold
+ * elements, and lookups, iteration, random picks and SCAN see all of them. */
+static void test_store_strtab_incremental_resize_keeps_every_element_visible(void)
+{
+	struct store_strtab *t = store_strtab_create(0);
+	char k[16];
+	int resizing_steps = 0;
+	for (int i = 0; i < 1500; i++) {
+		snprintf(k, sizeof(k), "k%d", i);
+		CU_ASSERT_EQUAL(store_strtab_set(t, k, strlen(k), "v", 1), 1);
+		if (t->rehash_idx < 0)
+			continue;
+		resizing_steps++;
+		CU_ASSERT(t->size[1] == 2 * t->size[0]);
+		uint64_t bucket, walked = 0;
+		for (struct store_strtab_node *nd = store_strtab_first(t, &bucket); nd != NULL;
+		     nd = store_strtab_next(t, &bucket, nd))
+			walked++;
+		CU_ASSERT_EQUAL(walked, t->n);
+		for (int j = 0; j <= i; j += 97) {
+			snprintf(k, sizeof(k), "k%d", j);
+			CU_ASSERT_PTR_NOT_NULL(store_strtab_get(t, k, strlen(k)));
+		}
+		struct store_strtab_node *r = store_strtab_random(t, store_strtab_rand);
+		CU_ASSERT_PTR_NOT_NULL(r);
+	}
+	CU_ASSERT(resizing_steps > 100);
+	/* shrink back, one bucket per delete */
+	for (int i = 0; i < 1490; i++) {
+		snprintf(k, sizeof(k), "k%d", i);
+		CU_ASSERT_TRUE(store_strtab_del(t, k, strlen(k)));
+	}
+	for (int i = 1490; i < 1500; i++) {
+		snprintf(k, sizeof(k), "k%d", i);
+		CU_ASSERT_PTR_NOT_NULL(store_strtab_get(t, k, strlen(k)));
+	}
+	CU_ASSERT(store_strtab_buckets(t) < 512);
+	store_strtab_destroy(t);
+}
+
 const struct rw_test_case store_hash_tests[] = {
+    RW_TEST(test_store_strtab_incremental_resize_keeps_every_element_visible),
     RW_TEST(test_store_hash_listpack_keeps_insertion_order_and_replaces_in_place),
     RW_TEST(test_store_hash_converts_at_entries_threshold_and_never_back),
     RW_TEST(test_store_hash_converts_on_long_field_or_value),
