@@ -147,6 +147,11 @@ struct cmd_ctx {
 	uint32_t dirty;	  /* handlers add the number of changes made (journal, stats) */
 	const void *conn; /* the dispatcher's connection, for env->conn_describe; may be NULL */
 	bool shutdown_requested; /* SHUTDOWN NOSAVE|NOW|FORCE: the caller stops the appliance */
+	/* NULL, or where a handler whose command would not replay to the same
+	 * effect (SPOP's random picks) writes the RESP command the journal
+	 * records instead, as Redis's rewriteClientCommandVector(); the caller
+	 * gives it empty and journals it when non-empty */
+	struct rw_buf *propagate;
 };
 
 typedef void cmd_handler_fn(struct cmd_ctx *ctx);

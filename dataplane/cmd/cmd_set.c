@@ -3,7 +3,9 @@
  * SADD SREM SISMEMBER SMISMEMBER SCARD SMEMBERS SPOP SRANDMEMBER SMOVE
  * SINTER SINTERCARD SINTERSTORE SUNION SUNIONSTORE SDIFF SDIFFSTORE SSCAN.
  *
- * Values live in dataplane/store/store_set.c (intset or hashtable). The
+ * Values live in dataplane/store/store_set.c (intset or hashtable). SPOP
+ * journals what it did (SREM of the members it chose, or DEL), as Redis
+ * propagates it, so the AOF replays to the same set. The
  * multi-key commands run on the worker that owns all their keys (the
  * dispatcher refuses keys of several workers with -CROSSSLOT until the
  * cross-shard transactions land); results of SUNION/SDIFF and of the
@@ -244,6 +246,24 @@ void cmd_srandmember(struct cmd_ctx *ctx)
 	resp_w_bulk(ctx->out, m, len);
 }
 
+/* What SPOP journals (Redis propagates the effect, not the random
+ * command): "SREM key" and @p members more arguments, or "DEL key". */
+static void propagate_begin(struct cmd_ctx *ctx, const char *cmd, uint64_t members)
+{
+	if (ctx->propagate == NULL)
+		return;
+	rw_buf_reset(ctx->propagate);
+	resp_w_array(ctx->propagate, (int64_t)(2 + members));
+	resp_w_bulk_cstr(ctx->propagate, cmd);
+	resp_w_bulk(ctx->propagate, ctx->argv[1].ptr, ctx->argv[1].len);
+}
+
+static void propagate_arg(struct cmd_ctx *ctx, const uint8_t *p, size_t n)
+{
+	if (ctx->propagate != NULL)
+		resp_w_bulk(ctx->propagate, p, n);
+}
+
 /* spopWithCountCommand(): count >= size hands over the whole set (and
  * deletes the key), otherwise @p count random members leave it. */
 static void spop_count(struct cmd_ctx *ctx)
@@ -264,6 +284,7 @@ static void spop_count(struct cmd_ctx *ctx)
 	}
 	if (count >= size) {
 		reply_members(ctx, w.obj, false);
+		propagate_begin(ctx, "DEL", 0);
 		store_wr_delete(&w);
 		store_write_commit(&w, (uint32_t)size, "spop");
 		return;
@@ -276,8 +297,10 @@ static void spop_count(struct cmd_ctx *ctx)
 		return;
 	}
 	resp_w_set(ctx->out, (int64_t)p.n, cmd_proto(ctx));
+	propagate_begin(ctx, "SREM", p.n);
 	for (uint64_t i = 0; i < p.n; i++) {
 		resp_w_bulk(ctx->out, p.pool.data + p.off[i], p.len[i]);
+		propagate_arg(ctx, p.pool.data + p.off[i], p.len[i]);
 		store_set_rem(w.obj, p.pool.data + p.off[i], p.len[i]);
 	}
 	store_write_commit(&w, (uint32_t)p.n, "spop");
@@ -307,6 +330,8 @@ void cmd_spop(struct cmd_ctx *ctx)
 	size_t len;
 	store_set_random(w.obj, buf, &m, &len);
 	resp_w_bulk(ctx->out, m, len);
+	propagate_begin(ctx, "SREM", 1);
+	propagate_arg(ctx, m, len);
 	if (len < sizeof(copy)) { /* the member's bytes die with it */
 		memcpy(copy, m, len);
 		m = (const uint8_t *)copy;
