@@ -178,6 +178,11 @@ struct cmd_ctx {
 	uint32_t dirty;	  /* handlers add the number of changes made (journal, stats) */
 	const void *conn; /* the dispatcher's connection, for env->conn_describe; may be NULL */
 	bool shutdown_requested; /* SHUTDOWN NOSAVE|NOW|FORCE: the caller stops the appliance */
+	/* NULL, or where a handler whose command would not replay to the same
+	 * effect (SPOP's random picks) writes the RESP command the journal
+	 * records instead, as Redis's rewriteClientCommandVector(); the caller
+	 * gives it empty and journals it when non-empty */
+	struct rw_buf *propagate;
 };
 
 typedef void cmd_handler_fn(struct cmd_ctx *ctx);
@@ -224,7 +229,7 @@ struct cmd_def {
 	const char *since;
 	const char *complexity;
 	const char
-	    *key_flags; /* key-spec flags COMMAND GETKEYSANDFLAGS shows: "RW access update" */
+	    *key_flags;	     /* key-spec flags COMMAND GETKEYSANDFLAGS shows: "RW access update" */
 	int32_t numkeys_arg; /* index of a numkeys argument followed by that many keys (LMPOP,
 				ZUNIONSTORE...), in addition to first_key..last_key; 0: none */
 	const char *meta_info;	       /* stock COMMAND INFO entry, RESP3 (cmd_meta.c) */

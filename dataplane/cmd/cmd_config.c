@@ -39,6 +39,7 @@
 #include <strings.h>
 
 #include "cmd_int.h"
+#include "store_hash.h"
 
 #define RT_STR_MAX 256
 
@@ -59,6 +60,9 @@ enum rt_int {
 	RT_LIST_COMPRESS_DEPTH,
 	RT_ZSET_MAX_LISTPACK_ENTRIES,
 	RT_ZSET_MAX_LISTPACK_VALUE,
+	RT_HASH_MAX_LP_ENTRIES,
+	RT_HASH_MAX_LP_VALUE,
+	RT_SET_MAX_INTSET_ENTRIES,
 	RT_N_INT,
 };
 
@@ -120,6 +124,12 @@ static const struct rt_def rt_defs[] = {
     {"list-compress-depth", K_INT, RT_LIST_COMPRESS_DEPTH, 0, INT32_MAX},
     {"zset-max-listpack-entries", K_INT, RT_ZSET_MAX_LISTPACK_ENTRIES, 0, INT64_MAX},
     {"zset-max-listpack-value", K_MEMORY, RT_ZSET_MAX_LISTPACK_VALUE, 0, INT64_MAX},
+    /* collection encodings; the ziplist names are 7.0's aliases of the same value */
+    {"hash-max-listpack-entries", K_INT, RT_HASH_MAX_LP_ENTRIES, 0, INT64_MAX},
+    {"hash-max-ziplist-entries", K_INT, RT_HASH_MAX_LP_ENTRIES, 0, INT64_MAX},
+    {"hash-max-listpack-value", K_MEMORY, RT_HASH_MAX_LP_VALUE, 0, INT64_MAX},
+    {"hash-max-ziplist-value", K_MEMORY, RT_HASH_MAX_LP_VALUE, 0, INT64_MAX},
+    {"set-max-intset-entries", K_INT, RT_SET_MAX_INTSET_ENTRIES, 0, INT64_MAX},
     {"requirepass", K_STRING, RT_REQUIREPASS, 0, 0},
     {"save", K_SAVE, RT_SAVE, 0, 0},
 };
@@ -252,6 +262,9 @@ struct cmd_rtcfg *cmd_rtcfg_create(const struct rw_config *cfg)
 	atomic_init(&rt->ival[RT_ZSET_MAX_LISTPACK_ENTRIES],
 		    (uint64_t)cfg->zset_max_listpack_entries);
 	atomic_init(&rt->ival[RT_ZSET_MAX_LISTPACK_VALUE], (uint64_t)cfg->zset_max_listpack_value);
+	atomic_init(&rt->ival[RT_HASH_MAX_LP_ENTRIES], (uint64_t)cfg->hash_max_listpack_entries);
+	atomic_init(&rt->ival[RT_HASH_MAX_LP_VALUE], (uint64_t)cfg->hash_max_listpack_value);
+	atomic_init(&rt->ival[RT_SET_MAX_INTSET_ENTRIES], (uint64_t)cfg->set_max_intset_entries);
 	const char *pass = cfg->requirepass != NULL ? cfg->requirepass : "";
 	const char *save = cfg->save != NULL ? cfg->save : "";
 	rt_str_store(&rt->sval[RT_REQUIREPASS], pass, strlen(pass));
@@ -369,6 +382,23 @@ void cmd_evict_cfg(const struct cmd_env *env, struct store_evict_cfg *out)
 		out->samples = 5;
 }
 
+void cmd_cfg_hash_limits(const struct cmd_env *env, struct store_hash_limits *out)
+{
+	out->max_lp_entries = (uint64_t)rt_int(
+	    env, RT_HASH_MAX_LP_ENTRIES,
+	    env != NULL && env->cfg != NULL ? env->cfg->hash_max_listpack_entries : 512);
+	out->max_lp_value = (uint64_t)rt_int(
+	    env, RT_HASH_MAX_LP_VALUE,
+	    env != NULL && env->cfg != NULL ? env->cfg->hash_max_listpack_value : 64);
+}
+
+uint64_t cmd_cfg_set_max_intset_entries(const struct cmd_env *env)
+{
+	return (uint64_t)rt_int(env, RT_SET_MAX_INTSET_ENTRIES,
+				env != NULL && env->cfg != NULL ? env->cfg->set_max_intset_entries
+								: 512);
+}
+
 bool cmd_cfg_requirepass_set(const struct cmd_env *env)
 {
 	if (env == NULL)
@@ -421,6 +451,9 @@ static const char *const config_names[] = {
 #define CMD_CFG_NAME(field, name, type, def, min, max, desc) name,
     RW_CONFIG_TABLE(CMD_CFG_NAME)
 #undef CMD_CFG_NAME
+    /* Redis 7.0's aliases: CONFIG GET lists them as names of their own */
+    "hash-max-ziplist-entries",
+    "hash-max-ziplist-value",
 };
 
 #define N_CONFIG (sizeof(config_names) / sizeof(config_names[0]))

@@ -129,7 +129,7 @@ static void sha1_final(struct sha1 *c, uint8_t out[20])
 
 /* ---- Redis's digest operations ---- */
 
-static void xor_digest(uint8_t d[20], const void *p, size_t n)
+void cmd_digest_xor(uint8_t d[20], const void *p, size_t n)
 {
 	struct sha1 c;
 	uint8_t h[20];
@@ -140,42 +140,36 @@ static void xor_digest(uint8_t d[20], const void *p, size_t n)
 		d[i] ^= h[i];
 }
 
-static void mix_digest(uint8_t d[20], const void *p, size_t n)
+void cmd_digest_mix(uint8_t d[20], const void *p, size_t n)
 {
 	struct sha1 c;
-	xor_digest(d, p, n);
+	cmd_digest_xor(d, p, n);
 	sha1_init(&c);
 	sha1_update(&c, d, 20);
 	sha1_final(&c, d);
 }
 
-void cmd_digest_xor(uint8_t d[20], const void *p, size_t n)
-{
-	xor_digest(d, p, n);
-}
-
-void cmd_digest_mix(uint8_t d[20], const void *p, size_t n)
-{
-	mix_digest(d, p, n);
-}
-
-/* xorObjectDigest(): strings here, each collection type in its own file. */
+/* xorObjectDigest(): the type, then the value by its type's rule. */
 static void object_digest(uint8_t d[20], const struct store_obj *o, int64_t expire_at)
 {
 	uint32_t type = htonl(o->type);
-	char ibuf[21];
-	const uint8_t *p;
-	mix_digest(d, &type, sizeof(type));
-	if (o->type == STORE_TYPE_LIST) {
+	cmd_digest_mix(d, &type, sizeof(type));
+	if (o->type == STORE_TYPE_HASH) {
+		cmd_hash_digest(d, o);
+	} else if (o->type == STORE_TYPE_SET) {
+		cmd_set_digest(d, o);
+	} else if (o->type == STORE_TYPE_LIST) {
 		cmd_digest_list(d, o);
 	} else if (o->type == STORE_TYPE_ZSET) {
 		cmd_digest_zset(d, o);
 	} else {
+		char ibuf[21];
+		const uint8_t *p;
 		size_t n = store_obj_str(o, ibuf, &p);
-		mix_digest(d, p, n);
+		cmd_digest_mix(d, p, n);
 	}
 	if (expire_at != STORE_NO_EXPIRE)
-		xor_digest(d, "!!expire!!", 10);
+		cmd_digest_xor(d, "!!expire!!", 10);
 }
 
 struct digest_acc {
@@ -188,17 +182,32 @@ static void digest_visit(void *arg, const void *key, size_t klen, const struct s
 {
 	struct digest_acc *a = arg;
 	uint8_t d[20] = {0};
-	mix_digest(d, key, klen);
+	cmd_digest_mix(d, key, klen);
 	object_digest(d, o, expire_at);
-	xor_digest(a->x, d, 20);
+	cmd_digest_xor(a->x, d, 20);
 	a->any = true;
+}
+
+/* Without the dispatcher's iterator: walk the shard's DB with the store's
+ * SCAN (now 0: logically expired keys count, as Redis's dict walk does). */
+static void scan_visit(void *arg, const uint8_t *key, size_t klen, const struct store_obj *o)
+{
+	digest_visit(arg, key, klen, o, store_obj_expire(o));
 }
 
 bool cmd_digest_db(struct store_shard *shard, const struct cmd_env *env, uint32_t db, uint8_t x[20])
 {
 	struct digest_acc a = {{0}, false};
-	if (env != NULL && env->db_foreach != NULL && store_db_size(shard, db) != 0)
-		env->db_foreach(shard, db, digest_visit, &a);
+	if (store_db_size(shard, db) != 0) {
+		if (env != NULL && env->db_foreach != NULL) {
+			env->db_foreach(shard, db, digest_visit, &a);
+		} else {
+			uint64_t cursor = 0;
+			do
+				cursor = store_db_scan(shard, db, cursor, 0, scan_visit, &a);
+			while (cursor != 0);
+		}
+	}
 	memcpy(x, a.x, 20);
 	return a.any;
 }
@@ -206,7 +215,7 @@ bool cmd_digest_db(struct store_shard *shard, const struct cmd_env *env, uint32_
 void cmd_digest_mix_db(uint8_t final[20], uint32_t db, const uint8_t x[20])
 {
 	uint32_t aux = htonl(db);
-	mix_digest(final, &aux, sizeof(aux));
+	cmd_digest_mix(final, &aux, sizeof(aux));
 	for (int i = 0; i < 20; i++)
 		final[i] ^= x[i];
 }
@@ -226,17 +235,14 @@ static const char *const debug_help[] = {
 };
 
 /* rdbSaveLen() */
-static size_t rdb_len_size(uint64_t n)
+size_t cmd_rdb_len_size(uint64_t n)
 {
 	return n < 64 ? 1 : n < 16384 ? 2 : n <= UINT32_MAX ? 5 : 9;
 }
 
-/* rdbSavedObjectLen() of a string, LZF aside (see the top of the file). */
-static size_t rdb_str_len(const struct store_obj *o)
+/* rdbSaveRawString() of @p p / @p n, LZF aside (see the top of the file). */
+size_t cmd_rdb_bytes_len(const uint8_t *p, size_t n)
 {
-	char ibuf[21];
-	const uint8_t *p;
-	size_t n = store_obj_str(o, ibuf, &p);
 	int64_t v;
 	if (n <= 11 && resp_str_to_i64(p, n, &v)) {
 		if (v >= -128 && v <= 127)
@@ -246,7 +252,20 @@ static size_t rdb_str_len(const struct store_obj *o)
 		if (v >= INT32_MIN && v <= INT32_MAX)
 			return 5;
 	}
-	return rdb_len_size(n) + n;
+	return cmd_rdb_len_size(n) + n;
+}
+
+/* rdbSavedObjectLen(), LZF aside. */
+static size_t rdb_obj_len(const struct store_obj *o)
+{
+	if (o->type == STORE_TYPE_HASH)
+		return cmd_hash_rdb_len(o);
+	if (o->type == STORE_TYPE_SET)
+		return cmd_set_rdb_len(o);
+	char ibuf[21];
+	const uint8_t *p;
+	size_t n = store_obj_str(o, ibuf, &p);
+	return cmd_rdb_bytes_len(p, n);
 }
 
 static void debug_object(struct cmd_ctx *ctx)
@@ -263,17 +282,15 @@ static void debug_object(struct cmd_ctx *ctx)
 	snprintf(line, sizeof(line),
 		 "Value at:%p refcount:%d encoding:%s serializedlength:%zu lru:%u "
 		 "lru_seconds_idle:%llu",
-		 (const void *)o, refcount, store_obj_enc_name(o), rdb_str_len(o), lru,
+		 (const void *)o, refcount, store_obj_enc_name(o), rdb_obj_len(o), lru,
 		 (unsigned long long)idle);
 	resp_w_simple(ctx->out, line);
 }
 
 static void debug_digest(struct cmd_ctx *ctx)
 {
-	if (ctx->env == NULL || ctx->env->db_foreach == NULL) {
-		resp_w_error(ctx->out, "ERR DEBUG DIGEST is not available (no key iterator)");
-		return;
-	}
+	/* TODO(#5): this shard's keys only; the dispatcher does not yet run
+	 * DEBUG DIGEST on every worker and mix the per-DB parts (cmd.h). */
 	uint8_t final[20] = {0}, x[20];
 	uint32_t n = store_shard_databases(ctx->shard);
 	for (uint32_t db = 0; db < n; db++)
@@ -345,7 +362,7 @@ static const char *const memory_help[] = {
 
 /* jemalloc's size class of a small allocation (quantum 16, four classes
  * per doubling above 128). */
-static uint64_t je_class(uint64_t n)
+uint64_t cmd_je_class(uint64_t n)
 {
 	if (n <= 8)
 		return 8;
@@ -358,16 +375,16 @@ static uint64_t je_class(uint64_t n)
 	return (n + step - 1) / step * step;
 }
 
-static uint64_t sds_alloc(uint64_t len, bool allow5)
+uint64_t cmd_sds_alloc(uint64_t len, bool allow5)
 {
 	uint64_t hdr = len < 32 && allow5 ? 1 : len < 256 ? 3 : len < 65536 ? 5 : 9;
-	return je_class(hdr + len + 1);
+	return cmd_je_class(hdr + len + 1);
 }
 
 static void memory_usage(struct cmd_ctx *ctx)
 {
+	int64_t samples = 5; /* MEMORY_USAGE_DEFAULT_SAMPLES (0: every element) */
 	for (uint32_t j = 3; j < ctx->argc; j++) {
-		int64_t samples;
 		if (cmd_arg_is(&ctx->argv[j], "samples") && j + 1 < ctx->argc) {
 			if (!cmd_arg_i64(ctx, &ctx->argv[j + 1], &samples))
 				return;
@@ -375,7 +392,7 @@ static void memory_usage(struct cmd_ctx *ctx)
 				resp_w_error(ctx->out, CMD_ERR_SYNTAX);
 				return;
 			}
-			j++; /* strings have no nested values to sample */
+			j++;
 		} else {
 			resp_w_error(ctx->out, CMD_ERR_SYNTAX);
 			return;
@@ -389,17 +406,21 @@ static void memory_usage(struct cmd_ctx *ctx)
 		return;
 	}
 	uint64_t v;
-	if (o->type == STORE_TYPE_LIST) /* Redwire's own footprint: not stock's figure */
+	if (o->type == STORE_TYPE_HASH)
+		v = cmd_hash_mem_usage(o, (uint64_t)samples);
+	else if (o->type == STORE_TYPE_SET)
+		v = cmd_set_mem_usage(o, (uint64_t)samples);
+	else if (o->type == STORE_TYPE_LIST) /* Redwire's own footprint: not stock's figure */
 		v = 16 + store_list_bytes(o->v.coll);
 	else if (o->type == STORE_TYPE_ZSET)
 		v = 16 + store_zset_bytes(o->v.coll);
 	else if (o->enc == STORE_ENC_INT)
 		v = 16;
 	else if (o->enc == STORE_ENC_EMBSTR)
-		v = je_class(16 + 3 + (uint64_t)o->len + 1);
+		v = cmd_je_class(16 + 3 + (uint64_t)o->len + 1);
 	else
-		v = 16 + sds_alloc(o->len, false);
-	resp_w_int(ctx->out, (int64_t)(sds_alloc(key->len, true) + v + 24));
+		v = 16 + cmd_sds_alloc(o->len, false);
+	resp_w_int(ctx->out, (int64_t)(cmd_sds_alloc(key->len, true) + v + 24));
 }
 
 void cmd_memory(struct cmd_ctx *ctx)

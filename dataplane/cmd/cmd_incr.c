@@ -170,3 +170,14 @@ void cmd_incrbyfloat(struct cmd_ctx *ctx)
 	else
 		resp_w_bulk(ctx->out, buf, n);
 }
+
+/* HINCRBYFLOAT parses and prints as INCRBYFLOAT does. */
+bool cmd_str_to_ld(const uint8_t *p, size_t n, long double *out)
+{
+	return n <= LD_CHARS_MAX && str_to_ld(p, n, out);
+}
+
+size_t cmd_ld_human(char *buf, size_t cap, long double v)
+{
+	return ld_human(buf, cap, v);
+}

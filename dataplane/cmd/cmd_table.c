@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cmd_int.h"
+#include "cmd_table_hs.inc"
 
 #define CMD_NAME_MAX 32 /* longer than any command name: a quick miss */
 
@@ -593,6 +594,7 @@ static const struct cmd_def cmd_defs[] = {
      .complexity = "O(1)",
      .key_flags = "RW access update",
      META(getset)},
+    CMD_HS_TABLE_HDEL,
     {.name = "hello",
      .arity = -1,
      .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NOAUTH | CMD_ALLOW_BUSY |
@@ -604,6 +606,7 @@ static const struct cmd_def cmd_defs[] = {
      .since = "6.0.0",
      .complexity = "O(1)",
      META(hello)},
+    CMD_HS_TABLE_HASH,
     {.name = "incr",
      .arity = 2,
      .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
@@ -887,6 +890,7 @@ static const struct cmd_def cmd_defs[] = {
      .key_flags = "OW update",
      META(restore)},
 #include "cmd_table_list_r.inc"
+    CMD_HS_TABLE_SET_A,
     {.name = "select",
      .arity = 2,
      .flags = CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NOKEYS,
@@ -980,6 +984,7 @@ static const struct cmd_def cmd_defs[] = {
      .complexity = "O(N) when saving, where N is the total number of keys in all databases when "
 		   "saving data, otherwise O(1)",
      META(shutdown)},
+    CMD_HS_TABLE_SET_B,
     {.name = "strlen",
      .arity = 2,
      .flags = CMD_READONLY | CMD_FAST,
@@ -1011,6 +1016,7 @@ static const struct cmd_def cmd_defs[] = {
 	 "string is very cheap, it can be considered O(1) for small strings.",
      .key_flags = "RO access",
      META(substr)},
+    CMD_HS_TABLE_SET_C,
     {.name = "time",
      .arity = 1,
      .flags = CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NOKEYS,

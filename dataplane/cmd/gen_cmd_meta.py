@@ -23,10 +23,14 @@ import sys
 COMMANDS = ["append", "auth", "bitcount", "bitfield", "bitfield_ro", "bitpos", "client", "command",
             "config", "dbsize", "debug", "decr", "decrby", "del", "dump", "echo", "exists", "expire",
             "expireat", "expiretime", "flushall", "flushdb", "get", "getbit", "getdel", "getex",
-            "getrange", "getset", "hello", "incr", "incrby", "incrbyfloat", "info", "keys",
+            "getrange", "getset", "hdel", "hello", "hexists", "hget", "hgetall", "hincrby",
+            "hincrbyfloat", "hkeys", "hlen", "hmget", "hmset", "hrandfield", "hscan", "hset",
+            "hsetnx", "hstrlen", "hvals", "incr", "incrby", "incrbyfloat", "info", "keys",
             "lastsave", "memory", "mget", "mset", "msetnx", "object", "persist", "pexpire",
-            "pexpireat", "pexpiretime", "ping", "psetex", "pttl", "quit", "reset", "restore", "select", "set",
-            "setbit", "setex", "setnx", "setrange", "shutdown", "strlen", "substr", "time",
+            "pexpireat", "pexpiretime", "ping", "psetex", "pttl", "quit", "reset", "restore", "sadd", "scard", "sdiff", "sdiffstore", "select", "set",
+            "setbit", "setex", "setnx", "setrange", "shutdown", "sinter", "sintercard", "sinterstore", "sismember", "smembers",
+            "smismember", "smove", "spop", "srandmember", "srem", "sscan", "strlen", "substr",
+            "sunion", "sunionstore", "time",
             "touch", "ttl", "type", "unlink"]
 
 # Command families generated into their own cmd_meta_<group>.c.

@@ -153,6 +153,8 @@ static uint64_t journal_write(struct worker *w, uint32_t db, const struct resp_a
 			      uint32_t argc)
 {
 	struct chan_part parts[2] = {{&db, sizeof(db)}, w->cur_raw};
+	if (w->propagate.len > 0) /* the handler's rewrite (cmd_ctx.propagate) */
+		parts[1] = (struct chan_part){w->propagate.data, w->propagate.len};
 	if (parts[1].p == NULL) {
 		struct rw_buf *b = &w->scratch;
 		rw_buf_reset(b);
@@ -223,7 +225,9 @@ static uint64_t run(struct worker *w, const struct cmd_def *d, struct resp_arg *
 	    .now_ms = w->now_unix_ms,
 	    .now_us = w->now_us,
 	    .conn = w->cur_conn,
+	    .propagate = &w->propagate,
 	};
+	rw_buf_reset(&w->propagate);
 	/* processCommand()'s maxmemory step, on the worker owning the keys:
 	 * evict if over budget, refuse a DENYOOM command if that failed. */
 	if (cmd_oom_reject(d, &ctx, false)) {

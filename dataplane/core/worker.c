@@ -92,6 +92,7 @@ void worker_fini(struct worker *w)
 	w->pub.db_main_bytes = w->pub.db_expires_bytes = NULL;
 	free(w->key_owner_buf);
 	rw_buf_fini(&w->scratch);
+	rw_buf_fini(&w->propagate);
 	rw_buf_fini(&w->part_buf);
 	store_shard_destroy(&w->store);
 	shard_port_fini(&w->shard);

@@ -112,6 +112,7 @@ struct worker {
 	uint32_t argv_cap;
 	struct rw_buf part_buf;		  /* reply of the local part of a split command */
 	struct rw_buf scratch;		  /* journal records, local parts of split commands */
+	struct rw_buf propagate;	  /* a command's journal rewrite (cmd_ctx.propagate) */
 	struct chan_part cur_raw;	  /* the running command's multibulk bytes, if any */
 	const struct dp_client *cur_conn; /* the local connection running a command, if any */
 	struct shard_msg *deferred_head, *deferred_tail; /* requests waiting for journal space */

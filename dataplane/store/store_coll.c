@@ -8,14 +8,18 @@
  */
 #include <stdlib.h>
 
+#include "store_hash.h"
 #include "store_int.h"
 #include "store_list.h"
+#include "store_set.h"
 #include "store_zset.h"
 
 /* Indexed by enum store_type; a type without an entry is not built yet. */
 static const struct store_coll_ops *const coll_ops[STORE_TYPE_STREAM + 1] = {
     [STORE_TYPE_LIST] = &store_list_ops,
+    [STORE_TYPE_SET] = &store_set_ops,
     [STORE_TYPE_ZSET] = &store_zset_ops,
+    [STORE_TYPE_HASH] = &store_hash_ops,
 };
 
 static const struct store_coll_ops *ops_of(const struct store_obj *o)

@@ -62,6 +62,12 @@ enum rw_cfg_type {
 	  "largest sorted set kept in the compact listpack encoding")                              \
 	X(zset_max_listpack_value, "zset-max-listpack-value", RW_CFG_MEMORY, "64", 0, INT64_MAX,      \
 	  "longest member (bytes) of a listpack-encoded sorted set")                               \
+	X(hash_max_listpack_entries, "hash-max-listpack-entries", RW_CFG_INT, "512", 0, INT64_MAX,  \
+	  "most fields a hash keeps in the compact listpack encoding (alias hash-max-ziplist-entries)") \
+	X(hash_max_listpack_value, "hash-max-listpack-value", RW_CFG_MEMORY, "64", 0, INT64_MAX,   \
+	  "longest field or value a listpack hash holds (alias hash-max-ziplist-value)")           \
+	X(set_max_intset_entries, "set-max-intset-entries", RW_CFG_INT, "512", 0, INT64_MAX,       \
+	  "most members a set of integers keeps in the compact intset encoding")                   \
 	X(maxclients, "maxclients", RW_CFG_INT, "10000", 1, 1000000, "client connection limit")    \
 	X(timeout, "timeout", RW_CFG_INT, "0", 0, INT32_MAX, "idle client timeout in seconds")     \
 	X(tcp_keepalive, "tcp-keepalive", RW_CFG_INT, "300", 0, INT32_MAX, "keepalive seconds")    \

@@ -25,8 +25,18 @@ const struct cfg_desc cfg_table[] = {
 };
 const size_t cfg_table_len = sizeof(cfg_table) / sizeof(cfg_table[0]);
 
+/* Redis 7.0's aliases (config.c createXXXConfig(name, alias, ...)): the old
+ * ziplist names set the same value. */
+static const char *const cfg_aliases[][2] = {
+    {"hash-max-ziplist-entries", "hash-max-listpack-entries"},
+    {"hash-max-ziplist-value", "hash-max-listpack-value"},
+};
+
 const struct cfg_desc *cfg_find(const char *name)
 {
+	for (size_t i = 0; i < sizeof(cfg_aliases) / sizeof(cfg_aliases[0]); i++)
+		if (strcasecmp(cfg_aliases[i][0], name) == 0)
+			name = cfg_aliases[i][1];
 	for (size_t i = 0; i < cfg_table_len; i++)
 		if (strcasecmp(cfg_table[i].name, name) == 0)
 			return &cfg_table[i];
