@@ -30,6 +30,7 @@
 #include "rw_eal.h"
 #include "rw_log.h"
 #include "rw_time.h"
+#include "dp_digest.h"
 #include "dp_info.h"
 #include "worker.h"
 
@@ -101,7 +102,12 @@ static void fill_env(struct dp_shared *sh, const struct rw_config *cfg, const ch
 	cmd_env_init(&sh->env);
 	sh->env.conn_describe = dp_conn_describe;
 	sh->env.info_gather = dp_info_gather;
+	sh->env.db_foreach = dp_db_foreach;
 	sh->env.info_arg = sh;
+	/* appendonly yes: every worker waits for the control plane to load the AOF */
+	atomic_store(&sh->loading.workers_left, cfg->appendonly ? sh->n_workers : 0);
+	atomic_store(&sh->loading.start_unix_ms, sh->env.start_unix_ms);
+	sh->env.loading = &sh->loading;
 }
 
 static void publish_identity(struct chan *ch, const struct rw_config *cfg, uint32_t n_workers)

@@ -37,6 +37,8 @@ struct cp_chan {
 	int timer_poll, timer_attach, timer_ping;
 	bool has_sink;
 	struct cp_jrnl_sink sink;
+	cp_chan_attach_fn *attach_fn;
+	void *attach_arg;
 	struct cp_chan_worker w[CHAN_MAX_WORKERS];
 };
 
@@ -69,6 +71,25 @@ static void chan_drop(struct cp_chan *c, const char *why)
 	chan_detach(&c->ch);
 }
 
+static void attach_hook_run(struct cp_chan *c)
+{
+	if (c->attach_fn == NULL || c->ch == NULL)
+		return;
+	int rc = c->attach_fn(c->attach_arg, c->ch, c->path);
+	if (rc != 0) {
+		rw_log_kv(RW_LOG_WARN, "cp.chan", "attach hook failed: detaching, retrying",
+			  "epoch=%016llx err=%d", (unsigned long long)c->epoch, -rc);
+		chan_detach(&c->ch);
+	}
+}
+
+void cp_chan_set_attach_hook(struct cp_chan *c, cp_chan_attach_fn *fn, void *arg)
+{
+	c->attach_fn = fn;
+	c->attach_arg = arg;
+	attach_hook_run(c);
+}
+
 /*
  * Attach and rewind every journal to its durable cursor: whatever a previous
  * control plane consumed but did not make durable is read again.
@@ -97,6 +118,7 @@ static void chan_try_attach(struct cp_chan *c)
 	rw_log_kv(new_epoch ? RW_LOG_INFO : RW_LOG_DEBUG, "cp.chan",
 		  "attached to the dataplane channel", "path=%s epoch=%016llx pid=%d workers=%u",
 		  c->path, (unsigned long long)c->epoch, (int)chan_info(ch)->pid, chan_workers(ch));
+	attach_hook_run(c);
 }
 
 /*

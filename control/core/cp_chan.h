@@ -79,6 +79,17 @@ int cp_chan_create(struct cp_chan **out, struct cp_loop *l, const char *path);
 /** Stop the timers and detach. NULL-safe; clears the pointer. */
 void cp_chan_destroy(struct cp_chan **c);
 
+/*
+ * Called right after every attach (the journals are rewound already), before
+ * anything is drained: main.c loads the AOF into a dataplane that waits for
+ * it (control/core/cp_load.h). A non-zero return detaches; the attach is
+ * tried again 100 ms later.
+ */
+typedef int cp_chan_attach_fn(void *arg, struct chan *ch, const char *path);
+
+/** Bind the attach hook; when attached already, it runs now. Context: setup. */
+void cp_chan_set_attach_hook(struct cp_chan *c, cp_chan_attach_fn *fn, void *arg);
+
 /** Send journal records to @p sink (copied) from the next poll on. Context: setup. */
 void cp_chan_set_sink(struct cp_chan *c, const struct cp_jrnl_sink *sink);
 

@@ -13,6 +13,7 @@
 #ifndef RW_CMD_H
 #define RW_CMD_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -117,6 +118,21 @@ typedef void cmd_info_gather_fn(void *arg, struct cmd_info_totals *out);
 /* CONFIG SET's run-time values, one per process (cmd_config.c). */
 struct cmd_rtcfg;
 
+/*
+ * Loading the dataset at start (dataplane/core/dp_load.c writes it, INFO's
+ * loading fields read it): workers_left counts workers still waiting for or
+ * replaying their part; while it is non-zero the dispatcher refuses
+ * commands without CMD_LOADING with CMD_ERR_LOADING.
+ */
+struct cmd_loading {
+	_Atomic uint32_t workers_left;
+	_Atomic uint64_t start_unix_ms;
+	_Atomic uint64_t total_bytes;
+	_Atomic uint64_t loaded_bytes;
+};
+
+#define CMD_ERR_LOADING "-LOADING Redis is loading the dataset in memory\r\n"
+
 /* Read-only server facts, shared by all workers after boot. */
 struct cmd_env {
 	const struct rw_config *cfg;
@@ -133,6 +149,7 @@ struct cmd_env {
 	cmd_db_foreach_fn *db_foreach;	     /* NULL: DEBUG DIGEST replies an error */
 	cmd_info_gather_fn *info_gather; /* INFO's process-wide numbers; NULL: this shard only */
 	void *info_arg;
+	struct cmd_loading *loading; /* NULL: the process never loads (INFO shows loading:0) */
 };
 
 struct cmd_ctx {

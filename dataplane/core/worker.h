@@ -21,6 +21,7 @@
 
 #include "chan.h"
 #include "cmd.h"
+#include "dp_load.h"
 #include "dp_slot.h"
 #include "eth_port.h"
 #include "net.h"
@@ -81,6 +82,8 @@ struct dp_shared {
 	bool idle_backoff;
 	uint32_t idle_max_us;
 	struct worker *workers; /* all of them, for INFO's totals */
+	struct cmd_loading
+	    loading; /* dataset loading at start (dp_load.c); env.loading points here */
 	_Atomic bool stop;
 };
 
@@ -117,6 +120,7 @@ struct worker {
 	uint64_t next_client_id;
 	uint32_t idle_us;
 	struct rw_logring log;
+	struct dp_load load; /* loading the dataset at start (dp_load.c) */
 } __attribute__((aligned(64)));
 
 /**

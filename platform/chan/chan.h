@@ -121,7 +121,34 @@ enum chan_msg_type {
 	CHAN_MSG_INFO_REQ = 5,	   /* to cp: section name */
 	CHAN_MSG_INFO_REPLY = 6,   /* to dp: text */
 	CHAN_MSG_BULK = 7,	   /* either way: stream id, offset, bytes */
+	/* Loading the dataset at start (issue #7, FORMAT.md "Loading"); id = load session. */
+	CHAN_MSG_LOAD_BEGIN = 8, /* to dp: u64 total_bytes, u64 start_unix_ms */
+	CHAN_MSG_LOAD_STATE = 9, /* to cp: struct chan_load_state */
+	CHAN_MSG_LOAD_CMDS = 10, /* to dp: u64 loaded_bytes, then {u32 db, u32 len, RESP}... */
+	CHAN_MSG_LOAD_END = 11,	 /* to dp: u64 commands sent to this worker */
 };
+
+/* CHAN_MSG_LOAD_STATE payload: a worker's answer to LOAD_BEGIN and LOAD_END. */
+enum chan_load_state_code {
+	CHAN_LOAD_ACCEPTED = 0, /* was waiting for its dataset (emptied): send it */
+	CHAN_LOAD_SERVING = 1,	/* serves already: nothing may be loaded into it */
+	CHAN_LOAD_DONE = 2,	/* LOAD_END processed: every command before it ran */
+};
+
+struct chan_load_state {
+	int32_t state; /* enum chan_load_state_code */
+	uint32_t reserved;
+	uint64_t executed; /* commands run in this session */
+	uint64_t errors;   /* of them: unknown, or replied an error */
+};
+_Static_assert(sizeof(struct chan_load_state) == 24, "chan_load_state is a wire struct");
+
+/* Header of one command inside a CHAN_MSG_LOAD_CMDS payload (the RESP follows). */
+struct chan_load_rec {
+	uint32_t db;
+	uint32_t len;
+};
+_Static_assert(sizeof(struct chan_load_rec) == 8, "chan_load_rec is a wire struct");
 
 /* Journal record types. */
 enum chan_rec_type {
