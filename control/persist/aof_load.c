@@ -100,7 +100,7 @@ static int load_check(const struct cp_aof_conf *conf, struct loaded_file *f, boo
 		snprintf(info->tail_file, sizeof(info->tail_file), "%s", f->name);
 		rw_log_kv(RW_LOG_WARN, "cp.aof",
 			  "AOF tail is torn: loading up to the last whole batch",
-			  "file=%s valid_bytes=%" PRIu64 " cut_bytes=%" PRIu64, f->name, f->end,
+			  "file=%s offset=%" PRIu64 " cut_bytes=%" PRIu64, f->name, f->end,
 			  info->tail_cut);
 	}
 	if (!f->scan.annotated && f->len > 0) {

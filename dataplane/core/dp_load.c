@@ -43,11 +43,12 @@ static const struct cmd_def *subcommand(const struct cmd_def *d, const struct re
 {
 	if (d->n_subcmds == 0 || argc < 2)
 		return d;
+	size_t skip = strlen(d->name) + 1; /* subcommands are named "parent|sub" */
 	for (uint32_t i = 0; i < d->n_subcmds; i++) {
-		const struct cmd_def *s = &d->subcmds[i];
-		if (strlen(s->name) == argv[1].len &&
-		    strncasecmp(s->name, (const char *)argv[1].ptr, argv[1].len) == 0)
-			return s;
+		const char *name = d->subcmds[i].name;
+		if (strlen(name) == skip + argv[1].len &&
+		    strncasecmp(name + skip, (const char *)argv[1].ptr, argv[1].len) == 0)
+			return &d->subcmds[i];
 	}
 	return d;
 }
