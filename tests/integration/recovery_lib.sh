@@ -10,6 +10,7 @@ rc_dp_start() { # start the dataplane alone (the control plane keeps running)
 	setsid ip netns exec "$IT_NAME" "$(it_build)/dataplane/redwire-dataplane" "${RC_ARGS[@]}" \
 		>>"/run/redwire/$IT_NAME/dataplane.log" 2>&1 </dev/null &
 	echo $! >"/run/redwire/$IT_NAME/dataplane.pid"
+	disown
 	for _ in $(seq 200); do ip -n "$IT_NAME" link show rw0 >/dev/null 2>&1 && break; sleep 0.05; done
 	ip -n "$IT_NAME" link show rw0 >/dev/null 2>&1 || it_fail "restarted dataplane has no rw0"
 	ip -n "$IT_NAME" addr add "$IT_PEER/24" dev rw0
@@ -21,6 +22,7 @@ rc_cp_start() { # start the control plane alone (the dataplane keeps running)
 	setsid "$(it_build)/control/redwire-control" "${RC_ARGS[@]}" \
 		>>"/run/redwire/$IT_NAME/control.log" 2>&1 </dev/null &
 	echo $! >"/run/redwire/$IT_NAME/control.pid"
+	disown
 }
 
 rc_kill() { # dataplane|control: SIGKILL and wait until it is gone
