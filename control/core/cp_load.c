@@ -31,6 +31,7 @@ struct cp_load {
 	const char *path;
 	uint64_t epoch;
 	uint32_t session, n;
+	uint32_t chunk; /* stream bytes per message: CP_LOAD_CHUNK or what the ring takes */
 	uint64_t loaded_bytes;
 	uint64_t last_check_ms, last_progress_ms;
 	struct cp_load_result res;
@@ -130,10 +131,10 @@ static int send_wait(struct cp_load *l, uint32_t w, uint16_t type, const void *p
 static int stream_flush(struct cp_load *l, uint32_t w, bool all)
 {
 	struct load_worker *lw = &l->w[w];
-	while (lw->stream.len - lw->off >= CP_LOAD_CHUNK || (all && lw->stream.len > lw->off)) {
+	while (lw->stream.len - lw->off >= l->chunk || (all && lw->stream.len > lw->off)) {
 		size_t n = lw->stream.len - lw->off;
-		if (n > CP_LOAD_CHUNK)
-			n = CP_LOAD_CHUNK;
+		if (n > l->chunk)
+			n = l->chunk;
 		memcpy(l->msg, &l->loaded_bytes, 8);
 		memcpy(l->msg + 8, lw->stream.data + lw->off, n);
 		int rc = send_wait(l, w, CHAN_MSG_LOAD_CMDS, l->msg, (uint32_t)(n + 8));
@@ -248,6 +249,7 @@ int cp_load_begin(struct cp_load **out, struct chan *ch, const char *path, uint6
 	l->path = path;
 	l->epoch = chan_info(ch)->epoch;
 	l->n = chan_workers(ch);
+	l->chunk = chan_msg_max(ch) - 8 < CP_LOAD_CHUNK ? chan_msg_max(ch) - 8 : CP_LOAD_CHUNK;
 	/* tells this session's answers from a dead control plane's */
 	l->session = (uint32_t)(unix_ms() ^ ((uint64_t)getpid() << 20)) | 1u;
 	l->last_progress_ms = l->last_check_ms = mono_ms();

@@ -192,6 +192,8 @@ int chan_unlink(const char *path);
 int chan_path_epoch(const char *path, uint64_t *epoch);
 
 uint32_t chan_workers(const struct chan *c);
+/** Largest message payload the message rings take (msg_bytes / 2 - 32). */
+uint32_t chan_msg_max(const struct chan *c);
 struct chan_dp_info *chan_info(struct chan *c);
 struct chan_worker_stats *chan_stats(struct chan *c, uint32_t w);
 /** Copy worker @p w's counters, each field read without tearing. Context: any reader. */
