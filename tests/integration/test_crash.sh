@@ -85,12 +85,21 @@ for mode in $MODES; do
 		wait "$CLIENT_PID" 2>/dev/null || true
 		kill -0 "$CLIENT_PID" 2>/dev/null && it_fail "the load client survived SIGKILL"
 		CLIENT_PID=""
+		serving=$(grep -c 'msg="dataplane serves already: not loading"' "/run/redwire/$IT_NAME/control.log" || true)
 		case $target in
 		dataplane) rc_dp_start ;;
 		control) rc_cp_start ;;
 		both) rc_up --workers 2 --config "$CONF" ;;
 		esac
 		rc_wait_loaded 60
+		if [ "$target" = control ]; then # a live dataplane is never loaded into
+			for _ in $(seq 100); do
+				[ "$(grep -c 'msg="dataplane serves already: not loading"' "/run/redwire/$IT_NAME/control.log")" -gt "$serving" ] && break
+				sleep 0.05
+			done
+			[ "$(grep -c 'msg="dataplane serves already: not loading"' "/run/redwire/$IT_NAME/control.log")" -gt "$serving" ] ||
+				it_fail "the restarted control plane did not find the dataplane serving"
+		fi
 		verify "$mode" "$t" "$target"
 		[ -n "${CRASH_TIMING:-}" ] && it_log "  $(date +%T.%N)"
 		total=$((total + 1))
