@@ -178,6 +178,19 @@ static size_t aof_sink_info(void *arg, char *buf, size_t len)
 	return cp_aof_info(arg, buf, len);
 }
 
+static void aof_sink_status(void *arg, struct chan_persist_status *out)
+{
+	struct cp_aof_status st;
+	cp_aof_status(arg, &st);
+	*out = (struct chan_persist_status){
+	    .write_ok = st.write_ok && st.fsync_ok,
+	    .current_size = st.written_bytes + st.base_bytes,
+	    .base_size = st.base_bytes,
+	    .buffer_length = st.pending_bytes,
+	    .pending_bio_fsync = st.fsync_inflight,
+	};
+}
+
 static int aof_count(void *arg, const struct cp_aof_cmd *cmd)
 {
 	(void)arg;
@@ -305,7 +318,8 @@ static int modules_setup(struct cp_main *m)
 					    .record = aof_sink_record,
 					    .flush = aof_sink_flush,
 					    .durable_lsn = aof_sink_durable,
-					    .info = aof_sink_info};
+					    .info = aof_sink_info,
+					    .status = aof_sink_status};
 		cp_chan_set_sink(m->chan, &sink);
 		cp_chan_set_attach_hook(m->chan, aof_load_into, m);
 	}

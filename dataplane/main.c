@@ -108,6 +108,7 @@ static void fill_env(struct dp_shared *sh, const struct rw_config *cfg, const ch
 	atomic_store(&sh->loading.workers_left, cfg->appendonly ? sh->n_workers : 0);
 	atomic_store(&sh->loading.start_unix_ms, sh->env.start_unix_ms);
 	sh->env.loading = &sh->loading;
+	sh->env.persist = &sh->persist;
 }
 
 static void publish_identity(struct chan *ch, const struct rw_config *cfg, uint32_t n_workers)

@@ -39,6 +39,8 @@ struct cp_chan {
 	struct cp_jrnl_sink sink;
 	cp_chan_attach_fn *attach_fn;
 	void *attach_arg;
+	struct chan_persist_status status_sent; /* what worker 0 last got */
+	uint64_t status_sent_ms;		/* 0: not since the attach */
 	struct cp_chan_worker w[CHAN_MAX_WORKERS];
 };
 
@@ -111,6 +113,7 @@ static void chan_try_attach(struct cp_chan *c)
 	c->attached_ms = cp_now_ms();
 	c->logged_waiting = false;
 	c->attaches++;
+	c->status_sent_ms = 0;
 	if (new_epoch)
 		memset(c->w, 0, sizeof(c->w)); /* per-worker counters belong to one epoch */
 	for (uint32_t w = 0; w < chan_workers(ch); w++)
@@ -275,6 +278,24 @@ static int msg_drain(struct cp_chan *c, uint32_t w)
 	return rc == -EPROTO ? rc : 0;
 }
 
+/* INFO persistence's aof_* fields live on the dataplane: worker 0 keeps what
+ * it was sent last. Sent on change, and once a second in case one was lost. */
+static void status_send(struct cp_chan *c)
+{
+	struct chan_persist_status st = {0};
+	uint64_t now = cp_now_ms();
+	if (c->sink.status == NULL)
+		return;
+	c->sink.status(c->sink.arg, &st);
+	if (c->status_sent_ms != 0 && now - c->status_sent_ms < 1000 &&
+	    memcmp(&st, &c->status_sent, sizeof(st)) == 0)
+		return;
+	if (chan_msg_send(c->ch, 0, CHAN_TO_DP, CHAN_MSG_PERSIST_STATUS, 0, &st, sizeof(st)) == 0) {
+		c->status_sent = st;
+		c->status_sent_ms = now != 0 ? now : 1;
+	}
+}
+
 static void chan_poll(struct cp_loop *l, void *arg)
 {
 	struct cp_chan *c = arg;
@@ -297,6 +318,7 @@ static void chan_poll(struct cp_loop *l, void *arg)
 	if (c->has_sink) {
 		c->sink.flush(c->sink.arg, cp_now_ms());
 		sink_mark_durable(c);
+		status_send(c);
 	}
 }
 

@@ -61,6 +61,7 @@ typedef int cp_jrnl_record_fn(void *arg, uint64_t epoch, uint32_t w, uint64_t ls
 typedef void cp_jrnl_flush_fn(void *arg, uint64_t now_ms);
 typedef uint64_t cp_jrnl_durable_fn(void *arg, uint64_t epoch, uint32_t w);
 typedef size_t cp_jrnl_info_fn(void *arg, char *buf, size_t len);
+typedef void cp_jrnl_status_fn(void *arg, struct chan_persist_status *out);
 
 struct cp_jrnl_sink {
 	void *arg;
@@ -72,6 +73,8 @@ struct cp_jrnl_sink {
 	cp_jrnl_durable_fn *durable_lsn;
 	/* INFO persistence text; NULL: the static text of cp_chan_info_section() */
 	cp_jrnl_info_fn *info;
+	/* INFO's aof_* fields, sent to worker 0 when they change and once a second; may be NULL */
+	cp_jrnl_status_fn *status;
 };
 
 /** Start following the channel at @p path on loop @p l. @return 0, -ENOMEM, -ENOSPC (timers). */

@@ -132,6 +132,8 @@ struct cp_aof_status {
 	uint64_t written_bytes; /* offset of the incr file written so far */
 	uint64_t synced_bytes;	/* ... and fsynced */
 	uint64_t pending_bytes; /* encoded, not written yet */
+	uint64_t base_bytes;	/* size of the base file (INFO's aof_base_size) */
+	bool fsync_inflight;	/* the fsync thread is at work (aof_pending_bio_fsync) */
 	uint64_t records;	/* journal records taken */
 	uint64_t skipped;	/* records already in the file (re-read after a restart) */
 	uint64_t bad_records;	/* malformed payloads, logged and left out */

@@ -131,6 +131,14 @@ struct cmd_loading {
 	_Atomic uint64_t loaded_bytes;
 };
 
+/* The AOF's state as the control plane last reported it (INFO persistence's
+ * aof_* fields; dataplane/core/dp_info.c writes it, relaxed atomics). */
+struct cmd_persist {
+	_Atomic uint32_t reported; /* 0 until the control plane reported once */
+	_Atomic uint32_t write_ok;
+	_Atomic uint64_t current_size, base_size, buffer_length, pending_bio_fsync, delayed_fsync;
+};
+
 #define CMD_ERR_LOADING "-LOADING Redis is loading the dataset in memory\r\n"
 
 /* Read-only server facts, shared by all workers after boot. */
@@ -150,6 +158,7 @@ struct cmd_env {
 	cmd_info_gather_fn *info_gather; /* INFO's process-wide numbers; NULL: this shard only */
 	void *info_arg;
 	struct cmd_loading *loading; /* NULL: the process never loads (INFO shows loading:0) */
+	struct cmd_persist *persist; /* NULL: no AOF facts (INFO's aof_* fields read 0/ok) */
 };
 
 struct cmd_ctx {

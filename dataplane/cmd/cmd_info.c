@@ -248,6 +248,19 @@ static void info_loading(const struct cmd_ctx *ctx, struct rw_buf *b, struct cmd
 	add_line(b, "loading_eta_seconds:%llu", (unsigned long long)eta);
 }
 
+/* The aof_enabled block, as 7.0.15 prints it after module_fork_last_cow_size. */
+static void info_aof(struct rw_buf *b, struct cmd_persist *ps)
+{
+#define PS(f) (unsigned long long)(ps ? atomic_load_explicit(&ps->f, memory_order_relaxed) : 0)
+	add_line(b, "aof_current_size:%llu", PS(current_size));
+	add_line(b, "aof_base_size:%llu", PS(base_size));
+	add_line(b, "aof_pending_rewrite:0");
+	add_line(b, "aof_buffer_length:%llu", PS(buffer_length));
+	add_line(b, "aof_pending_bio_fsync:%llu", PS(pending_bio_fsync));
+	add_line(b, "aof_delayed_fsync:%llu", PS(delayed_fsync));
+#undef PS
+}
+
 static void info_persistence(const struct cmd_ctx *ctx, struct rw_buf *b,
 			     const struct cmd_info_totals *t)
 {
@@ -281,10 +294,15 @@ static void info_persistence(const struct cmd_ctx *ctx, struct rw_buf *b,
 	add_line(b, "aof_last_bgrewrite_status:ok");
 	add_line(b, "aof_rewrites:0");
 	add_line(b, "aof_rewrites_consecutive_failures:0");
-	add_line(b, "aof_last_write_status:ok");
+	struct cmd_persist *ps = ctx->env != NULL ? ctx->env->persist : NULL;
+	bool write_ok = ps == NULL || !atomic_load_explicit(&ps->reported, memory_order_relaxed) ||
+			atomic_load_explicit(&ps->write_ok, memory_order_relaxed);
+	add_line(b, "aof_last_write_status:%s", write_ok ? "ok" : "err");
 	add_line(b, "aof_last_cow_size:0");
 	add_line(b, "module_fork_in_progress:0");
 	add_line(b, "module_fork_last_cow_size:0");
+	if (ctx->env && ctx->env->cfg && ctx->env->cfg->appendonly)
+		info_aof(b, ps);
 	if (loading)
 		info_loading(ctx, b, ld);
 }

@@ -82,8 +82,10 @@ struct dp_shared {
 	bool idle_backoff;
 	uint32_t idle_max_us;
 	struct worker *workers; /* all of them, for INFO's totals */
-	struct cmd_loading
-	    loading; /* dataset loading at start (dp_load.c); env.loading points here */
+	/* env.loading and env.persist point here: dataset loading at start
+	 * (dp_load.c), the AOF's state from the control plane (dp_info.c) */
+	struct cmd_loading loading;
+	struct cmd_persist persist;
 	_Atomic bool stop;
 };
 

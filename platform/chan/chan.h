@@ -122,11 +122,25 @@ enum chan_msg_type {
 	CHAN_MSG_INFO_REPLY = 6,   /* to dp: text */
 	CHAN_MSG_BULK = 7,	   /* either way: stream id, offset, bytes */
 	/* Loading the dataset at start (issue #7, FORMAT.md "Loading"); id = load session. */
-	CHAN_MSG_LOAD_BEGIN = 8, /* to dp: u64 total_bytes, u64 start_unix_ms */
-	CHAN_MSG_LOAD_STATE = 9, /* to cp: struct chan_load_state */
-	CHAN_MSG_LOAD_CMDS = 10, /* to dp: u64 loaded_bytes, then {u32 db, u32 len, RESP}... */
-	CHAN_MSG_LOAD_END = 11,	 /* to dp: u64 commands sent to this worker */
+	CHAN_MSG_LOAD_BEGIN = 8,      /* to dp: u64 total_bytes, u64 start_unix_ms */
+	CHAN_MSG_LOAD_STATE = 9,      /* to cp: struct chan_load_state */
+	CHAN_MSG_LOAD_CMDS = 10,      /* to dp: u64 loaded_bytes, then {u32 db, u32 len, RESP}... */
+	CHAN_MSG_LOAD_END = 11,	      /* to dp: u64 commands sent to this worker */
+	CHAN_MSG_PERSIST_STATUS = 12, /* to dp (worker 0): struct chan_persist_status */
 };
+
+/* CHAN_MSG_PERSIST_STATUS payload: the AOF's state for INFO persistence, sent
+ * to worker 0 when it changes and once a second. */
+struct chan_persist_status {
+	uint32_t write_ok; /* aof_last_write_status: 0 after a write or fsync error */
+	uint32_t reserved;
+	uint64_t current_size;	    /* aof_current_size */
+	uint64_t base_size;	    /* aof_base_size */
+	uint64_t buffer_length;	    /* aof_buffer_length: taken, not written yet */
+	uint64_t pending_bio_fsync; /* aof_pending_bio_fsync */
+	uint64_t delayed_fsync;	    /* aof_delayed_fsync */
+};
+_Static_assert(sizeof(struct chan_persist_status) == 48, "chan_persist_status is a wire struct");
 
 /* CHAN_MSG_LOAD_STATE payload: a worker's answer to LOAD_BEGIN and LOAD_END. */
 enum chan_load_state_code {

@@ -6,7 +6,7 @@
 #   2. `./redwire up`: DEBUG DIGEST equals the digest before the crash, and
 #      the digest of stock redis-server 7.0.15 started on a copy of the same
 #      directory. Nothing loaded is appended again; new writes continue the
-#      same incr file.
+#      same incr file; INFO's aof_* fields come from the control plane.
 #   3. While the dataplane waits for its dataset (restarted while the control
 #      plane is stopped) clients get -LOADING (PING too, as in Redis), INFO and
 #      CONFIG GET answer, INFO shows
@@ -68,6 +68,12 @@ sleep 0.3
 [ "$(stat -c %s "$INCR")" -gt "$size_loaded" ] || it_fail "the incr file did not grow after a write"
 it_eq "$(ls "$AOFDIR" | grep -c 'incr')" 1 "incr files"
 mid=$(DATA "$IT_IP" "$IT_PORT" digest)
+info=$(it_cli info persistence | tr -d '\r')
+for f in aof_enabled:1 aof_last_write_status:ok aof_pending_rewrite:0 loading:0; do
+	echo "$info" | grep -qx "$f" || it_fail "INFO persistence lacks $f: $info"
+done
+it_eq "$(echo "$info" | sed -n 's/^aof_current_size://p')" \
+	"$(($(stat -c %s "$INCR") + $(stat -c %s "$AOFDIR/appendonly.aof.1.base.aof")))" "aof_current_size"
 it_log "   ($dels expiry DELs appended after the load)"
 
 it_log "3. -LOADING while the dataplane waits for its dataset"
