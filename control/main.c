@@ -26,6 +26,7 @@
 #include "config.h"
 #include "cp_aof.h"
 #include "cp_chan.h"
+#include "cp_load.h"
 #include "rw_log.h"
 #include "cp_loop.h"
 
@@ -33,6 +34,7 @@ struct cp_main {
 	struct rw_config cfg;
 	struct cp_loop *loop;
 	struct cp_aof *aof; /* NULL with appendonly no */
+	struct cp_aof_conf aof_conf;
 	struct cp_chan *chan;
 	struct api_auth *auth;
 	struct api_tls *tls; /* NULL: no HTTPS listener */
@@ -208,6 +210,19 @@ static size_t aof_sink_info(void *arg, char *buf, size_t len)
 	return cp_aof_info(arg, buf, len);
 }
 
+static void aof_sink_status(void *arg, struct chan_persist_status *out)
+{
+	struct cp_aof_status st;
+	cp_aof_status(arg, &st);
+	*out = (struct chan_persist_status){
+	    .write_ok = st.write_ok && st.fsync_ok,
+	    .current_size = st.written_bytes + st.base_bytes,
+	    .base_size = st.base_bytes,
+	    .buffer_length = st.pending_bytes,
+	    .pending_bio_fsync = st.fsync_inflight,
+	};
+}
+
 static int aof_count(void *arg, const struct cp_aof_cmd *cmd)
 {
 	(void)arg;
@@ -217,8 +232,10 @@ static int aof_count(void *arg, const struct cp_aof_cmd *cmd)
 
 /*
  * appendonly yes: validate the whole AOF (CRCs, torn tail) and fail the
- * start naming file and offset if it is corrupt, then open it for append.
- * TODO(#7): stream the loaded commands into the dataplane before it serves.
+ * start naming file and offset if it is corrupt, then open it for append
+ * (a torn tail is cut there). The commands reach the dataplane later, from
+ * the channel's attach hook (aof_load_into): at every attach, so a
+ * restarted dataplane is loaded again, and never into a live one.
  */
 static int aof_setup(struct cp_main *m)
 {
@@ -231,6 +248,7 @@ static int aof_setup(struct cp_main *m)
 		return 0;
 	if (cp_aof_fsync_parse(m->cfg.appendfsync, &conf.fsync) != 0)
 		return -EINVAL; /* the config loader validated it */
+	m->aof_conf = conf;
 	int rc = cp_aof_load(&conf, aof_count, NULL, &info);
 	if (rc == 0)
 		rc = cp_aof_open(&m->aof, &conf, &info);
@@ -358,6 +376,64 @@ static int api_setup(struct cp_main *m)
 	return 0;
 }
 
+static int aof_load_cmd(void *arg, const struct cp_aof_cmd *cmd)
+{
+	return cp_load_cmd(arg, cmd->db, cmd->argv, cmd->argc, cmd->resp, cmd->len,
+			   cmd->loaded_bytes);
+}
+
+#define AOF_LOAD_ANSWER_MS 5000
+
+/*
+ * The channel's attach hook. A dataplane started with appendonly yes waits
+ * (clients get -LOADING) until its dataset arrives: stream the AOF into it.
+ * Everything the writer took from an earlier dataplane is written out
+ * first, so a restarted dataplane gets all of it. A dataplane that serves
+ * already (this control plane restarted) answers "serving" and gets
+ * nothing: the journal resumes from its durable cursor.
+ */
+static int aof_load_into(void *arg, struct chan *ch, const char *path)
+{
+	struct cp_main *m = arg;
+	struct cp_load *ld = NULL;
+	struct cp_load_result res = {0};
+	struct cp_aof_load_info info = {0};
+	uint64_t total = 0, t0 = cp_now_ms();
+	cp_aof_flush(m->aof, t0);
+	int rc = cp_aof_files_bytes(&m->aof_conf, &total);
+	if (rc == 0)
+		rc = cp_load_begin(&ld, ch, path, total, AOF_LOAD_ANSWER_MS);
+	if (rc == 0 && cp_load_accepting(ld) == 0) {
+		rw_log_kv(RW_LOG_INFO, "cp.aof", "dataplane serves already: not loading",
+			  "epoch=%016llx", (unsigned long long)chan_info(ch)->epoch);
+		cp_load_destroy(&ld);
+		return 0;
+	}
+	if (rc == 0) {
+		rw_log_kv(RW_LOG_INFO, "cp.aof", "loading the AOF into the dataplane",
+			  "epoch=%016llx bytes=%llu workers=%u",
+			  (unsigned long long)chan_info(ch)->epoch, (unsigned long long)total,
+			  cp_load_accepting(ld));
+		rc = cp_aof_load(&m->aof_conf, aof_load_cmd, ld, &info);
+	}
+	if (rc == 0)
+		rc = cp_load_end(ld, AOF_LOAD_ANSWER_MS, &res);
+	cp_load_destroy(&ld);
+	if (rc != 0) {
+		rw_log_kv(RW_LOG_ERR, "cp.aof", "loading the AOF into the dataplane failed",
+			  "err=\"%s\"", info.err[0] ? info.err : strerror(rc < 0 ? -rc : rc));
+		return rc < 0 ? rc : -EIO;
+	}
+	rw_log_kv(RW_LOG_INFO, "cp.aof", "AOF loaded into the dataplane",
+		  "files=%u commands=%llu sent=%llu skipped=%llu executed=%llu errors=%llu "
+		  "workers=%u ms=%llu",
+		  info.files, (unsigned long long)info.commands, (unsigned long long)res.sent,
+		  (unsigned long long)res.skipped, (unsigned long long)res.executed,
+		  (unsigned long long)res.errors, res.workers_loaded,
+		  (unsigned long long)(cp_now_ms() - t0));
+	return 0;
+}
+
 static int modules_setup(struct cp_main *m)
 {
 	int rc = cp_loop_create(&m->loop);
@@ -380,8 +456,10 @@ static int modules_setup(struct cp_main *m)
 					    .record = aof_sink_record,
 					    .flush = aof_sink_flush,
 					    .durable_lsn = aof_sink_durable,
-					    .info = aof_sink_info};
+					    .info = aof_sink_info,
+					    .status = aof_sink_status};
 		cp_chan_set_sink(m->chan, &sink);
+		cp_chan_set_attach_hook(m->chan, aof_load_into, m);
 	}
 	return api_setup(m);
 }

@@ -32,6 +32,7 @@
 #include "rw_log.h"
 #include "rw_sysmem.h"
 #include "rw_time.h"
+#include "dp_digest.h"
 #include "dp_info.h"
 #include "dp_mem.h"
 #include "worker.h"
@@ -104,6 +105,7 @@ static void fill_env(struct dp_shared *sh, const struct rw_config *cfg, const ch
 	cmd_env_init(&sh->env);
 	sh->env.conn_describe = dp_conn_describe;
 	sh->env.info_gather = dp_info_gather;
+	sh->env.db_foreach = dp_db_foreach;
 	sh->env.info_arg = sh;
 	/* the shared maxmemory board (cmd.h struct cmd_mem_slot); without it each
 	 * shard keeps a fixed share */
@@ -113,6 +115,11 @@ static void fill_env(struct dp_shared *sh, const struct rw_config *cfg, const ch
 		memset(board.slot, 0, sizeof(struct cmd_mem_slot) * sh->n_workers);
 		sh->env.mem = &board;
 	}
+	/* appendonly yes: every worker waits for the control plane to load the AOF */
+	atomic_store(&sh->loading.workers_left, cfg->appendonly ? sh->n_workers : 0);
+	atomic_store(&sh->loading.start_unix_ms, sh->env.start_unix_ms);
+	sh->env.loading = &sh->loading;
+	sh->env.persist = &sh->persist;
 }
 
 /* No maxmemory in the configuration: a budget the machine can hold (see

@@ -37,6 +37,10 @@ struct cp_chan {
 	int timer_poll, timer_attach, timer_ping;
 	bool has_sink;
 	struct cp_jrnl_sink sink;
+	cp_chan_attach_fn *attach_fn;
+	void *attach_arg;
+	struct chan_persist_status status_sent; /* what worker 0 last got */
+	uint64_t status_sent_ms;		/* 0: not since the attach */
 	struct cp_chan_worker w[CHAN_MAX_WORKERS];
 };
 
@@ -69,6 +73,25 @@ static void chan_drop(struct cp_chan *c, const char *why)
 	chan_detach(&c->ch);
 }
 
+static void attach_hook_run(struct cp_chan *c)
+{
+	if (c->attach_fn == NULL || c->ch == NULL)
+		return;
+	int rc = c->attach_fn(c->attach_arg, c->ch, c->path);
+	if (rc != 0) {
+		rw_log_kv(RW_LOG_WARN, "cp.chan", "attach hook failed: detaching, retrying",
+			  "epoch=%016llx err=%d", (unsigned long long)c->epoch, -rc);
+		chan_detach(&c->ch);
+	}
+}
+
+void cp_chan_set_attach_hook(struct cp_chan *c, cp_chan_attach_fn *fn, void *arg)
+{
+	c->attach_fn = fn;
+	c->attach_arg = arg;
+	attach_hook_run(c);
+}
+
 /*
  * Attach and rewind every journal to its durable cursor: whatever a previous
  * control plane consumed but did not make durable is read again.
@@ -90,6 +113,7 @@ static void chan_try_attach(struct cp_chan *c)
 	c->attached_ms = cp_now_ms();
 	c->logged_waiting = false;
 	c->attaches++;
+	c->status_sent_ms = 0;
 	if (new_epoch)
 		memset(c->w, 0, sizeof(c->w)); /* per-worker counters belong to one epoch */
 	for (uint32_t w = 0; w < chan_workers(ch); w++)
@@ -97,6 +121,7 @@ static void chan_try_attach(struct cp_chan *c)
 	rw_log_kv(new_epoch ? RW_LOG_INFO : RW_LOG_DEBUG, "cp.chan",
 		  "attached to the dataplane channel", "path=%s epoch=%016llx pid=%d workers=%u",
 		  c->path, (unsigned long long)c->epoch, (int)chan_info(ch)->pid, chan_workers(ch));
+	attach_hook_run(c);
 }
 
 /*
@@ -253,6 +278,24 @@ static int msg_drain(struct cp_chan *c, uint32_t w)
 	return rc == -EPROTO ? rc : 0;
 }
 
+/* INFO persistence's aof_* fields live on the dataplane: worker 0 keeps what
+ * it was sent last. Sent on change, and once a second in case one was lost. */
+static void status_send(struct cp_chan *c)
+{
+	struct chan_persist_status st = {0};
+	uint64_t now = cp_now_ms();
+	if (c->sink.status == NULL)
+		return;
+	c->sink.status(c->sink.arg, &st);
+	if (c->status_sent_ms != 0 && now - c->status_sent_ms < 1000 &&
+	    memcmp(&st, &c->status_sent, sizeof(st)) == 0)
+		return;
+	if (chan_msg_send(c->ch, 0, CHAN_TO_DP, CHAN_MSG_PERSIST_STATUS, 0, &st, sizeof(st)) == 0) {
+		c->status_sent = st;
+		c->status_sent_ms = now != 0 ? now : 1;
+	}
+}
+
 static void chan_poll(struct cp_loop *l, void *arg)
 {
 	struct cp_chan *c = arg;
@@ -275,6 +318,7 @@ static void chan_poll(struct cp_loop *l, void *arg)
 	if (c->has_sink) {
 		c->sink.flush(c->sink.arg, cp_now_ms());
 		sink_mark_durable(c);
+		status_send(c);
 	}
 }
 

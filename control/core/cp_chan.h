@@ -61,6 +61,7 @@ typedef int cp_jrnl_record_fn(void *arg, uint64_t epoch, uint32_t w, uint64_t ls
 typedef void cp_jrnl_flush_fn(void *arg, uint64_t now_ms);
 typedef uint64_t cp_jrnl_durable_fn(void *arg, uint64_t epoch, uint32_t w);
 typedef size_t cp_jrnl_info_fn(void *arg, char *buf, size_t len);
+typedef void cp_jrnl_status_fn(void *arg, struct chan_persist_status *out);
 
 struct cp_jrnl_sink {
 	void *arg;
@@ -72,12 +73,25 @@ struct cp_jrnl_sink {
 	cp_jrnl_durable_fn *durable_lsn;
 	/* INFO persistence text; NULL: the static text of cp_chan_info_section() */
 	cp_jrnl_info_fn *info;
+	/* INFO's aof_* fields, sent to worker 0 when they change and once a second; may be NULL */
+	cp_jrnl_status_fn *status;
 };
 
 /** Start following the channel at @p path on loop @p l. @return 0, -ENOMEM, -ENOSPC (timers). */
 int cp_chan_create(struct cp_chan **out, struct cp_loop *l, const char *path);
 /** Stop the timers and detach. NULL-safe; clears the pointer. */
 void cp_chan_destroy(struct cp_chan **c);
+
+/*
+ * Called right after every attach (the journals are rewound already), before
+ * anything is drained: main.c loads the AOF into a dataplane that waits for
+ * it (control/core/cp_load.h). A non-zero return detaches; the attach is
+ * tried again 100 ms later.
+ */
+typedef int cp_chan_attach_fn(void *arg, struct chan *ch, const char *path);
+
+/** Bind the attach hook; when attached already, it runs now. Context: setup. */
+void cp_chan_set_attach_hook(struct cp_chan *c, cp_chan_attach_fn *fn, void *arg);
 
 /** Send journal records to @p sink (copied) from the next poll on. Context: setup. */
 void cp_chan_set_sink(struct cp_chan *c, const struct cp_jrnl_sink *sink);

@@ -260,8 +260,8 @@ out:
 	return rc;
 }
 
-int aof_replay(uint8_t *buf, size_t end, const char *file, uint32_t *db, cp_aof_cmd_fn *cb,
-	       void *arg, uint64_t *count)
+int aof_replay(uint8_t *buf, size_t end, const char *file, uint64_t base, uint32_t *db,
+	       cp_aof_cmd_fn *cb, void *arg, uint64_t *count)
 {
 	struct scan_ctx x;
 	size_t off = 0;
@@ -290,7 +290,8 @@ int aof_replay(uint8_t *buf, size_t end, const char *file, uint32_t *db, cp_aof_
 					       .argv = x.cmd.argv,
 					       .argc = x.cmd.argc,
 					       .file = file,
-					       .offset = off};
+					       .offset = off,
+					       .loaded_bytes = base + off + x.cmd.consumed};
 			(*count)++;
 			rc = cb(arg, &c);
 			if (rc != 0)

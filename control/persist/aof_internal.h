@@ -107,11 +107,12 @@ struct aof_scan {
 int aof_scan(uint8_t *buf, size_t len, struct aof_scan *s);
 
 /**
- * Deliver the commands of [0, end) of an already validated buffer.
+ * Deliver the commands of [0, end) of an already validated buffer; @p base
+ * is the bytes of the files before it (cp_aof_cmd.loaded_bytes).
  * @return 0 or the callback's non-zero.
  */
-int aof_replay(uint8_t *buf, size_t end, const char *file, uint32_t *db, cp_aof_cmd_fn *cb,
-	       void *arg, uint64_t *count);
+int aof_replay(uint8_t *buf, size_t end, const char *file, uint64_t base, uint32_t *db,
+	       cp_aof_cmd_fn *cb, void *arg, uint64_t *count);
 
 /** Map <dirfd>/<name> read-write private (parsing may need it). len 0: *p NULL. */
 int aof_file_map(int dirfd, const char *name, uint8_t **p, size_t *len);

@@ -100,7 +100,7 @@ static int load_check(const struct cp_aof_conf *conf, struct loaded_file *f, boo
 		snprintf(info->tail_file, sizeof(info->tail_file), "%s", f->name);
 		rw_log_kv(RW_LOG_WARN, "cp.aof",
 			  "AOF tail is torn: loading up to the last whole batch",
-			  "file=%s valid_bytes=%" PRIu64 " cut_bytes=%" PRIu64, f->name, f->end,
+			  "file=%s offset=%" PRIu64 " cut_bytes=%" PRIu64, f->name, f->end,
 			  info->tail_cut);
 	}
 	if (!f->scan.annotated && f->len > 0) {
@@ -138,6 +138,27 @@ int aof_dir_open(const struct cp_aof_conf *conf, bool create, int *out)
 	close(dfd);
 	*out = fd;
 	return e;
+}
+
+int cp_aof_files_bytes(const struct cp_aof_conf *conf, uint64_t *total)
+{
+	struct aof_manifest m = {0};
+	char mname[AOF_NAME_MAX + 16], err[256];
+	int dirfd = -1;
+	*total = 0;
+	snprintf(mname, sizeof(mname), "%s.manifest", conf->filename);
+	int rc = aof_dir_open(conf, false, &dirfd);
+	if (rc == 0)
+		rc = aof_manifest_read(dirfd, mname, &m, err, sizeof(err));
+	for (size_t i = 0; rc == 0 && i < m.n; i++) {
+		struct stat st;
+		if (m.files[i].type != 'h' && fstatat(dirfd, m.files[i].name, &st, 0) == 0)
+			*total += (uint64_t)st.st_size;
+	}
+	aof_manifest_fini(&m);
+	if (dirfd >= 0)
+		close(dirfd);
+	return rc == -ENOENT ? 0 : rc;
 }
 
 int cp_aof_load(const struct cp_aof_conf *conf, cp_aof_cmd_fn *cb, void *arg,
@@ -181,10 +202,13 @@ int cp_aof_load(const struct cp_aof_conf *conf, cp_aof_cmd_fn *cb, void *arg,
 		else
 			rc = load_check(conf, &files[i], i == n - 1, info);
 	}
-	for (int i = 0; i < n && rc == 0; i++) {
+	for (int i = 0; i < n && rc == 0; i++)
+		info->total_bytes += files[i].end;
+	for (uint64_t base = 0, i = 0; i < (uint64_t)n && rc == 0; i++) {
 		uint32_t db = 0; /* Redis loads each file with a fresh client, in db 0 */
-		rc = aof_replay(files[i].p, files[i].end, files[i].name, &db, cb, arg,
+		rc = aof_replay(files[i].p, files[i].end, files[i].name, base, &db, cb, arg,
 				&info->commands);
+		base += files[i].end;
 		info->files++;
 	}
 out:

@@ -35,6 +35,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "aof_internal.h"
@@ -58,6 +59,7 @@ struct cp_aof {
 	struct cp_aof_conf conf;
 	int dirfd, fd;
 	char incr_name[AOF_NAME_MAX];
+	uint64_t base_bytes; /* INFO's aof_base_size, taken at open */
 	uint64_t written_off, synced_off, reserved_off;
 	bool reserve_disabled, reserve_warned;
 	struct rw_buf pending; /* closed batches, then the open one */
@@ -432,6 +434,8 @@ void cp_aof_status(const struct cp_aof *a, struct cp_aof_status *st)
 	st->written_bytes = a->written_off;
 	st->synced_bytes = a->synced_off;
 	st->pending_bytes = a->pending.len;
+	st->base_bytes = a->base_bytes;
+	st->fsync_inflight = a->sync_inflight;
 	snprintf(st->incr_path, sizeof(st->incr_path), "%s/%s/%s", a->conf.dir, a->conf.dirname,
 		 a->incr_name);
 }
@@ -520,6 +524,10 @@ static int manifest_prepare(struct cp_aof *a, struct cp_aof_load_info *info)
 		rc = aof_manifest_write(a->dirfd, mname, &m);
 	if (rc == 0)
 		snprintf(a->incr_name, sizeof(a->incr_name), "%s", incr->name);
+	struct stat bst;
+	const struct aof_file_info *base = aof_manifest_base(&m);
+	if (rc == 0 && base != NULL && fstatat(a->dirfd, base->name, &bst, 0) == 0)
+		a->base_bytes = (uint64_t)bst.st_size;
 out:
 	aof_manifest_fini(&m);
 	return rc;

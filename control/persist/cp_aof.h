@@ -75,8 +75,9 @@ struct cp_aof_cmd {
 	size_t len;
 	const struct resp_arg *argv;
 	uint32_t argc;
-	const char *file; /* file name inside the AOF directory */
-	uint64_t offset;  /* of the command in that file */
+	const char *file;      /* file name inside the AOF directory */
+	uint64_t offset;       /* of the command in that file */
+	uint64_t loaded_bytes; /* through all files, up to the end of this command */
 };
 
 /** @return 0 to continue, non-zero to stop the load (returned by cp_aof_load). */
@@ -93,6 +94,7 @@ struct cp_aof_load_info {
 	uint64_t tail_offset; /* the file's valid length */
 	uint64_t epoch;	      /* epoch of the last verified batch */
 	uint64_t lsn[CP_AOF_MAX_WORKERS]; /* last LSN per worker in that epoch */
+	uint64_t total_bytes;		  /* of the files that load (what is delivered) */
 	char err[800];			  /* on error: "file offset N: cause" */
 };
 
@@ -111,6 +113,13 @@ struct cp_aof_load_info {
 int cp_aof_load(const struct cp_aof_conf *conf, cp_aof_cmd_fn *cb, void *arg,
 		struct cp_aof_load_info *info);
 
+/**
+ * Bytes of the files cp_aof_load() would read (base and incr files listed
+ * by the manifest), for INFO's loading_total_bytes before loading starts.
+ * @return 0 (*total 0 when there is no AOF), -errno.
+ */
+int cp_aof_files_bytes(const struct cp_aof_conf *conf, uint64_t *total);
+
 /* ---- writing ---- */
 
 struct cp_aof_status {
@@ -123,6 +132,8 @@ struct cp_aof_status {
 	uint64_t written_bytes; /* offset of the incr file written so far */
 	uint64_t synced_bytes;	/* ... and fsynced */
 	uint64_t pending_bytes; /* encoded, not written yet */
+	uint64_t base_bytes;	/* size of the base file (INFO's aof_base_size) */
+	bool fsync_inflight;	/* the fsync thread is at work (aof_pending_bio_fsync) */
 	uint64_t records;	/* journal records taken */
 	uint64_t skipped;	/* records already in the file (re-read after a restart) */
 	uint64_t bad_records;	/* malformed payloads, logged and left out */

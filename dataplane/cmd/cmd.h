@@ -147,6 +147,29 @@ struct cmd_mem_board {
 	_Atomic uint64_t peak; /* the largest total the workers saw (INFO used_memory_peak) */
 };
 
+/*
+ * Loading the dataset at start (dataplane/core/dp_load.c writes it, INFO's
+ * loading fields read it): workers_left counts workers still waiting for or
+ * replaying their part; while it is non-zero the dispatcher refuses
+ * commands without CMD_LOADING with CMD_ERR_LOADING.
+ */
+struct cmd_loading {
+	_Atomic uint32_t workers_left;
+	_Atomic uint64_t start_unix_ms;
+	_Atomic uint64_t total_bytes;
+	_Atomic uint64_t loaded_bytes;
+};
+
+/* The AOF's state as the control plane last reported it (INFO persistence's
+ * aof_* fields; dataplane/core/dp_info.c writes it, relaxed atomics). */
+struct cmd_persist {
+	_Atomic uint32_t reported; /* 0 until the control plane reported once */
+	_Atomic uint32_t write_ok;
+	_Atomic uint64_t current_size, base_size, buffer_length, pending_bio_fsync, delayed_fsync;
+};
+
+#define CMD_ERR_LOADING "-LOADING Redis is loading the dataset in memory\r\n"
+
 /* Read-only server facts, shared by all workers after boot. */
 struct cmd_env {
 	const struct rw_config *cfg;
@@ -164,6 +187,8 @@ struct cmd_env {
 	cmd_info_gather_fn *info_gather; /* INFO's process-wide numbers; NULL: this shard only */
 	void *info_arg;
 	struct cmd_mem_board *mem; /* the shared maxmemory board; NULL: a fixed budget per shard */
+	struct cmd_loading *loading; /* NULL: the process never loads (INFO shows loading:0) */
+	struct cmd_persist *persist; /* NULL: no AOF facts (INFO's aof_* fields read 0/ok) */
 };
 
 struct cmd_ctx {

@@ -234,11 +234,48 @@ static void info_memory(const struct cmd_ctx *ctx, struct rw_buf *b,
 	add_line(b, "lazyfreed_objects:0");
 }
 
+/* genRedisInfoString()'s loading_* block (7.0.15), with its ETA formula. */
+static void info_loading(const struct cmd_ctx *ctx, struct rw_buf *b, struct cmd_loading *ld)
+{
+	uint64_t start_s = atomic_load_explicit(&ld->start_unix_ms, memory_order_relaxed) / 1000;
+	uint64_t total = atomic_load_explicit(&ld->total_bytes, memory_order_relaxed);
+	uint64_t loaded = atomic_load_explicit(&ld->loaded_bytes, memory_order_relaxed);
+	double perc = 0;
+	uint64_t remaining = 1, now_s = ctx->now_ms / 1000;
+	if (total != 0) {
+		perc = (double)loaded / (double)total * 100;
+		remaining = total > loaded ? total - loaded : 0;
+	}
+	uint64_t elapsed = now_s > start_s ? now_s - start_s : 0;
+	uint64_t eta = elapsed == 0 ? 1 : elapsed * remaining / (loaded + 1);
+	add_line(b, "loading_start_time:%llu", (unsigned long long)start_s);
+	add_line(b, "loading_total_bytes:%llu", (unsigned long long)total);
+	add_line(b, "loading_rdb_used_mem:0");
+	add_line(b, "loading_loaded_bytes:%llu", (unsigned long long)loaded);
+	add_line(b, "loading_loaded_perc:%.2f", perc);
+	add_line(b, "loading_eta_seconds:%llu", (unsigned long long)eta);
+}
+
+/* The aof_enabled block, as 7.0.15 prints it after module_fork_last_cow_size. */
+static void info_aof(struct rw_buf *b, struct cmd_persist *ps)
+{
+#define PS(f) (unsigned long long)(ps ? atomic_load_explicit(&ps->f, memory_order_relaxed) : 0)
+	add_line(b, "aof_current_size:%llu", PS(current_size));
+	add_line(b, "aof_base_size:%llu", PS(base_size));
+	add_line(b, "aof_pending_rewrite:0");
+	add_line(b, "aof_buffer_length:%llu", PS(buffer_length));
+	add_line(b, "aof_pending_bio_fsync:%llu", PS(pending_bio_fsync));
+	add_line(b, "aof_delayed_fsync:%llu", PS(delayed_fsync));
+#undef PS
+}
+
 static void info_persistence(const struct cmd_ctx *ctx, struct rw_buf *b,
 			     const struct cmd_info_totals *t)
 {
+	struct cmd_loading *ld = ctx->env != NULL ? ctx->env->loading : NULL;
+	bool loading = ld != NULL && atomic_load_explicit(&ld->workers_left, memory_order_relaxed);
 	add_line(b, "# Persistence");
-	add_line(b, "loading:0");
+	add_line(b, "loading:%d", loading ? 1 : 0);
 	add_line(b, "async_loading:0");
 	add_line(b, "current_cow_peak:0");
 	add_line(b, "current_cow_size:0");
@@ -257,7 +294,7 @@ static void info_persistence(const struct cmd_ctx *ctx, struct rw_buf *b,
 	add_line(b, "rdb_last_cow_size:0");
 	add_line(b, "rdb_last_load_keys_expired:0");
 	add_line(b, "rdb_last_load_keys_loaded:0");
-	add_line(b, "aof_enabled:0");
+	add_line(b, "aof_enabled:%d", ctx->env && ctx->env->cfg && ctx->env->cfg->appendonly);
 	add_line(b, "aof_rewrite_in_progress:0");
 	add_line(b, "aof_rewrite_scheduled:0");
 	add_line(b, "aof_last_rewrite_time_sec:-1");
@@ -265,10 +302,17 @@ static void info_persistence(const struct cmd_ctx *ctx, struct rw_buf *b,
 	add_line(b, "aof_last_bgrewrite_status:ok");
 	add_line(b, "aof_rewrites:0");
 	add_line(b, "aof_rewrites_consecutive_failures:0");
-	add_line(b, "aof_last_write_status:ok");
+	struct cmd_persist *ps = ctx->env != NULL ? ctx->env->persist : NULL;
+	bool write_ok = ps == NULL || !atomic_load_explicit(&ps->reported, memory_order_relaxed) ||
+			atomic_load_explicit(&ps->write_ok, memory_order_relaxed);
+	add_line(b, "aof_last_write_status:%s", write_ok ? "ok" : "err");
 	add_line(b, "aof_last_cow_size:0");
 	add_line(b, "module_fork_in_progress:0");
 	add_line(b, "module_fork_last_cow_size:0");
+	if (ctx->env && ctx->env->cfg && ctx->env->cfg->appendonly)
+		info_aof(b, ps);
+	if (loading)
+		info_loading(ctx, b, ld);
 }
 
 static void info_stats(const struct cmd_ctx *ctx, struct rw_buf *b, const struct cmd_info_totals *t)

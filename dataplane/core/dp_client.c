@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dp_digest.h"
 #include "dp_slot.h"
 #include "store.h"
 #include "worker.h"
@@ -118,6 +119,8 @@ static void drain_slots(struct worker *w, struct dp_client *cl)
 		struct dp_slot *slot = &cl->slots[cl->slot_head % DP_SLOTS];
 		if (slot->parts_left != 0)
 			break;
+		if (slot->agg == DP_AGG_DIGEST && !slot->failed)
+			dp_digest_finish(&slot->buf);
 		if (!slot->discard)
 			rw_buf_append(&cl->tcp->snd, slot->buf.data, slot->buf.len);
 		rw_buf_reset(&slot->buf);
@@ -512,8 +515,16 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 		rw_buf_append(reply_target(w, cl), CMD_ERR_NOAUTH, sizeof(CMD_ERR_NOAUTH) - 1);
 		return true;
 	}
+	if (dp_load_refuses(w, d, argv, argc)) {
+		rw_buf_append(reply_target(w, cl), CMD_ERR_LOADING, sizeof(CMD_ERR_LOADING) - 1);
+		return true;
+	}
 	if (!journal_has_room(w, d, argv, argc))
 		return false;
+	if (w->sh->n_workers > 1 && dp_digest_is(d, argv, argc)) {
+		fanout_all(w, cl, &dp_digest_part_def, argv, argc, DP_AGG_DIGEST);
+		return true;
+	}
 	if (d->flags & (CMD_ALL_SHARDS_SUM | CMD_ALL_SHARDS_CONCAT | CMD_ALL_SHARDS_OK)) {
 		fanout_all(w, cl, d, argv, argc,
 			   (d->flags & CMD_ALL_SHARDS_SUM)	? DP_AGG_SUM

@@ -90,3 +90,22 @@ void dp_conn_describe(const void *conn, struct cmd_conn_info *out)
 	out->tot_mem = c->rcv.cap + c->snd.cap + slots;
 	out->multi = UINT32_MAX;
 }
+
+bool dp_info_persist_msg(struct worker *w, const struct chan_msg *m)
+{
+	struct chan_persist_status st;
+	if (m->type != CHAN_MSG_PERSIST_STATUS)
+		return false;
+	if (m->len < sizeof(st))
+		return true;
+	memcpy(&st, m->payload, sizeof(st));
+	struct cmd_persist *p = &w->sh->persist;
+	atomic_store_explicit(&p->write_ok, st.write_ok, memory_order_relaxed);
+	atomic_store_explicit(&p->current_size, st.current_size, memory_order_relaxed);
+	atomic_store_explicit(&p->base_size, st.base_size, memory_order_relaxed);
+	atomic_store_explicit(&p->buffer_length, st.buffer_length, memory_order_relaxed);
+	atomic_store_explicit(&p->pending_bio_fsync, st.pending_bio_fsync, memory_order_relaxed);
+	atomic_store_explicit(&p->delayed_fsync, st.delayed_fsync, memory_order_relaxed);
+	atomic_store_explicit(&p->reported, 1, memory_order_relaxed);
+	return true;
+}

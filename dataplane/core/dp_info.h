@@ -11,6 +11,8 @@
 void dp_info_publish(struct worker *w);
 /** cmd_info_gather_fn: @p arg is the struct dp_shared. Context: any worker. */
 void dp_info_gather(void *arg, struct cmd_info_totals *t);
+/** Store a CHAN_MSG_PERSIST_STATUS for INFO. @return false if @p m is another type. */
+bool dp_info_persist_msg(struct worker *w, const struct chan_msg *m);
 /** cmd_conn_describe_fn: @p conn is a struct dp_client. Context: its worker. */
 void dp_conn_describe(const void *conn, struct cmd_conn_info *out);
 

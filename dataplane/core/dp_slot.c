@@ -15,7 +15,7 @@ int dp_slot_begin(struct dp_slot *s, enum dp_agg agg, uint32_t n_workers)
 	s->failed = false;
 	s->total = 0;
 	s->nkeys = 0;
-	if (agg == DP_AGG_CONCAT || agg == DP_AGG_MERGE) {
+	if (agg == DP_AGG_CONCAT || agg == DP_AGG_MERGE || agg == DP_AGG_DIGEST) {
 		if (s->parts == NULL || s->n_parts < n_workers) {
 			struct rw_buf *p = realloc(s->parts, sizeof(*p) * n_workers);
 			if (p == NULL)
@@ -112,6 +112,7 @@ static void finish(struct dp_slot *s)
 		resp_w_simple(&s->buf, "OK");
 		break;
 	case DP_AGG_CONCAT:
+	case DP_AGG_DIGEST:
 		resp_w_array(&s->buf, s->total);
 		for (uint32_t i = 0; i < s->n_parts; i++)
 			rw_buf_append(&s->buf, s->parts[i].data, s->parts[i].len);

@@ -13,7 +13,9 @@
  *   OK      +OK once every part said +OK (MSET, FLUSHDB, FLUSHALL);
  *   CONCAT  the parts' arrays concatenated (KEYS: order unspecified);
  *   MERGE   one element per key, put back in request order using the owner
- *           of each key recorded when the command was split (MGET).
+ *           of each key recorded when the command was split (MGET);
+ *   DIGEST  as CONCAT; the dispatcher turns the result into DEBUG DIGEST's
+ *           reply when the slot drains (dp_digest.h).
  * An error from any part wins (the first one), as the whole command failing.
  *
  * Context: the owning worker lcore.
@@ -26,7 +28,7 @@
 
 #include "rw_buf.h"
 
-enum dp_agg { DP_AGG_NONE, DP_AGG_SUM, DP_AGG_OK, DP_AGG_CONCAT, DP_AGG_MERGE };
+enum dp_agg { DP_AGG_NONE, DP_AGG_SUM, DP_AGG_OK, DP_AGG_CONCAT, DP_AGG_MERGE, DP_AGG_DIGEST };
 
 struct dp_slot {
 	struct rw_buf buf; /* the final reply (or the first error) */

@@ -61,7 +61,7 @@ int worker_init(struct worker *w, uint32_t id, struct dp_shared *sh, struct rte_
 		worker_fini(w);
 		return -ENOMEM;
 	}
-	if (store_hook_add(w->store, dp_journal_store_event, w) != 0) {
+	if (dp_load_init(w) != 0 || store_hook_add(w->store, dp_load_store_event, w) != 0) {
 		worker_fini(w);
 		return -ENOMEM;
 	}
@@ -91,6 +91,7 @@ void worker_fini(struct worker *w)
 	w->pub.db_keys = w->pub.db_expires = NULL;
 	w->pub.db_main_bytes = w->pub.db_expires_bytes = NULL;
 	free(w->key_owner_buf);
+	dp_load_fini(w);
 	rw_buf_fini(&w->scratch);
 	rw_buf_fini(&w->propagate);
 	rw_buf_fini(&w->part_buf);
@@ -109,15 +110,18 @@ static void update_clock(struct worker *w)
 	w->tcp.now_us = w->now_us;
 }
 
-/* Requests from the control plane; the skeleton answers PING. */
+/* Requests from the control plane: PING, and the dataset while loading
+ * (more messages per iteration then: there is nothing else to do). */
 static unsigned control_poll(struct worker *w)
 {
 	struct chan_msg m;
-	unsigned n = 0;
-	while (n < 8 && chan_msg_recv(w->sh->chan, w->id, CHAN_TO_DP, &m) == 0) {
+	unsigned n = 0, budget = w->load.phase == DP_LOAD_SERVING ? 8 : 64;
+	while (n < budget && chan_msg_recv(w->sh->chan, w->id, CHAN_TO_DP, &m) == 0) {
 		if (m.type == CHAN_MSG_PING)
 			chan_msg_send(w->sh->chan, w->id, CHAN_TO_CP, CHAN_MSG_PONG, m.id,
 				      m.payload, m.len);
+		else if (!dp_info_persist_msg(w, &m))
+			dp_load_msg(w, &m);
 		chan_msg_release(w->sh->chan, w->id, CHAN_TO_DP, &m);
 		n++;
 	}
@@ -142,9 +146,12 @@ static void worker_apply_runtime_config(struct worker *w)
 static void worker_tick(struct worker *w)
 {
 	w->next_tick_us = w->now_us + WORKER_TICK_US;
-	store_active_expire_step(w->store, w->now_unix_ms, WORKER_EXPIRE_BUDGET);
+	bool loading = dp_loading(w); /* Redis neither expires nor evicts while loading */
+	if (!loading)
+		store_active_expire_step(w->store, w->now_unix_ms, WORKER_EXPIRE_BUDGET);
 	w->stats->keys = store_shard_keys(w->store);
-	cmd_evict_tick(w->store, &w->sh->env, w->now_unix_ms);
+	if (!loading)
+		cmd_evict_tick(w->store, &w->sh->env, w->now_unix_ms);
 	dp_info_publish(w);
 	if (w->sh->env.rt != NULL && cmd_rtcfg_generation(w->sh->env.rt) != w->rt_generation)
 		worker_apply_runtime_config(w);

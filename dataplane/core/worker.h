@@ -21,6 +21,7 @@
 
 #include "chan.h"
 #include "cmd.h"
+#include "dp_load.h"
 #include "dp_slot.h"
 #include "eth_port.h"
 #include "net.h"
@@ -82,6 +83,10 @@ struct dp_shared {
 	bool idle_backoff;
 	uint32_t idle_max_us;
 	struct worker *workers; /* all of them, for INFO's totals */
+	/* env.loading and env.persist point here: dataset loading at start
+	 * (dp_load.c), the AOF's state from the control plane (dp_info.c) */
+	struct cmd_loading loading;
+	struct cmd_persist persist;
 	_Atomic bool stop;
 };
 
@@ -119,6 +124,7 @@ struct worker {
 	uint64_t next_client_id;
 	uint32_t idle_us;
 	struct rw_logring log;
+	struct dp_load load; /* loading the dataset at start (dp_load.c) */
 } __attribute__((aligned(64)));
 
 /**

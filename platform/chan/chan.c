@@ -290,6 +290,11 @@ uint32_t chan_workers(const struct chan *c)
 	return c->hdr->n_workers;
 }
 
+uint32_t chan_msg_max(const struct chan *c)
+{
+	return c->hdr->msg_bytes / 2 - CHAN_REC_HDR_BYTES;
+}
+
 struct chan_dp_info *chan_info(struct chan *c)
 {
 	return &c->hdr->info;

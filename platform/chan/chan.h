@@ -121,7 +121,48 @@ enum chan_msg_type {
 	CHAN_MSG_INFO_REQ = 5,	   /* to cp: section name */
 	CHAN_MSG_INFO_REPLY = 6,   /* to dp: text */
 	CHAN_MSG_BULK = 7,	   /* either way: stream id, offset, bytes */
+	/* Loading the dataset at start (issue #7, FORMAT.md "Loading"); id = load session. */
+	CHAN_MSG_LOAD_BEGIN = 8,      /* to dp: u64 total_bytes, u64 start_unix_ms */
+	CHAN_MSG_LOAD_STATE = 9,      /* to cp: struct chan_load_state */
+	CHAN_MSG_LOAD_CMDS = 10,      /* to dp: u64 loaded_bytes, then {u32 db, u32 len, RESP}... */
+	CHAN_MSG_LOAD_END = 11,	      /* to dp: u64 commands sent to this worker */
+	CHAN_MSG_PERSIST_STATUS = 12, /* to dp (worker 0): struct chan_persist_status */
 };
+
+/* CHAN_MSG_PERSIST_STATUS payload: the AOF's state for INFO persistence, sent
+ * to worker 0 when it changes and once a second. */
+struct chan_persist_status {
+	uint32_t write_ok; /* aof_last_write_status: 0 after a write or fsync error */
+	uint32_t reserved;
+	uint64_t current_size;	    /* aof_current_size */
+	uint64_t base_size;	    /* aof_base_size */
+	uint64_t buffer_length;	    /* aof_buffer_length: taken, not written yet */
+	uint64_t pending_bio_fsync; /* aof_pending_bio_fsync */
+	uint64_t delayed_fsync;	    /* aof_delayed_fsync */
+};
+_Static_assert(sizeof(struct chan_persist_status) == 48, "chan_persist_status is a wire struct");
+
+/* CHAN_MSG_LOAD_STATE payload: a worker's answer to LOAD_BEGIN and LOAD_END. */
+enum chan_load_state_code {
+	CHAN_LOAD_ACCEPTED = 0, /* was waiting for its dataset (emptied): send it */
+	CHAN_LOAD_SERVING = 1,	/* serves already: nothing may be loaded into it */
+	CHAN_LOAD_DONE = 2,	/* LOAD_END processed: every command before it ran */
+};
+
+struct chan_load_state {
+	int32_t state; /* enum chan_load_state_code */
+	uint32_t reserved;
+	uint64_t executed; /* commands run in this session */
+	uint64_t errors;   /* of them: unknown, or replied an error */
+};
+_Static_assert(sizeof(struct chan_load_state) == 24, "chan_load_state is a wire struct");
+
+/* Header of one command inside a CHAN_MSG_LOAD_CMDS payload (the RESP follows). */
+struct chan_load_rec {
+	uint32_t db;
+	uint32_t len;
+};
+_Static_assert(sizeof(struct chan_load_rec) == 8, "chan_load_rec is a wire struct");
 
 /* Journal record types. */
 enum chan_rec_type {
@@ -165,6 +206,8 @@ int chan_unlink(const char *path);
 int chan_path_epoch(const char *path, uint64_t *epoch);
 
 uint32_t chan_workers(const struct chan *c);
+/** Largest message payload the message rings take (msg_bytes / 2 - 32). */
+uint32_t chan_msg_max(const struct chan *c);
 struct chan_dp_info *chan_info(struct chan *c);
 struct chan_worker_stats *chan_stats(struct chan *c, uint32_t w);
 /** Copy worker @p w's counters, each field read without tearing. Context: any reader. */

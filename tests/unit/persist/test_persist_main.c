@@ -71,7 +71,8 @@ int main(void)
 	rw_log_setup(2, RW_LOG_ERR + 1);
 	if (rw_test_init() != 0 ||
 	    rw_test_add_suite("persist_format", NULL, NULL, persist_format_tests) ||
-	    rw_test_add_suite("persist_write", NULL, NULL, persist_write_tests))
+	    rw_test_add_suite("persist_write", NULL, NULL, persist_write_tests) ||
+	    rw_test_add_suite("persist_load", NULL, NULL, persist_load_tests))
 		return 1;
 	return rw_test_run();
 }
