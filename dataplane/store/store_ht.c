@@ -63,7 +63,7 @@ static inline uint64_t load_le64(const uint8_t *p)
 	return v;
 }
 
-uint64_t store_hash(const struct store_shard *s, const void *key, size_t klen)
+uint32_t store_hash(const struct store_shard *s, const void *key, size_t klen)
 {
 	const uint8_t *in = key;
 	uint64_t v0 = 0x736f6d6570736575ULL ^ s->hash_k0;
@@ -88,7 +88,8 @@ uint64_t store_hash(const struct store_shard *s, const void *key, size_t klen)
 	SIPROUND;
 	SIPROUND;
 	SIPROUND;
-	return v0 ^ v1 ^ v2 ^ v3;
+	uint64_t h = v0 ^ v1 ^ v2 ^ v3;
+	return (uint32_t)(h ^ (h >> 32));
 }
 
 /* ---- incremental rehash ---- */
@@ -156,7 +157,7 @@ static int resize_start(struct store_db *d, uint64_t size)
 	return 0;
 }
 
-struct store_entry **store_ht_find(struct store_db *d, const void *key, size_t klen, uint64_t hash,
+struct store_entry **store_ht_find(struct store_db *d, const void *key, size_t klen, uint32_t hash,
 				   int *table)
 {
 	if (rehashing(d))
