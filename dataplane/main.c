@@ -198,6 +198,9 @@ int main(int argc, char **argv)
 	rc = shard_mesh_create(&shared.mesh, n, (int)rte_socket_id());
 	if (rc != 0)
 		return fail("shard mesh", rc);
+	rc = tcp_shared_create(&shared.tcp, n, (uint32_t)cfg.maxclients + 64u * n);
+	if (rc != 0)
+		return fail("TCP flow owner table", rc);
 	char exe[512] = "";
 	ssize_t el = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	exe[el > 0 ? el : 0] = '\0';
@@ -245,6 +248,7 @@ int main(int argc, char **argv)
 	cmd_rtcfg_destroy(&shared.env.rt);
 	chan_detach(&shared.chan);
 	shard_mesh_destroy(&shared.mesh);
+	tcp_shared_destroy(&shared.tcp);
 	eth_port_dpdk_teardown(&port);
 	for (uint32_t k = 0; k < n; k++)
 		rte_mempool_free(pools[k]);

@@ -35,6 +35,8 @@ int worker_init(struct worker *w, uint32_t id, struct dp_shared *sh, struct rte_
 	    tcp_stack_init(&w->tcp, &w->net, sh->tcp_port, max_conns, &dp_client_tcp_ops, w, id);
 	if (rc != 0)
 		return rc;
+	if (sh->tcp != NULL)
+		tcp_stack_share(&w->tcp, sh->tcp, id);
 	tcp_keepalive_set(&w->tcp, (uint32_t)sh->cfg->tcp_keepalive);
 	w->hold_acks = sh->cfg->appendonly;
 	w->tcp.rcv_limit = (uint32_t)(sh->cfg->client_query_buffer_limit > UINT32_MAX / 2
@@ -151,7 +153,8 @@ unsigned worker_poll_once(struct worker *w)
 	uint16_t n = w->sh->port->rx_burst(w->sh->port, (uint16_t)w->id, pkts, WORKER_RX_BURST);
 	for (uint16_t i = 0; i < n; i++)
 		net_input(&w->net, pkts[i]);
-	unsigned work = n;
+	/* segments of our flows that reached another worker's queue */
+	unsigned work = n + tcp_handoff_poll(&w->tcp);
 	work += shard_poll(&w->shard, dp_shard_msg_in, w, WORKER_MSG_BUDGET);
 	dp_deferred_retry(w);
 	work += dp_acks_release(w);

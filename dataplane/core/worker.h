@@ -3,7 +3,9 @@
  * a TCP instance, a keyspace shard and its end of the shard mesh.
  *
  * One loop iteration:
- *   rx burst -> eth/arp/ipv4/tcp (bytes land in connections' rcv buffers)
+ *   rx burst -> eth/arp/ipv4/tcp (bytes land in connections' rcv buffers;
+ *   a segment of another worker's flow is handed to it) -> segments other
+ *   workers handed to this one
  *   -> messages from other workers (requests to run here, replies to deliver)
  *   -> parse and dispatch the complete commands of every readable connection
  *   -> TCP output of every connection with replies (one flush per iteration)
@@ -75,6 +77,7 @@ struct dp_shared {
 	struct net_if nif;
 	struct eth_port *port;
 	struct shard_mesh mesh;
+	struct tcp_shared *tcp; /* flow owners and segment handoff rings (dataplane/tcp) */
 	struct chan *chan;
 	uint32_t n_workers;
 	uint16_t tcp_port;

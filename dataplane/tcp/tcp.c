@@ -3,8 +3,9 @@
  *
  * Each worker owns one tcp_stack: a fixed pool of connections (maxclients
  * split across workers) indexed by a stable idx, and an rte_hash from the
- * flow's (peer address, peer port, local port) to that idx. Nothing is
- * shared with other workers.
+ * flow's (peer address, peer port, local port) to that idx. Only boot-time
+ * secrets and the flow -> owner table are shared with other workers
+ * (tcp_flow.c), and only a miss in the local table consults the latter.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -166,6 +167,7 @@ struct tcp_conn *tcp_conn_alloc(struct tcp_stack *t, uint32_t rip, uint16_t rpor
 	c->rto_us = 1000000; /* RFC 6298 §2.1 */
 	c->mss = 536;	     /* RFC 9293 §3.7.1 default until the SYN says otherwise */
 	c->last_rx_us = t->now_us;
+	c->owner_slot = -1;
 	return c;
 }
 
@@ -189,6 +191,8 @@ void tcp_conn_release(struct tcp_stack *t, struct tcp_conn *c)
 	tcp_timer_cancel(t, c);
 	struct flow_key k = key_of(c->rip, c->rport, c->lport);
 	rte_hash_del_key(t->flows, &k);
+	tcp_owner_release(t, c->owner_slot);
+	c->owner_slot = -1;
 	if (c->rcv.cap > TCP_BUF_KEEP)
 		rw_buf_fini(&c->rcv);
 	if (c->snd.cap > TCP_BUF_KEEP)
