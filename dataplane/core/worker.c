@@ -12,6 +12,7 @@
 #include <rte_lcore.h>
 
 #include "dp_info.h"
+#include "eth_strict.h"
 #include "store.h"
 
 #define WORKER_RX_BURST	     32
@@ -38,6 +39,7 @@ int worker_init(struct worker *w, uint32_t id, struct dp_shared *sh, struct rte_
 	if (sh->tcp != NULL)
 		tcp_stack_share(&w->tcp, sh->tcp, id);
 	tcp_keepalive_set(&w->tcp, (uint32_t)sh->cfg->tcp_keepalive);
+	w->tcp.snd_limit = (uint64_t)sh->cfg->rw_output_limit;
 	w->hold_acks = sh->cfg->appendonly;
 	w->tcp.rcv_limit = (uint32_t)(sh->cfg->client_query_buffer_limit > UINT32_MAX / 2
 					  ? UINT32_MAX / 2
@@ -139,6 +141,9 @@ static void worker_tick(struct worker *w)
 	w->next_tick_us = w->now_us + WORKER_TICK_US;
 	store_active_expire_step(w->store, w->now_unix_ms, WORKER_EXPIRE_BUDGET);
 	w->stats->keys = store_shard_keys(w->store);
+	if (w->sh->strict != NULL)
+		w->stats->tx_offload_violations =
+		    eth_strict_violations(w->sh->strict, (uint16_t)w->id);
 	cmd_evict_tick(w->store, &w->sh->env, w->now_unix_ms);
 	dp_info_publish(w);
 	if (w->sh->env.rt != NULL && cmd_rtcfg_generation(w->sh->env.rt) != w->rt_generation)

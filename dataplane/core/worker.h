@@ -33,6 +33,7 @@
 #include "tcp.h"
 
 struct store_shard;
+struct eth_strict;
 
 #define DP_SLOTS 256 /* per connection; parsing pauses while all are busy */
 
@@ -76,6 +77,7 @@ struct dp_shared {
 	struct cmd_env env;
 	struct net_if nif;
 	struct eth_port *port;
+	struct eth_strict *strict; /* redwire-port-offload strict: the NIC model in front */
 	struct shard_mesh mesh;
 	struct tcp_shared *tcp; /* flow owners and segment handoff rings (dataplane/tcp) */
 	struct chan *chan;

@@ -30,6 +30,7 @@ void net_ctx_init(struct net_ctx *n, const struct net_if *nif, struct eth_port *
 	n->queue = queue;
 	n->pool = pool;
 	n->stats = stats;
+	n->tx_offload = port->tx_offload;
 	n->icmp_tokens = NET_ICMP_PER_SEC;
 }
 

@@ -68,6 +68,7 @@ struct net_ctx {
 	uint16_t queue;
 	struct rte_mempool *pool;
 	struct chan_worker_stats *stats;
+	uint64_t tx_offload; /* the port's enabled RTE_ETH_TX_OFFLOAD_* (eth_port.h) */
 	net_l4_fn *tcp_input;
 	void *tcp_arg;
 	uint64_t now_ms;

@@ -136,8 +136,47 @@ uint32_t tcp_ts_offset(const struct tcp_stack *t, uint32_t rip, uint16_t rport)
 				t->isn_secret[2] ^ t->isn_secret[3]);
 }
 
+void tcp_tw_enter(struct tcp_stack *t, struct tcp_conn *c)
+{
+	if (c->tw_listed)
+		return;
+	c->tw_listed = true;
+	c->tw_next = NULL;
+	c->tw_prev = t->tw_tail;
+	if (t->tw_tail != NULL)
+		t->tw_tail->tw_next = c;
+	else
+		t->tw_head = c;
+	t->tw_tail = c;
+	t->n_time_wait++;
+}
+
+static void tw_unlink(struct tcp_stack *t, struct tcp_conn *c)
+{
+	if (!c->tw_listed)
+		return;
+	if (c->tw_prev != NULL)
+		c->tw_prev->tw_next = c->tw_next;
+	else
+		t->tw_head = c->tw_next;
+	if (c->tw_next != NULL)
+		c->tw_next->tw_prev = c->tw_prev;
+	else
+		t->tw_tail = c->tw_prev;
+	c->tw_listed = false;
+	c->tw_next = c->tw_prev = NULL;
+	t->n_time_wait--;
+}
+
 struct tcp_conn *tcp_conn_alloc(struct tcp_stack *t, uint32_t rip, uint16_t rport)
 {
+	/* The pool is all used: the oldest TIME_WAIT gives way. Its 2 MSL
+	 * guard against old duplicates is cut short, as Linux does past
+	 * tcp_max_tw_buckets; the alternative is refusing live clients. */
+	if (t->n_free == 0 && t->tw_head != NULL) {
+		t->stats->tcp_time_wait_recycled++;
+		tcp_conn_release(t, t->tw_head);
+	}
 	if (t->n_free == 0)
 		return NULL;
 	struct tcp_conn *c = &t->conns[t->free_idx[t->n_free - 1]];
@@ -187,6 +226,7 @@ void tcp_conn_release(struct tcp_stack *t, struct tcp_conn *c)
 	}
 	if (c->state == TCP_SYN_RCVD)
 		t->n_syn_rcvd--;
+	tw_unlink(t, c);
 	tcp_ooo_clear(t, c);
 	tcp_timer_cancel(t, c);
 	struct flow_key k = key_of(c->rip, c->rport, c->lport);

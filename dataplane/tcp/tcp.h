@@ -156,6 +156,8 @@ struct tcp_conn {
 	struct tcp_conn *out_next; /* pending-output list */
 	bool on_out_list;
 	int32_t owner_slot; /* word of the shared owner table (tcp_flow.c); -1: none */
+	bool tw_listed;	    /* on the stack's TIME_WAIT list (oldest first) */
+	struct tcp_conn *tw_next, *tw_prev;
 	void *app;
 };
 
@@ -222,6 +224,14 @@ struct tcp_stack {
 	struct tcp_wheel wheel;
 	uint32_t isn_secret[4];
 	uint32_t time_wait_ms;
+	/* TIME_WAIT connections, oldest first: when the pool runs out, the
+	 * oldest is reused (Linux: tcp_max_tw_buckets), so TIME_WAIT holds at
+	 * most the pool and never refuses a new connection. */
+	struct tcp_conn *tw_head, *tw_tail;
+	uint32_t n_time_wait;
+	/* bytes a connection may hold unacknowledged or unsent (replies the
+	 * peer does not read); past it the connection is reset. 0: no cap */
+	uint64_t snd_limit;
 	uint32_t ooo_limit; /* bytes all connections' islands may span */
 	uint32_t ooo_bytes; /* sum of the connections' ooo_extent */
 
@@ -356,12 +366,16 @@ void tcp_cc_dupack(struct tcp_stack *t, struct tcp_conn *c);
 void tcp_cc_new_ack(struct tcp_stack *t, struct tcp_conn *c, uint32_t acked);
 
 void tcp_send_ctl(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, uint8_t flags);
-void tcp_send_data(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, uint16_t len);
+void tcp_send_data(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, uint32_t len);
 /** Resend up to @p room bytes (one segment) at @p seq < SND.MAX. @return bytes sent. */
 uint32_t tcp_output_rexmit(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, uint32_t room);
 uint16_t tcp_payload_max(const struct tcp_stack *t, const struct tcp_conn *c);
 uint32_t tcp_data_end(const struct tcp_conn *c);
 void tcp_conn_release(struct tcp_stack *t, struct tcp_conn *c);
+/** Tell the application (reset callback) and release: the connection died under it. */
+void tcp_conn_reset(struct tcp_stack *t, struct tcp_conn *c);
+/** @p c entered TIME_WAIT: append it to the oldest-first list (idempotent). */
+void tcp_tw_enter(struct tcp_stack *t, struct tcp_conn *c);
 void tcp_timer_arm_rto(struct tcp_stack *t, struct tcp_conn *c);
 /** Start the TIME_WAIT / FIN_WAIT_2 timeout (time_wait_ms from now). */
 void tcp_timer_arm_tw(struct tcp_stack *t, struct tcp_conn *c);

@@ -73,7 +73,7 @@ static int listen_input(struct tcp_stack *t, struct rte_ipv4_hdr *ip, struct rte
 	}
 	/* RFC 4987 §3.6: past the half-open limit, or with no connection
 	 * left, answer without keeping state. */
-	if (t->n_syn_rcvd >= t->synq_max || t->n_free == 0) {
+	if (t->n_syn_rcvd >= t->synq_max || (t->n_free == 0 && t->tw_head == NULL)) {
 		if (t->syncookies)
 			tcp_cookie_synack(t, ip, th, s);
 		else
@@ -162,7 +162,7 @@ void tcp_challenge_ack(struct tcp_stack *t, struct tcp_conn *c)
 	tcp_send_ctl(t, c, c->snd_nxt, RTE_TCP_ACK_FLAG);
 }
 
-static void notify_reset(struct tcp_stack *t, struct tcp_conn *c)
+void tcp_conn_reset(struct tcp_stack *t, struct tcp_conn *c)
 {
 	if (c->app != NULL && t->app->reset != NULL)
 		t->app->reset(t->app_arg, c);
@@ -174,7 +174,7 @@ static bool rst_input(struct tcp_stack *t, struct tcp_conn *c, const struct tcp_
 {
 	if (s->seq == c->rcv_nxt) {
 		t->stats->tcp_rst_received++;
-		notify_reset(t, c);
+		tcp_conn_reset(t, c);
 		return false;
 	}
 	tcp_challenge_ack(t, c); /* RFC 5961 §3.2: in window but not exact */
@@ -306,6 +306,7 @@ static bool ack_input(struct tcp_stack *t, struct tcp_conn *c, const struct tcp_
 		return true;
 	case TCP_CLOSING:
 		c->state = TCP_TIME_WAIT;
+		tcp_tw_enter(t, c);
 		tcp_timer_arm_tw(t, c);
 		return true;
 	case TCP_LAST_ACK:
@@ -339,8 +340,10 @@ static void fin_take(struct tcp_stack *t, struct tcp_conn *c)
 	default:
 		break;
 	}
-	if (c->state == TCP_TIME_WAIT)
+	if (c->state == TCP_TIME_WAIT) {
+		tcp_tw_enter(t, c);
 		tcp_timer_arm_tw(t, c);
+	}
 }
 
 /* A segment starting past RCV.NXT: keep what fits the window in the

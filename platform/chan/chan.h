@@ -84,7 +84,11 @@
 	X(tcp_handoff_received, "TCP segments of this worker's flows received by another worker")  \
 	X(tcp_handoff_dropped, "TCP segments dropped: the ring to the owning worker was full")     \
 	X(tcp_owner_conflicts, "TCP SYNs dropped: two workers claimed the flow at once")           \
-	X(tcp_owner_table_full, "TCP flows served without an entry in the shared owner table")
+	X(tcp_owner_table_full, "TCP flows served without an entry in the shared owner table")     \
+	X(tx_offload_violations, "frames whose TX offload metadata a strict NIC refused")          \
+	X(tcp_time_wait_recycled, "TCP TIME_WAIT connections reused because the pool ran out")     \
+	X(tcp_drop_output_limit, "TCP connections reset: unread replies past the output limit")    \
+	X(tcp_persist_probes, "TCP zero-window probes sent (RFC 9293 §3.8.6.1)")
 
 struct chan_worker_stats {
 #define CHAN_STAT_FIELD(f, d) uint64_t f;

@@ -14,6 +14,8 @@ extern const struct rw_test_case test_tcp_opts_cases[];
 extern const struct rw_test_case test_tcp_ooo_cases[];
 extern const struct rw_test_case test_tcp_sack_cases[];
 extern const struct rw_test_case test_tcp_stream_cases[];
+extern const struct rw_test_case test_tcp_offload_cases[];
+extern const struct rw_test_case test_tcp_limits_cases[];
 /** Register the two-worker suite (its own setup: two stacks, one tcp_shared). */
 int test_tcp_handoff_register(void);
 
