@@ -117,7 +117,7 @@ static void send_segment(struct tcp_stack *t, uint32_t rip, uint16_t rport, uint
 	if (hlen + first > rte_pktmbuf_tailroom(m))
 		first = rte_pktmbuf_tailroom(m) - hlen;
 	uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hlen + first));
-	if (p == NULL || append_payload(n, m, payload + first, len - first) != 0) {
+	if (p == NULL || (len > first && append_payload(n, m, payload + first, len - first) != 0)) {
 		n->stats->tx_dropped++;
 		rte_pktmbuf_free(m);
 		return;
