@@ -80,6 +80,7 @@ int tcp_stack_init(struct tcp_stack *t, struct net_ctx *net, uint16_t port, uint
 	if (t->flows == NULL)
 		goto fail;
 	net->tcp_input = tcp_input;
+	net->tcp_icmp_input = tcp_icmp_input;
 	net->tcp_arg = t;
 	return 0;
 fail:

@@ -266,6 +266,8 @@ void tcp_stack_fini(struct tcp_stack *t);
 
 /** The net layer's L4 handler (net_l4_fn); @p arg is the tcp_stack. */
 void tcp_input(void *arg, struct net_ctx *n, struct rte_mbuf *m, struct rte_ipv4_hdr *ip);
+/** ICMP fragmentation needed (net_l4_fn, tcp_pmtu.c): lowers a connection's MSS. */
+void tcp_icmp_input(void *arg, struct net_ctx *n, struct rte_mbuf *m, struct rte_ipv4_hdr *ip);
 
 /**
  * Create what @p n_workers stacks share for about @p max_flows flows in all.
@@ -431,6 +433,8 @@ int tcp_owner_claim(struct tcp_stack *t, uint32_t rip, uint16_t rport, int32_t *
 void tcp_owner_release(struct tcp_stack *t, int32_t slot);
 /** Hand @p m (data at the IPv4 header, checksum verified) to worker @p owner. */
 void tcp_handoff(struct tcp_stack *t, uint32_t owner, struct rte_mbuf *m);
+/** tcp_icmp_input for a message handed over by another worker. */
+void tcp_icmp_input_owned(struct tcp_stack *t, struct rte_mbuf *m, struct rte_ipv4_hdr *ip);
 /** tcp_input for a segment whose flow is known to live here: never handed on. */
 void tcp_input_owned(struct tcp_stack *t, struct rte_mbuf *m, struct rte_ipv4_hdr *ip);
 /** A cookie SYN-ACK went out: cookie ACKs are checked on every worker for a while. */

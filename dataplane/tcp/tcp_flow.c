@@ -256,7 +256,11 @@ unsigned tcp_handoff_poll(struct tcp_stack *t)
 						       TCP_HANDOFF_BURST, NULL);
 		for (unsigned i = 0; i < n; i++) {
 			t->stats->tcp_handoff_received++;
-			tcp_input_owned(t, m[i], rte_pktmbuf_mtod(m[i], struct rte_ipv4_hdr *));
+			struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m[i], struct rte_ipv4_hdr *);
+			if (ip->next_proto_id == IPPROTO_ICMP)
+				tcp_icmp_input_owned(t, m[i], ip);
+			else
+				tcp_input_owned(t, m[i], ip);
 		}
 		total += n;
 	}
