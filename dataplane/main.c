@@ -46,6 +46,14 @@ static void on_signal(int sig)
 	atomic_store(&shared.stop, true);
 }
 
+/* SIGUSR1: a gratuitous ARP on demand, e.g. after taking over the address
+ * from a failed appliance; worker 0 sends it (a worker owns its TX queue). */
+static void on_garp_signal(int sig)
+{
+	(void)sig;
+	atomic_store(&shared.garp, true);
+}
+
 static void log_line(void *arg, const char *line)
 {
 	rw_log((enum rw_log_level)(uintptr_t)arg, "dp.config", "%s", line);
@@ -244,6 +252,7 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGUSR1, on_garp_signal);
 	uint32_t i = 0;
 	unsigned lcore;
 	RTE_LCORE_FOREACH_WORKER(lcore)

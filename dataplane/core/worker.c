@@ -146,6 +146,9 @@ static void worker_tick(struct worker *w)
 		    eth_strict_violations(w->sh->strict, (uint16_t)w->id);
 	cmd_evict_tick(w->store, &w->sh->env, w->now_unix_ms);
 	dp_info_publish(w);
+	if (w->id == 0 && atomic_load_explicit(&w->sh->garp, memory_order_relaxed) &&
+	    atomic_exchange(&w->sh->garp, false))
+		net_send_gratuitous_arp(&w->net);
 	if (w->sh->env.rt != NULL && cmd_rtcfg_generation(w->sh->env.rt) != w->rt_generation)
 		worker_apply_runtime_config(w);
 }

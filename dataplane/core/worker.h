@@ -87,6 +87,7 @@ struct dp_shared {
 	uint32_t idle_max_us;
 	struct worker *workers; /* all of them, for INFO's totals */
 	_Atomic bool stop;
+	_Atomic bool garp; /* SIGUSR1: worker 0 announces our address (takeover) */
 };
 
 struct worker {

@@ -89,7 +89,8 @@
 	X(tcp_time_wait_recycled, "TCP TIME_WAIT connections reused because the pool ran out")     \
 	X(tcp_drop_output_limit, "TCP connections reset: unread replies past the output limit")    \
 	X(tcp_persist_probes, "TCP zero-window probes sent (RFC 9293 §3.8.6.1)")                   \
-	X(tcp_pmtu_lowered, "TCP MSS lowered by ICMP fragmentation needed (RFC 1191)")
+	X(tcp_pmtu_lowered, "TCP MSS lowered by ICMP fragmentation needed (RFC 1191)")             \
+	X(arp_gratuitous_sent, "gratuitous ARPs sent (start, SIGUSR1)")
 
 struct chan_worker_stats {
 #define CHAN_STAT_FIELD(f, d) uint64_t f;
