@@ -269,6 +269,42 @@ static void test_tcp_handoff_owner_entry_released_with_connection(void)
 	CU_ASSERT_EQUAL(p.flags, FX_RST);
 }
 
+/* ICMP fragmentation needed comes from a router, hashed anywhere: the
+ * worker that gets it hands it to the flow's owner, whose MSS drops. */
+static void test_tcp_handoff_icmp_frag_needed_reaches_owner(void)
+{
+	uint32_t iss = ho_open_on(0);
+	ho_in(0, &(struct fx_seg){
+		     .seq = FX_PEER_ISN + 1, .ack = iss + 1, .flags = FX_ACK, .wnd = FX_WND});
+	ho_loop();
+	struct tcp_conn *c = ho.w[0].last;
+	CU_ASSERT_FATAL(c != NULL);
+	for (unsigned i = 0; i < 3000; i++)
+		CU_ASSERT_EQUAL_FATAL(rw_buf_append(&c->snd, "z", 1), 0);
+	tcp_output_mark(&ho.w[0].tcp, c);
+	ho_loop();
+	ho_drain();
+	uint8_t b[8 + 20 + 8] = {3, 4};
+	struct rte_icmp_hdr *ic = (struct rte_icmp_hdr *)b;
+	ic->icmp_seq_nb = rte_cpu_to_be_16(1200);
+	struct rte_ipv4_hdr *in = (struct rte_ipv4_hdr *)(b + 8);
+	in->version_ihl = RTE_IPV4_VHL_DEF;
+	in->next_proto_id = IPPROTO_TCP;
+	in->src_addr = FX_LOCAL_IP;
+	in->dst_addr = FX_PEER_IP;
+	uint16_t ports[2] = {rte_cpu_to_be_16(FX_LPORT), rte_cpu_to_be_16(FX_PEER_PORT)};
+	uint32_t seq = rte_cpu_to_be_32(iss + 1);
+	memcpy(b + 28, ports, 4);
+	memcpy(b + 32, &seq, 4);
+	ic->icmp_cksum = (uint16_t)~rte_raw_cksum(b, sizeof(b));
+	net_input(&ho.w[1].net, fx_ipv4_frame(IPPROTO_ICMP, b, sizeof(b)));
+	CU_ASSERT_EQUAL(ho.w[1].stats.tcp_handoff_sent, 1);
+	ho_loop();
+	CU_ASSERT_EQUAL(c->mss, 1160);
+	CU_ASSERT_EQUAL(ho.w[0].stats.tcp_pmtu_lowered, 1);
+	CU_ASSERT_EQUAL(rst_sent(), 0);
+}
+
 /* A full ring to the owner drops (counted), like a full NIC queue. */
 static void test_tcp_handoff_ring_full_drops_counted(void)
 {
@@ -348,6 +384,7 @@ static const struct rw_test_case handoff_cases[] = {
     RW_TEST(test_tcp_handoff_syn_retransmit_on_other_queue),
     RW_TEST(test_tcp_handoff_cookie_validated_by_other_worker),
     RW_TEST(test_tcp_handoff_owner_entry_released_with_connection),
+    RW_TEST(test_tcp_handoff_icmp_frag_needed_reaches_owner),
     RW_TEST(test_tcp_handoff_ring_full_drops_counted),
     RW_TEST(test_tcp_owner_claim_race_single_owner),
     {NULL, NULL},
