@@ -35,6 +35,7 @@
 #include "dp_digest.h"
 #include "dp_info.h"
 #include "dp_mem.h"
+#include "eth_strict.h"
 #include "worker.h"
 
 #define DP_MBUFS_PER_QUEUE 8191
@@ -47,6 +48,14 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	atomic_store(&shared.stop, true);
+}
+
+/* SIGUSR1: a gratuitous ARP on demand, e.g. after taking over the address
+ * from a failed appliance; worker 0 sends it (a worker owns its TX queue). */
+static void on_garp_signal(int sig)
+{
+	(void)sig;
+	atomic_store(&shared.garp, true);
 }
 
 static void log_line(void *arg, const char *line)
@@ -226,12 +235,32 @@ int main(int argc, char **argv)
 	}
 	uint16_t port_id = 0;
 	RTE_ETH_FOREACH_DEV(port_id) break;
-	rc = eth_port_dpdk_setup(&port, port_id, (uint16_t)n, pools, (uint16_t)cfg.rw_mtu);
+	const char *offload = cfg.rw_port_offload;
+	bool strict = strcmp(offload, "strict") == 0;
+	if (!strict && strcmp(offload, "auto") != 0 && strcmp(offload, "no") != 0) {
+		rw_log(RW_LOG_ERR, "dp.boot",
+		       "redwire-port-offload: expected auto, no or strict, got '%s'", offload);
+		return 1;
+	}
+	uint64_t want = strcmp(offload, "auto") == 0 ? ETH_TX_OFFLOAD_STACK : 0;
+	rc = eth_port_dpdk_setup(&port, port_id, (uint16_t)n, pools, (uint16_t)cfg.rw_mtu, want);
 	if (rc != 0)
 		return fail("redwire-port-device: port setup", rc);
-	if (setup_interface(&cfg, &shared.nif, &arp, &port) != 0)
+	struct eth_port *client_port = &port;
+	if (strict) {
+		rc = eth_strict_create(&shared.strict, &port, ETH_TX_OFFLOAD_STACK);
+		if (rc != 0)
+			return fail("redwire-port-offload: strict port", rc);
+		client_port = eth_strict_port(shared.strict);
+	}
+	rw_log(RW_LOG_INFO, "dp.boot", "tx offloads: ipv4_cksum=%s tcp_cksum=%s tso=%s%s",
+	       client_port->tx_offload & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM ? "yes" : "no",
+	       client_port->tx_offload & RTE_ETH_TX_OFFLOAD_TCP_CKSUM ? "yes" : "no",
+	       client_port->tx_offload & RTE_ETH_TX_OFFLOAD_TCP_TSO ? "yes" : "no",
+	       strict ? " (strict NIC model)" : "");
+	if (setup_interface(&cfg, &shared.nif, &arp, client_port) != 0)
 		return 1;
-	shared.port = &port;
+	shared.port = client_port;
 	shared.tcp_port = (uint16_t)cfg.port;
 	shared.idle_backoff = cfg.rw_idle_backoff;
 	shared.idle_max_us = (uint32_t)cfg.rw_idle_max_us;
@@ -243,6 +272,9 @@ int main(int argc, char **argv)
 	rc = shard_mesh_create(&shared.mesh, n, (int)rte_socket_id());
 	if (rc != 0)
 		return fail("shard mesh", rc);
+	rc = tcp_shared_create(&shared.tcp, n, (uint32_t)cfg.maxclients + 64u * n);
+	if (rc != 0)
+		return fail("TCP flow owner table", rc);
 	char exe[512] = "";
 	ssize_t el = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	exe[el > 0 ? el : 0] = '\0';
@@ -265,6 +297,7 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGINT, on_signal);
 	signal(SIGPIPE, SIG_IGN);
+	signal(SIGUSR1, on_garp_signal);
 	uint32_t i = 0;
 	unsigned lcore;
 	RTE_LCORE_FOREACH_WORKER(lcore)
@@ -290,6 +323,8 @@ int main(int argc, char **argv)
 	cmd_rtcfg_destroy(&shared.env.rt);
 	chan_detach(&shared.chan);
 	shard_mesh_destroy(&shared.mesh);
+	tcp_shared_destroy(&shared.tcp);
+	eth_strict_destroy(&shared.strict);
 	eth_port_dpdk_teardown(&port);
 	for (uint32_t k = 0; k < n; k++)
 		rte_mempool_free(pools[k]);

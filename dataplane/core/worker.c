@@ -12,6 +12,7 @@
 #include <rte_lcore.h>
 
 #include "dp_info.h"
+#include "eth_strict.h"
 #include "store.h"
 
 #define WORKER_RX_BURST	     32
@@ -35,7 +36,10 @@ int worker_init(struct worker *w, uint32_t id, struct dp_shared *sh, struct rte_
 	    tcp_stack_init(&w->tcp, &w->net, sh->tcp_port, max_conns, &dp_client_tcp_ops, w, id);
 	if (rc != 0)
 		return rc;
+	if (sh->tcp != NULL)
+		tcp_stack_share(&w->tcp, sh->tcp, id);
 	tcp_keepalive_set(&w->tcp, (uint32_t)sh->cfg->tcp_keepalive);
+	w->tcp.snd_limit = (uint64_t)sh->cfg->rw_output_limit;
 	w->hold_acks = sh->cfg->appendonly;
 	w->tcp.rcv_limit = (uint32_t)(sh->cfg->client_query_buffer_limit > UINT32_MAX / 2
 					  ? UINT32_MAX / 2
@@ -150,9 +154,15 @@ static void worker_tick(struct worker *w)
 	if (!loading)
 		store_active_expire_step(w->store, w->now_unix_ms, WORKER_EXPIRE_BUDGET);
 	w->stats->keys = store_shard_keys(w->store);
+	if (w->sh->strict != NULL)
+		w->stats->tx_offload_violations =
+		    eth_strict_violations(w->sh->strict, (uint16_t)w->id);
 	if (!loading)
 		cmd_evict_tick(w->store, &w->sh->env, w->now_unix_ms);
 	dp_info_publish(w);
+	if (w->id == 0 && atomic_load_explicit(&w->sh->garp, memory_order_relaxed) &&
+	    atomic_exchange(&w->sh->garp, false))
+		net_send_gratuitous_arp(&w->net);
 	if (w->sh->env.rt != NULL && cmd_rtcfg_generation(w->sh->env.rt) != w->rt_generation)
 		worker_apply_runtime_config(w);
 }
@@ -165,7 +175,8 @@ unsigned worker_poll_once(struct worker *w)
 	uint16_t n = w->sh->port->rx_burst(w->sh->port, (uint16_t)w->id, pkts, WORKER_RX_BURST);
 	for (uint16_t i = 0; i < n; i++)
 		net_input(&w->net, pkts[i]);
-	unsigned work = n;
+	/* segments of our flows that reached another worker's queue */
+	unsigned work = n + tcp_handoff_poll(&w->tcp);
 	work += shard_poll(&w->shard, dp_shard_msg_in, w, WORKER_MSG_BUDGET);
 	dp_deferred_retry(w);
 	work += dp_acks_release(w);

@@ -3,7 +3,9 @@
  * a TCP instance, a keyspace shard and its end of the shard mesh.
  *
  * One loop iteration:
- *   rx burst -> eth/arp/ipv4/tcp (bytes land in connections' rcv buffers)
+ *   rx burst -> eth/arp/ipv4/tcp (bytes land in connections' rcv buffers;
+ *   a segment of another worker's flow is handed to it) -> segments other
+ *   workers handed to this one
  *   -> messages from other workers (requests to run here, replies to deliver)
  *   -> parse and dispatch the complete commands of every readable connection
  *   -> TCP output of every connection with replies (one flush per iteration)
@@ -32,6 +34,7 @@
 #include "tcp.h"
 
 struct store_shard;
+struct eth_strict;
 
 #define DP_SLOTS 256 /* per connection; parsing pauses while all are busy */
 
@@ -76,7 +79,9 @@ struct dp_shared {
 	struct cmd_env env;
 	struct net_if nif;
 	struct eth_port *port;
+	struct eth_strict *strict; /* redwire-port-offload strict: the NIC model in front */
 	struct shard_mesh mesh;
+	struct tcp_shared *tcp; /* flow owners and segment handoff rings (dataplane/tcp) */
 	struct chan *chan;
 	uint32_t n_workers;
 	uint16_t tcp_port;
@@ -88,6 +93,7 @@ struct dp_shared {
 	struct cmd_loading loading;
 	struct cmd_persist persist;
 	_Atomic bool stop;
+	_Atomic bool garp; /* SIGUSR1: worker 0 announces our address (takeover) */
 };
 
 struct worker {

@@ -30,6 +30,7 @@ void net_ctx_init(struct net_ctx *n, const struct net_if *nif, struct eth_port *
 	n->queue = queue;
 	n->pool = pool;
 	n->stats = stats;
+	n->tx_offload = port->tx_offload;
 	n->icmp_tokens = NET_ICMP_PER_SEC;
 }
 
@@ -45,14 +46,23 @@ static bool icmp_allowed(struct net_ctx *n)
 	return true;
 }
 
+#define NET_ICMP_UNREACH     3
+#define NET_ICMP_FRAG_NEEDED 4
+
 /* RFC 792: echo reply = the request with addresses swapped and type 0.
  * Reuses the received mbuf and recomputes the checksum over the (small)
- * ICMP message. */
+ * ICMP message. RFC 1191: "fragmentation needed" goes to TCP. */
 static void icmp_input(struct net_ctx *n, struct rte_mbuf *m, struct rte_ipv4_hdr *ip)
 {
 	size_t ihl = rte_ipv4_hdr_len(ip);
 	size_t len = rte_be_to_cpu_16(ip->total_length) - ihl;
 	struct rte_icmp_hdr *ic = (struct rte_icmp_hdr *)((uint8_t *)ip + ihl);
+	if (len >= sizeof(*ic) && ic->icmp_type == NET_ICMP_UNREACH &&
+	    ic->icmp_code == NET_ICMP_FRAG_NEEDED && n->tcp_icmp_input != NULL &&
+	    rte_raw_cksum(ic, len) == 0xffff) {
+		n->tcp_icmp_input(n->tcp_arg, n, m, ip);
+		return;
+	}
 	if (len < sizeof(*ic) || ic->icmp_type != RTE_IP_ICMP_ECHO_REQUEST ||
 	    rte_raw_cksum(ic, len) != 0xffff || !icmp_allowed(n)) {
 		n->stats->rx_dropped++;

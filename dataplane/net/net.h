@@ -11,7 +11,8 @@
  * traffic to any queue): entries are seqlocked, so readers never block and
  * a writer never waits for a reader.
  *
- * RFCs: 826 (ARP), 791 (IPv4), 1122 §3.2.1 (validation), 792 (ICMP echo).
+ * RFCs: 826 (ARP), 791 (IPv4), 1122 §3.2.1 (validation), 792 (ICMP echo),
+ * 1191 (ICMP fragmentation needed goes to TCP, which lowers the path MTU).
  * Fragments are dropped and counted: a Redis client's segments never need
  * them (MSS is clamped to the MTU). IPv6 and VLAN tags are not handled yet.
  *
@@ -68,7 +69,9 @@ struct net_ctx {
 	uint16_t queue;
 	struct rte_mempool *pool;
 	struct chan_worker_stats *stats;
+	uint64_t tx_offload; /* the port's enabled RTE_ETH_TX_OFFLOAD_* (eth_port.h) */
 	net_l4_fn *tcp_input;
+	net_l4_fn *tcp_icmp_input; /* ICMP destination unreachable, fragmentation needed */
 	void *tcp_arg;
 	uint64_t now_ms;
 	/* ICMP echo token bucket (replies per second) */

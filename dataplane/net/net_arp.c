@@ -106,11 +106,14 @@ static void arp_send(struct net_ctx *n, uint16_t op, const struct rte_ether_addr
 	n->tx[n->tx_n++] = m;
 }
 
+/* RFC 5227 §3 ARP announcement: a request for our own address, sender and
+ * target both ours; neighbours holding an entry for it take our MAC. */
 void net_send_gratuitous_arp(struct net_ctx *n)
 {
 	struct rte_ether_addr bcast, zero = {{0}};
 	memset(bcast.addr_bytes, 0xff, RTE_ETHER_ADDR_LEN);
 	arp_send(n, RTE_ARP_OP_REQUEST, &zero, n->nif->ip, &bcast);
+	n->stats->arp_gratuitous_sent++;
 }
 
 void net_arp_request(struct net_ctx *n, uint32_t ip)

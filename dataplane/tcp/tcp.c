@@ -3,8 +3,9 @@
  *
  * Each worker owns one tcp_stack: a fixed pool of connections (maxclients
  * split across workers) indexed by a stable idx, and an rte_hash from the
- * flow's (peer address, peer port, local port) to that idx. Nothing is
- * shared with other workers.
+ * flow's (peer address, peer port, local port) to that idx. Only boot-time
+ * secrets and the flow -> owner table are shared with other workers
+ * (tcp_flow.c), and only a miss in the local table consults the latter.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -79,6 +80,7 @@ int tcp_stack_init(struct tcp_stack *t, struct net_ctx *net, uint16_t port, uint
 	if (t->flows == NULL)
 		goto fail;
 	net->tcp_input = tcp_input;
+	net->tcp_icmp_input = tcp_icmp_input;
 	net->tcp_arg = t;
 	return 0;
 fail:
@@ -135,8 +137,47 @@ uint32_t tcp_ts_offset(const struct tcp_stack *t, uint32_t rip, uint16_t rport)
 				t->isn_secret[2] ^ t->isn_secret[3]);
 }
 
+void tcp_tw_enter(struct tcp_stack *t, struct tcp_conn *c)
+{
+	if (c->tw_listed)
+		return;
+	c->tw_listed = true;
+	c->tw_next = NULL;
+	c->tw_prev = t->tw_tail;
+	if (t->tw_tail != NULL)
+		t->tw_tail->tw_next = c;
+	else
+		t->tw_head = c;
+	t->tw_tail = c;
+	t->n_time_wait++;
+}
+
+static void tw_unlink(struct tcp_stack *t, struct tcp_conn *c)
+{
+	if (!c->tw_listed)
+		return;
+	if (c->tw_prev != NULL)
+		c->tw_prev->tw_next = c->tw_next;
+	else
+		t->tw_head = c->tw_next;
+	if (c->tw_next != NULL)
+		c->tw_next->tw_prev = c->tw_prev;
+	else
+		t->tw_tail = c->tw_prev;
+	c->tw_listed = false;
+	c->tw_next = c->tw_prev = NULL;
+	t->n_time_wait--;
+}
+
 struct tcp_conn *tcp_conn_alloc(struct tcp_stack *t, uint32_t rip, uint16_t rport)
 {
+	/* The pool is all used: the oldest TIME_WAIT gives way. Its 2 MSL
+	 * guard against old duplicates is cut short, as Linux does past
+	 * tcp_max_tw_buckets; the alternative is refusing live clients. */
+	if (t->n_free == 0 && t->tw_head != NULL) {
+		t->stats->tcp_time_wait_recycled++;
+		tcp_conn_release(t, t->tw_head);
+	}
 	if (t->n_free == 0)
 		return NULL;
 	struct tcp_conn *c = &t->conns[t->free_idx[t->n_free - 1]];
@@ -166,6 +207,7 @@ struct tcp_conn *tcp_conn_alloc(struct tcp_stack *t, uint32_t rip, uint16_t rpor
 	c->rto_us = 1000000; /* RFC 6298 §2.1 */
 	c->mss = 536;	     /* RFC 9293 §3.7.1 default until the SYN says otherwise */
 	c->last_rx_us = t->now_us;
+	c->owner_slot = -1;
 	return c;
 }
 
@@ -185,10 +227,13 @@ void tcp_conn_release(struct tcp_stack *t, struct tcp_conn *c)
 	}
 	if (c->state == TCP_SYN_RCVD)
 		t->n_syn_rcvd--;
+	tw_unlink(t, c);
 	tcp_ooo_clear(t, c);
 	tcp_timer_cancel(t, c);
 	struct flow_key k = key_of(c->rip, c->rport, c->lport);
 	rte_hash_del_key(t->flows, &k);
+	tcp_owner_release(t, c->owner_slot);
+	c->owner_slot = -1;
 	if (c->rcv.cap > TCP_BUF_KEEP)
 		rw_buf_fini(&c->rcv);
 	if (c->snd.cap > TCP_BUF_KEEP)

@@ -25,10 +25,12 @@
 #ifndef RW_TCP_H
 #define RW_TCP_H
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include <rte_hash.h>
+#include <rte_ring.h>
 #include <rte_tcp.h>
 
 #include "net.h"
@@ -153,6 +155,9 @@ struct tcp_conn {
 
 	struct tcp_conn *out_next; /* pending-output list */
 	bool on_out_list;
+	int32_t owner_slot; /* word of the shared owner table (tcp_flow.c); -1: none */
+	bool tw_listed;	    /* on the stack's TIME_WAIT list (oldest first) */
+	struct tcp_conn *tw_next, *tw_prev;
 	void *app;
 };
 
@@ -180,9 +185,29 @@ struct tcp_wheel {
 	uint64_t tick; /* next tick (ms) not yet processed */
 };
 
+#define TCP_MAX_WORKERS 64
+
+/*
+ * What the workers' TCP instances share (tcp_flow.c): secrets fixed at
+ * boot, the flow -> owner table and the packet rings that carry a segment
+ * from a worker that received it to the worker owning its flow.
+ * Created once at boot; workers attach with tcp_stack_share().
+ */
+struct tcp_shared {
+	uint32_t n_workers;
+	uint32_t isn_secret[4];
+	uint32_t cookie_secret[2];
+	_Atomic uint64_t cookie_sent_us; /* latest cookie any worker sent (1 s grain) */
+	uint32_t owner_buckets;		 /* power of two */
+	_Atomic uint64_t *owner;	 /* owner_buckets buckets of 8 words */
+	struct rte_ring *handoff[TCP_MAX_WORKERS][TCP_MAX_WORKERS]; /* [from][to], mbufs */
+};
+
 struct tcp_stack {
 	struct net_ctx *net;
-	uint16_t lport; /* network order */
+	struct tcp_shared *sh; /* NULL: a lone stack (unit tests), no handoff */
+	uint32_t self;	       /* this worker's index in sh */
+	uint16_t lport;	       /* network order */
 	uint16_t mss_local;
 	uint32_t max_conns;
 	uint32_t rcv_limit; /* query-buffer limit: the window never opens past it */
@@ -199,6 +224,14 @@ struct tcp_stack {
 	struct tcp_wheel wheel;
 	uint32_t isn_secret[4];
 	uint32_t time_wait_ms;
+	/* TIME_WAIT connections, oldest first: when the pool runs out, the
+	 * oldest is reused (Linux: tcp_max_tw_buckets), so TIME_WAIT holds at
+	 * most the pool and never refuses a new connection. */
+	struct tcp_conn *tw_head, *tw_tail;
+	uint32_t n_time_wait;
+	/* bytes a connection may hold unacknowledged or unsent (replies the
+	 * peer does not read); past it the connection is reset. 0: no cap */
+	uint64_t snd_limit;
 	uint32_t ooo_limit; /* bytes all connections' islands may span */
 	uint32_t ooo_bytes; /* sum of the connections' ooo_extent */
 
@@ -233,6 +266,24 @@ void tcp_stack_fini(struct tcp_stack *t);
 
 /** The net layer's L4 handler (net_l4_fn); @p arg is the tcp_stack. */
 void tcp_input(void *arg, struct net_ctx *n, struct rte_mbuf *m, struct rte_ipv4_hdr *ip);
+/** ICMP fragmentation needed (net_l4_fn, tcp_pmtu.c): lowers a connection's MSS. */
+void tcp_icmp_input(void *arg, struct net_ctx *n, struct rte_mbuf *m, struct rte_ipv4_hdr *ip);
+
+/**
+ * Create what @p n_workers stacks share for about @p max_flows flows in all.
+ * Context: boot. @return 0, -EINVAL (worker count) or -ENOMEM.
+ */
+int tcp_shared_create(struct tcp_shared **out, uint32_t n_workers, uint32_t max_flows);
+/** Free the shared state (after every stack stopped); NULL-safe, clears the pointer. */
+void tcp_shared_destroy(struct tcp_shared **sh);
+/** Attach stack @p t (worker @p self) to @p sh, right after tcp_stack_init. Context: boot. */
+void tcp_stack_share(struct tcp_stack *t, struct tcp_shared *sh, uint32_t self);
+/**
+ * Process the segments other workers handed to this one (their flows live
+ * here). Call every loop iteration, after the RX burst.
+ * @return segments processed.
+ */
+unsigned tcp_handoff_poll(struct tcp_stack *t);
 
 /** The application appended to c->snd (or owes an ACK): send at the next flush. */
 void tcp_output_mark(struct tcp_stack *t, struct tcp_conn *c);
@@ -317,12 +368,16 @@ void tcp_cc_dupack(struct tcp_stack *t, struct tcp_conn *c);
 void tcp_cc_new_ack(struct tcp_stack *t, struct tcp_conn *c, uint32_t acked);
 
 void tcp_send_ctl(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, uint8_t flags);
-void tcp_send_data(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, uint16_t len);
+void tcp_send_data(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, uint32_t len);
 /** Resend up to @p room bytes (one segment) at @p seq < SND.MAX. @return bytes sent. */
 uint32_t tcp_output_rexmit(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, uint32_t room);
 uint16_t tcp_payload_max(const struct tcp_stack *t, const struct tcp_conn *c);
 uint32_t tcp_data_end(const struct tcp_conn *c);
 void tcp_conn_release(struct tcp_stack *t, struct tcp_conn *c);
+/** Tell the application (reset callback) and release: the connection died under it. */
+void tcp_conn_reset(struct tcp_stack *t, struct tcp_conn *c);
+/** @p c entered TIME_WAIT: append it to the oldest-first list (idempotent). */
+void tcp_tw_enter(struct tcp_stack *t, struct tcp_conn *c);
 void tcp_timer_arm_rto(struct tcp_stack *t, struct tcp_conn *c);
 /** Start the TIME_WAIT / FIN_WAIT_2 timeout (time_wait_ms from now). */
 void tcp_timer_arm_tw(struct tcp_stack *t, struct tcp_conn *c);
@@ -341,8 +396,9 @@ void tcp_cookie_synack(struct tcp_stack *t, const struct rte_ipv4_hdr *ip,
 /**
  * An ACK for no connection: if it carries a valid cookie, create the
  * connection (ESTABLISHED, the application told) in @p *out.
- * @return 1 (created), 0 (no valid cookie: answer with a RST) or -1 (a
- * valid cookie but no free connection: drop, the peer retransmits).
+ * @return 1 (created), 0 (no valid cookie: answer with a RST), -1 (a
+ * valid cookie but no free connection: drop, the peer retransmits), or
+ * -2 - w: worker w already owns the flow (hand the segment there).
  */
 int tcp_cookie_check(struct tcp_stack *t, const struct rte_ipv4_hdr *ip,
 		     const struct rte_tcp_hdr *th, const struct tcp_seg *s, struct tcp_conn **out);
@@ -362,6 +418,29 @@ void tcp_send_rst_for(struct tcp_stack *t, const struct rte_ipv4_hdr *ip,
 		      const struct rte_tcp_hdr *th, uint32_t seg_len);
 void tcp_send_probe(struct tcp_stack *t, struct tcp_conn *c);
 struct tcp_conn *tcp_flow_lookup(struct tcp_stack *t, uint32_t rip, uint16_t rport, uint16_t lport);
+
+/* flow ownership across workers (tcp_flow.c) */
+/** The worker owning flow (@p rip, @p rport), or -1 if none is recorded. */
+int tcp_owner_lookup(const struct tcp_stack *t, uint32_t rip, uint16_t rport);
+/**
+ * Record this worker as the flow's owner before creating its connection.
+ * @return t->self (claimed; *slot is the table word or -1 if the table had
+ * no room: served here, unrecorded), another worker's index (it owns the
+ * flow: hand the segment there) or -EAGAIN (another worker claimed it at
+ * the same moment: drop the SYN, the client retransmits).
+ */
+int tcp_owner_claim(struct tcp_stack *t, uint32_t rip, uint16_t rport, int32_t *slot);
+void tcp_owner_release(struct tcp_stack *t, int32_t slot);
+/** Hand @p m (data at the IPv4 header, checksum verified) to worker @p owner. */
+void tcp_handoff(struct tcp_stack *t, uint32_t owner, struct rte_mbuf *m);
+/** tcp_icmp_input for a message handed over by another worker. */
+void tcp_icmp_input_owned(struct tcp_stack *t, struct rte_mbuf *m, struct rte_ipv4_hdr *ip);
+/** tcp_input for a segment whose flow is known to live here: never handed on. */
+void tcp_input_owned(struct tcp_stack *t, struct rte_mbuf *m, struct rte_ipv4_hdr *ip);
+/** A cookie SYN-ACK went out: cookie ACKs are checked on every worker for a while. */
+void tcp_cookie_note_sent(struct tcp_stack *t);
+/** When this worker, or any worker sharing its state, last sent a cookie (0: never). */
+uint64_t tcp_cookie_last_sent(const struct tcp_stack *t);
 struct tcp_conn *tcp_conn_alloc(struct tcp_stack *t, uint32_t rip, uint16_t rport);
 
 #endif

@@ -24,8 +24,13 @@
  * (RFC 7323 and RFC 2018 allow us to decline) and the connection runs
  * without window scaling and SACK, as Linux does.
  *
+ * Workers share the secrets (tcp_flow.c), so the ACK may come back to any
+ * worker: the one that validates it creates, and owns, the connection.
+ *
  * Context: the owning worker lcore.
  */
+#include <errno.h>
+
 #include <rte_jhash.h>
 
 #include "tcp.h"
@@ -106,14 +111,15 @@ void tcp_cookie_synack(struct tcp_stack *t, const struct rte_ipv4_hdr *ip,
 	tcp_send_raw(t, ip->src_addr, th->src_port, th->dst_port, iss, s->seq + 1,
 		     RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG, wnd, &o);
 	t->stats->tcp_syncookies_sent++;
-	t->cookie_sent_us = t->now_us != 0 ? t->now_us : 1;
+	tcp_cookie_note_sent(t);
 }
 
 int tcp_cookie_check(struct tcp_stack *t, const struct rte_ipv4_hdr *ip,
 		     const struct rte_tcp_hdr *th, const struct tcp_seg *s, struct tcp_conn **out)
 {
-	if (!t->syncookies || t->cookie_sent_us == 0 ||
-	    t->now_us - t->cookie_sent_us > COOKIE_MAX_AGE * COOKIE_MINUTE_US)
+	uint64_t sent_us = tcp_cookie_last_sent(t);
+	if (!t->syncookies || sent_us == 0 ||
+	    t->now_us - sent_us > COOKIE_MAX_AGE * COOKIE_MINUTE_US)
 		return 0;
 	int idx = cookie_decode(t, ip->src_addr, th->src_port, s->seq - 1, s->ack - 1);
 	if (idx < 0) {
@@ -132,11 +138,19 @@ int tcp_cookie_check(struct tcp_stack *t, const struct rte_ipv4_hdr *ip,
 				wscale = 14;
 		}
 	}
+	int32_t slot;
+	int owner = tcp_owner_claim(t, ip->src_addr, th->src_port, &slot);
+	if (owner == -EAGAIN)
+		return -1;
+	if (owner != (int)t->self)
+		return -2 - owner;
 	struct tcp_conn *c = tcp_conn_alloc(t, ip->src_addr, th->src_port);
 	if (c == NULL) {
+		tcp_owner_release(t, slot);
 		t->stats->tcp_drop_listen_overflow++;
 		return -1;
 	}
+	c->owner_slot = slot;
 	t->stats->tcp_syncookies_validated++;
 	c->state = TCP_ESTABLISHED;
 	c->irs = s->seq - 1;

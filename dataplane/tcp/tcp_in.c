@@ -7,6 +7,7 @@
  * §5 window, SACK scoreboard, duplicate ACKs, RTT), segment text (in order,
  * or into the out-of-order queue: tcp_ooo.c), FIN.
  */
+#include <errno.h>
 #include <string.h>
 
 #include <rte_tcp.h>
@@ -48,12 +49,14 @@ static bool parse_segment(struct rte_mbuf *m, struct rte_ipv4_hdr *ip, struct tc
 	return true;
 }
 
-/* LISTEN state (§3.10.7.2): a SYN opens a connection in SYN-RECEIVED. */
-static void listen_input(struct tcp_stack *t, struct rte_ipv4_hdr *ip, struct rte_tcp_hdr *th,
-			 struct tcp_seg *s)
+/* LISTEN state (§3.10.7.2): a SYN opens a connection in SYN-RECEIVED.
+ * @return -1, or the worker that owns the flow after all: the caller
+ * hands the segment there. */
+static int listen_input(struct tcp_stack *t, struct rte_ipv4_hdr *ip, struct rte_tcp_hdr *th,
+			struct tcp_seg *s)
 {
 	if (s->flags & RTE_TCP_RST_FLAG)
-		return;
+		return -1;
 	if ((s->flags & RTE_TCP_ACK_FLAG) && !(s->flags & RTE_TCP_SYN_FLAG)) {
 		/* the third segment of a handshake we answered with a cookie? */
 		struct tcp_conn *c = NULL;
@@ -62,26 +65,34 @@ static void listen_input(struct tcp_stack *t, struct rte_ipv4_hdr *ip, struct rt
 			tcp_conn_input(t, c, s);
 		else if (rc == 0)
 			tcp_send_rst_for(t, ip, th, s->len);
-		return;
+		return rc <= -2 ? -2 - rc : -1;
 	}
 	if ((s->flags & RTE_TCP_ACK_FLAG) || !(s->flags & RTE_TCP_SYN_FLAG)) {
 		tcp_send_rst_for(t, ip, th, s->len);
-		return;
+		return -1;
 	}
 	/* RFC 4987 §3.6: past the half-open limit, or with no connection
 	 * left, answer without keeping state. */
-	if (t->n_syn_rcvd >= t->synq_max || t->n_free == 0) {
+	if (t->n_syn_rcvd >= t->synq_max || (t->n_free == 0 && t->tw_head == NULL)) {
 		if (t->syncookies)
 			tcp_cookie_synack(t, ip, th, s);
 		else
 			t->stats->tcp_drop_listen_overflow++; /* the client retries */
-		return;
+		return -1;
 	}
+	int32_t slot;
+	int owner = tcp_owner_claim(t, ip->src_addr, th->src_port, &slot);
+	if (owner == -EAGAIN)
+		return -1; /* two workers claimed it at once: both let go */
+	if (owner != (int)t->self)
+		return owner;
 	struct tcp_conn *c = tcp_conn_alloc(t, ip->src_addr, th->src_port);
 	if (c == NULL) {
+		tcp_owner_release(t, slot);
 		t->stats->tcp_drop_listen_overflow++;
-		return;
+		return -1;
 	}
+	c->owner_slot = slot;
 	c->state = TCP_SYN_RCVD;
 	t->n_syn_rcvd++;
 	c->irs = s->seq;
@@ -110,6 +121,7 @@ static void listen_input(struct tcp_stack *t, struct rte_ipv4_hdr *ip, struct rt
 	tcp_send_ctl(t, c, c->iss, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
 	c->snd_nxt = c->snd_max = c->iss + 1;
 	tcp_timer_arm_rto(t, c);
+	return -1;
 }
 
 static bool seq_acceptable(const struct tcp_stack *t, const struct tcp_conn *c,
@@ -150,7 +162,7 @@ void tcp_challenge_ack(struct tcp_stack *t, struct tcp_conn *c)
 	tcp_send_ctl(t, c, c->snd_nxt, RTE_TCP_ACK_FLAG);
 }
 
-static void notify_reset(struct tcp_stack *t, struct tcp_conn *c)
+void tcp_conn_reset(struct tcp_stack *t, struct tcp_conn *c)
 {
 	if (c->app != NULL && t->app->reset != NULL)
 		t->app->reset(t->app_arg, c);
@@ -162,7 +174,7 @@ static bool rst_input(struct tcp_stack *t, struct tcp_conn *c, const struct tcp_
 {
 	if (s->seq == c->rcv_nxt) {
 		t->stats->tcp_rst_received++;
-		notify_reset(t, c);
+		tcp_conn_reset(t, c);
 		return false;
 	}
 	tcp_challenge_ack(t, c); /* RFC 5961 §3.2: in window but not exact */
@@ -294,6 +306,7 @@ static bool ack_input(struct tcp_stack *t, struct tcp_conn *c, const struct tcp_
 		return true;
 	case TCP_CLOSING:
 		c->state = TCP_TIME_WAIT;
+		tcp_tw_enter(t, c);
 		tcp_timer_arm_tw(t, c);
 		return true;
 	case TCP_LAST_ACK:
@@ -327,8 +340,10 @@ static void fin_take(struct tcp_stack *t, struct tcp_conn *c)
 	default:
 		break;
 	}
-	if (c->state == TCP_TIME_WAIT)
+	if (c->state == TCP_TIME_WAIT) {
+		tcp_tw_enter(t, c);
 		tcp_timer_arm_tw(t, c);
+	}
 }
 
 /* A segment starting past RCV.NXT: keep what fits the window in the
@@ -495,12 +510,13 @@ void tcp_conn_input(struct tcp_stack *t, struct tcp_conn *c, struct tcp_seg *s)
 	fin_input(t, c, s);
 }
 
-void tcp_input(void *arg, struct net_ctx *n, struct rte_mbuf *m, struct rte_ipv4_hdr *ip)
+/* A segment of this worker's: its connection, LISTEN, or a RST. With
+ * @p may_hand_off, a flow another worker owns goes there instead. */
+static void input_segment(struct tcp_stack *t, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
+			  bool may_hand_off)
 {
-	struct tcp_stack *t = arg;
 	struct rte_tcp_hdr *th;
 	struct tcp_seg s;
-	(void)n;
 	if (!parse_segment(m, ip, &s, &th)) {
 		t->stats->rx_dropped++;
 		t->stats->tcp_drop_malformed++;
@@ -508,16 +524,38 @@ void tcp_input(void *arg, struct net_ctx *n, struct rte_mbuf *m, struct rte_ipv4
 		return;
 	}
 	struct tcp_conn *c = tcp_flow_lookup(t, ip->src_addr, th->src_port, th->dst_port);
-	if (c == NULL && th->dst_port == t->lport)
-		listen_input(t, ip, th, &s);
-	else if (c == NULL)
+	int owner = -1;
+	if (c == NULL && th->dst_port == t->lport) {
+		/* §4 of the issue: never a RST for a flow that lives elsewhere */
+		if (may_hand_off)
+			owner = tcp_owner_lookup(t, ip->src_addr, th->src_port);
+		if (owner < 0 || owner == (int)t->self)
+			owner = listen_input(t, ip, th, &s);
+	} else if (c == NULL) {
 		tcp_send_rst_for(t, ip, th, s.len);
-	else {
+	} else {
 		tcp_conn_input(t, c, &s);
 		/* a TIME_WAIT reincarnation was released above: open anew */
 		if (c->state == TCP_FREE && (s.flags & RTE_TCP_SYN_FLAG) &&
 		    !(s.flags & RTE_TCP_ACK_FLAG))
-			listen_input(t, ip, th, &s);
+			owner = listen_input(t, ip, th, &s);
+	}
+	if (owner >= 0 && owner != (int)t->self && may_hand_off) {
+		tcp_handoff(t, (uint32_t)owner, m);
+		return;
 	}
 	rte_pktmbuf_free(m);
+}
+
+void tcp_input(void *arg, struct net_ctx *n, struct rte_mbuf *m, struct rte_ipv4_hdr *ip)
+{
+	(void)n;
+	input_segment(arg, m, ip, true);
+}
+
+/* A handed-off segment is never handed on: should its owner have let go of
+ * the flow meanwhile, it is processed here like any segment of no flow. */
+void tcp_input_owned(struct tcp_stack *t, struct rte_mbuf *m, struct rte_ipv4_hdr *ip)
+{
+	input_segment(t, m, ip, false);
 }

@@ -3,11 +3,15 @@
  *
  * Replies leave at the end of each loop iteration, after every command of
  * the iteration ran, so a pipeline's replies share segments and an ACK
- * rides on the reply it acknowledges. Checksums are computed in software
- * (offloads are negotiated in the TCP issue).
+ * rides on the reply it acknowledges. Checksums go to the port when it
+ * offers checksum offload, and new data leaves in TSO frames of up to
+ * TCP_TSO_SEGS segments when it offers TSO (tx_cksum, send_new); else
+ * everything is computed here.
  */
+#include <errno.h>
 #include <string.h>
 
+#include <rte_ethdev.h>
 #include <rte_tcp.h>
 
 #include "tcp.h"
@@ -29,10 +33,77 @@ static uint16_t wnd_field(const struct tcp_stack *t, const struct tcp_conn *c, u
 	return (uint16_t)(w > 65535 ? 65535 : w);
 }
 
-/* Build and send one segment; @p payload may be NULL. */
+/* Copy @p len payload bytes after what @p m holds, chaining more mbufs
+ * when a TSO frame outgrows one. @return 0 or -ENOMEM. */
+static int append_payload(struct net_ctx *n, struct rte_mbuf *m, const uint8_t *payload,
+			  uint32_t len)
+{
+	struct rte_mbuf *last = rte_pktmbuf_lastseg(m);
+	while (len != 0) {
+		uint32_t room = rte_pktmbuf_tailroom(last);
+		if (room == 0) {
+			struct rte_mbuf *seg = rte_pktmbuf_alloc(n->pool);
+			if (seg == NULL)
+				return -ENOMEM;
+			seg->data_off = 0; /* no headers go in front of a continuation */
+			last->next = seg;
+			m->nb_segs++;
+			last = seg;
+			room = rte_pktmbuf_tailroom(seg);
+		}
+		uint32_t k = len < room ? len : room;
+		memcpy(rte_pktmbuf_mtod_offset(last, uint8_t *, last->data_len), payload, k);
+		last->data_len = (uint16_t)(last->data_len + k);
+		m->pkt_len += k;
+		payload += k;
+		len -= k;
+	}
+	return 0;
+}
+
+/*
+ * Checksums: offloaded when the port enabled it, with the metadata a NIC
+ * reads (rte_mbuf_core.h): l2/l3/l4 lengths, TX_IPV4, the IP checksum
+ * field zeroed, the TCP checksum field pre-filled with the pseudo-header
+ * sum (without the length under TSO). Else computed here. @p tso_segsz
+ * != 0 asks the port to cut the payload into segments of that size.
+ */
+static void tx_cksum(const struct net_ctx *n, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
+		     struct rte_tcp_hdr *th, uint16_t thl, uint16_t tso_segsz)
+{
+	uint64_t off = n->tx_offload, ol = 0;
+	m->l2_len = RTE_ETHER_HDR_LEN;
+	m->l3_len = sizeof(*ip);
+	m->l4_len = thl;
+	if (tso_segsz != 0) {
+		/* TCP_SEG implies TCP_CKSUM (rte_mbuf_core.h), but a software
+		 * segmenter (net_tap's GSO) checksums the segments only when
+		 * TCP_CKSUM is there too. */
+		ol = RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_TCP_CKSUM | RTE_MBUF_F_TX_IPV4 |
+		     RTE_MBUF_F_TX_IP_CKSUM;
+		m->tso_segsz = tso_segsz;
+	} else {
+		if (off & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM)
+			ol |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_IP_CKSUM;
+		if (off & RTE_ETH_TX_OFFLOAD_TCP_CKSUM)
+			ol |= RTE_MBUF_F_TX_IPV4 | RTE_MBUF_F_TX_TCP_CKSUM;
+	}
+	m->ol_flags |= ol;
+	ip->hdr_checksum = (ol & RTE_MBUF_F_TX_IP_CKSUM) ? 0 : rte_ipv4_cksum(ip);
+	if (ol & (RTE_MBUF_F_TX_TCP_SEG | RTE_MBUF_F_TX_TCP_CKSUM))
+		th->cksum = rte_ipv4_phdr_cksum(ip, ol);
+	else if (m->nb_segs == 1)
+		th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	else /* a jumbo frame spilling into a second mbuf */
+		th->cksum = (uint16_t)~eth_ipv4_l4_sum(m, ip, sizeof(*ip));
+}
+
+/* Build and send one segment (or one TSO frame when @p tso_segsz != 0);
+ * @p payload may be NULL. */
 static void send_segment(struct tcp_stack *t, uint32_t rip, uint16_t rport, uint16_t lport,
 			 uint32_t seq, uint32_t ack, uint8_t flags, uint16_t wnd,
-			 const uint8_t *opt, uint16_t opt_len, const uint8_t *payload, uint16_t len)
+			 const uint8_t *opt, uint16_t opt_len, const uint8_t *payload, uint32_t len,
+			 uint16_t tso_segsz)
 {
 	struct net_ctx *n = t->net;
 	struct rte_mbuf *m = net_alloc(n);
@@ -42,8 +113,11 @@ static void send_segment(struct tcp_stack *t, uint32_t rip, uint16_t rport, uint
 	}
 	uint16_t hlen =
 	    (uint16_t)(sizeof(struct rte_ipv4_hdr) + sizeof(struct rte_tcp_hdr) + opt_len);
-	uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hlen + len));
-	if (p == NULL) {
+	uint32_t first = len;
+	if (hlen + first > rte_pktmbuf_tailroom(m))
+		first = rte_pktmbuf_tailroom(m) - hlen;
+	uint8_t *p = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(hlen + first));
+	if (p == NULL || (len > first && append_payload(n, m, payload + first, len - first) != 0)) {
 		n->stats->tx_dropped++;
 		rte_pktmbuf_free(m);
 		return;
@@ -70,10 +144,9 @@ static void send_segment(struct tcp_stack *t, uint32_t rip, uint16_t rport, uint
 	};
 	if (opt_len != 0)
 		memcpy(th + 1, opt, opt_len);
-	if (len != 0)
-		memcpy((uint8_t *)th + sizeof(*th) + opt_len, payload, len);
-	ip->hdr_checksum = rte_ipv4_cksum(ip);
-	th->cksum = rte_ipv4_udptcp_cksum(ip, th);
+	if (first != 0)
+		memcpy((uint8_t *)th + sizeof(*th) + opt_len, payload, first);
+	tx_cksum(n, m, ip, th, (uint16_t)(sizeof(*th) + opt_len), tso_segsz);
 	net_ip_output(n, m, rip);
 }
 
@@ -82,20 +155,22 @@ void tcp_send_raw(struct tcp_stack *t, uint32_t rip, uint16_t rport, uint16_t lp
 {
 	uint8_t opt[TCP_OPT_MAX];
 	uint16_t opt_len = o != NULL ? (uint16_t)tcp_opts_write(opt, o) : 0;
-	send_segment(t, rip, rport, lport, seq, ack, flags, wnd, opt, opt_len, NULL, 0);
+	send_segment(t, rip, rport, lport, seq, ack, flags, wnd, opt, opt_len, NULL, 0, 0);
 }
 
-/* A segment of connection @p c, with the options it has negotiated. */
+/* A segment of connection @p c, with the options it has negotiated; a
+ * payload longer than one segment's goes out as one TSO frame. */
 static void conn_segment(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, uint8_t flags,
-			 const uint8_t *payload, uint16_t len)
+			 const uint8_t *payload, uint32_t len)
 {
 	struct tcp_opts o;
 	uint8_t opt[TCP_OPT_MAX];
 	tcp_opts_for(t, c, flags, &o);
 	uint16_t opt_len = (uint16_t)tcp_opts_write(opt, &o);
 	uint32_t ack = (flags & RTE_TCP_ACK_FLAG) ? c->rcv_nxt : 0;
+	uint16_t pmax = tcp_payload_max(t, c);
 	send_segment(t, c->rip, c->rport, c->lport, seq, ack, flags, wnd_field(t, c, flags), opt,
-		     opt_len, payload, len);
+		     opt_len, payload, len, len > pmax ? pmax : 0);
 	if (flags & RTE_TCP_ACK_FLAG) {
 		c->ack_now = false;
 		c->last_ack_sent = ack;
@@ -119,11 +194,11 @@ void tcp_send_rst_for(struct tcp_stack *t, const struct rte_ipv4_hdr *ip,
 	if (th->tcp_flags & RTE_TCP_ACK_FLAG)
 		send_segment(t, ip->src_addr, th->src_port, th->dst_port,
 			     rte_be_to_cpu_32(th->recv_ack), 0, RTE_TCP_RST_FLAG, 0, NULL, 0, NULL,
-			     0);
+			     0, 0);
 	else
 		send_segment(t, ip->src_addr, th->src_port, th->dst_port, 0,
 			     rte_be_to_cpu_32(th->sent_seq) + seg_len,
-			     RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, 0, NULL, 0, NULL, 0);
+			     RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG, 0, NULL, 0, NULL, 0, 0);
 	t->stats->tcp_rst_sent++;
 }
 
@@ -144,7 +219,7 @@ uint16_t tcp_payload_max(const struct tcp_stack *t, const struct tcp_conn *c)
 	return (uint16_t)(c->mss > opt + 64u ? c->mss - opt : 64u);
 }
 
-void tcp_send_data(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, uint16_t len)
+void tcp_send_data(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, uint32_t len)
 {
 	const uint8_t *p = c->snd.data + c->snd_off + (seq - c->snd_una);
 	conn_segment(t, c, seq, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, p, len);
@@ -187,19 +262,28 @@ static bool fin_may_go(const struct tcp_conn *c)
 		c->state == TCP_FIN_WAIT_1 || c->state == TCP_LAST_ACK || c->state == TCP_CLOSING);
 }
 
-/* New data at SND.NXT, at most @p limit - SND.NXT and one segment. */
+/* Payload of one TSO frame: TCP_TSO_SEGS segments, within the 16-bit IP
+ * total length. */
+#define TCP_TSO_SEGS	  16u
+#define TCP_TSO_MAX_BYTES 64000u
+
+/* New data at SND.NXT, at most @p limit - SND.NXT and one segment, or one
+ * TSO frame of several when the port segments. */
 static void send_new(struct tcp_stack *t, struct tcp_conn *c, uint32_t end, uint32_t limit,
 		     uint32_t room)
 {
 	uint32_t len = end - c->snd_nxt;
 	uint32_t pmax = tcp_payload_max(t, c);
+	if (t->net->tx_offload & RTE_ETH_TX_OFFLOAD_TCP_TSO)
+		pmax = pmax * TCP_TSO_SEGS < TCP_TSO_MAX_BYTES ? pmax * TCP_TSO_SEGS
+							       : TCP_TSO_MAX_BYTES;
 	if (len > pmax)
 		len = pmax;
 	if (len > limit - c->snd_nxt)
 		len = limit - c->snd_nxt;
 	if (len > room)
 		len = room;
-	tcp_send_data(t, c, c->snd_nxt, (uint16_t)len);
+	tcp_send_data(t, c, c->snd_nxt, len);
 	c->snd_nxt += len;
 	if (seq_gt(c->snd_nxt, c->snd_max))
 		c->snd_max = c->snd_nxt;
@@ -265,6 +349,15 @@ static void conn_output(struct tcp_stack *t, struct tcp_conn *c)
 	if (c->state == TCP_SYN_RCVD || c->state == TCP_FREE || c->state == TCP_TIME_WAIT) {
 		if (c->ack_now && c->state == TCP_TIME_WAIT)
 			tcp_send_ctl(t, c, c->snd_nxt, RTE_TCP_ACK_FLAG);
+		return;
+	}
+	/* A peer that does not read while replies pile up: past the cap the
+	 * connection is reset (as Redis's client-output-buffer-limit closes
+	 * such a client), so one client cannot take the worker's memory. */
+	if (t->snd_limit != 0 && c->snd.len - c->snd_off > t->snd_limit) {
+		t->stats->tcp_drop_output_limit++;
+		tcp_send_ctl(t, c, c->snd_nxt, RTE_TCP_RST_FLAG | RTE_TCP_ACK_FLAG);
+		tcp_conn_reset(t, c);
 		return;
 	}
 	uint32_t end = tcp_data_end(c);

@@ -96,6 +96,7 @@ static void rto_expired(struct tcp_stack *t, struct tcp_conn *c)
 		 * from snd_una when an earlier probe was not taken (go-back-N
 		 * would send nothing into a zero window). RFC 9293 §3.8.6.1. */
 		c->snd_nxt = c->snd_una;
+		t->stats->tcp_persist_probes++;
 		tcp_send_probe(t, c);
 		tcp_timer_arm_rto(t, c);
 		return;

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <rte_ethdev.h>
 
@@ -23,7 +24,7 @@ static uint16_t dpdk_tx(struct eth_port *p, uint16_t q, struct rte_mbuf **pkts, 
 }
 
 int eth_port_dpdk_setup(struct eth_port *p, uint16_t port_id, uint16_t n_queues,
-			struct rte_mempool *const *pools, uint16_t mtu)
+			struct rte_mempool *const *pools, uint16_t mtu, uint64_t tx_offload_want)
 {
 	struct rte_eth_conf conf = {0};
 	struct rte_eth_dev_info info;
@@ -32,8 +33,20 @@ int eth_port_dpdk_setup(struct eth_port *p, uint16_t port_id, uint16_t n_queues,
 		return rc;
 	if (n_queues > info.max_rx_queues || n_queues > info.max_tx_queues)
 		return -EINVAL;
-	/* Software checksums for now: offload negotiation (and TSO) is the TCP
-	 * issue's, behind a strict mode that checks what a real NIC would. */
+	/* What the port advertises of what the stack can use; TSO produces
+	 * chained frames, so it needs MULTI_SEGS as well. */
+	uint64_t tx = tx_offload_want & info.tx_offload_capa;
+	/* net_tap's TSO is software GSO inside the PMD that counts the
+	 * Ethernet header against the MTU, so full-sized segments fail
+	 * (DPDK 22.11 tap_write_mbufs); it saves nothing over our own
+	 * segments either. Checksum offload on tap works and is kept. */
+	if (strcmp(info.driver_name, "net_tap") == 0)
+		tx &= ~RTE_ETH_TX_OFFLOAD_TCP_TSO;
+	if (!(tx & RTE_ETH_TX_OFFLOAD_MULTI_SEGS))
+		tx &= ~RTE_ETH_TX_OFFLOAD_TCP_TSO;
+	if (!(tx & RTE_ETH_TX_OFFLOAD_TCP_TSO))
+		tx &= ~RTE_ETH_TX_OFFLOAD_MULTI_SEGS;
+	conf.txmode.offloads = tx;
 	conf.rxmode.mtu = mtu;
 	rc = rte_eth_dev_configure(port_id, n_queues, n_queues, &conf);
 	if (rc != 0)
@@ -62,6 +75,7 @@ int eth_port_dpdk_setup(struct eth_port *p, uint16_t port_id, uint16_t n_queues,
 	p->port_id = port_id;
 	p->n_queues = n_queues;
 	p->mtu = mtu;
+	p->tx_offload = tx;
 	return 0;
 }
 

@@ -79,7 +79,18 @@
 	X(protocol_errors, "clients closed for protocol errors")                                   \
 	X(keys, "keys in this worker's shard")                                                     \
 	X(journal_records, "journal records produced")                                             \
-	X(journal_full_stalls, "times a write waited for journal space")
+	X(journal_full_stalls, "times a write waited for journal space")                           \
+	X(tcp_handoff_sent, "TCP segments handed to the worker owning their flow")                 \
+	X(tcp_handoff_received, "TCP segments of this worker's flows received by another worker")  \
+	X(tcp_handoff_dropped, "TCP segments dropped: the ring to the owning worker was full")     \
+	X(tcp_owner_conflicts, "TCP SYNs dropped: two workers claimed the flow at once")           \
+	X(tcp_owner_table_full, "TCP flows served without an entry in the shared owner table")     \
+	X(tx_offload_violations, "frames whose TX offload metadata a strict NIC refused")          \
+	X(tcp_time_wait_recycled, "TCP TIME_WAIT connections reused because the pool ran out")     \
+	X(tcp_drop_output_limit, "TCP connections reset: unread replies past the output limit")    \
+	X(tcp_persist_probes, "TCP zero-window probes sent (RFC 9293 §3.8.6.1)")                   \
+	X(tcp_pmtu_lowered, "TCP MSS lowered by ICMP fragmentation needed (RFC 1191)")             \
+	X(arp_gratuitous_sent, "gratuitous ARPs sent (start, SIGUSR1)")
 
 struct chan_worker_stats {
 #define CHAN_STAT_FIELD(f, d) uint64_t f;

@@ -106,6 +106,11 @@ enum rw_cfg_type {
 	X(rw_gateway, "redwire-gateway", RW_CFG_STRING, "", 0, 0,                                  \
 	  "default gateway; empty: on-link only")                                                  \
 	X(rw_mtu, "redwire-mtu", RW_CFG_INT, "1500", 576, 9000, "IP MTU of the client port")       \
+	X(rw_output_limit, "redwire-client-output-limit", RW_CFG_MEMORY, "0", 0, INT64_MAX,        \
+	  "reset a client whose unread replies pass this many bytes; 0: no limit")                 \
+	X(rw_port_offload, "redwire-port-offload", RW_CFG_STRING, "auto", 0, 0,                    \
+	  "auto: checksum offload and TSO when the port advertises them; no: software; "           \
+	  "strict: a NIC model that checks the TX metadata (tests)")                               \
 	X(rw_memory_mb, "redwire-memory-mb", RW_CFG_INT, "512", 64, 1048576,                       \
 	  "DPDK memory (-m) in MB")                                                                \
 	X(rw_hugepages, "redwire-hugepages", RW_CFG_BOOL, "yes", 0, 0,                             \

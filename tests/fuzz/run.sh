@@ -30,8 +30,19 @@ build_rdb() {
 		"$ROOT/platform/codec/resp_num.c" -llzf -o "$OUT/fuzz_rdb"
 }
 
+# Frames into one TCP stack (dataplane/net, dataplane/tcp) over the memory port.
+build_frame() {
+	local dp=$ROOT/dataplane
+	# shellcheck disable=SC2046 # pkg-config's flags are meant to split
+	clang "${CFLAGS[@]}" $(pkg-config --cflags libdpdk) -I"$dp/net" -I"$dp/tcp" \
+		-I"$ROOT/drivers/eth" -I"$ROOT/platform/mem" -I"$ROOT/platform/chan" \
+		"$ROOT/tests/fuzz/fuzz_frame.c" "$dp"/net/net*.c "$dp"/tcp/tcp*.c \
+		"$ROOT/drivers/eth/eth_port.c" "$ROOT/platform/mem/rw_buf.c" \
+		$(pkg-config --libs libdpdk) -o "$OUT/fuzz_frame"
+}
+
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(resp rdb coll)
+[ ${#targets[@]} -gt 0 ] || targets=(resp rdb coll frame)
 rc=0
 for t in "${targets[@]}"; do
 	"build_$t"

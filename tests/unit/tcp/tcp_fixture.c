@@ -449,7 +449,7 @@ static void parse_tcp(struct fx_pkt *p, const struct rte_ipv4_hdr *ip, const uin
 	memcpy(p->data, l4 + thl, p->len);
 }
 
-static void parse_frame(struct rte_mbuf *m, struct fx_pkt *p)
+void fx_parse_frame(struct rte_mbuf *m, struct fx_pkt *p)
 {
 	memset(p, 0, sizeof(*p));
 	CU_ASSERT_EQUAL_FATAL(m->nb_segs, 1);
@@ -504,7 +504,7 @@ unsigned fx_take(struct fx_pkt *out, unsigned max)
 	while ((n = eth_port_mem_take(&fx.port, 0, m, 64)) != 0) {
 		for (unsigned i = 0; i < n; i++) {
 			if (got < max)
-				parse_frame(m[i], &out[got]);
+				fx_parse_frame(m[i], &out[got]);
 			got++;
 		}
 		rte_pktmbuf_free_bulk(m, n);

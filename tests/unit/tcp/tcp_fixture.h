@@ -169,6 +169,8 @@ void fx_send(const struct fx_seg *s);
 
 /* ---- what the stack sent ---- */
 
+/** Parse a frame the stack sent into @p p (asserts it is well formed). */
+void fx_parse_frame(struct rte_mbuf *m, struct fx_pkt *p);
 /** Flush TCP output and the net TX batch (end of a worker loop iteration). */
 void fx_flush(void);
 /** Flush the net TX batch, then take and parse up to @p max frames. @return the count. */

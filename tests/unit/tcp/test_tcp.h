@@ -14,6 +14,11 @@ extern const struct rw_test_case test_tcp_opts_cases[];
 extern const struct rw_test_case test_tcp_ooo_cases[];
 extern const struct rw_test_case test_tcp_sack_cases[];
 extern const struct rw_test_case test_tcp_stream_cases[];
+extern const struct rw_test_case test_tcp_offload_cases[];
+extern const struct rw_test_case test_tcp_limits_cases[];
+extern const struct rw_test_case test_tcp_pmtu_cases[];
+/** Register the two-worker suite (its own setup: two stacks, one tcp_shared). */
+int test_tcp_handoff_register(void);
 
 /* The application queues @p len bytes of a known pattern on @p c. */
 static inline void app_write(struct tcp_conn *c, size_t len)
