@@ -250,7 +250,9 @@ static void test_store_strtab_grows_shrinks_and_counts_bytes(void)
 		CU_ASSERT_TRUE(store_strtab_del(t, k, strlen(k)));
 	}
 	CU_ASSERT_EQUAL(t->n, 0);
-	CU_ASSERT_EQUAL(t->bytes, empty);
+	/* a shrink may still be moving buckets (one per change): only the arrays remain */
+	CU_ASSERT_EQUAL(t->bytes, sizeof(*t) + store_strtab_buckets(t) * sizeof(t->b[0][0]));
+	CU_ASSERT(t->bytes >= empty);
 	store_strtab_destroy(t);
 }
 
