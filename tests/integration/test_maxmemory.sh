@@ -13,10 +13,26 @@ mm=$(it_cli config get maxmemory | tail -1)
 [ "$mm" -gt 0 ] || it_fail "no default maxmemory (CONFIG GET maxmemory: $mm)"
 grep -q "maxmemory not set: using $mm bytes" "/run/redwire/$IT_NAME/dataplane.log" ||
 	it_fail "the default maxmemory is not in the log"
-
-it_log "used_memory tells the truth: it grows as the process's resident memory does"
 anon() { awk '/^RssAnon:/ {print $2 * 1024}' "/proc/$(cat "/run/redwire/$IT_NAME/dataplane.pid")/status"; }
 used() { it_cli info memory | tr -d '\r' | awk -F: '/^used_memory:/ {print $2}'; }
+
+# The documented bound (README, Memory): resident memory stays within
+# maxmemory + what the process held at start + 16 MB (buffers, allocator).
+it_log "resident memory stays within the budget while three times it is offered"
+rss0=$(anon) cap=$((32 * 1024 * 1024))
+it_eq "$(it_cli config set maxmemory $cap maxmemory-policy allkeys-lru)" OK "CONFIG SET 32mb"
+it_ns redis-benchmark -h "$IT_IP" -p "$IT_PORT" -t set -n 100000 -r 1000000000 -d 1000 -P 16 -c 4 -q >/dev/null
+rss1=$(anon)
+it_log "resident $((rss1 >> 20)) MB with maxmemory 32 MB (at start $((rss0 >> 20)) MB)"
+[ "$rss1" -le $((cap + rss0 + 16 * 1024 * 1024)) ] || it_fail "resident $rss1 beyond maxmemory + start + 16 MB"
+it_eq "$(it_cli config set maxmemory 0)" OK "CONFIG SET maxmemory 0"
+it_cli flushall >/dev/null
+it_eq "$(it_cli memory purge)" OK "MEMORY PURGE"
+rss2=$(anon)
+it_log "after FLUSHALL and MEMORY PURGE: resident $((rss2 >> 20)) MB"
+[ "$rss2" -lt $((rss0 + 8 * 1024 * 1024)) ] || it_fail "MEMORY PURGE kept $rss2 resident (at start $rss0)"
+
+it_log "used_memory tells the truth: it grows as the process's resident memory does"
 a0=$(anon) u0=$(used)
 it_ns redis-benchmark -h "$IT_IP" -p "$IT_PORT" -t set -n 100000 -r 1000000000 -d 1000 -P 16 -c 4 -q >/dev/null
 a1=$(anon) u1=$(used)
