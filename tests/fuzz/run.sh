@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Build the libFuzzer targets with clang (ASan+UBSan) and run each for a
 # bounded time from its seed corpus (tests/fuzz/corpus/<target>/).
-#   FUZZ_SECONDS=30 tests/fuzz/run.sh [target...]
+#   FUZZ_SECONDS=20 tests/fuzz/run.sh [target...]
 # Exit status 0 only if no target found a crash. New inputs are kept in a
 # temporary directory, never written into the seed corpus.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-SECONDS_EACH=${FUZZ_SECONDS:-30}
+SECONDS_EACH=${FUZZ_SECONDS:-20}
 OUT=${FUZZ_OUT:-$ROOT/build-fuzz}
 mkdir -p "$OUT"
 CFLAGS=(-std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined
