@@ -15,8 +15,8 @@
  * destination (no expiry) or deletes it for an empty result; the stored
  * set is a listpack when it fits the bounds, as Redis converts it.
  *
- * Sources that are plain sets (Redis accepts them with score 1) get
- * WRONGTYPE until the set type lands here (TODO(#5)).
+ * Sources that are plain sets count with score 1 each, as in Redis: they
+ * are copied into a scratch sorted set for the command's duration.
  *
  * Context: the worker lcore that owns the keys' shard.
  */
@@ -24,6 +24,7 @@
 #include <stdlib.h>
 
 #include "cmd_zset.h"
+#include "store_set.h"
 
 enum zop { ZOP_UNION, ZOP_INTER, ZOP_DIFF };
 enum zagg { AGG_SUM, AGG_MIN, AGG_MAX };
@@ -31,7 +32,51 @@ enum zagg { AGG_SUM, AGG_MIN, AGG_MAX };
 struct zsrc {
 	struct store_zset *z; /* NULL: missing key, empty */
 	double weight;
+	bool scratch; /* z is a copy of a plain set, freed after the command */
 };
+
+/* A plain set as a sorted set of score-1 members. @return NULL on OOM. */
+static struct store_zset *set_as_zset(const struct store_obj *o, const struct store_zset_cfg *cfg)
+{
+	struct store_zset *z = store_zset_create(store_set_len(o) > cfg->max_entries);
+	struct store_set_it it;
+	const uint8_t *m;
+	size_t n;
+	unsigned out;
+	double ns;
+	if (z == NULL)
+		return NULL;
+	store_set_it_init(&it, o);
+	while (store_set_it_next(&it, &m, &n))
+		if (store_zset_add(z, cfg, 1.0, m, n, 0, &out, &ns) != 0) {
+			store_zset_destroy(&z);
+			return NULL;
+		}
+	return z;
+}
+
+/* zunionInterDiffGenericCommand()'s lookup: a sorted set, a plain set, or
+ * WRONGTYPE (replied; *@p wrong set). @return false after replying an error. */
+static bool src_read(struct cmd_ctx *ctx, const struct resp_arg *key, struct zsrc *src, bool *wrong)
+{
+	struct store_obj *o = cmd_lookup_key(ctx, key, 0);
+	*wrong = false;
+	src->weight = 1.0;
+	if (o == NULL || o->type != STORE_TYPE_SET) {
+		src->z = zs_read(ctx, key, wrong);
+		return !*wrong;
+	}
+	struct store_zset_cfg cfg;
+	zs_cfg(ctx, &cfg);
+	src->z = set_as_zset(o, &cfg);
+	src->scratch = src->z != NULL;
+	if (src->z == NULL) {
+		resp_w_error(ctx->out, CMD_ERR_OOM);
+		*wrong = true;
+		return false;
+	}
+	return true;
+}
 
 static uint64_t src_len(const struct zsrc *s)
 {
@@ -251,12 +296,9 @@ static void zops_generic(struct cmd_ctx *ctx, const struct resp_arg *dst, uint32
 		resp_w_error(ctx->out, CMD_ERR_OOM);
 		return;
 	}
-	for (uint32_t i = 0; i < a.n; i++) {
-		a.src[i].z = zs_read(ctx, &ctx->argv[numkeys_idx + 1 + i], &wrong);
-		a.src[i].weight = 1.0;
-		if (wrong)
+	for (uint32_t i = 0; i < a.n; i++)
+		if (!src_read(ctx, &ctx->argv[numkeys_idx + 1 + i], &a.src[i], &wrong))
 			goto out;
-	}
 	if (!zops_options(ctx, numkeys_idx + 1 + a.n, dst != NULL, &a))
 		goto out;
 	if (op == ZOP_INTER)
@@ -281,6 +323,9 @@ static void zops_generic(struct cmd_ctx *ctx, const struct resp_arg *dst, uint32
 	}
 	zs_result_free(&r);
 out:
+	for (uint32_t i = 0; i < a.n; i++)
+		if (a.src[i].scratch)
+			store_zset_destroy(&a.src[i].z);
 	free(a.src);
 }
 

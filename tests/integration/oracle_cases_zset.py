@@ -168,3 +168,22 @@ def random_case(seed, n):
 for _seed in (3, 2024):
     _chunks, _n = random_case(_seed, 1500)
     CASES.append(("zset random seed %d" % _seed, _chunks, _n, False))
+
+# Plain sets as sources count with score 1 (intset and hash-table sets).
+CASES.append(("zset ops with set sources", [
+    E("DEL", "{zs}a", "{zs}b", "{zs}c", "{zs}d"),
+    E("ZADD", "{zs}a", "1", "x", "2", "y", "3", "7"),
+    E("SADD", "{zs}b", "y", "z", "w"),
+    E("SADD", "{zs}c", "7", "8", "9"),
+    E("ZUNION", "3", "{zs}a", "{zs}b", "{zs}c", "WITHSCORES"),
+    E("ZINTER", "2", "{zs}a", "{zs}b", "WEIGHTS", "2", "5", "WITHSCORES"),
+    E("ZINTER", "2", "{zs}c", "{zs}a", "AGGREGATE", "MAX", "WITHSCORES"),
+    E("ZDIFF", "2", "{zs}b", "{zs}a", "WITHSCORES"),
+    E("ZINTERCARD", "2", "{zs}a", "{zs}c"),
+    E("ZUNIONSTORE", "{zs}d", "2", "{zs}b", "{zs}c", "WEIGHTS", "3", "-1"),
+    E("ZRANGE", "{zs}d", "0", "-1", "WITHSCORES"),
+    E("OBJECT", "ENCODING", "{zs}d"),
+    E("HSET", "{zs}h", "f", "v"),
+    E("ZUNION", "2", "{zs}a", "{zs}h"),
+    E("DEL", "{zs}a", "{zs}b", "{zs}c", "{zs}d", "{zs}h"),
+], 15, False))
