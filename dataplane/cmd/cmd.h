@@ -51,7 +51,7 @@ struct cmd_client {
 	uint8_t name_len; /* 0: no name */
 	uint8_t lib_name_len;
 	uint8_t lib_ver_len;
-	uint32_t pad;
+	uint32_t watch_epoch;		/* WATCH generation (dataplane/core/dp_watch.h) */
 	uint64_t created_ms;		/* unix ms of the accept (CLIENT LIST age) */
 	uint64_t last_ms;		/* unix ms of the last command run here (idle) */
 	const struct cmd_def *last_cmd; /* CLIENT LIST cmd=; NULL before the first */
@@ -176,7 +176,8 @@ enum cmd_flag {
 	CMD_KEYS_ALL_OK = 1u << 16, /* split by key group; +OK when every part said +OK (MSET) */
 	CMD_ALL_SHARDS_CONCAT = 1u << 17, /* run on every shard, concatenate the arrays (KEYS) */
 	CMD_ALL_SHARDS_OK =
-	    1u << 18, /* run on every shard, +OK when every part said +OK (FLUSHDB) */
+	    1u << 18,		    /* run on every shard, +OK when every part said +OK (FLUSHDB) */
+	CMD_TX_DISPATCH = 1u << 19, /* MULTI EXEC DISCARD WATCH UNWATCH: the dispatcher runs them */
 };
 
 struct cmd_def {

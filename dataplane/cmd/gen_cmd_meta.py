@@ -19,13 +19,13 @@ import socket
 import sys
 
 COMMANDS = ["append", "auth", "bitcount", "bitfield", "bitfield_ro", "bitpos", "client", "command",
-            "config", "dbsize", "debug", "decr", "decrby", "del", "echo", "exists", "expire",
+            "config", "dbsize", "debug", "decr", "decrby", "del", "discard", "echo", "exec", "exists", "expire",
             "expireat", "expiretime", "flushall", "flushdb", "get", "getbit", "getdel", "getex",
             "getrange", "getset", "hello", "incr", "incrby", "incrbyfloat", "info", "keys",
-            "lastsave", "memory", "mget", "mset", "msetnx", "object", "persist", "pexpire",
+            "lastsave", "memory", "mget", "mset", "msetnx", "multi", "object", "persist", "pexpire",
             "pexpireat", "pexpiretime", "ping", "psetex", "pttl", "quit", "reset", "select", "set",
             "setbit", "setex", "setnx", "setrange", "shutdown", "strlen", "substr", "time",
-            "touch", "ttl", "type", "unlink"]
+            "touch", "ttl", "type", "unlink", "unwatch", "watch"]
 
 
 def enc(args):

@@ -14,6 +14,7 @@
 
 #include <arpa/inet.h>
 
+#include "dp_tx.h"
 #include "store.h"
 
 void dp_info_publish(struct worker *w)
@@ -82,5 +83,5 @@ void dp_conn_describe(const void *conn, struct cmd_conn_info *out)
 		slots += cl->slots[i % DP_SLOTS].buf.len;
 	out->omem = slots;
 	out->tot_mem = c->rcv.cap + c->snd.cap + slots;
-	out->multi = UINT32_MAX;
+	out->multi = dp_tx_multi_count(cl);
 }

@@ -22,12 +22,14 @@
 #include "chan.h"
 #include "cmd.h"
 #include "dp_slot.h"
+#include "dp_watch.h"
 #include "eth_port.h"
 #include "net.h"
 #include "resp.h"
 #include "rw_log.h"
 #include "rw_time.h"
 #include "shard.h"
+#include "shard_txq.h"
 #include "tcp.h"
 
 struct store_shard;
@@ -45,7 +47,8 @@ struct dp_client {
 	bool paused;	       /* parsing stopped while every slot was busy */
 	bool on_ready;
 	struct dp_client *ready_next;
-	struct worker *owner; /* the worker the connection lives on */
+	struct worker *owner;	/* the worker the connection lives on */
+	struct dp_multi *multi; /* MULTI/WATCH state (dp_tx.h); NULL until used */
 };
 
 /* A worker's shard numbers for INFO on other workers (dp_info.c):
@@ -80,7 +83,8 @@ struct dp_shared {
 	uint16_t tcp_port;
 	bool idle_backoff;
 	uint32_t idle_max_us;
-	struct worker *workers; /* all of them, for INFO's totals */
+	struct worker *workers;	    /* all of them, for INFO's totals */
+	_Atomic uint64_t next_txid; /* the last transaction id handed out (dp_tx.c) */
 	_Atomic bool stop;
 };
 
@@ -115,6 +119,16 @@ struct worker {
 	const struct dp_client *cur_conn; /* the local connection running a command, if any */
 	struct shard_msg *deferred_head, *deferred_tail; /* requests waiting for journal space */
 	uint64_t next_client_id;
+	/* transactions (dp_tx.c) */
+	struct shard_txq txq;			 /* intents on this shard */
+	struct dp_watch watch;			 /* watched keys this shard owns */
+	struct shard_msg *self_head, *self_tail; /* messages to this worker itself */
+	struct dp_tx *tx_wait;			 /* finished, waiting for durability order */
+	struct rw_buf *tx_effects;		 /* non-NULL: writes are captured, not journaled */
+	struct rw_buf tx_fx, tx_out;		 /* a part's effects; a local EXEC's reply */
+	uint64_t *hash_buf;			 /* a command's intents */
+	uint32_t hash_cap;
+	uint64_t jrnl_last_lsn; /* the last record this worker journaled */
 	uint32_t idle_us;
 	struct rw_logring log;
 } __attribute__((aligned(64)));
