@@ -579,6 +579,8 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 		dp_tx_flag(cl);
 		return true;
 	}
+	if ((d->flags & CMD_TX_DISPATCH) && d->name[0] == 'e' && !dp_tx_exec_has_room(w, cl))
+		return false; /* EXEC: the journal must have room for its record */
 	if ((cl->multi != NULL || (d->flags & CMD_TX_DISPATCH)) &&
 	    dp_tx_intercept(w, cl, d, argv, argc))
 		return true; /* MULTI EXEC DISCARD UNWATCH, a refused WATCH, or queued */

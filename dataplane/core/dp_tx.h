@@ -50,6 +50,8 @@ bool dp_tx_intercept(struct worker *w, struct dp_client *cl, const struct cmd_de
 		     struct resp_arg *argv, uint32_t argc);
 /** EXEC refused by the dispatcher (arity): Redis's execCommandAbort(). */
 void dp_tx_exec_rejected(struct worker *w, struct dp_client *cl, const char *why);
+/** Has the journal room for what EXEC may write? (else EXEC waits in the query buffer) */
+bool dp_tx_exec_has_room(struct worker *w, const struct dp_client *cl);
 /** RESET and connection close: leave MULTI, drop every watched key. */
 void dp_tx_reset(struct worker *w, struct dp_client *cl);
 void dp_tx_client_free(struct dp_client *cl);
