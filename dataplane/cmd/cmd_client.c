@@ -217,7 +217,8 @@ static void client_info_line(struct cmd_ctx *ctx, struct rw_buf *b, const char *
 	    ci.multi == UINT32_MAX ? -1LL : (long long)ci.multi, (unsigned long long)ci.qbuf,
 	    (unsigned long long)ci.qbuf_free, (unsigned long long)argv_mem,
 	    (unsigned long long)ci.obl, (unsigned long long)ci.omem,
-	    (unsigned long long)(ci.tot_mem + argv_mem), cmdname, c->proto == RESP_PROTO_3 ? 3 : 2);
+	    (unsigned long long)(ci.tot_mem + argv_mem), ci.in_exec ? "exec" : cmdname,
+	    c->proto == RESP_PROTO_3 ? 3 : 2);
 	if (n > 0)
 		rw_buf_append(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }

@@ -84,4 +84,5 @@ void dp_conn_describe(const void *conn, struct cmd_conn_info *out)
 	out->omem = slots;
 	out->tot_mem = c->rcv.cap + c->snd.cap + slots;
 	out->multi = dp_tx_multi_count(cl);
+	out->in_exec = dp_tx_in_exec(cl);
 }

@@ -38,6 +38,11 @@ uint32_t dp_tx_multi_count(const struct dp_client *cl)
 	return cl->multi != NULL && cl->multi->active ? cl->multi->count : UINT32_MAX;
 }
 
+bool dp_tx_in_exec(const struct dp_client *cl)
+{
+	return cl->multi != NULL && cl->multi->executing;
+}
+
 void dp_tx_flag(struct dp_client *cl)
 {
 	if (cl->multi != NULL && cl->multi->active)
@@ -47,6 +52,7 @@ void dp_tx_flag(struct dp_client *cl)
 static void multi_clear_queue(struct dp_multi *mu)
 {
 	mu->active = false;
+	mu->executing = false;
 	mu->dirty_exec = false;
 	mu->count = 0;
 	rw_buf_reset(&mu->q);
@@ -186,6 +192,8 @@ void dp_tx_exec_rejected(struct worker *w, struct dp_client *cl, const char *why
 static void exec_local(struct worker *w, struct dp_client *cl)
 {
 	struct dp_multi *mu = cl->multi;
+	mu->executing = true;
+	w->cur_conn = cl; /* CLIENT INFO inside EXEC describes this connection */
 	struct rw_buf *out = &w->tx_out;
 	rw_buf_reset(out);
 	bool dirty = mu->watch_shards != 0 && dp_watch_check(&w->watch, w->store, cl->cc.id,
@@ -217,6 +225,7 @@ static void exec_local(struct worker *w, struct dp_client *cl)
 		if (w->tx_fx.len > 0)
 			lsn = dp_tx_journal(w, &w->tx_fx);
 	}
+	w->cur_conn = NULL;
 	multi_clear_queue(mu);
 	if (lsn != 0 && w->hold_acks) {
 		uint64_t seq = cl->slot_tail;
@@ -277,6 +286,7 @@ static void exec_cmd(struct worker *w, struct dp_client *cl)
 	}
 	if (mu->dirty_exec) {
 		REPLY(w, cl, err_execabort);
+		w->cur_conn = NULL;
 		multi_clear_queue(mu);
 		unwatch_all(w, cl);
 		return;
@@ -295,6 +305,8 @@ static void exec_cmd(struct worker *w, struct dp_client *cl)
 	if (dp_tx_plan_watch(tx, mu, &cl->cc) != 0)
 		goto nomem_tx;
 	size_t off = 0;
+	mu->executing = true;
+	w->cur_conn = cl; /* keyless commands run now: CLIENT INFO describes this connection */
 	for (uint32_t i = 0; i < mu->count; i++) {
 		const struct cmd_def *d;
 		uint32_t argc;
@@ -308,12 +320,14 @@ static void exec_cmd(struct worker *w, struct dp_client *cl)
 	struct cmd_client cc = cl->cc;
 	watched_clear(mu);
 	cl->cc.watch_epoch++;
+	w->cur_conn = NULL;
 	multi_clear_queue(mu);
 	dp_tx_launch(w, cl, tx, &cc);
 	return;
 nomem_tx:
 	dp_tx_free(w, tx);
 nomem:
+	w->cur_conn = NULL;
 	multi_clear_queue(mu);
 	unwatch_all(w, cl);
 	resp_w_error(dp_reply_target(w, cl), "ERR out of memory");

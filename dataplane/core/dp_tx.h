@@ -35,10 +35,13 @@ struct dp_multi {
 	struct dp_watched *watched;
 	uint32_t n_watched, watched_cap;
 	uint64_t watch_shards; /* bit per worker holding entries of this client */
+	bool executing;	       /* EXEC is running (or planning) its commands here */
 };
 
 /** Commands queued by @p cl, or UINT32_MAX outside MULTI (CLIENT LIST multi=). */
 uint32_t dp_tx_multi_count(const struct dp_client *cl);
+/** Is @p cl running its EXEC's commands now (CLIENT LIST cmd=exec)? */
+bool dp_tx_in_exec(const struct dp_client *cl);
 /** A command was refused by the dispatcher (unknown, arity, NOAUTH...): inside
  * MULTI that makes EXEC abort (Redis's flagTransaction). */
 void dp_tx_flag(struct dp_client *cl);

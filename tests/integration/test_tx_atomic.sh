@@ -3,7 +3,8 @@
 # MSET/MGET pairs never torn, MULTI/EXEC transfers keep their sum, MSETNX has
 # one winner, WATCH increments are never lost (tx_atomic_check.py). Every one
 # of those spans both workers, so the counters must show messages crossing in
-# both directions. Then, with appendonly, a cross-worker transaction reaches
+# both directions. CLIENT LIST/INFO show the MULTI state as redis-server does.
+# Then, with appendonly, a cross-worker transaction reaches
 # the AOF as one MULTI ... EXEC that stock redis-check-aof accepts.
 IT_NAME=rwttx
 source "$(dirname "$0")/lib.sh"
@@ -20,6 +21,13 @@ it_log "forwarded sent per worker: $((S0 - s0)) $((S1 - s1)); received: $((R0 - 
 [ $((R0 - r0)) -gt 0 ] && [ $((R1 - r1)) -gt 0 ] || it_fail "a worker ran nothing for the other"
 [ $((S0 - s0)) = $((R1 - r1)) ] || it_fail "worker 0 sent $((S0 - s0)) but worker 1 received $((R1 - r1))"
 [ $((S1 - s1)) = $((R0 - r0)) ] || it_fail "worker 1 sent $((S1 - s1)) but worker 0 received $((R0 - r0))"
+
+# CLIENT LIST/INFO inside and outside EXEC, against stock redis-server.
+it_oracle_start
+it_ns "$IT_PY" "$IT_ROOT/tests/integration/tx_client_list_check.py" "$IT_IP:$IT_PORT" \
+	"127.0.0.1:$IT_ORACLE_PORT" || it_fail "CLIENT LIST in MULTI differs from redis-server"
+kill "$IT_ORACLE_PID" && wait "$IT_ORACLE_PID" 2>/dev/null || true
+IT_ORACLE_PID=""
 
 # The journal: one record per cross-worker transaction, MULTI ... EXEC.
 "$IT_ROOT/redwire" down --name "$IT_NAME" >/dev/null
