@@ -61,6 +61,7 @@ static void client_release(struct dp_client *cl)
 	cl->gen++;
 	cl->closing = false;
 	cl->paused = false;
+	cl->tx_inflight = 0;
 }
 
 static void on_accepted(void *arg, struct tcp_conn *c)
@@ -679,6 +680,13 @@ static void client_process(struct worker *w, struct dp_client *cl)
 		if (n == DP_CMD_BUDGET)
 			break;
 		if (cl->slot_tail - cl->slot_head >= DP_SLOTS - 1) {
+			cl->paused = true;
+			break;
+		}
+		/* A transaction of this connection is in flight: its locks are not
+		 * all queued yet, so a later command for one of its keys could
+		 * overtake it. Parsing resumes when it finishes (dp_drain_slots). */
+		if (cl->tx_inflight != 0) {
 			cl->paused = true;
 			break;
 		}

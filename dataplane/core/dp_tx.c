@@ -436,6 +436,8 @@ static void tx_finish(struct worker *w, struct dp_tx *tx)
 	}
 	struct dp_client *cl = &w->clients[tx->conn_idx];
 	if (cl->tcp != NULL && cl->gen == tx->conn_gen) {
+		cl->tx_inflight--;
+		cl->paused = true; /* dp_drain_slots() resumes parsing */
 		struct dp_slot *slot = &cl->slots[tx->slot_seq % DP_SLOTS];
 		rw_buf_reset(&w->part_buf);
 		tx_reply(w, tx, &w->part_buf);
@@ -526,6 +528,7 @@ void dp_tx_launch(struct worker *w, struct dp_client *cl, struct dp_tx *tx,
 	}
 	dp_slot_expect(slot);
 	dp_slot_release(slot);
+	cl->tx_inflight++;
 	if (tx->n_shards == 0) {
 		tx_finish(w, tx);
 		return;

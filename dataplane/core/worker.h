@@ -45,6 +45,7 @@ struct dp_client {
 	uint64_t slot_tail;    /* next slot to hand out */
 	bool closing;	       /* QUIT, protocol error or peer FIN: close once drained */
 	bool paused;	       /* parsing stopped while every slot was busy */
+	uint32_t tx_inflight;  /* transactions of this connection not finished (dp_tx.c) */
 	bool on_ready;
 	struct dp_client *ready_next;
 	struct worker *owner;	/* the worker the connection lives on */

@@ -6,7 +6,7 @@
 # both directions. CLIENT LIST/INFO show the MULTI state as redis-server does.
 # Then, with appendonly, a cross-worker transaction reaches
 # the AOF as one MULTI ... EXEC that stock redis-check-aof accepts.
-IT_NAME=rwttx
+IT_NAME=rwttx IT_SAN=1
 source "$(dirname "$0")/lib.sh"
 it_up --workers 2
 S=$IT_ROOT/tests/integration/stats.py
