@@ -119,6 +119,14 @@ static struct dp_slot *slot_new(struct dp_client *cl)
 	return slot;
 }
 
+void dp_client_wake(struct worker *w, struct dp_client *cl)
+{
+	if (!cl->paused)
+		return;
+	cl->paused = false;
+	mark_ready(w, cl);
+}
+
 /* Move finished head slots into the send buffer, in order. */
 void dp_drain_slots(struct worker *w, struct dp_client *cl)
 {
@@ -331,6 +339,11 @@ static bool forward(struct worker *w, struct dp_client *cl, const struct cmd_def
 	m->slot_seq = seq;
 	m->client = cl->cc;
 	m->def = d;
+	/* A command for this worker's own keys comes here only to wait behind
+	 * a transaction: it enters the intent queue now, so the commands after
+	 * it (this connection's included) see its keys held and keep order. */
+	if (owner == w->id && dp_tx_request_wait(w, m))
+		return true;
 	dp_msg_send(w, m);
 	if (owner != w->id)
 		w->stats->fwd_sent++;
@@ -683,9 +696,9 @@ static void client_process(struct worker *w, struct dp_client *cl)
 			cl->paused = true;
 			break;
 		}
-		/* A transaction of this connection is in flight: its locks are not
-		 * all queued yet, so a later command for one of its keys could
-		 * overtake it. Parsing resumes when it finishes (dp_drain_slots). */
+		/* A transaction of this connection is taking its locks: until they
+		 * are all queued a later command for one of its keys could overtake
+		 * it. Parsing resumes once they are (dp_client_wake). */
 		if (cl->tx_inflight != 0) {
 			cl->paused = true;
 			break;
@@ -800,7 +813,8 @@ void dp_deferred_retry(struct worker *w)
 		w->deferred_head = m->next;
 		if (w->deferred_head == NULL)
 			w->deferred_tail = NULL;
-		dp_request_exec(w, m);
+		if (!dp_tx_request_wait(w, m)) /* a transaction may hold its key by now */
+			dp_request_exec(w, m);
 	}
 }
 

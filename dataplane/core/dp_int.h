@@ -21,6 +21,8 @@ struct dp_slot *dp_slot_multi(struct worker *w, struct dp_client *cl, enum dp_ag
 void dp_drain_slots(struct worker *w, struct dp_client *cl);
 /** Where the next reply of @p cl goes (its send buffer or a new slot). */
 struct rw_buf *dp_reply_target(struct worker *w, struct dp_client *cl);
+/** Resume parsing @p cl's commands if it was paused (next loop iteration). */
+void dp_client_wake(struct worker *w, struct dp_client *cl);
 /** Hold one part of @p slot until @p lsn is durable (appendonly). */
 void dp_hold_slot(struct worker *w, struct dp_client *cl, struct dp_slot *slot, uint64_t seq,
 		  uint64_t lsn);

@@ -272,7 +272,7 @@ static uint64_t exec_shards(struct worker *w, struct dp_client *cl, bool *ok)
 	}
 	/* Something is queued behind or holding intents here: take the queue
 	 * like everyone else rather than look at which keys. */
-	if (w->txq.n != 0)
+	if (w->txq.n != 0 && mask != 0)
 		return ~0ull;
 	return mask;
 }

@@ -64,7 +64,8 @@ struct dp_tx {
 	uint64_t txid;
 	uint8_t kind; /* enum dp_tx_kind */
 	uint8_t proto;
-	bool abort; /* a watched key changed, or an MSETNX key exists */
+	bool abort;	 /* a watched key changed, or an MSETNX key exists */
+	bool holds_conn; /* the connection waits until every lock is queued */
 	uint32_t conn_idx, conn_gen;
 	uint64_t slot_seq;
 	struct cmd_client cc; /* the client as the parts see it */
@@ -317,8 +318,21 @@ static void tx_run(struct worker *w, struct dp_tx *tx)
 }
 
 /* Every shard granted: check (WATCH, MSETNX), or run at once. */
+/* Every intent is queued: a later command of the connection for one of
+ * these keys would queue behind them, so the connection may go on. */
+static void tx_unhold_conn(struct worker *w, struct dp_tx *tx)
+{
+	struct dp_client *cl = &w->clients[tx->conn_idx];
+	if (tx->holds_conn && cl->tcp != NULL && cl->gen == tx->conn_gen) {
+		cl->tx_inflight--;
+		dp_client_wake(w, cl);
+	}
+	tx->holds_conn = false;
+}
+
 static void tx_locked(struct worker *w, struct dp_tx *tx)
 {
+	tx_unhold_conn(w, tx);
 	tx->pending = 0;
 	for (uint32_t i = 0; i < tx->n_shards; i++)
 		if (tx->part[tx->shards[i]].n_check > 0)
@@ -334,14 +348,38 @@ static void tx_locked(struct worker *w, struct dp_tx *tx)
 	}
 }
 
+static bool part_lock_try(struct worker *w, struct shard_msg *m);
+
 static void tx_lock_next(struct worker *w, struct dp_tx *tx)
 {
-	if (tx->lock_i == tx->n_shards) {
-		tx_locked(w, tx);
-		return;
+	for (;;) {
+		if (tx->lock_i == tx->n_shards) {
+			tx_locked(w, tx);
+			return;
+		}
+		uint32_t s = tx->shards[tx->lock_i];
+		/* Commands waiting to enter this shard's queue go through the self
+		 * queue; a LOCK must not overtake them (they may be this
+		 * connection's, sent before): then it takes the same way. */
+		if (s != w->id || w->self_head != NULL) {
+			tx_send(w, tx, s, SHARD_TX_LOCK, &tx->part[s].keys);
+			return;
+		}
+		/* this worker's own shard, nothing ahead: queue the intents here */
+		struct shard_msg *m = tx->part[s].m;
+		m->kind = SHARD_TX;
+		m->op = SHARD_TX_LOCK;
+		m->dst = m->src = (uint16_t)w->id;
+		m->tx = tx;
+		m->txid = tx->txid;
+		m->all = tx->part[s].all;
+		rw_buf_reset(&m->args);
+		if (rw_buf_append(&m->args, tx->part[s].keys.data, tx->part[s].keys.len) != 0)
+			rw_buf_reset(&m->args);
+		if (!part_lock_try(w, m))
+			return; /* granted later: tx_granted() answers through the self queue */
+		tx->lock_i++;
 	}
-	uint32_t s = tx->shards[tx->lock_i];
-	tx_send(w, tx, s, SHARD_TX_LOCK, &tx->part[s].keys);
 }
 
 /* The journal record of a transaction: MULTI, the effects (SELECT where the
@@ -415,6 +453,7 @@ static void tx_reply(struct worker *w, struct dp_tx *tx, struct rw_buf *out)
 
 static void tx_finish(struct worker *w, struct dp_tx *tx)
 {
+	tx_unhold_conn(w, tx); /* a transaction that locked nothing */
 	if (!tx->abort && tx->fx.len > 0 && !tx_may_journal(w, tx)) {
 		tx->next = w->tx_wait;
 		w->tx_wait = tx; /* dp_tx_poll() comes back */
@@ -436,8 +475,6 @@ static void tx_finish(struct worker *w, struct dp_tx *tx)
 	}
 	struct dp_client *cl = &w->clients[tx->conn_idx];
 	if (cl->tcp != NULL && cl->gen == tx->conn_gen) {
-		cl->tx_inflight--;
-		cl->paused = true; /* dp_drain_slots() resumes parsing */
 		struct dp_slot *slot = &cl->slots[tx->slot_seq % DP_SLOTS];
 		rw_buf_reset(&w->part_buf);
 		tx_reply(w, tx, &w->part_buf);
@@ -529,6 +566,7 @@ void dp_tx_launch(struct worker *w, struct dp_client *cl, struct dp_tx *tx,
 	dp_slot_expect(slot);
 	dp_slot_release(slot);
 	cl->tx_inflight++;
+	tx->holds_conn = true;
 	if (tx->n_shards == 0) {
 		tx_finish(w, tx);
 		return;
@@ -583,7 +621,9 @@ static void reply_back(struct worker *w, struct shard_msg *m)
 	dp_msg_send(w, m);
 }
 
-static void part_lock(struct worker *w, struct shard_msg *m)
+/* Queue the intents of LOCK @p m here. @return true if granted now (the
+ * caller answers), false if the grant callback will answer. */
+static bool part_lock_try(struct worker *w, struct shard_msg *m)
 {
 	struct shard_txq_entry *e = shard_txq_entry_get(&w->txq);
 	int rc = -ENOMEM;
@@ -602,10 +642,10 @@ static void part_lock(struct worker *w, struct shard_msg *m)
 		}
 	}
 	if (rc == 0)
-		return; /* answered when granted (tx_granted) */
+		return false; /* answered when granted (tx_granted) */
 	if (rc < 0) {
 		/* No memory for the intents: go on unlocked rather than stall
-		 * the transaction and every key it touches (counted, logged). */
+		 * the transaction and every key it touches (logged). */
 		shard_txq_entry_put(&w->txq, e);
 		rw_logring_put(&w->log, RW_LOG_WARN, "dp.tx",
 			       "txid=%llu ran without its lock: no memory",
@@ -613,7 +653,13 @@ static void part_lock(struct worker *w, struct shard_msg *m)
 	} else {
 		e->arg = NULL;
 	}
-	reply_back(w, m);
+	return true;
+}
+
+static void part_lock(struct worker *w, struct shard_msg *m)
+{
+	if (part_lock_try(w, m))
+		reply_back(w, m);
 }
 
 /* shard_txq_grant_fn: an entry waited and may go now. */
