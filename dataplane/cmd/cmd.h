@@ -194,10 +194,10 @@ struct cmd_def {
 	const char *summary;
 	const char *since;
 	const char *complexity;
-	const char
-	    *key_flags; /* key-spec flags COMMAND GETKEYSANDFLAGS shows: "RW access update" */
-	const char *meta_info;	       /* stock COMMAND INFO entry, RESP3 (cmd_meta.c) */
-	const char *meta_docs;	       /* stock COMMAND DOCS value, RESP3 (cmd_meta.c) */
+	const char *key_flags; /* key-spec flags COMMAND GETKEYSANDFLAGS shows: "RW access update";
+				  per key "RW access delete|OW update" (the last repeats) */
+	const char *meta_info; /* stock COMMAND INFO entry, RESP3 (cmd_meta.c) */
+	const char *meta_docs; /* stock COMMAND DOCS value, RESP3 (cmd_meta.c) */
 	const struct cmd_def *subcmds; /* container commands (CONFIG, COMMAND): sorted by name */
 	uint32_t n_subcmds;
 };
@@ -234,6 +234,13 @@ void cmd_execute(const struct cmd_def *d, struct cmd_ctx *ctx);
  * @return the entry run, or NULL if an error was replied.
  */
 const struct cmd_def *cmd_call(struct cmd_ctx *ctx);
+
+/**
+ * COPY's options ([DB n] [REPLACE]) and its same-object check, replying
+ * Redis's error into ctx->out when they fail (the dispatcher checks them
+ * before running a COPY across workers). @return 0 or -1 (replied).
+ */
+int cmd_copy_opts(struct cmd_ctx *ctx, uint32_t *dst_db, bool *replace);
 
 /** Fill the boot-time facts INFO reports (env->os). Context: boot. */
 void cmd_env_init(struct cmd_env *env);

@@ -19,11 +19,11 @@ import socket
 import sys
 
 COMMANDS = ["append", "auth", "bitcount", "bitfield", "bitfield_ro", "bitpos", "client", "command",
-            "config", "dbsize", "debug", "decr", "decrby", "del", "discard", "echo", "exec", "exists", "expire",
+            "config", "copy", "dbsize", "debug", "decr", "decrby", "del", "discard", "echo", "exec", "exists", "expire",
             "expireat", "expiretime", "flushall", "flushdb", "get", "getbit", "getdel", "getex",
             "getrange", "getset", "hello", "incr", "incrby", "incrbyfloat", "info", "keys",
-            "lastsave", "memory", "mget", "mset", "msetnx", "multi", "object", "persist", "pexpire",
-            "pexpireat", "pexpiretime", "ping", "psetex", "pttl", "quit", "reset", "select", "set",
+            "lastsave", "memory", "mget", "move", "mset", "msetnx", "multi", "object", "persist", "pexpire",
+            "pexpireat", "pexpiretime", "ping", "psetex", "pttl", "quit", "rename", "renamenx", "reset", "select", "set",
             "setbit", "setex", "setnx", "setrange", "shutdown", "strlen", "substr", "time",
             "touch", "ttl", "type", "unlink", "unwatch", "watch"]
 

@@ -535,7 +535,7 @@ static void split_by_owner(struct worker *w, struct dp_client *cl, const struct 
 					sub[n++] = argv[i + j];
 		if (n == (uint32_t)d->first_key)
 			continue;
-		if (o == w->id)
+		if (o == w->id && !dp_tx_must_wait(w, d, sub, n, cl->cc.db))
 			run_local_part(w, cl, d, sub, n, slot, seq);
 		else
 			send_part(w, cl, d, sub, n, o, slot, seq);

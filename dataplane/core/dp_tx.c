@@ -74,6 +74,11 @@ struct dp_tx {
 	uint32_t n_shards, lock_i, pending;
 	uint8_t shards[SHARD_MAX_WORKERS]; /* increasing */
 	struct rw_buf fx;		   /* effects: (u32 db, u32 len, RESP)* */
+	struct rw_buf out;		   /* DP_TX_MOVE: the reply, decided after CHECK */
+	struct rw_buf mv;		   /* DP_TX_MOVE: source and destination keys */
+	uint32_t mv_db;			   /* DP_TX_MOVE: destination DB */
+	uint8_t mv_mode;		   /* DP_TX_MOVE: enum dp_mv_mode */
+	bool mv_replace;		   /* COPY ... REPLACE */
 	struct dp_tx_part part[];	   /* one per worker */
 };
 
@@ -274,10 +279,24 @@ void dp_tx_free(struct worker *w, struct dp_tx *tx)
 		rw_buf_fini(&tx->part[s].keys);
 	}
 	rw_buf_fini(&tx->fx);
+	rw_buf_fini(&tx->out);
+	rw_buf_fini(&tx->mv);
 	free(tx);
 }
 
 /* ---- coordinator: the phases ---- */
+
+static void tx_run(struct worker *w, struct dp_tx *tx);
+static void tx_finish(struct worker *w, struct dp_tx *tx);
+static int sub_add(struct rw_buf *b, uint32_t idx, const struct cmd_client *cc,
+		   const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc);
+static struct dp_tx_part *part_use(struct dp_tx *tx, uint32_t s);
+static int intent(struct dp_tx *tx, uint32_t s, uint32_t db, const struct resp_arg *key);
+
+/* The read of a RENAME/COPY source under the lock (dp_tx_move.inc). */
+static const struct cmd_def tx_read_def = {.name = "read-value"};
+
+#include "dp_tx_move.inc"
 
 static void tx_lock_next(struct worker *w, struct dp_tx *tx);
 static void tx_finish(struct worker *w, struct dp_tx *tx);
@@ -437,7 +456,9 @@ static bool tx_may_journal(const struct worker *w, const struct dp_tx *tx)
 
 static void tx_reply(struct worker *w, struct dp_tx *tx, struct rw_buf *out)
 {
-	if (tx->kind == DP_TX_MSETNX) {
+	if (tx->kind == DP_TX_MOVE) {
+		rw_buf_append(out, tx->out.data, tx->out.len);
+	} else if (tx->kind == DP_TX_MSETNX) {
 		resp_w_int(out, tx->abort ? 0 : 1);
 	} else if (tx->kind == DP_TX_ONE) {
 		rw_buf_append(out, tx->cmds[0].buf.data, tx->cmds[0].buf.len);
@@ -494,7 +515,10 @@ static void tx_results(struct worker *w, struct dp_tx *tx, struct shard_msg *m, 
 		memcpy(&r, m->reply.data + off, sizeof(r));
 		const uint8_t *p = m->reply.data + off + sizeof(r);
 		off += sizeof(r) + r.len;
-		if (check) {
+		if (check && tx->kind == DP_TX_MOVE) {
+			if (r.idx < tx->n_cmds)
+				dp_slot_absorb(&tx->cmds[r.idx], s, p, r.len);
+		} else if (check) {
 			if (r.len < 2 || p[0] != ':' || p[1] != '0')
 				tx->abort = true;
 		} else if (r.idx < tx->n_cmds) {
@@ -519,7 +543,9 @@ static void tx_done(struct worker *w, struct shard_msg *m)
 	case SHARD_TX_CHECK:
 		tx_results(w, tx, m, true);
 		if (--tx->pending == 0) {
-			if (tx->abort)
+			if (tx->kind == DP_TX_MOVE && !tx->abort)
+				mv_after_check(w, tx);
+			else if (tx->abort)
 				tx_finish(w, tx);
 			else
 				tx_run(w, tx);
@@ -600,7 +626,9 @@ static void part_exec(struct worker *w, struct shard_msg *m)
 		cc.proto = h.proto;
 		struct rw_buf *out = &w->part_buf;
 		rw_buf_reset(out);
-		if (h.d == &tx_watch_check)
+		if (h.d == &tx_read_def)
+			mv_read(w, &cc, w->argv, h.argc, out);
+		else if (h.d == &tx_watch_check)
 			resp_w_int(out, dp_watch_check(&w->watch, w->store, cc.id, cc.watch_epoch,
 						       w->now_unix_ms));
 		else
@@ -788,7 +816,9 @@ static bool intents_of(struct worker *w, const struct cmd_def *d, const struct r
 bool dp_tx_must_wait(struct worker *w, const struct cmd_def *d, const struct resp_arg *argv,
 		     uint32_t argc, uint32_t db)
 {
-	if (w->txq.n == 0 || (d->flags & (CMD_NOKEYS | CMD_TX_DISPATCH)))
+	/* WATCH waits too: a transaction of this connection sent before it must
+	 * write first, or it would dirty the keys it watches */
+	if (w->txq.n == 0 || (d->flags & CMD_NOKEYS))
 		return false;
 	uint32_t n;
 	bool all;
@@ -801,17 +831,24 @@ bool dp_tx_must_wait(struct worker *w, const struct cmd_def *d, const struct res
 
 bool dp_tx_request_wait(struct worker *w, struct shard_msg *m)
 {
-	if (w->txq.n == 0 || (m->def->flags & (CMD_NOKEYS | CMD_TX_DISPATCH)))
+	if (w->txq.n == 0 || (m->def->flags & CMD_NOKEYS))
 		return false;
-	if (m->argc > w->argv_cap && !dp_grow_argv(w, m->argc))
-		return false;
-	shard_msg_unpack(m, w->argv);
-	if (!dp_tx_must_wait(w, m->def, w->argv, m->argc, m->client.db))
+	/* Its own array: this may run while the dispatcher still reads w->argv
+	 * (a split command's part for this worker). */
+	if (m->argc > w->wait_cap) {
+		struct resp_arg *a = realloc(w->wait_argv, sizeof(*a) * m->argc);
+		if (a == NULL)
+			return false;
+		w->wait_argv = a;
+		w->wait_cap = m->argc;
+	}
+	shard_msg_unpack(m, w->wait_argv);
+	if (!dp_tx_must_wait(w, m->def, w->wait_argv, m->argc, m->client.db))
 		return false;
 	uint32_t n;
 	bool all;
 	struct shard_txq_entry *e = shard_txq_entry_get(&w->txq);
-	if (e == NULL || !intents_of(w, m->def, w->argv, m->argc, m->client.db, &n, &all))
+	if (e == NULL || !intents_of(w, m->def, w->wait_argv, m->argc, m->client.db, &n, &all))
 		goto nomem;
 	e->all = all;
 	for (uint32_t i = 0; i < n; i++)
@@ -854,6 +891,8 @@ int dp_tx_plan_watch(struct dp_tx *tx, const struct dp_multi *mu, const struct c
 bool dp_tx_start_one(struct worker *w, struct dp_client *cl, const struct cmd_def *d,
 		     struct resp_arg *argv, uint32_t argc)
 {
+	if (d->name[0] == 'r' || d->name[0] == 'c') /* RENAME RENAMENX COPY */
+		return mv_start(w, cl, d, argv, argc);
 	bool msetnx = (d->flags & CMD_MULTI_KEYS_SAME_SHARD) && d->key_step == 2;
 	bool all = (d->flags & (CMD_ALL_SHARDS_SUM | CMD_ALL_SHARDS_CONCAT | CMD_ALL_SHARDS_OK));
 	if (!all && !msetnx && !(d->flags & (CMD_KEYS_SUM | CMD_KEYS_MERGE | CMD_KEYS_ALL_OK)))
@@ -935,4 +974,6 @@ void dp_tx_teardown(struct worker *w)
 	rw_buf_fini(&w->tx_out);
 	free(w->hash_buf);
 	w->hash_buf = NULL;
+	free(w->wait_argv);
+	w->wait_argv = NULL;
 }

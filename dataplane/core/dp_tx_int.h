@@ -14,6 +14,7 @@ enum dp_tx_kind {
 	DP_TX_EXEC,   /* the reply is an array of every command's reply (nil if a WATCH failed) */
 	DP_TX_ONE,    /* one multi-shard command: its reply */
 	DP_TX_MSETNX, /* :1 if no key existed (then all were set), else :0 */
+	DP_TX_MOVE,   /* RENAME, RENAMENX, COPY across workers: read, then write */
 };
 
 struct dp_tx;

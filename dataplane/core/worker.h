@@ -128,6 +128,8 @@ struct worker {
 	struct rw_buf *tx_effects;		 /* non-NULL: writes are captured, not journaled */
 	struct rw_buf tx_fx, tx_out;		 /* a part's effects; a local EXEC's reply */
 	uint64_t *hash_buf;			 /* a command's intents */
+	struct resp_arg *wait_argv;		 /* a request checked against the intents */
+	uint32_t wait_cap;
 	uint32_t hash_cap;
 	uint64_t jrnl_last_lsn; /* the last record this worker journaled */
 	uint32_t idle_us;

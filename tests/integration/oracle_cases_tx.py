@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Differential cases for transactions (issue #4 items 5 and 6): MULTI EXEC
 DISCARD WATCH UNWATCH, EXECABORT, errors inside EXEC, WATCH invalidated by
-writes, expiry and FLUSHDB, and atomic commands across workers, in RESP2 and
-RESP3. With two workers, it:t:a and it:t:d live on worker 0 and it:t:b and
+writes, expiry and FLUSHDB, atomic commands across workers (MSET MSETNX MGET
+DEL..., RENAME RENAMENX COPY, and MOVE), in RESP2 and RESP3. With two workers, it:t:a and it:t:d live on worker 0 and it:t:b and
 it:t:f on worker 1 (CRC16 slots 5417, 1420, 9546, 9678), so every
 transaction here spans both. DB 6 and 8 are flushed by these cases only."""
 from resp_client import encode as E
@@ -99,6 +99,30 @@ CASES = [
          ("GET", A), ("EXEC",), ("MULTI",), ("GET", A), ("MGET", A, B, "it:t:none"),
          ("GETDEL", "it:t:none"), ("INCR", "it:t:s"), ("SET", "it:t:s", "x"), ("INCR", "it:t:s"),
          ("EXEC",), ("MULTI",), ("NOSUCH",), ("EXEC",), ("EXEC",)),
+    case("rename renamenx same worker and across workers",
+         ("SET", A, "va"), ("RENAME", A, D), ("MGET", A, D), ("RENAME", D, B), ("MGET", D, B),
+         ("RENAME", "it:t:none", A), ("RENAME", "it:t:none", B), ("RENAME", B, B),
+         ("RENAMENX", B, B), ("SET", F, "vf"), ("RENAMENX", B, F), ("RENAMENX", B, A),
+         ("MGET", A, B, F), ("RENAME", A, F), ("MGET", A, F), ("RENAMENX", "it:t:none", A),
+         ("RENAME", A), ("RENAMENX", A, B, D)),
+    case("rename keeps the ttl across workers",
+         ("SET", A, "1", "EX", "100"), ("RENAME", A, B), ("TTL", B), ("SET", D, "12345"),
+         ("RENAME", D, F), ("TTL", F), ("OBJECT", "ENCODING", F), ("GET", F)),
+    case("copy same worker and across workers",
+         ("SET", A, "v1"), ("COPY", A, D), ("COPY", A, B), ("MGET", A, B, D), ("COPY", A, B),
+         ("SET", A, "v2", "PX", "100000"), ("COPY", A, B, "REPLACE"), ("GET", B),
+         ("TTL", B), ("COPY", "it:t:none", B), ("COPY", A, A), ("COPY", A, F, "DB", "6"),
+         ("COPY", A, F, "DB", "99"), ("COPY", A, F, "DB", "x"), ("COPY", A, F, "BOGUS"),
+         ("COPY", A, A, "DB", "6"), ("SELECT", "6"), ("MGET", A, F), ("DEL", A, F),
+         ("SELECT", "0"), ("COPY", A)),
+    case("move",
+         ("SET", A, "m"), ("MOVE", A, "6"), ("GET", A), ("MOVE", A, "6"), ("SET", A, "again"),
+         ("MOVE", A, "6"), ("MOVE", A, "0"), ("MOVE", A, "99"), ("MOVE", A, "x"),
+         ("MOVE", A, "99999999999"), ("SELECT", "6"), ("GET", A), ("MOVE", A, "0"),
+         ("DEL", A), ("SELECT", "0"), ("GET", A), ("MOVE", A)),
+    case("rename and watch across workers", ("SET", A, "1"), ("WATCH", B), ("RENAME", A, B),
+         ("MULTI",), ("GET", B), ("EXEC",), ("WATCH", B), ("COPY", B, D), ("MULTI",),
+         ("GET", D), ("EXEC",)),
     case("tx resp3 hello inside multi", ("MULTI",), ("HELLO", "3"), ("GET", "it:t:none"),
          ("MGET", A, "it:t:none"), ("EXEC",), ("GET", "it:t:none")),
 ]
@@ -146,8 +170,10 @@ def random_pipelines(seed, n_cases, length):
                 cmds.append(("DEL",) + tuple(rnd.sample(keys, rnd.randint(1, 2))))
             elif r < 0.86:
                 cmds.append(("EXISTS",) + tuple(rnd.sample(keys, 2)))
-            elif r < 0.90:
+            elif r < 0.88:
                 cmds.append(("APPEND", k, "x"))
+            elif r < 0.90 and not in_multi:
+                cmds.append((rnd.choice(["RENAME", "RENAMENX", "COPY"]), k, rnd.choice(keys)))
             elif r < 0.93:
                 cmds.append(("NOSUCH", k))
             else:
