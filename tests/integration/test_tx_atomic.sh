@@ -42,6 +42,7 @@ it_eq "$(it_cli mset '{tA}j' 1 '{tB}j' 2)" OK "mset across workers with appendon
 it_eq "$(printf 'MULTI\r\nINCR {tA}j\r\nSELECT 3\r\nSET {tB}j x\r\nEXEC\r\n' | it_cli | tr '\n' ' ')" \
 	"OK QUEUED QUEUED QUEUED 2 OK OK " "exec across workers with appendonly"
 it_eq "$(it_cli msetnx '{tA}k' 1 '{tB}k' 2)" 1 "msetnx across workers with appendonly"
+it_eq "$(it_cli rename '{tA}k' '{tB}r')" OK "rename across workers with appendonly"
 sleep 0.5
 INCR=$(ls "$DATA"/appendonlydir/*.incr.aof | head -1)
 [ -n "$INCR" ] || it_fail "no incr AOF file"
@@ -77,6 +78,7 @@ want = [
     [["MSET", "{tA}j", "1"], ["MSET", "{tB}j", "2"]],
     [["INCR", "{tA}j"], ["SELECT", "3"], ["SET", "{tB}j", "x"], ["SELECT", "0"]],
     [["MSETNX", "{tA}k", "1"], ["MSETNX", "{tB}k", "2"]],
+    [["SET", "{tB}r", "1"], ["DEL", "{tA}k"]],
 ]
 def norm(tx):  # parts of different workers may come in either order
     return sorted(tuple([c[0].upper()] + c[1:]) for c in tx if c[0].upper() != "SELECT") + \
