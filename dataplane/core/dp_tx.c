@@ -288,10 +288,6 @@ void dp_tx_free(struct worker *w, struct dp_tx *tx)
 
 static void tx_run(struct worker *w, struct dp_tx *tx);
 static void tx_finish(struct worker *w, struct dp_tx *tx);
-static int sub_add(struct rw_buf *b, uint32_t idx, const struct cmd_client *cc,
-		   const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc);
-static struct dp_tx_part *part_use(struct dp_tx *tx, uint32_t s);
-static int intent(struct dp_tx *tx, uint32_t s, uint32_t db, const struct resp_arg *key);
 
 /* The read of a RENAME/COPY source under the lock (dp_tx_move.inc). */
 static const struct cmd_def tx_read_def = {.name = "read-value"};
@@ -299,7 +295,6 @@ static const struct cmd_def tx_read_def = {.name = "read-value"};
 #include "dp_tx_move.inc"
 
 static void tx_lock_next(struct worker *w, struct dp_tx *tx);
-static void tx_finish(struct worker *w, struct dp_tx *tx);
 
 static void tx_send(struct worker *w, struct dp_tx *tx, uint32_t s, uint8_t op,
 		    const struct rw_buf *args)
