@@ -36,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "aof_internal.h"
@@ -128,23 +129,51 @@ static int batch_close(struct cp_aof *a)
 	return 0;
 }
 
-/* Is @p p a single well-formed RESP array of @p n bytes? */
-static bool record_valid(struct cp_aof *a, const uint8_t *p, size_t n)
+/* The bytes of the one well-formed RESP array at the start of @p p (0: none). */
+static size_t record_command(struct cp_aof *a, const uint8_t *p, size_t n)
 {
 	if (n < 4 || p[0] != '*')
-		return false; /* '*' first: the parser never writes into a multibulk */
+		return 0; /* '*' first: the parser never writes into a multibulk */
 	for (;;) {
 		enum resp_status st = resp_parse((uint8_t *)p, n, NULL, &a->cmd);
 		if (st == RESP_OK)
-			return a->cmd.argc > 0 && a->cmd.consumed == n;
+			return a->cmd.argc > 0 ? a->cmd.consumed : 0;
 		if (st != RESP_NEED_ARGS)
-			return false;
+			return 0;
 		struct resp_arg *argv = realloc(a->cmd.argv, a->cmd.need_args * sizeof(*argv));
 		if (argv == NULL)
-			return false;
+			return 0;
 		a->cmd.argv = argv;
 		a->cmd.cap = a->cmd.need_args;
 	}
+}
+
+static bool record_is(const struct cp_aof *a, const char *name)
+{
+	size_t len = strlen(name);
+	return a->cmd.argc == 1 && a->cmd.argv[0].len == len &&
+	       strncasecmp((const char *)a->cmd.argv[0].ptr, name, len) == 0;
+}
+
+/* Is @p p a single well-formed RESP array of @p n bytes, or a transaction:
+ * MULTI, commands, EXEC, each a well-formed array (the dataplane journals a
+ * transaction over several workers as one record, so the AOF gets it whole;
+ * dataplane/core/TRANSACTIONS.md)? */
+static bool record_valid(struct cp_aof *a, const uint8_t *p, size_t n)
+{
+	size_t len = record_command(a, p, n);
+	if (len == n)
+		return true;
+	if (len == 0 || !record_is(a, "multi"))
+		return false;
+	for (size_t off = len; off < n; off += len) {
+		len = record_command(a, p + off, n - off);
+		if (len == 0)
+			return false;
+		if (off + len == n)
+			return record_is(a, "exec");
+	}
+	return false;
 }
 
 static void taken(struct cp_aof *a, uint64_t epoch, uint32_t w, uint64_t lsn)

@@ -52,7 +52,7 @@ struct cmd_client {
 	uint8_t name_len; /* 0: no name */
 	uint8_t lib_name_len;
 	uint8_t lib_ver_len;
-	uint32_t pad;
+	uint32_t watch_epoch;		/* WATCH generation (dataplane/core/dp_watch.h) */
 	uint64_t created_ms;		/* unix ms of the accept (CLIENT LIST age) */
 	uint64_t last_ms;		/* unix ms of the last command run here (idle) */
 	const struct cmd_def *last_cmd; /* CLIENT LIST cmd=; NULL before the first */
@@ -73,6 +73,7 @@ struct cmd_conn_info {
 	uint64_t omem;	    /* bytes of reply slots waiting for other workers */
 	uint64_t tot_mem;   /* everything the connection holds */
 	uint32_t multi;	    /* commands queued in MULTI, or UINT32_MAX outside MULTI */
+	bool in_exec;	    /* running EXEC's commands: CLIENT LIST/INFO say cmd=exec */
 };
 typedef void cmd_conn_describe_fn(const void *conn, struct cmd_conn_info *out);
 
@@ -237,7 +238,8 @@ enum cmd_flag {
 	CMD_KEYS_ALL_OK = 1u << 16, /* split by key group; +OK when every part said +OK (MSET) */
 	CMD_ALL_SHARDS_CONCAT = 1u << 17, /* run on every shard, concatenate the arrays (KEYS) */
 	CMD_ALL_SHARDS_OK =
-	    1u << 18, /* run on every shard, +OK when every part said +OK (FLUSHDB) */
+	    1u << 18,		    /* run on every shard, +OK when every part said +OK (FLUSHDB) */
+	CMD_TX_DISPATCH = 1u << 19, /* MULTI EXEC DISCARD WATCH UNWATCH: the dispatcher runs them */
 };
 
 struct cmd_def {
@@ -253,12 +255,12 @@ struct cmd_def {
 	const char *summary;
 	const char *since;
 	const char *complexity;
-	const char
-	    *key_flags;	     /* key-spec flags COMMAND GETKEYSANDFLAGS shows: "RW access update" */
-	int32_t numkeys_arg; /* index of a numkeys argument followed by that many keys (LMPOP,
-				ZUNIONSTORE...), in addition to first_key..last_key; 0: none */
-	const char *meta_info;	       /* stock COMMAND INFO entry, RESP3 (cmd_meta.c) */
-	const char *meta_docs;	       /* stock COMMAND DOCS value, RESP3 (cmd_meta.c) */
+	const char *key_flags; /* key-spec flags COMMAND GETKEYSANDFLAGS shows: "RW access update";
+				  per key "RW access delete|OW update" (the last repeats) */
+	int32_t numkeys_arg;   /* index of a numkeys argument followed by that many keys (LMPOP,
+				  ZUNIONSTORE...), in addition to first_key..last_key; 0: none */
+	const char *meta_info; /* stock COMMAND INFO entry, RESP3 (cmd_meta.c) */
+	const char *meta_docs; /* stock COMMAND DOCS value, RESP3 (cmd_meta.c) */
 	const struct cmd_def *subcmds; /* container commands (CONFIG, COMMAND): sorted by name */
 	uint32_t n_subcmds;
 };
@@ -295,6 +297,13 @@ void cmd_execute(const struct cmd_def *d, struct cmd_ctx *ctx);
  * @return the entry run, or NULL if an error was replied.
  */
 const struct cmd_def *cmd_call(struct cmd_ctx *ctx);
+
+/**
+ * COPY's options ([DB n] [REPLACE]) and its same-object check, replying
+ * Redis's error into ctx->out when they fail (the dispatcher checks them
+ * before running a COPY across workers). @return 0 or -1 (replied).
+ */
+int cmd_copy_opts(struct cmd_ctx *ctx, uint32_t *dst_db, bool *replace);
 
 /** Fill the boot-time facts INFO reports (env->os). Context: boot. */
 void cmd_env_init(struct cmd_env *env);

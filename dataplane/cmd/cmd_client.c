@@ -196,6 +196,16 @@ static void client_info_line(struct cmd_ctx *ctx, struct rw_buf *b, const char *
 	uint64_t now_s = ctx->now_ms / 1000;
 	uint64_t age = now_s - (c->created_ms / 1000 < now_s ? c->created_ms / 1000 : now_s);
 	uint64_t idle = now_s - (c->last_ms / 1000 < now_s ? c->last_ms / 1000 : now_s);
+	/* Redis's flag letters in its order: x (in MULTI), e (no-evict); N for none */
+	char flags[4];
+	size_t nf = 0;
+	if (ci.multi != UINT32_MAX)
+		flags[nf++] = 'x';
+	if (c->no_evict)
+		flags[nf++] = 'e';
+	if (nf == 0)
+		flags[nf++] = 'N';
+	flags[nf] = '\0';
 	int n = snprintf(
 	    line, sizeof(line),
 	    "id=%llu addr=%s:%u laddr=%s:%u fd=-1 name=%.*s age=%llu idle=%llu flags=%s db=%u "
@@ -203,11 +213,12 @@ static void client_info_line(struct cmd_ctx *ctx, struct rw_buf *b, const char *
 	    "rbs=0 rbp=0 obl=%llu oll=0 omem=%llu tot-mem=%llu events=r cmd=%s user=default "
 	    "redir=-1 resp=%u\n",
 	    (unsigned long long)c->id, peer, ci.peer_port, local, ci.local_port, (int)c->name_len,
-	    c->name, (unsigned long long)age, (unsigned long long)idle, c->no_evict ? "e" : "N",
-	    c->db, ci.multi == UINT32_MAX ? -1LL : (long long)ci.multi, (unsigned long long)ci.qbuf,
+	    c->name, (unsigned long long)age, (unsigned long long)idle, flags, c->db,
+	    ci.multi == UINT32_MAX ? -1LL : (long long)ci.multi, (unsigned long long)ci.qbuf,
 	    (unsigned long long)ci.qbuf_free, (unsigned long long)argv_mem,
 	    (unsigned long long)ci.obl, (unsigned long long)ci.omem,
-	    (unsigned long long)(ci.tot_mem + argv_mem), cmdname, c->proto == RESP_PROTO_3 ? 3 : 2);
+	    (unsigned long long)(ci.tot_mem + argv_mem), ci.in_exec ? "exec" : cmdname,
+	    c->proto == RESP_PROTO_3 ? 3 : 2);
 	if (n > 0)
 		rw_buf_append(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }

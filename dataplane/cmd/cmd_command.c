@@ -287,7 +287,11 @@ static void command_getkeys(struct cmd_ctx *ctx, bool with_flags)
 		/* addReplyFlagsForKeyArgs(): a set of status replies */
 		char flags[64];
 		int64_t nf = 1;
-		snprintf(flags, sizeof(flags), "%s", d->key_flags ? d->key_flags : "");
+		/* "spec0|spec1": one key spec per key position, the last repeats (RENAME) */
+		const char *spec = d->key_flags ? d->key_flags : "";
+		for (int32_t i = d->first_key; i < k && strchr(spec, '|') != NULL; i += d->key_step)
+			spec = strchr(spec, '|') + 1;
+		snprintf(flags, sizeof(flags), "%.*s", (int)strcspn(spec, "|"), spec);
 		for (const char *c = flags; *c; c++)
 			nf += *c == ' ';
 		resp_w_set(ctx->out, flags[0] ? nf : 0, cmd_proto(ctx));

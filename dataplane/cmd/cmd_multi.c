@@ -3,12 +3,12 @@
  * FLUSHDB, FLUSHALL.
  *
  * A handler sees only the keys of its own shard: when a request's keys live
- * on several workers the dispatcher splits it (CMD_KEYS_MERGE for MGET,
- * CMD_KEYS_ALL_OK for MSET, see dataplane/core/dp_slot.h) and combines the
- * parts. MSETNX must check every key before setting any, so it runs only
- * when all its keys live on one worker (CMD_MULTI_KEYS_SAME_SHARD); making
- * it atomic across workers is part of the cross-shard transaction work of
- * issue #4.
+ * on several workers the dispatcher runs it as a transaction over them,
+ * split by owner (CMD_KEYS_MERGE for MGET, CMD_KEYS_ALL_OK for MSET, see
+ * dataplane/core/dp_slot.h and TRANSACTIONS.md) and combines the parts.
+ * MSETNX (CMD_MULTI_KEYS_SAME_SHARD) must check every key before setting
+ * any: across workers the transaction first asks every owner whether its
+ * keys exist, under the lock, and only then runs MSETNX on each owner's pairs.
  *
  * Context: the worker that owns the keys.
  */

@@ -21,17 +21,17 @@ import socket
 import sys
 
 COMMANDS = ["append", "auth", "bitcount", "bitfield", "bitfield_ro", "bitpos", "client", "command",
-            "config", "dbsize", "debug", "decr", "decrby", "del", "dump", "echo", "exists", "expire",
+            "config", "copy", "dbsize", "debug", "decr", "decrby", "del", "discard", "dump", "echo", "exec", "exists", "expire",
             "expireat", "expiretime", "flushall", "flushdb", "get", "getbit", "getdel", "getex",
             "getrange", "getset", "hdel", "hello", "hexists", "hget", "hgetall", "hincrby",
             "hincrbyfloat", "hkeys", "hlen", "hmget", "hmset", "hrandfield", "hscan", "hset",
             "hsetnx", "hstrlen", "hvals", "incr", "incrby", "incrbyfloat", "info", "keys",
-            "lastsave", "memory", "mget", "mset", "msetnx", "object", "persist", "pexpire",
-            "pexpireat", "pexpiretime", "ping", "psetex", "pttl", "quit", "reset", "restore", "sadd", "scard", "sdiff", "sdiffstore", "select", "set",
+            "lastsave", "memory", "mget", "move", "mset", "msetnx", "multi", "object", "persist", "pexpire",
+            "pexpireat", "pexpiretime", "ping", "psetex", "pttl", "quit", "rename", "renamenx", "reset", "restore", "sadd", "scard", "sdiff", "sdiffstore", "select", "set",
             "setbit", "setex", "setnx", "setrange", "shutdown", "sinter", "sintercard", "sinterstore", "sismember", "smembers",
             "smismember", "smove", "spop", "srandmember", "srem", "sscan", "strlen", "substr",
             "sunion", "sunionstore", "time",
-            "touch", "ttl", "type", "unlink"]
+            "touch", "ttl", "type", "unlink", "unwatch", "watch"]
 
 # Command families generated into their own cmd_meta_<group>.c.
 GROUPS = {

@@ -12,9 +12,11 @@
  *   slots:                  [b: waiting]   [c: ready]    [d: waiting]
  *   send buf: reply(a) ..... reply(b), reply(c) once b arrives, then d
  *
- * DEL/EXISTS over keys of several workers are split per owner and their
- * integer replies added up in one slot; DBSIZE asks every worker. (Atomic
- * multi-shard transactions arrive with MULTI/EXEC, issue #4.)
+ * A command over keys of several workers (MGET, MSET, MSETNX, DEL...), a
+ * whole-keyspace one (KEYS, DBSIZE, FLUSHDB, FLUSHALL) and MULTI/EXEC run as
+ * transactions, atomically across workers (dp_tx.c, TRANSACTIONS.md); a
+ * command for this worker's keys runs at once unless a transaction holds
+ * one of them, then it waits its turn in the shard's intent queue.
  *
  * Context: the owning worker lcore.
  */
@@ -23,7 +25,9 @@
 #include <string.h>
 
 #include "dp_digest.h"
+#include "dp_int.h"
 #include "dp_slot.h"
+#include "dp_tx.h"
 #include "store.h"
 #include "worker.h"
 
@@ -45,6 +49,9 @@ static void mark_ready(struct worker *w, struct dp_client *cl)
 
 static void client_release(struct dp_client *cl)
 {
+	if (cl->multi != NULL && cl->tcp != NULL)
+		dp_tx_reset(cl->owner, cl); /* drop its watched keys on their owners */
+	dp_tx_client_free(cl);
 	for (uint64_t s = cl->slot_head; s != cl->slot_tail; s++) {
 		struct dp_slot *slot = &cl->slots[s % DP_SLOTS];
 		rw_buf_reset(&slot->buf);
@@ -55,6 +62,7 @@ static void client_release(struct dp_client *cl)
 	cl->gen++;
 	cl->closing = false;
 	cl->paused = false;
+	cl->tx_inflight = 0;
 }
 
 static void on_accepted(void *arg, struct tcp_conn *c)
@@ -112,8 +120,16 @@ static struct dp_slot *slot_new(struct dp_client *cl)
 	return slot;
 }
 
+void dp_client_wake(struct worker *w, struct dp_client *cl)
+{
+	if (!cl->paused)
+		return;
+	cl->paused = false;
+	mark_ready(w, cl);
+}
+
 /* Move finished head slots into the send buffer, in order. */
-static void drain_slots(struct worker *w, struct dp_client *cl)
+void dp_drain_slots(struct worker *w, struct dp_client *cl)
 {
 	while (cl->slot_head != cl->slot_tail) {
 		struct dp_slot *slot = &cl->slots[cl->slot_head % DP_SLOTS];
@@ -137,7 +153,7 @@ static void drain_slots(struct worker *w, struct dp_client *cl)
 
 /* Where the next reply goes: the send buffer when nothing is pending ahead
  * of it, else a new (immediately complete) slot. */
-static struct rw_buf *reply_target(struct worker *w, struct dp_client *cl)
+struct rw_buf *dp_reply_target(struct worker *w, struct dp_client *cl)
 {
 	if (cl->slot_head == cl->slot_tail) {
 		tcp_output_mark(&w->tcp, cl->tcp);
@@ -170,7 +186,39 @@ static uint64_t journal_write(struct worker *w, uint32_t db, const struct resp_a
 	if (chan_jrnl_append(w->sh->chan, w->id, CHAN_REC_COMMAND, w->now_us, parts, 2, &lsn) != 0)
 		return 0;
 	w->stats->journal_records++;
+	w->jrnl_last_lsn = lsn;
 	return lsn;
+}
+
+uint64_t dp_journal_raw(struct worker *w, uint32_t db, const void *p, size_t len)
+{
+	struct chan_part parts[2] = {{&db, sizeof(db)}, {p, len}};
+	uint64_t lsn;
+	if (chan_jrnl_append(w->sh->chan, w->id, CHAN_REC_COMMAND, w->now_us, parts, 2, &lsn) !=
+	    0) {
+		w->stats->journal_full_stalls++;
+		return 0;
+	}
+	w->stats->journal_records++;
+	w->jrnl_last_lsn = lsn;
+	return lsn;
+}
+
+/* Inside a transaction's part the effect is kept (u32 db, u32 length, the
+ * command as a RESP array) for the coordinator's one MULTI/EXEC record. */
+static void effect_capture(struct worker *w, uint32_t db, const struct resp_arg *argv,
+			   uint32_t argc)
+{
+	struct rw_buf *fx = w->tx_effects;
+	size_t at = fx->len;
+	uint32_t len = 0;
+	rw_buf_append(fx, &db, sizeof(db));
+	rw_buf_append(fx, &len, sizeof(len));
+	resp_w_array(fx, argc);
+	for (uint32_t i = 0; i < argc; i++)
+		resp_w_bulk(fx, argv[i].ptr, argv[i].len);
+	len = (uint32_t)(fx->len - at - 8);
+	memcpy(fx->data + at + 4, &len, sizeof(len));
 }
 
 /* Store hook: a key that expires or is evicted leaves the dataset without a
@@ -189,10 +237,13 @@ void dp_journal_store_event(void *arg, uint32_t db, const void *key, size_t klen
 	resp_w_bulk(b, key, klen);
 	struct chan_part parts[2] = {{&db, sizeof(db)}, {b->data, b->len}};
 	uint64_t lsn;
-	if (chan_jrnl_append(w->sh->chan, w->id, CHAN_REC_COMMAND, w->now_us, parts, 2, &lsn) == 0)
+	if (chan_jrnl_append(w->sh->chan, w->id, CHAN_REC_COMMAND, w->now_us, parts, 2, &lsn) ==
+	    0) {
 		w->stats->journal_records++;
-	else
+		w->jrnl_last_lsn = lsn;
+	} else {
 		w->stats->journal_full_stalls++;
+	}
 }
 
 static size_t journal_need(const struct resp_arg *argv, uint32_t argc)
@@ -213,11 +264,37 @@ static bool journal_has_room(struct worker *w, const struct cmd_def *d, const st
 	return false;
 }
 
+/* WATCH on the owner of its keys: register them for this client. */
+static void watch_here(struct worker *w, const struct resp_arg *argv, uint32_t argc,
+		       const struct cmd_client *client, struct rw_buf *out)
+{
+	for (uint32_t i = 1; i < argc; i++)
+		if (dp_watch_add(&w->watch, w->store, client->id, client->watch_epoch, client->db,
+				 argv[i].ptr, argv[i].len, w->now_unix_ms) != 0) {
+			resp_w_error(out, "ERR out of memory");
+			return;
+		}
+	resp_w_simple(out, "OK");
+}
+
+/* FLUSHDB/FLUSHALL empty a DB without a write per key: the watched keys
+ * that existed are dirtied first (Redis's touchAllWatchedKeysInDb). */
+static void flush_watched(struct worker *w, const struct cmd_def *d, uint32_t db)
+{
+	if (w->watch.n != 0 && (d->flags & CMD_ALL_SHARDS_OK))
+		dp_watch_flush(&w->watch, w->store, db, strcmp(d->name, "flushall") == 0,
+			       w->now_unix_ms);
+}
+
 /* Execute on this worker's shard. @return the LSN of the journal record the
  * command produced, 0 if none. */
-static uint64_t run(struct worker *w, const struct cmd_def *d, struct resp_arg *argv, uint32_t argc,
-		    struct cmd_client *client, struct rw_buf *out)
+uint64_t dp_run(struct worker *w, const struct cmd_def *d, struct resp_arg *argv, uint32_t argc,
+		struct cmd_client *client, struct rw_buf *out)
 {
+	if (d->flags & CMD_TX_DISPATCH) { /* only WATCH gets here */
+		watch_here(w, argv, argc, client, out);
+		return 0;
+	}
 	struct cmd_ctx ctx = {
 	    .argv = argv,
 	    .argc = argc,
@@ -237,15 +314,20 @@ static uint64_t run(struct worker *w, const struct cmd_def *d, struct resp_arg *
 		rw_buf_append(out, CMD_ERR_OOM_REPLY, sizeof(CMD_ERR_OOM_REPLY) - 1);
 		return 0;
 	}
+	flush_watched(w, d, client->db);
 	cmd_execute(d, &ctx);
 	w->stats->commands++;
 	if (ctx.shutdown_requested) {
 		rw_logring_put(&w->log, RW_LOG_NOTICE, "dp.core", "SHUTDOWN requested by a client");
 		atomic_store(&w->sh->stop, true);
 	}
-	if ((d->flags & CMD_WRITE) && ctx.dirty != 0)
-		return journal_write(w, client->db, argv, argc);
-	return 0;
+	if (!(d->flags & CMD_WRITE) || ctx.dirty == 0)
+		return 0;
+	if (w->tx_effects != NULL) {
+		effect_capture(w, client->db, argv, argc);
+		return 0;
+	}
+	return journal_write(w, client->db, argv, argc);
 }
 
 static bool forward(struct worker *w, struct dp_client *cl, const struct cmd_def *d,
@@ -264,12 +346,16 @@ static bool forward(struct worker *w, struct dp_client *cl, const struct cmd_def
 	m->slot_seq = seq;
 	m->client = cl->cc;
 	m->def = d;
-	shard_send(&w->shard, m);
-	w->stats->fwd_sent++;
+	/* A command for this worker's own keys comes here only to wait behind
+	 * a transaction: it enters the intent queue now, so the commands after
+	 * it (this connection's included) see its keys held and keep order. */
+	if (owner == w->id && dp_tx_request_wait(w, m))
+		return true;
+	dp_msg_send(w, m);
+	if (owner != w->id)
+		w->stats->fwd_sent++;
 	return true;
 }
-
-static bool grow_argv(struct worker *w, uint32_t need);
 
 /* ---- durability before acknowledgement (appendonly) ----
  *
@@ -297,9 +383,14 @@ static bool ack_push(struct worker *w, struct dp_ack_wait a)
 	return true;
 }
 
+bool dp_ack_msg(struct worker *w, uint64_t lsn, struct shard_msg *m)
+{
+	return ack_push(w, (struct dp_ack_wait){.lsn = lsn, .msg = m});
+}
+
 /* Hold one part of @p slot (sequence @p seq) until @p lsn is durable. */
-static void hold_slot(struct worker *w, struct dp_client *cl, struct dp_slot *slot, uint64_t seq,
-		      uint64_t lsn)
+void dp_hold_slot(struct worker *w, struct dp_client *cl, struct dp_slot *slot, uint64_t seq,
+		  uint64_t lsn)
 {
 	if (!w->hold_acks || lsn == 0)
 		return;
@@ -325,14 +416,14 @@ unsigned dp_acks_release(struct worker *w)
 		w->ack_head++;
 		n++;
 		if (a->msg != NULL) {
-			shard_send(&w->shard, a->msg);
+			dp_msg_send(w, a->msg);
 			continue;
 		}
 		struct dp_client *cl = &w->clients[a->conn_idx];
 		if (cl->tcp == NULL || cl->gen != a->gen)
 			continue;
 		dp_slot_release(&cl->slots[a->slot_seq % DP_SLOTS]);
-		drain_slots(w, cl);
+		dp_drain_slots(w, cl);
 	}
 	return n;
 }
@@ -340,7 +431,7 @@ unsigned dp_acks_release(struct worker *w)
 static const char oom_reply[] = "-ERR out of memory forwarding the command\r\n";
 
 /* A slot for a reply that comes in parts, hold taken. NULL: no memory. */
-static struct dp_slot *slot_multi(struct worker *w, struct dp_client *cl, enum dp_agg agg)
+struct dp_slot *dp_slot_multi(struct worker *w, struct dp_client *cl, enum dp_agg agg)
 {
 	struct dp_slot *slot = slot_new(cl);
 	if (slot != NULL && dp_slot_begin(slot, agg, w->sh->n_workers) != 0) {
@@ -371,9 +462,9 @@ static void run_local_part(struct worker *w, struct dp_client *cl, const struct 
 	struct rw_buf *part = &w->part_buf;
 	rw_buf_reset(part);
 	dp_slot_expect(slot);
-	uint64_t lsn = run(w, d, argv, argc, &cl->cc, part);
+	uint64_t lsn = dp_run(w, d, argv, argc, &cl->cc, part);
 	dp_slot_absorb(slot, w->id, part->data, part->len);
-	hold_slot(w, cl, slot, seq, lsn);
+	dp_hold_slot(w, cl, slot, seq, lsn);
 }
 
 /* A write on this worker's shard while appendonly holds replies: it gets
@@ -382,7 +473,7 @@ static void run_held(struct worker *w, struct dp_client *cl, const struct cmd_de
 		     struct resp_arg *argv, uint32_t argc)
 {
 	uint64_t seq = cl->slot_tail;
-	struct dp_slot *slot = slot_multi(w, cl, DP_AGG_NONE);
+	struct dp_slot *slot = dp_slot_multi(w, cl, DP_AGG_NONE);
 	if (slot == NULL)
 		return;
 	run_local_part(w, cl, d, argv, argc, slot, seq);
@@ -393,7 +484,7 @@ static void forward_single(struct worker *w, struct dp_client *cl, const struct 
 			   const struct resp_arg *argv, uint32_t argc, uint32_t owner)
 {
 	uint64_t seq = cl->slot_tail;
-	struct dp_slot *slot = slot_multi(w, cl, DP_AGG_NONE);
+	struct dp_slot *slot = dp_slot_multi(w, cl, DP_AGG_NONE);
 	if (slot == NULL)
 		return;
 	send_part(w, cl, d, argv, argc, owner, slot, seq);
@@ -405,7 +496,7 @@ static void fanout_all(struct worker *w, struct dp_client *cl, const struct cmd_
 		       struct resp_arg *argv, uint32_t argc, enum dp_agg agg)
 {
 	uint64_t seq = cl->slot_tail;
-	struct dp_slot *slot = slot_multi(w, cl, agg);
+	struct dp_slot *slot = dp_slot_multi(w, cl, agg);
 	if (slot == NULL)
 		return;
 	for (uint32_t o = 0; o < w->sh->n_workers; o++)
@@ -427,7 +518,7 @@ static void split_by_owner(struct worker *w, struct dp_client *cl, const struct 
 			   struct resp_arg *argv, uint32_t argc, enum dp_agg agg)
 {
 	uint64_t seq = cl->slot_tail;
-	struct dp_slot *slot = slot_multi(w, cl, agg);
+	struct dp_slot *slot = dp_slot_multi(w, cl, agg);
 	if (slot == NULL)
 		return;
 	int32_t last = last_key_index(d, argc), step = d->key_step > 0 ? d->key_step : 1;
@@ -451,7 +542,7 @@ static void split_by_owner(struct worker *w, struct dp_client *cl, const struct 
 					sub[n++] = argv[i + j];
 		if (n == (uint32_t)d->first_key)
 			continue;
-		if (o == w->id)
+		if (o == w->id && !dp_tx_must_wait(w, d, sub, n, cl->cc.db))
 			run_local_part(w, cl, d, sub, n, slot, seq);
 		else
 			send_part(w, cl, d, sub, n, o, slot, seq);
@@ -497,32 +588,54 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 {
 	w->stats->commands_received++;
 	const struct cmd_def *d = cmd_lookup(argv[0].ptr, argv[0].len);
+	/* A refused command inside MULTI makes EXEC abort (dp_tx_flag). */
 	if (d == NULL) {
-		cmd_reply_unknown(reply_target(w, cl), argv, argc);
+		cmd_reply_unknown(dp_reply_target(w, cl), argv, argc);
+		dp_tx_flag(cl);
 		return true;
 	}
 	if (!cmd_arity_ok(d, argc)) {
-		cmd_reply_arity(reply_target(w, cl), d);
+		if (d->flags & CMD_TX_DISPATCH && d->name[0] == 'e')
+			dp_tx_exec_rejected(w, cl, "wrong number of arguments for 'exec' command");
+		else
+			cmd_reply_arity(dp_reply_target(w, cl), d);
+		dp_tx_flag(cl);
 		return true;
 	}
 	/* Redis's order: unknown command, arity, subcommand, then NOAUTH. */
 	rw_buf_reset(&w->part_buf);
 	if (!cmd_subcmd_check(d, argv, argc, &w->part_buf)) {
-		rw_buf_append(reply_target(w, cl), w->part_buf.data, w->part_buf.len);
+		rw_buf_append(dp_reply_target(w, cl), w->part_buf.data, w->part_buf.len);
+		dp_tx_flag(cl);
 		return true;
 	}
 	if (cmd_auth_required(d, &cl->cc, &w->sh->env)) {
-		rw_buf_append(reply_target(w, cl), CMD_ERR_NOAUTH, sizeof(CMD_ERR_NOAUTH) - 1);
+		rw_buf_append(dp_reply_target(w, cl), CMD_ERR_NOAUTH, sizeof(CMD_ERR_NOAUTH) - 1);
+		dp_tx_flag(cl);
 		return true;
 	}
 	if (dp_load_refuses(w, d, argv, argc)) {
-		rw_buf_append(reply_target(w, cl), CMD_ERR_LOADING, sizeof(CMD_ERR_LOADING) - 1);
+		rw_buf_append(dp_reply_target(w, cl), CMD_ERR_LOADING, sizeof(CMD_ERR_LOADING) - 1);
+		dp_tx_flag(cl);
 		return true;
 	}
+	if ((d->flags & CMD_TX_DISPATCH) && d->name[0] == 'e' && !dp_tx_exec_has_room(w, cl))
+		return false; /* EXEC: the journal must have room for its record */
+	if ((cl->multi != NULL || (d->flags & CMD_TX_DISPATCH)) &&
+	    dp_tx_intercept(w, cl, d, argv, argc))
+		return true; /* MULTI EXEC DISCARD UNWATCH, a refused WATCH, or queued */
 	if (!journal_has_room(w, d, argv, argc))
 		return false;
+	if (cl->multi != NULL && (d->flags & CMD_NOAUTH) && d->name[0] == 'r')
+		dp_tx_reset(w, cl); /* RESET leaves MULTI and unwatches */
 	if (w->sh->n_workers > 1 && dp_digest_is(d, argv, argc)) {
 		fanout_all(w, cl, &dp_digest_part_def, argv, argc, DP_AGG_DIGEST);
+		return true;
+	}
+	if ((d->flags & (CMD_ALL_SHARDS_SUM | CMD_ALL_SHARDS_CONCAT | CMD_ALL_SHARDS_OK)) &&
+	    w->sh->n_workers > 1) {
+		if (!dp_tx_start_one(w, cl, d, argv, argc))
+			resp_w_error(dp_reply_target(w, cl), "ERR internal: cannot run everywhere");
 		return true;
 	}
 	if (d->flags & (CMD_ALL_SHARDS_SUM | CMD_ALL_SHARDS_CONCAT | CMD_ALL_SHARDS_OK)) {
@@ -535,30 +648,25 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 	uint32_t owner = (d->flags & CMD_NOKEYS) || (d->first_key == 0 && d->numkeys_arg == 0)
 			     ? w->id
 			     : keys_owner(w, d, argv, argc);
-	if (owner == w->id) {
+	if (owner == w->id && dp_tx_must_wait(w, d, argv, argc, cl->cc.db)) {
+		forward_single(w, cl, d, argv, argc, w->id); /* waits in the intent queue */
+	} else if (owner == w->id) {
 		w->cur_raw = raw;
 		w->cur_conn = cl;
 		if (w->hold_acks && (d->flags & CMD_WRITE))
 			run_held(w, cl, d, argv, argc);
 		else
-			run(w, d, argv, argc, &cl->cc, reply_target(w, cl));
+			dp_run(w, d, argv, argc, &cl->cc, dp_reply_target(w, cl));
 		w->cur_raw = (struct chan_part){NULL, 0};
 		w->cur_conn = NULL;
 	} else if (owner < w->sh->n_workers)
 		forward_single(w, cl, d, argv, argc, owner);
-	else if (d->flags & CMD_KEYS_SUM)
-		split_by_owner(w, cl, d, argv, argc, DP_AGG_SUM);
-	else if (d->flags & CMD_KEYS_MERGE)
-		split_by_owner(w, cl, d, argv, argc, DP_AGG_MERGE);
-	else if ((d->flags & CMD_KEYS_ALL_OK) &&
-		 (argc - (uint32_t)d->first_key) % (uint32_t)d->key_step)
-		cmd_reply_arity(reply_target(w, cl),
-				d); /* a key without its value: reject it whole */
-	else if (d->flags & CMD_KEYS_ALL_OK)
+	else if (d->flags & CMD_TX_DISPATCH) /* WATCH: each owner registers its keys */
 		split_by_owner(w, cl, d, argv, argc, DP_AGG_OK);
-	else
-		/* Redis Cluster's text; cross-worker transactions are issue #5 item 7 */
-		resp_w_error(reply_target(w, cl),
+	else if (!dp_tx_start_one(w, cl, d, argv, argc))
+		/* Redis Cluster's words: a command the transactions cannot split
+		 * across workers needs its keys on one ({hash tag}) */
+		resp_w_error(dp_reply_target(w, cl),
 			     "CROSSSLOT Keys in request don't hash to the same slot");
 	return true;
 }
@@ -589,7 +697,7 @@ static bool dispatch(struct worker *w, struct dp_client *cl, struct resp_arg *ar
 
 /* argv and the arrays sized like it (a split command's sub-argv and key
  * owners) grow together. */
-static bool grow_argv(struct worker *w, uint32_t need)
+bool dp_grow_argv(struct worker *w, uint32_t need)
 {
 	struct resp_arg *a = realloc(w->argv, sizeof(*a) * need);
 	if (a != NULL)
@@ -620,11 +728,18 @@ static void client_process(struct worker *w, struct dp_client *cl)
 			cl->paused = true;
 			break;
 		}
+		/* A transaction of this connection is taking its locks: until they
+		 * are all queued a later command for one of its keys could overtake
+		 * it. Parsing resumes once they are (dp_client_wake). */
+		if (cl->tx_inflight != 0) {
+			cl->paused = true;
+			break;
+		}
 		struct resp_cmd rc = {.argv = w->argv, .cap = w->argv_cap};
 		enum resp_status st =
 		    resp_parse(c->rcv.data + off, c->rcv.len - off, &w->limits, &rc);
 		if (st == RESP_NEED_ARGS) {
-			if (!grow_argv(w, rc.need_args))
+			if (!dp_grow_argv(w, rc.need_args))
 				break;
 			continue;
 		}
@@ -633,7 +748,7 @@ static void client_process(struct worker *w, struct dp_client *cl)
 			break;
 		}
 		if (st == RESP_ERROR) {
-			resp_w_errorf(reply_target(w, cl), "ERR %s", rc.err);
+			resp_w_errorf(dp_reply_target(w, cl), "ERR %s", rc.err);
 			w->stats->protocol_errors++;
 			rw_logring_put(&w->log, RW_LOG_NOTICE, "dp.resp", "client=%llu closed: %s",
 				       (unsigned long long)cl->cc.id, rc.err);
@@ -665,7 +780,7 @@ static void client_process(struct worker *w, struct dp_client *cl)
 	if (drained && c->peer_fin)
 		cl->closing = true; /* nothing more will come; a partial command is dropped */
 	if (cl->slot_head != cl->slot_tail)
-		drain_slots(w, cl); /* slots completed locally (DBSIZE on one worker...) */
+		dp_drain_slots(w, cl); /* slots completed locally (DBSIZE on one worker...) */
 	else
 		maybe_close(w, cl);
 }
@@ -704,21 +819,22 @@ static bool request_has_room(struct worker *w, const struct shard_msg *m)
 }
 
 /* Run another worker's command here and send the reply back. */
-static void request_exec(struct worker *w, struct shard_msg *m)
+void dp_request_exec(struct worker *w, struct shard_msg *m)
 {
 	uint64_t lsn = 0;
 	rw_buf_reset(&m->reply);
-	if (m->argc > w->argv_cap && !grow_argv(w, m->argc)) {
+	if (m->argc > w->argv_cap && !dp_grow_argv(w, m->argc)) {
 		resp_w_error(&m->reply, "ERR out of memory");
 	} else {
 		shard_msg_unpack(m, w->argv);
-		lsn = run(w, m->def, w->argv, m->argc, &m->client, &m->reply);
+		lsn = dp_run(w, m->def, w->argv, m->argc, &m->client, &m->reply);
 	}
-	w->stats->fwd_received++;
+	if (m->src != w->id)
+		w->stats->fwd_received++;
 	m->kind = SHARD_REPLY;
 	if (w->hold_acks && lsn != 0 && ack_push(w, (struct dp_ack_wait){.lsn = lsn, .msg = m}))
 		return; /* sent back once durable */
-	shard_send(&w->shard, m);
+	dp_msg_send(w, m);
 }
 
 /* Requests wait, in arrival order, while the journal has no room. */
@@ -729,16 +845,19 @@ void dp_deferred_retry(struct worker *w)
 		w->deferred_head = m->next;
 		if (w->deferred_head == NULL)
 			w->deferred_tail = NULL;
-		request_exec(w, m);
+		if (!dp_tx_request_wait(w, m)) /* a transaction may hold its key by now */
+			dp_request_exec(w, m);
 	}
 }
 
 static void request_in(struct worker *w, struct shard_msg *m)
 {
+	if (dp_tx_request_wait(w, m))
+		return; /* a transaction holds one of its keys: granted later */
 	if (w->deferred_head != NULL || !request_has_room(w, m))
 		defer(w, m);
 	else
-		request_exec(w, m);
+		dp_request_exec(w, m);
 }
 
 static void reply_in(struct worker *w, struct shard_msg *m)
@@ -747,7 +866,7 @@ static void reply_in(struct worker *w, struct shard_msg *m)
 	if (cl->tcp != NULL && cl->gen == m->conn_gen) {
 		struct dp_slot *slot = &cl->slots[m->slot_seq % DP_SLOTS];
 		dp_slot_absorb(slot, m->dst, m->reply.data, m->reply.len);
-		drain_slots(w, cl);
+		dp_drain_slots(w, cl);
 	}
 	shard_msg_put(&w->shard, m);
 }
@@ -757,6 +876,8 @@ void dp_shard_msg_in(void *arg, struct shard_msg *m)
 	struct worker *w = arg;
 	if (m->kind == SHARD_REQ)
 		request_in(w, m);
-	else
+	else if (m->kind == SHARD_REPLY)
 		reply_in(w, m);
+	else
+		dp_tx_msg_in(w, m);
 }

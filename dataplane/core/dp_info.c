@@ -14,6 +14,7 @@
 
 #include <arpa/inet.h>
 
+#include "dp_tx.h"
 #include "store.h"
 
 void dp_info_publish(struct worker *w)
@@ -88,7 +89,8 @@ void dp_conn_describe(const void *conn, struct cmd_conn_info *out)
 		slots += cl->slots[i % DP_SLOTS].buf.len;
 	out->omem = slots;
 	out->tot_mem = c->rcv.cap + c->snd.cap + slots;
-	out->multi = UINT32_MAX;
+	out->multi = dp_tx_multi_count(cl);
+	out->in_exec = dp_tx_in_exec(cl);
 }
 
 bool dp_info_persist_msg(struct worker *w, const struct chan_msg *m)

@@ -13,6 +13,7 @@
 
 #include "dp_info.h"
 #include "eth_strict.h"
+#include "dp_tx.h"
 #include "store.h"
 
 #define WORKER_RX_BURST	     32
@@ -65,7 +66,8 @@ int worker_init(struct worker *w, uint32_t id, struct dp_shared *sh, struct rte_
 		worker_fini(w);
 		return -ENOMEM;
 	}
-	if (dp_load_init(w) != 0 || store_hook_add(w->store, dp_load_store_event, w) != 0) {
+	if (dp_load_init(w) != 0 || store_hook_add(w->store, dp_load_store_event, w) != 0 ||
+	    dp_tx_setup(w) != 0) {
 		worker_fini(w);
 		return -ENOMEM;
 	}
@@ -83,6 +85,10 @@ void worker_fini(struct worker *w)
 				dp_slot_fini(&w->clients[i].slots[s]);
 			free(w->clients[i].slots);
 		}
+	if (w->clients != NULL)
+		for (uint32_t i = 0; i < w->tcp.max_conns; i++)
+			dp_tx_client_free(&w->clients[i]);
+	dp_tx_teardown(w);
 	free(w->clients);
 	free(w->argv);
 	free(w->sub_argv);
@@ -178,11 +184,13 @@ unsigned worker_poll_once(struct worker *w)
 	/* segments of our flows that reached another worker's queue */
 	unsigned work = n + tcp_handoff_poll(&w->tcp);
 	work += shard_poll(&w->shard, dp_shard_msg_in, w, WORKER_MSG_BUDGET);
+	work += dp_tx_poll(w);
 	dp_deferred_retry(w);
 	work += dp_acks_release(w);
 	if (w->ready != NULL) {
 		work++;
 		dp_client_process_ready(w);
+		work += dp_tx_poll(w); /* what the commands sent this worker itself */
 	}
 	tcp_output_flush(&w->tcp);
 	shard_backlog_flush(&w->shard);

@@ -25,12 +25,14 @@
 #include "cmd.h"
 #include "dp_load.h"
 #include "dp_slot.h"
+#include "dp_watch.h"
 #include "eth_port.h"
 #include "net.h"
 #include "resp.h"
 #include "rw_log.h"
 #include "rw_time.h"
 #include "shard.h"
+#include "shard_txq.h"
 #include "tcp.h"
 
 struct store_shard;
@@ -47,9 +49,11 @@ struct dp_client {
 	uint64_t slot_tail;    /* next slot to hand out */
 	bool closing;	       /* QUIT, protocol error or peer FIN: close once drained */
 	bool paused;	       /* parsing stopped while every slot was busy */
+	uint32_t tx_inflight;  /* transactions of this connection not finished (dp_tx.c) */
 	bool on_ready;
 	struct dp_client *ready_next;
-	struct worker *owner; /* the worker the connection lives on */
+	struct worker *owner;	/* the worker the connection lives on */
+	struct dp_multi *multi; /* MULTI/WATCH state (dp_tx.h); NULL until used */
 };
 
 /* A worker's shard numbers for INFO on other workers (dp_info.c):
@@ -92,6 +96,7 @@ struct dp_shared {
 	 * (dp_load.c), the AOF's state from the control plane (dp_info.c) */
 	struct cmd_loading loading;
 	struct cmd_persist persist;
+	_Atomic uint64_t next_txid; /* the last transaction id handed out (dp_tx.c) */
 	_Atomic bool stop;
 	_Atomic bool garp; /* SIGUSR1: worker 0 announces our address (takeover) */
 };
@@ -128,6 +133,18 @@ struct worker {
 	const struct dp_client *cur_conn; /* the local connection running a command, if any */
 	struct shard_msg *deferred_head, *deferred_tail; /* requests waiting for journal space */
 	uint64_t next_client_id;
+	/* transactions (dp_tx.c) */
+	struct shard_txq txq;			 /* intents on this shard */
+	struct dp_watch watch;			 /* watched keys this shard owns */
+	struct shard_msg *self_head, *self_tail; /* messages to this worker itself */
+	struct dp_tx *tx_wait;			 /* finished, waiting for durability order */
+	struct rw_buf *tx_effects;		 /* non-NULL: writes are captured, not journaled */
+	struct rw_buf tx_fx, tx_out;		 /* a part's effects; a local EXEC's reply */
+	uint64_t *hash_buf;			 /* a command's intents */
+	struct resp_arg *wait_argv;		 /* a request checked against the intents */
+	uint32_t wait_cap;
+	uint32_t hash_cap;
+	uint64_t jrnl_last_lsn; /* the last record this worker journaled */
 	uint32_t idle_us;
 	struct rw_logring log;
 	struct dp_load load; /* loading the dataset at start (dp_load.c) */

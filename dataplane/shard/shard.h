@@ -30,7 +30,17 @@
 
 #define SHARD_MAX_WORKERS 64
 
-enum shard_msg_kind { SHARD_REQ = 1, SHARD_REPLY = 2 };
+/* REQ and TX travel to dst, REPLY and TX_DONE back to src (the owner). */
+enum shard_msg_kind { SHARD_REQ = 1, SHARD_REPLY = 2, SHARD_TX = 3, SHARD_TX_DONE = 4 };
+
+/* What a SHARD_TX message asks of a shard (dataplane/core/dp_tx.c). */
+enum shard_tx_op {
+	SHARD_TX_LOCK = 1,    /* queue the intents in args; answer once granted */
+	SHARD_TX_CHECK = 2,   /* run the check sub-commands in args, keep the lock */
+	SHARD_TX_RUN = 3,     /* run the sub-commands in args, keep the lock */
+	SHARD_TX_RELEASE = 4, /* drop the intents: waiting commands may run */
+	SHARD_TX_UNWATCH = 5, /* drop the client's watched keys (up to an epoch) */
+};
 
 struct shard_msg {
 	struct shard_msg *next; /* free list / backlog link */
@@ -45,6 +55,13 @@ struct shard_msg {
 	uint32_t argc;
 	struct rw_buf args;  /* packed arguments: u32 length + bytes, each */
 	struct rw_buf reply; /* RESP reply bytes */
+	/* transactions (SHARD_TX / SHARD_TX_DONE) */
+	uint8_t op;	 /* enum shard_tx_op */
+	bool all;	 /* LOCK: every key of the shard */
+	uint32_t epoch;	 /* UNWATCH: up to this watch epoch */
+	uint64_t txid;	 /* the transaction's global id */
+	void *tx;	 /* the coordinator's transaction; only the coordinator reads it */
+	uint64_t lsn_at; /* RUN: the shard's last journal LSN after its part */
 };
 
 /* All rings, shared by every worker; built at boot. */

@@ -1,0 +1,200 @@
+/*
+ * RENAME, RENAMENX, COPY, MOVE on the worker that owns both keys (Redis
+ * 7.0.15's renameGenericCommand, copyCommand, moveCommand).
+ *
+ * MOVE's key keeps its worker (the slot does not depend on the DB). When
+ * RENAME/RENAMENX/COPY name keys of two workers the dispatcher runs them as
+ * a transaction (dataplane/core/TRANSACTIONS.md): the source is read under
+ * the lock, then the destination is set with SET ... PXAT and, for RENAME,
+ * the source deleted.
+ *
+ * Values move as strings: the store has no operation yet to move a
+ * collection from one key to another (TODO(#5)), so a collection source is
+ * refused with an error saying so.
+ *
+ * Context: the worker that owns the keys.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd_int.h"
+#include "store.h"
+
+#define ERR_NO_SUCH_KEY "ERR no such key"
+#define ERR_SAME_OBJECT "ERR source and destination objects are the same"
+#define ERR_DB_RANGE	"ERR DB index is out of range"
+#define ERR_NOT_MOVABLE "ERR only string values can be moved between keys yet"
+#define ERR_INT_OUT_OF_RNG                                                                         \
+	"ERR value is out of range, value must between -2147483648 and 2147483647"
+
+/* getIntFromObjectOrReply() then selectDb(): @return the DB or -1 (replied). */
+static int64_t cmd_db_arg(struct cmd_ctx *ctx, const struct resp_arg *a)
+{
+	int64_t id;
+	if (!resp_str_to_i64(a->ptr, a->len, &id)) {
+		resp_w_error(ctx->out, CMD_ERR_NOT_INT);
+		return -1;
+	}
+	if (id < INT32_MIN || id > INT32_MAX) {
+		resp_w_error(ctx->out, ERR_INT_OUT_OF_RNG);
+		return -1;
+	}
+	if (id < 0 || (uint64_t)id >= store_shard_databases(ctx->shard)) {
+		resp_w_error(ctx->out, ERR_DB_RANGE);
+		return -1;
+	}
+	return id;
+}
+
+/* Set @p dst in @p db to the string value of @p o with @p expire; @p o's
+ * bytes are copied first (the write may move them). @return 0 or -1. */
+static int copy_value(struct cmd_ctx *ctx, const struct store_obj *o, int64_t expire, uint32_t db,
+		      const struct resp_arg *dst)
+{
+	char num[21];
+	const uint8_t *p;
+	size_t n = store_obj_str(o, num, &p);
+	uint8_t small[64], *tmp = n <= sizeof(small) ? small : malloc(n);
+	if (tmp == NULL) {
+		resp_w_error(ctx->out, "ERR out of memory");
+		return -1;
+	}
+	memcpy(tmp, p, n);
+	store_lookup_write(ctx->shard, db, dst->ptr, dst->len, ctx->now_ms);
+	int rc = store_set(ctx->shard, db, dst->ptr, dst->len, tmp, n, expire, 0);
+	if (tmp != small)
+		free(tmp);
+	if (rc != 0)
+		resp_w_error(ctx->out, "ERR out of memory");
+	return rc != 0 ? -1 : 0;
+}
+
+static void rename_generic(struct cmd_ctx *ctx, bool nx)
+{
+	const struct resp_arg *src = &ctx->argv[1], *dst = &ctx->argv[2];
+	uint32_t db = ctx->client->db;
+	bool same = src->len == dst->len && memcmp(src->ptr, dst->ptr, src->len) == 0;
+	struct store_obj *o = store_lookup_write(ctx->shard, db, src->ptr, src->len, ctx->now_ms);
+	if (o == NULL) {
+		resp_w_error(ctx->out, ERR_NO_SUCH_KEY);
+		return;
+	}
+	if (same) {
+		if (nx)
+			resp_w_int(ctx->out, 0);
+		else
+			resp_w_simple(ctx->out, "OK");
+		return;
+	}
+	if (o->type != STORE_TYPE_STRING) {
+		resp_w_error(ctx->out, ERR_NOT_MOVABLE);
+		return;
+	}
+	if (nx && store_lookup_write(ctx->shard, db, dst->ptr, dst->len, ctx->now_ms) != NULL) {
+		resp_w_int(ctx->out, 0);
+		return;
+	}
+	int64_t expire = store_get_expire(ctx->shard, db, src->ptr, src->len);
+	if (copy_value(ctx, o, expire, db, dst) != 0)
+		return;
+	store_delete(ctx->shard, db, src->ptr, src->len, ctx->now_ms);
+	if (nx)
+		resp_w_int(ctx->out, 1);
+	else
+		resp_w_simple(ctx->out, "OK");
+}
+
+void cmd_rename(struct cmd_ctx *ctx)
+{
+	rename_generic(ctx, false);
+}
+
+void cmd_renamenx(struct cmd_ctx *ctx)
+{
+	rename_generic(ctx, true);
+}
+
+int cmd_copy_opts(struct cmd_ctx *ctx, uint32_t *dst_db, bool *replace)
+{
+	*dst_db = ctx->client->db;
+	*replace = false;
+	for (uint32_t j = 3; j < ctx->argc; j++) {
+		if (cmd_arg_is(&ctx->argv[j], "replace")) {
+			*replace = true;
+		} else if (cmd_arg_is(&ctx->argv[j], "db") && j + 1 < ctx->argc) {
+			int64_t id = cmd_db_arg(ctx, &ctx->argv[j + 1]);
+			if (id < 0)
+				return -1;
+			*dst_db = (uint32_t)id;
+			j++;
+		} else {
+			resp_w_error(ctx->out, CMD_ERR_SYNTAX);
+			return -1;
+		}
+	}
+	const struct resp_arg *src = &ctx->argv[1], *dst = &ctx->argv[2];
+	if (*dst_db == ctx->client->db && src->len == dst->len &&
+	    memcmp(src->ptr, dst->ptr, src->len) == 0) {
+		resp_w_error(ctx->out, ERR_SAME_OBJECT);
+		return -1;
+	}
+	return 0;
+}
+
+void cmd_copy(struct cmd_ctx *ctx)
+{
+	uint32_t dst_db;
+	bool replace;
+	if (cmd_copy_opts(ctx, &dst_db, &replace) != 0)
+		return;
+	const struct resp_arg *src = &ctx->argv[1], *dst = &ctx->argv[2];
+	uint32_t db = ctx->client->db;
+	struct store_obj *o = store_lookup_read(ctx->shard, db, src->ptr, src->len, ctx->now_ms);
+	if (o == NULL) {
+		resp_w_int(ctx->out, 0);
+		return;
+	}
+	if (o->type != STORE_TYPE_STRING) {
+		resp_w_error(ctx->out, ERR_NOT_MOVABLE);
+		return;
+	}
+	if (!replace &&
+	    store_lookup_write(ctx->shard, dst_db, dst->ptr, dst->len, ctx->now_ms) != NULL) {
+		resp_w_int(ctx->out, 0);
+		return;
+	}
+	int64_t expire = store_get_expire(ctx->shard, db, src->ptr, src->len);
+	if (copy_value(ctx, o, expire, dst_db, dst) == 0)
+		resp_w_int(ctx->out, 1);
+}
+
+void cmd_move(struct cmd_ctx *ctx)
+{
+	const struct resp_arg *key = &ctx->argv[1];
+	int64_t id = cmd_db_arg(ctx, &ctx->argv[2]);
+	if (id < 0)
+		return;
+	uint32_t db = ctx->client->db;
+	if ((uint32_t)id == db) {
+		resp_w_error(ctx->out, ERR_SAME_OBJECT);
+		return;
+	}
+	struct store_obj *o = store_lookup_write(ctx->shard, db, key->ptr, key->len, ctx->now_ms);
+	if (o == NULL) {
+		resp_w_int(ctx->out, 0);
+		return;
+	}
+	if (o->type != STORE_TYPE_STRING) {
+		resp_w_error(ctx->out, ERR_NOT_MOVABLE);
+		return;
+	}
+	if (store_lookup_write(ctx->shard, (uint32_t)id, key->ptr, key->len, ctx->now_ms) != NULL) {
+		resp_w_int(ctx->out, 0);
+		return;
+	}
+	int64_t expire = store_get_expire(ctx->shard, db, key->ptr, key->len);
+	if (copy_value(ctx, o, expire, (uint32_t)id, key) != 0)
+		return;
+	store_delete(ctx->shard, db, key->ptr, key->len, ctx->now_ms);
+	resp_w_int(ctx->out, 1);
+}

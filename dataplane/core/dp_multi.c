@@ -1,0 +1,463 @@
+/*
+ * MULTI, EXEC, DISCARD, WATCH, UNWATCH: a connection's MULTI state and the
+ * commands, on the connection's worker (Redis 7.0.15's multi.c semantics).
+ *
+ * Queuing: after the dispatcher's checks (unknown command, arity,
+ * subcommand, NOAUTH, which also flag the transaction: EXECABORT), every
+ * command but EXEC DISCARD MULTI WATCH QUIT RESET is copied into the
+ * connection's queue and answered +QUEUED.
+ * EXEC: when every key and watched key is on this worker and no transaction
+ * holds any of this shard's keys, it runs here and now (as Redis does);
+ * otherwise it becomes a transaction over the shards it touches (dp_tx.c).
+ * WATCH: the keys are remembered here (EXEC's intents) and registered on
+ * their owners (dp_watch.c), which see every write.
+ *
+ * Context: the connection's worker lcore.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dp_int.h"
+#include "dp_tx.h"
+#include "dp_tx_int.h"
+#include "dp_watch.h"
+#include "shard_txq.h"
+
+/* ---- the connection's MULTI state ---- */
+
+static struct dp_multi *multi_of(struct dp_client *cl)
+{
+	if (cl->multi == NULL)
+		cl->multi = calloc(1, sizeof(*cl->multi));
+	return cl->multi;
+}
+
+uint32_t dp_tx_multi_count(const struct dp_client *cl)
+{
+	return cl->multi != NULL && cl->multi->active ? cl->multi->count : UINT32_MAX;
+}
+
+bool dp_tx_in_exec(const struct dp_client *cl)
+{
+	return cl->multi != NULL && cl->multi->executing;
+}
+
+void dp_tx_flag(struct dp_client *cl)
+{
+	if (cl->multi != NULL && cl->multi->active)
+		cl->multi->dirty_exec = true;
+}
+
+static void multi_clear_queue(struct dp_multi *mu)
+{
+	mu->active = false;
+	mu->executing = false;
+	mu->dirty_exec = false;
+	mu->count = 0;
+	rw_buf_reset(&mu->q);
+	if (mu->q.cap > 65536)
+		rw_buf_fini(&mu->q);
+}
+
+static void watched_clear(struct dp_multi *mu)
+{
+	for (uint32_t i = 0; i < mu->n_watched; i++)
+		free(mu->watched[i].key);
+	mu->n_watched = 0;
+	mu->watch_shards = 0;
+}
+
+static void unwatch_send(struct worker *w, struct dp_client *cl, uint32_t epoch)
+{
+	struct dp_multi *mu = cl->multi;
+	for (uint32_t s = 0; s < w->sh->n_workers; s++) {
+		if (!(mu->watch_shards & (1ull << s)))
+			continue;
+		if (s == w->id) {
+			dp_watch_remove(&w->watch, cl->cc.id, epoch);
+			continue;
+		}
+		struct shard_msg *m = shard_msg_get(&w->shard);
+		if (m == NULL)
+			continue; /* entries stay until the owner's table is dropped */
+		m->kind = SHARD_TX;
+		m->op = SHARD_TX_UNWATCH;
+		m->dst = (uint16_t)s;
+		m->client = cl->cc;
+		m->epoch = epoch;
+		m->tx = NULL;
+		dp_msg_send(w, m);
+	}
+	watched_clear(mu);
+}
+
+/* UNWATCH, DISCARD, EXEC, RESET: the watched keys are forgotten, the epoch moves. */
+static void unwatch_all(struct worker *w, struct dp_client *cl)
+{
+	if (cl->multi == NULL)
+		return;
+	if (cl->multi->watch_shards != 0)
+		unwatch_send(w, cl, cl->cc.watch_epoch);
+	else
+		watched_clear(cl->multi);
+	cl->cc.watch_epoch++;
+}
+
+void dp_tx_reset(struct worker *w, struct dp_client *cl)
+{
+	if (cl->multi == NULL)
+		return;
+	multi_clear_queue(cl->multi);
+	if (cl->multi->watch_shards != 0)
+		unwatch_send(w, cl, DP_WATCH_ALL);
+	watched_clear(cl->multi);
+	cl->cc.watch_epoch++;
+}
+
+void dp_tx_client_free(struct dp_client *cl)
+{
+	if (cl->multi == NULL)
+		return;
+	watched_clear(cl->multi);
+	free(cl->multi->watched);
+	rw_buf_fini(&cl->multi->q);
+	free(cl->multi);
+	cl->multi = NULL;
+}
+
+static int queue_cmd(struct dp_multi *mu, const struct cmd_def *d, const struct resp_arg *argv,
+		     uint32_t argc)
+{
+	size_t need = sizeof(d) + sizeof(uint32_t);
+	for (uint32_t i = 0; i < argc; i++)
+		need += sizeof(uint32_t) + argv[i].len;
+	if (rw_buf_reserve(&mu->q, need) != 0)
+		return -ENOMEM;
+	rw_buf_append(&mu->q, &d, sizeof(d));
+	rw_buf_append(&mu->q, &argc, sizeof(argc));
+	for (uint32_t i = 0; i < argc; i++) {
+		rw_buf_append(&mu->q, &argv[i].len, sizeof(uint32_t));
+		rw_buf_append(&mu->q, argv[i].ptr, argv[i].len);
+	}
+	mu->count++;
+	return 0;
+}
+
+/* One queued command at @p off: @return the offset after it, 0 on failure. */
+static size_t queued_next(struct worker *w, const struct rw_buf *q, size_t off,
+			  const struct cmd_def **d, uint32_t *argc)
+{
+	memcpy(d, q->data + off, sizeof(*d));
+	memcpy(argc, q->data + off + sizeof(*d), sizeof(*argc));
+	off += sizeof(*d) + sizeof(*argc);
+	if (*argc > w->argv_cap && !dp_grow_argv(w, *argc))
+		return 0;
+	for (uint32_t i = 0; i < *argc; i++) {
+		memcpy(&w->argv[i].len, q->data + off, sizeof(uint32_t));
+		w->argv[i].ptr = q->data + off + sizeof(uint32_t);
+		off += sizeof(uint32_t) + w->argv[i].len;
+	}
+	return off;
+}
+
+/* ---- MULTI, EXEC, DISCARD, WATCH, UNWATCH ---- */
+
+static const char err_nested[] = "-ERR MULTI calls can not be nested\r\n";
+static const char err_watch_in_multi[] = "-ERR WATCH inside MULTI is not allowed\r\n";
+static const char err_exec_no_multi[] = "-ERR EXEC without MULTI\r\n";
+static const char err_discard_no_multi[] = "-ERR DISCARD without MULTI\r\n";
+static const char err_execabort[] =
+    "-EXECABORT Transaction discarded because of previous errors.\r\n";
+
+static void reply_raw(struct worker *w, struct dp_client *cl, const char *s, size_t n)
+{
+	rw_buf_append(dp_reply_target(w, cl), s, n);
+}
+
+#define REPLY(w, cl, lit) reply_raw(w, cl, lit, sizeof(lit) - 1)
+
+void dp_tx_exec_rejected(struct worker *w, struct dp_client *cl, const char *why)
+{
+	if (cl->multi != NULL) {
+		multi_clear_queue(cl->multi);
+		unwatch_all(w, cl);
+	}
+	resp_w_errorf(dp_reply_target(w, cl), "EXECABORT Transaction discarded because of: %s",
+		      why);
+}
+
+/* EXEC whose keys and watched keys are all on this worker with nothing in
+ * the way: run it here and now, as Redis does. */
+static void exec_local(struct worker *w, struct dp_client *cl)
+{
+	struct dp_multi *mu = cl->multi;
+	mu->executing = true;
+	w->cur_conn = cl; /* CLIENT INFO inside EXEC describes this connection */
+	struct rw_buf *out = &w->tx_out;
+	rw_buf_reset(out);
+	bool dirty = mu->watch_shards != 0 && dp_watch_check(&w->watch, w->store, cl->cc.id,
+							     cl->cc.watch_epoch, w->now_unix_ms);
+	unwatch_all(w, cl);
+	uint64_t lsn = 0;
+	if (dirty) {
+		resp_w_null_array(out, cl->cc.proto);
+	} else {
+		resp_w_array(out, mu->count);
+		rw_buf_reset(&w->tx_fx);
+		w->tx_effects = &w->tx_fx;
+		size_t off = 0;
+		for (uint32_t i = 0; i < mu->count; i++) {
+			const struct cmd_def *d;
+			uint32_t argc;
+			size_t next = queued_next(w, &mu->q, off, &d, &argc);
+			if (next == 0) {
+				resp_w_error(out, "ERR out of memory");
+				continue;
+			}
+			off = next;
+			if ((d->flags & CMD_TX_DISPATCH) && d->name[0] == 'u')
+				resp_w_simple(out, "OK");
+			else
+				dp_run(w, d, w->argv, argc, &cl->cc, out);
+		}
+		w->tx_effects = NULL;
+		if (w->tx_fx.len > 0)
+			lsn = dp_tx_journal(w, &w->tx_fx);
+	}
+	w->cur_conn = NULL;
+	multi_clear_queue(mu);
+	if (lsn != 0 && w->hold_acks) {
+		uint64_t seq = cl->slot_tail;
+		struct dp_slot *slot = dp_slot_multi(w, cl, DP_AGG_NONE);
+		if (slot == NULL)
+			return;
+		dp_hold_slot(w, cl, slot, seq, lsn);
+		dp_slot_expect(slot);
+		dp_slot_absorb(slot, w->id, out->data, out->len);
+		dp_slot_release(slot);
+		return;
+	}
+	rw_buf_append(dp_reply_target(w, cl), out->data, out->len);
+}
+
+/* Which shards an EXEC touches, without planning it. @return a bit mask,
+ * or all bits when a command needs every shard. */
+static uint64_t exec_shards(struct worker *w, struct dp_client *cl, bool *ok)
+{
+	struct dp_multi *mu = cl->multi;
+	uint64_t mask = mu->watch_shards;
+	size_t off = 0;
+	*ok = true;
+	for (uint32_t i = 0; i < mu->count; i++) {
+		const struct cmd_def *d;
+		uint32_t argc;
+		size_t next = queued_next(w, &mu->q, off, &d, &argc);
+		if (next == 0) {
+			*ok = false;
+			return mask;
+		}
+		off = next;
+		if (d->flags & (CMD_ALL_SHARDS_SUM | CMD_ALL_SHARDS_CONCAT | CMD_ALL_SHARDS_OK))
+			return ~0ull;
+		if ((d->flags & CMD_NOKEYS) || d->first_key <= 0 || (int32_t)argc <= d->first_key)
+			continue;
+		int32_t last = d->last_key < 0 ? (int32_t)argc + d->last_key : d->last_key;
+		int32_t step = d->key_step > 0 ? d->key_step : 1;
+		if (last >= (int32_t)argc)
+			last = (int32_t)argc - 1;
+		for (int32_t k = d->first_key; k <= last; k += step)
+			mask |= 1ull
+				<< shard_of_key(w->argv[k].ptr, w->argv[k].len, w->sh->n_workers);
+	}
+	/* Something is queued behind or holding intents here: take the queue
+	 * like everyone else rather than look at which keys. */
+	if (w->txq.n != 0 && mask != 0)
+		return ~0ull;
+	return mask;
+}
+
+static void exec_cmd(struct worker *w, struct dp_client *cl)
+{
+	struct dp_multi *mu = cl->multi;
+	if (mu == NULL || !mu->active) {
+		REPLY(w, cl, err_exec_no_multi);
+		return;
+	}
+	if (mu->dirty_exec) {
+		REPLY(w, cl, err_execabort);
+		w->cur_conn = NULL;
+		multi_clear_queue(mu);
+		unwatch_all(w, cl);
+		return;
+	}
+	bool ok;
+	uint64_t mask = exec_shards(w, cl, &ok);
+	if (ok && (mask & ~(1ull << w->id)) == 0) {
+		exec_local(w, cl);
+		return;
+	}
+	struct dp_tx *tx = dp_tx_new(w, cl, DP_TX_EXEC, mu->count);
+	if (tx == NULL)
+		goto nomem;
+	/* WATCH: each owner checks (and drops) the client's keys of this epoch,
+	 * under the lock, with the keys among the intents. */
+	if (dp_tx_plan_watch(tx, mu, &cl->cc) != 0)
+		goto nomem_tx;
+	size_t off = 0;
+	mu->executing = true;
+	w->cur_conn = cl; /* keyless commands run now: CLIENT INFO describes this connection */
+	for (uint32_t i = 0; i < mu->count; i++) {
+		const struct cmd_def *d;
+		uint32_t argc;
+		size_t next = queued_next(w, &mu->q, off, &d, &argc);
+		if (next == 0 || dp_tx_plan_cmd(w, tx, i, d, w->argv, argc, &cl->cc) != 0)
+			goto nomem_tx;
+		off = next;
+	}
+	/* the parts see the client as it is after the keyless commands ran,
+	 * with the epoch its keys were watched in */
+	struct cmd_client cc = cl->cc;
+	watched_clear(mu);
+	cl->cc.watch_epoch++;
+	w->cur_conn = NULL;
+	multi_clear_queue(mu);
+	dp_tx_launch(w, cl, tx, &cc);
+	return;
+nomem_tx:
+	dp_tx_free(w, tx);
+nomem:
+	w->cur_conn = NULL;
+	multi_clear_queue(mu);
+	unwatch_all(w, cl);
+	resp_w_error(dp_reply_target(w, cl), "ERR out of memory");
+}
+
+/* WATCH outside MULTI: remember the keys here (for EXEC's intents), then the
+ * dispatcher routes the command to the owners, which register them. */
+static bool watch_cmd(struct worker *w, struct dp_client *cl, struct resp_arg *argv, uint32_t argc)
+{
+	struct dp_multi *mu = multi_of(cl);
+	if (mu == NULL) {
+		resp_w_error(dp_reply_target(w, cl), "ERR out of memory");
+		return true;
+	}
+	if (mu->active) {
+		REPLY(w, cl, err_watch_in_multi);
+		return true;
+	}
+	for (uint32_t i = 1; i < argc; i++) {
+		if (mu->n_watched == mu->watched_cap) {
+			uint32_t cap = mu->watched_cap ? mu->watched_cap * 2 : 8;
+			struct dp_watched *k = realloc(mu->watched, sizeof(*k) * cap);
+			if (k == NULL)
+				break;
+			mu->watched = k;
+			mu->watched_cap = cap;
+		}
+		struct dp_watched *k = &mu->watched[mu->n_watched];
+		k->key = malloc(argv[i].len ? argv[i].len : 1);
+		if (k->key == NULL)
+			break;
+		memcpy(k->key, argv[i].ptr, argv[i].len);
+		k->klen = argv[i].len;
+		k->db = cl->cc.db;
+		k->owner = shard_of_key(argv[i].ptr, argv[i].len, w->sh->n_workers);
+		mu->watch_shards |= 1ull << k->owner;
+		mu->n_watched++;
+	}
+	return false; /* routed like a read of its keys; the owners run dp_watch_add() */
+}
+
+/* processCommand()'s maxmemory step applies to queuing too (Redis refuses
+ * every command but EXEC DISCARD QUIT RESET inside MULTI when eviction
+ * cannot make room). */
+static bool queue_oom(struct worker *w, struct dp_client *cl, const struct cmd_def *d,
+		      struct resp_arg *argv, uint32_t argc)
+{
+	struct cmd_ctx ctx = {
+	    .argv = argv,
+	    .argc = argc,
+	    .out = &w->part_buf,
+	    .shard = w->store,
+	    .client = &cl->cc,
+	    .env = &w->sh->env,
+	    .now_ms = w->now_unix_ms,
+	    .now_us = w->now_us,
+	    .conn = cl,
+	};
+	return cmd_oom_reject(d, &ctx, true);
+}
+
+bool dp_tx_exec_has_room(struct worker *w, const struct dp_client *cl)
+{
+	const struct dp_multi *mu = cl->multi;
+	if (mu == NULL || !mu->active || mu->dirty_exec)
+		return true;
+	size_t need = mu->q.len + 64 + 32u * mu->count;
+	if (chan_jrnl_space(w->sh->chan, w->id) >= need)
+		return true;
+	w->stats->journal_full_stalls++;
+	return false;
+}
+
+bool dp_tx_intercept(struct worker *w, struct dp_client *cl, const struct cmd_def *d,
+		     struct resp_arg *argv, uint32_t argc)
+{
+	bool in_multi = cl->multi != NULL && cl->multi->active;
+	if (!(d->flags & CMD_TX_DISPATCH)) {
+		if (!in_multi ||
+		    ((d->flags & CMD_NOAUTH) && (d->name[0] == 'q' || d->name[0] == 'r')))
+			return false; /* QUIT and RESET are never queued */
+		if (queue_oom(w, cl, d, argv, argc)) {
+			rw_buf_append(dp_reply_target(w, cl), CMD_ERR_OOM_REPLY,
+				      sizeof(CMD_ERR_OOM_REPLY) - 1);
+			cl->multi->dirty_exec = true;
+			return true;
+		}
+		if (queue_cmd(cl->multi, d, argv, argc) != 0) {
+			cl->multi->dirty_exec = true;
+			resp_w_error(dp_reply_target(w, cl), "ERR out of memory");
+			return true;
+		}
+		resp_w_simple(dp_reply_target(w, cl), "QUEUED");
+		return true;
+	}
+	switch (d->name[0]) {
+	case 'm': /* MULTI */
+		if (in_multi) {
+			REPLY(w, cl, err_nested);
+			return true;
+		}
+		if (multi_of(cl) == NULL) {
+			resp_w_error(dp_reply_target(w, cl), "ERR out of memory");
+			return true;
+		}
+		cl->multi->active = true;
+		resp_w_simple(dp_reply_target(w, cl), "OK");
+		return true;
+	case 'e': /* EXEC */
+		exec_cmd(w, cl);
+		return true;
+	case 'd': /* DISCARD */
+		if (!in_multi) {
+			REPLY(w, cl, err_discard_no_multi);
+			return true;
+		}
+		multi_clear_queue(cl->multi);
+		unwatch_all(w, cl);
+		resp_w_simple(dp_reply_target(w, cl), "OK");
+		return true;
+	case 'u': /* UNWATCH */
+		if (in_multi) {
+			queue_cmd(cl->multi, d, argv, argc);
+			resp_w_simple(dp_reply_target(w, cl), "QUEUED");
+			return true;
+		}
+		unwatch_all(w, cl);
+		resp_w_simple(dp_reply_target(w, cl), "OK");
+		return true;
+	default: /* WATCH */
+		return watch_cmd(w, cl, argv, argc);
+	}
+}

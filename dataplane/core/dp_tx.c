@@ -1,0 +1,974 @@
+/*
+ * Transactions (see TRANSACTIONS.md for the design and dp_tx.h for the API).
+ *
+ * Coordinator side (the connection's worker), one struct dp_tx per
+ * transaction, one message per shard it touches, reused phase after phase:
+ *
+ *   plan:    every command becomes sub-commands on the shards owning its
+ *            keys (split as the dispatcher splits MGET/MSET/DEL), with a
+ *            reply aggregator (dp_slot) per command; keyless commands
+ *            (PING, SELECT...) run here and now, in order
+ *   LOCK:    shard by shard, in increasing index, queue the intents there;
+ *            the next shard is asked only once this one granted
+ *   CHECK:   (WATCH, MSETNX) every shard answers whether its check passed
+ *   RUN:     every shard runs its sub-commands, answers their replies and
+ *            the writes' effects
+ *   finish:  one journal record MULTI ... EXEC with every shard's effects,
+ *            the reply to the client, RELEASE to every shard
+ *
+ * Participant side: LOCK enters the shard's intent queue (shard_txq) and is
+ * answered when granted; CHECK and RUN execute at once (the coordinator
+ * sends them only when it holds every lock); RELEASE leaves the queue and
+ * lets waiting commands run.
+ *
+ * The commands (MULTI, EXEC, WATCH...) and a connection's MULTI state are in
+ * dp_multi.c.
+ *
+ * Context: the worker lcore.
+ */
+#include "dp_tx.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dp_int.h"
+#include "dp_tx_int.h"
+#include "dp_watch.h"
+#include "shard_txq.h"
+#include "store.h"
+
+/* A sub-command in a part: this header, then argc x (u32 length, bytes). */
+struct tx_sub {
+	const struct cmd_def *d;
+	uint32_t idx; /* the command of the transaction it belongs to */
+	uint32_t db, argc;
+	uint8_t proto;
+};
+
+/* A result in a CHECK/RUN answer: this header, then len reply bytes. */
+struct tx_res {
+	uint32_t idx, len;
+};
+
+struct dp_tx_part {
+	struct rw_buf run, check, keys; /* sub-commands, checks, intents (u64) */
+	uint32_t n_run, n_check;
+	bool all, used;
+	struct shard_msg *m;
+	uint64_t lsn_at; /* the shard's journal position after its part */
+};
+
+struct dp_tx {
+	struct dp_tx *next; /* waiting for durability */
+	uint64_t txid;
+	uint8_t kind; /* enum dp_tx_kind */
+	uint8_t proto;
+	bool abort;	 /* a watched key changed, or an MSETNX key exists */
+	bool holds_conn; /* the connection waits until every lock is queued */
+	uint32_t conn_idx, conn_gen;
+	uint64_t slot_seq;
+	struct cmd_client cc; /* the client as the parts see it */
+	uint32_t n_cmds;
+	struct dp_slot *cmds; /* one reply aggregator per command */
+	uint32_t n_shards, lock_i, pending;
+	uint8_t shards[SHARD_MAX_WORKERS]; /* increasing */
+	struct rw_buf fx;		   /* effects: (u32 db, u32 len, RESP)* */
+	struct rw_buf out;		   /* DP_TX_MOVE: the reply, decided after CHECK */
+	struct rw_buf mv;		   /* DP_TX_MOVE: source and destination keys */
+	uint32_t mv_db;			   /* DP_TX_MOVE: destination DB */
+	uint8_t mv_mode;		   /* DP_TX_MOVE: enum dp_mv_mode */
+	bool mv_replace;		   /* COPY ... REPLACE */
+	struct dp_tx_part part[];	   /* one per worker */
+};
+
+/* The check EXEC runs on each shard holding watched keys of the client. */
+static const struct cmd_def tx_watch_check = {.name = "watch-check"};
+
+static const char crossslot[] =
+    "-CROSSSLOT Keys in request don't hash to the same worker: "
+    "use a {hash tag} (this command cannot be split across workers)\r\n";
+
+/* ---- parts: building (coordinator) ---- */
+
+static int sub_add(struct rw_buf *b, uint32_t idx, const struct cmd_client *cc,
+		   const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc)
+{
+	struct tx_sub h = {.d = d, .idx = idx, .db = cc->db, .argc = argc, .proto = cc->proto};
+	size_t need = sizeof(h);
+	for (uint32_t i = 0; i < argc; i++)
+		need += sizeof(uint32_t) + argv[i].len;
+	if (rw_buf_reserve(b, need) != 0)
+		return -ENOMEM;
+	rw_buf_append(b, &h, sizeof(h));
+	for (uint32_t i = 0; i < argc; i++) {
+		rw_buf_append(b, &argv[i].len, sizeof(uint32_t));
+		rw_buf_append(b, argv[i].ptr, argv[i].len);
+	}
+	return 0;
+}
+
+static struct dp_tx_part *part_use(struct dp_tx *tx, uint32_t s)
+{
+	struct dp_tx_part *p = &tx->part[s];
+	p->used = true;
+	return p;
+}
+
+static int intent(struct dp_tx *tx, uint32_t s, uint32_t db, const struct resp_arg *key)
+{
+	uint64_t h = shard_key_hash(db, key->ptr, key->len);
+	return rw_buf_append(&part_use(tx, s)->keys, &h, sizeof(h));
+}
+
+static int32_t last_key_of(const struct cmd_def *d, uint32_t argc)
+{
+	int32_t last = d->last_key < 0 ? (int32_t)argc + d->last_key : d->last_key;
+	return last < (int32_t)argc ? last : (int32_t)argc - 1;
+}
+
+static enum dp_agg agg_of(const struct cmd_def *d)
+{
+	if (d->flags & (CMD_KEYS_SUM | CMD_ALL_SHARDS_SUM))
+		return DP_AGG_SUM;
+	if (d->flags & CMD_KEYS_MERGE)
+		return DP_AGG_MERGE;
+	if (d->flags & (CMD_KEYS_ALL_OK | CMD_ALL_SHARDS_OK))
+		return DP_AGG_OK;
+	if (d->flags & CMD_ALL_SHARDS_CONCAT)
+		return DP_AGG_CONCAT;
+	return DP_AGG_NONE;
+}
+
+/* A reply known at plan time (an error, or a keyless command's). */
+static void cmd_reply_now(struct dp_tx *tx, uint32_t idx, const void *p, size_t n)
+{
+	struct dp_slot *s = &tx->cmds[idx];
+	dp_slot_begin(s, DP_AGG_NONE, 0);
+	dp_slot_absorb(s, 0, p, n);
+}
+
+/* Whole keyspace (KEYS, DBSIZE, FLUSHDB, FLUSHALL): every shard, every key. */
+static int plan_all_shards(struct worker *w, struct dp_tx *tx, uint32_t idx,
+			   const struct cmd_def *d, struct resp_arg *argv, uint32_t argc,
+			   const struct cmd_client *cc)
+{
+	struct dp_slot *agg = &tx->cmds[idx];
+	if (dp_slot_begin(agg, agg_of(d), w->sh->n_workers) != 0)
+		return -ENOMEM;
+	for (uint32_t s = 0; s < w->sh->n_workers; s++) {
+		struct dp_tx_part *p = part_use(tx, s);
+		p->all = true;
+		if (sub_add(&p->run, idx, cc, d, argv, argc) != 0)
+			return -ENOMEM;
+		p->n_run++;
+		dp_slot_expect(agg);
+	}
+	dp_slot_release(agg);
+	return 0;
+}
+
+/* Keys on one or several shards: one sub-command per owner with its keys
+ * (and, for MSET, their values), as the dispatcher splits them. */
+static int plan_keys(struct worker *w, struct dp_tx *tx, uint32_t idx, const struct cmd_def *d,
+		     struct resp_arg *argv, uint32_t argc, const struct cmd_client *cc)
+{
+	int32_t last = last_key_of(d, argc), step = d->key_step > 0 ? d->key_step : 1;
+	uint8_t *owner = w->key_owner_buf;
+	uint64_t owners = 0;
+	for (int32_t i = d->first_key; i <= last; i += step) {
+		owner[i] = (uint8_t)shard_of_key(argv[i].ptr, argv[i].len, w->sh->n_workers);
+		owners |= 1ull << owner[i];
+	}
+	bool split = (owners & (owners - 1)) != 0;
+	if (split && !(d->flags & (CMD_KEYS_SUM | CMD_KEYS_MERGE | CMD_KEYS_ALL_OK))) {
+		cmd_reply_now(tx, idx, crossslot, sizeof(crossslot) - 1);
+		return 0;
+	}
+	if (split && (d->flags & CMD_KEYS_ALL_OK) &&
+	    (argc - (uint32_t)d->first_key) % (uint32_t)step) {
+		rw_buf_reset(&w->part_buf);
+		cmd_reply_arity(&w->part_buf, d);
+		cmd_reply_now(tx, idx, w->part_buf.data, w->part_buf.len);
+		return 0;
+	}
+	struct dp_slot *agg = &tx->cmds[idx];
+	if (dp_slot_begin(agg, split ? agg_of(d) : DP_AGG_NONE, w->sh->n_workers) != 0)
+		return -ENOMEM;
+	if (split && (d->flags & CMD_KEYS_MERGE))
+		for (int32_t i = d->first_key, k = 0; i <= last; i += step, k++)
+			if (dp_slot_key_owner(agg, (uint32_t)k, owner[i]) != 0)
+				return -ENOMEM;
+	struct resp_arg *sub = w->sub_argv;
+	for (uint32_t o = 0; o < w->sh->n_workers; o++) {
+		if (!(owners & (1ull << o)))
+			continue;
+		uint32_t n = 0;
+		if (!split) {
+			memcpy(sub, argv, sizeof(*sub) * argc);
+			n = argc;
+		} else {
+			for (int32_t i = 0; i < d->first_key; i++)
+				sub[n++] = argv[i];
+			for (int32_t i = d->first_key; i <= last; i += step)
+				if (owner[i] == o)
+					for (int32_t j = 0; j < step && i + j < (int32_t)argc; j++)
+						sub[n++] = argv[i + j];
+		}
+		for (int32_t i = d->first_key; i <= last; i += step)
+			if (owner[i] == o && intent(tx, o, cc->db, &argv[i]) != 0)
+				return -ENOMEM;
+		struct dp_tx_part *p = part_use(tx, o);
+		if (sub_add(&p->run, idx, cc, d, sub, n) != 0)
+			return -ENOMEM;
+		p->n_run++;
+		dp_slot_expect(agg);
+	}
+	dp_slot_release(agg);
+	return 0;
+}
+
+/* One command of the transaction. Keyless ones run now, on this worker, with
+ * @p cc (SELECT and HELLO change it for the commands after them). */
+int dp_tx_plan_cmd(struct worker *w, struct dp_tx *tx, uint32_t idx, const struct cmd_def *d,
+		   struct resp_arg *argv, uint32_t argc, struct cmd_client *cc)
+{
+	if (d->flags & (CMD_ALL_SHARDS_SUM | CMD_ALL_SHARDS_CONCAT | CMD_ALL_SHARDS_OK))
+		return plan_all_shards(w, tx, idx, d, argv, argc, cc);
+	if ((d->flags & CMD_NOKEYS) || d->first_key == 0 || (int32_t)argc <= d->first_key) {
+		rw_buf_reset(&w->part_buf);
+		if ((d->flags & CMD_TX_DISPATCH) && d->name[0] == 'u')
+			resp_w_simple(&w->part_buf, "OK"); /* UNWATCH: EXEC unwatches anyway */
+		else
+			dp_run(w, d, argv, argc, cc, &w->part_buf);
+		cmd_reply_now(tx, idx, w->part_buf.data, w->part_buf.len);
+		return 0;
+	}
+	return plan_keys(w, tx, idx, d, argv, argc, cc);
+}
+
+struct dp_tx *dp_tx_new(struct worker *w, struct dp_client *cl, enum dp_tx_kind kind,
+			uint32_t n_cmds)
+{
+	uint32_t n = w->sh->n_workers;
+	struct dp_tx *tx = calloc(1, sizeof(*tx) + sizeof(struct dp_tx_part) * n);
+	if (tx == NULL)
+		return NULL;
+	tx->cmds = calloc(n_cmds ? n_cmds : 1, sizeof(*tx->cmds));
+	if (tx->cmds == NULL) {
+		free(tx);
+		return NULL;
+	}
+	tx->n_cmds = n_cmds;
+	tx->kind = (uint8_t)kind;
+	tx->proto = cl->cc.proto;
+	tx->conn_idx = cl->tcp->idx;
+	tx->conn_gen = cl->gen;
+	tx->txid = atomic_fetch_add_explicit(&w->sh->next_txid, 1, memory_order_relaxed) + 1;
+	return tx;
+}
+
+void dp_tx_free(struct worker *w, struct dp_tx *tx)
+{
+	for (uint32_t i = 0; i < tx->n_cmds; i++)
+		dp_slot_fini(&tx->cmds[i]);
+	free(tx->cmds);
+	for (uint32_t s = 0; s < w->sh->n_workers; s++) {
+		rw_buf_fini(&tx->part[s].run);
+		rw_buf_fini(&tx->part[s].check);
+		rw_buf_fini(&tx->part[s].keys);
+	}
+	rw_buf_fini(&tx->fx);
+	rw_buf_fini(&tx->out);
+	rw_buf_fini(&tx->mv);
+	free(tx);
+}
+
+/* ---- coordinator: the phases ---- */
+
+static void tx_run(struct worker *w, struct dp_tx *tx);
+static void tx_finish(struct worker *w, struct dp_tx *tx);
+
+/* The read of a RENAME/COPY source under the lock (dp_tx_move.inc). */
+static const struct cmd_def tx_read_def = {.name = "read-value"};
+
+#include "dp_tx_move.inc"
+
+static void tx_lock_next(struct worker *w, struct dp_tx *tx);
+
+static void tx_send(struct worker *w, struct dp_tx *tx, uint32_t s, uint8_t op,
+		    const struct rw_buf *args)
+{
+	struct shard_msg *m = tx->part[s].m;
+	m->kind = SHARD_TX;
+	m->op = op;
+	m->dst = (uint16_t)s;
+	m->tx = tx;
+	m->txid = tx->txid;
+	m->client = tx->cc;
+	m->all = tx->part[s].all;
+	rw_buf_reset(&m->args);
+	rw_buf_reset(&m->reply);
+	if (args != NULL && rw_buf_append(&m->args, args->data, args->len) != 0)
+		rw_buf_reset(&m->args); /* the part does nothing; its replies come back short */
+	dp_msg_send(w, m);
+}
+
+static void tx_run(struct worker *w, struct dp_tx *tx)
+{
+	tx->pending = 0;
+	for (uint32_t i = 0; i < tx->n_shards; i++)
+		if (tx->part[tx->shards[i]].n_run > 0)
+			tx->pending++;
+	if (tx->pending == 0) {
+		tx_finish(w, tx);
+		return;
+	}
+	for (uint32_t i = 0, n = tx->n_shards; i < n; i++) {
+		uint32_t s = tx->shards[i];
+		if (tx->part[s].n_run > 0)
+			tx_send(w, tx, s, SHARD_TX_RUN, &tx->part[s].run);
+	}
+}
+
+/* Every shard granted: check (WATCH, MSETNX), or run at once. */
+/* Every intent is queued: a later command of the connection for one of
+ * these keys would queue behind them, so the connection may go on. */
+static void tx_unhold_conn(struct worker *w, struct dp_tx *tx)
+{
+	struct dp_client *cl = &w->clients[tx->conn_idx];
+	if (tx->holds_conn && cl->tcp != NULL && cl->gen == tx->conn_gen) {
+		cl->tx_inflight--;
+		dp_client_wake(w, cl);
+	}
+	tx->holds_conn = false;
+}
+
+static void tx_locked(struct worker *w, struct dp_tx *tx)
+{
+	tx_unhold_conn(w, tx);
+	tx->pending = 0;
+	for (uint32_t i = 0; i < tx->n_shards; i++)
+		if (tx->part[tx->shards[i]].n_check > 0)
+			tx->pending++;
+	if (tx->pending == 0) {
+		tx_run(w, tx);
+		return;
+	}
+	for (uint32_t i = 0, n = tx->n_shards; i < n; i++) {
+		uint32_t s = tx->shards[i];
+		if (tx->part[s].n_check > 0)
+			tx_send(w, tx, s, SHARD_TX_CHECK, &tx->part[s].check);
+	}
+}
+
+static bool part_lock_try(struct worker *w, struct shard_msg *m);
+
+static void tx_lock_next(struct worker *w, struct dp_tx *tx)
+{
+	for (;;) {
+		if (tx->lock_i == tx->n_shards) {
+			tx_locked(w, tx);
+			return;
+		}
+		uint32_t s = tx->shards[tx->lock_i];
+		/* Commands waiting to enter this shard's queue go through the self
+		 * queue; a LOCK must not overtake them (they may be this
+		 * connection's, sent before): then it takes the same way. */
+		if (s != w->id || w->self_head != NULL) {
+			tx_send(w, tx, s, SHARD_TX_LOCK, &tx->part[s].keys);
+			return;
+		}
+		/* this worker's own shard, nothing ahead: queue the intents here */
+		struct shard_msg *m = tx->part[s].m;
+		m->kind = SHARD_TX;
+		m->op = SHARD_TX_LOCK;
+		m->dst = m->src = (uint16_t)w->id;
+		m->tx = tx;
+		m->txid = tx->txid;
+		m->all = tx->part[s].all;
+		rw_buf_reset(&m->args);
+		if (rw_buf_append(&m->args, tx->part[s].keys.data, tx->part[s].keys.len) != 0)
+			rw_buf_reset(&m->args);
+		if (!part_lock_try(w, m))
+			return; /* granted later: tx_granted() answers through the self queue */
+		tx->lock_i++;
+	}
+}
+
+/* The journal record of a transaction: MULTI, the effects (SELECT where the
+ * DB changes), EXEC, as one record so the AOF gets it whole. */
+uint64_t dp_tx_journal(struct worker *w, const struct rw_buf *fx)
+{
+	struct rw_buf *b = &w->scratch;
+	rw_buf_reset(b);
+	uint32_t db0 = 0, cur = 0;
+	memcpy(&db0, fx->data, sizeof(db0));
+	cur = db0;
+	resp_w_array(b, 1);
+	resp_w_bulk(b, "MULTI", 5);
+	char num[16];
+	for (size_t off = 0; off + 8 <= fx->len;) {
+		uint32_t db, len;
+		memcpy(&db, fx->data + off, 4);
+		memcpy(&len, fx->data + off + 4, 4);
+		if (db != cur) {
+			int n = snprintf(num, sizeof(num), "%u", db);
+			resp_w_array(b, 2);
+			resp_w_bulk(b, "SELECT", 6);
+			resp_w_bulk(b, num, (size_t)n);
+			cur = db;
+		}
+		rw_buf_append(b, fx->data + off + 8, len);
+		off += 8 + len;
+	}
+	if (cur != db0) { /* the reader's DB is the record's once it is read */
+		int n = snprintf(num, sizeof(num), "%u", db0);
+		resp_w_array(b, 2);
+		resp_w_bulk(b, "SELECT", 6);
+		resp_w_bulk(b, num, (size_t)n);
+	}
+	resp_w_array(b, 1);
+	resp_w_bulk(b, "EXEC", 4);
+	return dp_journal_raw(w, db0, b->data, b->len);
+}
+
+/* Durability order (appendonly): the records a shard journaled before its
+ * part ran must be in the AOF before this transaction's record, which is on
+ * the coordinator's journal. */
+static bool tx_may_journal(const struct worker *w, const struct dp_tx *tx)
+{
+	if (!w->hold_acks)
+		return true;
+	for (uint32_t i = 0; i < tx->n_shards; i++) {
+		uint32_t s = tx->shards[i];
+		if (s != w->id && tx->part[s].lsn_at != 0 &&
+		    chan_jrnl_durable_lsn(w->sh->chan, s) < tx->part[s].lsn_at)
+			return false;
+	}
+	return true;
+}
+
+static void tx_reply(struct worker *w, struct dp_tx *tx, struct rw_buf *out)
+{
+	if (tx->kind == DP_TX_MOVE) {
+		rw_buf_append(out, tx->out.data, tx->out.len);
+	} else if (tx->kind == DP_TX_MSETNX) {
+		resp_w_int(out, tx->abort ? 0 : 1);
+	} else if (tx->kind == DP_TX_ONE) {
+		rw_buf_append(out, tx->cmds[0].buf.data, tx->cmds[0].buf.len);
+	} else if (tx->abort) {
+		resp_w_null_array(out, tx->proto);
+	} else {
+		resp_w_array(out, tx->n_cmds);
+		for (uint32_t i = 0; i < tx->n_cmds; i++)
+			rw_buf_append(out, tx->cmds[i].buf.data, tx->cmds[i].buf.len);
+	}
+	(void)w;
+}
+
+static void tx_finish(struct worker *w, struct dp_tx *tx)
+{
+	tx_unhold_conn(w, tx); /* a transaction that locked nothing */
+	if (!tx->abort && tx->fx.len > 0 && !tx_may_journal(w, tx)) {
+		tx->next = w->tx_wait;
+		w->tx_wait = tx; /* dp_tx_poll() comes back */
+		return;
+	}
+	uint64_t lsn = !tx->abort && tx->fx.len > 0 ? dp_tx_journal(w, &tx->fx) : 0;
+	for (uint32_t i = 0; i < tx->n_shards; i++) {
+		uint32_t s = tx->shards[i];
+		struct shard_msg *m = tx->part[s].m;
+		m->kind = SHARD_TX;
+		m->op = SHARD_TX_RELEASE;
+		m->tx = NULL;
+		rw_buf_reset(&m->args);
+		/* Another shard's keys stay held until this record is durable, so
+		 * their next writes reach the AOF after it. */
+		if (w->hold_acks && lsn != 0 && s != w->id && dp_ack_msg(w, lsn, m))
+			continue;
+		dp_msg_send(w, m);
+	}
+	struct dp_client *cl = &w->clients[tx->conn_idx];
+	if (cl->tcp != NULL && cl->gen == tx->conn_gen) {
+		struct dp_slot *slot = &cl->slots[tx->slot_seq % DP_SLOTS];
+		rw_buf_reset(&w->part_buf);
+		tx_reply(w, tx, &w->part_buf);
+		dp_hold_slot(w, cl, slot, tx->slot_seq, lsn);
+		dp_slot_absorb(slot, w->id, w->part_buf.data, w->part_buf.len);
+		dp_drain_slots(w, cl);
+	}
+	dp_tx_free(w, tx);
+}
+
+/* Results of a CHECK or RUN from shard @p s. */
+static void tx_results(struct worker *w, struct dp_tx *tx, struct shard_msg *m, bool check)
+{
+	uint32_t s = m->dst;
+	for (size_t off = 0; off + sizeof(struct tx_res) <= m->reply.len;) {
+		struct tx_res r;
+		memcpy(&r, m->reply.data + off, sizeof(r));
+		const uint8_t *p = m->reply.data + off + sizeof(r);
+		off += sizeof(r) + r.len;
+		if (check && tx->kind == DP_TX_MOVE) {
+			if (r.idx < tx->n_cmds)
+				dp_slot_absorb(&tx->cmds[r.idx], s, p, r.len);
+		} else if (check) {
+			if (r.len < 2 || p[0] != ':' || p[1] != '0')
+				tx->abort = true;
+		} else if (r.idx < tx->n_cmds) {
+			dp_slot_absorb(&tx->cmds[r.idx], s, p, r.len);
+		}
+	}
+	if (!check) {
+		rw_buf_append(&tx->fx, m->args.data, m->args.len);
+		tx->part[s].lsn_at = m->lsn_at;
+	}
+	(void)w;
+}
+
+static void tx_done(struct worker *w, struct shard_msg *m)
+{
+	struct dp_tx *tx = m->tx;
+	switch (m->op) {
+	case SHARD_TX_LOCK:
+		tx->lock_i++;
+		tx_lock_next(w, tx);
+		break;
+	case SHARD_TX_CHECK:
+		tx_results(w, tx, m, true);
+		if (--tx->pending == 0) {
+			if (tx->kind == DP_TX_MOVE && !tx->abort)
+				mv_after_check(w, tx);
+			else if (tx->abort)
+				tx_finish(w, tx);
+			else
+				tx_run(w, tx);
+		}
+		break;
+	case SHARD_TX_RUN:
+		tx_results(w, tx, m, false);
+		if (--tx->pending == 0)
+			tx_finish(w, tx);
+		break;
+	default: /* RELEASE, UNWATCH: the message is home */
+		shard_msg_put(&w->shard, m);
+		break;
+	}
+}
+
+/* Planned: take a message per shard and a reply slot, and start locking. */
+void dp_tx_launch(struct worker *w, struct dp_client *cl, struct dp_tx *tx,
+		  const struct cmd_client *cc)
+{
+	tx->cc = *cc;
+	for (uint32_t s = 0; s < w->sh->n_workers; s++)
+		if (tx->part[s].used)
+			tx->shards[tx->n_shards++] = (uint8_t)s;
+	for (uint32_t i = 0; i < tx->n_shards; i++) {
+		struct dp_tx_part *p = &tx->part[tx->shards[i]];
+		p->m = shard_msg_get(&w->shard);
+		if (p->m == NULL) {
+			for (uint32_t j = 0; j < i; j++)
+				shard_msg_put(&w->shard, tx->part[tx->shards[j]].m);
+			dp_tx_free(w, tx);
+			resp_w_error(dp_reply_target(w, cl), "ERR out of memory");
+			return;
+		}
+	}
+	tx->slot_seq = cl->slot_tail;
+	struct dp_slot *slot = dp_slot_multi(w, cl, DP_AGG_NONE);
+	if (slot == NULL) {
+		for (uint32_t i = 0; i < tx->n_shards; i++)
+			shard_msg_put(&w->shard, tx->part[tx->shards[i]].m);
+		dp_tx_free(w, tx);
+		return;
+	}
+	dp_slot_expect(slot);
+	dp_slot_release(slot);
+	cl->tx_inflight++;
+	tx->holds_conn = true;
+	if (tx->n_shards == 0) {
+		tx_finish(w, tx);
+		return;
+	}
+	tx_lock_next(w, tx);
+}
+
+/* ---- participant: a shard's side ---- */
+
+/* Run the sub-commands (or checks) of @p m here; results into m->reply,
+ * effects (RUN) into m->args once the arguments are no longer needed. */
+static void part_exec(struct worker *w, struct shard_msg *m)
+{
+	struct rw_buf *fx = &w->tx_fx;
+	rw_buf_reset(fx);
+	rw_buf_reset(&m->reply);
+	w->tx_effects = m->op == SHARD_TX_RUN ? fx : NULL;
+	for (size_t off = 0; off + sizeof(struct tx_sub) <= m->args.len;) {
+		struct tx_sub h;
+		memcpy(&h, m->args.data + off, sizeof(h));
+		off += sizeof(h);
+		if (h.argc > w->argv_cap && !dp_grow_argv(w, h.argc))
+			break;
+		for (uint32_t i = 0; i < h.argc; i++) {
+			memcpy(&w->argv[i].len, m->args.data + off, sizeof(uint32_t));
+			w->argv[i].ptr = m->args.data + off + sizeof(uint32_t);
+			off += sizeof(uint32_t) + w->argv[i].len;
+		}
+		struct cmd_client cc = m->client;
+		cc.db = h.db;
+		cc.proto = h.proto;
+		struct rw_buf *out = &w->part_buf;
+		rw_buf_reset(out);
+		if (h.d == &tx_read_def)
+			mv_read(w, &cc, w->argv, h.argc, out);
+		else if (h.d == &tx_watch_check)
+			resp_w_int(out, dp_watch_check(&w->watch, w->store, cc.id, cc.watch_epoch,
+						       w->now_unix_ms));
+		else
+			dp_run(w, h.d, w->argv, h.argc, &cc, out);
+		struct tx_res r = {.idx = h.idx, .len = (uint32_t)out->len};
+		rw_buf_append(&m->reply, &r, sizeof(r));
+		rw_buf_append(&m->reply, out->data, out->len);
+	}
+	w->tx_effects = NULL;
+	m->lsn_at = w->jrnl_last_lsn;
+	rw_buf_reset(&m->args);
+	rw_buf_append(&m->args, fx->data, fx->len);
+}
+
+static void reply_back(struct worker *w, struct shard_msg *m)
+{
+	m->kind = SHARD_TX_DONE;
+	dp_msg_send(w, m);
+}
+
+/* Queue the intents of LOCK @p m here. @return true if granted now (the
+ * caller answers), false if the grant callback will answer. */
+static bool part_lock_try(struct worker *w, struct shard_msg *m)
+{
+	struct shard_txq_entry *e = shard_txq_entry_get(&w->txq);
+	int rc = -ENOMEM;
+	if (e != NULL) {
+		e->txid = m->txid;
+		e->all = m->all;
+		rc = 0;
+		for (size_t off = 0; off + 8 <= m->args.len && rc == 0; off += 8) {
+			uint64_t h;
+			memcpy(&h, m->args.data + off, 8);
+			rc = shard_txq_entry_key(e, h);
+		}
+		if (rc == 0) {
+			e->arg = m;
+			rc = shard_txq_add(&w->txq, e);
+		}
+	}
+	if (rc == 0)
+		return false; /* answered when granted (tx_granted) */
+	if (rc < 0) {
+		/* No memory for the intents: go on unlocked rather than stall
+		 * the transaction and every key it touches (logged). */
+		shard_txq_entry_put(&w->txq, e);
+		rw_logring_put(&w->log, RW_LOG_WARN, "dp.tx",
+			       "txid=%llu ran without its lock: no memory",
+			       (unsigned long long)m->txid);
+	} else {
+		e->arg = NULL;
+	}
+	return true;
+}
+
+static void part_lock(struct worker *w, struct shard_msg *m)
+{
+	if (part_lock_try(w, m))
+		reply_back(w, m);
+}
+
+/* shard_txq_grant_fn: an entry waited and may go now. */
+static void tx_granted(void *arg, struct shard_txq_entry *e)
+{
+	struct worker *w = arg;
+	struct shard_msg *m = e->arg;
+	e->arg = NULL;
+	if (e->txid != 0) { /* a transaction's lock: tell its coordinator */
+		if (m != NULL)
+			reply_back(w, m);
+		return;
+	}
+	/* a command that waited behind a transaction: run it, leave */
+	shard_txq_remove(&w->txq, e);
+	shard_txq_entry_put(&w->txq, e);
+	dp_request_exec(w, m);
+}
+
+static void part_in(struct worker *w, struct shard_msg *m)
+{
+	if (m->src != w->id)
+		w->stats->fwd_received++;
+	switch (m->op) {
+	case SHARD_TX_LOCK:
+		part_lock(w, m);
+		break;
+	case SHARD_TX_CHECK:
+	case SHARD_TX_RUN:
+		part_exec(w, m);
+		reply_back(w, m);
+		break;
+	case SHARD_TX_RELEASE: {
+		struct shard_txq_entry *e = shard_txq_find(&w->txq, m->txid);
+		if (e != NULL) {
+			shard_txq_remove(&w->txq, e);
+			shard_txq_entry_put(&w->txq, e);
+		}
+		reply_back(w, m);
+		break;
+	}
+	case SHARD_TX_UNWATCH:
+		dp_watch_remove(&w->watch, m->client.id, m->epoch);
+		reply_back(w, m);
+		break;
+	default:
+		reply_back(w, m);
+		break;
+	}
+}
+
+void dp_tx_msg_in(struct worker *w, struct shard_msg *m)
+{
+	if (m->kind == SHARD_TX)
+		part_in(w, m);
+	else
+		tx_done(w, m);
+}
+
+void dp_msg_send(struct worker *w, struct shard_msg *m)
+{
+	uint32_t to = m->kind == SHARD_REQ || m->kind == SHARD_TX ? m->dst : m->src;
+	if (to != w->id) {
+		if (m->kind == SHARD_TX)
+			w->stats->fwd_sent++;
+		shard_send(&w->shard, m);
+		return;
+	}
+	m->next = NULL;
+	if (w->self_tail != NULL)
+		w->self_tail->next = m;
+	else
+		w->self_head = m;
+	w->self_tail = m;
+}
+
+unsigned dp_tx_poll(struct worker *w)
+{
+	unsigned n = 0;
+	/* Only what is queued now: what these messages send to this worker
+	 * waits for the next iteration, so one call is bounded. */
+	struct shard_msg *m = w->self_head, *end = w->self_tail;
+	w->self_head = w->self_tail = NULL;
+	while (m != NULL) {
+		struct shard_msg *next = m == end ? NULL : m->next;
+		dp_shard_msg_in(w, m);
+		n++;
+		m = next;
+	}
+	if (w->tx_wait != NULL) {
+		struct dp_tx *tx = w->tx_wait;
+		w->tx_wait = NULL;
+		while (tx != NULL) {
+			struct dp_tx *next = tx->next;
+			tx_finish(w, tx); /* parks itself again if still not allowed */
+			tx = next;
+			n++;
+		}
+	}
+	return n;
+}
+
+/* ---- waiting behind intents (single-shard commands) ---- */
+
+static bool intents_of(struct worker *w, const struct cmd_def *d, const struct resp_arg *argv,
+		       uint32_t argc, uint32_t db, uint32_t *n, bool *all)
+{
+	*n = 0;
+	*all = (d->flags & (CMD_ALL_SHARDS_SUM | CMD_ALL_SHARDS_CONCAT | CMD_ALL_SHARDS_OK)) != 0;
+	if (*all || d->first_key <= 0)
+		return true;
+	int32_t last = last_key_of(d, argc), step = d->key_step > 0 ? d->key_step : 1;
+	uint32_t need = argc;
+	if (need > w->hash_cap) {
+		uint64_t *h = realloc(w->hash_buf, sizeof(*h) * need);
+		if (h == NULL)
+			return false;
+		w->hash_buf = h;
+		w->hash_cap = need;
+	}
+	for (int32_t i = d->first_key; i <= last; i += step)
+		w->hash_buf[(*n)++] = shard_key_hash(db, argv[i].ptr, argv[i].len);
+	return true;
+}
+
+bool dp_tx_must_wait(struct worker *w, const struct cmd_def *d, const struct resp_arg *argv,
+		     uint32_t argc, uint32_t db)
+{
+	/* WATCH waits too: a transaction of this connection sent before it must
+	 * write first, or it would dirty the keys it watches */
+	if (w->txq.n == 0 || (d->flags & CMD_NOKEYS))
+		return false;
+	uint32_t n;
+	bool all;
+	if (!intents_of(w, d, argv, argc, db, &n, &all))
+		return true;
+	if (!all && d->first_key <= 0)
+		return false;
+	return shard_txq_busy(&w->txq, w->hash_buf, n, all);
+}
+
+bool dp_tx_request_wait(struct worker *w, struct shard_msg *m)
+{
+	if (w->txq.n == 0 || (m->def->flags & CMD_NOKEYS))
+		return false;
+	/* Its own array: this may run while the dispatcher still reads w->argv
+	 * (a split command's part for this worker). */
+	if (m->argc > w->wait_cap) {
+		struct resp_arg *a = realloc(w->wait_argv, sizeof(*a) * m->argc);
+		if (a == NULL)
+			return false;
+		w->wait_argv = a;
+		w->wait_cap = m->argc;
+	}
+	shard_msg_unpack(m, w->wait_argv);
+	if (!dp_tx_must_wait(w, m->def, w->wait_argv, m->argc, m->client.db))
+		return false;
+	uint32_t n;
+	bool all;
+	struct shard_txq_entry *e = shard_txq_entry_get(&w->txq);
+	if (e == NULL || !intents_of(w, m->def, w->wait_argv, m->argc, m->client.db, &n, &all))
+		goto nomem;
+	e->all = all;
+	for (uint32_t i = 0; i < n; i++)
+		if (shard_txq_entry_key(e, w->hash_buf[i]) != 0)
+			goto nomem;
+	e->arg = m;
+	int rc = shard_txq_add(&w->txq, e);
+	if (rc == 0)
+		return true;
+	if (rc > 0) { /* cannot happen (it was busy); run it */
+		shard_txq_remove(&w->txq, e);
+		shard_txq_entry_put(&w->txq, e);
+		return false;
+	}
+nomem:
+	shard_txq_entry_put(&w->txq, e);
+	return false;
+}
+
+int dp_tx_plan_watch(struct dp_tx *tx, const struct dp_multi *mu, const struct cmd_client *cc)
+{
+	for (uint32_t i = 0; i < mu->n_watched; i++) {
+		const struct dp_watched *k = &mu->watched[i];
+		struct resp_arg key = {.ptr = k->key, .len = k->klen};
+		if (intent(tx, k->owner, k->db, &key) != 0)
+			return -ENOMEM;
+	}
+	for (uint32_t s = 0; s < SHARD_MAX_WORKERS; s++)
+		if (mu->watch_shards & (1ull << s)) {
+			struct dp_tx_part *p = part_use(tx, s);
+			if (sub_add(&p->check, 0, cc, &tx_watch_check, NULL, 0) != 0)
+				return -ENOMEM;
+			p->n_check++;
+		}
+	return 0;
+}
+
+/* ---- a multi-shard command as a transaction ---- */
+
+bool dp_tx_start_one(struct worker *w, struct dp_client *cl, const struct cmd_def *d,
+		     struct resp_arg *argv, uint32_t argc)
+{
+	if (d->name[0] == 'r' || d->name[0] == 'c') /* RENAME RENAMENX COPY */
+		return mv_start(w, cl, d, argv, argc);
+	bool msetnx = (d->flags & CMD_MULTI_KEYS_SAME_SHARD) && d->key_step == 2;
+	bool all = (d->flags & (CMD_ALL_SHARDS_SUM | CMD_ALL_SHARDS_CONCAT | CMD_ALL_SHARDS_OK));
+	if (!all && !msetnx && !(d->flags & (CMD_KEYS_SUM | CMD_KEYS_MERGE | CMD_KEYS_ALL_OK)))
+		return false;
+	if ((msetnx || (d->flags & CMD_KEYS_ALL_OK)) && (argc - 1) % 2 != 0) {
+		cmd_reply_arity(dp_reply_target(w, cl), d);
+		return true;
+	}
+	struct dp_tx *tx = dp_tx_new(w, cl, msetnx ? DP_TX_MSETNX : DP_TX_ONE, 1);
+	if (tx == NULL)
+		goto nomem;
+	if (!msetnx) {
+		if (dp_tx_plan_cmd(w, tx, 0, d, argv, argc, &cl->cc) != 0)
+			goto nomem_tx;
+		dp_tx_launch(w, cl, tx, &cl->cc);
+		return true;
+	}
+	/* MSETNX: every owner first counts which of its keys exist (EXISTS,
+	 * under the lock); only if none does, each sets its pairs. */
+	const struct cmd_def *exists = cmd_lookup((const uint8_t *)"exists", 6);
+	struct resp_arg *sub = w->sub_argv;
+	for (uint32_t o = 0; o < w->sh->n_workers; o++) {
+		uint32_t n = 1, nk = 1;
+		sub[0] = argv[0];
+		for (uint32_t i = 1; i + 1 < argc; i += 2)
+			if (shard_of_key(argv[i].ptr, argv[i].len, w->sh->n_workers) == o) {
+				sub[n++] = argv[i];
+				sub[n++] = argv[i + 1];
+				nk++;
+				if (intent(tx, o, cl->cc.db, &argv[i]) != 0)
+					goto nomem_tx;
+			}
+		if (n == 1)
+			continue;
+		struct dp_tx_part *p = part_use(tx, o);
+		if (sub_add(&p->run, 0, &cl->cc, d, sub, n) != 0)
+			goto nomem_tx;
+		p->n_run++;
+		/* the keys alone, for EXISTS (sub is copied into the part: reuse it) */
+		for (uint32_t k = 1; k < nk; k++)
+			sub[k] = sub[2 * k - 1];
+		static uint8_t exists_name[] = "exists";
+		sub[0] = (struct resp_arg){.ptr = exists_name, .len = 6};
+		if (sub_add(&p->check, 0, &cl->cc, exists, sub, nk) != 0)
+			goto nomem_tx;
+		p->n_check++;
+	}
+	dp_slot_begin(&tx->cmds[0], DP_AGG_NONE, 0);
+	dp_tx_launch(w, cl, tx, &cl->cc);
+	return true;
+nomem_tx:
+	dp_tx_free(w, tx);
+nomem:
+	resp_w_error(dp_reply_target(w, cl), "ERR out of memory");
+	return true;
+}
+
+/* ---- setup ---- */
+
+int dp_tx_setup(struct worker *w)
+{
+	if (shard_txq_init(&w->txq, tx_granted, w) != 0)
+		return -ENOMEM;
+	if (store_hook_add(w->store, dp_watch_store_event, &w->watch) != 0)
+		return -ENOMEM;
+	return 0;
+}
+
+void dp_tx_teardown(struct worker *w)
+{
+	while (w->tx_wait != NULL) {
+		struct dp_tx *tx = w->tx_wait;
+		w->tx_wait = tx->next;
+		dp_tx_free(w, tx);
+	}
+	shard_txq_fini(&w->txq);
+	dp_watch_fini(&w->watch);
+	rw_buf_fini(&w->tx_fx);
+	rw_buf_fini(&w->tx_out);
+	free(w->hash_buf);
+	w->hash_buf = NULL;
+	free(w->wait_argv);
+	w->wait_argv = NULL;
+}

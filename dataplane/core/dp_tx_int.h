@@ -1,0 +1,41 @@
+/*
+ * Between the MULTI commands (dp_multi.c) and the transaction machinery
+ * (dp_tx.c). Not for use outside dataplane/core.
+ *
+ * Context: the coordinating worker lcore.
+ */
+#ifndef RW_DP_TX_INT_H
+#define RW_DP_TX_INT_H
+
+#include "dp_int.h"
+#include "dp_tx.h"
+
+enum dp_tx_kind {
+	DP_TX_EXEC,   /* the reply is an array of every command's reply (nil if a WATCH failed) */
+	DP_TX_ONE,    /* one multi-shard command: its reply */
+	DP_TX_MSETNX, /* :1 if no key existed (then all were set), else :0 */
+	DP_TX_MOVE,   /* RENAME, RENAMENX, COPY across workers: read, then write */
+};
+
+struct dp_tx;
+
+/** A transaction of @p n_cmds commands for @p cl, with the next global id. NULL: no memory. */
+struct dp_tx *dp_tx_new(struct worker *w, struct dp_client *cl, enum dp_tx_kind kind,
+			uint32_t n_cmds);
+void dp_tx_free(struct worker *w, struct dp_tx *tx);
+/**
+ * Plan command @p idx: sub-commands and intents on the shards owning its
+ * keys; keyless commands run now, with @p cc (SELECT changes it).
+ * @return 0 or -ENOMEM.
+ */
+int dp_tx_plan_cmd(struct worker *w, struct dp_tx *tx, uint32_t idx, const struct cmd_def *d,
+		   struct resp_arg *argv, uint32_t argc, struct cmd_client *cc);
+/** The watched keys of @p mu as intents, and a check on each shard holding some. */
+int dp_tx_plan_watch(struct dp_tx *tx, const struct dp_multi *mu, const struct cmd_client *cc);
+/** Planned: take a reply slot of @p cl and start locking; the parts see @p cc. */
+void dp_tx_launch(struct worker *w, struct dp_client *cl, struct dp_tx *tx,
+		  const struct cmd_client *cc);
+/** Journal @p fx ((u32 db, u32 len, RESP)*) as one MULTI ... EXEC record. @return its LSN. */
+uint64_t dp_tx_journal(struct worker *w, const struct rw_buf *fx);
+
+#endif

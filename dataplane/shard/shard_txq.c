@@ -1,0 +1,295 @@
+/* The per-shard intent queue (see shard_txq.h). */
+#include "shard_txq.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TXQ_TAB_MIN 64
+
+uint64_t shard_key_hash(uint32_t db, const void *key, size_t klen)
+{
+	/* FNV-1a over the db and the key bytes, then a finalizer so the low
+	 * bits (the table index) depend on every byte. */
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (int i = 0; i < 4; i++) {
+		h ^= (db >> (8 * i)) & 0xff;
+		h *= 0x100000001b3ull;
+	}
+	const uint8_t *p = key;
+	for (size_t i = 0; i < klen; i++) {
+		h ^= p[i];
+		h *= 0x100000001b3ull;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	return h != 0 ? h : 1;
+}
+
+int shard_txq_init(struct shard_txq *q, shard_txq_grant_fn *grant, void *arg)
+{
+	memset(q, 0, sizeof(*q));
+	q->tab = calloc(TXQ_TAB_MIN, sizeof(*q->tab));
+	if (q->tab == NULL)
+		return -ENOMEM;
+	q->tab_cap = TXQ_TAB_MIN;
+	q->grant = grant;
+	q->grant_arg = arg;
+	return 0;
+}
+
+static void entry_free(struct shard_txq_entry *e)
+{
+	free(e->keys);
+	free(e);
+}
+
+void shard_txq_fini(struct shard_txq *q)
+{
+	while (q->free != NULL) {
+		struct shard_txq_entry *e = q->free;
+		q->free = e->next;
+		entry_free(e);
+	}
+	while (q->head != NULL) {
+		struct shard_txq_entry *e = q->head;
+		q->head = e->next;
+		entry_free(e);
+	}
+	free(q->tab);
+	memset(q, 0, sizeof(*q));
+}
+
+struct shard_txq_entry *shard_txq_entry_get(struct shard_txq *q)
+{
+	struct shard_txq_entry *e = q->free;
+	if (e != NULL) {
+		q->free = e->next;
+	} else {
+		e = calloc(1, sizeof(*e));
+		if (e == NULL)
+			return NULL;
+	}
+	uint64_t *keys = e->keys;
+	uint32_t cap = e->cap;
+	memset(e, 0, sizeof(*e));
+	e->keys = keys;
+	e->cap = cap;
+	return e;
+}
+
+void shard_txq_entry_put(struct shard_txq *q, struct shard_txq_entry *e)
+{
+	if (e == NULL)
+		return;
+	if (e->cap > 1024) { /* a huge transaction does not pin its array */
+		free(e->keys);
+		e->keys = NULL;
+		e->cap = 0;
+	}
+	e->next = q->free;
+	q->free = e;
+}
+
+int shard_txq_entry_key(struct shard_txq_entry *e, uint64_t h)
+{
+	if (e->nkeys == e->cap) {
+		uint32_t cap = e->cap ? e->cap * 2 : 8;
+		uint64_t *k = realloc(e->keys, sizeof(*k) * cap);
+		if (k == NULL)
+			return -ENOMEM;
+		e->keys = k;
+		e->cap = cap;
+	}
+	e->keys[e->nkeys++] = h;
+	return 0;
+}
+
+/* ---- key counts: open addressing, linear probing ----
+ * A slot whose count drops to 0 keeps its hash (a tombstone the same hash
+ * can reuse); the table is wiped when the queue empties and rebuilt when
+ * tombstones crowd it. */
+
+static struct shard_txq_slot *slot_find(const struct shard_txq *q, uint64_t h)
+{
+	uint32_t mask = q->tab_cap - 1;
+	for (uint32_t i = (uint32_t)h & mask;; i = (i + 1) & mask) {
+		struct shard_txq_slot *s = &q->tab[i];
+		if (s->h == h || s->h == 0)
+			return s;
+	}
+}
+
+static int tab_rebuild(struct shard_txq *q, uint32_t cap)
+{
+	struct shard_txq_slot *old = q->tab;
+	uint32_t old_cap = q->tab_cap;
+	struct shard_txq_slot *t = calloc(cap, sizeof(*t));
+	if (t == NULL)
+		return -ENOMEM;
+	q->tab = t;
+	q->tab_cap = cap;
+	q->tab_used = 0;
+	for (uint32_t i = 0; i < old_cap; i++)
+		if (old[i].h != 0 && old[i].n != 0) {
+			struct shard_txq_slot *s = slot_find(q, old[i].h);
+			*s = old[i];
+			q->tab_used++;
+		}
+	free(old);
+	return 0;
+}
+
+static int count_add(struct shard_txq *q, uint64_t h)
+{
+	if ((q->tab_used + 1) * 4 > q->tab_cap * 3) {
+		uint32_t live = 0;
+		for (uint32_t i = 0; i < q->tab_cap; i++)
+			live += q->tab[i].n != 0;
+		uint32_t cap = q->tab_cap;
+		while ((live + 1) * 2 > cap)
+			cap *= 2;
+		if (tab_rebuild(q, cap) != 0)
+			return -ENOMEM;
+	}
+	struct shard_txq_slot *s = slot_find(q, h);
+	if (s->h == 0) {
+		s->h = h;
+		q->tab_used++;
+	}
+	s->n++;
+	return 0;
+}
+
+static void count_del(struct shard_txq *q, uint64_t h)
+{
+	struct shard_txq_slot *s = slot_find(q, h);
+	if (s->h == h && s->n > 0)
+		s->n--;
+}
+
+bool shard_txq_busy(const struct shard_txq *q, const uint64_t *h, uint32_t n, bool all)
+{
+	if (q->n == 0)
+		return false;
+	if (q->n_all > 0 || all)
+		return true;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct shard_txq_slot *s = slot_find(q, h[i]);
+		if (s->h == h[i] && s->n > 0)
+			return true;
+	}
+	return false;
+}
+
+int shard_txq_add(struct shard_txq *q, struct shard_txq_entry *e)
+{
+	bool busy = shard_txq_busy(q, e->keys, e->nkeys, e->all);
+	for (uint32_t i = 0; i < e->nkeys; i++)
+		if (count_add(q, e->keys[i]) != 0) {
+			while (i-- > 0)
+				count_del(q, e->keys[i]);
+			return -ENOMEM;
+		}
+	e->prev = q->tail;
+	e->next = NULL;
+	if (q->tail != NULL)
+		q->tail->next = e;
+	else
+		q->head = e;
+	q->tail = e;
+	q->n++;
+	q->n_all += e->all;
+	e->queued = true;
+	e->granted = !busy;
+	if (busy)
+		q->waited_total++;
+	else
+		q->granted_total++;
+	return busy ? 0 : 1;
+}
+
+/* Grant, in queue order, every waiting entry that no entry ahead of it
+ * conflicts with. Keys of entries already passed are marked with this
+ * scan's generation. */
+static void regrant(struct shard_txq *q)
+{
+	if (++q->seen_gen == 0) {
+		for (uint32_t i = 0; i < q->tab_cap; i++)
+			q->tab[i].seen = 0;
+		q->seen_gen = 1;
+	}
+	bool any_ahead = false, all_ahead = false;
+	for (struct shard_txq_entry *e = q->head; e != NULL; e = e->next) {
+		if (!e->granted) {
+			bool conflict = all_ahead || (e->all && any_ahead);
+			for (uint32_t i = 0; i < e->nkeys && !conflict; i++)
+				conflict = slot_find(q, e->keys[i])->seen == q->seen_gen;
+			if (!conflict) {
+				e->granted = true;
+				q->granted_total++;
+				e->ready_next = NULL;
+				if (q->ready_tail != NULL)
+					q->ready_tail->ready_next = e;
+				else
+					q->ready = e;
+				q->ready_tail = e;
+			}
+		}
+		any_ahead = true;
+		all_ahead |= e->all;
+		for (uint32_t i = 0; i < e->nkeys; i++)
+			slot_find(q, e->keys[i])->seen = q->seen_gen;
+	}
+}
+
+void shard_txq_remove(struct shard_txq *q, struct shard_txq_entry *e)
+{
+	if (!e->queued)
+		return;
+	if (e->prev != NULL)
+		e->prev->next = e->next;
+	else
+		q->head = e->next;
+	if (e->next != NULL)
+		e->next->prev = e->prev;
+	else
+		q->tail = e->prev;
+	e->next = e->prev = NULL;
+	e->queued = false;
+	q->n--;
+	q->n_all -= e->all;
+	for (uint32_t i = 0; i < e->nkeys; i++)
+		count_del(q, e->keys[i]);
+	if (q->n == 0) {
+		memset(q->tab, 0, sizeof(*q->tab) * q->tab_cap);
+		q->tab_used = 0;
+		return;
+	}
+	regrant(q);
+	/* Callbacks run here, not inside the scan, and one level deep only: a
+	 * callback that removes an entry (a waiting command that ran) only adds
+	 * to the ready list this loop is draining. */
+	if (q->draining)
+		return;
+	q->draining = true;
+	while (q->ready != NULL) {
+		struct shard_txq_entry *r = q->ready;
+		q->ready = r->ready_next;
+		if (q->ready == NULL)
+			q->ready_tail = NULL;
+		r->ready_next = NULL;
+		if (q->grant != NULL)
+			q->grant(q->grant_arg, r);
+	}
+	q->draining = false;
+}
+
+struct shard_txq_entry *shard_txq_find(const struct shard_txq *q, uint64_t txid)
+{
+	for (struct shard_txq_entry *e = q->head; e != NULL; e = e->next)
+		if (e->txid == txid)
+			return e;
+	return NULL;
+}

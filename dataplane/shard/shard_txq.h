@@ -1,0 +1,109 @@
+/*
+ * Intent queue: the per-shard half of cross-shard atomicity (very
+ * lightweight locking, Ren, Thomson, Abadi, VLDB 2012, as Dragonfly uses it).
+ *
+ * A shard keeps one queue of entries. An entry is a set of key intents (64-
+ * bit hashes of db + key; a collision only makes two keys wait for each
+ * other, never lets two conflicting ones run together) or "all" (every key
+ * of the shard: FLUSHDB, KEYS, DBSIZE inside a transaction). Entries are
+ * either a multi-shard transaction holding its keys on this shard, or a
+ * command that arrived while one of its keys was held and waits its turn.
+ *
+ *   queue:  [T7: a b (granted)] [GET a (waits)] [T9: c (granted)] [T8: b c (waits)]
+ *   counts: a=2 b=2 c=2
+ *
+ * The rule: an entry is granted when no entry ahead of it in the queue
+ * shares a key with it. So two entries that conflict are granted in arrival
+ * order, and entries that do not conflict never wait for each other.
+ * Per key a count of entries holding it gives the fast path: a command whose
+ * keys all have count 0 (and no "all" entry is queued) runs at once without
+ * entering the queue; with an empty queue that is one load.
+ *
+ * Deadlock freedom comes from the caller: a transaction requests its shards
+ * one at a time in increasing shard index, and requests the next only once
+ * granted on the previous one (dataplane/core/TRANSACTIONS.md has the proof).
+ *
+ * Context: one queue per worker, used only by that worker's lcore. Pure C,
+ * no DPDK; unit-tested in tests/unit/txq.
+ */
+#ifndef RW_SHARD_TXQ_H
+#define RW_SHARD_TXQ_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct shard_txq_entry {
+	struct shard_txq_entry *next, *prev; /* queue order */
+	struct shard_txq_entry *ready_next;  /* granted, grant callback not yet run */
+	uint64_t txid;			     /* 0: a single command waiting its turn */
+	uint64_t *keys;			     /* intents: key hashes */
+	uint32_t nkeys, cap;
+	bool all;     /* conflicts with every entry */
+	bool granted; /* may run (a transaction keeps it until released) */
+	bool queued;
+	void *arg; /* the caller's (the message to act on once granted) */
+};
+
+struct shard_txq_slot {
+	uint64_t h; /* 0: never used */
+	uint32_t n; /* entries holding h (0: free for h again) */
+	uint32_t seen;
+};
+
+/** Called for each entry that became granted; it may remove entries. */
+typedef void shard_txq_grant_fn(void *arg, struct shard_txq_entry *e);
+
+struct shard_txq {
+	struct shard_txq_entry *head, *tail;
+	uint32_t n;	/* entries queued */
+	uint32_t n_all; /* of them, "all" entries */
+	struct shard_txq_slot *tab;
+	uint32_t tab_cap, tab_used; /* used: slots with h != 0 */
+	uint32_t seen_gen;
+	struct shard_txq_entry *free;
+	struct shard_txq_entry *ready, *ready_tail;
+	bool draining;
+	shard_txq_grant_fn *grant;
+	void *grant_arg;
+	uint64_t granted_total, waited_total; /* counters */
+};
+
+/** The intent of @p key in @p db. Never 0. */
+uint64_t shard_key_hash(uint32_t db, const void *key, size_t klen);
+
+/** @return 0 or -ENOMEM. @p grant runs for entries granted after waiting. */
+int shard_txq_init(struct shard_txq *q, shard_txq_grant_fn *grant, void *arg);
+void shard_txq_fini(struct shard_txq *q);
+
+/** A blank entry from the queue's pool. @return NULL when out of memory. */
+struct shard_txq_entry *shard_txq_entry_get(struct shard_txq *q);
+/** Give a removed (or never added) entry back. */
+void shard_txq_entry_put(struct shard_txq *q, struct shard_txq_entry *e);
+/** Add intent @p h to @p e before it is queued. @return 0 or -ENOMEM. */
+int shard_txq_entry_key(struct shard_txq_entry *e, uint64_t h);
+
+/**
+ * Must a command with intents @p h[0..n) (or every key, @p all) wait?
+ * True when a queued entry holds one of them (or an "all" entry is queued,
+ * or @p all and anything is queued).
+ */
+bool shard_txq_busy(const struct shard_txq *q, const uint64_t *h, uint32_t n, bool all);
+
+/**
+ * Queue @p e. @return 1 if granted at once, 0 if it waits (the grant
+ * callback runs when it is granted), -ENOMEM.
+ */
+int shard_txq_add(struct shard_txq *q, struct shard_txq_entry *e);
+
+/**
+ * Take @p e out of the queue (a transaction released, or a waiting
+ * command that ran) and grant, in queue order, the entries that no longer
+ * conflict with anything ahead of them. The entry is not freed.
+ */
+void shard_txq_remove(struct shard_txq *q, struct shard_txq_entry *e);
+
+/** The queued transaction @p txid, or NULL. */
+struct shard_txq_entry *shard_txq_find(const struct shard_txq *q, uint64_t txid);
+
+#endif

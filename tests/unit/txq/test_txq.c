@@ -1,0 +1,300 @@
+/*
+ * Unit tests for the intent queue (dataplane/shard/shard_txq.c): when a
+ * transaction or a command that conflicts with one may run, in what order,
+ * and that transactions acquiring shards in increasing order never deadlock.
+ */
+#include <string.h>
+
+#include "rw_test.h"
+#include "shard_txq.h"
+
+#define MAXG 64
+
+/* What the grant callback saw, in order. */
+static struct shard_txq_entry *granted[MAXG];
+static unsigned n_granted;
+static bool remove_on_grant; /* act as a waiting single command: run, leave */
+
+static void on_grant(void *arg, struct shard_txq_entry *e)
+{
+	struct shard_txq *q = arg;
+	if (n_granted < MAXG)
+		granted[n_granted++] = e;
+	if (remove_on_grant && e->txid == 0)
+		shard_txq_remove(q, e);
+}
+
+static struct shard_txq q;
+
+static int setup(void)
+{
+	n_granted = 0;
+	remove_on_grant = false;
+	return shard_txq_init(&q, on_grant, &q);
+}
+
+static int teardown(void)
+{
+	shard_txq_fini(&q);
+	return 0;
+}
+
+static uint64_t K(const char *key)
+{
+	return shard_key_hash(0, key, strlen(key));
+}
+
+/* An entry with the given keys (NULL-terminated), not yet queued. */
+static struct shard_txq_entry *entry(uint64_t txid, bool all, const char *k1, const char *k2)
+{
+	struct shard_txq_entry *e = shard_txq_entry_get(&q);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(e);
+	e->txid = txid;
+	e->all = all;
+	if (k1 != NULL)
+		CU_ASSERT_EQUAL(shard_txq_entry_key(e, K(k1)), 0);
+	if (k2 != NULL)
+		CU_ASSERT_EQUAL(shard_txq_entry_key(e, K(k2)), 0);
+	return e;
+}
+
+static void reset(void)
+{
+	teardown();
+	setup();
+}
+
+static void test_txq_empty_queue_is_never_busy(void)
+{
+	reset();
+	uint64_t h = K("a");
+	CU_ASSERT_FALSE(shard_txq_busy(&q, &h, 1, false));
+	CU_ASSERT_FALSE(shard_txq_busy(&q, NULL, 0, true));
+	CU_ASSERT_EQUAL(shard_txq_add(&q, entry(1, false, "a", "b")), 1);
+	CU_ASSERT_TRUE(shard_txq_busy(&q, &h, 1, false));
+	uint64_t c = K("c");
+	CU_ASSERT_FALSE(shard_txq_busy(&q, &c, 1, false)); /* other keys run at once */
+	CU_ASSERT_TRUE(shard_txq_busy(&q, NULL, 0, true)); /* FLUSHDB waits */
+}
+
+static void test_txq_key_hash_separates_dbs_and_keys(void)
+{
+	CU_ASSERT_NOT_EQUAL(shard_key_hash(0, "a", 1), shard_key_hash(1, "a", 1));
+	CU_ASSERT_NOT_EQUAL(shard_key_hash(0, "a", 1), shard_key_hash(0, "b", 1));
+	CU_ASSERT_EQUAL(shard_key_hash(3, "key", 3), shard_key_hash(3, "key", 3));
+	CU_ASSERT_NOT_EQUAL(shard_key_hash(0, "", 0), 0);
+}
+
+static void test_txq_conflicting_entries_are_granted_in_arrival_order(void)
+{
+	reset();
+	struct shard_txq_entry *t1 = entry(1, false, "a", "b");
+	struct shard_txq_entry *t2 = entry(2, false, "b", "c");
+	struct shard_txq_entry *t3 = entry(3, false, "c", NULL);
+	CU_ASSERT_EQUAL(shard_txq_add(&q, t1), 1);
+	CU_ASSERT_EQUAL(shard_txq_add(&q, t2), 0);
+	CU_ASSERT_EQUAL(shard_txq_add(&q, t3), 0); /* c is held by t2, which waits */
+	CU_ASSERT_EQUAL(n_granted, 0);
+	shard_txq_remove(&q, t1);
+	CU_ASSERT_EQUAL(n_granted, 1);
+	CU_ASSERT_PTR_EQUAL(granted[0], t2);
+	CU_ASSERT_FALSE(t3->granted);
+	shard_txq_remove(&q, t2);
+	CU_ASSERT_EQUAL(n_granted, 2);
+	CU_ASSERT_PTR_EQUAL(granted[1], t3);
+	shard_txq_remove(&q, t3);
+	CU_ASSERT_EQUAL(q.n, 0);
+	shard_txq_entry_put(&q, t1);
+	shard_txq_entry_put(&q, t2);
+	shard_txq_entry_put(&q, t3);
+}
+
+static void test_txq_unrelated_entry_overtakes_a_waiting_one(void)
+{
+	reset();
+	struct shard_txq_entry *t1 = entry(1, false, "a", NULL);
+	struct shard_txq_entry *t2 = entry(2, false, "a", "b");
+	struct shard_txq_entry *t3 = entry(3, false, "x", NULL);
+	struct shard_txq_entry *t4 = entry(4, false, "b", NULL);
+	CU_ASSERT_EQUAL(shard_txq_add(&q, t1), 1);
+	CU_ASSERT_EQUAL(shard_txq_add(&q, t2), 0);
+	CU_ASSERT_EQUAL(shard_txq_add(&q, t3), 1); /* shares nothing: no wait */
+	CU_ASSERT_EQUAL(shard_txq_add(&q, t4), 0); /* b is t2's, queued ahead */
+	shard_txq_remove(&q, t3);
+	CU_ASSERT_EQUAL(n_granted, 0); /* nothing t3 held was wanted */
+	shard_txq_remove(&q, t1);
+	CU_ASSERT_EQUAL(n_granted, 1);
+	CU_ASSERT_PTR_EQUAL(granted[0], t2);
+	shard_txq_remove(&q, t2);
+	CU_ASSERT_PTR_EQUAL(granted[1], t4);
+	shard_txq_remove(&q, t4);
+}
+
+static void test_txq_all_entry_waits_for_everything_and_blocks_everything(void)
+{
+	reset();
+	struct shard_txq_entry *t1 = entry(1, false, "a", NULL);
+	struct shard_txq_entry *fl = entry(2, true, NULL, NULL);
+	struct shard_txq_entry *t3 = entry(3, false, "zz", NULL);
+	CU_ASSERT_EQUAL(shard_txq_add(&q, t1), 1);
+	CU_ASSERT_EQUAL(shard_txq_add(&q, fl), 0);
+	CU_ASSERT_EQUAL(shard_txq_add(&q, t3), 0);
+	uint64_t h = K("unrelated");
+	CU_ASSERT_TRUE(shard_txq_busy(&q, &h, 1, false));
+	shard_txq_remove(&q, t1);
+	CU_ASSERT_EQUAL(n_granted, 1);
+	CU_ASSERT_PTR_EQUAL(granted[0], fl);
+	CU_ASSERT_FALSE(t3->granted);
+	shard_txq_remove(&q, fl);
+	CU_ASSERT_PTR_EQUAL(granted[1], t3);
+	shard_txq_remove(&q, t3);
+}
+
+static void test_txq_waiting_commands_run_in_order_when_released(void)
+{
+	reset();
+	remove_on_grant = true; /* single commands leave as soon as they ran */
+	struct shard_txq_entry *t = entry(7, false, "k", NULL);
+	struct shard_txq_entry *c1 = entry(0, false, "k", NULL);
+	struct shard_txq_entry *c2 = entry(0, false, "k", NULL);
+	struct shard_txq_entry *t2 = entry(8, false, "k", NULL);
+	CU_ASSERT_EQUAL(shard_txq_add(&q, t), 1);
+	CU_ASSERT_EQUAL(shard_txq_add(&q, c1), 0);
+	CU_ASSERT_EQUAL(shard_txq_add(&q, c2), 0);
+	CU_ASSERT_EQUAL(shard_txq_add(&q, t2), 0);
+	shard_txq_remove(&q, t);
+	/* c1 ran and left, which let c2 run and leave, which granted t2 */
+	CU_ASSERT_EQUAL(n_granted, 3);
+	CU_ASSERT_PTR_EQUAL(granted[0], c1);
+	CU_ASSERT_PTR_EQUAL(granted[1], c2);
+	CU_ASSERT_PTR_EQUAL(granted[2], t2);
+	CU_ASSERT_TRUE(t2->granted);
+	CU_ASSERT_EQUAL(q.n, 1);
+	shard_txq_remove(&q, t2);
+}
+
+static void test_txq_find_by_txid(void)
+{
+	reset();
+	struct shard_txq_entry *t1 = entry(11, false, "a", NULL);
+	struct shard_txq_entry *t2 = entry(12, false, "b", NULL);
+	shard_txq_add(&q, t1);
+	shard_txq_add(&q, t2);
+	CU_ASSERT_PTR_EQUAL(shard_txq_find(&q, 12), t2);
+	CU_ASSERT_PTR_EQUAL(shard_txq_find(&q, 11), t1);
+	CU_ASSERT_PTR_NULL(shard_txq_find(&q, 13));
+	shard_txq_remove(&q, t1);
+	CU_ASSERT_PTR_NULL(shard_txq_find(&q, 11));
+	shard_txq_remove(&q, t2);
+}
+
+/* The queue never empties while thousands of keys come and go: tombstones
+ * are rebuilt away and the counts stay exact. */
+static void test_txq_counts_stay_exact_under_churn(void)
+{
+	reset();
+	struct shard_txq_entry *keep = entry(1, false, "keep", NULL);
+	CU_ASSERT_EQUAL(shard_txq_add(&q, keep), 1);
+	char key[32];
+	for (int i = 0; i < 5000; i++) {
+		struct shard_txq_entry *e = shard_txq_entry_get(&q);
+		e->txid = (uint64_t)i + 2;
+		int n = snprintf(key, sizeof(key), "k%d", i);
+		shard_txq_entry_key(e, shard_key_hash(0, key, (size_t)n));
+		CU_ASSERT_EQUAL_FATAL(shard_txq_add(&q, e), 1);
+		uint64_t h = shard_key_hash(0, key, (size_t)n);
+		CU_ASSERT_TRUE(shard_txq_busy(&q, &h, 1, false));
+		shard_txq_remove(&q, e);
+		CU_ASSERT_FALSE(shard_txq_busy(&q, &h, 1, false));
+		shard_txq_entry_put(&q, e);
+	}
+	uint64_t h = K("keep");
+	CU_ASSERT_TRUE(shard_txq_busy(&q, &h, 1, false));
+	CU_ASSERT_TRUE(q.tab_cap <= 1024); /* not grown by tombstones */
+	shard_txq_remove(&q, keep);
+}
+
+/*
+ * Two shards, transactions that each touch both with overlapping keys,
+ * arriving in every interleaving a coordinator could produce. Each
+ * transaction requests shard 0, and shard 1 only once granted on shard 0
+ * (dp_tx.c's order); a granted one releases both. All must finish.
+ */
+struct sim_tx {
+	struct shard_txq_entry *e[2];
+	int stage; /* 0: wants shard 0, 1: wants shard 1, 2: holds both, 3: done */
+};
+
+static struct shard_txq sq[2];
+static struct sim_tx st[4];
+
+static void sim_grant(void *arg, struct shard_txq_entry *e)
+{
+	(void)arg;
+	struct sim_tx *t = &st[e->txid - 1];
+	t->stage++;
+}
+
+static void sim_request(int i, int shard, const char *k1, const char *k2)
+{
+	struct shard_txq_entry *e = shard_txq_entry_get(&sq[shard]);
+	e->txid = (uint64_t)i + 1;
+	shard_txq_entry_key(e, shard_key_hash(0, k1, strlen(k1)));
+	shard_txq_entry_key(e, shard_key_hash(0, k2, strlen(k2)));
+	st[i].e[shard] = e;
+	if (shard_txq_add(&sq[shard], e) == 1)
+		st[i].stage++;
+}
+
+static void test_txq_ordered_acquisition_never_deadlocks(void)
+{
+	static const char *keys[4][2] = {{"a", "b"}, {"b", "c"}, {"c", "a"}, {"a", "c"}};
+	for (unsigned seed = 1; seed < 200; seed++) {
+		for (int s = 0; s < 2; s++)
+			CU_ASSERT_EQUAL_FATAL(shard_txq_init(&sq[s], sim_grant, NULL), 0);
+		memset(st, 0, sizeof(st));
+		unsigned r = seed, done = 0, steps = 0;
+		bool requested[4][2] = {{false}};
+		while (done < 4 && steps++ < 1000) {
+			r = r * 1103515245u + 12345u;
+			int i = (int)((r >> 16) % 4);
+			struct sim_tx *t = &st[i];
+			if (t->stage == 0 && !requested[i][0]) {
+				requested[i][0] = true;
+				sim_request(i, 0, keys[i][0], keys[i][1]);
+			} else if (t->stage == 1 && !requested[i][1]) {
+				requested[i][1] = true;
+				sim_request(i, 1, keys[i][0], keys[i][1]);
+			} else if (t->stage == 2) {
+				t->stage = 3;
+				done++;
+				for (int s = 0; s < 2; s++) {
+					shard_txq_remove(&sq[s], t->e[s]);
+					shard_txq_entry_put(&sq[s], t->e[s]);
+				}
+			}
+		}
+		CU_ASSERT_EQUAL(done, 4);
+		for (int s = 0; s < 2; s++)
+			shard_txq_fini(&sq[s]);
+	}
+}
+
+int main(void)
+{
+	static const struct rw_test_case tests[] = {
+	    RW_TEST(test_txq_empty_queue_is_never_busy),
+	    RW_TEST(test_txq_key_hash_separates_dbs_and_keys),
+	    RW_TEST(test_txq_conflicting_entries_are_granted_in_arrival_order),
+	    RW_TEST(test_txq_unrelated_entry_overtakes_a_waiting_one),
+	    RW_TEST(test_txq_all_entry_waits_for_everything_and_blocks_everything),
+	    RW_TEST(test_txq_waiting_commands_run_in_order_when_released),
+	    RW_TEST(test_txq_find_by_txid),
+	    RW_TEST(test_txq_counts_stay_exact_under_churn),
+	    RW_TEST(test_txq_ordered_acquisition_never_deadlocks),
+	    {NULL, NULL},
+	};
+	if (rw_test_init() != 0 || rw_test_add_suite("txq", setup, teardown, tests) != 0)
+		return 1;
+	return rw_test_run();
+}
