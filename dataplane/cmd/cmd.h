@@ -240,6 +240,8 @@ enum cmd_flag {
 	CMD_ALL_SHARDS_OK =
 	    1u << 18,		    /* run on every shard, +OK when every part said +OK (FLUSHDB) */
 	CMD_TX_DISPATCH = 1u << 19, /* MULTI EXEC DISCARD WATCH UNWATCH: the dispatcher runs them */
+	CMD_ROUTE_CURSOR =
+	    1u << 20, /* SCAN: runs on the worker its cursor names (cmd_scan_worker) */
 };
 
 struct cmd_def {
@@ -424,5 +426,12 @@ void cmd_evict_tick(struct store_shard *shard, const struct cmd_env *env, uint64
 bool cmd_digest_db(struct store_shard *shard, const struct cmd_env *env, uint32_t db,
 		   uint8_t x[20]);
 void cmd_digest_mix_db(uint8_t final[20], uint32_t db, const uint8_t x[20]);
+
+/**
+ * The worker a SCAN request's cursor names (cmd_scan.c), for the
+ * dispatcher; UINT32_MAX if the cursor is invalid or names no worker (the
+ * handler then answers wherever it runs).
+ */
+uint32_t cmd_scan_worker(const struct resp_arg *argv, uint32_t argc, uint32_t n_workers);
 
 #endif

@@ -289,7 +289,8 @@ static void command_getkeys(struct cmd_ctx *ctx, bool with_flags)
 		int64_t nf = 1;
 		/* "spec0|spec1": one key spec per key position, the last repeats (RENAME) */
 		const char *spec = d->key_flags ? d->key_flags : "";
-		for (int32_t i = d->first_key; i < k && strchr(spec, '|') != NULL; i += d->key_step)
+		for (int32_t pos = d->first_key; pos < k && strchr(spec, '|') != NULL;
+		     pos += d->key_step)
 			spec = strchr(spec, '|') + 1;
 		snprintf(flags, sizeof(flags), "%.*s", (int)strcspn(spec, "|"), spec);
 		for (const char *c = flags; *c; c++)

@@ -43,19 +43,8 @@ void cmd_hs_commit(struct store_wr *w, uint64_t len, uint32_t changes, const cha
 
 bool cmd_hs_scan_cursor(struct cmd_ctx *ctx, struct cmd_hs_scan *sc)
 {
-	/* parseScanCursorOrReply(): strtoul, so "-1" wraps and "+5" passes */
-	const struct resp_arg *a = &ctx->argv[2];
-	char buf[64];
-	if (a->len >= sizeof(buf) || (a->len > 0 && isspace(a->ptr[0]))) {
-		resp_w_error(ctx->out, "ERR invalid cursor");
-		return false;
-	}
-	memcpy(buf, a->ptr, a->len);
-	buf[a->len] = '\0';
-	char *end;
-	errno = 0;
-	unsigned long long v = strtoull(buf, &end, 10);
-	if (*end != '\0' || errno == ERANGE) {
+	uint64_t v;
+	if (!cmd_cursor_parse(&ctx->argv[2], &v)) {
 		resp_w_error(ctx->out, "ERR invalid cursor");
 		return false;
 	}

@@ -91,7 +91,7 @@ cmd_handler_fn cmd_rename, cmd_renamenx, cmd_copy, cmd_move;		 /* cmd_rename.c *
 	X(expireat) X(expiretime) X(flushall) X(flushdb) X(get) X(getbit) X(getdel) X(getex) X(getrange) X(getset) \
 	X(hdel) X(hello) X(hexists) X(hget) X(hgetall) X(hincrby) X(hincrbyfloat) X(hkeys) X(hlen) \
 	X(hmget) X(hmset) X(hrandfield) X(hscan) X(hset) X(hsetnx) X(hstrlen) X(hvals) X(incr) X(incrby) X(incrbyfloat) X(info) X(keys) X(lastsave) X(memory) X(mget) X(move) X(mset) X(msetnx) X(multi) X(object) X(persist) X(pexpire) \
-	X(pexpireat) X(pexpiretime) X(ping) X(psetex) X(pttl) X(quit) X(rename) X(renamenx) X(reset) X(restore) X(sadd) X(scard) X(sdiff) X(sdiffstore) X(select) X(set) \
+	X(pexpireat) X(pexpiretime) X(ping) X(psetex) X(pttl) X(quit) X(rename) X(renamenx) X(reset) X(restore) X(sadd) X(scan) X(scard) X(sdiff) X(sdiffstore) X(select) X(set) \
 	X(setbit) X(setex) X(setnx) X(setrange) X(shutdown) X(sinter) X(sintercard) X(sinterstore) X(sismember) \
 	X(smembers) X(smismember) X(smove) X(spop) X(srandmember) X(srem) X(sscan) X(strlen) X(substr) \
 	X(sunion) X(sunionstore) X(time) X(touch) X(ttl) X(type) \
@@ -192,6 +192,14 @@ size_t cmd_set_rdb_len(const struct store_obj *o);
 /** xorObjectDigest()'s value part for a hash (cmd_hash.c) and a set (cmd_set.c). */
 void cmd_hash_digest(uint8_t d[20], const struct store_obj *o);
 void cmd_set_digest(uint8_t d[20], const struct store_obj *o);
+
+/* cmd_scan.c */
+/* SCAN's cursor: the worker in the low bits (see cmd_scan.c) */
+#define CMD_SCAN_WORKER_BITS 8
+#define CMD_SCAN_WORKER_MASK ((UINT64_C(1) << CMD_SCAN_WORKER_BITS) - 1)
+cmd_handler_fn cmd_scan;
+/** parseScanCursorOrReply()'s acceptance (strtoul). @return false if invalid. */
+bool cmd_cursor_parse(const struct resp_arg *a, uint64_t *out);
 
 /* cmd_glob.c */
 /** Redis's stringmatchlen(): glob with * ? [a-z] [^x] and \ escapes. */

@@ -648,6 +648,10 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 	uint32_t owner = (d->flags & CMD_NOKEYS) || (d->first_key == 0 && d->numkeys_arg == 0)
 			     ? w->id
 			     : keys_owner(w, d, argv, argc);
+	if (d->flags & CMD_ROUTE_CURSOR) { /* SCAN: the worker its cursor names */
+		uint32_t o = cmd_scan_worker(argv, argc, w->sh->n_workers);
+		owner = o < w->sh->n_workers ? o : w->id;
+	}
 	if (owner == w->id && dp_tx_must_wait(w, d, argv, argc, cl->cc.db)) {
 		forward_single(w, cl, d, argv, argc, w->id); /* waits in the intent queue */
 	} else if (owner == w->id) {
