@@ -242,6 +242,7 @@ enum cmd_flag {
 	CMD_TX_DISPATCH = 1u << 19, /* MULTI EXEC DISCARD WATCH UNWATCH: the dispatcher runs them */
 	CMD_ROUTE_CURSOR =
 	    1u << 20, /* SCAN: runs on the worker its cursor names (cmd_scan_worker) */
+	CMD_ROUTE_RANDOM = 1u << 21, /* RANDOMKEY: runs on a worker drawn by its keys in the DB */
 };
 
 struct cmd_def {

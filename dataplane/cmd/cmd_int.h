@@ -55,10 +55,10 @@ bool cmd_client_attr_ok(const uint8_t *p, size_t n);
 int cmd_client_setname(struct cmd_ctx *ctx, const struct resp_arg *a);
 
 /* cmd_info.c */
-cmd_handler_fn cmd_config;			/* cmd_config.c */
-cmd_handler_fn cmd_auth, cmd_client, cmd_reset; /* cmd_client.c */
-cmd_handler_fn cmd_debug, cmd_memory;		/* cmd_debug.c */
-cmd_handler_fn cmd_command;			/* cmd_command.c */
+cmd_handler_fn cmd_config;							 /* cmd_config.c */
+cmd_handler_fn cmd_auth, cmd_client, cmd_reset;					 /* cmd_client.c */
+cmd_handler_fn cmd_debug, cmd_memory;						 /* cmd_debug.c */
+cmd_handler_fn cmd_command;							 /* cmd_command.c */
 cmd_handler_fn cmd_lpush, cmd_rpush, cmd_lpushx, cmd_rpushx, cmd_lpop, cmd_rpop; /* cmd_list.c */
 cmd_handler_fn cmd_llen, cmd_lrange, cmd_lindex, cmd_lset, cmd_linsert, cmd_lrem, cmd_ltrim;
 cmd_handler_fn cmd_lpos, cmd_lmove, cmd_rpoplpush, cmd_lmpop;
@@ -70,7 +70,8 @@ cmd_handler_fn cmd_zremrangebyscore, cmd_zremrangebylex, cmd_zpopmin, cmd_zpopma
 cmd_handler_fn cmd_zrandmember, cmd_zscan;
 cmd_handler_fn cmd_zrange, cmd_zrangestore, cmd_zrevrange, cmd_zrangebyscore; /* cmd_zrange.c */
 cmd_handler_fn cmd_zrevrangebyscore, cmd_zrangebylex, cmd_zrevrangebylex;
-cmd_handler_fn cmd_zunion, cmd_zinter, cmd_zdiff, cmd_zunionstore, cmd_zinterstore; /* cmd_zsetops.c */
+cmd_handler_fn cmd_zunion, cmd_zinter, cmd_zdiff, cmd_zunionstore,
+    cmd_zinterstore; /* cmd_zsetops.c */
 cmd_handler_fn cmd_zdiffstore, cmd_zintercard;
 /** Redis's xorObjectDigest() of a sorted set value into @p d. */
 void cmd_digest_zset(uint8_t d[20], const struct store_obj *o);
@@ -91,7 +92,7 @@ cmd_handler_fn cmd_rename, cmd_renamenx, cmd_copy, cmd_move;		 /* cmd_rename.c *
 	X(expireat) X(expiretime) X(flushall) X(flushdb) X(get) X(getbit) X(getdel) X(getex) X(getrange) X(getset) \
 	X(hdel) X(hello) X(hexists) X(hget) X(hgetall) X(hincrby) X(hincrbyfloat) X(hkeys) X(hlen) \
 	X(hmget) X(hmset) X(hrandfield) X(hscan) X(hset) X(hsetnx) X(hstrlen) X(hvals) X(incr) X(incrby) X(incrbyfloat) X(info) X(keys) X(lastsave) X(memory) X(mget) X(move) X(mset) X(msetnx) X(multi) X(object) X(persist) X(pexpire) \
-	X(pexpireat) X(pexpiretime) X(ping) X(psetex) X(pttl) X(quit) X(rename) X(renamenx) X(reset) X(restore) X(sadd) X(scan) X(scard) X(sdiff) X(sdiffstore) X(select) X(set) \
+	X(pexpireat) X(pexpiretime) X(ping) X(psetex) X(pttl) X(quit) X(randomkey) X(rename) X(renamenx) X(reset) X(restore) X(sadd) X(scan) X(scard) X(sdiff) X(sdiffstore) X(select) X(set) \
 	X(setbit) X(setex) X(setnx) X(setrange) X(shutdown) X(sinter) X(sintercard) X(sinterstore) X(sismember) \
 	X(smembers) X(smismember) X(smove) X(spop) X(srandmember) X(srem) X(sscan) X(strlen) X(substr) \
 	X(sunion) X(sunionstore) X(time) X(touch) X(ttl) X(type) \
@@ -198,6 +199,7 @@ void cmd_set_digest(uint8_t d[20], const struct store_obj *o);
 #define CMD_SCAN_WORKER_BITS 8
 #define CMD_SCAN_WORKER_MASK ((UINT64_C(1) << CMD_SCAN_WORKER_BITS) - 1)
 cmd_handler_fn cmd_scan;
+cmd_handler_fn cmd_randomkey; /* cmd_keyspace.c */
 /** parseScanCursorOrReply()'s acceptance (strtoul). @return false if invalid. */
 bool cmd_cursor_parse(const struct resp_arg *a, uint64_t *out);
 

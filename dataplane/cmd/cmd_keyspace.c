@@ -49,6 +49,18 @@ void cmd_touch(struct cmd_ctx *ctx)
 	resp_w_int(ctx->out, count);
 }
 
+/* randomkeyCommand(): a key of this worker's shard (the dispatcher chose
+ * the worker, weighted by how many keys each holds), or nil. */
+void cmd_randomkey(struct cmd_ctx *ctx)
+{
+	size_t n;
+	const uint8_t *k = store_db_random_key(ctx->shard, ctx->client->db, ctx->now_ms, &n);
+	if (k == NULL)
+		resp_w_null(ctx->out, cmd_proto(ctx));
+	else
+		resp_w_bulk(ctx->out, k, n);
+}
+
 void cmd_dbsize(struct cmd_ctx *ctx)
 {
 	resp_w_int(ctx->out, (int64_t)store_db_size(ctx->shard, ctx->client->db));

@@ -9829,6 +9829,47 @@ const char cmd_meta_docs_quit[] =
 	"$4\r\n"
 	"O(1)\r\n";
 
+const char cmd_meta_info_randomkey[] =
+	"*10\r\n"
+	"$9\r\n"
+	"randomkey\r\n"
+	":1\r\n"
+	"~1\r\n"
+	"+readonly\r\n"
+	":0\r\n"
+	":0\r\n"
+	":0\r\n"
+	"~3\r\n"
+	"+@keyspace\r\n"
+	"+@read\r\n"
+	"+@slow\r\n"
+	"~2\r\n"
+	"$25\r\n"
+	"request_policy:all_shards\r\n"
+	"$23\r\n"
+	"nondeterministic_output\r\n"
+	"~0\r\n"
+	"~0\r\n";
+
+const char cmd_meta_docs_randomkey[] =
+	"%4\r\n"
+	"$7\r\n"
+	"summary\r\n"
+	"$37\r\n"
+	"Return a random key from the keyspace\r\n"
+	"$5\r\n"
+	"since\r\n"
+	"$5\r\n"
+	"1.0.0\r\n"
+	"$5\r\n"
+	"group\r\n"
+	"$7\r\n"
+	"generic\r\n"
+	"$10\r\n"
+	"complexity\r\n"
+	"$4\r\n"
+	"O(1)\r\n";
+
 const char cmd_meta_info_rename[] =
 	"*10\r\n"
 	"$6\r\n"

@@ -27,7 +27,7 @@ COMMANDS = ["append", "auth", "bitcount", "bitfield", "bitfield_ro", "bitpos", "
             "hincrbyfloat", "hkeys", "hlen", "hmget", "hmset", "hrandfield", "hscan", "hset",
             "hsetnx", "hstrlen", "hvals", "incr", "incrby", "incrbyfloat", "info", "keys",
             "lastsave", "memory", "mget", "move", "mset", "msetnx", "multi", "object", "persist", "pexpire",
-            "pexpireat", "pexpiretime", "ping", "psetex", "pttl", "quit", "rename", "renamenx", "reset", "restore", "sadd", "scan", "scard", "sdiff", "sdiffstore", "select", "set",
+            "pexpireat", "pexpiretime", "ping", "psetex", "pttl", "quit", "randomkey", "rename", "renamenx", "reset", "restore", "sadd", "scan", "scard", "sdiff", "sdiffstore", "select", "set",
             "setbit", "setex", "setnx", "setrange", "shutdown", "sinter", "sintercard", "sinterstore", "sismember", "smembers",
             "smismember", "smove", "spop", "srandmember", "srem", "sscan", "strlen", "substr",
             "sunion", "sunionstore", "time",

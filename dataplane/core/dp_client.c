@@ -581,6 +581,33 @@ static uint32_t keys_owner(const struct worker *w, const struct cmd_def *d,
 	return owner == UINT32_MAX ? w->id : owner;
 }
 
+/* RANDOMKEY's worker: drawn in proportion to the keys each holds in @p db
+ * (the figures every worker publishes once per tick), so every key is about
+ * equally likely; this worker when all look empty. */
+static uint32_t random_owner(struct worker *w, uint32_t db)
+{
+	uint64_t total = 0, keys[64];
+	uint32_t n = w->sh->n_workers < 64 ? w->sh->n_workers : 64;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct dp_pub *p = &w->sh->workers[i].pub;
+		keys[i] =
+		    db < p->n_dbs ? atomic_load_explicit(&p->db_keys[db], memory_order_relaxed) : 0;
+		total += keys[i];
+	}
+	if (total == 0)
+		return w->id;
+	w->rng ^= w->rng << 13;
+	w->rng ^= w->rng >> 7;
+	w->rng ^= w->rng << 17;
+	uint64_t r = w->rng % total;
+	for (uint32_t i = 0; i < n; i++) {
+		if (r < keys[i])
+			return i;
+		r -= keys[i];
+	}
+	return w->id;
+}
+
 /* Route and run one command. @return false if it must wait (journal full):
  * the caller leaves it in the query buffer for the next iteration. */
 static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv, uint32_t argc,
@@ -651,6 +678,8 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 	if (d->flags & CMD_ROUTE_CURSOR) { /* SCAN: the worker its cursor names */
 		uint32_t o = cmd_scan_worker(argv, argc, w->sh->n_workers);
 		owner = o < w->sh->n_workers ? o : w->id;
+	} else if (d->flags & CMD_ROUTE_RANDOM) {
+		owner = random_owner(w, cl->cc.db);
 	}
 	if (owner == w->id && dp_tx_must_wait(w, d, argv, argc, cl->cc.db)) {
 		forward_single(w, cl, d, argv, argc, w->id); /* waits in the intent queue */

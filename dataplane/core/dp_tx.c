@@ -792,9 +792,10 @@ static bool intents_of(struct worker *w, const struct cmd_def *d, const struct r
 {
 	*n = 0;
 	*all = (d->flags & (CMD_ALL_SHARDS_SUM | CMD_ALL_SHARDS_CONCAT | CMD_ALL_SHARDS_OK)) != 0;
-	if (*all || d->first_key <= 0)
+	if (*all || (d->first_key <= 0 && d->numkeys_arg <= 0))
 		return true;
-	int32_t last = last_key_of(d, argc), step = d->key_step > 0 ? d->key_step : 1;
+	int32_t last = d->first_key > 0 ? last_key_of(d, argc) : 0,
+		step = d->key_step > 0 ? d->key_step : 1;
 	uint32_t need = argc;
 	if (need > w->hash_cap) {
 		uint64_t *h = realloc(w->hash_buf, sizeof(*h) * need);
@@ -803,8 +804,16 @@ static bool intents_of(struct worker *w, const struct cmd_def *d, const struct r
 		w->hash_buf = h;
 		w->hash_cap = need;
 	}
-	for (int32_t i = d->first_key; i <= last; i += step)
+	for (int32_t i = d->first_key; i > 0 && i <= last; i += step)
 		w->hash_buf[(*n)++] = shard_key_hash(db, argv[i].ptr, argv[i].len);
+	/* a numkeys argument's keys (SINTERCARD, LMPOP, ZUNIONSTORE...): a
+	 * transaction holding one of them must run first */
+	int64_t nk;
+	uint32_t na = (uint32_t)d->numkeys_arg;
+	if (na != 0 && na < argc && resp_str_to_i64(argv[na].ptr, argv[na].len, &nk) && nk > 0 &&
+	    (uint64_t)nk < argc - na)
+		for (uint32_t i = na + 1; i <= na + (uint32_t)nk && *n < w->hash_cap; i++)
+			w->hash_buf[(*n)++] = shard_key_hash(db, argv[i].ptr, argv[i].len);
 	return true;
 }
 
@@ -819,7 +828,7 @@ bool dp_tx_must_wait(struct worker *w, const struct cmd_def *d, const struct res
 	bool all;
 	if (!intents_of(w, d, argv, argc, db, &n, &all))
 		return true;
-	if (!all && d->first_key <= 0)
+	if (!all && n == 0)
 		return false;
 	return shard_txq_busy(&w->txq, w->hash_buf, n, all);
 }
@@ -886,7 +895,8 @@ int dp_tx_plan_watch(struct dp_tx *tx, const struct dp_multi *mu, const struct c
 bool dp_tx_start_one(struct worker *w, struct dp_client *cl, const struct cmd_def *d,
 		     struct resp_arg *argv, uint32_t argc)
 {
-	if (d->name[0] == 'r' || d->name[0] == 'c') /* RENAME RENAMENX COPY */
+	if (strcmp(d->name, "rename") == 0 || strcmp(d->name, "renamenx") == 0 ||
+	    strcmp(d->name, "copy") == 0)
 		return mv_start(w, cl, d, argv, argc);
 	bool msetnx = (d->flags & CMD_MULTI_KEYS_SAME_SHARD) && d->key_step == 2;
 	bool all = (d->flags & (CMD_ALL_SHARDS_SUM | CMD_ALL_SHARDS_CONCAT | CMD_ALL_SHARDS_OK));

@@ -27,6 +27,7 @@ int worker_init(struct worker *w, uint32_t id, struct dp_shared *sh, struct rte_
 	memset(w, 0, sizeof(*w));
 	w->id = id;
 	w->sh = sh;
+	w->rng = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)id + 1) * 0xbf58476d1ce4e5b9ULL; /* never 0 */
 	w->pool = pool;
 	rw_clock_init_real(&w->clock);
 	w->stats = chan_stats(sh->chan, id);

@@ -133,6 +133,7 @@ struct worker {
 	const struct dp_client *cur_conn; /* the local connection running a command, if any */
 	struct shard_msg *deferred_head, *deferred_tail; /* requests waiting for journal space */
 	uint64_t next_client_id;
+	uint64_t rng; /* xorshift state: RANDOMKEY's choice of worker */
 	/* transactions (dp_tx.c) */
 	struct shard_txq txq;			 /* intents on this shard */
 	struct dp_watch watch;			 /* watched keys this shard owns */

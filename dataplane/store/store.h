@@ -337,6 +337,15 @@ typedef void store_scan_fn(void *arg, const uint8_t *key, size_t klen, const str
  */
 uint64_t store_db_scan(struct store_shard *s, uint32_t db, uint64_t cursor, uint64_t now_ms,
 		       store_scan_fn *fn, void *arg);
+/**
+ * RANDOMKEY's dbRandomKey(): a random key of @p db. An expired key met on
+ * the way is reclaimed and another drawn; after 100 draws of expired keys
+ * one is returned anyway, as Redis does when every key is volatile.
+ * @return the key's bytes (valid until the next write to the shard) and
+ *         *@p klen, or NULL if the DB is empty.
+ */
+const uint8_t *store_db_random_key(struct store_shard *s, uint32_t db, uint64_t now_ms,
+				   size_t *klen);
 /** Delete every key of @p db (FLUSHDB); dirty grows by their number. @return keys removed. */
 uint64_t store_db_flush(struct store_shard *s, uint32_t db);
 /** Keys with an expiry in @p db. */

@@ -74,6 +74,54 @@ uint64_t store_db_scan(struct store_shard *s, uint32_t db, uint64_t cursor, uint
 	return cursor;
 }
 
+/* A random entry: a random non-empty bucket (of either table while
+ * rehashing), then a random element of its chain. */
+static struct store_entry *random_entry(struct store_shard *s, struct store_db *d)
+{
+	if (d->ht[0].used + d->ht[1].used == 0)
+		return NULL;
+	for (;;) {
+		int t = d->rehash_idx >= 0 && (store_rng_next(s) & 1) ? 1 : 0;
+		if (d->ht[t].used == 0)
+			continue;
+		struct store_entry *e = d->ht[t].buckets[store_rng_next(s) & (d->ht[t].size - 1)];
+		if (e == NULL)
+			continue;
+		unsigned n = 0;
+		for (struct store_entry *x = e; x != NULL; x = x->next)
+			n++;
+		for (uint64_t k = store_rng_next(s) % n; k > 0; k--)
+			e = e->next;
+		return e;
+	}
+}
+
+const uint8_t *store_db_random_key(struct store_shard *s, uint32_t db, uint64_t now_ms,
+				   size_t *klen)
+{
+	struct store_db *d = store_db_of(s, db);
+	for (int tries = 0;; tries++) {
+		struct store_entry *e = random_entry(s, d);
+		if (e == NULL)
+			return NULL;
+		*klen = e->klen;
+		bool expired =
+		    e->expire_at_ms != STORE_NO_EXPIRE && (uint64_t)e->expire_at_ms <= now_ms;
+		if (!expired || tries >= 100)
+			return e->key;
+		/* lazy expiry reclaims it (its key bytes go with it); draw again */
+		uint8_t small[64];
+		uint8_t *key = e->klen <= sizeof(small) ? small : malloc(e->klen);
+		if (key == NULL)
+			return e->key;
+		memcpy(key, e->key, e->klen);
+		store_lookup(s, db, key, *klen, now_ms,
+			     STORE_LOOKUP_NOTOUCH | STORE_LOOKUP_NOSTATS);
+		if (key != small)
+			free(key);
+	}
+}
+
 uint64_t store_db_flush(struct store_shard *s, uint32_t db)
 {
 	struct store_db *d = store_db_of(s, db);
