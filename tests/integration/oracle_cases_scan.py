@@ -12,7 +12,4 @@ CASES = [
                      E("SCAN", "0", "COUNT", "x"), E("SCAN", "0", "MATCH"),
                      E("SCAN", "0", "TYPE"), E("SCAN", "0", "FOO", "bar"),
                      E("SCAN", "0", "COUNT", "10", "MATCH")], 13, False),
-    ("scan empty type filter", [E("FLUSHDB"), E("SET", "it:scan:a", "1"),
-                                E("SCAN", "0", "TYPE", "nosuchtype", "COUNT", "1000"),
-                                E("DEL", "it:scan:a")], 4, False),
 ]

@@ -75,7 +75,7 @@ def main():
             return 1
         print("SCAN COUNT %-4d: all %d keys in %d calls" % (count, len(got), calls))
     for kw in ({"match": "sc:1*"}, {"match": "sc:?"}, {"_type": "list"}, {"_type": "hash"},
-               {"_type": "zset", "match": "sc:2*"}, {"_type": "string", "count": 3}):
+               {"_type": "zset", "match": "sc:2*"}, {"_type": "string", "count": 3}, {"_type": "nosuchtype"}):
         mine = walk(rw, **kw)[0]
         theirs = walk(orc, **kw)[0]
         if mine != theirs:
