@@ -159,9 +159,10 @@ static bool record_is(const struct cp_aof *a, const char *name)
  * MULTI, commands, EXEC, each a well-formed array (the dataplane journals a
  * transaction over several workers as one record, so the AOF gets it whole;
  * dataplane/core/TRANSACTIONS.md)? */
-static bool record_valid(struct cp_aof *a, const uint8_t *p, size_t n)
+static bool record_valid(struct cp_aof *a, const uint8_t *p, size_t n, uint32_t *commands)
 {
 	size_t len = record_command(a, p, n);
+	*commands = 1;
 	if (len == n)
 		return true;
 	if (len == 0 || !record_is(a, "multi"))
@@ -170,6 +171,7 @@ static bool record_valid(struct cp_aof *a, const uint8_t *p, size_t n)
 		len = record_command(a, p + off, n - off);
 		if (len == 0)
 			return false;
+		++*commands; /* the annotation's n counts each command of the transaction */
 		if (off + len == n)
 			return record_is(a, "exec");
 	}
@@ -212,7 +214,8 @@ int cp_aof_record(struct cp_aof *a, uint64_t epoch, uint32_t w, uint64_t lsn, co
 	taken(a, epoch, w, lsn);
 	if (len > 4)
 		memcpy(&db, p, 4); /* little endian on both sides: same host */
-	if (len <= 4 || !record_valid(a, p + 4, len - 4)) {
+	uint32_t commands = 0;
+	if (len <= 4 || !record_valid(a, p + 4, len - 4, &commands)) {
 		/* Written it could not be loaded; its LSN still closes the batch, so the
 		 * dataplane is not held forever. A dataplane bug, loudly reported. */
 		a->st.bad_records++;
@@ -234,7 +237,7 @@ int cp_aof_record(struct cp_aof *a, uint64_t epoch, uint32_t w, uint64_t lsn, co
 		goto nomem;
 	if ((int64_t)db != a->cur_db)
 		a->cur_db = db;
-	a->batch.n++;
+	a->batch.n += commands;
 	a->st.records++;
 	return 0;
 nomem:

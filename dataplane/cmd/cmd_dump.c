@@ -11,13 +11,15 @@
  * the key as it was). One write (store_write_begin .. commit) covers the
  * busy check, the replacement, the expiry and the LRU/LFU setting.
  *
- * Known difference: Redis propagates a relative TTL as an absolute one
- * (RESTORE .. ABSTTL); the journal here records commands as received, as
- * it does for EXPIRE (TODO(#7): journal effects with absolute times).
+ * The journal gets a relative TTL as the absolute one (RESTORE key <ms>
+ * payload ... ABSTTL) and an already expired one as DEL, as Redis 7.0
+ * propagates them, so a replay later does not extend the TTL.
  *
  * Context: the worker lcore that owns the key's shard.
  */
 #include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "cmd_int.h"
@@ -126,6 +128,25 @@ static bool restore_decode(struct cmd_ctx *ctx, int64_t *ttl, struct cmd_rdb_val
 	return true;
 }
 
+/* restoreCommand(): the TTL argument replaced by the absolute time and
+ * ABSTTL appended, every other argument as it came. */
+static void propagate_absttl(struct cmd_ctx *ctx, int64_t at_ms)
+{
+	char num[24];
+	if (ctx->propagate == NULL)
+		return;
+	int n = snprintf(num, sizeof(num), "%" PRId64, at_ms);
+	rw_buf_reset(ctx->propagate);
+	resp_w_array(ctx->propagate, (int64_t)ctx->argc + 1);
+	for (uint32_t i = 0; i < ctx->argc; i++) {
+		if (i == 2)
+			resp_w_bulk(ctx->propagate, num, (size_t)n);
+		else
+			resp_w_bulk(ctx->propagate, ctx->argv[i].ptr, ctx->argv[i].len);
+	}
+	resp_w_bulk_cstr(ctx->propagate, "ABSTTL");
+}
+
 void cmd_restore(struct cmd_ctx *ctx)
 {
 	struct restore_opts r;
@@ -154,6 +175,7 @@ void cmd_restore(struct cmd_ctx *ctx)
 		 * gone, which Redis propagates as a DEL */
 		cmd_rdb_val_free(&v);
 		store_write_commit(&w, deleted, "del");
+		cmd_propagate_del(ctx, &ctx->argv[1]);
 		resp_w_simple(ctx->out, "OK");
 		return;
 	}
@@ -169,5 +191,7 @@ void cmd_restore(struct cmd_ctx *ctx)
 	}
 	store_wr_set_lru(&w, r.freq, r.idle_s);
 	store_write_commit(&w, 1, "restore");
+	if (ttl != 0 && !r.absttl)
+		propagate_absttl(ctx, ttl);
 	resp_w_simple(ctx->out, "OK");
 }

@@ -5,14 +5,45 @@
  * As Redis 7.0.15's expire.c: options are checked before the time, the time
  * before the key; a time that is not in the future deletes the key (and
  * answers 1); TTL-style reads do not touch the key's LRU clock. Times are
- * absolute unix ms inside the store, so the journal and replicas see the
- * same instant whatever the command's unit.
+ * absolute unix ms inside the store; the journal gets the same instant:
+ * EXPIRE, PEXPIRE and EXPIREAT are journaled as PEXPIREAT <ms> (options
+ * kept), a time already past as DEL, as Redis 7.0 propagates them.
  *
  * Context: the worker lcore that owns the key's shard.
  */
+#include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "cmd_int.h"
+
+void cmd_propagate_del(struct cmd_ctx *ctx, const struct resp_arg *key)
+{
+	if (ctx->propagate == NULL)
+		return;
+	rw_buf_reset(ctx->propagate);
+	resp_w_array(ctx->propagate, 2);
+	resp_w_bulk_cstr(ctx->propagate, "DEL");
+	resp_w_bulk(ctx->propagate, key->ptr, key->len);
+}
+
+void cmd_propagate_pexpireat(struct cmd_ctx *ctx, const struct resp_arg *key, int64_t at_ms,
+			     uint32_t first_opt)
+{
+	char num[24];
+	if (ctx->propagate == NULL)
+		return;
+	int n = snprintf(num, sizeof(num), "%" PRId64, at_ms);
+	uint32_t opts = ctx->argc > first_opt ? ctx->argc - first_opt : 0;
+	rw_buf_reset(ctx->propagate);
+	resp_w_array(ctx->propagate, 3 + (int64_t)opts);
+	resp_w_bulk_cstr(ctx->propagate, "PEXPIREAT");
+	resp_w_bulk(ctx->propagate, key->ptr, key->len);
+	resp_w_bulk(ctx->propagate, num, (size_t)n);
+	for (uint32_t i = 0; i < opts; i++)
+		resp_w_bulk(ctx->propagate, ctx->argv[first_opt + i].ptr,
+			    ctx->argv[first_opt + i].len);
+}
 
 enum exp_flag { EXP_NX = 1, EXP_XX = 2, EXP_GT = 4, EXP_LT = 8 };
 
@@ -91,11 +122,14 @@ static void expire_generic(struct cmd_ctx *ctx, int64_t base_ms, bool seconds)
 		/* checkAlreadyExpired(): delete now, replicated as a DEL */
 		store_wr_delete(&w);
 		store_write_commit(&w, 1, "del");
+		cmd_propagate_del(ctx, &ctx->argv[1]);
 		resp_w_int(ctx->out, 1);
 		return;
 	}
 	int rc = store_wr_set_expire(&w, when);
 	store_write_commit(&w, rc == 0, "expire");
+	if (base_ms != 0 || seconds) /* PEXPIREAT itself is journaled as it came */
+		cmd_propagate_pexpireat(ctx, &ctx->argv[1], when, 3);
 	if (rc != 0)
 		resp_w_error(ctx->out, CMD_ERR_OOM);
 	else

@@ -253,6 +253,19 @@ static inline const char *cmd_name(const struct cmd_ctx *ctx)
 	return d != NULL ? d->name : "";
 }
 
+/*
+ * Journal rewrites for expiries (Redis 7.0's rewriteClientCommandVector()
+ * in expire.c, t_string.c, cluster.c): a relative time is journaled as
+ * the absolute one it resolved to, so an AOF replayed later, or a replica,
+ * does not extend the TTL; an expiry already in the past as the DEL it
+ * caused. Each writes ctx->propagate (cmd_expire.c).
+ */
+/** DEL @p key. */
+void cmd_propagate_del(struct cmd_ctx *ctx, const struct resp_arg *key);
+/** PEXPIREAT @p key @p at_ms, then argv[@p first_opt..argc) (NX XX GT LT). */
+void cmd_propagate_pexpireat(struct cmd_ctx *ctx, const struct resp_arg *key, int64_t at_ms,
+			     uint32_t first_opt);
+
 /** The string limit: proto-max-bulk-len. */
 static inline uint64_t cmd_str_max(const struct cmd_ctx *ctx)
 {

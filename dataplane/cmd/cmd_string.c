@@ -14,7 +14,9 @@
  *
  * Context: the worker lcore that owns the key's shard.
  */
+#include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "cmd_int.h"
 
@@ -158,6 +160,25 @@ invalid:
 	return false;
 }
 
+/* setGenericCommand() journals an EX, PX or EXAT (SET, SETEX, PSETEX) as
+ * SET key value PXAT <ms>, the other options dropped: the absolute time
+ * replays to the same instant. */
+static void propagate_set_pxat(struct cmd_ctx *ctx, const struct resp_arg *key,
+			       const struct resp_arg *val, int64_t at_ms)
+{
+	char num[24];
+	if (ctx->propagate == NULL)
+		return;
+	int n = snprintf(num, sizeof(num), "%" PRId64, at_ms);
+	rw_buf_reset(ctx->propagate);
+	resp_w_array(ctx->propagate, 5);
+	resp_w_bulk_cstr(ctx->propagate, "SET");
+	resp_w_bulk(ctx->propagate, key->ptr, key->len);
+	resp_w_bulk(ctx->propagate, val->ptr, val->len);
+	resp_w_bulk_cstr(ctx->propagate, "PXAT");
+	resp_w_bulk(ctx->propagate, num, (size_t)n);
+}
+
 /*
  * setGenericCommand(): expiry first, then GET, then NX/XX, then the write.
  * @p ok / @p abort are the replies for "set" and "not set" (NULL: +OK / nil).
@@ -187,6 +208,8 @@ static void set_generic(struct cmd_ctx *ctx, const struct resp_arg *key, const s
 	if (rc == 0 && !(o->flags & SET_KEEPTTL))
 		rc = store_wr_set_expire(&w, at);
 	store_write_commit(&w, rc == 0 ? 1 : 0, "set");
+	if (rc == 0 && o->expire != NULL && !(o->flags & SET_PXAT))
+		propagate_set_pxat(ctx, key, val, at);
 	if (rc != 0) {
 		/* Redis would have been killed by the OOM handler; we degrade. */
 		if (!(o->flags & SET_GET))
@@ -244,6 +267,16 @@ void cmd_getdel(struct cmd_ctx *ctx)
 	store_write_commit(&w, found, "del");
 }
 
+static void propagate_persist(struct cmd_ctx *ctx, const struct resp_arg *key)
+{
+	if (ctx->propagate == NULL)
+		return;
+	rw_buf_reset(ctx->propagate);
+	resp_w_array(ctx->propagate, 2);
+	resp_w_bulk_cstr(ctx->propagate, "PERSIST");
+	resp_w_bulk(ctx->propagate, key->ptr, key->len);
+}
+
 /* GETEX: options, key, expiry check, the value, then the expiry change;
  * EXAT/PXAT in the past delete the key. */
 void cmd_getex(struct cmd_ctx *ctx)
@@ -272,12 +305,16 @@ void cmd_getex(struct cmd_ctx *ctx)
 	if ((o.flags & (SET_EXAT | SET_PXAT)) && at <= (int64_t)ctx->now_ms) {
 		store_wr_delete(&w); /* checkAlreadyExpired() */
 		store_write_commit(&w, 1, "del");
+		cmd_propagate_del(ctx, &ctx->argv[1]);
 	} else if (o.expire != NULL) {
 		store_write_commit(&w, store_wr_set_expire(&w, at) == 0, "expire");
+		cmd_propagate_pexpireat(ctx, &ctx->argv[1], at, ctx->argc); /* no options */
 	} else {
 		bool had = store_obj_expire(w.obj) != STORE_NO_EXPIRE;
 		store_wr_set_expire(&w, STORE_NO_EXPIRE);
 		store_write_commit(&w, had, "persist");
+		if (had) /* journaled as PERSIST key, as Redis rewrites it */
+			propagate_persist(ctx, &ctx->argv[1]);
 	}
 }
 

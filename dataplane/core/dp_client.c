@@ -214,9 +214,13 @@ static void effect_capture(struct worker *w, uint32_t db, const struct resp_arg 
 	uint32_t len = 0;
 	rw_buf_append(fx, &db, sizeof(db));
 	rw_buf_append(fx, &len, sizeof(len));
-	resp_w_array(fx, argc);
-	for (uint32_t i = 0; i < argc; i++)
-		resp_w_bulk(fx, argv[i].ptr, argv[i].len);
+	if (w->propagate.len > 0) { /* the handler's rewrite (cmd_ctx.propagate) */
+		rw_buf_append(fx, w->propagate.data, w->propagate.len);
+	} else {
+		resp_w_array(fx, argc);
+		for (uint32_t i = 0; i < argc; i++)
+			resp_w_bulk(fx, argv[i].ptr, argv[i].len);
+	}
 	len = (uint32_t)(fx->len - at - 8);
 	memcpy(fx->data + at + 4, &len, sizeof(len));
 }

@@ -6,8 +6,9 @@
 #   - every batch carries a "#RW1" CRC annotation;
 #   - stock redis-server 7.0.15 started on (a copy of) the directory must
 #     hold the same keys and values Redwire served before the stop.
-# Relative expiries are journaled verbatim today, so only absolute ones
-# (EXPIREAT) are compared, and only as "has a TTL".
+# Expiries are journaled as absolute times (test_aof_abs.sh compares them
+# with redis-server's own AOF); here only an EXPIREAT is checked,
+# as "has a TTL".
 IT_NAME=rwtaof
 source "$(dirname "$0")/lib.sh"
 

@@ -504,7 +504,36 @@ static void test_config_directives_for_the_aof(void)
 	CU_ASSERT(strstr(err, "not a path") != NULL);
 }
 
+/* A transaction is one journal record (MULTI, commands, EXEC): the batch's
+ * annotation counts each of its commands, so the file loads back. */
+static void test_transaction_record_counts_every_command(void)
+{
+	struct cp_aof *a = NULL;
+	setup(CP_AOF_FSYNC_ALWAYS);
+	hooks_reset();
+	CU_ASSERT_EQUAL_FATAL(cp_aof_open(&a, &conf, NULL), 0);
+	uint8_t buf[256];
+	uint32_t db = 0;
+	memcpy(buf, &db, 4);
+	const char *tx = "*1\r\n$5\r\nMULTI\r\n*3\r\n$3\r\nSET\r\n$1\r\nt\r\n$1\r\n1\r\n"
+			 "*3\r\n$9\r\nPEXPIREAT\r\n$1\r\nt\r\n$13\r\n4102444800000\r\n"
+			 "*1\r\n$4\r\nEXEC\r\n";
+	memcpy(buf + 4, tx, strlen(tx));
+	CU_ASSERT_EQUAL(cp_aof_record(a, 5, 0, 1, buf, (uint32_t)(4 + strlen(tx))), 0);
+	CU_ASSERT_EQUAL(put(a, 5, 0, 2, 0, "SET", "after", "v"), 0);
+	cp_aof_flush(a, 100);
+	cp_aof_close(&a);
+	struct collected col = {0};
+	struct cp_aof_load_info info;
+	CU_ASSERT_EQUAL(cp_aof_load(&conf, collect, &col, &info), 0);
+	CU_ASSERT_EQUAL(col.n, 5);
+	CU_ASSERT_STRING_EQUAL(col.cmd[2], "PEXPIREAT t");
+	CU_ASSERT_STRING_EQUAL(col.cmd[4], "SET after");
+	teardown(&a);
+}
+
 const struct rw_test_case persist_write_tests[] = {
+    RW_TEST(test_transaction_record_counts_every_command),
     RW_TEST(test_new_aof_has_stock_layout_and_exact_records),
     RW_TEST(test_durable_lsn_rules_per_appendfsync),
     RW_TEST(test_fsync_error_poisons_until_rewrite_and_fsync),
