@@ -216,6 +216,10 @@ static void aof_sink_status(void *arg, struct chan_persist_status *out)
 	cp_aof_status(arg, &st);
 	*out = (struct chan_persist_status){
 	    .write_ok = st.write_ok && st.fsync_ok,
+	    .write_errno = (uint32_t)(st.last_write_errno != 0	 ? st.last_write_errno
+				      : st.last_fsync_errno != 0 ? st.last_fsync_errno
+				      : st.poisoned		 ? EIO
+								 : 0),
 	    .current_size = st.written_bytes + st.base_bytes,
 	    .base_size = st.base_bytes,
 	    .buffer_length = st.pending_bytes,
@@ -242,7 +246,8 @@ static int aof_setup(struct cp_main *m)
 	struct cp_aof_conf conf = {.dir = m->cfg.dir,
 				   .dirname = m->cfg.appenddirname,
 				   .filename = m->cfg.appendfilename,
-				   .load_truncated = m->cfg.aof_load_truncated};
+				   .load_truncated = m->cfg.aof_load_truncated,
+				   .reserve_bytes = (uint64_t)m->cfg.rw_aof_reserve};
 	struct cp_aof_load_info info;
 	if (!m->cfg.appendonly)
 		return 0;

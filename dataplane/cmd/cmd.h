@@ -166,10 +166,13 @@ struct cmd_loading {
 struct cmd_persist {
 	_Atomic uint32_t reported; /* 0 until the control plane reported once */
 	_Atomic uint32_t write_ok;
+	_Atomic uint32_t write_errno; /* of the failed write or fsync, while write_ok is 0 */
 	_Atomic uint64_t current_size, base_size, buffer_length, pending_bio_fsync, delayed_fsync;
 };
 
 #define CMD_ERR_LOADING "-LOADING Redis is loading the dataset in memory\r\n"
+/* Redis 7.0's writeCommandsGetDiskErrorMessage() for the AOF, then strerror() */
+#define CMD_ERR_MISCONF_AOF "-MISCONF Errors writing to the AOF file: "
 
 /* Read-only server facts, shared by all workers after boot. */
 struct cmd_env {

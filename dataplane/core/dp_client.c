@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "dp_digest.h"
+#include "dp_info.h"
 #include "dp_int.h"
 #include "dp_slot.h"
 #include "dp_tx.h"
@@ -647,6 +648,11 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 	}
 	if (dp_load_refuses(w, d, argv, argc)) {
 		rw_buf_append(dp_reply_target(w, cl), CMD_ERR_LOADING, sizeof(CMD_ERR_LOADING) - 1);
+		dp_tx_flag(cl);
+		return true;
+	}
+	if (dp_info_persist_refuses(w, d)) {
+		dp_info_misconf_reply(w, dp_reply_target(w, cl));
 		dp_tx_flag(cl);
 		return true;
 	}

@@ -13,6 +13,8 @@
 #include "dp_info.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <string.h>
 
 #include "dp_tx.h"
 #include "store.h"
@@ -102,6 +104,7 @@ bool dp_info_persist_msg(struct worker *w, const struct chan_msg *m)
 		return true;
 	memcpy(&st, m->payload, sizeof(st));
 	struct cmd_persist *p = &w->sh->persist;
+	atomic_store_explicit(&p->write_errno, st.write_errno, memory_order_relaxed);
 	atomic_store_explicit(&p->write_ok, st.write_ok, memory_order_relaxed);
 	atomic_store_explicit(&p->current_size, st.current_size, memory_order_relaxed);
 	atomic_store_explicit(&p->base_size, st.base_size, memory_order_relaxed);
@@ -110,4 +113,26 @@ bool dp_info_persist_msg(struct worker *w, const struct chan_msg *m)
 	atomic_store_explicit(&p->delayed_fsync, st.delayed_fsync, memory_order_relaxed);
 	atomic_store_explicit(&p->reported, 1, memory_order_relaxed);
 	return true;
+}
+
+bool dp_info_persist_refuses(const struct worker *w, const struct cmd_def *d)
+{
+	const struct cmd_persist *p = &w->sh->persist;
+	if (!(d->flags & CMD_WRITE) && strcmp(d->name, "ping") != 0)
+		return false;
+	if (!atomic_load_explicit(&p->reported, memory_order_relaxed) ||
+	    atomic_load_explicit(&p->write_ok, memory_order_relaxed))
+		return false;
+	const struct rw_config *cfg = w->sh->env.cfg;
+	return cfg != NULL && cfg->appendonly;
+}
+
+void dp_info_misconf_reply(const struct worker *w, struct rw_buf *out)
+{
+	const struct cmd_persist *p = &w->sh->persist;
+	uint32_t e = atomic_load_explicit(&p->write_errno, memory_order_relaxed);
+	const char *why = strerror(e != 0 ? (int)e : EIO);
+	rw_buf_append(out, CMD_ERR_MISCONF_AOF, sizeof(CMD_ERR_MISCONF_AOF) - 1);
+	rw_buf_append(out, why, strlen(why));
+	rw_buf_append(out, "\r\n", 2);
 }

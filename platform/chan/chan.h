@@ -143,8 +143,8 @@ enum chan_msg_type {
 /* CHAN_MSG_PERSIST_STATUS payload: the AOF's state for INFO persistence, sent
  * to worker 0 when it changes and once a second. */
 struct chan_persist_status {
-	uint32_t write_ok; /* aof_last_write_status: 0 after a write or fsync error */
-	uint32_t reserved;
+	uint32_t write_ok;	    /* aof_last_write_status: 0 after a write or fsync error */
+	uint32_t write_errno;	    /* that error (ENOSPC, EIO...) while write_ok is 0 */
 	uint64_t current_size;	    /* aof_current_size */
 	uint64_t base_size;	    /* aof_base_size */
 	uint64_t buffer_length;	    /* aof_buffer_length: taken, not written yet */

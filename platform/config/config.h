@@ -86,6 +86,8 @@ enum rw_cfg_type {
 	  "AOF directory inside dir")                                                              \
 	X(aof_load_truncated, "aof-load-truncated", RW_CFG_BOOL, "yes", 0, 0,                      \
 	  "load an AOF whose tail is torn, cutting the tail with a warning")                       \
+	X(rw_aof_reserve, "redwire-aof-reserve", RW_CFG_MEMORY, "64mb", 4096, INT64_MAX,           \
+	  "AOF space reserved ahead with fallocate: a full disk shows at this step")               \
 	X(save, "save", RW_CFG_STRING, "3600 1 300 100 60 10000", 0, 0, "snapshot points")         \
 	X(loglevel, "loglevel", RW_CFG_STRING, "notice", 0, 0, "debug|verbose|notice|warning")     \
 	X(logfile, "logfile", RW_CFG_STRING, "", 0, 0, "log file; empty logs to stdout")           \
