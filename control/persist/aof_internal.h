@@ -118,6 +118,32 @@ int aof_replay(uint8_t *buf, size_t end, const char *file, uint64_t base, uint32
 int aof_file_map(int dirfd, const char *name, uint8_t **p, size_t *len);
 void aof_file_unmap(uint8_t *p, size_t len);
 
+/* ---- a fresh incr file after an fsync error (aof_rotate.c) ---- */
+
+/* What is in effect at the last good fsync of the old file. */
+struct aof_carry {
+	uint64_t epoch;
+	uint64_t lsn[CP_AOF_MAX_WORKERS];
+	int32_t db; /* -1: no SELECT yet */
+};
+
+struct aof_fresh {
+	char name[AOF_NAME_MAX];
+	int fd;
+	uint64_t carry_end; /* where the re-written bytes start */
+	uint64_t len;	    /* the new file's size, all of it fsynced */
+};
+
+/**
+ * Cut @p old_fd back to @p old_good and fsync it, write a new incr file
+ * (next seq): header, carry, then @p bytes; fsync it and the directory;
+ * add it to the manifest. On error nothing names the new file.
+ * @return 0 with @p out set (out->fd open), or -errno.
+ */
+int aof_incr_fresh(int dirfd, const struct cp_aof_conf *conf, cp_aof_fsync_fn *fsync_fn, int old_fd,
+		   uint64_t old_good, const struct aof_carry *carry, const uint8_t *bytes, size_t n,
+		   struct aof_fresh *out);
+
 /* ---- fsync thread ---- */
 
 struct aof_syncer {
@@ -138,6 +164,8 @@ struct aof_syncer {
 };
 
 int aof_syncer_start(struct aof_syncer *s, int fd, cp_aof_fsync_fn *fn);
+/** Point the thread at another file. Only while no request is in flight. */
+void aof_syncer_set_fd(struct aof_syncer *s, int fd);
 void aof_syncer_stop(struct aof_syncer *s);
 /** Ask for an fsync covering @p off. @return the request's generation. */
 uint64_t aof_syncer_request(struct aof_syncer *s, uint64_t off);

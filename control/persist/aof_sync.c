@@ -26,10 +26,11 @@ static void *syncer_main(void *arg)
 		if (!s->req && s->stop)
 			break;
 		uint64_t gen = s->req_gen, off = s->req_off;
+		int fd = s->fd; /* aof_syncer_set_fd() may change it between requests */
 		s->req = false;
 		s->busy = true;
 		pthread_mutex_unlock(&s->mu);
-		int rc = s->fsync_fn(s->fd);
+		int rc = s->fsync_fn(fd);
 		int err = rc == 0 ? 0 : (errno != 0 ? errno : EIO);
 		pthread_mutex_lock(&s->mu);
 		s->busy = false;
@@ -63,6 +64,13 @@ int aof_syncer_start(struct aof_syncer *s, int fd, cp_aof_fsync_fn *fn)
 		return -rc;
 	s->started = true;
 	return 0;
+}
+
+void aof_syncer_set_fd(struct aof_syncer *s, int fd)
+{
+	pthread_mutex_lock(&s->mu);
+	s->fd = fd;
+	pthread_mutex_unlock(&s->mu);
 }
 
 void aof_syncer_stop(struct aof_syncer *s)

@@ -75,6 +75,10 @@ struct cp_aof {
 	uint64_t taken_epoch, taken_lsn[CP_AOF_MAX_WORKERS];
 	uint64_t durable_epoch, durable_lsn[CP_AOF_MAX_WORKERS];
 	struct aof_syncer sync;
+	/* db and LSNs in effect at written_off, at the fsync in flight's
+	 * target, and at synced_off: a fresh file after an fsync error starts
+	 * from synced_carry (aof_rotate.c) */
+	struct aof_carry wr_carry, sync_carry, synced_carry;
 	bool sync_inflight, poisoned;
 	uint64_t sync_gen, sync_target, last_sync_ms;
 	int write_err, fsync_err;
@@ -340,6 +344,9 @@ static void write_step(struct cp_aof *a, uint64_t now_ms)
 	if (a->conf.fsync != CP_AOF_FSYNC_NO && !a->unsynced_lost &&
 	    rw_buf_append(&a->unsynced, a->pending.data, n) != 0)
 		a->unsynced_lost = true;
+	a->wr_carry.epoch = a->taken_epoch;
+	memcpy(a->wr_carry.lsn, a->taken_lsn, sizeof(a->wr_carry.lsn));
+	a->wr_carry.db = (int32_t)a->cur_db;
 	for (size_t i = a->marks_written; i < a->n_marks; i++)
 		a->marks[i].end += a->written_off;
 	a->marks_written = a->n_marks;
@@ -360,8 +367,9 @@ static void sync_collect(struct cp_aof *a, uint64_t now_ms)
 		if (!a->poisoned)
 			rw_log_kv(
 			    RW_LOG_ERR, "cp.aof",
-			    "AOF fsync failed: the file is not trusted until everything since "
-			    "the last good fsync is written again and fsynced",
+			    "AOF fsync failed: writes are refused and nothing is acknowledged "
+			    "until everything since the last good fsync is written again into a "
+			    "fresh incr file and fsynced",
 			    "file=%s synced=%" PRIu64 " written=%" PRIu64 " err=\"%s\"",
 			    a->incr_name, a->synced_off, a->written_off, strerror(err));
 		a->fsync_err = err;
@@ -374,13 +382,45 @@ static void sync_collect(struct cp_aof *a, uint64_t now_ms)
 		size_t drop = (size_t)(a->sync_target - a->synced_off);
 		rw_buf_consume(&a->unsynced, drop < a->unsynced.len ? drop : a->unsynced.len);
 		a->synced_off = a->sync_target;
+		a->synced_carry = a->sync_carry;
 	}
-	if (a->poisoned) /* the one request issued while poisoned: after the rewrite */
-		rw_log_kv(RW_LOG_INFO, "cp.aof", "AOF re-persisted after an fsync error",
-			  "file=%s bytes=%" PRIu64, a->incr_name, a->synced_off);
+	a->fsync_err = 0;
+	a->backoff_ms = AOF_BACKOFF_MIN_MS;
+}
+
+/*
+ * Recovery from an fsync error: the bytes since the last good fsync go,
+ * from memory, into a fresh incr file named by the manifest (aof_rotate.c);
+ * the old file is cut back to its last good fsync. The same file is never
+ * fsynced again and trusted.
+ */
+static int rotate(struct cp_aof *a)
+{
+	struct aof_fresh f;
+	int rc = aof_incr_fresh(a->dirfd, &a->conf, a->sync.fsync_fn, a->fd, a->synced_off,
+				&a->synced_carry, a->unsynced.data, a->unsynced.len, &f);
+	if (rc != 0)
+		return rc;
+	for (size_t i = 0; i < a->marks_written; i++)
+		a->marks[i].end = a->marks[i].end > a->synced_off
+				      ? a->marks[i].end - a->synced_off + f.carry_end
+				      : f.carry_end;
+	aof_syncer_set_fd(&a->sync, f.fd);
+	close(a->fd);
+	a->fd = f.fd;
+	rw_log_kv(RW_LOG_NOTICE, "cp.aof",
+		  "AOF re-persisted into a fresh incr file after an fsync error",
+		  "old_file=%s old_bytes=%" PRIu64 " file=%s rewritten_bytes=%zu", a->incr_name,
+		  a->synced_off, f.name, a->unsynced.len);
+	snprintf(a->incr_name, sizeof(a->incr_name), "%s", f.name);
+	a->written_off = a->synced_off = a->reserved_off = f.len;
+	a->synced_carry = a->wr_carry;
+	rw_buf_reset(&a->unsynced);
 	a->poisoned = false;
 	a->fsync_err = 0;
 	a->backoff_ms = AOF_BACKOFF_MIN_MS;
+	a->st.rewrites++;
+	return 0;
 }
 
 static void sync_issue(struct cp_aof *a, uint64_t now_ms)
@@ -391,22 +431,26 @@ static void sync_issue(struct cp_aof *a, uint64_t now_ms)
 		if (now_ms < a->retry_at_ms)
 			return;
 		if (a->unsynced_lost) {
-			backoff(a, now_ms); /* stays poisoned: needs a fresh file (rewrite, #7) */
+			backoff(a, now_ms); /* stays poisoned: needs a snapshot (#7 item 4) */
 			return;
 		}
-		int rc = pwrite_all(a, a->unsynced.data, a->unsynced.len, a->synced_off);
+		int rc = rotate(a);
 		if (rc != 0) {
 			a->st.write_errors++;
+			rw_log_kv(
+			    RW_LOG_ERR, "cp.aof",
+			    "cannot re-persist the AOF into a fresh file: stays poisoned, retrying",
+			    "file=%s err=\"%s\"", a->incr_name, strerror(-rc));
 			backoff(a, now_ms);
-			return;
 		}
-		a->st.rewrites++;
+		return;
 	} else if (a->written_off <= a->synced_off || a->conf.fsync == CP_AOF_FSYNC_NO ||
 		   (a->conf.fsync == CP_AOF_FSYNC_EVERYSEC &&
 		    now_ms - a->last_sync_ms < AOF_EVERYSEC_MS)) {
 		return;
 	}
 	a->sync_target = a->written_off;
+	a->sync_carry = a->wr_carry;
 	a->sync_gen = aof_syncer_request(&a->sync, a->sync_target);
 	a->sync_inflight = true;
 	a->last_sync_ms = now_ms;
@@ -619,6 +663,10 @@ static int incr_prepare(struct cp_aof *a, struct cp_aof_load_info *info)
 	if (fsync(a->fd) != 0)
 		return -errno;
 	a->written_off = a->synced_off = a->reserved_off = end;
+	a->synced_carry.epoch = s.epoch;
+	memcpy(a->synced_carry.lsn, s.lsn, sizeof(a->synced_carry.lsn));
+	a->synced_carry.db = s.db;
+	a->wr_carry = a->synced_carry;
 	info->epoch = a->taken_epoch = a->durable_epoch = s.epoch;
 	memcpy(info->lsn, s.lsn, sizeof(info->lsn));
 	memcpy(a->taken_lsn, s.lsn, sizeof(a->taken_lsn));

@@ -244,29 +244,102 @@ static void test_fsync_error_poisons_until_rewrite_and_fsync(void)
 	cp_aof_info(a, info, sizeof(info));
 	CU_ASSERT(strstr(info, "aof_last_write_status:err\r\n") != NULL);
 
-	/* the retry waits for its back-off, then rewrites [synced, written) first */
+	/* the retry waits for its back-off, then writes [synced, written) from
+	 * memory into a fresh incr file: header, carry, the bytes */
 	int writes = atomic_load(&pwrite_calls);
 	cp_aof_flush(a, 105);
 	CU_ASSERT_EQUAL(atomic_load(&pwrite_calls), writes);
 	cp_aof_flush(a, 200);
-	CU_ASSERT_EQUAL(atomic_load(&pwrite_calls), writes + 1);
-	CU_ASSERT_EQUAL(pwrite_last_off, base);
+	CU_ASSERT_EQUAL(atomic_load(&pwrite_calls), writes + 3);
 	CU_ASSERT_EQUAL(pwrite_last_len, st.written_bytes - base);
-	CU_ASSERT_EQUAL(cp_aof_sync_wait(a, 5000), 0);
-	cp_aof_flush(a, 201);
+	CU_ASSERT_EQUAL(atomic_load(&fsync_calls), 3); /* failed, old file cut, new file */
 	cp_aof_status(a, &st);
 	CU_ASSERT_FALSE(st.poisoned);
 	CU_ASSERT_TRUE(st.fsync_ok);
 	CU_ASSERT_EQUAL(st.rewrites, 1);
+	CU_ASSERT(strstr(st.incr_path, "/appendonly.aof.2.incr.aof") != NULL);
 	CU_ASSERT_EQUAL(cp_aof_durable_lsn(a, 5, 0), 1);
 	CU_ASSERT_TRUE(cp_aof_ready(a));
 	cp_aof_info(a, info, sizeof(info));
 	CU_ASSERT(strstr(info, "aof_last_write_status:ok\r\n") != NULL);
+
+	/* the old file holds only what its good fsync covered */
+	char path[256];
+	struct stat sb;
+	snprintf(path, sizeof(path), "%s/appendonlydir/appendonly.aof.1.incr.aof", dir);
+	CU_ASSERT_EQUAL(stat(path, &sb), 0);
+	CU_ASSERT_EQUAL((uint64_t)sb.st_size, base);
+	size_t mlen;
+	snprintf(path, sizeof(path), "%s/appendonlydir/appendonly.aof.manifest", dir);
+	uint8_t *man = tp_read(path, &mlen);
+	CU_ASSERT(man != NULL &&
+		  strstr((char *)man, "file appendonly.aof.1.incr.aof seq 1 type i\n"
+				      "file appendonly.aof.2.incr.aof seq 2 type i\n"));
+	free(man);
+
+	/* new records follow in the fresh file */
+	CU_ASSERT_EQUAL(put(a, 5, 0, 2, 1, "SET", "k2", "v"), 0);
+	cp_aof_flush(a, 300);
+	CU_ASSERT_EQUAL(cp_aof_sync_wait(a, 5000), 0);
+	cp_aof_flush(a, 301);
+	CU_ASSERT_EQUAL(cp_aof_durable_lsn(a, 5, 0), 2);
+	cp_aof_close(&a);
+
+	/* every record exactly once, in its db; a reopen knows both LSNs */
+	struct collected col = {0};
+	struct cp_aof_load_info li;
+	CU_ASSERT_EQUAL(cp_aof_load(&conf, collect, &col, &li), 0);
+	CU_ASSERT_EQUAL(col.n, 2);
+	CU_ASSERT_STRING_EQUAL(col.cmd[0], "SET k");
+	CU_ASSERT_EQUAL(col.db[0], 0);
+	CU_ASSERT_STRING_EQUAL(col.cmd[1], "SET k2");
+	CU_ASSERT_EQUAL(col.db[1], 1);
+	CU_ASSERT_EQUAL_FATAL(cp_aof_open(&a, &conf, &li), 0);
+	CU_ASSERT_EQUAL(li.epoch, 5);
+	CU_ASSERT_EQUAL(li.lsn[0], 2);
+	CU_ASSERT_EQUAL(put(a, 5, 0, 2, 1, "SET", "k2", "v"), 0);
+	cp_aof_status(a, &st);
+	CU_ASSERT_EQUAL(st.skipped, 1);
 	teardown(&a);
-	CU_ASSERT_EQUAL(atomic_load(&fsync_calls), 2);
 }
 
-/* A failed retry keeps it poisoned; EIO then OK recovers only through the rewrite. */
+/* The carry keeps the db and the LSNs of the cut: a fresh file that starts
+ * in db 3 after records of two workers loads in db 3 and knows both. */
+static void test_fresh_file_after_eio_carries_db_and_lsns(void)
+{
+	struct cp_aof *a = NULL;
+	setup(CP_AOF_FSYNC_ALWAYS);
+	hooks_reset();
+	CU_ASSERT_EQUAL_FATAL(cp_aof_open(&a, &conf, NULL), 0);
+	CU_ASSERT_EQUAL(put(a, 7, 0, 10, 3, "SET", "a", "1"), 0);
+	CU_ASSERT_EQUAL(put(a, 7, 1, 20, 3, "SET", "b", "1"), 0);
+	cp_aof_flush(a, 100);
+	CU_ASSERT_EQUAL(cp_aof_sync_wait(a, 5000), 0);
+	cp_aof_flush(a, 101);
+	CU_ASSERT_EQUAL(cp_aof_durable_lsn(a, 7, 1), 20);
+	atomic_store(&fsync_fail, 1);
+	CU_ASSERT_EQUAL(put(a, 7, 1, 21, 3, "SET", "c", "1"), 0); /* no SELECT: db 3 still */
+	cp_aof_flush(a, 200);
+	CU_ASSERT_EQUAL(cp_aof_sync_wait(a, 5000), 0);
+	cp_aof_flush(a, 201);
+	CU_ASSERT_EQUAL(cp_aof_durable_lsn(a, 7, 1), 20); /* its fsync failed: not durable */
+	cp_aof_flush(a, 400);
+	CU_ASSERT_EQUAL(cp_aof_durable_lsn(a, 7, 1), 21);
+	cp_aof_close(&a);
+	struct collected col = {0};
+	struct cp_aof_load_info li;
+	CU_ASSERT_EQUAL(cp_aof_load(&conf, collect, &col, &li), 0);
+	CU_ASSERT_EQUAL(col.n, 3);
+	CU_ASSERT_STRING_EQUAL(col.cmd[2], "SET c");
+	CU_ASSERT_EQUAL(col.db[2], 3);
+	CU_ASSERT_EQUAL_FATAL(cp_aof_open(&a, &conf, &li), 0);
+	CU_ASSERT_EQUAL(li.lsn[0], 10);
+	CU_ASSERT_EQUAL(li.lsn[1], 21);
+	teardown(&a);
+}
+
+/* EIO, and EIO again during the recovery (cutting the old file): it stays
+ * poisoned and tries again; it recovers only through a fresh file. */
 static void test_fsync_error_twice_then_ok(void)
 {
 	struct cp_aof *a = NULL;
@@ -283,15 +356,22 @@ static void test_fsync_error_twice_then_ok(void)
 		cp_aof_flush(a, now);
 		struct cp_aof_status st;
 		cp_aof_status(a, &st);
-		if (st.fsyncs > 0 && !st.poisoned)
+		if (st.rewrites > 0)
 			break;
 	}
 	struct cp_aof_status st;
 	cp_aof_status(a, &st);
-	CU_ASSERT_EQUAL(st.fsync_errors, 2);
-	CU_ASSERT_EQUAL(st.rewrites, 2);
+	CU_ASSERT_EQUAL(st.fsync_errors, 1);
+	CU_ASSERT_EQUAL(st.write_errors, 1); /* the failed recovery */
+	CU_ASSERT_EQUAL(st.rewrites, 1);
 	CU_ASSERT_FALSE(st.poisoned);
 	CU_ASSERT_EQUAL(st.synced_bytes, st.written_bytes);
+	CU_ASSERT(strstr(st.incr_path, "/appendonly.aof.2.incr.aof") != NULL);
+	cp_aof_close(&a);
+	struct collected col = {0};
+	struct cp_aof_load_info li;
+	CU_ASSERT_EQUAL(cp_aof_load(&conf, collect, &col, &li), 0);
+	CU_ASSERT_EQUAL(col.n, 1); /* once, not in both files */
 	teardown(&a);
 }
 
@@ -538,6 +618,7 @@ const struct rw_test_case persist_write_tests[] = {
     RW_TEST(test_durable_lsn_rules_per_appendfsync),
     RW_TEST(test_fsync_error_poisons_until_rewrite_and_fsync),
     RW_TEST(test_fsync_error_twice_then_ok),
+    RW_TEST(test_fresh_file_after_eio_carries_db_and_lsns),
     RW_TEST(test_write_error_keeps_records_pending_and_retries),
     RW_TEST(test_reopen_continues_and_skips_records_already_in_the_file),
     RW_TEST(test_torn_tail_cut_only_with_aof_load_truncated),
