@@ -25,8 +25,8 @@
  * A failed fsync behaves as Linux's can: the dirty bytes are dropped from
  * what the disk will hold (they read back from the cache until the cut),
  * and a later fsync of the same file that succeeds does not bring them
- * back: they read as zeros after a cut. So a writer that fsyncs again and
- * trusts the file loses data here.
+ * back: they read as zeros after a cut, unless they were written again.
+ * So a writer that fsyncs again and trusts the file loses data here.
  *
  * Single-threaded FUSE loop; one mutex orders it and the control thread.
  */
@@ -362,6 +362,11 @@ static int do_write(int fd, const char *buf, size_t n, off_t off)
 	struct ino_state *f = fstat(fd, &st) == 0 ? file_get(st.st_ino) : NULL;
 	if (f != NULL && (uint64_t)off < f->dirty_lo)
 		f->dirty_lo = (uint64_t)off;
+	/* written again: those pages are dirty once more and reach the disk
+	 * with the next good fsync (only a fsync without rewriting loses them) */
+	if (f != NULL && f->lost_hi > f->lost_lo && (uint64_t)off <= f->lost_lo &&
+	    (uint64_t)off + (uint64_t)w > f->lost_lo)
+		f->lost_lo = (uint64_t)off + (uint64_t)w;
 	return (int)w;
 }
 
