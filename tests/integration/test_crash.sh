@@ -6,7 +6,9 @@
 # resumes the journal of the running dataplane from its durable cursor);
 # then no acknowledged write may be missing, and no write may have been
 # applied twice. Every "both" trial restarts from the AOF alone, so it also
-# checks what the control-plane trials before it left in the file.
+# checks what the control-plane trials before it left in the file. While a
+# killed control plane is down, an acknowledged key must be readable at once
+# and a write held until the control plane is back (down_check.py).
 #   CRASH_SEED    seed of the kill moments and order (printed; default random)
 #   CRASH_TRIALS  trials per kill target and appendfsync mode (default 5)
 #   CRASH_MODES   appendfsync modes (default "always everysec")
@@ -88,7 +90,15 @@ for mode in $MODES; do
 		serving=$(grep -c 'msg="dataplane serves already: not loading"' "/run/redwire/$IT_NAME/control.log" || true)
 		case $target in
 		dataplane) rc_dp_start ;;
-		control) rc_cp_start ;;
+		control) # while it is down: reads served, a write held until it is back
+			read -r _ k v _ < <(grep -m1 '^S ' "$WORK/$mode.log.$t")
+			it_ns "$IT_PY" "$IT_ROOT/tests/integration/down_check.py" "$IT_IP" "$IT_PORT" "$k" "$v" 1 \
+				"$WORK/down.$t.marker" >"$WORK/down.$t" 2>&1 &
+			DOWN_PID=$!
+			for _ in $(seq 100); do [ -e "$WORK/down.$t.marker" ] && break; kill -0 "$DOWN_PID" 2>/dev/null || break; sleep 0.05; done
+			rc_cp_start
+			wait "$DOWN_PID" || { cat "$WORK/down.$t"; it_fail "control plane down, trial $t, seed $SEED"; }
+			it_log "  control plane down: $(cat "$WORK/down.$t")" ;;
 		both) rc_up --workers 2 --config "$CONF" ;;
 		esac
 		rc_wait_loaded 60
