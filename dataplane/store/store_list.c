@@ -303,6 +303,11 @@ uint32_t store_list_nodes(const struct store_list *l)
 	return l->nodes;
 }
 
+int32_t store_list_fill(const struct store_list *l)
+{
+	return l->fill;
+}
+
 /* A new node holding just this element, linked after @p at. */
 static int push_new_node(struct store_list *l, struct store_list_node *at, const void *p, size_t n)
 {

@@ -49,6 +49,9 @@ uint64_t store_list_len(const struct store_list *l);
 uint64_t store_list_bytes(const struct store_list *l);
 /** Nodes in the list (tests: node splitting at the fill bound). */
 uint32_t store_list_nodes(const struct store_list *l);
+/** The list-max-listpack-size the list was created with (the RDB writer
+ * cuts Redis's nodes with it). */
+int32_t store_list_fill(const struct store_list *l);
 
 /** Push an element at the head or the tail. @return 0 or -ENOMEM. */
 int store_list_push(struct store_list *l, bool head, const void *p, size_t n);
