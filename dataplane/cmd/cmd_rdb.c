@@ -175,3 +175,68 @@ size_t cmd_rdb_lp_bytes(const struct rdb_lp_elem *e, char buf[24], const uint8_t
 	*p = (const uint8_t *)buf;
 	return (size_t)snprintf(buf, 24, "%lld", (long long)e->v);
 }
+
+int cmd_rdb_val_match_enc(struct cmd_rdb_val *v, uint8_t enc)
+{
+	if (v->coll == NULL || v->enc == enc)
+		return 0;
+	struct store_obj o = {.type = v->type, .enc = v->enc};
+	o.v.coll = v->coll;
+	int rc = 0;
+	if (v->type == STORE_TYPE_HASH && enc == STORE_ENC_HT)
+		rc = store_hash_to_ht(&o);
+	else if (v->type == STORE_TYPE_SET && enc == STORE_ENC_HT)
+		rc = store_set_to_ht(&o);
+	else if (v->type == STORE_TYPE_ZSET && enc == STORE_ENC_SKIPLIST)
+		return cmd_rdb_zset_to_skiplist(v);
+	v->enc = o.enc;
+	v->coll = o.v.coll;
+	return rc;
+}
+
+int cmd_rdb_dup(const struct store_obj *o, struct cmd_rdb_val *v)
+{
+	memset(v, 0, sizeof(*v));
+	if (o->type == STORE_TYPE_STRING)
+		return -EINVAL;
+	/* bounds that give the source's encoding straight away: 0 puts a
+	 * hash table / skiplist up front, no bound keeps the compact form */
+	bool big = o->enc == STORE_ENC_HT || o->enc == STORE_ENC_SKIPLIST;
+	uint64_t bound = big ? 0 : UINT64_MAX;
+	struct cmd_rdb_limits lim = {0, 0, bound, UINT64_MAX, bound, bound, UINT64_MAX};
+	if (o->type == STORE_TYPE_LIST)
+		lim.list_fill = store_list_fill(o->v.coll);
+	struct rdb_buf b = {0};
+	struct rdb_out *out = malloc(sizeof(*out)); /* 16 KiB: not on a worker's stack */
+	if (out == NULL)
+		return -ENOMEM;
+	rdb_out_init(out, rdb_buf_sink, &b);
+	int rc = cmd_rdb_save(out, o, false);
+	rc = rc != 0 ? rc : rdb_out_flush(out);
+	free(out);
+	if (rc == 0) {
+		struct rdb_in in;
+		uint8_t type;
+		rdb_in_init_mem(&in, b.p, b.len);
+		rc = rdb_r_u8(&in, &type);
+		rc = rc != 0 ? rc : cmd_rdb_load_lim(&in, type, &lim, v);
+		rc = rc != 0 ? rc : cmd_rdb_val_match_enc(v, o->enc);
+		if (rc != 0)
+			cmd_rdb_val_free(v);
+	}
+	rdb_buf_free(&b);
+	return rc == 0 ? 0 : -ENOMEM;
+}
+
+int cmd_rdb_wr_match_enc(struct store_wr *w, uint8_t enc)
+{
+	struct store_obj *o = w->obj;
+	if (o == NULL || o->type == STORE_TYPE_STRING || o->enc == enc)
+		return 0;
+	struct cmd_rdb_val v = {.type = o->type, .enc = o->enc, .coll = o->v.coll};
+	int rc = cmd_rdb_val_match_enc(&v, enc);
+	/* converted in place within the write (store.h: collections) */
+	o->enc = v.enc;
+	o->v.coll = v.coll;
+	return rc;
+}

@@ -110,6 +110,25 @@ int cmd_rdb_load_lim(struct rdb_in *in, uint8_t rdb_type, const struct cmd_rdb_l
  * failure. @return 0 or -ENOMEM.
  */
 int cmd_rdb_val_apply(struct store_wr *w, struct cmd_rdb_val *v);
+/**
+ * A copy of the collection @p o with its encoding (Redis's COPY dups the
+ * object as it is): written in its RDB form, loaded without conversion
+ * (a list with @p o's list-max-listpack-size), then converted to @p o's
+ * encoding where the RDB form held a compact one.
+ * @return 0, -EINVAL (a string) or -ENOMEM.
+ */
+int cmd_rdb_dup(const struct store_obj *o, struct cmd_rdb_val *v);
+/**
+ * Convert the loaded collection @p v to encoding @p enc when that is the
+ * hash table / skiplist one and @p v holds the compact one (what a value
+ * carried between workers had). @return 0 or -ENOMEM.
+ */
+int cmd_rdb_val_match_enc(struct cmd_rdb_val *v, uint8_t enc);
+/**
+ * cmd_rdb_val_match_enc() for the value of the key being written (the
+ * destination of a move between workers). @return 0 or -ENOMEM.
+ */
+int cmd_rdb_wr_match_enc(struct store_wr *w, uint8_t enc);
 /** Free what @p v holds; NULL-safe members; leaves it empty. */
 void cmd_rdb_val_free(struct cmd_rdb_val *v);
 

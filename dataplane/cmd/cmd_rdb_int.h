@@ -31,6 +31,8 @@ cmd_rdb_load_fn cmd_rdb_set_load;
 uint8_t cmd_rdb_zset_type(const struct store_obj *o);
 int cmd_rdb_zset_save(struct rdb_out *out, const struct store_obj *o, bool compress);
 cmd_rdb_load_fn cmd_rdb_zset_load;
+/** Convert a loaded listpack set to a skiplist (COPY keeps the source's). */
+int cmd_rdb_zset_to_skiplist(struct cmd_rdb_val *v);
 
 /**
  * Read a blob (a listpack, intset, ziplist or zipmap travels as one RDB

@@ -254,3 +254,27 @@ int cmd_rdb_zset_load(struct rdb_in *in, uint8_t t, const struct cmd_rdb_limits 
 		return load_pairs(in, t, lim, v);
 	return load_packed(in, t, lim, v);
 }
+
+int cmd_rdb_zset_to_skiplist(struct cmd_rdb_val *v)
+{
+	struct store_zset *z = v->coll, *sl;
+	if (store_zset_enc(z) != STORE_ENC_LISTPACK)
+		return 0;
+	if ((sl = store_zset_create(true)) == NULL)
+		return -ENOMEM;
+	struct store_zset_iter it;
+	const uint8_t *m;
+	size_t n;
+	double score;
+	store_zset_iter_init(z, 0, false, &it);
+	while (store_zset_iter_next(&it, &m, &n, &score)) {
+		if (zs_add(sl, m, n, score) != 0) {
+			store_zset_destroy(&sl);
+			return -ENOMEM;
+		}
+	}
+	store_zset_destroy(&z);
+	v->coll = sl;
+	v->enc = STORE_ENC_SKIPLIST;
+	return 0;
+}

@@ -323,6 +323,13 @@ int store_wr_set_expire(struct store_wr *w, int64_t at_ms);
 bool store_wr_set_lru(struct store_wr *w, int64_t lfu_freq, int64_t lru_idle_s);
 /** Delete the key (it must exist). */
 void store_wr_delete(struct store_wr *w);
+/**
+ * Delete the key but keep its collection: *@p out gets the value (type,
+ * encoding, v.coll), now the caller's, to hand to store_wr_set_coll() of
+ * another key (RENAME, MOVE: O(1), the encoding kept, as Redis moves the
+ * object). @return 0, or -EINVAL if the key is absent or a string.
+ */
+int store_wr_take_coll(struct store_wr *w, struct store_obj *out);
 
 /** Keys in @p db, including expired ones not yet reclaimed (as Redis's DBSIZE). */
 uint64_t store_db_size(const struct store_shard *s, uint32_t db);

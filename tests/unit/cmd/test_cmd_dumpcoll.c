@@ -282,6 +282,51 @@ static void test_rdb_save_key_round_trips_collections(void)
 	h_fini(&h);
 }
 
+/* RENAME and MOVE move the object (encoding, expiry, memory accounted
+ * once); COPY duplicates it in its encoding, a shrunk hash table included. */
+static void test_rename_copy_move_collections_keep_encoding_and_expiry(void)
+{
+	struct harness h;
+	h_init(&h, 2, "", 0);
+	h_run(
+	    &h,
+	    "HSET h f vvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvvv g 1");
+	h_run(&h, "HDEL h f");
+	h_run(&h, "PEXPIREAT h 4102444800000");
+	uint64_t used = store_shard_stats(h.shard)->used_bytes;
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "RENAME h x"), "+OK\r\n");
+	CU_ASSERT_EQUAL(store_shard_stats(h.shard)->used_bytes, used);
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "RENAME x h2"), "+OK\r\n");
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "OBJECT ENCODING h2"), "$9\r\nhashtable\r\n");
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "PEXPIRETIME h2"), ":4102444800000\r\n");
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "EXISTS h"), ":0\r\n");
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "COPY h2 h3"), ":1\r\n");
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "OBJECT ENCODING h3"), "$9\r\nhashtable\r\n");
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "HGET h3 g"), "$1\r\n1\r\n");
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "PEXPIRETIME h3"), ":4102444800000\r\n");
+	h_run(
+	    &h,
+	    "ZADD z 1 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa 2 b");
+	h_run(&h, "ZREM z aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "COPY z z DB 3"), ":1\r\n");
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "MOVE z 3"), ":0\r\n");
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "MOVE z 4"), ":1\r\n");
+	h_run(&h, "SELECT 3");
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "OBJECT ENCODING z"), "$8\r\nskiplist\r\n");
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "ZSCORE z b"), "$1\r\n2\r\n");
+	h_run(&h, "SELECT 4");
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "OBJECT ENCODING z"), "$8\r\nskiplist\r\n");
+	h_run(&h, "SADD s 1 2 3");
+	h_run(&h, "RPUSH l a b");
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "RENAMENX s l"), ":0\r\n");
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "COPY s l"), ":0\r\n");
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "COPY s l REPLACE"), ":1\r\n");
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "OBJECT ENCODING l"), "$6\r\nintset\r\n");
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "RENAME l s"), "+OK\r\n");
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "SMEMBERS s"), "*3\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n3\r\n");
+	h_fini(&h);
+}
+
 int main(void)
 {
 	static const struct rw_test_case tests[] = {
@@ -290,6 +335,7 @@ int main(void)
 	    RW_TEST(test_restore_converts_over_configured_limits),
 	    RW_TEST(test_restore_malformed_collections_leaves_key),
 	    RW_TEST(test_rdb_save_key_round_trips_collections),
+	    RW_TEST(test_rename_copy_move_collections_keep_encoding_and_expiry),
 	    {NULL, NULL},
 	};
 	if (rw_test_init() != 0 || rw_test_add_suite("cmd_dumpcoll", NULL, NULL, tests) != 0)
