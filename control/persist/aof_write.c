@@ -159,21 +159,26 @@ static bool record_is(const struct cp_aof *a, const char *name)
  * MULTI, commands, EXEC, each a well-formed array (the dataplane journals a
  * transaction over several workers as one record, so the AOF gets it whole;
  * dataplane/core/TRANSACTIONS.md)? */
-static bool record_valid(struct cp_aof *a, const uint8_t *p, size_t n)
+/* A journal record: one command, or MULTI ... EXEC (a transaction).
+ * @return how many commands it holds (what the batch annotation counts
+ * and the loader's scan recounts), 0 if it is neither. */
+static uint32_t record_valid(struct cp_aof *a, const uint8_t *p, size_t n)
 {
 	size_t len = record_command(a, p, n);
 	if (len == n)
-		return true;
+		return 1;
 	if (len == 0 || !record_is(a, "multi"))
-		return false;
+		return 0;
+	uint32_t cmds = 1;
 	for (size_t off = len; off < n; off += len) {
 		len = record_command(a, p + off, n - off);
 		if (len == 0)
-			return false;
+			return 0;
+		cmds++;
 		if (off + len == n)
-			return record_is(a, "exec");
+			return record_is(a, "exec") ? cmds : 0;
 	}
-	return false;
+	return 0;
 }
 
 static void taken(struct cp_aof *a, uint64_t epoch, uint32_t w, uint64_t lsn)
@@ -212,7 +217,8 @@ int cp_aof_record(struct cp_aof *a, uint64_t epoch, uint32_t w, uint64_t lsn, co
 	taken(a, epoch, w, lsn);
 	if (len > 4)
 		memcpy(&db, p, 4); /* little endian on both sides: same host */
-	if (len <= 4 || !record_valid(a, p + 4, len - 4)) {
+	uint32_t cmds = len > 4 ? record_valid(a, p + 4, len - 4) : 0;
+	if (cmds == 0) {
 		/* Written it could not be loaded; its LSN still closes the batch, so the
 		 * dataplane is not held forever. A dataplane bug, loudly reported. */
 		a->st.bad_records++;
@@ -234,7 +240,7 @@ int cp_aof_record(struct cp_aof *a, uint64_t epoch, uint32_t w, uint64_t lsn, co
 		goto nomem;
 	if ((int64_t)db != a->cur_db)
 		a->cur_db = db;
-	a->batch.n++;
+	a->batch.n += cmds;
 	a->st.records++;
 	return 0;
 nomem:

@@ -355,6 +355,12 @@ const uint8_t *store_db_random_key(struct store_shard *s, uint32_t db, uint64_t 
 				   size_t *klen);
 /** Delete every key of @p db (FLUSHDB); dirty grows by their number. @return keys removed. */
 uint64_t store_db_flush(struct store_shard *s, uint32_t db);
+/**
+ * SWAPDB's part on this shard: DBs @p a and @p b trade their keys and
+ * expiries, O(1). Out-of-range or equal indexes do nothing. Not a write
+ * (no hooks, no dirty, no versions): the caller does the bookkeeping.
+ */
+void store_db_swap(struct store_shard *s, uint32_t a, uint32_t b);
 /** Keys with an expiry in @p db. */
 uint64_t store_db_expires(const struct store_shard *s, uint32_t db);
 /** Bytes @p db's key table (*@p main) and expires index (*@p expires) hold. */

@@ -1,21 +1,25 @@
 #!/usr/bin/python3
-"""Run oracle_cases_renamecoll.py's cases against Redwire and stock
-redis-server 7.0.15, replies byte for byte.
+"""Run one oracle_cases_*.py module's cases against Redwire and stock
+redis-server 7.0.15, replies byte for byte (oracle_compare.py runs them
+all; this runs one, so a test can check counters around it), then DEBUG
+DIGEST of both whole datasets.
 
-Usage: rename_coll_check.py REDWIRE_HOST:PORT ORACLE_HOST:PORT
+Usage: case_module_check.py MODULE REDWIRE_HOST:PORT ORACLE_HOST:PORT
 Prints "N passed, M failed" and exits non-zero on any failure."""
+import importlib
 import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import oracle_cases_renamecoll  # noqa: E402
 from oracle_compare import run_case  # noqa: E402
+from resp_client import encode as E  # noqa: E402
 
 
 def main():
-    rw_addr, oracle_addr = sys.argv[1], sys.argv[2]
+    mod = importlib.import_module(sys.argv[1])
+    rw_addr, oracle_addr = sys.argv[2], sys.argv[3]
     passed, failed = 0, 0
-    for name, chunks, n, close in oracle_cases_renamecoll.CASES:
+    for name, chunks, n, close in mod.CASES + [("DEBUG DIGEST", [E("DEBUG", "DIGEST")], 1, False)]:
         want = run_case(oracle_addr, chunks, n, close)
         got = run_case(rw_addr, chunks, n, close)
         if got == want:
