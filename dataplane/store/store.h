@@ -381,6 +381,20 @@ bool store_db_rehashing(const struct store_shard *s, uint32_t db);
  */
 uint32_t store_active_expire_step(struct store_shard *s, uint64_t now_ms, uint32_t budget);
 
+/* ---- lazy free (store_lazyfree.c) ---- */
+
+/**
+ * Free a bounded part of the big collections this thread's shard dropped
+ * (DEL, UNLINK, FLUSH*, expiry, overwrite: over 64 KiB they are queued,
+ * not freed, so no command stalls the worker): at most @p budget
+ * allocations. @return how many were freed. Call from the worker loop.
+ */
+uint32_t store_lazyfree_step(uint32_t budget);
+/** Collections queued and not yet wholly freed (INFO lazyfree_pending_objects). */
+uint64_t store_lazyfree_pending(void);
+/** Free everything queued, whatever it costs (teardown, tests). */
+void store_lazyfree_drain(void);
+
 /* ---- maxmemory (store_evict.c) ---- */
 
 /**

@@ -43,6 +43,12 @@ extern const struct store_coll_ops store_list_ops;
 struct store_list *store_list_create(int32_t fill, int32_t compress);
 /** Free the list; NULL-safe; clears *@p l. */
 void store_list_destroy(struct store_list **l);
+/**
+ * Free at most *@p budget nodes of a list no key holds any more (lazy
+ * free); *@p budget drops by what was freed. @return true when the whole
+ * list is gone (*@p l cleared).
+ */
+bool store_list_free_step(struct store_list **l, uint32_t *budget);
 
 uint64_t store_list_len(const struct store_list *l);
 /** Bytes the list holds (nodes and header), O(1). */
