@@ -22,7 +22,7 @@ cp "$IT_ROOT/platform/config/redwire.conf" "$CONF"
 printf 'appendonly yes\nappendfsync always\n' >>"$CONF"
 it_up --workers 2 --config "$CONF"
 trap 'rm -f "$CONF"; it_cleanup' EXIT
-A='{it:rc0}x' B='{it:rc1}x'
+A='{it:rc0}x' B='{it:rc2}x' # keys of worker 0 and worker 1
 it_eq "$(it_cli -n 1 mset "$A" a1 "$B" b1)" OK "keys in db 1"
 it_eq "$(it_cli -n 2 rpush "$B" l2)" 1 "a list in db 2"
 it_eq "$(it_cli swapdb 1 2)" OK "swapdb 1 2"
