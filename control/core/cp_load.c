@@ -201,7 +201,9 @@ int cp_load_cmd(struct cp_load *l, uint32_t db, const struct resp_arg *argv, uin
 		l->res.skipped++;
 		return 0;
 	}
-	if (name_is(&argv[0], "flushall") || name_is(&argv[0], "flushdb")) {
+	/* every worker holds part of every DB: these act on all of them */
+	if (name_is(&argv[0], "flushall") || name_is(&argv[0], "flushdb") ||
+	    name_is(&argv[0], "swapdb")) {
 		for (uint32_t w = 0; w < l->n && rc == 0; w++)
 			rc = push(l, w, db, resp, len);
 		return rc;

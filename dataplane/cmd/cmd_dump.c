@@ -119,9 +119,11 @@ static bool restore_decode(struct cmd_ctx *ctx, int64_t *ttl, struct cmd_rdb_val
 	/* as Redis, the value is read from the whole payload, footer included */
 	struct rdb_in in;
 	uint8_t type;
+	struct cmd_rdb_limits lim;
+	cmd_rdb_limits_get(ctx->env, &lim);
 	rdb_in_init_mem(&in, p->ptr, p->len);
 	if (rdb_r_u8(&in, &type) != 0 || !rdb_type_is_object(type) ||
-	    cmd_rdb_load(&in, type, v) != 0) {
+	    cmd_rdb_load_lim(&in, type, &lim, v) != 0) {
 		resp_w_error(ctx->out, ERR_BAD_DATA);
 		return false;
 	}

@@ -8,9 +8,12 @@
  * the lock, then the destination is set with SET ... PXAT and, for RENAME,
  * the source deleted.
  *
- * Values move as strings: the store has no operation yet to move a
- * collection from one key to another (TODO(#5)), so a collection source is
- * refused with an error saying so.
+ * Strings are copied (their bytes may live inside the entry). A
+ * collection moves as an object on one worker (store_wr_take_coll(): O(1),
+ * encoding and expiry kept, as Redis's RENAME and MOVE move the robj);
+ * COPY duplicates it through its RDB form (cmd_rdb_dup(), the source's
+ * encoding kept, as Redis's *TypeDup() functions). Between workers a
+ * collection travels as its DUMP payload (dp_tx_move.inc).
  *
  * Context: the worker that owns the keys.
  */
@@ -18,12 +21,12 @@
 #include <string.h>
 
 #include "cmd_int.h"
+#include "cmd_rdb.h"
 #include "store.h"
 
 #define ERR_NO_SUCH_KEY "ERR no such key"
 #define ERR_SAME_OBJECT "ERR source and destination objects are the same"
 #define ERR_DB_RANGE	"ERR DB index is out of range"
-#define ERR_NOT_MOVABLE "ERR only string values can be moved between keys yet"
 #define ERR_INT_OUT_OF_RNG                                                                         \
 	"ERR value is out of range, value must between -2147483648 and 2147483647"
 
@@ -69,6 +72,52 @@ static int copy_value(struct cmd_ctx *ctx, const struct store_obj *o, int64_t ex
 	return rc != 0 ? -1 : 0;
 }
 
+/* Move the collection at @p src (db @p sdb) to @p dst (db @p ddb),
+ * replacing what @p dst held, with expiry @p expire. @return 0 or -1. */
+static int move_coll(struct cmd_ctx *ctx, uint32_t sdb, const struct resp_arg *src, uint32_t ddb,
+		     const struct resp_arg *dst, int64_t expire, bool rename)
+{
+	struct store_wr w;
+	struct store_obj o;
+	store_write_begin(ctx->shard, sdb, src->ptr, src->len, ctx->now_ms, &w);
+	int rc = store_wr_take_coll(&w, &o);
+	store_write_commit(&w, rc == 0 ? 1 : 0, rename ? "rename_from" : "move_from");
+	if (rc != 0)
+		return -1;
+	store_write_begin(ctx->shard, ddb, dst->ptr, dst->len, ctx->now_ms, &w);
+	rc = store_wr_set_coll(&w, o.type, o.enc, o.v.coll);
+	if (rc == 0)
+		rc = store_wr_set_expire(&w, expire);
+	if (rc != 0 && w.obj != NULL)
+		store_wr_delete(&w);
+	store_write_commit(&w, 1, rename ? "rename_to" : "move_to");
+	if (rc != 0)
+		resp_w_error(ctx->out, "ERR out of memory");
+	return rc != 0 ? -1 : 0;
+}
+
+/* COPY of a collection: a duplicate in its encoding at @p dst. */
+static int copy_coll(struct cmd_ctx *ctx, const struct store_obj *o, int64_t expire, uint32_t db,
+		     const struct resp_arg *dst)
+{
+	struct cmd_rdb_val v;
+	struct store_wr w;
+	if (cmd_rdb_dup(o, &v) != 0) {
+		resp_w_error(ctx->out, "ERR out of memory");
+		return -1;
+	}
+	store_write_begin(ctx->shard, db, dst->ptr, dst->len, ctx->now_ms, &w);
+	int rc = cmd_rdb_val_apply(&w, &v);
+	if (rc == 0)
+		rc = store_wr_set_expire(&w, expire);
+	if (rc != 0 && w.obj != NULL)
+		store_wr_delete(&w);
+	store_write_commit(&w, 1, "copy_to");
+	if (rc != 0)
+		resp_w_error(ctx->out, "ERR out of memory");
+	return rc != 0 ? -1 : 0;
+}
+
 static void rename_generic(struct cmd_ctx *ctx, bool nx)
 {
 	const struct resp_arg *src = &ctx->argv[1], *dst = &ctx->argv[2];
@@ -86,18 +135,20 @@ static void rename_generic(struct cmd_ctx *ctx, bool nx)
 			resp_w_simple(ctx->out, "OK");
 		return;
 	}
-	if (o->type != STORE_TYPE_STRING) {
-		resp_w_error(ctx->out, ERR_NOT_MOVABLE);
-		return;
-	}
+	bool coll = o->type != STORE_TYPE_STRING;
 	if (nx && store_lookup_write(ctx->shard, db, dst->ptr, dst->len, ctx->now_ms) != NULL) {
 		resp_w_int(ctx->out, 0);
 		return;
 	}
 	int64_t expire = store_get_expire(ctx->shard, db, src->ptr, src->len);
-	if (copy_value(ctx, o, expire, db, dst) != 0)
-		return;
-	store_delete(ctx->shard, db, src->ptr, src->len, ctx->now_ms);
+	if (coll) {
+		if (move_coll(ctx, db, src, db, dst, expire, true) != 0)
+			return;
+	} else {
+		if (copy_value(ctx, o, expire, db, dst) != 0)
+			return;
+		store_delete(ctx->shard, db, src->ptr, src->len, ctx->now_ms);
+	}
 	if (nx)
 		resp_w_int(ctx->out, 1);
 	else
@@ -154,17 +205,21 @@ void cmd_copy(struct cmd_ctx *ctx)
 		resp_w_int(ctx->out, 0);
 		return;
 	}
-	if (o->type != STORE_TYPE_STRING) {
-		resp_w_error(ctx->out, ERR_NOT_MOVABLE);
-		return;
-	}
 	if (!replace &&
 	    store_lookup_write(ctx->shard, dst_db, dst->ptr, dst->len, ctx->now_ms) != NULL) {
 		resp_w_int(ctx->out, 0);
 		return;
 	}
+	/* the lookups above may have reclaimed an expired key: look again */
+	o = store_lookup_write(ctx->shard, db, src->ptr, src->len, ctx->now_ms);
+	if (o == NULL) {
+		resp_w_int(ctx->out, 0);
+		return;
+	}
 	int64_t expire = store_get_expire(ctx->shard, db, src->ptr, src->len);
-	if (copy_value(ctx, o, expire, dst_db, dst) == 0)
+	int rc = o->type == STORE_TYPE_STRING ? copy_value(ctx, o, expire, dst_db, dst)
+					      : copy_coll(ctx, o, expire, dst_db, dst);
+	if (rc == 0)
 		resp_w_int(ctx->out, 1);
 }
 
@@ -184,17 +239,25 @@ void cmd_move(struct cmd_ctx *ctx)
 		resp_w_int(ctx->out, 0);
 		return;
 	}
-	if (o->type != STORE_TYPE_STRING) {
-		resp_w_error(ctx->out, ERR_NOT_MOVABLE);
-		return;
-	}
+	bool coll = o->type != STORE_TYPE_STRING;
 	if (store_lookup_write(ctx->shard, (uint32_t)id, key->ptr, key->len, ctx->now_ms) != NULL) {
 		resp_w_int(ctx->out, 0);
 		return;
 	}
 	int64_t expire = store_get_expire(ctx->shard, db, key->ptr, key->len);
-	if (copy_value(ctx, o, expire, (uint32_t)id, key) != 0)
-		return;
-	store_delete(ctx->shard, db, key->ptr, key->len, ctx->now_ms);
+	if (coll) {
+		if (move_coll(ctx, db, key, (uint32_t)id, key, expire, false) != 0)
+			return;
+	} else {
+		/* the lookup in the other DB may have moved this entry: find it again */
+		o = store_lookup_write(ctx->shard, db, key->ptr, key->len, ctx->now_ms);
+		if (o == NULL) {
+			resp_w_int(ctx->out, 0);
+			return;
+		}
+		if (copy_value(ctx, o, expire, (uint32_t)id, key) != 0)
+			return;
+		store_delete(ctx->shard, db, key->ptr, key->len, ctx->now_ms);
+	}
 	resp_w_int(ctx->out, 1);
 }

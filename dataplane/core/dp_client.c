@@ -282,13 +282,25 @@ static void watch_here(struct worker *w, const struct resp_arg *argv, uint32_t a
 	resp_w_simple(out, "OK");
 }
 
-/* FLUSHDB/FLUSHALL empty a DB without a write per key: the watched keys
- * that existed are dirtied first (Redis's touchAllWatchedKeysInDb). */
-static void flush_watched(struct worker *w, const struct cmd_def *d, uint32_t db)
+/* FLUSHDB/FLUSHALL empty a DB and SWAPDB swaps two without a write per
+ * key: the watched keys that existed are dirtied first (Redis's
+ * touchAllWatchedKeysInDb). */
+static void flush_watched(struct worker *w, const struct cmd_def *d, const struct resp_arg *argv,
+			  uint32_t argc, uint32_t db)
 {
-	if (w->watch.n != 0 && (d->flags & CMD_ALL_SHARDS_OK))
-		dp_watch_flush(&w->watch, w->store, db, strcmp(d->name, "flushall") == 0,
-			       w->now_unix_ms);
+	if (w->watch.n == 0 || !(d->flags & CMD_ALL_SHARDS_OK))
+		return;
+	if (strcmp(d->name, "swapdb") == 0) {
+		int64_t a, b;
+		uint32_t n = store_shard_databases(w->store);
+		if (argc == 3 && resp_str_to_i64(argv[1].ptr, argv[1].len, &a) &&
+		    resp_str_to_i64(argv[2].ptr, argv[2].len, &b) && a >= 0 && b >= 0 &&
+		    (uint64_t)a < n && (uint64_t)b < n && a != b)
+			dp_watch_swap(&w->watch, w->store, (uint32_t)a, (uint32_t)b,
+				      w->now_unix_ms);
+		return;
+	}
+	dp_watch_flush(&w->watch, w->store, db, strcmp(d->name, "flushall") == 0, w->now_unix_ms);
 }
 
 /* Execute on this worker's shard. @return the LSN of the journal record the
@@ -319,7 +331,7 @@ uint64_t dp_run(struct worker *w, const struct cmd_def *d, struct resp_arg *argv
 		rw_buf_append(out, CMD_ERR_OOM_REPLY, sizeof(CMD_ERR_OOM_REPLY) - 1);
 		return 0;
 	}
-	flush_watched(w, d, client->db);
+	flush_watched(w, d, argv, argc, client->db);
 	cmd_execute(d, &ctx);
 	w->stats->commands++;
 	if (ctx.shutdown_requested) {

@@ -35,6 +35,7 @@
 #include "dp_int.h"
 #include "dp_tx_int.h"
 #include "dp_watch.h"
+#include "cmd_rdb.h"
 #include "shard_txq.h"
 #include "store.h"
 
@@ -291,6 +292,8 @@ static void tx_finish(struct worker *w, struct dp_tx *tx);
 
 /* The read of a RENAME/COPY source under the lock (dp_tx_move.inc). */
 static const struct cmd_def tx_read_def = {.name = "read-value"};
+/* After a collection's RESTORE there: its source's encoding (dp_tx_move.inc). */
+static const struct cmd_def tx_enc_def = {.name = "match-enc"};
 
 #include "dp_tx_move.inc"
 
@@ -623,6 +626,8 @@ static void part_exec(struct worker *w, struct shard_msg *m)
 		rw_buf_reset(out);
 		if (h.d == &tx_read_def)
 			mv_read(w, &cc, w->argv, h.argc, out);
+		else if (h.d == &tx_enc_def)
+			mv_match_enc(w, &cc, w->argv, h.argc);
 		else if (h.d == &tx_watch_check)
 			resp_w_int(out, dp_watch_check(&w->watch, w->store, cc.id, cc.watch_epoch,
 						       w->now_unix_ms));

@@ -82,6 +82,18 @@ void dp_watch_flush(struct dp_watch *t, struct store_shard *s, uint32_t db, bool
 				e->dirty = true;
 }
 
+void dp_watch_swap(struct dp_watch *t, struct store_shard *s, uint32_t a, uint32_t b,
+		   uint64_t now_ms)
+{
+	const unsigned fl = STORE_LOOKUP_NOTOUCH | STORE_LOOKUP_NOSTATS;
+	for (uint32_t i = 0; i < t->cap && t->n > 0; i++)
+		for (struct dp_watch_ent *e = t->b[i]; e != NULL; e = e->next)
+			if ((e->db == a || e->db == b) &&
+			    (store_lookup(s, a, e->key, e->klen, now_ms, fl) != NULL ||
+			     store_lookup(s, b, e->key, e->klen, now_ms, fl) != NULL))
+				e->dirty = true;
+}
+
 /* Unlink the entries of @p cid of @p epoch (every epoch: DP_WATCH_ALL); @p s non-NULL: first expire
  * each lazily (which dirties it through the hook). @return any dirty. */
 static bool drop(struct dp_watch *t, struct store_shard *s, uint64_t cid, uint32_t epoch,

@@ -43,6 +43,13 @@ void dp_watch_store_event(void *arg, uint32_t db, const void *key, size_t klen, 
 void dp_watch_flush(struct dp_watch *t, struct store_shard *s, uint32_t db, bool all,
 		    uint64_t now_ms);
 /**
+ * SWAPDB @p a @p b (before the swap): dirty the entries of either DB whose
+ * key exists in @p a or in @p b (Redis's touchAllWatchedKeysInDb() both
+ * ways).
+ */
+void dp_watch_swap(struct dp_watch *t, struct store_shard *s, uint32_t a, uint32_t b,
+		   uint64_t now_ms);
+/**
  * EXEC's check: is any entry of @p cid of @p epoch dirty? A key
  * live at WATCH that is expired now counts as changed (Redis's
  * isWatchedKeyExpired). The entries are dropped.

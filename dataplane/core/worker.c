@@ -19,7 +19,9 @@
 #define WORKER_RX_BURST	     32
 #define WORKER_MSG_BUDGET    256
 #define WORKER_EXPIRE_BUDGET 64
-#define WORKER_TICK_US	     1000
+/* allocations a tick may free of dropped big collections (~50 us) */
+#define WORKER_LAZYFREE_BUDGET 2048
+#define WORKER_TICK_US	       1000
 
 int worker_init(struct worker *w, uint32_t id, struct dp_shared *sh, struct rte_mempool *pool,
 		uint32_t max_conns)
@@ -160,6 +162,7 @@ static void worker_tick(struct worker *w)
 	bool loading = dp_loading(w); /* Redis neither expires nor evicts while loading */
 	if (!loading)
 		store_active_expire_step(w->store, w->now_unix_ms, WORKER_EXPIRE_BUDGET);
+	store_lazyfree_step(WORKER_LAZYFREE_BUDGET);
 	w->stats->keys = store_shard_keys(w->store);
 	if (w->sh->strict != NULL)
 		w->stats->tx_offload_violations =
@@ -242,5 +245,6 @@ int worker_main(void *arg)
 		}
 		idle_backoff(w, work);
 	}
+	store_lazyfree_drain(); /* this thread's queue: nobody else can free it */
 	return 0;
 }

@@ -82,6 +82,7 @@ void store_shard_destroy(struct store_shard **sp)
 		free(s->db[i].vol);
 	}
 	store_evict_pool_free(s);
+	store_lazyfree_drain();
 	free(s);
 	*sp = NULL;
 }

@@ -323,6 +323,13 @@ int store_wr_set_expire(struct store_wr *w, int64_t at_ms);
 bool store_wr_set_lru(struct store_wr *w, int64_t lfu_freq, int64_t lru_idle_s);
 /** Delete the key (it must exist). */
 void store_wr_delete(struct store_wr *w);
+/**
+ * Delete the key but keep its collection: *@p out gets the value (type,
+ * encoding, v.coll), now the caller's, to hand to store_wr_set_coll() of
+ * another key (RENAME, MOVE: O(1), the encoding kept, as Redis moves the
+ * object). @return 0, or -EINVAL if the key is absent or a string.
+ */
+int store_wr_take_coll(struct store_wr *w, struct store_obj *out);
 
 /** Keys in @p db, including expired ones not yet reclaimed (as Redis's DBSIZE). */
 uint64_t store_db_size(const struct store_shard *s, uint32_t db);
@@ -348,6 +355,12 @@ const uint8_t *store_db_random_key(struct store_shard *s, uint32_t db, uint64_t 
 				   size_t *klen);
 /** Delete every key of @p db (FLUSHDB); dirty grows by their number. @return keys removed. */
 uint64_t store_db_flush(struct store_shard *s, uint32_t db);
+/**
+ * SWAPDB's part on this shard: DBs @p a and @p b trade their keys and
+ * expiries, O(1). Out-of-range or equal indexes do nothing. Not a write
+ * (no hooks, no dirty, no versions): the caller does the bookkeeping.
+ */
+void store_db_swap(struct store_shard *s, uint32_t a, uint32_t b);
 /** Keys with an expiry in @p db. */
 uint64_t store_db_expires(const struct store_shard *s, uint32_t db);
 /** Bytes @p db's key table (*@p main) and expires index (*@p expires) hold. */
@@ -367,6 +380,20 @@ bool store_db_rehashing(const struct store_shard *s, uint32_t db);
  * @return the number of keys expired.
  */
 uint32_t store_active_expire_step(struct store_shard *s, uint64_t now_ms, uint32_t budget);
+
+/* ---- lazy free (store_lazyfree.c) ---- */
+
+/**
+ * Free a bounded part of the big collections this thread's shard dropped
+ * (DEL, UNLINK, FLUSH*, expiry, overwrite: over 64 KiB they are queued,
+ * not freed, so no command stalls the worker): at most @p budget
+ * allocations. @return how many were freed. Call from the worker loop.
+ */
+uint32_t store_lazyfree_step(uint32_t budget);
+/** Collections queued and not yet wholly freed (INFO lazyfree_pending_objects). */
+uint64_t store_lazyfree_pending(void);
+/** Free everything queued, whatever it costs (teardown, tests). */
+void store_lazyfree_drain(void);
 
 /* ---- maxmemory (store_evict.c) ---- */
 

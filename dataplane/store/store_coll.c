@@ -36,7 +36,8 @@ void store_val_release(struct store_obj *o)
 		return;
 	}
 	const struct store_coll_ops *ops = ops_of(o);
-	if (ops != NULL && o->v.coll != NULL)
+	/* a big collection is freed in steps by the worker loop (store_lazyfree.c) */
+	if (ops != NULL && o->v.coll != NULL && !store_lazyfree_defer(o, ops->bytes(o)))
 		ops->free(o);
 	o->v.coll = NULL;
 }

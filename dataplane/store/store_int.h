@@ -94,6 +94,13 @@ void store_val_release(struct store_obj *o);
 /** Bytes @p o holds outside the entry (RAW capacity excluded: see footprint). */
 uint64_t store_coll_bytes(const struct store_obj *o);
 
+/* store_lazyfree.c */
+/* A dropped collection holding at least this many bytes is freed in steps. */
+#define STORE_LAZYFREE_MIN_BYTES (64u * 1024)
+/** Queue the dropped collection @p o (of @p bytes) for store_lazyfree_step()
+ * if it is big. @return true if queued (the caller must not free it). */
+bool store_lazyfree_defer(const struct store_obj *o, uint64_t bytes);
+
 /* store.c */
 struct store_db *store_db_of(struct store_shard *s, uint32_t db);
 void store_entry_free(struct store_entry *e);

@@ -288,6 +288,18 @@ void store_list_destroy(struct store_list **lp)
 	*lp = NULL;
 }
 
+bool store_list_free_step(struct store_list **lp, uint32_t *budget)
+{
+	struct store_list *l = *lp;
+	for (; l->head != NULL && *budget > 0; (*budget)--)
+		node_free(l, l->head);
+	if (l->head != NULL)
+		return false;
+	free(l);
+	*lp = NULL;
+	return true;
+}
+
 uint64_t store_list_len(const struct store_list *l)
 {
 	return l->len;
@@ -301,6 +313,11 @@ uint64_t store_list_bytes(const struct store_list *l)
 uint32_t store_list_nodes(const struct store_list *l)
 {
 	return l->nodes;
+}
+
+int32_t store_list_fill(const struct store_list *l)
+{
+	return l->fill;
 }
 
 /* A new node holding just this element, linked after @p at. */

@@ -43,12 +43,21 @@ extern const struct store_coll_ops store_list_ops;
 struct store_list *store_list_create(int32_t fill, int32_t compress);
 /** Free the list; NULL-safe; clears *@p l. */
 void store_list_destroy(struct store_list **l);
+/**
+ * Free at most *@p budget nodes of a list no key holds any more (lazy
+ * free); *@p budget drops by what was freed. @return true when the whole
+ * list is gone (*@p l cleared).
+ */
+bool store_list_free_step(struct store_list **l, uint32_t *budget);
 
 uint64_t store_list_len(const struct store_list *l);
 /** Bytes the list holds (nodes and header), O(1). */
 uint64_t store_list_bytes(const struct store_list *l);
 /** Nodes in the list (tests: node splitting at the fill bound). */
 uint32_t store_list_nodes(const struct store_list *l);
+/** The list-max-listpack-size the list was created with (the RDB writer
+ * cuts Redis's nodes with it). */
+int32_t store_list_fill(const struct store_list *l);
 
 /** Push an element at the head or the tail. @return 0 or -ENOMEM. */
 int store_list_push(struct store_list *l, bool head, const void *p, size_t n);

@@ -141,3 +141,14 @@ uint64_t store_db_flush(struct store_shard *s, uint32_t db)
 	s->stats.dirty += n;
 	return n;
 }
+
+void store_db_swap(struct store_shard *s, uint32_t a, uint32_t b)
+{
+	if (a >= s->databases || b >= s->databases || a == b)
+		return;
+	/* tables, rehash position and expires index travel together; the
+	 * entries do not know their DB, so nothing else moves */
+	struct store_db t = s->db[a];
+	s->db[a] = s->db[b];
+	s->db[b] = t;
+}

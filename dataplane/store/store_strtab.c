@@ -116,6 +116,30 @@ void store_strtab_destroy(struct store_strtab *t)
 	free(t);
 }
 
+bool store_strtab_free_step(struct store_strtab *t, uint64_t *cursor, uint32_t *budget)
+{
+	uint64_t total = t->size[0] + t->size[1];
+	while (*cursor<total && * budget> 0) {
+		int k = *cursor < t->size[0] ? 0 : 1;
+		uint64_t i = k == 0 ? *cursor : *cursor - t->size[0];
+		struct store_strtab_node *nd = t->b[k][i];
+		for (; nd != NULL && *budget > 0; (*budget)--) {
+			struct store_strtab_node *nx = nd->next;
+			free(nd);
+			nd = nx;
+		}
+		t->b[k][i] = nd;
+		if (nd == NULL)
+			(*cursor)++;
+	}
+	if (*cursor < total)
+		return false;
+	free(t->b[0]);
+	free(t->b[1]);
+	free(t);
+	return true;
+}
+
 /* Begin moving to a bucket array of @p size. On ENOMEM the table stays as
  * it is (only its fill is off), so callers may ignore the failure. */
 static void resize_begin(struct store_strtab *t, uint64_t size)

@@ -63,6 +63,13 @@ static inline const uint8_t *store_strtab_val(const struct store_strtab_node *nd
 struct store_strtab *store_strtab_create(uint64_t hint);
 /** Free the table and every element; NULL-safe. */
 void store_strtab_destroy(struct store_strtab *t);
+/**
+ * Free at most *@p budget nodes of a table no key holds any more (lazy
+ * free), from bucket *@p cursor on (0 at first; kept by the caller between
+ * calls); *@p budget drops by what was freed. @return true when the whole
+ * table is gone.
+ */
+bool store_strtab_free_step(struct store_strtab *t, uint64_t *cursor, uint32_t *budget);
 
 /** @return the element @p k, or NULL. */
 struct store_strtab_node *store_strtab_get(const struct store_strtab *t, const void *k,

@@ -323,6 +323,18 @@ void store_wr_delete(struct store_wr *w)
 	w->mem_before = 0;
 }
 
+int store_wr_take_coll(struct store_wr *w, struct store_obj *out)
+{
+	if (w->e == NULL || w->e->val.type == STORE_TYPE_STRING)
+		return -EINVAL;
+	*out = w->e->val;
+	/* the entry goes without its collection: delete frees nothing more,
+	 * and the accounting sees the collection leave with it */
+	w->e->val = (struct store_obj){.type = STORE_TYPE_STRING, .enc = STORE_ENC_INT};
+	store_wr_delete(w);
+	return 0;
+}
+
 /* ---- one-call writes on the same entry point ---- */
 
 /* For loaders and tests: no lazy expiry first (now 0), as callers that

@@ -466,6 +466,24 @@ void store_zset_destroy(struct store_zset **zp)
 	*zp = NULL;
 }
 
+bool store_zset_free_step(struct store_zset **zp, uint32_t *budget)
+{
+	struct store_zset *z = *zp;
+	if (z->header != NULL) {
+		struct zsl_node *x = z->header->lv[0].forward;
+		for (; x != NULL && *budget > 0; (*budget)--) {
+			struct zsl_node *next = x->lv[0].forward;
+			free(x);
+			x = next;
+		}
+		z->header->lv[0].forward = x; /* the rest, for the next step */
+		if (x != NULL)
+			return false;
+	}
+	store_zset_destroy(zp);
+	return true;
+}
+
 uint64_t store_zset_len(const struct store_zset *z)
 {
 	return z->len;

@@ -57,6 +57,12 @@ struct store_zset_cfg {
 /** An empty set, skiplist-encoded if @p skiplist. @return NULL on ENOMEM. */
 struct store_zset *store_zset_create(bool skiplist);
 void store_zset_destroy(struct store_zset **z);
+/**
+ * Free at most *@p budget skiplist nodes of a set no key holds any more
+ * (lazy free); *@p budget drops by what was freed. @return true when the
+ * whole set is gone (*@p z cleared).
+ */
+bool store_zset_free_step(struct store_zset **z, uint32_t *budget);
 
 uint64_t store_zset_len(const struct store_zset *z);
 uint64_t store_zset_bytes(const struct store_zset *z);

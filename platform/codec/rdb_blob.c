@@ -299,3 +299,184 @@ int rdb_intset_validate(const uint8_t *p, size_t n, uint32_t *count)
 	*count = (uint32_t)len;
 	return 0;
 }
+
+/* ---- ziplist ---- */
+
+#define ZL_HDR	       10
+#define ZL_BIGPREVLEN  254
+#define ZL_NUM_UNKNOWN 65535
+
+/* The entry at @p p, @p avail bytes before the terminator: its prevlen in
+ * *@p prev, its whole size in *@p l, what it holds in *@p e (zipEntrySafe()).
+ * @return false if it does not fit or is not an encoding. */
+static bool zl_entry(const uint8_t *p, size_t avail, uint64_t *prev, size_t *l,
+		     struct rdb_lp_elem *e)
+{
+	size_t h;
+	if (avail < 2)
+		return false;
+	if (p[0] < ZL_BIGPREVLEN) {
+		*prev = p[0];
+		h = 1;
+	} else if (p[0] == ZL_BIGPREVLEN && avail >= 6) {
+		*prev = get_le(p + 1, 4);
+		h = 5;
+	} else {
+		return false;
+	}
+	uint8_t b = p[h];
+	size_t ehdr, dlen;
+	e->is_int = b >= 0xc0;
+	if (b < 0x40) {
+		ehdr = 1, dlen = b & 0x3f;
+	} else if (b < 0x80) {
+		if (avail - h < 2)
+			return false;
+		ehdr = 2, dlen = ((size_t)(b & 0x3f) << 8) | p[h + 1];
+	} else if (b < 0xc0) {
+		if (avail - h < 5)
+			return false;
+		ehdr = 5;
+		dlen = ((size_t)p[h + 1] << 24) | ((size_t)p[h + 2] << 16) |
+		       ((size_t)p[h + 3] << 8) | p[h + 4];
+	} else if (b >= 0xf1 && b <= 0xfd) {
+		ehdr = 1, dlen = 0;
+		e->v = (b & 0x0f) - 1;
+	} else {
+		ehdr = 1;
+		dlen = b == 0xc0   ? 2
+		       : b == 0xd0 ? 4
+		       : b == 0xe0 ? 8
+		       : b == 0xf0 ? 3
+		       : b == 0xfe ? 1
+				   : 0;
+		if (dlen == 0)
+			return false;
+	}
+	if (ehdr > avail - h || dlen > avail - h - ehdr)
+		return false;
+	const uint8_t *d = p + h + ehdr;
+	if (e->is_int && dlen > 0) {
+		uint64_t u = get_le(d, dlen);
+		if (dlen < 8 && (u >> (8 * dlen - 1)) != 0)
+			u |= ~UINT64_C(0) << (8 * dlen);
+		e->v = (int64_t)u;
+	} else if (!e->is_int) {
+		e->s = d;
+		e->n = dlen;
+	}
+	*l = h + ehdr + dlen;
+	return true;
+}
+
+int rdb_zl_validate(const uint8_t *p, size_t n, uint32_t *count)
+{
+	if (n < ZL_HDR + 1 || get_le(p, 4) != n || p[n - 1] != 0xff)
+		return -EBADMSG;
+	uint64_t tail = get_le(p + 4, 4), hdr_count = get_le(p + 8, 2), prevsz = 0, last = ZL_HDR;
+	size_t pos = ZL_HDR, end = n - 1;
+	uint32_t seen = 0;
+	while (pos < end) {
+		struct rdb_lp_elem e;
+		uint64_t prev;
+		size_t l;
+		if (!zl_entry(p + pos, end - pos, &prev, &l, &e) || prev != prevsz)
+			return -EBADMSG;
+		last = pos;
+		prevsz = l;
+		pos += l;
+		if (++seen == 0)
+			return -EBADMSG;
+	}
+	if (tail != last || (hdr_count != ZL_NUM_UNKNOWN && hdr_count != seen))
+		return -EBADMSG;
+	*count = seen;
+	return 0;
+}
+
+void rdb_zl_iter_init(struct rdb_lp_iter *it, const uint8_t *p, size_t n)
+{
+	it->p = p;
+	it->pos = ZL_HDR;
+	it->end = n - 1;
+}
+
+bool rdb_zl_next(struct rdb_lp_iter *it, struct rdb_lp_elem *e)
+{
+	uint64_t prev;
+	size_t l;
+	if (it->pos >= it->end || !zl_entry(it->p + it->pos, it->end - it->pos, &prev, &l, e))
+		return false;
+	it->pos += l;
+	return true;
+}
+
+/* ---- zipmap ---- */
+
+#define ZM_BIGLEN 254
+#define ZM_END	  255
+
+/* A zipmap length at @p p (within @p avail): *@p v, @return its size or 0. */
+static size_t zm_len(const uint8_t *p, size_t avail, uint64_t *v)
+{
+	if (avail < 1 || p[0] == ZM_END)
+		return 0;
+	if (p[0] < ZM_BIGLEN) {
+		*v = p[0];
+		return 1;
+	}
+	if (avail < 5)
+		return 0;
+	*v = get_le(p + 1, 4);
+	return 5;
+}
+
+/* One pair at it->pos. @return false at the end or if it does not fit. */
+static bool zm_pair(const uint8_t *p, size_t *pos, size_t end, struct rdb_lp_elem *f,
+		    struct rdb_lp_elem *v)
+{
+	uint64_t fl, vl;
+	size_t k = zm_len(p + *pos, end - *pos, &fl);
+	if (k == 0 || fl > end - *pos - k)
+		return false;
+	*f = (struct rdb_lp_elem){.s = p + *pos + k, .n = (size_t)fl};
+	*pos += k + (size_t)fl;
+	k = zm_len(p + *pos, end - *pos, &vl);
+	if (k == 0 || end - *pos - k < 1)
+		return false;
+	uint8_t free_b = p[*pos + k];
+	if (vl + free_b > end - *pos - k - 1)
+		return false;
+	*v = (struct rdb_lp_elem){.s = p + *pos + k + 1, .n = (size_t)vl};
+	*pos += k + 1 + (size_t)vl + free_b;
+	return true;
+}
+
+int rdb_zipmap_validate(const uint8_t *p, size_t n, uint32_t *pairs)
+{
+	if (n < 2 || p[n - 1] != ZM_END)
+		return -EBADMSG;
+	size_t pos = 1, end = n - 1;
+	uint32_t seen = 0;
+	while (pos < end) {
+		struct rdb_lp_elem f, v;
+		if (!zm_pair(p, &pos, end, &f, &v) || ++seen == 0)
+			return -EBADMSG;
+	}
+	if (p[0] < ZM_BIGLEN && p[0] != seen)
+		return -EBADMSG;
+	*pairs = seen;
+	return 0;
+}
+
+void rdb_zipmap_iter_init(struct rdb_lp_iter *it, const uint8_t *p, size_t n)
+{
+	it->p = p;
+	it->pos = 1;
+	it->end = n - 1;
+}
+
+bool rdb_zipmap_next(struct rdb_lp_iter *it, struct rdb_lp_elem *f, struct rdb_lp_elem *v)
+{
+	return it->pos < it->end && zm_pair(it->p, &it->pos, it->end, f, v);
+}

@@ -87,6 +87,40 @@ void rdb_lp_iter_init(struct rdb_lp_iter *it, const uint8_t *p, size_t n);
 /** @return true with the next element in *@p e, false at the end. */
 bool rdb_lp_next(struct rdb_lp_iter *it, struct rdb_lp_elem *e);
 
+/* ---- ziplist and zipmap (read only: RDB files of Redis < 7.0) ----
+ *
+ * Ziplist: u32 LE total bytes, u32 LE offset of the last entry, u16 LE
+ * count (65535: unknown), entries, 0xFF. An entry is prevlen (1 byte below
+ * 254, else 0xFE + u32 LE), an encoding (00llllll, 01llllll llllllll
+ * big-endian, 10xxxxxx + u32 BE: string of that length; 0xC0 int16, 0xD0
+ * int32, 0xE0 int64, 0xF0 int24, 0xFE int8, LE; 0xF1..0xFD the values
+ * 0..12), then its data.
+ *
+ * Zipmap (RDB_TYPE_HASH_ZIPMAP, Redis < 2.6): u8 count (254: unknown),
+ * then per pair: len, field, len, free byte, value, free bytes; 0xFF. A
+ * len is one byte below 254, else 254 + u32 LE.
+ */
+
+/**
+ * ziplistValidateIntegrity(): header total equals @p n, every entry fits,
+ * each prevlen is the previous entry's size, the tail offset is the last
+ * entry's, the terminator is last, the count matches (unless 65535).
+ * @return 0 (*@p count set) or -EBADMSG.
+ */
+int rdb_zl_validate(const uint8_t *p, size_t n, uint32_t *count);
+/** Walk a ziplist rdb_zl_validate() accepted (struct rdb_lp_iter reused). */
+void rdb_zl_iter_init(struct rdb_lp_iter *it, const uint8_t *p, size_t n);
+bool rdb_zl_next(struct rdb_lp_iter *it, struct rdb_lp_elem *e);
+
+/**
+ * zipmapValidateIntegrity(): every length inside, free bytes within the
+ * blob, the terminator last. @return 0 (*@p pairs set) or -EBADMSG.
+ */
+int rdb_zipmap_validate(const uint8_t *p, size_t n, uint32_t *pairs);
+/** Walk the pairs of a zipmap rdb_zipmap_validate() accepted. */
+void rdb_zipmap_iter_init(struct rdb_lp_iter *it, const uint8_t *p, size_t n);
+bool rdb_zipmap_next(struct rdb_lp_iter *it, struct rdb_lp_elem *f, struct rdb_lp_elem *v);
+
 /* ---- intset ---- */
 
 /**

@@ -4,12 +4,17 @@
  * (verify, then the type byte and a string value from the whole payload,
  * as RESTORE does), and as a raw string that must survive the writer and
  * the reader unchanged, compressed or not, and as a listpack and an intset
- * blob (validated, then walked). Crashes, leaks, reads past the
- * input and a changed round trip are findings.
+ * blob (validated, then walked), as a ziplist and a zipmap blob, and as a
+ * typed value (the first byte picks the RDB type, the rest is the value)
+ * fed to the collection loaders of dataplane/cmd/cmd_rdb_*.c under default
+ * and under tiny encoding limits; a value that loads must save, and what
+ * it saves must load again. Crashes, leaks, reads past the input and a
+ * changed round trip are findings.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd_rdb.h"
 #include "rdb_blob.h"
 #include "rdb_file.h"
 
@@ -82,6 +87,62 @@ static void read_blobs(const uint8_t *p, size_t n)
 	}
 	if (rdb_intset_validate(p, n, &count) == 0)
 		(void)rdb_intset_get(p, count - 1);
+	struct rdb_lp_iter it;
+	struct rdb_lp_elem e, f;
+	if (rdb_zl_validate(p, n, &count) == 0) {
+		uint32_t seen = 0;
+		rdb_zl_iter_init(&it, p, n);
+		while (rdb_zl_next(&it, &e))
+			seen++;
+		if (seen != count)
+			abort();
+	}
+	if (rdb_zipmap_validate(p, n, &count) == 0) {
+		uint32_t seen = 0;
+		rdb_zipmap_iter_init(&it, p, n);
+		while (rdb_zipmap_next(&it, &e, &f))
+			seen++;
+		if (seen != count)
+			abort();
+	}
+}
+
+/* Save the loaded value @p v and load what was saved: it must load. */
+static void resave(struct cmd_rdb_val *v, const struct cmd_rdb_limits *lim)
+{
+	struct store_obj o = {.type = v->type, .enc = v->enc};
+	if (v->type == STORE_TYPE_STRING)
+		return;
+	o.v.coll = v->coll;
+	struct rdb_buf b = {0};
+	struct rdb_out *out = malloc(sizeof(*out));
+	rdb_out_init(out, rdb_buf_sink, &b);
+	if (cmd_rdb_save(out, &o, true) != 0 || rdb_out_flush(out) != 0)
+		abort();
+	free(out);
+	struct rdb_in in;
+	struct cmd_rdb_val again;
+	uint8_t type;
+	rdb_in_init_mem(&in, b.p, b.len);
+	if (rdb_r_u8(&in, &type) != 0 || cmd_rdb_load_lim(&in, type, lim, &again) != 0 ||
+	    again.type != v->type || in.off != b.len)
+		abort();
+	cmd_rdb_val_free(&again);
+	rdb_buf_free(&b);
+}
+
+static void load_value(const uint8_t *p, size_t n, const struct cmd_rdb_limits *lim)
+{
+	struct rdb_in in;
+	struct cmd_rdb_val v;
+	if (n < 1 || !rdb_type_is_object(p[0]))
+		return;
+	rdb_in_init_mem(&in, p + 1, n - 1);
+	in.max_alloc = 1u << 20;
+	if (cmd_rdb_load_lim(&in, p[0], lim, &v) != 0)
+		return;
+	resave(&v, lim);
+	cmd_rdb_val_free(&v);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -92,5 +153,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	read_blobs(data, size);
 	round_trip(data, size, true);
 	round_trip(data, size, false);
+	static const struct cmd_rdb_limits tiny = {3, 0, 2, 4, 2, 2, 4};
+	load_value(data, size, NULL);
+	load_value(data, size, &tiny);
 	return 0;
 }

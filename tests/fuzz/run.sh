@@ -24,10 +24,15 @@ build_coll() {
 		-o "$OUT/fuzz_coll"
 }
 
+# The codec plus the collection loaders (dataplane/cmd/cmd_rdb*.c) and the
+# store code they build values with.
 build_rdb() {
 	clang "${CFLAGS[@]}" -I"$ROOT/platform/codec" -I"$ROOT/platform/mem" -I/usr/include/liblzf \
+		-I"$ROOT/dataplane/cmd" -I"$ROOT/dataplane/store" \
 		"$ROOT/tests/fuzz/fuzz_rdb.c" "$ROOT"/platform/codec/rdb_*.c "$ROOT/platform/codec/crc64.c" \
-		"$ROOT/platform/codec/resp_num.c" -llzf -o "$OUT/fuzz_rdb"
+		"$ROOT/platform/codec/resp_num.c" "$ROOT/dataplane/cmd/cmd_rdb.c" \
+		"$ROOT"/dataplane/cmd/cmd_rdb_{list,hash,set,zset}.c "$ROOT"/dataplane/store/store*.c \
+		-llzf -lm -o "$OUT/fuzz_rdb"
 }
 
 # Frames into one TCP stack (dataplane/net, dataplane/tcp) over the memory port.
