@@ -171,6 +171,26 @@ struct cmd_persist {
 
 #define CMD_ERR_LOADING "-LOADING Redis is loading the dataset in memory\r\n"
 
+/*
+ * Snapshots (BGSAVE, SAVE, LASTSAVE, INFO persistence's rdb_* fields): the
+ * dataplane-wide state. dataplane/core/dp_snap.c writes it (the worker that
+ * accepts a BGSAVE sets running; worker 0 records the control plane's
+ * verdict); any worker reads it with relaxed loads.
+ */
+struct cmd_snap {
+	_Atomic uint32_t next_id;	/* the last snapshot id handed out */
+	_Atomic uint32_t running;	/* the snapshot in progress; 0: none */
+	_Atomic uint32_t last_id;	/* the last snapshot that finished */
+	_Atomic int32_t last_status;	/* its status: 0 or -errno */
+	_Atomic uint64_t lastsave_unix_s; /* LASTSAVE: the last good save (start time before) */
+	_Atomic uint64_t start_unix_ms;	  /* when the running one started */
+	_Atomic int64_t last_time_sec;	  /* rdb_last_bgsave_time_sec; -1 before the first */
+	_Atomic uint64_t saves;		  /* rdb_saves: good saves since start */
+	_Atomic uint64_t dirty_cut;	  /* changes before the running snapshot's cut, summed */
+	_Atomic uint64_t dirty_saved;	  /* changes the last good save covers */
+	_Atomic uint64_t last_try_unix_ms; /* the last start, good or not (save points retry) */
+};
+
 /* Read-only server facts, shared by all workers after boot. */
 struct cmd_env {
 	const struct rw_config *cfg;
@@ -190,6 +210,7 @@ struct cmd_env {
 	struct cmd_mem_board *mem; /* the shared maxmemory board; NULL: a fixed budget per shard */
 	struct cmd_loading *loading; /* NULL: the process never loads (INFO shows loading:0) */
 	struct cmd_persist *persist; /* NULL: no AOF facts (INFO's aof_* fields read 0/ok) */
+	struct cmd_snap *snap;	     /* NULL: no snapshots (LASTSAVE is the start time) */
 };
 
 struct cmd_ctx {
@@ -243,6 +264,7 @@ enum cmd_flag {
 	CMD_ROUTE_CURSOR =
 	    1u << 20, /* SCAN: runs on the worker its cursor names (cmd_scan_worker) */
 	CMD_ROUTE_RANDOM = 1u << 21, /* RANDOMKEY: runs on a worker drawn by its keys in the DB */
+	CMD_SNAPSHOT = 1u << 22,     /* SAVE BGSAVE: the dispatcher takes the cut (dp_snap.c) */
 };
 
 struct cmd_def {

@@ -165,11 +165,31 @@ void cmd_time(struct cmd_ctx *ctx)
 	resp_w_bulk(ctx->out, us, (size_t)m);
 }
 
-/* Nothing is saved yet (persistence is the control plane's, later): a
- * fresh Redis reports its start time, and so does Redwire. */
+/* The last good save (a fresh server reports its start time, as Redis). */
 void cmd_lastsave(struct cmd_ctx *ctx)
 {
-	resp_w_int(ctx->out, ctx->env != NULL ? (int64_t)(ctx->env->start_unix_ms / 1000) : 0);
+	if (ctx->env != NULL && ctx->env->snap != NULL)
+		resp_w_int(ctx->out, (int64_t)atomic_load_explicit(&ctx->env->snap->lastsave_unix_s,
+								    memory_order_relaxed));
+	else
+		resp_w_int(ctx->out,
+			   ctx->env != NULL ? (int64_t)(ctx->env->start_unix_ms / 1000) : 0);
+}
+
+/*
+ * BGSAVE and SAVE are taken by the dispatcher (CMD_SNAPSHOT,
+ * dataplane/core/dp_snap.c): the cut must be one point for every worker,
+ * which only the dispatcher can arrange. These handlers run only where the
+ * dispatcher does not take them: inside EXEC.
+ */
+void cmd_bgsave(struct cmd_ctx *ctx)
+{
+	resp_w_error(ctx->out, "ERR BGSAVE inside MULTI is not supported by Redwire yet");
+}
+
+void cmd_save(struct cmd_ctx *ctx)
+{
+	resp_w_error(ctx->out, "ERR Command not allowed inside a transaction");
 }
 
 /*

@@ -26,6 +26,7 @@
 
 #include "dp_digest.h"
 #include "dp_int.h"
+#include "dp_snap.h"
 #include "dp_slot.h"
 #include "dp_tx.h"
 #include "store.h"
@@ -63,6 +64,7 @@ static void client_release(struct dp_client *cl)
 	cl->closing = false;
 	cl->paused = false;
 	cl->tx_inflight = 0;
+	cl->save_wait = 0;
 }
 
 static void on_accepted(void *arg, struct tcp_conn *c)
@@ -655,6 +657,12 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 		return false;
 	if (cl->multi != NULL && (d->flags & CMD_NOAUTH) && d->name[0] == 'r')
 		dp_tx_reset(w, cl); /* RESET leaves MULTI and unwatches */
+	if (d->flags & CMD_SNAPSHOT) { /* SAVE BGSAVE: the cut across workers */
+		if (dp_snap_route(w, cl, d, argv, argc) == DP_SNAP_DONE)
+			return true;
+		w->stats->commands_received--; /* SAVE waits: counted once, when it runs */
+		return false;
+	}
 	if (w->sh->n_workers > 1 && dp_digest_is(d, argv, argc)) {
 		fanout_all(w, cl, &dp_digest_part_def, argv, argc, DP_AGG_DIGEST);
 		return true;

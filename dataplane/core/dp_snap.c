@@ -1,0 +1,156 @@
+/*
+ * SAVE, BGSAVE and the cut across workers (see dp_snap.h).
+ *
+ *   client's worker                 every shard (a transaction, "all" intent)
+ *   BGSAVE: running 0 -> id  ---->  LOCK in shard order ... RUN snap_cut:
+ *   "+Background saving started"    snap_part_start() (the store's cut),
+ *                                   then RELEASE; each worker then walks and
+ *                                   streams its part (snap_part_poll)
+ *   control plane: file written, fsynced, renamed -> SNAP_DONE to worker 0
+ *   worker 0: LASTSAVE, rdb_* fields, running -> 0; a waiting SAVE replies
+ *
+ * The transaction's own reply (+OK from every part) is discarded: the
+ * client gets Redis's words instead, in its place.
+ */
+#include "dp_snap.h"
+
+#include <stddef.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dp_int.h"
+#include "dp_tx.h"
+#include "snap.h"
+#include "store.h"
+
+#define SNAP_LD(sn, f)	   atomic_load_explicit(&(sn)->f, memory_order_relaxed)
+#define SNAP_ST(sn, f, v)  atomic_store_explicit(&(sn)->f, (v), memory_order_relaxed)
+#define SAVE_POINTS_MAX	   16
+#define SAVE_RETRY_FAIL_MS 5000 /* Redis's CONFIG_BGSAVE_RETRY_DELAY */
+
+static struct worker *worker_of(const struct cmd_ctx *ctx)
+{
+	struct dp_shared *sh =
+	    (struct dp_shared *)((const char *)ctx->env - offsetof(struct dp_shared, env));
+	return &sh->workers[store_shard_id(ctx->shard)];
+}
+
+/* The RUN part on every shard: this worker's part of the cut, now. */
+static void snap_cut(struct cmd_ctx *ctx)
+{
+	struct worker *w = worker_of(ctx);
+	struct cmd_snap *sn = ctx->env->snap;
+	const struct rw_config *cfg = w->sh->cfg;
+	uint32_t id = SNAP_LD(sn, running);
+	atomic_fetch_add_explicit(&sn->dirty_cut, store_shard_stats(w->store)->dirty,
+				  memory_order_relaxed);
+	if (id == 0 || snap_part_start(&w->snap, id, cfg->rdbcompression, w->jrnl_last_lsn,
+				       w->now_unix_ms) != 0)
+		/* cannot happen while running is ours; the part's END will be
+		 * missing and the control plane times the snapshot out */
+		rw_logring_put(&w->log, RW_LOG_WARN, "dp.snap", "part not started id=%u", id);
+	resp_w_simple(ctx->out, "OK");
+}
+
+static const struct cmd_def snap_cut_def = {
+    .name = "bgsave",
+    .arity = -1,
+    .flags = CMD_ALL_SHARDS_OK | CMD_NOSCRIPT | CMD_ADMIN,
+    .fn = snap_cut,
+    .acl_categories = "@admin @slow @dangerous",
+    .group = "server",
+};
+
+/* Claim the snapshot slot and take the cut. @return the id, 0 if one runs. */
+static uint32_t snap_start(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
+			   uint32_t argc)
+{
+	struct cmd_snap *sn = &w->sh->snap;
+	uint32_t id = atomic_fetch_add(&sn->next_id, 1) + 1, idle = 0;
+	if (id == 0)
+		id = atomic_fetch_add(&sn->next_id, 1) + 1;
+	if (!atomic_compare_exchange_strong(&sn->running, &idle, id))
+		return 0;
+	SNAP_ST(sn, start_unix_ms, w->now_unix_ms);
+	SNAP_ST(sn, last_try_unix_ms, w->now_unix_ms);
+	SNAP_ST(sn, dirty_cut, 0);
+	if (w->sh->n_workers == 1 || cl == NULL) {
+		/* one shard: nothing can be half done between two commands */
+		struct rw_buf scratch = {0};
+		struct cmd_ctx ctx = {.argv = argv, .argc = argc, .out = &scratch,
+				      .shard = w->store, .env = &w->sh->env};
+		if (w->sh->n_workers == 1)
+			snap_cut(&ctx);
+		rw_buf_fini(&scratch);
+		return id;
+	}
+	uint64_t first = cl->slot_tail;
+	if (!dp_tx_start_one(w, cl, &snap_cut_def, argv, argc)) {
+		SNAP_ST(sn, running, 0);
+		return 0;
+	}
+	for (uint64_t s = first; s != cl->slot_tail; s++)
+		cl->slots[s % DP_SLOTS].discard = true;
+	return id;
+}
+
+static void reply(struct worker *w, struct dp_client *cl, const char *text)
+{
+	rw_buf_append(dp_reply_target(w, cl), text, strlen(text));
+}
+
+enum dp_snap_route_result dp_snap_route(struct worker *w, struct dp_client *cl,
+					const struct cmd_def *d, struct resp_arg *argv,
+					uint32_t argc)
+{
+	struct cmd_snap *sn = &w->sh->snap;
+	bool save = d->name[0] == 's';
+	if (save && cl->save_wait != 0) {
+		if (SNAP_LD(sn, last_id) != cl->save_wait && SNAP_LD(sn, running) == cl->save_wait)
+			return DP_SNAP_WAIT;
+		reply(w, cl, SNAP_LD(sn, last_status) == 0 ? "+OK\r\n" : "-ERR\r\n");
+		cl->save_wait = 0;
+		return DP_SNAP_DONE;
+	}
+	if (!save && argc > 1 &&
+	    (argc > 2 || argv[1].len != 8 || strncasecmp((const char *)argv[1].ptr, "schedule", 8))) {
+		reply(w, cl, "-ERR syntax error\r\n");
+		return DP_SNAP_DONE;
+	}
+	/* BGSAVE SCHEDULE only differs while an AOF rewrite runs (none here) */
+	uint32_t id = SNAP_LD(sn, running) == 0 ? snap_start(w, cl, argv, argc) : 0;
+	if (id == 0) {
+		reply(w, cl, "-ERR Background save already in progress\r\n");
+		return DP_SNAP_DONE;
+	}
+	if (!save) {
+		reply(w, cl, "+Background saving started\r\n");
+		return DP_SNAP_DONE;
+	}
+	cl->save_wait = id;
+	return DP_SNAP_WAIT;
+}
+
+bool dp_snap_msg(struct worker *w, const struct chan_msg *m)
+{
+	struct chan_snap_done d;
+	if (m->type != CHAN_MSG_SNAP_DONE)
+		return false;
+	struct cmd_snap *sn = &w->sh->snap;
+	if (m->len < sizeof(d) || m->id != SNAP_LD(sn, running))
+		return true; /* a snapshot of an earlier dataplane, or a duplicate */
+	memcpy(&d, m->payload, sizeof(d));
+	SNAP_ST(sn, last_status, d.status);
+	SNAP_ST(sn, last_time_sec, (int64_t)((d.duration_ms + 500) / 1000));
+	if (d.status == 0) {
+		SNAP_ST(sn, lastsave_unix_s, d.unix_ms / 1000);
+		SNAP_ST(sn, saves, SNAP_LD(sn, saves) + 1);
+		SNAP_ST(sn, dirty_saved, SNAP_LD(sn, dirty_cut));
+	}
+	rw_logring_put(&w->log, d.status == 0 ? RW_LOG_INFO : RW_LOG_WARN, "dp.snap",
+		       "snapshot id=%u status=%d bytes=%llu ms=%llu", m->id, d.status,
+		       (unsigned long long)d.bytes, (unsigned long long)d.duration_ms);
+	SNAP_ST(sn, last_id, m->id);
+	atomic_store_explicit(&sn->running, 0, memory_order_release);
+	return true;
+}
