@@ -650,6 +650,12 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 	}
 	if ((d->flags & CMD_TX_DISPATCH) && d->name[0] == 'e' && !dp_tx_exec_has_room(w, cl))
 		return false; /* EXEC: the journal must have room for its record */
+	if ((d->flags & CMD_SNAPSHOT) && d->name[0] == 's' && dp_tx_multi_count(cl) != UINT32_MAX) {
+		/* SAVE is no-multi: rejected at queue time, the transaction aborts */
+		resp_w_error(dp_reply_target(w, cl), "ERR Command not allowed inside a transaction");
+		dp_tx_flag(cl);
+		return true;
+	}
 	if ((cl->multi != NULL || (d->flags & CMD_TX_DISPATCH)) &&
 	    dp_tx_intercept(w, cl, d, argv, argc))
 		return true; /* MULTI EXEC DISCARD UNWATCH, a refused WATCH, or queued */

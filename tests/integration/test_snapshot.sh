@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Fork-less point-in-time snapshots (issue #7 items 4 and 5) against stock
+# Redis 7.0.15: SAVE/BGSAVE write a dump.rdb that redis-check-rdb accepts
+# and redis-server loads to Redwire's DEBUG DIGEST; a dump.rdb made by stock
+# redis-server loads into Redwire at start (appendonly no) to its digest;
+# a BGSAVE under a 100%-overwrite load with cross-worker MULTI/EXEC pairs
+# is one cut (every pair whole, every sequential writer's writes a prefix);
+# SAVE/BGSAVE/LASTSAVE replies equal the oracle's.
+IT_NAME=rwsnap IT_SAN=${IT_SAN:-1}
+source "$(dirname "$0")/lib.sh"
+WD=$(mktemp -d /tmp/rw-snap.XXXXXX)
+DATADIR=/var/lib/redwire/$IT_NAME
+rm -rf "$DATADIR"
+trap 'rm -rf "$WD"; rm -rf "$DATADIR"; it_cleanup' EXIT
+chk() { it_ns "$IT_PY" "$IT_ROOT/tests/integration/snapshot_check.py" "$1" "$IT_IP" "$IT_PORT" "$DATADIR" "$WD" 2; }
+
+it_up --workers 2 --no-huge
+it_log "replies against the oracle"
+chk replies
+it_log "SAVE/BGSAVE: redis-check-rdb and stock redis-server accept the file"
+chk save
+it_log "point in time under an overwrite load with cross-worker MULTI/EXEC"
+chk pit
+
+it_log "a stock dump.rdb loads into Redwire at start"
+chk stock
+REDWIRE_BUILD=$(it_build) "$IT_ROOT/redwire" down --name "$IT_NAME" >/dev/null
+cp "$WD/stock.rdb" "$DATADIR/dump.rdb"
+it_up --workers 2 --no-huge
+grep -q 'RDB loaded into the dataplane' "/run/redwire/$IT_NAME/control.log" ||
+	it_fail "the control plane did not load the RDB"
+grep 'RDB loaded into the dataplane' "/run/redwire/$IT_NAME/control.log"
+chk loaded
+it_log "PASS"
