@@ -264,7 +264,7 @@ enum cmd_flag {
 	CMD_ROUTE_CURSOR =
 	    1u << 20, /* SCAN: runs on the worker its cursor names (cmd_scan_worker) */
 	CMD_ROUTE_RANDOM = 1u << 21, /* RANDOMKEY: runs on a worker drawn by its keys in the DB */
-	CMD_SNAPSHOT = 1u << 22,     /* SAVE BGSAVE: the dispatcher takes the cut (dp_snap.c) */
+	CMD_SNAPSHOT = 1u << 22, /* SAVE BGSAVE SHUTDOWN: the dispatcher takes the cut (dp_snap.c) */
 };
 
 struct cmd_def {
@@ -332,6 +332,19 @@ int cmd_copy_opts(struct cmd_ctx *ctx, uint32_t *dst_db, bool *replace);
 
 /** Fill the boot-time facts INFO reports (env->os). Context: boot. */
 void cmd_env_init(struct cmd_env *env);
+
+/* ---- snapshots (cmd_server.c, cmd_config.c) ---- */
+
+/** The "save" points now ("3600 1 300 100"), into @p buf. @return its length. */
+size_t cmd_cfg_save(const struct cmd_env *env, char *buf, size_t cap);
+/* cmd_shutdown_save() result bits */
+#define CMD_SHUTDOWN_SAVE  1 /* the shutdown saves first (SAVE, or save points and no NOSAVE) */
+#define CMD_SHUTDOWN_FORCE 2 /* go on even if the save fails */
+/**
+ * What SHUTDOWN @p argv asks for, as the handler reads it.
+ * @return CMD_SHUTDOWN_* bits, or -1 for arguments the handler refuses.
+ */
+int cmd_shutdown_save(const struct cmd_env *env, const struct resp_arg *argv, uint32_t argc);
 
 /* ---- connection state (cmd_client.c) ---- */
 

@@ -1097,7 +1097,8 @@ static const struct cmd_def cmd_defs[] = {
      META(setrange)},
     {.name = "shutdown",
      .arity = -1,
-     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_ALLOW_BUSY | CMD_NOKEYS,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_ALLOW_BUSY | CMD_NOKEYS |
+	      CMD_SNAPSHOT,
      .fn = cmd_shutdown,
      .acl_categories = "@admin @slow @dangerous",
      .group = "server",

@@ -650,7 +650,7 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 	}
 	if ((d->flags & CMD_TX_DISPATCH) && d->name[0] == 'e' && !dp_tx_exec_has_room(w, cl))
 		return false; /* EXEC: the journal must have room for its record */
-	if ((d->flags & CMD_SNAPSHOT) && d->name[0] == 's' && dp_tx_multi_count(cl) != UINT32_MAX) {
+	if ((d->flags & CMD_SNAPSHOT) && d->name[1] == 'a' && dp_tx_multi_count(cl) != UINT32_MAX) {
 		/* SAVE is no-multi: rejected at queue time, the transaction aborts */
 		resp_w_error(dp_reply_target(w, cl), "ERR Command not allowed inside a transaction");
 		dp_tx_flag(cl);
@@ -663,11 +663,14 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 		return false;
 	if (cl->multi != NULL && (d->flags & CMD_NOAUTH) && d->name[0] == 'r')
 		dp_tx_reset(w, cl); /* RESET leaves MULTI and unwatches */
-	if (d->flags & CMD_SNAPSHOT) { /* SAVE BGSAVE: the cut across workers */
-		if (dp_snap_route(w, cl, d, argv, argc) == DP_SNAP_DONE)
+	if (d->flags & CMD_SNAPSHOT) { /* SAVE BGSAVE SHUTDOWN: the cut across workers */
+		enum dp_snap_route_result r = dp_snap_route(w, cl, d, argv, argc);
+		if (r == DP_SNAP_DONE)
 			return true;
-		w->stats->commands_received--; /* SAVE waits: counted once, when it runs */
-		return false;
+		if (r == DP_SNAP_WAIT) {
+			w->stats->commands_received--; /* counted once, when it runs */
+			return false;
+		}
 	}
 	if (w->sh->n_workers > 1 && dp_digest_is(d, argv, argc)) {
 		fanout_all(w, cl, &dp_digest_part_def, argv, argc, DP_AGG_DIGEST);

@@ -15,6 +15,7 @@
 #include "dp_snap.h"
 
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -61,6 +62,28 @@ static const struct cmd_def snap_cut_def = {
     .group = "server",
 };
 
+/*
+ * The cut needs a transaction, and a transaction belongs to a connection.
+ * Save points have none: they use this stand-in, whose generation matches
+ * no real connection, so the transaction's reply is dropped when it ends
+ * (dp_tx.c delivers only to w->clients[idx] of the same generation). Only
+ * worker 0 uses it.
+ */
+static struct dp_client *phantom_of(struct worker *w)
+{
+	static struct tcp_conn tcp;
+	static struct dp_client cl;
+	if (cl.tcp == NULL) {
+		cl.tcp = &tcp;
+		cl.gen = UINT32_MAX;
+		cl.owner = w;
+		cl.cc.authenticated = 1;
+	}
+	cl.slot_head = cl.slot_tail; /* its replies are never read */
+	cl.tx_inflight = 0;
+	return &cl;
+}
+
 /* Claim the snapshot slot and take the cut. @return the id, 0 if one runs. */
 static uint32_t snap_start(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 			   uint32_t argc)
@@ -74,16 +97,17 @@ static uint32_t snap_start(struct worker *w, struct dp_client *cl, struct resp_a
 	SNAP_ST(sn, start_unix_ms, w->now_unix_ms);
 	SNAP_ST(sn, last_try_unix_ms, w->now_unix_ms);
 	SNAP_ST(sn, dirty_cut, 0);
-	if (w->sh->n_workers == 1 || cl == NULL) {
+	if (w->sh->n_workers == 1) {
 		/* one shard: nothing can be half done between two commands */
 		struct rw_buf scratch = {0};
 		struct cmd_ctx ctx = {.argv = argv, .argc = argc, .out = &scratch,
 				      .shard = w->store, .env = &w->sh->env};
-		if (w->sh->n_workers == 1)
-			snap_cut(&ctx);
+		snap_cut(&ctx);
 		rw_buf_fini(&scratch);
 		return id;
 	}
+	if (cl == NULL)
+		cl = phantom_of(w);
 	uint64_t first = cl->slot_tail;
 	if (!dp_tx_start_one(w, cl, &snap_cut_def, argv, argc)) {
 		SNAP_ST(sn, running, 0);
@@ -99,11 +123,42 @@ static void reply(struct worker *w, struct dp_client *cl, const char *text)
 	rw_buf_append(dp_reply_target(w, cl), text, strlen(text));
 }
 
+/* SHUTDOWN that saves: like SAVE (waiting for a running snapshot first),
+ * then the handler with NOSAVE; a failed save stops it unless FORCE. */
+static enum dp_snap_route_result shutdown_route(struct worker *w, struct dp_client *cl,
+						const struct cmd_def *d, struct resp_arg *argv,
+						uint32_t argc)
+{
+	struct cmd_snap *sn = &w->sh->snap;
+	int want = cmd_shutdown_save(&w->sh->env, argv, argc);
+	if (want < 0 || !(want & CMD_SHUTDOWN_SAVE) || dp_loading(w))
+		return DP_SNAP_PASS;
+	if (cl->save_wait == 0) {
+		uint32_t id = SNAP_LD(sn, running) == 0 ? snap_start(w, cl, argv, 1) : 0;
+		if (id != 0)
+			cl->save_wait = id;
+		return DP_SNAP_WAIT; /* ours started, or another finishes first */
+	}
+	if (SNAP_LD(sn, last_id) != cl->save_wait && SNAP_LD(sn, running) == cl->save_wait)
+		return DP_SNAP_WAIT;
+	cl->save_wait = 0;
+	if (SNAP_LD(sn, last_status) != 0 && !(want & CMD_SHUTDOWN_FORCE)) {
+		reply(w, cl, "-ERR Errors trying to SHUTDOWN. Check logs.\r\n");
+		return DP_SNAP_DONE;
+	}
+	static uint8_t nosave[] = "nosave";
+	struct resp_arg args[2] = {argv[0], {.ptr = nosave, .len = 6}};
+	dp_run(w, d, args, 2, &cl->cc, dp_reply_target(w, cl));
+	return DP_SNAP_DONE;
+}
+
 enum dp_snap_route_result dp_snap_route(struct worker *w, struct dp_client *cl,
 					const struct cmd_def *d, struct resp_arg *argv,
 					uint32_t argc)
 {
 	struct cmd_snap *sn = &w->sh->snap;
+	if (d->name[1] == 'h')
+		return shutdown_route(w, cl, d, argv, argc);
 	bool save = d->name[0] == 's';
 	if (save && cl->save_wait != 0) {
 		if (SNAP_LD(sn, last_id) != cl->save_wait && SNAP_LD(sn, running) == cl->save_wait)
@@ -153,4 +208,61 @@ bool dp_snap_msg(struct worker *w, const struct chan_msg *m)
 	SNAP_ST(sn, last_id, m->id);
 	atomic_store_explicit(&sn->running, 0, memory_order_release);
 	return true;
+}
+
+/* Parse "save" ("3600 1 300 100"): up to SAVE_POINTS_MAX (seconds, changes). */
+static unsigned save_points(const struct cmd_env *env, uint64_t sec[], uint64_t chg[])
+{
+	char buf[256], *p = buf, *end;
+	unsigned n = 0;
+	cmd_cfg_save(env, buf, sizeof(buf));
+	while (n < SAVE_POINTS_MAX) {
+		unsigned long long a = strtoull(p, &end, 10);
+		if (end == p)
+			break;
+		p = end;
+		unsigned long long b = strtoull(p, &end, 10);
+		if (end == p)
+			break;
+		p = end;
+		sec[n] = a;
+		chg[n++] = b;
+	}
+	return n;
+}
+
+/*
+ * serverCron()'s save points, on worker 0 every 100 ms: BGSAVE when some
+ * "save <seconds> <changes>" holds (that many changes since the last good
+ * save, and that long since it), unless the last try failed less than
+ * 5 s ago.
+ */
+void dp_snap_tick(struct worker *w)
+{
+	static uint64_t next_ms;
+	struct cmd_snap *sn = &w->sh->snap;
+	if (w->id != 0 || w->now_unix_ms < next_ms || SNAP_LD(sn, running) != 0 || dp_loading(w))
+		return;
+	next_ms = w->now_unix_ms + 100;
+	uint64_t sec[SAVE_POINTS_MAX], chg[SAVE_POINTS_MAX], dirty = 0;
+	unsigned n = save_points(&w->sh->env, sec, chg);
+	if (n == 0)
+		return;
+	for (uint32_t i = 0; i < w->sh->n_workers; i++)
+		dirty += atomic_load_explicit(&w->sh->workers[i].pub.dirty, memory_order_relaxed);
+	uint64_t saved = SNAP_LD(sn, dirty_saved), changes = dirty > saved ? dirty - saved : 0;
+	uint64_t since_s = w->now_unix_ms / 1000 - SNAP_LD(sn, lastsave_unix_s);
+	bool retry_ok = SNAP_LD(sn, last_status) == 0 ||
+			w->now_unix_ms - SNAP_LD(sn, last_try_unix_ms) > SAVE_RETRY_FAIL_MS;
+	for (unsigned i = 0; i < n && retry_ok; i++) {
+		if (changes < chg[i] || since_s <= sec[i])
+			continue;
+		static uint8_t name[] = "bgsave";
+		struct resp_arg argv[1] = {{.ptr = name, .len = 6}};
+		uint32_t id = snap_start(w, NULL, argv, 1);
+		rw_logring_put(&w->log, RW_LOG_NOTICE, "dp.snap",
+			       "%llu changes in %llu seconds. Saving... id=%u",
+			       (unsigned long long)chg[i], (unsigned long long)sec[i], id);
+		return;
+	}
 }

@@ -28,6 +28,7 @@ struct dp_client;
 enum dp_snap_route_result {
 	DP_SNAP_DONE, /* replied (or the cut is under way and the reply is out) */
 	DP_SNAP_WAIT, /* SAVE: not durable yet, retry the command next iteration */
+	DP_SNAP_PASS, /* not a saving command after all (SHUTDOWN NOSAVE): route it on */
 };
 
 /**

@@ -169,6 +169,7 @@ static void worker_tick(struct worker *w)
 	if (!loading)
 		cmd_evict_tick(w->store, &w->sh->env, w->now_unix_ms);
 	dp_info_publish(w);
+	dp_snap_tick(w); /* save points (worker 0) */
 	if (w->id == 0 && atomic_load_explicit(&w->sh->garp, memory_order_relaxed) &&
 	    atomic_exchange(&w->sh->garp, false))
 		net_send_gratuitous_arp(&w->net);
