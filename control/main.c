@@ -38,7 +38,7 @@ struct cp_main {
 	struct cp_aof *aof; /* NULL with appendonly no */
 	struct cp_aof_conf aof_conf;
 	struct cp_chan *chan;
-	struct cp_rdb *rdb; /* snapshots: the RDB writer */
+	struct cp_rdb *rdb;  /* snapshots: the RDB writer */
 	char rdb_path[4096]; /* dir/dbfilename */
 	struct api_auth *auth;
 	struct api_tls *tls; /* NULL: no HTTPS listener */
@@ -514,8 +514,8 @@ static int rdb_setup(struct cp_main *m)
 			  info.err[0] ? info.err : strerror(-rc));
 		return rc;
 	}
-	rw_log_kv(RW_LOG_INFO, "cp.rdb", "RDB checked", "path=%s bytes=%llu keys=%llu",
-		  m->rdb_path, (unsigned long long)info.bytes, (unsigned long long)info.keys);
+	rw_log_kv(RW_LOG_INFO, "cp.rdb", "RDB checked", "path=%s bytes=%llu keys=%llu", m->rdb_path,
+		  (unsigned long long)info.bytes, (unsigned long long)info.keys);
 	return 0;
 }
 

@@ -108,9 +108,8 @@ void cp_rdb_destroy(struct cp_rdb **rp)
 
 static void done_send(struct cp_rdb *r, struct chan *ch)
 {
-	if (r->done_pending &&
-	    chan_msg_send(ch, 0, CHAN_TO_DP, CHAN_MSG_SNAP_DONE, r->done_id, &r->done,
-			  sizeof(r->done)) == 0)
+	if (r->done_pending && chan_msg_send(ch, 0, CHAN_TO_DP, CHAN_MSG_SNAP_DONE, r->done_id,
+					     &r->done, sizeof(r->done)) == 0)
 		r->done_pending = false;
 }
 
@@ -209,8 +208,7 @@ static int chunk(struct cp_rdb *r, uint32_t w, const struct chan_msg *m)
 			rdb_w_select_db(&r->out, h.db);
 			r->db = h.db;
 		}
-		rdb_out_write(&r->out, (const uint8_t *)m->payload + sizeof(h),
-			      m->len - sizeof(h));
+		rdb_out_write(&r->out, (const uint8_t *)m->payload + sizeof(h), m->len - sizeof(h));
 		if (r->out.err != 0)
 			r->status = r->out.err;
 	}

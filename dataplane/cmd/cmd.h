@@ -178,16 +178,16 @@ struct cmd_persist {
  * verdict); any worker reads it with relaxed loads.
  */
 struct cmd_snap {
-	_Atomic uint32_t next_id;	/* the last snapshot id handed out */
-	_Atomic uint32_t running;	/* the snapshot in progress; 0: none */
-	_Atomic uint32_t last_id;	/* the last snapshot that finished */
-	_Atomic int32_t last_status;	/* its status: 0 or -errno */
-	_Atomic uint64_t lastsave_unix_s; /* LASTSAVE: the last good save (start time before) */
-	_Atomic uint64_t start_unix_ms;	  /* when the running one started */
-	_Atomic int64_t last_time_sec;	  /* rdb_last_bgsave_time_sec; -1 before the first */
-	_Atomic uint64_t saves;		  /* rdb_saves: good saves since start */
-	_Atomic uint64_t dirty_cut;	  /* changes before the running snapshot's cut, summed */
-	_Atomic uint64_t dirty_saved;	  /* changes the last good save covers */
+	_Atomic uint32_t next_id;	   /* the last snapshot id handed out */
+	_Atomic uint32_t running;	   /* the snapshot in progress; 0: none */
+	_Atomic uint32_t last_id;	   /* the last snapshot that finished */
+	_Atomic int32_t last_status;	   /* its status: 0 or -errno */
+	_Atomic uint64_t lastsave_unix_s;  /* LASTSAVE: the last good save (start time before) */
+	_Atomic uint64_t start_unix_ms;	   /* when the running one started */
+	_Atomic int64_t last_time_sec;	   /* rdb_last_bgsave_time_sec; -1 before the first */
+	_Atomic uint64_t saves;		   /* rdb_saves: good saves since start */
+	_Atomic uint64_t dirty_cut;	   /* changes before the running snapshot's cut, summed */
+	_Atomic uint64_t dirty_saved;	   /* changes the last good save covers */
 	_Atomic uint64_t last_try_unix_ms; /* the last start, good or not (save points retry) */
 };
 
@@ -264,7 +264,8 @@ enum cmd_flag {
 	CMD_ROUTE_CURSOR =
 	    1u << 20, /* SCAN: runs on the worker its cursor names (cmd_scan_worker) */
 	CMD_ROUTE_RANDOM = 1u << 21, /* RANDOMKEY: runs on a worker drawn by its keys in the DB */
-	CMD_SNAPSHOT = 1u << 22, /* SAVE BGSAVE SHUTDOWN: the dispatcher takes the cut (dp_snap.c) */
+	CMD_SNAPSHOT =
+	    1u << 22, /* SAVE BGSAVE SHUTDOWN: the dispatcher takes the cut (dp_snap.c) */
 };
 
 struct cmd_def {

@@ -276,8 +276,8 @@ static void info_rdb(const struct cmd_ctx *ctx, struct rw_buf *b, const struct c
 {
 	struct cmd_snap *sn = ctx->env != NULL ? ctx->env->snap : NULL;
 	uint64_t saved = sn != NULL ? SNAP_LD(dirty_saved) : 0;
-	uint64_t last = sn != NULL ? SNAP_LD(lastsave_unix_s)
-				   : (ctx->env ? ctx->env->start_unix_ms / 1000 : 0);
+	uint64_t last =
+	    sn != NULL ? SNAP_LD(lastsave_unix_s) : (ctx->env ? ctx->env->start_unix_ms / 1000 : 0);
 	bool running = sn != NULL && SNAP_LD(running) != 0;
 	int64_t cur = -1;
 	if (running) {

@@ -37,8 +37,10 @@ cmd_handler_fn cmd_dump, cmd_restore; /* cmd_dump.c */
 cmd_handler_fn cmd_mget, cmd_mset, cmd_msetnx, cmd_keys, cmd_flushdb,
     cmd_flushall;						    /* cmd_multi.c */
 cmd_handler_fn cmd_ping, cmd_echo, cmd_quit, cmd_select, cmd_hello; /* cmd_server.c */
-cmd_handler_fn cmd_time, cmd_lastsave, cmd_shutdown, cmd_bgsave, cmd_save;		    /* cmd_server.c */
+cmd_handler_fn cmd_time, cmd_lastsave, cmd_shutdown;		    /* cmd_server.c */
 cmd_handler_fn cmd_info;					    /* cmd_info.c */
+/* cmd_server.c: snapshots (the dispatcher takes them, dataplane/core/dp_snap.c) */
+cmd_handler_fn cmd_bgsave, cmd_save;
 /* cmd_config.c: the collection encodings' directives in force */
 int64_t cmd_cfg_list_max_listpack_size(const struct cmd_env *env);
 int64_t cmd_cfg_list_compress_depth(const struct cmd_env *env);

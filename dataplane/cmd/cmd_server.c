@@ -170,7 +170,7 @@ void cmd_lastsave(struct cmd_ctx *ctx)
 {
 	if (ctx->env != NULL && ctx->env->snap != NULL)
 		resp_w_int(ctx->out, (int64_t)atomic_load_explicit(&ctx->env->snap->lastsave_unix_s,
-								    memory_order_relaxed));
+								   memory_order_relaxed));
 	else
 		resp_w_int(ctx->out,
 			   ctx->env != NULL ? (int64_t)(ctx->env->start_unix_ms / 1000) : 0);

@@ -31,7 +31,7 @@
 	 .group = "server",                                                                        \
 	 .summary = "Synchronously save the dataset to disk",                                      \
 	 .since = "1.0.0",                                                                         \
-	 .complexity = "O(N) where N is the total number of keys in all databases",               \
+	 .complexity = "O(N) where N is the total number of keys in all databases",                \
 	 META(save)},
 
 /* Subcommands carry their parent's handler: the parent dispatches. The

@@ -652,7 +652,8 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 		return false; /* EXEC: the journal must have room for its record */
 	if ((d->flags & CMD_SNAPSHOT) && d->name[1] == 'a' && dp_tx_multi_count(cl) != UINT32_MAX) {
 		/* SAVE is no-multi: rejected at queue time, the transaction aborts */
-		resp_w_error(dp_reply_target(w, cl), "ERR Command not allowed inside a transaction");
+		resp_w_error(dp_reply_target(w, cl),
+			     "ERR Command not allowed inside a transaction");
 		dp_tx_flag(cl);
 		return true;
 	}
@@ -662,7 +663,7 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 	if (!journal_has_room(w, d, argv, argc))
 		return false;
 	if (cl->multi != NULL && (d->flags & CMD_NOAUTH) && d->name[0] == 'r')
-		dp_tx_reset(w, cl); /* RESET leaves MULTI and unwatches */
+		dp_tx_reset(w, cl);    /* RESET leaves MULTI and unwatches */
 	if (d->flags & CMD_SNAPSHOT) { /* SAVE BGSAVE SHUTDOWN: the cut across workers */
 		enum dp_snap_route_result r = dp_snap_route(w, cl, d, argv, argc);
 		if (r == DP_SNAP_DONE)

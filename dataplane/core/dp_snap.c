@@ -100,8 +100,11 @@ static uint32_t snap_start(struct worker *w, struct dp_client *cl, struct resp_a
 	if (w->sh->n_workers == 1) {
 		/* one shard: nothing can be half done between two commands */
 		struct rw_buf scratch = {0};
-		struct cmd_ctx ctx = {.argv = argv, .argc = argc, .out = &scratch,
-				      .shard = w->store, .env = &w->sh->env};
+		struct cmd_ctx ctx = {.argv = argv,
+				      .argc = argc,
+				      .out = &scratch,
+				      .shard = w->store,
+				      .env = &w->sh->env};
 		snap_cut(&ctx);
 		rw_buf_fini(&scratch);
 		return id;
@@ -168,7 +171,8 @@ enum dp_snap_route_result dp_snap_route(struct worker *w, struct dp_client *cl,
 		return DP_SNAP_DONE;
 	}
 	if (!save && argc > 1 &&
-	    (argc > 2 || argv[1].len != 8 || strncasecmp((const char *)argv[1].ptr, "schedule", 8))) {
+	    (argc > 2 || argv[1].len != 8 ||
+	     strncasecmp((const char *)argv[1].ptr, "schedule", 8))) {
 		reply(w, cl, "-ERR syntax error\r\n");
 		return DP_SNAP_DONE;
 	}

@@ -98,7 +98,7 @@ struct dp_shared {
 	 * (dp_load.c), the AOF's state from the control plane (dp_info.c) */
 	struct cmd_loading loading;
 	struct cmd_persist persist;
-	struct cmd_snap snap; /* env.snap: BGSAVE/SAVE state (dp_snap.c) */
+	struct cmd_snap snap;	    /* env.snap: BGSAVE/SAVE state (dp_snap.c) */
 	_Atomic uint64_t next_txid; /* the last transaction id handed out (dp_tx.c) */
 	_Atomic bool stop;
 	_Atomic bool garp; /* SIGUSR1: worker 0 announces our address (takeover) */
@@ -151,7 +151,7 @@ struct worker {
 	uint64_t jrnl_last_lsn; /* the last record this worker journaled */
 	uint32_t idle_us;
 	struct rw_logring log;
-	struct dp_load load; /* loading the dataset at start (dp_load.c) */
+	struct dp_load load;   /* loading the dataset at start (dp_load.c) */
 	struct snap_part snap; /* this worker's part of a running snapshot */
 } __attribute__((aligned(64)));
 

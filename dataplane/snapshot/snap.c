@@ -86,8 +86,7 @@ void snap_part_fini(struct snap_part *p)
 	p->msg = NULL;
 }
 
-int snap_part_start(struct snap_part *p, uint32_t id, bool compress, uint64_t lsn,
-		    uint64_t unix_ms)
+int snap_part_start(struct snap_part *p, uint32_t id, bool compress, uint64_t lsn, uint64_t unix_ms)
 {
 	if (p->id != 0)
 		return -EBUSY;

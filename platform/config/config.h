@@ -87,9 +87,9 @@ enum rw_cfg_type {
 	X(aof_load_truncated, "aof-load-truncated", RW_CFG_BOOL, "yes", 0, 0,                      \
 	  "load an AOF whose tail is torn, cutting the tail with a warning")                       \
 	X(save, "save", RW_CFG_STRING, "3600 1 300 100 60 10000", 0, 0, "snapshot points")         \
-	X(rdbcompression, "rdbcompression", RW_CFG_BOOL, "yes", 0, 0,                             \
+	X(rdbcompression, "rdbcompression", RW_CFG_BOOL, "yes", 0, 0,                              \
 	  "LZF-compress long strings in RDB snapshots")                                            \
-	X(rdbchecksum, "rdbchecksum", RW_CFG_BOOL, "yes", 0, 0,                                   \
+	X(rdbchecksum, "rdbchecksum", RW_CFG_BOOL, "yes", 0, 0,                                    \
 	  "write (and check on load) the RDB's CRC64 trailer")                                     \
 	X(loglevel, "loglevel", RW_CFG_STRING, "notice", 0, 0, "debug|verbose|notice|warning")     \
 	X(logfile, "logfile", RW_CFG_STRING, "", 0, 0, "log file; empty logs to stdout")           \

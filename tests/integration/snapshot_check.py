@@ -16,6 +16,9 @@ listen on unix sockets in WORKDIR. Phases:
            cross-worker MULTI/EXEC pairs; in the file every pair is whole and
            every sequential writer's writes are a prefix (one cut).
   replies  SAVE/BGSAVE/LASTSAVE replies equal a stock redis-server's.
+  points   "save 1 1" saves after a change, and only then.
+  shutdown SHUTDOWN with save points saves before it stops;
+  reloaded the restarted instance has the last write.
 Prints "N passed, M failed"; exits non-zero on any failure.
 """
 import binascii
@@ -261,7 +264,25 @@ def prefix_ok(vals, n, what):
     return K
 
 
+def phase_points(r):
+    """save points: "save 1 1" saves within a few seconds of a change."""
+    r.config_set("save", "")
+    saves = r.info("persistence")["rdb_saves"]
+    r.set("point", "1")
+    time.sleep(1.5)
+    check(r.info("persistence")["rdb_saves"] == saves, "no save point: no save")
+    r.config_set("save", "1 1")
+    p = wait_saved(r, saves, timeout=10)
+    check(p["rdb_saves"] == saves + 1 and p["rdb_changes_since_last_save"] == 0,
+          "save 1 1 saved after a change: %r" % p)
+    time.sleep(2.5)
+    check(r.info("persistence")["rdb_saves"] == saves + 1, "no change: no further save")
+    r.config_set("save", "")
+    r.set("shutdown-key", "kept")  # the next phase's SHUTDOWN must save it
+
+
 def phase_pit(r, ip, port, datadir, wd, n_workers):
+    r.config_set("save", "")  # no save point may start a snapshot in between
     t0, t1 = tags(n_workers)
     N, M, D = 2000, 60000, 60000
     pad = "p" * 80
@@ -375,6 +396,21 @@ def main():
         phase_stock(wd)
     elif phase == "loaded":
         phase_loaded(r, wd)
+    elif phase == "points":
+        phase_points(r)
+    elif phase == "shutdown":
+        r.config_set("save", "3600 1")
+        # the appliance stops without closing connections (the port goes
+        # away with it): no reply ever comes
+        rs = redis.Redis(host=ip, port=port, socket_timeout=10)
+        try:
+            rs.execute_command("SHUTDOWN")
+            check(False, "SHUTDOWN returned")
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError):
+            check(True, "SHUTDOWN gave no reply")
+    elif phase == "reloaded":
+        check(r.get("shutdown-key") == b"kept", "SHUTDOWN saved the last write")
+        check(r.dbsize() > 100000, "and the rest: %d keys" % r.dbsize())
     elif phase == "pit":
         phase_pit(r, ip, port, datadir, wd, n_workers)
     elif phase == "replies":

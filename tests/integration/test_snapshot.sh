@@ -5,7 +5,8 @@
 # redis-server loads into Redwire at start (appendonly no) to its digest;
 # a BGSAVE under a 100%-overwrite load with cross-worker MULTI/EXEC pairs
 # is one cut (every pair whole, every sequential writer's writes a prefix);
-# SAVE/BGSAVE/LASTSAVE replies equal the oracle's.
+# SAVE/BGSAVE/LASTSAVE replies equal the oracle's; save points; SHUTDOWN
+# saves first when save points are set.
 IT_NAME=rwsnap IT_SAN=${IT_SAN:-1}
 source "$(dirname "$0")/lib.sh"
 WD=$(mktemp -d /tmp/rw-snap.XXXXXX)
@@ -21,6 +22,15 @@ it_log "SAVE/BGSAVE: redis-check-rdb and stock redis-server accept the file"
 chk save
 it_log "point in time under an overwrite load with cross-worker MULTI/EXEC"
 chk pit
+
+it_log "save points"
+chk points
+it_log "SHUTDOWN with save points saves first; the file loads at the next start"
+chk shutdown
+for _ in $(seq 100); do kill -0 "$(cat /run/redwire/$IT_NAME/dataplane.pid)" 2>/dev/null || break; sleep 0.1; done
+REDWIRE_BUILD=$(it_build) "$IT_ROOT/redwire" down --name "$IT_NAME" >/dev/null
+it_up --workers 2 --no-huge
+chk reloaded
 
 it_log "a stock dump.rdb loads into Redwire at start"
 chk stock
