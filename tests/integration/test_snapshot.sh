@@ -12,10 +12,17 @@ source "$(dirname "$0")/lib.sh"
 WD=$(mktemp -d /tmp/rw-snap.XXXXXX)
 DATADIR=/var/lib/redwire/$IT_NAME
 rm -rf "$DATADIR"
-trap 'rm -rf "$WD"; rm -rf "$DATADIR"; it_cleanup' EXIT
+# it_up sets its own EXIT trap: this one goes back after each it_up
+snap_cleanup() {
+	local rc=$?
+	rm -rf "$WD" "$DATADIR"
+	(exit $rc)
+	it_cleanup
+}
 chk() { it_ns "$IT_PY" "$IT_ROOT/tests/integration/snapshot_check.py" "$1" "$IT_IP" "$IT_PORT" "$DATADIR" "$WD" 2; }
 
 it_up --workers 2 --no-huge
+trap snap_cleanup EXIT
 it_log "replies against the oracle"
 chk replies
 it_log "SAVE/BGSAVE: redis-check-rdb and stock redis-server accept the file"
@@ -30,6 +37,7 @@ chk shutdown
 for _ in $(seq 100); do kill -0 "$(cat /run/redwire/$IT_NAME/dataplane.pid)" 2>/dev/null || break; sleep 0.1; done
 REDWIRE_BUILD=$(it_build) "$IT_ROOT/redwire" down --name "$IT_NAME" >/dev/null
 it_up --workers 2 --no-huge
+trap snap_cleanup EXIT
 chk reloaded
 
 it_log "a stock dump.rdb loads into Redwire at start"
@@ -37,6 +45,7 @@ chk stock
 REDWIRE_BUILD=$(it_build) "$IT_ROOT/redwire" down --name "$IT_NAME" >/dev/null
 cp "$WD/stock.rdb" "$DATADIR/dump.rdb"
 it_up --workers 2 --no-huge
+trap snap_cleanup EXIT
 grep -q 'RDB loaded into the dataplane' "/run/redwire/$IT_NAME/control.log" ||
 	it_fail "the control plane did not load the RDB"
 grep 'RDB loaded into the dataplane' "/run/redwire/$IT_NAME/control.log"
