@@ -42,7 +42,7 @@ struct cp_rdb_conf {
 
 struct cp_rdb;
 
-/** @return 0 or -ENOMEM. */
+/** Removes temp-*.rdb files a dead control plane left in dir. @return 0 or -ENOMEM. */
 int cp_rdb_create(struct cp_rdb **out, const struct cp_rdb_conf *conf);
 /** Abandon a snapshot being written (its temp file is removed). NULL-safe. */
 void cp_rdb_destroy(struct cp_rdb **r);

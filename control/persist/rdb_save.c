@@ -2,6 +2,7 @@
  * Writing a snapshot streamed by the workers (see cp_rdb.h and
  * platform/chan/FORMAT.md, "Snapshots").
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -64,6 +65,27 @@ static int file_sink(void *arg, const void *p, size_t n)
 	return 0;
 }
 
+/* temp-<id>-<pid>.rdb files a control plane that died mid-snapshot left. */
+static void stale_temps_remove(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[PATH_MAX];
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+		if (strncmp(e->d_name, "temp-", 5) != 0 || n < 9 ||
+		    strcmp(e->d_name + n - 4, ".rdb") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (unlink(path) == 0)
+			rw_log_kv(RW_LOG_WARN, "cp.rdb", "removed a snapshot's leftover temp file",
+				  "path=%s", path);
+	}
+	closedir(d);
+}
+
 int cp_rdb_create(struct cp_rdb **out, const struct cp_rdb_conf *conf)
 {
 	struct cp_rdb *r = calloc(1, sizeof(*r));
@@ -77,6 +99,7 @@ int cp_rdb_create(struct cp_rdb **out, const struct cp_rdb_conf *conf)
 	r->conf.filename = r->file;
 	r->fd = -1;
 	r->locked = NO_WORKER;
+	stale_temps_remove(r->dir);
 	return 0;
 }
 

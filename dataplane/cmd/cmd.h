@@ -189,6 +189,8 @@ struct cmd_snap {
 	_Atomic uint64_t dirty_cut;	   /* changes before the running snapshot's cut, summed */
 	_Atomic uint64_t dirty_saved;	   /* changes the last good save covers */
 	_Atomic uint64_t last_try_unix_ms; /* the last start, good or not (save points retry) */
+	_Atomic uint32_t parts_ended;	   /* workers whose part of the running one is sent */
+	_Atomic uint64_t ended_unix_ms;	   /* when the last of them was */
 };
 
 /* Read-only server facts, shared by all workers after boot. */

@@ -14,6 +14,7 @@
  */
 #include "dp_snap.h"
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,9 @@
 #define SNAP_ST(sn, f, v)  atomic_store_explicit(&(sn)->f, (v), memory_order_relaxed)
 #define SAVE_POINTS_MAX	   16
 #define SAVE_RETRY_FAIL_MS 5000 /* Redis's CONFIG_BGSAVE_RETRY_DELAY */
+/* Every part is sent and no DONE came: the control plane died with the
+ * snapshot (a restarted one does not know it). Far above a file's fsync. */
+#define SNAP_DONE_TIMEOUT_MS 20000
 
 static struct worker *worker_of(const struct cmd_ctx *ctx)
 {
@@ -97,6 +101,7 @@ static uint32_t snap_start(struct worker *w, struct dp_client *cl, struct resp_a
 	SNAP_ST(sn, start_unix_ms, w->now_unix_ms);
 	SNAP_ST(sn, last_try_unix_ms, w->now_unix_ms);
 	SNAP_ST(sn, dirty_cut, 0);
+	SNAP_ST(sn, parts_ended, 0);
 	if (w->sh->n_workers == 1) {
 		/* one shard: nothing can be half done between two commands */
 		struct rw_buf scratch = {0};
@@ -214,6 +219,36 @@ bool dp_snap_msg(struct worker *w, const struct chan_msg *m)
 	return true;
 }
 
+unsigned dp_snap_poll(struct worker *w)
+{
+	if (!snap_part_active(&w->snap))
+		return 0;
+	unsigned work = snap_part_poll(&w->snap);
+	if (!snap_part_active(&w->snap)) { /* this worker's END is out */
+		struct cmd_snap *sn = &w->sh->snap;
+		SNAP_ST(sn, ended_unix_ms, w->now_unix_ms);
+		atomic_fetch_add_explicit(&sn->parts_ended, 1, memory_order_release);
+	}
+	return work;
+}
+
+/* No DONE long after every part was sent: give the snapshot up, so BGSAVE
+ * works again (the control plane died; a new one removed its temp file). */
+static void done_timeout(struct worker *w)
+{
+	struct cmd_snap *sn = &w->sh->snap;
+	uint32_t id = SNAP_LD(sn, running);
+	if (id == 0 ||
+	    atomic_load_explicit(&sn->parts_ended, memory_order_acquire) < w->sh->n_workers ||
+	    w->now_unix_ms - SNAP_LD(sn, ended_unix_ms) < SNAP_DONE_TIMEOUT_MS)
+		return;
+	rw_logring_put(&w->log, RW_LOG_WARN, "dp.snap",
+		       "snapshot id=%u: no answer from the control plane, given up", id);
+	SNAP_ST(sn, last_status, -ETIMEDOUT);
+	SNAP_ST(sn, last_id, id);
+	atomic_store_explicit(&sn->running, 0, memory_order_release);
+}
+
 /* Parse "save" ("3600 1 300 100"): up to SAVE_POINTS_MAX (seconds, changes). */
 static unsigned save_points(const struct cmd_env *env, uint64_t sec[], uint64_t chg[])
 {
@@ -245,9 +280,12 @@ void dp_snap_tick(struct worker *w)
 {
 	static uint64_t next_ms;
 	struct cmd_snap *sn = &w->sh->snap;
-	if (w->id != 0 || w->now_unix_ms < next_ms || SNAP_LD(sn, running) != 0 || dp_loading(w))
+	if (w->id != 0 || w->now_unix_ms < next_ms || dp_loading(w))
 		return;
 	next_ms = w->now_unix_ms + 100;
+	done_timeout(w);
+	if (SNAP_LD(sn, running) != 0)
+		return;
 	uint64_t sec[SAVE_POINTS_MAX], chg[SAVE_POINTS_MAX], dirty = 0;
 	unsigned n = save_points(&w->sh->env, sec, chg);
 	if (n == 0)

@@ -41,7 +41,9 @@ enum dp_snap_route_result dp_snap_route(struct worker *w, struct dp_client *cl,
 					uint32_t argc);
 /** Handle SNAP_DONE from the control plane. @return false if @p m is another type. */
 bool dp_snap_msg(struct worker *w, const struct chan_msg *m);
-/** Once per tick: save points ("save 900 1"), on worker 0. */
+/** This worker's slice of a running snapshot (snap_part_poll). @return work done. */
+unsigned dp_snap_poll(struct worker *w);
+/** Once per tick: save points ("save 900 1") and a lost DONE, on worker 0. */
 void dp_snap_tick(struct worker *w);
 
 #endif

@@ -204,7 +204,7 @@ unsigned worker_poll_once(struct worker *w)
 	if (w->now_us >= w->next_tick_us)
 		worker_tick(w);
 	chan_jrnl_publish(w->sh->chan, w->id);
-	work += snap_part_poll(&w->snap); /* a slice of the snapshot walk, bounded */
+	work += dp_snap_poll(w); /* a slice of the snapshot walk, bounded */
 	work += control_poll(w);
 	return work;
 }

@@ -16,6 +16,8 @@ listen on unix sockets in WORKDIR. Phases:
            cross-worker MULTI/EXEC pairs; in the file every pair is whole and
            every sequential writer's writes are a prefix (one cut).
   replies  SAVE/BGSAVE/LASTSAVE replies equal a stock redis-server's.
+  cpcrash  after the control plane was killed during a BGSAVE and restarted:
+           the snapshot ends (done or given up), no temp file stays, BGSAVE works.
   points   "save 1 1" saves after a change, and only then.
   shutdown SHUTDOWN with save points saves before it stops;
   reloaded the restarted instance has the last write.
@@ -396,6 +398,24 @@ def main():
         phase_stock(wd)
     elif phase == "loaded":
         phase_loaded(r, wd)
+    elif phase == "cpcrash":
+        # a BGSAVE ran when the control plane was killed and restarted
+        deadline = time.time() + 60
+        while time.time() < deadline and r.info("persistence")["rdb_bgsave_in_progress"]:
+            time.sleep(0.2)
+        p = r.info("persistence")
+        check(p["rdb_bgsave_in_progress"] == 0, "the orphaned snapshot ends: %r" % p)
+        print("orphaned snapshot ended with status %s" % p["rdb_last_bgsave_status"])
+        saves = p["rdb_saves"]
+        check(r.bgsave() is True, "BGSAVE after the control plane restarted")
+        p = wait_saved(r, saves)
+        check(p["rdb_last_bgsave_status"] == "ok" and p["rdb_saves"] == saves + 1,
+              "and it completes: %r" % p)
+        check(not [f for f in os.listdir(datadir) if f.startswith("temp-")],
+              "no temp file left: %r" % os.listdir(datadir))
+        chk = subprocess.run(["redis-check-rdb", os.path.join(datadir, "dump.rdb")],
+                             capture_output=True)
+        check(chk.returncode == 0 and b"RDB looks OK" in chk.stdout, "the file is good")
     elif phase == "points":
         phase_points(r)
     elif phase == "shutdown":

@@ -6,9 +6,11 @@
 # a BGSAVE under a 100%-overwrite load with cross-worker MULTI/EXEC pairs
 # is one cut (every pair whole, every sequential writer's writes a prefix);
 # SAVE/BGSAVE/LASTSAVE replies equal the oracle's; save points; SHUTDOWN
-# saves first when save points are set.
+# saves first when save points are set; a control plane killed mid-snapshot
+# leaves no temp file and no snapshot stuck "in progress".
 IT_NAME=rwsnap IT_SAN=${IT_SAN:-1}
 source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/recovery_lib.sh"
 WD=$(mktemp -d /tmp/rw-snap.XXXXXX)
 DATADIR=/var/lib/redwire/$IT_NAME
 rm -rf "$DATADIR"
@@ -29,6 +31,12 @@ it_log "SAVE/BGSAVE: redis-check-rdb and stock redis-server accept the file"
 chk save
 it_log "point in time under an overwrite load with cross-worker MULTI/EXEC"
 chk pit
+
+it_log "the control plane killed during a BGSAVE: the snapshot ends, BGSAVE works again"
+it_cli bgsave >/dev/null
+rc_kill control
+rc_cp_start
+chk cpcrash
 
 it_log "save points"
 chk points
