@@ -18,6 +18,7 @@
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "api_auth.h"
@@ -27,6 +28,7 @@
 #include "cp_aof.h"
 #include "cp_chan.h"
 #include "cp_load.h"
+#include "cp_rdb.h"
 #include "rw_log.h"
 #include "cp_loop.h"
 
@@ -36,6 +38,8 @@ struct cp_main {
 	struct cp_aof *aof; /* NULL with appendonly no */
 	struct cp_aof_conf aof_conf;
 	struct cp_chan *chan;
+	struct cp_rdb *rdb;  /* snapshots: the RDB writer */
+	char rdb_path[4096]; /* dir/dbfilename */
 	struct api_auth *auth;
 	struct api_tls *tls; /* NULL: no HTTPS listener */
 	struct api_server *api;
@@ -439,6 +443,87 @@ static int aof_load_into(void *arg, struct chan *ch, const char *path)
 	return 0;
 }
 
+static int rdb_load_cmd(void *arg, uint32_t db, const struct resp_arg *argv, uint32_t argc,
+			const uint8_t *resp, size_t len, uint64_t loaded_bytes)
+{
+	return cp_load_cmd(arg, db, argv, argc, resp, len, loaded_bytes);
+}
+
+/*
+ * The channel's attach hook with appendonly no: a dataplane that found
+ * dir/dbfilename at its start waits for it (-LOADING); stream it in. One
+ * that serves already gets nothing. A missing file loads as empty.
+ */
+static int rdb_load_into(void *arg, struct chan *ch, const char *path)
+{
+	struct cp_main *m = arg;
+	struct cp_load *ld = NULL;
+	struct cp_load_result res = {0};
+	struct cp_rdb_load_info info = {0};
+	struct stat st;
+	uint64_t t0 = cp_now_ms();
+	uint64_t total = stat(m->rdb_path, &st) == 0 ? (uint64_t)st.st_size : 0;
+	int rc = cp_load_begin(&ld, ch, path, total, AOF_LOAD_ANSWER_MS);
+	if (rc == 0 && cp_load_accepting(ld) == 0) {
+		cp_load_destroy(&ld);
+		return 0;
+	}
+	if (rc == 0 && total > 0) {
+		rw_log_kv(RW_LOG_INFO, "cp.rdb", "loading the RDB into the dataplane",
+			  "path=%s bytes=%llu workers=%u", m->rdb_path, (unsigned long long)total,
+			  cp_load_accepting(ld));
+		rc = cp_rdb_load(m->rdb_path, (uint64_t)time(NULL) * 1000, rdb_load_cmd, ld, &info);
+		if (rc == -ENOENT)
+			rc = 0;
+	}
+	if (rc == 0)
+		rc = cp_load_end(ld, AOF_LOAD_ANSWER_MS, &res);
+	cp_load_destroy(&ld);
+	if (rc != 0) {
+		rw_log_kv(RW_LOG_ERR, "cp.rdb", "loading the RDB into the dataplane failed",
+			  "err=\"%s\"", info.err[0] ? info.err : strerror(rc < 0 ? -rc : rc));
+		return rc < 0 ? rc : -EIO;
+	}
+	rw_log_kv(RW_LOG_INFO, "cp.rdb", "RDB loaded into the dataplane",
+		  "keys=%llu expired_skipped=%llu executed=%llu errors=%llu workers=%u ms=%llu",
+		  (unsigned long long)info.keys, (unsigned long long)info.expired,
+		  (unsigned long long)res.executed, (unsigned long long)res.errors,
+		  res.workers_loaded, (unsigned long long)(cp_now_ms() - t0));
+	return 0;
+}
+
+static int snap_msg(void *arg, struct chan *ch, uint32_t w, const struct chan_msg *msg)
+{
+	return cp_rdb_msg(arg, ch, w, msg);
+}
+
+/*
+ * The snapshot writer; with appendonly no, check dir/dbfilename now (a
+ * corrupt file stops the start, naming file and offset, as Redis does).
+ */
+static int rdb_setup(struct cp_main *m)
+{
+	struct cp_rdb_conf conf = {
+	    .dir = m->cfg.dir, .filename = m->cfg.dbfilename, .checksum = m->cfg.rdbchecksum};
+	struct cp_rdb_load_info info;
+	snprintf(m->rdb_path, sizeof(m->rdb_path), "%s/%s", m->cfg.dir, m->cfg.dbfilename);
+	if (cp_rdb_create(&m->rdb, &conf) != 0)
+		return -ENOMEM;
+	if (m->cfg.appendonly)
+		return 0;
+	int rc = cp_rdb_load(m->rdb_path, (uint64_t)time(NULL) * 1000, NULL, NULL, &info);
+	if (rc == -ENOENT)
+		return 0;
+	if (rc != 0) {
+		rw_log_kv(RW_LOG_ERR, "cp.rdb", "cannot use the RDB", "key=dbfilename err=\"%s\"",
+			  info.err[0] ? info.err : strerror(-rc));
+		return rc;
+	}
+	rw_log_kv(RW_LOG_INFO, "cp.rdb", "RDB checked", "path=%s bytes=%llu keys=%llu", m->rdb_path,
+		  (unsigned long long)info.bytes, (unsigned long long)info.keys);
+	return 0;
+}
+
 static int modules_setup(struct cp_main *m)
 {
 	int rc = cp_loop_create(&m->loop);
@@ -449,6 +534,8 @@ static int modules_setup(struct cp_main *m)
 		return rc;
 	}
 	rc = aof_setup(m);
+	if (rc == 0)
+		rc = rdb_setup(m);
 	if (rc != 0)
 		return rc;
 	rc = cp_chan_create(&m->chan, m->loop, m->cfg.rw_channel);
@@ -465,7 +552,10 @@ static int modules_setup(struct cp_main *m)
 					    .status = aof_sink_status};
 		cp_chan_set_sink(m->chan, &sink);
 		cp_chan_set_attach_hook(m->chan, aof_load_into, m);
+	} else {
+		cp_chan_set_attach_hook(m->chan, rdb_load_into, m);
 	}
+	cp_chan_set_snap_hook(m->chan, snap_msg, m->rdb);
 	return api_setup(m);
 }
 
@@ -476,6 +566,7 @@ static void modules_teardown(struct cp_main *m)
 	api_tls_destroy(&m->tls);
 	api_auth_destroy(&m->auth);
 	cp_chan_destroy(&m->chan);
+	cp_rdb_destroy(&m->rdb);
 	cp_aof_close(&m->aof);
 	if (m->sigfd >= 0)
 		close(m->sigfd);

@@ -126,10 +126,13 @@ static void fill_env(struct dp_shared *sh, const struct rw_config *cfg, const ch
 		sh->env.mem = &board;
 	}
 	/* appendonly yes: every worker waits for the control plane to load the AOF */
-	atomic_store(&sh->loading.workers_left, cfg->appendonly ? sh->n_workers : 0);
+	atomic_store(&sh->loading.workers_left, dp_load_expected(cfg) ? sh->n_workers : 0);
 	atomic_store(&sh->loading.start_unix_ms, sh->env.start_unix_ms);
 	sh->env.loading = &sh->loading;
 	sh->env.persist = &sh->persist;
+	atomic_store(&sh->snap.lastsave_unix_s, sh->env.start_unix_ms / 1000);
+	atomic_store(&sh->snap.last_time_sec, -1);
+	sh->env.snap = &sh->snap;
 }
 
 /* No maxmemory in the configuration: a budget the machine can hold (see

@@ -39,6 +39,8 @@ struct cp_chan {
 	struct cp_jrnl_sink sink;
 	cp_chan_attach_fn *attach_fn;
 	void *attach_arg;
+	cp_chan_msg_fn *snap_fn; /* SNAP_* messages (control/persist/cp_rdb.h) */
+	void *snap_arg;
 	struct chan_persist_status status_sent; /* what worker 0 last got */
 	uint64_t status_sent_ms;		/* 0: not since the attach */
 	struct cp_chan_worker w[CHAN_MAX_WORKERS];
@@ -83,6 +85,12 @@ static void attach_hook_run(struct cp_chan *c)
 			  "epoch=%016llx err=%d", (unsigned long long)c->epoch, -rc);
 		chan_detach(&c->ch);
 	}
+}
+
+void cp_chan_set_snap_hook(struct cp_chan *c, cp_chan_msg_fn *fn, void *arg)
+{
+	c->snap_fn = fn;
+	c->snap_arg = arg;
 }
 
 void cp_chan_set_attach_hook(struct cp_chan *c, cp_chan_attach_fn *fn, void *arg)
@@ -272,7 +280,14 @@ static int msg_drain(struct cp_chan *c, uint32_t w)
 	int rc = 0;
 	for (int n = 0; n < MSG_BUDGET && (rc = chan_msg_recv(c->ch, w, CHAN_TO_CP, &m)) == 0;
 	     n++) {
-		msg_answer(c, w, &m);
+		if (m.type >= CHAN_MSG_SNAP_BEGIN && m.type <= CHAN_MSG_SNAP_END &&
+		    c->snap_fn != NULL) {
+			/* -EAGAIN: not yet (another worker's key is half written) */
+			if (c->snap_fn(c->snap_arg, c->ch, w, &m) == -EAGAIN)
+				break;
+		} else {
+			msg_answer(c, w, &m);
+		}
 		chan_msg_release(c->ch, w, CHAN_TO_CP, &m);
 	}
 	return rc == -EPROTO ? rc : 0;
@@ -315,6 +330,8 @@ static void chan_poll(struct cp_loop *l, void *arg)
 			return;
 		}
 	}
+	if (c->snap_fn != NULL)
+		c->snap_fn(c->snap_arg, c->ch, 0, NULL); /* a DONE waiting for ring room */
 	if (c->has_sink) {
 		c->sink.flush(c->sink.arg, cp_now_ms());
 		sink_mark_durable(c);

@@ -90,6 +90,15 @@ void cp_chan_destroy(struct cp_chan **c);
  */
 typedef int cp_chan_attach_fn(void *arg, struct chan *ch, const char *path);
 
+/*
+ * Where the snapshot messages (CHAN_MSG_SNAP_BEGIN..END) go: main.c binds
+ * control/persist's RDB writer. Called per message; -EAGAIN leaves the
+ * message in the ring and stops taking that worker's messages in this poll.
+ * Called with a NULL message once per poll (housekeeping).
+ */
+typedef int cp_chan_msg_fn(void *arg, struct chan *ch, uint32_t w, const struct chan_msg *m);
+void cp_chan_set_snap_hook(struct cp_chan *c, cp_chan_msg_fn *fn, void *arg);
+
 /** Bind the attach hook; when attached already, it runs now. Context: setup. */
 void cp_chan_set_attach_hook(struct cp_chan *c, cp_chan_attach_fn *fn, void *arg);
 

@@ -174,6 +174,28 @@ struct cmd_persist {
 /* Redis 7.0's writeCommandsGetDiskErrorMessage() for the AOF, then strerror() */
 #define CMD_ERR_MISCONF_AOF "-MISCONF Errors writing to the AOF file: "
 
+/*
+ * Snapshots (BGSAVE, SAVE, LASTSAVE, INFO persistence's rdb_* fields): the
+ * dataplane-wide state. dataplane/core/dp_snap.c writes it (the worker that
+ * accepts a BGSAVE sets running; worker 0 records the control plane's
+ * verdict); any worker reads it with relaxed loads.
+ */
+struct cmd_snap {
+	_Atomic uint32_t next_id;	   /* the last snapshot id handed out */
+	_Atomic uint32_t running;	   /* the snapshot in progress; 0: none */
+	_Atomic uint32_t last_id;	   /* the last snapshot that finished */
+	_Atomic int32_t last_status;	   /* its status: 0 or -errno */
+	_Atomic uint64_t lastsave_unix_s;  /* LASTSAVE: the last good save (start time before) */
+	_Atomic uint64_t start_unix_ms;	   /* when the running one started */
+	_Atomic int64_t last_time_sec;	   /* rdb_last_bgsave_time_sec; -1 before the first */
+	_Atomic uint64_t saves;		   /* rdb_saves: good saves since start */
+	_Atomic uint64_t dirty_cut;	   /* changes before the running snapshot's cut, summed */
+	_Atomic uint64_t dirty_saved;	   /* changes the last good save covers */
+	_Atomic uint64_t last_try_unix_ms; /* the last start, good or not (save points retry) */
+	_Atomic uint32_t parts_ended;	   /* workers whose part of the running one is sent */
+	_Atomic uint64_t ended_unix_ms;	   /* when the last of them was */
+};
+
 /* Read-only server facts, shared by all workers after boot. */
 struct cmd_env {
 	const struct rw_config *cfg;
@@ -193,6 +215,7 @@ struct cmd_env {
 	struct cmd_mem_board *mem; /* the shared maxmemory board; NULL: a fixed budget per shard */
 	struct cmd_loading *loading; /* NULL: the process never loads (INFO shows loading:0) */
 	struct cmd_persist *persist; /* NULL: no AOF facts (INFO's aof_* fields read 0/ok) */
+	struct cmd_snap *snap;	     /* NULL: no snapshots (LASTSAVE is the start time) */
 };
 
 struct cmd_ctx {
@@ -246,6 +269,8 @@ enum cmd_flag {
 	CMD_ROUTE_CURSOR =
 	    1u << 20, /* SCAN: runs on the worker its cursor names (cmd_scan_worker) */
 	CMD_ROUTE_RANDOM = 1u << 21, /* RANDOMKEY: runs on a worker drawn by its keys in the DB */
+	CMD_SNAPSHOT =
+	    1u << 22, /* SAVE BGSAVE SHUTDOWN: the dispatcher takes the cut (dp_snap.c) */
 };
 
 struct cmd_def {
@@ -313,6 +338,19 @@ int cmd_copy_opts(struct cmd_ctx *ctx, uint32_t *dst_db, bool *replace);
 
 /** Fill the boot-time facts INFO reports (env->os). Context: boot. */
 void cmd_env_init(struct cmd_env *env);
+
+/* ---- snapshots (cmd_server.c, cmd_config.c) ---- */
+
+/** The "save" points now ("3600 1 300 100"), into @p buf. @return its length. */
+size_t cmd_cfg_save(const struct cmd_env *env, char *buf, size_t cap);
+/* cmd_shutdown_save() result bits */
+#define CMD_SHUTDOWN_SAVE  1 /* the shutdown saves first (SAVE, or save points and no NOSAVE) */
+#define CMD_SHUTDOWN_FORCE 2 /* go on even if the save fails */
+/**
+ * What SHUTDOWN @p argv asks for, as the handler reads it.
+ * @return CMD_SHUTDOWN_* bits, or -1 for arguments the handler refuses.
+ */
+int cmd_shutdown_save(const struct cmd_env *env, const struct resp_arg *argv, uint32_t argc);
 
 /* ---- connection state (cmd_client.c) ---- */
 

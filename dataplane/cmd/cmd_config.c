@@ -419,6 +419,15 @@ size_t cmd_cfg_requirepass(const struct cmd_env *env, char *buf, size_t cap)
 	return strlen(buf);
 }
 
+size_t cmd_cfg_save(const struct cmd_env *env, char *buf, size_t cap)
+{
+	if (env != NULL && env->rt != NULL)
+		return rt_str_load(env->rt, RT_SAVE, buf, cap);
+	snprintf(buf, cap, "%s",
+		 env != NULL && env->cfg != NULL && env->cfg->save != NULL ? env->cfg->save : "");
+	return strlen(buf);
+}
+
 bool cmd_cfg_save_set(const struct cmd_env *env)
 {
 	char buf[8];

@@ -269,6 +269,33 @@ static void info_aof(struct rw_buf *b, struct cmd_persist *ps)
 #undef PS
 }
 
+#define SNAP_LD(f) atomic_load_explicit(&sn->f, memory_order_relaxed)
+
+/* The rdb_* fields of a snapshot (dataplane/core/dp_snap.c keeps them). */
+static void info_rdb(const struct cmd_ctx *ctx, struct rw_buf *b, const struct cmd_info_totals *t)
+{
+	struct cmd_snap *sn = ctx->env != NULL ? ctx->env->snap : NULL;
+	uint64_t saved = sn != NULL ? SNAP_LD(dirty_saved) : 0;
+	uint64_t last =
+	    sn != NULL ? SNAP_LD(lastsave_unix_s) : (ctx->env ? ctx->env->start_unix_ms / 1000 : 0);
+	bool running = sn != NULL && SNAP_LD(running) != 0;
+	int64_t cur = -1;
+	if (running) {
+		uint64_t st = SNAP_LD(start_unix_ms);
+		cur = ctx->now_ms > st ? (int64_t)((ctx->now_ms - st) / 1000) : 0;
+	}
+	add_line(b, "rdb_changes_since_last_save:%llu",
+		 (unsigned long long)(t->dirty > saved ? t->dirty - saved : 0));
+	add_line(b, "rdb_bgsave_in_progress:%d", running ? 1 : 0);
+	add_line(b, "rdb_last_save_time:%llu", (unsigned long long)last);
+	add_line(b, "rdb_last_bgsave_status:%s",
+		 sn != NULL && SNAP_LD(last_status) != 0 ? "err" : "ok");
+	add_line(b, "rdb_last_bgsave_time_sec:%lld",
+		 (long long)(sn != NULL ? SNAP_LD(last_time_sec) : -1));
+	add_line(b, "rdb_current_bgsave_time_sec:%lld", (long long)cur);
+	add_line(b, "rdb_saves:%llu", (unsigned long long)(sn != NULL ? SNAP_LD(saves) : 0));
+}
+
 static void info_persistence(const struct cmd_ctx *ctx, struct rw_buf *b,
 			     const struct cmd_info_totals *t)
 {
@@ -283,14 +310,7 @@ static void info_persistence(const struct cmd_ctx *ctx, struct rw_buf *b,
 	add_line(b, "current_fork_perc:0.00");
 	add_line(b, "current_save_keys_processed:0");
 	add_line(b, "current_save_keys_total:0");
-	add_line(b, "rdb_changes_since_last_save:%llu", (unsigned long long)t->dirty);
-	add_line(b, "rdb_bgsave_in_progress:0");
-	add_line(b, "rdb_last_save_time:%llu",
-		 (unsigned long long)(ctx->env ? ctx->env->start_unix_ms / 1000 : 0));
-	add_line(b, "rdb_last_bgsave_status:ok");
-	add_line(b, "rdb_last_bgsave_time_sec:-1");
-	add_line(b, "rdb_current_bgsave_time_sec:-1");
-	add_line(b, "rdb_saves:0");
+	info_rdb(ctx, b, t);
 	add_line(b, "rdb_last_cow_size:0");
 	add_line(b, "rdb_last_load_keys_expired:0");
 	add_line(b, "rdb_last_load_keys_loaded:0");

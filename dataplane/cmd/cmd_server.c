@@ -165,40 +165,80 @@ void cmd_time(struct cmd_ctx *ctx)
 	resp_w_bulk(ctx->out, us, (size_t)m);
 }
 
-/* Nothing is saved yet (persistence is the control plane's, later): a
- * fresh Redis reports its start time, and so does Redwire. */
+/* The last good save (a fresh server reports its start time, as Redis). */
 void cmd_lastsave(struct cmd_ctx *ctx)
 {
-	resp_w_int(ctx->out, ctx->env != NULL ? (int64_t)(ctx->env->start_unix_ms / 1000) : 0);
+	if (ctx->env != NULL && ctx->env->snap != NULL)
+		resp_w_int(ctx->out, (int64_t)atomic_load_explicit(&ctx->env->snap->lastsave_unix_s,
+								   memory_order_relaxed));
+	else
+		resp_w_int(ctx->out,
+			   ctx->env != NULL ? (int64_t)(ctx->env->start_unix_ms / 1000) : 0);
 }
 
 /*
- * shutdownCommand() of 7.0.15. Redwire cannot save yet, so a shutdown that
- * would save (SAVE, or no NOSAVE while save points are configured) fails
- * as Redis's does when its save fails, unless FORCE says to go on. Otherwise nothing is replied and
- * ctx->shutdown_requested tells the dispatcher to stop the appliance.
+ * BGSAVE and SAVE are taken by the dispatcher (CMD_SNAPSHOT,
+ * dataplane/core/dp_snap.c): the cut must be one point for every worker,
+ * which only the dispatcher can arrange. These handlers run only where the
+ * dispatcher does not take them: inside EXEC.
+ */
+void cmd_bgsave(struct cmd_ctx *ctx)
+{
+	resp_w_error(ctx->out, "ERR BGSAVE inside MULTI is not supported by Redwire yet");
+}
+
+void cmd_save(struct cmd_ctx *ctx)
+{
+	resp_w_error(ctx->out, "ERR Command not allowed inside a transaction");
+}
+
+/* SHUTDOWN's options. @return false on a syntax error. */
+static bool shutdown_opts(const struct resp_arg *argv, uint32_t argc, bool *nosave, bool *save,
+			  bool *now, bool *force, bool *abrt)
+{
+	*nosave = *save = *now = *force = *abrt = false;
+	for (uint32_t i = 1; i < argc; i++) {
+		const struct resp_arg *a = &argv[i];
+		if (cmd_arg_is(a, "nosave"))
+			*nosave = true;
+		else if (cmd_arg_is(a, "save"))
+			*save = true;
+		else if (cmd_arg_is(a, "now"))
+			*now = true;
+		else if (cmd_arg_is(a, "force"))
+			*force = true;
+		else if (cmd_arg_is(a, "abort"))
+			*abrt = true;
+		else
+			return false;
+	}
+	return !((*abrt && (*nosave || *save || *now || *force)) || (*nosave && *save));
+}
+
+int cmd_shutdown_save(const struct cmd_env *env, const struct resp_arg *argv, uint32_t argc)
+{
+	bool nosave, save, now, force, abrt;
+	if (!shutdown_opts(argv, argc, &nosave, &save, &now, &force, &abrt) || abrt)
+		return -1;
+	return (save || (!nosave && cmd_cfg_save_set(env)) ? CMD_SHUTDOWN_SAVE : 0) |
+	       (force ? CMD_SHUTDOWN_FORCE : 0);
+}
+
+/*
+ * shutdownCommand() of 7.0.15. A shutdown that saves (SAVE, or no NOSAVE
+ * while save points are configured) is taken by the dispatcher
+ * (dataplane/core/dp_snap.c): it saves like SAVE, then runs this with
+ * NOSAVE, or replies the error below when the save failed and FORCE was not
+ * given. Reaching here with a save still to do means no dispatcher (a
+ * unit test, or inside EXEC): that fails as Redis's failed save does.
+ * Otherwise nothing is replied and ctx->shutdown_requested tells the
+ * dispatcher to stop the appliance.
  */
 void cmd_shutdown(struct cmd_ctx *ctx)
 {
-	bool nosave = false, save = false, now = false, force = false, abrt = false;
-	for (uint32_t i = 1; i < ctx->argc; i++) {
-		const struct resp_arg *a = &ctx->argv[i];
-		if (cmd_arg_is(a, "nosave"))
-			nosave = true;
-		else if (cmd_arg_is(a, "save"))
-			save = true;
-		else if (cmd_arg_is(a, "now"))
-			now = true;
-		else if (cmd_arg_is(a, "force"))
-			force = true;
-		else if (cmd_arg_is(a, "abort"))
-			abrt = true;
-		else {
-			resp_w_error(ctx->out, CMD_ERR_SYNTAX);
-			return;
-		}
-	}
-	if ((abrt && (nosave || save || now || force)) || (nosave && save)) {
+	bool nosave, save, now, force, abrt;
+	(void)now;
+	if (!shutdown_opts(ctx->argv, ctx->argc, &nosave, &save, &now, &force, &abrt)) {
 		resp_w_error(ctx->out, CMD_ERR_SYNTAX);
 		return;
 	}
@@ -208,7 +248,6 @@ void cmd_shutdown(struct cmd_ctx *ctx)
 	}
 	/* FORCE goes on when the save fails (prepareForShutdown()) */
 	if ((save || (!nosave && cmd_cfg_save_set(ctx->env))) && !force) {
-		/* TODO(#4): SHUTDOWN SAVE with persistence (control plane). */
 		resp_w_error(ctx->out, "ERR Errors trying to SHUTDOWN. Check logs.");
 		return;
 	}

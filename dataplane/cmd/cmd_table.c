@@ -21,6 +21,19 @@
 
 #define META(n) .meta_info = cmd_meta_info_##n, .meta_docs = cmd_meta_docs_##n
 
+/* SAVE sorts inside the set commands' run (cmd_table_hs.inc) */
+#define CMD_TABLE_SAVE                                                                             \
+	{.name = "save",                                                                           \
+	 .arity = 1,                                                                               \
+	 .flags = CMD_NOSCRIPT | CMD_ADMIN | CMD_NOKEYS | CMD_SNAPSHOT,                            \
+	 .fn = cmd_save,                                                                           \
+	 .acl_categories = "@admin @slow @dangerous",                                              \
+	 .group = "server",                                                                        \
+	 .summary = "Synchronously save the dataset to disk",                                      \
+	 .since = "1.0.0",                                                                         \
+	 .complexity = "O(N) where N is the total number of keys in all databases",                \
+	 META(save)},
+
 /* Subcommands carry their parent's handler: the parent dispatches. The
  * metadata of a subcommand is nested inside its parent's. */
 #define SUB_FLAGS_CMD	 (CMD_LOADING | CMD_STALE)
@@ -246,6 +259,16 @@ static const struct cmd_def cmd_defs[] = {
      .since = "1.0.0",
      .complexity = "O(N) where N is the number of passwords defined for the user",
      META(auth)},
+    {.name = "bgsave",
+     .arity = -1,
+     .flags = CMD_NOSCRIPT | CMD_ADMIN | CMD_NOKEYS | CMD_SNAPSHOT,
+     .fn = cmd_bgsave,
+     .acl_categories = "@admin @slow @dangerous",
+     .group = "server",
+     .summary = "Asynchronously save the dataset to disk",
+     .since = "1.0.0",
+     .complexity = "O(1)",
+     META(bgsave)},
     {.name = "bitcount",
      .arity = -2,
      .flags = CMD_READONLY,
@@ -1074,7 +1097,8 @@ static const struct cmd_def cmd_defs[] = {
      META(setrange)},
     {.name = "shutdown",
      .arity = -1,
-     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_ALLOW_BUSY | CMD_NOKEYS,
+     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_ALLOW_BUSY | CMD_NOKEYS |
+	      CMD_SNAPSHOT,
      .fn = cmd_shutdown,
      .acl_categories = "@admin @slow @dangerous",
      .group = "server",

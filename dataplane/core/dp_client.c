@@ -27,6 +27,7 @@
 #include "dp_digest.h"
 #include "dp_info.h"
 #include "dp_int.h"
+#include "dp_snap.h"
 #include "dp_slot.h"
 #include "dp_tx.h"
 #include "store.h"
@@ -64,6 +65,7 @@ static void client_release(struct dp_client *cl)
 	cl->closing = false;
 	cl->paused = false;
 	cl->tx_inflight = 0;
+	cl->save_wait = 0;
 }
 
 static void on_accepted(void *arg, struct tcp_conn *c)
@@ -670,13 +672,29 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 	}
 	if ((d->flags & CMD_TX_DISPATCH) && d->name[0] == 'e' && !dp_tx_exec_has_room(w, cl))
 		return false; /* EXEC: the journal must have room for its record */
+	if ((d->flags & CMD_SNAPSHOT) && d->name[1] == 'a' && dp_tx_multi_count(cl) != UINT32_MAX) {
+		/* SAVE is no-multi: rejected at queue time, the transaction aborts */
+		resp_w_error(dp_reply_target(w, cl),
+			     "ERR Command not allowed inside a transaction");
+		dp_tx_flag(cl);
+		return true;
+	}
 	if ((cl->multi != NULL || (d->flags & CMD_TX_DISPATCH)) &&
 	    dp_tx_intercept(w, cl, d, argv, argc))
 		return true; /* MULTI EXEC DISCARD UNWATCH, a refused WATCH, or queued */
 	if (!journal_has_room(w, d, argv, argc))
 		return false;
 	if (cl->multi != NULL && (d->flags & CMD_NOAUTH) && d->name[0] == 'r')
-		dp_tx_reset(w, cl); /* RESET leaves MULTI and unwatches */
+		dp_tx_reset(w, cl);    /* RESET leaves MULTI and unwatches */
+	if (d->flags & CMD_SNAPSHOT) { /* SAVE BGSAVE SHUTDOWN: the cut across workers */
+		enum dp_snap_route_result r = dp_snap_route(w, cl, d, argv, argc);
+		if (r == DP_SNAP_DONE)
+			return true;
+		if (r == DP_SNAP_WAIT) {
+			w->stats->commands_received--; /* counted once, when it runs */
+			return false;
+		}
+	}
 	if (w->sh->n_workers > 1 && dp_digest_is(d, argv, argc)) {
 		fanout_all(w, cl, &dp_digest_part_def, argv, argc, DP_AGG_DIGEST);
 		return true;

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include "store.h"
 #include "worker.h"
@@ -19,10 +21,19 @@ bool dp_loading(const struct worker *w)
 	return atomic_load_explicit(&w->sh->loading.workers_left, memory_order_relaxed) != 0;
 }
 
+bool dp_load_expected(const struct rw_config *cfg)
+{
+	char path[4096];
+	if (cfg->appendonly)
+		return true;
+	snprintf(path, sizeof(path), "%s/%s", cfg->dir, cfg->dbfilename);
+	return access(path, F_OK) == 0;
+}
+
 int dp_load_init(struct worker *w)
 {
 	struct dp_load *l = &w->load;
-	l->phase = w->sh->cfg->appendonly ? DP_LOAD_WAIT : DP_LOAD_SERVING;
+	l->phase = dp_load_expected(w->sh->cfg) ? DP_LOAD_WAIT : DP_LOAD_SERVING;
 	cmd_client_init(&l->client, 0, &w->sh->env, 0);
 	l->client.authenticated = 1; /* Redis's AOF client is not subject to AUTH */
 	l->argv_cap = 16;

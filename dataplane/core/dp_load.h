@@ -50,7 +50,13 @@ struct dp_load {
 	uint32_t argv_cap;
 };
 
-/** Phase from appendonly. Context: boot (worker_init). @return 0 or -ENOMEM. */
+/**
+ * Does the control plane have a dataset for us: appendonly yes (the AOF),
+ * or dir/dbfilename exists (the RDB)? Then workers start WAITing.
+ * Context: boot.
+ */
+bool dp_load_expected(const struct rw_config *cfg);
+/** Phase from dp_load_expected(). Context: boot (worker_init). @return 0 or -ENOMEM. */
 int dp_load_init(struct worker *w);
 void dp_load_fini(struct worker *w);
 

@@ -13,6 +13,7 @@
 
 #include "dp_info.h"
 #include "eth_strict.h"
+#include "dp_snap.h"
 #include "dp_tx.h"
 #include "store.h"
 
@@ -70,7 +71,7 @@ int worker_init(struct worker *w, uint32_t id, struct dp_shared *sh, struct rte_
 		return -ENOMEM;
 	}
 	if (dp_load_init(w) != 0 || store_hook_add(w->store, dp_load_store_event, w) != 0 ||
-	    dp_tx_setup(w) != 0) {
+	    dp_tx_setup(w) != 0 || snap_part_init(&w->snap, w->store, sh->chan, id) != 0) {
 		worker_fini(w);
 		return -ENOMEM;
 	}
@@ -105,6 +106,7 @@ void worker_fini(struct worker *w)
 	w->pub.db_main_bytes = w->pub.db_expires_bytes = NULL;
 	free(w->key_owner_buf);
 	dp_load_fini(w);
+	snap_part_fini(&w->snap);
 	rw_buf_fini(&w->scratch);
 	rw_buf_fini(&w->propagate);
 	rw_buf_fini(&w->part_buf);
@@ -133,7 +135,7 @@ static unsigned control_poll(struct worker *w)
 		if (m.type == CHAN_MSG_PING)
 			chan_msg_send(w->sh->chan, w->id, CHAN_TO_CP, CHAN_MSG_PONG, m.id,
 				      m.payload, m.len);
-		else if (!dp_info_persist_msg(w, &m))
+		else if (!dp_info_persist_msg(w, &m) && !dp_snap_msg(w, &m))
 			dp_load_msg(w, &m);
 		chan_msg_release(w->sh->chan, w->id, CHAN_TO_DP, &m);
 		n++;
@@ -170,6 +172,7 @@ static void worker_tick(struct worker *w)
 	if (!loading)
 		cmd_evict_tick(w->store, &w->sh->env, w->now_unix_ms);
 	dp_info_publish(w);
+	dp_snap_tick(w); /* save points (worker 0) */
 	if (w->id == 0 && atomic_load_explicit(&w->sh->garp, memory_order_relaxed) &&
 	    atomic_exchange(&w->sh->garp, false))
 		net_send_gratuitous_arp(&w->net);
@@ -204,6 +207,7 @@ unsigned worker_poll_once(struct worker *w)
 	if (w->now_us >= w->next_tick_us)
 		worker_tick(w);
 	chan_jrnl_publish(w->sh->chan, w->id);
+	work += dp_snap_poll(w); /* a slice of the snapshot walk, bounded */
 	work += control_poll(w);
 	return work;
 }

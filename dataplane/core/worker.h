@@ -33,6 +33,7 @@
 #include "rw_time.h"
 #include "shard.h"
 #include "shard_txq.h"
+#include "snap.h"
 #include "tcp.h"
 
 struct store_shard;
@@ -54,6 +55,7 @@ struct dp_client {
 	struct dp_client *ready_next;
 	struct worker *owner;	/* the worker the connection lives on */
 	struct dp_multi *multi; /* MULTI/WATCH state (dp_tx.h); NULL until used */
+	uint32_t save_wait;	/* SAVE waits for this snapshot's file (dp_snap.c); 0: none */
 };
 
 /* A worker's shard numbers for INFO on other workers (dp_info.c):
@@ -96,6 +98,7 @@ struct dp_shared {
 	 * (dp_load.c), the AOF's state from the control plane (dp_info.c) */
 	struct cmd_loading loading;
 	struct cmd_persist persist;
+	struct cmd_snap snap;	    /* env.snap: BGSAVE/SAVE state (dp_snap.c) */
 	_Atomic uint64_t next_txid; /* the last transaction id handed out (dp_tx.c) */
 	_Atomic bool stop;
 	_Atomic bool garp; /* SIGUSR1: worker 0 announces our address (takeover) */
@@ -148,7 +151,8 @@ struct worker {
 	uint64_t jrnl_last_lsn; /* the last record this worker journaled */
 	uint32_t idle_us;
 	struct rw_logring log;
-	struct dp_load load; /* loading the dataset at start (dp_load.c) */
+	struct dp_load load;   /* loading the dataset at start (dp_load.c) */
+	struct snap_part snap; /* this worker's part of a running snapshot */
 } __attribute__((aligned(64)));
 
 /**

@@ -197,6 +197,7 @@ void store_entry_delete(struct store_shard *s, struct store_db *d, struct store_
 			int table)
 {
 	struct store_entry *e = *link;
+	store_snap_touch(s, (uint32_t)(d - s->db), e); /* expiry, eviction, DEL */
 	store_ht_unlink(d, link, table);
 	if (e->expire_at_ms != STORE_NO_EXPIRE)
 		vol_del(d, e);

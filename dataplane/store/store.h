@@ -448,4 +448,32 @@ int64_t store_obj_expire(const struct store_obj *o);
 /** OBJECT ENCODING's name: "int", "embstr", "raw", "listpack", "hashtable", ... */
 const char *store_obj_enc_name(const struct store_obj *o);
 
+/* ---- point-in-time snapshots without fork (store_snap.c) ----
+ *
+ * One snapshot at a time per shard. store_snap_begin() takes the cut: every
+ * key present then is the snapshot's, with the value it has then. The walk
+ * (store_snap_step(), bounded slices) hands each such key to @p fn once;
+ * a key about to change or go before the walk reached it (any write, DEL,
+ * expiry, eviction, FLUSHDB) is handed over first, with its cut value, and
+ * the walk then skips it. Keys created after the cut are never handed over.
+ * How: every entry carries the shard version of its last change; the cut
+ * is the version at begin, and an entry handed over is marked cut + 1 (a
+ * version no write ever gets), so "version <= cut" means "the snapshot's
+ * and not handed over yet". dataplane/snapshot/SNAPSHOT.md has the rest.
+ */
+typedef void store_snap_fn(void *arg, uint32_t db, const uint8_t *key, size_t klen,
+			   const struct store_obj *o, int64_t expire_at_ms);
+/** Take the cut. @p fn must not change the store. */
+void store_snap_begin(struct store_shard *s, store_snap_fn *fn, void *arg);
+/**
+ * Walk on: at most @p max_keys keys handed over and @p max_buckets buckets
+ * looked at. @return true when the walk is complete (every key of the cut
+ * was handed over); the snapshot stays on until store_snap_end().
+ */
+bool store_snap_step(struct store_shard *s, uint32_t max_keys, uint32_t max_buckets);
+/** Stop the snapshot (complete or abandoned): writes no longer hand keys over. */
+void store_snap_end(struct store_shard *s);
+/** Is a snapshot on? */
+bool store_snap_active(const struct store_shard *s);
+
 #endif

@@ -84,7 +84,14 @@ struct store_shard {
 		void *arg;
 	} hooks[STORE_HOOKS_MAX];
 	uint32_t n_hooks;
-	uint32_t pad2;
+	bool snap_on; /* a snapshot walks this shard (store_snap.c) */
+	struct store_snap_state {
+		uint64_t cut; /* entries with version <= cut are the snapshot's, not written yet */
+		store_snap_fn *fn;
+		void *arg;
+		uint32_t db;	 /* where the walk is */
+		uint64_t cursor; /* reverse-binary bucket cursor in that DB (store_scan.c) */
+	} snap;
 	struct store_db db[];
 };
 
@@ -158,6 +165,25 @@ void store_evict_pool_free(struct store_shard *s);
 /** Commit a write as the store's own change (eviction): hooks run with
  * @p event, memory is accounted, dirty does not move. */
 void store_write_commit_silent(struct store_wr *w, const char *event);
+
+/* store_scan.c */
+/** SCAN's reverse-binary increment of @p v within the table mask @p mask. */
+uint64_t store_scan_next_cursor(uint64_t v, uint64_t mask);
+
+/* store_snap.c */
+/** Hand @p e (of DB @p db) to the snapshot before the key changes or goes. */
+void store_snap_save(struct store_shard *s, uint32_t db, struct store_entry *e);
+/** Is @p e part of the running snapshot and not yet handed to it? */
+static inline bool store_snap_pending(const struct store_shard *s, const struct store_entry *e)
+{
+	return s->snap_on && e->version <= s->snap.cut;
+}
+/** Before a key of @p db changes or is removed: the snapshot gets its old value first. */
+static inline void store_snap_touch(struct store_shard *s, uint32_t db, struct store_entry *e)
+{
+	if (store_snap_pending(s, e))
+		store_snap_save(s, db, e);
+}
 
 /* store_ht.c */
 uint32_t store_hash(const struct store_shard *s, const void *key, size_t klen);

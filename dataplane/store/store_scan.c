@@ -30,7 +30,7 @@ static uint64_t rev64(uint64_t v)
 }
 
 /* Set the bits above @p mask and increment the reversed cursor. */
-static uint64_t next_cursor(uint64_t v, uint64_t mask)
+uint64_t store_scan_next_cursor(uint64_t v, uint64_t mask)
 {
 	v |= ~mask;
 	v = rev64(v);
@@ -57,7 +57,7 @@ uint64_t store_db_scan(struct store_shard *s, uint32_t db, uint64_t cursor, uint
 	if (d->rehash_idx < 0) {
 		uint64_t m0 = small->size - 1;
 		emit_bucket(small->buckets[cursor & m0], now_ms, fn, arg);
-		return next_cursor(cursor, m0);
+		return store_scan_next_cursor(cursor, m0);
 	}
 	if (small->size > large->size) {
 		const struct store_ht *t = small;
@@ -69,7 +69,7 @@ uint64_t store_db_scan(struct store_shard *s, uint32_t db, uint64_t cursor, uint
 	/* every bucket of the large table that expands the small one's */
 	do {
 		emit_bucket(large->buckets[cursor & m1], now_ms, fn, arg);
-		cursor = next_cursor(cursor, m1);
+		cursor = store_scan_next_cursor(cursor, m1);
 	} while (cursor & (m0 ^ m1));
 	return cursor;
 }
@@ -131,6 +131,13 @@ uint64_t store_db_flush(struct store_shard *s, uint32_t db)
 		for (uint64_t i = 0; i < d->ht[t].size; i++)
 			for (struct store_entry *e = d->ht[t].buckets[i]; e != NULL; e = e->next)
 				bytes += store_entry_footprint(e);
+	/* a running snapshot gets every key it has not written yet first */
+	if (s->snap_on)
+		for (int t = 0; t <= 1; t++)
+			for (uint64_t i = 0; i < d->ht[t].size; i++)
+				for (struct store_entry *e = d->ht[t].buckets[i]; e != NULL;
+				     e = e->next)
+					store_snap_touch(s, db, e);
 	/* TODO(#5): free huge DBs in bounded steps (lazyfree) instead of at once */
 	s->stats.used_bytes -= bytes < s->stats.used_bytes ? bytes : s->stats.used_bytes;
 	store_ht_fini(d, store_entry_free); /* takes its tables off used_bytes */

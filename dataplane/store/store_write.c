@@ -55,6 +55,7 @@ void store_write_begin(struct store_shard *s, uint32_t db, const void *key, size
 	if (w->link == NULL)
 		return;
 	w->e = *w->link;
+	store_snap_touch(s, db, w->e);	       /* a snapshot gets the value before the write */
 	store_entry_touch(s, w->e, w->now_ms); /* lookupKeyWrite() touches the key */
 	w->obj = &w->e->val;
 	w->mem_before = store_entry_footprint(w->e);
@@ -119,6 +120,8 @@ static int wr_create(struct store_wr *w, size_t inline_cap)
 		return -ENOMEM;
 	e->hash = store_hash(w->s, w->key, w->klen);
 	e->lru = store_entry_lru_new(w->s, w->now_ms);
+	/* newer than any snapshot's cut, even if the write ends up changing nothing */
+	e->version = ++w->s->stats.version;
 	w->link = store_ht_insert(store_db_of(w->s, w->db), e, &w->table);
 	if (w->link == NULL) {
 		free(e);

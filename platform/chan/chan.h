@@ -138,7 +138,50 @@ enum chan_msg_type {
 	CHAN_MSG_LOAD_CMDS = 10,      /* to dp: u64 loaded_bytes, then {u32 db, u32 len, RESP}... */
 	CHAN_MSG_LOAD_END = 11,	      /* to dp: u64 commands sent to this worker */
 	CHAN_MSG_PERSIST_STATUS = 12, /* to dp (worker 0): struct chan_persist_status */
+	/* Snapshots (FORMAT.md "Snapshots"); id = snapshot id (non-zero). */
+	CHAN_MSG_SNAP_BEGIN = 13, /* to cp: struct chan_snap_begin, a worker's cut */
+	CHAN_MSG_SNAP_CHUNK = 14, /* to cp: struct chan_snap_chunk, then RDB key bytes */
+	CHAN_MSG_SNAP_END = 15,	  /* to cp: struct chan_snap_end, the worker's part is out */
+	CHAN_MSG_SNAP_DONE = 16,  /* to dp (worker 0): struct chan_snap_done, the file's fate */
 };
+
+/* CHAN_MSG_SNAP_BEGIN payload: where a worker took its part of the cut. */
+struct chan_snap_begin {
+	uint64_t lsn;	     /* the worker's last journal LSN before the cut (redwire-offsets) */
+	uint64_t used_bytes; /* the shard's used memory (AUX used-mem sums them) */
+	uint64_t keys;	     /* keys in the shard at the cut */
+	uint64_t unix_ms;    /* when the cut was taken (AUX ctime) */
+};
+_Static_assert(sizeof(struct chan_snap_begin) == 32, "chan_snap_begin is a wire struct");
+
+#define CHAN_SNAP_MORE 1u /* chunk flag: its last key continues in the next chunk */
+
+/* CHAN_MSG_SNAP_CHUNK header: whole RDB keys of one DB follow (the last one
+ * possibly cut, CHAN_SNAP_MORE). */
+struct chan_snap_chunk {
+	uint32_t db;
+	uint32_t flags; /* CHAN_SNAP_MORE */
+};
+_Static_assert(sizeof(struct chan_snap_chunk) == 8, "chan_snap_chunk is a wire struct");
+
+/* CHAN_MSG_SNAP_END payload. */
+struct chan_snap_end {
+	int32_t status; /* 0, or -errno: the part failed (-ENOTSUP: a type without an RDB form) */
+	uint32_t reserved;
+	uint64_t keys;	/* keys serialized */
+	uint64_t bytes; /* RDB bytes sent */
+};
+_Static_assert(sizeof(struct chan_snap_end) == 24, "chan_snap_end is a wire struct");
+
+/* CHAN_MSG_SNAP_DONE payload: the file is durable (status 0) or not. */
+struct chan_snap_done {
+	int32_t status; /* 0 or -errno */
+	uint32_t reserved;
+	uint64_t unix_ms;     /* when the file was renamed into place (LASTSAVE) */
+	uint64_t bytes;	      /* file size */
+	uint64_t duration_ms; /* from the first BEGIN to the rename */
+};
+_Static_assert(sizeof(struct chan_snap_done) == 32, "chan_snap_done is a wire struct");
 
 /* CHAN_MSG_PERSIST_STATUS payload: the AOF's state for INFO persistence, sent
  * to worker 0 when it changes and once a second. */

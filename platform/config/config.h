@@ -89,6 +89,10 @@ enum rw_cfg_type {
 	X(rw_aof_reserve, "redwire-aof-reserve", RW_CFG_MEMORY, "64mb", 4096, INT64_MAX,           \
 	  "AOF space reserved ahead with fallocate: a full disk shows at this step")               \
 	X(save, "save", RW_CFG_STRING, "3600 1 300 100 60 10000", 0, 0, "snapshot points")         \
+	X(rdbcompression, "rdbcompression", RW_CFG_BOOL, "yes", 0, 0,                              \
+	  "LZF-compress long strings in RDB snapshots")                                            \
+	X(rdbchecksum, "rdbchecksum", RW_CFG_BOOL, "yes", 0, 0,                                    \
+	  "write (and check on load) the RDB's CRC64 trailer")                                     \
 	X(loglevel, "loglevel", RW_CFG_STRING, "notice", 0, 0, "debug|verbose|notice|warning")     \
 	X(logfile, "logfile", RW_CFG_STRING, "", 0, 0, "log file; empty logs to stdout")           \
 	X(daemonize, "daemonize", RW_CFG_BOOL, "no", 0, 0, "must be no: ./redwire supervises")     \

@@ -72,7 +72,8 @@ int main(void)
 	if (rw_test_init() != 0 ||
 	    rw_test_add_suite("persist_format", NULL, NULL, persist_format_tests) ||
 	    rw_test_add_suite("persist_write", NULL, NULL, persist_write_tests) ||
-	    rw_test_add_suite("persist_load", NULL, NULL, persist_load_tests))
+	    rw_test_add_suite("persist_load", NULL, NULL, persist_load_tests) ||
+	    rw_test_add_suite("persist_rdb", NULL, NULL, persist_rdb_tests))
 		return 1;
 	return rw_test_run();
 }

@@ -319,10 +319,12 @@ int main(void)
 	    RW_TEST(test_store_write_expiry_and_lazy_reclaim),
 	    {NULL, NULL},
 	};
-	extern const struct rw_test_case store_scan_tests[], store_evict_tests[];
+	extern const struct rw_test_case store_scan_tests[], store_evict_tests[],
+	    store_snap_tests[];
 	if (rw_test_init() != 0 || rw_test_add_suite("store_shard", NULL, NULL, tests) != 0 ||
 	    rw_test_add_suite("store_scan", NULL, NULL, store_scan_tests) != 0 ||
-	    rw_test_add_suite("store_evict", NULL, NULL, store_evict_tests) != 0)
+	    rw_test_add_suite("store_evict", NULL, NULL, store_evict_tests) != 0 ||
+	    rw_test_add_suite("store_snap", NULL, NULL, store_snap_tests) != 0)
 		return 1;
 	return rw_test_run();
 }

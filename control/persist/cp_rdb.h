@@ -1,0 +1,80 @@
+/*
+ * RDB files in the control plane (issue #7 items 4 and 5): writing the
+ * snapshot the workers stream (fork-less BGSAVE/SAVE, see
+ * dataplane/snapshot/SNAPSHOT.md) and reading dir/dbfilename at start.
+ *
+ * Writer: the SNAP_* messages of platform/chan/FORMAT.md ("Snapshots").
+ * Every worker sends SNAP_BEGIN (its cut), then chunks of whole keys, then
+ * SNAP_END. The file gets the header and AUX fields once every worker's
+ * BEGIN is in (redwire-offsets lists each worker's cut LSN), then the
+ * chunks in arrival order (a SELECTDB before a chunk of another DB; a key
+ * cut over several chunks is written whole before any other worker's
+ * chunk), then EOF and the CRC64 trailer (0 under rdbchecksum no). The
+ * file is written as temp-<id>-<pid>.rdb in dir, fsynced, renamed over
+ * dbfilename and the directory fsynced; SNAP_DONE tells worker 0 the
+ * outcome. A part that failed (a type without RDB form yet) fails the
+ * snapshot: the temp file is removed and the old dump.rdb stays.
+ *
+ * Reader: parses the file (CRC64 checked at EOF when the trailer is not 0)
+ * and hands each key on as a RESTORE ... REPLACE ABSTTL command carrying
+ * the key's value as a DUMP payload, which the dataplane's RESTORE turns
+ * into the stored object (dataplane/cmd/cmd_rdb.c): the loader needs no
+ * knowledge of value types beyond skipping over them. Keys already
+ * expired are skipped, as a Redis master does when it loads.
+ *
+ * Context: the control plane's event loop thread; file I/O blocks it.
+ */
+#ifndef CP_RDB_H
+#define CP_RDB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "chan.h"
+#include "resp.h"
+
+struct cp_rdb_conf {
+	const char *dir;
+	const char *filename; /* dbfilename */
+	bool checksum;	      /* rdbchecksum */
+};
+
+struct cp_rdb;
+
+/** Removes temp-*.rdb files a dead control plane left in dir. @return 0 or -ENOMEM. */
+int cp_rdb_create(struct cp_rdb **out, const struct cp_rdb_conf *conf);
+/** Abandon a snapshot being written (its temp file is removed). NULL-safe. */
+void cp_rdb_destroy(struct cp_rdb **r);
+
+/**
+ * Take one SNAP_* message from worker @p w (NULL @p m: housekeeping once
+ * per poll, resend a DONE the ring had no room for).
+ * @return 0 (handled: release it), -EAGAIN (not yet: leave it in the ring
+ *         and take nothing more from this worker in this poll).
+ */
+int cp_rdb_msg(struct cp_rdb *r, struct chan *ch, uint32_t w, const struct chan_msg *m);
+
+/* ---- loading ---- */
+
+struct cp_rdb_load_info {
+	uint64_t bytes;	  /* file size */
+	uint64_t keys;	  /* keys handed on */
+	uint64_t expired; /* keys skipped: expired already */
+	char err[256];	  /* why loading stopped, naming file and offset */
+};
+
+/** One key: "RESTORE key ttl payload REPLACE ABSTTL" for DB @p db. */
+typedef int cp_rdb_cmd_fn(void *arg, uint32_t db, const struct resp_arg *argv, uint32_t argc,
+			  const uint8_t *resp, size_t len, uint64_t loaded_bytes);
+
+/**
+ * Read @p path; @p fn NULL only checks it.
+ * @return 0, -ENOENT (no file), -EBADMSG (corrupt: info->err says where),
+ *         -ENOTSUP (a value type or opcode this build cannot load), -errno,
+ *         or what @p fn returned.
+ */
+int cp_rdb_load(const char *path, uint64_t now_ms, cp_rdb_cmd_fn *fn, void *arg,
+		struct cp_rdb_load_info *info);
+
+#endif

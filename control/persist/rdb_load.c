@@ -1,0 +1,213 @@
+/*
+ * Reading dir/dbfilename at start (see cp_rdb.h): every key becomes a
+ * RESTORE of its own value bytes.
+ *
+ * The file is mapped and read in place (rdb_in over memory), so a value's
+ * bytes are the range the skipper walked over: no per-type decoding here,
+ * the dataplane's RESTORE does that (and answers an error for a type it
+ * cannot load yet, which the load counts).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cp_rdb.h"
+#include "crc64.h"
+#include "rdb_file.h"
+#include "rw_buf.h"
+
+static int skip_string(struct rdb_in *in)
+{
+	uint8_t *p = NULL;
+	size_t n;
+	int rc = rdb_r_string(in, &p, &n);
+	free(p);
+	return rc;
+}
+
+static int skip_strings(struct rdb_in *in, uint64_t n)
+{
+	int rc = 0;
+	for (uint64_t i = 0; i < n && rc == 0; i++)
+		rc = skip_string(in);
+	return rc;
+}
+
+/* rdbLoadDoubleValue(): a length byte (253 nan, 254 +inf, 255 -inf) then the digits. */
+static int skip_old_double(struct rdb_in *in)
+{
+	uint8_t len, buf[256];
+	int rc = rdb_r_u8(in, &len);
+	if (rc != 0 || len >= 253)
+		return rc;
+	return rdb_in_read(in, buf, len);
+}
+
+/* rdbLoadObject()'s reading, without building anything. */
+static int skip_value(struct rdb_in *in, uint8_t type)
+{
+	uint64_t n, c;
+	int rc;
+	uint8_t d[8];
+	switch (type) {
+	case RDB_TYPE_STRING:
+	case RDB_TYPE_HASH_ZIPMAP:
+	case RDB_TYPE_LIST_ZIPLIST:
+	case RDB_TYPE_SET_INTSET:
+	case RDB_TYPE_ZSET_ZIPLIST:
+	case RDB_TYPE_HASH_ZIPLIST:
+	case RDB_TYPE_HASH_LISTPACK:
+	case RDB_TYPE_ZSET_LISTPACK:
+		return skip_string(in);
+	case RDB_TYPE_LIST:
+	case RDB_TYPE_SET:
+	case RDB_TYPE_LIST_QUICKLIST:
+		if ((rc = rdb_r_len_plain(in, &n)) != 0)
+			return rc;
+		return skip_strings(in, n);
+	case RDB_TYPE_HASH:
+		if ((rc = rdb_r_len_plain(in, &n)) != 0)
+			return rc;
+		return n > UINT64_MAX / 2 ? -EBADMSG : skip_strings(in, 2 * n);
+	case RDB_TYPE_ZSET:
+	case RDB_TYPE_ZSET_2:
+		if ((rc = rdb_r_len_plain(in, &n)) != 0)
+			return rc;
+		for (uint64_t i = 0; i < n && rc == 0; i++) {
+			rc = skip_string(in);
+			if (rc == 0)
+				rc = type == RDB_TYPE_ZSET_2 ? rdb_in_read(in, d, 8)
+							     : skip_old_double(in);
+		}
+		return rc;
+	case RDB_TYPE_LIST_QUICKLIST_2:
+		if ((rc = rdb_r_len_plain(in, &n)) != 0)
+			return rc;
+		for (uint64_t i = 0; i < n && rc == 0; i++) {
+			rc = rdb_r_len_plain(in, &c); /* container: plain or packed */
+			if (rc == 0)
+				rc = skip_string(in);
+		}
+		return rc;
+	default:
+		return -ENOTSUP; /* modules, streams */
+	}
+}
+
+struct load_ctx {
+	cp_rdb_cmd_fn *fn;
+	void *arg;
+	struct rw_buf payload, resp;
+};
+
+/* RESTORE key ttl payload REPLACE ABSTTL, the payload being DUMP's form of
+ * the value: type byte, value bytes, RDB version (2 bytes LE), CRC64. */
+static int emit(struct load_ctx *lc, uint32_t db, const struct rdb_item *it, const uint8_t *val,
+		size_t vlen, uint64_t loaded)
+{
+	rw_buf_reset(&lc->payload);
+	rw_buf_reset(&lc->resp);
+	uint8_t ver[2] = {RDB_VERSION & 0xff, RDB_VERSION >> 8};
+	if (rw_buf_append(&lc->payload, &it->type, 1) != 0 ||
+	    rw_buf_append(&lc->payload, val, vlen) != 0 || rw_buf_append(&lc->payload, ver, 2) != 0)
+		return -ENOMEM;
+	uint64_t crc = rw_crc64(0, lc->payload.data, lc->payload.len);
+	if (rw_buf_append(&lc->payload, &crc, 8) != 0)
+		return -ENOMEM;
+	char ttl[24];
+	int tn = snprintf(ttl, sizeof(ttl), "%lld",
+			  (long long)(it->meta.expire_ms >= 0 ? it->meta.expire_ms : 0));
+	resp_w_array(&lc->resp, 6);
+	resp_w_bulk(&lc->resp, "RESTORE", 7);
+	resp_w_bulk(&lc->resp, it->key, it->klen);
+	resp_w_bulk(&lc->resp, ttl, (size_t)tn);
+	resp_w_bulk(&lc->resp, lc->payload.data, lc->payload.len);
+	resp_w_bulk(&lc->resp, "REPLACE", 7);
+	resp_w_bulk(&lc->resp, "ABSTTL", 6);
+	struct resp_arg argv[2] = {{.ptr = (uint8_t *)"RESTORE", .len = 7},
+				   {.ptr = it->key, .len = it->klen}};
+	return lc->fn(lc->arg, db, argv, 2, lc->resp.data, lc->resp.len, loaded);
+}
+
+static int load_items(struct rdb_in *in, const uint8_t *mem, const char *path, uint64_t now_ms,
+		      struct load_ctx *lc, struct cp_rdb_load_info *info)
+{
+	unsigned version;
+	uint32_t db = 0;
+	struct rdb_item it = {0};
+	int rc = rdb_r_header(in, &version);
+	while (rc == 0) {
+		rc = rdb_r_next(in, version, &it);
+		if (rc != 0 || it.kind == RDB_ITEM_EOF)
+			break;
+		if (it.kind == RDB_ITEM_SELECTDB) {
+			db = (uint32_t)it.db;
+			continue;
+		}
+		if (it.kind != RDB_ITEM_KEY)
+			continue;
+		uint64_t off = in->off;
+		rc = skip_value(in, it.type);
+		if (rc != 0)
+			break;
+		if (it.meta.expire_ms >= 0 && (uint64_t)it.meta.expire_ms < now_ms) {
+			info->expired++;
+			continue;
+		}
+		info->keys++;
+		if (lc->fn != NULL)
+			rc = emit(lc, db, &it, mem + off, in->off - off, in->off);
+	}
+	if (rc != 0 && info->err[0] == '\0')
+		snprintf(info->err, sizeof(info->err), "%s at offset %llu: %s", path,
+			 (unsigned long long)in->off,
+			 rc == -EBADMSG	  ? "corrupt (bad encoding or CRC64 mismatch)"
+			 : rc == -ENODATA ? "truncated"
+			 : rc == -ENOTSUP ? "a value type or opcode this build cannot load"
+					  : strerror(-rc));
+	rdb_item_clear(&it);
+	return rc == -ENODATA ? -EBADMSG : rc;
+}
+
+int cp_rdb_load(const char *path, uint64_t now_ms, cp_rdb_cmd_fn *fn, void *arg,
+		struct cp_rdb_load_info *info)
+{
+	memset(info, 0, sizeof(*info));
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	if (fstat(fd, &st) != 0) {
+		int e = -errno;
+		close(fd);
+		return e;
+	}
+	info->bytes = (uint64_t)st.st_size;
+	const uint8_t *mem = NULL;
+	if (st.st_size > 0) {
+		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (m == MAP_FAILED) {
+			int e = -errno;
+			close(fd);
+			return e;
+		}
+		madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
+		mem = m;
+	}
+	close(fd);
+	struct rdb_in in;
+	rdb_in_init_mem(&in, mem, (size_t)st.st_size);
+	struct load_ctx lc = {.fn = fn, .arg = arg};
+	int rc = load_items(&in, mem, path, now_ms, &lc, info);
+	rdb_in_fini(&in);
+	rw_buf_fini(&lc.payload);
+	rw_buf_fini(&lc.resp);
+	if (mem != NULL)
+		munmap((void *)mem, (size_t)st.st_size);
+	return rc;
+}

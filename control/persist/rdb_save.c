@@ -1,0 +1,289 @@
+/*
+ * Writing a snapshot streamed by the workers (see cp_rdb.h and
+ * platform/chan/FORMAT.md, "Snapshots").
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cp_rdb.h"
+#include "rdb_file.h"
+#include "rw_log.h"
+
+#define NO_WORKER UINT32_MAX
+
+struct cp_rdb {
+	struct cp_rdb_conf conf;
+	char dir[PATH_MAX / 2];
+	char file[PATH_MAX / 4];
+	uint32_t id; /* the snapshot being written; 0: none */
+	uint64_t epoch;
+	uint32_t n;
+	uint32_t begun, ended;
+	bool header;
+	int status;
+	int fd;
+	uint32_t locked; /* a worker whose key continues in its next chunk */
+	uint64_t db;	 /* the DB of the last key written */
+	uint64_t t0_ms;
+	char tmp[PATH_MAX];
+	struct chan_snap_begin beg[CHAN_MAX_WORKERS];
+	bool has_beg[CHAN_MAX_WORKERS], has_end[CHAN_MAX_WORKERS];
+	struct rdb_out out;
+	/* a DONE the ring had no room for */
+	bool done_pending;
+	uint32_t done_id;
+	struct chan_snap_done done;
+};
+
+static uint64_t unix_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static int file_sink(void *arg, const void *p, size_t n)
+{
+	struct cp_rdb *r = arg;
+	const uint8_t *b = p;
+	while (n > 0) {
+		ssize_t k = write(r->fd, b, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -errno;
+		b += k;
+		n -= (size_t)k;
+	}
+	return 0;
+}
+
+/* temp-<id>-<pid>.rdb files a control plane that died mid-snapshot left. */
+static void stale_temps_remove(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[PATH_MAX];
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		size_t n = strlen(e->d_name);
+		if (strncmp(e->d_name, "temp-", 5) != 0 || n < 9 ||
+		    strcmp(e->d_name + n - 4, ".rdb") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (unlink(path) == 0)
+			rw_log_kv(RW_LOG_WARN, "cp.rdb", "removed a snapshot's leftover temp file",
+				  "path=%s", path);
+	}
+	closedir(d);
+}
+
+int cp_rdb_create(struct cp_rdb **out, const struct cp_rdb_conf *conf)
+{
+	struct cp_rdb *r = calloc(1, sizeof(*r));
+	*out = r;
+	if (r == NULL)
+		return -ENOMEM;
+	snprintf(r->dir, sizeof(r->dir), "%s", conf->dir);
+	snprintf(r->file, sizeof(r->file), "%s", conf->filename);
+	r->conf = *conf;
+	r->conf.dir = r->dir;
+	r->conf.filename = r->file;
+	r->fd = -1;
+	r->locked = NO_WORKER;
+	stale_temps_remove(r->dir);
+	return 0;
+}
+
+/* Drop the snapshot being written (its temp file too). */
+static void abandon(struct cp_rdb *r)
+{
+	if (r->fd >= 0) {
+		close(r->fd);
+		unlink(r->tmp);
+	}
+	r->fd = -1;
+	r->id = 0;
+	r->begun = r->ended = 0;
+	r->header = false;
+	r->status = 0;
+	r->locked = NO_WORKER;
+	memset(r->has_beg, 0, sizeof(r->has_beg));
+	memset(r->has_end, 0, sizeof(r->has_end));
+}
+
+void cp_rdb_destroy(struct cp_rdb **rp)
+{
+	if (rp == NULL || *rp == NULL)
+		return;
+	abandon(*rp);
+	free(*rp);
+	*rp = NULL;
+}
+
+static void done_send(struct cp_rdb *r, struct chan *ch)
+{
+	if (r->done_pending && chan_msg_send(ch, 0, CHAN_TO_DP, CHAN_MSG_SNAP_DONE, r->done_id,
+					     &r->done, sizeof(r->done)) == 0)
+		r->done_pending = false;
+}
+
+static int start(struct cp_rdb *r, struct chan *ch, uint32_t id)
+{
+	abandon(r);
+	r->id = id;
+	r->epoch = chan_info(ch)->epoch;
+	r->n = chan_workers(ch);
+	r->t0_ms = unix_ms();
+	r->db = UINT64_MAX;
+	snprintf(r->tmp, sizeof(r->tmp), "%s/temp-%u-%d.rdb", r->dir, id, (int)getpid());
+	r->fd = open(r->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (r->fd < 0) {
+		r->status = -errno;
+		rw_log_kv(RW_LOG_ERR, "cp.rdb", "cannot create the snapshot file",
+			  "key=dir path=%s err=\"%s\"", r->tmp, strerror(errno));
+	}
+	rdb_out_init(&r->out, file_sink, r);
+	return 0;
+}
+
+/* Header and AUX fields, once every worker's cut is known. */
+static void header_write(struct cp_rdb *r)
+{
+	uint64_t used = 0, lsn[CHAN_MAX_WORKERS];
+	for (uint32_t w = 0; w < r->n; w++) {
+		used += r->beg[w].used_bytes;
+		lsn[w] = r->beg[w].lsn;
+	}
+	struct rdb_aux_std aux = {.redis_ver = "7.0.15",
+				  .ctime = (int64_t)(r->beg[0].unix_ms / 1000),
+				  .used_mem = used,
+				  .aof_base = false};
+	rdb_w_header(&r->out);
+	rdb_w_aux_std(&r->out, &aux);
+	rdb_w_aux_int(&r->out, RDB_AUX_RW_EPOCH, 0); /* no failover epochs yet */
+	rdb_w_aux_offsets(&r->out, lsn, r->n);
+	r->header = true;
+}
+
+/* Every part is in: EOF, trailer, fsync, rename, fsync the directory. */
+static void finish(struct cp_rdb *r, struct chan *ch)
+{
+	int rc = r->status;
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/%s", r->dir, r->file);
+	if (rc == 0)
+		rc = rdb_w_eof(&r->out, r->conf.checksum);
+	if (rc == 0 && fsync(r->fd) != 0)
+		rc = -errno;
+	uint64_t bytes = r->out.bytes;
+	if (r->fd >= 0 && close(r->fd) != 0 && rc == 0)
+		rc = -errno;
+	r->fd = -1;
+	if (rc == 0 && rename(r->tmp, path) != 0)
+		rc = -errno;
+	if (rc == 0) {
+		int dfd = open(r->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (dfd < 0 || fsync(dfd) != 0)
+			rc = -errno;
+		if (dfd >= 0)
+			close(dfd);
+	}
+	if (rc != 0)
+		unlink(r->tmp);
+	uint64_t now = unix_ms();
+	r->done = (struct chan_snap_done){
+	    .status = rc, .unix_ms = now, .bytes = bytes, .duration_ms = now - r->t0_ms};
+	r->done_id = r->id;
+	r->done_pending = true;
+	rw_log_kv(rc == 0 ? RW_LOG_INFO : RW_LOG_ERR, "cp.rdb",
+		  rc == 0 ? "DB saved on disk" : "snapshot failed",
+		  "id=%u path=%s bytes=%llu ms=%llu err=\"%s\"", r->id, path,
+		  (unsigned long long)bytes, (unsigned long long)(now - r->t0_ms),
+		  rc == 0 ? "" : strerror(-rc));
+	r->fd = -1;
+	abandon(r);
+	done_send(r, ch);
+}
+
+static int chunk(struct cp_rdb *r, uint32_t w, const struct chan_msg *m)
+{
+	struct chan_snap_chunk h;
+	if (r->status != 0)
+		return 0; /* failed already: the rest is not written */
+	if (!r->header)
+		return -EAGAIN;
+	if (r->locked != NO_WORKER && r->locked != w)
+		return -EAGAIN;
+	if (m->len < sizeof(h))
+		return 0;
+	memcpy(&h, m->payload, sizeof(h));
+	if (r->status == 0) {
+		if (r->locked == NO_WORKER && h.db != r->db) {
+			rdb_w_select_db(&r->out, h.db);
+			r->db = h.db;
+		}
+		rdb_out_write(&r->out, (const uint8_t *)m->payload + sizeof(h), m->len - sizeof(h));
+		if (r->out.err != 0)
+			r->status = r->out.err;
+	}
+	r->locked = (h.flags & CHAN_SNAP_MORE) ? w : NO_WORKER;
+	return 0;
+}
+
+int cp_rdb_msg(struct cp_rdb *r, struct chan *ch, uint32_t w, const struct chan_msg *m)
+{
+	if (m == NULL) {
+		done_send(r, ch);
+		return 0;
+	}
+	if (w >= CHAN_MAX_WORKERS)
+		return 0;
+	if (r->id != 0 && r->epoch != chan_info(ch)->epoch)
+		abandon(r); /* the dataplane restarted: its snapshot is gone */
+	if (m->type == CHAN_MSG_SNAP_BEGIN) {
+		if (m->id != r->id)
+			start(r, ch, m->id);
+		if (m->len >= sizeof(r->beg[w]) && !r->has_beg[w]) {
+			memcpy(&r->beg[w], m->payload, sizeof(r->beg[w]));
+			r->has_beg[w] = true;
+			r->begun++;
+		}
+		if (r->begun == r->n && !r->header && r->status == 0)
+			header_write(r);
+		return 0;
+	}
+	if (m->id != r->id || r->id == 0)
+		return 0; /* a snapshot abandoned (dataplane restart) */
+	if (m->type == CHAN_MSG_SNAP_CHUNK)
+		return chunk(r, w, m);
+	if (m->type == CHAN_MSG_SNAP_END) {
+		struct chan_snap_end e = {0};
+		if (!r->header && r->status == 0)
+			return -EAGAIN;
+		if (m->len >= sizeof(e))
+			memcpy(&e, m->payload, sizeof(e));
+		if (e.status != 0 && r->status == 0) {
+			r->status = e.status;
+			rw_log_kv(RW_LOG_ERR, "cp.rdb", "a worker could not serialize its part",
+				  "worker=%u err=\"%s\"", w,
+				  e.status == -ENOTSUP ? "a value type without an RDB form yet"
+						       : strerror(-e.status));
+		}
+		if (!r->has_end[w]) {
+			r->has_end[w] = true;
+			r->ended++;
+		}
+		if (r->ended == r->n)
+			finish(r, ch);
+	}
+	return 0;
+}

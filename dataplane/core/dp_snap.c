@@ -1,0 +1,310 @@
+/*
+ * SAVE, BGSAVE and the cut across workers (see dp_snap.h).
+ *
+ *   client's worker                 every shard (a transaction, "all" intent)
+ *   BGSAVE: running 0 -> id  ---->  LOCK in shard order ... RUN snap_cut:
+ *   "+Background saving started"    snap_part_start() (the store's cut),
+ *                                   then RELEASE; each worker then walks and
+ *                                   streams its part (snap_part_poll)
+ *   control plane: file written, fsynced, renamed -> SNAP_DONE to worker 0
+ *   worker 0: LASTSAVE, rdb_* fields, running -> 0; a waiting SAVE replies
+ *
+ * The transaction's own reply (+OK from every part) is discarded: the
+ * client gets Redis's words instead, in its place.
+ */
+#include "dp_snap.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dp_int.h"
+#include "dp_tx.h"
+#include "snap.h"
+#include "store.h"
+
+#define SNAP_LD(sn, f)	   atomic_load_explicit(&(sn)->f, memory_order_relaxed)
+#define SNAP_ST(sn, f, v)  atomic_store_explicit(&(sn)->f, (v), memory_order_relaxed)
+#define SAVE_POINTS_MAX	   16
+#define SAVE_RETRY_FAIL_MS 5000 /* Redis's CONFIG_BGSAVE_RETRY_DELAY */
+/* Every part is sent and no DONE came: the control plane died with the
+ * snapshot (a restarted one does not know it). Far above a file's fsync. */
+#define SNAP_DONE_TIMEOUT_MS 20000
+
+static struct worker *worker_of(const struct cmd_ctx *ctx)
+{
+	struct dp_shared *sh =
+	    (struct dp_shared *)((const char *)ctx->env - offsetof(struct dp_shared, env));
+	return &sh->workers[store_shard_id(ctx->shard)];
+}
+
+/* The RUN part on every shard: this worker's part of the cut, now. */
+static void snap_cut(struct cmd_ctx *ctx)
+{
+	struct worker *w = worker_of(ctx);
+	struct cmd_snap *sn = ctx->env->snap;
+	const struct rw_config *cfg = w->sh->cfg;
+	uint32_t id = SNAP_LD(sn, running);
+	atomic_fetch_add_explicit(&sn->dirty_cut, store_shard_stats(w->store)->dirty,
+				  memory_order_relaxed);
+	if (id == 0 || snap_part_start(&w->snap, id, cfg->rdbcompression, w->jrnl_last_lsn,
+				       w->now_unix_ms) != 0)
+		/* cannot happen while running is ours; the part's END will be
+		 * missing and the control plane times the snapshot out */
+		rw_logring_put(&w->log, RW_LOG_WARN, "dp.snap", "part not started id=%u", id);
+	resp_w_simple(ctx->out, "OK");
+}
+
+static const struct cmd_def snap_cut_def = {
+    .name = "bgsave",
+    .arity = -1,
+    .flags = CMD_ALL_SHARDS_OK | CMD_NOSCRIPT | CMD_ADMIN,
+    .fn = snap_cut,
+    .acl_categories = "@admin @slow @dangerous",
+    .group = "server",
+};
+
+/*
+ * The cut needs a transaction, and a transaction belongs to a connection.
+ * Save points have none: they use this stand-in, whose generation matches
+ * no real connection, so the transaction's reply is dropped when it ends
+ * (dp_tx.c delivers only to w->clients[idx] of the same generation). Only
+ * worker 0 uses it.
+ */
+static struct dp_client *phantom_of(struct worker *w)
+{
+	static struct tcp_conn tcp;
+	static struct dp_client cl;
+	if (cl.tcp == NULL) {
+		cl.tcp = &tcp;
+		cl.gen = UINT32_MAX;
+		cl.owner = w;
+		cl.cc.authenticated = 1;
+	}
+	cl.slot_head = cl.slot_tail; /* its replies are never read */
+	cl.tx_inflight = 0;
+	return &cl;
+}
+
+/* Claim the snapshot slot and take the cut. @return the id, 0 if one runs. */
+static uint32_t snap_start(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
+			   uint32_t argc)
+{
+	struct cmd_snap *sn = &w->sh->snap;
+	uint32_t id = atomic_fetch_add(&sn->next_id, 1) + 1, idle = 0;
+	if (id == 0)
+		id = atomic_fetch_add(&sn->next_id, 1) + 1;
+	if (!atomic_compare_exchange_strong(&sn->running, &idle, id))
+		return 0;
+	SNAP_ST(sn, start_unix_ms, w->now_unix_ms);
+	SNAP_ST(sn, last_try_unix_ms, w->now_unix_ms);
+	SNAP_ST(sn, dirty_cut, 0);
+	SNAP_ST(sn, parts_ended, 0);
+	if (w->sh->n_workers == 1) {
+		/* one shard: nothing can be half done between two commands */
+		struct rw_buf scratch = {0};
+		struct cmd_ctx ctx = {.argv = argv,
+				      .argc = argc,
+				      .out = &scratch,
+				      .shard = w->store,
+				      .env = &w->sh->env};
+		snap_cut(&ctx);
+		rw_buf_fini(&scratch);
+		return id;
+	}
+	if (cl == NULL)
+		cl = phantom_of(w);
+	uint64_t first = cl->slot_tail;
+	if (!dp_tx_start_one(w, cl, &snap_cut_def, argv, argc)) {
+		SNAP_ST(sn, running, 0);
+		return 0;
+	}
+	for (uint64_t s = first; s != cl->slot_tail; s++)
+		cl->slots[s % DP_SLOTS].discard = true;
+	return id;
+}
+
+static void reply(struct worker *w, struct dp_client *cl, const char *text)
+{
+	rw_buf_append(dp_reply_target(w, cl), text, strlen(text));
+}
+
+/* SHUTDOWN that saves: like SAVE (waiting for a running snapshot first),
+ * then the handler with NOSAVE; a failed save stops it unless FORCE. */
+static enum dp_snap_route_result shutdown_route(struct worker *w, struct dp_client *cl,
+						const struct cmd_def *d, struct resp_arg *argv,
+						uint32_t argc)
+{
+	struct cmd_snap *sn = &w->sh->snap;
+	int want = cmd_shutdown_save(&w->sh->env, argv, argc);
+	if (want < 0 || !(want & CMD_SHUTDOWN_SAVE) || dp_loading(w))
+		return DP_SNAP_PASS;
+	if (cl->save_wait == 0) {
+		uint32_t id = SNAP_LD(sn, running) == 0 ? snap_start(w, cl, argv, 1) : 0;
+		if (id != 0)
+			cl->save_wait = id;
+		return DP_SNAP_WAIT; /* ours started, or another finishes first */
+	}
+	if (SNAP_LD(sn, last_id) != cl->save_wait && SNAP_LD(sn, running) == cl->save_wait)
+		return DP_SNAP_WAIT;
+	cl->save_wait = 0;
+	if (SNAP_LD(sn, last_status) != 0 && !(want & CMD_SHUTDOWN_FORCE)) {
+		reply(w, cl, "-ERR Errors trying to SHUTDOWN. Check logs.\r\n");
+		return DP_SNAP_DONE;
+	}
+	static uint8_t nosave[] = "nosave";
+	struct resp_arg args[2] = {argv[0], {.ptr = nosave, .len = 6}};
+	dp_run(w, d, args, 2, &cl->cc, dp_reply_target(w, cl));
+	return DP_SNAP_DONE;
+}
+
+enum dp_snap_route_result dp_snap_route(struct worker *w, struct dp_client *cl,
+					const struct cmd_def *d, struct resp_arg *argv,
+					uint32_t argc)
+{
+	struct cmd_snap *sn = &w->sh->snap;
+	if (d->name[1] == 'h')
+		return shutdown_route(w, cl, d, argv, argc);
+	bool save = d->name[0] == 's';
+	if (save && cl->save_wait != 0) {
+		if (SNAP_LD(sn, last_id) != cl->save_wait && SNAP_LD(sn, running) == cl->save_wait)
+			return DP_SNAP_WAIT;
+		reply(w, cl, SNAP_LD(sn, last_status) == 0 ? "+OK\r\n" : "-ERR\r\n");
+		cl->save_wait = 0;
+		return DP_SNAP_DONE;
+	}
+	if (!save && argc > 1 &&
+	    (argc > 2 || argv[1].len != 8 ||
+	     strncasecmp((const char *)argv[1].ptr, "schedule", 8))) {
+		reply(w, cl, "-ERR syntax error\r\n");
+		return DP_SNAP_DONE;
+	}
+	/* BGSAVE SCHEDULE only differs while an AOF rewrite runs (none here) */
+	uint32_t id = SNAP_LD(sn, running) == 0 ? snap_start(w, cl, argv, argc) : 0;
+	if (id == 0) {
+		reply(w, cl, "-ERR Background save already in progress\r\n");
+		return DP_SNAP_DONE;
+	}
+	if (!save) {
+		reply(w, cl, "+Background saving started\r\n");
+		return DP_SNAP_DONE;
+	}
+	cl->save_wait = id;
+	return DP_SNAP_WAIT;
+}
+
+bool dp_snap_msg(struct worker *w, const struct chan_msg *m)
+{
+	struct chan_snap_done d;
+	if (m->type != CHAN_MSG_SNAP_DONE)
+		return false;
+	struct cmd_snap *sn = &w->sh->snap;
+	if (m->len < sizeof(d) || m->id != SNAP_LD(sn, running))
+		return true; /* a snapshot of an earlier dataplane, or a duplicate */
+	memcpy(&d, m->payload, sizeof(d));
+	SNAP_ST(sn, last_status, d.status);
+	SNAP_ST(sn, last_time_sec, (int64_t)((d.duration_ms + 500) / 1000));
+	if (d.status == 0) {
+		SNAP_ST(sn, lastsave_unix_s, d.unix_ms / 1000);
+		SNAP_ST(sn, saves, SNAP_LD(sn, saves) + 1);
+		SNAP_ST(sn, dirty_saved, SNAP_LD(sn, dirty_cut));
+	}
+	rw_logring_put(&w->log, d.status == 0 ? RW_LOG_INFO : RW_LOG_WARN, "dp.snap",
+		       "snapshot id=%u status=%d bytes=%llu ms=%llu", m->id, d.status,
+		       (unsigned long long)d.bytes, (unsigned long long)d.duration_ms);
+	SNAP_ST(sn, last_id, m->id);
+	atomic_store_explicit(&sn->running, 0, memory_order_release);
+	return true;
+}
+
+unsigned dp_snap_poll(struct worker *w)
+{
+	if (!snap_part_active(&w->snap))
+		return 0;
+	unsigned work = snap_part_poll(&w->snap);
+	if (!snap_part_active(&w->snap)) { /* this worker's END is out */
+		struct cmd_snap *sn = &w->sh->snap;
+		SNAP_ST(sn, ended_unix_ms, w->now_unix_ms);
+		atomic_fetch_add_explicit(&sn->parts_ended, 1, memory_order_release);
+	}
+	return work;
+}
+
+/* No DONE long after every part was sent: give the snapshot up, so BGSAVE
+ * works again (the control plane died; a new one removed its temp file). */
+static void done_timeout(struct worker *w)
+{
+	struct cmd_snap *sn = &w->sh->snap;
+	uint32_t id = SNAP_LD(sn, running);
+	if (id == 0 ||
+	    atomic_load_explicit(&sn->parts_ended, memory_order_acquire) < w->sh->n_workers ||
+	    w->now_unix_ms - SNAP_LD(sn, ended_unix_ms) < SNAP_DONE_TIMEOUT_MS)
+		return;
+	rw_logring_put(&w->log, RW_LOG_WARN, "dp.snap",
+		       "snapshot id=%u: no answer from the control plane, given up", id);
+	SNAP_ST(sn, last_status, -ETIMEDOUT);
+	SNAP_ST(sn, last_id, id);
+	atomic_store_explicit(&sn->running, 0, memory_order_release);
+}
+
+/* Parse "save" ("3600 1 300 100"): up to SAVE_POINTS_MAX (seconds, changes). */
+static unsigned save_points(const struct cmd_env *env, uint64_t sec[], uint64_t chg[])
+{
+	char buf[256], *p = buf, *end;
+	unsigned n = 0;
+	cmd_cfg_save(env, buf, sizeof(buf));
+	while (n < SAVE_POINTS_MAX) {
+		unsigned long long a = strtoull(p, &end, 10);
+		if (end == p)
+			break;
+		p = end;
+		unsigned long long b = strtoull(p, &end, 10);
+		if (end == p)
+			break;
+		p = end;
+		sec[n] = a;
+		chg[n++] = b;
+	}
+	return n;
+}
+
+/*
+ * serverCron()'s save points, on worker 0 every 100 ms: BGSAVE when some
+ * "save <seconds> <changes>" holds (that many changes since the last good
+ * save, and that long since it), unless the last try failed less than
+ * 5 s ago.
+ */
+void dp_snap_tick(struct worker *w)
+{
+	static uint64_t next_ms;
+	struct cmd_snap *sn = &w->sh->snap;
+	if (w->id != 0 || w->now_unix_ms < next_ms || dp_loading(w))
+		return;
+	next_ms = w->now_unix_ms + 100;
+	done_timeout(w);
+	if (SNAP_LD(sn, running) != 0)
+		return;
+	uint64_t sec[SAVE_POINTS_MAX], chg[SAVE_POINTS_MAX], dirty = 0;
+	unsigned n = save_points(&w->sh->env, sec, chg);
+	if (n == 0)
+		return;
+	for (uint32_t i = 0; i < w->sh->n_workers; i++)
+		dirty += atomic_load_explicit(&w->sh->workers[i].pub.dirty, memory_order_relaxed);
+	uint64_t saved = SNAP_LD(sn, dirty_saved), changes = dirty > saved ? dirty - saved : 0;
+	uint64_t since_s = w->now_unix_ms / 1000 - SNAP_LD(sn, lastsave_unix_s);
+	bool retry_ok = SNAP_LD(sn, last_status) == 0 ||
+			w->now_unix_ms - SNAP_LD(sn, last_try_unix_ms) > SAVE_RETRY_FAIL_MS;
+	for (unsigned i = 0; i < n && retry_ok; i++) {
+		if (changes < chg[i] || since_s <= sec[i])
+			continue;
+		static uint8_t name[] = "bgsave";
+		struct resp_arg argv[1] = {{.ptr = name, .len = 6}};
+		uint32_t id = snap_start(w, NULL, argv, 1);
+		rw_logring_put(&w->log, RW_LOG_NOTICE, "dp.snap",
+			       "%llu changes in %llu seconds. Saving... id=%u",
+			       (unsigned long long)chg[i], (unsigned long long)sec[i], id);
+		return;
+	}
+}

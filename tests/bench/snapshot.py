@@ -1,0 +1,122 @@
+#!/usr/bin/python3
+"""Peak extra memory of a snapshot under a uniform overwrite load, and the
+time to load the file, for one server (tests/bench/snapshot.sh runs it for
+Redwire and for stock redis-server and prints them side by side).
+
+Usage: snapshot.py HOST PORT PIDS KEYS VALUE_BYTES [fork]
+  PIDS  comma-separated pids whose resident memory is the server's
+        (Redwire: dataplane and control plane; redis-server: its pid).
+  fork  redis-server: the BGSAVE child's private memory counts too (its
+        copy-on-write pages), found as a child of the first pid.
+Prints one line of key=value figures.
+"""
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import redis
+
+
+def rss_kb(pid):
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def private_kb(pid):
+    """A fork child's own pages (copy-on-write copies): Private_* of smaps_rollup."""
+    n = 0
+    try:
+        with open("/proc/%d/smaps_rollup" % pid) as f:
+            for line in f:
+                if line.startswith(("Private_Dirty:", "Private_Clean:")):
+                    n += int(line.split()[1])
+    except OSError:
+        pass
+    return n
+
+
+def children(pid):
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            return [int(x) for x in f.read().split()]
+    except OSError:
+        return []
+
+
+def mem_kb(pids, fork):
+    n = sum(rss_kb(p) for p in pids)
+    if fork:
+        n += sum(private_kb(c) for c in children(pids[0]))
+    return n
+
+
+def populate(r, keys, vbytes):
+    val = b"v" * vbytes
+    p = r.pipeline(transaction=False)
+    for i in range(keys):
+        p.set(b"key:%012d" % i, val)
+        if i % 2000 == 1999:
+            p.execute()
+    p.execute()
+
+
+def sample(pids, fork, seconds, stop=None):
+    peak, t_end = 0, time.time() + seconds
+    while time.time() < t_end and not (stop and stop()):
+        peak = max(peak, mem_kb(pids, fork))
+        time.sleep(0.01)
+    return peak
+
+
+def main():
+    host, port, pids, keys, vbytes = sys.argv[1:6]
+    fork = len(sys.argv) > 6 and sys.argv[6] == "fork"
+    port, keys, vbytes = int(port), int(keys), int(vbytes)
+    pids = [int(x) for x in pids.split(",")]
+    r = redis.Redis(host=host, port=port)
+    r.config_set("save", "")
+    t = time.time()
+    populate(r, keys, vbytes)
+    used = r.info("memory")["used_memory"]
+    fill_s = time.time() - t
+    load = subprocess.Popen(["redis-benchmark", "-h", host, "-p", str(port), "-t", "set",
+                             "-r", str(keys), "-d", str(vbytes), "-c", "8", "-P", "16",
+                             "-n", "1000000000", "-q"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        time.sleep(3)
+        base = sample(pids, fork, 3)
+        cmds0 = r.info("stats")["total_commands_processed"]
+        saves = r.info("persistence")["rdb_saves"]
+        t0 = time.time()
+        r.bgsave()
+
+        def done():
+            p = r.info("persistence")
+            return p["rdb_bgsave_in_progress"] == 0 and (p["rdb_saves"] > saves or
+                                                       p["rdb_last_bgsave_status"] != "ok")
+        peak = sample(pids, fork, 600, done)
+        save_s = time.time() - t0
+        cmds = r.info("stats")["total_commands_processed"] - cmds0
+    finally:
+        load.terminate()
+        load.wait()
+    p = r.info("persistence")
+    extra = max(0, peak - base) * 1024
+    print("used_memory=%d fill_s=%.1f base_rss=%d peak_rss=%d extra_bytes=%d extra_pct=%.2f "
+          "bgsave_s=%.2f status=%s writes_during=%d writes_per_s=%d cow_size=%d" % (
+              used, fill_s, base * 1024, peak * 1024, extra, 100.0 * extra / used, save_s,
+              p["rdb_last_bgsave_status"], cmds, cmds / max(save_s, 0.001),
+              p.get("rdb_last_cow_size", 0)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
