@@ -101,6 +101,7 @@ struct cmd_info_db {
 
 struct cmd_info_totals {
 	uint64_t connected_clients;	     /* sum of chan stats tcp_conns_current */
+	uint64_t blocked_clients;	     /* sum of chan stats blocked_clients */
 	uint64_t total_connections_received; /* sum of tcp_conns_opened */
 	uint64_t rejected_connections;	     /* maxclients refusals */
 	uint64_t total_commands_processed;   /* sum of commands_received */
@@ -209,6 +210,14 @@ struct cmd_ctx {
 	 * records instead, as Redis's rewriteClientCommandVector(); the caller
 	 * gives it empty and journals it when non-empty */
 	struct rw_buf *propagate;
+	/* blocking commands (cmd_block.c): may_block is set by the caller when
+	 * the command may wait (not inside MULTI/EXEC); a handler that finds
+	 * nothing to pop then replies nothing, sets would_block and the
+	 * absolute unix-ms deadline (0: forever) */
+	bool may_block;
+	bool block_retry; /* a waiting client's new try: wrong-type keys are passed over */
+	bool would_block;
+	uint64_t block_deadline_ms;
 };
 
 typedef void cmd_handler_fn(struct cmd_ctx *ctx);
@@ -243,6 +252,7 @@ enum cmd_flag {
 	CMD_ROUTE_CURSOR =
 	    1u << 20, /* SCAN: runs on the worker its cursor names (cmd_scan_worker) */
 	CMD_ROUTE_RANDOM = 1u << 21, /* RANDOMKEY: runs on a worker drawn by its keys in the DB */
+	CMD_BLOCKING = 1u << 22,     /* BLPOP...: may wait on its keys' worker (dp_block.h) */
 };
 
 struct cmd_def {

@@ -23,6 +23,7 @@
 
 #include "chan.h"
 #include "cmd.h"
+#include "dp_block.h"
 #include "dp_load.h"
 #include "dp_slot.h"
 #include "dp_watch.h"
@@ -54,6 +55,9 @@ struct dp_client {
 	struct dp_client *ready_next;
 	struct worker *owner;	/* the worker the connection lives on */
 	struct dp_multi *multi; /* MULTI/WATCH state (dp_tx.h); NULL until used */
+	bool blocking;	    /* a blocking command's reply is awaited: parsing waits (dp_block.h) */
+	uint16_t blk_owner; /* the worker it waits on */
+	uint64_t blk_seq;   /* its reply slot */
 };
 
 /* A worker's shard numbers for INFO on other workers (dp_info.c):
@@ -149,6 +153,7 @@ struct worker {
 	uint32_t idle_us;
 	struct rw_logring log;
 	struct dp_load load; /* loading the dataset at start (dp_load.c) */
+	struct dp_block blk; /* blocking commands parked on this shard (dp_block.c) */
 } __attribute__((aligned(64)));
 
 /**
