@@ -22,8 +22,8 @@
 
 #include "cmd_int.h"
 
-/* getTimeoutFromObjectOrReply(UNIT_SECONDS) of 7.0: seconds as a long
- * double, rounded up to ms; @return false after replying the error. */
+/* getTimeoutFromObjectOrReply(UNIT_SECONDS) of 7.0.15: seconds as a long
+ * double; @return false after replying the error. */
 static bool parse_timeout(struct cmd_ctx *ctx, const struct resp_arg *a, uint64_t *deadline_ms)
 {
 	char buf[5 * 1024 + 1];
@@ -41,12 +41,11 @@ static bool parse_timeout(struct cmd_ctx *ctx, const struct resp_arg *a, uint64_
 		resp_w_error(ctx->out, "ERR timeout is not a float or out of range");
 		return false;
 	}
+	/* 7.0.15 truncates to ms, and a value past long long's range
+	 * converts as x86 does (to LLONG_MIN): "timeout is negative" */
 	v *= 1000.0L;
-	if (v > (long double)INT64_MAX) {
-		resp_w_error(ctx->out, "ERR timeout is out of range");
-		return false;
-	}
-	long long ms = (long long)ceill(v);
+	long long ms =
+	    v >= 9223372036854775807.0L || v < -9223372036854775807.0L ? INT64_MIN : (long long)v;
 	if (ms < 0) {
 		resp_w_error(ctx->out, "ERR timeout is negative");
 		return false;

@@ -121,17 +121,14 @@ void dp_block_signal(struct worker *w)
 	serve(w);
 }
 
-/* Timed out: Redis's nil (a null bulk for BLMOVE/BRPOPLPUSH). */
+/* Timed out: Redis 7.0 replies a null array for every blocking command,
+ * BLMOVE and BRPOPLPUSH included (replyToBlockedClientTimedOut()). */
 static void expire(struct worker *w, struct dp_waiter *wt)
 {
 	struct shard_msg *m = dp_blockq_remove(&w->blk.q, wt);
 	rw_buf_reset(&m->reply);
 	enum resp_proto proto = m->client.proto == RESP_PROTO_3 ? RESP_PROTO_3 : RESP_PROTO_2;
-	bool bulk = strcmp(m->def->name, "blmove") == 0 || strcmp(m->def->name, "brpoplpush") == 0;
-	if (bulk)
-		resp_w_null(&m->reply, proto);
-	else
-		resp_w_null_array(&m->reply, proto);
+	resp_w_null_array(&m->reply, proto);
 	answer(w, m, 0);
 }
 
@@ -160,7 +157,7 @@ void dp_block_cancel(struct worker *w, struct shard_msg *m)
 {
 	for (struct dp_waiter *wt = w->blk.q.head; wt != NULL; wt = wt->next) {
 		struct shard_msg *b = wt->req;
-		if (b->src == m->src && b->conn_idx == m->conn_idx && b->conn_gen == m->conn_gen) {
+		if (b->src == m->src && b->conn_idx == m->conn_idx && b->conn_gen == m->slot_seq) {
 			dp_blockq_remove(&w->blk.q, wt);
 			answer(w, b, 0); /* dropped by the requester: the connection is gone */
 			break;

@@ -63,8 +63,10 @@ static void block_cancel(struct dp_client *cl)
 	m->kind = SHARD_REQ;
 	m->dst = cl->blk_owner;
 	m->conn_idx = cl->tcp->idx;
-	m->conn_gen = cl->gen;
-	m->slot_seq = cl->blk_seq;
+	/* the generation to cancel rides in slot_seq; conn_gen is one the
+	 * connection never has now, so the cancel's own answer is dropped */
+	m->conn_gen = ~cl->gen;
+	m->slot_seq = cl->gen;
 	m->client = cl->cc;
 	m->def = &dp_block_cancel_def;
 	dp_msg_send(w, m);
@@ -811,6 +813,11 @@ static void client_process(struct worker *w, struct dp_client *cl)
 	size_t off = 0;
 	unsigned n = 0;
 	bool drained = false;
+	if (cl->blocking && c->peer_fin) { /* Redis frees a blocked client that closes */
+		block_cancel(cl);
+		cl->blocking = false;
+		cl->closing = true;
+	}
 	while (!cl->closing) {
 		if (n == DP_CMD_BUDGET)
 			break;
