@@ -74,6 +74,7 @@ struct cmd_conn_info {
 	uint64_t tot_mem;   /* everything the connection holds */
 	uint32_t multi;	    /* commands queued in MULTI, or UINT32_MAX outside MULTI */
 	bool in_exec;	    /* running EXEC's commands: CLIENT LIST/INFO say cmd=exec */
+	bool blocked;	    /* waiting in a blocking command (flag b) */
 };
 typedef void cmd_conn_describe_fn(const void *conn, struct cmd_conn_info *out);
 

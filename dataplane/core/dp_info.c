@@ -92,6 +92,7 @@ void dp_conn_describe(const void *conn, struct cmd_conn_info *out)
 	out->tot_mem = c->rcv.cap + c->snd.cap + slots;
 	out->multi = dp_tx_multi_count(cl);
 	out->in_exec = dp_tx_in_exec(cl);
+	out->blocked = cl->blocking;
 }
 
 bool dp_info_persist_msg(struct worker *w, const struct chan_msg *m)

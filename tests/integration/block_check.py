@@ -212,6 +212,9 @@ def main():
         for name, what, reply in s.out:
             if what == "INFO":  # only the blocked clients count is comparable
                 reply = blocked_line(reply)
+            if what == "CLIENT":  # the flags column, sorted (ids and ports differ)
+                reply = b" ".join(sorted(f for ln in reply.split(b"\n") for f in ln.split(b" ")
+                                         if f.startswith(b"flags=")))
             print(repr((proto, name, what, reply)))
         for conn in s.conns.values():
             conn.close()
