@@ -74,6 +74,7 @@ struct cmd_conn_info {
 	uint64_t tot_mem;   /* everything the connection holds */
 	uint32_t multi;	    /* commands queued in MULTI, or UINT32_MAX outside MULTI */
 	bool in_exec;	    /* running EXEC's commands: CLIENT LIST/INFO say cmd=exec */
+	bool blocked;	    /* waiting in a blocking command (flag b) */
 };
 typedef void cmd_conn_describe_fn(const void *conn, struct cmd_conn_info *out);
 
@@ -101,6 +102,7 @@ struct cmd_info_db {
 
 struct cmd_info_totals {
 	uint64_t connected_clients;	     /* sum of chan stats tcp_conns_current */
+	uint64_t blocked_clients;	     /* sum of chan stats blocked_clients */
 	uint64_t total_connections_received; /* sum of tcp_conns_opened */
 	uint64_t rejected_connections;	     /* maxclients refusals */
 	uint64_t total_commands_processed;   /* sum of commands_received */
@@ -235,6 +237,14 @@ struct cmd_ctx {
 	 * records instead, as Redis's rewriteClientCommandVector(); the caller
 	 * gives it empty and journals it when non-empty */
 	struct rw_buf *propagate;
+	/* blocking commands (cmd_block.c): may_block is set by the caller when
+	 * the command may wait (not inside MULTI/EXEC); a handler that finds
+	 * nothing to pop then replies nothing, sets would_block and the
+	 * absolute unix-ms deadline (0: forever) */
+	bool may_block;
+	bool block_retry; /* a waiting client's new try: wrong-type keys are passed over */
+	bool would_block;
+	uint64_t block_deadline_ms;
 };
 
 typedef void cmd_handler_fn(struct cmd_ctx *ctx);
@@ -271,6 +281,7 @@ enum cmd_flag {
 	CMD_ROUTE_RANDOM = 1u << 21, /* RANDOMKEY: runs on a worker drawn by its keys in the DB */
 	CMD_SNAPSHOT =
 	    1u << 22, /* SAVE BGSAVE SHUTDOWN: the dispatcher takes the cut (dp_snap.c) */
+	CMD_BLOCKING = 1u << 23, /* BLPOP...: may wait on its keys' worker (dp_block.h) */
 };
 
 struct cmd_def {

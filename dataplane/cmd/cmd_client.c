@@ -196,11 +196,14 @@ static void client_info_line(struct cmd_ctx *ctx, struct rw_buf *b, const char *
 	uint64_t now_s = ctx->now_ms / 1000;
 	uint64_t age = now_s - (c->created_ms / 1000 < now_s ? c->created_ms / 1000 : now_s);
 	uint64_t idle = now_s - (c->last_ms / 1000 < now_s ? c->last_ms / 1000 : now_s);
-	/* Redis's flag letters in its order: x (in MULTI), e (no-evict); N for none */
-	char flags[4];
+	/* Redis's flag letters in its order: x (in MULTI), b (blocked), e
+	 * (no-evict); N for none */
+	char flags[5];
 	size_t nf = 0;
 	if (ci.multi != UINT32_MAX)
 		flags[nf++] = 'x';
+	if (ci.blocked)
+		flags[nf++] = 'b';
 	if (c->no_evict)
 		flags[nf++] = 'e';
 	if (nf == 0)

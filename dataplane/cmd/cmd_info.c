@@ -145,7 +145,7 @@ static void info_clients(const struct cmd_ctx *ctx, struct rw_buf *b,
 	add_line(b, "maxclients:%lld", (long long)cmd_cfg_maxclients(ctx->env));
 	add_line(b, "client_recent_max_input_buffer:0");
 	add_line(b, "client_recent_max_output_buffer:0");
-	add_line(b, "blocked_clients:0");
+	add_line(b, "blocked_clients:%llu", (unsigned long long)t->blocked_clients);
 	add_line(b, "tracking_clients:0");
 	add_line(b, "clients_in_timeout_table:0");
 }

@@ -65,6 +65,8 @@ cmd_handler_fn cmd_command;							 /* cmd_command.c */
 cmd_handler_fn cmd_lpush, cmd_rpush, cmd_lpushx, cmd_rpushx, cmd_lpop, cmd_rpop; /* cmd_list.c */
 cmd_handler_fn cmd_llen, cmd_lrange, cmd_lindex, cmd_lset, cmd_linsert, cmd_lrem, cmd_ltrim;
 cmd_handler_fn cmd_lpos, cmd_lmove, cmd_rpoplpush, cmd_lmpop;
+cmd_handler_fn cmd_blpop, cmd_brpop, cmd_blmove, cmd_brpoplpush, cmd_blmpop; /* cmd_block.c */
+cmd_handler_fn cmd_bzpopmin, cmd_bzpopmax, cmd_bzmpop;
 /** Redis's xorObjectDigest() of a list value into @p d. */
 void cmd_digest_list(uint8_t d[20], const struct store_obj *o);
 cmd_handler_fn cmd_zadd, cmd_zincrby, cmd_zrem, cmd_zcard, cmd_zscore, cmd_zmscore; /* cmd_zset.c */
@@ -101,6 +103,7 @@ cmd_handler_fn cmd_rename, cmd_renamenx, cmd_copy, cmd_move;		 /* cmd_rename.c *
 	X(sunion) X(sunionstore) X(time) X(touch) X(ttl) X(type) \
 	X(unlink) X(unwatch) X(watch) \
 	X(swapdb) \
+	X(blmove) X(blmpop) X(blpop) X(brpop) X(brpoplpush) X(bzmpop) X(bzpopmax) X(bzpopmin) \
 	X(lindex) X(linsert) X(llen) X(lmove) X(lmpop) X(lpop) X(lpos) X(lpush) X(lpushx) X(lrange) \
 	X(lrem) X(lset) X(ltrim) X(rpop) X(rpoplpush) X(rpush) X(rpushx) \
 	X(bgsave) X(save) \

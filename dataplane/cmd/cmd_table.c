@@ -326,6 +326,7 @@ static const struct cmd_def cmd_defs[] = {
      .complexity = "O(N)",
      .key_flags = "RO access",
      META(bitpos)},
+#include "cmd_table_block.inc"
     {.name = "client",
      .arity = -2,
      .flags = CMD_NOKEYS,

@@ -36,6 +36,7 @@ COMMANDS = ["append", "auth", "bitcount", "bitfield", "bitfield_ro", "bitpos", "
 # Command families generated into their own cmd_meta_<group>.c.
 GROUPS = {
     "swapdb": ["swapdb"],
+    "block": ["blmove", "blmpop", "blpop", "brpop", "brpoplpush", "bzmpop", "bzpopmax", "bzpopmin"],
     "list": ["lindex", "linsert", "llen", "lmove", "lmpop", "lpop", "lpos", "lpush", "lpushx",
              "lrange", "lrem", "lset", "ltrim", "rpop", "rpoplpush", "rpush", "rpushx"],
     "snap": ["bgsave", "save"],

@@ -49,8 +49,36 @@ static void mark_ready(struct worker *w, struct dp_client *cl)
 	w->ready = cl;
 }
 
+/* A blocked client that goes away: its waiter on the keys' worker must
+ * never pop (dp_block_cancel). Best effort without a message to send: the
+ * waiter's owner then drops it when its own connection check sees it gone
+ * (same worker) or serves into a reply that is dropped. */
+static void block_cancel(struct dp_client *cl)
+{
+	struct worker *w = cl->owner;
+	struct shard_msg *m = shard_msg_get(&w->shard);
+	if (m == NULL || shard_msg_pack(m, NULL, 0) != 0) {
+		if (m != NULL)
+			shard_msg_put(&w->shard, m);
+		return;
+	}
+	m->kind = SHARD_REQ;
+	m->dst = cl->blk_owner;
+	m->conn_idx = cl->tcp->idx;
+	/* the generation to cancel rides in slot_seq; conn_gen is one the
+	 * connection never has now, so the cancel's own answer is dropped */
+	m->conn_gen = ~cl->gen;
+	m->slot_seq = cl->gen;
+	m->client = cl->cc;
+	m->def = &dp_block_cancel_def;
+	dp_msg_send(w, m);
+}
+
 static void client_release(struct dp_client *cl)
 {
+	if (cl->blocking && cl->tcp != NULL)
+		block_cancel(cl);
+	cl->blocking = false;
 	if (cl->multi != NULL && cl->tcp != NULL)
 		dp_tx_reset(cl->owner, cl); /* drop its watched keys on their owners */
 	dp_tx_client_free(cl);
@@ -325,6 +353,8 @@ uint64_t dp_run(struct worker *w, const struct cmd_def *d, struct resp_arg *argv
 	    .now_us = w->now_us,
 	    .conn = w->cur_conn,
 	    .propagate = &w->propagate,
+	    .may_block = w->blk.may,
+	    .block_retry = w->blk.retry,
 	};
 	rw_buf_reset(&w->propagate);
 	/* processCommand()'s maxmemory step, on the worker owning the keys:
@@ -335,6 +365,8 @@ uint64_t dp_run(struct worker *w, const struct cmd_def *d, struct resp_arg *argv
 	}
 	flush_watched(w, d, argv, argc, client->db);
 	cmd_execute(d, &ctx);
+	w->blk.would = ctx.would_block;
+	w->blk.deadline_ms = ctx.block_deadline_ms;
 	w->stats->commands++;
 	if (ctx.shutdown_requested) {
 		rw_logring_put(&w->log, RW_LOG_NOTICE, "dp.core", "SHUTDOWN requested by a client");
@@ -344,9 +376,12 @@ uint64_t dp_run(struct worker *w, const struct cmd_def *d, struct resp_arg *argv
 		return 0;
 	if (w->tx_effects != NULL) {
 		effect_capture(w, client->db, argv, argc);
+		dp_block_signal(w); /* waits for the end of the transaction's part */
 		return 0;
 	}
-	return journal_write(w, client->db, argv, argc);
+	uint64_t lsn = journal_write(w, client->db, argv, argc);
+	dp_block_signal(w); /* Redis serves blocked clients right after the push */
+	return lsn;
 }
 
 static bool forward(struct worker *w, struct dp_client *cl, const struct cmd_def *d,
@@ -569,6 +604,26 @@ static void split_by_owner(struct worker *w, struct dp_client *cl, const struct 
 	dp_slot_release(slot);
 }
 
+/* A blocking command always goes to its keys' worker as a request, this
+ * worker's own too, so it can wait there (dp_block.h); the connection
+ * parses nothing more until its reply is in. */
+static void route_blocking(struct worker *w, struct dp_client *cl, const struct cmd_def *d,
+			   const struct resp_arg *argv, uint32_t argc, uint32_t owner)
+{
+	if (owner >= w->sh->n_workers) {
+		resp_w_error(dp_reply_target(w, cl),
+			     "CROSSSLOT Keys in request don't hash to the same slot");
+		return;
+	}
+	uint64_t seq = cl->slot_tail;
+	forward_single(w, cl, d, argv, argc, owner);
+	if (cl->slot_tail != seq && cl->slots[seq % DP_SLOTS].parts_left != 0) {
+		cl->blocking = true;
+		cl->blk_owner = (uint16_t)owner;
+		cl->blk_seq = seq;
+	}
+}
+
 /* Which worker owns every key; UINT32_MAX if they live on several. */
 static uint32_t keys_owner(const struct worker *w, const struct cmd_def *d,
 			   const struct resp_arg *argv, uint32_t argc)
@@ -721,6 +776,10 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 	} else if (d->flags & CMD_ROUTE_RANDOM) {
 		owner = random_owner(w, cl->cc.db);
 	}
+	if (d->flags & CMD_BLOCKING) {
+		route_blocking(w, cl, d, argv, argc, owner);
+		return true;
+	}
 	if (owner == w->id && dp_tx_must_wait(w, d, argv, argc, cl->cc.db)) {
 		forward_single(w, cl, d, argv, argc, w->id); /* waits in the intent queue */
 	} else if (owner == w->id) {
@@ -794,6 +853,11 @@ static void client_process(struct worker *w, struct dp_client *cl)
 	size_t off = 0;
 	unsigned n = 0;
 	bool drained = false;
+	if (cl->blocking && c->peer_fin) { /* Redis frees a blocked client that closes */
+		block_cancel(cl);
+		cl->blocking = false;
+		cl->closing = true;
+	}
 	while (!cl->closing) {
 		if (n == DP_CMD_BUDGET)
 			break;
@@ -804,7 +868,7 @@ static void client_process(struct worker *w, struct dp_client *cl)
 		/* A transaction of this connection is taking its locks: until they
 		 * are all queued a later command for one of its keys could overtake
 		 * it. Parsing resumes once they are (dp_client_wake). */
-		if (cl->tx_inflight != 0) {
+		if (cl->tx_inflight != 0 || cl->blocking) {
 			cl->paused = true;
 			break;
 		}
@@ -896,14 +960,22 @@ void dp_request_exec(struct worker *w, struct shard_msg *m)
 {
 	uint64_t lsn = 0;
 	rw_buf_reset(&m->reply);
+	if (m->src != w->id)
+		w->stats->fwd_received++;
+	if (m->def == &dp_block_cancel_def) {
+		dp_block_cancel(w, m);
+		return;
+	}
 	if (m->argc > w->argv_cap && !dp_grow_argv(w, m->argc)) {
 		resp_w_error(&m->reply, "ERR out of memory");
 	} else {
 		shard_msg_unpack(m, w->argv);
+		w->blk.may = (m->def->flags & CMD_BLOCKING) != 0;
 		lsn = dp_run(w, m->def, w->argv, m->argc, &m->client, &m->reply);
+		w->blk.may = false;
+		if (dp_block_park(w, m))
+			return; /* answered when served or timed out */
 	}
-	if (m->src != w->id)
-		w->stats->fwd_received++;
 	m->kind = SHARD_REPLY;
 	if (w->hold_acks && lsn != 0 && ack_push(w, (struct dp_ack_wait){.lsn = lsn, .msg = m}))
 		return; /* sent back once durable */
@@ -937,6 +1009,8 @@ static void reply_in(struct worker *w, struct shard_msg *m)
 {
 	struct dp_client *cl = &w->clients[m->conn_idx];
 	if (cl->tcp != NULL && cl->gen == m->conn_gen) {
+		if (cl->blocking && m->slot_seq == cl->blk_seq)
+			cl->blocking = false; /* parsing resumes as the slot drains */
 		struct dp_slot *slot = &cl->slots[m->slot_seq % DP_SLOTS];
 		dp_slot_absorb(slot, m->dst, m->reply.data, m->reply.len);
 		dp_drain_slots(w, cl);

@@ -52,6 +52,7 @@ void dp_info_gather(void *arg, struct cmd_info_totals *t)
 	for (uint32_t i = 0; i < sh->n_workers; i++) {
 		const struct chan_worker_stats *cs = chan_stats(sh->chan, i);
 		t->connected_clients += cs->tcp_conns_current;
+		t->blocked_clients += cs->blocked_clients;
 		t->total_connections_received += cs->tcp_conns_opened;
 		t->total_commands_processed += cs->commands_received;
 		t->total_net_input_bytes += cs->rx_bytes;
@@ -93,6 +94,7 @@ void dp_conn_describe(const void *conn, struct cmd_conn_info *out)
 	out->tot_mem = c->rcv.cap + c->snd.cap + slots;
 	out->multi = dp_tx_multi_count(cl);
 	out->in_exec = dp_tx_in_exec(cl);
+	out->blocked = cl->blocking;
 }
 
 bool dp_info_persist_msg(struct worker *w, const struct chan_msg *m)

@@ -81,6 +81,7 @@ int worker_init(struct worker *w, uint32_t id, struct dp_shared *sh, struct rte_
 
 void worker_fini(struct worker *w)
 {
+	dp_block_fini(w);
 	if (w->clients != NULL)
 		for (uint32_t i = 0; i < w->tcp.max_conns; i++) {
 			if (w->clients[i].slots == NULL)
@@ -193,6 +194,7 @@ unsigned worker_poll_once(struct worker *w)
 	work += shard_poll(&w->shard, dp_shard_msg_in, w, WORKER_MSG_BUDGET);
 	work += dp_tx_poll(w);
 	dp_deferred_retry(w);
+	work += dp_block_poll(w);
 	work += dp_acks_release(w);
 	if (w->ready != NULL) {
 		work++;

@@ -23,6 +23,7 @@
 
 #include "chan.h"
 #include "cmd.h"
+#include "dp_block.h"
 #include "dp_load.h"
 #include "dp_slot.h"
 #include "dp_watch.h"
@@ -56,6 +57,9 @@ struct dp_client {
 	struct worker *owner;	/* the worker the connection lives on */
 	struct dp_multi *multi; /* MULTI/WATCH state (dp_tx.h); NULL until used */
 	uint32_t save_wait;	/* SAVE waits for this snapshot's file (dp_snap.c); 0: none */
+	bool blocking;	    /* a blocking command's reply is awaited: parsing waits (dp_block.h) */
+	uint16_t blk_owner; /* the worker it waits on */
+	uint64_t blk_seq;   /* its reply slot */
 };
 
 /* A worker's shard numbers for INFO on other workers (dp_info.c):
@@ -153,6 +157,7 @@ struct worker {
 	struct rw_logring log;
 	struct dp_load load;   /* loading the dataset at start (dp_load.c) */
 	struct snap_part snap; /* this worker's part of a running snapshot */
+	struct dp_block blk;   /* blocking commands parked on this shard (dp_block.c) */
 } __attribute__((aligned(64)));
 
 /**

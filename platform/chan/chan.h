@@ -76,6 +76,7 @@
 	X(commands_received, "commands parsed from this worker's clients")                         \
 	X(fwd_sent, "commands forwarded to another worker")                                        \
 	X(fwd_received, "commands executed for another worker")                                    \
+	X(blocked_clients, "blocking commands waiting on this worker's keys (BLPOP...)")          \
 	X(protocol_errors, "clients closed for protocol errors")                                   \
 	X(keys, "keys in this worker's shard")                                                     \
 	X(journal_records, "journal records produced")                                             \

@@ -1,0 +1,63 @@
+/*
+ * Blocking commands on the worker owning their keys (BLPOP BRPOP BLMOVE
+ * BRPOPLPUSH BLMPOP BZPOPMIN BZPOPMAX BZMPOP).
+ *
+ * A blocking command always reaches its keys' worker as a request message
+ * (dp_client.c forwards it, to itself too), so the request can wait there:
+ * when the handler finds nothing to pop (cmd_block.c sets would_block), the
+ * message is parked in the worker's FIFO of waiters instead of being sent
+ * back. Its reply slot on the client's worker stays pending, and that
+ * connection stops parsing until the reply comes (a blocked Redis client
+ * runs nothing else).
+ *
+ * After every write on the shard the waiters are tried again in the order
+ * they blocked: a served one pops exactly once, on this worker, and its
+ * reply goes back like any forwarded command's. A try during a
+ * transaction's part waits until the part is over (Redis serves blocked
+ * clients after EXEC). The loop expires deadlines (nil reply) and a client
+ * that disconnects sends a cancel so its waiter never pops.
+ *
+ * Keys on two workers: CROSSSLOT, as the other commands whose keys the
+ * transactions cannot take across workers.
+ *
+ * Context: the worker lcore.
+ */
+#ifndef RW_DP_BLOCK_H
+#define RW_DP_BLOCK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cmd.h"
+#include "dp_blockq.h"
+#include "resp.h"
+
+struct worker;
+struct shard_msg;
+
+struct dp_block {
+	struct dp_blockq q;
+	struct resp_arg *argv; /* a waiter's arguments while it is tried */
+	uint32_t argv_cap;
+	/* the handler's verdict, through dp_run (cmd_ctx may_block/would_block) */
+	bool may, retry, would;
+	uint64_t deadline_ms;
+	bool serving; /* trying the waiters: writes they make only ask for another pass */
+	bool pending; /* a write happened while trying was not possible */
+};
+
+/** The cancel request a disconnecting blocked client sends to the keys' worker. */
+extern const struct cmd_def dp_block_cancel_def;
+
+/** After dp_run of a request: park it if its handler would block.
+ * @return true if parked (the caller sends nothing). */
+bool dp_block_park(struct worker *w, struct shard_msg *m);
+/** A write changed the shard: try the waiters (now or after the transaction part). */
+void dp_block_signal(struct worker *w);
+/** Loop step: deferred tries and expired deadlines. @return work done. */
+unsigned dp_block_poll(struct worker *w);
+/** A cancel request: drop the waiter of that connection, answer both. */
+void dp_block_cancel(struct worker *w, struct shard_msg *m);
+void dp_block_fini(struct worker *w);
+
+#endif
