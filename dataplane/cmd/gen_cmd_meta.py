@@ -35,6 +35,8 @@ COMMANDS = ["append", "auth", "bitcount", "bitfield", "bitfield_ro", "bitpos", "
 
 # Command families generated into their own cmd_meta_<group>.c.
 GROUPS = {
+    "pubsub": ["psubscribe", "publish", "pubsub", "punsubscribe", "spublish", "ssubscribe",
+               "subscribe", "sunsubscribe", "unsubscribe"],
     "list": ["lindex", "linsert", "llen", "lmove", "lmpop", "lpop", "lpos", "lpush", "lpushx",
              "lrange", "lrem", "lset", "ltrim", "rpop", "rpoplpush", "rpush", "rpushx"],
     "zset": ["zadd", "zcard", "zcount", "zdiff", "zdiffstore", "zincrby", "zinter", "zintercard", "zinterstore", "zlexcount", "zmpop", "zmscore", "zpopmax", "zpopmin", "zrandmember", "zrange", "zrangebylex", "zrangebyscore", "zrangestore", "zrank", "zrem", "zremrangebylex", "zremrangebyrank", "zremrangebyscore", "zrevrange", "zrevrangebylex", "zrevrangebyscore", "zrevrank", "zscan", "zscore", "zunion", "zunionstore"],

@@ -14,6 +14,7 @@
 
 #include <arpa/inet.h>
 
+#include "dp_pubsub.h"
 #include "dp_tx.h"
 #include "store.h"
 
@@ -55,6 +56,12 @@ void dp_info_gather(void *arg, struct cmd_info_totals *t)
 		t->total_net_input_bytes += cs->rx_bytes;
 		t->total_net_output_bytes += cs->tx_bytes;
 		struct dp_pub *p = &sh->workers[i].pub;
+		struct dp_pubsub *ps = sh->workers[i].ps;
+		if (ps != NULL) {
+			t->pubsub_channels += ld(&ps->names[CMD_PS_CHAN]);
+			t->pubsub_patterns += ld(&ps->names[CMD_PS_PAT]);
+			t->pubsubshard_channels += ld(&ps->names[CMD_PS_SHARD]);
+		}
 		t->expired_keys += ld(&p->expired);
 		t->evicted_keys += ld(&p->evicted);
 		t->keyspace_hits += ld(&p->hits);
@@ -91,6 +98,7 @@ void dp_conn_describe(const void *conn, struct cmd_conn_info *out)
 	out->tot_mem = c->rcv.cap + c->snd.cap + slots;
 	out->multi = dp_tx_multi_count(cl);
 	out->in_exec = dp_tx_in_exec(cl);
+	dp_pubsub_describe(cl, out);
 }
 
 bool dp_info_persist_msg(struct worker *w, const struct chan_msg *m)

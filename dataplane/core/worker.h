@@ -37,6 +37,8 @@
 
 struct store_shard;
 struct eth_strict;
+struct dp_pubsub;
+struct dp_ps_client;
 
 #define DP_SLOTS 256 /* per connection; parsing pauses while all are busy */
 
@@ -54,6 +56,7 @@ struct dp_client {
 	struct dp_client *ready_next;
 	struct worker *owner;	/* the worker the connection lives on */
 	struct dp_multi *multi; /* MULTI/WATCH state (dp_tx.h); NULL until used */
+	struct dp_ps_client *ps; /* pub/sub state (dp_pubsub.h); NULL until it subscribes */
 };
 
 /* A worker's shard numbers for INFO on other workers (dp_info.c):
@@ -149,6 +152,8 @@ struct worker {
 	uint32_t idle_us;
 	struct rw_logring log;
 	struct dp_load load; /* loading the dataset at start (dp_load.c) */
+	struct dp_pubsub *ps;	  /* subscriptions of this worker's connections (dp_pubsub.c) */
+	struct rw_buf ps_scratch; /* a notification's channel name */
 } __attribute__((aligned(64)));
 
 /**
@@ -170,6 +175,8 @@ extern const struct tcp_app_ops dp_client_tcp_ops;
 void dp_client_process_ready(struct worker *w);
 void dp_shard_msg_in(void *arg, struct shard_msg *m);
 void dp_deferred_retry(struct worker *w);
+/** Close @p cl now (RST), dropping what it has not read (output limits). */
+void dp_client_kill(struct worker *w, struct dp_client *cl);
 /** store_hook_fn: journal expiries and evictions as DELs; @p arg is the worker. */
 void dp_journal_store_event(void *arg, uint32_t db, const void *key, size_t klen,
 			    const char *event);
