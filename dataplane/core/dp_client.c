@@ -324,7 +324,9 @@ uint64_t dp_run(struct worker *w, const struct cmd_def *d, struct resp_arg *argv
 		return 0;
 	}
 	flush_watched(w, d, client->db);
+	dp_pubsub_cmd_begin(w); /* keyspace notifications wait for the command's end */
 	cmd_execute(d, &ctx);
+	dp_pubsub_cmd_end(w, d, argv, argc, client->db, ctx.dirty);
 	w->stats->commands++;
 	if (ctx.shutdown_requested) {
 		rw_logring_put(&w->log, RW_LOG_NOTICE, "dp.core", "SHUTDOWN requested by a client");

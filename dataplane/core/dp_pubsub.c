@@ -298,12 +298,8 @@ static void unsubscribe(struct worker *w, struct dp_client *cl, enum cmd_ps_kind
 					 sub_count(pc, k));
 		}
 	}
-	/* 7.0.15: (P)UNSUBSCRIBE leaves subscribed mode when no channel or
-	 * pattern is left, SUNSUBSCRIBE when nothing at all is */
-	uint32_t left = pc->subs.n[CMD_PS_CHAN] + pc->subs.n[CMD_PS_PAT];
-	if (k == CMD_PS_SHARD)
-		left += pc->subs.n[CMD_PS_SHARD];
-	if (left == 0)
+	/* subscribed mode ends when no channel, pattern or shard channel is left */
+	if (pc->subs.n[CMD_PS_CHAN] + pc->subs.n[CMD_PS_PAT] + pc->subs.n[CMD_PS_SHARD] == 0)
 		pc->flag = false;
 	names_publish(ps_of(w), k);
 }
@@ -604,10 +600,17 @@ bool dp_pubsub_filter(struct worker *w, struct dp_client *cl, const struct cmd_d
 	if (!pc->flag || cl->cc.proto == RESP_PROTO_3)
 		return false;
 	if (!allowed_subscribed(d->name)) {
+		/* Redis names the subcommand: 'client|list' */
+		const char *full = d->name;
+		for (uint32_t i = 0; argc > 1 && i < d->n_subcmds; i++) {
+			const char *bar = strchr(d->subcmds[i].name, '|');
+			if (bar != NULL && arg_is(&argv[1], bar + 1))
+				full = d->subcmds[i].name;
+		}
 		resp_w_errorf(dp_reply_target(w, cl),
 			      "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / "
 			      "PING / QUIT / RESET are allowed in this context",
-			      d->name);
+			      full);
 		return true;
 	}
 	if (strcmp(d->name, "ping") == 0 && argc <= 2) {
@@ -688,13 +691,31 @@ void dp_pubsub_describe(const struct dp_client *cl, struct cmd_conn_info *out)
 	out->pubsub = pc->flag;
 }
 
-/* ---- keyspace notifications ---- */
+/* ---- keyspace notifications ----
+ *
+ * The store's write hook reports each committed write with the event its
+ * handler named. During a command the events are held (key copied) and
+ * published when it ends, after the fix-ups below make them what Redis
+ * 7.0.15 notifies for that command; outside a command (active expiry,
+ * eviction) they go at once. Everything runs on the worker owning the key.
+ */
 
-/* Store hook: notifyKeyspaceEvent() for the write just committed, on the
- * worker owning the key. */
-static void store_event(void *arg, uint32_t db, const void *key, size_t klen, const char *event)
+struct ps_ev {
+	uint32_t db;
+	uint32_t off, len; /* the key in the pending buffer */
+	const char *event; /* a handler's literal, or a Redis name below */
+};
+
+struct ps_pending {
+	struct ps_ev *ev;
+	uint32_t n, cap;
+	struct rw_buf keys;
+	bool in_cmd;
+};
+
+static void notify_now(struct worker *w, uint32_t db, const void *key, size_t klen,
+		       const char *event)
 {
-	struct worker *w = arg;
 	uint32_t flags = cmd_cfg_notify_flags(&w->sh->env), cls;
 	if (!(flags & (CMD_NOTIFY_KEYSPACE | CMD_NOTIFY_KEYEVENT)))
 		return;
@@ -720,10 +741,175 @@ static void store_event(void *arg, uint32_t db, const void *key, size_t klen, co
 	}
 }
 
+static int pend_push(struct ps_pending *p, uint32_t db, const void *key, size_t klen,
+		     const char *event)
+{
+	if (p->n == p->cap) {
+		uint32_t cap = p->cap ? p->cap * 2 : 16;
+		struct ps_ev *e = realloc(p->ev, cap * sizeof(*e));
+		if (e == NULL)
+			return -ENOMEM;
+		p->ev = e;
+		p->cap = cap;
+	}
+	p->ev[p->n++] = (struct ps_ev){db, (uint32_t)p->keys.len, (uint32_t)klen, event};
+	rw_buf_append(&p->keys, key, klen);
+	return 0;
+}
+
+static void store_event(void *arg, uint32_t db, const void *key, size_t klen, const char *event)
+{
+	struct worker *w = arg;
+	uint32_t flags = cmd_cfg_notify_flags(&w->sh->env);
+	if (!(flags & (CMD_NOTIFY_KEYSPACE | CMD_NOTIFY_KEYEVENT)))
+		return;
+	struct ps_pending *p = w->ps->pend;
+	if (!p->in_cmd || pend_push(p, db, key, klen, event) != 0)
+		notify_now(w, db, key, klen, event);
+}
+
+void dp_pubsub_cmd_begin(struct worker *w)
+{
+	struct ps_pending *p = w->ps->pend;
+	p->in_cmd = cmd_cfg_notify_flags(&w->sh->env) != 0;
+}
+
+static bool ev_key_is(const struct ps_pending *p, const struct ps_ev *e, const struct resp_arg *a)
+{
+	return e->len == a->len && memcmp(p->keys.data + e->off, a->ptr, a->len) == 0;
+}
+
+static bool arg_expiry(const struct resp_arg *argv, uint32_t argc)
+{
+	for (uint32_t i = 3; i < argc; i++)
+		if (arg_is(&argv[i], "ex") || arg_is(&argv[i], "px") || arg_is(&argv[i], "exat") ||
+		    arg_is(&argv[i], "pxat"))
+			return true;
+	return false;
+}
+
+/* Insert @p event for the key of entry @p i right after it. */
+static void pend_insert_after(struct ps_pending *p, uint32_t i, const char *event)
+{
+	if (p->n == p->cap) {
+		uint32_t cap = p->cap * 2;
+		struct ps_ev *e = realloc(p->ev, cap * sizeof(*e));
+		if (e == NULL)
+			return;
+		p->ev = e;
+		p->cap = cap;
+	}
+	memmove(&p->ev[i + 2], &p->ev[i + 1], (p->n - i - 1) * sizeof(*p->ev));
+	p->ev[i + 1] = p->ev[i];
+	p->ev[i + 1].event = event;
+	p->n++;
+}
+
+static bool collection_event(const char *ev)
+{
+	uint32_t cls;
+	return cmd_notify_event(ev, &cls) != NULL &&
+	       (cls & (CMD_NOTIFY_LIST | CMD_NOTIFY_SET | CMD_NOTIFY_HASH | CMD_NOTIFY_ZSET));
+}
+
+/* What Redis notifies differs from the store's events for a few commands. */
+static void pend_fixup(struct worker *w, struct ps_pending *p, const char *name,
+		       const struct resp_arg *argv, uint32_t argc)
+{
+	/* SETEX, PSETEX, SET ... EX: "set" then "expire" */
+	bool ttl = strcmp(name, "setex") == 0 || strcmp(name, "psetex") == 0 ||
+		   (strcmp(name, "set") == 0 && arg_expiry(argv, argc));
+	for (uint32_t i = 0; ttl && i < p->n; i++)
+		if (strcmp(p->ev[i].event, "set") == 0) {
+			pend_insert_after(p, i, "expire");
+			break;
+		}
+	/* RENAME: rename_from on the source, then rename_to on the destination */
+	if ((strcmp(name, "rename") == 0 || strcmp(name, "renamenx") == 0) && p->n >= 2) {
+		struct ps_ev from = p->ev[0], to = p->ev[0];
+		for (uint32_t i = 0; i < p->n; i++) {
+			if (ev_key_is(p, &p->ev[i], &argv[1]))
+				from = p->ev[i];
+			else if (ev_key_is(p, &p->ev[i], &argv[2]))
+				to = p->ev[i];
+		}
+		from.event = "rename_from";
+		to.event = "rename_to";
+		p->ev[0] = from;
+		p->ev[1] = to;
+		p->n = 2;
+	}
+	/* COPY: one copy_to on the destination */
+	if (strcmp(name, "copy") == 0 && p->n >= 1) {
+		for (uint32_t i = 0; i < p->n; i++)
+			if (ev_key_is(p, &p->ev[i], &argv[2])) {
+				p->ev[0] = p->ev[i];
+				break;
+			}
+		p->ev[0].event = "copy_to";
+		p->n = 1;
+	}
+	/* LMOVE, RPOPLPUSH: the push on the destination comes first */
+	if ((strcmp(name, "lmove") == 0 || strcmp(name, "rpoplpush") == 0) && p->n == 2 &&
+	    ev_key_is(p, &p->ev[0], &argv[1]) && !ev_key_is(p, &p->ev[1], &argv[1])) {
+		struct ps_ev t = p->ev[0];
+		p->ev[0] = p->ev[1];
+		p->ev[1] = t;
+	}
+	/* a collection left empty is deleted: "del" after the event that emptied it */
+	for (uint32_t i = 0; i < p->n; i++) {
+		if (!collection_event(p->ev[i].event))
+			continue;
+		bool later = false;
+		for (uint32_t j = i + 1; j < p->n && !later; j++)
+			later = p->ev[j].off == p->ev[i].off ||
+				(p->ev[j].len == p->ev[i].len && p->ev[j].db == p->ev[i].db &&
+				 memcmp(p->keys.data + p->ev[j].off, p->keys.data + p->ev[i].off,
+					p->ev[i].len) == 0);
+		if (later)
+			continue;
+		if (store_lookup(w->store, p->ev[i].db, p->keys.data + p->ev[i].off, p->ev[i].len, 0,
+				 STORE_LOOKUP_NOTOUCH | STORE_LOOKUP_NOSTATS) == NULL) {
+			pend_insert_after(p, i, "del");
+			i++;
+		}
+	}
+}
+
+void dp_pubsub_cmd_end(struct worker *w, const struct cmd_def *d, const struct resp_arg *argv,
+		       uint32_t argc, uint32_t db, uint32_t dirty)
+{
+	struct ps_pending *p = w->ps->pend;
+	if (!p->in_cmd)
+		return;
+	p->in_cmd = false;
+	if (strcmp(d->name, "copy") == 0 && dirty != 0 && p->n == 0) {
+		/* the store copies without a write event: COPY src dst [DB n] */
+		for (uint32_t i = 3; i + 1 < argc; i++)
+			if (arg_is(&argv[i], "db")) {
+				int64_t v;
+				if (resp_str_to_i64(argv[i + 1].ptr, argv[i + 1].len, &v) && v >= 0)
+					db = (uint32_t)v;
+			}
+		pend_push(p, db, argv[2].ptr, argv[2].len, "copy_to");
+	}
+	if (p->n == 0)
+		return;
+	pend_fixup(w, p, d->name, argv, argc);
+	for (uint32_t i = 0; i < p->n; i++)
+		notify_now(w, p->ev[i].db, p->keys.data + p->ev[i].off, p->ev[i].len,
+			   p->ev[i].event);
+	p->n = 0;
+	rw_buf_reset(&p->keys);
+}
+
 int dp_pubsub_setup(struct worker *w)
 {
 	w->ps = calloc(1, sizeof(*w->ps));
 	if (w->ps == NULL)
+		return -ENOMEM;
+	w->ps->pend = calloc(1, sizeof(*w->ps->pend));
+	if (w->ps->pend == NULL)
 		return -ENOMEM;
 	return store_hook_add(w->store, store_event, w);
 }
@@ -736,6 +922,11 @@ void dp_pubsub_teardown(struct worker *w)
 	for (int k = 0; k < CMD_PS_KINDS; k++)
 		cmd_ps_tab_fini(&ps->tab[k]);
 	free(ps->kill);
+	if (ps->pend != NULL) {
+		free(ps->pend->ev);
+		rw_buf_fini(&ps->pend->keys);
+		free(ps->pend);
+	}
 	rw_buf_fini(&w->ps_scratch);
 	free(ps);
 	w->ps = NULL;

@@ -27,6 +27,7 @@ struct shard_msg;
 struct cmd_def;
 struct cmd_conn_info;
 struct resp_arg;
+struct ps_pending;
 
 /* A connection's pub/sub state (dp_client.ps; NULL until it subscribes). */
 struct dp_ps_client {
@@ -48,6 +49,7 @@ struct dp_pubsub {
 	struct dp_ps_kill *kill;	     /* connections over the pubsub output limit */
 	uint32_t n_kill, kill_cap;
 	uint64_t msgs_out, msgs_in; /* messages sent to / received from other workers */
+	struct ps_pending *pend;    /* notifications of the running command (dp_pubsub.c) */
 };
 
 /** Set up @p w's pub/sub state and its notification hook. @return 0 or -ENOMEM. */
@@ -69,6 +71,11 @@ void dp_pubsub_client_gone(struct worker *w, struct dp_client *cl);
 void dp_pubsub_msg_in(struct worker *w, struct shard_msg *m);
 /** Close the connections that went over the output limit. @return how many. */
 unsigned dp_pubsub_poll(struct worker *w);
+/** A command starts on this worker's shard: its notifications are held. */
+void dp_pubsub_cmd_begin(struct worker *w);
+/** It ended: publish its notifications as Redis names them for it. */
+void dp_pubsub_cmd_end(struct worker *w, const struct cmd_def *d, const struct resp_arg *argv,
+		       uint32_t argc, uint32_t db, uint32_t dirty);
 /** CLIENT LIST's sub= psub= ssub= and flag P. */
 void dp_pubsub_describe(const struct dp_client *cl, struct cmd_conn_info *out);
 
