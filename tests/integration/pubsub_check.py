@@ -14,8 +14,7 @@ import time
 
 from resp_client import RawConn, encode as E
 
-RW, ORA, NW = sys.argv[1], sys.argv[2], int(sys.argv[3])
-ONLY = sys.argv[4] if len(sys.argv) > 4 and sys.argv[4] != "-v" else None
+RW, ORA, NW, ONLY = None, None, 2, None  # set by main() (or an importer)
 
 
 def connect(addr, worker=None):
@@ -52,7 +51,7 @@ def run(addr, placed, steps):
     """Run @steps: (conn, request bytes or None, replies to read[, sort]).
     @return the transcript of what was read."""
     conns = {n: connect(addr, w if addr == RW else None) for n, w in placed.items()}
-    out = []
+    out = []  # noqa
     for st in steps:
         name, req, n = st[0], st[1], st[2]
         if name == "sleep":
@@ -66,6 +65,10 @@ def run(addr, placed, steps):
             got = [sort_array(g) for g in got]
         if len(st) > 3 and st[3] == "set":  # several patterns match: dict order in Redis
             got.sort()
+        if len(st) > 3 and st[3] == "fields":  # CLIENT INFO / INFO: the pub/sub fields only
+            import re
+            got = [b" ".join(re.findall(rb"(?:flags|sub|psub|ssub|pubsub_\w+)[=:]\S+", g))
+                   for g in got]
         if len(st) > 3 and st[3] == "skip":
             got = [b"(skipped)"] * n
         out.append((name, req, got))
@@ -197,6 +200,37 @@ scenario("pubsub introspection", TWO, [
     ("s0", E("CLIENT", "INFO"), 1, "skip"),
 ])
 
+scenario("config, INFO and CLIENT INFO", TWO, [
+    ("p0", E("CONFIG", "GET", "notify-keyspace-events"), 1),
+    ("p0", E("CONFIG", "GET", "client-output-buffer-limit"), 1),
+    ("p0", E("CONFIG", "SET", "notify-keyspace-events", "KEA"), 1),
+    ("p1", E("CONFIG", "GET", "notify-keyspace-events"), 1),
+    ("p0", E("CONFIG", "SET", "notify-keyspace-events", "AKEn"), 1),
+    ("p1", E("CONFIG", "GET", "notify-keyspace-events"), 1),
+    ("p0", E("CONFIG", "SET", "notify-keyspace-events", "lK$xn"), 1),
+    ("p1", E("CONFIG", "GET", "notify-keyspace-events"), 1),
+    ("p0", E("CONFIG", "SET", "notify-keyspace-events", "K$q"), 1),
+    ("p0", E("CONFIG", "SET", "notify-keyspace-events", ""), 1),
+    ("p1", E("CONFIG", "GET", "notify-keyspace-events"), 1),
+    ("p0", E("CONFIG", "SET", "client-output-buffer-limit", "pubsub 1mb 512kb 5"), 1),
+    ("p1", E("CONFIG", "GET", "client-output-buffer-limit"), 1),
+    ("p0", E("CONFIG", "SET", "client-output-buffer-limit", "pubsub 1mb 512kb"), 1),
+    ("p0", E("CONFIG", "SET", "client-output-buffer-limit", "master 1 1 1"), 1),
+    ("p0", E("CONFIG", "SET", "client-output-buffer-limit", "pubsub x 1 1"), 1),
+    ("p0", E("CONFIG", "SET", "client-output-buffer-limit", "replica 1gb 2mb 3 normal 1 2 3"), 1),
+    ("p1", E("CONFIG", "GET", "client-output-buffer-limit"), 1),
+    ("p0", E("CONFIG", "SET", "client-output-buffer-limit",
+             "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60"), 1),
+    ("s0", E("HELLO", "3"), 1, "skip"),
+    ("s0", E("SUBSCRIBE", "ps:c0"), 1), ("s0", E("PSUBSCRIBE", "ps:p*", "ps:q*"), 2),
+    ("s1", E("SSUBSCRIBE", "ps:c1", "ps:c2"), 2),
+    ("s0", E("CLIENT", "INFO"), 1, "fields"),
+    ("p0", E("INFO", "stats"), 1, "fields"),
+    ("s0", E("UNSUBSCRIBE"), 1), ("s0", E("CLIENT", "INFO"), 1, "fields"),
+    ("s0", E("PUNSUBSCRIBE"), 2, "set"), ("s0", E("CLIENT", "INFO"), 1, "fields"),
+    ("p1", E("INFO", "stats"), 1, "fields"),
+])
+
 # Keyspace notifications: one writer, a subscriber to every event on each
 # worker; keys on both workers ({a} and {b} hash to different workers).
 NOTIFY_CMDS = [
@@ -299,6 +333,9 @@ def notify_compare(title, placed, steps):
 
 
 def main():
+    global RW, ORA, NW, ONLY
+    RW, ORA, NW = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    ONLY = sys.argv[4] if len(sys.argv) > 4 and sys.argv[4] != "-v" else None
     ok = True
     for title, placed, steps in SCENARIOS:
         if ONLY is not None and not title.startswith(ONLY):
