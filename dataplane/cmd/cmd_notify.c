@@ -99,22 +99,53 @@ int cmd_notify_parse(const uint8_t *p, size_t n, uint32_t *out)
 	uint32_t f = 0;
 	for (size_t i = 0; i < n; i++) {
 		switch (p[i]) {
-		case 'A': f |= CMD_NOTIFY_ALL; break;
-		case 'g': f |= CMD_NOTIFY_GENERIC; break;
-		case '$': f |= CMD_NOTIFY_STRING; break;
-		case 'l': f |= CMD_NOTIFY_LIST; break;
-		case 's': f |= CMD_NOTIFY_SET; break;
-		case 'h': f |= CMD_NOTIFY_HASH; break;
-		case 'z': f |= CMD_NOTIFY_ZSET; break;
-		case 'x': f |= CMD_NOTIFY_EXPIRED; break;
-		case 'e': f |= CMD_NOTIFY_EVICTED; break;
-		case 'K': f |= CMD_NOTIFY_KEYSPACE; break;
-		case 'E': f |= CMD_NOTIFY_KEYEVENT; break;
-		case 't': f |= CMD_NOTIFY_STREAM; break;
-		case 'm': f |= CMD_NOTIFY_KEY_MISS; break;
-		case 'd': f |= CMD_NOTIFY_MODULE; break;
-		case 'n': f |= CMD_NOTIFY_NEW; break;
-		default: return -1;
+		case 'A':
+			f |= CMD_NOTIFY_ALL;
+			break;
+		case 'g':
+			f |= CMD_NOTIFY_GENERIC;
+			break;
+		case '$':
+			f |= CMD_NOTIFY_STRING;
+			break;
+		case 'l':
+			f |= CMD_NOTIFY_LIST;
+			break;
+		case 's':
+			f |= CMD_NOTIFY_SET;
+			break;
+		case 'h':
+			f |= CMD_NOTIFY_HASH;
+			break;
+		case 'z':
+			f |= CMD_NOTIFY_ZSET;
+			break;
+		case 'x':
+			f |= CMD_NOTIFY_EXPIRED;
+			break;
+		case 'e':
+			f |= CMD_NOTIFY_EVICTED;
+			break;
+		case 'K':
+			f |= CMD_NOTIFY_KEYSPACE;
+			break;
+		case 'E':
+			f |= CMD_NOTIFY_KEYEVENT;
+			break;
+		case 't':
+			f |= CMD_NOTIFY_STREAM;
+			break;
+		case 'm':
+			f |= CMD_NOTIFY_KEY_MISS;
+			break;
+		case 'd':
+			f |= CMD_NOTIFY_MODULE;
+			break;
+		case 'n':
+			f |= CMD_NOTIFY_NEW;
+			break;
+		default:
+			return -1;
 		}
 	}
 	*out = f;

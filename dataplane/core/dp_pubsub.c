@@ -123,7 +123,8 @@ static uint64_t deliver_local(struct worker *w, enum cmd_ps_kind kind, const uin
 			      size_t clen, const uint8_t *msg, size_t mlen)
 {
 	struct dp_pubsub *ps = ps_of(w);
-	struct deliver d = {w, kind == CMD_PS_SHARD ? "smessage" : "message", ch, msg, clen, mlen, 0};
+	struct deliver d = {w, kind == CMD_PS_SHARD ? "smessage" : "message", ch, msg, clen, mlen,
+			    0};
 	if (atomic_load_explicit(&ps->any, memory_order_relaxed) == 0)
 		return 0;
 	struct cmd_ps_ent *e = cmd_ps_find(&ps->tab[kind], ch, clen);
@@ -352,8 +353,8 @@ static void query_local(struct worker *w, enum ps_query q, const struct resp_arg
 	switch (q) {
 	case PS_Q_CHANNELS:
 	case PS_Q_SHARDCHANNELS:
-		cmd_ps_foreach(&ps->tab[q == PS_Q_CHANNELS ? CMD_PS_CHAN : CMD_PS_SHARD], query_visit,
-			       &qc);
+		cmd_ps_foreach(&ps->tab[q == PS_Q_CHANNELS ? CMD_PS_CHAN : CMD_PS_SHARD],
+			       query_visit, &qc);
 		break;
 	case PS_Q_NUMPAT:
 		qc.pat = NULL;
@@ -639,7 +640,8 @@ void dp_pubsub_msg_in(struct worker *w, struct shard_msg *m)
 			rw_buf_reset(&m->reply);
 			ps->msgs_in++;
 			if (m->op == PS_OP_QUERY) {
-				query_local(w, (enum ps_query)m->epoch, w->argv, m->argc, &m->reply);
+				query_local(w, (enum ps_query)m->epoch, w->argv, m->argc,
+					    &m->reply);
 			} else {
 				uint64_t n =
 				    deliver_local(w, (enum cmd_ps_kind)m->epoch, w->argv[0].ptr,
@@ -868,8 +870,8 @@ static void pend_fixup(struct worker *w, struct ps_pending *p, const char *name,
 					p->ev[i].len) == 0);
 		if (later)
 			continue;
-		if (store_lookup(w->store, p->ev[i].db, p->keys.data + p->ev[i].off, p->ev[i].len, 0,
-				 STORE_LOOKUP_NOTOUCH | STORE_LOOKUP_NOSTATS) == NULL) {
+		if (store_lookup(w->store, p->ev[i].db, p->keys.data + p->ev[i].off, p->ev[i].len,
+				 0, STORE_LOOKUP_NOTOUCH | STORE_LOOKUP_NOSTATS) == NULL) {
 			pend_insert_after(p, i, "del");
 			i++;
 		}

@@ -32,9 +32,9 @@ struct ps_pending;
 /* A connection's pub/sub state (dp_client.ps; NULL until it subscribes). */
 struct dp_ps_client {
 	struct cmd_ps_client subs;
-	bool flag;		 /* Redis's CLIENT_PUBSUB: RESP2 subscribed mode, flag P */
-	bool doomed;		 /* over the output limit: closed at the end of the iteration */
-	uint64_t soft_since_us;	 /* over the soft limit since (0: under it) */
+	bool flag;		/* Redis's CLIENT_PUBSUB: RESP2 subscribed mode, flag P */
+	bool doomed;		/* over the output limit: closed at the end of the iteration */
+	uint64_t soft_since_us; /* over the soft limit since (0: under it) */
 };
 
 struct dp_ps_kill {
@@ -44,9 +44,9 @@ struct dp_ps_kill {
 /* One worker's pub/sub state. */
 struct dp_pubsub {
 	struct cmd_ps_tab tab[CMD_PS_KINDS];
-	_Atomic uint64_t any;		     /* subscriptions held here, every kind (others read) */
+	_Atomic uint64_t any; /* subscriptions held here, every kind (others read) */
 	_Atomic uint64_t names[CMD_PS_KINDS]; /* distinct names per kind (INFO) */
-	struct dp_ps_kill *kill;	     /* connections over the pubsub output limit */
+	struct dp_ps_kill *kill;	      /* connections over the pubsub output limit */
 	uint32_t n_kill, kill_cap;
 	uint64_t msgs_out, msgs_in; /* messages sent to / received from other workers */
 	struct ps_pending *pend;    /* notifications of the running command (dp_pubsub.c) */

@@ -22,4 +22,5 @@ it_ns "$IT_PY" "$D/pubsub_load.py" order "$IT_IP:$IT_PORT" "$ORA" 2 "${PS_MESSAG
 it_ns "$IT_PY" "$D/pubsub_load.py" slow "$IT_IP:$IT_PORT" "$ORA" 2 || it_fail "slow subscriber"
 grep -q 'topic=dp.pubsub msg="worker=0 client=[0-9]* closed: over the pubsub output buffer limit' \
 	"/run/redwire/$IT_NAME/dataplane.log" || it_fail "no log line for the disconnected subscriber"
+! grep -E 'AddressSanitizer|runtime error' "/run/redwire/$IT_NAME/dataplane.log" || it_fail "sanitizer report"
 it_log "ok"
