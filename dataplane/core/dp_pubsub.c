@@ -702,6 +702,8 @@ void dp_pubsub_describe(const struct dp_client *cl, struct cmd_conn_info *out)
  * eviction) they go at once. Everything runs on the worker owning the key.
  */
 
+#define PS_NEW_MAX 64 /* keys of one command checked for "new" (more: not notified) */
+
 struct ps_ev {
 	uint32_t db;
 	uint32_t off, len; /* the key in the pending buffer */
@@ -713,6 +715,9 @@ struct ps_pending {
 	uint32_t n, cap;
 	struct rw_buf keys;
 	bool in_cmd;
+	/* class n: the command's keys that did not exist when it started */
+	uint32_t n_new;
+	uint32_t new_arg[PS_NEW_MAX]; /* argument index */
 };
 
 static void notify_now(struct worker *w, uint32_t db, const void *key, size_t klen,
@@ -770,10 +775,30 @@ static void store_event(void *arg, uint32_t db, const void *key, size_t klen, co
 		notify_now(w, db, key, klen, event);
 }
 
-void dp_pubsub_cmd_begin(struct worker *w)
+/* Class n: which of the command's keys are absent before it runs (Redis
+ * raises "new" in dbAdd()). Lazy expiry here raises "expired" first, as the
+ * command's own lookup would. */
+static void new_keys_note(struct worker *w, struct ps_pending *p, const struct cmd_def *d,
+			  const struct resp_arg *argv, uint32_t argc, uint32_t db)
+{
+	int32_t last = d->last_key < 0 ? (int32_t)argc + d->last_key : d->last_key;
+	int32_t step = d->key_step > 0 ? d->key_step : 1;
+	for (int32_t i = d->first_key; i > 0 && i <= last && i < (int32_t)argc; i += step)
+		if (p->n_new < PS_NEW_MAX &&
+		    store_lookup(w->store, db, argv[i].ptr, argv[i].len, w->now_unix_ms,
+				 STORE_LOOKUP_NOTOUCH | STORE_LOOKUP_NOSTATS) == NULL)
+			p->new_arg[p->n_new++] = (uint32_t)i;
+}
+
+void dp_pubsub_cmd_begin(struct worker *w, const struct cmd_def *d, const struct resp_arg *argv,
+			 uint32_t argc, uint32_t db)
 {
 	struct ps_pending *p = w->ps->pend;
-	p->in_cmd = cmd_cfg_notify_flags(&w->sh->env) != 0;
+	uint32_t flags = cmd_cfg_notify_flags(&w->sh->env);
+	p->in_cmd = (flags & (CMD_NOTIFY_KEYSPACE | CMD_NOTIFY_KEYEVENT)) != 0;
+	p->n_new = 0;
+	if (p->in_cmd && (flags & CMD_NOTIFY_NEW))
+		new_keys_note(w, p, d, argv, argc, db);
 }
 
 static bool ev_key_is(const struct ps_pending *p, const struct ps_ev *e, const struct resp_arg *a)
@@ -790,21 +815,28 @@ static bool arg_expiry(const struct resp_arg *argv, uint32_t argc)
 	return false;
 }
 
-/* Insert @p event for the key of entry @p i right after it. */
-static void pend_insert_after(struct ps_pending *p, uint32_t i, const char *event)
+/* Insert @p ev at index @p at (dropped if no memory: a notification lost). */
+static void pend_insert_at(struct ps_pending *p, uint32_t at, struct ps_ev ev)
 {
 	if (p->n == p->cap) {
-		uint32_t cap = p->cap * 2;
+		uint32_t cap = p->cap ? p->cap * 2 : 16;
 		struct ps_ev *e = realloc(p->ev, cap * sizeof(*e));
 		if (e == NULL)
 			return;
 		p->ev = e;
 		p->cap = cap;
 	}
-	memmove(&p->ev[i + 2], &p->ev[i + 1], (p->n - i - 1) * sizeof(*p->ev));
-	p->ev[i + 1] = p->ev[i];
-	p->ev[i + 1].event = event;
+	memmove(&p->ev[at + 1], &p->ev[at], (p->n - at) * sizeof(*p->ev));
+	p->ev[at] = ev;
 	p->n++;
+}
+
+/* Insert @p event for the key of entry @p i right after it. */
+static void pend_insert_after(struct ps_pending *p, uint32_t i, const char *event)
+{
+	struct ps_ev ev = p->ev[i];
+	ev.event = event;
+	pend_insert_at(p, i + 1, ev);
 }
 
 static bool collection_event(const char *ev)
@@ -878,6 +910,28 @@ static void pend_fixup(struct worker *w, struct ps_pending *p, const char *name,
 	}
 }
 
+/* "new" before the first event of each key the command created; RENAME's
+ * destination is added before the source goes (renameGenericCommand()). */
+static void new_keys_insert(struct worker *w, struct ps_pending *p, const char *name,
+			    const struct resp_arg *argv, uint32_t db)
+{
+	bool rename = strcmp(name, "rename") == 0 || strcmp(name, "renamenx") == 0;
+	for (uint32_t k = 0; k < p->n_new; k++) {
+		const struct resp_arg *a = &argv[p->new_arg[k]];
+		if (store_lookup(w->store, db, a->ptr, a->len, 0,
+				 STORE_LOOKUP_NOTOUCH | STORE_LOOKUP_NOSTATS) == NULL)
+			continue;
+		for (uint32_t i = 0; i < p->n; i++) {
+			if (p->ev[i].db != db || !ev_key_is(p, &p->ev[i], a))
+				continue;
+			struct ps_ev nw = p->ev[i];
+			nw.event = "new";
+			pend_insert_at(p, rename ? 0 : i, nw);
+			break;
+		}
+	}
+}
+
 void dp_pubsub_cmd_end(struct worker *w, const struct cmd_def *d, const struct resp_arg *argv,
 		       uint32_t argc, uint32_t db, uint32_t dirty)
 {
@@ -898,6 +952,7 @@ void dp_pubsub_cmd_end(struct worker *w, const struct cmd_def *d, const struct r
 	if (p->n == 0)
 		return;
 	pend_fixup(w, p, d->name, argv, argc);
+	new_keys_insert(w, p, d->name, argv, db);
 	for (uint32_t i = 0; i < p->n; i++)
 		notify_now(w, p->ev[i].db, p->keys.data + p->ev[i].off, p->ev[i].len,
 			   p->ev[i].event);

@@ -72,7 +72,8 @@ void dp_pubsub_msg_in(struct worker *w, struct shard_msg *m);
 /** Close the connections that went over the output limit. @return how many. */
 unsigned dp_pubsub_poll(struct worker *w);
 /** A command starts on this worker's shard: its notifications are held. */
-void dp_pubsub_cmd_begin(struct worker *w);
+void dp_pubsub_cmd_begin(struct worker *w, const struct cmd_def *d, const struct resp_arg *argv,
+			 uint32_t argc, uint32_t db);
 /** It ended: publish its notifications as Redis names them for it. */
 void dp_pubsub_cmd_end(struct worker *w, const struct cmd_def *d, const struct resp_arg *argv,
 		       uint32_t argc, uint32_t db, uint32_t dirty);

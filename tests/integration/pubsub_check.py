@@ -283,6 +283,8 @@ def read_until_mark(conn_steps):
 
 scenario("keyspace notifications, every type, KEA", TWO, notify_steps("KEA", NOTIFY_CMDS))
 scenario("keyspace notifications, classes", TWO, notify_steps("Elz", NOTIFY_CMDS))
+scenario("keyspace notifications, new keys", TWO, notify_steps("AKEn", NOTIFY_CMDS))
+scenario("keyspace notifications, new keys only", TWO, notify_steps("Kn", NOTIFY_CMDS))
 
 
 def notify_compare(title, placed, steps):
