@@ -633,8 +633,9 @@ void dp_pubsub_msg_in(struct worker *w, struct shard_msg *m)
 	struct dp_pubsub *ps = ps_of(w);
 	if (m->kind == SHARD_PUBSUB) {
 		if (m->argc > w->argv_cap && !dp_grow_argv(w, m->argc)) {
-			rw_buf_reset(&m->reply);
-			resp_w_int(&m->reply, 0);
+			rw_buf_reset(&m->reply); /* no memory: this worker's part is missing */
+			if (m->op != PS_OP_QUERY)
+				resp_w_int(&m->reply, 0);
 		} else {
 			shard_msg_unpack(m, w->argv);
 			rw_buf_reset(&m->reply);
