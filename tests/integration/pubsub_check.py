@@ -57,6 +57,10 @@ def run(addr, placed, steps):
         if name == "sleep":
             time.sleep(n)
             continue
+        if req == b"close":  # the client goes away without a word
+            conns[name].close()
+            out.append((name, req, []))
+            continue
         c = conns[name]
         if req is not None:
             c.send(req)
@@ -72,7 +76,7 @@ def run(addr, placed, steps):
         if len(st) > 3 and st[3] == "skip":
             got = [b"(skipped)"] * n
         out.append((name, req, got))
-    closed = {n: c.closed_by_peer(0.2) for n, c in conns.items()}
+    closed = {n: c.closed_by_peer(0.2) for n, c in conns.items() if c.sock.fileno() >= 0}
     for c in conns.values():
         c.close()
     return out, closed
@@ -140,6 +144,19 @@ scenario("resp2 subscribed mode: reset and quit", TWO, [
     ("p0", E("PUBLISH", "ps:r", "m"), 1),
     ("p0", E("PUBSUB", "NUMPAT"), 1),
     ("p0", E("PUBSUB", "NUMSUB", "ps:r"), 1),
+])
+
+scenario("a subscriber that disconnects is forgotten on every worker", TWO, [
+    ("s0", E("SUBSCRIBE", "ps:d", "ps:e"), 2), ("s0", E("PSUBSCRIBE", "ps:d*"), 1),
+    ("s1", E("SSUBSCRIBE", "ps:d"), 1), ("s1", E("SUBSCRIBE", "ps:d"), 1),
+    ("p0", E("PUBSUB", "NUMSUB", "ps:d", "ps:e"), 1),
+    ("s0", b"close", 0), ("s1", b"close", 0),
+    ("sleep", None, 0.3),
+    ("p0", E("PUBSUB", "NUMSUB", "ps:d", "ps:e"), 1),
+    ("p1", E("PUBSUB", "SHARDNUMSUB", "ps:d"), 1),
+    ("p1", E("PUBSUB", "NUMPAT"), 1), ("p1", E("PUBSUB", "CHANNELS", "ps:*"), 1),
+    ("p0", E("PUBLISH", "ps:d", "anyone?"), 1), ("p1", E("SPUBLISH", "ps:d", "anyone?"), 1),
+    ("p0", E("INFO", "stats"), 1, "fields"),
 ])
 
 scenario("resp3 push frames, every command allowed", TWO, [
