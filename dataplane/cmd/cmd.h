@@ -115,7 +115,7 @@ struct cmd_info_totals {
 	uint64_t used_memory; /* store_stats.used_bytes summed */
 	uint64_t dirty;	      /* store_stats.dirty summed: rdb_changes_since_last_save */
 	uint64_t total_error_replies;
-	/* distinct names per worker, summed: a channel subscribed on two workers counts twice */
+	/* distinct names with subscribers (each worker counts the names it owns) */
 	uint64_t pubsub_channels, pubsub_patterns, pubsubshard_channels;
 	uint32_t n_dbs;
 	struct cmd_info_db *dbs;

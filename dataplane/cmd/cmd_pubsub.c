@@ -141,6 +141,22 @@ static void ent_unlink(struct cmd_ps_tab *t, struct cmd_ps_ent *e)
 	free(e);
 }
 
+static struct cmd_ps_ent *ent_new(struct cmd_ps_tab *t, const void *name, size_t len)
+{
+	if (t->n + 1 > t->cap && tab_grow(t) != 0)
+		return NULL;
+	struct cmd_ps_ent *e = calloc(1, sizeof(*e) + len);
+	if (e == NULL)
+		return NULL;
+	e->h = name_hash(name, len);
+	e->len = (uint32_t)len;
+	memcpy(e->name, name, len);
+	e->next = t->b[e->h & (t->cap - 1)];
+	t->b[e->h & (t->cap - 1)] = e;
+	t->n++;
+	return e;
+}
+
 int cmd_ps_subscribe(struct cmd_ps_tab *t, struct cmd_ps_client *c, enum cmd_ps_kind kind,
 		     uint32_t conn, const void *name, size_t len)
 {
@@ -151,17 +167,9 @@ int cmd_ps_subscribe(struct cmd_ps_tab *t, struct cmd_ps_client *c, enum cmd_ps_
 				return 0;
 	bool created = false;
 	if (e == NULL) {
-		if (t->n + 1 > t->cap && tab_grow(t) != 0)
-			return -ENOMEM;
-		e = calloc(1, sizeof(*e) + len);
+		e = ent_new(t, name, len);
 		if (e == NULL)
 			return -ENOMEM;
-		e->h = name_hash(name, len);
-		e->len = (uint32_t)len;
-		memcpy(e->name, name, len);
-		e->next = t->b[e->h & (t->cap - 1)];
-		t->b[e->h & (t->cap - 1)] = e;
-		t->n++;
 		created = true;
 	}
 	if (ent_push(e, conn) != 0) {
@@ -201,6 +209,24 @@ int cmd_ps_unsubscribe(struct cmd_ps_tab *t, struct cmd_ps_client *c, enum cmd_p
 	if (e->n == 0)
 		ent_unlink(t, e);
 	return 1;
+}
+
+int64_t cmd_ps_ref(struct cmd_ps_tab *t, const void *name, size_t len, int delta)
+{
+	struct cmd_ps_ent *e = cmd_ps_find(t, name, len);
+	if (e == NULL) {
+		if (delta <= 0)
+			return 0;
+		e = ent_new(t, name, len);
+		if (e == NULL)
+			return -ENOMEM;
+	}
+	if (delta < 0 && e->n <= (uint32_t)-delta) {
+		ent_unlink(t, e);
+		return 0;
+	}
+	e->n = (uint32_t)((int64_t)e->n + delta);
+	return e->n;
 }
 
 void cmd_ps_foreach(const struct cmd_ps_tab *t, cmd_ps_visit_fn *fn, void *arg)

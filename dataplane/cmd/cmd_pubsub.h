@@ -53,6 +53,12 @@ int cmd_ps_subscribe(struct cmd_ps_tab *t, struct cmd_ps_client *c, enum cmd_ps_
 /** Unsubscribe. @return 1 if it was subscribed, 0 if not. */
 int cmd_ps_unsubscribe(struct cmd_ps_tab *t, struct cmd_ps_client *c, enum cmd_ps_kind kind,
 		       uint32_t conn, const void *name, size_t len);
+/**
+ * A reference count per name, in a table of its own (the entries' n; no
+ * subscriber lists): add @p delta, creating the entry at the first
+ * reference and freeing it at the last. @return the new count, or -ENOMEM.
+ */
+int64_t cmd_ps_ref(struct cmd_ps_tab *t, const void *name, size_t len, int delta);
 /** Visit every entry (hash order). */
 typedef void cmd_ps_visit_fn(void *arg, const struct cmd_ps_ent *e);
 void cmd_ps_foreach(const struct cmd_ps_tab *t, cmd_ps_visit_fn *fn, void *arg);

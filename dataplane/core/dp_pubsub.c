@@ -25,7 +25,7 @@
 #include "store.h"
 #include "worker.h"
 
-enum ps_op { PS_OP_PUBLISH = 1, PS_OP_NOTIFY = 2, PS_OP_QUERY = 3 };
+enum ps_op { PS_OP_PUBLISH = 1, PS_OP_NOTIFY = 2, PS_OP_QUERY = 3, PS_OP_REG = 4 };
 enum ps_query { PS_Q_CHANNELS, PS_Q_SHARDCHANNELS, PS_Q_NUMPAT, PS_Q_NUMSUB, PS_Q_SHARDNUMSUB };
 
 /* A PUBSUB query waiting for the other workers' parts. */
@@ -235,19 +235,85 @@ static int64_t sub_count(const struct dp_ps_client *pc, enum cmd_ps_kind k)
 	return pc->subs.n[CMD_PS_CHAN] + pc->subs.n[CMD_PS_PAT];
 }
 
-static void names_publish(struct dp_pubsub *ps, enum cmd_ps_kind k)
+/* ---- the name registry (INFO's pubsub_channels, pubsub_patterns) ----
+ *
+ * Redis counts distinct names; here a name's subscribers may sit on several
+ * workers. The worker owning the name's key slot keeps a count of the
+ * workers with local subscribers: a worker registers a name when its first
+ * local subscriber comes and unregisters it when its last goes (one
+ * message; FIFO per pair, so a name's +1 and -1 from one worker arrive in
+ * order). Each worker publishes how many names it owns; INFO sums them.
+ * A (P|S)SUBSCRIBE or (P|S)UNSUBSCRIBE reply waits for the owners' acks, so
+ * INFO after a confirmation already counts it. */
+
+struct reg_hold {
+	struct dp_slot *slot; /* NULL: nothing waits (a client going away) */
+	uint64_t seq;
+	uint32_t conn_idx, gen;
+};
+
+static void reg_apply(struct dp_pubsub *ps, enum cmd_ps_kind k, const void *name, size_t len,
+		      int delta)
 {
-	atomic_store_explicit(&ps->names[k], ps->tab[k].n, memory_order_relaxed);
+	cmd_ps_ref(&ps->reg[k], name, len, delta);
+	atomic_store_explicit(&ps->names[k], ps->reg[k].n, memory_order_relaxed);
+}
+
+static void reg_change(struct worker *w, enum cmd_ps_kind k, const void *name, size_t len,
+		       int delta, struct reg_hold *h)
+{
+	uint32_t owner = shard_of_key(name, len, w->sh->n_workers);
+	if (owner == w->id) {
+		reg_apply(ps_of(w), k, name, len, delta);
+		return;
+	}
+	struct resp_arg a = {(uint8_t *)name, (uint32_t)len};
+	struct shard_msg *m = msg_to(w, owner, PS_OP_REG, k, &a, 1);
+	if (m == NULL)
+		return; /* out of memory: INFO's count drifts, nothing else */
+	m->all = delta > 0;
+	if (h != NULL && h->slot != NULL) {
+		dp_slot_expect(h->slot);
+		m->conn_idx = h->conn_idx;
+		m->conn_gen = h->gen;
+		m->slot_seq = h->seq;
+	}
+	shard_send(&w->shard, m);
+}
+
+/* Where a (un)subscribe writes its confirmations: a slot held until the
+ * owners acknowledged, with several workers. @return NULL if no memory (an
+ * error reply took the slot). */
+static struct rw_buf *hold_begin(struct worker *w, struct dp_client *cl, struct reg_hold *h)
+{
+	*h = (struct reg_hold){0};
+	if (w->sh->n_workers == 1)
+		return dp_reply_target(w, cl);
+	h->seq = cl->slot_tail;
+	h->slot = dp_slot_multi(w, cl, DP_AGG_NONE);
+	h->conn_idx = cl->tcp->idx;
+	h->gen = cl->gen;
+	return h->slot != NULL ? &h->slot->buf : NULL;
+}
+
+static void hold_end(struct reg_hold *h)
+{
+	if (h->slot != NULL)
+		dp_slot_release(h->slot);
 }
 
 static void subscribe(struct worker *w, struct dp_client *cl, enum cmd_ps_kind k,
 		      const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc)
 {
-	struct rw_buf *out = dp_reply_target(w, cl);
+	struct reg_hold h;
+	struct rw_buf *out = hold_begin(w, cl, &h);
 	struct dp_ps_client *pc = client_ps(cl);
 	struct dp_pubsub *ps = ps_of(w);
+	if (out == NULL)
+		return;
 	if (pc == NULL) {
 		resp_w_error(out, "ERR out of memory");
+		hold_end(&h);
 		return;
 	}
 	for (uint32_t j = 1; j < argc; j++) {
@@ -255,21 +321,28 @@ static void subscribe(struct worker *w, struct dp_client *cl, enum cmd_ps_kind k
 					  argv[j].len);
 		if (rc < 0) {
 			resp_w_error(out, "ERR out of memory");
-			return;
+			break;
 		}
-		if (rc == 1)
+		if (rc == 1) {
 			atomic_fetch_add_explicit(&ps->any, 1, memory_order_relaxed);
+			if (cmd_ps_find(&ps->tab[k], argv[j].ptr, argv[j].len)->n == 1)
+				reg_change(w, k, argv[j].ptr, argv[j].len, 1, &h);
+		}
 		pc->flag = true;
 		cmd_pubsub_w_ack(out, cl->cc.proto, d->name, argv[j].ptr, argv[j].len,
 				 sub_count(pc, k));
 	}
-	names_publish(ps, k);
+	hold_end(&h);
 }
 
 static void unsub_one(struct worker *w, struct dp_client *cl, enum cmd_ps_kind k, const void *name,
-		      size_t len)
+		      size_t len, struct reg_hold *h)
 {
 	struct dp_pubsub *ps = ps_of(w);
+	const struct cmd_ps_ent *e = cmd_ps_find(&ps->tab[k], name, len);
+	/* the last local subscriber: unregister while the name is still ours */
+	if (e != NULL && e->n == 1 && e->conns[0] == cl->tcp->idx)
+		reg_change(w, k, name, len, -1, h);
 	if (cmd_ps_unsubscribe(&ps->tab[k], &cl->ps->subs, k, cl->tcp->idx, name, len) == 1)
 		atomic_fetch_sub_explicit(&ps->any, 1, memory_order_relaxed);
 }
@@ -277,10 +350,14 @@ static void unsub_one(struct worker *w, struct dp_client *cl, enum cmd_ps_kind k
 static void unsubscribe(struct worker *w, struct dp_client *cl, enum cmd_ps_kind k,
 			const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc)
 {
-	struct rw_buf *out = dp_reply_target(w, cl);
+	struct reg_hold h;
+	struct rw_buf *out = hold_begin(w, cl, &h);
 	struct dp_ps_client *pc = client_ps(cl);
+	if (out == NULL)
+		return;
 	if (pc == NULL) {
 		resp_w_error(out, "ERR out of memory");
+		hold_end(&h);
 		return;
 	}
 	if (argc == 1) {
@@ -290,11 +367,11 @@ static void unsubscribe(struct worker *w, struct dp_client *cl, enum cmd_ps_kind
 			const struct cmd_ps_ent *e = pc->subs.list[k][0];
 			cmd_pubsub_w_ack(out, cl->cc.proto, d->name, e->name, e->len,
 					 sub_count(pc, k) - 1);
-			unsub_one(w, cl, k, e->name, e->len);
+			unsub_one(w, cl, k, e->name, e->len, &h);
 		}
 	} else {
 		for (uint32_t j = 1; j < argc; j++) {
-			unsub_one(w, cl, k, argv[j].ptr, argv[j].len);
+			unsub_one(w, cl, k, argv[j].ptr, argv[j].len, &h);
 			cmd_pubsub_w_ack(out, cl->cc.proto, d->name, argv[j].ptr, argv[j].len,
 					 sub_count(pc, k));
 		}
@@ -302,7 +379,7 @@ static void unsubscribe(struct worker *w, struct dp_client *cl, enum cmd_ps_kind
 	/* subscribed mode ends when no channel, pattern or shard channel is left */
 	if (pc->subs.n[CMD_PS_CHAN] + pc->subs.n[CMD_PS_PAT] + pc->subs.n[CMD_PS_SHARD] == 0)
 		pc->flag = false;
-	names_publish(ps_of(w), k);
+	hold_end(&h);
 }
 
 void dp_pubsub_client_gone(struct worker *w, struct dp_client *cl)
@@ -314,9 +391,8 @@ void dp_pubsub_client_gone(struct worker *w, struct dp_client *cl)
 		for (int k = 0; k < CMD_PS_KINDS; k++) {
 			while (pc->subs.n[k] != 0) {
 				const struct cmd_ps_ent *e = pc->subs.list[k][0];
-				unsub_one(w, cl, (enum cmd_ps_kind)k, e->name, e->len);
+				unsub_one(w, cl, (enum cmd_ps_kind)k, e->name, e->len, NULL);
 			}
-			names_publish(ps_of(w), (enum cmd_ps_kind)k);
 		}
 	cmd_ps_client_fini(&pc->subs);
 	free(pc);
@@ -634,7 +710,7 @@ void dp_pubsub_msg_in(struct worker *w, struct shard_msg *m)
 	if (m->kind == SHARD_PUBSUB) {
 		if (m->argc > w->argv_cap && !dp_grow_argv(w, m->argc)) {
 			rw_buf_reset(&m->reply); /* no memory: this worker's part is missing */
-			if (m->op != PS_OP_QUERY)
+			if (m->op == PS_OP_PUBLISH || m->op == PS_OP_NOTIFY)
 				resp_w_int(&m->reply, 0);
 		} else {
 			shard_msg_unpack(m, w->argv);
@@ -643,6 +719,9 @@ void dp_pubsub_msg_in(struct worker *w, struct shard_msg *m)
 			if (m->op == PS_OP_QUERY) {
 				query_local(w, (enum ps_query)m->epoch, w->argv, m->argc,
 					    &m->reply);
+			} else if (m->op == PS_OP_REG) {
+				reg_apply(ps, (enum cmd_ps_kind)m->epoch, w->argv[0].ptr,
+					  w->argv[0].len, m->all ? 1 : -1);
 			} else {
 				uint64_t n =
 				    deliver_local(w, (enum cmd_ps_kind)m->epoch, w->argv[0].ptr,
@@ -659,7 +738,7 @@ void dp_pubsub_msg_in(struct worker *w, struct shard_msg *m)
 		rw_buf_append(&g->acc, m->reply.data, m->reply.len);
 		if (--g->left == 0)
 			gather_finish(w, g);
-	} else if (m->op == PS_OP_PUBLISH) {
+	} else if (m->op == PS_OP_PUBLISH || (m->op == PS_OP_REG && m->conn_idx != UINT32_MAX)) {
 		struct dp_client *cl = &w->clients[m->conn_idx];
 		if (cl->tcp != NULL && cl->gen == m->conn_gen) {
 			dp_slot_absorb(&cl->slots[m->slot_seq % DP_SLOTS], m->dst, m->reply.data,
@@ -977,8 +1056,10 @@ void dp_pubsub_teardown(struct worker *w)
 	struct dp_pubsub *ps = w->ps;
 	if (ps == NULL)
 		return;
-	for (int k = 0; k < CMD_PS_KINDS; k++)
+	for (int k = 0; k < CMD_PS_KINDS; k++) {
 		cmd_ps_tab_fini(&ps->tab[k]);
+		cmd_ps_tab_fini(&ps->reg[k]);
+	}
 	free(ps->kill);
 	if (ps->pend != NULL) {
 		free(ps->pend->ev);

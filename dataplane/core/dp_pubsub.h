@@ -45,8 +45,11 @@ struct dp_ps_kill {
 struct dp_pubsub {
 	struct cmd_ps_tab tab[CMD_PS_KINDS];
 	_Atomic uint64_t any; /* subscriptions held here, every kind (others read) */
-	_Atomic uint64_t names[CMD_PS_KINDS]; /* distinct names per kind (INFO) */
-	struct dp_ps_kill *kill;	      /* connections over the pubsub output limit */
+	_Atomic uint64_t names[CMD_PS_KINDS]; /* names this worker registers (INFO sums them) */
+	/* the registry of the names this worker owns (a name's owner is the
+	 * worker of its key slot): how many workers have local subscribers */
+	struct cmd_ps_tab reg[CMD_PS_KINDS];
+	struct dp_ps_kill *kill; /* connections over the pubsub output limit */
 	uint32_t n_kill, kill_cap;
 	uint64_t msgs_out, msgs_in; /* messages sent to / received from other workers */
 	struct ps_pending *pend;    /* notifications of the running command (dp_pubsub.c) */

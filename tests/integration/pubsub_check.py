@@ -199,6 +199,7 @@ scenario("pubsub introspection", TWO, [
     ("s1", E("SUBSCRIBE", "ps:i2", "ps:j3"), 2),
     ("s0", E("PSUBSCRIBE", "ps:i*", "ps:j*"), 2),
     ("s1", E("PSUBSCRIBE", "ps:i*"), 1),
+    ("p0", E("INFO", "stats"), 1, "fields"),  # ps:i2 and ps:i* on both workers count once
     ("p0", E("PUBSUB", "NUMSUB", "ps:i1", "ps:i2", "ps:j3", "ps:none"), 1),
     ("p1", E("PUBSUB", "NUMSUB"), 1),
     ("p1", E("PUBSUB", "NUMPAT"), 1),
@@ -215,6 +216,9 @@ scenario("pubsub introspection", TWO, [
     ("p1", E("PUBLISH", "ps:i2", "m"), 1),
     ("s0", None, 2), ("s1", None, 2),
     ("s0", E("CLIENT", "INFO"), 1, "skip"),
+    ("s1", E("UNSUBSCRIBE", "ps:i2"), 1), ("p1", E("INFO", "stats"), 1, "fields"),
+    ("s0", E("UNSUBSCRIBE", "ps:i2"), 1), ("p0", E("INFO", "stats"), 1, "fields"),
+    ("s0", E("PUNSUBSCRIBE"), 2, "set"), ("p1", E("INFO", "stats"), 1, "fields"),
 ])
 
 scenario("config, INFO and CLIENT INFO", TWO, [

@@ -105,6 +105,23 @@ static void test_cmd_ps_patterns_match_with_redis_glob(void)
 	cmd_ps_tab_fini(&t);
 }
 
+static void test_cmd_ps_ref_counts_create_and_free_entries(void)
+{
+	struct cmd_ps_tab t = {0};
+	CU_ASSERT_EQUAL(cmd_ps_ref(&t, "a", 1, -1), 0); /* nothing to drop */
+	CU_ASSERT_EQUAL(t.n, 0);
+	CU_ASSERT_EQUAL(cmd_ps_ref(&t, "a", 1, 1), 1);
+	CU_ASSERT_EQUAL(cmd_ps_ref(&t, "a", 1, 1), 2);
+	CU_ASSERT_EQUAL(cmd_ps_ref(&t, "b", 1, 1), 1);
+	CU_ASSERT_EQUAL(t.n, 2);
+	CU_ASSERT_EQUAL(cmd_ps_ref(&t, "a", 1, -1), 1);
+	CU_ASSERT_EQUAL(cmd_ps_ref(&t, "a", 1, -1), 0);
+	CU_ASSERT_PTR_NULL(cmd_ps_find(&t, "a", 1));
+	CU_ASSERT_EQUAL(t.n, 1);
+	cmd_ps_tab_fini(&t);
+	CU_ASSERT_EQUAL(t.n, 0);
+}
+
 static void test_cmd_ps_replies_are_arrays_in_resp2_pushes_in_resp3(void)
 {
 	struct rw_buf b = {0};
@@ -154,6 +171,7 @@ int main(void)
 	    RW_TEST(test_cmd_ps_subscribe_twice_keeps_one_entry),
 	    RW_TEST(test_cmd_ps_client_list_keeps_subscription_order),
 	    RW_TEST(test_cmd_ps_patterns_match_with_redis_glob),
+	    RW_TEST(test_cmd_ps_ref_counts_create_and_free_entries),
 	    RW_TEST(test_cmd_ps_replies_are_arrays_in_resp2_pushes_in_resp3),
 	    RW_TEST(test_cmd_notify_flags_parse_and_print_like_redis),
 	    {NULL, NULL},
