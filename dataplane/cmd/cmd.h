@@ -74,8 +74,10 @@ struct cmd_conn_info {
 	uint64_t tot_mem;   /* everything the connection holds */
 	uint32_t multi;	    /* commands queued in MULTI, or UINT32_MAX outside MULTI */
 	bool in_exec;	    /* running EXEC's commands: CLIENT LIST/INFO say cmd=exec */
-	uint32_t sub, psub, ssub; /* pub/sub subscriptions (channels, patterns, shard channels) */
-	bool pubsub;		  /* in subscribed mode (flag P) */
+	uint32_t sub;	    /* subscribed channels */
+	uint32_t psub;	    /* subscribed patterns */
+	uint32_t ssub;	    /* subscribed shard channels */
+	bool pubsub;	    /* in subscribed mode (flag P) */
 };
 typedef void cmd_conn_describe_fn(const void *conn, struct cmd_conn_info *out);
 
@@ -389,9 +391,9 @@ void cmd_evict_cfg(const struct cmd_env *env, struct store_evict_cfg *out);
 #define CMD_NOTIFY_KEY_MISS (1u << 11) /* m */
 #define CMD_NOTIFY_MODULE   (1u << 13) /* d */
 #define CMD_NOTIFY_NEW	    (1u << 14) /* n */
-#define CMD_NOTIFY_ALL                                                                            \
-	(CMD_NOTIFY_GENERIC | CMD_NOTIFY_STRING | CMD_NOTIFY_LIST | CMD_NOTIFY_SET |              \
-	 CMD_NOTIFY_HASH | CMD_NOTIFY_ZSET | CMD_NOTIFY_EXPIRED | CMD_NOTIFY_EVICTED |            \
+#define CMD_NOTIFY_ALL                                                                             \
+	(CMD_NOTIFY_GENERIC | CMD_NOTIFY_STRING | CMD_NOTIFY_LIST | CMD_NOTIFY_SET |               \
+	 CMD_NOTIFY_HASH | CMD_NOTIFY_ZSET | CMD_NOTIFY_EXPIRED | CMD_NOTIFY_EVICTED |             \
 	 CMD_NOTIFY_STREAM | CMD_NOTIFY_MODULE) /* A */
 
 /** notify-keyspace-events now (CMD_NOTIFY_* bits). Context: any worker, one relaxed load. */

@@ -216,10 +216,9 @@ static void client_info_line(struct cmd_ctx *ctx, struct rw_buf *b, const char *
 	    "redir=-1 resp=%u\n",
 	    (unsigned long long)c->id, peer, ci.peer_port, local, ci.local_port, (int)c->name_len,
 	    c->name, (unsigned long long)age, (unsigned long long)idle, flags, c->db, ci.sub,
-	    ci.psub, ci.ssub,
-	    ci.multi == UINT32_MAX ? -1LL : (long long)ci.multi, (unsigned long long)ci.qbuf,
-	    (unsigned long long)ci.qbuf_free, (unsigned long long)argv_mem,
-	    (unsigned long long)ci.obl, (unsigned long long)ci.omem,
+	    ci.psub, ci.ssub, ci.multi == UINT32_MAX ? -1LL : (long long)ci.multi,
+	    (unsigned long long)ci.qbuf, (unsigned long long)ci.qbuf_free,
+	    (unsigned long long)argv_mem, (unsigned long long)ci.obl, (unsigned long long)ci.omem,
 	    (unsigned long long)(ci.tot_mem + argv_mem), ci.in_exec ? "exec" : cmdname,
 	    c->proto == RESP_PROTO_3 ? 3 : 2);
 	if (n > 0)

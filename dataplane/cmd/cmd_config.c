@@ -271,8 +271,8 @@ struct cmd_rtcfg *cmd_rtcfg_create(const struct rw_config *cfg)
 	atomic_init(&rt->ival[RT_HASH_MAX_LP_VALUE], (uint64_t)cfg->hash_max_listpack_value);
 	atomic_init(&rt->ival[RT_SET_MAX_INTSET_ENTRIES], (uint64_t)cfg->set_max_intset_entries);
 	/* Redis's defaults: normal 0 0 0, replica 256mb 64mb 60, pubsub 32mb 8mb 60 */
-	static const uint64_t cobl[9] = {0, 0, 0, 256ull << 20, 64ull << 20, 60, 32ull << 20,
-					 8ull << 20, 60};
+	static const uint64_t cobl[9] = {0,	      0,	  0, 256ull << 20, 64ull << 20, 60,
+					 32ull << 20, 8ull << 20, 60};
 	for (int i = 0; i < 9; i++)
 		atomic_init(&rt->ival[RT_COBL + i], cobl[i]);
 	const char *pass = cfg->requirepass != NULL ? cfg->requirepass : "";
@@ -731,7 +731,8 @@ static const char *cobl_parse(const struct resp_arg *v, struct set_item *it)
 	buf[v->len] = '\0';
 	char *tok[64], *save = NULL;
 	int n = 0;
-	for (char *t = strtok_r(buf, " ", &save); t != NULL && n < 64; t = strtok_r(NULL, " ", &save))
+	for (char *t = strtok_r(buf, " ", &save); t != NULL && n < 64;
+	     t = strtok_r(NULL, " ", &save))
 		tok[n++] = t;
 	if (n % 4 != 0)
 		return "Wrong number of arguments in buffer limit configuration.";

@@ -56,7 +56,9 @@ struct dp_client {
 	struct dp_client *ready_next;
 	struct worker *owner;	/* the worker the connection lives on */
 	struct dp_multi *multi; /* MULTI/WATCH state (dp_tx.h); NULL until used */
-	struct dp_ps_client *ps; /* pub/sub state (dp_pubsub.h); NULL until it subscribes */
+
+	/* pub/sub state (dp_pubsub.h); NULL until it subscribes */
+	struct dp_ps_client *ps;
 };
 
 /* A worker's shard numbers for INFO on other workers (dp_info.c):
@@ -152,8 +154,11 @@ struct worker {
 	uint32_t idle_us;
 	struct rw_logring log;
 	struct dp_load load; /* loading the dataset at start (dp_load.c) */
-	struct dp_pubsub *ps;	  /* subscriptions of this worker's connections (dp_pubsub.c) */
-	struct rw_buf ps_scratch; /* a notification's channel name */
+
+	/* pub/sub: this worker's connections' subscriptions (dp_pubsub.c), and
+	 * a notification's channel name */
+	struct dp_pubsub *ps;
+	struct rw_buf ps_scratch;
 } __attribute__((aligned(64)));
 
 /**
