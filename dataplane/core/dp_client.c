@@ -324,7 +324,7 @@ uint64_t dp_run(struct worker *w, const struct cmd_def *d, struct resp_arg *argv
 		return 0;
 	}
 	flush_watched(w, d, client->db);
-	dp_pubsub_cmd_begin(w, d, argv, argc, client->db); /* notifications wait for its end */
+	dp_pubsub_cmd_begin(w, d, argv, argc, client->db, out); /* notifications: at its end */
 	cmd_execute(d, &ctx);
 	dp_pubsub_cmd_end(w, d, argv, argc, client->db, ctx.dirty);
 	w->stats->commands++;

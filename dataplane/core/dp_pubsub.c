@@ -795,6 +795,9 @@ struct ps_pending {
 	uint32_t n, cap;
 	struct rw_buf keys;
 	bool in_cmd;
+	struct rw_buf *out; /* where the command replies, and its length before */
+	size_t mark;
+	struct rw_buf tmp;
 	/* class n: the command's keys that did not exist when it started */
 	uint32_t n_new;
 	uint32_t new_arg[PS_NEW_MAX]; /* argument index */
@@ -871,9 +874,11 @@ static void new_keys_note(struct worker *w, struct ps_pending *p, const struct c
 }
 
 void dp_pubsub_cmd_begin(struct worker *w, const struct cmd_def *d, const struct resp_arg *argv,
-			 uint32_t argc, uint32_t db)
+			 uint32_t argc, uint32_t db, struct rw_buf *out)
 {
 	struct ps_pending *p = w->ps->pend;
+	p->out = out;
+	p->mark = out->len;
 	uint32_t flags = cmd_cfg_notify_flags(&w->sh->env);
 	p->in_cmd = (flags & (CMD_NOTIFY_KEYSPACE | CMD_NOTIFY_KEYEVENT)) != 0;
 	p->n_new = 0;
@@ -1033,9 +1038,21 @@ void dp_pubsub_cmd_end(struct worker *w, const struct cmd_def *d, const struct r
 		return;
 	pend_fixup(w, p, d->name, argv, argc);
 	new_keys_insert(w, p, d->name, argv, db);
+	size_t reply_end = p->out->len;
 	for (uint32_t i = 0; i < p->n; i++)
 		notify_now(w, p->ev[i].db, p->keys.data + p->ev[i].off, p->ev[i].len,
 			   p->ev[i].event);
+	/* A RESP3 client notified of its own write: Redis pushes before the
+	 * reply (the notification is raised while the command runs). The
+	 * pushes that landed right after the reply in the same buffer go
+	 * before it. */
+	size_t pushes = p->out->len - reply_end, reply = reply_end - p->mark;
+	if (pushes != 0 && reply != 0 && rw_buf_reserve(&p->tmp, reply) == 0) {
+		uint8_t *b = p->out->data + p->mark;
+		memcpy(p->tmp.data, b, reply);
+		memmove(b, b + reply, pushes);
+		memcpy(b + pushes, p->tmp.data, reply);
+	}
 	p->n = 0;
 	rw_buf_reset(&p->keys);
 }
@@ -1064,6 +1081,7 @@ void dp_pubsub_teardown(struct worker *w)
 	if (ps->pend != NULL) {
 		free(ps->pend->ev);
 		rw_buf_fini(&ps->pend->keys);
+		rw_buf_fini(&ps->pend->tmp);
 		free(ps->pend);
 	}
 	rw_buf_fini(&w->ps_scratch);

@@ -28,6 +28,7 @@ struct cmd_def;
 struct cmd_conn_info;
 struct resp_arg;
 struct ps_pending;
+struct rw_buf;
 
 /* A connection's pub/sub state (dp_client.ps; NULL until it subscribes). */
 struct dp_ps_client {
@@ -76,7 +77,7 @@ void dp_pubsub_msg_in(struct worker *w, struct shard_msg *m);
 unsigned dp_pubsub_poll(struct worker *w);
 /** A command starts on this worker's shard: its notifications are held. */
 void dp_pubsub_cmd_begin(struct worker *w, const struct cmd_def *d, const struct resp_arg *argv,
-			 uint32_t argc, uint32_t db);
+			 uint32_t argc, uint32_t db, struct rw_buf *out);
 /** It ended: publish its notifications as Redis names them for it. */
 void dp_pubsub_cmd_end(struct worker *w, const struct cmd_def *d, const struct resp_arg *argv,
 		       uint32_t argc, uint32_t db, uint32_t dirty);

@@ -176,6 +176,17 @@ scenario("resp3 push frames, every command allowed", TWO, [
     ("s0", E("DEL", "ps:k3"), 1),
 ])
 
+# {b} hashes to worker 0 of 2: s0's own write runs on its worker
+scenario("resp3 notification of the client's own write comes before the reply", TWO, [
+    ("s0", E("HELLO", "3"), 1, "skip"),
+    ("p0", E("CONFIG", "SET", "notify-keyspace-events", "KA"), 1),
+    ("s0", E("SUBSCRIBE", "__keyspace@0__:{b}own"), 1),
+    ("s0", E("SET", "{b}own", "v"), 2),
+    ("s0", E("RPUSH", "{b}own2", "a", "b"), 1),
+    ("s0", E("DEL", "{b}own"), 2),
+    ("p0", E("CONFIG", "SET", "notify-keyspace-events", ""), 1),
+])
+
 scenario("shard channels", TWO, [
     ("s0", E("SSUBSCRIBE", "ps:s1", "ps:s2"), 2),
     ("s1", E("SSUBSCRIBE", "ps:s1"), 1),
