@@ -18,6 +18,9 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
+
+#include "resp.h"
 
 #include "cmd_pubsub.h"
 
@@ -83,5 +86,30 @@ void dp_pubsub_cmd_end(struct worker *w, const struct cmd_def *d, const struct r
 		       uint32_t argc, uint32_t db, uint32_t dirty);
 /** CLIENT LIST's sub= psub= ssub= and flag P. */
 void dp_pubsub_describe(const struct dp_client *cl, struct cmd_conn_info *out);
+
+/* Internal to dp_pubsub.c and dp_notify.c. */
+/** Publish without a count: to this worker's subscribers and every other
+ * worker with subscriptions (a keyspace notification). */
+void dp_pubsub_publish_uncounted(struct worker *w, const uint8_t *ch, size_t clen,
+				 const uint8_t *msg, size_t mlen);
+/** The notification hook and its state (dp_notify.c). @return 0 or -errno. */
+int dp_notify_setup(struct worker *w);
+void dp_notify_teardown(struct worker *w);
+
+/** Case-insensitive compare of an argument with a lower-case literal. */
+static inline bool dp_ps_arg_is(const struct resp_arg *a, const char *lit)
+{
+	size_t n = strlen(lit);
+	if (a->len != n)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = a->ptr[i];
+		if (c >= 'A' && c <= 'Z')
+			c = (uint8_t)(c + 32);
+		if (c != (uint8_t)lit[i])
+			return false;
+	}
+	return true;
+}
 
 #endif
