@@ -75,6 +75,10 @@ struct cmd_conn_info {
 	uint32_t multi;	    /* commands queued in MULTI, or UINT32_MAX outside MULTI */
 	bool in_exec;	    /* running EXEC's commands: CLIENT LIST/INFO say cmd=exec */
 	bool blocked;	    /* waiting in a blocking command (flag b) */
+	uint32_t sub;	    /* subscribed channels */
+	uint32_t psub;	    /* subscribed patterns */
+	uint32_t ssub;	    /* subscribed shard channels */
+	bool pubsub;	    /* in subscribed mode (flag P) */
 };
 typedef void cmd_conn_describe_fn(const void *conn, struct cmd_conn_info *out);
 
@@ -115,6 +119,8 @@ struct cmd_info_totals {
 	uint64_t used_memory; /* store_stats.used_bytes summed */
 	uint64_t dirty;	      /* store_stats.dirty summed: rdb_changes_since_last_save */
 	uint64_t total_error_replies;
+	/* distinct names with subscribers (each worker counts the names it owns) */
+	uint64_t pubsub_channels, pubsub_patterns, pubsubshard_channels;
 	uint32_t n_dbs;
 	struct cmd_info_db *dbs;
 };
@@ -282,6 +288,7 @@ enum cmd_flag {
 	CMD_SNAPSHOT =
 	    1u << 22, /* SAVE BGSAVE SHUTDOWN: the dispatcher takes the cut (dp_snap.c) */
 	CMD_BLOCKING = 1u << 23, /* BLPOP...: may wait on its keys' worker (dp_block.h) */
+	CMD_PUBSUB = 1u << 24,	 /* pub/sub: the dispatcher runs it (dataplane/core/dp_pubsub.c) */
 };
 
 struct cmd_def {
@@ -418,6 +425,52 @@ const char *cmd_cfg_maxmemory_policy_name(const struct cmd_env *env);
 struct store_evict_cfg;
 /** The eviction directives now (policy, samples, tenacity, LFU factor and decay). */
 void cmd_evict_cfg(const struct cmd_env *env, struct store_evict_cfg *out);
+
+/* ---- pub/sub and keyspace notifications (cmd_notify.c, cmd_pubsub.c) ---- */
+
+/* notify-keyspace-events classes, Redis's NOTIFY_* bits */
+#define CMD_NOTIFY_KEYSPACE (1u << 0)  /* K */
+#define CMD_NOTIFY_KEYEVENT (1u << 1)  /* E */
+#define CMD_NOTIFY_GENERIC  (1u << 2)  /* g */
+#define CMD_NOTIFY_STRING   (1u << 3)  /* $ */
+#define CMD_NOTIFY_LIST	    (1u << 4)  /* l */
+#define CMD_NOTIFY_SET	    (1u << 5)  /* s */
+#define CMD_NOTIFY_HASH	    (1u << 6)  /* h */
+#define CMD_NOTIFY_ZSET	    (1u << 7)  /* z */
+#define CMD_NOTIFY_EXPIRED  (1u << 8)  /* x */
+#define CMD_NOTIFY_EVICTED  (1u << 9)  /* e */
+#define CMD_NOTIFY_STREAM   (1u << 10) /* t */
+#define CMD_NOTIFY_KEY_MISS (1u << 11) /* m */
+#define CMD_NOTIFY_MODULE   (1u << 13) /* d */
+#define CMD_NOTIFY_NEW	    (1u << 14) /* n */
+#define CMD_NOTIFY_ALL                                                                             \
+	(CMD_NOTIFY_GENERIC | CMD_NOTIFY_STRING | CMD_NOTIFY_LIST | CMD_NOTIFY_SET |               \
+	 CMD_NOTIFY_HASH | CMD_NOTIFY_ZSET | CMD_NOTIFY_EXPIRED | CMD_NOTIFY_EVICTED |             \
+	 CMD_NOTIFY_STREAM | CMD_NOTIFY_MODULE) /* A */
+
+/** notify-keyspace-events now (CMD_NOTIFY_* bits). Context: any worker, one relaxed load. */
+uint32_t cmd_cfg_notify_flags(const struct cmd_env *env);
+/** client-output-buffer-limit's pubsub class now: hard and soft bytes (0: none), soft seconds. */
+void cmd_cfg_pubsub_limit(const struct cmd_env *env, uint64_t *hard, uint64_t *soft,
+			  uint64_t *soft_s);
+/**
+ * The name Redis notifies for the store event @p event (a write hook's) and
+ * its class in *@p cls. @return NULL (and *cls 0) for an event Redis does
+ * not notify.
+ */
+const char *cmd_notify_event(const char *event, uint32_t *cls);
+/** keyspaceEventsStringToFlags(). @return 0, or -1 for an unknown letter. */
+int cmd_notify_parse(const uint8_t *p, size_t n, uint32_t *out);
+/** keyspaceEventsFlagsToString() into @p buf (>= 20 bytes). @return its length. */
+size_t cmd_notify_format(uint32_t flags, char *buf, size_t cap);
+
+/* Pub/sub replies (cmd_pubsub.c): a push in RESP3, an array in RESP2. */
+/** [p|s]subscribe / [p|s]unsubscribe confirmation; @p name NULL: a null (nothing to drop). */
+void cmd_pubsub_w_ack(struct rw_buf *out, uint8_t proto, const char *kind, const void *name,
+		      size_t nlen, int64_t count);
+/** message / smessage (@p pat NULL) or pmessage. */
+void cmd_pubsub_w_msg(struct rw_buf *out, uint8_t proto, const char *kind, const void *pat,
+		      size_t plen, const void *ch, size_t clen, const void *msg, size_t mlen);
 
 /* ---- maxmemory: the OOM rule (cmd_evict.c) ---- */
 

@@ -200,6 +200,8 @@ static void client_info_line(struct cmd_ctx *ctx, struct rw_buf *b, const char *
 	 * (no-evict); N for none */
 	char flags[5];
 	size_t nf = 0;
+	if (ci.pubsub)
+		flags[nf++] = 'P';
 	if (ci.multi != UINT32_MAX)
 		flags[nf++] = 'x';
 	if (ci.blocked)
@@ -212,14 +214,14 @@ static void client_info_line(struct cmd_ctx *ctx, struct rw_buf *b, const char *
 	int n = snprintf(
 	    line, sizeof(line),
 	    "id=%llu addr=%s:%u laddr=%s:%u fd=-1 name=%.*s age=%llu idle=%llu flags=%s db=%u "
-	    "sub=0 psub=0 ssub=0 multi=%lld qbuf=%llu qbuf-free=%llu argv-mem=%llu multi-mem=0 "
+	    "sub=%u psub=%u ssub=%u multi=%lld qbuf=%llu qbuf-free=%llu argv-mem=%llu multi-mem=0 "
 	    "rbs=0 rbp=0 obl=%llu oll=0 omem=%llu tot-mem=%llu events=r cmd=%s user=default "
 	    "redir=-1 resp=%u\n",
 	    (unsigned long long)c->id, peer, ci.peer_port, local, ci.local_port, (int)c->name_len,
-	    c->name, (unsigned long long)age, (unsigned long long)idle, flags, c->db,
-	    ci.multi == UINT32_MAX ? -1LL : (long long)ci.multi, (unsigned long long)ci.qbuf,
-	    (unsigned long long)ci.qbuf_free, (unsigned long long)argv_mem,
-	    (unsigned long long)ci.obl, (unsigned long long)ci.omem,
+	    c->name, (unsigned long long)age, (unsigned long long)idle, flags, c->db, ci.sub,
+	    ci.psub, ci.ssub, ci.multi == UINT32_MAX ? -1LL : (long long)ci.multi,
+	    (unsigned long long)ci.qbuf, (unsigned long long)ci.qbuf_free,
+	    (unsigned long long)argv_mem, (unsigned long long)ci.obl, (unsigned long long)ci.omem,
 	    (unsigned long long)(ci.tot_mem + argv_mem), ci.in_exec ? "exec" : cmdname,
 	    c->proto == RESP_PROTO_3 ? 3 : 2);
 	if (n > 0)

@@ -63,6 +63,9 @@ enum rt_int {
 	RT_HASH_MAX_LP_ENTRIES,
 	RT_HASH_MAX_LP_VALUE,
 	RT_SET_MAX_INTSET_ENTRIES,
+	RT_NOTIFY_FLAGS, /* notify-keyspace-events, CMD_NOTIFY_* bits */
+	RT_COBL,	 /* client-output-buffer-limit: 3 classes x (hard, soft, seconds) */
+	RT_COBL_END = RT_COBL + 8,
 	RT_N_INT,
 };
 
@@ -93,7 +96,7 @@ _Static_assert(sizeof(policies) / sizeof(policies[0]) == STORE_EVICT_N_POLICIES,
 
 /* ---- the mutable set ---- */
 
-enum rt_kind { K_MEMORY, K_INT, K_UINT, K_ENUM, K_SAVE, K_STRING };
+enum rt_kind { K_MEMORY, K_INT, K_UINT, K_ENUM, K_SAVE, K_STRING, K_NOTIFY, K_COBL };
 
 struct rt_def {
 	const char *name;
@@ -131,6 +134,8 @@ static const struct rt_def rt_defs[] = {
     {"hash-max-ziplist-value", K_MEMORY, RT_HASH_MAX_LP_VALUE, 0, INT64_MAX},
     {"set-max-intset-entries", K_INT, RT_SET_MAX_INTSET_ENTRIES, 0, INT64_MAX},
     {"requirepass", K_STRING, RT_REQUIREPASS, 0, 0},
+    {"notify-keyspace-events", K_NOTIFY, RT_NOTIFY_FLAGS, 0, 0},
+    {"client-output-buffer-limit", K_COBL, RT_COBL, 0, 0},
     {"save", K_SAVE, RT_SAVE, 0, 0},
 };
 #define N_RT (sizeof(rt_defs) / sizeof(rt_defs[0]))
@@ -265,6 +270,11 @@ struct cmd_rtcfg *cmd_rtcfg_create(const struct rw_config *cfg)
 	atomic_init(&rt->ival[RT_HASH_MAX_LP_ENTRIES], (uint64_t)cfg->hash_max_listpack_entries);
 	atomic_init(&rt->ival[RT_HASH_MAX_LP_VALUE], (uint64_t)cfg->hash_max_listpack_value);
 	atomic_init(&rt->ival[RT_SET_MAX_INTSET_ENTRIES], (uint64_t)cfg->set_max_intset_entries);
+	/* Redis's defaults: normal 0 0 0, replica 256mb 64mb 60, pubsub 32mb 8mb 60 */
+	static const uint64_t cobl[9] = {0,	      0,	  0, 256ull << 20, 64ull << 20, 60,
+					 32ull << 20, 8ull << 20, 60};
+	for (int i = 0; i < 9; i++)
+		atomic_init(&rt->ival[RT_COBL + i], cobl[i]);
 	const char *pass = cfg->requirepass != NULL ? cfg->requirepass : "";
 	const char *save = cfg->save != NULL ? cfg->save : "";
 	rt_str_store(&rt->sval[RT_REQUIREPASS], pass, strlen(pass));
@@ -399,6 +409,19 @@ uint64_t cmd_cfg_set_max_intset_entries(const struct cmd_env *env)
 								: 512);
 }
 
+uint32_t cmd_cfg_notify_flags(const struct cmd_env *env)
+{
+	return (uint32_t)rt_int(env, RT_NOTIFY_FLAGS, 0);
+}
+
+void cmd_cfg_pubsub_limit(const struct cmd_env *env, uint64_t *hard, uint64_t *soft,
+			  uint64_t *soft_s)
+{
+	*hard = (uint64_t)rt_int(env, RT_COBL + 6, 32ll << 20);
+	*soft = (uint64_t)rt_int(env, RT_COBL + 7, 8ll << 20);
+	*soft_s = (uint64_t)rt_int(env, RT_COBL + 8, 60);
+}
+
 bool cmd_cfg_requirepass_set(const struct cmd_env *env)
 {
 	if (env == NULL)
@@ -463,6 +486,9 @@ static const char *const config_names[] = {
     /* Redis 7.0's aliases: CONFIG GET lists them as names of their own */
     "hash-max-ziplist-entries",
     "hash-max-ziplist-value",
+    /* run-time only (not in the boot config yet) */
+    "notify-keyspace-events",
+    "client-output-buffer-limit",
 };
 
 #define N_CONFIG (sizeof(config_names) / sizeof(config_names[0]))
@@ -511,6 +537,20 @@ static void config_value(const struct cmd_env *env, const char *name, char *val,
 	if (d != NULL && env != NULL && env->rt != NULL) {
 		if (d->kind == K_STRING || d->kind == K_SAVE) {
 			rt_str_load(env->rt, (enum rt_str)d->slot, val, cap);
+		} else if (d->kind == K_NOTIFY) {
+			cmd_notify_format(cmd_cfg_notify_flags(env), val, cap);
+		} else if (d->kind == K_COBL) {
+			uint64_t v[9];
+			for (int i = 0; i < 9; i++)
+				v[i] = atomic_load_explicit(&env->rt->ival[RT_COBL + i],
+							    memory_order_relaxed);
+			snprintf(val, cap,
+				 "normal %llu %llu %llu slave %llu %llu %llu pubsub %llu %llu %llu",
+				 (unsigned long long)v[0], (unsigned long long)v[1],
+				 (unsigned long long)v[2], (unsigned long long)v[3],
+				 (unsigned long long)v[4], (unsigned long long)v[5],
+				 (unsigned long long)v[6], (unsigned long long)v[7],
+				 (unsigned long long)v[8]);
 		} else {
 			uint64_t v =
 			    atomic_load_explicit(&env->rt->ival[d->slot], memory_order_relaxed);
@@ -616,6 +656,9 @@ static bool save_parse(const struct resp_arg *a, char *out, size_t cap)
 	return (j & 1) == 0;
 }
 
+struct set_item;
+static const char *cobl_parse(const struct resp_arg *v, struct set_item *it);
+
 struct set_item {
 	const struct rt_def *def;
 	const char *name; /* as Redis names it in errors: the alias if one was given */
@@ -665,6 +708,15 @@ static const char *set_parse(const struct rt_def *d, const struct resp_arg *v, s
 			return "Invalid save parameters";
 		it->slen = strlen(it->sval);
 		return NULL;
+	case K_NOTIFY: {
+		uint32_t f;
+		if (cmd_notify_parse(v->ptr, v->len, &f) != 0)
+			return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+		it->ival = f;
+		return NULL;
+	}
+	case K_COBL:
+		return cobl_parse(v, it);
 	case K_STRING:
 		if (v->len >= RT_STR_MAX)
 			return "argument is longer than Redwire's limit of 255 bytes";
@@ -673,6 +725,63 @@ static const char *set_parse(const struct rt_def *d, const struct resp_arg *v, s
 		return NULL;
 	}
 	return "unknown directive kind";
+}
+
+/* client-output-buffer-limit: "<class> <hard> <soft> <seconds>" groups
+ * (config.c setConfigClientOutputBufferLimitOption()); the classes given
+ * replace theirs, the others keep their values. Parsed into sval as
+ * u64 triples per class (class index in ival's bits). */
+static const char *cobl_parse(const struct resp_arg *v, struct set_item *it)
+{
+	char buf[RT_STR_MAX];
+	if (v->len >= sizeof(buf))
+		return "Wrong number of arguments in buffer limit configuration.";
+	memcpy(buf, v->ptr, v->len);
+	buf[v->len] = '\0';
+	char *tok[64], *save = NULL;
+	int n = 0;
+	for (char *t = strtok_r(buf, " ", &save); t != NULL && n < 64;
+	     t = strtok_r(NULL, " ", &save))
+		tok[n++] = t;
+	if (n % 4 != 0)
+		return "Wrong number of arguments in buffer limit configuration.";
+	uint64_t vals[9] = {0};
+	it->ival = 0;
+	for (int j = 0; j < n; j += 4) {
+		int cls = strcasecmp(tok[j], "normal") == 0 ? 0
+			  : strcasecmp(tok[j], "slave") == 0 || strcasecmp(tok[j], "replica") == 0
+			      ? 1
+			  : strcasecmp(tok[j], "pubsub") == 0 ? 2
+							      : -1;
+		if (cls < 0)
+			return "Invalid client class specified in buffer limit configuration.";
+		uint64_t hard, soft;
+		char *end;
+		long long secs = strtoll(tok[j + 3], &end, 10);
+		if (!memtoull((const uint8_t *)tok[j + 1], strlen(tok[j + 1]), &hard) ||
+		    !memtoull((const uint8_t *)tok[j + 2], strlen(tok[j + 2]), &soft) || secs < 0 ||
+		    *end != '\0')
+			return "Error in hard, soft or soft_seconds setting in buffer limit "
+			       "configuration.";
+		vals[cls * 3] = hard;
+		vals[cls * 3 + 1] = soft;
+		vals[cls * 3 + 2] = (uint64_t)secs;
+		it->ival |= 1u << cls;
+	}
+	_Static_assert(sizeof(vals) <= RT_STR_MAX, "fits in sval");
+	memcpy(it->sval, vals, sizeof(vals));
+	return NULL;
+}
+
+static void cobl_store(struct cmd_rtcfg *rt, const struct set_item *it)
+{
+	uint64_t vals[9];
+	memcpy(vals, it->sval, sizeof(vals));
+	for (int c = 0; c < 3; c++)
+		if (it->ival & (1u << c))
+			for (int k = 0; k < 3; k++)
+				atomic_store_explicit(&rt->ival[RT_COBL + c * 3 + k],
+						      vals[c * 3 + k], memory_order_relaxed);
 }
 
 static bool name_in(const struct resp_arg *a, const char *const *names, size_t n)
@@ -760,7 +869,9 @@ static void config_set(struct cmd_ctx *ctx)
 	rt_write_begin(rt);
 	for (uint32_t i = 0; i < n; i++) {
 		const struct rt_def *d = items[i].def;
-		if (d->kind == K_STRING || d->kind == K_SAVE) {
+		if (d->kind == K_COBL) {
+			cobl_store(rt, &items[i]);
+		} else if (d->kind == K_STRING || d->kind == K_SAVE) {
 			rt_str_store(&rt->sval[d->slot], items[i].sval, items[i].slen);
 			if (d->slot == RT_REQUIREPASS)
 				atomic_store_explicit(&rt->requirepass_set, items[i].slen != 0,

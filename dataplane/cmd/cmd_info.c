@@ -369,9 +369,9 @@ static void info_stats(const struct cmd_ctx *ctx, struct rw_buf *b, const struct
 	add_line(b, "current_eviction_exceeded_time:0");
 	add_line(b, "keyspace_hits:%llu", SINCE(t->keyspace_hits, CMD_STAT_HITS));
 	add_line(b, "keyspace_misses:%llu", SINCE(t->keyspace_misses, CMD_STAT_MISSES));
-	add_line(b, "pubsub_channels:0");
-	add_line(b, "pubsub_patterns:0");
-	add_line(b, "pubsubshard_channels:0");
+	add_line(b, "pubsub_channels:%llu", (unsigned long long)t->pubsub_channels);
+	add_line(b, "pubsub_patterns:%llu", (unsigned long long)t->pubsub_patterns);
+	add_line(b, "pubsubshard_channels:%llu", (unsigned long long)t->pubsubshard_channels);
 	add_line(b, "latest_fork_usec:0");
 	add_line(b, "total_forks:0");
 	add_line(b, "migrate_cached_sockets:0");

@@ -20,6 +20,7 @@
 #define CMD_NAME_MAX 32 /* longer than any command name: a quick miss */
 
 #define META(n) .meta_info = cmd_meta_info_##n, .meta_docs = cmd_meta_docs_##n
+#include "cmd_table_pubsub.inc"
 
 /* SAVE sorts inside the set commands' run (cmd_table_hs.inc) */
 #define CMD_TABLE_SAVE                                                                             \
@@ -918,6 +919,7 @@ static const struct cmd_def cmd_defs[] = {
      .complexity = "O(1)",
      .key_flags = "OW update",
      META(psetex)},
+    CMD_PS_PSUBSCRIBE,
     {.name = "pttl",
      .arity = 2,
      .flags = CMD_READONLY | CMD_FAST,
@@ -932,6 +934,9 @@ static const struct cmd_def cmd_defs[] = {
      .complexity = "O(1)",
      .key_flags = "RO access",
      META(pttl)},
+    CMD_PS_PUBLISH,
+    CMD_PS_PUBSUB,
+    CMD_PS_PUNSUBSCRIBE,
     {.name = "quit",
      .arity = -1,
      .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NOAUTH | CMD_ALLOW_BUSY |
@@ -1109,6 +1114,7 @@ static const struct cmd_def cmd_defs[] = {
 		   "saving data, otherwise O(1)",
      META(shutdown)},
     CMD_HS_TABLE_SET_B,
+    CMD_PS_SSUBSCRIBE,
     {.name = "strlen",
      .arity = 2,
      .flags = CMD_READONLY | CMD_FAST,
@@ -1123,6 +1129,7 @@ static const struct cmd_def cmd_defs[] = {
      .complexity = "O(1)",
      .key_flags = "RO",
      META(strlen)},
+    CMD_PS_SUBSCRIBE,
     {.name = "substr",
      .arity = 4,
      .flags = CMD_READONLY,
@@ -1141,6 +1148,7 @@ static const struct cmd_def cmd_defs[] = {
      .key_flags = "RO access",
      META(substr)},
     CMD_HS_TABLE_SET_C,
+    CMD_PS_SUNSUBSCRIBE,
     {.name = "swapdb",
      .arity = 3,
      .flags = CMD_WRITE | CMD_FAST | CMD_ALL_SHARDS_OK,
@@ -1222,6 +1230,7 @@ static const struct cmd_def cmd_defs[] = {
 		   "of allocations the deleted objects where composed of.",
      .key_flags = "RM delete",
      META(unlink)},
+    CMD_PS_UNSUBSCRIBE,
     {.name = "unwatch",
      .arity = 1,
      .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_ALLOW_BUSY | CMD_NOKEYS |

@@ -37,6 +37,8 @@ COMMANDS = ["append", "auth", "bitcount", "bitfield", "bitfield_ro", "bitpos", "
 GROUPS = {
     "swapdb": ["swapdb"],
     "block": ["blmove", "blmpop", "blpop", "brpop", "brpoplpush", "bzmpop", "bzpopmax", "bzpopmin"],
+    "pubsub": ["psubscribe", "publish", "pubsub", "punsubscribe", "spublish", "ssubscribe",
+               "subscribe", "sunsubscribe", "unsubscribe"],
     "list": ["lindex", "linsert", "llen", "lmove", "lmpop", "lpop", "lpos", "lpush", "lpushx",
              "lrange", "lrem", "lset", "ltrim", "rpop", "rpoplpush", "rpush", "rpushx"],
     "snap": ["bgsave", "save"],

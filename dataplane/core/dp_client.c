@@ -28,6 +28,7 @@
 #include "dp_info.h"
 #include "dp_int.h"
 #include "dp_snap.h"
+#include "dp_pubsub.h"
 #include "dp_slot.h"
 #include "dp_tx.h"
 #include "store.h"
@@ -82,6 +83,7 @@ static void client_release(struct dp_client *cl)
 	if (cl->multi != NULL && cl->tcp != NULL)
 		dp_tx_reset(cl->owner, cl); /* drop its watched keys on their owners */
 	dp_tx_client_free(cl);
+	dp_pubsub_client_gone(cl->owner, cl);
 	for (uint64_t s = cl->slot_head; s != cl->slot_tail; s++) {
 		struct dp_slot *slot = &cl->slots[s % DP_SLOTS];
 		rw_buf_reset(&slot->buf);
@@ -126,6 +128,13 @@ const struct tcp_app_ops dp_client_tcp_ops = {
     .readable = on_readable,
     .reset = on_reset,
 };
+
+void dp_client_kill(struct worker *w, struct dp_client *cl)
+{
+	struct tcp_conn *c = cl->tcp;
+	client_release(cl);
+	tcp_abort(&w->tcp, c);
+}
 
 static void maybe_close(struct worker *w, struct dp_client *cl)
 {
@@ -364,7 +373,9 @@ uint64_t dp_run(struct worker *w, const struct cmd_def *d, struct resp_arg *argv
 		return 0;
 	}
 	flush_watched(w, d, argv, argc, client->db);
+	dp_pubsub_cmd_begin(w, d, argv, argc, client->db, out); /* notifications: at its end */
 	cmd_execute(d, &ctx);
+	dp_pubsub_cmd_end(w, d, argv, argc, client->db, ctx.dirty);
 	w->blk.would = ctx.would_block;
 	w->blk.deadline_ms = ctx.block_deadline_ms;
 	w->stats->commands++;
@@ -725,6 +736,8 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 		dp_tx_flag(cl);
 		return true;
 	}
+	if (dp_pubsub_filter(w, cl, d, argv, argc))
+		return true; /* RESP2 subscribed mode: refused, or PING's pong */
 	if ((d->flags & CMD_TX_DISPATCH) && d->name[0] == 'e' && !dp_tx_exec_has_room(w, cl))
 		return false; /* EXEC: the journal must have room for its record */
 	if ((d->flags & CMD_SNAPSHOT) && d->name[1] == 'a' && dp_tx_multi_count(cl) != UINT32_MAX) {
@@ -749,6 +762,10 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 			w->stats->commands_received--; /* counted once, when it runs */
 			return false;
 		}
+	}
+	if (d->flags & CMD_PUBSUB) {
+		dp_pubsub_run(w, cl, d, argv, argc); /* on this worker, whatever the keys */
+		return true;
 	}
 	if (w->sh->n_workers > 1 && dp_digest_is(d, argv, argc)) {
 		fanout_all(w, cl, &dp_digest_part_def, argv, argc, DP_AGG_DIGEST);
@@ -1025,6 +1042,8 @@ void dp_shard_msg_in(void *arg, struct shard_msg *m)
 		request_in(w, m);
 	else if (m->kind == SHARD_REPLY)
 		reply_in(w, m);
+	else if (m->kind == SHARD_PUBSUB || m->kind == SHARD_PUBSUB_DONE)
+		dp_pubsub_msg_in(w, m);
 	else
 		dp_tx_msg_in(w, m);
 }

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "dp_pubsub.h"
 #include "dp_tx.h"
 #include "store.h"
 
@@ -58,6 +59,12 @@ void dp_info_gather(void *arg, struct cmd_info_totals *t)
 		t->total_net_input_bytes += cs->rx_bytes;
 		t->total_net_output_bytes += cs->tx_bytes;
 		struct dp_pub *p = &sh->workers[i].pub;
+		struct dp_pubsub *ps = sh->workers[i].ps;
+		if (ps != NULL) {
+			t->pubsub_channels += ld(&ps->names[CMD_PS_CHAN]);
+			t->pubsub_patterns += ld(&ps->names[CMD_PS_PAT]);
+			t->pubsubshard_channels += ld(&ps->names[CMD_PS_SHARD]);
+		}
 		t->expired_keys += ld(&p->expired);
 		t->evicted_keys += ld(&p->evicted);
 		t->keyspace_hits += ld(&p->hits);
@@ -95,6 +102,7 @@ void dp_conn_describe(const void *conn, struct cmd_conn_info *out)
 	out->multi = dp_tx_multi_count(cl);
 	out->in_exec = dp_tx_in_exec(cl);
 	out->blocked = cl->blocking;
+	dp_pubsub_describe(cl, out);
 }
 
 bool dp_info_persist_msg(struct worker *w, const struct chan_msg *m)

@@ -12,6 +12,7 @@
 #include <rte_lcore.h>
 
 #include "dp_info.h"
+#include "dp_pubsub.h"
 #include "eth_strict.h"
 #include "dp_snap.h"
 #include "dp_tx.h"
@@ -71,7 +72,8 @@ int worker_init(struct worker *w, uint32_t id, struct dp_shared *sh, struct rte_
 		return -ENOMEM;
 	}
 	if (dp_load_init(w) != 0 || store_hook_add(w->store, dp_load_store_event, w) != 0 ||
-	    dp_tx_setup(w) != 0 || snap_part_init(&w->snap, w->store, sh->chan, id) != 0) {
+	    dp_tx_setup(w) != 0 || snap_part_init(&w->snap, w->store, sh->chan, id) != 0 ||
+	    dp_pubsub_setup(w) != 0) {
 		worker_fini(w);
 		return -ENOMEM;
 	}
@@ -94,6 +96,7 @@ void worker_fini(struct worker *w)
 		for (uint32_t i = 0; i < w->tcp.max_conns; i++)
 			dp_tx_client_free(&w->clients[i]);
 	dp_tx_teardown(w);
+	dp_pubsub_teardown(w);
 	free(w->clients);
 	free(w->argv);
 	free(w->sub_argv);
@@ -201,6 +204,7 @@ unsigned worker_poll_once(struct worker *w)
 		dp_client_process_ready(w);
 		work += dp_tx_poll(w); /* what the commands sent this worker itself */
 	}
+	work += dp_pubsub_poll(w); /* subscribers over their output limit */
 	tcp_output_flush(&w->tcp);
 	shard_backlog_flush(&w->shard);
 	tcp_timers_run(&w->tcp);

@@ -39,6 +39,8 @@
 
 struct store_shard;
 struct eth_strict;
+struct dp_pubsub;
+struct dp_ps_client;
 
 #define DP_SLOTS 256 /* per connection; parsing pauses while all are busy */
 
@@ -60,6 +62,9 @@ struct dp_client {
 	bool blocking;	    /* a blocking command's reply is awaited: parsing waits (dp_block.h) */
 	uint16_t blk_owner; /* the worker it waits on */
 	uint64_t blk_seq;   /* its reply slot */
+
+	/* pub/sub state (dp_pubsub.h); NULL until it subscribes */
+	struct dp_ps_client *ps;
 };
 
 /* A worker's shard numbers for INFO on other workers (dp_info.c):
@@ -158,6 +163,11 @@ struct worker {
 	struct dp_load load;   /* loading the dataset at start (dp_load.c) */
 	struct snap_part snap; /* this worker's part of a running snapshot */
 	struct dp_block blk;   /* blocking commands parked on this shard (dp_block.c) */
+
+	/* pub/sub: this worker's connections' subscriptions (dp_pubsub.c), and
+	 * a notification's channel name */
+	struct dp_pubsub *ps;
+	struct rw_buf ps_scratch;
 } __attribute__((aligned(64)));
 
 /**
@@ -179,6 +189,8 @@ extern const struct tcp_app_ops dp_client_tcp_ops;
 void dp_client_process_ready(struct worker *w);
 void dp_shard_msg_in(void *arg, struct shard_msg *m);
 void dp_deferred_retry(struct worker *w);
+/** Close @p cl now (RST), dropping what it has not read (output limits). */
+void dp_client_kill(struct worker *w, struct dp_client *cl);
 /** store_hook_fn: journal expiries and evictions as DELs; @p arg is the worker. */
 void dp_journal_store_event(void *arg, uint32_t db, const void *key, size_t klen,
 			    const char *event);

@@ -128,7 +128,8 @@ static void backlog_push(struct shard_port *p, uint32_t to, struct shard_msg *m)
 
 static uint32_t dest_of(const struct shard_msg *m)
 {
-	return m->kind == SHARD_REQ || m->kind == SHARD_TX ? m->dst : m->src;
+	return m->kind == SHARD_REQ || m->kind == SHARD_TX || m->kind == SHARD_PUBSUB ? m->dst
+										      : m->src;
 }
 
 void shard_send(struct shard_port *p, struct shard_msg *m)

@@ -30,8 +30,17 @@
 
 #define SHARD_MAX_WORKERS 64
 
-/* REQ and TX travel to dst, REPLY and TX_DONE back to src (the owner). */
-enum shard_msg_kind { SHARD_REQ = 1, SHARD_REPLY = 2, SHARD_TX = 3, SHARD_TX_DONE = 4 };
+/* REQ, TX and PUBSUB travel to dst, REPLY, TX_DONE and PUBSUB_DONE back to
+ * src (the owner). PUBSUB: a published message or a PUBSUB query
+ * (dataplane/core/dp_pubsub.c). */
+enum shard_msg_kind {
+	SHARD_REQ = 1,
+	SHARD_REPLY = 2,
+	SHARD_TX = 3,
+	SHARD_TX_DONE = 4,
+	SHARD_PUBSUB = 5,
+	SHARD_PUBSUB_DONE = 6,
+};
 
 /* What a SHARD_TX message asks of a shard (dataplane/core/dp_tx.c). */
 enum shard_tx_op {

@@ -343,8 +343,8 @@ static void test_cmd_command_list_filters(void)
 	cmd_table(&n);
 	r = h_run(&h, "command list");
 	CU_ASSERT_EQUAL(atoi(r + 1),
-			(int)n + 7 + 5 + 5 + 9 +
-			    6); /* names, COMMAND/CONFIG/OBJECT/CLIENT/MEMORY subcommands */
+			(int)n + 7 + 5 + 5 + 9 + 6 +
+			    6); /* names, COMMAND/CONFIG/OBJECT/CLIENT/MEMORY/PUBSUB subcommands */
 	CU_ASSERT_STRING_EQUAL(h_run(&h, "command help x"),
 			       "-ERR wrong number of arguments for 'command|help' command\r\n");
 	CU_ASSERT(strncmp(h_run(&h, "command help"), "*21\r\n+COMMAND <subcommand>", 26) == 0);
