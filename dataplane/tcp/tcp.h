@@ -183,6 +183,7 @@ struct tcp_wheel {
 	struct tcp_conn **slot; /* TCP_WHEEL_SLOTS list heads */
 	struct tcp_conn *overflow;
 	uint64_t tick; /* next tick (ms) not yet processed */
+	uint32_t n;    /* connections on the wheel (the tcp_timer_entries gauge) */
 };
 
 #define TCP_MAX_WORKERS 64
