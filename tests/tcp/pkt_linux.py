@@ -42,6 +42,7 @@ import os
 import re
 import select
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -58,6 +59,8 @@ FLAG_BITS = {"F": 0x01, "S": 0x02, "R": 0x04, "P": 0x08, ".": 0x10, "U": 0x20}
 PSH = 0x08
 CLONE_NEWNET = 0x40000000
 SETTLE_S = 0.005  # the kernel has taken a segment in before a call looks at the result
+READ_GRACE_S = 0.5  # how long a capture may take to reach this process
+SO_TIMESTAMPNS = 35
 
 
 class ScriptError(Exception):
@@ -306,10 +309,15 @@ class Player:
         self.stop = False
         self.sock = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(0x0800))
         self.sock.bind(("kp0", 0))
+        # Segments are timed by the kernel's receive timestamp, not by when
+        # this process gets to read them (a loaded machine delays that).
+        self.sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
+        self.real_off = time.time() - time.monotonic()
         self.t0 = time.monotonic()
         self.last_in = -1.0
         self.lag = 0.0
         self.gap = 0.0
+        self.t_line = 0.0
         self.skipped = 0
         self.thread = threading.Thread(target=self.capture, daemon=True)
         self.thread.start()
@@ -321,7 +329,7 @@ class Player:
         self.sock.settimeout(0.05)
         while not self.stop:
             try:
-                data, addr = self.sock.recvfrom(65535)
+                data, anc, _, addr = self.sock.recvmsg(65535, 64)
             except socket.timeout:
                 continue
             except OSError:
@@ -329,6 +337,10 @@ class Player:
             if addr[2] == socket.PACKET_OUTGOING:
                 continue
             at = self.now()
+            for level, kind, val in anc:
+                if level == socket.SOL_SOCKET and kind == SO_TIMESTAMPNS and len(val) >= 16:
+                    sec, nsec = struct.unpack("qq", val[:16])
+                    at = sec + nsec / 1e9 - self.real_off - self.t0
             p = Ether(data)
             if IP not in p or TCP not in p or p[IP].src != self.link.srv_ip:
                 continue
@@ -382,8 +394,10 @@ class Player:
                   options=self.wire_opts(e.opts) if e.opts else [])
         pkt = Ether(src=self.link.peer_mac, dst=self.link.srv_mac) / IP(
             src=self.link.peer_ip, dst=self.link.srv_ip, ttl=64) / tcp / payload
-        self.sock.send(bytes(pkt))
+        raw = bytes(pkt)
         self.last_in = self.now()
+        self.lag = max(0.0, self.last_in - self.t_line)
+        self.sock.send(raw)
 
     # outbound
     def outbound(self, e, t, t_prev):
@@ -391,11 +405,15 @@ class Player:
         late = self.tol + 0.15 * max(0.0, t - t_prev)
         deadline = t + late
         with self.qlock:
-            while not self.q and self.now() < deadline:
-                self.qlock.wait(min(0.01, max(0.0, deadline - self.now())))
+            # wait a little past the deadline: the kernel's timestamp decides
+            while not self.q and self.now() < deadline + READ_GRACE_S:
+                self.qlock.wait(0.01)
             if not self.q:
-                self.fail("expected segment not sent by %.3f s" % t)
+                self.fail("expected segment not sent by %.3f s" % deadline)
             at, p = self.q.pop(0)
+        if at > deadline:
+            self.fail("segment sent late: at %.3f s, expected by %.3f s (%s)" % (
+                at, deadline, self.describe(p)))
         if at + self.tol < t:
             self.fail("segment sent early: at %.3f s, expected %.3f s (%s)" % (
                 at, t, self.describe(p)))
@@ -512,6 +530,7 @@ class Player:
             # (settling, the server's answers): outbound lines are timed
             # from when the line they follow really ran.
             self.lag = max(0.0, self.now() - t)
+            self.t_line = t
             self.expect_empty()
             self.gap = t - t_prev
             if e.kind == "in":
