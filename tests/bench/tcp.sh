@@ -24,7 +24,7 @@ REQUESTS=${REQUESTS:-100000} PINGS=${PINGS:-20000} MB=${MB:-8} ROUNDS=${ROUNDS:-
 BURST=${BURST:-tx_burst=0.003,tx_burst_len=4} SEEDS=${SEEDS:-1 2 3}
 IT_NAME=rwbtcp
 source "$(dirname "$0")/../integration/lib.sh"
-it_net_reserve
+it_net_reserve "${IT_NAME}v" # the veth's /24, apart from the instance's own
 SNS=${IT_NAME}${RW_IT_SUFFIX:-}s
 conf=$(mktemp /tmp/rwbtcp.XXXXXX.conf)
 srv_pid=""
@@ -32,8 +32,8 @@ bench_cleanup() {
 	local rc=$?
 	[ -n "$srv_pid" ] && { kill "$srv_pid" 2>/dev/null; wait "$srv_pid" 2>/dev/null || true; }
 	ip netns del "$SNS" 2>/dev/null || true
-	rm -f "$conf"; rm -rf "/run/redwire/$IT_NAME"
 	"$IT_ROOT/redwire" down --name "$IT_NAME" >/dev/null 2>&1 || true
+	rm -f "$conf"; rm -rf "/run/redwire/$IT_NET_NAME"
 	exit $rc
 }
 G=$IT_ROOT/tests/bench/goodput.py
