@@ -36,6 +36,7 @@
 #include "dp_digest.h"
 #include "dp_info.h"
 #include "dp_mem.h"
+#include "eth_impair.h"
 #include "eth_strict.h"
 #include "worker.h"
 
@@ -44,6 +45,7 @@
 #define DP_MSG_BYTES	   (1u << 20)
 
 static struct dp_shared shared;
+static struct eth_impair *impair; /* redwire-port-impair: tests only */
 
 static void on_signal(int sig)
 {
@@ -68,6 +70,47 @@ static int fail(const char *what, int rc)
 {
 	rw_log(RW_LOG_ERR, "dp.boot", "%s: %s", what, strerror(rc < 0 ? -rc : rc));
 	return 1;
+}
+
+/*
+ * redwire-port-impair: the seeded impairment stage (drivers/eth/eth_impair.h)
+ * between the stack and the port, for loss, reordering, duplication and
+ * corruption tests against a real peer. It sits after the offload stages:
+ * with checksum offload the port computes checksums after a corruption, so
+ * corruption tests run with redwire-port-offload no.
+ */
+static int impair_setup(const char *spec, struct eth_port **port)
+{
+	struct eth_impair_cfg ic;
+	if (eth_impair_parse(spec, &ic) != 0) {
+		rw_log(RW_LOG_ERR, "dp.boot", "redwire-port-impair: cannot parse '%s'", spec);
+		return -1;
+	}
+	int rc = eth_impair_create(&impair, *port, &ic, NULL, NULL);
+	if (rc != 0)
+		return fail("redwire-port-impair", rc);
+	*port = eth_impair_port(impair);
+	rw_log(RW_LOG_NOTICE, "dp.boot", "port impairment on (tests only): %s", spec);
+	return 0;
+}
+
+/* What the stage did, once at stop (tests read it from the log). */
+static void impair_report(void)
+{
+	if (impair == NULL)
+		return;
+	static const char *const dir_name[] = {"rx", "tx"};
+	for (int d = ETH_IMPAIR_RX; d <= ETH_IMPAIR_TX; d++) {
+		struct eth_impair_stats st;
+		eth_impair_stats_get(impair, (enum eth_impair_dir)d, &st);
+		rw_log(RW_LOG_NOTICE, "dp.impair",
+		       "dir=%s passed=%llu dropped=%llu burst_dropped=%llu duplicated=%llu "
+		       "reordered=%llu delayed=%llu corrupted=%llu overflow=%llu",
+		       dir_name[d], (unsigned long long)st.passed, (unsigned long long)st.dropped,
+		       (unsigned long long)st.burst_dropped, (unsigned long long)st.duplicated,
+		       (unsigned long long)st.reordered, (unsigned long long)st.delayed,
+		       (unsigned long long)st.corrupted, (unsigned long long)st.overflow);
+	}
 }
 
 static void make_run_id(char *out)
@@ -262,6 +305,8 @@ int main(int argc, char **argv)
 			return fail("redwire-port-offload: strict port", rc);
 		client_port = eth_strict_port(shared.strict);
 	}
+	if (cfg.rw_port_impair[0] != '\0' && impair_setup(cfg.rw_port_impair, &client_port) != 0)
+		return 1;
 	rw_log(RW_LOG_INFO, "dp.boot", "tx offloads: ipv4_cksum=%s tcp_cksum=%s tso=%s%s",
 	       client_port->tx_offload & RTE_ETH_TX_OFFLOAD_IPV4_CKSUM ? "yes" : "no",
 	       client_port->tx_offload & RTE_ETH_TX_OFFLOAD_TCP_CKSUM ? "yes" : "no",
@@ -333,6 +378,8 @@ int main(int argc, char **argv)
 	chan_detach(&shared.chan);
 	shard_mesh_destroy(&shared.mesh);
 	tcp_shared_destroy(&shared.tcp);
+	impair_report();
+	eth_impair_destroy(&impair);
 	eth_strict_destroy(&shared.strict);
 	eth_port_dpdk_teardown(&port);
 	for (uint32_t k = 0; k < n; k++)

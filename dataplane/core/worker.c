@@ -9,7 +9,9 @@
 #include <time.h>
 
 #include <rte_cycles.h>
+#include <rte_hash.h>
 #include <rte_lcore.h>
+#include <rte_mempool.h>
 
 #include "dp_info.h"
 #include "dp_pubsub.h"
@@ -170,6 +172,10 @@ static void worker_tick(struct worker *w)
 		store_active_expire_step(w->store, w->now_unix_ms, WORKER_EXPIRE_BUDGET);
 	store_lazyfree_step(WORKER_LAZYFREE_BUDGET);
 	w->stats->keys = store_shard_keys(w->store);
+	/* gauges for leak checks (test_tcp_scale.sh, tests/soak/churn_soak.sh) */
+	w->stats->tcp_flow_entries = (uint64_t)rte_hash_count(w->tcp.flows);
+	w->stats->tcp_timer_entries = w->tcp.wheel.n;
+	w->stats->mbufs_in_use = rte_mempool_in_use_count(w->pool);
 	if (w->sh->strict != NULL)
 		w->stats->tx_offload_violations =
 		    eth_strict_violations(w->sh->strict, (uint16_t)w->id);

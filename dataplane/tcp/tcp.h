@@ -73,7 +73,7 @@ static inline bool ts_lt(uint32_t a, uint32_t b)
 }
 
 #define TCP_OOO_RANGES	8  /* out-of-order islands kept per connection */
-#define TCP_SACK_RANGES 8  /* SACKed ranges remembered per connection */
+#define TCP_SACK_RANGES 32 /* SACKed ranges remembered per connection */
 #define TCP_RCV_WSCALE	7  /* our window shift: 128-byte units, up to 8 MB */
 #define TCP_OPT_MAX	40 /* RFC 9293 §3.1: data offset of 15 words */
 
@@ -183,6 +183,7 @@ struct tcp_wheel {
 	struct tcp_conn **slot; /* TCP_WHEEL_SLOTS list heads */
 	struct tcp_conn *overflow;
 	uint64_t tick; /* next tick (ms) not yet processed */
+	uint32_t n;    /* connections on the wheel (the tcp_timer_entries gauge) */
 };
 
 #define TCP_MAX_WORKERS 64
@@ -355,7 +356,8 @@ void tcp_ooo_clear(struct tcp_stack *t, struct tcp_conn *c);
 void tcp_ooo_consume(struct tcp_conn *c, size_t n);
 
 /* send-side SACK scoreboard (tcp_sack.c) */
-void tcp_sack_update(struct tcp_conn *c, const struct tcp_opts *o);
+/** Merge an ACK's SACK blocks. @return true if they SACKed bytes not SACKed before. */
+bool tcp_sack_update(struct tcp_conn *c, const struct tcp_opts *o);
 void tcp_sack_prune(struct tcp_conn *c);
 uint32_t tcp_sack_high(const struct tcp_conn *c);
 uint32_t tcp_sack_pipe(const struct tcp_conn *c);

@@ -13,9 +13,10 @@
  *     per duplicate ACK, a partial ACK resends the next hole at once and
  *     deflates by what it acknowledged, a full ACK ends the episode.
  *
- * Recovery is entered only when SND.UNA lies beyond `recover` (RFC 6582
- * §3.2 step 2), so the duplicates that follow a timeout's go-back-N do not
- * start a second episode.
+ * Recovery is entered only when SND.UNA has reached `recover` (SND.MAX when
+ * the last episode or timeout began; RFC 6582 §3.2 step 2), so the
+ * duplicates that follow a timeout's go-back-N do not start a second
+ * episode.
  *
  * Context: the owning worker lcore.
  */
@@ -78,7 +79,11 @@ void tcp_cc_dupack(struct tcp_stack *t, struct tcp_conn *c)
 		return;
 	}
 	bool lost = c->dupacks >= 3 || (c->sack_ok && tcp_sack_bytes(c) > 2u * c->mss);
-	if (lost && seq_gt(c->snd_una, c->recover)) {
+	/* RFC 6582 §3.2 step 2: the ACK must cover more than recover, the
+	 * highest sequence number sent, i.e. reach SND.MAX as it was (which
+	 * c->recover holds): a loss of the first segment past the previous
+	 * episode is then recovered at once, not by the timer. */
+	if (lost && seq_geq(c->snd_una, c->recover)) {
 		recovery_enter(t, c);
 		return;
 	}

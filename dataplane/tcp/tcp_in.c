@@ -267,12 +267,17 @@ static bool ack_input(struct tcp_stack *t, struct tcp_conn *c, const struct tcp_
 		tcp_challenge_ack(t, c);
 		return false;
 	}
+	bool new_sack = false;
 	if (c->sack_ok && s->opt.n_sack != 0)
-		tcp_sack_update(c, &s->opt); /* RFC 6675 §5: on every ACK */
-	bool wnd_changed = s->wnd != c->snd_wnd;
+		new_sack = tcp_sack_update(c, &s->opt); /* RFC 6675 §5: on every ACK */
+	/* RFC 5681 §2 (e): a duplicate leaves the window as it was; RFC 6675
+	 * §2: with SACK, an ACK that SACKs new data is one whatever its window
+	 * (a receiver growing its buffer, as Linux's autotuning does, changes
+	 * the window on nearly every ACK, and recovery would wait for the RTO). */
+	bool wnd_same = s->wnd == c->snd_wnd || new_sack;
 	if (seq_gt(s->ack, c->snd_una))
 		ack_advance(t, c, s);
-	else if (s->ack == c->snd_una && s->data_len == 0 && !wnd_changed && s->wnd != 0 &&
+	else if (s->ack == c->snd_una && s->data_len == 0 && wnd_same && s->wnd != 0 &&
 		 !(s->flags & RTE_TCP_FIN_FLAG) && c->snd_una != c->snd_max)
 		tcp_cc_dupack(t, c); /* a zero window answers a probe: no loss signal */
 	/* RFC 9293 §3.10.7.4: update the send window from newer segments only. */

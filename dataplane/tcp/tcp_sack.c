@@ -57,8 +57,9 @@ static void sacked_add(struct tcp_conn *c, uint32_t s, uint32_t e)
 	c->sack_n = (uint8_t)n;
 }
 
-void tcp_sack_update(struct tcp_conn *c, const struct tcp_opts *o)
+bool tcp_sack_update(struct tcp_conn *c, const struct tcp_opts *o)
 {
+	uint32_t before = tcp_sack_bytes(c);
 	for (unsigned i = 0; i < o->n_sack; i++) {
 		uint32_t s = o->sack[i].start, e = o->sack[i].end;
 		/* RFC 2018 §4: a block lies above SND.UNA and within what was
@@ -69,6 +70,7 @@ void tcp_sack_update(struct tcp_conn *c, const struct tcp_opts *o)
 			s = c->snd_una;
 		sacked_add(c, s, e);
 	}
+	return tcp_sack_bytes(c) != before;
 }
 
 /* SND.UNA advanced: drop what it covers. */

@@ -185,6 +185,7 @@ int tcp_wheel_init(struct tcp_wheel *w)
 	w->slot = calloc(TCP_WHEEL_SLOTS, sizeof(*w->slot));
 	w->overflow = NULL;
 	w->tick = 1;
+	w->n = 0;
 	return w->slot != NULL ? 0 : -ENOMEM;
 }
 
@@ -204,8 +205,9 @@ static void list_push(struct tcp_conn **head, struct tcp_conn *c)
 	c->tm_pprev = head;
 }
 
-static void wheel_unlink(struct tcp_conn *c)
+static void wheel_unlink(struct tcp_wheel *w, struct tcp_conn *c)
 {
+	w->n--;
 	*c->tm_pprev = c->tm_next;
 	if (c->tm_next != NULL)
 		c->tm_next->tm_pprev = c->tm_pprev;
@@ -220,6 +222,7 @@ static void wheel_insert(struct tcp_wheel *w, struct tcp_conn *c, uint64_t tick)
 	if (tick < w->tick)
 		tick = w->tick;
 	c->tm_tick = tick;
+	w->n++;
 	if (tick - w->tick < TCP_WHEEL_SLOTS)
 		list_push(&w->slot[tick & WHEEL_MASK], c);
 	else
@@ -228,9 +231,8 @@ static void wheel_insert(struct tcp_wheel *w, struct tcp_conn *c, uint64_t tick)
 
 void tcp_timer_cancel(struct tcp_stack *t, struct tcp_conn *c)
 {
-	(void)t;
 	if (c->tm_tick != 0)
-		wheel_unlink(c);
+		wheel_unlink(&t->wheel, c);
 }
 
 void tcp_timer_schedule(struct tcp_stack *t, struct tcp_conn *c, uint64_t deadline_us)
@@ -239,7 +241,7 @@ void tcp_timer_schedule(struct tcp_stack *t, struct tcp_conn *c, uint64_t deadli
 	if (c->tm_tick != 0 && c->tm_tick <= tick)
 		return; /* fires first, then re-arms */
 	if (c->tm_tick != 0)
-		wheel_unlink(c);
+		wheel_unlink(&t->wheel, c);
 	wheel_insert(&t->wheel, c, tick);
 }
 
@@ -287,7 +289,7 @@ static void wheel_cascade(struct tcp_wheel *w)
 		struct tcp_conn *next = c->tm_next;
 		if (c->tm_tick - w->tick < TCP_WHEEL_SLOTS) {
 			uint64_t tick = c->tm_tick;
-			wheel_unlink(c);
+			wheel_unlink(w, c);
 			wheel_insert(w, c, tick);
 		}
 		c = next;
@@ -303,7 +305,7 @@ static void wheel_refile(struct tcp_wheel *w, uint64_t now)
 		while (*head != NULL) {
 			struct tcp_conn *c = *head;
 			uint64_t tick = c->tm_tick;
-			wheel_unlink(c);
+			wheel_unlink(w, c);
 			c->tm_tick = tick;
 			c->tm_next = all; /* a private chain: tm_pprev unused */
 			all = c;
@@ -337,7 +339,7 @@ void tcp_timers_run(struct tcp_stack *t)
 		w->tick = tick + 1;
 		while (due != NULL) {
 			struct tcp_conn *c = due;
-			wheel_unlink(c);
+			wheel_unlink(w, c);
 			conn_fire(t, c);
 		}
 	}

@@ -91,7 +91,10 @@
 	X(tcp_drop_output_limit, "TCP connections reset: unread replies past the output limit")    \
 	X(tcp_persist_probes, "TCP zero-window probes sent (RFC 9293 §3.8.6.1)")                   \
 	X(tcp_pmtu_lowered, "TCP MSS lowered by ICMP fragmentation needed (RFC 1191)")             \
-	X(arp_gratuitous_sent, "gratuitous ARPs sent (start, SIGUSR1)")
+	X(arp_gratuitous_sent, "gratuitous ARPs sent (start, SIGUSR1)")                            \
+	X(tcp_flow_entries, "TCP flow table entries now (gauge)")                                  \
+	X(tcp_timer_entries, "TCP connections on the timer wheel now (gauge)")                     \
+	X(mbufs_in_use, "mbufs of this worker's pool in use now (gauge)")
 
 struct chan_worker_stats {
 #define CHAN_STAT_FIELD(f, d) uint64_t f;

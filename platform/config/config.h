@@ -117,6 +117,9 @@ enum rw_cfg_type {
 	X(rw_port_offload, "redwire-port-offload", RW_CFG_STRING, "auto", 0, 0,                    \
 	  "auto: checksum offload and TSO when the port advertises them; no: software; "           \
 	  "strict: a NIC model that checks the TX metadata (tests)")                               \
+	X(rw_port_impair, "redwire-port-impair", RW_CFG_STRING, "", 0, 0,                          \
+	  "tests only: seeded loss/reorder/dup/corruption on the client port "                    \
+	  "(drivers/eth/eth_impair.h syntax, e.g. seed=1,drop=0.01); empty: none")               \
 	X(rw_memory_mb, "redwire-memory-mb", RW_CFG_INT, "512", 64, 1048576,                       \
 	  "DPDK memory (-m) in MB")                                                                \
 	X(rw_hugepages, "redwire-hugepages", RW_CFG_BOOL, "yes", 0, 0,                             \

@@ -62,3 +62,25 @@ it_oracle_start() {
 it_eq() { # ACTUAL EXPECTED WHAT
 	[ "$1" = "$2" ] || it_fail "$3: got '$1', expected '$2'"
 }
+
+# A /24 of 198.18.0.0/15 for a test that builds its own namespaces instead of
+# running an instance: reserved the way ./redwire up reserves one (the same
+# lock and /run/redwire/NAME/subnet file), released on exit. Sets IT_NET
+# (e.g. 198.18.7: hosts .1 and .2 are the test's).
+it_net_reserve() { # [NAME: the reservation's name, default IT_NAME; another when an instance runs too]
+	local base=/run/redwire idx=-1 used=" " f i
+	IT_NET_NAME=${1:-$IT_NAME}
+	mkdir -p "$base/$IT_NET_NAME"
+	exec 9>"$base/.subnet.lock"
+	flock 9
+	for f in "$base"/*/subnet; do [ -f "$f" ] && used+="$(cat "$f") "; done
+	for i in $(seq 1 511); do
+		case $used in *" $i "*) ;; *) idx=$i; break ;; esac
+	done
+	[ "$idx" -ge 0 ] && echo "$idx" >"$base/$IT_NET_NAME/subnet"
+	exec 9>&-
+	[ "$idx" -ge 0 ] || it_fail "no free /24 in 198.18.0.0/15"
+	IT_NET="198.$((18 + idx / 256)).$((idx % 256))"
+	trap 'rc=$?; rm -rf "/run/redwire/$IT_NET_NAME"; exit $rc' EXIT
+	export IT_NET
+}

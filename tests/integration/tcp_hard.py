@@ -2,9 +2,11 @@
 """Hard cases for the dataplane's TCP, with the kernel's TCP as the peer
 (issue #3). Run inside the instance's namespace. Every mode is bounded.
 
-  tcp_hard.py churn HOST PORT CYCLES THREADS
+  tcp_hard.py churn HOST PORT CYCLES THREADS [SOURCES SEED]
       CYCLES connect / SET / GET / QUIT (the server closes first, so the
-      TIME_WAIT is Redwire's) over THREADS threads; every reply verified.
+      TIME_WAIT is Redwire's) over THREADS threads; every reply verified;
+      from the comma-separated SOURCES addresses in turn, values drawn
+      from SEED (printed).
   tcp_hard.py legit HOST PORT SECONDS
       a normal client: connect / SET / GET / close in a loop for SECONDS;
       prints "legit ok=N failed=M".
@@ -43,10 +45,14 @@ def read_exact(sock, n):
     return buf
 
 
-def one_cycle(host, port, i, quit_first):
-    s = socket.create_connection((host, port), timeout=10)
+def one_cycle(host, port, i, quit_first, src=None, val=None):
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.settimeout(10)
     try:
-        key, val = "churn:%d" % (i % 997), "v%d" % i
+        if src is not None:
+            s.bind((src, 0))
+        s.connect((host, port))
+        key, val = "churn:%d" % (i % 997), val or "v%d" % i
         s.sendall(cmd("SET", key, val) + cmd("GET", key))
         want = b"+OK\r\n" + b"$%d\r\n%s\r\n" % (len(val), val.encode())
         got = read_exact(s, len(want))
@@ -63,15 +69,21 @@ def one_cycle(host, port, i, quit_first):
         s.close()
 
 
-def churn(host, port, cycles, threads):
+def churn(host, port, cycles, threads, sources=None, seed=None):
     errors = []
     lock = threading.Lock()
     per = cycles // threads
+    if seed is not None:
+        print("churn seed=%d" % seed, flush=True)
 
     def run(t):
+        rng = random.Random(seed * 1000 + t) if seed is not None else None
         for k in range(per):
+            i = t * per + k
+            src = sources[i % len(sources)] if sources else None
+            val = "v%d-%x" % (i, rng.getrandbits(64)) if rng else None
             try:
-                one_cycle(host, port, t * per + k, True)
+                one_cycle(host, port, i, True, src, val)
             except Exception as e:  # noqa: BLE001 - counted and reported
                 with lock:
                     errors.append(repr(e))
@@ -181,7 +193,8 @@ def main():
     mode, host, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     a = sys.argv[4:]
     if mode == "churn":
-        return churn(host, port, int(a[0]), int(a[1]))
+        return churn(host, port, int(a[0]), int(a[1]), a[2].split(",") if len(a) > 2 else None,
+                     int(a[3]) if len(a) > 3 else None)
     if mode == "legit":
         return legit(host, port, float(a[0]))
     if mode == "flood":

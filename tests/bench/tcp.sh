@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# TCP figures (issue #3); not part of the pass/fail suite. Redwire through
+# its net_tap port and stock redis-server through a veth pair, both reached
+# from the instance's namespace (same client, same nftables rules), one
+# worker / one redis-server on CPU 0 polling flat out, clients on CPU 1.
+# GSO/TSO/GRO are off on both links so an nftables drop takes one MTU-sized
+# segment on either path.
+#   1. single-connection ping-pong latency (redis-benchmark -c 1): p50, p99
+#   2. GET/SET with 50 clients: requests/s and p99, clean and under 1%
+#      nftables loss both ways (numgen random)
+#   3. goodput of one connection moving 8 MB values under the same 1% loss,
+#      Redwire against Linux-to-Linux in the same run (target >= 0.5)
+#      (values stay below 16 MB: a SET of 16 MB never completes, the
+#      dataplane's 16 MB journal cannot take the record; see the report)
+#   4. SACK on vs off (the client's net.ipv4.tcp_sack) for GETs, Redwire
+#      sending, under burst loss of its segments from the dataplane's
+#      impairment stage (Gilbert-Elliott on TX; ACKs untouched, so the figure
+#      is about recovering several holes at once), over SEEDS: goodput ratio
+#      (target >= 1.2)
+#   REQUESTS=100000 PINGS=20000 MB=8 ROUNDS=3 SEEDS="1 2 3" tests/bench/tcp.sh
+#   SECTIONS="3 4" to run some sections only
+set -euo pipefail
+REQUESTS=${REQUESTS:-100000} PINGS=${PINGS:-20000} MB=${MB:-8} ROUNDS=${ROUNDS:-3}
+BURST=${BURST:-tx_burst=0.003,tx_burst_len=4} SEEDS=${SEEDS:-1 2 3}
+IT_NAME=rwbtcp
+source "$(dirname "$0")/../integration/lib.sh"
+it_net_reserve "${IT_NAME}v" # the veth's /24, apart from the instance's own
+SNS=${IT_NAME}${RW_IT_SUFFIX:-}s
+conf=$(mktemp /tmp/rwbtcp.XXXXXX.conf)
+srv_pid=""
+bench_cleanup() {
+	local rc=$?
+	[ -n "$srv_pid" ] && { kill "$srv_pid" 2>/dev/null; wait "$srv_pid" 2>/dev/null || true; }
+	ip netns del "$SNS" 2>/dev/null || true
+	"$IT_ROOT/redwire" down --name "$IT_NAME" >/dev/null 2>&1 || true
+	rm -f "$conf"; rm -rf "/run/redwire/$IT_NET_NAME"
+	exit $rc
+}
+G=$IT_ROOT/tests/bench/goodput.py
+SRV=$IT_NET.2
+
+boot() { # [impairment spec]
+	{ cat "$IT_ROOT/platform/config/redwire.conf"
+	  printf 'redwire-workers 1\nredwire-cores 0\nredwire-idle-backoff no\n'
+	  [ -n "${1:-}" ] && printf 'redwire-port-offload no\nredwire-port-impair "%s"\n' "$1"
+	} >"$conf"
+	"$IT_ROOT/redwire" down --name "$IT_NAME" >/dev/null 2>&1 || true
+	it_up --config "$conf" >/dev/null
+	trap bench_cleanup EXIT
+	it_ns ethtool -K rw0 tso off gso off gro off >/dev/null 2>&1 || true
+}
+
+boot
+ip netns add "$SNS"
+ip link add rwv0 netns "$IT_NAME" type veth peer name rwv1 netns "$SNS"
+it_ns ip addr add "$IT_NET.1/24" dev rwv0
+ip -n "$SNS" addr add "$SRV/24" dev rwv1
+for x in "$IT_NAME rwv0" "$SNS rwv1"; do
+	set -- $x
+	ip netns exec "$1" ethtool -K "$2" tso off gso off gro off tx off >/dev/null
+	ip -n "$1" link set "$2" up
+done
+ip -n "$SNS" link set lo up
+ip netns exec "$SNS" taskset -c 0 redis-server --bind "$SRV" --port 6379 --save '' --appendonly no \
+	--protected-mode no --daemonize no >/tmp/rwbtcp-redis.log 2>&1 &
+srv_pid=$!
+for _ in $(seq 50); do [ "$(it_ns redis-cli -h "$SRV" ping 2>/dev/null)" = PONG ] && break; sleep 0.1; done
+
+loss_on() {
+	it_ns nft -f - <<NFT
+table inet rwbloss {
+	chain out { type filter hook output priority 0; tcp dport 6379 numgen random mod 100 < 1 drop; }
+	chain in { type filter hook input priority 0; tcp sport 6379 numgen random mod 100 < 1 drop; }
+}
+NFT
+}
+loss_off() { it_ns nft delete table inet rwbloss; }
+# csv HOST ARGS... -> "test rps p50 p99" lines
+bench() {
+	local host=$1; shift
+	it_ns taskset -c 1 redis-benchmark -h "$host" -p 6379 --csv "$@" 2>/dev/null |
+		awk -F'"' 'NR>1 {print $2, $4, $10, $14}'
+}
+want() { case " ${SECTIONS:-1 2 3 4} " in *" $1 "*) return 0 ;; esac; return 1; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}'; }
+
+if want 1; then
+	echo "== 1. single-connection ping-pong (redis-benchmark -c 1 -n $PINGS), latency ms"
+	printf '%-5s %10s %10s %12s %12s\n' test rw_p50 rw_p99 redis_p50 redis_p99
+	for t in ping_mbulk get set; do
+		read -r _ _ a50 a99 <<<"$(bench "$IT_IP" -c 1 -n "$PINGS" -t "$t")"
+		read -r _ _ b50 b99 <<<"$(bench "$SRV" -c 1 -n "$PINGS" -t "$t")"
+		printf '%-5s %10s %10s %12s %12s\n' "$t" "$a50" "$a99" "$b50" "$b99"
+	done
+fi
+
+if want 2; then
+	echo "== 2. GET/SET, 50 clients, $REQUESTS requests: requests/s and p99 ms"
+	printf '%-5s %-6s %10s %8s %12s %10s\n' test loss rw_rps rw_p99 redis_rps redis_p99
+	for loss in 0 1; do
+		[ $loss = 1 ] && loss_on
+		for t in set get; do
+			read -r _ ar _ a99 <<<"$(bench "$IT_IP" -c 50 -n "$REQUESTS" -t "$t")"
+			read -r _ br _ b99 <<<"$(bench "$SRV" -c 50 -n "$REQUESTS" -t "$t")"
+			printf '%-5s %-6s %10s %8s %12s %10s\n' "$t" "$loss%" "$ar" "$a99" "$br" "$b99"
+		done
+	done
+	loss_off
+fi
+
+if want 3; then
+	echo "== 3. goodput of one connection under 1% nftables loss, ${MB} MB values x $ROUNDS, MB/s"
+	printf '%-5s %10s %12s %8s\n' op redwire linux ratio
+	loss_on
+	for op in get set; do
+		a=$(it_ns taskset -c 1 "$IT_PY" "$G" "$IT_IP" "$IT_PORT" --op $op --mb "$MB" --rounds "$ROUNDS")
+		b=$(it_ns taskset -c 1 "$IT_PY" "$G" "$SRV" 6379 --op $op --mb "$MB" --rounds "$ROUNDS")
+		printf '%-5s %10s %12s %8s\n' "$op" "$a" "$b" "$(ratio "$a" "$b")"
+	done
+	loss_off
+fi
+
+if want 4; then
+	echo "== 4. SACK on vs off, GET (Redwire sending) under burst loss of its segments ($BURST), MB/s"
+	printf '%-6s %10s %10s %8s\n' seed sack_on sack_off ratio
+	ta=0 tb=0
+	for seed in $SEEDS; do
+		boot "seed=$seed,$BURST"
+		it_ns sysctl -qw net.ipv4.tcp_sack=1
+		a=$(it_ns taskset -c 1 "$IT_PY" "$G" "$IT_IP" "$IT_PORT" --op get --mb "$MB" --rounds "$ROUNDS")
+		it_ns sysctl -qw net.ipv4.tcp_sack=0
+		b=$(it_ns taskset -c 1 "$IT_PY" "$G" "$IT_IP" "$IT_PORT" --op get --mb "$MB" --rounds "$ROUNDS")
+		printf '%-6s %10s %10s %8s\n' "$seed" "$a" "$b" "$(ratio "$a" "$b")"
+		ta=$(awk -v x="$ta" -v y="$a" 'BEGIN {print x + y}') tb=$(awk -v x="$tb" -v y="$b" 'BEGIN {print x + y}')
+	done
+	printf '%-6s %10s %10s %8s\n' all "$ta" "$tb" "$(ratio "$ta" "$tb")"
+fi
+
