@@ -138,6 +138,7 @@ enum chan_msg_type {
 	CHAN_MSG_LOAD_CMDS = 10,      /* to dp: u64 loaded_bytes, then {u32 db, u32 len, RESP}... */
 	CHAN_MSG_LOAD_END = 11,	      /* to dp: u64 commands sent to this worker */
 	CHAN_MSG_PERSIST_STATUS = 12, /* to dp (worker 0): struct chan_persist_status */
+	CHAN_MSG_CONFIG_GET = 13,     /* to dp: "name\0"; CONFIG_REPLY carries the value */
 };
 
 /* CHAN_MSG_PERSIST_STATUS payload: the AOF's state for INFO persistence, sent
