@@ -6,12 +6,14 @@
  * rw_config_get(), like CONFIG GET's.
  *
  * PATCH /v1/parameters/{name} changes a parameter the control plane itself
- * acts on (the failed-login limits: "apply": "immediate"); a dataplane
- * parameter answers 501 until the control channel carries CONFIG SET
- * (issue #4). Every PATCH needs If-Match with the parameter's current ETag
- * (RFC 9110 §13.1.1): 428 without it (RFC 6585 §3), 412 when it is stale,
- * so two consoles cannot overwrite each other's change unseen. The ETag is
- * a hash of the name and the current value.
+ * acts on (the failed-login limits: "apply": "immediate"), or sends a
+ * dataplane parameter to the workers as CONFIG SET over the control channel
+ * (cp_chan_config): the dataplane's CONFIG handler validates it, so a
+ * refusal is a 400 carrying Redis's error text. A value the dataplane
+ * reports (CONFIG GET over the channel) wins over the boot configuration. Every PATCH needs
+ * If-Match with the parameter's current ETag (RFC 9110 §13.1.1): 428 without it (RFC 6585 §3), 412
+ * when it is stale, so two consoles cannot overwrite each other's change unseen. The ETag is a hash
+ * of the name and the current value.
  *
  * Values are typed JSON: yes/no directives are booleans, numbers and
  * memory sizes are integers (bytes), everything else a string. A secret
@@ -144,6 +146,10 @@ static bool param_text(const struct api_ctx *ctx, const struct api_param *p, cha
 		snprintf(buf, len, "%u", failures ? ctx->auth->max_failures : ctx->auth->window_s);
 		return true;
 	}
+	/* the dataplane's run-time value (a CONFIG SET may have changed it) */
+	if (ctx->chan != NULL && strncmp(p->name, "redwire-", 8) != 0 && p->type != RW_CFG_SECRET &&
+	    cp_chan_config(ctx->chan, false, p->name, "", buf, len) == 0)
+		return true;
 	return ctx->cfg != NULL && rw_config_get(ctx->cfg, p->name, buf, len) == 0;
 }
 
@@ -268,6 +274,59 @@ static int patch_value(const struct api_call *call, const struct api_param *p, i
 	return rc == 0 && *v >= p->min && *v <= p->max ? 0 : -EINVAL;
 }
 
+/* The new value as CONFIG SET's text: {"value": 5 | "5mb" | true}. */
+static int patch_text(const struct api_call *call, char *buf, size_t len)
+{
+	json_error_t err;
+	json_t *j = json_loadb(call->body ? call->body : "", call->body_len, 0, &err);
+	json_t *val = json_object_get(j, "value");
+	int rc = 0;
+	if (json_is_integer(val))
+		snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(val));
+	else if (json_is_string(val))
+		rc = snprintf(buf, len, "%s", json_string_value(val)) < (int)len ? 0 : -EINVAL;
+	else if (json_is_boolean(val))
+		snprintf(buf, len, "%s", json_is_true(val) ? "yes" : "no");
+	else
+		rc = -EINVAL;
+	json_decref(j);
+	return rc;
+}
+
+/* A dataplane parameter: CONFIG SET through the control channel, applied by
+ * every worker with the CONFIG handler's own validation; its refusal comes
+ * back as Redis's error text (400). */
+static json_t *dp_patch(const struct api_ctx *ctx, const struct api_call *call,
+			const struct api_param *p, struct api_resp *resp)
+{
+	char etag[40], old[1024] = "", value[512], err[1024];
+	param_etag(ctx, p, etag, sizeof(etag));
+	snprintf(resp->extra, sizeof(resp->extra), "ETag: %s\r\n", etag);
+	if (call->if_match == NULL)
+		return api_error(resp, 428, "If-Match with the parameter's ETag is required");
+	if (!if_match_ok(call->if_match, etag))
+		return api_error(resp, 412, "the parameter changed since it was read (ETag)");
+	if (patch_text(call, value, sizeof(value)) != 0)
+		return api_error(resp, 400, "want {\"value\": integer, string or boolean}");
+	if (ctx->chan == NULL)
+		return api_error(resp, 503, "the dataplane is not attached");
+	param_text(ctx, p, old, sizeof(old));
+	int rc = cp_chan_config(ctx->chan, true, p->name, value, err, sizeof(err));
+	if (rc == -EINVAL || rc == -ENOENT)
+		return api_error(resp, 400, err);
+	if (rc != 0)
+		return api_error(resp, 503,
+				 rc == -ETIMEDOUT ? "the dataplane did not answer"
+						  : "the dataplane is not attached");
+	bool secret = p->type == RW_CFG_SECRET;
+	resp->audit_detail = json_pack("{s:s, s:s, s:s}", "parameter", p->name, "old",
+				       secret ? API_PARAM_REDACTED : old, "new",
+				       secret ? API_PARAM_REDACTED : value);
+	etag_header(ctx, p, resp);
+	resp->status = 200;
+	return param_object(ctx, p);
+}
+
 json_t *api_params_patch(const struct api_ctx *ctx, const struct api_call *call, const char *arg,
 			 struct api_resp *resp)
 {
@@ -276,14 +335,8 @@ json_t *api_params_patch(const struct api_ctx *ctx, const struct api_call *call,
 	int64_t v;
 	if (p == NULL)
 		return api_params_one(ctx, arg, &resp->status);
-	if (!param_live(ctx, p)) {
-		resp->status = 501;
-		return json_pack("{s:s, s:s, s:s, s:s}", "error", "not implemented yet", "route",
-				 "/v1/parameters/{name}", "name", p->name, "detail",
-				 "a dataplane parameter changes at run time once the control "
-				 "channel carries CONFIG SET (issue #4); until then it applies "
-				 "at restart");
-	}
+	if (!param_live(ctx, p))
+		return dp_patch(ctx, call, p, resp);
 	param_etag(ctx, p, etag, sizeof(etag));
 	snprintf(resp->extra, sizeof(resp->extra), "ETag: %s\r\n", etag);
 	if (call->if_match == NULL)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
@@ -63,6 +64,16 @@ static int parse_response(struct rw_buf *b, struct ctl_resp *resp)
 		return -EPROTO;
 	body += 4;
 	resp->status = status;
+	/* ETag, for a PATCH's If-Match */
+	for (const char *h = strstr(s, "\r\n"); h != NULL && h < body - 2;
+	     h = strstr(h + 2, "\r\n"))
+		if (strncasecmp(h + 2, "ETag:", 5) == 0) {
+			const char *v = h + 7;
+			while (*v == ' ')
+				v++;
+			size_t n = strcspn(v, "\r");
+			snprintf(resp->etag, sizeof(resp->etag), "%.*s", (int)n, v);
+		}
 	resp->len = b->len - 1 - (size_t)(body - s);
 	resp->body = strdup(body);
 	return resp->body ? 0 : -ENOMEM;
@@ -70,6 +81,12 @@ static int parse_response(struct rw_buf *b, struct ctl_resp *resp)
 
 int ctl_http_request(const char *sock, const char *method, const char *path, const char *body,
 		     struct ctl_resp *resp)
+{
+	return ctl_http_request_hdr(sock, method, path, "", body, resp);
+}
+
+int ctl_http_request_hdr(const char *sock, const char *method, const char *path,
+			 const char *headers, const char *body, struct ctl_resp *resp)
 {
 	memset(resp, 0, sizeof(*resp));
 	int fd = sock_connect(sock);
@@ -80,8 +97,8 @@ int ctl_http_request(const char *sock, const char *method, const char *path, con
 	int n = snprintf(
 	    head, sizeof(head),
 	    "%s %s HTTP/1.1\r\nHost: localhost\r\nUser-Agent: redwirectl/%s\r\n"
-	    "Accept: application/json\r\nConnection: close\r\n%s%zu\r\n\r\n",
-	    method, path, RW_VERSION,
+	    "Accept: application/json\r\nConnection: close\r\n%s%s%zu\r\n\r\n",
+	    method, path, RW_VERSION, headers,
 	    body ? "Content-Type: application/json\r\nContent-Length: " : "Content-Length: ", blen);
 	struct rw_buf b = {0};
 	int rc = n > 0 && (size_t)n < sizeof(head) ? 0 : -EINVAL;

@@ -13,6 +13,7 @@ struct ctl_resp {
 	int status;
 	char *body; /* NUL-terminated, malloc'd */
 	size_t len;
+	char etag[64]; /* the ETag header, "" if none */
 };
 
 /**
@@ -24,6 +25,9 @@ int ctl_http_get(const char *sock, const char *path, struct ctl_resp *resp);
 /** @p method @p path with a JSON @p body (NULL: none); returns as ctl_http_get(). */
 int ctl_http_request(const char *sock, const char *method, const char *path, const char *body,
 		     struct ctl_resp *resp);
+/** As ctl_http_request(), with @p headers ("Name: value\r\n"..., or "") added. */
+int ctl_http_request_hdr(const char *sock, const char *method, const char *path,
+			 const char *headers, const char *body, struct ctl_resp *resp);
 void ctl_resp_fini(struct ctl_resp *resp);
 
 #endif

@@ -38,8 +38,8 @@ static const struct ctl_command commands[] = {
     {"health", ctl_cmd_health, "[--json]", "liveness and readiness (exit 1 if not ready)", ""},
     {"appliance", ctl_cmd_appliance, "[--json]",
      "version, dataplane, hugepages, NUMA nodes, socket", ""},
-    {"config", ctl_cmd_config, "get PATTERN [--json]",
-     "configuration parameters whose names match a glob",
+    {"config", ctl_cmd_config, "get PATTERN | set NAME VALUE [--json]",
+     "parameters whose names match a glob; set one at run time (CONFIG SET)",
      "  get PATTERN    glob over the parameter names, case-insensitive ('*', 'max*',\n"
      "                 'redwire-*'); prints name, value and default (secrets read\n"
      "                 \"(redacted)\"); exit 1 if nothing matches\n"},

@@ -244,10 +244,54 @@ static void value_text(json_t *v, char *buf, size_t len)
 		snprintf(buf, len, "-");
 }
 
+/* config set NAME VALUE: GET the parameter for its ETag, then PATCH with
+ * If-Match, so a change made meanwhile by a console is not overwritten. */
+static int config_set(const struct ctl *c, const char *name, const char *value)
+{
+	char path[256], hdr[128];
+	struct ctl_resp r;
+	snprintf(path, sizeof(path), "/v1/parameters/%s", name);
+	enum ctl_exit e = ctl_fetch(c, path, &r);
+	if (e != CTL_EXIT_OK)
+		return e;
+	snprintf(hdr, sizeof(hdr), "If-Match: %s\r\n", r.etag);
+	bool found = r.status == 200;
+	ctl_resp_fini(&r);
+	if (!found) {
+		fprintf(stderr, "redwirectl: no parameter '%s'\n", name);
+		return CTL_EXIT_FAIL;
+	}
+	json_t *body = json_pack("{s:s}", "value", value);
+	char *text = json_dumps(body, JSON_COMPACT);
+	json_decref(body);
+	int rc = ctl_http_request_hdr(c->sock, "PATCH", path, hdr, text, &r);
+	free(text);
+	if (rc != 0) {
+		fprintf(stderr, "redwirectl: %s: %s\n", c->sock, strerror(-rc));
+		return CTL_EXIT_UNREACHABLE;
+	}
+	json_error_t err;
+	json_t *j = json_loads(r.body, 0, &err);
+	if (r.status == 200 && c->json) {
+		json_dumpf(j, stdout, JSON_INDENT(2));
+		printf("\n");
+	} else if (r.status == 200) {
+		printf("OK\n");
+	} else {
+		fprintf(stderr, "redwirectl: %s: HTTP %d: %s\n", name, r.status, jstr(j, "error"));
+	}
+	rc = r.status == 200 ? CTL_EXIT_OK : CTL_EXIT_FAIL;
+	json_decref(j);
+	ctl_resp_fini(&r);
+	return rc;
+}
+
 int ctl_cmd_config(const struct ctl *c, int argc, char **argv)
 {
+	if (argc == 3 && strcmp(argv[0], "set") == 0)
+		return config_set(c, argv[1], argv[2]);
 	if (argc != 2 || strcmp(argv[0], "get") != 0) {
-		fprintf(stderr, "redwirectl: config needs: get PATTERN\n");
+		fprintf(stderr, "redwirectl: config needs: get PATTERN | set NAME VALUE\n");
 		return CTL_EXIT_USAGE;
 	}
 	const char *pattern = argv[1];

@@ -41,6 +41,7 @@ struct cp_chan {
 	void *attach_arg;
 	cp_chan_msg_fn *snap_fn; /* SNAP_* messages (control/persist/cp_rdb.h) */
 	void *snap_arg;
+	uint64_t config_stall_until_ms; /* a CONFIG request timed out: fail fast until then */
 	struct chan_persist_status status_sent; /* what worker 0 last got */
 	uint64_t status_sent_ms;		/* 0: not since the attach */
 	struct cp_chan_worker w[CHAN_MAX_WORKERS];
@@ -291,6 +292,84 @@ static int msg_drain(struct cp_chan *c, uint32_t w)
 		chan_msg_release(c->ch, w, CHAN_TO_CP, &m);
 	}
 	return rc == -EPROTO ? rc : 0;
+}
+
+/* A CONFIG_REPLY to request @p id from worker @p w, or -EAGAIN; every other
+ * message is answered as the poll would, so nothing is lost while waiting. */
+static int config_reply_take(struct cp_chan *c, uint32_t w, uint32_t id, char *out, size_t cap,
+			     int *status)
+{
+	struct chan_msg m;
+	int rc;
+	while ((rc = chan_msg_recv(c->ch, w, CHAN_TO_CP, &m)) == 0) {
+		bool mine = m.type == CHAN_MSG_CONFIG_REPLY && m.id == id;
+		if (mine) {
+			int32_t st = -EPROTO;
+			size_t n = 0;
+			if (m.len >= sizeof(st)) {
+				memcpy(&st, m.payload, sizeof(st));
+				n = m.len - sizeof(st);
+			}
+			if (n >= cap)
+				n = cap - 1;
+			memcpy(out, (const char *)m.payload + sizeof(st), n);
+			out[n] = '\0';
+			*status = st;
+		} else if (m.type != CHAN_MSG_CONFIG_REPLY) {
+			msg_answer(c, w, &m); /* a late reply to a timed-out request is dropped */
+		}
+		chan_msg_release(c->ch, w, CHAN_TO_CP, &m);
+		if (mine)
+			return 0;
+	}
+	return rc == -EPROTO ? rc : -EAGAIN;
+}
+
+int cp_chan_config(struct cp_chan *c, bool set, const char *name, const char *value, char *out,
+		   size_t cap)
+{
+	static uint32_t seq;
+	char payload[768];
+	int n = set ? snprintf(payload, sizeof(payload), "%s%c%s", name, '\0', value)
+		    : snprintf(payload, sizeof(payload), "%s", name);
+	if (n < 0 || (size_t)n + 1 >= sizeof(payload))
+		return -EMSGSIZE;
+	if (c == NULL || c->ch == NULL)
+		return -ENOTCONN;
+	/* one stuck dataplane must not cost every parameter of a listing a timeout */
+	if (cp_now_ms() < c->config_stall_until_ms)
+		return -ETIMEDOUT;
+	/* The run-time table is shared by the workers; SET goes to every one
+	 * so each has applied it (and refreshed what it caches) when this
+	 * returns. GET asks worker 0. */
+	uint32_t id = ++seq, nw = set ? chan_workers(c->ch) : 1;
+	for (uint32_t w = 0; w < nw; w++)
+		if (chan_msg_send(c->ch, w, CHAN_TO_DP,
+				  set ? CHAN_MSG_CONFIG_SET : CHAN_MSG_CONFIG_GET, id, payload,
+				  (uint32_t)n + 1) != 0)
+			return -ENOSPC;
+	int worst = 0;
+	uint64_t deadline = mono_us() + CP_CHAN_CONFIG_TIMEOUT_MS * 1000u;
+	out[0] = '\0';
+	for (uint32_t w = 0; w < nw; w++) {
+		char text[1024];
+		int st = 0, rc;
+		/* bounded wait: a worker answers from its next loop iteration */
+		while ((rc = config_reply_take(c, w, id, text, sizeof(text), &st)) == -EAGAIN &&
+		       mono_us() < deadline) {
+			struct timespec ts = {0, 200000};
+			nanosleep(&ts, NULL);
+		}
+		if (rc == -EAGAIN)
+			c->config_stall_until_ms = cp_now_ms() + CP_CHAN_CONFIG_TIMEOUT_MS;
+		if (rc != 0)
+			return rc == -EAGAIN ? -ETIMEDOUT : rc;
+		if (worst == 0 && (st != 0 || !set)) /* the first error text, or the value */
+			snprintf(out, cap, "%s", text);
+		if (worst == 0)
+			worst = st;
+	}
+	return worst;
 }
 
 /* INFO persistence's aof_* fields live on the dataplane: worker 0 keeps what

@@ -116,4 +116,18 @@ int cp_chan_worker(const struct cp_chan *c, uint32_t w, struct cp_chan_worker_st
  */
 const char *cp_chan_info_section(const char *section, uint32_t len);
 
+#define CP_CHAN_CONFIG_TIMEOUT_MS 2000
+/**
+ * CONFIG SET @p name @p value on every worker (@p set), or CONFIG GET @p name
+ * on worker 0, through the dataplane's own CONFIG handler. Waits for the
+ * answers (bounded, CP_CHAN_CONFIG_TIMEOUT_MS), answering other messages.
+ * @p out gets Redis's error text ("ERR CONFIG SET failed ...") on failure, the
+ * value on a GET, "" on a SET that worked.
+ * Context: the control plane's event loop (the API's PATCH); blocks briefly.
+ * @return 0, -EINVAL/-ENOENT (the dataplane refused: text in @p out),
+ *         -ENOTCONN (not attached), -ETIMEDOUT, -ENOSPC, -EMSGSIZE, -EPROTO.
+ */
+int cp_chan_config(struct cp_chan *c, bool set, const char *name, const char *value, char *out,
+		   size_t cap);
+
 #endif

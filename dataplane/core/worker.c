@@ -13,6 +13,7 @@
 #include <rte_lcore.h>
 #include <rte_mempool.h>
 
+#include "dp_cfgmsg.h"
 #include "dp_info.h"
 #include "dp_pubsub.h"
 #include "eth_strict.h"
@@ -141,7 +142,7 @@ static unsigned control_poll(struct worker *w)
 		if (m.type == CHAN_MSG_PING)
 			chan_msg_send(w->sh->chan, w->id, CHAN_TO_CP, CHAN_MSG_PONG, m.id,
 				      m.payload, m.len);
-		else if (!dp_info_persist_msg(w, &m) && !dp_snap_msg(w, &m))
+		else if (!dp_info_persist_msg(w, &m) && !dp_snap_msg(w, &m) && !dp_cfg_msg(w, &m))
 			dp_load_msg(w, &m);
 		chan_msg_release(w->sh->chan, w->id, CHAN_TO_DP, &m);
 		n++;

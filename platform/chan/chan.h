@@ -76,7 +76,7 @@
 	X(commands_received, "commands parsed from this worker's clients")                         \
 	X(fwd_sent, "commands forwarded to another worker")                                        \
 	X(fwd_received, "commands executed for another worker")                                    \
-	X(blocked_clients, "blocking commands waiting on this worker's keys (BLPOP...)")          \
+	X(blocked_clients, "blocking commands waiting on this worker's keys (BLPOP...)")           \
 	X(protocol_errors, "clients closed for protocol errors")                                   \
 	X(keys, "keys in this worker's shard")                                                     \
 	X(journal_records, "journal records produced")                                             \
@@ -147,6 +147,7 @@ enum chan_msg_type {
 	CHAN_MSG_SNAP_CHUNK = 14, /* to cp: struct chan_snap_chunk, then RDB key bytes */
 	CHAN_MSG_SNAP_END = 15,	  /* to cp: struct chan_snap_end, the worker's part is out */
 	CHAN_MSG_SNAP_DONE = 16,  /* to dp (worker 0): struct chan_snap_done, the file's fate */
+	CHAN_MSG_CONFIG_GET = 17, /* to dp: "name\0"; CONFIG_REPLY carries the value */
 };
 
 /* CHAN_MSG_SNAP_BEGIN payload: where a worker took its part of the cut. */

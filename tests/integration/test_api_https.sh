@@ -145,7 +145,8 @@ jq -e '.value == 3' "$TMP/body" >/dev/null || it_fail "PATCH answer: $(cat "$TMP
 it_eq "$(hc -H "Authorization: Bearer $OPER" -X PATCH -H "If-Match: $E1" -d '{"value":4}' "$P")" 412 "a second console's PATCH with the old ETag"
 it_eq "$(hc -H "Authorization: Bearer $VIEW" "$P")" 200 "GET after PATCH"
 jq -e '.value == 3' "$TMP/body" >/dev/null || it_fail "value after PATCH: $(cat "$TMP/body")"
-it_eq "$(hc -H "Authorization: Bearer $OPER" -X PATCH -H 'If-Match: *' -d '{"value":1}' "$URL/v1/parameters/maxmemory")" 501 "PATCH a dataplane directive"
+it_eq "$(hc -H "Authorization: Bearer $OPER" -X PATCH -H 'If-Match: *' -d '{"value":"nope"}' "$URL/v1/parameters/maxmemory-policy")" 400 "PATCH a dataplane directive with a bad value"
+jq -e '.error | startswith("ERR CONFIG SET failed")' "$TMP/body" >/dev/null || it_fail "dataplane PATCH error: $(cat "$TMP/body")"
 
 it_log "rate limit: 3 failed logins from 127.0.0.9 lock it out (429 + Retry-After); 127.0.0.1 is not"
 for i in 1 2 3; do

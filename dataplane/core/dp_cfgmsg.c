@@ -1,0 +1,118 @@
+/*
+ * CONFIG SET and CONFIG GET from the control plane (the management API's
+ * PATCH /v1/parameters/{name}): the message is turned into the RESP command
+ * and run through the command table's CONFIG handler, so validation, the
+ * shared run-time table and Redis's error texts are the ones a client's
+ * CONFIG SET gets. Format: platform/chan/FORMAT.md, types 3, 4 and 17.
+ */
+#include "dp_cfgmsg.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "rw_buf.h"
+
+/* Split "name\0value\0" (SET) or "name\0" (GET). @return fields found. */
+static unsigned split(const struct chan_msg *m, const char *f[2], size_t l[2])
+{
+	const char *p = m->payload, *end = p + m->len;
+	unsigned n = 0;
+	while (n < 2 && p < end) {
+		const char *z = memchr(p, '\0', (size_t)(end - p));
+		if (z == NULL)
+			break;
+		f[n] = p;
+		l[n++] = (size_t)(z - p);
+		p = z + 1;
+	}
+	return n;
+}
+
+/* The last bulk string of a RESP reply ("*2\r\n$4\r\nname\r\n$3\r\nval\r\n"). */
+static bool last_bulk(const struct rw_buf *b, const char **v, size_t *len)
+{
+	const char *s = (const char *)b->data, *end = s + b->len, *last = NULL;
+	for (const char *p = s; p < end; p++)
+		if (*p == '$' && (p == s || p[-1] == '\n'))
+			last = p;
+	if (last == NULL)
+		return false;
+	const char *crlf = memchr(last, '\r', (size_t)(end - last));
+	if (crlf == NULL || crlf + 2 > end)
+		return false;
+	*v = crlf + 2;
+	const char *vend = memchr(*v, '\r', (size_t)(end - *v));
+	*len = vend != NULL ? (size_t)(vend - *v) : 0;
+	return vend != NULL;
+}
+
+/* Reply: int32 status, then the error text (SET) or the value (GET). */
+static void reply(struct worker *w, uint32_t id, int32_t status, const char *text, size_t len)
+{
+	uint8_t buf[1024];
+	if (len > sizeof(buf) - sizeof(status))
+		len = sizeof(buf) - sizeof(status);
+	memcpy(buf, &status, sizeof(status));
+	memcpy(buf + sizeof(status), text, len);
+	chan_msg_send(w->sh->chan, w->id, CHAN_TO_CP, CHAN_MSG_CONFIG_REPLY, id, buf,
+		      (uint32_t)(sizeof(status) + len));
+}
+
+static void run(struct worker *w, const struct chan_msg *m, bool set)
+{
+	const char *f[2];
+	size_t l[2];
+	if (split(m, f, l) != (set ? 2u : 1u)) {
+		reply(w, m->id, -EINVAL, "ERR malformed request", 21);
+		return;
+	}
+	/* the handler takes mutable arguments: copy them out of the ring */
+	uint8_t cmd[] = "config", sub[] = "set", name[128], value[512];
+	if (l[0] >= sizeof(name) || (set && l[1] >= sizeof(value))) {
+		reply(w, m->id, -EINVAL, "ERR name or value too long", 26);
+		return;
+	}
+	memcpy(name, f[0], l[0]);
+	if (set)
+		memcpy(value, f[1], l[1]);
+	else
+		memcpy(sub, "get", 3);
+	struct resp_arg argv[4] = {
+	    {.ptr = cmd, .len = 6},
+	    {.ptr = sub, .len = 3},
+	    {.ptr = name, .len = (uint32_t)l[0]},
+	    {.ptr = value, .len = set ? (uint32_t)l[1] : 0},
+	};
+	struct cmd_client client;
+	struct rw_buf out = {0};
+	cmd_client_init(&client, 0, &w->sh->env, w->now_unix_ms);
+	struct cmd_ctx ctx = {.argv = argv,
+			      .argc = set ? 4 : 3,
+			      .out = &out,
+			      .shard = w->store,
+			      .client = &client,
+			      .env = &w->sh->env,
+			      .now_ms = w->now_unix_ms,
+			      .now_us = w->now_us};
+	cmd_execute(cmd_lookup(argv[0].ptr, argv[0].len), &ctx);
+	const char *v = "";
+	size_t vl = 0;
+	if (out.len > 0 && out.data[0] == '-') /* "-ERR ...\r\n": the text without '-' */
+		reply(w, m->id, -EINVAL, (const char *)out.data + 1,
+		      out.len >= 3 ? out.len - 3 : 0);
+	else if (set)
+		reply(w, m->id, 0, "", 0);
+	else if (last_bulk(&out, &v, &vl))
+		reply(w, m->id, 0, v, vl);
+	else
+		reply(w, m->id, -ENOENT, "ERR no such parameter", 21);
+	rw_buf_fini(&out);
+}
+
+bool dp_cfg_msg(struct worker *w, const struct chan_msg *m)
+{
+	if (m->type != CHAN_MSG_CONFIG_SET && m->type != CHAN_MSG_CONFIG_GET)
+		return false;
+	run(w, m, m->type == CHAN_MSG_CONFIG_SET);
+	return true;
+}

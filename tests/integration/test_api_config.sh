@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Dataplane parameters set from the management API (issue #8): PATCH
+# /v1/parameters/{name} travels the control channel as CONFIG SET, runs the
+# dataplane's own CONFIG handler on every worker, and shows in CONFIG GET
+# over RESP on fresh connections (spread over both workers); a bad value is
+# a 400 whose error is Redis's text, byte for byte as redis-server 7.0.15
+# words it; the ETag changes with the value; redwirectl config set/get.
+IT_NAME=rwtcfg
+source "$(dirname "$0")/lib.sh"
+TMP=$(mktemp -d /tmp/rwtcfg.XXXXXX)
+on_exit() {
+	local rc=$?
+	set +e
+	rm -rf "$TMP"
+	(exit $rc)
+	it_cleanup
+}
+command -v jq >/dev/null || it_fail "jq is needed"
+it_up --workers 2
+trap on_exit EXIT
+it_oracle_start
+SOCK=/run/redwire/$IT_NAME/api.sock
+# hc [curl args...] PATH: the status code; body in $TMP/body, headers in $TMP/head
+hc() {
+	local p=${*: -1}
+	curl -s --max-time 10 --unix-socket "$SOCK" -o "$TMP/body" -D "$TMP/head" -w '%{http_code}' \
+		"${@:1:$#-1}" "http://localhost$p" || true
+}
+etag() { hc "/v1/parameters/$1" >/dev/null; tr -d '\r' <"$TMP/head" | sed -n 's/^etag: //Ip' | head -1; }
+oracle() { ip netns exec "$IT_NAME" redis-cli -p "$IT_ORACLE_PORT" "$@"; }
+# CONFIG GET on N fresh connections: every answer must be VALUE
+get_all() { # NAME VALUE
+	for i in $(seq 8); do
+		it_eq "$(it_cli config get "$1" | tail -1)" "$2" "CONFIG GET $1 on connection $i"
+	done
+}
+
+for case in "maxmemory 123456789" "maxmemory-policy allkeys-lfu" "timeout 77" "maxmemory-samples 9"; do
+	set -- $case
+	it_log "PATCH $1 = $2"
+	E1=$(etag "$1")
+	[ -n "$E1" ] || it_fail "no ETag on GET $1"
+	it_eq "$(hc -X PATCH -H "If-Match: $E1" -d "{\"value\":\"$2\"}" "/v1/parameters/$1")" 200 "PATCH $1"
+	it_eq "$(jq -r '.value | tostring' "$TMP/body")" "$2" "PATCH $1 answer's value"
+	get_all "$1" "$2"
+	E2=$(etag "$1")
+	[ "$E1" != "$E2" ] || it_fail "ETag of $1 did not change ($E1)"
+	it_eq "$(hc -X PATCH -H "If-Match: $E1" -d "{\"value\":\"$2\"}" "/v1/parameters/$1")" 412 "PATCH $1 with the old ETag"
+done
+
+it_log "an integer JSON value works too"
+it_eq "$(hc -X PATCH -H "If-Match: $(etag maxmemory)" -d '{"value":200000000}' /v1/parameters/maxmemory)" 200 "PATCH maxmemory integer"
+get_all maxmemory 200000000
+
+it_log "bad values: 400 with redis-server's error text"
+for case in "maxmemory-policy bogus" "maxmemory 12xyz" "timeout -5" "maxmemory-samples abc" "databases 20"; do
+	set -- $case
+	want=$(oracle config set "$1" "$2")
+	case $want in ERR*) ;; *) it_fail "the oracle accepted CONFIG SET $1 $2: $want" ;; esac
+	before=$(it_cli config get "$1" | tail -1)
+	it_eq "$(hc -X PATCH -H "If-Match: $(etag "$1")" -d "{\"value\":\"$2\"}" "/v1/parameters/$1")" 400 "PATCH $1=$2"
+	it_eq "$(jq -r .error "$TMP/body")" "$want" "PATCH $1=$2 error text"
+	it_eq "$(it_cli config get "$1" | tail -1)" "$before" "$1 unchanged after a refused PATCH"
+done
+it_eq "$(hc -X PATCH -H "If-Match: $(etag timeout)" -d '{"value":[1]}' /v1/parameters/timeout)" 400 "PATCH with an array value"
+jq -e '.error | length > 0' "$TMP/body" >/dev/null || it_fail "400 without a JSON error body"
+
+it_log "a change made over RESP shows in the API (and moves the ETag)"
+E1=$(etag timeout)
+it_eq "$(it_cli config set timeout 33)" OK "RESP CONFIG SET timeout"
+hc /v1/parameters/timeout >/dev/null
+it_eq "$(jq -r .value "$TMP/body")" 33 "API value after a RESP CONFIG SET"
+[ "$(etag timeout)" != "$E1" ] || it_fail "ETag did not move after a RESP CONFIG SET"
+
+it_log "redwirectl config set / get"
+it_eq "$(it_ctl config set maxmemory-policy volatile-ttl)" OK "redwirectl config set"
+get_all maxmemory-policy volatile-ttl
+it_eq "$(it_ctl config get maxmemory-policy --json | jq -r '.[0].value')" volatile-ttl "redwirectl config get --json"
+it_ctl config set maxmemory-policy nope 2>"$TMP/err" && it_fail "redwirectl config set accepted a bad policy"
+grep -qF "$(oracle config set maxmemory-policy nope)" "$TMP/err" || it_fail "redwirectl error: $(cat "$TMP/err")"
+it_eq "$(it_ctl config set timeout 5 --json | jq -r .value)" 5 "redwirectl config set --json"
+it_log "PASS"
