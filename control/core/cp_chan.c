@@ -45,6 +45,13 @@ struct cp_chan {
 	struct chan_persist_status status_sent; /* what worker 0 last got */
 	uint64_t status_sent_ms;		/* 0: not since the attach */
 	struct cp_chan_worker w[CHAN_MAX_WORKERS];
+	/* side files of large records in the AOF's hands, removed once durable */
+	struct cp_big_held {
+		uint32_t w;
+		uint64_t lsn;
+	} * big_held;
+	size_t n_big_held, cap_big_held;
+	uint64_t big_lost; /* large records whose side file could not be read */
 };
 
 static uint64_t mono_us(void)
@@ -127,6 +134,7 @@ static void chan_try_attach(struct cp_chan *c)
 		memset(c->w, 0, sizeof(c->w)); /* per-worker counters belong to one epoch */
 	for (uint32_t w = 0; w < chan_workers(ch); w++)
 		chan_jrnl_rewind(ch, w);
+	c->n_big_held = 0; /* re-read from the durable cursor: held again when taken */
 	rw_log_kv(new_epoch ? RW_LOG_INFO : RW_LOG_DEBUG, "cp.chan",
 		  "attached to the dataplane channel", "path=%s epoch=%016llx pid=%d workers=%u",
 		  c->path, (unsigned long long)c->epoch, (int)chan_info(ch)->pid, chan_workers(ch));
@@ -172,6 +180,70 @@ static void chan_watch(struct cp_loop *l, void *arg)
 	}
 }
 
+static bool big_hold(struct cp_chan *c, uint32_t w, uint64_t lsn)
+{
+	if (c->n_big_held == c->cap_big_held) {
+		size_t cap = c->cap_big_held ? c->cap_big_held * 2 : 16;
+		struct cp_big_held *h = realloc(c->big_held, cap * sizeof(*h));
+		if (h == NULL)
+			return false;
+		c->big_held = h;
+		c->cap_big_held = cap;
+	}
+	c->big_held[c->n_big_held++] = (struct cp_big_held){w, lsn};
+	return true;
+}
+
+/* Remove the side files of records now durable. */
+static void big_release(struct cp_chan *c, uint32_t w, uint64_t durable_lsn)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < c->n_big_held; i++) {
+		struct cp_big_held h = c->big_held[i];
+		if (h.w == w && h.lsn <= durable_lsn)
+			chan_jrnl_big_remove(c->ch, h.w, h.lsn);
+		else
+			c->big_held[k++] = h;
+	}
+	c->n_big_held = k;
+}
+
+/*
+ * A record whose payload is in a side file (chan.h CHAN_REC_F_FILE): mapped
+ * for the sink, removed once durable. One that cannot be read is lost to
+ * the AOF, and said so. @return false: the sink cannot take it now.
+ */
+static bool big_take(struct cp_chan *c, uint32_t w, const struct chan_msg *m)
+{
+	const void *p = NULL;
+	size_t len = 0;
+	int rc = chan_jrnl_big_map(c->ch, m, &p, &len);
+	if (rc != 0) {
+		c->big_lost++;
+		rw_log_kv(
+		    RW_LOG_ERR, "cp.chan", "large journal record unreadable: left out of the AOF",
+		    "worker=%u lsn=%llu err=\"%s\"", w, (unsigned long long)m->lsn, strerror(-rc));
+		chan_jrnl_big_remove(c->ch, w, m->lsn);
+		return true;
+	}
+	if (c->has_sink) {
+		bool taken = len <= UINT32_MAX && big_hold(c, w, m->lsn);
+		if (taken &&
+		    c->sink.record(c->sink.arg, c->epoch, w, m->lsn, p, (uint32_t)len) != 0) {
+			c->n_big_held--; /* held last, above */
+			taken = false;
+		}
+		if (!taken) {
+			chan_jrnl_big_unmap(p, len);
+			return false;
+		}
+	}
+	chan_jrnl_big_unmap(p, len);
+	if (!c->has_sink)
+		chan_jrnl_big_remove(c->ch, w, m->lsn);
+	return true;
+}
+
 /*
  * Drain one worker's journal. Without a sink a record is durable as soon
  * as it is consumed. With one (the AOF), each record goes to the sink and
@@ -185,9 +257,13 @@ static int jrnl_drain(struct cp_chan *c, uint32_t w)
 	uint64_t last = 0;
 	int rc = 0, n;
 	for (n = 0; n < JRNL_BUDGET && (rc = chan_jrnl_peek(c->ch, w, &m)) == 0; n++) {
-		if (c->has_sink &&
-		    c->sink.record(c->sink.arg, c->epoch, w, m.lsn, m.payload, m.len) != 0)
+		if (m.flags & CHAN_REC_F_FILE) {
+			if (!big_take(c, w, &m))
+				break;
+		} else if (c->has_sink &&
+			   c->sink.record(c->sink.arg, c->epoch, w, m.lsn, m.payload, m.len) != 0) {
 			break;
+		}
 		c->w[w].jrnl_records++;
 		c->w[w].jrnl_bytes += m.len;
 		c->records++;
@@ -209,6 +285,8 @@ static void sink_mark_durable(struct cp_chan *c)
 		uint64_t lsn = c->sink.durable_lsn(c->sink.arg, c->epoch, w);
 		if (lsn > chan_jrnl_durable_lsn(c->ch, w))
 			chan_jrnl_mark_durable(c->ch, w, lsn);
+		if (c->n_big_held > 0)
+			big_release(c, w, chan_jrnl_durable_lsn(c->ch, w));
 	}
 }
 
@@ -461,6 +539,7 @@ void cp_chan_destroy(struct cp_chan **cp)
 	cp_timer_del(c->loop, c->timer_attach);
 	cp_timer_del(c->loop, c->timer_ping);
 	chan_detach(&c->ch);
+	free(c->big_held);
 	free(c->path);
 	free(c);
 	*cp = NULL;

@@ -302,7 +302,7 @@ static bool journal_has_room(struct worker *w, const struct cmd_def *d, const st
 			     uint32_t argc)
 {
 	if (!(d->flags & CMD_WRITE) ||
-	    chan_jrnl_space(w->sh->chan, w->id) >= journal_need(argv, argc))
+	    chan_jrnl_has_room(w->sh->chan, w->id, journal_need(argv, argc)))
 		return true;
 	w->stats->journal_full_stalls++;
 	return false;
@@ -966,7 +966,7 @@ static void defer(struct worker *w, struct shard_msg *m)
 static bool request_has_room(struct worker *w, const struct shard_msg *m)
 {
 	if (!(m->def->flags & CMD_WRITE) ||
-	    chan_jrnl_space(w->sh->chan, w->id) >= m->args.len + 24u * m->argc + 64u)
+	    chan_jrnl_has_room(w->sh->chan, w->id, m->args.len + 24u * m->argc + 64u))
 		return true;
 	w->stats->journal_full_stalls++;
 	return false;

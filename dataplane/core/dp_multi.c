@@ -395,7 +395,7 @@ bool dp_tx_exec_has_room(struct worker *w, const struct dp_client *cl)
 	if (mu == NULL || !mu->active || mu->dirty_exec)
 		return true;
 	size_t need = mu->q.len + 64 + 32u * mu->count;
-	if (chan_jrnl_space(w->sh->chan, w->id) >= need)
+	if (chan_jrnl_has_room(w->sh->chan, w->id, need))
 		return true;
 	w->stats->journal_full_stalls++;
 	return false;

@@ -194,6 +194,11 @@ int chan_create(struct chan **out, const char *path, uint32_t n_workers,
 	info_fill(&c->hdr->info, n_workers);
 	c->hdr->magic = CHAN_MAGIC;
 	prod_init(c);
+	if ((c->path = strdup(path)) == NULL) {
+		rc = -ENOMEM;
+		goto fail_unmap;
+	}
+	chan_big_sweep(path); /* a previous dataplane's: its journal is gone */
 	if (rename(tmp, path) != 0) {
 		rc = -errno;
 		goto fail_unmap;
@@ -248,6 +253,10 @@ int chan_attach(struct chan **out, const char *path)
 	if (rc != 0)
 		goto out_close;
 	rc = map_fd(out, fd, (size_t)st.st_size);
+	if (rc == 0 && ((*out)->path = strdup(path)) == NULL) {
+		chan_detach(out);
+		rc = -ENOMEM;
+	}
 	if (rc == 0)
 		prod_init(*out);
 out_close:
@@ -260,6 +269,7 @@ void chan_detach(struct chan **c)
 	if (c == NULL || *c == NULL)
 		return;
 	munmap((*c)->base, (*c)->bytes);
+	free((*c)->path);
 	free(*c);
 	*c = NULL;
 }

@@ -228,6 +228,20 @@ enum chan_rec_type {
 	CHAN_REC_COMMAND = 1, /* the effect of a write, as a RESP array */
 };
 
+/* Journal record flag: the record's payload is in a side file next to the
+ * channel file (a record larger than a quarter of the ring: a value of up
+ * to proto-max-bulk-len); the ring holds a struct chan_big_ref
+ * (FORMAT.md "Large records"). */
+#define CHAN_REC_F_FILE 1u
+
+struct chan_big_ref {
+	uint64_t bytes;	 /* payload size, the side file's size */
+	uint64_t lsn;	 /* the record's LSN, also in the file's name */
+	uint32_t worker; /* the journal's worker, also in the file's name */
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct chan_big_ref) == 24, "chan_big_ref is a wire struct");
+
 /* A record or message as seen by a consumer; payload points into the ring. */
 struct chan_msg {
 	uint16_t type;
@@ -280,10 +294,17 @@ uint64_t chan_heartbeat_get(const struct chan *c);
 
 /** Bytes that can still be appended before `durable` would be overrun. */
 size_t chan_jrnl_space(const struct chan *c, uint32_t w);
+/** May a record of @p need payload bytes be appended now? A large record
+ * only needs room for its reference (CHAN_REC_F_FILE). */
+bool chan_jrnl_has_room(const struct chan *c, uint32_t w, size_t need);
 /**
  * Append a record (not yet visible). Payload is the concatenation of
- * @p parts (iovec-like) so callers need not copy into a temporary.
- * @return 0, -ENOSPC (journal full: apply back-pressure), -EMSGSIZE.
+ * @p parts (iovec-like) so callers need not copy into a temporary. A
+ * payload larger than a quarter of the ring is written to a side file
+ * first (a syscall: only for values of megabytes) and the ring gets its
+ * reference.
+ * @return 0, -ENOSPC (journal full: apply back-pressure), -EMSGSIZE, or
+ * the side file's -errno.
  */
 struct chan_part {
 	const void *p;
@@ -307,6 +328,15 @@ int chan_jrnl_peek(struct chan *c, uint32_t w, struct chan_msg *m);
 void chan_jrnl_consume(struct chan *c, uint32_t w, const struct chan_msg *m);
 /** Everything consumed up to and including @p lsn is durable; frees ring space. */
 void chan_jrnl_mark_durable(struct chan *c, uint32_t w, uint64_t lsn);
+/**
+ * The payload of a CHAN_REC_F_FILE record, mapped read-only: *@p p, *@p len
+ * until chan_jrnl_big_unmap(). @return 0, -EPROTO (a bad reference), or the
+ * file's -errno (-ENOENT: gone).
+ */
+int chan_jrnl_big_map(const struct chan *c, const struct chan_msg *m, const void **p, size_t *len);
+void chan_jrnl_big_unmap(const void *p, size_t len);
+/** Remove the side file of worker @p w's record @p lsn once it is durable. */
+int chan_jrnl_big_remove(const struct chan *c, uint32_t w, uint64_t lsn);
 /** After a control-plane restart: re-read from the durable cursor. */
 void chan_jrnl_rewind(struct chan *c, uint32_t w);
 /** Published bytes not yet consumed (for status). Context: control plane. */

@@ -116,8 +116,15 @@ struct chan {
 	struct chan_hdr *hdr;
 	uint64_t dev;
 	uint64_t ino;
+	char *path; /* the channel file's: side files of large records sit next to it */
 	struct chan_prod prod[CHAN_MAX_WORKERS][CHAN_RING_COUNT];
 };
+
+/* Side files of large journal records (chan_big.c). */
+int chan_big_write(const struct chan *c, uint32_t w, uint64_t lsn, const struct chan_part *parts,
+		   unsigned nparts);
+/** Remove side files a previous dataplane left next to @p path. */
+void chan_big_sweep(const char *path);
 
 struct chan_ring {
 	struct chan_ring_ctl *ctl;

@@ -139,6 +139,44 @@ size_t chan_jrnl_space(const struct chan *c, uint32_t w)
 	return ring_space(&r);
 }
 
+/* A payload above this goes to a side file (chan_big.c): a quarter of the
+ * ring, so a few large records never starve the small ones of room. */
+static uint64_t big_threshold(uint64_t size)
+{
+	return ring_max_len(size) / 2;
+}
+
+bool chan_jrnl_has_room(const struct chan *c, uint32_t w, size_t need)
+{
+	struct chan_ring r = chan_ring_get((struct chan *)c, w, CHAN_RING_JRNL);
+	if (need > big_threshold(r.size))
+		need = sizeof(struct chan_big_ref);
+	return ring_space(&r) >= rec_total(need) + CHAN_REC_ALIGN;
+}
+
+/* The payload to a side file, then its reference into the ring. */
+static int big_append(struct chan *c, struct chan_ring *r, uint32_t w, uint16_t type, uint64_t tsc,
+		      const struct chan_part *parts, unsigned nparts, uint64_t len,
+		      uint64_t *lsn_out)
+{
+	struct chan_big_ref ref = {.bytes = len, .lsn = r->prod->next_lsn, .worker = w};
+	int rc = chan_big_write(c, w, ref.lsn, parts, nparts);
+	if (rc != 0)
+		return rc;
+	struct chan_rec_hdr h = {
+	    .len = sizeof(ref), .type = type, .flags = CHAN_REC_F_FILE, .lsn = ref.lsn, .tsc = tsc};
+	struct chan_part part = {&ref, sizeof(ref)};
+	rc = ring_write(r, &h, &part, 1);
+	if (rc != 0) {
+		chan_jrnl_big_remove(c, w, ref.lsn);
+		return rc;
+	}
+	r->prod->next_lsn++;
+	if (lsn_out != NULL)
+		*lsn_out = ref.lsn;
+	return 0;
+}
+
 int chan_jrnl_append(struct chan *c, uint32_t w, uint16_t type, uint64_t tsc,
 		     const struct chan_part *parts, unsigned nparts, uint64_t *lsn_out)
 {
@@ -146,8 +184,10 @@ int chan_jrnl_append(struct chan *c, uint32_t w, uint16_t type, uint64_t tsc,
 	uint64_t len = 0;
 	for (unsigned i = 0; i < nparts; i++)
 		len += parts[i].n;
-	if (len > ring_max_len(r.size) || type == CHAN_REC_PAD)
+	if (len > UINT32_MAX || type == CHAN_REC_PAD)
 		return -EMSGSIZE;
+	if (len > big_threshold(r.size))
+		return big_append(c, &r, w, type, tsc, parts, nparts, len, lsn_out);
 	struct chan_rec_hdr h = {
 	    .len = (uint32_t)len, .type = type, .lsn = r.prod->next_lsn, .tsc = tsc};
 	int rc = ring_write(&r, &h, parts, nparts);

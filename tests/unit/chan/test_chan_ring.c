@@ -1,6 +1,7 @@
 /* Unit tests for platform/chan: layout, attach checks, journal and message rings. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -244,14 +245,65 @@ static void test_chan_jrnl_rewind_rereads_undurable_records(void)
 	chan_detach(&dp);
 }
 
-static void test_chan_jrnl_oversized_record_is_emsgsize(void)
+/* A record ten times the ring goes through a side file: the ring holds its
+ * reference, the consumer maps the payload, and the file goes once the
+ * record is durable; the records around it keep their LSN order. */
+static void test_chan_jrnl_large_record_goes_through_a_side_file(void)
 {
 	struct chan *c = create_small();
-	static uint8_t big[1024];
-	struct chan_part part = {big, 1024 / 2};
-	CU_ASSERT_EQUAL(chan_jrnl_append(c, 0, CHAN_REC_COMMAND, 0, &part, 1, NULL), -EMSGSIZE);
-	part.n = 1024 / 2 - 32;
-	CU_ASSERT_EQUAL(chan_jrnl_append(c, 0, CHAN_REC_COMMAND, 0, &part, 1, NULL), 0);
+	struct chan *cp = NULL;
+	CU_ASSERT_EQUAL_FATAL(chan_attach(&cp, test_chan_path()), 0);
+	static uint8_t big[10240];
+	for (size_t j = 0; j < sizeof(big); j++)
+		big[j] = test_chan_byte(7, j);
+	struct chan_part parts[2] = {{big, 5000}, {big + 5000, sizeof(big) - 5000}};
+	uint64_t lsn = 0;
+	CU_ASSERT_EQUAL_FATAL(append_seq(c, 1, 40, &lsn), 0);
+	CU_ASSERT_TRUE(chan_jrnl_has_room(c, 0, sizeof(big)));
+	CU_ASSERT_EQUAL_FATAL(chan_jrnl_append(c, 0, CHAN_REC_COMMAND, 7, parts, 2, &lsn), 0);
+	CU_ASSERT_EQUAL(lsn, 2);
+	CU_ASSERT_EQUAL_FATAL(append_seq(c, 3, 40, &lsn), 0);
+	CU_ASSERT_EQUAL(lsn, 3);
+	chan_jrnl_publish(c, 0);
+
+	char side[4200];
+	snprintf(side, sizeof(side), "%s.w0.l2", test_chan_path());
+	CU_ASSERT_EQUAL(access(side, F_OK), 0);
+	struct chan_msg m;
+	CU_ASSERT_EQUAL_FATAL(chan_jrnl_peek(cp, 0, &m), 0);
+	CU_ASSERT(check_seq(&m, 1, 40));
+	CU_ASSERT_EQUAL(chan_jrnl_big_map(cp, &m, &(const void *){NULL}, &(size_t){0}), -EPROTO);
+	chan_jrnl_consume(cp, 0, &m);
+	CU_ASSERT_EQUAL_FATAL(chan_jrnl_peek(cp, 0, &m), 0);
+	CU_ASSERT_EQUAL(m.lsn, 2);
+	CU_ASSERT_EQUAL(m.flags, CHAN_REC_F_FILE);
+	CU_ASSERT_EQUAL(m.tsc, 7);
+	const void *p = NULL;
+	size_t len = 0;
+	CU_ASSERT_EQUAL_FATAL(chan_jrnl_big_map(cp, &m, &p, &len), 0);
+	CU_ASSERT_EQUAL(len, sizeof(big));
+	CU_ASSERT_EQUAL(memcmp(p, big, sizeof(big)), 0);
+	chan_jrnl_big_unmap(p, len);
+	chan_jrnl_consume(cp, 0, &m);
+	chan_jrnl_mark_durable(cp, 0, 2);
+	CU_ASSERT_EQUAL(chan_jrnl_big_remove(cp, 0, 2), 0);
+	CU_ASSERT_NOT_EQUAL(access(side, F_OK), 0);
+	CU_ASSERT_EQUAL(chan_jrnl_big_map(cp, &m, &p, &len), -ENOENT);
+	CU_ASSERT_EQUAL_FATAL(chan_jrnl_peek(cp, 0, &m), 0);
+	CU_ASSERT(check_seq(&m, 3, 40));
+	CU_ASSERT_EQUAL(m.flags, 0);
+
+	/* a side file a dead dataplane left is swept by the next one */
+	uint64_t l4 = 0;
+	CU_ASSERT_EQUAL_FATAL(chan_jrnl_append(c, 0, CHAN_REC_COMMAND, 0, parts, 2, &l4), 0);
+	snprintf(side, sizeof(side), "%s.w0.l%llu", test_chan_path(), (unsigned long long)l4);
+	CU_ASSERT_EQUAL(access(side, F_OK), 0);
+	struct chan_part none = {big, 8};
+	CU_ASSERT_EQUAL(chan_jrnl_append(c, 0, 0 /* pad */, 0, &none, 1, NULL), -EMSGSIZE);
+	chan_detach(&cp);
+	chan_detach(&c);
+	c = create_small();
+	CU_ASSERT_NOT_EQUAL(access(side, F_OK), 0);
 	chan_detach(&c);
 }
 
@@ -322,7 +374,7 @@ const struct rw_test_case test_chan_ring_cases[] = {
     RW_TEST(test_chan_jrnl_wraparound_skips_pad_records),
     RW_TEST(test_chan_jrnl_full_returns_enospc_never_overwrites_undurable),
     RW_TEST(test_chan_jrnl_rewind_rereads_undurable_records),
-    RW_TEST(test_chan_jrnl_oversized_record_is_emsgsize),
+    RW_TEST(test_chan_jrnl_large_record_goes_through_a_side_file),
     RW_TEST(test_chan_jrnl_parts_are_concatenated),
     RW_TEST(test_chan_msg_roundtrip_both_directions),
     RW_TEST(test_chan_msg_full_ring_is_enospc_until_released),
