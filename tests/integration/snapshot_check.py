@@ -8,9 +8,11 @@ listen on unix sockets in WORKDIR. Phases:
   save     strings of every encoding with expiries in three DBs; SAVE and
            BGSAVE; stock redis-check-rdb accepts dump.rdb and a stock
            redis-server loads it to Redwire's DEBUG DIGEST; LASTSAVE and
-           INFO's rdb_* fields move; a collection is saved, or (no RDB form
-           for it yet) the save fails cleanly keeping the previous file.
-  stock    make WORKDIR/stock.rdb with a stock server (kept for 'loaded').
+           INFO's rdb_* fields move; then lists, hashes, sets and sorted sets
+           of every encoding: redis-check-rdb accepts the file, stock loads
+           it to Redwire's digest.
+  stock    make WORKDIR/stock.rdb with a stock server, strings and
+           collections (kept for 'loaded').
   loaded   Redwire, started on that file, has its DEBUG DIGEST.
   pit      point in time: BGSAVE under a 100%-overwrite load with
            cross-worker MULTI/EXEC pairs; in the file every pair is whole and
@@ -123,6 +125,30 @@ def strings_dataset(r):
     r.execute_command("SELECT", 0)
 
 
+def collections_dataset(r, db, seed):
+    """Lists, hashes, sets and sorted sets in both of Redis's encodings for
+    each (listpack/quicklist, listpack/hashtable, intset/hashtable,
+    listpack/skiplist), some with expiries."""
+    rng = random.Random(seed)
+    now_ms = int(time.time() * 1000)
+    r.execute_command("SELECT", db)
+    for i in range(40):
+        big = i % 2 == 1  # past the listpack limits: the other encoding
+        n = 300 if big else 5 + i
+        r.rpush("l:%d" % i, *["e%d-%s" % (j, "x" * rng.randrange(90 if big else 20))
+                              for j in range(n)])
+        r.hset("h:%d" % i, mapping={"f%d" % j: str(rng.randrange(10**9)) if j % 2 else
+                                    "v" * rng.randrange(70 if big else 30) for j in range(n)})
+        r.sadd("si:%d" % i, *[rng.randrange(-10**6, 10**6) for _ in range(n if not big else 600)])
+        r.sadd("ss:%d" % i, *["m%d" % rng.randrange(10**6) for _ in range(n)])
+        r.zadd("z:%d" % i, {"z%d" % j: rng.choice([rng.random() * 1000, j, -j / 3.0])
+                            for j in range(n)})
+        if i % 4 == 0:
+            for k in ("l", "h", "si", "ss", "z"):
+                r.pexpireat("%s:%d" % (k, i), now_ms + 3600_000 + i)
+    r.execute_command("SELECT", 0)
+
+
 def phase_save(r, datadir, wd):
     r.flushall()
     strings_dataset(r)
@@ -166,25 +192,28 @@ def phase_save(r, datadir, wd):
               "BGSAVE file loads to Redwire's digest")
     finally:
         st.stop()
-    # a collection: saved, or the save fails and dump.rdb stays as it was
-    mtime = os.stat(path).st_mtime_ns
-    r.hset("coll:h", mapping={"f1": "v1", "f2": "v2"})
+    # collections of every type and encoding
+    collections_dataset(r, 5, 11)
+    check(r.execute_command("SAVE") in (True, b"OK"), "SAVE with collections")
+    check(r.info("persistence")["rdb_last_bgsave_status"] == "ok", "collections saved")
+    chk = subprocess.run(["redis-check-rdb", path], capture_output=True)
+    check(chk.returncode == 0 and b"RDB looks OK" in chk.stdout,
+          "redis-check-rdb accepts collections: %r" % chk.stdout[-300:])
+    shutil.copy(path, os.path.join(wd, "rw3.rdb"))
+    st = Stock(wd, "fromrw3", "rw3.rdb")
     try:
-        ok = r.execute_command("SAVE") in (True, b"OK")
-    except redis.exceptions.ResponseError as e:
-        ok = False
-        # Redis's shared.err, "-ERR" alone (redis-py drops the code)
-        check(str(e) in ("", "ERR"), "a failed SAVE replies Redis's -ERR: %r" % str(e))
-    p = r.info("persistence")
-    if ok:
-        check(p["rdb_last_bgsave_status"] == "ok", "collection saved")
-    else:
-        check(p["rdb_last_bgsave_status"] == "err", "failed save reported in INFO: %r" % p)
-        check(os.stat(path).st_mtime_ns == mtime, "a failed save keeps the previous dump.rdb")
-        check(not [f for f in os.listdir(datadir) if f.startswith("temp-")],
-              "a failed save leaves no temp file")
-    r.delete("coll:h")
-    check(r.execute_command("SAVE") in (True, b"OK"), "SAVE after the collection is gone")
+        d_rw = r.execute_command("DEBUG", "DIGEST")
+        check(d_rw == st.r.execute_command("DEBUG", "DIGEST"),
+              "stock loads Redwire's collections to its digest")
+        st.r.execute_command("SELECT", 5)
+        r.execute_command("SELECT", 5)
+        check(st.r.object("encoding", "l:1") == r.object("encoding", "l:1") and
+              st.r.object("encoding", "z:1") == r.object("encoding", "z:1") and
+              st.r.object("encoding", "si:0") == r.object("encoding", "si:0"),
+              "encodings after the stock load equal Redwire's")
+        r.execute_command("SELECT", 0)
+    finally:
+        st.stop()
 
 
 def phase_stock(wd):
@@ -200,6 +229,7 @@ def phase_stock(wd):
                 if i % 3 == 0:
                     r.pexpireat(k, now_ms + 7200_000 + i)
         r.execute_command("SELECT", 0)
+        collections_dataset(r, 4, 12)
         r.set("gone", "x", px=1)  # in the file, expired: not loaded
         time.sleep(0.01)
         check(r.save() is True, "stock SAVE")
