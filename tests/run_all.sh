@@ -37,12 +37,12 @@ run_integration() {
 	for t in "$ROOT"/tests/integration/test_*; do
 		[ -x "$t" ] || continue
 		printf 'integration %s ... ' "$(basename "$t")"
-		local log=/tmp/redwire-it-$(basename "$t").log
+		local log=/tmp/redwire-it-$(basename "$t").log start=$SECONDS
 		timeout 900 "$t" >"$log" 2>&1; rc=$?
 		if [ $rc = 0 ]; then
-			echo ok; passed=$((passed + 1))
+			echo "ok ($((SECONDS - start)) s)"; passed=$((passed + 1))
 		else
-			echo "FAILED (exit $rc)"; failed=$((failed + 1)); failures+=("integration:$(basename "$t")")
+			echo "FAILED (exit $rc, $((SECONDS - start)) s)"; failed=$((failed + 1)); failures+=("integration:$(basename "$t")")
 			tail -40 "$log"
 		fi
 	done

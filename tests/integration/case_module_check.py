@@ -11,7 +11,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from oracle_compare import run_case  # noqa: E402
+from oracle_compare import run_pair  # noqa: E402
 from resp_client import encode as E  # noqa: E402
 
 
@@ -20,8 +20,7 @@ def main():
     rw_addr, oracle_addr = sys.argv[2], sys.argv[3]
     passed, failed = 0, 0
     for name, chunks, n, close in mod.CASES + [("DEBUG DIGEST", [E("DEBUG", "DIGEST")], 1, False)]:
-        want = run_case(oracle_addr, chunks, n, close)
-        got = run_case(rw_addr, chunks, n, close)
+        want, got = run_pair(rw_addr, oracle_addr, chunks, n, close)
         if got == want:
             passed += 1
             continue

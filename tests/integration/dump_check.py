@@ -19,7 +19,7 @@ import sys
 import redis
 
 import oracle_cases_dump
-from oracle_compare import run_case
+from oracle_compare import run_pair
 
 failures = []
 passed = 0
@@ -85,8 +85,7 @@ def idletime(rw, oracle):
 
 def differential(rw_addr, oracle_addr):
     for name, chunks, n, close in oracle_cases_dump.CASES:
-        want = run_case(oracle_addr, chunks, n, close)
-        got = run_case(rw_addr, chunks, n, close)
+        want, got = run_pair(rw_addr, oracle_addr, chunks, n, close)
         check(got == want, "oracle case %s:\n  redis-server: %r\n  redwire:      %r"
               % (name, want, got))
 

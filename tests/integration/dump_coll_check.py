@@ -24,7 +24,7 @@ import sys
 import redis
 
 import oracle_cases_dumpcoll
-from oracle_compare import run_case
+from oracle_compare import run_pair
 
 failures = []
 passed = 0
@@ -193,8 +193,7 @@ def conversions(rw, oracle):
 
 def differential(rw_addr, oracle_addr):
     for name, chunks, n, close in oracle_cases_dumpcoll.CASES:
-        want = run_case(oracle_addr, chunks, n, close)
-        got = run_case(rw_addr, chunks, n, close)
+        want, got = run_pair(rw_addr, oracle_addr, chunks, n, close)
         check(got == want, "oracle case %s:\n  redis-server: %r\n  redwire:      %r"
               % (name, want, got))
 
