@@ -10,6 +10,9 @@ IT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 IT_PY=/usr/bin/python3 # Debian's python, where python3-redis and scapy live
 IT_ORACLE_PID=""
 IT_NAME="${IT_NAME:-it}${RW_IT_SUFFIX:-}" # tests set IT_NAME before sourcing this file
+# An earlier run's snapshot (the shipped config has save points, and a
+# shutdown saves) would load at the next start: each run starts empty.
+rm -f "/var/lib/redwire/$IT_NAME/dump.rdb"
 
 it_build() {
 	if [ "${IT_SAN:-0}" = 1 ]; then echo "${REDWIRE_BUILD_SAN:-$IT_ROOT/build-san}"; else echo "${REDWIRE_BUILD:-$IT_ROOT/build}"; fi
