@@ -11,8 +11,14 @@ H=$IT_ROOT/tests/integration/tcp_hard.py
 sum() { it_ctl stats --json | "$IT_PY" "$S" "$1" | awk '{s=0; for(i=1;i<=NF;i++) s+=$i; print s}'; }
 rss() { awk '/VmRSS/ {print $2}' "/proc/$(cat "/run/redwire/$IT_NAME/dataplane.pid")/status"; }
 sent0=$(sum tcp_syncookies_sent) ok0=$(sum tcp_syncookies_validated) rss0=$(rss)
-it_ns "$IT_PY" "$H" flood "$IT_IP" "$IT_PORT" 4000 "${IT_IP%.*}" &
+# scapy takes seconds to start on a loaded machine: the normal client
+# begins once the flood's SYNs go out, or it could run before any of them
+MARK=$(mktemp -u /tmp/rwtsyn-mark.XXXXXX)
+RW_FLOOD_MARK=$MARK it_ns "$IT_PY" "$H" flood "$IT_IP" "$IT_PORT" 4000 "${IT_IP%.*}" &
 flood=$!
+for _ in $(seq 600); do [ -e "$MARK" ] && break; sleep 0.1; done
+[ -e "$MARK" ] || it_fail "the flood did not start in 60 s"
+rm -f "$MARK"
 out=$(it_ns "$IT_PY" "$H" legit "$IT_IP" "$IT_PORT" 12)
 wait $flood || it_fail "the flood did not run"
 printf '%s\n' "$out" | tail -3
