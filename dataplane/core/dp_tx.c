@@ -34,6 +34,7 @@
 
 #include "dp_int.h"
 #include "dp_tx_int.h"
+#include "dp_pubsub.h"
 #include "dp_watch.h"
 #include "cmd_rdb.h"
 #include "shard_txq.h"
@@ -45,6 +46,7 @@ struct tx_sub {
 	uint32_t idx; /* the command of the transaction it belongs to */
 	uint32_t db, argc;
 	uint8_t proto;
+	bool quiet; /* a gather's write-back: no keyspace notification (dp_tx_gather.inc) */
 };
 
 /* A result in a CHECK/RUN answer: this header, then len reply bytes. */
@@ -80,7 +82,9 @@ struct dp_tx {
 	uint32_t mv_db;			   /* DP_TX_MOVE: destination DB */
 	uint8_t mv_mode;		   /* DP_TX_MOVE: enum dp_mv_mode */
 	bool mv_replace;		   /* COPY ... REPLACE */
-	struct dp_tx_part part[];	   /* one per worker */
+	const struct cmd_def *ga_def;	   /* DP_TX_GATHER: the command (its argv in mv) */
+	uint32_t ga_argc;
+	struct dp_tx_part part[]; /* one per worker */
 };
 
 /* The check EXEC runs on each shard holding watched keys of the client. */
@@ -92,10 +96,12 @@ static const char crossslot[] =
 
 /* ---- parts: building (coordinator) ---- */
 
-static int sub_add(struct rw_buf *b, uint32_t idx, const struct cmd_client *cc,
-		   const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc)
+static int sub_add_q(struct rw_buf *b, uint32_t idx, const struct cmd_client *cc,
+		     const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc,
+		     bool quiet)
 {
-	struct tx_sub h = {.d = d, .idx = idx, .db = cc->db, .argc = argc, .proto = cc->proto};
+	struct tx_sub h = {
+	    .d = d, .idx = idx, .db = cc->db, .argc = argc, .proto = cc->proto, .quiet = quiet};
 	size_t need = sizeof(h);
 	for (uint32_t i = 0; i < argc; i++)
 		need += sizeof(uint32_t) + argv[i].len;
@@ -107,6 +113,12 @@ static int sub_add(struct rw_buf *b, uint32_t idx, const struct cmd_client *cc,
 		rw_buf_append(b, argv[i].ptr, argv[i].len);
 	}
 	return 0;
+}
+
+static int sub_add(struct rw_buf *b, uint32_t idx, const struct cmd_client *cc,
+		   const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc)
+{
+	return sub_add_q(b, idx, cc, d, argv, argc, false);
 }
 
 static struct dp_tx_part *part_use(struct dp_tx *tx, uint32_t s)
@@ -296,6 +308,7 @@ static const struct cmd_def tx_read_def = {.name = "read-value"};
 static const struct cmd_def tx_enc_def = {.name = "match-enc"};
 
 #include "dp_tx_move.inc"
+#include "dp_tx_gather.inc"
 
 static void tx_lock_next(struct worker *w, struct dp_tx *tx);
 
@@ -454,7 +467,7 @@ static bool tx_may_journal(const struct worker *w, const struct dp_tx *tx)
 
 static void tx_reply(struct worker *w, struct dp_tx *tx, struct rw_buf *out)
 {
-	if (tx->kind == DP_TX_MOVE) {
+	if (tx->kind == DP_TX_MOVE || tx->kind == DP_TX_GATHER) {
 		rw_buf_append(out, tx->out.data, tx->out.len);
 	} else if (tx->kind == DP_TX_MSETNX) {
 		resp_w_int(out, tx->abort ? 0 : 1);
@@ -513,7 +526,7 @@ static void tx_results(struct worker *w, struct dp_tx *tx, struct shard_msg *m, 
 		memcpy(&r, m->reply.data + off, sizeof(r));
 		const uint8_t *p = m->reply.data + off + sizeof(r);
 		off += sizeof(r) + r.len;
-		if (check && tx->kind == DP_TX_MOVE) {
+		if (check && (tx->kind == DP_TX_MOVE || tx->kind == DP_TX_GATHER)) {
 			if (r.idx < tx->n_cmds)
 				dp_slot_absorb(&tx->cmds[r.idx], s, p, r.len);
 		} else if (check) {
@@ -543,6 +556,8 @@ static void tx_done(struct worker *w, struct shard_msg *m)
 		if (--tx->pending == 0) {
 			if (tx->kind == DP_TX_MOVE && !tx->abort)
 				mv_after_check(w, tx);
+			else if (tx->kind == DP_TX_GATHER)
+				ga_after_check(w, tx);
 			else if (tx->abort)
 				tx_finish(w, tx);
 			else
@@ -631,8 +646,11 @@ static void part_exec(struct worker *w, struct shard_msg *m)
 		else if (h.d == &tx_watch_check)
 			resp_w_int(out, dp_watch_check(&w->watch, w->store, cc.id, cc.watch_epoch,
 						       w->now_unix_ms));
-		else
+		else {
+			w->notify_mute = h.quiet;
 			dp_run(w, h.d, w->argv, h.argc, &cc, out);
+			w->notify_mute = false;
+		}
 		struct tx_res r = {.idx = h.idx, .len = (uint32_t)out->len};
 		rw_buf_append(&m->reply, &r, sizeof(r));
 		rw_buf_append(&m->reply, out->data, out->len);
@@ -906,7 +924,7 @@ bool dp_tx_start_one(struct worker *w, struct dp_client *cl, const struct cmd_de
 	bool msetnx = (d->flags & CMD_MULTI_KEYS_SAME_SHARD) && d->key_step == 2;
 	bool all = (d->flags & (CMD_ALL_SHARDS_SUM | CMD_ALL_SHARDS_CONCAT | CMD_ALL_SHARDS_OK));
 	if (!all && !msetnx && !(d->flags & (CMD_KEYS_SUM | CMD_KEYS_MERGE | CMD_KEYS_ALL_OK)))
-		return false;
+		return ga_eligible(d) && ga_start(w, cl, d, argv, argc);
 	if ((msetnx || (d->flags & CMD_KEYS_ALL_OK)) && (argc - 1) % 2 != 0) {
 		cmd_reply_arity(dp_reply_target(w, cl), d);
 		return true;
@@ -986,4 +1004,8 @@ void dp_tx_teardown(struct worker *w)
 	w->hash_buf = NULL;
 	free(w->wait_argv);
 	w->wait_argv = NULL;
+	store_shard_destroy(&w->ga_store);
+	free(w->ga_argv);
+	w->ga_argv = NULL;
+	w->ga_argv_cap = 0;
 }

@@ -15,6 +15,7 @@ enum dp_tx_kind {
 	DP_TX_ONE,    /* one multi-shard command: its reply */
 	DP_TX_MSETNX, /* :1 if no key existed (then all were set), else :0 */
 	DP_TX_MOVE,   /* RENAME, RENAMENX, COPY across workers: read, then write */
+	DP_TX_GATHER, /* a multi-key command across workers: read, run here, write back */
 };
 
 struct dp_tx;
