@@ -82,8 +82,11 @@ struct dp_tx {
 	uint32_t mv_db;			   /* DP_TX_MOVE: destination DB */
 	uint8_t mv_mode;		   /* DP_TX_MOVE: enum dp_mv_mode */
 	bool mv_replace;		   /* COPY ... REPLACE */
-	const struct cmd_def *ga_def;	   /* DP_TX_GATHER: the command (its argv in mv) */
-	uint32_t ga_argc;
+	/* DP_TX_GATHER: the commands (struct ga_rec) in mv, the keys read
+	 * ((u32 db, u32 len, bytes) in read-slot order) */
+	struct rw_buf ga_keys;
+	uint32_t ga_n_keys, ga_count;
+	bool ga_exec;		  /* EXEC: the reply is the array of the commands' replies */
 	struct dp_tx_part part[]; /* one per worker */
 };
 
@@ -294,6 +297,7 @@ void dp_tx_free(struct worker *w, struct dp_tx *tx)
 	rw_buf_fini(&tx->fx);
 	rw_buf_fini(&tx->out);
 	rw_buf_fini(&tx->mv);
+	rw_buf_fini(&tx->ga_keys);
 	free(tx);
 }
 
@@ -526,7 +530,10 @@ static void tx_results(struct worker *w, struct dp_tx *tx, struct shard_msg *m, 
 		memcpy(&r, m->reply.data + off, sizeof(r));
 		const uint8_t *p = m->reply.data + off + sizeof(r);
 		off += sizeof(r) + r.len;
-		if (check && (tx->kind == DP_TX_MOVE || tx->kind == DP_TX_GATHER)) {
+		if (check && tx->kind == DP_TX_GATHER && r.idx == GA_WATCH_IDX) {
+			if (r.len < 2 || p[0] != ':' || p[1] != '0')
+				tx->abort = true;
+		} else if (check && (tx->kind == DP_TX_MOVE || tx->kind == DP_TX_GATHER)) {
 			if (r.idx < tx->n_cmds)
 				dp_slot_absorb(&tx->cmds[r.idx], s, p, r.len);
 		} else if (check) {

@@ -180,7 +180,30 @@ def watch():
             [("WATCH", B1), ("SMOVE", A1, B1, "1")] + tx)
 
 
+def exec_gather():
+    A1, B1, A2, B2, A3, AL, BL, BZ = (a("e1"), b("e1"), a("e2"), b("e2"), a("e3"), a("el"), b("el"),
+                                      b("ez"))
+    clean = [("DEL", A1, A2, A3, AL, a("m"), a("e4"), a("str")), ("DEL", B1, B2, BL, BZ, b("m"), b("x"))]
+    c = clean + [("SELECT", "3")] + clean + [("SELECT", "0"),
+         ("SADD", A1, "1", "2"), ("SADD", B1, "2", "3"), ("RPUSH", AL, "x", "y"),
+         ("MULTI",), ("SADD", A1, "5"), ("SUNIONSTORE", B2, A1, B1), ("SINTERCARD", "2", A1, B2),
+         ("SMOVE", B1, A1, "3"), ("LMOVE", AL, BL, "LEFT", "RIGHT"), ("PING",), ("SELECT", "3"),
+         ("SADD", A1, "9"), ("ZUNIONSTORE", BZ, "2", A1, B1, "WEIGHTS", "2", "1"), ("SELECT", "0"),
+         ("MSETNX", a("m"), "1", b("m"), "2"), ("RENAME", B2, A3), ("LMPOP", "2", b("none"), AL, "LEFT"),
+         ("ZUNION", "2", A1, B1, "WITHSCORES"), ("EXEC",)] + rs(A1) + rs(B1) + rs(A3) + rl(BL) + [
+         ("SELECT", "3")] + rz(BZ) + [("SELECT", "0"), ("MGET", a("m"), b("m")), ("EXISTS", B2, AL),
+         ("WATCH", B1), ("SADD", B1, "7"), ("MULTI",), ("SUNIONSTORE", a("e4"), A1, B1), ("EXEC",),
+         ("EXISTS", a("e4")),
+         ("WATCH", B1), ("MULTI",), ("SUNIONSTORE", a("e4"), A1, B1), ("SCARD", a("e4")), ("EXEC",)] + rs(
+             a("e4")) + [
+         ("SET", a("str"), "v"), ("MULTI",), ("SUNIONSTORE", b("x"), a("str"), B1), ("SADD", B1, "100"),
+         ("SMOVE", B1, a("str"), "100"), ("SMOVE", B1, A1, "100"), ("EXEC",)] + rs(A1) + rs(B1) + [
+         ("MULTI",), ("SINTERSTORE", b("x"), A1, B1), ("DEL", A1), ("SUNION", A1, B1), ("EXEC",)] + rs(b("x"))
+    return c
+
+
 HAND = [
+    ("exec across workers", exec_gather()),
     ("sets across workers", sets()), ("sorted sets across workers", zsets()),
     ("lists across workers", lists()),
     ("watch across workers", [("DEL", a("w1"), b("w1"), b("w2")), ("SADD", a("w1"), "1", "2"),
