@@ -11,9 +11,9 @@
  * command that empties a list deletes the key. Lists live in
  * dataplane/store/store_list.c (a quicklist, OBJECT ENCODING "quicklist").
  *
- * LMOVE, RPOPLPUSH and LMPOP with keys on different workers are refused by
- * the dispatcher (CROSSSLOT) until the cross-shard transactions land
- * (issue #5 item 7); here every key is on this shard.
+ * LMOVE, RPOPLPUSH and LMPOP with keys on different workers run on copies
+ * of their keys (dataplane/core/dp_tx_gather.inc); here every key is on
+ * the shard the handler is given.
  *
  * Context: the worker lcore that owns the keys' shard.
  */

@@ -13,6 +13,7 @@
 # has the digest it had (and stock's after the same commands).
 IT_NAME=rwtcollx IT_SAN=${IT_SAN:-1}
 source "$(dirname "$0")/lib.sh"
+rm -rf "/var/lib/redwire/$IT_NAME" # a previous run's AOF or dump.rdb would be loaded
 it_up --workers 2
 it_oracle_start
 S=$IT_ROOT/tests/integration/stats.py
@@ -29,7 +30,7 @@ it_log "forwarded sent per worker: $((S0 - s0)) $((S1 - s1)); received: $((R0 - 
 
 it_ns "$IT_PY" "$CHK" notify "$IT_IP:$IT_PORT" "127.0.0.1:$IT_ORACLE_PORT" || it_fail "notifications differ"
 it_ns "$IT_PY" "$CHK" atomic "$IT_IP:$IT_PORT" "${XS_ROUNDS:-300}" || it_fail "a half-applied move was seen"
-it_ns "$IT_PY" "$CHK" seq "127.0.0.1:$IT_ORACLE_PORT" "${XS_SEED:-1}" >/tmp/rwtcollx-oracle.digest ||
+it_ns "$IT_PY" "$CHK" seq "127.0.0.1:$IT_ORACLE_PORT" "${XS_SEED:-1}" >"/tmp/$IT_NAME.digest" ||
 	it_fail "sequence on redis-server"
 kill "$IT_ORACLE_PID" && wait "$IT_ORACLE_PID" 2>/dev/null || true
 IT_ORACLE_PID=""
@@ -39,20 +40,18 @@ IT_ORACLE_PID=""
 "$IT_ROOT/redwire" down --name "$IT_NAME" >/dev/null
 DATA=/var/lib/redwire/$IT_NAME
 rm -rf "$DATA/appendonlydir"
-CONF=$(mktemp /tmp/rwtcollx.XXXXXX.conf)
+CONF=/tmp/$IT_NAME.conf # fixed name: it_cleanup keeps the exit status
 cp "$IT_ROOT/platform/config/redwire.conf" "$CONF"
 printf 'appendonly yes\nappendfsync everysec\n' >>"$CONF"
 it_up --workers 2 --config "$CONF"
-trap 'rm -f "$CONF" /tmp/rwtcollx-oracle.digest; it_cleanup' EXIT # it_up set its own
 D1=$(it_ns "$IT_PY" "$CHK" seq "$IT_IP:$IT_PORT" "${XS_SEED:-1}") || it_fail "sequence on redwire"
-it_eq "$D1" "$(cat /tmp/rwtcollx-oracle.digest)" "digest after the sequence, against redis-server"
+it_eq "$D1" "$(cat "/tmp/$IT_NAME.digest")" "digest after the sequence, against redis-server"
 sleep 1.5
-"$IT_ROOT/redwire" down --name "$IT_NAME" >/dev/null
-it_up --workers 2 --config "$CONF"
-trap 'rm -f "$CONF" /tmp/rwtcollx-oracle.digest; it_cleanup' EXIT
-it_eq "$(it_cli debug digest)" "$D1" "digest after the AOF replay"
 INCR=$(ls "$DATA"/appendonlydir/*.incr.aof | head -1)
 grep -qa RESTORE "$INCR" || it_fail "no write-back in the AOF"
-redis-check-aof "$INCR" >/tmp/rwtcollx-check.log 2>&1 || { cat /tmp/rwtcollx-check.log; it_fail "redis-check-aof refused the file"; }
-rm -f /tmp/rwtcollx-check.log
+redis-check-aof "$INCR" >"/tmp/$IT_NAME.check" 2>&1 || { cat "/tmp/$IT_NAME.check"; it_fail "redis-check-aof refused the file"; }
+"$IT_ROOT/redwire" down --name "$IT_NAME" >/dev/null
+it_up --workers 2 --config "$CONF"
+it_eq "$(it_cli debug digest)" "$D1" "digest after the AOF replay"
+rm -f "$CONF" "/tmp/$IT_NAME.digest" "/tmp/$IT_NAME.check"
 it_log "PASS collections across workers"
