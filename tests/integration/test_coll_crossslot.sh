@@ -48,7 +48,7 @@ D1=$(it_ns "$IT_PY" "$CHK" seq "$IT_IP:$IT_PORT" "${XS_SEED:-1}") || it_fail "se
 it_eq "$D1" "$(cat "/tmp/$IT_NAME.digest")" "digest after the sequence, against redis-server"
 sleep 1.5
 INCR=$(ls "$DATA"/appendonlydir/*.incr.aof | head -1)
-grep -qa RESTORE "$INCR" || it_fail "no write-back in the AOF"
+grep -qai restore "$INCR" || it_fail "no write-back in the AOF"
 redis-check-aof "$INCR" >"/tmp/$IT_NAME.check" 2>&1 || { cat "/tmp/$IT_NAME.check"; it_fail "redis-check-aof refused the file"; }
 "$IT_ROOT/redwire" down --name "$IT_NAME" >/dev/null
 it_up --workers 2 --config "$CONF"
