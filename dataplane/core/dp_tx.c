@@ -244,6 +244,24 @@ static int plan_keys(struct worker *w, struct dp_tx *tx, uint32_t idx, const str
 	return 0;
 }
 
+/* Do the numkeys keys of @p d live on its first_key's worker (and has it one)? */
+static bool numkeys_one_owner(struct worker *w, const struct cmd_def *d,
+			      const struct resp_arg *argv, uint32_t argc)
+{
+	int64_t nk;
+	uint32_t na = (uint32_t)d->numkeys_arg;
+	if (na == 0 || na >= argc || !resp_str_to_i64(argv[na].ptr, argv[na].len, &nk) || nk <= 0 ||
+	    (uint64_t)nk >= argc - na)
+		return true; /* a bad count: the handler replies the error */
+	if (d->first_key <= 0 || (int32_t)argc <= d->first_key)
+		return false;
+	uint32_t o = shard_of_key(argv[d->first_key].ptr, argv[d->first_key].len, w->sh->n_workers);
+	for (uint32_t i = na + 1; i <= na + (uint32_t)nk; i++)
+		if (shard_of_key(argv[i].ptr, argv[i].len, w->sh->n_workers) != o)
+			return false;
+	return true;
+}
+
 /* One command of the transaction. Keyless ones run now, on this worker, with
  * @p cc (SELECT and HELLO change it for the commands after them). */
 int dp_tx_plan_cmd(struct worker *w, struct dp_tx *tx, uint32_t idx, const struct cmd_def *d,
@@ -251,6 +269,14 @@ int dp_tx_plan_cmd(struct worker *w, struct dp_tx *tx, uint32_t idx, const struc
 {
 	if (d->flags & (CMD_ALL_SHARDS_SUM | CMD_ALL_SHARDS_CONCAT | CMD_ALL_SHARDS_OK))
 		return plan_all_shards(w, tx, idx, d, argv, argc, cc);
+	/* A numkeys command (ZUNION, LMPOP...) in an EXEC that could not be a
+	 * gather (dp_multi.c): this plan routes by first_key only, so unless
+	 * every key is first_key's worker it cannot run here. */
+	if (d->numkeys_arg > 0 && !(d->flags & CMD_NOKEYS) &&
+	    !numkeys_one_owner(w, d, argv, argc)) {
+		cmd_reply_now(tx, idx, crossslot, sizeof(crossslot) - 1);
+		return 0;
+	}
 	if ((d->flags & CMD_NOKEYS) || d->first_key == 0 || (int32_t)argc <= d->first_key) {
 		rw_buf_reset(&w->part_buf);
 		if ((d->flags & CMD_TX_DISPATCH) && d->name[0] == 'u')
