@@ -7,9 +7,9 @@
  * journals what it did (SREM of the members it chose, or DEL), as Redis
  * propagates it, so the AOF replays to the same set. The
  * multi-key commands run on the worker that owns all their keys (keys of
- * several workers: on copies of them, dataplane/core/dp_tx_gather.inc); results of SUNION/SDIFF and of the
- * *STORE variants are built as Redis builds them, in a fresh intset that
- * converts as it grows, so encodings and intset order match stock.
+ * several workers: on copies of them, dataplane/core/dp_tx_gather.inc); results of SUNION/SDIFF and
+ * of the *STORE variants are built as Redis builds them, in a fresh intset that converts as it
+ * grows, so encodings and intset order match stock.
  *
  * Context: the worker that owns the keys; never blocks.
  */
