@@ -173,7 +173,8 @@ static bool try_once(struct cmd_ctx *ctx, cmd_handler_fn *fn, struct resp_arg *a
 	bool replied = err ? !ctx->block_retry : !is_nil(&one);
 	if (replied)
 		rw_buf_append(ctx->out, one.data, one.len);
-	if (replied && !err)
+	/* unless the command wrote its own (LMPOP, ZMPOP: the pop that happened) */
+	if (replied && !err && (ctx->propagate == NULL || ctx->propagate->len == 0))
 		propagate(ctx, argv, argc);
 	rw_buf_fini(&one);
 	return replied;

@@ -11,12 +11,13 @@
  * command that empties a list deletes the key. Lists live in
  * dataplane/store/store_list.c (a quicklist, OBJECT ENCODING "quicklist").
  *
- * LMOVE, RPOPLPUSH and LMPOP with keys on different workers are refused by
- * the dispatcher (CROSSSLOT) until the cross-shard transactions land
- * (issue #5 item 7); here every key is on this shard.
+ * LMOVE, RPOPLPUSH and LMPOP with keys on different workers run on copies
+ * of their keys (dataplane/core/dp_tx_gather.inc); here every key is on
+ * the shard the handler is given.
  *
  * Context: the worker lcore that owns the keys' shard.
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "cmd_int.h"
@@ -632,6 +633,23 @@ void cmd_rpoplpush(struct cmd_ctx *ctx)
 	move_generic(ctx, false, true);
 }
 
+/* Redis propagates LMPOP as LPOP|RPOP key count (listPopRangeAndReplyWithKey()): the
+ * journal's command names its key first, so an AOF replay finds the key's
+ * worker (a count as first argument would not). */
+static void propagate_mpop(struct cmd_ctx *ctx, const char *cmd, const struct resp_arg *key,
+			   int64_t count)
+{
+	char num[24];
+	if (ctx->propagate == NULL)
+		return;
+	int n = snprintf(num, sizeof(num), "%lld", (long long)count);
+	rw_buf_reset(ctx->propagate);
+	resp_w_array(ctx->propagate, 3);
+	resp_w_bulk_cstr(ctx->propagate, cmd);
+	resp_w_bulk(ctx->propagate, key->ptr, key->len);
+	resp_w_bulk(ctx->propagate, num, (size_t)n);
+}
+
 /* LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count] */
 void cmd_lmpop(struct cmd_ctx *ctx)
 {
@@ -675,6 +693,7 @@ void cmd_lmpop(struct cmd_ctx *ctx)
 		resp_w_array(ctx->out, 2);
 		resp_w_bulk(ctx->out, ctx->argv[j].ptr, ctx->argv[j].len);
 		pop_reply(ctx, &w, head, (uint64_t)count);
+		propagate_mpop(ctx, head ? "LPOP" : "RPOP", &ctx->argv[j], count);
 		return;
 	}
 	resp_w_null_array(ctx->out, cmd_proto(ctx));

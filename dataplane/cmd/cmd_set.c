@@ -6,11 +6,10 @@
  * Values live in dataplane/store/store_set.c (intset or hashtable). SPOP
  * journals what it did (SREM of the members it chose, or DEL), as Redis
  * propagates it, so the AOF replays to the same set. The
- * multi-key commands run on the worker that owns all their keys (the
- * dispatcher refuses keys of several workers with -CROSSSLOT until the
- * cross-shard transactions land); results of SUNION/SDIFF and of the
- * *STORE variants are built as Redis builds them, in a fresh intset that
- * converts as it grows, so encodings and intset order match stock.
+ * multi-key commands run on the worker that owns all their keys (keys of
+ * several workers: on copies of them, dataplane/core/dp_tx_gather.inc); results of SUNION/SDIFF and
+ * of the *STORE variants are built as Redis builds them, in a fresh intset that converts as it
+ * grows, so encodings and intset order match stock.
  *
  * Context: the worker that owns the keys; never blocks.
  */

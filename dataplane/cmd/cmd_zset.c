@@ -622,6 +622,23 @@ void cmd_zpopmax(struct cmd_ctx *ctx)
 	zpop_generic(ctx, true);
 }
 
+/* Redis propagates ZMPOP as ZPOPMIN|ZPOPMAX key count (genericZpopCommand()): the
+ * journal's command names its key first, so an AOF replay finds the key's
+ * worker (a count as first argument would not). */
+static void propagate_mpop(struct cmd_ctx *ctx, const char *cmd, const struct resp_arg *key,
+			   int64_t count)
+{
+	char num[24];
+	if (ctx->propagate == NULL)
+		return;
+	int n = snprintf(num, sizeof(num), "%lld", (long long)count);
+	rw_buf_reset(ctx->propagate);
+	resp_w_array(ctx->propagate, 3);
+	resp_w_bulk_cstr(ctx->propagate, cmd);
+	resp_w_bulk(ctx->propagate, key->ptr, key->len);
+	resp_w_bulk(ctx->propagate, num, (size_t)n);
+}
+
 /* ZMPOP numkeys key [key ...] MIN|MAX [COUNT count] */
 void cmd_zmpop(struct cmd_ctx *ctx)
 {
@@ -671,6 +688,7 @@ void cmd_zmpop(struct cmd_ctx *ctx)
 		resp_w_array(ctx->out, 2);
 		resp_w_bulk(ctx->out, ctx->argv[j].ptr, ctx->argv[j].len);
 		pop_reply(ctx, &w, max, (uint64_t)count, true);
+		propagate_mpop(ctx, max ? "ZPOPMAX" : "ZPOPMIN", &ctx->argv[j], count);
 		return;
 	}
 	resp_w_null_array(ctx->out, cmd_proto(ctx));

@@ -17,8 +17,8 @@
  * clients after EXEC). The loop expires deadlines (nil reply) and a client
  * that disconnects sends a cancel so its waiter never pops.
  *
- * Keys on two workers: CROSSSLOT, as the other commands whose keys the
- * transactions cannot take across workers.
+ * Keys on two workers: CROSSSLOT (the gather transaction of the other
+ * multi-key commands, dp_tx_gather.inc, does not wait).
  *
  * Context: the worker lcore.
  */

@@ -368,7 +368,9 @@ uint64_t dp_run(struct worker *w, const struct cmd_def *d, struct resp_arg *argv
 	rw_buf_reset(&w->propagate);
 	/* processCommand()'s maxmemory step, on the worker owning the keys:
 	 * evict if over budget, refuse a DENYOOM command if that failed. */
-	if (cmd_oom_reject(d, &ctx, false)) {
+	/* (a gather's write-back, notify_mute, is not refused: its command was
+	 * admitted on the coordinator, dp_tx_gather.inc) */
+	if (!w->notify_mute && cmd_oom_reject(d, &ctx, false)) {
 		rw_buf_append(out, CMD_ERR_OOM_REPLY, sizeof(CMD_ERR_OOM_REPLY) - 1);
 		return 0;
 	}

@@ -241,6 +241,93 @@ static void exec_local(struct worker *w, struct dp_client *cl)
 	rw_buf_append(dp_reply_target(w, cl), out->data, out->len);
 }
 
+/* The owners of a numkeys command's keys (SINTERCARD, ZUNIONSTORE, LMPOP...) in w->argv. */
+static uint64_t numkeys_owners(struct worker *w, const struct cmd_def *d, uint32_t argc)
+{
+	int64_t nk;
+	uint32_t na = (uint32_t)d->numkeys_arg;
+	uint64_t mask = 0;
+	if (na != 0 && na < argc && resp_str_to_i64(w->argv[na].ptr, w->argv[na].len, &nk) &&
+	    nk > 0 && (uint64_t)nk < argc - na)
+		for (uint32_t i = na + 1; i <= na + (uint32_t)nk; i++)
+			mask |= 1ull
+				<< shard_of_key(w->argv[i].ptr, w->argv[i].len, w->sh->n_workers);
+	return mask;
+}
+
+/* Must this EXEC run as a gather (dp_tx_gather.inc)? When a command's keys
+ * live on several workers and it cannot be split by key (SUNIONSTORE,
+ * SMOVE, RENAME...), or it names its keys by a count (the plan of
+ * dp_tx_plan_cmd() routes by first_key only) -- and every command can run
+ * that way. */
+static bool exec_wants_gather(struct worker *w, struct dp_client *cl)
+{
+	struct dp_multi *mu = cl->multi;
+	bool want = false;
+	size_t off = 0;
+	for (uint32_t i = 0; i < mu->count; i++) {
+		const struct cmd_def *d;
+		uint32_t argc;
+		size_t next = queued_next(w, &mu->q, off, &d, &argc);
+		if (next == 0 || !dp_tx_gather_fits(d, w->argv, argc))
+			return false;
+		off = next;
+		if ((d->flags & CMD_NOKEYS) || (d->first_key <= 0 && d->numkeys_arg <= 0))
+			continue;
+		if (d->numkeys_arg > 0) {
+			want = true;
+			continue;
+		}
+		if ((int32_t)argc <= d->first_key ||
+		    (d->flags & (CMD_KEYS_SUM | CMD_KEYS_MERGE | CMD_KEYS_ALL_OK)))
+			continue;
+		int32_t last = d->last_key < 0 ? (int32_t)argc + d->last_key : d->last_key;
+		int32_t step = d->key_step > 0 ? d->key_step : 1;
+		uint64_t mask = 0;
+		for (int32_t k = d->first_key; k <= last && k < (int32_t)argc; k += step)
+			mask |= 1ull
+				<< shard_of_key(w->argv[k].ptr, w->argv[k].len, w->sh->n_workers);
+		want |= (mask & (mask - 1)) != 0;
+	}
+	return want;
+}
+
+/* The whole EXEC as a gather: keyless commands run now (as in the usual
+ * plan), the others on copies of their keys under the locks. */
+static bool exec_gather(struct worker *w, struct dp_client *cl)
+{
+	struct dp_multi *mu = cl->multi;
+	struct dp_tx *tx = dp_tx_gather_new(w, cl);
+	if (tx == NULL || dp_tx_gather_watch(tx, mu, &cl->cc) != 0)
+		goto nomem;
+	size_t off = 0;
+	mu->executing = true;
+	w->cur_conn = cl;
+	for (uint32_t i = 0; i < mu->count; i++) {
+		const struct cmd_def *d;
+		uint32_t argc;
+		size_t next = queued_next(w, &mu->q, off, &d, &argc);
+		if (next == 0 || dp_tx_gather_add(w, tx, d, w->argv, argc, &cl->cc) != 0)
+			goto nomem;
+		off = next;
+	}
+	struct cmd_client cc = cl->cc;
+	watched_clear(mu);
+	cl->cc.watch_epoch++;
+	w->cur_conn = NULL;
+	multi_clear_queue(mu);
+	dp_tx_gather_launch(w, cl, tx, &cc);
+	return true;
+nomem:
+	if (tx != NULL)
+		dp_tx_free(w, tx);
+	w->cur_conn = NULL;
+	multi_clear_queue(mu);
+	unwatch_all(w, cl);
+	resp_w_error(dp_reply_target(w, cl), "ERR out of memory");
+	return true;
+}
+
 /* Which shards an EXEC touches, without planning it. @return a bit mask,
  * or all bits when a command needs every shard. */
 static uint64_t exec_shards(struct worker *w, struct dp_client *cl, bool *ok)
@@ -269,6 +356,7 @@ static uint64_t exec_shards(struct worker *w, struct dp_client *cl, bool *ok)
 		for (int32_t k = d->first_key; k <= last; k += step)
 			mask |= 1ull
 				<< shard_of_key(w->argv[k].ptr, w->argv[k].len, w->sh->n_workers);
+		mask |= numkeys_owners(w, d, argc);
 	}
 	/* Something is queued behind or holding intents here: take the queue
 	 * like everyone else rather than look at which keys. */
@@ -297,6 +385,8 @@ static void exec_cmd(struct worker *w, struct dp_client *cl)
 		exec_local(w, cl);
 		return;
 	}
+	if (ok && exec_wants_gather(w, cl) && exec_gather(w, cl))
+		return;
 	struct dp_tx *tx = dp_tx_new(w, cl, DP_TX_EXEC, mu->count);
 	if (tx == NULL)
 		goto nomem;

@@ -89,7 +89,7 @@ static void store_event(void *arg, uint32_t db, const void *key, size_t klen, co
 {
 	struct worker *w = arg;
 	uint32_t flags = cmd_cfg_notify_flags(&w->sh->env);
-	if (!(flags & (CMD_NOTIFY_KEYSPACE | CMD_NOTIFY_KEYEVENT)))
+	if (!(flags & (CMD_NOTIFY_KEYSPACE | CMD_NOTIFY_KEYEVENT)) || w->notify_mute)
 		return;
 	struct ps_pending *p = w->ps->pend;
 	if (!p->in_cmd || pend_push(p, db, key, klen, event) != 0)
@@ -301,6 +301,11 @@ int dp_notify_setup(struct worker *w)
 	if (w->ps->pend == NULL)
 		return -ENOMEM;
 	return store_hook_add(w->store, store_event, w);
+}
+
+int dp_notify_attach(struct worker *w, struct store_shard *s)
+{
+	return store_hook_add(s, store_event, w);
 }
 
 void dp_notify_teardown(struct worker *w)

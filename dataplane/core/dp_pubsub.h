@@ -28,6 +28,7 @@ struct worker;
 struct dp_client;
 struct shard_msg;
 struct cmd_def;
+struct store_shard;
 struct cmd_conn_info;
 struct resp_arg;
 struct ps_pending;
@@ -95,6 +96,8 @@ void dp_pubsub_publish_uncounted(struct worker *w, const uint8_t *ch, size_t cle
 /** The notification hook and its state (dp_notify.c). @return 0 or -errno. */
 int dp_notify_setup(struct worker *w);
 void dp_notify_teardown(struct worker *w);
+/** The same hook on another store (a gather's copies, dp_tx_gather.inc). @return 0 or -errno. */
+int dp_notify_attach(struct worker *w, struct store_shard *s);
 
 /** Case-insensitive compare of an argument with a lower-case literal. */
 static inline bool dp_ps_arg_is(const struct resp_arg *a, const char *lit)

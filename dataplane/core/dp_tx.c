@@ -34,6 +34,7 @@
 
 #include "dp_int.h"
 #include "dp_tx_int.h"
+#include "dp_pubsub.h"
 #include "dp_watch.h"
 #include "cmd_rdb.h"
 #include "shard_txq.h"
@@ -45,6 +46,7 @@ struct tx_sub {
 	uint32_t idx; /* the command of the transaction it belongs to */
 	uint32_t db, argc;
 	uint8_t proto;
+	bool quiet; /* a gather's write-back: no keyspace notification (dp_tx_gather.inc) */
 };
 
 /* A result in a CHECK/RUN answer: this header, then len reply bytes. */
@@ -80,7 +82,12 @@ struct dp_tx {
 	uint32_t mv_db;			   /* DP_TX_MOVE: destination DB */
 	uint8_t mv_mode;		   /* DP_TX_MOVE: enum dp_mv_mode */
 	bool mv_replace;		   /* COPY ... REPLACE */
-	struct dp_tx_part part[];	   /* one per worker */
+	/* DP_TX_GATHER: the commands (struct ga_rec) in mv, the keys read
+	 * ((u32 db, u32 len, bytes) in read-slot order) */
+	struct rw_buf ga_keys;
+	uint32_t ga_n_keys, ga_count;
+	bool ga_exec;		  /* EXEC: the reply is the array of the commands' replies */
+	struct dp_tx_part part[]; /* one per worker */
 };
 
 /* The check EXEC runs on each shard holding watched keys of the client. */
@@ -92,10 +99,12 @@ static const char crossslot[] =
 
 /* ---- parts: building (coordinator) ---- */
 
-static int sub_add(struct rw_buf *b, uint32_t idx, const struct cmd_client *cc,
-		   const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc)
+static int sub_add_q(struct rw_buf *b, uint32_t idx, const struct cmd_client *cc,
+		     const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc,
+		     bool quiet)
 {
-	struct tx_sub h = {.d = d, .idx = idx, .db = cc->db, .argc = argc, .proto = cc->proto};
+	struct tx_sub h = {
+	    .d = d, .idx = idx, .db = cc->db, .argc = argc, .proto = cc->proto, .quiet = quiet};
 	size_t need = sizeof(h);
 	for (uint32_t i = 0; i < argc; i++)
 		need += sizeof(uint32_t) + argv[i].len;
@@ -107,6 +116,12 @@ static int sub_add(struct rw_buf *b, uint32_t idx, const struct cmd_client *cc,
 		rw_buf_append(b, argv[i].ptr, argv[i].len);
 	}
 	return 0;
+}
+
+static int sub_add(struct rw_buf *b, uint32_t idx, const struct cmd_client *cc,
+		   const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc)
+{
+	return sub_add_q(b, idx, cc, d, argv, argc, false);
 }
 
 static struct dp_tx_part *part_use(struct dp_tx *tx, uint32_t s)
@@ -229,6 +244,24 @@ static int plan_keys(struct worker *w, struct dp_tx *tx, uint32_t idx, const str
 	return 0;
 }
 
+/* Do the numkeys keys of @p d live on its first_key's worker (and has it one)? */
+static bool numkeys_one_owner(struct worker *w, const struct cmd_def *d,
+			      const struct resp_arg *argv, uint32_t argc)
+{
+	int64_t nk;
+	uint32_t na = (uint32_t)d->numkeys_arg;
+	if (na == 0 || na >= argc || !resp_str_to_i64(argv[na].ptr, argv[na].len, &nk) || nk <= 0 ||
+	    (uint64_t)nk >= argc - na)
+		return true; /* a bad count: the handler replies the error */
+	if (d->first_key <= 0 || (int32_t)argc <= d->first_key)
+		return false;
+	uint32_t o = shard_of_key(argv[d->first_key].ptr, argv[d->first_key].len, w->sh->n_workers);
+	for (uint32_t i = na + 1; i <= na + (uint32_t)nk; i++)
+		if (shard_of_key(argv[i].ptr, argv[i].len, w->sh->n_workers) != o)
+			return false;
+	return true;
+}
+
 /* One command of the transaction. Keyless ones run now, on this worker, with
  * @p cc (SELECT and HELLO change it for the commands after them). */
 int dp_tx_plan_cmd(struct worker *w, struct dp_tx *tx, uint32_t idx, const struct cmd_def *d,
@@ -236,6 +269,14 @@ int dp_tx_plan_cmd(struct worker *w, struct dp_tx *tx, uint32_t idx, const struc
 {
 	if (d->flags & (CMD_ALL_SHARDS_SUM | CMD_ALL_SHARDS_CONCAT | CMD_ALL_SHARDS_OK))
 		return plan_all_shards(w, tx, idx, d, argv, argc, cc);
+	/* A numkeys command (ZUNION, LMPOP...) in an EXEC that could not be a
+	 * gather (dp_multi.c): this plan routes by first_key only, so unless
+	 * every key is first_key's worker it cannot run here. */
+	if (d->numkeys_arg > 0 && !(d->flags & CMD_NOKEYS) &&
+	    !numkeys_one_owner(w, d, argv, argc)) {
+		cmd_reply_now(tx, idx, crossslot, sizeof(crossslot) - 1);
+		return 0;
+	}
 	if ((d->flags & CMD_NOKEYS) || d->first_key == 0 || (int32_t)argc <= d->first_key) {
 		rw_buf_reset(&w->part_buf);
 		if ((d->flags & CMD_TX_DISPATCH) && d->name[0] == 'u')
@@ -282,6 +323,7 @@ void dp_tx_free(struct worker *w, struct dp_tx *tx)
 	rw_buf_fini(&tx->fx);
 	rw_buf_fini(&tx->out);
 	rw_buf_fini(&tx->mv);
+	rw_buf_fini(&tx->ga_keys);
 	free(tx);
 }
 
@@ -296,6 +338,7 @@ static const struct cmd_def tx_read_def = {.name = "read-value"};
 static const struct cmd_def tx_enc_def = {.name = "match-enc"};
 
 #include "dp_tx_move.inc"
+#include "dp_tx_gather.inc"
 
 static void tx_lock_next(struct worker *w, struct dp_tx *tx);
 
@@ -454,7 +497,7 @@ static bool tx_may_journal(const struct worker *w, const struct dp_tx *tx)
 
 static void tx_reply(struct worker *w, struct dp_tx *tx, struct rw_buf *out)
 {
-	if (tx->kind == DP_TX_MOVE) {
+	if (tx->kind == DP_TX_MOVE || tx->kind == DP_TX_GATHER) {
 		rw_buf_append(out, tx->out.data, tx->out.len);
 	} else if (tx->kind == DP_TX_MSETNX) {
 		resp_w_int(out, tx->abort ? 0 : 1);
@@ -513,7 +556,10 @@ static void tx_results(struct worker *w, struct dp_tx *tx, struct shard_msg *m, 
 		memcpy(&r, m->reply.data + off, sizeof(r));
 		const uint8_t *p = m->reply.data + off + sizeof(r);
 		off += sizeof(r) + r.len;
-		if (check && tx->kind == DP_TX_MOVE) {
+		if (check && tx->kind == DP_TX_GATHER && r.idx == GA_WATCH_IDX) {
+			if (r.len < 2 || p[0] != ':' || p[1] != '0')
+				tx->abort = true;
+		} else if (check && (tx->kind == DP_TX_MOVE || tx->kind == DP_TX_GATHER)) {
 			if (r.idx < tx->n_cmds)
 				dp_slot_absorb(&tx->cmds[r.idx], s, p, r.len);
 		} else if (check) {
@@ -543,6 +589,8 @@ static void tx_done(struct worker *w, struct shard_msg *m)
 		if (--tx->pending == 0) {
 			if (tx->kind == DP_TX_MOVE && !tx->abort)
 				mv_after_check(w, tx);
+			else if (tx->kind == DP_TX_GATHER)
+				ga_after_check(w, tx);
 			else if (tx->abort)
 				tx_finish(w, tx);
 			else
@@ -631,8 +679,11 @@ static void part_exec(struct worker *w, struct shard_msg *m)
 		else if (h.d == &tx_watch_check)
 			resp_w_int(out, dp_watch_check(&w->watch, w->store, cc.id, cc.watch_epoch,
 						       w->now_unix_ms));
-		else
+		else {
+			w->notify_mute = h.quiet;
 			dp_run(w, h.d, w->argv, h.argc, &cc, out);
+			w->notify_mute = false;
+		}
 		struct tx_res r = {.idx = h.idx, .len = (uint32_t)out->len};
 		rw_buf_append(&m->reply, &r, sizeof(r));
 		rw_buf_append(&m->reply, out->data, out->len);
@@ -906,7 +957,7 @@ bool dp_tx_start_one(struct worker *w, struct dp_client *cl, const struct cmd_de
 	bool msetnx = (d->flags & CMD_MULTI_KEYS_SAME_SHARD) && d->key_step == 2;
 	bool all = (d->flags & (CMD_ALL_SHARDS_SUM | CMD_ALL_SHARDS_CONCAT | CMD_ALL_SHARDS_OK));
 	if (!all && !msetnx && !(d->flags & (CMD_KEYS_SUM | CMD_KEYS_MERGE | CMD_KEYS_ALL_OK)))
-		return false;
+		return ga_eligible(d) && ga_start(w, cl, d, argv, argc);
 	if ((msetnx || (d->flags & CMD_KEYS_ALL_OK)) && (argc - 1) % 2 != 0) {
 		cmd_reply_arity(dp_reply_target(w, cl), d);
 		return true;
@@ -986,4 +1037,8 @@ void dp_tx_teardown(struct worker *w)
 	w->hash_buf = NULL;
 	free(w->wait_argv);
 	w->wait_argv = NULL;
+	store_shard_destroy(&w->ga_store);
+	free(w->ga_argv);
+	w->ga_argv = NULL;
+	w->ga_argv_cap = 0;
 }

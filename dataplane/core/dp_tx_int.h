@@ -15,6 +15,7 @@ enum dp_tx_kind {
 	DP_TX_ONE,    /* one multi-shard command: its reply */
 	DP_TX_MSETNX, /* :1 if no key existed (then all were set), else :0 */
 	DP_TX_MOVE,   /* RENAME, RENAMENX, COPY across workers: read, then write */
+	DP_TX_GATHER, /* a multi-key command across workers: read, run here, write back */
 };
 
 struct dp_tx;
@@ -35,6 +36,21 @@ int dp_tx_plan_watch(struct dp_tx *tx, const struct dp_multi *mu, const struct c
 /** Planned: take a reply slot of @p cl and start locking; the parts see @p cc. */
 void dp_tx_launch(struct worker *w, struct dp_client *cl, struct dp_tx *tx,
 		  const struct cmd_client *cc);
+/**
+ * EXEC as a gather (dp_tx_gather.inc): every key of every command copied to
+ * this worker, the commands run here in order, the written keys sent back.
+ * dp_tx_gather_fits(): can this command run that way? new: NULL if no
+ * memory. add: the command's keys read (or, keyless, it runs now with
+ * @p cc, which SELECT changes). watch: the watched keys as intents and
+ * checks. launch: lock and go. @return 0 or -ENOMEM.
+ */
+bool dp_tx_gather_fits(const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc);
+struct dp_tx *dp_tx_gather_new(struct worker *w, struct dp_client *cl);
+int dp_tx_gather_add(struct worker *w, struct dp_tx *tx, const struct cmd_def *d,
+		     struct resp_arg *argv, uint32_t argc, struct cmd_client *cc);
+int dp_tx_gather_watch(struct dp_tx *tx, const struct dp_multi *mu, const struct cmd_client *cc);
+void dp_tx_gather_launch(struct worker *w, struct dp_client *cl, struct dp_tx *tx,
+			 const struct cmd_client *cc);
 /** Journal @p fx ((u32 db, u32 len, RESP)*) as one MULTI ... EXEC record. @return its LSN. */
 uint64_t dp_tx_journal(struct worker *w, const struct rw_buf *fx);
 

@@ -168,6 +168,14 @@ struct worker {
 	 * a notification's channel name */
 	struct dp_pubsub *ps;
 	struct rw_buf ps_scratch;
+	bool notify_mute; /* a gather's copies and write-backs notify nothing (dp_tx_gather.inc) */
+
+	/* multi-key commands over keys of several workers (dp_tx_gather.inc):
+	 * the copies of their keys, the keys the command wrote there */
+	struct store_shard *ga_store;
+	struct rw_buf *ga_written; /* non-NULL while the command runs on ga_store */
+	struct resp_arg *ga_argv;
+	uint32_t ga_argv_cap;
 } __attribute__((aligned(64)));
 
 /**

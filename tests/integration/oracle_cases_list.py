@@ -8,8 +8,8 @@ stock server's. (DEBUG DIGEST of the whole dataset is not combined across
 workers by the dispatcher yet: the unit tests compare it, on one shard,
 after the same kind of sequence; see tests/unit/cmd/cases_list.py.)
 Keys carry the "it:l:" prefix; keys of a move share a {hash tag} so they
-live on one worker (across workers Redwire replies CROSSSLOT until the
-cross-shard transactions land, see README.md)."""
+live on one worker (oracle_cases_xshard.py replays these cases with the
+tags taken off, so that keys spread over the workers)."""
 import random
 
 from resp_client import encode as E

@@ -9,7 +9,7 @@ whole sets use integer members; hashtable-encoded sets are printed only
 with one member. Random replies (SPOP, SRANDMEMBER) are compared where
 they are determined (count 0, count >= size, one member, errors).
 Multi-key commands use keys of one hash tag ({it:s}) so they run on one
-worker (keys of several workers get -CROSSSLOT; see test_oracle_hs.sh).
+worker (oracle_cases_xshard.py replays them with the tags taken off).
 
 random_sequence() (HS_SEED) drives every command over integer sets that
 stay intsets; test_oracle_hs_digest.sh replays it and compares DEBUG DIGEST."""

@@ -2,7 +2,7 @@
 # Hashes and sets (issue #5 items 2, 3): the differential cases of
 # oracle_cases_hash.py and oracle_cases_set.py (seeded random sequences
 # included: HS_SEED) against stock redis-server 7.0.15, two workers (ASan
-# build), and the cross-worker refusal of multi-key set commands.
+# build), and multi-key set commands over keys of both workers.
 IT_NAME=rwths IT_SAN=${IT_SAN:-1}
 source "$(dirname "$0")/lib.sh"
 it_up --workers 2
@@ -23,29 +23,39 @@ sys.argv = sys.argv[:1] + sys.argv[1:]
 sys.exit(oracle_compare.main())
 PY
 # Keys of two workers ({x}: slot 16287, worker 1; {b}: slot 3300, worker 0):
-# refused whole with Redis Cluster's error until cross-worker transactions
-# land; SINTERCARD routes by its numkeys (LIMIT's argument is no key).
-it_ns "$IT_PY" - "$IT_IP" "$IT_PORT" <<'PY'
+# the multi-key set commands run across workers (issue #5 item 7) and answer
+# as redis-server does; SINTERCARD routes by its numkeys (LIMIT's argument
+# is no key).
+it_ns "$IT_PY" - "$IT_IP" "$IT_PORT" "$IT_ORACLE_PORT" <<'PY'
 import sys
 from redis import Redis, ResponseError
 r = Redis(host=sys.argv[1], port=int(sys.argv[2]))
-r.delete("{x}1", "{x}2", "{b}1")
-r.sadd("{x}1", 1, 2, 3); r.sadd("{x}2", 2, 3); r.sadd("{b}1", 3)
-want = "CROSSSLOT Keys in request don't hash to the same slot"
-for cmd in (["SINTER", "{x}1", "{b}1"], ["SUNIONSTORE", "{x}1", "{b}1"], ["SDIFF", "{b}1", "{x}1"],
-            ["SMOVE", "{x}1", "{b}1", "1"], ["SINTERCARD", "2", "{x}1", "{b}1"],
-            ["SINTERSTORE", "{b}9", "{x}1", "{x}2"]):
-    try:
-        r.execute_command(*cmd)
-        sys.exit("no CROSSSLOT for %s" % cmd)
-    except ResponseError as e:
-        assert str(e) == want, (cmd, str(e))
-assert r.execute_command("SINTERCARD", "2", "{x}1", "{x}2", "LIMIT", "1") == 1
-assert r.execute_command("SINTERCARD", "1", "{b}1") == 1
-assert r.execute_command("SINTERCARD", "2", "{x}1", "{x}2") == 2
-assert sorted(r.sinter("{x}1", "{x}2")) == [b"2", b"3"]
-assert r.smove("{x}1", "{x}2", "1") == 1 and r.scard("{x}2") == 3
-print("cross-worker refusals ok")
+oracle = Redis(host="127.0.0.1", port=int(sys.argv[3]))
+
+
+def both(*cmd):
+    out = []
+    for c in (r, oracle):
+        try:
+            out.append(c.execute_command(*cmd))
+        except ResponseError as e:
+            out.append(("error", str(e)))
+    assert out[0] == out[1], (cmd, out)
+
+
+both("DEL", "{x}1", "{x}2", "{b}1", "{b}9")
+both("SADD", "{x}1", 1, 2, 3)
+both("SADD", "{x}2", 2, 3)
+both("SADD", "{b}1", 3)
+for cmd in (["SINTER", "{x}1", "{b}1"], ["SUNIONSTORE", "{x}1", "{b}1"], ["SMEMBERS", "{x}1"],
+            ["SDIFF", "{b}1", "{x}1"], ["SMOVE", "{x}1", "{b}1", "1"], ["SMOVE", "{b}1", "{x}1", "3"],
+            ["SMEMBERS", "{b}1"], ["SINTERCARD", "2", "{x}1", "{b}1"],
+            ["SINTERSTORE", "{b}9", "{x}1", "{x}2"], ["SMEMBERS", "{b}9"],
+            ["SINTERCARD", "2", "{x}1", "{x}2", "LIMIT", "1"], ["SINTERCARD", "1", "{b}1"],
+            ["SINTERCARD", "2", "{x}1", "{x}2"], ["SINTER", "{x}1", "{x}2"],
+            ["SMOVE", "{x}1", "{x}2", "1"], ["SCARD", "{x}2"]):
+    both(*cmd)
+print("cross-worker set commands ok")
 
 # Hash-table encoded values, whose order is Redwire's own: a full *SCAN walk
 # reports every element, the random commands keep Redis's count rules.

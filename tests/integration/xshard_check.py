@@ -1,0 +1,184 @@
+#!/usr/bin/python3
+"""Multi-key collection commands across workers (issue #5 item 7): checks
+the byte-for-byte cases (oracle_cases_xshard.py) cannot make.
+
+  notify REDWIRE ORACLE   keyspace notifications (notify-keyspace-events
+                          KEA) of cross-worker SUNIONSTORE SMOVE LMOVE
+                          ZUNIONSTORE ZRANGESTORE LMPOP ZMPOP...: the same
+                          messages as redis-server's, command by command
+  atomic ADDR [ROUNDS]    movers SMOVE members and LMOVE elements between
+                          keys of worker 0 and worker 1 while readers check,
+                          with SUNION/SINTERCARD (themselves cross-worker)
+                          and MULTI SCARD SCARD EXEC, that every member is
+                          in exactly one of them, never both or neither
+  seq ADDR SEED           FLUSHALL, then the untagged random sequences of
+                          oracle_cases_xshard.py; prints DEBUG DIGEST
+
+Bounded: fixed rounds, timeouts on every read. Exit status 0 when every
+check held."""
+import os
+import random
+import sys
+import threading
+import time
+
+import redis
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from oracle_cases_xshard import a, b  # noqa: E402
+from resp_client import RawConn  # noqa: E402
+from resp_client import encode as E  # noqa: E402
+
+
+def conn(addr):
+    host, port = addr.rsplit(":", 1)
+    return redis.Redis(host=host, port=int(port), socket_timeout=20)
+
+
+NOTIFY_CMDS = [
+    ("DEL", a("n1"), a("n2"), a("l"), a("z")), ("DEL", b("n1"), b("n2"), b("l"), b("z"), b("d")),
+    ("SADD", a("n1"), "1", "2", "3"), ("SADD", b("n1"), "3", "4"),
+    ("SUNIONSTORE", b("n2"), a("n1"), b("n1")), ("SINTERSTORE", a("n2"), a("n1"), b("n1")),
+    ("SDIFFSTORE", a("n2"), b("n1"), a("n1")), ("SINTERSTORE", a("n2"), a("none"), b("n1")),
+    ("SINTER", a("n1"), b("n1")), ("SMOVE", a("n1"), b("n1"), "1"), ("SMOVE", a("n1"), b("d"), "2"),
+    ("SMOVE", a("n1"), b("d"), "3"), ("SMOVE", b("d"), a("n1"), "9"),
+    ("RPUSH", a("l"), "x", "y"), ("LMOVE", a("l"), b("l"), "LEFT", "RIGHT"),
+    ("RPOPLPUSH", a("l"), b("l")), ("LMPOP", "2", a("l"), b("l"), "LEFT", "COUNT", "5"),
+    ("ZADD", a("z"), "1", "a", "2", "b"), ("ZUNIONSTORE", b("z"), "2", a("z"), b("z")),
+    ("ZINTERSTORE", b("z"), "2", a("z"), b("none")), ("ZRANGESTORE", b("z"), a("z"), "0", "0"),
+    ("ZDIFFSTORE", b("z"), "2", a("z"), b("z")), ("ZMPOP", "2", b("none"), a("z"), "MIN"),
+    ("ZMPOP", "2", a("z"), b("z"), "MAX", "COUNT", "3"),
+]
+
+
+def notify_run(addr):
+    r = conn(addr)
+    r.config_set("notify-keyspace-events", "KEA")
+    p = r.pubsub()
+    p.psubscribe("__key*__:*")
+    deadline = time.time() + 5
+    while p.get_message(timeout=0.5) is None and time.time() < deadline:
+        pass  # the psubscribe confirmation
+    groups = []
+    for c in NOTIFY_CMDS:
+        r.execute_command(*c)
+        got = []
+        while True:
+            m = p.get_message(timeout=0.3)
+            if m is None:
+                break
+            got.append((m["channel"], m["data"]))
+        groups.append((c, got))
+    r.config_set("notify-keyspace-events", "")
+    p.close()
+    return groups
+
+
+def notify(rw, oracle):
+    want, got = notify_run(oracle), notify_run(rw)
+    bad = 0
+    for (c, w), (_, g) in zip(want, got):
+        if w != g:
+            bad += 1
+            print("notifications of %r differ:\n  redis-server %r\n  redwire      %r" % (c, w, g))
+    print("notify: %d commands, %d differ" % (len(want), bad))
+    return 1 if bad else 0
+
+
+MEMBERS = ["m%d" % i for i in range(20)]
+ELEMS = ["e%d" % i for i in range(20)]
+errors = []
+
+
+def mover(addr, rounds, seed):
+    r = conn(addr)
+    rnd = random.Random(seed)
+    for _ in range(rounds):
+        m = rnd.choice(MEMBERS)
+        if rnd.random() < 0.5:
+            r.smove(a("sa"), b("sb"), m)
+        else:
+            r.smove(b("sb"), a("sa"), m)
+        src, dst = (a("la"), b("lb")) if rnd.random() < 0.5 else (b("lb"), a("la"))
+        r.lmove(src, dst, rnd.choice(["LEFT", "RIGHT"]), rnd.choice(["LEFT", "RIGHT"]))
+
+
+def reader(addr, stop, counts):
+    r = conn(addr)
+    while not stop.is_set() and len(errors) < 10:
+        u = r.sunion(a("sa"), b("sb"))
+        if len(u) != len(MEMBERS):
+            errors.append("SUNION saw %d members" % len(u))
+        n = r.execute_command("SINTERCARD", "2", a("sa"), b("sb"))
+        if n != 0:
+            errors.append("SINTERCARD saw %d members in both" % n)
+        p = r.pipeline(transaction=True)
+        p.scard(a("sa"))
+        p.scard(b("sb"))
+        p.llen(a("la"))
+        p.llen(b("lb"))
+        ca, cb, la, lb = p.execute()
+        if ca + cb != len(MEMBERS):
+            errors.append("SCARD %d + %d" % (ca, cb))
+        if la + lb != len(ELEMS):
+            errors.append("LLEN %d + %d" % (la, lb))
+        counts[0] += 1
+
+
+def atomic(addr, rounds):
+    r = conn(addr)
+    r.delete(a("sa"), a("la"))
+    r.delete(b("sb"), b("lb"))
+    r.sadd(a("sa"), *MEMBERS)
+    r.rpush(b("lb"), *ELEMS)
+    stop = threading.Event()
+    counts = [0]
+    movers = [threading.Thread(target=mover, args=(addr, rounds, s)) for s in range(3)]
+    readers = [threading.Thread(target=reader, args=(addr, stop, counts)) for _ in range(2)]
+    for t in movers + readers:
+        t.start()
+    for t in movers:
+        t.join()
+    stop.set()
+    for t in readers:
+        t.join()
+    print("atomic: %d moves, %d reads, %d errors" % (3 * rounds * 2, counts[0], len(errors)))
+    for e in errors:
+        print("  " + e)
+    return 1 if errors or counts[0] == 0 else 0
+
+
+def seq(addr, seed):
+    import oracle_cases_list
+    import oracle_cases_set
+    import oracle_cases_zset
+    from oracle_cases_xshard import untag
+    reqs = [E("FLUSHALL")]
+    reqs += oracle_cases_set.random_sequence(seed) + oracle_cases_set.random_sequence_ht(seed)
+    chunks = [untag(b"".join(reqs))]
+    n = len(reqs)
+    for mod in (oracle_cases_zset, oracle_cases_list):
+        c, k = mod.random_case(seed, 600)
+        chunks += [untag(x) for x in c]
+        n += k
+    chunks.append(E("DEBUG", "DIGEST"))
+    n += 1
+    host, port = addr.rsplit(":", 1)
+    c = RawConn(host, int(port), timeout=30)
+    for ch in chunks:
+        c.send(ch)
+    last = b""
+    for _ in range(n):
+        last = c.read_reply()
+    c.close()
+    print(last[1:].split(b"\r\n")[0].decode())
+    return 0
+
+
+if __name__ == "__main__":
+    mode = sys.argv[1]
+    if mode == "notify":
+        sys.exit(notify(sys.argv[2], sys.argv[3]))
+    if mode == "atomic":
+        sys.exit(atomic(sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 300))
+    sys.exit(seq(sys.argv[2], int(sys.argv[3])))
