@@ -131,13 +131,15 @@ static json_t *route_stats(const struct api_ctx *ctx, const char *arg, int *stat
 		uint64_t *t = (uint64_t *)&sum;
 		for (size_t i = 0; i < chan_worker_stat_count; i++)
 			t[i] += v[i]; /* readers sum the per-worker single-writer counters */
+		sum.maxmemory = ws.stats.maxmemory; /* one budget: the same on every worker */
 		json_t *o = stats_object(&ws.stats);
 		json_object_set_new(o, "worker", json_integer(w));
 		json_array_append_new(workers, o);
 	}
 	*status = 200;
-	return json_pack("{s:b, s:o, s:o}", "attached", st.attached, "workers", workers, "totals",
-			 stats_object(&sum));
+	return json_pack("{s:b, s:o, s:o, s:I}", "attached", st.attached, "workers", workers,
+			 "totals", stats_object(&sum), "dataplane_rss_bytes",
+			 (json_int_t)api_dataplane_rss_bytes(ctx, st.attached ? st.pid : 0));
 }
 
 static json_t *route_live(const struct api_ctx *ctx, const char *arg, int *status)
