@@ -69,7 +69,7 @@ scrape() {
 one() { sed -n "s/^$2 //p" "$1"; }
 # sum FILE NAME: the sum over the worker="N" samples (exactly 2 of them)
 sum() {
-	awk -v n="$2" '$1 ~ "^" n "\\{worker=\"[0-9]+\"\\}$" {s += $2; c++} END {if (c != 2) exit 1; printf "%d\n", s}' "$1" ||
+	awk -v n="$2" '$1 ~ "^" n "\\{worker=\"[0-9]+\"\\}$" {s += $2; c++} END {if (c != 2) exit 1; printf "%.0f\n", s}' "$1" ||
 		it_fail "$2: not one sample per worker"
 }
 info() { it_cli info "$1" | tr -d '\r' | sed -n "s/^$2://p"; }
