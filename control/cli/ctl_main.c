@@ -35,6 +35,12 @@ static const struct ctl_command commands[] = {
      "                 with --json, one JSON object per line instead\n"
      "  --interval S   seconds between redraws (default 1; fractions allowed)\n"
      "  --count N      stop after N redraws\n"},
+    {"memory", ctl_cmd_memory, "[--json]",
+     "memory per worker: keys, TTLs, used bytes and share, evictions, hit rate",
+     "  Each worker's shard: keys, keys with a TTL, used memory and its share of\n"
+     "  the total, keys evicted and expired, hit rate; then the total against\n"
+     "  maxmemory (one budget for all shards), the policy and the dataplane's\n"
+     "  resident memory. Exit 1 if the dataplane is not attached.\n"},
     {"health", ctl_cmd_health, "[--json]", "liveness and readiness (exit 1 if not ready)", ""},
     {"appliance", ctl_cmd_appliance, "[--json]",
      "version, dataplane, hugepages, NUMA nodes, socket", ""},

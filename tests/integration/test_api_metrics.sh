@@ -16,7 +16,10 @@
 #     changes since the last save 0, then moving with writes;
 #   - the AOF gauges: enabled, write ok, size growing with writes and equal
 #     to INFO aof_current_size;
-#   - the replication role is INFO's.
+#   - the replication role is INFO's;
+#   - `redwirectl memory --json` gives the per-worker figures of /metrics,
+#     totals equal to INFO's, the policy CONFIG SET chose; its table and
+#     exit codes.
 # The same checks run under the ASan build with IT_SAN=1.
 IT_NAME=rwtmet
 source "$(dirname "$0")/lib.sh"
@@ -187,4 +190,33 @@ ev5=$(sum "$TMP/m5" redwire_worker_evicted_keys_total)
 [ "$ev5" -gt "$ev0" ] || it_fail "no eviction counted ($ev0 -> $ev5)"
 it_eq "$ev5" "$(info stats evicted_keys)" "evicted keys vs INFO"
 it_eq "$(sum "$TMP/m5" redwire_worker_keys)" "$(it_cli dbsize)" "keys vs DBSIZE after evictions"
+
+it_log "redwirectl memory: the same figures per worker"
+it_ctl memory --json >"$TMP/mem.json" || it_fail "redwirectl memory --json"
+scrape "$TMP/m6"
+it_eq "$(jq '.workers | length' "$TMP/mem.json")" 2 "memory: workers"
+it_eq "$(jq .keys "$TMP/mem.json")" "$(it_cli dbsize)" "memory: keys vs DBSIZE"
+it_eq "$(jq .used_memory "$TMP/mem.json")" "$(info memory used_memory)" "memory: used vs INFO"
+it_eq "$(jq .maxmemory "$TMP/mem.json")" "$max" "memory: maxmemory"
+it_eq "$(jq -r .maxmemory_policy "$TMP/mem.json")" allkeys-random "memory: policy"
+it_eq "$(jq .evicted_keys "$TMP/mem.json")" "$(info stats evicted_keys)" "memory: evicted vs INFO"
+for w in 0 1; do
+	for f in keys used_memory evicted_keys keyspace_hits; do
+		m=$f; [ $f = used_memory ] && m=used_memory_bytes
+		[ $f = keys ] || [ $f = used_memory ] || m=${f}_total
+		it_eq "$(jq ".workers[$w].$f" "$TMP/mem.json")" \
+			"$(sed -n "s/^redwire_worker_$m{worker=\"$w\"} //p" "$TMP/m6")" "memory: worker $w $f vs /metrics"
+	done
+done
+hits=$(info stats keyspace_hits) misses=$(info stats keyspace_misses)
+jq -e --argjson h "$hits" --argjson m "$misses" '(.hit_ratio - $h / ($h + $m) | fabs) < 1e-9 and
+	(([.workers[].used_share] | add) - 1 | fabs) < 1e-9 and .dataplane_rss_bytes > 0 and
+	(.used_of_max - .used_memory / .maxmemory | fabs) < 1e-9' "$TMP/mem.json" >/dev/null ||
+	it_fail "memory --json ratios: $(cat "$TMP/mem.json")"
+it_ctl memory >"$TMP/mem.txt" || it_fail "redwirectl memory"
+grep -q '^policy: *allkeys-random$' "$TMP/mem.txt" && grep -qE '^total +[0-9]+' "$TMP/mem.txt" &&
+	grep -qE '^used memory: .* of maxmemory .*%$' "$TMP/mem.txt" || it_fail "memory table: $(cat "$TMP/mem.txt")"
+it_ctl memory --help | grep -q '^usage: redwirectl .* memory' || it_fail "memory --help"
+rc=0; it_ctl memory extra >/dev/null 2>&1 || rc=$?
+it_eq "$rc" 2 "memory with an extra argument"
 it_log "ok"
