@@ -49,6 +49,15 @@ static const struct ctl_command commands[] = {
      "  get PATTERN    glob over the parameter names, case-insensitive ('*', 'max*',\n"
      "                 'redwire-*'); prints name, value and default (secrets read\n"
      "                 \"(redacted)\"); exit 1 if nothing matches\n"},
+    {"doctor", ctl_cmd_doctor, "[--root DIR] [--config FILE] [--json]",
+     "check the host: hugepages, NIC binding, IOMMU, NUMA, management NIC, PMDs, prefix",
+     "  Reads sysfs and procfs on this host (it does not need the appliance to run)\n"
+     "  and prints one line per check; each FAULT comes with the command that fixes\n"
+     "  it. Exit 0 when nothing is wrong, 1 when a fault was found.\n"
+     "  --config FILE  the configuration to check against (default: the running\n"
+     "                 instance's, from the arguments next to its socket; else the\n"
+     "                 built-in defaults)\n"
+     "  --root DIR     read /sys, /proc, /run and /usr under DIR (fixture trees)\n"},
     {"metrics", ctl_cmd_metrics, "", "the Prometheus metrics exposition (/metrics)", ""},
     {"token", ctl_cmd_token, "create ROLE NAME [--ttl SECONDS] | list | revoke ID [--json]",
      "bearer tokens for the HTTPS API (create prints the token once)",
@@ -74,7 +83,7 @@ static void usage(FILE *f)
 		"exit status:\n"
 		"  0  success\n"
 		"  1  the API answered an error, or the check failed (health: not ready;\n"
-		"     config get: nothing matched)\n"
+		"     config get: nothing matched; doctor: a fault was found)\n"
 		"  2  usage error\n"
 		"  3  the management API cannot be reached (no socket, refused, timeout)\n"
 		"  4  the API's answer is not understood (not HTTP, or not the JSON expected)\n");
