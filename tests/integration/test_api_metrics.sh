@@ -20,7 +20,8 @@
 #   - `redwirectl memory --json` gives the per-worker figures of /metrics,
 #     totals equal to INFO's, the policy CONFIG SET chose; its table and
 #     exit codes.
-# The same checks run under the ASan build with IT_SAN=1.
+# Every family openapi.yaml's /metrics description names is served. The
+# same checks run under the ASan build with IT_SAN=1.
 IT_NAME=rwtmet
 source "$(dirname "$0")/lib.sh"
 CACHE=${REDWIRE_CACHE:-/var/cache/redwire-it}
@@ -86,6 +87,14 @@ grep -q '^# TYPE redwire_worker_keyspace_hits_total counter$' "$TMP/m0" || it_fa
 grep -q '^# TYPE redwire_worker_used_memory_bytes gauge$' "$TMP/m0" || it_fail "used memory is not a gauge"
 grep -q '^# TYPE redwire_worker_mbufs_in_use gauge$' "$TMP/m0" || it_fail "mbufs_in_use is not a gauge"
 grep -q '^redwire_worker_maxmemory' "$TMP/m0" && it_fail "maxmemory is written per worker"
+
+# every family openapi.yaml's /metrics description names is served (worker_ prefixes aside)
+sed -n '/^  \/metrics:/,/^  \/v1\/openapi.yaml:/p' "$IT_ROOT/control/api/openapi.yaml" |
+	grep -o 'redwire_[a-z_]*[a-z]' | grep -vx redwire_worker | sort -u >"$TMP/documented"
+[ "$(wc -l <"$TMP/documented")" -ge 20 ] || it_fail "openapi.yaml's /metrics names few families"
+while read -r f; do
+	grep -q "^# TYPE $f " "$TMP/m0" || it_fail "openapi.yaml documents $f, /metrics has no such family"
+done <"$TMP/documented"
 
 it_log "$N SET, $H hits, $M misses, $E SET EX"
 it_ns "$IT_PY" - "$IT_IP" "$IT_PORT" "$N" "$H" "$M" "$E" <<'EOF' || it_fail "workload"
