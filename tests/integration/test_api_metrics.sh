@@ -19,7 +19,9 @@
 #   - the replication role is INFO's;
 #   - `redwirectl memory --json` gives the per-worker figures of /metrics,
 #     totals equal to INFO's, the policy CONFIG SET chose; its table and
-#     exit codes.
+#     exit codes;
+#   - 100 clients scraping at once (more than the API's 64 connection
+#     slots) are all answered: the rest wait in the backlog, none is reset.
 # Every family openapi.yaml's /metrics description names is served. The
 # same checks run under the ASan build with IT_SAN=1.
 IT_NAME=rwtmet
@@ -228,4 +230,33 @@ grep -q '^policy: *allkeys-random$' "$TMP/mem.txt" && grep -qE '^total +[0-9]+' 
 it_ctl memory --help | grep -q '^usage: redwirectl .* memory' || it_fail "memory --help"
 rc=0; it_ctl memory extra >/dev/null 2>&1 || rc=$?
 it_eq "$rc" 2 "memory with an extra argument"
+
+it_log "100 concurrent scrapers, more than API_MAX_CONNS (64): every one answered"
+"$IT_PY" - "/run/redwire/$IT_NAME/api.sock" <<'EOF' || it_fail "concurrent scrapes"
+import socket, sys
+# all 100 connected before any request is sent: more than the 64 slots at once
+socks = []
+for _ in range(100):
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(20)
+    s.connect(sys.argv[1])
+    socks.append(s)
+bad = []
+for s in socks:
+    try:
+        s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    except OSError as e:
+        bad.append(repr(e))
+for s in socks:
+    try:
+        data = b""
+        while (b := s.recv(65536)):
+            data += b
+        if not data.startswith(b"HTTP/1.1 200") or b"redwire_memory_used_bytes " not in data:
+            bad.append(data[:60])
+    except OSError as e:
+        bad.append(repr(e))
+    s.close()
+assert not bad, f"{len(bad)} of 100 failed: {bad[:3]}"
+EOF
 it_log "ok"
