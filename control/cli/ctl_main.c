@@ -30,7 +30,8 @@ static const struct ctl_command commands[] = {
     {"status", ctl_cmd_status, "[--json]", "role, uptime, dataplane, per-worker counts", ""},
     {"stats", ctl_cmd_stats, "[--json] [--watch [--interval S] [--count N]]",
      "every per-worker counter; --watch redraws per-worker rates",
-     "  --watch        redraw per-worker rates (commands/s, packets/s, forwarded/s)\n"
+     "  --watch        redraw per-worker rates (commands/s, packets/s, forwarded/s,\n"
+     "                 evicted/s) and used memory\n"
      "                 every interval until Ctrl-C (exit 0) or --count redraws;\n"
      "                 with --json, one JSON object per line instead\n"
      "  --interval S   seconds between redraws (default 1; fractions allowed)\n"

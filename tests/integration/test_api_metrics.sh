@@ -227,6 +227,24 @@ jq -e --argjson h "$hits" --argjson m "$misses" '(.hit_ratio - $h / ($h + $m) | 
 it_ctl memory >"$TMP/mem.txt" || it_fail "redwirectl memory"
 grep -q '^policy: *allkeys-random$' "$TMP/mem.txt" && grep -qE '^total +[0-9]+' "$TMP/mem.txt" &&
 	grep -qE '^used memory: .* of maxmemory .*%$' "$TMP/mem.txt" || it_fail "memory table: $(cat "$TMP/mem.txt")"
+it_log "stats --watch: evictions per second while writes overflow maxmemory"
+it_ns "$IT_PY" - "$IT_IP" "$IT_PORT" <<'EOF' &
+import sys, redis, time
+r = redis.Redis(host=sys.argv[1], port=int(sys.argv[2]))
+end = time.time() + 1.5
+i = 0
+while time.time() < end: # bounded by time: the watch below samples meanwhile
+    r.set(f"flood:{i}", "f" * 100)
+    i += 1
+EOF
+flood=$!
+it_ctl stats --watch --json --interval 0.4 --count 3 >"$TMP/watch.json" || it_fail "stats --watch"
+wait "$flood" || it_fail "flood writer"
+jq -s -e 'map(.workers[].evicted_keys_per_s // 0) | add > 0' "$TMP/watch.json" >/dev/null ||
+	it_fail "no evicted/s while writes overflowed maxmemory: $(cat "$TMP/watch.json")"
+jq -s -e --argjson max "$max" 'all(.[]; ([.workers[].used_memory] | add) <= $max * 1.1 and
+	([.workers[].used_memory] | add) > 0)' "$TMP/watch.json" >/dev/null ||
+	it_fail "watch used_memory against maxmemory $max: $(cat "$TMP/watch.json")"
 it_ctl memory --help | grep -q '^usage: redwirectl .* memory' || it_fail "memory --help"
 rc=0; it_ctl memory extra >/dev/null 2>&1 || rc=$?
 it_eq "$rc" 2 "memory with an extra argument"
