@@ -60,6 +60,9 @@ static const struct ctl_command commands[] = {
      "                 built-in defaults)\n"
      "  --root DIR     read /sys, /proc, /run and /usr under DIR (fixture trees)\n"},
     {"metrics", ctl_cmd_metrics, "", "the Prometheus metrics exposition (/metrics)", ""},
+    {"support-bundle", ctl_cmd_support_bundle, "[-o FILE]",
+     "appliance, stats, parameters, metrics and log tails in one JSON (secrets redacted)",
+     "  -o FILE        write the bundle to FILE instead of standard output\n"},
     {"token", ctl_cmd_token, "create ROLE NAME [--ttl SECONDS] | list | revoke ID [--json]",
      "bearer tokens for the HTTPS API (create prints the token once)",
      "  create ROLE NAME\n"
@@ -77,7 +80,7 @@ static void usage(FILE *f)
 	fprintf(f, "usage: redwirectl [--socket PATH | --name NAME] [--json] <command> [options]\n"
 		   "commands:\n");
 	for (size_t i = 0; i < N_COMMANDS; i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+		fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].help);
 	fprintf(f,
 		"Run 'redwirectl <command> --help' for a command's options.\n"
 		"NAME defaults to \"" CTL_DEFAULT_NAME "\": socket /run/redwire/NAME/api.sock\n"
