@@ -112,7 +112,18 @@ for i in range(m):
 for i in range(e):
     r.set(f"ttl:{i}", "x", ex=600)
 EOF
-scrape "$TMP/m1"
+# a worker publishes its shard's figures once a millisecond when it gets the CPU: on a
+# loaded machine wait (bounded) until the last write's tick is out before comparing
+k0=$(sum "$TMP/m0" redwire_worker_keys) x0=$(sum "$TMP/m0" redwire_worker_expires)
+h0=$(sum "$TMP/m0" redwire_worker_keyspace_hits_total) s0=$(sum "$TMP/m0" redwire_worker_keyspace_misses_total)
+for _ in $(seq 50); do
+	scrape "$TMP/m1"
+	[ "$(sum "$TMP/m1" redwire_worker_keys)" = $((k0 + N + E)) ] &&
+		[ "$(sum "$TMP/m1" redwire_worker_expires)" = $((x0 + E)) ] &&
+		[ "$(sum "$TMP/m1" redwire_worker_keyspace_hits_total)" = $((h0 + H)) ] &&
+		[ "$(sum "$TMP/m1" redwire_worker_keyspace_misses_total)" = $((s0 + M)) ] && break
+	sleep 0.1
+done
 delta keys "$(sum "$TMP/m0" redwire_worker_keys)" "$(sum "$TMP/m1" redwire_worker_keys)" $((N + E))
 delta expires "$(sum "$TMP/m0" redwire_worker_expires)" "$(sum "$TMP/m1" redwire_worker_expires)" $E
 delta hits "$(sum "$TMP/m0" redwire_worker_keyspace_hits_total)" "$(sum "$TMP/m1" redwire_worker_keyspace_hits_total)" $H
@@ -228,24 +239,29 @@ it_ctl memory >"$TMP/mem.txt" || it_fail "redwirectl memory"
 grep -q '^policy: *allkeys-random$' "$TMP/mem.txt" && grep -qE '^total +[0-9]+' "$TMP/mem.txt" &&
 	grep -qE '^used memory: .* of maxmemory .*%$' "$TMP/mem.txt" || it_fail "memory table: $(cat "$TMP/mem.txt")"
 it_log "stats --watch: evictions per second while writes overflow maxmemory"
-it_ns "$IT_PY" - "$IT_IP" "$IT_PORT" <<'EOF' &
+it_ns "$IT_PY" - "$IT_IP" "$IT_PORT" "$TMP/flood.started" <<'EOF' &
 import sys, redis, time
 r = redis.Redis(host=sys.argv[1], port=int(sys.argv[2]))
-end = time.time() + 1.5
-i = 0
+r.set("flood:0", "f" * 100)
+open(sys.argv[3], "w").close() # writing: the watch may start
+end = time.time() + 4
+i = 1
 while time.time() < end: # bounded by time: the watch below samples meanwhile
     r.set(f"flood:{i}", "f" * 100)
     i += 1
 EOF
 flood=$!
+for _ in $(seq 100); do [ -e "$TMP/flood.started" ] && break; sleep 0.1; done
+[ -e "$TMP/flood.started" ] || it_fail "the flood writer did not start"
 it_ctl stats --watch --json --interval 0.4 --count 3 >"$TMP/watch.json" || it_fail "stats --watch"
 wait "$flood" || it_fail "flood writer"
 jq -s -e 'map(.workers[].evicted_keys_per_s // 0) | add > 0' "$TMP/watch.json" >/dev/null ||
 	it_fail "no evicted/s while writes overflowed maxmemory: $(cat "$TMP/watch.json")"
-jq -s -e --argjson max "$max" 'all(.[]; ([.workers[].used_memory] | add) <= $max * 1.1 and
+jq -s -e --argjson max "$max" 'all(.[]; ([.workers[].used_memory] | add) <= $max * 1.5 and
 	([.workers[].used_memory] | add) > 0)' "$TMP/watch.json" >/dev/null ||
 	it_fail "watch used_memory against maxmemory $max: $(cat "$TMP/watch.json")"
-it_ctl memory --help | grep -q '^usage: redwirectl .* memory' || it_fail "memory --help"
+it_ctl memory --help >"$TMP/help.txt" && grep -q '^usage: redwirectl .* memory' "$TMP/help.txt" ||
+	it_fail "memory --help"
 rc=0; it_ctl memory extra >/dev/null 2>&1 || rc=$?
 it_eq "$rc" 2 "memory with an extra argument"
 
