@@ -60,6 +60,11 @@ json_t *api_tls_reload_route(const struct api_ctx *ctx, const struct api_call *c
 
 /* api_metrics.c: GET /metrics, the Prometheus text exposition format 0.0.4. */
 int api_metrics(const struct api_ctx *ctx, struct api_resp *resp);
+/* Resident bytes of process @p pid (<proc_root>/proc/PID/statm); 0 if unreadable. */
+uint64_t api_dataplane_rss_bytes(const struct api_ctx *ctx, int32_t pid);
+
+/* api_support.c: GET /v1/support-bundle (admin), secrets redacted. */
+int api_support_bundle(const struct api_ctx *ctx, struct api_resp *resp);
 
 /* api_appliance.c: GET /v1/appliance. */
 json_t *api_appliance(const struct api_ctx *ctx, const char *arg, int *status);

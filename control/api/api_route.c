@@ -131,13 +131,15 @@ static json_t *route_stats(const struct api_ctx *ctx, const char *arg, int *stat
 		uint64_t *t = (uint64_t *)&sum;
 		for (size_t i = 0; i < chan_worker_stat_count; i++)
 			t[i] += v[i]; /* readers sum the per-worker single-writer counters */
+		sum.maxmemory = ws.stats.maxmemory; /* one budget: the same on every worker */
 		json_t *o = stats_object(&ws.stats);
 		json_object_set_new(o, "worker", json_integer(w));
 		json_array_append_new(workers, o);
 	}
 	*status = 200;
-	return json_pack("{s:b, s:o, s:o}", "attached", st.attached, "workers", workers, "totals",
-			 stats_object(&sum));
+	return json_pack("{s:b, s:o, s:o, s:I}", "attached", st.attached, "workers", workers,
+			 "totals", stats_object(&sum), "dataplane_rss_bytes",
+			 (json_int_t)api_dataplane_rss_bytes(ctx, st.attached ? st.pid : 0));
 }
 
 static json_t *route_live(const struct api_ctx *ctx, const char *arg, int *status)
@@ -190,6 +192,7 @@ static const struct api_route_def routes[] = {
     {"/v1/tokens", .get = api_tokens_route_list, .post = api_tokens_route_create, .admin = true},
     {"/v1/tokens/{id}", .del = api_tokens_route_revoke, .admin = true},
     {"/v1/tls/reload", .post = api_tls_reload_route, .admin = true},
+    {"/v1/support-bundle", .get_text = api_support_bundle, .admin = true},
     /* Routes that will exist; every method (and every path below them) answers 501. */
     {"/v1/users", .later = "*", .admin = true,
      .why = "users (Redis ACL) arrive with the management issue (#8)"},
@@ -198,7 +201,6 @@ static const struct api_route_def routes[] = {
     {"/v1/failover", .later = "*", .why = "failover arrives with its issue"},
     {"/v1/events", .later = "*", .why = "events arrive with the management issue (#8)"},
     {"/v1/tasks", .later = "*", .why = "tasks arrive with the management issue (#8)"},
-    {"/v1/support-bundle", .later = "*", .why = "the support bundle arrives with issue #8"},
 };
 
 const char *api_route_path(size_t i)

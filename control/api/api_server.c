@@ -48,6 +48,10 @@ struct api_server {
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)]; /* or the address */
 	struct api_ctx ctx;
 	struct api_conn *conns[API_MAX_CONNS];
+	/* every slot taken: the listener is not watched, so further clients wait
+	 * in the kernel's backlog (API_BACKLOG) instead of being reset, and are
+	 * accepted as slots free up */
+	bool accept_paused;
 };
 
 static uint64_t mono_us(void)
@@ -106,6 +110,8 @@ static void conn_close(struct api_conn *c)
 		if (s->conns[i] == c)
 			s->conns[i] = NULL;
 	cp_loop_del(s->loop, c->fd);
+	if (s->accept_paused && cp_loop_mod(s->loop, s->fd, EPOLLIN) == 0)
+		s->accept_paused = false;
 	if (c->ssl != NULL) {
 		if (c->handshaken)
 			SSL_shutdown(c->ssl); /* one close_notify, not waited for */
@@ -377,14 +383,18 @@ static void server_accept(struct cp_loop *l, int fd, uint32_t events, void *arg)
 	for (;;) {
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof(ss);
+		int slot = conn_slot(s);
+		if (slot < 0) { /* full: leave the rest queued until conn_close() */
+			if (cp_loop_mod(l, fd, 0) == 0)
+				s->accept_paused = true;
+			return;
+		}
 		int cfd = accept4(fd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (cfd < 0)
 			return; /* EAGAIN, or a transient error: the next event retries */
-		int slot = conn_slot(s);
-		struct api_conn *c = slot >= 0 ? calloc(1, sizeof(*c)) : NULL;
+		struct api_conn *c = calloc(1, sizeof(*c));
 		if (c == NULL) {
-			rw_log_kv(RW_LOG_WARN, "cp.api", "connection refused", "reason=%s",
-				  slot < 0 ? "too_many_connections" : "no_memory");
+			rw_log_kv(RW_LOG_WARN, "cp.api", "connection refused", "reason=no_memory");
 			close(cfd);
 			continue;
 		}
@@ -440,7 +450,7 @@ static int server_listen(struct api_server *s)
 	mode_t old = umask(0177);
 	rc = bind(s->fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 ? 0 : -errno;
 	umask(old);
-	if (rc == 0 && listen(s->fd, 64) != 0)
+	if (rc == 0 && listen(s->fd, API_BACKLOG) != 0)
 		rc = -errno;
 	return rc;
 }
@@ -482,7 +492,7 @@ static int tcp_listen(struct api_server *s, const char *address)
 		return -errno;
 	int one = 1;
 	setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(s->fd, (struct sockaddr *)&ss, sl) != 0 || listen(s->fd, 64) != 0)
+	if (bind(s->fd, (struct sockaddr *)&ss, sl) != 0 || listen(s->fd, API_BACKLOG) != 0)
 		return -errno;
 	return 0;
 }

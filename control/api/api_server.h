@@ -20,7 +20,10 @@
 #include "api_route.h"
 #include "cp_loop.h"
 
-#define API_MAX_CONNS	    64
+#define API_MAX_CONNS 64
+/* clients beyond API_MAX_CONNS wait here, not refused (100 concurrent
+ * consoles and scrapers fit with room to spare) */
+#define API_BACKLOG	    512
 #define API_IDLE_TIMEOUT_MS 60000
 /* A TLS handshake not done by then is dropped: idle half-open connections
  * must not hold the HTTPS listener's slots for a minute each. */

@@ -51,6 +51,11 @@ int ctl_cmd_health(const struct ctl *c, int argc, char **argv);
 int ctl_cmd_appliance(const struct ctl *c, int argc, char **argv);
 int ctl_cmd_config(const struct ctl *c, int argc, char **argv);
 int ctl_cmd_metrics(const struct ctl *c, int argc, char **argv);
+int ctl_cmd_support_bundle(const struct ctl *c, int argc, char **argv);
+/* ctl_memory.c: `memory`, the budget split per worker. */
+int ctl_cmd_memory(const struct ctl *c, int argc, char **argv);
+/* ctl_doctor.c: `doctor`, the host checks (runs locally, not through the API). */
+int ctl_cmd_doctor(const struct ctl *c, int argc, char **argv);
 /* ctl_token.c: `token create|list|revoke`. */
 int ctl_cmd_token(const struct ctl *c, int argc, char **argv);
 

@@ -30,11 +30,18 @@ static const struct ctl_command commands[] = {
     {"status", ctl_cmd_status, "[--json]", "role, uptime, dataplane, per-worker counts", ""},
     {"stats", ctl_cmd_stats, "[--json] [--watch [--interval S] [--count N]]",
      "every per-worker counter; --watch redraws per-worker rates",
-     "  --watch        redraw per-worker rates (commands/s, packets/s, forwarded/s)\n"
+     "  --watch        redraw per-worker rates (commands/s, packets/s, forwarded/s,\n"
+     "                 evicted/s) and used memory\n"
      "                 every interval until Ctrl-C (exit 0) or --count redraws;\n"
      "                 with --json, one JSON object per line instead\n"
      "  --interval S   seconds between redraws (default 1; fractions allowed)\n"
      "  --count N      stop after N redraws\n"},
+    {"memory", ctl_cmd_memory, "[--json]",
+     "memory per worker: keys, TTLs, used bytes and share, evictions, hit rate",
+     "  Each worker's shard: keys, keys with a TTL, used memory and its share of\n"
+     "  the total, keys evicted and expired, hit rate; then the total against\n"
+     "  maxmemory (one budget for all shards), the policy and the dataplane's\n"
+     "  resident memory. Exit 1 if the dataplane is not attached.\n"},
     {"health", ctl_cmd_health, "[--json]", "liveness and readiness (exit 1 if not ready)", ""},
     {"appliance", ctl_cmd_appliance, "[--json]",
      "version, dataplane, hugepages, NUMA nodes, socket", ""},
@@ -43,7 +50,19 @@ static const struct ctl_command commands[] = {
      "  get PATTERN    glob over the parameter names, case-insensitive ('*', 'max*',\n"
      "                 'redwire-*'); prints name, value and default (secrets read\n"
      "                 \"(redacted)\"); exit 1 if nothing matches\n"},
+    {"doctor", ctl_cmd_doctor, "[--root DIR] [--config FILE] [--json]",
+     "check the host: hugepages, NIC binding, IOMMU, NUMA, management NIC, PMDs, prefix",
+     "  Reads sysfs and procfs on this host (it does not need the appliance to run)\n"
+     "  and prints one line per check; each FAULT comes with the command that fixes\n"
+     "  it. Exit 0 when nothing is wrong, 1 when a fault was found.\n"
+     "  --config FILE  the configuration to check against (default: the running\n"
+     "                 instance's, from the arguments next to its socket; else the\n"
+     "                 built-in defaults)\n"
+     "  --root DIR     read /sys, /proc, /run and /usr under DIR (fixture trees)\n"},
     {"metrics", ctl_cmd_metrics, "", "the Prometheus metrics exposition (/metrics)", ""},
+    {"support-bundle", ctl_cmd_support_bundle, "[-o FILE]",
+     "appliance, stats, parameters, metrics and log tails in one JSON (secrets redacted)",
+     "  -o FILE        write the bundle to FILE instead of standard output\n"},
     {"token", ctl_cmd_token, "create ROLE NAME [--ttl SECONDS] | list | revoke ID [--json]",
      "bearer tokens for the HTTPS API (create prints the token once)",
      "  create ROLE NAME\n"
@@ -61,14 +80,14 @@ static void usage(FILE *f)
 	fprintf(f, "usage: redwirectl [--socket PATH | --name NAME] [--json] <command> [options]\n"
 		   "commands:\n");
 	for (size_t i = 0; i < N_COMMANDS; i++)
-		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].help);
+		fprintf(f, "  %-14s %s\n", commands[i].name, commands[i].help);
 	fprintf(f,
 		"Run 'redwirectl <command> --help' for a command's options.\n"
 		"NAME defaults to \"" CTL_DEFAULT_NAME "\": socket /run/redwire/NAME/api.sock\n"
 		"exit status:\n"
 		"  0  success\n"
 		"  1  the API answered an error, or the check failed (health: not ready;\n"
-		"     config get: nothing matched)\n"
+		"     config get: nothing matched; doctor: a fault was found)\n"
 		"  2  usage error\n"
 		"  3  the management API cannot be reached (no socket, refused, timeout)\n"
 		"  4  the API's answer is not understood (not HTTP, or not the JSON expected)\n");

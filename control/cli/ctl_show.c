@@ -348,3 +348,32 @@ int ctl_cmd_metrics(const struct ctl *c, int argc, char **argv)
 	ctl_resp_fini(&r);
 	return rc;
 }
+
+/* support-bundle [-o FILE]: the JSON as the API sends it (secrets redacted there). */
+int ctl_cmd_support_bundle(const struct ctl *c, int argc, char **argv)
+{
+	const char *out = NULL;
+	if (argc == 2 && (strcmp(argv[0], "-o") == 0 || strcmp(argv[0], "--output") == 0))
+		out = argv[1];
+	else if (argc != 0)
+		return no_args(argc, argv);
+	struct ctl_resp r;
+	enum ctl_exit e = ctl_fetch(c, "/v1/support-bundle", &r);
+	if (e != CTL_EXIT_OK)
+		return e;
+	int rc = CTL_EXIT_OK;
+	if (r.status != 200) {
+		fprintf(stderr, "redwirectl: /v1/support-bundle: HTTP %d\n", r.status);
+		rc = CTL_EXIT_FAIL;
+	} else {
+		FILE *f = out ? fopen(out, "we") : stdout;
+		if (f == NULL || fwrite(r.body, 1, r.len, f) != r.len || fputc('\n', f) == EOF) {
+			fprintf(stderr, "redwirectl: cannot write %s\n", out ? out : "stdout");
+			rc = CTL_EXIT_FAIL;
+		}
+		if (f != NULL && f != stdout && fclose(f) != 0)
+			rc = CTL_EXIT_FAIL;
+	}
+	ctl_resp_fini(&r);
+	return rc;
+}

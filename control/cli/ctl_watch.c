@@ -1,7 +1,8 @@
 /*
  * `redwirectl stats --watch`: poll /v1/stats every interval and redraw
- * per-worker rates (commands/s, packets/s in and out, forwarded/s) from the
- * difference of two samples over the measured time between them. A counter
+ * per-worker rates (commands/s, packets/s in and out, forwarded/s,
+ * evicted/s) from the difference of two samples over the measured time
+ * between them, and each shard's used memory as it is. A counter
  * that went backwards (the dataplane restarted) or a changed worker count
  * shows "-" for one interval and starts again from the new values.
  *
@@ -21,8 +22,10 @@
 #include "ctl_cmd.h"
 
 /* The counters turned into rates, and their column titles. */
-static const char *const rate_keys[] = {"commands", "rx_packets", "tx_packets", "fwd_sent"};
-static const char *const rate_titles[] = {"commands/s", "rx_pkts/s", "tx_pkts/s", "forwarded/s"};
+static const char *const rate_keys[] = {"commands", "rx_packets", "tx_packets", "fwd_sent",
+					"evicted_keys"};
+static const char *const rate_titles[] = {"commands/s", "rx_pkts/s", "tx_pkts/s", "forwarded/s",
+					  "evicted/s"};
 #define N_RATES	    (sizeof(rate_keys) / sizeof(rate_keys[0]))
 #define MAX_WORKERS 64
 
@@ -31,6 +34,7 @@ struct sample {
 	double t; /* monotonic seconds */
 	long long v[MAX_WORKERS][N_RATES];
 	long long conns[MAX_WORKERS];
+	long long used[MAX_WORKERS]; /* used_memory, a gauge: shown as is */
 };
 
 static volatile sig_atomic_t stop;
@@ -69,6 +73,7 @@ static int sample_take(const struct ctl *c, struct sample *s)
 		for (size_t k = 0; k < N_RATES; k++)
 			s->v[w][k] = json_integer_value(json_object_get(o, rate_keys[k]));
 		s->conns[w] = json_integer_value(json_object_get(o, "tcp_conns_current"));
+		s->used[w] = json_integer_value(json_object_get(o, "used_memory"));
 	}
 	json_decref(j);
 	return CTL_EXIT_OK;
@@ -102,10 +107,10 @@ static void draw_table(const struct sample *a, const struct sample *b, double in
 	printf("%-6s", "worker");
 	for (size_t k = 0; k < N_RATES; k++)
 		printf(" %12s", rate_titles[k]);
-	printf(" %12s\n", "connections");
+	printf(" %12s %12s\n", "connections", "used_bytes");
 	double tot[N_RATES] = {0};
 	bool tot_ok[N_RATES];
-	long long conns = 0;
+	long long conns = 0, used = 0;
 	memset(tot_ok, 1, sizeof(tot_ok));
 	for (size_t w = 0; w < b->n_workers; w++) {
 		printf("%-6zu", w);
@@ -115,15 +120,16 @@ static void draw_table(const struct sample *a, const struct sample *b, double in
 			tot[k] += r;
 			tot_ok[k] &= r >= 0;
 		}
-		printf(" %12lld\n", b->conns[w]);
+		printf(" %12lld %12lld\n", b->conns[w], b->used[w]);
 		conns += b->conns[w];
+		used += b->used[w];
 	}
 	if (b->n_workers == 0)
 		printf("(dataplane not attached)\n");
 	printf("%-6s", "total");
 	for (size_t k = 0; k < N_RATES; k++)
 		cell(tot_ok[k] ? tot[k] : -1);
-	printf(" %12lld\n\n", conns);
+	printf(" %12lld %12lld\n\n", conns, used);
 	fflush(stdout);
 }
 
@@ -136,8 +142,9 @@ static void draw_json(const struct sample *a, const struct sample *b)
 {
 	json_t *workers = json_array();
 	for (size_t w = 0; w < b->n_workers; w++) {
-		json_t *o = json_pack("{s:i, s:I}", "worker", (int)w, "connections_current",
-				      (json_int_t)b->conns[w]);
+		json_t *o =
+		    json_pack("{s:i, s:I, s:I}", "worker", (int)w, "connections_current",
+			      (json_int_t)b->conns[w], "used_memory", (json_int_t)b->used[w]);
 		for (size_t k = 0; k < N_RATES; k++) {
 			char key[40];
 			snprintf(key, sizeof(key), "%s_per_s", rate_keys[k]);

@@ -450,6 +450,14 @@ int cp_chan_config(struct cp_chan *c, bool set, const char *name, const char *va
 	return worst;
 }
 
+bool cp_chan_persist_status(const struct cp_chan *c, struct chan_persist_status *out)
+{
+	if (c == NULL || !c->has_sink || c->sink.status == NULL)
+		return false;
+	c->sink.status(c->sink.arg, out);
+	return true;
+}
+
 /* INFO persistence's aof_* fields live on the dataplane: worker 0 keeps what
  * it was sent last. Sent on change, and once a second in case one was lost. */
 static void status_send(struct cp_chan *c)

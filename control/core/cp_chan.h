@@ -106,6 +106,12 @@ void cp_chan_set_attach_hook(struct cp_chan *c, cp_chan_attach_fn *fn, void *arg
 void cp_chan_set_sink(struct cp_chan *c, const struct cp_jrnl_sink *sink);
 
 void cp_chan_status(const struct cp_chan *c, struct cp_chan_status *out);
+/**
+ * The AOF's state as INFO persistence reports it (the sink's status), for
+ * the API's /metrics. @return false, @p out untouched, when there is no AOF
+ * (appendonly no: no sink status is bound).
+ */
+bool cp_chan_persist_status(const struct cp_chan *c, struct chan_persist_status *out);
 /** @return 0 with @p out filled, or -ENOENT (not attached or no such worker). */
 int cp_chan_worker(const struct cp_chan *c, uint32_t w, struct cp_chan_worker_status *out);
 

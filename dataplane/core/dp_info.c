@@ -4,7 +4,8 @@
  * (CLIENT INFO/LIST), and the process-wide totals INFO prints.
  *
  * Each worker publishes its shard's numbers once a millisecond (worker_tick)
- * into relaxed atomics it alone writes; INFO, running on any worker, sums
+ * into relaxed atomics it alone writes (and into its block of the control
+ * channel, for /metrics); INFO, running on any worker, sums
  * those and the per-worker counters in the control channel. Figures are a
  * millisecond old at most, never torn, and no worker waits for another.
  *
@@ -20,6 +21,36 @@
 #include "dp_tx.h"
 #include "store.h"
 
+#define SNAP_LD(f) atomic_load_explicit(&sn->f, memory_order_relaxed)
+
+/*
+ * The same figures for the control plane (its /metrics and /v1/stats) in
+ * this worker's block of the channel, plain stores by its single writer.
+ * Worker 0 adds the dataplane-wide snapshot state, which the control plane
+ * cannot see otherwise (dp_snap.c keeps it).
+ */
+static void dp_info_publish_chan(struct worker *w, const struct store_stats *st, uint64_t expires)
+{
+	struct chan_worker_stats *cs = w->stats;
+	int64_t max = cmd_cfg_maxmemory(&w->sh->env);
+	cs->used_memory = st->used_bytes;
+	cs->maxmemory = max > 0 ? (uint64_t)max : 0;
+	cs->expires = expires;
+	cs->expired_keys = st->expired_keys;
+	cs->evicted_keys = st->evicted_keys;
+	cs->keyspace_hits = st->keyspace_hits;
+	cs->keyspace_misses = st->keyspace_misses;
+	cs->dirty = st->dirty;
+	if (w->id != 0)
+		return;
+	const struct cmd_snap *sn = &w->sh->snap;
+	cs->rdb_saves = SNAP_LD(saves);
+	cs->rdb_last_save_unix = SNAP_LD(lastsave_unix_s);
+	cs->rdb_last_save_failed = SNAP_LD(last_status) != 0;
+	cs->rdb_save_in_progress = SNAP_LD(running) != 0;
+	cs->rdb_dirty_saved = SNAP_LD(dirty_saved);
+}
+
 void dp_info_publish(struct worker *w)
 {
 	const struct store_stats *st = store_shard_stats(w->store);
@@ -30,16 +61,20 @@ void dp_info_publish(struct worker *w)
 	atomic_store_explicit(&p->misses, st->keyspace_misses, memory_order_relaxed);
 	atomic_store_explicit(&p->used, st->used_bytes, memory_order_relaxed);
 	atomic_store_explicit(&p->dirty, st->dirty, memory_order_relaxed);
+	uint64_t expires = 0;
 	for (uint32_t db = 0; db < p->n_dbs; db++) {
+		uint64_t db_expires = store_db_expires(w->store, db);
+		expires += db_expires;
 		atomic_store_explicit(&p->db_keys[db], store_db_size(w->store, db),
 				      memory_order_relaxed);
-		atomic_store_explicit(&p->db_expires[db], store_db_expires(w->store, db),
+		atomic_store_explicit(&p->db_expires[db], db_expires, memory_order_relaxed);
+		uint64_t main_bytes, expires_bytes;
+		store_db_index_bytes(w->store, db, &main_bytes, &expires_bytes);
+		atomic_store_explicit(&p->db_main_bytes[db], main_bytes, memory_order_relaxed);
+		atomic_store_explicit(&p->db_expires_bytes[db], expires_bytes,
 				      memory_order_relaxed);
-		uint64_t main, expires;
-		store_db_index_bytes(w->store, db, &main, &expires);
-		atomic_store_explicit(&p->db_main_bytes[db], main, memory_order_relaxed);
-		atomic_store_explicit(&p->db_expires_bytes[db], expires, memory_order_relaxed);
 	}
+	dp_info_publish_chan(w, st, expires);
 }
 
 static uint64_t ld(_Atomic uint64_t *v)

@@ -94,7 +94,22 @@
 	X(arp_gratuitous_sent, "gratuitous ARPs sent (start, SIGUSR1)")                            \
 	X(tcp_flow_entries, "TCP flow table entries now (gauge)")                                  \
 	X(tcp_timer_entries, "TCP connections on the timer wheel now (gauge)")                     \
-	X(mbufs_in_use, "mbufs of this worker's pool in use now (gauge)")
+	X(mbufs_in_use, "mbufs of this worker's pool in use now (gauge)")                          \
+	X(used_memory, "bytes the keys and values of this worker's shard take (gauge)")            \
+	X(maxmemory, "maxmemory in effect in bytes, one budget for all shards; 0: none (gauge)")   \
+	X(expires, "keys with a time to live in this worker's shard (gauge)")                      \
+	X(expired_keys, "keys deleted because their time to live passed")                          \
+	X(evicted_keys, "keys evicted to keep used memory within maxmemory")                       \
+	X(keyspace_hits, "key lookups by read commands that found the key")                        \
+	X(keyspace_misses, "key lookups by read commands that found no key")                       \
+	X(dirty, "changes committed to this worker's shard (Redis's dirty counter)")               \
+	X(rdb_saves, "snapshots written since start (worker 0 only)")                              \
+	X(rdb_last_save_unix,                                                                      \
+	  "unix time of the last good snapshot, else the start (worker 0 only, gauge)")            \
+	X(rdb_last_save_failed, "1 if the last snapshot failed (worker 0 only, gauge)")            \
+	X(rdb_save_in_progress, "1 while a snapshot is being taken (worker 0 only, gauge)")        \
+	X(rdb_dirty_saved, "changes (the sum of the dirty counters) the last good snapshot "       \
+			   "covers (worker 0 only, gauge)")
 
 struct chan_worker_stats {
 #define CHAN_STAT_FIELD(f, d) uint64_t f;

@@ -130,6 +130,62 @@ static void check_api_metrics(struct cp_chan *cpc)
 	api_resp_fini(&resp);
 }
 
+/*
+ * /metrics' whole-appliance families from the workers' blocks: memory is
+ * summed, maxmemory and the snapshot state are worker 0's and are not
+ * written per worker, gauges and counters are typed by what they count.
+ */
+static void check_api_metrics_memory(struct cp_chan *cpc, struct chan *dp)
+{
+	struct chan_worker_stats *w0 = chan_stats(dp, 0), *w1 = chan_stats(dp, 1);
+	w0->used_memory = 1000;
+	w1->used_memory = 2000;
+	w0->maxmemory = w1->maxmemory = 4096;
+	w0->dirty = 30;
+	w1->dirty = 12;
+	w0->rdb_dirty_saved = 40;
+	w0->rdb_saves = 3;
+	w0->rdb_last_save_failed = 1;
+	w0->rdb_last_save_unix = 1700000000;
+	w1->evicted_keys = 7;
+	struct api_ctx ctx = {.name = "t", .start_mono_ms = cp_now_ms(), .chan = cpc};
+	struct api_resp resp;
+	api_route(&ctx, "GET", "/metrics", &resp);
+	CU_ASSERT_EQUAL_FATAL(resp.status, 200);
+	char why[256] = "";
+	CU_ASSERT(test_cpapi_prom_check(resp.body, why, sizeof(why)) > 0);
+	static const struct {
+		const char *sample;
+		double v;
+	} want[] = {
+	    {"redwire_memory_used_bytes", 3000},
+	    {"redwire_memory_max_bytes", 4096},
+	    {"redwire_worker_used_memory_bytes{worker=\"1\"}", 2000},
+	    {"redwire_worker_evicted_keys_total{worker=\"1\"}", 7},
+	    {"redwire_rdb_changes_since_last_save", 2},
+	    {"redwire_rdb_saves_total", 3},
+	    {"redwire_rdb_last_save_ok", 0},
+	    {"redwire_rdb_last_save_timestamp_seconds", 1700000000},
+	    {"redwire_aof_enabled", 0}, /* no sink bound: appendonly no */
+	    {"redwire_replication_role{role=\"master\"}", 1},
+	};
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		double v = -1;
+		bool found = test_cpapi_prom_sample(resp.body, want[i].sample, &v);
+		if (!found || v != want[i].v)
+			fprintf(stderr, "\n%s: %g, expected %g\n", want[i].sample, v, want[i].v);
+		CU_ASSERT(found && v == want[i].v);
+	}
+	CU_ASSERT_PTR_NULL(strstr(resp.body, "redwire_worker_maxmemory"));
+	CU_ASSERT_PTR_NULL(strstr(resp.body, "redwire_worker_rdb_"));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(resp.body, "# TYPE redwire_worker_used_memory_bytes gauge\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(resp.body, "# TYPE redwire_worker_mbufs_in_use gauge\n"));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(resp.body, "# TYPE redwire_worker_keyspace_hits_total counter\n"));
+	api_resp_fini(&resp);
+}
+
 static void test_cpapi_chan_consumes_answers_and_follows_new_epoch(void)
 {
 	snprintf(path, sizeof(path), "/dev/shm/rw-test-cpapi-%d.chan", (int)getpid());
@@ -166,6 +222,7 @@ static void test_cpapi_chan_consumes_answers_and_follows_new_epoch(void)
 	chan_heartbeat_set(dp, unix_ms());
 	check_api_status(cpc);
 	check_api_metrics(cpc);
+	check_api_metrics_memory(cpc, dp);
 
 	uint64_t old = chan_info(dp)->epoch;
 	chan_detach(&dp); /* the dataplane restarts */

@@ -1,0 +1,296 @@
+#!/usr/bin/env bash
+# /metrics (issue #8, item 3) against a booted instance with appendonly yes:
+# the exposition passes `promtool check metrics` with no lint finding, and
+# its keyspace, memory, persistence and replication families move with the
+# workload and agree with what the RESP side reports:
+#   - after N SETs, H hits, M misses and E SET EX the per-worker keys,
+#     expires, hits, misses and commands_received sums moved by exactly
+#     those numbers, and equal DBSIZE and INFO's keyspace_hits/misses;
+#   - redwire_memory_used_bytes grew and equals INFO used_memory,
+#     redwire_memory_max_bytes equals CONFIG GET maxmemory, the RSS is the
+#     dataplane's /proc/PID/statm;
+#   - CONFIG SET maxmemory below the used memory: evictions show in
+#     redwire_worker_evicted_keys_total (= INFO evicted_keys) and used
+#     memory goes back under the new budget;
+#   - BGSAVE: redwire_rdb_saves_total + 1, last save time = LASTSAVE,
+#     changes since the last save 0, then moving with writes;
+#   - the AOF gauges: enabled, write ok, size growing with writes and equal
+#     to INFO aof_current_size;
+#   - the replication role is INFO's;
+#   - `redwirectl memory --json` gives the per-worker figures of /metrics,
+#     totals equal to INFO's, the policy CONFIG SET chose; its table and
+#     exit codes;
+#   - 100 clients scraping at once (more than the API's 64 connection
+#     slots) are all answered: the rest wait in the backlog, none is reset.
+# Every family openapi.yaml's /metrics description names is served. The
+# same checks run under the ASan build with IT_SAN=1.
+IT_NAME=rwtmet
+source "$(dirname "$0")/lib.sh"
+CACHE=${REDWIRE_CACHE:-/var/cache/redwire-it}
+TMP=$(mktemp -d /tmp/rwtmet.XXXXXX)
+DATADIR=/var/lib/redwire/$IT_NAME
+on_exit() {
+	local rc=$?
+	set +e # errexit would end the trap at `(exit $rc)`, before it_cleanup
+	rm -rf "$TMP"
+	(exit $rc)
+	it_cleanup
+}
+trap on_exit EXIT
+
+# promtool from Debian's prometheus package, as test_api.sh gets it
+promtool_path() {
+	if command -v promtool >/dev/null; then command -v promtool; return; fi
+	local dir=$CACHE/prometheus
+	if [ ! -x "$dir/root/usr/bin/promtool" ]; then
+		it_log "unpacking promtool from Debian's prometheus package into $dir" >&2
+		mkdir -p "$dir" && rm -f "$dir"/prometheus_*.deb
+		(cd "$dir" && apt-get download prometheus >/dev/null 2>&1) ||
+			{ apt-get update -q >/dev/null && (cd "$dir" && apt-get download prometheus >/dev/null); } ||
+			return 1
+		dpkg-deb -x "$dir"/prometheus_*.deb "$dir/root" && rm -f "$dir"/prometheus_*.deb
+	fi
+	echo "$dir/root/usr/bin/promtool"
+}
+PROMTOOL=$(promtool_path) || it_fail "cannot get promtool (apt-get download prometheus)"
+
+rm -rf "$DATADIR/appendonlydir" "$DATADIR/dump.rdb" # a previous run's files would be loaded
+cp "$IT_ROOT/platform/config/redwire.conf" "$TMP/redwire.conf"
+printf 'appendonly yes\nappendfsync everysec\n' >>"$TMP/redwire.conf"
+it_up --workers 2 --config "$TMP/redwire.conf"
+trap on_exit EXIT # it_up set its own
+for _ in $(seq 50); do it_ctl health >/dev/null 2>&1 && break; sleep 0.1; done
+it_ctl health >/dev/null || it_fail "instance not ready"
+
+# scrape FILE: /metrics into FILE, checked by promtool (no lint finding either)
+scrape() {
+	sleep 0.05 # workers publish once a millisecond; this is many ticks
+	it_ctl metrics >"$1" || it_fail "redwirectl metrics"
+	"$PROMTOOL" check metrics <"$1" >"$TMP/promtool.txt" 2>&1 ||
+		{ cat "$TMP/promtool.txt"; it_fail "promtool check metrics"; }
+	[ -s "$TMP/promtool.txt" ] && { cat "$TMP/promtool.txt"; it_fail "promtool lint findings"; }
+	return 0
+}
+# one FILE NAME: the unlabelled sample's value
+one() { sed -n "s/^$2 //p" "$1"; }
+# sum FILE NAME: the sum over the worker="N" samples (exactly 2 of them)
+sum() {
+	awk -v n="$2" '$1 ~ "^" n "\\{worker=\"[0-9]+\"\\}$" {s += $2; c++} END {if (c != 2) exit 1; printf "%.0f\n", s}' "$1" ||
+		it_fail "$2: not one sample per worker"
+}
+info() { it_cli info "$1" | tr -d '\r' | sed -n "s/^$2://p"; }
+# delta NAME BEFORE AFTER EXPECTED
+delta() { it_eq "$(($3 - $2))" "$4" "$1 moved by"; }
+
+N=1000 H=300 M=200 E=50
+scrape "$TMP/m0"
+grep -qx 'redwire_dataplane_up 1' "$TMP/m0" || it_fail "redwire_dataplane_up is not 1"
+grep -q '^# TYPE redwire_worker_keyspace_hits_total counter$' "$TMP/m0" || it_fail "hits is not a counter"
+grep -q '^# TYPE redwire_worker_used_memory_bytes gauge$' "$TMP/m0" || it_fail "used memory is not a gauge"
+grep -q '^# TYPE redwire_worker_mbufs_in_use gauge$' "$TMP/m0" || it_fail "mbufs_in_use is not a gauge"
+grep -q '^redwire_worker_maxmemory' "$TMP/m0" && it_fail "maxmemory is written per worker"
+
+# every family openapi.yaml's /metrics description names is served (worker_ prefixes aside)
+sed -n '/^  \/metrics:/,/^  \/v1\/openapi.yaml:/p' "$IT_ROOT/control/api/openapi.yaml" |
+	grep -o 'redwire_[a-z_]*[a-z]' | grep -vx redwire_worker | sort -u >"$TMP/documented"
+[ "$(wc -l <"$TMP/documented")" -ge 20 ] || it_fail "openapi.yaml's /metrics names few families"
+while read -r f; do
+	grep -q "^# TYPE $f " "$TMP/m0" || it_fail "openapi.yaml documents $f, /metrics has no such family"
+done <"$TMP/documented"
+
+it_log "$N SET, $H hits, $M misses, $E SET EX"
+it_ns "$IT_PY" - "$IT_IP" "$IT_PORT" "$N" "$H" "$M" "$E" <<'EOF' || it_fail "workload"
+import sys, redis
+ip, port, n, h, m, e = sys.argv[1], int(sys.argv[2]), *map(int, sys.argv[3:])
+r = redis.Redis(host=ip, port=port)
+for i in range(n):
+    r.set(f"k:{i}", "v" * 100)
+for i in range(h):
+    assert r.get(f"k:{i}") is not None
+for i in range(m):
+    assert r.get(f"missing:{i}") is None
+for i in range(e):
+    r.set(f"ttl:{i}", "x", ex=600)
+EOF
+# a worker publishes its shard's figures once a millisecond when it gets the CPU: on a
+# loaded machine wait (bounded) until the last write's tick is out before comparing
+k0=$(sum "$TMP/m0" redwire_worker_keys) x0=$(sum "$TMP/m0" redwire_worker_expires)
+h0=$(sum "$TMP/m0" redwire_worker_keyspace_hits_total) s0=$(sum "$TMP/m0" redwire_worker_keyspace_misses_total)
+for _ in $(seq 50); do
+	scrape "$TMP/m1"
+	[ "$(sum "$TMP/m1" redwire_worker_keys)" = $((k0 + N + E)) ] &&
+		[ "$(sum "$TMP/m1" redwire_worker_expires)" = $((x0 + E)) ] &&
+		[ "$(sum "$TMP/m1" redwire_worker_keyspace_hits_total)" = $((h0 + H)) ] &&
+		[ "$(sum "$TMP/m1" redwire_worker_keyspace_misses_total)" = $((s0 + M)) ] && break
+	sleep 0.1
+done
+delta keys "$(sum "$TMP/m0" redwire_worker_keys)" "$(sum "$TMP/m1" redwire_worker_keys)" $((N + E))
+delta expires "$(sum "$TMP/m0" redwire_worker_expires)" "$(sum "$TMP/m1" redwire_worker_expires)" $E
+delta hits "$(sum "$TMP/m0" redwire_worker_keyspace_hits_total)" "$(sum "$TMP/m1" redwire_worker_keyspace_hits_total)" $H
+delta misses "$(sum "$TMP/m0" redwire_worker_keyspace_misses_total)" "$(sum "$TMP/m1" redwire_worker_keyspace_misses_total)" $M
+delta commands_received "$(sum "$TMP/m0" redwire_worker_commands_received_total)" \
+	"$(sum "$TMP/m1" redwire_worker_commands_received_total)" $((N + H + M + E))
+delta dirty "$(sum "$TMP/m0" redwire_worker_dirty_total)" "$(sum "$TMP/m1" redwire_worker_dirty_total)" $((N + E))
+used0=$(one "$TMP/m0" redwire_memory_used_bytes) used1=$(one "$TMP/m1" redwire_memory_used_bytes)
+[ "$((used1 - used0))" -ge $((N * 100)) ] || it_fail "used memory grew by $((used1 - used0)) for $N values of 100 bytes"
+it_eq "$used1" "$(sum "$TMP/m1" redwire_worker_used_memory_bytes)" "memory_used_bytes = sum of the workers'"
+for w in 0 1; do # the keys hash over both shards
+	v=$(sed -n "s/^redwire_worker_keys{worker=\"$w\"} //p" "$TMP/m1")
+	[ "$v" -gt $((N / 4)) ] || it_fail "worker $w holds $v keys of $N"
+done
+
+it_log "the same figures as the RESP side"
+it_eq "$(sum "$TMP/m1" redwire_worker_keys)" "$(it_cli dbsize)" "keys vs DBSIZE"
+it_eq "$(sum "$TMP/m1" redwire_worker_keyspace_hits_total)" "$(info stats keyspace_hits)" "hits vs INFO"
+it_eq "$(sum "$TMP/m1" redwire_worker_keyspace_misses_total)" "$(info stats keyspace_misses)" "misses vs INFO"
+it_eq "$used1" "$(info memory used_memory)" "memory_used_bytes vs INFO used_memory"
+it_eq "$(one "$TMP/m1" redwire_memory_max_bytes)" "$(it_cli config get maxmemory | tail -1)" "memory_max_bytes vs CONFIG GET"
+it_eq "$(info replication role)" master "INFO role"
+grep -qx 'redwire_replication_role{role="master"} 1' "$TMP/m1" || it_fail "replication role is not master"
+it_eq "$(one "$TMP/m1" redwire_replication_connected_replicas)" "$(info replication connected_slaves)" "replicas"
+rss=$(one "$TMP/m1" redwire_memory_rss_bytes)
+pid=$(cat "/run/redwire/$IT_NAME/dataplane.pid")
+now=$(($(awk '{print $2}' "/proc/$pid/statm") * $(getconf PAGESIZE)))
+[ "$rss" -gt 0 ] && [ "$rss" -le $((now * 2)) ] && [ "$now" -le $((rss * 2)) ] ||
+	it_fail "memory_rss_bytes $rss vs the dataplane's statm $now"
+it_ctl stats --json >"$TMP/stats.json" || it_fail "stats --json"
+jq -e --argjson mm "$(one "$TMP/m1" redwire_memory_max_bytes)" \
+	'.totals.maxmemory == $mm and .dataplane_rss_bytes > 0 and .totals.used_memory > 0' \
+	"$TMP/stats.json" >/dev/null || it_fail "/v1/stats totals: $(jq -c '.totals, .dataplane_rss_bytes' "$TMP/stats.json")"
+
+it_log "AOF gauges"
+it_eq "$(one "$TMP/m1" redwire_aof_enabled)" 1 "aof_enabled"
+it_eq "$(one "$TMP/m1" redwire_aof_last_write_ok)" 1 "aof_last_write_ok"
+aof1=$(one "$TMP/m1" redwire_aof_current_size_bytes)
+[ "$aof1" -gt $((N * 100)) ] || it_fail "aof_current_size_bytes $aof1 after $N SETs of 100 bytes"
+# worker 0 gets the AOF's status on change and at least once a second: INFO catches up
+for _ in $(seq 30); do
+	scrape "$TMP/m2"
+	[ "$(one "$TMP/m2" redwire_aof_current_size_bytes)" = "$(info persistence aof_current_size)" ] && break
+	sleep 0.1
+done
+it_eq "$(one "$TMP/m2" redwire_aof_current_size_bytes)" "$(info persistence aof_current_size)" "aof size vs INFO"
+
+it_log "BGSAVE moves the snapshot families"
+changes=$(one "$TMP/m1" redwire_rdb_changes_since_last_save)
+[ "$changes" -ge $((N + E)) ] || it_fail "rdb_changes_since_last_save $changes < $((N + E))"
+saves0=$(one "$TMP/m1" redwire_rdb_saves_total)
+it_eq "$(it_cli bgsave)" "Background saving started" "BGSAVE"
+for _ in $(seq 100); do
+	scrape "$TMP/m3"
+	[ "$(one "$TMP/m3" redwire_rdb_saves_total)" -gt "$saves0" ] && break
+	sleep 0.1
+done
+it_eq "$(one "$TMP/m3" redwire_rdb_saves_total)" $((saves0 + 1)) "rdb_saves_total after BGSAVE"
+it_eq "$(one "$TMP/m3" redwire_rdb_last_save_ok)" 1 "rdb_last_save_ok"
+it_eq "$(one "$TMP/m3" redwire_rdb_save_in_progress)" 0 "rdb_save_in_progress"
+it_eq "$(one "$TMP/m3" redwire_rdb_last_save_timestamp_seconds)" "$(it_cli lastsave)" "last save vs LASTSAVE"
+it_eq "$(one "$TMP/m3" redwire_rdb_changes_since_last_save)" 0 "changes right after the save"
+it_cli set after:save 1 >/dev/null
+scrape "$TMP/m4"
+it_eq "$(one "$TMP/m4" redwire_rdb_changes_since_last_save)" 1 "changes after one SET"
+it_eq "$(info persistence rdb_changes_since_last_save)" 1 "INFO agrees"
+aof4=$(one "$TMP/m4" redwire_aof_current_size_bytes)
+[ "$aof4" -gt "$aof1" ] || it_fail "AOF size did not grow: $aof1 -> $aof4"
+
+it_log "maxmemory below the used memory: evictions"
+ev0=$(sum "$TMP/m4" redwire_worker_evicted_keys_total)
+used4=$(one "$TMP/m4" redwire_memory_used_bytes)
+max=$((used4 / 2))
+it_eq "$(it_cli config set maxmemory-policy allkeys-random)" OK "maxmemory-policy"
+it_eq "$(it_cli config set maxmemory "$max")" OK "CONFIG SET maxmemory $max"
+for i in $(seq 20); do it_cli set "push:$i" x >/dev/null; done # eviction also runs on writes
+for _ in $(seq 50); do
+	scrape "$TMP/m5"
+	[ "$(one "$TMP/m5" redwire_memory_used_bytes)" -le "$max" ] && break
+	sleep 0.1
+done
+it_eq "$(one "$TMP/m5" redwire_memory_max_bytes)" "$max" "memory_max_bytes after CONFIG SET"
+used5=$(one "$TMP/m5" redwire_memory_used_bytes)
+[ "$used5" -le "$max" ] || it_fail "used memory $used5 above maxmemory $max"
+ev5=$(sum "$TMP/m5" redwire_worker_evicted_keys_total)
+[ "$ev5" -gt "$ev0" ] || it_fail "no eviction counted ($ev0 -> $ev5)"
+it_eq "$ev5" "$(info stats evicted_keys)" "evicted keys vs INFO"
+it_eq "$(sum "$TMP/m5" redwire_worker_keys)" "$(it_cli dbsize)" "keys vs DBSIZE after evictions"
+
+it_log "redwirectl memory: the same figures per worker"
+it_ctl memory --json >"$TMP/mem.json" || it_fail "redwirectl memory --json"
+scrape "$TMP/m6"
+it_eq "$(jq '.workers | length' "$TMP/mem.json")" 2 "memory: workers"
+it_eq "$(jq .keys "$TMP/mem.json")" "$(it_cli dbsize)" "memory: keys vs DBSIZE"
+it_eq "$(jq .used_memory "$TMP/mem.json")" "$(info memory used_memory)" "memory: used vs INFO"
+it_eq "$(jq .maxmemory "$TMP/mem.json")" "$max" "memory: maxmemory"
+it_eq "$(jq -r .maxmemory_policy "$TMP/mem.json")" allkeys-random "memory: policy"
+it_eq "$(jq .evicted_keys "$TMP/mem.json")" "$(info stats evicted_keys)" "memory: evicted vs INFO"
+for w in 0 1; do
+	for f in keys used_memory evicted_keys keyspace_hits; do
+		m=$f; [ $f = used_memory ] && m=used_memory_bytes
+		[ $f = keys ] || [ $f = used_memory ] || m=${f}_total
+		it_eq "$(jq ".workers[$w].$f" "$TMP/mem.json")" \
+			"$(sed -n "s/^redwire_worker_$m{worker=\"$w\"} //p" "$TMP/m6")" "memory: worker $w $f vs /metrics"
+	done
+done
+hits=$(info stats keyspace_hits) misses=$(info stats keyspace_misses)
+jq -e --argjson h "$hits" --argjson m "$misses" '(.hit_ratio - $h / ($h + $m) | fabs) < 1e-9 and
+	(([.workers[].used_share] | add) - 1 | fabs) < 1e-9 and .dataplane_rss_bytes > 0 and
+	(.used_of_max - .used_memory / .maxmemory | fabs) < 1e-9' "$TMP/mem.json" >/dev/null ||
+	it_fail "memory --json ratios: $(cat "$TMP/mem.json")"
+it_ctl memory >"$TMP/mem.txt" || it_fail "redwirectl memory"
+grep -q '^policy: *allkeys-random$' "$TMP/mem.txt" && grep -qE '^total +[0-9]+' "$TMP/mem.txt" &&
+	grep -qE '^used memory: .* of maxmemory .*%$' "$TMP/mem.txt" || it_fail "memory table: $(cat "$TMP/mem.txt")"
+it_log "stats --watch: evictions per second while writes overflow maxmemory"
+it_ns "$IT_PY" - "$IT_IP" "$IT_PORT" "$TMP/flood.started" <<'EOF' &
+import sys, redis, time
+r = redis.Redis(host=sys.argv[1], port=int(sys.argv[2]))
+r.set("flood:0", "f" * 100)
+open(sys.argv[3], "w").close() # writing: the watch may start
+end = time.time() + 4
+i = 1
+while time.time() < end: # bounded by time: the watch below samples meanwhile
+    r.set(f"flood:{i}", "f" * 100)
+    i += 1
+EOF
+flood=$!
+for _ in $(seq 100); do [ -e "$TMP/flood.started" ] && break; sleep 0.1; done
+[ -e "$TMP/flood.started" ] || it_fail "the flood writer did not start"
+it_ctl stats --watch --json --interval 0.4 --count 3 >"$TMP/watch.json" || it_fail "stats --watch"
+wait "$flood" || it_fail "flood writer"
+jq -s -e 'map(.workers[].evicted_keys_per_s // 0) | add > 0' "$TMP/watch.json" >/dev/null ||
+	it_fail "no evicted/s while writes overflowed maxmemory: $(cat "$TMP/watch.json")"
+jq -s -e --argjson max "$max" 'all(.[]; ([.workers[].used_memory] | add) <= $max * 1.5 and
+	([.workers[].used_memory] | add) > 0)' "$TMP/watch.json" >/dev/null ||
+	it_fail "watch used_memory against maxmemory $max: $(cat "$TMP/watch.json")"
+it_ctl memory --help >"$TMP/help.txt" && grep -q '^usage: redwirectl .* memory' "$TMP/help.txt" ||
+	it_fail "memory --help"
+rc=0; it_ctl memory extra >/dev/null 2>&1 || rc=$?
+it_eq "$rc" 2 "memory with an extra argument"
+
+it_log "100 concurrent scrapers, more than API_MAX_CONNS (64): every one answered"
+"$IT_PY" - "/run/redwire/$IT_NAME/api.sock" <<'EOF' || it_fail "concurrent scrapes"
+import socket, sys
+# all 100 connected before any request is sent: more than the 64 slots at once
+socks = []
+for _ in range(100):
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(20)
+    s.connect(sys.argv[1])
+    socks.append(s)
+bad = []
+for s in socks:
+    try:
+        s.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    except OSError as e:
+        bad.append(repr(e))
+for s in socks:
+    try:
+        data = b""
+        while (b := s.recv(65536)):
+            data += b
+        if not data.startswith(b"HTTP/1.1 200") or b"redwire_memory_used_bytes " not in data:
+            bad.append(data[:60])
+    except OSError as e:
+        bad.append(repr(e))
+    s.close()
+assert not bad, f"{len(bad)} of 100 failed: {bad[:3]}"
+EOF
+it_log "ok"
