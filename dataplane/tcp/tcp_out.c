@@ -371,8 +371,9 @@ static void window_output(struct tcp_stack *t, struct tcp_conn *c, uint32_t end)
 	if (limited)
 		cwnd += (uint32_t)c->dupacks * smss;
 	/* SACKed bytes have left the network (RFC 6675 pipe): they do not
-	 * count against cwnd, though the peer's window is sequence space. */
-	if (c->sack_n != 0)
+	 * count against cwnd, though the peer's window is sequence space.
+	 * Not during limited transmit: one segment per duplicate (RFC 3042). */
+	else if (c->sack_n != 0)
 		cwnd += tcp_sack_bytes(c);
 	uint32_t wnd = c->snd_wnd < cwnd ? c->snd_wnd : cwnd;
 	uint32_t limit = c->snd_una + wnd;
