@@ -7,9 +7,12 @@
  * in-order data plus an out-of-order queue kept in the receive buffer
  * itself (tcp_ooo.c), immediate ACKs piggybacked at the end of each loop
  * iteration (no delayed ACK, no Nagle), RFC 6298 retransmission timeout
- * (Karn's rule, or RTTM from timestamps) with back-off, fast retransmit
- * and recovery: SACK-based (RFC 6675, simplified; tcp_sack.c) or NewReno
- * (RFC 6582), limited transmit (RFC 3042), RFC 5961 challenge ACKs,
+ * (Karn's rule, or RTTM from timestamps; the first sample from the
+ * handshake) with back-off, fast retransmit and recovery: SACK-based (RFC
+ * 6675, simplified, with rescue retransmission; tcp_sack.c, tcp_cc.c) or
+ * NewReno (RFC 6582), tail loss probes (RFC 8985 §7, with SACK), D-SACK
+ * reports of duplicates (RFC 2883), congestion windows in SMSS (RFC
+ * 5681), limited transmit (RFC 3042), RFC 5961 challenge ACKs,
  * orderly close (FIN both ways) with TIME_WAIT, RST for segments of no
  * connection, SYN cookies when the half-open queue or the pool is full
  * (RFC 4987 §3.6, Linux's encoding; tcp_cookie.c), keepalive (RFC 1122
@@ -144,6 +147,10 @@ struct tcp_conn {
 	uint32_t irs, rcv_nxt;
 	bool peer_fin; /* FIN received (in order) */
 	bool ack_now;  /* an ACK is owed; sent with the next output */
+	/* RFC 2883: a duplicate segment arrived; the next ACK reports it
+	 * first among its SACK blocks (once) */
+	bool dsack_on;
+	struct tcp_seq_range dsack;
 	/* out-of-order islands (tcp_ooo.c): bytes of [start, end) live in
 	 * rcv.data[rcv.len + (seq - rcv_nxt)], sorted by start, disjoint */
 	uint8_t ooo_n;
@@ -379,6 +386,10 @@ bool tcp_ooo_insert(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, const
 void tcp_ooo_deliver(struct tcp_stack *t, struct tcp_conn *c);
 unsigned tcp_ooo_sack_blocks(const struct tcp_conn *c, struct tcp_seq_range *out, unsigned max);
 void tcp_ooo_clear(struct tcp_stack *t, struct tcp_conn *c);
+/** [s, e) lies inside one island already held. */
+bool tcp_ooo_holds(const struct tcp_conn *c, uint32_t s, uint32_t e);
+/** RFC 2883: report [s, e), received twice, in the next ACK (with SACK). */
+void tcp_dsack_note(struct tcp_conn *c, uint32_t s, uint32_t e);
 void tcp_ooo_consume(struct tcp_conn *c, size_t n);
 
 /* send-side SACK scoreboard (tcp_sack.c) */

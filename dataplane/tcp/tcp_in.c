@@ -404,6 +404,8 @@ static void text_early(struct tcp_stack *t, struct tcp_conn *c, struct tcp_seg *
 		len = wnd - off;
 		fin = false; /* the FIN lies beyond what we keep */
 	}
+	if (len != 0 && tcp_ooo_holds(c, seq, seq + len))
+		tcp_dsack_note(c, seq, seq + len); /* RFC 2883 §4 case 2 */
 	tcp_ooo_insert(t, c, seq, s->data, len, fin);
 }
 
@@ -422,6 +424,8 @@ static void text_input(struct tcp_stack *t, struct tcp_conn *c, struct tcp_seg *
 	if (s->data_len == 0)
 		return;
 	uint32_t skip = c->rcv_nxt - seq;
+	/* RFC 2883 §4 case 1: what arrived before, whole or in part */
+	tcp_dsack_note(c, seq, skip >= s->data_len ? seq + s->data_len : c->rcv_nxt);
 	if (skip >= s->data_len) {
 		c->ack_now = true;
 		tcp_output_mark(t, c);
@@ -518,6 +522,9 @@ void tcp_conn_input(struct tcp_stack *t, struct tcp_conn *c, struct tcp_seg *s)
 		if ((s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_RST_FLAG)) == RTE_TCP_SYN_FLAG) {
 			tcp_challenge_ack(t, c);
 		} else if (!(s->flags & RTE_TCP_RST_FLAG)) {
+			/* RFC 2883 §4 (1): old data arrived again */
+			if (s->data_len != 0 && seq_leq(s->seq + s->data_len, c->rcv_nxt))
+				tcp_dsack_note(c, s->seq, s->seq + s->data_len);
 			c->ack_now = true;
 			tcp_output_mark(t, c);
 		}

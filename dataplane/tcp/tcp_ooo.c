@@ -159,6 +159,22 @@ unsigned tcp_ooo_sack_blocks(const struct tcp_conn *c, struct tcp_seq_range *out
 	return n;
 }
 
+bool tcp_ooo_holds(const struct tcp_conn *c, uint32_t s, uint32_t e)
+{
+	for (unsigned i = 0; i < c->ooo_n; i++)
+		if (seq_leq(c->ooo[i].start, s) && seq_geq(c->ooo[i].end, e))
+			return true;
+	return false;
+}
+
+void tcp_dsack_note(struct tcp_conn *c, uint32_t s, uint32_t e)
+{
+	if (!c->sack_ok || !seq_lt(s, e))
+		return;
+	c->dsack_on = true;
+	c->dsack = (struct tcp_seq_range){s, e};
+}
+
 void tcp_ooo_clear(struct tcp_stack *t, struct tcp_conn *c)
 {
 	extent_set(t, c, 0);

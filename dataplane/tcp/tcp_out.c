@@ -171,6 +171,8 @@ static void conn_segment(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, 
 	uint16_t pmax = tcp_payload_max(t, c);
 	send_segment(t, c->rip, c->rport, c->lport, seq, ack, flags, wnd_field(t, c, flags), opt,
 		     opt_len, payload, len, len > pmax ? pmax : 0);
+	if (o.n_sack != 0)
+		c->dsack_on = false; /* reported once (RFC 2883 §4) */
 	if (flags & RTE_TCP_ACK_FLAG) {
 		c->ack_now = false;
 		c->last_ack_sent = ack;
@@ -212,8 +214,9 @@ uint16_t tcp_payload_max(const struct tcp_stack *t, const struct tcp_conn *c)
 {
 	(void)t;
 	uint32_t opt = c->ts_ok ? 12u : 0u;
-	if (c->sack_ok && c->ooo_n != 0) {
-		unsigned n = c->ooo_n < (c->ts_ok ? 3u : 4u) ? c->ooo_n : (c->ts_ok ? 3u : 4u);
+	if (c->sack_ok && (c->ooo_n != 0 || c->dsack_on)) {
+		unsigned n = c->ooo_n + c->dsack_on, max = c->ts_ok ? 3u : 4u;
+		n = n < max ? n : max;
 		opt += 4u + 8u * n;
 	}
 	return (uint16_t)(c->mss > opt + 64u ? c->mss - opt : 64u);
