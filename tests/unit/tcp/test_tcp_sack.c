@@ -149,7 +149,39 @@ static void test_tcp_limited_transmit_on_first_two_dupacks(void)
 	CU_ASSERT_EQUAL(fx.stats.tcp_limited_transmits, 2);
 }
 
+/* RFC 5681 §2: with timestamps SMSS is the MSS less 12 bytes; a cwnd that
+ * is not a whole number of SMSS sends only full segments while data is in
+ * flight, the rest once an ACK makes room (no runt at the window's edge). */
+static void test_tcp_cwnd_in_smss_sends_no_runt(void)
+{
+	struct fx_pkt p[16];
+	CU_ASSERT_FATAL(fx_open_opts(&fc, FX_PEER_PORT, FX_WND, 1012,
+				     &(struct fx_seg){.ts = true, .tsval = 1}) == 0);
+	CU_ASSERT_EQUAL(tcp_smss(fc.c), 1000);
+	CU_ASSERT_EQUAL(fc.c->cwnd, 10000); /* RFC 6928: 10 SMSS */
+	fc.c->cwnd = 2500;		    /* as congestion avoidance leaves it */
+	fc.c->ssthresh = 2000;
+	app_write(fc.c, 5000);
+	CU_ASSERT_EQUAL_FATAL(fx_flush_take(p, 16), 2);
+	CU_ASSERT_EQUAL(p[0].len, 1000);
+	CU_ASSERT_EQUAL(p[1].len, 1000);
+	/* cwnd 2901: room for 1901 bytes past 1000, one full segment */
+	fx_conn_ack(&fc, sq(1000), FX_WND);
+	unsigned n = fx_flush_take(p, 16);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_EQUAL(p[0].seq, sq(2000));
+	CU_ASSERT_EQUAL(p[0].len, 1000);
+	/* cwnd 3246 past 3000: the last two segments, full */
+	fx_conn_ack(&fc, sq(3000), FX_WND);
+	n = fx_flush_take(p, 16);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	CU_ASSERT_EQUAL(p[0].seq, sq(3000));
+	CU_ASSERT_EQUAL(p[1].seq, sq(4000));
+	CU_ASSERT_EQUAL(p[1].len, 1000);
+}
+
 const struct rw_test_case test_tcp_sack_cases[] = {
+    RW_TEST(test_tcp_cwnd_in_smss_sends_no_runt),
     RW_TEST(test_tcp_sack_third_dupack_retransmits_the_hole_only),
     RW_TEST(test_tcp_sack_two_holes_resent_never_the_sacked_data),
     RW_TEST(test_tcp_rto_go_back_n_skips_sacked_data),
