@@ -386,8 +386,8 @@ bool tcp_ooo_insert(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, const
 void tcp_ooo_deliver(struct tcp_stack *t, struct tcp_conn *c);
 unsigned tcp_ooo_sack_blocks(const struct tcp_conn *c, struct tcp_seq_range *out, unsigned max);
 void tcp_ooo_clear(struct tcp_stack *t, struct tcp_conn *c);
-/** [s, e) lies inside one island already held. */
-bool tcp_ooo_holds(const struct tcp_conn *c, uint32_t s, uint32_t e);
+/** RFC 2883 §4: [s, e) arrived; report the part an island already held. */
+void tcp_ooo_dsack(struct tcp_conn *c, uint32_t s, uint32_t e);
 /** RFC 2883: report [s, e), received twice, in the next ACK (with SACK). */
 void tcp_dsack_note(struct tcp_conn *c, uint32_t s, uint32_t e);
 void tcp_ooo_consume(struct tcp_conn *c, size_t n);

@@ -404,8 +404,8 @@ static void text_early(struct tcp_stack *t, struct tcp_conn *c, struct tcp_seg *
 		len = wnd - off;
 		fin = false; /* the FIN lies beyond what we keep */
 	}
-	if (len != 0 && tcp_ooo_holds(c, seq, seq + len))
-		tcp_dsack_note(c, seq, seq + len); /* RFC 2883 §4 case 2 */
+	if (len != 0)
+		tcp_ooo_dsack(c, seq, seq + len); /* RFC 2883 §4 (2) */
 	tcp_ooo_insert(t, c, seq, s->data, len, fin);
 }
 
@@ -443,6 +443,8 @@ static void text_input(struct tcp_stack *t, struct tcp_conn *c, struct tcp_seg *
 		return; /* no memory: not acknowledged, the peer retransmits */
 	}
 	/* Islands past rcv.len stay put: these bytes land before them. */
+	if (c->ooo_n != 0)
+		tcp_ooo_dsack(c, c->rcv_nxt, c->rcv_nxt + len); /* RFC 2883 §4 (2) */
 	memcpy(c->rcv.data + c->rcv.len, s->data + skip, len);
 	c->rcv.len += len;
 	c->rcv_nxt += len;
