@@ -413,8 +413,9 @@ void tcp_cc_new_ack(struct tcp_stack *t, struct tcp_conn *c, uint32_t acked);
 bool tcp_cc_open(const struct tcp_conn *c);
 /** Every ACK after the scoreboard took its SACK blocks: tail loss probe
  * outcome (RFC 8985 §7.4) and lost retransmissions. @p dsack: the ACK
- * reported a duplicate (RFC 2883). */
-void tcp_cc_on_ack(struct tcp_stack *t, struct tcp_conn *c, uint32_t ack, bool dsack);
+ * reported a duplicate (RFC 2883); @p advanced: it moved SND.UNA. */
+void tcp_cc_on_ack(struct tcp_stack *t, struct tcp_conn *c, uint32_t ack, bool dsack,
+		   bool advanced);
 /** The PTO expired (tcp_timer.c): send the probe (RFC 8985 §7.3). */
 void tcp_cc_probe(struct tcp_stack *t, struct tcp_conn *c);
 

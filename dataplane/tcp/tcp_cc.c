@@ -134,16 +134,25 @@ static void lost_rexmit_check(struct tcp_stack *t, struct tcp_conn *c)
 	t->stats->tcp_sack_rexmits++;
 }
 
-/* RFC 8985 §7.4: what the ACK says about an outstanding probe. */
-static void tlp_check(struct tcp_stack *t, struct tcp_conn *c, uint32_t ack, bool dsack)
+/*
+ * RFC 8985 §7.4: what the ACK says about an outstanding probe. A probe of
+ * new data needs no judging. A retransmitted one: a D-SACK, or a pure
+ * duplicate at TLP.end_seq (the original and the probe both arrived), says
+ * nothing was lost; an ACK beyond TLP.end_seq without either says the probe
+ * repaired a loss (§7.4.2): the window comes down as in fast recovery.
+ * An ACK that just reaches TLP.end_seq cannot tell yet (as Linux's
+ * tcp_process_tlp_ack).
+ */
+static void tlp_check(struct tcp_stack *t, struct tcp_conn *c, uint32_t ack, bool dsack,
+		      bool advanced)
 {
 	if (!c->tlp_out)
 		return;
 	if (seq_geq(ack, c->tlp_end)) {
-		c->tlp_out = false;
-		/* §7.4.2: a retransmitted probe acknowledged without a
-		 * D-SACK repaired a loss: respond as fast recovery would. */
-		if (c->tlp_rexmit && !dsack) {
+		if (!c->tlp_rexmit || dsack || (ack == c->tlp_end && !advanced)) {
+			c->tlp_out = false;
+		} else if (seq_gt(ack, c->tlp_end)) {
+			c->tlp_out = false;
 			uint32_t smss = tcp_smss(c);
 			c->ssthresh = c->cwnd / 2 > 2u * smss ? c->cwnd / 2 : 2u * smss;
 			c->cwnd = c->ssthresh;
@@ -157,9 +166,9 @@ static void tlp_check(struct tcp_stack *t, struct tcp_conn *c, uint32_t ack, boo
 		recovery_enter(t, c);
 }
 
-void tcp_cc_on_ack(struct tcp_stack *t, struct tcp_conn *c, uint32_t ack, bool dsack)
+void tcp_cc_on_ack(struct tcp_stack *t, struct tcp_conn *c, uint32_t ack, bool dsack, bool advanced)
 {
-	tlp_check(t, c, ack, dsack);
+	tlp_check(t, c, ack, dsack, advanced);
 	lost_rexmit_check(t, c);
 }
 

@@ -308,12 +308,13 @@ static bool ack_input(struct tcp_stack *t, struct tcp_conn *c, const struct tcp_
 	 * (a receiver growing its buffer, as Linux's autotuning does, changes
 	 * the window on nearly every ACK, and recovery would wait for the RTO). */
 	bool wnd_same = s->wnd == c->snd_wnd || new_sack;
-	if (seq_gt(s->ack, c->snd_una))
+	bool advanced = seq_gt(s->ack, c->snd_una);
+	if (advanced)
 		ack_advance(t, c, s);
 	else if (s->ack == c->snd_una && s->data_len == 0 && wnd_same && s->wnd != 0 &&
 		 !(s->flags & RTE_TCP_FIN_FLAG) && c->snd_una != c->snd_max)
 		tcp_cc_dupack(t, c); /* a zero window answers a probe: no loss signal */
-	tcp_cc_on_ack(t, c, s->ack, dsack);
+	tcp_cc_on_ack(t, c, s->ack, dsack, advanced);
 	/* RFC 9293 §3.10.7.4: update the send window from newer segments only. */
 	if (seq_lt(c->snd_wl1, s->seq) || (c->snd_wl1 == s->seq && seq_leq(c->snd_wl2, s->ack))) {
 		if (s->wnd > c->snd_wnd)

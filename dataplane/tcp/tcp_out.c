@@ -344,7 +344,7 @@ static void sack_recovery_output(struct tcp_stack *t, struct tcp_conn *c, uint32
 			sack_rescue(t, c);
 			break;
 		}
-		send_new(t, c, end, limit, UINT32_MAX);
+		send_new(t, c, end, limit, c->cwnd - pipe); /* a TSO frame within cwnd too */
 	}
 }
 
