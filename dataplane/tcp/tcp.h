@@ -7,9 +7,12 @@
  * in-order data plus an out-of-order queue kept in the receive buffer
  * itself (tcp_ooo.c), immediate ACKs piggybacked at the end of each loop
  * iteration (no delayed ACK, no Nagle), RFC 6298 retransmission timeout
- * (Karn's rule, or RTTM from timestamps) with back-off, fast retransmit
- * and recovery: SACK-based (RFC 6675, simplified; tcp_sack.c) or NewReno
- * (RFC 6582), limited transmit (RFC 3042), RFC 5961 challenge ACKs,
+ * (Karn's rule, or RTTM from timestamps; the first sample from the
+ * handshake) with back-off, fast retransmit and recovery: SACK-based (RFC
+ * 6675, simplified, with rescue retransmission; tcp_sack.c, tcp_cc.c) or
+ * NewReno (RFC 6582), tail loss probes (RFC 8985 §7, with SACK), D-SACK
+ * reports of duplicates (RFC 2883), congestion windows in SMSS (RFC
+ * 5681), limited transmit (RFC 3042), RFC 5961 challenge ACKs,
  * orderly close (FIN both ways) with TIME_WAIT, RST for segments of no
  * connection, SYN cookies when the half-open queue or the pool is full
  * (RFC 4987 §3.6, Linux's encoding; tcp_cookie.c), keepalive (RFC 1122
@@ -77,6 +80,20 @@ static inline bool ts_lt(uint32_t a, uint32_t b)
 #define TCP_RCV_WSCALE	7  /* our window shift: 128-byte units, up to 8 MB */
 #define TCP_OPT_MAX	40 /* RFC 9293 §3.1: data offset of 15 words */
 
+/*
+ * SMSS (RFC 5681 §2): the largest payload a segment of @p c carries, the
+ * MSS less the options every segment has (the timestamp, RFC 7323 §3:
+ * 12 bytes with padding). Congestion control counts in it, so a window of
+ * n SMSS is n full segments and never leaves a runt.
+ */
+#define TCP_TS_OPT_LEN 12u
+#define TCP_SMSS_MIN   64u
+static inline uint32_t tcp_smss_of(uint16_t mss, bool ts_ok)
+{
+	uint32_t opt = ts_ok ? TCP_TS_OPT_LEN : 0u;
+	return mss > opt + TCP_SMSS_MIN ? mss - opt : TCP_SMSS_MIN;
+}
+
 /* A half-open range of sequence numbers [start, end). */
 struct tcp_seq_range {
 	uint32_t start, end;
@@ -99,6 +116,7 @@ struct tcp_conn {
 	uint32_t recover;     /* snd_max when fast recovery started (RFC 6582 §3.2) */
 	bool fin_queued;      /* the application closed: FIN follows the data */
 	uint32_t max_snd_wnd; /* largest window the peer offered (RFC 5961 §5.2) */
+	bool synack_resent;   /* a repeated SYN was answered again (Karn: no RTT sample) */
 
 	/* options negotiated in the handshake */
 	bool ws_ok, ts_ok, sack_ok;
@@ -113,11 +131,26 @@ struct tcp_conn {
 	uint8_t sack_n;
 	struct tcp_seq_range sacked[TCP_SACK_RANGES];
 	uint32_t high_rxt; /* RFC 6675 HighRxt: end of the last hole retransmitted */
+	bool rescue_sent;  /* RFC 6675 §4 NextSeg() rule 4 used in this episode */
+	/* the retransmission of the hole at SND.UNA (tcp_cc.c): SND.MAX when it
+	 * went, so SACKs of later data above it show that it was lost too */
+	bool una_rxt;
+	uint32_t una_rxt_seq, una_rxt_mark;
+
+	/* RFC 8985 §7 tail loss probe (tcp_timer.c) */
+	uint64_t tlp_deadline_us; /* PTO; 0: off */
+	bool tlp_out;		  /* a probe is outstanding (TLP.end_seq valid) */
+	bool tlp_rexmit;	  /* ... and it was a retransmission */
+	uint32_t tlp_end;	  /* TLP.end_seq: SND.MAX after the probe */
 
 	/* receive sequence space */
 	uint32_t irs, rcv_nxt;
 	bool peer_fin; /* FIN received (in order) */
 	bool ack_now;  /* an ACK is owed; sent with the next output */
+	/* RFC 2883: a duplicate segment arrived; the next ACK reports it
+	 * first among its SACK blocks (once) */
+	bool dsack_on;
+	struct tcp_seq_range dsack;
 	/* out-of-order islands (tcp_ooo.c): bytes of [start, end) live in
 	 * rcv.data[rcv.len + (seq - rcv_nxt)], sorted by start, disjoint */
 	uint8_t ooo_n;
@@ -353,6 +386,10 @@ bool tcp_ooo_insert(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, const
 void tcp_ooo_deliver(struct tcp_stack *t, struct tcp_conn *c);
 unsigned tcp_ooo_sack_blocks(const struct tcp_conn *c, struct tcp_seq_range *out, unsigned max);
 void tcp_ooo_clear(struct tcp_stack *t, struct tcp_conn *c);
+/** RFC 2883 §4: [s, e) arrived; report the part an island already held. */
+void tcp_ooo_dsack(struct tcp_conn *c, uint32_t s, uint32_t e);
+/** RFC 2883: report [s, e), received twice, in the next ACK (with SACK). */
+void tcp_dsack_note(struct tcp_conn *c, uint32_t s, uint32_t e);
 void tcp_ooo_consume(struct tcp_conn *c, size_t n);
 
 /* send-side SACK scoreboard (tcp_sack.c) */
@@ -366,13 +403,29 @@ bool tcp_sack_next_hole(const struct tcp_conn *c, uint32_t *seq, uint32_t *room)
 uint32_t tcp_sack_bytes(const struct tcp_conn *c);
 
 /* loss recovery (tcp_cc.c) */
+static inline uint32_t tcp_smss(const struct tcp_conn *c)
+{
+	return tcp_smss_of(c->mss, c->ts_ok);
+}
 void tcp_cc_dupack(struct tcp_stack *t, struct tcp_conn *c);
 void tcp_cc_new_ack(struct tcp_stack *t, struct tcp_conn *c, uint32_t acked);
+/** No recovery or timeout episode is under way (SND.UNA reached `recover`). */
+bool tcp_cc_open(const struct tcp_conn *c);
+/** Every ACK after the scoreboard took its SACK blocks: tail loss probe
+ * outcome (RFC 8985 §7.4) and lost retransmissions. @p dsack: the ACK
+ * reported a duplicate (RFC 2883); @p advanced: it moved SND.UNA. */
+void tcp_cc_on_ack(struct tcp_stack *t, struct tcp_conn *c, uint32_t ack, bool dsack,
+		   bool advanced);
+/** The PTO expired (tcp_timer.c): send the probe (RFC 8985 §7.3). */
+void tcp_cc_probe(struct tcp_stack *t, struct tcp_conn *c);
 
 void tcp_send_ctl(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, uint8_t flags);
 void tcp_send_data(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, uint32_t len);
 /** Resend up to @p room bytes (one segment) at @p seq < SND.MAX. @return bytes sent. */
 uint32_t tcp_output_rexmit(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, uint32_t room);
+/** One new segment of at most SMSS if there is data and the peer's window
+ * lets it go, regardless of cwnd (a loss probe). @return bytes sent. */
+uint32_t tcp_output_new_one(struct tcp_stack *t, struct tcp_conn *c);
 uint16_t tcp_payload_max(const struct tcp_stack *t, const struct tcp_conn *c);
 uint32_t tcp_data_end(const struct tcp_conn *c);
 void tcp_conn_release(struct tcp_stack *t, struct tcp_conn *c);
@@ -381,6 +434,8 @@ void tcp_conn_reset(struct tcp_stack *t, struct tcp_conn *c);
 /** @p c entered TIME_WAIT: append it to the oldest-first list (idempotent). */
 void tcp_tw_enter(struct tcp_stack *t, struct tcp_conn *c);
 void tcp_timer_arm_rto(struct tcp_stack *t, struct tcp_conn *c);
+/** (Re)start or stop the tail loss probe timer as RFC 8985 §7.2 says. */
+void tcp_timer_arm_pto(struct tcp_stack *t, struct tcp_conn *c);
 /** Start the TIME_WAIT / FIN_WAIT_2 timeout (time_wait_ms from now). */
 void tcp_timer_arm_tw(struct tcp_stack *t, struct tcp_conn *c);
 /** Make sure @p c is on the wheel no later than @p deadline_us. */

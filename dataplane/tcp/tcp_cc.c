@@ -8,7 +8,19 @@
  *     more than 2 SMSS above SND.UNA are SACKed (RFC 6675 §5, DupThresh 3);
  *   - recovery with SACK (RFC 6675 §5, simplified; tcp_sack.c): cwnd =
  *     ssthresh, holes are resent while pipe leaves room, partial ACKs just
- *     let the scoreboard move on;
+ *     let the scoreboard move on; a retransmission of the hole at SND.UNA
+ *     counts as lost once more than DupThresh - 1 SMSS of data sent after
+ *     it are SACKed (RFC 6675 §4 IsLost() applied to the retransmission,
+ *     as Linux's tcp_mark_lost_retrans did) and goes again, so a lost
+ *     retransmission does not wait for the RTO;
+ *   - tail loss probe (RFC 8985 §7; the PTO timer is in tcp_timer.c): when
+ *     the tail of a flight is lost no duplicate ACK comes; after 2 SRTT a
+ *     probe (new data, else the last segment again) makes the peer ACK.
+ *     An ACK that SACKs the probe while data below it is missing starts
+ *     recovery at once: every unSACKed segment below went more than 2 SRTT
+ *     before the probe, which RACK (RFC 8985 §6.2) deems lost. A probe that
+ *     was a retransmission and repaired a loss (no D-SACK for it) reduces
+ *     the window as fast recovery would (§7.4.2);
  *   - recovery without SACK: NewReno (RFC 6582 §3.2) — the window inflates
  *     per duplicate ACK, a partial ACK resends the next hole at once and
  *     deflates by what it acknowledged, a full ACK ends the episode.
@@ -18,9 +30,15 @@
  * duplicates that follow a timeout's go-back-N do not start a second
  * episode.
  *
+ * Every window here counts in SMSS (tcp_smss(): the MSS less the timestamp
+ * option), so a window of n SMSS carries n full segments (RFC 5681 §2).
+ *
  * Context: the owning worker lcore.
  */
 #include "tcp.h"
+
+/* RFC 6675 §2 DupThresh */
+#define TCP_DUPTHRESH 3u
 
 /* Growth stops here so an unbounded cwnd never wraps after ~4 GB of
  * loss-free data; the peer's window (at most 1 GB scaled) binds first. */
@@ -35,7 +53,23 @@ static void cwnd_grow(struct tcp_conn *c, uint32_t by)
 static uint32_t half_flight(const struct tcp_conn *c)
 {
 	uint32_t flight = c->snd_max - c->snd_una;
-	return flight / 2 > 2u * c->mss ? flight / 2 : 2u * c->mss;
+	uint32_t smss = tcp_smss(c);
+	return flight / 2 > 2u * smss ? flight / 2 : 2u * smss;
+}
+
+bool tcp_cc_open(const struct tcp_conn *c)
+{
+	return !c->in_recovery && seq_geq(c->snd_una, c->recover);
+}
+
+/* Resend the hole at SND.UNA, remembering what had been sent by then. */
+static uint32_t rexmit_una(struct tcp_stack *t, struct tcp_conn *c, uint32_t room)
+{
+	uint32_t n = tcp_output_rexmit(t, c, c->snd_una, room);
+	c->una_rxt = true;
+	c->una_rxt_seq = c->snd_una;
+	c->una_rxt_mark = c->snd_max;
+	return n;
 }
 
 static void recovery_enter(struct tcp_stack *t, struct tcp_conn *c)
@@ -44,6 +78,9 @@ static void recovery_enter(struct tcp_stack *t, struct tcp_conn *c)
 	c->ssthresh = half_flight(c);
 	c->recover = c->snd_max;
 	c->in_recovery = true;
+	c->rescue_sent = false;
+	c->tlp_out = false; /* the episode takes over from the probe */
+	c->tlp_deadline_us = 0;
 	c->rtt_timing = false; /* Karn */
 	uint32_t seq = c->snd_una, room = UINT32_MAX;
 	if (c->sack_ok) {
@@ -55,15 +92,114 @@ static void recovery_enter(struct tcp_stack *t, struct tcp_conn *c)
 			seq = c->snd_una;
 			room = UINT32_MAX;
 		}
-		uint32_t n = tcp_output_rexmit(t, c, seq, room);
+		uint32_t n =
+		    seq == c->snd_una ? rexmit_una(t, c, room) : tcp_output_rexmit(t, c, seq, room);
 		c->high_rxt = seq + n;
 		t->stats->tcp_sack_rexmits++;
 	} else {
 		/* RFC 6582 §3.2 step 2 / RFC 5681 §3.2 steps 2-3 */
-		c->cwnd = c->ssthresh + 3u * c->mss;
+		c->cwnd = c->ssthresh + 3u * tcp_smss(c);
 		tcp_output_rexmit(t, c, seq, room);
 	}
 	tcp_output_mark(t, c);
+}
+
+/*
+ * The hole at SND.UNA was retransmitted when SND.MAX was una_rxt_mark;
+ * more than DupThresh - 1 SMSS SACKed above that mark were sent after the
+ * retransmission and arrived, so it was lost as well: send it again. When
+ * SND.UNA moved to a later hole resent at an unknown moment, the mark is
+ * taken now (later than the truth: detection is late, never early).
+ */
+static void lost_rexmit_check(struct tcp_stack *t, struct tcp_conn *c)
+{
+	if (!c->in_recovery || !c->sack_ok || c->sack_n == 0)
+		return;
+	if (!c->una_rxt || c->una_rxt_seq != c->snd_una) {
+		if (seq_lt(c->snd_una, c->high_rxt)) {
+			c->una_rxt = true;
+			c->una_rxt_seq = c->snd_una;
+			c->una_rxt_mark = c->snd_max;
+		}
+		return;
+	}
+	uint32_t high = tcp_sack_high(c);
+	if (!seq_gt(high, c->una_rxt_mark) ||
+	    high - c->una_rxt_mark <= (TCP_DUPTHRESH - 1u) * tcp_smss(c))
+		return;
+	uint32_t seq = c->snd_una, room;
+	tcp_sack_skip(c, &seq, &room);
+	rexmit_una(t, c, room);
+	t->stats->tcp_lost_rexmits++;
+	t->stats->tcp_sack_rexmits++;
+}
+
+/*
+ * RFC 8985 §7.4: what the ACK says about an outstanding probe. A probe of
+ * new data needs no judging. A retransmitted one: a D-SACK, or a pure
+ * duplicate at TLP.end_seq (the original and the probe both arrived), says
+ * nothing was lost; an ACK beyond TLP.end_seq without either says the probe
+ * repaired a loss (§7.4.2): the window comes down as in fast recovery.
+ * An ACK that just reaches TLP.end_seq cannot tell yet (as Linux's
+ * tcp_process_tlp_ack).
+ */
+static void tlp_check(struct tcp_stack *t, struct tcp_conn *c, uint32_t ack, bool dsack,
+		      bool advanced)
+{
+	if (!c->tlp_out)
+		return;
+	if (seq_geq(ack, c->tlp_end)) {
+		if (!c->tlp_rexmit || dsack || (ack == c->tlp_end && !advanced)) {
+			c->tlp_out = false;
+		} else if (seq_gt(ack, c->tlp_end)) {
+			c->tlp_out = false;
+			uint32_t smss = tcp_smss(c);
+			c->ssthresh = c->cwnd / 2 > 2u * smss ? c->cwnd / 2 : 2u * smss;
+			c->cwnd = c->ssthresh;
+		}
+		return;
+	}
+	/* The probe was SACKed with data below it missing: that data went
+	 * 2 SRTT or more before the probe and is lost (RFC 8985 §6.2). */
+	if (c->sack_n != 0 && seq_geq(tcp_sack_high(c), c->tlp_end) &&
+	    seq_lt(c->snd_una, c->tlp_end) && tcp_cc_open(c))
+		recovery_enter(t, c);
+}
+
+void tcp_cc_on_ack(struct tcp_stack *t, struct tcp_conn *c, uint32_t ack, bool dsack, bool advanced)
+{
+	tlp_check(t, c, ack, dsack, advanced);
+	lost_rexmit_check(t, c);
+}
+
+/*
+ * RFC 8985 §7.3: one new segment if the peer's window takes it, else the
+ * last segment sent again (or our FIN); the RTO then runs for what is
+ * outstanding.
+ */
+void tcp_cc_probe(struct tcp_stack *t, struct tcp_conn *c)
+{
+	c->tlp_deadline_us = 0;
+	if (!c->sack_ok || !tcp_cc_open(c) || c->tlp_out || c->snd_una == c->snd_max)
+		return;
+	uint32_t n = tcp_output_new_one(t, c);
+	c->tlp_rexmit = n == 0;
+	if (n == 0) {
+		uint32_t top = c->snd_max, data_end = tcp_data_end(c);
+		if (seq_gt(top, data_end))
+			top = data_end; /* our FIN is outstanding too */
+		uint32_t len = top - c->snd_una, smss = tcp_smss(c);
+		if (len > smss)
+			len = smss;
+		if (len != 0)
+			tcp_output_rexmit(t, c, top - len, len);
+		else
+			tcp_output_rexmit(t, c, c->fin_seq, UINT32_MAX);
+	}
+	c->tlp_out = true;
+	c->tlp_end = c->snd_max;
+	t->stats->tcp_loss_probes++;
+	tcp_timer_arm_rto(t, c);
 }
 
 void tcp_cc_dupack(struct tcp_stack *t, struct tcp_conn *c)
@@ -74,11 +210,14 @@ void tcp_cc_dupack(struct tcp_stack *t, struct tcp_conn *c)
 		/* RFC 6582 §3.2 step 3: inflate by one SMSS per duplicate.
 		 * With SACK, the duplicate's blocks shrank pipe instead. */
 		if (!c->sack_ok)
-			cwnd_grow(c, c->mss);
+			cwnd_grow(c, tcp_smss(c));
 		tcp_output_mark(t, c);
 		return;
 	}
-	bool lost = c->dupacks >= 3 || (c->sack_ok && tcp_sack_bytes(c) > 2u * c->mss);
+	/* RFC 6675 §5: DupThresh duplicates, or more than DupThresh - 1 SMSS
+	 * SACKed (IsLost(SND.UNA)) */
+	bool lost = c->dupacks >= TCP_DUPTHRESH ||
+		    (c->sack_ok && tcp_sack_bytes(c) > (TCP_DUPTHRESH - 1u) * tcp_smss(c));
 	/* RFC 6582 §3.2 step 2: the ACK must cover more than recover, the
 	 * highest sequence number sent, i.e. reach SND.MAX as it was (which
 	 * c->recover holds): a loss of the first segment past the previous
@@ -87,7 +226,7 @@ void tcp_cc_dupack(struct tcp_stack *t, struct tcp_conn *c)
 		recovery_enter(t, c);
 		return;
 	}
-	if (c->dupacks <= 2)
+	if (c->dupacks < TCP_DUPTHRESH)
 		tcp_output_mark(t, c); /* RFC 3042 limited transmit */
 }
 
@@ -99,11 +238,13 @@ void tcp_cc_new_ack(struct tcp_stack *t, struct tcp_conn *c, uint32_t acked)
 			/* full ACK: RFC 6675 §5 / RFC 6582 §3.2 step 4 option 1 */
 			c->in_recovery = false;
 			c->dupacks = 0;
+			c->una_rxt = false;
+			uint32_t smss = tcp_smss(c);
 			if (c->sack_ok) {
 				c->cwnd = c->ssthresh;
 			} else {
 				uint32_t flight = c->snd_max - c->snd_una;
-				uint32_t w = (flight > c->mss ? flight : c->mss) + c->mss;
+				uint32_t w = (flight > smss ? flight : smss) + smss;
 				c->cwnd = w < c->ssthresh ? w : c->ssthresh;
 			}
 			return;
@@ -117,18 +258,20 @@ void tcp_cc_new_ack(struct tcp_stack *t, struct tcp_conn *c, uint32_t acked)
 		/* RFC 6582 §3.2 step 5: resend the first unacknowledged
 		 * segment, deflate by the amount acknowledged, add back one
 		 * SMSS if that was at least one SMSS. */
+		uint32_t smss = tcp_smss(c);
 		tcp_output_rexmit(t, c, c->snd_una, UINT32_MAX);
 		c->cwnd = c->cwnd > acked ? c->cwnd - acked : 0;
-		if (acked >= c->mss)
-			c->cwnd += c->mss;
-		if (c->cwnd < c->mss)
-			c->cwnd = c->mss;
+		if (acked >= smss)
+			c->cwnd += smss;
+		if (c->cwnd < smss)
+			c->cwnd = smss;
 		return;
 	}
 	c->dupacks = 0;
-	/* RFC 5681 §3.1: slow start below ssthresh, then about one MSS per RTT. */
+	/* RFC 5681 §3.1: slow start below ssthresh, then about one SMSS per RTT. */
+	uint32_t smss = tcp_smss(c);
 	if (c->cwnd < c->ssthresh)
-		cwnd_grow(c, acked < c->mss ? acked : c->mss);
+		cwnd_grow(c, acked < smss ? acked : smss);
 	else
-		cwnd_grow(c, (c->mss * c->mss) / (c->cwnd ? c->cwnd : 1) + 1);
+		cwnd_grow(c, (smss * smss) / (c->cwnd ? c->cwnd : 1) + 1);
 }

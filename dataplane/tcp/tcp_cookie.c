@@ -161,7 +161,6 @@ int tcp_cookie_check(struct tcp_stack *t, const struct rte_ipv4_hdr *ip,
 	c->snd_wl1 = s->seq - 1; /* the window is taken from this ACK next */
 	c->snd_wl2 = s->ack;
 	c->mss = cookie_mss[idx] < t->mss_local ? cookie_mss[idx] : t->mss_local;
-	c->cwnd = 10u * c->mss;
 	c->ssthresh = UINT32_MAX;
 	c->last_ack_sent = c->rcv_nxt;
 	if (s->opt.ts) {
@@ -176,6 +175,7 @@ int tcp_cookie_check(struct tcp_stack *t, const struct rte_ipv4_hdr *ip,
 		c->rcv_wscale = TCP_RCV_WSCALE;
 	}
 	c->sack_ok = sack;
+	c->cwnd = 10u * tcp_smss(c); /* RFC 6928, in SMSS */
 	t->stats->tcp_conns_opened++;
 	t->stats->tcp_conns_current++;
 	tcp_timer_resched(t, c);

@@ -102,7 +102,6 @@ static int listen_input(struct tcp_stack *t, struct rte_ipv4_hdr *ip, struct rte
 	c->snd_wl1 = s->seq;
 	uint16_t peer_mss = s->opt.mss ? s->opt.mss : 536;
 	c->mss = peer_mss < t->mss_local ? peer_mss : t->mss_local;
-	c->cwnd = 10u * c->mss; /* RFC 6928 initial window */
 	c->ssthresh = UINT32_MAX;
 	c->recover = c->iss;
 	/* Each option only if the peer offered it (RFC 7323 §1.3, RFC 2018 §2). */
@@ -118,7 +117,9 @@ static int listen_input(struct tcp_stack *t, struct rte_ipv4_hdr *ip, struct rte
 		c->ts_offset = tcp_ts_offset(t, ip->src_addr, th->src_port); /* RFC 7323 §7.1 */
 	}
 	c->sack_ok = s->opt.sack_perm;
+	c->cwnd = 10u * tcp_smss(c); /* RFC 6928 initial window, in SMSS */
 	tcp_send_ctl(t, c, c->iss, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
+	c->rtt_start_us = t->now_us; /* the handshake's RTT sample (RFC 6298 §2) */
 	c->snd_nxt = c->snd_max = c->iss + 1;
 	tcp_timer_arm_rto(t, c);
 	return -1;
@@ -199,6 +200,29 @@ static void rtt_on_ack(struct tcp_stack *t, struct tcp_conn *c, const struct tcp
 	}
 }
 
+/*
+ * RFC 6298 §2: the SYN-ACK's round trip is the first RTT sample (as Linux
+ * takes it), from the timestamp echo or, by Karn's rule, only if the SYN-ACK
+ * was not resent. Without one after a resent SYN-ACK, §5.7: the RTO is
+ * 3 s once data flows.
+ */
+#define TCP_RTO_FALLBACK_US 3000000u
+
+static void handshake_rtt(struct tcp_stack *t, struct tcp_conn *c, const struct tcp_seg *s)
+{
+	if (c->ts_ok && s->opt.ts && s->opt.tsecr != 0) {
+		uint32_t ms = tcp_ts_now(t, c) - s->opt.tsecr;
+		if (ms < 60u * 1000u) {
+			tcp_rtt_sample(c, (ms != 0 ? ms : 1u) * 1000u);
+			return;
+		}
+	}
+	if (c->retries != 0)
+		c->rto_us = TCP_RTO_FALLBACK_US;
+	else if (!c->synack_resent)
+		tcp_rtt_sample(c, (uint32_t)(t->now_us - c->rtt_start_us));
+}
+
 static void ack_advance(struct tcp_stack *t, struct tcp_conn *c, const struct tcp_seg *s)
 {
 	uint32_t ack = s->ack;
@@ -222,6 +246,7 @@ static void ack_advance(struct tcp_stack *t, struct tcp_conn *c, const struct tc
 	}
 	c->retries = 0;
 	c->rto_deadline_us = 0; /* RFC 6298 §5.3: restart for what is still out */
+	c->tlp_deadline_us = 0; /* RFC 8985 §7.2: so is the PTO (tcp_out.c) */
 	if (c->snd_una != c->snd_max || c->snd.len != c->snd_off)
 		tcp_timer_arm_rto(t, c);
 	tcp_output_mark(t, c);
@@ -245,6 +270,7 @@ static bool ack_input(struct tcp_stack *t, struct tcp_conn *c, const struct tcp_
 		t->n_syn_rcvd--;
 		c->snd_una = s->ack;
 		c->rto_deadline_us = 0;
+		handshake_rtt(t, c, s);
 		c->retries = 0;
 		c->snd_wnd = s->wnd;
 		if (s->wnd > c->max_snd_wnd)
@@ -267,19 +293,28 @@ static bool ack_input(struct tcp_stack *t, struct tcp_conn *c, const struct tcp_
 		tcp_challenge_ack(t, c);
 		return false;
 	}
-	bool new_sack = false;
-	if (c->sack_ok && s->opt.n_sack != 0)
+	bool new_sack = false, dsack = false;
+	if (c->sack_ok && s->opt.n_sack != 0) {
+		/* RFC 2883 §4: a first block below the cumulative ACK, or inside
+		 * the second, reports a duplicate */
+		const struct tcp_seq_range *b = s->opt.sack;
+		dsack = seq_leq(b[0].end, s->ack) ||
+			(s->opt.n_sack > 1 && seq_geq(b[0].start, b[1].start) &&
+			 seq_leq(b[0].end, b[1].end));
 		new_sack = tcp_sack_update(c, &s->opt); /* RFC 6675 §5: on every ACK */
+	}
 	/* RFC 5681 §2 (e): a duplicate leaves the window as it was; RFC 6675
 	 * §2: with SACK, an ACK that SACKs new data is one whatever its window
 	 * (a receiver growing its buffer, as Linux's autotuning does, changes
 	 * the window on nearly every ACK, and recovery would wait for the RTO). */
 	bool wnd_same = s->wnd == c->snd_wnd || new_sack;
-	if (seq_gt(s->ack, c->snd_una))
+	bool advanced = seq_gt(s->ack, c->snd_una);
+	if (advanced)
 		ack_advance(t, c, s);
 	else if (s->ack == c->snd_una && s->data_len == 0 && wnd_same && s->wnd != 0 &&
 		 !(s->flags & RTE_TCP_FIN_FLAG) && c->snd_una != c->snd_max)
 		tcp_cc_dupack(t, c); /* a zero window answers a probe: no loss signal */
+	tcp_cc_on_ack(t, c, s->ack, dsack, advanced);
 	/* RFC 9293 §3.10.7.4: update the send window from newer segments only. */
 	if (seq_lt(c->snd_wl1, s->seq) || (c->snd_wl1 == s->seq && seq_leq(c->snd_wl2, s->ack))) {
 		if (s->wnd > c->snd_wnd)
@@ -370,6 +405,8 @@ static void text_early(struct tcp_stack *t, struct tcp_conn *c, struct tcp_seg *
 		len = wnd - off;
 		fin = false; /* the FIN lies beyond what we keep */
 	}
+	if (len != 0)
+		tcp_ooo_dsack(c, seq, seq + len); /* RFC 2883 §4 (2) */
 	tcp_ooo_insert(t, c, seq, s->data, len, fin);
 }
 
@@ -388,6 +425,8 @@ static void text_input(struct tcp_stack *t, struct tcp_conn *c, struct tcp_seg *
 	if (s->data_len == 0)
 		return;
 	uint32_t skip = c->rcv_nxt - seq;
+	/* RFC 2883 §4 case 1: what arrived before, whole or in part */
+	tcp_dsack_note(c, seq, skip >= s->data_len ? seq + s->data_len : c->rcv_nxt);
 	if (skip >= s->data_len) {
 		c->ack_now = true;
 		tcp_output_mark(t, c);
@@ -405,6 +444,8 @@ static void text_input(struct tcp_stack *t, struct tcp_conn *c, struct tcp_seg *
 		return; /* no memory: not acknowledged, the peer retransmits */
 	}
 	/* Islands past rcv.len stay put: these bytes land before them. */
+	if (c->ooo_n != 0)
+		tcp_ooo_dsack(c, c->rcv_nxt, c->rcv_nxt + len); /* RFC 2883 §4 (2) */
 	memcpy(c->rcv.data + c->rcv.len, s->data + skip, len);
 	c->rcv.len += len;
 	c->rcv_nxt += len;
@@ -469,6 +510,7 @@ void tcp_conn_input(struct tcp_stack *t, struct tcp_conn *c, struct tcp_seg *s)
 	    !(s->flags & RTE_TCP_ACK_FLAG) && s->seq == c->irs) {
 		/* our SYN-ACK was lost: the client repeats its SYN */
 		tcp_send_ctl(t, c, c->iss, RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
+		c->synack_resent = true; /* Karn: the handshake is no RTT sample */
 		return;
 	}
 	/* Windows in anything but a SYN are scaled (RFC 7323 §2.3). */
@@ -483,6 +525,9 @@ void tcp_conn_input(struct tcp_stack *t, struct tcp_conn *c, struct tcp_seg *s)
 		if ((s->flags & (RTE_TCP_SYN_FLAG | RTE_TCP_RST_FLAG)) == RTE_TCP_SYN_FLAG) {
 			tcp_challenge_ack(t, c);
 		} else if (!(s->flags & RTE_TCP_RST_FLAG)) {
+			/* RFC 2883 §4 (1): old data arrived again */
+			if (s->data_len != 0 && seq_leq(s->seq + s->data_len, c->rcv_nxt))
+				tcp_dsack_note(c, s->seq, s->seq + s->data_len);
 			c->ack_now = true;
 			tcp_output_mark(t, c);
 		}

@@ -159,6 +159,25 @@ unsigned tcp_ooo_sack_blocks(const struct tcp_conn *c, struct tcp_seq_range *out
 	return n;
 }
 
+void tcp_ooo_dsack(struct tcp_conn *c, uint32_t s, uint32_t e)
+{
+	for (unsigned i = 0; i < c->ooo_n; i++) {
+		uint32_t a = c->ooo[i].start, b = c->ooo[i].end;
+		if (seq_lt(a, e) && seq_gt(b, s)) {
+			tcp_dsack_note(c, seq_gt(a, s) ? a : s, seq_lt(b, e) ? b : e);
+			return;
+		}
+	}
+}
+
+void tcp_dsack_note(struct tcp_conn *c, uint32_t s, uint32_t e)
+{
+	if (!c->sack_ok || !seq_lt(s, e))
+		return;
+	c->dsack_on = true;
+	c->dsack = (struct tcp_seq_range){s, e};
+}
+
 void tcp_ooo_clear(struct tcp_stack *t, struct tcp_conn *c)
 {
 	extent_set(t, c, 0);

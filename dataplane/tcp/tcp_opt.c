@@ -155,8 +155,14 @@ void tcp_opts_for(const struct tcp_stack *t, const struct tcp_conn *c, uint8_t f
 		out->tsecr = c->ts_recent;
 	}
 	/* RFC 2018 §4: report the islands on every ACK while they exist;
-	 * three blocks fit beside a timestamp, four without. */
-	if (c->sack_ok && c->ooo_n != 0 && (flags & RTE_TCP_ACK_FLAG) &&
-	    !(flags & RTE_TCP_SYN_FLAG))
-		out->n_sack = (uint8_t)tcp_ooo_sack_blocks(c, out->sack, c->ts_ok ? 3 : 4);
+	 * three blocks fit beside a timestamp, four without. A duplicate
+	 * goes first (RFC 2883 §4), in one ACK. */
+	if (c->sack_ok && (c->ooo_n != 0 || c->dsack_on) && (flags & RTE_TCP_ACK_FLAG) &&
+	    !(flags & RTE_TCP_SYN_FLAG)) {
+		unsigned max = c->ts_ok ? 3 : 4, n = 0;
+		if (c->dsack_on)
+			out->sack[n++] = c->dsack;
+		n += tcp_ooo_sack_blocks(c, out->sack + n, max - n);
+		out->n_sack = (uint8_t)n;
+	}
 }

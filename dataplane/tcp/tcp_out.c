@@ -171,6 +171,8 @@ static void conn_segment(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, 
 	uint16_t pmax = tcp_payload_max(t, c);
 	send_segment(t, c->rip, c->rport, c->lport, seq, ack, flags, wnd_field(t, c, flags), opt,
 		     opt_len, payload, len, len > pmax ? pmax : 0);
+	if (o.n_sack != 0)
+		c->dsack_on = false; /* reported once (RFC 2883 §4) */
 	if (flags & RTE_TCP_ACK_FLAG) {
 		c->ack_now = false;
 		c->last_ack_sent = ack;
@@ -212,8 +214,9 @@ uint16_t tcp_payload_max(const struct tcp_stack *t, const struct tcp_conn *c)
 {
 	(void)t;
 	uint32_t opt = c->ts_ok ? 12u : 0u;
-	if (c->sack_ok && c->ooo_n != 0) {
-		unsigned n = c->ooo_n < (c->ts_ok ? 3u : 4u) ? c->ooo_n : (c->ts_ok ? 3u : 4u);
+	if (c->sack_ok && (c->ooo_n != 0 || c->dsack_on)) {
+		unsigned n = c->ooo_n + c->dsack_on, max = c->ts_ok ? 3u : 4u;
+		n = n < max ? n : max;
 		opt += 4u + 8u * n;
 	}
 	return (uint16_t)(c->mss > opt + 64u ? c->mss - opt : 64u);
@@ -289,13 +292,43 @@ static void send_new(struct tcp_stack *t, struct tcp_conn *c, uint32_t end, uint
 		c->snd_max = c->snd_nxt;
 }
 
-/* RFC 6675 §5 step (C): while cwnd - pipe >= 1 SMSS, send the next hole,
- * else new data; bounded per call like every loop of the worker. */
+/*
+ * RFC 6675 §4 NextSeg() rule 4, rescue retransmission: once per episode,
+ * when no hole is left to resend and no new data may go, resend the
+ * segment holding the highest unSACKed sequence number, so a loss at the
+ * tail of the flight (nothing above it to SACK) does not wait for the RTO.
+ * HighRxt stays where it is. When the tail is SACKed the highest unSACKed
+ * byte lies in a hole already resent: that retransmission is the lost
+ * retransmission check's (tcp_cc.c), not sent twice here.
+ */
+static void sack_rescue(struct tcp_stack *t, struct tcp_conn *c)
+{
+	uint32_t top = c->snd_max;
+	if (c->rescue_sent || tcp_sack_high(c) == top || !seq_lt(c->high_rxt, top))
+		return;
+	c->rescue_sent = true;
+	uint32_t data_end = tcp_data_end(c);
+	if (seq_gt(top, data_end)) { /* our FIN is the highest unSACKed */
+		tcp_output_rexmit(t, c, c->fin_seq, UINT32_MAX);
+		return;
+	}
+	uint32_t len = top - c->snd_una, smss = tcp_smss(c);
+	if (len > smss)
+		len = smss;
+	t->stats->tcp_sack_rexmits++;
+	tcp_output_rexmit(t, c, top - len, len);
+}
+
+/* RFC 6675 §5 step (C): while cwnd - pipe >= 1 SMSS, send the next hole
+ * (rule 1), else new data (rule 2), else the rescue retransmission
+ * (rule 4); bounded per call like every loop of the worker. Rule 3 never
+ * applies: every unSACKed byte below HighSACK counts as lost (tcp_sack.c). */
 static void sack_recovery_output(struct tcp_stack *t, struct tcp_conn *c, uint32_t end)
 {
+	uint32_t smss = tcp_smss(c);
 	for (unsigned i = 0; i < 64; i++) {
 		uint32_t pipe = tcp_sack_pipe(c);
-		if (pipe >= c->cwnd || c->cwnd - pipe < c->mss)
+		if (pipe >= c->cwnd || c->cwnd - pipe < smss)
 			break;
 		uint32_t seq, room;
 		if (tcp_sack_next_hole(c, &seq, &room)) {
@@ -307,24 +340,43 @@ static void sack_recovery_output(struct tcp_stack *t, struct tcp_conn *c, uint32
 			continue;
 		}
 		uint32_t limit = c->snd_una + c->snd_wnd;
-		if (!seq_lt(c->snd_nxt, end) || !seq_lt(c->snd_nxt, limit))
+		if (!seq_lt(c->snd_nxt, end) || !seq_lt(c->snd_nxt, limit)) {
+			sack_rescue(t, c);
 			break;
-		send_new(t, c, end, limit, UINT32_MAX);
+		}
+		send_new(t, c, end, limit, c->cwnd - pipe); /* a TSO frame within cwnd too */
 	}
 }
 
-/* Send what the windows allow: new data, or go-back-N retransmission that
+uint32_t tcp_output_new_one(struct tcp_stack *t, struct tcp_conn *c)
+{
+	uint32_t end = tcp_data_end(c), limit = c->snd_una + c->snd_wnd;
+	if (c->snd_nxt != c->snd_max || !seq_lt(c->snd_nxt, end) || !seq_lt(c->snd_nxt, limit))
+		return 0;
+	uint32_t before = c->snd_nxt;
+	send_new(t, c, end, limit, tcp_smss(c));
+	return c->snd_nxt - before;
+}
+
+/*
+ * Send what the windows allow: new data, or go-back-N retransmission that
  * skips SACKed ranges (RFC 6675 §5.1); RFC 3042 lets the first two
- * duplicate ACKs each send one segment beyond cwnd. */
+ * duplicate ACKs each send one segment beyond cwnd. When cwnd (not the
+ * peer's window) leaves room for less than a full segment while more data
+ * waits, nothing goes until an ACK arrives (cwnd counts in SMSS, RFC 5681
+ * §2, as Linux counts it in packets): a window of n SMSS goes out as n
+ * full segments, never as full segments plus a runt.
+ */
 static void window_output(struct tcp_stack *t, struct tcp_conn *c, uint32_t end)
 {
-	uint32_t cwnd = c->cwnd;
+	uint32_t cwnd = c->cwnd, smss = tcp_smss(c);
 	bool limited = !c->in_recovery && c->dupacks > 0 && c->dupacks < 3;
 	if (limited)
-		cwnd += (uint32_t)c->dupacks * c->mss;
+		cwnd += (uint32_t)c->dupacks * smss;
 	/* SACKed bytes have left the network (RFC 6675 pipe): they do not
-	 * count against cwnd, though the peer's window is sequence space. */
-	if (c->sack_n != 0)
+	 * count against cwnd, though the peer's window is sequence space.
+	 * Not during limited transmit: one segment per duplicate (RFC 3042). */
+	else if (c->sack_n != 0)
 		cwnd += tcp_sack_bytes(c);
 	uint32_t wnd = c->snd_wnd < cwnd ? c->snd_wnd : cwnd;
 	uint32_t limit = c->snd_una + wnd;
@@ -335,6 +387,10 @@ static void window_output(struct tcp_stack *t, struct tcp_conn *c, uint32_t end)
 			if (!seq_lt(c->snd_nxt, end) || !seq_lt(c->snd_nxt, limit))
 				break;
 		}
+		uint32_t avail = limit - c->snd_nxt;
+		if (cwnd < c->snd_wnd && avail < smss && avail < end - c->snd_nxt && avail < room &&
+		    c->snd_una != c->snd_max)
+			break;
 		if (limited && seq_geq(c->snd_nxt, c->snd_max) &&
 		    seq_geq(c->snd_nxt, c->snd_una + c->cwnd))
 			t->stats->tcp_limited_transmits++;
@@ -360,7 +416,7 @@ static void conn_output(struct tcp_stack *t, struct tcp_conn *c)
 		tcp_conn_reset(t, c);
 		return;
 	}
-	uint32_t end = tcp_data_end(c);
+	uint32_t end = tcp_data_end(c), max_before = c->snd_max;
 	if (c->in_recovery && c->sack_ok)
 		sack_recovery_output(t, c, end);
 	else
@@ -381,6 +437,10 @@ static void conn_output(struct tcp_stack *t, struct tcp_conn *c)
 	 * (the timer then probes it): keep the retransmission timer running. */
 	if (c->rto_deadline_us == 0 && (c->snd_una != c->snd_max || seq_lt(c->snd_nxt, end)))
 		tcp_timer_arm_rto(t, c);
+	/* RFC 8985 §7.2: the PTO restarts after new data went (an ACK of new
+	 * data stopped it, tcp_in.c) */
+	if (c->snd_max != max_before || c->tlp_deadline_us == 0)
+		tcp_timer_arm_pto(t, c);
 }
 
 void tcp_output_mark(struct tcp_stack *t, struct tcp_conn *c)

@@ -1,10 +1,11 @@
 /*
- * TCP timers: retransmission (RFC 6298) and zero-window persist, keepalive
+ * TCP timers: retransmission (RFC 6298) and zero-window persist, tail loss
+ * probe (RFC 8985 §7), keepalive
  * (RFC 1122 §4.2.3.6, RFC 9293 §3.8.4), TIME_WAIT and FIN_WAIT_2; the
  * receive window reopening as the application consumes.
  *
  * Every deadline of a connection lives in the connection (rto_deadline_us,
- * tw_deadline_us, the keepalive clock); the connection has one entry on a
+ * tlp_deadline_us, tw_deadline_us, the keepalive clock); the connection has one entry on a
  * hashed timer wheel of 1 ms ticks (struct tcp_wheel, tcp.h), placed at
  * its earliest deadline or before it:
  *
@@ -44,6 +45,8 @@ static uint32_t clamp_rto(uint64_t rto)
 /* RFC 6298 §2.2-2.3 with K = 4 and a 1 ms clock granularity. */
 void tcp_rtt_sample(struct tcp_conn *c, uint32_t r_us)
 {
+	if (r_us == 0)
+		r_us = 1; /* srtt_us == 0 means "no sample yet" */
 	if (c->srtt_us == 0) {
 		c->srtt_us = r_us;
 		c->rttvar_us = r_us / 2;
@@ -60,6 +63,33 @@ void tcp_timer_arm_rto(struct tcp_stack *t, struct tcp_conn *c)
 {
 	c->rto_deadline_us = t->now_us + c->rto_us;
 	tcp_timer_schedule(t, c, c->rto_deadline_us);
+}
+
+/* RFC 8985 §7.2: PTO = 2 SRTT, plus the worst-case delayed ACK when one
+ * segment is in flight (its ACK may be delayed: 200 ms, as Linux's
+ * TCP_RTO_MIN there); 1 s without an RTT sample. */
+#define TCP_PTO_NO_RTT_US 1000000u
+#define TCP_WCDELACK_US	  200000u
+
+void tcp_timer_arm_pto(struct tcp_stack *t, struct tcp_conn *c)
+{
+	c->tlp_deadline_us = 0;
+	bool open = c->state == TCP_ESTABLISHED || c->state == TCP_CLOSE_WAIT ||
+		    c->state == TCP_FIN_WAIT_1 || c->state == TCP_LAST_ACK ||
+		    c->state == TCP_CLOSING;
+	/* SACK only (RACK-TLP needs it, §1); never in recovery or after a
+	 * timeout, never while a probe is out, never into a closed window */
+	if (!open || !c->sack_ok || c->tlp_out || !tcp_cc_open(c) || c->snd_una == c->snd_max ||
+	    c->snd_wnd == 0 || c->retries != 0)
+		return;
+	uint64_t pto = c->srtt_us != 0 ? 2ull * c->srtt_us : TCP_PTO_NO_RTT_US;
+	if (c->snd_max - c->snd_una <= tcp_smss(c))
+		pto += TCP_WCDELACK_US;
+	uint64_t at = t->now_us + pto;
+	if (c->rto_deadline_us != 0 && at >= c->rto_deadline_us)
+		return; /* the RTO comes first */
+	c->tlp_deadline_us = at;
+	tcp_timer_schedule(t, c, at);
 }
 
 void tcp_timer_arm_tw(struct tcp_stack *t, struct tcp_conn *c)
@@ -101,10 +131,13 @@ static void rto_expired(struct tcp_stack *t, struct tcp_conn *c)
 		tcp_timer_arm_rto(t, c);
 		return;
 	}
-	uint32_t flight = c->snd_max - c->snd_una;
-	c->ssthresh = flight / 2 > 2u * c->mss ? flight / 2 : 2u * c->mss;
-	c->cwnd = c->mss;
+	uint32_t flight = c->snd_max - c->snd_una, smss = tcp_smss(c);
+	c->ssthresh = flight / 2 > 2u * smss ? flight / 2 : 2u * smss;
+	c->cwnd = smss; /* RFC 5681 §3.1: LW = 1 SMSS, one full segment */
 	c->in_recovery = false;
+	c->una_rxt = false;
+	c->tlp_out = false;
+	c->tlp_deadline_us = 0;
 	c->dupacks = 0;
 	c->recover = c->snd_max; /* RFC 6582 §3.2 step 1: no fast retransmit until past it */
 	c->high_rxt = c->snd_una;
@@ -248,6 +281,8 @@ void tcp_timer_schedule(struct tcp_stack *t, struct tcp_conn *c, uint64_t deadli
 void tcp_timer_resched(struct tcp_stack *t, struct tcp_conn *c)
 {
 	uint64_t d = c->rto_deadline_us;
+	if (c->tlp_deadline_us != 0 && (d == 0 || c->tlp_deadline_us < d))
+		d = c->tlp_deadline_us;
 	if ((c->state == TCP_TIME_WAIT || c->state == TCP_FIN_WAIT_2) &&
 	    (d == 0 || c->tw_deadline_us < d))
 		d = c->tw_deadline_us;
@@ -270,6 +305,11 @@ static void conn_fire(struct tcp_stack *t, struct tcp_conn *c)
 	}
 	if (c->rto_deadline_us != 0 && t->now_us >= c->rto_deadline_us) {
 		rto_expired(t, c);
+		if (c->state == TCP_FREE)
+			return;
+	}
+	if (c->tlp_deadline_us != 0 && t->now_us >= c->tlp_deadline_us) {
+		tcp_cc_probe(t, c);
 		if (c->state == TCP_FREE)
 			return;
 	}

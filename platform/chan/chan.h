@@ -91,6 +91,8 @@
 	X(tcp_drop_output_limit, "TCP connections reset: unread replies past the output limit")    \
 	X(tcp_persist_probes, "TCP zero-window probes sent (RFC 9293 §3.8.6.1)")                   \
 	X(tcp_pmtu_lowered, "TCP MSS lowered by ICMP fragmentation needed (RFC 1191)")             \
+	X(tcp_loss_probes, "TCP tail loss probes sent (RFC 8985 §7)")                              \
+	X(tcp_lost_rexmits, "TCP retransmissions found lost and sent again in SACK recovery")       \
 	X(arp_gratuitous_sent, "gratuitous ARPs sent (start, SIGUSR1)")                            \
 	X(tcp_flow_entries, "TCP flow table entries now (gauge)")                                  \
 	X(tcp_timer_entries, "TCP connections on the timer wheel now (gauge)")                     \

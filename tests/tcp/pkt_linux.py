@@ -31,7 +31,8 @@ How Linux is compared (documented in tests/tcp/README.md):
     line the segment follows (the kernel's timer wheel rounds long timers);
     a state() that does not hold yet is asked again within that tolerance;
   - Linux runs without tail loss probes and RACK (tcp_early_retrans=0,
-    tcp_recovery=0): RFC 8985 postdates the RFCs the scripts test.
+    tcp_recovery=0): RFC 8985 postdates the RFCs the scripts test; D-SACK
+    (RFC 2883) is on, as by default.
 
 Usage: pkt_linux.py --net 198.18.X --name PREFIX [--tolerance-ms N] SCRIPT...
 Exit status 0 when every script passed; one line per script.
@@ -256,7 +257,7 @@ class Link:
         if r.returncode != 0:
             raise RuntimeError("nft: " + r.stderr.strip())
         for k, v in (("tcp_early_retrans", "0"), ("tcp_recovery", "0"),
-                     ("tcp_no_metrics_save", "1"), ("tcp_autocorking", "0"), ("tcp_ecn", "0"), ("tcp_dsack", "0"),
+                     ("tcp_no_metrics_save", "1"), ("tcp_autocorking", "0"), ("tcp_ecn", "0"), ("tcp_dsack", "1"),
                      ("tcp_rmem", "4096 131072 6291456")):
             sh("ip", "netns", "exec", self.sns, "sysctl", "-qw", "net.ipv4.%s=%s" % (k, v))
 

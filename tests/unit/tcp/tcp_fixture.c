@@ -523,6 +523,12 @@ unsigned fx_flush_take(struct fx_pkt *out, unsigned max)
 int fx_open_opts(struct fx_conn *fc, uint16_t port, uint16_t wnd, uint16_t mss,
 		 const struct fx_seg *syn)
 {
+	return fx_open_rtt(fc, port, wnd, mss, syn, 0);
+}
+
+int fx_open_rtt(struct fx_conn *fc, uint16_t port, uint16_t wnd, uint16_t mss,
+		const struct fx_seg *syn, uint64_t rtt_us)
+{
 	struct fx_pkt p;
 	unsigned accepted = fx.app.accepted;
 	memset(fc, 0, sizeof(*fc));
@@ -546,6 +552,7 @@ int fx_open_opts(struct fx_conn *fc, uint16_t port, uint16_t wnd, uint16_t mss,
 	fc->tsecr = p.tsval;
 	fc->wscale = p.has_ws ? p.wscale : 0;
 	fc->peer_wscale = p.has_ws ? s.wscale : 0;
+	fx_advance_us(rtt_us); /* the handshake's RTT sample (RFC 6298 §2) */
 	fx_send(&(struct fx_seg){.seq = fc->snd_nxt,
 				 .ack = fc->rcv_nxt,
 				 .flags = FX_ACK,

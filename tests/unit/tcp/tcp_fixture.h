@@ -207,6 +207,9 @@ int fx_open(struct fx_conn *fc, uint16_t port, uint16_t wnd, uint16_t mss);
  */
 int fx_open_opts(struct fx_conn *fc, uint16_t port, uint16_t wnd, uint16_t mss,
 		 const struct fx_seg *syn);
+/** fx_open_opts whose handshake ACK comes @p rtt_us after the SYN-ACK (@p syn may be NULL). */
+int fx_open_rtt(struct fx_conn *fc, uint16_t port, uint16_t wnd, uint16_t mss,
+		const struct fx_seg *syn, uint64_t rtt_us);
 /** Send @p len bytes at @p seq (not advancing fc->snd_nxt), with the connection's options. */
 void fx_conn_data_at(struct fx_conn *fc, uint32_t seq, const void *data, uint16_t len);
 /** A pure ACK with SACK blocks @p blocks[n][2] and window field @p wnd. */

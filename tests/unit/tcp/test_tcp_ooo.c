@@ -154,11 +154,19 @@ static void test_tcp_ooo_sack_blocks_most_recent_first(void)
 	CU_ASSERT_EQUAL_FATAL(fx_flush_take(&p, 2), 1);
 	CU_ASSERT_EQUAL(p.sack[0][0], b + 100);
 	CU_ASSERT_EQUAL(p.sack[0][1], b + 200);
-	/* gaps filled: no more blocks */
+	/* gaps filled by a segment covering the islands too: RFC 2883 §4
+	 * reports the first bytes received twice in a D-SACK block, once */
 	seg(0, 800);
 	CU_ASSERT_EQUAL_FATAL(fx_flush_take(&p, 2), 1);
-	CU_ASSERT_EQUAL(p.n_sack, 0);
+	CU_ASSERT_EQUAL_FATAL(p.n_sack, 1);
+	CU_ASSERT_EQUAL(p.sack[0][0], b + 100);
+	CU_ASSERT_EQUAL(p.sack[0][1], b + 200);
 	CU_ASSERT_EQUAL(p.ack, b + 800);
+	/* no islands left: no more blocks */
+	seg(800, 10);
+	CU_ASSERT_EQUAL_FATAL(fx_flush_take(&p, 2), 1);
+	CU_ASSERT_EQUAL(p.n_sack, 0);
+	CU_ASSERT_EQUAL(p.ack, b + 810);
 }
 
 static void test_tcp_ooo_no_sack_blocks_unless_permitted(void)

@@ -1,21 +1,22 @@
 /*
- * TCP retransmission: the RFC 6298 timer (1 s initial, back-off, RTT
- * samples, Karn's rule), giving up after the retry limit, and fast
+ * TCP retransmission: the RFC 6298 timer (a first RTT sample from the
+ * handshake, back-off, RTT samples, Karn's rule), giving up after the retry limit, and fast
  * retransmit on three duplicate ACKs (RFC 5681 §3.2).
  */
 #include "test_tcp.h"
 
 static struct fx_conn fc;
 
-static void test_tcp_rto_retransmits_after_1s_backs_off_and_stops_on_ack(void)
+static void test_tcp_rto_retransmits_after_rto_backs_off_and_stops_on_ack(void)
 {
 	struct fx_pkt p;
 	CU_ASSERT_FATAL(fx_open(&fc, FX_PEER_PORT, FX_WND, 1460) == 0);
 	app_write(fc.c, 100);
 	CU_ASSERT_EQUAL_FATAL(fx_flush_take(&p, 2), 1);
 	CU_ASSERT_EQUAL(p.len, 100);
-	CU_ASSERT_EQUAL(fc.c->rto_deadline_us, fx.tcp.now_us + 1000000u); /* RFC 6298 §2.1 */
-	uint64_t wait_ms = 1000;
+	/* the handshake's (near zero) RTT sample: the 200 ms floor */
+	CU_ASSERT_EQUAL(fc.c->rto_deadline_us, fx.tcp.now_us + 200000u);
+	uint64_t wait_ms = 200;
 	for (unsigned i = 1; i <= 3; i++) {
 		fx_advance_ms(wait_ms - 1);
 		CU_ASSERT_EQUAL(fx_flush_take(&p, 1), 0);
@@ -43,7 +44,7 @@ static void test_tcp_rto_retransmits_go_back_n_from_first_unacked(void)
 	CU_ASSERT_EQUAL_FATAL(fx_flush_take(p, 8), 3);
 	fx_conn_ack(&fc, fc.iss + 101, FX_WND); /* the first arrived */
 	CU_ASSERT_EQUAL(fx_flush_take(p, 8), 0);
-	fx_advance_ms(1000);
+	fx_advance_ms(200);
 	/* the window collapses to one segment (RFC 5681 §3.1) */
 	CU_ASSERT_EQUAL_FATAL(fx_flush_take(p, 8), 1);
 	CU_ASSERT_EQUAL(p[0].seq, fc.iss + 101);
@@ -55,11 +56,8 @@ static void test_tcp_rto_retransmits_go_back_n_from_first_unacked(void)
 static void test_tcp_rtt_sample_sets_rto_with_200ms_floor(void)
 {
 	struct fx_pkt p;
-	CU_ASSERT_FATAL(fx_open(&fc, FX_PEER_PORT, FX_WND, 1460) == 0);
-	app_write(fc.c, 10);
-	CU_ASSERT_EQUAL_FATAL(fx_flush_take(&p, 1), 1);
-	fx_advance_us(100000);
-	fx_conn_ack(&fc, fc.iss + 11, FX_WND);
+	/* the first sample, R = 100 ms, is the handshake's */
+	CU_ASSERT_FATAL(fx_open_rtt(&fc, FX_PEER_PORT, FX_WND, 1460, NULL, 100000) == 0);
 	/* RFC 6298 §2.2: SRTT = R, RTTVAR = R/2, RTO = SRTT + 4 RTTVAR */
 	CU_ASSERT_EQUAL(fc.c->srtt_us, 100000);
 	CU_ASSERT_EQUAL(fc.c->rttvar_us, 50000);
@@ -77,22 +75,24 @@ static void test_tcp_rtt_sample_sets_rto_with_200ms_floor(void)
 static void test_tcp_karn_no_rtt_sample_from_retransmitted_segment(void)
 {
 	struct fx_pkt p;
-	CU_ASSERT_FATAL(fx_open(&fc, FX_PEER_PORT, FX_WND, 1460) == 0);
+	/* handshake sample 100 ms: SRTT 100, RTTVAR 50, RTO 300 ms */
+	CU_ASSERT_FATAL(fx_open_rtt(&fc, FX_PEER_PORT, FX_WND, 1460, NULL, 100000) == 0);
 	app_write(fc.c, 10);
 	CU_ASSERT_EQUAL_FATAL(fx_flush_take(&p, 1), 1);
-	fx_advance_ms(1000);
+	fx_advance_ms(300);
 	CU_ASSERT_EQUAL_FATAL(fx_flush_take(&p, 1), 1); /* retransmission */
 	fx_advance_ms(50);
 	fx_conn_ack(&fc, fc.iss + 11, FX_WND); /* ambiguous: first send or retransmission? */
-	CU_ASSERT_EQUAL(fc.c->srtt_us, 0);
-	CU_ASSERT_EQUAL(fc.c->rto_us, 2000000); /* the backed-off value stays */
-	/* the next, unambiguous segment gives a sample */
+	CU_ASSERT_EQUAL(fc.c->srtt_us, 100000);
+	CU_ASSERT_EQUAL(fc.c->rto_us, 600000); /* the backed-off value stays */
+	/* the next, unambiguous segment gives a sample: RFC 6298 §2.3 */
 	app_write(fc.c, 10);
 	CU_ASSERT_EQUAL_FATAL(fx_flush_take(&p, 1), 1);
 	fx_advance_us(80000);
 	fx_conn_ack(&fc, fc.iss + 21, FX_WND);
-	CU_ASSERT_EQUAL(fc.c->srtt_us, 80000);
-	CU_ASSERT_EQUAL(fc.c->rto_us, 240000);
+	CU_ASSERT_EQUAL(fc.c->srtt_us, 97500);	 /* 7/8 100 + 1/8 80 */
+	CU_ASSERT_EQUAL(fc.c->rttvar_us, 42500); /* 3/4 50 + 1/4 |100 - 80| */
+	CU_ASSERT_EQUAL(fc.c->rto_us, 267500);
 }
 
 static void test_tcp_retries_exhausted_resets_connection(void)
@@ -160,7 +160,7 @@ static void test_tcp_ack_carrying_data_is_not_a_duplicate(void)
 }
 
 const struct rw_test_case test_tcp_retx_cases[] = {
-    RW_TEST(test_tcp_rto_retransmits_after_1s_backs_off_and_stops_on_ack),
+    RW_TEST(test_tcp_rto_retransmits_after_rto_backs_off_and_stops_on_ack),
     RW_TEST(test_tcp_rto_retransmits_go_back_n_from_first_unacked),
     RW_TEST(test_tcp_rtt_sample_sets_rto_with_200ms_floor),
     RW_TEST(test_tcp_karn_no_rtt_sample_from_retransmitted_segment),

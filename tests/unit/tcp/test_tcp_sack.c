@@ -2,7 +2,8 @@
  * Loss recovery on the send side: SACK-driven retransmission of holes only
  * (RFC 6675, simplified), go-back-N that skips SACKed data after a timeout
  * (RFC 6675 §5.1), NewReno partial ACKs (RFC 6582) and limited transmit
- * (RFC 3042). Segments of 100 bytes (MSS 100) keep the arithmetic legible.
+ * (RFC 3042), tail loss probes (RFC 8985 §7) and cwnd in SMSS (RFC 5681).
+ * Segments of 100 bytes (MSS 100) keep the arithmetic legible.
  */
 #include "test_tcp.h"
 
@@ -149,7 +150,95 @@ static void test_tcp_limited_transmit_on_first_two_dupacks(void)
 	CU_ASSERT_EQUAL(fx.stats.tcp_limited_transmits, 2);
 }
 
+/* RFC 5681 §2: with timestamps SMSS is the MSS less 12 bytes; a cwnd that
+ * is not a whole number of SMSS sends only full segments while data is in
+ * flight, the rest once an ACK makes room (no runt at the window's edge). */
+static void test_tcp_cwnd_in_smss_sends_no_runt(void)
+{
+	struct fx_pkt p[16];
+	CU_ASSERT_FATAL(fx_open_opts(&fc, FX_PEER_PORT, FX_WND, 1012,
+				     &(struct fx_seg){.ts = true, .tsval = 1}) == 0);
+	CU_ASSERT_EQUAL(tcp_smss(fc.c), 1000);
+	CU_ASSERT_EQUAL(fc.c->cwnd, 10000); /* RFC 6928: 10 SMSS */
+	fc.c->cwnd = 2500;		    /* as congestion avoidance leaves it */
+	fc.c->ssthresh = 2000;
+	app_write(fc.c, 5000);
+	CU_ASSERT_EQUAL_FATAL(fx_flush_take(p, 16), 2);
+	CU_ASSERT_EQUAL(p[0].len, 1000);
+	CU_ASSERT_EQUAL(p[1].len, 1000);
+	/* cwnd 2901: room for 1901 bytes past 1000, one full segment */
+	fx_conn_ack(&fc, sq(1000), FX_WND);
+	unsigned n = fx_flush_take(p, 16);
+	CU_ASSERT_EQUAL_FATAL(n, 1);
+	CU_ASSERT_EQUAL(p[0].seq, sq(2000));
+	CU_ASSERT_EQUAL(p[0].len, 1000);
+	/* cwnd 3246 past 3000: the last two segments, full */
+	fx_conn_ack(&fc, sq(3000), FX_WND);
+	n = fx_flush_take(p, 16);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	CU_ASSERT_EQUAL(p[0].seq, sq(3000));
+	CU_ASSERT_EQUAL(p[1].seq, sq(4000));
+	CU_ASSERT_EQUAL(p[1].len, 1000);
+}
+
+/* RFC 8985 §7: 2 SRTT after the last ACK, with two segments unacknowledged
+ * and no new data, the last one goes again as a probe. */
+static void tlp_setup(void)
+{
+	struct fx_pkt p[16];
+	CU_ASSERT_FATAL(fx_open_rtt(&fc, FX_PEER_PORT, FX_WND, 100,
+				    &(struct fx_seg){.sack_perm = true}, 100000) == 0);
+	app_write(fc.c, 400);
+	CU_ASSERT_EQUAL_FATAL(fx_flush_take(p, 16), 4);
+	fx_advance_ms(100);
+	fx_conn_ack(&fc, sq(200), FX_WND); /* 200..400 outstanding */
+	CU_ASSERT_EQUAL(fx_flush_take(p, 16), 0);
+	fx_advance_ms(199);
+	CU_ASSERT_EQUAL(fx_flush_take(p, 16), 0);
+	fx_advance_ms(1); /* PTO = 2 SRTT = 200 ms, before the RTO (250 ms) */
+	CU_ASSERT_EQUAL_FATAL(fx_flush_take(p, 16), 1);
+	CU_ASSERT_EQUAL(p[0].seq, sq(300));
+	CU_ASSERT_EQUAL(p[0].len, 100);
+	CU_ASSERT(pattern_ok(&p[0], 300));
+	CU_ASSERT_EQUAL(fx.stats.tcp_loss_probes, 1);
+	CU_ASSERT(fc.c->tlp_out);
+	CU_ASSERT_EQUAL(fc.c->cwnd, 1100); /* 10 SMSS, plus one in slow start */
+}
+
+/* §7.4.2: an ACK beyond the probe, with no D-SACK for it, shows the probe
+ * repaired a loss: the window comes down as in fast recovery. */
+static void test_tcp_tlp_repairing_a_loss_reduces_cwnd(void)
+{
+	struct fx_pkt p[16];
+	tlp_setup();
+	fx_advance_ms(100);
+	fx_conn_ack(&fc, sq(400), FX_WND);
+	CU_ASSERT(fc.c->tlp_out); /* reaching TLP.end_seq tells nothing yet */
+	app_write(fc.c, 100);
+	CU_ASSERT_EQUAL_FATAL(fx_flush_take(p, 16), 1);
+	fx_advance_ms(100);
+	fx_conn_ack(&fc, sq(500), FX_WND);
+	CU_ASSERT_FALSE(fc.c->tlp_out);
+	CU_ASSERT_EQUAL(fc.c->cwnd, 650); /* half of 1300 */
+	CU_ASSERT_EQUAL(fc.c->ssthresh, 650);
+	CU_ASSERT_EQUAL(fx.stats.tcp_rto_expired, 0);
+}
+
+/* A D-SACK for the probe: the original had arrived, nothing was lost. */
+static void test_tcp_tlp_dsacked_keeps_cwnd(void)
+{
+	tlp_setup();
+	fx_advance_ms(100);
+	const uint32_t d[1][2] = {{sq(300), sq(400)}};
+	fx_conn_sack(&fc, sq(400), FX_WND, 1, d);
+	CU_ASSERT_FALSE(fc.c->tlp_out);
+	CU_ASSERT_EQUAL(fc.c->cwnd, 1200); /* slow start went on */
+}
+
 const struct rw_test_case test_tcp_sack_cases[] = {
+    RW_TEST(test_tcp_tlp_repairing_a_loss_reduces_cwnd),
+    RW_TEST(test_tcp_tlp_dsacked_keeps_cwnd),
+    RW_TEST(test_tcp_cwnd_in_smss_sends_no_runt),
     RW_TEST(test_tcp_sack_third_dupack_retransmits_the_hole_only),
     RW_TEST(test_tcp_sack_two_holes_resent_never_the_sacked_data),
     RW_TEST(test_tcp_rto_go_back_n_skips_sacked_data),
