@@ -49,6 +49,8 @@ static void snap_cut(struct cmd_ctx *ctx)
 	uint32_t id = SNAP_LD(sn, running);
 	atomic_fetch_add_explicit(&sn->dirty_cut, store_shard_stats(w->store)->dirty,
 				  memory_order_relaxed);
+	w->snap.key_delay_us = (uint32_t)cfg->rdb_key_save_delay;
+	w->snap.next_us = 0;
 	if (id == 0 || snap_part_start(&w->snap, id, cfg->rdbcompression, w->jrnl_last_lsn,
 				       w->now_unix_ms) != 0)
 		/* cannot happen while running is ours; the part's END will be

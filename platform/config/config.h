@@ -92,6 +92,8 @@ enum rw_cfg_type {
 	  INT32_MAX, "rewrite the AOF when it grew this much (%) since the last rewrite; 0: never") \
 	X(auto_aof_rewrite_min_size, "auto-aof-rewrite-min-size", RW_CFG_MEMORY, "64mb", 0,        \
 	  INT64_MAX, "no automatic AOF rewrite below this size")                                   \
+	X(rdb_key_save_delay, "rdb-key-save-delay", RW_CFG_INT, "0", 0, INT32_MAX,                 \
+	  "tests, as Redis's: a snapshot's walk takes one key per this many microseconds")        \
 	X(rw_aof_reserve, "redwire-aof-reserve", RW_CFG_MEMORY, "64mb", 4096, INT64_MAX,           \
 	  "AOF space reserved ahead with fallocate: a full disk shows at this step")               \
 	X(save, "save", RW_CFG_STRING, "3600 1 300 100 60 10000", 0, 0, "snapshot points")         \
