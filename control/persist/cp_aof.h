@@ -5,7 +5,8 @@
  *
  *   <dir>/<appenddirname>/
  *       <appendfilename>.manifest          file ... seq 1 type b / type i lines
- *       <appendfilename>.1.base.aof        empty AOF base (no RDB preamble yet)
+ *       <appendfilename>.<n>.base.rdb|aof  the base: empty at first, a rewrite's
+ *                                          snapshot (RDB, or RESP) afterwards
  *       <appendfilename>.1.incr.aof        RESP commands, SELECT on db change,
  *                                          one "#RW1 ..." annotation per batch
  *
@@ -107,7 +108,9 @@ struct cp_aof_load_info {
  * when conf->load_truncated, else -EILSEQ.
  * No manifest: 0 with info->exists false.
  * Context: control plane at start; blocks (file I/O). Does not modify files.
- * @return 0, -EILSEQ (corrupt or truncated), -ENOTSUP (RDB base: not yet),
+ * An RDB base ("REDIS" magic, aof-use-rdb-preamble) is checked and
+ * delivered as RESTORE commands (cp_rdb_load).
+ * @return 0, -EILSEQ (corrupt or truncated), -ENOTSUP (a value type this build cannot load),
  *         -EINVAL (bad manifest), -errno (I/O), or the callback's non-zero.
  */
 int cp_aof_load(const struct cp_aof_conf *conf, cp_aof_cmd_fn *cb, void *arg,
