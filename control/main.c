@@ -290,9 +290,11 @@ static int aofrw_install(void *arg, const char *tmp_path, int status)
 	return cp_aof_rewrite_finish(m->aof, tmp_path, status, m->cfg.aof_use_rdb_preamble);
 }
 
+/* The base's last END waits for the switch; a rewrite given up meanwhile
+ * lets it through, to fail in install. */
 static bool aofrw_ready(void *arg)
 {
-	return cp_aof_rewrite_switched(((struct cp_main *)arg)->aof);
+	return !cp_aof_rewrite_waiting(((struct cp_main *)arg)->aof);
 }
 
 static int aofrw_setup(struct cp_main *m)

@@ -152,6 +152,11 @@ bool cp_aof_rewrite_switched(const struct cp_aof *a)
 	return a->rw.state == AOF_RW_SWITCHED;
 }
 
+bool cp_aof_rewrite_waiting(const struct cp_aof *a)
+{
+	return a->rw.state == AOF_RW_ARMED;
+}
+
 void cp_aof_rewrite_abort(struct cp_aof *a)
 {
 	if (a->rw.state == AOF_RW_IDLE)

@@ -207,6 +207,8 @@ int cp_aof_rewrite_arm(struct cp_aof *a, uint64_t epoch, uint32_t workers, uint6
 void cp_aof_rewrite_cut(struct cp_aof *a, uint64_t epoch, uint32_t w, uint64_t lsn);
 /** Is the incr file of the cut open (the base may be installed now)? */
 bool cp_aof_rewrite_switched(const struct cp_aof *a);
+/** Armed and not switched yet (the base must wait; once given up it need not). */
+bool cp_aof_rewrite_waiting(const struct cp_aof *a);
 /**
  * The snapshot ended with @p status; on 0 @p tmp_path is the complete,
  * fsynced RDB. Install it as the new base (@p rdb_base: as it is, else

@@ -405,6 +405,10 @@ static void done_timeout(struct worker *w)
 		return;
 	rw_logring_put(&w->log, RW_LOG_WARN, "dp.snap",
 		       "snapshot id=%u: no answer from the control plane, given up", id);
+	if (id == SNAP_LD(sn, aofrw_id)) {
+		aofrw_end(w, id, -ETIMEDOUT);
+		return;
+	}
 	SNAP_ST(sn, last_status, -ETIMEDOUT);
 	SNAP_ST(sn, last_id, id);
 	atomic_store_explicit(&sn->running, 0, memory_order_release);
