@@ -38,8 +38,11 @@ struct cp_main {
 	struct cp_aof *aof; /* NULL with appendonly no */
 	struct cp_aof_conf aof_conf;
 	struct cp_chan *chan;
-	struct cp_rdb *rdb;  /* snapshots: the RDB writer */
-	char rdb_path[4096]; /* dir/dbfilename */
+	struct cp_rdb *rdb;   /* snapshots: the RDB writer */
+	struct cp_rdb *aofrw; /* AOF rewrites: their base's writer (NULL with appendonly no) */
+	uint64_t aofrw_epoch; /* the rewrite the AOF writer was armed for: dataplane epoch */
+	uint32_t aofrw_id;    /* ... and snapshot id */
+	char rdb_path[4096];  /* dir/dbfilename */
 	struct api_auth *auth;
 	struct api_tls *tls; /* NULL: no HTTPS listener */
 	struct api_server *api;
@@ -196,36 +199,36 @@ static int signals_setup(struct cp_main *m)
 static int aof_sink_record(void *arg, uint64_t epoch, uint32_t w, uint64_t lsn, const void *payload,
 			   uint32_t len)
 {
-	return cp_aof_record(arg, epoch, w, lsn, payload, len);
+	return cp_aof_record(((struct cp_main *)arg)->aof, epoch, w, lsn, payload, len);
 }
 
 static void aof_sink_flush(void *arg, uint64_t now_ms)
 {
-	cp_aof_flush(arg, now_ms);
+	cp_aof_flush(((struct cp_main *)arg)->aof, now_ms);
 }
 
 static uint64_t aof_sink_durable(void *arg, uint64_t epoch, uint32_t w)
 {
-	return cp_aof_durable_lsn(arg, epoch, w);
+	return cp_aof_durable_lsn(((struct cp_main *)arg)->aof, epoch, w);
 }
 
 static size_t aof_sink_info(void *arg, char *buf, size_t len)
 {
-	return cp_aof_info(arg, buf, len);
+	return cp_aof_info(((struct cp_main *)arg)->aof, buf, len);
 }
 
 static void aof_sink_status(void *arg, struct chan_persist_status *out)
 {
 	struct cp_aof_status st;
-	cp_aof_status(arg, &st);
+	cp_aof_status(((struct cp_main *)arg)->aof, &st);
 	*out = (struct chan_persist_status){
 	    .write_ok = st.write_ok && st.fsync_ok,
 	    .write_errno = (uint32_t)(st.last_write_errno != 0	 ? st.last_write_errno
 				      : st.last_fsync_errno != 0 ? st.last_fsync_errno
 				      : st.poisoned		 ? EIO
 								 : 0),
-	    .current_size = st.written_bytes + st.base_bytes,
-	    .base_size = st.base_bytes,
+	    .current_size = st.current_bytes,
+	    .base_size = st.rw_base_bytes,
 	    .buffer_length = st.pending_bytes,
 	    .pending_bio_fsync = st.fsync_inflight,
 	};
@@ -277,6 +280,91 @@ static int aof_setup(struct cp_main *m)
 		  (unsigned long long)info.epoch, workers, (unsigned long long)info.lsn[0],
 		  (unsigned long long)info.lsn[1], (unsigned long long)info.tail_cut);
 	return 0;
+}
+
+/* ---- AOF rewrite: a snapshot whose file becomes the AOF's base ---- */
+
+static int aofrw_install(void *arg, const char *tmp_path, int status)
+{
+	struct cp_main *m = arg;
+	return cp_aof_rewrite_finish(m->aof, tmp_path, status, m->cfg.aof_use_rdb_preamble);
+}
+
+/* The base's last END waits for the switch; a rewrite given up meanwhile
+ * lets it through, to fail in install. */
+static bool aofrw_ready(void *arg)
+{
+	return !cp_aof_rewrite_waiting(((struct cp_main *)arg)->aof);
+}
+
+static int aofrw_setup(struct cp_main *m)
+{
+	char dir[4096];
+	snprintf(dir, sizeof(dir), "%s/%s", m->cfg.dir, m->cfg.appenddirname);
+	struct cp_rdb_conf conf = {.dir = dir,
+				   .filename = m->cfg.appendfilename,
+				   .checksum = m->cfg.rdbchecksum,
+				   .install = aofrw_install,
+				   .ready = aofrw_ready,
+				   .hook_arg = m};
+	return cp_rdb_create(&m->aofrw, &conf);
+}
+
+/* The dataplane answers a refused rewrite with its DONE: status < 0. */
+static void aofrw_refuse(struct chan *ch, uint32_t id, int rc)
+{
+	struct chan_snap_done d = {.status = rc, .unix_ms = (uint64_t)time(NULL) * 1000};
+	if (chan_msg_send(ch, 0, CHAN_TO_DP, CHAN_MSG_SNAP_DONE, id, &d, sizeof(d)) != 0)
+		rw_log_kv(RW_LOG_WARN, "cp.aof", "cannot answer a refused rewrite (ring full)",
+			  "id=%u", id);
+}
+
+/* AOFRW_REQ: arm the writer (it holds records back from now on), then let
+ * worker 0 take the cut. */
+static void aofrw_request(struct cp_main *m, struct chan *ch, uint32_t id)
+{
+	uint64_t epoch = chan_info(ch)->epoch;
+	int rc = m->aof == NULL ? -ENOTSUP
+				: cp_aof_rewrite_arm(m->aof, epoch, chan_workers(ch), cp_now_ms());
+	if (rc == 0 && chan_msg_send(ch, 0, CHAN_TO_DP, CHAN_MSG_AOFRW_CUT, id, &id, 0) != 0) {
+		cp_aof_rewrite_abort(m->aof);
+		rc = -ENOSPC;
+	}
+	rw_log_kv(rc == 0 ? RW_LOG_NOTICE : RW_LOG_ERR, "cp.aof",
+		  rc == 0 ? "Background append only file rewriting started"
+			  : "cannot start an AOF rewrite",
+		  "id=%u err=\"%s\"", id, rc == 0 ? "" : strerror(-rc));
+	if (rc != 0) {
+		aofrw_refuse(ch, id, rc);
+		return;
+	}
+	m->aofrw_epoch = epoch;
+	m->aofrw_id = id;
+}
+
+/* Snapshot messages: the armed rewrite's go to its base writer (a BEGIN
+ * also tells the AOF writer that worker's cut), the others to dump.rdb's. */
+static int snap_msg(void *arg, struct chan *ch, uint32_t w, const struct chan_msg *msg)
+{
+	struct cp_main *m = arg;
+	if (msg == NULL) {
+		if (m->aofrw != NULL)
+			cp_rdb_msg(m->aofrw, ch, w, NULL);
+		return cp_rdb_msg(m->rdb, ch, w, NULL);
+	}
+	if (msg->type == CHAN_MSG_AOFRW_REQ) {
+		aofrw_request(m, ch, msg->id);
+		return 0;
+	}
+	if (m->aofrw != NULL && msg->id == m->aofrw_id && chan_info(ch)->epoch == m->aofrw_epoch) {
+		struct chan_snap_begin b;
+		if (msg->type == CHAN_MSG_SNAP_BEGIN && msg->len >= sizeof(b)) {
+			memcpy(&b, msg->payload, sizeof(b));
+			cp_aof_rewrite_cut(m->aof, m->aofrw_epoch, w, b.lsn);
+		}
+		return cp_rdb_msg(m->aofrw, ch, w, msg);
+	}
+	return cp_rdb_msg(m->rdb, ch, w, msg);
 }
 
 /* DIR/NAME, for the files the API keeps in the data directory. */
@@ -408,6 +496,7 @@ static int aof_load_into(void *arg, struct chan *ch, const char *path)
 	struct cp_load_result res = {0};
 	struct cp_aof_load_info info = {0};
 	uint64_t total = 0, t0 = cp_now_ms();
+	cp_aof_rewrite_abort(m->aof); /* a new dataplane: the old one's cut is gone */
 	cp_aof_flush(m->aof, t0);
 	int rc = cp_aof_files_bytes(&m->aof_conf, &total);
 	if (rc == 0)
@@ -492,11 +581,6 @@ static int rdb_load_into(void *arg, struct chan *ch, const char *path)
 	return 0;
 }
 
-static int snap_msg(void *arg, struct chan *ch, uint32_t w, const struct chan_msg *msg)
-{
-	return cp_rdb_msg(arg, ch, w, msg);
-}
-
 /*
  * The snapshot writer; with appendonly no, check dir/dbfilename now (a
  * corrupt file stops the start, naming file and offset, as Redis does).
@@ -534,6 +618,8 @@ static int modules_setup(struct cp_main *m)
 		return rc;
 	}
 	rc = aof_setup(m);
+	if (rc == 0 && m->aof != NULL)
+		rc = aofrw_setup(m);
 	if (rc == 0)
 		rc = rdb_setup(m);
 	if (rc != 0)
@@ -544,7 +630,7 @@ static int modules_setup(struct cp_main *m)
 		return rc;
 	}
 	if (m->aof != NULL) {
-		struct cp_jrnl_sink sink = {.arg = m->aof,
+		struct cp_jrnl_sink sink = {.arg = m,
 					    .record = aof_sink_record,
 					    .flush = aof_sink_flush,
 					    .durable_lsn = aof_sink_durable,
@@ -555,7 +641,7 @@ static int modules_setup(struct cp_main *m)
 	} else {
 		cp_chan_set_attach_hook(m->chan, rdb_load_into, m);
 	}
-	cp_chan_set_snap_hook(m->chan, snap_msg, m->rdb);
+	cp_chan_set_snap_hook(m->chan, snap_msg, m);
 	return api_setup(m);
 }
 
@@ -567,6 +653,7 @@ static void modules_teardown(struct cp_main *m)
 	api_auth_destroy(&m->auth);
 	cp_chan_destroy(&m->chan);
 	cp_rdb_destroy(&m->rdb);
+	cp_rdb_destroy(&m->aofrw);
 	cp_aof_close(&m->aof);
 	if (m->sigfd >= 0)
 		close(m->sigfd);

@@ -359,7 +359,8 @@ static int msg_drain(struct cp_chan *c, uint32_t w)
 	int rc = 0;
 	for (int n = 0; n < MSG_BUDGET && (rc = chan_msg_recv(c->ch, w, CHAN_TO_CP, &m)) == 0;
 	     n++) {
-		if (m.type >= CHAN_MSG_SNAP_BEGIN && m.type <= CHAN_MSG_SNAP_END &&
+		if (((m.type >= CHAN_MSG_SNAP_BEGIN && m.type <= CHAN_MSG_SNAP_END) ||
+		     m.type == CHAN_MSG_AOFRW_REQ) &&
 		    c->snap_fn != NULL) {
 			/* -EAGAIN: not yet (another worker's key is half written) */
 			if (c->snap_fn(c->snap_arg, c->ch, w, &m) == -EAGAIN)

@@ -91,7 +91,8 @@ void cp_chan_destroy(struct cp_chan **c);
 typedef int cp_chan_attach_fn(void *arg, struct chan *ch, const char *path);
 
 /*
- * Where the snapshot messages (CHAN_MSG_SNAP_BEGIN..END) go: main.c binds
+ * Where the snapshot messages (CHAN_MSG_SNAP_BEGIN..END, and AOFRW_REQ: an
+ * AOF rewrite is a snapshot) go: main.c binds
  * control/persist's RDB writer. Called per message; -EAGAIN leaves the
  * message in the ring and stops taking that worker's messages in this poll.
  * Called with a NULL message once per poll (housekeeping).

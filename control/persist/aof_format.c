@@ -42,11 +42,16 @@ size_t aof_annot_format(char *buf, const struct aof_annot *a)
 
 #define AOF_CRC_FIELD_LEN (16 + 2) /* hex digits and CRLF after "crc64=" */
 
-uint64_t aof_annot_crc(const uint8_t *batch, size_t n, const struct aof_annot *a)
+uint64_t aof_annot_crc_cont(uint64_t batch_crc, const struct aof_annot *a)
 {
 	char line[AOF_ANNOT_MAX];
 	size_t len = aof_annot_format(line, a);
-	return rw_crc64(rw_crc64(0, batch, n), line, len - AOF_CRC_FIELD_LEN);
+	return rw_crc64(batch_crc, line, len - AOF_CRC_FIELD_LEN);
+}
+
+uint64_t aof_annot_crc(const uint8_t *batch, size_t n, const struct aof_annot *a)
+{
+	return aof_annot_crc_cont(rw_crc64(0, batch, n), a);
 }
 
 /*

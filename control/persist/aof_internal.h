@@ -34,6 +34,8 @@ struct aof_annot {
  * to "crc64=", so a flipped epoch, worker, LSN or count is caught too.
  */
 uint64_t aof_annot_crc(const uint8_t *batch, size_t n, const struct aof_annot *a);
+/** The same, given the CRC64 of the batch bytes (written in pieces). */
+uint64_t aof_annot_crc_cont(uint64_t batch_crc, const struct aof_annot *a);
 /** @return the line length (with CRLF), at most AOF_ANNOT_MAX - 1. */
 size_t aof_annot_format(char *buf, const struct aof_annot *a);
 /** Parse one line (@p n bytes, up to and including '\n'). @return 0 or -EINVAL. */
@@ -129,6 +131,7 @@ struct aof_carry {
 
 struct aof_fresh {
 	char name[AOF_NAME_MAX];
+	int64_t seq;
 	int fd;
 	uint64_t carry_end; /* where the re-written bytes start */
 	uint64_t len;	    /* the new file's size, all of it fsynced */
@@ -143,6 +146,14 @@ struct aof_fresh {
 int aof_incr_fresh(int dirfd, const struct cp_aof_conf *conf, cp_aof_fsync_fn *fsync_fn, int old_fd,
 		   uint64_t old_good, const struct aof_carry *carry, const uint8_t *bytes, size_t n,
 		   struct aof_fresh *out);
+/**
+ * Step 2 and 3 of aof_incr_fresh() alone: a new incr file (next seq) with
+ * the header, @p carry and @p bytes, fsynced, then named by the manifest.
+ * An AOF rewrite opens the incr file of its cut with it.
+ */
+int aof_incr_new(int dirfd, const struct cp_aof_conf *conf, cp_aof_fsync_fn *fsync_fn,
+		 const struct aof_carry *carry, const uint8_t *bytes, size_t n,
+		 struct aof_fresh *out);
 
 /* ---- fsync thread ---- */
 
@@ -172,5 +183,101 @@ uint64_t aof_syncer_request(struct aof_syncer *s, uint64_t off);
 /** Completed @p gen? Then *err = 0 or errno. @return true when done. */
 bool aof_syncer_done(struct aof_syncer *s, uint64_t gen, int *err);
 int aof_syncer_wait_idle(struct aof_syncer *s, int timeout_ms);
+
+/* ---- the writer's state, shared by aof_write.c and aof_rewrite.c ---- */
+
+/* A rewrite as the writer sees it (aof_rewrite.c): armed before the cut is
+ * taken, switched once the new incr file is open, idle again when the new
+ * base is in the manifest (or the rewrite failed). */
+enum aof_rw_state {
+	AOF_RW_IDLE = 0,
+	AOF_RW_ARMED, /* records past a worker's cut (or of a worker whose cut is unknown) are held
+		       */
+	AOF_RW_SWITCHED, /* the new incr file is written; waiting for the base */
+};
+
+struct aof_rw {
+	enum aof_rw_state state;
+	uint64_t epoch; /* the dataplane's whose cut it is */
+	uint32_t workers;
+	uint64_t armed_ms;
+	bool has_cut[CP_AOF_MAX_WORKERS];
+	uint64_t cut[CP_AOF_MAX_WORKERS]; /* each worker's last LSN before the cut */
+	struct rw_buf stage;		  /* held records: {u64 lsn, u32 w, u32 len, payload} */
+	int64_t new_seq;		  /* seq of the incr file opened at the cut */
+};
+
+struct aof_mark {
+	uint64_t end; /* absolute once written; relative to pending before */
+	uint64_t epoch;
+	uint64_t lsn;
+	uint32_t w;
+};
+
+struct cp_aof {
+	struct cp_aof_conf conf;
+	int dirfd, fd;
+	char incr_name[AOF_NAME_MAX];
+	uint64_t base_bytes;	  /* size of the base file */
+	uint64_t prev_incr_bytes; /* incr files before the one written (aof_current_size) */
+	uint64_t rw_base_bytes;	  /* aof_base_size: the AOF's size after the last rewrite */
+	uint64_t written_off, synced_off, reserved_off;
+	bool reserve_disabled, reserve_warned;
+	struct rw_buf pending; /* closed batches, then the open one */
+	struct rw_buf unsynced;
+	bool unsynced_lost; /* could not keep them (ENOMEM): a rewrite is impossible */
+	struct aof_mark *marks;
+	size_t n_marks, cap_marks, marks_written;
+	bool batch_open;
+	size_t batch_start;
+	struct aof_annot batch;
+	int64_t cur_db;
+	uint64_t taken_epoch, taken_lsn[CP_AOF_MAX_WORKERS];
+	uint64_t durable_epoch, durable_lsn[CP_AOF_MAX_WORKERS];
+	struct aof_syncer sync;
+	/* db and LSNs in effect at written_off, at the fsync in flight's
+	 * target, and at synced_off: a fresh file after an fsync error starts
+	 * from synced_carry (aof_rotate.c) */
+	struct aof_carry wr_carry, sync_carry, synced_carry;
+	bool sync_inflight, poisoned;
+	uint64_t sync_gen, sync_target, last_sync_ms;
+	int write_err, fsync_err;
+	uint64_t retry_at_ms, backoff_ms;
+	struct resp_cmd cmd;
+	struct cp_aof_status st;
+	struct aof_rw rw;
+};
+
+/* Take one record into the current incr file's batches (cp_aof_record
+ * without the rewrite's hold). */
+int aof_record_take(struct cp_aof *a, uint64_t epoch, uint32_t w, uint64_t lsn, const void *payload,
+		    uint32_t len);
+int aof_batch_close(struct cp_aof *a);
+void aof_write_step(struct cp_aof *a, uint64_t now_ms);
+void aof_sync_collect(struct cp_aof *a, uint64_t now_ms);
+void aof_durable_advance(struct cp_aof *a);
+/** The rewrite's part of cp_aof_flush(): switch files when the cut allows. */
+void aof_rw_flush(struct cp_aof *a, uint64_t now_ms);
+/** Hold back @p w's record if the rewrite needs it. @return 1 held, 0 not, -EAGAIN. */
+int aof_rw_hold(struct cp_aof *a, uint64_t epoch, uint32_t w, uint64_t lsn, const void *payload,
+		uint32_t len);
+
+/* ---- file names and the rewrite's manifest switch (aof_manifest.c) ---- */
+
+/** "<filename>.<seq>.base.rdb" (@p rdb) or ".base.aof", as Redis 7.0 names them. */
+int aof_name_base(char *buf, size_t len, const char *filename, int64_t seq, bool rdb);
+/** "<filename>.<seq>.incr.aof". */
+int aof_name_incr(char *buf, size_t len, const char *filename, int64_t seq);
+/**
+ * backgroundRewriteDoneHandler()'s manifest: @p base_name (seq
+ * @p base_seq) becomes the base, the old base and every incr file with a
+ * seq below @p keep_incr_seq become history ('h'). @return 0, -ENOMEM.
+ */
+int aof_manifest_switch(struct aof_manifest *m, const char *base_name, int64_t base_seq,
+			int64_t keep_incr_seq);
+/** Drop the history entries (their files are deleted). @return how many. */
+size_t aof_manifest_drop_history(struct aof_manifest *m);
+/** Unlink every history file @p m lists (missing ones are fine). @return 0 or the first -errno. */
+int aof_history_unlink(int dirfd, const struct aof_manifest *m);
 
 #endif

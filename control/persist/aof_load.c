@@ -16,9 +16,11 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "aof_internal.h"
+#include "cp_rdb.h"
 #include "rw_log.h"
 
 int cp_aof_fsync_parse(const char *s, enum cp_aof_fsync *out)
@@ -52,13 +54,83 @@ static int load_order(const struct aof_manifest *m, const struct aof_file_info *
 	return n;
 }
 
+static int load_fail(struct cp_aof_load_info *info, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 struct loaded_file {
 	const char *name;
 	uint8_t *p;
 	size_t len;
 	struct aof_scan scan;
 	uint64_t end; /* bytes to deliver */
+	bool rdb;     /* an RDB preamble base ("REDIS" magic) */
 };
+
+static uint64_t now_unix_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static void file_path(const struct cp_aof_conf *conf, const char *name, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/%s/%s", conf->dir, conf->dirname, name);
+}
+
+/* An RDB base (aof-use-rdb-preamble yes): checked whole (CRC64) by the RDB
+ * reader, delivered as its RESTOREs. */
+static int load_check_rdb(const struct cp_aof_conf *conf, struct loaded_file *f,
+			  struct cp_aof_load_info *info)
+{
+	char path[4096];
+	struct cp_rdb_load_info ri;
+	file_path(conf, f->name, path, sizeof(path));
+	int rc = cp_rdb_load(path, now_unix_ms(), NULL, NULL, &ri);
+	if (rc != 0)
+		return load_fail(info, rc == -ENOTSUP ? -ENOTSUP : -EILSEQ, "%s",
+				 ri.err[0] ? ri.err : strerror(-rc));
+	f->rdb = true;
+	f->end = f->len;
+	return 0;
+}
+
+struct rdb_adapt {
+	cp_aof_cmd_fn *cb;
+	void *arg;
+	const char *file;
+	uint64_t base;
+	uint64_t *count;
+};
+
+static int rdb_adapt_cmd(void *arg, uint32_t db, const struct resp_arg *argv, uint32_t argc,
+			 const uint8_t *resp, size_t len, uint64_t loaded)
+{
+	struct rdb_adapt *ad = arg;
+	struct cp_aof_cmd c = {.db = db,
+			       .resp = resp,
+			       .len = len,
+			       .argv = argv,
+			       .argc = argc,
+			       .file = ad->file,
+			       .offset = loaded,
+			       .loaded_bytes = ad->base + loaded};
+	++*ad->count;
+	return ad->cb(ad->arg, &c);
+}
+
+static int replay_rdb(const struct cp_aof_conf *conf, const struct loaded_file *f, uint64_t base,
+		      cp_aof_cmd_fn *cb, void *arg, uint64_t *count, struct cp_aof_load_info *info)
+{
+	char path[4096];
+	struct cp_rdb_load_info ri;
+	struct rdb_adapt ad = {.cb = cb, .arg = arg, .file = f->name, .base = base, .count = count};
+	file_path(conf, f->name, path, sizeof(path));
+	int rc = cp_rdb_load(path, now_unix_ms(), rdb_adapt_cmd, &ad, &ri);
+	if (rc != 0 && ri.err[0] != '\0')
+		load_fail(info, rc, "%s", ri.err);
+	return rc;
+}
 
 static int load_fail(struct cp_aof_load_info *info, int rc, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -73,13 +145,15 @@ static int load_fail(struct cp_aof_load_info *info, int rc, const char *fmt, ...
 }
 
 /* Validate one file and decide how much of it loads. */
-static int load_check(const struct cp_aof_conf *conf, struct loaded_file *f, bool last,
+static int load_check(const struct cp_aof_conf *conf, struct loaded_file *f, bool base, bool last,
 		      struct cp_aof_load_info *info)
 {
-	if (f->len >= 5 && memcmp(f->p, "REDIS", 5) == 0)
-		return load_fail(info, -ENOTSUP,
-				 "%s: RDB-preamble base files are not supported yet (issue #7)",
-				 f->name);
+	if (f->len >= 5 && memcmp(f->p, "REDIS", 5) == 0) {
+		if (!base) /* Redis too: only a base may be an RDB */
+			return load_fail(info, -EILSEQ, "%s offset 0: an RDB in an incr file",
+					 f->name);
+		return load_check_rdb(conf, f, info);
+	}
 	int rc = aof_scan(f->p, f->len, &f->scan);
 	if (rc == -EILSEQ)
 		return load_fail(info, rc, "%s offset %" PRIu64 ": %s", f->name, f->scan.err_off,
@@ -200,14 +274,17 @@ int cp_aof_load(const struct cp_aof_conf *conf, cp_aof_cmd_fn *cb, void *arg,
 		if (rc != 0)
 			load_fail(info, rc, "%s: %s", order[i]->name, strerror(-rc));
 		else
-			rc = load_check(conf, &files[i], i == n - 1, info);
+			rc = load_check(conf, &files[i], order[i]->type == 'b', i == n - 1, info);
 	}
 	for (int i = 0; i < n && rc == 0; i++)
 		info->total_bytes += files[i].end;
 	for (uint64_t base = 0, i = 0; i < (uint64_t)n && rc == 0; i++) {
 		uint32_t db = 0; /* Redis loads each file with a fresh client, in db 0 */
-		rc = aof_replay(files[i].p, files[i].end, files[i].name, base, &db, cb, arg,
-				&info->commands);
+		if (files[i].rdb)
+			rc = replay_rdb(conf, &files[i], base, cb, arg, &info->commands, info);
+		else
+			rc = aof_replay(files[i].p, files[i].end, files[i].name, base, &db, cb, arg,
+					&info->commands);
 		base += files[i].end;
 		info->files++;
 	}

@@ -303,3 +303,47 @@ void aof_file_unmap(uint8_t *p, size_t len)
 	if (p != NULL)
 		munmap(p, len);
 }
+
+int aof_name_base(char *buf, size_t len, const char *filename, int64_t seq, bool rdb)
+{
+	int n =
+	    snprintf(buf, len, "%s.%lld.base.%s", filename, (long long)seq, rdb ? "rdb" : "aof");
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int aof_name_incr(char *buf, size_t len, const char *filename, int64_t seq)
+{
+	int n = snprintf(buf, len, "%s.%lld.incr.aof", filename, (long long)seq);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int aof_manifest_switch(struct aof_manifest *m, const char *base_name, int64_t base_seq,
+			int64_t keep_incr_seq)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		struct aof_file_info *f = &m->files[i];
+		if (f->type == 'b' || (f->type == 'i' && f->seq < keep_incr_seq))
+			f->type = 'h';
+	}
+	return aof_manifest_add(m, base_name, base_seq, 'b');
+}
+
+size_t aof_manifest_drop_history(struct aof_manifest *m)
+{
+	size_t k = 0, n = m->n;
+	for (size_t i = 0; i < m->n; i++)
+		if (m->files[i].type != 'h')
+			m->files[k++] = m->files[i];
+	m->n = k;
+	return n - k;
+}
+
+int aof_history_unlink(int dirfd, const struct aof_manifest *m)
+{
+	int rc = 0;
+	for (size_t i = 0; i < m->n; i++)
+		if (m->files[i].type == 'h' && unlinkat(dirfd, m->files[i].name, 0) != 0 &&
+		    errno != ENOENT && rc == 0)
+			rc = -errno;
+	return rc;
+}

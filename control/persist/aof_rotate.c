@@ -79,19 +79,13 @@ static int carry_write(const struct cp_aof_conf *conf, int fd, const struct aof_
 	return rc;
 }
 
-int aof_incr_fresh(int dirfd, const struct cp_aof_conf *conf, cp_aof_fsync_fn *fsync_fn, int old_fd,
-		   uint64_t old_good, const struct aof_carry *carry, const uint8_t *bytes, size_t n,
-		   struct aof_fresh *out)
+int aof_incr_new(int dirfd, const struct cp_aof_conf *conf, cp_aof_fsync_fn *fsync_fn,
+		 const struct aof_carry *carry, const uint8_t *bytes, size_t n,
+		 struct aof_fresh *out)
 {
 	struct aof_manifest m = {0};
 	char mname[AOF_NAME_MAX + 16], err[256];
 	int fd = -1, rc;
-
-	/* 1. the old file back to what its good fsyncs covered */
-	if (ftruncate(old_fd, (off_t)old_good) != 0)
-		return -errno;
-	if (fsync_fn(old_fd) != 0)
-		return errno != 0 ? -errno : -EIO;
 
 	snprintf(mname, sizeof(mname), "%s.manifest", conf->filename);
 	rc = aof_manifest_read(dirfd, mname, &m, err, sizeof(err));
@@ -100,10 +94,12 @@ int aof_incr_fresh(int dirfd, const struct cp_aof_conf *conf, cp_aof_fsync_fn *f
 		rc = -EINVAL;
 	if (rc != 0)
 		goto out;
-	int64_t seq = last->seq + 1;
-	snprintf(out->name, sizeof(out->name), "%s.%lld.incr.aof", conf->filename, (long long)seq);
+	out->seq = last->seq + 1;
+	rc = aof_name_incr(out->name, sizeof(out->name), conf->filename, out->seq);
+	if (rc != 0)
+		goto out;
 
-	/* 2. the new file, whole and fsynced before anything names it */
+	/* the new file, whole and fsynced before anything names it */
 	fd = openat(dirfd, out->name, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		rc = -errno;
@@ -114,16 +110,16 @@ int aof_incr_fresh(int dirfd, const struct cp_aof_conf *conf, cp_aof_fsync_fn *f
 	if (rc == 0)
 		rc = carry_write(conf, fd, carry, &off);
 	out->carry_end = off;
-	if (rc == 0)
+	if (rc == 0 && n > 0)
 		rc = write_at(conf, fd, bytes, n, &off);
 	if (rc == 0 && fsync_fn(fd) != 0)
 		rc = errno != 0 ? -errno : -EIO;
 	if (rc == 0)
 		rc = aof_dir_fsync(dirfd);
 
-	/* 3. the manifest names it */
+	/* then the manifest names it */
 	if (rc == 0)
-		rc = aof_manifest_add(&m, out->name, seq, 'i');
+		rc = aof_manifest_add(&m, out->name, out->seq, 'i');
 	if (rc == 0)
 		rc = aof_manifest_write(dirfd, mname, &m);
 	if (rc != 0) {
@@ -136,4 +132,17 @@ int aof_incr_fresh(int dirfd, const struct cp_aof_conf *conf, cp_aof_fsync_fn *f
 out:
 	aof_manifest_fini(&m);
 	return rc;
+}
+
+int aof_incr_fresh(int dirfd, const struct cp_aof_conf *conf, cp_aof_fsync_fn *fsync_fn, int old_fd,
+		   uint64_t old_good, const struct aof_carry *carry, const uint8_t *bytes, size_t n,
+		   struct aof_fresh *out)
+{
+	/* 1. the old file back to what its good fsyncs covered */
+	if (ftruncate(old_fd, (off_t)old_good) != 0)
+		return -errno;
+	if (fsync_fn(old_fd) != 0)
+		return errno != 0 ? -errno : -EIO;
+	/* 2. and 3. */
+	return aof_incr_new(dirfd, conf, fsync_fn, carry, bytes, n, out);
 }

@@ -49,44 +49,6 @@
 #define AOF_BACKOFF_MAX_MS  1000
 #define AOF_EVERYSEC_MS	    1000
 
-struct aof_mark {
-	uint64_t end; /* absolute once written; relative to pending before */
-	uint64_t epoch;
-	uint64_t lsn;
-	uint32_t w;
-};
-
-struct cp_aof {
-	struct cp_aof_conf conf;
-	int dirfd, fd;
-	char incr_name[AOF_NAME_MAX];
-	uint64_t base_bytes; /* INFO's aof_base_size, taken at open */
-	uint64_t written_off, synced_off, reserved_off;
-	bool reserve_disabled, reserve_warned;
-	struct rw_buf pending; /* closed batches, then the open one */
-	struct rw_buf unsynced;
-	bool unsynced_lost; /* could not keep them (ENOMEM): a rewrite is impossible */
-	struct aof_mark *marks;
-	size_t n_marks, cap_marks, marks_written;
-	bool batch_open;
-	size_t batch_start;
-	struct aof_annot batch;
-	int64_t cur_db;
-	uint64_t taken_epoch, taken_lsn[CP_AOF_MAX_WORKERS];
-	uint64_t durable_epoch, durable_lsn[CP_AOF_MAX_WORKERS];
-	struct aof_syncer sync;
-	/* db and LSNs in effect at written_off, at the fsync in flight's
-	 * target, and at synced_off: a fresh file after an fsync error starts
-	 * from synced_carry (aof_rotate.c) */
-	struct aof_carry wr_carry, sync_carry, synced_carry;
-	bool sync_inflight, poisoned;
-	uint64_t sync_gen, sync_target, last_sync_ms;
-	int write_err, fsync_err;
-	uint64_t retry_at_ms, backoff_ms;
-	struct resp_cmd cmd;
-	struct cp_aof_status st;
-};
-
 static ssize_t default_pwrite(int fd, const void *p, size_t n, off_t off)
 {
 	return pwrite(fd, p, n, off);
@@ -113,7 +75,7 @@ static int mark_push(struct cp_aof *a, const struct aof_mark *m)
 	return 0;
 }
 
-static int batch_close(struct cp_aof *a)
+int aof_batch_close(struct cp_aof *a)
 {
 	char line[AOF_ANNOT_MAX];
 	if (!a->batch_open)
@@ -194,6 +156,19 @@ static void taken(struct cp_aof *a, uint64_t epoch, uint32_t w, uint64_t lsn)
 int cp_aof_record(struct cp_aof *a, uint64_t epoch, uint32_t w, uint64_t lsn, const void *payload,
 		  uint32_t len)
 {
+	if (w >= CP_AOF_MAX_WORKERS)
+		return -EINVAL;
+	if (!cp_aof_ready(a))
+		return -EAGAIN;
+	int held = aof_rw_hold(a, epoch, w, lsn, payload, len);
+	if (held != 0)
+		return held < 0 ? held : 0;
+	return aof_record_take(a, epoch, w, lsn, payload, len);
+}
+
+int aof_record_take(struct cp_aof *a, uint64_t epoch, uint32_t w, uint64_t lsn, const void *payload,
+		    uint32_t len)
+{
 	const uint8_t *p = payload;
 	char sel[48];
 	uint32_t db = 0;
@@ -206,7 +181,8 @@ int cp_aof_record(struct cp_aof *a, uint64_t epoch, uint32_t w, uint64_t lsn, co
 		a->st.skipped++; /* already in the file: a rewound channel re-reads it */
 		return 0;
 	}
-	if (a->batch_open && (a->batch.epoch != epoch || a->batch.w != w) && batch_close(a) != 0)
+	if (a->batch_open && (a->batch.epoch != epoch || a->batch.w != w) &&
+	    aof_batch_close(a) != 0)
 		return -ENOMEM;
 	if (!a->batch_open) {
 		a->batch_open = true;
@@ -317,7 +293,7 @@ static void backoff(struct cp_aof *a, uint64_t now_ms)
 	    a->backoff_ms * 2 > AOF_BACKOFF_MAX_MS ? AOF_BACKOFF_MAX_MS : a->backoff_ms * 2;
 }
 
-static void write_step(struct cp_aof *a, uint64_t now_ms)
+void aof_write_step(struct cp_aof *a, uint64_t now_ms)
 {
 	size_t n = a->pending.len; /* the open batch was closed by the caller */
 	if (n == 0 || a->poisoned || (a->write_err != 0 && now_ms < a->retry_at_ms))
@@ -356,7 +332,7 @@ static void write_step(struct cp_aof *a, uint64_t now_ms)
 
 /* ---- fsync ---- */
 
-static void sync_collect(struct cp_aof *a, uint64_t now_ms)
+void aof_sync_collect(struct cp_aof *a, uint64_t now_ms)
 {
 	int err;
 	if (!a->sync_inflight || !aof_syncer_done(&a->sync, a->sync_gen, &err))
@@ -457,7 +433,7 @@ static void sync_issue(struct cp_aof *a, uint64_t now_ms)
 }
 
 /* Pop the batch marks the durability rule now covers. */
-static void durable_advance(struct cp_aof *a)
+void aof_durable_advance(struct cp_aof *a)
 {
 	uint64_t limit =
 	    a->conf.fsync == CP_AOF_FSYNC_ALWAYS || a->poisoned ? a->synced_off : a->written_off;
@@ -480,12 +456,13 @@ static void durable_advance(struct cp_aof *a)
 
 void cp_aof_flush(struct cp_aof *a, uint64_t now_ms)
 {
-	if (batch_close(a) != 0)
+	if (aof_batch_close(a) != 0)
 		return; /* ENOMEM: the batch stays open, try again next tick */
-	sync_collect(a, now_ms);
-	write_step(a, now_ms);
+	aof_sync_collect(a, now_ms);
+	aof_write_step(a, now_ms);
 	sync_issue(a, now_ms);
-	durable_advance(a);
+	aof_durable_advance(a);
+	aof_rw_flush(a, now_ms);
 }
 
 uint64_t cp_aof_durable_lsn(const struct cp_aof *a, uint64_t epoch, uint32_t w)
@@ -511,6 +488,8 @@ void cp_aof_status(const struct cp_aof *a, struct cp_aof_status *st)
 	st->synced_bytes = a->synced_off;
 	st->pending_bytes = a->pending.len;
 	st->base_bytes = a->base_bytes;
+	st->current_bytes = a->base_bytes + a->prev_incr_bytes + a->written_off;
+	st->rw_base_bytes = a->rw_base_bytes;
 	st->fsync_inflight = a->sync_inflight;
 	snprintf(st->incr_path, sizeof(st->incr_path), "%s/%s/%s", a->conf.dir, a->conf.dirname,
 		 a->incr_name);
@@ -557,6 +536,17 @@ static int create_empty(int dirfd, const char *name)
 	return rc;
 }
 
+/* History files a rewrite switched away from and a crash left behind. */
+static void history_remove(struct cp_aof *a, const char *mname, struct aof_manifest *m)
+{
+	int rc = aof_history_unlink(a->dirfd, m);
+	if (rc == 0 && aof_manifest_drop_history(m) > 0) {
+		rc = aof_manifest_write(a->dirfd, mname, m);
+		rw_log_kv(RW_LOG_INFO, "cp.aof", "removed AOF history files left by a rewrite",
+			  "err=\"%s\"", rc == 0 ? "" : strerror(-rc));
+	}
+}
+
 /*
  * Make sure the manifest lists a base and an incr file that exist, as
  * Redis 7.0 does on its first start with appendonly yes (with
@@ -600,10 +590,19 @@ static int manifest_prepare(struct cp_aof *a, struct cp_aof_load_info *info)
 		rc = aof_manifest_write(a->dirfd, mname, &m);
 	if (rc == 0)
 		snprintf(a->incr_name, sizeof(a->incr_name), "%s", incr->name);
+	if (rc == 0)
+		history_remove(a, mname, &m);
 	struct stat bst;
 	const struct aof_file_info *base = aof_manifest_base(&m);
 	if (rc == 0 && base != NULL && fstatat(a->dirfd, base->name, &bst, 0) == 0)
 		a->base_bytes = (uint64_t)bst.st_size;
+	/* Redis: aof_current_size counts every file, aof_base_size starts as the base's */
+	a->rw_base_bytes = a->base_bytes;
+	incr = rc == 0 ? aof_manifest_last_incr(&m) : NULL;
+	for (size_t i = 0; incr != NULL && i < m.n; i++)
+		if (m.files[i].type == 'i' && m.files[i].seq != incr->seq &&
+		    fstatat(a->dirfd, m.files[i].name, &bst, 0) == 0)
+			a->prev_incr_bytes += (uint64_t)bst.st_size;
 out:
 	aof_manifest_fini(&m);
 	return rc;
@@ -722,6 +721,7 @@ void cp_aof_close(struct cp_aof **ap)
 	if (ap == NULL || *ap == NULL)
 		return;
 	struct cp_aof *a = *ap;
+	cp_aof_rewrite_abort(a); /* held records go into the file */
 	if (a->fd >= 0 && a->sync.started) {
 		cp_aof_flush(a, UINT64_MAX / 2);
 		aof_syncer_stop(&a->sync);
@@ -745,6 +745,7 @@ void cp_aof_close(struct cp_aof **ap)
 		close(a->dirfd);
 	rw_buf_fini(&a->pending);
 	rw_buf_fini(&a->unsynced);
+	rw_buf_fini(&a->rw.stage);
 	free(a->marks);
 	free(a->cmd.argv);
 	free((char *)a->conf.dir);

@@ -5,7 +5,8 @@
  *
  *   <dir>/<appenddirname>/
  *       <appendfilename>.manifest          file ... seq 1 type b / type i lines
- *       <appendfilename>.1.base.aof        empty AOF base (no RDB preamble yet)
+ *       <appendfilename>.<n>.base.rdb|aof  the base: empty at first, a rewrite's
+ *                                          snapshot (RDB, or RESP) afterwards
  *       <appendfilename>.1.incr.aof        RESP commands, SELECT on db change,
  *                                          one "#RW1 ..." annotation per batch
  *
@@ -107,7 +108,9 @@ struct cp_aof_load_info {
  * when conf->load_truncated, else -EILSEQ.
  * No manifest: 0 with info->exists false.
  * Context: control plane at start; blocks (file I/O). Does not modify files.
- * @return 0, -EILSEQ (corrupt or truncated), -ENOTSUP (RDB base: not yet),
+ * An RDB base ("REDIS" magic, aof-use-rdb-preamble) is checked and
+ * delivered as RESTORE commands (cp_rdb_load).
+ * @return 0, -EILSEQ (corrupt or truncated), -ENOTSUP (a value type this build cannot load),
  *         -EINVAL (bad manifest), -errno (I/O), or the callback's non-zero.
  */
 int cp_aof_load(const struct cp_aof_conf *conf, cp_aof_cmd_fn *cb, void *arg,
@@ -140,7 +143,10 @@ struct cp_aof_status {
 	uint64_t write_errors;
 	uint64_t fsync_errors;
 	uint64_t fsyncs;
-	uint64_t rewrites; /* recoveries: unsynced bytes written again after an fsync error */
+	uint64_t rewrites;	/* recoveries: unsynced bytes written again after an fsync error */
+	uint64_t aof_rewrites;	/* AOF rewrites installed (BGREWRITEAOF) */
+	uint64_t current_bytes; /* aof_current_size: base and every incr file */
+	uint64_t rw_base_bytes; /* aof_base_size: the size after the last rewrite (or at open) */
 	uint64_t reserve_errors;
 	char incr_path[512];
 };
@@ -187,6 +193,41 @@ uint64_t cp_aof_durable_lsn(const struct cp_aof *a, uint64_t epoch, uint32_t w);
 void cp_aof_status(const struct cp_aof *a, struct cp_aof_status *st);
 /** INFO persistence text ("# Persistence\r\n..."). @return bytes (snprintf semantics). */
 size_t cp_aof_info(const struct cp_aof *a, char *buf, size_t len);
+
+/* ---- rewrite (aof_rewrite.c, FORMAT.md "Rewrite") ---- */
+
+/**
+ * A rewrite is about to take its cut in dataplane @p epoch (@p workers
+ * workers): hold back every record until its worker's cut is known. An
+ * unfinished earlier rewrite is given up.
+ * @return 0, -EIO (poisoned), -errno of a pending write error, -EINVAL.
+ */
+int cp_aof_rewrite_arm(struct cp_aof *a, uint64_t epoch, uint32_t workers, uint64_t now_ms);
+/** Worker @p w's cut: its last journal LSN before it (SNAP_BEGIN). */
+void cp_aof_rewrite_cut(struct cp_aof *a, uint64_t epoch, uint32_t w, uint64_t lsn);
+/** Is the incr file of the cut open (the base may be installed now)? */
+bool cp_aof_rewrite_switched(const struct cp_aof *a);
+/** Armed and not switched yet (the base must wait; once given up it need not). */
+bool cp_aof_rewrite_waiting(const struct cp_aof *a);
+/**
+ * The snapshot ended with @p status; on 0 @p tmp_path is the complete,
+ * fsynced RDB. Install it as the new base (@p rdb_base: as it is, else
+ * turned into RESP commands), switch the manifest, delete the history.
+ * @p tmp_path is gone afterwards in every case.
+ * @return 0 or -errno (the rewrite failed; the manifest is as before).
+ */
+int cp_aof_rewrite_finish(struct cp_aof *a, const char *tmp_path, int status, bool rdb_base);
+/** Give the rewrite up (held records go into the file in use). NULL-safe state: idle stays idle. */
+void cp_aof_rewrite_abort(struct cp_aof *a);
+
+/**
+ * Named crash points for the crash tests: when the environment variable
+ * RW_CRASH_POINT equals @p name the process SIGKILLs itself (as kill -9).
+ * Points: aofrw-mid (base half written), aofrw-base (base complete, not
+ * renamed), aofrw-manifest (base renamed, manifest not switched),
+ * aofrw-history (manifest switched, history not deleted).
+ */
+void cp_crash_point(const char *name);
 
 /** Tests: wait until no fsync is in flight. @return 0 or -ETIMEDOUT. */
 int cp_aof_sync_wait(struct cp_aof *a, int timeout_ms);

@@ -34,10 +34,23 @@
 #include "chan.h"
 #include "resp.h"
 
+/*
+ * An AOF rewrite's base (control/persist/FORMAT.md "Rewrite"): the file is
+ * written as dir/temp-rewriteaof-bg-<pid>.aof with AUX aof-base 1; once
+ * complete and fsynced, install() puts it in place (and reports the
+ * outcome DONE carries) instead of the rename over filename. ready() must
+ * say yes before the last END is taken.
+ */
+typedef int cp_rdb_install_fn(void *arg, const char *tmp_path, int status);
+typedef bool cp_rdb_ready_fn(void *arg);
+
 struct cp_rdb_conf {
 	const char *dir;
-	const char *filename; /* dbfilename */
-	bool checksum;	      /* rdbchecksum */
+	const char *filename;	    /* dbfilename */
+	bool checksum;		    /* rdbchecksum */
+	cp_rdb_install_fn *install; /* NULL: a dump.rdb */
+	cp_rdb_ready_fn *ready;
+	void *hook_arg;
 };
 
 struct cp_rdb;

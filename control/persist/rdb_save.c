@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cp_aof.h"
 #include "cp_rdb.h"
 #include "rdb_file.h"
 #include "rw_log.h"
@@ -65,8 +66,17 @@ static int file_sink(void *arg, const void *p, size_t n)
 	return 0;
 }
 
-/* temp-<id>-<pid>.rdb files a control plane that died mid-snapshot left. */
-static void stale_temps_remove(const char *dir)
+static bool stale_temp(const char *name, bool aof_base)
+{
+	size_t n = strlen(name);
+	if (aof_base)
+		return strncmp(name, "temp-rewriteaof-bg-", 19) == 0;
+	return strncmp(name, "temp-", 5) == 0 && n >= 9 && strcmp(name + n - 4, ".rdb") == 0;
+}
+
+/* temp-<id>-<pid>.rdb (temp-rewriteaof-bg-<pid>.aof) files a control plane
+ * that died mid-snapshot left. */
+static void stale_temps_remove(const char *dir, bool aof_base)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -74,9 +84,7 @@ static void stale_temps_remove(const char *dir)
 	if (d == NULL)
 		return;
 	while ((e = readdir(d)) != NULL) {
-		size_t n = strlen(e->d_name);
-		if (strncmp(e->d_name, "temp-", 5) != 0 || n < 9 ||
-		    strcmp(e->d_name + n - 4, ".rdb") != 0)
+		if (!stale_temp(e->d_name, aof_base))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
 		if (unlink(path) == 0)
@@ -99,7 +107,7 @@ int cp_rdb_create(struct cp_rdb **out, const struct cp_rdb_conf *conf)
 	r->conf.filename = r->file;
 	r->fd = -1;
 	r->locked = NO_WORKER;
-	stale_temps_remove(r->dir);
+	stale_temps_remove(r->dir, conf->install != NULL);
 	return 0;
 }
 
@@ -144,7 +152,11 @@ static int start(struct cp_rdb *r, struct chan *ch, uint32_t id)
 	r->n = chan_workers(ch);
 	r->t0_ms = unix_ms();
 	r->db = UINT64_MAX;
-	snprintf(r->tmp, sizeof(r->tmp), "%s/temp-%u-%d.rdb", r->dir, id, (int)getpid());
+	if (r->conf.install != NULL) /* Redis's name for a rewrite's temp file */
+		snprintf(r->tmp, sizeof(r->tmp), "%s/temp-rewriteaof-bg-%d.aof", r->dir,
+			 (int)getpid());
+	else
+		snprintf(r->tmp, sizeof(r->tmp), "%s/temp-%u-%d.rdb", r->dir, id, (int)getpid());
 	r->fd = open(r->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (r->fd < 0) {
 		r->status = -errno;
@@ -166,7 +178,7 @@ static void header_write(struct cp_rdb *r)
 	struct rdb_aux_std aux = {.redis_ver = "7.0.15",
 				  .ctime = (int64_t)(r->beg[0].unix_ms / 1000),
 				  .used_mem = used,
-				  .aof_base = false};
+				  .aof_base = r->conf.install != NULL};
 	rdb_w_header(&r->out);
 	rdb_w_aux_std(&r->out, &aux);
 	rdb_w_aux_int(&r->out, RDB_AUX_RW_EPOCH, 0); /* no failover epochs yet */
@@ -188,9 +200,13 @@ static void finish(struct cp_rdb *r, struct chan *ch)
 	if (r->fd >= 0 && close(r->fd) != 0 && rc == 0)
 		rc = -errno;
 	r->fd = -1;
-	if (rc == 0 && rename(r->tmp, path) != 0)
+	if (r->conf.install != NULL) {
+		rc = r->conf.install(r->conf.hook_arg, r->tmp, rc);
+		snprintf(path, sizeof(path), "%s", "the AOF base");
+	} else if (rc == 0 && rename(r->tmp, path) != 0) {
 		rc = -errno;
-	if (rc == 0) {
+	}
+	if (rc == 0 && r->conf.install == NULL) {
 		int dfd = open(r->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (dfd < 0 || fsync(dfd) != 0)
 			rc = -errno;
@@ -234,6 +250,8 @@ static int chunk(struct cp_rdb *r, uint32_t w, const struct chan_msg *m)
 		rdb_out_write(&r->out, (const uint8_t *)m->payload + sizeof(h), m->len - sizeof(h));
 		if (r->out.err != 0)
 			r->status = r->out.err;
+		if (r->conf.install != NULL)
+			cp_crash_point("aofrw-mid");
 	}
 	r->locked = (h.flags & CHAN_SNAP_MORE) ? w : NO_WORKER;
 	return 0;
@@ -269,6 +287,9 @@ int cp_rdb_msg(struct cp_rdb *r, struct chan *ch, uint32_t w, const struct chan_
 		struct chan_snap_end e = {0};
 		if (!r->header && r->status == 0)
 			return -EAGAIN;
+		if (!r->has_end[w] && r->ended + 1 == r->n && r->conf.ready != NULL &&
+		    !r->conf.ready(r->conf.hook_arg))
+			return -EAGAIN; /* the AOF writer has not switched files yet */
 		if (m->len >= sizeof(e))
 			memcpy(&e, m->payload, sizeof(e));
 		if (e.status != 0 && r->status == 0) {

@@ -202,6 +202,18 @@ struct cmd_snap {
 	_Atomic uint64_t last_try_unix_ms; /* the last start, good or not (save points retry) */
 	_Atomic uint32_t parts_ended;	   /* workers whose part of the running one is sent */
 	_Atomic uint64_t ended_unix_ms;	   /* when the last of them was */
+	_Atomic uint32_t bgsave_scheduled; /* BGSAVE SCHEDULE while an AOF rewrite runs */
+	/* AOF rewrite (BGREWRITEAOF, auto-aof-rewrite-*): it runs as a snapshot
+	 * whose base goes to the AOF (control/persist/FORMAT.md "Rewrite") */
+	_Atomic uint32_t aofrw_id;	   /* the running snapshot is this rewrite; 0: none */
+	_Atomic uint32_t aofrw_cut;	   /* worker 0 took its cut (the control plane said go) */
+	_Atomic uint32_t aofrw_scheduled;  /* asked while a BGSAVE ran: starts after it */
+	_Atomic int32_t aofrw_last_status; /* 0 or -errno of the last one */
+	_Atomic uint64_t aofrw_start_unix_ms; /* when the running one was asked for */
+	_Atomic int64_t aofrw_last_time_sec;  /* aof_last_rewrite_time_sec */
+	_Atomic uint64_t aofrw_done;	      /* rewrites ended, good or not */
+	_Atomic uint64_t aofrw_ok;	      /* aof_rewrites */
+	_Atomic uint64_t aofrw_fail_run;      /* aof_rewrites_consecutive_failures */
 };
 
 /* Read-only server facts, shared by all workers after boot. */

@@ -278,7 +278,8 @@ static void info_rdb(const struct cmd_ctx *ctx, struct rw_buf *b, const struct c
 	uint64_t saved = sn != NULL ? SNAP_LD(dirty_saved) : 0;
 	uint64_t last =
 	    sn != NULL ? SNAP_LD(lastsave_unix_s) : (ctx->env ? ctx->env->start_unix_ms / 1000 : 0);
-	bool running = sn != NULL && SNAP_LD(running) != 0;
+	/* an AOF rewrite runs as a snapshot too, but is not a BGSAVE */
+	bool running = sn != NULL && SNAP_LD(running) != 0 && SNAP_LD(running) != SNAP_LD(aofrw_id);
 	int64_t cur = -1;
 	if (running) {
 		uint64_t st = SNAP_LD(start_unix_ms);
@@ -294,6 +295,29 @@ static void info_rdb(const struct cmd_ctx *ctx, struct rw_buf *b, const struct c
 		 (long long)(sn != NULL ? SNAP_LD(last_time_sec) : -1));
 	add_line(b, "rdb_current_bgsave_time_sec:%lld", (long long)cur);
 	add_line(b, "rdb_saves:%llu", (unsigned long long)(sn != NULL ? SNAP_LD(saves) : 0));
+}
+
+/* The aof_rewrite* fields: a rewrite runs as a snapshot (dp_snap.c). */
+static void info_aofrw(const struct cmd_ctx *ctx, struct rw_buf *b)
+{
+	struct cmd_snap *sn = ctx->env != NULL ? ctx->env->snap : NULL;
+	bool running = sn != NULL && SNAP_LD(aofrw_id) != 0;
+	int64_t cur = -1;
+	if (running) {
+		uint64_t st = SNAP_LD(aofrw_start_unix_ms);
+		cur = ctx->now_ms > st ? (int64_t)((ctx->now_ms - st) / 1000) : 0;
+	}
+	bool done = sn != NULL && SNAP_LD(aofrw_done) != 0;
+	add_line(b, "aof_rewrite_in_progress:%d", running ? 1 : 0);
+	add_line(b, "aof_rewrite_scheduled:%d", sn != NULL && SNAP_LD(aofrw_scheduled) ? 1 : 0);
+	add_line(b, "aof_last_rewrite_time_sec:%lld",
+		 (long long)(done ? SNAP_LD(aofrw_last_time_sec) : -1));
+	add_line(b, "aof_current_rewrite_time_sec:%lld", (long long)cur);
+	add_line(b, "aof_last_bgrewrite_status:%s",
+		 done && SNAP_LD(aofrw_last_status) != 0 ? "err" : "ok");
+	add_line(b, "aof_rewrites:%llu", (unsigned long long)(sn != NULL ? SNAP_LD(aofrw_ok) : 0));
+	add_line(b, "aof_rewrites_consecutive_failures:%llu",
+		 (unsigned long long)(sn != NULL ? SNAP_LD(aofrw_fail_run) : 0));
 }
 
 static void info_persistence(const struct cmd_ctx *ctx, struct rw_buf *b,
@@ -315,13 +339,7 @@ static void info_persistence(const struct cmd_ctx *ctx, struct rw_buf *b,
 	add_line(b, "rdb_last_load_keys_expired:0");
 	add_line(b, "rdb_last_load_keys_loaded:0");
 	add_line(b, "aof_enabled:%d", ctx->env && ctx->env->cfg && ctx->env->cfg->appendonly);
-	add_line(b, "aof_rewrite_in_progress:0");
-	add_line(b, "aof_rewrite_scheduled:0");
-	add_line(b, "aof_last_rewrite_time_sec:-1");
-	add_line(b, "aof_current_rewrite_time_sec:-1");
-	add_line(b, "aof_last_bgrewrite_status:ok");
-	add_line(b, "aof_rewrites:0");
-	add_line(b, "aof_rewrites_consecutive_failures:0");
+	info_aofrw(ctx, b);
 	struct cmd_persist *ps = ctx->env != NULL ? ctx->env->persist : NULL;
 	bool write_ok = ps == NULL || !atomic_load_explicit(&ps->reported, memory_order_relaxed) ||
 			atomic_load_explicit(&ps->write_ok, memory_order_relaxed);

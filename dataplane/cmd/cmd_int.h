@@ -41,7 +41,7 @@ cmd_handler_fn cmd_time, cmd_lastsave, cmd_shutdown;		    /* cmd_server.c */
 cmd_handler_fn cmd_info;					    /* cmd_info.c */
 cmd_handler_fn cmd_swapdb;					    /* cmd_swapdb.c */
 /* cmd_server.c: snapshots (the dispatcher takes them, dataplane/core/dp_snap.c) */
-cmd_handler_fn cmd_bgsave, cmd_save;
+cmd_handler_fn cmd_bgrewriteaof, cmd_bgsave, cmd_save;
 /* cmd_config.c: the collection encodings' directives in force */
 int64_t cmd_cfg_list_max_listpack_size(const struct cmd_env *env);
 int64_t cmd_cfg_list_compress_depth(const struct cmd_env *env);
@@ -107,7 +107,7 @@ cmd_handler_fn cmd_pubsub; /* cmd_pubsub.c: every pub/sub command inside EXEC */
 	X(blmove) X(blmpop) X(blpop) X(brpop) X(brpoplpush) X(bzmpop) X(bzpopmax) X(bzpopmin) \
 	X(lindex) X(linsert) X(llen) X(lmove) X(lmpop) X(lpop) X(lpos) X(lpush) X(lpushx) X(lrange) \
 	X(lrem) X(lset) X(ltrim) X(rpop) X(rpoplpush) X(rpush) X(rpushx) \
-	X(bgsave) X(save) \
+	X(bgrewriteaof) X(bgsave) X(save) \
 	X(zadd) X(zcard) X(zcount) X(zdiff) X(zdiffstore) X(zincrby) X(zinter) X(zintercard) X(zinterstore) X(zlexcount) X(zmpop) X(zmscore) X(zpopmax) X(zpopmin) X(zrandmember) X(zrange) X(zrangebylex) X(zrangebyscore) X(zrangestore) X(zrank) X(zrem) X(zremrangebylex) X(zremrangebyrank) X(zremrangebyscore) X(zrevrange) X(zrevrangebylex) X(zrevrangebyscore) X(zrevrank) X(zscan) X(zscore) X(zunion) X(zunionstore) \
 	X(psubscribe) X(publish) X(pubsub) X(punsubscribe) X(spublish) X(ssubscribe) X(subscribe) \
 	X(sunsubscribe) X(unsubscribe)

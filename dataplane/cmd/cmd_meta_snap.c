@@ -4,6 +4,45 @@
  */
 #include "cmd_int.h"
 
+const char cmd_meta_info_bgrewriteaof[] =
+	"*10\r\n"
+	"$12\r\n"
+	"bgrewriteaof\r\n"
+	":1\r\n"
+	"~3\r\n"
+	"+admin\r\n"
+	"+noscript\r\n"
+	"+no_async_loading\r\n"
+	":0\r\n"
+	":0\r\n"
+	":0\r\n"
+	"~3\r\n"
+	"+@admin\r\n"
+	"+@slow\r\n"
+	"+@dangerous\r\n"
+	"~0\r\n"
+	"~0\r\n"
+	"~0\r\n";
+
+const char cmd_meta_docs_bgrewriteaof[] =
+	"%4\r\n"
+	"$7\r\n"
+	"summary\r\n"
+	"$43\r\n"
+	"Asynchronously rewrite the append-only file\r\n"
+	"$5\r\n"
+	"since\r\n"
+	"$5\r\n"
+	"1.0.0\r\n"
+	"$5\r\n"
+	"group\r\n"
+	"$6\r\n"
+	"server\r\n"
+	"$10\r\n"
+	"complexity\r\n"
+	"$4\r\n"
+	"O(1)\r\n";
+
 const char cmd_meta_info_bgsave[] =
 	"*10\r\n"
 	"$6\r\n"

@@ -187,6 +187,11 @@ void cmd_bgsave(struct cmd_ctx *ctx)
 	resp_w_error(ctx->out, "ERR BGSAVE inside MULTI is not supported by Redwire yet");
 }
 
+void cmd_bgrewriteaof(struct cmd_ctx *ctx)
+{
+	resp_w_error(ctx->out, "ERR BGREWRITEAOF inside MULTI is not supported by Redwire yet");
+}
+
 void cmd_save(struct cmd_ctx *ctx)
 {
 	resp_w_error(ctx->out, "ERR Command not allowed inside a transaction");

@@ -49,6 +49,8 @@ static void snap_cut(struct cmd_ctx *ctx)
 	uint32_t id = SNAP_LD(sn, running);
 	atomic_fetch_add_explicit(&sn->dirty_cut, store_shard_stats(w->store)->dirty,
 				  memory_order_relaxed);
+	w->snap.key_delay_us = (uint32_t)cfg->rdb_key_save_delay;
+	w->snap.next_us = 0;
 	if (id == 0 || snap_part_start(&w->snap, id, cfg->rdbcompression, w->jrnl_last_lsn,
 				       w->now_unix_ms) != 0)
 		/* cannot happen while running is ours; the part's END will be
@@ -88,9 +90,13 @@ static struct dp_client *phantom_of(struct worker *w)
 	return &cl;
 }
 
-/* Claim the snapshot slot and take the cut. @return the id, 0 if one runs. */
-static uint32_t snap_start(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
-			   uint32_t argc)
+static void reply(struct worker *w, struct dp_client *cl, const char *text)
+{
+	rw_buf_append(dp_reply_target(w, cl), text, strlen(text));
+}
+
+/* Claim the snapshot slot. @return the id, 0 if one runs. */
+static uint32_t snap_claim(struct worker *w)
 {
 	struct cmd_snap *sn = &w->sh->snap;
 	uint32_t id = atomic_fetch_add(&sn->next_id, 1) + 1, idle = 0;
@@ -102,6 +108,15 @@ static uint32_t snap_start(struct worker *w, struct dp_client *cl, struct resp_a
 	SNAP_ST(sn, last_try_unix_ms, w->now_unix_ms);
 	SNAP_ST(sn, dirty_cut, 0);
 	SNAP_ST(sn, parts_ended, 0);
+	return id;
+}
+
+/* Take the cut of the claimed snapshot @p id on every worker.
+ * @return false if the transaction could not start (nothing taken). */
+static bool snap_cut_take(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
+			  uint32_t argc, uint32_t id)
+{
+	(void)id;
 	if (w->sh->n_workers == 1) {
 		/* one shard: nothing can be half done between two commands */
 		struct rw_buf scratch = {0};
@@ -112,23 +127,140 @@ static uint32_t snap_start(struct worker *w, struct dp_client *cl, struct resp_a
 				      .env = &w->sh->env};
 		snap_cut(&ctx);
 		rw_buf_fini(&scratch);
-		return id;
+		return true;
 	}
 	if (cl == NULL)
 		cl = phantom_of(w);
 	uint64_t first = cl->slot_tail;
-	if (!dp_tx_start_one(w, cl, &snap_cut_def, argv, argc)) {
-		SNAP_ST(sn, running, 0);
-		return 0;
-	}
+	if (!dp_tx_start_one(w, cl, &snap_cut_def, argv, argc))
+		return false;
 	for (uint64_t s = first; s != cl->slot_tail; s++)
 		cl->slots[s % DP_SLOTS].discard = true;
+	return true;
+}
+
+/* Claim the snapshot slot and take the cut. @return the id, 0 if one runs. */
+static uint32_t snap_start(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
+			   uint32_t argc)
+{
+	uint32_t id = snap_claim(w);
+	if (id == 0)
+		return 0;
+	if (!snap_cut_take(w, cl, argv, argc, id)) {
+		SNAP_ST(&w->sh->snap, running, 0);
+		return 0;
+	}
 	return id;
 }
 
-static void reply(struct worker *w, struct dp_client *cl, const char *text)
+/*
+ * An AOF rewrite runs as a snapshot whose file becomes the AOF's new base
+ * (control/persist/FORMAT.md, "Rewrite"). Its cut must not be taken before
+ * the control plane's AOF writer holds back journal records: the writer
+ * has to know each worker's cut LSN before it takes any record past it,
+ * so that records up to the cut close the old incr file and the rest open
+ * the new one. Hence a round trip: the slot is claimed here and
+ * AOFRW_REQ goes to the control plane; its AOFRW_CUT tells worker 0 to
+ * take the cut (aofrw_cut_try); SNAP_DONE ends it as any snapshot.
+ * @return 0, -EBUSY (a snapshot runs), -ENOSPC (the ring is full).
+ */
+static int aofrw_start(struct worker *w)
 {
-	rw_buf_append(dp_reply_target(w, cl), text, strlen(text));
+	struct cmd_snap *sn = &w->sh->snap;
+	uint32_t id = snap_claim(w);
+	if (id == 0)
+		return -EBUSY;
+	SNAP_ST(sn, aofrw_cut, 0);
+	SNAP_ST(sn, aofrw_scheduled, 0);
+	SNAP_ST(sn, aofrw_start_unix_ms, w->now_unix_ms);
+	SNAP_ST(sn, aofrw_id, id);
+	if (chan_msg_send(w->sh->chan, w->id, CHAN_TO_CP, CHAN_MSG_AOFRW_REQ, id, &id, 0) != 0) {
+		SNAP_ST(sn, aofrw_id, 0);
+		atomic_store_explicit(&sn->running, 0, memory_order_release);
+		return -ENOSPC;
+	}
+	rw_logring_put(&w->log, RW_LOG_NOTICE, "dp.snap",
+		       "Background append only file rewriting started id=%u", id);
+	return 0;
+}
+
+/* Worker 0, once the control plane said go: the cut, or again next tick. */
+static void aofrw_cut_try(struct worker *w)
+{
+	static uint8_t name[] = "bgrewriteaof";
+	struct resp_arg argv[1] = {{.ptr = name, .len = 12}};
+	struct cmd_snap *sn = &w->sh->snap;
+	uint32_t id = SNAP_LD(sn, aofrw_id);
+	if (id == 0 || SNAP_LD(sn, aofrw_cut) != 1 || SNAP_LD(sn, running) != id)
+		return;
+	if (snap_cut_take(w, NULL, argv, 1, id))
+		SNAP_ST(sn, aofrw_cut, 2);
+}
+
+/* When the last rewrite ended; worker 0 alone (DONE comes to it). The
+ * control plane's new sizes follow DONE: no automatic rewrite before. */
+static uint64_t aofrw_ended_ms;
+
+/* The rewrite's end (SNAP_DONE of its id), good or not. */
+static void aofrw_end(struct worker *w, uint32_t id, int32_t status)
+{
+	struct cmd_snap *sn = &w->sh->snap;
+	aofrw_ended_ms = w->now_unix_ms;
+	uint64_t st = SNAP_LD(sn, aofrw_start_unix_ms);
+	SNAP_ST(sn, aofrw_last_status, status);
+	SNAP_ST(sn, aofrw_last_time_sec,
+		(int64_t)(w->now_unix_ms > st ? (w->now_unix_ms - st + 500) / 1000 : 0));
+	SNAP_ST(sn, aofrw_done, SNAP_LD(sn, aofrw_done) + 1);
+	if (status == 0) {
+		SNAP_ST(sn, aofrw_ok, SNAP_LD(sn, aofrw_ok) + 1);
+		SNAP_ST(sn, aofrw_fail_run, 0);
+	} else {
+		SNAP_ST(sn, aofrw_fail_run, SNAP_LD(sn, aofrw_fail_run) + 1);
+	}
+	rw_logring_put(&w->log, status == 0 ? RW_LOG_NOTICE : RW_LOG_WARN, "dp.snap",
+		       "AOF rewrite id=%u status=%d", id, status);
+	SNAP_ST(sn, aofrw_cut, 0);
+	SNAP_ST(sn, aofrw_id, 0);
+	SNAP_ST(sn, last_id, id);
+	atomic_store_explicit(&sn->running, 0, memory_order_release);
+}
+
+#define AOFRW_ERR_CANT                                                                             \
+	"-ERR Can't execute an AOF background rewriting. Please check the server logs for more "   \
+	"information.\r\n"
+
+/* bgrewriteaofCommand() of Redis 7.0, a BGSAVE in the role of the child. */
+static void aofrw_route(struct worker *w, struct dp_client *cl)
+{
+	struct cmd_snap *sn = &w->sh->snap;
+	if (!w->sh->cfg->appendonly) {
+		/* TODO(#7): Redis writes a base-only AOF directory here */
+		rw_logring_put(&w->log, RW_LOG_WARN, "dp.snap",
+			       "BGREWRITEAOF with appendonly no is not supported yet");
+		reply(w, cl, AOFRW_ERR_CANT);
+		return;
+	}
+	for (int tries = 0; tries < 2; tries++) {
+		if (SNAP_LD(sn, aofrw_id) != 0) {
+			reply(w, cl,
+			      "-ERR Background append only file rewriting already in progress\r\n");
+			return;
+		}
+		if (SNAP_LD(sn, running) != 0) {
+			SNAP_ST(sn, aofrw_scheduled, 1);
+			SNAP_ST(sn, aofrw_fail_run, 0);
+			reply(w, cl, "+Background append only file rewriting scheduled\r\n");
+			return;
+		}
+		int rc = aofrw_start(w);
+		if (rc == 0) {
+			reply(w, cl, "+Background append only file rewriting started\r\n");
+			return;
+		}
+		if (rc != -EBUSY)
+			break; /* -EBUSY: another worker claimed the slot first; look again */
+	}
+	reply(w, cl, AOFRW_ERR_CANT);
 }
 
 /* SHUTDOWN that saves: like SAVE (waiting for a running snapshot first),
@@ -167,6 +299,10 @@ enum dp_snap_route_result dp_snap_route(struct worker *w, struct dp_client *cl,
 	struct cmd_snap *sn = &w->sh->snap;
 	if (d->name[1] == 'h')
 		return shutdown_route(w, cl, d, argv, argc);
+	if (d->name[2] == 'r') {
+		aofrw_route(w, cl);
+		return DP_SNAP_DONE;
+	}
 	bool save = d->name[0] == 's';
 	if (save && cl->save_wait != 0) {
 		if (SNAP_LD(sn, last_id) != cl->save_wait && SNAP_LD(sn, running) == cl->save_wait)
@@ -181,7 +317,21 @@ enum dp_snap_route_result dp_snap_route(struct worker *w, struct dp_client *cl,
 		reply(w, cl, "-ERR syntax error\r\n");
 		return DP_SNAP_DONE;
 	}
-	/* BGSAVE SCHEDULE only differs while an AOF rewrite runs (none here) */
+	if (SNAP_LD(sn, aofrw_id) != 0) {
+		/* Redis's SAVE runs beside a rewrite's child; here it waits for it */
+		if (save)
+			return DP_SNAP_WAIT;
+		if (argc > 1) {
+			SNAP_ST(sn, bgsave_scheduled, 1);
+			reply(w, cl, "+Background saving scheduled\r\n");
+		} else {
+			reply(w, cl,
+			      "-ERR Another child process is active (AOF?): can't BGSAVE right "
+			      "now. Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever "
+			      "possible.\r\n");
+		}
+		return DP_SNAP_DONE;
+	}
 	uint32_t id = SNAP_LD(sn, running) == 0 ? snap_start(w, cl, argv, argc) : 0;
 	if (id == 0) {
 		reply(w, cl, "-ERR Background save already in progress\r\n");
@@ -198,12 +348,23 @@ enum dp_snap_route_result dp_snap_route(struct worker *w, struct dp_client *cl,
 bool dp_snap_msg(struct worker *w, const struct chan_msg *m)
 {
 	struct chan_snap_done d;
+	struct cmd_snap *sn = &w->sh->snap;
+	if (m->type == CHAN_MSG_AOFRW_CUT) {
+		uint32_t go = 0;
+		if (m->id == SNAP_LD(sn, aofrw_id))
+			atomic_compare_exchange_strong(&sn->aofrw_cut, &go, 1);
+		aofrw_cut_try(w);
+		return true;
+	}
 	if (m->type != CHAN_MSG_SNAP_DONE)
 		return false;
-	struct cmd_snap *sn = &w->sh->snap;
 	if (m->len < sizeof(d) || m->id != SNAP_LD(sn, running))
 		return true; /* a snapshot of an earlier dataplane, or a duplicate */
 	memcpy(&d, m->payload, sizeof(d));
+	if (m->id == SNAP_LD(sn, aofrw_id)) {
+		aofrw_end(w, m->id, d.status);
+		return true;
+	}
 	SNAP_ST(sn, last_status, d.status);
 	SNAP_ST(sn, last_time_sec, (int64_t)((d.duration_ms + 500) / 1000));
 	if (d.status == 0) {
@@ -244,9 +405,67 @@ static void done_timeout(struct worker *w)
 		return;
 	rw_logring_put(&w->log, RW_LOG_WARN, "dp.snap",
 		       "snapshot id=%u: no answer from the control plane, given up", id);
+	if (id == SNAP_LD(sn, aofrw_id)) {
+		aofrw_end(w, id, -ETIMEDOUT);
+		return;
+	}
 	SNAP_ST(sn, last_status, -ETIMEDOUT);
 	SNAP_ST(sn, last_id, id);
 	atomic_store_explicit(&sn->running, 0, memory_order_release);
+}
+
+/* The control plane never answered a rewrite's AOFRW_REQ (it died, or a
+ * new one missed the message): give the rewrite up so it can run again. */
+static void aofrw_req_timeout(struct worker *w)
+{
+	struct cmd_snap *sn = &w->sh->snap;
+	uint32_t id = SNAP_LD(sn, aofrw_id);
+	if (id == 0 || SNAP_LD(sn, aofrw_cut) != 0 ||
+	    w->now_unix_ms - SNAP_LD(sn, aofrw_start_unix_ms) < SNAP_DONE_TIMEOUT_MS)
+		return;
+	rw_logring_put(&w->log, RW_LOG_WARN, "dp.snap",
+		       "AOF rewrite id=%u: no answer from the control plane, given up", id);
+	aofrw_end(w, id, -ETIMEDOUT);
+}
+
+/*
+ * What waits for the snapshot slot (worker 0, nothing running): a
+ * scheduled BGSAVE, then a scheduled rewrite, then serverCron()'s
+ * automatic rewrite: the AOF (base plus incr files) grew
+ * auto-aof-rewrite-percentage over its size after the last rewrite (or at
+ * start) and is above auto-aof-rewrite-min-size. After a failure, not
+ * again for 10 s. @return true if one started.
+ */
+static bool scheduled_start(struct worker *w)
+{
+	static uint8_t bgsave[] = "bgsave";
+	struct resp_arg argv[1] = {{.ptr = bgsave, .len = 6}};
+	struct cmd_snap *sn = &w->sh->snap;
+	const struct rw_config *cfg = w->sh->cfg;
+	if (SNAP_LD(sn, bgsave_scheduled)) {
+		SNAP_ST(sn, bgsave_scheduled, 0);
+		return snap_start(w, NULL, argv, 1) != 0;
+	}
+	if (SNAP_LD(sn, aofrw_scheduled) && cfg->appendonly)
+		return aofrw_start(w) == 0;
+	struct cmd_persist *ps = &w->sh->persist;
+	uint64_t cur = atomic_load_explicit(&ps->current_size, memory_order_relaxed);
+	uint64_t base = atomic_load_explicit(&ps->base_size, memory_order_relaxed);
+	if (!cfg->appendonly || cfg->auto_aof_rewrite_percentage <= 0 ||
+	    w->now_unix_ms - aofrw_ended_ms < 1000 ||
+	    !atomic_load_explicit(&ps->reported, memory_order_relaxed) ||
+	    cur <= (uint64_t)cfg->auto_aof_rewrite_min_size)
+		return false;
+	if (SNAP_LD(sn, aofrw_fail_run) != 0 &&
+	    w->now_unix_ms - SNAP_LD(sn, aofrw_start_unix_ms) < 10000)
+		return false;
+	uint64_t growth = cur * 100 / (base != 0 ? base : 1);
+	if (growth < 100 + (uint64_t)cfg->auto_aof_rewrite_percentage)
+		return false;
+	rw_logring_put(&w->log, RW_LOG_NOTICE, "dp.snap",
+		       "Starting automatic rewriting of AOF on %llu%% growth",
+		       (unsigned long long)(growth - 100));
+	return aofrw_start(w) == 0;
 }
 
 /* Parse "save" ("3600 1 300 100"): up to SAVE_POINTS_MAX (seconds, changes). */
@@ -284,7 +503,11 @@ void dp_snap_tick(struct worker *w)
 		return;
 	next_ms = w->now_unix_ms + 100;
 	done_timeout(w);
+	aofrw_cut_try(w);
+	aofrw_req_timeout(w);
 	if (SNAP_LD(sn, running) != 0)
+		return;
+	if (scheduled_start(w))
 		return;
 	uint64_t sec[SAVE_POINTS_MAX], chg[SAVE_POINTS_MAX], dirty = 0;
 	unsigned n = save_points(&w->sh->env, sec, chg);

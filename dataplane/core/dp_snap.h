@@ -32,18 +32,21 @@ enum dp_snap_route_result {
 };
 
 /**
- * SAVE, BGSAVE (CMD_SNAPSHOT) from @p cl: start a snapshot (the cut across
- * workers), or reply Redis's error when one runs; SAVE waits (DP_SNAP_WAIT,
- * the command stays in the query buffer) until the file is durable.
+ * SAVE, BGSAVE, BGREWRITEAOF (CMD_SNAPSHOT) from @p cl: start a snapshot
+ * (the cut across workers; for BGREWRITEAOF after the control plane's
+ * AOFRW_CUT), schedule it, or reply Redis's error; SAVE waits
+ * (DP_SNAP_WAIT, the command stays in the query buffer) until the file is
+ * durable.
  */
 enum dp_snap_route_result dp_snap_route(struct worker *w, struct dp_client *cl,
 					const struct cmd_def *d, struct resp_arg *argv,
 					uint32_t argc);
-/** Handle SNAP_DONE from the control plane. @return false if @p m is another type. */
+/** Handle SNAP_DONE and AOFRW_CUT from the control plane. @return false if @p m is another type. */
 bool dp_snap_msg(struct worker *w, const struct chan_msg *m);
 /** This worker's slice of a running snapshot (snap_part_poll). @return work done. */
 unsigned dp_snap_poll(struct worker *w);
-/** Once per tick: save points ("save 900 1") and a lost DONE, on worker 0. */
+/** Once per tick, on worker 0: save points ("save 900 1"), scheduled BGSAVE and
+ *  BGREWRITEAOF, the automatic rewrite, a lost DONE. */
 void dp_snap_tick(struct worker *w);
 
 #endif

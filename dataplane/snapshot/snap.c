@@ -18,6 +18,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmd_rdb.h"
 #include "store.h"
@@ -161,6 +162,28 @@ static unsigned queue_flush(struct snap_part *p)
 	return n;
 }
 
+static uint64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* A slice of the walk; with rdb-key-save-delay (a test knob, as Redis's
+ * per-key sleep in its child) one key per delay, without ever sleeping. */
+static void walk(struct snap_part *p)
+{
+	if (p->key_delay_us == 0) {
+		p->walk_done = store_snap_step(p->store, SNAP_STEP_KEYS, SNAP_STEP_BUCKETS);
+		return;
+	}
+	uint64_t now = mono_us();
+	if (now < p->next_us)
+		return;
+	p->next_us = now + p->key_delay_us;
+	p->walk_done = store_snap_step(p->store, 1, SNAP_STEP_BUCKETS);
+}
+
 unsigned snap_part_poll(struct snap_part *p)
 {
 	if (p->id == 0)
@@ -172,7 +195,7 @@ unsigned snap_part_poll(struct snap_part *p)
 		p->begin_sent = true;
 	}
 	if (!p->walk_done && p->err == 0 && p->q.len - p->q_off < SNAP_QUEUE_HIGH)
-		p->walk_done = store_snap_step(p->store, SNAP_STEP_KEYS, SNAP_STEP_BUCKETS);
+		walk(p);
 	if (p->err != 0) {
 		/* a failed part sends nothing more: the file will not be used */
 		rw_buf_reset(&p->q);

@@ -39,10 +39,12 @@ struct snap_part {
 	struct store_shard *store;
 	struct chan *ch;
 	uint32_t w;
-	bool compress;	 /* rdbcompression */
-	bool walk_done;	 /* every key of the cut is in the queue (or sent) */
-	bool begin_sent; /* SNAP_BEGIN is out */
-	int err;	 /* 0, or why the part failed (-ENOTSUP: a type without RDB form) */
+	bool compress;	       /* rdbcompression */
+	uint32_t key_delay_us; /* rdb-key-save-delay: walk one key per this long (tests) */
+	uint64_t next_us;      /* ... not before this monotonic time */
+	bool walk_done;	       /* every key of the cut is in the queue (or sent) */
+	bool begin_sent;       /* SNAP_BEGIN is out */
+	int err;	       /* 0, or why the part failed (-ENOTSUP: a type without RDB form) */
 	struct chan_snap_begin begin;
 	uint64_t keys, bytes;
 	struct rw_buf q; /* records {u32 db, u32 len, len RDB bytes} not sent yet, from q_off */

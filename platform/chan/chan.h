@@ -165,6 +165,9 @@ enum chan_msg_type {
 	CHAN_MSG_SNAP_END = 15,	  /* to cp: struct chan_snap_end, the worker's part is out */
 	CHAN_MSG_SNAP_DONE = 16,  /* to dp (worker 0): struct chan_snap_done, the file's fate */
 	CHAN_MSG_CONFIG_GET = 17, /* to dp: "name\0"; CONFIG_REPLY carries the value */
+	/* AOF rewrite (FORMAT.md "AOF rewrite"); id = the snapshot id it runs as. */
+	CHAN_MSG_AOFRW_REQ = 18, /* to cp: a rewrite is wanted; no payload */
+	CHAN_MSG_AOFRW_CUT = 19, /* to dp (worker 0): the AOF is ready, take the cut; no payload */
 };
 
 /* CHAN_MSG_SNAP_BEGIN payload: where a worker took its part of the cut. */

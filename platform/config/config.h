@@ -86,6 +86,14 @@ enum rw_cfg_type {
 	  "AOF directory inside dir")                                                              \
 	X(aof_load_truncated, "aof-load-truncated", RW_CFG_BOOL, "yes", 0, 0,                      \
 	  "load an AOF whose tail is torn, cutting the tail with a warning")                       \
+	X(aof_use_rdb_preamble, "aof-use-rdb-preamble", RW_CFG_BOOL, "yes", 0, 0,                  \
+	  "AOF rewrite: the new base is an RDB (yes) or RESP commands (no)")                       \
+	X(auto_aof_rewrite_percentage, "auto-aof-rewrite-percentage", RW_CFG_INT, "100", 0,        \
+	  INT32_MAX, "rewrite the AOF when it grew this much (%) since the last rewrite; 0: never") \
+	X(auto_aof_rewrite_min_size, "auto-aof-rewrite-min-size", RW_CFG_MEMORY, "64mb", 0,        \
+	  INT64_MAX, "no automatic AOF rewrite below this size")                                   \
+	X(rdb_key_save_delay, "rdb-key-save-delay", RW_CFG_INT, "0", 0, INT32_MAX,                 \
+	  "tests, as Redis's: a snapshot's walk takes one key per this many microseconds")        \
 	X(rw_aof_reserve, "redwire-aof-reserve", RW_CFG_MEMORY, "64mb", 4096, INT64_MAX,           \
 	  "AOF space reserved ahead with fallocate: a full disk shows at this step")               \
 	X(save, "save", RW_CFG_STRING, "3600 1 300 100 60 10000", 0, 0, "snapshot points")         \

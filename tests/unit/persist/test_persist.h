@@ -12,6 +12,7 @@ extern const struct rw_test_case persist_format_tests[];
 extern const struct rw_test_case persist_write_tests[];
 extern const struct rw_test_case persist_load_tests[];
 extern const struct rw_test_case persist_rdb_tests[];
+extern const struct rw_test_case persist_rewrite_tests[];
 
 /** A fresh empty directory under /tmp (path buffer >= 64 bytes). */
 void tp_tmpdir(char *path);

@@ -73,7 +73,8 @@ int main(void)
 	    rw_test_add_suite("persist_format", NULL, NULL, persist_format_tests) ||
 	    rw_test_add_suite("persist_write", NULL, NULL, persist_write_tests) ||
 	    rw_test_add_suite("persist_load", NULL, NULL, persist_load_tests) ||
-	    rw_test_add_suite("persist_rdb", NULL, NULL, persist_rdb_tests))
+	    rw_test_add_suite("persist_rdb", NULL, NULL, persist_rdb_tests) ||
+	    rw_test_add_suite("persist_rewrite", NULL, NULL, persist_rewrite_tests))
 		return 1;
 	return rw_test_run();
 }

@@ -1,0 +1,432 @@
+/*
+ * AOF rewrite, the writer's side (FORMAT.md "Rewrite"): no fork, no second
+ * walker. The dataset comes from a fork-less snapshot (its RDB stream is
+ * written by rdb_save.c as the new base); this file splits the journal at
+ * the snapshot's cut and installs the new base.
+ *
+ *   arm        BGREWRITEAOF reached the control plane: from now on a record
+ *              is held back unless its worker's cut LSN is known and the
+ *              record is at or below it (the cut is not taken yet: the
+ *              dataplane waits for AOFRW_CUT, sent after arming)
+ *   cut(w)     a worker's SNAP_BEGIN: records of w up to its cut go on into
+ *              the old incr file, held ones included
+ *   switch     every worker's cut is known and every record up to it was
+ *              taken: the old incr file is written and fsynced, a new incr
+ *              file (next seq) opens with a carry of the cut LSNs and is
+ *              listed by the manifest (as Redis's openNewIncrAofForAppend),
+ *              the held records (all past the cut) go into it
+ *   finish     the base is complete (fsynced temp file): renamed to
+ *              <name>.<seq+1>.base.rdb|aof, the manifest switched (old base
+ *              and older incr files become history), the history deleted
+ *
+ * So the new base holds exactly the records up to the cut and the new incr
+ * file exactly those after it: nothing lost, nothing doubled. A crash at
+ * any step leaves a manifest naming files that hold every durable record:
+ * before the switch the old files, after it base + new incr.
+ *
+ * Context: the control plane's event loop thread; the switch and finish
+ * block on fsyncs (once per rewrite).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "aof_internal.h"
+#include "cp_rdb.h"
+#include "crc64.h"
+#include "rw_log.h"
+
+#define AOF_RW_ARM_TIMEOUT_MS 30000
+#define AOF_RW_STAGE_MAX      (64u << 20) /* held bytes; beyond: back-pressure */
+
+void cp_crash_point(const char *name)
+{
+	const char *want = getenv("RW_CRASH_POINT");
+	if (want == NULL || strcmp(want, name) != 0)
+		return;
+	rw_log_kv(RW_LOG_WARN, "cp.aof", "crash point reached: SIGKILL", "point=%s", name);
+	raise(SIGKILL);
+}
+
+struct staged {
+	uint64_t lsn;
+	uint32_t w, len;
+};
+
+static int stage(struct cp_aof *a, uint32_t w, uint64_t lsn, const void *p, uint32_t len)
+{
+	struct staged h = {.lsn = lsn, .w = w, .len = len};
+	if (a->rw.stage.len > AOF_RW_STAGE_MAX)
+		return -EAGAIN;
+	if (rw_buf_append(&a->rw.stage, &h, sizeof(h)) != 0 ||
+	    rw_buf_append(&a->rw.stage, p, len) != 0)
+		return -ENOMEM;
+	return 0;
+}
+
+/*
+ * Hand held records on to the current file: those of worker @p only (or of
+ * every worker: UINT32_MAX) up to @p upto[w] (NULL: all). The others stay
+ * held, in order. Taking cannot fail for want of room here: the file's
+ * pending buffer takes what the ring gave before.
+ */
+static void unstage(struct cp_aof *a, uint32_t only, const uint64_t *upto)
+{
+	struct rw_buf keep = {0};
+	size_t off = 0;
+	while (off + sizeof(struct staged) <= a->rw.stage.len) {
+		struct staged h;
+		memcpy(&h, a->rw.stage.data + off, sizeof(h));
+		const uint8_t *p = a->rw.stage.data + off + sizeof(h);
+		off += sizeof(h) + h.len;
+		bool go =
+		    (only == UINT32_MAX || h.w == only) && (upto == NULL || h.lsn <= upto[h.w]);
+		if (go && aof_record_take(a, a->rw.epoch, h.w, h.lsn, p, h.len) == 0)
+			continue;
+		if (rw_buf_append(&keep, &h, sizeof(h)) != 0 || rw_buf_append(&keep, p, h.len) != 0)
+			rw_log_kv(RW_LOG_ERR, "cp.aof", "out of memory holding a record",
+				  "lsn=%" PRIu64, h.lsn);
+	}
+	rw_buf_fini(&a->rw.stage);
+	a->rw.stage = keep;
+}
+
+int aof_rw_hold(struct cp_aof *a, uint64_t epoch, uint32_t w, uint64_t lsn, const void *payload,
+		uint32_t len)
+{
+	if (a->rw.state != AOF_RW_ARMED)
+		return 0;
+	if (epoch != a->rw.epoch) {
+		cp_aof_rewrite_abort(a); /* the dataplane restarted: its snapshot is gone */
+		return 0;
+	}
+	if (epoch == a->taken_epoch && lsn <= a->taken_lsn[w])
+		return 0; /* already in the file: skipped as usual */
+	if (a->rw.has_cut[w] && lsn <= a->rw.cut[w])
+		return 0; /* before the cut: the old file (w's held ones went there at its cut) */
+	int rc = stage(a, w, lsn, payload, len);
+	return rc == 0 ? 1 : rc;
+}
+
+int cp_aof_rewrite_arm(struct cp_aof *a, uint64_t epoch, uint32_t workers, uint64_t now_ms)
+{
+	if (workers == 0 || workers > CP_AOF_MAX_WORKERS)
+		return -EINVAL;
+	if (a->rw.state != AOF_RW_IDLE) {
+		rw_log_kv(RW_LOG_WARN, "cp.aof", "a new AOF rewrite replaces an unfinished one",
+			  NULL);
+		cp_aof_rewrite_abort(a);
+	}
+	if (a->poisoned || a->write_err != 0)
+		return a->poisoned ? -EIO : -a->write_err;
+	memset(a->rw.has_cut, 0, sizeof(a->rw.has_cut));
+	memset(a->rw.cut, 0, sizeof(a->rw.cut));
+	a->rw.state = AOF_RW_ARMED;
+	a->rw.epoch = epoch;
+	a->rw.workers = workers;
+	a->rw.armed_ms = now_ms;
+	a->rw.new_seq = 0;
+	return 0;
+}
+
+void cp_aof_rewrite_cut(struct cp_aof *a, uint64_t epoch, uint32_t w, uint64_t lsn)
+{
+	if (a->rw.state != AOF_RW_ARMED || epoch != a->rw.epoch || w >= a->rw.workers)
+		return;
+	a->rw.has_cut[w] = true;
+	a->rw.cut[w] = lsn;
+	uint64_t upto[CP_AOF_MAX_WORKERS] = {0};
+	upto[w] = lsn;
+	unstage(a, w, upto);
+}
+
+bool cp_aof_rewrite_switched(const struct cp_aof *a)
+{
+	return a->rw.state == AOF_RW_SWITCHED;
+}
+
+bool cp_aof_rewrite_waiting(const struct cp_aof *a)
+{
+	return a->rw.state == AOF_RW_ARMED;
+}
+
+void cp_aof_rewrite_abort(struct cp_aof *a)
+{
+	if (a->rw.state == AOF_RW_IDLE)
+		return;
+	if (a->rw.state == AOF_RW_ARMED)
+		unstage(a, UINT32_MAX, NULL); /* no split: everything into the file in use */
+	if (a->rw.stage.len > 0)
+		rw_log_kv(RW_LOG_ERR, "cp.aof", "held records could not be taken back", "bytes=%zu",
+			  a->rw.stage.len);
+	rw_buf_fini(&a->rw.stage);
+	a->rw.state = AOF_RW_IDLE;
+}
+
+/* Has every record up to each worker's cut been taken? */
+static bool cut_complete(const struct cp_aof *a)
+{
+	for (uint32_t w = 0; w < a->rw.workers; w++) {
+		uint64_t have = a->taken_epoch == a->rw.epoch ? a->taken_lsn[w] : 0;
+		if (!a->rw.has_cut[w] || have < a->rw.cut[w])
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Close the old incr file (written, fsynced: every mark durable) and open
+ * the cut's. @return 0, -EAGAIN (not yet: a write or fsync is pending or
+ * failing; the poison recovery goes first), -errno.
+ */
+static int incr_switch(struct cp_aof *a, uint64_t now_ms)
+{
+	if (aof_batch_close(a) != 0)
+		return -EAGAIN;
+	aof_write_step(a, now_ms);
+	if (a->pending.len > 0 || a->poisoned)
+		return -EAGAIN;
+	if (a->sync_inflight) {
+		aof_syncer_wait_idle(&a->sync, 10000);
+		aof_sync_collect(a, now_ms);
+		if (a->sync_inflight || a->poisoned)
+			return -EAGAIN;
+	}
+	if (a->written_off > a->synced_off) {
+		if (a->sync.fsync_fn(a->fd) != 0) {
+			a->fsync_err = errno != 0 ? errno : EIO;
+			a->poisoned = true; /* aof_write.c re-persists the unsynced bytes */
+			a->st.fsync_errors++;
+			return -EAGAIN;
+		}
+		a->st.fsyncs++;
+		a->synced_off = a->written_off;
+		a->synced_carry = a->wr_carry;
+		rw_buf_reset(&a->unsynced);
+	}
+	aof_durable_advance(a);
+
+	struct aof_carry carry = {.epoch = a->rw.epoch, .db = -1};
+	memcpy(carry.lsn, a->rw.cut, sizeof(carry.lsn));
+	struct aof_fresh f;
+	int rc = aof_incr_new(a->dirfd, &a->conf, a->sync.fsync_fn, &carry, NULL, 0, &f);
+	if (rc != 0)
+		return rc;
+	aof_syncer_set_fd(&a->sync, f.fd);
+	close(a->fd);
+	a->fd = f.fd;
+	a->prev_incr_bytes += a->written_off;
+	rw_log_kv(RW_LOG_NOTICE, "cp.aof", "AOF rewrite: new incr file opened at the cut",
+		  "old_file=%s old_bytes=%" PRIu64 " file=%s", a->incr_name, a->written_off,
+		  f.name);
+	snprintf(a->incr_name, sizeof(a->incr_name), "%s", f.name);
+	a->written_off = a->synced_off = a->reserved_off = f.len;
+	a->wr_carry = a->sync_carry = a->synced_carry = carry;
+	a->cur_db = -1; /* Redis: SELECT first in a new file */
+	a->rw.new_seq = f.seq;
+	a->rw.state = AOF_RW_SWITCHED;
+	unstage(a, UINT32_MAX, NULL); /* all of them past the cut */
+	return 0;
+}
+
+void aof_rw_flush(struct cp_aof *a, uint64_t now_ms)
+{
+	if (a->rw.state != AOF_RW_ARMED)
+		return;
+	if (now_ms - a->rw.armed_ms > AOF_RW_ARM_TIMEOUT_MS) {
+		rw_log_kv(RW_LOG_ERR, "cp.aof", "AOF rewrite: the cut never came, given up",
+			  "held_bytes=%zu", a->rw.stage.len);
+		cp_aof_rewrite_abort(a);
+		return;
+	}
+	if (!cut_complete(a))
+		return;
+	int rc = incr_switch(a, now_ms);
+	if (rc != 0 && rc != -EAGAIN) {
+		rw_log_kv(RW_LOG_ERR, "cp.aof", "AOF rewrite: cannot open the new incr file",
+			  "err=\"%s\"", strerror(-rc));
+		cp_aof_rewrite_abort(a);
+	}
+}
+
+/* ---- the base ---- */
+
+struct resp_base {
+	int fd;
+	struct rw_buf buf;
+	int64_t db;
+	uint64_t n, crc, bytes;
+	int err;
+};
+
+static void resp_base_out(struct resp_base *rb)
+{
+	const uint8_t *p = rb->buf.data;
+	size_t n = rb->buf.len;
+	rb->crc = rw_crc64(rb->crc, p, n);
+	while (n > 0 && rb->err == 0) {
+		ssize_t k = write(rb->fd, p, n);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0)
+			rb->err = k < 0 ? -errno : -EIO;
+		else {
+			p += k;
+			n -= (size_t)k;
+		}
+	}
+	rb->bytes += rb->buf.len;
+	rw_buf_reset(&rb->buf);
+}
+
+static int resp_base_cmd(void *arg, uint32_t db, const struct resp_arg *argv, uint32_t argc,
+			 const uint8_t *resp, size_t len, uint64_t loaded)
+{
+	struct resp_base *rb = arg;
+	char sel[48];
+	(void)argv;
+	(void)argc;
+	(void)loaded;
+	if ((int64_t)db != rb->db) {
+		size_t n = aof_select_format(sel, db);
+		if (rw_buf_append(&rb->buf, sel, n) != 0)
+			return -ENOMEM;
+		rb->db = db;
+		rb->n++;
+	}
+	if (rw_buf_append(&rb->buf, resp, len) != 0)
+		return -ENOMEM;
+	rb->n++;
+	if (rb->buf.len >= (1u << 20))
+		resp_base_out(rb);
+	return rb->err;
+}
+
+/*
+ * aof-use-rdb-preamble no: the snapshot's RDB read back as commands, one
+ * "RESTORE key ttl <DUMP payload> REPLACE ABSTTL" per key (SELECT before a
+ * key of another db), the way the loader hands an RDB to the dataplane: no
+ * second serializer per type. Header line first, one seal annotation
+ * (epoch 0) closing the file, so a flipped bit in the base is caught too.
+ */
+static int base_to_resp(const char *rdb_path, const char *out_path, uint64_t *bytes)
+{
+	struct resp_base rb = {.db = -1};
+	struct cp_rdb_load_info info;
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	rb.fd = open(out_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (rb.fd < 0)
+		return -errno;
+	/* the header is outside the seal's CRC (as in an incr file) */
+	int rc = rw_buf_append(&rb.buf, AOF_HEADER, strlen(AOF_HEADER));
+	if (rc == 0) {
+		resp_base_out(&rb);
+		rb.crc = 0;
+		rc = rb.err;
+	}
+	if (rc == 0)
+		rc = cp_rdb_load(rdb_path, (uint64_t)ts.tv_sec * 1000, resp_base_cmd, &rb, &info);
+	if (rc == 0)
+		resp_base_out(&rb);
+	if (rc == 0 && (rc = rb.err) == 0) {
+		char line[AOF_ANNOT_MAX];
+		struct aof_annot seal = {.n = (uint32_t)rb.n};
+		seal.crc = aof_annot_crc_cont(rb.crc, &seal);
+		size_t n = aof_annot_format(line, &seal);
+		rc = rw_buf_append(&rb.buf, line, n);
+		if (rc == 0)
+			resp_base_out(&rb);
+		rc = rb.err;
+	}
+	if (rc == 0 && fsync(rb.fd) != 0)
+		rc = -errno;
+	if (close(rb.fd) != 0 && rc == 0)
+		rc = -errno;
+	rw_buf_fini(&rb.buf);
+	*bytes = rb.bytes;
+	if (rc != 0)
+		unlink(out_path);
+	return rc;
+}
+
+/* The manifest with the new base; then the history deleted and dropped. */
+static int manifest_install(struct cp_aof *a, const char *mname, struct aof_manifest *m,
+			    const char *base, int64_t seq)
+{
+	int rc = aof_manifest_switch(m, base, seq, a->rw.new_seq);
+	cp_crash_point("aofrw-manifest");
+	if (rc == 0)
+		rc = aof_manifest_write(a->dirfd, mname, m);
+	if (rc != 0)
+		return rc;
+	cp_crash_point("aofrw-history");
+	/* the switch is done: a history file left behind is only space */
+	int e = aof_history_unlink(a->dirfd, m);
+	if (e == 0 && aof_manifest_drop_history(m) > 0)
+		e = aof_manifest_write(a->dirfd, mname, m);
+	if (e != 0)
+		rw_log_kv(RW_LOG_WARN, "cp.aof", "AOF history files not all removed", "err=\"%s\"",
+			  strerror(-e));
+	return 0;
+}
+
+int cp_aof_rewrite_finish(struct cp_aof *a, const char *tmp_path, int status, bool rdb_base)
+{
+	struct aof_manifest m = {0};
+	char mname[AOF_NAME_MAX + 16], base[AOF_NAME_MAX], err[256], path[2 * AOF_NAME_MAX + 1024];
+	char resp_tmp[2 * AOF_NAME_MAX + 1024];
+	const char *src = tmp_path;
+	uint64_t bytes = 0;
+	int rc = status;
+
+	if (rc == 0 && a->rw.state != AOF_RW_SWITCHED)
+		rc = -EINVAL; /* aborted meanwhile (the dataplane restarted) */
+	if (rc == 0 && !rdb_base) {
+		snprintf(resp_tmp, sizeof(resp_tmp), "%s.resp", tmp_path);
+		rc = base_to_resp(tmp_path, resp_tmp, &bytes);
+		src = resp_tmp;
+		unlink(tmp_path);
+	}
+	cp_crash_point("aofrw-base");
+	snprintf(mname, sizeof(mname), "%s.manifest", a->conf.filename);
+	if (rc == 0)
+		rc = aof_manifest_read(a->dirfd, mname, &m, err, sizeof(err));
+	const struct aof_file_info *old = rc == 0 ? aof_manifest_base(&m) : NULL;
+	int64_t seq = old != NULL ? old->seq + 1 : 1;
+	if (rc == 0)
+		rc = aof_name_base(base, sizeof(base), a->conf.filename, seq, rdb_base);
+	snprintf(path, sizeof(path), "%s/%s/%s", a->conf.dir, a->conf.dirname, base);
+	if (rc == 0 && rename(src, path) != 0)
+		rc = -errno;
+	if (rc == 0)
+		rc = aof_dir_fsync(a->dirfd);
+	if (rc == 0) {
+		rc = manifest_install(a, mname, &m, base, seq);
+		if (rc != 0)
+			unlink(path); /* the manifest still names the old base */
+	}
+	if (rc != 0)
+		unlink(src);
+	struct stat st;
+	if (rc == 0 && stat(path, &st) == 0) {
+		a->base_bytes = (uint64_t)st.st_size;
+		a->prev_incr_bytes = 0;
+		a->rw_base_bytes = a->base_bytes + a->written_off;
+		a->st.aof_rewrites++;
+	}
+	rw_log_kv(rc == 0 ? RW_LOG_NOTICE : RW_LOG_ERR, "cp.aof",
+		  rc == 0 ? "Background AOF rewrite finished successfully"
+			  : "Background AOF rewrite failed",
+		  "base=%s incr=%s err=\"%s\"", base, a->incr_name, rc == 0 ? "" : strerror(-rc));
+	aof_manifest_fini(&m);
+	cp_aof_rewrite_abort(a); /* idle again; after the switch nothing is held */
+	return rc;
+}
