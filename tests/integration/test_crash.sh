@@ -93,12 +93,12 @@ for mode in $MODES; do
 		control) # while it is down: reads served, a write held until it is back
 			read -r _ k v _ < <(grep -m1 '^S ' "$WORK/$mode.log.$t")
 			it_ns "$IT_PY" "$IT_ROOT/tests/integration/down_check.py" "$IT_IP" "$IT_PORT" "$k" "$v" 1 \
-				"$WORK/down.$t.marker" >"$WORK/down.$t" 2>&1 &
+				"$WORK/down.$mode.$t.marker" >"$WORK/down.$mode.$t" 2>&1 &
 			DOWN_PID=$!
-			for _ in $(seq 100); do [ -e "$WORK/down.$t.marker" ] && break; kill -0 "$DOWN_PID" 2>/dev/null || break; sleep 0.05; done
+			for _ in $(seq 100); do [ -e "$WORK/down.$mode.$t.marker" ] && break; kill -0 "$DOWN_PID" 2>/dev/null || break; sleep 0.05; done
 			rc_cp_start
-			wait "$DOWN_PID" || { cat "$WORK/down.$t"; it_fail "control plane down, trial $t, seed $SEED"; }
-			it_log "  control plane down: $(cat "$WORK/down.$t")" ;;
+			wait "$DOWN_PID" || { cat "$WORK/down.$mode.$t"; it_fail "control plane down, trial $t, seed $SEED"; }
+			it_log "  control plane down: $(cat "$WORK/down.$mode.$t")" ;;
 		both) rc_up --workers 2 --config "$CONF" ;;
 		esac
 		rc_wait_loaded 60
