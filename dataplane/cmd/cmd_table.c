@@ -21,6 +21,7 @@
 
 #define META(n) .meta_info = cmd_meta_info_##n, .meta_docs = cmd_meta_docs_##n
 #include "cmd_table_pubsub.inc"
+#include "cmd_table_srv.inc"
 
 /* SAVE sorts inside the set commands' run (cmd_table_hs.inc) */
 #define CMD_TABLE_SAVE                                                                             \
@@ -741,6 +742,7 @@ static const struct cmd_def cmd_defs[] = {
      .since = "1.0.0",
      .complexity = "O(1)",
      META(lastsave)},
+    CMD_SRV_TABLE_L,
 #include "cmd_table_list_l.inc"
     {.name = "memory",
      .arity = -2,

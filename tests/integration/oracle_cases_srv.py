@@ -1,0 +1,57 @@
+#!/usr/bin/python3
+"""Differential cases for LCS, SLOWLOG, LATENCY, CLIENT KILL/PAUSE, CONFIG
+REWRITE and MONITOR (issue #4 items 3 and 4): replies that do not depend on
+time. Same format as oracle_cases_strings.py: (name, [request chunks],
+number of replies, expect_close). Both LCS keys share a hash tag, so they
+live on one worker."""
+from resp_client import encode as E
+
+
+def both(name, chunks, n):
+    """The case in RESP2, and again after HELLO 3 (whose reply is left out:
+    it names the server)."""
+    return [(name, chunks, n, False),
+            (name + " resp3", [E("HELLO", "3"), E("PING", "sync")] + chunks, n + 2, False)]
+
+
+LCS_SET = [E("DEL", "{lcs}a", "{lcs}b", "{lcs}n"),
+           E("MSET", "{lcs}a", "ohmytext", "{lcs}b", "mynewtext", "{lcs}n", "12345")]
+
+CASES = []
+CASES += both("lcs basic", LCS_SET + [
+    E("LCS", "{lcs}a", "{lcs}b"), E("LCS", "{lcs}a", "{lcs}b", "LEN"),
+    E("LCS", "{lcs}a", "{lcs}b", "len"), E("LCS", "{lcs}b", "{lcs}a"),
+    E("LCS", "{lcs}a", "{lcs}none"), E("LCS", "{lcs}none", "{lcs}none2"),
+    E("LCS", "{lcs}none", "{lcs}none2", "LEN"), E("LCS", "{lcs}a", "{lcs}a"),
+    E("LCS", "{lcs}n", "{lcs}a"), E("LCS", "{lcs}n", "{lcs}n", "LEN")], 12)
+CASES += both("lcs idx", LCS_SET + [
+    E("LCS", "{lcs}a", "{lcs}b", "IDX"),
+    E("LCS", "{lcs}a", "{lcs}b", "IDX", "MINMATCHLEN", "4"),
+    E("LCS", "{lcs}a", "{lcs}b", "IDX", "MINMATCHLEN", "4", "WITHMATCHLEN"),
+    E("LCS", "{lcs}a", "{lcs}b", "IDX", "WITHMATCHLEN"),
+    E("LCS", "{lcs}a", "{lcs}b", "IDX", "MINMATCHLEN", "-3", "WITHMATCHLEN"),
+    E("LCS", "{lcs}a", "{lcs}b", "IDX", "MINMATCHLEN", "100"),
+    E("LCS", "{lcs}a", "{lcs}none", "IDX"),
+    E("LCS", "{lcs}a", "{lcs}a", "IDX", "WITHMATCHLEN"),
+    E("LCS", "{lcs}n", "{lcs}n", "WITHMATCHLEN"),
+    E("LCS", "{lcs}a", "{lcs}b", "MINMATCHLEN", "2")], 12)
+CASES += both("lcs longer", [
+    E("SET", "{lcs}x", "ACCGGTCGAGTGCGCGGAAGCCGGCCGAA" * 3),
+    E("SET", "{lcs}y", "GTCGTTCGGAATGCCGTTGCTCTGTAAA" * 3),
+    E("LCS", "{lcs}x", "{lcs}y"), E("LCS", "{lcs}x", "{lcs}y", "LEN"),
+    E("LCS", "{lcs}x", "{lcs}y", "IDX", "WITHMATCHLEN"),
+    E("LCS", "{lcs}x", "{lcs}y", "IDX", "MINMATCHLEN", "3"),
+    E("SET", "{lcs}p", "abcabcabc"), E("SET", "{lcs}q", "cbacbacba"),
+    E("LCS", "{lcs}p", "{lcs}q", "IDX", "WITHMATCHLEN"), E("LCS", "{lcs}q", "{lcs}p"),
+    E("SET", "{lcs}e", ""), E("LCS", "{lcs}e", "{lcs}p", "IDX")], 12)
+CASES += both("lcs errors", LCS_SET + [
+    E("LCS"), E("LCS", "{lcs}a"), E("LCS", "{lcs}a", "{lcs}b", "LEN", "IDX"),
+    E("LCS", "{lcs}a", "{lcs}b", "IDX", "LEN"), E("LCS", "{lcs}a", "{lcs}b", "FOO"),
+    E("LCS", "{lcs}a", "{lcs}b", "MINMATCHLEN"), E("LCS", "{lcs}a", "{lcs}b", "MINMATCHLEN", "x"),
+    E("LCS", "{lcs}a", "{lcs}b", "MINMATCHLEN", "99999999999999999999"),
+    E("RPUSH", "{lcs}l", "x"), E("LCS", "{lcs}a", "{lcs}l"), E("LCS", "{lcs}l", "{lcs}a", "FOO"),
+    E("LCS", "{lcs}none", "{lcs}l", "LEN"), E("LCS", "{lcs}a", "{lcs}b", "LEN", "LEN"),
+    E("CONFIG", "SET", "proto-max-bulk-len", "1048576"),
+    E("SET", "{lcs}big", "x" * 1024), E("LCS", "{lcs}big", "{lcs}big", "LEN"),
+    E("LCS", "{lcs}big", "{lcs}a", "LEN"),
+    E("CONFIG", "SET", "proto-max-bulk-len", "536870912"), E("DEL", "{lcs}l")], 21)
