@@ -354,6 +354,16 @@ const struct cmd_def *cmd_call(struct cmd_ctx *ctx);
  */
 int cmd_copy_opts(struct cmd_ctx *ctx, uint32_t *dst_db, bool *replace);
 
+/**
+ * After a command ran on worker @p worker for @p dur_us microseconds: the
+ * latency monitor, the slow log and the command's latency histogram
+ * (cmd_diag.c), as Redis's call() does after the handler. @p d is the
+ * table entry run (ctx->client->last_cmd tells the subcommand).
+ * Context: the worker that ran it.
+ */
+void cmd_diag_command(struct cmd_ctx *ctx, const struct cmd_def *d, uint32_t worker,
+		      int64_t dur_us);
+
 /** Fill the boot-time facts INFO reports (env->os). Context: boot. */
 void cmd_env_init(struct cmd_env *env);
 

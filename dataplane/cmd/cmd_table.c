@@ -742,6 +742,7 @@ static const struct cmd_def cmd_defs[] = {
      .since = "1.0.0",
      .complexity = "O(1)",
      META(lastsave)},
+    CMD_SRV_TABLE_LATENCY,
     CMD_SRV_TABLE_L,
 #include "cmd_table_list_l.inc"
     {.name = "memory",

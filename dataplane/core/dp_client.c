@@ -374,7 +374,10 @@ uint64_t dp_run(struct worker *w, const struct cmd_def *d, struct resp_arg *argv
 	}
 	flush_watched(w, d, argv, argc, client->db);
 	dp_pubsub_cmd_begin(w, d, argv, argc, client->db, out); /* notifications: at its end */
+	uint64_t t0_us = rw_clock_now_us(&w->clock);
 	cmd_execute(d, &ctx);
+	/* SLOWLOG, LATENCY and the command histograms, as Redis's call() */
+	cmd_diag_command(&ctx, d, w->id, (int64_t)(rw_clock_now_us(&w->clock) - t0_us));
 	dp_pubsub_cmd_end(w, d, argv, argc, client->db, ctx.dirty);
 	w->blk.would = ctx.would_block;
 	w->blk.deadline_ms = ctx.block_deadline_ms;

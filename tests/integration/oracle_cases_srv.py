@@ -55,3 +55,39 @@ CASES += both("lcs errors", LCS_SET + [
     E("SET", "{lcs}big", "x" * 1024), E("LCS", "{lcs}big", "{lcs}big", "LEN"),
     E("LCS", "{lcs}big", "{lcs}a", "LEN"),
     E("CONFIG", "SET", "proto-max-bulk-len", "536870912"), E("DEL", "{lcs}l")], 21)
+
+# SLOWLOG: errors (CONFIG GET names one directive at a time: a pattern's
+# matches come in stock's dict order, random per process), HELP, and an empty log (logging off while it is read).
+CASES += both("slowlog errors help", [
+    E("SLOWLOG"), E("SLOWLOG", "FOO"), E("SLOWLOG", "foo", "bar"), E("SLOWLOG", "HELP"),
+    E("SLOWLOG", "HELP", "x"), E("SLOWLOG", "GET", "x"), E("SLOWLOG", "GET", "-2"),
+    E("SLOWLOG", "get", "1", "2"), E("SLOWLOG", "GET", "99999999999999999999"),
+    E("SLOWLOG", "LEN", "x"), E("SLOWLOG", "RESET", "x"), E("slowlog", "Len", "1")], 12)
+CASES += both("slowlog empty", [
+    E("CONFIG", "SET", "slowlog-log-slower-than", "-1"), E("SLOWLOG", "RESET"),
+    E("SLOWLOG", "LEN"), E("SLOWLOG", "GET"), E("SLOWLOG", "GET", "-1"),
+    E("SLOWLOG", "GET", "0"), E("SLOWLOG", "GET", "5"),
+    E("CONFIG", "SET", "slowlog-log-slower-than", "10000")], 8)
+CASES += both("slowlog config", [
+    E("CONFIG", "GET", "slowlog-max-len"), E("CONFIG", "GET", "latency-monitor-threshold"),
+    E("CONFIG", "SET", "slowlog-log-slower-than", "-2"),
+    E("CONFIG", "SET", "slowlog-log-slower-than", "abc"),
+    E("CONFIG", "SET", "slowlog-max-len", "-1"), E("CONFIG", "SET", "slowlog-max-len", "1x"),
+    E("CONFIG", "SET", "latency-monitor-threshold", "-1"),
+    E("CONFIG", "SET", "slowlog-max-len", "64", "slowlog-log-slower-than", "5"),
+    E("CONFIG", "GET", "slowlog-max-len"), E("CONFIG", "GET", "slowlog-log-slower-than"),
+    E("CONFIG", "SET", "slowlog-max-len", "128", "slowlog-log-slower-than", "10000"),
+    E("CONFIG", "GET", "slowlog-log-slower-than")], 12)
+
+# LATENCY: errors, HELP, and everything that holds while the monitor is off.
+CASES += both("latency errors help", [
+    E("LATENCY"), E("LATENCY", "FOO"), E("LATENCY", "HELP"), E("LATENCY", "HELP", "x"),
+    E("LATENCY", "HISTORY"), E("LATENCY", "HISTORY", "a", "b"), E("LATENCY", "LATEST", "x"),
+    E("LATENCY", "DOCTOR", "x"), E("LATENCY", "GRAPH"), E("LATENCY", "GRAPH", "a", "b")], 10)
+CASES += both("latency monitor off", [
+    E("LATENCY", "RESET"), E("LATENCY", "LATEST"), E("LATENCY", "HISTORY", "command"),
+    E("LATENCY", "HISTORY", "nosuch"), E("LATENCY", "RESET", "command", "nosuch"),
+    E("LATENCY", "GRAPH", "command"), E("LATENCY", "GRAPH", "nosuch"), E("LATENCY", "DOCTOR"),
+    E("LATENCY", "HISTOGRAM", "nosuchcmd"), E("LATENCY", "HISTOGRAM", "nosuch|x"),
+    E("LATENCY", "HISTOGRAM", "get|x"), E("LATENCY", "HISTOGRAM", "config|nosuch"),
+    E("LATENCY", "HISTOGRAM", "a|b|c")], 13)
