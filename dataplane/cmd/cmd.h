@@ -53,6 +53,8 @@ struct cmd_client {
 	uint8_t lib_name_len;
 	uint8_t lib_ver_len;
 	uint32_t watch_epoch;		/* WATCH generation (dataplane/core/dp_watch.h) */
+	uint32_t peer_ip, local_ip;	/* the connection's addresses, host order (set at accept: */
+	uint16_t peer_port, local_port; /* SLOWLOG, MONITOR, CLIENT KILL on other workers) */
 	uint64_t created_ms;		/* unix ms of the accept (CLIENT LIST age) */
 	uint64_t last_ms;		/* unix ms of the last command run here (idle) */
 	const struct cmd_def *last_cmd; /* CLIENT LIST cmd=; NULL before the first */

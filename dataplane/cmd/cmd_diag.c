@@ -183,8 +183,8 @@ static struct cmd_slowlog_entry *slowlog_entry_new(const struct cmd_ctx *ctx,
 	uint32_t n = ctx->argc < CMD_SLOWLOG_ARGC ? ctx->argc : CMD_SLOWLOG_ARGC;
 	size_t need = 0;
 	for (uint32_t i = 0; i < n; i++)
-		need += (ctx->argv[i].len < CMD_SLOWLOG_STR ? ctx->argv[i].len : CMD_SLOWLOG_STR) +
-			48;
+		need +=
+		    (ctx->argv[i].len < CMD_SLOWLOG_STR ? ctx->argv[i].len : CMD_SLOWLOG_STR) + 48;
 	struct cmd_slowlog_entry *e = malloc(sizeof(*e) + need);
 	if (e == NULL)
 		return NULL;
@@ -212,12 +212,9 @@ static struct cmd_slowlog_entry *slowlog_entry_new(const struct cmd_ctx *ctx,
 		e->arg_len[i] = (uint32_t)w;
 		off += (size_t)w;
 	}
-	struct cmd_conn_info ci = {0};
-	if (ctx->env != NULL && ctx->env->conn_describe != NULL && ctx->conn != NULL)
-		ctx->env->conn_describe(ctx->conn, &ci);
-	uint32_t ip = ci.peer_ip;
+	uint32_t ip = ctx->client->peer_ip; /* travels with a forwarded command */
 	snprintf(e->peer, sizeof(e->peer), "%u.%u.%u.%u:%u", ip >> 24, (ip >> 16) & 255,
-		 (ip >> 8) & 255, ip & 255, ci.peer_port);
+		 (ip >> 8) & 255, ip & 255, ctx->client->peer_port);
 	memcpy(e->name, ctx->client->name, ctx->client->name_len);
 	e->name[ctx->client->name_len] = '\0';
 	return e;
@@ -260,8 +257,7 @@ static void slowlog_push(struct cmd_diag *dg, struct cmd_diag_slot *s, struct cm
 	}
 }
 
-void cmd_diag_command(struct cmd_ctx *ctx, const struct cmd_def *d, uint32_t worker,
-		      int64_t dur_us)
+void cmd_diag_command(struct cmd_ctx *ctx, const struct cmd_def *d, uint32_t worker, int64_t dur_us)
 {
 	struct cmd_diag *dg = cmd_diag_of(ctx->env);
 	if (dg == NULL || worker >= CMD_DIAG_WORKERS || d == NULL)

@@ -88,8 +88,8 @@ cmd_handler_fn cmd_smembers, cmd_spop, cmd_srandmember, cmd_smove, cmd_sinter, c
 cmd_handler_fn cmd_sinterstore, cmd_sunion, cmd_sunionstore, cmd_sdiff, cmd_sdiffstore, cmd_sscan;
 cmd_handler_fn cmd_multi, cmd_exec, cmd_discard, cmd_watch, cmd_unwatch; /* cmd_tx.c */
 cmd_handler_fn cmd_rename, cmd_renamenx, cmd_copy, cmd_move;		 /* cmd_rename.c */
-cmd_handler_fn cmd_pubsub; /* cmd_pubsub.c: every pub/sub command inside EXEC */
-cmd_handler_fn cmd_lcs;	   /* cmd_lcs.c */
+cmd_handler_fn cmd_pubsub;  /* cmd_pubsub.c: every pub/sub command inside EXEC */
+cmd_handler_fn cmd_lcs;	    /* cmd_lcs.c */
 cmd_handler_fn cmd_slowlog; /* cmd_slowlog.c */
 /** addReplySubcommandSyntaxError(): @p upper is the command name in capitals. */
 void cmd_reply_subcmd_syntax(struct cmd_ctx *ctx, const char *upper);

@@ -141,18 +141,19 @@ static void buf_cat(struct rw_buf *b, const char *s)
 void cmd_latency_doctor(struct cmd_ctx *ctx, struct cmd_diag *dg)
 {
 	struct rw_buf r = {0};
-	
+
 	struct cmd_lat_ts ts[CMD_LAT_EVENTS];
 	bool any = false;
 	for (int e = 0; e < CMD_LAT_EVENTS; e++)
 		any |= cmd_lat_merge(dg, e, &ts[e]);
 	int64_t thr = cmd_cfg_latency_threshold_ms(ctx->env);
 	if (!any && thr == 0) {
-		buf_cat(&r, "I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this "
-			    "Redis instance. You may use \"CONFIG SET latency-monitor-threshold "
-			    "<milliseconds>.\" in order to enable it. If we weren't in a deep space "
-			    "mission I'd suggest to take a look at "
-			    "https://redis.io/topics/latency-monitor.\n");
+		buf_cat(&r,
+			"I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this "
+			"Redis instance. You may use \"CONFIG SET latency-monitor-threshold "
+			"<milliseconds>.\" in order to enable it. If we weren't in a deep space "
+			"mission I'd suggest to take a look at "
+			"https://redis.io/topics/latency-monitor.\n");
 		goto out;
 	}
 	int64_t slower = cmd_cfg_slowlog_slower_us(ctx->env), now_s = ctx->now_ms / 1000;
@@ -162,8 +163,9 @@ void cmd_latency_doctor(struct cmd_ctx *ctx, struct cmd_diag *dg)
 		if (!ts[e].used)
 			continue;
 		if (++eventnum == 1)
-			buf_cat(&r, "Dave, I have observed latency spikes in this Redis instance. You "
-				    "don't mind talking about it, do you Dave?\n\n");
+			buf_cat(&r,
+				"Dave, I have observed latency spikes in this Redis instance. You "
+				"don't mind talking about it, do you Dave?\n\n");
 		struct lat_stats ls;
 		lat_analyze(&ts[e], now_s, &ls);
 		char line[512];
@@ -221,18 +223,19 @@ void cmd_latency_doctor(struct cmd_ctx *ctx, struct cmd_diag *dg)
 			    "running which are too slow to execute. Please check "
 			    "https://redis.io/commands/slowlog for more information.\n");
 	if (scheduler)
-		buf_cat(&r, "- The system is slow to execute Redis code paths not containing system "
-			    "calls. This usually means the system does not provide Redis CPU time "
-			    "to run for long periods. You should try to:\n"
-			    "  1) Lower the system load.\n"
-			    "  2) Use a computer / VM just for Redis if you are running other "
-			    "software in the same system.\n"
-			    "  3) Check if you have a \"noisy neighbour\" problem.\n"
-			    "  4) Check with 'redis-cli --intrinsic-latency 100' what is the "
-			    "intrinsic latency in your system.\n"
-			    "  5) Check if the problem is allocator-related by recompiling Redis "
-			    "with MALLOC=libc, if you are using Jemalloc. However this may create "
-			    "fragmentation problems.\n");
+		buf_cat(&r,
+			"- The system is slow to execute Redis code paths not containing system "
+			"calls. This usually means the system does not provide Redis CPU time "
+			"to run for long periods. You should try to:\n"
+			"  1) Lower the system load.\n"
+			"  2) Use a computer / VM just for Redis if you are running other "
+			"software in the same system.\n"
+			"  3) Check if you have a \"noisy neighbour\" problem.\n"
+			"  4) Check with 'redis-cli --intrinsic-latency 100' what is the "
+			"intrinsic latency in your system.\n"
+			"  5) Check if the problem is allocator-related by recompiling Redis "
+			"with MALLOC=libc, if you are using Jemalloc. However this may create "
+			"fragmentation problems.\n");
 	if (command)
 		buf_cat(&r, "- Deleting, expiring or evicting (because of maxmemory policy) large "
 			    "objects is a blocking operation. If you have very large objects that "
@@ -334,7 +337,7 @@ void cmd_latency_graph(struct cmd_ctx *ctx, struct cmd_diag *dg)
 		sp.v[sp.n++] = s->ms;
 	}
 	struct rw_buf g = {0};
-	
+
 	char head[160];
 	snprintf(head, sizeof(head), "%s - high %lu ms, low %lu ms (all time high %lu ms)\n",
 		 cmd_lat_event_names[e], (unsigned long)sp.max, (unsigned long)sp.min,

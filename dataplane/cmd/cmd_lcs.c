@@ -153,8 +153,9 @@ static void lcs_reply(struct cmd_ctx *ctx, struct lcs_job *j)
 	} else {
 		uint8_t *res = malloc(len + 1u);
 		if (res == NULL) {
-			resp_w_error(ctx->out, "ERR Insufficient memory, failed allocating transient "
-					       "memory for LCS");
+			resp_w_error(ctx->out,
+				     "ERR Insufficient memory, failed allocating transient "
+				     "memory for LCS");
 			return;
 		}
 		lcs_walk(j, NULL, res);

@@ -110,6 +110,12 @@ static void on_accepted(void *arg, struct tcp_conn *c)
 	cmd_client_init(&cl->cc, ++w->next_client_id * w->sh->n_workers + w->id, &w->sh->env,
 			w->now_unix_ms);
 	c->app = cl;
+	struct cmd_conn_info ci = {0};
+	dp_conn_describe(cl, &ci);
+	cl->cc.peer_ip = ci.peer_ip;
+	cl->cc.peer_port = ci.peer_port;
+	cl->cc.local_ip = ci.local_ip;
+	cl->cc.local_port = ci.local_port;
 }
 
 static void on_readable(void *arg, struct tcp_conn *c)
