@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dp_clientkill.h"
 #include "dp_digest.h"
 #include "dp_info.h"
 #include "dp_int.h"
@@ -774,6 +775,12 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 	}
 	if (d->flags & CMD_PUBSUB) {
 		dp_pubsub_run(w, cl, d, argv, argc); /* on this worker, whatever the keys */
+		return true;
+	}
+	if (dp_clientkill_is(d, argv, argc)) { /* every worker kills its own */
+		if (dp_clientkill_check(w, cl, argv, argc))
+			fanout_all(w, cl, &dp_clientkill_part_def, argv, argc,
+				   argc == 3 ? DP_AGG_KILLED : DP_AGG_SUM);
 		return true;
 	}
 	if (w->sh->n_workers > 1 && dp_digest_is(d, argv, argc)) {

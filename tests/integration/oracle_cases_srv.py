@@ -91,3 +91,19 @@ CASES += both("latency monitor off", [
     E("LATENCY", "HISTOGRAM", "nosuchcmd"), E("LATENCY", "HISTOGRAM", "nosuch|x"),
     E("LATENCY", "HISTOGRAM", "get|x"), E("LATENCY", "HISTOGRAM", "config|nosuch"),
     E("LATENCY", "HISTOGRAM", "a|b|c")], 13)
+
+# CLIENT KILL: errors and filters that match nobody (the suite's connection
+# is the only one; the killing itself is in srv_check.py).
+CASES += both("client kill errors", [
+    E("CLIENT", "KILL"), E("CLIENT", "KILL", "1.2.3.4:5"), E("CLIENT", "KILL", "ADDR"),
+    E("CLIENT", "KILL", "ADDR", "1.2.3.4:5"), E("CLIENT", "KILL", "LADDR", "1.2.3.4:5"),
+    E("CLIENT", "KILL", "ID", "0"), E("CLIENT", "KILL", "ID", "x"), E("CLIENT", "KILL", "ID", "-5"),
+    E("CLIENT", "KILL", "ID", "99999999"), E("CLIENT", "KILL", "TYPE", "foo"),
+    E("CLIENT", "KILL", "TYPE", "pubsub"), E("CLIENT", "KILL", "TYPE", "master"),
+    E("CLIENT", "KILL", "TYPE", "replica"), E("CLIENT", "KILL", "TYPE", "slave"),
+    E("CLIENT", "KILL", "USER", "foo"), E("CLIENT", "KILL", "USER", "default", "ID", "99999999"),
+    E("CLIENT", "KILL", "SKIPME", "maybe"), E("CLIENT", "KILL", "FOO", "bar"),
+    E("CLIENT", "KILL", "ID"), E("CLIENT", "KILL", "ID", "1", "TYPE"),
+    E("CLIENT", "KILL", "ADDR", "1.2.3.4:5", "SKIPME", "no"),
+    E("CLIENT", "KILL", "TYPE", "normal", "ID", "99999999", "SKIPME", "yes"),
+    E("client", "kill", "type", "PUBSUB"), E("PING")], 24)

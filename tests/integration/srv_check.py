@@ -178,14 +178,63 @@ def check_latency(rw, st, proto):
     check(got["reset"] == want["reset"] == (b":", 1), "LATENCY RESET counts the event")
 
 
+
 def main():
     host, port, ohost, oport = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
     for proto in (2, 3):
         rw, st = Server(host, port, proto), Server(ohost, oport, proto)
         check_slowlog(rw, st, proto)
         check_latency(rw, st, proto)
+    check_client_kill(host, port, ohost, oport)
     print("srv_check: %d failures" % len(FAILS))
     return 1 if FAILS else 0
+
+
+
+def kill_scenario(host, port):
+    """Eight connections (on both workers for Redwire: a client id's parity
+    names its worker), killed by ID, by ADDR and the old ip:port form, then
+    the caller itself (SKIPME no), then LADDR kills the rest. @return what
+    each step replied and which victims saw their connection end."""
+    ctl = Server(host, port, 2)
+    conns = [Server(host, port, 2) for _ in range(8)]
+    ids = [c.cmd("CLIENT", "ID")[1] for c in conns]
+    addrs = ["%s:%d" % c.c.sock.getsockname() for c in conns]
+    laddr = "%s:%d" % conns[0].c.sock.getpeername()
+    out = [ctl.cmd("CLIENT", "KILL", "ID", str(ids[0])),
+           ctl.cmd("CLIENT", "KILL", "ID", str(ids[1]), "TYPE", "normal"),
+           ctl.cmd("CLIENT", "KILL", "ADDR", addrs[2]),
+           ctl.cmd("CLIENT", "KILL", addrs[3]),
+           ctl.cmd("CLIENT", "KILL", addrs[3]),
+           ctl.cmd("CLIENT", "KILL", "ID", str(ids[4]), "TYPE", "pubsub"),
+           conns[5].cmd("CLIENT", "KILL", "ID", str(ids[5])),
+           conns[5].cmd("CLIENT", "KILL", "ID", str(ids[5]), "SKIPME", "no")]
+    time.sleep(0.1)
+    dead = []
+    for c in conns:
+        try:
+            c.cmd("PING")
+            dead.append(False)
+        except (ConnectionError, OSError):
+            dead.append(True)
+    out.append(ctl.cmd("CLIENT", "KILL", "LADDR", laddr))
+    time.sleep(0.1)
+    for i in (4, 6, 7):
+        try:
+            conns[i].cmd("PING")
+            dead.append(False)
+        except (ConnectionError, OSError):
+            dead.append(True)
+    out.append(ctl.cmd("PING"))
+    return out, dead, ids
+
+
+def check_client_kill(host, port, ohost, oport):
+    got, gdead, ids = kill_scenario(host, port)
+    want, wdead, _ = kill_scenario(ohost, oport)
+    check({i % 2 for i in ids} == {0, 1}, "CLIENT KILL: connections on both workers %r" % ids)
+    check(got == want, "CLIENT KILL replies %r vs stock %r" % (got, want))
+    check(gdead == wdead, "CLIENT KILL victims %r vs stock %r" % (gdead, wdead))
 
 
 if __name__ == "__main__":
