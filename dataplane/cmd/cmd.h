@@ -434,6 +434,15 @@ int cmd_client_kill_parse(struct cmd_ctx *ctx, struct cmd_kill_filter *f);
 bool cmd_client_kill_match(const struct cmd_kill_filter *f, const struct cmd_client *c,
 			   bool pubsub, uint64_t self_id);
 
+/**
+ * CLIENT PAUSE in force (cmd_client_pause.c): must @p d, about to run,
+ * wait? True while a pause runs and it is ALL, or WRITE and @p d writes
+ * (or may replicate: PUBLISH, EXEC). The dispatcher leaves such a command
+ * in its query buffer and tries again on a later loop, as Redis postpones
+ * the client. Context: any worker; two relaxed loads when not paused.
+ */
+bool cmd_pause_holds(const struct cmd_env *env, const struct cmd_def *d, uint64_t now_ms);
+
 /* ---- CONFIG SET run-time values (cmd_config.c) ---- */
 
 /**

@@ -331,6 +331,10 @@ void cmd_client(struct cmd_ctx *ctx)
 		struct cmd_kill_filter f;
 		if (cmd_client_kill_parse(ctx, &f) == 0)
 			resp_w_error(ctx->out, "ERR CLIENT KILL is not supported inside MULTI");
+	} else if (strcmp(s, "pause") == 0) {
+		cmd_client_pause(ctx);
+	} else if (strcmp(s, "unpause") == 0) {
+		cmd_client_unpause(ctx);
 	} else if (strcmp(s, "setinfo") == 0) {
 		client_setinfo(ctx);
 	} else if (strcmp(s, "reply") == 0) {

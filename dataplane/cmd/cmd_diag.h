@@ -77,6 +77,10 @@ struct cmd_diag_slot {
 
 struct cmd_diag {
 	_Atomic uint64_t slowlog_next_id;
+	/* CLIENT PAUSE: commands wait until this unix ms (0: not paused);
+	 * all of them, or only those that write (cmd_client_pause.c) */
+	_Atomic uint64_t pause_end_ms;
+	_Atomic uint32_t pause_all;
 	struct cmd_diag_slot slot[CMD_DIAG_WORKERS];
 };
 

@@ -94,6 +94,7 @@ cmd_handler_fn cmd_slowlog; /* cmd_slowlog.c */
 /** addReplySubcommandSyntaxError(): @p upper is the command name in capitals. */
 void cmd_reply_subcmd_syntax(struct cmd_ctx *ctx, const char *upper);
 cmd_handler_fn cmd_latency; /* cmd_latency.c */
+cmd_handler_fn cmd_client_pause, cmd_client_unpause; /* cmd_client_pause.c */
 /* cmd_config.c: the slow log's and the latency monitor's directives now */
 int64_t cmd_cfg_slowlog_slower_us(const struct cmd_env *env);
 int64_t cmd_cfg_slowlog_max_len(const struct cmd_env *env);

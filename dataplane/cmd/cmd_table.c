@@ -151,6 +151,11 @@ static const struct cmd_def client_subcmds[] = {
      .flags = CMD_ADMIN | SUB_FLAGS_CLIENT,
      .fn = cmd_client,
      .acl_categories = SUB_ACL_CLIENT_ADMIN},
+    {.name = "client|pause",
+     .arity = -3,
+     .flags = CMD_ADMIN | SUB_FLAGS_CLIENT,
+     .fn = cmd_client,
+     .acl_categories = SUB_ACL_CLIENT_ADMIN},
     {.name = "client|reply",
      .arity = 3,
      .flags = SUB_FLAGS_CLIENT,
@@ -166,6 +171,11 @@ static const struct cmd_def client_subcmds[] = {
      .flags = SUB_FLAGS_CLIENT,
      .fn = cmd_client,
      .acl_categories = SUB_ACL_CLIENT},
+    {.name = "client|unpause",
+     .arity = 2,
+     .flags = CMD_ADMIN | SUB_FLAGS_CLIENT,
+     .fn = cmd_client,
+     .acl_categories = SUB_ACL_CLIENT_ADMIN},
 };
 
 /* sorted by name: subcommands are found by binary search */

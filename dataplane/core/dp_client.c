@@ -757,6 +757,10 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 		dp_tx_flag(cl);
 		return true;
 	}
+	if (cmd_pause_holds(&w->sh->env, d, w->now_unix_ms)) {
+		w->stats->commands_received--; /* CLIENT PAUSE: waits, counted when it runs */
+		return false;
+	}
 	if ((cl->multi != NULL || (d->flags & CMD_TX_DISPATCH)) &&
 	    dp_tx_intercept(w, cl, d, argv, argc))
 		return true; /* MULTI EXEC DISCARD UNWATCH, a refused WATCH, or queued */

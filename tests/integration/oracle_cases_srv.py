@@ -107,3 +107,12 @@ CASES += both("client kill errors", [
     E("CLIENT", "KILL", "ADDR", "1.2.3.4:5", "SKIPME", "no"),
     E("CLIENT", "KILL", "TYPE", "normal", "ID", "99999999", "SKIPME", "yes"),
     E("client", "kill", "type", "PUBSUB"), E("PING")], 24)
+
+# CLIENT PAUSE/UNPAUSE: errors, and pauses short enough not to matter
+# (the waiting itself is in srv_check.py).
+CASES += both("client pause errors", [
+    E("CLIENT", "PAUSE"), E("CLIENT", "PAUSE", "x"), E("CLIENT", "PAUSE", "-1"),
+    E("CLIENT", "PAUSE", "10", "foo"), E("CLIENT", "PAUSE", "10", "WRITE", "x"),
+    E("CLIENT", "PAUSE", "99999999999999999999"), E("CLIENT", "UNPAUSE", "x"),
+    E("CLIENT", "PAUSE", "0"), E("CLIENT", "PAUSE", "1", "write"), E("CLIENT", "PAUSE", "1", "All"),
+    E("CLIENT", "UNPAUSE"), E("SET", "{p}k", "v"), E("GET", "{p}k"), E("DEL", "{p}k")], 14)

@@ -179,6 +179,7 @@ def check_latency(rw, st, proto):
 
 
 
+
 def main():
     host, port, ohost, oport = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
     for proto in (2, 3):
@@ -186,6 +187,7 @@ def main():
         check_slowlog(rw, st, proto)
         check_latency(rw, st, proto)
     check_client_kill(host, port, ohost, oport)
+    check_client_pause(host, port, ohost, oport)
     print("srv_check: %d failures" % len(FAILS))
     return 1 if FAILS else 0
 
@@ -235,6 +237,46 @@ def check_client_kill(host, port, ohost, oport):
     check({i % 2 for i in ids} == {0, 1}, "CLIENT KILL: connections on both workers %r" % ids)
     check(got == want, "CLIENT KILL replies %r vs stock %r" % (got, want))
     check(gdead == wdead, "CLIENT KILL victims %r vs stock %r" % (gdead, wdead))
+
+
+
+def pause_scenario(host, port):
+    """CLIENT PAUSE WRITE holds writes (on both workers) but not reads;
+    ALL holds everything; UNPAUSE releases at once. @return what was seen
+    (replies, and whether each command waited)."""
+    ctl, a, b = Server(host, port, 2), Server(host, port, 2), Server(host, port, 2)
+    seen = []
+
+    def timed(conn, *args):
+        t = time.time()
+        r = conn.cmd(*args)
+        return r, time.time() - t
+
+    seen.append(ctl.cmd("CLIENT", "PAUSE", "400", "WRITE"))
+    r, dt = timed(a, "GET", "{x}pause")
+    seen.append((r, dt < 0.2))
+    r, dt = timed(a, "SET", "{x}pause", "1")
+    seen.append((r, 0.25 < dt < 2))
+    seen.append(ctl.cmd("CLIENT", "PAUSE", "400", "ALL"))
+    r, dt = timed(b, "PING")
+    seen.append((r, 0.25 < dt < 2))
+    seen.append(ctl.cmd("CLIENT", "PAUSE", "5000", "WRITE"))
+    b.c.send(E("SET", "{b}pause", "2"))  # waits on the other worker
+    time.sleep(0.2)
+    seen.append(a.cmd("GET", "{b}pause"))  # not written yet
+    t = time.time()
+    seen.append(ctl.cmd("CLIENT", "UNPAUSE"))
+    seen.append(parse(b.c.read_reply())[0])
+    seen.append(time.time() - t < 1)
+    seen.append(a.cmd("GET", "{b}pause"))
+    a.cmd("DEL", "{x}pause")
+    a.cmd("DEL", "{b}pause")
+    return seen
+
+
+def check_client_pause(host, port, ohost, oport):
+    got, want = pause_scenario(host, port), pause_scenario(ohost, oport)
+    check(got == want, "CLIENT PAUSE %r vs stock %r" % (got, want))
 
 
 if __name__ == "__main__":
