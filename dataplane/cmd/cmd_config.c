@@ -567,8 +567,9 @@ static void config_match_arg(const struct resp_arg *a, struct config_match *m)
 	}
 }
 
-/* The current value of directive @p name: the run-time one if it has one. */
-static void config_value(const struct cmd_env *env, const char *name, char *val, size_t cap)
+/* The current value of directive @p name: the run-time one if it has one
+ * (cmd_int.h). */
+void cmd_config_value(const struct cmd_env *env, const char *name, char *val, size_t cap)
 {
 	const struct rt_def *d = rt_def_find(name, strlen(name));
 	if (d != NULL && env != NULL && env->rt != NULL) {
@@ -617,7 +618,7 @@ static void config_get(struct cmd_ctx *ctx)
 		char val[4096];
 		if (m[i].key == NULL)
 			continue;
-		config_value(ctx->env, config_target(i), val, sizeof(val));
+		cmd_config_value(ctx->env, config_target(i), val, sizeof(val));
 		resp_w_bulk(ctx->out, m[i].key, m[i].key_len);
 		resp_w_bulk_cstr(ctx->out, val);
 	}
@@ -940,17 +941,6 @@ static void config_resetstat(struct cmd_ctx *ctx)
 	resp_w_simple(ctx->out, "OK");
 }
 
-static void config_rewrite(struct cmd_ctx *ctx)
-{
-	const char *f = ctx->env != NULL ? ctx->env->config_file : NULL;
-	if (f == NULL || f[0] == '\0') {
-		resp_w_error(ctx->out, "ERR The server is running without a config file");
-		return;
-	}
-	/* TODO(#4): rewrite through the control plane, which owns the file. */
-	resp_w_error(ctx->out, "ERR Rewriting config file: Operation not supported");
-}
-
 static const char *const config_help[] = {
     "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
     "GET <pattern>",
@@ -978,7 +968,7 @@ void cmd_config(struct cmd_ctx *ctx)
 	else if (strcmp(sub->name, "config|resetstat") == 0)
 		config_resetstat(ctx);
 	else if (strcmp(sub->name, "config|rewrite") == 0)
-		config_rewrite(ctx);
+		cmd_config_rewrite(ctx);
 	else
 		cmd_reply_help(ctx, config_help, sizeof(config_help) / sizeof(config_help[0]));
 }
