@@ -49,6 +49,7 @@ struct cmd_client {
 	uint8_t authenticated;
 	uint8_t reply;	  /* CMD_REPLY_* */
 	uint8_t no_evict; /* CLIENT NO-EVICT ON */
+	uint8_t monitor;  /* MONITOR ran: every worker's commands are fed to it */
 	uint8_t name_len; /* 0: no name */
 	uint8_t lib_name_len;
 	uint8_t lib_ver_len;
@@ -442,6 +443,14 @@ bool cmd_client_kill_match(const struct cmd_kill_filter *f, const struct cmd_cli
  * the client. Context: any worker; two relaxed loads when not paused.
  */
 bool cmd_pause_holds(const struct cmd_env *env, const struct cmd_def *d, uint64_t now_ms);
+
+/**
+ * MONITOR: move the lines fed to worker @p worker's monitors into @p out
+ * (empty when none). Context: that worker, once per loop iteration.
+ */
+void cmd_monitor_take(const struct cmd_env *env, uint32_t worker, struct rw_buf *out);
+/** A monitor client of @p worker went away (closed or RESET). */
+void cmd_monitor_gone(const struct cmd_env *env, uint32_t worker);
 
 /* ---- CONFIG SET run-time values (cmd_config.c) ---- */
 

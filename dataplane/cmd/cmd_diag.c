@@ -57,6 +57,7 @@ void cmd_diag_destroy(struct cmd_diag **dp)
 			e = n;
 		}
 		free(d->slot[i].hist);
+		rw_buf_fini(&d->slot[i].mon);
 	}
 	free(d);
 	*dp = NULL;
@@ -166,7 +167,7 @@ static void lat_add(struct cmd_lat_ts *ts, int64_t now_s, int64_t ms)
 /* ---- slow log ---- */
 
 /* AUTH's and HELLO AUTH's secrets are shown as Redis's redactClientCommandArgument() does. */
-static bool slowlog_redacted(const struct cmd_def *d, const struct resp_arg *argv, uint32_t i)
+bool cmd_diag_redacted(const struct cmd_def *d, const struct resp_arg *argv, uint32_t i)
 {
 	if (strcmp(d->name, "auth") == 0)
 		return i >= 1;
@@ -197,7 +198,7 @@ static struct cmd_slowlog_entry *slowlog_entry_new(const struct cmd_ctx *ctx,
 		int w;
 		if (i == n - 1 && n < ctx->argc)
 			w = snprintf(dst, 48, "... (%u more arguments)", ctx->argc - n + 1);
-		else if (slowlog_redacted(d, ctx->argv, i))
+		else if (cmd_diag_redacted(d, ctx->argv, i))
 			w = snprintf(dst, 48, "(redacted)");
 		else if (a->len > CMD_SLOWLOG_STR) {
 			memcpy(dst, a->ptr, CMD_SLOWLOG_STR);
@@ -276,4 +277,6 @@ void cmd_diag_command(struct cmd_ctx *ctx, const struct cmd_def *d, uint32_t wor
 	if (slower >= 0 && dur_us >= slower && strcmp(d->name, "exec") != 0)
 		slowlog_push(dg, s, ctx, d, dur_us, (uint64_t)cmd_cfg_slowlog_max_len(ctx->env));
 	hist_add(s, real, dur_us);
+	if (atomic_load_explicit(&dg->monitors, memory_order_relaxed) != 0)
+		cmd_monitor_feed(ctx, d, real);
 }

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "cmd.h"
+#include "rw_buf.h"
 
 #define CMD_DIAG_WORKERS    64	/* slots: the most workers a process runs */
 #define CMD_SLOWLOG_ARGC    32	/* SLOWLOG_ENTRY_MAX_ARGC */
@@ -73,6 +74,10 @@ struct cmd_diag_slot {
 	uint64_t len;
 	struct cmd_lat_ts ev[CMD_LAT_EVENTS];
 	struct cmd_hist *hist; /* CMD_HIST_SLOTS, on the first command */
+	/* MONITOR: lines for this worker's monitors, appended by every worker
+	 * under the lock, moved out by this worker once per loop (dp_monitor.c) */
+	_Atomic uint32_t monitors;
+	struct rw_buf mon;
 } __attribute__((aligned(64)));
 
 struct cmd_diag {
@@ -81,6 +86,7 @@ struct cmd_diag {
 	 * all of them, or only those that write (cmd_client_pause.c) */
 	_Atomic uint64_t pause_end_ms;
 	_Atomic uint32_t pause_all;
+	_Atomic uint32_t monitors; /* MONITOR clients on all workers */
 	struct cmd_diag_slot slot[CMD_DIAG_WORKERS];
 };
 
@@ -97,6 +103,11 @@ extern const char *const cmd_lat_event_names[CMD_LAT_EVENTS];
 /** A command's histogram summed over the workers. @return true if it ran. */
 bool cmd_hist_sum(struct cmd_diag *dg, const struct cmd_def *d, uint64_t *calls,
 		  uint64_t b[CMD_HIST_BUCKETS]);
+
+/** Is argument @p i of @p d a secret (AUTH, HELLO AUTH)? Shown "(redacted)". */
+bool cmd_diag_redacted(const struct cmd_def *d, const struct resp_arg *argv, uint32_t i);
+/** Feed a command that ran to every worker's monitors (cmd_monitor.c). */
+void cmd_monitor_feed(struct cmd_ctx *ctx, const struct cmd_def *d, const struct cmd_def *real);
 
 /** The upper bound (us) Redis reports for histogram bucket @p i. */
 int64_t cmd_hist_bucket_us(uint32_t i);

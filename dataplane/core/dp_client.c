@@ -78,6 +78,10 @@ static void block_cancel(struct dp_client *cl)
 
 static void client_release(struct dp_client *cl)
 {
+	if (cl->cc.monitor && cl->tcp != NULL) {
+		cl->cc.monitor = 0;
+		cmd_monitor_gone(&cl->owner->sh->env, cl->owner->id);
+	}
 	if (cl->blocking && cl->tcp != NULL)
 		block_cancel(cl);
 	cl->blocking = false;

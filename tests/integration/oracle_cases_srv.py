@@ -116,3 +116,5 @@ CASES += both("client pause errors", [
     E("CLIENT", "PAUSE", "99999999999999999999"), E("CLIENT", "UNPAUSE", "x"),
     E("CLIENT", "PAUSE", "0"), E("CLIENT", "PAUSE", "1", "write"), E("CLIENT", "PAUSE", "1", "All"),
     E("CLIENT", "UNPAUSE"), E("SET", "{p}k", "v"), E("GET", "{p}k"), E("DEL", "{p}k")], 14)
+
+CASES += both("monitor arity", [E("MONITOR", "x"), E("monitor", "a", "b")], 2)

@@ -180,6 +180,7 @@ def check_latency(rw, st, proto):
 
 
 
+
 def main():
     host, port, ohost, oport = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4])
     for proto in (2, 3):
@@ -188,6 +189,7 @@ def main():
         check_latency(rw, st, proto)
     check_client_kill(host, port, ohost, oport)
     check_client_pause(host, port, ohost, oport)
+    check_monitor(host, port, ohost, oport)
     print("srv_check: %d failures" % len(FAILS))
     return 1 if FAILS else 0
 
@@ -277,6 +279,44 @@ def pause_scenario(host, port):
 def check_client_pause(host, port, ohost, oport):
     got, want = pause_scenario(host, port), pause_scenario(ohost, oport)
     check(got == want, "CLIENT PAUSE %r vs stock %r" % (got, want))
+
+
+
+MON_LINE = re.compile(rb"^\+(\d+)\.(\d{6}) \[(\d+) ([\d.]+:\d+)\] (.*)$")
+
+
+def monitor_scenario(host, port, proto):
+    """A MONITOR client sees the other client's commands, run on both
+    workers, in Redis's line format; admin commands are not shown, secrets
+    are redacted. @return (lines without their time, checks)."""
+    m, c = Server(host, port, proto), Server(host, port, 2)
+    first = m.cmd("MONITOR")
+    m.c.send(E("MONITOR"))  # a second MONITOR: no reply at all
+    me = "%s:%d" % c.c.sock.getsockname()
+    c.cmd("SELECT", "2")
+    c.cmd("SET", "{x}mon", 'a "b"\n')
+    c.cmd("GET", "{b}mon")
+    c.cmd("CONFIG", "GET", "timeout")
+    c.cmd("AUTH", "secret")
+    c.cmd("HELLO", "2", "AUTH", "default", "pw")
+    c.cmd("DEL", "{x}mon", "{x}mon2")
+    c.cmd("SELECT", "0")
+    lines, ok = [], True
+    for _ in range(7):
+        raw = m.c.read_reply()
+        g = MON_LINE.match(raw.rstrip(b"\r\n"))
+        ok = ok and g is not None and abs(int(g.group(1)) - time.time()) < 60 \
+            and g.group(4).decode() == me
+        lines.append((g.group(3), g.group(5)) if g else raw)
+    ok = ok and m.c.closed_by_peer(wait=0.2) is False and m.c.buf == b""  # nothing more
+    return first, lines, ok
+
+
+def check_monitor(host, port, ohost, oport):
+    for proto in (2, 3):
+        got, want = monitor_scenario(host, port, proto), monitor_scenario(ohost, oport, proto)
+        check(got == want, "RESP%d MONITOR %r\n  vs stock %r" % (proto, got, want))
+        check(got[2], "RESP%d MONITOR lines: time and client address" % proto)
 
 
 if __name__ == "__main__":
