@@ -418,10 +418,10 @@ bool cmd_client_reply_suppressed(struct cmd_client *c);
 
 /* CLIENT KILL's filter (networking.c clientCommand "kill"). */
 struct cmd_kill_filter {
-	bool old_form;		    /* CLIENT KILL ip:port: +OK or -ERR No such client */
-	bool skipme;		    /* SKIPME yes (the default of the filter form) */
-	int type;		    /* -1: any; 0 normal, 1 replica, 2 pubsub, 3 master */
-	uint64_t id;		    /* 0: any */
+	bool old_form;		      /* CLIENT KILL ip:port: +OK or -ERR No such client */
+	bool skipme;		      /* SKIPME yes (the default of the filter form) */
+	int type;		      /* -1: any; 0 normal, 1 replica, 2 pubsub, 3 master */
+	uint64_t id;		      /* 0: any */
 	const struct resp_arg *addr;  /* NULL: any; "ip:port" of the peer */
 	const struct resp_arg *laddr; /* NULL: any; "ip:port" of the local end */
 };
@@ -432,8 +432,8 @@ struct cmd_kill_filter {
  */
 int cmd_client_kill_parse(struct cmd_ctx *ctx, struct cmd_kill_filter *f);
 /** Does connection @p c (in pub/sub mode: @p pubsub) match @p f, asked by client @p self_id? */
-bool cmd_client_kill_match(const struct cmd_kill_filter *f, const struct cmd_client *c,
-			   bool pubsub, uint64_t self_id);
+bool cmd_client_kill_match(const struct cmd_kill_filter *f, const struct cmd_client *c, bool pubsub,
+			   uint64_t self_id);
 
 /**
  * CLIENT PAUSE in force (cmd_client_pause.c): must @p d, about to run,

@@ -46,11 +46,11 @@ int cmd_client_kill_parse(struct cmd_ctx *ctx, struct cmd_kill_filter *f)
 			}
 			f->id = (uint64_t)id;
 		} else if (cmd_arg_is(o, "type")) {
-			f->type = cmd_arg_is(v, "normal")				? 0
+			f->type = cmd_arg_is(v, "normal")			       ? 0
 				  : cmd_arg_is(v, "slave") || cmd_arg_is(v, "replica") ? 1
-				  : cmd_arg_is(v, "pubsub")				? 2
-				  : cmd_arg_is(v, "master")				? 3
-											: -1;
+				  : cmd_arg_is(v, "pubsub")			       ? 2
+				  : cmd_arg_is(v, "master")			       ? 3
+										       : -1;
 			if (f->type < 0) {
 				resp_w_errorf(ctx->out, "ERR Unknown client type '%.*s'",
 					      (int)v->len, (const char *)v->ptr);
@@ -91,8 +91,8 @@ static bool addr_is(const struct resp_arg *a, uint32_t ip, uint16_t port)
 	return a->len == (size_t)n && memcmp(a->ptr, buf, (size_t)n) == 0;
 }
 
-bool cmd_client_kill_match(const struct cmd_kill_filter *f, const struct cmd_client *c,
-			   bool pubsub, uint64_t self_id)
+bool cmd_client_kill_match(const struct cmd_kill_filter *f, const struct cmd_client *c, bool pubsub,
+			   uint64_t self_id)
 {
 	if (f->addr != NULL && !addr_is(f->addr, c->peer_ip, c->peer_port))
 		return false;

@@ -140,8 +140,7 @@ static void fmt_memory(const char *v, char *out, size_t cap)
 }
 
 /* The line "name value" for a value as CONFIG GET shows it. */
-static void fmt_line(const char *name, enum rw_cfg_type type, const char *v, char *out,
-		     size_t cap)
+static void fmt_line(const char *name, enum rw_cfg_type type, const char *v, char *out, size_t cap)
 {
 	char val[4200];
 	bool bare = type == RW_CFG_INT || type == RW_CFG_BOOL;

@@ -93,7 +93,7 @@ cmd_handler_fn cmd_lcs;	    /* cmd_lcs.c */
 cmd_handler_fn cmd_slowlog; /* cmd_slowlog.c */
 /** addReplySubcommandSyntaxError(): @p upper is the command name in capitals. */
 void cmd_reply_subcmd_syntax(struct cmd_ctx *ctx, const char *upper);
-cmd_handler_fn cmd_latency; /* cmd_latency.c */
+cmd_handler_fn cmd_latency;			     /* cmd_latency.c */
 cmd_handler_fn cmd_client_pause, cmd_client_unpause; /* cmd_client_pause.c */
 cmd_handler_fn cmd_monitor;			     /* cmd_monitor.c */
 /** CONFIG GET's value of directive @p name now (cmd_config.c). */

@@ -56,8 +56,7 @@ void cmd_monitor_take(const struct cmd_env *env, uint32_t worker, struct rw_buf 
 	if (dg == NULL || worker >= CMD_DIAG_WORKERS)
 		return;
 	struct cmd_diag_slot *s = &dg->slot[worker];
-	if (atomic_load_explicit(&s->monitors, memory_order_relaxed) == 0 &&
-	    s->mon.len == 0)
+	if (atomic_load_explicit(&s->monitors, memory_order_relaxed) == 0 && s->mon.len == 0)
 		return;
 	cmd_diag_lock(s);
 	struct rw_buf t = s->mon; /* swap: the copy to the clients runs unlocked */
@@ -75,13 +74,27 @@ static void repr(struct rw_buf *b, const uint8_t *p, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		const char *esc = NULL;
 		switch (p[i]) {
-		case '\\': esc = "\\\\"; break;
-		case '"': esc = "\\\""; break;
-		case '\n': esc = "\\n"; break;
-		case '\r': esc = "\\r"; break;
-		case '\t': esc = "\\t"; break;
-		case '\a': esc = "\\a"; break;
-		case '\b': esc = "\\b"; break;
+		case '\\':
+			esc = "\\\\";
+			break;
+		case '"':
+			esc = "\\\"";
+			break;
+		case '\n':
+			esc = "\\n";
+			break;
+		case '\r':
+			esc = "\\r";
+			break;
+		case '\t':
+			esc = "\\t";
+			break;
+		case '\a':
+			esc = "\\a";
+			break;
+		case '\b':
+			esc = "\\b";
+			break;
 		default:
 			if (p[i] >= 0x20 && p[i] < 0x7f) {
 				rw_buf_append(b, &p[i], 1);

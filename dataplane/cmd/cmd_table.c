@@ -789,7 +789,7 @@ static const struct cmd_def cmd_defs[] = {
      .complexity = "O(N) where N is the number of keys to retrieve.",
      .key_flags = "RO access",
      META(mget)},
-    CMD_SRV_TABLE_MONITOR
+    CMD_SRV_TABLE_MONITOR,
     {.name = "move",
      .arity = 3,
      .flags = CMD_WRITE | CMD_FAST,
