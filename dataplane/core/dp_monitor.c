@@ -2,7 +2,7 @@
  * MONITOR's delivery on the worker hosting monitor clients: once per loop
  * iteration, move the lines every worker fed to this one (cmd_monitor.c)
  * into each monitor's send buffer. A monitor that still waits for replies
- * of its own gets the lines once those are out (its reply order holds).
+ * of its own gets the lines in a slot behind them (its reply order holds).
  *
  * Context: the owning worker lcore.
  */
@@ -16,11 +16,10 @@ unsigned dp_monitor_poll(struct worker *w)
 		return 0;
 	for (uint32_t i = 0; i < w->tcp.max_conns; i++) {
 		struct dp_client *cl = &w->clients[i];
-		if (cl->tcp == NULL || !cl->cc.monitor || cl->closing ||
-		    cl->slot_head != cl->slot_tail)
+		if (cl->tcp == NULL || !cl->cc.monitor || cl->closing)
 			continue;
-		rw_buf_append(&cl->tcp->snd, w->mon_buf.data, w->mon_buf.len);
-		tcp_output_mark(&w->tcp, cl->tcp);
+		/* the send buffer, or a slot behind replies still pending */
+		rw_buf_append(dp_reply_target(w, cl), w->mon_buf.data, w->mon_buf.len);
 	}
 	w->mon_buf.len = 0;
 	return 1;
