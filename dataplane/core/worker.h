@@ -140,6 +140,7 @@ struct worker {
 	uint32_t argv_cap;
 	struct rw_buf part_buf;		  /* reply of the local part of a split command */
 	struct rw_buf mon_buf;		  /* MONITOR lines moved out for this loop (dp_monitor.c) */
+	bool in_tx_part;		  /* running a cross-worker part (fed to MONITOR at dispatch) */
 	struct rw_buf scratch;		  /* journal records, local parts of split commands */
 	struct rw_buf propagate;	  /* a command's journal rewrite (cmd_ctx.propagate) */
 	struct chan_part cur_raw;	  /* the running command's multibulk bytes, if any */

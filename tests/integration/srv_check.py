@@ -300,9 +300,11 @@ def monitor_scenario(host, port, proto):
     c.cmd("AUTH", "secret")
     c.cmd("HELLO", "2", "AUTH", "default", "pw")
     c.cmd("DEL", "{x}mon", "{x}mon2")
+    c.cmd("MGET", "{x}mon", "{b}mon")  # keys of both workers
+    c.cmd("DBSIZE")
     c.cmd("SELECT", "0")
     lines, ok = [], True
-    for _ in range(7):
+    for _ in range(9):
         raw = m.c.read_reply()
         g = MON_LINE.match(raw.rstrip(b"\r\n"))
         ok = ok and g is not None and abs(int(g.group(1)) - time.time()) < 60 \
