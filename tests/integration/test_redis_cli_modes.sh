@@ -8,6 +8,7 @@ IT_NAME=rwtcli IT_SAN=${IT_SAN:-1}
 source "$(dirname "$0")/lib.sh"
 it_up --workers 2
 it_oracle_start
+it_cli flushall >/dev/null # a data dir kept from an earlier run must not count
 RW="-h $IT_IP -p $IT_PORT" ST="-h 127.0.0.1 -p $IT_ORACLE_PORT"
 TMPD=$(mktemp -d /tmp/rwcli.XXXXXX)
 trap 'rc=$?; rm -rf "$TMPD"; (exit $rc); it_cleanup' EXIT

@@ -8,6 +8,7 @@ IT_NAME=rwtsrv IT_SAN=${IT_SAN:-1}
 source "$(dirname "$0")/lib.sh"
 it_up --workers 2
 it_oracle_start
+it_cli flushall >/dev/null # a data dir kept from an earlier run must not count
 it_ns env IT_DIR="$IT_ROOT/tests/integration" "$IT_PY" - "$IT_IP:$IT_PORT" "127.0.0.1:$IT_ORACLE_PORT" <<'PY'
 import os
 import sys
