@@ -49,10 +49,13 @@ struct cmd_client {
 	uint8_t authenticated;
 	uint8_t reply;	  /* CMD_REPLY_* */
 	uint8_t no_evict; /* CLIENT NO-EVICT ON */
+	uint8_t monitor;  /* MONITOR ran: every worker's commands are fed to it */
 	uint8_t name_len; /* 0: no name */
 	uint8_t lib_name_len;
 	uint8_t lib_ver_len;
 	uint32_t watch_epoch;		/* WATCH generation (dataplane/core/dp_watch.h) */
+	uint32_t peer_ip, local_ip;	/* the connection's addresses, host order (set at accept: */
+	uint16_t peer_port, local_port; /* SLOWLOG, MONITOR, CLIENT KILL on other workers) */
 	uint64_t created_ms;		/* unix ms of the accept (CLIENT LIST age) */
 	uint64_t last_ms;		/* unix ms of the last command run here (idle) */
 	const struct cmd_def *last_cmd; /* CLIENT LIST cmd=; NULL before the first */
@@ -366,6 +369,16 @@ const struct cmd_def *cmd_call(struct cmd_ctx *ctx);
  */
 int cmd_copy_opts(struct cmd_ctx *ctx, uint32_t *dst_db, bool *replace);
 
+/**
+ * After a command ran on worker @p worker for @p dur_us microseconds: the
+ * latency monitor, the slow log and the command's latency histogram
+ * (cmd_diag.c), as Redis's call() does after the handler. @p d is the
+ * table entry run (ctx->client->last_cmd tells the subcommand).
+ * Context: the worker that ran it.
+ */
+void cmd_diag_command(struct cmd_ctx *ctx, const struct cmd_def *d, uint32_t worker,
+		      int64_t dur_us);
+
 /** Fill the boot-time facts INFO reports (env->os). Context: boot. */
 void cmd_env_init(struct cmd_env *env);
 
@@ -412,6 +425,46 @@ bool cmd_auth_required(const struct cmd_def *d, const struct cmd_client *c,
  * resetClient() does.
  */
 bool cmd_client_reply_suppressed(struct cmd_client *c);
+
+/* ---- CLIENT KILL (cmd_client_kill.c) ---- */
+
+/* CLIENT KILL's filter (networking.c clientCommand "kill"). */
+struct cmd_kill_filter {
+	bool old_form;		      /* CLIENT KILL ip:port: +OK or -ERR No such client */
+	bool skipme;		      /* SKIPME yes (the default of the filter form) */
+	int type;		      /* -1: any; 0 normal, 1 replica, 2 pubsub, 3 master */
+	uint64_t id;		      /* 0: any */
+	const struct resp_arg *addr;  /* NULL: any; "ip:port" of the peer */
+	const struct resp_arg *laddr; /* NULL: any; "ip:port" of the local end */
+};
+
+/**
+ * Parse CLIENT KILL's arguments (argv[2..]) as Redis does, replying its
+ * error into ctx->out when they are wrong. @return 0 or -1 (replied).
+ */
+int cmd_client_kill_parse(struct cmd_ctx *ctx, struct cmd_kill_filter *f);
+/** Does connection @p c (in pub/sub mode: @p pubsub) match @p f, asked by client @p self_id? */
+bool cmd_client_kill_match(const struct cmd_kill_filter *f, const struct cmd_client *c, bool pubsub,
+			   uint64_t self_id);
+
+/**
+ * CLIENT PAUSE in force (cmd_client_pause.c): must @p d, about to run,
+ * wait? True while a pause runs and it is ALL, or WRITE and @p d writes
+ * (or may replicate: PUBLISH, EXEC). The dispatcher leaves such a command
+ * in its query buffer and tries again on a later loop, as Redis postpones
+ * the client. Context: any worker; two relaxed loads when not paused.
+ */
+bool cmd_pause_holds(const struct cmd_env *env, const struct cmd_def *d, uint64_t now_ms);
+
+/**
+ * MONITOR: move the lines fed to worker @p worker's monitors into @p out
+ * (empty when none). Context: that worker, once per loop iteration.
+ */
+void cmd_monitor_take(const struct cmd_env *env, uint32_t worker, struct rw_buf *out);
+/** Feed a command the dispatcher runs as a cross-worker transaction to the monitors. */
+void cmd_monitor_dispatched(struct cmd_ctx *ctx, const struct cmd_def *d);
+/** A monitor client of @p worker went away (closed or RESET). */
+void cmd_monitor_gone(const struct cmd_env *env, uint32_t worker);
 
 /* ---- CONFIG SET run-time values (cmd_config.c) ---- */
 

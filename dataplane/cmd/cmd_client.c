@@ -325,6 +325,16 @@ void cmd_client(struct cmd_ctx *ctx)
 		reply_txt(ctx, &b);
 	} else if (strcmp(s, "list") == 0) {
 		client_list(ctx);
+	} else if (strcmp(s, "kill") == 0) {
+		/* the dispatcher runs CLIENT KILL on every worker
+		 * (dataplane/core/dp_clientkill.c); here only inside MULTI */
+		struct cmd_kill_filter f;
+		if (cmd_client_kill_parse(ctx, &f) == 0)
+			resp_w_error(ctx->out, "ERR CLIENT KILL is not supported inside MULTI");
+	} else if (strcmp(s, "pause") == 0) {
+		cmd_client_pause(ctx);
+	} else if (strcmp(s, "unpause") == 0) {
+		cmd_client_unpause(ctx);
 	} else if (strcmp(s, "setinfo") == 0) {
 		client_setinfo(ctx);
 	} else if (strcmp(s, "reply") == 0) {

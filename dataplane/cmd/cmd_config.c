@@ -38,6 +38,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cmd_diag.h"
 #include "cmd_int.h"
 #include "store_hash.h"
 
@@ -66,6 +67,9 @@ enum rt_int {
 	RT_NOTIFY_FLAGS, /* notify-keyspace-events, CMD_NOTIFY_* bits */
 	RT_COBL,	 /* client-output-buffer-limit: 3 classes x (hard, soft, seconds) */
 	RT_COBL_END = RT_COBL + 8,
+	RT_SLOWLOG_SLOWER,
+	RT_SLOWLOG_MAX_LEN,
+	RT_LATENCY_THRESHOLD,
 	RT_N_INT,
 };
 
@@ -84,6 +88,7 @@ struct cmd_rtcfg {
 	atomic_flag wlock;
 	struct rt_str_val sval[RT_N_STR];
 	_Atomic uint64_t base[CMD_STAT_N]; /* counters at the last RESETSTAT */
+	struct cmd_diag *diag;		   /* SLOWLOG and LATENCY data (cmd_diag.c) */
 };
 
 static const char *const loglevels[] = {"debug", "verbose", "notice", "warning"};
@@ -137,6 +142,9 @@ static const struct rt_def rt_defs[] = {
     {"notify-keyspace-events", K_NOTIFY, RT_NOTIFY_FLAGS, 0, 0},
     {"client-output-buffer-limit", K_COBL, RT_COBL, 0, 0},
     {"save", K_SAVE, RT_SAVE, 0, 0},
+    {"slowlog-log-slower-than", K_INT, RT_SLOWLOG_SLOWER, -1, INT64_MAX},
+    {"slowlog-max-len", K_INT, RT_SLOWLOG_MAX_LEN, 0, INT64_MAX},
+    {"latency-monitor-threshold", K_INT, RT_LATENCY_THRESHOLD, 0, INT64_MAX},
 };
 #define N_RT (sizeof(rt_defs) / sizeof(rt_defs[0]))
 
@@ -239,6 +247,11 @@ struct cmd_rtcfg *cmd_rtcfg_create(const struct rw_config *cfg)
 	struct cmd_rtcfg *rt = calloc(1, sizeof(*rt));
 	if (rt == NULL)
 		return NULL;
+	rt->diag = cmd_diag_create();
+	if (rt->diag == NULL) {
+		free(rt);
+		return NULL;
+	}
 	atomic_flag_clear(&rt->wlock);
 	atomic_init(&rt->ival[RT_MAXMEMORY], (uint64_t)cfg->maxmemory);
 	atomic_init(&rt->ival[RT_MAXCLIENTS], (uint64_t)cfg->maxclients);
@@ -270,6 +283,9 @@ struct cmd_rtcfg *cmd_rtcfg_create(const struct rw_config *cfg)
 	atomic_init(&rt->ival[RT_HASH_MAX_LP_ENTRIES], (uint64_t)cfg->hash_max_listpack_entries);
 	atomic_init(&rt->ival[RT_HASH_MAX_LP_VALUE], (uint64_t)cfg->hash_max_listpack_value);
 	atomic_init(&rt->ival[RT_SET_MAX_INTSET_ENTRIES], (uint64_t)cfg->set_max_intset_entries);
+	atomic_init(&rt->ival[RT_SLOWLOG_SLOWER], (uint64_t)cfg->slowlog_log_slower_than);
+	atomic_init(&rt->ival[RT_SLOWLOG_MAX_LEN], (uint64_t)cfg->slowlog_max_len);
+	atomic_init(&rt->ival[RT_LATENCY_THRESHOLD], (uint64_t)cfg->latency_monitor_threshold);
 	/* Redis's defaults: normal 0 0 0, replica 256mb 64mb 60, pubsub 32mb 8mb 60 */
 	static const uint64_t cobl[9] = {0,	      0,	  0, 256ull << 20, 64ull << 20, 60,
 					 32ull << 20, 8ull << 20, 60};
@@ -285,8 +301,9 @@ struct cmd_rtcfg *cmd_rtcfg_create(const struct rw_config *cfg)
 
 void cmd_rtcfg_destroy(struct cmd_rtcfg **rt)
 {
-	if (rt == NULL)
+	if (rt == NULL || *rt == NULL)
 		return;
+	cmd_diag_destroy(&(*rt)->diag);
 	free(*rt);
 	*rt = NULL;
 }
@@ -407,6 +424,26 @@ uint64_t cmd_cfg_set_max_intset_entries(const struct cmd_env *env)
 	return (uint64_t)rt_int(env, RT_SET_MAX_INTSET_ENTRIES,
 				env != NULL && env->cfg != NULL ? env->cfg->set_max_intset_entries
 								: 512);
+}
+
+struct cmd_diag *cmd_diag_of(const struct cmd_env *env)
+{
+	return env != NULL && env->rt != NULL ? env->rt->diag : NULL;
+}
+
+int64_t cmd_cfg_slowlog_slower_us(const struct cmd_env *env)
+{
+	return rt_int(env, RT_SLOWLOG_SLOWER, CFG_OF(env, slowlog_log_slower_than));
+}
+
+int64_t cmd_cfg_slowlog_max_len(const struct cmd_env *env)
+{
+	return rt_int(env, RT_SLOWLOG_MAX_LEN, CFG_OF(env, slowlog_max_len));
+}
+
+int64_t cmd_cfg_latency_threshold_ms(const struct cmd_env *env)
+{
+	return rt_int(env, RT_LATENCY_THRESHOLD, CFG_OF(env, latency_monitor_threshold));
 }
 
 uint32_t cmd_cfg_notify_flags(const struct cmd_env *env)
@@ -530,8 +567,9 @@ static void config_match_arg(const struct resp_arg *a, struct config_match *m)
 	}
 }
 
-/* The current value of directive @p name: the run-time one if it has one. */
-static void config_value(const struct cmd_env *env, const char *name, char *val, size_t cap)
+/* The current value of directive @p name: the run-time one if it has one
+ * (cmd_int.h). */
+void cmd_config_value(const struct cmd_env *env, const char *name, char *val, size_t cap)
 {
 	const struct rt_def *d = rt_def_find(name, strlen(name));
 	if (d != NULL && env != NULL && env->rt != NULL) {
@@ -580,7 +618,7 @@ static void config_get(struct cmd_ctx *ctx)
 		char val[4096];
 		if (m[i].key == NULL)
 			continue;
-		config_value(ctx->env, config_target(i), val, sizeof(val));
+		cmd_config_value(ctx->env, config_target(i), val, sizeof(val));
 		resp_w_bulk(ctx->out, m[i].key, m[i].key_len);
 		resp_w_bulk_cstr(ctx->out, val);
 	}
@@ -903,17 +941,6 @@ static void config_resetstat(struct cmd_ctx *ctx)
 	resp_w_simple(ctx->out, "OK");
 }
 
-static void config_rewrite(struct cmd_ctx *ctx)
-{
-	const char *f = ctx->env != NULL ? ctx->env->config_file : NULL;
-	if (f == NULL || f[0] == '\0') {
-		resp_w_error(ctx->out, "ERR The server is running without a config file");
-		return;
-	}
-	/* TODO(#4): rewrite through the control plane, which owns the file. */
-	resp_w_error(ctx->out, "ERR Rewriting config file: Operation not supported");
-}
-
 static const char *const config_help[] = {
     "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
     "GET <pattern>",
@@ -941,7 +968,7 @@ void cmd_config(struct cmd_ctx *ctx)
 	else if (strcmp(sub->name, "config|resetstat") == 0)
 		config_resetstat(ctx);
 	else if (strcmp(sub->name, "config|rewrite") == 0)
-		config_rewrite(ctx);
+		cmd_config_rewrite(ctx);
 	else
 		cmd_reply_help(ctx, config_help, sizeof(config_help) / sizeof(config_help[0]));
 }

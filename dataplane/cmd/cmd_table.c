@@ -21,6 +21,7 @@
 
 #define META(n) .meta_info = cmd_meta_info_##n, .meta_docs = cmd_meta_docs_##n
 #include "cmd_table_pubsub.inc"
+#include "cmd_table_srv.inc"
 
 /* SAVE sorts inside the set commands' run (cmd_table_hs.inc) */
 #define CMD_TABLE_SAVE                                                                             \
@@ -135,6 +136,11 @@ static const struct cmd_def client_subcmds[] = {
      .flags = SUB_FLAGS_CLIENT,
      .fn = cmd_client,
      .acl_categories = SUB_ACL_CLIENT},
+    {.name = "client|kill",
+     .arity = -3,
+     .flags = CMD_ADMIN | SUB_FLAGS_CLIENT,
+     .fn = cmd_client,
+     .acl_categories = SUB_ACL_CLIENT_ADMIN},
     {.name = "client|list",
      .arity = -2,
      .flags = CMD_ADMIN | SUB_FLAGS_CLIENT,
@@ -142,6 +148,11 @@ static const struct cmd_def client_subcmds[] = {
      .acl_categories = SUB_ACL_CLIENT_ADMIN},
     {.name = "client|no-evict",
      .arity = 3,
+     .flags = CMD_ADMIN | SUB_FLAGS_CLIENT,
+     .fn = cmd_client,
+     .acl_categories = SUB_ACL_CLIENT_ADMIN},
+    {.name = "client|pause",
+     .arity = -3,
      .flags = CMD_ADMIN | SUB_FLAGS_CLIENT,
      .fn = cmd_client,
      .acl_categories = SUB_ACL_CLIENT_ADMIN},
@@ -160,6 +171,11 @@ static const struct cmd_def client_subcmds[] = {
      .flags = SUB_FLAGS_CLIENT,
      .fn = cmd_client,
      .acl_categories = SUB_ACL_CLIENT},
+    {.name = "client|unpause",
+     .arity = 2,
+     .flags = CMD_ADMIN | SUB_FLAGS_CLIENT,
+     .fn = cmd_client,
+     .acl_categories = SUB_ACL_CLIENT_ADMIN},
 };
 
 /* sorted by name: subcommands are found by binary search */
@@ -751,6 +767,8 @@ static const struct cmd_def cmd_defs[] = {
      .since = "1.0.0",
      .complexity = "O(1)",
      META(lastsave)},
+    CMD_SRV_TABLE_LATENCY,
+    CMD_SRV_TABLE_L,
 #include "cmd_table_list_l.inc"
     {.name = "memory",
      .arity = -2,
@@ -781,6 +799,7 @@ static const struct cmd_def cmd_defs[] = {
      .complexity = "O(N) where N is the number of keys to retrieve.",
      .key_flags = "RO access",
      META(mget)},
+    CMD_SRV_TABLE_MONITOR,
     {.name = "move",
      .arity = 3,
      .flags = CMD_WRITE | CMD_FAST,

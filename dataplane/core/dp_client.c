@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dp_clientkill.h"
 #include "dp_digest.h"
 #include "dp_info.h"
 #include "dp_int.h"
@@ -77,6 +78,10 @@ static void block_cancel(struct dp_client *cl)
 
 static void client_release(struct dp_client *cl)
 {
+	if (cl->cc.monitor && cl->tcp != NULL) {
+		cl->cc.monitor = 0;
+		cmd_monitor_gone(&cl->owner->sh->env, cl->owner->id);
+	}
 	if (cl->blocking && cl->tcp != NULL)
 		block_cancel(cl);
 	cl->blocking = false;
@@ -110,6 +115,12 @@ static void on_accepted(void *arg, struct tcp_conn *c)
 	cmd_client_init(&cl->cc, ++w->next_client_id * w->sh->n_workers + w->id, &w->sh->env,
 			w->now_unix_ms);
 	c->app = cl;
+	struct cmd_conn_info ci = {0};
+	dp_conn_describe(cl, &ci);
+	cl->cc.peer_ip = ci.peer_ip;
+	cl->cc.peer_port = ci.peer_port;
+	cl->cc.local_ip = ci.local_ip;
+	cl->cc.local_port = ci.local_port;
 }
 
 static void on_readable(void *arg, struct tcp_conn *c)
@@ -376,7 +387,12 @@ uint64_t dp_run(struct worker *w, const struct cmd_def *d, struct resp_arg *argv
 	}
 	flush_watched(w, d, argv, argc, client->db);
 	dp_pubsub_cmd_begin(w, d, argv, argc, client->db, out); /* notifications: at its end */
+	uint64_t t0_us = rw_clock_now_us(&w->clock);
 	cmd_execute(d, &ctx);
+	/* SLOWLOG, LATENCY, the command histograms and MONITOR, as Redis's
+	 * call(); not for each part of a cross-worker command (monitor_feed_tx) */
+	if (!w->in_tx_part)
+		cmd_diag_command(&ctx, d, w->id, (int64_t)(rw_clock_now_us(&w->clock) - t0_us));
 	dp_pubsub_cmd_end(w, d, argv, argc, client->db, ctx.dirty);
 	w->blk.would = ctx.would_block;
 	w->blk.deadline_ms = ctx.block_deadline_ms;
@@ -695,6 +711,16 @@ static uint32_t random_owner(struct worker *w, uint32_t db)
 	return w->id;
 }
 
+/* A command run as a cross-worker transaction is not timed by dp_run():
+ * MONITOR sees it when it is dispatched (SLOWLOG and the histograms do not
+ * see it, TODO(#4)). */
+static void monitor_feed_tx(struct worker *w, struct dp_client *cl, const struct cmd_def *d,
+			    struct resp_arg *argv, uint32_t argc)
+{
+	struct cmd_ctx ctx = {.argv = argv, .argc = argc, .client = &cl->cc, .env = &w->sh->env};
+	cmd_monitor_dispatched(&ctx, d);
+}
+
 /* Route and run one command. @return false if it must wait (journal full):
  * the caller leaves it in the query buffer for the next iteration. */
 static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv, uint32_t argc,
@@ -749,6 +775,10 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 		dp_tx_flag(cl);
 		return true;
 	}
+	if (cmd_pause_holds(&w->sh->env, d, w->now_unix_ms)) {
+		w->stats->commands_received--; /* CLIENT PAUSE: waits, counted when it runs */
+		return false;
+	}
 	if ((cl->multi != NULL || (d->flags & CMD_TX_DISPATCH)) &&
 	    dp_tx_intercept(w, cl, d, argv, argc))
 		return true; /* MULTI EXEC DISCARD UNWATCH, a refused WATCH, or queued */
@@ -769,6 +799,12 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 		dp_pubsub_run(w, cl, d, argv, argc); /* on this worker, whatever the keys */
 		return true;
 	}
+	if (dp_clientkill_is(d, argv, argc)) { /* every worker kills its own */
+		if (dp_clientkill_check(w, cl, argv, argc))
+			fanout_all(w, cl, &dp_clientkill_part_def, argv, argc,
+				   argc == 3 ? DP_AGG_KILLED : DP_AGG_SUM);
+		return true;
+	}
 	if (w->sh->n_workers > 1 && dp_digest_is(d, argv, argc)) {
 		fanout_all(w, cl, &dp_digest_part_def, argv, argc, DP_AGG_DIGEST);
 		return true;
@@ -777,6 +813,8 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 	    w->sh->n_workers > 1) {
 		if (!dp_tx_start_one(w, cl, d, argv, argc))
 			resp_w_error(dp_reply_target(w, cl), "ERR internal: cannot run everywhere");
+		else
+			monitor_feed_tx(w, cl, d, argv, argc);
 		return true;
 	}
 	if (d->flags & (CMD_ALL_SHARDS_SUM | CMD_ALL_SHARDS_CONCAT | CMD_ALL_SHARDS_OK)) {
@@ -819,6 +857,8 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 		 * across workers needs its keys on one ({hash tag}) */
 		resp_w_error(dp_reply_target(w, cl),
 			     "CROSSSLOT Keys in request don't hash to the same slot");
+	else
+		monitor_feed_tx(w, cl, d, argv, argc);
 	return true;
 }
 

@@ -108,6 +108,12 @@ static void finish(struct dp_slot *s)
 	case DP_AGG_SUM:
 		resp_w_int(&s->buf, s->total);
 		break;
+	case DP_AGG_KILLED:
+		if (s->total > 0)
+			resp_w_simple(&s->buf, "OK");
+		else
+			resp_w_error(&s->buf, "ERR No such client");
+		break;
 	case DP_AGG_OK:
 		resp_w_simple(&s->buf, "OK");
 		break;
@@ -135,7 +141,7 @@ void dp_slot_absorb(struct dp_slot *s, uint32_t owner, const uint8_t *p, size_t 
 		/* the first error stands */
 	} else if (s->agg == DP_AGG_NONE) {
 		rw_buf_append(&s->buf, p, n);
-	} else if (s->agg == DP_AGG_SUM) {
+	} else if (s->agg == DP_AGG_SUM || s->agg == DP_AGG_KILLED) {
 		if (n > 3 && p[0] == ':' && resp_str_to_i64(p + 1, n - 3, &v))
 			s->total += v;
 		else

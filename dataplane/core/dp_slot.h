@@ -28,7 +28,15 @@
 
 #include "rw_buf.h"
 
-enum dp_agg { DP_AGG_NONE, DP_AGG_SUM, DP_AGG_OK, DP_AGG_CONCAT, DP_AGG_MERGE, DP_AGG_DIGEST };
+enum dp_agg {
+	DP_AGG_NONE,
+	DP_AGG_SUM,
+	DP_AGG_OK,
+	DP_AGG_CONCAT,
+	DP_AGG_MERGE,
+	DP_AGG_DIGEST,
+	DP_AGG_KILLED, /* as SUM; then +OK, or -ERR No such client for 0 (CLIENT KILL ip:port) */
+};
 
 struct dp_slot {
 	struct rw_buf buf; /* the final reply (or the first error) */

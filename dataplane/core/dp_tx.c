@@ -656,6 +656,7 @@ static void part_exec(struct worker *w, struct shard_msg *m)
 	rw_buf_reset(fx);
 	rw_buf_reset(&m->reply);
 	w->tx_effects = m->op == SHARD_TX_RUN ? fx : NULL;
+	w->in_tx_part = true;
 	for (size_t off = 0; off + sizeof(struct tx_sub) <= m->args.len;) {
 		struct tx_sub h;
 		memcpy(&h, m->args.data + off, sizeof(h));
@@ -689,6 +690,7 @@ static void part_exec(struct worker *w, struct shard_msg *m)
 		rw_buf_append(&m->reply, out->data, out->len);
 	}
 	w->tx_effects = NULL;
+	w->in_tx_part = false;
 	m->lsn_at = w->jrnl_last_lsn;
 	rw_buf_reset(&m->args);
 	rw_buf_append(&m->args, fx->data, fx->len);

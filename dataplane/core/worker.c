@@ -117,6 +117,7 @@ void worker_fini(struct worker *w)
 	rw_buf_fini(&w->scratch);
 	rw_buf_fini(&w->propagate);
 	rw_buf_fini(&w->part_buf);
+	rw_buf_fini(&w->mon_buf);
 	store_shard_destroy(&w->store);
 	shard_port_fini(&w->shard);
 	tcp_stack_fini(&w->tcp);
@@ -212,6 +213,7 @@ unsigned worker_poll_once(struct worker *w)
 		work += dp_tx_poll(w); /* what the commands sent this worker itself */
 	}
 	work += dp_pubsub_poll(w); /* subscribers over their output limit */
+	work += dp_monitor_poll(w);
 	tcp_output_flush(&w->tcp);
 	shard_backlog_flush(&w->shard);
 	tcp_timers_run(&w->tcp);

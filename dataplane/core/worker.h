@@ -138,10 +138,12 @@ struct worker {
 	struct resp_arg *sub_argv; /* a split command's part */
 	uint8_t *key_owner_buf;	   /* owner of each argument of a split command */
 	uint32_t argv_cap;
-	struct rw_buf part_buf;		  /* reply of the local part of a split command */
-	struct rw_buf scratch;		  /* journal records, local parts of split commands */
-	struct rw_buf propagate;	  /* a command's journal rewrite (cmd_ctx.propagate) */
-	struct chan_part cur_raw;	  /* the running command's multibulk bytes, if any */
+	struct rw_buf part_buf;	  /* reply of the local part of a split command */
+	struct rw_buf mon_buf;	  /* MONITOR lines moved out for this loop (dp_monitor.c) */
+	bool in_tx_part;	  /* running a cross-worker part (fed to MONITOR at dispatch) */
+	struct rw_buf scratch;	  /* journal records, local parts of split commands */
+	struct rw_buf propagate;  /* a command's journal rewrite (cmd_ctx.propagate) */
+	struct chan_part cur_raw; /* the running command's multibulk bytes, if any */
 	const struct dp_client *cur_conn; /* the local connection running a command, if any */
 	struct shard_msg *deferred_head, *deferred_tail; /* requests waiting for journal space */
 	uint64_t next_client_id;
@@ -195,6 +197,8 @@ int worker_main(void *arg);
 /* client side (dp_client.c) */
 extern const struct tcp_app_ops dp_client_tcp_ops;
 void dp_client_process_ready(struct worker *w);
+/** MONITOR: copy the lines fed to this worker's monitors. @return 1 if any. */
+unsigned dp_monitor_poll(struct worker *w);
 void dp_shard_msg_in(void *arg, struct shard_msg *m);
 void dp_deferred_retry(struct worker *w);
 /** Close @p cl now (RST), dropping what it has not read (output limits). */

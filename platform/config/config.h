@@ -71,6 +71,12 @@ enum rw_cfg_type {
 	X(maxclients, "maxclients", RW_CFG_INT, "10000", 1, 1000000, "client connection limit")    \
 	X(timeout, "timeout", RW_CFG_INT, "0", 0, INT32_MAX, "idle client timeout in seconds")     \
 	X(tcp_keepalive, "tcp-keepalive", RW_CFG_INT, "300", 0, INT32_MAX, "keepalive seconds")    \
+	X(slowlog_log_slower_than, "slowlog-log-slower-than", RW_CFG_INT, "10000", -1, INT64_MAX,  \
+	  "microseconds a command must take to enter the slow log (-1: never)")                    \
+	X(slowlog_max_len, "slowlog-max-len", RW_CFG_INT, "128", 0, INT64_MAX,                     \
+	  "entries the slow log keeps")                                                            \
+	X(latency_monitor_threshold, "latency-monitor-threshold", RW_CFG_INT, "0", 0, INT64_MAX,   \
+	  "milliseconds from which the latency monitor records an event (0: off)")                 \
 	X(proto_max_bulk_len, "proto-max-bulk-len", RW_CFG_MEMORY, "512mb", 1024 * 1024,           \
 	  INT64_MAX, "largest bulk string accepted")                                               \
 	X(client_query_buffer_limit, "client-query-buffer-limit", RW_CFG_MEMORY, "1gb",            \

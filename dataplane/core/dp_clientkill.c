@@ -1,0 +1,73 @@
+/*
+ * CLIENT KILL across workers (see dp_clientkill.h). A worker's part walks
+ * its connections, kills every match but the caller (Redis's freeClient():
+ * the connection is reset, pending replies dropped) and replies how many
+ * it killed. The caller, when it matches (old form, or SKIPME no), lives on
+ * exactly one worker: that part marks it to close once its reply is out,
+ * as Redis's CLIENT_CLOSE_AFTER_REPLY.
+ *
+ * Context: each worker lcore runs its own part.
+ */
+#include "dp_clientkill.h"
+
+#include <stddef.h>
+#include <string.h>
+#include <strings.h>
+
+#include "dp_int.h"
+#include "dp_pubsub.h"
+#include "store.h"
+#include "worker.h"
+
+bool dp_clientkill_is(const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc)
+{
+	return argc >= 3 && strcmp(d->name, "client") == 0 && argv[1].len == 4 &&
+	       strncasecmp((const char *)argv[1].ptr, "kill", 4) == 0;
+}
+
+bool dp_clientkill_check(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
+			 uint32_t argc)
+{
+	struct cmd_kill_filter f;
+	struct cmd_ctx ctx = {.argv = argv,
+			      .argc = argc,
+			      .out = dp_reply_target(w, cl),
+			      .client = &cl->cc,
+			      .env = &w->sh->env};
+	return cmd_client_kill_parse(&ctx, &f) == 0;
+}
+
+static void kill_part(struct cmd_ctx *ctx)
+{
+	struct dp_shared *sh =
+	    (struct dp_shared *)((char *)ctx->env - offsetof(struct dp_shared, env));
+	struct worker *w = &sh->workers[store_shard_id(ctx->shard)];
+	struct cmd_kill_filter f;
+	if (cmd_client_kill_parse(ctx, &f) != 0)
+		return;
+	int64_t killed = 0;
+	for (uint32_t i = 0; i < w->tcp.max_conns; i++) {
+		struct dp_client *v = &w->clients[i];
+		if (v->tcp == NULL || v->closing)
+			continue;
+		struct cmd_conn_info ci = {0};
+		dp_pubsub_describe(v, &ci);
+		if (!cmd_client_kill_match(&f, &v->cc, ci.pubsub, ctx->client->id))
+			continue;
+		killed++;
+		if (v->cc.id == ctx->client->id)
+			v->cc.close_after_reply = 1; /* the caller: once its reply is out */
+		else
+			dp_client_kill(w, v);
+	}
+	resp_w_int(ctx->out, killed);
+}
+
+const struct cmd_def dp_clientkill_part_def = {
+    .name = "client",
+    .arity = -3,
+    .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+    .fn = kill_part,
+    .acl_categories = "@admin @slow @dangerous @connection",
+    .group = "connection",
+};

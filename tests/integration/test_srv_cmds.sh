@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Server commands of issue #4 that came last: LCS, SLOWLOG, LATENCY, CLIENT
+# KILL/PAUSE, CONFIG REWRITE, MONITOR. The differential cases of
+# oracle_cases_srv.py against stock redis-server 7.0.15 in RESP2 and RESP3,
+# then srv_check.py for the time-dependent replies (structure and types
+# compared with stock's), two workers, ASan build.
+IT_NAME=rwtsrv IT_SAN=${IT_SAN:-1}
+source "$(dirname "$0")/lib.sh"
+it_up --workers 2
+it_oracle_start
+it_cli flushall >/dev/null # a data dir kept from an earlier run must not count
+it_ns env IT_DIR="$IT_ROOT/tests/integration" "$IT_PY" - "$IT_IP:$IT_PORT" "127.0.0.1:$IT_ORACLE_PORT" <<'PY'
+import os
+import sys
+sys.path.insert(0, os.environ["IT_DIR"])
+import oracle_compare
+import oracle_cases_srv
+oracle_compare.all_cases = lambda: oracle_cases_srv.CASES
+sys.exit(oracle_compare.main())
+PY
+if [ -f "$IT_ROOT/tests/integration/srv_check.py" ]; then
+	it_ns "$IT_PY" "$IT_ROOT/tests/integration/srv_check.py" "$IT_IP" "$IT_PORT" 127.0.0.1 "$IT_ORACLE_PORT"
+fi
