@@ -76,11 +76,11 @@ def run_case(addr, chunks, nreplies, expect_close):
     try:
         for ch in chunks:
             c.send(ch)
-            time.sleep(0.02)
+            time.sleep(0.002)
         for _ in range(nreplies):
             replies.append(c.read_reply())
         # a server that closes does so right after its reply: 0.1 s tells
-        closed = c.closed_by_peer(wait=1.0 if expect_close else 0.1)
+        closed = c.closed_by_peer(wait=1.0 if expect_close else 0.05)
     finally:
         c.close()
     return [normalize(r) for r in replies], closed
