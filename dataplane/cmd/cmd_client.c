@@ -105,6 +105,10 @@ void cmd_auth(struct cmd_ctx *ctx)
 void cmd_reset(struct cmd_ctx *ctx)
 {
 	struct cmd_client *c = ctx->client;
+	if (c->monitor) { /* RESET ends MONITOR: no-key commands run on the client's worker */
+		c->monitor = 0;
+		cmd_monitor_gone(ctx->env, store_shard_id(ctx->shard));
+	}
 	c->db = 0;
 	c->proto = RESP_PROTO_2;
 	c->authenticated = !cmd_cfg_requirepass_set(ctx->env);
@@ -326,8 +330,8 @@ void cmd_client(struct cmd_ctx *ctx)
 	} else if (strcmp(s, "list") == 0) {
 		client_list(ctx);
 	} else if (strcmp(s, "kill") == 0) {
-		/* the dispatcher runs CLIENT KILL on every worker
-		 * (dataplane/core/dp_clientkill.c); here only inside MULTI */
+		/* the dispatcher, and EXEC, run CLIENT KILL on every worker
+		 * (dataplane/core/dp_clientkill.c): not reached from a client */
 		struct cmd_kill_filter f;
 		if (cmd_client_kill_parse(ctx, &f) == 0)
 			resp_w_error(ctx->out, "ERR CLIENT KILL is not supported inside MULTI");

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dp_clientkill.h"
 #include "dp_int.h"
 #include "dp_tx.h"
 #include "dp_tx_int.h"
@@ -345,8 +346,9 @@ static uint64_t exec_shards(struct worker *w, struct dp_client *cl, bool *ok)
 			return mask;
 		}
 		off = next;
-		if (d->flags & (CMD_ALL_SHARDS_SUM | CMD_ALL_SHARDS_CONCAT | CMD_ALL_SHARDS_OK))
-			return ~0ull;
+		if ((d->flags & (CMD_ALL_SHARDS_SUM | CMD_ALL_SHARDS_CONCAT | CMD_ALL_SHARDS_OK)) ||
+		    dp_clientkill_is(d, w->argv, argc))
+			return ~0ull; /* CLIENT KILL: every worker's connections */
 		if ((d->flags & CMD_NOKEYS) || d->first_key <= 0 || (int32_t)argc <= d->first_key)
 			continue;
 		int32_t last = d->last_key < 0 ? (int32_t)argc + d->last_key : d->last_key;

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dp_clientkill.h"
 #include "dp_int.h"
 #include "dp_tx_int.h"
 #include "dp_pubsub.h"
@@ -164,13 +165,14 @@ static void cmd_reply_now(struct dp_tx *tx, uint32_t idx, const void *p, size_t 
 	dp_slot_absorb(s, 0, p, n);
 }
 
-/* Whole keyspace (KEYS, DBSIZE, FLUSHDB, FLUSHALL): every shard, every key. */
-static int plan_all_shards(struct worker *w, struct dp_tx *tx, uint32_t idx,
-			   const struct cmd_def *d, struct resp_arg *argv, uint32_t argc,
-			   const struct cmd_client *cc)
+/* Whole keyspace (KEYS, DBSIZE, FLUSHDB, FLUSHALL), or every worker's
+ * connections (CLIENT KILL): every shard, every key. */
+static int plan_every_shard(struct worker *w, struct dp_tx *tx, uint32_t idx,
+			    const struct cmd_def *d, struct resp_arg *argv, uint32_t argc,
+			    const struct cmd_client *cc, enum dp_agg how)
 {
 	struct dp_slot *agg = &tx->cmds[idx];
-	if (dp_slot_begin(agg, agg_of(d), w->sh->n_workers) != 0)
+	if (dp_slot_begin(agg, how, w->sh->n_workers) != 0)
 		return -ENOMEM;
 	for (uint32_t s = 0; s < w->sh->n_workers; s++) {
 		struct dp_tx_part *p = part_use(tx, s);
@@ -182,6 +184,30 @@ static int plan_all_shards(struct worker *w, struct dp_tx *tx, uint32_t idx,
 	}
 	dp_slot_release(agg);
 	return 0;
+}
+
+static int plan_all_shards(struct worker *w, struct dp_tx *tx, uint32_t idx,
+			   const struct cmd_def *d, struct resp_arg *argv, uint32_t argc,
+			   const struct cmd_client *cc)
+{
+	return plan_every_shard(w, tx, idx, d, argv, argc, cc, agg_of(d));
+}
+
+/* CLIENT KILL inside EXEC: each worker kills its own matches, as outside
+ * MULTI (dp_clientkill.c); its argument errors are known now. */
+static int plan_client_kill(struct worker *w, struct dp_tx *tx, uint32_t idx, struct resp_arg *argv,
+			    uint32_t argc, struct cmd_client *cc)
+{
+	struct cmd_kill_filter f;
+	rw_buf_reset(&w->part_buf);
+	struct cmd_ctx ctx = {
+	    .argv = argv, .argc = argc, .out = &w->part_buf, .client = cc, .env = &w->sh->env};
+	if (cmd_client_kill_parse(&ctx, &f) != 0) {
+		cmd_reply_now(tx, idx, w->part_buf.data, w->part_buf.len);
+		return 0;
+	}
+	return plan_every_shard(w, tx, idx, &dp_clientkill_part_def, argv, argc, cc,
+				argc == 3 ? DP_AGG_KILLED : DP_AGG_SUM);
 }
 
 /* Keys on one or several shards: one sub-command per owner with its keys
@@ -269,6 +295,8 @@ int dp_tx_plan_cmd(struct worker *w, struct dp_tx *tx, uint32_t idx, const struc
 {
 	if (d->flags & (CMD_ALL_SHARDS_SUM | CMD_ALL_SHARDS_CONCAT | CMD_ALL_SHARDS_OK))
 		return plan_all_shards(w, tx, idx, d, argv, argc, cc);
+	if (dp_clientkill_is(d, argv, argc))
+		return plan_client_kill(w, tx, idx, argv, argc, cc);
 	/* A numkeys command (ZUNION, LMPOP...) in an EXEC that could not be a
 	 * gather (dp_multi.c): this plan routes by first_key only, so unless
 	 * every key is first_key's worker it cannot run here. */

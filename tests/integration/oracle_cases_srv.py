@@ -117,4 +117,6 @@ CASES += both("client pause errors", [
     E("CLIENT", "PAUSE", "0"), E("CLIENT", "PAUSE", "1", "write"), E("CLIENT", "PAUSE", "1", "All"),
     E("CLIENT", "UNPAUSE"), E("SET", "{p}k", "v"), E("GET", "{p}k"), E("DEL", "{p}k")], 14)
 
+# RESET ends MONITOR: the PING after it is answered, not fed back.
+CASES += both("reset ends monitor", [E("MONITOR"), E("RESET"), E("PING")], 3)
 CASES += both("monitor arity", [E("MONITOR", "x"), E("monitor", "a", "b")], 2)

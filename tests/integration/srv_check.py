@@ -239,6 +239,39 @@ def check_client_kill(host, port, ohost, oport):
     check({i % 2 for i in ids} == {0, 1}, "CLIENT KILL: connections on both workers %r" % ids)
     check(got == want, "CLIENT KILL replies %r vs stock %r" % (got, want))
     check(gdead == wdead, "CLIENT KILL victims %r vs stock %r" % (gdead, wdead))
+    got, gdead, ids = kill_in_multi_scenario(host, port)
+    want, wdead, _ = kill_in_multi_scenario(ohost, oport)
+    check({i % 2 for i in ids[:3]} == {0, 1}, "CLIENT KILL in MULTI: victims on both workers %r"
+          % ids)
+    check(got == want, "CLIENT KILL in MULTI replies %r vs stock %r" % (got, want))
+    check(gdead == wdead, "CLIENT KILL in MULTI victims %r vs stock %r" % (gdead, wdead))
+
+
+def kill_in_multi_scenario(host, port):
+    """CLIENT KILL queued in MULTI runs at EXEC on every worker: by ID, by
+    the old ip:port form, by ID and TYPE, an unknown ID and a bad filter;
+    the fourth connection must survive. @return the replies, who died, ids."""
+    ctl = Server(host, port, 2)
+    conns = [Server(host, port, 2) for _ in range(4)]
+    ids = [c.cmd("CLIENT", "ID")[1] for c in conns]
+    addrs = ["%s:%d" % c.c.sock.getsockname() for c in conns]
+    out = [ctl.cmd("MULTI"),
+           ctl.cmd("CLIENT", "KILL", "ID", str(ids[0])),
+           ctl.cmd("CLIENT", "KILL", addrs[1]),
+           ctl.cmd("CLIENT", "KILL", "ID", str(ids[2]), "TYPE", "normal"),
+           ctl.cmd("CLIENT", "KILL", "ID", "99999999"),
+           ctl.cmd("CLIENT", "KILL", "TYPE", "nosuch"),
+           ctl.cmd("EXEC")]
+    time.sleep(0.1)
+    dead = []
+    for c in conns:
+        try:
+            c.cmd("PING")
+            dead.append(False)
+        except (ConnectionError, OSError):
+            dead.append(True)
+    out.append(ctl.cmd("PING"))
+    return out, dead, ids
 
 
 
