@@ -202,6 +202,44 @@ static int rewrite_one(struct rw_state *st, size_t n_old, const char *name, cons
 	return lines_add(st, strdup(line));
 }
 
+/* rewriteConfigSaveOption(): one "save <seconds> <changes>" line per save
+ * point, always written (save "" when there is none, so the defaults do not
+ * come back), taking the file's save lines in order, then appended. */
+static int rewrite_save(struct rw_state *st, size_t n_old, const char *value)
+{
+	char lines[32][64];
+	size_t n = 0;
+	long long secs, changes;
+	int used;
+	for (const char *p = value; n < 32 && sscanf(p, "%lld %lld%n", &secs, &changes, &used) == 2;
+	     p += used)
+		snprintf(lines[n++], sizeof(lines[0]), "save %lld %lld", secs, changes);
+	if (n == 0)
+		snprintf(lines[n++], sizeof(lines[0]), "save \"\"");
+	size_t next = 0;
+	for (size_t i = 0; i < n_old; i++) {
+		char d[128];
+		line_directive(st->lines[i], d, sizeof(d));
+		if (strcmp(d, "save") != 0)
+			continue;
+		char *nl = strdup(next < n ? lines[next++] : "");
+		if (nl == NULL)
+			return -ENOMEM;
+		free(st->lines[i]);
+		st->lines[i] = nl;
+	}
+	for (; next < n; next++) {
+		if (st->needs_signature) {
+			st->needs_signature = false;
+			if (lines_add(st, strdup(RW_SIGNATURE)) != 0)
+				return -ENOMEM;
+		}
+		if (lines_add(st, strdup(lines[next])) != 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 static int write_new(const char *path, const struct rw_state *st)
 {
 	char tmp[4200];
@@ -251,6 +289,10 @@ static int rewrite_all(const struct cmd_env *env, const char *path)
 		cmd_config_value(env, d->name, cur, sizeof(cur));
 		if (strcmp(d->name, "config-file") == 0)
 			continue; /* where the file is, not a setting in it */
+		if (strcmp(d->name, "save") == 0) {
+			rc = rewrite_save(&st, n_old, cur);
+			continue;
+		}
 		if (rw_config_get(&def, d->name, dflt, sizeof(dflt)) != 0)
 			dflt[0] = '\0';
 		fmt_line(d->name, d->type, cur, line, sizeof(line));

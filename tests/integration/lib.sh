@@ -13,6 +13,9 @@ IT_NAME="${IT_NAME:-it}${RW_IT_SUFFIX:-}" # tests set IT_NAME before sourcing th
 # An earlier run's snapshot (the shipped config has save points, and a
 # shutdown saves) would load at the next start: each run starts empty.
 rm -f "/var/lib/redwire/$IT_NAME/dump.rdb"
+# Without --config an instance runs from its data dir's copy of the shipped
+# config, made at its first start: a test starts from the current one.
+rm -f "/var/lib/redwire/$IT_NAME/redwire.conf"
 
 it_build() {
 	if [ "${IT_SAN:-0}" = 1 ]; then echo "${REDWIRE_BUILD_SAN:-$IT_ROOT/build-san}"; else echo "${REDWIRE_BUILD:-$IT_ROOT/build}"; fi

@@ -26,6 +26,15 @@ echo "$st"
 echo "$st" | grep -qi 'workers' || it_fail "status shows no workers"
 echo "$st" | grep -qiE 'role.*master' || it_fail "status shows no role"
 
+it_log "CONFIG REWRITE writes the instance's copy of the config, never the shipped file"
+shipped=$(sha256sum "$IT_ROOT/platform/config/redwire.conf")
+own=/var/lib/redwire/$IT_NAME/redwire.conf
+it_eq "$(it_cli config set slowlog-max-len 77)" OK "CONFIG SET"
+it_eq "$(it_cli config rewrite)" OK "CONFIG REWRITE"
+it_eq "$(sha256sum "$IT_ROOT/platform/config/redwire.conf")" "$shipped" "shipped config after CONFIG REWRITE"
+grep -qx 'slowlog-max-len 77' "$own" || it_fail "CONFIG REWRITE did not write $own"
+grep -qx "redwire-name \"$IT_NAME\"" "$own" || it_fail "$own does not name the instance"
+
 it_log "a second up reports what runs and changes nothing"
 dp_pid=$(cat /run/redwire/$IT_NAME/dataplane.pid)
 out=$(REDWIRE_BUILD=$(it_build) "$IT_ROOT/redwire" up --name "$IT_NAME")

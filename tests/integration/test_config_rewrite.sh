@@ -63,4 +63,15 @@ cp "$TMPD/redwire.conf" "$TMPD/before.conf"
 it_eq "$(it_cli config rewrite)" OK "CONFIG REWRITE again"
 cmp "$TMPD/before.conf" "$TMPD/redwire.conf" || it_fail "a second CONFIG REWRITE changed the file"
 it_eq "$(it_cli config get timeout | tail -1)" 30 "timeout in force"
+it_log "save points: one line per point, and save \"\" when none, as stock writes them"
+for value in "100 5 200 6 300 7" ""; do
+	for srv in "-h $IT_IP -p $IT_PORT" "-h 127.0.0.1 -p $ORACLE2"; do
+		# shellcheck disable=SC2086
+		{ it_ns redis-cli $srv config set save "$value"; it_ns redis-cli $srv config rewrite; } | tr '\n' ' '
+	done
+	echo
+	got=$(grep '^save' "$TMPD/redwire.conf") want=$(grep '^save' "$TMPD/redis.conf")
+	echo "$got" | tr '\n' '|'; echo
+	it_eq "$got" "$want" "save lines after CONFIG SET save '$value' and CONFIG REWRITE"
+done
 it_log "CONFIG REWRITE ok"
