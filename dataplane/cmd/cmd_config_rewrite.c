@@ -202,25 +202,18 @@ static int rewrite_one(struct rw_state *st, size_t n_old, const char *name, cons
 	return lines_add(st, strdup(line));
 }
 
-/* rewriteConfigSaveOption(): one "save <seconds> <changes>" line per save
- * point, always written (save "" when there is none, so the defaults do not
- * come back), taking the file's save lines in order, then appended. */
-static int rewrite_save(struct rw_state *st, size_t n_old, const char *value)
+/* A directive written as several lines (save, client-output-buffer-limit),
+ * as rewriteConfigRewriteLine() places them: each line takes the next of
+ * the file's lines of @p name; the rest are appended when forced; file
+ * lines left over are dropped (orphans). */
+static int rewrite_lines(struct rw_state *st, size_t n_old, const char *name, char lines[][128],
+			 const bool *force, size_t n)
 {
-	char lines[32][64];
-	size_t n = 0;
-	long long secs, changes;
-	int used;
-	for (const char *p = value; n < 32 && sscanf(p, "%lld %lld%n", &secs, &changes, &used) == 2;
-	     p += used)
-		snprintf(lines[n++], sizeof(lines[0]), "save %lld %lld", secs, changes);
-	if (n == 0)
-		snprintf(lines[n++], sizeof(lines[0]), "save \"\"");
 	size_t next = 0;
 	for (size_t i = 0; i < n_old; i++) {
 		char d[128];
 		line_directive(st->lines[i], d, sizeof(d));
-		if (strcmp(d, "save") != 0)
+		if (strcmp(d, name) != 0)
 			continue;
 		char *nl = strdup(next < n ? lines[next++] : "");
 		if (nl == NULL)
@@ -229,6 +222,8 @@ static int rewrite_save(struct rw_state *st, size_t n_old, const char *value)
 		st->lines[i] = nl;
 	}
 	for (; next < n; next++) {
+		if (!force[next])
+			continue;
 		if (st->needs_signature) {
 			st->needs_signature = false;
 			if (lines_add(st, strdup(RW_SIGNATURE)) != 0)
@@ -238,6 +233,54 @@ static int rewrite_save(struct rw_state *st, size_t n_old, const char *value)
 			return -ENOMEM;
 	}
 	return 0;
+}
+
+/* rewriteConfigSaveOption(): one "save <seconds> <changes>" line per save
+ * point, always written (save "" when there is none, so the defaults do not
+ * come back). */
+static int rewrite_save(struct rw_state *st, size_t n_old, const char *value)
+{
+	char lines[32][128];
+	bool force[32];
+	size_t n = 0;
+	long long secs, changes;
+	int used;
+	for (const char *p = value; n < 32 && sscanf(p, "%lld %lld%n", &secs, &changes, &used) == 2;
+	     p += used) {
+		force[n] = true;
+		snprintf(lines[n++], sizeof(lines[0]), "save %lld %lld", secs, changes);
+	}
+	if (n == 0) {
+		force[n] = true;
+		snprintf(lines[n++], sizeof(lines[0]), "save \"\"");
+	}
+	return rewrite_lines(st, n_old, "save", lines, force, n);
+}
+
+/* rewriteConfigClientOutputBufferLimitOption(): a line per class, forced
+ * when it differs from the class's default; sizes as memory. */
+static int rewrite_cobl(struct rw_state *st, size_t n_old, const char *value)
+{
+	static const char *const def[] = {"0 0 0", "268435456 67108864 60", "33554432 8388608 60"};
+	char lines[3][128];
+	bool force[3];
+	size_t n = 0;
+	char cls[16], hard[24], soft[24], fh[32], fs[32];
+	long long secs;
+	int used;
+	for (const char *p = value;
+	     n < 3 && sscanf(p, "%15s %23s %23s %lld%n", cls, hard, soft, &secs, &used) == 4;
+	     p += used) {
+		char now[80];
+		snprintf(now, sizeof(now), "%s %s %lld", hard, soft, secs);
+		force[n] = strcmp(now, def[n]) != 0;
+		fmt_memory(hard, fh, sizeof(fh));
+		fmt_memory(soft, fs, sizeof(fs));
+		/* CONFIG GET says "slave"; the file line says "replica" */
+		snprintf(lines[n++], sizeof(lines[0]), "client-output-buffer-limit %s %s %s %lld",
+			 strcmp(cls, "slave") == 0 ? "replica" : cls, fh, fs, secs);
+	}
+	return rewrite_lines(st, n_old, "client-output-buffer-limit", lines, force, n);
 }
 
 static int write_new(const char *path, const struct rw_state *st)
@@ -298,6 +341,11 @@ static int rewrite_all(const struct cmd_env *env, const char *path)
 		fmt_line(d->name, d->type, cur, line, sizeof(line));
 		fmt_line(d->name, d->type, dflt, dline, sizeof(dline));
 		rc = rewrite_one(&st, n_old, d->name, line, strcmp(line, dline) != 0);
+	}
+	if (rc == 0) {
+		char cur[256];
+		cmd_config_value(env, "client-output-buffer-limit", cur, sizeof(cur));
+		rc = rewrite_cobl(&st, n_old, cur);
 	}
 	if (rc == 0) {
 		char cur[256], line[600];

@@ -74,4 +74,16 @@ for value in "100 5 200 6 300 7" ""; do
 	echo "$got" | tr '\n' '|'; echo
 	it_eq "$got" "$want" "save lines after CONFIG SET save '$value' and CONFIG REWRITE"
 done
+it_log "client-output-buffer-limit: a line per class that differs from its default"
+for value in "normal 1mb 2mb 60 replica 1gb 100 5" "normal 0 0 0 replica 256mb 64mb 60"; do
+	for srv in "-h $IT_IP -p $IT_PORT" "-h 127.0.0.1 -p $ORACLE2"; do
+		# shellcheck disable=SC2086
+		{ it_ns redis-cli $srv config set client-output-buffer-limit "$value"
+		  it_ns redis-cli $srv config rewrite; } | tr '\n' ' '
+	done
+	echo
+	got=$(grep '^client-output' "$TMPD/redwire.conf" || true)
+	want=$(grep '^client-output' "$TMPD/redis.conf" || true)
+	it_eq "$got" "$want" "client-output-buffer-limit lines after CONFIG SET '$value' and CONFIG REWRITE"
+done
 it_log "CONFIG REWRITE ok"
