@@ -234,8 +234,16 @@ static uint64_t journal_write(struct worker *w, uint32_t db, const struct resp_a
 		parts[1] = (struct chan_part){b->data, b->len};
 	}
 	uint64_t lsn;
-	if (chan_jrnl_append(w->sh->chan, w->id, CHAN_REC_COMMAND, w->now_us, parts, 2, &lsn) != 0)
+	int rc = chan_jrnl_append(w->sh->chan, w->id, CHAN_REC_COMMAND, w->now_us, parts, 2, &lsn);
+	if (rc != 0) {
+		/* journal_room() checked the room first: only a race for it
+		 * (or an I/O error) gets here, after the write was applied */
+		w->stats->journal_lost++;
+		rw_logring_put(&w->log, RW_LOG_ERR, "dp.core",
+			       "a write's journal record was lost (%s): the AOF misses it",
+			       strerror(-rc));
 		return 0;
+	}
 	w->stats->journal_records++;
 	w->jrnl_last_lsn = lsn;
 	return lsn;
@@ -309,14 +317,30 @@ static size_t journal_need(const struct resp_arg *argv, uint32_t argc)
 	return n;
 }
 
-static bool journal_has_room(struct worker *w, const struct cmd_def *d, const struct resp_arg *argv,
-			     uint32_t argc)
+/* Room for a write's journal record, checked before it runs. A record that
+ * would go to a side file the file system has no room for refuses the
+ * write (its effect must never go unjournaled): @return DP_JRNL_REFUSED
+ * with the error replied. A full ring waits (back-pressure):
+ * DP_JRNL_WAIT. */
+enum dp_jrnl_room { DP_JRNL_OK, DP_JRNL_WAIT, DP_JRNL_REFUSED };
+
+static enum dp_jrnl_room journal_room(struct worker *w, struct dp_client *cl,
+				      const struct cmd_def *d, const struct resp_arg *argv,
+				      uint32_t argc)
 {
-	if (!(d->flags & CMD_WRITE) ||
-	    chan_jrnl_has_room(w->sh->chan, w->id, journal_need(argv, argc)))
-		return true;
+	if (!(d->flags & CMD_WRITE))
+		return DP_JRNL_OK;
+	size_t need = journal_need(argv, argc);
+	if (chan_jrnl_big_room(w->sh->chan, w->id, need) != 0) {
+		w->stats->journal_refused++;
+		resp_w_error(dp_reply_target(w, cl),
+			     "MISCONF Errors writing to the journal: No space left on device");
+		return DP_JRNL_REFUSED;
+	}
+	if (chan_jrnl_has_room(w->sh->chan, w->id, need))
+		return DP_JRNL_OK;
 	w->stats->journal_full_stalls++;
-	return false;
+	return DP_JRNL_WAIT;
 }
 
 /* WATCH on the owner of its keys: register them for this client. */
@@ -782,8 +806,9 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 	if ((cl->multi != NULL || (d->flags & CMD_TX_DISPATCH)) &&
 	    dp_tx_intercept(w, cl, d, argv, argc))
 		return true; /* MULTI EXEC DISCARD UNWATCH, a refused WATCH, or queued */
-	if (!journal_has_room(w, d, argv, argc))
-		return false;
+	enum dp_jrnl_room room = journal_room(w, cl, d, argv, argc);
+	if (room != DP_JRNL_OK)
+		return room == DP_JRNL_REFUSED;
 	if (cl->multi != NULL && (d->flags & CMD_NOAUTH) && d->name[0] == 'r')
 		dp_tx_reset(w, cl);    /* RESET leaves MULTI and unwatches */
 	if (d->flags & CMD_SNAPSHOT) { /* SAVE BGSAVE SHUTDOWN: the cut across workers */

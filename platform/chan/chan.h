@@ -81,6 +81,8 @@
 	X(keys, "keys in this worker's shard")                                                     \
 	X(journal_records, "journal records produced")                                             \
 	X(journal_full_stalls, "times a write waited for journal space")                           \
+	X(journal_refused, "writes refused: no room for their large record's side file")           \
+	X(journal_lost, "writes applied whose journal record could not be written")                \
 	X(tcp_handoff_sent, "TCP segments handed to the worker owning their flow")                 \
 	X(tcp_handoff_received, "TCP segments of this worker's flows received by another worker")  \
 	X(tcp_handoff_dropped, "TCP segments dropped: the ring to the owning worker was full")     \
@@ -92,7 +94,7 @@
 	X(tcp_persist_probes, "TCP zero-window probes sent (RFC 9293 §3.8.6.1)")                   \
 	X(tcp_pmtu_lowered, "TCP MSS lowered by ICMP fragmentation needed (RFC 1191)")             \
 	X(tcp_loss_probes, "TCP tail loss probes sent (RFC 8985 §7)")                              \
-	X(tcp_lost_rexmits, "TCP retransmissions found lost and sent again in SACK recovery")       \
+	X(tcp_lost_rexmits, "TCP retransmissions found lost and sent again in SACK recovery")      \
 	X(arp_gratuitous_sent, "gratuitous ARPs sent (start, SIGUSR1)")                            \
 	X(tcp_flow_entries, "TCP flow table entries now (gauge)")                                  \
 	X(tcp_timer_entries, "TCP connections on the timer wheel now (gauge)")                     \
@@ -317,6 +319,11 @@ size_t chan_jrnl_space(const struct chan *c, uint32_t w);
 /** May a record of @p need payload bytes be appended now? A large record
  * only needs room for its reference (CHAN_REC_F_FILE). */
 bool chan_jrnl_has_room(const struct chan *c, uint32_t w, size_t need);
+/** Can a record of @p need payload bytes be written at all? 0, or -ENOSPC
+ * when it would go to a side file and the file system that holds them has
+ * not that much free (with a margin): refuse the write before it runs,
+ * rather than run it and lose its record. */
+int chan_jrnl_big_room(const struct chan *c, uint32_t w, size_t need);
 /**
  * Append a record (not yet visible). Payload is the concatenation of
  * @p parts (iovec-like) so callers need not copy into a temporary. A

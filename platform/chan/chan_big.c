@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include "chan.h"
@@ -115,15 +116,31 @@ int chan_jrnl_big_remove(const struct chan *c, uint32_t w, uint64_t lsn)
 	return unlink(path) == 0 || errno == ENOENT ? 0 : -errno;
 }
 
+/* The directory part of @p path into @p dir. @return 0, or -ENAMETOOLONG. */
+static int dir_of(const char *path, char *dir, size_t cap)
+{
+	const char *slash = strrchr(path, '/');
+	int n = slash == NULL	? snprintf(dir, cap, ".")
+		: slash == path ? snprintf(dir, cap, "/")
+				: snprintf(dir, cap, "%.*s", (int)(slash - path), path);
+	return n > 0 && (size_t)n < cap ? 0 : -ENAMETOOLONG;
+}
+
+uint64_t chan_big_fs_free(const struct chan *c)
+{
+	char dir[PATH_MAX];
+	struct statvfs st;
+	if (dir_of(c->path, dir, sizeof(dir)) != 0 || statvfs(dir, &st) != 0)
+		return UINT64_MAX;
+	return (uint64_t)st.f_bavail * st.f_frsize;
+}
+
 void chan_big_sweep(const char *path)
 {
 	char dir[PATH_MAX];
 	const char *slash = strrchr(path, '/');
 	const char *base = slash != NULL ? slash + 1 : path;
-	int n = slash == NULL	? snprintf(dir, sizeof(dir), ".")
-		: slash == path ? snprintf(dir, sizeof(dir), "/")
-				: snprintf(dir, sizeof(dir), "%.*s", (int)(slash - path), path);
-	if (n <= 0 || (size_t)n >= sizeof(dir))
+	if (dir_of(path, dir, sizeof(dir)) != 0)
 		return;
 	DIR *d = opendir(dir);
 	if (d == NULL)

@@ -154,6 +154,16 @@ bool chan_jrnl_has_room(const struct chan *c, uint32_t w, size_t need)
 	return ring_space(&r) >= rec_total(need) + CHAN_REC_ALIGN;
 }
 
+int chan_jrnl_big_room(const struct chan *c, uint32_t w, size_t need)
+{
+	struct chan_ring r = chan_ring_get((struct chan *)c, w, CHAN_RING_JRNL);
+	if (need <= big_threshold(r.size))
+		return 0;
+	/* room for this one and a few like it in flight on the other workers */
+	uint64_t free_bytes = chan_big_fs_free(c);
+	return free_bytes >= (uint64_t)need * 2 + CHAN_BIG_MARGIN ? 0 : -ENOSPC;
+}
+
 /* The payload to a side file, then its reference into the ring. */
 static int big_append(struct chan *c, struct chan_ring *r, uint32_t w, uint16_t type, uint64_t tsc,
 		      const struct chan_part *parts, unsigned nparts, uint64_t len,
