@@ -132,6 +132,28 @@ static void expire(struct worker *w, struct dp_waiter *wt)
 	answer(w, m, 0);
 }
 
+/* Redis 7.0.15's CLIENT UNBLOCK: replyToBlockedClientTimedOut(), or the
+ * error addReplyError() writes for "-UNBLOCKED ..." (no -ERR prefix). */
+bool dp_block_unblock(struct worker *w, uint64_t id, bool error)
+{
+	for (struct dp_waiter *wt = w->blk.q.head; wt != NULL; wt = wt->next) {
+		struct shard_msg *m = wt->req;
+		if (m->client.id != id || local_gone(w, m))
+			continue;
+		if (!error) {
+			expire(w, wt);
+		} else {
+			dp_blockq_remove(&w->blk.q, wt);
+			rw_buf_reset(&m->reply);
+			resp_w_error(&m->reply, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
+			answer(w, m, 0);
+		}
+		publish(w);
+		return true;
+	}
+	return false;
+}
+
 unsigned dp_block_poll(struct worker *w)
 {
 	if (w->blk.q.n == 0)

@@ -58,6 +58,11 @@ void dp_block_signal(struct worker *w);
 unsigned dp_block_poll(struct worker *w);
 /** A cancel request: drop the waiter of that connection, answer both. */
 void dp_block_cancel(struct worker *w, struct shard_msg *m);
+/**
+ * CLIENT UNBLOCK: answer the waiter of client @p id parked here with the
+ * timeout's reply, or with -UNBLOCKED when @p error. @return true if one was.
+ */
+bool dp_block_unblock(struct worker *w, uint64_t id, bool error);
 void dp_block_fini(struct worker *w);
 
 #endif

@@ -805,6 +805,11 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 				   argc == 3 ? DP_AGG_KILLED : DP_AGG_SUM);
 		return true;
 	}
+	if (dp_clientunblock_is(d, argv, argc)) { /* the waiter is on its keys' worker */
+		if (dp_clientunblock_check(w, cl, argv, argc))
+			fanout_all(w, cl, &dp_clientunblock_part_def, argv, argc, DP_AGG_SUM);
+		return true;
+	}
 	if (w->sh->n_workers > 1 && dp_digest_is(d, argv, argc)) {
 		fanout_all(w, cl, &dp_digest_part_def, argv, argc, DP_AGG_DIGEST);
 		return true;

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Blocking across workers (issue #5): CLIENT UNBLOCK of a client whose
+# request waits on either worker, and clients blocked on keys of two
+# workers (xblock_check.py). The same timed script runs against Redwire
+# with two workers and against stock redis-server 7.0.15; the transcripts
+# (RESP2 and RESP3) and DEBUG DIGEST must be equal byte for byte. The
+# script's keys are on both workers by Redwire's slot-to-worker map, and
+# the forwarding counters must move on both workers.
+IT_NAME=rwtbx
+source "$(dirname "$0")/lib.sh"
+it_up --workers 2
+it_oracle_start
+S=$IT_ROOT/tests/integration/stats.py
+read -r r0 r1 <<<"$(it_ctl stats --json | "$IT_PY" "$S" fwd_received)"
+out=$(mktemp -d)
+trap 'rm -rf "$out"; it_cleanup' EXIT
+cd "$IT_ROOT/tests/integration"
+it_ns "$IT_PY" xblock_check.py "$IT_IP:$IT_PORT" >"$out/rw.txt" || it_fail "script against Redwire"
+it_ns "$IT_PY" xblock_check.py "127.0.0.1:$IT_ORACLE_PORT" >"$out/redis.txt" || it_fail "script against redis-server"
+if ! diff "$out/redis.txt" "$out/rw.txt" >"$out/diff"; then
+	head -40 "$out/diff"
+	it_fail "transcripts differ (< redis-server, > Redwire)"
+fi
+it_log "$(wc -l <"$out/rw.txt") replies equal (RESP2, RESP3, DEBUG DIGEST)"
+read -r R0 R1 <<<"$(it_ctl stats --json | "$IT_PY" "$S" fwd_received)"
+[ $((R0 - r0)) -gt 0 ] && [ $((R1 - r1)) -gt 0 ] || it_fail "requests did not cross both ways ($r0 $r1 -> $R0 $R1)"
+it_eq "$(it_cli info clients | tr -d '\r' | grep blocked_clients)" "blocked_clients:0" "no waiter left"
+it_log "ok (fwd_received $r0 $r1 -> $R0 $R1)"
