@@ -36,6 +36,7 @@
 #include "dp_tx_int.h"
 #include "dp_pubsub.h"
 #include "dp_watch.h"
+#include "dp_xblock.h"
 #include "cmd_rdb.h"
 #include "shard_txq.h"
 #include "store.h"
@@ -87,6 +88,7 @@ struct dp_tx {
 	struct rw_buf ga_keys;
 	uint32_t ga_n_keys, ga_count;
 	bool ga_exec;		  /* EXEC: the reply is the array of the commands' replies */
+	struct dp_xblock *xb;	  /* an attempt of a client blocked on several workers */
 	struct dp_tx_part part[]; /* one per worker */
 };
 
@@ -522,6 +524,8 @@ static void tx_finish(struct worker *w, struct dp_tx *tx)
 		return;
 	}
 	uint64_t lsn = !tx->abort && tx->fx.len > 0 ? dp_tx_journal(w, &tx->fx) : 0;
+	if (tx->xb != NULL) /* still blocked: its proxies go before the RELEASEs */
+		dp_xblock_before_release(w, tx->xb);
 	for (uint32_t i = 0; i < tx->n_shards; i++) {
 		uint32_t s = tx->shards[i];
 		struct shard_msg *m = tx->part[s].m;
@@ -534,6 +538,16 @@ static void tx_finish(struct worker *w, struct dp_tx *tx)
 		if (w->hold_acks && lsn != 0 && s != w->id && dp_ack_msg(w, lsn, m))
 			continue;
 		dp_msg_send(w, m);
+	}
+	if (tx->xb != NULL) {
+		rw_buf_reset(&w->part_buf);
+		tx_reply(w, tx, &w->part_buf);
+		struct dp_xblock *xb = tx->xb;
+		dp_tx_free(w, tx);
+		/* (another attempt it may start uses part_buf only once this reply
+		 * is delivered: a blocked attempt's reply is empty) */
+		dp_xblock_finish(w, xb, &w->part_buf, lsn);
+		return;
 	}
 	struct dp_client *cl = &w->clients[tx->conn_idx];
 	if (cl->tcp != NULL && cl->gen == tx->conn_gen) {
@@ -622,10 +636,23 @@ void dp_tx_launch(struct worker *w, struct dp_client *cl, struct dp_tx *tx,
 		if (p->m == NULL) {
 			for (uint32_t j = 0; j < i; j++)
 				shard_msg_put(&w->shard, tx->part[tx->shards[j]].m);
+			struct dp_xblock *xb = tx->xb;
 			dp_tx_free(w, tx);
-			resp_w_error(dp_reply_target(w, cl), "ERR out of memory");
+			if (xb != NULL)
+				dp_xblock_failed(w, xb);
+			else
+				resp_w_error(dp_reply_target(w, cl), "ERR out of memory");
 			return;
 		}
+	}
+	if (tx->xb != NULL) { /* the blocked command's slot, taken when it came */
+		tx->slot_seq = dp_xblock_slot(tx->xb);
+		if (tx->n_shards == 0) {
+			tx_finish(w, tx);
+			return;
+		}
+		tx_lock_next(w, tx);
+		return;
 	}
 	tx->slot_seq = cl->slot_tail;
 	struct dp_slot *slot = dp_slot_multi(w, cl, DP_AGG_NONE);
@@ -778,6 +805,7 @@ static void part_in(struct worker *w, struct shard_msg *m)
 		if (e != NULL) {
 			shard_txq_remove(&w->txq, e);
 			shard_txq_entry_put(&w->txq, e);
+			dp_block_released(w);
 		}
 		reply_back(w, m);
 		break;
