@@ -30,3 +30,20 @@ it_log "ok (fwd_received $r0 $r1 -> $R0 $R1)"
 # interleaving is not reproducible; the invariant is checked instead)
 it_ns "$IT_PY" xblock_check.py race "$IT_IP:$IT_PORT" "${XB_ROUNDS:-40}" || it_fail "an element was lost or served twice"
 it_eq "$(it_cli info clients | tr -d '\r' | grep blocked_clients)" "blocked_clients:0" "no waiter left after the races"
+# appendonly yes (appendfsync always): replies and a transaction's RELEASE
+# wait for durability; the transcript and the races again
+kill "$IT_ORACLE_PID" && wait "$IT_ORACLE_PID" 2>/dev/null || true
+IT_ORACLE_PID=""
+"$IT_ROOT/redwire" down --name "$IT_NAME" >/dev/null
+rm -rf "/var/lib/redwire/$IT_NAME"
+CONF="$out/aof.conf"
+cp "$IT_ROOT/platform/config/redwire.conf" "$CONF"
+printf 'appendonly yes\nappendfsync always\n' >>"$CONF"
+it_up --workers 2 --config "$CONF"
+it_oracle_start
+it_ns "$IT_PY" xblock_check.py "$IT_IP:$IT_PORT" >"$out/rw2.txt" || it_fail "script against Redwire (appendonly)"
+it_ns "$IT_PY" xblock_check.py "127.0.0.1:$IT_ORACLE_PORT" >"$out/redis2.txt" || it_fail "script against redis-server"
+diff "$out/redis2.txt" "$out/rw2.txt" >"$out/diff2" || { head -20 "$out/diff2"; it_fail "transcripts differ with appendonly"; }
+it_ns "$IT_PY" xblock_check.py race "$IT_IP:$IT_PORT" "${XB_ROUNDS:-20}" || it_fail "an element was lost or served twice (appendonly)"
+it_eq "$(it_cli info clients | tr -d '\r' | grep blocked_clients)" "blocked_clients:0" "no waiter left (appendonly)"
+it_log "ok with appendonly yes"
