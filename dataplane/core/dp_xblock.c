@@ -20,7 +20,7 @@ struct dp_xblock {
 	uint64_t slot_seq;
 	const struct cmd_def *d;
 	struct cmd_client cc; /* as it was when the command came */
-	struct rw_buf args;   /* argc x (u32 length, bytes) */
+	struct rw_buf args;   /* the arguments' bytes, end to end (argv points in) */
 	struct resp_arg *argv;
 	uint32_t argc;
 	uint64_t deadline_ms;	 /* unix ms; 0: forever */
