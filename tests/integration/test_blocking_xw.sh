@@ -32,6 +32,7 @@ it_ns "$IT_PY" xblock_check.py race "$IT_IP:$IT_PORT" "${XB_ROUNDS:-40}" || it_f
 it_eq "$(it_cli info clients | tr -d '\r' | grep blocked_clients)" "blocked_clients:0" "no waiter left after the races"
 # appendonly yes (appendfsync always): replies and a transaction's RELEASE
 # wait for durability; the transcript and the races again
+! grep -E 'AddressSanitizer|runtime error' "/run/redwire/$IT_NAME/dataplane.log" || it_fail "sanitizer report"
 kill "$IT_ORACLE_PID" && wait "$IT_ORACLE_PID" 2>/dev/null || true
 IT_ORACLE_PID=""
 "$IT_ROOT/redwire" down --name "$IT_NAME" >/dev/null
@@ -46,4 +47,5 @@ it_ns "$IT_PY" xblock_check.py "127.0.0.1:$IT_ORACLE_PORT" >"$out/redis2.txt" ||
 diff "$out/redis2.txt" "$out/rw2.txt" >"$out/diff2" || { head -20 "$out/diff2"; it_fail "transcripts differ with appendonly"; }
 it_ns "$IT_PY" xblock_check.py race "$IT_IP:$IT_PORT" "${XB_ROUNDS:-20}" || it_fail "an element was lost or served twice (appendonly)"
 it_eq "$(it_cli info clients | tr -d '\r' | grep blocked_clients)" "blocked_clients:0" "no waiter left (appendonly)"
+! grep -E 'AddressSanitizer|runtime error' "/run/redwire/$IT_NAME/dataplane.log" || it_fail "sanitizer report"
 it_log "ok with appendonly yes"

@@ -22,4 +22,5 @@ if ! diff "$out/redis.txt" "$out/rw.txt" >"$out/diff"; then
 fi
 read -r R0 R1 <<<"$(it_ctl stats --json | "$IT_PY" "$S" fwd_received)"
 [ $((R0 - r0 + R1 - r1)) -gt 0 ] || it_fail "no transaction crossed workers"
+! grep -E 'AddressSanitizer|runtime error' "/run/redwire/$IT_NAME/dataplane.log" || it_fail "sanitizer report"
 it_log "ok: $(wc -l <"$out/rw.txt") streams equal (RESP2, RESP3, DEBUG DIGEST); fwd_received $r0 $r1 -> $R0 $R1"
