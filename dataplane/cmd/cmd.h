@@ -448,6 +448,13 @@ bool cmd_client_kill_match(const struct cmd_kill_filter *f, const struct cmd_cli
 			   uint64_t self_id);
 
 /**
+ * CLIENT UNBLOCK id [TIMEOUT|ERROR] (cmd_client_kill.c): parse as 7.0.15
+ * does (the reason first, then the id), replying its error into ctx->out.
+ * @return 0 (then *@p id and *@p error are set) or -1 (replied).
+ */
+int cmd_client_unblock_parse(struct cmd_ctx *ctx, int64_t *id, bool *error);
+
+/**
  * CLIENT PAUSE in force (cmd_client_pause.c): must @p d, about to run,
  * wait? True while a pause runs and it is ALL, or WRITE and @p d writes
  * (or may replicate: PUBLISH, EXEC). The dispatcher leaves such a command

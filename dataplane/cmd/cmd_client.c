@@ -335,6 +335,13 @@ void cmd_client(struct cmd_ctx *ctx)
 		struct cmd_kill_filter f;
 		if (cmd_client_kill_parse(ctx, &f) == 0)
 			resp_w_error(ctx->out, "ERR CLIENT KILL is not supported inside MULTI");
+	} else if (strcmp(s, "unblock") == 0) {
+		/* the dispatcher asks every worker's waiters (dp_clientkill.c);
+		 * inside MULTI no client of this worker can be found here */
+		int64_t id;
+		bool error;
+		if (cmd_client_unblock_parse(ctx, &id, &error) == 0)
+			resp_w_int(ctx->out, 0);
 	} else if (strcmp(s, "pause") == 0) {
 		cmd_client_pause(ctx);
 	} else if (strcmp(s, "unpause") == 0) {

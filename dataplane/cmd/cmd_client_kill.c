@@ -8,6 +8,10 @@
  *                                       the number killed; SKIPME yes by
  *                                       default
  *
+ *   CLIENT UNBLOCK id [TIMEOUT|ERROR]   :1 if that client was blocked (it
+ *                                       gets the timeout's reply, or
+ *                                       -UNBLOCKED ...), else :0
+ *
  * The dispatcher (dataplane/core/dp_clientkill.c) runs the match on every
  * worker against its own connections and sums what they killed; this file
  * only parses and matches. Redwire has one user, "default".
@@ -103,4 +107,27 @@ bool cmd_client_kill_match(const struct cmd_kill_filter *f, const struct cmd_cli
 	if (f->id != 0 && c->id != f->id)
 		return false;
 	return !(c->id == self_id && f->skipme);
+}
+
+int cmd_client_unblock_parse(struct cmd_ctx *ctx, int64_t *id, bool *error)
+{
+	if (ctx->argc != 3 && ctx->argc != 4) {
+		cmd_reply_subcmd_syntax(ctx, "CLIENT");
+		return -1;
+	}
+	*error = false;
+	if (ctx->argc == 4) {
+		if (cmd_arg_is(&ctx->argv[3], "error")) {
+			*error = true;
+		} else if (!cmd_arg_is(&ctx->argv[3], "timeout")) {
+			resp_w_error(ctx->out,
+				     "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+			return -1;
+		}
+	}
+	if (!resp_str_to_i64(ctx->argv[2].ptr, ctx->argv[2].len, id)) {
+		resp_w_error(ctx->out, "ERR value is not an integer or out of range");
+		return -1;
+	}
+	return 0;
 }

@@ -55,7 +55,8 @@ void cmd_pubsub_w_msg(struct rw_buf *out, uint8_t proto, const char *kind, const
 	resp_w_bulk(out, msg, mlen);
 }
 
-/* Inside EXEC: the transaction cannot reach the subscribers of every worker. */
+/* Not reached from a client: the dispatcher runs pub/sub commands on the
+ * connection's worker (dp_pubsub.c), EXEC too (dp_multi.c). */
 void cmd_pubsub(struct cmd_ctx *ctx)
 {
 	resp_w_errorf(ctx->out, "ERR %s inside MULTI is not supported by Redwire", cmd_name(ctx));

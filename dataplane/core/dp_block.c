@@ -8,13 +8,37 @@
 
 #include "dp_int.h"
 #include "dp_tx.h"
+#include "dp_xblock.h"
+#include "store.h"
 #include "worker.h"
 
 const struct cmd_def dp_block_cancel_def = {.name = "block-cancel", .flags = CMD_NOKEYS};
+const struct cmd_def dp_block_proxy_def = {.name = "block-proxy", .flags = CMD_NOKEYS};
+const struct cmd_def dp_block_unstall_def = {.name = "block-unstall", .flags = CMD_NOKEYS};
 
+/* A client blocked on several workers counts once, on its own worker. */
 static void publish(struct worker *w)
 {
-	w->stats->blocked_clients = w->blk.q.n;
+	w->stats->blocked_clients = w->blk.q.n - w->blk.n_proxy + w->blk.n_x;
+}
+
+void dp_block_publish(struct worker *w)
+{
+	publish(w);
+}
+
+static bool is_proxy(const struct shard_msg *m)
+{
+	return m->def == &dp_block_proxy_def;
+}
+
+/* Unlink @p wt from the FIFO. @return its request. */
+static struct shard_msg *unpark(struct worker *w, struct dp_waiter *wt)
+{
+	struct shard_msg *m = dp_blockq_remove(&w->blk.q, wt);
+	if (is_proxy(m))
+		w->blk.n_proxy--;
+	return m;
 }
 
 /* Send the request's reply back (after durability when appendonly). */
@@ -32,7 +56,9 @@ bool dp_block_park(struct worker *w, struct shard_msg *m)
 		return false;
 	w->blk.would = false;
 	rw_buf_reset(&m->reply);
-	if (dp_blockq_push(&w->blk.q, m, w->blk.deadline_ms) == NULL) {
+	uint64_t order =
+	    atomic_fetch_add_explicit(&w->sh->next_block_order, 1, memory_order_relaxed);
+	if (dp_blockq_push_at(&w->blk.q, m, w->blk.deadline_ms, order + 1) == NULL) {
 		resp_w_error(&m->reply, "ERR out of memory blocking the client");
 		return false;
 	}
@@ -49,15 +75,8 @@ static bool local_gone(const struct worker *w, const struct shard_msg *m)
 	return cl->tcp == NULL || cl->gen != m->conn_gen;
 }
 
-/* Try one waiter. @return true if it is answered (and gone from the queue). */
-static bool try_waiter(struct worker *w, struct dp_waiter *wt)
+static bool unpack(struct worker *w, struct shard_msg *m)
 {
-	struct shard_msg *m = wt->req;
-	if (local_gone(w, m)) {
-		dp_blockq_remove(&w->blk.q, wt);
-		answer(w, m, 0);
-		return true;
-	}
 	if (m->argc > w->blk.argv_cap) {
 		struct resp_arg *a = realloc(w->blk.argv, sizeof(*a) * m->argc);
 		if (a == NULL)
@@ -66,6 +85,68 @@ static bool try_waiter(struct worker *w, struct dp_waiter *wt)
 		w->blk.argv_cap = m->argc;
 	}
 	shard_msg_unpack(m, w->blk.argv);
+	return true;
+}
+
+/* A proxy's keys (arguments "l" or "z", then the keys of this shard):
+ * does one hold a list (a sorted set) now? Redis serves a waiter only from
+ * a key of its type. */
+static bool proxy_ready(struct worker *w, struct shard_msg *m)
+{
+	if (m->argc < 2 || !unpack(w, m))
+		return false;
+	uint8_t type = w->blk.argv[0].ptr[0] == 'z' ? STORE_TYPE_ZSET : STORE_TYPE_LIST;
+	for (uint32_t i = 1; i < m->argc; i++) {
+		const struct store_obj *o =
+		    store_lookup(w->store, m->client.db, w->blk.argv[i].ptr, w->blk.argv[i].len,
+				 w->now_unix_ms, STORE_LOOKUP_NOTOUCH | STORE_LOOKUP_NOSTATS);
+		if (o != NULL && o->type == type)
+			return true;
+	}
+	return false;
+}
+
+/* Send a proxy home woken (":1"): its client tries its keys again, and this
+ * worker serves nobody else until it says so (dp_block_unstall_def). */
+static void proxy_wake(struct worker *w, struct shard_msg *m)
+{
+	rw_buf_reset(&m->reply);
+	resp_w_int(&m->reply, 1);
+	w->blk.stall++;
+	answer(w, m, 0);
+}
+
+static void unstall(struct worker *w)
+{
+	if (w->blk.stall > 0)
+		w->blk.stall--;
+	w->blk.pending = true; /* the waiters behind the proxy were not tried: dp_block_poll */
+}
+
+/* Try one waiter. @return true if it is answered (and gone from the queue). */
+static bool try_waiter(struct worker *w, struct dp_waiter *wt)
+{
+	struct shard_msg *m = wt->req;
+	if (local_gone(w, m)) {
+		unpark(w, wt);
+		rw_buf_reset(&m->reply);
+		answer(w, m, 0);
+		return true;
+	}
+	if (is_proxy(m)) {
+		if (!proxy_ready(w, m))
+			return false;
+		unpark(w, wt);
+		proxy_wake(w, m);
+		return true;
+	}
+	if (!unpack(w, m))
+		return false;
+	/* A transaction holds one of its keys (a gather may have read it and not
+	 * written it back yet): popping now could serve an element twice. It is
+	 * tried again once the transaction releases (dp_block_released). */
+	if (w->txq.n != 0 && dp_tx_must_wait(w, m->def, w->blk.argv, m->argc, m->client.db))
+		return false;
 	rw_buf_reset(&m->reply);
 	w->blk.may = w->blk.retry = true;
 	w->blk.would = false;
@@ -75,7 +156,7 @@ static bool try_waiter(struct worker *w, struct dp_waiter *wt)
 		w->blk.would = false;
 		return false;
 	}
-	dp_blockq_remove(&w->blk.q, wt);
+	unpark(w, wt);
 	answer(w, m, lsn);
 	return true;
 }
@@ -95,12 +176,12 @@ static void serve(struct worker *w)
 		w->blk.pending = false;
 		bool served = false;
 		struct dp_waiter *wt = w->blk.q.head;
-		while (wt != NULL) {
+		while (wt != NULL && w->blk.stall == 0) {
 			struct dp_waiter *next = wt->next;
 			served |= try_waiter(w, wt);
 			wt = next;
 		}
-		if (!served || !w->blk.pending)
+		if (!served || !w->blk.pending || w->blk.stall != 0)
 			break;
 	}
 	w->blk.pending = false;
@@ -110,11 +191,17 @@ static void serve(struct worker *w)
 	publish(w);
 }
 
+void dp_block_released(struct worker *w)
+{
+	if (w->blk.q.n != 0)
+		w->blk.pending = true; /* dp_block_poll tries the waiters it held back */
+}
+
 void dp_block_signal(struct worker *w)
 {
 	if (w->blk.q.n == 0)
 		return;
-	if (w->blk.serving || w->tx_effects != NULL) {
+	if (w->blk.serving || w->tx_effects != NULL || w->blk.stall != 0) {
 		w->blk.pending = true;
 		return;
 	}
@@ -125,11 +212,33 @@ void dp_block_signal(struct worker *w)
  * BLMOVE and BRPOPLPUSH included (replyToBlockedClientTimedOut()). */
 static void expire(struct worker *w, struct dp_waiter *wt)
 {
-	struct shard_msg *m = dp_blockq_remove(&w->blk.q, wt);
+	struct shard_msg *m = unpark(w, wt);
 	rw_buf_reset(&m->reply);
 	enum resp_proto proto = m->client.proto == RESP_PROTO_3 ? RESP_PROTO_3 : RESP_PROTO_2;
 	resp_w_null_array(&m->reply, proto);
 	answer(w, m, 0);
+}
+
+/* Redis 7.0.15's CLIENT UNBLOCK: replyToBlockedClientTimedOut(), or the
+ * error addReplyError() writes for "-UNBLOCKED ..." (no -ERR prefix). */
+bool dp_block_unblock(struct worker *w, uint64_t id, bool error)
+{
+	for (struct dp_waiter *wt = w->blk.q.head; wt != NULL; wt = wt->next) {
+		struct shard_msg *m = wt->req;
+		if (m->client.id != id || is_proxy(m) || local_gone(w, m))
+			continue;
+		if (!error) {
+			expire(w, wt);
+		} else {
+			unpark(w, wt);
+			rw_buf_reset(&m->reply);
+			resp_w_error(&m->reply, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
+			answer(w, m, 0);
+		}
+		publish(w);
+		return true;
+	}
+	return dp_xblock_unblock(w, id, error);
 }
 
 unsigned dp_block_poll(struct worker *w)
@@ -137,7 +246,7 @@ unsigned dp_block_poll(struct worker *w)
 	if (w->blk.q.n == 0)
 		return 0;
 	unsigned work = 0;
-	if (w->blk.pending && !w->blk.serving && w->tx_effects == NULL) {
+	if (w->blk.pending && !w->blk.serving && w->tx_effects == NULL && w->blk.stall == 0) {
 		serve(w);
 		work++;
 	}
@@ -157,13 +266,58 @@ void dp_block_cancel(struct worker *w, struct shard_msg *m)
 {
 	for (struct dp_waiter *wt = w->blk.q.head; wt != NULL; wt = wt->next) {
 		struct shard_msg *b = wt->req;
-		if (b->src == m->src && b->conn_idx == m->conn_idx && b->conn_gen == m->slot_seq) {
-			dp_blockq_remove(&w->blk.q, wt);
-			answer(w, b, 0); /* dropped by the requester: the connection is gone */
+		/* a proxy is named by its blocking order, a request by its connection */
+		bool match = m->blk_order != 0
+				 ? is_proxy(b) && b->blk_order == m->blk_order
+				 : !is_proxy(b) && b->src == m->src && b->conn_idx == m->conn_idx &&
+				       b->conn_gen == m->slot_seq;
+		if (match) {
+			unpark(w, wt);
+			rw_buf_reset(&b->reply);
+			answer(w, b, 0); /* dropped by the requester */
 			break;
 		}
 	}
 	publish(w);
+	rw_buf_reset(&m->reply);
+	answer(w, m, 0);
+}
+
+/* A proxy arrives: woken at once if one of its keys has something (then
+ * the worker stalls), else parked in its blocking order. One sent back
+ * after a wake-up (op 1) also ends the stall that wake-up started. */
+static void proxy_in(struct worker *w, struct shard_msg *m)
+{
+	bool ends_stall = m->op == 1;
+	rw_buf_reset(&m->reply);
+	if (proxy_ready(w, m)) {
+		proxy_wake(w, m);
+	} else if (dp_blockq_push_at(&w->blk.q, m, 0, m->blk_order) != NULL) {
+		w->blk.n_proxy++;
+		publish(w);
+	} else {
+		proxy_wake(w, m); /* no memory to park: its client tries again */
+	}
+	if (ends_stall)
+		unstall(w);
+}
+
+void dp_block_msg_in(struct worker *w, struct shard_msg *m)
+{
+	if (m->kind == SHARD_REPLY) {
+		if (is_proxy(m))
+			dp_xblock_proxy_home(w, m);
+		else
+			shard_msg_put(&w->shard, m);
+		return;
+	}
+	if (m->src != w->id)
+		w->stats->fwd_received++;
+	if (is_proxy(m)) {
+		proxy_in(w, m);
+		return;
+	}
+	unstall(w);
 	rw_buf_reset(&m->reply);
 	answer(w, m, 0);
 }

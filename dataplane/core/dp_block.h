@@ -17,8 +17,12 @@
  * clients after EXEC). The loop expires deadlines (nil reply) and a client
  * that disconnects sends a cancel so its waiter never pops.
  *
- * Keys on two workers: CROSSSLOT (the gather transaction of the other
- * multi-key commands, dp_tx_gather.inc, does not wait).
+ * Keys on two workers: the client's own worker decides (dp_xblock.h) and
+ * parks a *proxy* here, in the same FIFO, in its blocking order: when a
+ * write gives one of its keys something to pop, the proxy does not pop; it
+ * goes home ("woken") and this worker serves no other waiter (a *stall*)
+ * until that client has tried its keys again and sent an unstall, so a
+ * client blocked later cannot take the element first.
  *
  * Context: the worker lcore.
  */
@@ -44,20 +48,41 @@ struct dp_block {
 	uint64_t deadline_ms;
 	bool serving; /* trying the waiters: writes they make only ask for another pass */
 	bool pending; /* a write happened while trying was not possible */
+	/* proxies of clients blocked on several workers (dp_xblock.h) */
+	uint32_t n_proxy; /* parked here (not blocked clients of their own) */
+	uint32_t n_x;	  /* this worker's clients blocked that way */
+	uint32_t stall;	  /* proxies woken whose client has not decided yet */
 };
 
 /** The cancel request a disconnecting blocked client sends to the keys' worker. */
 extern const struct cmd_def dp_block_cancel_def;
+
+/** The proxy of a client blocked on keys of several workers (dp_xblock.h),
+ * and the message ending the stall its wake-up started. */
+extern const struct cmd_def dp_block_proxy_def;
+extern const struct cmd_def dp_block_unstall_def;
+
+/** A proxy or unstall message (request or reply). */
+void dp_block_msg_in(struct worker *w, struct shard_msg *m);
+/** The blocked clients count INFO shows, after a change. */
+void dp_block_publish(struct worker *w);
 
 /** After dp_run of a request: park it if its handler would block.
  * @return true if parked (the caller sends nothing). */
 bool dp_block_park(struct worker *w, struct shard_msg *m);
 /** A write changed the shard: try the waiters (now or after the transaction part). */
 void dp_block_signal(struct worker *w);
+/** A transaction released its keys here: the waiters it held back are tried. */
+void dp_block_released(struct worker *w);
 /** Loop step: deferred tries and expired deadlines. @return work done. */
 unsigned dp_block_poll(struct worker *w);
 /** A cancel request: drop the waiter of that connection, answer both. */
 void dp_block_cancel(struct worker *w, struct shard_msg *m);
+/**
+ * CLIENT UNBLOCK: answer the waiter of client @p id parked here with the
+ * timeout's reply, or with -UNBLOCKED when @p error. @return true if one was.
+ */
+bool dp_block_unblock(struct worker *w, uint64_t id, bool error);
 void dp_block_fini(struct worker *w);
 
 #endif

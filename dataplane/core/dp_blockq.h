@@ -27,6 +27,14 @@ struct dp_blockq {
 
 /** Park @p req at the tail. @return the waiter, NULL when out of memory. */
 struct dp_waiter *dp_blockq_push(struct dp_blockq *q, void *req, uint64_t deadline_ms);
+/**
+ * Park @p req in order of @p seq (a global blocking order: a request that
+ * blocked earlier on another worker and comes back keeps its place): after
+ * every waiter whose seq is not greater. @return the waiter, NULL when out
+ * of memory.
+ */
+struct dp_waiter *dp_blockq_push_at(struct dp_blockq *q, void *req, uint64_t deadline_ms,
+				    uint64_t seq);
 /** Unlink and free @p wt. @return its request. */
 void *dp_blockq_remove(struct dp_blockq *q, struct dp_waiter *wt);
 /** The oldest waiter whose deadline is at or before @p now_ms, NULL if none. */

@@ -32,6 +32,7 @@
 #include "dp_pubsub.h"
 #include "dp_slot.h"
 #include "dp_tx.h"
+#include "dp_xblock.h"
 #include "store.h"
 #include "worker.h"
 
@@ -58,6 +59,10 @@ static void mark_ready(struct worker *w, struct dp_client *cl)
 static void block_cancel(struct dp_client *cl)
 {
 	struct worker *w = cl->owner;
+	if (cl->xblk != NULL) { /* blocked on several workers: decided here */
+		dp_xblock_gone(w, cl);
+		return;
+	}
 	struct shard_msg *m = shard_msg_get(&w->shard);
 	if (m == NULL || shard_msg_pack(m, NULL, 0) != 0) {
 		if (m != NULL)
@@ -73,6 +78,7 @@ static void block_cancel(struct dp_client *cl)
 	m->slot_seq = cl->gen;
 	m->client = cl->cc;
 	m->def = &dp_block_cancel_def;
+	m->blk_order = 0; /* a request's cancel, not a proxy's */
 	dp_msg_send(w, m);
 }
 
@@ -663,9 +669,8 @@ static void split_by_owner(struct worker *w, struct dp_client *cl, const struct 
 static void route_blocking(struct worker *w, struct dp_client *cl, const struct cmd_def *d,
 			   const struct resp_arg *argv, uint32_t argc, uint32_t owner)
 {
-	if (owner >= w->sh->n_workers) {
-		resp_w_error(dp_reply_target(w, cl),
-			     "CROSSSLOT Keys in request don't hash to the same slot");
+	if (owner >= w->sh->n_workers) { /* keys of several workers: decided here */
+		dp_xblock_start(w, cl, d, argv, argc);
 		return;
 	}
 	uint64_t seq = cl->slot_tail;
@@ -828,6 +833,11 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 		if (dp_clientkill_check(w, cl, argv, argc))
 			fanout_all(w, cl, &dp_clientkill_part_def, argv, argc,
 				   argc == 3 ? DP_AGG_KILLED : DP_AGG_SUM);
+		return true;
+	}
+	if (dp_clientunblock_is(d, argv, argc)) { /* the waiter is on its keys' worker */
+		if (dp_clientunblock_check(w, cl, argv, argc))
+			fanout_all(w, cl, &dp_clientunblock_part_def, argv, argc, DP_AGG_SUM);
 		return true;
 	}
 	if (w->sh->n_workers > 1 && dp_digest_is(d, argv, argc)) {
@@ -1105,7 +1115,10 @@ static void reply_in(struct worker *w, struct shard_msg *m)
 void dp_shard_msg_in(void *arg, struct shard_msg *m)
 {
 	struct worker *w = arg;
-	if (m->kind == SHARD_REQ)
+	if ((m->kind == SHARD_REQ || m->kind == SHARD_REPLY) &&
+	    (m->def == &dp_block_proxy_def || m->def == &dp_block_unstall_def))
+		dp_block_msg_in(w, m); /* clients blocked on several workers (dp_xblock.h) */
+	else if (m->kind == SHARD_REQ)
 		request_in(w, m);
 	else if (m->kind == SHARD_REPLY)
 		reply_in(w, m);

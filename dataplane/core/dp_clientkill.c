@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "dp_block.h"
 #include "dp_int.h"
 #include "dp_pubsub.h"
 #include "store.h"
@@ -68,6 +69,46 @@ const struct cmd_def dp_clientkill_part_def = {
     .arity = -3,
     .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
     .fn = kill_part,
+    .acl_categories = "@admin @slow @dangerous @connection",
+    .group = "connection",
+};
+
+bool dp_clientunblock_is(const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc)
+{
+	return argc >= 3 && strcmp(d->name, "client") == 0 && argv[1].len == 7 &&
+	       strncasecmp((const char *)argv[1].ptr, "unblock", 7) == 0;
+}
+
+bool dp_clientunblock_check(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
+			    uint32_t argc)
+{
+	int64_t id;
+	bool error;
+	struct cmd_ctx ctx = {.argv = argv,
+			      .argc = argc,
+			      .out = dp_reply_target(w, cl),
+			      .client = &cl->cc,
+			      .env = &w->sh->env};
+	return cmd_client_unblock_parse(&ctx, &id, &error) == 0;
+}
+
+static void unblock_part(struct cmd_ctx *ctx)
+{
+	struct dp_shared *sh =
+	    (struct dp_shared *)((char *)ctx->env - offsetof(struct dp_shared, env));
+	struct worker *w = &sh->workers[store_shard_id(ctx->shard)];
+	int64_t id;
+	bool error;
+	if (cmd_client_unblock_parse(ctx, &id, &error) != 0)
+		return;
+	resp_w_int(ctx->out, id > 0 && dp_block_unblock(w, (uint64_t)id, error) ? 1 : 0);
+}
+
+const struct cmd_def dp_clientunblock_part_def = {
+    .name = "client",
+    .arity = -3,
+    .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+    .fn = unblock_part,
     .acl_categories = "@admin @slow @dangerous @connection",
     .group = "connection",
 };

@@ -3,6 +3,12 @@
  * connections (a fan-out part), the replies are summed (DP_AGG_SUM), or
  * for the old form turned into +OK / -ERR No such client (DP_AGG_KILLED).
  *
+ * CLIENT UNBLOCK the same way: a blocked client's request waits on the
+ * worker owning its keys (dp_block.h), not on its connection's worker, so
+ * every worker looks among its own waiters; the one holding it answers it
+ * there, where a push could otherwise serve it (so it is either served or
+ * unblocked, never both), and the parts' :1/:0 are summed.
+ *
  * Context: the worker lcores.
  */
 #ifndef RW_DP_CLIENTKILL_H
@@ -17,6 +23,15 @@ struct dp_client;
 
 /* The part every worker runs (name "client", as CLIENT LIST would show it). */
 extern const struct cmd_def dp_clientkill_part_def;
+
+/* CLIENT UNBLOCK's part. */
+extern const struct cmd_def dp_clientunblock_part_def;
+
+/** Is this CLIENT UNBLOCK (after the table's checks)? */
+bool dp_clientunblock_is(const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc);
+/** Check its arguments, replying the error to @p cl. @return true if the parts may run. */
+bool dp_clientunblock_check(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
+			    uint32_t argc);
 
 /** Is this CLIENT KILL (after the table's arity and subcommand checks)? */
 bool dp_clientkill_is(const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc);

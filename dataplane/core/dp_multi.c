@@ -20,6 +20,7 @@
 
 #include "dp_clientkill.h"
 #include "dp_int.h"
+#include "dp_pubsub.h"
 #include "dp_tx.h"
 #include "dp_tx_int.h"
 #include "dp_watch.h"
@@ -188,11 +189,70 @@ void dp_tx_exec_rejected(struct worker *w, struct dp_client *cl, const char *why
 		      why);
 }
 
+/*
+ * Pub/sub commands inside a local EXEC run as they do outside (dp_pubsub.c,
+ * on this worker: a PUBLISH's count from every worker, a subscription's
+ * registration): their replies, and the messages a PUBLISH delivers to this
+ * very client, come in later reply slots. So the EXEC reply is cut there:
+ * what it has so far goes into a slot of its own (a *segment*), the pub/sub
+ * command writes after it, and the rest follows; the slots go out in order,
+ * giving Redis's bytes, a message to the client itself among the array's
+ * elements included. The segments are held until the EXEC's journal
+ * record is durable, as its single reply would be.
+ */
 /* EXEC whose keys and watched keys are all on this worker with nothing in
  * the way: run it here and now, as Redis does. */
+void dp_exec_cut(struct worker *w, struct dp_client *cl, struct rw_buf *out,
+		 struct dp_exec_segs *sg)
+{
+	if (sg->n == sg->cap) {
+		uint32_t cap = sg->cap ? sg->cap * 2 : 4;
+		uint64_t *s = realloc(sg->seq, sizeof(*s) * cap);
+		if (s == NULL) {
+			rw_buf_append(dp_reply_target(w, cl), out->data, out->len);
+			rw_buf_reset(out);
+			return;
+		}
+		sg->seq = s;
+		sg->cap = cap;
+	}
+	uint64_t seq = cl->slot_tail;
+	struct dp_slot *slot = dp_slot_multi(w, cl, DP_AGG_NONE);
+	if (slot != NULL) { /* released (and held for durability) at the end */
+		dp_slot_expect(slot);
+		dp_slot_absorb(slot, w->id, out->data, out->len);
+		sg->seq[sg->n++] = seq;
+	}
+	rw_buf_reset(out);
+}
+
+void dp_exec_uncut(struct worker *w, struct dp_client *cl, struct dp_exec_segs *sg, uint64_t lsn)
+{
+	for (uint32_t i = 0; i < sg->n; i++) {
+		struct dp_slot *slot = &cl->slots[sg->seq[i] % DP_SLOTS];
+		dp_hold_slot(w, cl, slot, sg->seq[i], lsn);
+		dp_slot_release(slot);
+	}
+	free(sg->seq);
+}
+
+/* A pub/sub command in EXEC, after the reply so far. Redis 7.0.15 refuses
+ * SSUBSCRIBE to a client that may not block (an EXEC's), not SUBSCRIBE. */
+void dp_exec_pubsub(struct worker *w, struct dp_client *cl, const struct cmd_def *d,
+		    struct resp_arg *argv, uint32_t argc)
+{
+	if (strcmp(d->name, "ssubscribe") == 0) {
+		resp_w_error(dp_reply_target(w, cl),
+			     "ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client");
+		return;
+	}
+	dp_pubsub_run(w, cl, d, argv, argc);
+}
+
 static void exec_local(struct worker *w, struct dp_client *cl)
 {
 	struct dp_multi *mu = cl->multi;
+	struct dp_exec_segs sg = {0};
 	mu->executing = true;
 	w->cur_conn = cl; /* CLIENT INFO inside EXEC describes this connection */
 	struct rw_buf *out = &w->tx_out;
@@ -217,10 +277,14 @@ static void exec_local(struct worker *w, struct dp_client *cl)
 				continue;
 			}
 			off = next;
-			if ((d->flags & CMD_TX_DISPATCH) && d->name[0] == 'u')
+			if ((d->flags & CMD_TX_DISPATCH) && d->name[0] == 'u') {
 				resp_w_simple(out, "OK");
-			else
+			} else if (d->flags & CMD_PUBSUB) {
+				dp_exec_cut(w, cl, out, &sg);
+				dp_exec_pubsub(w, cl, d, w->argv, argc);
+			} else if (!dp_pubsub_exec_ping(cl, d, w->argv, argc, out)) {
 				dp_run(w, d, w->argv, argc, &cl->cc, out);
+			}
 		}
 		w->tx_effects = NULL;
 		if (w->tx_fx.len > 0)
@@ -228,6 +292,7 @@ static void exec_local(struct worker *w, struct dp_client *cl)
 	}
 	w->cur_conn = NULL;
 	multi_clear_queue(mu);
+	dp_exec_uncut(w, cl, &sg, lsn);
 	if (lsn != 0 && w->hold_acks) {
 		uint64_t seq = cl->slot_tail;
 		struct dp_slot *slot = dp_slot_multi(w, cl, DP_AGG_NONE);
@@ -349,6 +414,8 @@ static uint64_t exec_shards(struct worker *w, struct dp_client *cl, bool *ok)
 		if ((d->flags & (CMD_ALL_SHARDS_SUM | CMD_ALL_SHARDS_CONCAT | CMD_ALL_SHARDS_OK)) ||
 		    dp_clientkill_is(d, w->argv, argc))
 			return ~0ull; /* CLIENT KILL: every worker's connections */
+		if (d->flags & CMD_PUBSUB) /* on this worker, whatever its channels */
+			continue;
 		if ((d->flags & CMD_NOKEYS) || d->first_key <= 0 || (int32_t)argc <= d->first_key)
 			continue;
 		int32_t last = d->last_key < 0 ? (int32_t)argc + d->last_key : d->last_key;

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "dp_int.h"
+#include "dp_tx.h"
 #include "store.h"
 #include "worker.h"
 
@@ -670,24 +671,37 @@ bool dp_pubsub_filter(struct worker *w, struct dp_client *cl, const struct cmd_d
 			if (bar != NULL && dp_ps_arg_is(&argv[1], bar + 1))
 				full = d->subcmds[i].name;
 		}
-		resp_w_errorf(dp_reply_target(w, cl),
-			      "ERR Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / "
-			      "PING / QUIT / RESET are allowed in this context",
-			      full);
-		return true;
-	}
-	if (strcmp(d->name, "ping") == 0 && argc <= 2) {
-		/* pingCommand(): a subscribed RESP2 client gets a pong array */
-		struct rw_buf *out = dp_reply_target(w, cl);
-		resp_w_array(out, 2);
-		resp_w_bulk(out, "pong", 4);
-		if (argc == 2)
-			resp_w_bulk(out, argv[1].ptr, argv[1].len);
+		char why[160];
+		snprintf(
+		    why, sizeof(why),
+		    "Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / "
+		    "RESET are allowed in this context",
+		    full);
+		if (strcmp(d->name, "exec") == 0) /* rejectCommand(): execCommandAbort() */
+			dp_tx_exec_rejected(w, cl, why);
 		else
-			resp_w_bulk(out, "", 0);
+			resp_w_errorf(dp_reply_target(w, cl), "ERR %s", why);
 		return true;
 	}
+	if (strcmp(d->name, "ping") == 0 && argc <= 2)
+		return dp_pubsub_exec_ping(cl, d, argv, argc, dp_reply_target(w, cl));
 	return false;
+}
+
+bool dp_pubsub_exec_ping(const struct dp_client *cl, const struct cmd_def *d,
+			 const struct resp_arg *argv, uint32_t argc, struct rw_buf *out)
+{
+	if (cl->ps == NULL || !cl->ps->flag || cl->cc.proto == RESP_PROTO_3 ||
+	    strcmp(d->name, "ping") != 0 || argc > 2)
+		return false;
+	/* pingCommand(): a subscribed RESP2 client gets a pong array */
+	resp_w_array(out, 2);
+	resp_w_bulk(out, "pong", 4);
+	if (argc == 2)
+		resp_w_bulk(out, argv[1].ptr, argv[1].len);
+	else
+		resp_w_bulk(out, "", 0);
+	return true;
 }
 
 void dp_pubsub_msg_in(struct worker *w, struct shard_msg *m)

@@ -70,6 +70,12 @@ void dp_pubsub_teardown(struct worker *w);
  */
 bool dp_pubsub_filter(struct worker *w, struct dp_client *cl, const struct cmd_def *d,
 		      const struct resp_arg *argv, uint32_t argc);
+/**
+ * PING inside EXEC: a RESP2 client subscribed by then gets the pong array
+ * (pingCommand()). @return true if it answered into @p out.
+ */
+bool dp_pubsub_exec_ping(const struct dp_client *cl, const struct cmd_def *d,
+			 const struct resp_arg *argv, uint32_t argc, struct rw_buf *out);
 /** Run a CMD_PUBSUB command for @p cl (subscribe, publish, PUBSUB ...). */
 void dp_pubsub_run(struct worker *w, struct dp_client *cl, const struct cmd_def *d,
 		   const struct resp_arg *argv, uint32_t argc);

@@ -37,6 +37,7 @@
 #include "dp_tx_int.h"
 #include "dp_pubsub.h"
 #include "dp_watch.h"
+#include "dp_xblock.h"
 #include "cmd_rdb.h"
 #include "shard_txq.h"
 #include "store.h"
@@ -87,7 +88,13 @@ struct dp_tx {
 	 * ((u32 db, u32 len, bytes) in read-slot order) */
 	struct rw_buf ga_keys;
 	uint32_t ga_n_keys, ga_count;
-	bool ga_exec;		  /* EXEC: the reply is the array of the commands' replies */
+	bool ga_exec;	      /* EXEC: the reply is the array of the commands' replies */
+	struct dp_xblock *xb; /* an attempt of a client blocked on several workers */
+	/* EXEC: pub/sub commands (and the PINGs after one), run at the end on
+	 * this worker in their place: (u32 idx, def, u32 argc, (u32 len,
+	 * bytes)*)*; the connection waits for them (holds_conn until finish) */
+	struct rw_buf ps;
+	bool ps_any;
 	struct dp_tx_part part[]; /* one per worker */
 };
 
@@ -290,9 +297,29 @@ static bool numkeys_one_owner(struct worker *w, const struct cmd_def *d,
 
 /* One command of the transaction. Keyless ones run now, on this worker, with
  * @p cc (SELECT and HELLO change it for the commands after them). */
+/* A pub/sub command of an EXEC (or a PING after one, which may see the
+ * subscription): kept for the end, where it runs in its place. */
+static int plan_later(struct dp_tx *tx, uint32_t idx, const struct cmd_def *d,
+		      const struct resp_arg *argv, uint32_t argc)
+{
+	tx->ps_any = true;
+	dp_slot_begin(&tx->cmds[idx], DP_AGG_NONE, 0);
+	if (rw_buf_append(&tx->ps, &idx, 4) != 0 || rw_buf_append(&tx->ps, &d, sizeof(d)) != 0 ||
+	    rw_buf_append(&tx->ps, &argc, 4) != 0)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < argc; i++)
+		if (rw_buf_append(&tx->ps, &argv[i].len, 4) != 0 ||
+		    rw_buf_append(&tx->ps, argv[i].ptr, argv[i].len) != 0)
+			return -ENOMEM;
+	return 0;
+}
+
 int dp_tx_plan_cmd(struct worker *w, struct dp_tx *tx, uint32_t idx, const struct cmd_def *d,
 		   struct resp_arg *argv, uint32_t argc, struct cmd_client *cc)
 {
+	if (tx->kind == DP_TX_EXEC &&
+	    ((d->flags & CMD_PUBSUB) || (tx->ps_any && strcmp(d->name, "ping") == 0)))
+		return plan_later(tx, idx, d, argv, argc);
 	if (d->flags & (CMD_ALL_SHARDS_SUM | CMD_ALL_SHARDS_CONCAT | CMD_ALL_SHARDS_OK))
 		return plan_all_shards(w, tx, idx, d, argv, argc, cc);
 	if (dp_clientkill_is(d, argv, argc))
@@ -352,6 +379,7 @@ void dp_tx_free(struct worker *w, struct dp_tx *tx)
 	rw_buf_fini(&tx->out);
 	rw_buf_fini(&tx->mv);
 	rw_buf_fini(&tx->ga_keys);
+	rw_buf_fini(&tx->ps);
 	free(tx);
 }
 
@@ -420,7 +448,8 @@ static void tx_unhold_conn(struct worker *w, struct dp_tx *tx)
 
 static void tx_locked(struct worker *w, struct dp_tx *tx)
 {
-	tx_unhold_conn(w, tx);
+	if (!tx->ps_any) /* pub/sub commands write their replies at the end */
+		tx_unhold_conn(w, tx);
 	tx->pending = 0;
 	for (uint32_t i = 0; i < tx->n_shards; i++)
 		if (tx->part[tx->shards[i]].n_check > 0)
@@ -541,6 +570,57 @@ static void tx_reply(struct worker *w, struct dp_tx *tx, struct rw_buf *out)
 	(void)w;
 }
 
+/* EXEC's reply with its pub/sub commands run in their places (dp_multi.c
+ * exec_local() has the why): the first part in the transaction's slot,
+ * the rest cut around them. */
+static void tx_reply_ps(struct worker *w, struct dp_tx *tx, struct dp_client *cl, uint64_t lsn)
+{
+	struct rw_buf *out = &w->tx_out;
+	rw_buf_reset(out);
+	resp_w_array(out, tx->n_cmds);
+	struct dp_exec_segs sg = {0};
+	bool first = true;
+	size_t off = 0;
+	for (uint32_t i = 0; i < tx->n_cmds; i++) {
+		uint32_t idx = UINT32_MAX, argc = 0;
+		const struct cmd_def *d = NULL;
+		if (off + 4 <= tx->ps.len)
+			memcpy(&idx, tx->ps.data + off, 4);
+		if (idx != i) {
+			rw_buf_append(out, tx->cmds[i].buf.data, tx->cmds[i].buf.len);
+			continue;
+		}
+		memcpy(&d, tx->ps.data + off + 4, sizeof(d));
+		memcpy(&argc, tx->ps.data + off + 4 + sizeof(d), 4);
+		off += 8 + sizeof(d);
+		if (argc > w->ga_argv_cap && !ga_grow_argv(w, argc))
+			argc = 0;
+		for (uint32_t k = 0; k < argc; k++) {
+			memcpy(&w->ga_argv[k].len, tx->ps.data + off, 4);
+			w->ga_argv[k].ptr = tx->ps.data + off + 4;
+			off += 4 + w->ga_argv[k].len;
+		}
+		if (first) { /* the transaction's own slot, taken when it started */
+			struct dp_slot *slot = &cl->slots[tx->slot_seq % DP_SLOTS];
+			dp_hold_slot(w, cl, slot, tx->slot_seq, lsn);
+			dp_slot_absorb(slot, w->id, out->data, out->len);
+			rw_buf_reset(out);
+			first = false;
+		} else {
+			dp_exec_cut(w, cl, out, &sg);
+		}
+		if (argc == 0)
+			resp_w_error(dp_reply_target(w, cl), "ERR out of memory");
+		else if (d->flags & CMD_PUBSUB)
+			dp_exec_pubsub(w, cl, d, w->ga_argv, argc);
+		else if (!dp_pubsub_exec_ping(cl, d, w->ga_argv, argc, dp_reply_target(w, cl)))
+			dp_run(w, d, w->ga_argv, argc, &cl->cc, dp_reply_target(w, cl));
+	}
+	dp_exec_cut(w, cl, out, &sg);
+	dp_exec_uncut(w, cl, &sg, lsn);
+	dp_drain_slots(w, cl);
+}
+
 static void tx_finish(struct worker *w, struct dp_tx *tx)
 {
 	tx_unhold_conn(w, tx); /* a transaction that locked nothing */
@@ -550,6 +630,8 @@ static void tx_finish(struct worker *w, struct dp_tx *tx)
 		return;
 	}
 	uint64_t lsn = !tx->abort && tx->fx.len > 0 ? dp_tx_journal(w, &tx->fx) : 0;
+	if (tx->xb != NULL) /* still blocked: its proxies go before the RELEASEs */
+		dp_xblock_before_release(w, tx->xb);
 	for (uint32_t i = 0; i < tx->n_shards; i++) {
 		uint32_t s = tx->shards[i];
 		struct shard_msg *m = tx->part[s].m;
@@ -563,8 +645,21 @@ static void tx_finish(struct worker *w, struct dp_tx *tx)
 			continue;
 		dp_msg_send(w, m);
 	}
+	if (tx->xb != NULL) {
+		rw_buf_reset(&w->part_buf);
+		tx_reply(w, tx, &w->part_buf);
+		struct dp_xblock *xb = tx->xb;
+		dp_tx_free(w, tx);
+		/* (another attempt it may start uses part_buf only once this reply
+		 * is delivered: a blocked attempt's reply is empty) */
+		dp_xblock_finish(w, xb, &w->part_buf, lsn);
+		return;
+	}
 	struct dp_client *cl = &w->clients[tx->conn_idx];
-	if (cl->tcp != NULL && cl->gen == tx->conn_gen) {
+	if (cl->tcp != NULL && cl->gen == tx->conn_gen && tx->ps_any && !tx->abort &&
+	    tx->kind == DP_TX_EXEC) {
+		tx_reply_ps(w, tx, cl, lsn);
+	} else if (cl->tcp != NULL && cl->gen == tx->conn_gen) {
 		struct dp_slot *slot = &cl->slots[tx->slot_seq % DP_SLOTS];
 		rw_buf_reset(&w->part_buf);
 		tx_reply(w, tx, &w->part_buf);
@@ -650,10 +745,23 @@ void dp_tx_launch(struct worker *w, struct dp_client *cl, struct dp_tx *tx,
 		if (p->m == NULL) {
 			for (uint32_t j = 0; j < i; j++)
 				shard_msg_put(&w->shard, tx->part[tx->shards[j]].m);
+			struct dp_xblock *xb = tx->xb;
 			dp_tx_free(w, tx);
-			resp_w_error(dp_reply_target(w, cl), "ERR out of memory");
+			if (xb != NULL)
+				dp_xblock_failed(w, xb);
+			else
+				resp_w_error(dp_reply_target(w, cl), "ERR out of memory");
 			return;
 		}
+	}
+	if (tx->xb != NULL) { /* the blocked command's slot, taken when it came */
+		tx->slot_seq = dp_xblock_slot(tx->xb);
+		if (tx->n_shards == 0) {
+			tx_finish(w, tx);
+			return;
+		}
+		tx_lock_next(w, tx);
+		return;
 	}
 	tx->slot_seq = cl->slot_tail;
 	struct dp_slot *slot = dp_slot_multi(w, cl, DP_AGG_NONE);
@@ -806,6 +914,7 @@ static void part_in(struct worker *w, struct shard_msg *m)
 		if (e != NULL) {
 			shard_txq_remove(&w->txq, e);
 			shard_txq_entry_put(&w->txq, e);
+			dp_block_released(w);
 		}
 		reply_back(w, m);
 		break;

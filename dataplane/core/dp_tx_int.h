@@ -51,6 +51,21 @@ int dp_tx_gather_add(struct worker *w, struct dp_tx *tx, const struct cmd_def *d
 int dp_tx_gather_watch(struct dp_tx *tx, const struct dp_multi *mu, const struct cmd_client *cc);
 void dp_tx_gather_launch(struct worker *w, struct dp_client *cl, struct dp_tx *tx,
 			 const struct cmd_client *cc);
+/* EXEC with pub/sub commands (dp_multi.c): its reply cut into slots around
+ * them, held until @p lsn is durable. */
+struct dp_exec_segs {
+	uint64_t *seq;
+	uint32_t n, cap;
+};
+/** The reply so far (@p out) into a slot of its own; @p out is emptied. */
+void dp_exec_cut(struct worker *w, struct dp_client *cl, struct rw_buf *out,
+		 struct dp_exec_segs *sg);
+/** Release the cut slots, held for @p lsn (0: none). */
+void dp_exec_uncut(struct worker *w, struct dp_client *cl, struct dp_exec_segs *sg, uint64_t lsn);
+/** Run pub/sub command @p d of an EXEC for @p cl (its replies after the cut). */
+void dp_exec_pubsub(struct worker *w, struct dp_client *cl, const struct cmd_def *d,
+		    struct resp_arg *argv, uint32_t argc);
+
 /** Journal @p fx ((u32 db, u32 len, RESP)*) as one MULTI ... EXEC record. @return its LSN. */
 uint64_t dp_tx_journal(struct worker *w, const struct rw_buf *fx);
 

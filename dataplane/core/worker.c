@@ -14,6 +14,7 @@
 #include <rte_mempool.h>
 
 #include "dp_cfgmsg.h"
+#include "dp_xblock.h"
 #include "dp_info.h"
 #include "dp_pubsub.h"
 #include "eth_strict.h"
@@ -87,6 +88,7 @@ int worker_init(struct worker *w, uint32_t id, struct dp_shared *sh, struct rte_
 void worker_fini(struct worker *w)
 {
 	dp_block_fini(w);
+	dp_xblock_fini(w);
 	if (w->clients != NULL)
 		for (uint32_t i = 0; i < w->tcp.max_conns; i++) {
 			if (w->clients[i].slots == NULL)
@@ -206,6 +208,7 @@ unsigned worker_poll_once(struct worker *w)
 	work += dp_tx_poll(w);
 	dp_deferred_retry(w);
 	work += dp_block_poll(w);
+	work += dp_xblock_poll(w);
 	work += dp_acks_release(w);
 	if (w->ready != NULL) {
 		work++;

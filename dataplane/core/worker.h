@@ -41,6 +41,7 @@ struct store_shard;
 struct eth_strict;
 struct dp_pubsub;
 struct dp_ps_client;
+struct dp_xblock;
 
 #define DP_SLOTS 256 /* per connection; parsing pauses while all are busy */
 
@@ -62,6 +63,7 @@ struct dp_client {
 	bool blocking;	    /* a blocking command's reply is awaited: parsing waits (dp_block.h) */
 	uint16_t blk_owner; /* the worker it waits on */
 	uint64_t blk_seq;   /* its reply slot */
+	struct dp_xblock *xblk; /* blocked on keys of several workers (dp_xblock.h) */
 
 	/* pub/sub state (dp_pubsub.h); NULL until it subscribes */
 	struct dp_ps_client *ps;
@@ -107,8 +109,9 @@ struct dp_shared {
 	 * (dp_load.c), the AOF's state from the control plane (dp_info.c) */
 	struct cmd_loading loading;
 	struct cmd_persist persist;
-	struct cmd_snap snap;	    /* env.snap: BGSAVE/SAVE state (dp_snap.c) */
-	_Atomic uint64_t next_txid; /* the last transaction id handed out (dp_tx.c) */
+	struct cmd_snap snap;		   /* env.snap: BGSAVE/SAVE state (dp_snap.c) */
+	_Atomic uint64_t next_txid;	   /* the last transaction id handed out (dp_tx.c) */
+	_Atomic uint64_t next_block_order; /* clients blocked so far, all workers (dp_block.c) */
 	_Atomic bool stop;
 	_Atomic bool garp; /* SIGUSR1: worker 0 announces our address (takeover) */
 };
@@ -162,9 +165,10 @@ struct worker {
 	uint64_t jrnl_last_lsn; /* the last record this worker journaled */
 	uint32_t idle_us;
 	struct rw_logring log;
-	struct dp_load load;   /* loading the dataset at start (dp_load.c) */
-	struct snap_part snap; /* this worker's part of a running snapshot */
-	struct dp_block blk;   /* blocking commands parked on this shard (dp_block.c) */
+	struct dp_load load;	     /* loading the dataset at start (dp_load.c) */
+	struct snap_part snap;	     /* this worker's part of a running snapshot */
+	struct dp_block blk;	     /* blocking commands parked on this shard (dp_block.c) */
+	struct dp_xblock *xblk_head; /* this worker's clients blocked on several workers */
 
 	/* pub/sub: this worker's connections' subscriptions (dp_pubsub.c), and
 	 * a notification's channel name */

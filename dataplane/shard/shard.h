@@ -71,6 +71,9 @@ struct shard_msg {
 	uint64_t txid;	 /* the transaction's global id */
 	void *tx;	 /* the coordinator's transaction; only the coordinator reads it */
 	uint64_t lsn_at; /* RUN: the shard's last journal LSN after its part */
+	/* a blocked client's proxy (dataplane/core/dp_xblock.h): its global
+	 * blocking order, which also names it */
+	uint64_t blk_order;
 };
 
 /* All rings, shared by every worker; built at boot. */

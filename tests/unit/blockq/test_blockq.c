@@ -1,7 +1,8 @@
 /*
  * Unit tests for the waiters' FIFO of blocking commands
  * (dataplane/core/dp_blockq.c): blocking order is kept through removals
- * from anywhere, and deadlines expire oldest first, 0 never.
+ * from anywhere, deadlines expire oldest first, 0 never, and a waiter
+ * parked by its global order lands in its place.
  */
 #include "dp_blockq.h"
 #include "rw_test.h"
@@ -64,11 +65,38 @@ static void test_blockq_deadlines_expire_oldest_first_zero_never(void)
 	CU_ASSERT_EQUAL(q.n, 0);
 }
 
+/* A request coming back keeps its place among the others by its order. */
+static void test_blockq_push_at_keeps_global_order(void)
+{
+	struct dp_blockq q = {0};
+	int got[8];
+	for (int i = 0; i < 8; i++)
+		reqs[i] = i;
+	dp_blockq_push_at(&q, &reqs[2], 0, 20);
+	dp_blockq_push_at(&q, &reqs[4], 0, 40);
+	dp_blockq_push_at(&q, &reqs[1], 0, 10); /* before every waiter */
+	dp_blockq_push_at(&q, &reqs[3], 0, 30); /* between two */
+	dp_blockq_push_at(&q, &reqs[5], 0, 50); /* at the tail */
+	dp_blockq_push_at(&q, &reqs[6], 0, 30); /* equal: after the earlier one */
+	CU_ASSERT_EQUAL(order(&q, got), 6);
+	int want[] = {1, 2, 3, 6, 4, 5};
+	for (int i = 0; i < 6; i++)
+		CU_ASSERT_EQUAL(got[i], want[i]);
+	CU_ASSERT_PTR_EQUAL(q.tail->req, &reqs[5]);
+	CU_ASSERT_PTR_NULL(q.head->prev);
+	for (const struct dp_waiter *w = q.head; w->next != NULL; w = w->next)
+		CU_ASSERT_PTR_EQUAL(w->next->prev, w);
+	while (q.head != NULL)
+		dp_blockq_remove(&q, q.head);
+	CU_ASSERT_PTR_NULL(q.tail);
+}
+
 int main(void)
 {
 	static const struct rw_test_case tests[] = {
 	    RW_TEST(test_blockq_fifo_through_removals),
 	    RW_TEST(test_blockq_deadlines_expire_oldest_first_zero_never),
+	    RW_TEST(test_blockq_push_at_keeps_global_order),
 	    {NULL, NULL},
 	};
 	if (rw_test_init() != 0 || rw_test_add_suite("blockq", NULL, NULL, tests) != 0)

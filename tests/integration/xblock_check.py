@@ -1,0 +1,337 @@
+"""Blocking across workers (issue #5): CLIENT UNBLOCK, and clients blocked on
+keys of two workers. The same timed script of several connections runs
+against Redwire (two workers) and stock redis-server; the caller compares the
+transcripts (RESP2, then RESP3) byte for byte. Every key name is built on a
+hash tag whose worker is known (oracle_cases_xshard.worker_of: Redwire's
+slot-to-worker map), so the cases name which worker holds what.
+
+Usage: xblock_check.py HOST:PORT         -> prints the transcript (one repr per line)
+       xblock_check.py race HOST:PORT N  -> N rounds of clients blocked on keys of
+          both workers (and on one) while two connections push to both workers
+          at once: every element is popped at most once and none is lost
+          (popped + left == pushed), every waiter is served once
+"""
+import sys
+import time
+
+from block_check import GAP, Script
+from oracle_cases_xshard import tag_on, worker_of
+from resp_client import RawConn, encode
+
+T0, T1 = tag_on(0), tag_on(1)
+FORMS = ["both", "both", "rev", "a", "b", "move"]
+
+
+def on(w, s, name):
+    """A key of worker w (0 or 1), the script's prefix after the tag."""
+    k = "{%s}%s%s" % (T0 if w == 0 else T1, s.p, name)
+    assert worker_of(k) == w, k
+    return k
+
+
+def client_id(s, name):
+    """The connection's id (not recorded: ids differ between servers)."""
+    conn = s.c(name)
+    conn.send(encode("CLIENT", "ID"))
+    return conn.read_reply()[1:].strip().decode()
+
+
+def unblock(s):
+    for w in (0, 1):
+        k = lambda n: on(w, s, n)  # noqa: E731
+        ids = {who: client_id(s, who) for who in ("b1", "b2", "b3")}
+        s.cmd("a", "CLIENT", "UNBLOCK", ids["b1"])  # not blocked: 0
+        s.send("b1", "BLPOP", k("u1"), k("u2"), "0")
+        s.cmd("a", "CLIENT", "UNBLOCK", ids["b1"])
+        s.recv("b1", "BLPOP unblocked (timeout)")
+        s.send("b2", "BLMOVE", k("u1"), k("u2"), "LEFT", "RIGHT", "0")
+        s.cmd("a", "CLIENT", "UNBLOCK", ids["b2"], "ERROR")
+        s.recv("b2", "BLMOVE unblocked (error)")
+        s.send("b3", "BRPOPLPUSH", k("u1"), k("u2"), "0")
+        s.cmd("a", "CLIENT", "UNBLOCK", ids["b3"], "timeout")
+        s.recv("b3", "BRPOPLPUSH unblocked (timeout)")
+        s.send("b1", "BZPOPMIN", k("z1"), "0")
+        s.send("b2", "BZMPOP", "0", "1", k("z1"), "MAX")
+        s.cmd("a", "CLIENT", "UNBLOCK", ids["b2"], "error")
+        s.recv("b2", "BZMPOP unblocked (error)")
+        s.cmd("a", "ZADD", k("z1"), "1", "m")
+        s.recv("b1", "BZPOPMIN still served")
+        s.send("b3", "BLMPOP", "10", "1", k("u1"), "LEFT")
+        s.cmd("a", "CLIENT", "UNBLOCK", ids["b3"], "TIMEOUT")
+        s.recv("b3", "BLMPOP unblocked")
+        s.cmd("a", "CLIENT", "UNBLOCK", ids["b3"], "TIMEOUT")
+        # an unblocked client pops nothing afterwards
+        s.cmd("a", "RPUSH", k("u1"), "kept")
+        s.cmd("a", "LRANGE", k("u1"), "0", "-1")
+        # the caller itself, and the errors
+        s.cmd("b1", "CLIENT", "UNBLOCK", ids["b1"])
+        s.cmd("a", "CLIENT", "UNBLOCK", "x")
+        s.cmd("a", "CLIENT", "UNBLOCK", "x", "sideways")
+        s.cmd("a", "CLIENT", "UNBLOCK", ids["b1"], "sideways")
+        s.cmd("a", "CLIENT", "UNBLOCK", "-1", "ERROR")
+        s.cmd("a", "CLIENT", "UNBLOCK", "0")
+        s.cmd("a", "CLIENT", "UNBLOCK", ids["b1"], "TIMEOUT", "x")
+        s.cmd("a", "CLIENT", "UNBLOCK")
+        s.cmd("a", "INFO", "clients")
+
+
+def xk(s):
+    """Key makers for worker 0 and worker 1."""
+    return (lambda n: on(0, s, n)), (lambda n: on(1, s, n))
+
+
+def cross_immediate(s):
+    A, B = xk(s)
+    s.cmd("a", "RPUSH", B("l"), "b1", "b2")
+    s.cmd("a", "BLPOP", A("l"), B("l"), "0")  # A empty: served from B
+    s.cmd("a", "RPUSH", A("l"), "a1")
+    s.cmd("a", "BRPOP", B("l"), A("l"), "0")  # both: the first in argument order
+    s.cmd("a", "BLPOP", A("l"), B("l"), "0")
+    s.cmd("a", "SET", A("str"), "x")
+    s.cmd("a", "BLPOP", A("str"), B("l"), "0")  # a wrong type before: the error
+    s.cmd("a", "BLPOP", B("none"), A("str"), "0")
+    s.cmd("a", "BLPOP", A("l"), B("l"), "x")  # argument errors
+    s.cmd("a", "BLMPOP", "0", "2", A("l"), B("l"), "UP")
+    s.cmd("a", "RPUSH", A("src"), "1", "2", "3")
+    s.cmd("a", "BLMOVE", A("src"), B("dst"), "RIGHT", "LEFT", "0")
+    s.cmd("a", "BRPOPLPUSH", A("src"), B("dst"), "0")
+    s.cmd("a", "BLMOVE", B("dst"), A("src"), "LEFT", "LEFT", "0")
+    s.cmd("a", "LRANGE", A("src"), "0", "-1")
+    s.cmd("a", "LRANGE", B("dst"), "0", "-1")
+    s.cmd("a", "BLMOVE", A("str"), B("dst"), "LEFT", "LEFT", "0")
+    s.cmd("a", "BLMOVE", B("dst"), A("str"), "LEFT", "LEFT", "0")
+    s.cmd("a", "RPUSH", B("m"), "x", "y", "z")
+    s.cmd("a", "BLMPOP", "0", "2", A("m"), B("m"), "RIGHT", "COUNT", "2")
+    s.cmd("a", "ZADD", B("z"), "1", "a", "2", "b", "3", "c")
+    s.cmd("a", "BZPOPMIN", A("z"), B("z"), "0")
+    s.cmd("a", "BZPOPMAX", A("z"), B("z"), "0")
+    s.cmd("a", "BZMPOP", "0", "2", A("z"), B("z"), "MIN", "COUNT", "5")
+    s.cmd("a", "EXISTS", A("z"), B("z"), B("m"), A("l"), B("l"))
+
+
+def cross_wake(s):
+    A, B = xk(s)
+    s.send("b1", "BLPOP", A("q"), B("q"), "0")
+    s.cmd("a", "RPUSH", B("q"), "v")
+    s.recv("b1", "woken by worker 1")
+    s.send("b1", "BRPOP", A("q"), B("q"), "0")
+    s.cmd("a", "RPUSH", A("q"), "w")
+    s.recv("b1", "woken by worker 0")
+    s.cmd("a", "EXISTS", A("q"), B("q"))
+    # a push of several: one element each, in blocking order
+    s.send("b1", "BLPOP", A("f"), B("f"), "0")  # several workers
+    s.send("b2", "BLPOP", A("f"), "0")  # one worker, blocked later
+    s.send("b3", "BLPOP", B("f"), A("f"), "0")
+    s.cmd("a", "RPUSH", A("f"), "x")
+    s.recv("b1", "first blocked, first served")
+    s.cmd("a", "RPUSH", A("f"), "y", "z")
+    s.recv("b2", "second blocked")
+    s.recv("b3", "third blocked")
+    s.cmd("a", "LRANGE", A("f"), "0", "-1")
+    # a later client on one worker does not overtake an earlier one on two
+    s.send("b2", "BLPOP", B("g"), "0")
+    s.send("b1", "BLPOP", A("g"), B("g"), "0")
+    s.send("b3", "BLPOP", B("g"), "0")
+    s.cmd("a", "RPUSH", B("g"), "1", "2", "3")
+    s.recv("b2", "g first")
+    s.recv("b1", "g second")
+    s.recv("b3", "g third")
+    # a key of the wrong type does not serve a waiter; then the right one does
+    s.send("b1", "BLPOP", A("w"), B("w"), "0")
+    s.cmd("a", "SET", B("w"), "str")
+    s.cmd("a", "ZADD", A("w"), "1", "m")
+    s.cmd("a", "DEL", A("w"))
+    s.cmd("a", "RPUSH", A("w"), "ok")
+    s.recv("b1", "served by the list")
+    # sorted sets, and the numkeys forms
+    s.send("b2", "BZPOPMIN", A("zq"), B("zq"), "0")
+    s.cmd("a", "ZADD", B("zq"), "5", "five", "1", "one")
+    s.recv("b2", "BZPOPMIN woken")
+    s.send("b3", "BZMPOP", "0", "2", A("zq"), B("zq"), "MAX", "COUNT", "3")
+    s.cmd("a", "ZADD", A("zq"), "7", "seven")
+    s.recv("b3", "BZMPOP woken")
+    s.send("b1", "BLMPOP", "0", "2", A("lm"), B("lm"), "LEFT", "COUNT", "2")
+    s.cmd("a", "RPUSH", B("lm"), "p", "q", "r")
+    s.recv("b1", "BLMPOP woken")
+    s.cmd("a", "LRANGE", B("lm"), "0", "-1")
+    s.cmd("a", "ZRANGE", B("zq"), "0", "-1", "WITHSCORES")
+
+
+def cross_moves(s):
+    A, B = xk(s)
+    # BLMOVE between workers; its push on worker 1 serves a waiter there
+    s.send("b1", "BLMOVE", A("ms"), B("md"), "RIGHT", "LEFT", "0")
+    s.send("b2", "BLPOP", B("md"), "0")
+    s.cmd("a", "RPUSH", A("ms"), "e1")
+    s.recv("b1", "BLMOVE woken")
+    s.recv("b2", "BLPOP woken by the move's push")
+    s.cmd("a", "EXISTS", A("ms"), B("md"))
+    s.send("b3", "BRPOPLPUSH", B("rs"), A("rd"), "0")
+    s.cmd("a", "LPUSH", B("rs"), "1", "2")
+    s.recv("b3", "BRPOPLPUSH woken")
+    s.cmd("a", "LRANGE", A("rd"), "0", "-1")
+    s.cmd("a", "LRANGE", B("rs"), "0", "-1")
+    # a chain: the move into worker 0 serves a client blocked on both
+    s.send("b1", "BLMOVE", B("c1"), A("c2"), "LEFT", "RIGHT", "0")
+    s.send("b2", "BLPOP", A("c2"), B("c3"), "0")
+    s.cmd("a", "RPUSH", B("c1"), "chain")
+    s.recv("b1", "chain move")
+    s.recv("b2", "chain pop")
+    s.cmd("a", "EXISTS", B("c1"), A("c2"))
+
+
+def cross_timeouts(s):
+    A, B = xk(s)
+    for args in (("BLPOP", A("t"), B("t"), "0.1"), ("BZPOPMAX", A("t"), B("t"), "0.05"),
+                 ("BLMOVE", A("t"), B("t"), "LEFT", "RIGHT", "0.05"),
+                 ("BRPOPLPUSH", B("t"), A("t"), "0.05"),
+                 ("BLMPOP", "0.05", "2", A("t"), B("t"), "LEFT"),
+                 ("BZMPOP", "0.05", "2", A("t"), B("t"), "MIN")):
+        s.send("b1", *args)
+        time.sleep(0.25)
+        s.recv("b1", args[0] + " timeout")
+    # a push after the timeout stays
+    s.cmd("a", "RPUSH", A("t"), "late")
+    s.cmd("a", "LRANGE", A("t"), "0", "-1")
+
+
+def cross_clients(s):
+    A, B = xk(s)
+    # pipelined behind a blocked command: runs only once it is served
+    conn = s.c("b1")
+    conn.send(encode("BLPOP", A("pq"), B("pq"), "0") + encode("PING") +
+              encode("LLEN", B("pq")))
+    time.sleep(GAP)
+    s.cmd("a", "RPUSH", B("pq"), "a", "b")
+    s.recv("b1", "BLPOP")
+    s.recv("b1", "PING after")
+    s.recv("b1", "LLEN after")
+    # a client that went away is never served
+    s.send("gone", "BLPOP", A("d"), B("d"), "0")
+    s.send("b2", "BLPOP", A("d"), B("d"), "0")
+    s.cmd("a", "INFO", "clients")
+    s.drop("gone")
+    s.cmd("a", "INFO", "clients")
+    s.cmd("a", "RPUSH", A("d"), "v", "w")
+    s.recv("b2", "served after the first waiter left")
+    s.cmd("a", "LRANGE", A("d"), "0", "-1")
+    # CLIENT UNBLOCK of a client blocked on both workers
+    ids = {who: client_id(s, who) for who in ("b1", "b3")}
+    s.send("b1", "BLPOP", A("u"), B("u"), "0")
+    s.send("b3", "BLMOVE", B("u"), A("u"), "LEFT", "LEFT", "0")
+    s.cmd("a", "CLIENT", "UNBLOCK", ids["b1"], "ERROR")
+    s.recv("b1", "unblocked (error)")
+    s.cmd("a", "CLIENT", "UNBLOCK", ids["b3"])
+    s.recv("b3", "unblocked (timeout)")
+    s.cmd("a", "CLIENT", "UNBLOCK", ids["b3"])
+    s.cmd("a", "RPUSH", A("u"), "stays")
+    s.cmd("a", "LRANGE", A("u"), "0", "-1")
+    # inside MULTI nothing blocks
+    s.cmd("a", "MULTI")
+    s.cmd("a", "BLPOP", A("e"), B("e"), "0")
+    s.cmd("a", "BLMOVE", A("e"), B("e"), "LEFT", "LEFT", "0")
+    s.cmd("a", "EXEC")
+    s.cmd("a", "INFO", "clients")
+
+
+CASES = [unblock, cross_immediate, cross_wake, cross_moves, cross_timeouts, cross_clients]
+
+
+def race(host, port, rounds):
+    import random
+    import threading
+    rng = random.Random(5)
+    p = "race%d:" % int(time.time() * 1000)
+    A = lambda n: "{%s}%s%s" % (T0, p, n)  # noqa: E731
+    B = lambda n: "{%s}%s%s" % (T1, p, n)  # noqa: E731
+    ctl = RawConn(host, port)
+    for r in range(rounds):
+        ka, kb = A("k%d" % r), B("k%d" % r)
+        waiters = []
+        for i in range(rng.randint(2, 6)):
+            c = RawConn(host, port, timeout=10.0)
+            form = rng.choice(FORMS)
+            cmd = {"both": ("BLPOP", ka, kb, "0"), "rev": ("BRPOP", kb, ka, "0"),
+                   "a": ("BLPOP", ka, "0"), "b": ("BLPOP", kb, "0"),
+                   "move": ("BLMOVE", ka, B("dst%d" % r), "LEFT", "RIGHT", "0")}[form]
+            c.send(encode(*cmd))
+            waiters.append((c, form))
+        time.sleep(0.05)
+        pushed = []
+        # each key gets one element per waiter that may take from it, so
+        # every waiter is served whatever order the pops take
+        n_both = sum(1 for _, f in waiters if f in ("both", "rev"))
+        need_a = sum(1 for _, f in waiters if f in ("a", "move")) + n_both
+        need_b = sum(1 for _, f in waiters if f == "b") + n_both
+        plan = ["a"] * need_a + ["b"] * need_b
+        rng.shuffle(plan)
+        jobs = {"a": [], "b": []}
+        for i, where in enumerate(plan):
+            e = "e%d_%d" % (r, i)
+            jobs[where].append(e)
+            pushed.append(e)
+
+        def pusher(key, elems):
+            c = RawConn(host, port)
+            for e in elems:
+                c.send(encode("RPUSH", key, e))
+                c.read_reply()
+            c.sock.close()
+
+        ts = [threading.Thread(target=pusher, args=(ka, jobs["a"])),
+              threading.Thread(target=pusher, args=(kb, jobs["b"]))]
+        for t in ts:
+            t.start()
+        for t in ts:
+            t.join()
+        popped = []
+        for c, form in waiters:
+            reply = c.read_reply()
+            elems = [x for x in reply.split(b"\r\n") if x.startswith(b"e")]
+            if len(elems) != 1:
+                print("round %d: waiter %s got %r" % (r, form, reply))
+                return 1
+            popped.append(elems[0].decode())
+            c.sock.close()
+        left = []
+        for key in (ka, kb, B("dst%d" % r)):
+            ctl.send(encode("LRANGE", key, "0", "-1"))
+            left += [x.decode() for x in ctl.read_reply().split(b"\r\n") if x.startswith(b"e")]
+        moved = [e for e in left if e in popped]
+        rest = [e for e in left if e not in popped]
+        if len(set(popped)) != len(popped) or sorted(popped + rest) != sorted(pushed) or \
+                len(moved) != sum(1 for _, f in waiters if f == "move"):
+            print("round %d: pushed %r (to a %r, to b %r) waiters %r popped %r left %r" % (
+                r, pushed, jobs["a"], jobs["b"], [f for _, f in waiters], popped, left))
+            return 1
+        ctl.send(encode("DEL", ka, kb, B("dst%d" % r)))
+        ctl.read_reply()
+    ctl.send(encode("INFO", "clients"))
+    time.sleep(0.1)
+    print("%d rounds: every element popped once at most, none lost" % rounds)
+    return 0
+
+
+def main():
+    if sys.argv[1] == "race":
+        host, port = sys.argv[2].rsplit(":", 1)
+        sys.exit(race(host, int(port), int(sys.argv[3])))
+    host, port = sys.argv[1].rsplit(":", 1)
+    for proto in (2, 3):
+        s = Script(host, int(port), proto, "x%d:" % proto)
+        for f in CASES:
+            f(s)
+        for name, what, reply in s.out:
+            if what == "INFO":  # only the blocked clients count is comparable
+                reply = [ln for ln in reply.split(b"\r\n") if ln.startswith(b"blocked_clients:")]
+            print(repr((proto, name, what, reply)))
+        for conn in s.conns.values():
+            conn.close()
+    c = encode("DEBUG", "DIGEST")
+    d = RawConn(host, int(port))
+    d.send(c)
+    print(repr(("digest", d.read_reply())))
+
+
+if __name__ == "__main__":
+    main()
