@@ -29,13 +29,12 @@
  * Worker 0 adds the dataplane-wide snapshot state, which the control plane
  * cannot see otherwise (dp_snap.c keeps it).
  */
-static void dp_info_publish_chan(struct worker *w, const struct store_stats *st, uint64_t expires)
+static void dp_info_publish_chan(struct worker *w, const struct store_stats *st)
 {
 	struct chan_worker_stats *cs = w->stats;
 	int64_t max = cmd_cfg_maxmemory(&w->sh->env);
 	cs->used_memory = st->used_bytes;
 	cs->maxmemory = max > 0 ? (uint64_t)max : 0;
-	cs->expires = expires;
 	cs->expired_keys = st->expired_keys;
 	cs->evicted_keys = st->evicted_keys;
 	cs->keyspace_hits = st->keyspace_hits;
@@ -51,7 +50,7 @@ static void dp_info_publish_chan(struct worker *w, const struct store_stats *st,
 	cs->rdb_dirty_saved = SNAP_LD(dirty_saved);
 }
 
-void dp_info_publish(struct worker *w)
+void dp_info_publish(struct worker *w, bool dbs)
 {
 	const struct store_stats *st = store_shard_stats(w->store);
 	struct dp_pub *p = &w->pub;
@@ -61,6 +60,9 @@ void dp_info_publish(struct worker *w)
 	atomic_store_explicit(&p->misses, st->keyspace_misses, memory_order_relaxed);
 	atomic_store_explicit(&p->used, st->used_bytes, memory_order_relaxed);
 	atomic_store_explicit(&p->dirty, st->dirty, memory_order_relaxed);
+	dp_info_publish_chan(w, st);
+	if (!dbs)
+		return;
 	uint64_t expires = 0;
 	for (uint32_t db = 0; db < p->n_dbs; db++) {
 		uint64_t db_expires = store_db_expires(w->store, db);
@@ -74,7 +76,7 @@ void dp_info_publish(struct worker *w)
 		atomic_store_explicit(&p->db_expires_bytes[db], expires_bytes,
 				      memory_order_relaxed);
 	}
-	dp_info_publish_chan(w, st, expires);
+	w->stats->expires = expires;
 }
 
 static uint64_t ld(_Atomic uint64_t *v)

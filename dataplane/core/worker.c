@@ -13,6 +13,7 @@
 #include <rte_lcore.h>
 #include <rte_mempool.h>
 
+#include "cmd_diag.h"
 #include "dp_cfgmsg.h"
 #include "dp_info.h"
 #include "dp_pubsub.h"
@@ -27,6 +28,7 @@
 /* allocations a tick may free of dropped big collections (~50 us) */
 #define WORKER_LAZYFREE_BUDGET 2048
 #define WORKER_TICK_US	       1000
+#define WORKER_SLOW_TICKS      16 /* a power of two */
 
 int worker_init(struct worker *w, uint32_t id, struct dp_shared *sh, struct rte_mempool *pool,
 		uint32_t max_conns)
@@ -37,6 +39,9 @@ int worker_init(struct worker *w, uint32_t id, struct dp_shared *sh, struct rte_
 	w->rng = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)id + 1) * 0xbf58476d1ce4e5b9ULL; /* never 0 */
 	w->pool = pool;
 	rw_clock_init_real(&w->clock);
+	w->tsc_per_us = rte_get_tsc_hz() / 1000000u;
+	if (w->tsc_per_us == 0)
+		w->tsc_per_us = 1;
 	w->stats = chan_stats(sh->chan, id);
 	resp_limits_default(&w->limits);
 	w->limits.max_bulk_len = (uint64_t)sh->cfg->proto_max_bulk_len;
@@ -81,6 +86,8 @@ int worker_init(struct worker *w, uint32_t id, struct dp_shared *sh, struct rte_
 		return -ENOMEM;
 	}
 	shard_port_init(&w->shard, &sh->mesh, id);
+	struct cmd_diag *dg = cmd_diag_of(&sh->env);
+	w->mon_slot = dg != NULL && id < CMD_DIAG_WORKERS ? &dg->slot[id] : NULL;
 	return 0;
 }
 
@@ -163,6 +170,29 @@ static void worker_apply_runtime_config(struct worker *w)
 	cmd_evict_apply(w->store, env);
 }
 
+/* What moves the per-DB figures dp_info_publish walks every DB for: a key
+ * added, removed or resized changes the footprint or counts a write, an
+ * expiry or an eviction. */
+static struct worker_db_sig worker_db_sig_of(const struct worker *w)
+{
+	const struct store_stats *st = store_shard_stats(w->store);
+	return (struct worker_db_sig){st->used_bytes, st->dirty, st->expired_keys,
+				      st->evicted_keys};
+}
+
+/* Gauges only leak checks read (test_tcp_scale.sh, tests/soak/churn_soak.sh):
+ * every WORKER_SLOW_TICKS ticks. The mempool count alone walks every
+ * lcore's cache (RTE_MAX_LCORE of them). */
+static void worker_slow_gauges(struct worker *w)
+{
+	w->stats->tcp_flow_entries = (uint64_t)rte_hash_count(w->tcp.flows);
+	w->stats->tcp_timer_entries = w->tcp.wheel.n;
+	w->stats->mbufs_in_use = rte_mempool_in_use_count(w->pool);
+	if (w->sh->strict != NULL)
+		w->stats->tx_offload_violations =
+		    eth_strict_violations(w->sh->strict, (uint16_t)w->id);
+}
+
 /* Housekeeping that need not run every iteration: once a millisecond,
  * bounded work (Redis's active expire cycle runs at hz 10; this is finer
  * and smaller, so latency stays flat). */
@@ -170,26 +200,49 @@ static void worker_tick(struct worker *w)
 {
 	w->next_tick_us = w->now_us + WORKER_TICK_US;
 	bool loading = dp_loading(w); /* Redis neither expires nor evicts while loading */
-	if (!loading)
+	/* Redis's activeExpireCycle skips a DB without volatile keys: none in
+	 * the shard at the last count, nothing to sample. The count is a tick
+	 * old at most (a write that set a time to live republishes it), well
+	 * inside Redis's own 100 ms cycle. */
+	if (!loading && w->stats->expires != 0)
 		store_active_expire_step(w->store, w->now_unix_ms, WORKER_EXPIRE_BUDGET);
 	store_lazyfree_step(WORKER_LAZYFREE_BUDGET);
-	w->stats->keys = store_shard_keys(w->store);
-	/* gauges for leak checks (test_tcp_scale.sh, tests/soak/churn_soak.sh) */
-	w->stats->tcp_flow_entries = (uint64_t)rte_hash_count(w->tcp.flows);
-	w->stats->tcp_timer_entries = w->tcp.wheel.n;
-	w->stats->mbufs_in_use = rte_mempool_in_use_count(w->pool);
-	if (w->sh->strict != NULL)
-		w->stats->tx_offload_violations =
-		    eth_strict_violations(w->sh->strict, (uint16_t)w->id);
 	if (!loading)
 		cmd_evict_tick(w->store, &w->sh->env, w->now_unix_ms);
-	dp_info_publish(w);
+	/* the per-DB walk when something moved (loading changes keys without
+	 * counting writes: always then), and every WORKER_SLOW_TICKS anyway */
+	struct worker_db_sig sig = worker_db_sig_of(w);
+	bool slow = (w->ticks++ & (WORKER_SLOW_TICKS - 1)) == 0;
+	bool dbs = loading || slow || memcmp(&sig, &w->db_sig, sizeof(sig)) != 0;
+	if (dbs)
+		w->stats->keys = store_shard_keys(w->store);
+	w->db_sig = sig;
+	if (slow)
+		worker_slow_gauges(w);
+	dp_info_publish(w, dbs);
 	dp_snap_tick(w); /* save points (worker 0) */
 	if (w->id == 0 && atomic_load_explicit(&w->sh->garp, memory_order_relaxed) &&
 	    atomic_exchange(&w->sh->garp, false))
 		net_send_gratuitous_arp(&w->net);
 	if (w->sh->env.rt != NULL && cmd_rtcfg_generation(w->sh->env.rt) != w->rt_generation)
 		worker_apply_runtime_config(w);
+}
+
+/*
+ * Every subsystem below costs an inline test when it has nothing to do:
+ * its own queue or count is looked at here, and only then is it called.
+ * Segment handoff and the shard mesh exist between workers only.
+ */
+static inline bool tx_pending(const struct worker *w)
+{
+	return w->self_head != NULL || w->tx_wait != NULL;
+}
+
+static inline bool monitor_pending(const struct worker *w)
+{
+	const struct cmd_diag_slot *s = w->mon_slot;
+	return s != NULL &&
+	       (atomic_load_explicit(&s->monitors, memory_order_relaxed) != 0 || s->mon.len != 0);
 }
 
 unsigned worker_poll_once(struct worker *w)
@@ -200,22 +253,33 @@ unsigned worker_poll_once(struct worker *w)
 	uint16_t n = w->sh->port->rx_burst(w->sh->port, (uint16_t)w->id, pkts, WORKER_RX_BURST);
 	for (uint16_t i = 0; i < n; i++)
 		net_input(&w->net, pkts[i]);
-	/* segments of our flows that reached another worker's queue */
-	unsigned work = n + tcp_handoff_poll(&w->tcp);
-	work += shard_poll(&w->shard, dp_shard_msg_in, w, WORKER_MSG_BUDGET);
-	work += dp_tx_poll(w);
-	dp_deferred_retry(w);
-	work += dp_block_poll(w);
-	work += dp_acks_release(w);
+	unsigned work = n;
+	if (w->sh->n_workers > 1) {
+		/* segments of our flows that reached another worker's queue */
+		work += tcp_handoff_poll(&w->tcp);
+		work += shard_poll(&w->shard, dp_shard_msg_in, w, WORKER_MSG_BUDGET);
+	}
+	if (tx_pending(w))
+		work += dp_tx_poll(w);
+	if (w->deferred_head != NULL)
+		dp_deferred_retry(w);
+	if (w->blk.q.n != 0)
+		work += dp_block_poll(w);
+	if (w->ack_head != w->ack_tail)
+		work += dp_acks_release(w);
 	if (w->ready != NULL) {
 		work++;
 		dp_client_process_ready(w);
-		work += dp_tx_poll(w); /* what the commands sent this worker itself */
+		if (tx_pending(w))
+			work += dp_tx_poll(w); /* what the commands sent this worker itself */
 	}
-	work += dp_pubsub_poll(w); /* subscribers over their output limit */
-	work += dp_monitor_poll(w);
+	if (w->ps->n_kill != 0)
+		work += dp_pubsub_poll(w); /* subscribers over their output limit */
+	if (monitor_pending(w))
+		work += dp_monitor_poll(w);
 	tcp_output_flush(&w->tcp);
-	shard_backlog_flush(&w->shard);
+	if (w->shard.backlogged != 0)
+		shard_backlog_flush(&w->shard);
 	tcp_timers_run(&w->tcp);
 	tcp_output_flush(&w->tcp);
 	net_tx_flush(&w->net);

@@ -39,6 +39,7 @@
 
 struct store_shard;
 struct eth_strict;
+struct cmd_diag_slot;
 struct dp_pubsub;
 struct dp_ps_client;
 
@@ -113,6 +114,11 @@ struct dp_shared {
 	_Atomic bool garp; /* SIGUSR1: worker 0 announces our address (takeover) */
 };
 
+/* The store counters the per-DB figures follow (worker.c's tick). */
+struct worker_db_sig {
+	uint64_t used_bytes, dirty, expired, evicted;
+};
+
 struct worker {
 	uint32_t id;
 	struct dp_shared *sh;
@@ -120,9 +126,12 @@ struct worker {
 	uint64_t now_us;
 	uint64_t now_unix_ms;
 	uint64_t next_tick_us;
-	uint64_t rt_generation;	  /* CONFIG SET generation the cached limits come from */
-	bool hold_acks;		  /* appendonly: a write is answered once durable */
-	struct dp_ack_wait *acks; /* ring, LSN order */
+	uint64_t ticks;
+	uint64_t tsc_per_us;	     /* command durations (dp_run) */
+	struct worker_db_sig db_sig; /* at the last per-DB publish */
+	uint64_t rt_generation;	     /* CONFIG SET generation the cached limits come from */
+	bool hold_acks;		     /* appendonly: a write is answered once durable */
+	struct dp_ack_wait *acks;    /* ring, LSN order */
 	uint32_t ack_head, ack_tail, ack_cap;
 	struct dp_pub pub;
 	struct chan_worker_stats *stats;
@@ -138,8 +147,9 @@ struct worker {
 	struct resp_arg *sub_argv; /* a split command's part */
 	uint8_t *key_owner_buf;	   /* owner of each argument of a split command */
 	uint32_t argv_cap;
-	struct rw_buf part_buf;	  /* reply of the local part of a split command */
-	struct rw_buf mon_buf;	  /* MONITOR lines moved out for this loop (dp_monitor.c) */
+	struct rw_buf part_buf;		/* reply of the local part of a split command */
+	struct rw_buf mon_buf;		/* MONITOR lines moved out for this loop (dp_monitor.c) */
+	struct cmd_diag_slot *mon_slot; /* this worker's MONITOR lines and count; NULL: none */
 	bool in_tx_part;	  /* running a cross-worker part (fed to MONITOR at dispatch) */
 	struct rw_buf scratch;	  /* journal records, local parts of split commands */
 	struct rw_buf propagate;  /* a command's journal rewrite (cmd_ctx.propagate) */
