@@ -109,6 +109,8 @@ static struct cmd_hist *hist_find(struct cmd_diag_slot *s, const struct cmd_def 
  */
 uint32_t cmd_hist_bucket_of(int64_t dur_us)
 {
+	if (dur_us <= 1)
+		return 0; /* 1000 ns <= 1031: most commands */
 	int64_t ns = dur_us * 1000;
 	if (ns < 1)
 		ns = 1;

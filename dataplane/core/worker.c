@@ -70,6 +70,7 @@ int worker_init(struct worker *w, uint32_t id, struct dp_shared *sh, struct rte_
 		return -ENOMEM;
 	}
 	w->pub.n_dbs = (uint32_t)(sh->cfg->databases < 256 ? sh->cfg->databases : 256);
+	w->store_dbs = store_shard_databases(w->store);
 	w->pub.db_keys = calloc(w->pub.n_dbs, sizeof(*w->pub.db_keys));
 	w->pub.db_expires = calloc(w->pub.n_dbs, sizeof(*w->pub.db_expires));
 	w->pub.db_main_bytes = calloc(w->pub.n_dbs, sizeof(*w->pub.db_main_bytes));
@@ -203,8 +204,9 @@ static void worker_tick(struct worker *w)
 	/* Redis's activeExpireCycle skips a DB without volatile keys: none in
 	 * the shard at the last count, nothing to sample. The count is a tick
 	 * old at most (a write that set a time to live republishes it), well
-	 * inside Redis's own 100 ms cycle. */
-	if (!loading && w->stats->expires != 0)
+	 * inside Redis's own 100 ms cycle. (The count covers the DBs INFO
+	 * lists, the first 256: past those, always sample.) */
+	if (!loading && (w->stats->expires != 0 || w->pub.n_dbs < w->store_dbs))
 		store_active_expire_step(w->store, w->now_unix_ms, WORKER_EXPIRE_BUDGET);
 	store_lazyfree_step(WORKER_LAZYFREE_BUDGET);
 	if (!loading)
@@ -213,10 +215,9 @@ static void worker_tick(struct worker *w)
 	 * counting writes: always then), and every WORKER_SLOW_TICKS anyway */
 	struct worker_db_sig sig = worker_db_sig_of(w);
 	bool slow = (w->ticks++ & (WORKER_SLOW_TICKS - 1)) == 0;
-	bool dbs = loading || slow || memcmp(&sig, &w->db_sig, sizeof(sig)) != 0;
-	if (dbs)
-		w->stats->keys = store_shard_keys(w->store);
+	bool dbs = loading || slow || w->dbs_moved || memcmp(&sig, &w->db_sig, sizeof(sig)) != 0;
 	w->db_sig = sig;
+	w->dbs_moved = false;
 	if (slow)
 		worker_slow_gauges(w);
 	dp_info_publish(w, dbs);

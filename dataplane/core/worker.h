@@ -129,9 +129,15 @@ struct worker {
 	uint64_t ticks;
 	uint64_t tsc_per_us;	     /* command durations (dp_run) */
 	struct worker_db_sig db_sig; /* at the last per-DB publish */
-	uint64_t rt_generation;	     /* CONFIG SET generation the cached limits come from */
-	bool hold_acks;		     /* appendonly: a write is answered once durable */
-	struct dp_ack_wait *acks;    /* ring, LSN order */
+	bool dbs_moved;		     /* a command that may move keys between DBs ran */
+	uint32_t store_dbs;	     /* the shard's DB count */
+	/* the last command name looked up and its entry (dp_client.c) */
+	const struct cmd_def *lk_def;
+	size_t lk_len;
+	uint8_t lk_name[24];
+	uint64_t rt_generation;	  /* CONFIG SET generation the cached limits come from */
+	bool hold_acks;		  /* appendonly: a write is answered once durable */
+	struct dp_ack_wait *acks; /* ring, LSN order */
 	uint32_t ack_head, ack_tail, ack_cap;
 	struct dp_pub pub;
 	struct chan_worker_stats *stats;
