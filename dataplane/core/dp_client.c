@@ -395,7 +395,7 @@ uint64_t dp_run(struct worker *w, const struct cmd_def *d, struct resp_arg *argv
 	/* SLOWLOG, LATENCY, the command histograms and MONITOR, as Redis's
 	 * call(); not for each part of a cross-worker command (monitor_feed_tx) */
 	if (!w->in_tx_part)
-		cmd_diag_command(&ctx, d, w->id, (int64_t)((rte_rdtsc() - t0_tsc) / w->tsc_per_us));
+		cmd_diag_command(&ctx, d, w->id, (int64_t)worker_tsc_us(w, rte_rdtsc() - t0_tsc));
 	dp_pubsub_cmd_end(w, d, argv, argc, client->db, ctx.dirty);
 	/* a part of SWAPDB/FLUSHALL... moves keys between DBs without counting
 	 * a write on every worker: the next tick republishes the DBs */

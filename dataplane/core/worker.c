@@ -30,6 +30,50 @@
 #define WORKER_TICK_US	       1000
 #define WORKER_SLOW_TICKS      16 /* a power of two */
 
+/*
+ * Command durations come from the TSC (dp_run, worker_tsc_us); its rate is
+ * measured against CLOCK_MONOTONIC here, not taken from rte_get_tsc_hz(), a
+ * nominal figure that can be a few percent off on a VM (a 50 ms DEBUG
+ * SLEEP read as 49 ms). First over a 20 ms busy window at boot, then at
+ * every slow tick over a window of up to a minute (a longer one would
+ * overflow the Q32 ratio).
+ */
+#define WORKER_TSC_BOOT_US   20000
+#define WORKER_TSC_WINDOW_US 60000000ull
+
+static void tsc_pair(uint64_t *tsc, uint64_t *us)
+{
+	uint64_t a = rte_rdtsc();
+	*us = rw_time_mono_us();
+	*tsc = a + (rte_rdtsc() - a) / 2;
+}
+
+/* A new ratio from a window of at least @p min_us (a short one after the
+ * window restarted would be less exact than the ratio in force). */
+static void worker_tsc_calibrate(struct worker *w, uint64_t min_us)
+{
+	uint64_t tsc, us;
+	tsc_pair(&tsc, &us);
+	uint64_t dt = tsc - w->cal_tsc, du = us - w->cal_us;
+	if (dt != 0 && du != 0 && du >= min_us)
+		w->us_per_tsc_q32 = (du << 32) / dt;
+	if (du >= WORKER_TSC_WINDOW_US) {
+		w->cal_tsc = tsc;
+		w->cal_us = us;
+	}
+}
+
+static void worker_tsc_setup(struct worker *w)
+{
+	uint64_t hz = rte_get_tsc_hz();
+	w->us_per_tsc_q32 = hz != 0 ? (1000000ull << 32) / hz : 1ull << 32;
+	tsc_pair(&w->cal_tsc, &w->cal_us);
+	for (uint32_t i = 0; i < 10000000 && rw_time_mono_us() - w->cal_us < WORKER_TSC_BOOT_US;
+	     i++)
+		rte_pause();
+	worker_tsc_calibrate(w, 1);
+}
+
 int worker_init(struct worker *w, uint32_t id, struct dp_shared *sh, struct rte_mempool *pool,
 		uint32_t max_conns)
 {
@@ -39,9 +83,7 @@ int worker_init(struct worker *w, uint32_t id, struct dp_shared *sh, struct rte_
 	w->rng = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)id + 1) * 0xbf58476d1ce4e5b9ULL; /* never 0 */
 	w->pool = pool;
 	rw_clock_init_real(&w->clock);
-	w->tsc_per_us = rte_get_tsc_hz() / 1000000u;
-	if (w->tsc_per_us == 0)
-		w->tsc_per_us = 1;
+	worker_tsc_setup(w);
 	w->stats = chan_stats(sh->chan, id);
 	resp_limits_default(&w->limits);
 	w->limits.max_bulk_len = (uint64_t)sh->cfg->proto_max_bulk_len;
@@ -218,8 +260,10 @@ static void worker_tick(struct worker *w)
 	bool dbs = loading || slow || w->dbs_moved || memcmp(&sig, &w->db_sig, sizeof(sig)) != 0;
 	w->db_sig = sig;
 	w->dbs_moved = false;
-	if (slow)
+	if (slow) {
 		worker_slow_gauges(w);
+		worker_tsc_calibrate(w, 1000000);
+	}
 	dp_info_publish(w, dbs);
 	dp_snap_tick(w); /* save points (worker 0) */
 	if (w->id == 0 && atomic_load_explicit(&w->sh->garp, memory_order_relaxed) &&

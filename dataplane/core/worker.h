@@ -127,7 +127,8 @@ struct worker {
 	uint64_t now_unix_ms;
 	uint64_t next_tick_us;
 	uint64_t ticks;
-	uint64_t tsc_per_us;	     /* command durations (dp_run) */
+	uint64_t us_per_tsc_q32;     /* command durations: microseconds per cycle << 32 */
+	uint64_t cal_tsc, cal_us;    /* the start of its measuring window (worker.c) */
 	struct worker_db_sig db_sig; /* at the last per-DB publish */
 	bool dbs_moved;		     /* a command that may move keys between DBs ran */
 	uint32_t store_dbs;	     /* the shard's DB count */
@@ -204,6 +205,13 @@ struct worker {
 int worker_init(struct worker *w, uint32_t id, struct dp_shared *sh, struct rte_mempool *pool,
 		uint32_t max_conns);
 void worker_fini(struct worker *w);
+
+/** Microseconds in @p cycles of the TSC (the rate measured against the clock). */
+static inline uint64_t worker_tsc_us(const struct worker *w, uint64_t cycles)
+{
+	uint64_t m = w->us_per_tsc_q32;
+	return (((cycles & 0xffffffffu) * m) >> 32) + (cycles >> 32) * m;
+}
 
 /** One loop iteration. @return the amount of work done (0: idle). */
 unsigned worker_poll_once(struct worker *w);
