@@ -84,6 +84,8 @@ int64_t cmd_hist_bucket_us(uint32_t i)
 
 static struct cmd_hist *hist_find(struct cmd_diag_slot *s, const struct cmd_def *d)
 {
+	if (s->hist_last != NULL && s->hist_last->def == d)
+		return s->hist_last; /* a pipeline of one command: the usual case */
 	if (s->hist == NULL) {
 		s->hist = calloc(CMD_HIST_SLOTS, sizeof(*s->hist));
 		if (s->hist == NULL)
@@ -92,14 +94,31 @@ static struct cmd_hist *hist_find(struct cmd_diag_slot *s, const struct cmd_def 
 	uintptr_t h = ((uintptr_t)d >> 4) * 0x9E3779B97F4A7C15ull;
 	for (uint32_t i = 0; i < CMD_HIST_SLOTS; i++) {
 		struct cmd_hist *e = &s->hist[(h + i) & (CMD_HIST_SLOTS - 1)];
-		if (e->def == d)
-			return e;
-		if (e->def == NULL) {
+		if (e->def == NULL)
 			e->def = d;
-			return e;
-		}
+		if (e->def == d)
+			return s->hist_last = e;
 	}
 	return NULL;
+}
+
+/*
+ * The bucket of a duration: the lowest k with ns <= 1032 * 2^k - 1 (see
+ * the top of the file), i.e. 2^k >= ceil((ns + 1) / 1032): a division by
+ * a constant and a count of leading zeros instead of a loop.
+ */
+uint32_t cmd_hist_bucket_of(int64_t dur_us)
+{
+	if (dur_us <= 1)
+		return 0; /* 1000 ns <= 1031: most commands */
+	int64_t ns = dur_us * 1000;
+	if (ns < 1)
+		ns = 1;
+	if (ns > 1000000000)
+		ns = 1000000000;
+	uint64_t c = ((uint64_t)ns + 1 + 1031) / 1032;
+	uint32_t k = c <= 1 ? 0 : 64 - (uint32_t)__builtin_clzll(c - 1);
+	return k < CMD_HIST_BUCKETS ? k : CMD_HIST_BUCKETS - 1;
 }
 
 static void hist_add(struct cmd_diag_slot *s, const struct cmd_def *d, int64_t dur_us)
@@ -107,14 +126,7 @@ static void hist_add(struct cmd_diag_slot *s, const struct cmd_def *d, int64_t d
 	struct cmd_hist *e = hist_find(s, d);
 	if (e == NULL)
 		return;
-	int64_t ns = dur_us * 1000;
-	if (ns < 1)
-		ns = 1;
-	if (ns > 1000000000)
-		ns = 1000000000;
-	uint32_t k = 0;
-	while (k + 1 < CMD_HIST_BUCKETS && ns > (1024ll << k) + (8ll << k) - 1)
-		k++;
+	uint32_t k = cmd_hist_bucket_of(dur_us);
 	atomic_store_explicit(&e->calls, atomic_load_explicit(&e->calls, memory_order_relaxed) + 1,
 			      memory_order_relaxed);
 	atomic_store_explicit(&e->b[k], atomic_load_explicit(&e->b[k], memory_order_relaxed) + 1,

@@ -73,7 +73,8 @@ struct cmd_diag_slot {
 	struct cmd_slowlog_entry *head, *tail;
 	uint64_t len;
 	struct cmd_lat_ts ev[CMD_LAT_EVENTS];
-	struct cmd_hist *hist; /* CMD_HIST_SLOTS, on the first command */
+	struct cmd_hist *hist;	    /* CMD_HIST_SLOTS, on the first command */
+	struct cmd_hist *hist_last; /* the entry the last command counted in */
 	/* MONITOR: lines for this worker's monitors, appended by every worker
 	 * under the lock, moved out by this worker once per loop (dp_monitor.c) */
 	_Atomic uint32_t monitors;
@@ -109,6 +110,8 @@ bool cmd_diag_redacted(const struct cmd_def *d, const struct resp_arg *argv, uin
 /** Feed a command that ran to every worker's monitors (cmd_monitor.c). */
 void cmd_monitor_feed(struct cmd_ctx *ctx, const struct cmd_def *d, const struct cmd_def *real);
 
+/** The histogram bucket a command of @p dur_us microseconds counts in. */
+uint32_t cmd_hist_bucket_of(int64_t dur_us);
 /** The upper bound (us) Redis reports for histogram bucket @p i. */
 int64_t cmd_hist_bucket_us(uint32_t i);
 

@@ -29,13 +29,12 @@
  * Worker 0 adds the dataplane-wide snapshot state, which the control plane
  * cannot see otherwise (dp_snap.c keeps it).
  */
-static void dp_info_publish_chan(struct worker *w, const struct store_stats *st, uint64_t expires)
+static void dp_info_publish_chan(struct worker *w, const struct store_stats *st)
 {
 	struct chan_worker_stats *cs = w->stats;
 	int64_t max = cmd_cfg_maxmemory(&w->sh->env);
 	cs->used_memory = st->used_bytes;
 	cs->maxmemory = max > 0 ? (uint64_t)max : 0;
-	cs->expires = expires;
 	cs->expired_keys = st->expired_keys;
 	cs->evicted_keys = st->evicted_keys;
 	cs->keyspace_hits = st->keyspace_hits;
@@ -51,7 +50,7 @@ static void dp_info_publish_chan(struct worker *w, const struct store_stats *st,
 	cs->rdb_dirty_saved = SNAP_LD(dirty_saved);
 }
 
-void dp_info_publish(struct worker *w)
+void dp_info_publish(struct worker *w, bool dbs)
 {
 	const struct store_stats *st = store_shard_stats(w->store);
 	struct dp_pub *p = &w->pub;
@@ -61,20 +60,26 @@ void dp_info_publish(struct worker *w)
 	atomic_store_explicit(&p->misses, st->keyspace_misses, memory_order_relaxed);
 	atomic_store_explicit(&p->used, st->used_bytes, memory_order_relaxed);
 	atomic_store_explicit(&p->dirty, st->dirty, memory_order_relaxed);
-	uint64_t expires = 0;
+	dp_info_publish_chan(w, st);
+	if (!dbs)
+		return;
+	struct store_db_figures f[256]; /* n_dbs <= 256 (worker_init) */
+	store_db_figures(w->store, p->n_dbs, f);
+	uint64_t expires = 0, keys = 0;
 	for (uint32_t db = 0; db < p->n_dbs; db++) {
-		uint64_t db_expires = store_db_expires(w->store, db);
-		expires += db_expires;
-		atomic_store_explicit(&p->db_keys[db], store_db_size(w->store, db),
+		keys += f[db].keys;
+		expires += f[db].expires;
+		atomic_store_explicit(&p->db_keys[db], f[db].keys, memory_order_relaxed);
+		atomic_store_explicit(&p->db_expires[db], f[db].expires, memory_order_relaxed);
+		atomic_store_explicit(&p->db_main_bytes[db], f[db].main_bytes,
 				      memory_order_relaxed);
-		atomic_store_explicit(&p->db_expires[db], db_expires, memory_order_relaxed);
-		uint64_t main_bytes, expires_bytes;
-		store_db_index_bytes(w->store, db, &main_bytes, &expires_bytes);
-		atomic_store_explicit(&p->db_main_bytes[db], main_bytes, memory_order_relaxed);
-		atomic_store_explicit(&p->db_expires_bytes[db], expires_bytes,
+		atomic_store_explicit(&p->db_expires_bytes[db], f[db].expires_bytes,
 				      memory_order_relaxed);
 	}
-	dp_info_publish_chan(w, st, expires);
+	w->stats->expires = expires;
+	/* more DBs than INFO lists (over 256): the gauge counts them all */
+	w->stats->keys =
+	    p->n_dbs == store_shard_databases(w->store) ? keys : store_shard_keys(w->store);
 }
 
 static uint64_t ld(_Atomic uint64_t *v)
@@ -163,10 +168,11 @@ bool dp_info_persist_msg(struct worker *w, const struct chan_msg *m)
 bool dp_info_persist_refuses(const struct worker *w, const struct cmd_def *d)
 {
 	const struct cmd_persist *p = &w->sh->persist;
-	if (!(d->flags & CMD_WRITE) && strcmp(d->name, "ping") != 0)
-		return false;
+	/* the state first: writes are fine nearly always, no name compared */
 	if (!atomic_load_explicit(&p->reported, memory_order_relaxed) ||
 	    atomic_load_explicit(&p->write_ok, memory_order_relaxed))
+		return false;
+	if (!(d->flags & CMD_WRITE) && strcmp(d->name, "ping") != 0)
 		return false;
 	const struct rw_config *cfg = w->sh->env.cfg;
 	return cfg != NULL && cfg->appendonly;

@@ -7,8 +7,12 @@
 
 #include "worker.h"
 
-/** Publish this worker's shard numbers for INFO. Context: the owning worker. */
-void dp_info_publish(struct worker *w);
+/**
+ * Publish this worker's shard numbers for INFO: the counters always, the
+ * per-DB figures (keys, expires, index bytes: a walk of every DB) only if
+ * @p dbs. Context: the owning worker.
+ */
+void dp_info_publish(struct worker *w, bool dbs);
 /** cmd_info_gather_fn: @p arg is the struct dp_shared. Context: any worker. */
 void dp_info_gather(void *arg, struct cmd_info_totals *t);
 /** Store a CHAN_MSG_PERSIST_STATUS for INFO. @return false if @p m is another type. */

@@ -13,6 +13,7 @@
 #include <rte_lcore.h>
 #include <rte_mempool.h>
 
+#include "cmd_diag.h"
 #include "dp_cfgmsg.h"
 #include "dp_xblock.h"
 #include "dp_info.h"
@@ -28,6 +29,51 @@
 /* allocations a tick may free of dropped big collections (~50 us) */
 #define WORKER_LAZYFREE_BUDGET 2048
 #define WORKER_TICK_US	       1000
+#define WORKER_SLOW_TICKS      16 /* a power of two */
+
+/*
+ * Command durations come from the TSC (dp_run, worker_tsc_us); its rate is
+ * measured against CLOCK_MONOTONIC here, not taken from rte_get_tsc_hz(), a
+ * nominal figure that can be a few percent off on a VM (a 50 ms DEBUG
+ * SLEEP read as 49 ms). First over a 20 ms busy window at boot, then at
+ * every slow tick over a window of up to a minute (a longer one would
+ * overflow the Q32 ratio).
+ */
+#define WORKER_TSC_BOOT_US   20000
+#define WORKER_TSC_WINDOW_US 60000000ull
+
+static void tsc_pair(uint64_t *tsc, uint64_t *us)
+{
+	uint64_t a = rte_rdtsc();
+	*us = rw_time_mono_us();
+	*tsc = a + (rte_rdtsc() - a) / 2;
+}
+
+/* A new ratio from a window of at least @p min_us (a short one after the
+ * window restarted would be less exact than the ratio in force). */
+static void worker_tsc_calibrate(struct worker *w, uint64_t min_us)
+{
+	uint64_t tsc, us;
+	tsc_pair(&tsc, &us);
+	uint64_t dt = tsc - w->cal_tsc, du = us - w->cal_us;
+	if (dt != 0 && du != 0 && du >= min_us)
+		w->us_per_tsc_q32 = (du << 32) / dt;
+	if (du >= WORKER_TSC_WINDOW_US) {
+		w->cal_tsc = tsc;
+		w->cal_us = us;
+	}
+}
+
+static void worker_tsc_setup(struct worker *w)
+{
+	uint64_t hz = rte_get_tsc_hz();
+	w->us_per_tsc_q32 = hz != 0 ? (1000000ull << 32) / hz : 1ull << 32;
+	tsc_pair(&w->cal_tsc, &w->cal_us);
+	for (uint32_t i = 0; i < 10000000 && rw_time_mono_us() - w->cal_us < WORKER_TSC_BOOT_US;
+	     i++)
+		rte_pause();
+	worker_tsc_calibrate(w, 1);
+}
 
 int worker_init(struct worker *w, uint32_t id, struct dp_shared *sh, struct rte_mempool *pool,
 		uint32_t max_conns)
@@ -38,6 +84,7 @@ int worker_init(struct worker *w, uint32_t id, struct dp_shared *sh, struct rte_
 	w->rng = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)id + 1) * 0xbf58476d1ce4e5b9ULL; /* never 0 */
 	w->pool = pool;
 	rw_clock_init_real(&w->clock);
+	worker_tsc_setup(w);
 	w->stats = chan_stats(sh->chan, id);
 	resp_limits_default(&w->limits);
 	w->limits.max_bulk_len = (uint64_t)sh->cfg->proto_max_bulk_len;
@@ -66,6 +113,7 @@ int worker_init(struct worker *w, uint32_t id, struct dp_shared *sh, struct rte_
 		return -ENOMEM;
 	}
 	w->pub.n_dbs = (uint32_t)(sh->cfg->databases < 256 ? sh->cfg->databases : 256);
+	w->store_dbs = store_shard_databases(w->store);
 	w->pub.db_keys = calloc(w->pub.n_dbs, sizeof(*w->pub.db_keys));
 	w->pub.db_expires = calloc(w->pub.n_dbs, sizeof(*w->pub.db_expires));
 	w->pub.db_main_bytes = calloc(w->pub.n_dbs, sizeof(*w->pub.db_main_bytes));
@@ -82,6 +130,8 @@ int worker_init(struct worker *w, uint32_t id, struct dp_shared *sh, struct rte_
 		return -ENOMEM;
 	}
 	shard_port_init(&w->shard, &sh->mesh, id);
+	struct cmd_diag *dg = cmd_diag_of(&sh->env);
+	w->mon_slot = dg != NULL && id < CMD_DIAG_WORKERS ? &dg->slot[id] : NULL;
 	return 0;
 }
 
@@ -165,6 +215,29 @@ static void worker_apply_runtime_config(struct worker *w)
 	cmd_evict_apply(w->store, env);
 }
 
+/* What moves the per-DB figures dp_info_publish walks every DB for: a key
+ * added, removed or resized changes the footprint or counts a write, an
+ * expiry or an eviction. */
+static struct worker_db_sig worker_db_sig_of(const struct worker *w)
+{
+	const struct store_stats *st = store_shard_stats(w->store);
+	return (struct worker_db_sig){st->used_bytes, st->dirty, st->expired_keys,
+				      st->evicted_keys};
+}
+
+/* Gauges only leak checks read (test_tcp_scale.sh, tests/soak/churn_soak.sh):
+ * every WORKER_SLOW_TICKS ticks. The mempool count alone walks every
+ * lcore's cache (RTE_MAX_LCORE of them). */
+static void worker_slow_gauges(struct worker *w)
+{
+	w->stats->tcp_flow_entries = (uint64_t)rte_hash_count(w->tcp.flows);
+	w->stats->tcp_timer_entries = w->tcp.wheel.n;
+	w->stats->mbufs_in_use = rte_mempool_in_use_count(w->pool);
+	if (w->sh->strict != NULL)
+		w->stats->tx_offload_violations =
+		    eth_strict_violations(w->sh->strict, (uint16_t)w->id);
+}
+
 /* Housekeeping that need not run every iteration: once a millisecond,
  * bounded work (Redis's active expire cycle runs at hz 10; this is finer
  * and smaller, so latency stays flat). */
@@ -172,26 +245,51 @@ static void worker_tick(struct worker *w)
 {
 	w->next_tick_us = w->now_us + WORKER_TICK_US;
 	bool loading = dp_loading(w); /* Redis neither expires nor evicts while loading */
-	if (!loading)
+	/* Redis's activeExpireCycle skips a DB without volatile keys: none in
+	 * the shard at the last count, nothing to sample. The count is a tick
+	 * old at most (a write that set a time to live republishes it), well
+	 * inside Redis's own 100 ms cycle. (The count covers the DBs INFO
+	 * lists, the first 256: past those, always sample.) */
+	if (!loading && (w->stats->expires != 0 || w->pub.n_dbs < w->store_dbs))
 		store_active_expire_step(w->store, w->now_unix_ms, WORKER_EXPIRE_BUDGET);
 	store_lazyfree_step(WORKER_LAZYFREE_BUDGET);
-	w->stats->keys = store_shard_keys(w->store);
-	/* gauges for leak checks (test_tcp_scale.sh, tests/soak/churn_soak.sh) */
-	w->stats->tcp_flow_entries = (uint64_t)rte_hash_count(w->tcp.flows);
-	w->stats->tcp_timer_entries = w->tcp.wheel.n;
-	w->stats->mbufs_in_use = rte_mempool_in_use_count(w->pool);
-	if (w->sh->strict != NULL)
-		w->stats->tx_offload_violations =
-		    eth_strict_violations(w->sh->strict, (uint16_t)w->id);
 	if (!loading)
 		cmd_evict_tick(w->store, &w->sh->env, w->now_unix_ms);
-	dp_info_publish(w);
+	/* the per-DB walk when something moved (loading changes keys without
+	 * counting writes: always then), and every WORKER_SLOW_TICKS anyway */
+	struct worker_db_sig sig = worker_db_sig_of(w);
+	bool slow = (w->ticks++ & (WORKER_SLOW_TICKS - 1)) == 0;
+	bool dbs = loading || slow || w->dbs_moved || memcmp(&sig, &w->db_sig, sizeof(sig)) != 0;
+	w->db_sig = sig;
+	w->dbs_moved = false;
+	if (slow) {
+		worker_slow_gauges(w);
+		worker_tsc_calibrate(w, 1000000);
+	}
+	dp_info_publish(w, dbs);
 	dp_snap_tick(w); /* save points (worker 0) */
 	if (w->id == 0 && atomic_load_explicit(&w->sh->garp, memory_order_relaxed) &&
 	    atomic_exchange(&w->sh->garp, false))
 		net_send_gratuitous_arp(&w->net);
 	if (w->sh->env.rt != NULL && cmd_rtcfg_generation(w->sh->env.rt) != w->rt_generation)
 		worker_apply_runtime_config(w);
+}
+
+/*
+ * Every subsystem below costs an inline test when it has nothing to do:
+ * its own queue or count is looked at here, and only then is it called.
+ * Segment handoff and the shard mesh exist between workers only.
+ */
+static inline bool tx_pending(const struct worker *w)
+{
+	return w->self_head != NULL || w->tx_wait != NULL;
+}
+
+static inline bool monitor_pending(const struct worker *w)
+{
+	const struct cmd_diag_slot *s = w->mon_slot;
+	return s != NULL &&
+	       (atomic_load_explicit(&s->monitors, memory_order_relaxed) != 0 || s->mon.len != 0);
 }
 
 unsigned worker_poll_once(struct worker *w)
@@ -202,23 +300,35 @@ unsigned worker_poll_once(struct worker *w)
 	uint16_t n = w->sh->port->rx_burst(w->sh->port, (uint16_t)w->id, pkts, WORKER_RX_BURST);
 	for (uint16_t i = 0; i < n; i++)
 		net_input(&w->net, pkts[i]);
-	/* segments of our flows that reached another worker's queue */
-	unsigned work = n + tcp_handoff_poll(&w->tcp);
-	work += shard_poll(&w->shard, dp_shard_msg_in, w, WORKER_MSG_BUDGET);
-	work += dp_tx_poll(w);
-	dp_deferred_retry(w);
-	work += dp_block_poll(w);
-	work += dp_xblock_poll(w);
-	work += dp_acks_release(w);
+	unsigned work = n;
+	if (w->sh->n_workers > 1) {
+		/* segments of our flows that reached another worker's queue */
+		work += tcp_handoff_poll(&w->tcp);
+		work += shard_poll(&w->shard, dp_shard_msg_in, w, WORKER_MSG_BUDGET);
+	}
+	if (tx_pending(w))
+		work += dp_tx_poll(w);
+	if (w->deferred_head != NULL)
+		dp_deferred_retry(w);
+	if (w->blk.q.n != 0)
+		work += dp_block_poll(w);
+	if (w->xblk_head != NULL)
+		work += dp_xblock_poll(w);
+	if (w->ack_head != w->ack_tail)
+		work += dp_acks_release(w);
 	if (w->ready != NULL) {
 		work++;
 		dp_client_process_ready(w);
-		work += dp_tx_poll(w); /* what the commands sent this worker itself */
+		if (tx_pending(w))
+			work += dp_tx_poll(w); /* what the commands sent this worker itself */
 	}
-	work += dp_pubsub_poll(w); /* subscribers over their output limit */
-	work += dp_monitor_poll(w);
+	if (w->ps->n_kill != 0)
+		work += dp_pubsub_poll(w); /* subscribers over their output limit */
+	if (monitor_pending(w))
+		work += dp_monitor_poll(w);
 	tcp_output_flush(&w->tcp);
-	shard_backlog_flush(&w->shard);
+	if (w->shard.backlogged != 0)
+		shard_backlog_flush(&w->shard);
 	tcp_timers_run(&w->tcp);
 	tcp_output_flush(&w->tcp);
 	net_tx_flush(&w->net);

@@ -39,6 +39,7 @@
 
 struct store_shard;
 struct eth_strict;
+struct cmd_diag_slot;
 struct dp_pubsub;
 struct dp_ps_client;
 struct dp_xblock;
@@ -116,6 +117,11 @@ struct dp_shared {
 	_Atomic bool garp; /* SIGUSR1: worker 0 announces our address (takeover) */
 };
 
+/* The store counters the per-DB figures follow (worker.c's tick). */
+struct worker_db_sig {
+	uint64_t used_bytes, dirty, expired, evicted;
+};
+
 struct worker {
 	uint32_t id;
 	struct dp_shared *sh;
@@ -123,6 +129,16 @@ struct worker {
 	uint64_t now_us;
 	uint64_t now_unix_ms;
 	uint64_t next_tick_us;
+	uint64_t ticks;
+	uint64_t us_per_tsc_q32;     /* command durations: microseconds per cycle << 32 */
+	uint64_t cal_tsc, cal_us;    /* the start of its measuring window (worker.c) */
+	struct worker_db_sig db_sig; /* at the last per-DB publish */
+	bool dbs_moved;		     /* a command that may move keys between DBs ran */
+	uint32_t store_dbs;	     /* the shard's DB count */
+	/* the last command name looked up and its entry (dp_client.c) */
+	const struct cmd_def *lk_def;
+	size_t lk_len;
+	uint8_t lk_name[24];
 	uint64_t rt_generation;	  /* CONFIG SET generation the cached limits come from */
 	bool hold_acks;		  /* appendonly: a write is answered once durable */
 	struct dp_ack_wait *acks; /* ring, LSN order */
@@ -141,8 +157,9 @@ struct worker {
 	struct resp_arg *sub_argv; /* a split command's part */
 	uint8_t *key_owner_buf;	   /* owner of each argument of a split command */
 	uint32_t argv_cap;
-	struct rw_buf part_buf;	  /* reply of the local part of a split command */
-	struct rw_buf mon_buf;	  /* MONITOR lines moved out for this loop (dp_monitor.c) */
+	struct rw_buf part_buf;		/* reply of the local part of a split command */
+	struct rw_buf mon_buf;		/* MONITOR lines moved out for this loop (dp_monitor.c) */
+	struct cmd_diag_slot *mon_slot; /* this worker's MONITOR lines and count; NULL: none */
 	bool in_tx_part;	  /* running a cross-worker part (fed to MONITOR at dispatch) */
 	struct rw_buf scratch;	  /* journal records, local parts of split commands */
 	struct rw_buf propagate;  /* a command's journal rewrite (cmd_ctx.propagate) */
@@ -192,6 +209,13 @@ struct worker {
 int worker_init(struct worker *w, uint32_t id, struct dp_shared *sh, struct rte_mempool *pool,
 		uint32_t max_conns);
 void worker_fini(struct worker *w);
+
+/** Microseconds in @p cycles of the TSC (the rate measured against the clock). */
+static inline uint64_t worker_tsc_us(const struct worker *w, uint64_t cycles)
+{
+	uint64_t m = w->us_per_tsc_q32;
+	return (((cycles & 0xffffffffu) * m) >> 32) + (cycles >> 32) * m;
+}
 
 /** One loop iteration. @return the amount of work done (0: idle). */
 unsigned worker_poll_once(struct worker *w);

@@ -137,6 +137,21 @@ void store_db_index_bytes(const struct store_shard *s, uint32_t db, uint64_t *ma
 	*expires = (uint64_t)d->vol_cap * sizeof(struct store_entry *);
 }
 
+void store_db_figures(const struct store_shard *s, uint32_t n, struct store_db_figures *out)
+{
+	if (n > s->databases)
+		n = s->databases;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct store_db *d = &s->db[i];
+		out[i] = (struct store_db_figures){
+		    .keys = d->ht[0].used + d->ht[1].used,
+		    .expires = d->vol_n,
+		    .main_bytes = (d->ht[0].size + d->ht[1].size) * sizeof(struct store_entry *),
+		    .expires_bytes = (uint64_t)d->vol_cap * sizeof(struct store_entry *),
+		};
+	}
+}
+
 uint64_t store_shard_index_bytes(const struct store_shard *s)
 {
 	uint64_t n = 0;

@@ -366,6 +366,12 @@ uint64_t store_db_expires(const struct store_shard *s, uint32_t db);
 /** Bytes @p db's key table (*@p main) and expires index (*@p expires) hold. */
 void store_db_index_bytes(const struct store_shard *s, uint32_t db, uint64_t *main,
 			  uint64_t *expires);
+/** What INFO keyspace and MEMORY STATS read of one DB, in one call. */
+struct store_db_figures {
+	uint64_t keys, expires, main_bytes, expires_bytes;
+};
+/** Fill @p out for every DB below @p n (at most the shard's count). */
+void store_db_figures(const struct store_shard *s, uint32_t n, struct store_db_figures *out);
 /** Bytes the shard's tables and expires indexes hold (part of stats.used_bytes). */
 uint64_t store_shard_index_bytes(const struct store_shard *s);
 /** Keys in all DBs of the shard. */

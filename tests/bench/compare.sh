@@ -10,7 +10,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 RUNS=${RUNS:-3} REQUESTS=${REQUESTS:-200000} CLIENTS=${CLIENTS:-50}
-NAME=rwbench SRV_NS=rwbsrv CLI_NS=rwbcli
+NAME=rwbench${RW_IT_SUFFIX:-} SRV_NS=rwbsrv${RW_IT_SUFFIX:-} CLI_NS=rwbcli${RW_IT_SUFFIX:-}
 SRV_IP=198.19.250.2 CLI_IP=198.19.250.1
 conf=$(mktemp /tmp/redwire-bench.XXXXXX.conf)
 srv_pid=""

@@ -12,7 +12,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BUILD=${REDWIRE_BUILD:-$ROOT/build}
 N=${N:-20000}
-NS=rwinsn KIP=198.19.251.1 DIP=198.19.251.2 RPORT=7399
+NS=rwinsn${RW_IT_SUFFIX:-} KIP=198.19.251.1 DIP=198.19.251.2 RPORT=7399
 tmp=$(mktemp -d /tmp/redwire-insn.XXXXXX)
 dp_pid="" rs_pid=""
 

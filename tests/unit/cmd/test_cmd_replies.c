@@ -373,7 +373,8 @@ static void test_cmd_command_list_filters(void)
 	h_fini(&h);
 }
 
-void test_cmd_glob_matches_like_redis(void); /* test_cmd_glob.c */
+void test_cmd_glob_matches_like_redis(void);	    /* test_cmd_glob.c */
+void test_cmd_hist_bucket_matches_hdr_levels(void); /* test_cmd_diag.c */
 
 int main(void)
 {
@@ -402,6 +403,7 @@ int main(void)
 	    RW_TEST(test_cmd_config_get_globs_exact_names_and_dedup),
 	    RW_TEST(test_cmd_command_list_filters),
 	    RW_TEST(test_cmd_glob_matches_like_redis),
+	    RW_TEST(test_cmd_hist_bucket_matches_hdr_levels),
 	    {NULL, NULL},
 	};
 	if (rw_test_init() != 0 || rw_test_add_suite("cmd_replies", NULL, NULL, tests) != 0 ||
