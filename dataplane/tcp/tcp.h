@@ -75,7 +75,13 @@ static inline bool ts_lt(uint32_t a, uint32_t b)
 	return (int32_t)(a - b) < 0;
 }
 
-#define TCP_OOO_RANGES	8  /* out-of-order islands kept per connection */
+/* Out-of-order islands kept per connection. A kernel sender's flight is
+ * hundreds of segments (our window opens to 8 MB), and at 5% loss each
+ * flight leaves a hole every ~20 segments: with 8 islands every segment
+ * past the eighth that touched none was dropped, the sender saw most of its
+ * flight lost, its retransmissions into those holes were dropped too, and
+ * only its (backed-off) RTO moved the transfer, one segment per expiry. */
+#define TCP_OOO_RANGES	64
 #define TCP_SACK_RANGES 32 /* SACKed ranges remembered per connection */
 #define TCP_RCV_WSCALE	7  /* our window shift: 128-byte units, up to 8 MB */
 #define TCP_OPT_MAX	40 /* RFC 9293 §3.1: data offset of 15 words */

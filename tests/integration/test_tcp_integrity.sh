@@ -9,22 +9,41 @@
 # (stream_check.py). Checksum offload is off: the port would compute
 # checksums after a corruption and so hide it. The seeds are printed; the
 # stage's own counts (from the dataplane's log at stop) must show it acted.
+# The 20% profile waits on retransmission timers, not on the CPU: it runs on
+# a second instance (this script again, INTEGRITY_PROFILES set) while the
+# others run here, so the test takes about as long as its slowest profile.
 #   INTEGRITY_SEED=N to replay
-IT_NAME=rwtint
+IT_NAME=${INTEGRITY_NAME:-rwtint}
 source "$(dirname "$0")/lib.sh"
 seed=${INTEGRITY_SEED:-$RANDOM}
+profiles=${INTEGRITY_PROFILES:-0:4194304:6 0.01:4194304:6 0.05:4194304:4}
+trap 'exit 143' TERM # the parent stopping this copy still takes its instance down
+heavy_pid=""
+heavy_log=$(mktemp /tmp/rwtinth.XXXXXX.log)
+if [ -z "${INTEGRITY_PROFILES:-}" ]; then
+	INTEGRITY_NAME=rwtinh INTEGRITY_SEED=$seed INTEGRITY_PROFILES=0.2:65536:4 "$0" >"$heavy_log" 2>&1 &
+	heavy_pid=$!
+fi
+heavy_wait() { # the 20% profile's verdict, its output after ours
+	[ -n "$heavy_pid" ] || return 0
+	local rc=0
+	wait "$heavy_pid" || rc=$?
+	heavy_pid=""
+	cat "$heavy_log"
+	[ $rc = 0 ] || it_fail "the 20% loss profile failed (output above)"
+}
 conf=$(mktemp /tmp/rwtint.XXXXXX.conf)
 S=$IT_ROOT/tests/integration/stats.py
 sum() { it_ctl stats --json | "$IT_PY" "$S" "$1" | awk '{s=0; for(i=1;i<=NF;i++) s+=$i; print s}'; }
 stage_all=""
 it_log "seed $seed"
-for prof in 0:4194304:6 0.01:4194304:6 0.05:4194304:4 0.2:65536:4; do
+for prof in $profiles; do
 	IFS=: read -r loss max msgs <<<"$prof"
 	spec="seed=$seed,drop=$loss,reorder=0.05,dup=0.01,corrupt=0.001"
 	sed -e 's/^redwire-port-offload .*/redwire-port-offload no/' "$IT_ROOT/platform/config/redwire.conf" >"$conf"
 	echo "redwire-port-impair \"$spec\"" >>"$conf"
 	it_up --workers 2 --config "$conf"
-	trap 'rm -f "$conf"; it_cleanup' EXIT
+	trap '[ -n "$heavy_pid" ] && kill "$heavy_pid" 2>/dev/null; wait; rm -f "$conf" "$heavy_log"; it_cleanup' EXIT
 	grep -q "port impairment on (tests only): $spec" "/run/redwire/$IT_NAME/dataplane.log" ||
 		it_fail "the impairment stage is not in front of the port"
 	it_ns timeout 900 "$IT_PY" "$IT_ROOT/tests/integration/stream_check.py" "$IT_IP" "$IT_PORT" \
@@ -43,8 +62,11 @@ for prof in 0:4194304:6 0.01:4194304:6 0.05:4194304:4 0.2:65536:4; do
 	fi
 	"$IT_ROOT/redwire" down --name "$IT_NAME" >/dev/null
 done
+# (the 20% profile moves too little for every kind to show; the others do)
 for k in reordered duplicated corrupted; do
+	[ -z "${INTEGRITY_PROFILES:-}" ] || break
 	n=$(printf '%s' "$stage_all" | grep -o " $k=[0-9]*" | cut -d= -f2 | awk '{s+=$1} END {print s+0}')
 	[ "$n" -gt 0 ] || it_fail "the stage never $k a packet"
 done
+heavy_wait
 it_log "ok"

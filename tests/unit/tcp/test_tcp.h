@@ -14,6 +14,7 @@ extern const struct rw_test_case test_tcp_opts_cases[];
 extern const struct rw_test_case test_tcp_ooo_cases[];
 extern const struct rw_test_case test_tcp_sack_cases[];
 extern const struct rw_test_case test_tcp_stream_cases[];
+extern const struct rw_test_case test_tcp_bulk_cases[];
 extern const struct rw_test_case test_tcp_offload_cases[];
 extern const struct rw_test_case test_tcp_limits_cases[];
 extern const struct rw_test_case test_tcp_pmtu_cases[];

@@ -18,6 +18,7 @@ int main(void)
 	    fx_add_suite("tcp_ooo", test_tcp_ooo_cases) != 0 ||
 	    fx_add_suite("tcp_sack", test_tcp_sack_cases) != 0 ||
 	    fx_add_suite("tcp_stream", test_tcp_stream_cases) != 0 ||
+	    fx_add_suite("tcp_bulk", test_tcp_bulk_cases) != 0 ||
 	    fx_add_suite("tcp_offload", test_tcp_offload_cases) != 0 ||
 	    fx_add_suite("tcp_limits", test_tcp_limits_cases) != 0 ||
 	    fx_add_suite("tcp_pmtu", test_tcp_pmtu_cases) != 0 || test_tcp_handoff_register() != 0)

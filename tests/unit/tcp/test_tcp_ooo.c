@@ -6,7 +6,7 @@
 #include "test_tcp.h"
 
 static struct fx_conn fc;
-static uint8_t msg[4000];
+static uint8_t msg[8000];
 
 static void open_conn(const struct fx_seg *syn)
 {
@@ -108,14 +108,22 @@ static void test_tcp_ooo_beyond_window_or_island_limit_not_kept(void)
 	CU_ASSERT_EQUAL_FATAL(fc.c->ooo_n, 1);
 	CU_ASSERT_EQUAL(fc.c->ooo[0].end, FX_PEER_ISN + 1 + 1000);
 	fx.tcp.rcv_limit = 1u << 30;
+	/* one island is there: TCP_OOO_RANGES - 1 more fit, the next is not kept */
+	uint64_t dropped = fx.stats.tcp_ooo_dropped;
 	for (unsigned i = 0; i < TCP_OOO_RANGES; i++)
-		seg(100 + 100 * i, 10);
+		seg(1100 + 100 * i, 10);
 	CU_ASSERT_EQUAL(fc.c->ooo_n, TCP_OOO_RANGES);
-	CU_ASSERT(fx.stats.tcp_ooo_dropped >= 1);
-	/* the worker-wide bound */
+	CU_ASSERT_EQUAL(fx.stats.tcp_ooo_dropped, dropped + 1);
+	uint32_t last_end = fc.c->ooo[TCP_OOO_RANGES - 1].end;
+	CU_ASSERT_EQUAL(last_end, FX_PEER_ISN + 1 + 1100 + 100 * (TCP_OOO_RANGES - 2) + 10);
+	/* a segment touching an island still merges into it when the table is full */
+	seg(1100 + 10, 10);
+	CU_ASSERT_EQUAL(fc.c->ooo[1].end, FX_PEER_ISN + 1 + 1100 + 20);
+	/* the worker-wide bound: extending the last island would pass it */
 	fx.tcp.ooo_limit = fx.tcp.ooo_bytes;
-	seg(2000, 10);
-	CU_ASSERT_EQUAL(fc.c->ooo[TCP_OOO_RANGES - 1].end, FX_PEER_ISN + 1 + 1000);
+	seg(last_end - (FX_PEER_ISN + 1), 10);
+	CU_ASSERT_EQUAL(fc.c->ooo[TCP_OOO_RANGES - 1].end, last_end);
+	CU_ASSERT_EQUAL(fx.stats.tcp_ooo_dropped, dropped + 2);
 }
 
 static void test_tcp_ooo_freed_on_reset(void)
