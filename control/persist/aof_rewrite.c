@@ -24,8 +24,9 @@
  * any step leaves a manifest naming files that hold every durable record:
  * before the switch the old files, after it base + new incr.
  *
- * Context: the control plane's event loop thread; the switch and finish
- * block on fsyncs (once per rewrite).
+ * Context: the control plane's event loop thread. The old incr file's
+ * fsync at the switch runs on the fsync thread; the new incr file, the
+ * manifest and the base's rename still block on fsyncs (once per rewrite).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -193,23 +194,15 @@ static int incr_switch(struct cp_aof *a, uint64_t now_ms)
 	aof_write_step(a, now_ms);
 	if (a->pending.len > 0 || a->poisoned)
 		return -EAGAIN;
-	if (a->sync_inflight) {
-		aof_syncer_wait_idle(&a->sync, 10000);
-		aof_sync_collect(a, now_ms);
-		if (a->sync_inflight || a->poisoned)
-			return -EAGAIN;
-	}
+	/* The old file must be fsynced whole first. The fsync thread does it
+	 * (the loop never waits on the disk): ask, and come back on a later
+	 * tick, once cp_aof_flush() has collected the outcome. A failure
+	 * poisons the file as any other; the recovery goes first. */
+	if (a->sync_inflight)
+		return -EAGAIN;
 	if (a->written_off > a->synced_off) {
-		if (a->sync.fsync_fn(a->fd) != 0) {
-			a->fsync_err = errno != 0 ? errno : EIO;
-			a->poisoned = true; /* aof_write.c re-persists the unsynced bytes */
-			a->st.fsync_errors++;
-			return -EAGAIN;
-		}
-		a->st.fsyncs++;
-		a->synced_off = a->written_off;
-		a->synced_carry = a->wr_carry;
-		rw_buf_reset(&a->unsynced);
+		aof_sync_request(a, now_ms);
+		return -EAGAIN;
 	}
 	aof_durable_advance(a);
 

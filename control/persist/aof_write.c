@@ -425,6 +425,11 @@ static void sync_issue(struct cp_aof *a, uint64_t now_ms)
 		    now_ms - a->last_sync_ms < AOF_EVERYSEC_MS)) {
 		return;
 	}
+	aof_sync_request(a, now_ms);
+}
+
+void aof_sync_request(struct cp_aof *a, uint64_t now_ms)
+{
 	a->sync_target = a->written_off;
 	a->sync_carry = a->wr_carry;
 	a->sync_gen = aof_syncer_request(&a->sync, a->sync_target);
