@@ -70,6 +70,7 @@ enum rt_int {
 	RT_SLOWLOG_SLOWER,
 	RT_SLOWLOG_MAX_LEN,
 	RT_LATENCY_THRESHOLD,
+	RT_STOP_WRITES_BGSAVE, /* stop-writes-on-bgsave-error: 0 or 1 */
 	RT_N_INT,
 };
 
@@ -101,7 +102,7 @@ _Static_assert(sizeof(policies) / sizeof(policies[0]) == STORE_EVICT_N_POLICIES,
 
 /* ---- the mutable set ---- */
 
-enum rt_kind { K_MEMORY, K_INT, K_UINT, K_ENUM, K_SAVE, K_STRING, K_NOTIFY, K_COBL };
+enum rt_kind { K_MEMORY, K_INT, K_UINT, K_ENUM, K_BOOL, K_SAVE, K_STRING, K_NOTIFY, K_COBL };
 
 struct rt_def {
 	const char *name;
@@ -145,6 +146,7 @@ static const struct rt_def rt_defs[] = {
     {"slowlog-log-slower-than", K_INT, RT_SLOWLOG_SLOWER, -1, INT64_MAX},
     {"slowlog-max-len", K_INT, RT_SLOWLOG_MAX_LEN, 0, INT64_MAX},
     {"latency-monitor-threshold", K_INT, RT_LATENCY_THRESHOLD, 0, INT64_MAX},
+    {"stop-writes-on-bgsave-error", K_BOOL, RT_STOP_WRITES_BGSAVE, 0, 1},
 };
 #define N_RT (sizeof(rt_defs) / sizeof(rt_defs[0]))
 
@@ -286,6 +288,7 @@ struct cmd_rtcfg *cmd_rtcfg_create(const struct rw_config *cfg)
 	atomic_init(&rt->ival[RT_SLOWLOG_SLOWER], (uint64_t)cfg->slowlog_log_slower_than);
 	atomic_init(&rt->ival[RT_SLOWLOG_MAX_LEN], (uint64_t)cfg->slowlog_max_len);
 	atomic_init(&rt->ival[RT_LATENCY_THRESHOLD], (uint64_t)cfg->latency_monitor_threshold);
+	atomic_init(&rt->ival[RT_STOP_WRITES_BGSAVE], cfg->stop_writes_on_bgsave_error ? 1 : 0);
 	/* Redis's defaults: normal 0 0 0, replica 256mb 64mb 60, pubsub 32mb 8mb 60 */
 	static const uint64_t cobl[9] = {0,	      0,	  0, 256ull << 20, 64ull << 20, 60,
 					 32ull << 20, 8ull << 20, 60};
@@ -488,6 +491,12 @@ size_t cmd_cfg_save(const struct cmd_env *env, char *buf, size_t cap)
 	return strlen(buf);
 }
 
+bool cmd_cfg_rdb_error_stops_writes(const struct cmd_env *env)
+{
+	return rt_int(env, RT_STOP_WRITES_BGSAVE, CFG_OF(env, stop_writes_on_bgsave_error)) != 0 &&
+	       cmd_cfg_save_set(env);
+}
+
 bool cmd_cfg_save_set(const struct cmd_env *env)
 {
 	char buf[8];
@@ -594,6 +603,8 @@ void cmd_config_value(const struct cmd_env *env, const char *name, char *val, si
 			    atomic_load_explicit(&env->rt->ival[d->slot], memory_order_relaxed);
 			if (d->kind == K_ENUM)
 				snprintf(val, cap, "%s", d->names[v <= (uint64_t)d->max ? v : 0]);
+			else if (d->kind == K_BOOL)
+				snprintf(val, cap, "%s", v ? "yes" : "no");
 			else if (d->kind == K_INT)
 				snprintf(val, cap, "%lld", (long long)(int64_t)v);
 			else
@@ -741,6 +752,14 @@ static const char *set_parse(const struct rt_def *d, const struct resp_arg *v, s
 				return NULL;
 			}
 		return d->enum_err;
+	case K_BOOL: /* config.c boolConfigSet(): yesnotoi() */
+		if (v->len == 3 && strncasecmp((const char *)v->ptr, "yes", 3) == 0)
+			it->ival = 1;
+		else if (v->len == 2 && strncasecmp((const char *)v->ptr, "no", 2) == 0)
+			it->ival = 0;
+		else
+			return "argument must be 'yes' or 'no'";
+		return NULL;
 	case K_SAVE:
 		if (!save_parse(v, it->sval, sizeof(it->sval)))
 			return "Invalid save parameters";

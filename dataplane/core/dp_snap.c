@@ -275,14 +275,16 @@ static enum dp_snap_route_result shutdown_route(struct worker *w, struct dp_clie
 		return DP_SNAP_PASS;
 	if (cl->save_wait == 0) {
 		uint32_t id = SNAP_LD(sn, running) == 0 ? snap_start(w, cl, argv, 1) : 0;
-		if (id != 0)
+		if (id != 0) {
 			cl->save_wait = id;
+			SNAP_ST(sn, save_id, id); /* a foreground save, as SAVE */
+		}
 		return DP_SNAP_WAIT; /* ours started, or another finishes first */
 	}
 	if (SNAP_LD(sn, last_id) != cl->save_wait && SNAP_LD(sn, running) == cl->save_wait)
 		return DP_SNAP_WAIT;
 	cl->save_wait = 0;
-	if (SNAP_LD(sn, last_status) != 0 && !(want & CMD_SHUTDOWN_FORCE)) {
+	if (SNAP_LD(sn, last_outcome) != 0 && !(want & CMD_SHUTDOWN_FORCE)) {
 		reply(w, cl, "-ERR Errors trying to SHUTDOWN. Check logs.\r\n");
 		return DP_SNAP_DONE;
 	}
@@ -307,7 +309,7 @@ enum dp_snap_route_result dp_snap_route(struct worker *w, struct dp_client *cl,
 	if (save && cl->save_wait != 0) {
 		if (SNAP_LD(sn, last_id) != cl->save_wait && SNAP_LD(sn, running) == cl->save_wait)
 			return DP_SNAP_WAIT;
-		reply(w, cl, SNAP_LD(sn, last_status) == 0 ? "+OK\r\n" : "-ERR\r\n");
+		reply(w, cl, SNAP_LD(sn, last_outcome) == 0 ? "+OK\r\n" : "-ERR\r\n");
 		cl->save_wait = 0;
 		return DP_SNAP_DONE;
 	}
@@ -342,6 +344,7 @@ enum dp_snap_route_result dp_snap_route(struct worker *w, struct dp_client *cl,
 		return DP_SNAP_DONE;
 	}
 	cl->save_wait = id;
+	SNAP_ST(sn, save_id, id);
 	return DP_SNAP_WAIT;
 }
 
@@ -365,7 +368,11 @@ bool dp_snap_msg(struct worker *w, const struct chan_msg *m)
 		aofrw_end(w, m->id, d.status);
 		return true;
 	}
-	SNAP_ST(sn, last_status, d.status);
+	/* rdbSave(): a failed SAVE leaves rdb_last_bgsave_status (and with it
+	 * stop-writes-on-bgsave-error's -MISCONF) as it was; a good one clears it */
+	if (d.status == 0 || m->id != SNAP_LD(sn, save_id))
+		SNAP_ST(sn, last_status, d.status);
+	SNAP_ST(sn, last_outcome, d.status);
 	SNAP_ST(sn, last_time_sec, (int64_t)((d.duration_ms + 500) / 1000));
 	if (d.status == 0) {
 		SNAP_ST(sn, lastsave_unix_s, d.unix_ms / 1000);
@@ -410,6 +417,7 @@ static void done_timeout(struct worker *w)
 		return;
 	}
 	SNAP_ST(sn, last_status, -ETIMEDOUT);
+	SNAP_ST(sn, last_outcome, -ETIMEDOUT);
 	SNAP_ST(sn, last_id, id);
 	atomic_store_explicit(&sn->running, 0, memory_order_release);
 }
