@@ -397,6 +397,10 @@ void cmd_env_init(struct cmd_env *env);
 size_t cmd_cfg_save(const struct cmd_env *env, char *buf, size_t cap);
 /** Does a failed snapshot stop writes: stop-writes-on-bgsave-error yes and save points set? */
 bool cmd_cfg_rdb_error_stops_writes(const struct cmd_env *env);
+/** rdbcompression now (CONFIG SET). */
+bool cmd_cfg_rdbcompression(const struct cmd_env *env);
+/** auto-aof-rewrite-percentage and auto-aof-rewrite-min-size now (CONFIG SET). */
+void cmd_cfg_auto_aofrw(const struct cmd_env *env, int64_t *percentage, int64_t *min_size);
 /* cmd_shutdown_save() result bits */
 #define CMD_SHUTDOWN_SAVE  1 /* the shutdown saves first (SAVE, or save points and no NOSAVE) */
 #define CMD_SHUTDOWN_FORCE 2 /* go on even if the save fails */

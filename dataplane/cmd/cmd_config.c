@@ -71,6 +71,9 @@ enum rt_int {
 	RT_SLOWLOG_MAX_LEN,
 	RT_LATENCY_THRESHOLD,
 	RT_STOP_WRITES_BGSAVE, /* stop-writes-on-bgsave-error: 0 or 1 */
+	RT_RDBCOMPRESSION,     /* 0 or 1 */
+	RT_AUTO_AOFRW_PCT,     /* auto-aof-rewrite-percentage */
+	RT_AUTO_AOFRW_MIN,     /* auto-aof-rewrite-min-size */
 	RT_N_INT,
 };
 
@@ -147,6 +150,9 @@ static const struct rt_def rt_defs[] = {
     {"slowlog-max-len", K_INT, RT_SLOWLOG_MAX_LEN, 0, INT64_MAX},
     {"latency-monitor-threshold", K_INT, RT_LATENCY_THRESHOLD, 0, INT64_MAX},
     {"stop-writes-on-bgsave-error", K_BOOL, RT_STOP_WRITES_BGSAVE, 0, 1},
+    {"rdbcompression", K_BOOL, RT_RDBCOMPRESSION, 0, 1},
+    {"auto-aof-rewrite-percentage", K_INT, RT_AUTO_AOFRW_PCT, 0, INT32_MAX},
+    {"auto-aof-rewrite-min-size", K_MEMORY, RT_AUTO_AOFRW_MIN, 0, INT64_MAX},
 };
 #define N_RT (sizeof(rt_defs) / sizeof(rt_defs[0]))
 
@@ -289,6 +295,9 @@ struct cmd_rtcfg *cmd_rtcfg_create(const struct rw_config *cfg)
 	atomic_init(&rt->ival[RT_SLOWLOG_MAX_LEN], (uint64_t)cfg->slowlog_max_len);
 	atomic_init(&rt->ival[RT_LATENCY_THRESHOLD], (uint64_t)cfg->latency_monitor_threshold);
 	atomic_init(&rt->ival[RT_STOP_WRITES_BGSAVE], cfg->stop_writes_on_bgsave_error ? 1 : 0);
+	atomic_init(&rt->ival[RT_RDBCOMPRESSION], cfg->rdbcompression ? 1 : 0);
+	atomic_init(&rt->ival[RT_AUTO_AOFRW_PCT], (uint64_t)cfg->auto_aof_rewrite_percentage);
+	atomic_init(&rt->ival[RT_AUTO_AOFRW_MIN], (uint64_t)cfg->auto_aof_rewrite_min_size);
 	/* Redis's defaults: normal 0 0 0, replica 256mb 64mb 60, pubsub 32mb 8mb 60 */
 	static const uint64_t cobl[9] = {0,	      0,	  0, 256ull << 20, 64ull << 20, 60,
 					 32ull << 20, 8ull << 20, 60};
@@ -489,6 +498,19 @@ size_t cmd_cfg_save(const struct cmd_env *env, char *buf, size_t cap)
 	snprintf(buf, cap, "%s",
 		 env != NULL && env->cfg != NULL && env->cfg->save != NULL ? env->cfg->save : "");
 	return strlen(buf);
+}
+
+bool cmd_cfg_rdbcompression(const struct cmd_env *env)
+{
+	if (env == NULL || (env->rt == NULL && env->cfg == NULL))
+		return true; /* Redis's default */
+	return rt_int(env, RT_RDBCOMPRESSION, CFG_OF(env, rdbcompression)) != 0;
+}
+
+void cmd_cfg_auto_aofrw(const struct cmd_env *env, int64_t *percentage, int64_t *min_size)
+{
+	*percentage = rt_int(env, RT_AUTO_AOFRW_PCT, CFG_OF(env, auto_aof_rewrite_percentage));
+	*min_size = rt_int(env, RT_AUTO_AOFRW_MIN, CFG_OF(env, auto_aof_rewrite_min_size));
 }
 
 bool cmd_cfg_rdb_error_stops_writes(const struct cmd_env *env)

@@ -51,8 +51,8 @@ static void snap_cut(struct cmd_ctx *ctx)
 				  memory_order_relaxed);
 	w->snap.key_delay_us = (uint32_t)cfg->rdb_key_save_delay;
 	w->snap.next_us = 0;
-	if (id == 0 || snap_part_start(&w->snap, id, cfg->rdbcompression, w->jrnl_last_lsn,
-				       w->now_unix_ms) != 0)
+	if (id == 0 || snap_part_start(&w->snap, id, cmd_cfg_rdbcompression(ctx->env),
+				       w->jrnl_last_lsn, w->now_unix_ms) != 0)
 		/* cannot happen while running is ours; the part's END will be
 		 * missing and the control plane times the snapshot out */
 		rw_logring_put(&w->log, RW_LOG_WARN, "dp.snap", "part not started id=%u", id);
@@ -459,16 +459,16 @@ static bool scheduled_start(struct worker *w)
 	struct cmd_persist *ps = &w->sh->persist;
 	uint64_t cur = atomic_load_explicit(&ps->current_size, memory_order_relaxed);
 	uint64_t base = atomic_load_explicit(&ps->base_size, memory_order_relaxed);
-	if (!cfg->appendonly || cfg->auto_aof_rewrite_percentage <= 0 ||
-	    w->now_unix_ms - aofrw_ended_ms < 1000 ||
-	    !atomic_load_explicit(&ps->reported, memory_order_relaxed) ||
-	    cur <= (uint64_t)cfg->auto_aof_rewrite_min_size)
+	int64_t pct, min_size;
+	cmd_cfg_auto_aofrw(&w->sh->env, &pct, &min_size);
+	if (!cfg->appendonly || pct <= 0 || w->now_unix_ms - aofrw_ended_ms < 1000 ||
+	    !atomic_load_explicit(&ps->reported, memory_order_relaxed) || cur <= (uint64_t)min_size)
 		return false;
 	if (SNAP_LD(sn, aofrw_fail_run) != 0 &&
 	    w->now_unix_ms - SNAP_LD(sn, aofrw_start_unix_ms) < 10000)
 		return false;
 	uint64_t growth = cur * 100 / (base != 0 ? base : 1);
-	if (growth < 100 + (uint64_t)cfg->auto_aof_rewrite_percentage)
+	if (growth < 100 + (uint64_t)pct)
 		return false;
 	rw_logring_put(&w->log, RW_LOG_NOTICE, "dp.snap",
 		       "Starting automatic rewriting of AOF on %llu%% growth",
