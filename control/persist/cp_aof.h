@@ -217,6 +217,15 @@ bool cp_aof_rewrite_waiting(const struct cp_aof *a);
  * @return 0 or -errno (the rewrite failed; the manifest is as before).
  */
 int cp_aof_rewrite_finish(struct cp_aof *a, const char *tmp_path, int status, bool rdb_base);
+/**
+ * BGREWRITEAOF with appendonly no: the snapshot @p tmp_path (complete,
+ * fsynced; gone afterwards in every case) becomes the only file the
+ * manifest of @p conf lists (the directory is made if missing); older
+ * files are deleted. @return 0 or -errno.
+ * Context: the control plane's event loop; blocks (rename, fsyncs).
+ */
+int cp_aof_base_install(const struct cp_aof_conf *conf, const char *tmp_path, int status,
+			bool rdb_base);
 /** Give the rewrite up (held records go into the file in use). NULL-safe state: idle stays idle. */
 void cp_aof_rewrite_abort(struct cp_aof *a);
 

@@ -233,13 +233,7 @@ static void aofrw_end(struct worker *w, uint32_t id, int32_t status)
 static void aofrw_route(struct worker *w, struct dp_client *cl)
 {
 	struct cmd_snap *sn = &w->sh->snap;
-	if (!w->sh->cfg->appendonly) {
-		/* TODO(#7): Redis writes a base-only AOF directory here */
-		rw_logring_put(&w->log, RW_LOG_WARN, "dp.snap",
-			       "BGREWRITEAOF with appendonly no is not supported yet");
-		reply(w, cl, AOFRW_ERR_CANT);
-		return;
-	}
+	/* appendonly no too: the control plane writes a base-only AOF directory */
 	for (int tries = 0; tries < 2; tries++) {
 		if (SNAP_LD(sn, aofrw_id) != 0) {
 			reply(w, cl,
@@ -454,7 +448,7 @@ static bool scheduled_start(struct worker *w)
 		SNAP_ST(sn, bgsave_scheduled, 0);
 		return snap_start(w, NULL, argv, 1) != 0;
 	}
-	if (SNAP_LD(sn, aofrw_scheduled) && cfg->appendonly)
+	if (SNAP_LD(sn, aofrw_scheduled)) /* appendonly no too, as Redis */
 		return aofrw_start(w) == 0;
 	struct cmd_persist *ps = &w->sh->persist;
 	uint64_t cur = atomic_load_explicit(&ps->current_size, memory_order_relaxed);
