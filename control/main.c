@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -358,6 +359,39 @@ static void aofrw_request(struct cp_main *m, struct chan *ch, uint32_t id)
 	m->aofrw_id = id;
 }
 
+/*
+ * CONFIG_NOTE: CONFIG SET changed a directive the control plane acts on
+ * ("name\0value\0"). Applied to what runs from now on: the AOF's fsync
+ * rule, the next rewrite's base format, the next load's torn-tail rule.
+ * (rdbchecksum is immutable in Redis 7.0, so here too.)
+ */
+static void config_note(struct cp_main *m, const struct chan_msg *msg)
+{
+	const char *name = msg->payload, *value;
+	size_t nl = strnlen(name, msg->len);
+	if (msg->len < 2 || nl + 1 >= msg->len ||
+	    ((const char *)msg->payload)[msg->len - 1] != '\0')
+		return;
+	value = name + nl + 1;
+	bool yes = strcasecmp(value, "yes") == 0;
+	enum cp_aof_fsync f;
+	if (strcmp(name, "appendfsync") == 0 && cp_aof_fsync_parse(value, &f) == 0) {
+		m->aof_conf.fsync = f;
+		if (m->aof != NULL)
+			cp_aof_set_fsync(m->aof, f);
+	} else if (strcmp(name, "aof-use-rdb-preamble") == 0) {
+		m->cfg.aof_use_rdb_preamble = yes;
+	} else if (strcmp(name, "aof-load-truncated") == 0) {
+		m->aof_conf.load_truncated = yes;
+		if (m->aof != NULL)
+			cp_aof_set_load_truncated(m->aof, yes);
+	} else {
+		return;
+	}
+	rw_log_kv(RW_LOG_NOTICE, "cp.config", "CONFIG SET applied", "name=%s value=%s", name,
+		  value);
+}
+
 /* Snapshot messages: the armed rewrite's go to its base writer (a BEGIN
  * also tells the AOF writer that worker's cut), the others to dump.rdb's. */
 static int snap_msg(void *arg, struct chan *ch, uint32_t w, const struct chan_msg *msg)
@@ -370,6 +404,10 @@ static int snap_msg(void *arg, struct chan *ch, uint32_t w, const struct chan_ms
 	}
 	if (msg->type == CHAN_MSG_AOFRW_REQ) {
 		aofrw_request(m, ch, msg->id);
+		return 0;
+	}
+	if (msg->type == CHAN_MSG_CONFIG_NOTE) {
+		config_note(m, msg);
 		return 0;
 	}
 	if (m->aofrw != NULL && msg->id == m->aofrw_id && chan_info(ch)->epoch == m->aofrw_epoch) {

@@ -187,6 +187,14 @@ int cp_aof_record(struct cp_aof *a, uint64_t epoch, uint32_t w, uint64_t lsn, co
  * write; everysec: once a second), retry errors with back-off.
  */
 void cp_aof_flush(struct cp_aof *a, uint64_t now_ms);
+/**
+ * CONFIG SET appendfsync: the rule for records written from now on. Leaving
+ * `no`, the bytes written but not fsynced are read back into memory, so an
+ * fsync error can still re-persist them (the poisoned-file rule).
+ */
+void cp_aof_set_fsync(struct cp_aof *a, enum cp_aof_fsync f);
+/** CONFIG SET aof-load-truncated: for the next load (a dataplane restart). */
+void cp_aof_set_load_truncated(struct cp_aof *a, bool yes);
 /** Highest LSN of worker @p w in @p epoch that is durable by the rules above (0: none). */
 uint64_t cp_aof_durable_lsn(const struct cp_aof *a, uint64_t epoch, uint32_t w);
 

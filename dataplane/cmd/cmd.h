@@ -128,6 +128,9 @@ struct cmd_info_totals {
 	struct cmd_info_db *dbs;
 };
 typedef void cmd_info_gather_fn(void *arg, struct cmd_info_totals *out);
+struct cmd_ctx;
+/* CONFIG SET changed @p name, which the control plane acts on, to @p value. */
+typedef void cmd_config_note_fn(const struct cmd_ctx *ctx, const char *name, const char *value);
 
 /* CONFIG SET's run-time values, one per process (cmd_config.c). */
 struct cmd_rtcfg;
@@ -245,9 +248,10 @@ struct cmd_env {
 	cmd_info_gather_fn *info_gather; /* INFO's process-wide numbers; NULL: this shard only */
 	void *info_arg;
 	struct cmd_mem_board *mem; /* the shared maxmemory board; NULL: a fixed budget per shard */
-	struct cmd_loading *loading; /* NULL: the process never loads (INFO shows loading:0) */
-	struct cmd_persist *persist; /* NULL: no AOF facts (INFO's aof_* fields read 0/ok) */
-	struct cmd_snap *snap;	     /* NULL: no snapshots (LASTSAVE is the start time) */
+	struct cmd_loading *loading;	 /* NULL: the process never loads (INFO shows loading:0) */
+	struct cmd_persist *persist;	 /* NULL: no AOF facts (INFO's aof_* fields read 0/ok) */
+	struct cmd_snap *snap;		 /* NULL: no snapshots (LASTSAVE is the start time) */
+	cmd_config_note_fn *config_note; /* NULL: the control plane is not told */
 };
 
 struct cmd_ctx {

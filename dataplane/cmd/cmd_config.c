@@ -74,6 +74,10 @@ enum rt_int {
 	RT_RDBCOMPRESSION,     /* 0 or 1 */
 	RT_AUTO_AOFRW_PCT,     /* auto-aof-rewrite-percentage */
 	RT_AUTO_AOFRW_MIN,     /* auto-aof-rewrite-min-size */
+	/* the control plane's (CHAN_MSG_CONFIG_NOTE tells it) */
+	RT_APPENDFSYNC, /* index in fsyncs[] */
+	RT_AOF_RDB_PREAMBLE,
+	RT_AOF_LOAD_TRUNCATED,
 	RT_N_INT,
 };
 
@@ -114,7 +118,11 @@ struct rt_def {
 	int64_t min, max;
 	const char *const *names; /* K_ENUM: the values, index stored */
 	const char *enum_err;	  /* K_ENUM: Redis's error for another value */
+	bool cp;		  /* the control plane acts on it: told after a CONFIG SET */
 };
+
+/* config.c aof_fsync_enum order */
+static const char *const fsyncs[] = {"everysec", "always", "no"};
 
 static const struct rt_def rt_defs[] = {
     {"maxmemory", K_MEMORY, RT_MAXMEMORY, 0, -1 /* ULLONG_MAX */},
@@ -153,6 +161,10 @@ static const struct rt_def rt_defs[] = {
     {"rdbcompression", K_BOOL, RT_RDBCOMPRESSION, 0, 1},
     {"auto-aof-rewrite-percentage", K_INT, RT_AUTO_AOFRW_PCT, 0, INT32_MAX},
     {"auto-aof-rewrite-min-size", K_MEMORY, RT_AUTO_AOFRW_MIN, 0, INT64_MAX},
+    {"appendfsync", K_ENUM, RT_APPENDFSYNC, 0, 2, fsyncs,
+     "argument(s) must be one of the following: everysec, always, no", true},
+    {"aof-use-rdb-preamble", K_BOOL, RT_AOF_RDB_PREAMBLE, 0, 1, NULL, NULL, true},
+    {"aof-load-truncated", K_BOOL, RT_AOF_LOAD_TRUNCATED, 0, 1, NULL, NULL, true},
 };
 #define N_RT (sizeof(rt_defs) / sizeof(rt_defs[0]))
 
@@ -298,6 +310,13 @@ struct cmd_rtcfg *cmd_rtcfg_create(const struct rw_config *cfg)
 	atomic_init(&rt->ival[RT_RDBCOMPRESSION], cfg->rdbcompression ? 1 : 0);
 	atomic_init(&rt->ival[RT_AUTO_AOFRW_PCT], (uint64_t)cfg->auto_aof_rewrite_percentage);
 	atomic_init(&rt->ival[RT_AUTO_AOFRW_MIN], (uint64_t)cfg->auto_aof_rewrite_min_size);
+	uint64_t fs = 0;
+	for (uint64_t i = 0; i < 3; i++)
+		if (cfg->appendfsync != NULL && strcasecmp(cfg->appendfsync, fsyncs[i]) == 0)
+			fs = i;
+	atomic_init(&rt->ival[RT_APPENDFSYNC], fs);
+	atomic_init(&rt->ival[RT_AOF_RDB_PREAMBLE], cfg->aof_use_rdb_preamble ? 1 : 0);
+	atomic_init(&rt->ival[RT_AOF_LOAD_TRUNCATED], cfg->aof_load_truncated ? 1 : 0);
 	/* Redis's defaults: normal 0 0 0, replica 256mb 64mb 60, pubsub 32mb 8mb 60 */
 	static const uint64_t cobl[9] = {0,	      0,	  0, 256ull << 20, 64ull << 20, 60,
 					 32ull << 20, 8ull << 20, 60};
@@ -890,6 +909,18 @@ static void set_fail(struct cmd_ctx *ctx, const uint8_t *name, size_t len, const
 		      (int)len, (const char *)name, err);
 }
 
+/* Tell the control plane the new values of the directives it acts on. */
+static void config_notes(struct cmd_ctx *ctx, const struct set_item *items, uint32_t n)
+{
+	for (uint32_t i = 0; i < n && ctx->env->config_note != NULL; i++) {
+		char val[64];
+		if (!items[i].def->cp)
+			continue;
+		cmd_config_value(ctx->env, items[i].def->name, val, sizeof(val));
+		ctx->env->config_note(ctx, items[i].def->name, val);
+	}
+}
+
 static void config_set(struct cmd_ctx *ctx)
 {
 	if (ctx->argc & 1) {
@@ -961,6 +992,7 @@ static void config_set(struct cmd_ctx *ctx)
 		}
 	}
 	rt_write_end(rt);
+	config_notes(ctx, items, n);
 	resp_w_simple(ctx->out, "OK");
 out:
 	free(items);

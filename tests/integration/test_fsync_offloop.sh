@@ -9,7 +9,9 @@
 #   2. BGSAVE: the snapshot's fsync, rename and directory fsync are slow;
 #      the API answers within LIVE_MS throughout, the save then succeeds;
 #   3. appendfsync everysec (restart): a SET is acknowledged without waiting
-#      for the slow fsync.
+#      for the slow fsync;
+#   4. CONFIG SET appendfsync always, then everysec, at run time: the acks
+#      follow the new rule (the control plane hears of it on the channel).
 # Before the RDB writer's end moved to its own thread, step 2 stalled every
 # API request for the whole fsync.
 IT_NAME=rwtfsl
@@ -35,7 +37,7 @@ cp "$IT_ROOT/platform/config/redwire.conf" "$CONF"
 printf 'appendonly yes\nappendfsync always\nsave ""\n' >>"$CONF"
 echo 0 >"$DELAY"
 it_up --workers 2 --config "$CONF" >/dev/null
-trap 'cleanup_fsl; it_cleanup' EXIT
+trap 'rc=$?; set +e; cleanup_fsl; (exit $rc); it_cleanup' EXIT # it_cleanup reads the status
 
 # The control plane again, this time with the shim (the dataplane keeps running).
 cp_restart_slow() {
@@ -127,5 +129,32 @@ done
 echo 0 >"$DELAY"
 [ "$best" -lt $((DELAY_MS / 2)) ] || it_fail "everysec SETs took at least $best ms: they waited for the fsync"
 it_log "  everysec SET acknowledged in $best ms"
+
+it_log "4. CONFIG SET appendfsync always / everysec at run time"
+it_eq "$(it_cli config set appendfsync always)" OK "CONFIG SET appendfsync always"
+sleep 0.3 # the control plane hears of it through the channel
+echo "$DELAY_MS" >"$DELAY"
+sleep 1.2 # an everysec fsync in flight before the change is over
+t0=$(now_ms)
+it_eq "$(it_cli set slow:runtime v)" OK "SET after CONFIG SET appendfsync always"
+took=$(($(now_ms) - t0))
+[ "$took" -ge $((DELAY_MS / 2)) ] || it_fail "after CONFIG SET appendfsync always a SET took only $took ms: not held for its fsync"
+it_log "  always (CONFIG SET): SET acknowledged after $took ms"
+it_eq "$(it_cli config set appendfsync everysec)" OK "CONFIG SET appendfsync everysec"
+sleep 0.3
+echo "$DELAY_MS" >"$DELAY"
+sleep 1.2
+best=100000
+for i in 1 2 3; do
+	t0=$(now_ms)
+	it_eq "$(it_cli set "slow:runtime:$i" v)" OK "SET after CONFIG SET appendfsync everysec"
+	took=$(($(now_ms) - t0))
+	[ "$took" -lt "$best" ] && best=$took
+	sleep 0.4
+done
+echo 0 >"$DELAY"
+[ "$best" -lt $((DELAY_MS / 2)) ] || it_fail "after CONFIG SET appendfsync everysec SETs took at least $best ms"
+it_log "  everysec (CONFIG SET): SET acknowledged in $best ms"
+grep -q 'msg="appendfsync changed"' "/run/redwire/$IT_NAME/control.log" || it_fail "no 'appendfsync changed' in the control log"
 it_eq "$(it_cli get slow:always)" v1 "the always write"
 it_log "ok"

@@ -9,6 +9,10 @@
 #      DUMP of a compressible string equals stock's with rdbcompression yes
 #      and with no; a small auto-aof-rewrite-min-size and percentage make
 #      both rewrite the AOF by themselves;
+#      appendfsync, aof-use-rdb-preamble and aof-load-truncated reach the
+#      control plane: a BGREWRITEAOF after aof-use-rdb-preamble no writes a
+#      RESP base, as stock's (test_fsync_offloop.sh shows appendfsync's
+#      effect on acks); rdbchecksum is immutable in both;
 #   3. the directives that stay immutable or protected say so as stock does
 #      (appendfilename, appenddirname, dir, dbfilename).
 IT_NAME=rwtpcm
@@ -26,7 +30,7 @@ CONF=$STOCK_DIR/redwire.conf
 cp "$IT_ROOT/platform/config/redwire.conf" "$CONF"
 printf 'appendonly yes\nsave ""\n' >>"$CONF"
 it_up --workers 2 --config "$CONF" >/dev/null
-trap 'cleanup_pcm; it_cleanup' EXIT
+trap 'rc=$?; set +e; cleanup_pcm; (exit $rc); it_cleanup' EXIT # it_cleanup reads the status
 ip netns exec "$IT_NAME" redis-server --port "$STOCK_PORT" --bind 127.0.0.1 --save "" --dir "$STOCK_DIR" \
 	--appendonly yes --daemonize no >"$STOCK_DIR/redis.log" 2>&1 &
 STOCK_PID=$!
@@ -129,6 +133,27 @@ done
 both "CONFIG SET auto-aof-rewrite off" config set auto-aof-rewrite-percentage 0 >/dev/null
 idle it_cli
 idle sc
+
+it_log "   appendfsync, aof-use-rdb-preamble, aof-load-truncated (the control plane's)"
+for args in "appendfsync sometimes" "appendfsync ALWAYS" "aof-use-rdb-preamble maybe" \
+	"aof-use-rdb-preamble no" "rdbchecksum no" "aof-load-truncated no" "appendfsync no" \
+	"appendfsync everysec"; do
+	# shellcheck disable=SC2086
+	both "CONFIG SET $args" config set $args >/dev/null
+done
+for d in appendfsync aof-use-rdb-preamble rdbchecksum aof-load-truncated; do
+	both "CONFIG GET $d" config get "$d" >/dev/null
+done
+sleep 0.3 # the control plane hears of it through the channel
+it_eq "$(both "BGREWRITEAOF with aof-use-rdb-preamble no" bgrewriteaof)" "Background append only file rewriting started" "BGREWRITEAOF"
+idle it_cli
+idle sc
+base_of() { sed -n 's/^file \([^ ]*\) seq [0-9]* type b$/\1/p' "$1/appendonlydir/appendonly.aof.manifest"; }
+rw_base=$(base_of "$DATADIR")
+st_base=$(base_of "$STOCK_DIR")
+it_eq "${rw_base##*.base.}" "${st_base##*.base.}" "the base's format after aof-use-rdb-preamble no"
+it_eq "${rw_base##*.base.}" aof "aof-use-rdb-preamble no: a RESP base"
+both "CONFIG SET back" config set aof-use-rdb-preamble yes aof-load-truncated yes >/dev/null
 
 it_log "3. immutable and protected directives"
 for args in "appendfilename x.aof" "appenddirname d" "dir /tmp" "dbfilename x.rdb"; do
