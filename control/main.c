@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -256,6 +257,7 @@ static int aof_setup(struct cp_main *m)
 				   .load_truncated = m->cfg.aof_load_truncated,
 				   .reserve_bytes = (uint64_t)m->cfg.rw_aof_reserve};
 	struct cp_aof_load_info info;
+	m->aof_conf = conf; /* a rewrite with appendonly no writes there too */
 	if (!m->cfg.appendonly)
 		return 0;
 	if (cp_aof_fsync_parse(m->cfg.appendfsync, &conf.fsync) != 0)
@@ -287,6 +289,9 @@ static int aof_setup(struct cp_main *m)
 static int aofrw_install(void *arg, const char *tmp_path, int status)
 {
 	struct cp_main *m = arg;
+	if (m->aof == NULL) /* appendonly no: a base-only AOF directory, as Redis writes */
+		return cp_aof_base_install(&m->aof_conf, tmp_path, status,
+					   m->cfg.aof_use_rdb_preamble);
 	return cp_aof_rewrite_finish(m->aof, tmp_path, status, m->cfg.aof_use_rdb_preamble);
 }
 
@@ -294,7 +299,8 @@ static int aofrw_install(void *arg, const char *tmp_path, int status)
  * lets it through, to fail in install. */
 static bool aofrw_ready(void *arg)
 {
-	return !cp_aof_rewrite_waiting(((struct cp_main *)arg)->aof);
+	struct cp_main *m = arg;
+	return m->aof == NULL || !cp_aof_rewrite_waiting(m->aof);
 }
 
 static int aofrw_setup(struct cp_main *m)
@@ -319,15 +325,26 @@ static void aofrw_refuse(struct chan *ch, uint32_t id, int rc)
 			  "id=%u", id);
 }
 
+/* mkdir dir/appenddirname (appendonly no: a rewrite may be its first user). */
+static int aof_dir_make(struct cp_main *m)
+{
+	char path[8192];
+	snprintf(path, sizeof(path), "%s/%s", m->cfg.dir, m->cfg.appenddirname);
+	return mkdir(path, 0755) == 0 || errno == EEXIST ? 0 : -errno;
+}
+
 /* AOFRW_REQ: arm the writer (it holds records back from now on), then let
  * worker 0 take the cut. */
 static void aofrw_request(struct cp_main *m, struct chan *ch, uint32_t id)
 {
 	uint64_t epoch = chan_info(ch)->epoch;
-	int rc = m->aof == NULL ? -ENOTSUP
+	/* appendonly no: nothing to hold back, but the base's temp file goes
+	 * into the AOF directory, which may not exist yet */
+	int rc = m->aof == NULL ? aof_dir_make(m)
 				: cp_aof_rewrite_arm(m->aof, epoch, chan_workers(ch), cp_now_ms());
 	if (rc == 0 && chan_msg_send(ch, 0, CHAN_TO_DP, CHAN_MSG_AOFRW_CUT, id, &id, 0) != 0) {
-		cp_aof_rewrite_abort(m->aof);
+		if (m->aof != NULL)
+			cp_aof_rewrite_abort(m->aof);
 		rc = -ENOSPC;
 	}
 	rw_log_kv(rc == 0 ? RW_LOG_NOTICE : RW_LOG_ERR, "cp.aof",
@@ -340,6 +357,39 @@ static void aofrw_request(struct cp_main *m, struct chan *ch, uint32_t id)
 	}
 	m->aofrw_epoch = epoch;
 	m->aofrw_id = id;
+}
+
+/*
+ * CONFIG_NOTE: CONFIG SET changed a directive the control plane acts on
+ * ("name\0value\0"). Applied to what runs from now on: the AOF's fsync
+ * rule, the next rewrite's base format, the next load's torn-tail rule.
+ * (rdbchecksum is immutable in Redis 7.0, so here too.)
+ */
+static void config_note(struct cp_main *m, const struct chan_msg *msg)
+{
+	const char *name = msg->payload, *value;
+	size_t nl = strnlen(name, msg->len);
+	if (msg->len < 2 || nl + 1 >= msg->len ||
+	    ((const char *)msg->payload)[msg->len - 1] != '\0')
+		return;
+	value = name + nl + 1;
+	bool yes = strcasecmp(value, "yes") == 0;
+	enum cp_aof_fsync f;
+	if (strcmp(name, "appendfsync") == 0 && cp_aof_fsync_parse(value, &f) == 0) {
+		m->aof_conf.fsync = f;
+		if (m->aof != NULL)
+			cp_aof_set_fsync(m->aof, f);
+	} else if (strcmp(name, "aof-use-rdb-preamble") == 0) {
+		m->cfg.aof_use_rdb_preamble = yes;
+	} else if (strcmp(name, "aof-load-truncated") == 0) {
+		m->aof_conf.load_truncated = yes;
+		if (m->aof != NULL)
+			cp_aof_set_load_truncated(m->aof, yes);
+	} else {
+		return;
+	}
+	rw_log_kv(RW_LOG_NOTICE, "cp.config", "CONFIG SET applied", "name=%s value=%s", name,
+		  value);
 }
 
 /* Snapshot messages: the armed rewrite's go to its base writer (a BEGIN
@@ -356,9 +406,13 @@ static int snap_msg(void *arg, struct chan *ch, uint32_t w, const struct chan_ms
 		aofrw_request(m, ch, msg->id);
 		return 0;
 	}
+	if (msg->type == CHAN_MSG_CONFIG_NOTE) {
+		config_note(m, msg);
+		return 0;
+	}
 	if (m->aofrw != NULL && msg->id == m->aofrw_id && chan_info(ch)->epoch == m->aofrw_epoch) {
 		struct chan_snap_begin b;
-		if (msg->type == CHAN_MSG_SNAP_BEGIN && msg->len >= sizeof(b)) {
+		if (msg->type == CHAN_MSG_SNAP_BEGIN && msg->len >= sizeof(b) && m->aof != NULL) {
 			memcpy(&b, msg->payload, sizeof(b));
 			cp_aof_rewrite_cut(m->aof, m->aofrw_epoch, w, b.lsn);
 		}
@@ -618,8 +672,8 @@ static int modules_setup(struct cp_main *m)
 		return rc;
 	}
 	rc = aof_setup(m);
-	if (rc == 0 && m->aof != NULL)
-		rc = aofrw_setup(m);
+	if (rc == 0)
+		rc = aofrw_setup(m); /* BGREWRITEAOF works with appendonly no too */
 	if (rc == 0)
 		rc = rdb_setup(m);
 	if (rc != 0)

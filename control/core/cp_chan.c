@@ -360,7 +360,7 @@ static int msg_drain(struct cp_chan *c, uint32_t w)
 	for (int n = 0; n < MSG_BUDGET && (rc = chan_msg_recv(c->ch, w, CHAN_TO_CP, &m)) == 0;
 	     n++) {
 		if (((m.type >= CHAN_MSG_SNAP_BEGIN && m.type <= CHAN_MSG_SNAP_END) ||
-		     m.type == CHAN_MSG_AOFRW_REQ) &&
+		     m.type == CHAN_MSG_AOFRW_REQ || m.type == CHAN_MSG_CONFIG_NOTE) &&
 		    c->snap_fn != NULL) {
 			/* -EAGAIN: not yet (another worker's key is half written) */
 			if (c->snap_fn(c->snap_arg, c->ch, w, &m) == -EAGAIN)

@@ -92,7 +92,8 @@ typedef int cp_chan_attach_fn(void *arg, struct chan *ch, const char *path);
 
 /*
  * Where the snapshot messages (CHAN_MSG_SNAP_BEGIN..END, and AOFRW_REQ: an
- * AOF rewrite is a snapshot) go: main.c binds
+ * AOF rewrite is a snapshot) and the persistence directives CONFIG SET
+ * changed (CONFIG_NOTE) go: main.c binds
  * control/persist's RDB writer. Called per message; -EAGAIN leaves the
  * message in the ring and stops taking that worker's messages in this poll.
  * Called with a NULL message once per poll (housekeeping).

@@ -157,6 +157,9 @@ int aof_incr_new(int dirfd, const struct cp_aof_conf *conf, cp_aof_fsync_fn *fsy
 
 /* ---- fsync thread ---- */
 
+/* A job for the thread instead of an fsync of its fd: @return 0 or -errno. */
+typedef int aof_job_fn(void *arg);
+
 struct aof_syncer {
 	pthread_t thread;
 	pthread_mutex_t mu;
@@ -169,6 +172,8 @@ struct aof_syncer {
 	bool busy;	  /* the thread is in fsync */
 	uint64_t req_gen; /* generation of the last request */
 	uint64_t req_off; /* its target offset */
+	aof_job_fn *job;  /* NULL: the request is an fsync of fd */
+	void *job_arg;
 	uint64_t done_gen;
 	uint64_t done_off;
 	int done_err; /* 0 or errno of the completed request */
@@ -180,6 +185,13 @@ void aof_syncer_set_fd(struct aof_syncer *s, int fd);
 void aof_syncer_stop(struct aof_syncer *s);
 /** Ask for an fsync covering @p off. @return the request's generation. */
 uint64_t aof_syncer_request(struct aof_syncer *s, uint64_t off);
+/**
+ * Run @p fn(@p arg) on the thread instead of an fsync (the RDB writer's
+ * fsync, close, rename and directory fsync). Same rules as a request: one
+ * at a time, its outcome (-return value as errno) collected by
+ * aof_syncer_done(). @return the request's generation.
+ */
+uint64_t aof_syncer_run(struct aof_syncer *s, aof_job_fn *fn, void *arg);
 /** Completed @p gen? Then *err = 0 or errno. @return true when done. */
 bool aof_syncer_done(struct aof_syncer *s, uint64_t gen, int *err);
 int aof_syncer_wait_idle(struct aof_syncer *s, int timeout_ms);
@@ -255,6 +267,8 @@ int aof_record_take(struct cp_aof *a, uint64_t epoch, uint32_t w, uint64_t lsn, 
 int aof_batch_close(struct cp_aof *a);
 void aof_write_step(struct cp_aof *a, uint64_t now_ms);
 void aof_sync_collect(struct cp_aof *a, uint64_t now_ms);
+/** Hand the thread an fsync of everything written (none may be in flight). */
+void aof_sync_request(struct cp_aof *a, uint64_t now_ms);
 void aof_durable_advance(struct cp_aof *a);
 /** The rewrite's part of cp_aof_flush(): switch files when the cut allows. */
 void aof_rw_flush(struct cp_aof *a, uint64_t now_ms);

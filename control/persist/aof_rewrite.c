@@ -24,8 +24,9 @@
  * any step leaves a manifest naming files that hold every durable record:
  * before the switch the old files, after it base + new incr.
  *
- * Context: the control plane's event loop thread; the switch and finish
- * block on fsyncs (once per rewrite).
+ * Context: the control plane's event loop thread. The old incr file's
+ * fsync at the switch runs on the fsync thread; the new incr file, the
+ * manifest and the base's rename still block on fsyncs (once per rewrite).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -193,23 +194,15 @@ static int incr_switch(struct cp_aof *a, uint64_t now_ms)
 	aof_write_step(a, now_ms);
 	if (a->pending.len > 0 || a->poisoned)
 		return -EAGAIN;
-	if (a->sync_inflight) {
-		aof_syncer_wait_idle(&a->sync, 10000);
-		aof_sync_collect(a, now_ms);
-		if (a->sync_inflight || a->poisoned)
-			return -EAGAIN;
-	}
+	/* The old file must be fsynced whole first. The fsync thread does it
+	 * (the loop never waits on the disk): ask, and come back on a later
+	 * tick, once cp_aof_flush() has collected the outcome. A failure
+	 * poisons the file as any other; the recovery goes first. */
+	if (a->sync_inflight)
+		return -EAGAIN;
 	if (a->written_off > a->synced_off) {
-		if (a->sync.fsync_fn(a->fd) != 0) {
-			a->fsync_err = errno != 0 ? errno : EIO;
-			a->poisoned = true; /* aof_write.c re-persists the unsynced bytes */
-			a->st.fsync_errors++;
-			return -EAGAIN;
-		}
-		a->st.fsyncs++;
-		a->synced_off = a->written_off;
-		a->synced_carry = a->wr_carry;
-		rw_buf_reset(&a->unsynced);
+		aof_sync_request(a, now_ms);
+		return -EAGAIN;
 	}
 	aof_durable_advance(a);
 
@@ -428,5 +421,65 @@ int cp_aof_rewrite_finish(struct cp_aof *a, const char *tmp_path, int status, bo
 		  "base=%s incr=%s err=\"%s\"", base, a->incr_name, rc == 0 ? "" : strerror(-rc));
 	aof_manifest_fini(&m);
 	cp_aof_rewrite_abort(a); /* idle again; after the switch nothing is held */
+	return rc;
+}
+
+/*
+ * BGREWRITEAOF with appendonly no (Redis 7.0 does it too): no incr file is
+ * written, so the snapshot alone becomes the base and the manifest lists
+ * only it; the old base and every incr file become history and are
+ * deleted (markRewrittenIncrAofAsHistory() with no AOF open).
+ */
+int cp_aof_base_install(const struct cp_aof_conf *conf, const char *tmp_path, int status,
+			bool rdb_base)
+{
+	struct aof_manifest m = {0};
+	char mname[AOF_NAME_MAX + 16], base[AOF_NAME_MAX] = "", err[256];
+	char path[2 * AOF_NAME_MAX + 1024], resp_tmp[2 * AOF_NAME_MAX + 1024];
+	const char *src = tmp_path;
+	uint64_t bytes = 0;
+	int dirfd = -1, rc = status;
+
+	if (rc == 0 && !rdb_base) {
+		snprintf(resp_tmp, sizeof(resp_tmp), "%s.resp", tmp_path);
+		rc = base_to_resp(tmp_path, resp_tmp, &bytes);
+		src = resp_tmp;
+		unlink(tmp_path);
+	}
+	if (rc == 0)
+		rc = aof_dir_open(conf, true, &dirfd);
+	snprintf(mname, sizeof(mname), "%s.manifest", conf->filename);
+	if (rc == 0) {
+		rc = aof_manifest_read(dirfd, mname, &m, err, sizeof(err));
+		if (rc == -ENOENT)
+			rc = 0; /* the first one */
+	}
+	const struct aof_file_info *old = rc == 0 ? aof_manifest_base(&m) : NULL;
+	int64_t seq = old != NULL ? old->seq + 1 : 1;
+	if (rc == 0)
+		rc = aof_name_base(base, sizeof(base), conf->filename, seq, rdb_base);
+	snprintf(path, sizeof(path), "%s/%s/%s", conf->dir, conf->dirname, base);
+	if (rc == 0 && rename(src, path) != 0)
+		rc = -errno;
+	if (rc == 0)
+		rc = aof_dir_fsync(dirfd);
+	if (rc == 0)
+		rc = aof_manifest_switch(&m, base, seq, INT64_MAX); /* every incr file: history */
+	if (rc == 0)
+		rc = aof_manifest_write(dirfd, mname, &m);
+	if (rc != 0 && base[0] != '\0')
+		unlink(path); /* the manifest still names the old files */
+	if (rc != 0)
+		unlink(src);
+	if (rc == 0 && aof_history_unlink(dirfd, &m) == 0 && aof_manifest_drop_history(&m) > 0 &&
+	    aof_manifest_write(dirfd, mname, &m) != 0)
+		rw_log_kv(RW_LOG_WARN, "cp.aof", "AOF history files not all removed", NULL);
+	rw_log_kv(rc == 0 ? RW_LOG_NOTICE : RW_LOG_ERR, "cp.aof",
+		  rc == 0 ? "Background AOF rewrite finished successfully"
+			  : "Background AOF rewrite failed",
+		  "base=%s appendonly=no err=\"%s\"", base, rc == 0 ? "" : strerror(-rc));
+	aof_manifest_fini(&m);
+	if (dirfd >= 0)
+		close(dirfd);
 	return rc;
 }

@@ -1,11 +1,19 @@
 /*
- * The fsync thread: the event loop never calls fsync(2). The loop posts a
+ * The fsync thread: the AOF's fsyncs, the old incr file's before a
+ * rewrite's switch, and (aof_syncer_run) the end of an RDB snapshot run
+ * here, not on the event loop, so a slow disk delays acks but never the
+ * API or the channel. The loop posts a
  * request ("make everything up to offset X durable"), the thread runs
  * fdatasync(2) and records the outcome with the request's generation; the
  * loop collects it on its next tick (cp_aof_flush). One request is in
  * flight at a time, and the loop issues the next one only after it has
  * seen the previous outcome, so an fsync that succeeds after a failed one
  * is never mistaken for the recovery: that decision stays with the loop.
+ *
+ * Still on the loop (rare paths, small files): the fresh incr file after
+ * an fsync error (aof_rotate.c), the new incr file and manifest of a
+ * rewrite, and the rewrite's RESP base (aof-use-rdb-preamble no).
+ * TODO(#7): move them here too.
  *
  * Context: aof_syncer_* from the loop thread; the worker is this file's
  * thread. Blocking is the point of the thread.
@@ -27,11 +35,19 @@ static void *syncer_main(void *arg)
 			break;
 		uint64_t gen = s->req_gen, off = s->req_off;
 		int fd = s->fd; /* aof_syncer_set_fd() may change it between requests */
+		aof_job_fn *job = s->job;
+		void *job_arg = s->job_arg;
 		s->req = false;
 		s->busy = true;
 		pthread_mutex_unlock(&s->mu);
-		int rc = s->fsync_fn(fd);
-		int err = rc == 0 ? 0 : (errno != 0 ? errno : EIO);
+		int err;
+		if (job != NULL) {
+			err = -job(job_arg);
+		} else {
+			errno = 0;
+			int rc = s->fsync_fn(fd);
+			err = rc == 0 ? 0 : (errno != 0 ? errno : EIO);
+		}
 		pthread_mutex_lock(&s->mu);
 		s->busy = false;
 		s->done_gen = gen;
@@ -93,6 +109,20 @@ uint64_t aof_syncer_request(struct aof_syncer *s, uint64_t off)
 	pthread_mutex_lock(&s->mu);
 	uint64_t gen = ++s->req_gen;
 	s->req_off = off;
+	s->job = NULL;
+	s->req = true;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	return gen;
+}
+
+uint64_t aof_syncer_run(struct aof_syncer *s, aof_job_fn *fn, void *arg)
+{
+	pthread_mutex_lock(&s->mu);
+	uint64_t gen = ++s->req_gen;
+	s->req_off = 0;
+	s->job = fn;
+	s->job_arg = arg;
 	s->req = true;
 	pthread_cond_signal(&s->cv);
 	pthread_mutex_unlock(&s->mu);

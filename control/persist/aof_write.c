@@ -425,6 +425,11 @@ static void sync_issue(struct cp_aof *a, uint64_t now_ms)
 		    now_ms - a->last_sync_ms < AOF_EVERYSEC_MS)) {
 		return;
 	}
+	aof_sync_request(a, now_ms);
+}
+
+void aof_sync_request(struct cp_aof *a, uint64_t now_ms)
+{
 	a->sync_target = a->written_off;
 	a->sync_carry = a->wr_carry;
 	a->sync_gen = aof_syncer_request(&a->sync, a->sync_target);
@@ -463,6 +468,31 @@ void cp_aof_flush(struct cp_aof *a, uint64_t now_ms)
 	sync_issue(a, now_ms);
 	aof_durable_advance(a);
 	aof_rw_flush(a, now_ms);
+}
+
+void cp_aof_set_fsync(struct cp_aof *a, enum cp_aof_fsync f)
+{
+	if (a->conf.fsync == f)
+		return;
+	if (a->conf.fsync == CP_AOF_FSYNC_NO && a->written_off > a->synced_off &&
+	    !a->unsynced_lost) {
+		/* `no` kept no copy of them: read back what was written */
+		size_t n = (size_t)(a->written_off - a->synced_off);
+		rw_buf_reset(&a->unsynced);
+		if (rw_buf_reserve(&a->unsynced, n) != 0 ||
+		    pread(a->fd, a->unsynced.data, n, (off_t)a->synced_off) != (ssize_t)n)
+			a->unsynced_lost = true;
+		else
+			a->unsynced.len = n;
+	}
+	rw_log_kv(RW_LOG_NOTICE, "cp.aof", "appendfsync changed", "from=%s to=%s",
+		  cp_aof_fsync_name(a->conf.fsync), cp_aof_fsync_name(f));
+	a->conf.fsync = f;
+}
+
+void cp_aof_set_load_truncated(struct cp_aof *a, bool yes)
+{
+	a->conf.load_truncated = yes;
 }
 
 uint64_t cp_aof_durable_lsn(const struct cp_aof *a, uint64_t epoch, uint32_t w)

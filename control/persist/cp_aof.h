@@ -187,6 +187,14 @@ int cp_aof_record(struct cp_aof *a, uint64_t epoch, uint32_t w, uint64_t lsn, co
  * write; everysec: once a second), retry errors with back-off.
  */
 void cp_aof_flush(struct cp_aof *a, uint64_t now_ms);
+/**
+ * CONFIG SET appendfsync: the rule for records written from now on. Leaving
+ * `no`, the bytes written but not fsynced are read back into memory, so an
+ * fsync error can still re-persist them (the poisoned-file rule).
+ */
+void cp_aof_set_fsync(struct cp_aof *a, enum cp_aof_fsync f);
+/** CONFIG SET aof-load-truncated: for the next load (a dataplane restart). */
+void cp_aof_set_load_truncated(struct cp_aof *a, bool yes);
 /** Highest LSN of worker @p w in @p epoch that is durable by the rules above (0: none). */
 uint64_t cp_aof_durable_lsn(const struct cp_aof *a, uint64_t epoch, uint32_t w);
 
@@ -217,6 +225,15 @@ bool cp_aof_rewrite_waiting(const struct cp_aof *a);
  * @return 0 or -errno (the rewrite failed; the manifest is as before).
  */
 int cp_aof_rewrite_finish(struct cp_aof *a, const char *tmp_path, int status, bool rdb_base);
+/**
+ * BGREWRITEAOF with appendonly no: the snapshot @p tmp_path (complete,
+ * fsynced; gone afterwards in every case) becomes the only file the
+ * manifest of @p conf lists (the directory is made if missing); older
+ * files are deleted. @return 0 or -errno.
+ * Context: the control plane's event loop; blocks (rename, fsyncs).
+ */
+int cp_aof_base_install(const struct cp_aof_conf *conf, const char *tmp_path, int status,
+			bool rdb_base);
 /** Give the rewrite up (held records go into the file in use). NULL-safe state: idle stays idle. */
 void cp_aof_rewrite_abort(struct cp_aof *a);
 

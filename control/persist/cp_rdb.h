@@ -22,7 +22,9 @@
  * knowledge of value types beyond skipping over them. Keys already
  * expired are skipped, as a Redis master does when it loads.
  *
- * Context: the control plane's event loop thread; file I/O blocks it.
+ * Context: the control plane's event loop thread; the chunks' writes
+ * block it, the fsync, rename and directory fsync at the end run on the
+ * writer's own thread (rdb_save.c).
  */
 #ifndef CP_RDB_H
 #define CP_RDB_H

@@ -1,6 +1,17 @@
 /*
  * Writing a snapshot streamed by the workers (see cp_rdb.h and
  * platform/chan/FORMAT.md, "Snapshots").
+ *
+ * The end of a snapshot is where a slow disk hurts: fsync of the whole
+ * file, close, rename over dbfilename and fsync of the directory. They run
+ * on this writer's own thread (aof_sync.c's job runner), not on the event
+ * loop, so the API, the channel and the AOF's acks go on meanwhile:
+ *
+ *   last END  -> EOF + trailer written (loop) -> job: fsync, close, rename,
+ *                fsync dir (thread) -> collected on a later poll: DONE sent
+ *
+ * While the job runs the writer takes no message (-EAGAIN: the next
+ * snapshot's BEGIN waits in the ring).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -12,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "aof_internal.h"
 #include "cp_aof.h"
 #include "cp_rdb.h"
 #include "rdb_file.h"
@@ -37,6 +49,11 @@ struct cp_rdb {
 	struct chan_snap_begin beg[CHAN_MAX_WORKERS];
 	bool has_beg[CHAN_MAX_WORKERS], has_end[CHAN_MAX_WORKERS];
 	struct rdb_out out;
+	/* the end of the snapshot, running on bg's thread */
+	struct aof_syncer bg;
+	bool finishing;
+	uint64_t fin_gen;
+	uint64_t fin_bytes;
 	/* a DONE the ring had no room for */
 	bool done_pending;
 	uint32_t done_id;
@@ -108,12 +125,21 @@ int cp_rdb_create(struct cp_rdb **out, const struct cp_rdb_conf *conf)
 	r->fd = -1;
 	r->locked = NO_WORKER;
 	stale_temps_remove(r->dir, conf->install != NULL);
-	return 0;
+	int rc = aof_syncer_start(&r->bg, -1, NULL);
+	if (rc != 0) {
+		free(r);
+		*out = NULL;
+	}
+	return rc;
 }
+
+static void finish_collect(struct cp_rdb *r, struct chan *ch, bool wait);
 
 /* Drop the snapshot being written (its temp file too). */
 static void abandon(struct cp_rdb *r)
 {
+	if (r->finishing)
+		finish_collect(r, NULL, true); /* the thread owns fd and tmp until it is done */
 	if (r->fd >= 0) {
 		close(r->fd);
 		unlink(r->tmp);
@@ -133,14 +159,16 @@ void cp_rdb_destroy(struct cp_rdb **rp)
 	if (rp == NULL || *rp == NULL)
 		return;
 	abandon(*rp);
+	aof_syncer_stop(&(*rp)->bg);
 	free(*rp);
 	*rp = NULL;
 }
 
 static void done_send(struct cp_rdb *r, struct chan *ch)
 {
-	if (r->done_pending && chan_msg_send(ch, 0, CHAN_TO_DP, CHAN_MSG_SNAP_DONE, r->done_id,
-					     &r->done, sizeof(r->done)) == 0)
+	if (ch != NULL && r->done_pending &&
+	    chan_msg_send(ch, 0, CHAN_TO_DP, CHAN_MSG_SNAP_DONE, r->done_id, &r->done,
+			  sizeof(r->done)) == 0)
 		r->done_pending = false;
 }
 
@@ -186,48 +214,88 @@ static void header_write(struct cp_rdb *r)
 	r->header = true;
 }
 
-/* Every part is in: EOF, trailer, fsync, rename, fsync the directory. */
-static void finish(struct cp_rdb *r, struct chan *ch)
+/*
+ * The thread's part of the end: fsync and close the temp file, then (a
+ * dump.rdb, not an AOF base) rename it over dbfilename and fsync the
+ * directory. The loop touches neither fd nor tmp meanwhile.
+ */
+static int finish_job(void *arg)
 {
-	int rc = r->status;
+	struct cp_rdb *r = arg;
 	char path[PATH_MAX];
-	snprintf(path, sizeof(path), "%s/%s", r->dir, r->file);
-	if (rc == 0)
-		rc = rdb_w_eof(&r->out, r->conf.checksum);
-	if (rc == 0 && fsync(r->fd) != 0)
-		rc = -errno;
-	uint64_t bytes = r->out.bytes;
-	if (r->fd >= 0 && close(r->fd) != 0 && rc == 0)
+	int rc = fsync(r->fd) == 0 ? 0 : -errno;
+	if (close(r->fd) != 0 && rc == 0)
 		rc = -errno;
 	r->fd = -1;
+	if (rc != 0 || r->conf.install != NULL)
+		return rc;
+	snprintf(path, sizeof(path), "%s/%s", r->dir, r->file);
+	if (rename(r->tmp, path) != 0)
+		return -errno;
+	int dfd = open(r->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fsync(dfd) != 0)
+		rc = -errno;
+	if (dfd >= 0)
+		close(dfd);
+	return rc;
+}
+
+/* After the job (or without it, when the snapshot failed before): install
+ * an AOF base, report the outcome, forget the snapshot. */
+static void finish_end(struct cp_rdb *r, struct chan *ch, int rc)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/%s", r->dir, r->file);
+	if (r->fd >= 0) {
+		close(r->fd);
+		r->fd = -1;
+	}
 	if (r->conf.install != NULL) {
 		rc = r->conf.install(r->conf.hook_arg, r->tmp, rc);
 		snprintf(path, sizeof(path), "%s", "the AOF base");
-	} else if (rc == 0 && rename(r->tmp, path) != 0) {
-		rc = -errno;
-	}
-	if (rc == 0 && r->conf.install == NULL) {
-		int dfd = open(r->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (dfd < 0 || fsync(dfd) != 0)
-			rc = -errno;
-		if (dfd >= 0)
-			close(dfd);
 	}
 	if (rc != 0)
 		unlink(r->tmp);
 	uint64_t now = unix_ms();
 	r->done = (struct chan_snap_done){
-	    .status = rc, .unix_ms = now, .bytes = bytes, .duration_ms = now - r->t0_ms};
+	    .status = rc, .unix_ms = now, .bytes = r->fin_bytes, .duration_ms = now - r->t0_ms};
 	r->done_id = r->id;
 	r->done_pending = true;
 	rw_log_kv(rc == 0 ? RW_LOG_INFO : RW_LOG_ERR, "cp.rdb",
 		  rc == 0 ? "DB saved on disk" : "snapshot failed",
 		  "id=%u path=%s bytes=%llu ms=%llu err=\"%s\"", r->id, path,
-		  (unsigned long long)bytes, (unsigned long long)(now - r->t0_ms),
+		  (unsigned long long)r->fin_bytes, (unsigned long long)(now - r->t0_ms),
 		  rc == 0 ? "" : strerror(-rc));
-	r->fd = -1;
 	abandon(r);
 	done_send(r, ch);
+}
+
+/* Has the job ended (@p wait: block until it has)? Then finish. */
+static void finish_collect(struct cp_rdb *r, struct chan *ch, bool wait)
+{
+	int err = 0;
+	if (wait)
+		aof_syncer_wait_idle(&r->bg, 600000);
+	if (!aof_syncer_done(&r->bg, r->fin_gen, &err))
+		return;
+	r->finishing = false;
+	r->fd = -1; /* closed by the job */
+	finish_end(r, ch, -err);
+}
+
+/* Every part is in: EOF and trailer here, the rest on the thread. */
+static void finish(struct cp_rdb *r, struct chan *ch)
+{
+	int rc = r->status;
+	if (rc == 0)
+		rc = rdb_w_eof(&r->out, r->conf.checksum);
+	r->fin_bytes = r->out.bytes;
+	if (rc != 0 || r->fd < 0) {
+		finish_end(r, ch, rc != 0 ? rc : -EBADF);
+		return;
+	}
+	r->finishing = true;
+	r->fin_gen = aof_syncer_run(&r->bg, finish_job, r);
 }
 
 static int chunk(struct cp_rdb *r, uint32_t w, const struct chan_msg *m)
@@ -259,10 +327,14 @@ static int chunk(struct cp_rdb *r, uint32_t w, const struct chan_msg *m)
 
 int cp_rdb_msg(struct cp_rdb *r, struct chan *ch, uint32_t w, const struct chan_msg *m)
 {
+	if (r->finishing)
+		finish_collect(r, ch, false);
 	if (m == NULL) {
 		done_send(r, ch);
 		return 0;
 	}
+	if (r->finishing)
+		return -EAGAIN; /* the thread ends the last snapshot: the next one waits */
 	if (w >= CHAN_MAX_WORKERS)
 		return 0;
 	if (r->id != 0 && r->epoch != chan_info(ch)->epoch)

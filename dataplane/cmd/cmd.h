@@ -128,6 +128,9 @@ struct cmd_info_totals {
 	struct cmd_info_db *dbs;
 };
 typedef void cmd_info_gather_fn(void *arg, struct cmd_info_totals *out);
+struct cmd_ctx;
+/* CONFIG SET changed @p name, which the control plane acts on, to @p value. */
+typedef void cmd_config_note_fn(const struct cmd_ctx *ctx, const char *name, const char *value);
 
 /* CONFIG SET's run-time values, one per process (cmd_config.c). */
 struct cmd_rtcfg;
@@ -184,6 +187,13 @@ struct cmd_persist {
 #define CMD_ERR_LOADING "-LOADING Redis is loading the dataset in memory\r\n"
 /* Redis 7.0's writeCommandsGetDiskErrorMessage() for the AOF, then strerror() */
 #define CMD_ERR_MISCONF_AOF "-MISCONF Errors writing to the AOF file: "
+/* server.c writeCommandsGetDiskErrorMessage(), DISK_ERROR_TYPE_RDB */
+#define CMD_ERR_MISCONF_RDB                                                                        \
+	"-MISCONF Redis is configured to save RDB snapshots, but it's currently unable to "        \
+	"persist to disk. Commands that may modify the data set are disabled, because this "       \
+	"instance is configured to report errors during writes if RDB snapshotting fails "         \
+	"(stop-writes-on-bgsave-error option). Please check the Redis logs for details about "     \
+	"the RDB error.\r\n"
 
 /*
  * Snapshots (BGSAVE, SAVE, LASTSAVE, INFO persistence's rdb_* fields): the
@@ -192,10 +202,12 @@ struct cmd_persist {
  * verdict); any worker reads it with relaxed loads.
  */
 struct cmd_snap {
-	_Atomic uint32_t next_id;	   /* the last snapshot id handed out */
-	_Atomic uint32_t running;	   /* the snapshot in progress; 0: none */
-	_Atomic uint32_t last_id;	   /* the last snapshot that finished */
-	_Atomic int32_t last_status;	   /* its status: 0 or -errno */
+	_Atomic uint32_t next_id;     /* the last snapshot id handed out */
+	_Atomic uint32_t running;     /* the snapshot in progress; 0: none */
+	_Atomic uint32_t last_id;     /* the last snapshot that finished */
+	_Atomic int32_t last_status;  /* rdb_last_bgsave_status: 0 or -errno (see save_id) */
+	_Atomic int32_t last_outcome; /* the last snapshot's status, SAVE's too */
+	_Atomic uint32_t save_id; /* the last one a SAVE started: its failure keeps last_status */
 	_Atomic uint64_t lastsave_unix_s;  /* LASTSAVE: the last good save (start time before) */
 	_Atomic uint64_t start_unix_ms;	   /* when the running one started */
 	_Atomic int64_t last_time_sec;	   /* rdb_last_bgsave_time_sec; -1 before the first */
@@ -236,9 +248,10 @@ struct cmd_env {
 	cmd_info_gather_fn *info_gather; /* INFO's process-wide numbers; NULL: this shard only */
 	void *info_arg;
 	struct cmd_mem_board *mem; /* the shared maxmemory board; NULL: a fixed budget per shard */
-	struct cmd_loading *loading; /* NULL: the process never loads (INFO shows loading:0) */
-	struct cmd_persist *persist; /* NULL: no AOF facts (INFO's aof_* fields read 0/ok) */
-	struct cmd_snap *snap;	     /* NULL: no snapshots (LASTSAVE is the start time) */
+	struct cmd_loading *loading;	 /* NULL: the process never loads (INFO shows loading:0) */
+	struct cmd_persist *persist;	 /* NULL: no AOF facts (INFO's aof_* fields read 0/ok) */
+	struct cmd_snap *snap;		 /* NULL: no snapshots (LASTSAVE is the start time) */
+	cmd_config_note_fn *config_note; /* NULL: the control plane is not told */
 };
 
 struct cmd_ctx {
@@ -386,6 +399,12 @@ void cmd_env_init(struct cmd_env *env);
 
 /** The "save" points now ("3600 1 300 100"), into @p buf. @return its length. */
 size_t cmd_cfg_save(const struct cmd_env *env, char *buf, size_t cap);
+/** Does a failed snapshot stop writes: stop-writes-on-bgsave-error yes and save points set? */
+bool cmd_cfg_rdb_error_stops_writes(const struct cmd_env *env);
+/** rdbcompression now (CONFIG SET). */
+bool cmd_cfg_rdbcompression(const struct cmd_env *env);
+/** auto-aof-rewrite-percentage and auto-aof-rewrite-min-size now (CONFIG SET). */
+void cmd_cfg_auto_aofrw(const struct cmd_env *env, int64_t *percentage, int64_t *min_size);
 /* cmd_shutdown_save() result bits */
 #define CMD_SHUTDOWN_SAVE  1 /* the shutdown saves first (SAVE, or save points and no NOSAVE) */
 #define CMD_SHUTDOWN_FORCE 2 /* go on even if the save fails */

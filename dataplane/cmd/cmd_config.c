@@ -70,6 +70,14 @@ enum rt_int {
 	RT_SLOWLOG_SLOWER,
 	RT_SLOWLOG_MAX_LEN,
 	RT_LATENCY_THRESHOLD,
+	RT_STOP_WRITES_BGSAVE, /* stop-writes-on-bgsave-error: 0 or 1 */
+	RT_RDBCOMPRESSION,     /* 0 or 1 */
+	RT_AUTO_AOFRW_PCT,     /* auto-aof-rewrite-percentage */
+	RT_AUTO_AOFRW_MIN,     /* auto-aof-rewrite-min-size */
+	/* the control plane's (CHAN_MSG_CONFIG_NOTE tells it) */
+	RT_APPENDFSYNC, /* index in fsyncs[] */
+	RT_AOF_RDB_PREAMBLE,
+	RT_AOF_LOAD_TRUNCATED,
 	RT_N_INT,
 };
 
@@ -101,7 +109,7 @@ _Static_assert(sizeof(policies) / sizeof(policies[0]) == STORE_EVICT_N_POLICIES,
 
 /* ---- the mutable set ---- */
 
-enum rt_kind { K_MEMORY, K_INT, K_UINT, K_ENUM, K_SAVE, K_STRING, K_NOTIFY, K_COBL };
+enum rt_kind { K_MEMORY, K_INT, K_UINT, K_ENUM, K_BOOL, K_SAVE, K_STRING, K_NOTIFY, K_COBL };
 
 struct rt_def {
 	const char *name;
@@ -110,7 +118,11 @@ struct rt_def {
 	int64_t min, max;
 	const char *const *names; /* K_ENUM: the values, index stored */
 	const char *enum_err;	  /* K_ENUM: Redis's error for another value */
+	bool cp;		  /* the control plane acts on it: told after a CONFIG SET */
 };
+
+/* config.c aof_fsync_enum order */
+static const char *const fsyncs[] = {"everysec", "always", "no"};
 
 static const struct rt_def rt_defs[] = {
     {"maxmemory", K_MEMORY, RT_MAXMEMORY, 0, -1 /* ULLONG_MAX */},
@@ -145,6 +157,14 @@ static const struct rt_def rt_defs[] = {
     {"slowlog-log-slower-than", K_INT, RT_SLOWLOG_SLOWER, -1, INT64_MAX},
     {"slowlog-max-len", K_INT, RT_SLOWLOG_MAX_LEN, 0, INT64_MAX},
     {"latency-monitor-threshold", K_INT, RT_LATENCY_THRESHOLD, 0, INT64_MAX},
+    {"stop-writes-on-bgsave-error", K_BOOL, RT_STOP_WRITES_BGSAVE, 0, 1},
+    {"rdbcompression", K_BOOL, RT_RDBCOMPRESSION, 0, 1},
+    {"auto-aof-rewrite-percentage", K_INT, RT_AUTO_AOFRW_PCT, 0, INT32_MAX},
+    {"auto-aof-rewrite-min-size", K_MEMORY, RT_AUTO_AOFRW_MIN, 0, INT64_MAX},
+    {"appendfsync", K_ENUM, RT_APPENDFSYNC, 0, 2, fsyncs,
+     "argument(s) must be one of the following: everysec, always, no", true},
+    {"aof-use-rdb-preamble", K_BOOL, RT_AOF_RDB_PREAMBLE, 0, 1, NULL, NULL, true},
+    {"aof-load-truncated", K_BOOL, RT_AOF_LOAD_TRUNCATED, 0, 1, NULL, NULL, true},
 };
 #define N_RT (sizeof(rt_defs) / sizeof(rt_defs[0]))
 
@@ -286,6 +306,17 @@ struct cmd_rtcfg *cmd_rtcfg_create(const struct rw_config *cfg)
 	atomic_init(&rt->ival[RT_SLOWLOG_SLOWER], (uint64_t)cfg->slowlog_log_slower_than);
 	atomic_init(&rt->ival[RT_SLOWLOG_MAX_LEN], (uint64_t)cfg->slowlog_max_len);
 	atomic_init(&rt->ival[RT_LATENCY_THRESHOLD], (uint64_t)cfg->latency_monitor_threshold);
+	atomic_init(&rt->ival[RT_STOP_WRITES_BGSAVE], cfg->stop_writes_on_bgsave_error ? 1 : 0);
+	atomic_init(&rt->ival[RT_RDBCOMPRESSION], cfg->rdbcompression ? 1 : 0);
+	atomic_init(&rt->ival[RT_AUTO_AOFRW_PCT], (uint64_t)cfg->auto_aof_rewrite_percentage);
+	atomic_init(&rt->ival[RT_AUTO_AOFRW_MIN], (uint64_t)cfg->auto_aof_rewrite_min_size);
+	uint64_t fs = 0;
+	for (uint64_t i = 0; i < 3; i++)
+		if (cfg->appendfsync != NULL && strcasecmp(cfg->appendfsync, fsyncs[i]) == 0)
+			fs = i;
+	atomic_init(&rt->ival[RT_APPENDFSYNC], fs);
+	atomic_init(&rt->ival[RT_AOF_RDB_PREAMBLE], cfg->aof_use_rdb_preamble ? 1 : 0);
+	atomic_init(&rt->ival[RT_AOF_LOAD_TRUNCATED], cfg->aof_load_truncated ? 1 : 0);
 	/* Redis's defaults: normal 0 0 0, replica 256mb 64mb 60, pubsub 32mb 8mb 60 */
 	static const uint64_t cobl[9] = {0,	      0,	  0, 256ull << 20, 64ull << 20, 60,
 					 32ull << 20, 8ull << 20, 60};
@@ -488,6 +519,25 @@ size_t cmd_cfg_save(const struct cmd_env *env, char *buf, size_t cap)
 	return strlen(buf);
 }
 
+bool cmd_cfg_rdbcompression(const struct cmd_env *env)
+{
+	if (env == NULL || (env->rt == NULL && env->cfg == NULL))
+		return true; /* Redis's default */
+	return rt_int(env, RT_RDBCOMPRESSION, CFG_OF(env, rdbcompression)) != 0;
+}
+
+void cmd_cfg_auto_aofrw(const struct cmd_env *env, int64_t *percentage, int64_t *min_size)
+{
+	*percentage = rt_int(env, RT_AUTO_AOFRW_PCT, CFG_OF(env, auto_aof_rewrite_percentage));
+	*min_size = rt_int(env, RT_AUTO_AOFRW_MIN, CFG_OF(env, auto_aof_rewrite_min_size));
+}
+
+bool cmd_cfg_rdb_error_stops_writes(const struct cmd_env *env)
+{
+	return rt_int(env, RT_STOP_WRITES_BGSAVE, CFG_OF(env, stop_writes_on_bgsave_error)) != 0 &&
+	       cmd_cfg_save_set(env);
+}
+
 bool cmd_cfg_save_set(const struct cmd_env *env)
 {
 	char buf[8];
@@ -594,6 +644,8 @@ void cmd_config_value(const struct cmd_env *env, const char *name, char *val, si
 			    atomic_load_explicit(&env->rt->ival[d->slot], memory_order_relaxed);
 			if (d->kind == K_ENUM)
 				snprintf(val, cap, "%s", d->names[v <= (uint64_t)d->max ? v : 0]);
+			else if (d->kind == K_BOOL)
+				snprintf(val, cap, "%s", v ? "yes" : "no");
 			else if (d->kind == K_INT)
 				snprintf(val, cap, "%lld", (long long)(int64_t)v);
 			else
@@ -741,6 +793,14 @@ static const char *set_parse(const struct rt_def *d, const struct resp_arg *v, s
 				return NULL;
 			}
 		return d->enum_err;
+	case K_BOOL: /* config.c boolConfigSet(): yesnotoi() */
+		if (v->len == 3 && strncasecmp((const char *)v->ptr, "yes", 3) == 0)
+			it->ival = 1;
+		else if (v->len == 2 && strncasecmp((const char *)v->ptr, "no", 2) == 0)
+			it->ival = 0;
+		else
+			return "argument must be 'yes' or 'no'";
+		return NULL;
 	case K_SAVE:
 		if (!save_parse(v, it->sval, sizeof(it->sval)))
 			return "Invalid save parameters";
@@ -849,6 +909,18 @@ static void set_fail(struct cmd_ctx *ctx, const uint8_t *name, size_t len, const
 		      (int)len, (const char *)name, err);
 }
 
+/* Tell the control plane the new values of the directives it acts on. */
+static void config_notes(struct cmd_ctx *ctx, const struct set_item *items, uint32_t n)
+{
+	for (uint32_t i = 0; i < n && ctx->env->config_note != NULL; i++) {
+		char val[64];
+		if (!items[i].def->cp)
+			continue;
+		cmd_config_value(ctx->env, items[i].def->name, val, sizeof(val));
+		ctx->env->config_note(ctx, items[i].def->name, val);
+	}
+}
+
 static void config_set(struct cmd_ctx *ctx)
 {
 	if (ctx->argc & 1) {
@@ -920,6 +992,7 @@ static void config_set(struct cmd_ctx *ctx)
 		}
 	}
 	rt_write_end(rt);
+	config_notes(ctx, items, n);
 	resp_w_simple(ctx->out, "OK");
 out:
 	free(items);

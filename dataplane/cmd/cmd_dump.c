@@ -29,9 +29,6 @@
 #define ERR_BAD_PAYLOAD "ERR DUMP payload version or checksum are wrong"
 #define ERR_BAD_DATA	"ERR Bad data format"
 
-/* rdbcompression: Redwire has no such setting yet; Redis's default is yes. */
-#define DUMP_COMPRESS true
-
 void cmd_dump(struct cmd_ctx *ctx)
 {
 	const struct resp_arg *key = &ctx->argv[1];
@@ -46,7 +43,8 @@ void cmd_dump(struct cmd_ctx *ctx)
 	int rc = -ENOMEM;
 	if (out != NULL) {
 		rdb_out_init(out, rdb_buf_sink, &payload);
-		rc = cmd_rdb_save(out, o, DUMP_COMPRESS);
+		rc =
+		    cmd_rdb_save(out, o, cmd_cfg_rdbcompression(ctx->env)) /* as rdbSaveObject() */;
 		rdb_w_dump_footer(out);
 		rc = rc != 0 ? rc : rdb_out_flush(out);
 		free(out);

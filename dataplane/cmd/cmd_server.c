@@ -180,16 +180,49 @@ void cmd_lastsave(struct cmd_ctx *ctx)
  * BGSAVE and SAVE are taken by the dispatcher (CMD_SNAPSHOT,
  * dataplane/core/dp_snap.c): the cut must be one point for every worker,
  * which only the dispatcher can arrange. These handlers run only where the
- * dispatcher does not take them: inside EXEC.
+ * dispatcher does not take them: inside EXEC, where Redis 7.0 never forks
+ * either (server.in_exec): BGSAVE and BGREWRITEAOF are scheduled, and
+ * worker 0's tick starts them once the transaction is over and no other
+ * snapshot runs (dp_snap.c scheduled_start()).
  */
+#define SNAP_LD(sn, f) atomic_load_explicit(&(sn)->f, memory_order_relaxed)
+
 void cmd_bgsave(struct cmd_ctx *ctx)
 {
-	resp_w_error(ctx->out, "ERR BGSAVE inside MULTI is not supported by Redwire yet");
+	struct cmd_snap *sn = ctx->env != NULL ? ctx->env->snap : NULL;
+	if (ctx->argc > 2 ||
+	    (ctx->argc == 2 && (ctx->argv[1].len != 8 ||
+				strncasecmp((const char *)ctx->argv[1].ptr, "schedule", 8) != 0))) {
+		resp_w_error(ctx->out, CMD_ERR_SYNTAX);
+		return;
+	}
+	if (sn == NULL) {
+		resp_w_error(ctx->out, "ERR BGSAVE is not available here");
+		return;
+	}
+	uint32_t running = SNAP_LD(sn, running);
+	if (running != 0 && running != SNAP_LD(sn, aofrw_id)) {
+		resp_w_error(ctx->out, "ERR Background save already in progress");
+		return;
+	}
+	atomic_store_explicit(&sn->bgsave_scheduled, 1, memory_order_relaxed);
+	resp_w_simple(ctx->out, "Background saving scheduled");
 }
 
 void cmd_bgrewriteaof(struct cmd_ctx *ctx)
 {
-	resp_w_error(ctx->out, "ERR BGREWRITEAOF inside MULTI is not supported by Redwire yet");
+	struct cmd_snap *sn = ctx->env != NULL ? ctx->env->snap : NULL;
+	if (sn == NULL) {
+		resp_w_error(ctx->out, "ERR BGREWRITEAOF is not available here");
+		return;
+	}
+	if (SNAP_LD(sn, aofrw_id) != 0) {
+		resp_w_error(ctx->out,
+			     "ERR Background append only file rewriting already in progress");
+		return;
+	}
+	atomic_store_explicit(&sn->aofrw_scheduled, 1, memory_order_relaxed);
+	resp_w_simple(ctx->out, "Background append only file rewriting scheduled");
 }
 
 void cmd_save(struct cmd_ctx *ctx)

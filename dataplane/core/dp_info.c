@@ -165,15 +165,27 @@ bool dp_info_persist_msg(struct worker *w, const struct chan_msg *m)
 	return true;
 }
 
+/* writeCommandsDeniedByDiskError()'s RDB case: stop-writes-on-bgsave-error,
+ * save points set, and the last snapshot failed. */
+static bool rdb_refuses(const struct worker *w)
+{
+	const struct cmd_env *env = &w->sh->env;
+	return atomic_load_explicit(&w->sh->snap.last_status, memory_order_relaxed) != 0 &&
+	       cmd_cfg_rdb_error_stops_writes(env);
+}
+
 bool dp_info_persist_refuses(const struct worker *w, const struct cmd_def *d)
 {
 	const struct cmd_persist *p = &w->sh->persist;
 	/* the state first: writes are fine nearly always, no name compared */
-	if (!atomic_load_explicit(&p->reported, memory_order_relaxed) ||
-	    atomic_load_explicit(&p->write_ok, memory_order_relaxed))
+	bool rdb = rdb_refuses(w);
+	if (!rdb && (!atomic_load_explicit(&p->reported, memory_order_relaxed) ||
+		     atomic_load_explicit(&p->write_ok, memory_order_relaxed)))
 		return false;
 	if (!(d->flags & CMD_WRITE) && strcmp(d->name, "ping") != 0)
 		return false;
+	if (rdb)
+		return true;
 	const struct rw_config *cfg = w->sh->env.cfg;
 	return cfg != NULL && cfg->appendonly;
 }
@@ -181,6 +193,10 @@ bool dp_info_persist_refuses(const struct worker *w, const struct cmd_def *d)
 void dp_info_misconf_reply(const struct worker *w, struct rw_buf *out)
 {
 	const struct cmd_persist *p = &w->sh->persist;
+	if (rdb_refuses(w)) { /* Redis checks the RDB first */
+		rw_buf_append(out, CMD_ERR_MISCONF_RDB, sizeof(CMD_ERR_MISCONF_RDB) - 1);
+		return;
+	}
 	uint32_t e = atomic_load_explicit(&p->write_errno, memory_order_relaxed);
 	const char *why = strerror(e != 0 ? (int)e : EIO);
 	rw_buf_append(out, CMD_ERR_MISCONF_AOF, sizeof(CMD_ERR_MISCONF_AOF) - 1);

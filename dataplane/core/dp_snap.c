@@ -40,6 +40,18 @@ static struct worker *worker_of(const struct cmd_ctx *ctx)
 	return &sh->workers[store_shard_id(ctx->shard)];
 }
 
+void dp_snap_config_note(const struct cmd_ctx *ctx, const char *name, const char *value)
+{
+	struct worker *w = worker_of(ctx);
+	char buf[128];
+	int n = snprintf(buf, sizeof(buf), "%s%c%s", name, '\0', value);
+	if (n < 0 || (size_t)n + 1 > sizeof(buf) ||
+	    chan_msg_send(w->sh->chan, w->id, CHAN_TO_CP, CHAN_MSG_CONFIG_NOTE, 0, buf,
+			  (uint32_t)n + 1) != 0)
+		rw_logring_put(&w->log, RW_LOG_WARN, "dp.config",
+			       "cannot tell the control plane: %s %s", name, value);
+}
+
 /* The RUN part on every shard: this worker's part of the cut, now. */
 static void snap_cut(struct cmd_ctx *ctx)
 {
@@ -51,8 +63,8 @@ static void snap_cut(struct cmd_ctx *ctx)
 				  memory_order_relaxed);
 	w->snap.key_delay_us = (uint32_t)cfg->rdb_key_save_delay;
 	w->snap.next_us = 0;
-	if (id == 0 || snap_part_start(&w->snap, id, cfg->rdbcompression, w->jrnl_last_lsn,
-				       w->now_unix_ms) != 0)
+	if (id == 0 || snap_part_start(&w->snap, id, cmd_cfg_rdbcompression(ctx->env),
+				       w->jrnl_last_lsn, w->now_unix_ms) != 0)
 		/* cannot happen while running is ours; the part's END will be
 		 * missing and the control plane times the snapshot out */
 		rw_logring_put(&w->log, RW_LOG_WARN, "dp.snap", "part not started id=%u", id);
@@ -233,13 +245,7 @@ static void aofrw_end(struct worker *w, uint32_t id, int32_t status)
 static void aofrw_route(struct worker *w, struct dp_client *cl)
 {
 	struct cmd_snap *sn = &w->sh->snap;
-	if (!w->sh->cfg->appendonly) {
-		/* TODO(#7): Redis writes a base-only AOF directory here */
-		rw_logring_put(&w->log, RW_LOG_WARN, "dp.snap",
-			       "BGREWRITEAOF with appendonly no is not supported yet");
-		reply(w, cl, AOFRW_ERR_CANT);
-		return;
-	}
+	/* appendonly no too: the control plane writes a base-only AOF directory */
 	for (int tries = 0; tries < 2; tries++) {
 		if (SNAP_LD(sn, aofrw_id) != 0) {
 			reply(w, cl,
@@ -275,14 +281,16 @@ static enum dp_snap_route_result shutdown_route(struct worker *w, struct dp_clie
 		return DP_SNAP_PASS;
 	if (cl->save_wait == 0) {
 		uint32_t id = SNAP_LD(sn, running) == 0 ? snap_start(w, cl, argv, 1) : 0;
-		if (id != 0)
+		if (id != 0) {
 			cl->save_wait = id;
+			SNAP_ST(sn, save_id, id); /* a foreground save, as SAVE */
+		}
 		return DP_SNAP_WAIT; /* ours started, or another finishes first */
 	}
 	if (SNAP_LD(sn, last_id) != cl->save_wait && SNAP_LD(sn, running) == cl->save_wait)
 		return DP_SNAP_WAIT;
 	cl->save_wait = 0;
-	if (SNAP_LD(sn, last_status) != 0 && !(want & CMD_SHUTDOWN_FORCE)) {
+	if (SNAP_LD(sn, last_outcome) != 0 && !(want & CMD_SHUTDOWN_FORCE)) {
 		reply(w, cl, "-ERR Errors trying to SHUTDOWN. Check logs.\r\n");
 		return DP_SNAP_DONE;
 	}
@@ -307,7 +315,7 @@ enum dp_snap_route_result dp_snap_route(struct worker *w, struct dp_client *cl,
 	if (save && cl->save_wait != 0) {
 		if (SNAP_LD(sn, last_id) != cl->save_wait && SNAP_LD(sn, running) == cl->save_wait)
 			return DP_SNAP_WAIT;
-		reply(w, cl, SNAP_LD(sn, last_status) == 0 ? "+OK\r\n" : "-ERR\r\n");
+		reply(w, cl, SNAP_LD(sn, last_outcome) == 0 ? "+OK\r\n" : "-ERR\r\n");
 		cl->save_wait = 0;
 		return DP_SNAP_DONE;
 	}
@@ -342,6 +350,7 @@ enum dp_snap_route_result dp_snap_route(struct worker *w, struct dp_client *cl,
 		return DP_SNAP_DONE;
 	}
 	cl->save_wait = id;
+	SNAP_ST(sn, save_id, id);
 	return DP_SNAP_WAIT;
 }
 
@@ -365,7 +374,11 @@ bool dp_snap_msg(struct worker *w, const struct chan_msg *m)
 		aofrw_end(w, m->id, d.status);
 		return true;
 	}
-	SNAP_ST(sn, last_status, d.status);
+	/* rdbSave(): a failed SAVE leaves rdb_last_bgsave_status (and with it
+	 * stop-writes-on-bgsave-error's -MISCONF) as it was; a good one clears it */
+	if (d.status == 0 || m->id != SNAP_LD(sn, save_id))
+		SNAP_ST(sn, last_status, d.status);
+	SNAP_ST(sn, last_outcome, d.status);
 	SNAP_ST(sn, last_time_sec, (int64_t)((d.duration_ms + 500) / 1000));
 	if (d.status == 0) {
 		SNAP_ST(sn, lastsave_unix_s, d.unix_ms / 1000);
@@ -410,6 +423,7 @@ static void done_timeout(struct worker *w)
 		return;
 	}
 	SNAP_ST(sn, last_status, -ETIMEDOUT);
+	SNAP_ST(sn, last_outcome, -ETIMEDOUT);
 	SNAP_ST(sn, last_id, id);
 	atomic_store_explicit(&sn->running, 0, memory_order_release);
 }
@@ -446,21 +460,21 @@ static bool scheduled_start(struct worker *w)
 		SNAP_ST(sn, bgsave_scheduled, 0);
 		return snap_start(w, NULL, argv, 1) != 0;
 	}
-	if (SNAP_LD(sn, aofrw_scheduled) && cfg->appendonly)
+	if (SNAP_LD(sn, aofrw_scheduled)) /* appendonly no too, as Redis */
 		return aofrw_start(w) == 0;
 	struct cmd_persist *ps = &w->sh->persist;
 	uint64_t cur = atomic_load_explicit(&ps->current_size, memory_order_relaxed);
 	uint64_t base = atomic_load_explicit(&ps->base_size, memory_order_relaxed);
-	if (!cfg->appendonly || cfg->auto_aof_rewrite_percentage <= 0 ||
-	    w->now_unix_ms - aofrw_ended_ms < 1000 ||
-	    !atomic_load_explicit(&ps->reported, memory_order_relaxed) ||
-	    cur <= (uint64_t)cfg->auto_aof_rewrite_min_size)
+	int64_t pct, min_size;
+	cmd_cfg_auto_aofrw(&w->sh->env, &pct, &min_size);
+	if (!cfg->appendonly || pct <= 0 || w->now_unix_ms - aofrw_ended_ms < 1000 ||
+	    !atomic_load_explicit(&ps->reported, memory_order_relaxed) || cur <= (uint64_t)min_size)
 		return false;
 	if (SNAP_LD(sn, aofrw_fail_run) != 0 &&
 	    w->now_unix_ms - SNAP_LD(sn, aofrw_start_unix_ms) < 10000)
 		return false;
 	uint64_t growth = cur * 100 / (base != 0 ? base : 1);
-	if (growth < 100 + (uint64_t)cfg->auto_aof_rewrite_percentage)
+	if (growth < 100 + (uint64_t)pct)
 		return false;
 	rw_logring_put(&w->log, RW_LOG_NOTICE, "dp.snap",
 		       "Starting automatic rewriting of AOF on %llu%% growth",

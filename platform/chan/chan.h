@@ -170,6 +170,9 @@ enum chan_msg_type {
 	/* AOF rewrite (FORMAT.md "AOF rewrite"); id = the snapshot id it runs as. */
 	CHAN_MSG_AOFRW_REQ = 18, /* to cp: a rewrite is wanted; no payload */
 	CHAN_MSG_AOFRW_CUT = 19, /* to dp (worker 0): the AOF is ready, take the cut; no payload */
+	/* to cp: "name\0value\0", a directive the control plane acts on was changed by
+	 * CONFIG SET (appendfsync, aof-use-rdb-preamble, aof-load-truncated) */
+	CHAN_MSG_CONFIG_NOTE = 20,
 };
 
 /* CHAN_MSG_SNAP_BEGIN payload: where a worker took its part of the cut. */

@@ -107,6 +107,8 @@ enum rw_cfg_type {
 	  "LZF-compress long strings in RDB snapshots")                                            \
 	X(rdbchecksum, "rdbchecksum", RW_CFG_BOOL, "yes", 0, 0,                                    \
 	  "write (and check on load) the RDB's CRC64 trailer")                                     \
+	X(stop_writes_on_bgsave_error, "stop-writes-on-bgsave-error", RW_CFG_BOOL, "yes", 0, 0,    \
+	  "refuse writes with -MISCONF while the last snapshot failed and save points are set")    \
 	X(loglevel, "loglevel", RW_CFG_STRING, "notice", 0, 0, "debug|verbose|notice|warning")     \
 	X(logfile, "logfile", RW_CFG_STRING, "", 0, 0, "log file; empty logs to stdout")           \
 	X(daemonize, "daemonize", RW_CFG_BOOL, "no", 0, 0, "must be no: ./redwire supervises")     \

@@ -184,7 +184,6 @@ static const char *const redis_names[] = {
     "slowlog-log-slower-than",
     "slowlog-max-len",
     "socket-mark-id",
-    "stop-writes-on-bgsave-error",
     "stream-node-max-bytes",
     "stream-node-max-entries",
     "supervised",

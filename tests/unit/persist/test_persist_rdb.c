@@ -82,17 +82,24 @@ static void key_bytes(struct rdb_buf *b, const char *key, const void *val, size_
 	CU_ASSERT_EQUAL(rdb_out_flush(&o), 0);
 }
 
+/* The DONE of snapshot @p id, polling the writer (its fsync and rename run
+ * on a thread) for up to 5 s. @return its status, 1 when none came. */
 static int done_status(struct env *e, uint32_t id)
 {
 	struct chan_msg m;
 	int st = 1;
-	while (chan_msg_recv(e->ch, 0, CHAN_TO_DP, &m) == 0) {
-		struct chan_snap_done d;
-		if (m.type == CHAN_MSG_SNAP_DONE && m.id == id && m.len == sizeof(d)) {
-			memcpy(&d, m.payload, sizeof(d));
-			st = d.status;
+	for (int i = 0; i < 5000 && st == 1; i++) {
+		cp_rdb_msg(e->r, e->ch, 0, NULL);
+		while (chan_msg_recv(e->ch, 0, CHAN_TO_DP, &m) == 0) {
+			struct chan_snap_done d;
+			if (m.type == CHAN_MSG_SNAP_DONE && m.id == id && m.len == sizeof(d)) {
+				memcpy(&d, m.payload, sizeof(d));
+				st = d.status;
+			}
+			chan_msg_release(e->ch, 0, CHAN_TO_DP, &m);
 		}
-		chan_msg_release(e->ch, 0, CHAN_TO_DP, &m);
+		if (st == 1)
+			usleep(1000);
 	}
 	return st;
 }

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# Issue #7, Deliver item 2: "fsync runs off the control plane's event loop,
+# so a slow disk never stalls replication or the API". The control plane
+# runs with tests/tools/slowsync.c preloaded: every fsync/fdatasync of the
+# process takes DELAY ms (a file the test rewrites). Then:
+#   1. appendfsync always: a SET is not acknowledged before the slow fsync
+#      that covers it completes (it waits about DELAY), while the REST API's
+#      /v1/health/live answers within LIVE_MS again and again meanwhile;
+#   2. BGSAVE: the snapshot's fsync, rename and directory fsync are slow;
+#      the API answers within LIVE_MS throughout, the save then succeeds;
+#   3. appendfsync everysec (restart): a SET is acknowledged without waiting
+#      for the slow fsync;
+#   4. CONFIG SET appendfsync always, then everysec, at run time: the acks
+#      follow the new rule (the control plane hears of it on the channel).
+# Before the RDB writer's end moved to its own thread, step 2 stalled every
+# API request for the whole fsync.
+IT_NAME=rwtfsl
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/recovery_lib.sh"
+DATADIR=/var/lib/redwire/$IT_NAME
+rm -rf "$DATADIR/appendonlydir"
+WORK=$(mktemp -d /tmp/rwtfsl-XXXXXX)
+CONF=$WORK/redwire.conf
+DELAY=$WORK/delay
+SOCK=/run/redwire/$IT_NAME/api.sock
+SHIM=$(it_build)/tests/tools/libslowsync.so
+LIVE_MS=250 # the loop's answer; a stalled loop answers after DELAY_MS
+DELAY_MS=2000
+SET_PID=""
+cleanup_fsl() {
+	if [ -n "$SET_PID" ]; then kill "$SET_PID" 2>/dev/null || true; fi
+	rm -rf "$WORK"
+}
+[ -f "$SHIM" ] || it_fail "no $SHIM"
+command -v curl >/dev/null || it_fail "curl is needed"
+cp "$IT_ROOT/platform/config/redwire.conf" "$CONF"
+printf 'appendonly yes\nappendfsync always\nsave ""\n' >>"$CONF"
+echo 0 >"$DELAY"
+it_up --workers 2 --config "$CONF" >/dev/null
+trap 'rc=$?; set +e; cleanup_fsl; (exit $rc); it_cleanup' EXIT # it_cleanup reads the status
+
+# The control plane again, this time with the shim (the dataplane keeps running).
+cp_restart_slow() {
+	rc_kill control
+	# ASan (IT_SAN=1) would refuse a preload that comes before its runtime
+	LD_PRELOAD=$SHIM RW_SLOWSYNC=$DELAY ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0 \
+		rc_cp_start
+	for _ in $(seq 100); do
+		[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 --unix-socket "$SOCK" http://localhost/v1/health/ready)" = 200 ] && break
+		sleep 0.1
+	done
+	rc_wait_loaded 30
+	grep -q libslowsync "/proc/$(cat "/run/redwire/$IT_NAME/control.pid")/maps" || it_fail "the shim is not loaded"
+}
+
+# Milliseconds /v1/health/live takes (fails on anything but 200).
+live_ms() {
+	local out
+	out=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' --max-time 10 --unix-socket "$SOCK" \
+		http://localhost/v1/health/live) || it_fail "/v1/health/live: curl failed"
+	[ "${out%% *}" = 200 ] || it_fail "/v1/health/live: HTTP ${out%% *}"
+	awk -v t="${out#* }" 'BEGIN { printf "%d", t * 1000 + 0.999 }'
+}
+
+# /v1/health/live N times, 100 ms apart: each within LIVE_MS. Prints the slowest.
+api_stays_quick() { # N WHAT
+	local worst=0 ms
+	for _ in $(seq "$1"); do
+		ms=$(live_ms)
+		[ "$ms" -le "$LIVE_MS" ] || it_fail "$2: /v1/health/live took $ms ms (limit $LIVE_MS)"
+		[ "$ms" -gt "$worst" ] && worst=$ms
+		sleep 0.1
+	done
+	echo "$worst"
+}
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+cp_restart_slow
+it_cli set warm up >/dev/null
+
+it_log "1. appendfsync always, fsync takes $DELAY_MS ms: the SET waits, the API does not"
+echo "$DELAY_MS" >"$DELAY"
+sleep 0.1
+t0=$(now_ms)
+it_cli set slow:always v1 >"$WORK/set.out" &
+SET_PID=$!
+sleep 0.3
+worst=$(api_stays_quick 8 "while an always write waits for its fsync")
+kill -0 "$SET_PID" 2>/dev/null || it_fail "the SET was acknowledged before its slow fsync ended ($(($(now_ms) - t0)) ms)"
+wait "$SET_PID" || it_fail "redis-cli SET failed"
+SET_PID=""
+took=$(($(now_ms) - t0))
+it_eq "$(cat "$WORK/set.out")" OK "the always SET's reply"
+[ "$took" -ge $((DELAY_MS / 2)) ] || it_fail "the always SET took only $took ms: not held for its fsync"
+it_log "  SET acknowledged after $took ms; /v1/health/live at most $worst ms meanwhile"
+
+it_log "2. BGSAVE with the slow fsync: the API answers throughout"
+echo 0 >"$DELAY"
+sleep 1.2 # the write above's fsync (and any covering it) is over
+echo "$DELAY_MS" >"$DELAY"
+sleep 0.1
+it_eq "$(it_cli bgsave)" "Background saving started" "BGSAVE"
+worst=$(api_stays_quick 12 "during BGSAVE's fsync")
+for _ in $(seq 100); do
+	it_cli info persistence | tr -d '\r' | grep -q '^rdb_bgsave_in_progress:0$' && break
+	sleep 0.1
+done
+echo 0 >"$DELAY"
+it_eq "$(it_cli info persistence | tr -d '\r' | grep '^rdb_last_bgsave_status:')" "rdb_last_bgsave_status:ok" "BGSAVE outcome"
+grep -q 'msg="DB saved on disk"' "/run/redwire/$IT_NAME/control.log" || it_fail "no 'DB saved on disk' in the control log"
+[ -s "$DATADIR/dump.rdb" ] || it_fail "no dump.rdb after BGSAVE"
+redis-check-rdb "$DATADIR/dump.rdb" >/dev/null || it_fail "redis-check-rdb rejects the dump"
+it_log "  /v1/health/live at most $worst ms during the save"
+
+it_log "3. appendfsync everysec: the SET does not wait for the slow fsync"
+sed -i 's/^appendfsync always$/appendfsync everysec/' "$CONF"
+cp_restart_slow
+echo "$DELAY_MS" >"$DELAY"
+sleep 0.1
+best=100000
+for i in 1 2 3; do
+	t0=$(now_ms)
+	it_eq "$(it_cli set "slow:everysec:$i" v)" OK "everysec SET"
+	took=$(($(now_ms) - t0))
+	[ "$took" -lt "$best" ] && best=$took
+	sleep 0.4
+done
+echo 0 >"$DELAY"
+[ "$best" -lt $((DELAY_MS / 2)) ] || it_fail "everysec SETs took at least $best ms: they waited for the fsync"
+it_log "  everysec SET acknowledged in $best ms"
+
+it_log "4. CONFIG SET appendfsync always / everysec at run time"
+it_eq "$(it_cli config set appendfsync always)" OK "CONFIG SET appendfsync always"
+sleep 0.3 # the control plane hears of it through the channel
+echo "$DELAY_MS" >"$DELAY"
+sleep 1.2 # an everysec fsync in flight before the change is over
+t0=$(now_ms)
+it_eq "$(it_cli set slow:runtime v)" OK "SET after CONFIG SET appendfsync always"
+took=$(($(now_ms) - t0))
+[ "$took" -ge $((DELAY_MS / 2)) ] || it_fail "after CONFIG SET appendfsync always a SET took only $took ms: not held for its fsync"
+it_log "  always (CONFIG SET): SET acknowledged after $took ms"
+it_eq "$(it_cli config set appendfsync everysec)" OK "CONFIG SET appendfsync everysec"
+sleep 0.3
+echo "$DELAY_MS" >"$DELAY"
+sleep 1.2
+best=100000
+for i in 1 2 3; do
+	t0=$(now_ms)
+	it_eq "$(it_cli set "slow:runtime:$i" v)" OK "SET after CONFIG SET appendfsync everysec"
+	took=$(($(now_ms) - t0))
+	[ "$took" -lt "$best" ] && best=$took
+	sleep 0.4
+done
+echo 0 >"$DELAY"
+[ "$best" -lt $((DELAY_MS / 2)) ] || it_fail "after CONFIG SET appendfsync everysec SETs took at least $best ms"
+it_log "  everysec (CONFIG SET): SET acknowledged in $best ms"
+grep -q 'msg="appendfsync changed"' "/run/redwire/$IT_NAME/control.log" || it_fail "no 'appendfsync changed' in the control log"
+it_eq "$(it_cli get slow:always)" v1 "the always write"
+it_log "ok"
