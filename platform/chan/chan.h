@@ -92,7 +92,7 @@
 	X(tcp_persist_probes, "TCP zero-window probes sent (RFC 9293 §3.8.6.1)")                   \
 	X(tcp_pmtu_lowered, "TCP MSS lowered by ICMP fragmentation needed (RFC 1191)")             \
 	X(tcp_loss_probes, "TCP tail loss probes sent (RFC 8985 §7)")                              \
-	X(tcp_lost_rexmits, "TCP retransmissions found lost and sent again in SACK recovery")       \
+	X(tcp_lost_rexmits, "TCP retransmissions found lost and sent again in SACK recovery")      \
 	X(arp_gratuitous_sent, "gratuitous ARPs sent (start, SIGUSR1)")                            \
 	X(tcp_flow_entries, "TCP flow table entries now (gauge)")                                  \
 	X(tcp_timer_entries, "TCP connections on the timer wheel now (gauge)")                     \
@@ -168,6 +168,7 @@ enum chan_msg_type {
 	/* AOF rewrite (FORMAT.md "AOF rewrite"); id = the snapshot id it runs as. */
 	CHAN_MSG_AOFRW_REQ = 18, /* to cp: a rewrite is wanted; no payload */
 	CHAN_MSG_AOFRW_CUT = 19, /* to dp (worker 0): the AOF is ready, take the cut; no payload */
+	CHAN_MSG_SNAP_REQ = 20,	 /* to dp (worker 0): BGSAVE SCHEDULE for the management API */
 };
 
 /* CHAN_MSG_SNAP_BEGIN payload: where a worker took its part of the cut. */
