@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "api_auth.h"
+#include "api_events.h"
 #include "api_server.h"
 #include "api_snap.h"
 #include "api_task.h"
@@ -49,8 +50,9 @@ struct cp_main {
 	struct api_tls *tls; /* NULL: no HTTPS listener */
 	struct api_server *api;
 	struct api_server *https;
-	struct api_tasks tasks;	 /* long jobs, shown at /v1/tasks */
-	struct api_snaps *snaps; /* retained snapshot files, snapshot tasks */
+	struct api_tasks tasks;	  /* long jobs, shown at /v1/tasks */
+	struct api_snaps *snaps;  /* retained snapshot files, snapshot tasks */
+	struct api_events events; /* the event history, /v1/events */
 	int sigfd;
 };
 
@@ -160,9 +162,11 @@ static void tls_reload(struct cp_main *m)
 			"-", "SIGHUP", "tls/reload", rc == 0 ? 200 : 500,
 			rc == 0 ? json_pack("{s:s}", "sha256", fp)
 				: json_pack("{s:s}", "error", err));
-	if (rc == 0)
+	if (rc == 0) {
 		rw_log_kv(RW_LOG_INFO, "cp.api", "HTTPS certificate reloaded", "sha256=%s", fp);
-	else
+		api_events_emit(&m->events, "tls.reloaded",
+				json_pack("{s:s, s:s}", "actor", "signal:SIGHUP", "sha256", fp));
+	} else
 		rw_log_kv(RW_LOG_ERR, "cp.api",
 			  "HTTPS certificate reload failed; the old one stays", "err=\"%s\"", err);
 }
@@ -472,9 +476,11 @@ static int api_setup(struct cp_main *m)
 	if (rc != 0)
 		return rc;
 	api_tasks_init(&m->tasks);
+	api_events_init(&m->events);
 	const struct api_snaps_conf sconf = {.dir = m->cfg.dir,
 					     .chan = m->chan,
 					     .tasks = &m->tasks,
+					     .events = &m->events,
 					     .progress = snap_progress,
 					     .check = snap_check,
 					     .arg = m};
@@ -493,7 +499,8 @@ static int api_setup(struct cp_main *m)
 			      .tls = m->tls,
 			      .proc_root = "",
 			      .tasks = &m->tasks,
-			      .snaps = m->snaps};
+			      .snaps = m->snaps,
+			      .events = &m->events};
 	if (https) {
 		rc = api_server_create_https(&m->https, m->loop, m->cfg.rw_mgmt_address, m->tls,
 					     &ctx);
@@ -708,6 +715,7 @@ static void modules_teardown(struct cp_main *m)
 	api_server_destroy(&m->api);
 	api_server_destroy(&m->https);
 	api_snaps_destroy(&m->snaps);
+	api_events_fini(&m->events);
 	api_tls_destroy(&m->tls);
 	api_auth_destroy(&m->auth);
 	cp_chan_destroy(&m->chan);

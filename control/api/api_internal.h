@@ -76,6 +76,12 @@ json_t *api_snaps_route_delete(const struct api_ctx *ctx, const struct api_call 
 json_t *api_snaps_route_restore(const struct api_ctx *ctx, const struct api_call *call,
 				const char *arg, struct api_resp *resp);
 
+/* api_events.c: GET /v1/events?since=ID and the SSE stream /v1/events/stream. */
+json_t *api_events_route_list(const struct api_ctx *ctx, const struct api_call *call,
+			      const char *arg, struct api_resp *resp);
+json_t *api_events_route_stream(const struct api_ctx *ctx, const struct api_call *call,
+				const char *arg, struct api_resp *resp);
+
 /* api_appliance.c: GET /v1/appliance. */
 json_t *api_appliance(const struct api_ctx *ctx, const char *arg, int *status);
 

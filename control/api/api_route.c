@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "api_auth.h"
+#include "api_events.h"
 #include "api_internal.h"
 #include "api_task.h"
 
@@ -221,6 +222,8 @@ static const struct api_route_def routes[] = {
     {"/v1/snapshots", .get = api_snaps_route_list, .post = api_snaps_route_create},
     {"/v1/snapshots/{id}", .get = api_snaps_route_one, .del = api_snaps_route_delete},
     {"/v1/snapshots/{id}/restore", .post = api_snaps_route_restore, .admin = true},
+    {"/v1/events", .get_call = api_events_route_list},
+    {"/v1/events/stream", .get_call = api_events_route_stream},
     {"/v1/tasks", .get = route_tasks},
     {"/v1/tasks/{id}", .get = route_task},
     /* Routes that will exist; every method (and every path below them) answers 501. */
@@ -228,7 +231,6 @@ static const struct api_route_def routes[] = {
      .why = "users (Redis ACL) arrive with the management issue (#8)"},
     {"/v1/replication", .later = "*", .why = "replication arrives with its issue"},
     {"/v1/failover", .later = "*", .why = "failover arrives with its issue"},
-    {"/v1/events", .later = "*", .why = "events arrive with the management issue (#8)"},
 };
 
 const char *api_route_path(size_t i)
@@ -362,12 +364,45 @@ static json_t *route_dispatch(const struct api_ctx *ctx, const struct api_call *
 	return json_pack("{s:s, s:s}", "error", "not found", "route", call->path);
 }
 
+/* The event a change made through the API is, by its route. */
+static const char *change_event_type(const struct api_call *call)
+{
+	static const struct {
+		const char *method, *prefix, *type;
+	} types[] = {
+	    {"PATCH", "/v1/parameters", "config.changed"},
+	    {"POST", "/v1/tokens", "token.created"},
+	    {"DELETE", "/v1/tokens/", "token.revoked"},
+	    {"POST", "/v1/tls/reload", "tls.reloaded"},
+	    {"POST", "/v1/snapshots/", "snapshot.restore_requested"},
+	    {"POST", "/v1/snapshots", "snapshot.requested"},
+	    {"DELETE", "/v1/snapshots/", "snapshot.deleted"},
+	};
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(call->method, types[i].method) == 0 &&
+		    strncmp(call->path, types[i].prefix, strlen(types[i].prefix)) == 0)
+			return types[i].type;
+	return "api.changed";
+}
+
+/* A change that was made is an event too; its detail is the audit line's. */
+static void change_event(const struct api_ctx *ctx, const struct api_call *call,
+			 const struct api_resp *resp, json_t *detail)
+{
+	if (ctx->events == NULL || resp->status < 200 || resp->status >= 300)
+		return;
+	api_events_emit(ctx->events, change_event_type(call),
+			json_pack("{s:s, s:s, s:s, s:O?}", "actor", call->caller->actor, "method",
+				  call->method, "path", call->path, "detail", detail));
+}
+
 /* Every request that tried to change something, done or refused. */
 static void audit_change(const struct api_ctx *ctx, const struct api_call *call,
 			 struct api_resp *resp)
 {
 	json_t *detail = resp->audit_detail;
 	resp->audit_detail = NULL;
+	change_event(ctx, call, resp, detail);
 	if (ctx->auth == NULL) {
 		json_decref(detail);
 		return;

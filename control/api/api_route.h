@@ -37,9 +37,10 @@ struct api_ctx {
 	struct api_events *events;   /* event history; NULL: /v1/events lists none */
 };
 
-#define API_CT_JSON	  "application/json"
-#define API_CT_PROMETHEUS "text/plain; version=0.0.4; charset=utf-8"
-#define API_CT_YAML	  "application/yaml"
+#define API_CT_JSON	    "application/json"
+#define API_CT_PROMETHEUS   "text/plain; version=0.0.4; charset=utf-8"
+#define API_CT_YAML	    "application/yaml"
+#define API_CT_EVENT_STREAM "text/event-stream"
 
 struct api_resp {
 	int status;

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api_events.h"
 #include "api_internal.h"
 #include "api_task.h"
 #include "rw_log.h"
@@ -149,12 +150,7 @@ static int retain_file(struct api_snaps *s, const char *path, uint32_t snap_id, 
 
 static void event(struct api_snaps *s, const char *type, json_t *detail)
 {
-	/* events arrive with api_events.c; until then the log says it */
-	char *txt = detail ? json_dumps(detail, JSON_COMPACT) : NULL;
-	(void)s;
-	rw_log_kv(RW_LOG_INFO, "cp.api", "event", "type=%s detail=%s", type, txt ? txt : "{}");
-	free(txt);
-	json_decref(detail);
+	api_events_emit(s->conf.events, type, detail);
 }
 
 /* The task that follows snapshot @p snap_id: the one asked for if it was
@@ -263,7 +259,13 @@ static void request_tick(struct api_snaps *s, const struct api_snap_progress *p,
 void api_snaps_tick(struct api_snaps *s)
 {
 	struct api_snap_progress p;
+	struct cp_chan_status st;
 	uint64_t now = api_unix_ms();
+	if (s->conf.chan != NULL && s->conf.events != NULL) {
+		/* the API's 200 ms tick also watches the dataplane come and go */
+		cp_chan_status(s->conf.chan, &st);
+		api_events_watch_dataplane(s->conf.events, &st);
+	}
 	if (s->conf.progress == NULL || s->conf.progress(s->conf.arg, &p) != 0)
 		memset(&p, 0, sizeof(p));
 	request_tick(s, &p, now);
@@ -457,6 +459,11 @@ json_t *api_snaps_route_delete(const struct api_ctx *ctx, const struct api_call 
 	return json_pack("{s:s}", "deleted", arg);
 }
 
+/*
+ * A live restore (drop the dataset, load the file while serving) is not
+ * there yet: the request is a task that fails at once saying so and how
+ * to restore by hand, so a console follows restores as any other task.
+ */
 json_t *api_snaps_route_restore(const struct api_ctx *ctx, const struct api_call *call,
 				const char *arg, struct api_resp *resp)
 {
@@ -467,11 +474,17 @@ json_t *api_snaps_route_restore(const struct api_ctx *ctx, const struct api_call
 	if (o == NULL)
 		return api_error(resp, 404, "no such snapshot");
 	json_decref(o);
-	resp->status = 501;
-	return json_pack(
-	    "{s:s, s:s, s:s}", "error", "not implemented yet", "route",
-	    "/v1/snapshots/{id}/restore", "detail",
-	    "a live restore needs the dataplane to drop its dataset and load the file while "
-	    "serving (issue #8 follow-up); today: stop the appliance, copy the file over "
-	    "<dir>/<dbfilename> and start it with appendonly no");
+	uint64_t now = api_unix_ms();
+	struct api_task *t = api_tasks_add(ctx->snaps->conf.tasks, "restore", "api", now);
+	snprintf(t->resource, sizeof(t->resource), "%s", arg);
+	api_task_fail(t, API_TASK_FAILED,
+		      "live restore is not implemented yet (issue #8): stop the appliance, copy "
+		      "the snapshot's file over <dir>/<dbfilename> and start it with appendonly no",
+		      now);
+	resp->status = 202;
+	snprintf(resp->extra, sizeof(resp->extra), "Location: /v1/tasks/%llu\r\n",
+		 (unsigned long long)t->id);
+	resp->audit_detail =
+	    json_pack("{s:I, s:s}", "task", (json_int_t)t->id, "error", "not implemented");
+	return api_task_json(t, now);
 }

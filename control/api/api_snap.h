@@ -87,7 +87,8 @@ void api_snaps_destroy(struct api_snaps **s);
 void api_snaps_notify(struct api_snaps *s, bool done, const struct api_snap_progress *p, int status,
 		      const char *path);
 
-/** Run the timer's work now (tests drive it without a loop). */
+/** Run the timer's work now (tests drive it without a loop). The same
+ *  tick emits dataplane.attached/detached events (api_events.h). */
 void api_snaps_tick(struct api_snaps *s);
 
 #endif

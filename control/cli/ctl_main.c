@@ -75,6 +75,11 @@ static const struct ctl_command commands[] = {
     {"tasks", ctl_cmd_tasks, "[ID] [--json]",
      "long jobs (snapshots) with state, phase, progress, ETA and error",
      "  Newest first, the last 64; with ID, that task alone (exit 1 if unknown).\n"},
+    {"events", ctl_cmd_events, "[--since ID] [--follow] [--json]",
+     "what happened: config changes, snapshots, dataplane attach/detach, tokens, TLS",
+     "  --since ID     only events after ID\n"
+     "  --follow, -f   keep printing new events (polls every 0.5 s) until Ctrl-C;\n"
+     "                 with --json, one event per line\n"},
     {"snapshot", ctl_cmd_snapshot, "create [--wait] | list | delete ID | restore ID [--json]",
      "RDB snapshots: take one (a task), list the kept files, delete, restore",
      "  create         ask for a snapshot; prints its task. --wait follows the task\n"
@@ -82,8 +87,9 @@ static const struct ctl_command commands[] = {
      "                 succeeded\n"
      "  list           the kept files: id, size, time, checksum check\n"
      "  delete ID      remove a kept file\n"
-     "  restore ID     load it into the running appliance (admin): not implemented\n"
-     "                 yet, exits 1 saying how to restore by hand\n"},
+     "  restore ID     load it into the running appliance (admin), following the\n"
+     "                 task: live restore is not implemented yet, the task fails\n"
+     "                 saying how to restore by hand (exit 1)\n"},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

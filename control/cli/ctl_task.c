@@ -2,7 +2,8 @@
  * redwirectl tasks [ID]: the appliance's long jobs (snapshots...) with
  * their state and progress, from /v1/tasks; redwirectl snapshot
  * create|list|delete|restore on /v1/snapshots (create --wait follows the
- * task with a progress bar on standard error).
+ * task with a progress bar on standard error); redwirectl events on
+ * /v1/events.
  *
  * Context: redwirectl, blocking.
  */
@@ -193,7 +194,7 @@ static int snapshot_list(const struct ctl *c)
 	return rc;
 }
 
-/* delete ID (200) or restore ID (202 once restore is live; 501 today) */
+/* delete ID (200) or restore ID (202: the task is followed to its end) */
 static int snapshot_act(const struct ctl *c, const char *method, const char *id, const char *sub,
 			int want)
 {
@@ -205,8 +206,15 @@ static int snapshot_act(const struct ctl *c, const char *method, const char *id,
 	if (e != CTL_EXIT_OK)
 		return e;
 	int rc = ctl_api_failed(status, want, j);
-	if (rc != CTL_EXIT_OK && json_is_string(json_object_get(j, "detail")))
-		fprintf(stderr, "redwirectl: %s\n", ctl_jstr(j, "detail"));
+	if (rc == CTL_EXIT_OK && want == 202) {
+		long long task = (long long)json_integer_value(json_object_get(j, "id"));
+		json_decref(j);
+		rc = task_wait(c, task);
+		if (rc == CTL_EXIT_FAIL)
+			fprintf(stderr, "redwirectl: the restore failed (redwirectl tasks %lld)\n",
+				task);
+		return rc;
+	}
 	if (rc == CTL_EXIT_OK)
 		c->json ? ctl_json_print(j)
 			: (void)printf("%s %s\n", id, sub[0] ? "restored" : "deleted");
@@ -225,4 +233,62 @@ int ctl_cmd_snapshot(const struct ctl *c, int argc, char **argv)
 	if (argc == 2 && strcmp(argv[0], "restore") == 0)
 		return snapshot_act(c, "POST", argv[1], "/restore", 202);
 	return CTL_EXIT_USAGE;
+}
+
+/* ---- events [--since ID] [--follow] ---- */
+
+static void event_line(json_t *e)
+{
+	char *d = json_dumps(json_object_get(e, "detail"), JSON_COMPACT);
+	printf("%-6lld %-24s %-26s %s\n", (long long)json_integer_value(json_object_get(e, "id")),
+	       ctl_jstr(e, "time"), ctl_jstr(e, "type"), d ? d : "{}");
+	free(d);
+}
+
+#define FOLLOW_POLL_US 500000
+
+int ctl_cmd_events(const struct ctl *c, int argc, char **argv)
+{
+	long long since = 0;
+	bool follow = false;
+	for (int i = 0; i < argc; i++) {
+		char *end;
+		if (strcmp(argv[i], "--follow") == 0 || strcmp(argv[i], "-f") == 0) {
+			follow = true;
+		} else if (strcmp(argv[i], "--since") == 0 && i + 1 < argc) {
+			since = strtoll(argv[++i], &end, 10);
+			if (*end != '\0' || since < 0)
+				return CTL_EXIT_USAGE;
+		} else {
+			return CTL_EXIT_USAGE;
+		}
+	}
+	if (!c->json)
+		printf("%-6s %-24s %-26s %s\n", "ID", "TIME", "TYPE", "DETAIL");
+	for (;;) {
+		char path[96];
+		int status;
+		json_t *j, *e;
+		size_t i;
+		snprintf(path, sizeof(path), "/v1/events?since=%lld", since);
+		enum ctl_exit x = ctl_fetch_json(c, path, &status, &j);
+		if (x != CTL_EXIT_OK)
+			return x;
+		int rc = ctl_api_failed(status, 200, j);
+		if (rc == CTL_EXIT_OK && c->json && !follow)
+			ctl_json_print(j);
+		json_array_foreach(json_object_get(j, "events"), i, e)
+		{
+			if (rc == CTL_EXIT_OK && follow && c->json)
+				ctl_json_print(e); /* one event per line */
+			else if (rc == CTL_EXIT_OK && !c->json)
+				event_line(e);
+			since = (long long)json_integer_value(json_object_get(e, "id"));
+		}
+		json_decref(j);
+		if (rc != CTL_EXIT_OK || !follow)
+			return rc;
+		fflush(stdout);
+		usleep(FOLLOW_POLL_US);
+	}
 }

@@ -1,12 +1,15 @@
 /*
- * Unit tests of the API's long jobs: the task history (control/api/
- * api_task.c) and its routes, without a dataplane.
+ * Unit tests of the API's long jobs and events: the task history
+ * (control/api/api_task.c), the event history and its SSE form
+ * (api_events.c), their routes, without a dataplane.
  */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_events.h"
+#include "api_http.h"
 #include "api_route.h"
 #include "api_task.h"
 #include "test_cpapi.h"
@@ -130,7 +133,135 @@ static void test_cpapi_tasks_routes_list_and_find(void)
 	json_decref(j);
 }
 
+static json_t *call_ctx(const struct api_ctx *ctx, const char *method, const char *path,
+			const char *query, const char *last_id, struct api_resp *resp)
+{
+	const struct api_caller admin = {.role = API_ROLE_ADMIN, .actor = "t", .source = "-"};
+	const struct api_call call = {.method = method,
+				      .path = path,
+				      .query = query,
+				      .last_event_id = last_id,
+				      .caller = &admin};
+	api_route_call(ctx, &call, resp);
+	return resp->stream ? NULL : json_loadb(resp->body, resp->len, 0, NULL);
+}
+
+static void test_cpapi_events_since_and_bounded_history(void)
+{
+	static struct api_events ev;
+	api_events_init(&ev);
+	for (int i = 0; i < API_EVENTS_MAX + 5; i++)
+		api_events_emit(&ev, "test.event", json_pack("{s:i}", "n", i));
+	json_t *j = api_events_json(&ev, 0);
+	json_t *a = json_object_get(j, "events");
+	CU_ASSERT_EQUAL(json_array_size(a), API_EVENTS_MAX);
+	CU_ASSERT(json_is_true(json_object_get(j, "truncated")));
+	CU_ASSERT_EQUAL(jint(j, "last_id"), API_EVENTS_MAX + 5);
+	CU_ASSERT_EQUAL(jint(json_array_get(a, 0), "id"), 6); /* oldest first */
+	json_decref(j);
+	j = api_events_json(&ev, API_EVENTS_MAX + 3);
+	a = json_object_get(j, "events");
+	CU_ASSERT_EQUAL(json_array_size(a), 2);
+	CU_ASSERT(json_is_false(json_object_get(j, "truncated")));
+	CU_ASSERT_EQUAL(jint(json_object_get(json_array_get(a, 1), "detail"), "n"),
+			API_EVENTS_MAX + 4);
+	CU_ASSERT_STRING_EQUAL(jstr(json_array_get(a, 1), "type"), "test.event");
+	json_decref(j);
+	api_events_fini(&ev);
+}
+
+static void test_cpapi_events_sse_form_has_id_event_data(void)
+{
+	static struct api_events ev;
+	struct rw_buf b = {0};
+	api_events_init(&ev);
+	api_events_emit(&ev, "config.changed", json_pack("{s:s}", "name", "maxmemory"));
+	api_events_emit(&ev, "token.created", NULL);
+	CU_ASSERT_EQUAL(api_events_replay(&ev, 1, &b), 0);
+	CU_ASSERT_EQUAL(rw_buf_append(&b, "", 1), 0);
+	const char *t = (const char *)b.data;
+	CU_ASSERT(strncmp(t, "id: 2\nevent: token.created\ndata: {\"id\":2,", 40) == 0);
+	CU_ASSERT(strstr(t, "\n\n") == t + strlen(t) - 2); /* one event, ended by an empty line */
+	CU_ASSERT(strstr(t, "config.changed") == NULL);
+	rw_buf_fini(&b);
+	api_events_fini(&ev);
+}
+
+static void test_cpapi_events_routes_since_stream_and_limits(void)
+{
+	static struct api_events ev;
+	struct api_resp resp;
+	api_events_init(&ev);
+	struct api_ctx ctx = {.name = "unit", .events = &ev};
+	api_events_emit(&ev, "a", NULL);
+	api_events_emit(&ev, "b", NULL);
+	api_events_emit(&ev, "c", NULL);
+	json_t *j = call_ctx(&ctx, "GET", "/v1/events", "x=1&since=1", NULL, &resp);
+	CU_ASSERT_EQUAL(resp.status, 200);
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(j, "events")), 2);
+	json_decref(j);
+	api_resp_fini(&resp);
+	j = call_ctx(&ctx, "GET", "/v1/events", "since=abc", NULL, &resp);
+	CU_ASSERT_EQUAL(resp.status, 400);
+	json_decref(j);
+	api_resp_fini(&resp);
+	/* the stream resumes after Last-Event-ID */
+	call_ctx(&ctx, "GET", "/v1/events/stream", NULL, "2", &resp);
+	CU_ASSERT_EQUAL(resp.status, 200);
+	CU_ASSERT(resp.stream);
+	CU_ASSERT_STRING_EQUAL(resp.content_type, "text/event-stream");
+	CU_ASSERT(resp.len > 0 && memmem(resp.body, resp.len, "id: 3\nevent: c\n", 15) != NULL);
+	CU_ASSERT(memmem(resp.body, resp.len, "id: 2\n", 6) == NULL);
+	api_resp_fini(&resp);
+	/* a new stream without Last-Event-ID starts from now */
+	call_ctx(&ctx, "GET", "/v1/events/stream", NULL, NULL, &resp);
+	CU_ASSERT(resp.stream && memmem(resp.body, resp.len, "id: ", 4) == NULL);
+	api_resp_fini(&resp);
+	ev.streams = API_EVENTS_MAX_STREAMS;
+	j = call_ctx(&ctx, "GET", "/v1/events/stream", NULL, NULL, &resp);
+	CU_ASSERT_EQUAL(resp.status, 503);
+	CU_ASSERT(!resp.stream);
+	CU_ASSERT(strstr(resp.extra, "Retry-After:") != NULL);
+	json_decref(j);
+	api_resp_fini(&resp);
+	api_events_fini(&ev);
+}
+
+static void test_cpapi_events_a_change_through_the_api_is_an_event(void)
+{
+	static struct api_events ev;
+	static struct api_tasks ts;
+	struct api_resp resp;
+	api_events_init(&ev);
+	api_tasks_init(&ts);
+	struct api_ctx ctx = {.name = "unit", .events = &ev, .tasks = &ts};
+	/* a refused change (no snapshots here: 503) is no event */
+	json_decref(call_ctx(&ctx, "POST", "/v1/snapshots", NULL, NULL, &resp));
+	CU_ASSERT_EQUAL(resp.status, 503);
+	api_resp_fini(&resp);
+	CU_ASSERT_EQUAL(ev.next_id, 1);
+	json_decref(call_ctx(&ctx, "GET", "/v1/tasks", NULL, NULL, &resp));
+	api_resp_fini(&resp);
+	CU_ASSERT_EQUAL(ev.next_id, 1); /* reading is no event */
+	api_events_fini(&ev);
+}
+
+static void test_cpapi_http_keeps_query_and_last_event_id(void)
+{
+	struct api_http_req req;
+	const char *s = "GET /v1/events/stream?since=4 HTTP/1.1\r\nLast-Event-ID: 17\r\n\r\n";
+	CU_ASSERT_EQUAL(api_http_parse(s, strlen(s), &req), API_PARSE_OK);
+	CU_ASSERT_STRING_EQUAL(req.path, "/v1/events/stream");
+	CU_ASSERT_STRING_EQUAL(req.query, "since=4");
+	CU_ASSERT_STRING_EQUAL(req.last_event_id, "17");
+}
+
 const struct rw_test_case test_cpapi_jobs_cases[] = {
+    RW_TEST(test_cpapi_events_since_and_bounded_history),
+    RW_TEST(test_cpapi_events_sse_form_has_id_event_data),
+    RW_TEST(test_cpapi_events_routes_since_stream_and_limits),
+    RW_TEST(test_cpapi_events_a_change_through_the_api_is_an_event),
+    RW_TEST(test_cpapi_http_keeps_query_and_last_event_id),
     RW_TEST(test_cpapi_task_progress_is_monotonic_and_ends_at_total),
     RW_TEST(test_cpapi_task_eta_from_the_rate_so_far),
     RW_TEST(test_cpapi_tasks_history_is_bounded_newest_first),
