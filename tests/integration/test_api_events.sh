@@ -126,4 +126,11 @@ jq -e '[.events[].type] | index("config.changed") and index("snapshot.finished")
 it_ctl events --since "$EID" >"$TMP/ctl.txt" || it_fail "redwirectl events --since"
 grep -q config.changed "$TMP/ctl.txt" && it_fail "--since $EID listed event $EID"
 grep -q snapshot.finished "$TMP/ctl.txt" || it_fail "--since $EID: $(cat "$TMP/ctl.txt")"
+for c in events tasks snapshot; do
+	it_ctl "$c" --help >"$TMP/help.txt" && grep -q "^usage: redwirectl .* $c" "$TMP/help.txt" || it_fail "$c --help"
+done
+rc=0; it_ctl snapshot bogus >/dev/null 2>&1 || rc=$?
+it_eq "$rc" 2 "redwirectl snapshot bogus: usage exit code"
+rc=0; it_ctl tasks 999999 >/dev/null 2>&1 || rc=$?
+it_eq "$rc" 1 "redwirectl tasks of an unknown id"
 it_log "ok"
