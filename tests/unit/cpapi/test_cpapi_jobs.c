@@ -3,14 +3,18 @@
  * (control/api/api_task.c), the event history and its SSE form
  * (api_events.c), their routes, without a dataplane.
  */
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "api_events.h"
 #include "api_http.h"
 #include "api_route.h"
+#include "api_snap.h"
 #include "api_task.h"
 #include "test_cpapi.h"
 
@@ -246,6 +250,143 @@ static void test_cpapi_events_a_change_through_the_api_is_an_event(void)
 	api_events_fini(&ev);
 }
 
+static void test_cpapi_events_dataplane_attach_detach_and_restart(void)
+{
+	static struct api_events ev;
+	api_events_init(&ev);
+	struct cp_chan_status st = {.attached = true, .epoch = 0xabc, .pid = 7, .n_workers = 2};
+	api_events_watch_dataplane(&ev, &st);
+	api_events_watch_dataplane(&ev, &st); /* unchanged: nothing */
+	st.epoch = 0xdef;		      /* a restarted dataplane: a new epoch */
+	api_events_watch_dataplane(&ev, &st);
+	st.attached = false;
+	api_events_watch_dataplane(&ev, &st);
+	json_t *j = api_events_json(&ev, 0);
+	json_t *a = json_object_get(j, "events");
+	CU_ASSERT_EQUAL(json_array_size(a), 4);
+	const char *want[] = {"dataplane.attached", "dataplane.detached", "dataplane.attached",
+			      "dataplane.detached"};
+	for (size_t i = 0; i < 4 && i < json_array_size(a); i++)
+		CU_ASSERT_STRING_EQUAL(jstr(json_array_get(a, i), "type"), want[i]);
+	CU_ASSERT_STRING_EQUAL(jstr(json_object_get(json_array_get(a, 1), "detail"), "epoch"),
+			       "0000000000000abc");
+	CU_ASSERT_EQUAL(jint(json_object_get(json_array_get(a, 2), "detail"), "workers"), 2);
+	json_decref(j);
+	api_events_fini(&ev);
+}
+
+/* The RDB writer as the fake below reports it. */
+static struct api_snap_progress fake_progress;
+
+static int fake_progress_fn(void *arg, struct api_snap_progress *out)
+{
+	(void)arg;
+	*out = fake_progress;
+	return fake_progress.id ? 0 : -ENOENT;
+}
+
+static int fake_check(void *arg, const char *path, char *err, size_t len)
+{
+	(void)arg;
+	(void)path;
+	(void)err;
+	(void)len;
+	return 0;
+}
+
+/*
+ * A snapshot the dataplane starts (BGSAVE) is a task that runs with the
+ * writer's bytes, succeeds with the file's size, and its file is kept as
+ * <dir>/snapshots/<id>.rdb; one that vanishes without a DONE fails; a
+ * restore is a task failed at once.
+ */
+static void test_cpapi_snaps_task_follows_the_writer_and_keeps_the_file(void)
+{
+	static struct api_tasks ts;
+	static struct api_events ev;
+	char dir[] = "/tmp/cpapi_snaps.XXXXXX", path[512], kept[600];
+	struct api_snaps *s = NULL;
+	api_tasks_init(&ts);
+	api_events_init(&ev);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+	const struct api_snaps_conf conf = {.dir = dir,
+					    .tasks = &ts,
+					    .events = &ev,
+					    .progress = fake_progress_fn,
+					    .check = fake_check};
+	CU_ASSERT_EQUAL_FATAL(api_snaps_create(&s, NULL, &conf), 0);
+	fake_progress = (struct api_snap_progress){.id = 5, .used_bytes = 1000, .keys = 10};
+	api_snaps_notify(s, false, &fake_progress, 0, NULL);
+	struct api_task *t = api_tasks_find(&ts, 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t);
+	CU_ASSERT_EQUAL(t->state, API_TASK_RUNNING);
+	CU_ASSERT_STRING_EQUAL(t->origin, "dataplane");
+	fake_progress.bytes = 250;
+	api_snaps_tick(s);
+	CU_ASSERT_EQUAL(t->bytes_done, 250);
+	CU_ASSERT_EQUAL(t->bytes_total, 1000); /* no file yet: the dataset's memory */
+	CU_ASSERT_EQUAL(t->percent, 25);
+	/* the file in place, as the writer leaves it */
+	snprintf(path, sizeof(path), "%s/dump.rdb", dir);
+	FILE *f = fopen(path, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("REDIS0010-not-really", f);
+	fclose(f);
+	fake_progress.bytes = 20;
+	api_snaps_notify(s, true, &fake_progress, 0, path);
+	CU_ASSERT_EQUAL(t->state, API_TASK_SUCCEEDED);
+	CU_ASSERT_EQUAL(t->bytes_done, 20);
+	CU_ASSERT_EQUAL(t->bytes_total, 20);
+	snprintf(kept, sizeof(kept), "%s/snapshots/%s.rdb", dir, t->resource);
+	struct stat a, b;
+	CU_ASSERT_EQUAL(stat(kept, &a), 0);
+	CU_ASSERT_EQUAL(stat(path, &b), 0);
+	CU_ASSERT_EQUAL(a.st_ino, b.st_ino); /* a hard link, not a copy */
+	/* the next one: estimated from the last file's bytes per key */
+	fake_progress = (struct api_snap_progress){.id = 6, .keys = 20, .bytes = 10};
+	api_snaps_notify(s, false, &fake_progress, 0, NULL);
+	api_snaps_tick(s);
+	struct api_task *t2 = api_tasks_find(&ts, 2);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t2);
+	CU_ASSERT_EQUAL(t2->bytes_total, 40);
+	/* the writer dropped it (a dataplane restart): the task fails */
+	fake_progress.id = 0;
+	api_snaps_tick(s);
+	CU_ASSERT_EQUAL(t2->state, API_TASK_FAILED);
+	CU_ASSERT(strstr(t2->error, "abandoned") != NULL);
+	/* restore: a task failed at once, saying so */
+	struct api_ctx ctx = {.name = "unit", .tasks = &ts, .snaps = s, .events = &ev};
+	struct api_resp resp;
+	char rpath[160];
+	snprintf(rpath, sizeof(rpath), "/v1/snapshots/%s/restore", t->resource);
+	json_t *j = call_ctx(&ctx, "POST", rpath, NULL, NULL, &resp);
+	CU_ASSERT_EQUAL(resp.status, 202);
+	CU_ASSERT_STRING_EQUAL(jstr(j, "state"), "failed");
+	CU_ASSERT(strstr(jstr(j, "error"), "not implemented yet") != NULL);
+	json_decref(j);
+	api_resp_fini(&resp);
+	j = call_ctx(&ctx, "GET", "/v1/snapshots", NULL, NULL, &resp);
+	CU_ASSERT_EQUAL(resp.status, 200);
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(j, "snapshots")), 1);
+	json_decref(j);
+	api_resp_fini(&resp);
+	j = call_ctx(&ctx, "DELETE", "/v1/snapshots/..", NULL, NULL, &resp);
+	CU_ASSERT_EQUAL(resp.status, 404);
+	json_decref(j);
+	api_resp_fini(&resp);
+	/* events: started, finished, started, failed, and the restore request */
+	j = api_events_json(&ev, 0);
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(j, "events")), 5);
+	json_decref(j);
+	unlink(kept);
+	unlink(path);
+	snprintf(kept, sizeof(kept), "%s/snapshots", dir);
+	rmdir(kept);
+	rmdir(dir);
+	api_snaps_destroy(&s);
+	api_events_fini(&ev);
+}
+
 static void test_cpapi_http_keeps_query_and_last_event_id(void)
 {
 	struct api_http_req req;
@@ -261,7 +402,9 @@ const struct rw_test_case test_cpapi_jobs_cases[] = {
     RW_TEST(test_cpapi_events_sse_form_has_id_event_data),
     RW_TEST(test_cpapi_events_routes_since_stream_and_limits),
     RW_TEST(test_cpapi_events_a_change_through_the_api_is_an_event),
+    RW_TEST(test_cpapi_events_dataplane_attach_detach_and_restart),
     RW_TEST(test_cpapi_http_keeps_query_and_last_event_id),
+    RW_TEST(test_cpapi_snaps_task_follows_the_writer_and_keeps_the_file),
     RW_TEST(test_cpapi_task_progress_is_monotonic_and_ends_at_total),
     RW_TEST(test_cpapi_task_eta_from_the_rate_so_far),
     RW_TEST(test_cpapi_tasks_history_is_bounded_newest_first),
