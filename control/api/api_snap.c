@@ -426,7 +426,8 @@ json_t *api_snaps_route_create(const struct api_ctx *ctx, const struct api_call 
 	uint64_t now = api_unix_ms();
 	if (s->conf.progress != NULL)
 		s->conf.progress(s->conf.arg, &p);
-	int rc = cp_chan_send(ctx->chan, 0, CHAN_MSG_SNAP_REQ, 1, NULL, 0);
+	static const uint32_t none; /* no payload; a pointer all the same (memcpy of 0) */
+	int rc = cp_chan_send(ctx->chan, 0, CHAN_MSG_SNAP_REQ, 1, &none, 0);
 	if (rc != 0)
 		return api_error(resp, 503, "the dataplane's message ring is full; try again");
 	t = api_tasks_add(s->conf.tasks, "snapshot", "api", now);
