@@ -23,7 +23,10 @@
 #include <unistd.h>
 
 #include "api_auth.h"
+#include "api_events.h"
 #include "api_server.h"
+#include "api_snap.h"
+#include "api_task.h"
 #include "api_tls.h"
 #include "config.h"
 #include "cp_aof.h"
@@ -48,6 +51,9 @@ struct cp_main {
 	struct api_tls *tls; /* NULL: no HTTPS listener */
 	struct api_server *api;
 	struct api_server *https;
+	struct api_tasks tasks;	  /* long jobs, shown at /v1/tasks */
+	struct api_snaps *snaps;  /* retained snapshot files, snapshot tasks */
+	struct api_events events; /* the event history, /v1/events */
 	int sigfd;
 };
 
@@ -157,9 +163,11 @@ static void tls_reload(struct cp_main *m)
 			"-", "SIGHUP", "tls/reload", rc == 0 ? 200 : 500,
 			rc == 0 ? json_pack("{s:s}", "sha256", fp)
 				: json_pack("{s:s}", "error", err));
-	if (rc == 0)
+	if (rc == 0) {
 		rw_log_kv(RW_LOG_INFO, "cp.api", "HTTPS certificate reloaded", "sha256=%s", fp);
-	else
+		api_events_emit(&m->events, "tls.reloaded",
+				json_pack("{s:s, s:s}", "actor", "signal:SIGHUP", "sha256", fp));
+	} else
 		rw_log_kv(RW_LOG_ERR, "cp.api",
 			  "HTTPS certificate reload failed; the old one stays", "err=\"%s\"", err);
 }
@@ -427,6 +435,42 @@ static void data_path(const struct cp_main *m, const char *name, char *buf, size
 	snprintf(buf, len, "%s/%s", m->cfg.dir, name);
 }
 
+/* ---- the API's view of snapshots: the writer's progress, its notifications ---- */
+
+static void snap_progress_copy(const struct cp_rdb_progress *p, struct api_snap_progress *out)
+{
+	*out = (struct api_snap_progress){.id = p->id,
+					  .bytes = p->bytes,
+					  .keys = p->keys,
+					  .used_bytes = p->used_bytes,
+					  .start_unix_ms = p->start_unix_ms};
+}
+
+static void rdb_notify(void *arg, bool done, const struct cp_rdb_progress *p, int status,
+		       const char *path)
+{
+	struct api_snap_progress ap;
+	snap_progress_copy(p, &ap);
+	api_snaps_notify(((struct cp_main *)arg)->snaps, done, &ap, status, path);
+}
+
+static int snap_progress(void *arg, struct api_snap_progress *out)
+{
+	struct cp_rdb_progress p;
+	int rc = cp_rdb_progress(((struct cp_main *)arg)->rdb, &p);
+	snap_progress_copy(&p, out);
+	return rc;
+}
+
+static int snap_check(void *arg, const char *path, char *err, size_t len)
+{
+	struct cp_rdb_load_info info = {0};
+	(void)arg;
+	int rc = cp_rdb_load(path, (uint64_t)time(NULL) * 1000, NULL, NULL, &info);
+	snprintf(err, len, "%s", info.err);
+	return rc;
+}
+
 static int auth_setup(struct cp_main *m)
 {
 	char tokens[4096], audit[4096], err[256] = "";
@@ -485,6 +529,21 @@ static int api_setup(struct cp_main *m)
 		rc = tls_setup(m);
 	if (rc != 0)
 		return rc;
+	api_tasks_init(&m->tasks);
+	api_events_init(&m->events);
+	const struct api_snaps_conf sconf = {.dir = m->cfg.dir,
+					     .chan = m->chan,
+					     .tasks = &m->tasks,
+					     .events = &m->events,
+					     .progress = snap_progress,
+					     .check = snap_check,
+					     .arg = m};
+	rc = api_snaps_create(&m->snaps, m->loop, &sconf);
+	if (rc != 0) {
+		rw_log_kv(RW_LOG_ERR, "cp.api", "cannot keep snapshots",
+			  "key=dir path=%s/snapshots err=\"%s\"", m->cfg.dir, strerror(-rc));
+		return rc;
+	}
 	struct api_ctx ctx = {.name = m->cfg.rw_name,
 			      .start_mono_ms = cp_now_ms(),
 			      .chan = m->chan,
@@ -492,7 +551,10 @@ static int api_setup(struct cp_main *m)
 			      .mgmt_socket = m->cfg.rw_mgmt_socket,
 			      .auth = m->auth,
 			      .tls = m->tls,
-			      .proc_root = ""};
+			      .proc_root = "",
+			      .tasks = &m->tasks,
+			      .snaps = m->snaps,
+			      .events = &m->events};
 	if (https) {
 		rc = api_server_create_https(&m->https, m->loop, m->cfg.rw_mgmt_address, m->tls,
 					     &ctx);
@@ -641,8 +703,11 @@ static int rdb_load_into(void *arg, struct chan *ch, const char *path)
  */
 static int rdb_setup(struct cp_main *m)
 {
-	struct cp_rdb_conf conf = {
-	    .dir = m->cfg.dir, .filename = m->cfg.dbfilename, .checksum = m->cfg.rdbchecksum};
+	struct cp_rdb_conf conf = {.dir = m->cfg.dir,
+				   .filename = m->cfg.dbfilename,
+				   .checksum = m->cfg.rdbchecksum,
+				   .notify = rdb_notify,
+				   .hook_arg = m};
 	struct cp_rdb_load_info info;
 	snprintf(m->rdb_path, sizeof(m->rdb_path), "%s/%s", m->cfg.dir, m->cfg.dbfilename);
 	if (cp_rdb_create(&m->rdb, &conf) != 0)
@@ -703,6 +768,8 @@ static void modules_teardown(struct cp_main *m)
 {
 	api_server_destroy(&m->api);
 	api_server_destroy(&m->https);
+	api_snaps_destroy(&m->snaps);
+	api_events_fini(&m->events);
 	api_tls_destroy(&m->tls);
 	api_auth_destroy(&m->auth);
 	cp_chan_destroy(&m->chan);
@@ -716,7 +783,7 @@ static void modules_teardown(struct cp_main *m)
 
 int main(int argc, char **argv)
 {
-	struct cp_main m = {.sigfd = -1};
+	static struct cp_main m = {.sigfd = -1}; /* large (the task ring): not on the stack */
 	int rc = config_setup(&m, argc, argv);
 	if (rc != 0)
 		return rc < 0 ? 0 : rc;

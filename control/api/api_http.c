@@ -57,6 +57,13 @@ static enum api_parse parse_request_line(const char *p, const char *eol, struct 
 		return fail(req, 414);
 	memcpy(req->path, target, (size_t)(path_end - target));
 	req->path[path_end - target] = '\0';
+	if (qmark != NULL) {
+		size_t ql = (size_t)(sp2 - qmark - 1);
+		if (ql >= sizeof(req->query))
+			return fail(req, 414);
+		memcpy(req->query, qmark + 1, ql);
+		req->query[ql] = '\0';
+	}
 
 	const char *ver = sp2 + 1;
 	if (eol - ver != 8 || memcmp(ver, "HTTP/", 5) != 0 || !isdigit((unsigned char)ver[5]) ||
@@ -143,6 +150,8 @@ static enum api_parse parse_header(const char *p, const char *eol, struct api_ht
 		req->has_if_match = true;
 		return copy_field(req, req->if_match, sizeof(req->if_match), v, vl);
 	}
+	if (nl == 13 && strncasecmp(p, "last-event-id", nl) == 0)
+		return copy_field(req, req->last_event_id, sizeof(req->last_event_id), v, vl);
 	if (nl == 10 && strncasecmp(p, "connection", nl) == 0) {
 		if (token_in_list(v, vl, "close"))
 			req->keep_alive = false;
@@ -263,4 +272,17 @@ int api_http_respond(struct rw_buf *out, int status, const char *content_type, c
 	}
 	return api_http_respond_ex(out, status, content_type, allow ? extra : NULL, body, body_len,
 				   keep_alive);
+}
+
+int api_http_stream_head(struct rw_buf *out, const char *content_type)
+{
+	char head[256];
+	/* X-Accel-Buffering: a reverse proxy in front must not hold events back */
+	int n = snprintf(head, sizeof(head),
+			 "HTTP/1.1 200 OK\r\nContent-Type: %s\r\nCache-Control: no-store\r\n"
+			 "X-Accel-Buffering: no\r\nConnection: close\r\n\r\n",
+			 content_type);
+	if (n < 0 || (size_t)n >= sizeof(head))
+		return -EINVAL;
+	return rw_buf_append(out, head, (size_t)n);
 }

@@ -28,16 +28,18 @@ enum api_parse {
 
 struct api_http_req {
 	char method[16];
-	char path[API_HTTP_MAX_PATH]; /* without the query string */
-	int minor;		      /* HTTP/1.<minor> */
+	char path[API_HTTP_MAX_PATH];  /* without the query string */
+	char query[API_HTTP_MAX_PATH]; /* after '?', "" if none */
+	int minor;		       /* HTTP/1.<minor> */
 	bool keep_alive;
 	size_t content_length;
 	char authorization[API_HTTP_MAX_AUTH]; /* Authorization field, "" if absent */
 	char if_match[API_HTTP_MAX_ETAG];      /* If-Match field (RFC 9110 §13.1.1) */
 	bool has_if_match;
-	const char *body;   /* points into the parsed buffer */
-	size_t total_bytes; /* head + body: what to consume once handled */
-	int error_status;   /* on API_PARSE_ERROR: the status to answer with */
+	char last_event_id[32]; /* Last-Event-ID (SSE), "" if absent */
+	const char *body;	/* points into the parsed buffer */
+	size_t total_bytes;	/* head + body: what to consume once handled */
+	int error_status;	/* on API_PARSE_ERROR: the status to answer with */
 };
 
 /**
@@ -45,7 +47,7 @@ struct api_http_req {
  * @return API_PARSE_OK (req filled), API_PARSE_INCOMPLETE (need more bytes),
  *         API_PARSE_ERROR (req->error_status: 400, 413, 414, 431, 501, 505).
  *         Only the fields the API acts on are kept: Content-Length,
- *         Connection, Authorization, If-Match.
+ *         Connection, Authorization, If-Match, Last-Event-ID.
  */
 enum api_parse api_http_parse(const char *buf, size_t len, struct api_http_req *req);
 
@@ -69,5 +71,13 @@ int api_http_respond(struct rw_buf *out, int status, const char *content_type, c
  */
 int api_http_respond_ex(struct rw_buf *out, int status, const char *content_type, const char *extra,
 			const char *body, size_t body_len, bool keep_alive);
+
+/**
+ * Append the head of a response whose body has no length and runs until
+ * the connection closes (a server-sent-events stream, RFC 9112 §6.3 rule
+ * 8): 200, @p content_type, no Content-Length, Connection: close.
+ * @return 0 or -ENOMEM.
+ */
+int api_http_stream_head(struct rw_buf *out, const char *content_type);
 
 #endif

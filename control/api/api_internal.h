@@ -66,6 +66,22 @@ uint64_t api_dataplane_rss_bytes(const struct api_ctx *ctx, int32_t pid);
 /* api_support.c: GET /v1/support-bundle (admin), secrets redacted. */
 int api_support_bundle(const struct api_ctx *ctx, struct api_resp *resp);
 
+/* api_snap.c: /v1/snapshots (POST: operator; restore: admin). */
+json_t *api_snaps_route_list(const struct api_ctx *ctx, const char *arg, int *status);
+json_t *api_snaps_route_one(const struct api_ctx *ctx, const char *arg, int *status);
+json_t *api_snaps_route_create(const struct api_ctx *ctx, const struct api_call *call,
+			       const char *arg, struct api_resp *resp);
+json_t *api_snaps_route_delete(const struct api_ctx *ctx, const struct api_call *call,
+			       const char *arg, struct api_resp *resp);
+json_t *api_snaps_route_restore(const struct api_ctx *ctx, const struct api_call *call,
+				const char *arg, struct api_resp *resp);
+
+/* api_events.c: GET /v1/events?since=ID and the SSE stream /v1/events/stream. */
+json_t *api_events_route_list(const struct api_ctx *ctx, const struct api_call *call,
+			      const char *arg, struct api_resp *resp);
+json_t *api_events_route_stream(const struct api_ctx *ctx, const struct api_call *call,
+				const char *arg, struct api_resp *resp);
+
 /* api_appliance.c: GET /v1/appliance. */
 json_t *api_appliance(const struct api_ctx *ctx, const char *arg, int *status);
 

@@ -22,7 +22,9 @@
 #include <string.h>
 
 #include "api_auth.h"
+#include "api_events.h"
 #include "api_internal.h"
+#include "api_task.h"
 
 #ifndef RW_VERSION
 #define RW_VERSION "0.0.0"
@@ -176,6 +178,30 @@ static int route_openapi(const struct api_ctx *ctx, struct api_resp *resp)
 	return 0;
 }
 
+static json_t *route_tasks(const struct api_ctx *ctx, const char *arg, int *status)
+{
+	(void)arg;
+	*status = 200;
+	if (ctx->tasks == NULL)
+		return json_pack("{s:[], s:i}", "tasks", "max", 0);
+	return api_tasks_json(ctx->tasks, api_unix_ms());
+}
+
+static json_t *route_task(const struct api_ctx *ctx, const char *arg, int *status)
+{
+	char *end;
+	unsigned long long id = strtoull(arg, &end, 10);
+	struct api_task *t =
+	    *end == '\0' && ctx->tasks != NULL ? api_tasks_find(ctx->tasks, id) : NULL;
+	if (t == NULL) {
+		*status = 404;
+		return json_pack("{s:s, s:s}", "error", "no such task (unknown, or forgotten)",
+				 "id", arg);
+	}
+	*status = 200;
+	return api_task_json(t, api_unix_ms());
+}
+
 /* Entries start with the path, in the form the OpenAPI test reads. */
 static const struct api_route_def routes[] = {
     {"/metrics", .get_text = api_metrics},
@@ -193,14 +219,18 @@ static const struct api_route_def routes[] = {
     {"/v1/tokens/{id}", .del = api_tokens_route_revoke, .admin = true},
     {"/v1/tls/reload", .post = api_tls_reload_route, .admin = true},
     {"/v1/support-bundle", .get_text = api_support_bundle, .admin = true},
+    {"/v1/snapshots", .get = api_snaps_route_list, .post = api_snaps_route_create},
+    {"/v1/snapshots/{id}", .get = api_snaps_route_one, .del = api_snaps_route_delete},
+    {"/v1/snapshots/{id}/restore", .post = api_snaps_route_restore, .admin = true},
+    {"/v1/events", .get_call = api_events_route_list},
+    {"/v1/events/stream", .get_call = api_events_route_stream},
+    {"/v1/tasks", .get = route_tasks},
+    {"/v1/tasks/{id}", .get = route_task},
     /* Routes that will exist; every method (and every path below them) answers 501. */
     {"/v1/users", .later = "*", .admin = true,
      .why = "users (Redis ACL) arrive with the management issue (#8)"},
-    {"/v1/snapshots", .later = "*", .why = "snapshots arrive with the persistence issue"},
     {"/v1/replication", .later = "*", .why = "replication arrives with its issue"},
     {"/v1/failover", .later = "*", .why = "failover arrives with its issue"},
-    {"/v1/events", .later = "*", .why = "events arrive with the management issue (#8)"},
-    {"/v1/tasks", .later = "*", .why = "tasks arrive with the management issue (#8)"},
 };
 
 const char *api_route_path(size_t i)
@@ -334,12 +364,45 @@ static json_t *route_dispatch(const struct api_ctx *ctx, const struct api_call *
 	return json_pack("{s:s, s:s}", "error", "not found", "route", call->path);
 }
 
+/* The event a change made through the API is, by its route. */
+static const char *change_event_type(const struct api_call *call)
+{
+	static const struct {
+		const char *method, *prefix, *type;
+	} types[] = {
+	    {"PATCH", "/v1/parameters", "config.changed"},
+	    {"POST", "/v1/tokens", "token.created"},
+	    {"DELETE", "/v1/tokens/", "token.revoked"},
+	    {"POST", "/v1/tls/reload", "tls.reloaded"},
+	    {"POST", "/v1/snapshots/", "snapshot.restore_requested"},
+	    {"POST", "/v1/snapshots", "snapshot.requested"},
+	    {"DELETE", "/v1/snapshots/", "snapshot.deleted"},
+	};
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(call->method, types[i].method) == 0 &&
+		    strncmp(call->path, types[i].prefix, strlen(types[i].prefix)) == 0)
+			return types[i].type;
+	return "api.changed";
+}
+
+/* A change that was made is an event too; its detail is the audit line's. */
+static void change_event(const struct api_ctx *ctx, const struct api_call *call,
+			 const struct api_resp *resp, json_t *detail)
+{
+	if (ctx->events == NULL || resp->status < 200 || resp->status >= 300)
+		return;
+	api_events_emit(ctx->events, change_event_type(call),
+			json_pack("{s:s, s:s, s:s, s:O?}", "actor", call->caller->actor, "method",
+				  call->method, "path", call->path, "detail", detail));
+}
+
 /* Every request that tried to change something, done or refused. */
 static void audit_change(const struct api_ctx *ctx, const struct api_call *call,
 			 struct api_resp *resp)
 {
 	json_t *detail = resp->audit_detail;
 	resp->audit_detail = NULL;
+	change_event(ctx, call, resp, detail);
 	if (ctx->auth == NULL) {
 		json_decref(detail);
 		return;

@@ -19,6 +19,9 @@
 
 struct api_auth;
 struct api_tls;
+struct api_tasks;
+struct api_snaps;
+struct api_events;
 
 struct api_ctx {
 	const char *name;	     /* redwire-name */
@@ -29,11 +32,15 @@ struct api_ctx {
 	struct api_auth *auth;	     /* tokens, limits, audit; NULL: token routes answer 503 */
 	struct api_tls *tls;	     /* the HTTPS listener's TLS; NULL: not serving HTTPS */
 	const char *proc_root;	     /* "" normally; a fixture tree in tests */
+	struct api_tasks *tasks;     /* long jobs; NULL: /v1/tasks lists none */
+	struct api_snaps *snaps;     /* snapshot files; NULL: /v1/snapshots answers 503 */
+	struct api_events *events;   /* event history; NULL: /v1/events lists none */
 };
 
-#define API_CT_JSON	  "application/json"
-#define API_CT_PROMETHEUS "text/plain; version=0.0.4; charset=utf-8"
-#define API_CT_YAML	  "application/yaml"
+#define API_CT_JSON	    "application/json"
+#define API_CT_PROMETHEUS   "text/plain; version=0.0.4; charset=utf-8"
+#define API_CT_YAML	    "application/yaml"
+#define API_CT_EVENT_STREAM "text/event-stream"
 
 struct api_resp {
 	int status;
@@ -44,6 +51,7 @@ struct api_resp {
 	char extra[256]; /* further header lines ("ETag: ...\r\n"), "" for none */
 	char allow_buf[48];
 	void *audit_detail; /* json_t *: what a change did, for its audit line */
+	bool stream;	    /* the body opens a server-sent-events stream (no length) */
 };
 
 /* One request as a route sees it. */
@@ -52,7 +60,9 @@ struct api_call {
 	const char *path;
 	const char *body; /* request body (not NUL-terminated), len bytes */
 	size_t body_len;
-	const char *if_match; /* If-Match field, NULL when absent */
+	const char *if_match;	   /* If-Match field, NULL when absent */
+	const char *query;	   /* the request target's query ("since=3"), NULL when absent */
+	const char *last_event_id; /* Last-Event-ID field (SSE resume), NULL when absent */
 	const struct api_caller *caller;
 };
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "api_auth.h"
+#include "api_events.h"
 #include "api_http.h"
 #include "api_tls.h"
 #include "rw_log.h"
@@ -34,6 +35,7 @@ struct api_conn {
 	char source[API_SOURCE_SIZE];
 	char cert_cn[API_AUTH_CN_SIZE]; /* a verified client certificate's CN, "" if none */
 	bool closing;			/* close once `out` is flushed */
+	bool stream;			/* an event stream: events are written as they come */
 	uint64_t last_ms;
 	struct rw_buf in;
 	struct rw_buf out;
@@ -44,6 +46,7 @@ struct api_server {
 	struct cp_loop *loop;
 	int fd;
 	int sweep_timer;
+	int heartbeat_timer; /* event streams' heartbeat; 0: none */
 	struct api_tls *tls; /* HTTPS: not owned; NULL: the Unix socket */
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)]; /* or the address */
 	struct api_ctx ctx;
@@ -110,6 +113,8 @@ static void conn_close(struct api_conn *c)
 		if (s->conns[i] == c)
 			s->conns[i] = NULL;
 	cp_loop_del(s->loop, c->fd);
+	if (c->stream && s->ctx.events != NULL && s->ctx.events->streams > 0)
+		s->ctx.events->streams--;
 	if (s->accept_paused && cp_loop_mod(s->loop, s->fd, EPOLLIN) == 0)
 		s->accept_paused = false;
 	if (c->ssl != NULL) {
@@ -245,6 +250,41 @@ static int respond(struct api_conn *c, const struct api_resp *resp, bool keep_al
 				   resp->len, keep_alive);
 }
 
+/*
+ * Turn the connection into an event stream: the head without a length,
+ * then what the route put in the body (the retry field, missed events);
+ * from now on events are appended as they are emitted (server_event) and
+ * a heartbeat comment every API_EVENTS_HEARTBEAT_MS (server_heartbeat).
+ */
+static void stream_open(struct api_conn *c, const struct api_resp *resp)
+{
+	if (api_http_stream_head(&c->out, resp->content_type) != 0 ||
+	    rw_buf_append(&c->out, resp->body, resp->len) != 0) {
+		c->closing = true;
+		return;
+	}
+	c->stream = true;
+	c->srv->ctx.events->streams++;
+}
+
+/* A new event: to every open stream; a stream that fell too far behind is closed. */
+static void server_event(void *arg, const struct api_event *e)
+{
+	struct api_server *s = arg;
+	for (int i = 0; i < API_MAX_CONNS; i++) {
+		struct api_conn *c = s->conns[i];
+		if (c == NULL || !c->stream)
+			continue;
+		if (c->out.len > API_EVENTS_STREAM_BACKLOG || api_events_sse(e, &c->out) != 0) {
+			rw_log_kv(RW_LOG_WARN, "cp.api", "event stream closed: client too slow",
+				  "source=%s backlog_bytes=%zu", c->source, c->out.len);
+			conn_close(c);
+			continue;
+		}
+		conn_flush(c);
+	}
+}
+
 /* Handle every complete request in `in` (pipelining keeps order). */
 static void conn_serve(struct api_conn *c)
 {
@@ -279,8 +319,18 @@ static void conn_serve(struct api_conn *c)
 					      .body = req.body,
 					      .body_len = req.content_length,
 					      .if_match = req.has_if_match ? req.if_match : NULL,
+					      .query = req.query[0] ? req.query : NULL,
+					      .last_event_id =
+						  req.last_event_id[0] ? req.last_event_id : NULL,
 					      .caller = &caller};
 		api_route_call(&c->srv->ctx, &call, &resp);
+		if (resp.stream) {
+			stream_open(c, &resp);
+			log_request(c, req.method, req.path, resp.status, t0, caller.actor);
+			api_resp_fini(&resp);
+			rw_buf_consume(&c->in, c->in.len); /* the stream owns the connection now */
+			return;
+		}
 		if (respond(c, &resp, req.keep_alive) != 0 || !req.keep_alive)
 			c->closing = true;
 		log_request(c, req.method, req.path, resp.status, t0, caller.actor);
@@ -333,6 +383,8 @@ static void conn_io(struct cp_loop *l, int fd, uint32_t events, void *arg)
 	c->last_ms = cp_now_ms();
 	if (events & EPOLLOUT && c->out.len > 0 && !conn_flush(c))
 		return;
+	if (c->stream)
+		c->in.len = 0; /* a stream's client has nothing more to ask: drop it */
 	/* TLS may hold decrypted bytes the socket no longer signals: always read */
 	if (c->ssl == NULL && !(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
 		return;
@@ -419,6 +471,29 @@ static void server_accept(struct cp_loop *l, int fd, uint32_t events, void *arg)
 		}
 		s->conns[slot] = c;
 	}
+}
+
+/* A comment line on every stream: proxies and clients see it is alive. */
+static void streams_heartbeat(struct api_server *s, uint64_t now)
+{
+	static const char beat[] = ": heartbeat\n\n";
+	for (int i = 0; i < API_MAX_CONNS; i++) {
+		struct api_conn *c = s->conns[i];
+		if (c == NULL || !c->stream)
+			continue;
+		if (rw_buf_append(&c->out, beat, sizeof(beat) - 1) != 0) {
+			conn_close(c);
+			continue;
+		}
+		c->last_ms = now; /* a stream is idle by design: not swept */
+		conn_flush(c);
+	}
+}
+
+static void server_heartbeat(struct cp_loop *l, void *arg)
+{
+	(void)l;
+	streams_heartbeat(arg, cp_now_ms());
 }
 
 static void server_sweep(struct cp_loop *l, void *arg)
@@ -519,6 +594,10 @@ static int server_start(struct api_server **out, struct cp_loop *l, const char *
 	if (rc != 0)
 		goto fail_unlink;
 	s->sweep_timer = cp_timer_add(l, 5000, server_sweep, s);
+	if (ctx->events != NULL) {
+		s->heartbeat_timer = cp_timer_add(l, API_EVENTS_HEARTBEAT_MS, server_heartbeat, s);
+		api_events_listen(ctx->events, server_event, s);
+	}
 	*out = s;
 	return 0;
 
@@ -556,6 +635,10 @@ void api_server_destroy(struct api_server **sp)
 			conn_close(s->conns[i]);
 	if (s->sweep_timer > 0)
 		cp_timer_del(s->loop, s->sweep_timer);
+	if (s->heartbeat_timer > 0)
+		cp_timer_del(s->loop, s->heartbeat_timer);
+	if (s->ctx.events != NULL)
+		api_events_unlisten(s->ctx.events, s);
 	cp_loop_del(s->loop, s->fd);
 	close(s->fd);
 	if (s->tls == NULL)

@@ -59,6 +59,13 @@ int ctl_cmd_doctor(const struct ctl *c, int argc, char **argv);
 /* ctl_token.c: `token create|list|revoke`. */
 int ctl_cmd_token(const struct ctl *c, int argc, char **argv);
 
+/* ctl_task.c: `tasks [ID]`. */
+int ctl_cmd_tasks(const struct ctl *c, int argc, char **argv);
+/* ctl_task.c: `snapshot create [--wait]|list|delete ID|restore ID`. */
+int ctl_cmd_snapshot(const struct ctl *c, int argc, char **argv);
+/* ctl_task.c: `events [--since ID] [--follow]`. */
+int ctl_cmd_events(const struct ctl *c, int argc, char **argv);
+
 /* ctl_watch.c: `stats --watch`. @p count 0 means until Ctrl-C. */
 int ctl_stats_watch(const struct ctl *c, double interval_s, long count);
 

@@ -72,6 +72,24 @@ static const struct ctl_command commands[] = {
      "                 shown this once (the server keeps only its SHA-256)\n"
      "  list           id, name, role, expiry of every token (never the token)\n"
      "  revoke ID      the token stops working at once; exit 1 if there is no such id\n"},
+    {"tasks", ctl_cmd_tasks, "[ID] [--json]",
+     "long jobs (snapshots) with state, phase, progress, ETA and error",
+     "  Newest first, the last 64; with ID, that task alone (exit 1 if unknown).\n"},
+    {"events", ctl_cmd_events, "[--since ID] [--follow] [--json]",
+     "what happened: config changes, snapshots, dataplane attach/detach, tokens, TLS",
+     "  --since ID     only events after ID\n"
+     "  --follow, -f   keep printing new events (polls every 0.5 s) until Ctrl-C;\n"
+     "                 with --json, one event per line\n"},
+    {"snapshot", ctl_cmd_snapshot, "create [--wait] | list | delete ID | restore ID [--json]",
+     "RDB snapshots: take one (a task), list the kept files, delete, restore",
+     "  create         ask for a snapshot; prints its task. --wait follows the task\n"
+     "                 with a progress bar (standard error) and exits 0 only if it\n"
+     "                 succeeded\n"
+     "  list           the kept files: id, size, time, checksum check\n"
+     "  delete ID      remove a kept file\n"
+     "  restore ID     load it into the running appliance (admin), following the\n"
+     "                 task: live restore is not implemented yet, the task fails\n"
+     "                 saying how to restore by hand (exit 1)\n"},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -404,6 +404,15 @@ static int config_reply_take(struct cp_chan *c, uint32_t w, uint32_t id, char *o
 	return rc == -EPROTO ? rc : -EAGAIN;
 }
 
+int cp_chan_send(struct cp_chan *c, uint32_t w, uint32_t type, uint32_t id, const void *payload,
+		 uint32_t len)
+{
+	if (c == NULL || c->ch == NULL || w >= chan_workers(c->ch))
+		return -ENOTCONN;
+	return chan_msg_send(c->ch, w, CHAN_TO_DP, (uint16_t)type, id, payload, len) == 0 ? 0
+											  : -ENOSPC;
+}
+
 int cp_chan_config(struct cp_chan *c, bool set, const char *name, const char *value, char *out,
 		   size_t cap)
 {

@@ -124,6 +124,14 @@ int cp_chan_worker(const struct cp_chan *c, uint32_t w, struct cp_chan_worker_st
  */
 const char *cp_chan_info_section(const char *section, uint32_t len);
 
+/**
+ * Send one message of @p type to worker @p w (a request that needs no
+ * answer here: SNAP_REQ).
+ * @return 0, -ENOTCONN (not attached), -ENOSPC (the ring is full).
+ */
+int cp_chan_send(struct cp_chan *c, uint32_t w, uint32_t type, uint32_t id, const void *payload,
+		 uint32_t len);
+
 #define CP_CHAN_CONFIG_TIMEOUT_MS 2000
 /**
  * CONFIG SET @p name @p value on every worker (@p set), or CONFIG GET @p name

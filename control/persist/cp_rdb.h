@@ -46,12 +46,32 @@
 typedef int cp_rdb_install_fn(void *arg, const char *tmp_path, int status);
 typedef bool cp_rdb_ready_fn(void *arg);
 
+/* A snapshot's progress as the file is written (for the API's tasks). */
+struct cp_rdb_progress {
+	uint32_t id;		/* the dataplane's snapshot id; 0: none being written */
+	bool header;		/* every worker's cut is in: the file is being written */
+	uint64_t bytes;		/* written to the file so far */
+	uint64_t keys;		/* keys at the cut, summed over the workers that began */
+	uint64_t used_bytes;	/* the dataset's memory at the cut, likewise */
+	uint64_t start_unix_ms; /* the first BEGIN */
+};
+
+/*
+ * Told when a snapshot's file is begun (@p done false: the first BEGIN)
+ * and when it is finished (@p done true, @p status 0 or -errno, @p path
+ * the file renamed into place, @p bytes its size). Bound by main.c for
+ * the API's tasks and events; NULL: nobody listens.
+ */
+typedef void cp_rdb_notify_fn(void *arg, bool done, const struct cp_rdb_progress *p, int status,
+			      const char *path);
+
 struct cp_rdb_conf {
 	const char *dir;
 	const char *filename;	    /* dbfilename */
 	bool checksum;		    /* rdbchecksum */
 	cp_rdb_install_fn *install; /* NULL: a dump.rdb */
 	cp_rdb_ready_fn *ready;
+	cp_rdb_notify_fn *notify;
 	void *hook_arg;
 };
 
@@ -69,6 +89,9 @@ void cp_rdb_destroy(struct cp_rdb **r);
  *         and take nothing more from this worker in this poll).
  */
 int cp_rdb_msg(struct cp_rdb *r, struct chan *ch, uint32_t w, const struct chan_msg *m);
+
+/** The snapshot being written. @return 0, or -ENOENT when none is (@p out zeroed). */
+int cp_rdb_progress(const struct cp_rdb *r, struct cp_rdb_progress *out);
 
 /* ---- loading ---- */
 

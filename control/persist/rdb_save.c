@@ -172,6 +172,32 @@ static void done_send(struct cp_rdb *r, struct chan *ch)
 		r->done_pending = false;
 }
 
+int cp_rdb_progress(const struct cp_rdb *r, struct cp_rdb_progress *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (r == NULL || r->id == 0)
+		return -ENOENT;
+	out->id = r->id;
+	out->header = r->header;
+	out->bytes = r->out.bytes;
+	out->start_unix_ms = r->t0_ms;
+	for (uint32_t w = 0; w < r->n && w < CHAN_MAX_WORKERS; w++)
+		if (r->has_beg[w]) {
+			out->keys += r->beg[w].keys;
+			out->used_bytes += r->beg[w].used_bytes;
+		}
+	return 0;
+}
+
+static void notify(struct cp_rdb *r, bool done, int status, const char *path)
+{
+	struct cp_rdb_progress p;
+	if (r->conf.notify == NULL)
+		return;
+	cp_rdb_progress(r, &p);
+	r->conf.notify(r->conf.hook_arg, done, &p, status, path);
+}
+
 static int start(struct cp_rdb *r, struct chan *ch, uint32_t id)
 {
 	abandon(r);
@@ -266,6 +292,7 @@ static void finish_end(struct cp_rdb *r, struct chan *ch, int rc)
 		  "id=%u path=%s bytes=%llu ms=%llu err=\"%s\"", r->id, path,
 		  (unsigned long long)r->fin_bytes, (unsigned long long)(now - r->t0_ms),
 		  rc == 0 ? "" : strerror(-rc));
+	notify(r, true, rc, path);
 	abandon(r);
 	done_send(r, ch);
 }
@@ -340,8 +367,10 @@ int cp_rdb_msg(struct cp_rdb *r, struct chan *ch, uint32_t w, const struct chan_
 	if (r->id != 0 && r->epoch != chan_info(ch)->epoch)
 		abandon(r); /* the dataplane restarted: its snapshot is gone */
 	if (m->type == CHAN_MSG_SNAP_BEGIN) {
-		if (m->id != r->id)
+		if (m->id != r->id) {
 			start(r, ch, m->id);
+			notify(r, false, 0, NULL);
+		}
 		if (m->len >= sizeof(r->beg[w]) && !r->has_beg[w]) {
 			memcpy(&r->beg[w], m->payload, sizeof(r->beg[w]));
 			r->has_beg[w] = true;

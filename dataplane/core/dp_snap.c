@@ -365,6 +365,12 @@ bool dp_snap_msg(struct worker *w, const struct chan_msg *m)
 		aofrw_cut_try(w);
 		return true;
 	}
+	if (m->type == CHAN_MSG_SNAP_REQ) {
+		/* the management API's snapshot: BGSAVE SCHEDULE, started by
+		 * dp_snap_tick once the slot is free */
+		SNAP_ST(sn, bgsave_scheduled, 1);
+		return true;
+	}
 	if (m->type != CHAN_MSG_SNAP_DONE)
 		return false;
 	if (m->len < sizeof(d) || m->id != SNAP_LD(sn, running))

@@ -41,7 +41,8 @@ enum dp_snap_route_result {
 enum dp_snap_route_result dp_snap_route(struct worker *w, struct dp_client *cl,
 					const struct cmd_def *d, struct resp_arg *argv,
 					uint32_t argc);
-/** Handle SNAP_DONE and AOFRW_CUT from the control plane. @return false if @p m is another type. */
+/** Handle SNAP_DONE, AOFRW_CUT and SNAP_REQ (the management API's BGSAVE SCHEDULE) from the
+ *  control plane. @return false if @p m is another type. */
 bool dp_snap_msg(struct worker *w, const struct chan_msg *m);
 /** This worker's slice of a running snapshot (snap_part_poll). @return work done. */
 unsigned dp_snap_poll(struct worker *w);

@@ -173,6 +173,7 @@ enum chan_msg_type {
 	/* to cp: "name\0value\0", a directive the control plane acts on was changed by
 	 * CONFIG SET (appendfsync, aof-use-rdb-preamble, aof-load-truncated) */
 	CHAN_MSG_CONFIG_NOTE = 20,
+	CHAN_MSG_SNAP_REQ = 21, /* to dp (worker 0): BGSAVE SCHEDULE for the management API */
 };
 
 /* CHAN_MSG_SNAP_BEGIN payload: where a worker took its part of the cut. */

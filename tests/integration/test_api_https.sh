@@ -122,7 +122,7 @@ it_eq "$(hc -H "Authorization: Bearer $VIEW" "$URL/metrics")" 200 "viewer GET /m
 it_eq "$(hc -H "Authorization: Bearer $VIEW" -X PATCH -H 'If-Match: *' -d '{"value":5}' "$URL/v1/parameters/redwire-mgmt-auth-failures")" 403 "viewer PATCH"
 jq -e '.role == "viewer" and .needs == "operator"' "$TMP/body" >/dev/null || it_fail "403 body: $(cat "$TMP/body")"
 it_eq "$(hc -H "Authorization: Bearer $VIEW" -X POST "$URL/v1/snapshots")" 403 "viewer POST /v1/snapshots"
-it_eq "$(hc -H "Authorization: Bearer $OPER" -X POST "$URL/v1/snapshots")" 501 "operator POST /v1/snapshots (a later issue's route)"
+it_eq "$(hc -H "Authorization: Bearer $OPER" -X POST "$URL/v1/failover")" 501 "operator POST /v1/failover (a later issue's route)"
 jq -e '.detail | length > 0' "$TMP/body" >/dev/null || it_fail "501 without detail"
 it_eq "$(hc -H "Authorization: Bearer $OPER" "$URL/v1/tokens")" 403 "operator GET /v1/tokens"
 it_eq "$(hc -H "Authorization: Bearer $OPER" -X POST "$URL/v1/tls/reload")" 403 "operator POST /v1/tls/reload"
