@@ -25,7 +25,7 @@ cp "$IT_ROOT/platform/config/redwire.conf" "$CONF"
 printf 'appendonly yes\nappendfsync everysec\n' >>"$CONF"
 
 it_up --workers 2 --config "$CONF"
-trap 'cleanup_aof; it_cleanup' EXIT
+trap 'rc=$?; set +e; cleanup_aof; (exit $rc); it_cleanup' EXIT
 
 it_log "writes in db 0 and db 1"
 it_eq "$(it_cli set s1 hello)" OK "SET s1"
@@ -94,7 +94,7 @@ fi
 it_log "restart continues the same incr file"
 size1=$(stat -c %s "$AOFDIR/appendonly.aof.1.incr.aof")
 it_up --workers 2 --config "$CONF"
-trap 'cleanup_aof; it_cleanup' EXIT
+trap 'rc=$?; set +e; cleanup_aof; (exit $rc); it_cleanup' EXIT
 it_eq "$(it_cli set after restart)" OK "SET after restart"
 sleep 0.3
 REDWIRE_BUILD=$(it_build) "$IT_ROOT/redwire" down --name "$IT_NAME" >/dev/null

@@ -22,7 +22,7 @@ cp "$IT_ROOT/platform/config/redwire.conf" "$CONF"
 printf 'appendonly yes\nappendfsync always\n' >>"$CONF"
 
 it_up --workers 2 --config "$CONF"
-trap 'cleanup_abs; it_cleanup' EXIT
+trap 'rc=$?; set +e; cleanup_abs; (exit $rc); it_cleanup' EXIT
 
 # The stock server runs in the instance's namespace while it is up, on the
 # root namespace's loopback after `down` removed it.
@@ -73,7 +73,7 @@ stock_stop
 
 it_log "replayed by Redwire itself"
 it_up --workers 2 --config "$CONF"
-trap 'cleanup_abs; it_cleanup' EXIT
+trap 'rc=$?; set +e; cleanup_abs; (exit $rc); it_cleanup' EXIT
 for kv in a:100000 g:100000 r1:200000 x:50000; do
 	k=${kv%%:*}
 	t=$(it_cli pttl "$k")

@@ -18,7 +18,7 @@ cleanup_aof() {
 cp "$IT_ROOT/platform/config/redwire.conf" "$CONF"
 printf 'appendonly yes\nappendfsync everysec\n' >>"$CONF"
 it_up --workers 2 --config "$CONF"
-trap 'cleanup_aof; it_cleanup' EXIT
+trap 'rc=$?; set +e; cleanup_aof; (exit $rc); it_cleanup' EXIT
 
 WANT=$(mktemp /tmp/rwtaofh-want-XXXXXX)
 it_ns "$IT_PY" - "$IT_IP" "$IT_PORT" >"$WANT" <<'PY'

@@ -106,7 +106,7 @@ it_log "Redwire: $BULK keys and every type, then BGSAVE + BGREWRITEAOF under a w
 conf "rdb-key-save-delay 1000" # as the stock child: a snapshot takes one key per ms per worker
 rm -rf "$AOFDIR"
 it_up --workers 2 --config "$CONF" >/dev/null
-trap 'cleanup_rw; it_cleanup' EXIT
+trap 'rc=$?; set +e; cleanup_rw; (exit $rc); it_cleanup' EXIT
 DATA fill "$BULK"
 load_start "$WORK/load.1" r1
 ours_a=$(printf 'BGSAVE\nBGREWRITEAOF\nBGREWRITEAOF\n' | it_cli)

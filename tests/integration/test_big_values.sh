@@ -25,7 +25,7 @@ cleanup_big() {
 cp "$IT_ROOT/platform/config/redwire.conf" "$CONF"
 printf 'appendonly yes\nappendfsync always\n' >>"$CONF"
 it_up --workers 2 --config "$CONF"
-trap 'cleanup_big; it_cleanup' EXIT
+trap 'rc=$?; set +e; cleanup_big; (exit $rc); it_cleanup' EXIT
 it_oracle_start
 
 S=$IT_ROOT/tests/integration/stats.py
@@ -60,7 +60,7 @@ it_eq "$(redis-cli -p $port debug digest)" "$digest" "stock digest after loading
 
 it_log "Redwire restarts from the AOF to the same digest"
 it_up --workers 2 --config "$CONF"
-trap 'cleanup_big; it_cleanup' EXIT
+trap 'rc=$?; set +e; cleanup_big; (exit $rc); it_cleanup' EXIT
 for _ in $(seq 300); do [ "$(it_cli ping 2>/dev/null)" = PONG ] && break; sleep 0.1; done
 it_eq "$(it_cli debug digest)" "$digest" "Redwire digest after restart"
 it_log "ok"

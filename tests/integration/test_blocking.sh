@@ -13,7 +13,7 @@ it_oracle_start
 fwd() { it_ctl stats --json | "$IT_PY" "$IT_ROOT/tests/integration/stats.py" "$1" | awk '{s = 0; for (i = 1; i <= NF; i++) s += $i; print s}'; }
 f0=$(fwd fwd_received)
 out=$(mktemp -d)
-trap 'rm -rf "$out"; it_cleanup' EXIT
+trap 'rc=$?; set +e; rm -rf "$out"; (exit $rc); it_cleanup' EXIT
 cd "$IT_ROOT/tests/integration"
 it_ns "$IT_PY" block_check.py "$IT_IP:$IT_PORT" >"$out/rw.txt" || it_fail "script against Redwire"
 it_ns "$IT_PY" block_check.py "127.0.0.1:$IT_ORACLE_PORT" >"$out/redis.txt" || it_fail "script against redis-server"

@@ -13,7 +13,7 @@ it_oracle_start
 S=$IT_ROOT/tests/integration/stats.py
 read -r r0 r1 <<<"$(it_ctl stats --json | "$IT_PY" "$S" fwd_received)"
 out=$(mktemp -d)
-trap 'rm -rf "$out"; it_cleanup' EXIT
+trap 'rc=$?; set +e; rm -rf "$out"; (exit $rc); it_cleanup' EXIT
 cd "$IT_ROOT/tests/integration"
 it_ns "$IT_PY" xblock_check.py "$IT_IP:$IT_PORT" >"$out/rw.txt" || it_fail "script against Redwire"
 it_ns "$IT_PY" xblock_check.py "127.0.0.1:$IT_ORACLE_PORT" >"$out/redis.txt" || it_fail "script against redis-server"

@@ -25,7 +25,7 @@ ORACLE2=7381
 ip netns exec "$IT_NAME" redis-server "$TMPD/redis.conf" --port $ORACLE2 --bind 127.0.0.1 --save '' --daemonize no \
 	--dir "$TMPD" >"$TMPD/redis.log" 2>&1 &
 RPID=$!
-trap 'rc=$?; kill $RPID 2>/dev/null; wait $RPID 2>/dev/null; cat "$TMPD/redwire.conf"; rm -rf "$TMPD"; (exit $rc); it_cleanup' EXIT
+trap 'rc=$?; set +e; kill $RPID 2>/dev/null; wait $RPID 2>/dev/null; cat "$TMPD/redwire.conf"; rm -rf "$TMPD"; (exit $rc); it_cleanup' EXIT
 for _ in $(seq 50); do [ "$(it_ns redis-cli -p $ORACLE2 ping 2>/dev/null)" = PONG ] && break; sleep 0.1; done
 # the oracle file got --port/--bind/--save/--dir from the command line too:
 # Redis rewrites those; the comparison below looks at the test's directives

@@ -54,7 +54,7 @@ for mode in $MODES; do
 	if [ $started = 0 ]; then
 		rm -rf "$DATADIR/appendonlydir"
 		it_up --workers 2 --config "$CONF" >/dev/null
-		trap 'cleanup_crash; it_cleanup' EXIT
+		trap 'rc=$?; set +e; cleanup_crash; (exit $rc); it_cleanup' EXIT
 		started=1
 	else
 		REDWIRE_BUILD=$(it_build) "$IT_ROOT/redwire" down --name "$IT_NAME" >/dev/null

@@ -33,7 +33,7 @@ cp "$IT_ROOT/platform/config/redwire.conf" "$CONF"
 printf 'appendonly yes\nappendfsync everysec\nredwire-aof-reserve 64kb\n' >>"$CONF"
 
 it_up --workers 2 --config "$CONF"
-trap 'cleanup_full; it_cleanup' EXIT
+trap 'rc=$?; set +e; cleanup_full; (exit $rc); it_cleanup' EXIT
 
 fill() { # MOUNT: leave ~200 KiB free
 	local avail; avail=$(df -B1 --output=avail "$1" | tail -1)
@@ -73,7 +73,7 @@ grep -q 'AOF writes succeed again' "/run/redwire/$IT_NAME/control.log" || it_fai
 it_log "restart from the AOF: every acknowledged write is there"
 REDWIRE_BUILD=$(it_build) "$IT_ROOT/redwire" down --name "$IT_NAME" >/dev/null
 it_up --workers 2 --config "$CONF"
-trap 'cleanup_full; it_cleanup' EXIT
+trap 'rc=$?; set +e; cleanup_full; (exit $rc); it_cleanup' EXIT
 n=$(wc -l <"$WORK/rw.acks")
 got=$(xargs -a "$WORK/rw.acks" ip netns exec "$IT_NAME" redis-cli -h "$IT_IP" -p "$IT_PORT" exists)
 it_eq "$got" "$n" "acknowledged keys present after the restart"

@@ -22,7 +22,7 @@ cleanup_ack() {
 cp "$IT_ROOT/platform/config/redwire.conf" "$CONF"
 printf 'appendonly yes\nappendfsync always\n' >>"$CONF"
 it_up --workers 2 --config "$CONF"
-trap 'cleanup_ack; it_cleanup' EXIT
+trap 'rc=$?; set +e; cleanup_ack; (exit $rc); it_cleanup' EXIT
 CP_PID=$(cat /run/redwire/$IT_NAME/control.pid)
 
 it_log "a write waits while the control plane is stopped"

@@ -28,7 +28,7 @@ printf 'appendonly yes\nappendfsync always\nredwire-aof-reserve 1mb\n' >>"$CONF"
 REDWIRE_BUILD=$(it_build) "$IT_ROOT/redwire" down --name "$IT_NAME" >/dev/null 2>&1 || true
 ffs_start
 it_up --workers 2 --config "$CONF" >/dev/null
-trap 'cleanup_eio; it_cleanup' EXIT
+trap 'rc=$?; set +e; cleanup_eio; (exit $rc); it_cleanup' EXIT
 CLOG=/run/redwire/$IT_NAME/control.log
 count() { grep -c "$1" "$CLOG" || true; }
 verify_all() { # WHAT

@@ -37,7 +37,7 @@ cp "$IT_ROOT/platform/config/redwire.conf" "$CONF"
 printf 'appendonly yes\nappendfsync always\nsave ""\n' >>"$CONF"
 echo 0 >"$DELAY"
 it_up --workers 2 --config "$CONF" >/dev/null
-trap 'rc=$?; set +e; cleanup_fsl; (exit $rc); it_cleanup' EXIT # it_cleanup reads the status
+trap 'rc=$?; set +e; set +e; cleanup_fsl; (exit $rc); it_cleanup' EXIT # it_cleanup reads the status
 
 # The control plane again, this time with the shim (the dataplane keeps running).
 cp_restart_slow() {

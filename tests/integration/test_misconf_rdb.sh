@@ -22,7 +22,7 @@ CONF=$STOCK_DIR/redwire.conf
 cp "$IT_ROOT/platform/config/redwire.conf" "$CONF"
 printf 'save 3600 1\n' >>"$CONF"
 it_up --workers 2 --config "$CONF" >/dev/null
-trap 'rc=$?; set +e; cleanup_mcf; (exit $rc); it_cleanup' EXIT # it_cleanup reads the status
+trap 'rc=$?; set +e; set +e; cleanup_mcf; (exit $rc); it_cleanup' EXIT # it_cleanup reads the status
 ip netns exec "$IT_NAME" redis-server --port "$STOCK_PORT" --bind 127.0.0.1 --save "3600 1" --dir "$STOCK_DIR" \
 	--appendonly no --daemonize no >"$STOCK_DIR/redis.log" 2>&1 &
 STOCK_PID=$!

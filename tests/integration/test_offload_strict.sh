@@ -10,10 +10,10 @@
 IT_NAME=rwtoff
 source "$(dirname "$0")/lib.sh"
 conf=$(mktemp /tmp/rwtoff.XXXXXX.conf)
-trap 'rm -f "$conf"; it_cleanup' EXIT
+trap 'rc=$?; set +e; rm -f "$conf"; (exit $rc); it_cleanup' EXIT
 sed 's/^redwire-port-offload .*/redwire-port-offload strict/' "$IT_ROOT/platform/config/redwire.conf" >"$conf"
 it_up --workers 2 --config "$conf"
-trap 'rm -f "$conf"; it_cleanup' EXIT
+trap 'rc=$?; set +e; rm -f "$conf"; (exit $rc); it_cleanup' EXIT
 grep -q 'tx offloads: ipv4_cksum=yes tcp_cksum=yes tso=yes (strict NIC model)' \
 	"/run/redwire/$IT_NAME/dataplane.log" || it_fail "the strict port is not in front"
 S=$IT_ROOT/tests/integration/stats.py

@@ -49,7 +49,7 @@ for mode in always everysec; do
 	ffs_stop
 	ffs_start
 	it_up --workers 2 --config "$CONF" >/dev/null
-	trap 'cleanup_pwr; it_cleanup' EXIT
+	trap 'rc=$?; set +e; cleanup_pwr; (exit $rc); it_cleanup' EXIT
 	for t in $(seq "$TRIALS"); do
 		log=$WORK/$mode.log.$t
 		ip netns exec "$IT_NAME" "$IT_PY" "$IT_ROOT/tests/integration/crash_client.py" "$IT_IP" \

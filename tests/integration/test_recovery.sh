@@ -30,7 +30,7 @@ printf 'appendonly yes\nappendfsync everysec\n' >>"$CONF"
 DATA() { it_ns "$IT_PY" "$IT_ROOT/tests/integration/recovery_data.py" "$@"; }
 
 it_up --workers 2 --config "$CONF"
-trap 'cleanup_rec; it_cleanup' EXIT
+trap 'rc=$?; set +e; cleanup_rec; (exit $rc); it_cleanup' EXIT
 
 it_log "1. dataset, digest, expiring keys, SIGKILL of both processes"
 DATA "$IT_IP" "$IT_PORT" fill

@@ -27,7 +27,7 @@ CONF=$(mktemp /tmp/rwtrncoll.XXXXXX.conf)
 cp "$IT_ROOT/platform/config/redwire.conf" "$CONF"
 printf 'appendonly yes\nappendfsync always\n' >>"$CONF"
 it_up --workers 2 --config "$CONF"
-trap 'rm -f "$CONF"; it_cleanup' EXIT # it_up set its own
+trap 'rc=$?; set +e; rm -f "$CONF"; (exit $rc); it_cleanup' EXIT # it_up set its own
 A='{it:rc0}' B='{it:rc2}' # keys of worker 0 and worker 1 (oracle_cases_renamecoll.py)
 it_cli rpush "${A}l" a b c >/dev/null
 it_cli zadd "${A}z" 1 x 2 y >/dev/null
@@ -39,7 +39,7 @@ it_eq "$(it_cli move "${A}h" 4)" 1 "MOVE a hash to db 4"
 sleep 0.5
 "$IT_ROOT/redwire" down --name "$IT_NAME" >/dev/null
 it_up --workers 2 --config "$CONF"
-trap 'rm -f "$CONF"; it_cleanup' EXIT # it_up set its own
+trap 'rc=$?; set +e; rm -f "$CONF"; (exit $rc); it_cleanup' EXIT # it_up set its own
 it_eq "$(it_cli lrange "${B}l" 0 -1 | tr '\n' ' ')" "a b c " "renamed list after the AOF replay"
 it_eq "$(it_cli exists "${A}l" "${B}h" "${A}h")" 0 "sources gone after the AOF replay"
 it_eq "$(it_cli -n 3 zrange "${B}z" 0 -1 withscores | tr '\n' ' ')" "x 1 y 2 " "copied zset in db 3"

@@ -17,6 +17,7 @@ rm -rf "$DATADIR"
 # it_up sets its own EXIT trap: this one goes back after each it_up
 snap_cleanup() {
 	local rc=$?
+	set +e # errexit would end the trap at `(exit $rc)`, before it_cleanup
 	rm -rf "$WD" "$DATADIR"
 	(exit $rc)
 	it_cleanup

@@ -21,7 +21,7 @@ CONF=$(mktemp /tmp/rwtswapdb.XXXXXX.conf)
 cp "$IT_ROOT/platform/config/redwire.conf" "$CONF"
 printf 'appendonly yes\nappendfsync always\n' >>"$CONF"
 it_up --workers 2 --config "$CONF"
-trap 'rm -f "$CONF"; it_cleanup' EXIT # it_up set its own
+trap 'rc=$?; set +e; rm -f "$CONF"; (exit $rc); it_cleanup' EXIT # it_up set its own
 A='{it:rc0}x' B='{it:rc2}x' # keys of worker 0 and worker 1
 it_eq "$(it_cli -n 1 mset "$A" a1 "$B" b1)" OK "keys in db 1"
 it_eq "$(it_cli -n 2 rpush "$B" l2)" 1 "a list in db 2"
@@ -36,7 +36,7 @@ n=$(grep -c -a -i '^swapdb' "$INCR" || true)
 it_eq "$n" 4 "SWAPDB records in the AOF"
 "$IT_ROOT/redwire" down --name "$IT_NAME" >/dev/null
 it_up --workers 2 --config "$CONF"
-trap 'rm -f "$CONF"; it_cleanup' EXIT # it_up set its own
+trap 'rc=$?; set +e; rm -f "$CONF"; (exit $rc); it_cleanup' EXIT # it_up set its own
 it_eq "$(it_cli -n 3 mget "$A" "$B" | tr '\n' ' ')" "a1 b1 " "db 1's keys in db 3 after the AOF replay"
 it_eq "$(it_cli -n 1 lrange "$B" 0 -1)" "l2" "db 2's list in db 1 after the AOF replay"
 it_eq "$(it_cli -n 2 dbsize)" 0 "db 2 empty after the AOF replay"

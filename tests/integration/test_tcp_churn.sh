@@ -11,7 +11,7 @@ conf=$(mktemp /tmp/rwtchurn.XXXXXX.conf)
 sed 's/^maxclients .*//' "$IT_ROOT/platform/config/redwire.conf" >"$conf"
 echo "maxclients 200" >>"$conf"
 it_up --workers 2 --config "$conf"
-trap 'rm -f "$conf"; it_cleanup' EXIT
+trap 'rc=$?; set +e; rm -f "$conf"; (exit $rc); it_cleanup' EXIT
 S=$IT_ROOT/tests/integration/stats.py
 H=$IT_ROOT/tests/integration/tcp_hard.py
 sum() { it_ctl stats --json | "$IT_PY" "$S" "$1" | awk '{s=0; for(i=1;i<=NF;i++) s+=$i; print s}'; }

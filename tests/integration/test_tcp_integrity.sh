@@ -43,7 +43,7 @@ for prof in $profiles; do
 	sed -e 's/^redwire-port-offload .*/redwire-port-offload no/' "$IT_ROOT/platform/config/redwire.conf" >"$conf"
 	echo "redwire-port-impair \"$spec\"" >>"$conf"
 	it_up --workers 2 --config "$conf"
-	trap '[ -n "$heavy_pid" ] && kill "$heavy_pid" 2>/dev/null; wait; rm -f "$conf" "$heavy_log"; it_cleanup' EXIT
+	trap 'rc=$?; set +e; [ -n "$heavy_pid" ] && kill "$heavy_pid" 2>/dev/null; wait; rm -f "$conf" "$heavy_log"; (exit $rc); it_cleanup' EXIT
 	grep -q "port impairment on (tests only): $spec" "/run/redwire/$IT_NAME/dataplane.log" ||
 		it_fail "the impairment stage is not in front of the port"
 	it_ns timeout 900 "$IT_PY" "$IT_ROOT/tests/integration/stream_check.py" "$IT_IP" "$IT_PORT" \

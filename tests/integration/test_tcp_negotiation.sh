@@ -24,7 +24,7 @@ for pair in 1280:1280 1500:1500 1500:9000; do
 	dp=${pair%:*} kern=${pair#*:}
 	sed "s/^redwire-mtu .*/redwire-mtu $dp/" "$IT_ROOT/platform/config/redwire.conf" >"$conf"
 	it_up --workers 2 --config "$conf"
-	trap 'rm -f "$conf"; it_cleanup' EXIT
+	trap 'rc=$?; set +e; rm -f "$conf"; (exit $rc); it_cleanup' EXIT
 	it_ns ip link set rw0 mtu "$kern"
 	it_log "dataplane MTU $dp, kernel side $kern"
 	for ts in 1 0; do for sack in 1 0; do for ws in 1 0; do

@@ -13,7 +13,7 @@ N=${SCALE_CONNS:-10000}
 conf=$(mktemp /tmp/rwtscale.XXXXXX.conf)
 sed 's/^maxclients .*/maxclients 12000/' "$IT_ROOT/platform/config/redwire.conf" >"$conf"
 it_up --workers 2 --config "$conf"
-trap 'rm -f "$conf"; it_cleanup' EXIT
+trap 'rc=$?; set +e; rm -f "$conf"; (exit $rc); it_cleanup' EXIT
 S=$IT_ROOT/tests/integration/stats.py
 sum() { it_ctl stats --json | "$IT_PY" "$S" "$1" | awk '{s=0; for(i=1;i<=NF;i++) s+=$i; print s}'; }
 gauges() { echo "conns=$(sum tcp_conns_current) flows=$(sum tcp_flow_entries) timers=$(sum tcp_timer_entries) mbufs=$(sum mbufs_in_use)"; }

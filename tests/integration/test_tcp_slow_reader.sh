@@ -9,7 +9,7 @@ conf=$(mktemp /tmp/rwtslow.XXXXXX.conf)
 sed 's/^redwire-client-output-limit .*/redwire-client-output-limit 8mb/' \
 	"$IT_ROOT/platform/config/redwire.conf" >"$conf"
 it_up --workers 2 --config "$conf"
-trap 'rm -f "$conf"; it_cleanup' EXIT
+trap 'rc=$?; set +e; rm -f "$conf"; (exit $rc); it_cleanup' EXIT
 S=$IT_ROOT/tests/integration/stats.py
 sum() { it_ctl stats --json | "$IT_PY" "$S" "$1" | awk '{s=0; for(i=1;i<=NF;i++) s+=$i; print s}'; }
 probes0=$(sum tcp_persist_probes) drops0=$(sum tcp_drop_output_limit)

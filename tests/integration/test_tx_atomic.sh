@@ -37,7 +37,7 @@ CONF=$(mktemp /tmp/rwttx.XXXXXX.conf)
 cp "$IT_ROOT/platform/config/redwire.conf" "$CONF"
 printf 'appendonly yes\nappendfsync always\n' >>"$CONF"
 it_up --workers 2 --config "$CONF"
-trap 'rm -f "$CONF"; it_cleanup' EXIT
+trap 'rc=$?; set +e; rm -f "$CONF"; (exit $rc); it_cleanup' EXIT
 it_eq "$(it_cli mset '{tA}j' 1 '{tB}j' 2)" OK "mset across workers with appendonly"
 it_eq "$(printf 'MULTI\r\nINCR {tA}j\r\nSELECT 3\r\nSET {tB}j x\r\nEXEC\r\n' | it_cli | tr '\n' ' ')" \
 	"OK QUEUED QUEUED QUEUED 2 OK OK " "exec across workers with appendonly"
