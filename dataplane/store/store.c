@@ -19,6 +19,7 @@
 #include <sys/random.h>
 
 #include "resp.h"
+#include "rw_alloc.h"
 #include "store_int.h"
 
 /* Active expiry samples this many keys of a DB per round and moves on to
@@ -121,11 +122,11 @@ void store_hooks_run(struct store_shard *s, uint32_t db, const void *key, size_t
 
 uint64_t store_entry_footprint(const struct store_entry *e)
 {
-	uint64_t n = sizeof(*e) + e->klen + e->inline_cap + STORE_MALLOC_OVERHEAD;
+	uint64_t n = rw_alloc_cost(sizeof(*e) + e->klen + e->inline_cap);
 	if (e->val.type != STORE_TYPE_STRING)
 		n += store_coll_bytes(&e->val);
 	else if (e->val.enc == STORE_ENC_RAW)
-		n += e->raw_cap + STORE_MALLOC_OVERHEAD;
+		n += rw_alloc_cost(e->raw_cap);
 	return n;
 }
 

@@ -61,10 +61,6 @@ struct store_db {
 	uint64_t *acct; /* the shard's stats.used_bytes: the tables and the index count too */
 };
 
-/* glibc's chunk header: what each allocation costs beyond its usable size
- * (memory accounting counts what the allocator really holds). */
-#define STORE_MALLOC_OVERHEAD 8u
-
 struct store_shard {
 	uint32_t id;
 	uint32_t databases;
