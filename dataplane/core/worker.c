@@ -183,6 +183,7 @@ static void worker_tick(struct worker *w)
 		    eth_strict_violations(w->sh->strict, (uint16_t)w->id);
 	if (!loading)
 		cmd_evict_tick(w->store, &w->sh->env, w->now_unix_ms);
+	dp_cmem_tick(w);
 	dp_info_publish(w);
 	dp_snap_tick(w); /* save points (worker 0) */
 	if (w->id == 0 && atomic_load_explicit(&w->sh->garp, memory_order_relaxed) &&
