@@ -39,7 +39,12 @@ it_cli flushall >/dev/null
 it_eq "$(it_cli memory purge)" OK "MEMORY PURGE"
 rss2=$(anon)
 it_log "after FLUSHALL and MEMORY PURGE: resident $((rss2 >> 20)) MB"
-[ "$rss2" -lt $((rss0 + 8 * 1024 * 1024)) ] || it_fail "MEMORY PURGE kept $rss2 resident (at start $rss0)"
+# Under ASan MEMORY PURGE drains the quarantine (144 -> 47 MB measured) but
+# the shadow of the freed heap stays resident (+17 MB over the start): an
+# RSS bound again, the normal build's check.
+if [ "${IT_SAN:-0}" != 1 ]; then
+	[ "$rss2" -lt $((rss0 + 8 * 1024 * 1024)) ] || it_fail "MEMORY PURGE kept $rss2 resident (at start $rss0)"
+fi
 
 it_log "used_memory tells the truth: it grows as the process's resident memory does"
 a0=$(anon) u0=$(used)
