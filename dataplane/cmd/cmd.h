@@ -117,6 +117,8 @@ struct cmd_info_totals {
 	uint64_t total_net_output_bytes;     /* sum of tx_bytes */
 	uint64_t expired_keys;		     /* store_stats, summed over shards */
 	uint64_t evicted_keys;		     /* store_stats.evicted_keys, summed */
+	uint64_t evicted_clients;	     /* maxmemory-clients disconnections, summed */
+	uint64_t mem_clients_normal;	     /* bytes all clients hold (dataplane/core/dp_cmem.c) */
 	uint64_t keyspace_hits;
 	uint64_t keyspace_misses;
 	uint64_t used_memory; /* store_stats.used_bytes summed */
@@ -507,6 +509,10 @@ uint64_t cmd_rtcfg_generation(const struct cmd_rtcfg *rt);
 /* Current values (any worker, lock-free; the boot value when @p env->rt is NULL). */
 int64_t cmd_cfg_maxmemory(const struct cmd_env *env);
 int64_t cmd_cfg_maxclients(const struct cmd_env *env);
+/* The least maxmemory-clients acts as (getClientEvictionLimit()). */
+#define CMD_CLIENT_EVICT_MIN (128u * 1024)
+/** maxmemory-clients in bytes now (a percent resolved against maxmemory); 0: off. */
+uint64_t cmd_cfg_maxmemory_clients(const struct cmd_env *env);
 int64_t cmd_cfg_timeout(const struct cmd_env *env);
 int64_t cmd_cfg_tcp_keepalive(const struct cmd_env *env);
 int64_t cmd_cfg_proto_max_bulk_len(const struct cmd_env *env);

@@ -78,6 +78,7 @@ enum rt_int {
 	RT_APPENDFSYNC, /* index in fsyncs[] */
 	RT_AOF_RDB_PREAMBLE,
 	RT_AOF_LOAD_TRUNCATED,
+	RT_MAXMEMORY_CLIENTS, /* bytes, or -percent of maxmemory (Redis's encoding) */
 	RT_N_INT,
 };
 
@@ -109,7 +110,18 @@ _Static_assert(sizeof(policies) / sizeof(policies[0]) == STORE_EVICT_N_POLICIES,
 
 /* ---- the mutable set ---- */
 
-enum rt_kind { K_MEMORY, K_INT, K_UINT, K_ENUM, K_BOOL, K_SAVE, K_STRING, K_NOTIFY, K_COBL };
+enum rt_kind {
+	K_MEMORY,
+	K_MEMPCT,
+	K_INT,
+	K_UINT,
+	K_ENUM,
+	K_BOOL,
+	K_SAVE,
+	K_STRING,
+	K_NOTIFY,
+	K_COBL
+};
 
 struct rt_def {
 	const char *name;
@@ -165,6 +177,7 @@ static const struct rt_def rt_defs[] = {
      "argument(s) must be one of the following: everysec, always, no", true},
     {"aof-use-rdb-preamble", K_BOOL, RT_AOF_RDB_PREAMBLE, 0, 1, NULL, NULL, true},
     {"aof-load-truncated", K_BOOL, RT_AOF_LOAD_TRUNCATED, 0, 1, NULL, NULL, true},
+    {"maxmemory-clients", K_MEMPCT, RT_MAXMEMORY_CLIENTS, 0, 100},
 };
 #define N_RT (sizeof(rt_defs) / sizeof(rt_defs[0]))
 
@@ -356,6 +369,23 @@ static int64_t rt_int(const struct cmd_env *env, enum rt_int i, int64_t boot)
 int64_t cmd_cfg_maxmemory(const struct cmd_env *env)
 {
 	return rt_int(env, RT_MAXMEMORY, CFG_OF(env, maxmemory));
+}
+
+uint64_t cmd_cfg_maxmemory_clients(const struct cmd_env *env)
+{
+	/* getClientEvictionLimit(): a percent of maxmemory (none without one),
+	 * and never under 128 KB, so a bad setting cannot lock every client out */
+	int64_t v = rt_int(env, RT_MAXMEMORY_CLIENTS, 0);
+	uint64_t limit = (uint64_t)v;
+	if (v < 0) {
+		int64_t max = cmd_cfg_maxmemory(env);
+		if (max <= 0)
+			return 0;
+		limit = (uint64_t)((double)max * (double)-v / 100);
+	}
+	if (limit == 0)
+		return 0;
+	return limit < CMD_CLIENT_EVICT_MIN ? CMD_CLIENT_EVICT_MIN : limit;
 }
 
 int64_t cmd_cfg_maxclients(const struct cmd_env *env)
@@ -576,6 +606,7 @@ static const char *const config_names[] = {
     /* run-time only (not in the boot config yet) */
     "notify-keyspace-events",
     "client-output-buffer-limit",
+    "maxmemory-clients",
 };
 
 #define N_CONFIG (sizeof(config_names) / sizeof(config_names[0]))
@@ -646,6 +677,8 @@ void cmd_config_value(const struct cmd_env *env, const char *name, char *val, si
 				snprintf(val, cap, "%s", d->names[v <= (uint64_t)d->max ? v : 0]);
 			else if (d->kind == K_BOOL)
 				snprintf(val, cap, "%s", v ? "yes" : "no");
+			else if (d->kind == K_MEMPCT && (int64_t)v < 0)
+				snprintf(val, cap, "%lld%%", -(long long)(int64_t)v);
 			else if (d->kind == K_INT)
 				snprintf(val, cap, "%lld", (long long)(int64_t)v);
 			else
@@ -748,6 +781,8 @@ static bool save_parse(const struct resp_arg *a, char *out, size_t cap)
 
 struct set_item;
 static const char *cobl_parse(const struct resp_arg *v, struct set_item *it);
+static const char *mempct_parse(const struct rt_def *d, const struct resp_arg *v,
+				struct set_item *it);
 
 struct set_item {
 	const struct rt_def *def;
@@ -774,6 +809,8 @@ static const char *set_parse(const struct rt_def *d, const struct resp_arg *v, s
 		}
 		it->ival = u;
 		return NULL;
+	case K_MEMPCT:
+		return mempct_parse(d, v, it);
 	case K_INT:
 	case K_UINT:
 		if (!resp_str_to_i64(v->ptr, v->len, &ll))
@@ -868,6 +905,28 @@ static const char *cobl_parse(const struct resp_arg *v, struct set_item *it)
 	}
 	_Static_assert(sizeof(vals) <= RT_STR_MAX, "fits in sval");
 	memcpy(it->sval, vals, sizeof(vals));
+	return NULL;
+}
+
+/* A memory value or "N%" of maxmemory (config.c PERCENT_CONFIG): N is a
+ * strict integer (string2ll: no sign, no leading zero) up to d->max; the
+ * percent is stored negated, as Redis stores it, and "0%" is plain 0. */
+static const char *mempct_parse(const struct rt_def *d, const struct resp_arg *v,
+				struct set_item *it)
+{
+	int64_t pct;
+	if (v->len > 1 && v->ptr[v->len - 1] == '%') {
+		if (!resp_str_to_i64(v->ptr, v->len - 1, &pct) || pct < 0)
+			return "argument must be a memory or percent value";
+		if (pct > d->max)
+			return "percentage argument must be less or equal to 100";
+		it->ival = (uint64_t)-pct;
+		return NULL;
+	}
+	uint64_t u;
+	if (!memtoull(v->ptr, v->len, &u) || u > INT64_MAX)
+		return "argument must be a memory or percent value";
+	it->ival = u;
 	return NULL;
 }
 

@@ -225,7 +225,7 @@ static void info_memory(const struct cmd_ctx *ctx, struct rw_buf *b,
 	add_line(b, "mem_replication_backlog:0");
 	add_line(b, "mem_total_replication_buffers:0");
 	add_line(b, "mem_clients_slaves:0");
-	add_line(b, "mem_clients_normal:0");
+	add_line(b, "mem_clients_normal:%llu", (unsigned long long)t->mem_clients_normal);
 	add_line(b, "mem_cluster_links:0");
 	add_line(b, "mem_aof_buffer:0");
 	add_line(b, "mem_allocator:libc");
@@ -382,7 +382,7 @@ static void info_stats(const struct cmd_ctx *ctx, struct rw_buf *b, const struct
 	add_line(b, "expired_time_cap_reached_count:0");
 	add_line(b, "expire_cycle_cpu_milliseconds:0");
 	add_line(b, "evicted_keys:%llu", SINCE(t->evicted_keys, CMD_STAT_EVICTED));
-	add_line(b, "evicted_clients:0");
+	add_line(b, "evicted_clients:%llu", SINCE(t->evicted_clients, CMD_STAT_EVICTED_CLIENTS));
 	add_line(b, "total_eviction_exceeded_time:0");
 	add_line(b, "current_eviction_exceeded_time:0");
 	add_line(b, "keyspace_hits:%llu", SINCE(t->keyspace_hits, CMD_STAT_HITS));
@@ -529,6 +529,7 @@ void cmd_info_stat_counters(struct cmd_ctx *ctx, uint64_t out[CMD_STAT_N])
 	out[CMD_STAT_MISSES] = t.keyspace_misses;
 	out[CMD_STAT_ERRORS] = t.total_error_replies;
 	out[CMD_STAT_EVICTED] = t.evicted_keys;
+	out[CMD_STAT_EVICTED_CLIENTS] = t.evicted_clients;
 	free(t.dbs);
 }
 

@@ -11,13 +11,13 @@
  *
  * Context: a worker lcore.
  */
-#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cmd_int.h"
+#include "rw_alloc.h"
 
 /* What MEMORY STATS and DOCTOR look at (Redis's struct redisMemOverhead). */
 struct mem_overhead {
@@ -186,7 +186,7 @@ static void memory_doctor(struct cmd_ctx *ctx, const struct cmd_info_totals *t)
 void cmd_memory_report(struct cmd_ctx *ctx, const char *sub)
 {
 	if (strcmp(sub, "memory|purge") == 0) {
-		malloc_trim(0); /* glibc hands free pages back (Redis: jemalloc purge) */
+		rw_alloc_release(); /* free pages back to the kernel (Redis: jemalloc purge) */
 		resp_w_simple(ctx->out, "OK");
 		return;
 	}

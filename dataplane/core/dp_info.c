@@ -110,6 +110,8 @@ void dp_info_gather(void *arg, struct cmd_info_totals *t)
 		t->keyspace_hits += ld(&p->hits);
 		t->keyspace_misses += ld(&p->misses);
 		t->used_memory += ld(&p->used);
+		t->mem_clients_normal += ld(&sh->workers[i].cmem.total);
+		t->evicted_clients += ld(&sh->workers[i].cmem.evicted);
 		t->dirty += ld(&p->dirty);
 		for (uint32_t db = 0; db < t->n_dbs && db < p->n_dbs; db++) {
 			t->dbs[db].keys += ld(&p->db_keys[db]);
@@ -138,7 +140,7 @@ void dp_conn_describe(const void *conn, struct cmd_conn_info *out)
 	for (uint64_t i = cl->slot_head; i != cl->slot_tail; i++)
 		slots += cl->slots[i % DP_SLOTS].buf.len;
 	out->omem = slots;
-	out->tot_mem = c->rcv.cap + c->snd.cap + slots;
+	out->tot_mem = dp_client_mem(cl);
 	out->multi = dp_tx_multi_count(cl);
 	out->in_exec = dp_tx_in_exec(cl);
 	out->blocked = cl->blocking;

@@ -4,11 +4,11 @@
 #include "dp_mem.h"
 
 #include <inttypes.h>
-#include <malloc.h>
 #include <stdio.h>
 #include <unistd.h>
 
 #include "cmd.h"
+#include "rw_alloc.h"
 #include "rw_log.h"
 
 uint64_t dp_mem_anon_resident(void)
@@ -41,13 +41,13 @@ static uint64_t waste_now(const struct dp_mem_watch *mw, const struct dp_shared 
 static void trim(struct dp_mem_watch *mw, uint64_t before, uint64_t now_ms)
 {
 	uint64_t anon0 = dp_mem_anon_resident();
-	malloc_trim(0);
+	rw_alloc_release();
 	uint64_t anon1 = dp_mem_anon_resident();
 	mw->last_trim_ms = now_ms;
 	mw->trims++;
 	mw->trimmed_bytes += anon0 > anon1 ? anon0 - anon1 : 0;
 	rw_log(RW_LOG_NOTICE, "dp.mem",
-	       "allocator held %" PRIu64 " MB beyond the data: malloc_trim returned %" PRIu64 " MB",
+	       "allocator held %" PRIu64 " MB beyond the data: releasing returned %" PRIu64 " MB",
 	       before >> 20, (anon0 > anon1 ? anon0 - anon1 : 0) >> 20);
 }
 

@@ -7,7 +7,8 @@
  * what the shards account (the maxmemory board) plus the baseline the
  * process had before holding data. Beyond a slack (64 MB + 10% of
  * maxmemory) the difference is allocator waste: freed chunks glibc keeps.
- * First malloc_trim() hands free pages back to the kernel (at most every
+ * First rw_alloc_release() (malloc_trim(); under ASan, draining its
+ * quarantine) hands free pages back to the kernel (at most every
  * 10 s: it briefly takes each arena's lock, so a worker's malloc may wait
  * for it); what it cannot return is published as the board's `waste`,
  * which counts toward the total, so the shards evict and new values reuse

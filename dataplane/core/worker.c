@@ -266,6 +266,7 @@ static void worker_tick(struct worker *w)
 		worker_slow_gauges(w);
 		worker_tsc_calibrate(w, 1000000);
 	}
+	dp_cmem_tick(w);
 	dp_info_publish(w, dbs);
 	dp_snap_tick(w); /* save points (worker 0) */
 	if (w->id == 0 && atomic_load_explicit(&w->sh->garp, memory_order_relaxed) &&

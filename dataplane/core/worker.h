@@ -24,6 +24,7 @@
 #include "chan.h"
 #include "cmd.h"
 #include "dp_block.h"
+#include "dp_cmem.h"
 #include "dp_load.h"
 #include "dp_slot.h"
 #include "dp_watch.h"
@@ -144,6 +145,7 @@ struct worker {
 	struct dp_ack_wait *acks; /* ring, LSN order */
 	uint32_t ack_head, ack_tail, ack_cap;
 	struct dp_pub pub;
+	struct dp_cmem cmem; /* its clients' memory, maxmemory-clients (dp_cmem.c) */
 	struct chan_worker_stats *stats;
 	struct net_ctx net;
 	struct tcp_stack tcp;

@@ -13,12 +13,14 @@
  */
 #include <assert.h>
 #include <errno.h>
+#include <malloc.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
 #include "resp.h"
+#include "rw_alloc.h"
 #include "store_int.h"
 
 /* Active expiry samples this many keys of a DB per round and moves on to
@@ -121,12 +123,17 @@ void store_hooks_run(struct store_shard *s, uint32_t db, const void *key, size_t
 
 uint64_t store_entry_footprint(const struct store_entry *e)
 {
-	uint64_t n = sizeof(*e) + e->klen + e->inline_cap + STORE_MALLOC_OVERHEAD;
+	uint64_t n = rw_alloc_cost(malloc_usable_size((void *)e));
 	if (e->val.type != STORE_TYPE_STRING)
 		n += store_coll_bytes(&e->val);
 	else if (e->val.enc == STORE_ENC_RAW)
-		n += e->raw_cap + STORE_MALLOC_OVERHEAD;
+		n += rw_alloc_cost(malloc_usable_size(e->val.v.ptr));
 	return n;
+}
+
+size_t store_entry_inline_cap(const struct store_entry *e)
+{
+	return malloc_usable_size((void *)e) - sizeof(*e) - e->klen;
 }
 
 void store_db_index_bytes(const struct store_shard *s, uint32_t db, uint64_t *main,
@@ -381,11 +388,6 @@ uint64_t store_obj_idle_s(const struct store_obj *o, uint64_t now_ms)
 	/* estimateObjectIdleTime(): the clock wraps every 2^24 s */
 	uint32_t now = store_lru_clock(now_ms), then = ENTRY_OF(o)->lru;
 	return now >= then ? now - then : (uint64_t)STORE_LRU_MAX - then + now;
-}
-
-uint64_t store_obj_version(const struct store_obj *o)
-{
-	return ENTRY_OF(o)->version;
 }
 
 int64_t store_obj_expire(const struct store_obj *o)

@@ -120,7 +120,7 @@ struct store_stats {
 	uint64_t keyspace_hits;
 	uint64_t keyspace_misses;
 	uint64_t dirty;	     /* changes committed (Redis's server.dirty) */
-	uint64_t version;    /* last version given to a changed key */
+	uint64_t version;    /* changes committed to keys (any key, any DB) */
 	uint64_t used_bytes; /* footprint of the entries and their values */
 };
 
@@ -446,8 +446,6 @@ uint64_t store_obj_idle_s(const struct store_obj *o, uint64_t now_ms);
  * not stored). Meaningful only while an LFU policy is selected.
  */
 uint8_t store_obj_freq(const struct store_shard *s, const struct store_obj *o, uint64_t now_ms);
-/** The version the object's key got at its last change (0: never changed since boot). */
-uint64_t store_obj_version(const struct store_obj *o);
 /** The absolute expiry of the object's key, or STORE_NO_EXPIRE. */
 int64_t store_obj_expire(const struct store_obj *o);
 
@@ -462,10 +460,11 @@ const char *store_obj_enc_name(const struct store_obj *o);
  * a key about to change or go before the walk reached it (any write, DEL,
  * expiry, eviction, FLUSHDB) is handed over first, with its cut value, and
  * the walk then skips it. Keys created after the cut are never handed over.
- * How: every entry carries the shard version of its last change; the cut
- * is the version at begin, and an entry handed over is marked cut + 1 (a
- * version no write ever gets), so "version <= cut" means "the snapshot's
- * and not handed over yet". dataplane/snapshot/SNAPSHOT.md has the rest.
+ * How: every entry carries an 8-bit snapshot generation; begin moves the
+ * shard's to the next, and a key changed, created or handed over since
+ * gets the new one, so "another generation" means "the snapshot's and not
+ * handed over yet" (store_snap.c: why 8 bits cannot alias).
+ * dataplane/snapshot/SNAPSHOT.md has the rest.
  */
 typedef void store_snap_fn(void *arg, uint32_t db, const uint8_t *key, size_t klen,
 			   const struct store_obj *o, int64_t expire_at_ms);

@@ -2,15 +2,24 @@
  * Internals of the keyspace shard shared by store.c (API, expiry) and
  * store_ht.c (the hash table). Not for use outside dataplane/store.
  *
- * Entry layout: one allocation per key. The key follows the header; an
- * embstr value follows the key, so a short string key/value pair costs a
- * single malloc, as Redis's embstr does for the value object.
+ * Entry layout: one allocation per key, a 48-byte header. The key follows
+ * the header; an embstr value follows the key, so a short string key/value
+ * pair costs a single malloc, as Redis's embstr does for the value object.
  *
- *   +------+------+--------+---------+---------+------+-----+---------+-----+-----+
- *   | next | hash | expire | version | vol_idx | klen | cap | raw_cap | lru | val |
- *   +------+------+--------+---------+---------+------+-----+---------+-----+-----+
- *   | key bytes (klen) | embstr value bytes (cap, may be 0)                        |
- *   +------------------+-----------------------------------------------------------+
+ *   0      8        16           32     36        40     44        47  48
+ *   +------+--------+------------+------+---------+------+---------+---+
+ *   | next | expire | val (obj)  | hash | vol_idx | klen | lru     |gen|
+ *   +------+--------+------------+------+---------+------+---------+---+
+ *   | key bytes (klen) | embstr value bytes (the rest of the chunk)     |
+ *   +------------------+------------------------------------------------+
+ *
+ * What the header does not hold, because the allocator knows it: the
+ * inline room for an embstr (malloc_usable_size() of the entry less the
+ * header and the key) and a RAW value's capacity (malloc_usable_size() of
+ * it). The snapshot mark is an 8-bit generation beside the 24-bit LRU/LFU
+ * clock (store_snap.c), not a 64-bit version. 48 + 10-byte key + 8-byte
+ * value fit glibc's 80-byte chunk, where 64 needed 96: 16 bytes less per
+ * small key (tests/bench/hitratio.sh's overhead figure).
  */
 #ifndef RW_STORE_INT_H
 #define RW_STORE_INT_H
@@ -20,24 +29,25 @@
 
 #include "store.h"
 
-/* 64 bytes of header before the key (checked below): the per-key overhead
+/* 48 bytes of header before the key (checked below): the per-key overhead
  * issue #6 measures against redis-server. */
 struct store_entry {
 	struct store_entry *next; /* bucket chain */
 	int64_t expire_at_ms;	  /* STORE_NO_EXPIRE or absolute unix ms */
-	uint64_t version;	  /* shard version of the last change (snapshot cut) */
+	struct store_obj val;
 	/* cached (rehash moves entries without rehashing keys); 32 bits index
-	 * any table a shard can hold and keep the header at 64 bytes */
+	 * any table a shard can hold */
 	uint32_t hash;
 	uint32_t vol_idx; /* slot in the DB's volatile index when expire is set */
 	uint32_t klen;
-	uint32_t inline_cap; /* bytes reserved after the key for an embstr value */
-	uint32_t raw_cap;    /* bytes allocated for a RAW value */
-	uint32_t lru;	     /* LRU clock (s, STORE_LRU_BITS) of the last access */
-	struct store_obj val;
+	uint32_t lru : STORE_LRU_BITS; /* LRU clock (s) of the last access, or LFU state */
+	uint32_t gen : 8;	       /* snapshot generation of the last change or hand-over */
 	uint8_t key[];
 };
-_Static_assert(sizeof(struct store_entry) == 64, "store_entry header grew");
+_Static_assert(sizeof(struct store_entry) == 48, "store_entry header grew");
+
+/** Bytes after the key the entry's chunk holds for an embstr value. */
+size_t store_entry_inline_cap(const struct store_entry *e);
 
 /* One table of the pair; size is a power of two (0 when unallocated). */
 struct store_ht {
@@ -61,10 +71,6 @@ struct store_db {
 	uint64_t *acct; /* the shard's stats.used_bytes: the tables and the index count too */
 };
 
-/* glibc's chunk header: what each allocation costs beyond its usable size
- * (memory accounting counts what the allocator really holds). */
-#define STORE_MALLOC_OVERHEAD 8u
-
 struct store_shard {
 	uint32_t id;
 	uint32_t databases;
@@ -86,7 +92,9 @@ struct store_shard {
 	uint32_t n_hooks;
 	bool snap_on; /* a snapshot walks this shard (store_snap.c) */
 	struct store_snap_state {
-		uint64_t cut; /* entries with version <= cut are the snapshot's, not written yet */
+		uint8_t gen; /* entries with another gen are the snapshot's, not written yet */
+		uint8_t clean_gen; /* every entry had this gen when a walk last completed */
+		bool complete;	   /* the running walk has completed */
 		store_snap_fn *fn;
 		void *arg;
 		uint32_t db;	 /* where the walk is */
@@ -176,7 +184,7 @@ void store_snap_save(struct store_shard *s, uint32_t db, struct store_entry *e);
 /** Is @p e part of the running snapshot and not yet handed to it? */
 static inline bool store_snap_pending(const struct store_shard *s, const struct store_entry *e)
 {
-	return s->snap_on && e->version <= s->snap.cut;
+	return s->snap_on && e->gen != s->snap.gen;
 }
 /** Before a key of @p db changes or is removed: the snapshot gets its old value first. */
 static inline void store_snap_touch(struct store_shard *s, uint32_t db, struct store_entry *e)

@@ -73,7 +73,8 @@ static void commit(struct store_wr *w, uint32_t changes, bool count_dirty, const
 	if (count_dirty)
 		s->stats.dirty += changes;
 	if (w->e != NULL) {
-		w->e->version = ++s->stats.version;
+		s->stats.version++;
+		w->e->gen = s->snap.gen; /* handed over already if a snapshot wanted it */
 		/* LFU: begin already counted this access; dbOverwrite() keeps
 		 * the old counter, a new key keeps LFU_INIT_VAL. */
 		if (!s->lfu && !w->lru_set)
@@ -95,6 +96,8 @@ void store_write_commit_silent(struct store_wr *w, const char *event)
 
 /* ---- entries ---- */
 
+/* What the allocator rounds the chunk up to is inline room too (and is
+ * counted): store_entry_inline_cap(). */
 static struct store_entry *entry_alloc(const void *key, size_t klen, size_t inline_cap)
 {
 	struct store_entry *e = malloc(sizeof(*e) + klen + inline_cap);
@@ -103,8 +106,6 @@ static struct store_entry *entry_alloc(const void *key, size_t klen, size_t inli
 	memset(e, 0, sizeof(*e));
 	e->expire_at_ms = STORE_NO_EXPIRE;
 	e->klen = (uint32_t)klen;
-	/* what the allocator rounded up to is inline room too (and is counted) */
-	e->inline_cap = (uint32_t)(malloc_usable_size(e) - sizeof(*e) - klen);
 	e->val = (struct store_obj){.type = STORE_TYPE_STRING, .enc = STORE_ENC_EMBSTR};
 	e->val.v.ptr = e->key + klen;
 	memcpy(e->key, key, klen);
@@ -121,7 +122,7 @@ static int wr_create(struct store_wr *w, size_t inline_cap)
 	e->hash = store_hash(w->s, w->key, w->klen);
 	e->lru = store_entry_lru_new(w->s, w->now_ms);
 	/* newer than any snapshot's cut, even if the write ends up changing nothing */
-	e->version = ++w->s->stats.version;
+	e->gen = w->s->snap.gen;
 	w->link = store_ht_insert(store_db_of(w->s, w->db), e, &w->table);
 	if (w->link == NULL) {
 		free(e);
@@ -147,12 +148,11 @@ static void wr_uncreate(struct store_wr *w)
 static int wr_grow_inline(struct store_wr *w, size_t need)
 {
 	struct store_entry *e = w->e;
-	if (e->inline_cap >= need)
+	if (store_entry_inline_cap(e) >= need)
 		return 0;
 	struct store_entry *n = realloc(e, sizeof(*e) + e->klen + need);
 	if (n == NULL)
 		return -ENOMEM;
-	n->inline_cap = (uint32_t)(malloc_usable_size(n) - sizeof(*n) - n->klen);
 	if (n->val.enc == STORE_ENC_EMBSTR)
 		n->val.v.ptr = n->key + n->klen;
 	*w->link = n;
@@ -187,7 +187,6 @@ static int wr_put(struct store_wr *w, const struct store_newval *nv)
 		memcpy(raw, nv->p, nv->len);
 	}
 	store_val_release(&e->val);
-	e->raw_cap = 0;
 	e->val = (struct store_obj){.type = STORE_TYPE_STRING, .enc = nv->enc};
 	if (nv->enc == STORE_ENC_INT) {
 		e->val.v.i = nv->i;
@@ -199,7 +198,6 @@ static int wr_put(struct store_wr *w, const struct store_newval *nv)
 	} else {
 		e->val.v.ptr = raw;
 		e->val.len = (uint32_t)nv->len;
-		e->raw_cap = (uint32_t)malloc_usable_size(raw);
 	}
 	return 0;
 }
@@ -250,15 +248,13 @@ uint8_t *store_wr_raw(struct store_wr *w, size_t len)
 		o->enc = STORE_ENC_RAW;
 		o->v.ptr = raw;
 		o->len = (uint32_t)n;
-		e->raw_cap = (uint32_t)malloc_usable_size(raw);
 	}
-	if (len > e->raw_cap) {
+	if (len > malloc_usable_size(o->v.ptr)) {
 		size_t cap = len < STORE_RAW_PREALLOC ? len * 2 : len + STORE_RAW_PREALLOC;
 		uint8_t *raw = realloc(o->v.ptr, cap);
 		if (raw == NULL)
 			goto fail;
 		o->v.ptr = raw;
-		e->raw_cap = (uint32_t)malloc_usable_size(raw);
 	}
 	if (len > o->len)
 		memset(o->v.ptr + o->len, 0, len - o->len);
@@ -279,7 +275,6 @@ int store_wr_set_coll(struct store_wr *w, uint8_t type, uint8_t enc, void *coll)
 	}
 	struct store_entry *e = w->e;
 	store_val_release(&e->val);
-	e->raw_cap = 0;
 	e->val = tmp;
 	return 0;
 }

@@ -24,13 +24,27 @@ it_eq "$(it_cli config set maxmemory $cap maxmemory-policy allkeys-lru)" OK "CON
 it_ns redis-benchmark -h "$IT_IP" -p "$IT_PORT" -t set -n 100000 -r 1000000000 -d 1000 -P 16 -c 4 -q >/dev/null
 rss1=$(anon)
 it_log "resident $((rss1 >> 20)) MB with maxmemory 32 MB (at start $((rss0 >> 20)) MB)"
-[ "$rss1" -le $((cap + rss0 + 16 * 1024 * 1024)) ] || it_fail "resident $rss1 beyond maxmemory + start + 16 MB"
+# Not under ASan (IT_SAN=1): its quarantine keeps freed chunks resident on
+# purpose (up to 256 MB, to catch use after free) and its shadow adds 1/8 of
+# the heap; eviction cannot make that memory reusable, so no bound of
+# maxmemory + 16 MB holds. used_memory (which counts ASan's real chunk
+# sizes, platform/mem/rw_alloc.h) and every eviction check below still run.
+if [ "${IT_SAN:-0}" = 1 ]; then
+	it_log "ASan build: the resident bound is the normal build's check (quarantine, shadow)"
+else
+	[ "$rss1" -le $((cap + rss0 + 16 * 1024 * 1024)) ] || it_fail "resident $rss1 beyond maxmemory + start + 16 MB"
+fi
 it_eq "$(it_cli config set maxmemory 0)" OK "CONFIG SET maxmemory 0"
 it_cli flushall >/dev/null
 it_eq "$(it_cli memory purge)" OK "MEMORY PURGE"
 rss2=$(anon)
 it_log "after FLUSHALL and MEMORY PURGE: resident $((rss2 >> 20)) MB"
-[ "$rss2" -lt $((rss0 + 8 * 1024 * 1024)) ] || it_fail "MEMORY PURGE kept $rss2 resident (at start $rss0)"
+# Under ASan MEMORY PURGE drains the quarantine (144 -> 47 MB measured) but
+# the shadow of the freed heap stays resident (+17 MB over the start): an
+# RSS bound again, the normal build's check.
+if [ "${IT_SAN:-0}" != 1 ]; then
+	[ "$rss2" -lt $((rss0 + 8 * 1024 * 1024)) ] || it_fail "MEMORY PURGE kept $rss2 resident (at start $rss0)"
+fi
 
 it_log "used_memory tells the truth: it grows as the process's resident memory does"
 a0=$(anon) u0=$(used)

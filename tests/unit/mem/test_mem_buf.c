@@ -4,6 +4,7 @@
 #include "rw_buf.h"
 #include "rw_sysmem.h"
 #include "rw_test.h"
+#include "test_mem.h"
 
 static void test_mem_buf_append_grows_and_keeps_bytes(void)
 {
@@ -55,7 +56,8 @@ int main(void)
 	    RW_TEST(test_mem_sysmem_excludes_hugepages),
 	    {NULL, NULL},
 	};
-	if (rw_test_init() != 0 || rw_test_add_suite("mem_buf", NULL, NULL, tests) != 0)
+	if (rw_test_init() != 0 || rw_test_add_suite("mem_buf", NULL, NULL, tests) != 0 ||
+	    rw_test_add_suite("mem_alloc", NULL, NULL, test_mem_alloc_cases) != 0)
 		return 1;
 	return rw_test_run();
 }

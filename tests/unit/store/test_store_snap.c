@@ -1,6 +1,6 @@
 /*
  * Unit tests for the snapshot walk (dataplane/store/store_snap.c): the
- * versioning that makes a fork-less snapshot point in time. A recorder
+ * generations that make a fork-less snapshot point in time. A recorder
  * callback keeps every key handed over with the value it had then; the
  * tests then check the record against the state at the cut.
  */
@@ -162,7 +162,40 @@ static void test_store_snap_second_snapshot_sees_every_key_again(void)
 	store_shard_destroy(&s);
 }
 
+/* 8-bit generations (store_snap.c): after 300 snapshots abandoned early
+ * (the wrap past the last clean generation included), with keys changed
+ * and created between them, a complete one still hands every key over
+ * exactly once, with its value at the cut, and none created after. */
+static void test_store_snap_generation_wrap_after_abandoned_walks(void)
+{
+	struct store_shard *s = store_shard_create(0, 1);
+	struct rec *r = calloc(1, sizeof(*r));
+	for (int i = 0; i < 2000; i++)
+		set_int(s, i, i);
+	for (int round = 0; round < 300; round++) {
+		memset(r, 0, sizeof(*r));
+		store_snap_begin(s, rec_key, r);
+		store_snap_step(s, 3, 4); /* a few keys handed over, then abandoned */
+		store_snap_end(s);
+		set_int(s, round % 2000, round % 2000);
+		set_int(s, 2000 + round, 2000 + round);
+	}
+	memset(r, 0, sizeof(*r));
+	store_snap_begin(s, rec_key, r);
+	for (int round = 0; !store_snap_step(s, 5, 8); round++)
+		set_int(s, 5000 + round % 100, 1); /* after the cut: never handed over */
+	store_snap_end(s);
+	for (int i = 0; i < 2300; i++) {
+		CU_ASSERT_EQUAL(r->seen[i], 1);
+		CU_ASSERT_EQUAL(r->val[i], i);
+	}
+	CU_ASSERT_EQUAL(r->total, 2300);
+	free(r);
+	store_shard_destroy(&s);
+}
+
 const struct rw_test_case store_snap_tests[] = {
+    RW_TEST(test_store_snap_generation_wrap_after_abandoned_walks),
     RW_TEST(test_store_snap_walk_hands_over_every_key_once),
     RW_TEST(test_store_snap_modify_before_visit_serializes_old_value_once),
     RW_TEST(test_store_snap_flushdb_hands_over_unvisited_keys_first),

@@ -1,0 +1,110 @@
+/*
+ * Client memory and maxmemory-clients across workers (see dp_cmem.h).
+ */
+#include "dp_cmem.h"
+
+#include "dp_int.h"
+#include "dp_slot.h"
+#include "worker.h"
+
+uint64_t dp_client_mem(const struct dp_client *cl)
+{
+	const struct tcp_conn *c = cl->tcp;
+	uint64_t n = sizeof(*cl) + sizeof(*c) + c->rcv.cap + c->snd.cap;
+	if (cl->slots != NULL) {
+		n += DP_SLOTS * sizeof(*cl->slots);
+		for (uint64_t i = cl->slot_head; i != cl->slot_tail; i++)
+			n += cl->slots[i % DP_SLOTS].buf.cap;
+	}
+	return n;
+}
+
+/* Hand back the buffers an idle connection grew beyond DP_CMEM_KEEP. Empty
+ * buffers hold no parse state nor unacknowledged bytes: growing again later
+ * starts from nothing. */
+static void trim_idle(struct dp_client *cl)
+{
+	struct tcp_conn *c = cl->tcp;
+	if (c->rcv.len == 0 && c->rcv.cap > DP_CMEM_KEEP)
+		rw_buf_fini(&c->rcv);
+	if (c->snd.len == 0 && c->snd_off == 0 && c->snd.cap > DP_CMEM_KEEP)
+		rw_buf_fini(&c->snd);
+}
+
+/* Sum this worker's clients, find the largest evictable one. */
+static uint64_t scan(struct worker *w, struct dp_client **top, uint64_t *top_bytes, bool trim)
+{
+	uint64_t total = 0;
+	*top = NULL;
+	*top_bytes = 0;
+	for (uint32_t i = 0; i < w->tcp.max_conns; i++) {
+		struct dp_client *cl = &w->clients[i];
+		if (cl->tcp == NULL)
+			continue;
+		if (trim)
+			trim_idle(cl);
+		uint64_t n = dp_client_mem(cl);
+		total += n;
+		if (!cl->cc.no_evict && !cl->closing && n > *top_bytes) {
+			*top = cl;
+			*top_bytes = n;
+		}
+	}
+	return total;
+}
+
+static void publish(struct worker *w, uint64_t total, uint64_t top)
+{
+	atomic_store_explicit(&w->cmem.total, total, memory_order_relaxed);
+	atomic_store_explicit(&w->cmem.top, top, memory_order_release);
+}
+
+/* Is @p top_bytes on this worker the largest evictable client of all?
+ * *@p others gets the other workers' total. */
+static bool holds_largest(const struct worker *w, uint64_t top_bytes, uint64_t *others)
+{
+	bool largest = true;
+	*others = 0;
+	for (uint32_t i = 0; i < w->sh->n_workers; i++) {
+		struct worker *o = &w->sh->workers[i];
+		if (o == w)
+			continue;
+		uint64_t t = atomic_load_explicit(&o->cmem.top, memory_order_acquire);
+		*others += atomic_load_explicit(&o->cmem.total, memory_order_relaxed);
+		if (t > top_bytes || (t == top_bytes && i < w->id))
+			largest = false;
+	}
+	return largest;
+}
+
+static void evict(struct worker *w, struct dp_client *cl, uint64_t bytes, uint64_t total,
+		  uint64_t limit)
+{
+	rw_logring_put(&w->log, RW_LOG_NOTICE, "dp.client",
+		       "evicting client=%llu: %llu bytes, clients hold %llu of maxmemory-clients "
+		       "%llu",
+		       (unsigned long long)cl->cc.id, (unsigned long long)bytes,
+		       (unsigned long long)total, (unsigned long long)limit);
+	dp_client_kill(w, cl);
+	atomic_fetch_add_explicit(&w->cmem.evicted, 1, memory_order_relaxed);
+}
+
+void dp_cmem_tick(struct worker *w)
+{
+	if (++w->cmem.ticks < DP_CMEM_SCAN_TICKS)
+		return;
+	w->cmem.ticks = 0;
+	struct dp_client *top;
+	uint64_t top_bytes;
+	uint64_t total = scan(w, &top, &top_bytes, true);
+	publish(w, total, top_bytes);
+	uint64_t limit = cmd_cfg_maxmemory_clients(&w->sh->env);
+	for (unsigned n = 0; limit != 0 && top != NULL && n < DP_CMEM_EVICT_MAX; n++) {
+		uint64_t others;
+		if (!holds_largest(w, top_bytes, &others) || total + others < limit)
+			break;
+		evict(w, top, top_bytes, total + others, limit);
+		total = scan(w, &top, &top_bytes, false);
+		publish(w, total, top_bytes);
+	}
+}

@@ -1,0 +1,60 @@
+/*
+ * Client memory and maxmemory-clients (Redis 7.0 client eviction,
+ * networking.c evictClients() / getClientEvictionLimit()).
+ *
+ * A client's memory is what its connection holds: the query buffer, the
+ * TCP send buffer (replies the peer has not acknowledged: unread output
+ * lands there as the peer's window closes), the reply slots waiting for
+ * other workers, and its fixed structures. CLIENT LIST's tot-mem is the
+ * same figure.
+ *
+ * ONE BUDGET ACROSS WORKERS, LIKE MAXMEMORY
+ *
+ * Each worker owns its connections. Every DP_CMEM_SCAN_TICKS ticks it sums
+ * its clients' memory and finds its largest evictable client (no CLIENT
+ * NO-EVICT), and publishes both in its struct dp_cmem (written by it
+ * alone, read by the others). The total is the sum of all workers'. While
+ * it is at or over maxmemory-clients, the worker holding the largest
+ * evictable client of all (ties: the lower worker id) disconnects it and
+ * looks again, so clients go largest first, as Redis's buckets order them,
+ * until the total is under the limit. No worker touches another's
+ * connections; the price is that the others' figures are up to one scan
+ * old. A worker publishes its total before its top (release / acquire), so
+ * another that sees the smaller top after an eviction also sees the
+ * smaller total and does not evict a second client for the same excess.
+ *
+ * The scan also returns the query and send buffers of idle connections
+ * beyond 16 KB to the allocator (Redis's clientsCronResizeQueryBuffer and
+ * its reply-list freeing), so a client's memory is what it holds now, not
+ * the largest it ever held.
+ *
+ * Context: the owning worker lcore (dp_cmem_tick, dp_client_mem); readers
+ * of struct dp_cmem on any lcore.
+ */
+#ifndef RW_DP_CMEM_H
+#define RW_DP_CMEM_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#define DP_CMEM_SCAN_TICKS 10	 /* a scan every 10 ms */
+#define DP_CMEM_KEEP	   16384 /* idle buffers up to this size are kept */
+#define DP_CMEM_EVICT_MAX  64	 /* clients a scan may disconnect */
+
+struct dp_cmem {
+	_Atomic uint64_t total;	  /* bytes all this worker's clients hold */
+	_Atomic uint64_t top;	  /* bytes of its largest evictable client (0: none) */
+	_Atomic uint64_t evicted; /* clients disconnected by maxmemory-clients */
+	uint32_t ticks;		  /* owner only: ticks since the last scan */
+};
+
+struct worker;
+struct dp_client;
+
+/** Bytes @p cl holds (CLIENT LIST tot-mem without argv-mem). */
+uint64_t dp_client_mem(const struct dp_client *cl);
+
+/** A tick: every DP_CMEM_SCAN_TICKS, scan, publish, evict. */
+void dp_cmem_tick(struct worker *w);
+
+#endif
