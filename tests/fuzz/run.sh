@@ -32,6 +32,7 @@ build_rdb() {
 		"$ROOT/tests/fuzz/fuzz_rdb.c" "$ROOT"/platform/codec/rdb_*.c "$ROOT/platform/codec/crc64.c" \
 		"$ROOT/platform/codec/resp_num.c" "$ROOT/dataplane/cmd/cmd_rdb.c" \
 		"$ROOT"/dataplane/cmd/cmd_rdb_{list,hash,set,zset}.c "$ROOT"/dataplane/store/store*.c \
+		"$ROOT/platform/mem/rw_alloc.c" \
 		-llzf -lm -o "$OUT/fuzz_rdb"
 }
 
