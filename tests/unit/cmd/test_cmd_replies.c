@@ -355,16 +355,16 @@ static void test_cmd_command_list_filters(void)
 	CU_ASSERT(strncmp(r, "*15\r\n$7\r\ncommand\r\n$13\r\ncommand|count\r\n", 36) == 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r, "$10\r\nconfig|set\r\n"));
 	r = h_run(&h, "command list filterby aclcat CONNECTION");
-	/* command + 7 subcommands, auth, 12 client subcommands, echo hello ping quit reset select
+	/* command + 7 subcommands, auth, 13 client subcommands, echo hello ping quit reset select
 	 */
-	CU_ASSERT(strncmp(r, "*27\r\n", 5) == 0);
+	CU_ASSERT(strncmp(r, "*28\r\n", 5) == 0);
 	CU_ASSERT_PTR_NOT_NULL(strstr(r, "$6\r\nselect\r\n"));
 	CU_ASSERT_PTR_NULL(strstr(r, "config"));
 	size_t n;
 	cmd_table(&n);
 	r = h_run(&h, "command list");
 	CU_ASSERT_EQUAL(atoi(r + 1),
-			(int)n + 7 + 5 + 5 + 12 + 6 + 6 + 4 +
+			(int)n + 7 + 5 + 5 + 13 + 6 + 6 + 4 +
 			    7); /* names, COMMAND/CONFIG/OBJECT/CLIENT/MEMORY/PUBSUB/SLOWLOG/LATENCY
 				   subcommands */
 	CU_ASSERT_STRING_EQUAL(h_run(&h, "command help x"),
