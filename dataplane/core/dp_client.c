@@ -338,17 +338,17 @@ static enum dp_jrnl_room journal_room(struct worker *w, struct dp_client *cl,
 {
 	if (!(d->flags & CMD_WRITE))
 		return DP_JRNL_OK;
-	size_t need = journal_need(argv, argc);
-	if (chan_jrnl_big_room(w->sh->chan, w->id, need) != 0) {
-		w->stats->journal_refused++;
-		resp_w_error(dp_reply_target(w, cl),
-			     "MISCONF Errors writing to the journal: No space left on device");
-		return DP_JRNL_REFUSED;
-	}
-	if (chan_jrnl_has_room(w->sh->chan, w->id, need))
+	int rc = chan_jrnl_room(w->sh->chan, w->id, journal_need(argv, argc));
+	if (rc == 0)
 		return DP_JRNL_OK;
-	w->stats->journal_full_stalls++;
-	return DP_JRNL_WAIT;
+	if (rc == -EAGAIN) {
+		w->stats->journal_full_stalls++;
+		return DP_JRNL_WAIT;
+	}
+	w->stats->journal_refused++;
+	resp_w_error(dp_reply_target(w, cl),
+		     "MISCONF Errors writing to the journal: No space left on device");
+	return DP_JRNL_REFUSED;
 }
 
 /* WATCH on the owner of its keys: register them for this client. */

@@ -323,11 +323,12 @@ size_t chan_jrnl_space(const struct chan *c, uint32_t w);
 /** May a record of @p need payload bytes be appended now? A large record
  * only needs room for its reference (CHAN_REC_F_FILE). */
 bool chan_jrnl_has_room(const struct chan *c, uint32_t w, size_t need);
-/** Can a record of @p need payload bytes be written at all? 0, or -ENOSPC
- * when it would go to a side file and the file system that holds them has
- * not that much free (with a margin): refuse the write before it runs,
- * rather than run it and lose its record. */
-int chan_jrnl_big_room(const struct chan *c, uint32_t w, size_t need);
+/** chan_jrnl_has_room(), and whether a record of @p need payload bytes can
+ * be written at all: 0; -EAGAIN while the ring is full (wait); -ENOSPC when
+ * it would go to a side file and the file system that holds them has not
+ * that much free, with a margin (refuse the write before it runs, rather
+ * than run it and lose its record). */
+int chan_jrnl_room(const struct chan *c, uint32_t w, size_t need);
 /**
  * Append a record (not yet visible). Payload is the concatenation of
  * @p parts (iovec-like) so callers need not copy into a temporary. A

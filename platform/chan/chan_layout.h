@@ -126,7 +126,7 @@ int chan_big_write(const struct chan *c, uint32_t w, uint64_t lsn, const struct 
 /** Bytes free to an unprivileged writer on the file system of the side
  * files (statvfs of the channel's directory); UINT64_MAX if unknown. */
 uint64_t chan_big_fs_free(const struct chan *c);
-/* Free space kept beyond a large record's own (chan_jrnl_big_room()). */
+/* Free space kept beyond a large record's own (chan_jrnl_room()). */
 #define CHAN_BIG_MARGIN (16ull << 20)
 /** Remove side files a previous dataplane left next to @p path. */
 void chan_big_sweep(const char *path);

@@ -154,14 +154,16 @@ bool chan_jrnl_has_room(const struct chan *c, uint32_t w, size_t need)
 	return ring_space(&r) >= rec_total(need) + CHAN_REC_ALIGN;
 }
 
-int chan_jrnl_big_room(const struct chan *c, uint32_t w, size_t need)
+int chan_jrnl_room(const struct chan *c, uint32_t w, size_t need)
 {
 	struct chan_ring r = chan_ring_get((struct chan *)c, w, CHAN_RING_JRNL);
-	if (need <= big_threshold(r.size))
-		return 0;
-	/* room for this one and a few like it in flight on the other workers */
-	uint64_t free_bytes = chan_big_fs_free(c);
-	return free_bytes >= (uint64_t)need * 2 + CHAN_BIG_MARGIN ? 0 : -ENOSPC;
+	if (need > big_threshold(r.size)) {
+		/* room for this one and a few like it in flight on the other workers */
+		if (chan_big_fs_free(c) < (uint64_t)need * 2 + CHAN_BIG_MARGIN)
+			return -ENOSPC;
+		need = sizeof(struct chan_big_ref);
+	}
+	return ring_space(&r) >= rec_total(need) + CHAN_REC_ALIGN ? 0 : -EAGAIN;
 }
 
 /* The payload to a side file, then its reference into the ring. */
