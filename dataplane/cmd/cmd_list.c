@@ -473,7 +473,9 @@ void cmd_linsert(struct cmd_ctx *ctx)
 		resp_w_int(ctx->out, -1);
 		return;
 	}
-	int rc = store_list_insert(l, after ? idx : idx - 1, ctx->argv[4].ptr, ctx->argv[4].len);
+	/* quicklistInsertAfter/Before() the pivot (idx - 1): the node effects
+	 * depend on the side, not only on the new element's index */
+	int rc = store_list_insert(l, idx - 1, after, ctx->argv[4].ptr, ctx->argv[4].len);
 	store_write_commit(&w, rc == 0, "linsert");
 	if (rc != 0)
 		resp_w_error(ctx->out, CMD_ERR_OOM);

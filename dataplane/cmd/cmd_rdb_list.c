@@ -2,26 +2,22 @@
  * Lists to and from RDB values (cmd_rdb.h), as Redis 7.0.15's rdb.c.
  *
  * SAVING. Redis writes RDB_TYPE_LIST_QUICKLIST_2: the node count, then per
- * node its container (2: packed) and its listpack as one string. The nodes
- * are Redis's quicklist nodes, whose boundaries come from how
- * _quicklistNodeAllowInsert() filled them. The store's own nodes use
- * another entry format, so the list is cut again here the way Redis cuts
- * a list pushed at the tail element by element:
+ * node its container (1 plain: the element as a string; 2 packed: its
+ * listpack as a string). The store's nodes are cut where Redis's quicklist
+ * cuts them after the same commands (store_list_int.h), so each store node
+ * becomes one container here, its entries re-encoded as the listpack
+ * Redis holds: DUMP gives stock Redis's bytes whatever built the list
+ * (pushes at either end, LINSERT splits and merges, LSET, LREM, LTRIM).
+ * Redis's in-memory LZF of interior nodes (list-compress-depth > 0) is not
+ * kept: with rdbcompression yes the bytes are the same (Redis writes a
+ * compressed node as the LZF string rdbSaveRawString() would give), with
+ * rdbcompression no Redis writes such nodes compressed and Redwire does not.
  *
- *     new_sz = listpack bytes so far + element length + 8 (the estimate)
- *     fits  if  fill < 0 and new_sz <= 4096 << (-fill - 1)  (-5: 64 KiB)
- *     else  if  new_sz > 8192 (SIZE_SAFETY_LIMIT): a new node
- *     else  fits while the node has fewer than fill entries
- *
- * so a list built by RPUSH (and any list of one node) DUMPs to Redis's
- * exact bytes. A multi-node list whose nodes Redis filled from the head
- * (LPUSH) or split by LINSERT gets other node boundaries: the same
- * elements, a payload Redis restores to the same list, other bytes.
- *
- * LOADING. QUICKLIST_2 (packed and plain nodes), QUICKLIST (ziplist
- * nodes), LIST_ZIPLIST and LIST (element strings) all become a store list
- * built with the configured list-max-listpack-size, pushed at the tail as
- * Redis's loader does; empty nodes are skipped, an empty list is bad data.
+ * LOADING. QUICKLIST_2 (packed and plain nodes) and QUICKLIST (ziplist
+ * nodes) keep the payload's nodes, as quicklistAppendListpack() does;
+ * LIST_ZIPLIST and LIST (element strings) are pushed at the tail, as
+ * Redis's loader pushes them. Empty nodes are skipped, an empty list is
+ * bad data. The list takes the configured list-max-listpack-size.
  *
  * Context: see cmd_rdb_int.h.
  */
@@ -33,8 +29,6 @@
 
 #define QL_CONTAINER_PLAIN  1
 #define QL_CONTAINER_PACKED 2
-#define QL_SIZE_SAFETY	    8192u
-#define QL_SIZE_ESTIMATE    8u
 
 uint8_t cmd_rdb_list_type(const struct store_obj *o)
 {
@@ -42,72 +36,36 @@ uint8_t cmd_rdb_list_type(const struct store_obj *o)
 	return RDB_TYPE_LIST_QUICKLIST_2;
 }
 
-/* _quicklistNodeAllowInsert() for a node of @p lp_bytes / @p count. */
-static bool ql_allows(int32_t fill, size_t lp_bytes, uint32_t count, size_t sz)
+/* One node: its container and its element(s). */
+static int save_node(struct rdb_out *out, const struct store_list_node *nd, bool compress)
 {
-	static const size_t level[] = {4096, 8192, 16384, 32768, 65536};
-	size_t new_sz = lp_bytes + sz + QL_SIZE_ESTIMATE;
-	if (fill < 0) {
-		size_t i = (size_t)(-(int64_t)fill) - 1;
-		if (i < 5 && new_sz <= level[i])
-			return true;
-	}
-	if (new_sz > QL_SIZE_SAFETY)
-		return false;
-	return fill > 0 && count < (uint32_t)fill;
-}
-
-/* The quicklist nodes Redis would hold: call @p emit for each, or count
- * them when @p emit is NULL. @return the node count, or -errno. */
-static int64_t ql_cut(struct rdb_out *out, struct store_list *l, int32_t fill, bool compress)
-{
-	struct store_list_iter it;
-	struct rdb_lp lp;
+	uint32_t off = 0;
 	const uint8_t *p;
 	size_t n;
-	int64_t nodes = 0;
+	if (store_list_node_plain(nd)) {
+		rdb_w_len(out, QL_CONTAINER_PLAIN);
+		store_list_node_elem(nd, &off, &p, &n);
+		return rdb_w_string(out, p, n, compress);
+	}
+	struct rdb_lp lp;
+	rdb_w_len(out, QL_CONTAINER_PACKED);
 	rdb_lp_init(&lp);
-	store_list_iter_init(l, 0, false, &it);
-	while (store_list_iter_next(&it, &p, &n)) {
-		if (lp.count > 0 && !ql_allows(fill, lp.b.len + 1, lp.count, n)) {
-			nodes++;
-			if (out != NULL) {
-				rdb_w_len(out, QL_CONTAINER_PACKED);
-				int rc = cmd_rdb_lp_write(out, &lp, compress);
-				if (rc != 0)
-					return rc;
-			} else {
-				rdb_lp_free(&lp);
-			}
-			rdb_lp_init(&lp);
-		}
-		if (rdb_lp_append(&lp, p, n) != 0) {
-			rdb_lp_free(&lp);
-			return -ENOMEM;
-		}
-	}
-	if (lp.count > 0) {
-		nodes++;
-		if (out != NULL) {
-			rdb_w_len(out, QL_CONTAINER_PACKED);
-			return cmd_rdb_lp_write(out, &lp, compress) != 0 ? -ENOMEM : nodes;
-		}
-	}
-	rdb_lp_free(&lp);
-	return nodes;
+	while (store_list_node_elem(nd, &off, &p, &n))
+		rdb_lp_append(&lp, p, n);
+	return cmd_rdb_lp_write(out, &lp, compress);
 }
 
 int cmd_rdb_list_save(struct rdb_out *out, const struct store_obj *o, bool compress)
 {
-	struct store_list *l = o->v.coll;
-	int32_t fill = store_list_fill(l);
-	/* two passes: the node count comes first */
-	int64_t nodes = ql_cut(NULL, l, fill, false);
-	if (nodes < 0)
-		return (int)nodes;
-	rdb_w_len(out, (uint64_t)nodes);
-	int64_t rc = ql_cut(out, l, fill, compress);
-	return rc < 0 ? (int)rc : out->err;
+	const struct store_list *l = o->v.coll;
+	rdb_w_len(out, store_list_nodes(l));
+	for (const struct store_list_node *nd = store_list_node_first(l); nd != NULL;
+	     nd = store_list_node_next(nd)) {
+		int rc = save_node(out, nd, compress);
+		if (rc != 0)
+			return rc;
+	}
+	return out->err;
 }
 
 /* ---- loading ---- */
@@ -118,16 +76,22 @@ static void list_free(void *coll)
 	store_list_destroy(&l);
 }
 
-static int push_elem(struct store_list *l, const struct rdb_lp_elem *e)
+/* An element at the tail: pushed (@p node_first false), or kept in the
+ * payload's node (the first of its node when @p node_first). */
+static int push_elem(struct store_list *l, const struct rdb_lp_elem *e, bool keep_nodes,
+		     bool node_first)
 {
 	char buf[24];
 	const uint8_t *p;
 	size_t n = cmd_rdb_lp_bytes(e, buf, &p);
-	return store_list_push(l, false, p, n);
+	if (!keep_nodes)
+		return store_list_push(l, false, p, n);
+	return store_list_append_raw(l, node_first, false, p, n);
 }
 
-/* A listpack (QUICKLIST_2) or ziplist (QUICKLIST, LIST_ZIPLIST) node. */
-static int load_packed(struct store_list *l, const uint8_t *b, size_t n, bool zl)
+/* A listpack (QUICKLIST_2) or ziplist (QUICKLIST, LIST_ZIPLIST) blob; a
+ * node of its own when @p keep_nodes. */
+static int load_packed(struct store_list *l, const uint8_t *b, size_t n, bool zl, bool keep_nodes)
 {
 	uint32_t count;
 	struct rdb_lp_iter it;
@@ -138,8 +102,8 @@ static int load_packed(struct store_list *l, const uint8_t *b, size_t n, bool zl
 		rdb_zl_iter_init(&it, b, n);
 	else
 		rdb_lp_iter_init(&it, b, n);
-	while (zl ? rdb_zl_next(&it, &e) : rdb_lp_next(&it, &e))
-		if (push_elem(l, &e) != 0)
+	for (bool first = true; zl ? rdb_zl_next(&it, &e) : rdb_lp_next(&it, &e); first = false)
+		if (push_elem(l, &e, keep_nodes, first) != 0)
 			return -ENOMEM;
 	return 0;
 }
@@ -160,9 +124,9 @@ static int load_nodes(struct rdb_in *in, uint8_t t, struct store_list *l)
 		if (n == 0)
 			rc = -EBADMSG;
 		else if (container == QL_CONTAINER_PLAIN)
-			rc = store_list_push(l, false, b, n);
+			rc = store_list_append_raw(l, true, true, b, n);
 		else
-			rc = load_packed(l, b, n, t == RDB_TYPE_LIST_QUICKLIST);
+			rc = load_packed(l, b, n, t == RDB_TYPE_LIST_QUICKLIST, true);
 		free(b);
 	}
 	return rc;
@@ -201,7 +165,7 @@ int cmd_rdb_list_load(struct rdb_in *in, uint8_t t, const struct cmd_rdb_limits 
 		size_t n;
 		rc = cmd_rdb_blob_read(in, &b, &n);
 		if (rc == 0) {
-			rc = load_packed(l, b, n, true);
+			rc = load_packed(l, b, n, true, false);
 			free(b);
 		}
 	} else {

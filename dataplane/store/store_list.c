@@ -1,39 +1,22 @@
 /*
- * List values: the quicklist (see store_list.h for the layout).
+ * List values: the quicklist's nodes, its two ends and iteration (see
+ * store_list.h for the entry layout, store_list_int.h for Redis's node
+ * rules; inserts, replaces and range deletes are in store_list_edit.c).
  *
  * Invariants: no node is empty; l->len is the sum of the nodes' counts;
  * l->bytes is sizeof(struct store_list) plus, per node, its header and its
- * allocated capacity. A node grows its buffer geometrically up to its bound
- * (so a push is amortised O(1)); a full node is never grown past the bound
- * except by a lone element larger than it.
+ * allocated capacity; a packed node's lp_bytes is 7 plus the listpack
+ * bytes of its entries. A node grows its buffer geometrically up to its
+ * bound (so a push is amortised O(1)); past the bound only by what it
+ * must hold (an element larger than the bound, an LSET, a payload's node).
  *
  * Context: the owning worker lcore.
  */
-#include "store_list.h"
-
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define LIST_SIZE_SAFETY 8192u /* Redis's SIZE_SAFETY_LIMIT for count-bounded nodes */
-
-struct store_list_node {
-	struct store_list_node *prev, *next;
-	uint32_t count; /* entries */
-	uint32_t used;	/* bytes of entries */
-	uint32_t cap;	/* bytes allocated for data */
-	uint32_t pad;
-	uint8_t data[];
-};
-
-struct store_list {
-	struct store_list_node *head, *tail;
-	uint64_t len;
-	uint64_t bytes;
-	uint32_t nodes;
-	int32_t fill;
-	int32_t compress;
-};
+#include "store_list_int.h"
 
 /* ---- entry encoding ---- */
 
@@ -47,13 +30,13 @@ static size_t varint_len(uint64_t v)
 	return n;
 }
 
-static size_t entry_size(size_t n)
+size_t store_ql_entry_size(size_t n)
 {
 	size_t body = varint_len(n) + n;
 	return body + varint_len(body);
 }
 
-static void entry_write(uint8_t *d, const void *p, size_t n)
+void store_ql_entry_write(uint8_t *d, const void *p, size_t n)
 {
 	size_t vl = varint_len(n), body = vl + n, bl = varint_len(body);
 	uint64_t v = n;
@@ -66,8 +49,7 @@ static void entry_write(uint8_t *d, const void *p, size_t n)
 		d[body + i] = (uint8_t)((v & 127) | (i != 0 ? 128 : 0));
 }
 
-/* Decode the entry at @p d. @return its total size. */
-static size_t entry_read(const uint8_t *d, const uint8_t **p, size_t *n)
+size_t store_ql_entry_read(const uint8_t *d, const uint8_t **p, size_t *n)
 {
 	uint64_t v = 0;
 	size_t i = 0;
@@ -96,45 +78,52 @@ static size_t entry_size_back(const uint8_t *end)
 	return (size_t)v + (size_t)(end - q);
 }
 
+/* Listpack bytes of an element as a plain node's or a packed node's entry. */
+static uint32_t elem_lp_bytes(const struct store_list_node *nd, const uint8_t *p, size_t n)
+{
+	return (uint32_t)(nd->plain ? n : rdb_lp_entry_bytes(p, n));
+}
+
+uint32_t store_ql_entries_span(const struct store_list_node *nd, uint32_t off, uint32_t *k,
+			       uint32_t *lp)
+{
+	uint32_t span = 0, i = 0;
+	*lp = 0;
+	for (; i < *k && off + span < nd->used; i++) {
+		const uint8_t *p;
+		size_t n;
+		span += (uint32_t)store_ql_entry_read(nd->data + off + span, &p, &n);
+		*lp += elem_lp_bytes(nd, p, n);
+	}
+	*k = i;
+	return span;
+}
+
 /* ---- nodes ---- */
 
-/* The byte bound of a node (list-max-listpack-size). */
+/* The allocation bound of a node: the byte bound of list-max-listpack-size,
+ * 8 KiB for count bounds. */
 static size_t node_max_bytes(const struct store_list *l)
 {
-	static const size_t sizes[] = {4096, 8192, 16384, 32768, 65536};
-	if (l->fill >= 0)
-		return LIST_SIZE_SAFETY;
-	int32_t i = -l->fill - 1;
-	return sizes[i < 5 ? i : 4];
+	return l->fill < 0 ? (size_t)4096 << (-l->fill - 1) : QL_SIZE_SAFETY;
 }
 
-/* _quicklistNodeAllowInsert(): may @p nd take one more entry of @p sz bytes? */
-static bool node_allows(const struct store_list *l, const struct store_list_node *nd, size_t sz)
-{
-	if (nd == NULL)
-		return false;
-	if (l->fill > 0 && nd->count >= (uint32_t)l->fill)
-		return false;
-	if (l->fill == 0 && nd->count >= 1)
-		return false;
-	return nd->used + sz <= node_max_bytes(l);
-}
-
-static struct store_list_node *node_new(struct store_list *l, size_t cap)
+struct store_list_node *store_ql_node_new(struct store_list *l, size_t cap, bool plain)
 {
 	struct store_list_node *nd = malloc(sizeof(*nd) + cap);
 	if (nd == NULL)
 		return NULL;
 	memset(nd, 0, sizeof(*nd));
 	nd->cap = (uint32_t)cap;
+	nd->plain = plain;
+	nd->lp_bytes = plain ? 0 : QL_LP_EMPTY;
 	l->bytes += sizeof(*nd) + cap;
 	l->nodes++;
 	return nd;
 }
 
-/* Link @p nd after @p at (NULL: at the head). */
-static void node_link_after(struct store_list *l, struct store_list_node *at,
-			    struct store_list_node *nd)
+void store_ql_node_link_after(struct store_list *l, struct store_list_node *at,
+			      struct store_list_node *nd)
 {
 	nd->prev = at;
 	nd->next = at != NULL ? at->next : l->head;
@@ -148,7 +137,7 @@ static void node_link_after(struct store_list *l, struct store_list_node *at,
 		l->head = nd;
 }
 
-static void node_free(struct store_list *l, struct store_list_node *nd)
+void store_ql_node_free(struct store_list *l, struct store_list_node *nd)
 {
 	if (nd->prev != NULL)
 		nd->prev->next = nd->next;
@@ -184,9 +173,8 @@ static struct store_list_node *node_realloc(struct store_list *l, struct store_l
 	return n;
 }
 
-/* Make room for @p need bytes of data; the node may move. */
-static struct store_list_node *node_reserve(struct store_list *l, struct store_list_node *nd,
-					    size_t need)
+struct store_list_node *store_ql_node_reserve(struct store_list *l, struct store_list_node *nd,
+					      size_t need)
 {
 	if (need <= nd->cap)
 		return nd;
@@ -200,35 +188,34 @@ static struct store_list_node *node_reserve(struct store_list *l, struct store_l
 	return node_realloc(l, nd, cap);
 }
 
-/* Write an entry at @p off of @p nd (room reserved). */
-static struct store_list_node *node_put(struct store_list *l, struct store_list_node *nd,
-					uint32_t off, const void *p, size_t n)
+struct store_list_node *store_ql_node_put(struct store_list *l, struct store_list_node *nd,
+					  uint32_t off, const void *p, size_t n)
 {
-	size_t sz = entry_size(n);
-	nd = node_reserve(l, nd, nd->used + sz);
+	size_t sz = store_ql_entry_size(n);
+	nd = store_ql_node_reserve(l, nd, nd->used + sz);
 	if (nd == NULL)
 		return NULL;
 	memmove(nd->data + off + sz, nd->data + off, nd->used - off);
-	entry_write(nd->data + off, p, n);
+	store_ql_entry_write(nd->data + off, p, n);
 	nd->used += (uint32_t)sz;
+	nd->lp_bytes += elem_lp_bytes(nd, p, n);
 	nd->count++;
 	l->len++;
 	return nd;
 }
 
-/* Remove @p k entries spanning @p span bytes at @p off; frees an emptied
- * node and gives back room a node no longer uses (below a quarter of it,
- * so pops and pushes at one end do not resize it back and forth).
- * @return the node (it may have moved), or NULL if it was freed. */
-static struct store_list_node *node_cut(struct store_list *l, struct store_list_node *nd,
-					uint32_t off, uint32_t k, size_t span)
+/* Gives back room a node no longer uses (below a quarter of it, so pops
+ * and pushes at one end do not resize it back and forth). */
+struct store_list_node *store_ql_node_cut(struct store_list *l, struct store_list_node *nd,
+					  uint32_t off, uint32_t k, uint32_t span, uint32_t lp)
 {
 	memmove(nd->data + off, nd->data + off + span, nd->used - off - span);
-	nd->used -= (uint32_t)span;
+	nd->used -= span;
+	nd->lp_bytes -= lp;
 	nd->count -= k;
 	l->len -= k;
 	if (nd->count == 0) {
-		node_free(l, nd);
+		store_ql_node_free(l, nd);
 		return NULL;
 	}
 	if (nd->cap > 256 && nd->used < nd->cap / 4) {
@@ -239,8 +226,8 @@ static struct store_list_node *node_cut(struct store_list *l, struct store_list_
 	return nd;
 }
 
-/* Find entry @p idx (< len): its node and offset. */
-static struct store_list_node *locate(const struct store_list *l, uint64_t idx, uint32_t *off)
+struct store_list_node *store_ql_locate(const struct store_list *l, uint64_t idx, uint32_t *off,
+					uint32_t *k)
 {
 	struct store_list_node *nd;
 	uint64_t base;
@@ -258,9 +245,10 @@ static struct store_list_node *locate(const struct store_list *l, uint64_t idx, 
 	for (uint64_t i = base; i < idx; i++) {
 		const uint8_t *p;
 		size_t n;
-		o += (uint32_t)entry_read(nd->data + o, &p, &n);
+		o += (uint32_t)store_ql_entry_read(nd->data + o, &p, &n);
 	}
 	*off = o;
+	*k = (uint32_t)(idx - base);
 	return nd;
 }
 
@@ -271,7 +259,7 @@ struct store_list *store_list_create(int32_t fill, int32_t compress)
 	struct store_list *l = calloc(1, sizeof(*l));
 	if (l == NULL)
 		return NULL;
-	l->fill = fill;
+	l->fill = fill < QL_FILL_MIN ? QL_FILL_MIN : fill > QL_FILL_MAX ? QL_FILL_MAX : fill;
 	l->compress = compress;
 	l->bytes = sizeof(*l);
 	return l;
@@ -283,7 +271,7 @@ void store_list_destroy(struct store_list **lp)
 		return;
 	struct store_list *l = *lp;
 	while (l->head != NULL)
-		node_free(l, l->head);
+		store_ql_node_free(l, l->head);
 	free(l);
 	*lp = NULL;
 }
@@ -292,7 +280,7 @@ bool store_list_free_step(struct store_list **lp, uint32_t *budget)
 {
 	struct store_list *l = *lp;
 	for (; l->head != NULL && *budget > 0; (*budget)--)
-		node_free(l, l->head);
+		store_ql_node_free(l, l->head);
 	if (l->head != NULL)
 		return false;
 	free(l);
@@ -320,25 +308,34 @@ int32_t store_list_fill(const struct store_list *l)
 	return l->fill;
 }
 
-/* A new node holding just this element, linked after @p at. */
-static int push_new_node(struct store_list *l, struct store_list_node *at, const void *p, size_t n)
+int store_ql_push_new_node(struct store_list *l, struct store_list_node *at, const void *p,
+			   size_t n, bool plain)
 {
-	size_t sz = entry_size(n);
-	struct store_list_node *nd = node_new(l, sz < 64 ? 64 : sz);
+	size_t sz = store_ql_entry_size(n);
+	struct store_list_node *nd = store_ql_node_new(l, sz < 64 ? 64 : sz, plain);
 	if (nd == NULL)
 		return -ENOMEM;
-	node_link_after(l, at, nd);
-	node_put(l, nd, 0, p, n); /* room reserved: cannot fail */
+	store_ql_node_link_after(l, at, nd);
+	store_ql_node_put(l, nd, 0, p, n); /* room reserved: cannot fail */
 	return 0;
 }
 
+/* quicklistPushHead/Tail(): into the end node while it allows, else a new
+ * node (a plain one for an element of 1 GiB or more). */
 int store_list_push(struct store_list *l, bool head, const void *p, size_t n)
 {
-	size_t sz = entry_size(n);
 	struct store_list_node *nd = head ? l->head : l->tail;
-	if (!node_allows(l, nd, sz))
-		return push_new_node(l, head ? NULL : l->tail, p, n);
-	return node_put(l, nd, head ? 0 : nd->used, p, n) != NULL ? 0 : -ENOMEM;
+	if (!ql_node_allows(l, nd, n))
+		return store_ql_push_new_node(l, head ? NULL : l->tail, p, n,
+					      n >= QL_PACKED_THRESHOLD);
+	return store_ql_node_put(l, nd, head ? 0 : nd->used, p, n) != NULL ? 0 : -ENOMEM;
+}
+
+int store_list_append_raw(struct store_list *l, bool new_node, bool plain, const void *p, size_t n)
+{
+	if (new_node || plain || l->tail == NULL || l->tail->plain)
+		return store_ql_push_new_node(l, l->tail, p, n, plain);
+	return store_ql_node_put(l, l->tail, l->tail->used, p, n) != NULL ? 0 : -ENOMEM;
 }
 
 bool store_list_peek(const struct store_list *l, bool head, const uint8_t **p, size_t *n)
@@ -346,14 +343,16 @@ bool store_list_peek(const struct store_list *l, bool head, const uint8_t **p, s
 	if (l->len == 0)
 		return false;
 	if (head) {
-		entry_read(l->head->data, p, n);
+		store_ql_entry_read(l->head->data, p, n);
 	} else {
 		const struct store_list_node *nd = l->tail;
-		entry_read(nd->data + nd->used - entry_size_back(nd->data + nd->used), p, n);
+		store_ql_entry_read(nd->data + nd->used - entry_size_back(nd->data + nd->used), p,
+				    n);
 	}
 	return true;
 }
 
+/* quicklistDelIndex() at an end: the entry goes, an emptied node too. */
 void store_list_pop(struct store_list *l, bool head)
 {
 	struct store_list_node *nd = head ? l->head : l->tail;
@@ -361,107 +360,45 @@ void store_list_pop(struct store_list *l, bool head)
 		return;
 	const uint8_t *p;
 	size_t n;
-	if (head) {
-		node_cut(l, nd, 0, 1, entry_read(nd->data, &p, &n));
-	} else {
-		size_t sz = entry_size_back(nd->data + nd->used);
-		node_cut(l, nd, nd->used - (uint32_t)sz, 1, sz);
-	}
+	uint32_t off = head ? 0 : nd->used - (uint32_t)entry_size_back(nd->data + nd->used);
+	uint32_t sz = (uint32_t)store_ql_entry_read(nd->data + off, &p, &n);
+	store_ql_node_cut(l, nd, off, 1, sz, elem_lp_bytes(nd, p, n));
 }
 
-/* Split @p nd at @p off: the entries from @p off on move to a new node
- * after it. @return the new node, or NULL on ENOMEM. */
-static struct store_list_node *node_split(struct store_list *l, struct store_list_node *nd,
-					  uint32_t off)
+/* ---- nodes, for the RDB writer ---- */
+
+const struct store_list_node *store_list_node_first(const struct store_list *l)
 {
-	uint32_t k = 0;
-	for (uint32_t o = 0; o < off; k++) {
-		const uint8_t *p;
-		size_t n;
-		o += (uint32_t)entry_read(nd->data + o, &p, &n);
-	}
-	size_t span = nd->used - off;
-	struct store_list_node *b = node_new(l, span);
-	if (b == NULL)
-		return NULL;
-	memcpy(b->data, nd->data + off, span);
-	b->used = (uint32_t)span;
-	b->count = nd->count - k;
-	nd->used = off;
-	nd->count = k;
-	node_link_after(l, nd, b);
-	return b;
+	return l->head;
 }
 
-int store_list_insert(struct store_list *l, uint64_t idx, const void *p, size_t n)
+const struct store_list_node *store_list_node_next(const struct store_list_node *nd)
 {
-	if (idx == 0 || idx >= l->len)
-		return store_list_push(l, idx == 0, p, n);
-	size_t sz = entry_size(n);
-	uint32_t off;
-	struct store_list_node *nd = locate(l, idx, &off);
-	if (node_allows(l, nd, sz))
-		return node_put(l, nd, off, p, n) != NULL ? 0 : -ENOMEM;
-	/* _quicklistInsert(): at a full node's edge try the neighbour first */
-	if (off == 0 && node_allows(l, nd->prev, sz))
-		return node_put(l, nd->prev, nd->prev->used, p, n) != NULL ? 0 : -ENOMEM;
-	if (off == 0)
-		return push_new_node(l, nd->prev, p, n);
-	struct store_list_node *b = node_split(l, nd, off);
-	if (b == NULL)
-		return -ENOMEM;
-	if (node_allows(l, nd, sz))
-		return node_put(l, nd, nd->used, p, n) != NULL ? 0 : -ENOMEM;
-	if (node_allows(l, b, sz))
-		return node_put(l, b, 0, p, n) != NULL ? 0 : -ENOMEM;
-	return push_new_node(l, nd, p, n);
+	return nd->next;
 }
 
-int store_list_set(struct store_list *l, uint64_t idx, const void *p, size_t n)
+uint32_t store_list_node_len(const struct store_list_node *nd)
 {
-	uint32_t off;
-	struct store_list_node *nd = locate(l, idx, &off);
-	const uint8_t *q;
-	size_t qn;
-	size_t old = entry_read(nd->data + off, &q, &qn);
-	if (old == entry_size(n)) {
-		entry_write(nd->data + off, p, n);
-		return 0;
-	}
-	/* Make the new element first so a failure leaves the list as it was. */
-	int rc = store_list_insert(l, idx, p, n);
-	if (rc != 0)
-		return rc;
-	store_list_del_range(l, idx + 1, 1);
-	return 0;
+	return nd->count;
 }
 
-void store_list_del_range(struct store_list *l, uint64_t idx, uint64_t count)
+bool store_list_node_plain(const struct store_list_node *nd)
 {
-	if (idx >= l->len || count == 0)
-		return;
-	uint32_t off;
-	struct store_list_node *nd = locate(l, idx, &off);
-	while (count > 0 && nd != NULL) {
-		struct store_list_node *next = nd->next;
-		if (off == 0 && nd->count <= count) {
-			count -= nd->count;
-			l->len -= nd->count;
-			node_free(l, nd);
-		} else {
-			uint32_t k = 0, span = 0;
-			while (off + span < nd->used && k < count) {
-				const uint8_t *p;
-				size_t n;
-				span += (uint32_t)entry_read(nd->data + off + span, &p, &n);
-				k++;
-			}
-			node_cut(l, nd, off, k, span);
-			count -= k;
-		}
-		nd = next;
-		off = 0;
-	}
+	return nd->plain;
+}
+
+uint32_t store_list_node_lp_bytes(const struct store_list_node *nd)
+{
+	return nd->lp_bytes;
+}
+
+bool store_list_node_elem(const struct store_list_node *nd, uint32_t *off, const uint8_t **p,
+			  size_t *n)
+{
+	if (*off >= nd->used)
+		return false;
+	*off += (uint32_t)store_ql_entry_read(nd->data + *off, p, n);
+	return true;
 }
 
 /* ---- iteration ---- */
@@ -471,12 +408,12 @@ void store_list_iter_init(struct store_list *l, uint64_t idx, bool rev, struct s
 	*it = (struct store_list_iter){.l = l, .rev = rev};
 	if (idx >= l->len)
 		return;
-	uint32_t off;
-	it->node = locate(l, idx, &off);
+	uint32_t off, k;
+	it->node = store_ql_locate(l, idx, &off, &k);
 	if (rev) {
 		const uint8_t *p;
 		size_t n;
-		off += (uint32_t)entry_read(it->node->data + off, &p, &n);
+		off += (uint32_t)store_ql_entry_read(it->node->data + off, &p, &n);
 	}
 	it->off = off;
 }
@@ -488,14 +425,14 @@ bool store_list_iter_next(struct store_list_iter *it, const uint8_t **p, size_t 
 		if (!it->rev && it->off < nd->used) {
 			it->last = nd;
 			it->last_off = it->off;
-			it->off += (uint32_t)entry_read(nd->data + it->off, p, n);
+			it->off += (uint32_t)store_ql_entry_read(nd->data + it->off, p, n);
 			return true;
 		}
 		if (it->rev && it->off > 0) {
 			it->off -= (uint32_t)entry_size_back(nd->data + it->off);
 			it->last = nd;
 			it->last_off = it->off;
-			entry_read(nd->data + it->off, p, n);
+			store_ql_entry_read(nd->data + it->off, p, n);
 			return true;
 		}
 		it->node = it->rev ? nd->prev : nd->next;
@@ -504,13 +441,13 @@ bool store_list_iter_next(struct store_list_iter *it, const uint8_t **p, size_t 
 	return false;
 }
 
+/* quicklistDelEntry() (LREM): no merge, an emptied node goes. */
 void store_list_iter_del(struct store_list_iter *it)
 {
 	struct store_list_node *nd = it->last, *prev = nd->prev, *next = nd->next;
-	const uint8_t *p;
-	size_t n;
-	size_t sz = entry_read(nd->data + it->last_off, &p, &n);
-	nd = node_cut(it->l, nd, it->last_off, 1, sz);
+	uint32_t k = 1, lp;
+	uint32_t sz = store_ql_entries_span(nd, it->last_off, &k, &lp);
+	nd = store_ql_node_cut(it->l, nd, it->last_off, 1, sz, lp);
 	if (nd == NULL) {
 		it->node = it->rev ? prev : next;
 		it->off = it->rev && prev != NULL ? prev->used : 0;

@@ -2,12 +2,12 @@
  * List values: a quicklist, as Redis 7.0 keeps every list.
  *
  * A doubly linked list of nodes, each a packed buffer of entries
- * (listpack-like). The node size follows list-max-listpack-size, read when
- * the list is created (as Redis's createQuicklistObject() does): negative
- * values bound a node's bytes (-1 4 KB, -2 8 KB, ... -5 64 KB), positive
- * ones its entry count (and 8 KB, Redis's SIZE_SAFETY_LIMIT). An element
- * larger than the bound gets a node of its own. list-compress-depth is
- * accepted and kept; nodes are not compressed.
+ * (listpack-like). The nodes are cut where Redis 7.0.15's quicklist cuts
+ * its nodes after the same commands (store_list_int.h has the rules), so
+ * the RDB writer emits one listpack per node and DUMP gives stock Redis's
+ * bytes. list-max-listpack-size is read when the list is created (as
+ * Redis's createQuicklistObject() does). list-compress-depth is accepted
+ * and kept; nodes are not compressed (node boundaries do not depend on it).
  *
  * Entry layout inside a node (listpack's idea, simpler encodings):
  *
@@ -55,8 +55,8 @@ uint64_t store_list_len(const struct store_list *l);
 uint64_t store_list_bytes(const struct store_list *l);
 /** Nodes in the list (tests: node splitting at the fill bound). */
 uint32_t store_list_nodes(const struct store_list *l);
-/** The list-max-listpack-size the list was created with (the RDB writer
- * cuts Redis's nodes with it). */
+/** The list-max-listpack-size the list was created with (clamped to
+ * -5 .. 32767 as quicklistSetFill() does). */
 int32_t store_list_fill(const struct store_list *l);
 
 /** Push an element at the head or the tail. @return 0 or -ENOMEM. */
@@ -65,12 +65,40 @@ int store_list_push(struct store_list *l, bool head, const void *p, size_t n);
 bool store_list_peek(const struct store_list *l, bool head, const uint8_t **p, size_t *n);
 /** Remove the element at the head or tail (the list must not be empty). */
 void store_list_pop(struct store_list *l, bool head);
-/** Insert so the element gets index @p idx (0 .. len). @return 0 or -ENOMEM. */
-int store_list_insert(struct store_list *l, uint64_t idx, const void *p, size_t n);
-/** Replace the element at @p idx (< len). @return 0 or -ENOMEM. */
+/**
+ * Insert before or @p after the element at @p pivot (< len), as
+ * quicklistInsertBefore/After() do for LINSERT: into its node, the
+ * neighbour node at an edge, a new node, or by splitting the node and
+ * merging around it. @return 0 or -ENOMEM (the elements unchanged).
+ */
+int store_list_insert(struct store_list *l, uint64_t pivot, bool after, const void *p, size_t n);
+/** Replace the element at @p idx (< len), in place as quicklistReplaceEntry()
+ * does (its node may outgrow the fill bound). @return 0 or -ENOMEM. */
 int store_list_set(struct store_list *l, uint64_t idx, const void *p, size_t n);
 /** Remove @p count elements from @p idx on (clipped to the end). */
 void store_list_del_range(struct store_list *l, uint64_t idx, uint64_t count);
+
+/**
+ * Append at the tail keeping a payload's node boundaries (RDB loading, as
+ * quicklistAppendListpack() / quicklistAppendPlainNode() do): into a new
+ * node when @p new_node (a plain one when @p plain), else into the tail
+ * node whatever its fill. @return 0 or -ENOMEM.
+ */
+int store_list_append_raw(struct store_list *l, bool new_node, bool plain, const void *p, size_t n);
+
+/* Nodes, head to tail (the RDB writer emits one container per node). */
+const struct store_list_node *store_list_node_first(const struct store_list *l);
+const struct store_list_node *store_list_node_next(const struct store_list_node *nd);
+/** Entries of the node. */
+uint32_t store_list_node_len(const struct store_list_node *nd);
+/** Is it a plain node (one element, RDB container 1)? */
+bool store_list_node_plain(const struct store_list_node *nd);
+/** The bytes Redis's listpack of this node has (plain: the element's). */
+uint32_t store_list_node_lp_bytes(const struct store_list_node *nd);
+/** The node's element at byte *@p off (start at 0); *@p off moves past it.
+ * @return false after the last. */
+bool store_list_node_elem(const struct store_list_node *nd, uint32_t *off, const uint8_t **p,
+			  size_t *n);
 
 /* An iterator, forward (head to tail) or reverse. */
 struct store_list_iter {

@@ -36,12 +36,17 @@ static uint64_t get_le(const uint8_t *b, size_t n)
 	return v;
 }
 
+static size_t lp_backlen_len(uint64_t l)
+{
+	return l <= 127 ? 1 : l < 16383 ? 2 : l < 2097151 ? 3 : l < 268435455 ? 4 : 5;
+}
+
 /* lpEncodeBacklen(): the entry length in 7-bit groups, most significant
  * first, every byte but the first with the top bit set, so it can be read
  * backwards from the entry's last byte. */
 static size_t lp_backlen(uint8_t *b, uint64_t l)
 {
-	size_t n = l <= 127 ? 1 : l < 16383 ? 2 : l < 2097151 ? 3 : l < 268435455 ? 4 : 5;
+	size_t n = lp_backlen_len(l);
 	for (size_t i = 0; i < n; i++) {
 		uint8_t g = (uint8_t)((l >> (7 * (n - 1 - i))) & 127);
 		b[i] = i == 0 ? g : (uint8_t)(g | 128);
@@ -67,6 +72,34 @@ void rdb_lp_init(struct rdb_lp *lp)
 	static const uint8_t hdr[LP_HDR];
 	memset(lp, 0, sizeof(*lp));
 	lp->err = rdb_buf_sink(&lp->b, hdr, LP_HDR);
+}
+
+/* lpEncodeIntegerGetType(): the encoding+data bytes of @p v's smallest encoding. */
+static size_t lp_int_len(int64_t v)
+{
+	if (v >= 0 && v <= 127)
+		return 1;
+	if (v >= -4096 && v <= 4095)
+		return 2;
+	if (v >= INT16_MIN && v <= INT16_MAX)
+		return 3;
+	if (v >= -8388608 && v <= 8388607)
+		return 4;
+	return v >= INT32_MIN && v <= INT32_MAX ? 5 : 9;
+}
+
+size_t rdb_lp_entry_bytes(const void *s, size_t n)
+{
+	const uint8_t *c = s;
+	int64_t v;
+	size_t l;
+	/* most elements are not numbers: decided on the first byte */
+	bool maybe_int = n > 0 && (c[0] == '-' || (c[0] >= '0' && c[0] <= '9'));
+	if (maybe_int && resp_str_to_i64(c, n, &v))
+		l = lp_int_len(v);
+	else
+		l = (n < 64 ? 1 : n < 4096 ? 2 : 5) + n;
+	return l + lp_backlen_len(l);
 }
 
 /* lpEncodeIntegerGetType(): the smallest encoding holding @p v. */

@@ -52,6 +52,12 @@ struct rdb_lp {
 void rdb_lp_init(struct rdb_lp *lp);
 /** lpAppend(): a canonical integer string is stored as an integer. @return 0 or -ENOMEM. */
 int rdb_lp_append(struct rdb_lp *lp, const void *s, size_t n);
+/**
+ * The bytes rdb_lp_append() adds for this element: encoding, data and
+ * backlen (what lpBytes() grows by). Lists keep it per node to fill their
+ * nodes as Redis's quicklist does (store_list.c).
+ */
+size_t rdb_lp_entry_bytes(const void *s, size_t n);
 /** Append an integer. @return 0 or -ENOMEM. */
 int rdb_lp_append_int(struct rdb_lp *lp, int64_t v);
 /**

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rdb_blob.h"
 #include "store_list.h"
 #include "store_zset.h"
 
@@ -28,7 +29,7 @@
 #define CHECK(c)                                                                                   \
 	do {                                                                                       \
 		if (!(c)) {                                                                        \
-			fprintf(stderr, "invariant failed: %s (line %d)\n", #c, __LINE__);        \
+			fprintf(stderr, "invariant failed: %s (line %d)\n", #c, __LINE__);         \
 			abort();                                                                   \
 		}                                                                                  \
 	} while (0)
@@ -64,6 +65,20 @@ static void list_check(struct store_list *l, const struct lmodel *m)
 		CHECK(n == strlen(m->v[i]) && memcmp(p, m->v[i], n) == 0);
 	}
 	CHECK(i == 0);
+	/* every node holds entries and knows its listpack's bytes */
+	uint64_t total = 0;
+	for (const struct store_list_node *nd = store_list_node_first(l); nd != NULL;
+	     nd = store_list_node_next(nd)) {
+		uint32_t off = 0, lp = 7, k = 0;
+		while (store_list_node_elem(nd, &off, &p, &n)) {
+			lp += (uint32_t)rdb_lp_entry_bytes(p, n);
+			k++;
+		}
+		CHECK(k > 0 && k == store_list_node_len(nd));
+		CHECK(store_list_node_plain(nd) || lp == store_list_node_lp_bytes(nd));
+		total += k;
+	}
+	CHECK(total == m->n);
 }
 
 static void list_step(struct store_list *l, struct lmodel *m, const uint8_t *s)
@@ -89,13 +104,18 @@ static void list_step(struct store_list *l, struct lmodel *m, const uint8_t *s)
 			m->n--;
 		}
 		break;
-	case 2:
-		if (m->n < MAXN && store_list_insert(l, idx, e, strlen(e)) == 0) {
-			memmove(m->v[idx + 1], m->v[idx], (m->n - idx) * sizeof(m->v[0]));
-			memcpy(m->v[idx], e, sizeof(e));
+	case 2: {
+		/* LINSERT: before or after the pivot idx */
+		bool after = s[2] & 1;
+		size_t at = idx + after;
+		if (m->n < MAXN && idx < m->n &&
+		    store_list_insert(l, idx, after, e, strlen(e)) == 0) {
+			memmove(m->v[at + 1], m->v[at], (m->n - at) * sizeof(m->v[0]));
+			memcpy(m->v[at], e, sizeof(e));
 			m->n++;
 		}
 		break;
+	}
 	case 3:
 		if (idx < m->n && store_list_set(l, idx, e, strlen(e)) == 0)
 			memcpy(m->v[idx], e, sizeof(e));
@@ -188,7 +208,8 @@ static void zset_step(struct store_zset *z, struct zmodel *m, const struct store
 		double sc = scores[s[3] % 8];
 		unsigned flags = (s[3] >> 3) & 31, out;
 		double ns;
-		if ((flags & STORE_ZADD_NX) && (flags & (STORE_ZADD_XX | STORE_ZADD_GT | STORE_ZADD_LT)))
+		if ((flags & STORE_ZADD_NX) &&
+		    (flags & (STORE_ZADD_XX | STORE_ZADD_GT | STORE_ZADD_LT)))
 			flags &= ~STORE_ZADD_NX;
 		if ((flags & STORE_ZADD_GT) && (flags & STORE_ZADD_LT))
 			flags &= ~STORE_ZADD_LT;
@@ -198,7 +219,8 @@ static void zset_step(struct store_zset *z, struct zmodel *m, const struct store
 		if (k == m->n) {
 			CHECK(rc == 0 && (out & STORE_ZADD_OUT_ADDED));
 			snprintf(m->v[m->n].m, sizeof(m->v[0].m), "%s", e);
-			m->v[m->n].s = store_zset_enc(z) == STORE_ENC_LISTPACK && sc == 0 ? 0.0 : sc;
+			m->v[m->n].s =
+			    store_zset_enc(z) == STORE_ENC_LISTPACK && sc == 0 ? 0.0 : sc;
 			m->n++;
 			break;
 		}

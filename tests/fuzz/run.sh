@@ -18,10 +18,13 @@ build_resp() {
 		"$ROOT/platform/mem/rw_buf.c" -o "$OUT/fuzz_resp"
 }
 
+# The list and zset store code, and the codec's listpack sizes lists fill by.
 build_coll() {
-	clang "${CFLAGS[@]}" -I"$ROOT/dataplane/store" "$ROOT/tests/fuzz/fuzz_coll.c" \
-		"$ROOT/dataplane/store/store_list.c" "$ROOT/dataplane/store/store_zset.c" -lm \
-		-o "$OUT/fuzz_coll"
+	clang "${CFLAGS[@]}" -I"$ROOT/dataplane/store" -I"$ROOT/platform/codec" -I"$ROOT/platform/mem" \
+		-I/usr/include/liblzf "$ROOT/tests/fuzz/fuzz_coll.c" "$ROOT"/dataplane/store/store_list*.c \
+		"$ROOT/dataplane/store/store_zset.c" "$ROOT"/platform/codec/rdb_*.c \
+		"$ROOT/platform/codec/crc64.c" "$ROOT/platform/codec/resp_num.c" \
+		"$ROOT/platform/mem/rw_alloc.c" -llzf -lm -o "$OUT/fuzz_coll"
 }
 
 # The codec plus the collection loaders (dataplane/cmd/cmd_rdb*.c) and the

@@ -6,7 +6,7 @@ Usage: dump_coll_check.py REDWIRE_HOST:PORT ORACLE_HOST:PORT
 
 Every value is built by the same commands on both servers, then:
 1. DUMP gives the same bytes on both, for every encoding whose RDB form
-   has a defined order (quicklist built by RPUSH, listpack hash and zset,
+   has a defined order (quicklist whatever built it, listpack hash and zset,
    intset, skiplist zset); hash-table hashes and sets are left out (Redis's
    dict order follows its per-process hash seed).
 2. Each side's payload RESTOREd on the other (REPLACE) gives the same
@@ -69,7 +69,13 @@ def builders():
     out.append(("list rpush many nodes", [("RPUSH", k + "l2") + tuple(long_elems(3000, 1))], True))
     out.append(("list rpush ints", [("RPUSH", k + "l3") + tuple(str(i) for i in range(5000))],
                 True))
-    out.append(("list lpush many nodes", [("LPUSH", k + "l4") + tuple(long_elems(2000, 3))], False))
+    out.append(("list lpush many nodes", [("LPUSH", k + "l4") + tuple(long_elems(2000, 3))], True))
+    out.append(("list linsert splits", [("RPUSH", k + "l6") + tuple(long_elems(400, 5))] + [
+        ("LINSERT", k + "l6", "BEFORE" if i % 2 else "AFTER", long_elems(400, 5)[i * 37 % 400],
+         "ins%d" % i + "q" * (i * 13 % 200)) for i in range(60)] + [
+        ("LSET", k + "l6", str(i * 11), "set%d" % i + "s" * (i * 29 % 300)) for i in range(30)] + [
+        ("LREM", k + "l6", "0", long_elems(400, 5)[i * 53 % 400]) for i in range(40)]
+        + [("LTRIM", k + "l6", "3", "-4")], True))
     out.append(("list huge element", [("RPUSH", k + "l5", "a", "z" * 20000, "b")], True))
     out.append(("hash listpack", [("HSET", k + "h1", "f1", "v1", "f2", "123", "f3", "-7",
                                    "n", "", "x" * 63, "y" * 64)], True))

@@ -83,8 +83,11 @@ def listpack(items):
 
 
 def restore_and_read(name, body, read):
-    return (name, [E("DEL", K), E("RESTORE", K, "0", payload(body)), E(read[0], K, *read[1:]),
-                   E("OBJECT", "ENCODING", K), E("DEBUG", "DIGEST-VALUE", K)], 5, False)
+    cmds = [E("DEL", K), E("RESTORE", K, "0", payload(body)), E(read[0], K, *read[1:]),
+            E("OBJECT", "ENCODING", K), E("DEBUG", "DIGEST-VALUE", K)]
+    if read == LR:  # a list DUMPs again with the nodes it was loaded with
+        cmds.append(E("DUMP", K))
+    return (name, cmds, len(cmds), False)
 
 
 LR = ("LRANGE", "0", "-1")

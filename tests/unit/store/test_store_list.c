@@ -1,15 +1,22 @@
 /*
- * The quicklist (store_list.c): node bounds from list-max-listpack-size
- * (bytes for negative fills, entries for positive ones), order kept across
- * pushes, inserts, splits and deletions in both directions, and bytes()
- * moving with every change and back to the bare header when emptied.
- * Checked against a plain array model under a seeded random sequence.
+ * The quicklist (store_list.c, store_list_edit.c): node bounds from
+ * list-max-listpack-size (bytes for negative fills, entries for positive
+ * ones), order kept across pushes, inserts, splits and deletions in both
+ * directions, and bytes() moving with every change and back to the bare
+ * header when emptied. Checked against a plain array model under a seeded
+ * random sequence.
+ *
+ * Node layouts: the node boundaries Redis 7.0.15's quicklist has after the
+ * same commands, written "lp_bytes/count" per node ("P5": a plain node of
+ * 5 bytes). The expected layouts were read from stock redis-server 7.0.15
+ * DUMP payloads (each node's listpack header) after the same commands.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "rw_test.h"
+#include "rdb_blob.h"
 #include "store_list.h"
 
 #define MODEL_MAX 4096
@@ -57,6 +64,195 @@ static void check_equal(struct store_list *l, const struct model *m)
 	CU_ASSERT_EQUAL(i, 0);
 }
 
+/* "lp_bytes/count ..." of every node; also checks each node's lp_bytes
+ * against its entries. */
+static const char *layout(const struct store_list *l)
+{
+	static char buf[4096];
+	size_t o = 0;
+	buf[0] = '\0';
+	for (const struct store_list_node *nd = store_list_node_first(l); nd != NULL;
+	     nd = store_list_node_next(nd)) {
+		uint32_t off = 0, lp = 7;
+		const uint8_t *p;
+		size_t n;
+		while (store_list_node_elem(nd, &off, &p, &n))
+			lp += (uint32_t)rdb_lp_entry_bytes(p, n);
+		if (store_list_node_plain(nd)) {
+			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%sP%u", o ? " " : "",
+					      store_list_node_lp_bytes(nd));
+			continue;
+		}
+		CU_ASSERT_EQUAL(lp, store_list_node_lp_bytes(nd));
+		o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%s%u/%u", o ? " " : "",
+				      store_list_node_lp_bytes(nd), store_list_node_len(nd));
+	}
+	return buf;
+}
+
+static void push_str(struct store_list *l, bool head, const char *s)
+{
+	CU_ASSERT_EQUAL(store_list_push(l, head, s, strlen(s)), 0);
+}
+
+/* LINSERT: find the pivot, insert on its side. */
+static void linsert(struct store_list *l, bool after, const char *pivot, const char *s)
+{
+	struct store_list_iter it;
+	const uint8_t *p;
+	size_t n;
+	uint64_t i = 0;
+	store_list_iter_init(l, 0, false, &it);
+	while (store_list_iter_next(&it, &p, &n) && !(n == strlen(pivot) && !memcmp(p, pivot, n)))
+		i++;
+	CU_ASSERT_FATAL(i < store_list_len(l));
+	CU_ASSERT_EQUAL(store_list_insert(l, i, after, s, strlen(s)), 0);
+}
+
+static void lrem_all(struct store_list *l, const char *s)
+{
+	struct store_list_iter it;
+	const uint8_t *p;
+	size_t n;
+	store_list_iter_init(l, 0, false, &it);
+	while (store_list_iter_next(&it, &p, &n))
+		if (n == strlen(s) && !memcmp(p, s, n))
+			store_list_iter_del(&it);
+}
+
+/* A string of @p n bytes: @p tag, then x padding. */
+static const char *padded(const char *tag, size_t n)
+{
+	static char buf[8192];
+	memset(buf, 'x', n);
+	memcpy(buf, tag, strlen(tag));
+	buf[n] = '\0';
+	return buf;
+}
+
+/* Redis's splits and merges at fill 4: a full node split at the pivot, the
+ * new element joining the part on its side, neighbours merged within 4. */
+static void test_store_list_linsert_splits_and_merges_as_redis(void)
+{
+	struct store_list *l = store_list_create(4, 0);
+	const char *abc[] = {"a", "b", "c", "d", "e", "f", "g", "h"};
+	for (int i = 0; i < 8; i++)
+		push_str(l, false, abc[i]);
+	CU_ASSERT_STRING_EQUAL(layout(l), "19/4 19/4");
+	linsert(l, false, "c", "X"); /* split: [a b X] [c d] */
+	CU_ASSERT_STRING_EQUAL(layout(l), "16/3 13/2 19/4");
+	linsert(l, true, "a", "Y"); /* room in the node */
+	CU_ASSERT_STRING_EQUAL(layout(l), "19/4 13/2 19/4");
+	linsert(l, true, "h", "Z"); /* last of the last node: a new node */
+	CU_ASSERT_STRING_EQUAL(layout(l), "19/4 13/2 19/4 10/1");
+	linsert(l, false, "e", "W"); /* first of a full node: the previous node's tail */
+	CU_ASSERT_STRING_EQUAL(layout(l), "19/4 16/3 19/4 10/1");
+	linsert(l, true, "f", "V"); /* split, then [V g h] merges with [Z] */
+	CU_ASSERT_STRING_EQUAL(layout(l), "19/4 16/3 13/2 19/4");
+	lrem_all(l, "g"); /* deletes never merge */
+	lrem_all(l, "h");
+	CU_ASSERT_STRING_EQUAL(layout(l), "19/4 16/3 13/2 13/2");
+	linsert(l, true, "c", "U");
+	CU_ASSERT_STRING_EQUAL(layout(l), "19/4 19/4 13/2 13/2");
+	store_list_destroy(&l);
+}
+
+/* 7.0.15 estimates a merge as a->sz + b->sz - 11 (7.2 uses - 7): two
+ * nodes of 4107 bytes together merge under fill -1 (4 KiB), 4109 do not. */
+static void test_store_list_merge_estimate_is_7_0s(void)
+{
+	for (int extra = 178; extra <= 180; extra += 2) {
+		struct store_list *l = store_list_create(-1, 0);
+		char tag[16];
+		for (int i = 0; i < 39 * 5; i++) {
+			snprintf(tag, sizeof(tag), "e%04d", i);
+			push_str(l, false, padded(tag, 100));
+		}
+		CU_ASSERT_STRING_EQUAL(layout(l), "4024/39 4024/39 4024/39 4024/39 4024/39");
+		store_list_del_range(l, 39, 20);
+		store_list_del_range(l, 58, 20);
+		CU_ASSERT_EQUAL(
+		    store_list_set(l, 45, padded("z", 100 + (size_t)extra), 100 + (size_t)extra),
+		    0);
+		snprintf(tag, sizeof(tag), "e%04d", 137);
+		char pivot[128];
+		snprintf(pivot, sizeof(pivot), "%s", padded(tag, 100));
+		linsert(l, true, pivot, padded("n", 100));
+		CU_ASSERT_STRING_EQUAL(
+		    layout(l), extra == 178 ? "4024/39 4100/38 2170/21 1964/19 4024/39"
+					    : "4024/39 2145/19 1964/19 2170/21 1964/19 4024/39");
+		store_list_destroy(&l);
+	}
+}
+
+/* Node bounds by size class, by count under the 8 KiB safety limit, fill
+ * clamped to -5 .. 32767, LSET growing a node past its bound in place. */
+static void test_store_list_fill_classes_as_redis(void)
+{
+	struct store_list *l = store_list_create(-2, 0);
+	for (int i = 0; i < 100; i++)
+		push_str(l, false, padded("r", 100));
+	CU_ASSERT_STRING_EQUAL(layout(l), "8144/79 2170/21");
+	store_list_destroy(&l);
+	l = store_list_create(-2, 0);
+	for (int i = 0; i < 100; i++)
+		push_str(l, true, padded("l", 100));
+	CU_ASSERT_STRING_EQUAL(layout(l), "2170/21 8144/79");
+	store_list_destroy(&l);
+	l = store_list_create(1000, 0);
+	for (int i = 0; i < 100; i++)
+		push_str(l, false, padded("c", 100));
+	CU_ASSERT_STRING_EQUAL(layout(l), "8144/79 2170/21");
+	store_list_destroy(&l);
+	l = store_list_create(0, 0);
+	push_str(l, false, "a");
+	push_str(l, false, "b");
+	push_str(l, false, "c");
+	CU_ASSERT_STRING_EQUAL(layout(l), "10/1 10/1 10/1");
+	store_list_destroy(&l);
+	l = store_list_create(-9, 0);
+	CU_ASSERT_EQUAL(store_list_fill(l), -5);
+	for (int i = 0; i < 200; i++)
+		push_str(l, false, padded("k", 1000));
+	CU_ASSERT_STRING_EQUAL(layout(l), "65267/65 65267/65 65267/65 5027/5");
+	store_list_destroy(&l);
+	l = store_list_create(100000, 0);
+	CU_ASSERT_EQUAL(store_list_fill(l), 32767);
+	store_list_destroy(&l);
+	l = store_list_create(-2, 0);
+	for (int i = 0; i < 3000; i++) {
+		char num[16];
+		snprintf(num, sizeof(num), "%d", i);
+		push_str(l, false, num);
+	}
+	CU_ASSERT_STRING_EQUAL(layout(l), "8183/2768 703/232");
+	CU_ASSERT_EQUAL(store_list_set(l, 5, padded("y", 5000), 5000), 0);
+	CU_ASSERT_STRING_EQUAL(layout(l), "13188/2768 703/232");
+	store_list_destroy(&l);
+}
+
+/* A payload's plain node stays plain; LSET of a small element replaces it
+ * by the next node's head; nothing is inserted into it. */
+static void test_store_list_plain_node_from_payload(void)
+{
+	struct store_list *l = store_list_create(-2, 0);
+	CU_ASSERT_EQUAL(store_list_append_raw(l, true, true, "plain", 5), 0);
+	CU_ASSERT_EQUAL(store_list_append_raw(l, true, false, "a", 1), 0);
+	CU_ASSERT_EQUAL(store_list_append_raw(l, false, false, "5", 1), 0);
+	CU_ASSERT_STRING_EQUAL(layout(l), "P5 12/2");
+	CU_ASSERT_EQUAL(store_list_set(l, 0, "P", 1), 0);
+	CU_ASSERT_STRING_EQUAL(layout(l), "15/3");
+	store_list_destroy(&l);
+	l = store_list_create(-2, 0);
+	store_list_append_raw(l, true, true, "plain", 5);
+	store_list_append_raw(l, true, false, "a", 1);
+	store_list_append_raw(l, false, false, "5", 1);
+	push_str(l, true, "h");
+	linsert(l, true, "plain", "m");
+	CU_ASSERT_STRING_EQUAL(layout(l), "10/1 P5 15/3");
+	store_list_destroy(&l);
+}
+
 static void test_store_list_count_fill_bounds_nodes(void)
 {
 	struct store_list *l = store_list_create(3, 0);
@@ -81,12 +277,12 @@ static void test_store_list_byte_fill_bounds_nodes(void)
 	struct store_list *l = store_list_create(-2, 0); /* 8 KB nodes */
 	for (int i = 0; i < 1000; i++)
 		store_list_push(l, true, big, sizeof(big));
-	/* 102-byte entries: 80 per 8 KB node */
-	CU_ASSERT_EQUAL(store_list_nodes(l), (1000 + 79) / 80);
+	/* 103-byte listpack entries: 79 per 8 KB node */
+	CU_ASSERT_EQUAL(store_list_nodes(l), (1000 + 78) / 79);
 	/* an element larger than the bound gets a node of its own */
 	char *huge = calloc(1, 20000);
 	store_list_push(l, false, huge, 20000);
-	CU_ASSERT_EQUAL(store_list_nodes(l), (1000 + 79) / 80 + 1);
+	CU_ASSERT_EQUAL(store_list_nodes(l), (1000 + 78) / 79 + 1);
 	const uint8_t *p;
 	size_t n;
 	CU_ASSERT(store_list_peek(l, false, &p, &n) && n == 20000);
@@ -113,10 +309,11 @@ static void test_store_list_random_ops_match_model(void)
 			if (op <= 1) {
 				store_list_push(l, op == 0, s, strlen(s));
 				model_insert(&m, op == 0 ? 0 : m.n, s);
-			} else if (op == 2 || op == 3) {
-				size_t idx = m.n ? r % (m.n + 1) : 0;
-				store_list_insert(l, idx, s, strlen(s));
-				model_insert(&m, idx, s);
+			} else if ((op == 2 || op == 3) && m.n > 0) {
+				size_t idx = r % m.n;
+				bool after = (r >> 12) & 1;
+				store_list_insert(l, idx, after, s, strlen(s));
+				model_insert(&m, idx + after, s);
 			} else if (op == 4 && m.n > 0) {
 				size_t idx = r % m.n;
 				store_list_set(l, idx, s, strlen(s));
@@ -144,8 +341,10 @@ static void test_store_list_random_ops_match_model(void)
 				store_list_pop(l, head);
 				model_del(&m, head ? 0 : m.n - 1, 1);
 			}
-			if (step % 100 == 0)
+			if (step % 100 == 0) {
 				check_equal(l, &m);
+				layout(l); /* lp_bytes of every node */
+			}
 		}
 		check_equal(l, &m);
 		store_list_del_range(l, 0, store_list_len(l));
@@ -160,6 +359,10 @@ int main(void)
 	    RW_TEST(test_store_list_count_fill_bounds_nodes),
 	    RW_TEST(test_store_list_byte_fill_bounds_nodes),
 	    RW_TEST(test_store_list_random_ops_match_model),
+	    RW_TEST(test_store_list_linsert_splits_and_merges_as_redis),
+	    RW_TEST(test_store_list_merge_estimate_is_7_0s),
+	    RW_TEST(test_store_list_fill_classes_as_redis),
+	    RW_TEST(test_store_list_plain_node_from_payload),
 	    {NULL, NULL},
 	};
 	if (rw_test_init() != 0 || rw_test_add_suite("store_list", NULL, NULL, tests) != 0)

@@ -1,0 +1,127 @@
+/*
+ * Inside the quicklist: the node, the entry codec and the node rules
+ * shared by store_list.c (nodes, ends, iteration) and store_list_edit.c
+ * (insert with split and merge, replace, range delete). Nothing outside
+ * those two files includes this.
+ *
+ * THE NODE RULES are Redis 7.0.15's quicklist.c, so a list holds the node
+ * boundaries stock Redis's would after the same commands, and DUMP (RDB
+ * type LIST_QUICKLIST_2, one listpack per node) gives its exact bytes.
+ * Redis decides with each node's listpack size (node->sz, lpBytes()), so
+ * every node keeps lp_bytes, the size its listpack would have (header and
+ * terminator 7 bytes, plus rdb_lp_entry_bytes() per entry), next to the
+ * store's own entry bytes:
+ *
+ *   may node take an element of n bytes (_quicklistNodeAllowInsert)?
+ *     no if the node is plain or n >= 1 GiB (packed_threshold)
+ *     new_sz = lp_bytes + n + 8                (SIZE_ESTIMATE_OVERHEAD)
+ *     fill < 0:  new_sz <= 4096 << (-fill - 1) (-1 4 KiB .. -5 64 KiB)
+ *     fill >= 0: new_sz <= 8192 (SIZE_SAFETY_LIMIT) and count < fill
+ *   may nodes a and b merge (_quicklistNodeAllowMerge)?
+ *     neither plain; merge_sz = a.lp_bytes + b.lp_bytes - 11 (7.0's
+ *     estimate, a ziplist's overhead: 7.2 has 7), same bounds with
+ *     a.count + b.count <= fill
+ *
+ * fill is clamped to -5 .. 32767 as quicklistSetFill() does. Only
+ * _quicklistInsert() (LINSERT, LSET of a plain node) splits and merges;
+ * pops, LREM, LTRIM and range deletes only shrink or drop nodes; LSET
+ * replaces in place whatever the node's size becomes.
+ *
+ * A plain node (Redis's PLAIN container) holds one element of 1 GiB or
+ * more, or a plain node of an RDB payload; it takes no other element and
+ * never merges. Its entry is in the same format, lp_bytes is the
+ * element's length (Redis's sz of a plain node).
+ *
+ * Context: the owning worker lcore.
+ */
+#ifndef RW_STORE_LIST_INT_H
+#define RW_STORE_LIST_INT_H
+
+#include "rdb_blob.h"
+#include "store_list.h"
+
+#define QL_SIZE_SAFETY	    8192u	/* SIZE_SAFETY_LIMIT */
+#define QL_SIZE_ESTIMATE    8u		/* SIZE_ESTIMATE_OVERHEAD */
+#define QL_MERGE_SLACK	    11u		/* 7.0.15: a->sz + b->sz - 11 */
+#define QL_PACKED_THRESHOLD (1ul << 30) /* packed_threshold: PLAIN from here */
+#define QL_FILL_MIN	    (-5)
+#define QL_FILL_MAX	    32767 /* (1 << (QL_FILL_BITS - 1)) - 1, 64-bit */
+#define QL_LP_EMPTY	    7u	  /* a listpack's header and terminator */
+
+struct store_list_node {
+	struct store_list_node *prev, *next;
+	uint32_t count : 31; /* entries */
+	uint32_t plain : 1;  /* Redis's PLAIN container: one element */
+	uint32_t used;	     /* bytes of entries */
+	uint32_t cap;	     /* bytes allocated for data */
+	uint32_t lp_bytes;   /* Redis's node->sz: the listpack's bytes */
+	uint8_t data[];
+};
+
+struct store_list {
+	struct store_list_node *head, *tail;
+	uint64_t len;
+	uint64_t bytes;
+	uint32_t nodes;
+	int32_t fill;
+	int32_t compress;
+};
+
+/* _quicklistNodeSizeMeetsOptimizationRequirement() and the safety and
+ * count bounds: may a node of @p new_sz listpack bytes hold @p new_count? */
+static inline bool ql_fill_ok(const struct store_list *l, size_t new_sz, uint64_t new_count)
+{
+	if (l->fill < 0)
+		return new_sz <= (size_t)4096 << (-l->fill - 1);
+	return new_sz <= QL_SIZE_SAFETY && new_count <= (uint64_t)l->fill;
+}
+
+/* _quicklistNodeAllowInsert(): may @p nd take an element of @p n bytes? */
+static inline bool ql_node_allows(const struct store_list *l, const struct store_list_node *nd,
+				  size_t n)
+{
+	if (nd == NULL || nd->plain || n >= QL_PACKED_THRESHOLD)
+		return false;
+	return ql_fill_ok(l, (size_t)nd->lp_bytes + n + QL_SIZE_ESTIMATE, (uint64_t)nd->count + 1);
+}
+
+/* ---- store_list.c ---- */
+
+/** Store bytes of the entry for an element of @p n bytes. */
+size_t store_ql_entry_size(size_t n);
+/** Write the entry of @p p / @p n at @p d. */
+void store_ql_entry_write(uint8_t *d, const void *p, size_t n);
+/** Decode the entry at @p d. @return its store bytes. */
+size_t store_ql_entry_read(const uint8_t *d, const uint8_t **p, size_t *n);
+/**
+ * Store and listpack bytes of the @p k entries from @p off of @p nd (k is
+ * clipped to the node's end; *@p k says how many). @return store bytes.
+ */
+uint32_t store_ql_entries_span(const struct store_list_node *nd, uint32_t off, uint32_t *k,
+			       uint32_t *lp);
+/** Entry @p idx (< len): its node, byte offset and index in the node. */
+struct store_list_node *store_ql_locate(const struct store_list *l, uint64_t idx, uint32_t *off,
+					uint32_t *k);
+/** A node with room for @p cap bytes, not linked. NULL on ENOMEM. */
+struct store_list_node *store_ql_node_new(struct store_list *l, size_t cap, bool plain);
+/** Link @p nd after @p at (NULL: at the head). */
+void store_ql_node_link_after(struct store_list *l, struct store_list_node *at,
+			      struct store_list_node *nd);
+/** Unlink and free @p nd (its entries leave len to the caller). */
+void store_ql_node_free(struct store_list *l, struct store_list_node *nd);
+/** Room for @p need bytes of data; the node may move. NULL on ENOMEM. */
+struct store_list_node *store_ql_node_reserve(struct store_list *l, struct store_list_node *nd,
+					      size_t need);
+/** Put an element at byte @p off of @p nd. @return the node (it may have
+ * moved) or NULL on ENOMEM (nothing changed). */
+struct store_list_node *store_ql_node_put(struct store_list *l, struct store_list_node *nd,
+					  uint32_t off, const void *p, size_t n);
+/** Remove @p k entries (@p span store bytes, @p lp listpack bytes) at
+ * @p off; frees an emptied node. @return the node or NULL if freed. */
+struct store_list_node *store_ql_node_cut(struct store_list *l, struct store_list_node *nd,
+					  uint32_t off, uint32_t k, uint32_t span, uint32_t lp);
+/** A new node holding just this element, linked after @p at. */
+int store_ql_push_new_node(struct store_list *l, struct store_list_node *at, const void *p,
+			   size_t n, bool plain);
+
+#endif
