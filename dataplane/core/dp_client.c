@@ -394,6 +394,7 @@ uint64_t dp_run(struct worker *w, const struct cmd_def *d, struct resp_arg *argv
 		watch_here(w, argv, argc, client, out);
 		return 0;
 	}
+	w->run_us = 0;
 	struct cmd_ctx ctx = {
 	    .argv = argv,
 	    .argc = argc,
@@ -423,9 +424,11 @@ uint64_t dp_run(struct worker *w, const struct cmd_def *d, struct resp_arg *argv
 	uint64_t t0_tsc = rte_rdtsc();
 	cmd_execute(d, &ctx);
 	/* SLOWLOG, LATENCY, the command histograms and MONITOR, as Redis's
-	 * call(); not for each part of a cross-worker command (monitor_feed_tx) */
+	 * call(); not for each part of a cross-worker command (monitor_feed_tx)
+	 * nor inside a cross-worker EXEC (its coordinator records them, dp_tx.c) */
+	w->run_us = (int64_t)worker_tsc_us(w, rte_rdtsc() - t0_tsc);
 	if (!w->in_tx_part)
-		cmd_diag_command(&ctx, d, w->id, (int64_t)worker_tsc_us(w, rte_rdtsc() - t0_tsc));
+		cmd_diag_command(&ctx, d, w->id, w->run_us);
 	dp_pubsub_cmd_end(w, d, argv, argc, client->db, ctx.dirty);
 	/* a part of SWAPDB/FLUSHALL... moves keys between DBs without counting
 	 * a write on every worker: the next tick republishes the DBs */
