@@ -69,10 +69,11 @@ struct tx_res {
 /* An EXEC's command as its coordinator records it when the transaction
  * ends (SLOWLOG, LATENCY, the histograms, MONITOR, as Redis's call()). */
 struct tx_cmd_rec {
-	int64_t us;   /* its parts' durations, summed */
-	uint32_t db;  /* the client's DB once it ran (SELECT's own line shows the new one) */
-	bool later;   /* a pub/sub command (or a PING after one): runs at the end */
-	bool skipped; /* did not run (the client went before its turn) */
+	int64_t us;    /* its parts' durations, summed */
+	uint32_t db;   /* the client's DB once it ran (SELECT's own line shows the new one) */
+	bool later;    /* a pub/sub command (or a PING after one): runs at the end */
+	bool ev_split; /* its held notifications came from several parts */
+	bool skipped;  /* did not run (the client went before its turn) */
 };
 
 struct dp_tx_part {
@@ -120,7 +121,10 @@ struct dp_tx {
 	struct tx_cmd_rec *rec;
 	struct rw_buf *ev;
 	bool ps_any;
-	bool watch_failed;	  /* a gather EXEC whose watched key changed */
+	bool watch_failed; /* a gather EXEC whose watched key changed */
+	/* one command across workers (not EXEC): tx->q holds it, recorded
+	 * when it ends with the time its parts (or its gather run) took */
+	int64_t us_total;
 	struct dp_tx_part part[]; /* one per worker */
 };
 
@@ -459,6 +463,9 @@ static const struct cmd_def tx_read_def = {.name = "read-value"};
 /* After a collection's RESTORE there: its source's encoding (dp_tx_move.inc). */
 static const struct cmd_def tx_enc_def = {.name = "match-enc"};
 
+static int tx_keep_one(struct dp_tx *tx, const struct cmd_def *d, const struct resp_arg *argv,
+		       uint32_t argc);
+
 #include "dp_tx_move.inc"
 #include "dp_tx_gather.inc"
 
@@ -675,6 +682,76 @@ static size_t tx_q_next(struct worker *w, const struct dp_tx *tx, size_t off,
 	return off;
 }
 
+/* A held notification, placed by its key's argument index. */
+struct ev_pos {
+	uint32_t off, len, pos, seq;
+};
+
+static int ev_pos_cmp(const void *a, const void *b)
+{
+	const struct ev_pos *x = a, *y = b;
+	if (x->pos != y->pos)
+		return x->pos < y->pos ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The key a notification names: after "__:" in a __keyspace@ channel, the
+ * message of a __keyevent@ one. */
+static struct resp_arg ev_key(const uint8_t *ch, uint32_t clen, const uint8_t *msg, uint32_t mlen)
+{
+	static const char ks[] = "__keyspace@";
+	if (clen > sizeof(ks) - 1 && memcmp(ch, ks, sizeof(ks) - 1) == 0)
+		for (uint32_t i = sizeof(ks) - 1; i + 3 <= clen; i++)
+			if (memcmp(ch + i, "__:", 3) == 0)
+				return (struct resp_arg){.ptr = (uint8_t *)ch + i + 3,
+							 .len = clen - i - 3};
+	return (struct resp_arg){.ptr = (uint8_t *)msg, .len = mlen};
+}
+
+/*
+ * A split command (DEL, UNLINK, MSET over keys of several workers) got its
+ * notifications from several parts, each in its own keys' order: put them
+ * in argument order, as Redis raises them (one event per key, in order).
+ * Stable: a key's keyspace and keyevent records stay together.
+ */
+static void ev_arg_order(const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc,
+			 struct rw_buf *ev, struct rw_buf *tmp)
+{
+	uint32_t n = 0, cap = 16;
+	struct ev_pos *v = malloc(sizeof(*v) * cap);
+	int32_t last = last_key_of(d, argc), step = d->key_step > 0 ? d->key_step : 1;
+	for (size_t off = 0; v != NULL && off + 8 <= ev->len;) {
+		uint32_t clen, mlen;
+		memcpy(&clen, ev->data + off, 4);
+		memcpy(&mlen, ev->data + off + 4 + clen, 4);
+		struct resp_arg k =
+		    ev_key(ev->data + off + 4, clen, ev->data + off + 8 + clen, mlen);
+		uint32_t pos = UINT32_MAX;
+		for (int32_t i = d->first_key; i > 0 && i <= last && pos == UINT32_MAX; i += step)
+			if (argv[i].len == k.len && memcmp(argv[i].ptr, k.ptr, k.len) == 0)
+				pos = (uint32_t)i;
+		if (n == cap) {
+			struct ev_pos *nv = realloc(v, sizeof(*v) * (cap *= 2));
+			if (nv == NULL)
+				break;
+			v = nv;
+		}
+		uint32_t len = 8 + clen + mlen;
+		v[n] = (struct ev_pos){.off = (uint32_t)off, .len = len, .pos = pos, .seq = n};
+		n++;
+		off += len;
+	}
+	if (v != NULL && n > 1 && rw_buf_reserve(tmp, ev->len) == 0) {
+		qsort(v, n, sizeof(*v), ev_pos_cmp);
+		rw_buf_reset(tmp);
+		for (uint32_t i = 0; i < n; i++)
+			rw_buf_append(tmp, ev->data + v[i].off, v[i].len);
+		if (tmp->len == ev->len)
+			memcpy(ev->data, tmp->data, ev->len);
+	}
+	free(v);
+}
+
 /* The EXEC reply so far (@p out) goes out before what comes next (a pub/sub
  * command's reply, a message to the client itself): the first cut into the
  * transaction's own slot, the others into slots of their own (dp_multi.c
@@ -724,7 +801,9 @@ static void tx_exec_end(struct worker *w, struct dp_tx *tx, uint64_t lsn)
 		size_t next = tx_q_next(w, tx, off, &d, &argc);
 		struct tx_cmd_rec *rec = &tx->rec[i];
 		if (!rec->later) {
-			const struct rw_buf *ev = tx->ev != NULL ? &tx->ev[i] : NULL;
+			struct rw_buf *ev = tx->ev != NULL ? &tx->ev[i] : NULL;
+			if (ev != NULL && ev->len > 0 && rec->ev_split && next != 0)
+				ev_arg_order(d, w->ga_argv, argc, ev, &w->part_buf);
 			if (ev != NULL && ev->len > 0) {
 				if (self)
 					tx_cut(w, tx, cl, out, &sg, &first, lsn);
@@ -758,12 +837,37 @@ static void tx_exec_end(struct worker *w, struct dp_tx *tx, uint64_t lsn)
 	dp_drain_slots(w, cl);
 }
 
-/* SLOWLOG, LATENCY, the histograms and MONITOR for an EXEC that ran across
- * workers: each command that ran, in order, with its DB and its parts'
- * durations, then EXEC itself (as long as all of them), as Redis's call()
- * records them one after the other. */
-static void tx_exec_record(struct worker *w, struct dp_tx *tx)
+/* A command run as a transaction across workers (not EXEC): kept to be
+ * recorded when it ends (tx_record()). @return 0 or -ENOMEM. */
+static int tx_keep_one(struct dp_tx *tx, const struct cmd_def *d, const struct resp_arg *argv,
+		       uint32_t argc)
 {
+	if (rw_buf_append(&tx->q, &d, sizeof(d)) != 0 || rw_buf_append(&tx->q, &argc, 4) != 0)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < argc; i++)
+		if (rw_buf_append(&tx->q, &argv[i].len, 4) != 0 ||
+		    rw_buf_append(&tx->q, argv[i].ptr, argv[i].len) != 0)
+			return -ENOMEM;
+	tx->q_exec = 0;
+	return 0;
+}
+
+/* SLOWLOG, LATENCY, the histograms and MONITOR for a transaction across
+ * workers, as Redis's call() records them: an EXEC's commands that ran,
+ * one after the other in order, each with its DB and its parts'
+ * durations, then EXEC itself (as long as all of them); or the one
+ * command, as long as its parts took. */
+static void tx_record(struct worker *w, struct dp_tx *tx)
+{
+	if (tx->q.len == 0)
+		return;
+	if (tx->rec == NULL) {
+		const struct cmd_def *d;
+		uint32_t argc;
+		if (tx_q_next(w, tx, 0, &d, &argc) != 0)
+			dp_tx_record(w, &tx->cc, tx->cc.db, d, w->ga_argv, argc, tx->us_total);
+		return;
+	}
 	size_t off = 0;
 	int64_t total = 0;
 	/* (a gather's abort only says it wrote nothing) */
@@ -799,8 +903,7 @@ static void tx_finish(struct worker *w, struct dp_tx *tx)
 	bool exec_end = tx->kind == DP_TX_EXEC;
 	if (exec_end) /* notifications before the RELEASEs: later writes notify after */
 		tx_exec_end(w, tx, lsn);
-	if (tx->rec != NULL)
-		tx_exec_record(w, tx);
+	tx_record(w, tx);
 	for (uint32_t i = 0; i < tx->n_shards; i++) {
 		uint32_t s = tx->shards[i];
 		struct shard_msg *m = tx->part[s].m;
@@ -848,6 +951,8 @@ static void tx_cmd_ran(struct dp_tx *tx, uint32_t idx, uint32_t us, const uint8_
 		return;
 	if (tx->ev == NULL)
 		tx->ev = calloc(tx->n_q, sizeof(*tx->ev));
+	if (tx->ev != NULL && tx->ev[idx].len > 0)
+		tx->rec[idx].ev_split = true;
 	if (tx->ev != NULL) /* (no memory: the notifications are lost, as a full buffer's) */
 		rw_buf_append(&tx->ev[idx], ev, ev_len);
 }
@@ -863,6 +968,8 @@ static void tx_results(struct worker *w, struct dp_tx *tx, struct shard_msg *m, 
 		off += sizeof(r) + r.len + r.ev_len;
 		if (!check && tx->kind == DP_TX_EXEC)
 			tx_cmd_ran(tx, r.idx, r.us, p + r.len, r.ev_len);
+		else if (!check && tx->kind != DP_TX_GATHER)
+			tx->us_total += r.us;
 		if (check && tx->kind == DP_TX_GATHER && r.idx == GA_WATCH_IDX) {
 			if (r.len < 2 || p[0] != ':' || p[1] != '0')
 				tx->abort = true;
@@ -1296,6 +1403,8 @@ bool dp_tx_start_one(struct worker *w, struct dp_client *cl, const struct cmd_de
 	struct dp_tx *tx = dp_tx_new(w, cl, msetnx ? DP_TX_MSETNX : DP_TX_ONE, 1);
 	if (tx == NULL)
 		goto nomem;
+	if (tx_keep_one(tx, d, argv, argc) != 0)
+		goto nomem_tx;
 	if (!msetnx) {
 		if (dp_tx_plan_cmd(w, tx, 0, d, argv, argc, &cl->cc) != 0)
 			goto nomem_tx;
