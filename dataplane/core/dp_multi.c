@@ -11,6 +11,9 @@
  * otherwise it becomes a transaction over the shards it touches (dp_tx.c).
  * WATCH: the keys are remembered here (EXEC's intents) and registered on
  * their owners (dp_watch.c), which see every write.
+ * SLOWLOG, LATENCY and MONITOR see MULTI, EXEC, DISCARD, WATCH and UNWATCH
+ * here (dp_tx_record(), as Redis's call()); a local EXEC's commands as they
+ * run, a cross-worker EXEC's when it ends, in order (dp_tx.c).
  *
  * Context: the connection's worker lcore.
  */

@@ -14,7 +14,9 @@
  *   RUN:     every shard runs its sub-commands, answers their replies and
  *            the writes' effects
  *   finish:  one journal record MULTI ... EXEC with every shard's effects,
- *            the reply to the client, RELEASE to every shard
+ *            EXEC's held notifications and pub/sub commands in command
+ *            order, the reply to the client, SLOWLOG/LATENCY/MONITOR for
+ *            every command, RELEASE to every shard
  *
  * Participant side: LOCK enters the shard's intent queue (shard_txq) and is
  * answered when granted; CHECK and RUN execute at once (the coordinator
