@@ -633,14 +633,8 @@ static void tx_reply(struct worker *w, struct dp_tx *tx, struct rw_buf *out)
 		rw_buf_append(out, tx->out.data, tx->out.len);
 	} else if (tx->kind == DP_TX_MSETNX) {
 		resp_w_int(out, tx->abort ? 0 : 1);
-	} else if (tx->kind == DP_TX_ONE) {
+	} else { /* DP_TX_ONE (DP_TX_EXEC replies in tx_exec_end()) */
 		rw_buf_append(out, tx->cmds[0].buf.data, tx->cmds[0].buf.len);
-	} else if (tx->abort) {
-		resp_w_null_array(out, tx->proto);
-	} else {
-		resp_w_array(out, tx->n_cmds);
-		for (uint32_t i = 0; i < tx->n_cmds; i++)
-			rw_buf_append(out, tx->cmds[i].buf.data, tx->cmds[i].buf.len);
 	}
 	(void)w;
 }
