@@ -394,6 +394,7 @@ uint64_t dp_run(struct worker *w, const struct cmd_def *d, struct resp_arg *argv
 		watch_here(w, argv, argc, client, out);
 		return 0;
 	}
+	w->run_us = 0;
 	struct cmd_ctx ctx = {
 	    .argv = argv,
 	    .argc = argc,
@@ -423,9 +424,11 @@ uint64_t dp_run(struct worker *w, const struct cmd_def *d, struct resp_arg *argv
 	uint64_t t0_tsc = rte_rdtsc();
 	cmd_execute(d, &ctx);
 	/* SLOWLOG, LATENCY, the command histograms and MONITOR, as Redis's
-	 * call(); not for each part of a cross-worker command (monitor_feed_tx) */
+	 * call(); not for each part of a cross-worker command or EXEC (its
+	 * coordinator records the command when it ends, dp_tx.c) */
+	w->run_us = (int64_t)worker_tsc_us(w, rte_rdtsc() - t0_tsc);
 	if (!w->in_tx_part)
-		cmd_diag_command(&ctx, d, w->id, (int64_t)worker_tsc_us(w, rte_rdtsc() - t0_tsc));
+		cmd_diag_command(&ctx, d, w->id, w->run_us);
 	dp_pubsub_cmd_end(w, d, argv, argc, client->db, ctx.dirty);
 	/* a part of SWAPDB/FLUSHALL... moves keys between DBs without counting
 	 * a write on every worker: the next tick republishes the DBs */
@@ -765,16 +768,6 @@ static uint32_t random_owner(struct worker *w, uint32_t db)
 	return w->id;
 }
 
-/* A command run as a cross-worker transaction is not timed by dp_run():
- * MONITOR sees it when it is dispatched (SLOWLOG and the histograms do not
- * see it, TODO(#4)). */
-static void monitor_feed_tx(struct worker *w, struct dp_client *cl, const struct cmd_def *d,
-			    struct resp_arg *argv, uint32_t argc)
-{
-	struct cmd_ctx ctx = {.argv = argv, .argc = argc, .client = &cl->cc, .env = &w->sh->env};
-	cmd_monitor_dispatched(&ctx, d);
-}
-
 /* Route and run one command. @return false if it must wait (journal full):
  * the caller leaves it in the query buffer for the next iteration. */
 static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv, uint32_t argc,
@@ -873,8 +866,6 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 	    w->sh->n_workers > 1) {
 		if (!dp_tx_start_one(w, cl, d, argv, argc))
 			resp_w_error(dp_reply_target(w, cl), "ERR internal: cannot run everywhere");
-		else
-			monitor_feed_tx(w, cl, d, argv, argc);
 		return true;
 	}
 	if (d->flags & (CMD_ALL_SHARDS_SUM | CMD_ALL_SHARDS_CONCAT | CMD_ALL_SHARDS_OK)) {
@@ -917,8 +908,6 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 		 * across workers needs its keys on one ({hash tag}) */
 		resp_w_error(dp_reply_target(w, cl),
 			     "CROSSSLOT Keys in request don't hash to the same slot");
-	else
-		monitor_feed_tx(w, cl, d, argv, argc);
 	return true;
 }
 

@@ -11,12 +11,18 @@
  * otherwise it becomes a transaction over the shards it touches (dp_tx.c).
  * WATCH: the keys are remembered here (EXEC's intents) and registered on
  * their owners (dp_watch.c), which see every write.
+ * SLOWLOG, LATENCY and MONITOR see MULTI, EXEC, DISCARD, WATCH and UNWATCH
+ * here (dp_tx_record(), as Redis's call()); a local EXEC's commands as they
+ * run, a cross-worker EXEC's when it ends, in order (dp_tx.c).
  *
  * Context: the connection's worker lcore.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include <rte_cycles.h>
 
 #include "dp_clientkill.h"
 #include "dp_int.h"
@@ -163,6 +169,45 @@ static size_t queued_next(struct worker *w, const struct rw_buf *q, size_t off,
 	return off;
 }
 
+/* ---- SLOWLOG, LATENCY, MONITOR ---- */
+
+void dp_tx_record(struct worker *w, const struct cmd_client *cc, uint32_t db,
+		  const struct cmd_def *d, struct resp_arg *argv, uint32_t argc, int64_t us)
+{
+	struct cmd_client c = *cc; /* the connection's own last_cmd stays as it is */
+	c.db = db;
+	c.last_cmd = d;
+	/* Redis's real_cmd: the subcommand a container runs ("config|get") */
+	size_t pl = strlen(d->name) + 1;
+	for (uint32_t i = 0; argc >= 2 && i < d->n_subcmds; i++) {
+		const char *n = d->subcmds[i].name + pl;
+		if (strlen(n) == argv[1].len &&
+		    strncasecmp(n, (const char *)argv[1].ptr, argv[1].len) == 0)
+			c.last_cmd = &d->subcmds[i];
+	}
+	struct cmd_ctx ctx = {.argv = argv,
+			      .argc = argc,
+			      .client = &c,
+			      .shard = w->store,
+			      .env = &w->sh->env,
+			      .now_ms = w->now_unix_ms,
+			      .now_us = w->now_us};
+	cmd_diag_command(&ctx, d, w->id, us);
+}
+
+/* MULTI, EXEC, DISCARD, WATCH, UNWATCH themselves, run by the connection. */
+static void record_self(struct worker *w, struct dp_client *cl, const struct cmd_def *d,
+			struct resp_arg *argv, uint32_t argc, uint64_t t0_tsc)
+{
+	dp_tx_record(w, &cl->cc, cl->cc.db, d, argv, argc,
+		     (int64_t)worker_tsc_us(w, rte_rdtsc() - t0_tsc));
+}
+
+bool dp_tx_every_worker(const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc)
+{
+	return dp_clientkill_is(d, argv, argc) || dp_clientunblock_is(d, argv, argc);
+}
+
 /* ---- MULTI, EXEC, DISCARD, WATCH, UNWATCH ---- */
 
 static const char err_nested[] = "-ERR MULTI calls can not be nested\r\n";
@@ -249,7 +294,8 @@ void dp_exec_pubsub(struct worker *w, struct dp_client *cl, const struct cmd_def
 	dp_pubsub_run(w, cl, d, argv, argc);
 }
 
-static void exec_local(struct worker *w, struct dp_client *cl)
+static void exec_local(struct worker *w, struct dp_client *cl, const struct cmd_def *exd,
+		       struct resp_arg *ex, uint64_t t0_tsc)
 {
 	struct dp_multi *mu = cl->multi;
 	struct dp_exec_segs sg = {0};
@@ -277,12 +323,18 @@ static void exec_local(struct worker *w, struct dp_client *cl)
 				continue;
 			}
 			off = next;
+			/* dp_run() records what it runs; the rest is recorded here */
+			uint64_t t0 = rte_rdtsc();
 			if ((d->flags & CMD_TX_DISPATCH) && d->name[0] == 'u') {
 				resp_w_simple(out, "OK");
+				record_self(w, cl, d, w->argv, argc, t0);
 			} else if (d->flags & CMD_PUBSUB) {
 				dp_exec_cut(w, cl, out, &sg);
 				dp_exec_pubsub(w, cl, d, w->argv, argc);
-			} else if (!dp_pubsub_exec_ping(cl, d, w->argv, argc, out)) {
+				record_self(w, cl, d, w->argv, argc, t0);
+			} else if (dp_pubsub_exec_ping(cl, d, w->argv, argc, out)) {
+				record_self(w, cl, d, w->argv, argc, t0);
+			} else {
 				dp_run(w, d, w->argv, argc, &cl->cc, out);
 			}
 		}
@@ -292,6 +344,7 @@ static void exec_local(struct worker *w, struct dp_client *cl)
 	}
 	w->cur_conn = NULL;
 	multi_clear_queue(mu);
+	record_self(w, cl, exd, ex, 1, t0_tsc);
 	dp_exec_uncut(w, cl, &sg, lsn);
 	if (lsn != 0 && w->hold_acks) {
 		uint64_t seq = cl->slot_tail;
@@ -360,23 +413,29 @@ static bool exec_wants_gather(struct worker *w, struct dp_client *cl)
 
 /* The whole EXEC as a gather: keyless commands run now (as in the usual
  * plan), the others on copies of their keys under the locks. */
-static bool exec_gather(struct worker *w, struct dp_client *cl)
+static bool exec_gather(struct worker *w, struct dp_client *cl, const struct cmd_def *exd,
+			struct resp_arg *ex)
 {
 	struct dp_multi *mu = cl->multi;
 	struct dp_tx *tx = dp_tx_gather_new(w, cl);
 	if (tx == NULL || dp_tx_gather_watch(tx, mu, &cl->cc) != 0)
 		goto nomem;
+	const struct rw_buf *q = dp_tx_keep_cmds(tx, &mu->q, mu->count, exd, ex, 1);
+	if (q == NULL)
+		goto nomem;
 	size_t off = 0;
 	mu->executing = true;
 	w->cur_conn = cl;
+	w->in_tx_part = true; /* recorded in order when the EXEC ends */
 	for (uint32_t i = 0; i < mu->count; i++) {
 		const struct cmd_def *d;
 		uint32_t argc;
-		size_t next = queued_next(w, &mu->q, off, &d, &argc);
+		size_t next = queued_next(w, q, off, &d, &argc);
 		if (next == 0 || dp_tx_gather_add(w, tx, d, w->argv, argc, &cl->cc) != 0)
 			goto nomem;
 		off = next;
 	}
+	w->in_tx_part = false;
 	struct cmd_client cc = cl->cc;
 	watched_clear(mu);
 	cl->cc.watch_epoch++;
@@ -385,6 +444,7 @@ static bool exec_gather(struct worker *w, struct dp_client *cl)
 	dp_tx_gather_launch(w, cl, tx, &cc);
 	return true;
 nomem:
+	w->in_tx_part = false;
 	if (tx != NULL)
 		dp_tx_free(w, tx);
 	w->cur_conn = NULL;
@@ -412,8 +472,8 @@ static uint64_t exec_shards(struct worker *w, struct dp_client *cl, bool *ok)
 		}
 		off = next;
 		if ((d->flags & (CMD_ALL_SHARDS_SUM | CMD_ALL_SHARDS_CONCAT | CMD_ALL_SHARDS_OK)) ||
-		    dp_clientkill_is(d, w->argv, argc))
-			return ~0ull; /* CLIENT KILL: every worker's connections */
+		    dp_tx_every_worker(d, w->argv, argc))
+			return ~0ull;	   /* CLIENT KILL, UNBLOCK: every worker's connections */
 		if (d->flags & CMD_PUBSUB) /* on this worker, whatever its channels */
 			continue;
 		if ((d->flags & CMD_NOKEYS) || d->first_key <= 0 || (int32_t)argc <= d->first_key)
@@ -434,11 +494,16 @@ static uint64_t exec_shards(struct worker *w, struct dp_client *cl, bool *ok)
 	return mask;
 }
 
-static void exec_cmd(struct worker *w, struct dp_client *cl)
+/* EXEC (@p exd, @p argv: EXEC's own, copied before the queue is read). */
+static void exec_cmd(struct worker *w, struct dp_client *cl, const struct cmd_def *exd,
+		     const struct resp_arg *argv)
 {
+	uint64_t t0 = rte_rdtsc();
+	struct resp_arg ex = argv[0]; /* w->argv is the queued commands' from here */
 	struct dp_multi *mu = cl->multi;
 	if (mu == NULL || !mu->active) {
 		REPLY(w, cl, err_exec_no_multi);
+		record_self(w, cl, exd, &ex, 1, t0);
 		return;
 	}
 	if (mu->dirty_exec) {
@@ -446,15 +511,16 @@ static void exec_cmd(struct worker *w, struct dp_client *cl)
 		w->cur_conn = NULL;
 		multi_clear_queue(mu);
 		unwatch_all(w, cl);
+		record_self(w, cl, exd, &ex, 1, t0);
 		return;
 	}
 	bool ok;
 	uint64_t mask = exec_shards(w, cl, &ok);
 	if (ok && (mask & ~(1ull << w->id)) == 0) {
-		exec_local(w, cl);
+		exec_local(w, cl, exd, &ex, t0);
 		return;
 	}
-	if (ok && exec_wants_gather(w, cl) && exec_gather(w, cl))
+	if (ok && exec_wants_gather(w, cl) && exec_gather(w, cl, exd, &ex))
 		return;
 	struct dp_tx *tx = dp_tx_new(w, cl, DP_TX_EXEC, mu->count);
 	if (tx == NULL)
@@ -463,17 +529,22 @@ static void exec_cmd(struct worker *w, struct dp_client *cl)
 	 * under the lock, with the keys among the intents. */
 	if (dp_tx_plan_watch(tx, mu, &cl->cc) != 0)
 		goto nomem_tx;
+	const struct rw_buf *q = dp_tx_keep_cmds(tx, &mu->q, mu->count, exd, &ex, 1);
+	if (q == NULL)
+		goto nomem_tx;
 	size_t off = 0;
 	mu->executing = true;
-	w->cur_conn = cl; /* keyless commands run now: CLIENT INFO describes this connection */
+	w->cur_conn = cl;     /* keyless commands run now: CLIENT INFO describes this connection */
+	w->in_tx_part = true; /* recorded in order when the EXEC ends (dp_tx.c) */
 	for (uint32_t i = 0; i < mu->count; i++) {
 		const struct cmd_def *d;
 		uint32_t argc;
-		size_t next = queued_next(w, &mu->q, off, &d, &argc);
+		size_t next = queued_next(w, q, off, &d, &argc);
 		if (next == 0 || dp_tx_plan_cmd(w, tx, i, d, w->argv, argc, &cl->cc) != 0)
 			goto nomem_tx;
 		off = next;
 	}
+	w->in_tx_part = false;
 	/* the parts see the client as it is after the keyless commands ran,
 	 * with the epoch its keys were watched in */
 	struct cmd_client cc = cl->cc;
@@ -484,6 +555,7 @@ static void exec_cmd(struct worker *w, struct dp_client *cl)
 	dp_tx_launch(w, cl, tx, &cc);
 	return;
 nomem_tx:
+	w->in_tx_part = false;
 	dp_tx_free(w, tx);
 nomem:
 	w->cur_conn = NULL;
@@ -560,6 +632,41 @@ bool dp_tx_exec_has_room(struct worker *w, const struct dp_client *cl)
 	return false;
 }
 
+/* MULTI, DISCARD, UNWATCH outside MULTI, WATCH. @return true if answered here. */
+static bool tx_cmd(struct worker *w, struct dp_client *cl, const struct cmd_def *d,
+		   struct resp_arg *argv, uint32_t argc, bool in_multi)
+{
+	switch (d->name[0]) {
+	case 'm': /* MULTI */
+		if (in_multi) {
+			REPLY(w, cl, err_nested);
+			return true;
+		}
+		if (multi_of(cl) == NULL) {
+			resp_w_error(dp_reply_target(w, cl), "ERR out of memory");
+			return true;
+		}
+		cl->multi->active = true;
+		resp_w_simple(dp_reply_target(w, cl), "OK");
+		return true;
+	case 'd': /* DISCARD */
+		if (!in_multi) {
+			REPLY(w, cl, err_discard_no_multi);
+			return true;
+		}
+		multi_clear_queue(cl->multi);
+		unwatch_all(w, cl);
+		resp_w_simple(dp_reply_target(w, cl), "OK");
+		return true;
+	case 'u': /* UNWATCH */
+		unwatch_all(w, cl);
+		resp_w_simple(dp_reply_target(w, cl), "OK");
+		return true;
+	default: /* WATCH */
+		return watch_cmd(w, cl, argv, argc);
+	}
+}
+
 bool dp_tx_intercept(struct worker *w, struct dp_client *cl, const struct cmd_def *d,
 		     struct resp_arg *argv, uint32_t argc)
 {
@@ -582,41 +689,20 @@ bool dp_tx_intercept(struct worker *w, struct dp_client *cl, const struct cmd_de
 		resp_w_simple(dp_reply_target(w, cl), "QUEUED");
 		return true;
 	}
-	switch (d->name[0]) {
-	case 'm': /* MULTI */
-		if (in_multi) {
-			REPLY(w, cl, err_nested);
-			return true;
-		}
-		if (multi_of(cl) == NULL) {
-			resp_w_error(dp_reply_target(w, cl), "ERR out of memory");
-			return true;
-		}
-		cl->multi->active = true;
-		resp_w_simple(dp_reply_target(w, cl), "OK");
+	if (d->name[0] == 'e') { /* EXEC */
+		exec_cmd(w, cl, d, argv);
 		return true;
-	case 'e': /* EXEC */
-		exec_cmd(w, cl);
-		return true;
-	case 'd': /* DISCARD */
-		if (!in_multi) {
-			REPLY(w, cl, err_discard_no_multi);
-			return true;
-		}
-		multi_clear_queue(cl->multi);
-		unwatch_all(w, cl);
-		resp_w_simple(dp_reply_target(w, cl), "OK");
-		return true;
-	case 'u': /* UNWATCH */
-		if (in_multi) {
-			queue_cmd(cl->multi, d, argv, argc);
-			resp_w_simple(dp_reply_target(w, cl), "QUEUED");
-			return true;
-		}
-		unwatch_all(w, cl);
-		resp_w_simple(dp_reply_target(w, cl), "OK");
-		return true;
-	default: /* WATCH */
-		return watch_cmd(w, cl, argv, argc);
 	}
+	if (d->name[0] == 'u' && in_multi) { /* UNWATCH is queued (recorded when it runs) */
+		queue_cmd(cl->multi, d, argv, argc);
+		resp_w_simple(dp_reply_target(w, cl), "QUEUED");
+		return true;
+	}
+	/* MULTI, DISCARD, UNWATCH, WATCH: recorded as Redis's call() records
+	 * them, whatever they answer (a WATCH's keys are registered on their
+	 * owners after this, which no one can tell) */
+	uint64_t t0 = rte_rdtsc();
+	bool done = tx_cmd(w, cl, d, argv, argc, in_multi);
+	record_self(w, cl, d, argv, argc, t0);
+	return done;
 }

@@ -168,6 +168,14 @@ static bool worker_has_subs(const struct worker *w, uint32_t i)
 void dp_pubsub_publish_uncounted(struct worker *w, const uint8_t *ch, size_t clen,
 				 const uint8_t *msg, size_t mlen)
 {
+	if (w->ps_hold != NULL) { /* a part of a cross-worker EXEC: published by its coordinator */
+		uint32_t cl32 = (uint32_t)clen, ml32 = (uint32_t)mlen;
+		rw_buf_append(w->ps_hold, &cl32, 4);
+		rw_buf_append(w->ps_hold, ch, clen);
+		rw_buf_append(w->ps_hold, &ml32, 4);
+		rw_buf_append(w->ps_hold, msg, mlen);
+		return;
+	}
 	deliver_local(w, CMD_PS_CHAN, ch, clen, msg, mlen);
 	struct resp_arg a[2] = {{(uint8_t *)ch, (uint32_t)clen}, {(uint8_t *)msg, (uint32_t)mlen}};
 	for (uint32_t i = 0; i < w->sh->n_workers; i++) {
@@ -178,6 +186,19 @@ void dp_pubsub_publish_uncounted(struct worker *w, const uint8_t *ch, size_t cle
 			continue; /* out of memory: the notification is lost, as a full buffer */
 		ps_of(w)->msgs_out++;
 		shard_send(&w->shard, m);
+	}
+}
+
+void dp_pubsub_publish_held(struct worker *w, const uint8_t *p, size_t n)
+{
+	for (size_t off = 0; off + 8 <= n;) {
+		uint32_t clen, mlen;
+		memcpy(&clen, p + off, 4);
+		const uint8_t *ch = p + off + 4;
+		memcpy(&mlen, ch + clen, 4);
+		const uint8_t *msg = ch + clen + 4;
+		off += 8 + (size_t)clen + mlen;
+		dp_pubsub_publish_uncounted(w, ch, clen, msg, mlen);
 	}
 }
 

@@ -99,6 +99,9 @@ void dp_pubsub_describe(const struct dp_client *cl, struct cmd_conn_info *out);
  * worker with subscriptions (a keyspace notification). */
 void dp_pubsub_publish_uncounted(struct worker *w, const uint8_t *ch, size_t clen,
 				 const uint8_t *msg, size_t mlen);
+/** Publish notifications held by a part of a cross-worker EXEC (worker.ps_hold:
+ * (u32 length, channel, u32 length, message)* as @p p, @p n bytes), in order. */
+void dp_pubsub_publish_held(struct worker *w, const uint8_t *p, size_t n);
 /** The notification hook and its state (dp_notify.c). @return 0 or -errno. */
 int dp_notify_setup(struct worker *w);
 void dp_notify_teardown(struct worker *w);

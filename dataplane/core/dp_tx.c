@@ -14,7 +14,9 @@
  *   RUN:     every shard runs its sub-commands, answers their replies and
  *            the writes' effects
  *   finish:  one journal record MULTI ... EXEC with every shard's effects,
- *            the reply to the client, RELEASE to every shard
+ *            EXEC's held notifications and pub/sub commands in command
+ *            order, the reply to the client, SLOWLOG/LATENCY/MONITOR for
+ *            every command, RELEASE to every shard
  *
  * Participant side: LOCK enters the shard's intent queue (shard_txq) and is
  * answered when granted; CHECK and RUN execute at once (the coordinator
@@ -42,18 +44,38 @@
 #include "shard_txq.h"
 #include "store.h"
 
+/* What a sub-command's keyspace notifications become on its shard. */
+enum tx_ev {
+	TX_EV_NOTIFY, /* published there, as any command's */
+	TX_EV_MUTE,   /* none: a gather's write-back (dp_tx_gather.inc) */
+	TX_EV_HOLD,   /* sent back with its result: an EXEC's coordinator publishes
+		       * every command's in command order */
+};
+
 /* A sub-command in a part: this header, then argc x (u32 length, bytes). */
 struct tx_sub {
 	const struct cmd_def *d;
 	uint32_t idx; /* the command of the transaction it belongs to */
 	uint32_t db, argc;
 	uint8_t proto;
-	bool quiet; /* a gather's write-back: no keyspace notification (dp_tx_gather.inc) */
+	uint8_t ev; /* enum tx_ev */
 };
 
-/* A result in a CHECK/RUN answer: this header, then len reply bytes. */
+/* A result in a CHECK/RUN answer: this header, then len reply bytes, then
+ * ev_len bytes of held notifications (dp_pubsub_publish_held()'s format). */
 struct tx_res {
-	uint32_t idx, len;
+	uint32_t idx, len, ev_len;
+	uint32_t us; /* how long the sub-command ran (SLOWLOG, LATENCY) */
+};
+
+/* An EXEC's command as its coordinator records it when the transaction
+ * ends (SLOWLOG, LATENCY, the histograms, MONITOR, as Redis's call()). */
+struct tx_cmd_rec {
+	int64_t us;    /* its parts' durations, summed */
+	uint32_t db;   /* the client's DB once it ran (SELECT's own line shows the new one) */
+	bool later;    /* a pub/sub command (or a PING after one): runs at the end */
+	bool ev_split; /* its held notifications came from several parts */
+	bool skipped;  /* did not run (the client went before its turn) */
 };
 
 struct dp_tx_part {
@@ -90,11 +112,21 @@ struct dp_tx {
 	uint32_t ga_n_keys, ga_count;
 	bool ga_exec;	      /* EXEC: the reply is the array of the commands' replies */
 	struct dp_xblock *xb; /* an attempt of a client blocked on several workers */
-	/* EXEC: pub/sub commands (and the PINGs after one), run at the end on
-	 * this worker in their place: (u32 idx, def, u32 argc, (u32 len,
-	 * bytes)*)*; the connection waits for them (holds_conn until finish) */
-	struct rw_buf ps;
+	/* EXEC: its commands as queued (dp_multi.c's format), EXEC itself last
+	 * (q_exec: its offset); one record each; the notifications a part held
+	 * for each (DP_TX_EXEC), published in command order at the end. Pub/sub
+	 * commands (and the PINGs after one) run at the end on this worker in
+	 * their place; the connection waits for them (holds_conn until finish). */
+	struct rw_buf q;
+	size_t q_exec;
+	uint32_t n_q;
+	struct tx_cmd_rec *rec;
+	struct rw_buf *ev;
 	bool ps_any;
+	bool watch_failed; /* a gather EXEC whose watched key changed */
+	/* one command across workers (not EXEC): tx->q holds it, recorded
+	 * when it ends with the time its parts (or its gather run) took */
+	int64_t us_total;
 	struct dp_tx_part part[]; /* one per worker */
 };
 
@@ -109,10 +141,10 @@ static const char crossslot[] =
 
 static int sub_add_q(struct rw_buf *b, uint32_t idx, const struct cmd_client *cc,
 		     const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc,
-		     bool quiet)
+		     enum tx_ev ev)
 {
 	struct tx_sub h = {
-	    .d = d, .idx = idx, .db = cc->db, .argc = argc, .proto = cc->proto, .quiet = quiet};
+	    .d = d, .idx = idx, .db = cc->db, .argc = argc, .proto = cc->proto, .ev = (uint8_t)ev};
 	size_t need = sizeof(h);
 	for (uint32_t i = 0; i < argc; i++)
 		need += sizeof(uint32_t) + argv[i].len;
@@ -129,7 +161,13 @@ static int sub_add_q(struct rw_buf *b, uint32_t idx, const struct cmd_client *cc
 static int sub_add(struct rw_buf *b, uint32_t idx, const struct cmd_client *cc,
 		   const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc)
 {
-	return sub_add_q(b, idx, cc, d, argv, argc, false);
+	return sub_add_q(b, idx, cc, d, argv, argc, TX_EV_NOTIFY);
+}
+
+/* An EXEC's parts hold their notifications for the coordinator. */
+static enum tx_ev tx_ev_of(const struct dp_tx *tx)
+{
+	return tx->kind == DP_TX_EXEC ? TX_EV_HOLD : TX_EV_NOTIFY;
 }
 
 static struct dp_tx_part *part_use(struct dp_tx *tx, uint32_t s)
@@ -184,7 +222,7 @@ static int plan_every_shard(struct worker *w, struct dp_tx *tx, uint32_t idx,
 	for (uint32_t s = 0; s < w->sh->n_workers; s++) {
 		struct dp_tx_part *p = part_use(tx, s);
 		p->all = true;
-		if (sub_add(&p->run, idx, cc, d, argv, argc) != 0)
+		if (sub_add_q(&p->run, idx, cc, d, argv, argc, tx_ev_of(tx)) != 0)
 			return -ENOMEM;
 		p->n_run++;
 		dp_slot_expect(agg);
@@ -215,6 +253,25 @@ static int plan_client_kill(struct worker *w, struct dp_tx *tx, uint32_t idx, st
 	}
 	return plan_every_shard(w, tx, idx, &dp_clientkill_part_def, argv, argc, cc,
 				argc == 3 ? DP_AGG_KILLED : DP_AGG_SUM);
+}
+
+/* CLIENT UNBLOCK inside EXEC: the client waits on its keys' worker (or, on
+ * keys of several, on its own), so each worker looks among its waiters, as
+ * outside MULTI (dp_clientkill.c); :1 from the one that had it. Its
+ * argument errors are known now. */
+static int plan_client_unblock(struct worker *w, struct dp_tx *tx, uint32_t idx,
+			       struct resp_arg *argv, uint32_t argc, struct cmd_client *cc)
+{
+	int64_t id;
+	bool error;
+	rw_buf_reset(&w->part_buf);
+	struct cmd_ctx ctx = {
+	    .argv = argv, .argc = argc, .out = &w->part_buf, .client = cc, .env = &w->sh->env};
+	if (cmd_client_unblock_parse(&ctx, &id, &error) != 0) {
+		cmd_reply_now(tx, idx, w->part_buf.data, w->part_buf.len);
+		return 0;
+	}
+	return plan_every_shard(w, tx, idx, &dp_clientunblock_part_def, argv, argc, cc, DP_AGG_SUM);
 }
 
 /* Keys on one or several shards: one sub-command per owner with its keys
@@ -268,7 +325,7 @@ static int plan_keys(struct worker *w, struct dp_tx *tx, uint32_t idx, const str
 			if (owner[i] == o && intent(tx, o, cc->db, &argv[i]) != 0)
 				return -ENOMEM;
 		struct dp_tx_part *p = part_use(tx, o);
-		if (sub_add(&p->run, idx, cc, d, sub, n) != 0)
+		if (sub_add_q(&p->run, idx, cc, d, sub, n, tx_ev_of(tx)) != 0)
 			return -ENOMEM;
 		p->n_run++;
 		dp_slot_expect(agg);
@@ -298,32 +355,30 @@ static bool numkeys_one_owner(struct worker *w, const struct cmd_def *d,
 /* One command of the transaction. Keyless ones run now, on this worker, with
  * @p cc (SELECT and HELLO change it for the commands after them). */
 /* A pub/sub command of an EXEC (or a PING after one, which may see the
- * subscription): kept for the end, where it runs in its place. */
-static int plan_later(struct dp_tx *tx, uint32_t idx, const struct cmd_def *d,
-		      const struct resp_arg *argv, uint32_t argc)
+ * subscription): kept for the end, where it runs in its place (its
+ * arguments are in tx->q). */
+static int plan_later(struct dp_tx *tx, uint32_t idx)
 {
-	tx->ps_any = true;
-	dp_slot_begin(&tx->cmds[idx], DP_AGG_NONE, 0);
-	if (rw_buf_append(&tx->ps, &idx, 4) != 0 || rw_buf_append(&tx->ps, &d, sizeof(d)) != 0 ||
-	    rw_buf_append(&tx->ps, &argc, 4) != 0)
+	if (tx->rec == NULL || idx >= tx->n_q)
 		return -ENOMEM;
-	for (uint32_t i = 0; i < argc; i++)
-		if (rw_buf_append(&tx->ps, &argv[i].len, 4) != 0 ||
-		    rw_buf_append(&tx->ps, argv[i].ptr, argv[i].len) != 0)
-			return -ENOMEM;
+	tx->ps_any = true;
+	tx->rec[idx].later = true;
+	dp_slot_begin(&tx->cmds[idx], DP_AGG_NONE, 0);
 	return 0;
 }
 
-int dp_tx_plan_cmd(struct worker *w, struct dp_tx *tx, uint32_t idx, const struct cmd_def *d,
-		   struct resp_arg *argv, uint32_t argc, struct cmd_client *cc)
+static int plan_one(struct worker *w, struct dp_tx *tx, uint32_t idx, const struct cmd_def *d,
+		    struct resp_arg *argv, uint32_t argc, struct cmd_client *cc)
 {
 	if (tx->kind == DP_TX_EXEC &&
 	    ((d->flags & CMD_PUBSUB) || (tx->ps_any && strcmp(d->name, "ping") == 0)))
-		return plan_later(tx, idx, d, argv, argc);
+		return plan_later(tx, idx);
 	if (d->flags & (CMD_ALL_SHARDS_SUM | CMD_ALL_SHARDS_CONCAT | CMD_ALL_SHARDS_OK))
 		return plan_all_shards(w, tx, idx, d, argv, argc, cc);
 	if (dp_clientkill_is(d, argv, argc))
 		return plan_client_kill(w, tx, idx, argv, argc, cc);
+	if (dp_clientunblock_is(d, argv, argc))
+		return plan_client_unblock(w, tx, idx, argv, argc, cc);
 	/* A numkeys command (ZUNION, LMPOP...) in an EXEC that could not be a
 	 * gather (dp_multi.c): this plan routes by first_key only, so unless
 	 * every key is first_key's worker it cannot run here. */
@@ -342,6 +397,19 @@ int dp_tx_plan_cmd(struct worker *w, struct dp_tx *tx, uint32_t idx, const struc
 		return 0;
 	}
 	return plan_keys(w, tx, idx, d, argv, argc, cc);
+}
+
+int dp_tx_plan_cmd(struct worker *w, struct dp_tx *tx, uint32_t idx, const struct cmd_def *d,
+		   struct resp_arg *argv, uint32_t argc, struct cmd_client *cc)
+{
+	w->run_us = 0;
+	int rc = plan_one(w, tx, idx, d, argv, argc, cc);
+	if (tx->rec != NULL && idx < tx->n_q) { /* a keyless command ran: w->run_us */
+		tx->rec[idx].db = cc->db;
+		tx->rec[idx].us += w->run_us;
+		w->run_us = 0;
+	}
+	return rc;
 }
 
 struct dp_tx *dp_tx_new(struct worker *w, struct dp_client *cl, enum dp_tx_kind kind,
@@ -379,7 +447,11 @@ void dp_tx_free(struct worker *w, struct dp_tx *tx)
 	rw_buf_fini(&tx->out);
 	rw_buf_fini(&tx->mv);
 	rw_buf_fini(&tx->ga_keys);
-	rw_buf_fini(&tx->ps);
+	rw_buf_fini(&tx->q);
+	for (uint32_t i = 0; tx->ev != NULL && i < tx->n_q; i++)
+		rw_buf_fini(&tx->ev[i]);
+	free(tx->ev);
+	free(tx->rec);
 	free(tx);
 }
 
@@ -392,6 +464,9 @@ static void tx_finish(struct worker *w, struct dp_tx *tx);
 static const struct cmd_def tx_read_def = {.name = "read-value"};
 /* After a collection's RESTORE there: its source's encoding (dp_tx_move.inc). */
 static const struct cmd_def tx_enc_def = {.name = "match-enc"};
+
+static int tx_keep_one(struct dp_tx *tx, const struct cmd_def *d, const struct resp_arg *argv,
+		       uint32_t argc);
 
 #include "dp_tx_move.inc"
 #include "dp_tx_gather.inc"
@@ -558,67 +633,256 @@ static void tx_reply(struct worker *w, struct dp_tx *tx, struct rw_buf *out)
 		rw_buf_append(out, tx->out.data, tx->out.len);
 	} else if (tx->kind == DP_TX_MSETNX) {
 		resp_w_int(out, tx->abort ? 0 : 1);
-	} else if (tx->kind == DP_TX_ONE) {
+	} else { /* DP_TX_ONE (DP_TX_EXEC replies in tx_exec_end()) */
 		rw_buf_append(out, tx->cmds[0].buf.data, tx->cmds[0].buf.len);
-	} else if (tx->abort) {
-		resp_w_null_array(out, tx->proto);
-	} else {
-		resp_w_array(out, tx->n_cmds);
-		for (uint32_t i = 0; i < tx->n_cmds; i++)
-			rw_buf_append(out, tx->cmds[i].buf.data, tx->cmds[i].buf.len);
 	}
 	(void)w;
 }
 
-/* EXEC's reply with its pub/sub commands run in their places (dp_multi.c
- * exec_local() has the why): the first part in the transaction's slot,
- * the rest cut around them. */
-static void tx_reply_ps(struct worker *w, struct dp_tx *tx, struct dp_client *cl, uint64_t lsn)
+const struct rw_buf *dp_tx_keep_cmds(struct dp_tx *tx, struct rw_buf *q, uint32_t count,
+				     const struct cmd_def *exec, const struct resp_arg *argv,
+				     uint32_t argc)
 {
+	size_t at = q->len;
+	if (rw_buf_append(q, &exec, sizeof(exec)) != 0 || rw_buf_append(q, &argc, 4) != 0)
+		return NULL;
+	for (uint32_t i = 0; i < argc; i++)
+		if (rw_buf_append(q, &argv[i].len, 4) != 0 ||
+		    rw_buf_append(q, argv[i].ptr, argv[i].len) != 0)
+			return NULL;
+	tx->rec = calloc(count ? count : 1, sizeof(*tx->rec));
+	if (tx->rec == NULL)
+		return NULL;
+	tx->q = *q;
+	*q = (struct rw_buf){0};
+	tx->q_exec = at;
+	tx->n_q = count;
+	return &tx->q;
+}
+
+/* One command of tx->q at @p off into w->ga_argv. @return the offset
+ * after it, 0 if no memory. */
+static size_t tx_q_next(struct worker *w, const struct dp_tx *tx, size_t off,
+			const struct cmd_def **d, uint32_t *argc)
+{
+	memcpy(d, tx->q.data + off, sizeof(*d));
+	memcpy(argc, tx->q.data + off + sizeof(*d), 4);
+	off += sizeof(*d) + 4;
+	if (!ga_grow_argv(w, *argc))
+		return 0;
+	for (uint32_t k = 0; k < *argc; k++) {
+		memcpy(&w->ga_argv[k].len, tx->q.data + off, 4);
+		w->ga_argv[k].ptr = tx->q.data + off + 4;
+		off += 4 + w->ga_argv[k].len;
+	}
+	return off;
+}
+
+/* A held notification, placed by its key's argument index. */
+struct ev_pos {
+	uint32_t off, len, pos, seq;
+};
+
+static int ev_pos_cmp(const void *a, const void *b)
+{
+	const struct ev_pos *x = a, *y = b;
+	if (x->pos != y->pos)
+		return x->pos < y->pos ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* The key a notification names: after "__:" in a __keyspace@ channel, the
+ * message of a __keyevent@ one. */
+static struct resp_arg ev_key(const uint8_t *ch, uint32_t clen, const uint8_t *msg, uint32_t mlen)
+{
+	static const char ks[] = "__keyspace@";
+	if (clen > sizeof(ks) - 1 && memcmp(ch, ks, sizeof(ks) - 1) == 0)
+		for (uint32_t i = sizeof(ks) - 1; i + 3 <= clen; i++)
+			if (memcmp(ch + i, "__:", 3) == 0)
+				return (struct resp_arg){.ptr = (uint8_t *)ch + i + 3,
+							 .len = clen - i - 3};
+	return (struct resp_arg){.ptr = (uint8_t *)msg, .len = mlen};
+}
+
+/*
+ * A split command (DEL, UNLINK, MSET over keys of several workers) got its
+ * notifications from several parts, each in its own keys' order: put them
+ * in argument order, as Redis raises them (one event per key, in order).
+ * Stable: a key's keyspace and keyevent records stay together.
+ */
+static void ev_arg_order(const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc,
+			 struct rw_buf *ev, struct rw_buf *tmp)
+{
+	uint32_t n = 0, cap = 16;
+	struct ev_pos *v = malloc(sizeof(*v) * cap);
+	int32_t last = last_key_of(d, argc), step = d->key_step > 0 ? d->key_step : 1;
+	for (size_t off = 0; v != NULL && off + 8 <= ev->len;) {
+		uint32_t clen, mlen;
+		memcpy(&clen, ev->data + off, 4);
+		memcpy(&mlen, ev->data + off + 4 + clen, 4);
+		struct resp_arg k =
+		    ev_key(ev->data + off + 4, clen, ev->data + off + 8 + clen, mlen);
+		uint32_t pos = UINT32_MAX;
+		for (int32_t i = d->first_key; i > 0 && i <= last && pos == UINT32_MAX; i += step)
+			if (argv[i].len == k.len && memcmp(argv[i].ptr, k.ptr, k.len) == 0)
+				pos = (uint32_t)i;
+		if (n == cap) {
+			struct ev_pos *nv = realloc(v, sizeof(*v) * (cap *= 2));
+			if (nv == NULL)
+				break;
+			v = nv;
+		}
+		uint32_t len = 8 + clen + mlen;
+		v[n] = (struct ev_pos){.off = (uint32_t)off, .len = len, .pos = pos, .seq = n};
+		n++;
+		off += len;
+	}
+	if (v != NULL && n > 1 && rw_buf_reserve(tmp, ev->len) == 0) {
+		qsort(v, n, sizeof(*v), ev_pos_cmp);
+		rw_buf_reset(tmp);
+		for (uint32_t i = 0; i < n; i++)
+			rw_buf_append(tmp, ev->data + v[i].off, v[i].len);
+		if (tmp->len == ev->len)
+			memcpy(ev->data, tmp->data, ev->len);
+	}
+	free(v);
+}
+
+/* The EXEC reply so far (@p out) goes out before what comes next (a pub/sub
+ * command's reply, a message to the client itself): the first cut into the
+ * transaction's own slot, the others into slots of their own (dp_multi.c
+ * has the why). */
+static void tx_cut(struct worker *w, struct dp_tx *tx, struct dp_client *cl, struct rw_buf *out,
+		   struct dp_exec_segs *sg, bool *first, uint64_t lsn)
+{
+	if (!*first) {
+		dp_exec_cut(w, cl, out, sg);
+		return;
+	}
+	struct dp_slot *slot = &cl->slots[tx->slot_seq % DP_SLOTS];
+	dp_hold_slot(w, cl, slot, tx->slot_seq, lsn);
+	dp_slot_absorb(slot, w->id, out->data, out->len);
+	rw_buf_reset(out);
+	*first = false;
+}
+
+/*
+ * The end of a cross-worker EXEC (not a gather), in command order as Redis
+ * runs it: for each command the keyspace notifications its parts held
+ * (published from here, so every subscriber on every worker sees them in
+ * command order), or, for a pub/sub command, the command itself, run here in
+ * its place; and the reply. A message that reaches the client itself lands
+ * among the reply's elements where Redis writes it: the reply is cut there.
+ * Runs before the RELEASEs, so later writes to these keys notify after.
+ */
+static void tx_exec_end(struct worker *w, struct dp_tx *tx, uint64_t lsn)
+{
+	struct dp_client *cl = &w->clients[tx->conn_idx];
+	bool alive = cl->tcp != NULL && cl->gen == tx->conn_gen;
+	/* may the client itself receive a notification? */
+	bool self = alive && (tx->ps_any || cl->ps != NULL);
 	struct rw_buf *out = &w->tx_out;
 	rw_buf_reset(out);
-	resp_w_array(out, tx->n_cmds);
 	struct dp_exec_segs sg = {0};
 	bool first = true;
-	size_t off = 0;
-	for (uint32_t i = 0; i < tx->n_cmds; i++) {
-		uint32_t idx = UINT32_MAX, argc = 0;
-		const struct cmd_def *d = NULL;
-		if (off + 4 <= tx->ps.len)
-			memcpy(&idx, tx->ps.data + off, 4);
-		if (idx != i) {
-			rw_buf_append(out, tx->cmds[i].buf.data, tx->cmds[i].buf.len);
-			continue;
-		}
-		memcpy(&d, tx->ps.data + off + 4, sizeof(d));
-		memcpy(&argc, tx->ps.data + off + 4 + sizeof(d), 4);
-		off += 8 + sizeof(d);
-		if (argc > w->ga_argv_cap && !ga_grow_argv(w, argc))
-			argc = 0;
-		for (uint32_t k = 0; k < argc; k++) {
-			memcpy(&w->ga_argv[k].len, tx->ps.data + off, 4);
-			w->ga_argv[k].ptr = tx->ps.data + off + 4;
-			off += 4 + w->ga_argv[k].len;
-		}
-		if (first) { /* the transaction's own slot, taken when it started */
-			struct dp_slot *slot = &cl->slots[tx->slot_seq % DP_SLOTS];
-			dp_hold_slot(w, cl, slot, tx->slot_seq, lsn);
-			dp_slot_absorb(slot, w->id, out->data, out->len);
-			rw_buf_reset(out);
-			first = false;
-		} else {
-			dp_exec_cut(w, cl, out, &sg);
-		}
-		if (argc == 0)
-			resp_w_error(dp_reply_target(w, cl), "ERR out of memory");
-		else if (d->flags & CMD_PUBSUB)
-			dp_exec_pubsub(w, cl, d, w->ga_argv, argc);
-		else if (!dp_pubsub_exec_ping(cl, d, w->ga_argv, argc, dp_reply_target(w, cl)))
-			dp_run(w, d, w->ga_argv, argc, &cl->cc, dp_reply_target(w, cl));
+	if (tx->abort) {
+		resp_w_null_array(out, tx->proto);
+	} else {
+		resp_w_array(out, tx->n_cmds);
 	}
-	dp_exec_cut(w, cl, out, &sg);
+	size_t off = 0;
+	for (uint32_t i = 0; !tx->abort && i < tx->n_cmds; i++) {
+		const struct cmd_def *d;
+		uint32_t argc;
+		size_t next = tx_q_next(w, tx, off, &d, &argc);
+		struct tx_cmd_rec *rec = &tx->rec[i];
+		if (!rec->later) {
+			struct rw_buf *ev = tx->ev != NULL ? &tx->ev[i] : NULL;
+			if (ev != NULL && ev->len > 0 && rec->ev_split && next != 0)
+				ev_arg_order(d, w->ga_argv, argc, ev, &w->part_buf);
+			if (ev != NULL && ev->len > 0) {
+				if (self)
+					tx_cut(w, tx, cl, out, &sg, &first, lsn);
+				dp_pubsub_publish_held(w, ev->data, ev->len);
+			}
+			rw_buf_append(out, tx->cmds[i].buf.data, tx->cmds[i].buf.len);
+		} else if (!alive) {
+			rec->skipped = true;
+		} else {
+			tx_cut(w, tx, cl, out, &sg, &first, lsn);
+			uint64_t t0 = rte_rdtsc();
+			struct rw_buf *to = dp_reply_target(w, cl);
+			if (next == 0)
+				resp_w_error(to, "ERR out of memory");
+			else if (d->flags & CMD_PUBSUB)
+				dp_exec_pubsub(w, cl, d, w->ga_argv, argc);
+			else if (!dp_pubsub_exec_ping(cl, d, w->ga_argv, argc, to))
+				dp_run(w, d, w->ga_argv, argc, &cl->cc, to);
+			rec->us = (int64_t)worker_tsc_us(w, rte_rdtsc() - t0);
+		}
+		if (next == 0)
+			break;
+		off = next;
+	}
+	if (!alive) {
+		free(sg.seq);
+		return;
+	}
+	tx_cut(w, tx, cl, out, &sg, &first, lsn);
 	dp_exec_uncut(w, cl, &sg, lsn);
 	dp_drain_slots(w, cl);
+}
+
+/* A command run as a transaction across workers (not EXEC): kept to be
+ * recorded when it ends (tx_record()). @return 0 or -ENOMEM. */
+static int tx_keep_one(struct dp_tx *tx, const struct cmd_def *d, const struct resp_arg *argv,
+		       uint32_t argc)
+{
+	if (rw_buf_append(&tx->q, &d, sizeof(d)) != 0 || rw_buf_append(&tx->q, &argc, 4) != 0)
+		return -ENOMEM;
+	for (uint32_t i = 0; i < argc; i++)
+		if (rw_buf_append(&tx->q, &argv[i].len, 4) != 0 ||
+		    rw_buf_append(&tx->q, argv[i].ptr, argv[i].len) != 0)
+			return -ENOMEM;
+	tx->q_exec = 0;
+	return 0;
+}
+
+/* SLOWLOG, LATENCY, the histograms and MONITOR for a transaction across
+ * workers, as Redis's call() records them: an EXEC's commands that ran,
+ * one after the other in order, each with its DB and its parts'
+ * durations, then EXEC itself (as long as all of them); or the one
+ * command, as long as its parts took. */
+static void tx_record(struct worker *w, struct dp_tx *tx)
+{
+	if (tx->q.len == 0)
+		return;
+	if (tx->rec == NULL) {
+		const struct cmd_def *d;
+		uint32_t argc;
+		if (tx_q_next(w, tx, 0, &d, &argc) != 0)
+			dp_tx_record(w, &tx->cc, tx->cc.db, d, w->ga_argv, argc, tx->us_total);
+		return;
+	}
+	size_t off = 0;
+	int64_t total = 0;
+	/* (a gather's abort only says it wrote nothing) */
+	bool ran = tx->kind == DP_TX_GATHER ? !tx->watch_failed : !tx->abort;
+	for (uint32_t i = 0; ran && i < tx->n_q; i++) {
+		const struct cmd_def *d;
+		uint32_t argc;
+		size_t next = tx_q_next(w, tx, off, &d, &argc);
+		if (next == 0)
+			return;
+		off = next;
+		if (!tx->rec[i].skipped)
+			dp_tx_record(w, &tx->cc, tx->rec[i].db, d, w->ga_argv, argc, tx->rec[i].us);
+		total += tx->rec[i].us;
+	}
+	const struct cmd_def *d;
+	uint32_t argc;
+	if (tx_q_next(w, tx, tx->q_exec, &d, &argc) != 0)
+		dp_tx_record(w, &tx->cc, tx->cc.db, d, w->ga_argv, argc, total);
 }
 
 static void tx_finish(struct worker *w, struct dp_tx *tx)
@@ -632,6 +896,10 @@ static void tx_finish(struct worker *w, struct dp_tx *tx)
 	uint64_t lsn = !tx->abort && tx->fx.len > 0 ? dp_tx_journal(w, &tx->fx) : 0;
 	if (tx->xb != NULL) /* still blocked: its proxies go before the RELEASEs */
 		dp_xblock_before_release(w, tx->xb);
+	bool exec_end = tx->kind == DP_TX_EXEC;
+	if (exec_end) /* notifications before the RELEASEs: later writes notify after */
+		tx_exec_end(w, tx, lsn);
+	tx_record(w, tx);
 	for (uint32_t i = 0; i < tx->n_shards; i++) {
 		uint32_t s = tx->shards[i];
 		struct shard_msg *m = tx->part[s].m;
@@ -656,10 +924,7 @@ static void tx_finish(struct worker *w, struct dp_tx *tx)
 		return;
 	}
 	struct dp_client *cl = &w->clients[tx->conn_idx];
-	if (cl->tcp != NULL && cl->gen == tx->conn_gen && tx->ps_any && !tx->abort &&
-	    tx->kind == DP_TX_EXEC) {
-		tx_reply_ps(w, tx, cl, lsn);
-	} else if (cl->tcp != NULL && cl->gen == tx->conn_gen) {
+	if (!exec_end && cl->tcp != NULL && cl->gen == tx->conn_gen) {
 		struct dp_slot *slot = &cl->slots[tx->slot_seq % DP_SLOTS];
 		rw_buf_reset(&w->part_buf);
 		tx_reply(w, tx, &w->part_buf);
@@ -670,6 +935,24 @@ static void tx_finish(struct worker *w, struct dp_tx *tx)
 	dp_tx_free(w, tx);
 }
 
+/* What a part reports of command @p idx of an EXEC: its duration there,
+ * the notifications it held (published in command order at the end). */
+static void tx_cmd_ran(struct dp_tx *tx, uint32_t idx, uint32_t us, const uint8_t *ev,
+		       uint32_t ev_len)
+{
+	if (tx->rec == NULL || idx >= tx->n_q)
+		return;
+	tx->rec[idx].us += us;
+	if (ev_len == 0)
+		return;
+	if (tx->ev == NULL)
+		tx->ev = calloc(tx->n_q, sizeof(*tx->ev));
+	if (tx->ev != NULL && tx->ev[idx].len > 0)
+		tx->rec[idx].ev_split = true;
+	if (tx->ev != NULL) /* (no memory: the notifications are lost, as a full buffer's) */
+		rw_buf_append(&tx->ev[idx], ev, ev_len);
+}
+
 /* Results of a CHECK or RUN from shard @p s. */
 static void tx_results(struct worker *w, struct dp_tx *tx, struct shard_msg *m, bool check)
 {
@@ -678,7 +961,11 @@ static void tx_results(struct worker *w, struct dp_tx *tx, struct shard_msg *m, 
 		struct tx_res r;
 		memcpy(&r, m->reply.data + off, sizeof(r));
 		const uint8_t *p = m->reply.data + off + sizeof(r);
-		off += sizeof(r) + r.len;
+		off += sizeof(r) + r.len + r.ev_len;
+		if (!check && tx->kind == DP_TX_EXEC)
+			tx_cmd_ran(tx, r.idx, r.us, p + r.len, r.ev_len);
+		else if (!check && tx->kind != DP_TX_GATHER)
+			tx->us_total += r.us;
 		if (check && tx->kind == DP_TX_GATHER && r.idx == GA_WATCH_IDX) {
 			if (r.len < 2 || p[0] != ':' || p[1] != '0')
 				tx->abort = true;
@@ -809,6 +1096,8 @@ static void part_exec(struct worker *w, struct shard_msg *m)
 		cc.proto = h.proto;
 		struct rw_buf *out = &w->part_buf;
 		rw_buf_reset(out);
+		rw_buf_reset(&w->tx_ev);
+		w->run_us = 0;
 		if (h.d == &tx_read_def)
 			mv_read(w, &cc, w->argv, h.argc, out);
 		else if (h.d == &tx_enc_def)
@@ -817,13 +1106,19 @@ static void part_exec(struct worker *w, struct shard_msg *m)
 			resp_w_int(out, dp_watch_check(&w->watch, w->store, cc.id, cc.watch_epoch,
 						       w->now_unix_ms));
 		else {
-			w->notify_mute = h.quiet;
+			w->notify_mute = h.ev == TX_EV_MUTE;
+			w->ps_hold = h.ev == TX_EV_HOLD ? &w->tx_ev : NULL;
 			dp_run(w, h.d, w->argv, h.argc, &cc, out);
 			w->notify_mute = false;
+			w->ps_hold = NULL;
 		}
-		struct tx_res r = {.idx = h.idx, .len = (uint32_t)out->len};
+		struct tx_res r = {.idx = h.idx,
+				   .len = (uint32_t)out->len,
+				   .ev_len = (uint32_t)w->tx_ev.len,
+				   .us = (uint32_t)w->run_us};
 		rw_buf_append(&m->reply, &r, sizeof(r));
 		rw_buf_append(&m->reply, out->data, out->len);
+		rw_buf_append(&m->reply, w->tx_ev.data, w->tx_ev.len);
 	}
 	w->tx_effects = NULL;
 	w->in_tx_part = false;
@@ -1104,6 +1399,8 @@ bool dp_tx_start_one(struct worker *w, struct dp_client *cl, const struct cmd_de
 	struct dp_tx *tx = dp_tx_new(w, cl, msetnx ? DP_TX_MSETNX : DP_TX_ONE, 1);
 	if (tx == NULL)
 		goto nomem;
+	if (tx_keep_one(tx, d, argv, argc) != 0)
+		goto nomem_tx;
 	if (!msetnx) {
 		if (dp_tx_plan_cmd(w, tx, 0, d, argv, argc, &cl->cc) != 0)
 			goto nomem_tx;
@@ -1172,6 +1469,7 @@ void dp_tx_teardown(struct worker *w)
 	dp_watch_fini(&w->watch);
 	rw_buf_fini(&w->tx_fx);
 	rw_buf_fini(&w->tx_out);
+	rw_buf_fini(&w->tx_ev);
 	free(w->hash_buf);
 	w->hash_buf = NULL;
 	free(w->wait_argv);

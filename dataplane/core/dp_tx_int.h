@@ -51,6 +51,25 @@ int dp_tx_gather_add(struct worker *w, struct dp_tx *tx, const struct cmd_def *d
 int dp_tx_gather_watch(struct dp_tx *tx, const struct dp_multi *mu, const struct cmd_client *cc);
 void dp_tx_gather_launch(struct worker *w, struct dp_client *cl, struct dp_tx *tx,
 			 const struct cmd_client *cc);
+/**
+ * Keep EXEC's commands until it ends (its pub/sub commands run then, and
+ * SLOWLOG, LATENCY and MONITOR see every command in order then): @p q, the
+ * connection's queue of @p count commands, is taken over (left empty), with
+ * EXEC itself (@p exec, @p argv) appended. Before planning.
+ * @return the kept queue (plan from it), NULL if no memory.
+ */
+const struct rw_buf *dp_tx_keep_cmds(struct dp_tx *tx, struct rw_buf *q, uint32_t count,
+				     const struct cmd_def *exec, const struct resp_arg *argv,
+				     uint32_t argc);
+/**
+ * SLOWLOG, LATENCY, the histograms and MONITOR for command @p d of a
+ * transaction (or MULTI, EXEC...), run by @p cc in @p db for @p us
+ * microseconds, recorded by the connection's worker (Redis's call()).
+ */
+void dp_tx_record(struct worker *w, const struct cmd_client *cc, uint32_t db,
+		  const struct cmd_def *d, struct resp_arg *argv, uint32_t argc, int64_t us);
+/** Would @p d run on every worker (CLIENT KILL, CLIENT UNBLOCK)? */
+bool dp_tx_every_worker(const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc);
 /* EXEC with pub/sub commands (dp_multi.c): its reply cut into slots around
  * them, held until @p lsn is durable. */
 struct dp_exec_segs {

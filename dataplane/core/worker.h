@@ -162,10 +162,14 @@ struct worker {
 	struct rw_buf part_buf;		/* reply of the local part of a split command */
 	struct rw_buf mon_buf;		/* MONITOR lines moved out for this loop (dp_monitor.c) */
 	struct cmd_diag_slot *mon_slot; /* this worker's MONITOR lines and count; NULL: none */
-	bool in_tx_part;	  /* running a cross-worker part (fed to MONITOR at dispatch) */
-	struct rw_buf scratch;	  /* journal records, local parts of split commands */
-	struct rw_buf propagate;  /* a command's journal rewrite (cmd_ctx.propagate) */
-	struct chan_part cur_raw; /* the running command's multibulk bytes, if any */
+	/* a transaction's part, or an EXEC being planned: dp_run() records no
+	 * SLOWLOG/LATENCY/MONITOR entry (the coordinator records the
+	 * transaction's commands in order when it ends, dp_tx.c) */
+	bool in_tx_part;
+	int64_t run_us;			  /* dp_run(): how long the command it ran last took */
+	struct rw_buf scratch;		  /* journal records, local parts of split commands */
+	struct rw_buf propagate;	  /* a command's journal rewrite (cmd_ctx.propagate) */
+	struct chan_part cur_raw;	  /* the running command's multibulk bytes, if any */
 	const struct dp_client *cur_conn; /* the local connection running a command, if any */
 	struct shard_msg *deferred_head, *deferred_tail; /* requests waiting for journal space */
 	uint64_t next_client_id;
@@ -194,6 +198,11 @@ struct worker {
 	struct dp_pubsub *ps;
 	struct rw_buf ps_scratch;
 	bool notify_mute; /* a gather's copies and write-backs notify nothing (dp_tx_gather.inc) */
+	/* non-NULL: notifications are kept there instead of published (a part
+	 * of a cross-worker EXEC: its coordinator publishes them in command
+	 * order, dp_tx.c); tx_ev is the buffer a part uses */
+	struct rw_buf *ps_hold;
+	struct rw_buf tx_ev;
 
 	/* multi-key commands over keys of several workers (dp_tx_gather.inc):
 	 * the copies of their keys, the keys the command wrote there */

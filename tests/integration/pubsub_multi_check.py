@@ -42,6 +42,24 @@ class S:
         conn.send(encode(*args))
         self.out.append((name, args[0], conn.read_reply()))
 
+    def pick(self, name, parity):
+        """Connection @p name on the worker of @p parity (a Redwire client
+        id's parity names its worker; the kernel spreads connections over
+        the queues). Stock redis-server: any."""
+        spare = []
+        for _ in range(16):
+            conn = RawConn(self.host, self.port, timeout=10.0)
+            conn.send(encode("CLIENT", "ID"))
+            if int(conn.read_reply()[1:-2]) % 2 == parity:
+                break
+            spare.append(conn)
+        for c in spare:
+            c.sock.close()
+        if self.proto == 3:
+            conn.send(encode("HELLO", "3"))
+            conn.read_reply()
+        self.conns[name] = conn
+
     def send(self, name, *args):
         self.c(name).send(encode(*args))
 
@@ -129,11 +147,48 @@ def script(s):
            b"*2\r\n$4\r\npong\r\n$3\r\nend\r\n" if p == 2 else b"$3\r\nend\r\n")
 
 
+def order_script(s):
+    """Keyspace notifications and messages of a cross-worker EXEC reach a
+    subscriber on each worker in command order, as Redis raises them (a
+    split DEL's in argument order); in RESP3 the EXEC's client, subscribed
+    to its own keys, gets its pushes among the reply's elements."""
+    p = s.proto
+    A = lambda n: key(0, n, p)  # noqa: E731
+    B = lambda n: key(1, n, p)  # noqa: E731
+    ch = "psm%d:ord" % p
+    for par in (0, 1):
+        s.pick("ev%d" % par, par)
+        s.cmd("ev%d" % par, "PSUBSCRIBE", "__key*__:*psm%d:o*" % p)
+        s.cmd("ev%d" % par, "SUBSCRIBE", ch)
+    s.cmd("x", "CONFIG", "SET", "notify-keyspace-events", "KEA")
+    if p == 3:
+        s.cmd("x", "PSUBSCRIBE", "__keyspace@0__:*psm3:oself*")
+    s.cmd("x", "MULTI")
+    for args in (("SET", A("o1"), "a"), ("PUBLISH", ch, "m1"), ("SET", B("o2"), "b"),
+                 ("LPUSH", B("ol"), "v"), ("SET", A("oself1"), "s"), ("PUBLISH", ch, "m2"),
+                 ("DEL", B("o2"), A("o1"), B("nosuch")), ("INCR", A("on")),
+                 ("SET", B("oself2"), "s"), ("EXPIRE", B("ol"), "100"), ("GET", A("on"))):
+        s.cmd("x", *args)
+    s.send("x", "EXEC")
+    s.send("x", "ECHO", "end")
+    s.upto("x", "EXEC notifying across workers", END2)
+    if p == 3:
+        s.cmd("x", "PUNSUBSCRIBE")
+    s.cmd("x", "CONFIG", "SET", "notify-keyspace-events", "")
+    s.cmd("x", "DEL", A("on"), B("ol"), A("oself1"), B("oself2"))
+    time.sleep(0.2)
+    for par in (0, 1):
+        s.send("ev%d" % par, "PING", "end")
+        s.upto("ev%d" % par, "subscriber of worker %d" % par,
+               b"*2\r\n$4\r\npong\r\n$3\r\nend\r\n" if p == 2 else b"$3\r\nend\r\n")
+
+
 def main():
     host, port = sys.argv[1].rsplit(":", 1)
     for proto in (2, 3):
         s = S(host, int(port), proto)
         script(s)
+        order_script(s)
         for name, what, reply in s.out:
             print(repr((proto, name, what, reply)))
         for conn in s.conns.values():

@@ -3,7 +3,10 @@
 # KILL/PAUSE, CONFIG REWRITE, MONITOR. The differential cases of
 # oracle_cases_srv.py against stock redis-server 7.0.15 in RESP2 and RESP3,
 # then srv_check.py for the time-dependent replies (structure and types
-# compared with stock's), two workers, ASan build.
+# compared with stock's), then tx_observe_check.py: MONITOR, SLOWLOG and
+# LATENCY HISTOGRAM of MULTI/EXEC whose commands run on both workers, and
+# CLIENT UNBLOCK inside MULTI (the transactions' messages must move the
+# forwarding counters both ways); two workers, ASan build.
 IT_NAME=rwtsrv IT_SAN=${IT_SAN:-1}
 source "$(dirname "$0")/lib.sh"
 it_up --workers 2
@@ -21,3 +24,11 @@ PY
 if [ -f "$IT_ROOT/tests/integration/srv_check.py" ]; then
 	it_ns "$IT_PY" "$IT_ROOT/tests/integration/srv_check.py" "$IT_IP" "$IT_PORT" 127.0.0.1 "$IT_ORACLE_PORT"
 fi
+S=$IT_ROOT/tests/integration/stats.py
+read -r r0 r1 <<<"$(it_ctl stats --json | "$IT_PY" "$S" fwd_received)"
+it_ns env PYTHONPATH="$IT_ROOT/tests/integration" "$IT_PY" "$IT_ROOT/tests/integration/tx_observe_check.py" \
+	"$IT_IP" "$IT_PORT" 127.0.0.1 "$IT_ORACLE_PORT" || it_fail "tx_observe_check.py"
+read -r R0 R1 <<<"$(it_ctl stats --json | "$IT_PY" "$S" fwd_received)"
+[ $((R0 - r0 + R1 - r1)) -gt 0 ] || it_fail "transactions did not cross workers: fwd_received $r0 $r1 -> $R0 $R1"
+! grep -E 'AddressSanitizer|runtime error' "/run/redwire/$IT_NAME/dataplane.log" || it_fail "sanitizer report"
+it_log "ok: MULTI/EXEC across workers seen by MONITOR, SLOWLOG, LATENCY; fwd_received $r0 $r1 -> $R0 $R1"
