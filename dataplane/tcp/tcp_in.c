@@ -575,7 +575,7 @@ static void input_segment(struct tcp_stack *t, struct rte_mbuf *m, struct rte_ip
 	}
 	struct tcp_conn *c = tcp_flow_lookup(t, ip->src_addr, th->src_port, th->dst_port);
 	int owner = -1;
-	if (c == NULL && th->dst_port == t->lport) {
+	if (c == NULL && th->dst_port == t->lport && !t->closed) {
 		/* §4 of the issue: never a RST for a flow that lives elsewhere */
 		if (may_hand_off)
 			owner = tcp_owner_lookup(t, ip->src_addr, th->src_port);
