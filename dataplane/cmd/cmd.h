@@ -525,6 +525,9 @@ uint64_t cmd_cfg_maxmemory_clients(const struct cmd_env *env);
 int64_t cmd_cfg_hz(const struct cmd_env *env);
 /** Does bind cover redwire-address (new connections to it are accepted)? */
 bool cmd_cfg_bind_accepts(const struct cmd_env *env);
+/** The same as a flag the TCP stack reads on each SYN (non-zero: accept);
+ *  NULL without a run-time table. Context: any worker. */
+const _Atomic uint64_t *cmd_cfg_bind_flag(const struct cmd_env *env);
 /** latency-tracking-info-percentiles in force into @p out. @return how many (<= @p cap). */
 size_t cmd_cfg_percentiles(const struct cmd_env *env, double *out, size_t cap);
 int64_t cmd_cfg_timeout(const struct cmd_env *env);

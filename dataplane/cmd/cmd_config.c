@@ -441,6 +441,11 @@ bool cmd_cfg_bind_accepts(const struct cmd_env *env)
 	return rt_int(env, RT_BIND_OWN, 1) != 0;
 }
 
+const _Atomic uint64_t *cmd_cfg_bind_flag(const struct cmd_env *env)
+{
+	return env != NULL && env->rt != NULL ? &env->rt->ival[RT_BIND_OWN] : NULL;
+}
+
 size_t cmd_cfg_percentiles(const struct cmd_env *env, double *out, size_t cap)
 {
 	char buf[RT_STR_MAX];

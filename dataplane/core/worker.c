@@ -215,7 +215,7 @@ static void worker_apply_runtime_config(struct worker *w)
 	tcp_keepalive_set(&w->tcp, (uint32_t)cmd_cfg_tcp_keepalive(env));
 	cmd_evict_apply(w->store, env);
 	/* bind: connections open stay, as in Redis (it closes listeners only) */
-	w->tcp.closed = !cmd_cfg_bind_accepts(env);
+	w->tcp.bind_open = cmd_cfg_bind_flag(env);
 	uint64_t period = 1000000u / (uint64_t)cmd_cfg_hz(env);
 	if (period != w->cron_period_us) {
 		w->cron_period_us = period;
