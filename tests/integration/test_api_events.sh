@@ -153,7 +153,7 @@ it_ctl events --json >"$TMP/ctl.json" || it_fail "redwirectl events --json"
 jq -e '[.events[].type] | index("config.changed") and index("snapshot.finished")' "$TMP/ctl.json" >/dev/null ||
 	it_fail "redwirectl events: $(head -c 400 "$TMP/ctl.json")"
 it_ctl events --since "$EID" >"$TMP/ctl.txt" || it_fail "redwirectl events --since"
-grep -q config.changed "$TMP/ctl.txt" && it_fail "--since $EID listed event $EID"
+grep -qE "^$EID +[^ ]+ +config.changed" "$TMP/ctl.txt" && it_fail "--since $EID listed event $EID"
 grep -q snapshot.finished "$TMP/ctl.txt" || it_fail "--since $EID: $(cat "$TMP/ctl.txt")"
 for c in events tasks snapshot; do
 	it_ctl "$c" --help >"$TMP/help.txt" && grep -q "^usage: redwirectl .* $c" "$TMP/help.txt" || it_fail "$c --help"

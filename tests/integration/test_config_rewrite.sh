@@ -17,7 +17,7 @@
 # REWRITE" line for line (the blank line before it included), the appended
 # directives as a set (stock appends them in a random order), leaving out
 # what each server got on its command line. ASan build.
-IT_NAME=rwtcfgrw IT_SAN=${IT_SAN:-0}
+IT_NAME=rwtcfgrw IT_SAN=${IT_SAN:-1}
 source "$(dirname "$0")/lib.sh"
 TMPD=$(mktemp -d /tmp/rwcfgrw.XXXXXX)
 COMMON='# rewrite test: this comment stays first
