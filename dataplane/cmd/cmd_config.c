@@ -9,11 +9,14 @@
  * boot config:
  *
  *   numbers  (maxmemory maxclients timeout tcp-keepalive proto-max-bulk-len
- *             client-query-buffer-limit, loglevel as its index): one
- *             _Atomic uint64_t each, read with relaxed loads by any worker;
- *   strings  (requirepass, save): byte arrays of relaxed atomics under a
- *             sequence lock; readers copy and retry while `seq` is odd or
- *             moved (never block, never see a torn value);
+ *             client-query-buffer-limit hz ..., loglevel as its index, and
+ *             bind's verdict on redwire-address, which the TCP stack reads
+ *             on each SYN): one _Atomic uint64_t each, read with relaxed
+ *             loads by any worker;
+ *   strings  (requirepass, save, bind, latency-tracking-info-percentiles):
+ *             byte arrays of relaxed atomics under a sequence lock; readers
+ *             copy and retry while `seq` is odd or moved (never block, never
+ *             see a torn value);
  *   baseline the INFO counters at the last CONFIG RESETSTAT, same seqlock.
  *
  * Writers are CONFIG SET and RESETSTAT, on whichever worker the client
@@ -26,7 +29,8 @@
  * CONFIG SET follows config.c configSetCommand() of 7.0.15: every name is
  * checked (unknown, immutable, protected, duplicate: the first error wins,
  * the argument as typed), then every value is parsed (the error names the
- * directive), and only then is anything stored.
+ * directive), and only then is anything stored. Then the control plane is
+ * told each directive changed, old and new value (env->config_note).
  *
  * Context: a worker lcore; never blocks (the write lock spins only against
  * another CONFIG SET).
@@ -136,7 +140,7 @@ struct rt_def {
 	int64_t min, max;
 	const char *const *names; /* K_ENUM: the values, index stored */
 	const char *enum_err;	  /* K_ENUM: Redis's error for another value */
-	bool cp;		  /* the control plane acts on it: told after a CONFIG SET */
+	bool cp;		  /* the control plane acts on it (it is told of every change) */
 };
 
 /* config.c aof_fsync_enum order */
