@@ -228,7 +228,7 @@ static void worker_apply_runtime_config(struct worker *w)
  * expire cycle (activeExpireCycle(ACTIVE_EXPIRE_CYCLE_SLOW)). The cycle
  * samples WORKER_EXPIRE_BUDGET keys a tick, so latency stays flat, and
  * ends as Redis's does once a slice finds the shard fresh (at most
- * STORE_EXPIRE_STALE_PERC of a slice's budget expired); then nothing is
+ * WORKER_EXPIRE_STALE_PERC of a slice's budget expired); then nothing is
  * sampled until the next cron. hz sets how soon keys nobody reads are
  * reclaimed, not how much a cycle may do.
  */
