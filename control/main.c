@@ -368,8 +368,9 @@ static void aofrw_request(struct cp_main *m, struct chan *ch, uint32_t id)
 }
 
 /*
- * CONFIG_NOTE: CONFIG SET changed a directive the control plane acts on
- * ("name\0value\0"). Applied to what runs from now on: the AOF's fsync
+ * CONFIG_NOTE: CONFIG SET changed a directive ("name\0value\0old\0source\0
+ * client\0"). Those the control plane acts on are applied to what runs
+ * from now on: the AOF's fsync
  * rule, the next rewrite's base format, the next load's torn-tail rule.
  * (rdbchecksum is immutable in Redis 7.0, so here too.)
  */
@@ -381,6 +382,8 @@ static void config_note(struct cp_main *m, const struct chan_msg *msg)
 	    ((const char *)msg->payload)[msg->len - 1] != '\0')
 		return;
 	value = name + nl + 1;
+	/* every CONFIG SET on the RESP port is an event (api_events.h) */
+	api_events_config_note(&m->events, msg->payload, msg->len);
 	bool yes = strcasecmp(value, "yes") == 0;
 	enum cp_aof_fsync f;
 	if (strcmp(name, "appendfsync") == 0 && cp_aof_fsync_parse(value, &f) == 0) {

@@ -33,6 +33,7 @@
 #include "rw_log.h"
 #include "rw_sysmem.h"
 #include "rw_time.h"
+#include "dp_cfgmsg.h"
 #include "dp_digest.h"
 #include "dp_info.h"
 #include "dp_mem.h"
@@ -158,7 +159,7 @@ static void fill_env(struct dp_shared *sh, const struct rw_config *cfg, const ch
 	sh->env.pid = (int32_t)getpid();
 	cmd_env_init(&sh->env);
 	sh->env.conn_describe = dp_conn_describe;
-	sh->env.config_note = dp_snap_config_note;
+	sh->env.config_note = dp_cfg_note;
 	sh->env.info_gather = dp_info_gather;
 	sh->env.db_foreach = dp_db_foreach;
 	sh->env.info_arg = sh;

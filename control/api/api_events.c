@@ -120,6 +120,29 @@ void api_events_unlisten(struct api_events *ev, void *arg)
 			ev->listeners[i].fn = NULL;
 }
 
+void api_events_config_note(struct api_events *ev, const char *payload, size_t len)
+{
+	const char *f[5];
+	size_t n = 0;
+	for (const char *p = payload, *end = payload + len; n < 5 && p < end; n++) {
+		const char *z = memchr(p, '\0', (size_t)(end - p));
+		if (z == NULL)
+			return; /* unterminated: not a note */
+		f[n] = p;
+		p = z + 1;
+	}
+	if (n < 5 || strcmp(f[3], "resp") != 0)
+		return;
+	bool secret = api_param_secret(f[0]);
+	char actor[48];
+	snprintf(actor, sizeof(actor), "resp:%s", f[4]);
+	api_events_emit(ev, "config.changed",
+			json_pack("{s:s, s:s, s:s, s:s, s:{s:s, s:s, s:s}}", "actor", actor,
+				  "source", "resp", "client", f[4], "method", "CONFIG SET",
+				  "detail", "parameter", f[0], "old", secret ? "(redacted)" : f[2],
+				  "new", secret ? "(redacted)" : f[1]));
+}
+
 void api_events_watch_dataplane(struct api_events *ev, const struct cp_chan_status *st)
 {
 	char epoch[17];

@@ -88,6 +88,16 @@ int api_events_replay(const struct api_events *ev, uint64_t since, struct rw_buf
 int api_events_listen(struct api_events *ev, api_events_listener_fn *fn, void *arg);
 void api_events_unlisten(struct api_events *ev, void *arg);
 
+/**
+ * A CONFIG_NOTE from the dataplane ("name\0value\0old\0source\0client\0",
+ * platform/chan/FORMAT.md): a CONFIG SET sent on the RESP port becomes a
+ * config.changed event shaped as a PATCH's (parameter, old, new; secrets
+ * "(redacted)" whatever the dataplane sent), with source "resp" and the
+ * client's address. Notes of the API's own CONFIG SETs ("api") and the
+ * older two-field form are no events: the PATCH recorded those.
+ */
+void api_events_config_note(struct api_events *ev, const char *payload, size_t len);
+
 /** Emit dataplane.attached/detached when @p st differs from what was last seen. */
 void api_events_watch_dataplane(struct api_events *ev, const struct cp_chan_status *st);
 

@@ -43,6 +43,8 @@ json_t *api_dataplane_object(const struct cp_chan_status *st);
 /* api_params.c: GET /v1/parameters and /v1/parameters/{name}. */
 json_t *api_params_list(const struct api_ctx *ctx, const char *arg, int *status);
 json_t *api_params_one(const struct api_ctx *ctx, const char *arg, int *status);
+/** Is @p name a secret of the config table (its values are never shown)? */
+bool api_param_secret(const char *name);
 /* GET /v1/parameters/{name} with its ETag; PATCH guarded by If-Match. */
 json_t *api_params_get_one(const struct api_ctx *ctx, const struct api_call *call, const char *arg,
 			   struct api_resp *resp);

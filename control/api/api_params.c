@@ -194,6 +194,12 @@ static const struct api_param *param_find(const char *name)
 	return NULL;
 }
 
+bool api_param_secret(const char *name)
+{
+	const struct api_param *p = param_find(name);
+	return p != NULL && p->type == RW_CFG_SECRET;
+}
+
 json_t *api_params_one(const struct api_ctx *ctx, const char *arg, int *status)
 {
 	const struct api_param *p = param_find(arg);

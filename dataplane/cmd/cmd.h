@@ -131,8 +131,13 @@ struct cmd_info_totals {
 };
 typedef void cmd_info_gather_fn(void *arg, struct cmd_info_totals *out);
 struct cmd_ctx;
-/* CONFIG SET changed @p name, which the control plane acts on, to @p value. */
-typedef void cmd_config_note_fn(const struct cmd_ctx *ctx, const char *name, const char *value);
+/* CONFIG SET changed @p name from @p old to @p value (secrets already
+ * "(redacted)"): every directive of a successful CONFIG SET, for the control
+ * plane to act on (persistence directives) and to record as an event. */
+#define CMD_NOTE_VALUE_MAX 512		/* longer values are cut in notes */
+#define CMD_NOTE_REDACTED  "(redacted)" /* a secret's value in a note */
+typedef void cmd_config_note_fn(const struct cmd_ctx *ctx, const char *name, const char *old,
+				const char *value);
 
 /* CONFIG SET's run-time values, one per process (cmd_config.c). */
 struct cmd_rtcfg;
@@ -513,6 +518,18 @@ int64_t cmd_cfg_maxclients(const struct cmd_env *env);
 #define CMD_CLIENT_EVICT_MIN (128u * 1024)
 /** maxmemory-clients in bytes now (a percent resolved against maxmemory); 0: off. */
 uint64_t cmd_cfg_maxmemory_clients(const struct cmd_env *env);
+/* hz: each worker's cron runs this many times a second (Redis's range) */
+#define CMD_HZ_MIN 1
+#define CMD_HZ_MAX 500
+/** hz in force (CONFIG SET hz, clamped as Redis clamps it). Context: any worker. */
+int64_t cmd_cfg_hz(const struct cmd_env *env);
+/** Does bind cover redwire-address (new connections to it are accepted)? */
+bool cmd_cfg_bind_accepts(const struct cmd_env *env);
+/** The same as a flag the TCP stack reads on each SYN (non-zero: accept);
+ *  NULL without a run-time table. Context: any worker. */
+const _Atomic uint64_t *cmd_cfg_bind_flag(const struct cmd_env *env);
+/** latency-tracking-info-percentiles in force into @p out. @return how many (<= @p cap). */
+size_t cmd_cfg_percentiles(const struct cmd_env *env, double *out, size_t cap);
 int64_t cmd_cfg_timeout(const struct cmd_env *env);
 int64_t cmd_cfg_tcp_keepalive(const struct cmd_env *env);
 int64_t cmd_cfg_proto_max_bulk_len(const struct cmd_env *env);

@@ -9,11 +9,14 @@
  * boot config:
  *
  *   numbers  (maxmemory maxclients timeout tcp-keepalive proto-max-bulk-len
- *             client-query-buffer-limit, loglevel as its index): one
- *             _Atomic uint64_t each, read with relaxed loads by any worker;
- *   strings  (requirepass, save): byte arrays of relaxed atomics under a
- *             sequence lock; readers copy and retry while `seq` is odd or
- *             moved (never block, never see a torn value);
+ *             client-query-buffer-limit hz ..., loglevel as its index, and
+ *             bind's verdict on redwire-address, which the TCP stack reads
+ *             on each SYN): one _Atomic uint64_t each, read with relaxed
+ *             loads by any worker;
+ *   strings  (requirepass, save, bind, latency-tracking-info-percentiles):
+ *             byte arrays of relaxed atomics under a sequence lock; readers
+ *             copy and retry while `seq` is odd or moved (never block, never
+ *             see a torn value);
  *   baseline the INFO counters at the last CONFIG RESETSTAT, same seqlock.
  *
  * Writers are CONFIG SET and RESETSTAT, on whichever worker the client
@@ -26,7 +29,8 @@
  * CONFIG SET follows config.c configSetCommand() of 7.0.15: every name is
  * checked (unknown, immutable, protected, duplicate: the first error wins,
  * the argument as typed), then every value is parsed (the error names the
- * directive), and only then is anything stored.
+ * directive), and only then is anything stored. Then the control plane is
+ * told each directive changed, old and new value (env->config_note).
  *
  * Context: a worker lcore; never blocks (the write lock spins only against
  * another CONFIG SET).
@@ -79,10 +83,13 @@ enum rt_int {
 	RT_AOF_RDB_PREAMBLE,
 	RT_AOF_LOAD_TRUNCATED,
 	RT_MAXMEMORY_CLIENTS, /* bytes, or -percent of maxmemory (Redis's encoding) */
+	RT_HZ,		      /* 1..500: each worker's cron runs a second */
+	RT_BIND_OWN,	      /* 1: bind covers redwire-address (SYNs to it are accepted) */
 	RT_N_INT,
 };
 
-enum rt_str { RT_REQUIREPASS, RT_SAVE, RT_N_STR };
+/* strings; bind and the percentiles as CONFIG GET shows them */
+enum rt_str { RT_REQUIREPASS, RT_SAVE, RT_BIND, RT_PERCENTILES, RT_N_STR };
 
 struct rt_str_val {
 	_Atomic uint32_t len;
@@ -120,7 +127,10 @@ enum rt_kind {
 	K_SAVE,
 	K_STRING,
 	K_NOTIFY,
-	K_COBL
+	K_COBL,
+	K_HZ,	  /* an integer Redis clamps to 1..500 (updateHZ()) */
+	K_BIND,	  /* addresses, checked against redwire-address (config_values.c) */
+	K_PERCENT /* latency-tracking-info-percentiles */
 };
 
 struct rt_def {
@@ -130,7 +140,7 @@ struct rt_def {
 	int64_t min, max;
 	const char *const *names; /* K_ENUM: the values, index stored */
 	const char *enum_err;	  /* K_ENUM: Redis's error for another value */
-	bool cp;		  /* the control plane acts on it: told after a CONFIG SET */
+	bool cp;		  /* the control plane acts on it (it is told of every change) */
 };
 
 /* config.c aof_fsync_enum order */
@@ -178,13 +188,16 @@ static const struct rt_def rt_defs[] = {
     {"aof-use-rdb-preamble", K_BOOL, RT_AOF_RDB_PREAMBLE, 0, 1, NULL, NULL, true},
     {"aof-load-truncated", K_BOOL, RT_AOF_LOAD_TRUNCATED, 0, 1, NULL, NULL, true},
     {"maxmemory-clients", K_MEMPCT, RT_MAXMEMORY_CLIENTS, 0, 100},
+    {"hz", K_HZ, RT_HZ, 0, INT32_MAX},
+    {"bind", K_BIND, RT_BIND, 0, 0},
+    {"latency-tracking-info-percentiles", K_PERCENT, RT_PERCENTILES, 0, 0},
 };
 #define N_RT (sizeof(rt_defs) / sizeof(rt_defs[0]))
 
 /* Directives of the config table CONFIG SET refuses. Redis's protected
- * configs (enable-protected-configs no) are dir and dbfilename; port,
- * bind and appendonly are mutable in Redis but need the control plane or
- * the TCP stack to act, so Redwire treats them as immutable for now. */
+ * configs (enable-protected-configs no) are dir and dbfilename; port and
+ * appendonly are mutable in Redis but need the control plane or the TCP
+ * stack to act, so Redwire treats them as immutable for now. */
 static const char *const rt_protected[] = {"dir", "dbfilename"};
 
 /* Redis 7.0's aliases (the pre-listpack names): CONFIG GET lists both
@@ -275,6 +288,38 @@ static size_t rt_str_load(const struct cmd_rtcfg *rt, enum rt_str which, char *b
 	}
 }
 
+/* The directives the loader validated already (platform/config): parsed
+ * again into the run-time forms; a value that fails here (a config built
+ * by hand, unit tests) keeps Redis's default. */
+static void rt_boot_extras(struct cmd_rtcfg *rt, const struct rw_config *cfg)
+{
+	const char *why;
+	int64_t mp = 0;
+	if (cfg->maxmemory_clients != NULL &&
+	    rw_config_mempct_parse(cfg->maxmemory_clients, &mp, &why) != 0)
+		mp = 0;
+	atomic_init(&rt->ival[RT_MAXMEMORY_CLIENTS], (uint64_t)mp);
+	int64_t hz = cfg->hz < 1 ? 10 : cfg->hz > 500 ? 500 : cfg->hz;
+	atomic_init(&rt->ival[RT_HZ], (uint64_t)hz);
+	bool own = true;
+	const char *bind = cfg->bind != NULL ? cfg->bind : "* -::*";
+	if (rw_config_bind_check(bind, cfg->rw_address, &own, &why) != 0)
+		own = true;
+	atomic_init(&rt->ival[RT_BIND_OWN], own ? 1 : 0);
+	rt_str_store(&rt->sval[RT_BIND], bind, strlen(bind));
+	double pct[RW_CONFIG_PERCENTILES_MAX] = {50, 99, 99.9};
+	size_t n = 3;
+	char buf[RT_STR_MAX];
+	if (cfg->latency_tracking_info_percentiles != NULL &&
+	    rw_config_percentiles_parse(cfg->latency_tracking_info_percentiles, pct,
+					RW_CONFIG_PERCENTILES_MAX, &n, &why) != 0) {
+		n = 3;
+		pct[0] = 50, pct[1] = 99, pct[2] = 99.9;
+	}
+	rw_config_percentiles_fmt(pct, n, buf, sizeof(buf));
+	rt_str_store(&rt->sval[RT_PERCENTILES], buf, strlen(buf));
+}
+
 struct cmd_rtcfg *cmd_rtcfg_create(const struct rw_config *cfg)
 {
 	struct cmd_rtcfg *rt = calloc(1, sizeof(*rt));
@@ -339,6 +384,7 @@ struct cmd_rtcfg *cmd_rtcfg_create(const struct rw_config *cfg)
 	const char *save = cfg->save != NULL ? cfg->save : "";
 	rt_str_store(&rt->sval[RT_REQUIREPASS], pass, strlen(pass));
 	rt_str_store(&rt->sval[RT_SAVE], save, strlen(save));
+	rt_boot_extras(rt, cfg);
 	atomic_init(&rt->requirepass_set, pass[0] != '\0');
 	return rt;
 }
@@ -386,6 +432,40 @@ uint64_t cmd_cfg_maxmemory_clients(const struct cmd_env *env)
 	if (limit == 0)
 		return 0;
 	return limit < CMD_CLIENT_EVICT_MIN ? CMD_CLIENT_EVICT_MIN : limit;
+}
+
+int64_t cmd_cfg_hz(const struct cmd_env *env)
+{
+	int64_t hz = rt_int(env, RT_HZ, CFG_OF(env, hz));
+	return hz < CMD_HZ_MIN ? 10 : hz > CMD_HZ_MAX ? CMD_HZ_MAX : hz;
+}
+
+bool cmd_cfg_bind_accepts(const struct cmd_env *env)
+{
+	return rt_int(env, RT_BIND_OWN, 1) != 0;
+}
+
+const _Atomic uint64_t *cmd_cfg_bind_flag(const struct cmd_env *env)
+{
+	return env != NULL && env->rt != NULL ? &env->rt->ival[RT_BIND_OWN] : NULL;
+}
+
+size_t cmd_cfg_percentiles(const struct cmd_env *env, double *out, size_t cap)
+{
+	char buf[RT_STR_MAX];
+	size_t n = 0;
+	const char *why;
+	if (env != NULL && env->rt != NULL)
+		rt_str_load(env->rt, RT_PERCENTILES, buf, sizeof(buf));
+	else
+		snprintf(buf, sizeof(buf), "%s",
+			 env != NULL && env->cfg != NULL &&
+				 env->cfg->latency_tracking_info_percentiles != NULL
+			     ? env->cfg->latency_tracking_info_percentiles
+			     : "50 99 99.9");
+	if (rw_config_percentiles_parse(buf, out, cap, &n, &why) != 0)
+		return 0;
+	return n;
 }
 
 int64_t cmd_cfg_maxclients(const struct cmd_env *env)
@@ -606,7 +686,6 @@ static const char *const config_names[] = {
     /* run-time only (not in the boot config yet) */
     "notify-keyspace-events",
     "client-output-buffer-limit",
-    "maxmemory-clients",
 };
 
 #define N_CONFIG (sizeof(config_names) / sizeof(config_names[0]))
@@ -654,7 +733,8 @@ void cmd_config_value(const struct cmd_env *env, const char *name, char *val, si
 {
 	const struct rt_def *d = rt_def_find(name, strlen(name));
 	if (d != NULL && env != NULL && env->rt != NULL) {
-		if (d->kind == K_STRING || d->kind == K_SAVE) {
+		if (d->kind == K_STRING || d->kind == K_SAVE || d->kind == K_BIND ||
+		    d->kind == K_PERCENT) {
 			rt_str_load(env->rt, (enum rt_str)d->slot, val, cap);
 		} else if (d->kind == K_NOTIFY) {
 			cmd_notify_format(cmd_cfg_notify_flags(env), val, cap);
@@ -786,13 +866,17 @@ static const char *mempct_parse(const struct rt_def *d, const struct resp_arg *v
 
 struct set_item {
 	const struct rt_def *def;
-	const char *name; /* as Redis names it in errors: the alias if one was given */
+	const char *name;     /* as Redis names it in errors: the alias if one was given */
+	const char *own_addr; /* K_BIND: redwire-address */
 	uint64_t ival;
 	char sval[RT_STR_MAX];
 	size_t slen;
 };
 
 /* Parse one value. @return NULL or Redis's error text. */
+static const char *set_parse_words(const struct rt_def *d, const struct resp_arg *v,
+				   struct set_item *it, char *ebuf, size_t ecap);
+
 static const char *set_parse(const struct rt_def *d, const struct resp_arg *v, struct set_item *it,
 			     char *ebuf, size_t ecap)
 {
@@ -852,6 +936,21 @@ static const char *set_parse(const struct rt_def *d, const struct resp_arg *v, s
 	}
 	case K_COBL:
 		return cobl_parse(v, it);
+	case K_HZ: /* updateHZ(): in range, then clamped */
+		if (!resp_str_to_i64(v->ptr, v->len, &ll))
+			return "argument couldn't be parsed into an integer";
+		if (ll < d->min || ll > d->max) {
+			snprintf(ebuf, ecap, "argument must be between %lld and %lld inclusive",
+				 (long long)d->min, (long long)d->max);
+			return ebuf;
+		}
+		it->ival = (uint64_t)(ll < CMD_HZ_MIN	? CMD_HZ_MIN
+				      : ll > CMD_HZ_MAX ? CMD_HZ_MAX
+							: ll);
+		return NULL;
+	case K_BIND:
+	case K_PERCENT:
+		return set_parse_words(d, v, it, ebuf, ecap);
 	case K_STRING:
 		if (v->len >= RT_STR_MAX)
 			return "argument is longer than Redwire's limit of 255 bytes";
@@ -860,6 +959,39 @@ static const char *set_parse(const struct rt_def *d, const struct resp_arg *v, s
 		return NULL;
 	}
 	return "unknown directive kind";
+}
+
+/* bind and latency-tracking-info-percentiles: the words parsed by
+ * platform/config (the loader's rules); sval gets what CONFIG GET shows,
+ * ival the bind's verdict on redwire-address. */
+static const char *set_parse_words(const struct rt_def *d, const struct resp_arg *v,
+				   struct set_item *it, char *ebuf, size_t ecap)
+{
+	char buf[RT_STR_MAX];
+	const char *err = NULL;
+	(void)ebuf;
+	(void)ecap;
+	if (v->len >= sizeof(buf))
+		return d->kind == K_BIND ? "Too many bind addresses specified."
+					 : "Invalid latency-tracking-info-percentiles parameters";
+	memcpy(buf, v->ptr, v->len);
+	buf[v->len] = '\0';
+	if (d->kind == K_BIND) {
+		bool own;
+		if (rw_config_bind_check(buf, it->own_addr, &own, &err) != 0)
+			return err;
+		it->ival = own;
+		memcpy(it->sval, buf, v->len + 1);
+		it->slen = v->len;
+		return NULL;
+	}
+	double pct[RW_CONFIG_PERCENTILES_MAX];
+	size_t n;
+	if (rw_config_percentiles_parse(buf, pct, RW_CONFIG_PERCENTILES_MAX, &n, &err) != 0)
+		return err;
+	rw_config_percentiles_fmt(pct, n, it->sval, sizeof(it->sval));
+	it->slen = strlen(it->sval);
+	return NULL;
 }
 
 /* client-output-buffer-limit: "<class> <hard> <soft> <seconds>" groups
@@ -968,15 +1100,48 @@ static void set_fail(struct cmd_ctx *ctx, const uint8_t *name, size_t len, const
 		      (int)len, (const char *)name, err);
 }
 
-/* Tell the control plane the new values of the directives it acts on. */
-static void config_notes(struct cmd_ctx *ctx, const struct set_item *items, uint32_t n)
+/* A secret of the config table (requirepass): its values never leave the
+ * CONFIG handler, neither in notes nor in events. */
+static bool rt_secret(const char *name)
 {
-	for (uint32_t i = 0; i < n && ctx->env->config_note != NULL; i++) {
-		char val[64];
-		if (!items[i].def->cp)
-			continue;
-		cmd_config_value(ctx->env, items[i].def->name, val, sizeof(val));
-		ctx->env->config_note(ctx, items[i].def->name, val);
+	static const struct {
+		const char *name;
+		enum rw_cfg_type type;
+	} types[] = {
+#define CMD_CFG_TYPE(field, name, type, def, min, max, desc) {name, type},
+	    RW_CONFIG_TABLE(CMD_CFG_TYPE)
+#undef CMD_CFG_TYPE
+	};
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (types[i].type == RW_CFG_SECRET && strcmp(types[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/* The values CONFIG SET is about to replace (what the notes call old). */
+static char (*config_olds(struct cmd_ctx *ctx, const struct set_item *items,
+			  uint32_t n))[CMD_NOTE_VALUE_MAX]
+{
+	char(*old)[CMD_NOTE_VALUE_MAX] = NULL;
+	if (ctx->env->config_note == NULL || (old = calloc(n, sizeof(*old))) == NULL)
+		return NULL;
+	for (uint32_t i = 0; i < n; i++)
+		cmd_config_value(ctx->env, items[i].def->name, old[i], sizeof(old[i]));
+	return old;
+}
+
+/* Tell the control plane every directive the command changed, old and new
+ * value (it acts on the persistence ones and records an event for each). */
+static void config_notes(struct cmd_ctx *ctx, const struct set_item *items, uint32_t n,
+			 char (*old)[CMD_NOTE_VALUE_MAX])
+{
+	for (uint32_t i = 0; i < n && old != NULL; i++) {
+		char val[CMD_NOTE_VALUE_MAX];
+		const char *name = items[i].def->name;
+		cmd_config_value(ctx->env, name, val, sizeof(val));
+		bool secret = rt_secret(name);
+		ctx->env->config_note(ctx, name, secret ? CMD_NOTE_REDACTED : old[i],
+				      secret ? CMD_NOTE_REDACTED : val);
 	}
 }
 
@@ -1022,6 +1187,8 @@ static void config_set(struct cmd_ctx *ctx)
 	/* pass 2: values; nothing is stored until all parse */
 	for (uint32_t i = 0; i < n; i++) {
 		char ebuf[128];
+		items[i].own_addr =
+		    ctx->env != NULL && ctx->env->cfg != NULL ? ctx->env->cfg->rw_address : NULL;
 		const char *err =
 		    set_parse(items[i].def, &ctx->argv[3 + 2 * i], &items[i], ebuf, sizeof(ebuf));
 		if (err != NULL) {
@@ -1035,13 +1202,18 @@ static void config_set(struct cmd_ctx *ctx)
 		goto out;
 	}
 	struct cmd_rtcfg *rt = ctx->env->rt;
+	char(*old)[CMD_NOTE_VALUE_MAX] = config_olds(ctx, items, n);
 	rt_write_begin(rt);
 	for (uint32_t i = 0; i < n; i++) {
 		const struct rt_def *d = items[i].def;
 		if (d->kind == K_COBL) {
 			cobl_store(rt, &items[i]);
-		} else if (d->kind == K_STRING || d->kind == K_SAVE) {
+		} else if (d->kind == K_STRING || d->kind == K_SAVE || d->kind == K_BIND ||
+			   d->kind == K_PERCENT) {
 			rt_str_store(&rt->sval[d->slot], items[i].sval, items[i].slen);
+			if (d->kind == K_BIND)
+				atomic_store_explicit(&rt->ival[RT_BIND_OWN], items[i].ival,
+						      memory_order_relaxed);
 			if (d->slot == RT_REQUIREPASS)
 				atomic_store_explicit(&rt->requirepass_set, items[i].slen != 0,
 						      memory_order_relaxed);
@@ -1051,7 +1223,8 @@ static void config_set(struct cmd_ctx *ctx)
 		}
 	}
 	rt_write_end(rt);
-	config_notes(ctx, items, n);
+	config_notes(ctx, items, n, old);
+	free(old);
 	resp_w_simple(ctx->out, "OK");
 out:
 	free(items);

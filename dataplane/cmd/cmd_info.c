@@ -15,8 +15,10 @@
  *     (rdb_last_save_time is the start time, as in a fresh Redis);
  *     master_replid is the run id until replication lands;
  *   - cpu: getrusage() of the process and of the calling worker thread;
- *   - commandstats, errorstats, latencystats: empty sections (Redwire has
- *     no per-command counters yet; TODO(#4)).
+ *   - latencystats: each command's latency histogram (cmd_diag.c) read at
+ *     latency-tracking-info-percentiles (cmd_latency_report.c);
+ *   - commandstats, errorstats: empty sections (Redwire has no per-command
+ *     counters yet; TODO(#4)).
  * CONFIG RESETSTAT resets through a baseline kept in cmd_rtcfg: counters
  * stay single-writer, INFO prints counter - baseline.
  *
@@ -32,6 +34,7 @@
 #include <unistd.h>
 
 #include "cmd_int.h"
+#include "cmd_latency.h"
 #include "store.h"
 
 void cmd_env_init(struct cmd_env *env)
@@ -106,10 +109,9 @@ static void info_server(const struct cmd_ctx *ctx, struct rw_buf *b,
 	add_line(b, "server_time_usec:%llu", (unsigned long long)ctx->now_us);
 	add_line(b, "uptime_in_seconds:%llu", (unsigned long long)up_s);
 	add_line(b, "uptime_in_days:%llu", (unsigned long long)(up_s / 86400));
-	/* Redwire has no serverCron; expiry runs every loop. Report Redis's
-	 * default so tools that read hz see a sane value. */
-	add_line(b, "hz:10");
-	add_line(b, "configured_hz:10");
+	/* each worker's cron (worker.c); no dynamic-hz: both are the setting */
+	add_line(b, "hz:%lld", (long long)cmd_cfg_hz(env));
+	add_line(b, "configured_hz:%lld", (long long)cmd_cfg_hz(env));
 	/* LRU_CLOCK(): seconds, 24 bits. */
 	add_line(b, "lru_clock:%llu",
 		 (unsigned long long)((ctx->now_ms / 1000) & ((1u << 24) - 1)));
@@ -621,11 +623,15 @@ void cmd_info(struct cmd_ctx *ctx)
 		case S_KEYSPACE:
 			info_keyspace(&b, &t);
 			break;
+		case S_LATENCYSTATS:
+			add_line(&b, "# Latencystats");
+			cmd_latency_info(ctx, &b);
+			break;
 		case S_CLUSTER:
 			add_line(&b, "# Cluster");
 			add_line(&b, "cluster_enabled:0");
 			break;
-		default: /* modules, commandstats, errorstats, latencystats: no entries */
+		default: /* modules, commandstats, errorstats: no entries */
 			add_line(&b, "# %c%s", sects[i].name[0] - 32, sects[i].name + 1);
 			break;
 		}

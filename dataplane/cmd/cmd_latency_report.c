@@ -98,6 +98,67 @@ void cmd_latency_histogram(struct cmd_ctx *ctx, struct cmd_diag *dg)
 	}
 }
 
+/* ---- INFO latencystats ---- */
+
+/*
+ * hdr_value_at_percentile(): the count the percentile covers, rounded and
+ * at least 1, found by a walk of the cumulative counts; the value is the
+ * highest one of the bucket reached. Redwire's buckets are the powers of
+ * two LATENCY HISTOGRAM reports (cmd_diag.c), so the figures are those
+ * bounds (1.031, 2.063, 4.127 ... us), coarser than Redis's 2 digits.
+ */
+static double hist_percentile_us(uint64_t calls, const uint64_t b[CMD_HIST_BUCKETS], double pct)
+{
+	uint64_t want = (uint64_t)(pct / 100.0 * (double)calls + 0.5), cum = 0;
+	if (want < 1)
+		want = 1;
+	uint32_t k = 0;
+	for (; k < CMD_HIST_BUCKETS; k++) {
+		cum += b[k];
+		if (cum >= want)
+			break;
+	}
+	if (k == CMD_HIST_BUCKETS)
+		k = CMD_HIST_BUCKETS - 1;
+	int64_t level = 1024ll << k;
+	return (double)(level + level / 128 - 1) / 1000.0;
+}
+
+static void info_one(struct cmd_ctx *ctx, struct rw_buf *b, struct cmd_diag *dg,
+		     const struct cmd_def *d, const double *pct, size_t n_pct)
+{
+	uint64_t calls, h[CMD_HIST_BUCKETS];
+	if (cmd_hist_sum(dg, d, &calls, h) && calls > 0) {
+		char line[2048];
+		int w =
+		    snprintf(line, sizeof(line), "latency_percentiles_usec_%s:", cmd_fullname(d));
+		for (size_t i = 0; i < n_pct && w > 0 && (size_t)w < sizeof(line) - 64; i++) {
+			char p[64];
+			rw_config_double_fmt(pct[i], p, sizeof(p));
+			w += snprintf(line + w, sizeof(line) - (size_t)w, "%sp%s=%.3f",
+				      i ? "," : "", p, hist_percentile_us(calls, h, pct[i]));
+		}
+		if (w > 0 && (size_t)w < sizeof(line) - 2) {
+			memcpy(line + w, "\r\n", 2);
+			rw_buf_append(b, line, (size_t)w + 2);
+		}
+	}
+	for (uint32_t i = 0; i < d->n_subcmds; i++)
+		info_one(ctx, b, dg, &d->subcmds[i], pct, n_pct);
+}
+
+void cmd_latency_info(struct cmd_ctx *ctx, struct rw_buf *b)
+{
+	struct cmd_diag *dg = cmd_diag_of(ctx->env);
+	double pct[RW_CONFIG_PERCENTILES_MAX];
+	size_t nt, n_pct = cmd_cfg_percentiles(ctx->env, pct, RW_CONFIG_PERCENTILES_MAX);
+	const struct cmd_def *t = cmd_table(&nt);
+	if (dg == NULL)
+		return;
+	for (size_t i = 0; i < nt; i++)
+		info_one(ctx, b, dg, &t[i], pct, n_pct);
+}
+
 /* ---- DOCTOR ---- */
 
 struct lat_stats {

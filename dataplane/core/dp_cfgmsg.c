@@ -4,13 +4,47 @@
  * and run through the command table's CONFIG handler, so validation, the
  * shared run-time table and Redis's error texts are the ones a client's
  * CONFIG SET gets. Format: platform/chan/FORMAT.md, types 3, 4 and 17.
+ *
+ * And the other way (type 20, CONFIG_NOTE): every directive a successful
+ * CONFIG SET changed, whoever sent it, so the control plane applies what it
+ * owns (appendfsync...) and records a config.changed event for a client's.
  */
 #include "dp_cfgmsg.h"
 
 #include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "dp_int.h"
 #include "rw_buf.h"
+#include "store.h"
+
+/* The control plane's requests run as this client id (no connection has it). */
+#define DP_CFG_CLIENT_ID 0
+
+void dp_cfg_note(const struct cmd_ctx *ctx, const char *name, const char *old, const char *value)
+{
+	struct dp_shared *sh =
+	    (struct dp_shared *)((const char *)ctx->env - offsetof(struct dp_shared, env));
+	struct worker *w = &sh->workers[store_shard_id(ctx->shard)];
+	const struct cmd_client *c = ctx->client;
+	bool api = c == NULL || c->id == DP_CFG_CLIENT_ID;
+	char client[24] = "";
+	if (!api)
+		snprintf(client, sizeof(client), "%u.%u.%u.%u:%u", c->peer_ip >> 24,
+			 (c->peer_ip >> 16) & 255, (c->peer_ip >> 8) & 255, c->peer_ip & 255,
+			 c->peer_port);
+	char buf[2 * CMD_NOTE_VALUE_MAX + 128];
+	int n = snprintf(buf, sizeof(buf), "%s%c%.*s%c%.*s%c%s%c%s", name, '\0',
+			 CMD_NOTE_VALUE_MAX - 1, value, '\0', CMD_NOTE_VALUE_MAX - 1, old, '\0',
+			 api ? "api" : "resp", '\0', client);
+	if (n < 0 || (size_t)n + 1 > sizeof(buf) ||
+	    chan_msg_send(w->sh->chan, w->id, CHAN_TO_CP, CHAN_MSG_CONFIG_NOTE, 0, buf,
+			  (uint32_t)n + 1) != 0)
+		rw_logring_put(&w->log, RW_LOG_WARN, "dp.config",
+			       "cannot tell the control plane: CONFIG SET %s", name);
+}
 
 /* Split "name\0value\0" (SET) or "name\0" (GET). @return fields found. */
 static unsigned split(const struct chan_msg *m, const char *f[2], size_t l[2])
@@ -85,7 +119,7 @@ static void run(struct worker *w, const struct chan_msg *m, bool set)
 	};
 	struct cmd_client client;
 	struct rw_buf out = {0};
-	cmd_client_init(&client, 0, &w->sh->env, w->now_unix_ms);
+	cmd_client_init(&client, DP_CFG_CLIENT_ID, &w->sh->env, w->now_unix_ms);
 	struct cmd_ctx ctx = {.argv = argv,
 			      .argc = set ? 4 : 3,
 			      .out = &out,

@@ -10,4 +10,14 @@
  * Context: the owning worker, from its control poll (not per packet). */
 bool dp_cfg_msg(struct worker *w, const struct chan_msg *m);
 
+/**
+ * cmd_config_note_fn: CHAN_MSG_CONFIG_NOTE to the control plane from the
+ * worker running the CONFIG SET: "name\0value\0old\0source\0client\0"
+ * (platform/chan/FORMAT.md). The source is "resp" for a client's command,
+ * "api" for one the control plane sent (CHAN_MSG_CONFIG_SET, which runs as
+ * client id 0). A full ring loses the note: logged.
+ * Context: that worker.
+ */
+void dp_cfg_note(const struct cmd_ctx *ctx, const char *name, const char *old, const char *value);
+
 #endif

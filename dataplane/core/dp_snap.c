@@ -40,18 +40,6 @@ static struct worker *worker_of(const struct cmd_ctx *ctx)
 	return &sh->workers[store_shard_id(ctx->shard)];
 }
 
-void dp_snap_config_note(const struct cmd_ctx *ctx, const char *name, const char *value)
-{
-	struct worker *w = worker_of(ctx);
-	char buf[128];
-	int n = snprintf(buf, sizeof(buf), "%s%c%s", name, '\0', value);
-	if (n < 0 || (size_t)n + 1 > sizeof(buf) ||
-	    chan_msg_send(w->sh->chan, w->id, CHAN_TO_CP, CHAN_MSG_CONFIG_NOTE, 0, buf,
-			  (uint32_t)n + 1) != 0)
-		rw_logring_put(&w->log, RW_LOG_WARN, "dp.config",
-			       "cannot tell the control plane: %s %s", name, value);
-}
-
 /* The RUN part on every shard: this worker's part of the cut, now. */
 static void snap_cut(struct cmd_ctx *ctx)
 {

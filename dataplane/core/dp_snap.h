@@ -49,11 +49,4 @@ unsigned dp_snap_poll(struct worker *w);
 /** Once per tick, on worker 0: save points ("save 900 1"), scheduled BGSAVE and
  *  BGREWRITEAOF, the automatic rewrite, a lost DONE. */
 void dp_snap_tick(struct worker *w);
-/**
- * cmd_config_note_fn: CHAN_MSG_CONFIG_NOTE to the control plane from the
- * worker running the CONFIG SET (a full ring loses it: logged).
- * Context: that worker.
- */
-void dp_snap_config_note(const struct cmd_ctx *ctx, const char *name, const char *value);
-
 #endif

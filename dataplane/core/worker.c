@@ -23,9 +23,10 @@
 #include "dp_tx.h"
 #include "store.h"
 
-#define WORKER_RX_BURST	     32
-#define WORKER_MSG_BUDGET    256
-#define WORKER_EXPIRE_BUDGET 64
+#define WORKER_RX_BURST		 32
+#define WORKER_MSG_BUDGET	 256
+#define WORKER_EXPIRE_BUDGET	 64
+#define WORKER_EXPIRE_STALE_PERC 10 /* Redis's ACTIVE_EXPIRE_CYCLE_ACCEPTABLE_STALE */
 /* allocations a tick may free of dropped big collections (~50 us) */
 #define WORKER_LAZYFREE_BUDGET 2048
 #define WORKER_TICK_US	       1000
@@ -213,6 +214,39 @@ static void worker_apply_runtime_config(struct worker *w)
 	w->tcp.rcv_limit = (uint32_t)(qbl > UINT32_MAX / 2 ? UINT32_MAX / 2 : qbl);
 	tcp_keepalive_set(&w->tcp, (uint32_t)cmd_cfg_tcp_keepalive(env));
 	cmd_evict_apply(w->store, env);
+	/* bind: connections open stay, as in Redis (it closes listeners only) */
+	w->tcp.bind_open = cmd_cfg_bind_flag(env);
+	uint64_t period = 1000000u / (uint64_t)cmd_cfg_hz(env);
+	if (period != w->cron_period_us) {
+		w->cron_period_us = period;
+		w->next_cron_us = w->now_us; /* the new rhythm starts now */
+	}
+}
+
+/*
+ * The cron, hz times a second (Redis's serverCron): it starts an active
+ * expire cycle (activeExpireCycle(ACTIVE_EXPIRE_CYCLE_SLOW)). The cycle
+ * samples WORKER_EXPIRE_BUDGET keys a tick, so latency stays flat, and
+ * ends as Redis's does once a slice finds the shard fresh (at most
+ * WORKER_EXPIRE_STALE_PERC of a slice's budget expired); then nothing is
+ * sampled until the next cron. hz sets how soon keys nobody reads are
+ * reclaimed, not how much a cycle may do.
+ */
+static void worker_cron(struct worker *w)
+{
+	uint64_t period = w->cron_period_us != 0 ? w->cron_period_us : 1000000 / 10;
+	w->next_cron_us += period;
+	if (w->next_cron_us <= w->now_us) /* a long stall: no burst of crons after it */
+		w->next_cron_us = w->now_us + period;
+	w->expire_cycle = true;
+	w->stats->cron_runs++;
+}
+
+static void worker_expire_slice(struct worker *w)
+{
+	uint32_t n = store_active_expire_step(w->store, w->now_unix_ms, WORKER_EXPIRE_BUDGET);
+	if (n * 100 <= WORKER_EXPIRE_BUDGET * WORKER_EXPIRE_STALE_PERC)
+		w->expire_cycle = false;
 }
 
 /* What moves the per-DB figures dp_info_publish walks every DB for: a key
@@ -245,13 +279,15 @@ static void worker_tick(struct worker *w)
 {
 	w->next_tick_us = w->now_us + WORKER_TICK_US;
 	bool loading = dp_loading(w); /* Redis neither expires nor evicts while loading */
+	if (w->now_us >= w->next_cron_us)
+		worker_cron(w);
 	/* Redis's activeExpireCycle skips a DB without volatile keys: none in
 	 * the shard at the last count, nothing to sample. The count is a tick
 	 * old at most (a write that set a time to live republishes it), well
 	 * inside Redis's own 100 ms cycle. (The count covers the DBs INFO
 	 * lists, the first 256: past those, always sample.) */
-	if (!loading && (w->stats->expires != 0 || w->pub.n_dbs < w->store_dbs))
-		store_active_expire_step(w->store, w->now_unix_ms, WORKER_EXPIRE_BUDGET);
+	if (!loading && w->expire_cycle && (w->stats->expires != 0 || w->pub.n_dbs < w->store_dbs))
+		worker_expire_slice(w);
 	store_lazyfree_step(WORKER_LAZYFREE_BUDGET);
 	if (!loading)
 		cmd_evict_tick(w->store, &w->sh->env, w->now_unix_ms);

@@ -131,6 +131,11 @@ struct worker {
 	uint64_t now_unix_ms;
 	uint64_t next_tick_us;
 	uint64_t ticks;
+	/* the cron (worker.c): hz times a second, it starts an active expire
+	 * cycle, which runs a slice per tick until the shard looks fresh */
+	uint64_t next_cron_us;
+	uint64_t cron_period_us;
+	bool expire_cycle;
 	uint64_t us_per_tsc_q32;     /* command durations: microseconds per cycle << 32 */
 	uint64_t cal_tsc, cal_us;    /* the start of its measuring window (worker.c) */
 	struct worker_db_sig db_sig; /* at the last per-DB publish */

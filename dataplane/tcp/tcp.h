@@ -248,6 +248,9 @@ struct tcp_stack {
 	struct tcp_shared *sh; /* NULL: a lone stack (unit tests), no handoff */
 	uint32_t self;	       /* this worker's index in sh */
 	uint16_t lport;	       /* network order */
+	/* 0 while bind does not cover our address: a SYN gets a RST. Read
+	 * on a SYN only, from the CONFIG handler's table (NULL: open) */
+	const _Atomic uint64_t *bind_open;
 	uint16_t mss_local;
 	uint32_t max_conns;
 	uint32_t rcv_limit; /* query-buffer limit: the window never opens past it */

@@ -560,6 +560,14 @@ void tcp_conn_input(struct tcp_stack *t, struct tcp_conn *c, struct tcp_seg *s)
 	fin_input(t, c, s);
 }
 
+/* Is anything listening on our address? (CONFIG SET bind, read at once:
+ * a client told OK connects to the new set whichever worker its SYN hits.) */
+static inline bool tcp_listening(const struct tcp_stack *t)
+{
+	return t->bind_open == NULL ||
+	       atomic_load_explicit(t->bind_open, memory_order_relaxed) != 0;
+}
+
 /* A segment of this worker's: its connection, LISTEN, or a RST. With
  * @p may_hand_off, a flow another worker owns goes there instead. */
 static void input_segment(struct tcp_stack *t, struct rte_mbuf *m, struct rte_ipv4_hdr *ip,
@@ -575,7 +583,7 @@ static void input_segment(struct tcp_stack *t, struct rte_mbuf *m, struct rte_ip
 	}
 	struct tcp_conn *c = tcp_flow_lookup(t, ip->src_addr, th->src_port, th->dst_port);
 	int owner = -1;
-	if (c == NULL && th->dst_port == t->lport) {
+	if (c == NULL && th->dst_port == t->lport && tcp_listening(t)) {
 		/* §4 of the issue: never a RST for a flow that lives elsewhere */
 		if (may_hand_off)
 			owner = tcp_owner_lookup(t, ip->src_addr, th->src_port);

@@ -113,7 +113,8 @@
 	X(rdb_last_save_failed, "1 if the last snapshot failed (worker 0 only, gauge)")            \
 	X(rdb_save_in_progress, "1 while a snapshot is being taken (worker 0 only, gauge)")        \
 	X(rdb_dirty_saved, "changes (the sum of the dirty counters) the last good snapshot "       \
-			   "covers (worker 0 only, gauge)")
+			   "covers (worker 0 only, gauge)")                                        \
+	X(cron_runs, "worker cron runs (hz a second: active expiry cycles)")
 
 struct chan_worker_stats {
 #define CHAN_STAT_FIELD(f, d) uint64_t f;

@@ -194,6 +194,18 @@ static int check_string(struct cfg_load *ld, const struct cfg_desc *d, const cha
 				 "invalid value '%s' for '%s': must be a file name (not a path) of "
 				 "1-%d characters of A-Z a-z 0-9 . _ - not starting with '.'",
 				 v, d->name, CFG_NAME_MAX);
+	const char *why = NULL;
+	int64_t mp;
+	double pct[RW_CONFIG_PERCENTILES_MAX];
+	size_t n_pct;
+	if (strcmp(d->name, "maxmemory-clients") == 0 && rw_config_mempct_parse(v, &mp, &why) != 0)
+		return load_fail(ld,
+				 "invalid value '%s' for 'maxmemory-clients': %s (bytes with an "
+				 "optional unit, or 0%%-100%% of maxmemory)",
+				 v, why);
+	if (strcmp(d->name, "latency-tracking-info-percentiles") == 0 &&
+	    rw_config_percentiles_parse(v, pct, RW_CONFIG_PERCENTILES_MAX, &n_pct, &why) != 0)
+		return load_fail(ld, "invalid value '%s' for '%s': %s", v, d->name, why);
 	if (strcmp(d->name, "redwire-name") == 0 && !name_is_valid(v))
 		return load_fail(ld,
 				 "invalid value '%s' for 'redwire-name': must be 1-%d characters "
@@ -304,7 +316,8 @@ invalid:
 	return rc;
 }
 
-/* bind takes one or more addresses on one line, as in Redis. */
+/* bind and latency-tracking-info-percentiles take several words on one
+ * line, as in Redis. */
 static int set_words(struct cfg_load *ld, const struct cfg_desc *d, int argc, char **argv)
 {
 	char *joined = join_words(argc, argv);
@@ -342,7 +355,9 @@ static int apply_directive(struct cfg_load *ld, int argc, char **argv)
 	if (d != NULL) {
 		if (strcmp(d->name, "save") == 0)
 			return set_save(ld, d, argc - 1, argv + 1);
-		if (strcmp(d->name, "bind") == 0 && argc >= 2)
+		if ((strcmp(d->name, "bind") == 0 ||
+		     strcmp(d->name, "latency-tracking-info-percentiles") == 0) &&
+		    argc >= 2)
 			return set_words(ld, d, argc - 1, argv + 1);
 		if (argc != 2)
 			return load_fail(ld, "wrong number of arguments for '%s'", d->name);
@@ -605,6 +620,30 @@ static int expand_names(struct rw_config *cfg)
 	return 0;
 }
 
+/*
+ * What needs the whole file: bind is checked against redwire-address as
+ * CONFIG SET checks it (a stock server fails to start when it cannot bind),
+ * and hz is clamped to 1..500 as Redis clamps it (updateHZ()).
+ */
+static int load_finish(struct cfg_load *ld)
+{
+	struct rw_config *cfg = ld->cfg;
+	bool own;
+	const char *why;
+	if (cfg->hz < 1)
+		cfg->hz = 1;
+	if (cfg->hz > 500)
+		cfg->hz = 500;
+	if (rw_config_bind_check(cfg->bind, cfg->rw_address, &own, &why) != 0) {
+		snprintf(ld->err, ld->errlen, "invalid value '%s' for 'bind': %s", cfg->bind, why);
+		return -EINVAL;
+	}
+	if (!own && ld->warn != NULL)
+		ld->warn(ld->warn_arg, "bind does not cover redwire-address: no client on the "
+				       "network can connect until CONFIG SET bind says so");
+	return 0;
+}
+
 static int set_config_file(struct rw_config *cfg, const char *path)
 {
 	char *abs = path != NULL ? realpath(path, NULL) : NULL;
@@ -629,6 +668,8 @@ int rw_config_load(struct rw_config *cfg, const char *path, int argc, char **arg
 		rc = load_file(&ld, path);
 	if (rc == 0)
 		rc = load_args(&ld, argc, argv);
+	if (rc == 0)
+		rc = load_finish(&ld);
 	if (rc == 0)
 		rc = expand_names(cfg);
 	if (rc == 0)

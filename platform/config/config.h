@@ -38,8 +38,9 @@ enum rw_cfg_type {
  */
 #define RW_CONFIG_TABLE(X)                                                                         \
 	X(port, "port", RW_CFG_INT, "6379", 0, 65535, "TCP port clients connect to")               \
-	X(bind, "bind", RW_CFG_STRING, "*", 0, 0,                                                  \
-	  "accepted for compatibility; the dataplane serves redwire-address")                      \
+	X(bind, "bind", RW_CFG_STRING, "* -::*", 0, 0,                                             \
+	  "addresses RESP connections are accepted on, Redis's syntax; the dataplane's is "        \
+	  "redwire-address, loopback ones bind but no NIC client reaches them (README)")           \
 	X(requirepass, "requirepass", RW_CFG_SECRET, "", 0, 0, "password clients must AUTH with")  \
 	X(databases, "databases", RW_CFG_INT, "16", 1, 1000000, "number of databases")             \
 	X(maxmemory, "maxmemory", RW_CFG_MEMORY, "0", 0, INT64_MAX, "memory budget in bytes")      \
@@ -68,6 +69,12 @@ enum rw_cfg_type {
 	  "longest field or value a listpack hash holds (alias hash-max-ziplist-value)")           \
 	X(set_max_intset_entries, "set-max-intset-entries", RW_CFG_INT, "512", 0, INT64_MAX,       \
 	  "most members a set of integers keeps in the compact intset encoding")                   \
+	X(maxmemory_clients, "maxmemory-clients", RW_CFG_STRING, "0", 0, 0,                        \
+	  "client memory budget: bytes, or N% of maxmemory; 0: no client eviction")                \
+	X(hz, "hz", RW_CFG_INT, "10", 0, INT32_MAX,                                                \
+	  "each worker's cron runs per second (active expiry cycles); clamped to 1..500")          \
+	X(latency_tracking_info_percentiles, "latency-tracking-info-percentiles", RW_CFG_STRING,   \
+	  "50 99 99.9", 0, 0, "percentiles INFO latencystats reports per command")                 \
 	X(maxclients, "maxclients", RW_CFG_INT, "10000", 1, 1000000, "client connection limit")    \
 	X(timeout, "timeout", RW_CFG_INT, "0", 0, INT32_MAX, "idle client timeout in seconds")     \
 	X(tcp_keepalive, "tcp-keepalive", RW_CFG_INT, "300", 0, INT32_MAX, "keepalive seconds")    \
@@ -207,6 +214,38 @@ int rw_config_get(const struct rw_config *cfg, const char *name, char *buf, size
 
 /** Free the strings and clear the pointers; safe to call twice. */
 void rw_config_fini(struct rw_config *cfg);
+
+#define RW_CONFIG_BIND_MAX	  16 /* CONFIG_BINDADDR_MAX */
+#define RW_CONFIG_PERCENTILES_MAX 64
+
+/**
+ * Check a bind list (addresses separated by single spaces, "-" marks an
+ * optional one) as stock Redis would bind it on a host whose addresses are
+ * @p own_addr (the dataplane's IPv4) and loopback (config_values.c).
+ * *@p accept_own: a kept address covers @p own_addr.
+ * @return 0, or -EINVAL with Redis's CONFIG SET error text in *@p err.
+ * Context: any thread.
+ */
+int rw_config_bind_check(const char *value, const char *own_addr, bool *accept_own,
+			 const char **err);
+
+/**
+ * Parse latency-tracking-info-percentiles ("50 99 99.9", "" for none) into
+ * @p out (at most @p cap). @return 0, or -EINVAL with Redis's error in *@p err.
+ */
+int rw_config_percentiles_parse(const char *value, double *out, size_t cap, size_t *n,
+				const char **err);
+/** The percentiles as CONFIG GET shows them ("%f" without trailing zeros, space separated). */
+void rw_config_percentiles_fmt(const double *v, size_t n, char *buf, size_t cap);
+/** One double as Redis prints a percentile: "%f" trimmed (trimDoubleString). @return its length. */
+size_t rw_config_double_fmt(double v, char *buf, size_t cap);
+
+/**
+ * maxmemory-clients: bytes with Redis's units, or "N%" of maxmemory (N 0..100),
+ * into *@p out in Redis's encoding (a percent negated).
+ * @return 0, or -EINVAL with Redis's CONFIG SET error text in *@p err.
+ */
+int rw_config_mempct_parse(const char *value, int64_t *out, const char **err);
 
 /**
  * Is @p name (lower case) a directive redis-server 7.0.15 accepts in

@@ -6,7 +6,10 @@
 # the event a PATCH causes, with id:/event:/data: lines, heartbeat
 # comments, a resume after Last-Event-ID, 401 without credentials, and at
 # most 8 streams at once (the 9th 503 with Retry-After; a closed one frees
-# its slot); redwirectl events.
+# its slot); redwirectl events. A CONFIG SET on the RESP port is a
+# config.changed event too (source resp, the client's address, old and new
+# value; a secret redacted, its text nowhere in the events), a PATCH of a
+# dataplane parameter stays one event (not one more from the dataplane).
 IT_NAME=rwtevent
 source "$(dirname "$0")/lib.sh"
 TMP=$(mktemp -d /tmp/rwtevent.XXXXXX)
@@ -84,6 +87,32 @@ EID=$(echo "$DATA_LINE" | jq .id)
 grep -B1 '^event: config.changed' "$TMP/s1" | grep -qx "id: $EID" || it_fail "no 'id: $EID' line before the event"
 it_log "config.changed arrived as event $EID"
 
+it_log "CONFIG SET on the RESP port: config.changed with source resp, client, old -> new; secrets redacted"
+SECRET=Sx9-not-in-events
+it_eq "$(it_cli config set hz 15 maxmemory-samples 7)" OK "CONFIG SET hz 15 maxmemory-samples 7"
+it_eq "$(it_cli config set requirepass "$SECRET")" OK "CONFIG SET requirepass"
+wait_for "$TMP/s1" '"parameter":"requirepass"' 5
+hc -H "Authorization: Bearer $VIEW" "$URL/v1/events?since=$EID" >/dev/null
+jq -e --arg peer "$IT_PEER" '[.events[] | select(.type == "config.changed" and .detail.source == "resp")] |
+	length == 3 and all(.[]; .detail.client | startswith($peer + ":")) and
+	any(.[]; .detail.detail == {"parameter": "hz", "old": "10", "new": "15"}) and
+	any(.[]; .detail.detail == {"parameter": "maxmemory-samples", "old": "5", "new": "7"}) and
+	any(.[]; .detail.detail == {"parameter": "requirepass", "old": "(redacted)", "new": "(redacted)"}) and
+	all(.[]; .detail.method == "CONFIG SET" and (.detail.actor | startswith("resp:")))' "$TMP/body" >/dev/null ||
+	it_fail "RESP CONFIG SET events: $(cat "$TMP/body")"
+grep -q -- "$SECRET" "$TMP/body" "$TMP/s1" && it_fail "requirepass's value is in the events"
+it_eq "$(it_cli -a "$SECRET" --no-auth-warning config set requirepass "")" OK "CONFIG SET requirepass back"
+R=$(jq .last_id "$TMP/body")
+P=$URL/v1/parameters/hz
+hc -H "Authorization: Bearer $OPER" "$P" >/dev/null
+it_eq "$(hc -H "Authorization: Bearer $OPER" -X PATCH -H "If-Match: $(hdr ETag)" -d '{"value":12}' "$P")" 200 "PATCH hz"
+it_eq "$(it_cli config get hz | tail -1)" 12 "hz after the PATCH"
+sleep 0.5 # a note from the dataplane would come within a poll
+hc -H "Authorization: Bearer $VIEW" "$URL/v1/events?since=$R" >/dev/null
+jq -e '[.events[] | select(.type == "config.changed" and .detail.detail.parameter == "hz")] |
+	length == 1 and .[0].detail.path == "/v1/parameters/hz"' \
+	"$TMP/body" >/dev/null || it_fail "PATCH hz: not exactly one config.changed: $(cat "$TMP/body")"
+
 it_log "a heartbeat comment within 5 s; a resume after Last-Event-ID replays what was missed"
 wait_for "$TMP/s1" '^: heartbeat' 7
 curl -sN --max-time 2 --cacert "$CERT" -H "Authorization: Bearer $VIEW" -H "Last-Event-ID: $((EID - 1))" \
@@ -124,7 +153,7 @@ it_ctl events --json >"$TMP/ctl.json" || it_fail "redwirectl events --json"
 jq -e '[.events[].type] | index("config.changed") and index("snapshot.finished")' "$TMP/ctl.json" >/dev/null ||
 	it_fail "redwirectl events: $(head -c 400 "$TMP/ctl.json")"
 it_ctl events --since "$EID" >"$TMP/ctl.txt" || it_fail "redwirectl events --since"
-grep -q config.changed "$TMP/ctl.txt" && it_fail "--since $EID listed event $EID"
+grep -qE "^$EID +[^ ]+ +config.changed" "$TMP/ctl.txt" && it_fail "--since $EID listed event $EID"
 grep -q snapshot.finished "$TMP/ctl.txt" || it_fail "--since $EID: $(cat "$TMP/ctl.txt")"
 for c in events tasks snapshot; do
 	it_ctl "$c" --help >"$TMP/help.txt" && grep -q "^usage: redwirectl .* $c" "$TMP/help.txt" || it_fail "$c --help"

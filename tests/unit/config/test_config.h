@@ -7,6 +7,7 @@
 
 extern const struct rw_test_case config_load_tests[];
 extern const struct rw_test_case config_show_tests[];
+extern const struct rw_test_case config_values_tests[];
 
 /* The shipped platform/config/redwire.conf (argv[1] of the binary), or NULL. */
 extern const char *shipped_conf;

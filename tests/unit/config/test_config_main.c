@@ -36,7 +36,8 @@ int main(int argc, char **argv)
 	shipped_conf = argc > 1 ? argv[1] : NULL;
 	if (rw_test_init() != 0 ||
 	    rw_test_add_suite("config_load", NULL, NULL, config_load_tests) ||
-	    rw_test_add_suite("config_show", NULL, NULL, config_show_tests))
+	    rw_test_add_suite("config_show", NULL, NULL, config_show_tests) ||
+	    rw_test_add_suite("config_values", NULL, NULL, config_values_tests))
 		return 1;
 	return rw_test_run();
 }
