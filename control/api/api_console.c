@@ -11,7 +11,9 @@
  * another site cannot make the browser send a credential (no CSRF surface).
  *
  * Each answer carries a strict Content-Security-Policy: scripts, styles
- * and requests from this origin only, no inline script or style, no
+ * and requests from this origin only (images may also be data: URIs:
+ * the page's empty icon, so the browser asks for no /favicon.ico), no
+ * inline script or style, no
  * framing (clickjacking), no plugins, no base or form targets; and
  * X-Content-Type-Options: nosniff.
  *
@@ -29,7 +31,7 @@ extern const size_t api_console_html_len, api_console_app_js_len, api_console_ap
 
 #define API_CONSOLE_HEADERS                                                                        \
 	"Content-Security-Policy: default-src 'self'; script-src 'self'; style-src 'self'; "       \
-	"img-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "                 \
+	"img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; "           \
 	"form-action 'none'; frame-ancestors 'none'\r\n"                                           \
 	"X-Content-Type-Options: nosniff\r\n"                                                      \
 	"X-Frame-Options: DENY\r\n"                                                                \

@@ -115,8 +115,10 @@ function drawChart(id, values) {
   const c = $(id);
   const g = c.getContext('2d');
   g.clearRect(0, 0, c.width, c.height);
+  c.dataset.points = String(values.length);
   if (values.length < 2) return;
   const max = Math.max(1, ...values);
+  c.dataset.max = String(Math.round(max));
   g.strokeStyle = '#2f6fdf';
   g.lineWidth = 2;
   g.beginPath();
