@@ -39,6 +39,7 @@
 #include "dp_info.h"
 #include "dp_mem.h"
 #include "dp_snap.h"
+#include "dp_telemetry.h"
 #include "eth_impair.h"
 #include "eth_strict.h"
 #include "worker.h"
@@ -331,6 +332,7 @@ int main(int argc, char **argv)
 	if (rc != 0)
 		return fail("redwire-channel: cannot create the control channel", rc);
 	publish_identity(shared.chan, &cfg, n);
+	dp_telemetry_setup(&shared); /* logged on failure: served without it */
 	rc = shard_mesh_create(&shared.mesh, n, (int)rte_socket_id());
 	if (rc != 0)
 		return fail("shard mesh", rc);
