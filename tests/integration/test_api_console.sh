@@ -14,7 +14,11 @@
 #     through its form with a viewer token kept in sessionStorage (no
 #     cookie), updates live, and its figures move while a bounded
 #     redis-benchmark runs (ops/s, keys, clients, packets, p50/p99, the ops
-#     chart); a screenshot is written into the test's temp dir.
+#     chart); a screenshot is written into the test's temp dir;
+#   - DPDK telemetry (issue #8, item 6): dpdk-telemetry.py on the instance's
+#     socket lists /redwire/info, /redwire/stats[,worker] and
+#     /redwire/commands, and they agree with /v1/stats, DBSIZE and the
+#     commands sent.
 IT_NAME=rwtcon
 source "$(dirname "$0")/lib.sh"
 TMP=$(mktemp -d /tmp/rwtcon.XXXXXX)
@@ -112,6 +116,29 @@ jq -e --slurpfile want "$TMP/slowlog.json" '
 	[$got[] | select(.id <= ($w[0].id))][0:($w | length)] == $w' "$TMP/sl.json" >/dev/null ||
 	it_fail "/v1/slowlog $(jq -c '.entries[0:4]' "$TMP/sl.json") vs SLOWLOG GET $(cat "$TMP/slowlog.json")"
 jq -e '.entries[0].client | test("^198\\.18\\.[0-9.]+:[0-9]+$")' "$TMP/sl.json" >/dev/null || it_fail "slowlog client"
+
+it_log "DPDK telemetry: dpdk-telemetry.py on the instance's socket shows the app"
+command -v dpdk-telemetry.py >/dev/null || it_fail "dpdk-telemetry.py is needed (dpdk-dev)"
+# the socket is /var/run/dpdk/<file-prefix>/dpdk_telemetry.v2; rw_eal uses redwire-<name>
+printf '/\n/redwire/info\n/redwire/stats\n/redwire/stats,0\n/redwire/stats,1\n/redwire/commands\n' |
+	timeout 30 dpdk-telemetry.py -f "redwire-$IT_NAME" >"$TMP/tel.out" 2>&1 || it_fail "dpdk-telemetry.py: $(cat "$TMP/tel.out")"
+# one JSON line per command, in order (a parameter does not show in the answer's key)
+grep '^{' "$TMP/tel.out" | jq -s . >"$TMP/tel.json" || it_fail "telemetry output: $(cat "$TMP/tel.out")"
+it_eq "$(jq length "$TMP/tel.json")" 6 "telemetry answers"
+jq -e '.[0]["/"] | index("/redwire/info") and index("/redwire/stats") and index("/redwire/commands")' \
+	"$TMP/tel.json" >/dev/null || it_fail "the /redwire commands are not listed"
+jq -e --arg n "$IT_NAME" --argjson pid "$(cat "/run/redwire/$IT_NAME/dataplane.pid")" \
+	'.[1]["/redwire/info"] | .name == $n and .workers == 2 and .pid == $pid' "$TMP/tel.json" >/dev/null ||
+	it_fail "/redwire/info: $(jq -c '.[1]' "$TMP/tel.json")"
+# the counters of /v1/stats; the sum is the two workers' (keys do not move now) and DBSIZE
+api /v1/stats >"$TMP/stats.json"
+jq -e --slurpfile s "$TMP/stats.json" --argjson dbsize "$(it_cli dbsize)" '
+	(.[2]["/redwire/stats"] | keys) == ($s[0].totals | keys) and
+	.[2]["/redwire/stats"].keys == .[3]["/redwire/stats"].keys + .[4]["/redwire/stats"].keys and
+	.[2]["/redwire/stats"].keys == $dbsize and $dbsize == 122' "$TMP/tel.json" >/dev/null ||
+	it_fail "/redwire/stats: $(jq -c '[.[2:5][] | .["/redwire/stats"].keys]' "$TMP/tel.json")"
+jq -e '.[5]["/redwire/commands"] | .set == 121 and .get == 45 and .hset == 1 and .["config/set"] == 2' \
+	"$TMP/tel.json" >/dev/null || it_fail "/redwire/commands: $(jq -c '.[5]' "$TMP/tel.json")"
 
 it_log "headless Chromium: loads clean, signs in, moves under load, screenshot"
 t0=$(date +%s)
