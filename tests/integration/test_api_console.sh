@@ -21,6 +21,7 @@
 #     commands sent.
 IT_NAME=rwtcon
 source "$(dirname "$0")/lib.sh"
+it_log() { printf '[%s %ds] %s\n' "$IT_NAME" "$SECONDS" "$*"; } # with the time taken so far
 TMP=$(mktemp -d /tmp/rwtcon.XXXXXX)
 on_exit() {
 	local rc=$?
@@ -41,6 +42,7 @@ cp "$IT_ROOT/platform/config/redwire.conf" "$TMP/redwire.conf"
 echo "redwire-mgmt-address 127.0.0.1:$PORT" >>"$TMP/redwire.conf"
 it_up --workers 2 --config "$TMP/redwire.conf"
 trap on_exit EXIT # it_up set its own
+it_log "instance up"
 URL=https://127.0.0.1:$PORT
 CERT=/var/lib/redwire/$IT_NAME/mgmt-cert.pem
 for _ in $(seq 100); do
@@ -101,7 +103,7 @@ EOF
 for _ in $(seq 40); do # the board is republished every 250 ms
 	api /v1/commands >"$TMP/commands.json" && api /v1/slowlog >"$TMP/sl.json" &&
 		[ "$(jq '[.commands[] | select(.name == "set")][0].calls' "$TMP/commands.json")" = 121 ] &&
-		[ "$(jq '.entries | length' "$TMP/sl.json")" -ge 4 ] && break
+		[ "$(jq '.entries[0].id' "$TMP/sl.json")" = "$(jq '.[0].id' "$TMP/slowlog.json")" ] && break
 	sleep 0.2
 done
 it_eq "$(jq '[.commands[] | select(.name == "set")][0].calls' "$TMP/commands.json")" 121 "calls of set"
