@@ -111,17 +111,19 @@ json_t *api_board_commands(const struct api_ctx *ctx, const char *arg, int *stat
 	return j;
 }
 
-/* A slow log argument as JSON text: bytes that are not printable ASCII as
- * "\xNN", as redis-cli shows them (JSON strings must be UTF-8). */
-static json_t *arg_string(const char *s)
+/* @p len bytes as JSON text: bytes that are not printable ASCII (and the
+ * backslash) as "\xNN", as redis-cli shows them (JSON strings must be UTF-8). */
+static json_t *arg_string(const char *s, size_t len)
 {
 	char out[4 * CHAN_BOARD_ARGS + 1];
 	size_t n = 0;
-	for (const unsigned char *p = (const unsigned char *)s; *p && n + 5 < sizeof(out); p++)
-		if (*p >= 0x20 && *p < 0x7f && *p != '\\')
-			out[n++] = (char)*p;
+	for (size_t i = 0; i < len && n + 5 < sizeof(out); i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			out[n++] = (char)c;
 		else
-			n += (size_t)snprintf(out + n, sizeof(out) - n, "\\x%02x", *p);
+			n += (size_t)snprintf(out + n, sizeof(out) - n, "\\x%02x", c);
+	}
 	out[n] = '\0';
 	return json_string(out);
 }
@@ -129,13 +131,20 @@ static json_t *arg_string(const char *s)
 static json_t *slow_entry(const struct chan_board_slow *e)
 {
 	json_t *args = json_array();
-	const char *p = e->args;
-	for (uint32_t i = 0; i < e->argc; i++, p += strlen(p) + 1)
-		json_array_append_new(args, arg_string(p));
-	return json_pack("{s:I, s:I, s:I, s:o, s:i, s:o, s:o}", "id", (json_int_t)e->id, "time",
-			 (json_int_t)e->time_s, "duration_us", (json_int_t)e->dur_us, "args", args,
-			 "argc", (int)e->argc_all, "client", arg_string(e->peer), "client_name",
-			 arg_string(e->client_name));
+	size_t off = 0;
+	for (uint32_t i = 0; i < e->argc && i < CHAN_BOARD_ARGC; i++) {
+		size_t len = e->arg_len[i];
+		if (off + len > sizeof(e->args))
+			break; /* not written so by the dataplane */
+		json_array_append_new(args, arg_string(e->args + off, len));
+		off += len;
+	}
+	return json_pack(
+	    "{s:I, s:I, s:I, s:o, s:i, s:o, s:o}", "id", (json_int_t)e->id, "time",
+	    (json_int_t)e->time_s, "duration_us", (json_int_t)e->dur_us, "args", args, "argc",
+	    (int)e->argc_all, "client", arg_string(e->peer, strnlen(e->peer, sizeof(e->peer))),
+	    "client_name",
+	    arg_string(e->client_name, strnlen(e->client_name, sizeof(e->client_name))));
 }
 
 json_t *api_board_slowlog(const struct api_ctx *ctx, const char *arg, int *status)

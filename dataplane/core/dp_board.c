@@ -146,13 +146,13 @@ static void slow_copy(struct chan_board_slow *o, const struct cmd_slowlog_entry 
 	size_t nl = strnlen(e->name, sizeof(o->client_name) - 1);
 	memcpy(o->client_name, e->name, nl);
 	size_t off = 0;
-	for (uint32_t i = 0; i < e->argc; i++) {
+	for (uint32_t i = 0; i < e->argc && i < CHAN_BOARD_ARGC; i++) {
 		size_t len = e->arg_len[i];
-		if (off + len + 1 > sizeof(o->args))
+		if (off + len > sizeof(o->args))
 			break;
 		memcpy(o->args + off, e->data + e->arg_off[i], len);
+		o->arg_len[i] = (uint16_t)len;
 		off += len;
-		o->args[off++] = '\0';
 		o->argc++;
 	}
 }

@@ -29,7 +29,8 @@
 #define CHAN_BOARD_CMDS	   256 /* commands and subcommands that ran */
 #define CHAN_BOARD_SLOW	   32  /* newest slow log entries, all workers */
 #define CHAN_BOARD_HIST	   21  /* 1 us .. 1 s, powers of two (cmd_diag.h) */
-#define CHAN_BOARD_ARGS	   384 /* a slow entry's arguments, NUL-separated */
+#define CHAN_BOARD_ARGS	   384 /* a slow entry's argument bytes */
+#define CHAN_BOARD_ARGC	   16  /* a slow entry's arguments kept */
 #define CHAN_BOARD_SUFFIX  ".board"
 
 struct chan_board_cmd {
@@ -47,9 +48,10 @@ struct chan_board_slow {
 	uint32_t argc_all; /* arguments the entry holds */
 	char peer[24];	   /* "ip:port" */
 	char client_name[40];
-	char args[CHAN_BOARD_ARGS]; /* argc NUL-terminated strings; binary bytes as they came */
+	uint16_t arg_len[CHAN_BOARD_ARGC];
+	char args[CHAN_BOARD_ARGS]; /* the argc arguments back to back, bytes as they came */
 };
-_Static_assert(sizeof(struct chan_board_slow) == 480, "chan_board_slow is a wire struct");
+_Static_assert(sizeof(struct chan_board_slow) == 512, "chan_board_slow is a wire struct");
 
 struct chan_board {
 	uint64_t magic;
@@ -71,7 +73,7 @@ struct chan_board {
 	struct chan_board_cmd cmd[CHAN_BOARD_CMDS];
 	struct chan_board_slow slow[CHAN_BOARD_SLOW]; /* newest first */
 };
-_Static_assert(sizeof(struct chan_board) == 32400, "chan_board is a wire struct");
+_Static_assert(sizeof(struct chan_board) == 33424, "chan_board is a wire struct");
 
 /* Begin and end a write (the writer only). */
 static inline void chan_board_write_begin(struct chan_board *b)

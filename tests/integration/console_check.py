@@ -143,6 +143,7 @@ def main():
     profile = tempfile.mkdtemp(prefix="rwchrome.", dir=outdir)
     proc, ws_url = launch(profile)
     stage("chromium up")
+    p = None
     try:
         p = Page(ws_url)
         for d in ("Runtime", "Log", "Page"):
@@ -183,6 +184,7 @@ def main():
         after = read_figures(p)
         shot = p.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
         png = base64.b64decode(shot["data"])
+        stage("screenshot taken")
         with open(os.path.join(outdir, "console.png"), "wb") as fh:
             fh.write(png)
         p.pump(0.3)
@@ -191,13 +193,17 @@ def main():
         print(json.dumps({"before": before, "during": during, "after": after, "peak_ops": peak_ops,
                           "screenshot_bytes": len(png)}))
     finally:
-        proc.terminate()
+        try:  # Browser.close ends every chromium process at once; a signal if it does not
+            p.call("Browser.close")
+        except Exception:
+            proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
         shutil.rmtree(profile, ignore_errors=True)
+        stage("chromium closed")
 
 
 if __name__ == "__main__":

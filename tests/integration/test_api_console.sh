@@ -92,7 +92,7 @@ for i in range(120):
 for i in range(45):
     r.get(f"c:{i}")
 r.config_set("slowlog-log-slower-than", 0)
-r.set("slow:one", "x" * 10)
+r.set("slow:one", "x\x00y")
 r.hset("slow:h", mapping={"f": "\x01bin"})
 r.config_set("slowlog-log-slower-than", 10000)
 entries = r.slowlog_get(10)
@@ -114,7 +114,7 @@ jq -e '.latency.counts | add >= 166' "$TMP/commands.json" >/dev/null || it_fail 
 # SLOWLOG GET's newest entries (the last CONFIG SET, HSET, SET), as the API shows them
 jq -e --slurpfile want "$TMP/slowlog.json" '
 	[.entries[] | {id, duration_us, args}] as $got |
-	($want[0] | map(.args |= map(gsub("\u0001"; "\\x01")))) as $w |
+	($want[0] | map(.args |= map(gsub("\u0001"; "\\x01") | gsub("\u0000"; "\\x00")))) as $w |
 	[$got[] | select(.id <= ($w[0].id))][0:($w | length)] == $w' "$TMP/sl.json" >/dev/null ||
 	it_fail "/v1/slowlog $(jq -c '.entries[0:4]' "$TMP/sl.json") vs SLOWLOG GET $(cat "$TMP/slowlog.json")"
 jq -e '.entries[0].client | test("^198\\.18\\.[0-9.]+:[0-9]+$")' "$TMP/sl.json" >/dev/null || it_fail "slowlog client"
