@@ -21,6 +21,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "chan.h"
 
@@ -90,14 +91,19 @@ static inline void chan_board_write_end(struct chan_board *b)
 }
 
 /*
- * Copy @p b (a read-only mapping of the file) into @p out, retrying while the writer
- * is at work (a write takes microseconds, once every 250 ms).
- * @return 0, -EAGAIN (no consistent copy after many tries), -EPROTO (not a
- * board of this format).
+ * Copy @p b (a read-only mapping of the file) into @p out, retrying while
+ * the writer is at work: a write takes microseconds every 250 ms, but the
+ * writer may be preempted mid-write on a loaded host, so after a few quick
+ * tries the reader sleeps 100 us between tries (20 ms at most in all).
+ * Context: a reader that may block that long.
+ * @return 0, -EAGAIN (no consistent copy), -EPROTO (not a board of this
+ * format).
  */
 static inline int chan_board_read(struct chan_board *b, struct chan_board *out)
 {
-	for (int tries = 0; tries < 10000; tries++) {
+	for (int tries = 0; tries < 210; tries++) {
+		if (tries >= 10)
+			nanosleep(&(struct timespec){.tv_nsec = 100000}, NULL);
 		uint64_t s1 = atomic_load_explicit(&b->seq, memory_order_acquire);
 		if (s1 & 1)
 			continue;
