@@ -17,6 +17,7 @@ const HISTORY = 60;
 
 const state = {
   timer: null,
+  running: false,
   prev: null,        /* the previous sample: {t, totals, workers, hist} */
   lastEvent: 0,
   events: [],
@@ -86,12 +87,22 @@ function start() {
   $('dash').hidden = false;
   $('logout').hidden = false;
   state.prev = null;
-  tick();
-  state.timer = setInterval(tick, POLL_MS);
+  state.running = true;
+  loop();
+}
+
+/* One update a second; the next starts only when this one is done, so a slow
+ * answer never stacks requests up. */
+async function loop() {
+  const t0 = Date.now();
+  await tick();
+  if (state.running)
+    state.timer = setTimeout(loop, Math.max(100, POLL_MS - (Date.now() - t0)));
 }
 
 function stop() {
-  if (state.timer !== null) clearInterval(state.timer);
+  state.running = false;
+  if (state.timer !== null) clearTimeout(state.timer);
   state.timer = null;
 }
 
