@@ -6,8 +6,9 @@
  * --file-prefix; hugepages when hugetlbfs has room, else --no-huge) ->
  * mempools -> port -> control channel -> shard mesh -> workers, one per
  * lcore. The main lcore is the service thread: heartbeat, log draining,
- * signals. Teardown runs in reverse. Boot fails fast with one line naming
- * the cause; after boot nothing exits but a signal.
+ * the board the management plane reads (dp_board.h), signals. Teardown
+ * runs in reverse. Boot fails fast with one line naming the cause; after
+ * boot nothing exits but a signal.
  *
  * Usage: redwire-dataplane [--config FILE] [--directive value ...]
  */
@@ -33,11 +34,13 @@
 #include "rw_log.h"
 #include "rw_sysmem.h"
 #include "rw_time.h"
+#include "dp_board.h"
 #include "dp_cfgmsg.h"
 #include "dp_digest.h"
 #include "dp_info.h"
 #include "dp_mem.h"
 #include "dp_snap.h"
+#include "dp_telemetry.h"
 #include "eth_impair.h"
 #include "eth_strict.h"
 #include "worker.h"
@@ -222,15 +225,19 @@ static void service_loop(struct worker *workers, uint32_t n)
 	struct chan_dp_info *info = chan_info(shared.chan);
 	char(*who)[24] = calloc(n, sizeof(*who));
 	struct dp_mem_watch mem_watch = {0};
+	struct dp_board board;
+	dp_board_setup(&board, &shared); /* logged on failure: served without it */
 	for (uint32_t i = 0; who != NULL && i < n; i++)
 		snprintf(who[i], sizeof(who[i]), "worker=%u", i);
 	while (!atomic_load(&shared.stop)) {
 		info->heartbeat_unix_ms = rw_time_unix_ms();
 		dp_mem_watch(&mem_watch, &shared, info->heartbeat_unix_ms);
+		dp_board_tick(&board, &shared, info->heartbeat_unix_ms);
 		for (uint32_t i = 0; i < n; i++)
 			rw_logring_drain(&workers[i].log, who != NULL ? who[i] : "worker");
 		usleep(10000);
 	}
+	dp_board_teardown(&board);
 	free(who);
 }
 
@@ -326,6 +333,7 @@ int main(int argc, char **argv)
 	if (rc != 0)
 		return fail("redwire-channel: cannot create the control channel", rc);
 	publish_identity(shared.chan, &cfg, n);
+	dp_telemetry_setup(&shared); /* logged on failure: served without it */
 	rc = shard_mesh_create(&shared.mesh, n, (int)rte_socket_id());
 	if (rc != 0)
 		return fail("shard mesh", rc);

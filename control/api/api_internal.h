@@ -84,6 +84,23 @@ json_t *api_events_route_list(const struct api_ctx *ctx, const struct api_call *
 json_t *api_events_route_stream(const struct api_ctx *ctx, const struct api_call *call,
 				const char *arg, struct api_resp *resp);
 
+/* api_board.c: what the dataplane publishes on its board (chan_board.h). */
+#include "chan_board.h"
+/*
+ * Copy the board of the attached dataplane into @p out.
+ * @return 0, -ENOENT (no configuration: tests), -ENOTCONN (not attached),
+ *         -ESTALE (a board of an earlier run), -EPROTO, -EAGAIN, -errno.
+ */
+int api_board_get(const struct api_ctx *ctx, struct chan_board *out);
+/* GET /v1/commands and GET /v1/slowlog; 503 without a board. */
+json_t *api_board_commands(const struct api_ctx *ctx, const char *arg, int *status);
+json_t *api_board_slowlog(const struct api_ctx *ctx, const char *arg, int *status);
+
+/* api_console.c: the web console's page and assets (no credentials needed). */
+int api_console_page(const struct api_ctx *ctx, struct api_resp *resp);
+int api_console_js(const struct api_ctx *ctx, struct api_resp *resp);
+int api_console_css(const struct api_ctx *ctx, struct api_resp *resp);
+
 /* api_appliance.c: GET /v1/appliance. */
 json_t *api_appliance(const struct api_ctx *ctx, const char *arg, int *status);
 

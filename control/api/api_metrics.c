@@ -226,6 +226,58 @@ static void replication_write(FILE *f)
 		     "replicas attached (INFO connected_slaves)", 0);
 }
 
+/*
+ * From the dataplane's board (api_board.c): per command, the calls and the
+ * time they took (INFO commandstats' calls and usec, in seconds here as
+ * Prometheus wants base units); the latency histogram of all commands
+ * (cumulative buckets up to each bound, as the format requires); each
+ * worker's busy share; the slow log's length. Absent without a board.
+ */
+static void board_write(FILE *f, const struct api_ctx *ctx)
+{
+	struct chan_board *b = malloc(sizeof(*b));
+	if (b == NULL || api_board_get(ctx, b) != 0) {
+		free(b);
+		return;
+	}
+	family_write(f, API_METRIC_PREFIX "command_calls_total", "counter",
+		     "calls of the command since the dataplane started (INFO commandstats calls)");
+	for (uint32_t i = 0; i < b->n_cmds; i++) {
+		fprintf(f, API_METRIC_PREFIX "command_calls_total{command=\"");
+		label_write(f, b->cmd[i].name);
+		fprintf(f, "\"} %llu\n", (unsigned long long)b->cmd[i].calls);
+	}
+	family_write(f, API_METRIC_PREFIX "command_duration_seconds_total", "counter",
+		     "time the command's calls took (INFO commandstats usec)");
+	uint64_t usec = 0;
+	for (uint32_t i = 0; i < b->n_cmds; i++) {
+		fprintf(f, API_METRIC_PREFIX "command_duration_seconds_total{command=\"");
+		label_write(f, b->cmd[i].name);
+		fprintf(f, "\"} %.6f\n", (double)b->cmd[i].usec / 1e6);
+		usec += b->cmd[i].usec;
+	}
+	const char *h = API_METRIC_PREFIX "command_latency_seconds";
+	family_write(f, h, "histogram", "duration of every command (all commands together)");
+	uint64_t cum = 0;
+	for (uint32_t k = 0; k < CHAN_BOARD_HIST; k++) {
+		cum += b->hist[k];
+		fprintf(f, "%s_bucket{le=\"%g\"} %llu\n", h, (double)b->hist_bound_us[k] / 1e6,
+			(unsigned long long)cum);
+	}
+	fprintf(f, "%s_bucket{le=\"+Inf\"} %llu\n", h, (unsigned long long)cum);
+	fprintf(f, "%s_sum %.6f\n%s_count %llu\n", h, (double)usec / 1e6, h,
+		(unsigned long long)cum);
+	family_write(f, API_METRIC_PREFIX "worker_busy_ratio", "gauge",
+		     "share of the last quarter second the worker spent in loop iterations "
+		     "that found work");
+	for (uint32_t w = 0; w < b->n_workers && w < CHAN_MAX_WORKERS; w++)
+		fprintf(f, API_METRIC_PREFIX "worker_busy_ratio{worker=\"%u\"} %.3f\n", w,
+			(double)b->busy_permille[w] / 1000.0);
+	scalar_write(f, API_METRIC_PREFIX "slowlog_length", "gauge",
+		     "entries in the slow log, all workers (SLOWLOG LEN)", b->slowlog_len);
+	free(b);
+}
+
 static void workers_write(FILE *f, const struct api_ctx *ctx, const struct cp_chan_status *st)
 {
 	uint32_t n = st->n_workers < CHAN_MAX_WORKERS ? st->n_workers : CHAN_MAX_WORKERS;
@@ -273,6 +325,7 @@ int api_metrics(const struct api_ctx *ctx, struct api_resp *resp)
 		     "journal payload bytes the control plane consumed since it started",
 		     st.jrnl_bytes);
 	workers_write(f, ctx, &st);
+	board_write(f, ctx);
 	aof_write(f, ctx);
 	replication_write(f);
 

@@ -41,6 +41,7 @@ struct api_route_def {
 	api_call_fn *patch;
 	api_call_fn *del;
 	bool admin;	   /* every method needs the admin role */
+	bool open;	   /* GET needs no credentials (the console's static assets) */
 	const char *later; /* methods answered 501 until their issue lands ("*": all) */
 	const char *why;   /* the 501 body's detail */
 };
@@ -125,8 +126,13 @@ static json_t *route_stats(const struct api_ctx *ctx, const char *arg, int *stat
 	struct cp_chan_status st;
 	struct cp_chan_worker_status ws;
 	struct chan_worker_stats sum = {0};
+	struct chan_board *board = malloc(sizeof(*board));
 	(void)arg;
 	api_chan_status(ctx, &st);
+	if (board != NULL && api_board_get(ctx, board) != 0) {
+		free(board);
+		board = NULL; /* no busy share without the dataplane's board */
+	}
 	json_t *workers = json_array();
 	for (uint32_t w = 0; w < st.n_workers && api_chan_worker(ctx, w, &ws); w++) {
 		const uint64_t *v = (const uint64_t *)&ws.stats;
@@ -136,8 +142,12 @@ static json_t *route_stats(const struct api_ctx *ctx, const char *arg, int *stat
 		sum.maxmemory = ws.stats.maxmemory; /* one budget: the same on every worker */
 		json_t *o = stats_object(&ws.stats);
 		json_object_set_new(o, "worker", json_integer(w));
+		if (board != NULL && w < CHAN_MAX_WORKERS)
+			json_object_set_new(o, "busy_permille",
+					    json_integer(board->busy_permille[w]));
 		json_array_append_new(workers, o);
 	}
+	free(board);
 	*status = 200;
 	return json_pack("{s:b, s:o, s:o, s:I}", "attached", st.attached, "workers", workers,
 			 "totals", stats_object(&sum), "dataplane_rss_bytes",
@@ -226,6 +236,11 @@ static const struct api_route_def routes[] = {
     {"/v1/events/stream", .get_call = api_events_route_stream},
     {"/v1/tasks", .get = route_tasks},
     {"/v1/tasks/{id}", .get = route_task},
+    {"/v1/commands", .get = api_board_commands},
+    {"/v1/slowlog", .get = api_board_slowlog},
+    {"/console", .get_text = api_console_page, .open = true},
+    {"/console/app.js", .get_text = api_console_js, .open = true},
+    {"/console/app.css", .get_text = api_console_css, .open = true},
     /* Routes that will exist; every method (and every path below them) answers 501. */
     {"/v1/users", .later = "*", .admin = true,
      .why = "users (Redis ACL) arrive with the management issue (#8)"},
@@ -236,6 +251,19 @@ static const struct api_route_def routes[] = {
 const char *api_route_path(size_t i)
 {
 	return i < sizeof(routes) / sizeof(routes[0]) ? routes[i].path : NULL;
+}
+
+static bool path_match(const char *tmpl, const char *path, char *arg, size_t arglen);
+
+bool api_route_open(const char *method, const char *path)
+{
+	char arg[API_MAX_ARG];
+	if (strcmp(method, "GET") != 0)
+		return false;
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++)
+		if (routes[i].open && path_match(routes[i].path, path, arg, sizeof(arg)))
+			return true;
+	return false;
 }
 
 static bool path_under(const char *path, const char *prefix)
@@ -336,7 +364,8 @@ static json_t *route_dispatch(const struct api_ctx *ctx, const struct api_call *
 		if (!route_matches(r, call->path, arg))
 			continue;
 		enum api_role need = api_role_needed(call->method, r->admin);
-		if (!api_role_allows(call->caller->role, need))
+		bool open = r->open && strcmp(call->method, "GET") == 0;
+		if (!open && !api_role_allows(call->caller->role, need))
 			return route_forbidden(ctx, call, need, resp);
 		if (method_later(r, call->method)) {
 			resp->status = 501;

@@ -41,6 +41,9 @@ struct api_ctx {
 #define API_CT_PROMETHEUS   "text/plain; version=0.0.4; charset=utf-8"
 #define API_CT_YAML	    "application/yaml"
 #define API_CT_EVENT_STREAM "text/event-stream"
+#define API_CT_HTML	    "text/html; charset=utf-8"
+#define API_CT_JS	    "text/javascript; charset=utf-8"
+#define API_CT_CSS	    "text/css; charset=utf-8"
 
 struct api_resp {
 	int status;
@@ -48,7 +51,7 @@ struct api_resp {
 	const char *content_type; /* API_CT_JSON unless a route says otherwise */
 	char *body;		  /* malloc'd */
 	size_t len;
-	char extra[256]; /* further header lines ("ETag: ...\r\n"), "" for none */
+	char extra[384]; /* further header lines ("ETag: ...\r\n"), "" for none */
 	char allow_buf[48];
 	void *audit_detail; /* json_t *: what a change did, for its audit line */
 	bool stream;	    /* the body opens a server-sent-events stream (no length) */
@@ -77,6 +80,13 @@ void api_route(const struct api_ctx *ctx, const char *method, const char *path,
 	       struct api_resp *resp);
 /** Free the body. */
 void api_resp_fini(struct api_resp *resp);
+
+/**
+ * Is @p method @p path one of the routes served without credentials (the
+ * web console's static page and assets, GET only)? The HTTPS listener
+ * skips authentication for them; nothing else is open.
+ */
+bool api_route_open(const char *method, const char *path);
 
 /**
  * The route table as the OpenAPI file spells it ("/v1/parameters/{name}"),

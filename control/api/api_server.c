@@ -215,7 +215,8 @@ static int64_t now_unix(void)
 
 /*
  * Who is calling. On the Unix socket: root (the socket is 0600), as admin.
- * On HTTPS: api_auth_request(); @return 0, or the status it answered with
+ * On HTTPS: nobody for the console's static assets (api_route_open()),
+ * else api_auth_request(); @return 0, or the status it answered with
  * (the response is already in c->out).
  */
 static int conn_caller(struct api_conn *c, const struct api_http_req *req,
@@ -226,6 +227,14 @@ static int conn_caller(struct api_conn *c, const struct api_http_req *req,
 		caller->role = API_ROLE_ADMIN;
 		snprintf(caller->actor, sizeof(caller->actor), "unix:uid=%d", (int)c->uid);
 		snprintf(caller->source, sizeof(caller->source), "unix");
+		return 0;
+	}
+	if (api_route_open(req->method, req->path)) {
+		/* the console's static page: no credentials asked, none checked
+		 * (a stale token in the request is not a failed login) */
+		memset(caller, 0, sizeof(*caller));
+		snprintf(caller->actor, sizeof(caller->actor), "anonymous");
+		snprintf(caller->source, sizeof(caller->source), "%s", c->source);
 		return 0;
 	}
 	const struct api_peer peer = {.source = c->source,

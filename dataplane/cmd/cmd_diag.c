@@ -129,6 +129,10 @@ static void hist_add(struct cmd_diag_slot *s, const struct cmd_def *d, int64_t d
 	uint32_t k = cmd_hist_bucket_of(dur_us);
 	atomic_store_explicit(&e->calls, atomic_load_explicit(&e->calls, memory_order_relaxed) + 1,
 			      memory_order_relaxed);
+	atomic_store_explicit(&e->usec,
+			      atomic_load_explicit(&e->usec, memory_order_relaxed) +
+				  (uint64_t)(dur_us > 0 ? dur_us : 0),
+			      memory_order_relaxed);
 	atomic_store_explicit(&e->b[k], atomic_load_explicit(&e->b[k], memory_order_relaxed) + 1,
 			      memory_order_relaxed);
 }

@@ -65,6 +65,7 @@ struct cmd_lat_ts {
 struct cmd_hist {
 	const struct cmd_def *def; /* NULL: free */
 	_Atomic uint64_t calls;
+	_Atomic uint64_t usec; /* the calls' durations summed (INFO commandstats usec) */
 	_Atomic uint64_t b[CMD_HIST_BUCKETS];
 };
 

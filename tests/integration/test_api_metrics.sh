@@ -22,6 +22,9 @@
 #     exit codes;
 #   - 100 clients scraping at once (more than the API's 64 connection
 #     slots) are all answered: the rest wait in the backlog, none is reset.
+#   - per command: calls moved by exactly the SETs and GETs sent, time
+#     moved (redwire_command_*, from the dataplane's board); the latency
+#     histogram's count is the sum of the calls; a busy ratio per worker.
 # Every family openapi.yaml's /metrics description names is served. The
 # same checks run under the ASan build with IT_SAN=1.
 IT_NAME=rwtmet
@@ -79,6 +82,10 @@ sum() {
 		it_fail "$2: not one sample per worker"
 }
 info() { it_cli info "$1" | tr -d '\r' | sed -n "s/^$2://p"; }
+# calls FILE COMMAND: redwire_command_calls_total of COMMAND (0 before its first call)
+calls() { sed -n "s/^redwire_command_calls_total{command=\"$2\"} //p" "$1" | grep . || echo 0; }
+# usec FILE COMMAND: redwire_command_duration_seconds_total of COMMAND, in microseconds
+usec() { awk -v c="redwire_command_duration_seconds_total{command=\"$2\"}" '$1 == c {printf "%.0f\n", $2 * 1e6}' "$1"; }
 # delta NAME BEFORE AFTER EXPECTED
 delta() { it_eq "$(($3 - $2))" "$4" "$1 moved by"; }
 
@@ -124,6 +131,13 @@ for _ in $(seq 50); do
 		[ "$(sum "$TMP/m1" redwire_worker_keyspace_misses_total)" = $((s0 + M)) ] && break
 	sleep 0.1
 done
+# per-command figures come from the dataplane's board, republished every 250 ms
+for _ in $(seq 50); do
+	[ "$(calls "$TMP/m1" set)" = $(($(calls "$TMP/m0" set) + N + E)) ] &&
+		[ "$(calls "$TMP/m1" get)" = $(($(calls "$TMP/m0" get) + H + M)) ] && break
+	sleep 0.1
+	scrape "$TMP/m1"
+done
 delta keys "$(sum "$TMP/m0" redwire_worker_keys)" "$(sum "$TMP/m1" redwire_worker_keys)" $((N + E))
 delta expires "$(sum "$TMP/m0" redwire_worker_expires)" "$(sum "$TMP/m1" redwire_worker_expires)" $E
 delta hits "$(sum "$TMP/m0" redwire_worker_keyspace_hits_total)" "$(sum "$TMP/m1" redwire_worker_keyspace_hits_total)" $H
@@ -137,6 +151,20 @@ it_eq "$used1" "$(sum "$TMP/m1" redwire_worker_used_memory_bytes)" "memory_used_
 for w in 0 1; do # the keys hash over both shards
 	v=$(sed -n "s/^redwire_worker_keys{worker=\"$w\"} //p" "$TMP/m1")
 	[ "$v" -gt $((N / 4)) ] || it_fail "worker $w holds $v keys of $N"
+done
+
+it_log "per-command calls and time (commandstats), the latency histogram"
+delta "calls of set" "$(calls "$TMP/m0" set)" "$(calls "$TMP/m1" set)" $((N + E))
+delta "calls of get" "$(calls "$TMP/m0" get)" "$(calls "$TMP/m1" get)" $((H + M))
+u0=$(usec "$TMP/m0" set) u1=$(usec "$TMP/m1" set)
+[ "$((u1 - ${u0:-0}))" -gt 0 ] && [ "$((u1 - ${u0:-0}))" -lt $(((N + E) * 100000)) ] ||
+	it_fail "time of set moved by $((u1 - ${u0:-0})) us for $((N + E)) calls"
+# the histogram counts every call once: its _count is the sum of the calls, its buckets grow
+awk '/^redwire_command_calls_total\{/ {c += $2} /^redwire_command_latency_seconds_count / {h = $2}
+	END {exit !(c == h && c > 0)}' "$TMP/m1" || it_fail "latency histogram count vs the calls"
+grep -q '^redwire_command_latency_seconds_bucket{le="+Inf"} ' "$TMP/m1" || it_fail "no +Inf bucket"
+for w in 0 1; do
+	grep -qE "^redwire_worker_busy_ratio\{worker=\"$w\"\} (0|1)(\.[0-9]+)?$" "$TMP/m1" || it_fail "busy ratio of worker $w"
 done
 
 it_log "the same figures as the RESP side"

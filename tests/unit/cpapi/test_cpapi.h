@@ -17,6 +17,7 @@ extern const struct rw_test_case test_cpapi_openapi_cases[];
 extern const struct rw_test_case test_cpapi_auth_cases[];
 extern const struct rw_test_case test_cpapi_load_cases[];
 extern const struct rw_test_case test_cpapi_jobs_cases[];
+extern const struct rw_test_case test_cpapi_console_cases[];
 
 /**
  * Check @p text line by line against the Prometheus text format 0.0.4 as

@@ -291,7 +291,7 @@ static void test_cpapi_auth_request_maps_certificates_to_roles(void)
 
 struct routed {
 	int status;
-	char extra[256];
+	char extra[384];
 	json_t *j;
 };
 

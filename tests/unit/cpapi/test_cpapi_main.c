@@ -15,7 +15,8 @@ int main(void)
 	    rw_test_add_suite("cpapi_openapi", NULL, NULL, test_cpapi_openapi_cases) != 0 ||
 	    rw_test_add_suite("cpapi_auth", NULL, NULL, test_cpapi_auth_cases) != 0 ||
 	    rw_test_add_suite("cpapi_load", NULL, NULL, test_cpapi_load_cases) != 0 ||
-	    rw_test_add_suite("cpapi_jobs", NULL, NULL, test_cpapi_jobs_cases) != 0)
+	    rw_test_add_suite("cpapi_jobs", NULL, NULL, test_cpapi_jobs_cases) != 0 ||
+	    rw_test_add_suite("cpapi_console", NULL, NULL, test_cpapi_console_cases) != 0)
 		return 1;
 	return rw_test_run();
 }
