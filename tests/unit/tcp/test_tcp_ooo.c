@@ -6,7 +6,7 @@
 #include "test_tcp.h"
 
 static struct fx_conn fc;
-static uint8_t msg[8000];
+static uint8_t msg[2000 + 100 * TCP_OOO_RANGES]; /* room for an island per slot */
 
 static void open_conn(const struct fx_seg *syn)
 {
