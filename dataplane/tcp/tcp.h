@@ -80,8 +80,13 @@ static inline bool ts_lt(uint32_t a, uint32_t b)
  * flight leaves a hole every ~20 segments: with 8 islands every segment
  * past the eighth that touched none was dropped, the sender saw most of its
  * flight lost, its retransmissions into those holes were dropped too, and
- * only its (backed-off) RTO moved the transfer, one segment per expiry. */
-#define TCP_OOO_RANGES	64
+ * only its (backed-off) RTO moved the transfer, one segment per expiry.
+ * 64 held while the receiver reported fewer islands than it kept; once
+ * every island is reported (tcp_ack_before_ooo) the sender's pipe drains
+ * faster and it runs further ahead while a lost retransmission waits:
+ * 1.9 MB past RCV.NXT at 5% loss in tcp_bulk, 66+ islands. 128 cost 12
+ * bytes each per connection. */
+#define TCP_OOO_RANGES	128
 #define TCP_SACK_RANGES 32 /* SACKed ranges remembered per connection */
 #define TCP_RCV_WSCALE	7  /* our window shift: 128-byte units, up to 8 MB */
 #define TCP_OPT_MAX	40 /* RFC 9293 §3.1: data offset of 15 words */
@@ -164,6 +169,9 @@ struct tcp_conn {
 	uint32_t ooo_fin_seq;
 	uint32_t ooo_extent; /* bytes past rcv.len the islands span (accounted) */
 	uint32_t ooo_clock;  /* arrival counter: SACK blocks go most recent first */
+	/* ooo_clock when our last ACK left: islands stamped later are news
+	 * the next ACK must report (tcp_ack_before_ooo) */
+	uint32_t ooo_acked_clock;
 	struct tcp_seq_range ooo[TCP_OOO_RANGES];
 	uint32_t ooo_stamp[TCP_OOO_RANGES];
 
@@ -396,9 +404,15 @@ void tcp_ooo_deliver(struct tcp_stack *t, struct tcp_conn *c);
 unsigned tcp_ooo_sack_blocks(const struct tcp_conn *c, struct tcp_seq_range *out, unsigned max);
 void tcp_ooo_clear(struct tcp_stack *t, struct tcp_conn *c);
 /** RFC 2883 §4: [s, e) arrived; report the part an island already held. */
-void tcp_ooo_dsack(struct tcp_conn *c, uint32_t s, uint32_t e);
-/** RFC 2883: report [s, e), received twice, in the next ACK (with SACK). */
-void tcp_dsack_note(struct tcp_conn *c, uint32_t s, uint32_t e);
+void tcp_ooo_dsack(struct tcp_stack *t, struct tcp_conn *c, uint32_t s, uint32_t e);
+/** RFC 2883: report [s, e), received twice, in the next ACK (with SACK);
+ * a duplicate not adjoining the one already pending gets its own ACK. */
+void tcp_dsack_note(struct tcp_stack *t, struct tcp_conn *c, uint32_t s, uint32_t e);
+/** [seq, end) arrives out of order: send the ACK still owed now if the
+ * next one could not report both (RFC 5681 §4.2, RFC 2018 §4). */
+void tcp_ack_before_ooo(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, uint32_t end);
+/** Send the ACK still owed (ack_now or a pending D-SACK) now, not at the flush. */
+void tcp_ack_owed_send(struct tcp_stack *t, struct tcp_conn *c);
 void tcp_ooo_consume(struct tcp_conn *c, size_t n);
 
 /* send-side SACK scoreboard (tcp_sack.c) */

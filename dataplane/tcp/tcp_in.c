@@ -393,6 +393,7 @@ static void text_early(struct tcp_stack *t, struct tcp_conn *c, struct tcp_seg *
 {
 	bool fin = (s->flags & RTE_TCP_FIN_FLAG) != 0;
 	s->flags &= (uint8_t)~RTE_TCP_FIN_FLAG; /* not for fin_input: it is not next */
+	tcp_ack_before_ooo(t, c, seq, seq + s->data_len);
 	c->ack_now = true;
 	tcp_output_mark(t, c);
 	uint32_t off = seq - c->rcv_nxt, wnd = tcp_rcv_window(t, c);
@@ -406,7 +407,7 @@ static void text_early(struct tcp_stack *t, struct tcp_conn *c, struct tcp_seg *
 		fin = false; /* the FIN lies beyond what we keep */
 	}
 	if (len != 0)
-		tcp_ooo_dsack(c, seq, seq + len); /* RFC 2883 §4 (2) */
+		tcp_ooo_dsack(t, c, seq, seq + len); /* RFC 2883 §4 (2) */
 	tcp_ooo_insert(t, c, seq, s->data, len, fin);
 }
 
@@ -426,7 +427,7 @@ static void text_input(struct tcp_stack *t, struct tcp_conn *c, struct tcp_seg *
 		return;
 	uint32_t skip = c->rcv_nxt - seq;
 	/* RFC 2883 §4 case 1: what arrived before, whole or in part */
-	tcp_dsack_note(c, seq, skip >= s->data_len ? seq + s->data_len : c->rcv_nxt);
+	tcp_dsack_note(t, c, seq, skip >= s->data_len ? seq + s->data_len : c->rcv_nxt);
 	if (skip >= s->data_len) {
 		c->ack_now = true;
 		tcp_output_mark(t, c);
@@ -445,7 +446,7 @@ static void text_input(struct tcp_stack *t, struct tcp_conn *c, struct tcp_seg *
 	}
 	/* Islands past rcv.len stay put: these bytes land before them. */
 	if (c->ooo_n != 0)
-		tcp_ooo_dsack(c, c->rcv_nxt, c->rcv_nxt + len); /* RFC 2883 §4 (2) */
+		tcp_ooo_dsack(t, c, c->rcv_nxt, c->rcv_nxt + len); /* RFC 2883 §4 (2) */
 	memcpy(c->rcv.data + c->rcv.len, s->data + skip, len);
 	c->rcv.len += len;
 	c->rcv_nxt += len;
@@ -527,7 +528,7 @@ void tcp_conn_input(struct tcp_stack *t, struct tcp_conn *c, struct tcp_seg *s)
 		} else if (!(s->flags & RTE_TCP_RST_FLAG)) {
 			/* RFC 2883 §4 (1): old data arrived again */
 			if (s->data_len != 0 && seq_leq(s->seq + s->data_len, c->rcv_nxt))
-				tcp_dsack_note(c, s->seq, s->seq + s->data_len);
+				tcp_dsack_note(t, c, s->seq, s->seq + s->data_len);
 			c->ack_now = true;
 			tcp_output_mark(t, c);
 		}

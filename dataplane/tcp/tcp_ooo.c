@@ -159,23 +159,75 @@ unsigned tcp_ooo_sack_blocks(const struct tcp_conn *c, struct tcp_seq_range *out
 	return n;
 }
 
-void tcp_ooo_dsack(struct tcp_conn *c, uint32_t s, uint32_t e)
+void tcp_ooo_dsack(struct tcp_stack *t, struct tcp_conn *c, uint32_t s, uint32_t e)
 {
 	for (unsigned i = 0; i < c->ooo_n; i++) {
 		uint32_t a = c->ooo[i].start, b = c->ooo[i].end;
 		if (seq_lt(a, e) && seq_gt(b, s)) {
-			tcp_dsack_note(c, seq_gt(a, s) ? a : s, seq_lt(b, e) ? b : e);
+			tcp_dsack_note(t, c, seq_gt(a, s) ? a : s, seq_lt(b, e) ? b : e);
 			return;
 		}
 	}
 }
 
-void tcp_dsack_note(struct tcp_conn *c, uint32_t s, uint32_t e)
+/*
+ * One D-SACK block per ACK (RFC 2883 §4), and ACKs leave at the end of the
+ * loop iteration: several duplicates in one RX burst (the retransmissions
+ * a sender sent in vain after a spurious timeout or a tail loss probe)
+ * would be reported as the last one alone. A sender such as Linux undoes
+ * its window reduction only once every retransmission of the episode has
+ * been reported as a duplicate, so a duplicate adjoining the pending block
+ * extends it (one block covers both), and any other first sends the ACK
+ * that reports the pending one.
+ */
+void tcp_dsack_note(struct tcp_stack *t, struct tcp_conn *c, uint32_t s, uint32_t e)
 {
 	if (!c->sack_ok || !seq_lt(s, e))
 		return;
+	if (c->dsack_on) {
+		if (seq_leq(s, c->dsack.end) && seq_geq(e, c->dsack.start)) {
+			if (seq_lt(s, c->dsack.start))
+				c->dsack.start = s;
+			if (seq_gt(e, c->dsack.end))
+				c->dsack.end = e;
+			return;
+		}
+		tcp_ack_owed_send(t, c);
+	}
 	c->dsack_on = true;
 	c->dsack = (struct tcp_seq_range){s, e};
+}
+
+/*
+ * RFC 5681 §4.2: a segment arriving out of order SHOULD get an immediate
+ * duplicate ACK, one per segment. ACKs leave at the end of the loop
+ * iteration, so a burst holding several would get one: a peer without SACK
+ * counts duplicate ACKs to find the loss (three for fast retransmit, §3.2)
+ * and, in recovery, to know how many segments left the network, so the ACK
+ * owed for the previous segment goes now. With SACK the blocks carry the
+ * same news: one ACK serves the burst while its blocks can still report
+ * every island changed since the last ACK (RFC 2018 §4: the most recent
+ * first; beyond the three or four that fit, the oldest change would never
+ * be reported).
+ */
+void tcp_ack_before_ooo(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, uint32_t end)
+{
+	if (!c->ack_now && !c->dsack_on)
+		return;
+	if (!c->sack_ok) {
+		tcp_ack_owed_send(t, c);
+		return;
+	}
+	unsigned cap = (c->ts_ok ? 3u : 4u) - c->dsack_on, news = 0;
+	for (unsigned i = 0; i < c->ooo_n; i++) {
+		if ((int32_t)(c->ooo_stamp[i] - c->ooo_acked_clock) <= 0)
+			continue;
+		if (seq_leq(c->ooo[i].start, end) && seq_geq(c->ooo[i].end, seq))
+			return; /* it grows an island the next ACK reports anyway */
+		news++;
+	}
+	if (news >= cap)
+		tcp_ack_owed_send(t, c);
 }
 
 void tcp_ooo_clear(struct tcp_stack *t, struct tcp_conn *c)

@@ -176,7 +176,15 @@ static void conn_segment(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, 
 	if (flags & RTE_TCP_ACK_FLAG) {
 		c->ack_now = false;
 		c->last_ack_sent = ack;
+		c->ooo_acked_clock = c->ooo_clock;
 	}
+}
+
+void tcp_ack_owed_send(struct tcp_stack *t, struct tcp_conn *c)
+{
+	/* conn_output sends no pure ACK before the handshake completes */
+	if ((c->ack_now || c->dsack_on) && c->state != TCP_SYN_RCVD && c->state != TCP_FREE)
+		tcp_send_ctl(t, c, c->snd_nxt, RTE_TCP_ACK_FLAG);
 }
 
 void tcp_send_ctl(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, uint8_t flags)

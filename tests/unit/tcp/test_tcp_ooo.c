@@ -6,7 +6,7 @@
 #include "test_tcp.h"
 
 static struct fx_conn fc;
-static uint8_t msg[8000];
+static uint8_t msg[2000 + 100 * TCP_OOO_RANGES]; /* room for an island per slot */
 
 static void open_conn(const struct fx_seg *syn)
 {
@@ -24,14 +24,16 @@ static void seg(uint32_t off, uint16_t len)
 
 static void test_tcp_ooo_gaps_fill_in_any_order(void)
 {
-	struct fx_pkt p;
+	struct fx_pkt p, dup[2];
 	open_conn(NULL);
 	seg(300, 100);
 	seg(100, 100);
 	CU_ASSERT_EQUAL(fx.app.readable, 0);
 	CU_ASSERT_EQUAL(fc.c->ooo_n, 2);
-	CU_ASSERT_EQUAL_FATAL(fx_flush_take(&p, 2), 1); /* one ACK, still for byte 0 */
-	CU_ASSERT_EQUAL(p.ack, FX_PEER_ISN + 1);
+	/* RFC 5681 §4.2: a duplicate ACK per segment, still for byte 0 */
+	CU_ASSERT_EQUAL_FATAL(fx_flush_take(dup, 2), 2);
+	CU_ASSERT_EQUAL(dup[0].ack, FX_PEER_ISN + 1);
+	CU_ASSERT_EQUAL(dup[1].ack, FX_PEER_ISN + 1);
 	seg(0, 100); /* fills the first gap: 0..200 in order */
 	CU_ASSERT_EQUAL(fx.app.rcv_copy_len, 200);
 	CU_ASSERT_EQUAL(fc.c->ooo_n, 1);
@@ -187,7 +189,98 @@ static void test_tcp_ooo_no_sack_blocks_unless_permitted(void)
 	CU_ASSERT_EQUAL(p.opt_len, 0);
 }
 
+/* Segments that reach the stack in one RX burst: one loop iteration, one
+ * flush at its end, as the worker runs them. @return the frames sent. */
+static unsigned burst_take(const uint32_t (*segs)[2], unsigned n, struct fx_pkt *out, unsigned max)
+{
+	for (unsigned i = 0; i < n; i++)
+		seg(segs[i][0], (uint16_t)segs[i][1]);
+	return fx_flush_take(out, max);
+}
+
+/* RFC 5681 §4.2: an immediate duplicate ACK for every segment that arrives
+ * out of order, however many share an iteration: a peer without SACK needs
+ * three of them to retransmit (§3.2) and counts one segment gone from the
+ * network per duplicate in recovery. The stack used to send one ACK per
+ * iteration: three segments past a hole in one burst gave one duplicate. */
+static void test_tcp_ooo_dupack_for_each_segment_in_a_burst(void)
+{
+	struct fx_pkt p[8];
+	open_conn(NULL);
+	const uint32_t after_hole[][2] = {{0, 100}, {200, 100}, {300, 100}, {400, 100}};
+	CU_ASSERT_EQUAL_FATAL(burst_take(after_hole, 4, p, 8), 4);
+	uint32_t b = FX_PEER_ISN + 1;
+	CU_ASSERT_EQUAL(p[0].ack, b + 100); /* the in-order segment's ACK */
+	for (unsigned i = 1; i < 4; i++) {
+		CU_ASSERT_EQUAL(p[i].ack, b + 100); /* three duplicates */
+		CU_ASSERT_EQUAL(p[i].wnd, p[1].wnd);
+		CU_ASSERT_EQUAL(p[i].len, 0);
+	}
+	/* in-order data alone still gets one ACK per iteration (as GRO gives) */
+	const uint32_t fill[][2] = {{100, 100}, {500, 100}, {600, 100}};
+	CU_ASSERT_EQUAL_FATAL(burst_take(fill, 1, p, 8), 1);
+	CU_ASSERT_EQUAL(p[0].ack, b + 500);
+	CU_ASSERT_EQUAL_FATAL(burst_take(fill + 1, 2, p, 8), 1);
+	CU_ASSERT_EQUAL(p[0].ack, b + 700);
+	CU_ASSERT_EQUAL(fx.app.rcv_copy_len, 700);
+}
+
+/* RFC 2018 §4: with SACK one ACK may serve a burst, but only while its
+ * blocks (three beside a timestamp) can report every island the burst
+ * changed; a fourth island would never have been reported at all. */
+static void test_tcp_ooo_sack_burst_reports_every_island(void)
+{
+	struct fx_pkt p[8];
+	open_conn(&(struct fx_seg){.sack_perm = true, .ts = true, .tsval = 1});
+	const uint32_t islands[][2] = {{100, 50}, {150, 50}, {300, 50}, {500, 50}, {700, 50}};
+	unsigned n = burst_take(islands, 5, p, 8);
+	CU_ASSERT_EQUAL_FATAL(n, 2);
+	uint32_t b = FX_PEER_ISN + 1;
+	/* the first ACK carries the first three islands, the latest first */
+	CU_ASSERT_EQUAL_FATAL(p[0].n_sack, 3);
+	CU_ASSERT_EQUAL(p[0].sack[0][0], b + 500);
+	CU_ASSERT_EQUAL(p[0].sack[1][0], b + 300);
+	CU_ASSERT_EQUAL(p[0].sack[2][0], b + 100);
+	CU_ASSERT_EQUAL(p[0].sack[2][1], b + 200);
+	/* the second leads with the fourth */
+	CU_ASSERT_EQUAL_FATAL(p[1].n_sack, 3);
+	CU_ASSERT_EQUAL(p[1].sack[0][0], b + 700);
+	CU_ASSERT_EQUAL(p[1].sack[0][1], b + 750);
+	CU_ASSERT_EQUAL(p[0].ack, b);
+	CU_ASSERT_EQUAL(p[1].ack, b);
+}
+
+/* RFC 2883: each duplicate reported. Several retransmissions that were not
+ * needed (a spurious timeout, a loss probe) can arrive in one burst; a
+ * sender such as Linux undoes its window reduction only when all of them
+ * come back as D-SACKs, and the stack reported only the last. Adjoining
+ * duplicates share a block; others get an ACK each. */
+static void test_tcp_ooo_each_duplicate_in_a_burst_is_dsacked(void)
+{
+	struct fx_pkt p[8];
+	open_conn(&(struct fx_seg){.sack_perm = true, .ts = true, .tsval = 1});
+	const uint32_t data[][2] = {{0, 100}, {100, 100}, {200, 100}, {300, 100}};
+	CU_ASSERT_EQUAL_FATAL(burst_take(data, 4, p, 8), 1);
+	uint32_t b = FX_PEER_ISN + 1;
+	const uint32_t apart[][2] = {{0, 100}, {200, 100}};
+	CU_ASSERT_EQUAL_FATAL(burst_take(apart, 2, p, 8), 2);
+	for (unsigned i = 0; i < 2; i++) {
+		CU_ASSERT_EQUAL(p[i].ack, b + 400);
+		CU_ASSERT_EQUAL_FATAL(p[i].n_sack, 1);
+		CU_ASSERT_EQUAL(p[i].sack[0][0], b + 200 * i);
+		CU_ASSERT_EQUAL(p[i].sack[0][1], b + 200 * i + 100);
+	}
+	const uint32_t adjoining[][2] = {{100, 100}, {200, 100}};
+	CU_ASSERT_EQUAL_FATAL(burst_take(adjoining, 2, p, 8), 1);
+	CU_ASSERT_EQUAL_FATAL(p[0].n_sack, 1);
+	CU_ASSERT_EQUAL(p[0].sack[0][0], b + 100);
+	CU_ASSERT_EQUAL(p[0].sack[0][1], b + 300);
+}
+
 const struct rw_test_case test_tcp_ooo_cases[] = {
+    RW_TEST(test_tcp_ooo_dupack_for_each_segment_in_a_burst),
+    RW_TEST(test_tcp_ooo_sack_burst_reports_every_island),
+    RW_TEST(test_tcp_ooo_each_duplicate_in_a_burst_is_dsacked),
     RW_TEST(test_tcp_ooo_gaps_fill_in_any_order),
     RW_TEST(test_tcp_ooo_overlapping_and_duplicate_segments_deliver_once),
     RW_TEST(test_tcp_ooo_islands_survive_the_application_consuming),
