@@ -231,7 +231,13 @@ struct cmd_snap {
 	_Atomic uint64_t aofrw_done;	      /* rewrites ended, good or not */
 	_Atomic uint64_t aofrw_ok;	      /* aof_rewrites */
 	_Atomic uint64_t aofrw_fail_run;      /* aof_rewrites_consecutive_failures */
+	_Atomic uint32_t aofrw_enable;	      /* the running rewrite starts the AOF */
+	/* Redis's aof_state: CONFIG SET appendonly yes goes OFF -> WAIT_REWRITE,
+	 * and ON once that rewrite is installed; no goes back to OFF */
+	_Atomic uint32_t aof_state; /* enum cmd_aof_state */
 };
+
+enum cmd_aof_state { CMD_AOF_OFF = 0, CMD_AOF_WAIT_REWRITE = 1, CMD_AOF_ON = 2 };
 
 /* Read-only server facts, shared by all workers after boot. */
 struct cmd_env {
@@ -407,6 +413,10 @@ bool cmd_cfg_rdb_error_stops_writes(const struct cmd_env *env);
 bool cmd_cfg_rdbcompression(const struct cmd_env *env);
 /** auto-aof-rewrite-percentage and auto-aof-rewrite-min-size now (CONFIG SET). */
 void cmd_cfg_auto_aofrw(const struct cmd_env *env, int64_t *percentage, int64_t *min_size);
+/** CONFIG GET's value of directive @p name now (cmd_config.c). */
+void cmd_config_value(const struct cmd_env *env, const char *name, char *val, size_t cap);
+/** appendonly as CONFIG SET left it (Redis's server.aof_enabled; the state is cmd_snap's). */
+bool cmd_cfg_appendonly(const struct cmd_env *env);
 /* cmd_shutdown_save() result bits */
 #define CMD_SHUTDOWN_SAVE  1 /* the shutdown saves first (SAVE, or save points and no NOSAVE) */
 #define CMD_SHUTDOWN_FORCE 2 /* go on even if the save fails */

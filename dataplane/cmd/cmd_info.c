@@ -338,7 +338,11 @@ static void info_persistence(const struct cmd_ctx *ctx, struct rw_buf *b,
 	add_line(b, "rdb_last_cow_size:0");
 	add_line(b, "rdb_last_load_keys_expired:0");
 	add_line(b, "rdb_last_load_keys_loaded:0");
-	add_line(b, "aof_enabled:%d", ctx->env && ctx->env->cfg && ctx->env->cfg->appendonly);
+	/* Redis: aof_state != AOF_OFF (so 1 while the first rewrite runs) */
+	struct cmd_snap *snp = ctx->env != NULL ? ctx->env->snap : NULL;
+	add_line(b, "aof_enabled:%d",
+		 snp != NULL ? atomic_load_explicit(&snp->aof_state, memory_order_relaxed) != 0
+			     : ctx->env && ctx->env->cfg && ctx->env->cfg->appendonly);
 	info_aofrw(ctx, b);
 	struct cmd_persist *ps = ctx->env != NULL ? ctx->env->persist : NULL;
 	bool write_ok = ps == NULL || !atomic_load_explicit(&ps->reported, memory_order_relaxed) ||
@@ -347,7 +351,7 @@ static void info_persistence(const struct cmd_ctx *ctx, struct rw_buf *b,
 	add_line(b, "aof_last_cow_size:0");
 	add_line(b, "module_fork_in_progress:0");
 	add_line(b, "module_fork_last_cow_size:0");
-	if (ctx->env && ctx->env->cfg && ctx->env->cfg->appendonly)
+	if (cmd_cfg_appendonly(ctx->env)) /* Redis: server.aof_enabled, the directive */
 		info_aof(b, ps);
 	if (loading)
 		info_loading(ctx, b, ld);

@@ -188,8 +188,7 @@ bool dp_info_persist_refuses(const struct worker *w, const struct cmd_def *d)
 		return false;
 	if (rdb)
 		return true;
-	const struct rw_config *cfg = w->sh->env.cfg;
-	return cfg != NULL && cfg->appendonly;
+	return atomic_load_explicit(&w->sh->snap.aof_state, memory_order_relaxed) != CMD_AOF_OFF;
 }
 
 void dp_info_misconf_reply(const struct worker *w, struct rw_buf *out)

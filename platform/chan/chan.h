@@ -168,13 +168,18 @@ enum chan_msg_type {
 	CHAN_MSG_SNAP_DONE = 16,  /* to dp (worker 0): struct chan_snap_done, the file's fate */
 	CHAN_MSG_CONFIG_GET = 17, /* to dp: "name\0"; CONFIG_REPLY carries the value */
 	/* AOF rewrite (FORMAT.md "AOF rewrite"); id = the snapshot id it runs as. */
-	CHAN_MSG_AOFRW_REQ = 18, /* to cp: a rewrite is wanted; no payload */
+	CHAN_MSG_AOFRW_REQ = 18, /* to cp: a rewrite is wanted; u32 flags (CHAN_AOFRW_F_*) */
 	CHAN_MSG_AOFRW_CUT = 19, /* to dp (worker 0): the AOF is ready, take the cut; no payload */
 	/* to cp: "name\0value\0", a directive the control plane acts on was changed by
-	 * CONFIG SET (appendfsync, aof-use-rdb-preamble, aof-load-truncated) */
+	 * CONFIG SET (appendfsync, aof-use-rdb-preamble, aof-load-truncated, appendonly);
+	 * "" (empty): the end of a re-send. To dp (worker 0), empty: re-send them all
+	 * (a control plane that attached; FORMAT.md "Run-time persistence directives") */
 	CHAN_MSG_CONFIG_NOTE = 20,
 	CHAN_MSG_SNAP_REQ = 21, /* to dp (worker 0): BGSAVE SCHEDULE for the management API */
 };
+
+/* CHAN_MSG_AOFRW_REQ flags: the rewrite that starts the AOF (CONFIG SET appendonly yes) */
+#define CHAN_AOFRW_F_ENABLE 1u
 
 /* CHAN_MSG_SNAP_BEGIN payload: where a worker took its part of the cut. */
 struct chan_snap_begin {
