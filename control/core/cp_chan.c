@@ -516,6 +516,7 @@ bool cp_chan_persist_status(const struct cp_chan *c, struct chan_persist_status 
 	if (c == NULL || !c->has_sink || c->sink.status == NULL)
 		return false;
 	c->sink.status(c->sink.arg, out);
+	out->big_lost = c->big_lost;
 	return true;
 }
 
@@ -528,6 +529,7 @@ static void status_send(struct cp_chan *c)
 	if (c->sink.status == NULL)
 		return;
 	c->sink.status(c->sink.arg, &st);
+	st.big_lost = c->big_lost;
 	if (c->status_sent_ms != 0 && now - c->status_sent_ms < 1000 &&
 	    memcmp(&st, &c->status_sent, sizeof(st)) == 0)
 		return;
@@ -621,6 +623,7 @@ void cp_chan_status(const struct cp_chan *c, struct cp_chan_status *out)
 	out->attaches = c->attaches;
 	out->jrnl_records = c->records;
 	out->jrnl_bytes = c->bytes;
+	out->big_lost = c->big_lost;
 	if (c->ch == NULL)
 		return;
 	const struct chan_dp_info *info = chan_info(c->ch);

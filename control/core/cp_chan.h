@@ -37,6 +37,7 @@ struct cp_chan_status {
 	uint64_t attaches;     /* successful attaches since start */
 	uint64_t jrnl_records; /* journal records consumed since start */
 	uint64_t jrnl_bytes;   /* their payload bytes */
+	uint64_t big_lost;     /* large records whose side file could not be read: not in the AOF */
 };
 
 struct cp_chan_worker_status {

@@ -184,6 +184,7 @@ struct cmd_persist {
 	_Atomic uint32_t write_ok;
 	_Atomic uint32_t write_errno; /* of the failed write or fsync, while write_ok is 0 */
 	_Atomic uint64_t current_size, base_size, buffer_length, pending_bio_fsync, delayed_fsync;
+	_Atomic uint64_t big_lost; /* redwire_journal_big_lost (chan_persist_status) */
 };
 
 #define CMD_ERR_LOADING "-LOADING Redis is loading the dataset in memory\r\n"

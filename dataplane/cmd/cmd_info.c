@@ -266,6 +266,8 @@ static void info_aof(struct rw_buf *b, struct cmd_persist *ps)
 	add_line(b, "aof_buffer_length:%llu", PS(buffer_length));
 	add_line(b, "aof_pending_bio_fsync:%llu", PS(pending_bio_fsync));
 	add_line(b, "aof_delayed_fsync:%llu", PS(delayed_fsync));
+	/* Redwire's own: large journal records the AOF lacks (side file unreadable) */
+	add_line(b, "redwire_journal_big_lost:%llu", PS(big_lost));
 #undef PS
 }
 

@@ -163,6 +163,7 @@ bool dp_info_persist_msg(struct worker *w, const struct chan_msg *m)
 	atomic_store_explicit(&p->buffer_length, st.buffer_length, memory_order_relaxed);
 	atomic_store_explicit(&p->pending_bio_fsync, st.pending_bio_fsync, memory_order_relaxed);
 	atomic_store_explicit(&p->delayed_fsync, st.delayed_fsync, memory_order_relaxed);
+	atomic_store_explicit(&p->big_lost, st.big_lost, memory_order_relaxed);
 	atomic_store_explicit(&p->reported, 1, memory_order_relaxed);
 	return true;
 }

@@ -66,9 +66,11 @@ static void appendonly_set(struct worker *w, bool yes)
 {
 	struct cmd_snap *sn = &w->sh->snap;
 	uint32_t st = SNAP_LD(sn, aof_state);
-	if (yes == (st != CMD_AOF_OFF))
+	/* a CONFIG SET from the management API runs on every worker: one flips it */
+	if (yes == (st != CMD_AOF_OFF) ||
+	    !atomic_compare_exchange_strong(&sn->aof_state, &st,
+					    yes ? CMD_AOF_WAIT_REWRITE : CMD_AOF_OFF))
 		return;
-	SNAP_ST(sn, aof_state, yes ? CMD_AOF_WAIT_REWRITE : CMD_AOF_OFF);
 	note_send(w, "appendonly", aof_state_names[yes ? CMD_AOF_WAIT_REWRITE : CMD_AOF_OFF]);
 	rw_logring_put(&w->log, RW_LOG_NOTICE, "dp.snap", "appendonly %s", yes ? "yes" : "no");
 	if (!yes)
@@ -120,6 +122,13 @@ static void snap_cut(struct cmd_ctx *ctx)
 	atomic_fetch_add_explicit(&sn->dirty_cut, store_shard_stats(w->store)->dirty,
 				  memory_order_relaxed);
 	w->snap.key_delay_us = (uint32_t)cfg->rdb_key_save_delay;
+	struct store_evict_cfg ev;
+	cmd_evict_cfg(ctx->env, &ev);
+	w->snap.access =
+	    store_evict_policy_lfu(ev.policy) ? SNAP_ACCESS_LFU
+	    : ev.policy == STORE_EVICT_VOLATILE_LRU || ev.policy == STORE_EVICT_ALLKEYS_LRU
+		? SNAP_ACCESS_LRU
+		: SNAP_ACCESS_NONE;
 	w->snap.next_us = 0;
 	if (id == 0 || snap_part_start(&w->snap, id, cmd_cfg_rdbcompression(ctx->env),
 				       w->jrnl_last_lsn, w->now_unix_ms) != 0)

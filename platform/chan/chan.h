@@ -229,8 +229,9 @@ struct chan_persist_status {
 	uint64_t buffer_length;	    /* aof_buffer_length: taken, not written yet */
 	uint64_t pending_bio_fsync; /* aof_pending_bio_fsync */
 	uint64_t delayed_fsync;	    /* aof_delayed_fsync */
+	uint64_t big_lost;	    /* large journal records whose side file could not be read */
 };
-_Static_assert(sizeof(struct chan_persist_status) == 48, "chan_persist_status is a wire struct");
+_Static_assert(sizeof(struct chan_persist_status) == 56, "chan_persist_status is a wire struct");
 
 /* CHAN_MSG_LOAD_STATE payload: a worker's answer to LOAD_BEGIN and LOAD_END. */
 enum chan_load_state_code {
