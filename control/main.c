@@ -45,7 +45,8 @@ struct cp_main {
 	struct cp_rdb *rdb;   /* snapshots: the RDB writer */
 	struct cp_rdb *aofrw; /* AOF rewrites: their base's writer (NULL with appendonly no) */
 	uint64_t aofrw_epoch; /* the rewrite the AOF writer was armed for: dataplane epoch */
-	uint32_t aofrw_id;    /* ... and snapshot id */
+	uint32_t aofrw_id;    /* ... and snapshot id; 0 once installed */
+	bool aofrw_cancel;    /* appendonly no during it: its base is not installed */
 	char rdb_path[4096];  /* dir/dbfilename */
 	struct api_auth *auth;
 	struct api_tls *tls; /* NULL: no HTTPS listener */
@@ -257,6 +258,8 @@ static int aof_count(void *arg, const struct cp_aof_cmd *cmd)
  * the channel's attach hook (aof_load_into): at every attach, so a
  * restarted dataplane is loaded again, and never into a live one.
  */
+static int aof_open_files(struct cp_main *m);
+
 static int aof_setup(struct cp_main *m)
 {
 	struct cp_aof_conf conf = {.dir = m->cfg.dir,
@@ -264,16 +267,23 @@ static int aof_setup(struct cp_main *m)
 				   .filename = m->cfg.appendfilename,
 				   .load_truncated = m->cfg.aof_load_truncated,
 				   .reserve_bytes = (uint64_t)m->cfg.rw_aof_reserve};
-	struct cp_aof_load_info info;
-	m->aof_conf = conf; /* a rewrite with appendonly no writes there too */
-	if (!m->cfg.appendonly)
-		return 0;
+	/* a rewrite with appendonly no writes there too, and CONFIG SET
+	 * appendonly yes opens it with the fsync rule in effect */
 	if (cp_aof_fsync_parse(m->cfg.appendfsync, &conf.fsync) != 0)
 		return -EINVAL; /* the config loader validated it */
 	m->aof_conf = conf;
-	int rc = cp_aof_load(&conf, aof_count, NULL, &info);
+	if (!m->cfg.appendonly)
+		return 0;
+	return aof_open_files(m);
+}
+
+/* Validate the AOF the manifest names and open it for append. */
+static int aof_open_files(struct cp_main *m)
+{
+	struct cp_aof_load_info info;
+	int rc = cp_aof_load(&m->aof_conf, aof_count, NULL, &info);
 	if (rc == 0)
-		rc = cp_aof_open(&m->aof, &conf, &info);
+		rc = cp_aof_open(&m->aof, &m->aof_conf, &info);
 	if (rc != 0) {
 		rw_log_kv(RW_LOG_ERR, "cp.aof", "cannot use the AOF",
 			  "key=appendonly dir=%s err=\"%s\"", m->cfg.dir,
@@ -292,11 +302,64 @@ static int aof_setup(struct cp_main *m)
 	return 0;
 }
 
+/* The AOF writer becomes the journal's sink (at boot, or appendonly yes). */
+static void aof_sink_bind(struct cp_main *m)
+{
+	struct cp_jrnl_sink sink = {.arg = m,
+				    .record = aof_sink_record,
+				    .flush = aof_sink_flush,
+				    .durable_lsn = aof_sink_durable,
+				    .info = aof_sink_info,
+				    .status = aof_sink_status};
+	cp_chan_set_sink(m->chan, &sink);
+}
+
+/*
+ * appendonly no at run time (Redis's stopAppendOnly()): what was taken is
+ * written and fsynced, the files stay, nothing more is appended. A rewrite
+ * under way is not installed (Redis kills its child).
+ */
+static void aof_stop(struct cp_main *m)
+{
+	if (m->aof == NULL)
+		return;
+	cp_chan_clear_sink(m->chan); /* first: the writer's durable LSNs still count */
+	cp_aof_close(&m->aof);
+	m->aofrw_cancel = m->aofrw_id != 0;
+	rw_log_kv(RW_LOG_NOTICE, "cp.aof", "AOF stopped (appendonly no)", NULL);
+}
+
+/*
+ * The dataplane's appendonly state (CONFIG_NOTE "appendonly"): "no";
+ * "wait-rewrite" (CONFIG SET appendonly yes: the writer comes with the
+ * rewrite's AOFRW_REQ, an open writer of the old files stops); "yes" (on:
+ * re-sent after this control plane restarted, the files the manifest names
+ * are continued).
+ */
+static void appendonly_note(struct cp_main *m, const char *value)
+{
+	if (strcmp(value, "no") == 0 ||
+	    (strcmp(value, "wait-rewrite") == 0 && m->aof != NULL && !cp_aof_enabling(m->aof))) {
+		aof_stop(m);
+		return;
+	}
+	if (strcmp(value, "yes") != 0 || m->aof != NULL)
+		return;
+	if (aof_open_files(m) == 0)
+		aof_sink_bind(m);
+}
+
 /* ---- AOF rewrite: a snapshot whose file becomes the AOF's base ---- */
 
 static int aofrw_install(void *arg, const char *tmp_path, int status)
 {
 	struct cp_main *m = arg;
+	m->aofrw_id = 0;
+	if (m->aofrw_cancel) { /* appendonly no came during the rewrite */
+		m->aofrw_cancel = false;
+		unlink(tmp_path);
+		return status != 0 ? status : -ECANCELED;
+	}
 	if (m->aof == NULL) /* appendonly no: a base-only AOF directory, as Redis writes */
 		return cp_aof_base_install(&m->aof_conf, tmp_path, status,
 					   m->cfg.aof_use_rdb_preamble);
@@ -343,13 +406,29 @@ static int aof_dir_make(struct cp_main *m)
 
 /* AOFRW_REQ: arm the writer (it holds records back from now on), then let
  * worker 0 take the cut. */
-static void aofrw_request(struct cp_main *m, struct chan *ch, uint32_t id)
+static void aofrw_request(struct cp_main *m, struct chan *ch, const struct chan_msg *msg)
 {
+	uint32_t id = msg->id, flags = 0;
 	uint64_t epoch = chan_info(ch)->epoch;
-	/* appendonly no: nothing to hold back, but the base's temp file goes
-	 * into the AOF directory, which may not exist yet */
-	int rc = m->aof == NULL ? aof_dir_make(m)
-				: cp_aof_rewrite_arm(m->aof, epoch, chan_workers(ch), cp_now_ms());
+	if (msg->len >= sizeof(flags))
+		memcpy(&flags, msg->payload, sizeof(flags));
+	int rc;
+	if ((flags & CHAN_AOFRW_F_ENABLE) && m->aof == NULL) {
+		/* appendonly yes: this rewrite's base starts the AOF */
+		uint64_t lsn[CHAN_MAX_WORKERS] = {0};
+		for (uint32_t w = 0; w < chan_workers(ch); w++)
+			lsn[w] = chan_jrnl_durable_lsn(ch, w);
+		rc =
+		    cp_aof_enable(&m->aof, &m->aof_conf, epoch, chan_workers(ch), lsn, cp_now_ms());
+		if (rc == 0)
+			aof_sink_bind(m);
+	} else if (m->aof == NULL) {
+		/* appendonly no: nothing to hold back, but the base's temp file
+		 * goes into the AOF directory, which may not exist yet */
+		rc = aof_dir_make(m);
+	} else {
+		rc = cp_aof_rewrite_arm(m->aof, epoch, chan_workers(ch), cp_now_ms());
+	}
 	if (rc == 0 && chan_msg_send(ch, 0, CHAN_TO_DP, CHAN_MSG_AOFRW_CUT, id, &id, 0) != 0) {
 		if (m->aof != NULL)
 			cp_aof_rewrite_abort(m->aof);
@@ -365,6 +444,7 @@ static void aofrw_request(struct cp_main *m, struct chan *ch, uint32_t id)
 	}
 	m->aofrw_epoch = epoch;
 	m->aofrw_id = id;
+	m->aofrw_cancel = false;
 }
 
 /*
@@ -396,6 +476,11 @@ static void config_note(struct cp_main *m, const struct chan_msg *msg)
 		m->aof_conf.load_truncated = yes;
 		if (m->aof != NULL)
 			cp_aof_set_load_truncated(m->aof, yes);
+	} else if (strcmp(name, "appendonly") == 0) {
+		/* the AOF's state comes in a note of its own (two fields); the
+		 * CONFIG SET's note (five) is only its event */
+		if (nl + 1 + strlen(value) + 1 == msg->len)
+			appendonly_note(m, value);
 	} else {
 		return;
 	}
@@ -414,7 +499,7 @@ static int snap_msg(void *arg, struct chan *ch, uint32_t w, const struct chan_ms
 		return cp_rdb_msg(m->rdb, ch, w, NULL);
 	}
 	if (msg->type == CHAN_MSG_AOFRW_REQ) {
-		aofrw_request(m, ch, msg->id);
+		aofrw_request(m, ch, msg);
 		return 0;
 	}
 	if (msg->type == CHAN_MSG_CONFIG_NOTE) {
@@ -700,6 +785,16 @@ static int rdb_load_into(void *arg, struct chan *ch, const char *path)
 	return 0;
 }
 
+/* The channel's attach hook: the AOF while it is on (CONFIG SET may turn it
+ * on or off), else dir/dbfilename. */
+static int load_into(void *arg, struct chan *ch, const char *path)
+{
+	struct cp_main *m = arg;
+	if (m->aof != NULL && !cp_aof_enabling(m->aof))
+		return aof_load_into(arg, ch, path);
+	return rdb_load_into(arg, ch, path);
+}
+
 /*
  * The snapshot writer; with appendonly no, check dir/dbfilename now (a
  * corrupt file stops the start, naming file and offset, as Redis does).
@@ -751,18 +846,9 @@ static int modules_setup(struct cp_main *m)
 		rw_log_kv(RW_LOG_ERR, "cp.core", "channel consumer setup failed", "err=%d", -rc);
 		return rc;
 	}
-	if (m->aof != NULL) {
-		struct cp_jrnl_sink sink = {.arg = m,
-					    .record = aof_sink_record,
-					    .flush = aof_sink_flush,
-					    .durable_lsn = aof_sink_durable,
-					    .info = aof_sink_info,
-					    .status = aof_sink_status};
-		cp_chan_set_sink(m->chan, &sink);
-		cp_chan_set_attach_hook(m->chan, aof_load_into, m);
-	} else {
-		cp_chan_set_attach_hook(m->chan, rdb_load_into, m);
-	}
+	if (m->aof != NULL)
+		aof_sink_bind(m);
+	cp_chan_set_attach_hook(m->chan, load_into, m);
 	cp_chan_set_snap_hook(m->chan, snap_msg, m);
 	return api_setup(m);
 }

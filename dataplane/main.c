@@ -181,6 +181,7 @@ static void fill_env(struct dp_shared *sh, const struct rw_config *cfg, const ch
 	sh->env.persist = &sh->persist;
 	atomic_store(&sh->snap.lastsave_unix_s, sh->env.start_unix_ms / 1000);
 	atomic_store(&sh->snap.last_time_sec, -1);
+	atomic_store(&sh->snap.aof_state, cfg->appendonly ? CMD_AOF_ON : CMD_AOF_OFF);
 	sh->env.snap = &sh->snap;
 }
 

@@ -212,6 +212,10 @@ static void aof_write(FILE *f, const struct api_ctx *ctx)
 		     ps.pending_bio_fsync);
 	scalar_write(f, API_METRIC_PREFIX "aof_delayed_fsync_total", "counter",
 		     "times an fsync was late (INFO aof_delayed_fsync)", ps.delayed_fsync);
+	scalar_write(f, API_METRIC_PREFIX "journal_big_lost_total", "counter",
+		     "large journal records left out of the AOF: their side file could not be read "
+		     "(INFO redwire_journal_big_lost)",
+		     ps.big_lost);
 }
 
 /* Redwire has no replication yet (its issue adds it): always a master

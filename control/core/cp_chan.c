@@ -52,7 +52,14 @@ struct cp_chan {
 	} * big_held;
 	size_t n_big_held, cap_big_held;
 	uint64_t big_lost; /* large records whose side file could not be read */
+	/* After an attach the journals wait until worker 0 has re-sent the
+	 * persistence directives (CONFIG_NOTEs, then an empty one): a record
+	 * must not be taken before we know whether the AOF is on. */
+	bool resync_pending;
+	uint64_t resync_sent_ms;
 };
+
+#define RESYNC_RETRY_MS 1000
 
 static uint64_t mono_us(void)
 {
@@ -99,6 +106,8 @@ void cp_chan_set_snap_hook(struct cp_chan *c, cp_chan_msg_fn *fn, void *arg)
 {
 	c->snap_fn = fn;
 	c->snap_arg = arg;
+	c->resync_pending = c->ch != NULL && fn != NULL; /* attached already: ask now */
+	c->resync_sent_ms = 0;
 }
 
 void cp_chan_set_attach_hook(struct cp_chan *c, cp_chan_attach_fn *fn, void *arg)
@@ -139,6 +148,19 @@ static void chan_try_attach(struct cp_chan *c)
 		  "attached to the dataplane channel", "path=%s epoch=%016llx pid=%d workers=%u",
 		  c->path, (unsigned long long)c->epoch, (int)chan_info(ch)->pid, chan_workers(ch));
 	attach_hook_run(c);
+	c->resync_pending = c->ch != NULL && c->snap_fn != NULL;
+	c->resync_sent_ms = 0;
+}
+
+/* Ask worker 0 for its persistence directives (again, if unanswered). */
+static void resync_ask(struct cp_chan *c)
+{
+	uint64_t now = cp_now_ms();
+	if (!c->resync_pending ||
+	    (c->resync_sent_ms != 0 && now - c->resync_sent_ms < RESYNC_RETRY_MS))
+		return;
+	if (chan_msg_send(c->ch, 0, CHAN_TO_DP, CHAN_MSG_CONFIG_NOTE, 0, NULL, 0) == 0)
+		c->resync_sent_ms = now != 0 ? now : 1;
 }
 
 /*
@@ -296,6 +318,25 @@ void cp_chan_set_sink(struct cp_chan *c, const struct cp_jrnl_sink *sink)
 	c->has_sink = true;
 }
 
+void cp_chan_clear_sink(struct cp_chan *c)
+{
+	if (!c->has_sink)
+		return;
+	if (c->ch != NULL) {
+		c->sink.flush(c->sink.arg, cp_now_ms());
+		sink_mark_durable(c);
+		/* the rest of what the sink took is durable as consumed, as
+		 * without a sink (the replies held for it go out) */
+		for (uint32_t w = 0; w < chan_workers(c->ch); w++) {
+			chan_jrnl_mark_durable(c->ch, w, UINT64_MAX);
+			if (c->n_big_held > 0)
+				big_release(c, w, chan_jrnl_durable_lsn(c->ch, w));
+		}
+	}
+	c->has_sink = false;
+	memset(&c->sink, 0, sizeof(c->sink));
+}
+
 const char *cp_chan_info_section(const char *section, uint32_t len)
 {
 	/* Only fields that are true today: nothing persists or replicates yet. */
@@ -359,9 +400,14 @@ static int msg_drain(struct cp_chan *c, uint32_t w)
 	int rc = 0;
 	for (int n = 0; n < MSG_BUDGET && (rc = chan_msg_recv(c->ch, w, CHAN_TO_CP, &m)) == 0;
 	     n++) {
-		if (((m.type >= CHAN_MSG_SNAP_BEGIN && m.type <= CHAN_MSG_SNAP_END) ||
-		     m.type == CHAN_MSG_AOFRW_REQ || m.type == CHAN_MSG_CONFIG_NOTE) &&
-		    c->snap_fn != NULL) {
+		if (m.type == CHAN_MSG_CONFIG_NOTE && m.len == 0) {
+			if (w == 0 && c->resync_pending)
+				rw_log_kv(RW_LOG_INFO, "cp.chan",
+					  "persistence directives re-sent by the dataplane", NULL);
+			c->resync_pending = c->resync_pending && w != 0; /* the re-send's end */
+		} else if (((m.type >= CHAN_MSG_SNAP_BEGIN && m.type <= CHAN_MSG_SNAP_END) ||
+			    m.type == CHAN_MSG_AOFRW_REQ || m.type == CHAN_MSG_CONFIG_NOTE) &&
+			   c->snap_fn != NULL) {
 			/* -EAGAIN: not yet (another worker's key is half written) */
 			if (c->snap_fn(c->snap_arg, c->ch, w, &m) == -EAGAIN)
 				break;
@@ -394,6 +440,11 @@ static int config_reply_take(struct cp_chan *c, uint32_t w, uint32_t id, char *o
 			memcpy(out, (const char *)m.payload + sizeof(st), n);
 			out[n] = '\0';
 			*status = st;
+		} else if ((m.type == CHAN_MSG_CONFIG_NOTE && m.len > 0) ||
+			   m.type == CHAN_MSG_AOFRW_REQ) {
+			/* the CONFIG SET being waited for tells its directives first */
+			if (c->snap_fn != NULL)
+				c->snap_fn(c->snap_arg, c->ch, w, &m);
 		} else if (m.type != CHAN_MSG_CONFIG_REPLY) {
 			msg_answer(c, w, &m); /* a late reply to a timed-out request is dropped */
 		}
@@ -465,6 +516,7 @@ bool cp_chan_persist_status(const struct cp_chan *c, struct chan_persist_status 
 	if (c == NULL || !c->has_sink || c->sink.status == NULL)
 		return false;
 	c->sink.status(c->sink.arg, out);
+	out->big_lost = c->big_lost;
 	return true;
 }
 
@@ -477,6 +529,7 @@ static void status_send(struct cp_chan *c)
 	if (c->sink.status == NULL)
 		return;
 	c->sink.status(c->sink.arg, &st);
+	st.big_lost = c->big_lost;
 	if (c->status_sent_ms != 0 && now - c->status_sent_ms < 1000 &&
 	    memcmp(&st, &c->status_sent, sizeof(st)) == 0)
 		return;
@@ -495,8 +548,9 @@ static void chan_poll(struct cp_loop *l, void *arg)
 			c->sink.flush(c->sink.arg, cp_now_ms());
 		return;
 	}
+	resync_ask(c);
 	for (uint32_t w = 0; w < chan_workers(c->ch); w++) {
-		if (jrnl_drain(c, w) != 0 || msg_drain(c, w) != 0) {
+		if ((!c->resync_pending && jrnl_drain(c, w) != 0) || msg_drain(c, w) != 0) {
 			rw_log_kv(RW_LOG_ERR, "cp.chan", "corrupt record in the channel",
 				  "worker=%u", w);
 			chan_drop(c, "corrupt_record");
@@ -569,6 +623,7 @@ void cp_chan_status(const struct cp_chan *c, struct cp_chan_status *out)
 	out->attaches = c->attaches;
 	out->jrnl_records = c->records;
 	out->jrnl_bytes = c->bytes;
+	out->big_lost = c->big_lost;
 	if (c->ch == NULL)
 		return;
 	const struct chan_dp_info *info = chan_info(c->ch);

@@ -37,6 +37,7 @@ struct cp_chan_status {
 	uint64_t attaches;     /* successful attaches since start */
 	uint64_t jrnl_records; /* journal records consumed since start */
 	uint64_t jrnl_bytes;   /* their payload bytes */
+	uint64_t big_lost;     /* large records whose side file could not be read: not in the AOF */
 };
 
 struct cp_chan_worker_status {
@@ -97,6 +98,9 @@ typedef int cp_chan_attach_fn(void *arg, struct chan *ch, const char *path);
  * control/persist's RDB writer. Called per message; -EAGAIN leaves the
  * message in the ring and stops taking that worker's messages in this poll.
  * Called with a NULL message once per poll (housekeeping).
+ * With a hook bound, every attach asks worker 0 to re-send its directives
+ * (they may differ from the configuration file: CONFIG SET) and no journal
+ * record is taken until the re-send has ended.
  */
 typedef int cp_chan_msg_fn(void *arg, struct chan *ch, uint32_t w, const struct chan_msg *m);
 void cp_chan_set_snap_hook(struct cp_chan *c, cp_chan_msg_fn *fn, void *arg);
@@ -104,8 +108,14 @@ void cp_chan_set_snap_hook(struct cp_chan *c, cp_chan_msg_fn *fn, void *arg);
 /** Bind the attach hook; when attached already, it runs now. Context: setup. */
 void cp_chan_set_attach_hook(struct cp_chan *c, cp_chan_attach_fn *fn, void *arg);
 
-/** Send journal records to @p sink (copied) from the next poll on. Context: setup. */
+/** Send journal records to @p sink (copied) from the next poll on. Context: the loop. */
 void cp_chan_set_sink(struct cp_chan *c, const struct cp_jrnl_sink *sink);
+/**
+ * No sink from now on (CONFIG SET appendonly no): what the sink made durable
+ * is passed on, everything else consumed counts as durable at once (the
+ * sink must still be alive: it is flushed first).
+ */
+void cp_chan_clear_sink(struct cp_chan *c);
 
 void cp_chan_status(const struct cp_chan *c, struct cp_chan_status *out);
 /**

@@ -148,11 +148,13 @@ int aof_incr_fresh(int dirfd, const struct cp_aof_conf *conf, cp_aof_fsync_fn *f
 		   struct aof_fresh *out);
 /**
  * Step 2 and 3 of aof_incr_fresh() alone: a new incr file (next seq) with
- * the header, @p carry and @p bytes, fsynced, then named by the manifest.
+ * the header, @p carry and @p bytes, fsynced, then named by the manifest
+ * (@p listed; else not named yet, and a missing manifest means seq 1: the
+ * incr file of CONFIG SET appendonly yes, listed with its base).
  * An AOF rewrite opens the incr file of its cut with it.
  */
 int aof_incr_new(int dirfd, const struct cp_aof_conf *conf, cp_aof_fsync_fn *fsync_fn,
-		 const struct aof_carry *carry, const uint8_t *bytes, size_t n,
+		 const struct aof_carry *carry, const uint8_t *bytes, size_t n, bool listed,
 		 struct aof_fresh *out);
 
 /* ---- fsync thread ---- */
@@ -258,7 +260,17 @@ struct cp_aof {
 	struct resp_cmd cmd;
 	struct cp_aof_status st;
 	struct aof_rw rw;
+	/* CONFIG SET appendonly yes, until its first rewrite is installed
+	 * (aof_enable.c): no file before the cut (fd -1, records are left
+	 * out: the base will hold them), then an incr file the manifest does
+	 * not name yet (Redis's AOF_WAIT_REWRITE and its temp incr file) */
+	bool enabling;
 };
+
+/** The writer's copy of @p conf (strings duplicated, defaults filled in). */
+int aof_conf_copy(struct cp_aof *a, const struct cp_aof_conf *conf);
+/** Enabling, the rewrite failed: forget the unnamed incr file, back to no file. */
+void aof_enable_reset(struct cp_aof *a);
 
 /* Take one record into the current incr file's batches (cp_aof_record
  * without the rewrite's hold). */

@@ -209,11 +209,14 @@ static int incr_switch(struct cp_aof *a, uint64_t now_ms)
 	struct aof_carry carry = {.epoch = a->rw.epoch, .db = -1};
 	memcpy(carry.lsn, a->rw.cut, sizeof(carry.lsn));
 	struct aof_fresh f;
-	int rc = aof_incr_new(a->dirfd, &a->conf, a->sync.fsync_fn, &carry, NULL, 0, &f);
+	/* enabling (appendonly yes): the manifest names it with the base */
+	int rc =
+	    aof_incr_new(a->dirfd, &a->conf, a->sync.fsync_fn, &carry, NULL, 0, !a->enabling, &f);
 	if (rc != 0)
 		return rc;
 	aof_syncer_set_fd(&a->sync, f.fd);
-	close(a->fd);
+	if (a->fd >= 0)
+		close(a->fd);
 	a->fd = f.fd;
 	a->prev_incr_bytes += a->written_off;
 	rw_log_kv(RW_LOG_NOTICE, "cp.aof", "AOF rewrite: new incr file opened at the cut",
@@ -390,8 +393,11 @@ int cp_aof_rewrite_finish(struct cp_aof *a, const char *tmp_path, int status, bo
 	}
 	cp_crash_point("aofrw-base");
 	snprintf(mname, sizeof(mname), "%s.manifest", a->conf.filename);
-	if (rc == 0)
+	if (rc == 0) {
 		rc = aof_manifest_read(a->dirfd, mname, &m, err, sizeof(err));
+		if (rc == -ENOENT && a->enabling)
+			rc = 0; /* appendonly yes on a fresh directory */
+	}
 	const struct aof_file_info *old = rc == 0 ? aof_manifest_base(&m) : NULL;
 	int64_t seq = old != NULL ? old->seq + 1 : 1;
 	if (rc == 0)
@@ -401,6 +407,10 @@ int cp_aof_rewrite_finish(struct cp_aof *a, const char *tmp_path, int status, bo
 		rc = -errno;
 	if (rc == 0)
 		rc = aof_dir_fsync(a->dirfd);
+	/* enabling: the incr file of the cut is named now, with its base; the
+	 * files of an earlier appendonly yes become history (stale since) */
+	if (rc == 0 && a->enabling)
+		rc = aof_manifest_add(&m, a->incr_name, a->rw.new_seq, 'i');
 	if (rc == 0) {
 		rc = manifest_install(a, mname, &m, base, seq);
 		if (rc != 0)
@@ -418,9 +428,16 @@ int cp_aof_rewrite_finish(struct cp_aof *a, const char *tmp_path, int status, bo
 	rw_log_kv(rc == 0 ? RW_LOG_NOTICE : RW_LOG_ERR, "cp.aof",
 		  rc == 0 ? "Background AOF rewrite finished successfully"
 			  : "Background AOF rewrite failed",
-		  "base=%s incr=%s err=\"%s\"", base, a->incr_name, rc == 0 ? "" : strerror(-rc));
+		  "base=%s incr=%s enabling=%d err=\"%s\"", base, a->incr_name, a->enabling,
+		  rc == 0 ? "" : strerror(-rc));
 	aof_manifest_fini(&m);
 	cp_aof_rewrite_abort(a); /* idle again; after the switch nothing is held */
+	if (a->enabling && rc != 0)
+		aof_enable_reset(a); /* the next rewrite tries again (Redis: scheduled) */
+	else if (a->enabling)
+		rw_log_kv(RW_LOG_NOTICE, "cp.aof", "AOF enabled: its first rewrite is installed",
+			  "incr=%s", a->incr_name);
+	a->enabling = a->enabling && rc != 0;
 	return rc;
 }
 

@@ -80,7 +80,7 @@ static int carry_write(const struct cp_aof_conf *conf, int fd, const struct aof_
 }
 
 int aof_incr_new(int dirfd, const struct cp_aof_conf *conf, cp_aof_fsync_fn *fsync_fn,
-		 const struct aof_carry *carry, const uint8_t *bytes, size_t n,
+		 const struct aof_carry *carry, const uint8_t *bytes, size_t n, bool listed,
 		 struct aof_fresh *out)
 {
 	struct aof_manifest m = {0};
@@ -89,12 +89,14 @@ int aof_incr_new(int dirfd, const struct cp_aof_conf *conf, cp_aof_fsync_fn *fsy
 
 	snprintf(mname, sizeof(mname), "%s.manifest", conf->filename);
 	rc = aof_manifest_read(dirfd, mname, &m, err, sizeof(err));
+	if (rc == -ENOENT && !listed)
+		rc = 0; /* appendonly yes on a fresh directory */
 	const struct aof_file_info *last = rc == 0 ? aof_manifest_last_incr(&m) : NULL;
-	if (rc == 0 && last == NULL)
+	if (rc == 0 && last == NULL && listed)
 		rc = -EINVAL;
 	if (rc != 0)
 		goto out;
-	out->seq = last->seq + 1;
+	out->seq = last != NULL ? last->seq + 1 : 1;
 	rc = aof_name_incr(out->name, sizeof(out->name), conf->filename, out->seq);
 	if (rc != 0)
 		goto out;
@@ -118,9 +120,9 @@ int aof_incr_new(int dirfd, const struct cp_aof_conf *conf, cp_aof_fsync_fn *fsy
 		rc = aof_dir_fsync(dirfd);
 
 	/* then the manifest names it */
-	if (rc == 0)
+	if (rc == 0 && listed)
 		rc = aof_manifest_add(&m, out->name, out->seq, 'i');
-	if (rc == 0)
+	if (rc == 0 && listed)
 		rc = aof_manifest_write(dirfd, mname, &m);
 	if (rc != 0) {
 		close(fd);
@@ -144,5 +146,5 @@ int aof_incr_fresh(int dirfd, const struct cp_aof_conf *conf, cp_aof_fsync_fn *f
 	if (fsync_fn(old_fd) != 0)
 		return errno != 0 ? -errno : -EIO;
 	/* 2. and 3. */
-	return aof_incr_new(dirfd, conf, fsync_fn, carry, bytes, n, out);
+	return aof_incr_new(dirfd, conf, fsync_fn, carry, bytes, n, true, out);
 }

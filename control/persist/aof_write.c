@@ -166,6 +166,20 @@ int cp_aof_record(struct cp_aof *a, uint64_t epoch, uint32_t w, uint64_t lsn, co
 	return aof_record_take(a, epoch, w, lsn, payload, len);
 }
 
+/* Enabling, no file yet: the record is before the first rewrite's cut, so
+ * its base holds it. Durable at once, as with appendonly no until now. */
+static void enabling_drop(struct cp_aof *a, uint64_t epoch, uint32_t w, uint64_t lsn)
+{
+	if (epoch == a->taken_epoch && lsn <= a->taken_lsn[w])
+		return;
+	taken(a, epoch, w, lsn);
+	if (epoch != a->durable_epoch) {
+		memset(a->durable_lsn, 0, sizeof(a->durable_lsn));
+		a->durable_epoch = epoch;
+	}
+	a->durable_lsn[w] = lsn;
+}
+
 int aof_record_take(struct cp_aof *a, uint64_t epoch, uint32_t w, uint64_t lsn, const void *payload,
 		    uint32_t len)
 {
@@ -177,6 +191,10 @@ int aof_record_take(struct cp_aof *a, uint64_t epoch, uint32_t w, uint64_t lsn, 
 		return -EINVAL;
 	if (!cp_aof_ready(a))
 		return -EAGAIN;
+	if (a->enabling && a->fd < 0) {
+		enabling_drop(a, epoch, w, lsn);
+		return 0;
+	}
 	if (epoch == a->taken_epoch && lsn <= a->taken_lsn[w]) {
 		a->st.skipped++; /* already in the file: a rewound channel re-reads it */
 		return 0;
@@ -543,7 +561,7 @@ size_t cp_aof_info(const struct cp_aof *a, char *buf, size_t len)
 
 /* ---- open and close ---- */
 
-static int conf_copy(struct cp_aof *a, const struct cp_aof_conf *conf)
+int aof_conf_copy(struct cp_aof *a, const struct cp_aof_conf *conf)
 {
 	a->conf = *conf;
 	a->conf.dir = strdup(conf->dir);
@@ -718,7 +736,7 @@ int cp_aof_open(struct cp_aof **out, const struct cp_aof_conf *conf, struct cp_a
 	a->dirfd = a->fd = -1;
 	a->cur_db = -1; /* Redis: the first command after open is preceded by SELECT */
 	a->backoff_ms = AOF_BACKOFF_MIN_MS;
-	rc = conf_copy(a, conf);
+	rc = aof_conf_copy(a, conf);
 	if (rc == 0)
 		rc = aof_dir_open(&a->conf, true, &a->dirfd);
 	if (rc == 0)
@@ -771,6 +789,9 @@ void cp_aof_close(struct cp_aof **ap)
 	aof_syncer_stop(&a->sync);
 	if (a->fd >= 0)
 		close(a->fd);
+	/* appendonly no before the first rewrite was installed: nothing names it */
+	if (a->enabling && a->fd >= 0 && a->dirfd >= 0)
+		unlinkat(a->dirfd, a->incr_name, 0);
 	if (a->dirfd >= 0)
 		close(a->dirfd);
 	rw_buf_fini(&a->pending);

@@ -234,6 +234,20 @@ int cp_aof_rewrite_finish(struct cp_aof *a, const char *tmp_path, int status, bo
  */
 int cp_aof_base_install(const struct cp_aof_conf *conf, const char *tmp_path, int status,
 			bool rdb_base);
+/**
+ * CONFIG SET appendonly yes (aof_enable.c, FORMAT.md "Turning the AOF on and
+ * off"): a writer armed for the rewrite dataplane @p epoch asked for, with
+ * no file until that rewrite's cut; every record up to @p consumed_lsn[w]
+ * (taken before the writer existed) counts as durable. Once the rewrite is
+ * installed the writer is like one cp_aof_open() made; a failed one leaves
+ * it enabling, waiting for the next rewrite (cp_aof_rewrite_arm()).
+ * Context: the control plane's event loop; blocks (mkdir, directory fsync).
+ * @return 0, -ENOMEM, -errno.
+ */
+int cp_aof_enable(struct cp_aof **out, const struct cp_aof_conf *conf, uint64_t epoch,
+		  uint32_t workers, const uint64_t *consumed_lsn, uint64_t now_ms);
+/** Enabled at run time and its first rewrite not installed yet? NULL-safe. */
+bool cp_aof_enabling(const struct cp_aof *a);
 /** Give the rewrite up (held records go into the file in use). NULL-safe state: idle stays idle. */
 void cp_aof_rewrite_abort(struct cp_aof *a);
 

@@ -119,16 +119,27 @@ static int emit(struct load_ctx *lc, uint32_t db, const struct rdb_item *it, con
 	uint64_t crc = rw_crc64(0, lc->payload.data, lc->payload.len);
 	if (rw_buf_append(&lc->payload, &crc, 8) != 0)
 		return -ENOMEM;
-	char ttl[24];
+	char ttl[24], acc[8];
 	int tn = snprintf(ttl, sizeof(ttl), "%lld",
 			  (long long)(it->meta.expire_ms >= 0 ? it->meta.expire_ms : 0));
-	resp_w_array(&lc->resp, 6);
+	/* RDB_OPCODE_FREQ / IDLE, as rdbLoad() applies them (objectSetLRUOrLFU);
+	 * RESTORE takes one of the two */
+	const char *opt = it->meta.freq >= 0 ? "FREQ" : it->meta.idle_s >= 0 ? "IDLETIME" : NULL;
+	int an = opt == NULL
+		     ? 0
+		     : snprintf(acc, sizeof(acc), "%lld",
+				(long long)(it->meta.freq >= 0 ? it->meta.freq : it->meta.idle_s));
+	resp_w_array(&lc->resp, opt != NULL ? 8 : 6);
 	resp_w_bulk(&lc->resp, "RESTORE", 7);
 	resp_w_bulk(&lc->resp, it->key, it->klen);
 	resp_w_bulk(&lc->resp, ttl, (size_t)tn);
 	resp_w_bulk(&lc->resp, lc->payload.data, lc->payload.len);
 	resp_w_bulk(&lc->resp, "REPLACE", 7);
 	resp_w_bulk(&lc->resp, "ABSTTL", 6);
+	if (opt != NULL) {
+		resp_w_bulk(&lc->resp, opt, strlen(opt));
+		resp_w_bulk(&lc->resp, acc, (size_t)an);
+	}
 	struct resp_arg argv[2] = {{.ptr = (uint8_t *)"RESTORE", .len = 7},
 				   {.ptr = it->key, .len = it->klen}};
 	return lc->fn(lc->arg, db, argv, 2, lc->resp.data, lc->resp.len, loaded);

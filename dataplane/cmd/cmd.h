@@ -189,6 +189,7 @@ struct cmd_persist {
 	_Atomic uint32_t write_ok;
 	_Atomic uint32_t write_errno; /* of the failed write or fsync, while write_ok is 0 */
 	_Atomic uint64_t current_size, base_size, buffer_length, pending_bio_fsync, delayed_fsync;
+	_Atomic uint64_t big_lost; /* redwire_journal_big_lost (chan_persist_status) */
 };
 
 #define CMD_ERR_LOADING "-LOADING Redis is loading the dataset in memory\r\n"
@@ -236,7 +237,13 @@ struct cmd_snap {
 	_Atomic uint64_t aofrw_done;	      /* rewrites ended, good or not */
 	_Atomic uint64_t aofrw_ok;	      /* aof_rewrites */
 	_Atomic uint64_t aofrw_fail_run;      /* aof_rewrites_consecutive_failures */
+	_Atomic uint32_t aofrw_enable;	      /* the running rewrite starts the AOF */
+	/* Redis's aof_state: CONFIG SET appendonly yes goes OFF -> WAIT_REWRITE,
+	 * and ON once that rewrite is installed; no goes back to OFF */
+	_Atomic uint32_t aof_state; /* enum cmd_aof_state */
 };
+
+enum cmd_aof_state { CMD_AOF_OFF = 0, CMD_AOF_WAIT_REWRITE = 1, CMD_AOF_ON = 2 };
 
 /* Read-only server facts, shared by all workers after boot. */
 struct cmd_env {
@@ -412,6 +419,10 @@ bool cmd_cfg_rdb_error_stops_writes(const struct cmd_env *env);
 bool cmd_cfg_rdbcompression(const struct cmd_env *env);
 /** auto-aof-rewrite-percentage and auto-aof-rewrite-min-size now (CONFIG SET). */
 void cmd_cfg_auto_aofrw(const struct cmd_env *env, int64_t *percentage, int64_t *min_size);
+/** CONFIG GET's value of directive @p name now (cmd_config.c). */
+void cmd_config_value(const struct cmd_env *env, const char *name, char *val, size_t cap);
+/** appendonly as CONFIG SET left it (Redis's server.aof_enabled; the state is cmd_snap's). */
+bool cmd_cfg_appendonly(const struct cmd_env *env);
 /* cmd_shutdown_save() result bits */
 #define CMD_SHUTDOWN_SAVE  1 /* the shutdown saves first (SAVE, or save points and no NOSAVE) */
 #define CMD_SHUTDOWN_FORCE 2 /* go on even if the save fails */

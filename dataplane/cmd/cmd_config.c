@@ -82,6 +82,7 @@ enum rt_int {
 	RT_APPENDFSYNC, /* index in fsyncs[] */
 	RT_AOF_RDB_PREAMBLE,
 	RT_AOF_LOAD_TRUNCATED,
+	RT_APPENDONLY,	      /* dataplane/core/dp_snap.c turns the AOF on and off */
 	RT_MAXMEMORY_CLIENTS, /* bytes, or -percent of maxmemory (Redis's encoding) */
 	RT_HZ,		      /* 1..500: each worker's cron runs a second */
 	RT_BIND_OWN,	      /* 1: bind covers redwire-address (SYNs to it are accepted) */
@@ -187,6 +188,7 @@ static const struct rt_def rt_defs[] = {
      "argument(s) must be one of the following: everysec, always, no", true},
     {"aof-use-rdb-preamble", K_BOOL, RT_AOF_RDB_PREAMBLE, 0, 1, NULL, NULL, true},
     {"aof-load-truncated", K_BOOL, RT_AOF_LOAD_TRUNCATED, 0, 1, NULL, NULL, true},
+    {"appendonly", K_BOOL, RT_APPENDONLY, 0, 1, NULL, NULL, true},
     {"maxmemory-clients", K_MEMPCT, RT_MAXMEMORY_CLIENTS, 0, 100},
     {"hz", K_HZ, RT_HZ, 0, INT32_MAX},
     {"bind", K_BIND, RT_BIND, 0, 0},
@@ -196,8 +198,8 @@ static const struct rt_def rt_defs[] = {
 
 /* Directives of the config table CONFIG SET refuses. Redis's protected
  * configs (enable-protected-configs no) are dir and dbfilename; port and
- * appendonly are mutable in Redis but need the control plane or the TCP
- * stack to act, so Redwire treats them as immutable for now. */
+ * port is mutable in Redis but needs the TCP stack to act, so Redwire treats
+ * it as immutable for now. */
 static const char *const rt_protected[] = {"dir", "dbfilename"};
 
 /* Redis 7.0's aliases (the pre-listpack names): CONFIG GET lists both
@@ -375,6 +377,7 @@ struct cmd_rtcfg *cmd_rtcfg_create(const struct rw_config *cfg)
 	atomic_init(&rt->ival[RT_APPENDFSYNC], fs);
 	atomic_init(&rt->ival[RT_AOF_RDB_PREAMBLE], cfg->aof_use_rdb_preamble ? 1 : 0);
 	atomic_init(&rt->ival[RT_AOF_LOAD_TRUNCATED], cfg->aof_load_truncated ? 1 : 0);
+	atomic_init(&rt->ival[RT_APPENDONLY], cfg->appendonly ? 1 : 0);
 	/* Redis's defaults: normal 0 0 0, replica 256mb 64mb 60, pubsub 32mb 8mb 60 */
 	static const uint64_t cobl[9] = {0,	      0,	  0, 256ull << 20, 64ull << 20, 60,
 					 32ull << 20, 8ull << 20, 60};
@@ -640,6 +643,11 @@ void cmd_cfg_auto_aofrw(const struct cmd_env *env, int64_t *percentage, int64_t 
 {
 	*percentage = rt_int(env, RT_AUTO_AOFRW_PCT, CFG_OF(env, auto_aof_rewrite_percentage));
 	*min_size = rt_int(env, RT_AUTO_AOFRW_MIN, CFG_OF(env, auto_aof_rewrite_min_size));
+}
+
+bool cmd_cfg_appendonly(const struct cmd_env *env)
+{
+	return rt_int(env, RT_APPENDONLY, CFG_OF(env, appendonly)) != 0;
 }
 
 bool cmd_cfg_rdb_error_stops_writes(const struct cmd_env *env)

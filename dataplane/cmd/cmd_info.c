@@ -268,6 +268,8 @@ static void info_aof(struct rw_buf *b, struct cmd_persist *ps)
 	add_line(b, "aof_buffer_length:%llu", PS(buffer_length));
 	add_line(b, "aof_pending_bio_fsync:%llu", PS(pending_bio_fsync));
 	add_line(b, "aof_delayed_fsync:%llu", PS(delayed_fsync));
+	/* Redwire's own: large journal records the AOF lacks (side file unreadable) */
+	add_line(b, "redwire_journal_big_lost:%llu", PS(big_lost));
 #undef PS
 }
 
@@ -340,7 +342,11 @@ static void info_persistence(const struct cmd_ctx *ctx, struct rw_buf *b,
 	add_line(b, "rdb_last_cow_size:0");
 	add_line(b, "rdb_last_load_keys_expired:0");
 	add_line(b, "rdb_last_load_keys_loaded:0");
-	add_line(b, "aof_enabled:%d", ctx->env && ctx->env->cfg && ctx->env->cfg->appendonly);
+	/* Redis: aof_state != AOF_OFF (so 1 while the first rewrite runs) */
+	struct cmd_snap *snp = ctx->env != NULL ? ctx->env->snap : NULL;
+	add_line(b, "aof_enabled:%d",
+		 snp != NULL ? atomic_load_explicit(&snp->aof_state, memory_order_relaxed) != 0
+			     : ctx->env && ctx->env->cfg && ctx->env->cfg->appendonly);
 	info_aofrw(ctx, b);
 	struct cmd_persist *ps = ctx->env != NULL ? ctx->env->persist : NULL;
 	bool write_ok = ps == NULL || !atomic_load_explicit(&ps->reported, memory_order_relaxed) ||
@@ -349,7 +355,7 @@ static void info_persistence(const struct cmd_ctx *ctx, struct rw_buf *b,
 	add_line(b, "aof_last_cow_size:0");
 	add_line(b, "module_fork_in_progress:0");
 	add_line(b, "module_fork_last_cow_size:0");
-	if (ctx->env && ctx->env->cfg && ctx->env->cfg->appendonly)
+	if (cmd_cfg_appendonly(ctx->env)) /* Redis: server.aof_enabled, the directive */
 		info_aof(b, ps);
 	if (loading)
 		info_loading(ctx, b, ld);

@@ -96,8 +96,6 @@ void cmd_reply_subcmd_syntax(struct cmd_ctx *ctx, const char *upper);
 cmd_handler_fn cmd_latency;			     /* cmd_latency.c */
 cmd_handler_fn cmd_client_pause, cmd_client_unpause; /* cmd_client_pause.c */
 cmd_handler_fn cmd_monitor;			     /* cmd_monitor.c */
-/** CONFIG GET's value of directive @p name now (cmd_config.c). */
-void cmd_config_value(const struct cmd_env *env, const char *name, char *val, size_t cap);
 /** CONFIG REWRITE (cmd_config_rewrite.c). */
 void cmd_config_rewrite(struct cmd_ctx *ctx);
 /* cmd_config.c: the slow log's and the latency monitor's directives now */

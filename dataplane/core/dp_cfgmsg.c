@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "dp_int.h"
+#include "dp_snap.h"
 #include "rw_buf.h"
 #include "store.h"
 
@@ -28,6 +29,8 @@ void dp_cfg_note(const struct cmd_ctx *ctx, const char *name, const char *old, c
 	struct dp_shared *sh =
 	    (struct dp_shared *)((const char *)ctx->env - offsetof(struct dp_shared, env));
 	struct worker *w = &sh->workers[store_shard_id(ctx->shard)];
+	if (strcmp(name, "appendonly") == 0) /* its state note comes from dp_snap.c */
+		dp_snap_appendonly_set(ctx, strcmp(value, "yes") == 0);
 	const struct cmd_client *c = ctx->client;
 	bool api = c == NULL || c->id == DP_CFG_CLIENT_ID;
 	char client[24] = "";
@@ -44,6 +47,17 @@ void dp_cfg_note(const struct cmd_ctx *ctx, const char *name, const char *old, c
 			  (uint32_t)n + 1) != 0)
 		rw_logring_put(&w->log, RW_LOG_WARN, "dp.config",
 			       "cannot tell the control plane: CONFIG SET %s", name);
+}
+
+void dp_cfg_note_state(struct worker *w, const char *name, const char *value)
+{
+	char buf[128];
+	int n = snprintf(buf, sizeof(buf), "%s%c%s", name, '\0', value);
+	if (n < 0 || (size_t)n + 1 > sizeof(buf) ||
+	    chan_msg_send(w->sh->chan, w->id, CHAN_TO_CP, CHAN_MSG_CONFIG_NOTE, 0, buf,
+			  (uint32_t)n + 1) != 0)
+		rw_logring_put(&w->log, RW_LOG_WARN, "dp.config",
+			       "cannot tell the control plane: %s %s", name, value);
 }
 
 /* Split "name\0value\0" (SET) or "name\0" (GET). @return fields found. */

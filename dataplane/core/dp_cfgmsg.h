@@ -20,4 +20,12 @@ bool dp_cfg_msg(struct worker *w, const struct chan_msg *m);
  */
 void dp_cfg_note(const struct cmd_ctx *ctx, const char *name, const char *old, const char *value);
 
+/**
+ * A CHAN_MSG_CONFIG_NOTE of two fields, "name\0value\0": a run-time value the
+ * control plane acts on, re-sent when it attaches, or the AOF's state
+ * ("appendonly" no|wait-rewrite|yes). Not an event. A full ring loses it:
+ * logged. Context: worker @p w.
+ */
+void dp_cfg_note_state(struct worker *w, const char *name, const char *value);
+
 #endif

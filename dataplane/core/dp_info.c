@@ -163,6 +163,7 @@ bool dp_info_persist_msg(struct worker *w, const struct chan_msg *m)
 	atomic_store_explicit(&p->buffer_length, st.buffer_length, memory_order_relaxed);
 	atomic_store_explicit(&p->pending_bio_fsync, st.pending_bio_fsync, memory_order_relaxed);
 	atomic_store_explicit(&p->delayed_fsync, st.delayed_fsync, memory_order_relaxed);
+	atomic_store_explicit(&p->big_lost, st.big_lost, memory_order_relaxed);
 	atomic_store_explicit(&p->reported, 1, memory_order_relaxed);
 	return true;
 }
@@ -188,8 +189,7 @@ bool dp_info_persist_refuses(const struct worker *w, const struct cmd_def *d)
 		return false;
 	if (rdb)
 		return true;
-	const struct rw_config *cfg = w->sh->env.cfg;
-	return cfg != NULL && cfg->appendonly;
+	return atomic_load_explicit(&w->sh->snap.aof_state, memory_order_relaxed) != CMD_AOF_OFF;
 }
 
 void dp_info_misconf_reply(const struct worker *w, struct rw_buf *out)

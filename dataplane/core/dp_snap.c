@@ -20,6 +20,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "dp_cfgmsg.h"
 #include "dp_int.h"
 #include "dp_tx.h"
 #include "snap.h"
@@ -40,6 +41,64 @@ static struct worker *worker_of(const struct cmd_ctx *ctx)
 	return &sh->workers[store_shard_id(ctx->shard)];
 }
 
+static const char *const aof_state_names[] = {"no", "wait-rewrite", "yes"};
+
+static int aofrw_start(struct worker *w);
+
+/*
+ * CONFIG SET appendonly, as Redis 7.0's updateAppendonly(): yes from OFF is
+ * startAppendOnly() (WAIT_REWRITE, and a rewrite whose base starts the AOF:
+ * now, or scheduled behind the snapshot that runs); no is stopAppendOnly()
+ * (OFF: the control plane stops appending, a rewrite under way is not
+ * installed). Anything else changes nothing, as there.
+ */
+static void appendonly_set(struct worker *w, bool yes)
+{
+	struct cmd_snap *sn = &w->sh->snap;
+	uint32_t st = SNAP_LD(sn, aof_state);
+	/* a CONFIG SET from the management API runs on every worker: one flips it */
+	if (yes == (st != CMD_AOF_OFF) ||
+	    !atomic_compare_exchange_strong(&sn->aof_state, &st,
+					    yes ? CMD_AOF_WAIT_REWRITE : CMD_AOF_OFF))
+		return;
+	dp_cfg_note_state(w, "appendonly",
+			  aof_state_names[yes ? CMD_AOF_WAIT_REWRITE : CMD_AOF_OFF]);
+	rw_logring_put(&w->log, RW_LOG_NOTICE, "dp.snap", "appendonly %s", yes ? "yes" : "no");
+	if (!yes)
+		return;
+	if (SNAP_LD(sn, running) != 0 || aofrw_start(w) != 0) {
+		SNAP_ST(sn, aofrw_scheduled, 1);
+		rw_logring_put(
+		    &w->log, RW_LOG_WARN, "dp.snap",
+		    "AOF was enabled but there is already another background "
+		    "operation. An AOF background was scheduled to start when possible.");
+	}
+}
+
+void dp_snap_appendonly_set(const struct cmd_ctx *ctx, bool yes)
+{
+	appendonly_set(worker_of(ctx), yes);
+}
+
+/* A control plane attached (CONFIG_NOTE with no payload, to worker 0): it
+ * read its directives from the configuration file, so it gets the run-time
+ * ones, the AOF's state last, then the end of the list (an empty note). */
+static void notes_resend(struct worker *w)
+{
+	static const char *const names[] = {"appendfsync", "aof-use-rdb-preamble",
+					    "aof-load-truncated"};
+	char val[64];
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		cmd_config_value(&w->sh->env, names[i], val, sizeof(val));
+		dp_cfg_note_state(w, names[i], val);
+	}
+	uint32_t st = SNAP_LD(&w->sh->snap, aof_state);
+	dp_cfg_note_state(w, "appendonly", aof_state_names[st <= CMD_AOF_ON ? st : 0]);
+	if (chan_msg_send(w->sh->chan, w->id, CHAN_TO_CP, CHAN_MSG_CONFIG_NOTE, 0, NULL, 0) != 0)
+		rw_logring_put(&w->log, RW_LOG_WARN, "dp.config",
+			       "cannot end the directives' re-send (ring full)");
+}
+
 /* The RUN part on every shard: this worker's part of the cut, now. */
 static void snap_cut(struct cmd_ctx *ctx)
 {
@@ -50,6 +109,13 @@ static void snap_cut(struct cmd_ctx *ctx)
 	atomic_fetch_add_explicit(&sn->dirty_cut, store_shard_stats(w->store)->dirty,
 				  memory_order_relaxed);
 	w->snap.key_delay_us = (uint32_t)cfg->rdb_key_save_delay;
+	struct store_evict_cfg ev;
+	cmd_evict_cfg(ctx->env, &ev);
+	w->snap.access =
+	    store_evict_policy_lfu(ev.policy) ? SNAP_ACCESS_LFU
+	    : ev.policy == STORE_EVICT_VOLATILE_LRU || ev.policy == STORE_EVICT_ALLKEYS_LRU
+		? SNAP_ACCESS_LRU
+		: SNAP_ACCESS_NONE;
 	w->snap.next_us = 0;
 	if (id == 0 || snap_part_start(&w->snap, id, cmd_cfg_rdbcompression(ctx->env),
 				       w->jrnl_last_lsn, w->now_unix_ms) != 0)
@@ -174,7 +240,10 @@ static int aofrw_start(struct worker *w)
 	SNAP_ST(sn, aofrw_scheduled, 0);
 	SNAP_ST(sn, aofrw_start_unix_ms, w->now_unix_ms);
 	SNAP_ST(sn, aofrw_id, id);
-	if (chan_msg_send(w->sh->chan, w->id, CHAN_TO_CP, CHAN_MSG_AOFRW_REQ, id, &id, 0) != 0) {
+	uint32_t flags = SNAP_LD(sn, aof_state) == CMD_AOF_WAIT_REWRITE ? CHAN_AOFRW_F_ENABLE : 0;
+	SNAP_ST(sn, aofrw_enable, flags != 0);
+	if (chan_msg_send(w->sh->chan, w->id, CHAN_TO_CP, CHAN_MSG_AOFRW_REQ, id, &flags,
+			  sizeof(flags)) != 0) {
 		SNAP_ST(sn, aofrw_id, 0);
 		atomic_store_explicit(&sn->running, 0, memory_order_release);
 		return -ENOSPC;
@@ -219,6 +288,14 @@ static void aofrw_end(struct worker *w, uint32_t id, int32_t status)
 	}
 	rw_logring_put(&w->log, status == 0 ? RW_LOG_NOTICE : RW_LOG_WARN, "dp.snap",
 		       "AOF rewrite id=%u status=%d", id, status);
+	/* the rewrite that starts the AOF: on, or again (Redis schedules one) */
+	if (SNAP_LD(sn, aofrw_enable) && SNAP_LD(sn, aof_state) == CMD_AOF_WAIT_REWRITE) {
+		if (status == 0)
+			SNAP_ST(sn, aof_state, CMD_AOF_ON);
+		else
+			SNAP_ST(sn, aofrw_scheduled, 1);
+	}
+	SNAP_ST(sn, aofrw_enable, 0);
 	SNAP_ST(sn, aofrw_cut, 0);
 	SNAP_ST(sn, aofrw_id, 0);
 	SNAP_ST(sn, last_id, id);
@@ -353,6 +430,10 @@ bool dp_snap_msg(struct worker *w, const struct chan_msg *m)
 		aofrw_cut_try(w);
 		return true;
 	}
+	if (m->type == CHAN_MSG_CONFIG_NOTE) {
+		notes_resend(w);
+		return true;
+	}
 	if (m->type == CHAN_MSG_SNAP_REQ) {
 		/* the management API's snapshot: BGSAVE SCHEDULE, started by
 		 * dp_snap_tick once the slot is free */
@@ -449,7 +530,6 @@ static bool scheduled_start(struct worker *w)
 	static uint8_t bgsave[] = "bgsave";
 	struct resp_arg argv[1] = {{.ptr = bgsave, .len = 6}};
 	struct cmd_snap *sn = &w->sh->snap;
-	const struct rw_config *cfg = w->sh->cfg;
 	if (SNAP_LD(sn, bgsave_scheduled)) {
 		SNAP_ST(sn, bgsave_scheduled, 0);
 		return snap_start(w, NULL, argv, 1) != 0;
@@ -461,7 +541,8 @@ static bool scheduled_start(struct worker *w)
 	uint64_t base = atomic_load_explicit(&ps->base_size, memory_order_relaxed);
 	int64_t pct, min_size;
 	cmd_cfg_auto_aofrw(&w->sh->env, &pct, &min_size);
-	if (!cfg->appendonly || pct <= 0 || w->now_unix_ms - aofrw_ended_ms < 1000 ||
+	if (SNAP_LD(sn, aof_state) != CMD_AOF_ON || pct <= 0 ||
+	    w->now_unix_ms - aofrw_ended_ms < 1000 ||
 	    !atomic_load_explicit(&ps->reported, memory_order_relaxed) || cur <= (uint64_t)min_size)
 		return false;
 	if (SNAP_LD(sn, aofrw_fail_run) != 0 &&
@@ -507,6 +588,8 @@ void dp_snap_tick(struct worker *w)
 {
 	static uint64_t next_ms;
 	struct cmd_snap *sn = &w->sh->snap;
+	/* appendonly (CONFIG SET may change it): a write is answered once durable */
+	w->hold_acks = SNAP_LD(sn, aof_state) != CMD_AOF_OFF;
 	if (w->id != 0 || w->now_unix_ms < next_ms || dp_loading(w))
 		return;
 	next_ms = w->now_unix_ms + 100;

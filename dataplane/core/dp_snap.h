@@ -49,4 +49,9 @@ unsigned dp_snap_poll(struct worker *w);
 /** Once per tick, on worker 0: save points ("save 900 1"), scheduled BGSAVE and
  *  BGREWRITEAOF, the automatic rewrite, a lost DONE. */
 void dp_snap_tick(struct worker *w);
+
+/** CONFIG SET appendonly yes|no (as Redis 7.0's updateAppendonly()): the
+ * AOF's state changes, a first rewrite starts or is scheduled, the control
+ * plane hears the state. Context: the worker running the CONFIG SET. */
+void dp_snap_appendonly_set(const struct cmd_ctx *ctx, bool yes);
 #endif

@@ -44,6 +44,10 @@ static void snap_key(void *arg, uint32_t db, const uint8_t *key, size_t klen,
 	struct snap_rec r = {.db = db, .len = 0};
 	struct rdb_key_meta m = RDB_KEY_META_NONE;
 	m.expire_ms = expire_at_ms;
+	if (p->access == SNAP_ACCESS_LRU)
+		m.idle_s = (int64_t)store_obj_idle_s(o, p->begin.unix_ms);
+	else if (p->access == SNAP_ACCESS_LFU)
+		m.freq = store_obj_freq(p->store, o, p->begin.unix_ms);
 	int rc = rw_buf_append(&p->q, &r, sizeof(r));
 	if (rc == 0)
 		rc = cmd_rdb_save_key(&p->out, &m, key, klen, o, p->compress);

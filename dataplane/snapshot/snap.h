@@ -29,6 +29,11 @@
 
 struct store_shard;
 
+/* rdbSaveKeyValuePair(): under an LRU maxmemory-policy each key is preceded
+ * by RDB_OPCODE_IDLE (its idle seconds), under an LFU one by RDB_OPCODE_FREQ
+ * (its decayed counter); the loader gives them back (RESTORE IDLETIME/FREQ). */
+enum snap_access { SNAP_ACCESS_NONE = 0, SNAP_ACCESS_LRU = 1, SNAP_ACCESS_LFU = 2 };
+
 #define SNAP_QUEUE_HIGH	  (4u << 20) /* the walk waits while this much is not sent */
 #define SNAP_STEP_KEYS	  512	     /* keys serialized per loop iteration, at most */
 #define SNAP_STEP_BUCKETS 4096	     /* buckets looked at per loop iteration, at most */
@@ -40,6 +45,7 @@ struct snap_part {
 	struct chan *ch;
 	uint32_t w;
 	bool compress;	       /* rdbcompression */
+	uint8_t access;	       /* SNAP_ACCESS_*: set by the caller before snap_part_start() */
 	uint32_t key_delay_us; /* rdb-key-save-delay: walk one key per this long (tests) */
 	uint64_t next_us;      /* ... not before this monotonic time */
 	bool walk_done;	       /* every key of the cut is in the queue (or sent) */

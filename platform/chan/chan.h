@@ -169,13 +169,18 @@ enum chan_msg_type {
 	CHAN_MSG_SNAP_DONE = 16,  /* to dp (worker 0): struct chan_snap_done, the file's fate */
 	CHAN_MSG_CONFIG_GET = 17, /* to dp: "name\0"; CONFIG_REPLY carries the value */
 	/* AOF rewrite (FORMAT.md "AOF rewrite"); id = the snapshot id it runs as. */
-	CHAN_MSG_AOFRW_REQ = 18, /* to cp: a rewrite is wanted; no payload */
+	CHAN_MSG_AOFRW_REQ = 18, /* to cp: a rewrite is wanted; u32 flags (CHAN_AOFRW_F_*) */
 	CHAN_MSG_AOFRW_CUT = 19, /* to dp (worker 0): the AOF is ready, take the cut; no payload */
 	/* to cp: "name\0value\0", a directive the control plane acts on was changed by
-	 * CONFIG SET (appendfsync, aof-use-rdb-preamble, aof-load-truncated) */
+	 * CONFIG SET (appendfsync, aof-use-rdb-preamble, aof-load-truncated, appendonly);
+	 * "" (empty): the end of a re-send. To dp (worker 0), empty: re-send them all
+	 * (a control plane that attached; FORMAT.md "Run-time persistence directives") */
 	CHAN_MSG_CONFIG_NOTE = 20,
 	CHAN_MSG_SNAP_REQ = 21, /* to dp (worker 0): BGSAVE SCHEDULE for the management API */
 };
+
+/* CHAN_MSG_AOFRW_REQ flags: the rewrite that starts the AOF (CONFIG SET appendonly yes) */
+#define CHAN_AOFRW_F_ENABLE 1u
 
 /* CHAN_MSG_SNAP_BEGIN payload: where a worker took its part of the cut. */
 struct chan_snap_begin {
@@ -225,8 +230,9 @@ struct chan_persist_status {
 	uint64_t buffer_length;	    /* aof_buffer_length: taken, not written yet */
 	uint64_t pending_bio_fsync; /* aof_pending_bio_fsync */
 	uint64_t delayed_fsync;	    /* aof_delayed_fsync */
+	uint64_t big_lost;	    /* large journal records whose side file could not be read */
 };
-_Static_assert(sizeof(struct chan_persist_status) == 48, "chan_persist_status is a wire struct");
+_Static_assert(sizeof(struct chan_persist_status) == 56, "chan_persist_status is a wire struct");
 
 /* CHAN_MSG_LOAD_STATE payload: a worker's answer to LOAD_BEGIN and LOAD_END. */
 enum chan_load_state_code {

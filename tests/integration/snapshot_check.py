@@ -11,9 +11,12 @@ listen on unix sockets in WORKDIR. Phases:
            INFO's rdb_* fields move; then lists, hashes, sets and sorted sets
            of every encoding: redis-check-rdb accepts the file, stock loads
            it to Redwire's digest.
-  stock    make WORKDIR/stock.rdb with a stock server, strings and
-           collections (kept for 'loaded').
-  loaded   Redwire, started on that file, has its DEBUG DIGEST.
+           Then under allkeys-lfu: FREQ opcodes, stock loads the same
+           OBJECT FREQ.
+  stock    make WORKDIR/stock.rdb with a stock server (allkeys-lfu), strings,
+           collections and keys of differing FREQ (kept for 'loaded').
+  loaded   Redwire, started on that file (allkeys-lfu), has its DEBUG
+           DIGEST and OBJECT FREQ.
   pit      point in time: BGSAVE under a 100%-overwrite load with
            cross-worker MULTI/EXEC pairs; in the file every pair is whole and
            every sequential writer's writes are a prefix (one cut).
@@ -52,11 +55,11 @@ def check(cond, what):
 class Stock:
     """A stock redis-server on a unix socket loading @p dbfile from @p wd."""
 
-    def __init__(self, wd, name, dbfile):
+    def __init__(self, wd, name, dbfile, extra=()):
         self.sock = os.path.join(wd, name + ".sock")
         args = ["redis-server", "--port", "0", "--unixsocket", self.sock, "--save", "",
                 "--appendonly", "no", "--enable-debug-command", "yes", "--dir", wd,
-                "--dbfilename", dbfile, "--logfile", os.path.join(wd, name + ".log")]
+                "--dbfilename", dbfile, "--logfile", os.path.join(wd, name + ".log")] + list(extra)
         self.proc = subprocess.Popen(args)
         self.r = redis.Redis(unix_socket_path=self.sock)
         for _ in range(200):
@@ -216,8 +219,51 @@ def phase_save(r, datadir, wd):
         st.stop()
 
 
+LFU = ("--maxmemory-policy", "allkeys-lfu", "--lfu-decay-time", "0")
+
+
+def lfu_dataset(r):
+    """Keys read different numbers of times under allkeys-lfu (no decay):
+    OBJECT FREQ of each, which a save and a load must keep."""
+    for i in range(12):
+        r.set("lfu:%d" % i, i)
+        for _ in range(i * i * 4):
+            r.get("lfu:%d" % i)
+    return [r.object("freq", "lfu:%d" % i) for i in range(12)]
+
+
+def phase_lfu(r, datadir, wd):
+    """RDB_OPCODE_FREQ (rdbSaveKeyValuePair() under an LFU policy): Redwire's
+    file passes redis-check-rdb, and stock loading it shows the same OBJECT
+    FREQ for every key (the reverse: phase_stock/phase_loaded)."""
+    r.flushall()
+    r.config_set("lfu-decay-time", 0)
+    r.config_set("maxmemory-policy", "allkeys-lfu")
+    try:
+        want = lfu_dataset(r)
+        check(len(set(want)) > 3, "the counters differ from key to key: %r" % want)
+        check(r.execute_command("SAVE") in (True, b"OK"), "SAVE under allkeys-lfu")
+        path = os.path.join(datadir, "dump.rdb")
+        chk = subprocess.run(["redis-check-rdb", path], capture_output=True)
+        check(chk.returncode == 0 and b"RDB looks OK" in chk.stdout,
+              "redis-check-rdb accepts Redwire's file with FREQ: %r" % chk.stdout[-300:])
+        with open(path, "rb") as f:
+            data = f.read()
+        check(data.count(bytes([249])) >= 12, "FREQ opcodes (249) in the file")
+        shutil.copy(path, os.path.join(wd, "rwlfu.rdb"))
+        st = Stock(wd, "fromrwlfu", "rwlfu.rdb", LFU)
+        try:
+            got = [st.r.object("freq", "lfu:%d" % i) for i in range(12)]
+            check(got == want, "stock loads Redwire's FREQ: %r vs %r" % (got, want))
+        finally:
+            st.stop()
+    finally:
+        r.config_set("maxmemory-policy", "noeviction")
+        r.config_set("lfu-decay-time", 1)
+
+
 def phase_stock(wd):
-    st = Stock(wd, "maker", "stock.rdb")
+    st = Stock(wd, "maker", "stock.rdb", LFU)
     try:
         r = st.r
         now_ms = int(time.time() * 1000)
@@ -230,6 +276,8 @@ def phase_stock(wd):
                     r.pexpireat(k, now_ms + 7200_000 + i)
         r.execute_command("SELECT", 0)
         collections_dataset(r, 4, 12)
+        with open(os.path.join(wd, "stock.freq"), "w") as f:
+            f.write(" ".join(str(v) for v in lfu_dataset(r)))
         r.set("gone", "x", px=1)  # in the file, expired: not loaded
         time.sleep(0.01)
         check(r.save() is True, "stock SAVE")
@@ -245,7 +293,11 @@ def phase_loaded(r, wd):
     got = r.execute_command("DEBUG", "DIGEST")
     check(got == want and want != b"0" * 40, "stock dump.rdb loads into Redwire: %r %r" % (got, want))
     check(r.exists("gone") == 0, "an expired key is not loaded")
-    check(r.dbsize() == 2000, "db 0 size")
+    check(r.dbsize() == 2000 + 12, "db 0 size")
+    # started under allkeys-lfu (test_snapshot.sh): stock's FREQ opcodes applied
+    want = [int(v) for v in open(os.path.join(wd, "stock.freq")).read().split()]
+    got = [r.object("freq", "lfu:%d" % i) for i in range(12)]
+    check(got == want, "Redwire loads stock's FREQ: %r vs %r" % (got, want))
 
 
 class Writer(threading.Thread):
@@ -424,6 +476,7 @@ def main():
     r = redis.Redis(host=ip, port=port) if phase != "stock" else None
     if phase == "save":
         phase_save(r, datadir, wd)
+        phase_lfu(r, datadir, wd)
     elif phase == "stock":
         phase_stock(wd)
     elif phase == "loaded":

@@ -9,7 +9,11 @@
 #     (fwd_received moves), small writes behind the large record all land;
 #   - the AOF holds the values whole: stock redis-check-aof calls it valid,
 #     stock redis-server loads it to the same digest, and so does Redwire on
-#     restart.
+#     restart;
+#   - a side file removed before the control plane reads it (the control
+#     plane stopped meanwhile) is counted: INFO persistence's
+#     redwire_journal_big_lost and /metrics' redwire_journal_big_lost_total
+#     go from 0 to 1 (the key is deleted again, so the AOF still matches).
 IT_NAME=rwtbig
 source "$(dirname "$0")/lib.sh"
 
@@ -42,6 +46,24 @@ read -r R0 R1 <<<"$(it_ctl stats --json | "$IT_PY" "$S" fwd_received)"
 CHAN=/dev/shm/redwire-$IT_NAME.chan
 for _ in $(seq 50); do compgen -G "$CHAN.w*" >/dev/null || break; sleep 0.1; done
 ! compgen -G "$CHAN.w*" >/dev/null || it_fail "side files of durable records left behind: $(ls "$CHAN".w*)"
+
+it_log "a side file gone before the control plane reads it is counted"
+lost() { it_cli info persistence | tr -d '\r' | sed -n 's/^redwire_journal_big_lost://p'; }
+it_eq "$(lost)" 0 "INFO redwire_journal_big_lost before"
+CP_PID=$(cat "/run/redwire/$IT_NAME/control.pid")
+kill -STOP "$CP_PID"
+head -c 5000000 /dev/zero | tr '\0' L | it_cli -x set lostkey >/dev/null 2>&1 &
+SET_PID=$!
+for _ in $(seq 100); do compgen -G "$CHAN.w*" >/dev/null && break; sleep 0.1; done
+compgen -G "$CHAN.w*" >/dev/null || { kill -CONT "$CP_PID"; it_fail "no side file for a 5 MB value"; }
+rm -f "$CHAN".w*
+kill -CONT "$CP_PID"
+it_cli del lostkey >/dev/null # the same worker: its durable record releases the SET's reply
+wait "$SET_PID" || it_fail "the SET whose side file was removed got no reply"
+for _ in $(seq 50); do [ "$(lost)" = 1 ] && break; sleep 0.1; done
+it_eq "$(lost)" 1 "INFO redwire_journal_big_lost after"
+it_ctl metrics | grep -q '^redwire_journal_big_lost_total 1$' ||
+	it_fail "/metrics: $(it_ctl metrics | grep big_lost)"
 
 REDWIRE_BUILD=$(it_build) "$IT_ROOT/redwire" down --name "$IT_NAME" >/dev/null
 AOFDIR=$DATADIR/appendonlydir

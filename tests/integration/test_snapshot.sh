@@ -3,7 +3,9 @@
 # Redis 7.0.15: SAVE/BGSAVE write a dump.rdb that redis-check-rdb accepts
 # and redis-server loads to Redwire's DEBUG DIGEST; a dump.rdb made by stock
 # redis-server loads into Redwire at start (appendonly no) to its digest;
-# a BGSAVE under a 100%-overwrite load with cross-worker MULTI/EXEC pairs
+# under allkeys-lfu each key carries RDB_OPCODE_FREQ as stock writes it, and
+# OBJECT FREQ survives stock loading Redwire's file and Redwire loading
+# stock's; a BGSAVE under a 100%-overwrite load with cross-worker MULTI/EXEC pairs
 # is one cut (every pair whole, every sequential writer's writes a prefix);
 # SAVE/BGSAVE/LASTSAVE replies equal the oracle's; save points; SHUTDOWN
 # saves first when save points are set; a control plane killed mid-snapshot
@@ -53,6 +55,8 @@ it_log "a stock dump.rdb loads into Redwire at start"
 chk stock
 REDWIRE_BUILD=$(it_build) "$IT_ROOT/redwire" down --name "$IT_NAME" >/dev/null
 cp "$WD/stock.rdb" "$DATADIR/dump.rdb"
+# stock saved it under allkeys-lfu (FREQ opcodes): so does Redwire run
+printf 'maxmemory-policy allkeys-lfu\nlfu-decay-time 0\n' >>"$DATADIR/redwire.conf"
 it_up --workers 2 --no-huge
 trap snap_cleanup EXIT
 grep -q 'RDB loaded into the dataplane' "/run/redwire/$IT_NAME/control.log" ||

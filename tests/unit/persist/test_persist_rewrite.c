@@ -401,7 +401,97 @@ static void test_open_removes_history_left_by_a_crash(void)
 	tp_rmdir(dir);
 }
 
+/*
+ * CONFIG SET appendonly yes on a fresh directory (aof_enable.c): records
+ * consumed before the writer existed and up to each cut are left out (the
+ * base holds them) yet durable at once; the cut's incr file is not named
+ * until the base is installed, then the manifest is stock's (base 1,
+ * incr 1), and base + incr load every write exactly once.
+ */
+static void test_enable_starts_the_aof_with_its_first_rewrite(void)
+{
+	struct cp_aof *a = NULL;
+	tp_tmpdir(dir);
+	conf = (struct cp_aof_conf){.dir = dir,
+				    .dirname = "appendonlydir",
+				    .filename = "appendonly.aof",
+				    .fsync = CP_AOF_FSYNC_ALWAYS,
+				    .reserve_bytes = 1 << 20};
+	uint64_t consumed[2] = {2, 0}; /* worker 0's 1 and 2 were taken with appendonly no */
+	CU_ASSERT_EQUAL_FATAL(cp_aof_enable(&a, &conf, EP, 2, consumed, 1000), 0);
+	CU_ASSERT_TRUE(cp_aof_enabling(a));
+	CU_ASSERT_EQUAL(cp_aof_durable_lsn(a, EP, 0), 2);
+	CU_ASSERT_EQUAL(put(a, 1, 1), 0); /* held: cut unknown */
+	settle(a, 1001);
+	CU_ASSERT_EQUAL(cp_aof_durable_lsn(a, EP, 1), 0);
+	cp_aof_rewrite_cut(a, EP, 1, 1); /* before the cut: left out, durable */
+	CU_ASSERT_EQUAL(cp_aof_durable_lsn(a, EP, 1), 1);
+	CU_ASSERT_EQUAL(put(a, 0, 3), 0); /* held: worker 0's cut unknown */
+	cp_aof_rewrite_cut(a, EP, 0, 2);
+	CU_ASSERT_EQUAL(put(a, 1, 2), 0);
+	settle(a, 1002);
+	CU_ASSERT_TRUE(cp_aof_rewrite_switched(a));
+	CU_ASSERT_EQUAL(cp_aof_durable_lsn(a, EP, 0), 3);
+	CU_ASSERT_EQUAL(cp_aof_durable_lsn(a, EP, 1), 2);
+	CU_ASSERT_TRUE(exists("appendonly.aof.1.incr.aof"));
+	CU_ASSERT_FALSE(exists("appendonly.aof.manifest")); /* nothing named yet */
+	struct keys cur;
+	CU_ASSERT_EQUAL(file_keys("appendonly.aof.1.incr.aof", &cur), 0);
+	CU_ASSERT_EQUAL(cur.n, 2);
+	CU_ASSERT_TRUE(has(&cur, "w0:3") && has(&cur, "w1:2"));
+
+	char tmp[256];
+	const char *before[] = {"w0:1", "w0:2", "w1:1"};
+	snprintf(tmp, sizeof(tmp), "%s/appendonlydir/temp-rewriteaof-bg-1.aof", dir);
+	rdb_make(tmp, before, 3);
+	CU_ASSERT_EQUAL(cp_aof_rewrite_finish(a, tmp, 0, true), 0);
+	CU_ASSERT_FALSE(cp_aof_enabling(a));
+	char path[256];
+	size_t len;
+	snprintf(path, sizeof(path), "%s/appendonlydir/appendonly.aof.manifest", dir);
+	uint8_t *man = tp_read(path, &len);
+	CU_ASSERT_STRING_EQUAL((char *)man, "file appendonly.aof.1.base.rdb seq 1 type b\n"
+					    "file appendonly.aof.1.incr.aof seq 1 type i\n");
+	free(man);
+	CU_ASSERT_EQUAL(put(a, 0, 4), 0); /* an ordinary writer from here on */
+	settle(a, 1003);
+	struct keys all = {0};
+	struct cp_aof_load_info info;
+	CU_ASSERT_EQUAL(cp_aof_load(&conf, collect, &all, &info), 0);
+	CU_ASSERT_EQUAL(all.n, 3 + 3);
+	const char *every[] = {"w0:1", "w0:2", "w1:1", "w0:3", "w1:2", "w0:4"};
+	for (int i = 0; i < 6; i++)
+		CU_ASSERT_TRUE(has(&all, every[i]));
+	cp_aof_close(&a);
+	tp_rmdir(dir);
+}
+
+/* appendonly no before the first rewrite: the unnamed incr file goes, the
+ * directory is as it was (here: none of it named anything). */
+static void test_enable_then_stop_leaves_nothing_named(void)
+{
+	struct cp_aof *a = NULL;
+	tp_tmpdir(dir);
+	conf = (struct cp_aof_conf){.dir = dir,
+				    .dirname = "appendonlydir",
+				    .filename = "appendonly.aof",
+				    .fsync = CP_AOF_FSYNC_EVERYSEC,
+				    .reserve_bytes = 1 << 20};
+	uint64_t consumed[1] = {0};
+	CU_ASSERT_EQUAL_FATAL(cp_aof_enable(&a, &conf, EP, 1, consumed, 1000), 0);
+	cp_aof_rewrite_cut(a, EP, 0, 0);
+	CU_ASSERT_EQUAL(put(a, 0, 1), 0);
+	settle(a, 1001);
+	CU_ASSERT_TRUE(exists("appendonly.aof.1.incr.aof"));
+	cp_aof_close(&a);
+	CU_ASSERT_FALSE(exists("appendonly.aof.1.incr.aof"));
+	CU_ASSERT_FALSE(exists("appendonly.aof.manifest"));
+	tp_rmdir(dir);
+}
+
 const struct rw_test_case persist_rewrite_tests[] = {
+    RW_TEST(test_enable_starts_the_aof_with_its_first_rewrite),
+    RW_TEST(test_enable_then_stop_leaves_nothing_named),
     RW_TEST(test_rewrite_file_names_are_redis_7_0s),
     RW_TEST(test_manifest_switch_matches_redis_after_bgrewriteaof),
     RW_TEST(test_manifest_switch_histories_every_older_incr),
