@@ -27,7 +27,8 @@ static uint64_t accounted(const struct dp_shared *sh)
 {
 	uint64_t n = 0;
 	for (uint32_t i = 0; i < sh->n_workers; i++)
-		n += atomic_load_explicit(&sh->env.mem->slot[i].used, memory_order_relaxed);
+		n += atomic_load_explicit(&sh->env.mem->slot[i].used, memory_order_relaxed) +
+		     atomic_load_explicit(&sh->env.mem->slot[i].clients, memory_order_relaxed);
 	return n;
 }
 

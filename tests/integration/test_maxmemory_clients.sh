@@ -26,4 +26,15 @@ it_eq "$(echo "$got" | grep '^xw: of the two')" "xw: of the two, served in full:
 	"two clients on two workers over the limit together"
 it_eq "$(echo "$got" | grep '^xw: evicted_clients')" "xw: evicted_clients: 1" "evicted exactly one"
 grep -q "evicting client=" "/run/redwire/$IT_NAME/dataplane.log" || it_fail "no eviction in the log"
+
+it_log "client memory counts toward key eviction (7.0's used_memory), as in redis-server"
+check="$IT_ROOT/tests/integration/client_mem_evict_check.py"
+want=$(it_ns "$IT_PY" "$check" 127.0.0.1 "$IT_ORACLE_PORT") || it_fail "against redis-server: $want"
+got=$(it_ns "$IT_PY" "$check" "$IT_IP" "$IT_PORT") || it_fail "against Redwire: $got"
+echo "$want" | sed -n 's/^fig: /redis-server: /p'
+echo "$got" | sed -n 's/^fig: /Redwire:      /p'
+if ! diff <(echo "$want" | grep -v '^fig: ') <(echo "$got" | grep -v '^fig: '); then
+	it_fail "client memory and key eviction differ (diff above: < redis-server, > Redwire)"
+fi
+[ "$(echo "$want" | grep -c ': keys evicted: True$')" = 2 ] || it_fail "the oracle did not evict: $want"
 it_log "ok"
