@@ -173,12 +173,17 @@ struct cmd_mem_slot {
 
 struct cmd_mem_board {
 	struct cmd_mem_slot *slot; /* n_workers, indexed by shard id */
-	/* Resident memory the allocator holds beyond what the shards account
-	 * and a slack (fragmentation malloc_trim could not return), published by
-	 * the main lcore (dp_mem.c): it counts toward the total, so eviction
-	 * lets freed chunks be reused instead of the process growing. */
+	/* Resident memory the allocator holds beyond what the shards and the
+	 * clients account and the documented overhead (fragmentation
+	 * malloc_trim could not return), published by the main lcore's RSS
+	 * guard (dp_mem.c): it counts toward the total, so eviction lets freed
+	 * chunks be reused instead of the process growing. */
 	_Atomic uint64_t waste;
 	_Atomic uint64_t peak; /* the largest total the workers saw (INFO used_memory_peak) */
+	/* the RSS guard's counters (main lcore; INFO stats redwire_rss_guard_*) */
+	_Atomic uint64_t guard_purges;	     /* allocator purges the RSS excess asked for */
+	_Atomic uint64_t guard_purged_bytes; /* resident bytes those purges returned */
+	_Atomic uint64_t guard_engaged;	     /* times the excess began to count toward eviction */
 };
 
 /*

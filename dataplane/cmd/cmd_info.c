@@ -242,6 +242,25 @@ static void info_memory(const struct cmd_ctx *ctx, struct rw_buf *b,
 	add_line(b, "active_defrag_running:0");
 	add_line(b, "lazyfree_pending_objects:0");
 	add_line(b, "lazyfreed_objects:0");
+	/* Redwire's own: allocator waste counted toward maxmemory now (dp_mem.h) */
+	add_line(b, "redwire_rss_guard_waste:%llu",
+		 (unsigned long long)(ctx->env->mem != NULL
+					  ? atomic_load_explicit(&ctx->env->mem->waste,
+								 memory_order_relaxed)
+					  : 0));
+}
+
+/* Redwire's own, after Redis's stats: the RSS guard's work since start
+ * (dataplane/core/dp_mem.h; CONFIG RESETSTAT leaves them). */
+static void info_rss_guard(const struct cmd_ctx *ctx, struct rw_buf *b)
+{
+	struct cmd_mem_board *m = ctx->env != NULL ? ctx->env->mem : NULL;
+#define GUARD(f)                                                                                   \
+	(unsigned long long)(m != NULL ? atomic_load_explicit(&m->f, memory_order_relaxed) : 0)
+	add_line(b, "redwire_rss_guard_purges:%llu", GUARD(guard_purges));
+	add_line(b, "redwire_rss_guard_purged_bytes:%llu", GUARD(guard_purged_bytes));
+	add_line(b, "redwire_rss_guard_engaged:%llu", GUARD(guard_engaged));
+#undef GUARD
 }
 
 /* genRedisInfoString()'s loading_* block (7.0.15), with its ETA formula. */
@@ -422,6 +441,7 @@ static void info_stats(const struct cmd_ctx *ctx, struct rw_buf *b, const struct
 	add_line(b, "io_threaded_writes_processed:0");
 	add_line(b, "reply_buffer_shrinks:0");
 	add_line(b, "reply_buffer_expands:0");
+	info_rss_guard(ctx, b);
 #undef SINCE
 }
 
