@@ -40,6 +40,21 @@ static uint64_t waste_now(const struct dp_mem_watch *mw, uint64_t anon, uint64_t
 	return extra > 0 ? (uint64_t)extra : 0;
 }
 
+/* What of the waste counts toward maxmemory (dp_mem.h): none under ASan
+ * (its quarantine is freed memory held on purpose, evicting would not make
+ * it reusable) nor while a snapshot runs (it holds values the workers have
+ * since dropped, as a fork's copy-on-write pages would: evicting makes it
+ * hold more); at most a quarter of maxmemory, so memory the guard cannot
+ * attribute (a transient burst) never empties the dataset. */
+static uint64_t counted_waste(const struct dp_mem_watch *mw, const struct dp_shared *sh,
+			      uint64_t anon, uint64_t acc, uint64_t max)
+{
+	if (rw_alloc_asan() || atomic_load_explicit(&sh->snap.running, memory_order_relaxed))
+		return 0;
+	uint64_t waste = waste_now(mw, anon, acc);
+	return waste < max / DP_MEM_WASTE_SHARE ? waste : max / DP_MEM_WASTE_SHARE;
+}
+
 static void purge(struct dp_mem_watch *mw, struct cmd_mem_board *board, uint64_t excess,
 		  uint64_t now_ms)
 {
@@ -73,9 +88,7 @@ void dp_mem_watch(struct dp_mem_watch *mw, struct dp_shared *sh, uint64_t now_ms
 			purge(mw, board, (uint64_t)excess, now_ms);
 			anon = dp_mem_anon_resident();
 		}
-		/* ASan's quarantine is freed memory held on purpose: evicting
-		 * would not make it reusable (dp_mem.h) */
-		waste = rw_alloc_asan() ? 0 : waste_now(mw, anon, acc);
+		waste = counted_waste(mw, sh, anon, acc, (uint64_t)max);
 	}
 	uint64_t was = atomic_exchange_explicit(&board->waste, waste, memory_order_relaxed);
 	if ((was == 0) == (waste == 0))

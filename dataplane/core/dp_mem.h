@@ -21,6 +21,10 @@
  *      until used_memory + waste fits maxmemory, i.e. until resident
  *      memory fits maxmemory + baseline + the aim; new values reuse the freed chunks instead of
  *      the process growing. Evicting neighbours also coalesces the holes.
+ * The waste counted is at most a quarter of maxmemory (memory the guard
+ * cannot attribute, such as a burst of in-flight replies, must not empty
+ * the dataset), and none while a snapshot runs (it holds values the
+ * workers dropped since its cut; evicting would only make it hold more).
  * The waste is recomputed every look, so once writes have reused the
  * freed chunks it stops counting. glibc cannot move live chunks: there is
  * no active defragmentation, eviction is the remedy.
@@ -47,7 +51,8 @@
 #define DP_MEM_OVERHEAD (16ull << 20) /* the documented fixed overhead (README) */
 /* what the guard holds to: half the overhead, so what writes add in the
  * 100 ms between two looks stays within the other half */
-#define DP_MEM_AIM (DP_MEM_OVERHEAD / 2)
+#define DP_MEM_AIM	   (DP_MEM_OVERHEAD / 2)
+#define DP_MEM_WASTE_SHARE 4 /* the waste counted is at most maxmemory / 4 */
 
 struct dp_mem_watch {
 	uint64_t next_ms;

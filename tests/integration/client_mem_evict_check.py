@@ -52,10 +52,17 @@ def evicted(r):
     return int(r.info("stats")["evicted_keys"])
 
 
+def guard_waste(r):
+    """Redwire's RSS guard counts allocator waste it could not return
+    toward maxmemory (INFO memory redwire_rss_guard_waste; stock: none)."""
+    return int(r.info("memory").get("redwire_rss_guard_waste", 0))
+
+
 def fill(r, budget):
-    """10 kB values until used_memory reaches budget - HEADROOM."""
+    """10 kB values until used_memory reaches budget - HEADROOM (less what
+    Redwire's RSS guard counts: the headroom must stay HEADROOM)."""
     n = 0
-    while mem(r)[0] < budget - HEADROOM and n < 100000:
+    while mem(r)[0] < budget - HEADROOM - guard_waste(r) and n < 100000:
         p = r.pipeline(transaction=False)
         for _ in range(100):
             p.set("cme:%d" % n, VAL)

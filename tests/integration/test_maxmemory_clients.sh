@@ -7,7 +7,12 @@
 # buffer disconnected, a NO-EVICT client and idle clients kept and served,
 # INFO evicted_clients and RESETSTAT. Then, Redwire only, the budget is
 # one across its two workers: two 4 MB clients on different workers, over
-# the limit together and under it alone, lose exactly one of them.
+# the limit together and under it alone, lose exactly one of them. Last,
+# client memory counts toward key eviction as in 7.0 (used_memory includes
+# the clients' buffers): a client with 16 MB of unread replies, then one
+# with 6 MB of a half-sent query, under allkeys-lru with 4 MB of headroom,
+# make both servers evict keys (client_mem_evict_check.py), and Redwire's
+# two shards both give their part.
 IT_NAME=rwtmcl
 source "$(dirname "$0")/lib.sh"
 it_up --workers 2
@@ -37,4 +42,8 @@ if ! diff <(echo "$want" | grep -v '^fig: ') <(echo "$got" | grep -v '^fig: '); 
 	it_fail "client memory and key eviction differ (diff above: < redis-server, > Redwire)"
 fi
 [ "$(echo "$want" | grep -c ': keys evicted: True$')" = 2 ] || it_fail "the oracle did not evict: $want"
+# one budget: the big client lives on one worker, the keys on both, and
+# both shards gave their part (the earlier cases evicted no keys)
+it_ctl memory --json | jq -e '[.workers[].evicted_keys] | length == 2 and all(. > 0)' >/dev/null ||
+	it_fail "not every worker evicted: $(it_ctl memory --json | jq -c '[.workers[].evicted_keys]')"
 it_log "ok"
