@@ -114,7 +114,9 @@ def scenario(r, name, grow):
     print("%s: evicted while filling: %d" % (name, evicted(r)))
     hold = grow(r)
     clients = settle(r, 4 * MB)
-    print("%s: clients hold over 4 MB: %s" % (name, clients > 4 * MB))
+    # a figure, not a fact to compare: how much of the unread replies
+    # redis-server's kernel socket takes varies with its buffer autotuning
+    print("fig: %s: clients hold %d before the writes" % (name, clients))
     served = write_until_evicted(r, budget)
     used, clients, not_counted = mem(r)
     ev = evicted(r)
