@@ -27,8 +27,10 @@ read -r R0 R1 <<<"$(it_ctl stats --json | "$IT_PY" "$S" fwd_received)"
 it_eq "$(it_cli info clients | tr -d '\r' | grep blocked_clients)" "blocked_clients:0" "no waiter left"
 it_log "ok (fwd_received $r0 $r1 -> $R0 $R1)"
 # a client blocked on both workers is served at the push, before an LPOP
-# right behind it (pipelined, or from another connection): stock's
-# transcript, and the cross-worker path ran (requests crossed both ways)
+# right behind it (pipelined, or from another connection), and CLIENT LIST
+# shows a blocked client (flags=b cmd=blpop, keys on one worker and on
+# both) as stock does: stock's transcript, and the cross-worker path ran
+# (requests crossed both ways)
 r0=$R0 r1=$R1
 it_ns "$IT_PY" xblock_check.py steal "$IT_IP:$IT_PORT" >"$out/rws.txt" || it_fail "steal script against Redwire"
 read -r R0 R1 <<<"$(it_ctl stats --json | "$IT_PY" "$S" fwd_received)"

@@ -6,7 +6,7 @@ hash tag whose worker is known (oracle_cases_xshard.worker_of: Redwire's
 slot-to-worker map), so the cases name which worker holds what.
 
 Usage: xblock_check.py HOST:PORT         -> prints the transcript (one repr per line)
-       xblock_check.py steal HOST:PORT   -> the transcript of cross_steal alone
+       xblock_check.py steal HOST:PORT   -> the transcript of cross_steal and blocked_list
        xblock_check.py race HOST:PORT N  -> N rounds of clients blocked on keys of
           both workers (and on one) while two connections push to both workers
           at once (and cross-worker transactions read both keys meanwhile):
@@ -189,8 +189,8 @@ def cross_timeouts(s):
                  ("BRPOPLPUSH", B("t"), A("t"), "0.05"),
                  ("BLMPOP", "0.05", "2", A("t"), B("t"), "LEFT"),
                  ("BZMPOP", "0.05", "2", A("t"), B("t"), "MIN")):
-        s.send("b1", *args)
-        time.sleep(0.25)
+        # no sleep: the reply read here is the one the timeout sends
+        s.c("b1").send(encode(*args))
         s.recv("b1", args[0] + " timeout")
     # a push after the timeout stays
     s.cmd("a", "RPUSH", A("t"), "late")
@@ -275,6 +275,42 @@ def cross_steal(s):
                 s.recv("a", "LPOP pipelined behind it")
             s.recv("b1", "served at the push")
             s.cmd("a", "EXISTS", ka, kb)
+
+
+# CLIENT LIST fields that depend neither on the transport nor on the clock
+# (id addr laddr fd age idle qbuf qbuf-free argv-mem tot-mem rbs rbp obl
+# differ by nature between the two servers)
+LIST_FIELDS = ("name", "flags", "db", "sub", "psub", "ssub", "multi", "multi-mem", "oll",
+               "omem", "events", "cmd", "user", "redir", "resp")
+
+
+def list_line(reply, cid):
+    """The comparable fields of client @cid's line in a CLIENT LIST reply."""
+    for line in reply.split(b"\n"):
+        line = line.lstrip(b"txt:").strip()
+        if line.startswith(b"id=%s " % cid.encode()):
+            kv = dict(p.split(b"=", 1) for p in line.split(b" ") if b"=" in p)
+            return b" ".join(b"%s=%s" % (f.encode(), kv.get(f.encode(), b"?")) for f in LIST_FIELDS)
+    return b"<no line for the client>"
+
+
+def blocked_list(s):
+    """CLIENT LIST, from another connection, shows a blocked client with
+    flags=b and cmd=blpop: keys on one worker, then on both."""
+    A, B = xk(s)
+    cid = client_id(s, "b3")
+    for keys in ((B("bl"),), (A("bl"), B("bl"))):
+        s.c("b3").send(encode("BLPOP", *keys, "0"))
+        wait_blocked(s, 1)
+        for args in (("CLIENT", "LIST"), ("CLIENT", "LIST", "ID", cid)):
+            conn = s.c("a")
+            conn.send(encode(*args))
+            s.out.append(("a", " ".join(args[:3]) + " (blocked)", list_line(conn.read_reply(), cid)))
+        s.cmd("a", "RPUSH", keys[-1], "v")
+        s.recv("b3", "BLPOP served")
+        conn = s.c("a")
+        conn.send(encode("CLIENT", "LIST"))
+        s.out.append(("a", "CLIENT LIST (served)", list_line(conn.read_reply(), cid)))
 
 
 CASES = [unblock, cross_immediate, cross_wake, cross_moves, cross_timeouts, cross_clients]
@@ -381,7 +417,7 @@ def main():
         sys.exit(race(host, int(port), int(sys.argv[3])))
     cases = CASES
     if sys.argv[1] == "steal":  # its own run: the caller reads the counters around it
-        cases = [cross_steal]
+        cases = [cross_steal, blocked_list]
         sys.argv.pop(1)
     host, port = sys.argv[1].rsplit(":", 1)
     for proto in (2, 3):
