@@ -506,6 +506,15 @@ int cmd_client_kill_parse(struct cmd_ctx *ctx, struct cmd_kill_filter *f);
 bool cmd_client_kill_match(const struct cmd_kill_filter *f, const struct cmd_client *c, bool pubsub,
 			   uint64_t self_id);
 
+/** CLIENT LIST [TYPE t | ID id...]: check the arguments as 7.0.15 does,
+ * replying its error into ctx->out. @return 0 or -1 (replied). */
+int cmd_client_list_parse(struct cmd_ctx *ctx);
+/** Does CLIENT LIST (ctx's checked arguments) list client @p c (@p pubsub: subscribed)? */
+bool cmd_client_list_match(const struct cmd_ctx *ctx, const struct cmd_client *c, bool pubsub);
+/** Append the CLIENT INFO/LIST line of ctx->client (its connection ctx->conn),
+ * cmd= @p cmdname, to @p b. */
+void cmd_client_info_line(struct cmd_ctx *ctx, struct rw_buf *b, const char *cmdname);
+
 /**
  * CLIENT UNBLOCK id [TIMEOUT|ERROR] (cmd_client_kill.c): parse as 7.0.15
  * does (the reason first, then the id), replying its error into ctx->out.

@@ -14,8 +14,9 @@
  * tot-mem come from the dispatcher (cmd_env.conn_describe), argv-mem is the
  * running command's argument bytes; rbs/rbp/oll are 0 (replies go straight
  * into the TCP send buffer: no reply buffer, no reply list); sub/psub/ssub
- * are 0 and multi -1 until pub/sub and MULTI land. LIST shows only the
- * calling connection for now (TODO(#4): every worker's connections).
+ * are 0 and multi -1 until pub/sub and MULTI land. LIST shows every
+ * worker's connections (the dispatcher asks each worker for its lines:
+ * dataplane/core/dp_clientkill.c); inside EXEC only the caller's.
  *
  * Context: the connection's own worker (CMD_NOKEYS).
  */
@@ -185,7 +186,7 @@ static void ip_str(uint32_t ip, char *buf, size_t cap)
 }
 
 /* networking.c catClientInfoString() of 7.0.15, one line with its "\n". */
-static void client_info_line(struct cmd_ctx *ctx, struct rw_buf *b, const char *cmdname)
+void cmd_client_info_line(struct cmd_ctx *ctx, struct rw_buf *b, const char *cmdname)
 {
 	const struct cmd_client *c = ctx->client;
 	struct cmd_conn_info ci = {.multi = UINT32_MAX};
@@ -252,35 +253,59 @@ static int client_type(const struct resp_arg *a)
 	return -1;
 }
 
-static void client_list(struct cmd_ctx *ctx)
+int cmd_client_list_parse(struct cmd_ctx *ctx)
 {
-	struct rw_buf b = {0};
 	if (ctx->argc == 4 && cmd_arg_is(&ctx->argv[2], "type")) {
-		int t = client_type(&ctx->argv[3]);
-		if (t < 0) {
-			resp_w_errorf(ctx->out, "ERR Unknown client type '%.*s'",
-				      (int)ctx->argv[3].len, (const char *)ctx->argv[3].ptr);
-			return;
-		}
-		if (t == 0)
-			client_info_line(ctx, &b, "client|list");
-	} else if (ctx->argc > 3 && cmd_arg_is(&ctx->argv[2], "id")) {
+		if (client_type(&ctx->argv[3]) >= 0)
+			return 0;
+		resp_w_errorf(ctx->out, "ERR Unknown client type '%.*s'", (int)ctx->argv[3].len,
+			      (const char *)ctx->argv[3].ptr);
+		return -1;
+	}
+	if (ctx->argc > 3 && cmd_arg_is(&ctx->argv[2], "id")) {
 		for (uint32_t j = 3; j < ctx->argc; j++) {
 			int64_t id;
 			if (!resp_str_to_i64(ctx->argv[j].ptr, ctx->argv[j].len, &id)) {
-				rw_buf_fini(&b);
 				resp_w_error(ctx->out, "ERR Invalid client ID");
-				return;
+				return -1;
 			}
-			if ((uint64_t)id == ctx->client->id)
-				client_info_line(ctx, &b, "client|list");
 		}
-	} else if (ctx->argc != 2) {
-		resp_w_error(ctx->out, CMD_ERR_SYNTAX);
-		return;
-	} else {
-		client_info_line(ctx, &b, "client|list");
+		return 0;
 	}
+	if (ctx->argc != 2) {
+		resp_w_error(ctx->out, CMD_ERR_SYNTAX);
+		return -1;
+	}
+	return 0;
+}
+
+/* getClientType(): a subscribed client is of type pubsub, else normal
+ * (no replicas or masters here). */
+bool cmd_client_list_match(const struct cmd_ctx *ctx, const struct cmd_client *c, bool pubsub)
+{
+	if (ctx->argc == 4 && cmd_arg_is(&ctx->argv[2], "type"))
+		return client_type(&ctx->argv[3]) == (pubsub ? 2 : 0);
+	if (ctx->argc > 3 && cmd_arg_is(&ctx->argv[2], "id")) {
+		for (uint32_t j = 3; j < ctx->argc; j++) {
+			int64_t id;
+			if (resp_str_to_i64(ctx->argv[j].ptr, ctx->argv[j].len, &id) &&
+			    (uint64_t)id == c->id)
+				return true;
+		}
+		return false;
+	}
+	return true;
+}
+
+/* The calling connection only: the dispatcher lists every worker's
+ * connections (dataplane/core/dp_clientkill.c); this runs inside EXEC. */
+static void client_list(struct cmd_ctx *ctx)
+{
+	struct rw_buf b = {0};
+	if (cmd_client_list_parse(ctx) != 0)
+		return;
+	if (cmd_client_list_match(ctx, ctx->client, false))
+		cmd_client_info_line(ctx, &b, "client|list");
 	reply_txt(ctx, &b);
 }
 
@@ -325,7 +350,7 @@ void cmd_client(struct cmd_ctx *ctx)
 		else
 			resp_w_null(ctx->out, cmd_proto(ctx));
 	} else if (strcmp(s, "info") == 0) {
-		client_info_line(ctx, &b, "client|info");
+		cmd_client_info_line(ctx, &b, "client|info");
 		reply_txt(ctx, &b);
 	} else if (strcmp(s, "list") == 0) {
 		client_list(ctx);

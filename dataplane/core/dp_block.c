@@ -106,10 +106,142 @@ static bool proxy_ready(struct worker *w, struct shard_msg *m)
 	return false;
 }
 
+/* ---- reservations (dp_block.h) ---- */
+
+static bool has_key(const struct shard_txq_entry *e, uint64_t h)
+{
+	for (uint32_t i = 0; i < e->nkeys; i++)
+		if (e->keys[i] == h)
+			return true;
+	return false;
+}
+
+/* The woken proxy @p m holds its keys here until its client's attempt
+ * (one reservation per client: a proxy woken again keeps the one it has).
+ * Without memory for it the client only risks what it risked before. */
+static void resv_add(struct worker *w, struct shard_msg *m)
+{
+	uint64_t id = DP_BLOCK_RESV | m->blk_order;
+	if (m->blk_order == 0 || m->argc < 2 || shard_txq_find(&w->txq, id) != NULL ||
+	    !unpack(w, m))
+		return;
+	struct shard_txq_entry *e = shard_txq_entry_get(&w->txq);
+	if (e == NULL)
+		return;
+	e->txid = id;
+	for (uint32_t i = 1; i < m->argc; i++) {
+		uint64_t h = shard_key_hash(m->client.db, w->blk.argv[i].ptr, w->blk.argv[i].len);
+		if (!has_key(e, h) && shard_txq_entry_key(e, h) != 0) {
+			shard_txq_entry_put(&w->txq, e);
+			return;
+		}
+	}
+	if (shard_txq_add(&w->txq, e) < 0)
+		shard_txq_entry_put(&w->txq, e);
+}
+
+/* End reservation @p id: the commands queued behind it run (in queue order,
+ * as after a RELEASE), the waiters it held back are tried. */
+static void resv_end(struct worker *w, uint64_t id)
+{
+	struct shard_txq_entry *e = shard_txq_find(&w->txq, id);
+	if (e == NULL)
+		return;
+	shard_txq_remove(&w->txq, e);
+	shard_txq_entry_put(&w->txq, e);
+	dp_block_released(w);
+}
+
+static void resv_drop(struct worker *w, uint64_t order)
+{
+	if (order != 0)
+		resv_end(w, DP_BLOCK_RESV | order);
+}
+
+struct shard_txq_entry *dp_block_resv_take(struct worker *w, uint64_t order, const uint8_t *keys,
+					   size_t len, uint64_t txid)
+{
+	struct shard_txq_entry *e = shard_txq_find(&w->txq, DP_BLOCK_RESV | order);
+	if (e == NULL)
+		return NULL;
+	for (size_t off = 0; off + 8 <= len; off += 8) {
+		uint64_t h;
+		memcpy(&h, keys + off, 8);
+		if (!has_key(e, h)) { /* not expected: the attempt locks as any gather */
+			resv_drop(w, order);
+			return NULL;
+		}
+	}
+	e->txid = txid;
+	return e;
+}
+
+static bool hits(const struct shard_txq_entry *x, const uint64_t *set, uint32_t n)
+{
+	for (uint32_t i = 0; i < x->nkeys; i++)
+		for (uint32_t j = 0; j < n; j++)
+			if (x->keys[i] == set[j])
+				return true;
+	return false;
+}
+
+/* The entries @p e waits for: those ahead of it sharing a key with it or
+ * with an entry it waits for (a walk back to the head, the keys of every
+ * entry found so far in @p set). The reservations among them are dropped;
+ * without memory for the walk, every reservation ahead of it. */
+void dp_block_resv_yield(struct worker *w, const struct shard_txq_entry *e)
+{
+	if (e->granted || w->txq.n < 2)
+		return;
+	uint64_t *set = malloc(sizeof(*set) * e->nkeys + 8);
+	uint32_t n = 0, cap = e->nkeys + 1;
+	bool all = e->all || set == NULL;
+	if (set != NULL) {
+		memcpy(set, e->keys, sizeof(*set) * e->nkeys);
+		n = e->nkeys;
+	}
+	struct rw_buf drop = {0};
+	for (const struct shard_txq_entry *x = e->prev; x != NULL; x = x->prev) {
+		if (!all && !x->all && !hits(x, set, n))
+			continue;
+		if (x->txid & DP_BLOCK_RESV) {
+			if (rw_buf_append(&drop, &x->txid, 8) != 0)
+				all = true; /* cannot list it: found again below */
+			continue;
+		}
+		if (x->all || all) {
+			all = true;
+			continue;
+		}
+		if (n + x->nkeys > cap) {
+			uint32_t c = (n + x->nkeys) * 2;
+			uint64_t *s2 = realloc(set, sizeof(*set) * c);
+			if (s2 == NULL) {
+				all = true;
+				continue;
+			}
+			set = s2;
+			cap = c;
+		}
+		memcpy(set + n, x->keys, sizeof(*set) * x->nkeys);
+		n += x->nkeys;
+	}
+	free(set);
+	/* removing one grants entries (and may run commands): name them first */
+	for (size_t off = 0; off + 8 <= drop.len; off += 8) {
+		uint64_t id;
+		memcpy(&id, drop.data + off, 8);
+		resv_end(w, id);
+	}
+	rw_buf_fini(&drop);
+}
+
 /* Send a proxy home woken (":1"): its client tries its keys again, and this
- * worker serves nobody else until it says so (dp_block_unstall_def). */
+ * worker serves nobody else until it says so (dp_block_unstall_def); its
+ * keys are reserved for that attempt. */
 static void proxy_wake(struct worker *w, struct shard_msg *m)
 {
+	resv_add(w, m);
 	rw_buf_reset(&m->reply);
 	resp_w_int(&m->reply, 1);
 	w->blk.stall++;
@@ -288,18 +420,22 @@ void dp_block_cancel(struct worker *w, struct shard_msg *m)
  * after a wake-up (op 1) also ends the stall that wake-up started. */
 static void proxy_in(struct worker *w, struct shard_msg *m)
 {
-	bool ends_stall = m->op == 1;
+	bool ends_stall = m->op == 1, woken = true;
+	uint64_t order = m->blk_order;
 	rw_buf_reset(&m->reply);
 	if (proxy_ready(w, m)) {
-		proxy_wake(w, m);
+		proxy_wake(w, m); /* keeps the reservation of its last wake-up */
 	} else if (dp_blockq_push_at(&w->blk.q, m, 0, m->blk_order) != NULL) {
 		w->blk.n_proxy++;
 		publish(w);
+		woken = false;
 	} else {
 		proxy_wake(w, m); /* no memory to park: its client tries again */
 	}
 	if (ends_stall)
 		unstall(w);
+	if (ends_stall && !woken) /* armed again: nothing to keep for it */
+		resv_drop(w, order);
 }
 
 void dp_block_msg_in(struct worker *w, struct shard_msg *m)
@@ -318,6 +454,7 @@ void dp_block_msg_in(struct worker *w, struct shard_msg *m)
 		return;
 	}
 	unstall(w);
+	resv_drop(w, m->blk_order); /* its client is done: served, gone, timed out */
 	rw_buf_reset(&m->reply);
 	answer(w, m, 0);
 }

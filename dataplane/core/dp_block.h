@@ -24,12 +24,33 @@
  * until that client has tried its keys again and sent an unstall, so a
  * client blocked later cannot take the element first.
  *
+ * The wake-up also *reserves* the proxy's keys here: an entry in the
+ * shard's intent queue (shard_txq, TRANSACTIONS.md) named
+ * DP_BLOCK_RESV | the client's blocking order, holding them as a gather's
+ * LOCK does, so a command of another client on those keys (LPOP...) queues
+ * behind it and runs only once the client's attempt is over: Redis serves
+ * the blocked client at the push, before any other command. The attempt's
+ * LOCK here takes the entry over in its place (dp_block_resv_take) and its
+ * RELEASE ends it; an unstall, or the proxy sent back armed with nothing
+ * to pop, drops it.
+ *
+ * Deadlock freedom: a reservation is held before the attempt holds the
+ * lower shards, which the ordered acquisition of TRANSACTIONS.md forbids.
+ * So a transaction that already holds another shard never waits for one:
+ * if its LOCK here waits, directly or through the entries between, for a
+ * reservation, the reservation is dropped (dp_block_resv_yield) and its
+ * client only risks what it risked before (another command may take the
+ * element first; exactly once still holds: only attempts pop, under the
+ * locks). A command or a transaction's first LOCK holds nothing elsewhere
+ * and waits as behind any lock.
+ *
  * Context: the worker lcore.
  */
 #ifndef RW_DP_BLOCK_H
 #define RW_DP_BLOCK_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "cmd.h"
@@ -61,6 +82,24 @@ extern const struct cmd_def dp_block_cancel_def;
  * and the message ending the stall its wake-up started. */
 extern const struct cmd_def dp_block_proxy_def;
 extern const struct cmd_def dp_block_unstall_def;
+
+/* The txid of a reservation: this bit and the blocking order (real
+ * transaction ids, a global counter, never reach it). */
+#define DP_BLOCK_RESV (1ull << 63)
+
+struct shard_txq_entry;
+
+/**
+ * LOCK of the attempt of the client blocked in @p order, intents @p keys
+ * (@p len bytes of u64): take its reservation over as transaction @p txid.
+ * @return the entry (granted or not, now the transaction's), or NULL if
+ * there is none (or it does not cover the intents: then it is dropped).
+ */
+struct shard_txq_entry *dp_block_resv_take(struct worker *w, uint64_t order, const uint8_t *keys,
+					   size_t len, uint64_t txid);
+/** Transaction entry @p e waits here and holds another shard: drop the
+ * reservations it waits for (dp_block.h, deadlock freedom). */
+void dp_block_resv_yield(struct worker *w, const struct shard_txq_entry *e);
 
 /** A proxy or unstall message (request or reply). */
 void dp_block_msg_in(struct worker *w, struct shard_msg *m);

@@ -679,6 +679,10 @@ static void split_by_owner(struct worker *w, struct dp_client *cl, const struct 
 static void route_blocking(struct worker *w, struct dp_client *cl, const struct cmd_def *d,
 			   const struct resp_arg *argv, uint32_t argc, uint32_t owner)
 {
+	/* CLIENT LIST shows a blocked client's command (it runs elsewhere, on
+	 * a copy of the client) */
+	cl->cc.last_cmd = d;
+	cl->cc.last_ms = w->now_unix_ms;
 	if (owner >= w->sh->n_workers) { /* keys of several workers: decided here */
 		dp_xblock_start(w, cl, d, argv, argc);
 		return;
@@ -851,6 +855,11 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 		if (dp_clientkill_check(w, cl, argv, argc))
 			fanout_all(w, cl, &dp_clientkill_part_def, argv, argc,
 				   argc == 3 ? DP_AGG_KILLED : DP_AGG_SUM);
+		return true;
+	}
+	if (dp_clientlist_is(d, argv, argc)) { /* every worker lists its own */
+		if (dp_clientlist_check(w, cl, argv, argc))
+			fanout_all(w, cl, &dp_clientlist_part_def, argv, argc, DP_AGG_TEXT);
 		return true;
 	}
 	if (dp_clientunblock_is(d, argv, argc)) { /* the waiter is on its keys' worker */

@@ -112,3 +112,64 @@ const struct cmd_def dp_clientunblock_part_def = {
     .acl_categories = "@admin @slow @dangerous @connection",
     .group = "connection",
 };
+
+bool dp_clientlist_is(const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc)
+{
+	return argc >= 2 && strcmp(d->name, "client") == 0 && argv[1].len == 4 &&
+	       strncasecmp((const char *)argv[1].ptr, "list", 4) == 0;
+}
+
+bool dp_clientlist_check(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
+			 uint32_t argc)
+{
+	struct cmd_ctx ctx = {.argv = argv,
+			      .argc = argc,
+			      .out = dp_reply_target(w, cl),
+			      .client = &cl->cc,
+			      .env = &w->sh->env};
+	return cmd_client_list_parse(&ctx) == 0;
+}
+
+/* This worker's lines: the caller's as CLIENT INFO prints it (cmd
+ * client|list, its arguments' memory), every other connection's with its
+ * last command (a blocked one: BLPOP..., flag b). */
+static void list_part(struct cmd_ctx *ctx)
+{
+	struct dp_shared *sh =
+	    (struct dp_shared *)((char *)ctx->env - offsetof(struct dp_shared, env));
+	struct worker *w = &sh->workers[store_shard_id(ctx->shard)];
+	struct rw_buf b = {0};
+	for (uint32_t i = 0; i < w->tcp.max_conns; i++) {
+		struct dp_client *v = &w->clients[i];
+		if (v->tcp == NULL || v->closing)
+			continue;
+		struct cmd_conn_info ci = {0};
+		dp_pubsub_describe(v, &ci);
+		if (!cmd_client_list_match(ctx, &v->cc, ci.pubsub))
+			continue;
+		struct cmd_ctx lc = *ctx;
+		lc.conn = v;
+		bool self = v->cc.id == ctx->client->id;
+		if (!self) {
+			lc.client = &v->cc;
+			lc.argc = 0;
+		}
+		const struct cmd_def *last = v->cc.last_cmd;
+		cmd_client_info_line(&lc, &b,
+				     self	    ? "client|list"
+				     : last != NULL ? last->name
+						    : "NULL");
+	}
+	resp_w_verbatim(ctx->out, b.data != NULL ? (const char *)b.data : "", b.len,
+			ctx->client->proto == RESP_PROTO_3 ? RESP_PROTO_3 : RESP_PROTO_2);
+	rw_buf_fini(&b);
+}
+
+const struct cmd_def dp_clientlist_part_def = {
+    .name = "client",
+    .arity = -2,
+    .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+    .fn = list_part,
+    .acl_categories = "@admin @slow @dangerous @connection",
+    .group = "connection",
+};

@@ -33,6 +33,14 @@ bool dp_clientunblock_is(const struct cmd_def *d, const struct resp_arg *argv, u
 bool dp_clientunblock_check(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 			    uint32_t argc);
 
+/* CLIENT LIST's part: this worker's connections' lines (DP_AGG_TEXT). */
+extern const struct cmd_def dp_clientlist_part_def;
+/** Is this CLIENT LIST (after the table's checks)? */
+bool dp_clientlist_is(const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc);
+/** Check its arguments, replying the error to @p cl. @return true if the parts may run. */
+bool dp_clientlist_check(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
+			 uint32_t argc);
+
 /** Is this CLIENT KILL (after the table's arity and subcommand checks)? */
 bool dp_clientkill_is(const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc);
 

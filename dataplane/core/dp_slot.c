@@ -2,6 +2,7 @@
 #include "dp_slot.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,7 +16,8 @@ int dp_slot_begin(struct dp_slot *s, enum dp_agg agg, uint32_t n_workers)
 	s->failed = false;
 	s->total = 0;
 	s->nkeys = 0;
-	if (agg == DP_AGG_CONCAT || agg == DP_AGG_MERGE || agg == DP_AGG_DIGEST) {
+	if (agg == DP_AGG_CONCAT || agg == DP_AGG_MERGE || agg == DP_AGG_DIGEST ||
+	    agg == DP_AGG_TEXT) {
 		if (s->parts == NULL || s->n_parts < n_workers) {
 			struct rw_buf *p = realloc(s->parts, sizeof(*p) * n_workers);
 			if (p == NULL)
@@ -100,6 +102,80 @@ static void finish_merge(struct dp_slot *s)
 	}
 }
 
+/* The payload of a bulk ("$N") or verbatim ("=N", "txt:" first) string
+ * reply: @return its offset, *@p len its length; 0 if it is neither. */
+static size_t text_payload(const uint8_t *p, size_t n, size_t *len)
+{
+	const uint8_t *eol = memchr(p, '\n', n);
+	int64_t blen;
+	if (n < 4 || (p[0] != '$' && p[0] != '=') || eol == NULL ||
+	    !resp_str_to_i64(p + 1, (size_t)(eol - p) - 2, &blen) || blen < 0)
+		return 0;
+	size_t off = (size_t)(eol - p) + 1, skip = p[0] == '=' ? 4 : 0;
+	if (off + (size_t)blen > n || (size_t)blen < skip)
+		return 0;
+	*len = (size_t)blen - skip;
+	return off + skip;
+}
+
+struct text_line {
+	const uint8_t *p;
+	size_t n;
+	uint64_t id;
+};
+
+static uint64_t line_id(const uint8_t *p, size_t n)
+{
+	uint64_t id = 0;
+	for (size_t i = 3; i < n && p[i] >= '0' && p[i] <= '9'; i++)
+		id = id * 10 + (uint64_t)(p[i] - '0');
+	return id;
+}
+
+/* Every part's lines, by id (Redis lists its clients in creation order, and
+ * ids grow with it), framed as the parts were (total: '$' or '='). */
+static void finish_text(struct dp_slot *s)
+{
+	uint32_t n = 0, cap = 0;
+	struct text_line *ln = NULL, *t;
+	size_t bytes = 0;
+	for (uint32_t i = 0; i < s->n_parts; i++)
+		for (size_t off = 0; off < s->parts[i].len;) {
+			const uint8_t *p = s->parts[i].data + off;
+			const uint8_t *eol = memchr(p, '\n', s->parts[i].len - off);
+			size_t len = eol != NULL ? (size_t)(eol - p) + 1 : s->parts[i].len - off;
+			off += len;
+			if (n == cap) {
+				cap = cap ? cap * 2 : 16;
+				if ((t = realloc(ln, sizeof(*ln) * cap)) == NULL) {
+					free(ln);
+					fail_with(s, (const uint8_t *)"-ERR out of memory\r\n", 20);
+					return;
+				}
+				ln = t;
+			}
+			ln[n].p = p;
+			ln[n].n = len;
+			ln[n++].id = line_id(p, len);
+			bytes += len;
+		}
+	for (uint32_t i = 1; i < n; i++) /* insertion sort: a few parts, each in order */
+		for (uint32_t j = i; j > 0 && ln[j - 1].id > ln[j].id; j--) {
+			struct text_line x = ln[j];
+			ln[j] = ln[j - 1];
+			ln[j - 1] = x;
+		}
+	char head[32];
+	bool verbatim = s->total == '=';
+	int hn = snprintf(head, sizeof(head), "%c%zu\r\n%s", verbatim ? '=' : '$',
+			  bytes + (verbatim ? 4 : 0), verbatim ? "txt:" : "");
+	rw_buf_append(&s->buf, head, (size_t)hn);
+	for (uint32_t i = 0; i < n; i++)
+		rw_buf_append(&s->buf, ln[i].p, ln[i].n);
+	rw_buf_append(&s->buf, "\r\n", 2);
+	free(ln);
+}
+
 static void finish(struct dp_slot *s)
 {
 	if (s->failed)
@@ -126,6 +202,9 @@ static void finish(struct dp_slot *s)
 	case DP_AGG_MERGE:
 		finish_merge(s);
 		break;
+	case DP_AGG_TEXT:
+		finish_text(s);
+		break;
 	default:
 		break;
 	}
@@ -149,6 +228,14 @@ void dp_slot_absorb(struct dp_slot *s, uint32_t owner, const uint8_t *p, size_t 
 	} else if (s->agg == DP_AGG_OK) {
 		if (n != 5 || memcmp(p, "+OK\r\n", 5) != 0)
 			fail_with(s, p, n);
+	} else if (s->agg == DP_AGG_TEXT) {
+		size_t len, off = text_payload(p, n, &len);
+		if (off == 0 || owner >= s->n_parts) {
+			fail_with(s, p, n);
+		} else {
+			s->total = p[0]; /* the framing of the parts */
+			rw_buf_append(&s->parts[owner], p + off, len);
+		}
 	} else if ((h = array_header(p, n, &v)) != 0 && owner < s->n_parts) {
 		s->total += v;
 		rw_buf_append(&s->parts[owner], p + h, n - h);

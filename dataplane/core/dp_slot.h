@@ -36,6 +36,8 @@ enum dp_agg {
 	DP_AGG_MERGE,
 	DP_AGG_DIGEST,
 	DP_AGG_KILLED, /* as SUM; then +OK, or -ERR No such client for 0 (CLIENT KILL ip:port) */
+	DP_AGG_TEXT,   /* CLIENT LIST: each part a bulk (RESP3: verbatim txt) string of
+			* "id=..." lines; one string of every line, by id */
 };
 
 struct dp_slot {

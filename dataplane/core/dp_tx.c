@@ -484,6 +484,9 @@ static void tx_send(struct worker *w, struct dp_tx *tx, uint32_t s, uint8_t op,
 	m->txid = tx->txid;
 	m->client = tx->cc;
 	m->all = tx->part[s].all;
+	m->first_lock = tx->lock_i == 0;
+	/* an attempt of a blocked client: its LOCK takes its reservation over */
+	m->blk_order = tx->xb != NULL ? dp_xblock_order(tx->xb) : 0;
 	rw_buf_reset(&m->args);
 	rw_buf_reset(&m->reply);
 	if (args != NULL && rw_buf_append(&m->args, args->data, args->len) != 0)
@@ -565,6 +568,8 @@ static void tx_lock_next(struct worker *w, struct dp_tx *tx)
 		m->tx = tx;
 		m->txid = tx->txid;
 		m->all = tx->part[s].all;
+		m->first_lock = tx->lock_i == 0;
+		m->blk_order = tx->xb != NULL ? dp_xblock_order(tx->xb) : 0;
 		rw_buf_reset(&m->args);
 		if (rw_buf_append(&m->args, tx->part[s].keys.data, tx->part[s].keys.len) != 0)
 			rw_buf_reset(&m->args);
@@ -1137,7 +1142,21 @@ static void reply_back(struct worker *w, struct shard_msg *m)
  * caller answers), false if the grant callback will answer. */
 static bool part_lock_try(struct worker *w, struct shard_msg *m)
 {
-	struct shard_txq_entry *e = shard_txq_entry_get(&w->txq);
+	/* A blocked client's attempt: the reservation its wake-up made here
+	 * (dp_block.h) becomes its lock, in its place in the queue. */
+	struct shard_txq_entry *e =
+	    m->blk_order != 0 && !m->all
+		? dp_block_resv_take(w, m->blk_order, m->args.data, m->args.len, m->txid)
+		: NULL;
+	if (e != NULL) {
+		if (e->granted)
+			return true;
+		e->arg = m;
+		if (!m->first_lock)
+			dp_block_resv_yield(w, e);
+		return false;
+	}
+	e = shard_txq_entry_get(&w->txq);
 	int rc = -ENOMEM;
 	if (e != NULL) {
 		e->txid = m->txid;
@@ -1153,8 +1172,12 @@ static bool part_lock_try(struct worker *w, struct shard_msg *m)
 			rc = shard_txq_add(&w->txq, e);
 		}
 	}
-	if (rc == 0)
+	if (rc == 0) {
+		/* holding another shard, it must not wait for a reservation */
+		if (!m->first_lock)
+			dp_block_resv_yield(w, e);
 		return false; /* answered when granted (tx_granted) */
+	}
 	if (rc < 0) {
 		/* No memory for the intents: go on unlocked rather than stall
 		 * the transaction and every key it touches (logged). */
@@ -1180,7 +1203,8 @@ static void tx_granted(void *arg, struct shard_txq_entry *e)
 	struct worker *w = arg;
 	struct shard_msg *m = e->arg;
 	e->arg = NULL;
-	if (e->txid != 0) { /* a transaction's lock: tell its coordinator */
+	if (e->txid != 0) { /* a transaction's lock: tell its coordinator (a
+			     * reservation, dp_block.h, has nobody to tell) */
 		if (m != NULL)
 			reply_back(w, m);
 		return;

@@ -29,6 +29,7 @@ struct dp_xblock {
 	struct shard_msg *woken; /* proxies home ":1" whose worker stalls for it */
 	enum dp_xb_outcome outcome;
 	bool retrying;	 /* an attempt is in flight */
+	bool counted;	 /* in blocked_clients: its first attempt found nothing */
 	bool gone;	 /* the connection went away */
 	uint8_t unblock; /* CLIENT UNBLOCK: 1 TIMEOUT, 2 ERROR */
 };
@@ -40,8 +41,6 @@ static void xb_link(struct worker *w, struct dp_xblock *xb)
 	if (w->xblk_head != NULL)
 		w->xblk_head->prev = xb;
 	w->xblk_head = xb;
-	w->blk.n_x++;
-	dp_block_publish(w);
 }
 
 static void xb_free(struct worker *w, struct dp_xblock *xb)
@@ -52,8 +51,10 @@ static void xb_free(struct worker *w, struct dp_xblock *xb)
 		w->xblk_head = xb->next;
 	if (xb->next != NULL)
 		xb->next->prev = xb->prev;
-	w->blk.n_x--;
-	dp_block_publish(w);
+	if (xb->counted) {
+		w->blk.n_x--;
+		dp_block_publish(w);
+	}
 	rw_buf_fini(&xb->args);
 	free(xb->argv);
 	free(xb);
@@ -343,6 +344,11 @@ bool dp_xblock_may_run(const struct dp_xblock *xb)
 	return !xb->gone && xb->unblock == 0;
 }
 
+uint64_t dp_xblock_order(const struct dp_xblock *xb)
+{
+	return xb->order;
+}
+
 bool dp_xblock_retry(const struct dp_xblock *xb)
 {
 	return xb->order != 0;
@@ -357,6 +363,12 @@ void dp_xblock_ran(struct worker *w, struct dp_xblock *xb, enum dp_xb_outcome o,
 		    atomic_fetch_add_explicit(&w->sh->next_block_order, 1, memory_order_relaxed) +
 		    1;
 		xb->deadline_ms = deadline_ms;
+		/* INFO's blocked_clients counts it from now, as Redis counts a
+		 * client once blockForKeys() ran (its proxies leave before the
+		 * attempt's RELEASE, in this same step) */
+		xb->counted = true;
+		w->blk.n_x++;
+		dp_block_publish(w);
 	}
 }
 

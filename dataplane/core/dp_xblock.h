@@ -29,9 +29,12 @@
  * that comes home, whatever became of its client, is answered by exactly
  * one unstall, so no worker stays stalled.
  *
- * Known gap: between a wake-up and the attempt's lock, a non-blocking pop
- * (LPOP...) of another client may take the element; the attempt then finds
- * nothing and the client stays blocked (Redis would have served it).
+ * No command of another client comes in between: the wake-up reserves the
+ * proxy's keys on their worker until the attempt's lock takes them over
+ * (dp_block.h), so an LPOP right after the push finds nothing, as in Redis.
+ * Known gap: a transaction that already holds another shard makes the
+ * reservation yield (deadlock freedom); its command may then take the
+ * element and the client stays blocked.
  *
  * Context: the worker lcore owning the client's connection.
  */
@@ -74,6 +77,9 @@ void dp_xblock_fini(struct worker *w);
 /* From the gather of an attempt (dp_tx_gather.inc, dp_tx.c). */
 /** May the attempt run the command (its client still waits)? */
 bool dp_xblock_may_run(const struct dp_xblock *xb);
+/** The client's global blocking order (0 before it first blocks): its
+ * attempts' LOCKs name their reservations by it (dp_block.h). */
+uint64_t dp_xblock_order(const struct dp_xblock *xb);
 /** Is it a retry (errors of a key's type are passed over, as on one worker)? */
 bool dp_xblock_retry(const struct dp_xblock *xb);
 /** The run's outcome; @p deadline_ms: the handler's, when it first blocks. */

@@ -67,6 +67,7 @@ struct shard_msg {
 	/* transactions (SHARD_TX / SHARD_TX_DONE) */
 	uint8_t op;	 /* enum shard_tx_op */
 	bool all;	 /* LOCK: every key of the shard */
+	bool first_lock; /* LOCK: the transaction holds no other shard yet (dp_block.h) */
 	uint32_t epoch;	 /* UNWATCH: up to this watch epoch */
 	uint64_t txid;	 /* the transaction's global id */
 	void *tx;	 /* the coordinator's transaction; only the coordinator reads it */

@@ -26,6 +26,18 @@ read -r R0 R1 <<<"$(it_ctl stats --json | "$IT_PY" "$S" fwd_received)"
 [ $((R0 - r0)) -gt 0 ] && [ $((R1 - r1)) -gt 0 ] || it_fail "requests did not cross both ways ($r0 $r1 -> $R0 $R1)"
 it_eq "$(it_cli info clients | tr -d '\r' | grep blocked_clients)" "blocked_clients:0" "no waiter left"
 it_log "ok (fwd_received $r0 $r1 -> $R0 $R1)"
+# a client blocked on both workers is served at the push, before an LPOP
+# right behind it (pipelined, or from another connection), and CLIENT LIST
+# shows a blocked client (flags=b cmd=blpop, keys on one worker and on
+# both) as stock does: stock's transcript, and the cross-worker path ran
+# (requests crossed both ways)
+r0=$R0 r1=$R1
+it_ns "$IT_PY" xblock_check.py steal "$IT_IP:$IT_PORT" >"$out/rws.txt" || it_fail "steal script against Redwire"
+read -r R0 R1 <<<"$(it_ctl stats --json | "$IT_PY" "$S" fwd_received)"
+it_ns "$IT_PY" xblock_check.py steal "127.0.0.1:$IT_ORACLE_PORT" >"$out/redis_s.txt" || it_fail "steal script against redis-server"
+diff "$out/redis_s.txt" "$out/rws.txt" >"$out/diff_s" || { head -20 "$out/diff_s"; it_fail "an LPOP took the element of a client blocked on two workers (< redis-server, > Redwire)"; }
+[ $((R0 - r0)) -gt 0 ] && [ $((R1 - r1)) -gt 0 ] || it_fail "steal rounds did not cross both ways ($r0 $r1 -> $R0 $R1)"
+it_log "$(grep -c 'served at the push' "$out/rws.txt") pushes served the blocked client first (fwd_received $r0 $r1 -> $R0 $R1)"
 # exactly once under concurrent pushes to both workers (no oracle: the
 # interleaving is not reproducible; the invariant is checked instead)
 it_ns "$IT_PY" xblock_check.py race "$IT_IP:$IT_PORT" "${XB_ROUNDS:-40}" || it_fail "an element was lost or served twice"

@@ -6,10 +6,12 @@ hash tag whose worker is known (oracle_cases_xshard.worker_of: Redwire's
 slot-to-worker map), so the cases name which worker holds what.
 
 Usage: xblock_check.py HOST:PORT         -> prints the transcript (one repr per line)
+       xblock_check.py steal HOST:PORT   -> the transcript of cross_steal and blocked_list
        xblock_check.py race HOST:PORT N  -> N rounds of clients blocked on keys of
           both workers (and on one) while two connections push to both workers
-          at once: every element is popped at most once and none is lost
-          (popped + left == pushed), every waiter is served once
+          at once (and cross-worker transactions read both keys meanwhile):
+          every element is popped at most once and none is lost
+          (popped + left == pushed), every waiter is served once, nothing hangs
 """
 import sys
 import time
@@ -187,8 +189,8 @@ def cross_timeouts(s):
                  ("BRPOPLPUSH", B("t"), A("t"), "0.05"),
                  ("BLMPOP", "0.05", "2", A("t"), B("t"), "LEFT"),
                  ("BZMPOP", "0.05", "2", A("t"), B("t"), "MIN")):
-        s.send("b1", *args)
-        time.sleep(0.25)
+        # no sleep: the reply read here is the one the timeout sends
+        s.c("b1").send(encode(*args))
         s.recv("b1", args[0] + " timeout")
     # a push after the timeout stays
     s.cmd("a", "RPUSH", A("t"), "late")
@@ -232,6 +234,83 @@ def cross_clients(s):
     s.cmd("a", "BLMOVE", A("e"), B("e"), "LEFT", "LEFT", "0")
     s.cmd("a", "EXEC")
     s.cmd("a", "INFO", "clients")
+
+
+def wait_blocked(s, n):
+    """Until INFO says @n clients are blocked (bounded), instead of a fixed
+    sleep: both servers count a client once its command found nothing."""
+    conn = s.c("ctl")
+    for _ in range(1000):
+        conn.send(encode("INFO", "clients"))
+        if b"blocked_clients:%d\r\n" % n in conn.read_reply():
+            return
+        time.sleep(0.002)
+    raise SystemExit("client not blocked after 2 s")
+
+
+STEAL_ROUNDS = 6
+
+
+def cross_steal(s):
+    """Issue #5: a client blocked on keys of both workers is served at the
+    push, before any other command (Redis's handleClientsBlockedOnKeys()),
+    so an LPOP right behind the RPUSH finds nothing: pipelined on the
+    pushing connection, or sent at once from another one (stock answers nil
+    whichever it runs first). The element is pushed on either worker."""
+    A, B = xk(s)
+    for r in range(STEAL_ROUNDS):
+        for i, (w, other) in enumerate(((1, False), (0, False), (1, True), (0, True))):
+            ka, kb = A("st%d_%d" % (r, i)), B("st%d_%d" % (r, i))
+            kp = kb if w == 1 else ka
+            s.c("b1").send(encode("BLPOP", ka, kb, "0"))
+            wait_blocked(s, 1)
+            if other:
+                s.c("a").send(encode("RPUSH", kp, "x%d" % i))
+                s.c("b2").send(encode("LPOP", kp))
+                s.recv("a", "RPUSH")
+                s.recv("b2", "LPOP from another connection")
+            else:
+                s.c("a").send(encode("RPUSH", kp, "x%d" % i) + encode("LPOP", kp))
+                s.recv("a", "RPUSH")
+                s.recv("a", "LPOP pipelined behind it")
+            s.recv("b1", "served at the push")
+            s.cmd("a", "EXISTS", ka, kb)
+
+
+# CLIENT LIST fields that depend neither on the transport nor on the clock
+# (id addr laddr fd age idle qbuf qbuf-free argv-mem tot-mem rbs rbp obl
+# differ by nature between the two servers)
+LIST_FIELDS = ("name", "flags", "db", "sub", "psub", "ssub", "multi", "multi-mem", "oll",
+               "omem", "events", "cmd", "user", "redir", "resp")
+
+
+def list_line(reply, cid):
+    """The comparable fields of client @cid's line in a CLIENT LIST reply."""
+    for line in reply.split(b"\n"):
+        line = line.lstrip(b"txt:").strip()
+        if line.startswith(b"id=%s " % cid.encode()):
+            kv = dict(p.split(b"=", 1) for p in line.split(b" ") if b"=" in p)
+            return b" ".join(b"%s=%s" % (f.encode(), kv.get(f.encode(), b"?")) for f in LIST_FIELDS)
+    return b"<no line for the client>"
+
+
+def blocked_list(s):
+    """CLIENT LIST, from another connection, shows a blocked client with
+    flags=b and cmd=blpop: keys on one worker, then on both."""
+    A, B = xk(s)
+    cid = client_id(s, "b3")
+    for keys in ((B("bl"),), (A("bl"), B("bl"))):
+        s.c("b3").send(encode("BLPOP", *keys, "0"))
+        wait_blocked(s, 1)
+        for args in (("CLIENT", "LIST"), ("CLIENT", "LIST", "ID", cid)):
+            conn = s.c("a")
+            conn.send(encode(*args))
+            s.out.append(("a", " ".join(args[:3]) + " (blocked)", list_line(conn.read_reply(), cid)))
+        s.cmd("a", "RPUSH", keys[-1], "v")
+        s.recv("b3", "BLPOP served")
+        conn = s.c("a")
+        conn.send(encode("CLIENT", "LIST"))
+        s.out.append(("a", "CLIENT LIST (served)", list_line(conn.read_reply(), cid)))
 
 
 CASES = [unblock, cross_immediate, cross_wake, cross_moves, cross_timeouts, cross_clients]
@@ -278,12 +357,32 @@ def race(host, port, rounds):
                 c.read_reply()
             c.sock.close()
 
+        done = threading.Event()
+
+        def prober():
+            # transactions over both workers meanwhile (locks taken worker 0
+            # first): none may wait for a woken client's reservation on
+            # worker 1 while that client's attempt waits for them (a hang)
+            c = RawConn(host, port, timeout=10.0)
+            for _ in range(200):
+                c.send(encode("EXISTS", ka, kb) + encode("MULTI") + encode("LLEN", ka) +
+                       encode("LLEN", kb) + encode("EXEC"))
+                for _ in range(5):
+                    c.read_reply()
+                if done.is_set():
+                    break
+            c.sock.close()
+
+        pr = threading.Thread(target=prober)
+        pr.start()
         ts = [threading.Thread(target=pusher, args=(ka, jobs["a"])),
               threading.Thread(target=pusher, args=(kb, jobs["b"]))]
         for t in ts:
             t.start()
         for t in ts:
             t.join()
+        done.set()
+        pr.join()
         popped = []
         for c, form in waiters:
             reply = c.read_reply()
@@ -316,10 +415,14 @@ def main():
     if sys.argv[1] == "race":
         host, port = sys.argv[2].rsplit(":", 1)
         sys.exit(race(host, int(port), int(sys.argv[3])))
+    cases = CASES
+    if sys.argv[1] == "steal":  # its own run: the caller reads the counters around it
+        cases = [cross_steal, blocked_list]
+        sys.argv.pop(1)
     host, port = sys.argv[1].rsplit(":", 1)
     for proto in (2, 3):
         s = Script(host, int(port), proto, "x%d:" % proto)
-        for f in CASES:
+        for f in cases:
             f(s)
         for name, what, reply in s.out:
             if what == "INFO":  # only the blocked clients count is comparable

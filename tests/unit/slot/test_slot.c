@@ -130,6 +130,38 @@ static void test_slot_fail_still_waits_for_outstanding_parts(void)
 	expect_reply("-ERR out of memory\r\n");
 }
 
+static void test_slot_text_joins_client_lines_by_id(void)
+{
+	CU_ASSERT_EQUAL(dp_slot_begin(&s, DP_AGG_TEXT, 2), 0);
+	feed(1, "$15\r\nid=3 a\nid=12 b\n\r\n");
+	feed(0, "$7\r\nid=7 c\n\r\n");
+	dp_slot_release(&s);
+	expect_reply("$22\r\nid=3 a\nid=7 c\nid=12 b\n\r\n");
+}
+
+static void test_slot_text_keeps_resp3_verbatim_and_empty(void)
+{
+	CU_ASSERT_EQUAL(dp_slot_begin(&s, DP_AGG_TEXT, 2), 0);
+	feed(0, "=4\r\ntxt:\r\n");
+	feed(1, "=11\r\ntxt:id=5 x\n\r\n");
+	dp_slot_release(&s);
+	expect_reply("=11\r\ntxt:id=5 x\n\r\n");
+	dp_slot_fini(&s);
+	CU_ASSERT_EQUAL(dp_slot_begin(&s, DP_AGG_TEXT, 1), 0);
+	feed(0, "$0\r\n\r\n");
+	dp_slot_release(&s);
+	expect_reply("$0\r\n\r\n");
+}
+
+static void test_slot_text_error_part_wins(void)
+{
+	CU_ASSERT_EQUAL(dp_slot_begin(&s, DP_AGG_TEXT, 2), 0);
+	feed(0, "$7\r\nid=1 a\n\r\n");
+	feed(1, ":1\r\n"); /* not a string: an internal error, never a crash */
+	dp_slot_release(&s);
+	expect_reply(":1\r\n");
+}
+
 int main(void)
 {
 	static const struct rw_test_case tests[] = {
@@ -142,6 +174,9 @@ int main(void)
 	    RW_TEST(test_slot_merge_with_resp3_nulls_and_binary_values),
 	    RW_TEST(test_slot_merge_short_part_is_an_error_not_a_crash),
 	    RW_TEST(test_slot_fail_still_waits_for_outstanding_parts),
+	    RW_TEST(test_slot_text_joins_client_lines_by_id),
+	    RW_TEST(test_slot_text_keeps_resp3_verbatim_and_empty),
+	    RW_TEST(test_slot_text_error_part_wins),
 	    {NULL, NULL},
 	};
 	if (rw_test_init() != 0 || rw_test_add_suite("slot", NULL, fini, tests) != 0)
