@@ -33,6 +33,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "dp_clientkill.h"
 #include "dp_int.h"
@@ -189,6 +190,44 @@ static int32_t last_key_of(const struct cmd_def *d, uint32_t argc)
 	return last < (int32_t)argc ? last : (int32_t)argc - 1;
 }
 
+static bool arg_is_db(const struct resp_arg *a)
+{
+	return a->len == 2 && (a->ptr[0] | 32) == 'd' && (a->ptr[1] | 32) == 'b';
+}
+
+/*
+ * The DB besides @p db where a command writes its key: MOVE key db, COPY
+ * src dst DB n (parsed as cmd_copy_opts() does). Its keys are held, and
+ * wait, in both DBs: else a command on the key in that DB (a read after
+ * SELECT n, pipelined behind the MOVE) overtakes a MOVE that waits in the
+ * intent queue behind a transaction holding the key in @p db, or runs in
+ * the middle of an EXEC that moves the key. @return false if there is no
+ * other DB (or no valid number: the handler replies an error, writes
+ * nothing).
+ */
+static bool other_db_of(const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc,
+			uint32_t db, uint32_t *other)
+{
+	const struct resp_arg *a = NULL;
+	if (d->name[0] == 'm' && strcmp(d->name, "move") == 0 && argc > 2) {
+		a = &argv[2];
+	} else if (d->name[0] == 'c' && strcmp(d->name, "copy") == 0) {
+		for (uint32_t j = 3; j < argc; j++) {
+			if (arg_is_db(&argv[j]) && j + 1 < argc)
+				a = &argv[++j];
+			else if (argv[j].len != 7 ||
+				 strncasecmp((const char *)argv[j].ptr, "replace", 7) != 0)
+				break; /* a syntax error: nothing is written */
+		}
+	}
+	int64_t v;
+	if (a == NULL || !resp_str_to_i64(a->ptr, a->len, &v) || v < 0 || v > UINT32_MAX ||
+	    (uint32_t)v == db)
+		return false;
+	*other = (uint32_t)v;
+	return true;
+}
+
 static enum dp_agg agg_of(const struct cmd_def *d)
 {
 	if (d->flags & (CMD_KEYS_SUM | CMD_ALL_SHARDS_SUM))
@@ -281,6 +320,8 @@ static int plan_keys(struct worker *w, struct dp_tx *tx, uint32_t idx, const str
 {
 	int32_t last = last_key_of(d, argc), step = d->key_step > 0 ? d->key_step : 1;
 	uint8_t *owner = w->key_owner_buf;
+	uint32_t odb;
+	bool other = other_db_of(d, argv, argc, cc->db, &odb); /* MOVE, COPY ... DB */
 	uint64_t owners = 0;
 	for (int32_t i = d->first_key; i <= last; i += step) {
 		owner[i] = (uint8_t)shard_of_key(argv[i].ptr, argv[i].len, w->sh->n_workers);
@@ -322,7 +363,8 @@ static int plan_keys(struct worker *w, struct dp_tx *tx, uint32_t idx, const str
 						sub[n++] = argv[i + j];
 		}
 		for (int32_t i = d->first_key; i <= last; i += step)
-			if (owner[i] == o && intent(tx, o, cc->db, &argv[i]) != 0)
+			if (owner[i] == o && (intent(tx, o, cc->db, &argv[i]) != 0 ||
+					      (other && intent(tx, o, odb, &argv[i]) != 0)))
 				return -ENOMEM;
 		struct dp_tx_part *p = part_use(tx, o);
 		if (sub_add_q(&p->run, idx, cc, d, sub, n, tx_ev_of(tx)) != 0)
@@ -1310,7 +1352,9 @@ static bool intents_of(struct worker *w, const struct cmd_def *d, const struct r
 		return true;
 	int32_t last = d->first_key > 0 ? last_key_of(d, argc) : 0,
 		step = d->key_step > 0 ? d->key_step : 1;
-	uint32_t need = argc;
+	uint32_t odb;
+	bool other = other_db_of(d, argv, argc, db, &odb); /* MOVE, COPY ... DB */
+	uint32_t need = other ? 2 * argc : argc;
 	if (need > w->hash_cap) {
 		uint64_t *h = realloc(w->hash_buf, sizeof(*h) * need);
 		if (h == NULL)
@@ -1318,8 +1362,11 @@ static bool intents_of(struct worker *w, const struct cmd_def *d, const struct r
 		w->hash_buf = h;
 		w->hash_cap = need;
 	}
-	for (int32_t i = d->first_key; i > 0 && i <= last; i += step)
+	for (int32_t i = d->first_key; i > 0 && i <= last; i += step) {
 		w->hash_buf[(*n)++] = shard_key_hash(db, argv[i].ptr, argv[i].len);
+		if (other)
+			w->hash_buf[(*n)++] = shard_key_hash(odb, argv[i].ptr, argv[i].len);
+	}
 	/* a numkeys argument's keys (SINTERCARD, LMPOP, ZUNIONSTORE...): a
 	 * transaction holding one of them must run first */
 	int64_t nk;
