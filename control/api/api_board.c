@@ -82,17 +82,30 @@ static int cmd_by_name(const void *a, const void *b)
 		      ((const struct chan_board_cmd *)b)->name);
 }
 
-json_t *api_board_commands(const struct api_ctx *ctx, const char *arg, int *status)
+/* A copy of the board (the caller frees it). NULL: out of memory
+ * (*unavailable NULL) or no board to read (*unavailable the 503 body). */
+static struct chan_board *board_fetch(const struct api_ctx *ctx, int *status, json_t **unavailable)
 {
+	*unavailable = NULL;
 	struct chan_board *b = malloc(sizeof(*b));
-	(void)arg;
 	if (b == NULL)
 		return NULL;
 	int rc = api_board_get(ctx, b);
 	if (rc != 0) {
 		free(b);
-		return board_unavailable(rc, status);
+		*unavailable = board_unavailable(rc, status);
+		return NULL;
 	}
+	return b;
+}
+
+json_t *api_board_commands(const struct api_ctx *ctx, const char *arg, int *status)
+{
+	json_t *unavailable;
+	struct chan_board *b = board_fetch(ctx, status, &unavailable);
+	(void)arg;
+	if (b == NULL)
+		return unavailable;
 	qsort(b->cmd, b->n_cmds, sizeof(b->cmd[0]), cmd_by_name);
 	json_t *cmds = json_array();
 	for (uint32_t i = 0; i < b->n_cmds; i++) {
@@ -149,15 +162,11 @@ static json_t *slow_entry(const struct chan_board_slow *e)
 
 json_t *api_board_slowlog(const struct api_ctx *ctx, const char *arg, int *status)
 {
-	struct chan_board *b = malloc(sizeof(*b));
+	json_t *unavailable;
+	struct chan_board *b = board_fetch(ctx, status, &unavailable);
 	(void)arg;
 	if (b == NULL)
-		return NULL;
-	int rc = api_board_get(ctx, b);
-	if (rc != 0) {
-		free(b);
-		return board_unavailable(rc, status);
-	}
+		return unavailable;
 	json_t *entries = json_array();
 	for (uint32_t i = 0; i < b->n_slow && i < CHAN_BOARD_SLOW; i++)
 		json_array_append_new(entries, slow_entry(&b->slow[i]));

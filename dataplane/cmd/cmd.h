@@ -514,8 +514,6 @@ bool cmd_pause_holds(const struct cmd_env *env, const struct cmd_def *d, uint64_
  * (empty when none). Context: that worker, once per loop iteration.
  */
 void cmd_monitor_take(const struct cmd_env *env, uint32_t worker, struct rw_buf *out);
-/** Feed a command the dispatcher runs as a cross-worker transaction to the monitors. */
-void cmd_monitor_dispatched(struct cmd_ctx *ctx, const struct cmd_def *d);
 /** A monitor client of @p worker went away (closed or RESET). */
 void cmd_monitor_gone(const struct cmd_env *env, uint32_t worker);
 

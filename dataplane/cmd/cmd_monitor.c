@@ -141,10 +141,3 @@ void cmd_monitor_feed(struct cmd_ctx *ctx, const struct cmd_def *d, const struct
 	}
 	rw_buf_fini(&line);
 }
-
-void cmd_monitor_dispatched(struct cmd_ctx *ctx, const struct cmd_def *d)
-{
-	struct cmd_diag *dg = cmd_diag_of(ctx->env);
-	if (dg != NULL && atomic_load_explicit(&dg->monitors, memory_order_relaxed) != 0)
-		cmd_monitor_feed(ctx, d, d);
-}
