@@ -5,15 +5,16 @@
 # veth pair in a namespace of its own, as tests/bench/compare.sh sets them
 # up: one core each (server on CPU 0, client on CPU 1), pipelining 1 and
 # 16, median of RUNS runs. Prints requests/s of each and their ratio.
-# Then bytes per element of a 1M-element list and sorted set: INFO's
+# Then bytes per element of a 1M-element list, hash, set and sorted set: INFO's
 # used_memory before and after filling each (Redwire counts its store's
 # footprint, redis-server its allocator's).
 # Not part of the pass/fail suite.
 #   RUNS=3 REQUESTS=100000 CLIENTS=50 ELEMENTS=1000000 tests/bench/collections.sh
+#   MEMORY_ONLY=1 tests/bench/collections.sh   (bytes per element only)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 RUNS=${RUNS:-3} REQUESTS=${REQUESTS:-100000} CLIENTS=${CLIENTS:-50}
-ELEMENTS=${ELEMENTS:-1000000}
+ELEMENTS=${ELEMENTS:-1000000} MEMORY_ONLY=${MEMORY_ONLY:-0}
 NAME=rwbcoll${RW_IT_SUFFIX:-} SRV_NS=rwbcsrv${RW_IT_SUFFIX:-} CLI_NS=rwbccli${RW_IT_SUFFIX:-}
 SRV_IP=198.19.251.2 CLI_IP=198.19.251.1
 conf=$(mktemp /tmp/redwire-bench.XXXXXX.conf)
@@ -25,7 +26,7 @@ cleanup() {
 	"$ROOT/redwire" down --name "$NAME" >/dev/null 2>&1 || true
 	ip netns del "$SRV_NS" 2>/dev/null || true
 	ip netns del "$CLI_NS" 2>/dev/null || true
-	rm -f "$conf" "$fill_file" "$fill_file.list" "$fill_file.zset"
+	rm -f "$conf" "$fill_file" "$fill_file".{list,hash,set,zset}
 }
 trap cleanup EXIT
 
@@ -72,8 +73,9 @@ rps() {
 	printf '%s\n' "${vals[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
 }
 
-printf '%-10s %-4s %14s %14s %8s\n' test P redwire redis-server ratio
+[ "$MEMORY_ONLY" = 1 ] || printf '%-10s %-4s %14s %14s %8s\n' test P redwire redis-server ratio
 for p in 1 16; do
+	[ "$MEMORY_ONLY" = 1 ] && break
 	for t in lpush lpop zadd lrange_100 zrange; do
 		a=$(rps "$NAME" "$RW_IP" "$p" "$t")
 		b=$(rps "$CLI_NS" "$SRV_IP" "$p" "$t")
@@ -88,25 +90,30 @@ used() {
 }
 
 # RESP filling bench:mem:KIND with ELEMENTS elements, 1000 per command
-# (RPUSH element:i, or ZADD i member:i), one file per kind
+# (RPUSH element:i, HSET field:i value:i, SADD member:i or ZADD i member:i),
+# one file per kind
 /usr/bin/python3 - "$ELEMENTS" "$fill_file" <<'PY'
 import sys
 n, path = int(sys.argv[1]), sys.argv[2]
 def enc(args):
     return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
-for kind in ("list", "zset"):
+for kind in ("list", "hash", "set", "zset"):
     with open(path + "." + kind, "wb") as f:
         for start in range(0, n, 1000):
             ids = range(start, min(n, start + 1000))
             if kind == "list":
                 args = [b"RPUSH", b"bench:mem:list"] + [b"element:%d" % i for i in ids]
+            elif kind == "hash":
+                args = [b"HSET", b"bench:mem:hash"] + [x for i in ids for x in (b"field:%d" % i, b"value:%d" % i)]
+            elif kind == "set":
+                args = [b"SADD", b"bench:mem:set"] + [b"member:%d" % i for i in ids]
             else:
                 args = [b"ZADD", b"bench:mem:zset"] + [x for i in ids for x in (b"%d" % i, b"member:%d" % i)]
             f.write(enc(args))
 PY
 
 printf '\n%-6s %10s %14s %14s %8s\n' type elements redwire-B/el redis-B/el ratio
-for kind in list zset; do
+for kind in list hash set zset; do
 	r0=$(used "$NAME" "$RW_IP"); s0=$(used "$CLI_NS" "$SRV_IP")
 	ip netns exec "$NAME" redis-cli -h "$RW_IP" --pipe <"$fill_file.$kind" >/dev/null
 	ip netns exec "$CLI_NS" redis-cli -h "$SRV_IP" --pipe <"$fill_file.$kind" >/dev/null
