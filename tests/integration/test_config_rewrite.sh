@@ -98,6 +98,7 @@ it_log "dynamic-hz and the idle client timeout, side by side with stock"
 it_ns env PYTHONPATH="$IT_ROOT/tests/integration" RWCTL="$(it_build)/control/cli/redwirectl --name $IT_NAME" \
 	"$IT_PY" "$IT_ROOT/tests/integration/idle_check.py" "$IT_IP" "$IT_PORT" 127.0.0.1 $ORACLE2 || it_fail "idle_check.py"
 grep -q 'Closing idle client' "/run/redwire/$IT_NAME/dataplane.log" || it_fail "no 'Closing idle client' in the log"
+! grep -E 'AddressSanitizer|runtime error' "/run/redwire/$IT_NAME/dataplane.log" || it_fail "sanitizer report"
 it_log "save points: one line per point, and save \"\" when none, as stock writes them"
 for value in "100 5 200 6 300 7" ""; do
 	for srv in "-h $IT_IP -p $IT_PORT" "-h 127.0.0.1 -p $ORACLE2"; do
