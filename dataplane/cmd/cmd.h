@@ -124,6 +124,7 @@ struct cmd_info_totals {
 	uint64_t used_memory; /* store_stats.used_bytes summed */
 	uint64_t dirty;	      /* store_stats.dirty summed: rdb_changes_since_last_save */
 	uint64_t total_error_replies;
+	uint64_t hz; /* the cron rate in force (dynamic-hz); 0: cmd_hz_in_force() of the clients */
 	/* distinct names with subscribers (each worker counts the names it owns) */
 	uint64_t pubsub_channels, pubsub_patterns, pubsubshard_channels;
 	uint32_t n_dbs;
@@ -539,8 +540,19 @@ uint64_t cmd_cfg_maxmemory_clients(const struct cmd_env *env);
 /* hz: each worker's cron runs this many times a second (Redis's range) */
 #define CMD_HZ_MIN 1
 #define CMD_HZ_MAX 500
-/** hz in force (CONFIG SET hz, clamped as Redis clamps it). Context: any worker. */
+/** hz configured (CONFIG SET hz, clamped as Redis clamps it). Context: any worker. */
 int64_t cmd_cfg_hz(const struct cmd_env *env);
+/** dynamic-hz: does the cron's rate scale with the number of clients? */
+bool cmd_cfg_dynamic_hz(const struct cmd_env *env);
+/* Redis's MAX_CLIENTS_PER_CLOCK_TICK: dynamic-hz keeps clients / hz at most this */
+#define CMD_HZ_CLIENTS_PER_TICK 200
+/**
+ * The hz in force with @p clients connected (every worker's): the configured
+ * hz, doubled (dynamic-hz) while clients / hz exceeds CMD_HZ_CLIENTS_PER_TICK,
+ * up to CMD_HZ_MAX (7.0.15's serverCron). INFO's hz; each worker's cron rate.
+ * Context: any worker.
+ */
+int64_t cmd_hz_in_force(const struct cmd_env *env, uint64_t clients);
 /** Does bind cover redwire-address (new connections to it are accepted)? */
 bool cmd_cfg_bind_accepts(const struct cmd_env *env);
 /** The same as a flag the TCP stack reads on each SYN (non-zero: accept);

@@ -85,6 +85,7 @@ enum rt_int {
 	RT_APPENDONLY,	      /* dataplane/core/dp_snap.c turns the AOF on and off */
 	RT_MAXMEMORY_CLIENTS, /* bytes, or -percent of maxmemory (Redis's encoding) */
 	RT_HZ,		      /* 1..500: each worker's cron runs a second */
+	RT_DYNAMIC_HZ,	      /* 0 or 1: hz scales with the clients (cmd_hz_in_force) */
 	RT_BIND_OWN,	      /* 1: bind covers redwire-address (SYNs to it are accepted) */
 	RT_N_INT,
 };
@@ -191,6 +192,7 @@ static const struct rt_def rt_defs[] = {
     {"appendonly", K_BOOL, RT_APPENDONLY, 0, 1, NULL, NULL, true},
     {"maxmemory-clients", K_MEMPCT, RT_MAXMEMORY_CLIENTS, 0, 100},
     {"hz", K_HZ, RT_HZ, 0, INT32_MAX},
+    {"dynamic-hz", K_BOOL, RT_DYNAMIC_HZ, 0, 1},
     {"bind", K_BIND, RT_BIND, 0, 0},
     {"latency-tracking-info-percentiles", K_PERCENT, RT_PERCENTILES, 0, 0},
 };
@@ -303,6 +305,7 @@ static void rt_boot_extras(struct cmd_rtcfg *rt, const struct rw_config *cfg)
 	atomic_init(&rt->ival[RT_MAXMEMORY_CLIENTS], (uint64_t)mp);
 	int64_t hz = cfg->hz < 1 ? 10 : cfg->hz > 500 ? 500 : cfg->hz;
 	atomic_init(&rt->ival[RT_HZ], (uint64_t)hz);
+	atomic_init(&rt->ival[RT_DYNAMIC_HZ], cfg->dynamic_hz ? 1 : 0);
 	bool own = true;
 	const char *bind = cfg->bind != NULL ? cfg->bind : "* -::*";
 	if (rw_config_bind_check(bind, cfg->rw_address, &own, &why) != 0)
@@ -441,6 +444,26 @@ int64_t cmd_cfg_hz(const struct cmd_env *env)
 {
 	int64_t hz = rt_int(env, RT_HZ, CFG_OF(env, hz));
 	return hz < CMD_HZ_MIN ? 10 : hz > CMD_HZ_MAX ? CMD_HZ_MAX : hz;
+}
+
+bool cmd_cfg_dynamic_hz(const struct cmd_env *env)
+{
+	if (env == NULL || (env->rt == NULL && env->cfg == NULL))
+		return true; /* Redis's default */
+	return rt_int(env, RT_DYNAMIC_HZ, CFG_OF(env, dynamic_hz)) != 0;
+}
+
+int64_t cmd_hz_in_force(const struct cmd_env *env, uint64_t clients)
+{
+	int64_t hz = cmd_cfg_hz(env);
+	if (!cmd_cfg_dynamic_hz(env))
+		return hz;
+	while (clients / (uint64_t)hz > CMD_HZ_CLIENTS_PER_TICK) {
+		hz *= 2;
+		if (hz > CMD_HZ_MAX)
+			return CMD_HZ_MAX;
+	}
+	return hz;
 }
 
 bool cmd_cfg_bind_accepts(const struct cmd_env *env)

@@ -85,7 +85,6 @@ static void info_server(const struct cmd_ctx *ctx, struct rw_buf *b,
 			const struct cmd_info_totals *t)
 {
 	const struct cmd_env *env = ctx->env;
-	(void)t;
 	uint64_t up_s =
 	    ctx->now_ms > env->start_unix_ms ? (ctx->now_ms - env->start_unix_ms) / 1000 : 0;
 
@@ -109,8 +108,10 @@ static void info_server(const struct cmd_ctx *ctx, struct rw_buf *b,
 	add_line(b, "server_time_usec:%llu", (unsigned long long)ctx->now_us);
 	add_line(b, "uptime_in_seconds:%llu", (unsigned long long)up_s);
 	add_line(b, "uptime_in_days:%llu", (unsigned long long)(up_s / 86400));
-	/* each worker's cron (worker.c); no dynamic-hz: both are the setting */
-	add_line(b, "hz:%lld", (long long)cmd_cfg_hz(env));
+	/* each worker's cron rate (worker.c): dynamic-hz scales it with the clients */
+	add_line(b, "hz:%lld",
+		 t->hz != 0 ? (long long)t->hz
+			    : (long long)cmd_hz_in_force(env, t->connected_clients));
 	add_line(b, "configured_hz:%lld", (long long)cmd_cfg_hz(env));
 	/* LRU_CLOCK(): seconds, 24 bits. */
 	add_line(b, "lru_clock:%llu",

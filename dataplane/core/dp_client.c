@@ -133,7 +133,10 @@ static void on_accepted(void *arg, struct tcp_conn *c)
 
 static void on_readable(void *arg, struct tcp_conn *c)
 {
-	mark_ready(arg, c->app);
+	struct worker *w = arg;
+	struct dp_client *cl = c->app;
+	cl->cc.last_ms = w->now_unix_ms; /* Redis's lastinteraction: any bytes read */
+	mark_ready(w, cl);
 }
 
 static void on_reset(void *arg, struct tcp_conn *c)
@@ -161,6 +164,12 @@ static void maybe_close(struct worker *w, struct dp_client *cl)
 		return;
 	tcp_close(&w->tcp, cl->tcp);
 	client_release(cl);
+}
+
+void dp_client_close(struct worker *w, struct dp_client *cl)
+{
+	cl->closing = true;
+	maybe_close(w, cl);
 }
 
 static struct dp_slot *slot_new(struct dp_client *cl)
@@ -196,8 +205,10 @@ void dp_drain_slots(struct worker *w, struct dp_client *cl)
 			break;
 		if (slot->agg == DP_AGG_DIGEST && !slot->failed)
 			dp_digest_finish(&slot->buf);
-		if (!slot->discard)
+		if (!slot->discard) {
 			rw_buf_append(&cl->tcp->snd, slot->buf.data, slot->buf.len);
+			cl->cc.last_ms = w->now_unix_ms; /* a reply written: lastinteraction */
+		}
 		rw_buf_reset(&slot->buf);
 		slot->discard = false;
 		cl->slot_head++;

@@ -93,6 +93,8 @@ void dp_info_gather(void *arg, struct cmd_info_totals *t)
 	for (uint32_t i = 0; i < sh->n_workers; i++) {
 		const struct chan_worker_stats *cs = chan_stats(sh->chan, i);
 		t->connected_clients += cs->tcp_conns_current;
+		if (i == 0) /* each worker finds the same rate from the same total */
+			t->hz = ld(&sh->workers[0].pub.hz);
 		t->blocked_clients += cs->blocked_clients;
 		t->total_connections_received += cs->tcp_conns_opened;
 		t->total_commands_processed += cs->commands_received;

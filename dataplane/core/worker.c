@@ -14,6 +14,7 @@
 #include <rte_mempool.h>
 
 #include "cmd_diag.h"
+#include "dp_ccron.h"
 #include "dp_cfgmsg.h"
 #include "dp_xblock.h"
 #include "dp_info.h"
@@ -216,30 +217,49 @@ static void worker_apply_runtime_config(struct worker *w)
 	cmd_evict_apply(w->store, env);
 	/* bind: connections open stay, as in Redis (it closes listeners only) */
 	w->tcp.bind_open = cmd_cfg_bind_flag(env);
-	uint64_t period = 1000000u / (uint64_t)cmd_cfg_hz(env);
-	if (period != w->cron_period_us) {
-		w->cron_period_us = period;
+	int64_t hz = cmd_cfg_hz(env);
+	if (hz != w->cron_hz_cfg) {
+		w->cron_hz_cfg = hz;
 		w->next_cron_us = w->now_us; /* the new rhythm starts now */
 	}
 }
 
+/* Every worker's clients (INFO's connected_clients): dynamic-hz follows the
+ * appliance's count, as Redis's follows listLength(server.clients), so all
+ * workers run at the rate INFO shows. */
+static uint64_t worker_clients_all(const struct worker *w)
+{
+	uint64_t n = 0;
+	for (uint32_t i = 0; i < w->sh->n_workers; i++)
+		n += chan_stats(w->sh->chan, i)->tcp_conns_current;
+	return n;
+}
+
 /*
- * The cron, hz times a second (Redis's serverCron): it starts an active
- * expire cycle (activeExpireCycle(ACTIVE_EXPIRE_CYCLE_SLOW)). The cycle
- * samples WORKER_EXPIRE_BUDGET keys a tick, so latency stays flat, and
- * ends as Redis's does once a slice finds the shard fresh (at most
- * WORKER_EXPIRE_STALE_PERC of a slice's budget expired); then nothing is
- * sampled until the next cron. hz sets how soon keys nobody reads are
- * reclaimed, not how much a cycle may do.
+ * The cron, hz times a second (Redis's serverCron). Its rate is the hz in
+ * force: the configured one, doubled by dynamic-hz while the clients
+ * outnumber 200 a run (cmd_hz_in_force), recomputed at every run as stock
+ * does, the next run one period of the new rate away. A run
+ *   - starts an active expire cycle (activeExpireCycle(ACTIVE_EXPIRE_CYCLE_SLOW)).
+ *     The cycle samples WORKER_EXPIRE_BUDGET keys a tick, so latency stays
+ *     flat, and ends as Redis's does once a slice finds the shard fresh (at
+ *     most WORKER_EXPIRE_STALE_PERC of a slice's budget expired); then
+ *     nothing is sampled until the next cron. hz sets how soon keys nobody
+ *     reads are reclaimed, not how much a cycle may do;
+ *   - visits a slice of the worker's clients (clientsCron: idle timeout,
+ *     dp_ccron.h).
  */
 static void worker_cron(struct worker *w)
 {
-	uint64_t period = w->cron_period_us != 0 ? w->cron_period_us : 1000000 / 10;
+	int64_t hz = cmd_hz_in_force(&w->sh->env, worker_clients_all(w));
+	atomic_store_explicit(&w->pub.hz, (uint64_t)hz, memory_order_relaxed);
+	uint64_t period = 1000000u / (uint64_t)hz;
 	w->next_cron_us += period;
 	if (w->next_cron_us <= w->now_us) /* a long stall: no burst of crons after it */
 		w->next_cron_us = w->now_us + period;
 	w->expire_cycle = true;
 	w->stats->cron_runs++;
+	dp_clients_cron(w, hz);
 }
 
 static void worker_expire_slice(struct worker *w)

@@ -77,6 +77,7 @@ struct dp_pub {
 	_Atomic uint64_t expired, evicted, hits, misses, used, dirty;
 	_Atomic uint64_t *db_keys, *db_expires;
 	_Atomic uint64_t *db_main_bytes, *db_expires_bytes; /* MEMORY STATS overheads */
+	_Atomic uint64_t hz; /* the cron's rate in force (worker.c; INFO's hz) */
 	uint32_t n_dbs;
 };
 
@@ -131,10 +132,12 @@ struct worker {
 	uint64_t now_unix_ms;
 	uint64_t next_tick_us;
 	uint64_t ticks;
-	/* the cron (worker.c): hz times a second, it starts an active expire
-	 * cycle, which runs a slice per tick until the shard looks fresh */
+	/* the cron (worker.c): hz times a second (dynamic-hz: the rate in
+	 * force), it starts an active expire cycle, which runs a slice per tick
+	 * until the shard looks fresh, and visits a slice of the clients */
 	uint64_t next_cron_us;
-	uint64_t cron_period_us;
+	int64_t cron_hz_cfg;   /* hz configured when the rhythm was last reset */
+	uint32_t ccron_cursor; /* the clients cron's next entry of clients[] (dp_ccron.c) */
 	bool expire_cycle;
 	uint64_t us_per_tsc_q32;     /* command durations: microseconds per cycle << 32 */
 	uint64_t cal_tsc, cal_us;    /* the start of its measuring window (worker.c) */
@@ -247,6 +250,8 @@ void dp_shard_msg_in(void *arg, struct shard_msg *m);
 void dp_deferred_retry(struct worker *w);
 /** Close @p cl now (RST), dropping what it has not read (output limits). */
 void dp_client_kill(struct worker *w, struct dp_client *cl);
+/** Close @p cl in order (FIN after what it was sent), no reply pending. */
+void dp_client_close(struct worker *w, struct dp_client *cl);
 /** store_hook_fn: journal expiries and evictions as DELs; @p arg is the worker. */
 void dp_journal_store_event(void *arg, uint32_t db, const void *key, size_t klen,
 			    const char *event);

@@ -156,8 +156,9 @@ struct tcp_conn {
 
 	/* receive sequence space */
 	uint32_t irs, rcv_nxt;
-	bool peer_fin; /* FIN received (in order) */
-	bool ack_now;  /* an ACK is owed; sent with the next output */
+	uint32_t rcv_adv; /* the right edge last advertised, RCV.NXT + RCV.WND (tcp_out.c) */
+	bool peer_fin;	  /* FIN received (in order) */
+	bool ack_now;	  /* an ACK is owed; sent with the next output */
 	/* RFC 2883: a duplicate segment arrived; the next ACK reports it
 	 * first among its SACK blocks (once) */
 	bool dsack_on;

@@ -155,6 +155,7 @@ int tcp_cookie_check(struct tcp_stack *t, const struct rte_ipv4_hdr *ip,
 	c->state = TCP_ESTABLISHED;
 	c->irs = s->seq - 1;
 	c->rcv_nxt = s->seq;
+	c->rcv_adv = c->rcv_nxt; /* the SYN-ACK's window left no state */
 	c->iss = s->ack - 1;
 	c->snd_una = c->snd_nxt = c->snd_max = s->ack;
 	c->recover = c->iss;

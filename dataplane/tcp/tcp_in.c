@@ -97,7 +97,8 @@ static int listen_input(struct tcp_stack *t, struct rte_ipv4_hdr *ip, struct rte
 	t->n_syn_rcvd++;
 	c->irs = s->seq;
 	c->rcv_nxt = s->seq + 1;
-	c->snd_wnd = s->wnd; /* RFC 7323 §2.2: a SYN's window is never scaled */
+	c->rcv_adv = c->rcv_nxt; /* nothing advertised yet */
+	c->snd_wnd = s->wnd;	 /* RFC 7323 §2.2: a SYN's window is never scaled */
 	c->max_snd_wnd = s->wnd;
 	c->snd_wl1 = s->seq;
 	uint16_t peer_mss = s->opt.mss ? s->opt.mss : 536;

@@ -73,6 +73,8 @@ enum rw_cfg_type {
 	  "client memory budget: bytes, or N% of maxmemory; 0: no client eviction")                \
 	X(hz, "hz", RW_CFG_INT, "10", 0, INT32_MAX,                                                \
 	  "each worker's cron runs per second (active expiry cycles); clamped to 1..500")          \
+	X(dynamic_hz, "dynamic-hz", RW_CFG_BOOL, "yes", 0, 0,                                      \
+	  "hz doubles per 200 clients per cron run, up to 500, as Redis's serverCron scales it")   \
 	X(latency_tracking_info_percentiles, "latency-tracking-info-percentiles", RW_CFG_STRING,   \
 	  "50 99 99.9", 0, 0, "percentiles INFO latencystats reports per command")                 \
 	X(maxclients, "maxclients", RW_CFG_INT, "10000", 1, 1000000, "client connection limit")    \

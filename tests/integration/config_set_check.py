@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""CONFIG SET hz, bind, latency-tracking-info-percentiles and CONFIG GET
+"""CONFIG SET hz, dynamic-hz, bind, latency-tracking-info-percentiles and CONFIG GET
 maxmemory-clients: Redwire's replies against stock redis-server 7.0.15's,
 byte for byte, then what bind and the percentiles do on Redwire.
 
@@ -37,6 +37,9 @@ for case in [
         ("GET", "hz"), ("SET", "hz", "0"), ("GET", "hz"), ("SET", "hz", "1000"), ("GET", "hz"),
         ("SET", "hz", "-1"), ("SET", "hz", "abc"), ("SET", "hz", "99999999999"),
         ("SET", "hz", "25"), ("GET", "hz"),
+        ("GET", "dynamic-hz"), ("SET", "dynamic-hz", "no"), ("GET", "dynamic-hz"),
+        ("SET", "dynamic-hz", "1"), ("SET", "dynamic-hz", "maybe"), ("SET", "dynamic-hz", ""),
+        ("SET", "dynamic-hz", "YES"), ("GET", "dynamic-hz"), ("GET", "DYNAMIC-HZ"),
         ("GET", "latency-tracking-info-percentiles"),
         ("SET", "latency-tracking-info-percentiles", "abc"),
         ("SET", "latency-tracking-info-percentiles", "101"),

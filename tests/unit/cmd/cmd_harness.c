@@ -32,6 +32,7 @@ void h_init(struct harness *h, uint8_t proto, const char *requirepass, uint64_t 
 	h->cfg.hash_max_listpack_entries = 512; /* 7.0.15's built-in defaults */
 	h->cfg.hash_max_listpack_value = 64;
 	h->cfg.set_max_intset_entries = 512;
+	h->cfg.dynamic_hz = true; /* Redis's default */
 	h->env.cfg = &h->cfg;
 	h->env.start_unix_ms = h_unix_ms() - started_ago_ms;
 	snprintf(h->env.run_id, sizeof(h->env.run_id), "%s",

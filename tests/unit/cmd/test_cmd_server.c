@@ -234,6 +234,25 @@ static void test_cmd_config_set_hz_bind_percentiles_and_notes(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(h_run(&h, "info server"), "\r\nhz:1\r\nconfigured_hz:1\r\n"));
 	CU_ASSERT_STRING_EQUAL(h_run(&h, "config set hz 1000"), "+OK\r\n");
 	CU_ASSERT_EQUAL(cmd_cfg_hz(&h.env), 500);
+	/* dynamic-hz (on, as Redis's default): doubled while clients / hz > 200,
+	 * at most 500 (7.0.15's serverCron); off: the setting */
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "config get dynamic-hz"),
+			       "*2\r\n$10\r\ndynamic-hz\r\n$3\r\nyes\r\n");
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "config set hz 1"), "+OK\r\n");
+	CU_ASSERT_EQUAL(cmd_hz_in_force(&h.env, 200), 1);
+	CU_ASSERT_EQUAL(cmd_hz_in_force(&h.env, 201), 2);
+	CU_ASSERT_EQUAL(cmd_hz_in_force(&h.env, 401), 2);
+	CU_ASSERT_EQUAL(cmd_hz_in_force(&h.env, 402), 4);
+	CU_ASSERT_EQUAL(cmd_hz_in_force(&h.env, 1000000), 500);
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "config set hz 10"), "+OK\r\n");
+	CU_ASSERT_EQUAL(cmd_hz_in_force(&h.env, 10000), 80);
+	CU_ASSERT_STRING_EQUAL(
+	    h_run(&h, "config set dynamic-hz maybe"),
+	    "-ERR CONFIG SET failed (possibly related to argument 'dynamic-hz') - "
+	    "argument must be 'yes' or 'no'\r\n");
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "config set dynamic-hz no"), "+OK\r\n");
+	CU_ASSERT_EQUAL(cmd_hz_in_force(&h.env, 10000), 10);
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "config set dynamic-hz yes"), "+OK\r\n");
 	/* bind: the TCP stack's flag follows the verdict on our address */
 	CU_ASSERT_TRUE(cmd_cfg_bind_accepts(&h.env));
 	CU_ASSERT_STRING_EQUAL(h_run(&h, "config set bind 127.0.0.1"), "+OK\r\n");

@@ -161,7 +161,7 @@ static void test_config_unknown_directive_is_an_error(void)
 static void test_config_redis_only_directive_warns_and_is_ignored(void)
 {
 	struct lines warn = {0};
-	const char *text = "dynamic-hz yes\n"
+	const char *text = "activerehashing yes\n"
 			   "SLAVEOF 10.0.0.1 6379\n"
 			   "rename-command FLUSHALL \"\"\n"
 			   "client-output-buffer-limit normal 0 0 0\n"
@@ -174,8 +174,8 @@ static void test_config_redis_only_directive_warns_and_is_ignored(void)
 	CU_ASSERT_FALSE(cfg.daemonize);
 	CU_ASSERT(strstr(warn.text, "directive 'daemonize yes' ignored: Redwire does not "
 				    "daemonize, ./redwire supervises the processes\n") != NULL);
-	const char *first = "directive 'dynamic-hz' is a Redis directive Redwire does not implement yet; "
-			    "ignored\n";
+	const char *first = "directive 'activerehashing' is a Redis directive Redwire does not "
+			    "implement yet; ignored\n";
 	CU_ASSERT(strncmp(warn.text, first, strlen(first)) == 0);
 	CU_ASSERT(strstr(warn.text, "directive 'slaveof' is a Redis directive") != NULL);
 	CU_ASSERT_EQUAL(cfg.port, 6380);

@@ -18,7 +18,9 @@ static void test_config_get_formats_each_type(void)
 	CU_ASSERT_STRING_EQUAL(buf, "s3cret");
 	CU_ASSERT_EQUAL(rw_config_get(&cfg, "redwire-port-device", buf, sizeof(buf)), 0);
 	CU_ASSERT_STRING_EQUAL(buf, "net_tap0,iface=rw0");
-	CU_ASSERT_EQUAL(rw_config_get(&cfg, "dynamic-hz", buf, sizeof(buf)), -ENOENT);
+	CU_ASSERT_EQUAL(rw_config_get(&cfg, "dynamic-hz", buf, sizeof(buf)), 0);
+	CU_ASSERT_STRING_EQUAL(buf, "yes"); /* Redis's default */
+	CU_ASSERT_EQUAL(rw_config_get(&cfg, "activerehashing", buf, sizeof(buf)), -ENOENT);
 	CU_ASSERT_EQUAL(rw_config_get(&cfg, "redwire-port-device", buf, 5), -ENOSPC);
 	rw_config_fini(&cfg);
 }

@@ -133,8 +133,8 @@ static void test_tcp_receive_window_limits_intake_and_reopens_on_consume(void)
 	struct fx_pkt p;
 	uint8_t big[700];
 	memset(big, 'x', sizeof(big));
+	fx.tcp.rcv_limit = 1000; /* the query-buffer limit, before the SYN-ACK offers a window */
 	open_conn(FX_WND, 500);
-	fx.tcp.rcv_limit = 1000; /* the query-buffer limit */
 	fx_conn_data(&fc, big, 600);
 	CU_ASSERT_EQUAL_FATAL(fx_flush_take(&p, 1), 1);
 	CU_ASSERT_EQUAL(p.wnd, 400);
@@ -278,6 +278,57 @@ static void test_tcp_cwnd_growth_never_wraps(void)
 	CU_ASSERT(fc.c->cwnd >= 10u * 1460u);
 }
 
+/*
+ * Issue #3: with window scaling the field is RCV.WND >> 7, and rounding
+ * down pulled the right edge (ACK + field << 7) left by up to 127 bytes each
+ * time unread data arrived in sizes that are not multiples of 128 (RFC 9293
+ * §3.8.6 SHLD-14, RFC 7323 §2.3-2.4). Every ACK's edge must be at or right
+ * of the one before, and every byte the peer sends inside it taken, until
+ * the peer has filled it and the window is zero.
+ */
+static void test_issue_3_scaled_window_right_edge_never_moves_left(void)
+{
+	static const uint16_t sizes[] = {1, 5, 127, 129, 300, 64, 1000, 3, 255, 77};
+	static uint8_t buf[1460];
+	struct fx_pkt p;
+	memset(buf, 'q', sizeof(buf));
+	fx.tcp.rcv_limit = 3000; /* not a multiple of 128 */
+	CU_ASSERT_FATAL(fx_open_opts(&fc, FX_PEER_PORT, FX_WND, 1460,
+				     &(struct fx_seg){.ws = true, .wscale = 7}) == 0);
+	CU_ASSERT_EQUAL_FATAL(fc.wscale, 7);
+	CU_ASSERT_EQUAL(fc.synack.wnd, 3000); /* a SYN's window is not scaled */
+	uint32_t edge = FX_PEER_ISN + 1 + 3000, acks = 0;
+	for (unsigned i = 0; seq_lt(fc.snd_nxt, edge); i++) {
+		uint32_t room = edge - fc.snd_nxt, n = sizes[i % 10];
+		n = n < room ? n : room;
+		fx_conn_data(&fc, buf, (uint16_t)n);
+		CU_ASSERT_EQUAL(fc.c->rcv_nxt, fc.snd_nxt); /* inside the window: taken whole */
+		CU_ASSERT_EQUAL_FATAL(fx_flush_take(&p, 2), 1);
+		CU_ASSERT_EQUAL(p.ack, fc.snd_nxt);
+		uint32_t e = p.ack + ((uint32_t)p.wnd << 7);
+		CU_ASSERT(seq_geq(e, edge));
+		if (seq_lt(e, edge))
+			break;
+		edge = e;
+		acks++;
+	}
+	CU_ASSERT(acks > 10);
+	CU_ASSERT_EQUAL(p.wnd, 0); /* the peer filled the window */
+	CU_ASSERT(fc.c->rcv.len >= 3000);
+	CU_ASSERT(fc.c->rcv.len < 3000 + 128 * acks); /* less than a unit past the room per ACK */
+	/* a byte past the edge is not taken */
+	size_t held = fc.c->rcv.len;
+	fx_conn_data_at(&fc, fc.snd_nxt, buf, 1);
+	CU_ASSERT_EQUAL(fc.c->rcv.len, held);
+	CU_ASSERT_EQUAL_FATAL(fx_flush_take(&p, 2), 1);
+	CU_ASSERT_EQUAL(p.ack, fc.snd_nxt);
+	CU_ASSERT_EQUAL(p.wnd, 0);
+	/* the reader drains it: the window reopens, rounded down to what fits */
+	tcp_rcv_consumed(&fx.tcp, fc.c, held);
+	CU_ASSERT_EQUAL_FATAL(fx_flush_take(&p, 2), 1);
+	CU_ASSERT_EQUAL(p.wnd, 3000 >> 7);
+}
+
 const struct rw_test_case test_tcp_data_cases[] = {
     RW_TEST(test_tcp_in_order_data_lands_in_rcv_and_is_acked_at_flush),
     RW_TEST(test_tcp_many_small_segments_reassemble_in_order),
@@ -291,5 +342,6 @@ const struct rw_test_case test_tcp_data_cases[] = {
     RW_TEST(test_tcp_zero_window_holds_data_and_timer_sends_one_byte_probe),
     RW_TEST(test_tcp_zero_window_peer_that_answers_probes_is_not_dropped),
     RW_TEST(test_tcp_cwnd_growth_never_wraps),
+    RW_TEST(test_issue_3_scaled_window_right_edge_never_moves_left),
     {NULL, NULL},
 };

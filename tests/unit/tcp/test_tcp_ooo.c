@@ -102,8 +102,8 @@ static void test_tcp_ooo_fin_before_gap_fill(void)
 
 static void test_tcp_ooo_beyond_window_or_island_limit_not_kept(void)
 {
+	fx.tcp.rcv_limit = 1000; /* before the SYN-ACK: a window once offered is not withdrawn */
 	open_conn(NULL);
-	fx.tcp.rcv_limit = 1000;
 	seg(1200, 100); /* wholly past the window */
 	CU_ASSERT_EQUAL(fc.c->ooo_n, 0);
 	seg(950, 100); /* straddles the edge: the part inside is kept */
