@@ -127,6 +127,70 @@ CASES = [
          ("MGET", A, "it:t:none"), ("EXEC",), ("GET", "it:t:none")),
 ]
 
+# An EXEC mixing a whole-keyspace command (FLUSHDB, KEYS, DBSIZE, SWAPDB,
+# RANDOMKEY, MOVE, COPY ... DB) with a command that needs its keys of both
+# workers at once (RENAME, COPY, MSETNX, SUNIONSTORE, SMOVE, ZUNIONSTORE,
+# LMPOP...): a stepped EXEC (TRANSACTIONS.md). In DB 8 (and 6), which
+# only these cases flush; KEYS and RANDOMKEY always see one key at most.
+def in_db8(name, *cmds):
+    return case(name, ("SELECT", "8"), ("FLUSHDB",), *cmds, ("FLUSHDB",), ("SELECT", "6"),
+                ("FLUSHDB",), ("SELECT", "0"))
+
+
+CASES += [
+    in_db8("tx flushdb keys dbsize with a cross-worker rename",
+           ("SET", A, "va"), ("SET", B, "vb"), ("MULTI",), ("RENAME", A, B), ("DBSIZE",),
+           ("KEYS", "*"), ("GET", B), ("FLUSHDB",), ("SET", A, "1"), ("RENAME", A, F),
+           ("MGET", A, F), ("DBSIZE",), ("KEYS", "*"), ("RENAMENX", F, D), ("RENAMENX", D, F),
+           ("EXEC",), ("DBSIZE",), ("KEYS", "*"), ("GET", D)),
+    in_db8("tx msetnx and set stores with whole-keyspace commands",
+           ("MULTI",), ("MSETNX", A, "1", B, "2"), ("MSETNX", D, "3", B, "4"), ("DBSIZE",),
+           ("MGET", A, B, D), ("DEL", A, B), ("SADD", D, "x", "y"), ("SADD", F, "y", "z"),
+           ("SUNIONSTORE", A, D, F), ("SINTERSTORE", B, D, F), ("SCARD", A),
+           ("SMEMBERS", B), ("DBSIZE",), ("SMOVE", D, F, "x"), ("SCARD", F),
+           ("SINTERCARD", "2", D, F), ("FLUSHDB",), ("SUNIONSTORE", A, D, F), ("DBSIZE",),
+           ("EXEC",), ("DBSIZE",), ("EXISTS", A, B, D, F)),
+    in_db8("tx copy db and move beside a cross-worker copy",
+           ("SET", A, "v"), ("MULTI",), ("COPY", A, B), ("COPY", A, F, "DB", "6"),
+           ("MOVE", A, "6"), ("DBSIZE",), ("SELECT", "6"), ("MGET", A, B, F), ("DBSIZE",),
+           ("COPY", F, D, "DB", "8"), ("RENAME", A, B), ("KEYS", "*"), ("SELECT", "8"),
+           ("MGET", A, B, D, F), ("EXEC",), ("MGET", A, B, D, F), ("SELECT", "6"),
+           ("MGET", A, B, D, F), ("SELECT", "8")),
+    in_db8("tx swapdb between cross-worker moves",
+           ("SADD", D, "a", "b"), ("RPUSH", A, "1", "2"), ("MULTI",), ("SMOVE", D, F, "a"),
+           ("SWAPDB", "8", "6"), ("SCARD", F), ("SMOVE", D, F, "b"), ("SELECT", "6"),
+           ("SMOVE", D, F, "b"), ("SCARD", F), ("LMOVE", A, B, "LEFT", "RIGHT"),
+           ("SWAPDB", "6", "8"), ("LRANGE", B, "0", "-1"), ("DBSIZE",), ("SELECT", "8"),
+           ("EXEC",), ("SCARD", F), ("LRANGE", B, "0", "-1"), ("DBSIZE",), ("SELECT", "6"),
+           ("DBSIZE",), ("SELECT", "8")),
+    in_db8("tx randomkey in a cross-worker exec",
+           ("MULTI",), ("SET", F, "x"), ("RANDOMKEY",), ("RENAME", F, A), ("RANDOMKEY",),
+           ("MSETNX", B, "1", D, "2"), ("DEL", A, D), ("RANDOMKEY",), ("DEL", B),
+           ("RANDOMKEY",), ("EXEC",), ("RANDOMKEY",)),
+    in_db8("tx zset and list numkeys commands beside dbsize",
+           ("ZADD", A, "1", "a", "2", "b"), ("ZADD", F, "3", "c"), ("RPUSH", B, "x"),
+           ("MULTI",), ("ZUNIONSTORE", D, "2", A, F), ("ZRANGE", D, "0", "-1", "WITHSCORES"),
+           ("ZMPOP", "2", F, A, "MIN"), ("LMPOP", "2", D, B, "LEFT"), ("DBSIZE",),
+           ("ZINTERCARD", "2", A, D), ("ZUNION", "2", A, F), ("LMPOP", "1", B, "LEFT"),
+           ("DBSIZE",), ("EXEC",), ("DBSIZE",)),
+    in_db8("tx watch with a stepped exec",
+           ("SET", A, "0"), ("SET", B, "x"), ("WATCH", A, F), ("MULTI",), ("FLUSHDB",),
+           ("SET", A, "1"), ("RENAME", A, B), ("EXEC",), ("MGET", A, B), ("WATCH", B),
+           ("SET", F, "touch"), ("MULTI",), ("RENAME", B, D), ("DBSIZE",), ("EXEC",),
+           ("WATCH", D), ("SET", D, "y"), ("MULTI",), ("RENAME", B, D), ("DBSIZE",),
+           ("EXEC",), ("MGET", B, D)),
+    in_db8("tx stepped exec errors in place",
+           ("SET", A, "s"), ("SADD", F, "m"), ("MULTI",), ("SUNIONSTORE", D, A, F),
+           ("RENAME", "it:t:none", B), ("DBSIZE",), ("MSETNX", A, "1", B), ("COPY", F, A),
+           ("SMOVE", A, F, "m"), ("FLUSHDB",), ("RENAME", A, B), ("EXEC",)),
+    in_db8("tx stepped exec in resp3",
+           ("HELLO", "3"), ("SADD", D, "1", "2"), ("ZADD", F, "1.5", "m"), ("MULTI",),
+           ("SUNIONSTORE", B, D, F), ("ZUNIONSTORE", A, "2", D, F), ("ZRANGE", A, "0", "-1",
+                                                                       "WITHSCORES"),
+           ("DBSIZE",), ("KEYS", "*b"), ("FLUSHDB",), ("RANDOMKEY",),
+           ("RENAME", A, B), ("EXEC",), ("HELLO", "2")),
+]
+
 
 def random_pipelines(seed, n_cases, length):
     """Seeded random pipelines (one write each) of transactions and plain
