@@ -250,3 +250,69 @@ def random_pipelines(seed, n_cases, length):
 
 
 CASES += random_pipelines(20261126, 16, 40)
+
+
+def stepped_pipelines(seed, n_cases, length):
+    """Seeded random pipelines in DB 8 whose transactions mix whole-keyspace
+    commands (FLUSHDB, DBSIZE, KEYS, RANDOMKEY on one key at most) with
+    commands that need both workers' keys at once (RENAME, COPY, MSETNX,
+    SUNIONSTORE, SMOVE) and split ones (MSET, DEL, MGET): stepped EXECs
+    (TRANSACTIONS.md); sets hold integers (an intset prints in order)."""
+    import random
+    rnd = random.Random(seed)
+    keys = [A, B, D, F]
+    out = []
+    for c in range(n_cases):
+        cmds, in_multi = [("SELECT", "8"), ("FLUSHDB",)], False
+        for _ in range(length):
+            k, k2 = rnd.sample(keys, 2)
+            r = rnd.random()
+            if r < 0.10 and not in_multi:
+                cmds.append(("MULTI",))
+                in_multi = True
+            elif r < 0.17 and in_multi:
+                cmds.append((rnd.choice(["EXEC", "EXEC", "EXEC", "DISCARD"]),))
+                in_multi = False
+            elif r < 0.21:
+                cmds.append(("WATCH",) + tuple(rnd.sample(keys, rnd.randint(1, 2))))
+            elif r < 0.27:
+                cmds.append(("DBSIZE",))
+            elif r < 0.30:
+                cmds.append(("FLUSHDB",))
+            elif r < 0.33:
+                cmds.append(("KEYS", k))
+            elif r < 0.40:
+                cmds.append(("SET", k, str(rnd.randint(0, 9))))
+            elif r < 0.45:
+                cmds.append(("INCR", k))
+            elif r < 0.51:
+                cmds.append(("MSET", k, "1", k2, "2"))
+            elif r < 0.56:
+                cmds.append(("MSETNX", k, "5", k2, "6"))
+            elif r < 0.64:
+                cmds.append((rnd.choice(["RENAME", "RENAMENX", "COPY"]), k, k2))
+            elif r < 0.70:
+                cmds.append(("SADD", k) + tuple(str(rnd.randint(1, 6)) for _ in range(2)))
+            elif r < 0.75:
+                cmds.append((rnd.choice(["SUNIONSTORE", "SINTERSTORE", "SDIFFSTORE"]), k, k2,
+                             rnd.choice(keys)))
+            elif r < 0.79:
+                cmds.append(("SMOVE", k, k2, str(rnd.randint(1, 6))))
+            elif r < 0.82:
+                cmds.append(("SMEMBERS", k))
+            elif r < 0.87:
+                cmds.append(("MGET",) + tuple(rnd.sample(keys, rnd.randint(1, 4))))
+            elif r < 0.92:
+                cmds.append(("DEL",) + tuple(rnd.sample(keys, rnd.randint(1, 3))))
+            elif r < 0.95:
+                cmds.append(("EXISTS",) + tuple(keys))
+            else:
+                cmds.append(("GET", k))
+        if in_multi:
+            cmds.append(("EXEC",))
+        cmds += [("MGET",) + tuple(keys), ("DBSIZE",), ("FLUSHDB",), ("SELECT", "0")]
+        out.append(pipelined("tx stepped random pipeline %d/%d" % (seed, c), *cmds))
+    return out
+
+
+CASES += stepped_pipelines(20261127, 12, 40)
