@@ -135,7 +135,7 @@ FLUSH_KEYS = ("{tA}f", "{tB}f", "{tB}c")
 
 def flush_writer(wid):
     r = conn(12)
-    for i in range(ROUNDS // 4):
+    for i in range(ROUNDS // 8):
         p = r.pipeline(transaction=True)
         p.flushdb()
         v = "%d-%d" % (wid, i)
