@@ -459,7 +459,8 @@ static uint64_t exec_shards(struct worker *w, struct dp_client *cl, bool *ok)
 		if ((d->flags & (CMD_ALL_SHARDS_SUM | CMD_ALL_SHARDS_CONCAT | CMD_ALL_SHARDS_OK |
 				 CMD_ROUTE_RANDOM)) ||
 		    dp_tx_every_worker(d, w->argv, argc))
-			return ~0ull;	   /* CLIENT KILL, UNBLOCK: every worker's connections */
+			return ~0ull;	   /* every shard's keys (RANDOMKEY: any), every
+					    * worker's connections (CLIENT KILL, UNBLOCK) */
 		if (d->flags & CMD_PUBSUB) /* on this worker, whatever its channels */
 			continue;
 		if (d->flags & CMD_ROUTE_CURSOR) { /* SCAN: the worker its cursor names */
