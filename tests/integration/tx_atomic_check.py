@@ -27,6 +27,7 @@ usage: tx_atomic_check.py HOST PORT [ROUNDS]
 import random
 import sys
 import threading
+import time
 
 import redis
 
@@ -216,6 +217,7 @@ def main():
     if int(a or 0) != total or int(b or 0) != total:
         fail("watch counters %s %s after %d successful EXECs" % (a, b, total))
 
+    t0 = time.time()
     r12 = conn(12)
     r12.flushdb()
     r12.mset({k: "start" for k in FLUSH_KEYS})
@@ -228,6 +230,7 @@ def main():
     for t in readers:
         t.join(120)
     r12.flushdb()
+    print("flush phase: %.1f s" % (time.time() - t0))
 
     print("counted:", " ".join("%s=%d" % kv for kv in sorted(counts.items())))
     for e in errors:
