@@ -1699,11 +1699,17 @@ unsigned dp_tx_poll(struct worker *w)
 
 /* ---- waiting behind intents (single-shard commands) ---- */
 
+/* Keyless commands that read the whole shard (RANDOMKEY, SCAN): they wait
+ * behind every transaction holding keys here, as "all", or they would see
+ * one half-applied (an EXEC that wrote some of its keys on this shard). */
+#define TX_READS_SHARD (CMD_ROUTE_RANDOM | CMD_ROUTE_CURSOR)
+
 static bool intents_of(struct worker *w, const struct cmd_def *d, const struct resp_arg *argv,
 		       uint32_t argc, uint32_t db, uint32_t *n, bool *all)
 {
 	*n = 0;
-	*all = (d->flags & (CMD_ALL_SHARDS_SUM | CMD_ALL_SHARDS_CONCAT | CMD_ALL_SHARDS_OK)) != 0;
+	*all = (d->flags & (CMD_ALL_SHARDS_SUM | CMD_ALL_SHARDS_CONCAT | CMD_ALL_SHARDS_OK |
+			    TX_READS_SHARD)) != 0;
 	if (*all || (d->first_key <= 0 && d->numkeys_arg <= 0))
 		return true;
 	int32_t last = d->first_key > 0 ? last_key_of(d, argc) : 0,
@@ -1739,7 +1745,7 @@ bool dp_tx_must_wait(struct worker *w, const struct cmd_def *d, const struct res
 {
 	/* WATCH waits too: a transaction of this connection sent before it must
 	 * write first, or it would dirty the keys it watches */
-	if (w->txq.n == 0 || (d->flags & CMD_NOKEYS))
+	if (w->txq.n == 0 || (d->flags & (CMD_NOKEYS | TX_READS_SHARD)) == CMD_NOKEYS)
 		return false;
 	uint32_t n;
 	bool all;
@@ -1752,7 +1758,7 @@ bool dp_tx_must_wait(struct worker *w, const struct cmd_def *d, const struct res
 
 bool dp_tx_request_wait(struct worker *w, struct shard_msg *m)
 {
-	if (w->txq.n == 0 || (m->def->flags & CMD_NOKEYS))
+	if (w->txq.n == 0 || (m->def->flags & (CMD_NOKEYS | TX_READS_SHARD)) == CMD_NOKEYS)
 		return false;
 	/* Its own array: this may run while the dispatcher still reads w->argv
 	 * (a split command's part for this worker). */

@@ -16,8 +16,9 @@ Keys tagged {tA} live on worker 0 and {tB} on worker 1 (CRC16 slots 7288 and
   flush:     in DB 12, writers run MULTI FLUSHDB MSET {tA}f v {tB}f v COPY
              {tA}f {tB}c EXEC (a stepped EXEC: a whole-keyspace command and
              a cross-worker COPY); readers must always see the three keys
-             equal and set (MGET, MULTI GET GET GET EXEC) and DBSIZE 3:
-             never the half-flushed or half-written keyspace.
+             equal and set (MGET, MULTI GET GET GET EXEC), DBSIZE 3,
+             RANDOMKEY one of them, a SCAN walk all three: never the
+             half-flushed or half-written keyspace.
 
 Bounded: a fixed number of operations per thread. Exit status 0 when every
 check held; prints what was counted.
@@ -165,6 +166,17 @@ def flush_reader(stop):
         size = r.dbsize()
         if size != 3:
             fail("DBSIZE %d during FLUSHDB+MSET+COPY EXECs" % size)
+        k = r.randomkey()
+        if k is None or k.decode() not in FLUSH_KEYS:
+            fail("RANDOMKEY %r during FLUSHDB+MSET+COPY EXECs" % (k,))
+        seen, cursor = set(), 0
+        while True:
+            cursor, keys = r.scan(cursor=cursor, count=100)
+            seen.update(x.decode() for x in keys)
+            if cursor == 0:
+                break
+        if seen != set(FLUSH_KEYS):
+            fail("a SCAN walk during FLUSHDB+MSET+COPY EXECs saw %r" % sorted(seen))
         n += 1
     count("flush_reads", n)
 
