@@ -374,11 +374,11 @@ static uint64_t numkeys_owners(struct worker *w, const struct cmd_def *d, uint32
 	return mask;
 }
 
-/* Must this EXEC run as a gather (dp_tx_gather.inc)? When a command's keys
- * live on several workers and it cannot be split by key (SUNIONSTORE,
- * SMOVE, RENAME...), or it names its keys by a count (the plan of
- * dp_tx_plan_cmd() routes by first_key only) -- and every command can run
- * that way. */
+/* Must this EXEC run as a gather (dp_tx_gather.inc)? When a command
+ * needs its keys of several workers at once (dp_tx_exec_needs_gather():
+ * SUNIONSTORE, SMOVE, RENAME... across workers) and every command can run
+ * that way. Else, with such a command, it is planned and stepped
+ * (dp_tx.c): the command runs as a gather of its own in its turn. */
 static bool exec_wants_gather(struct worker *w, struct dp_client *cl)
 {
 	struct dp_multi *mu = cl->multi;
@@ -391,22 +391,7 @@ static bool exec_wants_gather(struct worker *w, struct dp_client *cl)
 		if (next == 0 || !dp_tx_gather_fits(d, w->argv, argc))
 			return false;
 		off = next;
-		if ((d->flags & CMD_NOKEYS) || (d->first_key <= 0 && d->numkeys_arg <= 0))
-			continue;
-		if (d->numkeys_arg > 0) {
-			want = true;
-			continue;
-		}
-		if ((int32_t)argc <= d->first_key ||
-		    (d->flags & (CMD_KEYS_SUM | CMD_KEYS_MERGE | CMD_KEYS_ALL_OK)))
-			continue;
-		int32_t last = d->last_key < 0 ? (int32_t)argc + d->last_key : d->last_key;
-		int32_t step = d->key_step > 0 ? d->key_step : 1;
-		uint64_t mask = 0;
-		for (int32_t k = d->first_key; k <= last && k < (int32_t)argc; k += step)
-			mask |= 1ull
-				<< shard_of_key(w->argv[k].ptr, w->argv[k].len, w->sh->n_workers);
-		want |= (mask & (mask - 1)) != 0;
+		want |= dp_tx_exec_needs_gather(w, d, w->argv, argc);
 	}
 	return want;
 }
@@ -471,11 +456,19 @@ static uint64_t exec_shards(struct worker *w, struct dp_client *cl, bool *ok)
 			return mask;
 		}
 		off = next;
-		if ((d->flags & (CMD_ALL_SHARDS_SUM | CMD_ALL_SHARDS_CONCAT | CMD_ALL_SHARDS_OK)) ||
+		if ((d->flags & (CMD_ALL_SHARDS_SUM | CMD_ALL_SHARDS_CONCAT | CMD_ALL_SHARDS_OK |
+				 CMD_ROUTE_RANDOM)) ||
 		    dp_tx_every_worker(d, w->argv, argc))
-			return ~0ull;	   /* CLIENT KILL, UNBLOCK: every worker's connections */
+			return ~0ull;	   /* every shard's keys (RANDOMKEY: any), every
+					    * worker's connections (CLIENT KILL, UNBLOCK) */
 		if (d->flags & CMD_PUBSUB) /* on this worker, whatever its channels */
 			continue;
+		if (d->flags & CMD_ROUTE_CURSOR) { /* SCAN: the worker its cursor names */
+			uint32_t o = cmd_scan_worker(w->argv, argc, w->sh->n_workers);
+			mask |= 1ull << (o < w->sh->n_workers ? o : w->id);
+			continue;
+		}
+		mask |= numkeys_owners(w, d, argc); /* (LMPOP, SINTERCARD: no first key) */
 		if ((d->flags & CMD_NOKEYS) || d->first_key <= 0 || (int32_t)argc <= d->first_key)
 			continue;
 		int32_t last = d->last_key < 0 ? (int32_t)argc + d->last_key : d->last_key;
@@ -485,7 +478,6 @@ static uint64_t exec_shards(struct worker *w, struct dp_client *cl, bool *ok)
 		for (int32_t k = d->first_key; k <= last; k += step)
 			mask |= 1ull
 				<< shard_of_key(w->argv[k].ptr, w->argv[k].len, w->sh->n_workers);
-		mask |= numkeys_owners(w, d, argc);
 	}
 	/* Something is queued behind or holding intents here: take the queue
 	 * like everyone else rather than look at which keys. */

@@ -75,6 +75,7 @@ struct tx_cmd_rec {
 	int64_t us;    /* its parts' durations, summed */
 	uint32_t db;   /* the client's DB once it ran (SELECT's own line shows the new one) */
 	bool later;    /* a pub/sub command (or a PING after one): runs at the end */
+	bool pick;     /* RANDOMKEY: every shard's count and key, one picked at the end */
 	bool ev_split; /* its held notifications came from several parts */
 	bool skipped;  /* did not run (the client went before its turn) */
 };
@@ -82,6 +83,9 @@ struct tx_cmd_rec {
 struct dp_tx_part {
 	struct rw_buf run, check, keys; /* sub-commands, checks, intents (u64) */
 	uint32_t n_run, n_check;
+	struct rw_buf cuts; /* a stepped EXEC: struct tx_cut at each segment's end */
+	struct rw_buf wb;   /* a stepped EXEC: its gather's write-backs */
+	uint32_t n_wb;
 	bool all, used;
 	struct shard_msg *m;
 	uint64_t lsn_at; /* the shard's journal position after its part */
@@ -126,8 +130,20 @@ struct dp_tx {
 	bool ps_any;
 	bool watch_failed; /* a gather EXEC whose watched key changed */
 	/* one command across workers (not EXEC): tx->q holds it, recorded
-	 * when it ends with the time its parts (or its gather run) took */
+	 * when it ends with the time its parts (or its gather run) took; its
+	 * parts' notifications, published in argument order when it ends */
 	int64_t us_total;
+	struct rw_buf ev1;
+	bool ev1_split;
+	/* A stepped EXEC (TRANSACTIONS.md): its parts' sub-commands cut into
+	 * segments run one after the other, a gather between two where a
+	 * command needs its keys of several workers at once. */
+	struct rw_buf segs;    /* struct tx_seg per cut */
+	uint32_t n_cuts, seg;  /* cuts; the segment running */
+	uint8_t st;	       /* enum tx_st */
+	uint64_t ga_cur;       /* the running gather's ga_rec (offset in mv) */
+	struct dp_slot *ga_rd; /* its keys' reads */
+	uint32_t ga_rd_cap;
 	struct dp_tx_part part[]; /* one per worker */
 };
 
@@ -165,10 +181,14 @@ static int sub_add(struct rw_buf *b, uint32_t idx, const struct cmd_client *cc,
 	return sub_add_q(b, idx, cc, d, argv, argc, TX_EV_NOTIFY);
 }
 
-/* An EXEC's parts hold their notifications for the coordinator. */
+/* An EXEC's parts, and a split command's (DEL, MSET... across workers),
+ * hold their notifications for the coordinator, which publishes them in
+ * command order (and a command's in argument order). */
 static enum tx_ev tx_ev_of(const struct dp_tx *tx)
 {
-	return tx->kind == DP_TX_EXEC ? TX_EV_HOLD : TX_EV_NOTIFY;
+	return tx->kind == DP_TX_EXEC || tx->kind == DP_TX_ONE || tx->kind == DP_TX_MSETNX
+		   ? TX_EV_HOLD
+		   : TX_EV_NOTIFY;
 }
 
 static struct dp_tx_part *part_use(struct dp_tx *tx, uint32_t s)
@@ -394,6 +414,113 @@ static bool numkeys_one_owner(struct worker *w, const struct cmd_def *d,
 	return true;
 }
 
+/* ---- a stepped EXEC: segments (TRANSACTIONS.md) ---- */
+
+/* A part's run buffer where a segment ends. */
+struct tx_cut {
+	uint32_t off, n;
+};
+
+/* A cut: the gather that runs after the segment it ends (its ga_rec's
+ * offset in tx->mv), or TX_SEG_NO_GA. */
+struct tx_seg {
+	uint64_t ga_off;
+};
+#define TX_SEG_NO_GA UINT64_MAX
+
+enum tx_st {
+	TX_ST_SEG,  /* a segment runs */
+	TX_ST_READ, /* a gather between segments reads its keys */
+	TX_ST_WB,   /* ... and writes back what it wrote */
+};
+
+/* Has anything been planned on a part since the last cut? */
+static bool seg_open(const struct worker *w, const struct dp_tx *tx)
+{
+	for (uint32_t s = 0; s < w->sh->n_workers; s++) {
+		const struct dp_tx_part *p = &tx->part[s];
+		uint32_t n0 = 0;
+		if (tx->n_cuts > 0)
+			memcpy(&n0, p->cuts.data + (tx->n_cuts - 1) * sizeof(struct tx_cut) + 4, 4);
+		if (p->n_run > n0)
+			return true;
+	}
+	return false;
+}
+
+/* End the current segment here; @p ga_off: the gather to run after it. */
+static int seg_cut(struct worker *w, struct dp_tx *tx, uint64_t ga_off)
+{
+	for (uint32_t s = 0; s < w->sh->n_workers; s++) {
+		struct dp_tx_part *p = &tx->part[s];
+		struct tx_cut c = {.off = (uint32_t)p->run.len, .n = p->n_run};
+		if (rw_buf_append(&p->cuts, &c, sizeof(c)) != 0)
+			return -ENOMEM;
+	}
+	struct tx_seg g = {.ga_off = ga_off};
+	if (rw_buf_append(&tx->segs, &g, sizeof(g)) != 0)
+		return -ENOMEM;
+	tx->n_cuts++;
+	return 0;
+}
+
+/* Defined with the gathers (dp_tx_gather.inc). */
+static int ga_plan_step(struct worker *w, struct dp_tx *tx, uint32_t idx, const struct cmd_def *d,
+			struct resp_arg *argv, uint32_t argc, const struct cmd_client *cc);
+
+/* RANDOMKEY inside a cross-worker EXEC: when its turn comes each shard
+ * answers its key count and a random key of its own ("random-pick"), and
+ * the coordinator picks one shard's key, weighted by the counts
+ * (tx_pick()), as random_owner() picks a worker outside MULTI. */
+static const struct cmd_def tx_pick_def = {.name = "random-pick"};
+
+static int plan_pick(struct worker *w, struct dp_tx *tx, uint32_t idx, struct resp_arg *argv,
+		     uint32_t argc, const struct cmd_client *cc)
+{
+	if (tx->rec == NULL || idx >= tx->n_q)
+		return -ENOMEM;
+	tx->rec[idx].pick = true;
+	return plan_every_shard(w, tx, idx, &tx_pick_def, argv, argc, cc, DP_AGG_CONCAT);
+}
+
+/* SCAN inside a cross-worker EXEC: on the worker its cursor names, as
+ * outside MULTI, in its turn, with that whole shard held. */
+static int plan_scan(struct worker *w, struct dp_tx *tx, uint32_t idx, const struct cmd_def *d,
+		     struct resp_arg *argv, uint32_t argc, const struct cmd_client *cc)
+{
+	uint32_t o = cmd_scan_worker(argv, argc, w->sh->n_workers);
+	if (o >= w->sh->n_workers)
+		o = w->id; /* a bad cursor: the handler's error, from here */
+	struct dp_tx_part *p = part_use(tx, o);
+	p->all = true;
+	if (dp_slot_begin(&tx->cmds[idx], DP_AGG_NONE, 0) != 0 ||
+	    sub_add_q(&p->run, idx, cc, d, argv, argc, tx_ev_of(tx)) != 0)
+		return -ENOMEM;
+	p->n_run++;
+	dp_slot_expect(&tx->cmds[idx]);
+	dp_slot_release(&tx->cmds[idx]);
+	return 0;
+}
+
+bool dp_tx_exec_needs_gather(struct worker *w, const struct cmd_def *d, const struct resp_arg *argv,
+			     uint32_t argc)
+{
+	if ((d->flags & (CMD_NOKEYS | CMD_PUBSUB | CMD_ALL_SHARDS_SUM | CMD_ALL_SHARDS_CONCAT |
+			 CMD_ALL_SHARDS_OK)) ||
+	    dp_tx_every_worker(d, argv, argc))
+		return false;
+	if (d->numkeys_arg > 0)
+		return !numkeys_one_owner(w, d, argv, argc);
+	if (d->first_key <= 0 || (int32_t)argc <= d->first_key ||
+	    (d->flags & (CMD_KEYS_SUM | CMD_KEYS_MERGE | CMD_KEYS_ALL_OK)))
+		return false;
+	int32_t last = last_key_of(d, argc), step = d->key_step > 0 ? d->key_step : 1;
+	uint64_t owners = 0;
+	for (int32_t i = d->first_key; i <= last; i += step)
+		owners |= 1ull << shard_of_key(argv[i].ptr, argv[i].len, w->sh->n_workers);
+	return (owners & (owners - 1)) != 0;
+}
+
 /* One command of the transaction. Keyless ones run now, on this worker, with
  * @p cc (SELECT and HELLO change it for the commands after them). */
 /* A pub/sub command of an EXEC (or a PING after one, which may see the
@@ -415,6 +542,22 @@ static int plan_one(struct worker *w, struct dp_tx *tx, uint32_t idx, const stru
 	if (tx->kind == DP_TX_EXEC &&
 	    ((d->flags & CMD_PUBSUB) || (tx->ps_any && strcmp(d->name, "ping") == 0)))
 		return plan_later(tx, idx);
+	if (tx->kind == DP_TX_EXEC && (d->flags & CMD_ROUTE_RANDOM))
+		return plan_pick(w, tx, idx, argv, argc, cc);
+	if (tx->kind == DP_TX_EXEC && (d->flags & CMD_ROUTE_CURSOR))
+		return plan_scan(w, tx, idx, d, argv, argc, cc);
+	if (tx->kind == DP_TX_EXEC && dp_tx_exec_needs_gather(w, d, argv, argc))
+		return ga_plan_step(w, tx, idx, d, argv, argc, cc);
+	if (tx->kind == DP_TX_EXEC && (d->flags & CMD_WRITE) &&
+	    (d->flags & (CMD_ALL_SHARDS_SUM | CMD_ALL_SHARDS_CONCAT | CMD_ALL_SHARDS_OK))) {
+		/* FLUSHDB, FLUSHALL, SWAPDB: a segment of their own, so every
+		 * shard's effects before them reach the journal record before
+		 * theirs, and theirs before every effect after them */
+		if ((seg_open(w, tx) && seg_cut(w, tx, TX_SEG_NO_GA) != 0) ||
+		    plan_all_shards(w, tx, idx, d, argv, argc, cc) != 0)
+			return -ENOMEM;
+		return seg_cut(w, tx, TX_SEG_NO_GA);
+	}
 	if (d->flags & (CMD_ALL_SHARDS_SUM | CMD_ALL_SHARDS_CONCAT | CMD_ALL_SHARDS_OK))
 		return plan_all_shards(w, tx, idx, d, argv, argc, cc);
 	if (dp_clientkill_is(d, argv, argc))
@@ -485,6 +628,15 @@ void dp_tx_free(struct worker *w, struct dp_tx *tx)
 		rw_buf_fini(&tx->part[s].check);
 		rw_buf_fini(&tx->part[s].keys);
 	}
+	for (uint32_t s = 0; s < w->sh->n_workers; s++) {
+		rw_buf_fini(&tx->part[s].cuts);
+		rw_buf_fini(&tx->part[s].wb);
+	}
+	for (uint32_t k = 0; k < tx->ga_rd_cap; k++)
+		dp_slot_fini(&tx->ga_rd[k]);
+	free(tx->ga_rd);
+	rw_buf_fini(&tx->segs);
+	rw_buf_fini(&tx->ev1);
 	rw_buf_fini(&tx->fx);
 	rw_buf_fini(&tx->out);
 	rw_buf_fini(&tx->mv);
@@ -509,14 +661,27 @@ static const struct cmd_def tx_enc_def = {.name = "match-enc"};
 
 static int tx_keep_one(struct dp_tx *tx, const struct cmd_def *d, const struct resp_arg *argv,
 		       uint32_t argc);
+static void tx_send(struct worker *w, struct dp_tx *tx, uint32_t s, uint8_t op,
+		    const struct rw_buf *args);
+
+/* The notifications command @p idx of an EXEC holds (NULL: no memory, they
+ * are lost as a full buffer's). */
+static struct rw_buf *tx_ev_buf(struct dp_tx *tx, uint32_t idx)
+{
+	if (tx->rec == NULL || idx >= tx->n_q)
+		return NULL;
+	if (tx->ev == NULL)
+		tx->ev = calloc(tx->n_q, sizeof(*tx->ev));
+	return tx->ev != NULL ? &tx->ev[idx] : NULL;
+}
 
 #include "dp_tx_move.inc"
 #include "dp_tx_gather.inc"
 
 static void tx_lock_next(struct worker *w, struct dp_tx *tx);
 
-static void tx_send(struct worker *w, struct dp_tx *tx, uint32_t s, uint8_t op,
-		    const struct rw_buf *args)
+static void tx_send_raw(struct worker *w, struct dp_tx *tx, uint32_t s, uint8_t op,
+			const uint8_t *args, size_t len)
 {
 	struct shard_msg *m = tx->part[s].m;
 	m->kind = SHARD_TX;
@@ -531,13 +696,88 @@ static void tx_send(struct worker *w, struct dp_tx *tx, uint32_t s, uint8_t op,
 	m->blk_order = tx->xb != NULL ? dp_xblock_order(tx->xb) : 0;
 	rw_buf_reset(&m->args);
 	rw_buf_reset(&m->reply);
-	if (args != NULL && rw_buf_append(&m->args, args->data, args->len) != 0)
+	if (len > 0 && rw_buf_append(&m->args, args, len) != 0)
 		rw_buf_reset(&m->args); /* the part does nothing; its replies come back short */
 	dp_msg_send(w, m);
 }
 
+static void tx_send(struct worker *w, struct dp_tx *tx, uint32_t s, uint8_t op,
+		    const struct rw_buf *args)
+{
+	tx_send_raw(w, tx, s, op, args != NULL ? args->data : NULL, args != NULL ? args->len : 0);
+}
+
+/* Part @p s's sub-commands of segment @p j: [a, b). */
+static void seg_range(const struct dp_tx *tx, uint32_t s, uint32_t j, struct tx_cut *a,
+		      struct tx_cut *b)
+{
+	const struct dp_tx_part *p = &tx->part[s];
+	*a = (struct tx_cut){0};
+	*b = (struct tx_cut){.off = (uint32_t)p->run.len, .n = p->n_run};
+	if (j > 0)
+		memcpy(a, p->cuts.data + (j - 1) * sizeof(*a), sizeof(*a));
+	if (j < tx->n_cuts)
+		memcpy(b, p->cuts.data + j * sizeof(*b), sizeof(*b));
+}
+
+/*
+ * An EXEC's RUN, segment by segment (one segment unless a FLUSHDB-like
+ * command or a gather cut it): segment tx->seg on every shard with
+ * sub-commands in it, or, if it has none, what follows it.
+ */
+static void tx_seg_run(struct worker *w, struct dp_tx *tx)
+{
+	for (;;) {
+		struct tx_cut a, b;
+		tx->pending = 0;
+		for (uint32_t i = 0; i < tx->n_shards; i++) {
+			seg_range(tx, tx->shards[i], tx->seg, &a, &b);
+			tx->pending += b.n > a.n;
+		}
+		if (tx->pending > 0) {
+			tx->st = TX_ST_SEG;
+			for (uint32_t i = 0, n = tx->n_shards; i < n; i++) {
+				uint32_t s = tx->shards[i];
+				seg_range(tx, s, tx->seg, &a, &b);
+				if (b.n > a.n)
+					tx_send_raw(w, tx, s, SHARD_TX_RUN,
+						    tx->part[s].run.data + a.off, b.off - a.off);
+			}
+			return;
+		}
+		if (tx->seg == tx->n_cuts) {
+			tx_finish(w, tx);
+			return;
+		}
+		struct tx_seg g;
+		memcpy(&g, tx->segs.data + tx->seg * sizeof(g), sizeof(g));
+		tx->seg++;
+		if (g.ga_off != TX_SEG_NO_GA && ga_step_read(w, tx, g.ga_off))
+			return;
+	}
+}
+
+/* Segment tx->seg ran: the gather after it, or the next one. */
+static void tx_seg_next(struct worker *w, struct dp_tx *tx)
+{
+	if (tx->seg == tx->n_cuts) {
+		tx_finish(w, tx);
+		return;
+	}
+	struct tx_seg g;
+	memcpy(&g, tx->segs.data + tx->seg * sizeof(g), sizeof(g));
+	tx->seg++;
+	if (g.ga_off != TX_SEG_NO_GA && ga_step_read(w, tx, g.ga_off))
+		return;
+	tx_seg_run(w, tx);
+}
+
 static void tx_run(struct worker *w, struct dp_tx *tx)
 {
+	if (tx->kind == DP_TX_EXEC) {
+		tx_seg_run(w, tx);
+		return;
+	}
 	tx->pending = 0;
 	for (uint32_t i = 0; i < tx->n_shards; i++)
 		if (tx->part[tx->shards[i]].n_run > 0)
@@ -795,6 +1035,76 @@ static void ev_arg_order(const struct cmd_def *d, const struct resp_arg *argv, u
 	free(v);
 }
 
+/* The end of one RESP element at @p p (a simple one, or a bulk string).
+ * @return its length, 0 if it is not whole. */
+static size_t resp_elem_len(const uint8_t *p, size_t n)
+{
+	const uint8_t *eol = n > 0 ? memchr(p, '\n', n) : NULL;
+	if (eol == NULL)
+		return 0;
+	size_t head = (size_t)(eol - p) + 1;
+	int64_t blen;
+	if (p[0] != '$' || !resp_str_to_i64(p + 1, head - 3, &blen) || blen < 0)
+		return head;
+	return head + (size_t)blen + 2 <= n ? head + (size_t)blen + 2 : 0;
+}
+
+/*
+ * RANDOMKEY's reply inside a cross-worker EXEC: @p parts is every shard's
+ * "random-pick" answer concatenated, pairs of (its key count, a random key
+ * of its own or nil) in one array; one key is picked, each shard weighted
+ * by its count, as random_owner() picks a worker. An error is the reply.
+ */
+static void tx_pick(struct worker *w, const struct rw_buf *parts, struct rw_buf *out)
+{
+	const uint8_t *p = parts->data;
+	size_t n = parts->len;
+	const uint8_t *eol = n > 0 ? memchr(p, '\n', n) : NULL;
+	if (n == 0 || p[0] != '*' || eol == NULL) {
+		rw_buf_append(out, p, n); /* an error */
+		return;
+	}
+	struct {
+		const uint8_t *key;
+		size_t len;
+		uint64_t count;
+	} v[SHARD_MAX_WORKERS];
+	uint32_t k = 0;
+	uint64_t total = 0;
+	size_t off = (size_t)(eol - p) + 1;
+	while (off < n && k < SHARD_MAX_WORKERS) {
+		size_t cl = resp_elem_len(p + off, n - off);
+		if (cl == 0)
+			break;
+		size_t kl = resp_elem_len(p + off + cl, n - off - cl);
+		if (kl == 0)
+			break;
+		int64_t c = 0;
+		if (p[off] == ':' && !resp_str_to_i64(p + off + 1, cl - 3, &c))
+			c = 0;
+		v[k].key = p + off + cl;
+		v[k].len = kl;
+		v[k].count = c > 0 ? (uint64_t)c : 0;
+		total += v[k].count;
+		k++;
+		off += cl + kl;
+	}
+	if (k == 0) {
+		rw_buf_append(out, p, n); /* (cannot be: every shard answers a pair) */
+		return;
+	}
+	uint32_t pick = 0;
+	if (total > 0) {
+		w->rng ^= w->rng << 13;
+		w->rng ^= w->rng >> 7;
+		w->rng ^= w->rng << 17;
+		uint64_t r = w->rng % total;
+		while (pick + 1 < k && r >= v[pick].count)
+			r -= v[pick++].count;
+	}
+	rw_buf_append(out, v[pick].key, v[pick].len);
+}
+
 /* The EXEC reply so far (@p out) goes out before what comes next (a pub/sub
  * command's reply, a message to the client itself): the first cut into the
  * transaction's own slot, the others into slots of their own (dp_multi.c
@@ -852,7 +1162,10 @@ static void tx_exec_end(struct worker *w, struct dp_tx *tx, uint64_t lsn)
 					tx_cut(w, tx, cl, out, &sg, &first, lsn);
 				dp_pubsub_publish_held(w, ev->data, ev->len);
 			}
-			rw_buf_append(out, tx->cmds[i].buf.data, tx->cmds[i].buf.len);
+			if (rec->pick)
+				tx_pick(w, &tx->cmds[i].buf, out);
+			else
+				rw_buf_append(out, tx->cmds[i].buf.data, tx->cmds[i].buf.len);
 		} else if (!alive) {
 			rec->skipped = true;
 		} else {
@@ -878,6 +1191,18 @@ static void tx_exec_end(struct worker *w, struct dp_tx *tx, uint64_t lsn)
 	tx_cut(w, tx, cl, out, &sg, &first, lsn);
 	dp_exec_uncut(w, cl, &sg, lsn);
 	dp_drain_slots(w, cl);
+}
+
+/* A split command's (DEL, UNLINK, MSET, MSETNX across workers)
+ * notifications, held by its parts: published from here in argument order,
+ * before the RELEASEs, as Redis raises them while the command runs. */
+static void tx_one_notify(struct worker *w, struct dp_tx *tx)
+{
+	const struct cmd_def *d;
+	uint32_t argc;
+	if (tx->ev1_split && tx->q.len > 0 && tx_q_next(w, tx, 0, &d, &argc) != 0)
+		ev_arg_order(d, w->ga_argv, argc, &tx->ev1, &w->part_buf);
+	dp_pubsub_publish_held(w, tx->ev1.data, tx->ev1.len);
 }
 
 /* A command run as a transaction across workers (not EXEC): kept to be
@@ -946,6 +1271,8 @@ static void tx_finish(struct worker *w, struct dp_tx *tx)
 	bool exec_end = tx->kind == DP_TX_EXEC;
 	if (exec_end) /* notifications before the RELEASEs: later writes notify after */
 		tx_exec_end(w, tx, lsn);
+	else if (tx->ev1.len > 0)
+		tx_one_notify(w, tx);
 	tx_record(w, tx);
 	for (uint32_t i = 0; i < tx->n_shards; i++) {
 		uint32_t s = tx->shards[i];
@@ -1009,11 +1336,19 @@ static void tx_results(struct worker *w, struct dp_tx *tx, struct shard_msg *m, 
 		memcpy(&r, m->reply.data + off, sizeof(r));
 		const uint8_t *p = m->reply.data + off + sizeof(r);
 		off += sizeof(r) + r.len + r.ev_len;
-		if (!check && tx->kind == DP_TX_EXEC)
+		if (!check && tx->kind == DP_TX_EXEC) {
 			tx_cmd_ran(tx, r.idx, r.us, p + r.len, r.ev_len);
-		else if (!check && tx->kind != DP_TX_GATHER)
+		} else if (!check && tx->kind != DP_TX_GATHER) {
 			tx->us_total += r.us;
-		if (check && tx->kind == DP_TX_GATHER && r.idx == GA_WATCH_IDX) {
+			if (r.ev_len > 0) { /* DEL, MSET...: in argument order at the end */
+				tx->ev1_split |= tx->ev1.len > 0;
+				rw_buf_append(&tx->ev1, p + r.len, r.ev_len);
+			}
+		}
+		if (check && tx->kind == DP_TX_EXEC && tx->st == TX_ST_READ) {
+			if (r.idx < tx->ga_n_keys) /* a stepped EXEC's gather reads */
+				dp_slot_absorb(&tx->ga_rd[r.idx], s, p, r.len);
+		} else if (check && tx->kind == DP_TX_GATHER && r.idx == GA_WATCH_IDX) {
 			if (r.len < 2 || p[0] != ':' || p[1] != '0')
 				tx->abort = true;
 		} else if (check && (tx->kind == DP_TX_MOVE || tx->kind == DP_TX_GATHER)) {
@@ -1044,7 +1379,9 @@ static void tx_done(struct worker *w, struct shard_msg *m)
 	case SHARD_TX_CHECK:
 		tx_results(w, tx, m, true);
 		if (--tx->pending == 0) {
-			if (tx->kind == DP_TX_MOVE && !tx->abort)
+			if (tx->kind == DP_TX_EXEC && tx->st == TX_ST_READ)
+				ga_step_run(w, tx);
+			else if (tx->kind == DP_TX_MOVE && !tx->abort)
 				mv_after_check(w, tx);
 			else if (tx->kind == DP_TX_GATHER)
 				ga_after_check(w, tx);
@@ -1056,8 +1393,14 @@ static void tx_done(struct worker *w, struct shard_msg *m)
 		break;
 	case SHARD_TX_RUN:
 		tx_results(w, tx, m, false);
-		if (--tx->pending == 0)
-			tx_finish(w, tx);
+		if (--tx->pending == 0) {
+			if (tx->kind != DP_TX_EXEC)
+				tx_finish(w, tx);
+			else if (tx->st == TX_ST_WB) /* a gather wrote back: the next segment */
+				tx_seg_run(w, tx);
+			else
+				tx_seg_next(w, tx);
+		}
 		break;
 	default: /* RELEASE, UNWATCH: the message is home */
 		shard_msg_put(&w->shard, m);
@@ -1118,6 +1461,17 @@ void dp_tx_launch(struct worker *w, struct dp_client *cl, struct dp_tx *tx,
 
 /* ---- participant: a shard's side ---- */
 
+/* RANDOMKEY's part in a cross-worker EXEC (tx_pick()): this shard's key
+ * count in the DB and RANDOMKEY's own reply here. */
+static void part_pick(struct worker *w, struct cmd_client *cc, struct resp_arg *argv, uint32_t argc,
+		      struct rw_buf *out)
+{
+	static const uint8_t name[] = "randomkey";
+	resp_w_array(out, 2);
+	resp_w_int(out, (int64_t)store_db_size(w->store, cc->db));
+	dp_run(w, cmd_lookup(name, sizeof(name) - 1), argv, argc, cc, out);
+}
+
 /* Run the sub-commands (or checks) of @p m here; results into m->reply,
  * effects (RUN) into m->args once the arguments are no longer needed. */
 static void part_exec(struct worker *w, struct shard_msg *m)
@@ -1152,6 +1506,8 @@ static void part_exec(struct worker *w, struct shard_msg *m)
 		else if (h.d == &tx_watch_check)
 			resp_w_int(out, dp_watch_check(&w->watch, w->store, cc.id, cc.watch_epoch,
 						       w->now_unix_ms));
+		else if (h.d == &tx_pick_def)
+			part_pick(w, &cc, w->argv, h.argc, out);
 		else {
 			w->notify_mute = h.ev == TX_EV_MUTE;
 			w->ps_hold = h.ev == TX_EV_HOLD ? &w->tx_ev : NULL;
@@ -1343,11 +1699,17 @@ unsigned dp_tx_poll(struct worker *w)
 
 /* ---- waiting behind intents (single-shard commands) ---- */
 
+/* Keyless commands that read the whole shard (RANDOMKEY, SCAN): they wait
+ * behind every transaction holding keys here, as "all", or they would see
+ * one half-applied (an EXEC that wrote some of its keys on this shard). */
+#define TX_READS_SHARD (CMD_ROUTE_RANDOM | CMD_ROUTE_CURSOR)
+
 static bool intents_of(struct worker *w, const struct cmd_def *d, const struct resp_arg *argv,
 		       uint32_t argc, uint32_t db, uint32_t *n, bool *all)
 {
 	*n = 0;
-	*all = (d->flags & (CMD_ALL_SHARDS_SUM | CMD_ALL_SHARDS_CONCAT | CMD_ALL_SHARDS_OK)) != 0;
+	*all = (d->flags & (CMD_ALL_SHARDS_SUM | CMD_ALL_SHARDS_CONCAT | CMD_ALL_SHARDS_OK |
+			    TX_READS_SHARD)) != 0;
 	if (*all || (d->first_key <= 0 && d->numkeys_arg <= 0))
 		return true;
 	int32_t last = d->first_key > 0 ? last_key_of(d, argc) : 0,
@@ -1383,7 +1745,7 @@ bool dp_tx_must_wait(struct worker *w, const struct cmd_def *d, const struct res
 {
 	/* WATCH waits too: a transaction of this connection sent before it must
 	 * write first, or it would dirty the keys it watches */
-	if (w->txq.n == 0 || (d->flags & CMD_NOKEYS))
+	if (w->txq.n == 0 || (d->flags & (CMD_NOKEYS | TX_READS_SHARD)) == CMD_NOKEYS)
 		return false;
 	uint32_t n;
 	bool all;
@@ -1396,7 +1758,7 @@ bool dp_tx_must_wait(struct worker *w, const struct cmd_def *d, const struct res
 
 bool dp_tx_request_wait(struct worker *w, struct shard_msg *m)
 {
-	if (w->txq.n == 0 || (m->def->flags & CMD_NOKEYS))
+	if (w->txq.n == 0 || (m->def->flags & (CMD_NOKEYS | TX_READS_SHARD)) == CMD_NOKEYS)
 		return false;
 	/* Its own array: this may run while the dispatcher still reads w->argv
 	 * (a split command's part for this worker). */
@@ -1496,7 +1858,7 @@ bool dp_tx_start_one(struct worker *w, struct dp_client *cl, const struct cmd_de
 		if (n == 1)
 			continue;
 		struct dp_tx_part *p = part_use(tx, o);
-		if (sub_add(&p->run, 0, &cl->cc, d, sub, n) != 0)
+		if (sub_add_q(&p->run, 0, &cl->cc, d, sub, n, tx_ev_of(tx)) != 0)
 			goto nomem_tx;
 		p->n_run++;
 		/* the keys alone, for EXISTS (sub is copied into the part: reuse it) */

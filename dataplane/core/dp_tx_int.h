@@ -45,6 +45,15 @@ void dp_tx_launch(struct worker *w, struct dp_client *cl, struct dp_tx *tx,
  * checks. launch: lock and go. @return 0 or -ENOMEM.
  */
 bool dp_tx_gather_fits(const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc);
+/**
+ * Does command @p d of an EXEC across workers need its keys of several
+ * workers at once (RENAME, MSETNX, SUNIONSTORE, LMPOP...; not the commands
+ * split by key, MSET, DEL...)? It runs as a gather: the whole EXEC if
+ * every command fits one (dp_tx_gather_fits()), else in its turn between
+ * the planned commands (a stepped EXEC, dp_tx_plan_cmd()).
+ */
+bool dp_tx_exec_needs_gather(struct worker *w, const struct cmd_def *d, const struct resp_arg *argv,
+			     uint32_t argc);
 struct dp_tx *dp_tx_gather_new(struct worker *w, struct dp_client *cl);
 int dp_tx_gather_add(struct worker *w, struct dp_tx *tx, const struct cmd_def *d,
 		     struct resp_arg *argv, uint32_t argc, struct cmd_client *cc);

@@ -127,6 +127,77 @@ CASES = [
          ("MGET", A, "it:t:none"), ("EXEC",), ("GET", "it:t:none")),
 ]
 
+# An EXEC mixing a whole-keyspace command (FLUSHDB, KEYS, DBSIZE, SWAPDB,
+# RANDOMKEY, MOVE, COPY ... DB) with a command that needs its keys of both
+# workers at once (RENAME, COPY, MSETNX, SUNIONSTORE, SMOVE, ZUNIONSTORE,
+# LMPOP...): a stepped EXEC (TRANSACTIONS.md). In DB 8 (and 6), which
+# only these cases flush; KEYS and RANDOMKEY always see one key at most.
+def in_db8(name, *cmds):
+    return case(name, ("SELECT", "8"), ("FLUSHDB",), *cmds, ("FLUSHDB",), ("SELECT", "6"),
+                ("FLUSHDB",), ("SELECT", "0"))
+
+
+CASES += [
+    in_db8("tx flushdb keys dbsize with a cross-worker rename",
+           ("SET", A, "va"), ("SET", B, "vb"), ("MULTI",), ("RENAME", A, B), ("DBSIZE",),
+           ("KEYS", "*"), ("GET", B), ("FLUSHDB",), ("SET", A, "1"), ("RENAME", A, F),
+           ("MGET", A, F), ("DBSIZE",), ("KEYS", "*"), ("RENAMENX", F, D), ("RENAMENX", D, F),
+           ("EXEC",), ("DBSIZE",), ("KEYS", "*"), ("GET", D)),
+    in_db8("tx msetnx and set stores with whole-keyspace commands",
+           ("MULTI",), ("MSETNX", A, "1", B, "2"), ("MSETNX", D, "3", B, "4"), ("DBSIZE",),
+           ("MGET", A, B, D), ("DEL", A, B), ("SADD", D, "x", "y"), ("SADD", F, "y", "z"),
+           ("SUNIONSTORE", A, D, F), ("SINTERSTORE", B, D, F), ("SCARD", A),
+           ("SMEMBERS", B), ("DBSIZE",), ("SMOVE", D, F, "x"), ("SCARD", F),
+           ("SINTERCARD", "2", D, F), ("FLUSHDB",), ("SUNIONSTORE", A, D, F), ("DBSIZE",),
+           ("EXEC",), ("DBSIZE",), ("EXISTS", A, B, D, F)),
+    in_db8("tx copy db and move beside a cross-worker copy",
+           ("SET", A, "v"), ("MULTI",), ("COPY", A, B), ("COPY", A, F, "DB", "6"),
+           ("MOVE", A, "6"), ("DBSIZE",), ("SELECT", "6"), ("MGET", A, B, F), ("DBSIZE",),
+           ("COPY", F, D, "DB", "8"), ("RENAME", A, B), ("KEYS", "*:f"), ("SELECT", "8"),
+           ("MGET", A, B, D, F), ("EXEC",), ("MGET", A, B, D, F), ("SELECT", "6"),
+           ("MGET", A, B, D, F), ("SELECT", "8")),
+    in_db8("tx swapdb between cross-worker moves",
+           ("SADD", D, "a", "b"), ("RPUSH", A, "1", "2"), ("MULTI",), ("SMOVE", D, F, "a"),
+           ("SWAPDB", "8", "6"), ("SCARD", F), ("SMOVE", D, F, "b"), ("SELECT", "6"),
+           ("SMOVE", D, F, "b"), ("SCARD", F), ("LMOVE", A, B, "LEFT", "RIGHT"),
+           ("SWAPDB", "6", "8"), ("LRANGE", B, "0", "-1"), ("DBSIZE",), ("SELECT", "8"),
+           ("EXEC",), ("SCARD", F), ("LRANGE", B, "0", "-1"), ("DBSIZE",), ("SELECT", "6"),
+           ("DBSIZE",), ("SELECT", "8")),
+    in_db8("tx randomkey in a cross-worker exec",
+           ("MULTI",), ("SET", F, "x"), ("RANDOMKEY",), ("RENAME", F, A), ("RANDOMKEY",),
+           ("MSETNX", B, "1", D, "2"), ("DEL", A, D), ("RANDOMKEY",), ("DEL", B),
+           ("RANDOMKEY",), ("EXEC",), ("RANDOMKEY",)),
+    in_db8("tx zset and list numkeys commands beside dbsize",
+           ("ZADD", A, "1", "a", "2", "b"), ("ZADD", F, "3", "c"), ("RPUSH", B, "x"),
+           ("MULTI",), ("ZUNIONSTORE", D, "2", A, F), ("ZRANGE", D, "0", "-1", "WITHSCORES"),
+           ("ZMPOP", "2", F, A, "MIN"), ("LMPOP", "2", D, B, "LEFT"), ("DBSIZE",),
+           ("ZINTERCARD", "2", A, D), ("ZUNION", "2", A, F), ("LMPOP", "1", B, "LEFT"),
+           ("DBSIZE",), ("EXEC",), ("DBSIZE",)),
+    in_db8("tx watch with a stepped exec",
+           ("SET", A, "0"), ("SET", B, "x"), ("WATCH", A, F), ("MULTI",), ("FLUSHDB",),
+           ("SET", A, "1"), ("RENAME", A, B), ("EXEC",), ("MGET", A, B), ("WATCH", B),
+           ("SET", F, "touch"), ("MULTI",), ("RENAME", B, D), ("DBSIZE",), ("EXEC",),
+           ("WATCH", D), ("SET", D, "y"), ("MULTI",), ("RENAME", B, D), ("DBSIZE",),
+           ("EXEC",), ("MGET", B, D)),
+    in_db8("tx stepped exec errors in place",
+           ("SET", A, "s"), ("SADD", F, "m"), ("MULTI",), ("SUNIONSTORE", D, A, F),
+           ("RENAME", "it:t:none", B), ("DBSIZE",), ("MSETNX", A, "1", B), ("COPY", F, A),
+           ("SMOVE", A, F, "m"), ("FLUSHDB",), ("RENAME", A, B), ("EXEC",)),
+    in_db8("tx gather exec with move and copy db",
+           ("SET", A, "a"), ("SET", D, "d"), ("SADD", F, "1"), ("SET", B, "b"), ("MULTI",),
+           ("COPY", A, B, "DB", "6"), ("MOVE", D, "6"), ("MOVE", B, "6"), ("RENAME", A, F),
+           ("COPY", F, D, "DB", "6"), ("SELECT", "6"), ("MGET", A, B, D, F), ("MOVE", B, "8"),
+           ("COPY", D, F, "DB", "8", "REPLACE"), ("SELECT", "8"), ("MGET", A, B, D, F),
+           ("EXEC",), ("MGET", A, B, D, F), ("SELECT", "6"), ("MGET", A, B, D, F),
+           ("SELECT", "8")),
+    in_db8("tx stepped exec in resp3",
+           ("HELLO", "3"), ("SADD", D, "1", "2"), ("ZADD", F, "1.5", "m"), ("MULTI",),
+           ("SUNIONSTORE", B, D, F), ("ZUNIONSTORE", A, "2", D, F), ("ZRANGE", A, "0", "-1",
+                                                                       "WITHSCORES"),
+           ("DBSIZE",), ("KEYS", "*b"), ("FLUSHDB",), ("RANDOMKEY",),
+           ("RENAME", A, B), ("EXEC",), ("HELLO", "2")),
+]
+
 
 def random_pipelines(seed, n_cases, length):
     """Seeded random pipelines (one write each) of transactions and plain
@@ -186,3 +257,69 @@ def random_pipelines(seed, n_cases, length):
 
 
 CASES += random_pipelines(20261126, 16, 40)
+
+
+def stepped_pipelines(seed, n_cases, length):
+    """Seeded random pipelines in DB 8 whose transactions mix whole-keyspace
+    commands (FLUSHDB, DBSIZE, KEYS, RANDOMKEY on one key at most) with
+    commands that need both workers' keys at once (RENAME, COPY, MSETNX,
+    SUNIONSTORE, SMOVE) and split ones (MSET, DEL, MGET): stepped EXECs
+    (TRANSACTIONS.md); sets hold integers (an intset prints in order)."""
+    import random
+    rnd = random.Random(seed)
+    keys = [A, B, D, F]
+    out = []
+    for c in range(n_cases):
+        cmds, in_multi = [("SELECT", "8"), ("FLUSHDB",)], False
+        for _ in range(length):
+            k, k2 = rnd.sample(keys, 2)
+            r = rnd.random()
+            if r < 0.10 and not in_multi:
+                cmds.append(("MULTI",))
+                in_multi = True
+            elif r < 0.17 and in_multi:
+                cmds.append((rnd.choice(["EXEC", "EXEC", "EXEC", "DISCARD"]),))
+                in_multi = False
+            elif r < 0.21:
+                cmds.append(("WATCH",) + tuple(rnd.sample(keys, rnd.randint(1, 2))))
+            elif r < 0.27:
+                cmds.append(("DBSIZE",))
+            elif r < 0.30:
+                cmds.append(("FLUSHDB",))
+            elif r < 0.33:
+                cmds.append(("KEYS", k))
+            elif r < 0.40:
+                cmds.append(("SET", k, str(rnd.randint(0, 9))))
+            elif r < 0.45:
+                cmds.append(("INCR", k))
+            elif r < 0.51:
+                cmds.append(("MSET", k, "1", k2, "2"))
+            elif r < 0.56:
+                cmds.append(("MSETNX", k, "5", k2, "6"))
+            elif r < 0.64:
+                cmds.append((rnd.choice(["RENAME", "RENAMENX", "COPY"]), k, k2))
+            elif r < 0.70:
+                cmds.append(("SADD", k) + tuple(str(rnd.randint(1, 6)) for _ in range(2)))
+            elif r < 0.75:
+                cmds.append((rnd.choice(["SUNIONSTORE", "SINTERSTORE", "SDIFFSTORE"]), k, k2,
+                             rnd.choice(keys)))
+            elif r < 0.79:
+                cmds.append(("SMOVE", k, k2, str(rnd.randint(1, 6))))
+            elif r < 0.82:
+                cmds.append(("SMEMBERS", k))
+            elif r < 0.87:
+                cmds.append(("MGET",) + tuple(rnd.sample(keys, rnd.randint(1, 4))))
+            elif r < 0.92:
+                cmds.append(("DEL",) + tuple(rnd.sample(keys, rnd.randint(1, 3))))
+            elif r < 0.95:
+                cmds.append(("EXISTS",) + tuple(keys))
+            else:
+                cmds.append(("GET", k))
+        if in_multi:
+            cmds.append(("EXEC",))
+        cmds += [("MGET",) + tuple(keys), ("DBSIZE",), ("FLUSHDB",), ("SELECT", "0")]
+        out.append(pipelined("tx stepped random pipeline %d/%d" % (seed, c), *cmds))
+    return out
+
+
+CASES += stepped_pipelines(20261127, 12, 40)

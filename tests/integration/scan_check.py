@@ -100,6 +100,27 @@ def main():
         print("FAIL: a walk under writes missed %d keys present throughout" % len(stable - seen))
         return 1
     print("SCAN under writes: every one of %d stable keys returned" % len(stable))
+    # SCAN inside a cross-worker EXEC runs in its turn, on its cursor's
+    # worker: it sees the EXEC's FLUSHDB and writes before it, not the keys
+    # before the EXEC; the walk goes on outside with its cursor
+    r2 = conn(a.redwire, db=2)
+    for attempt in range(4):  # (the connection's worker is the kernel's choice)
+        r2.set("sc:old", "x")
+        t = r2.pipeline(transaction=True)
+        t.flushdb()
+        t.mset({"sc:e:%d" % i: "x" for i in range(20)})
+        t.execute_command("SCAN", "0", "COUNT", "1000")
+        cursor, keys = t.execute()[2]
+        seen = set(keys)
+        while int(cursor) != 0:
+            cursor, keys = r2.scan(cursor=cursor, count=1000)
+            seen.update(keys)
+        if seen != set(b"sc:e:%d" % i for i in range(20)):
+            print("FAIL: SCAN inside EXEC after FLUSHDB+MSET saw %r" % sorted(seen))
+            return 1
+        r2.close()
+        r2 = conn(a.redwire, db=2)
+    print("SCAN inside a cross-worker EXEC: the EXEC's keys, in its turn")
     for r in (rw, orc):
         r.flushall()
     return 0

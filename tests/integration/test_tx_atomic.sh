@@ -43,6 +43,9 @@ it_eq "$(printf 'MULTI\r\nINCR {tA}j\r\nSELECT 3\r\nSET {tB}j x\r\nEXEC\r\n' | i
 	"OK QUEUED QUEUED QUEUED 2 OK OK " "exec across workers with appendonly"
 it_eq "$(it_cli msetnx '{tA}k' 1 '{tB}k' 2)" 1 "msetnx across workers with appendonly"
 it_eq "$(it_cli rename '{tA}k' '{tB}r')" OK "rename across workers with appendonly"
+# a FLUSHDB between writes of both workers: every shard's effects in order
+it_eq "$(printf 'SELECT 5\r\nMULTI\r\nSET {tB}o 1\r\nSET {tA}o 1\r\nFLUSHDB\r\nSET {tA}o 2\r\nRENAME {tA}o {tB}o\r\nEXEC\r\n' | it_cli | tr '\n' ' ')" \
+	"OK OK QUEUED QUEUED QUEUED QUEUED QUEUED OK OK OK OK OK " "stepped exec with appendonly"
 sleep 0.5
 INCR=$(ls "$DATA"/appendonlydir/*.incr.aof | head -1)
 [ -n "$INCR" ] || it_fail "no incr AOF file"
@@ -74,6 +77,14 @@ for c in cmds:
     elif cur is not None:
         cur.append(c)
 assert cur is None, "MULTI without EXEC"
+# the stepped EXEC: both SETs before every FLUSHDB, the write after them
+flush = [t for t in txs if any(c[0].upper() == "FLUSHDB" for c in t)]
+assert len(flush) == 1, flush
+seq = [c[0].upper() for c in flush[0] if c[0].upper() != "SELECT"]
+fl = [i for i, c in enumerate(seq) if c == "FLUSHDB"]
+assert seq[:2] == ["SET", "SET"] and fl == list(range(2, 2 + len(fl))) and \
+    len(seq) > fl[-1] + 1, "FLUSHDB out of order in %r" % flush[0]
+txs.remove(flush[0])
 want = [
     [["MSET", "{tA}j", "1"], ["MSET", "{tB}j", "2"]],
     [["INCR", "{tA}j"], ["SELECT", "3"], ["SET", "{tB}j", "x"], ["SELECT", "0"]],

@@ -12,7 +12,13 @@ Keys tagged {tA} live on worker 0 and {tB} on worker 1 (CRC16 slots 7288 and
   msetnx:    racers MSETNX the same two fresh keys with their own value: exactly
              one wins per round and both keys hold the winner's value;
   watch:     optimistic increments with WATCH/MULTI/EXEC retried on nil: the
-             counter ends at exactly the number of successful EXECs.
+             counter ends at exactly the number of successful EXECs;
+  flush:     in DB 12, writers run MULTI FLUSHDB MSET {tA}f v {tB}f v COPY
+             {tA}f {tB}c EXEC (a stepped EXEC: a whole-keyspace command and
+             a cross-worker COPY); readers must always see the three keys
+             equal and set (MGET, MULTI GET GET GET EXEC), DBSIZE 3,
+             RANDOMKEY one of them, a SCAN walk all three: never the
+             half-flushed or half-written keyspace.
 
 Bounded: a fixed number of operations per thread. Exit status 0 when every
 check held; prints what was counted.
@@ -22,6 +28,7 @@ usage: tx_atomic_check.py HOST PORT [ROUNDS]
 import random
 import sys
 import threading
+import time
 
 import redis
 
@@ -30,12 +37,12 @@ ROUNDS = int(sys.argv[3]) if len(sys.argv) > 3 else 400
 START = 100000
 errors = []
 counts = {"mget": 0, "sum_checks": 0, "transfers": 0, "msetnx_rounds": 0, "watch_ok": 0,
-          "watch_retries": 0}
+          "watch_retries": 0, "flush_execs": 0, "flush_reads": 0}
 lock = threading.Lock()
 
 
-def conn():
-    return redis.Redis(host=HOST, port=PORT, socket_timeout=20)
+def conn(db=0):
+    return redis.Redis(host=HOST, port=PORT, db=db, socket_timeout=20)
 
 
 def fail(msg):
@@ -125,6 +132,55 @@ def watch_incr(n_ok):
     n_ok.append(done)
 
 
+FLUSH_KEYS = ("{tA}f", "{tB}f", "{tB}c")
+
+
+def flush_writer(wid):
+    r = conn(12)
+    for i in range(ROUNDS // 8):
+        p = r.pipeline(transaction=True)
+        p.flushdb()
+        v = "%d-%d" % (wid, i)
+        p.mset({"{tA}f": v, "{tB}f": v})
+        p.copy("{tA}f", "{tB}c")
+        res = p.execute(raise_on_error=False)
+        if res != [True, True, True]:
+            fail("stepped EXEC replied %r" % (res,))
+            return
+        count("flush_execs")
+
+
+def flush_reader(stop):
+    r = conn(12)
+    n = 0
+    while not stop.is_set() and n < ROUNDS * 20:
+        vals = r.mget(*FLUSH_KEYS)
+        if vals[0] is None or vals.count(vals[0]) != 3:
+            fail("MGET during FLUSHDB+MSET+COPY EXECs: %r" % (vals,))
+        p = r.pipeline(transaction=True)
+        for k in FLUSH_KEYS:
+            p.get(k)
+        vals = p.execute()
+        if vals[0] is None or vals.count(vals[0]) != 3:
+            fail("EXEC GETs during FLUSHDB+MSET+COPY EXECs: %r" % (vals,))
+        size = r.dbsize()
+        if size != 3:
+            fail("DBSIZE %d during FLUSHDB+MSET+COPY EXECs" % size)
+        k = r.randomkey()
+        if k is None or k.decode() not in FLUSH_KEYS:
+            fail("RANDOMKEY %r during FLUSHDB+MSET+COPY EXECs" % (k,))
+        seen, cursor = set(), 0
+        while True:
+            cursor, keys = r.scan(cursor=cursor, count=100)
+            seen.update(x.decode() for x in keys)
+            if cursor == 0:
+                break
+        if seen != set(FLUSH_KEYS):
+            fail("a SCAN walk during FLUSHDB+MSET+COPY EXECs saw %r" % sorted(seen))
+        n += 1
+    count("flush_reads", n)
+
+
 def run(threads):
     for t in threads:
         t.start()
@@ -173,10 +229,26 @@ def main():
     if int(a or 0) != total or int(b or 0) != total:
         fail("watch counters %s %s after %d successful EXECs" % (a, b, total))
 
+    t0 = time.time()
+    r12 = conn(12)
+    r12.flushdb()
+    r12.mset({k: "start" for k in FLUSH_KEYS})
+    stop = threading.Event()
+    readers = [threading.Thread(target=flush_reader, args=(stop,)) for _ in range(3)]
+    for t in readers:
+        t.start()
+    run([threading.Thread(target=flush_writer, args=(w,)) for w in range(2)])
+    stop.set()
+    for t in readers:
+        t.join(120)
+    r12.flushdb()
+    print("flush phase: %.1f s" % (time.time() - t0))
+
     print("counted:", " ".join("%s=%d" % kv for kv in sorted(counts.items())))
     for e in errors:
         print("FAIL:", e)
-    if counts["mget"] == 0 or counts["sum_checks"] == 0 or counts["watch_retries"] == 0:
+    if counts["mget"] == 0 or counts["sum_checks"] == 0 or counts["watch_retries"] == 0 or \
+            counts["flush_reads"] == 0:
         print("FAIL: a check never ran or WATCH never conflicted (no concurrency?)")
         return 1
     return 1 if errors else 0

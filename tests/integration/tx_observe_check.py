@@ -39,10 +39,13 @@ SCRIPT = [
     ("WATCH", A), ("SET", A, "changed"), ("MULTI",), ("GET", A), ("SET", B, "no"), ("EXEC",),
     ("MULTI",), ("SET", A, "1"), ("NOSUCHCMD",), ("EXEC",), ("DISCARD",),
     ("MULTI",), ("MULTI",), ("WATCH", A), ("SET", B, "x"), ("DISCARD",),
+    # a stepped EXEC (DBSIZE beside RENAME and SMOVE across workers)
+    ("MULTI",), ("SET", A, "5"), ("RENAME", A, B), ("DBSIZE",), ("SMOVE", B + "s", A + "s", "x"),
+    ("GET", B), ("EXEC",),
     ("DEL", A, B, A + "n", A + "d", A + "s", B + "s"),
 ]
 HIST = ["set", "get", "mget", "exec", "multi", "discard", "watch", "unwatch", "select", "ping",
-        "publish", "sadd", "sunionstore", "incr", "del"]
+        "publish", "sadd", "sunionstore", "incr", "del", "rename", "dbsize", "smove"]
 MON_LINE = re.compile(rb"^\+\d+\.\d{6} \[(\d+) ([\d.]+:\d+)\] (.*)$")
 
 

@@ -4,8 +4,10 @@ the byte-for-byte cases (oracle_cases_xshard.py) cannot make.
 
   notify REDWIRE ORACLE   keyspace notifications (notify-keyspace-events
                           KEA) of cross-worker SUNIONSTORE SMOVE LMOVE
-                          ZUNIONSTORE ZRANGESTORE LMPOP ZMPOP...: the same
-                          messages as redis-server's, command by command
+                          ZUNIONSTORE ZRANGESTORE LMPOP ZMPOP..., of DEL
+                          MSET MSETNX UNLINK over both workers' keys, and
+                          of a stepped EXEC: the same messages as
+                          redis-server's, in its order, command by command
   atomic ADDR [ROUNDS]    movers SMOVE members and LMOVE elements between
                           keys of worker 0 and worker 1 while readers check,
                           with SUNION/SINTERCARD (themselves cross-worker)
@@ -48,6 +50,17 @@ NOTIFY_CMDS = [
     ("ZINTERSTORE", b("z"), "2", a("z"), b("none")), ("ZRANGESTORE", b("z"), a("z"), "0", "0"),
     ("ZDIFFSTORE", b("z"), "2", a("z"), b("z")), ("ZMPOP", "2", b("none"), a("z"), "MIN"),
     ("ZMPOP", "2", a("z"), b("z"), "MAX", "COUNT", "3"),
+    # split commands outside MULTI: their notifications in argument order
+    ("MSET", a("m1"), "1", b("m1"), "2", a("m2"), "3", b("m2"), "4"),
+    ("DEL", b("m1"), a("m1"), b("m2"), a("none"), a("m2")),
+    ("MSETNX", b("m3"), "1", a("m3"), "2", b("m4"), "3"),
+    ("UNLINK", a("m3"), b("m3"), b("m4")),
+    # a stepped EXEC (KEYS, DBSIZE beside commands needing both workers'
+    # keys): every command's notifications in command order
+    [("SADD", a("n3"), "1", "2"), ("SADD", b("n3"), "2", "3"), ("KEYS", "it:none*"),
+     ("SUNIONSTORE", a("n4"), a("n3"), b("n3")), ("MSET", b("m5"), "1", a("m5"), "2"),
+     ("RENAME", b("n3"), a("n5")), ("DBSIZE",), ("SMOVE", a("n5"), b("n6"), "3"),
+     ("DEL", a("m5"), b("m5"), a("n3"), a("n4"), a("n5"), b("n6"))],
 ]
 
 
@@ -61,7 +74,13 @@ def notify_run(addr):
         pass  # the psubscribe confirmation
     groups = []
     for c in NOTIFY_CMDS:
-        r.execute_command(*c)
+        if isinstance(c, list):  # MULTI ... EXEC
+            t = r.pipeline(transaction=True)
+            for x in c:
+                t.execute_command(*x)
+            t.execute(raise_on_error=False)
+        else:
+            r.execute_command(*c)
         got = []
         while True:
             m = p.get_message(timeout=0.3)
