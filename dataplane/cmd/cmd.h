@@ -516,6 +516,15 @@ static inline bool cmd_acl_unrestricted(const struct cmd_client *c)
  */
 bool cmd_acl_refuses(struct cmd_ctx *ctx, const struct cmd_def *d, bool in_multi);
 
+/**
+ * A management API request (CHAN_MSG_ACL, platform/chan/FORMAT.md): "list"
+ * (ACL LIST's lines, one per line), "setuser NAME RULE..." (ACL SETUSER),
+ * "deluser NAME" ("1" or "0"). @return 0, or -errno with Redis's error text
+ * in @p out. Context: a worker.
+ */
+int cmd_acl_api(const struct cmd_env *env, const struct resp_arg *argv, uint32_t argc,
+		struct rw_buf *out);
+
 /** A connection closes: let go of its user. */
 void cmd_client_fini(struct cmd_client *c, const struct cmd_env *env);
 

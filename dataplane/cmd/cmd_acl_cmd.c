@@ -378,3 +378,57 @@ int cmd_acl_rewrite_lines(const struct cmd_env *env, char ***lines, size_t *n)
 	*n = acc.n;
 	return acc.rc;
 }
+
+/* ---- the management API's requests (CHAN_MSG_ACL) ---- */
+
+static void api_list_one(void *arg, const struct cmd_acl_user *u)
+{
+	struct rw_buf *out = arg;
+	rw_buf_append(out, "user ", 5);
+	rw_buf_append(out, u->name, u->name_len);
+	rw_buf_append(out, " ", 1);
+	cmd_acl_rules_describe(cmd_acl_user_rules(u), out);
+	rw_buf_append(out, "\n", 1);
+}
+
+int cmd_acl_api(const struct cmd_env *env, const struct resp_arg *argv, uint32_t argc,
+		struct rw_buf *out)
+{
+	struct cmd_acl *a = cmd_rtcfg_acl(env);
+	if (a == NULL || argc == 0)
+		return -EINVAL;
+	if (cmd_arg_is(&argv[0], "list") && argc == 1) {
+		cmd_acl_users_foreach(a, api_list_one, out);
+		return 0;
+	}
+	if (cmd_arg_is(&argv[0], "setuser") && argc >= 2) {
+		if (!name_ok(&argv[1])) {
+			static const char e[] =
+			    "ERR Usernames can't contain spaces or null characters";
+			rw_buf_append(out, e, sizeof(e) - 1);
+			return -EINVAL;
+		}
+		uint32_t bad = 0;
+		int rc = cmd_acl_setuser(a, argv[1].ptr, argv[1].len, &argv[2], argc - 2, &bad);
+		if (rc != 0) {
+			char msg[512];
+			int n = snprintf(msg, sizeof(msg),
+					 "ERR Error in ACL SETUSER modifier '%.*s': %s",
+					 rc == -ENOMEM ? 0 : (int)argv[2 + bad].len,
+					 rc == -ENOMEM ? "" : (const char *)argv[2 + bad].ptr,
+					 cmd_acl_strerror(rc));
+			rw_buf_append(out, msg, n > 0 && (size_t)n < sizeof(msg) ? (size_t)n : 0);
+		}
+		return rc;
+	}
+	if (cmd_arg_is(&argv[0], "deluser") && argc == 2) {
+		if (argv[1].len == 7 && memcmp(argv[1].ptr, "default", 7) == 0) {
+			rw_buf_append(out, "ERR The 'default' user cannot be removed", 40);
+			return -EPERM;
+		}
+		rw_buf_append(out, cmd_acl_deluser(a, argv[1].ptr, argv[1].len) == 1 ? "1" : "0",
+			      1);
+		return 0;
+	}
+	return -EINVAL;
+}
