@@ -348,6 +348,10 @@ int main(int argc, char **argv)
 	shared.env.rt = cmd_rtcfg_create(&cfg);
 	if (shared.env.rt == NULL)
 		return fail("run-time config", -ENOMEM);
+	char uerr[512];
+	rc = cmd_rtcfg_users(shared.env.rt, &cfg, uerr, sizeof(uerr));
+	if (rc != 0)
+		return fail(uerr, rc);
 
 	struct worker *workers = rte_zmalloc("workers", sizeof(*workers) * n, 64);
 	uint32_t conns_per_worker = (uint32_t)(cfg.maxclients / n + 64);

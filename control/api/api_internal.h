@@ -40,6 +40,10 @@ uint64_t api_uptime_seconds(const struct api_ctx *ctx);
 /* {attached, alive, pid, epoch, workers, ...} of /v1/status and /v1/appliance. */
 json_t *api_dataplane_object(const struct cp_chan_status *st);
 
+/* api_users.c: /v1/users (the dataplane's ACL users). */
+json_t *api_users_list(const struct api_ctx *ctx, const char *arg, int *status);
+api_call_fn api_users_get, api_users_put, api_users_delete;
+
 /* api_params.c: GET /v1/parameters and /v1/parameters/{name}. */
 json_t *api_params_list(const struct api_ctx *ctx, const char *arg, int *status);
 json_t *api_params_one(const struct api_ctx *ctx, const char *arg, int *status);

@@ -39,6 +39,7 @@ struct api_route_def {
 	api_call_fn *get_call; /* GET that sets header fields (ETag) */
 	api_call_fn *post;
 	api_call_fn *patch;
+	api_call_fn *put;
 	api_call_fn *del;
 	bool admin;	   /* every method needs the admin role */
 	bool open;	   /* GET needs no credentials (the console's static assets) */
@@ -228,6 +229,9 @@ static const struct api_route_def routes[] = {
     {"/v1/tokens", .get = api_tokens_route_list, .post = api_tokens_route_create, .admin = true},
     {"/v1/tokens/{id}", .del = api_tokens_route_revoke, .admin = true},
     {"/v1/tls/reload", .post = api_tls_reload_route, .admin = true},
+    {"/v1/users", .get = api_users_list, .admin = true},
+    {"/v1/users/{name}", .get_call = api_users_get, .put = api_users_put, .del = api_users_delete,
+     .admin = true},
     {"/v1/support-bundle", .get_text = api_support_bundle, .admin = true},
     {"/v1/snapshots", .get = api_snaps_route_list, .post = api_snaps_route_create},
     {"/v1/snapshots/{id}", .get = api_snaps_route_one, .del = api_snaps_route_delete},
@@ -242,8 +246,6 @@ static const struct api_route_def routes[] = {
     {"/console/app.js", .get_text = api_console_js, .open = true},
     {"/console/app.css", .get_text = api_console_css, .open = true},
     /* Routes that will exist; every method (and every path below them) answers 501. */
-    {"/v1/users", .later = "*", .admin = true,
-     .why = "users (Redis ACL) arrive with the management issue (#8)"},
     {"/v1/replication", .later = "*", .why = "replication arrives with its issue"},
     {"/v1/failover", .later = "*", .why = "failover arrives with its issue"},
 };
@@ -317,8 +319,8 @@ json_t *api_error(struct api_resp *resp, int status, const char *msg)
 static const char *allow_of(const struct api_route_def *r, struct api_resp *resp)
 {
 	const char *m[] = {r->get || r->get_text || r->get_call ? "GET" : NULL,
-			   r->post ? "POST" : NULL, r->patch ? "PATCH" : NULL,
-			   r->del ? "DELETE" : NULL};
+			   r->post ? "POST" : NULL, r->put ? "PUT" : NULL,
+			   r->patch ? "PATCH" : NULL, r->del ? "DELETE" : NULL};
 	size_t n = 0;
 	resp->allow_buf[0] = '\0';
 	for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
@@ -334,6 +336,8 @@ static api_call_fn *call_handler(const struct api_route_def *r, const char *meth
 		return r->post;
 	if (strcmp(method, "PATCH") == 0)
 		return r->patch;
+	if (strcmp(method, "PUT") == 0)
+		return r->put;
 	if (strcmp(method, "DELETE") == 0)
 		return r->del;
 	if (strcmp(method, "GET") == 0)
@@ -406,6 +410,8 @@ static const char *change_event_type(const struct api_call *call)
 	    {"POST", "/v1/snapshots/", "snapshot.restore_requested"},
 	    {"POST", "/v1/snapshots", "snapshot.requested"},
 	    {"DELETE", "/v1/snapshots/", "snapshot.deleted"},
+	    {"PUT", "/v1/users/", "user.changed"},
+	    {"DELETE", "/v1/users/", "user.deleted"},
 	};
 	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
 		if (strcmp(call->method, types[i].method) == 0 &&

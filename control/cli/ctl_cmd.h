@@ -56,6 +56,9 @@ int ctl_cmd_support_bundle(const struct ctl *c, int argc, char **argv);
 int ctl_cmd_memory(const struct ctl *c, int argc, char **argv);
 /* ctl_doctor.c: `doctor`, the host checks (runs locally, not through the API). */
 int ctl_cmd_doctor(const struct ctl *c, int argc, char **argv);
+/* ctl_users.c: `users list|get|set|del` (the Redis ACL users). */
+int ctl_cmd_users(const struct ctl *c, int argc, char **argv);
+
 /* ctl_token.c: `token create|list|revoke`. */
 int ctl_cmd_token(const struct ctl *c, int argc, char **argv);
 

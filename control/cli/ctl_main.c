@@ -72,6 +72,16 @@ static const struct ctl_command commands[] = {
      "                 shown this once (the server keeps only its SHA-256)\n"
      "  list           id, name, role, expiry of every token (never the token)\n"
      "  revoke ID      the token stops working at once; exit 1 if there is no such id\n"},
+    {"users", ctl_cmd_users, "list | get NAME | set NAME RULES... | del NAME [--json]",
+     "the Redis ACL users (admin): list, show, create or replace, delete",
+     "  list           every user: name, on/off, key and channel patterns, command\n"
+     "                 rules, nopass or how many passwords (never a password)\n"
+     "  get NAME       one user; exit 1 if there is none\n"
+     "  set NAME RULES...\n"
+     "                 the user becomes exactly RULES, ACL SETUSER's syntax, e.g.\n"
+     "                 set app on '>secret' '~app:*' -@all +@read; created if new.\n"
+     "                 A rule Redis refuses is printed and exits 1; nothing changes\n"
+     "  del NAME       delete the user and close its connections (not 'default')\n"},
     {"tasks", ctl_cmd_tasks, "[ID] [--json]",
      "long jobs (snapshots) with state, phase, progress, ETA and error",
      "  Newest first, the last 64; with ID, that task alone (exit 1 if unknown).\n"},

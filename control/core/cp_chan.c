@@ -511,6 +511,40 @@ int cp_chan_config(struct cp_chan *c, bool set, const char *name, const char *va
 	return worst;
 }
 
+int cp_chan_acl(struct cp_chan *c, const char *const *args, size_t n, char *out, size_t cap)
+{
+	static uint32_t seq;
+	char payload[4096];
+	size_t len = 0;
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(args[i]);
+		if (len + l + 1 > sizeof(payload))
+			return -EMSGSIZE;
+		memcpy(payload + len, args[i], l + 1);
+		len += l + 1;
+	}
+	if (c == NULL || c->ch == NULL)
+		return -ENOTCONN;
+	if (cp_now_ms() < c->config_stall_until_ms)
+		return -ETIMEDOUT;
+	uint32_t id = 0x80000000u | ++seq; /* apart from cp_chan_config()'s ids */
+	if (chan_msg_send(c->ch, 0, CHAN_TO_DP, CHAN_MSG_ACL, id, payload, (uint32_t)len) != 0)
+		return -ENOSPC;
+	uint64_t deadline = mono_us() + CP_CHAN_CONFIG_TIMEOUT_MS * 1000u;
+	int st = 0, rc;
+	out[0] = '\0';
+	while ((rc = config_reply_take(c, 0, id, out, cap, &st)) == -EAGAIN &&
+	       mono_us() < deadline) {
+		struct timespec ts = {0, 200000};
+		nanosleep(&ts, NULL);
+	}
+	if (rc == -EAGAIN)
+		c->config_stall_until_ms = cp_now_ms() + CP_CHAN_CONFIG_TIMEOUT_MS;
+	if (rc != 0)
+		return rc == -EAGAIN ? -ETIMEDOUT : rc;
+	return st;
+}
+
 bool cp_chan_persist_status(const struct cp_chan *c, struct chan_persist_status *out)
 {
 	if (c == NULL || !c->has_sink || c->sink.status == NULL)

@@ -156,4 +156,15 @@ int cp_chan_send(struct cp_chan *c, uint32_t w, uint32_t type, uint32_t id, cons
 int cp_chan_config(struct cp_chan *c, bool set, const char *name, const char *value, char *out,
 		   size_t cap);
 
+/**
+ * An ACL request of the management API on worker 0 (CHAN_MSG_ACL:
+ * "list", "setuser NAME RULE...", "deluser NAME"), answered by the
+ * dataplane's users (dataplane/cmd/cmd_acl.c). Same wait as
+ * cp_chan_config(). @p out gets the text (ACL LIST's lines, "1"/"0") or
+ * Redis's error text. Context: the event loop; blocks briefly.
+ * @return 0, a negative errno the dataplane returned (text in @p out),
+ *         -ENOTCONN, -ETIMEDOUT, -ENOSPC, -EMSGSIZE.
+ */
+int cp_chan_acl(struct cp_chan *c, const char *const *args, size_t n, char *out, size_t cap);
+
 #endif

@@ -41,6 +41,24 @@ struct store_shard;
 
 struct cmd_def;
 
+/*
+ * An ACL user (cmd_acl.c): a connection points at the one it authenticated
+ * as. The handle lives while the user exists or a connection holds it; its
+ * rules are replaced whole by ACL SETUSER (published, never changed in
+ * place), so a worker reads them without a lock.
+ */
+struct cmd_acl_rules;
+struct cmd_acl_user {
+	/* non-zero while the rules are +@all ~* &*: the dispatcher's only test
+	 * on the hot path (cmd_acl_unrestricted) */
+	_Atomic uint32_t all;
+	_Atomic uint32_t deleted; /* ACL DELUSER removed it: its connections are closed */
+	_Atomic uint32_t refs;	  /* connections holding it, +1 while the user exists */
+	struct cmd_acl_rules *_Atomic rules;
+	uint32_t name_len;
+	char *name;
+};
+
 struct cmd_client {
 	uint64_t id;
 	uint32_t db;
@@ -59,6 +77,7 @@ struct cmd_client {
 	uint64_t created_ms;		/* unix ms of the accept (CLIENT LIST age) */
 	uint64_t last_ms;		/* unix ms of the last command run here (idle) */
 	const struct cmd_def *last_cmd; /* CLIENT LIST cmd=; NULL before the first */
+	struct cmd_acl_user *user;	/* the ACL user (cmd_acl.c); a copy does not hold it */
 	char name[CMD_CLIENT_NAME_MAX];
 	char lib_name[CMD_CLIENT_LIB_MAX]; /* CLIENT SETINFO (Redis 7.2) */
 	char lib_ver[CMD_CLIENT_LIB_MAX];
@@ -357,6 +376,22 @@ struct cmd_def {
 	uint32_t n_subcmds;
 };
 
+/* One key argument of a command, as COMMAND GETKEYSANDFLAGS reports it. */
+struct cmd_key_ref {
+	uint32_t pos;	  /* its index in argv (argv[0] is the command) */
+	const char *spec; /* its key-spec flags, "RW access update" (not terminated) */
+	size_t spec_len;
+};
+
+/**
+ * The keys of @p d called as @p argv (@p d a subcommand's own entry when it
+ * has one): first..last by step, then a numkeys argument's keys, the first
+ * @p cap of them into @p out. Used by COMMAND GETKEYS and the ACL key check.
+ * @return how many keys there are, or -1 if the numkeys argument is invalid.
+ */
+int64_t cmd_keys_of(const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc,
+		    struct cmd_key_ref *out, size_t cap);
+
 /** Case-insensitive lookup. @return the entry or NULL. */
 const struct cmd_def *cmd_lookup(const uint8_t *name, size_t len);
 /** The whole table, for COMMAND and the API. */
@@ -464,6 +499,44 @@ bool cmd_auth_required(const struct cmd_def *d, const struct cmd_client *c,
  */
 bool cmd_client_reply_suppressed(struct cmd_client *c);
 
+/* ---- ACL users (cmd_acl.c) ---- */
+
+/** May client @p c run anything without an ACL check (+@all ~* &*)? The hot
+ * path: one load, one branch. */
+static inline bool cmd_acl_unrestricted(const struct cmd_client *c)
+{
+	return atomic_load_explicit(&c->user->all, memory_order_relaxed) != 0;
+}
+
+/**
+ * processCommand()'s ACL step for a client cmd_acl_unrestricted() is false
+ * for: check @p d (the top-level entry; its subcommand is resolved here)
+ * against the client's user. A refusal replies stock's -NOPERM into
+ * ctx->out and adds an ACL LOG entry (context multi when @p in_multi).
+ * @return true if refused. Context: the connection's worker.
+ */
+bool cmd_acl_refuses(struct cmd_ctx *ctx, const struct cmd_def *d, bool in_multi);
+
+/**
+ * A management API request (CHAN_MSG_ACL, platform/chan/FORMAT.md): "list"
+ * (ACL LIST's lines, one per line), "setuser NAME RULE..." (ACL SETUSER),
+ * "deluser NAME" ("1" or "0"). @return 0, or -errno with Redis's error text
+ * in @p out. Context: a worker.
+ */
+int cmd_acl_api(const struct cmd_env *env, const struct resp_arg *argv, uint32_t argc,
+		struct rw_buf *out);
+
+/** A connection closes: let go of its user. */
+void cmd_client_fini(struct cmd_client *c, const struct cmd_env *env);
+
+/**
+ * Once per worker tick: note a quiescent point of worker @p worker (rules
+ * and user tables it read may be freed once every worker passed one), and
+ * @return true when users were deleted since @p *gen (updated): the
+ * caller then closes its connections whose user is deleted.
+ */
+bool cmd_acl_tick(const struct cmd_env *env, uint32_t worker, uint64_t *gen);
+
 /* ---- CLIENT KILL (cmd_client_kill.c) ---- */
 
 /* CLIENT KILL's filter (networking.c clientCommand "kill"). */
@@ -474,6 +547,7 @@ struct cmd_kill_filter {
 	uint64_t id;		      /* 0: any */
 	const struct resp_arg *addr;  /* NULL: any; "ip:port" of the peer */
 	const struct resp_arg *laddr; /* NULL: any; "ip:port" of the local end */
+	const struct resp_arg *user;  /* NULL: any; the connection's user name */
 };
 
 /**
@@ -527,6 +601,12 @@ void cmd_monitor_gone(const struct cmd_env *env, uint32_t worker);
  */
 struct cmd_rtcfg *cmd_rtcfg_create(const struct rw_config *cfg);
 void cmd_rtcfg_destroy(struct cmd_rtcfg **rt);
+/**
+ * Load the `user` lines of the boot config into the ACL users, in file
+ * order (after requirepass, as Redis loads them). @return 0, or -EINVAL
+ * with one line naming the user and the modifier in @p err. Context: boot.
+ */
+int cmd_rtcfg_users(struct cmd_rtcfg *rt, const struct rw_config *cfg, char *err, size_t cap);
 /** Bumped by every CONFIG SET that changed something: a worker re-reads its cached limits when it
  * moves. */
 uint64_t cmd_rtcfg_generation(const struct cmd_rtcfg *rt);

@@ -24,23 +24,49 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cmd_acl_int.h"
 #include "cmd_int.h"
+
+/* authRequired()'s half about the server: the default user is off or has a
+ * password (requirepass maps onto it). */
+bool cmd_default_needs_auth(const struct cmd_env *env)
+{
+	struct cmd_acl *a = cmd_rtcfg_acl(env);
+	return a != NULL ? cmd_acl_default_needs_auth(a) : cmd_cfg_requirepass_set(env);
+}
+
+/* A connection that is not a client's (AOF load, tests without users): the
+ * default user's rules, +@all ~* &*, never changed. */
+static struct cmd_acl_user builtin_default = {
+    .all = 1, .refs = 1, .name_len = 7, .name = (char *)"default"};
 
 void cmd_client_init(struct cmd_client *c, uint64_t id, const struct cmd_env *env, uint64_t now_ms)
 {
 	*c = (struct cmd_client){
 	    .id = id,
 	    .proto = RESP_PROTO_2,
-	    .authenticated = !cmd_cfg_requirepass_set(env),
+	    .authenticated = !cmd_default_needs_auth(env),
 	    .created_ms = now_ms,
 	    .last_ms = now_ms,
+	    .user = &builtin_default,
 	};
+	struct cmd_acl *a = cmd_rtcfg_acl(env);
+	if (a != NULL)
+		cmd_acl_client_init(a, c);
+}
+
+void cmd_client_fini(struct cmd_client *c, const struct cmd_env *env)
+{
+	struct cmd_acl *a = cmd_rtcfg_acl(env);
+	if (a != NULL && c->user != NULL && c->user != &builtin_default)
+		cmd_acl_client_fini(a, c);
+	c->user = NULL;
 }
 
 bool cmd_auth_required(const struct cmd_def *d, const struct cmd_client *c,
 		       const struct cmd_env *env)
 {
-	return !c->authenticated && !(d->flags & CMD_NOAUTH) && cmd_cfg_requirepass_set(env);
+	return !c->authenticated && !(d->flags & CMD_NOAUTH) && cmd_default_needs_auth(env);
 }
 
 bool cmd_client_reply_suppressed(struct cmd_client *c)
@@ -54,6 +80,39 @@ bool cmd_client_reply_suppressed(struct cmd_client *c)
 }
 
 /* ---- AUTH ---- */
+
+bool cmd_auth_login(struct cmd_ctx *ctx, const struct resp_arg *user, const struct resp_arg *pass)
+{
+	struct cmd_acl *a = cmd_rtcfg_acl(ctx->env);
+	if (a == NULL) {
+		if (!cmd_auth_check(ctx->env, user, pass))
+			return false;
+		ctx->client->authenticated = 1;
+		return true;
+	}
+	struct cmd_acl_user *u;
+	if (cmd_acl_authenticate(a, user, pass, &u) != CMD_ACL_OK) {
+		/* ACLAuthenticateUser(): the object is the command as typed */
+		cmd_acl_log_client(ctx, CMD_ACL_DENIED_AUTH, cmd_client_in_multi(ctx),
+				   (const char *)ctx->argv[0].ptr, ctx->argv[0].len,
+				   (const char *)user->ptr, user->len);
+		return false;
+	}
+	ctx->client->authenticated = 1;
+	if (ctx->client->user == &builtin_default)
+		ctx->client->user = u; /* not counted: nothing to let go */
+	else
+		cmd_acl_client_switch(a, ctx->client, u);
+	return true;
+}
+
+bool cmd_client_in_multi(const struct cmd_ctx *ctx)
+{
+	struct cmd_conn_info ci = {.multi = UINT32_MAX};
+	if (ctx->env != NULL && ctx->env->conn_describe != NULL && ctx->conn != NULL)
+		ctx->env->conn_describe(ctx->conn, &ci);
+	return ci.multi != UINT32_MAX || ci.in_exec;
+}
 
 bool cmd_auth_check(const struct cmd_env *env, const struct resp_arg *user,
 		    const struct resp_arg *pass)
@@ -78,7 +137,8 @@ void cmd_auth(struct cmd_ctx *ctx)
 		return;
 	}
 	if (ctx->argc == 2) {
-		if (!cmd_cfg_requirepass_set(ctx->env)) {
+		struct cmd_acl *a = cmd_rtcfg_acl(ctx->env);
+		if (a != NULL ? cmd_acl_default_nopass(a) : !cmd_cfg_requirepass_set(ctx->env)) {
 			resp_w_error(ctx->out, "ERR AUTH <password> called without any password "
 					       "configured for the default user. Are you sure your "
 					       "configuration is correct?");
@@ -90,12 +150,11 @@ void cmd_auth(struct cmd_ctx *ctx)
 		user = &ctx->argv[1];
 		pass = &ctx->argv[2];
 	}
-	if (!cmd_auth_check(ctx->env, user, pass)) {
+	if (!cmd_auth_login(ctx, user, pass)) {
 		resp_w_error(ctx->out,
 			     "WRONGPASS invalid username-password pair or user is disabled.");
 		return;
 	}
-	ctx->client->authenticated = 1;
 	resp_w_simple(ctx->out, "OK");
 }
 
@@ -112,7 +171,14 @@ void cmd_reset(struct cmd_ctx *ctx)
 	}
 	c->db = 0;
 	c->proto = RESP_PROTO_2;
-	c->authenticated = !cmd_cfg_requirepass_set(ctx->env);
+	/* clearClientConnectionState(): back to the default user */
+	struct cmd_acl *a = cmd_rtcfg_acl(ctx->env);
+	if (a != NULL && c->user != cmd_acl_default(a) && c->user != &builtin_default) {
+		struct cmd_acl_user *d = cmd_acl_default(a);
+		atomic_fetch_add_explicit(&d->refs, 1, memory_order_relaxed);
+		cmd_acl_client_switch(a, c, d);
+	}
+	c->authenticated = !cmd_default_needs_auth(ctx->env);
 	c->name_len = 0;
 	c->reply &= (uint8_t) ~(CMD_REPLY_OFF | CMD_REPLY_SKIP_NEXT);
 	resp_w_simple(ctx->out, "RESET");
@@ -220,7 +286,7 @@ void cmd_client_info_line(struct cmd_ctx *ctx, struct rw_buf *b, const char *cmd
 	    line, sizeof(line),
 	    "id=%llu addr=%s:%u laddr=%s:%u fd=-1 name=%.*s age=%llu idle=%llu flags=%s db=%u "
 	    "sub=%u psub=%u ssub=%u multi=%lld qbuf=%llu qbuf-free=%llu argv-mem=%llu multi-mem=0 "
-	    "rbs=0 rbp=0 obl=%llu oll=0 omem=%llu tot-mem=%llu events=r cmd=%s user=default "
+	    "rbs=0 rbp=0 obl=%llu oll=0 omem=%llu tot-mem=%llu events=r cmd=%s user=%.*s "
 	    "redir=-1 resp=%u\n",
 	    (unsigned long long)c->id, peer, ci.peer_port, local, ci.local_port, (int)c->name_len,
 	    c->name, (unsigned long long)age, (unsigned long long)idle, flags, c->db, ci.sub,
@@ -228,7 +294,8 @@ void cmd_client_info_line(struct cmd_ctx *ctx, struct rw_buf *b, const char *cmd
 	    (unsigned long long)ci.qbuf, (unsigned long long)ci.qbuf_free,
 	    (unsigned long long)argv_mem, (unsigned long long)ci.obl, (unsigned long long)ci.omem,
 	    (unsigned long long)(ci.tot_mem + argv_mem), ci.in_exec ? "exec" : cmdname,
-	    c->proto == RESP_PROTO_3 ? 3 : 2);
+	    c->user != NULL ? (int)c->user->name_len : 7,
+	    c->user != NULL ? c->user->name : "default", c->proto == RESP_PROTO_3 ? 3 : 2);
 	if (n > 0)
 		rw_buf_append(b, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 }

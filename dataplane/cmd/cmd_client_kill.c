@@ -14,13 +14,14 @@
  *
  * The dispatcher (dataplane/core/dp_clientkill.c) runs the match on every
  * worker against its own connections and sums what they killed; this file
- * only parses and matches. Redwire has one user, "default".
+ * only parses and matches; USER matches the connection's ACL user by name.
  *
  * Context: any worker.
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "cmd_acl_int.h"
 #include "cmd_int.h"
 
 int cmd_client_kill_parse(struct cmd_ctx *ctx, struct cmd_kill_filter *f)
@@ -65,7 +66,8 @@ int cmd_client_kill_parse(struct cmd_ctx *ctx, struct cmd_kill_filter *f)
 		} else if (cmd_arg_is(o, "laddr")) {
 			f->laddr = v;
 		} else if (cmd_arg_is(o, "user")) {
-			if (v->len != 7 || memcmp(v->ptr, "default", 7) != 0) {
+			f->user = v;
+			if (!cmd_acl_user_exists(ctx->env, v->ptr, v->len)) {
 				resp_w_errorf(ctx->out, "ERR No such user '%.*s'", (int)v->len,
 					      (const char *)v->ptr);
 				return -1;
@@ -105,6 +107,9 @@ bool cmd_client_kill_match(const struct cmd_kill_filter *f, const struct cmd_cli
 	if (f->type >= 0 && f->type != (pubsub ? 2 : 0))
 		return false;
 	if (f->id != 0 && c->id != f->id)
+		return false;
+	if (f->user != NULL && (c->user == NULL || c->user->name_len != f->user->len ||
+				memcmp(c->user->name, f->user->ptr, f->user->len) != 0))
 		return false;
 	return !(c->id == self_id && f->skipme);
 }

@@ -245,6 +245,30 @@ static void command_list(struct cmd_ctx *ctx)
 		resp_w_bulk_cstr(ctx->out, hits[i]->name);
 }
 
+int64_t cmd_keys_of(const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc,
+		    struct cmd_key_ref *out, size_t cap)
+{
+	int32_t last = d->last_key < 0 ? (int32_t)argc + d->last_key : d->last_key;
+	int32_t step = d->key_step > 0 ? d->key_step : 1;
+	int64_t n_fixed =
+	    d->first_key > 0 && last >= d->first_key ? (last - d->first_key) / step + 1 : 0;
+	int64_t nk = 0;
+	uint32_t na = (uint32_t)d->numkeys_arg;
+	if (na != 0 && (na >= argc || !resp_str_to_i64(argv[na].ptr, argv[na].len, &nk) || nk < 1 ||
+			(uint64_t)nk >= argc - na))
+		return -1;
+	for (int64_t i = 0; i < n_fixed + nk && (size_t)i < cap; i++) {
+		int32_t k = i < n_fixed ? d->first_key + (int32_t)i * step
+					: (int32_t)(na + 1 + (uint32_t)(i - n_fixed));
+		/* "spec0|spec1": one key spec per key position, the last repeats (RENAME) */
+		const char *spec = d->key_flags ? d->key_flags : "";
+		for (int32_t pos = d->first_key; pos < k && strchr(spec, '|') != NULL; pos += step)
+			spec = strchr(spec, '|') + 1;
+		out[i] = (struct cmd_key_ref){(uint32_t)k, spec, strcspn(spec, "|")};
+	}
+	return n_fixed + nk;
+}
+
 /* getKeysSubcommandImpl(): keys by first/last/step of the command given. */
 static void command_getkeys(struct cmd_ctx *ctx, bool with_flags)
 {
@@ -265,34 +289,25 @@ static void command_getkeys(struct cmd_ctx *ctx, bool with_flags)
 		resp_w_error(ctx->out, "ERR Invalid number of arguments specified for command");
 		return;
 	}
-	/* keys: first..last by step, then a numkeys argument's keys */
-	int32_t last = d->last_key < 0 ? (int32_t)cargc + d->last_key : d->last_key;
-	int64_t n_fixed = d->first_key > 0 ? (last - d->first_key) / d->key_step + 1 : 0;
-	int64_t nk = 0;
-	uint32_t na = (uint32_t)d->numkeys_arg;
-	if (na != 0 && (!resp_str_to_i64(cargv[na].ptr, cargv[na].len, &nk) || nk < 1 ||
-			(uint64_t)nk >= cargc - na)) {
-		resp_w_error(ctx->out, "ERR Invalid arguments specified for command");
+	int64_t n = cmd_keys_of(d, cargv, cargc, NULL, 0);
+	struct cmd_key_ref *ks = n > 0 ? calloc((size_t)n, sizeof(*ks)) : NULL;
+	if (n < 0 || (n > 0 && ks == NULL)) {
+		resp_w_error(ctx->out, n < 0 ? "ERR Invalid arguments specified for command"
+					     : "ERR out of memory");
 		return;
 	}
-	resp_w_array(ctx->out, n_fixed + nk);
-	for (int64_t i = 0; i < n_fixed + nk; i++) {
-		int32_t k = i < n_fixed ? d->first_key + (int32_t)i * d->key_step
-					: (int32_t)(na + 1 + (uint32_t)(i - n_fixed));
+	cmd_keys_of(d, cargv, cargc, ks, (size_t)n);
+	resp_w_array(ctx->out, n);
+	for (int64_t i = 0; i < n; i++) {
 		if (with_flags)
 			resp_w_array(ctx->out, 2);
-		resp_w_bulk(ctx->out, cargv[k].ptr, cargv[k].len);
+		resp_w_bulk(ctx->out, cargv[ks[i].pos].ptr, cargv[ks[i].pos].len);
 		if (!with_flags)
 			continue;
 		/* addReplyFlagsForKeyArgs(): a set of status replies */
 		char flags[64];
 		int64_t nf = 1;
-		/* "spec0|spec1": one key spec per key position, the last repeats (RENAME) */
-		const char *spec = d->key_flags ? d->key_flags : "";
-		for (int32_t pos = d->first_key; pos < k && strchr(spec, '|') != NULL;
-		     pos += d->key_step)
-			spec = strchr(spec, '|') + 1;
-		snprintf(flags, sizeof(flags), "%.*s", (int)strcspn(spec, "|"), spec);
+		snprintf(flags, sizeof(flags), "%.*s", (int)ks[i].spec_len, ks[i].spec);
 		for (const char *c = flags; *c; c++)
 			nf += *c == ' ';
 		resp_w_set(ctx->out, flags[0] ? nf : 0, cmd_proto(ctx));
@@ -300,6 +315,7 @@ static void command_getkeys(struct cmd_ctx *ctx, bool with_flags)
 		for (char *tok = strtok_r(flags, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
 			resp_w_simple(ctx->out, tok);
 	}
+	free(ks);
 }
 
 static const char *const command_help[] = {

@@ -42,6 +42,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cmd_acl_int.h"
 #include "cmd_diag.h"
 #include "cmd_int.h"
 #include "store_hash.h"
@@ -107,6 +108,7 @@ struct cmd_rtcfg {
 	struct rt_str_val sval[RT_N_STR];
 	_Atomic uint64_t base[CMD_STAT_N]; /* counters at the last RESETSTAT */
 	struct cmd_diag *diag;		   /* SLOWLOG and LATENCY data (cmd_diag.c) */
+	struct cmd_acl *acl;		   /* the ACL users (cmd_acl.c) */
 };
 
 static const char *const loglevels[] = {"debug", "verbose", "notice", "warning"};
@@ -392,7 +394,42 @@ struct cmd_rtcfg *cmd_rtcfg_create(const struct rw_config *cfg)
 	rt_str_store(&rt->sval[RT_SAVE], save, strlen(save));
 	rt_boot_extras(rt, cfg);
 	atomic_init(&rt->requirepass_set, pass[0] != '\0');
+	rt->acl = cmd_acl_create((uint32_t)(cfg->rw_workers > 0 ? cfg->rw_workers : 1));
+	if (rt->acl == NULL ||
+	    (pass[0] != '\0' && cmd_acl_requirepass(rt->acl, pass, strlen(pass)))) {
+		cmd_rtcfg_destroy(&rt);
+		return NULL;
+	}
 	return rt;
+}
+
+struct cmd_acl *cmd_rtcfg_acl(const struct cmd_env *env)
+{
+	return env != NULL && env->rt != NULL ? env->rt->acl : NULL;
+}
+
+int cmd_rtcfg_users(struct cmd_rtcfg *rt, const struct rw_config *cfg, char *err, size_t cap)
+{
+	for (size_t i = 0; i < cfg->n_users; i++) {
+		char **v = cfg->users[i];
+		uint32_t n = 0, bad = 0;
+		while (v[n + 1] != NULL)
+			n++;
+		struct resp_arg *ops = calloc(n + 1, sizeof(*ops));
+		if (ops == NULL)
+			return -ENOMEM;
+		for (uint32_t k = 0; k < n; k++)
+			ops[k] = (struct resp_arg){(uint8_t *)v[k + 1], strlen(v[k + 1])};
+		int rc =
+		    cmd_acl_setuser(rt->acl, (const uint8_t *)v[0], strlen(v[0]), ops, n, &bad);
+		free(ops);
+		if (rc != 0) {
+			snprintf(err, cap, "user %s: Error in ACL SETUSER modifier '%s': %s", v[0],
+				 rc == -ENOMEM ? "" : v[bad + 1], cmd_acl_strerror(rc));
+			return rc;
+		}
+	}
+	return 0;
 }
 
 void cmd_rtcfg_destroy(struct cmd_rtcfg **rt)
@@ -400,6 +437,7 @@ void cmd_rtcfg_destroy(struct cmd_rtcfg **rt)
 	if (rt == NULL || *rt == NULL)
 		return;
 	cmd_diag_destroy(&(*rt)->diag);
+	cmd_acl_destroy(&(*rt)->acl);
 	free(*rt);
 	*rt = NULL;
 }
@@ -1245,9 +1283,12 @@ static void config_set(struct cmd_ctx *ctx)
 			if (d->kind == K_BIND)
 				atomic_store_explicit(&rt->ival[RT_BIND_OWN], items[i].ival,
 						      memory_order_relaxed);
-			if (d->slot == RT_REQUIREPASS)
+			if (d->slot == RT_REQUIREPASS) {
 				atomic_store_explicit(&rt->requirepass_set, items[i].slen != 0,
 						      memory_order_relaxed);
+				/* ACLUpdateDefaultUserPassword() */
+				cmd_acl_requirepass(rt->acl, items[i].sval, items[i].slen);
+			}
 		} else {
 			atomic_store_explicit(&rt->ival[d->slot], items[i].ival,
 					      memory_order_relaxed);

@@ -71,7 +71,7 @@ void cmd_select(struct cmd_ctx *ctx)
 
 static bool client_authenticated(const struct cmd_ctx *ctx)
 {
-	return ctx->client->authenticated || !cmd_cfg_requirepass_set(ctx->env);
+	return ctx->client->authenticated || !cmd_default_needs_auth(ctx->env);
 }
 
 /* helloCommand() of 7.0: HELLO [protover [AUTH user pass] [SETNAME name]]. */
@@ -114,14 +114,10 @@ void cmd_hello(struct cmd_ctx *ctx)
 			return;
 		}
 	}
-	if (user != NULL) {
-		if (!cmd_auth_check(ctx->env, user, pass)) {
-			resp_w_error(
-			    ctx->out,
-			    "WRONGPASS invalid username-password pair or user is disabled.");
-			return;
-		}
-		ctx->client->authenticated = 1;
+	if (user != NULL && !cmd_auth_login(ctx, user, pass)) {
+		resp_w_error(ctx->out,
+			     "WRONGPASS invalid username-password pair or user is disabled.");
+		return;
 	}
 	if (!client_authenticated(ctx)) {
 		resp_w_error(ctx->out,

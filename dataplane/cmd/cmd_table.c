@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cmd_acl_int.h"
 #include "cmd_int.h"
 #include "cmd_table_hs.inc"
 
@@ -22,6 +23,7 @@
 #define META(n) .meta_info = cmd_meta_info_##n, .meta_docs = cmd_meta_docs_##n
 #include "cmd_table_pubsub.inc"
 #include "cmd_table_srv.inc"
+#include "cmd_table_acl.inc"
 
 /* SAVE sorts inside the set commands' run (cmd_table_hs.inc) */
 #define CMD_TABLE_SAVE                                                                             \
@@ -253,23 +255,25 @@ static const struct cmd_def object_subcmds[] = {
 
 /* Sorted by name (a unit test checks). */
 static const struct cmd_def cmd_defs[] = {
-    {.name = "append",
-     .arity = 3,
-     .flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
-     .first_key = 1,
-     .last_key = 1,
-     .key_step = 1,
-     .fn = cmd_append,
-     .acl_categories = "@write @string @fast",
-     .group = "string",
-     .summary = "Append a value to a key",
-     .since = "2.0.0",
-     .complexity =
-	 "O(1). The amortized time complexity is O(1) assuming the appended value is small and the "
-	 "already present value is of any size, since the dynamic string library used by Redis "
-	 "will double the free space available on every reallocation.",
-     .key_flags = "RW insert",
-     META(append)},
+    CMD_ACL_TABLE{
+	.name = "append",
+	.arity = 3,
+	.flags = CMD_WRITE | CMD_DENYOOM | CMD_FAST,
+	.first_key = 1,
+	.last_key = 1,
+	.key_step = 1,
+	.fn = cmd_append,
+	.acl_categories = "@write @string @fast",
+	.group = "string",
+	.summary = "Append a value to a key",
+	.since = "2.0.0",
+	.complexity =
+	    "O(1). The amortized time complexity is O(1) assuming the appended value is small and "
+	    "the "
+	    "already present value is of any size, since the dynamic string library used by Redis "
+	    "will double the free space available on every reallocation.",
+	.key_flags = "RW insert",
+	META(append)},
     {.name = "auth",
      .arity = -2,
      .flags = CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_FAST | CMD_NOAUTH | CMD_ALLOW_BUSY |
@@ -1497,7 +1501,7 @@ void cmd_execute(const struct cmd_def *d, struct cmd_ctx *ctx)
 }
 
 /* The order is Redis's processCommand(): unknown command, arity, unknown
- * subcommand and its arity, NOAUTH, run;
+ * subcommand and its arity, NOAUTH, ACL, run;
  * then resetClient()'s CLIENT REPLY bookkeeping, whatever happened. */
 const struct cmd_def *cmd_call(struct cmd_ctx *ctx)
 {
@@ -1516,6 +1520,9 @@ const struct cmd_def *cmd_call(struct cmd_ctx *ctx)
 		d = NULL;
 	} else if (cmd_auth_required(d, ctx->client, ctx->env)) {
 		rw_buf_append(ctx->out, CMD_ERR_NOAUTH, sizeof(CMD_ERR_NOAUTH) - 1);
+		d = NULL;
+	} else if (ctx->client->user != NULL && !cmd_acl_unrestricted(ctx->client) &&
+		   cmd_acl_refuses(ctx, d, false)) {
 		d = NULL;
 	} else {
 		cmd_execute(d, ctx);

@@ -5,6 +5,8 @@
  * shared run-time table and Redis's error texts are the ones a client's
  * CONFIG SET gets. Format: platform/chan/FORMAT.md, types 3, 4 and 17.
  *
+ * The management API's users (type 22, ACL) run through cmd_acl_api().
+ *
  * And the other way (type 20, CONFIG_NOTE): every directive a successful
  * CONFIG SET changed, whoever sent it, so the control plane applies what it
  * owns (appendfsync...) and records a config.changed event for a client's.
@@ -14,6 +16,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "dp_int.h"
@@ -143,6 +146,7 @@ static void run(struct worker *w, const struct chan_msg *m, bool set)
 			      .now_ms = w->now_unix_ms,
 			      .now_us = w->now_us};
 	cmd_execute(cmd_lookup(argv[0].ptr, argv[0].len), &ctx);
+	cmd_client_fini(&client, &w->sh->env);
 	const char *v = "";
 	size_t vl = 0;
 	if (out.len > 0 && out.data[0] == '-') /* "-ERR ...\r\n": the text without '-' */
@@ -157,8 +161,52 @@ static void run(struct worker *w, const struct chan_msg *m, bool set)
 	rw_buf_fini(&out);
 }
 
+/* CHAN_MSG_ACL: the API's users, through cmd_acl_api(). The reply may be
+ * long (every user's line): it is sized to the channel's message limit. */
+static void acl_run(struct worker *w, const struct chan_msg *m)
+{
+	struct resp_arg argv[64];
+	uint32_t argc = 0;
+	char *copy = malloc(m->len + 1);
+	struct rw_buf out = {0};
+	int32_t st = -ENOMEM;
+	if (copy != NULL) {
+		memcpy(copy, m->payload, m->len);
+		copy[m->len] = '\0';
+		for (char *p = copy, *end = copy + m->len; p < end && argc < 64;) {
+			size_t n = strlen(p);
+			argv[argc++] = (struct resp_arg){(uint8_t *)p, n};
+			p += n + 1;
+		}
+		st = cmd_acl_api(&w->sh->env, argv, argc, &out);
+	}
+	if (st == -EINVAL && out.len == 0)
+		rw_buf_append(&out, "ERR malformed request", 21);
+	size_t max = chan_msg_max(w->sh->chan) - sizeof(st);
+	if (out.len > max) {
+		rw_buf_reset(&out);
+		rw_buf_append(&out, "ERR too many users to list in one message", 41);
+		st = -E2BIG;
+	}
+	uint8_t *buf = malloc(sizeof(st) + out.len);
+	if (buf != NULL) {
+		memcpy(buf, &st, sizeof(st));
+		if (out.len)
+			memcpy(buf + sizeof(st), out.data, out.len);
+		chan_msg_send(w->sh->chan, w->id, CHAN_TO_CP, CHAN_MSG_CONFIG_REPLY, m->id, buf,
+			      (uint32_t)(sizeof(st) + out.len));
+	}
+	free(buf);
+	free(copy);
+	rw_buf_fini(&out);
+}
+
 bool dp_cfg_msg(struct worker *w, const struct chan_msg *m)
 {
+	if (m->type == CHAN_MSG_ACL) {
+		acl_run(w, m);
+		return true;
+	}
 	if (m->type != CHAN_MSG_CONFIG_SET && m->type != CHAN_MSG_CONFIG_GET)
 		return false;
 	run(w, m, m->type == CHAN_MSG_CONFIG_SET);

@@ -97,6 +97,8 @@ static void client_release(struct dp_client *cl)
 		dp_tx_reset(cl->owner, cl); /* drop its watched keys on their owners */
 	dp_tx_client_free(cl);
 	dp_pubsub_client_gone(cl->owner, cl);
+	if (cl->tcp != NULL)
+		cmd_client_fini(&cl->cc, &cl->owner->sh->env); /* let go of its ACL user */
 	for (uint64_t s = cl->slot_head; s != cl->slot_tail; s++) {
 		struct dp_slot *slot = &cl->slots[s % DP_SLOTS];
 		rw_buf_reset(&slot->buf);
@@ -783,6 +785,21 @@ static uint32_t random_owner(struct worker *w, uint32_t db)
 	return w->id;
 }
 
+/* processCommand()'s ACL step for a restricted user (cmd_acl_refuses()). */
+static bool __attribute__((noinline))
+acl_refuses(struct worker *w, struct dp_client *cl, const struct cmd_def *d, struct resp_arg *argv,
+	    uint32_t argc)
+{
+	struct cmd_ctx ctx = {.argv = argv,
+			      .argc = argc,
+			      .out = dp_reply_target(w, cl),
+			      .client = &cl->cc,
+			      .env = &w->sh->env,
+			      .now_ms = w->now_unix_ms,
+			      .conn = cl};
+	return cmd_acl_refuses(&ctx, d, cl->multi != NULL);
+}
+
 /* Route and run one command. @return false if it must wait (journal full):
  * the caller leaves it in the query buffer for the next iteration. */
 static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv, uint32_t argc,
@@ -813,6 +830,11 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 	}
 	if (cmd_auth_required(d, &cl->cc, &w->sh->env)) {
 		rw_buf_append(dp_reply_target(w, cl), CMD_ERR_NOAUTH, sizeof(CMD_ERR_NOAUTH) - 1);
+		dp_tx_flag(cl);
+		return true;
+	}
+	/* ACL: a user of +@all ~* &* costs this one branch */
+	if (!cmd_acl_unrestricted(&cl->cc) && acl_refuses(w, cl, d, argv, argc)) {
 		dp_tx_flag(cl);
 		return true;
 	}

@@ -64,6 +64,17 @@ static void kill_part(struct cmd_ctx *ctx)
 	resp_w_int(ctx->out, killed);
 }
 
+void dp_clientkill_deleted_users(struct worker *w)
+{
+	for (uint32_t i = 0; i < w->tcp.max_conns; i++) {
+		struct dp_client *v = &w->clients[i];
+		if (v->tcp == NULL || v->closing || v->cc.user == NULL || v->cc.close_after_reply ||
+		    !atomic_load_explicit(&v->cc.user->deleted, memory_order_acquire))
+			continue;
+		dp_client_kill(w, v);
+	}
+}
+
 const struct cmd_def dp_clientkill_part_def = {
     .name = "client",
     .arity = -3,

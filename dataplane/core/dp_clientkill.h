@@ -42,6 +42,10 @@ bool dp_clientlist_check(struct worker *w, struct dp_client *cl, struct resp_arg
 			 uint32_t argc);
 
 /** Is this CLIENT KILL (after the table's arity and subcommand checks)? */
+/** Close this worker's connections whose ACL user was deleted (ACL
+ * DELUSER on any worker; the deleting connection closes after its reply). */
+void dp_clientkill_deleted_users(struct worker *w);
+
 bool dp_clientkill_is(const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc);
 
 /**

@@ -16,6 +16,7 @@
 #include "cmd_diag.h"
 #include "dp_ccron.h"
 #include "dp_cfgmsg.h"
+#include "dp_clientkill.h"
 #include "dp_xblock.h"
 #include "dp_info.h"
 #include "dp_pubsub.h"
@@ -323,6 +324,8 @@ static void worker_tick(struct worker *w)
 		worker_tsc_calibrate(w, 1000000);
 	}
 	dp_cmem_tick(w);
+	if (cmd_acl_tick(&w->sh->env, w->id, &w->acl_kill_gen)) /* a quiescent point too */
+		dp_clientkill_deleted_users(w);
 	dp_info_publish(w, dbs);
 	dp_snap_tick(w); /* save points (worker 0) */
 	if (w->id == 0 && atomic_load_explicit(&w->sh->garp, memory_order_relaxed) &&

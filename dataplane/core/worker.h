@@ -132,6 +132,7 @@ struct worker {
 	uint64_t now_unix_ms;
 	uint64_t next_tick_us;
 	uint64_t ticks;
+	uint64_t acl_kill_gen; /* cmd_acl_tick(): users deleted up to here are handled */
 	/* the cron (worker.c): hz times a second (dynamic-hz: the rate in
 	 * force), it starts an active expire cycle, which runs a slice per tick
 	 * until the shard looks fresh, and visits a slice of the clients */

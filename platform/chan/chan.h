@@ -177,6 +177,8 @@ enum chan_msg_type {
 	 * (a control plane that attached; FORMAT.md "Run-time persistence directives") */
 	CHAN_MSG_CONFIG_NOTE = 20,
 	CHAN_MSG_SNAP_REQ = 21, /* to dp (worker 0): BGSAVE SCHEDULE for the management API */
+	CHAN_MSG_ACL = 22,	/* to dp (worker 0): "sub\0arg\0...", an ACL request of the API;
+				   CONFIG_REPLY carries int32 status + text */
 };
 
 /* CHAN_MSG_AOFRW_REQ flags: the rewrite that starts the AOF (CONFIG SET appendonly yes) */

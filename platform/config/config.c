@@ -346,6 +346,27 @@ static const char *alias_target(const char *name)
 	return name;
 }
 
+/* "user NAME RULE...": kept for the dataplane's ACL (dataplane/cmd/cmd_acl.c
+ * checks the rules at boot). */
+static int add_user(struct cfg_load *ld, int argc, char **argv)
+{
+	struct rw_config *cfg = ld->cfg;
+	if (argc < 1)
+		return load_fail(ld, "wrong number of arguments for 'user'");
+	char ***users = realloc(cfg->users, (cfg->n_users + 1) * sizeof(*users));
+	if (users == NULL)
+		return -ENOMEM;
+	cfg->users = users;
+	char **v = calloc((size_t)argc + 1, sizeof(*v));
+	if (v == NULL)
+		return -ENOMEM;
+	users[cfg->n_users++] = v;
+	for (int i = 0; i < argc; i++)
+		if ((v[i] = strdup(argv[i])) == NULL)
+			return -ENOMEM;
+	return 0;
+}
+
 /* argv[0] is the directive, lower-cased by the caller. */
 static int apply_directive(struct cfg_load *ld, int argc, char **argv)
 {
@@ -366,6 +387,8 @@ static int apply_directive(struct cfg_load *ld, int argc, char **argv)
 	if (strcmp(name, "include") == 0)
 		return load_fail(ld, "'include' is not supported yet; copy the included "
 				     "directives into this file");
+	if (strcmp(name, "user") == 0)
+		return add_user(ld, argc - 1, argv + 1);
 	/* module configs ("mymodule.opt") belong to loadmodule, itself ignored */
 	if (rw_config_redis_directive(name) || strchr(name, '.') != NULL) {
 		if (ld->warn != NULL) {
@@ -693,4 +716,12 @@ void rw_config_fini(struct rw_config *cfg)
 	}
 	free(cfg->config_file);
 	cfg->config_file = NULL;
+	for (size_t i = 0; i < cfg->n_users; i++) {
+		for (char **a = cfg->users[i]; *a != NULL; a++)
+			free(*a);
+		free(cfg->users[i]);
+	}
+	free(cfg->users);
+	cfg->users = NULL;
+	cfg->n_users = 0;
 }

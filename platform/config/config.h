@@ -55,16 +55,18 @@ enum rw_cfg_type {
 	  "LFU counter growth: higher needs more hits to grow")                                    \
 	X(lfu_decay_time, "lfu-decay-time", RW_CFG_INT, "1", 0, INT32_MAX,                         \
 	  "minutes per LFU counter decrement when a key is idle")                                  \
-	X(list_max_listpack_size, "list-max-listpack-size", RW_CFG_INT, "-2", INT32_MIN, INT32_MAX,  \
-	  "list node bound: -1..-5 for 4..64 KB, a positive number for entries per node")        \
+	X(list_max_listpack_size, "list-max-listpack-size", RW_CFG_INT, "-2", INT32_MIN,           \
+	  INT32_MAX,                                                                               \
+	  "list node bound: -1..-5 for 4..64 KB, a positive number for entries per node")          \
 	X(list_compress_depth, "list-compress-depth", RW_CFG_INT, "0", 0, INT32_MAX,               \
 	  "accepted for compatibility: list nodes are not compressed")                             \
-	X(zset_max_listpack_entries, "zset-max-listpack-entries", RW_CFG_INT, "128", 0, INT64_MAX,  \
+	X(zset_max_listpack_entries, "zset-max-listpack-entries", RW_CFG_INT, "128", 0, INT64_MAX, \
 	  "largest sorted set kept in the compact listpack encoding")                              \
-	X(zset_max_listpack_value, "zset-max-listpack-value", RW_CFG_MEMORY, "64", 0, INT64_MAX,      \
+	X(zset_max_listpack_value, "zset-max-listpack-value", RW_CFG_MEMORY, "64", 0, INT64_MAX,   \
 	  "longest member (bytes) of a listpack-encoded sorted set")                               \
-	X(hash_max_listpack_entries, "hash-max-listpack-entries", RW_CFG_INT, "512", 0, INT64_MAX,  \
-	  "most fields a hash keeps in the compact listpack encoding (alias hash-max-ziplist-entries)") \
+	X(hash_max_listpack_entries, "hash-max-listpack-entries", RW_CFG_INT, "512", 0, INT64_MAX, \
+	  "most fields a hash keeps in the compact listpack encoding (alias "                      \
+	  "hash-max-ziplist-entries)")                                                             \
 	X(hash_max_listpack_value, "hash-max-listpack-value", RW_CFG_MEMORY, "64", 0, INT64_MAX,   \
 	  "longest field or value a listpack hash holds (alias hash-max-ziplist-value)")           \
 	X(set_max_intset_entries, "set-max-intset-entries", RW_CFG_INT, "512", 0, INT64_MAX,       \
@@ -104,11 +106,12 @@ enum rw_cfg_type {
 	X(aof_use_rdb_preamble, "aof-use-rdb-preamble", RW_CFG_BOOL, "yes", 0, 0,                  \
 	  "AOF rewrite: the new base is an RDB (yes) or RESP commands (no)")                       \
 	X(auto_aof_rewrite_percentage, "auto-aof-rewrite-percentage", RW_CFG_INT, "100", 0,        \
-	  INT32_MAX, "rewrite the AOF when it grew this much (%) since the last rewrite; 0: never") \
+	  INT32_MAX,                                                                               \
+	  "rewrite the AOF when it grew this much (%) since the last rewrite; 0: never")           \
 	X(auto_aof_rewrite_min_size, "auto-aof-rewrite-min-size", RW_CFG_MEMORY, "64mb", 0,        \
 	  INT64_MAX, "no automatic AOF rewrite below this size")                                   \
 	X(rdb_key_save_delay, "rdb-key-save-delay", RW_CFG_INT, "0", 0, INT32_MAX,                 \
-	  "tests, as Redis's: a snapshot's walk takes one key per this many microseconds")        \
+	  "tests, as Redis's: a snapshot's walk takes one key per this many microseconds")         \
 	X(rw_aof_reserve, "redwire-aof-reserve", RW_CFG_MEMORY, "64mb", 4096, INT64_MAX,           \
 	  "AOF space reserved ahead with fallocate: a full disk shows at this step")               \
 	X(save, "save", RW_CFG_STRING, "3600 1 300 100 60 10000", 0, 0, "snapshot points")         \
@@ -143,8 +146,8 @@ enum rw_cfg_type {
 	  "auto: checksum offload and TSO when the port advertises them; no: software; "           \
 	  "strict: a NIC model that checks the TX metadata (tests)")                               \
 	X(rw_port_impair, "redwire-port-impair", RW_CFG_STRING, "", 0, 0,                          \
-	  "tests only: seeded loss/reorder/dup/corruption on the client port "                    \
-	  "(drivers/eth/eth_impair.h syntax, e.g. seed=1,drop=0.01); empty: none")               \
+	  "tests only: seeded loss/reorder/dup/corruption on the client port "                     \
+	  "(drivers/eth/eth_impair.h syntax, e.g. seed=1,drop=0.01); empty: none")                 \
 	X(rw_memory_mb, "redwire-memory-mb", RW_CFG_INT, "512", 64, 1048576,                       \
 	  "DPDK memory (-m) in MB")                                                                \
 	X(rw_hugepages, "redwire-hugepages", RW_CFG_BOOL, "yes", 0, 0,                             \
@@ -161,17 +164,19 @@ enum rw_cfg_type {
 	X(rw_mgmt_socket, "redwire-mgmt-socket", RW_CFG_STRING, "/run/redwire/%n/api.sock", 0, 0,  \
 	  "management API Unix socket (root only)")                                                \
 	X(rw_mgmt_address, "redwire-mgmt-address", RW_CFG_STRING, "127.0.0.1:8443", 0, 0,          \
-	  "management HTTPS address IPv4:port (empty: no HTTPS listener)")                       \
+	  "management HTTPS address IPv4:port (empty: no HTTPS listener)")                         \
 	X(rw_mgmt_cert, "redwire-mgmt-cert", RW_CFG_STRING, "", 0, 0,                              \
-	  "HTTPS certificate chain (PEM); empty: self-signed DIR/mgmt-cert.pem, made at first start") \
+	  "HTTPS certificate chain (PEM); empty: self-signed DIR/mgmt-cert.pem, made at first "    \
+	  "start")                                                                                 \
 	X(rw_mgmt_key, "redwire-mgmt-key", RW_CFG_STRING, "", 0, 0,                                \
-	  "HTTPS private key (PEM); empty: DIR/mgmt-key.pem")                                     \
+	  "HTTPS private key (PEM); empty: DIR/mgmt-key.pem")                                      \
 	X(rw_mgmt_client_ca, "redwire-mgmt-client-ca", RW_CFG_STRING, "", 0, 0,                    \
-	  "CA file whose client certificates may log in (mTLS); empty: no client certificates")   \
+	  "CA file whose client certificates may log in (mTLS); empty: no client certificates")    \
 	X(rw_mgmt_client_roles, "redwire-mgmt-client-roles", RW_CFG_STRING, "", 0, 0,              \
-	  "client certificate CN to role, e.g. console=admin,grafana=viewer; a CN that names a role has it") \
+	  "client certificate CN to role, e.g. console=admin,grafana=viewer; a CN that names a "   \
+	  "role has it")                                                                           \
 	X(rw_mgmt_auth_failures, "redwire-mgmt-auth-failures", RW_CFG_INT, "10", 1, 1000000,       \
-	  "failed logins from one address within redwire-mgmt-auth-window before 429")            \
+	  "failed logins from one address within redwire-mgmt-auth-window before 429")             \
 	X(rw_mgmt_auth_window, "redwire-mgmt-auth-window", RW_CFG_INT, "60", 1, 86400,             \
 	  "seconds over which failed logins are counted, and the lock-out")
 
@@ -184,7 +189,11 @@ struct rw_config {
 #define RW_CFG_MEMBER_RW_CFG_SECRET(f)			 char *f;
 	RW_CONFIG_TABLE(RW_CFG_X)
 #undef RW_CFG_X
-	char *config_file;    /* absolute path of the file read, "" if none */
+	char *config_file; /* absolute path of the file read, "" if none */
+	/* `user NAME RULE...` lines (Redis's ACL users), in file order: each a
+	 * NULL-terminated argument vector starting with the name */
+	char ***users;
+	size_t n_users;
 	bool maxmemory_given; /* maxmemory was in the file or on the command line */
 };
 

@@ -5,6 +5,9 @@
 # over RESP on fresh connections (spread over both workers); a bad value is
 # a 400 whose error is Redis's text, byte for byte as redis-server 7.0.15
 # words it; the ETag changes with the value; redwirectl config set/get.
+# Then the ACL users through /v1/users and redwirectl users: rules as stock's
+# ACL LIST shows them, hashes never passwords, Redis's refusals, connections
+# on both workers, DELETE closing them, events.
 IT_NAME=rwtcfg
 source "$(dirname "$0")/lib.sh"
 TMP=$(mktemp -d /tmp/rwtcfg.XXXXXX)
@@ -79,4 +82,59 @@ it_eq "$(it_ctl config get maxmemory-policy --json | jq -r '.[0].value')" volati
 it_ctl config set maxmemory-policy nope 2>"$TMP/err" && it_fail "redwirectl config set accepted a bad policy"
 grep -qF "$(oracle config set maxmemory-policy nope)" "$TMP/err" || it_fail "redwirectl error: $(cat "$TMP/err")"
 it_eq "$(it_ctl config set timeout 5 --json | jq -r .value)" 5 "redwirectl config set --json"
+it_log "users (issue #8): PUT/GET/DELETE /v1/users run the dataplane's ACL over the channel"
+RULES='on >s3cret ~app:* %R~ro:* &app:* -@all +@string'
+SUM=$(printf s3cret | sha256sum | cut -d' ' -f1)
+# shellcheck disable=SC2086
+oracle acl setuser app reset $RULES >/dev/null
+want=$(oracle acl list | sed -n 's/^user app //p')
+it_eq "$(hc -X PUT -d "{\"rules\":\"$RULES\"}" /v1/users/app)" 201 "PUT a new user"
+it_eq "$(jq -r .rules "$TMP/body")" "$want" "the user's rules, as stock's ACL LIST"
+it_eq "$(jq -r '.password_hashes[0]' "$TMP/body")" "$SUM" "the password's SHA-256"
+grep -q s3cret "$TMP/body" && it_fail "a password came back: $(cat "$TMP/body")"
+it_eq "$(hc -X PUT -d "{\"rules\":\"$RULES\"}" /v1/users/app)" 200 "PUT the same user again (replaced)"
+it_eq "$(hc /v1/users/app)" 200 "GET the user"
+it_eq "$(jq -c '[.enabled, .nopass, .keys, .channels, .commands]' "$TMP/body")" \
+	'[true,false,["~app:*","%R~ro:*"],["&app:*"],"-@all +@string"]' "GET /v1/users/app"
+it_eq "$(hc /v1/users)" 200 "GET /v1/users"
+it_eq "$(jq -r '[.users[].name] | join(" ")' "$TMP/body")" "app default" "the users, in name order"
+for i in $(seq 6); do # fresh connections land on both workers
+	it_eq "$(it_ns redis-cli -h "$IT_IP" -p "$IT_PORT" --user app --pass s3cret --no-auth-warning set app:$i v)" OK "SET as app ($i)"
+	it_eq "$(it_ns redis-cli -h "$IT_IP" -p "$IT_PORT" --user app --pass s3cret --no-auth-warning set zz v)" \
+		"$(ip netns exec "$IT_NAME" redis-cli -p "$IT_ORACLE_PORT" --user app --pass s3cret --no-auth-warning set zz v)" "NOPERM as app ($i)"
+done
+want=$(oracle acl setuser app nosuchrule)
+it_eq "$(hc -X PUT -d '{"rules":"on nosuchrule"}' /v1/users/app)" 400 "PUT a rule Redis refuses"
+it_eq "$(jq -r .error "$TMP/body")" "$want" "the refusal is Redis's text"
+it_eq "$(hc -X PUT -d '{}' /v1/users/app)" 400 "PUT without rules"
+it_eq "$(it_ns redis-cli -h "$IT_IP" -p "$IT_PORT" --user app --pass s3cret --no-auth-warning set app:x v)" OK "a refused PUT changes nothing"
+it_log "redwirectl users"
+it_ctl users list | grep -q '^app ' || it_fail "redwirectl users list: $(it_ctl users list)"
+it_eq "$(it_ctl users set svc on nopass '~svc:*' +get --json | jq -r .commands)" "-@all +get" "redwirectl users set --json"
+it_eq "$(it_ctl users get svc --json | jq -r .nopass)" true "redwirectl users get --json"
+it_ctl users set svc bogus 2>"$TMP/err" && it_fail "redwirectl users set accepted a bad rule"
+grep -qF "$(oracle acl setuser svc bogus)" "$TMP/err" || it_fail "redwirectl users set error: $(cat "$TMP/err")"
+it_eq "$(it_ctl users del svc)" "deleted svc" "redwirectl users del"
+it_ctl users get svc 2>/dev/null && it_fail "redwirectl users get of a deleted user"
+it_ctl users --help | grep -q "set NAME RULES" || it_fail "redwirectl users --help"
+it_log "DELETE closes the user's connections; default cannot go"
+exec 7< <(it_ns redis-cli -h "$IT_IP" -p "$IT_PORT" --user app --pass s3cret --no-auth-warning -r 100 -i 0.1 get app:1 2>&1)
+sleep 0.5
+it_eq "$(hc -X DELETE /v1/users/app)" 200 "DELETE the user"
+it_eq "$(jq -r .deleted "$TMP/body")" app "DELETE's answer"
+timeout 15 cat <&7 >"$TMP/held" || true
+exec 7<&-
+[ "$(grep -c '^v$' "$TMP/held")" -lt 100 ] || it_fail "the deleted user's connection kept working"
+it_eq "$(hc /v1/users/app)" 404 "GET a deleted user"
+it_eq "$(hc -X DELETE /v1/users/app)" 404 "DELETE it again"
+it_eq "$(hc -X DELETE /v1/users/default)" 400 "DELETE default"
+it_log "events name the user, never its rules"
+hc /v1/events >/dev/null
+jq -e '[.events[] | select(.type == "user.changed")] | length >= 2' "$TMP/body" >/dev/null || it_fail "no user.changed events"
+jq -e '[.events[] | select(.type == "user.deleted")] | length >= 1' "$TMP/body" >/dev/null || it_fail "no user.deleted event"
+grep -q s3cret "$TMP/body" && it_fail "an event holds the password"
+AUDIT=/var/lib/redwire/$IT_NAME/mgmt-audit.jsonl
+if [ -f "$AUDIT" ]; then
+	grep -q s3cret "$AUDIT" && it_fail "the audit log holds the password"
+fi
 it_log "PASS"

@@ -135,7 +135,8 @@ jq -e '.detail | length > 0' "$TMP/body" >/dev/null || it_fail "501 without deta
 it_eq "$(hc -H "Authorization: Bearer $OPER" "$URL/v1/tokens")" 403 "operator GET /v1/tokens"
 it_eq "$(hc -H "Authorization: Bearer $OPER" -X POST "$URL/v1/tls/reload")" 403 "operator POST /v1/tls/reload"
 it_eq "$(hc -H "Authorization: Bearer $ADMIN" "$URL/v1/tokens")" 200 "admin GET /v1/tokens"
-it_eq "$(hc -H "Authorization: Bearer $ADMIN" "$URL/v1/users")" 501 "admin GET /v1/users"
+it_eq "$(hc -H "Authorization: Bearer $OPER" "$URL/v1/users")" 403 "operator GET /v1/users"
+it_eq "$(hc -H "Authorization: Bearer $ADMIN" "$URL/v1/users")" 200 "admin GET /v1/users"
 
 it_log "PATCH needs If-Match: 428 without, 412 when stale, 200 with the current ETag"
 P=$URL/v1/parameters/redwire-mgmt-auth-failures

@@ -6,7 +6,8 @@
 # compared with stock's), then tx_observe_check.py: MONITOR, SLOWLOG and
 # LATENCY HISTOGRAM of MULTI/EXEC whose commands run on both workers, and
 # CLIENT UNBLOCK inside MULTI (the transactions' messages must move the
-# forwarding counters both ways); two workers, ASan build.
+# forwarding counters both ways); ACL users (oracle_acl_cases.py byte for
+# byte, acl_check.py for the rest); two workers, ASan build.
 IT_NAME=rwtsrv IT_SAN=${IT_SAN:-1}
 source "$(dirname "$0")/lib.sh"
 it_up --workers 2
@@ -17,8 +18,9 @@ import os
 import sys
 sys.path.insert(0, os.environ["IT_DIR"])
 import oracle_compare
+import oracle_acl_cases
 import oracle_cases_srv
-oracle_compare.all_cases = lambda: oracle_cases_srv.CASES
+oracle_compare.all_cases = lambda: oracle_cases_srv.CASES + oracle_acl_cases.CASES
 sys.exit(oracle_compare.main())
 PY
 if [ -f "$IT_ROOT/tests/integration/srv_check.py" ]; then
@@ -30,5 +32,20 @@ it_ns env PYTHONPATH="$IT_ROOT/tests/integration" "$IT_PY" "$IT_ROOT/tests/integ
 	"$IT_IP" "$IT_PORT" 127.0.0.1 "$IT_ORACLE_PORT" || it_fail "tx_observe_check.py"
 read -r R0 R1 <<<"$(it_ctl stats --json | "$IT_PY" "$S" fwd_received)"
 [ $((R0 - r0 + R1 - r1)) -gt 0 ] || it_fail "transactions did not cross workers: fwd_received $r0 $r1 -> $R0 $R1"
+# ACL (issue #8): LOG, GENPASS/CAT/CLIENT LIST, DELUSER closing connections on
+# both workers, then a user allowed keys of both workers: its refused MGETs
+# are answered by its own worker (nothing forwarded), its allowed ones cross
+A="$IT_ROOT/tests/integration/acl_check.py"
+for m in log misc kill xdeny; do
+	[ "$m" = xdeny ] && read -r r0 r1 <<<"$(it_ctl stats --json | "$IT_PY" "$S" fwd_received)"
+	it_ns env PYTHONPATH="$IT_ROOT/tests/integration" "$IT_PY" "$A" "$m" "$IT_IP" "$IT_PORT" 127.0.0.1 "$IT_ORACLE_PORT" ||
+		it_fail "acl_check.py $m"
+done
+read -r R0 R1 <<<"$(it_ctl stats --json | "$IT_PY" "$S" fwd_received)"
+[ $((R0 - r0 + R1 - r1)) -eq 0 ] || it_fail "refused MGETs were forwarded: fwd_received $r0 $r1 -> $R0 $R1"
+it_ns env PYTHONPATH="$IT_ROOT/tests/integration" "$IT_PY" "$A" xallow "$IT_IP" "$IT_PORT" 127.0.0.1 "$IT_ORACLE_PORT" ||
+	it_fail "acl_check.py xallow"
+read -r X0 X1 <<<"$(it_ctl stats --json | "$IT_PY" "$S" fwd_received)"
+[ $((X0 - R0 + X1 - R1)) -ge 20 ] || it_fail "allowed MGETs did not cross workers: fwd_received $R0 $R1 -> $X0 $X1"
 ! grep -E 'AddressSanitizer|runtime error' "/run/redwire/$IT_NAME/dataplane.log" || it_fail "sanitizer report"
-it_log "ok: MULTI/EXEC across workers seen by MONITOR, SLOWLOG, LATENCY; fwd_received $r0 $r1 -> $R0 $R1"
+it_log "ok: MULTI/EXEC across workers seen by MONITOR, SLOWLOG, LATENCY; ACL across workers: fwd_received $R0 $R1 -> $X0 $X1"

@@ -363,10 +363,11 @@ static void test_cmd_command_list_filters(void)
 	size_t n;
 	cmd_table(&n);
 	r = h_run(&h, "command list");
-	CU_ASSERT_EQUAL(atoi(r + 1),
-			(int)n + 7 + 5 + 5 + 13 + 6 + 6 + 4 +
-			    7); /* names, COMMAND/CONFIG/OBJECT/CLIENT/MEMORY/PUBSUB/SLOWLOG/LATENCY
-				   subcommands */
+	CU_ASSERT_EQUAL(
+	    atoi(r + 1),
+	    (int)n + 7 + 5 + 5 + 13 + 6 + 6 + 4 + 7 +
+		13); /* names, COMMAND/CONFIG/OBJECT/CLIENT/MEMORY/PUBSUB/SLOWLOG/LATENCY/ACL
+		       subcommands */
 	CU_ASSERT_STRING_EQUAL(h_run(&h, "command help x"),
 			       "-ERR wrong number of arguments for 'command|help' command\r\n");
 	CU_ASSERT(strncmp(h_run(&h, "command help"), "*21\r\n+COMMAND <subcommand>", 26) == 0);

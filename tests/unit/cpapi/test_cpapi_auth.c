@@ -334,11 +334,11 @@ static void test_cpapi_auth_routes_check_roles(void)
 	r = call(&ctx, API_ROLE_OPERATOR, "GET", "/v1/tokens", NULL, NULL);
 	CU_ASSERT_EQUAL(r.status, 403);
 	json_decref(r.j);
-	r = call(&ctx, API_ROLE_OPERATOR, "POST", "/v1/users", NULL, NULL); /* admin route */
+	r = call(&ctx, API_ROLE_OPERATOR, "GET", "/v1/users", NULL, NULL); /* admin route */
 	CU_ASSERT_EQUAL(r.status, 403);
 	json_decref(r.j);
-	r = call(&ctx, API_ROLE_ADMIN, "POST", "/v1/users", NULL, NULL);
-	CU_ASSERT_EQUAL(r.status, 501);
+	r = call(&ctx, API_ROLE_ADMIN, "POST", "/v1/users", NULL, NULL); /* no POST: PUT /{name} */
+	CU_ASSERT_EQUAL(r.status, 405);
 	json_decref(r.j);
 	r = call(&ctx, API_ROLE_ADMIN, "GET", "/v1/tokens", NULL, NULL);
 	CU_ASSERT_EQUAL(r.status, 200);
