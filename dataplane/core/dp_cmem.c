@@ -53,8 +53,13 @@ static uint64_t scan(struct worker *w, struct dp_client **top, uint64_t *top_byt
 	return total;
 }
 
+/* For maxmemory-clients (struct dp_cmem) and for maxmemory, whose total
+ * counts the clients as Redis 7.0's used_memory does (cmd.h cmd_mem_slot). */
 static void publish(struct worker *w, uint64_t total, uint64_t top)
 {
+	struct cmd_mem_board *board = w->sh->env.mem;
+	if (board != NULL)
+		atomic_store_explicit(&board->slot[w->id].clients, total, memory_order_relaxed);
 	atomic_store_explicit(&w->cmem.total, total, memory_order_relaxed);
 	atomic_store_explicit(&w->cmem.top, top, memory_order_release);
 }

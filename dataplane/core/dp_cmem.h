@@ -23,6 +23,13 @@
  * another that sees the smaller top after an eviction also sees the
  * smaller total and does not evict a second client for the same excess.
  *
+ * THE SAME BYTES COUNT TOWARD MAXMEMORY
+ *
+ * As in Redis 7.0, used_memory includes the clients' buffers and the key
+ * eviction trigger counts them: each scan also publishes the worker's
+ * total in its slot of the maxmemory board (cmd.h struct cmd_mem_slot),
+ * where it joins the shards' figures.
+ *
  * The scan also returns the query and send buffers of idle connections
  * beyond 16 KB to the allocator (Redis's clientsCronResizeQueryBuffer and
  * its reply-list freeing), so a client's memory is what it holds now, not

@@ -198,6 +198,66 @@ static void test_evict_allocator_waste_counts(void)
 	teardown();
 }
 
+/* Fill shard 0 to 5/8 of a 1 MB allkeys-lru budget (whatever an entry
+ * costs under this allocator). */
+static void fill_five_eighths(uint64_t now)
+{
+	char key[32];
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "config set maxmemory 1mb maxmemory-policy allkeys-lru"),
+			       "+OK\r\n");
+	for (int i = 0; i < 20000 && used(h.shard) < (640u << 10); i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		write_on(h.shard, key, now);
+	}
+	tick_both(now);
+	CU_ASSERT(used(h.shard) >= (640u << 10));
+	CU_ASSERT_EQUAL(store_shard_stats(h.shard)->evicted_keys, 0);
+}
+
+/* Redis 7.0: used_memory counts the clients' buffers and so does the
+ * eviction trigger. A client on the other worker holding 512 KB (unread
+ * replies, a half-sent query) makes shard 0 evict, and writes go on. */
+static void test_evict_client_memory_counts(void)
+{
+	setup();
+	uint64_t now = h_unix_ms();
+	fill_five_eighths(now);
+	atomic_store(&slots[1].clients, 512 << 10);
+	for (int i = 0; i < 200 && (i == 0 || store_evict_last(h.shard) == STORE_EVICT_RUNNING);
+	     i++)
+		tick_both(now);
+	CU_ASSERT(store_shard_stats(h.shard)->evicted_keys > 0);
+	CU_ASSERT(used(h.shard) + (512u << 10) <= (1u << 20));
+	CU_ASSERT(used(h.shard) + (512u << 10) >= (1u << 20) * 85 / 100);
+	CU_ASSERT_FALSE(write_on(h.shard, "after", now));
+	/* the client's own worker counts it as well: it is in every total */
+	CU_ASSERT_EQUAL(slots[0].others, used(other) + (512u << 10));
+	teardown();
+}
+
+/* Clients alone beyond the budget: as in Redis, every key goes and then
+ * writes are refused (evict.c returns EVICT_FAIL), reads are served. */
+static void test_evict_clients_beyond_budget_oom(void)
+{
+	setup();
+	uint64_t now = h_unix_ms();
+	fill_five_eighths(now);
+	atomic_store(&slots[0].clients, 2u << 20);
+	bool refused = false;
+	for (int i = 0; i < 400 && !refused; i++) {
+		tick_both(now);
+		refused = write_on(h.shard, "more", now);
+	}
+	CU_ASSERT_TRUE(refused);
+	CU_ASSERT_EQUAL(store_shard_keys(h.shard), 0);
+	CU_ASSERT_FALSE(cmd_oom_reject(cmd_lookup((const uint8_t *)"get", 3), &h.ctx, false));
+	/* the client goes: writes are served again */
+	atomic_store(&slots[0].clients, 0);
+	tick_both(now);
+	CU_ASSERT_FALSE(write_on(h.shard, "again", now));
+	teardown();
+}
+
 int main(void)
 {
 	static const struct rw_test_case tests[] = {
@@ -206,6 +266,8 @@ int main(void)
 	    RW_TEST(test_evict_noeviction_refuses_everywhere),
 	    RW_TEST(test_evict_volatile_covered_by_other_shard),
 	    RW_TEST(test_evict_allocator_waste_counts),
+	    RW_TEST(test_evict_client_memory_counts),
+	    RW_TEST(test_evict_clients_beyond_budget_oom),
 	    {NULL, NULL},
 	};
 	if (rw_test_init() != 0 || rw_test_add_suite("cmd_evict", NULL, NULL, tests) != 0)
