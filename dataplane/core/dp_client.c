@@ -107,6 +107,7 @@ static void client_release(struct dp_client *cl)
 	cl->gen++;
 	cl->closing = false;
 	cl->paused = false;
+	cl->rcv_backlog = false;
 	cl->tx_inflight = 0;
 	cl->save_wait = 0;
 }
@@ -1027,6 +1028,7 @@ static void client_process(struct worker *w, struct dp_client *cl)
 	}
 	if (off != 0)
 		tcp_rcv_consumed(&w->tcp, c, off);
+	cl->rcv_backlog = !drained;
 	if (!drained && !cl->closing && n == DP_CMD_BUDGET)
 		mark_ready(w, cl);
 	if (drained && c->rcv.len >= w->tcp.rcv_limit) {

@@ -33,26 +33,16 @@ static uint64_t accounted(const struct dp_shared *sh)
 	return n;
 }
 
-/* Resident bytes beyond the baseline, used_memory and the guard's aim. */
-static uint64_t waste_now(const struct dp_mem_watch *mw, uint64_t anon, uint64_t acc)
-{
-	int64_t extra = (int64_t)anon - mw->baseline - (int64_t)acc - (int64_t)DP_MEM_AIM;
-	return extra > 0 ? (uint64_t)extra : 0;
-}
-
-/* What of the waste counts toward maxmemory (dp_mem.h): none under ASan
- * (its quarantine is freed memory held on purpose, evicting would not make
- * it reusable) nor while a snapshot runs (it holds values the workers have
- * since dropped, as a fork's copy-on-write pages would: evicting makes it
- * hold more); at most a quarter of maxmemory, so memory the guard cannot
- * attribute (a transient burst) never empties the dataset. */
-static uint64_t counted_waste(const struct dp_mem_watch *mw, const struct dp_shared *sh,
-			      uint64_t anon, uint64_t acc, uint64_t max)
+/* What of the waste counts toward maxmemory (dp_memguard.h): none under
+ * ASan (its quarantine is freed memory held on purpose, evicting would not
+ * make it reusable) nor while a snapshot runs (it holds values the workers
+ * have since dropped, as a fork's copy-on-write pages would: evicting makes
+ * it hold more). */
+static uint64_t counted_waste(const struct dp_shared *sh, const struct dp_memguard_look *l)
 {
 	if (rw_alloc_asan() || atomic_load_explicit(&sh->snap.running, memory_order_relaxed))
 		return 0;
-	uint64_t waste = waste_now(mw, anon, acc);
-	return waste < max / DP_MEM_WASTE_SHARE ? waste : max / DP_MEM_WASTE_SHARE;
+	return dp_memguard_counted(l);
 }
 
 static void purge(struct dp_mem_watch *mw, struct cmd_mem_board *board, uint64_t excess,
@@ -83,12 +73,16 @@ void dp_mem_watch(struct dp_mem_watch *mw, struct dp_shared *sh, uint64_t now_ms
 	int64_t max = cmd_cfg_maxmemory(&sh->env);
 	uint64_t waste = 0;
 	if (max > 0) {
-		int64_t excess = (int64_t)anon - mw->baseline - max - (int64_t)DP_MEM_AIM;
+		struct dp_memguard_look l = {.anon_bytes = anon,
+					     .baseline_bytes = mw->baseline,
+					     .used_bytes = acc,
+					     .max_bytes = (uint64_t)max};
+		uint64_t excess = dp_memguard_over_aim(&l);
 		if (excess > 0 && now_ms - mw->last_purge_ms >= DP_MEM_PURGE_MS) {
-			purge(mw, board, (uint64_t)excess, now_ms);
-			anon = dp_mem_anon_resident();
+			purge(mw, board, excess, now_ms);
+			l.anon_bytes = dp_mem_anon_resident();
 		}
-		waste = counted_waste(mw, sh, anon, acc, (uint64_t)max);
+		waste = counted_waste(sh, &l);
 	}
 	uint64_t was = atomic_exchange_explicit(&board->waste, waste, memory_order_relaxed);
 	if ((was == 0) == (waste == 0))

@@ -8,26 +8,30 @@
  * data (the baseline: DPDK, tables, code) + DP_MEM_OVERHEAD (16 MB).
  *
  * Every 100 ms it reads the resident anonymous memory and what used_memory
- * accounts (the shards and the clients, the maxmemory board). Allocator
- * waste is the difference beyond the baseline and DP_MEM_AIM (half the
- * overhead: the other half is for what writes add between looks): freed
- * chunks glibc keeps (holes between live chunks, a heap top it did not
- * trim). When resident memory is beyond maxmemory + baseline + the aim:
- *   1. purge first: rw_alloc_release() (malloc_trim(0): free pages back to
- *      the kernel, also in the middle of the heap) -- at most every 2 s, as
- *      it briefly takes each arena's lock, so a worker's malloc may wait;
- *   2. then evict: the waste still there is published as the board's
- *      `waste`, which counts toward the eviction total, so the shards evict
- *      until used_memory + waste fits maxmemory, i.e. until resident
- *      memory fits maxmemory + baseline + the aim; new values reuse the freed chunks instead of
- *      the process growing. Evicting neighbours also coalesces the holes.
- * The waste counted is at most a quarter of maxmemory (memory the guard
- * cannot attribute, such as a burst of in-flight replies, must not empty
- * the dataset), and none while a snapshot runs (it holds values the
- * workers dropped since its cut; evicting would only make it hold more).
- * The waste is recomputed every look, so once writes have reused the
- * freed chunks it stops counting. glibc cannot move live chunks: there is
- * no active defragmentation, eviction is the remedy.
+ * accounts (the shards and the clients, the maxmemory board); the
+ * arithmetic is dp_memguard.h's. Allocator waste is resident memory
+ * beyond the baseline and used_memory: freed chunks glibc keeps (holes
+ * between live chunks, a heap top it did not trim).
+ *   1. purge: once resident memory is beyond maxmemory + baseline +
+ *      DP_MEM_AIM (half the overhead), rw_alloc_release() (malloc_trim(0):
+ *      free pages back to the kernel, also in the middle of the heap) --
+ *      at most every 2 s, as it briefly takes each arena's lock, so a
+ *      worker's malloc may wait;
+ *   2. evict: once it is beyond the bound itself, the excess the purge
+ *      could not return is published as the board's `waste`, which
+ *      counts toward the eviction total, so the shards evict that much
+ *      and the writes that follow reuse the freed chunks instead of
+ *      growing the process. Evicting neighbours also coalesces holes the
+ *      next purge returns. Not the whole waste: evicting raises it
+ *      (dp_memguard.h).
+ * A process within the bound counts nothing, however holed its heap. The
+ * count is at most a quarter of maxmemory (memory the guard cannot
+ * attribute, such as a burst of in-flight replies, must not empty the
+ * dataset), and none while a snapshot runs (it holds values the workers
+ * dropped since its cut; evicting would only make it hold more). It is
+ * recomputed every look, so once purges have brought resident memory back
+ * within the bound it stops counting. glibc cannot move live chunks:
+ * there is no active defragmentation, eviction is the remedy.
  *
  * INFO stats counts it: redwire_rss_guard_purges, _purged_bytes,
  * _engaged (times the waste began to count toward eviction); INFO memory
@@ -44,15 +48,11 @@
 
 #include <stdint.h>
 
+#include "dp_memguard.h"
 #include "worker.h"
 
 #define DP_MEM_WATCH_MS 100
 #define DP_MEM_PURGE_MS 2000
-#define DP_MEM_OVERHEAD (16ull << 20) /* the documented fixed overhead (README) */
-/* what the guard holds to: half the overhead, so what writes add in the
- * 100 ms between two looks stays within the other half */
-#define DP_MEM_AIM	   (DP_MEM_OVERHEAD / 2)
-#define DP_MEM_WASTE_SHARE 4 /* the waste counted is at most maxmemory / 4 */
 
 struct dp_mem_watch {
 	uint64_t next_ms;
