@@ -198,4 +198,11 @@ void cmd_evict_tick(struct store_shard *shard, const struct cmd_env *env, uint64
 	struct store_evict_cfg cfg;
 	cmd_evict_cfg(env, &cfg);
 	evict_own_share(shard, env, &v, &cfg, now_ms);
+	/* what the shard holds after the step, not before (board_exchange):
+	 * another shard reading the earlier figure at its own tick would shed
+	 * part of this shard's share of the excess again */
+	struct cmd_mem_slot *slot = slot_of(env, shard);
+	if (slot != NULL)
+		atomic_store_explicit(&slot->used, store_shard_stats(shard)->used_bytes,
+				      memory_order_relaxed);
 }

@@ -240,9 +240,10 @@ for _ in $(seq 50); do
 	[ "$(one "$TMP/m5" redwire_memory_used_bytes)" -le "$max" ] && break
 	sleep 0.1
 done
-# eviction may go on past the scrape above (each worker sheds its share on
-# its own clock), so the agreement with the RESP side is checked once it
-# has settled
+# eviction may go on past the scrape above: each worker sheds its share on
+# its own clock, and the trigger counts the clients' bytes too (INFO
+# used_memory) where the gauge counts keys and values only; so the
+# agreement with the RESP side is checked once it has settled
 for _ in $(seq 50); do
 	scrape "$TMP/m5"
 	[ "$(sum "$TMP/m5" redwire_worker_keys)" = "$(it_cli dbsize)" ] &&

@@ -75,7 +75,13 @@ it_ns redis-benchmark -h "$IT_IP" -p "$IT_PORT" -t set -n 50000 -r 1000000000 -d
 a1=$(anon) u1=$(used)
 ratio=$(( (a1 - a0) * 100 / (u1 - u0) ))
 it_log "resident +$(( (a1 - a0) >> 20 )) MB, used_memory +$(( (u1 - u0) >> 20 )) MB: ratio ${ratio}%"
-[ "$ratio" -ge 85 ] && [ "$ratio" -le 125 ] || it_fail "used_memory does not follow resident memory (${ratio}%)"
+# Under ASan the quarantine holds what the load freed (the connections'
+# buffers, returned while idle and grown again): 222-240% measured under
+# load 30, 120% once MEMORY PURGE drained it (the shadow stays). A
+# resident figure again: the normal build's check.
+if [ "${IT_SAN:-0}" != 1 ]; then
+	[ "$ratio" -ge 85 ] && [ "$ratio" -le 125 ] || it_fail "used_memory does not follow resident memory (${ratio}%)"
+fi
 it_cli flushall >/dev/null
 sleep 0.1 # a worker tick publishes the totals
 peak=$(it_cli info memory | tr -d '\r' | awk -F: '/^used_memory_peak:/ {print $2}')
