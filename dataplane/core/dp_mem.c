@@ -56,8 +56,8 @@ static void purge(struct dp_mem_watch *mw, struct cmd_mem_board *board, uint64_t
 	atomic_fetch_add_explicit(&board->guard_purges, 1, memory_order_relaxed);
 	atomic_fetch_add_explicit(&board->guard_purged_bytes, back, memory_order_relaxed);
 	rw_log(RW_LOG_NOTICE, "dp.mem",
-	       "resident memory %" PRIu64 " MB beyond maxmemory + overhead: releasing returned "
-	       "%" PRIu64 " MB",
+	       "resident memory %" PRIu64 " MB beyond maxmemory + start + 8 MB: releasing "
+	       "returned %" PRIu64 " MB",
 	       excess >> 20, back >> 20);
 }
 
@@ -87,8 +87,14 @@ void dp_mem_watch(struct dp_mem_watch *mw, struct dp_shared *sh, uint64_t now_ms
 	uint64_t was = atomic_exchange_explicit(&board->waste, waste, memory_order_relaxed);
 	if ((was == 0) == (waste == 0))
 		return;
-	if (waste != 0)
-		atomic_fetch_add_explicit(&board->guard_engaged, 1, memory_order_relaxed);
-	rw_log(RW_LOG_NOTICE, "dp.mem", "allocator waste counted toward maxmemory: %" PRIu64 " MB",
-	       waste >> 20);
+	if (waste == 0) {
+		rw_log(RW_LOG_NOTICE, "dp.mem",
+		       "allocator waste no longer counted toward maxmemory");
+		return;
+	}
+	atomic_fetch_add_explicit(&board->guard_engaged, 1, memory_order_relaxed);
+	rw_log(RW_LOG_NOTICE, "dp.mem",
+	       "allocator waste counted toward maxmemory: %" PRIu64 " KB (resident beyond "
+	       "maxmemory + start + 16 MB)",
+	       waste >> 10);
 }
