@@ -38,11 +38,13 @@ static uint64_t accounted(const struct dp_shared *sh)
  * make it reusable) nor while a snapshot runs (it holds values the workers
  * have since dropped, as a fork's copy-on-write pages would: evicting makes
  * it hold more). */
-static uint64_t counted_waste(const struct dp_shared *sh, const struct dp_memguard_look *l)
+static uint64_t counted_waste(const struct dp_shared *sh, const struct dp_memguard_look *l,
+			      bool purged)
 {
 	if (rw_alloc_asan() || atomic_load_explicit(&sh->snap.running, memory_order_relaxed))
 		return 0;
-	return dp_memguard_counted(l);
+	uint64_t prev = atomic_load_explicit(&sh->env.mem->waste, memory_order_relaxed);
+	return dp_memguard_recount(l, prev, purged);
 }
 
 static void purge(struct dp_mem_watch *mw, struct cmd_mem_board *board, uint64_t excess,
@@ -78,11 +80,12 @@ void dp_mem_watch(struct dp_mem_watch *mw, struct dp_shared *sh, uint64_t now_ms
 					     .used_bytes = acc,
 					     .max_bytes = (uint64_t)max};
 		uint64_t excess = dp_memguard_over_aim(&l);
-		if (excess > 0 && now_ms - mw->last_purge_ms >= DP_MEM_PURGE_MS) {
+		bool purged = excess > 0 && now_ms - mw->last_purge_ms >= DP_MEM_PURGE_MS;
+		if (purged) {
 			purge(mw, board, excess, now_ms);
 			l.anon_bytes = dp_mem_anon_resident();
 		}
-		waste = counted_waste(sh, &l);
+		waste = counted_waste(sh, &l, purged);
 	}
 	uint64_t was = atomic_exchange_explicit(&board->waste, waste, memory_order_relaxed);
 	if ((was == 0) == (waste == 0))

@@ -18,19 +18,16 @@
  *      at most every 2 s, as it briefly takes each arena's lock, so a
  *      worker's malloc may wait;
  *   2. evict: once it is beyond the bound itself, the excess the purge
- *      could not return is published as the board's `waste`, which
- *      counts toward the eviction total, so the shards evict that much
- *      and the writes that follow reuse the freed chunks instead of
- *      growing the process. Evicting neighbours also coalesces holes the
- *      next purge returns. Not the whole waste: evicting raises it
- *      (dp_memguard.h).
- * A process within the bound counts nothing, however holed its heap. The
- * count is at most a quarter of maxmemory (memory the guard cannot
- * attribute, such as a burst of in-flight replies, must not empty the
- * dataset), and none while a snapshot runs (it holds values the workers
- * dropped since its cut; evicting would only make it hold more). It is
- * recomputed every look, so once purges have brought resident memory back
- * within the bound it stops counting. glibc cannot move live chunks:
+ *      could not return (the count rises only right after a purge) is
+ *      published as the board's `waste`, which counts toward the eviction
+ *      total, so the shards evict that much and the writes that follow
+ *      reuse the freed chunks instead of growing the process. Evicting neighbours also coalesces
+ * holes the next purge returns. Not the whole waste: evicting raises it (dp_memguard.h). A process
+ * within the bound counts nothing, however holed its heap. The count is at most a quarter of
+ * maxmemory (memory the guard cannot attribute, such as a burst of in-flight replies, must not
+ * empty the dataset), and none while a snapshot runs (it holds values the workers dropped since its
+ * cut; evicting would only make it hold more). It is recomputed every look, so once purges have
+ * brought resident memory back within the bound it stops counting. glibc cannot move live chunks:
  * there is no active defragmentation, eviction is the remedy.
  *
  * INFO stats counts it: redwire_rss_guard_purges, _purged_bytes,

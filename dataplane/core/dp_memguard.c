@@ -33,3 +33,9 @@ uint64_t dp_memguard_counted(const struct dp_memguard_look *l)
 		n = waste;
 	return n < cap ? n : cap;
 }
+
+uint64_t dp_memguard_recount(const struct dp_memguard_look *l, uint64_t prev, bool purged)
+{
+	uint64_t n = dp_memguard_counted(l);
+	return purged || n < prev ? n : prev;
+}

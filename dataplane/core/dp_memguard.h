@@ -38,6 +38,7 @@
 #ifndef RW_DP_MEMGUARD_H
 #define RW_DP_MEMGUARD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define DP_MEM_OVERHEAD (16ull << 20) /* the documented fixed overhead: the bound (README) */
@@ -74,5 +75,15 @@ uint64_t dp_memguard_waste(const struct dp_memguard_look *l);
 
 /** What of the waste counts toward maxmemory: min(over the bound, waste, maxmemory / 4). */
 uint64_t dp_memguard_counted(const struct dp_memguard_look *l);
+
+/**
+ * The count for this look, given the last one (@p prev): dp_memguard_counted(),
+ * but raised only by a look that has just purged (@p purged); between two
+ * purges (at most one per DP_MEM_PURGE_MS) it may only fall. Only what a
+ * purge could not return is evicted for: a buffer that doubled leaves its
+ * old half free until the next purge, and counting it evicted a quarter of
+ * the budget for memory the purge 0.5 s later returned.
+ */
+uint64_t dp_memguard_recount(const struct dp_memguard_look *l, uint64_t prev, bool purged);
 
 #endif

@@ -116,6 +116,27 @@ static void test_memguard_no_maxmemory_and_below_baseline(void)
 	CU_ASSERT_EQUAL(dp_memguard_over_bound(&l), 0);
 }
 
+/* A count rises only at a look that has just purged: a buffer that doubled
+ * leaves its old half free until the next purge returns it, and counting
+ * that in between evicted a quarter of the budget for nothing. Between
+ * purges the count may fall (the excess went), not rise. */
+static void test_memguard_count_rises_only_after_a_purge(void)
+{
+	struct dp_memguard_look l = look(25 + OVH + 17, 25, 25); /* 17 MB freed, not yet purged */
+	CU_ASSERT_EQUAL(dp_memguard_counted(&l), 25 * MB / 4);
+	CU_ASSERT_EQUAL(dp_memguard_recount(&l, 0, false), 0);
+	/* the purge returned it all: nothing to count */
+	l = look(25 + AIM, 25, 25);
+	CU_ASSERT_EQUAL(dp_memguard_recount(&l, 0, true), 0);
+	/* it returned only part: the rest counts from that look on */
+	l = look(25 + OVH + 2, 25, 25);
+	CU_ASSERT_EQUAL(dp_memguard_recount(&l, 0, true), 2 * MB);
+	l = look(25 + OVH + 5, 25, 25); /* more, before the next purge: held at 2 MB */
+	CU_ASSERT_EQUAL(dp_memguard_recount(&l, 2 * MB, false), 2 * MB);
+	l = look(25 + OVH + 1, 25, 25); /* less: falls */
+	CU_ASSERT_EQUAL(dp_memguard_recount(&l, 2 * MB, false), 1 * MB);
+}
+
 int main(void)
 {
 	static const struct rw_test_case tests[] = {
@@ -124,6 +145,7 @@ int main(void)
 	    RW_TEST(test_memguard_accounted_excess_counts_only_the_waste),
 	    RW_TEST(test_memguard_count_capped_at_a_quarter),
 	    RW_TEST(test_memguard_no_maxmemory_and_below_baseline),
+	    RW_TEST(test_memguard_count_rises_only_after_a_purge),
 	    {NULL, NULL},
 	};
 	if (rw_test_init() != 0 || rw_test_add_suite("memguard", NULL, NULL, tests) != 0)
