@@ -167,7 +167,9 @@ static void dataplane_write(FILE *f, const struct api_ctx *ctx, const struct cp_
 	}
 	const struct chan_worker_stats *w0 = &ws[0].stats;
 	scalar_write(f, API_METRIC_PREFIX "memory_used_bytes", "gauge",
-		     "bytes the keys and values take, all workers (INFO used_memory)", used);
+		     "bytes the keys and values take, all workers (INFO used_memory less "
+		     "mem_clients_normal)",
+		     used);
 	scalar_write(f, API_METRIC_PREFIX "memory_max_bytes", "gauge",
 		     "maxmemory in effect (0: none); used memory is held below it", w0->maxmemory);
 	scalar_write(f, API_METRIC_PREFIX "memory_rss_bytes", "gauge",

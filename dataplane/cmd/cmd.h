@@ -140,7 +140,8 @@ struct cmd_info_totals {
 	uint64_t mem_clients_normal;	     /* bytes all clients hold (dataplane/core/dp_cmem.c) */
 	uint64_t keyspace_hits;
 	uint64_t keyspace_misses;
-	uint64_t used_memory; /* store_stats.used_bytes summed */
+	uint64_t used_memory; /* keys and values: store_stats.used_bytes summed (INFO's
+			       * used_memory adds mem_clients_normal, cmd_info_used()) */
 	uint64_t dirty;	      /* store_stats.dirty summed: rdb_changes_since_last_save */
 	uint64_t total_error_replies;
 	uint64_t hz; /* the cron rate in force (dynamic-hz); 0: cmd_hz_in_force() of the clients */
@@ -149,6 +150,11 @@ struct cmd_info_totals {
 	uint32_t n_dbs;
 	struct cmd_info_db *dbs;
 };
+/* Redis 7.0's used_memory: keys and values plus what the clients hold. */
+static inline uint64_t cmd_info_used(const struct cmd_info_totals *t)
+{
+	return t->used_memory + t->mem_clients_normal;
+}
 typedef void cmd_info_gather_fn(void *arg, struct cmd_info_totals *out);
 struct cmd_ctx;
 /* CONFIG SET changed @p name from @p old to @p value (secrets already
@@ -170,23 +176,39 @@ struct cmd_rtcfg;
  * when the total exceeds it, each shard that can evict sheds its
  * proportional part of the excess, so a workload whose keys all share one
  * hash tag can use the whole budget.
+ *
+ * The total is Redis 7.0's: used_memory less mem_not_counted_for_evict
+ * (evict.c getMaxmemoryState()). used_memory counts the clients' buffers
+ * (query, output, pending replies of normal and pub/sub clients), so each
+ * slot carries its worker's client bytes too; they count toward the
+ * total but no shard can evict them, like the allocator waste of the
+ * board. What 7.0 leaves out (replica output buffers, the AOF buffer) is
+ * not in the dataplane's heap at all: the journal is a fixed shared-memory
+ * ring and the AOF is written by the control plane.
  */
 struct cmd_mem_slot {
 	_Atomic uint64_t used;	       /* store_stats.used_bytes at the owner's last tick */
+	_Atomic uint64_t clients;      /* bytes the owner's clients hold (dp_cmem.c, each scan) */
 	_Atomic uint32_t cannot_evict; /* 1: the owner's last eviction found nothing to evict */
 	uint32_t pad;
-	uint64_t others;	   /* owner only: the other slots' used, summed at its last tick */
-	uint64_t others_evictable; /* owner only: the part of `others` that can still evict */
+	uint64_t others; /* owner only: the rest of the total (other shards, every worker's
+			  * clients, the waste) at its last tick */
+	uint64_t others_evictable; /* owner only: the other shards' part that can still evict */
 } __attribute__((aligned(64)));
 
 struct cmd_mem_board {
 	struct cmd_mem_slot *slot; /* n_workers, indexed by shard id */
-	/* Resident memory the allocator holds beyond what the shards account
-	 * and a slack (fragmentation malloc_trim could not return), published by
-	 * the main lcore (dp_mem.c): it counts toward the total, so eviction
-	 * lets freed chunks be reused instead of the process growing. */
+	/* Resident memory the allocator holds beyond what the shards and the
+	 * clients account and the documented overhead (fragmentation
+	 * malloc_trim could not return), published by the main lcore's RSS
+	 * guard (dp_mem.c): it counts toward the total, so eviction lets freed
+	 * chunks be reused instead of the process growing. */
 	_Atomic uint64_t waste;
 	_Atomic uint64_t peak; /* the largest total the workers saw (INFO used_memory_peak) */
+	/* the RSS guard's counters (main lcore; INFO stats redwire_rss_guard_*) */
+	_Atomic uint64_t guard_purges;	     /* allocator purges the RSS excess asked for */
+	_Atomic uint64_t guard_purged_bytes; /* resident bytes those purges returned */
+	_Atomic uint64_t guard_engaged;	     /* times the excess began to count toward eviction */
 };
 
 /*

@@ -4,9 +4,12 @@
  * eviction that hit its time bound (evict.c evictionTimeProc).
  *
  * The budget is global, the eviction local: each worker publishes what its
- * shard holds (struct cmd_mem_slot, once per tick) and, while the total is
- * over maxmemory, evicts from its own shard only, its share of the excess
- * in proportion to what it holds among the shards that can still evict.
+ * shard and its clients hold (struct cmd_mem_slot, once per tick) and,
+ * while the total is over maxmemory, evicts from its own shard only, its
+ * share of the excess in proportion to what it holds among the shards that
+ * can still evict. As in Redis 7.0 the total counts the clients' buffers:
+ * a client holding megabytes of unread replies or of a half-sent query
+ * makes keys go, and when keys alone cannot make room, writes get -OOM.
  * No worker ever touches another's shard and no lock is taken; the price
  * is that the others' figures are up to one tick old.
  *
@@ -141,7 +144,9 @@ bool cmd_oom_reject(const struct cmd_def *d, struct cmd_ctx *ctx, bool in_multi)
 }
 
 /* Publish this shard's figure and read the others' (relaxed: each slot has
- * one writer and a stale value only delays an eviction by a tick). */
+ * one writer and a stale value only delays an eviction by a tick). Every
+ * worker's clients, this one's included, and the allocator waste join
+ * `others`: they count toward the total, but only shards evict. */
 static void board_exchange(const struct cmd_env *env, struct store_shard *shard)
 {
 	struct cmd_mem_slot *slot = slot_of(env, shard);
@@ -150,8 +155,9 @@ static void board_exchange(const struct cmd_env *env, struct store_shard *shard)
 	uint32_t me = store_shard_id(shard);
 	uint64_t used = store_shard_stats(shard)->used_bytes;
 	atomic_store_explicit(&slot->used, used, memory_order_relaxed);
-	uint64_t others = 0, evictable = 0;
+	uint64_t others = 0, evictable = 0, clients = 0;
 	for (uint32_t i = 0; i < env->n_workers; i++) {
+		clients += atomic_load_explicit(&env->mem->slot[i].clients, memory_order_relaxed);
 		if (i == me)
 			continue;
 		uint64_t u = atomic_load_explicit(&env->mem->slot[i].used, memory_order_relaxed);
@@ -159,6 +165,8 @@ static void board_exchange(const struct cmd_env *env, struct store_shard *shard)
 		if (!atomic_load_explicit(&env->mem->slot[i].cannot_evict, memory_order_relaxed))
 			evictable += u;
 	}
+	others += clients;
+	/* the peak of used_memory (keys, values, clients), not of the waste */
 	uint64_t peak = atomic_load_explicit(&env->mem->peak, memory_order_relaxed);
 	while (used + others > peak &&
 	       !atomic_compare_exchange_weak_explicit(&env->mem->peak, &peak, used + others,
@@ -190,4 +198,11 @@ void cmd_evict_tick(struct store_shard *shard, const struct cmd_env *env, uint64
 	struct store_evict_cfg cfg;
 	cmd_evict_cfg(env, &cfg);
 	evict_own_share(shard, env, &v, &cfg, now_ms);
+	/* what the shard holds after the step, not before (board_exchange):
+	 * another shard reading the earlier figure at its own tick would shed
+	 * part of this shard's share of the excess again */
+	struct cmd_mem_slot *slot = slot_of(env, shard);
+	if (slot != NULL)
+		atomic_store_explicit(&slot->used, store_shard_stats(shard)->used_bytes,
+				      memory_order_relaxed);
 }

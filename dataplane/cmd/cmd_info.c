@@ -9,8 +9,9 @@
  *     cmd_info_totals, gathered from every worker by env->info_gather
  *     (without one, this worker's shard alone: unit tests);
  *   - memory: used_memory is the store's accounting of keys and values
- *     (no allocator overhead yet), rss from /proc/self/statm; peak, Lua,
- *     fragmentation and allocator figures are derived or 0;
+ *     plus the clients' buffers (as 7.0 counts them, and as maxmemory
+ *     counts them), rss from /proc/self/statm; peak, Lua, fragmentation
+ *     and allocator figures are derived or 0;
  *   - persistence, replication: no RDB/AOF/replicas in the dataplane yet
  *     (rdb_last_save_time is the start time, as in a fresh Redis);
  *     master_replid is the run id until replication lands;
@@ -169,7 +170,13 @@ static void info_memory(const struct cmd_ctx *ctx, struct rw_buf *b,
 			const struct cmd_info_totals *t)
 {
 	char h1[32], h2[32], h3[32], h4[32], h5[32];
-	uint64_t used = t->used_memory, rss = rss_bytes();
+	uint64_t used = cmd_info_used(t), rss = rss_bytes();
+	/* Redis's used_memory_overhead less what Redwire has no counterpart
+	 * for: the clients and the key tables (getMemoryOverheadData()) */
+	uint64_t overhead = t->mem_clients_normal;
+	for (uint32_t j = 0; j < t->n_dbs; j++)
+		overhead += t->dbs[j].main_bytes + t->dbs[j].expires_bytes;
+	uint64_t dataset = used > overhead ? used - overhead : 0;
 	uint64_t peak = ctx->env->mem != NULL
 			    ? atomic_load_explicit(&ctx->env->mem->peak, memory_order_relaxed)
 			    : 0;
@@ -191,10 +198,11 @@ static void info_memory(const struct cmd_ctx *ctx, struct rw_buf *b,
 	add_line(b, "used_memory_peak_human:%s", h5);
 	add_line(b, "used_memory_peak_perc:%.2f%%",
 		 peak ? 100.0 * (double)used / (double)peak : 0.0);
-	add_line(b, "used_memory_overhead:0");
+	add_line(b, "used_memory_overhead:%llu", (unsigned long long)overhead);
 	add_line(b, "used_memory_startup:0");
-	add_line(b, "used_memory_dataset:%llu", (unsigned long long)used);
-	add_line(b, "used_memory_dataset_perc:%.2f%%", used ? 100.0 : 0.0);
+	add_line(b, "used_memory_dataset:%llu", (unsigned long long)dataset);
+	add_line(b, "used_memory_dataset_perc:%.2f%%",
+		 used ? (float)dataset * 100 / (float)used : 0.0);
 	add_line(b, "allocator_allocated:%llu", (unsigned long long)used);
 	add_line(b, "allocator_active:%llu", (unsigned long long)used);
 	add_line(b, "allocator_resident:%llu", (unsigned long long)rss);
@@ -224,6 +232,8 @@ static void info_memory(const struct cmd_ctx *ctx, struct rw_buf *b,
 	add_line(b, "rss_overhead_bytes:0");
 	add_line(b, "mem_fragmentation_ratio:%.2f", used ? (double)rss / (double)used : 0.0);
 	add_line(b, "mem_fragmentation_bytes:%lld", (long long)rss - (long long)used);
+	/* 7.0 leaves replica output buffers and the AOF buffer out of the
+	 * eviction trigger; the dataplane's heap holds neither (cmd.h) */
 	add_line(b, "mem_not_counted_for_evict:0");
 	add_line(b, "mem_replication_backlog:0");
 	add_line(b, "mem_total_replication_buffers:0");
@@ -235,6 +245,25 @@ static void info_memory(const struct cmd_ctx *ctx, struct rw_buf *b,
 	add_line(b, "active_defrag_running:0");
 	add_line(b, "lazyfree_pending_objects:0");
 	add_line(b, "lazyfreed_objects:0");
+	/* Redwire's own: allocator waste counted toward maxmemory now (dp_mem.h) */
+	add_line(b, "redwire_rss_guard_waste:%llu",
+		 (unsigned long long)(ctx->env->mem != NULL
+					  ? atomic_load_explicit(&ctx->env->mem->waste,
+								 memory_order_relaxed)
+					  : 0));
+}
+
+/* Redwire's own, after Redis's stats: the RSS guard's work since start
+ * (dataplane/core/dp_mem.h; CONFIG RESETSTAT leaves them). */
+static void info_rss_guard(const struct cmd_ctx *ctx, struct rw_buf *b)
+{
+	struct cmd_mem_board *m = ctx->env != NULL ? ctx->env->mem : NULL;
+#define GUARD(f)                                                                                   \
+	(unsigned long long)(m != NULL ? atomic_load_explicit(&m->f, memory_order_relaxed) : 0)
+	add_line(b, "redwire_rss_guard_purges:%llu", GUARD(guard_purges));
+	add_line(b, "redwire_rss_guard_purged_bytes:%llu", GUARD(guard_purged_bytes));
+	add_line(b, "redwire_rss_guard_engaged:%llu", GUARD(guard_engaged));
+#undef GUARD
 }
 
 /* genRedisInfoString()'s loading_* block (7.0.15), with its ETA formula. */
@@ -421,6 +450,7 @@ static void info_stats(const struct cmd_ctx *ctx, struct rw_buf *b, const struct
 	add_line(b, "io_threaded_writes_processed:0");
 	add_line(b, "reply_buffer_shrinks:0");
 	add_line(b, "reply_buffer_expands:0");
+	info_rss_guard(ctx, b);
 #undef SINCE
 }
 

@@ -3,10 +3,11 @@
  * in cmd_debug.c), with Redis 7.0.15's reply shapes and texts.
  *
  * The figures are Redwire's own: total.allocated is used_memory (what the
- * shards account at the allocator's sizes), peak.allocated the largest
- * total the workers saw, the per-DB overheads are the key tables and the
- * expires indexes. Figures Redwire has no counterpart for (scripts,
- * replication buffers, startup) are 0; the allocator is glibc's, which has
+ * shards account at the allocator's sizes, plus clients.normal, the
+ * clients' buffers), peak.allocated the largest total the workers saw, the
+ * per-DB overheads are the key tables and the expires indexes. Figures
+ * Redwire has no counterpart for (scripts, replication buffers, startup)
+ * are 0; the allocator is glibc's, which has
  * no allocator-level fragmentation figures, so those ratios are 1.
  *
  * Context: a worker lcore.
@@ -42,12 +43,13 @@ static void overhead_of(const struct cmd_ctx *ctx, const struct cmd_info_totals 
 			struct mem_overhead *m)
 {
 	memset(m, 0, sizeof(*m));
-	m->total = t->used_memory;
+	m->total = cmd_info_used(t);
 	m->peak = ctx->env != NULL && ctx->env->mem != NULL
 		      ? atomic_load_explicit(&ctx->env->mem->peak, memory_order_relaxed)
 		      : 0;
 	if (m->peak < m->total)
 		m->peak = m->total;
+	m->overhead = t->mem_clients_normal;
 	for (uint32_t j = 0; j < t->n_dbs; j++) {
 		m->overhead += t->dbs[j].main_bytes + t->dbs[j].expires_bytes;
 		m->keys += t->dbs[j].keys;
@@ -101,7 +103,7 @@ static void memory_stats(struct cmd_ctx *ctx, const struct cmd_info_totals *t)
 	kv_int(ctx, "startup.allocated", 0);
 	kv_int(ctx, "replication.backlog", 0);
 	kv_int(ctx, "clients.slaves", 0);
-	kv_int(ctx, "clients.normal", 0);
+	kv_int(ctx, "clients.normal", (int64_t)t->mem_clients_normal);
 	kv_int(ctx, "cluster.links", 0);
 	kv_int(ctx, "aof.buffer", 0);
 	kv_int(ctx, "lua.caches", 0);

@@ -7,10 +7,19 @@
 #include "dp_slot.h"
 #include "worker.h"
 
+/* The receive buffer as Redis's query buffer (dp_cmem.h): a partial
+ * command as what it holds, a pipeline's backlog as one read's worth. */
+static uint64_t query_bytes(const struct dp_client *cl)
+{
+	const struct rw_buf *b = &cl->tcp->rcv;
+	uint64_t n = cl->rcv_backlog || b->len < DP_CMEM_KEEP ? DP_CMEM_KEEP : b->len;
+	return n < b->cap ? n : b->cap;
+}
+
 uint64_t dp_client_mem(const struct dp_client *cl)
 {
 	const struct tcp_conn *c = cl->tcp;
-	uint64_t n = sizeof(*cl) + sizeof(*c) + c->rcv.cap + c->snd.cap;
+	uint64_t n = sizeof(*cl) + sizeof(*c) + query_bytes(cl) + c->snd.cap;
 	if (cl->slots != NULL) {
 		n += DP_SLOTS * sizeof(*cl->slots);
 		for (uint64_t i = cl->slot_head; i != cl->slot_tail; i++)
@@ -53,8 +62,13 @@ static uint64_t scan(struct worker *w, struct dp_client **top, uint64_t *top_byt
 	return total;
 }
 
+/* For maxmemory-clients (struct dp_cmem) and for maxmemory, whose total
+ * counts the clients as Redis 7.0's used_memory does (cmd.h cmd_mem_slot). */
 static void publish(struct worker *w, uint64_t total, uint64_t top)
 {
+	struct cmd_mem_board *board = w->sh->env.mem;
+	if (board != NULL)
+		atomic_store_explicit(&board->slot[w->id].clients, total, memory_order_relaxed);
 	atomic_store_explicit(&w->cmem.total, total, memory_order_relaxed);
 	atomic_store_explicit(&w->cmem.top, top, memory_order_release);
 }

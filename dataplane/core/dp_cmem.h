@@ -8,6 +8,21 @@
  * other workers, and its fixed structures. CLIENT LIST's tot-mem is the
  * same figure.
  *
+ * The TCP receive buffer is both Redis's query buffer and the kernel's
+ * socket buffer in front of it, which Redis counts nowhere: Redis reads
+ * 16 KB at a time and runs every complete command it read, so its query
+ * buffer holds a partial command and little else, while a pipeline's
+ * backlog waits in the kernel. So the receive buffer counts as that query
+ * buffer would: what it holds once parsing stopped on a partial command
+ * (a big argument arriving counts in full), and one read's worth
+ * (DP_CMEM_KEEP) while complete commands wait behind the command budget
+ * (struct dp_client rcv_backlog), never more than its capacity. Counted
+ * by capacity, a pipeline outrunning its worker under a small maxmemory
+ * made the keys go for megabytes of commands about to run (and become
+ * keys), down to -OOM for the pipeline itself; stock redis-server evicts
+ * nothing for them. What the buffer holds beyond that count is the RSS
+ * guard's to see (dp_mem.h).
+ *
  * ONE BUDGET ACROSS WORKERS, LIKE MAXMEMORY
  *
  * Each worker owns its connections. Every DP_CMEM_SCAN_TICKS ticks it sums
@@ -22,6 +37,13 @@
  * old. A worker publishes its total before its top (release / acquire), so
  * another that sees the smaller top after an eviction also sees the
  * smaller total and does not evict a second client for the same excess.
+ *
+ * THE SAME BYTES COUNT TOWARD MAXMEMORY
+ *
+ * As in Redis 7.0, used_memory includes the clients' buffers and the key
+ * eviction trigger counts them: each scan also publishes the worker's
+ * total in its slot of the maxmemory board (cmd.h struct cmd_mem_slot),
+ * where it joins the shards' figures.
  *
  * The scan also returns the query and send buffers of idle connections
  * beyond 16 KB to the allocator (Redis's clientsCronResizeQueryBuffer and

@@ -56,7 +56,11 @@ struct dp_client {
 	uint64_t slot_tail;    /* next slot to hand out */
 	bool closing;	       /* QUIT, protocol error or peer FIN: close once drained */
 	bool paused;	       /* parsing stopped while every slot was busy */
-	uint32_t tx_inflight;  /* transactions of this connection not finished (dp_tx.c) */
+	/* the last parse stopped with complete commands left (its command
+	 * budget, a pause): the receive buffer holds a pipeline's backlog,
+	 * which Redis leaves in the kernel's socket buffer (dp_cmem.h) */
+	bool rcv_backlog;
+	uint32_t tx_inflight; /* transactions of this connection not finished (dp_tx.c) */
 	bool on_ready;
 	struct dp_client *ready_next;
 	struct worker *owner;	/* the worker the connection lives on */

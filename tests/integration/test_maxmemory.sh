@@ -4,7 +4,9 @@
 # the dataset under the one budget all workers share, by evicting; every
 # policy evicts only eligible keys and not more than needed, also when all
 # keys live on one worker (one hash tag); with noeviction, writes get
-# Redis's -OOM error while reads and deletes keep working.
+# Redis's -OOM error while reads and deletes keep working. Resident memory
+# stays within maxmemory + start + 16 MB, also under a fragmenting workload
+# (the RSS guard, dataplane/core/dp_mem.h; normal build only).
 IT_NAME=rwtmem
 source "$(dirname "$0")/lib.sh"
 it_up --workers 2
@@ -19,11 +21,11 @@ used() { it_cli info memory | tr -d '\r' | awk -F: '/^used_memory:/ {print $2}';
 # The documented bound (README, Memory): resident memory stays within
 # maxmemory + what the process held at start + 16 MB (buffers, allocator).
 it_log "resident memory stays within the budget while three times it is offered"
-rss0=$(anon) cap=$((32 * 1024 * 1024))
-it_eq "$(it_cli config set maxmemory $cap maxmemory-policy allkeys-lru)" OK "CONFIG SET 32mb"
-it_ns redis-benchmark -h "$IT_IP" -p "$IT_PORT" -t set -n 100000 -r 1000000000 -d 1000 -P 16 -c 4 -q >/dev/null
+rss0=$(anon) cap=$((16 * 1024 * 1024))
+it_eq "$(it_cli config set maxmemory $cap maxmemory-policy allkeys-lru)" OK "CONFIG SET 16mb"
+it_ns redis-benchmark -h "$IT_IP" -p "$IT_PORT" -t set -n 50000 -r 1000000000 -d 1000 -P 16 -c 4 -q >/dev/null
 rss1=$(anon)
-it_log "resident $((rss1 >> 20)) MB with maxmemory 32 MB (at start $((rss0 >> 20)) MB)"
+it_log "resident $((rss1 >> 20)) MB with maxmemory 16 MB (at start $((rss0 >> 20)) MB)"
 # Not under ASan (IT_SAN=1): its quarantine keeps freed chunks resident on
 # purpose (up to 256 MB, to catch use after free) and its shadow adds 1/8 of
 # the heap; eviction cannot make that memory reusable, so no bound of
@@ -46,13 +48,40 @@ if [ "${IT_SAN:-0}" != 1 ]; then
 	[ "$rss2" -lt $((rss0 + 8 * 1024 * 1024)) ] || it_fail "MEMORY PURGE kept $rss2 resident (at start $rss0)"
 fi
 
+# The RSS guard (dataplane/core/dp_mem.h): a fragmenting workload (small
+# values, every other one deleted, then larger ones that do not fit the
+# holes) must not grow the process past the same bound: the guard purges,
+# then counts the allocator's waste toward maxmemory so keys are evicted.
+if [ "${IT_SAN:-0}" = 1 ]; then
+	it_log "ASan build: the fragmentation bound is the normal build's check (quarantine, shadow)"
+else
+	it_log "a fragmenting workload stays within maxmemory + start + 16 MB"
+	cap=$((16 * 1024 * 1024)) rss0=$(anon)
+	it_eq "$(it_cli config set maxmemory $cap maxmemory-policy allkeys-lru)" OK "CONFIG SET 16mb"
+	out=$(it_ns "$IT_PY" "$IT_ROOT/tests/integration/frag_check.py" "$IT_IP" "$IT_PORT" \
+		"$(cat "/run/redwire/$IT_NAME/dataplane.pid")" $cap) || it_fail "fragmenting workload: $out"
+	echo "$out"
+	peak=$(echo "$out" | sed -n 's/^peak resident //p') bound=$((cap + rss0 + 16 * 1024 * 1024))
+	it_log "peak resident $((peak >> 20)) MB, bound $((bound >> 20)) MB (at start $((rss0 >> 20)) MB)"
+	[ "$peak" -le "$bound" ] || it_fail "resident $peak beyond maxmemory + start + 16 MB ($bound)"
+	it_eq "$(it_cli config set maxmemory 0)" OK "CONFIG SET maxmemory 0"
+	it_cli flushall >/dev/null
+	it_eq "$(it_cli memory purge)" OK "MEMORY PURGE"
+fi
+
 it_log "used_memory tells the truth: it grows as the process's resident memory does"
 a0=$(anon) u0=$(used)
-it_ns redis-benchmark -h "$IT_IP" -p "$IT_PORT" -t set -n 100000 -r 1000000000 -d 1000 -P 16 -c 4 -q >/dev/null
+it_ns redis-benchmark -h "$IT_IP" -p "$IT_PORT" -t set -n 50000 -r 1000000000 -d 1000 -P 16 -c 4 -q >/dev/null
 a1=$(anon) u1=$(used)
 ratio=$(( (a1 - a0) * 100 / (u1 - u0) ))
 it_log "resident +$(( (a1 - a0) >> 20 )) MB, used_memory +$(( (u1 - u0) >> 20 )) MB: ratio ${ratio}%"
-[ "$ratio" -ge 85 ] && [ "$ratio" -le 125 ] || it_fail "used_memory does not follow resident memory (${ratio}%)"
+# Under ASan the quarantine holds what the load freed (the connections'
+# buffers, returned while idle and grown again): 222-240% measured under
+# load 30, 120% once MEMORY PURGE drained it (the shadow stays). A
+# resident figure again: the normal build's check.
+if [ "${IT_SAN:-0}" != 1 ]; then
+	[ "$ratio" -ge 85 ] && [ "$ratio" -le 125 ] || it_fail "used_memory does not follow resident memory (${ratio}%)"
+fi
 it_cli flushall >/dev/null
 sleep 0.1 # a worker tick publishes the totals
 peak=$(it_cli info memory | tr -d '\r' | awk -F: '/^used_memory_peak:/ {print $2}')

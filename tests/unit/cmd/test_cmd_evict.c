@@ -87,33 +87,39 @@ static void test_evict_one_shard_borrows_whole_budget(void)
 	teardown();
 }
 
-/* Both shards hold data; a later burst on one makes the total exceed the
- * budget: each sheds in proportion, the total ends within the budget. */
+/* Both shards hold data, one more than the other, when the budget drops
+ * below their total: both shed, the total ends within the budget. (A burst
+ * of writes on one shard is shed by that shard, on the write path: the
+ * excess never reaches the other's tick.) */
 static void test_evict_excess_shed_in_proportion(void)
 {
 	setup();
 	const uint64_t max = 1 << 20;
 	CU_ASSERT_STRING_EQUAL(
-	    h_run(&h, "config set maxmemory 1mb maxmemory-policy allkeys-random"), "+OK\r\n");
+	    h_run(&h, "config set maxmemory 4mb maxmemory-policy allkeys-random"), "+OK\r\n");
 	uint64_t now = h_unix_ms();
 	char key[32];
 	for (int i = 0; i < 400; i++) {
 		snprintf(key, sizeof(key), "a%d", i);
 		write_on(h.shard, key, now);
+	}
+	for (int i = 0; i < 1400; i++) {
 		snprintf(key, sizeof(key), "b%d", i);
 		write_on(other, key, now);
 	}
 	tick_both(now);
-	for (int i = 0; i < 1000; i++) {
-		snprintf(key, sizeof(key), "c%d", i);
-		write_on(other, key, now);
-	}
-	for (int i = 0; i < 4; i++)
+	CU_ASSERT(used(h.shard) + used(other) > max + max / 4);
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "config set maxmemory 1mb"), "+OK\r\n");
+	/* the harness's tenacity is 0: 16 keys per step, continued tick by tick */
+	for (int i = 0; i < 400 && (i < 4 || store_evict_last(h.shard) == STORE_EVICT_RUNNING ||
+				    store_evict_last(other) == STORE_EVICT_RUNNING);
+	     i++)
 		tick_both(now);
 	uint64_t total = used(h.shard) + used(other);
 	CU_ASSERT(total <= max + max / 50);
 	CU_ASSERT(total >= max * 85 / 100);
 	CU_ASSERT(store_shard_stats(h.shard)->evicted_keys > 0); /* shard 0 gave its part too */
+	CU_ASSERT(store_shard_stats(other)->evicted_keys > 0);
 	teardown();
 }
 
@@ -198,6 +204,109 @@ static void test_evict_allocator_waste_counts(void)
 	teardown();
 }
 
+/* Fill shard 0 to 5/8 of a 1 MB allkeys-lru budget (whatever an entry
+ * costs under this allocator). */
+static void fill_five_eighths(uint64_t now)
+{
+	char key[32];
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "config set maxmemory 1mb maxmemory-policy allkeys-lru"),
+			       "+OK\r\n");
+	for (int i = 0; i < 20000 && used(h.shard) < (640u << 10); i++) {
+		snprintf(key, sizeof(key), "k%d", i);
+		write_on(h.shard, key, now);
+	}
+	tick_both(now);
+	CU_ASSERT(used(h.shard) >= (640u << 10));
+	CU_ASSERT_EQUAL(store_shard_stats(h.shard)->evicted_keys, 0);
+}
+
+/* Redis 7.0: used_memory counts the clients' buffers and so does the
+ * eviction trigger. A client on the other worker holding 512 KB (unread
+ * replies, a half-sent query) makes shard 0 evict, and writes go on. */
+static void test_evict_client_memory_counts(void)
+{
+	setup();
+	uint64_t now = h_unix_ms();
+	fill_five_eighths(now);
+	atomic_store(&slots[1].clients, 512 << 10);
+	for (int i = 0; i < 200 && (i == 0 || store_evict_last(h.shard) == STORE_EVICT_RUNNING);
+	     i++)
+		tick_both(now);
+	CU_ASSERT(store_shard_stats(h.shard)->evicted_keys > 0);
+	CU_ASSERT(used(h.shard) + (512u << 10) <= (1u << 20));
+	CU_ASSERT(used(h.shard) + (512u << 10) >= (1u << 20) * 85 / 100);
+	CU_ASSERT_FALSE(write_on(h.shard, "after", now));
+	/* the client's own worker counts it as well: it is in every total */
+	CU_ASSERT_EQUAL(slots[0].others, used(other) + (512u << 10));
+	teardown();
+}
+
+/* Clients alone beyond the budget: as in Redis, every key goes and then
+ * writes are refused (evict.c returns EVICT_FAIL), reads are served. */
+static void test_evict_clients_beyond_budget_oom(void)
+{
+	setup();
+	uint64_t now = h_unix_ms();
+	fill_five_eighths(now);
+	atomic_store(&slots[0].clients, 2u << 20);
+	bool refused = false;
+	for (int i = 0; i < 400 && !refused; i++) {
+		tick_both(now);
+		refused = write_on(h.shard, "more", now);
+	}
+	CU_ASSERT_TRUE(refused);
+	CU_ASSERT_EQUAL(store_shard_keys(h.shard), 0);
+	CU_ASSERT_FALSE(cmd_oom_reject(cmd_lookup((const uint8_t *)"get", 3), &h.ctx, false));
+	/* the client goes: writes are served again */
+	atomic_store(&slots[0].clients, 0);
+	tick_both(now);
+	CU_ASSERT_FALSE(write_on(h.shard, "again", now));
+	teardown();
+}
+
+/* Both shards hold 45% of the budget when a client grows to 80% of it:
+ * the two shed the 70% excess between them, not more. Each publishes what
+ * it holds after its eviction step: with the figure from before it, the
+ * other shard, reading it at its own tick, shed part of that excess again
+ * (the keys went to 93% of the budget and with a burst of unread replies
+ * in test_maxmemory_clients nearly all of them). */
+static void test_evict_shards_do_not_shed_twice(void)
+{
+	setup();
+	const uint64_t max = 1 << 20;
+	/* tenacity 100: each shard sheds its whole part in one step, as a
+	 * worker at the default tenacity (500 us) sheds a client's burst */
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "config set maxmemory 1mb maxmemory-policy allkeys-lru "
+					 "maxmemory-eviction-tenacity 100"),
+			       "+OK\r\n");
+	uint64_t now = h_unix_ms();
+	char key[32];
+	for (int i = 0; i < 20000 && used(h.shard) < max * 45 / 100; i++) {
+		snprintf(key, sizeof(key), "a%d", i);
+		write_on(h.shard, key, now);
+	}
+	for (int i = 0; i < 20000 && used(other) < max * 45 / 100; i++) {
+		snprintf(key, sizeof(key), "b%d", i);
+		write_on(other, key, now);
+	}
+	tick_both(now);
+	CU_ASSERT_EQUAL(store_shard_stats(h.shard)->evicted_keys, 0);
+	const uint64_t clients = max * 80 / 100;
+	atomic_store(&slots[0].clients, clients);
+	/* from above, as the shards' figures come in, tick by tick; then the
+	 * ticks go on, as they do */
+	for (int i = 0; i < 400 && used(h.shard) + used(other) + clients > max; i++)
+		tick_both(now);
+	for (int i = 0; i < 4; i++)
+		tick_both(now);
+	uint64_t total = used(h.shard) + used(other) + clients;
+	CU_ASSERT(total <= max);
+	CU_ASSERT(total >= max * 97 / 100);
+	CU_ASSERT(store_shard_stats(h.shard)->evicted_keys > 0);
+	CU_ASSERT(store_shard_stats(other)->evicted_keys > 0);
+	teardown();
+}
+
 int main(void)
 {
 	static const struct rw_test_case tests[] = {
@@ -206,6 +315,9 @@ int main(void)
 	    RW_TEST(test_evict_noeviction_refuses_everywhere),
 	    RW_TEST(test_evict_volatile_covered_by_other_shard),
 	    RW_TEST(test_evict_allocator_waste_counts),
+	    RW_TEST(test_evict_client_memory_counts),
+	    RW_TEST(test_evict_clients_beyond_budget_oom),
+	    RW_TEST(test_evict_shards_do_not_shed_twice),
 	    {NULL, NULL},
 	};
 	if (rw_test_init() != 0 || rw_test_add_suite("cmd_evict", NULL, NULL, tests) != 0)
