@@ -298,11 +298,12 @@ bool store_wr_set_lru(struct store_wr *w, int64_t lfu_freq, int64_t lru_idle_s)
 	}
 	if (lru_idle_s < 0)
 		return false;
-	/* the LRU clock wraps: an idle time reaching before its zero is
-	 * placed half a clock away, as Redis does */
+	/* the LRU clock wraps (every 2^24 s): an idle time reaching before its
+	 * zero is taken from the end of the clock's previous turn, as Redis 7.0
+	 * does (lru_abs += LRU_CLOCK_MAX), so OBJECT IDLETIME reads it back */
 	int64_t clock = store_lru_clock(w->now_ms), at = clock - lru_idle_s;
 	if (at < 0)
-		at = (clock + STORE_LRU_MAX / 2) % STORE_LRU_MAX;
+		at += STORE_LRU_MAX;
 	w->e->lru = (uint32_t)at;
 	w->lru_set = true;
 	return true;

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""Peak extra memory of a snapshot under a uniform overwrite load, and the
-time to load the file, for one server (tests/bench/snapshot.sh runs it for
+"""Peak extra memory of a snapshot under a uniform overwrite load, the
+latency of one more client's SETs before and during it (p50, p99.9), and
+the time to load the file, for one server (tests/bench/snapshot.sh runs it for
 Redwire and for stock redis-server and prints them side by side).
 
 Usage: snapshot.py HOST PORT PIDS KEYS VALUE_BYTES [fork]
@@ -76,6 +77,34 @@ def sample(pids, fork, seconds, stop=None):
     return peak
 
 
+class Probe(threading.Thread):
+    """One connection, one SET at a time (a key of its own, the dataset's
+    value size): each request's latency with its start time, so the
+    windows before and during the snapshot are told apart."""
+
+    def __init__(self, host, port, vbytes):
+        super().__init__(daemon=True)
+        self.r = redis.Redis(host=host, port=port)
+        self.val = b"p" * vbytes
+        self.samples = []
+        self.stop = False
+
+    def run(self):
+        i = 0
+        while not self.stop:
+            t = time.perf_counter()
+            self.r.set(b"probe:%d" % (i % 1000), self.val)
+            self.samples.append((t, time.perf_counter() - t))
+            i += 1
+
+
+def pct(lat, q):
+    if not lat:
+        return 0.0
+    lat = sorted(lat)
+    return lat[min(len(lat) - 1, int(q * len(lat)))] * 1e6
+
+
 def main():
     host, port, pids, keys, vbytes = sys.argv[1:6]
     fork = len(sys.argv) > 6 and sys.argv[6] == "fork"
@@ -91,9 +120,13 @@ def main():
                              "-r", str(keys), "-d", str(vbytes), "-c", "8", "-P", "16",
                              "-n", "1000000000", "-q"], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
+    probe = Probe(host, port, vbytes)
     try:
         time.sleep(3)
+        probe.start()
+        t_idle = time.perf_counter()
         base = sample(pids, fork, 3)
+        t_idle_end = time.perf_counter()
         cmds0 = r.info("stats")["total_commands_processed"]
         saves = r.info("persistence")["rdb_saves"]
         t0 = time.time()
@@ -103,19 +136,27 @@ def main():
             p = r.info("persistence")
             return p["rdb_bgsave_in_progress"] == 0 and (p["rdb_saves"] > saves or
                                                        p["rdb_last_bgsave_status"] != "ok")
+        t_save = time.perf_counter()
         peak = sample(pids, fork, 600, done)
+        t_save_end = time.perf_counter()
         save_s = time.time() - t0
         cmds = r.info("stats")["total_commands_processed"] - cmds0
     finally:
+        probe.stop = True
         load.terminate()
         load.wait()
+    probe.join(timeout=10)
+    idle = [d for t, d in probe.samples if t_idle <= t < t_idle_end]
+    during = [d for t, d in probe.samples if t_save <= t < t_save_end]
     p = r.info("persistence")
     extra = max(0, peak - base) * 1024
     print("used_memory=%d fill_s=%.1f base_rss=%d peak_rss=%d extra_bytes=%d extra_pct=%.2f "
-          "bgsave_s=%.2f status=%s writes_during=%d writes_per_s=%d cow_size=%d" % (
+          "bgsave_s=%.2f status=%s writes_during=%d writes_per_s=%d cow_size=%d "
+          "idle_n=%d idle_p50_us=%d idle_p999_us=%d save_n=%d save_p50_us=%d save_p999_us=%d" % (
               used, fill_s, base * 1024, peak * 1024, extra, 100.0 * extra / used, save_s,
               p["rdb_last_bgsave_status"], cmds, cmds / max(save_s, 0.001),
-              p.get("rdb_last_cow_size", 0)), flush=True)
+              p.get("rdb_last_cow_size", 0), len(idle), pct(idle, 0.5), pct(idle, 0.999),
+              len(during), pct(during, 0.5), pct(during, 0.999)), flush=True)
 
 
 if __name__ == "__main__":

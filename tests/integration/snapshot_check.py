@@ -25,7 +25,9 @@ listen on unix sockets in WORKDIR. Phases:
            the snapshot ends (done or given up), no temp file stays, BGSAVE works.
   points   "save 1 1" saves after a change, and only then.
   shutdown SHUTDOWN with save points saves before it stops;
-  reloaded the restarted instance has the last write.
+           Before it, under allkeys-lru, keys of known idle time.
+  reloaded the restarted instance has the last write; under allkeys-lru
+           its OBJECT IDLETIME matches stock's loading the same file.
 Prints "N passed, M failed"; exits non-zero on any failure.
 """
 import binascii
@@ -260,6 +262,59 @@ def phase_lfu(r, datadir, wd):
     finally:
         r.config_set("maxmemory-policy", "noeviction")
         r.config_set("lfu-decay-time", 1)
+
+
+LRU_IDLE = [0, 3000, 60000, 86400 * 3, 86400 * 30]  # seconds
+
+
+def lru_before_shutdown(r, wd):
+    """allkeys-lru: keys of known idle time (RESTORE ... IDLETIME), so the
+    SHUTDOWN save writes RDB_OPCODE_IDLE for them (rdbSaveKeyValuePair()
+    under an LRU policy); the time of the save goes to WORKDIR/lru.t."""
+    r.config_set("maxmemory-policy", "allkeys-lru")
+    r.set("lru:src", "v")
+    payload = r.dump("lru:src")
+    r.delete("lru:src")
+    for i, idle in enumerate(LRU_IDLE):
+        r.restore("lru:%d" % i, 0, payload, idletime=idle)
+    got = [r.object("idletime", "lru:%d" % i) for i in range(len(LRU_IDLE))]
+    check(all(idle <= g <= idle + 2 for idle, g in zip(LRU_IDLE, got)),
+          "RESTORE IDLETIME under allkeys-lru: %r" % got)
+    with open(os.path.join(wd, "lru.t"), "w") as f:
+        f.write("%d" % int(time.time()))
+
+
+def lru_after_restart(r, datadir, wd):
+    """The restarted instance (allkeys-lru) loaded the SHUTDOWN save: stock,
+    loading the same file under allkeys-lru, is the oracle. Both count idle
+    time from the load on (idle at the save + time since the load), and
+    Redwire loaded earlier, by the same amount for every key: Redwire's
+    OBJECT IDLETIME minus stock's is one value for all keys (within the
+    second the clocks' ticks can split), between 0 and the seconds since
+    the save."""
+    path = os.path.join(datadir, "dump.rdb")
+    with open(path, "rb") as f:
+        check(f.read().count(bytes([248])) >= len(LRU_IDLE), "IDLE opcodes (248) in the file")
+    shutil.copy(path, os.path.join(wd, "rwlru.rdb"))
+    st = Stock(wd, "fromrwlru", "rwlru.rdb", ("--maxmemory-policy", "allkeys-lru"))
+    try:
+        keys = ["lru:%d" % i for i in range(len(LRU_IDLE))]
+
+        def idle(c):  # one pipeline: every key read within the same second or two
+            p = c.pipeline(transaction=False)
+            for k in keys:
+                p.object("idletime", k)
+            return p.execute()
+        rw, sv = idle(r), idle(st.r)
+        since = int(time.time()) - int(open(os.path.join(wd, "lru.t")).read())
+    finally:
+        st.stop()
+    diff = [a - b for a, b in zip(rw, sv)]
+    check(all(idle <= b <= idle + since + 2 for idle, b in zip(LRU_IDLE, sv)),
+          "stock loads the idle times Redwire saved: %r (saved %r, %d s ago)" % (sv, LRU_IDLE, since))
+    check(max(diff) - min(diff) <= 1 and -1 <= min(diff) and max(diff) <= since + 1,
+          "Redwire's OBJECT IDLETIME after the restart %r vs stock's %r (%d s since the save)"
+          % (rw, sv, since))
 
 
 def phase_stock(wd):
@@ -502,6 +557,7 @@ def main():
     elif phase == "points":
         phase_points(r)
     elif phase == "shutdown":
+        lru_before_shutdown(r, wd)
         r.config_set("save", "3600 1")
         # the appliance stops without closing connections (the port goes
         # away with it): no reply ever comes
@@ -514,6 +570,7 @@ def main():
     elif phase == "reloaded":
         check(r.get("shutdown-key") == b"kept", "SHUTDOWN saved the last write")
         check(r.dbsize() > 100000, "and the rest: %d keys" % r.dbsize())
+        lru_after_restart(r, datadir, wd)
     elif phase == "pit":
         phase_pit(r, ip, port, datadir, wd, n_workers)
     elif phase == "replies":

@@ -112,10 +112,14 @@ load_start "$WORK/load.1" r1
 ours_a=$(printf 'BGSAVE\nBGREWRITEAOF\nBGREWRITEAOF\n' | it_cli)
 it_eq "$(info aof_rewrite_scheduled)" 1 "aof_rewrite_scheduled while the BGSAVE runs"
 wait_info aof_rewrite_in_progress 1 30
-ours_b=$(printf 'BGREWRITEAOF\nBGSAVE\nBGSAVE SCHEDULE\n' | it_cli)
+# INFO in the same connection: on a loaded machine another redis-cli can
+# start after the rewrite has ended
+out_b=$(printf 'BGREWRITEAOF\nBGSAVE\nBGSAVE SCHEDULE\nINFO persistence\n' | it_cli)
+ours_b=$(sed '/^# Persistence/,$d' <<<"$out_b")
+rw_time=$(tr -d '\r' <<<"$out_b" | sed -n 's/^aof_current_rewrite_time_sec://p')
 it_eq "$ours_a" "$stock_a" "replies with a BGSAVE running"
 it_eq "$ours_b" "$stock_b" "replies with a rewrite running"
-[ "$(info aof_current_rewrite_time_sec)" -ge 0 ] || it_fail "aof_current_rewrite_time_sec during the rewrite"
+[ "${rw_time:--1}" -ge 0 ] || it_fail "aof_current_rewrite_time_sec during the rewrite: ${rw_time:-none}"
 wait_info aof_rewrite_in_progress 0 60
 wait_info rdb_bgsave_in_progress 0 60 # the scheduled BGSAVE ran after it
 sleep 0.5

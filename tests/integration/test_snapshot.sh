@@ -5,7 +5,8 @@
 # redis-server loads into Redwire at start (appendonly no) to its digest;
 # under allkeys-lfu each key carries RDB_OPCODE_FREQ as stock writes it, and
 # OBJECT FREQ survives stock loading Redwire's file and Redwire loading
-# stock's; a BGSAVE under a 100%-overwrite load with cross-worker MULTI/EXEC pairs
+# stock's; under allkeys-lru RDB_OPCODE_IDLE: after a restart Redwire's
+# OBJECT IDLETIME matches stock's loading the same file; a BGSAVE under a 100%-overwrite load with cross-worker MULTI/EXEC pairs
 # is one cut (every pair whole, every sequential writer's writes a prefix);
 # SAVE/BGSAVE/LASTSAVE replies equal the oracle's; save points; SHUTDOWN
 # saves first when save points are set; a control plane killed mid-snapshot
@@ -47,6 +48,8 @@ it_log "SHUTDOWN with save points saves first; the file loads at the next start"
 chk shutdown
 for _ in $(seq 100); do kill -0 "$(cat /run/redwire/$IT_NAME/dataplane.pid)" 2>/dev/null || break; sleep 0.1; done
 REDWIRE_BUILD=$(it_build) "$IT_ROOT/redwire" down --name "$IT_NAME" >/dev/null
+# the file carries IDLE opcodes (saved under allkeys-lru): Redwire runs so too
+printf 'maxmemory-policy allkeys-lru\n' >>"$DATADIR/redwire.conf"
 it_up --workers 2 --no-huge
 trap snap_cleanup EXIT
 chk reloaded
@@ -56,6 +59,7 @@ chk stock
 REDWIRE_BUILD=$(it_build) "$IT_ROOT/redwire" down --name "$IT_NAME" >/dev/null
 cp "$WD/stock.rdb" "$DATADIR/dump.rdb"
 # stock saved it under allkeys-lfu (FREQ opcodes): so does Redwire run
+sed -i '/^maxmemory-policy allkeys-lru$/d' "$DATADIR/redwire.conf"
 printf 'maxmemory-policy allkeys-lfu\nlfu-decay-time 0\n' >>"$DATADIR/redwire.conf"
 it_up --workers 2 --no-huge
 trap snap_cleanup EXIT

@@ -305,6 +305,31 @@ static void test_store_write_expiry_and_lazy_reclaim(void)
 	store_shard_destroy(&s);
 }
 
+/* RESTORE IDLETIME / RDB IDLE when the LRU clock (unix seconds, 24 bits)
+ * has just wrapped: the idle time reaches back into the clock's previous
+ * turn and OBJECT IDLETIME reads it back unchanged, as with Redis 7.0's
+ * objectSetLRUOrLFU() (it once put such a key half a clock away). */
+static void test_store_set_lru_idle_across_the_clock_wrap(void)
+{
+	struct store_shard *s = store_shard_create(0, 16);
+	const uint64_t now = (100ULL << 24) * 1000 + 10 * 1000; /* the clock reads 10 */
+	const int64_t idle[] = {0, 10, 11, 2592000, 9000000};
+	struct store_wr w;
+	for (int i = 0; i < 5; i++) {
+		char k[8];
+		snprintf(k, sizeof(k), "k%d", i);
+		store_write_begin(s, 0, k, strlen(k), now, &w);
+		CU_ASSERT_EQUAL(store_wr_set_str(&w, "v", 1), 0);
+		CU_ASSERT_TRUE(store_wr_set_lru(&w, -1, idle[i]));
+		store_write_commit(&w, 1, "restore");
+		struct store_obj *o = store_lookup(s, 0, k, strlen(k), now, STORE_LOOKUP_NOTOUCH);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+		CU_ASSERT_EQUAL(store_obj_idle_s(o, now), (uint64_t)idle[i]);
+		CU_ASSERT_EQUAL(store_obj_idle_s(o, now + 3000), (uint64_t)idle[i] + 3);
+	}
+	store_shard_destroy(&s);
+}
+
 int main(void)
 {
 	static const struct rw_test_case tests[] = {
@@ -315,6 +340,7 @@ int main(void)
 	    RW_TEST(test_store_active_expire_is_bounded_and_reclaims_all),
 	    RW_TEST(test_store_shard_create_rejects_zero_dbs_and_destroy_is_null_safe),
 	    RW_TEST(test_store_write_commit_counts_dirty_versions_hooks_and_memory),
+	    RW_TEST(test_store_set_lru_idle_across_the_clock_wrap),
 	    RW_TEST(test_store_write_expiry_and_lazy_reclaim),
 	    {NULL, NULL},
 	};
