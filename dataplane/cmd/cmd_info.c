@@ -17,10 +17,13 @@
  *   - cpu: getrusage() of the process and of the calling worker thread;
  *   - latencystats: each command's latency histogram (cmd_diag.c) read at
  *     latency-tracking-info-percentiles (cmd_latency_report.c);
- *   - commandstats, errorstats: empty sections (Redwire has no per-command
- *     counters yet; TODO(#4)).
+ *   - commandstats, errorstats: every worker's counters of cmd_diag.h
+ *     summed (cmd_info_commandstats(), cmd_info_errorstats()); commands in
+ *     the table's order, each container before its subcommands (Redis
+ *     walks a dict: its order changes from run to run), errors by name.
  * CONFIG RESETSTAT resets through a baseline kept in cmd_rtcfg: counters
- * stay single-writer, INFO prints counter - baseline.
+ * stay single-writer, INFO prints counter - baseline (and cmd_diag.c keeps
+ * its own baselines, cmd_diag_reset()).
  *
  * Context: a worker lcore; allocates a scratch buffer (not on the hot path).
  */
@@ -33,6 +36,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "cmd_diag.h"
 #include "cmd_int.h"
 #include "cmd_latency.h"
 #include "store.h"
@@ -480,8 +484,10 @@ static void gather(const struct cmd_ctx *ctx, struct cmd_info_totals *t)
 	memset(dbs, 0, sizeof(*dbs) * n_dbs);
 	t->n_dbs = n_dbs;
 	t->dbs = dbs;
+	t->total_error_replies = cmd_diag_errors_total(cmd_diag_of(ctx->env));
 	if (ctx->env != NULL && ctx->env->info_gather != NULL) {
 		ctx->env->info_gather(ctx->env->info_arg, t);
+		t->total_error_replies = cmd_diag_errors_total(cmd_diag_of(ctx->env));
 		return;
 	}
 	t->connected_clients = 1;
@@ -539,6 +545,45 @@ void cmd_info_stat_counters(struct cmd_ctx *ctx, uint64_t out[CMD_STAT_N])
 	out[CMD_STAT_EVICTED] = t.evicted_keys;
 	out[CMD_STAT_EVICTED_CLIENTS] = t.evicted_clients;
 	free(t.dbs);
+}
+
+/* genRedisInfoStringCommandStats(): a command that ran, was rejected or
+ * failed since the last CONFIG RESETSTAT, then its subcommands. */
+static void commandstats_one(struct rw_buf *b, struct cmd_diag *dg, const struct cmd_def *d)
+{
+	struct cmd_stat_sum st;
+	if (cmd_stat_sum(dg, d, &st))
+		cmd_info_cmdstat_line(b, cmd_fullname(d), &st);
+	for (uint32_t i = 0; i < d->n_subcmds; i++)
+		commandstats_one(b, dg, &d->subcmds[i]);
+}
+
+void cmd_info_cmdstat_line(struct rw_buf *b, const char *name, const struct cmd_stat_sum *st)
+{
+	/* Redis divides as float: (float)c->microseconds/c->calls */
+	float per = st->calls == 0 ? 0 : (float)st->usec / (float)st->calls;
+	add_line(b,
+		 "cmdstat_%s:calls=%llu,usec=%llu,usec_per_call=%.2f,rejected_calls=%llu,"
+		 "failed_calls=%llu",
+		 name, (unsigned long long)st->calls, (unsigned long long)st->usec, (double)per,
+		 (unsigned long long)st->rejected, (unsigned long long)st->failed);
+}
+
+void cmd_info_commandstats(const struct cmd_ctx *ctx, struct rw_buf *b)
+{
+	struct cmd_diag *dg = cmd_diag_of(ctx->env);
+	size_t nt;
+	const struct cmd_def *t = cmd_table(&nt);
+	for (size_t i = 0; dg != NULL && i < nt; i++)
+		commandstats_one(b, dg, &t[i]);
+}
+
+void cmd_info_errorstats(const struct cmd_ctx *ctx, struct rw_buf *b)
+{
+	struct cmd_err_sum e[CMD_ERR_NAMES * 2];
+	size_t n = cmd_err_sums(cmd_diag_of(ctx->env), false, e, sizeof(e) / sizeof(e[0]));
+	for (size_t i = 0; i < n; i++)
+		add_line(b, "errorstat_%s:count=%llu", e[i].name, (unsigned long long)e[i].count);
 }
 
 /* Sections in 7.0.15's order; "default" selects those with def, "all"
@@ -633,11 +678,19 @@ void cmd_info(struct cmd_ctx *ctx)
 			add_line(&b, "# Latencystats");
 			cmd_latency_info(ctx, &b);
 			break;
+		case S_COMMANDSTATS:
+			add_line(&b, "# Commandstats");
+			cmd_info_commandstats(ctx, &b);
+			break;
+		case S_ERRORSTATS:
+			add_line(&b, "# Errorstats");
+			cmd_info_errorstats(ctx, &b);
+			break;
 		case S_CLUSTER:
 			add_line(&b, "# Cluster");
 			add_line(&b, "cluster_enabled:0");
 			break;
-		default: /* modules, commandstats, errorstats: no entries */
+		default: /* modules: no entries */
 			add_line(&b, "# %c%s", sects[i].name[0] - 32, sects[i].name + 1);
 			break;
 		}

@@ -698,10 +698,14 @@ bool dp_pubsub_filter(struct worker *w, struct dp_client *cl, const struct cmd_d
 		    "Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / "
 		    "RESET are allowed in this context",
 		    full);
-		if (strcmp(d->name, "exec") == 0) /* rejectCommand(): execCommandAbort() */
+		if (strcmp(d->name, "exec") == 0) { /* rejectCommand(): execCommandAbort() */
 			dp_tx_exec_rejected(w, cl, why);
-		else
-			resp_w_errorf(dp_reply_target(w, cl), "ERR %s", why);
+		} else {
+			struct rw_buf *b = &w->part_buf;
+			rw_buf_reset(b);
+			resp_w_errorf(b, "ERR %s", why);
+			dp_reject(w, cl, d, argv, argc, b->data, b->len);
+		}
 		return true;
 	}
 	if (strcmp(d->name, "ping") == 0 && argc <= 2)

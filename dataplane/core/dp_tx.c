@@ -35,6 +35,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cmd_diag.h"
 #include "dp_clientkill.h"
 #include "dp_int.h"
 #include "dp_tx_int.h"
@@ -907,8 +908,12 @@ static void tx_record(struct worker *w, struct dp_tx *tx)
 	if (tx->rec == NULL) {
 		const struct cmd_def *d;
 		uint32_t argc;
+		/* a RENAME's or COPY's "no such key" is decided here; the other
+		 * errors came from parts, which counted them */
+		bool err = tx->kind == DP_TX_MOVE && tx->out.len > 0 && tx->out.data[0] == '-';
 		if (tx_q_next(w, tx, 0, &d, &argc) != 0)
-			dp_tx_record(w, &tx->cc, tx->cc.db, d, w->ga_argv, argc, tx->us_total);
+			dp_tx_record(w, &tx->cc, tx->cc.db, d, w->ga_argv, argc, tx->us_total,
+				     err ? tx->out.data : NULL, err ? tx->out.len : 0);
 		return;
 	}
 	size_t off = 0;
@@ -923,13 +928,14 @@ static void tx_record(struct worker *w, struct dp_tx *tx)
 			return;
 		off = next;
 		if (!tx->rec[i].skipped)
-			dp_tx_record(w, &tx->cc, tx->rec[i].db, d, w->ga_argv, argc, tx->rec[i].us);
+			dp_tx_record(w, &tx->cc, tx->rec[i].db, d, w->ga_argv, argc, tx->rec[i].us,
+				     NULL, 0);
 		total += tx->rec[i].us;
 	}
 	const struct cmd_def *d;
 	uint32_t argc;
 	if (tx_q_next(w, tx, tx->q_exec, &d, &argc) != 0)
-		dp_tx_record(w, &tx->cc, tx->cc.db, d, w->ga_argv, argc, total);
+		dp_tx_record(w, &tx->cc, tx->cc.db, d, w->ga_argv, argc, total, NULL, 0);
 }
 
 static void tx_finish(struct worker *w, struct dp_tx *tx)
