@@ -172,15 +172,16 @@ bool cmd_hist_sum(struct cmd_diag *dg, const struct cmd_def *d, uint64_t *calls,
 		const struct cmd_hist *e = hist_get(dg->slot[w].hist, d);
 		if (e == NULL)
 			continue;
-		*calls += since(&e->n.calls, &e->base.calls, false);
-		for (uint32_t k = 0; k < CMD_HIST_BUCKETS; k++)
-			b[k] += since(&e->n.b[k], &e->base.b[k], false);
+		for (uint32_t k = 0; k < CMD_HIST_BUCKETS; k++) {
+			uint64_t v = since(&e->n.b[k], &e->base.b[k], false);
+			b[k] += v;
+			*calls += v; /* (a timed-out call counts in commandstats only) */
+		}
 	}
 	return *calls != 0;
 }
 
-static void stat_sum(struct cmd_diag *dg, const struct cmd_def *d, struct cmd_stat_sum *o,
-		     bool raw)
+static void stat_sum(struct cmd_diag *dg, const struct cmd_def *d, struct cmd_stat_sum *o, bool raw)
 {
 	*o = (struct cmd_stat_sum){0};
 	for (uint32_t w = 0; w < CMD_DIAG_WORKERS; w++) {
@@ -273,6 +274,16 @@ void cmd_diag_failed(struct cmd_ctx *ctx, const struct cmd_def *d, uint32_t work
 		INC(e->n.failed, 1);
 }
 
+void cmd_diag_timed_out(const struct cmd_env *env, uint32_t worker, const struct cmd_def *d)
+{
+	struct cmd_diag *dg = cmd_diag_of(env);
+	if (dg == NULL || worker >= CMD_DIAG_WORKERS || d == NULL)
+		return;
+	struct cmd_hist *e = hist_find(&dg->slot[worker], d);
+	if (e != NULL)
+		INC(e->n.calls, 1);
+}
+
 uint64_t cmd_diag_errors_total(struct cmd_diag *dg)
 {
 	uint64_t n = 0;
@@ -298,7 +309,8 @@ size_t cmd_err_sums(struct cmd_diag *dg, bool raw, struct cmd_err_sum *out, size
 		for (uint32_t i = 0; i < have; i++) {
 			const struct cmd_err_stat *e = &sl->err[i];
 			size_t j = 0;
-			while (j < n && (out[j].len != e->len || memcmp(out[j].name, e->name, e->len)))
+			while (j < n &&
+			       (out[j].len != e->len || memcmp(out[j].name, e->name, e->len)))
 				j++;
 			if (j == n) {
 				if (n == cap)

@@ -35,6 +35,7 @@
 #include "dp_pubsub.h"
 #include "dp_slot.h"
 #include "dp_tx.h"
+#include "dp_tx_int.h"
 #include "dp_xblock.h"
 #include "store.h"
 #include "worker.h"
@@ -422,7 +423,8 @@ uint64_t dp_run(struct worker *w, const struct cmd_def *d, struct resp_arg *argv
 						? cmd_subcmd_lookup(d, argv[1].ptr, argv[1].len)
 						: NULL;
 		cmd_diag_rejected(ctx.env, w->id, sub != NULL ? sub : d,
-				  (const uint8_t *)CMD_ERR_OOM_REPLY, sizeof(CMD_ERR_OOM_REPLY) - 1);
+				  (const uint8_t *)CMD_ERR_OOM_REPLY,
+				  sizeof(CMD_ERR_OOM_REPLY) - 1);
 		return 0;
 	}
 	flush_watched(w, d, argv, argc, client->db);
@@ -438,7 +440,7 @@ uint64_t dp_run(struct worker *w, const struct cmd_def *d, struct resp_arg *argv
 	 * that starts with '-' is an error: a failed call. */
 	w->run_us = (int64_t)worker_tsc_us(w, rte_rdtsc() - t0_tsc);
 	const uint8_t *err = out->len > at && out->data[at] == '-' ? out->data + at : NULL;
-	if (!w->in_tx_part)
+	if (!w->in_tx_part && !ctx.would_block) /* (a blocked call counts when it ends) */
 		cmd_diag_command(&ctx, d, w->id, w->run_us, err, out->len - at);
 	else if (err != NULL)
 		cmd_diag_failed(&ctx, d, w->id, err, out->len - at);
@@ -874,7 +876,11 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 		}
 	}
 	if (d->flags & CMD_PUBSUB) {
+		uint64_t t0 = rte_rdtsc();
 		dp_pubsub_run(w, cl, d, argv, argc); /* on this worker, whatever the keys */
+		/* SLOWLOG, LATENCY, commandstats, MONITOR: as any command's */
+		dp_tx_record(w, &cl->cc, cl->cc.db, d, argv, argc,
+			     (int64_t)worker_tsc_us(w, rte_rdtsc() - t0), NULL, 0);
 		return true;
 	}
 	if (dp_clientkill_is(d, argv, argc)) { /* every worker kills its own */

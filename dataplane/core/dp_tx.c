@@ -911,6 +911,8 @@ static void tx_record(struct worker *w, struct dp_tx *tx)
 		/* a RENAME's or COPY's "no such key" is decided here; the other
 		 * errors came from parts, which counted them */
 		bool err = tx->kind == DP_TX_MOVE && tx->out.len > 0 && tx->out.data[0] == '-';
+		if (tx->xb != NULL)
+			return; /* a blocking command's attempt: dp_xblock_finish() records */
 		if (tx_q_next(w, tx, 0, &d, &argc) != 0)
 			dp_tx_record(w, &tx->cc, tx->cc.db, d, w->ga_argv, argc, tx->us_total,
 				     err ? tx->out.data : NULL, err ? tx->out.len : 0);
@@ -970,10 +972,11 @@ static void tx_finish(struct worker *w, struct dp_tx *tx)
 		rw_buf_reset(&w->part_buf);
 		tx_reply(w, tx, &w->part_buf);
 		struct dp_xblock *xb = tx->xb;
+		int64_t us = tx->us_total;
 		dp_tx_free(w, tx);
 		/* (another attempt it may start uses part_buf only once this reply
 		 * is delivered: a blocked attempt's reply is empty) */
-		dp_xblock_finish(w, xb, &w->part_buf, lsn);
+		dp_xblock_finish(w, xb, &w->part_buf, lsn, us);
 		return;
 	}
 	struct dp_client *cl = &w->clients[tx->conn_idx];

@@ -8,7 +8,11 @@ types, unknown commands and subcommands, bad integers and syntax, MULTI
 with queued errors (EXECABORT), errors inside EXEC (on one worker and
 across both), EXEC/DISCARD without MULTI, nested MULTI, WATCH inside
 MULTI, a protocol error, and MSET/MGET/DEL/EXISTS over keys of both
-Redwire workers; commands drawn at random from that set (SEED, printed).
+Redwire workers, commands drawn at random from that set (SEED, printed);
+then blocking commands (timed out, served, refused), SUBSCRIBE and the
+subscribed context's refusals, an error under CLIENT REPLY OFF, NOAUTH,
+WRONGPASS. (OOM is left out: Redwire's workers see the others' memory at
+their ticks, so a write right after CONFIG SET maxmemory may pass.)
 Then CONFIG RESETSTAT and a few more commands: the counts start again.
 
 Compared:
@@ -28,6 +32,7 @@ import random
 import re
 import struct
 import sys
+import time
 
 from oracle_cases_xshard import tag_on, worker_of
 from resp_client import RawConn, encode as E
@@ -92,11 +97,36 @@ def workload(host, port, rng):
         else:
             run(c, [rng.choice(SINGLE)])
     c.sock.close()
+    extras(host, port)
     # a protocol error (counted in errorstats, no command); the server closes
     p = RawConn(host, port)
     p.send(b"*1\r\n$abc\r\n")
     p.read_reply()
     p.sock.close()
+
+
+def extras(host, port):
+    """Blocking commands (timed out, served from the other worker, wrong
+    type), the subscribed context's refusals, an error under CLIENT REPLY
+    OFF, NOAUTH and WRONGPASS."""
+    c, d = RawConn(host, port), RawConn(host, port)
+    run(d, [("DEL", K0[2], K1[2])])
+    run(c, [("BLPOP", K0[2], "0.05")])
+    c.send(E("BLPOP", K0[2], K1[2], "0"))
+    time.sleep(0.2)
+    run(d, [("RPUSH", K1[2], "x")])
+    c.read_reply()
+    run(c, [("BLPOP", S0, "0")])
+    run(c, [("SUBSCRIBE", "cs:ch")])
+    run(c, [("GET", S0), ("CLIENT", "LIST"), ("PING",), ("EXEC",), ("UNSUBSCRIBE",)])
+    d.send(E("CLIENT", "REPLY", "OFF") + E("INCR", S0) + E("CLIENT", "REPLY", "ON"))
+    d.read_reply()
+    run(d, [("CONFIG", "SET", "requirepass", "cs-pw")])
+    a = RawConn(host, port)
+    run(a, [("GET", S0), ("MULTI",), ("AUTH", "bad"), ("AUTH", "cs-pw"), ("GET", S0),
+            ("CONFIG", "SET", "requirepass", "")])
+    for x in (a, c, d):
+        x.sock.close()
 
 
 def section(c, name):
