@@ -262,8 +262,16 @@ static void info_loading(const struct cmd_ctx *ctx, struct rw_buf *b, struct cmd
 	add_line(b, "loading_eta_seconds:%llu", (unsigned long long)eta);
 }
 
+/* A counter CONFIG RESETSTAT resets: @p v less its baseline. */
+static unsigned long long since_reset(const struct cmd_ctx *ctx, uint64_t v, enum cmd_stat i)
+{
+	uint64_t base[CMD_STAT_N];
+	cmd_cfg_stat_base(ctx->env, base);
+	return v >= base[i] ? (unsigned long long)(v - base[i]) : 0;
+}
+
 /* The aof_enabled block, as 7.0.15 prints it after module_fork_last_cow_size. */
-static void info_aof(struct rw_buf *b, struct cmd_persist *ps)
+static void info_aof(const struct cmd_ctx *ctx, struct rw_buf *b, struct cmd_persist *ps)
 {
 #define PS(f) (unsigned long long)(ps ? atomic_load_explicit(&ps->f, memory_order_relaxed) : 0)
 	add_line(b, "aof_current_size:%llu", PS(current_size));
@@ -271,7 +279,8 @@ static void info_aof(struct rw_buf *b, struct cmd_persist *ps)
 	add_line(b, "aof_pending_rewrite:0");
 	add_line(b, "aof_buffer_length:%llu", PS(buffer_length));
 	add_line(b, "aof_pending_bio_fsync:%llu", PS(pending_bio_fsync));
-	add_line(b, "aof_delayed_fsync:%llu", PS(delayed_fsync));
+	add_line(b, "aof_delayed_fsync:%llu",
+		 since_reset(ctx, PS(delayed_fsync), CMD_STAT_AOF_DELAYED_FSYNC));
 	/* Redwire's own: large journal records the AOF lacks (side file unreadable) */
 	add_line(b, "redwire_journal_big_lost:%llu", PS(big_lost));
 #undef PS
@@ -302,7 +311,8 @@ static void info_rdb(const struct cmd_ctx *ctx, struct rw_buf *b, const struct c
 	add_line(b, "rdb_last_bgsave_time_sec:%lld",
 		 (long long)(sn != NULL ? SNAP_LD(last_time_sec) : -1));
 	add_line(b, "rdb_current_bgsave_time_sec:%lld", (long long)cur);
-	add_line(b, "rdb_saves:%llu", (unsigned long long)(sn != NULL ? SNAP_LD(saves) : 0));
+	add_line(b, "rdb_saves:%llu",
+		 since_reset(ctx, sn != NULL ? SNAP_LD(saves) : 0, CMD_STAT_RDB_SAVES));
 }
 
 /* The aof_rewrite* fields: a rewrite runs as a snapshot (dp_snap.c). */
@@ -323,7 +333,8 @@ static void info_aofrw(const struct cmd_ctx *ctx, struct rw_buf *b)
 	add_line(b, "aof_current_rewrite_time_sec:%lld", (long long)cur);
 	add_line(b, "aof_last_bgrewrite_status:%s",
 		 done && SNAP_LD(aofrw_last_status) != 0 ? "err" : "ok");
-	add_line(b, "aof_rewrites:%llu", (unsigned long long)(sn != NULL ? SNAP_LD(aofrw_ok) : 0));
+	add_line(b, "aof_rewrites:%llu",
+		 since_reset(ctx, sn != NULL ? SNAP_LD(aofrw_ok) : 0, CMD_STAT_AOF_REWRITES));
 	add_line(b, "aof_rewrites_consecutive_failures:%llu",
 		 (unsigned long long)(sn != NULL ? SNAP_LD(aofrw_fail_run) : 0));
 }
@@ -360,7 +371,7 @@ static void info_persistence(const struct cmd_ctx *ctx, struct rw_buf *b,
 	add_line(b, "module_fork_in_progress:0");
 	add_line(b, "module_fork_last_cow_size:0");
 	if (cmd_cfg_appendonly(ctx->env)) /* Redis: server.aof_enabled, the directive */
-		info_aof(b, ps);
+		info_aof(ctx, b, ps);
 	if (loading)
 		info_loading(ctx, b, ld);
 }
@@ -544,6 +555,12 @@ void cmd_info_stat_counters(struct cmd_ctx *ctx, uint64_t out[CMD_STAT_N])
 	out[CMD_STAT_ERRORS] = t.total_error_replies;
 	out[CMD_STAT_EVICTED] = t.evicted_keys;
 	out[CMD_STAT_EVICTED_CLIENTS] = t.evicted_clients;
+	struct cmd_snap *sn = ctx->env != NULL ? ctx->env->snap : NULL;
+	struct cmd_persist *ps = ctx->env != NULL ? ctx->env->persist : NULL;
+	out[CMD_STAT_RDB_SAVES] = sn != NULL ? SNAP_LD(saves) : 0;
+	out[CMD_STAT_AOF_REWRITES] = sn != NULL ? SNAP_LD(aofrw_ok) : 0;
+	out[CMD_STAT_AOF_DELAYED_FSYNC] =
+	    ps != NULL ? atomic_load_explicit(&ps->delayed_fsync, memory_order_relaxed) : 0;
 	free(t.dbs);
 }
 

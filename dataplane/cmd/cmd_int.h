@@ -143,6 +143,9 @@ enum cmd_stat {
 	CMD_STAT_ERRORS,
 	CMD_STAT_EVICTED,
 	CMD_STAT_EVICTED_CLIENTS,
+	CMD_STAT_RDB_SAVES,	    /* rdb_saves */
+	CMD_STAT_AOF_REWRITES,	    /* aof_rewrites */
+	CMD_STAT_AOF_DELAYED_FSYNC, /* aof_delayed_fsync */
 	CMD_STAT_N,
 };
 
