@@ -111,14 +111,26 @@ json_t *api_board_commands(const struct api_ctx *ctx, const char *arg, int *stat
 	for (uint32_t i = 0; i < b->n_cmds; i++) {
 		const struct chan_board_cmd *c = &b->cmd[i];
 		json_array_append_new(
-		    cmds,
-		    json_pack("{s:s, s:I, s:I, s:f}", "name", c->name, "calls",
-			      (json_int_t)c->calls, "usec", (json_int_t)c->usec, "usec_per_call",
-			      c->calls ? (double)c->usec / (double)c->calls : 0.0));
+		    cmds, json_pack("{s:s, s:I, s:I, s:f, s:I, s:I}", "name", c->name, "calls",
+				    (json_int_t)c->calls, "usec", (json_int_t)c->usec,
+				    "usec_per_call",
+				    c->calls ? (double)c->usec / (double)c->calls : 0.0,
+				    "rejected_calls", (json_int_t)c->rejected, "failed_calls",
+				    (json_int_t)c->failed));
 	}
-	json_t *j = json_pack("{s:I, s:o, s:i, s:o}", "published_unix_ms",
+	json_t *errs = json_array();
+	for (uint32_t i = 0; i < b->n_errs && i < CHAN_BOARD_ERRS; i++) {
+		char name[sizeof(b->err[i].name) + 1];
+		memcpy(name, b->err[i].name, sizeof(b->err[i].name));
+		name[sizeof(b->err[i].name)] = '\0';
+		json_array_append_new(errs, json_pack("{s:s, s:I}", "name", name, "count",
+						      (json_int_t)b->err[i].count));
+	}
+	json_t *j = json_pack("{s:I, s:o, s:i, s:o, s:o, s:I, s:i}", "published_unix_ms",
 			      (json_int_t)b->published_unix_ms, "commands", cmds, "dropped",
-			      (int)b->cmds_dropped, "latency", latency_object(b));
+			      (int)b->cmds_dropped, "latency", latency_object(b), "errors", errs,
+			      "errors_total", (json_int_t)b->errors_total, "errors_dropped",
+			      (int)b->errs_dropped);
 	free(b);
 	*status = 200;
 	return j;

@@ -233,9 +233,10 @@ static void replication_write(FILE *f)
 }
 
 /*
- * From the dataplane's board (api_board.c): per command, the calls and the
+ * From the dataplane's board (api_board.c): per command, the calls, the
  * time they took (INFO commandstats' calls and usec, in seconds here as
- * Prometheus wants base units); the latency histogram of all commands
+ * Prometheus wants base units), the rejected and failed calls; the error
+ * replies per prefix (INFO errorstats); the latency histogram of all commands
  * (cumulative buckets up to each bound, as the format requires); each
  * worker's busy share; the slow log's length. Absent without a board.
  */
@@ -261,6 +262,31 @@ static void board_write(FILE *f, const struct api_ctx *ctx)
 		label_write(f, b->cmd[i].name);
 		fprintf(f, "\"} %.6f\n", (double)b->cmd[i].usec / 1e6);
 		usec += b->cmd[i].usec;
+	}
+	family_write(f, API_METRIC_PREFIX "command_rejected_calls_total", "counter",
+		     "calls refused before the command ran: arity, NOAUTH, OOM... (INFO "
+		     "commandstats rejected_calls)");
+	for (uint32_t i = 0; i < b->n_cmds; i++) {
+		fprintf(f, API_METRIC_PREFIX "command_rejected_calls_total{command=\"");
+		label_write(f, b->cmd[i].name);
+		fprintf(f, "\"} %llu\n", (unsigned long long)b->cmd[i].rejected);
+	}
+	family_write(f, API_METRIC_PREFIX "command_failed_calls_total", "counter",
+		     "calls of the command that replied an error (INFO commandstats failed_calls)");
+	for (uint32_t i = 0; i < b->n_cmds; i++) {
+		fprintf(f, API_METRIC_PREFIX "command_failed_calls_total{command=\"");
+		label_write(f, b->cmd[i].name);
+		fprintf(f, "\"} %llu\n", (unsigned long long)b->cmd[i].failed);
+	}
+	family_write(f, API_METRIC_PREFIX "error_replies_total", "counter",
+		     "error replies by their first word (INFO errorstats)");
+	for (uint32_t i = 0; i < b->n_errs && i < CHAN_BOARD_ERRS; i++) {
+		char name[sizeof(b->err[i].name) + 1];
+		memcpy(name, b->err[i].name, sizeof(b->err[i].name));
+		name[sizeof(b->err[i].name)] = '\0';
+		fprintf(f, API_METRIC_PREFIX "error_replies_total{prefix=\"");
+		label_write(f, name);
+		fprintf(f, "\"} %llu\n", (unsigned long long)b->err[i].count);
 	}
 	const char *h = API_METRIC_PREFIX "command_latency_seconds";
 	family_write(f, h, "histogram", "duration of every command (all commands together)");

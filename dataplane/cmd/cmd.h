@@ -424,6 +424,9 @@ bool cmd_arity_ok(const struct cmd_def *d, uint32_t argc);
 /* Redis's error replies for the dispatcher (exact 7.0.15 wording). */
 void cmd_reply_unknown(struct rw_buf *out, const struct resp_arg *argv, uint32_t argc);
 void cmd_reply_arity(struct rw_buf *out, const struct cmd_def *d);
+/** Find a subcommand of container @p parent by name (case-insensitive). */
+const struct cmd_def *cmd_subcmd_lookup(const struct cmd_def *parent, const uint8_t *name,
+					size_t len);
 
 /**
  * For a container command (CLIENT, CONFIG, MEMORY...) called with a
@@ -456,13 +459,15 @@ int cmd_copy_opts(struct cmd_ctx *ctx, uint32_t *dst_db, bool *replace);
 
 /**
  * After a command ran on worker @p worker for @p dur_us microseconds: the
- * latency monitor, the slow log and the command's latency histogram
- * (cmd_diag.c), as Redis's call() does after the handler. @p d is the
- * table entry run (ctx->client->last_cmd tells the subcommand).
+ * latency monitor, the slow log, the command's latency histogram and its
+ * commandstats (cmd_diag.c), as Redis's call() does after the handler.
+ * @p d is the table entry run (ctx->client->last_cmd tells the
+ * subcommand). @p err: the command's reply when it is an error ("-..."),
+ * a failed call and an error reply; NULL otherwise.
  * Context: the worker that ran it.
  */
 void cmd_diag_command(struct cmd_ctx *ctx, const struct cmd_def *d, uint32_t worker,
-		      int64_t dur_us);
+		      int64_t dur_us, const uint8_t *err, size_t err_len);
 
 /** Fill the boot-time facts INFO reports (env->os). Context: boot. */
 void cmd_env_init(struct cmd_env *env);

@@ -1303,10 +1303,13 @@ out:
 }
 
 /* RESETSTAT: counters belong to their workers (single writer), so they
- * are not zeroed; the totals of this moment become INFO's baseline. */
+ * are not zeroed; the totals of this moment become INFO's baseline, and
+ * every worker's command, error and histogram counters get theirs
+ * (resetCommandTableStats(), resetErrorTableStats()). */
 static void config_resetstat(struct cmd_ctx *ctx)
 {
 	if (ctx->env != NULL && ctx->env->rt != NULL) {
+		cmd_diag_reset(ctx->env->rt->diag);
 		uint64_t now[CMD_STAT_N];
 		cmd_info_stat_counters(ctx, now);
 		struct cmd_rtcfg *rt = ctx->env->rt;

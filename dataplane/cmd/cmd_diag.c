@@ -9,7 +9,10 @@
  *   - the slow log (slowlogPushCurrentCommand): when the duration reaches
  *     slowlog-log-slower-than (>= 0), unless the command skips it (EXEC);
  *     then trimmed to slowlog-max-len;
- *   - the command's latency histogram (updateCommandLatencyHistogram).
+ *   - the command's latency histogram (updateCommandLatencyHistogram) and
+ *     its commandstats: a call, its duration, and a failed call when it
+ *     replied an error (incrCommandStatsOnError(ERROR_COMMAND_FAILED));
+ *     the error itself in errorstats (afterErrorReply()).
  *
  * The histogram reproduces what Redis prints from its hdr_histogram
  * (1 ns .. 1 s, 2 significant figures) through a log iterator starting at
@@ -121,20 +124,43 @@ uint32_t cmd_hist_bucket_of(int64_t dur_us)
 	return k < CMD_HIST_BUCKETS ? k : CMD_HIST_BUCKETS - 1;
 }
 
-static void hist_add(struct cmd_diag_slot *s, const struct cmd_def *d, int64_t dur_us)
+#define LD(x)	  atomic_load_explicit(&(x), memory_order_relaxed)
+#define ST(x, v)  atomic_store_explicit(&(x), (v), memory_order_relaxed)
+#define INC(x, v) ST(x, LD(x) + (v)) /* single writer: no read-modify-write */
+
+static void hist_add(struct cmd_diag_slot *s, const struct cmd_def *d, int64_t dur_us, bool failed)
 {
 	struct cmd_hist *e = hist_find(s, d);
 	if (e == NULL)
 		return;
 	uint32_t k = cmd_hist_bucket_of(dur_us);
-	atomic_store_explicit(&e->calls, atomic_load_explicit(&e->calls, memory_order_relaxed) + 1,
-			      memory_order_relaxed);
-	atomic_store_explicit(&e->usec,
-			      atomic_load_explicit(&e->usec, memory_order_relaxed) +
-				  (uint64_t)(dur_us > 0 ? dur_us : 0),
-			      memory_order_relaxed);
-	atomic_store_explicit(&e->b[k], atomic_load_explicit(&e->b[k], memory_order_relaxed) + 1,
-			      memory_order_relaxed);
+	INC(e->n.calls, 1);
+	INC(e->n.usec, (uint64_t)(dur_us > 0 ? dur_us : 0));
+	INC(e->n.b[k], 1);
+	if (failed)
+		INC(e->n.failed, 1);
+}
+
+/* The entry of @p d in worker table @p t, NULL if it never ran there. */
+static const struct cmd_hist *hist_get(const struct cmd_hist *t, const struct cmd_def *d)
+{
+	uintptr_t h = ((uintptr_t)d >> 4) * 0x9E3779B97F4A7C15ull;
+	for (uint32_t i = 0; t != NULL && i < CMD_HIST_SLOTS; i++) {
+		const struct cmd_hist *e = &t[(h + i) & (CMD_HIST_SLOTS - 1)];
+		if (e->def == NULL)
+			return NULL;
+		if (e->def == d)
+			return e;
+	}
+	return NULL;
+}
+
+/* n - base, never below 0 (a base read while its counter moved) */
+static uint64_t since(const _Atomic uint64_t *n, const _Atomic uint64_t *base, bool raw)
+{
+	uint64_t v = atomic_load_explicit(n, memory_order_relaxed);
+	uint64_t b = raw ? 0 : atomic_load_explicit(base, memory_order_relaxed);
+	return v > b ? v - b : 0;
 }
 
 bool cmd_hist_sum(struct cmd_diag *dg, const struct cmd_def *d, uint64_t *calls,
@@ -142,22 +168,190 @@ bool cmd_hist_sum(struct cmd_diag *dg, const struct cmd_def *d, uint64_t *calls,
 {
 	*calls = 0;
 	memset(b, 0, sizeof(uint64_t) * CMD_HIST_BUCKETS);
-	uintptr_t h = ((uintptr_t)d >> 4) * 0x9E3779B97F4A7C15ull;
 	for (uint32_t w = 0; w < CMD_DIAG_WORKERS; w++) {
-		const struct cmd_hist *t = dg->slot[w].hist;
-		for (uint32_t i = 0; t != NULL && i < CMD_HIST_SLOTS; i++) {
-			const struct cmd_hist *e = &t[(h + i) & (CMD_HIST_SLOTS - 1)];
-			if (e->def == NULL)
-				break;
-			if (e->def != d)
-				continue;
-			*calls += atomic_load_explicit(&e->calls, memory_order_relaxed);
-			for (uint32_t k = 0; k < CMD_HIST_BUCKETS; k++)
-				b[k] += atomic_load_explicit(&e->b[k], memory_order_relaxed);
-			break;
+		const struct cmd_hist *e = hist_get(dg->slot[w].hist, d);
+		if (e == NULL)
+			continue;
+		for (uint32_t k = 0; k < CMD_HIST_BUCKETS; k++) {
+			uint64_t v = since(&e->n.b[k], &e->base.b[k], false);
+			b[k] += v;
+			*calls += v; /* (a timed-out call counts in commandstats only) */
 		}
 	}
 	return *calls != 0;
+}
+
+static void stat_sum(struct cmd_diag *dg, const struct cmd_def *d, struct cmd_stat_sum *o, bool raw)
+{
+	*o = (struct cmd_stat_sum){0};
+	for (uint32_t w = 0; w < CMD_DIAG_WORKERS; w++) {
+		const struct cmd_hist *e = hist_get(dg->slot[w].hist, d);
+		if (e == NULL)
+			continue;
+		o->calls += since(&e->n.calls, &e->base.calls, raw);
+		o->usec += since(&e->n.usec, &e->base.usec, raw);
+		o->rejected += since(&e->n.rejected, &e->base.rejected, raw);
+		o->failed += since(&e->n.failed, &e->base.failed, raw);
+	}
+}
+
+bool cmd_stat_sum(struct cmd_diag *dg, const struct cmd_def *d, struct cmd_stat_sum *out)
+{
+	stat_sum(dg, d, out, false);
+	return out->calls != 0 || out->rejected != 0 || out->failed != 0;
+}
+
+void cmd_stat_sum_raw(struct cmd_diag *dg, const struct cmd_def *d, struct cmd_stat_sum *out)
+{
+	stat_sum(dg, d, out, true);
+}
+
+/* ---- errorstats ---- */
+
+size_t cmd_err_name(const uint8_t *s, size_t len, const uint8_t **name)
+{
+	if (len > 0 && s[0] == '-') {
+		const uint8_t *sp = memchr(s, ' ', len < CMD_ERR_NAME_MAX ? len : CMD_ERR_NAME_MAX);
+		if (sp != NULL) {
+			*name = s + 1;
+			return (size_t)(sp - s) - 1;
+		}
+	}
+	*name = (const uint8_t *)"ERR";
+	return 3;
+}
+
+void cmd_diag_error(struct cmd_diag *dg, uint32_t worker, const uint8_t *s, size_t len)
+{
+	if (dg == NULL || worker >= CMD_DIAG_WORKERS)
+		return;
+	struct cmd_diag_slot *sl = &dg->slot[worker];
+	const uint8_t *name;
+	size_t n = cmd_err_name(s, len, &name);
+	INC(sl->errors, 1);
+	uint32_t have = LD(sl->n_err);
+	for (uint32_t i = 0; i < have; i++) {
+		struct cmd_err_stat *e = &sl->err[i];
+		if (e->len == n && memcmp(e->name, name, n) == 0) {
+			INC(e->count, 1);
+			return;
+		}
+	}
+	if (have == CMD_ERR_NAMES) {
+		INC(sl->errors_other, 1);
+		return;
+	}
+	struct cmd_err_stat *e = &sl->err[have];
+	memcpy(e->name, name, n);
+	e->len = (uint32_t)n;
+	ST(e->count, 1);
+	ST(e->base, 0);
+	atomic_store_explicit(&sl->n_err, have + 1, memory_order_release);
+}
+
+void cmd_diag_rejected(const struct cmd_env *env, uint32_t worker, const struct cmd_def *d,
+		       const uint8_t *s, size_t len)
+{
+	struct cmd_diag *dg = cmd_diag_of(env);
+	if (dg == NULL || worker >= CMD_DIAG_WORKERS)
+		return;
+	cmd_diag_error(dg, worker, s, len);
+	struct cmd_hist *e = d != NULL ? hist_find(&dg->slot[worker], d) : NULL;
+	if (e != NULL)
+		INC(e->n.rejected, 1);
+}
+
+void cmd_diag_failed(struct cmd_ctx *ctx, const struct cmd_def *d, uint32_t worker,
+		     const uint8_t *s, size_t len)
+{
+	struct cmd_diag *dg = cmd_diag_of(ctx->env);
+	if (dg == NULL || worker >= CMD_DIAG_WORKERS || d == NULL)
+		return;
+	cmd_diag_error(dg, worker, s, len);
+	const struct cmd_def *real = ctx->client->last_cmd != NULL ? ctx->client->last_cmd : d;
+	struct cmd_hist *e = hist_find(&dg->slot[worker], real);
+	if (e != NULL)
+		INC(e->n.failed, 1);
+}
+
+void cmd_diag_timed_out(const struct cmd_env *env, uint32_t worker, const struct cmd_def *d)
+{
+	struct cmd_diag *dg = cmd_diag_of(env);
+	if (dg == NULL || worker >= CMD_DIAG_WORKERS || d == NULL)
+		return;
+	struct cmd_hist *e = hist_find(&dg->slot[worker], d);
+	if (e != NULL)
+		INC(e->n.calls, 1);
+}
+
+uint64_t cmd_diag_errors_total(struct cmd_diag *dg)
+{
+	uint64_t n = 0;
+	for (uint32_t w = 0; dg != NULL && w < CMD_DIAG_WORKERS; w++)
+		n += LD(dg->slot[w].errors);
+	return n;
+}
+
+/* rax order: bytewise, a name before the longer names it begins */
+static int err_sum_cmp(const void *a, const void *b)
+{
+	const struct cmd_err_sum *x = a, *y = b;
+	int c = memcmp(x->name, y->name, x->len < y->len ? x->len : y->len);
+	return c != 0 ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+size_t cmd_err_sums(struct cmd_diag *dg, bool raw, struct cmd_err_sum *out, size_t cap)
+{
+	size_t n = 0;
+	for (uint32_t w = 0; dg != NULL && w < CMD_DIAG_WORKERS; w++) {
+		const struct cmd_diag_slot *sl = &dg->slot[w];
+		uint32_t have = atomic_load_explicit(&sl->n_err, memory_order_acquire);
+		for (uint32_t i = 0; i < have; i++) {
+			const struct cmd_err_stat *e = &sl->err[i];
+			size_t j = 0;
+			while (j < n &&
+			       (out[j].len != e->len || memcmp(out[j].name, e->name, e->len)))
+				j++;
+			if (j == n) {
+				if (n == cap)
+					continue;
+				memcpy(out[n].name, e->name, e->len);
+				out[n].name[e->len] = '\0';
+				out[n].len = e->len;
+				out[n++].count = 0;
+			}
+			out[j].count += since(&e->count, &e->base, raw);
+		}
+	}
+	size_t k = 0;
+	for (size_t j = 0; j < n; j++)
+		if (out[j].count != 0)
+			out[k++] = out[j];
+	qsort(out, k, sizeof(*out), err_sum_cmp);
+	return k;
+}
+
+static void stat_base(struct cmd_stat_ctrs *base, const struct cmd_stat_ctrs *n)
+{
+	ST(base->calls, LD(n->calls));
+	ST(base->usec, LD(n->usec));
+	ST(base->rejected, LD(n->rejected));
+	ST(base->failed, LD(n->failed));
+	for (uint32_t k = 0; k < CMD_HIST_BUCKETS; k++)
+		ST(base->b[k], LD(n->b[k]));
+}
+
+void cmd_diag_reset(struct cmd_diag *dg)
+{
+	for (uint32_t w = 0; dg != NULL && w < CMD_DIAG_WORKERS; w++) {
+		struct cmd_diag_slot *sl = &dg->slot[w];
+		for (uint32_t i = 0; sl->hist != NULL && i < CMD_HIST_SLOTS; i++)
+			if (sl->hist[i].def != NULL)
+				stat_base(&sl->hist[i].base, &sl->hist[i].n);
+		uint32_t have = atomic_load_explicit(&sl->n_err, memory_order_acquire);
+		for (uint32_t i = 0; i < have; i++)
+			ST(sl->err[i].base, LD(sl->err[i].count));
+	}
 }
 
 /* ---- latency events ---- */
@@ -274,7 +468,8 @@ static void slowlog_push(struct cmd_diag *dg, struct cmd_diag_slot *s, struct cm
 	}
 }
 
-void cmd_diag_command(struct cmd_ctx *ctx, const struct cmd_def *d, uint32_t worker, int64_t dur_us)
+void cmd_diag_command(struct cmd_ctx *ctx, const struct cmd_def *d, uint32_t worker, int64_t dur_us,
+		      const uint8_t *err, size_t err_len)
 {
 	struct cmd_diag *dg = cmd_diag_of(ctx->env);
 	if (dg == NULL || worker >= CMD_DIAG_WORKERS || d == NULL)
@@ -292,7 +487,9 @@ void cmd_diag_command(struct cmd_ctx *ctx, const struct cmd_def *d, uint32_t wor
 	int64_t slower = cmd_cfg_slowlog_slower_us(ctx->env);
 	if (slower >= 0 && dur_us >= slower && strcmp(d->name, "exec") != 0)
 		slowlog_push(dg, s, ctx, d, dur_us, (uint64_t)cmd_cfg_slowlog_max_len(ctx->env));
-	hist_add(s, real, dur_us);
+	hist_add(s, real, dur_us, err != NULL);
+	if (err != NULL)
+		cmd_diag_error(dg, worker, err, err_len);
 	if (atomic_load_explicit(&dg->monitors, memory_order_relaxed) != 0)
 		cmd_monitor_feed(ctx, d, real);
 }

@@ -18,10 +18,13 @@
  *   - cpu: getrusage() of the process and of the calling worker thread;
  *   - latencystats: each command's latency histogram (cmd_diag.c) read at
  *     latency-tracking-info-percentiles (cmd_latency_report.c);
- *   - commandstats, errorstats: empty sections (Redwire has no per-command
- *     counters yet; TODO(#4)).
+ *   - commandstats, errorstats: every worker's counters of cmd_diag.h
+ *     summed (cmd_info_commandstats(), cmd_info_errorstats()); commands in
+ *     the table's order, each container before its subcommands (Redis
+ *     walks a dict: its order changes from run to run), errors by name.
  * CONFIG RESETSTAT resets through a baseline kept in cmd_rtcfg: counters
- * stay single-writer, INFO prints counter - baseline.
+ * stay single-writer, INFO prints counter - baseline (and cmd_diag.c keeps
+ * its own baselines, cmd_diag_reset()).
  *
  * Context: a worker lcore; allocates a scratch buffer (not on the hot path).
  */
@@ -34,6 +37,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include "cmd_diag.h"
 #include "cmd_int.h"
 #include "cmd_latency.h"
 #include "store.h"
@@ -288,8 +292,16 @@ static void info_loading(const struct cmd_ctx *ctx, struct rw_buf *b, struct cmd
 	add_line(b, "loading_eta_seconds:%llu", (unsigned long long)eta);
 }
 
+/* A counter CONFIG RESETSTAT resets: @p v less its baseline. */
+static unsigned long long since_reset(const struct cmd_ctx *ctx, uint64_t v, enum cmd_stat i)
+{
+	uint64_t base[CMD_STAT_N];
+	cmd_cfg_stat_base(ctx->env, base);
+	return v >= base[i] ? (unsigned long long)(v - base[i]) : 0;
+}
+
 /* The aof_enabled block, as 7.0.15 prints it after module_fork_last_cow_size. */
-static void info_aof(struct rw_buf *b, struct cmd_persist *ps)
+static void info_aof(const struct cmd_ctx *ctx, struct rw_buf *b, struct cmd_persist *ps)
 {
 #define PS(f) (unsigned long long)(ps ? atomic_load_explicit(&ps->f, memory_order_relaxed) : 0)
 	add_line(b, "aof_current_size:%llu", PS(current_size));
@@ -297,7 +309,8 @@ static void info_aof(struct rw_buf *b, struct cmd_persist *ps)
 	add_line(b, "aof_pending_rewrite:0");
 	add_line(b, "aof_buffer_length:%llu", PS(buffer_length));
 	add_line(b, "aof_pending_bio_fsync:%llu", PS(pending_bio_fsync));
-	add_line(b, "aof_delayed_fsync:%llu", PS(delayed_fsync));
+	add_line(b, "aof_delayed_fsync:%llu",
+		 since_reset(ctx, PS(delayed_fsync), CMD_STAT_AOF_DELAYED_FSYNC));
 	/* Redwire's own: large journal records the AOF lacks (side file unreadable) */
 	add_line(b, "redwire_journal_big_lost:%llu", PS(big_lost));
 #undef PS
@@ -328,7 +341,8 @@ static void info_rdb(const struct cmd_ctx *ctx, struct rw_buf *b, const struct c
 	add_line(b, "rdb_last_bgsave_time_sec:%lld",
 		 (long long)(sn != NULL ? SNAP_LD(last_time_sec) : -1));
 	add_line(b, "rdb_current_bgsave_time_sec:%lld", (long long)cur);
-	add_line(b, "rdb_saves:%llu", (unsigned long long)(sn != NULL ? SNAP_LD(saves) : 0));
+	add_line(b, "rdb_saves:%llu",
+		 since_reset(ctx, sn != NULL ? SNAP_LD(saves) : 0, CMD_STAT_RDB_SAVES));
 }
 
 /* The aof_rewrite* fields: a rewrite runs as a snapshot (dp_snap.c). */
@@ -349,7 +363,8 @@ static void info_aofrw(const struct cmd_ctx *ctx, struct rw_buf *b)
 	add_line(b, "aof_current_rewrite_time_sec:%lld", (long long)cur);
 	add_line(b, "aof_last_bgrewrite_status:%s",
 		 done && SNAP_LD(aofrw_last_status) != 0 ? "err" : "ok");
-	add_line(b, "aof_rewrites:%llu", (unsigned long long)(sn != NULL ? SNAP_LD(aofrw_ok) : 0));
+	add_line(b, "aof_rewrites:%llu",
+		 since_reset(ctx, sn != NULL ? SNAP_LD(aofrw_ok) : 0, CMD_STAT_AOF_REWRITES));
 	add_line(b, "aof_rewrites_consecutive_failures:%llu",
 		 (unsigned long long)(sn != NULL ? SNAP_LD(aofrw_fail_run) : 0));
 }
@@ -386,7 +401,7 @@ static void info_persistence(const struct cmd_ctx *ctx, struct rw_buf *b,
 	add_line(b, "module_fork_in_progress:0");
 	add_line(b, "module_fork_last_cow_size:0");
 	if (cmd_cfg_appendonly(ctx->env)) /* Redis: server.aof_enabled, the directive */
-		info_aof(b, ps);
+		info_aof(ctx, b, ps);
 	if (loading)
 		info_loading(ctx, b, ld);
 }
@@ -511,8 +526,10 @@ static void gather(const struct cmd_ctx *ctx, struct cmd_info_totals *t)
 	memset(dbs, 0, sizeof(*dbs) * n_dbs);
 	t->n_dbs = n_dbs;
 	t->dbs = dbs;
+	t->total_error_replies = cmd_diag_errors_total(cmd_diag_of(ctx->env));
 	if (ctx->env != NULL && ctx->env->info_gather != NULL) {
 		ctx->env->info_gather(ctx->env->info_arg, t);
+		t->total_error_replies = cmd_diag_errors_total(cmd_diag_of(ctx->env));
 		return;
 	}
 	t->connected_clients = 1;
@@ -569,7 +586,52 @@ void cmd_info_stat_counters(struct cmd_ctx *ctx, uint64_t out[CMD_STAT_N])
 	out[CMD_STAT_ERRORS] = t.total_error_replies;
 	out[CMD_STAT_EVICTED] = t.evicted_keys;
 	out[CMD_STAT_EVICTED_CLIENTS] = t.evicted_clients;
+	struct cmd_snap *sn = ctx->env != NULL ? ctx->env->snap : NULL;
+	struct cmd_persist *ps = ctx->env != NULL ? ctx->env->persist : NULL;
+	out[CMD_STAT_RDB_SAVES] = sn != NULL ? SNAP_LD(saves) : 0;
+	out[CMD_STAT_AOF_REWRITES] = sn != NULL ? SNAP_LD(aofrw_ok) : 0;
+	out[CMD_STAT_AOF_DELAYED_FSYNC] =
+	    ps != NULL ? atomic_load_explicit(&ps->delayed_fsync, memory_order_relaxed) : 0;
 	free(t.dbs);
+}
+
+/* genRedisInfoStringCommandStats(): a command that ran, was rejected or
+ * failed since the last CONFIG RESETSTAT, then its subcommands. */
+static void commandstats_one(struct rw_buf *b, struct cmd_diag *dg, const struct cmd_def *d)
+{
+	struct cmd_stat_sum st;
+	if (cmd_stat_sum(dg, d, &st))
+		cmd_info_cmdstat_line(b, cmd_fullname(d), &st);
+	for (uint32_t i = 0; i < d->n_subcmds; i++)
+		commandstats_one(b, dg, &d->subcmds[i]);
+}
+
+void cmd_info_cmdstat_line(struct rw_buf *b, const char *name, const struct cmd_stat_sum *st)
+{
+	/* Redis divides as float: (float)c->microseconds/c->calls */
+	float per = st->calls == 0 ? 0 : (float)st->usec / (float)st->calls;
+	add_line(b,
+		 "cmdstat_%s:calls=%llu,usec=%llu,usec_per_call=%.2f,rejected_calls=%llu,"
+		 "failed_calls=%llu",
+		 name, (unsigned long long)st->calls, (unsigned long long)st->usec, (double)per,
+		 (unsigned long long)st->rejected, (unsigned long long)st->failed);
+}
+
+void cmd_info_commandstats(const struct cmd_ctx *ctx, struct rw_buf *b)
+{
+	struct cmd_diag *dg = cmd_diag_of(ctx->env);
+	size_t nt;
+	const struct cmd_def *t = cmd_table(&nt);
+	for (size_t i = 0; dg != NULL && i < nt; i++)
+		commandstats_one(b, dg, &t[i]);
+}
+
+void cmd_info_errorstats(const struct cmd_ctx *ctx, struct rw_buf *b)
+{
+	struct cmd_err_sum e[CMD_ERR_NAMES * 2];
+	size_t n = cmd_err_sums(cmd_diag_of(ctx->env), false, e, sizeof(e) / sizeof(e[0]));
+	for (size_t i = 0; i < n; i++)
+		add_line(b, "errorstat_%s:count=%llu", e[i].name, (unsigned long long)e[i].count);
 }
 
 /* Sections in 7.0.15's order; "default" selects those with def, "all"
@@ -664,11 +726,19 @@ void cmd_info(struct cmd_ctx *ctx)
 			add_line(&b, "# Latencystats");
 			cmd_latency_info(ctx, &b);
 			break;
+		case S_COMMANDSTATS:
+			add_line(&b, "# Commandstats");
+			cmd_info_commandstats(ctx, &b);
+			break;
+		case S_ERRORSTATS:
+			add_line(&b, "# Errorstats");
+			cmd_info_errorstats(ctx, &b);
+			break;
 		case S_CLUSTER:
 			add_line(&b, "# Cluster");
 			add_line(&b, "cluster_enabled:0");
 			break;
-		default: /* modules, commandstats, errorstats: no entries */
+		default: /* modules: no entries */
 			add_line(&b, "# %c%s", sects[i].name[0] - 32, sects[i].name + 1);
 			break;
 		}

@@ -151,6 +151,9 @@ enum cmd_stat {
 	CMD_STAT_ERRORS,
 	CMD_STAT_EVICTED,
 	CMD_STAT_EVICTED_CLIENTS,
+	CMD_STAT_RDB_SAVES,	    /* rdb_saves */
+	CMD_STAT_AOF_REWRITES,	    /* aof_rewrites */
+	CMD_STAT_AOF_DELAYED_FSYNC, /* aof_delayed_fsync */
 	CMD_STAT_N,
 };
 
@@ -181,6 +184,13 @@ int cmd_client_setname(struct cmd_ctx *ctx, const struct resp_arg *a);
 /** The totals INFO prints, from every worker; t->dbs is allocated (free it). @return 0 or -ENOMEM.
  */
 int cmd_info_totals_get(struct cmd_ctx *ctx, struct cmd_info_totals *t);
+/** INFO commandstats and errorstats lines, every worker's since the last
+ * CONFIG RESETSTAT. */
+void cmd_info_commandstats(const struct cmd_ctx *ctx, struct rw_buf *b);
+void cmd_info_errorstats(const struct cmd_ctx *ctx, struct rw_buf *b);
+struct cmd_stat_sum;
+/** One "cmdstat_NAME:calls=..." line, as 7.0.15 prints it (float division). */
+void cmd_info_cmdstat_line(struct rw_buf *b, const char *name, const struct cmd_stat_sum *st);
 /* cmd_memory.c */
 /** MEMORY STATS, DOCTOR, PURGE or MALLOC-STATS (@p sub is the subcommand's table name). */
 void cmd_memory_report(struct cmd_ctx *ctx, const char *sub);
@@ -188,9 +198,6 @@ void cmd_memory_report(struct cmd_ctx *ctx, const char *sub);
 void cmd_info_stat_counters(struct cmd_ctx *ctx, uint64_t out[CMD_STAT_N]);
 
 /* cmd_table.c */
-/** Find a subcommand of container @p parent by name (case-insensitive). */
-const struct cmd_def *cmd_subcmd_lookup(const struct cmd_def *parent, const uint8_t *name,
-					size_t len);
 /**
  * Resolve ctx->argv[1] as a subcommand of @p parent and check its arity,
  * replying Redis's error if either fails. @return the subcommand or NULL.

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cmd_acl_int.h"
+#include "cmd_diag.h"
 #include "cmd_int.h"
 #include "cmd_table_hs.inc"
 
@@ -1503,29 +1504,46 @@ void cmd_execute(const struct cmd_def *d, struct cmd_ctx *ctx)
 /* The order is Redis's processCommand(): unknown command, arity, unknown
  * subcommand and its arity, NOAUTH, ACL, run;
  * then resetClient()'s CLIENT REPLY bookkeeping, whatever happened. */
+/* rejectCommand()'s count, as the dispatcher's dp_reject() keeps it */
+static void call_rejected(struct cmd_ctx *ctx, const struct cmd_def *d, bool sub_ok, size_t mark)
+{
+	const struct cmd_def *sub = sub_ok && d != NULL && d->n_subcmds != 0 && ctx->argc >= 2
+					? cmd_subcmd_lookup(d, ctx->argv[1].ptr, ctx->argv[1].len)
+					: NULL;
+	cmd_diag_rejected(ctx->env, 0, sub != NULL ? sub : d, ctx->out->data + mark,
+			  ctx->out->len - mark);
+}
+
 const struct cmd_def *cmd_call(struct cmd_ctx *ctx)
 {
 	size_t mark = ctx->out->len;
 	const struct cmd_def *d = cmd_lookup(ctx->argv[0].ptr, ctx->argv[0].len);
 	if (d == NULL) {
 		cmd_reply_unknown(ctx->out, ctx->argv, ctx->argc);
-		if (cmd_client_reply_suppressed(ctx->client))
-			ctx->out->len = mark;
-		return NULL;
-	}
-	if (!cmd_arity_ok(d, ctx->argc)) {
+		call_rejected(ctx, NULL, false, mark);
+	} else if (!cmd_arity_ok(d, ctx->argc)) {
 		cmd_reply_arity(ctx->out, d);
+		call_rejected(ctx, d, false, mark); /* the container's arity */
 		d = NULL;
 	} else if (!cmd_subcmd_check(d, ctx->argv, ctx->argc, ctx->out)) {
+		call_rejected(ctx,
+			      cmd_subcmd_lookup(d, ctx->argv[1].ptr, ctx->argv[1].len) ? d : NULL,
+			      true, mark);
 		d = NULL;
 	} else if (cmd_auth_required(d, ctx->client, ctx->env)) {
 		rw_buf_append(ctx->out, CMD_ERR_NOAUTH, sizeof(CMD_ERR_NOAUTH) - 1);
+		call_rejected(ctx, d, true, mark);
 		d = NULL;
 	} else if (ctx->client->user != NULL && !cmd_acl_unrestricted(ctx->client) &&
 		   cmd_acl_refuses(ctx, d, false)) {
+		call_rejected(ctx, d, true, mark);
 		d = NULL;
 	} else {
 		cmd_execute(d, ctx);
+		/* as the dispatcher records it, on "worker" 0, without a duration */
+		bool err = ctx->out->len > mark && ctx->out->data[mark] == '-';
+		cmd_diag_command(ctx, d, 0, 0, err ? ctx->out->data + mark : NULL,
+				 ctx->out->len - mark);
 	}
 	if (cmd_client_reply_suppressed(ctx->client))
 		ctx->out->len = mark;

@@ -1,6 +1,7 @@
 /*
  * Blocking commands on the worker owning their keys (dp_block.h).
  */
+#include "cmd_diag.h"
 #include "dp_block.h"
 
 #include <stdlib.h>
@@ -348,6 +349,8 @@ static void expire(struct worker *w, struct dp_waiter *wt)
 	rw_buf_reset(&m->reply);
 	enum resp_proto proto = m->client.proto == RESP_PROTO_3 ? RESP_PROTO_3 : RESP_PROTO_2;
 	resp_w_null_array(&m->reply, proto);
+	if (!is_proxy(m)) /* (a proxy's command is counted by its coordinator, dp_xblock.c) */
+		cmd_diag_timed_out(&w->sh->env, w->id, m->def);
 	answer(w, m, 0);
 }
 
@@ -365,6 +368,8 @@ bool dp_block_unblock(struct worker *w, uint64_t id, bool error)
 			unpark(w, wt);
 			rw_buf_reset(&m->reply);
 			resp_w_error(&m->reply, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
+			cmd_diag_error(cmd_diag_of(&w->sh->env), w->id, m->reply.data,
+				       m->reply.len);
 			answer(w, m, 0);
 		}
 		publish(w);

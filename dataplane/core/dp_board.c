@@ -2,9 +2,11 @@
  * The dataplane's board (see dp_board.h, platform/chan/chan_board.h).
  *
  * Every DP_BOARD_PERIOD_MS the service thread rebuilds the board from:
- *   - each worker's command histograms (cmd_diag.h: calls, time and the
- *     duration buckets, single-writer relaxed atomics read without a lock,
- *     as LATENCY HISTOGRAM does), summed per command over the workers;
+ *   - each worker's command histograms (cmd_diag.h: calls, time, rejected
+ *     and failed calls and the duration buckets, single-writer relaxed
+ *     atomics read without a lock, as LATENCY HISTOGRAM does), summed per
+ *     command over the workers, and its error replies per prefix; the
+ *     counters themselves, not INFO's since CONFIG RESETSTAT;
  *   - each worker's slow log, copied under its slot lock one slot at a
  *     time (a worker takes that lock only to log a slow command), merged
  *     newest first by id as SLOWLOG GET merges them;
@@ -125,12 +127,31 @@ static void commands_fill(struct dp_board *bd, struct cmd_diag *dg, uint32_t n_w
 			struct chan_board_cmd *c = cmd_slot(bd, def);
 			if (c == NULL)
 				continue;
-			c->calls += atomic_load_explicit(&t[i].calls, memory_order_relaxed);
-			c->usec += atomic_load_explicit(&t[i].usec, memory_order_relaxed);
+			const struct cmd_stat_ctrs *n = &t[i].n;
+			c->calls += atomic_load_explicit(&n->calls, memory_order_relaxed);
+			c->usec += atomic_load_explicit(&n->usec, memory_order_relaxed);
+			c->rejected += atomic_load_explicit(&n->rejected, memory_order_relaxed);
+			c->failed += atomic_load_explicit(&n->failed, memory_order_relaxed);
 			for (uint32_t k = 0; k < CMD_HIST_BUCKETS && k < CHAN_BOARD_HIST; k++)
-				b->hist[k] +=
-				    atomic_load_explicit(&t[i].b[k], memory_order_relaxed);
+				b->hist[k] += atomic_load_explicit(&n->b[k], memory_order_relaxed);
 		}
+	}
+}
+
+/* Every worker's error replies per prefix, merged by name (INFO errorstats). */
+static void errors_fill(struct dp_board *bd, struct cmd_diag *dg)
+{
+	struct chan_board *b = bd->b;
+	struct cmd_err_sum e[CMD_ERR_NAMES * 2];
+	size_t n = cmd_err_sums(dg, true, e, sizeof(e) / sizeof(e[0]));
+	b->errors_total = cmd_diag_errors_total(dg);
+	b->n_errs = n < CHAN_BOARD_ERRS ? (uint32_t)n : CHAN_BOARD_ERRS;
+	b->errs_dropped = (uint32_t)(n - b->n_errs);
+	memset(b->err, 0, sizeof(b->err));
+	for (uint32_t i = 0; i < b->n_errs; i++) {
+		_Static_assert(CMD_ERR_NAME_MAX <= sizeof(b->err[0].name), "an error name fits");
+		memcpy(b->err[i].name, e[i].name, e[i].len < CMD_ERR_NAME_MAX ? e[i].len : 31);
+		b->err[i].count = e[i].count;
 	}
 }
 
@@ -214,6 +235,7 @@ void dp_board_tick(struct dp_board *bd, const struct dp_shared *sh, uint64_t now
 	chan_board_write_begin(b);
 	if (dg != NULL) {
 		commands_fill(bd, dg, sh->n_workers);
+		errors_fill(bd, dg);
 		slowlog_fill(bd, dg, sh->n_workers);
 	}
 	busy_fill(bd, sh, rte_rdtsc());

@@ -26,6 +26,7 @@
 
 #include <rte_cycles.h>
 
+#include "cmd_diag.h"
 #include "dp_clientkill.h"
 #include "dp_digest.h"
 #include "dp_info.h"
@@ -34,6 +35,7 @@
 #include "dp_pubsub.h"
 #include "dp_slot.h"
 #include "dp_tx.h"
+#include "dp_tx_int.h"
 #include "dp_xblock.h"
 #include "store.h"
 #include "worker.h"
@@ -373,8 +375,9 @@ static enum dp_jrnl_room journal_room(struct worker *w, struct dp_client *cl,
 		return DP_JRNL_WAIT;
 	}
 	w->stats->journal_refused++;
-	resp_w_error(dp_reply_target(w, cl),
-		     "MISCONF Errors writing to the journal: No space left on device");
+	static const char nospace[] =
+	    "-MISCONF Errors writing to the journal: No space left on device\r\n";
+	dp_reject(w, cl, d, argv, argc, nospace, sizeof(nospace) - 1);
 	return DP_JRNL_REFUSED;
 }
 
@@ -443,19 +446,31 @@ uint64_t dp_run(struct worker *w, const struct cmd_def *d, struct resp_arg *argv
 	 * admitted on the coordinator, dp_tx_gather.inc) */
 	if (!w->notify_mute && cmd_oom_reject(d, &ctx, false)) {
 		rw_buf_append(out, CMD_ERR_OOM_REPLY, sizeof(CMD_ERR_OOM_REPLY) - 1);
+		const struct cmd_def *sub = d->n_subcmds != 0 && argc >= 2
+						? cmd_subcmd_lookup(d, argv[1].ptr, argv[1].len)
+						: NULL;
+		cmd_diag_rejected(ctx.env, w->id, sub != NULL ? sub : d,
+				  (const uint8_t *)CMD_ERR_OOM_REPLY,
+				  sizeof(CMD_ERR_OOM_REPLY) - 1);
 		return 0;
 	}
 	flush_watched(w, d, argv, argc, client->db);
 	dp_pubsub_cmd_begin(w, d, argv, argc, client->db, out); /* notifications: at its end */
 	/* the duration by the TSC: two rdtsc, no clock_gettime per command */
+	size_t at = out->len;
 	uint64_t t0_tsc = rte_rdtsc();
 	cmd_execute(d, &ctx);
-	/* SLOWLOG, LATENCY, the command histograms and MONITOR, as Redis's
-	 * call(); not for each part of a cross-worker command or EXEC (its
-	 * coordinator records the command when it ends, dp_tx.c) */
+	/* SLOWLOG, LATENCY, the command histograms, commandstats and MONITOR,
+	 * as Redis's call(); not for each part of a cross-worker command or
+	 * EXEC (its coordinator records the command when it ends, dp_tx.c),
+	 * but a part's error reply counts here, where it is known. A reply
+	 * that starts with '-' is an error: a failed call. */
 	w->run_us = (int64_t)worker_tsc_us(w, rte_rdtsc() - t0_tsc);
-	if (!w->in_tx_part)
-		cmd_diag_command(&ctx, d, w->id, w->run_us);
+	const uint8_t *err = out->len > at && out->data[at] == '-' ? out->data + at : NULL;
+	if (!w->in_tx_part && !ctx.would_block) /* (a blocked call counts when it ends) */
+		cmd_diag_command(&ctx, d, w->id, w->run_us, err, out->len - at);
+	else if (err != NULL)
+		cmd_diag_failed(&ctx, d, w->id, err, out->len - at);
 	dp_pubsub_cmd_end(w, d, argv, argc, client->db, ctx.dirty);
 	/* a part of SWAPDB/FLUSHALL... moves keys between DBs without counting
 	 * a write on every worker: the next tick republishes the DBs */
@@ -739,6 +754,18 @@ static const struct cmd_def *lookup_cached(struct worker *w, const uint8_t *name
 	return d;
 }
 
+void dp_reject(struct worker *w, struct dp_client *cl, const struct cmd_def *d,
+	       const struct resp_arg *argv, uint32_t argc, const void *err, size_t len)
+{
+	rw_buf_append(dp_reply_target(w, cl), err, len);
+	/* Redis's c->cmd: the subcommand when argv names one */
+	const struct cmd_def *sub = d != NULL && d->n_subcmds != 0 && argc >= 2
+					? cmd_subcmd_lookup(d, argv[1].ptr, argv[1].len)
+					: NULL;
+	cmd_diag_rejected(&w->sh->env, w->id, sub != NULL ? sub : d, err, len);
+	dp_tx_flag(cl);
+}
+
 /* Which worker owns every key; UINT32_MAX if they live on several. */
 static uint32_t keys_owner(const struct worker *w, const struct cmd_def *d,
 			   const struct resp_arg *argv, uint32_t argc)
@@ -799,19 +826,25 @@ static uint32_t random_owner(struct worker *w, uint32_t db)
 	return w->id;
 }
 
-/* processCommand()'s ACL step for a restricted user (cmd_acl_refuses()). */
+/* processCommand()'s ACL step for a restricted user (cmd_acl_refuses()):
+ * a refusal is rejectCommand()'s, counted in commandstats and errorstats. */
 static bool __attribute__((noinline))
 acl_refuses(struct worker *w, struct dp_client *cl, const struct cmd_def *d, struct resp_arg *argv,
 	    uint32_t argc)
 {
+	struct rw_buf *why = &w->part_buf;
+	rw_buf_reset(why);
 	struct cmd_ctx ctx = {.argv = argv,
 			      .argc = argc,
-			      .out = dp_reply_target(w, cl),
+			      .out = why,
 			      .client = &cl->cc,
 			      .env = &w->sh->env,
 			      .now_ms = w->now_unix_ms,
 			      .conn = cl};
-	return cmd_acl_refuses(&ctx, d, cl->multi != NULL);
+	if (!cmd_acl_refuses(&ctx, d, cl->multi != NULL))
+		return false;
+	dp_reject(w, cl, d, argv, argc, why->data, why->len);
+	return true;
 }
 
 /* Route and run one command. @return false if it must wait (journal full):
@@ -821,45 +854,45 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 {
 	w->stats->commands_received++;
 	const struct cmd_def *d = lookup_cached(w, argv[0].ptr, argv[0].len);
-	/* A refused command inside MULTI makes EXEC abort (dp_tx_flag). */
+	/* Redis's order: unknown command, arity, subcommand, then NOAUTH. A
+	 * refused command inside MULTI makes EXEC abort. */
+	struct rw_buf *why = &w->part_buf;
+	rw_buf_reset(why);
 	if (d == NULL) {
-		cmd_reply_unknown(dp_reply_target(w, cl), argv, argc);
-		dp_tx_flag(cl);
+		cmd_reply_unknown(why, argv, argc);
+		dp_reject(w, cl, NULL, argv, argc, why->data, why->len);
 		return true;
 	}
 	if (!cmd_arity_ok(d, argc)) {
-		if (d->flags & CMD_TX_DISPATCH && d->name[0] == 'e')
+		if (d->flags & CMD_TX_DISPATCH && d->name[0] == 'e') {
 			dp_tx_exec_rejected(w, cl, "wrong number of arguments for 'exec' command");
-		else
-			cmd_reply_arity(dp_reply_target(w, cl), d);
-		dp_tx_flag(cl);
+			dp_tx_flag(cl);
+			return true;
+		}
+		cmd_reply_arity(why, d);
+		dp_reject(w, cl, d, argv, 1, why->data, why->len); /* the container's arity */
 		return true;
 	}
-	/* Redis's order: unknown command, arity, subcommand, then NOAUTH. */
-	rw_buf_reset(&w->part_buf);
-	if (!cmd_subcmd_check(d, argv, argc, &w->part_buf)) {
-		rw_buf_append(dp_reply_target(w, cl), w->part_buf.data, w->part_buf.len);
-		dp_tx_flag(cl);
+	if (!cmd_subcmd_check(d, argv, argc, why)) {
+		/* an unknown subcommand counts for no command */
+		dp_reject(w, cl, cmd_subcmd_lookup(d, argv[1].ptr, argv[1].len) ? d : NULL, argv,
+			  argc, why->data, why->len);
 		return true;
 	}
 	if (cmd_auth_required(d, &cl->cc, &w->sh->env)) {
-		rw_buf_append(dp_reply_target(w, cl), CMD_ERR_NOAUTH, sizeof(CMD_ERR_NOAUTH) - 1);
-		dp_tx_flag(cl);
+		dp_reject(w, cl, d, argv, argc, CMD_ERR_NOAUTH, sizeof(CMD_ERR_NOAUTH) - 1);
 		return true;
 	}
 	/* ACL: a user of +@all ~* &* costs this one branch */
-	if (!cmd_acl_unrestricted(&cl->cc) && acl_refuses(w, cl, d, argv, argc)) {
-		dp_tx_flag(cl);
-		return true;
-	}
+	if (!cmd_acl_unrestricted(&cl->cc) && acl_refuses(w, cl, d, argv, argc))
+		return true; /* dp_reject() flagged a transaction */
 	if (dp_load_refuses(w, d, argv, argc)) {
-		rw_buf_append(dp_reply_target(w, cl), CMD_ERR_LOADING, sizeof(CMD_ERR_LOADING) - 1);
-		dp_tx_flag(cl);
+		dp_reject(w, cl, d, argv, argc, CMD_ERR_LOADING, sizeof(CMD_ERR_LOADING) - 1);
 		return true;
 	}
 	if (dp_info_persist_refuses(w, d)) {
-		dp_info_misconf_reply(w, dp_reply_target(w, cl));
-		dp_tx_flag(cl);
+		dp_info_misconf_reply(w, why);
+		dp_reject(w, cl, d, argv, argc, why->data, why->len);
 		return true;
 	}
 	if (dp_pubsub_filter(w, cl, d, argv, argc))
@@ -868,9 +901,8 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 		return false; /* EXEC: the journal must have room for its record */
 	if ((d->flags & CMD_SNAPSHOT) && d->name[1] == 'a' && dp_tx_multi_count(cl) != UINT32_MAX) {
 		/* SAVE is no-multi: rejected at queue time, the transaction aborts */
-		resp_w_error(dp_reply_target(w, cl),
-			     "ERR Command not allowed inside a transaction");
-		dp_tx_flag(cl);
+		static const char no_multi[] = "-ERR Command not allowed inside a transaction\r\n";
+		dp_reject(w, cl, d, argv, argc, no_multi, sizeof(no_multi) - 1);
 		return true;
 	}
 	if (cmd_pause_holds(&w->sh->env, d, w->now_unix_ms)) {
@@ -895,7 +927,11 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 		}
 	}
 	if (d->flags & CMD_PUBSUB) {
+		uint64_t t0 = rte_rdtsc();
 		dp_pubsub_run(w, cl, d, argv, argc); /* on this worker, whatever the keys */
+		/* SLOWLOG, LATENCY, commandstats, MONITOR: as any command's */
+		dp_tx_record(w, &cl->cc, cl->cc.db, d, argv, argc,
+			     (int64_t)worker_tsc_us(w, rte_rdtsc() - t0), NULL, 0);
 		return true;
 	}
 	if (dp_clientkill_is(d, argv, argc)) { /* every worker kills its own */
@@ -1053,7 +1089,11 @@ static void client_process(struct worker *w, struct dp_client *cl)
 			break;
 		}
 		if (st == RESP_ERROR) {
-			resp_w_errorf(dp_reply_target(w, cl), "ERR %s", rc.err);
+			struct rw_buf *b = &w->part_buf;
+			rw_buf_reset(b);
+			resp_w_errorf(b, "ERR %s", rc.err);
+			rw_buf_append(dp_reply_target(w, cl), b->data, b->len);
+			cmd_diag_error(cmd_diag_of(&w->sh->env), w->id, b->data, b->len);
 			w->stats->protocol_errors++;
 			rw_logring_put(&w->log, RW_LOG_NOTICE, "dp.resp", "client=%llu closed: %s",
 				       (unsigned long long)cl->cc.id, rc.err);

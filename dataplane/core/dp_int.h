@@ -21,6 +21,14 @@ struct dp_slot *dp_slot_multi(struct worker *w, struct dp_client *cl, enum dp_ag
 void dp_drain_slots(struct worker *w, struct dp_client *cl);
 /** Where the next reply of @p cl goes (its send buffer or a new slot). */
 struct rw_buf *dp_reply_target(struct worker *w, struct dp_client *cl);
+/**
+ * processCommand()'s rejectCommand(): reply @p err (a whole "-...\r\n"
+ * line) to @p cl instead of running @p d (NULL: an unknown command), count
+ * a rejected call of the command or subcommand argv names and the error
+ * (INFO commandstats, errorstats), and make a MULTI's EXEC abort.
+ */
+void dp_reject(struct worker *w, struct dp_client *cl, const struct cmd_def *d,
+	       const struct resp_arg *argv, uint32_t argc, const void *err, size_t len);
 /** Resume parsing @p cl's commands if it was paused (next loop iteration). */
 void dp_client_wake(struct worker *w, struct dp_client *cl);
 /** Hold one part of @p slot until @p lsn is durable (appendonly). */

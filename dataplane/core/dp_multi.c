@@ -24,6 +24,7 @@
 
 #include <rte_cycles.h>
 
+#include "cmd_diag.h"
 #include "dp_clientkill.h"
 #include "dp_int.h"
 #include "dp_pubsub.h"
@@ -172,7 +173,8 @@ static size_t queued_next(struct worker *w, const struct rw_buf *q, size_t off,
 /* ---- SLOWLOG, LATENCY, MONITOR ---- */
 
 void dp_tx_record(struct worker *w, const struct cmd_client *cc, uint32_t db,
-		  const struct cmd_def *d, struct resp_arg *argv, uint32_t argc, int64_t us)
+		  const struct cmd_def *d, struct resp_arg *argv, uint32_t argc, int64_t us,
+		  const uint8_t *err, size_t err_len)
 {
 	struct cmd_client c = *cc; /* the connection's own last_cmd stays as it is */
 	c.db = db;
@@ -192,15 +194,23 @@ void dp_tx_record(struct worker *w, const struct cmd_client *cc, uint32_t db,
 			      .env = &w->sh->env,
 			      .now_ms = w->now_unix_ms,
 			      .now_us = w->now_us};
-	cmd_diag_command(&ctx, d, w->id, us);
+	cmd_diag_command(&ctx, d, w->id, us, err, err_len);
 }
 
-/* MULTI, EXEC, DISCARD, WATCH, UNWATCH themselves, run by the connection. */
+/* MULTI, EXEC, DISCARD, WATCH, UNWATCH themselves, run by the connection;
+ * @p err: the error it replied (a failed call), or NULL. */
+static void record_err(struct worker *w, struct dp_client *cl, const struct cmd_def *d,
+		       struct resp_arg *argv, uint32_t argc, uint64_t t0_tsc, const char *err)
+{
+	dp_tx_record(w, &cl->cc, cl->cc.db, d, argv, argc,
+		     (int64_t)worker_tsc_us(w, rte_rdtsc() - t0_tsc), (const uint8_t *)err,
+		     err != NULL ? strlen(err) : 0);
+}
+
 static void record_self(struct worker *w, struct dp_client *cl, const struct cmd_def *d,
 			struct resp_arg *argv, uint32_t argc, uint64_t t0_tsc)
 {
-	dp_tx_record(w, &cl->cc, cl->cc.db, d, argv, argc,
-		     (int64_t)worker_tsc_us(w, rte_rdtsc() - t0_tsc));
+	record_err(w, cl, d, argv, argc, t0_tsc, NULL);
 }
 
 bool dp_tx_every_worker(const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc)
@@ -230,8 +240,13 @@ void dp_tx_exec_rejected(struct worker *w, struct dp_client *cl, const char *why
 		multi_clear_queue(cl->multi);
 		unwatch_all(w, cl);
 	}
-	resp_w_errorf(dp_reply_target(w, cl), "EXECABORT Transaction discarded because of: %s",
-		      why);
+	/* rejectCommand(): a rejected EXEC, its error an EXECABORT */
+	struct rw_buf *b = &w->scratch;
+	rw_buf_reset(b);
+	resp_w_errorf(b, "EXECABORT Transaction discarded because of: %s", why);
+	rw_buf_append(dp_reply_target(w, cl), b->data, b->len);
+	cmd_diag_rejected(&w->sh->env, w->id, cmd_lookup((const uint8_t *)"exec", 4), b->data,
+			  b->len);
 }
 
 /*
@@ -495,15 +510,15 @@ static void exec_cmd(struct worker *w, struct dp_client *cl, const struct cmd_de
 	struct dp_multi *mu = cl->multi;
 	if (mu == NULL || !mu->active) {
 		REPLY(w, cl, err_exec_no_multi);
-		record_self(w, cl, exd, &ex, 1, t0);
+		record_err(w, cl, exd, &ex, 1, t0, err_exec_no_multi);
 		return;
 	}
-	if (mu->dirty_exec) {
+	if (mu->dirty_exec) { /* execCommand() replies it: a failed EXEC */
 		REPLY(w, cl, err_execabort);
 		w->cur_conn = NULL;
 		multi_clear_queue(mu);
 		unwatch_all(w, cl);
-		record_self(w, cl, exd, &ex, 1, t0);
+		record_err(w, cl, exd, &ex, 1, t0, err_execabort);
 		return;
 	}
 	bool ok;
@@ -558,7 +573,8 @@ nomem:
 
 /* WATCH outside MULTI: remember the keys here (for EXEC's intents), then the
  * dispatcher routes the command to the owners, which register them. */
-static bool watch_cmd(struct worker *w, struct dp_client *cl, struct resp_arg *argv, uint32_t argc)
+static bool watch_cmd(struct worker *w, struct dp_client *cl, struct resp_arg *argv, uint32_t argc,
+		      const char **err)
 {
 	struct dp_multi *mu = multi_of(cl);
 	if (mu == NULL) {
@@ -567,6 +583,7 @@ static bool watch_cmd(struct worker *w, struct dp_client *cl, struct resp_arg *a
 	}
 	if (mu->active) {
 		REPLY(w, cl, err_watch_in_multi);
+		*err = err_watch_in_multi;
 		return true;
 	}
 	for (uint32_t i = 1; i < argc; i++) {
@@ -624,14 +641,16 @@ bool dp_tx_exec_has_room(struct worker *w, const struct dp_client *cl)
 	return false;
 }
 
-/* MULTI, DISCARD, UNWATCH outside MULTI, WATCH. @return true if answered here. */
+/* MULTI, DISCARD, UNWATCH outside MULTI, WATCH. @return true if answered
+ * here; *err: the error replied, if one was. */
 static bool tx_cmd(struct worker *w, struct dp_client *cl, const struct cmd_def *d,
-		   struct resp_arg *argv, uint32_t argc, bool in_multi)
+		   struct resp_arg *argv, uint32_t argc, bool in_multi, const char **err)
 {
 	switch (d->name[0]) {
 	case 'm': /* MULTI */
 		if (in_multi) {
 			REPLY(w, cl, err_nested);
+			*err = err_nested;
 			return true;
 		}
 		if (multi_of(cl) == NULL) {
@@ -644,6 +663,7 @@ static bool tx_cmd(struct worker *w, struct dp_client *cl, const struct cmd_def 
 	case 'd': /* DISCARD */
 		if (!in_multi) {
 			REPLY(w, cl, err_discard_no_multi);
+			*err = err_discard_no_multi;
 			return true;
 		}
 		multi_clear_queue(cl->multi);
@@ -655,7 +675,7 @@ static bool tx_cmd(struct worker *w, struct dp_client *cl, const struct cmd_def 
 		resp_w_simple(dp_reply_target(w, cl), "OK");
 		return true;
 	default: /* WATCH */
-		return watch_cmd(w, cl, argv, argc);
+		return watch_cmd(w, cl, argv, argc, err);
 	}
 }
 
@@ -668,9 +688,8 @@ bool dp_tx_intercept(struct worker *w, struct dp_client *cl, const struct cmd_de
 		    ((d->flags & CMD_NOAUTH) && (d->name[0] == 'q' || d->name[0] == 'r')))
 			return false; /* QUIT and RESET are never queued */
 		if (queue_oom(w, cl, d, argv, argc)) {
-			rw_buf_append(dp_reply_target(w, cl), CMD_ERR_OOM_REPLY,
-				      sizeof(CMD_ERR_OOM_REPLY) - 1);
-			cl->multi->dirty_exec = true;
+			dp_reject(w, cl, d, argv, argc, CMD_ERR_OOM_REPLY,
+				  sizeof(CMD_ERR_OOM_REPLY) - 1);
 			return true;
 		}
 		if (queue_cmd(cl->multi, d, argv, argc) != 0) {
@@ -694,7 +713,8 @@ bool dp_tx_intercept(struct worker *w, struct dp_client *cl, const struct cmd_de
 	 * them, whatever they answer (a WATCH's keys are registered on their
 	 * owners after this, which no one can tell) */
 	uint64_t t0 = rte_rdtsc();
-	bool done = tx_cmd(w, cl, d, argv, argc, in_multi);
-	record_self(w, cl, d, argv, argc, t0);
+	const char *err = NULL;
+	bool done = tx_cmd(w, cl, d, argv, argc, in_multi, &err);
+	record_err(w, cl, d, argv, argc, t0, err);
 	return done;
 }

@@ -22,8 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_cycles.h>
+
 #include "dp_int.h"
 #include "dp_tx.h"
+#include "dp_tx_int.h"
 #include "store.h"
 #include "worker.h"
 
@@ -698,14 +701,24 @@ bool dp_pubsub_filter(struct worker *w, struct dp_client *cl, const struct cmd_d
 		    "Can't execute '%s': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / "
 		    "RESET are allowed in this context",
 		    full);
-		if (strcmp(d->name, "exec") == 0) /* rejectCommand(): execCommandAbort() */
+		if (strcmp(d->name, "exec") == 0) { /* rejectCommand(): execCommandAbort() */
 			dp_tx_exec_rejected(w, cl, why);
-		else
-			resp_w_errorf(dp_reply_target(w, cl), "ERR %s", why);
+		} else {
+			struct rw_buf *b = &w->part_buf;
+			rw_buf_reset(b);
+			resp_w_errorf(b, "ERR %s", why);
+			dp_reject(w, cl, d, argv, argc, b->data, b->len);
+		}
 		return true;
 	}
-	if (strcmp(d->name, "ping") == 0 && argc <= 2)
-		return dp_pubsub_exec_ping(cl, d, argv, argc, dp_reply_target(w, cl));
+	if (strcmp(d->name, "ping") == 0 && argc <= 2) {
+		uint64_t t0 = rte_rdtsc();
+		if (!dp_pubsub_exec_ping(cl, d, argv, argc, dp_reply_target(w, cl)))
+			return false;
+		dp_tx_record(w, &cl->cc, cl->cc.db, d, (struct resp_arg *)argv, argc,
+			     (int64_t)worker_tsc_us(w, rte_rdtsc() - t0), NULL, 0);
+		return true;
+	}
 	return false;
 }
 

@@ -35,6 +35,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cmd_diag.h"
 #include "dp_clientkill.h"
 #include "dp_int.h"
 #include "dp_tx_int.h"
@@ -1232,8 +1233,14 @@ static void tx_record(struct worker *w, struct dp_tx *tx)
 	if (tx->rec == NULL) {
 		const struct cmd_def *d;
 		uint32_t argc;
+		/* a RENAME's or COPY's "no such key" is decided here; the other
+		 * errors came from parts, which counted them */
+		bool err = tx->kind == DP_TX_MOVE && tx->out.len > 0 && tx->out.data[0] == '-';
+		if (tx->xb != NULL)
+			return; /* a blocking command's attempt: dp_xblock_finish() records */
 		if (tx_q_next(w, tx, 0, &d, &argc) != 0)
-			dp_tx_record(w, &tx->cc, tx->cc.db, d, w->ga_argv, argc, tx->us_total);
+			dp_tx_record(w, &tx->cc, tx->cc.db, d, w->ga_argv, argc, tx->us_total,
+				     err ? tx->out.data : NULL, err ? tx->out.len : 0);
 		return;
 	}
 	size_t off = 0;
@@ -1248,13 +1255,14 @@ static void tx_record(struct worker *w, struct dp_tx *tx)
 			return;
 		off = next;
 		if (!tx->rec[i].skipped)
-			dp_tx_record(w, &tx->cc, tx->rec[i].db, d, w->ga_argv, argc, tx->rec[i].us);
+			dp_tx_record(w, &tx->cc, tx->rec[i].db, d, w->ga_argv, argc, tx->rec[i].us,
+				     NULL, 0);
 		total += tx->rec[i].us;
 	}
 	const struct cmd_def *d;
 	uint32_t argc;
 	if (tx_q_next(w, tx, tx->q_exec, &d, &argc) != 0)
-		dp_tx_record(w, &tx->cc, tx->cc.db, d, w->ga_argv, argc, total);
+		dp_tx_record(w, &tx->cc, tx->cc.db, d, w->ga_argv, argc, total, NULL, 0);
 }
 
 static void tx_finish(struct worker *w, struct dp_tx *tx)
@@ -1291,10 +1299,11 @@ static void tx_finish(struct worker *w, struct dp_tx *tx)
 		rw_buf_reset(&w->part_buf);
 		tx_reply(w, tx, &w->part_buf);
 		struct dp_xblock *xb = tx->xb;
+		int64_t us = tx->us_total;
 		dp_tx_free(w, tx);
 		/* (another attempt it may start uses part_buf only once this reply
 		 * is delivered: a blocked attempt's reply is empty) */
-		dp_xblock_finish(w, xb, &w->part_buf, lsn);
+		dp_xblock_finish(w, xb, &w->part_buf, lsn, us);
 		return;
 	}
 	struct dp_client *cl = &w->clients[tx->conn_idx];

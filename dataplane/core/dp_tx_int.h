@@ -71,12 +71,15 @@ const struct rw_buf *dp_tx_keep_cmds(struct dp_tx *tx, struct rw_buf *q, uint32_
 				     const struct cmd_def *exec, const struct resp_arg *argv,
 				     uint32_t argc);
 /**
- * SLOWLOG, LATENCY, the histograms and MONITOR for command @p d of a
- * transaction (or MULTI, EXEC...), run by @p cc in @p db for @p us
+ * SLOWLOG, LATENCY, the histograms, commandstats and MONITOR for command
+ * @p d of a transaction (or MULTI, EXEC...), run by @p cc in @p db for @p us
  * microseconds, recorded by the connection's worker (Redis's call()).
+ * @p err: its reply if that is an error decided here (a failed call; the
+ * errors of parts run elsewhere are counted there), else NULL.
  */
 void dp_tx_record(struct worker *w, const struct cmd_client *cc, uint32_t db,
-		  const struct cmd_def *d, struct resp_arg *argv, uint32_t argc, int64_t us);
+		  const struct cmd_def *d, struct resp_arg *argv, uint32_t argc, int64_t us,
+		  const uint8_t *err, size_t err_len);
 /** Would @p d run on every worker (CLIENT KILL, CLIENT UNBLOCK)? */
 bool dp_tx_every_worker(const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc);
 /* EXEC with pub/sub commands (dp_multi.c): its reply cut into slots around

@@ -4,6 +4,7 @@
  *
  * Context: the worker lcore owning the client's connection.
  */
+#include "cmd_diag.h"
 #include "dp_xblock.h"
 
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "dp_block.h"
 #include "dp_int.h"
 #include "dp_tx.h"
+#include "dp_tx_int.h"
 #include "worker.h"
 
 struct dp_xblock {
@@ -184,10 +186,13 @@ static void xb_end(struct worker *w, struct dp_xblock *xb)
 static void end_unblocked(struct worker *w, struct dp_xblock *xb, bool error)
 {
 	struct rw_buf b = {0};
-	if (error)
+	if (error) {
 		resp_w_error(&b, "UNBLOCKED client unblocked via CLIENT UNBLOCK");
-	else
+		cmd_diag_error(cmd_diag_of(&w->sh->env), w->id, b.data, b.len);
+	} else {
 		resp_w_null_array(&b, xb->cc.proto == RESP_PROTO_3 ? RESP_PROTO_3 : RESP_PROTO_2);
+		cmd_diag_timed_out(&w->sh->env, w->id, xb->d);
+	}
 	deliver(w, xb, b.data, b.len, 0);
 	rw_buf_fini(&b);
 	xb_end(w, xb);
@@ -421,7 +426,7 @@ void dp_xblock_before_release(struct worker *w, struct dp_xblock *xb)
 }
 
 void dp_xblock_finish(struct worker *w, struct dp_xblock *xb, const struct rw_buf *reply,
-		      uint64_t lsn)
+		      uint64_t lsn, int64_t us)
 {
 	xb->retrying = false;
 	if (xb->gone) {
@@ -442,6 +447,9 @@ void dp_xblock_finish(struct worker *w, struct dp_xblock *xb, const struct rw_bu
 		return;
 	case DP_XB_SERVED:
 		if (reply->len > 0) {
+			bool err = reply->data[0] == '-';
+			dp_tx_record(w, &xb->cc, xb->cc.db, xb->d, xb->argv, xb->argc, us,
+				     err ? reply->data : NULL, err ? reply->len : 0);
 			deliver(w, xb, reply->data, reply->len, lsn);
 		} else {
 			static const char oom[] = "-ERR out of memory blocking the client\r\n";

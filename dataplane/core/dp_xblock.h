@@ -89,9 +89,11 @@ void dp_xblock_ran(struct worker *w, struct dp_xblock *xb, enum dp_xb_outcome o,
 uint64_t dp_xblock_slot(const struct dp_xblock *xb);
 /** Before the attempt's RELEASE: arm the proxies if the client stays blocked. */
 void dp_xblock_before_release(struct worker *w, struct dp_xblock *xb);
-/** The attempt is over (@p reply: its reply, @p lsn its journal record). */
+/** The attempt is over (@p reply: its reply, @p lsn its journal record,
+ * @p us: how long it ran; a served command is recorded then, as Redis's
+ * call() records one). */
 void dp_xblock_finish(struct worker *w, struct dp_xblock *xb, const struct rw_buf *reply,
-		      uint64_t lsn);
+		      uint64_t lsn, int64_t us);
 /** The attempt could not start (no memory): the client gets an error. */
 void dp_xblock_failed(struct worker *w, struct dp_xblock *xb);
 

@@ -1,7 +1,8 @@
 /*
  * The dataplane's board: what the dataplane publishes for the management
- * plane besides the channel's per-worker counters -- per-command calls and
- * time (INFO commandstats), the latency histogram of all commands, the
+ * plane besides the channel's per-worker counters -- per-command calls,
+ * time, rejected and failed calls (INFO commandstats), error replies per
+ * prefix (INFO errorstats), the latency histogram of all commands, the
  * newest slow log entries and each worker's busy share. One small file next
  * to the channel ("<redwire-channel>.board", tmpfs), rewritten in place by
  * the dataplane's service thread (the main lcore, never a worker) a few
@@ -26,20 +27,30 @@
 #include "chan.h"
 
 #define CHAN_BOARD_MAGIC   0x31445242574eull /* "NWBRD1" */
-#define CHAN_BOARD_VERSION 1
+#define CHAN_BOARD_VERSION 2
 #define CHAN_BOARD_CMDS	   256 /* commands and subcommands that ran */
 #define CHAN_BOARD_SLOW	   32  /* newest slow log entries, all workers */
 #define CHAN_BOARD_HIST	   21  /* 1 us .. 1 s, powers of two (cmd_diag.h) */
 #define CHAN_BOARD_ARGS	   384 /* a slow entry's argument bytes */
 #define CHAN_BOARD_ARGC	   16  /* a slow entry's arguments kept */
+#define CHAN_BOARD_ERRS	   32  /* error prefixes (INFO errorstats) */
 #define CHAN_BOARD_SUFFIX  ".board"
 
+/* Counters since the dataplane started: CONFIG RESETSTAT does not move them. */
 struct chan_board_cmd {
 	char name[48]; /* "get", "client|list" */
 	uint64_t calls;
-	uint64_t usec; /* sum of the calls' durations */
+	uint64_t usec;	   /* sum of the calls' durations */
+	uint64_t rejected; /* refused before running (INFO commandstats rejected_calls) */
+	uint64_t failed;   /* ran and replied an error (failed_calls) */
 };
-_Static_assert(sizeof(struct chan_board_cmd) == 64, "chan_board_cmd is a wire struct");
+_Static_assert(sizeof(struct chan_board_cmd) == 80, "chan_board_cmd is a wire struct");
+
+struct chan_board_err {
+	char name[32]; /* "ERR", "WRONGTYPE": an error reply's first word, NUL-terminated */
+	uint64_t count;
+};
+_Static_assert(sizeof(struct chan_board_err) == 40, "chan_board_err is a wire struct");
 
 struct chan_board_slow {
 	uint64_t id;
@@ -66,15 +77,19 @@ struct chan_board {
 	uint32_t n_slow;
 	uint32_t cmds_dropped;			 /* commands that did not fit in cmd[] */
 	uint64_t slowlog_len;			 /* SLOWLOG LEN */
+	uint64_t errors_total;			 /* every error reply (total_error_replies) */
+	uint32_t n_errs;
+	uint32_t errs_dropped; /* error prefixes that did not fit in err[] */
 	uint64_t hist_bound_us[CHAN_BOARD_HIST]; /* a bucket's upper bound */
 	uint64_t hist[CHAN_BOARD_HIST];		 /* all commands, counts per bucket */
 	/* share of the last publishing interval each worker spent in loop
 	 * iterations that found work (busy_cycles over TSC cycles), in 1/1000 */
 	uint32_t busy_permille[CHAN_MAX_WORKERS];
 	struct chan_board_cmd cmd[CHAN_BOARD_CMDS];
+	struct chan_board_err err[CHAN_BOARD_ERRS]; /* by name, bytewise */
 	struct chan_board_slow slow[CHAN_BOARD_SLOW]; /* newest first */
 };
-_Static_assert(sizeof(struct chan_board) == 33424, "chan_board is a wire struct");
+_Static_assert(sizeof(struct chan_board) == 38816, "chan_board is a wire struct");
 
 /* Begin and end a write (the writer only). */
 static inline void chan_board_write_begin(struct chan_board *b)

@@ -193,6 +193,26 @@ jq -e --argjson mm "$(one "$TMP/m1" redwire_memory_max_bytes)" \
 	'.totals.maxmemory == $mm and .dataplane_rss_bytes > 0 and .totals.used_memory > 0' \
 	"$TMP/stats.json" >/dev/null || it_fail "/v1/stats totals: $(jq -c '.totals, .dataplane_rss_bytes' "$TMP/stats.json")"
 
+it_log "rejected and failed calls, errors by prefix: INFO commandstats' and errorstats' figures"
+it_cli set mt:s v >/dev/null
+it_cli incr mt:s >/dev/null   # failed: ERR value is not an integer
+it_cli lpush mt:s x >/dev/null # failed: WRONGTYPE
+it_cli get >/dev/null          # rejected: arity
+sleep 0.3                      # the board is published every 250 ms
+scrape "$TMP/me"
+cmdstat() { it_cli info commandstats | tr -d '\r' | sed -n "s/^cmdstat_$1:.*$2=\([0-9]*\).*/\1/p"; }
+errstat() { it_cli info errorstats | tr -d '\r' | sed -n "s/^errorstat_$1:count=//p"; }
+m() { sed -n "s/^$2 //p" "$1"; }
+for c in incr lpush; do
+	it_eq "$(m "$TMP/me" "redwire_command_failed_calls_total{command=\"$c\"}")" "$(cmdstat "$c" failed_calls)" "failed calls of $c vs INFO"
+done
+it_eq "$(m "$TMP/me" 'redwire_command_rejected_calls_total{command="get"}')" "$(cmdstat get rejected_calls)" "rejected calls of get vs INFO"
+[ "$(cmdstat get rejected_calls)" -ge 1 ] || it_fail "GET's wrong arity not a rejected call"
+for e in ERR WRONGTYPE; do
+	it_eq "$(m "$TMP/me" "redwire_error_replies_total{prefix=\"$e\"}")" "$(errstat "$e")" "$e replies vs INFO errorstats"
+done
+it_eq "$(m "$TMP/me" 'redwire_command_failed_calls_total{command="set"}')" 0 "failed calls of set"
+
 it_log "AOF gauges"
 it_eq "$(one "$TMP/m1" redwire_aof_enabled)" 1 "aof_enabled"
 it_eq "$(one "$TMP/m1" redwire_aof_last_write_ok)" 1 "aof_last_write_ok"

@@ -6,8 +6,10 @@
 # compared with stock's), then tx_observe_check.py: MONITOR, SLOWLOG and
 # LATENCY HISTOGRAM of MULTI/EXEC whose commands run on both workers, and
 # CLIENT UNBLOCK inside MULTI (the transactions' messages must move the
-# forwarding counters both ways); ACL users (oracle_acl_cases.py byte for
-# byte, acl_check.py for the rest); two workers, ASan build.
+# forwarding counters both ways); then cmdstats_check.py: INFO commandstats
+# and errorstats after a seeded workload (CMDSTATS_SEED=N), and after CONFIG
+# RESETSTAT; ACL users (oracle_acl_cases.py byte for byte, acl_check.py for
+# the rest); two workers, ASan build.
 IT_NAME=rwtsrv IT_SAN=${IT_SAN:-1}
 source "$(dirname "$0")/lib.sh"
 it_up --workers 2
@@ -32,6 +34,14 @@ it_ns env PYTHONPATH="$IT_ROOT/tests/integration" "$IT_PY" "$IT_ROOT/tests/integ
 	"$IT_IP" "$IT_PORT" 127.0.0.1 "$IT_ORACLE_PORT" || it_fail "tx_observe_check.py"
 read -r R0 R1 <<<"$(it_ctl stats --json | "$IT_PY" "$S" fwd_received)"
 [ $((R0 - r0 + R1 - r1)) -gt 0 ] || it_fail "transactions did not cross workers: fwd_received $r0 $r1 -> $R0 $R1"
+# INFO commandstats/errorstats after the same seeded workload as stock's
+# (cmdstats_check.py), MSET/MGET/DEL across the workers moving the
+# forwarding counters; CONFIG RESETSTAT then more commands
+read -r r0 r1 <<<"$(it_ctl stats --json | "$IT_PY" "$S" fwd_received)"
+it_ns env PYTHONPATH="$IT_ROOT/tests/integration" "$IT_PY" "$IT_ROOT/tests/integration/cmdstats_check.py" \
+	"$IT_IP" "$IT_PORT" 127.0.0.1 "$IT_ORACLE_PORT" || it_fail "cmdstats_check.py"
+read -r R0 R1 <<<"$(it_ctl stats --json | "$IT_PY" "$S" fwd_received)"
+[ "$R0" -gt "$r0" ] && [ "$R1" -gt "$r1" ] || it_fail "commandstats workload did not cross workers: fwd_received $r0 $r1 -> $R0 $R1"
 # ACL (issue #8): LOG, GENPASS/CAT/CLIENT LIST, DELUSER closing connections on
 # both workers, then a user allowed keys of both workers: its refused MGETs
 # are answered by its own worker (nothing forwarded), its allowed ones cross

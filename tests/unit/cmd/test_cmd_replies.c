@@ -376,6 +376,9 @@ static void test_cmd_command_list_filters(void)
 
 void test_cmd_glob_matches_like_redis(void);	    /* test_cmd_glob.c */
 void test_cmd_hist_bucket_matches_hdr_levels(void); /* test_cmd_diag.c */
+void test_cmd_err_name_as_after_error_reply(void);
+void test_cmd_cmdstat_line_divides_as_float(void);
+void test_cmd_errorstats_merge_sort_and_reset(void);
 
 int main(void)
 {
@@ -405,6 +408,9 @@ int main(void)
 	    RW_TEST(test_cmd_command_list_filters),
 	    RW_TEST(test_cmd_glob_matches_like_redis),
 	    RW_TEST(test_cmd_hist_bucket_matches_hdr_levels),
+	    RW_TEST(test_cmd_err_name_as_after_error_reply),
+	    RW_TEST(test_cmd_cmdstat_line_divides_as_float),
+	    RW_TEST(test_cmd_errorstats_merge_sort_and_reset),
 	    {NULL, NULL},
 	};
 	if (rw_test_init() != 0 || rw_test_add_suite("cmd_replies", NULL, NULL, tests) != 0 ||

@@ -337,7 +337,7 @@ static void test_cmd_info_sections_in_stock_order(void)
 	CU_ASSERT_PTR_NOT_NULL(
 	    strstr(r, "\r\n\r\n# Keyspace\r\ndb0:keys=2,expires=1,avg_ttl=0\r\n"));
 	CU_ASSERT_PTR_NOT_NULL(strstr(r, "\r\nkeyspace_hits:1\r\nkeyspace_misses:1\r\n"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(r, "\r\n# Modules\r\n\r\n# Commandstats\r\n\r\n"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r, "\r\n# Modules\r\n\r\n# Commandstats\r\ncmdstat_get:"));
 	/* default leaves out commandstats and latencystats */
 	r = h_run(&h, "info");
 	CU_ASSERT_PTR_NULL(strstr(r, "# Commandstats"));
@@ -347,6 +347,58 @@ static void test_cmd_info_sections_in_stock_order(void)
 	/* RESETSTAT: counters start again from the moment of the reset */
 	CU_ASSERT_STRING_EQUAL(h_run(&h, "config resetstat"), "+OK\r\n");
 	CU_ASSERT_PTR_NOT_NULL(strstr(h_run(&h, "info stats"), "\r\nkeyspace_hits:0\r\n"));
+	h_fini(&h);
+}
+
+/*
+ * INFO commandstats and errorstats after refusals (unknown command and
+ * subcommand: no command counts; arity of a command, of a container, of a
+ * subcommand: its rejected_calls) and failures (ran, replied an error), as
+ * 7.0.15 counts them (the integration test cmdstats_check.py compares with
+ * a stock server); CONFIG RESETSTAT starts them again, LATENCY HISTOGRAM too.
+ */
+static void test_cmd_info_commandstats_and_errorstats(void)
+{
+	struct harness h;
+	srv_init(&h, RESP_PROTO_2, "");
+	static const char *const script[] = {
+	    "get",     "config get", "config", "config nosuch", "nosuch x",
+	    "set k v", "lpush k x",  "incr k", "get k",		"object help",
+	};
+	for (size_t i = 0; i < sizeof(script) / sizeof(script[0]); i++)
+		h_run(&h, script[i]);
+	const char *r = h_run(&h, "info commandstats");
+	static const char want[] =
+	    "# Commandstats\r\n"
+	    "cmdstat_config:calls=0,usec=0,usec_per_call=0.00,rejected_calls=1,failed_calls=0\r\n"
+	    "cmdstat_config|get:calls=0,usec=0,usec_per_call=0.00,rejected_calls=1,failed_calls="
+	    "0\r\n"
+	    "cmdstat_get:calls=1,usec=0,usec_per_call=0.00,rejected_calls=1,failed_calls=0\r\n"
+	    "cmdstat_incr:calls=1,usec=0,usec_per_call=0.00,rejected_calls=0,failed_calls=1\r\n"
+	    "cmdstat_lpush:calls=1,usec=0,usec_per_call=0.00,rejected_calls=0,failed_calls=1\r\n"
+	    "cmdstat_object|help:calls=1,usec=0,usec_per_call=0.00,rejected_calls=0,failed_calls="
+	    "0\r\n"
+	    "cmdstat_set:calls=1,usec=0,usec_per_call=0.00,rejected_calls=0,failed_calls=0\r\n";
+	CU_ASSERT_PTR_NOT_NULL(strstr(r, want));
+	if (strstr(r, want) == NULL)
+		h_print_escaped("commandstats", r);
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "info errorstats"),
+			       "$66\r\n# Errorstats\r\nerrorstat_ERR:count=6\r\n"
+			       "errorstat_WRONGTYPE:count=1\r\n\r\n");
+	CU_ASSERT_PTR_NOT_NULL(strstr(h_run(&h, "info stats"), "\r\ntotal_error_replies:7\r\n"));
+	/* the latency histograms count the calls that ran */
+	CU_ASSERT_PTR_NOT_NULL(strstr(h_run(&h, "latency histogram incr"), "calls\r\n:1\r\n"));
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "config resetstat"), "+OK\r\n");
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "info errorstats"), "$14\r\n# Errorstats\r\n\r\n");
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "latency histogram incr"), "*0\r\n");
+	h_run(&h, "incr k");
+	r = h_run(&h, "info commandstats");
+	CU_ASSERT_PTR_NOT_NULL(strstr(r, "# Commandstats\r\n"
+					 "cmdstat_config|resetstat:calls=1,"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(r, "\r\ncmdstat_incr:calls=1,usec=0,usec_per_call=0.00,"
+					 "rejected_calls=0,failed_calls=1\r\n"));
+	CU_ASSERT_PTR_NULL(strstr(r, "cmdstat_get:"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(h_run(&h, "info stats"), "\r\ntotal_error_replies:1\r\n"));
 	h_fini(&h);
 }
 
@@ -403,6 +455,7 @@ int main(void)
 	    RW_TEST(test_cmd_shutdown_sets_flag_without_reply),
 	    RW_TEST(test_cmd_time_and_lastsave),
 	    RW_TEST(test_cmd_info_sections_in_stock_order),
+	    RW_TEST(test_cmd_info_commandstats_and_errorstats),
 	    RW_TEST(test_cmd_digest_combines_across_shards),
 	    {NULL, NULL},
 	};
