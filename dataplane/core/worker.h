@@ -235,6 +235,10 @@ static inline uint64_t worker_tsc_us(const struct worker *w, uint64_t cycles)
 
 /** One loop iteration. @return the amount of work done (0: idle). */
 unsigned worker_poll_once(struct worker *w);
+/** Markers tests/bench/instructions.sh counts under callgrind (worker.c):
+ * an idle poll, and a poll without packets that found work. */
+void worker_cg_idle(void);
+void worker_cg_missed(void);
 /** The lcore entry point: loops until sh->stop. */
 int worker_main(void *arg);
 
