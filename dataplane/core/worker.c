@@ -275,7 +275,7 @@ static void worker_slow_gauges(struct worker *w)
 /* Housekeeping that need not run every iteration: once a millisecond,
  * bounded work (Redis's active expire cycle runs at hz 10; this is finer
  * and smaller, so latency stays flat). */
-static void worker_tick(struct worker *w)
+__attribute__((noinline)) static void worker_tick(struct worker *w)
 {
 	w->next_tick_us = w->now_us + WORKER_TICK_US;
 	bool loading = dp_loading(w); /* Redis neither expires nor evicts while loading */
