@@ -103,12 +103,13 @@ int worker_init(struct worker *w, uint32_t id, struct dp_shared *sh, struct rte_
 					  ? UINT32_MAX / 2
 					  : sh->cfg->client_query_buffer_limit);
 	w->clients = calloc(max_conns, sizeof(*w->clients));
+	w->live = calloc(max_conns, sizeof(*w->live));
 	w->argv_cap = 64;
 	w->argv = calloc(w->argv_cap, sizeof(*w->argv));
 	w->sub_argv = calloc(w->argv_cap, sizeof(*w->sub_argv));
 	w->key_owner_buf = calloc(w->argv_cap, 1);
 	w->store = store_shard_create(id, (uint32_t)sh->cfg->databases);
-	if (w->clients == NULL || w->argv == NULL || w->sub_argv == NULL ||
+	if (w->clients == NULL || w->live == NULL || w->argv == NULL || w->sub_argv == NULL ||
 	    w->key_owner_buf == NULL || w->store == NULL) {
 		worker_fini(w);
 		return -ENOMEM;
@@ -154,6 +155,8 @@ void worker_fini(struct worker *w)
 	dp_tx_teardown(w);
 	dp_pubsub_teardown(w);
 	free(w->clients);
+	free(w->live);
+	w->live = NULL;
 	free(w->argv);
 	free(w->sub_argv);
 	free(w->acks);

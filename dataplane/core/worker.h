@@ -58,6 +58,7 @@ struct dp_client {
 	bool paused;	       /* parsing stopped while every slot was busy */
 	uint32_t tx_inflight;  /* transactions of this connection not finished (dp_tx.c) */
 	bool on_ready;
+	uint32_t live_pos; /* its place in worker.live plus one; 0: not there */
 	struct dp_client *ready_next;
 	struct worker *owner;	/* the worker the connection lives on */
 	struct dp_multi *multi; /* MULTI/WATCH state (dp_tx.h); NULL until used */
@@ -159,6 +160,10 @@ struct worker {
 	struct rte_mempool *pool;
 	struct resp_limits limits;
 	struct dp_client *clients; /* indexed by tcp_conn idx */
+	/* the connected ones' indexes, n_live of them, in no order
+	 * (dp_client.c): walks of every client skip the free slots */
+	uint32_t *live;
+	uint32_t n_live;
 	struct dp_client *ready;
 	struct resp_arg *argv;	   /* argv_cap entries, and so are the next two */
 	struct resp_arg *sub_argv; /* a split command's part */
