@@ -99,8 +99,24 @@ static void slot_buf_done(struct dp_slot *slot)
 		rw_buf_reset(&slot->buf);
 }
 
+static void live_add(struct worker *w, struct dp_client *cl)
+{
+	w->live[w->n_live++] = (uint32_t)(cl - w->clients);
+	cl->live_pos = w->n_live;
+}
+
+static void live_remove(struct worker *w, struct dp_client *cl)
+{
+	uint32_t last = w->live[--w->n_live];
+	w->live[cl->live_pos - 1] = last;
+	w->clients[last].live_pos = cl->live_pos;
+	cl->live_pos = 0;
+}
+
 static void client_release(struct dp_client *cl)
 {
+	if (cl->live_pos != 0)
+		live_remove(cl->owner, cl);
 	if (cl->cc.monitor && cl->tcp != NULL) {
 		cl->cc.monitor = 0;
 		cmd_monitor_gone(&cl->owner->sh->env, cl->owner->id);
@@ -138,6 +154,7 @@ static void on_accepted(void *arg, struct tcp_conn *c)
 	cl->closing = false;
 	cl->slot_head = cl->slot_tail = 0;
 	cl->owner = w;
+	live_add(w, cl);
 	cmd_client_init(&cl->cc, ++w->next_client_id * w->sh->n_workers + w->id, &w->sh->env,
 			w->now_unix_ms);
 	c->app = cl;

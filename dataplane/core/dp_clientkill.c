@@ -22,7 +22,7 @@
 
 bool dp_clientkill_is(const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc)
 {
-	return argc >= 3 && strcmp(d->name, "client") == 0 && argv[1].len == 4 &&
+	return argc >= 3 && argv[1].len == 4 && strcmp(d->name, "client") == 0 &&
 	       strncasecmp((const char *)argv[1].ptr, "kill", 4) == 0;
 }
 
@@ -86,7 +86,7 @@ const struct cmd_def dp_clientkill_part_def = {
 
 bool dp_clientunblock_is(const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc)
 {
-	return argc >= 3 && strcmp(d->name, "client") == 0 && argv[1].len == 7 &&
+	return argc >= 3 && argv[1].len == 7 && strcmp(d->name, "client") == 0 &&
 	       strncasecmp((const char *)argv[1].ptr, "unblock", 7) == 0;
 }
 
@@ -126,7 +126,7 @@ const struct cmd_def dp_clientunblock_part_def = {
 
 bool dp_clientlist_is(const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc)
 {
-	return argc >= 2 && strcmp(d->name, "client") == 0 && argv[1].len == 4 &&
+	return argc >= 2 && argv[1].len == 4 && strcmp(d->name, "client") == 0 &&
 	       strncasecmp((const char *)argv[1].ptr, "list", 4) == 0;
 }
 

@@ -40,21 +40,22 @@ static void trim_idle(struct dp_client *cl)
 		rw_buf_fini(&c->snd);
 }
 
-/* Sum this worker's clients, find the largest evictable one. */
+/* Sum this worker's clients, find the largest evictable one (of equal
+ * ones, the lowest slot). Only connected clients are walked (w->live). */
 static uint64_t scan(struct worker *w, struct dp_client **top, uint64_t *top_bytes, bool trim)
 {
 	uint64_t total = 0;
 	*top = NULL;
 	*top_bytes = 0;
-	for (uint32_t i = 0; i < w->tcp.max_conns; i++) {
-		struct dp_client *cl = &w->clients[i];
-		if (cl->tcp == NULL)
-			continue;
+	for (uint32_t i = 0; i < w->n_live; i++) {
+		struct dp_client *cl = &w->clients[w->live[i]];
 		if (trim)
 			trim_idle(cl);
 		uint64_t n = dp_client_mem(cl);
 		total += n;
-		if (!cl->cc.no_evict && !cl->closing && n > *top_bytes) {
+		if (cl->cc.no_evict || cl->closing)
+			continue;
+		if (n > *top_bytes || (n == *top_bytes && *top != NULL && cl < *top)) {
 			*top = cl;
 			*top_bytes = n;
 		}

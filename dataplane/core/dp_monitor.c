@@ -14,9 +14,9 @@ unsigned dp_monitor_poll(struct worker *w)
 	cmd_monitor_take(&w->sh->env, w->id, &w->mon_buf);
 	if (w->mon_buf.len == 0)
 		return 0;
-	for (uint32_t i = 0; i < w->tcp.max_conns; i++) {
-		struct dp_client *cl = &w->clients[i];
-		if (cl->tcp == NULL || !cl->cc.monitor || cl->closing)
+	for (uint32_t i = 0; i < w->n_live; i++) {
+		struct dp_client *cl = &w->clients[w->live[i]];
+		if (!cl->cc.monitor || cl->closing)
 			continue;
 		/* the send buffer, or a slot behind replies still pending */
 		rw_buf_append(dp_reply_target(w, cl), w->mon_buf.data, w->mon_buf.len);

@@ -62,6 +62,7 @@ struct dp_client {
 	bool rcv_backlog;
 	uint32_t tx_inflight; /* transactions of this connection not finished (dp_tx.c) */
 	bool on_ready;
+	uint32_t live_pos; /* its place in worker.live plus one; 0: not there */
 	struct dp_client *ready_next;
 	struct worker *owner;	/* the worker the connection lives on */
 	struct dp_multi *multi; /* MULTI/WATCH state (dp_tx.h); NULL until used */
@@ -167,6 +168,10 @@ struct worker {
 	struct rte_mempool *pool;
 	struct resp_limits limits;
 	struct dp_client *clients; /* indexed by tcp_conn idx */
+	/* the connected ones' indexes, n_live of them, in no order
+	 * (dp_client.c): walks of every client skip the free slots */
+	uint32_t *live;
+	uint32_t n_live;
 	struct dp_client *ready;
 	struct resp_arg *argv;	   /* argv_cap entries, and so are the next two */
 	struct resp_arg *sub_argv; /* a split command's part */
@@ -243,6 +248,10 @@ static inline uint64_t worker_tsc_us(const struct worker *w, uint64_t cycles)
 
 /** One loop iteration. @return the amount of work done (0: idle). */
 unsigned worker_poll_once(struct worker *w);
+/** Markers tests/bench/instructions.sh counts under callgrind (worker.c):
+ * an idle poll, and a poll without packets that found work. */
+void worker_cg_idle(void);
+void worker_cg_missed(void);
 /** The lcore entry point: loops until sh->stop. */
 int worker_main(void *arg);
 

@@ -111,13 +111,21 @@ static struct flow_key key_of(uint32_t rip, uint16_t rport, uint16_t lport)
 	return k;
 }
 
+/* A connection in t->flows has its key in rip/rport/lport until
+ * tcp_conn_release() takes it out (and clears t->last_flow), so a match of
+ * the last one found is the table's answer without hashing. */
 struct tcp_conn *tcp_flow_lookup(struct tcp_stack *t, uint32_t rip, uint16_t rport, uint16_t lport)
 {
+	struct tcp_conn *c = t->last_flow;
+	if (c != NULL && c->rip == rip && c->rport == rport && c->lport == lport)
+		return c;
 	struct flow_key k = key_of(rip, rport, lport);
 	void *data;
 	if (rte_hash_lookup_data(t->flows, &k, &data) < 0)
 		return NULL;
-	return &t->conns[(uintptr_t)data];
+	c = &t->conns[(uintptr_t)data];
+	t->last_flow = c;
+	return c;
 }
 
 /* RFC 6528: ISN = M + F(4-tuple, secret), M a 4 µs clock. */
@@ -232,6 +240,8 @@ void tcp_conn_release(struct tcp_stack *t, struct tcp_conn *c)
 	tcp_timer_cancel(t, c);
 	struct flow_key k = key_of(c->rip, c->rport, c->lport);
 	rte_hash_del_key(t->flows, &k);
+	if (t->last_flow == c)
+		t->last_flow = NULL;
 	tcp_owner_release(t, c->owner_slot);
 	c->owner_slot = -1;
 	if (c->rcv.cap > TCP_BUF_KEEP)

@@ -267,6 +267,10 @@ struct tcp_stack {
 	uint32_t *free_idx;
 	uint32_t n_free;
 	struct rte_hash *flows;
+	/* the connection the last lookup found (tcp.c): a burst's segments
+	 * and a pipelining client's are mostly of one flow. NULL once it is
+	 * released */
+	struct tcp_conn *last_flow;
 	struct tcp_conn *out_head;
 	const struct tcp_app_ops *app;
 	void *app_arg;

@@ -274,19 +274,20 @@ static enum resp_status parse_inline(uint8_t *buf, size_t len, const struct resp
  * accept with the same value, at a few instructions per digit; anything
  * else ("-1", "0", signs, spaces, an incomplete line) takes the general path.
  */
-static inline bool parse_count_fast(const uint8_t *buf, size_t pos, size_t len, int64_t *val,
-				    size_t *next)
+static inline __attribute__((always_inline)) bool
+parse_count_fast(const uint8_t *buf, size_t pos, size_t len, int64_t *val, size_t *next)
 {
 	size_t i = pos + 1;
-	if (i >= len || buf[i] < '1' || buf[i] > '9')
+	if (i >= len || (unsigned)(buf[i] - '1') > 8u)
 		return false;
 	size_t end = len < i + 18 ? len : i + 18;
-	int64_t v = 0;
-	for (; i < end && buf[i] >= '0' && buf[i] <= '9'; i++)
-		v = v * 10 + (buf[i] - '0');
+	uint64_t v = 0;
+	unsigned d;
+	for (; i < end && (d = (unsigned)(buf[i] - '0')) < 10u; i++)
+		v = v * 10 + d;
 	if (i + 1 >= len || buf[i] != '\r')
 		return false;
-	*val = v;
+	*val = (int64_t)v;
 	*next = i + 2;
 	return true;
 }
@@ -340,9 +341,10 @@ static enum resp_status parse_multibulk(uint8_t *buf, size_t len, const struct r
 {
 	int64_t count = 0;
 	size_t pos = 0;
-	bool bad;
-	enum resp_status st =
-	    parse_count(buf, 0, len, lim, RESP_E_MBULK_TOO_BIG, cmd, &count, &pos, &bad);
+	bool bad = false;
+	enum resp_status st = RESP_OK;
+	if (!parse_count_fast(buf, 0, len, &count, &pos))
+		st = parse_count(buf, 0, len, lim, RESP_E_MBULK_TOO_BIG, cmd, &count, &pos, &bad);
 	if (st != RESP_OK)
 		return st;
 	uint64_t max = lim->max_multibulk < INT_MAX ? lim->max_multibulk : INT_MAX;
@@ -351,11 +353,25 @@ static enum resp_status parse_multibulk(uint8_t *buf, size_t len, const struct r
 	if (count > RESP_UNAUTH_MBULK_MAX && cmd->auth_required)
 		return parse_error(cmd, RESP_E_UNAUTH_MBULK);
 
+	/* the largest bulk length the fast path below takes as is */
+	uint64_t fast_max = lim->max_bulk_len < UINT32_MAX ? lim->max_bulk_len : UINT32_MAX;
+	if (cmd->auth_required && fast_max > RESP_UNAUTH_BULK_MAX)
+		fast_max = RESP_UNAUTH_BULK_MAX;
 	for (int64_t k = 0; k < count; k++) {
 		uint64_t bulk_len = 0;
-		st = parse_bulk_header(buf, pos, len, lim, cmd, &bulk_len, &pos);
-		if (st != RESP_OK)
-			return st;
+		int64_t ll;
+		size_t next;
+		/* a plain "$N\r" within the limits, inline; else the general path
+		 * (same answer, plus the errors) */
+		if (parse_count_fast(buf, pos, len, &ll, &next) && buf[pos] == '$' &&
+		    (uint64_t)ll <= fast_max) {
+			bulk_len = (uint64_t)ll;
+			pos = next;
+		} else {
+			st = parse_bulk_header(buf, pos, len, lim, cmd, &bulk_len, &pos);
+			if (st != RESP_OK)
+				return st;
+		}
 		/* the two bytes after the data are skipped unchecked, as in Redis */
 		if (len - pos < bulk_len + 2)
 			return RESP_INCOMPLETE;
