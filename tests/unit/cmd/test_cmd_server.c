@@ -287,8 +287,12 @@ static void test_cmd_shutdown_sets_flag_without_reply(void)
 	CU_ASSERT_TRUE(h.ctx.shutdown_requested);
 	h.ctx.shutdown_requested = false;
 	h.cfg.save = save_points;
+	/* the runtime config owns the ACL users: the client lets go of its user
+	 * before it goes and takes the new default user after */
+	cmd_client_fini(&h.client, &h.env);
 	cmd_rtcfg_destroy(&h.env.rt);
 	h.env.rt = cmd_rtcfg_create(&h.cfg);
+	cmd_client_init(&h.client, 7, &h.env, h_unix_ms());
 	CU_ASSERT_STRING_EQUAL(h_run(&h, "shutdown"),
 			       "-ERR Errors trying to SHUTDOWN. Check logs.\r\n");
 	CU_ASSERT_FALSE(h.ctx.shutdown_requested);
