@@ -585,3 +585,94 @@ void cmd_bitfield_ro(struct cmd_ctx *ctx)
 {
 	bitfield_generic(ctx, true);
 }
+
+/*
+ * BITOP AND|OR|XOR|NOT destkey key [key ...] (bitopCommand()): the sources
+ * are read in order (a missing one is an empty string, the first that is
+ * not a string answers WRONGTYPE), shorter ones count as zero-padded, and
+ * the result, as long as the longest source, replaces destkey as a raw
+ * string without a TTL ("set"); an empty result deletes destkey ("del").
+ * Sources are read before destkey is written: destkey may be one of them.
+ */
+void cmd_bitop(struct cmd_ctx *ctx)
+{
+	enum { AND, OR, XOR, NOT } op;
+	const struct resp_arg *name = &ctx->argv[1];
+	if (cmd_arg_is(name, "and"))
+		op = AND;
+	else if (cmd_arg_is(name, "or"))
+		op = OR;
+	else if (cmd_arg_is(name, "xor"))
+		op = XOR;
+	else if (cmd_arg_is(name, "not"))
+		op = NOT;
+	else {
+		resp_w_error(ctx->out, CMD_ERR_SYNTAX);
+		return;
+	}
+	if (op == NOT && ctx->argc != 4) {
+		resp_w_error(ctx->out, "ERR BITOP NOT must be called with a single source key.");
+		return;
+	}
+	uint32_t n = ctx->argc - 3;
+	size_t maxlen = 0;
+	for (uint32_t j = 0; j < n; j++) {
+		struct store_obj *o = cmd_lookup_key(ctx, &ctx->argv[3 + j], 0);
+		if (o != NULL && o->type != STORE_TYPE_STRING) {
+			resp_w_error(ctx->out, CMD_ERR_WRONGTYPE);
+			return;
+		}
+		char buf[21];
+		size_t len;
+		obj_bytes(o, buf, &len);
+		if (len > maxlen)
+			maxlen = len;
+	}
+	uint8_t *res = maxlen > 0 ? calloc(1, maxlen) : NULL;
+	if (maxlen > 0 && res == NULL) {
+		resp_w_error(ctx->out, CMD_ERR_OOM);
+		return;
+	}
+	/* a second pass reads the bytes: the first did the lookups' work
+	 * (lazy expiry, LRU, keyspace hits) once per key */
+	for (uint32_t j = 0; j < n && maxlen > 0; j++) {
+		char buf[21];
+		size_t len;
+		const uint8_t *p =
+		    obj_bytes(cmd_lookup_key(ctx, &ctx->argv[3 + j],
+					     STORE_LOOKUP_NOTOUCH | STORE_LOOKUP_NOSTATS),
+			      buf, &len);
+		for (size_t i = 0; i < maxlen; i++) {
+			uint8_t b = i < len ? p[i] : 0;
+			if (j == 0)
+				res[i] = op == NOT ? (uint8_t)~b : b;
+			else if (op == AND)
+				res[i] &= b;
+			else if (op == OR)
+				res[i] |= b;
+			else
+				res[i] ^= b;
+		}
+	}
+	struct store_wr w;
+	cmd_write_begin(ctx, &ctx->argv[2], &w);
+	if (maxlen == 0) {
+		bool found = w.obj != NULL;
+		store_wr_delete(&w);
+		store_write_commit(&w, found, "del");
+		resp_w_int(ctx->out, 0);
+		return;
+	}
+	/* createObject(OBJ_STRING, sds): raw whatever its length, no TTL */
+	int rc = store_wr_set_bytes(&w, res, maxlen);
+	if (rc == 0 && store_wr_raw(&w, maxlen) == NULL)
+		rc = -1;
+	if (rc == 0)
+		rc = store_wr_set_expire(&w, STORE_NO_EXPIRE);
+	store_write_commit(&w, rc == 0, "set");
+	free(res);
+	if (rc != 0)
+		resp_w_error(ctx->out, CMD_ERR_OOM);
+	else
+		resp_w_int(ctx->out, (int64_t)maxlen);
+}

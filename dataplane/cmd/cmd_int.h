@@ -27,7 +27,7 @@
 cmd_handler_fn cmd_get, cmd_set, cmd_setnx, cmd_setex, cmd_psetex, cmd_getset; /* cmd_string.c */
 cmd_handler_fn cmd_getdel, cmd_getex, cmd_append, cmd_strlen, cmd_setrange, cmd_getrange;
 cmd_handler_fn cmd_incr, cmd_decr, cmd_incrby, cmd_decrby, cmd_incrbyfloat; /* cmd_incr.c */
-cmd_handler_fn cmd_setbit, cmd_getbit, cmd_bitcount, cmd_bitpos;	    /* cmd_bitmap.c */
+cmd_handler_fn cmd_setbit, cmd_getbit, cmd_bitcount, cmd_bitpos, cmd_bitop; /* cmd_bitmap.c */
 cmd_handler_fn cmd_bitfield, cmd_bitfield_ro;
 cmd_handler_fn cmd_expire, cmd_pexpire, cmd_expireat, cmd_pexpireat; /* cmd_expire.c */
 cmd_handler_fn cmd_ttl, cmd_pttl, cmd_expiretime, cmd_pexpiretime, cmd_persist;
@@ -132,7 +132,7 @@ int64_t cmd_cfg_latency_threshold_ms(const struct cmd_env *env);
 	X(zadd) X(zcard) X(zcount) X(zdiff) X(zdiffstore) X(zincrby) X(zinter) X(zintercard) X(zinterstore) X(zlexcount) X(zmpop) X(zmscore) X(zpopmax) X(zpopmin) X(zrandmember) X(zrange) X(zrangebylex) X(zrangebyscore) X(zrangestore) X(zrank) X(zrem) X(zremrangebylex) X(zremrangebyrank) X(zremrangebyscore) X(zrevrange) X(zrevrangebylex) X(zrevrangebyscore) X(zrevrank) X(zscan) X(zscore) X(zunion) X(zunionstore) \
 	X(psubscribe) X(publish) X(pubsub) X(punsubscribe) X(spublish) X(ssubscribe) X(subscribe) \
 	X(sunsubscribe) X(unsubscribe) \
-	X(lcs) X(latency) X(monitor) X(slowlog)
+	X(bitop) X(lcs) X(latency) X(monitor) X(slowlog)
 /* clang-format on */
 #define CMD_META_DECL(n) extern const char cmd_meta_info_##n[], cmd_meta_docs_##n[];
 CMD_META_X(CMD_META_DECL)

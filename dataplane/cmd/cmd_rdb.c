@@ -231,8 +231,21 @@ int cmd_rdb_dup(const struct store_obj *o, struct cmd_rdb_val *v)
 int cmd_rdb_wr_match_enc(struct store_wr *w, uint8_t enc)
 {
 	struct store_obj *o = w->obj;
-	if (o == NULL || o->type == STORE_TYPE_STRING || o->enc == enc)
+	if (o == NULL || o->enc == enc)
 		return 0;
+	if (o->type == STORE_TYPE_STRING) {
+		/* a string moved as its bytes: SET chose int or embstr where the
+		 * source was raw (APPEND, SETBIT, BITOP), or int where it was an
+		 * embstr holding a number (INCRBYFLOAT) */
+		char num[21];
+		const uint8_t *p;
+		size_t n = store_obj_str(o, num, &p);
+		if (enc == STORE_ENC_RAW)
+			return store_wr_raw(w, n) != NULL ? 0 : -ENOMEM;
+		if (enc == STORE_ENC_EMBSTR && o->enc == STORE_ENC_INT)
+			return store_wr_set_bytes(w, p, n);
+		return 0;
+	}
 	struct cmd_rdb_val v = {.type = o->type, .enc = o->enc, .coll = o->v.coll};
 	int rc = cmd_rdb_val_match_enc(&v, enc);
 	/* converted in place within the write (store.h: collections) */

@@ -126,7 +126,9 @@ int cmd_rdb_dup(const struct store_obj *o, struct cmd_rdb_val *v);
 int cmd_rdb_val_match_enc(struct cmd_rdb_val *v, uint8_t enc);
 /**
  * cmd_rdb_val_match_enc() for the value of the key being written (the
- * destination of a move between workers). @return 0 or -ENOMEM.
+ * destination of a move between workers); a string gets back the raw or
+ * embstr encoding its source had (Redis moves or duplicates the object).
+ * @return 0 or -ENOMEM.
  */
 int cmd_rdb_wr_match_enc(struct store_wr *w, uint8_t enc);
 /** Free what @p v holds; NULL-safe members; leaves it empty. */

@@ -8,7 +8,8 @@
  * the lock, then the destination is set with SET ... PXAT and, for RENAME,
  * the source deleted.
  *
- * Strings are copied (their bytes may live inside the entry). A
+ * Strings are copied (their bytes may live inside the entry), in their
+ * encoding (cmd_rdb_wr_match_enc()). A
  * collection moves as an object on one worker (store_wr_take_coll(): O(1),
  * encoding and expiry kept, as Redis's RENAME and MOVE move the robj);
  * COPY duplicates it through its RDB form (cmd_rdb_dup(), the source's
@@ -49,8 +50,10 @@ static int64_t cmd_db_arg(struct cmd_ctx *ctx, const struct resp_arg *a)
 	return id;
 }
 
-/* Set @p dst in @p db to the string value of @p o with @p expire; @p o's
- * bytes are copied first (the write may move them). @return 0 or -1. */
+/* Set @p dst in @p db to the string value of @p o with @p expire, in @p o's
+ * encoding (raw after APPEND stays raw, an embstr holding a number stays
+ * an embstr, as Redis moves or duplicates the robj); @p o's bytes are
+ * copied first (the write may move them). @return 0 or -1. */
 static int copy_value(struct cmd_ctx *ctx, const struct store_obj *o, int64_t expire, uint32_t db,
 		      const struct resp_arg *dst)
 {
@@ -63,8 +66,15 @@ static int copy_value(struct cmd_ctx *ctx, const struct store_obj *o, int64_t ex
 		return -1;
 	}
 	memcpy(tmp, p, n);
+	uint8_t enc = o->enc;
 	store_lookup_write(ctx->shard, db, dst->ptr, dst->len, ctx->now_ms);
 	int rc = store_set(ctx->shard, db, dst->ptr, dst->len, tmp, n, expire, 0);
+	if (rc == 0) {
+		struct store_wr w;
+		store_write_begin(ctx->shard, db, dst->ptr, dst->len, ctx->now_ms, &w);
+		rc = cmd_rdb_wr_match_enc(&w, enc);
+		store_write_commit(&w, 0, NULL);
+	}
 	if (tmp != small)
 		free(tmp);
 	if (rc != 0)

@@ -42,7 +42,7 @@ GROUPS = {
     "list": ["lindex", "linsert", "llen", "lmove", "lmpop", "lpop", "lpos", "lpush", "lpushx",
              "lrange", "lrem", "lset", "ltrim", "rpop", "rpoplpush", "rpush", "rpushx"],
     "snap": ["bgrewriteaof", "bgsave", "save"],
-    "srv": ["lcs", "latency", "monitor", "slowlog"],
+    "srv": ["bitop", "lcs", "latency", "monitor", "slowlog"],
     "acl": ["acl"],
     "zset": ["zadd", "zcard", "zcount", "zdiff", "zdiffstore", "zincrby", "zinter", "zintercard", "zinterstore", "zlexcount", "zmpop", "zmscore", "zpopmax", "zpopmin", "zrandmember", "zrange", "zrangebylex", "zrangebyscore", "zrangestore", "zrank", "zrem", "zremrangebylex", "zremrangebyrank", "zremrangebyscore", "zrevrange", "zrevrangebylex", "zrevrangebyscore", "zrevrank", "zscan", "zscore", "zunion", "zunionstore"],
 }

@@ -140,6 +140,7 @@ static void client_release(struct dp_client *cl)
 	cl->gen++;
 	cl->closing = false;
 	cl->paused = false;
+	cl->order_wait = false;
 	cl->rcv_backlog = false;
 	cl->tx_inflight = 0;
 	cl->save_wait = 0;
@@ -864,8 +865,43 @@ acl_refuses(struct worker *w, struct dp_client *cl, const struct cmd_def *d, str
 	return true;
 }
 
-/* Route and run one command. @return false if it must wait (journal full):
- * the caller leaves it in the query buffer for the next iteration. */
+/*
+ * Pipelines in order. Redis runs a connection's commands one after the
+ * other. Here a command for another worker's keys runs there, later, while
+ * the connection's next commands go on; that is invisible while they touch
+ * other keys, but not to a command that reads or changes what every worker
+ * shares: an admin command (CONFIG SET's encoding thresholds and limits,
+ * CONFIG RESETSTAT, SLOWLOG, LATENCY, DEBUG, MONITOR, CLIENT...) and INFO
+ * (every worker's counters). Pipelined behind a ZADD forwarded to the other
+ * worker, a CONFIG SET zset-max-listpack-entries ran first and the ZADD
+ * chose the new encoding. Such a command waits until every reply ahead of
+ * it is in (parsing pauses; dp_drain_slots() resumes it); an EXEC that
+ * queued one waits the same way (dp_tx_exec_ordered()).
+ */
+bool dp_cmd_orders_pipeline(const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc)
+{
+	if (d->n_subcmds != 0 && argc >= 2) {
+		const struct cmd_def *sub = cmd_subcmd_lookup(d, argv[1].ptr, argv[1].len);
+		if (sub != NULL)
+			d = sub;
+	}
+	return (d->flags & CMD_ADMIN) || strcmp(d->name, "info") == 0;
+}
+
+/* Must @p d wait for the connection's replies ahead of it? Inside MULTI
+ * only EXEC can (the others are queued). */
+static bool order_wait(struct dp_client *cl, const struct cmd_def *d, const struct resp_arg *argv,
+		       uint32_t argc)
+{
+	if (cl->slot_head == cl->slot_tail)
+		return false;
+	if (dp_tx_multi_count(cl) != UINT32_MAX)
+		return (d->flags & CMD_TX_DISPATCH) && d->name[0] == 'e' && dp_tx_exec_ordered(cl);
+	return dp_cmd_orders_pipeline(d, argv, argc);
+}
+
+/* Route and run one command. @return false if it must wait (journal full,
+ * or cl->order_wait): the caller leaves it in the query buffer. */
 static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv, uint32_t argc,
 		  struct chan_part raw)
 {
@@ -924,6 +960,11 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 	}
 	if (cmd_pause_holds(&w->sh->env, d, w->now_unix_ms)) {
 		w->stats->commands_received--; /* CLIENT PAUSE: waits, counted when it runs */
+		return false;
+	}
+	if (order_wait(cl, d, argv, argc)) {
+		w->stats->commands_received--; /* counted once, when it runs */
+		cl->order_wait = true;
 		return false;
 	}
 	if ((cl->multi != NULL || (d->flags & CMD_TX_DISPATCH)) &&
@@ -1121,7 +1162,12 @@ static void client_process(struct worker *w, struct dp_client *cl)
 		if (c->rcv.data[off] == '*')
 			raw = (struct chan_part){c->rcv.data + off, rc.consumed};
 		if (rc.argc != 0 && !dispatch(w, cl, rc.argv, rc.argc, raw)) {
-			mark_ready(w, cl); /* journal full: retry next iteration */
+			if (cl->order_wait) { /* until the replies ahead are in */
+				cl->order_wait = false;
+				cl->paused = true;
+			} else {
+				mark_ready(w, cl); /* journal full: retry next iteration */
+			}
 			break;
 		}
 		off += rc.consumed;

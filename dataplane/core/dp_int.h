@@ -29,6 +29,12 @@ struct rw_buf *dp_reply_target(struct worker *w, struct dp_client *cl);
  */
 void dp_reject(struct worker *w, struct dp_client *cl, const struct cmd_def *d,
 	       const struct resp_arg *argv, uint32_t argc, const void *err, size_t len);
+/**
+ * Does @p d (called as @p argv) read or change what every worker shares, so
+ * that it must wait for the connection's earlier commands still running on
+ * other workers (dp_client.c, "Pipelines in order")?
+ */
+bool dp_cmd_orders_pipeline(const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc);
 /** Resume parsing @p cl's commands if it was paused (next loop iteration). */
 void dp_client_wake(struct worker *w, struct dp_client *cl);
 /** Hold one part of @p slot until @p lsn is durable (appendonly). */

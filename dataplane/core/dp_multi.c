@@ -47,6 +47,11 @@ uint32_t dp_tx_multi_count(const struct dp_client *cl)
 	return cl->multi != NULL && cl->multi->active ? cl->multi->count : UINT32_MAX;
 }
 
+bool dp_tx_exec_ordered(const struct dp_client *cl)
+{
+	return cl->multi != NULL && cl->multi->active && cl->multi->ordered;
+}
+
 bool dp_tx_in_exec(const struct dp_client *cl)
 {
 	return cl->multi != NULL && cl->multi->executing;
@@ -63,6 +68,7 @@ static void multi_clear_queue(struct dp_multi *mu)
 	mu->active = false;
 	mu->executing = false;
 	mu->dirty_exec = false;
+	mu->ordered = false;
 	mu->count = 0;
 	rw_buf_reset(&mu->q);
 	if (mu->q.cap > 65536)
@@ -692,6 +698,7 @@ bool dp_tx_intercept(struct worker *w, struct dp_client *cl, const struct cmd_de
 				  sizeof(CMD_ERR_OOM_REPLY) - 1);
 			return true;
 		}
+		cl->multi->ordered |= dp_cmd_orders_pipeline(d, argv, argc);
 		if (queue_cmd(cl->multi, d, argv, argc) != 0) {
 			cl->multi->dirty_exec = true;
 			resp_w_error(dp_reply_target(w, cl), "ERR out of memory");

@@ -36,10 +36,13 @@ struct dp_multi {
 	uint32_t n_watched, watched_cap;
 	uint64_t watch_shards; /* bit per worker holding entries of this client */
 	bool executing;	       /* EXEC is running (or planning) its commands here */
+	bool ordered; /* a queued command waits for the replies ahead (dp_cmd_orders_pipeline) */
 };
 
 /** Commands queued by @p cl, or UINT32_MAX outside MULTI (CLIENT LIST multi=). */
 uint32_t dp_tx_multi_count(const struct dp_client *cl);
+/** Does @p cl's EXEC wait for the replies ahead of it (a queued CONFIG SET...)? */
+bool dp_tx_exec_ordered(const struct dp_client *cl);
 /** Is @p cl running its EXEC's commands now (CLIENT LIST cmd=exec)? */
 bool dp_tx_in_exec(const struct dp_client *cl);
 /** A command was refused by the dispatcher (unknown, arity, NOAUTH...): inside

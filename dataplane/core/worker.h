@@ -56,6 +56,7 @@ struct dp_client {
 	uint64_t slot_tail;    /* next slot to hand out */
 	bool closing;	       /* QUIT, protocol error or peer FIN: close once drained */
 	bool paused;	       /* parsing stopped while every slot was busy */
+	bool order_wait;       /* the next command waits for the replies ahead (dp_client.c) */
 	/* the last parse stopped with complete commands left (its command
 	 * budget, a pause): the receive buffer holds a pipeline's backlog,
 	 * which Redis leaves in the kernel's socket buffer (dp_cmem.h) */

@@ -202,8 +202,73 @@ def exec_gather():
     return c
 
 
+def rstr(key):
+    return [("TYPE", key), ("OBJECT", "ENCODING", key), ("DEBUG", "DIGEST-VALUE", key),
+            ("PEXPIRETIME", key), ("GET", key)]
+
+
+def strings():
+    """BITOP, and strings moved between workers keeping their encoding
+    (raw after APPEND/SETRANGE/BITOP, an embstr holding a number)."""
+    A, B, C, D = a("bs1"), b("bs1"), a("bs2"), b("bs2")
+    c = [("DEL", A, C, a("l")), ("DEL", B, D, b("n")),
+         ("SET", A, "foo"), ("SET", B, "bar"), ("RPUSH", a("l"), "x"),
+         ("BITOP", "AND", C, A, B)] + rstr(C) + [
+         ("BITOP", "OR", D, A, B)] + rstr(D) + [
+         ("PEXPIREAT", D, AT), ("BITOP", "XOR", D, A, B, C)] + rstr(D) + [
+         ("BITOP", "NOT", C, B)] + rstr(C) + [
+         ("BITOP", "NOT", C, A, B), ("BITOP", "nand", C, A, B), ("BITOP", "AND", D, A, a("l")),
+         ("BITOP", "OR", D, b("none"), a("none")), ("EXISTS", D),
+         ("BITOP", "OR", C, b("none")), ("EXISTS", C), ("SET", b("n"), "12"),
+         ("BITOP", "OR", C, b("n"))] + rstr(C) + [
+         ("APPEND", A, "x"), ("RENAME", A, B)] + rstr(B) + [
+         ("COPY", B, C)] + rstr(C) + [
+         ("SET", D, "5"), ("INCRBYFLOAT", D, "5"), ("RENAME", D, A)] + rstr(A) + [
+         ("SETRANGE", b("n"), "0", "9"), ("COPY", b("n"), A, "REPLACE")] + rstr(A) + [
+         ("MULTI",), ("BITOP", "AND", D, A, B), ("GET", D), ("BITOP", "XOR", A, A, D),
+         ("RENAME", A, b("n")), ("EXEC",)] + rstr(D) + rstr(b("n"))
+    return c
+
+
+def debug():
+    """DEBUG's keys are its subcommand's: DIGEST-VALUE over keys of both
+    workers, arguments that are not keys never CROSSSLOT, DEBUG DIGEST
+    whole (and inside EXEC)."""
+    A, B = a("dg"), b("dg")
+    c = [("DEL", A, B), ("SADD", A, "1", "2"), ("SET", B, "v"),
+         ("DEBUG", "DIGEST-VALUE", A, B), ("DEBUG", "DIGEST-VALUE", B, a("none"), A),
+         ("DEBUG", "DIGEST-VALUE"), ("DEBUG", "OBJECT", A, B), ("DEBUG", "SLEEP", A, B),
+         ("DEBUG", "HELP", A, B), ("DEBUG", "NOSUCH", A, B), ("DEBUG", "DIGEST", A, B),
+         ("COMMAND", "GETKEYS", "DEBUG", "OBJECT", A), ("DEBUG", "SLEEP", "0"),
+         ("MULTI",), ("DEBUG", "DIGEST-VALUE", A, B), ("DEBUG", "OBJECT", A, B), ("SET", A, "x"),
+         ("DEBUG", "DIGEST-VALUE", B, A), ("DEL", A), ("EXEC",),
+         ("SET", A, "y"), ("DEBUG", "DIGEST")]
+    return c
+
+
+def pipelined(name, cmds):
+    """One chunk: the whole pipeline reaches the server at once."""
+    return (name, [b"".join(E(*c) for c in cmds)], len(cmds), False)
+
+
+def ordered():
+    """A CONFIG SET pipelined behind ZADDs of both workers' keys runs after
+    them, as Redis runs a pipeline in order (the encodings tell), and so
+    does an EXEC holding one."""
+    keys = [a("o%d" % i) for i in range(12)] + [b("o%d" % i) for i in range(12)]
+    fill = [("ZADD", k, "1", "x", "2", "y", "3", "z") for k in keys]
+    look = [("OBJECT", "ENCODING", k) for k in keys]
+    lp = ("CONFIG", "SET", "zset-max-listpack-entries", "1")
+    back = ("CONFIG", "SET", "zset-max-listpack-entries", "128")
+    return ([("DEL",) + tuple(keys[:12]), ("DEL",) + tuple(keys[12:]), back] + fill + [lp] + look +
+            [back, ("DEL",) + tuple(keys[:12]), ("DEL",) + tuple(keys[12:])] + fill +
+            [("MULTI",), lp, ("EXEC",)] + look + [back])
+
+
 HAND = [
     ("exec across workers", exec_gather()),
+    ("bitop and strings across workers", strings()),
+    ("debug across workers", debug()),
     ("sets across workers", sets()), ("sorted sets across workers", zsets()),
     ("lists across workers", lists()),
     ("watch across workers", [("DEL", a("w1"), b("w1"), b("w2")), ("SADD", a("w1"), "1", "2"),
@@ -250,6 +315,7 @@ CASES = []
 for _name, _cmds in HAND:
     CASES.append(case(_name, _cmds))
     CASES.append(case(_name + " resp3", _cmds, resp3=True))
+CASES.append(pipelined("pipeline in order: config set behind zadds of both workers", ordered()))
 CASES += untagged(oracle_cases_set.CASES, "untagged ")
 CASES += untagged(oracle_cases_zset.CASES, "untagged ")
 CASES += untagged(oracle_cases_list.CASES, "untagged ")
