@@ -441,10 +441,9 @@ static const struct cmd_def cmd_defs[] = {
      META(dbsize)},
     {.name = "debug",
      .arity = -2,
+     /* no keys, as stock declares none: the dispatcher routes OBJECT and
+      * DIGEST-VALUE by theirs (dp_debug_route_def()) */
      .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
-     .first_key = 2, /* OBJECT, DIGEST-VALUE: routed to the key's worker */
-     .last_key = -1,
-     .key_step = 1,
      .fn = cmd_debug,
      .acl_categories = "@admin @slow @dangerous",
      .group = "server",

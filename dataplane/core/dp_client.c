@@ -239,8 +239,6 @@ void dp_drain_slots(struct worker *w, struct dp_client *cl)
 		struct dp_slot *slot = &cl->slots[cl->slot_head % DP_SLOTS];
 		if (slot->parts_left != 0)
 			break;
-		if (slot->agg == DP_AGG_DIGEST && !slot->failed)
-			dp_digest_finish(&slot->buf);
 		if (!slot->discard) {
 			rw_buf_append(&cl->tcp->snd, slot->buf.data, slot->buf.len);
 			cl->cc.last_ms = w->now_unix_ms; /* a reply written: lastinteraction */
@@ -1009,7 +1007,10 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 		return true;
 	}
 	if (w->sh->n_workers > 1 && dp_digest_is(d, argv, argc)) {
-		fanout_all(w, cl, &dp_digest_part_def, argv, argc, DP_AGG_DIGEST);
+		/* every shard's part under "all" intents: the digest waits for
+		 * the transactions in flight and sees none half-applied */
+		if (!dp_tx_start_one(w, cl, d, argv, argc))
+			resp_w_error(dp_reply_target(w, cl), "ERR internal: cannot run everywhere");
 		return true;
 	}
 	if ((d->flags & (CMD_ALL_SHARDS_SUM | CMD_ALL_SHARDS_CONCAT | CMD_ALL_SHARDS_OK)) &&
@@ -1025,6 +1026,7 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 								: DP_AGG_OK);
 		return true;
 	}
+	d = dp_debug_route_def(d, argv, argc); /* DEBUG OBJECT, DIGEST-VALUE: their keys */
 	uint32_t owner = (d->flags & CMD_NOKEYS) || (d->first_key == 0 && d->numkeys_arg == 0)
 			     ? w->id
 			     : keys_owner(w, d, argv, argc);

@@ -28,6 +28,44 @@ void dp_db_foreach(struct store_shard *shard, uint32_t db, cmd_key_visit_fn *vis
 	while (cursor != 0);
 }
 
+/* The keyed DEBUG runs and is recorded as the table's DEBUG (INFO
+ * commandstats, LATENCY count the command by its entry). */
+static void debug_keyed(struct cmd_ctx *ctx)
+{
+	const struct cmd_def *real = cmd_lookup((const uint8_t *)"debug", 5);
+	ctx->client->last_cmd = real;
+	real->fn(ctx);
+}
+
+static const struct cmd_def debug_keyed_def = {
+    .name = "debug",
+    .arity = -2,
+    .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_KEYS_MERGE,
+    .first_key = 2,
+    .last_key = -1,
+    .key_step = 1,
+    .fn = debug_keyed,
+    .acl_categories = "@admin @slow @dangerous",
+    .group = "server",
+};
+
+const struct cmd_def *dp_debug_route_def(const struct cmd_def *d, const struct resp_arg *argv,
+					 uint32_t argc)
+{
+	if (argc < 3 || d->name[0] != 'd' || strcmp(d->name, "debug") != 0)
+		return d;
+	if ((argc == 3 && argv[1].len == 6 &&
+	     strncasecmp((const char *)argv[1].ptr, "object", 6) == 0) ||
+	    (argv[1].len == 12 && strncasecmp((const char *)argv[1].ptr, "digest-value", 12) == 0))
+		return &debug_keyed_def;
+	return d;
+}
+
+const struct cmd_def *dp_debug_table_def(const struct cmd_def *d)
+{
+	return d == &debug_keyed_def ? cmd_lookup((const uint8_t *)"debug", 5) : d;
+}
+
 bool dp_digest_is(const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc)
 {
 	return argc == 2 && strcmp(d->name, "debug") == 0 && argv[1].len == 6 &&
@@ -63,7 +101,7 @@ out:
 const struct cmd_def dp_digest_part_def = {
     .name = "debug",
     .arity = -2,
-    .flags = CMD_READONLY | CMD_LOADING | CMD_STALE,
+    .flags = CMD_READONLY | CMD_ADMIN | CMD_LOADING | CMD_STALE,
     .fn = digest_part,
     .acl_categories = "@admin @slow @dangerous",
     .group = "server",

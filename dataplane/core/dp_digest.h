@@ -20,6 +20,17 @@
 /* The part every worker runs (name "debug", so CLIENT LIST shows it as such). */
 extern const struct cmd_def dp_digest_part_def;
 
+/**
+ * DEBUG's keys are its subcommand's: stock's table declares none (COMMAND
+ * GETKEYS and the ACL key check see none, and SLEEP's or HELP's arguments
+ * are no keys), but OBJECT key and DIGEST-VALUE key... read their keys.
+ * @return the entry the dispatcher routes such a DEBUG by (keys from
+ * argv[2], one reply element per key when they span workers), or @p d.
+ */
+const struct cmd_def *dp_debug_route_def(const struct cmd_def *d, const struct resp_arg *argv,
+					 uint32_t argc);
+/** The command table's entry of @p d (DEBUG's for dp_debug_route_def()'s), as recorded. */
+const struct cmd_def *dp_debug_table_def(const struct cmd_def *d);
 /** Is this DEBUG DIGEST (which then runs on every worker)? */
 bool dp_digest_is(const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc);
 /** Replace the concatenated pairs in @p buf by the digest reply ("+<40 hex>\r\n"). */

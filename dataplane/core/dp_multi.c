@@ -26,6 +26,7 @@
 
 #include "cmd_diag.h"
 #include "dp_clientkill.h"
+#include "dp_digest.h"
 #include "dp_int.h"
 #include "dp_pubsub.h"
 #include "dp_tx.h"
@@ -183,6 +184,7 @@ void dp_tx_record(struct worker *w, const struct cmd_client *cc, uint32_t db,
 		  const uint8_t *err, size_t err_len)
 {
 	struct cmd_client c = *cc; /* the connection's own last_cmd stays as it is */
+	d = dp_debug_table_def(d); /* (a queued DEBUG OBJECT: the table's DEBUG) */
 	c.db = db;
 	c.last_cmd = d;
 	/* Redis's real_cmd: the subcommand a container runs ("config|get") */
@@ -221,7 +223,8 @@ static void record_self(struct worker *w, struct dp_client *cl, const struct cmd
 
 bool dp_tx_every_worker(const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc)
 {
-	return dp_clientkill_is(d, argv, argc) || dp_clientunblock_is(d, argv, argc);
+	return dp_clientkill_is(d, argv, argc) || dp_clientunblock_is(d, argv, argc) ||
+	       dp_digest_is(d, argv, argc);
 }
 
 /* ---- MULTI, EXEC, DISCARD, WATCH, UNWATCH ---- */
@@ -699,7 +702,8 @@ bool dp_tx_intercept(struct worker *w, struct dp_client *cl, const struct cmd_de
 			return true;
 		}
 		cl->multi->ordered |= dp_cmd_orders_pipeline(d, argv, argc);
-		if (queue_cmd(cl->multi, d, argv, argc) != 0) {
+		/* DEBUG OBJECT, DIGEST-VALUE: planned by their keys at EXEC */
+		if (queue_cmd(cl->multi, dp_debug_route_def(d, argv, argc), argv, argc) != 0) {
 			cl->multi->dirty_exec = true;
 			resp_w_error(dp_reply_target(w, cl), "ERR out of memory");
 			return true;

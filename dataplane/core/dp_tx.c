@@ -37,6 +37,7 @@
 
 #include "cmd_diag.h"
 #include "dp_clientkill.h"
+#include "dp_digest.h"
 #include "dp_int.h"
 #include "dp_tx_int.h"
 #include "dp_pubsub.h"
@@ -565,6 +566,9 @@ static int plan_one(struct worker *w, struct dp_tx *tx, uint32_t idx, const stru
 		return plan_client_kill(w, tx, idx, argv, argc, cc);
 	if (dp_clientunblock_is(d, argv, argc))
 		return plan_client_unblock(w, tx, idx, argv, argc, cc);
+	if (dp_digest_is(d, argv, argc)) /* every shard's part, its keys held */
+		return plan_every_shard(w, tx, idx, &dp_digest_part_def, argv, argc, cc,
+					DP_AGG_DIGEST);
 	/* A numkeys command (ZUNION, LMPOP...) in an EXEC that could not be a
 	 * gather (dp_multi.c): this plan routes by first_key only, so unless
 	 * every key is first_key's worker it cannot run here. */
@@ -915,6 +919,17 @@ static bool tx_may_journal(const struct worker *w, const struct dp_tx *tx)
 	return true;
 }
 
+/* Command @p i's reply, complete: DEBUG DIGEST's per-shard pairs mixed
+ * into the digest (once). */
+static const struct rw_buf *tx_cmd_reply(struct dp_tx *tx, uint32_t i)
+{
+	struct dp_slot *s = &tx->cmds[i];
+	if (s->agg == DP_AGG_DIGEST && !s->failed)
+		dp_digest_finish(&s->buf);
+	s->agg = DP_AGG_NONE;
+	return &s->buf;
+}
+
 static void tx_reply(struct worker *w, struct dp_tx *tx, struct rw_buf *out)
 {
 	if (tx->kind == DP_TX_MOVE || tx->kind == DP_TX_GATHER) {
@@ -922,7 +937,8 @@ static void tx_reply(struct worker *w, struct dp_tx *tx, struct rw_buf *out)
 	} else if (tx->kind == DP_TX_MSETNX) {
 		resp_w_int(out, tx->abort ? 0 : 1);
 	} else { /* DP_TX_ONE (DP_TX_EXEC replies in tx_exec_end()) */
-		rw_buf_append(out, tx->cmds[0].buf.data, tx->cmds[0].buf.len);
+		const struct rw_buf *r = tx_cmd_reply(tx, 0);
+		rw_buf_append(out, r->data, r->len);
 	}
 	(void)w;
 }
@@ -1166,7 +1182,8 @@ static void tx_exec_end(struct worker *w, struct dp_tx *tx, uint64_t lsn)
 			if (rec->pick)
 				tx_pick(w, &tx->cmds[i].buf, out);
 			else
-				rw_buf_append(out, tx->cmds[i].buf.data, tx->cmds[i].buf.len);
+				rw_buf_append(out, tx_cmd_reply(tx, i)->data,
+					      tx_cmd_reply(tx, i)->len);
 		} else if (!alive) {
 			rec->skipped = true;
 		} else {
@@ -1211,6 +1228,7 @@ static void tx_one_notify(struct worker *w, struct dp_tx *tx)
 static int tx_keep_one(struct dp_tx *tx, const struct cmd_def *d, const struct resp_arg *argv,
 		       uint32_t argc)
 {
+	d = dp_debug_table_def(d); /* recorded as the table's entry */
 	if (rw_buf_append(&tx->q, &d, sizeof(d)) != 0 || rw_buf_append(&tx->q, &argc, 4) != 0)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < argc; i++)
@@ -1831,7 +1849,8 @@ bool dp_tx_start_one(struct worker *w, struct dp_client *cl, const struct cmd_de
 	    strcmp(d->name, "copy") == 0)
 		return mv_start(w, cl, d, argv, argc);
 	bool msetnx = (d->flags & CMD_MULTI_KEYS_SAME_SHARD) && d->key_step == 2;
-	bool all = (d->flags & (CMD_ALL_SHARDS_SUM | CMD_ALL_SHARDS_CONCAT | CMD_ALL_SHARDS_OK));
+	bool all = (d->flags & (CMD_ALL_SHARDS_SUM | CMD_ALL_SHARDS_CONCAT | CMD_ALL_SHARDS_OK)) ||
+		   dp_digest_is(d, argv, argc);
 	if (!all && !msetnx && !(d->flags & (CMD_KEYS_SUM | CMD_KEYS_MERGE | CMD_KEYS_ALL_OK)))
 		return ga_eligible(d) && ga_start(w, cl, d, argv, argc);
 	if ((msetnx || (d->flags & CMD_KEYS_ALL_OK)) && (argc - 1) % 2 != 0) {
