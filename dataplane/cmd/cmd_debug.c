@@ -289,8 +289,8 @@ static void debug_object(struct cmd_ctx *ctx)
 
 static void debug_digest(struct cmd_ctx *ctx)
 {
-	/* TODO(#5): this shard's keys only; the dispatcher does not yet run
-	 * DEBUG DIGEST on every worker and mix the per-DB parts (cmd.h). */
+	/* this shard's keys: with several workers the dispatcher runs the
+	 * per-DB parts on every one and mixes them (dataplane/core/dp_digest.h) */
 	uint8_t final[20] = {0}, x[20];
 	uint32_t n = store_shard_databases(ctx->shard);
 	for (uint32_t db = 0; db < n; db++)
