@@ -401,9 +401,10 @@ static enum dp_jrnl_room journal_room(struct worker *w, struct dp_client *cl,
 static void watch_here(struct worker *w, const struct resp_arg *argv, uint32_t argc,
 		       const struct cmd_client *client, struct rw_buf *out)
 {
+	uint64_t now_ms = dp_unix_ms_now(w);
 	for (uint32_t i = 1; i < argc; i++)
 		if (dp_watch_add(&w->watch, w->store, client->id, client->watch_epoch, client->db,
-				 argv[i].ptr, argv[i].len, w->now_unix_ms) != 0) {
+				 argv[i].ptr, argv[i].len, now_ms) != 0) {
 			resp_w_error(out, "ERR out of memory");
 			return;
 		}

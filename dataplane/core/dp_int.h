@@ -35,6 +35,17 @@ void dp_reject(struct worker *w, struct dp_client *cl, const struct cmd_def *d,
  * other workers (dp_client.c, "Pipelines in order")?
  */
 bool dp_cmd_orders_pipeline(const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc);
+/**
+ * Unix ms now, not the loop iteration's w->now_unix_ms: WATCH and EXEC's
+ * check decide whether a key has expired at the command, as Redis's call()
+ * refreshes its clock per command (a worker preempted in the middle of an
+ * iteration ran a WATCH with the clock of a SET PX 1 of the same burst,
+ * 50 ms older, and the key counted as live, then as changed at EXEC).
+ */
+static inline uint64_t dp_unix_ms_now(const struct worker *w)
+{
+	return (uint64_t)((int64_t)rw_clock_now_us(&w->clock) + w->clock.unix_offset_us) / 1000u;
+}
 /** Resume parsing @p cl's commands if it was paused (next loop iteration). */
 void dp_client_wake(struct worker *w, struct dp_client *cl);
 /** Hold one part of @p slot until @p lsn is durable (appendonly). */

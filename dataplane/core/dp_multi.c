@@ -328,7 +328,7 @@ static void exec_local(struct worker *w, struct dp_client *cl, const struct cmd_
 	struct rw_buf *out = &w->tx_out;
 	rw_buf_reset(out);
 	bool dirty = mu->watch_shards != 0 && dp_watch_check(&w->watch, w->store, cl->cc.id,
-							     cl->cc.watch_epoch, w->now_unix_ms);
+							     cl->cc.watch_epoch, dp_unix_ms_now(w));
 	unwatch_all(w, cl);
 	uint64_t lsn = 0;
 	if (dirty) {

@@ -1532,7 +1532,7 @@ static void part_exec(struct worker *w, struct shard_msg *m)
 			mv_match_enc(w, &cc, w->argv, h.argc);
 		else if (h.d == &tx_watch_check)
 			resp_w_int(out, dp_watch_check(&w->watch, w->store, cc.id, cc.watch_epoch,
-						       w->now_unix_ms));
+						       dp_unix_ms_now(w)));
 		else if (h.d == &tx_pick_def)
 			part_pick(w, &cc, w->argv, h.argc, out);
 		else {
