@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# it: serial
 # Issue #7, Deliver item 2: "fsync runs off the control plane's event loop,
 # so a slow disk never stalls replication or the API". The control plane
 # runs with tests/tools/slowsync.c preloaded: every fsync/fdatasync of the
