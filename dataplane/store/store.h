@@ -429,6 +429,12 @@ void store_shard_evict_cfg_set(struct store_shard *s, const struct store_evict_c
  */
 size_t store_evict(struct store_shard *s, uint64_t budget_bytes, const struct store_evict_cfg *cfg,
 		   uint64_t now_ms, unsigned max_keys);
+/**
+ * @return true if @p policy could evict a key of @p s now: it holds a key
+ * (allkeys-*) or a key with an expiry (volatile-*); false for noeviction.
+ * O(databases). Context: the owning worker lcore.
+ */
+bool store_evict_has_candidates(const struct store_shard *s, unsigned policy);
 /** How the last store_evict() ended (STORE_EVICT_OK before the first). */
 enum store_evict_result store_evict_last(const struct store_shard *s);
 
