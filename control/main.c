@@ -46,8 +46,10 @@ struct cp_main {
 	struct cp_rdb *aofrw; /* AOF rewrites: their base's writer (NULL with appendonly no) */
 	uint64_t aofrw_epoch; /* the rewrite the AOF writer was armed for: dataplane epoch */
 	uint32_t aofrw_id;    /* ... and snapshot id; 0 once installed */
-	bool aofrw_cancel;    /* appendonly no during it: its base is not installed */
-	char rdb_path[4096];  /* dir/dbfilename */
+	bool aofrw_cancel;    /* appendonly no during it: its base is not installed (before its
+				 install job began), or installed without the writer (after) */
+	struct cp_aof_install aofrw_job; /* the install, on the rewrite writer's thread */
+	char rdb_path[4096];		 /* dir/dbfilename */
 	struct api_auth *auth;
 	struct api_tls *tls; /* NULL: no HTTPS listener */
 	struct api_server *api;
@@ -351,27 +353,45 @@ static void appendonly_note(struct cp_main *m, const char *value)
 
 /* ---- AOF rewrite: a snapshot whose file becomes the AOF's base ---- */
 
-static int aofrw_install(void *arg, const char *tmp_path, int status)
+/* The base is complete (on the loop): what its install needs, copied. */
+static void *aofrw_prepare(void *arg)
 {
 	struct cp_main *m = arg;
+	if (m->aofrw_cancel)
+		return NULL; /* appendonly no came during the rewrite: not installed */
+	/* m->aof NULL (appendonly no): a base-only AOF directory, as Redis writes */
+	cp_aof_install_init(&m->aofrw_job, m->aof, &m->aof_conf, m->cfg.aof_use_rdb_preamble);
+	return &m->aofrw_job;
+}
+
+/* On the rewrite writer's thread, after the base's fsync: files only. */
+static int aofrw_run(void *job, const char *tmp_path, int status)
+{
+	return cp_aof_install_run(job, tmp_path, status);
+}
+
+/* Back on the loop: the writer takes the outcome (DONE carries it). */
+static int aofrw_install(void *arg, void *job, const char *tmp_path, int status)
+{
+	struct cp_main *m = arg;
+	bool gone = m->aofrw_cancel; /* the writer the job was made for is closed */
 	m->aofrw_id = 0;
-	if (m->aofrw_cancel) { /* appendonly no came during the rewrite */
-		m->aofrw_cancel = false;
+	m->aofrw_cancel = false;
+	if (job == NULL) {
 		unlink(tmp_path);
 		return status != 0 ? status : -ECANCELED;
 	}
-	if (m->aof == NULL) /* appendonly no: a base-only AOF directory, as Redis writes */
-		return cp_aof_base_install(&m->aof_conf, tmp_path, status,
-					   m->cfg.aof_use_rdb_preamble);
-	return cp_aof_rewrite_finish(m->aof, tmp_path, status, m->cfg.aof_use_rdb_preamble);
+	return cp_aof_install_commit(gone ? NULL : m->aof, job, status);
 }
 
 /* The base's last END waits for the switch; a rewrite given up meanwhile
- * lets it through, to fail in install. */
+ * lets it through, to fail in install. It waits too while the writer's
+ * thread re-persists the AOF after an fsync error: both change the
+ * manifest, one at a time. */
 static bool aofrw_ready(void *arg)
 {
 	struct cp_main *m = arg;
-	return m->aof == NULL || !cp_aof_rewrite_waiting(m->aof);
+	return m->aof == NULL || (!cp_aof_rewrite_waiting(m->aof) && !cp_aof_rotating(m->aof));
 }
 
 static int aofrw_setup(struct cp_main *m)
@@ -382,6 +402,8 @@ static int aofrw_setup(struct cp_main *m)
 				   .filename = m->cfg.appendfilename,
 				   .checksum = m->cfg.rdbchecksum,
 				   .install = aofrw_install,
+				   .prepare = aofrw_prepare,
+				   .install_run = aofrw_run,
 				   .ready = aofrw_ready,
 				   .hook_arg = m};
 	return cp_rdb_create(&m->aofrw, &conf);

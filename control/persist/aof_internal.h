@@ -219,6 +219,29 @@ struct aof_rw {
 	uint64_t cut[CP_AOF_MAX_WORKERS]; /* each worker's last LSN before the cut */
 	struct rw_buf stage;		  /* held records: {u64 lsn, u32 w, u32 len, payload} */
 	int64_t new_seq;		  /* seq of the incr file opened at the cut */
+	bool installing; /* the base is being put in place (cp_aof_install_run): no fresh
+			    incr file may change the manifest meanwhile */
+};
+
+/*
+ * A new incr file made on the fsync thread (aof_rotate.c's work, off the
+ * loop): at a rewrite's switch, or after an fsync error. While it runs the
+ * loop leaves alone what the job reads (the old fd, the unsynced bytes:
+ * nothing is written while poisoned, or past the cut while armed) and
+ * sync_inflight keeps other requests away; aof_sync_collect() takes the
+ * outcome.
+ */
+enum aof_job_kind {
+	AOF_JOB_NONE = 0,
+	AOF_JOB_SWITCH, /* the incr file of a rewrite's cut */
+	AOF_JOB_ROTATE, /* a fresh incr file after an fsync error */
+};
+
+struct aof_incr_job {
+	enum aof_job_kind kind;
+	struct cp_aof *a;
+	struct aof_carry carry; /* SWITCH: the cut's */
+	struct aof_fresh f;	/* the outcome */
 };
 
 struct aof_mark {
@@ -260,6 +283,7 @@ struct cp_aof {
 	struct resp_cmd cmd;
 	struct cp_aof_status st;
 	struct aof_rw rw;
+	struct aof_incr_job job; /* on the fsync thread when kind != NONE */
 	/* CONFIG SET appendonly yes, until its first rewrite is installed
 	 * (aof_enable.c): no file before the cut (fd -1, records are left
 	 * out: the base will hold them), then an incr file the manifest does
@@ -282,6 +306,12 @@ void aof_sync_collect(struct cp_aof *a, uint64_t now_ms);
 /** Hand the thread an fsync of everything written (none may be in flight). */
 void aof_sync_request(struct cp_aof *a, uint64_t now_ms);
 void aof_durable_advance(struct cp_aof *a);
+/** Hand the thread an incr-file job (@p kind; none may be in flight). */
+void aof_job_post(struct cp_aof *a, enum aof_job_kind kind);
+/** A SWITCH job's outcome, collected (aof_rewrite.c). */
+void aof_rw_switched(struct cp_aof *a, int rc);
+/** Block until the request in flight (fsync or job) is over and collect it. */
+void aof_sync_drain(struct cp_aof *a, uint64_t now_ms);
 /** The rewrite's part of cp_aof_flush(): switch files when the cut allows. */
 void aof_rw_flush(struct cp_aof *a, uint64_t now_ms);
 /** Hold back @p w's record if the rewrite needs it. @return 1 held, 0 not, -EAGAIN. */

@@ -27,8 +27,9 @@
  * another fresh file. A crash between 1 and 3 can lose only bytes that
  * were never fsynced.
  *
- * Context: the control plane's event loop thread; blocks on its fsyncs
- * (a rare path: only after an fsync error).
+ * Context: the AOF writer's fsync thread (aof_sync.c jobs posted by
+ * aof_write.c and aof_rewrite.c); blocks on its fsyncs. The loop leaves
+ * the old fd and the kept bytes alone until it has the outcome.
  */
 #include <errno.h>
 #include <fcntl.h>
