@@ -4,17 +4,25 @@
  * written by rdb_save.c as the new base); this file splits the journal at
  * the snapshot's cut and installs the new base.
  *
- *   arm        BGREWRITEAOF reached the control plane: from now on a record
- *              is held back unless its worker's cut LSN is known and the
- *              record is at or below it (the cut is not taken yet: the
- *              dataplane waits for AOFRW_CUT, sent after arming)
+ *   prepare    BGREWRITEAOF reached the control plane: the fsync thread
+ *              makes the cut's incr file (next seq, header only), fsyncs it
+ *              and the directory and lists it in the manifest; records go
+ *              on into the file in use meanwhile (as Redis 7.0's
+ *              openNewIncrAofForAppend() before its fork, whose cut comes
+ *              after the new file is listed)
+ *   arm        the file is listed: from now on a record is held back unless
+ *              its worker's cut LSN is known and the record is at or below
+ *              it (the cut is not taken yet: the dataplane waits for
+ *              AOFRW_CUT, sent now)
  *   cut(w)     a worker's SNAP_BEGIN: records of w up to its cut go on into
  *              the old incr file, held ones included
  *   switch     every worker's cut is known and every record up to it was
- *              taken: the old incr file is written and fsynced, a new incr
- *              file (next seq) opens with a carry of the cut LSNs and is
- *              listed by the manifest (as Redis's openNewIncrAofForAppend),
- *              the held records (all past the cut) go into it
+ *              taken: the old incr file is written (appendfsync always:
+ *              and fsynced, its acks wait for that anyway), the loop moves
+ *              to the prepared file, writes the carry of the cut LSNs and
+ *              the held records (all past the cut) into it: write(2) only,
+ *              so an everysec write waits on no fsync here. The old file's
+ *              last fsync (a FINAL job) goes before any of the new file's
  *   finish     the base is complete (fsynced temp file): renamed to
  *              <name>.<seq+1>.base.rdb|aof, the manifest switched (old base
  *              and older incr files become history), the history deleted
@@ -25,11 +33,14 @@
  * before the switch the old files, after it base + new incr.
  *
  * Context: the control plane's event loop thread, which never waits on
- * the disk here: the old incr file's fsync and the new incr file with its
- * manifest run on the writer's fsync thread (aof_sync.c), the base's
+ * the disk here: the new incr file with its manifest and the old file's
+ * fsyncs run on the writer's fsync thread (aof_sync.c), the base's
  * conversion, rename and manifest switch (cp_aof_install_run) on the
- * snapshot writer's thread (rdb_save.c). The loop only decides: arm, cut,
- * post the jobs, take their outcomes.
+ * snapshot writer's thread (rdb_save.c). The loop only decides: prepare,
+ * arm, cut, switch, post the jobs, take their outcomes. Records wait
+ * (held) only from arming until the cut's records are all taken: no fsync
+ * lies on that path (it did when the switch made the file at the cut: an
+ * everysec write waited 4.7 s behind four slow fsyncs in CI).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -133,12 +144,41 @@ int cp_aof_rewrite_arm(struct cp_aof *a, uint64_t epoch, uint32_t workers, uint6
 		return a->poisoned ? -EIO : -a->write_err;
 	memset(a->rw.has_cut, 0, sizeof(a->rw.has_cut));
 	memset(a->rw.cut, 0, sizeof(a->rw.cut));
-	a->rw.state = AOF_RW_ARMED;
 	a->rw.epoch = epoch;
 	a->rw.workers = workers;
 	a->rw.armed_ms = now_ms;
 	a->rw.new_seq = 0;
+	a->rw.prep_err = 0;
+	/* enabling (appendonly yes) has no file to go on with: it holds from
+	 * now and makes its (unlisted) file at the cut */
+	a->rw.state = a->enabling ? AOF_RW_ARMED : AOF_RW_PREPARING;
+	if (a->rw.state == AOF_RW_PREPARING && !a->sync_inflight)
+		aof_job_post(a, AOF_JOB_PREPARE);
 	return 0;
+}
+
+int cp_aof_rewrite_prepared(const struct cp_aof *a)
+{
+	if (a->rw.state == AOF_RW_PREPARING)
+		return 0;
+	if (a->rw.state == AOF_RW_ARMED)
+		return 1;
+	return a->rw.prep_err != 0 ? a->rw.prep_err : -ECANCELED;
+}
+
+void aof_rw_prepared(struct cp_aof *a, int rc, uint64_t now_ms)
+{
+	if (rc != 0) {
+		rw_log_kv(RW_LOG_ERR, "cp.aof", "AOF rewrite: cannot make the new incr file",
+			  "err=\"%s\"", strerror(-rc));
+		a->rw.prep_err = rc;
+		a->rw.state = AOF_RW_IDLE;
+		return;
+	}
+	a->rw.next = a->job.f;
+	a->rw.has_next = true;
+	a->rw.state = AOF_RW_ARMED;
+	a->rw.armed_ms = now_ms;
 }
 
 void cp_aof_rewrite_cut(struct cp_aof *a, uint64_t epoch, uint32_t w, uint64_t lsn)
@@ -159,15 +199,21 @@ bool cp_aof_rewrite_switched(const struct cp_aof *a)
 
 bool cp_aof_rewrite_waiting(const struct cp_aof *a)
 {
-	return a->rw.state == AOF_RW_ARMED;
+	return a->rw.state == AOF_RW_PREPARING || a->rw.state == AOF_RW_ARMED;
 }
 
 void cp_aof_rewrite_abort(struct cp_aof *a)
 {
 	/* a switch on the thread ends first (switched, or given up): rare, and
 	 * it may block the loop on the disk (a dataplane restart mid-switch) */
-	if (a->job.kind == AOF_JOB_SWITCH)
+	if (a->job.kind == AOF_JOB_SWITCH || a->job.kind == AOF_JOB_PREPARE)
 		aof_sync_drain(a, 0);
+	if (a->rw.has_next) {
+		/* listed, header only: the loader and cp_aof_open() take an incr
+		 * file without records as the continuation of the one before */
+		close(a->rw.next.fd);
+		a->rw.has_next = false;
+	}
 	if (a->rw.state == AOF_RW_IDLE)
 		return;
 	if (a->rw.state == AOF_RW_ARMED)
@@ -191,10 +237,51 @@ static bool cut_complete(const struct cp_aof *a)
 }
 
 /*
- * Close the old incr file (written, fsynced: every mark durable) and have
- * the thread open the cut's. @return -EAGAIN (not yet: a write or fsync is
- * pending or failing, the poison recovery goes first; or the job is
- * posted).
+ * Move to the prepared incr file on the loop: the carry of the cut first,
+ * then the held records, by write(2). The old file's bytes not fsynced yet
+ * stay with old_fd for a FINAL job (aof_write.c's sync_issue() posts it
+ * before any fsync of the new file); they are in the new base too.
+ */
+static void switch_to_next(struct cp_aof *a)
+{
+	struct aof_fresh *f = &a->rw.next;
+	struct aof_carry cut = {.epoch = a->rw.epoch, .db = -1};
+	memcpy(cut.lsn, a->rw.cut, sizeof(cut.lsn));
+	if (a->written_off > a->synced_off || a->sync_inflight) {
+		a->old_fd = a->fd;
+		a->sync_stale = a->sync_inflight;
+	} else {
+		close(a->fd);
+	}
+	aof_syncer_set_fd(&a->sync, f->fd);
+	a->fd = f->fd;
+	a->prev_incr_bytes += a->written_off;
+	rw_log_kv(RW_LOG_NOTICE, "cp.aof", "AOF rewrite: new incr file opened at the cut",
+		  "old_file=%s old_bytes=%" PRIu64 " file=%s", a->incr_name, a->written_off,
+		  f->name);
+	snprintf(a->incr_name, sizeof(a->incr_name), "%s", f->name);
+	a->written_off = a->synced_off = a->reserved_off = f->len;
+	rw_buf_reset(&a->unsynced); /* the old file's: FINAL fsyncs them, the base has them */
+	a->wr_carry = a->sync_carry = a->synced_carry = cut;
+	a->cur_db = -1; /* Redis: SELECT first in a new file */
+	/* the pending buffer is empty (everything before the cut is written),
+	 * so the carry leads the file; without it (ENOMEM) the next open takes
+	 * the LSNs from the file before */
+	if (aof_carry_append(&a->pending, &cut) != 0)
+		rw_log_kv(RW_LOG_WARN, "cp.aof", "AOF rewrite: no room for the cut's carry", NULL);
+	a->rw.new_seq = f->seq;
+	a->rw.has_next = false;
+	a->rw.state = AOF_RW_SWITCHED;
+	unstage(a, UINT32_MAX, NULL); /* all of them past the cut */
+}
+
+/*
+ * Every record up to the cut is taken: write them into the old incr file
+ * and move on. Come back on a later tick while a write is pending or
+ * failing (the poison recovery goes first) and, under appendfsync always,
+ * until the old file is fsynced whole (its acks wait for that anyway).
+ * Enabling (no prepared file) keeps the old way: the file of the cut is
+ * made then, on the thread, with the records past the cut held meanwhile.
  */
 static void incr_switch(struct cp_aof *a, uint64_t now_ms)
 {
@@ -203,10 +290,11 @@ static void incr_switch(struct cp_aof *a, uint64_t now_ms)
 	aof_write_step(a, now_ms);
 	if (a->pending.len > 0 || a->poisoned)
 		return;
-	/* The old file must be fsynced whole first. The fsync thread does it
-	 * (the loop never waits on the disk): ask, and come back on a later
-	 * tick, once cp_aof_flush() has collected the outcome. A failure
-	 * poisons the file as any other; the recovery goes first. */
+	if (a->rw.has_next && a->conf.fsync != CP_AOF_FSYNC_ALWAYS) {
+		aof_durable_advance(a); /* every mark is written, so durable */
+		switch_to_next(a);
+		return;
+	}
 	if (a->sync_inflight)
 		return;
 	if (a->written_off > a->synced_off) {
@@ -214,10 +302,10 @@ static void incr_switch(struct cp_aof *a, uint64_t now_ms)
 		return;
 	}
 	aof_durable_advance(a);
-
-	/* The new file, its fsyncs and the manifest naming it are the fsync
-	 * thread's job; records past the cut stay held meanwhile, and the
-	 * switch completes in aof_rw_switched() on the tick that collects it. */
+	if (a->rw.has_next) {
+		switch_to_next(a);
+		return;
+	}
 	a->job.carry = (struct aof_carry){.epoch = a->rw.epoch, .db = -1};
 	memcpy(a->job.carry.lsn, a->rw.cut, sizeof(a->job.carry.lsn));
 	aof_job_post(a, AOF_JOB_SWITCH);
@@ -251,6 +339,10 @@ void aof_rw_switched(struct cp_aof *a, int rc)
 
 void aof_rw_flush(struct cp_aof *a, uint64_t now_ms)
 {
+	if (a->rw.state == AOF_RW_PREPARING && !a->sync_inflight) {
+		aof_job_post(a, AOF_JOB_PREPARE); /* an fsync was in flight at arming */
+		return;
+	}
 	if (a->rw.state != AOF_RW_ARMED || a->job.kind == AOF_JOB_SWITCH)
 		return;
 	if (now_ms - a->rw.armed_ms > AOF_RW_ARM_TIMEOUT_MS) {

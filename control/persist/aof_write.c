@@ -358,6 +358,12 @@ void aof_sync_collect(struct cp_aof *a, uint64_t now_ms)
 	if (!a->sync_inflight || !aof_syncer_done(&a->sync, a->sync_gen, &err))
 		return;
 	a->sync_inflight = false;
+	if (a->sync_stale) { /* of the file a rewrite's switch left: FINAL follows */
+		a->sync_stale = false;
+		if (err != 0)
+			aof_old_fsync_failed(a, err);
+		return;
+	}
 	if (a->job.kind != AOF_JOB_NONE) {
 		job_collect(a, err, now_ms);
 		return;
@@ -396,6 +402,13 @@ static int job_run(void *arg)
 {
 	struct aof_incr_job *j = arg;
 	struct cp_aof *a = j->a;
+	if (j->kind == AOF_JOB_PREPARE) /* the carry is the loop's, at the cut */
+		return aof_incr_new(a->dirfd, &a->conf, a->sync.fsync_fn, NULL, NULL, 0, true,
+				    &j->f);
+	if (j->kind == AOF_JOB_FINAL) {
+		errno = 0;
+		return a->sync.fsync_fn(j->old_fd) == 0 ? 0 : (errno != 0 ? -errno : -EIO);
+	}
 	if (j->kind == AOF_JOB_SWITCH) /* enabling (appendonly yes): named later, with its base */
 		return aof_incr_new(a->dirfd, &a->conf, a->sync.fsync_fn, &j->carry, NULL, 0,
 				    !a->enabling, &j->f);
@@ -448,6 +461,19 @@ static void job_collect(struct cp_aof *a, int err, uint64_t now_ms)
 		aof_rw_switched(a, -err);
 		return;
 	}
+	if (kind == AOF_JOB_PREPARE) {
+		aof_rw_prepared(a, -err, now_ms);
+		return;
+	}
+	if (kind == AOF_JOB_FINAL) {
+		close(a->old_fd);
+		a->old_fd = -1;
+		if (err != 0)
+			aof_old_fsync_failed(a, err);
+		else
+			a->st.fsyncs++;
+		return;
+	}
 	if (err == 0) {
 		rotated(a, &a->job.f);
 		return;
@@ -467,13 +493,29 @@ void aof_sync_drain(struct cp_aof *a, uint64_t now_ms)
 	aof_sync_collect(a, now_ms);
 }
 
+void aof_old_fsync_failed(struct cp_aof *a, int err)
+{
+	a->st.fsync_errors++;
+	rw_log_kv(RW_LOG_ERR, "cp.aof",
+		  "the last fsync of the incr file left at the rewrite's cut failed: its records "
+		  "are durable once the rewrite's base is installed",
+		  "err=\"%s\"", strerror(err));
+}
+
 static void sync_issue(struct cp_aof *a, uint64_t now_ms)
 {
 	if (a->sync_inflight)
 		return;
+	if (a->old_fd >= 0) { /* before any fsync of the new file */
+		a->job.old_fd = a->old_fd;
+		aof_job_post(a, AOF_JOB_FINAL);
+		return;
+	}
 	if (a->poisoned) {
 		if (now_ms < a->retry_at_ms)
 			return;
+		if (a->rw.state == AOF_RW_PREPARING || a->rw.state == AOF_RW_ARMED)
+			cp_aof_rewrite_abort(a); /* the fresh file must come after the listed one */
 		if (a->unsynced_lost) {
 			backoff(a, now_ms); /* stays poisoned: needs a snapshot (#7 item 4) */
 			return;
@@ -712,6 +754,57 @@ out:
 }
 
 /*
+ * The incr file we continue holds no command: a rewrite may have listed it
+ * ahead of its cut (aof_rewrite.c) while the file before went on taking
+ * records. Cut a torn tail there too (the loader took it as the AOF's
+ * tail: aof_load.c), and while the file has no annotation of its own take
+ * the epoch and LSNs in effect at the end of the last file that has.
+ */
+static int incr_adopt_before(struct cp_aof *a, struct aof_scan *s)
+{
+	struct aof_manifest m = {0};
+	char mname[AOF_NAME_MAX + 16], err[256];
+	snprintf(mname, sizeof(mname), "%s.manifest", a->conf.filename);
+	int rc = aof_manifest_read(a->dirfd, mname, &m, err, sizeof(err));
+	const struct aof_file_info *cur = rc == 0 ? aof_manifest_last_incr(&m) : NULL;
+	for (int64_t seq = cur != NULL ? cur->seq - 1 : 0; rc == 0 && seq > 0; seq--) {
+		const struct aof_file_info *f = NULL;
+		for (size_t i = 0; i < m.n; i++)
+			if (m.files[i].type == 'i' && m.files[i].seq == seq)
+				f = &m.files[i];
+		if (f == NULL)
+			break;
+		struct aof_scan ps;
+		uint8_t *p;
+		size_t len;
+		if (aof_file_map(a->dirfd, f->name, &p, &len) != 0)
+			break;
+		rc = aof_scan(p, len, &ps);
+		aof_file_unmap(p, len);
+		if (rc == 0 && ps.valid_end < len && a->conf.load_truncated) {
+			int fd = openat(a->dirfd, f->name, O_RDWR | O_CLOEXEC);
+			rc = fd < 0 || ftruncate(fd, (off_t)ps.valid_end) != 0 || fsync(fd) != 0
+				 ? -errno
+				 : 0;
+			if (fd >= 0)
+				close(fd);
+			rw_log_kv(RW_LOG_WARN, "cp.aof", "AOF torn tail cut",
+				  "file=%s valid_bytes=%" PRIu64 " cut_bytes=%" PRIu64, f->name,
+				  ps.valid_end, (uint64_t)(len - ps.valid_end));
+		}
+		if (rc != 0 || ps.batches == 0)
+			continue;
+		if (s->batches == 0) {
+			s->epoch = ps.epoch;
+			memcpy(s->lsn, ps.lsn, sizeof(s->lsn));
+		}
+		break;
+	}
+	aof_manifest_fini(&m);
+	return rc == -EILSEQ ? 0 : rc; /* the loader judged the files: nothing to adopt */
+}
+
+/*
  * Validate the incr file we continue, cut a torn tail (aof-load-truncated),
  * seal a stock-written (unannotated) file with an annotation so our first
  * batch's CRC starts after it, and fsync: from here on everything in the
@@ -748,6 +841,8 @@ static int incr_prepare(struct cp_aof *a, struct cp_aof_load_info *info)
 		}
 	}
 	uint64_t end = s.valid_end;
+	if (rc == 0 && s.commands == 0)
+		rc = incr_adopt_before(a, &s);
 	if (rc == 0 && end == 0) {
 		rc = pwrite_all(a, (const uint8_t *)AOF_HEADER, strlen(AOF_HEADER), 0);
 		end = strlen(AOF_HEADER);
@@ -788,7 +883,7 @@ int cp_aof_open(struct cp_aof **out, const struct cp_aof_conf *conf, struct cp_a
 	memset(start, 0, sizeof(*start));
 	if (a == NULL)
 		return -ENOMEM;
-	a->dirfd = a->fd = -1;
+	a->dirfd = a->fd = a->old_fd = -1;
 	a->cur_db = -1; /* Redis: the first command after open is preceded by SELECT */
 	a->backoff_ms = AOF_BACKOFF_MIN_MS;
 	rc = aof_conf_copy(a, conf);
@@ -844,6 +939,11 @@ void cp_aof_close(struct cp_aof **ap)
 				  a->poisoned, a->write_err);
 	}
 	aof_syncer_stop(&a->sync);
+	if (a->old_fd >= 0) {
+		if (a->sync.fsync_fn(a->old_fd) != 0)
+			aof_old_fsync_failed(a, errno != 0 ? errno : EIO);
+		close(a->old_fd);
+	}
 	if (a->fd >= 0)
 		close(a->fd);
 	/* appendonly no before the first rewrite was installed: nothing names it

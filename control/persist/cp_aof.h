@@ -206,16 +206,25 @@ size_t cp_aof_info(const struct cp_aof *a, char *buf, size_t len);
 
 /**
  * A rewrite is about to take its cut in dataplane @p epoch (@p workers
- * workers): hold back every record until its worker's cut is known. An
- * unfinished earlier rewrite is given up.
- * @return 0, -EIO (poisoned), -errno of a pending write error, -EINVAL.
+ * workers). First the fsync thread makes and lists the cut's incr file
+ * (records go on into the file in use); then, armed, every record is held
+ * back until its worker's cut is known. The dataplane may take the cut
+ * once cp_aof_rewrite_prepared() says 1. An unfinished earlier rewrite is
+ * given up. @return 0, -EIO (poisoned), -errno of a pending write error,
+ * -EINVAL.
  */
 int cp_aof_rewrite_arm(struct cp_aof *a, uint64_t epoch, uint32_t workers, uint64_t now_ms);
+/**
+ * Is the armed rewrite's incr file made and listed (cp_aof_flush() takes
+ * the thread's outcome)? @return 1 (the cut may be taken), 0 (not yet),
+ * -errno (the file could not be made, or the rewrite was given up).
+ */
+int cp_aof_rewrite_prepared(const struct cp_aof *a);
 /** Worker @p w's cut: its last journal LSN before it (SNAP_BEGIN). */
 void cp_aof_rewrite_cut(struct cp_aof *a, uint64_t epoch, uint32_t w, uint64_t lsn);
 /** Is the incr file of the cut open (the base may be installed now)? */
 bool cp_aof_rewrite_switched(const struct cp_aof *a);
-/** Armed and not switched yet (the base must wait; once given up it need not). */
+/** Preparing or armed, not switched yet (the base must wait; once given up it need not). */
 bool cp_aof_rewrite_waiting(const struct cp_aof *a);
 /**
  * The snapshot ended with @p status; on 0 @p tmp_path is the complete,
