@@ -117,12 +117,14 @@ static void unstage(struct cp_aof *a, uint32_t only, const uint64_t *upto)
 int aof_rw_hold(struct cp_aof *a, uint64_t epoch, uint32_t w, uint64_t lsn, const void *payload,
 		uint32_t len)
 {
-	if (a->rw.state != AOF_RW_ARMED)
+	if (a->rw.state != AOF_RW_ARMED && a->rw.state != AOF_RW_PREPARING)
 		return 0;
 	if (epoch != a->rw.epoch) {
 		cp_aof_rewrite_abort(a); /* the dataplane restarted: its snapshot is gone */
 		return 0;
 	}
+	if (a->rw.state == AOF_RW_PREPARING)
+		return 0; /* the cut is not asked for yet: every record is before it */
 	if (epoch == a->taken_epoch && lsn <= a->taken_lsn[w])
 		return 0; /* already in the file: skipped as usual */
 	if (a->rw.has_cut[w] && lsn <= a->rw.cut[w])

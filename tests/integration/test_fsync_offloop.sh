@@ -14,15 +14,20 @@
 #      waiting for the slow fsync;
 #   4. CONFIG SET appendfsync always, then everysec, at run time: the acks
 #      follow the new rule (the control plane hears of it on the channel).
-#   5. BGREWRITEAOF (everysec) with slow fsyncs: the switch to the cut's
-#      incr file (its fsyncs, the manifest) and the base's install (rename,
-#      manifest switch, history) run on threads, so while the rewrite runs
+#   5. BGREWRITEAOF (everysec) with slow fsyncs: the cut's incr file is
+#      made and listed on the fsync thread before the cut, the switch to it
+#      is write(2) only, the base's install (rename, manifest switch,
+#      history) runs on the base writer's thread, so while the rewrite runs
 #      the API answers within LIVE_MS, and PINGs and everysec SETs within
-#      RW_SLOW_MS; the rewrite then succeeds.
+#      RW_SLOW_MS (two fsyncs; no write ever waits on one); the rewrite
+#      then succeeds.
 # Before the RDB writer's end moved to its own thread, step 2 stalled every
 # API request for the whole fsync; before the rewrite's switch and install
 # did, step 5 stalled the API and every everysec write for several fsyncs
-# in a row (4 at the switch, 5 at the install).
+# in a row (4 at the switch, 5 at the install). When the switch ran on the
+# fsync thread but made the new file at the cut, the records past the cut
+# waited for its fsyncs: everysec SETs of 1231 ms and more here (4745 ms in
+# CI), every run fails.
 IT_NAME=rwtfsl
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/recovery_lib.sh"
@@ -36,7 +41,8 @@ SHIM=$(it_build)/tests/tools/libslowsync.so
 LIVE_MS=250 # the loop's answer; a stalled loop answers after DELAY_MS
 DELAY_MS=2000
 RW_DELAY_MS=800 # step 5: about 11 fsyncs in a rewrite
-RW_SLOW_MS=700  # an everysec SET or a PING; a stalled loop: several RW_DELAY_MS in a row
+RW_SLOW_MS=$((2 * RW_DELAY_MS)) # an everysec SET or a PING: tens of ms; held behind a switch's
+# fsyncs: 4 RW_DELAY_MS and more
 SET_PID="" PROBE_PID=""
 cleanup_fsl() {
 	if [ -n "$SET_PID" ]; then kill "$SET_PID" 2>/dev/null || true; fi
