@@ -12,8 +12,9 @@
  *
  * Jobs (aof_syncer_run) take the rest of the disk work off the loop: the
  * AOF writer's thread makes the fresh incr file after an fsync error and
- * the incr file of a rewrite's cut with its manifest (aof_rotate.c, posted
- * by aof_write.c/aof_rewrite.c); the RDB writer's thread ends a snapshot
+ * the incr file of a rewrite's cut, listed before the cut (aof_rotate.c,
+ * posted by aof_write.c/aof_rewrite.c), and the old file's last fsync
+ * after the switch; the RDB writer's thread ends a snapshot
  * and installs an AOF rewrite's base (rdb_save.c, cp_aof_install_run).
  *
  * Context: aof_syncer_* from the loop thread; the worker is this file's
