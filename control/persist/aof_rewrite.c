@@ -155,7 +155,7 @@ int cp_aof_rewrite_arm(struct cp_aof *a, uint64_t epoch, uint32_t workers, uint6
 	 * now and makes its (unlisted) file at the cut */
 	a->rw.state = a->enabling ? AOF_RW_ARMED : AOF_RW_PREPARING;
 	if (a->rw.state == AOF_RW_PREPARING && !a->sync_inflight)
-		aof_job_post(a, AOF_JOB_PREPARE);
+		aof_job_post(a, AOF_JOB_PREPARE); /* else the next tick's (sync_issue) */
 	return 0;
 }
 
@@ -341,10 +341,6 @@ void aof_rw_switched(struct cp_aof *a, int rc)
 
 void aof_rw_flush(struct cp_aof *a, uint64_t now_ms)
 {
-	if (a->rw.state == AOF_RW_PREPARING && !a->sync_inflight) {
-		aof_job_post(a, AOF_JOB_PREPARE); /* an fsync was in flight at arming */
-		return;
-	}
 	if (a->rw.state != AOF_RW_ARMED || a->job.kind == AOF_JOB_SWITCH)
 		return;
 	if (now_ms - a->rw.armed_ms > AOF_RW_ARM_TIMEOUT_MS) {

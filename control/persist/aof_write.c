@@ -526,6 +526,11 @@ static void sync_issue(struct cp_aof *a, uint64_t now_ms)
 		}
 		aof_job_post(a, AOF_JOB_ROTATE);
 		return;
+	} else if (a->rw.state == AOF_RW_PREPARING) {
+		/* before the next fsync: under a steady appendfsync always load
+		 * there is one every tick, and the rewrite would wait for ever */
+		aof_job_post(a, AOF_JOB_PREPARE);
+		return;
 	} else if (a->written_off <= a->synced_off || a->conf.fsync == CP_AOF_FSYNC_NO ||
 		   (a->conf.fsync == CP_AOF_FSYNC_EVERYSEC &&
 		    now_ms - a->last_sync_ms < AOF_EVERYSEC_MS)) {
