@@ -42,12 +42,15 @@ struct cp_main {
 	struct cp_aof *aof; /* NULL with appendonly no */
 	struct cp_aof_conf aof_conf;
 	struct cp_chan *chan;
-	struct cp_rdb *rdb;   /* snapshots: the RDB writer */
-	struct cp_rdb *aofrw; /* AOF rewrites: their base's writer (NULL with appendonly no) */
-	uint64_t aofrw_epoch; /* the rewrite the AOF writer was armed for: dataplane epoch */
-	uint32_t aofrw_id;    /* ... and snapshot id; 0 once installed */
-	bool aofrw_cancel;    /* appendonly no during it: its base is not installed */
-	char rdb_path[4096];  /* dir/dbfilename */
+	struct cp_rdb *rdb;    /* snapshots: the RDB writer */
+	struct cp_rdb *aofrw;  /* AOF rewrites: their base's writer (NULL with appendonly no) */
+	uint64_t aofrw_epoch;  /* the rewrite the AOF writer was armed for: dataplane epoch */
+	uint32_t aofrw_id;     /* ... and snapshot id; 0 once installed */
+	uint32_t aofrw_cut_id; /* its AOFRW_CUT waits for the writer's new incr file (0: none) */
+	bool aofrw_cancel;     /* appendonly no during it: its base is not installed (before its
+				  install job began), or installed without the writer (after) */
+	struct cp_aof_install aofrw_job; /* the install, on the rewrite writer's thread */
+	char rdb_path[4096];		 /* dir/dbfilename */
 	struct api_auth *auth;
 	struct api_tls *tls; /* NULL: no HTTPS listener */
 	struct api_server *api;
@@ -351,27 +354,45 @@ static void appendonly_note(struct cp_main *m, const char *value)
 
 /* ---- AOF rewrite: a snapshot whose file becomes the AOF's base ---- */
 
-static int aofrw_install(void *arg, const char *tmp_path, int status)
+/* The base is complete (on the loop): what its install needs, copied. */
+static void *aofrw_prepare(void *arg)
 {
 	struct cp_main *m = arg;
+	if (m->aofrw_cancel)
+		return NULL; /* appendonly no came during the rewrite: not installed */
+	/* m->aof NULL (appendonly no): a base-only AOF directory, as Redis writes */
+	cp_aof_install_init(&m->aofrw_job, m->aof, &m->aof_conf, m->cfg.aof_use_rdb_preamble);
+	return &m->aofrw_job;
+}
+
+/* On the rewrite writer's thread, after the base's fsync: files only. */
+static int aofrw_run(void *job, const char *tmp_path, int status)
+{
+	return cp_aof_install_run(job, tmp_path, status);
+}
+
+/* Back on the loop: the writer takes the outcome (DONE carries it). */
+static int aofrw_install(void *arg, void *job, const char *tmp_path, int status)
+{
+	struct cp_main *m = arg;
+	bool gone = m->aofrw_cancel; /* the writer the job was made for is closed */
 	m->aofrw_id = 0;
-	if (m->aofrw_cancel) { /* appendonly no came during the rewrite */
-		m->aofrw_cancel = false;
+	m->aofrw_cancel = false;
+	if (job == NULL) {
 		unlink(tmp_path);
 		return status != 0 ? status : -ECANCELED;
 	}
-	if (m->aof == NULL) /* appendonly no: a base-only AOF directory, as Redis writes */
-		return cp_aof_base_install(&m->aof_conf, tmp_path, status,
-					   m->cfg.aof_use_rdb_preamble);
-	return cp_aof_rewrite_finish(m->aof, tmp_path, status, m->cfg.aof_use_rdb_preamble);
+	return cp_aof_install_commit(gone ? NULL : m->aof, job, status);
 }
 
 /* The base's last END waits for the switch; a rewrite given up meanwhile
- * lets it through, to fail in install. */
+ * lets it through, to fail in install. It waits too while the writer's
+ * thread re-persists the AOF after an fsync error: both change the
+ * manifest, one at a time. */
 static bool aofrw_ready(void *arg)
 {
 	struct cp_main *m = arg;
-	return m->aof == NULL || !cp_aof_rewrite_waiting(m->aof);
+	return m->aof == NULL || (!cp_aof_rewrite_waiting(m->aof) && !cp_aof_rotating(m->aof));
 }
 
 static int aofrw_setup(struct cp_main *m)
@@ -382,6 +403,8 @@ static int aofrw_setup(struct cp_main *m)
 				   .filename = m->cfg.appendfilename,
 				   .checksum = m->cfg.rdbchecksum,
 				   .install = aofrw_install,
+				   .prepare = aofrw_prepare,
+				   .install_run = aofrw_run,
 				   .ready = aofrw_ready,
 				   .hook_arg = m};
 	return cp_rdb_create(&m->aofrw, &conf);
@@ -404,8 +427,40 @@ static int aof_dir_make(struct cp_main *m)
 	return mkdir(path, 0755) == 0 || errno == EEXIST ? 0 : -errno;
 }
 
-/* AOFRW_REQ: arm the writer (it holds records back from now on), then let
- * worker 0 take the cut. */
+/* Let worker 0 take rewrite @p id's cut. @return 0 or -ENOSPC (ring full). */
+static int aofrw_cut_send(struct cp_main *m, struct chan *ch, uint32_t id)
+{
+	if (chan_msg_send(ch, 0, CHAN_TO_DP, CHAN_MSG_AOFRW_CUT, id, &id, 0) == 0)
+		return 0;
+	if (m->aof != NULL)
+		cp_aof_rewrite_abort(m->aof);
+	return -ENOSPC;
+}
+
+/* Each poll: the cut of a rewrite whose incr file is being made goes once
+ * the writer has it listed; a failure refuses the rewrite. */
+static void aofrw_cut_poll(struct cp_main *m, struct chan *ch)
+{
+	uint32_t id = m->aofrw_cut_id;
+	if (id == 0)
+		return;
+	int rc = m->aof != NULL ? cp_aof_rewrite_prepared(m->aof) : -ECANCELED;
+	if (rc == 0)
+		return;
+	m->aofrw_cut_id = 0;
+	if (rc > 0)
+		rc = aofrw_cut_send(m, ch, id);
+	if (rc == 0)
+		return;
+	rw_log_kv(RW_LOG_ERR, "cp.aof", "cannot start an AOF rewrite", "id=%u err=\"%s\"", id,
+		  strerror(-rc));
+	if (m->aofrw_id == id)
+		m->aofrw_id = 0;
+	aofrw_refuse(ch, id, rc);
+}
+
+/* AOFRW_REQ: arm the writer (it makes the cut's incr file, then holds
+ * records back), then let worker 0 take the cut. */
 static void aofrw_request(struct cp_main *m, struct chan *ch, const struct chan_msg *msg)
 {
 	uint32_t id = msg->id, flags = 0;
@@ -429,11 +484,9 @@ static void aofrw_request(struct cp_main *m, struct chan *ch, const struct chan_
 	} else {
 		rc = cp_aof_rewrite_arm(m->aof, epoch, chan_workers(ch), cp_now_ms());
 	}
-	if (rc == 0 && chan_msg_send(ch, 0, CHAN_TO_DP, CHAN_MSG_AOFRW_CUT, id, &id, 0) != 0) {
-		if (m->aof != NULL)
-			cp_aof_rewrite_abort(m->aof);
-		rc = -ENOSPC;
-	}
+	bool later = rc == 0 && m->aof != NULL && cp_aof_rewrite_prepared(m->aof) == 0;
+	if (rc == 0 && !later)
+		rc = aofrw_cut_send(m, ch, id);
 	rw_log_kv(rc == 0 ? RW_LOG_NOTICE : RW_LOG_ERR, "cp.aof",
 		  rc == 0 ? "Background append only file rewriting started"
 			  : "cannot start an AOF rewrite",
@@ -444,6 +497,7 @@ static void aofrw_request(struct cp_main *m, struct chan *ch, const struct chan_
 	}
 	m->aofrw_epoch = epoch;
 	m->aofrw_id = id;
+	m->aofrw_cut_id = later ? id : 0;
 	m->aofrw_cancel = false;
 }
 
@@ -494,6 +548,7 @@ static int snap_msg(void *arg, struct chan *ch, uint32_t w, const struct chan_ms
 {
 	struct cp_main *m = arg;
 	if (msg == NULL) {
+		aofrw_cut_poll(m, ch);
 		if (m->aofrw != NULL)
 			cp_rdb_msg(m->aofrw, ch, w, NULL);
 		return cp_rdb_msg(m->rdb, ch, w, NULL);
@@ -701,6 +756,7 @@ static int aof_load_into(void *arg, struct chan *ch, const char *path)
 	struct cp_aof_load_info info = {0};
 	uint64_t total = 0, t0 = cp_now_ms();
 	cp_aof_rewrite_abort(m->aof); /* a new dataplane: the old one's cut is gone */
+	m->aofrw_cut_id = 0;
 	cp_aof_flush(m->aof, t0);
 	int rc = cp_aof_files_bytes(&m->aof_conf, &total);
 	if (rc == 0)
