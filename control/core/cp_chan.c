@@ -90,6 +90,18 @@ static void chan_drop(struct cp_chan *c, const char *why)
 	chan_detach(&c->ch);
 }
 
+struct chan *cp_chan_mapped(const struct cp_chan *c, const char **path)
+{
+	if (path != NULL)
+		*path = c->path;
+	return c->ch;
+}
+
+void cp_chan_drop(struct cp_chan *c, const char *why)
+{
+	chan_drop(c, why);
+}
+
 static void attach_hook_run(struct cp_chan *c)
 {
 	if (c->attach_fn == NULL || c->ch == NULL)
@@ -394,26 +406,38 @@ static void msg_answer(struct cp_chan *c, uint32_t w, const struct chan_msg *m)
 			  "worker=%u type=%u err=%d", w, m->type, -rc);
 }
 
+/* One message of worker @p w, as the poll takes it. @return -EAGAIN: leave
+ * it in the ring (another worker's key is half written), else 0. */
+static int msg_take(struct cp_chan *c, uint32_t w, const struct chan_msg *m)
+{
+	if (m->type == CHAN_MSG_CONFIG_NOTE && m->len == 0) {
+		if (w == 0 && c->resync_pending)
+			rw_log_kv(RW_LOG_INFO, "cp.chan",
+				  "persistence directives re-sent by the dataplane", NULL);
+		c->resync_pending = c->resync_pending && w != 0; /* the re-send's end */
+	} else if (((m->type >= CHAN_MSG_SNAP_BEGIN && m->type <= CHAN_MSG_SNAP_END) ||
+		    m->type == CHAN_MSG_AOFRW_REQ || m->type == CHAN_MSG_CONFIG_NOTE) &&
+		   c->snap_fn != NULL) {
+		return c->snap_fn(c->snap_arg, c->ch, w, m) == -EAGAIN ? -EAGAIN : 0;
+	} else {
+		msg_answer(c, w, m);
+	}
+	return 0;
+}
+
+void cp_chan_msg_take(struct cp_chan *c, uint32_t w, const struct chan_msg *m)
+{
+	msg_take(c, w, m);
+}
+
 static int msg_drain(struct cp_chan *c, uint32_t w)
 {
 	struct chan_msg m;
 	int rc = 0;
 	for (int n = 0; n < MSG_BUDGET && (rc = chan_msg_recv(c->ch, w, CHAN_TO_CP, &m)) == 0;
 	     n++) {
-		if (m.type == CHAN_MSG_CONFIG_NOTE && m.len == 0) {
-			if (w == 0 && c->resync_pending)
-				rw_log_kv(RW_LOG_INFO, "cp.chan",
-					  "persistence directives re-sent by the dataplane", NULL);
-			c->resync_pending = c->resync_pending && w != 0; /* the re-send's end */
-		} else if (((m.type >= CHAN_MSG_SNAP_BEGIN && m.type <= CHAN_MSG_SNAP_END) ||
-			    m.type == CHAN_MSG_AOFRW_REQ || m.type == CHAN_MSG_CONFIG_NOTE) &&
-			   c->snap_fn != NULL) {
-			/* -EAGAIN: not yet (another worker's key is half written) */
-			if (c->snap_fn(c->snap_arg, c->ch, w, &m) == -EAGAIN)
-				break;
-		} else {
-			msg_answer(c, w, &m);
-		}
+		if (msg_take(c, w, &m) == -EAGAIN)
+			break;
 		chan_msg_release(c->ch, w, CHAN_TO_CP, &m);
 	}
 	return rc == -EPROTO ? rc : 0;

@@ -134,6 +134,22 @@ int cp_chan_worker(const struct cp_chan *c, uint32_t w, struct cp_chan_worker_st
  */
 const char *cp_chan_info_section(const char *section, uint32_t len);
 
+/** The channel mapped now (NULL: not attached) and its file's @p path (may be NULL). */
+struct chan *cp_chan_mapped(const struct cp_chan *c, const char **path);
+/**
+ * Detach now; the attach timer attaches again and runs the attach hook,
+ * which loads the dataset from disk into workers that are not serving
+ * (a live restore that failed half way: the durable dataset comes back).
+ */
+void cp_chan_drop(struct cp_chan *c, const char *why);
+
+/**
+ * Handle message @p m of worker @p w as the poll would (answer an INFO_REQ
+ * or PING, hand a CONFIG_NOTE to the snapshot hook); the caller releases
+ * it. For a live restore's load session, which takes the rings meanwhile.
+ */
+void cp_chan_msg_take(struct cp_chan *c, uint32_t w, const struct chan_msg *m);
+
 /**
  * Send one message of @p type to worker @p w (a request that needs no
  * answer here: SNAP_REQ).
