@@ -804,7 +804,7 @@ static int rdb_load_into(void *arg, struct chan *ch, const char *path)
 
 /* ---- live restore: a retained snapshot into the running dataplane ---- */
 
-#define RESTORE_SLICE_BUDGET_MS 10	     /* then the loop serves the API, the journal */
+#define RESTORE_SLICE_BUDGET_MS 10	      /* then the loop serves the API, the journal */
 #define RESTORE_SLICE_BYTES	(256u * 1024) /* of the file between two clock reads */
 
 /* A message that is not the load's while it waits: answered as the poll would. */
@@ -839,11 +839,13 @@ static int restore_begin(void *arg, const char *path, uint64_t *total, char *err
 		return -ENOTCONN;
 	}
 	if (m->rst_load != NULL || cp_rdb_progress(m->rdb, &p) == 0 || m->aofrw_id != 0) {
-		snprintf(err, len, "a snapshot or AOF rewrite is being written; try again after it");
+		snprintf(err, len,
+			 "a snapshot or AOF rewrite is being written; try again after it");
 		return -EBUSY;
 	}
 	snprintf(m->rst_path, sizeof(m->rst_path), "%s", path);
-	int rc = cp_rdb_reader_open(&m->rst_reader, m->rst_path, (uint64_t)time(NULL) * 1000, &info);
+	int rc =
+	    cp_rdb_reader_open(&m->rst_reader, m->rst_path, (uint64_t)time(NULL) * 1000, &info);
 	if (rc != 0) {
 		snprintf(err, len, "%s", info.err[0] ? info.err : strerror(-rc));
 		restore_close(m);
@@ -854,7 +856,8 @@ static int restore_begin(void *arg, const char *path, uint64_t *total, char *err
 	    .flags = CHAN_LOAD_F_REPLACE, .other = restore_other, .other_arg = m};
 	rc = cp_load_begin(&m->rst_load, ch, chpath, info.bytes, AOF_LOAD_ANSWER_MS, &opts);
 	if (rc == -EBUSY) {
-		snprintf(err, len, "the dataplane runs a snapshot or AOF rewrite; try again after it");
+		snprintf(err, len,
+			 "the dataplane runs a snapshot or AOF rewrite; try again after it");
 		restore_close(m);
 		return rc;
 	}
@@ -901,8 +904,9 @@ static int restore_step(void *arg, uint64_t *done, char *err, size_t len)
 		snprintf(err, len, "%s", info->err[0] ? info->err : strerror(-rc));
 	}
 	rw_log_kv(rc == 0 ? RW_LOG_NOTICE : RW_LOG_ERR, "cp.rdb",
-		  rc == 0 ? "live restore: loaded" : "live restore failed: loading the durable "
-						     "dataset back",
+		  rc == 0 ? "live restore: loaded"
+			  : "live restore failed: loading the durable "
+			    "dataset back",
 		  "path=%s keys=%llu expired_skipped=%llu executed=%llu errors=%llu err=\"%s\"",
 		  m->rst_path, (unsigned long long)info->keys, (unsigned long long)info->expired,
 		  (unsigned long long)res.executed, (unsigned long long)res.errors,

@@ -526,10 +526,11 @@ static void restore_persist(struct api_snaps *s, struct api_task *t, uint64_t no
 	struct api_task *snap = NULL;
 	int how = s->conf.restore->persist(s->conf.arg);
 	if (how < 0) {
-		restore_end(s, how,
-			    "restored, but not durable (a restart would not keep it): the AOF rewrite "
-			    "could not be asked for",
-			    now);
+		restore_end(
+		    s, how,
+		    "restored, but not durable (a restart would not keep it): the AOF rewrite "
+		    "could not be asked for",
+		    now);
 		return;
 	}
 	if (how == API_RESTORE_PERSIST_AOF) {
@@ -538,10 +539,11 @@ static void restore_persist(struct api_snaps *s, struct api_task *t, uint64_t no
 		return;
 	}
 	if (snap_request(s, now, &snap) != 0) {
-		restore_end(s, -ENOSPC,
-			    "restored, but not durable (a restart would not keep it): the dataplane's "
-			    "message ring was full",
-			    now);
+		restore_end(
+		    s, -ENOSPC,
+		    "restored, but not durable (a restart would not keep it): the dataplane's "
+		    "message ring was full",
+		    now);
 		return;
 	}
 	s->restore_phase = RESTORE_SAVE;
@@ -563,7 +565,8 @@ static void restore_slice(struct cp_loop *l, void *arg)
 		api_task_progress(t, "loading", done, s->restore_total);
 	if (rc < 0) {
 		char why[192];
-		snprintf(why, sizeof(why), "the load failed (the durable dataset is loaded back): %s",
+		snprintf(why, sizeof(why),
+			 "the load failed (the durable dataset is loaded back): %s",
 			 err[0] ? err : strerror(-rc));
 		restore_end(s, rc, why, now);
 		return;
@@ -632,7 +635,7 @@ json_t *api_snaps_route_restore(const struct api_ctx *ctx, const struct api_call
 	if (!good)
 		return api_error(resp, 409, "the snapshot's file is damaged (checksum_ok false)");
 	if (s->conf.restore == NULL)
-		return api_error(resp, 501, "live restore is not served by this process");
+		return api_error(resp, 503, "live restore is not served by this process");
 	struct api_task *t = NULL;
 	if (s->restore_phase != RESTORE_NONE)
 		t = api_tasks_find(s->conf.tasks, s->restore_task);
