@@ -488,15 +488,11 @@ int cp_chan_send(struct cp_chan *c, uint32_t w, uint32_t type, uint32_t id, cons
 											  : -ENOSPC;
 }
 
-int cp_chan_config(struct cp_chan *c, bool set, const char *name, const char *value, char *out,
-		   size_t cap)
+/* Send a CONFIG_SET or CONFIG_GET of @p len bytes and wait for the answers. */
+static int config_request(struct cp_chan *c, bool set, const char *payload, size_t len, char *out,
+			  size_t cap)
 {
 	static uint32_t seq;
-	char payload[768];
-	int n = set ? snprintf(payload, sizeof(payload), "%s%c%s", name, '\0', value)
-		    : snprintf(payload, sizeof(payload), "%s", name);
-	if (n < 0 || (size_t)n + 1 >= sizeof(payload))
-		return -EMSGSIZE;
 	if (c == NULL || c->ch == NULL)
 		return -ENOTCONN;
 	/* one stuck dataplane must not cost every parameter of a listing a timeout */
@@ -509,7 +505,7 @@ int cp_chan_config(struct cp_chan *c, bool set, const char *name, const char *va
 	for (uint32_t w = 0; w < nw; w++)
 		if (chan_msg_send(c->ch, w, CHAN_TO_DP,
 				  set ? CHAN_MSG_CONFIG_SET : CHAN_MSG_CONFIG_GET, id, payload,
-				  (uint32_t)n + 1) != 0)
+				  (uint32_t)len) != 0)
 			return -ENOSPC;
 	int worst = 0;
 	uint64_t deadline = mono_us() + CP_CHAN_CONFIG_TIMEOUT_MS * 1000u;
@@ -533,6 +529,35 @@ int cp_chan_config(struct cp_chan *c, bool set, const char *name, const char *va
 			worst = st;
 	}
 	return worst;
+}
+
+int cp_chan_config(struct cp_chan *c, bool set, const char *name, const char *value, char *out,
+		   size_t cap)
+{
+	char payload[768];
+	int n = set ? snprintf(payload, sizeof(payload), "%s%c%s", name, '\0', value)
+		    : snprintf(payload, sizeof(payload), "%s", name);
+	if (n < 0 || (size_t)n + 1 >= sizeof(payload))
+		return -EMSGSIZE;
+	return config_request(c, set, payload, (size_t)n + 1, out, cap);
+}
+
+int cp_chan_config_set_many(struct cp_chan *c, const char *const *names, const char *const *values,
+			    size_t n, char *out, size_t cap)
+{
+	char payload[16384];
+	size_t len = 0;
+	if (n == 0 || n > 64)
+		return -EMSGSIZE;
+	for (size_t i = 0; i < n; i++) {
+		size_t a = strlen(names[i]) + 1, b = strlen(values[i]) + 1;
+		if (len + a + b > sizeof(payload))
+			return -EMSGSIZE;
+		memcpy(payload + len, names[i], a);
+		memcpy(payload + len + a, values[i], b);
+		len += a + b;
+	}
+	return config_request(c, true, payload, len, out, cap);
 }
 
 int cp_chan_acl(struct cp_chan *c, const char *const *args, size_t n, char *out, size_t cap)

@@ -173,6 +173,15 @@ int cp_chan_config(struct cp_chan *c, bool set, const char *name, const char *va
 		   size_t cap);
 
 /**
+ * CONFIG SET of @p n directives at once (@p names[i] to @p values[i]) on
+ * every worker, as one `CONFIG SET n1 v1 n2 v2 ...`: the dataplane's
+ * handler checks every name and value before it stores any, so all apply
+ * or none (Redis 7.0). Waits and returns as cp_chan_config (SET).
+ */
+int cp_chan_config_set_many(struct cp_chan *c, const char *const *names, const char *const *values,
+			    size_t n, char *out, size_t cap);
+
+/**
  * An ACL request of the management API on worker 0 (CHAN_MSG_ACL:
  * "list", "setuser NAME RULE...", "deluser NAME"), answered by the
  * dataplane's users (dataplane/cmd/cmd_acl.c). Same wait as
