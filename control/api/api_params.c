@@ -22,8 +22,10 @@
  *
  * Values are typed JSON: yes/no directives are booleans, numbers and
  * memory sizes are integers (bytes), everything else a string. A secret
- * that is set reads "(redacted)", as in the start-up echo. Every directive
- * applies at restart until run-time CONFIG SET lands (issue #4).
+ * that is set reads "(redacted)", as in the start-up echo. "apply" is
+ * "immediate" for the control plane's own directives and "restart" for the
+ * others, though the dataplane's CONFIG SET changes many of them at run
+ * time (the dataplane's run-time table is not known here yet).
  */
 #include <errno.h>
 #include <stdlib.h>
