@@ -23,9 +23,11 @@
  * Values are typed JSON: yes/no directives are booleans, numbers and
  * memory sizes are integers (bytes), everything else a string. A secret
  * that is set reads "(redacted)", as in the start-up echo. "apply" is
- * "immediate" for the control plane's own directives and "restart" for the
- * others, though the dataplane's CONFIG SET changes many of them at run
- * time (the dataplane's run-time table is not known here yet).
+ * "immediate" for the control plane's own directives and for those the
+ * attached dataplane's CONFIG SET changes (it lists them, with the values
+ * an enumerated one allows: CHAN_MSG_CONFIG_LIST, asked once per dataplane
+ * run), "restart" for the others (and for all of the dataplane's while
+ * none is attached).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -160,8 +162,63 @@ static bool param_text(const struct api_ctx *ctx, const struct api_param *p, cha
 	return ctx->cfg != NULL && rw_config_get(ctx->cfg, p->name, buf, len) == 0;
 }
 
+/* The dataplane's run-time directives (cp_chan_config_list), asked once per
+ * dataplane run (its channel epoch). The event loop's alone. */
+static struct {
+	uint64_t epoch;
+	bool have;
+	char text[4096];
+} rt_list;
+
+static const char *runtime_list(const struct api_ctx *ctx)
+{
+	struct cp_chan_status st;
+	api_chan_status(ctx, &st);
+	if (!st.attached)
+		return NULL;
+	if (rt_list.have && rt_list.epoch == st.epoch)
+		return rt_list.text;
+	rt_list.have = cp_chan_config_list(ctx->chan, rt_list.text, sizeof(rt_list.text)) == 0;
+	rt_list.epoch = st.epoch;
+	return rt_list.have ? rt_list.text : NULL;
+}
+
+/* @p name's line in the list: true if CONFIG SET changes it; its allowed
+ * values (after the space, comma separated) in @p vals, "" if any value. */
+static bool runtime_line(const char *list, const char *name, char *vals, size_t len)
+{
+	size_t nl = strlen(name);
+	for (const char *l = list; l != NULL && *l;
+	     l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		size_t n = strcspn(l, " \n");
+		if (n != nl || strncmp(l, name, nl) != 0)
+			continue;
+		vals[0] = '\0';
+		if (l[n] == ' ')
+			snprintf(vals, len, "%.*s", (int)strcspn(l + n + 1, "\n"), l + n + 1);
+		return true;
+	}
+	return false;
+}
+
+static json_t *allowed_json(const char *vals)
+{
+	json_t *a = json_array();
+	for (const char *v = vals; *v;) {
+		size_t n = strcspn(v, ",");
+		json_array_append_new(a, json_stringn(v, n));
+		v += n + (v[n] == ',');
+	}
+	return a;
+}
+
 static json_t *param_object(const struct api_ctx *ctx, const struct api_param *p)
 {
+	char vals[512] = "";
+	bool runtime = param_live(ctx, p);
+	const char *list = runtime ? NULL : runtime_list(ctx);
+	if (list != NULL && runtime_line(list, p->name, vals, sizeof(vals)))
+		runtime = true;
 	char value[1024];
 	json_t *cur = json_null();
 	if (param_text(ctx, p, value, sizeof(value)))
@@ -170,9 +227,11 @@ static json_t *param_object(const struct api_ctx *ctx, const struct api_param *p
 	json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:b}", "name", p->name, "type",
 			      type_name(p->type), "value", cur, "default",
 			      def ? typed_value(p->type, def, true) : json_null(), "description",
-			      p->desc, "apply", param_live(ctx, p) ? "immediate" : "restart",
-			      "secret", p->type == RW_CFG_SECRET);
+			      p->desc, "apply", runtime ? "immediate" : "restart", "secret",
+			      p->type == RW_CFG_SECRET);
 	free(def);
+	if (o != NULL && vals[0] != '\0')
+		json_object_set_new(o, "allowed", allowed_json(vals));
 	if (o != NULL && (p->type == RW_CFG_INT || p->type == RW_CFG_MEMORY)) {
 		json_object_set_new(o, "minimum", json_integer((json_int_t)p->min));
 		json_object_set_new(o, "maximum", json_integer((json_int_t)p->max));

@@ -542,6 +542,30 @@ int cp_chan_config(struct cp_chan *c, bool set, const char *name, const char *va
 	return config_request(c, set, payload, (size_t)n + 1, out, cap);
 }
 
+int cp_chan_config_list(struct cp_chan *c, char *out, size_t cap)
+{
+	static uint32_t seq;
+	if (c == NULL || c->ch == NULL)
+		return -ENOTCONN;
+	if (cp_now_ms() < c->config_stall_until_ms)
+		return -ETIMEDOUT;
+	uint32_t id = 0x80000000u | ++seq; /* apart from config_request's ids */
+	if (chan_msg_send(c->ch, 0, CHAN_TO_DP, CHAN_MSG_CONFIG_LIST, id, &id, 0) != 0)
+		return -ENOSPC;
+	uint64_t deadline = mono_us() + CP_CHAN_CONFIG_TIMEOUT_MS * 1000u;
+	int st = 0, rc;
+	while ((rc = config_reply_take(c, 0, id, out, cap, &st)) == -EAGAIN &&
+	       mono_us() < deadline) {
+		struct timespec ts = {0, 200000};
+		nanosleep(&ts, NULL);
+	}
+	if (rc == -EAGAIN)
+		c->config_stall_until_ms = cp_now_ms() + CP_CHAN_CONFIG_TIMEOUT_MS;
+	if (rc != 0)
+		return rc == -EAGAIN ? -ETIMEDOUT : rc;
+	return st;
+}
+
 int cp_chan_config_set_many(struct cp_chan *c, const char *const *names, const char *const *values,
 			    size_t n, char *out, size_t cap)
 {

@@ -173,6 +173,14 @@ int cp_chan_config(struct cp_chan *c, bool set, const char *name, const char *va
 		   size_t cap);
 
 /**
+ * The directives the dataplane's CONFIG SET changes at run time
+ * (CHAN_MSG_CONFIG_LIST on worker 0): "name" or "name v1,v2,..." (its
+ * allowed values) a line, in @p out. Waits as cp_chan_config.
+ * @return 0, -ENOTCONN, -ETIMEDOUT, -ENOSPC, -E2BIG, -EPROTO.
+ */
+int cp_chan_config_list(struct cp_chan *c, char *out, size_t cap);
+
+/**
  * CONFIG SET of @p n directives at once (@p names[i] to @p values[i]) on
  * every worker, as one `CONFIG SET n1 v1 n2 v2 ...`: the dataplane's
  * handler checks every name and value before it stores any, so all apply

@@ -105,7 +105,7 @@ static bool last_bulk(const struct rw_buf *b, const char **v, size_t *len)
 /* Reply: int32 status, then the error text (SET) or the value (GET). */
 static void reply(struct worker *w, uint32_t id, int32_t status, const char *text, size_t len)
 {
-	uint8_t buf[1024];
+	uint8_t buf[sizeof(status) + 4096]; /* CONFIG_LIST's text is the longest */
 	if (len > sizeof(buf) - sizeof(status))
 		len = sizeof(buf) - sizeof(status);
 	memcpy(buf, &status, sizeof(status));
@@ -217,6 +217,12 @@ bool dp_cfg_msg(struct worker *w, const struct chan_msg *m)
 {
 	if (m->type == CHAN_MSG_ACL) {
 		acl_run(w, m);
+		return true;
+	}
+	if (m->type == CHAN_MSG_CONFIG_LIST) {
+		char list[4096];
+		size_t n = cmd_config_runtime_list(list, sizeof(list));
+		reply(w, m->id, n > 0 ? 0 : -E2BIG, list, n);
 		return true;
 	}
 	if (m->type != CHAN_MSG_CONFIG_SET && m->type != CHAN_MSG_CONFIG_GET)

@@ -176,10 +176,12 @@ enum chan_msg_type {
 	 * "" (empty): the end of a re-send. To dp (worker 0), empty: re-send them all
 	 * (a control plane that attached; FORMAT.md "Run-time persistence directives") */
 	CHAN_MSG_CONFIG_NOTE = 20,
-	CHAN_MSG_SNAP_REQ = 21, /* to dp (worker 0): BGSAVE SCHEDULE for the management API;
-				   [u32 flags (CHAN_SNAP_REQ_F_*)] */
-	CHAN_MSG_ACL = 22,	/* to dp (worker 0): "sub\0arg\0...", an ACL request of the API;
-				   CONFIG_REPLY carries int32 status + text */
+	CHAN_MSG_SNAP_REQ = 21,	   /* to dp (worker 0): BGSAVE SCHEDULE for the management API;
+				      [u32 flags (CHAN_SNAP_REQ_F_*)] */
+	CHAN_MSG_ACL = 22,	   /* to dp (worker 0): "sub\0arg\0...", an ACL request of the API;
+				      CONFIG_REPLY carries int32 status + text */
+	CHAN_MSG_CONFIG_LIST = 23, /* to dp (worker 0): none; CONFIG_REPLY's text: the
+				      directives CONFIG SET changes, "name[ v1,v2]\n"... */
 };
 
 /* CHAN_MSG_AOFRW_REQ flags: the rewrite that starts the AOF (CONFIG SET appendonly yes) */

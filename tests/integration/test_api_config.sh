@@ -122,6 +122,31 @@ it_eq "$(hc -X PATCH -H "If-Match: $L2" -d '[1]' /v1/parameters)" 400 "bulk PATC
 it_eq "$(letag)" "$L2" "nothing changed by the refused bulk PATCHes"
 it_cli config set timeout 0 >/dev/null
 
+it_log "apply and allowed tell the truth: immediate iff a PATCH of the current value is taken"
+hc /v1/parameters >/dev/null
+jq -r '.parameters[] | select((.secret | not) and (.name | startswith("redwire-mgmt-") | not) and .value != null) |
+	[.name, .apply, (if .value == true then "yes" elif .value == false then "no" else (.value | tostring) end)] | @tsv' \
+	"$TMP/body" >"$TMP/applies"
+n_imm=0
+while IFS=$'\t' read -r name apply value; do
+	code=$(hc -X PATCH -H 'If-Match: *' -d "{\"value\":\"$value\"}" "/v1/parameters/$name")
+	case "$apply:$code" in
+	immediate:200) n_imm=$((n_imm + 1)) ;;
+	restart:400) ;;
+	*) it_fail "$name: apply $apply but a PATCH of its current value '$value' answered $code: $(cat "$TMP/body")" ;;
+	esac
+done <"$TMP/applies"
+[ "$n_imm" -ge 10 ] || it_fail "only $n_imm directives apply immediately"
+hc /v1/parameters/maxmemory-policy >/dev/null
+jq -r '.allowed[]' "$TMP/body" >"$TMP/allowed"
+it_eq "$(wc -l <"$TMP/allowed")" 8 "maxmemory-policy's allowed values"
+while read -r v; do
+	it_eq "$(oracle config set maxmemory-policy "$v")" OK "stock takes maxmemory-policy $v"
+done <"$TMP/allowed"
+hc /v1/parameters/port >/dev/null
+jq -e '.apply == "restart" and (has("allowed") | not)' "$TMP/body" >/dev/null || it_fail "port: $(cat "$TMP/body")"
+it_log "$n_imm directives apply immediately"
+
 it_log "users (issue #8): PUT/GET/DELETE /v1/users run the dataplane's ACL over the channel"
 RULES='on >s3cret ~app:* %R~ro:* &app:* -@all +@string'
 SUM=$(printf s3cret | sha256sum | cut -d' ' -f1)
