@@ -122,4 +122,25 @@ typedef int cp_rdb_cmd_fn(void *arg, uint32_t db, const struct resp_arg *argv, u
 int cp_rdb_load(const char *path, uint64_t now_ms, cp_rdb_cmd_fn *fn, void *arg,
 		struct cp_rdb_load_info *info);
 
+/*
+ * The same reading in slices (a live restore, between the event loop's
+ * other work): open, step until 0, close.
+ */
+struct cp_rdb_reader;
+
+/** Map @p path (kept by the caller until close) and read its header.
+ *  @return 0, -ENOENT, -EBADMSG (@p info->err says why), -errno. The reader
+ *  is set even on a bad header: close it. */
+int cp_rdb_reader_open(struct cp_rdb_reader **out, const char *path, uint64_t now_ms,
+		       struct cp_rdb_load_info *info);
+/** Hand on keys until about @p max_bytes more of the file are read.
+ *  @return 1 (more to read), 0 (EOF reached, CRC checked), or an error as cp_rdb_load. */
+int cp_rdb_reader_step(struct cp_rdb_reader *r, cp_rdb_cmd_fn *fn, void *arg, uint64_t max_bytes);
+/** Bytes of the file read so far. */
+uint64_t cp_rdb_reader_offset(const struct cp_rdb_reader *r);
+/** Keys handed on, skipped, and the error text of the last failure. */
+const struct cp_rdb_load_info *cp_rdb_reader_info(const struct cp_rdb_reader *r);
+/** NULL-safe; clears the pointer. */
+void cp_rdb_reader_close(struct cp_rdb_reader **r);
+
 #endif

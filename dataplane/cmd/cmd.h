@@ -484,6 +484,13 @@ bool cmd_cfg_rdb_error_stops_writes(const struct cmd_env *env);
 bool cmd_cfg_rdbcompression(const struct cmd_env *env);
 /** auto-aof-rewrite-percentage and auto-aof-rewrite-min-size now (CONFIG SET). */
 void cmd_cfg_auto_aofrw(const struct cmd_env *env, int64_t *percentage, int64_t *min_size);
+/**
+ * The directives CONFIG SET changes at run time, one a line: "name", or
+ * "name v1,v2,..." for one of a fixed set of values (the management API's
+ * "apply" and "allowed"). @return bytes written (NUL-terminated), 0 if
+ * @p cap is too small. Context: any; read-only data.
+ */
+size_t cmd_config_runtime_list(char *buf, size_t cap);
 /** CONFIG GET's value of directive @p name now (cmd_config.c). */
 void cmd_config_value(const struct cmd_env *env, const char *name, char *val, size_t cap);
 /** appendonly as CONFIG SET left it (Redis's server.aof_enabled; the state is cmd_snap's). */

@@ -743,6 +743,26 @@ void cmd_cfg_stat_base(const struct cmd_env *env, uint64_t base[CMD_STAT_N])
 	}
 }
 
+size_t cmd_config_runtime_list(char *buf, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < N_RT; i++) {
+		const struct rt_def *d = &rt_defs[i];
+		int w = snprintf(buf + n, cap - n, "%s", d->name);
+		for (int64_t v = d->min; d->kind == K_ENUM && v <= d->max && w >= 0; v++) {
+			n += (size_t)w < cap - n ? (size_t)w : 0;
+			w = snprintf(buf + n, cap - n, "%c%s", v == d->min ? ' ' : ',',
+				     d->names[v]);
+		}
+		if (w < 0 || (size_t)w + 1 >= cap - n)
+			return 0; /* does not fit: say nothing rather than a part */
+		n += (size_t)w;
+		buf[n++] = '\n';
+		buf[n] = '\0';
+	}
+	return n;
+}
+
 /* ---- CONFIG GET ---- */
 
 static const char *const config_names[] = {
