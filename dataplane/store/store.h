@@ -454,6 +454,13 @@ uint64_t store_obj_idle_s(const struct store_obj *o, uint64_t now_ms);
 uint8_t store_obj_freq(const struct store_shard *s, const struct store_obj *o, uint64_t now_ms);
 /** The absolute expiry of the object's key, or STORE_NO_EXPIRE. */
 int64_t store_obj_expire(const struct store_obj *o);
+/**
+ * The raw LRU clock or LFU state of the object's key (Redis's robj->lru),
+ * and setting it: a cross-worker command's copy carries its original's, and
+ * the original takes the copy's back (dp_tx_gather.inc).
+ */
+uint32_t store_obj_lru(const struct store_obj *o);
+void store_obj_set_lru(struct store_obj *o, uint32_t lru);
 
 /** OBJECT ENCODING's name: "int", "embstr", "raw", "listpack", "hashtable", ... */
 const char *store_obj_enc_name(const struct store_obj *o);
