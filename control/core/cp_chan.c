@@ -489,6 +489,43 @@ int cp_chan_send(struct cp_chan *c, uint32_t w, uint32_t type, uint32_t id, cons
 }
 
 /* Send a CONFIG_SET or CONFIG_GET of @p len bytes and wait for the answers. */
+/* Bounded wait for worker @p w's answer to @p id: a worker answers from
+ * its next loop iteration. A timeout makes later requests fail at once for
+ * a while, so one stuck dataplane does not cost every caller a timeout. */
+static int reply_wait(struct cp_chan *c, uint32_t w, uint32_t id, char *out, size_t cap, int *st,
+		      uint64_t deadline)
+{
+	int rc;
+	while ((rc = config_reply_take(c, w, id, out, cap, st)) == -EAGAIN &&
+	       mono_us() < deadline) {
+		struct timespec ts = {0, 200000};
+		nanosleep(&ts, NULL);
+	}
+	if (rc == -EAGAIN) {
+		c->config_stall_until_ms = cp_now_ms() + CP_CHAN_CONFIG_TIMEOUT_MS;
+		return -ETIMEDOUT;
+	}
+	return rc;
+}
+
+/* One request to worker 0 and its answer (@return its status, or an error). */
+static int worker0_request(struct cp_chan *c, uint16_t type, const void *payload, uint32_t len,
+			   char *out, size_t cap)
+{
+	static uint32_t seq;
+	if (c == NULL || c->ch == NULL)
+		return -ENOTCONN;
+	if (cp_now_ms() < c->config_stall_until_ms)
+		return -ETIMEDOUT;
+	uint32_t id = 0x80000000u | ++seq; /* apart from config_request's ids */
+	if (chan_msg_send(c->ch, 0, CHAN_TO_DP, type, id, payload, len) != 0)
+		return -ENOSPC;
+	int st = 0;
+	out[0] = '\0';
+	int rc = reply_wait(c, 0, id, out, cap, &st, mono_us() + CP_CHAN_CONFIG_TIMEOUT_MS * 1000u);
+	return rc != 0 ? rc : st;
+}
+
 static int config_request(struct cp_chan *c, bool set, const char *payload, size_t len, char *out,
 			  size_t cap)
 {
@@ -512,17 +549,9 @@ static int config_request(struct cp_chan *c, bool set, const char *payload, size
 	out[0] = '\0';
 	for (uint32_t w = 0; w < nw; w++) {
 		char text[1024];
-		int st = 0, rc;
-		/* bounded wait: a worker answers from its next loop iteration */
-		while ((rc = config_reply_take(c, w, id, text, sizeof(text), &st)) == -EAGAIN &&
-		       mono_us() < deadline) {
-			struct timespec ts = {0, 200000};
-			nanosleep(&ts, NULL);
-		}
-		if (rc == -EAGAIN)
-			c->config_stall_until_ms = cp_now_ms() + CP_CHAN_CONFIG_TIMEOUT_MS;
+		int st = 0, rc = reply_wait(c, w, id, text, sizeof(text), &st, deadline);
 		if (rc != 0)
-			return rc == -EAGAIN ? -ETIMEDOUT : rc;
+			return rc;
 		if (worst == 0 && (st != 0 || !set)) /* the first error text, or the value */
 			snprintf(out, cap, "%s", text);
 		if (worst == 0)
@@ -544,26 +573,7 @@ int cp_chan_config(struct cp_chan *c, bool set, const char *name, const char *va
 
 int cp_chan_config_list(struct cp_chan *c, char *out, size_t cap)
 {
-	static uint32_t seq;
-	if (c == NULL || c->ch == NULL)
-		return -ENOTCONN;
-	if (cp_now_ms() < c->config_stall_until_ms)
-		return -ETIMEDOUT;
-	uint32_t id = 0x80000000u | ++seq; /* apart from config_request's ids */
-	if (chan_msg_send(c->ch, 0, CHAN_TO_DP, CHAN_MSG_CONFIG_LIST, id, &id, 0) != 0)
-		return -ENOSPC;
-	uint64_t deadline = mono_us() + CP_CHAN_CONFIG_TIMEOUT_MS * 1000u;
-	int st = 0, rc;
-	while ((rc = config_reply_take(c, 0, id, out, cap, &st)) == -EAGAIN &&
-	       mono_us() < deadline) {
-		struct timespec ts = {0, 200000};
-		nanosleep(&ts, NULL);
-	}
-	if (rc == -EAGAIN)
-		c->config_stall_until_ms = cp_now_ms() + CP_CHAN_CONFIG_TIMEOUT_MS;
-	if (rc != 0)
-		return rc == -EAGAIN ? -ETIMEDOUT : rc;
-	return st;
+	return worker0_request(c, CHAN_MSG_CONFIG_LIST, "", 0, out, cap);
 }
 
 int cp_chan_config_set_many(struct cp_chan *c, const char *const *names, const char *const *values,
@@ -586,7 +596,6 @@ int cp_chan_config_set_many(struct cp_chan *c, const char *const *names, const c
 
 int cp_chan_acl(struct cp_chan *c, const char *const *args, size_t n, char *out, size_t cap)
 {
-	static uint32_t seq;
 	char payload[4096];
 	size_t len = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -596,26 +605,7 @@ int cp_chan_acl(struct cp_chan *c, const char *const *args, size_t n, char *out,
 		memcpy(payload + len, args[i], l + 1);
 		len += l + 1;
 	}
-	if (c == NULL || c->ch == NULL)
-		return -ENOTCONN;
-	if (cp_now_ms() < c->config_stall_until_ms)
-		return -ETIMEDOUT;
-	uint32_t id = 0x80000000u | ++seq; /* apart from cp_chan_config()'s ids */
-	if (chan_msg_send(c->ch, 0, CHAN_TO_DP, CHAN_MSG_ACL, id, payload, (uint32_t)len) != 0)
-		return -ENOSPC;
-	uint64_t deadline = mono_us() + CP_CHAN_CONFIG_TIMEOUT_MS * 1000u;
-	int st = 0, rc;
-	out[0] = '\0';
-	while ((rc = config_reply_take(c, 0, id, out, cap, &st)) == -EAGAIN &&
-	       mono_us() < deadline) {
-		struct timespec ts = {0, 200000};
-		nanosleep(&ts, NULL);
-	}
-	if (rc == -EAGAIN)
-		c->config_stall_until_ms = cp_now_ms() + CP_CHAN_CONFIG_TIMEOUT_MS;
-	if (rc != 0)
-		return rc == -EAGAIN ? -ETIMEDOUT : rc;
-	return st;
+	return worker0_request(c, CHAN_MSG_ACL, payload, (uint32_t)len, out, cap);
 }
 
 bool cp_chan_persist_status(const struct cp_chan *c, struct chan_persist_status *out)
