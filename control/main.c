@@ -42,12 +42,15 @@ struct cp_main {
 	struct cp_aof *aof; /* NULL with appendonly no */
 	struct cp_aof_conf aof_conf;
 	struct cp_chan *chan;
-	struct cp_rdb *rdb;   /* snapshots: the RDB writer */
-	struct cp_rdb *aofrw; /* AOF rewrites: their base's writer (NULL with appendonly no) */
-	uint64_t aofrw_epoch; /* the rewrite the AOF writer was armed for: dataplane epoch */
-	uint32_t aofrw_id;    /* ... and snapshot id; 0 once installed */
-	bool aofrw_cancel;    /* appendonly no during it: its base is not installed */
-	char rdb_path[4096];  /* dir/dbfilename */
+	struct cp_rdb *rdb;    /* snapshots: the RDB writer */
+	struct cp_rdb *aofrw;  /* AOF rewrites: their base's writer (NULL with appendonly no) */
+	uint64_t aofrw_epoch;  /* the rewrite the AOF writer was armed for: dataplane epoch */
+	uint32_t aofrw_id;     /* ... and snapshot id; 0 once installed */
+	uint32_t aofrw_cut_id; /* its AOFRW_CUT waits for the writer's new incr file (0: none) */
+	bool aofrw_cancel;     /* appendonly no during it: its base is not installed (before its
+				  install job began), or installed without the writer (after) */
+	struct cp_aof_install aofrw_job; /* the install, on the rewrite writer's thread */
+	char rdb_path[4096];		 /* dir/dbfilename */
 	struct api_auth *auth;
 	struct api_tls *tls; /* NULL: no HTTPS listener */
 	struct api_server *api;
@@ -55,6 +58,11 @@ struct cp_main {
 	struct api_tasks tasks;	  /* long jobs, shown at /v1/tasks */
 	struct api_snaps *snaps;  /* retained snapshot files, snapshot tasks */
 	struct api_events events; /* the event history, /v1/events */
+	/* a live restore being loaded (api_snap.h's api_restore_ops) */
+	struct cp_rdb_reader *rst_reader;
+	struct cp_load *rst_load;
+	uint64_t rst_epoch; /* the dataplane it loads into */
+	char rst_path[4096];
 	int sigfd;
 };
 
@@ -351,27 +359,53 @@ static void appendonly_note(struct cp_main *m, const char *value)
 
 /* ---- AOF rewrite: a snapshot whose file becomes the AOF's base ---- */
 
-static int aofrw_install(void *arg, const char *tmp_path, int status)
+/* The base is complete (on the loop): what its install needs, copied. */
+static void *aofrw_prepare(void *arg)
 {
 	struct cp_main *m = arg;
+	if (m->aofrw_cancel)
+		return NULL; /* appendonly no came during the rewrite: not installed */
+	/* m->aof NULL (appendonly no): a base-only AOF directory, as Redis writes */
+	cp_aof_install_init(&m->aofrw_job, m->aof, &m->aof_conf, m->cfg.aof_use_rdb_preamble);
+	return &m->aofrw_job;
+}
+
+/* On the rewrite writer's thread, after the base's fsync: files only. */
+static int aofrw_run(void *job, const char *tmp_path, int status)
+{
+	return cp_aof_install_run(job, tmp_path, status);
+}
+
+/* Back on the loop: the writer takes the outcome (DONE carries it). */
+static int aofrw_install_as(struct cp_main *m, void *job, const char *tmp_path, int status)
+{
+	bool gone = m->aofrw_cancel; /* the writer the job was made for is closed */
 	m->aofrw_id = 0;
-	if (m->aofrw_cancel) { /* appendonly no came during the rewrite */
-		m->aofrw_cancel = false;
+	m->aofrw_cancel = false;
+	if (job == NULL) {
 		unlink(tmp_path);
 		return status != 0 ? status : -ECANCELED;
 	}
-	if (m->aof == NULL) /* appendonly no: a base-only AOF directory, as Redis writes */
-		return cp_aof_base_install(&m->aof_conf, tmp_path, status,
-					   m->cfg.aof_use_rdb_preamble);
-	return cp_aof_rewrite_finish(m->aof, tmp_path, status, m->cfg.aof_use_rdb_preamble);
+	return cp_aof_install_commit(gone ? NULL : m->aof, job, status);
+}
+
+/* The rewrite's base is installed: a live restore may wait for it. */
+static int aofrw_install(void *arg, void *job, const char *tmp_path, int status)
+{
+	struct cp_main *m = arg;
+	int rc = aofrw_install_as(m, job, tmp_path, status);
+	api_snaps_rewrite_done(m->snaps, rc);
+	return rc;
 }
 
 /* The base's last END waits for the switch; a rewrite given up meanwhile
- * lets it through, to fail in install. */
+ * lets it through, to fail in install. It waits too while the writer's
+ * thread re-persists the AOF after an fsync error: both change the
+ * manifest, one at a time. */
 static bool aofrw_ready(void *arg)
 {
 	struct cp_main *m = arg;
-	return m->aof == NULL || !cp_aof_rewrite_waiting(m->aof);
+	return m->aof == NULL || (!cp_aof_rewrite_waiting(m->aof) && !cp_aof_rotating(m->aof));
 }
 
 static int aofrw_setup(struct cp_main *m)
@@ -382,6 +416,8 @@ static int aofrw_setup(struct cp_main *m)
 				   .filename = m->cfg.appendfilename,
 				   .checksum = m->cfg.rdbchecksum,
 				   .install = aofrw_install,
+				   .prepare = aofrw_prepare,
+				   .install_run = aofrw_run,
 				   .ready = aofrw_ready,
 				   .hook_arg = m};
 	return cp_rdb_create(&m->aofrw, &conf);
@@ -404,8 +440,40 @@ static int aof_dir_make(struct cp_main *m)
 	return mkdir(path, 0755) == 0 || errno == EEXIST ? 0 : -errno;
 }
 
-/* AOFRW_REQ: arm the writer (it holds records back from now on), then let
- * worker 0 take the cut. */
+/* Let worker 0 take rewrite @p id's cut. @return 0 or -ENOSPC (ring full). */
+static int aofrw_cut_send(struct cp_main *m, struct chan *ch, uint32_t id)
+{
+	if (chan_msg_send(ch, 0, CHAN_TO_DP, CHAN_MSG_AOFRW_CUT, id, &id, 0) == 0)
+		return 0;
+	if (m->aof != NULL)
+		cp_aof_rewrite_abort(m->aof);
+	return -ENOSPC;
+}
+
+/* Each poll: the cut of a rewrite whose incr file is being made goes once
+ * the writer has it listed; a failure refuses the rewrite. */
+static void aofrw_cut_poll(struct cp_main *m, struct chan *ch)
+{
+	uint32_t id = m->aofrw_cut_id;
+	if (id == 0)
+		return;
+	int rc = m->aof != NULL ? cp_aof_rewrite_prepared(m->aof) : -ECANCELED;
+	if (rc == 0)
+		return;
+	m->aofrw_cut_id = 0;
+	if (rc > 0)
+		rc = aofrw_cut_send(m, ch, id);
+	if (rc == 0)
+		return;
+	rw_log_kv(RW_LOG_ERR, "cp.aof", "cannot start an AOF rewrite", "id=%u err=\"%s\"", id,
+		  strerror(-rc));
+	if (m->aofrw_id == id)
+		m->aofrw_id = 0;
+	aofrw_refuse(ch, id, rc);
+}
+
+/* AOFRW_REQ: arm the writer (it makes the cut's incr file, then holds
+ * records back), then let worker 0 take the cut. */
 static void aofrw_request(struct cp_main *m, struct chan *ch, const struct chan_msg *msg)
 {
 	uint32_t id = msg->id, flags = 0;
@@ -429,21 +497,21 @@ static void aofrw_request(struct cp_main *m, struct chan *ch, const struct chan_
 	} else {
 		rc = cp_aof_rewrite_arm(m->aof, epoch, chan_workers(ch), cp_now_ms());
 	}
-	if (rc == 0 && chan_msg_send(ch, 0, CHAN_TO_DP, CHAN_MSG_AOFRW_CUT, id, &id, 0) != 0) {
-		if (m->aof != NULL)
-			cp_aof_rewrite_abort(m->aof);
-		rc = -ENOSPC;
-	}
+	bool later = rc == 0 && m->aof != NULL && cp_aof_rewrite_prepared(m->aof) == 0;
+	if (rc == 0 && !later)
+		rc = aofrw_cut_send(m, ch, id);
 	rw_log_kv(rc == 0 ? RW_LOG_NOTICE : RW_LOG_ERR, "cp.aof",
 		  rc == 0 ? "Background append only file rewriting started"
 			  : "cannot start an AOF rewrite",
 		  "id=%u err=\"%s\"", id, rc == 0 ? "" : strerror(-rc));
 	if (rc != 0) {
 		aofrw_refuse(ch, id, rc);
+		api_snaps_rewrite_done(m->snaps, rc);
 		return;
 	}
 	m->aofrw_epoch = epoch;
 	m->aofrw_id = id;
+	m->aofrw_cut_id = later ? id : 0;
 	m->aofrw_cancel = false;
 }
 
@@ -494,6 +562,7 @@ static int snap_msg(void *arg, struct chan *ch, uint32_t w, const struct chan_ms
 {
 	struct cp_main *m = arg;
 	if (msg == NULL) {
+		aofrw_cut_poll(m, ch);
 		if (m->aofrw != NULL)
 			cp_rdb_msg(m->aofrw, ch, w, NULL);
 		return cp_rdb_msg(m->rdb, ch, w, NULL);
@@ -609,6 +678,8 @@ static int tls_setup(struct cp_main *m)
  * control plane goes on with the Unix socket alone: the appliance must not
  * lose its control plane over its management port.
  */
+static const struct api_restore_ops restore_ops; /* below, beside the loaders */
+
 static int api_setup(struct cp_main *m)
 {
 	int rc = auth_setup(m);
@@ -625,6 +696,7 @@ static int api_setup(struct cp_main *m)
 					     .events = &m->events,
 					     .progress = snap_progress,
 					     .check = snap_check,
+					     .restore = &restore_ops,
 					     .arg = m};
 	rc = api_snaps_create(&m->snaps, m->loop, &sconf);
 	if (rc != 0) {
@@ -701,10 +773,11 @@ static int aof_load_into(void *arg, struct chan *ch, const char *path)
 	struct cp_aof_load_info info = {0};
 	uint64_t total = 0, t0 = cp_now_ms();
 	cp_aof_rewrite_abort(m->aof); /* a new dataplane: the old one's cut is gone */
+	m->aofrw_cut_id = 0;
 	cp_aof_flush(m->aof, t0);
 	int rc = cp_aof_files_bytes(&m->aof_conf, &total);
 	if (rc == 0)
-		rc = cp_load_begin(&ld, ch, path, total, AOF_LOAD_ANSWER_MS);
+		rc = cp_load_begin(&ld, ch, path, total, AOF_LOAD_ANSWER_MS, NULL);
 	if (rc == 0 && cp_load_accepting(ld) == 0) {
 		rw_log_kv(RW_LOG_INFO, "cp.aof", "dataplane serves already: not loading",
 			  "epoch=%016llx", (unsigned long long)chan_info(ch)->epoch);
@@ -756,7 +829,7 @@ static int rdb_load_into(void *arg, struct chan *ch, const char *path)
 	struct stat st;
 	uint64_t t0 = cp_now_ms();
 	uint64_t total = stat(m->rdb_path, &st) == 0 ? (uint64_t)st.st_size : 0;
-	int rc = cp_load_begin(&ld, ch, path, total, AOF_LOAD_ANSWER_MS);
+	int rc = cp_load_begin(&ld, ch, path, total, AOF_LOAD_ANSWER_MS, NULL);
 	if (rc == 0 && cp_load_accepting(ld) == 0) {
 		cp_load_destroy(&ld);
 		return 0;
@@ -784,6 +857,139 @@ static int rdb_load_into(void *arg, struct chan *ch, const char *path)
 		  res.workers_loaded, (unsigned long long)(cp_now_ms() - t0));
 	return 0;
 }
+
+/* ---- live restore: a retained snapshot into the running dataplane ---- */
+
+#define RESTORE_SLICE_BUDGET_MS 10	      /* then the loop serves the API, the journal */
+#define RESTORE_SLICE_BYTES	(256u * 1024) /* of the file between two clock reads */
+
+/* A message that is not the load's while it waits: answered as the poll would. */
+static void restore_other(void *arg, uint32_t w, const struct chan_msg *msg)
+{
+	cp_chan_msg_take(((struct cp_main *)arg)->chan, w, msg);
+}
+
+static void restore_close(struct cp_main *m)
+{
+	cp_load_destroy(&m->rst_load);
+	cp_rdb_reader_close(&m->rst_reader);
+}
+
+/* Half loaded: detach, so the attach hook loads the durable dataset back
+ * into every worker that is not serving (their shards are emptied first). */
+static void restore_abandon(struct cp_main *m)
+{
+	restore_close(m);
+	cp_chan_drop(m->chan, "restore_failed");
+}
+
+static int restore_begin(void *arg, const char *path, uint64_t *total, char *err, size_t len)
+{
+	struct cp_main *m = arg;
+	struct cp_rdb_progress p;
+	struct cp_rdb_load_info info;
+	const char *chpath = NULL;
+	struct chan *ch = cp_chan_mapped(m->chan, &chpath);
+	if (ch == NULL) {
+		snprintf(err, len, "the dataplane is not attached");
+		return -ENOTCONN;
+	}
+	if (m->rst_load != NULL || cp_rdb_progress(m->rdb, &p) == 0 || m->aofrw_id != 0) {
+		snprintf(err, len,
+			 "a snapshot or AOF rewrite is being written; try again after it");
+		return -EBUSY;
+	}
+	snprintf(m->rst_path, sizeof(m->rst_path), "%s", path);
+	int rc =
+	    cp_rdb_reader_open(&m->rst_reader, m->rst_path, (uint64_t)time(NULL) * 1000, &info);
+	if (rc != 0) {
+		snprintf(err, len, "%s", info.err[0] ? info.err : strerror(-rc));
+		restore_close(m);
+		return rc == -EBUSY ? -EIO : rc;
+	}
+	*total = info.bytes;
+	const struct cp_load_opts opts = {
+	    .flags = CHAN_LOAD_F_REPLACE, .other = restore_other, .other_arg = m};
+	rc = cp_load_begin(&m->rst_load, ch, chpath, info.bytes, AOF_LOAD_ANSWER_MS, &opts);
+	if (rc == -EBUSY) {
+		snprintf(err, len,
+			 "the dataplane runs a snapshot or AOF rewrite; try again after it");
+		restore_close(m);
+		return rc;
+	}
+	if (rc != 0) {
+		snprintf(err, len, "the dataplane did not take the restore: %s", strerror(-rc));
+		restore_abandon(m);
+		return rc == -EBUSY ? -EIO : rc;
+	}
+	m->rst_epoch = chan_info(ch)->epoch;
+	rw_log_kv(RW_LOG_NOTICE, "cp.rdb", "live restore: loading a snapshot into the dataplane",
+		  "path=%s bytes=%llu workers=%u", path, (unsigned long long)info.bytes,
+		  cp_load_accepting(m->rst_load));
+	return 0;
+}
+
+static int restore_step(void *arg, uint64_t *done, char *err, size_t len)
+{
+	struct cp_main *m = arg;
+	struct cp_load_result res = {0};
+	struct chan *ch = cp_chan_mapped(m->chan, NULL);
+	if (m->rst_load == NULL || ch == NULL || chan_info(ch)->epoch != m->rst_epoch) {
+		/* the dataplane went away: the attach hook loads the new one from disk */
+		snprintf(err, len, "the dataplane restarted or detached during the load");
+		restore_close(m);
+		return -ECONNRESET;
+	}
+	uint64_t t0 = cp_now_ms();
+	int rc;
+	do
+		rc = cp_rdb_reader_step(m->rst_reader, rdb_load_cmd, m->rst_load,
+					RESTORE_SLICE_BYTES);
+	while (rc == 1 && cp_now_ms() - t0 < RESTORE_SLICE_BUDGET_MS);
+	*done = cp_rdb_reader_offset(m->rst_reader);
+	if (rc == 1)
+		return 1;
+	const struct cp_rdb_load_info *info = cp_rdb_reader_info(m->rst_reader);
+	if (rc == 0)
+		rc = cp_load_end(m->rst_load, AOF_LOAD_ANSWER_MS, &res);
+	if (rc == 0 && res.errors != 0) {
+		snprintf(err, len, "%llu keys could not be restored (see the dataplane's log)",
+			 (unsigned long long)res.errors);
+		rc = -EPROTO;
+	} else if (rc != 0) {
+		snprintf(err, len, "%s", info->err[0] ? info->err : strerror(-rc));
+	}
+	rw_log_kv(rc == 0 ? RW_LOG_NOTICE : RW_LOG_ERR, "cp.rdb",
+		  rc == 0 ? "live restore: loaded"
+			  : "live restore failed: loading the durable "
+			    "dataset back",
+		  "path=%s keys=%llu expired_skipped=%llu executed=%llu errors=%llu err=\"%s\"",
+		  m->rst_path, (unsigned long long)info->keys, (unsigned long long)info->expired,
+		  (unsigned long long)res.executed, (unsigned long long)res.errors,
+		  rc == 0 ? "" : err);
+	if (rc != 0) {
+		restore_abandon(m);
+		return rc;
+	}
+	restore_close(m);
+	return 0;
+}
+
+/* Loaded: with the AOF on, its rewrite (BGREWRITEAOF SCHEDULE) makes the
+ * restored dataset the new base; else the API asks for a snapshot. */
+static int restore_persist(void *arg)
+{
+	struct cp_main *m = arg;
+	if (m->aof == NULL)
+		return API_RESTORE_PERSIST_RDB;
+	const uint32_t flags = CHAN_SNAP_REQ_F_AOFRW;
+	if (cp_chan_send(m->chan, 0, CHAN_MSG_SNAP_REQ, 1, &flags, sizeof(flags)) != 0)
+		return -ENOSPC;
+	return API_RESTORE_PERSIST_AOF;
+}
+
+static const struct api_restore_ops restore_ops = {
+    .begin = restore_begin, .step = restore_step, .persist = restore_persist};
 
 /* The channel's attach hook: the AOF while it is on (CONFIG SET may turn it
  * on or off), else dir/dbfilename. */

@@ -4,6 +4,8 @@
 # tests against instances of their own (never the user's "rw"). Ends with
 # "N passed, M failed". Called by `./redwire test`.
 #   --unit-only / --integration-only   run one half
+#   REDWIRE_IT_JOBS=N   integration tests at once (default 2)
+#   REDWIRE_IT_ONLY=RE  only the integration tests whose file name matches RE
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_SAN=${REDWIRE_BUILD_SAN:-$ROOT/build-san}
@@ -32,20 +34,52 @@ run_unit() {
 	done < <(find "$BUILD_SAN/tests/unit" -type f -executable -name 'test_*' | sort)
 }
 
+# Integration tests run REDWIRE_IT_JOBS at a time (default 2: most of a
+# test's time is boot, waits and a client's round trips, not CPU). Each has
+# its own instance, namespace and /24. A test whose script says
+# "# it: serial" (load generators, timing bounds, 10,000 connections) runs
+# alone, after the others.
+it_start() { # TEST
+	local t=$1
+	( start=$SECONDS
+	  timeout 900 "$t" >"/tmp/redwire-it-$(basename "$t").log" 2>&1; rc=$?
+	  echo "$rc $((SECONDS - start))" >"$IT_RES/$(basename "$t")"
+	  exit $rc ) &
+	it_pids[$!]=$t
+}
+
+it_reap() { # wait for one running test and report it
+	local pid t name rc secs
+	wait -n -p pid "${!it_pids[@]}" || true
+	t=${it_pids[$pid]}; unset "it_pids[$pid]"
+	name=$(basename "$t")
+	read -r rc secs <"$IT_RES/$name" 2>/dev/null || { rc=255 secs=?; }
+	if [ "$rc" = 0 ]; then
+		echo "integration $name ... ok ($secs s)"; passed=$((passed + 1))
+	else
+		echo "integration $name ... FAILED (exit $rc, $secs s)"; failed=$((failed + 1))
+		failures+=("integration:$name")
+		tail -40 "/tmp/redwire-it-$name.log"
+	fi
+}
+
 run_integration() {
-	local t rc
+	local t jobs=${REDWIRE_IT_JOBS:-2} serial=()
+	declare -gA it_pids=()
+	IT_RES=$(mktemp -d /tmp/redwire-it-res.XXXXXX)
 	for t in "$ROOT"/tests/integration/test_*; do
 		[ -x "$t" ] || continue
-		printf 'integration %s ... ' "$(basename "$t")"
-		local log=/tmp/redwire-it-$(basename "$t").log start=$SECONDS
-		timeout 900 "$t" >"$log" 2>&1; rc=$?
-		if [ $rc = 0 ]; then
-			echo "ok ($((SECONDS - start)) s)"; passed=$((passed + 1))
-		else
-			echo "FAILED (exit $rc, $((SECONDS - start)) s)"; failed=$((failed + 1)); failures+=("integration:$(basename "$t")")
-			tail -40 "$log"
-		fi
+		[[ $(basename "$t") =~ ${REDWIRE_IT_ONLY:-.} ]] || continue
+		if grep -q '^# it: serial' "$t"; then serial+=("$t"); continue; fi
+		while [ ${#it_pids[@]} -ge "$jobs" ]; do it_reap; done
+		it_start "$t"
 	done
+	while [ ${#it_pids[@]} -gt 0 ]; do it_reap; done
+	for t in "${serial[@]}"; do
+		it_start "$t"
+		it_reap
+	done
+	rm -rf "$IT_RES"
 }
 
 run_fuzz() {

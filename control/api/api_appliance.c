@@ -142,6 +142,16 @@ static json_t *numa_object(void)
 	return json_pack("{s:b, s:i, s:o}", "available", 1, "max_node", max, "nodes", nodes);
 }
 
+/* The client port and the management address, as configured (the port's
+ * counters are /v1/stats's and /metrics's). */
+static json_t *ports_object(const struct rw_config *cfg)
+{
+	return json_pack("[{s:s, s:s, s:s, s:I, s:I, s:b}, {s:s, s:s}]", "role", "client", "device",
+			 cfg->rw_port_device, "address", cfg->rw_address, "resp_port",
+			 (json_int_t)cfg->port, "mtu", (json_int_t)cfg->rw_mtu, "pci", cfg->rw_pci,
+			 "role", "management", "address", cfg->rw_mgmt_address);
+}
+
 json_t *api_appliance(const struct api_ctx *ctx, const char *arg, int *status)
 {
 	struct cp_chan_status st;
@@ -149,9 +159,18 @@ json_t *api_appliance(const struct api_ctx *ctx, const char *arg, int *status)
 	api_chan_status(ctx, &st);
 	json_t *hp = api_hugepages(ctx->proc_root ? ctx->proc_root : "");
 	*status = 200;
-	return json_pack(
-	    "{s:s, s:s, s:I, s:o, s:o, s:o, s:s}", "version", RW_VERSION, "name",
+	json_t *o = json_pack(
+	    "{s:s, s:s, s:I, s:o, s:o, s:o, s:s, s:n}", "version", RW_VERSION, "name",
 	    ctx->name ? ctx->name : "", "uptime_seconds", (json_int_t)api_uptime_seconds(ctx),
 	    "dataplane", api_dataplane_object(&st), "hugepages", hp ? hp : json_array(), "numa",
-	    numa_object(), "management_socket", ctx->mgmt_socket ? ctx->mgmt_socket : "");
+	    numa_object(), "management_socket", ctx->mgmt_socket ? ctx->mgmt_socket : "",
+	    "image_slot"); /* A/B images are not installed yet (images/) */
+	if (o != NULL && ctx->cfg != NULL) {
+		json_object_set_new(o, "ports", ports_object(ctx->cfg));
+		json_object_set_new(o, "lcores",
+				    json_pack("{s:I, s:s}", "workers",
+					      (json_int_t)ctx->cfg->rw_workers, "cores",
+					      ctx->cfg->rw_cores));
+	}
+	return o;
 }

@@ -52,6 +52,11 @@ bool api_param_secret(const char *name);
 /* GET /v1/parameters/{name} with its ETag; PATCH guarded by If-Match. */
 json_t *api_params_get_one(const struct api_ctx *ctx, const struct api_call *call, const char *arg,
 			   struct api_resp *resp);
+/* GET /v1/parameters with the collection's ETag; PATCH several, all or none. */
+json_t *api_params_get_list(const struct api_ctx *ctx, const struct api_call *call, const char *arg,
+			    struct api_resp *resp);
+json_t *api_params_patch_many(const struct api_ctx *ctx, const struct api_call *call,
+			      const char *arg, struct api_resp *resp);
 json_t *api_params_patch(const struct api_ctx *ctx, const struct api_call *call, const char *arg,
 			 struct api_resp *resp);
 

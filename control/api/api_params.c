@@ -15,10 +15,19 @@
  * when it is stale, so two consoles cannot overwrite each other's change unseen. The ETag is a hash
  * of the name and the current value.
  *
+ * PATCH /v1/parameters changes several at once, all or none: the
+ * dataplane's as one CONFIG SET of every pair (Redis 7.0 checks them all
+ * before it stores any), the control plane's checked before it. Its
+ * If-Match is GET /v1/parameters's ETag, a hash over every value.
+ *
  * Values are typed JSON: yes/no directives are booleans, numbers and
  * memory sizes are integers (bytes), everything else a string. A secret
- * that is set reads "(redacted)", as in the start-up echo. Every directive
- * applies at restart until run-time CONFIG SET lands (issue #4).
+ * that is set reads "(redacted)", as in the start-up echo. "apply" is
+ * "immediate" for the control plane's own directives and for those the
+ * attached dataplane's CONFIG SET changes (it lists them, with the values
+ * an enumerated one allows: CHAN_MSG_CONFIG_LIST, asked once per dataplane
+ * run), "restart" for the others (and for all of the dataplane's while
+ * none is attached).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -153,8 +162,63 @@ static bool param_text(const struct api_ctx *ctx, const struct api_param *p, cha
 	return ctx->cfg != NULL && rw_config_get(ctx->cfg, p->name, buf, len) == 0;
 }
 
+/* The dataplane's run-time directives (cp_chan_config_list), asked once per
+ * dataplane run (its channel epoch). The event loop's alone. */
+static struct {
+	uint64_t epoch;
+	bool have;
+	char text[4096];
+} rt_list;
+
+static const char *runtime_list(const struct api_ctx *ctx)
+{
+	struct cp_chan_status st;
+	api_chan_status(ctx, &st);
+	if (!st.attached)
+		return NULL;
+	if (rt_list.have && rt_list.epoch == st.epoch)
+		return rt_list.text;
+	rt_list.have = cp_chan_config_list(ctx->chan, rt_list.text, sizeof(rt_list.text)) == 0;
+	rt_list.epoch = st.epoch;
+	return rt_list.have ? rt_list.text : NULL;
+}
+
+/* @p name's line in the list: true if CONFIG SET changes it; its allowed
+ * values (after the space, comma separated) in @p vals, "" if any value. */
+static bool runtime_line(const char *list, const char *name, char *vals, size_t len)
+{
+	size_t nl = strlen(name);
+	for (const char *l = list; l != NULL && *l;
+	     l = strchr(l, '\n') ? strchr(l, '\n') + 1 : NULL) {
+		size_t n = strcspn(l, " \n");
+		if (n != nl || strncmp(l, name, nl) != 0)
+			continue;
+		vals[0] = '\0';
+		if (l[n] == ' ')
+			snprintf(vals, len, "%.*s", (int)strcspn(l + n + 1, "\n"), l + n + 1);
+		return true;
+	}
+	return false;
+}
+
+static json_t *allowed_json(const char *vals)
+{
+	json_t *a = json_array();
+	for (const char *v = vals; *v;) {
+		size_t n = strcspn(v, ",");
+		json_array_append_new(a, json_stringn(v, n));
+		v += n + (v[n] == ',');
+	}
+	return a;
+}
+
 static json_t *param_object(const struct api_ctx *ctx, const struct api_param *p)
 {
+	char vals[512] = "";
+	bool runtime = param_live(ctx, p);
+	const char *list = runtime ? NULL : runtime_list(ctx);
+	if (list != NULL && runtime_line(list, p->name, vals, sizeof(vals)))
+		runtime = true;
 	char value[1024];
 	json_t *cur = json_null();
 	if (param_text(ctx, p, value, sizeof(value)))
@@ -163,9 +227,11 @@ static json_t *param_object(const struct api_ctx *ctx, const struct api_param *p
 	json_t *o = json_pack("{s:s, s:s, s:o, s:o, s:s, s:s, s:b}", "name", p->name, "type",
 			      type_name(p->type), "value", cur, "default",
 			      def ? typed_value(p->type, def, true) : json_null(), "description",
-			      p->desc, "apply", param_live(ctx, p) ? "immediate" : "restart",
-			      "secret", p->type == RW_CFG_SECRET);
+			      p->desc, "apply", runtime ? "immediate" : "restart", "secret",
+			      p->type == RW_CFG_SECRET);
 	free(def);
+	if (o != NULL && vals[0] != '\0')
+		json_object_set_new(o, "allowed", allowed_json(vals));
 	if (o != NULL && (p->type == RW_CFG_INT || p->type == RW_CFG_MEMORY)) {
 		json_object_set_new(o, "minimum", json_integer((json_int_t)p->min));
 		json_object_set_new(o, "maximum", json_integer((json_int_t)p->max));
@@ -184,6 +250,44 @@ json_t *api_params_list(const struct api_ctx *ctx, const char *arg, int *status)
 		}
 	*status = 200;
 	return json_pack("{s:o}", "parameters", list);
+}
+
+/* The hex digest's first 8 bytes, quoted as RFC 9110 §8.8.3 wants. */
+static void etag_of(const unsigned char md[32], char *etag, size_t len)
+{
+	snprintf(etag, len, "\"%02x%02x%02x%02x%02x%02x%02x%02x\"", md[0], md[1], md[2], md[3],
+		 md[4], md[5], md[6], md[7]);
+}
+
+/* The collection's ETag: SHA-256 over every "name=value\n", so any change
+ * to any directive makes it stale (PATCH /v1/parameters). */
+static void list_etag(const struct api_ctx *ctx, char *etag, size_t len)
+{
+	unsigned char md[32];
+	unsigned n = sizeof(md);
+	EVP_MD_CTX *h = EVP_MD_CTX_new();
+	EVP_DigestInit_ex(h, EVP_sha256(), NULL);
+	for (size_t i = 0; i < sizeof(params) / sizeof(params[0]); i++) {
+		char value[1024] = "";
+		param_text(ctx, &params[i], value, sizeof(value));
+		EVP_DigestUpdate(h, params[i].name, strlen(params[i].name));
+		EVP_DigestUpdate(h, "=", 1);
+		EVP_DigestUpdate(h, value, strlen(value));
+		EVP_DigestUpdate(h, "\n", 1);
+	}
+	EVP_DigestFinal_ex(h, md, &n);
+	EVP_MD_CTX_free(h);
+	etag_of(md, etag, len);
+}
+
+json_t *api_params_get_list(const struct api_ctx *ctx, const struct api_call *call, const char *arg,
+			    struct api_resp *resp)
+{
+	char etag[40];
+	(void)call;
+	list_etag(ctx, etag, sizeof(etag));
+	snprintf(resp->extra, sizeof(resp->extra), "ETag: %s\r\n", etag);
+	return api_params_list(ctx, arg, &resp->status);
 }
 
 static const struct api_param *param_find(const char *name)
@@ -220,8 +324,7 @@ static void param_etag(const struct api_ctx *ctx, const struct api_param *p, cha
 	param_text(ctx, p, value, sizeof(value));
 	snprintf(text, sizeof(text), "%s=%s", p->name, value);
 	EVP_Digest(text, strlen(text), md, &n, EVP_sha256(), NULL);
-	snprintf(etag, len, "\"%02x%02x%02x%02x%02x%02x%02x%02x\"", md[0], md[1], md[2], md[3],
-		 md[4], md[5], md[6], md[7]);
+	etag_of(md, etag, len);
 }
 
 static void etag_header(const struct api_ctx *ctx, const struct api_param *p, struct api_resp *resp)
@@ -280,21 +383,26 @@ static int patch_value(const struct api_call *call, const struct api_param *p, i
 	return rc == 0 && *v >= p->min && *v <= p->max ? 0 : -EINVAL;
 }
 
+/* A JSON value as CONFIG SET's text: 5 | "5mb" | true. @return 0 or -EINVAL. */
+static int value_text(const json_t *val, char *buf, size_t len)
+{
+	if (json_is_integer(val))
+		snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(val));
+	else if (json_is_string(val))
+		return snprintf(buf, len, "%s", json_string_value(val)) < (int)len ? 0 : -EINVAL;
+	else if (json_is_boolean(val))
+		snprintf(buf, len, "%s", json_is_true(val) ? "yes" : "no");
+	else
+		return -EINVAL;
+	return 0;
+}
+
 /* The new value as CONFIG SET's text: {"value": 5 | "5mb" | true}. */
 static int patch_text(const struct api_call *call, char *buf, size_t len)
 {
 	json_error_t err;
 	json_t *j = json_loadb(call->body ? call->body : "", call->body_len, 0, &err);
-	json_t *val = json_object_get(j, "value");
-	int rc = 0;
-	if (json_is_integer(val))
-		snprintf(buf, len, "%" JSON_INTEGER_FORMAT, json_integer_value(val));
-	else if (json_is_string(val))
-		rc = snprintf(buf, len, "%s", json_string_value(val)) < (int)len ? 0 : -EINVAL;
-	else if (json_is_boolean(val))
-		snprintf(buf, len, "%s", json_is_true(val) ? "yes" : "no");
-	else
-		rc = -EINVAL;
+	int rc = value_text(json_object_get(j, "value"), buf, len);
 	json_decref(j);
 	return rc;
 }
@@ -364,4 +472,135 @@ json_t *api_params_patch(const struct api_ctx *ctx, const struct api_call *call,
 	etag_header(ctx, p, resp);
 	resp->status = 200;
 	return param_object(ctx, p);
+}
+
+/* ---- PATCH /v1/parameters: several directives, all or none ---- */
+
+#define PATCH_MAX 64 /* directives in one PATCH (cp_chan_config_set_many's limit) */
+
+struct patch_item {
+	const struct api_param *p;
+	char value[512];
+	char old[1024];
+	int64_t live; /* a control-plane parameter's new value */
+};
+
+/* The control plane's own parameters are checked here, before anything is
+ * applied; the dataplane's are checked by its CONFIG handler, all at once. */
+static json_t *patch_items(const struct api_ctx *ctx, json_t *obj, struct patch_item *items,
+			   size_t *n, struct api_resp *resp)
+{
+	const char *name;
+	json_t *val;
+	*n = 0;
+	if (!json_is_object(obj) || json_object_size(obj) == 0)
+		return api_error(resp, 400,
+				 "want {\"parameters\": {\"name\": value, ...}} (at least one)");
+	if (json_object_size(obj) > PATCH_MAX)
+		return api_error(resp, 400, "at most 64 parameters in one PATCH");
+	json_object_foreach(obj, name, val)
+	{
+		struct patch_item *it = &items[(*n)++];
+		it->p = param_find(name);
+		if (it->p == NULL) {
+			resp->status = 400;
+			return json_pack("{s:s, s:s}", "error", "no such parameter", "name", name);
+		}
+		for (size_t i = 0; i + 1 < *n; i++)
+			if (items[i].p == it->p) {
+				resp->status = 400;
+				return json_pack("{s:s, s:s}", "error", "duplicate parameter",
+						 "name", it->p->name);
+			}
+		if (value_text(val, it->value, sizeof(it->value)) != 0) {
+			resp->status = 400;
+			return json_pack("{s:s, s:s}", "error",
+					 "want an integer, string or boolean value", "name",
+					 it->p->name);
+		}
+		if (param_live(ctx, it->p)) {
+			char *end;
+			it->live = strtoll(it->value, &end, 10);
+			if (end == it->value || *end != '\0' || it->live < it->p->min ||
+			    it->live > it->p->max) {
+				resp->status = 400;
+				return json_pack("{s:s, s:s, s:I, s:I}", "error",
+						 "want an integer within the bounds", "name",
+						 it->p->name, "minimum", (json_int_t)it->p->min,
+						 "maximum", (json_int_t)it->p->max);
+			}
+		}
+		param_text(ctx, it->p, it->old, sizeof(it->old));
+	}
+	return NULL;
+}
+
+/*
+ * PATCH /v1/parameters {"parameters": {"maxmemory": "1gb", "timeout": 30}}:
+ * CONFIG SET maxmemory 1gb timeout 30 as one command (Redis 7.0: every
+ * name and value is checked before any is stored; one refusal, and nothing
+ * changed), then the control plane's own parameters of the request, which
+ * were checked before. If-Match carries GET /v1/parameters's ETag, a hash
+ * of every value: any change since the console read the list is a 412.
+ */
+json_t *api_params_patch_many(const struct api_ctx *ctx, const struct api_call *call,
+			      const char *arg, struct api_resp *resp)
+{
+	static struct patch_item items[PATCH_MAX]; /* the event loop's alone */
+	const char *names[PATCH_MAX], *values[PATCH_MAX];
+	char etag[40], err[1024];
+	size_t n = 0, nd = 0;
+	json_error_t jerr;
+	(void)arg;
+	list_etag(ctx, etag, sizeof(etag));
+	snprintf(resp->extra, sizeof(resp->extra), "ETag: %s\r\n", etag);
+	if (call->if_match == NULL)
+		return api_error(resp, 428, "If-Match with GET /v1/parameters's ETag is required");
+	if (!if_match_ok(call->if_match, etag))
+		return api_error(resp, 412, "a parameter changed since the list was read (ETag)");
+	json_t *body = json_loadb(call->body ? call->body : "", call->body_len, 0, &jerr);
+	memset(items, 0, sizeof(items));
+	json_t *bad = patch_items(ctx, json_object_get(body, "parameters"), items, &n, resp);
+	json_decref(body);
+	if (bad != NULL)
+		return bad;
+	for (size_t i = 0; i < n; i++)
+		if (!param_live(ctx, items[i].p)) {
+			names[nd] = items[i].p->name;
+			values[nd++] = items[i].value;
+		}
+	if (nd > 0) {
+		if (ctx->chan == NULL)
+			return api_error(resp, 503, "the dataplane is not attached");
+		int rc = cp_chan_config_set_many(ctx->chan, names, values, nd, err, sizeof(err));
+		if (rc == -EINVAL || rc == -ENOENT)
+			return api_error(resp, 400, err);
+		if (rc == -EMSGSIZE)
+			return api_error(resp, 400, "the values are too long for one request");
+		if (rc != 0)
+			return api_error(resp, 503,
+					 rc == -ETIMEDOUT ? "the dataplane did not answer"
+							  : "the dataplane is not attached");
+	}
+	json_t *changed = json_array(), *audit = json_object();
+	for (size_t i = 0; i < n; i++) {
+		const struct api_param *p = items[i].p;
+		if (param_live(ctx, p)) {
+			bool failures = strcmp(p->name, "redwire-mgmt-auth-failures") == 0;
+			api_auth_limits_set(
+			    ctx->auth, failures ? (uint32_t)items[i].live : ctx->auth->max_failures,
+			    failures ? ctx->auth->window_s : (uint32_t)items[i].live);
+		}
+		bool secret = p->type == RW_CFG_SECRET;
+		json_object_set_new(audit, p->name,
+				    json_pack("{s:s, s:s}", "old",
+					      secret ? API_PARAM_REDACTED : items[i].old, "new",
+					      secret ? API_PARAM_REDACTED : items[i].value));
+		json_array_append_new(changed, param_object(ctx, p));
+	}
+	resp->audit_detail = json_pack("{s:o}", "parameters", audit);
+	list_etag(ctx, etag, sizeof(etag));
+	snprintf(resp->extra, sizeof(resp->extra), "ETag: %s\r\n", etag);
+	resp->status = 200;
+	return json_pack("{s:o}", "parameters", changed);
 }

@@ -222,9 +222,7 @@ static const struct api_route_def routes[] = {
     {"/v1/health/live", .get = route_live},
     {"/v1/health/ready", .get = route_ready},
     {"/v1/appliance", .get = api_appliance},
-    {"/v1/parameters", .get = api_params_list, .later = "PATCH",
-     .why = "changing several directives at once arrives with issue #4; "
-	    "PATCH /v1/parameters/{name} changes one"},
+    {"/v1/parameters", .get_call = api_params_get_list, .patch = api_params_patch_many},
     {"/v1/parameters/{name}", .get_call = api_params_get_one, .patch = api_params_patch},
     {"/v1/tokens", .get = api_tokens_route_list, .post = api_tokens_route_create, .admin = true},
     {"/v1/tokens/{id}", .del = api_tokens_route_revoke, .admin = true},

@@ -45,6 +45,12 @@ struct api_snaps {
 	uint64_t last_bytes, last_keys;
 	struct snap_check checks[CHECKS_CACHED];
 	uint32_t next_check;
+	/* the live restore (one at a time): its task, what it waits for */
+	uint64_t restore_task;
+	enum { RESTORE_NONE, RESTORE_LOADING, RESTORE_REWRITE, RESTORE_SAVE } restore_phase;
+	uint64_t restore_total;
+	uint64_t restore_snap_task; /* RESTORE_SAVE: the snapshot task that persists it */
+	int restore_timer;
 };
 
 static bool snap_id_valid(const char *id)
@@ -256,6 +262,9 @@ static void request_tick(struct api_snaps *s, const struct api_snap_progress *p,
 	}
 }
 
+static void restore_slice(struct cp_loop *l, void *arg);
+static void restore_tick(struct api_snaps *s, uint64_t now);
+
 void api_snaps_tick(struct api_snaps *s)
 {
 	struct api_snap_progress p;
@@ -269,6 +278,9 @@ void api_snaps_tick(struct api_snaps *s)
 	if (s->conf.progress == NULL || s->conf.progress(s->conf.arg, &p) != 0)
 		memset(&p, 0, sizeof(p));
 	request_tick(s, &p, now);
+	if (s->restore_phase == RESTORE_LOADING && s->restore_timer == 0)
+		restore_slice(s->loop, s);
+	restore_tick(s, now);
 	struct api_task *t = live_task(s, &s->cur_task);
 	if (t == NULL)
 		return;
@@ -322,6 +334,8 @@ void api_snaps_destroy(struct api_snaps **sp)
 		return;
 	if ((*sp)->loop != NULL && (*sp)->timer > 0)
 		cp_timer_del((*sp)->loop, (*sp)->timer);
+	if ((*sp)->loop != NULL && (*sp)->restore_timer > 0)
+		cp_timer_del((*sp)->loop, (*sp)->restore_timer);
 	free(*sp);
 	*sp = NULL;
 }
@@ -402,11 +416,29 @@ json_t *api_snaps_route_one(const struct api_ctx *ctx, const char *arg, int *sta
 	return o ? o : json_pack("{s:s, s:s}", "error", "no such snapshot", "id", arg);
 }
 
+/* Ask worker 0 for a snapshot (SNAP_REQ): a queued task, bound to the
+ * first snapshot that begins after. @return 0, -ENOSPC (the ring is full). */
+static int snap_request(struct api_snaps *s, uint64_t now, struct api_task **out)
+{
+	struct api_snap_progress p = {0};
+	if (s->conf.progress != NULL)
+		s->conf.progress(s->conf.arg, &p);
+	static const uint32_t none; /* no flags: BGSAVE SCHEDULE */
+	if (cp_chan_send(s->conf.chan, 0, CHAN_MSG_SNAP_REQ, 1, &none, sizeof(none)) != 0)
+		return -ENOSPC;
+	struct api_task *t = api_tasks_add(s->conf.tasks, "snapshot", "api", now);
+	snprintf(t->phase, sizeof(t->phase), "requested");
+	s->req_task = t->id;
+	s->req_baseline = p.id;
+	s->req_since_ms = now;
+	*out = t;
+	return 0;
+}
+
 json_t *api_snaps_route_create(const struct api_ctx *ctx, const struct api_call *call,
 			       const char *arg, struct api_resp *resp)
 {
 	struct api_snaps *s = ctx->snaps;
-	struct api_snap_progress p = {0};
 	struct cp_chan_status st;
 	(void)call;
 	(void)arg;
@@ -415,26 +447,22 @@ json_t *api_snaps_route_create(const struct api_ctx *ctx, const struct api_call 
 	struct api_task *t = live_task(s, &s->req_task);
 	if (t == NULL && (t = live_task(s, &s->cur_task)) != NULL && strcmp(t->origin, "api") != 0)
 		t = NULL; /* a BGSAVE runs: ours will follow it */
+	if (t == NULL && s->restore_phase == RESTORE_LOADING)
+		t = api_tasks_find(s->conf.tasks, s->restore_task);
 	if (t != NULL) {
 		resp->status = 409;
-		return json_pack("{s:s, s:o}", "error", "a snapshot asked for is not done yet",
+		return json_pack("{s:s, s:o}", "error",
+				 strcmp(t->kind, "restore") == 0
+				     ? "a restore is loading: the snapshot would see it half done"
+				     : "a snapshot asked for is not done yet",
 				 "task", api_task_json(t, api_unix_ms()));
 	}
 	api_chan_status(ctx, &st);
 	if (!st.attached)
 		return api_error(resp, 503, "the dataplane is not attached: no snapshot possible");
 	uint64_t now = api_unix_ms();
-	if (s->conf.progress != NULL)
-		s->conf.progress(s->conf.arg, &p);
-	static const uint32_t none; /* no payload; a pointer all the same (memcpy of 0) */
-	int rc = cp_chan_send(ctx->chan, 0, CHAN_MSG_SNAP_REQ, 1, &none, 0);
-	if (rc != 0)
+	if (snap_request(s, now, &t) != 0)
 		return api_error(resp, 503, "the dataplane's message ring is full; try again");
-	t = api_tasks_add(s->conf.tasks, "snapshot", "api", now);
-	snprintf(t->phase, sizeof(t->phase), "requested");
-	s->req_task = t->id;
-	s->req_baseline = p.id;
-	s->req_since_ms = now;
 	resp->status = 202;
 	snprintf(resp->extra, sizeof(resp->extra), "Location: /v1/tasks/%llu\r\n",
 		 (unsigned long long)t->id);
@@ -460,32 +488,194 @@ json_t *api_snaps_route_delete(const struct api_ctx *ctx, const struct api_call 
 	return json_pack("{s:s}", "deleted", arg);
 }
 
+/* ---- live restore ---- */
+
+#define RESTORE_SLICE_MS 1 /* the loading timer's period: a slice, then the loop's other work */
+
+bool api_snaps_restoring(const struct api_snaps *s)
+{
+	return s != NULL && s->restore_phase == RESTORE_LOADING;
+}
+
+static void restore_end(struct api_snaps *s, int status, const char *why, uint64_t now)
+{
+	struct api_task *t = api_tasks_find(s->conf.tasks, s->restore_task);
+	if (s->restore_timer > 0 && s->loop != NULL)
+		cp_timer_del(s->loop, s->restore_timer);
+	s->restore_timer = 0;
+	s->restore_phase = RESTORE_NONE;
+	s->restore_snap_task = 0;
+	if (t == NULL)
+		return;
+	if (status == 0) {
+		api_task_succeed(t, s->restore_total, now);
+		event(s, "snapshot.restored",
+		      json_pack("{s:I, s:s, s:I}", "task", (json_int_t)t->id, "id", t->resource,
+				"bytes", (json_int_t)s->restore_total));
+		return;
+	}
+	api_task_fail(t, API_TASK_FAILED, why, now);
+	event(s, "snapshot.restore_failed",
+	      json_pack("{s:I, s:s, s:s}", "task", (json_int_t)t->id, "id", t->resource, "error",
+			why));
+}
+
+/* Loaded: ask for what makes it durable. */
+static void restore_persist(struct api_snaps *s, struct api_task *t, uint64_t now)
+{
+	struct api_task *snap = NULL;
+	int how = s->conf.restore->persist(s->conf.arg);
+	if (how < 0) {
+		restore_end(
+		    s, how,
+		    "restored, but not durable (a restart would not keep it): the AOF rewrite "
+		    "could not be asked for",
+		    now);
+		return;
+	}
+	if (how == API_RESTORE_PERSIST_AOF) {
+		s->restore_phase = RESTORE_REWRITE;
+		api_task_progress(t, "rewriting", s->restore_total, s->restore_total);
+		return;
+	}
+	if (snap_request(s, now, &snap) != 0) {
+		restore_end(
+		    s, -ENOSPC,
+		    "restored, but not durable (a restart would not keep it): the dataplane's "
+		    "message ring was full",
+		    now);
+		return;
+	}
+	s->restore_phase = RESTORE_SAVE;
+	s->restore_snap_task = snap->id;
+	api_task_progress(t, "saving", s->restore_total, s->restore_total);
+}
+
+static void restore_slice(struct cp_loop *l, void *arg)
+{
+	struct api_snaps *s = arg;
+	char err[160] = "";
+	uint64_t done = 0, now = api_unix_ms();
+	(void)l;
+	if (s->restore_phase != RESTORE_LOADING)
+		return;
+	struct api_task *t = api_tasks_find(s->conf.tasks, s->restore_task);
+	int rc = s->conf.restore->step(s->conf.arg, &done, err, sizeof(err));
+	if (t != NULL && rc >= 0)
+		api_task_progress(t, "loading", done, s->restore_total);
+	if (rc < 0) {
+		char why[192];
+		snprintf(why, sizeof(why),
+			 "the load failed (the durable dataset is loaded back): %s",
+			 err[0] ? err : strerror(-rc));
+		restore_end(s, rc, why, now);
+		return;
+	}
+	if (rc > 0)
+		return;
+	if (s->restore_timer > 0)
+		cp_timer_del(s->loop, s->restore_timer);
+	s->restore_timer = 0;
+	if (t == NULL) {
+		s->restore_phase = RESTORE_NONE;
+		return;
+	}
+	restore_persist(s, t, now);
+}
+
+void api_snaps_rewrite_done(struct api_snaps *s, int status)
+{
+	char why[256];
+	if (s == NULL || s->restore_phase != RESTORE_REWRITE)
+		return;
+	snprintf(why, sizeof(why),
+		 "restored, but not durable (a restart would not keep it): the AOF rewrite "
+		 "failed: %.64s",
+		 strerror(-status));
+	restore_end(s, status, why, api_unix_ms());
+}
+
+/* RESTORE_SAVE: the snapshot task's end is the restore's. */
+static void restore_tick(struct api_snaps *s, uint64_t now)
+{
+	char why[256];
+	if (s->restore_phase != RESTORE_SAVE)
+		return;
+	struct api_task *snap = api_tasks_find(s->conf.tasks, s->restore_snap_task);
+	if (snap != NULL && !api_task_done(snap))
+		return;
+	if (snap != NULL && snap->state == API_TASK_SUCCEEDED) {
+		restore_end(s, 0, NULL, now);
+		return;
+	}
+	snprintf(why, sizeof(why),
+		 "restored, but not durable (a restart would not keep it): the save failed: %.96s",
+		 snap != NULL ? snap->error : "forgotten");
+	restore_end(s, -EIO, why, now);
+}
+
 /*
- * A live restore (drop the dataset, load the file while serving) is not
- * there yet: the request is a task that fails at once saying so and how
- * to restore by hand, so a console follows restores as any other task.
+ * POST /v1/snapshots/{id}/restore: start the load (the begin blocks the
+ * loop for the workers' first answers only), then the slices run on a
+ * timer and the task follows them; 202 with the task.
  */
 json_t *api_snaps_route_restore(const struct api_ctx *ctx, const struct api_call *call,
 				const char *arg, struct api_resp *resp)
 {
+	struct api_snaps *s = ctx->snaps;
+	char path[PATH_MAX], err[160] = "";
 	(void)call;
-	if (ctx->snaps == NULL)
+	if (s == NULL)
 		return no_snaps(&resp->status);
-	json_t *o = snap_json(ctx->snaps, arg);
+	json_t *o = snap_json(s, arg);
 	if (o == NULL)
 		return api_error(resp, 404, "no such snapshot");
+	bool good = json_is_true(json_object_get(o, "checksum_ok"));
 	json_decref(o);
+	if (!good)
+		return api_error(resp, 409, "the snapshot's file is damaged (checksum_ok false)");
+	if (s->conf.restore == NULL)
+		return api_error(resp, 503, "live restore is not served by this process");
+	struct api_task *t = NULL;
+	if (s->restore_phase != RESTORE_NONE)
+		t = api_tasks_find(s->conf.tasks, s->restore_task);
+	if (t == NULL)
+		t = live_task(s, &s->req_task);
+	if (t == NULL)
+		t = live_task(s, &s->cur_task);
+	if (t != NULL) {
+		resp->status = 409;
+		return json_pack("{s:s, s:o}", "error",
+				 "a snapshot or restore runs; try again once its task is done",
+				 "task", api_task_json(t, api_unix_ms()));
+	}
+	struct cp_chan_status st;
+	api_chan_status(ctx, &st);
+	if (!st.attached)
+		return api_error(resp, 503, "the dataplane is not attached: no restore possible");
+	snap_path(s, arg, path, sizeof(path));
+	uint64_t total = 0;
+	int rc = s->conf.restore->begin(s->conf.arg, path, &total, err, sizeof(err));
+	if (rc != 0)
+		return api_error(resp, rc == -EBUSY ? 409 : 503,
+				 err[0] ? err : "the dataplane did not take the restore");
 	uint64_t now = api_unix_ms();
-	struct api_task *t = api_tasks_add(ctx->snaps->conf.tasks, "restore", "api", now);
+	s->restore_timer = s->loop ? cp_timer_add(s->loop, RESTORE_SLICE_MS, restore_slice, s) : 0;
+	if (s->restore_timer < 0)
+		s->restore_timer = 0; /* the 200 ms tick drives it then */
+	t = api_tasks_add(s->conf.tasks, "restore", "api", now);
 	snprintf(t->resource, sizeof(t->resource), "%s", arg);
-	api_task_fail(t, API_TASK_FAILED,
-		      "live restore is not implemented yet (issue #8): stop the appliance, copy "
-		      "the snapshot's file over <dir>/<dbfilename> and start it with appendonly no",
-		      now);
+	api_task_start(t, "loading", now);
+	api_task_progress(t, "loading", 0, total);
+	s->restore_task = t->id;
+	s->restore_total = total;
+	s->restore_phase = RESTORE_LOADING;
+	event(s, "snapshot.restore_started",
+	      json_pack("{s:I, s:s, s:I}", "task", (json_int_t)t->id, "id", arg, "bytes",
+			(json_int_t)total));
 	resp->status = 202;
 	snprintf(resp->extra, sizeof(resp->extra), "Location: /v1/tasks/%llu\r\n",
 		 (unsigned long long)t->id);
-	resp->audit_detail =
-	    json_pack("{s:I, s:s}", "task", (json_int_t)t->id, "error", "not implemented");
+	resp->audit_detail = json_pack("{s:I}", "task", (json_int_t)t->id);
 	return api_task_json(t, now);
 }

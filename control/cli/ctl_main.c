@@ -98,8 +98,9 @@ static const struct ctl_command commands[] = {
      "  list           the kept files: id, size, time, checksum check\n"
      "  delete ID      remove a kept file\n"
      "  restore ID     load it into the running appliance (admin), following the\n"
-     "                 task: live restore is not implemented yet, the task fails\n"
-     "                 saying how to restore by hand (exit 1)\n"},
+     "                 task with a progress bar: clients get -LOADING while it loads,\n"
+     "                 then an AOF rewrite (appendonly yes) or a save makes it durable\n"
+     "                 (exit 0 once the task succeeded, 1 if it failed)\n"},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

@@ -110,6 +110,17 @@ static void print_appliance(json_t *j)
 	printf("socket:       %s\n", jstr(j, "management_socket"));
 	size_t i;
 	json_t *e;
+	json_array_foreach(json_object_get(j, "ports"), i, e) if (json_object_get(e, "resp_port"))
+	    printf("port:         %s %s:%lld (%s)\n", jstr(e, "role"), jstr(e, "address"),
+		   jint(e, "resp_port"), jstr(e, "device"));
+	else printf("port:         %s %s\n", jstr(e, "role"), jstr(e, "address"));
+	json_t *lc = json_object_get(j, "lcores");
+	if (lc != NULL)
+		printf("lcores:       %lld workers, cores %s\n", jint(lc, "workers"),
+		       *jstr(lc, "cores") ? jstr(lc, "cores") : "(the first N)");
+	printf("image slot:   %s\n", json_is_string(json_object_get(j, "image_slot"))
+					 ? jstr(j, "image_slot")
+					 : "(no images installed)");
 	json_array_foreach(json_object_get(j, "hugepages"), i, e)
 	    printf("hugepages:    %lld kB: %lld total, %lld free%s\n", jint(e, "size_kb"),
 		   jint(e, "total"), jint(e, "free"),

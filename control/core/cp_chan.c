@@ -90,6 +90,18 @@ static void chan_drop(struct cp_chan *c, const char *why)
 	chan_detach(&c->ch);
 }
 
+struct chan *cp_chan_mapped(const struct cp_chan *c, const char **path)
+{
+	if (path != NULL)
+		*path = c->path;
+	return c->ch;
+}
+
+void cp_chan_drop(struct cp_chan *c, const char *why)
+{
+	chan_drop(c, why);
+}
+
 static void attach_hook_run(struct cp_chan *c)
 {
 	if (c->attach_fn == NULL || c->ch == NULL)
@@ -394,26 +406,38 @@ static void msg_answer(struct cp_chan *c, uint32_t w, const struct chan_msg *m)
 			  "worker=%u type=%u err=%d", w, m->type, -rc);
 }
 
+/* One message of worker @p w, as the poll takes it. @return -EAGAIN: leave
+ * it in the ring (another worker's key is half written), else 0. */
+static int msg_take(struct cp_chan *c, uint32_t w, const struct chan_msg *m)
+{
+	if (m->type == CHAN_MSG_CONFIG_NOTE && m->len == 0) {
+		if (w == 0 && c->resync_pending)
+			rw_log_kv(RW_LOG_INFO, "cp.chan",
+				  "persistence directives re-sent by the dataplane", NULL);
+		c->resync_pending = c->resync_pending && w != 0; /* the re-send's end */
+	} else if (((m->type >= CHAN_MSG_SNAP_BEGIN && m->type <= CHAN_MSG_SNAP_END) ||
+		    m->type == CHAN_MSG_AOFRW_REQ || m->type == CHAN_MSG_CONFIG_NOTE) &&
+		   c->snap_fn != NULL) {
+		return c->snap_fn(c->snap_arg, c->ch, w, m) == -EAGAIN ? -EAGAIN : 0;
+	} else {
+		msg_answer(c, w, m);
+	}
+	return 0;
+}
+
+void cp_chan_msg_take(struct cp_chan *c, uint32_t w, const struct chan_msg *m)
+{
+	msg_take(c, w, m);
+}
+
 static int msg_drain(struct cp_chan *c, uint32_t w)
 {
 	struct chan_msg m;
 	int rc = 0;
 	for (int n = 0; n < MSG_BUDGET && (rc = chan_msg_recv(c->ch, w, CHAN_TO_CP, &m)) == 0;
 	     n++) {
-		if (m.type == CHAN_MSG_CONFIG_NOTE && m.len == 0) {
-			if (w == 0 && c->resync_pending)
-				rw_log_kv(RW_LOG_INFO, "cp.chan",
-					  "persistence directives re-sent by the dataplane", NULL);
-			c->resync_pending = c->resync_pending && w != 0; /* the re-send's end */
-		} else if (((m.type >= CHAN_MSG_SNAP_BEGIN && m.type <= CHAN_MSG_SNAP_END) ||
-			    m.type == CHAN_MSG_AOFRW_REQ || m.type == CHAN_MSG_CONFIG_NOTE) &&
-			   c->snap_fn != NULL) {
-			/* -EAGAIN: not yet (another worker's key is half written) */
-			if (c->snap_fn(c->snap_arg, c->ch, w, &m) == -EAGAIN)
-				break;
-		} else {
-			msg_answer(c, w, &m);
-		}
+		if (msg_take(c, w, &m) == -EAGAIN)
+			break;
 		chan_msg_release(c->ch, w, CHAN_TO_CP, &m);
 	}
 	return rc == -EPROTO ? rc : 0;
@@ -464,15 +488,48 @@ int cp_chan_send(struct cp_chan *c, uint32_t w, uint32_t type, uint32_t id, cons
 											  : -ENOSPC;
 }
 
-int cp_chan_config(struct cp_chan *c, bool set, const char *name, const char *value, char *out,
-		   size_t cap)
+/* Send a CONFIG_SET or CONFIG_GET of @p len bytes and wait for the answers. */
+/* Bounded wait for worker @p w's answer to @p id: a worker answers from
+ * its next loop iteration. A timeout makes later requests fail at once for
+ * a while, so one stuck dataplane does not cost every caller a timeout. */
+static int reply_wait(struct cp_chan *c, uint32_t w, uint32_t id, char *out, size_t cap, int *st,
+		      uint64_t deadline)
+{
+	int rc;
+	while ((rc = config_reply_take(c, w, id, out, cap, st)) == -EAGAIN &&
+	       mono_us() < deadline) {
+		struct timespec ts = {0, 200000};
+		nanosleep(&ts, NULL);
+	}
+	if (rc == -EAGAIN) {
+		c->config_stall_until_ms = cp_now_ms() + CP_CHAN_CONFIG_TIMEOUT_MS;
+		return -ETIMEDOUT;
+	}
+	return rc;
+}
+
+/* One request to worker 0 and its answer (@return its status, or an error). */
+static int worker0_request(struct cp_chan *c, uint16_t type, const void *payload, uint32_t len,
+			   char *out, size_t cap)
 {
 	static uint32_t seq;
-	char payload[768];
-	int n = set ? snprintf(payload, sizeof(payload), "%s%c%s", name, '\0', value)
-		    : snprintf(payload, sizeof(payload), "%s", name);
-	if (n < 0 || (size_t)n + 1 >= sizeof(payload))
-		return -EMSGSIZE;
+	if (c == NULL || c->ch == NULL)
+		return -ENOTCONN;
+	if (cp_now_ms() < c->config_stall_until_ms)
+		return -ETIMEDOUT;
+	uint32_t id = 0x80000000u | ++seq; /* apart from config_request's ids */
+	if (chan_msg_send(c->ch, 0, CHAN_TO_DP, type, id, payload, len) != 0)
+		return -ENOSPC;
+	int st = 0;
+	out[0] = '\0';
+	int rc = reply_wait(c, 0, id, out, cap, &st, mono_us() + CP_CHAN_CONFIG_TIMEOUT_MS * 1000u);
+	return rc != 0 ? rc : st;
+}
+
+static int config_request(struct cp_chan *c, bool set, const char *payload, size_t len, char *out,
+			  size_t cap)
+{
+	static uint32_t seq;
 	if (c == NULL || c->ch == NULL)
 		return -ENOTCONN;
 	/* one stuck dataplane must not cost every parameter of a listing a timeout */
@@ -485,24 +542,16 @@ int cp_chan_config(struct cp_chan *c, bool set, const char *name, const char *va
 	for (uint32_t w = 0; w < nw; w++)
 		if (chan_msg_send(c->ch, w, CHAN_TO_DP,
 				  set ? CHAN_MSG_CONFIG_SET : CHAN_MSG_CONFIG_GET, id, payload,
-				  (uint32_t)n + 1) != 0)
+				  (uint32_t)len) != 0)
 			return -ENOSPC;
 	int worst = 0;
 	uint64_t deadline = mono_us() + CP_CHAN_CONFIG_TIMEOUT_MS * 1000u;
 	out[0] = '\0';
 	for (uint32_t w = 0; w < nw; w++) {
 		char text[1024];
-		int st = 0, rc;
-		/* bounded wait: a worker answers from its next loop iteration */
-		while ((rc = config_reply_take(c, w, id, text, sizeof(text), &st)) == -EAGAIN &&
-		       mono_us() < deadline) {
-			struct timespec ts = {0, 200000};
-			nanosleep(&ts, NULL);
-		}
-		if (rc == -EAGAIN)
-			c->config_stall_until_ms = cp_now_ms() + CP_CHAN_CONFIG_TIMEOUT_MS;
+		int st = 0, rc = reply_wait(c, w, id, text, sizeof(text), &st, deadline);
 		if (rc != 0)
-			return rc == -EAGAIN ? -ETIMEDOUT : rc;
+			return rc;
 		if (worst == 0 && (st != 0 || !set)) /* the first error text, or the value */
 			snprintf(out, cap, "%s", text);
 		if (worst == 0)
@@ -511,9 +560,42 @@ int cp_chan_config(struct cp_chan *c, bool set, const char *name, const char *va
 	return worst;
 }
 
+int cp_chan_config(struct cp_chan *c, bool set, const char *name, const char *value, char *out,
+		   size_t cap)
+{
+	char payload[768];
+	int n = set ? snprintf(payload, sizeof(payload), "%s%c%s", name, '\0', value)
+		    : snprintf(payload, sizeof(payload), "%s", name);
+	if (n < 0 || (size_t)n + 1 >= sizeof(payload))
+		return -EMSGSIZE;
+	return config_request(c, set, payload, (size_t)n + 1, out, cap);
+}
+
+int cp_chan_config_list(struct cp_chan *c, char *out, size_t cap)
+{
+	return worker0_request(c, CHAN_MSG_CONFIG_LIST, "", 0, out, cap);
+}
+
+int cp_chan_config_set_many(struct cp_chan *c, const char *const *names, const char *const *values,
+			    size_t n, char *out, size_t cap)
+{
+	char payload[16384];
+	size_t len = 0;
+	if (n == 0 || n > 64)
+		return -EMSGSIZE;
+	for (size_t i = 0; i < n; i++) {
+		size_t a = strlen(names[i]) + 1, b = strlen(values[i]) + 1;
+		if (len + a + b > sizeof(payload))
+			return -EMSGSIZE;
+		memcpy(payload + len, names[i], a);
+		memcpy(payload + len + a, values[i], b);
+		len += a + b;
+	}
+	return config_request(c, true, payload, len, out, cap);
+}
+
 int cp_chan_acl(struct cp_chan *c, const char *const *args, size_t n, char *out, size_t cap)
 {
-	static uint32_t seq;
 	char payload[4096];
 	size_t len = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -523,26 +605,7 @@ int cp_chan_acl(struct cp_chan *c, const char *const *args, size_t n, char *out,
 		memcpy(payload + len, args[i], l + 1);
 		len += l + 1;
 	}
-	if (c == NULL || c->ch == NULL)
-		return -ENOTCONN;
-	if (cp_now_ms() < c->config_stall_until_ms)
-		return -ETIMEDOUT;
-	uint32_t id = 0x80000000u | ++seq; /* apart from cp_chan_config()'s ids */
-	if (chan_msg_send(c->ch, 0, CHAN_TO_DP, CHAN_MSG_ACL, id, payload, (uint32_t)len) != 0)
-		return -ENOSPC;
-	uint64_t deadline = mono_us() + CP_CHAN_CONFIG_TIMEOUT_MS * 1000u;
-	int st = 0, rc;
-	out[0] = '\0';
-	while ((rc = config_reply_take(c, 0, id, out, cap, &st)) == -EAGAIN &&
-	       mono_us() < deadline) {
-		struct timespec ts = {0, 200000};
-		nanosleep(&ts, NULL);
-	}
-	if (rc == -EAGAIN)
-		c->config_stall_until_ms = cp_now_ms() + CP_CHAN_CONFIG_TIMEOUT_MS;
-	if (rc != 0)
-		return rc == -EAGAIN ? -ETIMEDOUT : rc;
-	return st;
+	return worker0_request(c, CHAN_MSG_ACL, payload, (uint32_t)len, out, cap);
 }
 
 bool cp_chan_persist_status(const struct cp_chan *c, struct chan_persist_status *out)

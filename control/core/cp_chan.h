@@ -134,6 +134,22 @@ int cp_chan_worker(const struct cp_chan *c, uint32_t w, struct cp_chan_worker_st
  */
 const char *cp_chan_info_section(const char *section, uint32_t len);
 
+/** The channel mapped now (NULL: not attached) and its file's @p path (may be NULL). */
+struct chan *cp_chan_mapped(const struct cp_chan *c, const char **path);
+/**
+ * Detach now; the attach timer attaches again and runs the attach hook,
+ * which loads the dataset from disk into workers that are not serving
+ * (a live restore that failed half way: the durable dataset comes back).
+ */
+void cp_chan_drop(struct cp_chan *c, const char *why);
+
+/**
+ * Handle message @p m of worker @p w as the poll would (answer an INFO_REQ
+ * or PING, hand a CONFIG_NOTE to the snapshot hook); the caller releases
+ * it. For a live restore's load session, which takes the rings meanwhile.
+ */
+void cp_chan_msg_take(struct cp_chan *c, uint32_t w, const struct chan_msg *m);
+
 /**
  * Send one message of @p type to worker @p w (a request that needs no
  * answer here: SNAP_REQ).
@@ -155,6 +171,23 @@ int cp_chan_send(struct cp_chan *c, uint32_t w, uint32_t type, uint32_t id, cons
  */
 int cp_chan_config(struct cp_chan *c, bool set, const char *name, const char *value, char *out,
 		   size_t cap);
+
+/**
+ * The directives the dataplane's CONFIG SET changes at run time
+ * (CHAN_MSG_CONFIG_LIST on worker 0): "name" or "name v1,v2,..." (its
+ * allowed values) a line, in @p out. Waits as cp_chan_config.
+ * @return 0, -ENOTCONN, -ETIMEDOUT, -ENOSPC, -E2BIG, -EPROTO.
+ */
+int cp_chan_config_list(struct cp_chan *c, char *out, size_t cap);
+
+/**
+ * CONFIG SET of @p n directives at once (@p names[i] to @p values[i]) on
+ * every worker, as one `CONFIG SET n1 v1 n2 v2 ...`: the dataplane's
+ * handler checks every name and value before it stores any, so all apply
+ * or none (Redis 7.0). Waits and returns as cp_chan_config (SET).
+ */
+int cp_chan_config_set_many(struct cp_chan *c, const char *const *names, const char *const *values,
+			    size_t n, char *out, size_t cap);
 
 /**
  * An ACL request of the management API on worker 0 (CHAN_MSG_ACL:

@@ -20,7 +20,7 @@
 #define LOAD_WAIT_SLEEP_NS  50000
 
 struct load_worker {
-	bool accepted, done, answered;
+	bool accepted, done, answered, busy;
 	struct rw_buf stream; /* {db, len, RESP} records not sent yet, from off */
 	size_t off;
 	uint64_t sent;
@@ -35,6 +35,7 @@ struct cp_load {
 	uint64_t loaded_bytes;
 	uint64_t last_check_ms, last_progress_ms;
 	struct cp_load_result res;
+	struct cp_load_opts opts;
 	struct rw_buf part; /* a split command's part */
 	uint8_t *msg;	    /* scratch: loaded_bytes + one chunk */
 	struct load_worker w[CHAN_MAX_WORKERS];
@@ -84,7 +85,8 @@ static void pause_briefly(void)
 }
 
 /* Take the workers' answers of this session; anything else on the ring
- * (a PONG, a dead session's answer) is released unread. */
+ * goes to opts.other (a live restore: INFO_REQ, PING) or, at start, is
+ * released unread (a PONG, a dead session's answer). */
 static void answers_take(struct cp_load *l)
 {
 	struct chan_msg m;
@@ -97,12 +99,16 @@ static void answers_take(struct cp_load *l)
 				l->w[w].answered = true;
 				if (st.state == CHAN_LOAD_ACCEPTED)
 					l->w[w].accepted = true;
+				else if (st.state == CHAN_LOAD_BUSY)
+					l->w[w].busy = true;
 				else if (st.state == CHAN_LOAD_DONE) {
 					l->w[w].done = true;
 					l->res.executed += st.executed;
 					l->res.errors += st.errors;
 				}
 				l->last_progress_ms = mono_ms();
+			} else if (m.type != CHAN_MSG_LOAD_STATE && l->opts.other != NULL) {
+				l->opts.other(l->opts.other_arg, w, &m);
 			}
 			chan_msg_release(l->ch, w, CHAN_TO_CP, &m);
 		}
@@ -216,13 +222,14 @@ int cp_load_cmd(struct cp_load *l, uint32_t db, const struct resp_arg *argv, uin
 	return push(l, owner, db, resp, len);
 }
 
-static int wait_answers(struct cp_load *l, int timeout_ms, bool done)
+/* Wait for workers [0, @p upto)'s answers to BEGIN (@p done false) or END. */
+static int wait_answers(struct cp_load *l, int timeout_ms, bool done, uint32_t upto)
 {
 	uint64_t deadline = mono_ms() + (uint64_t)timeout_ms;
 	for (;;) {
 		answers_take(l);
 		bool all = true;
-		for (uint32_t w = 0; w < l->n; w++)
+		for (uint32_t w = 0; w < upto; w++)
 			all =
 			    all && (done ? (!l->w[w].accepted || l->w[w].done) : l->w[w].answered);
 		if (all)
@@ -239,7 +246,7 @@ static int wait_answers(struct cp_load *l, int timeout_ms, bool done)
 }
 
 int cp_load_begin(struct cp_load **out, struct chan *ch, const char *path, uint64_t total_bytes,
-		  int timeout_ms)
+		  int timeout_ms, const struct cp_load_opts *opts)
 {
 	struct cp_load *l = calloc(1, sizeof(*l));
 	*out = NULL;
@@ -247,6 +254,8 @@ int cp_load_begin(struct cp_load **out, struct chan *ch, const char *path, uint6
 		free(l);
 		return -ENOMEM;
 	}
+	if (opts != NULL)
+		l->opts = *opts;
 	l->ch = ch;
 	l->path = path;
 	l->epoch = chan_info(ch)->epoch;
@@ -255,14 +264,27 @@ int cp_load_begin(struct cp_load **out, struct chan *ch, const char *path, uint6
 	/* tells this session's answers from a dead control plane's */
 	l->session = (uint32_t)(unix_ms() ^ ((uint64_t)getpid() << 20)) | 1u;
 	l->last_progress_ms = l->last_check_ms = mono_ms();
-	uint64_t begin[2] = {total_bytes, unix_ms()};
+	uint64_t begin[3] = {total_bytes, unix_ms(), l->opts.flags};
+	uint32_t first = 0;
 	*out = l;
-	for (uint32_t w = 0; w < l->n; w++) {
+	if (l->opts.flags & CHAN_LOAD_F_REPLACE) {
+		/* worker 0 alone first: it may refuse (a snapshot runs), and then
+		 * no other worker may have emptied its shard */
+		int rc = send_wait(l, 0, CHAN_MSG_LOAD_BEGIN, begin, sizeof(begin));
+		if (rc == 0)
+			rc = wait_answers(l, timeout_ms, false, 1);
+		if (rc == 0 && l->w[0].busy)
+			rc = -EBUSY;
+		if (rc != 0)
+			return rc;
+		first = 1;
+	}
+	for (uint32_t w = first; w < l->n; w++) {
 		int rc = send_wait(l, w, CHAN_MSG_LOAD_BEGIN, begin, sizeof(begin));
 		if (rc != 0)
 			return rc;
 	}
-	int rc = wait_answers(l, timeout_ms, false);
+	int rc = wait_answers(l, timeout_ms, false, l->n);
 	for (uint32_t w = 0; w < l->n; w++)
 		l->res.workers_serving += l->w[w].answered && !l->w[w].accepted;
 	return rc;
@@ -287,7 +309,7 @@ int cp_load_end(struct cp_load *l, int timeout_ms, struct cp_load_result *res)
 			rc = send_wait(l, w, CHAN_MSG_LOAD_END, &l->w[w].sent, sizeof(uint64_t));
 	}
 	if (rc == 0)
-		rc = wait_answers(l, timeout_ms, true);
+		rc = wait_answers(l, timeout_ms, true, l->n);
 	for (uint32_t w = 0; w < l->n; w++)
 		l->res.workers_loaded += l->w[w].done;
 	if (res != NULL)

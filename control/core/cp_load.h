@@ -46,14 +46,27 @@ struct cp_load_result {
 
 struct cp_load;
 
+/* A message of worker @p w that is not the session's (INFO_REQ, PING, a
+ * CONFIG_NOTE): handed on while the session waits, instead of dropped. */
+typedef void cp_load_other_fn(void *arg, uint32_t w, const struct chan_msg *m);
+
+struct cp_load_opts {
+	uint32_t flags;		 /* CHAN_LOAD_F_REPLACE: a live restore */
+	cp_load_other_fn *other; /* NULL: other messages are released unread */
+	void *other_arg;
+};
+
 /**
  * Start a session on channel @p ch (file @p path, to notice a restarted
  * dataplane): LOAD_BEGIN to every worker, then wait up to @p timeout_ms for
- * every answer. @p total_bytes feeds INFO's loading_total_bytes.
- * @return 0, -ETIMEDOUT, -ECONNRESET (the dataplane went away), -ENOMEM.
+ * every answer. @p total_bytes feeds INFO's loading_total_bytes. @p opts
+ * may be NULL. With CHAN_LOAD_F_REPLACE worker 0 gets its BEGIN first and
+ * alone; the others only once it accepted.
+ * @return 0, -ETIMEDOUT, -ECONNRESET (the dataplane went away), -ENOMEM,
+ *         -EBUSY (REPLACE: worker 0 runs a snapshot; nothing changed).
  */
 int cp_load_begin(struct cp_load **out, struct chan *ch, const char *path, uint64_t total_bytes,
-		  int timeout_ms);
+		  int timeout_ms, const struct cp_load_opts *opts);
 /** Workers that accepted the session (0: the dataplane serves already, nothing to load). */
 uint32_t cp_load_accepting(const struct cp_load *l);
 /**

@@ -35,7 +35,7 @@ int cp_aof_enable(struct cp_aof **out, const struct cp_aof_conf *conf, uint64_t 
 	struct cp_aof *a = calloc(1, sizeof(*a));
 	if (a == NULL)
 		return -ENOMEM;
-	a->dirfd = a->fd = -1;
+	a->dirfd = a->fd = a->old_fd = -1;
 	a->cur_db = -1;
 	a->enabling = true;
 	/* what was consumed before this writer existed is durable already */

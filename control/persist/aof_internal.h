@@ -146,9 +146,13 @@ struct aof_fresh {
 int aof_incr_fresh(int dirfd, const struct cp_aof_conf *conf, cp_aof_fsync_fn *fsync_fn, int old_fd,
 		   uint64_t old_good, const struct aof_carry *carry, const uint8_t *bytes, size_t n,
 		   struct aof_fresh *out);
+/** The carry's annotation lines (a SELECT first when it has a db) onto @p out. @return 0, -ENOMEM.
+ */
+int aof_carry_append(struct rw_buf *out, const struct aof_carry *c);
 /**
  * Step 2 and 3 of aof_incr_fresh() alone: a new incr file (next seq) with
- * the header, @p carry and @p bytes, fsynced, then named by the manifest
+ * the header, @p carry (NULL: none, the loop writes it later) and @p bytes, fsynced, then named by
+ * the manifest
  * (@p listed; else not named yet, and a missing manifest means seq 1: the
  * incr file of CONFIG SET appendonly yes, listed with its base).
  * An AOF rewrite opens the incr file of its cut with it.
@@ -205,6 +209,9 @@ int aof_syncer_wait_idle(struct aof_syncer *s, int timeout_ms);
  * base is in the manifest (or the rewrite failed). */
 enum aof_rw_state {
 	AOF_RW_IDLE = 0,
+	AOF_RW_PREPARING, /* the cut's incr file is being made and listed (a PREPARE job); records
+			     go on into the file in use, and the dataplane is not asked for the
+			     cut yet */
 	AOF_RW_ARMED, /* records past a worker's cut (or of a worker whose cut is unknown) are held
 		       */
 	AOF_RW_SWITCHED, /* the new incr file is written; waiting for the base */
@@ -219,6 +226,35 @@ struct aof_rw {
 	uint64_t cut[CP_AOF_MAX_WORKERS]; /* each worker's last LSN before the cut */
 	struct rw_buf stage;		  /* held records: {u64 lsn, u32 w, u32 len, payload} */
 	int64_t new_seq;		  /* seq of the incr file opened at the cut */
+	struct aof_fresh next; /* ARMED after PREPARING: the cut's file, listed (fd open) */
+	bool has_next;
+	int prep_err;	 /* a PREPARE job's failure, for cp_aof_rewrite_prepared() */
+	bool installing; /* the base is being put in place (cp_aof_install_run): no fresh
+			    incr file may change the manifest meanwhile */
+};
+
+/*
+ * Disk work on the fsync thread instead of a plain fsync (aof_rotate.c's,
+ * off the loop): a new incr file ahead of a rewrite's cut, or after an
+ * fsync error; the last fsync of the incr file a rewrite's switch left.
+ * While it runs the loop leaves alone what the job reads (the old fd, the
+ * unsynced bytes: nothing is written while poisoned) and sync_inflight
+ * keeps other requests away; aof_sync_collect() takes the outcome.
+ */
+enum aof_job_kind {
+	AOF_JOB_NONE = 0,
+	AOF_JOB_PREPARE, /* the incr file of a rewrite's cut, made and listed before the cut */
+	AOF_JOB_SWITCH,	 /* enabling (appendonly yes): the cut's incr file, not listed yet */
+	AOF_JOB_ROTATE,	 /* a fresh incr file after an fsync error */
+	AOF_JOB_FINAL,	 /* fsync the incr file left at a rewrite's switch (old_fd) */
+};
+
+struct aof_incr_job {
+	enum aof_job_kind kind;
+	struct cp_aof *a;
+	struct aof_carry carry; /* SWITCH: the cut's */
+	int old_fd;		/* FINAL */
+	struct aof_fresh f;	/* the outcome */
 };
 
 struct aof_mark {
@@ -254,12 +290,18 @@ struct cp_aof {
 	 * from synced_carry (aof_rotate.c) */
 	struct aof_carry wr_carry, sync_carry, synced_carry;
 	bool sync_inflight, poisoned;
+	/* the incr file a rewrite's switch left with bytes not fsynced (-1:
+	 * none): its last fsync (a FINAL job) goes before any of the new
+	 * file's, so the new file never holds durable records past a hole */
+	int old_fd;
+	bool sync_stale; /* the request in flight is an fsync of old_fd's file */
 	uint64_t sync_gen, sync_target, last_sync_ms;
 	int write_err, fsync_err;
 	uint64_t retry_at_ms, backoff_ms;
 	struct resp_cmd cmd;
 	struct cp_aof_status st;
 	struct aof_rw rw;
+	struct aof_incr_job job; /* on the fsync thread when kind != NONE */
 	/* CONFIG SET appendonly yes, until its first rewrite is installed
 	 * (aof_enable.c): no file before the cut (fd -1, records are left
 	 * out: the base will hold them), then an incr file the manifest does
@@ -282,6 +324,16 @@ void aof_sync_collect(struct cp_aof *a, uint64_t now_ms);
 /** Hand the thread an fsync of everything written (none may be in flight). */
 void aof_sync_request(struct cp_aof *a, uint64_t now_ms);
 void aof_durable_advance(struct cp_aof *a);
+/** Hand the thread an incr-file job (@p kind; none may be in flight). */
+void aof_job_post(struct cp_aof *a, enum aof_job_kind kind);
+/** A SWITCH job's outcome, collected (aof_rewrite.c). */
+void aof_rw_switched(struct cp_aof *a, int rc);
+/** A PREPARE job's outcome, collected (aof_rewrite.c). */
+void aof_rw_prepared(struct cp_aof *a, int rc, uint64_t now_ms);
+/** The old incr file's last fsync failed (@p err): count and say so. */
+void aof_old_fsync_failed(struct cp_aof *a, int err);
+/** Block until the request in flight (fsync or job) is over and collect it. */
+void aof_sync_drain(struct cp_aof *a, uint64_t now_ms);
 /** The rewrite's part of cp_aof_flush(): switch files when the cut allows. */
 void aof_rw_flush(struct cp_aof *a, uint64_t now_ms);
 /** Hold back @p w's record if the rewrite needs it. @return 1 held, 0 not, -EAGAIN. */

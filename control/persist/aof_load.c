@@ -4,7 +4,11 @@
  * full before the first command is delivered, so a corrupt file never half
  * loads. Only the last file may have a torn tail, and only
  * aof-load-truncated yes cuts it (Redis's rule; the cut itself is done by
- * the writer when it reopens the file, cp_aof_open()).
+ * the writer when it reopens the file, cp_aof_open()). Redwire's own
+ * exception: a closed incr file's torn tail followed only by files that
+ * hold no command (the incr file of a rewrite's cut, listed before the
+ * cut, with at most its carry: a power loss before the old file's last
+ * fsync, which goes before any of the new file's) is that tail too.
  *
  * Context: control plane at start; blocks (mmap and page faults).
  */
@@ -64,6 +68,7 @@ struct loaded_file {
 	struct aof_scan scan;
 	uint64_t end; /* bytes to deliver */
 	bool rdb;     /* an RDB preamble base ("REDIS" magic) */
+	bool torn;    /* a closed incr file's torn tail: loads if no later file holds a command */
 };
 
 static uint64_t now_unix_ms(void)
@@ -144,6 +149,26 @@ static int load_fail(struct cp_aof_load_info *info, int rc, const char *fmt, ...
 	return rc;
 }
 
+/* files[i], closed, has a torn tail: the AOF's tail if no later file holds a command. */
+static int load_torn_closed(struct loaded_file *files, int i, int n, struct cp_aof_load_info *info)
+{
+	struct loaded_file *f = &files[i];
+	for (int j = i + 1; j < n; j++)
+		if (files[j].rdb || files[j].scan.commands > 0)
+			return load_fail(info, -EILSEQ,
+					 "%s offset %" PRIu64 ": truncated or unverified tail of "
+					 "%" PRIu64 " bytes in a closed file",
+					 f->name, f->end, (uint64_t)(f->len - f->end));
+	info->tail_cut = f->len - f->end;
+	info->tail_offset = f->end;
+	snprintf(info->tail_file, sizeof(info->tail_file), "%s", f->name);
+	rw_log_kv(RW_LOG_WARN, "cp.aof",
+		  "AOF tail is torn in the file before an empty one: loading up to its last "
+		  "whole batch",
+		  "file=%s offset=%" PRIu64 " cut_bytes=%" PRIu64, f->name, f->end, info->tail_cut);
+	return 0;
+}
+
 /* Validate one file and decide how much of it loads. */
 static int load_check(const struct cp_aof_conf *conf, struct loaded_file *f, bool base, bool last,
 		      struct cp_aof_load_info *info)
@@ -161,7 +186,9 @@ static int load_check(const struct cp_aof_conf *conf, struct loaded_file *f, boo
 	if (rc != 0)
 		return load_fail(info, rc, "%s: %s", f->name, strerror(-rc));
 	f->end = f->scan.valid_end;
-	if (f->end < f->len) {
+	if (f->end < f->len && !last && !base && conf->load_truncated) {
+		f->torn = true; /* decided once every later file is scanned */
+	} else if (f->end < f->len) {
 		if (!last || !conf->load_truncated)
 			return load_fail(info, -EILSEQ,
 					 "%s offset %" PRIu64 ": truncated or unverified tail of "
@@ -276,6 +303,9 @@ int cp_aof_load(const struct cp_aof_conf *conf, cp_aof_cmd_fn *cb, void *arg,
 		else
 			rc = load_check(conf, &files[i], order[i]->type == 'b', i == n - 1, info);
 	}
+	for (int i = 0; i < n && rc == 0; i++)
+		if (files[i].torn)
+			rc = load_torn_closed(files, i, n, info);
 	for (int i = 0; i < n && rc == 0; i++)
 		info->total_bytes += files[i].end;
 	for (uint64_t base = 0, i = 0; i < (uint64_t)n && rc == 0; i++) {

@@ -4,17 +4,25 @@
  * written by rdb_save.c as the new base); this file splits the journal at
  * the snapshot's cut and installs the new base.
  *
- *   arm        BGREWRITEAOF reached the control plane: from now on a record
- *              is held back unless its worker's cut LSN is known and the
- *              record is at or below it (the cut is not taken yet: the
- *              dataplane waits for AOFRW_CUT, sent after arming)
+ *   prepare    BGREWRITEAOF reached the control plane: the fsync thread
+ *              makes the cut's incr file (next seq, header only), fsyncs it
+ *              and the directory and lists it in the manifest; records go
+ *              on into the file in use meanwhile (as Redis 7.0's
+ *              openNewIncrAofForAppend() before its fork, whose cut comes
+ *              after the new file is listed)
+ *   arm        the file is listed: from now on a record is held back unless
+ *              its worker's cut LSN is known and the record is at or below
+ *              it (the cut is not taken yet: the dataplane waits for
+ *              AOFRW_CUT, sent now)
  *   cut(w)     a worker's SNAP_BEGIN: records of w up to its cut go on into
  *              the old incr file, held ones included
  *   switch     every worker's cut is known and every record up to it was
- *              taken: the old incr file is written and fsynced, a new incr
- *              file (next seq) opens with a carry of the cut LSNs and is
- *              listed by the manifest (as Redis's openNewIncrAofForAppend),
- *              the held records (all past the cut) go into it
+ *              taken: the old incr file is written (appendfsync always:
+ *              and fsynced, its acks wait for that anyway), the loop moves
+ *              to the prepared file, writes the carry of the cut LSNs and
+ *              the held records (all past the cut) into it: write(2) only,
+ *              so an everysec write waits on no fsync here. The old file's
+ *              last fsync (a FINAL job) goes before any of the new file's
  *   finish     the base is complete (fsynced temp file): renamed to
  *              <name>.<seq+1>.base.rdb|aof, the manifest switched (old base
  *              and older incr files become history), the history deleted
@@ -24,13 +32,20 @@
  * any step leaves a manifest naming files that hold every durable record:
  * before the switch the old files, after it base + new incr.
  *
- * Context: the control plane's event loop thread. The old incr file's
- * fsync at the switch runs on the fsync thread; the new incr file, the
- * manifest and the base's rename still block on fsyncs (once per rewrite).
+ * Context: the control plane's event loop thread, which never waits on
+ * the disk here: the new incr file with its manifest and the old file's
+ * fsyncs run on the writer's fsync thread (aof_sync.c), the base's
+ * conversion, rename and manifest switch (cp_aof_install_run) on the
+ * snapshot writer's thread (rdb_save.c). The loop only decides: prepare,
+ * arm, cut, switch, post the jobs, take their outcomes. Records wait
+ * (held) only from arming until the cut's records are all taken: no fsync
+ * lies on that path (it did when the switch made the file at the cut: an
+ * everysec write waited 4.7 s behind four slow fsyncs in CI).
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,12 +117,14 @@ static void unstage(struct cp_aof *a, uint32_t only, const uint64_t *upto)
 int aof_rw_hold(struct cp_aof *a, uint64_t epoch, uint32_t w, uint64_t lsn, const void *payload,
 		uint32_t len)
 {
-	if (a->rw.state != AOF_RW_ARMED)
+	if (a->rw.state != AOF_RW_ARMED && a->rw.state != AOF_RW_PREPARING)
 		return 0;
 	if (epoch != a->rw.epoch) {
 		cp_aof_rewrite_abort(a); /* the dataplane restarted: its snapshot is gone */
 		return 0;
 	}
+	if (a->rw.state == AOF_RW_PREPARING)
+		return 0; /* the cut is not asked for yet: every record is before it */
 	if (epoch == a->taken_epoch && lsn <= a->taken_lsn[w])
 		return 0; /* already in the file: skipped as usual */
 	if (a->rw.has_cut[w] && lsn <= a->rw.cut[w])
@@ -129,12 +146,41 @@ int cp_aof_rewrite_arm(struct cp_aof *a, uint64_t epoch, uint32_t workers, uint6
 		return a->poisoned ? -EIO : -a->write_err;
 	memset(a->rw.has_cut, 0, sizeof(a->rw.has_cut));
 	memset(a->rw.cut, 0, sizeof(a->rw.cut));
-	a->rw.state = AOF_RW_ARMED;
 	a->rw.epoch = epoch;
 	a->rw.workers = workers;
 	a->rw.armed_ms = now_ms;
 	a->rw.new_seq = 0;
+	a->rw.prep_err = 0;
+	/* enabling (appendonly yes) has no file to go on with: it holds from
+	 * now and makes its (unlisted) file at the cut */
+	a->rw.state = a->enabling ? AOF_RW_ARMED : AOF_RW_PREPARING;
+	if (a->rw.state == AOF_RW_PREPARING && !a->sync_inflight)
+		aof_job_post(a, AOF_JOB_PREPARE); /* else the next tick's (sync_issue) */
 	return 0;
+}
+
+int cp_aof_rewrite_prepared(const struct cp_aof *a)
+{
+	if (a->rw.state == AOF_RW_PREPARING)
+		return 0;
+	if (a->rw.state == AOF_RW_ARMED)
+		return 1;
+	return a->rw.prep_err != 0 ? a->rw.prep_err : -ECANCELED;
+}
+
+void aof_rw_prepared(struct cp_aof *a, int rc, uint64_t now_ms)
+{
+	if (rc != 0) {
+		rw_log_kv(RW_LOG_ERR, "cp.aof", "AOF rewrite: cannot make the new incr file",
+			  "err=\"%s\"", strerror(-rc));
+		a->rw.prep_err = rc;
+		a->rw.state = AOF_RW_IDLE;
+		return;
+	}
+	a->rw.next = a->job.f;
+	a->rw.has_next = true;
+	a->rw.state = AOF_RW_ARMED;
+	a->rw.armed_ms = now_ms;
 }
 
 void cp_aof_rewrite_cut(struct cp_aof *a, uint64_t epoch, uint32_t w, uint64_t lsn)
@@ -155,11 +201,21 @@ bool cp_aof_rewrite_switched(const struct cp_aof *a)
 
 bool cp_aof_rewrite_waiting(const struct cp_aof *a)
 {
-	return a->rw.state == AOF_RW_ARMED;
+	return a->rw.state == AOF_RW_PREPARING || a->rw.state == AOF_RW_ARMED;
 }
 
 void cp_aof_rewrite_abort(struct cp_aof *a)
 {
+	/* a switch on the thread ends first (switched, or given up): rare, and
+	 * it may block the loop on the disk (a dataplane restart mid-switch) */
+	if (a->job.kind == AOF_JOB_SWITCH || a->job.kind == AOF_JOB_PREPARE)
+		aof_sync_drain(a, 0);
+	if (a->rw.has_next) {
+		/* listed, header only: the loader and cp_aof_open() take an incr
+		 * file without records as the continuation of the one before */
+		close(a->rw.next.fd);
+		a->rw.has_next = false;
+	}
 	if (a->rw.state == AOF_RW_IDLE)
 		return;
 	if (a->rw.state == AOF_RW_ARMED)
@@ -183,58 +239,109 @@ static bool cut_complete(const struct cp_aof *a)
 }
 
 /*
- * Close the old incr file (written, fsynced: every mark durable) and open
- * the cut's. @return 0, -EAGAIN (not yet: a write or fsync is pending or
- * failing; the poison recovery goes first), -errno.
+ * Move to the prepared incr file on the loop: the carry of the cut first,
+ * then the held records, by write(2). The old file's bytes not fsynced yet
+ * stay with old_fd for a FINAL job (aof_write.c's sync_issue() posts it
+ * before any fsync of the new file); they are in the new base too.
  */
-static int incr_switch(struct cp_aof *a, uint64_t now_ms)
+static void switch_to_next(struct cp_aof *a)
 {
-	if (aof_batch_close(a) != 0)
-		return -EAGAIN;
-	aof_write_step(a, now_ms);
-	if (a->pending.len > 0 || a->poisoned)
-		return -EAGAIN;
-	/* The old file must be fsynced whole first. The fsync thread does it
-	 * (the loop never waits on the disk): ask, and come back on a later
-	 * tick, once cp_aof_flush() has collected the outcome. A failure
-	 * poisons the file as any other; the recovery goes first. */
-	if (a->sync_inflight)
-		return -EAGAIN;
-	if (a->written_off > a->synced_off) {
-		aof_sync_request(a, now_ms);
-		return -EAGAIN;
-	}
-	aof_durable_advance(a);
-
-	struct aof_carry carry = {.epoch = a->rw.epoch, .db = -1};
-	memcpy(carry.lsn, a->rw.cut, sizeof(carry.lsn));
-	struct aof_fresh f;
-	/* enabling (appendonly yes): the manifest names it with the base */
-	int rc =
-	    aof_incr_new(a->dirfd, &a->conf, a->sync.fsync_fn, &carry, NULL, 0, !a->enabling, &f);
-	if (rc != 0)
-		return rc;
-	aof_syncer_set_fd(&a->sync, f.fd);
-	if (a->fd >= 0)
+	struct aof_fresh *f = &a->rw.next;
+	struct aof_carry cut = {.epoch = a->rw.epoch, .db = -1};
+	memcpy(cut.lsn, a->rw.cut, sizeof(cut.lsn));
+	if (a->written_off > a->synced_off || a->sync_inflight) {
+		a->old_fd = a->fd;
+		a->sync_stale = a->sync_inflight;
+	} else {
 		close(a->fd);
-	a->fd = f.fd;
+	}
+	aof_syncer_set_fd(&a->sync, f->fd);
+	a->fd = f->fd;
 	a->prev_incr_bytes += a->written_off;
 	rw_log_kv(RW_LOG_NOTICE, "cp.aof", "AOF rewrite: new incr file opened at the cut",
 		  "old_file=%s old_bytes=%" PRIu64 " file=%s", a->incr_name, a->written_off,
-		  f.name);
-	snprintf(a->incr_name, sizeof(a->incr_name), "%s", f.name);
-	a->written_off = a->synced_off = a->reserved_off = f.len;
-	a->wr_carry = a->sync_carry = a->synced_carry = carry;
+		  f->name);
+	snprintf(a->incr_name, sizeof(a->incr_name), "%s", f->name);
+	a->written_off = a->synced_off = a->reserved_off = f->len;
+	rw_buf_reset(&a->unsynced); /* the old file's: FINAL fsyncs them, the base has them */
+	a->wr_carry = a->sync_carry = a->synced_carry = cut;
 	a->cur_db = -1; /* Redis: SELECT first in a new file */
-	a->rw.new_seq = f.seq;
+	/* the pending buffer is empty (everything before the cut is written),
+	 * so the carry leads the file; without it (ENOMEM) the next open takes
+	 * the LSNs from the file before */
+	if (aof_carry_append(&a->pending, &cut) != 0)
+		rw_log_kv(RW_LOG_WARN, "cp.aof", "AOF rewrite: no room for the cut's carry", NULL);
+	a->rw.new_seq = f->seq;
+	a->rw.has_next = false;
 	a->rw.state = AOF_RW_SWITCHED;
 	unstage(a, UINT32_MAX, NULL); /* all of them past the cut */
-	return 0;
+}
+
+/*
+ * Every record up to the cut is taken: write them into the old incr file
+ * and move on. Come back on a later tick while a write is pending or
+ * failing (the poison recovery goes first) and, under appendfsync always,
+ * until the old file is fsynced whole (its acks wait for that anyway).
+ * Enabling (no prepared file) keeps the old way: the file of the cut is
+ * made then, on the thread, with the records past the cut held meanwhile.
+ */
+static void incr_switch(struct cp_aof *a, uint64_t now_ms)
+{
+	if (aof_batch_close(a) != 0)
+		return;
+	aof_write_step(a, now_ms);
+	if (a->pending.len > 0 || a->poisoned)
+		return;
+	if (a->rw.has_next && a->conf.fsync != CP_AOF_FSYNC_ALWAYS) {
+		aof_durable_advance(a); /* every mark is written, so durable */
+		switch_to_next(a);
+		return;
+	}
+	if (a->sync_inflight)
+		return;
+	if (a->written_off > a->synced_off) {
+		aof_sync_request(a, now_ms);
+		return;
+	}
+	aof_durable_advance(a);
+	if (a->rw.has_next) {
+		switch_to_next(a);
+		return;
+	}
+	a->job.carry = (struct aof_carry){.epoch = a->rw.epoch, .db = -1};
+	memcpy(a->job.carry.lsn, a->rw.cut, sizeof(a->job.carry.lsn));
+	aof_job_post(a, AOF_JOB_SWITCH);
+}
+
+void aof_rw_switched(struct cp_aof *a, int rc)
+{
+	const struct aof_fresh *f = &a->job.f;
+	if (rc != 0) {
+		rw_log_kv(RW_LOG_ERR, "cp.aof", "AOF rewrite: cannot open the new incr file",
+			  "err=\"%s\"", strerror(-rc));
+		cp_aof_rewrite_abort(a);
+		return;
+	}
+	aof_syncer_set_fd(&a->sync, f->fd);
+	if (a->fd >= 0)
+		close(a->fd);
+	a->fd = f->fd;
+	a->prev_incr_bytes += a->written_off;
+	rw_log_kv(RW_LOG_NOTICE, "cp.aof", "AOF rewrite: new incr file opened at the cut",
+		  "old_file=%s old_bytes=%" PRIu64 " file=%s", a->incr_name, a->written_off,
+		  f->name);
+	snprintf(a->incr_name, sizeof(a->incr_name), "%s", f->name);
+	a->written_off = a->synced_off = a->reserved_off = f->len;
+	a->wr_carry = a->sync_carry = a->synced_carry = a->job.carry;
+	a->cur_db = -1; /* Redis: SELECT first in a new file */
+	a->rw.new_seq = f->seq;
+	a->rw.state = AOF_RW_SWITCHED;
+	unstage(a, UINT32_MAX, NULL); /* all of them past the cut */
 }
 
 void aof_rw_flush(struct cp_aof *a, uint64_t now_ms)
 {
-	if (a->rw.state != AOF_RW_ARMED)
+	if (a->rw.state != AOF_RW_ARMED || a->job.kind == AOF_JOB_SWITCH)
 		return;
 	if (now_ms - a->rw.armed_ms > AOF_RW_ARM_TIMEOUT_MS) {
 		rw_log_kv(RW_LOG_ERR, "cp.aof", "AOF rewrite: the cut never came, given up",
@@ -244,12 +351,7 @@ void aof_rw_flush(struct cp_aof *a, uint64_t now_ms)
 	}
 	if (!cut_complete(a))
 		return;
-	int rc = incr_switch(a, now_ms);
-	if (rc != 0 && rc != -EAGAIN) {
-		rw_log_kv(RW_LOG_ERR, "cp.aof", "AOF rewrite: cannot open the new incr file",
-			  "err=\"%s\"", strerror(-rc));
-		cp_aof_rewrite_abort(a);
-	}
+	incr_switch(a, now_ms);
 }
 
 /* ---- the base ---- */
@@ -353,74 +455,127 @@ static int base_to_resp(const char *rdb_path, const char *out_path, uint64_t *by
 	return rc;
 }
 
-/* The manifest with the new base; then the history deleted and dropped. */
-static int manifest_install(struct cp_aof *a, const char *mname, struct aof_manifest *m,
-			    const char *base, int64_t seq)
+/* ---- installing the base: prepared on the loop, run on a thread, committed on the loop ---- */
+
+void cp_aof_install_init(struct cp_aof_install *j, struct cp_aof *a, const struct cp_aof_conf *conf,
+			 bool rdb_base)
 {
-	int rc = aof_manifest_switch(m, base, seq, a->rw.new_seq);
-	cp_crash_point("aofrw-manifest");
+	memset(j, 0, sizeof(*j));
+	if (a != NULL)
+		conf = &a->conf;
+	snprintf(j->dir, sizeof(j->dir), "%s", conf->dir);
+	snprintf(j->dirname, sizeof(j->dirname), "%s", conf->dirname);
+	snprintf(j->filename, sizeof(j->filename), "%s", conf->filename);
+	j->rdb_base = rdb_base;
+	if (a == NULL)
+		return;
+	j->writer = true;
+	j->enabling = a->enabling;
+	j->new_seq = a->rw.new_seq;
+	snprintf(j->incr_name, sizeof(j->incr_name), "%s", a->incr_name);
+	if (a->rw.state != AOF_RW_SWITCHED)
+		j->pre = -EINVAL; /* aborted meanwhile (the dataplane restarted) */
+	else
+		a->rw.installing = true;
+}
+
+/*
+ * The manifest with the new base (older incr files and the old base become
+ * history; appendonly no: every incr file); then the history deleted and
+ * dropped.
+ */
+static int manifest_install(const struct cp_aof_install *j, int dirfd, const char *mname,
+			    struct aof_manifest *m, int64_t seq)
+{
+	int rc = aof_manifest_switch(m, j->base, seq, j->writer ? j->new_seq : INT64_MAX);
+	if (j->writer)
+		cp_crash_point("aofrw-manifest");
 	if (rc == 0)
-		rc = aof_manifest_write(a->dirfd, mname, m);
+		rc = aof_manifest_write(dirfd, mname, m);
 	if (rc != 0)
 		return rc;
-	cp_crash_point("aofrw-history");
+	if (j->writer)
+		cp_crash_point("aofrw-history");
 	/* the switch is done: a history file left behind is only space */
-	int e = aof_history_unlink(a->dirfd, m);
+	int e = aof_history_unlink(dirfd, m);
 	if (e == 0 && aof_manifest_drop_history(m) > 0)
-		e = aof_manifest_write(a->dirfd, mname, m);
+		e = aof_manifest_write(dirfd, mname, m);
 	if (e != 0)
 		rw_log_kv(RW_LOG_WARN, "cp.aof", "AOF history files not all removed", "err=\"%s\"",
 			  strerror(-e));
 	return 0;
 }
 
-int cp_aof_rewrite_finish(struct cp_aof *a, const char *tmp_path, int status, bool rdb_base)
+int cp_aof_install_run(struct cp_aof_install *j, const char *tmp_path, int status)
 {
 	struct aof_manifest m = {0};
-	char mname[AOF_NAME_MAX + 16], base[AOF_NAME_MAX], err[256], path[2 * AOF_NAME_MAX + 1024];
-	char resp_tmp[2 * AOF_NAME_MAX + 1024];
+	struct cp_aof_conf conf = {.dir = j->dir, .dirname = j->dirname, .filename = j->filename};
+	char mname[AOF_NAME_MAX + 16], err[256], path[2 * AOF_NAME_MAX + 4096];
+	char resp_tmp[PATH_MAX + 8];
 	const char *src = tmp_path;
 	uint64_t bytes = 0;
-	int rc = status;
+	bool renamed = false;
+	int dirfd = -1, rc = status != 0 ? status : j->pre;
 
-	if (rc == 0 && a->rw.state != AOF_RW_SWITCHED)
-		rc = -EINVAL; /* aborted meanwhile (the dataplane restarted) */
-	if (rc == 0 && !rdb_base) {
+	if (rc == 0 && !j->rdb_base) {
 		snprintf(resp_tmp, sizeof(resp_tmp), "%s.resp", tmp_path);
 		rc = base_to_resp(tmp_path, resp_tmp, &bytes);
 		src = resp_tmp;
 		unlink(tmp_path);
 	}
-	cp_crash_point("aofrw-base");
-	snprintf(mname, sizeof(mname), "%s.manifest", a->conf.filename);
+	if (j->writer)
+		cp_crash_point("aofrw-base");
+	if (rc == 0)
+		rc = aof_dir_open(&conf, true, &dirfd);
+	snprintf(mname, sizeof(mname), "%s.manifest", j->filename);
 	if (rc == 0) {
-		rc = aof_manifest_read(a->dirfd, mname, &m, err, sizeof(err));
-		if (rc == -ENOENT && a->enabling)
-			rc = 0; /* appendonly yes on a fresh directory */
+		rc = aof_manifest_read(dirfd, mname, &m, err, sizeof(err));
+		if (rc == -ENOENT && (j->enabling || !j->writer))
+			rc = 0; /* appendonly yes on a fresh directory; the first base-only one */
 	}
 	const struct aof_file_info *old = rc == 0 ? aof_manifest_base(&m) : NULL;
 	int64_t seq = old != NULL ? old->seq + 1 : 1;
 	if (rc == 0)
-		rc = aof_name_base(base, sizeof(base), a->conf.filename, seq, rdb_base);
-	snprintf(path, sizeof(path), "%s/%s/%s", a->conf.dir, a->conf.dirname, base);
+		rc = aof_name_base(j->base, sizeof(j->base), j->filename, seq, j->rdb_base);
+	snprintf(path, sizeof(path), "%s/%s/%s", j->dir, j->dirname, j->base);
 	if (rc == 0 && rename(src, path) != 0)
 		rc = -errno;
+	renamed = rc == 0;
 	if (rc == 0)
-		rc = aof_dir_fsync(a->dirfd);
+		rc = aof_dir_fsync(dirfd);
 	/* enabling: the incr file of the cut is named now, with its base; the
 	 * files of an earlier appendonly yes become history (stale since) */
-	if (rc == 0 && a->enabling)
-		rc = aof_manifest_add(&m, a->incr_name, a->rw.new_seq, 'i');
-	if (rc == 0) {
-		rc = manifest_install(a, mname, &m, base, seq);
-		if (rc != 0)
-			unlink(path); /* the manifest still names the old base */
-	}
+	if (rc == 0 && j->enabling)
+		rc = aof_manifest_add(&m, j->incr_name, j->new_seq, 'i');
+	if (rc == 0)
+		rc = manifest_install(j, dirfd, mname, &m, seq);
+	if (rc != 0 && renamed)
+		unlink(path); /* the manifest still names the old base */
 	if (rc != 0)
 		unlink(src);
 	struct stat st;
-	if (rc == 0 && stat(path, &st) == 0) {
-		a->base_bytes = (uint64_t)st.st_size;
+	if (rc == 0 && stat(path, &st) == 0)
+		j->base_bytes = (uint64_t)st.st_size;
+	aof_manifest_fini(&m);
+	if (dirfd >= 0)
+		close(dirfd);
+	return rc;
+}
+
+int cp_aof_install_commit(struct cp_aof *a, const struct cp_aof_install *j, int status)
+{
+	int rc = status;
+	if (!j->writer || a == NULL) { /* appendonly no (or it came meanwhile) */
+		rw_log_kv(rc == 0 ? RW_LOG_NOTICE : RW_LOG_ERR, "cp.aof",
+			  rc == 0 ? "Background AOF rewrite finished successfully"
+				  : "Background AOF rewrite failed",
+			  "base=%s appendonly=no err=\"%s\"", j->base,
+			  rc == 0 ? "" : strerror(-rc));
+		return rc;
+	}
+	a->rw.installing = false;
+	if (rc == 0) {
+		a->base_bytes = j->base_bytes;
 		a->prev_incr_bytes = 0;
 		a->rw_base_bytes = a->base_bytes + a->written_off;
 		a->st.aof_rewrites++;
@@ -428,9 +583,8 @@ int cp_aof_rewrite_finish(struct cp_aof *a, const char *tmp_path, int status, bo
 	rw_log_kv(rc == 0 ? RW_LOG_NOTICE : RW_LOG_ERR, "cp.aof",
 		  rc == 0 ? "Background AOF rewrite finished successfully"
 			  : "Background AOF rewrite failed",
-		  "base=%s incr=%s enabling=%d err=\"%s\"", base, a->incr_name, a->enabling,
+		  "base=%s incr=%s enabling=%d err=\"%s\"", j->base, a->incr_name, a->enabling,
 		  rc == 0 ? "" : strerror(-rc));
-	aof_manifest_fini(&m);
 	cp_aof_rewrite_abort(a); /* idle again; after the switch nothing is held */
 	if (a->enabling && rc != 0)
 		aof_enable_reset(a); /* the next rewrite tries again (Redis: scheduled) */
@@ -441,62 +595,30 @@ int cp_aof_rewrite_finish(struct cp_aof *a, const char *tmp_path, int status, bo
 	return rc;
 }
 
-/*
- * BGREWRITEAOF with appendonly no (Redis 7.0 does it too): no incr file is
- * written, so the snapshot alone becomes the base and the manifest lists
- * only it; the old base and every incr file become history and are
- * deleted (markRewrittenIncrAofAsHistory() with no AOF open).
- */
+int cp_aof_rewrite_finish(struct cp_aof *a, const char *tmp_path, int status, bool rdb_base)
+{
+	struct cp_aof_install *j = malloc(sizeof(*j));
+	if (j == NULL) {
+		unlink(tmp_path);
+		cp_aof_rewrite_abort(a);
+		return -ENOMEM;
+	}
+	cp_aof_install_init(j, a, NULL, rdb_base);
+	int rc = cp_aof_install_commit(a, j, cp_aof_install_run(j, tmp_path, status));
+	free(j);
+	return rc;
+}
+
 int cp_aof_base_install(const struct cp_aof_conf *conf, const char *tmp_path, int status,
 			bool rdb_base)
 {
-	struct aof_manifest m = {0};
-	char mname[AOF_NAME_MAX + 16], base[AOF_NAME_MAX] = "", err[256];
-	char path[2 * AOF_NAME_MAX + 1024], resp_tmp[2 * AOF_NAME_MAX + 1024];
-	const char *src = tmp_path;
-	uint64_t bytes = 0;
-	int dirfd = -1, rc = status;
-
-	if (rc == 0 && !rdb_base) {
-		snprintf(resp_tmp, sizeof(resp_tmp), "%s.resp", tmp_path);
-		rc = base_to_resp(tmp_path, resp_tmp, &bytes);
-		src = resp_tmp;
+	struct cp_aof_install *j = malloc(sizeof(*j));
+	if (j == NULL) {
 		unlink(tmp_path);
+		return -ENOMEM;
 	}
-	if (rc == 0)
-		rc = aof_dir_open(conf, true, &dirfd);
-	snprintf(mname, sizeof(mname), "%s.manifest", conf->filename);
-	if (rc == 0) {
-		rc = aof_manifest_read(dirfd, mname, &m, err, sizeof(err));
-		if (rc == -ENOENT)
-			rc = 0; /* the first one */
-	}
-	const struct aof_file_info *old = rc == 0 ? aof_manifest_base(&m) : NULL;
-	int64_t seq = old != NULL ? old->seq + 1 : 1;
-	if (rc == 0)
-		rc = aof_name_base(base, sizeof(base), conf->filename, seq, rdb_base);
-	snprintf(path, sizeof(path), "%s/%s/%s", conf->dir, conf->dirname, base);
-	if (rc == 0 && rename(src, path) != 0)
-		rc = -errno;
-	if (rc == 0)
-		rc = aof_dir_fsync(dirfd);
-	if (rc == 0)
-		rc = aof_manifest_switch(&m, base, seq, INT64_MAX); /* every incr file: history */
-	if (rc == 0)
-		rc = aof_manifest_write(dirfd, mname, &m);
-	if (rc != 0 && base[0] != '\0')
-		unlink(path); /* the manifest still names the old files */
-	if (rc != 0)
-		unlink(src);
-	if (rc == 0 && aof_history_unlink(dirfd, &m) == 0 && aof_manifest_drop_history(&m) > 0 &&
-	    aof_manifest_write(dirfd, mname, &m) != 0)
-		rw_log_kv(RW_LOG_WARN, "cp.aof", "AOF history files not all removed", NULL);
-	rw_log_kv(rc == 0 ? RW_LOG_NOTICE : RW_LOG_ERR, "cp.aof",
-		  rc == 0 ? "Background AOF rewrite finished successfully"
-			  : "Background AOF rewrite failed",
-		  "base=%s appendonly=no err=\"%s\"", base, rc == 0 ? "" : strerror(-rc));
-	aof_manifest_fini(&m);
-	if (dirfd >= 0)
-		close(dirfd);
+	cp_aof_install_init(j, NULL, conf, rdb_base);
+	int rc = cp_aof_install_commit(NULL, j, cp_aof_install_run(j, tmp_path, status));
+	free(j);
 	return rc;
 }

@@ -27,8 +27,9 @@
  * another fresh file. A crash between 1 and 3 can lose only bytes that
  * were never fsynced.
  *
- * Context: the control plane's event loop thread; blocks on its fsyncs
- * (a rare path: only after an fsync error).
+ * Context: the AOF writer's fsync thread (aof_sync.c jobs posted by
+ * aof_write.c and aof_rewrite.c); blocks on its fsyncs. The loop leaves
+ * the old fd and the kept bytes alone until it has the outcome.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -54,8 +55,7 @@ static int write_at(const struct cp_aof_conf *conf, int fd, const void *p, size_
 	return 0;
 }
 
-static int carry_write(const struct cp_aof_conf *conf, int fd, const struct aof_carry *c,
-		       uint64_t *off)
+int aof_carry_append(struct rw_buf *out, const struct aof_carry *c)
 {
 	char buf[AOF_ANNOT_MAX + 48];
 	size_t n = 0;
@@ -66,7 +66,7 @@ static int carry_write(const struct cp_aof_conf *conf, int fd, const struct aof_
 	}
 	an.crc = aof_annot_crc((const uint8_t *)buf, n, &an);
 	n += aof_annot_format(buf + n, &an);
-	int rc = write_at(conf, fd, buf, n, off);
+	int rc = rw_buf_append(out, buf, n);
 	for (uint32_t w = 1; rc == 0 && w < CP_AOF_MAX_WORKERS; w++) {
 		if (c->lsn[w] == 0)
 			continue;
@@ -74,8 +74,19 @@ static int carry_write(const struct cp_aof_conf *conf, int fd, const struct aof_
 		    .epoch = c->epoch, .w = w, .first = c->lsn[w], .last = c->lsn[w]};
 		an.crc = aof_annot_crc((const uint8_t *)buf, 0, &an);
 		n = aof_annot_format(buf, &an);
-		rc = write_at(conf, fd, buf, n, off);
+		rc = rw_buf_append(out, buf, n);
 	}
+	return rc != 0 ? -ENOMEM : 0;
+}
+
+static int carry_write(const struct cp_aof_conf *conf, int fd, const struct aof_carry *c,
+		       uint64_t *off)
+{
+	struct rw_buf b = {0};
+	int rc = aof_carry_append(&b, c);
+	if (rc == 0)
+		rc = write_at(conf, fd, b.data, b.len, off);
+	rw_buf_fini(&b);
 	return rc;
 }
 
@@ -109,7 +120,7 @@ int aof_incr_new(int dirfd, const struct cp_aof_conf *conf, cp_aof_fsync_fn *fsy
 	}
 	uint64_t off = 0;
 	rc = write_at(conf, fd, AOF_HEADER, strlen(AOF_HEADER), &off);
-	if (rc == 0)
+	if (rc == 0 && carry != NULL)
 		rc = carry_write(conf, fd, carry, &off);
 	out->carry_end = off;
 	if (rc == 0 && n > 0)

@@ -1,7 +1,7 @@
 /*
  * The fsync thread: the AOF's fsyncs, the old incr file's before a
- * rewrite's switch, and (aof_syncer_run) the end of an RDB snapshot run
- * here, not on the event loop, so a slow disk delays acks but never the
+ * rewrite's switch, and (aof_syncer_run) jobs run here, not on the event
+ * loop, so a slow disk delays acks but never the
  * API or the channel. The loop posts a
  * request ("make everything up to offset X durable"), the thread runs
  * fdatasync(2) and records the outcome with the request's generation; the
@@ -10,10 +10,12 @@
  * seen the previous outcome, so an fsync that succeeds after a failed one
  * is never mistaken for the recovery: that decision stays with the loop.
  *
- * Still on the loop (rare paths, small files): the fresh incr file after
- * an fsync error (aof_rotate.c), the new incr file and manifest of a
- * rewrite, and the rewrite's RESP base (aof-use-rdb-preamble no).
- * TODO(#7): move them here too.
+ * Jobs (aof_syncer_run) take the rest of the disk work off the loop: the
+ * AOF writer's thread makes the fresh incr file after an fsync error and
+ * the incr file of a rewrite's cut, listed before the cut (aof_rotate.c,
+ * posted by aof_write.c/aof_rewrite.c), and the old file's last fsync
+ * after the switch; the RDB writer's thread ends a snapshot
+ * and installs an AOF rewrite's base (rdb_save.c, cp_aof_install_run).
  *
  * Context: aof_syncer_* from the loop thread; the worker is this file's
  * thread. Blocking is the point of the thread.

@@ -26,8 +26,8 @@
  * reserve_bytes steps, so a full disk shows up at the step, with the rest
  * of the reservation still usable, rather than in the middle of a record.
  *
- * Context: the control plane's event loop thread; fsync on aof_sync.c's
- * thread.
+ * Context: the control plane's event loop thread; fsync, and the fresh
+ * incr file after an fsync error (aof_rotate.c), on aof_sync.c's thread.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -350,12 +350,24 @@ void aof_write_step(struct cp_aof *a, uint64_t now_ms)
 
 /* ---- fsync ---- */
 
+static void job_collect(struct cp_aof *a, int err, uint64_t now_ms);
+
 void aof_sync_collect(struct cp_aof *a, uint64_t now_ms)
 {
 	int err;
 	if (!a->sync_inflight || !aof_syncer_done(&a->sync, a->sync_gen, &err))
 		return;
 	a->sync_inflight = false;
+	if (a->sync_stale) { /* of the file a rewrite's switch left: FINAL follows */
+		a->sync_stale = false;
+		if (err != 0)
+			aof_old_fsync_failed(a, err);
+		return;
+	}
+	if (a->job.kind != AOF_JOB_NONE) {
+		job_collect(a, err, now_ms);
+		return;
+	}
 	if (err != 0) {
 		a->st.fsync_errors++;
 		if (!a->poisoned)
@@ -383,60 +395,141 @@ void aof_sync_collect(struct cp_aof *a, uint64_t now_ms)
 }
 
 /*
- * Recovery from an fsync error: the bytes since the last good fsync go,
- * from memory, into a fresh incr file named by the manifest (aof_rotate.c);
- * the old file is cut back to its last good fsync. The same file is never
- * fsynced again and trusted.
+ * The thread's part of a job: aof_rotate.c's file work. The loop changes
+ * none of what it reads until aof_sync_collect() has its outcome.
  */
-static int rotate(struct cp_aof *a)
+static int job_run(void *arg)
 {
-	struct aof_fresh f;
-	int rc = aof_incr_fresh(a->dirfd, &a->conf, a->sync.fsync_fn, a->fd, a->synced_off,
-				&a->synced_carry, a->unsynced.data, a->unsynced.len, &f);
-	if (rc != 0)
-		return rc;
+	struct aof_incr_job *j = arg;
+	struct cp_aof *a = j->a;
+	if (j->kind == AOF_JOB_PREPARE) /* the carry is the loop's, at the cut */
+		return aof_incr_new(a->dirfd, &a->conf, a->sync.fsync_fn, NULL, NULL, 0, true,
+				    &j->f);
+	if (j->kind == AOF_JOB_FINAL) {
+		errno = 0;
+		return a->sync.fsync_fn(j->old_fd) == 0 ? 0 : (errno != 0 ? -errno : -EIO);
+	}
+	if (j->kind == AOF_JOB_SWITCH) /* enabling (appendonly yes): named later, with its base */
+		return aof_incr_new(a->dirfd, &a->conf, a->sync.fsync_fn, &j->carry, NULL, 0,
+				    !a->enabling, &j->f);
+	return aof_incr_fresh(a->dirfd, &a->conf, a->sync.fsync_fn, a->fd, a->synced_off,
+			      &a->synced_carry, a->unsynced.data, a->unsynced.len, &j->f);
+}
+
+void aof_job_post(struct cp_aof *a, enum aof_job_kind kind)
+{
+	a->job.kind = kind;
+	a->job.a = a;
+	a->sync_gen = aof_syncer_run(&a->sync, job_run, &a->job);
+	a->sync_inflight = true;
+}
+
+/*
+ * Recovery from an fsync error, its end: the bytes since the last good
+ * fsync went, from memory, into a fresh incr file named by the manifest
+ * (aof_rotate.c, on the thread); the old file was cut back to its last
+ * good fsync. The same file is never fsynced again and trusted.
+ */
+static void rotated(struct cp_aof *a, const struct aof_fresh *f)
+{
 	for (size_t i = 0; i < a->marks_written; i++)
 		a->marks[i].end = a->marks[i].end > a->synced_off
-				      ? a->marks[i].end - a->synced_off + f.carry_end
-				      : f.carry_end;
-	aof_syncer_set_fd(&a->sync, f.fd);
+				      ? a->marks[i].end - a->synced_off + f->carry_end
+				      : f->carry_end;
+	aof_syncer_set_fd(&a->sync, f->fd);
 	close(a->fd);
-	a->fd = f.fd;
+	a->fd = f->fd;
 	rw_log_kv(RW_LOG_NOTICE, "cp.aof",
 		  "AOF re-persisted into a fresh incr file after an fsync error",
 		  "old_file=%s old_bytes=%" PRIu64 " file=%s rewritten_bytes=%zu", a->incr_name,
-		  a->synced_off, f.name, a->unsynced.len);
-	snprintf(a->incr_name, sizeof(a->incr_name), "%s", f.name);
-	a->written_off = a->synced_off = a->reserved_off = f.len;
+		  a->synced_off, f->name, a->unsynced.len);
+	snprintf(a->incr_name, sizeof(a->incr_name), "%s", f->name);
+	a->written_off = a->synced_off = a->reserved_off = f->len;
 	a->synced_carry = a->wr_carry;
 	rw_buf_reset(&a->unsynced);
 	a->poisoned = false;
 	a->fsync_err = 0;
 	a->backoff_ms = AOF_BACKOFF_MIN_MS;
 	a->st.rewrites++;
-	return 0;
+}
+
+static void job_collect(struct cp_aof *a, int err, uint64_t now_ms)
+{
+	enum aof_job_kind kind = a->job.kind;
+	a->job.kind = AOF_JOB_NONE;
+	if (kind == AOF_JOB_SWITCH) {
+		aof_rw_switched(a, -err);
+		return;
+	}
+	if (kind == AOF_JOB_PREPARE) {
+		aof_rw_prepared(a, -err, now_ms);
+		return;
+	}
+	if (kind == AOF_JOB_FINAL) {
+		close(a->old_fd);
+		a->old_fd = -1;
+		if (err != 0)
+			aof_old_fsync_failed(a, err);
+		else
+			a->st.fsyncs++;
+		return;
+	}
+	if (err == 0) {
+		rotated(a, &a->job.f);
+		return;
+	}
+	a->st.write_errors++;
+	rw_log_kv(RW_LOG_ERR, "cp.aof",
+		  "cannot re-persist the AOF into a fresh file: stays poisoned, retrying",
+		  "file=%s err=\"%s\"", a->incr_name, strerror(err));
+	backoff(a, now_ms);
+}
+
+void aof_sync_drain(struct cp_aof *a, uint64_t now_ms)
+{
+	if (!a->sync_inflight)
+		return;
+	aof_syncer_wait_idle(&a->sync, 600000);
+	aof_sync_collect(a, now_ms);
+}
+
+void aof_old_fsync_failed(struct cp_aof *a, int err)
+{
+	a->st.fsync_errors++;
+	rw_log_kv(RW_LOG_ERR, "cp.aof",
+		  "the last fsync of the incr file left at the rewrite's cut failed: its records "
+		  "are durable once the rewrite's base is installed",
+		  "err=\"%s\"", strerror(err));
 }
 
 static void sync_issue(struct cp_aof *a, uint64_t now_ms)
 {
 	if (a->sync_inflight)
 		return;
+	if (a->old_fd >= 0) { /* before any fsync of the new file */
+		a->job.old_fd = a->old_fd;
+		aof_job_post(a, AOF_JOB_FINAL);
+		return;
+	}
 	if (a->poisoned) {
 		if (now_ms < a->retry_at_ms)
 			return;
+		if (a->rw.state == AOF_RW_PREPARING || a->rw.state == AOF_RW_ARMED)
+			cp_aof_rewrite_abort(a); /* the fresh file must come after the listed one */
 		if (a->unsynced_lost) {
 			backoff(a, now_ms); /* stays poisoned: needs a snapshot (#7 item 4) */
 			return;
 		}
-		int rc = rotate(a);
-		if (rc != 0) {
-			a->st.write_errors++;
-			rw_log_kv(
-			    RW_LOG_ERR, "cp.aof",
-			    "cannot re-persist the AOF into a fresh file: stays poisoned, retrying",
-			    "file=%s err=\"%s\"", a->incr_name, strerror(-rc));
+		if (a->rw.installing) { /* the rewrite's manifest switch goes first */
 			backoff(a, now_ms);
+			return;
 		}
+		aof_job_post(a, AOF_JOB_ROTATE);
+		return;
+	} else if (a->rw.state == AOF_RW_PREPARING) {
+		/* before the next fsync: under a steady appendfsync always load
+		 * there is one every tick, and the rewrite would wait for ever */
+		aof_job_post(a, AOF_JOB_PREPARE);
 		return;
 	} else if (a->written_off <= a->synced_off || a->conf.fsync == CP_AOF_FSYNC_NO ||
 		   (a->conf.fsync == CP_AOF_FSYNC_EVERYSEC &&
@@ -479,9 +572,11 @@ void aof_durable_advance(struct cp_aof *a)
 
 void cp_aof_flush(struct cp_aof *a, uint64_t now_ms)
 {
+	/* first: a rewrite's switch collected here hands its held records on
+	 * to the new file, and their batch must be closed before any write */
+	aof_sync_collect(a, now_ms);
 	if (aof_batch_close(a) != 0)
 		return; /* ENOMEM: the batch stays open, try again next tick */
-	aof_sync_collect(a, now_ms);
 	aof_write_step(a, now_ms);
 	sync_issue(a, now_ms);
 	aof_durable_advance(a);
@@ -492,6 +587,8 @@ void cp_aof_set_fsync(struct cp_aof *a, enum cp_aof_fsync f)
 {
 	if (a->conf.fsync == f)
 		return;
+	if (a->job.kind == AOF_JOB_ROTATE)
+		aof_sync_drain(a, 0); /* it reads the bytes about to be replaced (rare) */
 	if (a->conf.fsync == CP_AOF_FSYNC_NO && a->written_off > a->synced_off &&
 	    !a->unsynced_lost) {
 		/* `no` kept no copy of them: read back what was written */
@@ -516,6 +613,11 @@ void cp_aof_set_load_truncated(struct cp_aof *a, bool yes)
 uint64_t cp_aof_durable_lsn(const struct cp_aof *a, uint64_t epoch, uint32_t w)
 {
 	return w < CP_AOF_MAX_WORKERS && epoch == a->durable_epoch ? a->durable_lsn[w] : 0;
+}
+
+bool cp_aof_rotating(const struct cp_aof *a)
+{
+	return a != NULL && a->job.kind == AOF_JOB_ROTATE;
 }
 
 int cp_aof_sync_wait(struct cp_aof *a, int timeout_ms)
@@ -657,6 +759,57 @@ out:
 }
 
 /*
+ * The incr file we continue holds no command: a rewrite may have listed it
+ * ahead of its cut (aof_rewrite.c) while the file before went on taking
+ * records. Cut a torn tail there too (the loader took it as the AOF's
+ * tail: aof_load.c), and while the file has no annotation of its own take
+ * the epoch and LSNs in effect at the end of the last file that has.
+ */
+static int incr_adopt_before(struct cp_aof *a, struct aof_scan *s)
+{
+	struct aof_manifest m = {0};
+	char mname[AOF_NAME_MAX + 16], err[256];
+	snprintf(mname, sizeof(mname), "%s.manifest", a->conf.filename);
+	int rc = aof_manifest_read(a->dirfd, mname, &m, err, sizeof(err));
+	const struct aof_file_info *cur = rc == 0 ? aof_manifest_last_incr(&m) : NULL;
+	for (int64_t seq = cur != NULL ? cur->seq - 1 : 0; rc == 0 && seq > 0; seq--) {
+		const struct aof_file_info *f = NULL;
+		for (size_t i = 0; i < m.n; i++)
+			if (m.files[i].type == 'i' && m.files[i].seq == seq)
+				f = &m.files[i];
+		if (f == NULL)
+			break;
+		struct aof_scan ps;
+		uint8_t *p;
+		size_t len;
+		if (aof_file_map(a->dirfd, f->name, &p, &len) != 0)
+			break;
+		rc = aof_scan(p, len, &ps);
+		aof_file_unmap(p, len);
+		if (rc == 0 && ps.valid_end < len && a->conf.load_truncated) {
+			int fd = openat(a->dirfd, f->name, O_RDWR | O_CLOEXEC);
+			rc = fd < 0 || ftruncate(fd, (off_t)ps.valid_end) != 0 || fsync(fd) != 0
+				 ? -errno
+				 : 0;
+			if (fd >= 0)
+				close(fd);
+			rw_log_kv(RW_LOG_WARN, "cp.aof", "AOF torn tail cut",
+				  "file=%s valid_bytes=%" PRIu64 " cut_bytes=%" PRIu64, f->name,
+				  ps.valid_end, (uint64_t)(len - ps.valid_end));
+		}
+		if (rc != 0 || ps.batches == 0)
+			continue;
+		if (s->batches == 0) {
+			s->epoch = ps.epoch;
+			memcpy(s->lsn, ps.lsn, sizeof(s->lsn));
+		}
+		break;
+	}
+	aof_manifest_fini(&m);
+	return rc == -EILSEQ ? 0 : rc; /* the loader judged the files: nothing to adopt */
+}
+
+/*
  * Validate the incr file we continue, cut a torn tail (aof-load-truncated),
  * seal a stock-written (unannotated) file with an annotation so our first
  * batch's CRC starts after it, and fsync: from here on everything in the
@@ -693,6 +846,8 @@ static int incr_prepare(struct cp_aof *a, struct cp_aof_load_info *info)
 		}
 	}
 	uint64_t end = s.valid_end;
+	if (rc == 0 && s.commands == 0)
+		rc = incr_adopt_before(a, &s);
 	if (rc == 0 && end == 0) {
 		rc = pwrite_all(a, (const uint8_t *)AOF_HEADER, strlen(AOF_HEADER), 0);
 		end = strlen(AOF_HEADER);
@@ -733,7 +888,7 @@ int cp_aof_open(struct cp_aof **out, const struct cp_aof_conf *conf, struct cp_a
 	memset(start, 0, sizeof(*start));
 	if (a == NULL)
 		return -ENOMEM;
-	a->dirfd = a->fd = -1;
+	a->dirfd = a->fd = a->old_fd = -1;
 	a->cur_db = -1; /* Redis: the first command after open is preceded by SELECT */
 	a->backoff_ms = AOF_BACKOFF_MIN_MS;
 	rc = aof_conf_copy(a, conf);
@@ -769,9 +924,11 @@ void cp_aof_close(struct cp_aof **ap)
 	if (ap == NULL || *ap == NULL)
 		return;
 	struct cp_aof *a = *ap;
-	cp_aof_rewrite_abort(a); /* held records go into the file */
+	aof_sync_drain(a, UINT64_MAX / 2); /* a job's new file is adopted (or dropped) first */
+	cp_aof_rewrite_abort(a);	   /* held records go into the file */
 	if (a->fd >= 0 && a->sync.started) {
 		cp_aof_flush(a, UINT64_MAX / 2);
+		aof_sync_drain(a, UINT64_MAX / 2);
 		aof_syncer_stop(&a->sync);
 		if (a->written_off > a->synced_off && !a->poisoned && a->write_err == 0) {
 			cp_aof_fsync_fn *fn = a->sync.fsync_fn;
@@ -787,10 +944,16 @@ void cp_aof_close(struct cp_aof **ap)
 				  a->poisoned, a->write_err);
 	}
 	aof_syncer_stop(&a->sync);
+	if (a->old_fd >= 0) {
+		if (a->sync.fsync_fn(a->old_fd) != 0)
+			aof_old_fsync_failed(a, errno != 0 ? errno : EIO);
+		close(a->old_fd);
+	}
 	if (a->fd >= 0)
 		close(a->fd);
-	/* appendonly no before the first rewrite was installed: nothing names it */
-	if (a->enabling && a->fd >= 0 && a->dirfd >= 0)
+	/* appendonly no before the first rewrite was installed: nothing names it
+	 * (unless the install, running, is about to: then it stays) */
+	if (a->enabling && !a->rw.installing && a->fd >= 0 && a->dirfd >= 0)
 		unlinkat(a->dirfd, a->incr_name, 0);
 	if (a->dirfd >= 0)
 		close(a->dirfd);

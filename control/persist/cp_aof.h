@@ -206,16 +206,25 @@ size_t cp_aof_info(const struct cp_aof *a, char *buf, size_t len);
 
 /**
  * A rewrite is about to take its cut in dataplane @p epoch (@p workers
- * workers): hold back every record until its worker's cut is known. An
- * unfinished earlier rewrite is given up.
- * @return 0, -EIO (poisoned), -errno of a pending write error, -EINVAL.
+ * workers). First the fsync thread makes and lists the cut's incr file
+ * (records go on into the file in use); then, armed, every record is held
+ * back until its worker's cut is known. The dataplane may take the cut
+ * once cp_aof_rewrite_prepared() says 1. An unfinished earlier rewrite is
+ * given up. @return 0, -EIO (poisoned), -errno of a pending write error,
+ * -EINVAL.
  */
 int cp_aof_rewrite_arm(struct cp_aof *a, uint64_t epoch, uint32_t workers, uint64_t now_ms);
+/**
+ * Is the armed rewrite's incr file made and listed (cp_aof_flush() takes
+ * the thread's outcome)? @return 1 (the cut may be taken), 0 (not yet),
+ * -errno (the file could not be made, or the rewrite was given up).
+ */
+int cp_aof_rewrite_prepared(const struct cp_aof *a);
 /** Worker @p w's cut: its last journal LSN before it (SNAP_BEGIN). */
 void cp_aof_rewrite_cut(struct cp_aof *a, uint64_t epoch, uint32_t w, uint64_t lsn);
 /** Is the incr file of the cut open (the base may be installed now)? */
 bool cp_aof_rewrite_switched(const struct cp_aof *a);
-/** Armed and not switched yet (the base must wait; once given up it need not). */
+/** Preparing or armed, not switched yet (the base must wait; once given up it need not). */
 bool cp_aof_rewrite_waiting(const struct cp_aof *a);
 /**
  * The snapshot ended with @p status; on 0 @p tmp_path is the complete,
@@ -230,10 +239,48 @@ int cp_aof_rewrite_finish(struct cp_aof *a, const char *tmp_path, int status, bo
  * fsynced; gone afterwards in every case) becomes the only file the
  * manifest of @p conf lists (the directory is made if missing); older
  * files are deleted. @return 0 or -errno.
- * Context: the control plane's event loop; blocks (rename, fsyncs).
+ * Context: blocks (rename, fsyncs); tests. The control plane runs it in
+ * the three steps below.
  */
 int cp_aof_base_install(const struct cp_aof_conf *conf, const char *tmp_path, int status,
 			bool rdb_base);
+
+/*
+ * The two functions above in three steps, so the slow part runs off the
+ * event loop (main.c binds them to the rewrite's snapshot writer, whose
+ * thread runs the middle one after the base's fsync):
+ *
+ *   init    (loop)    copies what the install needs; with a writer, no
+ *                     fresh incr file (fsync error recovery) may change
+ *                     the manifest until commit
+ *   run     (thread)  the RESP conversion (aof-use-rdb-preamble no), the
+ *                     rename, the manifest switch, the history deleted:
+ *                     files only, no writer state
+ *   commit  (loop)    the writer's sizes and state, the log line; frees
+ */
+struct cp_aof_install {
+	char dir[4096], dirname[256], filename[256];
+	bool rdb_base;
+	bool writer;   /* an AOF is being written (else appendonly no: the base alone) */
+	bool enabling; /* its first rewrite: the cut's incr file is named with the base */
+	int64_t new_seq;
+	char incr_name[256];
+	int pre; /* -EINVAL: not installable (the rewrite was given up meanwhile) */
+	/* the outcome, for commit */
+	char base[256];
+	uint64_t base_bytes;
+};
+
+/** @p a the writer (its conf is used), or NULL (appendonly no: @p conf). */
+void cp_aof_install_init(struct cp_aof_install *j, struct cp_aof *a, const struct cp_aof_conf *conf,
+			 bool rdb_base);
+/** Context: any thread; blocks. @return 0 or -errno; @p tmp_path is gone afterwards. */
+int cp_aof_install_run(struct cp_aof_install *j, const char *tmp_path, int status);
+/**
+ * @p a the writer init() had (NULL: none, or closed meanwhile), @p status
+ * what run() returned. @return @p status.
+ */
+int cp_aof_install_commit(struct cp_aof *a, const struct cp_aof_install *j, int status);
 /**
  * CONFIG SET appendonly yes (aof_enable.c, FORMAT.md "Turning the AOF on and
  * off"): a writer armed for the rewrite dataplane @p epoch asked for, with
@@ -259,6 +306,10 @@ void cp_aof_rewrite_abort(struct cp_aof *a);
  * aofrw-history (manifest switched, history not deleted).
  */
 void cp_crash_point(const char *name);
+
+/** Is the fsync thread re-persisting the AOF after an fsync error (a rewrite's
+ * install must wait: both change the manifest)? NULL-safe. */
+bool cp_aof_rotating(const struct cp_aof *a);
 
 /** Tests: wait until no fsync is in flight. @return 0 or -ETIMEDOUT. */
 int cp_aof_sync_wait(struct cp_aof *a, int timeout_ms);

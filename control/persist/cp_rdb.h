@@ -23,8 +23,8 @@
  * expired are skipped, as a Redis master does when it loads.
  *
  * Context: the control plane's event loop thread; the chunks' writes
- * block it, the fsync, rename and directory fsync at the end run on the
- * writer's own thread (rdb_save.c).
+ * block it, the fsync, rename and directory fsync at the end (an AOF
+ * base's install_run) run on the writer's own thread (rdb_save.c).
  */
 #ifndef CP_RDB_H
 #define CP_RDB_H
@@ -39,11 +39,16 @@
 /*
  * An AOF rewrite's base (control/persist/FORMAT.md "Rewrite"): the file is
  * written as dir/temp-rewriteaof-bg-<pid>.aof with AUX aof-base 1; once
- * complete and fsynced, install() puts it in place (and reports the
- * outcome DONE carries) instead of the rename over filename. ready() must
- * say yes before the last END is taken.
+ * complete it is put in place instead of the rename over filename, in
+ * three steps: prepare() on the loop when the last END is taken (it
+ * returns the job, or NULL: nothing to run), install_run() on the writer's
+ * thread after the file's fsync (skipped for a NULL job), install() on the
+ * loop with the job and run's outcome (it reports the outcome DONE
+ * carries). ready() must say yes before the last END is taken.
  */
-typedef int cp_rdb_install_fn(void *arg, const char *tmp_path, int status);
+typedef void *cp_rdb_prepare_fn(void *arg);
+typedef int cp_rdb_install_run_fn(void *job, const char *tmp_path, int status);
+typedef int cp_rdb_install_fn(void *arg, void *job, const char *tmp_path, int status);
 typedef bool cp_rdb_ready_fn(void *arg);
 
 /* A snapshot's progress as the file is written (for the API's tasks). */
@@ -70,6 +75,8 @@ struct cp_rdb_conf {
 	const char *filename;	    /* dbfilename */
 	bool checksum;		    /* rdbchecksum */
 	cp_rdb_install_fn *install; /* NULL: a dump.rdb */
+	cp_rdb_prepare_fn *prepare;
+	cp_rdb_install_run_fn *install_run;
 	cp_rdb_ready_fn *ready;
 	cp_rdb_notify_fn *notify;
 	void *hook_arg;
@@ -114,5 +121,26 @@ typedef int cp_rdb_cmd_fn(void *arg, uint32_t db, const struct resp_arg *argv, u
  */
 int cp_rdb_load(const char *path, uint64_t now_ms, cp_rdb_cmd_fn *fn, void *arg,
 		struct cp_rdb_load_info *info);
+
+/*
+ * The same reading in slices (a live restore, between the event loop's
+ * other work): open, step until 0, close.
+ */
+struct cp_rdb_reader;
+
+/** Map @p path (kept by the caller until close) and read its header.
+ *  @return 0, -ENOENT, -EBADMSG (@p info->err says why), -errno. The reader
+ *  is set even on a bad header: close it. */
+int cp_rdb_reader_open(struct cp_rdb_reader **out, const char *path, uint64_t now_ms,
+		       struct cp_rdb_load_info *info);
+/** Hand on keys until about @p max_bytes more of the file are read.
+ *  @return 1 (more to read), 0 (EOF reached, CRC checked), or an error as cp_rdb_load. */
+int cp_rdb_reader_step(struct cp_rdb_reader *r, cp_rdb_cmd_fn *fn, void *arg, uint64_t max_bytes);
+/** Bytes of the file read so far. */
+uint64_t cp_rdb_reader_offset(const struct cp_rdb_reader *r);
+/** Keys handed on, skipped, and the error text of the last failure. */
+const struct cp_rdb_load_info *cp_rdb_reader_info(const struct cp_rdb_reader *r);
+/** NULL-safe; clears the pointer. */
+void cp_rdb_reader_close(struct cp_rdb_reader **r);
 
 #endif

@@ -145,80 +145,150 @@ static int emit(struct load_ctx *lc, uint32_t db, const struct rdb_item *it, con
 	return lc->fn(lc->arg, db, argv, 2, lc->resp.data, lc->resp.len, loaded);
 }
 
-static int load_items(struct rdb_in *in, const uint8_t *mem, const char *path, uint64_t now_ms,
-		      struct load_ctx *lc, struct cp_rdb_load_info *info)
-{
+/*
+ * A reader over a mapped file, resumable between keys (a live restore
+ * reads it in slices between the control plane's other work): the state
+ * is the offset, the RDB version and the DB selected last.
+ */
+struct cp_rdb_reader {
+	const uint8_t *mem;
+	size_t size;
+	const char *path;
+	uint64_t now_ms;
 	unsigned version;
-	uint32_t db = 0;
-	struct rdb_item it = {0};
-	int rc = rdb_r_header(in, &version);
-	while (rc == 0) {
-		rc = rdb_r_next(in, version, &it);
-		if (rc != 0 || it.kind == RDB_ITEM_EOF)
-			break;
-		if (it.kind == RDB_ITEM_SELECTDB) {
-			db = (uint32_t)it.db;
-			continue;
-		}
-		if (it.kind != RDB_ITEM_KEY)
-			continue;
-		uint64_t off = in->off;
-		rc = skip_value(in, it.type);
-		if (rc != 0)
-			break;
-		if (it.meta.expire_ms >= 0 && (uint64_t)it.meta.expire_ms < now_ms) {
-			info->expired++;
-			continue;
-		}
-		info->keys++;
-		if (lc->fn != NULL)
-			rc = emit(lc, db, &it, mem + off, in->off - off, in->off);
-	}
-	if (rc != 0 && info->err[0] == '\0')
-		snprintf(info->err, sizeof(info->err), "%s at offset %llu: %s", path,
-			 (unsigned long long)in->off,
+	uint32_t db;
+	bool eof;
+	struct rdb_in in;
+	struct rdb_item it;
+	struct load_ctx lc;
+	struct cp_rdb_load_info info;
+};
+
+static int reader_fail(struct cp_rdb_reader *r, int rc)
+{
+	if (r->info.err[0] == '\0')
+		snprintf(r->info.err, sizeof(r->info.err), "%s at offset %llu: %s", r->path,
+			 (unsigned long long)r->in.off,
 			 rc == -EBADMSG	  ? "corrupt (bad encoding or CRC64 mismatch)"
 			 : rc == -ENODATA ? "truncated"
 			 : rc == -ENOTSUP ? "a value type or opcode this build cannot load"
 					  : strerror(-rc));
-	rdb_item_clear(&it);
 	return rc == -ENODATA ? -EBADMSG : rc;
 }
 
-int cp_rdb_load(const char *path, uint64_t now_ms, cp_rdb_cmd_fn *fn, void *arg,
-		struct cp_rdb_load_info *info)
+int cp_rdb_reader_step(struct cp_rdb_reader *r, cp_rdb_cmd_fn *fn, void *arg, uint64_t max_bytes)
+{
+	uint64_t stop = max_bytes > UINT64_MAX - r->in.off ? UINT64_MAX : r->in.off + max_bytes;
+	int rc = 0;
+	r->lc.fn = fn;
+	r->lc.arg = arg;
+	while (!r->eof && rc == 0 && r->in.off < stop) {
+		rc = rdb_r_next(&r->in, r->version, &r->it);
+		if (rc != 0)
+			break;
+		if (r->it.kind == RDB_ITEM_EOF) {
+			r->eof = true;
+			break;
+		}
+		if (r->it.kind == RDB_ITEM_SELECTDB) {
+			r->db = (uint32_t)r->it.db;
+			continue;
+		}
+		if (r->it.kind != RDB_ITEM_KEY)
+			continue;
+		uint64_t off = r->in.off;
+		rc = skip_value(&r->in, r->it.type);
+		if (rc != 0)
+			break;
+		if (r->it.meta.expire_ms >= 0 && (uint64_t)r->it.meta.expire_ms < r->now_ms) {
+			r->info.expired++;
+			continue;
+		}
+		r->info.keys++;
+		if (fn != NULL)
+			rc = emit(&r->lc, r->db, &r->it, r->mem + off, r->in.off - off, r->in.off);
+	}
+	if (rc != 0)
+		return reader_fail(r, rc);
+	return r->eof ? 0 : 1;
+}
+
+int cp_rdb_reader_open(struct cp_rdb_reader **out, const char *path, uint64_t now_ms,
+		       struct cp_rdb_load_info *info)
 {
 	memset(info, 0, sizeof(*info));
+	*out = NULL;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	struct stat st;
-	if (fstat(fd, &st) != 0) {
-		int e = -errno;
+	struct cp_rdb_reader *r = calloc(1, sizeof(*r));
+	if (r == NULL || fstat(fd, &st) != 0) {
+		int e = r == NULL ? -ENOMEM : -errno;
+		free(r);
 		close(fd);
 		return e;
 	}
-	info->bytes = (uint64_t)st.st_size;
-	const uint8_t *mem = NULL;
+	r->info.bytes = info->bytes = (uint64_t)st.st_size;
 	if (st.st_size > 0) {
 		void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 		if (m == MAP_FAILED) {
 			int e = -errno;
 			close(fd);
+			free(r);
 			return e;
 		}
 		madvise(m, (size_t)st.st_size, MADV_SEQUENTIAL);
-		mem = m;
+		r->mem = m;
 	}
 	close(fd);
-	struct rdb_in in;
-	rdb_in_init_mem(&in, mem, (size_t)st.st_size);
-	struct load_ctx lc = {.fn = fn, .arg = arg};
-	int rc = load_items(&in, mem, path, now_ms, &lc, info);
-	rdb_in_fini(&in);
-	rw_buf_fini(&lc.payload);
-	rw_buf_fini(&lc.resp);
-	if (mem != NULL)
-		munmap((void *)mem, (size_t)st.st_size);
+	r->size = (size_t)st.st_size;
+	r->path = path;
+	r->now_ms = now_ms;
+	rdb_in_init_mem(&r->in, r->mem, r->size);
+	*out = r;
+	int rc = rdb_r_header(&r->in, &r->version);
+	if (rc != 0) {
+		rc = reader_fail(r, rc);
+		*info = r->info;
+	}
+	return rc;
+}
+
+const struct cp_rdb_load_info *cp_rdb_reader_info(const struct cp_rdb_reader *r)
+{
+	return &r->info;
+}
+
+uint64_t cp_rdb_reader_offset(const struct cp_rdb_reader *r)
+{
+	return r->in.off;
+}
+
+void cp_rdb_reader_close(struct cp_rdb_reader **rp)
+{
+	if (rp == NULL || *rp == NULL)
+		return;
+	struct cp_rdb_reader *r = *rp;
+	rdb_item_clear(&r->it);
+	rdb_in_fini(&r->in);
+	rw_buf_fini(&r->lc.payload);
+	rw_buf_fini(&r->lc.resp);
+	if (r->mem != NULL)
+		munmap((void *)r->mem, r->size);
+	free(r);
+	*rp = NULL;
+}
+
+int cp_rdb_load(const char *path, uint64_t now_ms, cp_rdb_cmd_fn *fn, void *arg,
+		struct cp_rdb_load_info *info)
+{
+	struct cp_rdb_reader *r = NULL;
+	int rc = cp_rdb_reader_open(&r, path, now_ms, info);
+	if (rc == 0)
+		rc = cp_rdb_reader_step(r, fn, arg, UINT64_MAX);
+	if (r != NULL)
+		*info = r->info;
+	cp_rdb_reader_close(&r);
 	return rc;
 }

@@ -10,6 +10,10 @@
  *   last END  -> EOF + trailer written (loop) -> job: fsync, close, rename,
  *                fsync dir (thread) -> collected on a later poll: DONE sent
  *
+ * An AOF rewrite's base goes the same way, its install_run (conversion,
+ * rename, manifest switch: aof_rewrite.c) in place of the rename, so the
+ * loop waits on the disk for none of it.
+ *
  * While the job runs the writer takes no message (-EAGAIN: the next
  * snapshot's BEGIN waits in the ring).
  */
@@ -51,6 +55,7 @@ struct cp_rdb {
 	struct rdb_out out;
 	/* the end of the snapshot, running on bg's thread */
 	struct aof_syncer bg;
+	void *job; /* an AOF base's install job (conf.prepare) */
 	bool finishing;
 	uint64_t fin_gen;
 	uint64_t fin_bytes;
@@ -240,10 +245,19 @@ static void header_write(struct cp_rdb *r)
 	r->header = true;
 }
 
+/* An AOF base's file work (the thread's, or the loop's after a failure:
+ * then it only removes the file). */
+static int install_run(struct cp_rdb *r, int rc)
+{
+	if (r->job == NULL || r->conf.install_run == NULL)
+		return rc;
+	return r->conf.install_run(r->job, r->tmp, rc);
+}
+
 /*
- * The thread's part of the end: fsync and close the temp file, then (a
- * dump.rdb, not an AOF base) rename it over dbfilename and fsync the
- * directory. The loop touches neither fd nor tmp meanwhile.
+ * The thread's part of the end: fsync and close the temp file, then
+ * rename it over dbfilename and fsync the directory (an AOF base: its
+ * install_run instead). The loop touches neither fd, tmp nor job meanwhile.
  */
 static int finish_job(void *arg)
 {
@@ -253,7 +267,9 @@ static int finish_job(void *arg)
 	if (close(r->fd) != 0 && rc == 0)
 		rc = -errno;
 	r->fd = -1;
-	if (rc != 0 || r->conf.install != NULL)
+	if (r->conf.install != NULL)
+		return install_run(r, rc);
+	if (rc != 0)
 		return rc;
 	snprintf(path, sizeof(path), "%s/%s", r->dir, r->file);
 	if (rename(r->tmp, path) != 0)
@@ -277,7 +293,8 @@ static void finish_end(struct cp_rdb *r, struct chan *ch, int rc)
 		r->fd = -1;
 	}
 	if (r->conf.install != NULL) {
-		rc = r->conf.install(r->conf.hook_arg, r->tmp, rc);
+		rc = r->conf.install(r->conf.hook_arg, r->job, r->tmp, rc);
+		r->job = NULL;
 		snprintf(path, sizeof(path), "%s", "the AOF base");
 	}
 	if (rc != 0)
@@ -317,8 +334,11 @@ static void finish(struct cp_rdb *r, struct chan *ch)
 	if (rc == 0)
 		rc = rdb_w_eof(&r->out, r->conf.checksum);
 	r->fin_bytes = r->out.bytes;
+	if (r->conf.prepare != NULL)
+		r->job = r->conf.prepare(r->conf.hook_arg);
 	if (rc != 0 || r->fd < 0) {
-		finish_end(r, ch, rc != 0 ? rc : -EBADF);
+		rc = rc != 0 ? rc : -EBADF;
+		finish_end(r, ch, r->conf.install != NULL ? install_run(r, rc) : rc);
 		return;
 	}
 	r->finishing = true;

@@ -189,10 +189,12 @@ struct cmd_rtcfg;
 struct cmd_mem_slot {
 	_Atomic uint64_t used;	       /* store_stats.used_bytes at the owner's last tick */
 	_Atomic uint64_t clients;      /* bytes the owner's clients hold (dp_cmem.c, each scan) */
-	_Atomic uint32_t cannot_evict; /* 1: the owner's last eviction found nothing to evict */
+	_Atomic uint32_t cannot_evict; /* 1: the owner holds no key the policy may evict (each
+					* tick), or its last eviction found none */
 	uint32_t pad;
-	uint64_t others; /* owner only: the rest of the total (other shards, every worker's
-			  * clients, the waste) at its last tick */
+	uint64_t others;	   /* owner only: the rest of the total but the clients (other
+				    * shards, the waste) at its last tick; the clients are summed
+				    * from the slots at each look */
 	uint64_t others_evictable; /* owner only: the other shards' part that can still evict */
 } __attribute__((aligned(64)));
 
@@ -466,8 +468,8 @@ int cmd_copy_opts(struct cmd_ctx *ctx, uint32_t *dst_db, bool *replace);
  * a failed call and an error reply; NULL otherwise.
  * Context: the worker that ran it.
  */
-void cmd_diag_command(struct cmd_ctx *ctx, const struct cmd_def *d, uint32_t worker,
-		      int64_t dur_us, const uint8_t *err, size_t err_len);
+void cmd_diag_command(struct cmd_ctx *ctx, const struct cmd_def *d, uint32_t worker, int64_t dur_us,
+		      const uint8_t *err, size_t err_len);
 
 /** Fill the boot-time facts INFO reports (env->os). Context: boot. */
 void cmd_env_init(struct cmd_env *env);
@@ -482,6 +484,13 @@ bool cmd_cfg_rdb_error_stops_writes(const struct cmd_env *env);
 bool cmd_cfg_rdbcompression(const struct cmd_env *env);
 /** auto-aof-rewrite-percentage and auto-aof-rewrite-min-size now (CONFIG SET). */
 void cmd_cfg_auto_aofrw(const struct cmd_env *env, int64_t *percentage, int64_t *min_size);
+/**
+ * The directives CONFIG SET changes at run time, one a line: "name", or
+ * "name v1,v2,..." for one of a fixed set of values (the management API's
+ * "apply" and "allowed"). @return bytes written (NUL-terminated), 0 if
+ * @p cap is too small. Context: any; read-only data.
+ */
+size_t cmd_config_runtime_list(char *buf, size_t cap);
 /** CONFIG GET's value of directive @p name now (cmd_config.c). */
 void cmd_config_value(const struct cmd_env *env, const char *name, char *val, size_t cap);
 /** appendonly as CONFIG SET left it (Redis's server.aof_enabled; the state is cmd_snap's). */
@@ -744,8 +753,11 @@ uint64_t cmd_evict_budget(const struct cmd_env *env, struct store_shard *shard);
  *      ctx->shard down to cmd_evict_budget() (performEvictions(): bounded
  *      by maxmemory-eviction-tenacity);
  *   3. @return true, refuse with CMD_ERR_OOM_REPLY, when the total is over
- *      maxmemory and nothing can be evicted (noeviction; or this shard's
- *      eviction failed, EVICT_FAIL, and no other shard can evict either)
+ *      maxmemory and not enough can be evicted (noeviction; or this shard's
+ *      eviction failed, EVICT_FAIL, and the other shards' evictable keys
+ *      could not cover what is still over, as Redis's performEvictions()
+ *      fails when it runs out of keys: also an empty appliance under a
+ *      maxmemory below what it holds)
  *      and the command has CMD_DENYOOM, or @p in_multi is true (queuing inside
  *      MULTI) and the command is not EXEC, DISCARD, QUIT or RESET.
  *      A time-limited eviction (EVICT_RUNNING) never refuses, as in Redis.

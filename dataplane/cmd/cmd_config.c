@@ -743,6 +743,26 @@ void cmd_cfg_stat_base(const struct cmd_env *env, uint64_t base[CMD_STAT_N])
 	}
 }
 
+size_t cmd_config_runtime_list(char *buf, size_t cap)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < N_RT; i++) {
+		const struct rt_def *d = &rt_defs[i];
+		int w = snprintf(buf + n, cap - n, "%s", d->name);
+		for (int64_t v = d->min; d->kind == K_ENUM && v <= d->max && w >= 0; v++) {
+			n += (size_t)w < cap - n ? (size_t)w : 0;
+			w = snprintf(buf + n, cap - n, "%c%s", v == d->min ? ' ' : ',',
+				     d->names[v]);
+		}
+		if (w < 0 || (size_t)w + 1 >= cap - n)
+			return 0; /* does not fit: say nothing rather than a part */
+		n += (size_t)w;
+		buf[n++] = '\n';
+		buf[n] = '\0';
+	}
+	return n;
+}
+
 /* ---- CONFIG GET ---- */
 
 static const char *const config_names[] = {
@@ -860,8 +880,7 @@ static void config_get(struct cmd_ctx *ctx)
 
 /* ---- CONFIG SET ---- */
 
-/* util.c memtoull(): digits, then an optional unit b k kb m mb g gb. */
-static bool memtoull(const uint8_t *p, size_t len, uint64_t *out)
+bool cmd_memtoull(const uint8_t *p, size_t len, uint64_t *out)
 {
 	size_t d = 0;
 	uint64_t mul = 1, v = 0;
@@ -953,7 +972,7 @@ static const char *set_parse(const struct rt_def *d, const struct resp_arg *v, s
 	uint64_t u;
 	switch (d->kind) {
 	case K_MEMORY:
-		if (!memtoull(v->ptr, v->len, &u))
+		if (!cmd_memtoull(v->ptr, v->len, &u))
 			return "argument must be a memory value";
 		if (d->max >= 0 && (u < (uint64_t)d->min || u > (uint64_t)d->max)) {
 			snprintf(ebuf, ecap, "argument must be between %lld and %lld inclusive",
@@ -1094,9 +1113,9 @@ static const char *cobl_parse(const struct resp_arg *v, struct set_item *it)
 		uint64_t hard, soft;
 		char *end;
 		long long secs = strtoll(tok[j + 3], &end, 10);
-		if (!memtoull((const uint8_t *)tok[j + 1], strlen(tok[j + 1]), &hard) ||
-		    !memtoull((const uint8_t *)tok[j + 2], strlen(tok[j + 2]), &soft) || secs < 0 ||
-		    *end != '\0')
+		if (!cmd_memtoull((const uint8_t *)tok[j + 1], strlen(tok[j + 1]), &hard) ||
+		    !cmd_memtoull((const uint8_t *)tok[j + 2], strlen(tok[j + 2]), &soft) ||
+		    secs < 0 || *end != '\0')
 			return "Error in hard, soft or soft_seconds setting in buffer limit "
 			       "configuration.";
 		vals[cls * 3] = hard;
@@ -1125,7 +1144,7 @@ static const char *mempct_parse(const struct rt_def *d, const struct resp_arg *v
 		return NULL;
 	}
 	uint64_t u;
-	if (!memtoull(v->ptr, v->len, &u) || u > INT64_MAX)
+	if (!cmd_memtoull(v->ptr, v->len, &u) || u > INT64_MAX)
 		return "argument must be a memory or percent value";
 	it->ival = u;
 	return NULL;

@@ -1,5 +1,6 @@
 /*
- * DEBUG (HELP, SLEEP, OBJECT, DIGEST, DIGEST-VALUE) and MEMORY (USAGE,
+ * DEBUG (HELP, SLEEP, OBJECT, DIGEST, DIGEST-VALUE,
+ * QUICKLIST-PACKED-THRESHOLD) and MEMORY (USAGE,
  * HELP), as debug.c and object.c of redis-server 7.0.15 answer them with
  * enable-debug-command yes (Redwire has no such switch yet; the
  * differential test starts stock with it).
@@ -328,6 +329,21 @@ static void debug_sleep(struct cmd_ctx *ctx)
 	resp_w_simple(ctx->out, "OK");
 }
 
+/* DEBUG QUICKLIST-PACKED-THRESHOLD: memtoull() of the argument ("" is 0,
+ * the default again), process-wide as in Redis. */
+static void debug_packed_threshold(struct cmd_ctx *ctx)
+{
+	const struct resp_arg *a = &ctx->argv[2];
+	uint64_t n = 0;
+	if ((a->len > 0 && !cmd_memtoull(a->ptr, a->len, &n)) ||
+	    !store_list_set_packed_threshold(n))
+		resp_w_error(
+		    ctx->out,
+		    "ERR argument must be a memory value bigger than 1 and smaller than 4gb");
+	else
+		resp_w_simple(ctx->out, "OK");
+}
+
 static void subcmd_syntax_error(struct cmd_ctx *ctx)
 {
 	const struct resp_arg *s = &ctx->argv[1];
@@ -350,6 +366,8 @@ void cmd_debug(struct cmd_ctx *ctx)
 		debug_digest(ctx);
 	else if (cmd_arg_is(s, "digest-value"))
 		debug_digest_value(ctx);
+	else if (cmd_arg_is(s, "quicklist-packed-threshold") && ctx->argc == 3)
+		debug_packed_threshold(ctx);
 	else
 		subcmd_syntax_error(ctx);
 }

@@ -37,6 +37,18 @@ struct mem_view {
 	uint64_t max, own, others, others_evictable;
 };
 
+/* Every worker's clients now: each worker publishes its total at each
+ * scan and as a connection is accepted (dp_cmem.h), so a new client's
+ * first write sees itself counted, as Redis's used_memory holds a client
+ * from its accept. A load per worker: slots are written every few ms. */
+static uint64_t clients_now(const struct cmd_env *env)
+{
+	uint64_t n = 0;
+	for (uint32_t i = 0; i < env->n_workers; i++)
+		n += atomic_load_explicit(&env->mem->slot[i].clients, memory_order_relaxed);
+	return n;
+}
+
 static bool mem_view(const struct cmd_env *env, struct store_shard *shard, struct mem_view *v)
 {
 	int64_t max = cmd_cfg_maxmemory(env);
@@ -45,7 +57,7 @@ static bool mem_view(const struct cmd_env *env, struct store_shard *shard, struc
 	const struct cmd_mem_slot *slot = slot_of(env, shard);
 	v->max = (uint64_t)max;
 	v->own = store_shard_stats(shard)->used_bytes;
-	v->others = slot != NULL ? slot->others : 0;
+	v->others = slot != NULL ? slot->others + clients_now(env) : 0;
 	v->others_evictable = slot != NULL ? slot->others_evictable : 0;
 	if (slot == NULL) { /* no shared board: a fixed share each */
 		uint32_t n = env->n_workers > 0 ? env->n_workers : 1;
@@ -124,18 +136,26 @@ bool cmd_oom_reject(const struct cmd_def *d, struct cmd_ctx *ctx, bool in_multi)
 		return false;
 	const struct cmd_mem_slot *slot = slot_of(ctx->env, ctx->shard);
 	if (slot != NULL &&
-	    store_shard_stats(ctx->shard)->used_bytes + slot->others <= (uint64_t)max)
+	    store_shard_stats(ctx->shard)->used_bytes + slot->others + clients_now(ctx->env) <=
+		(uint64_t)max)
 		return false;
 	struct mem_view v;
 	if (!mem_view(ctx->env, ctx->shard, &v) || v.own + v.others <= v.max)
 		return false;
 	struct store_evict_cfg cfg;
 	cmd_evict_cfg(ctx->env, &cfg);
-	bool own_failed = evict_own_share(ctx->shard, ctx->env, &v, &cfg, ctx->now_ms);
-	/* Another shard that can still evict will shed the excess at its next
-	 * tick; only when none can (noeviction, volatile-* without volatile
-	 * keys anywhere) is the write refused, as Redis refuses it. */
-	if (!own_failed || (cfg.policy != STORE_EVICT_NOEVICTION && v.others_evictable > 0))
+	if (!evict_own_share(ctx->shard, ctx->env, &v, &cfg, ctx->now_ms))
+		return false;
+	/* performEvictions() returns EVICT_FAIL when it runs out of keys
+	 * before the appliance's used memory is within maxmemory. This shard
+	 * ran out; the others shed their share at their next tick, and the
+	 * write may run only if what they hold in keys the policy may evict
+	 * could cover what is still over: not for noeviction, not when no
+	 * shard holds a candidate (an empty appliance under a budget below
+	 * what it holds), not when evicting every key left would not do. */
+	uint64_t total = store_shard_stats(ctx->shard)->used_bytes + v.others;
+	if (total <= v.max ||
+	    (cfg.policy != STORE_EVICT_NOEVICTION && v.others_evictable >= total - v.max))
 		return false;
 	bool reject = (d->flags & CMD_DENYOOM) != 0;
 	if (in_multi && !multi_exempt(d))
@@ -144,9 +164,13 @@ bool cmd_oom_reject(const struct cmd_def *d, struct cmd_ctx *ctx, bool in_multi)
 }
 
 /* Publish this shard's figure and read the others' (relaxed: each slot has
- * one writer and a stale value only delays an eviction by a tick). Every
- * worker's clients, this one's included, and the allocator waste join
- * `others`: they count toward the total, but only shards evict. */
+ * one writer and a stale value only delays an eviction by a tick). The
+ * allocator waste joins `others`, and every worker's clients, this one's
+ * included, are added at each look (clients_now): they count toward the
+ * total, but only shards evict. A shard
+ * without a key the policy may evict says so before anyone asks it to
+ * (cannot_evict), so a write elsewhere is not let through on the strength
+ * of keys that do not exist. */
 static void board_exchange(const struct cmd_env *env, struct store_shard *shard)
 {
 	struct cmd_mem_slot *slot = slot_of(env, shard);
@@ -154,6 +178,11 @@ static void board_exchange(const struct cmd_env *env, struct store_shard *shard)
 		return;
 	uint32_t me = store_shard_id(shard);
 	uint64_t used = store_shard_stats(shard)->used_bytes;
+	struct store_evict_cfg cfg;
+	cmd_evict_cfg(env, &cfg);
+	atomic_store_explicit(&slot->cannot_evict,
+			      store_evict_has_candidates(shard, cfg.policy) ? 0u : 1u,
+			      memory_order_relaxed);
 	atomic_store_explicit(&slot->used, used, memory_order_relaxed);
 	uint64_t others = 0, evictable = 0, clients = 0;
 	for (uint32_t i = 0; i < env->n_workers; i++) {
@@ -165,11 +194,11 @@ static void board_exchange(const struct cmd_env *env, struct store_shard *shard)
 		if (!atomic_load_explicit(&env->mem->slot[i].cannot_evict, memory_order_relaxed))
 			evictable += u;
 	}
-	others += clients;
 	/* the peak of used_memory (keys, values, clients), not of the waste */
+	uint64_t total = used + others + clients;
 	uint64_t peak = atomic_load_explicit(&env->mem->peak, memory_order_relaxed);
-	while (used + others > peak &&
-	       !atomic_compare_exchange_weak_explicit(&env->mem->peak, &peak, used + others,
+	while (total > peak &&
+	       !atomic_compare_exchange_weak_explicit(&env->mem->peak, &peak, total,
 						      memory_order_relaxed, memory_order_relaxed))
 		;
 	others += atomic_load_explicit(&env->mem->waste, memory_order_relaxed);
@@ -189,12 +218,8 @@ void cmd_evict_tick(struct store_shard *shard, const struct cmd_env *env, uint64
 		}
 		return;
 	}
-	if (v.own + v.others <= v.max && store_evict_last(shard) == STORE_EVICT_OK) {
-		struct cmd_mem_slot *slot = slot_of(env, shard);
-		if (slot != NULL && v.own > 0)
-			atomic_store_explicit(&slot->cannot_evict, 0u, memory_order_relaxed);
+	if (v.own + v.others <= v.max && store_evict_last(shard) == STORE_EVICT_OK)
 		return;
-	}
 	struct store_evict_cfg cfg;
 	cmd_evict_cfg(env, &cfg);
 	evict_own_share(shard, env, &v, &cfg, now_ms);

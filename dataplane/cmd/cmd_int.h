@@ -212,6 +212,10 @@ static inline const char *cmd_fullname(const struct cmd_def *d)
 /** Reply a HELP text: an array of simple strings. */
 void cmd_reply_help(struct cmd_ctx *ctx, const char *const *lines, size_t n);
 
+/** util.c memtoull() (cmd_config.c): digits, then an optional unit b k kb
+ * m mb g gb. @return false for anything else. */
+bool cmd_memtoull(const uint8_t *p, size_t len, uint64_t *out);
+
 /* cmd_debug.c: Redis's digest steps (see the top of cmd_debug.c) */
 /** xorDigest(): d ^= SHA1(p). */
 void cmd_digest_xor(uint8_t d[20], const void *p, size_t n);

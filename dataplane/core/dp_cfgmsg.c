@@ -1,6 +1,6 @@
 /*
  * CONFIG SET and CONFIG GET from the control plane (the management API's
- * PATCH /v1/parameters/{name}): the message is turned into the RESP command
+ * PATCH /v1/parameters[/{name}]): the message is turned into the RESP command
  * and run through the command table's CONFIG handler, so validation, the
  * shared run-time table and Redis's error texts are the ones a client's
  * CONFIG SET gets. Format: platform/chan/FORMAT.md, types 3, 4 and 17.
@@ -63,15 +63,20 @@ void dp_cfg_note_state(struct worker *w, const char *name, const char *value)
 			       "cannot tell the control plane: %s %s", name, value);
 }
 
-/* Split "name\0value\0" (SET) or "name\0" (GET). @return fields found. */
-static unsigned split(const struct chan_msg *m, const char *f[2], size_t l[2])
+#define DP_CFG_SET_PAIRS_MAX 64 /* directives in one CONFIG_SET */
+
+/* Split "name\0value\0..." (SET) or "name\0" (GET) into at most @p max
+ * fields. @return fields found, or max + 1 if there are more. */
+static unsigned split(const struct chan_msg *m, const char **f, size_t *l, unsigned max)
 {
 	const char *p = m->payload, *end = p + m->len;
 	unsigned n = 0;
-	while (n < 2 && p < end) {
+	while (p < end) {
 		const char *z = memchr(p, '\0', (size_t)(end - p));
 		if (z == NULL)
 			break;
+		if (n == max)
+			return max + 1;
 		f[n] = p;
 		l[n++] = (size_t)(z - p);
 		p = z + 1;
@@ -100,7 +105,7 @@ static bool last_bulk(const struct rw_buf *b, const char **v, size_t *len)
 /* Reply: int32 status, then the error text (SET) or the value (GET). */
 static void reply(struct worker *w, uint32_t id, int32_t status, const char *text, size_t len)
 {
-	uint8_t buf[1024];
+	uint8_t buf[sizeof(status) + 4096]; /* CONFIG_LIST's text is the longest */
 	if (len > sizeof(buf) - sizeof(status))
 		len = sizeof(buf) - sizeof(status);
 	memcpy(buf, &status, sizeof(status));
@@ -109,36 +114,42 @@ static void reply(struct worker *w, uint32_t id, int32_t status, const char *tex
 		      (uint32_t)(sizeof(status) + len));
 }
 
+/*
+ * CONFIG SET name value [name value ...] (the API's PATCH: one directive,
+ * or several at once, which the handler applies all or none of, as Redis
+ * 7.0 does) or CONFIG GET name, on a copy of the fields: the handler takes
+ * mutable arguments, and the ring's bytes are not ours.
+ */
 static void run(struct worker *w, const struct chan_msg *m, bool set)
 {
-	const char *f[2];
-	size_t l[2];
-	if (split(m, f, l) != (set ? 2u : 1u)) {
+	const char *f[2 * DP_CFG_SET_PAIRS_MAX];
+	size_t l[2 * DP_CFG_SET_PAIRS_MAX];
+	unsigned n = split(m, f, l, set ? 2 * DP_CFG_SET_PAIRS_MAX : 1);
+	if (n == 0 || n > (set ? 2u * DP_CFG_SET_PAIRS_MAX : 1u) || (set && (n & 1u))) {
 		reply(w, m->id, -EINVAL, "ERR malformed request", 21);
 		return;
 	}
-	/* the handler takes mutable arguments: copy them out of the ring */
-	uint8_t cmd[] = "config", sub[] = "set", name[128], value[512];
-	if (l[0] >= sizeof(name) || (set && l[1] >= sizeof(value))) {
-		reply(w, m->id, -EINVAL, "ERR name or value too long", 26);
-		return;
-	}
-	memcpy(name, f[0], l[0]);
-	if (set)
-		memcpy(value, f[1], l[1]);
-	else
-		memcpy(sub, "get", 3);
-	struct resp_arg argv[4] = {
+	uint8_t cmd[] = "config", sub[] = "set";
+	struct resp_arg argv[2 + 2 * DP_CFG_SET_PAIRS_MAX] = {
 	    {.ptr = cmd, .len = 6},
 	    {.ptr = sub, .len = 3},
-	    {.ptr = name, .len = (uint32_t)l[0]},
-	    {.ptr = value, .len = set ? (uint32_t)l[1] : 0},
 	};
+	uint8_t *copy = malloc(m->len);
+	if (copy == NULL) {
+		reply(w, m->id, -ENOMEM, "ERR out of memory", 17);
+		return;
+	}
+	memcpy(copy, m->payload, m->len);
+	for (unsigned i = 0; i < n; i++)
+		argv[2 + i] = (struct resp_arg){.ptr = copy + (f[i] - (const char *)m->payload),
+						.len = (uint32_t)l[i]};
+	if (!set)
+		memcpy(sub, "get", 3);
 	struct cmd_client client;
 	struct rw_buf out = {0};
 	cmd_client_init(&client, DP_CFG_CLIENT_ID, &w->sh->env, w->now_unix_ms);
 	struct cmd_ctx ctx = {.argv = argv,
-			      .argc = set ? 4 : 3,
+			      .argc = 2 + n,
 			      .out = &out,
 			      .shard = w->store,
 			      .client = &client,
@@ -147,6 +158,7 @@ static void run(struct worker *w, const struct chan_msg *m, bool set)
 			      .now_us = w->now_us};
 	cmd_execute(cmd_lookup(argv[0].ptr, argv[0].len), &ctx);
 	cmd_client_fini(&client, &w->sh->env);
+	free(copy);
 	const char *v = "";
 	size_t vl = 0;
 	if (out.len > 0 && out.data[0] == '-') /* "-ERR ...\r\n": the text without '-' */
@@ -205,6 +217,12 @@ bool dp_cfg_msg(struct worker *w, const struct chan_msg *m)
 {
 	if (m->type == CHAN_MSG_ACL) {
 		acl_run(w, m);
+		return true;
+	}
+	if (m->type == CHAN_MSG_CONFIG_LIST) {
+		char list[4096];
+		size_t n = cmd_config_runtime_list(list, sizeof(list));
+		reply(w, m->id, n > 0 ? 0 : -E2BIG, list, n);
 		return true;
 	}
 	if (m->type != CHAN_MSG_CONFIG_SET && m->type != CHAN_MSG_CONFIG_GET)

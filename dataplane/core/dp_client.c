@@ -165,6 +165,7 @@ static void on_accepted(void *arg, struct tcp_conn *c)
 	cl->cc.peer_port = ci.peer_port;
 	cl->cc.local_ip = ci.local_ip;
 	cl->cc.local_port = ci.local_port;
+	dp_cmem_joined(w, cl);
 }
 
 static void on_readable(void *arg, struct tcp_conn *c)

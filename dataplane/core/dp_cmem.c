@@ -104,6 +104,16 @@ static void evict(struct worker *w, struct dp_client *cl, uint64_t bytes, uint64
 	atomic_fetch_add_explicit(&w->cmem.evicted, 1, memory_order_relaxed);
 }
 
+void dp_cmem_joined(struct worker *w, const struct dp_client *cl)
+{
+	struct cmd_mem_board *board = w->sh->env.mem;
+	uint64_t total = atomic_load_explicit(&w->cmem.total, memory_order_relaxed);
+	total += dp_client_mem(cl);
+	if (board != NULL)
+		atomic_store_explicit(&board->slot[w->id].clients, total, memory_order_relaxed);
+	atomic_store_explicit(&w->cmem.total, total, memory_order_relaxed);
+}
+
 void dp_cmem_tick(struct worker *w)
 {
 	if (++w->cmem.ticks < DP_CMEM_SCAN_TICKS)

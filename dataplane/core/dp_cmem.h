@@ -76,6 +76,16 @@ struct dp_client;
 /** Bytes @p cl holds (CLIENT LIST tot-mem without argv-mem). */
 uint64_t dp_client_mem(const struct dp_client *cl);
 
+/**
+ * @p cl was just accepted: count it in the published totals now, not at
+ * the next scan. Redis's used_memory holds a client from its accept, so a
+ * client's first command under a maxmemory an empty appliance already
+ * exceeds gets -OOM, as in Redis; uncounted, an appliance whose shards are
+ * empty (they hold nothing) let the write through for up to a scan.
+ * Context: the owning worker lcore.
+ */
+void dp_cmem_joined(struct worker *w, const struct dp_client *cl);
+
 /** A tick: every DP_CMEM_SCAN_TICKS, scan, publish, evict. */
 void dp_cmem_tick(struct worker *w);
 

@@ -219,23 +219,57 @@ static void on_cmds(struct worker *w, const struct chan_msg *m)
 	}
 }
 
+static void shard_empty(struct worker *w)
+{
+	for (uint32_t db = 0; db < store_shard_databases(w->store); db++)
+		store_db_flush(w->store, db);
+}
+
+/*
+ * A live restore's BEGIN (CHAN_LOAD_F_REPLACE) on a serving worker: count
+ * this worker as loading again, which every worker's clients see at once
+ * (dp_loading reads the shared count), then empty the shard. The first
+ * worker to take it turns the whole appliance to -LOADING, so no client
+ * sees a mix of the old and the new dataset. Worker 0 gets the BEGIN
+ * first and alone: it refuses while a snapshot or rewrite runs (their
+ * walk must not see a shard emptied under it; none starts while loading).
+ * @return false if refused (answered BUSY).
+ */
+static bool replace_take(struct worker *w, uint32_t id)
+{
+	atomic_fetch_add_explicit(&w->sh->loading.workers_left, 1, memory_order_acq_rel);
+	if (w->id == 0 && atomic_load_explicit(&w->sh->snap.running, memory_order_acquire) != 0) {
+		atomic_fetch_sub_explicit(&w->sh->loading.workers_left, 1, memory_order_release);
+		state_send(w, id, CHAN_LOAD_BUSY);
+		return false;
+	}
+	shard_empty(w);
+	rw_logring_put(&w->log, RW_LOG_NOTICE, "dp.load",
+		       "live restore: shard emptied, loading the snapshot");
+	return true;
+}
+
 static void on_begin(struct worker *w, const struct chan_msg *m)
 {
 	struct dp_load *l = &w->load;
-	if (l->phase == DP_LOAD_SERVING) {
-		state_send(w, m->id, CHAN_LOAD_SERVING);
-		return;
-	}
-	if (l->replayed) { /* the control plane that was loading us died: start over */
-		for (uint32_t db = 0; db < store_shard_databases(w->store); db++)
-			store_db_flush(w->store, db);
-		rw_logring_put(&w->log, RW_LOG_WARN, "dp.load",
-			       "a new load session replaces an unfinished one: shard emptied");
-	}
-	uint64_t total = 0, start = 0;
+	uint64_t total = 0, start = 0, flags = 0;
 	if (m->len >= 16) {
 		memcpy(&total, m->payload, 8);
 		memcpy(&start, (const uint8_t *)m->payload + 8, 8);
+	}
+	if (m->len >= 24)
+		memcpy(&flags, (const uint8_t *)m->payload + 16, 8);
+	if (l->phase == DP_LOAD_SERVING) {
+		if (!(flags & CHAN_LOAD_F_REPLACE)) {
+			state_send(w, m->id, CHAN_LOAD_SERVING);
+			return;
+		}
+		if (!replace_take(w, m->id))
+			return;
+	} else if (l->replayed) { /* the control plane that was loading us died: start over */
+		shard_empty(w);
+		rw_logring_put(&w->log, RW_LOG_WARN, "dp.load",
+			       "a new load session replaces an unfinished one: shard emptied");
 	}
 	atomic_store_explicit(&w->sh->loading.total_bytes, total, memory_order_relaxed);
 	atomic_store_explicit(&w->sh->loading.loaded_bytes, 0, memory_order_relaxed);

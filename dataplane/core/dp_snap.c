@@ -435,9 +435,16 @@ bool dp_snap_msg(struct worker *w, const struct chan_msg *m)
 		return true;
 	}
 	if (m->type == CHAN_MSG_SNAP_REQ) {
-		/* the management API's snapshot: BGSAVE SCHEDULE, started by
-		 * dp_snap_tick once the slot is free */
-		SNAP_ST(sn, bgsave_scheduled, 1);
+		/* the management API's snapshot: BGSAVE SCHEDULE (BGREWRITEAOF
+		 * SCHEDULE with CHAN_SNAP_REQ_F_AOFRW: a live restore's durability),
+		 * started by dp_snap_tick once the slot is free */
+		uint32_t flags = 0;
+		if (m->len >= sizeof(flags))
+			memcpy(&flags, m->payload, sizeof(flags));
+		if (flags & CHAN_SNAP_REQ_F_AOFRW)
+			SNAP_ST(sn, aofrw_scheduled, 1);
+		else
+			SNAP_ST(sn, bgsave_scheduled, 1);
 		return true;
 	}
 	if (m->type != CHAN_MSG_SNAP_DONE)

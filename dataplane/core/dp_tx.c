@@ -663,6 +663,7 @@ static void tx_finish(struct worker *w, struct dp_tx *tx);
 static const struct cmd_def tx_read_def = {.name = "read-value"};
 /* After a collection's RESTORE there: its source's encoding (dp_tx_move.inc). */
 static const struct cmd_def tx_enc_def = {.name = "match-enc"};
+static const struct cmd_def tx_lru_def = {.name = "set-lru"};
 
 static int tx_keep_one(struct dp_tx *tx, const struct cmd_def *d, const struct resp_arg *argv,
 		       uint32_t argc);
@@ -1530,6 +1531,8 @@ static void part_exec(struct worker *w, struct shard_msg *m)
 			mv_read(w, &cc, w->argv, h.argc, out);
 		else if (h.d == &tx_enc_def)
 			mv_match_enc(w, &cc, w->argv, h.argc);
+		else if (h.d == &tx_lru_def)
+			mv_set_lru(w, &cc, w->argv, h.argc);
 		else if (h.d == &tx_watch_check)
 			resp_w_int(out, dp_watch_check(&w->watch, w->store, cc.id, cc.watch_epoch,
 						       dp_unix_ms_now(w)));

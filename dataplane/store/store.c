@@ -395,6 +395,18 @@ int64_t store_obj_expire(const struct store_obj *o)
 	return ENTRY_OF(o)->expire_at_ms;
 }
 
+uint32_t store_obj_lru(const struct store_obj *o)
+{
+	return ENTRY_OF(o)->lru;
+}
+
+void store_obj_set_lru(struct store_obj *o, uint32_t lru)
+{
+	struct store_entry *e =
+	    (struct store_entry *)((uint8_t *)o - offsetof(struct store_entry, val));
+	e->lru = lru & STORE_LRU_MAX;
+}
+
 const char *store_obj_enc_name(const struct store_obj *o)
 {
 	switch (o->enc) {

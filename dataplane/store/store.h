@@ -429,6 +429,12 @@ void store_shard_evict_cfg_set(struct store_shard *s, const struct store_evict_c
  */
 size_t store_evict(struct store_shard *s, uint64_t budget_bytes, const struct store_evict_cfg *cfg,
 		   uint64_t now_ms, unsigned max_keys);
+/**
+ * @return true if @p policy could evict a key of @p s now: it holds a key
+ * (allkeys-*) or a key with an expiry (volatile-*); false for noeviction.
+ * O(databases). Context: the owning worker lcore.
+ */
+bool store_evict_has_candidates(const struct store_shard *s, unsigned policy);
 /** How the last store_evict() ended (STORE_EVICT_OK before the first). */
 enum store_evict_result store_evict_last(const struct store_shard *s);
 
@@ -448,6 +454,13 @@ uint64_t store_obj_idle_s(const struct store_obj *o, uint64_t now_ms);
 uint8_t store_obj_freq(const struct store_shard *s, const struct store_obj *o, uint64_t now_ms);
 /** The absolute expiry of the object's key, or STORE_NO_EXPIRE. */
 int64_t store_obj_expire(const struct store_obj *o);
+/**
+ * The raw LRU clock or LFU state of the object's key (Redis's robj->lru),
+ * and setting it: a cross-worker command's copy carries its original's, and
+ * the original takes the copy's back (dp_tx_gather.inc).
+ */
+uint32_t store_obj_lru(const struct store_obj *o);
+void store_obj_set_lru(struct store_obj *o, uint32_t lru);
 
 /** OBJECT ENCODING's name: "int", "embstr", "raw", "listpack", "hashtable", ... */
 const char *store_obj_enc_name(const struct store_obj *o);

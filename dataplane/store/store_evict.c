@@ -338,6 +338,17 @@ static bool policy_allkeys(unsigned policy)
 	       policy == STORE_EVICT_ALLKEYS_RANDOM;
 }
 
+bool store_evict_has_candidates(const struct store_shard *s, unsigned policy)
+{
+	if (policy >= STORE_EVICT_NOEVICTION)
+		return false;
+	bool allkeys = policy_allkeys(policy);
+	for (uint32_t i = 0; i < s->databases; i++)
+		if ((allkeys ? store_db_size(s, i) : store_db_expires(s, i)) != 0)
+			return true;
+	return false;
+}
+
 /* One key by the pool. @return false when no DB has a candidate. */
 static bool evict_one_pool(struct store_shard *s, uint64_t now_ms)
 {

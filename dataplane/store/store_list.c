@@ -254,13 +254,29 @@ struct store_list_node *store_ql_locate(const struct store_list *l, uint64_t idx
 
 /* ---- the list ---- */
 
+/* packed_threshold: process-wide in Redis too. Only DEBUG
+ * QUICKLIST-PACKED-THRESHOLD writes it (any worker); lists read it. */
+#define QL_PACKED_DEFAULT (UINT64_C(1) << 30)
+#define QL_PACKED_MAX	  ((UINT64_C(1) << 32) - (UINT64_C(1) << 20))
+
+_Atomic uint64_t store_ql_packed_threshold = QL_PACKED_DEFAULT;
+
+bool store_list_set_packed_threshold(uint64_t n)
+{
+	if (n > QL_PACKED_MAX)
+		return false;
+	atomic_store_explicit(&store_ql_packed_threshold, n == 0 ? QL_PACKED_DEFAULT : n,
+			      memory_order_relaxed);
+	return true;
+}
+
 struct store_list *store_list_create(int32_t fill, int32_t compress)
 {
 	struct store_list *l = calloc(1, sizeof(*l));
 	if (l == NULL)
 		return NULL;
 	l->fill = fill < QL_FILL_MIN ? QL_FILL_MIN : fill > QL_FILL_MAX ? QL_FILL_MAX : fill;
-	l->compress = compress;
+	l->compress = compress < 0 ? 0 : compress > QL_COMPRESS_MAX ? QL_COMPRESS_MAX : compress;
 	l->bytes = sizeof(*l);
 	return l;
 }
@@ -308,6 +324,11 @@ int32_t store_list_fill(const struct store_list *l)
 	return l->fill;
 }
 
+int32_t store_list_compress(const struct store_list *l)
+{
+	return l->compress;
+}
+
 int store_ql_push_new_node(struct store_list *l, struct store_list_node *at, const void *p,
 			   size_t n, bool plain)
 {
@@ -321,13 +342,12 @@ int store_ql_push_new_node(struct store_list *l, struct store_list_node *at, con
 }
 
 /* quicklistPushHead/Tail(): into the end node while it allows, else a new
- * node (a plain one for an element of 1 GiB or more). */
+ * node (a plain one for a large element, ql_is_large()). */
 int store_list_push(struct store_list *l, bool head, const void *p, size_t n)
 {
 	struct store_list_node *nd = head ? l->head : l->tail;
 	if (!ql_node_allows(l, nd, n))
-		return store_ql_push_new_node(l, head ? NULL : l->tail, p, n,
-					      n >= QL_PACKED_THRESHOLD);
+		return store_ql_push_new_node(l, head ? NULL : l->tail, p, n, ql_is_large(n));
 	return store_ql_node_put(l, nd, head ? 0 : nd->used, p, n) != NULL ? 0 : -ENOMEM;
 }
 

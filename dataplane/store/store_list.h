@@ -6,8 +6,9 @@
  * its nodes after the same commands (store_list_int.h has the rules), so
  * the RDB writer emits one listpack per node and DUMP gives stock Redis's
  * bytes. list-max-listpack-size is read when the list is created (as
- * Redis's createQuicklistObject() does). list-compress-depth is accepted
- * and kept; nodes are not compressed (node boundaries do not depend on it).
+ * Redis's createQuicklistObject() does), and so is list-compress-depth:
+ * nodes are kept uncompressed here (boundaries do not depend on it), the
+ * RDB writer compresses the interior ones as Redis holds them.
  *
  * Entry layout inside a node (listpack's idea, simpler encodings):
  *
@@ -38,9 +39,17 @@ extern const struct store_coll_ops store_list_ops;
 
 /**
  * An empty list whose nodes follow @p fill (list-max-listpack-size) and
- * @p compress (list-compress-depth, kept only). @return NULL on ENOMEM.
+ * @p compress (list-compress-depth, for the RDB writer). @return NULL on ENOMEM.
  */
 struct store_list *store_list_create(int32_t fill, int32_t compress);
+/**
+ * quicklistisSetPackedThreshold() (DEBUG QUICKLIST-PACKED-THRESHOLD):
+ * elements of @p n bytes or more go in plain nodes from now on, in every
+ * list of every worker; 0 restores 1 GiB. @return false (unchanged) above
+ * 4 GiB - 1 MiB.
+ * Context: any lcore.
+ */
+bool store_list_set_packed_threshold(uint64_t n);
 /** Free the list; NULL-safe; clears *@p l. */
 void store_list_destroy(struct store_list **l);
 /**
@@ -58,6 +67,9 @@ uint32_t store_list_nodes(const struct store_list *l);
 /** The list-max-listpack-size the list was created with (clamped to
  * -5 .. 32767 as quicklistSetFill() does). */
 int32_t store_list_fill(const struct store_list *l);
+/** The list-compress-depth the list was created with (clamped to 0 ..
+ * 65535 as quicklistSetCompressDepth() does). */
+int32_t store_list_compress(const struct store_list *l);
 
 /** Push an element at the head or the tail. @return 0 or -ENOMEM. */
 int store_list_push(struct store_list *l, bool head, const void *p, size_t n);

@@ -17,7 +17,7 @@
  *         [pp][p][center][n][nn]   merge pp+p, then n+nn, then p+center,
  *                                  then (that result)+next, each if allowed
  *
- *   an element of 1 GiB or more goes in a plain node of its own (splitting
+ *   a large element (ql_is_large()) goes in a plain node of its own (splitting
  *   a packed node when inside it, no merge);
  *
  *   quicklistReplaceEntry(): in place (the node may outgrow its bound),
@@ -107,7 +107,7 @@ static int put_rc(const struct store_list_node *nd)
 	return nd != NULL ? 0 : -ENOMEM;
 }
 
-/* An element of 1 GiB or more: a plain node beside the pivot's, which is
+/* A large element (ql_is_large()): a plain node beside the pivot's, which is
  * split when the element goes inside it. @p off is the byte where it goes
  * in @p nd, @p k that entry's index. */
 static int insert_large(struct store_list *l, struct store_list_node *nd, uint32_t off, uint32_t k,
@@ -131,7 +131,7 @@ int store_list_insert(struct store_list *l, uint64_t pivot, bool after, const vo
 		k++;
 	}
 	bool at_tail = after && k == nd->count, at_head = !after && k == 0;
-	if (n >= QL_PACKED_THRESHOLD)
+	if (ql_is_large(n))
 		return insert_large(l, nd, off, k, at_tail || at_head, after, p, n);
 	if (ql_node_allows(l, nd, n))
 		return put_rc(store_ql_node_put(l, nd, off, p, n));
@@ -180,7 +180,7 @@ int store_list_set(struct store_list *l, uint64_t idx, const void *p, size_t n)
 {
 	uint32_t off, k;
 	struct store_list_node *nd = store_ql_locate(l, idx, &off, &k);
-	bool large = n >= QL_PACKED_THRESHOLD;
+	bool large = ql_is_large(n);
 	if ((bool)nd->plain == large)
 		return replace_in_place(l, nd, off, p, n);
 	/* the other container: the new element after the old, the old goes

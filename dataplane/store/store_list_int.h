@@ -13,7 +13,8 @@
  * store's own entry bytes:
  *
  *   may node take an element of n bytes (_quicklistNodeAllowInsert)?
- *     no if the node is plain or n >= 1 GiB (packed_threshold)
+ *     no if the node is plain or n >= packed_threshold (1 GiB, DEBUG
+ *     QUICKLIST-PACKED-THRESHOLD changes it)
  *     new_sz = lp_bytes + n + 8                (SIZE_ESTIMATE_OVERHEAD)
  *     fill < 0:  new_sz <= 4096 << (-fill - 1) (-1 4 KiB .. -5 64 KiB)
  *     fill >= 0: new_sz <= 8192 (SIZE_SAFETY_LIMIT) and count < fill
@@ -27,8 +28,8 @@
  * pops, LREM, LTRIM and range deletes only shrink or drop nodes; LSET
  * replaces in place whatever the node's size becomes.
  *
- * A plain node (Redis's PLAIN container) holds one element of 1 GiB or
- * more, or a plain node of an RDB payload; it takes no other element and
+ * A plain node (Redis's PLAIN container) holds one element of
+ * packed_threshold bytes or more, or a plain node of an RDB payload; it takes no other element and
  * never merges. Its entry is in the same format, lp_bytes is the
  * element's length (Redis's sz of a plain node).
  *
@@ -37,16 +38,18 @@
 #ifndef RW_STORE_LIST_INT_H
 #define RW_STORE_LIST_INT_H
 
+#include <stdatomic.h>
+
 #include "rdb_blob.h"
 #include "store_list.h"
 
-#define QL_SIZE_SAFETY	    8192u	/* SIZE_SAFETY_LIMIT */
-#define QL_SIZE_ESTIMATE    8u		/* SIZE_ESTIMATE_OVERHEAD */
-#define QL_MERGE_SLACK	    11u		/* 7.0.15: a->sz + b->sz - 11 */
-#define QL_PACKED_THRESHOLD (1ul << 30) /* packed_threshold: PLAIN from here */
-#define QL_FILL_MIN	    (-5)
-#define QL_FILL_MAX	    32767 /* (1 << (QL_FILL_BITS - 1)) - 1, 64-bit */
-#define QL_LP_EMPTY	    7u	  /* a listpack's header and terminator */
+#define QL_SIZE_SAFETY	 8192u /* SIZE_SAFETY_LIMIT */
+#define QL_SIZE_ESTIMATE 8u    /* SIZE_ESTIMATE_OVERHEAD */
+#define QL_MERGE_SLACK	 11u   /* 7.0.15: a->sz + b->sz - 11 */
+#define QL_FILL_MIN	 (-5)
+#define QL_FILL_MAX	 32767 /* (1 << (QL_FILL_BITS - 1)) - 1, 64-bit */
+#define QL_LP_EMPTY	 7u    /* a listpack's header and terminator */
+#define QL_COMPRESS_MAX	 65535 /* (1 << QL_COMP_BITS) - 1 */
 
 struct store_list_node {
 	struct store_list_node *prev, *next;
@@ -76,11 +79,19 @@ static inline bool ql_fill_ok(const struct store_list *l, size_t new_sz, uint64_
 	return new_sz <= QL_SIZE_SAFETY && new_count <= (uint64_t)l->fill;
 }
 
+/* isLargeElement(): an element of packed_threshold bytes or more goes in a
+ * plain node of its own (store_list.c has the process-wide threshold). */
+extern _Atomic uint64_t store_ql_packed_threshold;
+static inline bool ql_is_large(size_t n)
+{
+	return n >= atomic_load_explicit(&store_ql_packed_threshold, memory_order_relaxed);
+}
+
 /* _quicklistNodeAllowInsert(): may @p nd take an element of @p n bytes? */
 static inline bool ql_node_allows(const struct store_list *l, const struct store_list_node *nd,
 				  size_t n)
 {
-	if (nd == NULL || nd->plain || n >= QL_PACKED_THRESHOLD)
+	if (nd == NULL || nd->plain || ql_is_large(n))
 		return false;
 	return ql_fill_ok(l, (size_t)nd->lp_bytes + n + QL_SIZE_ESTIMATE, (uint64_t)nd->count + 1);
 }

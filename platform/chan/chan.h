@@ -157,7 +157,7 @@ enum chan_msg_type {
 	CHAN_MSG_INFO_REPLY = 6,   /* to dp: text */
 	CHAN_MSG_BULK = 7,	   /* either way: stream id, offset, bytes */
 	/* Loading the dataset at start (issue #7, FORMAT.md "Loading"); id = load session. */
-	CHAN_MSG_LOAD_BEGIN = 8,      /* to dp: u64 total_bytes, u64 start_unix_ms */
+	CHAN_MSG_LOAD_BEGIN = 8,      /* to dp: u64 total_bytes, u64 start_unix_ms[, u64 flags] */
 	CHAN_MSG_LOAD_STATE = 9,      /* to cp: struct chan_load_state */
 	CHAN_MSG_LOAD_CMDS = 10,      /* to dp: u64 loaded_bytes, then {u32 db, u32 len, RESP}... */
 	CHAN_MSG_LOAD_END = 11,	      /* to dp: u64 commands sent to this worker */
@@ -176,13 +176,22 @@ enum chan_msg_type {
 	 * "" (empty): the end of a re-send. To dp (worker 0), empty: re-send them all
 	 * (a control plane that attached; FORMAT.md "Run-time persistence directives") */
 	CHAN_MSG_CONFIG_NOTE = 20,
-	CHAN_MSG_SNAP_REQ = 21, /* to dp (worker 0): BGSAVE SCHEDULE for the management API */
-	CHAN_MSG_ACL = 22,	/* to dp (worker 0): "sub\0arg\0...", an ACL request of the API;
-				   CONFIG_REPLY carries int32 status + text */
+	CHAN_MSG_SNAP_REQ = 21,	   /* to dp (worker 0): BGSAVE SCHEDULE for the management API;
+				      [u32 flags (CHAN_SNAP_REQ_F_*)] */
+	CHAN_MSG_ACL = 22,	   /* to dp (worker 0): "sub\0arg\0...", an ACL request of the API;
+				      CONFIG_REPLY carries int32 status + text */
+	CHAN_MSG_CONFIG_LIST = 23, /* to dp (worker 0): none; CONFIG_REPLY's text: the
+				      directives CONFIG SET changes, "name[ v1,v2]\n"... */
 };
 
 /* CHAN_MSG_AOFRW_REQ flags: the rewrite that starts the AOF (CONFIG SET appendonly yes) */
 #define CHAN_AOFRW_F_ENABLE 1u
+/* CHAN_MSG_SNAP_REQ flags: BGREWRITEAOF SCHEDULE instead of BGSAVE SCHEDULE */
+#define CHAN_SNAP_REQ_F_AOFRW 1u
+/* CHAN_MSG_LOAD_BEGIN flags: a live restore. A serving worker empties its shard and
+ * loads too (clients get -LOADING meanwhile); worker 0 answers BUSY while a snapshot
+ * or rewrite runs */
+#define CHAN_LOAD_F_REPLACE 1u
 
 /* CHAN_MSG_SNAP_BEGIN payload: where a worker took its part of the cut. */
 struct chan_snap_begin {
@@ -241,6 +250,7 @@ enum chan_load_state_code {
 	CHAN_LOAD_ACCEPTED = 0, /* was waiting for its dataset (emptied): send it */
 	CHAN_LOAD_SERVING = 1,	/* serves already: nothing may be loaded into it */
 	CHAN_LOAD_DONE = 2,	/* LOAD_END processed: every command before it ran */
+	CHAN_LOAD_BUSY = 3,	/* REPLACE refused: a snapshot or rewrite runs (worker 0) */
 };
 
 struct chan_load_state {

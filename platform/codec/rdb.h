@@ -178,6 +178,17 @@ int rdb_w_len(struct rdb_out *o, uint64_t len);
  * written LZF-compressed; otherwise length + bytes.
  */
 int rdb_w_string(struct rdb_out *o, const void *s, size_t n, bool compress);
+/**
+ * A quicklist node's blob (a listpack, or a plain node's element) that
+ * Redis 7.0.15 holds LZF-compressed in memory (an interior node under
+ * list-compress-depth): __quicklistCompressNode() keeps the LZF form of a
+ * blob of 48 bytes or more (MIN_COMPRESS_BYTES) only when it is more than
+ * 8 bytes shorter (MIN_COMPRESS_IMPROVE), and rdbSaveObject() writes a compressed
+ * node as that LZF blob (rdbSaveLzfBlob()) whatever rdbcompression says.
+ * A blob that would not stay compressed is written by rdb_w_string().
+ * @return 0 or -errno.
+ */
+int rdb_w_ql_lzf_node(struct rdb_out *o, const void *s, size_t n, bool compress);
 /** rdbSaveLongLongAsStringObject(): an INT-encoded string value. */
 int rdb_w_int_string(struct rdb_out *o, int64_t v);
 /** An 8-byte little-endian signed value (EXPIRETIME_MS, the CRC trailer). */

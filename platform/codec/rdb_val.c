@@ -133,6 +133,31 @@ int rdb_w_string(struct rdb_out *o, const void *p, size_t n, bool compress)
 	return rdb_out_write(o, s, n);
 }
 
+#define RDB_QL_COMPRESS_MIN	48 /* quicklist.c MIN_COMPRESS_BYTES */
+#define RDB_QL_COMPRESS_IMPROVE 8  /* quicklist.c MIN_COMPRESS_IMPROVE */
+
+int rdb_w_ql_lzf_node(struct rdb_out *o, const void *s, size_t n, bool compress)
+{
+	if (n < RDB_QL_COMPRESS_MIN || n > UINT32_MAX)
+		return rdb_w_string(o, s, n, compress);
+	uint8_t *c = malloc(n);
+	if (c == NULL)
+		return -ENOMEM;
+	/* lzf_compress(node->entry, node->sz, lzf->compressed, node->sz) */
+	unsigned clen = lzf_compress(s, (unsigned)n, c, (unsigned)n);
+	int rc;
+	if (clen == 0 || clen + RDB_QL_COMPRESS_IMPROVE >= n) {
+		rc = rdb_w_string(o, s, n, compress);
+	} else {
+		rdb_w_u8(o, (RDB_ENCVAL << 6) | RDB_ENC_LZF);
+		rdb_w_len(o, clen);
+		rdb_w_len(o, n);
+		rc = rdb_out_write(o, c, clen);
+	}
+	free(c);
+	return rc;
+}
+
 int rdb_w_int_string(struct rdb_out *o, int64_t v)
 {
 	uint8_t b[5];

@@ -7,7 +7,9 @@
 # 16, median of RUNS runs. Prints requests/s of each and their ratio.
 # Then bytes per element of a 1M-element list, hash, set and sorted set: INFO's
 # used_memory before and after filling each (Redwire counts its store's
-# footprint, redis-server its allocator's).
+# footprint, redis-server its allocator's), and of the same list under
+# list-compress-depth 1 (clist: redis-server holds its interior nodes
+# LZF-compressed, Redwire compresses them only in DUMP and RDB files).
 # Not part of the pass/fail suite.
 #   RUNS=3 REQUESTS=100000 CLIENTS=50 ELEMENTS=1000000 tests/bench/collections.sh
 #   MEMORY_ONLY=1 tests/bench/collections.sh   (bytes per element only)
@@ -26,7 +28,7 @@ cleanup() {
 	"$ROOT/redwire" down --name "$NAME" >/dev/null 2>&1 || true
 	ip netns del "$SRV_NS" 2>/dev/null || true
 	ip netns del "$CLI_NS" 2>/dev/null || true
-	rm -f "$conf" "$fill_file" "$fill_file".{list,hash,set,zset}
+	rm -f "$conf" "$fill_file" "$fill_file".{list,hash,set,zset,clist}
 }
 trap cleanup EXIT
 
@@ -97,12 +99,12 @@ import sys
 n, path = int(sys.argv[1]), sys.argv[2]
 def enc(args):
     return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
-for kind in ("list", "hash", "set", "zset"):
+for kind in ("list", "hash", "set", "zset", "clist"):
     with open(path + "." + kind, "wb") as f:
         for start in range(0, n, 1000):
             ids = range(start, min(n, start + 1000))
-            if kind == "list":
-                args = [b"RPUSH", b"bench:mem:list"] + [b"element:%d" % i for i in ids]
+            if kind in ("list", "clist"):
+                args = [b"RPUSH", b"bench:mem:" + kind.encode()] + [b"element:%d" % i for i in ids]
             elif kind == "hash":
                 args = [b"HSET", b"bench:mem:hash"] + [x for i in ids for x in (b"field:%d" % i, b"value:%d" % i)]
             elif kind == "set":
@@ -113,7 +115,11 @@ for kind in ("list", "hash", "set", "zset"):
 PY
 
 printf '\n%-6s %10s %14s %14s %8s\n' type elements redwire-B/el redis-B/el ratio
-for kind in list hash set zset; do
+for kind in list hash set zset clist; do
+	if [ "$kind" = clist ]; then
+		ip netns exec "$NAME" redis-cli -h "$RW_IP" config set list-compress-depth 1 >/dev/null
+		ip netns exec "$CLI_NS" redis-cli -h "$SRV_IP" config set list-compress-depth 1 >/dev/null
+	fi
 	r0=$(used "$NAME" "$RW_IP"); s0=$(used "$CLI_NS" "$SRV_IP")
 	ip netns exec "$NAME" redis-cli -h "$RW_IP" --pipe <"$fill_file.$kind" >/dev/null
 	ip netns exec "$CLI_NS" redis-cli -h "$SRV_IP" --pipe <"$fill_file.$kind" >/dev/null

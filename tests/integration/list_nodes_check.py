@@ -11,15 +11,19 @@ built the list: pushes at either end, LINSERT's splits and merges, LSET
 growing a node in place, LREM / LTRIM / pops shrinking nodes. Seeded random
 histories of list commands run on both servers under several
 list-max-listpack-size values (size classes -1 -2 -3 with and without
-list-compress-depth, counts 0 1 4 16), on lists that cross node bounds:
+list-compress-depth, counts 0 1 4 16; under a compress depth mostly with
+rdbcompression no, where stock's DUMP shows which interior nodes it holds
+LZF-compressed), on lists that cross node bounds:
   1. every reply equal byte for byte, and after each batch the DUMP of both
      keys equal byte for byte (LMOVE / RPOPLPUSH / LMPOP between two keys,
      which may sit on different workers);
   2. at the end of a history, stock's payload RESTOREd into Redwire DUMPs
      to the same bytes, Redwire's RESTOREd into stock too, and a few more
      batches on the restored keys stay equal;
-  3. payloads with plain nodes (stock's DEBUG QUICKLIST-PACKED-THRESHOLD
-     lowered while building them) RESTOREd on both, then random batches.
+  3. DEBUG QUICKLIST-PACKED-THRESHOLD's replies; with it lowered on both,
+     the same random batches build plain nodes (a compress depth too) to
+     the same DUMP bytes; stock's payload RESTOREd on both with the
+     threshold back at 1 GiB, then random batches.
 Prints "N passed, M failed" and exits non-zero on any failure.
 """
 import os
@@ -29,9 +33,12 @@ import sys
 import redis
 
 K, K2 = "it:lnode:a", "it:lnode:b"
-# (list-max-listpack-size, list-compress-depth, histories, batches)
-FILLS = [(-2, 0, 2, 24), (-1, 0, 2, 24), (-3, 1, 1, 20), (-1, 2, 1, 16), (4, 0, 2, 16),
-         (16, 0, 1, 16), (1, 0, 1, 8), (0, 0, 1, 8)]
+# (list-max-listpack-size, list-compress-depth, rdbcompression, histories,
+# batches). Under a compress depth stock holds the interior nodes
+# LZF-compressed and DUMPs them so even with rdbcompression no.
+FILLS = [(-2, 0, "yes", 2, 24), (-1, 0, "yes", 2, 24), (-3, 1, "no", 1, 20),
+         (-1, 2, "no", 1, 16), (-2, 1, "yes", 1, 12), (4, 3, "no", 1, 16), (4, 0, "yes", 2, 16),
+         (16, 0, "yes", 1, 16), (1, 0, "yes", 1, 8), (0, 0, "yes", 1, 8)]
 BATCH = 12
 
 failures = []
@@ -145,24 +152,41 @@ def hops(rw, st, rnd, tag):
     history(rw, st, rnd, tag + " restored", 4)
 
 
+def packed_threshold_replies(rw, st):
+    """DEBUG QUICKLIST-PACKED-THRESHOLD's replies (memtoull() sizes, up to
+    4 GiB - 1 MiB, 0 and "" for the default), then 0 again on both."""
+    for arg in ("1k", "4gb", "4293918720", "4293918721", "-1", "abc", "1.5", "", "0"):
+        want, got = [run_batch(c, [("DEBUG", "QUICKLIST-PACKED-THRESHOLD", arg)])
+                     for c in (st, rw)]
+        check(got == want, "DEBUG QUICKLIST-PACKED-THRESHOLD %r: %r, stock %r" % (arg, got, want))
+
+
 def plain_nodes(rw, st, seed):
-    """Stock builds plain nodes under a lowered packed threshold; both
-    servers restore the payload (threshold back to 1 GiB) and go on."""
+    """Both servers build plain nodes under a lowered packed threshold (DEBUG
+    QUICKLIST-PACKED-THRESHOLD) with the same random commands, then restore
+    stock's payload with the threshold back at 1 GiB and go on."""
     rnd = random.Random(seed)
+    packed_threshold_replies(rw, st)
     for c in (rw, st):
         c.delete(K, K2)
-    st.config_set("list-max-listpack-size", -1)
-    rw.config_set("list-max-listpack-size", -1)
-    st.execute_command("DEBUG", "QUICKLIST-PACKED-THRESHOLD", "300")
+        c.config_set("list-max-listpack-size", -1)
+        c.config_set("list-compress-depth", 1)
+        c.config_set("rdbcompression", "no")
+        c.execute_command("DEBUG", "QUICKLIST-PACKED-THRESHOLD", "300")
     try:
         for _ in range(120):
-            st.execute_command(rnd.choice(("RPUSH", "LPUSH")), K, elem(rnd))
+            cmd = (rnd.choice(("RPUSH", "LPUSH")), K, elem(rnd))
+            for c in (rw, st):
+                c.execute_command(*cmd)
+        history(rw, st, rnd, "packed threshold 300 seed %d" % seed, 8)
         p = st.dump(K)
     finally:
-        st.execute_command("DEBUG", "QUICKLIST-PACKED-THRESHOLD", "0")
+        for c in (rw, st):
+            c.execute_command("DEBUG", "QUICKLIST-PACKED-THRESHOLD", "0")
     for c in (rw, st):
+        c.config_set("list-compress-depth", 0)
         c.restore(K, 0, p, replace=True)
-    check(rw.dump(K) == p, "plain nodes: stock payload re-DUMPed by Redwire")
+    check(rw.dump(K) == st.dump(K), "plain nodes: stock payload re-DUMPed by Redwire")
     history(rw, st, rnd, "plain nodes seed %d" % seed, 12)
 
 
@@ -172,16 +196,17 @@ def main():
     print("list_nodes_check seed %d" % base)
     conn = lambda a: redis.Redis(host=a.rsplit(":", 1)[0], port=int(a.rsplit(":", 1)[1]))
     rw, st = conn(rw_addr), conn(st_addr)
-    names = ("list-max-listpack-size", "list-compress-depth")
+    names = ("list-max-listpack-size", "list-compress-depth", "rdbcompression")
     saved = {c: {k: c.config_get(k)[k] for k in names} for c in (rw, st)}
     try:
-        for fill, depth, n_hist, batches in FILLS:
+        for fill, depth, rdbcomp, n_hist, batches in FILLS:
             for c in (rw, st):
                 c.config_set("list-max-listpack-size", fill)
                 c.config_set("list-compress-depth", depth)
+                c.config_set("rdbcompression", rdbcomp)
             for h in range(n_hist):
                 seed = base * 1000 + h * 37 + fill * 7 + depth
-                tag = "fill %d depth %d seed %d" % (fill, depth, seed)
+                tag = "fill %d depth %d rdbcompression %s seed %d" % (fill, depth, rdbcomp, seed)
                 rnd = random.Random(seed)
                 for c in (rw, st):
                     c.delete(K, K2)

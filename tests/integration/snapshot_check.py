@@ -288,10 +288,13 @@ def lru_after_restart(r, datadir, wd):
     """The restarted instance (allkeys-lru) loaded the SHUTDOWN save: stock,
     loading the same file under allkeys-lru, is the oracle. Both count idle
     time from the load on (idle at the save + time since the load), and
-    Redwire loaded earlier, by the same amount for every key: Redwire's
-    OBJECT IDLETIME minus stock's is one value for all keys (within the
-    second the clocks' ticks can split), between 0 and the seconds since
-    the save."""
+    Redwire loaded earlier, by about the same amount for every key:
+    Redwire's OBJECT IDLETIME minus stock's is nearly one value for all
+    keys, between 0 and the seconds since the save. Nearly: each key's idle
+    clock starts when it lands, and on a loaded machine the load of the
+    whole file spreads its keys over seconds (diffs 5..10 s seen at load
+    30; stock loads its copy alone); 15 s still tells the clock-wrap error
+    (days) apart."""
     path = os.path.join(datadir, "dump.rdb")
     with open(path, "rb") as f:
         check(f.read().count(bytes([248])) >= len(LRU_IDLE), "IDLE opcodes (248) in the file")
@@ -312,7 +315,7 @@ def lru_after_restart(r, datadir, wd):
     diff = [a - b for a, b in zip(rw, sv)]
     check(all(idle <= b <= idle + since + 2 for idle, b in zip(LRU_IDLE, sv)),
           "stock loads the idle times Redwire saved: %r (saved %r, %d s ago)" % (sv, LRU_IDLE, since))
-    check(max(diff) - min(diff) <= 1 and -1 <= min(diff) and max(diff) <= since + 1,
+    check(max(diff) - min(diff) <= 15 and -1 <= min(diff) and max(diff) <= since + 1,
           "Redwire's OBJECT IDLETIME after the restart %r vs stock's %r (%d s since the save)"
           % (rw, sv, since))
 

@@ -5,6 +5,9 @@
 # over RESP on fresh connections (spread over both workers); a bad value is
 # a 400 whose error is Redis's text, byte for byte as redis-server 7.0.15
 # words it; the ETag changes with the value; redwirectl config set/get.
+# PATCH /v1/parameters changes several at once under the list's ETag, and
+# one refused value (stock's error text for the same CONFIG SET) leaves
+# every directive as it was, as stock 7.0 rolls back.
 # Then the ACL users through /v1/users and redwirectl users: rules as stock's
 # ACL LIST shows them, hashes never passwords, Redis's refusals, connections
 # on both workers, DELETE closing them, events.
@@ -82,6 +85,68 @@ it_eq "$(it_ctl config get maxmemory-policy --json | jq -r '.[0].value')" volati
 it_ctl config set maxmemory-policy nope 2>"$TMP/err" && it_fail "redwirectl config set accepted a bad policy"
 grep -qF "$(oracle config set maxmemory-policy nope)" "$TMP/err" || it_fail "redwirectl error: $(cat "$TMP/err")"
 it_eq "$(it_ctl config set timeout 5 --json | jq -r .value)" 5 "redwirectl config set --json"
+it_log "PATCH /v1/parameters: several directives at once, all or none, guarded by the list's ETag"
+letag() { hc /v1/parameters >/dev/null; tr -d '\r' <"$TMP/head" | sed -n 's/^etag: //Ip' | head -1; }
+L1=$(letag)
+[ -n "$L1" ] || it_fail "no ETag on GET /v1/parameters"
+BULK='{"parameters":{"maxmemory-samples":7,"timeout":"41","maxmemory-policy":"allkeys-random","redwire-mgmt-auth-window":90}}'
+it_eq "$(hc -X PATCH -d "$BULK" /v1/parameters)" 428 "bulk PATCH without If-Match"
+it_eq "$(hc -X PATCH -H 'If-Match: "0000000000000000"' -d "$BULK" /v1/parameters)" 412 "bulk PATCH with a wrong ETag"
+it_eq "$(hc -X PATCH -H "If-Match: $L1" -d "$BULK" /v1/parameters)" 200 "bulk PATCH"
+it_eq "$(jq -c '[.parameters[] | {(.name): (.value | tostring)}] | add' "$TMP/body")" \
+	'{"maxmemory-samples":"7","timeout":"41","maxmemory-policy":"allkeys-random","redwire-mgmt-auth-window":"90"}' "bulk PATCH's answer"
+get_all maxmemory-samples 7
+get_all timeout 41
+get_all maxmemory-policy allkeys-random
+hc /v1/parameters/redwire-mgmt-auth-window >/dev/null
+it_eq "$(jq -r .value "$TMP/body")" 90 "the control plane's parameter of the bulk PATCH"
+L2=$(letag)
+[ "$L2" != "$L1" ] || it_fail "the list's ETag did not change"
+it_eq "$(hc -X PATCH -H "If-Match: $L1" -d "$BULK" /v1/parameters)" 412 "bulk PATCH with the old list ETag"
+it_log "one bad value refuses them all, with stock's CONFIG SET error text (Redis 7.0 rolls back too)"
+oracle config set maxmemory-samples 5 timeout 0 >/dev/null
+want=$(oracle config set maxmemory-samples 9 timeout -5 maxmemory-policy noeviction)
+case $want in ERR*) ;; *) it_fail "the oracle accepted the bad CONFIG SET: $want" ;; esac
+it_eq "$(oracle config get maxmemory-samples | tail -1)" 5 "the oracle rolled maxmemory-samples back"
+it_eq "$(hc -X PATCH -H "If-Match: $L2" -d '{"parameters":{"maxmemory-samples":9,"timeout":-5,"maxmemory-policy":"noeviction"}}' /v1/parameters)" 400 "bulk PATCH with a bad value"
+it_eq "$(jq -r .error "$TMP/body")" "$want" "bulk PATCH's refusal is stock's text"
+get_all maxmemory-samples 7
+get_all timeout 41
+get_all maxmemory-policy allkeys-random
+it_eq "$(hc -X PATCH -H "If-Match: $L2" -d '{"parameters":{"timeout":5,"redwire-mgmt-auth-window":0}}' /v1/parameters)" 400 "a control-plane value out of bounds"
+get_all timeout 41
+it_eq "$(hc -X PATCH -H "If-Match: $L2" -d '{"parameters":{"nosuch":1}}' /v1/parameters)" 400 "bulk PATCH of no such directive"
+it_eq "$(jq -r .name "$TMP/body")" nosuch "the unknown name"
+it_eq "$(hc -X PATCH -H "If-Match: $L2" -d '{"parameters":{}}' /v1/parameters)" 400 "bulk PATCH of nothing"
+it_eq "$(hc -X PATCH -H "If-Match: $L2" -d '[1]' /v1/parameters)" 400 "bulk PATCH of an array"
+it_eq "$(letag)" "$L2" "nothing changed by the refused bulk PATCHes"
+it_cli config set timeout 0 >/dev/null
+
+it_log "apply and allowed tell the truth: immediate iff a PATCH of the current value is taken"
+hc /v1/parameters >/dev/null
+jq -r '.parameters[] | select((.secret | not) and (.name | startswith("redwire-mgmt-") | not) and .value != null) |
+	[.name, .apply, (if .value == true then "yes" elif .value == false then "no" else (.value | tostring) end)] | @tsv' \
+	"$TMP/body" >"$TMP/applies"
+n_imm=0
+while IFS=$'\t' read -r name apply value; do
+	code=$(hc -X PATCH -H 'If-Match: *' -d "{\"value\":\"$value\"}" "/v1/parameters/$name")
+	case "$apply:$code" in
+	immediate:200) n_imm=$((n_imm + 1)) ;;
+	restart:400) ;;
+	*) it_fail "$name: apply $apply but a PATCH of its current value '$value' answered $code: $(cat "$TMP/body")" ;;
+	esac
+done <"$TMP/applies"
+[ "$n_imm" -ge 10 ] || it_fail "only $n_imm directives apply immediately"
+hc /v1/parameters/maxmemory-policy >/dev/null
+jq -r '.allowed[]' "$TMP/body" >"$TMP/allowed"
+it_eq "$(wc -l <"$TMP/allowed")" 8 "maxmemory-policy's allowed values"
+while read -r v; do
+	it_eq "$(oracle config set maxmemory-policy "$v")" OK "stock takes maxmemory-policy $v"
+done <"$TMP/allowed"
+hc /v1/parameters/port >/dev/null
+jq -e '.apply == "restart" and (has("allowed") | not)' "$TMP/body" >/dev/null || it_fail "port: $(cat "$TMP/body")"
+it_log "$n_imm directives apply immediately"
+
 it_log "users (issue #8): PUT/GET/DELETE /v1/users run the dataplane's ACL over the channel"
 RULES='on >s3cret ~app:* %R~ro:* &app:* -@all +@string'
 SUM=$(printf s3cret | sha256sum | cut -d' ' -f1)

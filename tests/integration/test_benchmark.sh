@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# it: serial
 # redis-benchmark -c 50 -n 200000 -t set,get: zero errors, every request
 # answered (the dataplane's command counters account for all of them), and
 # a verified load afterwards reads back exactly what was written.

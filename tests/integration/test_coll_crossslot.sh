@@ -7,7 +7,9 @@
 # sequences with their hash tags taken off, XS_SEED). The cross-worker
 # path must have run: the forwarding counters move both ways, by at least
 # one message per cross-worker command of the hand-written cases. Then:
-# keyspace notifications equal stock's (xshard_check.py notify), a reader
+# keyspace notifications equal stock's (xshard_check.py notify), so do the
+# keys' LFU counters (xshard_check.py lfu: a command's reads and writes of
+# another worker's keys touch them as Redis's lookups do), a reader
 # never sees a half-applied SMOVE/LMOVE under concurrent movers
 # (xshard_check.py atomic), and with appendonly the dataset after a restart
 # has the digest it had (and stock's after the same commands).
@@ -29,6 +31,7 @@ it_log "forwarded sent per worker: $((S0 - s0)) $((S1 - s1)); received: $((R0 - 
 [ $((R0 - r0)) -gt 500 ] && [ $((R1 - r1)) -gt 500 ] || it_fail "a worker ran little for the other"
 
 it_ns "$IT_PY" "$CHK" notify "$IT_IP:$IT_PORT" "127.0.0.1:$IT_ORACLE_PORT" || it_fail "notifications differ"
+it_ns "$IT_PY" "$CHK" lfu "$IT_IP:$IT_PORT" "127.0.0.1:$IT_ORACLE_PORT" || it_fail "OBJECT FREQ differs"
 it_ns "$IT_PY" "$CHK" atomic "$IT_IP:$IT_PORT" "${XS_ROUNDS:-300}" || it_fail "a half-applied move was seen"
 it_ns "$IT_PY" "$CHK" seq "127.0.0.1:$IT_ORACLE_PORT" "${XS_SEED:-1}" >"/tmp/$IT_NAME.digest" ||
 	it_fail "sequence on redis-server"

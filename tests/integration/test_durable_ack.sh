@@ -39,7 +39,7 @@ it_eq "$acked" 200 "acknowledged writes"
 kill -KILL "$(cat /run/redwire/$IT_NAME/dataplane.pid)" "$CP_PID"
 sleep 0.5
 cp -a "$DATADIR/appendonlydir" "$STOCK_DIR/"
-port=7392
+port=7394
 redis-server --port $port --bind 127.0.0.1 --dir "$STOCK_DIR" --appendonly yes \
 	--appenddirname appendonlydir --save '' --daemonize no >"$STOCK_DIR/redis.log" 2>&1 &
 STOCK_PID=$!

@@ -121,6 +121,37 @@ k=$(it_cli keys 'mem:*' | awk 'NR == 1') # awk reads all: head would SIGPIPE red
 [ "$(it_cli get "$k" | cut -c1-3)" = xxx ] || it_fail "a read failed under noeviction"
 it_eq "$(it_cli del "$k")" 1 "a delete under noeviction"
 
+# A budget below what the appliance holds (Redis: used_memory of an empty
+# server; Redwire: the connected clients, its shards holding nothing):
+# performEvictions() runs out of keys and every write gets -OOM, whatever
+# the policy, also a connection's first, on a worker whose shard is empty,
+# right after it connects (before the fix: accepted, its client not yet
+# counted, nothing else held). Replies, and what is left, compared with
+# stock redis-server's byte for byte, each write from a fresh connection.
+it_log "a budget below what an empty appliance holds: -OOM for every write, as redis-server"
+it_oracle_start
+oracle() { ip netns exec "$IT_NAME" redis-cli -p "$IT_ORACLE_PORT" "$@"; }
+for pol in noeviction allkeys-lru volatile-lru allkeys-random volatile-ttl; do
+	for seed in empty persistent; do
+		for side in it_cli oracle; do
+			$side config set maxmemory 0 maxmemory-policy "$pol" >/dev/null
+			$side flushall >/dev/null
+			if [ $seed = persistent ]; then $side mset p:1 x p:2 x p:3 x p:4 x >/dev/null; fi
+			$side config set maxmemory 1 >/dev/null
+			out=""
+			for k in a b c d; do
+				sleep 0.03 # the workers' figures settle: no client but this write's
+				out="$out $k:$($side set "$k" v 2>&1)"
+			done
+			sleep 0.03
+			out="$out dbsize:$($side dbsize) p:1:$($side exists p:1)"
+			$side config set maxmemory 0 >/dev/null
+			eval "out_$side=\$out"
+		done
+		# shellcheck disable=SC2154 # set by the eval above
+		it_eq "$out_it_cli" "$out_oracle" "$pol, $seed keyspace, maxmemory 1"
+	done
+done
 it_log "every policy, keys over both workers, then all keys on one worker"
 it_eq "$(it_cli config set maxmemory 0)" OK "CONFIG SET maxmemory 0"
 it_cli flushall >/dev/null

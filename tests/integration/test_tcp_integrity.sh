@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# it: serial
 # Byte-stream integrity against the kernel's TCP through the dataplane's
 # seeded impairment stage (redwire-port-impair, drivers/eth/eth_impair.h) on
 # both RX and TX: 5% reordering, 1% duplication and 0.1% corruption with 0%,

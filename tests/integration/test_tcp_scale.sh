@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# it: serial
 # 10,000 connections held at once (scale_check.py), from four client
 # addresses in the instance's namespace, with maxclients 12000 (each
 # worker's pool is maxclients / workers + 64: 6064, room for an uneven RSS

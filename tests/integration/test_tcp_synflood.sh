@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# it: serial
 # A bounded SYN flood (scapy, spoofed sources drawn from the instance's own
 # /24 in 198.18.0.0/15) fills both workers' half-open queues; SYN cookies
 # must take over (RFC 4987) and a normal client connecting meanwhile must

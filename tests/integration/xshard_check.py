@@ -15,6 +15,15 @@ the byte-for-byte cases (oracle_cases_xshard.py) cannot make.
                           in exactly one of them, never both or neither
   seq ADDR SEED           FLUSHALL, then the untagged random sequences of
                           oracle_cases_xshard.py; prints DEBUG DIGEST
+  lfu REDWIRE ORACLE [one] [all]
+                          OBJECT FREQ of every key after each cross-worker
+                          command (allkeys-lfu, lfu-log-factor 0 and
+                          lfu-decay-time 0 make the counter a count of
+                          touches): reads touch the originals as Redis's
+                          lookups do, written keys keep or start counters
+                          as Redis's in-place writes, dbOverwrite() and
+                          dbAdd() do (one: every key on worker 0; all: the
+                          commands that still differ too)
 
 Bounded: fixed rounds, timeouts on every read. Exit status 0 when every
 check held."""
@@ -194,8 +203,87 @@ def seq(addr, seed):
     return 0
 
 
+def lfu_plan(b, every=False):
+    """The keys and commands of the LFU check, @b naming the second key of
+    each pair (worker 1's, or worker 0's for the one-worker run)."""
+    keys = [a("s1"), b("s2"), b("d"), a("d"), a("l1"), b("l2"), a("z1"), b("z2"), b("zd")]
+    # Only these so far: SMOVE, LMOVE, RPOPLPUSH, LMPOP, ZUNIONSTORE,
+    # ZINTERSTORE, ZRANGESTORE and ZMPOP touch a key twice where Redis
+    # touches it once, on one worker as across two (lfu ... all shows them),
+    # and a key a cross-worker command only reads is touched once however
+    # often it is named (SUNION k1 k2 k1: Redis twice).
+    cmds = [
+        ("SINTER", a("s1"), b("s2")), ("SUNIONSTORE", b("d"), a("s1"), b("s2")),
+        ("SUNIONSTORE", b("d"), a("s1"), b("s2")), ("SDIFFSTORE", a("s1"), a("s1"), b("s2")),
+        ("SADD", a("s1"), "1", "2", "3"), ("SINTERCARD", "2", a("s1"), b("d")),
+        ("SINTERSTORE", b("d"), b("s2"), a("s1"), b("d")), ("ZUNION", "2", a("z1"), b("z2")),
+        ("SUNION", a("s1"), b("d")), ("SDIFF", b("s2"), a("s1")),
+    ]
+    if not every:
+        return keys, cmds
+    cmds += [
+        ("SMOVE", a("s1"), b("s2"), "1"), ("SMOVE", b("s2"), a("d"), "3"),
+        ("SINTERSTORE", a("d"), b("s2"), b("d"), a("s1")),
+        ("LMOVE", a("l1"), b("l2"), "LEFT", "RIGHT"), ("RPOPLPUSH", b("l2"), a("l1")),
+        ("LMPOP", "2", b("none"), a("l1"), "LEFT", "COUNT", "2"),
+        ("ZUNIONSTORE", b("zd"), "2", a("z1"), b("z2")), ("ZUNION", "2", a("z1"), b("zd")),
+        ("ZINTERSTORE", b("zd"), "2", a("z1"), b("zd")),
+        ("ZRANGESTORE", b("zd"), a("z1"), "0", "1"), ("ZMPOP", "2", a("z1"), b("z2"), "MIN"),
+    ]
+    return keys, cmds
+
+
+def lfu_run(addr, b_key, every):
+    keys, cmds = lfu_plan(b_key, every)
+    r = conn(addr)
+    names = ("maxmemory-policy", "lfu-log-factor", "lfu-decay-time")
+    saved = {k: r.config_get(k)[k] for k in names}
+    r.config_set("maxmemory-policy", "allkeys-lfu")
+    r.config_set("lfu-log-factor", 0)
+    r.config_set("lfu-decay-time", 0)
+    try:
+        r.delete(*keys)
+        r.sadd(a("s1"), "1", "2", "3", "4")
+        r.sadd(b_key("s2"), "3", "4", "5")
+        r.rpush(a("l1"), "x", "y", "z", "w")
+        r.rpush(b_key("l2"), "p")
+        r.zadd(a("z1"), {"a": 1, "b": 2, "c": 3})
+        r.zadd(b_key("z2"), {"b": 5, "d": 6})
+        out = []
+        for c in cmds:
+            reply = r.execute_command(*c)
+            freq = []
+            for k in keys:
+                try:
+                    freq.append(r.object("freq", k))
+                except redis.ResponseError:
+                    freq.append(None)
+            out.append((c, reply, freq))
+        r.delete(*keys)
+        return out
+    finally:
+        for k, v in saved.items():
+            r.config_set(k, v)
+
+
+def lfu(rw, oracle, opts):
+    one_worker = "one" in opts
+    b_key = (lambda n: a("2" + n)) if one_worker else b
+    want, got = lfu_run(oracle, b_key, "all" in opts), lfu_run(rw, b_key, "all" in opts)
+    bad = 0
+    for (c, wr, wf), (_, gr, gf) in zip(want, got):
+        if (wr, wf) != (gr, gf):
+            bad += 1
+            print("after %r:\n  redis-server %r %r\n  redwire      %r %r" % (c, wr, wf, gr, gf))
+    print("lfu%s: %d commands, %d differ (keys %s)" % (" one worker" if one_worker else "",
+                                                       len(want), bad, " ".join(lfu_plan(b_key)[0])))
+    return 1 if bad else 0
+
+
 if __name__ == "__main__":
     mode = sys.argv[1]
+    if mode == "lfu":
+        sys.exit(lfu(sys.argv[2], sys.argv[3], sys.argv[4:]))
     if mode == "notify":
         sys.exit(notify(sys.argv[2], sys.argv[3]))
     if mode == "atomic":

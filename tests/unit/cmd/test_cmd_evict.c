@@ -236,8 +236,9 @@ static void test_evict_client_memory_counts(void)
 	CU_ASSERT(used(h.shard) + (512u << 10) <= (1u << 20));
 	CU_ASSERT(used(h.shard) + (512u << 10) >= (1u << 20) * 85 / 100);
 	CU_ASSERT_FALSE(write_on(h.shard, "after", now));
-	/* the client's own worker counts it as well: it is in every total */
-	CU_ASSERT_EQUAL(slots[0].others, used(other) + (512u << 10));
+	/* the client's own worker counts it as well: it is in every total
+	 * (summed from the slots at each look, not kept in `others`) */
+	CU_ASSERT_EQUAL(slots[0].others, used(other));
 	teardown();
 }
 
@@ -307,6 +308,79 @@ static void test_evict_shards_do_not_shed_twice(void)
 	teardown();
 }
 
+/* Redis refuses a write when performEvictions() runs out of keys before
+ * used memory is within maxmemory (EVICT_FAIL). With a budget below what
+ * an empty appliance holds (here the writing client), no shard has a key
+ * to give: the write is refused on either shard, as stock answers it. */
+static void test_evict_empty_appliance_over_budget_oom(void)
+{
+	static const char *const policies[] = {"allkeys-lru", "volatile-lru", "allkeys-random"};
+	for (unsigned i = 0; i < sizeof(policies) / sizeof(policies[0]); i++) {
+		setup();
+		char line[96];
+		snprintf(line, sizeof(line), "config set maxmemory 1 maxmemory-policy %s",
+			 policies[i]);
+		CU_ASSERT_STRING_EQUAL(h_run(&h, line), "+OK\r\n");
+		atomic_store(&slots[0].clients, 512); /* the client sending the write */
+		uint64_t now = h_unix_ms();
+		tick_both(now);
+		CU_ASSERT_TRUE(write_on(h.shard, "a", now));
+		CU_ASSERT_TRUE(write_on(other, "b", now));
+		CU_ASSERT_EQUAL(store_shard_keys(h.shard) + store_shard_keys(other), 0);
+		CU_ASSERT_FALSE(
+		    cmd_oom_reject(cmd_lookup((const uint8_t *)"get", 3), &h.ctx, false));
+		teardown();
+	}
+}
+
+/* volatile-lru with only persistent keys on the other shard: nothing there
+ * may go, which that shard publishes at every tick, so a write on the
+ * empty shard is refused at once, before the other ever tried to evict
+ * (it was let through on the other's "can evict" of its last tick under
+ * the old budget). */
+static void test_evict_volatile_none_anywhere_oom(void)
+{
+	setup();
+	struct store_shard *saved = h.ctx.shard;
+	h.ctx.shard = other;
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "set p1 x"), "+OK\r\n");
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "set p2 x"), "+OK\r\n");
+	h.ctx.shard = saved;
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "config set maxmemory 1mb maxmemory-policy volatile-lru"),
+			       "+OK\r\n");
+	uint64_t now = h_unix_ms();
+	tick_both(now); /* the total fits */
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "config set maxmemory 1"), "+OK\r\n");
+	cmd_evict_tick(h.shard, &h.env, now); /* the other shard has not ticked since */
+	CU_ASSERT_TRUE(write_on(h.shard, "a", now));
+	tick_both(now);
+	CU_ASSERT_EQUAL(store_shard_keys(other), 2); /* persistent: never evicted */
+	teardown();
+}
+
+/* The other shard holds keys, but fewer bytes than the total is over by
+ * (a client alone exceeds the budget): evicting every key would not make
+ * room, so Redis refuses (after evicting them all); so does the empty
+ * shard, instead of counting on the other's keys. */
+static void test_evict_others_too_small_to_cover_oom(void)
+{
+	setup();
+	uint64_t now = h_unix_ms();
+	CU_ASSERT_STRING_EQUAL(h_run(&h, "config set maxmemory 64kb maxmemory-policy allkeys-lru"),
+			       "+OK\r\n");
+	CU_ASSERT_FALSE(write_on(other, "k1", now));
+	CU_ASSERT_FALSE(write_on(other, "k2", now));
+	tick_both(now); /* the total fits */
+	atomic_store(&slots[0].clients, 128 << 10);
+	cmd_evict_tick(h.shard, &h.env, now); /* the other shard has not ticked since */
+	CU_ASSERT_TRUE(write_on(h.shard, "a", now));
+	/* the other shard's tick sheds every key it has */
+	for (int i = 0; i < 8; i++)
+		tick_both(now);
+	CU_ASSERT_EQUAL(store_shard_keys(other), 0);
+	teardown();
+}
+
 int main(void)
 {
 	static const struct rw_test_case tests[] = {
@@ -318,6 +392,9 @@ int main(void)
 	    RW_TEST(test_evict_client_memory_counts),
 	    RW_TEST(test_evict_clients_beyond_budget_oom),
 	    RW_TEST(test_evict_shards_do_not_shed_twice),
+	    RW_TEST(test_evict_empty_appliance_over_budget_oom),
+	    RW_TEST(test_evict_volatile_none_anywhere_oom),
+	    RW_TEST(test_evict_others_too_small_to_cover_oom),
 	    {NULL, NULL},
 	};
 	if (rw_test_init() != 0 || rw_test_add_suite("cmd_evict", NULL, NULL, tests) != 0)

@@ -164,6 +164,48 @@ static void test_rdb_string_incompressible_is_plain(void)
 	rdb_buf_free(&e.buf);
 }
 
+/* A quicklist node Redis holds compressed is LZF whatever rdbcompression
+ * says; under 48 bytes, or not more than 8 bytes shorter, it is not. */
+static void test_rdb_ql_lzf_node_follows_quicklist_rules(void)
+{
+	char s[60];
+	memset(s, 'a', sizeof(s));
+	struct enc e;
+	enc_start(&e);
+	rdb_w_ql_lzf_node(&e.out, s, 48, false);
+	enc_end(&e);
+	CU_ASSERT_EQUAL_FATAL(e.buf.p[0], 0xc3);
+	CU_ASSERT(e.buf.p[2] == 48);
+	struct rdb_in in;
+	uint8_t *p;
+	size_t n;
+	rdb_in_init_mem(&in, e.buf.p, e.buf.len);
+	CU_ASSERT_EQUAL_FATAL(rdb_r_string(&in, &p, &n), 0);
+	CU_ASSERT(n == 48 && memcmp(p, s, 48) == 0);
+	free(p);
+	rdb_buf_free(&e.buf);
+
+	/* 47 bytes: raw (compressed only by rdbcompression yes) */
+	enc_start(&e);
+	rdb_w_ql_lzf_node(&e.out, s, 47, false);
+	enc_end(&e);
+	CU_ASSERT(e.buf.len == 1 + 47 && e.buf.p[0] == 47);
+	rdb_buf_free(&e.buf);
+
+	/* incompressible: raw */
+	uint8_t r[60];
+	uint32_t x = 12345;
+	for (size_t i = 0; i < sizeof(r); i++) {
+		x = x * 1103515245u + 12345u;
+		r[i] = (uint8_t)(x >> 16);
+	}
+	enc_start(&e);
+	rdb_w_ql_lzf_node(&e.out, r, sizeof(r), false);
+	enc_end(&e);
+	CU_ASSERT(e.buf.len == 1 + 60 && e.buf.p[0] == 60);
+	rdb_buf_free(&e.buf);
+}
+
 static void test_rdb_string_rejects_truncation_and_bad_lzf(void)
 {
 	struct rdb_in in;
@@ -270,6 +312,7 @@ const struct rw_test_case codec_rdb_tests[] = {
     RW_TEST(test_rdb_int_string_beyond_int32_is_decimal_digits),
     RW_TEST(test_rdb_string_lzf_when_long_compressible_and_enabled),
     RW_TEST(test_rdb_string_incompressible_is_plain),
+    RW_TEST(test_rdb_ql_lzf_node_follows_quicklist_rules),
     RW_TEST(test_rdb_string_rejects_truncation_and_bad_lzf),
     RW_TEST(test_rdb_dump_payload_matches_redis_documentation),
     RW_TEST(test_rdb_dump_verify_rejects_flips_version_and_short),

@@ -167,7 +167,7 @@ static void test_load_routes_each_command_to_its_owner(void)
 	struct chan *cp = NULL;
 	CU_ASSERT_EQUAL_FATAL(chan_attach(&cp, path), 0);
 	struct cp_load *l = NULL;
-	CU_ASSERT_EQUAL_FATAL(cp_load_begin(&l, cp, path, 12345, 2000), 0);
+	CU_ASSERT_EQUAL_FATAL(cp_load_begin(&l, cp, path, 12345, 2000, NULL), 0);
 	CU_ASSERT_EQUAL(cp_load_accepting(l), 2);
 	/* "a" and "b" live on different workers of two (slots 15495 and 3300) */
 	uint32_t oa = cp_load_key_owner("a", 1, 2), ob = cp_load_key_owner("b", 1, 2);
@@ -220,7 +220,7 @@ static void test_load_skips_a_serving_worker(void)
 	struct chan *cp = NULL;
 	CU_ASSERT_EQUAL_FATAL(chan_attach(&cp, path), 0);
 	struct cp_load *l = NULL;
-	CU_ASSERT_EQUAL_FATAL(cp_load_begin(&l, cp, path, 1, 2000), 0);
+	CU_ASSERT_EQUAL_FATAL(cp_load_begin(&l, cp, path, 1, 2000, NULL), 0);
 	CU_ASSERT_EQUAL(cp_load_accepting(l), 1);
 	for (int i = 0; i < 50; i++) {
 		char key[16];
@@ -250,7 +250,7 @@ static void test_load_ends_when_the_dataplane_is_replaced(void)
 	/* nobody answers, and a new dataplane re-creates the file: a new epoch */
 	CU_ASSERT_EQUAL_FATAL(chan_create(&dp2, path, FAKE_WORKERS, &sizes), 0);
 	struct cp_load *l = NULL;
-	CU_ASSERT_EQUAL(cp_load_begin(&l, cp, path, 1, 5000), -ECONNRESET);
+	CU_ASSERT_EQUAL(cp_load_begin(&l, cp, path, 1, 5000, NULL), -ECONNRESET);
 	cp_load_destroy(&l);
 	chan_detach(&cp);
 	chan_detach(&dp);

@@ -159,14 +159,15 @@ static void test_cpapi_route_support_bundle_redacts_planted_secrets(void)
 	rmdir(dir);
 }
 
-/* The bulk PATCH is not there yet; a dataplane directive needs If-Match too
- * (the CONFIG SET over the channel is tested in test_api_config.sh). */
-static void test_cpapi_route_parameters_patch_is_501_until_config_set(void)
+/* Both PATCHes need If-Match: the list's ETag for the bulk one, the
+ * directive's for one (the CONFIG SET over the channel is tested in
+ * test_api_config.sh). */
+static void test_cpapi_route_parameters_patch_needs_if_match(void)
 {
 	int st;
 	json_t *j = route("PATCH", "/v1/parameters", &st, NULL);
-	CU_ASSERT_EQUAL(st, 501);
-	CU_ASSERT_PTR_NOT_NULL(strstr(jstr(j, "detail"), "#4"));
+	CU_ASSERT_EQUAL(st, 428);
+	CU_ASSERT_PTR_NOT_NULL(strstr(jstr(j, "error"), "If-Match"));
 	json_decref(j);
 	j = route("PATCH", "/v1/parameters/maxmemory", &st, NULL);
 	CU_ASSERT_EQUAL(st, 428);
@@ -210,7 +211,7 @@ const struct rw_test_case test_cpapi_route_cases[] = {
     RW_TEST(test_cpapi_route_future_routes_are_501_with_route),
     RW_TEST(test_cpapi_route_support_bundle_redacts_planted_secrets),
     RW_TEST(test_cpapi_route_unknown_paths_are_404),
-    RW_TEST(test_cpapi_route_parameters_patch_is_501_until_config_set),
+    RW_TEST(test_cpapi_route_parameters_patch_needs_if_match),
     RW_TEST(test_cpapi_route_templated_path_needs_one_segment),
     {NULL, NULL},
 };

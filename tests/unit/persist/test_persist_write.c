@@ -1,6 +1,7 @@
 /* The AOF writer: encoding, durable-LSN rules per appendfsync, errors, reopen, load. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +84,8 @@ static int collect(void *arg, const struct cp_aof_cmd *c)
 static atomic_int fsync_fail; /* next N fsyncs fail with EIO */
 static atomic_int fsync_gate; /* non-zero: fsync waits */
 static atomic_int fsync_calls;
+static atomic_int fsync_on_loop; /* fsyncs run by the test's own thread (the "loop") */
+static pthread_t loop_thread;
 static atomic_int pwrite_fail; /* next N pwrites fail with ENOSPC */
 static atomic_int pwrite_calls;
 static uint64_t pwrite_last_off, pwrite_last_len;
@@ -92,6 +95,8 @@ static int hook_fsync(int fd)
 	while (atomic_load(&fsync_gate))
 		usleep(1000);
 	atomic_fetch_add(&fsync_calls, 1);
+	if (pthread_equal(pthread_self(), loop_thread))
+		atomic_fetch_add(&fsync_on_loop, 1);
 	if (atomic_load(&fsync_fail) > 0) {
 		atomic_fetch_sub(&fsync_fail, 1);
 		errno = EIO;
@@ -118,6 +123,8 @@ static void hooks_reset(void)
 	atomic_store(&fsync_fail, 0);
 	atomic_store(&fsync_gate, 0);
 	atomic_store(&fsync_calls, 0);
+	atomic_store(&fsync_on_loop, 0);
+	loop_thread = pthread_self();
 	atomic_store(&pwrite_fail, 0);
 	atomic_store(&pwrite_calls, 0);
 	conf.fsync_fn = hook_fsync;
@@ -245,14 +252,20 @@ static void test_fsync_error_poisons_until_rewrite_and_fsync(void)
 	CU_ASSERT(strstr(info, "aof_last_write_status:err\r\n") != NULL);
 
 	/* the retry waits for its back-off, then writes [synced, written) from
-	 * memory into a fresh incr file: header, carry, the bytes */
+	 * memory into a fresh incr file: header, carry, the bytes; the fsync
+	 * thread does it, the tick that collects it adopts the file */
 	int writes = atomic_load(&pwrite_calls);
 	cp_aof_flush(a, 105);
 	CU_ASSERT_EQUAL(atomic_load(&pwrite_calls), writes);
 	cp_aof_flush(a, 200);
+	CU_ASSERT_EQUAL(cp_aof_sync_wait(a, 5000), 0);
 	CU_ASSERT_EQUAL(atomic_load(&pwrite_calls), writes + 3);
 	CU_ASSERT_EQUAL(pwrite_last_len, st.written_bytes - base);
-	CU_ASSERT_EQUAL(atomic_load(&fsync_calls), 3); /* failed, old file cut, new file */
+	CU_ASSERT_EQUAL(atomic_load(&fsync_calls), 3);	 /* failed, old file cut, new file */
+	CU_ASSERT_EQUAL(atomic_load(&fsync_on_loop), 0); /* issue #7: never on the loop */
+	cp_aof_status(a, &st);
+	CU_ASSERT_TRUE(st.poisoned); /* not collected yet */
+	cp_aof_flush(a, 201);
 	cp_aof_status(a, &st);
 	CU_ASSERT_FALSE(st.poisoned);
 	CU_ASSERT_TRUE(st.fsync_ok);
@@ -324,6 +337,8 @@ static void test_fresh_file_after_eio_carries_db_and_lsns(void)
 	cp_aof_flush(a, 201);
 	CU_ASSERT_EQUAL(cp_aof_durable_lsn(a, 7, 1), 20); /* its fsync failed: not durable */
 	cp_aof_flush(a, 400);
+	CU_ASSERT_EQUAL(cp_aof_sync_wait(a, 5000), 0);
+	cp_aof_flush(a, 401);
 	CU_ASSERT_EQUAL(cp_aof_durable_lsn(a, 7, 1), 21);
 	cp_aof_close(&a);
 	struct collected col = {0};

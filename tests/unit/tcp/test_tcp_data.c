@@ -151,6 +151,34 @@ static void test_tcp_receive_window_limits_intake_and_reopens_on_consume(void)
 	CU_ASSERT_EQUAL(p.wnd, 1000);
 }
 
+/* RFC 9293 §3.8.6.2.2: a read that moves the right edge by at least
+ * min(half the buffer, MSS) is announced at once, though the window never
+ * fell below one MSS (the old rule waited for that, so a sender filling a
+ * half-read buffer saw its window shrink until the next data segment). */
+static void test_tcp_window_update_when_edge_moves_by_an_mss(void)
+{
+	struct fx_pkt p;
+	uint8_t big[500];
+	memset(big, 'x', sizeof(big));
+	fx.tcp.rcv_limit = 10000;
+	open_conn(FX_WND, 500);
+	for (int i = 0; i < 12; i++)
+		fx_conn_data(&fc, big, 500);
+	CU_ASSERT_EQUAL_FATAL(fc.c->rcv.len, 6000);
+	CU_ASSERT_EQUAL_FATAL(fx_flush_take(&p, 1), 1);
+	CU_ASSERT_EQUAL(p.ack, FX_PEER_ISN + 1 + 6000);
+	CU_ASSERT_EQUAL(p.wnd, 4000); /* no window scaling in this handshake */
+	/* a read of 200 bytes: the edge moves by less than an MSS, no ACK */
+	tcp_rcv_consumed(&fx.tcp, fc.c, 200);
+	CU_ASSERT_EQUAL(fx_flush_take(&p, 1), 0);
+	/* the rest: the edge moves by 5,800, a window update goes out */
+	tcp_rcv_consumed(&fx.tcp, fc.c, 5800);
+	CU_ASSERT_EQUAL_FATAL(fx_flush_take(&p, 1), 1);
+	CU_ASSERT_EQUAL(p.flags, FX_ACK);
+	CU_ASSERT_EQUAL(p.ack, FX_PEER_ISN + 1 + 6000);
+	CU_ASSERT_EQUAL(fc.c->rcv_adv, p.ack + 10000);
+}
+
 static void test_tcp_reply_larger_than_mss_segmented_at_mss_within_peer_window(void)
 {
 	struct fx_pkt p[8];
@@ -336,6 +364,7 @@ const struct rw_test_case test_tcp_data_cases[] = {
     RW_TEST(test_tcp_out_of_order_fin_not_taken),
     RW_TEST(test_tcp_duplicate_segment_reacked_and_not_delivered_twice),
     RW_TEST(test_tcp_receive_window_limits_intake_and_reopens_on_consume),
+    RW_TEST(test_tcp_window_update_when_edge_moves_by_an_mss),
     RW_TEST(test_tcp_reply_larger_than_mss_segmented_at_mss_within_peer_window),
     RW_TEST(test_tcp_initial_cwnd_limits_a_burst_to_ten_segments),
     RW_TEST(test_tcp_ack_for_data_never_sent_gets_ack_and_is_dropped),
