@@ -23,6 +23,11 @@
 #     exit codes;
 #   - 100 clients scraping at once (more than the API's 64 connection
 #     slots) are all answered: the rest wait in the backlog, none is reset.
+#   - rounds of every read route a console or scraper polls move the
+#     workers' ctl_msgs (control messages their loops handled) by no more
+#     than the control plane's own timers do (issue #8: a scrape never
+#     reaches a worker), while a read that does (GET /v1/parameters/NAME,
+#     a CONFIG GET over the channel) shows once per request;
 #   - per command: calls moved by exactly the SETs and GETs sent, time
 #     moved (redwire_command_*, from the dataplane's board); the latency
 #     histogram's count is the sum of the calls; a busy ratio per worker.
@@ -365,4 +370,60 @@ for s in socks:
     s.close()
 assert not bad, f"{len(bad)} of 100 failed: {bad[:3]}"
 EOF
+it_log "reading the appliance sends the workers nothing: their control-message counters stay put"
+# ctl_msgs counts every control-plane message a worker's loop handled. While the
+# API is read in rounds (every route a console or scraper polls), only the control
+# plane's timers may move it: a PING a second per worker (counted as ping.sent in
+# /v1/status) and worker 0's persistence status at most once a second. The rounds
+# go on until they outnumber that allowance twice, so one message per read of any
+# route would break the bound. Control: GET /v1/parameters/NAME does reach worker 0
+# (a CONFIG GET over the channel) and must show once per request.
+"$IT_PY" - "/run/redwire/$IT_NAME/api.sock" >"$TMP/quiet.json" <<'EOF' || it_fail "the read rounds"
+import json, socket, sys
+def get(path):
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(20)
+    s.connect(sys.argv[1])
+    s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    data = b""
+    while (b := s.recv(65536)):
+        data += b
+    s.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), (path, head[:40])
+    return body
+def counters():
+    st = json.loads(get("/v1/status"))
+    return ([w["stats"]["ctl_msgs"] for w in st["workers"]],
+            [w["ping"]["sent"] for w in st["workers"]])
+READS = ["/metrics", "/v1/stats", "/v1/status", "/v1/appliance", "/v1/commands",
+         "/v1/slowlog", "/v1/tasks", "/v1/events", "/v1/health/live", "/v1/health/ready",
+         "/v1/snapshots", "/v1/openapi.yaml", "/console"]
+m0, p0 = counters()
+rounds = 0
+while True:
+    for r in READS:
+        get(r)
+    rounds += 1
+    m1, p1 = counters()
+    allow = [(2 if w == 0 else 1) * (p1[w] - p0[w]) + 4 for w in range(len(m0))]
+    if rounds >= 30 and rounds > 2 * max(allow):
+        break
+c0, _ = counters()
+N = 20
+for _ in range(N):
+    get("/v1/parameters/maxmemory")
+c1, _ = counters()
+print(json.dumps({"rounds": rounds, "moved": [m1[w] - m0[w] for w in range(len(m0))],
+                  "allow": allow, "control": c1[0] - c0[0], "control_n": N}))
+EOF
+jq -e '.moved | length == 2' "$TMP/quiet.json" >/dev/null || it_fail "ctl_msgs per worker: $(cat "$TMP/quiet.json")"
+for w in 0 1; do
+	moved=$(jq ".moved[$w]" "$TMP/quiet.json") allow=$(jq ".allow[$w]" "$TMP/quiet.json")
+	[ "$moved" -le "$allow" ] ||
+		it_fail "worker $w handled $moved control messages during $(jq .rounds "$TMP/quiet.json") rounds of reads (timers allow $allow)"
+done
+[ "$(jq '.control >= .control_n' "$TMP/quiet.json")" = true ] ||
+	it_fail "the control reads did not show on worker 0: $(cat "$TMP/quiet.json")"
+it_log "reads: $(cat "$TMP/quiet.json")"
 it_log "ok"

@@ -4,7 +4,8 @@
 # directory on first use), names exactly the routes of the server's route
 # table, and tells the truth: every documented operation, called on a booted
 # instance, answers one of its documented statuses with the documented media
-# type and the schema's required fields, on the Unix socket and over HTTPS
+# type and a body valid by the response's whole schema
+# (openapi_validate.py), on the Unix socket and over HTTPS
 # (no credentials: 401 everywhere but the console's static page and
 # assets, which are 200 by design; a viewer token; an admin token); the
 # server serves the file as built.
@@ -71,6 +72,7 @@ cmp -s "$TMP/served.yaml" "$API/openapi.yaml" || it_fail "/v1/openapi.yaml diffe
 check_ops() {
 	local what=$1 base=$2 n=0 path method url code ctype missing wait
 	shift 2
+	rm -rf "$TMP/bodies" && mkdir "$TMP/bodies" && : >"$TMP/bodies/list"
 	: >"$TMP/codes"
 	: >"$TMP/path_codes"
 	while read -r path method; do
@@ -99,12 +101,17 @@ check_ops() {
 				jq -e --arg k "$k" 'has($k)' "$TMP/body" >/dev/null || echo "$k"
 			done)
 			[ -z "$missing" ] || it_fail "$what: ${method^^} $url: required fields missing: $missing"
+			cp "$TMP/body" "$TMP/bodies/$n.json"
+			echo "$path $method $code $TMP/bodies/$n.json" >>"$TMP/bodies/list"
 		fi
 		n=$((n + 1))
 	done < <(jq -r '.paths | to_entries[] | .key as $p | .value | keys[] |
 		select(IN("get","put","post","patch","delete")) | "\($p) \(.)"' "$TMP/spec.json")
 	[ "$n" -ge 20 ] || it_fail "$what: only $n operations checked"
-	it_log "$what: $n operations answered as documented"
+	# every JSON body against its response's whole schema (one run for them all)
+	"$IT_PY" "$IT_ROOT/tests/integration/openapi_validate.py" "$TMP/spec.json" "$TMP/bodies/list" \
+		>"$TMP/valid.txt" || { cat "$TMP/valid.txt"; it_fail "$what: a body does not match its schema"; }
+	it_log "$what: $n operations answered as documented, $(cat "$TMP/valid.txt") JSON bodies valid by their schema"
 }
 
 it_log "every documented operation answers as documented, on each listener and role"
