@@ -230,10 +230,14 @@ static void publish_placement(struct chan *ch, uint32_t n_workers, uint16_t port
 	{
 		if (p.n_placed == n_workers || p.n_placed == CHAN_MAX_WORKERS)
 			break;
-		p.worker[p.n_placed++] =
-		    (struct chan_dp_lcore){.lcore = lcore,
-					   .cpu = (uint32_t)rte_lcore_to_cpu_id((int)lcore),
-					   .node = (int32_t)rte_lcore_to_socket_id(lcore)};
+		/* the CPU it is pinned to (--lcores N@CPU): rte_lcore_to_cpu_id()
+		 * answers the lcore's own id under such a mapping */
+		rte_cpuset_t set = rte_lcore_cpuset(lcore);
+		uint32_t cpu = 0;
+		while (cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &set))
+			cpu++;
+		p.worker[p.n_placed++] = (struct chan_dp_lcore){
+		    .lcore = lcore, .cpu = cpu, .node = (int32_t)rte_lcore_to_socket_id(lcore)};
 	}
 	chan_place_set(ch, &p);
 }

@@ -379,7 +379,7 @@ it_log "reading the appliance sends the workers nothing: their control-message c
 # route would break the bound. Control: GET /v1/parameters/NAME does reach worker 0
 # (a CONFIG GET over the channel) and must show once per request.
 "$IT_PY" - "/run/redwire/$IT_NAME/api.sock" >"$TMP/quiet.json" <<'EOF' || it_fail "the read rounds"
-import json, socket, sys
+import json, socket, sys, time
 def get(path):
     s = socket.socket(socket.AF_UNIX)
     s.settimeout(20)
@@ -400,7 +400,7 @@ READS = ["/metrics", "/v1/stats", "/v1/status", "/v1/appliance", "/v1/commands",
          "/v1/slowlog", "/v1/tasks", "/v1/events", "/v1/health/live", "/v1/health/ready",
          "/v1/snapshots", "/v1/openapi.yaml", "/console"]
 m0, p0 = counters()
-rounds = 0
+rounds, t0 = 0, time.monotonic()
 while True:
     for r in READS:
         get(r)
@@ -408,6 +408,8 @@ while True:
     m1, p1 = counters()
     allow = [(2 if w == 0 else 1) * (p1[w] - p0[w]) + 4 for w in range(len(m0))]
     if rounds >= 30 and rounds > 2 * max(allow):
+        break
+    if time.monotonic() - t0 > 60: # a machine this slow weakens the check, never fails it
         break
 c0, _ = counters()
 N = 20
