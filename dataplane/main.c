@@ -220,6 +220,28 @@ static void publish_identity(struct chan *ch, const struct rw_config *cfg, uint3
 	snprintf(info->name, sizeof(info->name), "%s", cfg->rw_name);
 }
 
+/* Where worker i runs (the i-th worker lcore, as launched below) and the
+ * client port's NUMA node, for /v1/appliance: the EAL's own placement. */
+static void publish_placement(struct chan *ch, uint32_t n_workers, uint16_t port_id)
+{
+	struct chan_dp_place p = {.port_node = rte_eth_dev_socket_id(port_id)};
+	unsigned lcore;
+	RTE_LCORE_FOREACH_WORKER(lcore)
+	{
+		if (p.n_placed == n_workers || p.n_placed == CHAN_MAX_WORKERS)
+			break;
+		/* the CPU it is pinned to (--lcores N@CPU): rte_lcore_to_cpu_id()
+		 * answers the lcore's own id under such a mapping */
+		rte_cpuset_t set = rte_lcore_cpuset(lcore);
+		uint32_t cpu = 0;
+		while (cpu < CPU_SETSIZE && !CPU_ISSET(cpu, &set))
+			cpu++;
+		p.worker[p.n_placed++] = (struct chan_dp_lcore){
+		    .lcore = lcore, .cpu = cpu, .node = (int32_t)rte_lcore_to_socket_id(lcore)};
+	}
+	chan_place_set(ch, &p);
+}
+
 /* The main lcore's duty while workers run. */
 static void service_loop(struct worker *workers, uint32_t n)
 {
@@ -299,12 +321,7 @@ int main(int argc, char **argv)
 	uint16_t port_id = 0;
 	RTE_ETH_FOREACH_DEV(port_id) break;
 	const char *offload = cfg.rw_port_offload;
-	bool strict = strcmp(offload, "strict") == 0;
-	if (!strict && strcmp(offload, "auto") != 0 && strcmp(offload, "no") != 0) {
-		rw_log(RW_LOG_ERR, "dp.boot",
-		       "redwire-port-offload: expected auto, no or strict, got '%s'", offload);
-		return 1;
-	}
+	bool strict = strcmp(offload, "strict") == 0; /* auto, no or strict: the loader checked */
 	uint64_t want = strcmp(offload, "auto") == 0 ? ETH_TX_OFFLOAD_STACK : 0;
 	rc = eth_port_dpdk_setup(&port, port_id, (uint16_t)n, pools, (uint16_t)cfg.rw_mtu, want);
 	if (rc != 0)
@@ -334,6 +351,7 @@ int main(int argc, char **argv)
 	if (rc != 0)
 		return fail("redwire-channel: cannot create the control channel", rc);
 	publish_identity(shared.chan, &cfg, n);
+	publish_placement(shared.chan, n, port_id);
 	dp_telemetry_setup(&shared); /* logged on failure: served without it */
 	rc = shard_mesh_create(&shared.mesh, n, (int)rte_socket_id());
 	if (rc != 0)

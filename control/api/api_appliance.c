@@ -1,7 +1,9 @@
 /*
  * GET /v1/appliance: what this box is. Version and name, uptime, the
  * attached dataplane (pid, epoch, workers), hugepages per size, NUMA nodes
- * with their memory (libnuma), and the management socket.
+ * with their memory (libnuma) and hugepages, where the dataplane's workers
+ * and port sit on them (the placement its EAL published in the channel
+ * header), and the management socket.
  *
  * Hugepages come from sysfs (/sys/kernel/mm/hugepages/hugepages-<N>kB:
  * nr_hugepages, free_hugepages), which lists every size; /proc/meminfo
@@ -123,7 +125,64 @@ json_t *api_hugepages(const char *root)
 	return hp_sorted(arr);
 }
 
-static json_t *numa_object(void)
+/* Hugepages reserved on NUMA node @p n, per size
+ * (/sys/devices/system/node/node<n>/hugepages/hugepages-<N>kB). */
+static json_t *node_hugepages(const char *root, int n)
+{
+	char path[512];
+	json_t *arr = json_array();
+	snprintf(path, sizeof(path), "%s/sys/devices/system/node/node%d/hugepages", root, n);
+	DIR *d = opendir(path);
+	for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;) {
+		long long kb, v[2] = {-1, -1};
+		static const char *const files[] = {"nr_hugepages", "free_hugepages"};
+		if (sscanf(e->d_name, "hugepages-%lldkB", &kb) != 1)
+			continue;
+		for (int i = 0; i < 2; i++) {
+			char f[800];
+			snprintf(f, sizeof(f), "%s/%s/%s", path, e->d_name, files[i]);
+			FILE *fp = fopen(f, "re");
+			if (fp != NULL && fscanf(fp, "%lld", &v[i]) != 1)
+				v[i] = -1;
+			if (fp != NULL)
+				fclose(fp);
+		}
+		json_array_append_new(arr, json_pack("{s:I, s:I, s:I}", "size_kb", (json_int_t)kb,
+						     "total", (json_int_t)(v[0] < 0 ? 0 : v[0]),
+						     "free", (json_int_t)(v[1] < 0 ? 0 : v[1])));
+	}
+	if (d != NULL)
+		closedir(d);
+	return hp_sorted(arr);
+}
+
+/*
+ * Where the dataplane runs, as its EAL placed it (chan_dp_place): each
+ * worker's lcore, CPU and that CPU's node, the client port's node, and
+ * whether every worker shares the port's node ("local"; null when the port
+ * has none, a virtual device). null while no dataplane is attached.
+ */
+static json_t *placement_object(const struct api_ctx *ctx)
+{
+	struct chan_dp_place p;
+	if (ctx->chan == NULL || cp_chan_place(ctx->chan, &p) != 0)
+		return json_null();
+	json_t *workers = json_array();
+	bool local = p.port_node >= 0;
+	for (uint32_t w = 0; w < p.n_placed; w++) {
+		const struct chan_dp_lcore *l = &p.worker[w];
+		local &= l->node == p.port_node;
+		json_array_append_new(
+		    workers, json_pack("{s:I, s:I, s:I, s:o}", "worker", (json_int_t)w, "lcore",
+				       (json_int_t)l->lcore, "cpu", (json_int_t)l->cpu, "node",
+				       l->node >= 0 ? json_integer(l->node) : json_null()));
+	}
+	return json_pack("{s:o, s:o, s:o}", "port_node",
+			 p.port_node >= 0 ? json_integer(p.port_node) : json_null(), "workers",
+			 workers, "local", p.port_node >= 0 ? json_boolean(local) : json_null());
+}
+
+static json_t *numa_object(const char *root)
 {
 	if (numa_available() < 0)
 		return json_pack("{s:b, s:[]}", "available", 0, "nodes");
@@ -134,10 +193,10 @@ static json_t *numa_object(void)
 		long long total = numa_node_size64(n, &free_bytes);
 		if (total < 0)
 			continue; /* a hole in the node numbering */
-		json_array_append_new(nodes,
-				      json_pack("{s:i, s:I, s:I}", "node", n, "memory_total_bytes",
-						(json_int_t)total, "memory_free_bytes",
-						(json_int_t)free_bytes));
+		json_array_append_new(nodes, json_pack("{s:i, s:I, s:I, s:o}", "node", n,
+						       "memory_total_bytes", (json_int_t)total,
+						       "memory_free_bytes", (json_int_t)free_bytes,
+						       "hugepages", node_hugepages(root, n)));
 	}
 	return json_pack("{s:b, s:i, s:o}", "available", 1, "max_node", max, "nodes", nodes);
 }
@@ -157,14 +216,16 @@ json_t *api_appliance(const struct api_ctx *ctx, const char *arg, int *status)
 	struct cp_chan_status st;
 	(void)arg;
 	api_chan_status(ctx, &st);
-	json_t *hp = api_hugepages(ctx->proc_root ? ctx->proc_root : "");
+	const char *root = ctx->proc_root ? ctx->proc_root : "";
+	json_t *hp = api_hugepages(root);
 	*status = 200;
-	json_t *o = json_pack(
-	    "{s:s, s:s, s:I, s:o, s:o, s:o, s:s, s:n}", "version", RW_VERSION, "name",
-	    ctx->name ? ctx->name : "", "uptime_seconds", (json_int_t)api_uptime_seconds(ctx),
-	    "dataplane", api_dataplane_object(&st), "hugepages", hp ? hp : json_array(), "numa",
-	    numa_object(), "management_socket", ctx->mgmt_socket ? ctx->mgmt_socket : "",
-	    "image_slot"); /* A/B images are not installed yet (images/) */
+	json_t *o = json_pack("{s:s, s:s, s:I, s:o, s:o, s:o, s:o, s:s, s:n}", "version",
+			      RW_VERSION, "name", ctx->name ? ctx->name : "", "uptime_seconds",
+			      (json_int_t)api_uptime_seconds(ctx), "dataplane",
+			      api_dataplane_object(&st), "hugepages", hp ? hp : json_array(),
+			      "numa", numa_object(root), "placement", placement_object(ctx),
+			      "management_socket", ctx->mgmt_socket ? ctx->mgmt_socket : "",
+			      "image_slot"); /* A/B images are not installed yet (images/) */
 	if (o != NULL && ctx->cfg != NULL) {
 		json_object_set_new(o, "ports", ports_object(ctx->cfg));
 		json_object_set_new(o, "lcores",

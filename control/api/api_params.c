@@ -27,7 +27,9 @@
  * attached dataplane's CONFIG SET changes (it lists them, with the values
  * an enumerated one allows: CHAN_MSG_CONFIG_LIST, asked once per dataplane
  * run), "restart" for the others (and for all of the dataplane's while
- * none is attached).
+ * none is attached). A directive only the boot loader checks against a
+ * closed set (redwire-port-offload; all of them while no dataplane is
+ * attached) lists the set platform/config refuses others with.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -212,6 +214,14 @@ static json_t *allowed_json(const char *vals)
 	return a;
 }
 
+static json_t *allowed_strings(const char *const *vals)
+{
+	json_t *a = json_array();
+	for (size_t i = 0; vals[i] != NULL; i++)
+		json_array_append_new(a, json_string(vals[i]));
+	return a;
+}
+
 static json_t *param_object(const struct api_ctx *ctx, const struct api_param *p)
 {
 	char vals[512] = "";
@@ -230,8 +240,11 @@ static json_t *param_object(const struct api_ctx *ctx, const struct api_param *p
 			      p->desc, "apply", runtime ? "immediate" : "restart", "secret",
 			      p->type == RW_CFG_SECRET);
 	free(def);
+	const char *const *boot_vals = rw_config_enum_values(p->name);
 	if (o != NULL && vals[0] != '\0')
 		json_object_set_new(o, "allowed", allowed_json(vals));
+	else if (o != NULL && boot_vals != NULL) /* one the loader checks (restart to change) */
+		json_object_set_new(o, "allowed", allowed_strings(boot_vals));
 	if (o != NULL && (p->type == RW_CFG_INT || p->type == RW_CFG_MEMORY)) {
 		json_object_set_new(o, "minimum", json_integer((json_int_t)p->min));
 		json_object_set_new(o, "maximum", json_integer((json_int_t)p->max));

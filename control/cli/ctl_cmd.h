@@ -69,6 +69,10 @@ int ctl_cmd_snapshot(const struct ctl *c, int argc, char **argv);
 /* ctl_task.c: `events [--since ID] [--follow]`. */
 int ctl_cmd_events(const struct ctl *c, int argc, char **argv);
 
+/* ctl_repl.c: `replication`, `failover status|start` (501 until their issue lands). */
+int ctl_cmd_replication(const struct ctl *c, int argc, char **argv);
+int ctl_cmd_failover(const struct ctl *c, int argc, char **argv);
+
 /* ctl_watch.c: `stats --watch`. @p count 0 means until Ctrl-C. */
 int ctl_stats_watch(const struct ctl *c, double interval_s, long count);
 

@@ -101,6 +101,15 @@ static const struct ctl_command commands[] = {
      "                 task with a progress bar: clients get -LOADING while it loads,\n"
      "                 then an AOF rewrite (appendonly yes) or a save makes it durable\n"
      "                 (exit 0 once the task succeeded, 1 if it failed)\n"},
+    {"replication", ctl_cmd_replication, "[--json]",
+     "replication status (the API answers 501 until replication lands: exit 1)",
+     "  GET /v1/replication: role, link and lag once replication exists; until then\n"
+     "  the API's 501 answer is printed and the exit status is 1.\n"},
+    {"failover", ctl_cmd_failover, "status | start [--json]",
+     "failover status; start a manual failover (501 until failover lands: exit 1)",
+     "  status         GET /v1/failover\n"
+     "  start          POST /v1/failover (operator): a manual failover\n"
+     "  Until failover exists the API answers 501; it is printed, exit status 1.\n"},
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

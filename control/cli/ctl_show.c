@@ -100,6 +100,32 @@ static void print_stats(json_t *j)
 	}
 }
 
+/* "worker 0:     lcore 1, cpu 1, node 0": where the EAL put each worker. */
+static void print_placement(json_t *p)
+{
+	size_t i;
+	json_t *e;
+	if (!json_is_object(p))
+		return;
+	json_t *pn = json_object_get(p, "port_node");
+	if (json_is_integer(pn))
+		printf("port node:    %lld%s\n", (long long)json_integer_value(pn),
+		       json_is_true(json_object_get(p, "local")) ? " (every worker on it)"
+								 : " (a worker on another node)");
+	else
+		printf("port node:    none (a virtual device)\n");
+	json_array_foreach(json_object_get(p, "workers"), i, e)
+	{
+		json_t *n = json_object_get(e, "node");
+		printf("worker %-6lld lcore %lld, cpu %lld, node ", jint(e, "worker"),
+		       jint(e, "lcore"), jint(e, "cpu"));
+		if (json_is_integer(n))
+			printf("%lld\n", (long long)json_integer_value(n));
+		else
+			printf("unknown\n");
+	}
+}
+
 static void print_appliance(json_t *j)
 {
 	printf("name:         %s\n", jstr(j, "name"));
@@ -131,6 +157,7 @@ static void print_appliance(json_t *j)
 	json_array_foreach(json_object_get(numa, "nodes"), i, e)
 	    printf("numa node %lld:  %lld MiB total, %lld MiB free\n", jint(e, "node"),
 		   jint(e, "memory_total_bytes") >> 20, jint(e, "memory_free_bytes") >> 20);
+	print_placement(json_object_get(j, "placement"));
 }
 
 /* GET @p path; print it with @p print (or as JSON); non-200 is CTL_EXIT_FAIL. */

@@ -736,6 +736,11 @@ void cp_chan_status(const struct cp_chan *c, struct cp_chan_status *out)
 	snprintf(out->name, sizeof(out->name), "%.*s", (int)sizeof(info->name) - 1, info->name);
 }
 
+int cp_chan_place(const struct cp_chan *c, struct chan_dp_place *out)
+{
+	return c->ch != NULL ? chan_place_get(c->ch, out) : -ENOENT;
+}
+
 int cp_chan_worker(const struct cp_chan *c, uint32_t w, struct cp_chan_worker_status *out)
 {
 	if (c->ch == NULL || w >= chan_workers(c->ch))

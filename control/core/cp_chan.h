@@ -124,6 +124,11 @@ void cp_chan_status(const struct cp_chan *c, struct cp_chan_status *out);
  * (appendonly no: no sink status is bound).
  */
 bool cp_chan_persist_status(const struct cp_chan *c, struct chan_persist_status *out);
+/** The attached dataplane's placement (chan_place_get): each worker's
+ * lcore, CPU and NUMA node, the client port's node. @return 0, or -ENOENT
+ * when none is attached or published. Context: the event loop. */
+int cp_chan_place(const struct cp_chan *c, struct chan_dp_place *out);
+
 /** @return 0 with @p out filled, or -ENOENT (not attached or no such worker). */
 int cp_chan_worker(const struct cp_chan *c, uint32_t w, struct cp_chan_worker_status *out);
 

@@ -192,7 +192,9 @@ static void update_clock(struct worker *w)
 }
 
 /* Requests from the control plane: PING, and the dataset while loading
- * (more messages per iteration then: there is nothing else to do). */
+ * (more messages per iteration then: there is nothing else to do). Counted
+ * in ctl_msgs: reading the appliance (/metrics, /v1/stats, the console)
+ * sends none, which test_api_metrics.sh checks with this counter. */
 static unsigned control_poll(struct worker *w)
 {
 	struct chan_msg m;
@@ -206,6 +208,7 @@ static unsigned control_poll(struct worker *w)
 		chan_msg_release(w->sh->chan, w->id, CHAN_TO_DP, &m);
 		n++;
 	}
+	w->stats->ctl_msgs += n; /* what the control plane made this loop do */
 	return n;
 }
 

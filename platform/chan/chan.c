@@ -337,3 +337,23 @@ uint64_t chan_heartbeat_get(const struct chan *c)
 {
 	return __atomic_load_n(&c->hdr->info.heartbeat_unix_ms, __ATOMIC_ACQUIRE);
 }
+
+void chan_place_set(struct chan *c, const struct chan_dp_place *p)
+{
+	struct chan_dp_place *dst = &c->hdr->place;
+	uint32_t n = p->n_placed < CHAN_MAX_WORKERS ? p->n_placed : CHAN_MAX_WORKERS;
+	dst->port_node = p->port_node;
+	memcpy(dst->worker, p->worker, sizeof(dst->worker));
+	__atomic_store_n(&dst->n_placed, n, __ATOMIC_RELEASE);
+}
+
+int chan_place_get(const struct chan *c, struct chan_dp_place *out)
+{
+	const struct chan_dp_place *src = &c->hdr->place;
+	uint32_t n = __atomic_load_n(&src->n_placed, __ATOMIC_ACQUIRE);
+	if (n == 0)
+		return -ENOENT;
+	memcpy(out, src, sizeof(*out));
+	out->n_placed = n;
+	return 0;
+}

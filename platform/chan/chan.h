@@ -114,7 +114,8 @@
 	X(rdb_save_in_progress, "1 while a snapshot is being taken (worker 0 only, gauge)")        \
 	X(rdb_dirty_saved, "changes (the sum of the dirty counters) the last good snapshot "       \
 			   "covers (worker 0 only, gauge)")                                        \
-	X(cron_runs, "worker cron runs (hz a second: active expiry cycles)")
+	X(cron_runs, "worker cron runs (hz a second: active expiry cycles)")                       \
+	X(ctl_msgs, "control-plane messages this worker's loop handled (PING, CONFIG, load, ...)")
 
 struct chan_worker_stats {
 #define CHAN_STAT_FIELD(f, d) uint64_t f;
@@ -140,6 +141,22 @@ struct chan_dp_info {
 	uint64_t heartbeat_unix_ms; /* refreshed by the dataplane's service thread */
 	char version[32];
 	char name[64];
+};
+
+/* Where the dataplane runs (FORMAT.md "Placement"): each worker's lcore,
+ * its CPU and that CPU's NUMA node, and the client port's node, as DPDK's
+ * EAL placed them. Written once at start, before the workers run. */
+struct chan_dp_lcore {
+	uint32_t lcore; /* DPDK lcore id */
+	uint32_t cpu;	/* the CPU it is pinned to */
+	int32_t node;	/* that CPU's NUMA node (SOCKET_ID_ANY: -1 when unknown) */
+	uint32_t reserved;
+};
+
+struct chan_dp_place {
+	uint32_t n_placed; /* workers below; 0: not published (yet) */
+	int32_t port_node; /* the client port's NUMA node; -1: none (a virtual device) */
+	struct chan_dp_lcore worker[CHAN_MAX_WORKERS];
 };
 
 enum chan_dir {
@@ -334,6 +351,11 @@ void chan_stats_read(struct chan *c, uint32_t w, struct chan_worker_stats *out);
 void chan_heartbeat_set(struct chan *c, uint64_t unix_ms);
 /** The last heartbeat (acquire load). Context: control plane. */
 uint64_t chan_heartbeat_get(const struct chan *c);
+/** Publish the dataplane's placement (@p p->n_placed last, release store).
+ * Context: dataplane main lcore, at start. */
+void chan_place_set(struct chan *c, const struct chan_dp_place *p);
+/** Copy the placement. @return 0, or -ENOENT if none is published. Context: control plane. */
+int chan_place_get(const struct chan *c, struct chan_dp_place *out);
 
 /* ---- journal: dataplane side (worker w only) ---- */
 

@@ -35,7 +35,8 @@ enum chan_ring_idx {
 
 /* File header at offset 0; written once by chan_create before the rename
  * that publishes the file, so a reader never sees it half filled. Only
- * info.heartbeat_unix_ms changes afterwards. */
+ * info.heartbeat_unix_ms changes afterwards, and place is filled once by
+ * the dataplane before its workers start (n_placed last). */
 struct chan_hdr {
 	uint64_t magic;
 	uint32_t version;
@@ -53,12 +54,16 @@ struct chan_hdr {
 	uint32_t stat_count;			 /* fields in chan_worker_stats */
 	uint64_t ring_data_off[CHAN_RING_COUNT]; /* within a worker block */
 	uint8_t reserved0[24];
-	struct chan_dp_info info; /* offset 128 */
+	struct chan_dp_info info;   /* offset 128 */
+	struct chan_dp_place place; /* offset 256: chan_place_set */
 };
 
 _Static_assert(sizeof(struct chan_dp_info) == 128, "chan_dp_info is part of the format");
 _Static_assert(offsetof(struct chan_hdr, ring_data_off) == 80, "chan_hdr layout");
 _Static_assert(offsetof(struct chan_hdr, info) == 128, "chan_hdr layout");
+_Static_assert(offsetof(struct chan_hdr, place) == 256, "chan_hdr layout");
+_Static_assert(sizeof(struct chan_dp_place) == 8 + 16 * CHAN_MAX_WORKERS,
+	       "chan_dp_place is part of the format");
 _Static_assert(sizeof(struct chan_hdr) <= CHAN_HDR_BYTES, "chan_hdr fits its page");
 
 /* Cursors of one ring, each writer's fields on its own cache line so the

@@ -153,39 +153,43 @@ static bool name_is_valid(const char *v)
 	return strspn(v, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
 }
 
+/* The closed sets, in the order Redis's CONFIG SET error lists them. */
+static const struct {
+	const char *name;
+	const char *const *values;
+} cfg_enums[] = {
+    {"loglevel", (const char *const[]){"debug", "verbose", "notice", "warning", NULL}},
+    {"maxmemory-policy",
+     (const char *const[]){"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
+			   "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction", NULL}},
+    {"appendfsync", (const char *const[]){"always", "everysec", "no", NULL}},
+    {"redwire-port-offload", (const char *const[]){"auto", "no", "strict", NULL}},
+};
+
+const char *const *rw_config_enum_values(const char *name)
+{
+	for (size_t i = 0; i < sizeof(cfg_enums) / sizeof(cfg_enums[0]); i++)
+		if (strcasecmp(name, cfg_enums[i].name) == 0)
+			return cfg_enums[i].values;
+	return NULL;
+}
+
 /* String directives whose values are a closed set or name files. */
 static int check_string(struct cfg_load *ld, const struct cfg_desc *d, const char *v)
 {
-	static const char *const levels[] = {"debug", "verbose", "notice", "warning"};
-
-	if (strcmp(d->name, "loglevel") == 0) {
-		for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++)
-			if (strcasecmp(v, levels[i]) == 0)
+	const char *const *vals = rw_config_enum_values(d->name);
+	if (vals != NULL) {
+		char list[256];
+		size_t n = 0;
+		for (size_t i = 0; vals[i] != NULL; i++) {
+			if (strcasecmp(v, vals[i]) == 0)
 				return 0;
-		return load_fail(ld,
-				 "invalid value '%s' for 'loglevel': must be one of debug, "
-				 "verbose, notice, warning",
-				 v);
+			n += (size_t)snprintf(list + n, sizeof(list) - n, "%s%s", i ? ", " : "",
+					      vals[i]);
+		}
+		return load_fail(ld, "invalid value '%s' for '%s': must be one of %s", v, d->name,
+				 list);
 	}
-	if (strcmp(d->name, "maxmemory-policy") == 0) {
-		static const char *const policies[] = {
-		    "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
-		    "allkeys-lru",  "allkeys-lfu",  "allkeys-random",  "noeviction"};
-		for (size_t i = 0; i < sizeof(policies) / sizeof(policies[0]); i++)
-			if (strcasecmp(v, policies[i]) == 0)
-				return 0;
-		return load_fail(ld,
-				 "invalid value '%s' for 'maxmemory-policy': must be one of "
-				 "volatile-lru, volatile-lfu, volatile-random, volatile-ttl, "
-				 "allkeys-lru, allkeys-lfu, allkeys-random, noeviction",
-				 v);
-	}
-	if (strcmp(d->name, "appendfsync") == 0 && strcasecmp(v, "always") != 0 &&
-	    strcasecmp(v, "everysec") != 0 && strcasecmp(v, "no") != 0)
-		return load_fail(ld,
-				 "invalid value '%s' for 'appendfsync': must be one of always, "
-				 "everysec, no",
-				 v);
 	/* Redis 7.0: "appendfilename can't be a path, just a filename"; names that the
 	 * manifest would have to quote are refused too */
 	if ((strcmp(d->name, "appendfilename") == 0 || strcmp(d->name, "appenddirname") == 0) &&
@@ -222,8 +226,7 @@ static int set_string(struct cfg_load *ld, const struct cfg_desc *d, const char 
 	char *copy = strdup(v);
 	if (copy == NULL)
 		return -ENOMEM;
-	if (strcmp(d->name, "loglevel") == 0 || strcmp(d->name, "appendfsync") == 0 ||
-	    strcmp(d->name, "maxmemory-policy") == 0)
+	if (rw_config_enum_values(d->name) != NULL)
 		for (char *p = copy; *p; p++)
 			*p = (char)(*p | 0x20); /* enum names are stored lower case */
 	char **slot = cfg_str(ld->cfg, d);

@@ -259,6 +259,15 @@ size_t rw_config_double_fmt(double v, char *buf, size_t cap);
 int rw_config_mempct_parse(const char *value, int64_t *out, const char **err);
 
 /**
+ * The values an enumerated directive takes (loglevel, maxmemory-policy,
+ * appendfsync, redwire-port-offload), in Redis's order, NULL-terminated;
+ * NULL for any other directive. The loader refuses any other value (case
+ * aside); the management API lists them as "allowed", run-time or not.
+ * Context: any thread.
+ */
+const char *const *rw_config_enum_values(const char *name);
+
+/**
  * Is @p name (lower case) a directive redis-server 7.0.15 accepts in
  * redis.conf? Table directives are checked before this.
  */

@@ -118,6 +118,30 @@ it_eq "$(jq -r '.image_slot' "$TMP/app.json")" null "appliance image slot (no im
 jq -e '(.hugepages | length >= 1) and (.numa.available | type == "boolean")' "$TMP/app.json" >/dev/null ||
 	it_fail "appliance hugepages/numa: $(cat "$TMP/app.json")"
 it_ctl appliance | grep -q '^hugepages: ' || it_fail "appliance table has no hugepages"
+# NUMA placement: each worker's CPU is the one its DPDK lcore thread is pinned to
+# (the worker thread's affinity in /proc), its node that CPU's in sysfs
+DP_PID=$(cat "/run/redwire/$IT_NAME/dataplane.pid")
+it_eq "$(jq '.placement.workers | length' "$TMP/app.json")" 2 "appliance placement: workers"
+jq -e '.numa.nodes | all(.hugepages | type == "array")' "$TMP/app.json" >/dev/null ||
+	it_fail "appliance: hugepages per NUMA node: $(jq -c .numa "$TMP/app.json")"
+while read -r lcore cpu node; do
+	pinned=
+	for t in /proc/"$DP_PID"/task/*; do
+		case $(cat "$t/comm") in # DPDK 22.11 names it rte-worker-N; later, dpdk-workerN
+		rte-worker-"$lcore" | lcore-worker-"$lcore" | dpdk-worker"$lcore") ;;
+		*) continue ;;
+		esac
+		pinned=$(sed -n 's/^Cpus_allowed_list:\t//p' "$t/status")
+	done
+	it_eq "$pinned" "$cpu" "lcore $lcore's thread affinity vs placement cpu"
+	want=$(ls -d /sys/devices/system/cpu/cpu"$cpu"/node* 2>/dev/null | sed -n 's/.*node//p' | head -1)
+	it_eq "$node" "${want:-null}" "cpu $cpu's NUMA node vs placement"
+done < <(jq -r '.placement.workers[] | "\(.lcore) \(.cpu) \(.node)"' "$TMP/app.json")
+jq -e '.placement | (.port_node == null or .port_node >= 0) and
+	(.local == null or .local == ([.workers[].node] | all(. == $p.port_node)))' \
+	--argjson p "$(jq .placement "$TMP/app.json")" "$TMP/app.json" >/dev/null ||
+	it_fail "appliance placement port: $(jq -c .placement "$TMP/app.json")"
+it_ctl appliance | grep -qE '^worker 1 +lcore [0-9]+, cpu [0-9]+, node ' || it_fail "appliance table has no placement"
 
 it_log "exit codes and --help"
 for c in status stats health appliance config metrics; do

@@ -145,6 +145,11 @@ while read -r v; do
 done <"$TMP/allowed"
 hc /v1/parameters/port >/dev/null
 jq -e '.apply == "restart" and (has("allowed") | not)' "$TMP/body" >/dev/null || it_fail "port: $(cat "$TMP/body")"
+# a boot-only enumerated directive lists what the boot loader accepts (CUnit
+# test_config_load checks the loader takes exactly these)
+hc /v1/parameters/redwire-port-offload >/dev/null
+jq -e '.apply == "restart"' "$TMP/body" >/dev/null || it_fail "redwire-port-offload: $(cat "$TMP/body")"
+it_eq "$(jq -c .allowed "$TMP/body")" '["auto","no","strict"]' "redwire-port-offload's allowed values"
 it_log "$n_imm directives apply immediately"
 
 it_log "users (issue #8): PUT/GET/DELETE /v1/users run the dataplane's ACL over the channel"

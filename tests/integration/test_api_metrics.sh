@@ -23,6 +23,11 @@
 #     exit codes;
 #   - 100 clients scraping at once (more than the API's 64 connection
 #     slots) are all answered: the rest wait in the backlog, none is reset.
+#   - rounds of every read route a console or scraper polls move the
+#     workers' ctl_msgs (control messages their loops handled) by no more
+#     than the control plane's own timers do (issue #8: a scrape never
+#     reaches a worker), while a read that does (GET /v1/parameters/NAME,
+#     a CONFIG GET over the channel) shows once per request;
 #   - per command: calls moved by exactly the SETs and GETs sent, time
 #     moved (redwire_command_*, from the dataplane's board); the latency
 #     histogram's count is the sum of the calls; a busy ratio per worker.
@@ -264,36 +269,41 @@ done
 # its own clock, and the trigger counts the clients' bytes too (INFO
 # used_memory) where the gauge counts keys and values only; so the
 # agreement with the RESP side is checked once it has settled
+# (the pair compared is read in one try: a fresh INFO or DBSIZE after the loop
+# is a new connection, whose bytes may evict one more key)
 for _ in $(seq 50); do
 	scrape "$TMP/m5"
-	[ "$(sum "$TMP/m5" redwire_worker_keys)" = "$(it_cli dbsize)" ] &&
-		[ "$(sum "$TMP/m5" redwire_worker_evicted_keys_total)" = "$(info stats evicted_keys)" ] && break
+	keys5=$(sum "$TMP/m5" redwire_worker_keys) dbsize5=$(it_cli dbsize)
+	ev5=$(sum "$TMP/m5" redwire_worker_evicted_keys_total) info_ev5=$(info stats evicted_keys)
+	[ "$keys5" = "$dbsize5" ] && [ "$ev5" = "$info_ev5" ] && break
 	sleep 0.1
 done
 it_eq "$(one "$TMP/m5" redwire_memory_max_bytes)" "$max" "memory_max_bytes after CONFIG SET"
 used5=$(one "$TMP/m5" redwire_memory_used_bytes)
 [ "$used5" -le "$max" ] || it_fail "used memory $used5 above maxmemory $max"
-ev5=$(sum "$TMP/m5" redwire_worker_evicted_keys_total)
 [ "$ev5" -gt "$ev0" ] || it_fail "no eviction counted ($ev0 -> $ev5)"
-it_eq "$ev5" "$(info stats evicted_keys)" "evicted keys vs INFO"
-it_eq "$(sum "$TMP/m5" redwire_worker_keys)" "$(it_cli dbsize)" "keys vs DBSIZE after evictions"
+it_eq "$ev5" "$info_ev5" "evicted keys vs INFO"
+it_eq "$keys5" "$dbsize5" "keys vs DBSIZE after evictions"
 
 it_log "redwirectl memory: the same figures per worker"
 # Each redis-cli connection's bytes count toward the trigger, so a key may
 # still be evicted between two reads: compare once both agree
+# (and the RESP figures compared are those of that try, for the same reason)
 for _ in $(seq 30); do
 	it_ctl memory --json >"$TMP/mem.json" || it_fail "redwirectl memory --json"
-	[ "$(jq .used_memory "$TMP/mem.json")" = "$(info_keys_used)" ] &&
-		[ "$(jq .keys "$TMP/mem.json")" = "$(it_cli dbsize)" ] && break
+	used6=$(info_keys_used) dbsize6=$(it_cli dbsize) info_ev6=$(info stats evicted_keys)
+	[ "$(jq .used_memory "$TMP/mem.json")" = "$used6" ] &&
+		[ "$(jq .keys "$TMP/mem.json")" = "$dbsize6" ] &&
+		[ "$(jq .evicted_keys "$TMP/mem.json")" = "$info_ev6" ] && break
 	sleep 0.1
 done
 scrape "$TMP/m6"
 it_eq "$(jq '.workers | length' "$TMP/mem.json")" 2 "memory: workers"
-it_eq "$(jq .keys "$TMP/mem.json")" "$(it_cli dbsize)" "memory: keys vs DBSIZE"
-it_eq "$(jq .used_memory "$TMP/mem.json")" "$(info_keys_used)" "memory: used vs INFO"
+it_eq "$(jq .keys "$TMP/mem.json")" "$dbsize6" "memory: keys vs DBSIZE"
+it_eq "$(jq .used_memory "$TMP/mem.json")" "$used6" "memory: used vs INFO"
 it_eq "$(jq .maxmemory "$TMP/mem.json")" "$max" "memory: maxmemory"
 it_eq "$(jq -r .maxmemory_policy "$TMP/mem.json")" allkeys-random "memory: policy"
-it_eq "$(jq .evicted_keys "$TMP/mem.json")" "$(info stats evicted_keys)" "memory: evicted vs INFO"
+it_eq "$(jq .evicted_keys "$TMP/mem.json")" "$info_ev6" "memory: evicted vs INFO"
 for w in 0 1; do
 	for f in keys used_memory evicted_keys keyspace_hits; do
 		m=$f; [ $f = used_memory ] && m=used_memory_bytes
@@ -365,4 +375,62 @@ for s in socks:
     s.close()
 assert not bad, f"{len(bad)} of 100 failed: {bad[:3]}"
 EOF
+it_log "reading the appliance sends the workers nothing: their control-message counters stay put"
+# ctl_msgs counts every control-plane message a worker's loop handled. While the
+# API is read in rounds (every route a console or scraper polls), only the control
+# plane's timers may move it: a PING a second per worker (counted as ping.sent in
+# /v1/status) and worker 0's persistence status at most once a second. The rounds
+# go on until they outnumber that allowance twice, so one message per read of any
+# route would break the bound. Control: GET /v1/parameters/NAME does reach worker 0
+# (a CONFIG GET over the channel) and must show once per request.
+"$IT_PY" - "/run/redwire/$IT_NAME/api.sock" >"$TMP/quiet.json" <<'EOF' || it_fail "the read rounds"
+import json, socket, sys, time
+def get(path):
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(20)
+    s.connect(sys.argv[1])
+    s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    data = b""
+    while (b := s.recv(65536)):
+        data += b
+    s.close()
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200"), (path, head[:40])
+    return body
+def counters():
+    st = json.loads(get("/v1/status"))
+    return ([w["stats"]["ctl_msgs"] for w in st["workers"]],
+            [w["ping"]["sent"] for w in st["workers"]])
+READS = ["/metrics", "/v1/stats", "/v1/status", "/v1/appliance", "/v1/commands",
+         "/v1/slowlog", "/v1/tasks", "/v1/events", "/v1/health/live", "/v1/health/ready",
+         "/v1/snapshots", "/v1/openapi.yaml", "/console"]
+m0, p0 = counters()
+rounds, t0 = 0, time.monotonic()
+while True:
+    for r in READS:
+        get(r)
+    rounds += 1
+    m1, p1 = counters()
+    allow = [(2 if w == 0 else 1) * (p1[w] - p0[w]) + 4 for w in range(len(m0))]
+    if rounds >= 30 and rounds > 2 * max(allow):
+        break
+    if time.monotonic() - t0 > 60: # a machine this slow weakens the check, never fails it
+        break
+c0, _ = counters()
+N = 20
+for _ in range(N):
+    get("/v1/parameters/maxmemory")
+c1, _ = counters()
+print(json.dumps({"rounds": rounds, "moved": [m1[w] - m0[w] for w in range(len(m0))],
+                  "allow": allow, "control": c1[0] - c0[0], "control_n": N}))
+EOF
+jq -e '.moved | length == 2' "$TMP/quiet.json" >/dev/null || it_fail "ctl_msgs per worker: $(cat "$TMP/quiet.json")"
+for w in 0 1; do
+	moved=$(jq ".moved[$w]" "$TMP/quiet.json") allow=$(jq ".allow[$w]" "$TMP/quiet.json")
+	[ "$moved" -le "$allow" ] ||
+		it_fail "worker $w handled $moved control messages during $(jq .rounds "$TMP/quiet.json") rounds of reads (timers allow $allow)"
+done
+[ "$(jq '.control >= .control_n' "$TMP/quiet.json")" = true ] ||
+	it_fail "the control reads did not show on worker 0: $(cat "$TMP/quiet.json")"
+it_log "reads: $(cat "$TMP/quiet.json")"
 it_log "ok"

@@ -4,10 +4,12 @@
 # directory on first use), names exactly the routes of the server's route
 # table, and tells the truth: every documented operation, called on a booted
 # instance, answers one of its documented statuses with the documented media
-# type and the schema's required fields, on the Unix socket and over HTTPS
+# type and a body valid by the response's whole schema
+# (openapi_validate.py), on the Unix socket and over HTTPS
 # (no credentials: 401 everywhere but the console's static page and
-# assets, which are 200 by design; a viewer token; an admin token); the
-# server serves the file as built.
+# assets, which are 200 by design; a viewer, an operator and an admin
+# token: 403 exactly where the operation's x-redwire-role is above the
+# token's role); the server serves the file as built.
 IT_NAME=rwtapioa
 source "$(dirname "$0")/lib.sh"
 API=$IT_ROOT/control/api
@@ -71,6 +73,7 @@ cmp -s "$TMP/served.yaml" "$API/openapi.yaml" || it_fail "/v1/openapi.yaml diffe
 check_ops() {
 	local what=$1 base=$2 n=0 path method url code ctype missing wait
 	shift 2
+	rm -rf "$TMP/bodies" && mkdir "$TMP/bodies" && : >"$TMP/bodies/list"
 	: >"$TMP/codes"
 	: >"$TMP/path_codes"
 	while read -r path method; do
@@ -99,12 +102,17 @@ check_ops() {
 				jq -e --arg k "$k" 'has($k)' "$TMP/body" >/dev/null || echo "$k"
 			done)
 			[ -z "$missing" ] || it_fail "$what: ${method^^} $url: required fields missing: $missing"
+			cp "$TMP/body" "$TMP/bodies/$n.json"
+			echo "$path $method $code $TMP/bodies/$n.json" >>"$TMP/bodies/list"
 		fi
 		n=$((n + 1))
 	done < <(jq -r '.paths | to_entries[] | .key as $p | .value | keys[] |
 		select(IN("get","put","post","patch","delete")) | "\($p) \(.)"' "$TMP/spec.json")
 	[ "$n" -ge 20 ] || it_fail "$what: only $n operations checked"
-	it_log "$what: $n operations answered as documented"
+	# every JSON body against its response's whole schema (one run for them all)
+	"$IT_PY" "$IT_ROOT/tests/integration/openapi_validate.py" "$TMP/spec.json" "$TMP/bodies/list" \
+		>"$TMP/valid.txt" || { cat "$TMP/valid.txt"; it_fail "$what: a body does not match its schema"; }
+	it_log "$what: $n operations answered as documented, $(cat "$TMP/valid.txt") JSON bodies valid by their schema"
 }
 
 it_log "every documented operation answers as documented, on each listener and role"
@@ -124,13 +132,41 @@ while read -r path method code; do
 		[ "$code" = 401 ] || it_fail "https without credentials: ${method^^} $path answered $code"
 	fi
 done <"$TMP/path_codes"
+# check_roles ROLE: after a pass with ROLE's token, every operation whose
+# x-redwire-role is above ROLE answered 403, and no other did
+check_roles() {
+	local rank n403=0 path method code need
+	rank() { case $1 in none) echo 0 ;; viewer) echo 1 ;; operator) echo 2 ;; admin) echo 3 ;; *) echo 9 ;; esac; }
+	while read -r path method code; do
+		need=$(jq -r --arg p "$path" --arg m "$method" '.paths[$p][$m]["x-redwire-role"] // "missing"' "$TMP/spec.json")
+		[ "$(rank "$need")" != 9 ] || it_fail "${method^^} $path: x-redwire-role is $need"
+		if [ "$(rank "$need")" -gt "$(rank "$1")" ]; then
+			[ "$code" = 403 ] || it_fail "https as $1: ${method^^} $path (x-redwire-role $need) answered $code, not 403"
+			n403=$((n403 + 1))
+		else
+			[ "$code" != 403 ] || it_fail "https as $1: ${method^^} $path (x-redwire-role $need) answered 403"
+		fi
+	done <"$TMP/path_codes"
+	it_log "https as $1: the $n403 operations above the role answered 403, the others did not"
+}
 VIEW=$(it_ctl token create viewer oa-viewer | head -1)
+OPER=$(it_ctl token create operator oa-operator | head -1)
 ADMIN=$(it_ctl token create admin oa-admin | head -1)
 check_ops "https, viewer" "$URL" --cacert "$CERT" -H "Authorization: Bearer $VIEW"
-grep -qx 403 "$TMP/codes" || it_fail "https as viewer: no 403 at all"
+check_roles viewer
+check_ops "https, operator" "$URL" --cacert "$CERT" -H "Authorization: Bearer $OPER"
+check_roles operator
 check_ops "https, admin" "$URL" --cacert "$CERT" -H "Authorization: Bearer $ADMIN"
-grep -qx 403 "$TMP/codes" && it_fail "https as admin: a 403"
+check_roles admin
 
+it_log "redwirectl replication / failover: the API's 501 answer, exit status 1"
+rc=0; it_ctl replication >/dev/null 2>"$TMP/err" || rc=$?
+it_eq "$rc" 1 "redwirectl replication's exit status"
+grep -q '501 not implemented yet: replication arrives' "$TMP/err" || it_fail "redwirectl replication: $(cat "$TMP/err")"
+rc=0; it_ctl failover start --json >"$TMP/fo.json" 2>/dev/null || rc=$?
+it_eq "$rc:$(jq -r .route "$TMP/fo.json")" "1:/v1/failover" "redwirectl failover start --json"
+rc=0; it_ctl failover >/dev/null 2>&1 || rc=$?
+it_eq "$rc" 2 "redwirectl failover without a subcommand"
 it_log "unknown routes and parameters are 404 with a JSON body"
 it_eq "$(curl -s -o "$TMP/body" -w '%{http_code}' --unix-socket "$SOCK" http://localhost/v1/nosuch)" 404 "GET /v1/nosuch"
 jq -e .error "$TMP/body" >/dev/null || it_fail "404 body has no error"

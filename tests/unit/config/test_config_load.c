@@ -147,6 +147,33 @@ static void test_config_invalid_values_name_line_directive_and_cause(void)
 			       "<changes> (seconds >= 1, changes >= 0), or \"\" to disable");
 }
 
+/* The enumerated directives: the loader takes exactly the values the table
+ * lists (which GET /v1/parameters shows as "allowed"), in any case, stores
+ * them lower case, and refuses the rest naming them. */
+static void test_config_enum_values_are_what_the_loader_takes(void)
+{
+	static const char *const names[] = {"loglevel", "maxmemory-policy", "appendfsync",
+					    "redwire-port-offload"};
+	char text[128], got[64];
+	CU_ASSERT_PTR_NULL(rw_config_enum_values("port"));
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		const char *const *v = rw_config_enum_values(names[i]);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+		for (; *v != NULL; v++) {
+			snprintf(text, sizeof(text), "%s %c%s\n", names[i], *v[0] & ~0x20, *v + 1);
+			CU_ASSERT_EQUAL(load(text), 0);
+			CU_ASSERT_EQUAL(rw_config_get(&cfg, names[i], got, sizeof(got)), 0);
+			CU_ASSERT_STRING_EQUAL(got, *v);
+			rw_config_fini(&cfg);
+		}
+		snprintf(text, sizeof(text), "%s bogus\n", names[i]);
+		CU_ASSERT_STRING_NOT_EQUAL(load_err(text), "<no error>");
+	}
+	CU_ASSERT_STRING_EQUAL(load_err("redwire-port-offload yes\n"),
+			       "F:1: invalid value 'yes' for 'redwire-port-offload': must be one "
+			       "of auto, no, strict");
+}
+
 static void test_config_unknown_directive_is_an_error(void)
 {
 	CU_ASSERT_STRING_EQUAL(load_err("port 1\n\n\n\n\n\n\n\n\n\n\nfoo bar\n"),
@@ -334,6 +361,7 @@ const struct rw_test_case config_load_tests[] = {
     RW_TEST(test_config_memory_units_like_memtoull),
     RW_TEST(test_config_invalid_memory_values_rejected),
     RW_TEST(test_config_invalid_values_name_line_directive_and_cause),
+    RW_TEST(test_config_enum_values_are_what_the_loader_takes),
     RW_TEST(test_config_unknown_directive_is_an_error),
     RW_TEST(test_config_redis_only_directive_warns_and_is_ignored),
     RW_TEST(test_config_redis_name_table_knows_7_0_directives_and_aliases),

@@ -186,6 +186,49 @@ static void check_api_metrics_memory(struct cp_chan *cpc, struct chan *dp)
 	api_resp_fini(&resp);
 }
 
+/* GET /v1/appliance's placement: null until the dataplane publishes it, then
+ * each worker's lcore, CPU and node as published, "local" false when a worker
+ * is off the port's node. */
+static json_t *appliance_placement(struct cp_chan *cpc)
+{
+	struct api_ctx ctx = {.name = "t", .start_mono_ms = cp_now_ms(), .chan = cpc};
+	struct api_resp resp;
+	api_route(&ctx, "GET", "/v1/appliance", &resp);
+	CU_ASSERT_EQUAL(resp.status, 200);
+	json_t *j = json_loadb(resp.body, resp.len, 0, NULL);
+	api_resp_fini(&resp);
+	json_t *p = json_incref(json_object_get(j, "placement"));
+	json_decref(j);
+	return p;
+}
+
+static void check_api_placement(struct cp_chan *cpc, struct chan *dp)
+{
+	json_t *p = appliance_placement(cpc);
+	CU_ASSERT(json_is_null(p));
+	json_decref(p);
+	struct chan_dp_place place = {
+	    .n_placed = 2,
+	    .port_node = 0,
+	    .worker = {{.lcore = 1, .cpu = 3, .node = 0}, {.lcore = 2, .cpu = 9, .node = 1}}};
+	chan_place_set(dp, &place);
+	p = appliance_placement(cpc);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(p, "port_node")), 0);
+	CU_ASSERT(json_is_false(json_object_get(p, "local")));
+	json_t *w1 = json_array_get(json_object_get(p, "workers"), 1);
+	CU_ASSERT_EQUAL(json_array_size(json_object_get(p, "workers")), 2);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(w1, "worker")), 1);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(w1, "lcore")), 2);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(w1, "cpu")), 9);
+	CU_ASSERT_EQUAL(json_integer_value(json_object_get(w1, "node")), 1);
+	json_decref(p);
+	place.worker[1].node = 0;
+	chan_place_set(dp, &place);
+	p = appliance_placement(cpc);
+	CU_ASSERT(json_is_true(json_object_get(p, "local")));
+	json_decref(p);
+}
+
 static void test_cpapi_chan_consumes_answers_and_follows_new_epoch(void)
 {
 	snprintf(path, sizeof(path), "/dev/shm/rw-test-cpapi-%d.chan", (int)getpid());
@@ -223,6 +266,7 @@ static void test_cpapi_chan_consumes_answers_and_follows_new_epoch(void)
 	check_api_status(cpc);
 	check_api_metrics(cpc);
 	check_api_metrics_memory(cpc, dp);
+	check_api_placement(cpc, dp);
 
 	uint64_t old = chan_info(dp)->epoch;
 	chan_detach(&dp); /* the dataplane restarts */
