@@ -16,14 +16,15 @@ the byte-for-byte cases (oracle_cases_xshard.py) cannot make.
   seq ADDR SEED           FLUSHALL, then the untagged random sequences of
                           oracle_cases_xshard.py; prints DEBUG DIGEST
   lfu REDWIRE ORACLE [one] [all]
-                          OBJECT FREQ of every key after each cross-worker
-                          command (allkeys-lfu, lfu-log-factor 0 and
+                          OBJECT FREQ of every key after each command
+                          (allkeys-lfu, lfu-log-factor 0 and
                           lfu-decay-time 0 make the counter a count of
                           touches): reads touch the originals as Redis's
                           lookups do, written keys keep or start counters
                           as Redis's in-place writes, dbOverwrite() and
-                          dbAdd() do (one: every key on worker 0; all: the
-                          commands that still differ too)
+                          dbAdd() do, RENAME/MOVE keep the object's, COPY
+                          starts anew (one: every key on worker 0; all: the
+                          commands that still differ across workers too)
 
 Bounded: fixed rounds, timeouts on every read. Exit status 0 when every
 check held."""
@@ -206,30 +207,44 @@ def seq(addr, seed):
 def lfu_plan(b, every=False):
     """The keys and commands of the LFU check, @b naming the second key of
     each pair (worker 1's, or worker 0's for the one-worker run)."""
-    keys = [a("s1"), b("s2"), b("d"), a("d"), a("l1"), b("l2"), a("z1"), b("z2"), b("zd")]
-    # Only these so far: SMOVE, LMOVE, RPOPLPUSH, LMPOP, ZUNIONSTORE,
-    # ZINTERSTORE, ZRANGESTORE and ZMPOP touch a key twice where Redis
-    # touches it once, on one worker as across two (lfu ... all shows them),
-    # and a key a cross-worker command only reads is touched once however
-    # often it is named (SUNION k1 k2 k1: Redis twice).
+    keys = [a("s1"), b("s2"), b("d"), a("d"), a("l1"), b("l2"), a("z1"), b("z2"), b("zd"),
+            a("h"), b("str"), a("str"), b("n")]
+    # A command touches each key as Redis's lookups do: a write lookup and
+    # the write after it are one access (SMOVE, LMOVE...), a read and a
+    # write two (ZINTERSTORE zd .. zd), RENAME's and MOVE's key keeps the
+    # source's counter, COPY's starts anew.
     cmds = [
         ("SINTER", a("s1"), b("s2")), ("SUNIONSTORE", b("d"), a("s1"), b("s2")),
         ("SUNIONSTORE", b("d"), a("s1"), b("s2")), ("SDIFFSTORE", a("s1"), a("s1"), b("s2")),
         ("SADD", a("s1"), "1", "2", "3"), ("SINTERCARD", "2", a("s1"), b("d")),
         ("SINTERSTORE", b("d"), b("s2"), a("s1"), b("d")), ("ZUNION", "2", a("z1"), b("z2")),
         ("SUNION", a("s1"), b("d")), ("SDIFF", b("s2"), a("s1")),
+        ("SMOVE", a("s1"), b("s2"), "1"), ("SMOVE", b("s2"), a("d"), "3"),
+        ("SMOVE", b("s2"), b("s2"), "4"), ("SREM", a("s1"), "9"), ("SISMEMBER", a("s1"), "2"),
+        ("SINTERSTORE", a("d"), b("s2"), b("d"), a("s1")),
+        ("LMOVE", a("l1"), b("l2"), "LEFT", "RIGHT"), ("RPOPLPUSH", b("l2"), a("l1")),
+        ("LMOVE", a("l1"), a("l1"), "LEFT", "RIGHT"), ("LSET", a("l1"), "0", "q"),
+        ("LMPOP", "2", b("none"), a("l1"), "LEFT", "COUNT", "2"),
+        ("ZUNIONSTORE", b("zd"), "2", a("z1"), b("z2")), ("ZUNION", "2", a("z1"), b("zd")),
+        ("ZINTERSTORE", b("zd"), "2", a("z1"), b("zd")), ("ZDIFFSTORE", b("zd"), "2", a("z1"), b("zd")),
+        ("ZRANGESTORE", b("zd"), a("z1"), "0", "1"), ("ZRANGESTORE", a("z1"), a("z1"), "0", "-1"),
+        ("ZUNIONSTORE", b("zd"), "2", a("s1"), a("z1")), ("ZINTERCARD", "2", a("z1"), b("z2")),
+        ("ZINCRBY", a("z1"), "1", "b"), ("ZMPOP", "2", b("none"), a("z1"), "MIN"),
+        ("HSET", a("h"), "f", "3"), ("HINCRBY", a("h"), "f", "1"), ("HGET", a("h"), "f"),
+        ("MSET", b("str"), "v", a("str"), "w"), ("MSET", b("str"), "v", a("str"), "w"),
+        ("APPEND", b("str"), "x"), ("INCR", b("n")), ("GETSET", b("n"), "7"),
+        ("RENAME", b("str"), a("str")), ("RENAME", a("str"), b("str")),
+        ("COPY", a("s1"), b("d"), "REPLACE"), ("COPY", b("d"), a("d")), ("COPY", a("z1"), b("zd")),
+        ("RENAME", a("s1"), b("d")), ("RENAME", b("d"), a("s1")), ("RENAMENX", b("zd"), a("z1")),
+        ("RENAMENX", b("zd"), a("d")), ("COPY", b("n"), a("str"), "REPLACE"),
+        ("RENAME", b("n"), a("h")), ("EXPIRE", a("z1"), "1000"), ("PERSIST", a("z1")),
     ]
     if not every:
         return keys, cmds
-    cmds += [
-        ("SMOVE", a("s1"), b("s2"), "1"), ("SMOVE", b("s2"), a("d"), "3"),
-        ("SINTERSTORE", a("d"), b("s2"), b("d"), a("s1")),
-        ("LMOVE", a("l1"), b("l2"), "LEFT", "RIGHT"), ("RPOPLPUSH", b("l2"), a("l1")),
-        ("LMPOP", "2", b("none"), a("l1"), "LEFT", "COUNT", "2"),
-        ("ZUNIONSTORE", b("zd"), "2", a("z1"), b("z2")), ("ZUNION", "2", a("z1"), b("zd")),
-        ("ZINTERSTORE", b("zd"), "2", a("z1"), b("zd")),
-        ("ZRANGESTORE", b("zd"), a("z1"), "0", "1"), ("ZMPOP", "2", a("z1"), b("z2"), "MIN"),
-    ]
+    # Across workers a gather's read touches each key once: a key a command
+    # names twice (Redis: twice) or never looks up (ZMPOP's keys after the
+    # first non-empty one; Redis: not at all) still differ.
+    cmds += [("SUNION", a("s1"), b("d"), a("s1")), ("ZMPOP", "2", a("z1"), b("z2"), "MIN")]
     return keys, cmds
 
 
@@ -249,9 +264,14 @@ def lfu_run(addr, b_key, every):
         r.rpush(b_key("l2"), "p")
         r.zadd(a("z1"), {"a": 1, "b": 2, "c": 3})
         r.zadd(b_key("z2"), {"b": 5, "d": 6})
+        r.hset(a("h"), mapping={"f": 1, "g": 2})
+        r.set(b_key("n"), 5)
         out = []
         for c in cmds:
-            reply = r.execute_command(*c)
+            try:
+                reply = r.execute_command(*c)
+            except redis.ResponseError as e:
+                reply = str(e)
             freq = []
             for k in keys:
                 try:
