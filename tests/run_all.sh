@@ -6,6 +6,9 @@
 #   --unit-only / --integration-only   run one half
 #   REDWIRE_IT_JOBS=N   integration tests at once (default 2)
 #   REDWIRE_IT_ONLY=RE  only the integration tests whose file name matches RE
+# A whole run starts the unit tests and the fuzz runs beside the integration
+# tests (those mostly wait on boots and round trips; the unit tests and the
+# fuzzers want CPU), and waits for them before the serial integration tests.
 set -uo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD_SAN=${REDWIRE_BUILD_SAN:-$ROOT/build-san}
@@ -63,6 +66,30 @@ it_reap() { # wait for one running test and report it
 	fi
 }
 
+# Unit tests and fuzz runs in the background: their output and counts land
+# in files and are reported by bg_report().
+bg_start() {
+	BG_DIR=$(mktemp -d /tmp/redwire-bg.XXXXXX)
+	( run_unit; run_fuzz
+	  echo "$passed $failed" >"$BG_DIR/counts"
+	  [ ${#failures[@]} -gt 0 ] && printf '%s\n' "${failures[@]}" >"$BG_DIR/failures"
+	  exit 0 ) >"$BG_DIR/out" 2>&1 &
+	BG_PID=$!
+}
+
+bg_report() {
+	[ -n "${BG_PID:-}" ] || return 0
+	wait "$BG_PID"
+	BG_PID=""
+	cat "$BG_DIR/out"
+	local p=0 f=1 line
+	read -r p f <"$BG_DIR/counts" 2>/dev/null ||
+		{ echo "unit/fuzz: no counts (the background run died)"; failures+=("unit/fuzz"); }
+	passed=$((passed + p)); failed=$((failed + f))
+	[ -f "$BG_DIR/failures" ] && while IFS= read -r line; do failures+=("$line"); done <"$BG_DIR/failures"
+	rm -rf "$BG_DIR"
+}
+
 run_integration() {
 	local t jobs=${REDWIRE_IT_JOBS:-2} serial=()
 	declare -gA it_pids=()
@@ -75,6 +102,7 @@ run_integration() {
 		it_start "$t"
 	done
 	while [ ${#it_pids[@]} -gt 0 ]; do it_reap; done
+	bg_report # the serial tests' bounds assume the CPU is theirs
 	for t in "${serial[@]}"; do
 		it_start "$t"
 		it_reap
@@ -91,9 +119,11 @@ run_fuzz() {
 	fi
 }
 
-[ "$mode" != --integration-only ] && run_unit
-[ "$mode" != --integration-only ] && run_fuzz
-[ "$mode" != --unit-only ] && run_integration
+case $mode in
+--unit-only) run_unit; run_fuzz ;;
+--integration-only) run_integration ;;
+*) bg_start; run_integration; bg_report ;;
+esac
 if [ ${#failures[@]} -gt 0 ]; then
 	printf 'failed: %s\n' "${failures[@]}"
 fi

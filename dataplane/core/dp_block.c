@@ -197,7 +197,7 @@ void dp_block_resv_yield(struct worker *w, const struct shard_txq_entry *e)
 	uint64_t *set = malloc(sizeof(*set) * e->nkeys + 8);
 	uint32_t n = 0, cap = e->nkeys + 1;
 	bool all = e->all || set == NULL;
-	if (set != NULL) {
+	if (set != NULL && e->nkeys > 0) { /* an 'all' entry has no key list */
 		memcpy(set, e->keys, sizeof(*set) * e->nkeys);
 		n = e->nkeys;
 	}
