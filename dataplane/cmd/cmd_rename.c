@@ -50,12 +50,27 @@ static int64_t cmd_db_arg(struct cmd_ctx *ctx, const struct resp_arg *a)
 	return id;
 }
 
+/*
+ * LRU/LFU: RENAME and MOVE move Redis's object, which keeps the state the
+ * source's lookupKeyWrite() left on it; COPY's duplicate is a new object
+ * (LFU_INIT_VAL, or the LRU clock now) whatever the destination held.
+ * @p lru is the source's state (after its lookup), or NULL for a new one.
+ */
+static void dst_lru(struct store_wr *w, const uint32_t *lru)
+{
+	if (lru != NULL)
+		store_wr_keep_lru(w, *lru);
+	else
+		(void)store_wr_set_lru(w, STORE_LFU_INIT_VAL, 0);
+}
+
 /* Set @p dst in @p db to the string value of @p o with @p expire, in @p o's
  * encoding (raw after APPEND stays raw, an embstr holding a number stays
- * an embstr, as Redis moves or duplicates the robj); @p o's bytes are
- * copied first (the write may move them). @return 0 or -1. */
+ * an embstr, as Redis moves or duplicates the robj), with LRU/LFU state
+ * @p lru (dst_lru()); @p o's bytes are copied first (the write may move
+ * them). @return 0 or -1. */
 static int copy_value(struct cmd_ctx *ctx, const struct store_obj *o, int64_t expire, uint32_t db,
-		      const struct resp_arg *dst)
+		      const struct resp_arg *dst, const uint32_t *lru)
 {
 	char num[21];
 	const uint8_t *p;
@@ -73,6 +88,8 @@ static int copy_value(struct cmd_ctx *ctx, const struct store_obj *o, int64_t ex
 		struct store_wr w;
 		store_write_begin(ctx->shard, db, dst->ptr, dst->len, ctx->now_ms, &w);
 		rc = cmd_rdb_wr_match_enc(&w, enc);
+		if (w.obj != NULL)
+			dst_lru(&w, lru);
 		store_write_commit(&w, 0, NULL);
 	}
 	if (tmp != small)
@@ -85,7 +102,7 @@ static int copy_value(struct cmd_ctx *ctx, const struct store_obj *o, int64_t ex
 /* Move the collection at @p src (db @p sdb) to @p dst (db @p ddb),
  * replacing what @p dst held, with expiry @p expire. @return 0 or -1. */
 static int move_coll(struct cmd_ctx *ctx, uint32_t sdb, const struct resp_arg *src, uint32_t ddb,
-		     const struct resp_arg *dst, int64_t expire, bool rename)
+		     const struct resp_arg *dst, int64_t expire, bool rename, uint32_t lru)
 {
 	struct store_wr w;
 	struct store_obj o;
@@ -98,6 +115,8 @@ static int move_coll(struct cmd_ctx *ctx, uint32_t sdb, const struct resp_arg *s
 	rc = store_wr_set_coll(&w, o.type, o.enc, o.v.coll);
 	if (rc == 0)
 		rc = store_wr_set_expire(&w, expire);
+	if (rc == 0)
+		dst_lru(&w, &lru);
 	if (rc != 0 && w.obj != NULL)
 		store_wr_delete(&w);
 	store_write_commit(&w, 1, rename ? "rename_to" : "move_to");
@@ -120,6 +139,8 @@ static int copy_coll(struct cmd_ctx *ctx, const struct store_obj *o, int64_t exp
 	int rc = cmd_rdb_val_apply(&w, &v);
 	if (rc == 0)
 		rc = store_wr_set_expire(&w, expire);
+	if (rc == 0)
+		dst_lru(&w, NULL);
 	if (rc != 0 && w.obj != NULL)
 		store_wr_delete(&w);
 	store_write_commit(&w, 1, "copy_to");
@@ -146,16 +167,17 @@ static void rename_generic(struct cmd_ctx *ctx, bool nx)
 		return;
 	}
 	bool coll = o->type != STORE_TYPE_STRING;
+	uint32_t lru = store_obj_lru(o);
 	if (nx && store_lookup_write(ctx->shard, db, dst->ptr, dst->len, ctx->now_ms) != NULL) {
 		resp_w_int(ctx->out, 0);
 		return;
 	}
 	int64_t expire = store_get_expire(ctx->shard, db, src->ptr, src->len);
 	if (coll) {
-		if (move_coll(ctx, db, src, db, dst, expire, true) != 0)
+		if (move_coll(ctx, db, src, db, dst, expire, true, lru) != 0)
 			return;
 	} else {
-		if (copy_value(ctx, o, expire, db, dst) != 0)
+		if (copy_value(ctx, o, expire, db, dst, &lru) != 0)
 			return;
 		store_delete(ctx->shard, db, src->ptr, src->len, ctx->now_ms);
 	}
@@ -220,14 +242,16 @@ void cmd_copy(struct cmd_ctx *ctx)
 		resp_w_int(ctx->out, 0);
 		return;
 	}
-	/* the lookups above may have reclaimed an expired key: look again */
-	o = store_lookup_write(ctx->shard, db, src->ptr, src->len, ctx->now_ms);
+	/* the lookups above may have reclaimed an expired key: look again
+	 * (lookupKeyRead() above was its one access) */
+	o = store_lookup(ctx->shard, db, src->ptr, src->len, ctx->now_ms,
+			 STORE_LOOKUP_NOTOUCH | STORE_LOOKUP_NOSTATS);
 	if (o == NULL) {
 		resp_w_int(ctx->out, 0);
 		return;
 	}
 	int64_t expire = store_get_expire(ctx->shard, db, src->ptr, src->len);
-	int rc = o->type == STORE_TYPE_STRING ? copy_value(ctx, o, expire, dst_db, dst)
+	int rc = o->type == STORE_TYPE_STRING ? copy_value(ctx, o, expire, dst_db, dst, NULL)
 					      : copy_coll(ctx, o, expire, dst_db, dst);
 	if (rc == 0)
 		resp_w_int(ctx->out, 1);
@@ -250,22 +274,25 @@ void cmd_move(struct cmd_ctx *ctx)
 		return;
 	}
 	bool coll = o->type != STORE_TYPE_STRING;
+	uint32_t lru = store_obj_lru(o);
 	if (store_lookup_write(ctx->shard, (uint32_t)id, key->ptr, key->len, ctx->now_ms) != NULL) {
 		resp_w_int(ctx->out, 0);
 		return;
 	}
 	int64_t expire = store_get_expire(ctx->shard, db, key->ptr, key->len);
 	if (coll) {
-		if (move_coll(ctx, db, key, (uint32_t)id, key, expire, false) != 0)
+		if (move_coll(ctx, db, key, (uint32_t)id, key, expire, false, lru) != 0)
 			return;
 	} else {
-		/* the lookup in the other DB may have moved this entry: find it again */
-		o = store_lookup_write(ctx->shard, db, key->ptr, key->len, ctx->now_ms);
+		/* the lookup in the other DB may have moved this entry: find it
+		 * again (its one access was the lookup above) */
+		o = store_lookup(ctx->shard, db, key->ptr, key->len, ctx->now_ms,
+				 STORE_LOOKUP_NOTOUCH | STORE_LOOKUP_NOSTATS);
 		if (o == NULL) {
 			resp_w_int(ctx->out, 0);
 			return;
 		}
-		if (copy_value(ctx, o, expire, (uint32_t)id, key) != 0)
+		if (copy_value(ctx, o, expire, (uint32_t)id, key, &lru) != 0)
 			return;
 		store_delete(ctx->shard, db, key->ptr, key->len, ctx->now_ms);
 	}

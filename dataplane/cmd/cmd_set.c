@@ -351,7 +351,8 @@ void cmd_spop(struct cmd_ctx *ctx)
 void cmd_smove(struct cmd_ctx *ctx)
 {
 	const struct resp_arg *src = &ctx->argv[1], *dst = &ctx->argv[2], *m = &ctx->argv[3];
-	const unsigned lf = STORE_LOOKUP_NOSTATS;
+	/* lookupKeyWrite() of both: the writes below touch them no more */
+	const unsigned lf = STORE_LOOKUP_NOSTATS | STORE_LOOKUP_WRITE;
 	struct store_obj *so = cmd_lookup_key(ctx, src, lf);
 	if (so == NULL) {
 		resp_w_int(ctx->out, 0);

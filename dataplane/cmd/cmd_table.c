@@ -1509,7 +1509,11 @@ void cmd_execute(const struct cmd_def *d, struct cmd_ctx *ctx)
 		sub = cmd_subcmd_lookup(d, ctx->argv[1].ptr, ctx->argv[1].len);
 	ctx->client->last_cmd = sub != NULL ? sub : d;
 	ctx->client->last_ms = ctx->now_ms;
+	if (ctx->shard != NULL)
+		store_cmd_end(ctx->shard); /* (a caller outside a command may have left some) */
 	d->fn(ctx);
+	if (ctx->shard != NULL)
+		store_cmd_end(ctx->shard); /* its write lookups: STORE_LOOKUP_WRITE */
 	if (st != NULL)
 		ctx->dirty += (uint32_t)(st->dirty - before);
 }

@@ -59,12 +59,20 @@ static struct store_zset *set_as_zset(const struct store_obj *o, const struct st
  * WRONGTYPE (replied; *@p wrong set). @return false after replying an error. */
 static bool src_read(struct cmd_ctx *ctx, const struct resp_arg *key, struct zsrc *src, bool *wrong)
 {
-	struct store_obj *o = cmd_lookup_key(ctx, key, 0);
+	struct store_obj *o = cmd_lookup_key(ctx, key, 0); /* one lookup: one access */
 	*wrong = false;
 	src->weight = 1.0;
-	if (o == NULL || o->type != STORE_TYPE_SET) {
-		src->z = zs_read(ctx, key, wrong);
-		return !*wrong;
+	src->z = NULL;
+	if (o == NULL)
+		return true;
+	if (o->type == STORE_TYPE_ZSET) {
+		src->z = o->v.coll;
+		return true;
+	}
+	if (o->type != STORE_TYPE_SET) {
+		resp_w_error(ctx->out, CMD_ERR_WRONGTYPE);
+		*wrong = true;
+		return false;
 	}
 	struct store_zset_cfg cfg;
 	zs_cfg(ctx, &cfg);

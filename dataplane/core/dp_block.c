@@ -238,8 +238,9 @@ void dp_block_resv_yield(struct worker *w, const struct shard_txq_entry *e)
 }
 
 /* Send a proxy home woken (":1"): its client tries its keys again, and this
- * worker serves nobody else until it says so (dp_block_unstall_def); its
- * keys are reserved for that attempt. */
+ * worker wakes no other proxy (nor serves a waiter behind one that could
+ * be woken: serve()) until it says so (dp_block_unstall_def); its keys are
+ * reserved for that attempt. */
 static void proxy_wake(struct worker *w, struct shard_msg *m)
 {
 	resv_add(w, m);
@@ -297,7 +298,15 @@ static bool try_waiter(struct worker *w, struct dp_waiter *wt)
 /* Passes over the waiters in blocking order until one finds nothing new:
  * a served BLMOVE pushes, and that push may serve a later waiter (or an
  * earlier one: hence another pass). Each pass that continues served one
- * at least, so the passes are bounded by the waiters. */
+ * at least, so the passes are bounded by the waiters.
+ *
+ * While a woken proxy's client decides (the stall), the waiters are still
+ * served, up to the first proxy that could be woken too: it was blocked
+ * first, so nobody behind it goes before it (it is woken once the stall
+ * ends). The woken proxy's keys are reserved (an intent entry), so a
+ * waiter on one of them waits for its client's attempt (try_waiter()'s
+ * dp_tx_must_wait()); a waiter on other keys is served at the push, as
+ * Redis serves it. */
 static void serve(struct worker *w)
 {
 	struct chan_part raw = w->cur_raw;
@@ -309,12 +318,14 @@ static void serve(struct worker *w)
 		w->blk.pending = false;
 		bool served = false;
 		struct dp_waiter *wt = w->blk.q.head;
-		while (wt != NULL && w->blk.stall == 0) {
+		while (wt != NULL) {
 			struct dp_waiter *next = wt->next;
+			if (w->blk.stall != 0 && is_proxy(wt->req) && proxy_ready(w, wt->req))
+				break;
 			served |= try_waiter(w, wt);
 			wt = next;
 		}
-		if (!served || !w->blk.pending || w->blk.stall != 0)
+		if (!served || !w->blk.pending)
 			break;
 	}
 	w->blk.pending = false;
@@ -334,7 +345,7 @@ void dp_block_signal(struct worker *w)
 {
 	if (w->blk.q.n == 0)
 		return;
-	if (w->blk.serving || w->tx_effects != NULL || w->blk.stall != 0) {
+	if (w->blk.serving || w->tx_effects != NULL) {
 		w->blk.pending = true;
 		return;
 	}
@@ -383,7 +394,7 @@ unsigned dp_block_poll(struct worker *w)
 	if (w->blk.q.n == 0)
 		return 0;
 	unsigned work = 0;
-	if (w->blk.pending && !w->blk.serving && w->tx_effects == NULL && w->blk.stall == 0) {
+	if (w->blk.pending && !w->blk.serving && w->tx_effects == NULL) {
 		serve(w);
 		work++;
 	}

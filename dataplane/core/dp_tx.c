@@ -88,6 +88,9 @@ struct dp_tx_part {
 	struct rw_buf cuts; /* a stepped EXEC: struct tx_cut at each segment's end */
 	struct rw_buf wb;   /* a stepped EXEC: its gather's write-backs */
 	uint32_t n_wb;
+	/* sub-commands the RELEASE carries (a gather's "set-lru" of keys it
+	 * only read), run on the shard before it lets the keys go */
+	struct rw_buf rel;
 	bool all, used;
 	struct shard_msg *m;
 	uint64_t lsn_at; /* the shard's journal position after its part */
@@ -636,6 +639,7 @@ void dp_tx_free(struct worker *w, struct dp_tx *tx)
 	for (uint32_t s = 0; s < w->sh->n_workers; s++) {
 		rw_buf_fini(&tx->part[s].cuts);
 		rw_buf_fini(&tx->part[s].wb);
+		rw_buf_fini(&tx->part[s].rel);
 	}
 	for (uint32_t k = 0; k < tx->ga_rd_cap; k++)
 		dp_slot_fini(&tx->ga_rd[k]);
@@ -1308,6 +1312,9 @@ static void tx_finish(struct worker *w, struct dp_tx *tx)
 		m->op = SHARD_TX_RELEASE;
 		m->tx = NULL;
 		rw_buf_reset(&m->args);
+		if (tx->part[s].rel.len > 0 &&
+		    rw_buf_append(&m->args, tx->part[s].rel.data, tx->part[s].rel.len) != 0)
+			rw_buf_reset(&m->args); /* (no memory: the LRU/LFU states stay) */
 		/* Another shard's keys stay held until this record is durable, so
 		 * their next writes reach the AOF after it. */
 		if (w->hold_acks && lsn != 0 && s != w->id && dp_ack_msg(w, lsn, m))
@@ -1657,6 +1664,8 @@ static void part_in(struct worker *w, struct shard_msg *m)
 		reply_back(w, m);
 		break;
 	case SHARD_TX_RELEASE: {
+		if (m->args.len > 0) /* its sub-commands, while the keys are still held */
+			part_exec(w, m);
 		struct shard_txq_entry *e = shard_txq_find(&w->txq, m->txid);
 		if (e != NULL) {
 			shard_txq_remove(&w->txq, e);

@@ -252,6 +252,18 @@ struct store_entry **store_find_live(struct store_shard *s, struct store_db *d, 
 	return link;
 }
 
+/* Remember @p e as looked up for writing (once: a key named twice, LMOVE
+ * l l, was touched twice by its lookups and its write touches it no more). */
+static void wlooked_add(struct store_shard *s, struct store_entry *e)
+{
+	uint32_t n = s->n_wlooked;
+	for (uint32_t i = 0; i < n; i++)
+		if (s->wlooked[i] == e)
+			return;
+	if (n < sizeof(s->wlooked) / sizeof(s->wlooked[0]))
+		s->wlooked[s->n_wlooked++] = e;
+}
+
 struct store_obj *store_lookup(struct store_shard *s, uint32_t db, const void *key, size_t klen,
 			       uint64_t now_ms, unsigned flags)
 {
@@ -270,13 +282,20 @@ struct store_obj *store_lookup(struct store_shard *s, uint32_t db, const void *k
 		s->clock_ms = now_ms;
 		store_entry_touch(s, *link, now_ms);
 	}
+	if (flags & STORE_LOOKUP_WRITE)
+		wlooked_add(s, *link);
 	return &(*link)->val;
 }
 
 struct store_obj *store_lookup_write(struct store_shard *s, uint32_t db, const void *key,
 				     size_t klen, uint64_t now_ms)
 {
-	return store_lookup(s, db, key, klen, now_ms, STORE_LOOKUP_NOSTATS);
+	return store_lookup(s, db, key, klen, now_ms, STORE_LOOKUP_NOSTATS | STORE_LOOKUP_WRITE);
+}
+
+void store_cmd_end(struct store_shard *s)
+{
+	s->n_wlooked = 0;
 }
 
 struct store_obj *store_lookup_read(struct store_shard *s, uint32_t db, const void *key,

@@ -205,6 +205,20 @@ struct store_stats *store_shard_stats(struct store_shard *s);
 /* store_lookup() flags, Redis's LOOKUP_* */
 #define STORE_LOOKUP_NOTOUCH 1u /* leave the LRU clock alone (TTL, TYPE, OBJECT, EXISTS) */
 #define STORE_LOOKUP_NOSTATS 2u /* no keyspace hit/miss (write lookups) */
+/*
+ * A write lookup (store_lookup_write(): NOSTATS | WRITE), Redis's
+ * lookupKeyWrite(): the command changes the object it returns. Redis then
+ * changes that object in place, where Redwire begins a write of the key
+ * (store_write_begin(), which touches it as lookupKeyWrite() does); so the
+ * store remembers the keys a command looked up this way, and the first
+ * store_write_begin() of such a key in the same command does not touch it
+ * again: one lookup, one access, as in Redis (SMOVE, LMOVE, RPOPLPUSH,
+ * MSET, RENAME...). A read lookup (lookupKeyRead()) followed by a write is
+ * two accesses in Redis too (ZINTERSTORE dst ... dst: the sources' read,
+ * then setKey()'s lookupKeyWrite()), and stays two here.
+ * store_cmd_end() forgets them (cmd_execute(), around every command).
+ */
+#define STORE_LOOKUP_WRITE 4u
 
 /**
  * Find @p key: an expired key is deleted first (lazy expiry). Touches the
@@ -221,9 +235,13 @@ struct store_obj *store_lookup(struct store_shard *s, uint32_t db, const void *k
  */
 struct store_obj *store_lookup_read(struct store_shard *s, uint32_t db, const void *key,
 				    size_t klen, uint64_t now_ms);
-/** As store_lookup_read() but for the write path: no hit/miss counting. */
+/** As store_lookup_read() but for the write path: no hit/miss counting,
+ * and a write of the key in the same command touches it no more
+ * (STORE_LOOKUP_WRITE). */
 struct store_obj *store_lookup_write(struct store_shard *s, uint32_t db, const void *key,
 				     size_t klen, uint64_t now_ms);
+/** A command is over: forget the keys it looked up for writing (STORE_LOOKUP_WRITE). */
+void store_cmd_end(struct store_shard *s);
 
 /**
  * Set @p key to the string @p val, choosing the encoding as Redis's
@@ -278,7 +296,8 @@ int store_hook_add(struct store_shard *s, store_hook_fn *fn, void *arg);
 
 /**
  * Start a write of @p key: lazily expires it, finds it, touches its LRU
- * clock. Cannot fail. Must be paired with store_write_commit().
+ * clock (unless the command looked it up for writing already:
+ * STORE_LOOKUP_WRITE). Cannot fail. Must be paired with store_write_commit().
  */
 void store_write_begin(struct store_shard *s, uint32_t db, const void *key, size_t klen,
 		       uint64_t now_ms, struct store_wr *w);
@@ -321,6 +340,12 @@ int store_wr_set_expire(struct store_wr *w, int64_t at_ms);
  * The key must exist. @return true if something was set.
  */
 bool store_wr_set_lru(struct store_wr *w, int64_t lfu_freq, int64_t lru_idle_s);
+/**
+ * The key takes @p lru (store_obj_lru() of another key) as its LRU clock or
+ * LFU state: RENAME and MOVE move Redis's object, which keeps its own.
+ * The key must exist.
+ */
+void store_wr_keep_lru(struct store_wr *w, uint32_t lru);
 /** Delete the key (it must exist). */
 void store_wr_delete(struct store_wr *w);
 /**

@@ -90,6 +90,11 @@ struct store_shard {
 		void *arg;
 	} hooks[STORE_HOOKS_MAX];
 	uint32_t n_hooks;
+	/* the live entries the running command looked up for writing and has
+	 * not begun a write of yet (STORE_LOOKUP_WRITE); beyond the array's
+	 * room a write touches again, as before */
+	struct store_entry *wlooked[8];
+	uint8_t n_wlooked;
 	bool snap_on; /* a snapshot walks this shard (store_snap.c) */
 	struct store_snap_state {
 		uint8_t gen; /* entries with another gen are the snapshot's, not written yet */
@@ -173,6 +178,17 @@ void store_evict_pool_free(struct store_shard *s);
 /** Commit a write as the store's own change (eviction): hooks run with
  * @p event, memory is accounted, dirty does not move. */
 void store_write_commit_silent(struct store_wr *w, const char *event);
+
+/** Was @p e looked up for writing by the running command? Forgets it. */
+static inline bool store_wlooked_take(struct store_shard *s, const struct store_entry *e)
+{
+	for (uint32_t i = 0; i < s->n_wlooked; i++)
+		if (s->wlooked[i] == e) {
+			s->wlooked[i] = s->wlooked[--s->n_wlooked];
+			return true;
+		}
+	return false;
+}
 
 /* store_scan.c */
 /** SCAN's reverse-binary increment of @p v within the table mask @p mask. */

@@ -55,8 +55,10 @@ void store_write_begin(struct store_shard *s, uint32_t db, const void *key, size
 	if (w->link == NULL)
 		return;
 	w->e = *w->link;
-	store_snap_touch(s, db, w->e);	       /* a snapshot gets the value before the write */
-	store_entry_touch(s, w->e, w->now_ms); /* lookupKeyWrite() touches the key */
+	store_snap_touch(s, db, w->e); /* a snapshot gets the value before the write */
+	/* lookupKeyWrite() touches the key, unless this command's write lookup did */
+	if (s->n_wlooked == 0 || !store_wlooked_take(s, w->e))
+		store_entry_touch(s, w->e, w->now_ms);
 	w->obj = &w->e->val;
 	w->mem_before = store_entry_footprint(w->e);
 	w->existed = true;
@@ -284,6 +286,12 @@ int store_wr_set_expire(struct store_wr *w, int64_t at_ms)
 	if (w->e == NULL)
 		return -ENOENT;
 	return store_entry_set_expire(store_db_of(w->s, w->db), w->e, at_ms);
+}
+
+void store_wr_keep_lru(struct store_wr *w, uint32_t lru)
+{
+	w->e->lru = lru & STORE_LRU_MAX;
+	w->lru_set = true;
 }
 
 bool store_wr_set_lru(struct store_wr *w, int64_t lfu_freq, int64_t lru_idle_s)

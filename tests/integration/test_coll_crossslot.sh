@@ -9,7 +9,8 @@
 # one message per cross-worker command of the hand-written cases. Then:
 # keyspace notifications equal stock's (xshard_check.py notify), so do the
 # keys' LFU counters (xshard_check.py lfu: a command's reads and writes of
-# another worker's keys touch them as Redis's lookups do), a reader
+# another worker's keys touch them as Redis's lookups do; and with every
+# key on one worker, "lfu ... one"), a reader
 # never sees a half-applied SMOVE/LMOVE under concurrent movers
 # (xshard_check.py atomic), and with appendonly the dataset after a restart
 # has the digest it had (and stock's after the same commands).
@@ -32,6 +33,7 @@ it_log "forwarded sent per worker: $((S0 - s0)) $((S1 - s1)); received: $((R0 - 
 
 it_ns "$IT_PY" "$CHK" notify "$IT_IP:$IT_PORT" "127.0.0.1:$IT_ORACLE_PORT" || it_fail "notifications differ"
 it_ns "$IT_PY" "$CHK" lfu "$IT_IP:$IT_PORT" "127.0.0.1:$IT_ORACLE_PORT" || it_fail "OBJECT FREQ differs"
+it_ns "$IT_PY" "$CHK" lfu "$IT_IP:$IT_PORT" "127.0.0.1:$IT_ORACLE_PORT" one || it_fail "OBJECT FREQ differs (one worker)"
 it_ns "$IT_PY" "$CHK" atomic "$IT_IP:$IT_PORT" "${XS_ROUNDS:-300}" || it_fail "a half-applied move was seen"
 it_ns "$IT_PY" "$CHK" seq "127.0.0.1:$IT_ORACLE_PORT" "${XS_SEED:-1}" >"/tmp/$IT_NAME.digest" ||
 	it_fail "sequence on redis-server"

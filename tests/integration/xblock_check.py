@@ -313,7 +313,51 @@ def blocked_list(s):
         s.out.append(("a", "CLIENT LIST (served)", list_line(conn.read_reply(), cid)))
 
 
-CASES = [unblock, cross_immediate, cross_wake, cross_moves, cross_timeouts, cross_clients]
+def conn_on(s, name, w):
+    """Connection @name, on worker @w in Redwire (its client id's residue;
+    on redis-server any does)."""
+    spare = []
+    for _ in range(64):
+        conn = RawConn(s.host, s.port, timeout=10.0)
+        if s.proto == 3:
+            conn.send(encode("HELLO", "3"))
+            conn.read_reply()
+        conn.send(encode("CLIENT", "ID"))
+        if int(conn.read_reply()[1:]) % 2 == w:
+            break
+        spare.append(conn)
+    for c in spare:
+        c.close()
+    s.conns[name] = conn
+
+
+def cross_stall(s):
+    """While a client blocked on keys of both workers is woken by a push on
+    worker 1 and decides, a client blocked on another key of worker 1 is
+    served at its push all the same, before a LPOP pipelined behind it (as
+    Redis serves it at the push); one blocked on the woken key waits for
+    the first client's pop."""
+    A, B = xk(s)
+    conn_on(s, "w1", 1)
+    conn_on(s, "l1", 1)
+    conn_on(s, "l2", 1)
+    s.send("b1", "BLPOP", A("sq"), B("sq"), "0")
+    s.send("l1", "BLPOP", B("sk"), "1")
+    s.send("l2", "BLPOP", B("sq"), "1")
+    conn = s.c("w1")
+    conn.send(encode("RPUSH", B("sq"), "v") + encode("RPUSH", B("sk"), "w") +
+              encode("LPOP", B("sk")) + encode("LLEN", B("sq")))
+    for what in ("RPUSH (wakes b1)", "RPUSH (serves l1)", "LPOP (nothing left)", "LLEN"):
+        s.out.append(("w1", what, conn.read_reply()))
+    s.recv("b1", "BLPOP served by worker 1")
+    s.recv("l1", "BLPOP served at the push")
+    s.recv("l2", "BLPOP after b1: times out")
+    for name in ("w1", "l1", "l2"):
+        s.drop(name)
+
+
+CASES = [unblock, cross_immediate, cross_wake, cross_moves, cross_timeouts, cross_clients,
+         cross_stall]
 
 
 def race(host, port, rounds):

@@ -15,15 +15,15 @@ the byte-for-byte cases (oracle_cases_xshard.py) cannot make.
                           in exactly one of them, never both or neither
   seq ADDR SEED           FLUSHALL, then the untagged random sequences of
                           oracle_cases_xshard.py; prints DEBUG DIGEST
-  lfu REDWIRE ORACLE [one] [all]
-                          OBJECT FREQ of every key after each cross-worker
-                          command (allkeys-lfu, lfu-log-factor 0 and
+  lfu REDWIRE ORACLE [one]
+                          OBJECT FREQ of every key after each command
+                          (allkeys-lfu, lfu-log-factor 0 and
                           lfu-decay-time 0 make the counter a count of
                           touches): reads touch the originals as Redis's
                           lookups do, written keys keep or start counters
                           as Redis's in-place writes, dbOverwrite() and
-                          dbAdd() do (one: every key on worker 0; all: the
-                          commands that still differ too)
+                          dbAdd() do, RENAME/MOVE keep the object's, COPY
+                          starts anew (one: every key on worker 0)
 
 Bounded: fixed rounds, timeouts on every read. Exit status 0 when every
 check held."""
@@ -203,38 +203,54 @@ def seq(addr, seed):
     return 0
 
 
-def lfu_plan(b, every=False):
+def lfu_plan(b):
     """The keys and commands of the LFU check, @b naming the second key of
     each pair (worker 1's, or worker 0's for the one-worker run)."""
-    keys = [a("s1"), b("s2"), b("d"), a("d"), a("l1"), b("l2"), a("z1"), b("z2"), b("zd")]
-    # Only these so far: SMOVE, LMOVE, RPOPLPUSH, LMPOP, ZUNIONSTORE,
-    # ZINTERSTORE, ZRANGESTORE and ZMPOP touch a key twice where Redis
-    # touches it once, on one worker as across two (lfu ... all shows them),
-    # and a key a cross-worker command only reads is touched once however
-    # often it is named (SUNION k1 k2 k1: Redis twice).
+    keys = [a("s1"), b("s2"), b("d"), a("d"), a("l1"), b("l2"), a("z1"), b("z2"), b("zd"),
+            a("h"), b("str"), a("str"), b("n")]
+    # A command touches each key as Redis's lookups do: a write lookup and
+    # the write after it are one access (SMOVE, LMOVE...), a read and a
+    # write two (ZINTERSTORE zd .. zd), RENAME's and MOVE's key keeps the
+    # source's counter, COPY's starts anew. Across workers a gather's read
+    # leaves the original alone and its RELEASE brings back what the
+    # command's lookups did to the copy: a key named twice is touched twice
+    # (SUNION k1 k2 k1), one never looked up not at all (ZMPOP's second).
     cmds = [
         ("SINTER", a("s1"), b("s2")), ("SUNIONSTORE", b("d"), a("s1"), b("s2")),
         ("SUNIONSTORE", b("d"), a("s1"), b("s2")), ("SDIFFSTORE", a("s1"), a("s1"), b("s2")),
         ("SADD", a("s1"), "1", "2", "3"), ("SINTERCARD", "2", a("s1"), b("d")),
         ("SINTERSTORE", b("d"), b("s2"), a("s1"), b("d")), ("ZUNION", "2", a("z1"), b("z2")),
         ("SUNION", a("s1"), b("d")), ("SDIFF", b("s2"), a("s1")),
-    ]
-    if not every:
-        return keys, cmds
-    cmds += [
         ("SMOVE", a("s1"), b("s2"), "1"), ("SMOVE", b("s2"), a("d"), "3"),
+        ("SMOVE", b("s2"), b("s2"), "4"), ("SREM", a("s1"), "9"), ("SISMEMBER", a("s1"), "2"),
         ("SINTERSTORE", a("d"), b("s2"), b("d"), a("s1")),
         ("LMOVE", a("l1"), b("l2"), "LEFT", "RIGHT"), ("RPOPLPUSH", b("l2"), a("l1")),
+        ("LMOVE", a("l1"), a("l1"), "LEFT", "RIGHT"), ("LSET", a("l1"), "0", "q"),
         ("LMPOP", "2", b("none"), a("l1"), "LEFT", "COUNT", "2"),
         ("ZUNIONSTORE", b("zd"), "2", a("z1"), b("z2")), ("ZUNION", "2", a("z1"), b("zd")),
-        ("ZINTERSTORE", b("zd"), "2", a("z1"), b("zd")),
-        ("ZRANGESTORE", b("zd"), a("z1"), "0", "1"), ("ZMPOP", "2", a("z1"), b("z2"), "MIN"),
+        ("ZINTERSTORE", b("zd"), "2", a("z1"), b("zd")), ("ZDIFFSTORE", b("zd"), "2", a("z1"), b("zd")),
+        ("ZRANGESTORE", b("zd"), a("z1"), "0", "1"), ("ZRANGESTORE", a("z1"), a("z1"), "0", "-1"),
+        ("ZUNIONSTORE", b("zd"), "2", a("s1"), a("z1")), ("ZINTERCARD", "2", a("z1"), b("z2")),
+        ("ZINCRBY", a("z1"), "1", "b"), ("ZMPOP", "2", b("none"), a("z1"), "MIN"),
+        ("HSET", a("h"), "f", "3"), ("HINCRBY", a("h"), "f", "1"), ("HGET", a("h"), "f"),
+        ("MSET", b("str"), "v", a("str"), "w"), ("MSET", b("str"), "v", a("str"), "w"),
+        ("APPEND", b("str"), "x"), ("INCR", b("n")), ("GETSET", b("n"), "7"),
+        ("RENAME", b("str"), a("str")), ("RENAME", a("str"), b("str")),
+        ("COPY", a("s1"), b("d"), "REPLACE"), ("COPY", b("d"), a("d")), ("COPY", a("z1"), b("zd")),
+        ("RENAME", a("s1"), b("d")), ("RENAME", b("d"), a("s1")), ("RENAMENX", b("zd"), a("z1")),
+        ("RENAMENX", b("zd"), a("d")), ("COPY", b("n"), a("str"), "REPLACE"),
+        ("RENAME", b("n"), a("h")), ("EXPIRE", a("z1"), "1000"), ("PERSIST", a("z1")),
+        ("SUNION", a("s1"), b("d"), a("s1")), ("ZMPOP", "2", a("z1"), b("z2"), "MIN"),
+        ("SADD", b("d"), "7"),
+        # an EXEC run as one gather: each command's lookups count
+        [("SCARD", a("s1")), ("SISMEMBER", b("d"), "7"), ("SUNION", a("s1"), b("d")),
+         ("ZSCORE", a("z1"), "c")],
     ]
     return keys, cmds
 
 
-def lfu_run(addr, b_key, every):
-    keys, cmds = lfu_plan(b_key, every)
+def lfu_run(addr, b_key):
+    keys, cmds = lfu_plan(b_key)
     r = conn(addr)
     names = ("maxmemory-policy", "lfu-log-factor", "lfu-decay-time")
     saved = {k: r.config_get(k)[k] for k in names}
@@ -249,9 +265,20 @@ def lfu_run(addr, b_key, every):
         r.rpush(b_key("l2"), "p")
         r.zadd(a("z1"), {"a": 1, "b": 2, "c": 3})
         r.zadd(b_key("z2"), {"b": 5, "d": 6})
+        r.hset(a("h"), mapping={"f": 1, "g": 2})
+        r.set(b_key("n"), 5)
         out = []
         for c in cmds:
-            reply = r.execute_command(*c)
+            try:
+                if isinstance(c, list):
+                    p = r.pipeline(transaction=True)
+                    for x in c:
+                        p.execute_command(*x)
+                    reply = p.execute()
+                else:
+                    reply = r.execute_command(*c)
+            except redis.ResponseError as e:
+                reply = str(e)
             freq = []
             for k in keys:
                 try:
@@ -269,7 +296,7 @@ def lfu_run(addr, b_key, every):
 def lfu(rw, oracle, opts):
     one_worker = "one" in opts
     b_key = (lambda n: a("2" + n)) if one_worker else b
-    want, got = lfu_run(oracle, b_key, "all" in opts), lfu_run(rw, b_key, "all" in opts)
+    want, got = lfu_run(oracle, b_key), lfu_run(rw, b_key)
     bad = 0
     for (c, wr, wf), (_, gr, gf) in zip(want, got):
         if (wr, wf) != (gr, gf):

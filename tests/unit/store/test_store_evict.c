@@ -216,6 +216,68 @@ static void test_store_lfu_counter_starts_at_5_grows_log_and_decays(void)
 	store_shard_destroy(&s);
 }
 
+/* Read k:1's counter (factor 0: a count of accesses). */
+static uint8_t freq_of(struct store_shard *s, const char *k)
+{
+	struct store_obj *o = store_lookup(s, 0, k, strlen(k), T0, STORE_LOOKUP_NOTOUCH);
+	return o != NULL ? store_obj_freq(s, o, T0) : 0;
+}
+
+/* Redis's lookupKeyWrite() then an in-place change is one access (SMOVE,
+ * LMOVE: 7.0.15 counts +1 on each key); a read lookup and a write are two
+ * (ZINTERSTORE d ... d: +2); a key looked up twice for writing (LMOVE l l)
+ * is two; store_cmd_end() forgets what the command looked up. */
+static void test_store_write_after_write_lookup_is_one_access(void)
+{
+	struct store_shard *s = store_shard_create(0, 1);
+	struct store_evict_cfg c = cfg_of(STORE_EVICT_ALLKEYS_LFU);
+	c.lfu_log_factor = 0;
+	c.lfu_decay_time = 0;
+	store_shard_evict_cfg_set(s, &c);
+	put(s, 0, "k", 1, STORE_NO_EXPIRE, T0);
+	put(s, 0, "k", 2, STORE_NO_EXPIRE, T0);
+	CU_ASSERT_EQUAL(freq_of(s, "k:1"), STORE_LFU_INIT_VAL);
+	struct store_wr w;
+	/* lookupKeyWrite() of both, then each written: one access each */
+	CU_ASSERT_PTR_NOT_NULL(store_lookup_write(s, 0, "k:1", 3, T0));
+	CU_ASSERT_PTR_NOT_NULL(store_lookup_write(s, 0, "k:2", 3, T0));
+	store_write_begin(s, 0, "k:1", 3, T0, &w);
+	store_write_commit(&w, 1, "x");
+	store_write_begin(s, 0, "k:2", 3, T0, &w);
+	store_write_commit(&w, 1, "x");
+	store_cmd_end(s);
+	CU_ASSERT_EQUAL(freq_of(s, "k:1"), 6);
+	CU_ASSERT_EQUAL(freq_of(s, "k:2"), 6);
+	/* the lookup covers one write only: a second write is a new access */
+	CU_ASSERT_PTR_NOT_NULL(store_lookup_write(s, 0, "k:1", 3, T0));
+	store_write_begin(s, 0, "k:1", 3, T0, &w);
+	store_write_commit(&w, 1, "x");
+	store_write_begin(s, 0, "k:1", 3, T0, &w);
+	store_write_commit(&w, 1, "x");
+	store_cmd_end(s);
+	CU_ASSERT_EQUAL(freq_of(s, "k:1"), 8);
+	/* named twice (LMOVE l l): two lookups, two accesses, the write none */
+	store_lookup_write(s, 0, "k:1", 3, T0);
+	store_lookup_write(s, 0, "k:1", 3, T0);
+	store_write_begin(s, 0, "k:1", 3, T0, &w);
+	store_write_commit(&w, 1, "x");
+	store_cmd_end(s);
+	CU_ASSERT_EQUAL(freq_of(s, "k:1"), 10);
+	/* a read lookup, then a write (setKey()'s own lookup): two */
+	store_lookup_read(s, 0, "k:2", 3, T0);
+	store_write_begin(s, 0, "k:2", 3, T0, &w);
+	store_write_commit(&w, 1, "x");
+	store_cmd_end(s);
+	CU_ASSERT_EQUAL(freq_of(s, "k:2"), 8);
+	/* the command ended: the next one's write touches */
+	store_lookup_write(s, 0, "k:2", 3, T0);
+	store_cmd_end(s);
+	store_write_begin(s, 0, "k:2", 3, T0, &w);
+	store_write_commit(&w, 1, "x");
+	CU_ASSERT_EQUAL(freq_of(s, "k:2"), 10);
+	store_shard_destroy(&s);
+}
+
 const struct rw_test_case store_evict_tests[] = {
     RW_TEST(test_store_evict_allkeys_lru_holds_budget),
     RW_TEST(test_store_evict_allkeys_lfu_holds_budget),
@@ -229,5 +291,6 @@ const struct rw_test_case store_evict_tests[] = {
     RW_TEST(test_store_evict_volatile_without_volatile_keys_fails),
     RW_TEST(test_store_evict_max_keys_bounds_work_and_hooks_see_evicted),
     RW_TEST(test_store_lfu_counter_starts_at_5_grows_log_and_decays),
+    RW_TEST(test_store_write_after_write_lookup_is_one_access),
     {NULL, NULL},
 };
