@@ -16,8 +16,10 @@
  * orderly close (FIN both ways) with TIME_WAIT, RST for segments of no
  * connection, SYN cookies when the half-open queue or the pool is full
  * (RFC 4987 §3.6, Linux's encoding; tcp_cookie.c), keepalive (RFC 1122
- * §4.2.3.6, Redis's tcp-keepalive), and a hashed timer wheel for every
- * per-connection deadline (tcp_timer.c).
+ * §4.2.3.6, Redis's tcp-keepalive), a hashed timer wheel for every
+ * per-connection deadline (tcp_timer.c), and receive memory bounded like a
+ * kernel's socket buffers: a cap per connection, a pool per worker, the
+ * window offered charged against both (tcp_rwnd.c).
  *
  * The application (dataplane/core) sees a connection as two byte buffers:
  * `rcv` holds in-order bytes received and not yet consumed; it appends
