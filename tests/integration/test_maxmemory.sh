@@ -168,8 +168,9 @@ it_ns "$IT_PY" "$IT_ROOT/tests/integration/eviction_check.py" "$IT_IP" "$IT_PORT
 # redwire-tcp-rmem-max a connection, redwire-tcp-rmem-pool a worker), so
 # resident memory stays within maxmemory + start + 16 MB + the two pools.
 # Before the bound each connection's window opened to 8 MB and the whole
-# backlog was taken in (80 x 1 MB: resident +128 MB, against +40 MB with
-# the bound, where the RSS guard's purge holds it). Then the pause ends and
+# backlog was taken in (50 x 1 MB: resident +78 MB, over this bound by
+# 30 MB; +17 MB with it; 80 x 1 MB: +128 MB against +40 MB, where the RSS
+# guard's purge holds it). Then the pause ends and
 # every connection's SETs and GET must run, in order, as on stock
 # redis-server (its maxmemory 0 here: it reads the backlog into its query
 # buffers, which count toward maxmemory, and would refuse the writes with
