@@ -192,6 +192,11 @@ struct cmd_mem_slot {
 	_Atomic uint32_t cannot_evict; /* 1: the owner holds no key the policy may evict (each
 					* tick), or its last eviction found none */
 	uint32_t pad;
+	/* TCP receive memory beyond what `clients` counts: the owner's receive
+	 * pool in use (dataplane/tcp/tcp_rwnd.c; dp_cmem.c, each scan). Like a
+	 * kernel's socket buffers it is not used_memory; the RSS guard allows
+	 * for it */
+	_Atomic uint64_t rcv_pool;
 	uint64_t others;	   /* owner only: the rest of the total but the clients (other
 				    * shards, the waste) at its last tick; the clients are summed
 				    * from the slots at each look */

@@ -1179,8 +1179,13 @@ static void client_process(struct worker *w, struct dp_client *cl)
 		if (cl->cc.close_after_reply)
 			cl->closing = true;
 	}
-	if (off != 0)
-		tcp_rcv_consumed(&w->tcp, c, off);
+	/* Drained, what is left is one partial command: the query buffer,
+	 * counted in client memory (dp_cmem.c) and bounded by
+	 * client-query-buffer-limit; the stack bounds the rest like a socket
+	 * buffer (tcp_rwnd.c), so a command larger than that still arrives. */
+	size_t query = drained ? c->rcv.len - off : 0;
+	if (off != 0 || query != c->rcv_query)
+		tcp_rcv_consumed(&w->tcp, c, off, query);
 	cl->rcv_backlog = !drained;
 	if (!drained && !cl->closing && n == DP_CMD_BUDGET)
 		mark_ready(w, cl);

@@ -68,8 +68,11 @@ static uint64_t scan(struct worker *w, struct dp_client **top, uint64_t *top_byt
 static void publish(struct worker *w, uint64_t total, uint64_t top)
 {
 	struct cmd_mem_board *board = w->sh->env.mem;
-	if (board != NULL)
+	if (board != NULL) {
 		atomic_store_explicit(&board->slot[w->id].clients, total, memory_order_relaxed);
+		atomic_store_explicit(&board->slot[w->id].rcv_pool, w->tcp.rmem_used,
+				      memory_order_relaxed);
+	}
 	atomic_store_explicit(&w->cmem.total, total, memory_order_relaxed);
 	atomic_store_explicit(&w->cmem.top, top, memory_order_release);
 }

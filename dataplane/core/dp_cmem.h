@@ -20,8 +20,12 @@
  * by capacity, a pipeline outrunning its worker under a small maxmemory
  * made the keys go for megabytes of commands about to run (and become
  * keys), down to -OOM for the pipeline itself; stock redis-server evicts
- * nothing for them. What the buffer holds beyond that count is the RSS
- * guard's to see (dp_mem.h).
+ * nothing for them. What the buffer holds beyond that count is the
+ * socket-buffer part, bounded as a kernel bounds it (16 KB a connection,
+ * then the worker's receive pool: dataplane/tcp/tcp_rwnd.c), and the RSS
+ * guard allows for the pools in use (dp_mem.h). The client tells the stack
+ * which bytes are its partial command (tcp_rcv_consumed), so a command
+ * larger than the stack's per-connection cap still arrives.
  *
  * ONE BUDGET ACROSS WORKERS, LIKE MAXMEMORY
  *

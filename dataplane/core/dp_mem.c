@@ -33,6 +33,15 @@ static uint64_t accounted(const struct dp_shared *sh)
 	return n;
 }
 
+/* The workers' TCP receive pools in use (tcp_rwnd.c): outside used_memory. */
+static uint64_t rcv_pools(const struct dp_shared *sh)
+{
+	uint64_t n = 0;
+	for (uint32_t i = 0; i < sh->n_workers; i++)
+		n += atomic_load_explicit(&sh->env.mem->slot[i].rcv_pool, memory_order_relaxed);
+	return n;
+}
+
 /* What of the waste counts toward maxmemory (dp_memguard.h): none under
  * ASan (its quarantine is freed memory held on purpose, evicting would not
  * make it reusable) nor while a snapshot runs (it holds values the workers
@@ -78,7 +87,8 @@ void dp_mem_watch(struct dp_mem_watch *mw, struct dp_shared *sh, uint64_t now_ms
 		struct dp_memguard_look l = {.anon_bytes = anon,
 					     .baseline_bytes = mw->baseline,
 					     .used_bytes = acc,
-					     .max_bytes = (uint64_t)max};
+					     .max_bytes = (uint64_t)max,
+					     .rcv_bytes = rcv_pools(sh)};
 		uint64_t excess = dp_memguard_over_aim(&l);
 		bool purged = excess > 0 && now_ms - mw->last_purge_ms >= DP_MEM_PURGE_MS;
 		if (purged) {

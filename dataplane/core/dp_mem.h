@@ -5,7 +5,10 @@
  *
  * The bound it keeps (README, Memory): the dataplane's resident anonymous
  * memory stays within maxmemory + what the process held before holding
- * data (the baseline: DPDK, tables, code) + DP_MEM_OVERHEAD (16 MB).
+ * data (the baseline: DPDK, tables, code) + DP_MEM_OVERHEAD (16 MB) + the
+ * TCP receive pools in use (at most redwire-tcp-rmem-pool a worker: the
+ * socket-buffer part of the receive buffers, which like a kernel's is not
+ * used_memory; dataplane/tcp/tcp_rwnd.c).
  *
  * Every 100 ms it reads the resident anonymous memory and what used_memory
  * accounts (the shards and the clients, the maxmemory board); the

@@ -12,17 +12,18 @@ static uint64_t resident_beyond(const struct dp_memguard_look *l, uint64_t beyon
 
 uint64_t dp_memguard_over_aim(const struct dp_memguard_look *l)
 {
-	return l->max_bytes > 0 ? resident_beyond(l, l->max_bytes, DP_MEM_AIM) : 0;
+	return l->max_bytes > 0 ? resident_beyond(l, l->max_bytes + l->rcv_bytes, DP_MEM_AIM) : 0;
 }
 
 uint64_t dp_memguard_over_bound(const struct dp_memguard_look *l)
 {
-	return l->max_bytes > 0 ? resident_beyond(l, l->max_bytes, DP_MEM_OVERHEAD) : 0;
+	return l->max_bytes > 0 ? resident_beyond(l, l->max_bytes + l->rcv_bytes, DP_MEM_OVERHEAD)
+				: 0;
 }
 
 uint64_t dp_memguard_waste(const struct dp_memguard_look *l)
 {
-	return resident_beyond(l, l->used_bytes, DP_MEM_OVERHEAD);
+	return resident_beyond(l, l->used_bytes + l->rcv_bytes, DP_MEM_OVERHEAD);
 }
 
 uint64_t dp_memguard_counted(const struct dp_memguard_look *l)

@@ -6,7 +6,8 @@
  * maxmemory. Pure C, no DPDK: unit-tested on its own (tests/unit/memguard).
  *
  * Two marks above maxmemory + baseline (what the process held before
- * holding data):
+ * holding data) + the TCP receive pools in use (rcv_bytes, at most
+ * redwire-tcp-rmem-pool a worker):
  *   - the aim, + DP_MEM_AIM (8 MB): beyond it the guard purges (free pages
  *     back to the kernel), which costs no data;
  *   - the bound, + DP_MEM_OVERHEAD (16 MB, README): beyond it, what the
@@ -53,23 +54,28 @@ struct dp_memguard_look {
 	int64_t baseline_bytes; /* resident and not accounted at the first look */
 	uint64_t used_bytes;	/* used_memory: the shards and the clients */
 	uint64_t max_bytes;	/* maxmemory; 0: none */
+	/* TCP receive memory the workers' pools hold now (tcp_rwnd.c): like
+	 * a kernel's socket buffers, outside maxmemory and bounded by
+	 * redwire-tcp-rmem-pool; it raises the aim, the bound and what the
+	 * waste is measured from alike */
+	uint64_t rcv_bytes;
 };
 
 /**
- * Resident bytes beyond maxmemory + baseline + DP_MEM_AIM: what the guard
+ * Resident bytes beyond maxmemory + receive pools + baseline + DP_MEM_AIM: what the guard
  * purges for. @return 0 when within, or without maxmemory.
  */
 uint64_t dp_memguard_over_aim(const struct dp_memguard_look *l);
 
 /**
- * Resident bytes beyond maxmemory + baseline + DP_MEM_OVERHEAD, the bound
+ * Resident bytes beyond maxmemory + receive pools + baseline + DP_MEM_OVERHEAD, the bound
  * the guard keeps. @return 0 when within, or without maxmemory.
  */
 uint64_t dp_memguard_over_bound(const struct dp_memguard_look *l);
 
 /**
  * Allocator waste beyond what the overhead allows: resident bytes beyond
- * baseline + used_memory + DP_MEM_OVERHEAD (0 if none).
+ * baseline + used_memory + receive pools + DP_MEM_OVERHEAD (0 if none).
  */
 uint64_t dp_memguard_waste(const struct dp_memguard_look *l);
 

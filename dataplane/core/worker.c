@@ -104,6 +104,8 @@ int worker_init(struct worker *w, uint32_t id, struct dp_shared *sh, struct rte_
 	w->tcp.rcv_limit = (uint32_t)(sh->cfg->client_query_buffer_limit > UINT32_MAX / 2
 					  ? UINT32_MAX / 2
 					  : sh->cfg->client_query_buffer_limit);
+	w->tcp.rmem_max = (uint32_t)sh->cfg->rw_tcp_rmem_max;
+	w->tcp.rmem_pool = (uint64_t)sh->cfg->rw_tcp_rmem_pool;
 	w->clients = calloc(max_conns, sizeof(*w->clients));
 	w->live = calloc(max_conns, sizeof(*w->live));
 	w->argv_cap = 64;

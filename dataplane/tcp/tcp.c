@@ -43,6 +43,8 @@ int tcp_stack_init(struct tcp_stack *t, struct net_ctx *net, uint16_t port, uint
 	t->mss_local = (uint16_t)(net->nif->mtu - 40);
 	t->max_conns = max_conns;
 	t->rcv_limit = 1u << 30;
+	t->rmem_max = TCP_RMEM_MAX_DEFAULT;
+	t->rmem_pool = TCP_RMEM_POOL_DEFAULT;
 	t->app = app;
 	t->app_arg = app_arg;
 	t->stats = net->stats;
@@ -249,6 +251,7 @@ void tcp_conn_release(struct tcp_stack *t, struct tcp_conn *c)
 	if (c->snd.cap > TCP_BUF_KEEP)
 		rw_buf_fini(&c->snd);
 	c->state = TCP_FREE;
+	tcp_rmem_charge(t, c); /* gives its part of the receive pool back */
 	c->app = NULL;
 	t->free_idx[t->n_free++] = c->idx;
 }

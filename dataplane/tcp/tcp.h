@@ -16,8 +16,10 @@
  * orderly close (FIN both ways) with TIME_WAIT, RST for segments of no
  * connection, SYN cookies when the half-open queue or the pool is full
  * (RFC 4987 §3.6, Linux's encoding; tcp_cookie.c), keepalive (RFC 1122
- * §4.2.3.6, Redis's tcp-keepalive), and a hashed timer wheel for every
- * per-connection deadline (tcp_timer.c).
+ * §4.2.3.6, Redis's tcp-keepalive), a hashed timer wheel for every
+ * per-connection deadline (tcp_timer.c), and receive memory bounded like a
+ * kernel's socket buffers: a cap per connection, a pool per worker, the
+ * window offered charged against both (tcp_rwnd.c).
  *
  * The application (dataplane/core) sees a connection as two byte buffers:
  * `rcv` holds in-order bytes received and not yet consumed; it appends
@@ -91,6 +93,15 @@ static inline bool ts_lt(uint32_t a, uint32_t b)
 #define TCP_RCV_WSCALE	7  /* our window shift: 128-byte units, up to 8 MB */
 #define TCP_OPT_MAX	40 /* RFC 9293 §3.1: data offset of 15 words */
 
+/* Receive memory defaults (tcp_rwnd.c): the floor every connection may
+ * always use (tcp_rmem's min; what client memory counts as a pipeline's
+ * query buffer, DP_CMEM_KEEP), the per-connection cap (tcp_rmem's max,
+ * redwire-tcp-rmem-max) and the worker's pool (tcp_mem,
+ * redwire-tcp-rmem-pool). */
+#define TCP_RMEM_FLOOR	      16384u
+#define TCP_RMEM_MAX_DEFAULT  (4u << 20)
+#define TCP_RMEM_POOL_DEFAULT (8ull << 20)
+
 /*
  * SMSS (RFC 5681 §2): the largest payload a segment of @p c carries, the
  * MSS less the options every segment has (the timestamp, RFC 7323 §3:
@@ -156,9 +167,14 @@ struct tcp_conn {
 
 	/* receive sequence space */
 	uint32_t irs, rcv_nxt;
-	uint32_t rcv_adv; /* the right edge last advertised, RCV.NXT + RCV.WND (tcp_out.c) */
-	bool peer_fin;	  /* FIN received (in order) */
-	bool ack_now;	  /* an ACK is owed; sent with the next output */
+	uint32_t rcv_adv; /* the right edge last advertised, RCV.NXT + RCV.WND (tcp_rwnd.c) */
+	/* receive memory (tcp_rwnd.c): the first rcv_query bytes of rcv are the
+	 * application's partial command (its query buffer); rmem_charged is
+	 * what the connection holds of the worker's pool */
+	uint32_t rcv_query;
+	uint32_t rmem_charged;
+	bool peer_fin; /* FIN received (in order) */
+	bool ack_now;  /* an ACK is owed; sent with the next output */
 	/* RFC 2883: a duplicate segment arrived; the next ACK reports it
 	 * first among its SACK blocks (once) */
 	bool dsack_on;
@@ -263,6 +279,13 @@ struct tcp_stack {
 	uint16_t mss_local;
 	uint32_t max_conns;
 	uint32_t rcv_limit; /* query-buffer limit: the window never opens past it */
+	/* Receive memory like a kernel socket buffer (tcp_rwnd.c): each
+	 * connection's backlog and the window it was offered stay within
+	 * rmem_max (tcp_rmem's max), and what they take beyond TCP_RMEM_FLOOR
+	 * comes from the worker's pool of rmem_pool bytes (tcp_mem). */
+	uint32_t rmem_max;
+	uint64_t rmem_pool;
+	uint64_t rmem_used; /* sum of the connections' rmem_charged */
 	struct tcp_conn *conns;
 	uint32_t *free_idx;
 	uint32_t n_free;
@@ -364,11 +387,15 @@ void tcp_close(struct tcp_stack *t, struct tcp_conn *c);
 void tcp_abort(struct tcp_stack *t, struct tcp_conn *c);
 
 /**
- * The application consumed @p n bytes of c->rcv (the window reopens).
- * The application may only shrink c->rcv through this call: bytes past
+ * The application consumed @p n bytes of c->rcv (the window reopens) and
+ * holds the @p query bytes that follow as a partial command of its own
+ * (Redis's query buffer: bounded by rcv_limit, client-query-buffer-limit,
+ * and counted by the application), 0 if none. The rest of c->rcv is
+ * backlog, bounded like a kernel socket buffer (tcp_rwnd.c). The
+ * application may only shrink c->rcv through this call: bytes past
  * c->rcv.len may hold out-of-order data.
  */
-void tcp_rcv_consumed(struct tcp_stack *t, struct tcp_conn *c, size_t n);
+void tcp_rcv_consumed(struct tcp_stack *t, struct tcp_conn *c, size_t n, size_t query);
 
 /* ---- internal to the module ---- */
 
@@ -497,8 +524,14 @@ void tcp_challenge_ack(struct tcp_stack *t, struct tcp_conn *c);
 /** Segment processing for a connection (tcp_in.c). */
 void tcp_conn_input(struct tcp_stack *t, struct tcp_conn *c, struct tcp_seg *s);
 void tcp_rtt_sample(struct tcp_conn *c, uint32_t r_us);
+/* receive window and memory (tcp_rwnd.c) */
 /** Bytes we can take past rcv_nxt (scaled, capped at what the field can carry). */
 uint32_t tcp_rcv_window(const struct tcp_stack *t, const struct tcp_conn *c);
+/** The window field of a segment of @p c with @p flags; an ACK moves rcv_adv. */
+uint16_t tcp_rcv_wnd_field(struct tcp_stack *t, struct tcp_conn *c, uint8_t flags);
+/** What @p c commits of receive memory changed (data in, edge moved, released):
+ * recharge the worker's pool. */
+void tcp_rmem_charge(struct tcp_stack *t, struct tcp_conn *c);
 void tcp_send_rst_for(struct tcp_stack *t, const struct rte_ipv4_hdr *ip,
 		      const struct rte_tcp_hdr *th, uint32_t seg_len);
 void tcp_send_probe(struct tcp_stack *t, struct tcp_conn *c);

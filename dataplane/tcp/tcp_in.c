@@ -560,6 +560,7 @@ void tcp_conn_input(struct tcp_stack *t, struct tcp_conn *c, struct tcp_seg *s)
 		return;
 	text_input(t, c, s);
 	fin_input(t, c, s);
+	tcp_rmem_charge(t, c); /* data in, or the FIN: nothing more may come */
 }
 
 /* Is anything listening on our address? (CONFIG SET bind, read at once:

@@ -16,73 +16,6 @@
 
 #include "tcp.h"
 
-/*
- * THE RIGHT EDGE NEVER MOVES LEFT
- *
- * RCV.WND is the room the receive buffer has left under rcv_limit, at most
- * what the window field can carry (RFC 7323 §2.2). As unread data piles up
- * the room shrinks by what arrived, so the right edge RCV.NXT + RCV.WND
- * stays put; a receiver SHOULD NOT move it left (RFC 9293 §3.8.6, SHLD-14).
- * Window scaling makes that a rule to enforce: the field carries RCV.WND >>
- * shift (RFC 7323 §2.3), and rounding down would announce up to 2^shift - 1
- * bytes less each time the edge falls inside a unit, pulling it left by as
- * much (issue #3). So:
- *
- *   - rcv_adv records the edge last announced (RCV.NXT + the field's bytes);
- *   - RCV.WND is never less than what is left up to it (`promised`), and a
- *     segment inside it is taken even if the room ran out;
- *   - the field is never less than the promised part rounded UP to a unit.
- *
- *     RCV.NXT         room_edge   rcv_adv (announced)
- *        |<---- room ---->|..........|           units of 2^shift from RCV.NXT:
- *        |----|----|----|----|                   floor(room) ends before rcv_adv,
- *                            ^ ceil(promised)    ceil(promised) at or after it
- *
- * Rounding up lets the announced edge pass the room by less than a unit
- * each time, as Linux's tcp_select_window and FreeBSD's tcp_output do; a
- * peer sending small unaligned segments to a reader that never reads could
- * so push the buffer past rcv_limit a little at a time. Past rcv_limit by a
- * whole maximum window, the promise is dropped and the window may close
- * (Linux's tcp_shrink_window under memory pressure): the application closes
- * such a client long before (client-query-buffer-limit).
- */
-static uint32_t rcv_promised(const struct tcp_stack *t, const struct tcp_conn *c, uint32_t max)
-{
-	if (c->rcv.len >= (size_t)t->rcv_limit + max)
-		return 0;
-	uint32_t p = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
-	return p > max ? max : p;
-}
-
-uint32_t tcp_rcv_window(const struct tcp_stack *t, const struct tcp_conn *c)
-{
-	uint32_t used = (uint32_t)c->rcv.len;
-	uint32_t room = used >= t->rcv_limit ? 0 : t->rcv_limit - used;
-	uint32_t max = 65535u << c->rcv_wscale; /* RFC 7323 §2.2 */
-	uint32_t promised = rcv_promised(t, c, max);
-	uint32_t w = room > max ? max : room;
-	return w > promised ? w : promised;
-}
-
-/* The 16-bit field: unscaled in a SYN (RFC 7323 §2.2), else shifted,
- * never announcing an edge left of rcv_adv (above); an ACK moves rcv_adv
- * to the edge it announces. */
-static uint16_t wnd_field(const struct tcp_stack *t, struct tcp_conn *c, uint8_t flags)
-{
-	uint32_t w = tcp_rcv_window(t, c);
-	uint8_t ws = (flags & RTE_TCP_SYN_FLAG) ? 0 : c->rcv_wscale;
-	uint32_t f = w >> ws;
-	uint32_t promised = rcv_promised(t, c, 65535u << c->rcv_wscale);
-	if ((f << ws) < promised)
-		f = (promised + (1u << ws) - 1) >> ws;
-	if (f > 65535)
-		f = 65535;
-	uint32_t edge = c->rcv_nxt + (f << ws);
-	if ((flags & RTE_TCP_ACK_FLAG) && seq_gt(edge, c->rcv_adv))
-		c->rcv_adv = edge;
-	return (uint16_t)f;
-}
-
 /* Copy @p len payload bytes after what @p m holds, chaining more mbufs
  * when a TSO frame outgrows one. @return 0 or -ENOMEM. */
 static int append_payload(struct net_ctx *n, struct rte_mbuf *m, const uint8_t *payload,
@@ -219,8 +152,8 @@ static void conn_segment(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, 
 	uint16_t opt_len = (uint16_t)tcp_opts_write(opt, &o);
 	uint32_t ack = (flags & RTE_TCP_ACK_FLAG) ? c->rcv_nxt : 0;
 	uint16_t pmax = tcp_payload_max(t, c);
-	send_segment(t, c->rip, c->rport, c->lport, seq, ack, flags, wnd_field(t, c, flags), opt,
-		     opt_len, payload, len, len > pmax ? pmax : 0);
+	send_segment(t, c->rip, c->rport, c->lport, seq, ack, flags, tcp_rcv_wnd_field(t, c, flags),
+		     opt, opt_len, payload, len, len > pmax ? pmax : 0);
 	if (o.n_sack != 0)
 		c->dsack_on = false; /* reported once (RFC 2883 §4) */
 	if (flags & RTE_TCP_ACK_FLAG) {

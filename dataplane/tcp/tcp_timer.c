@@ -384,28 +384,3 @@ void tcp_timers_run(struct tcp_stack *t)
 		}
 	}
 }
-
-/* RFC 9293 §3.8.6.2.2 (receiver SWS avoidance): a window that grew is
- * announced once its right edge can move by min(half the buffer, MSS), or
- * as soon as a window below one MSS opens to a full segment; smaller
- * openings wait for the next segment's ACK. Only the edge the window field
- * can carry counts: a scaled field announces whole units. */
-static bool rcv_window_opened(const struct tcp_stack *t, const struct tcp_conn *c, uint32_t before)
-{
-	uint32_t w = tcp_rcv_window(t, c);
-	if (before < c->mss && w >= c->mss)
-		return true;
-	uint32_t edge = c->rcv_nxt + ((w >> c->rcv_wscale) << c->rcv_wscale);
-	uint32_t step = t->rcv_limit / 2 < c->mss ? t->rcv_limit / 2 : c->mss;
-	return seq_gt(edge, c->rcv_adv) && edge - c->rcv_adv >= step;
-}
-
-void tcp_rcv_consumed(struct tcp_stack *t, struct tcp_conn *c, size_t n)
-{
-	uint32_t before = tcp_rcv_window(t, c);
-	tcp_ooo_consume(c, n);
-	if (rcv_window_opened(t, c, before)) {
-		c->ack_now = true;
-		tcp_output_mark(t, c);
-	}
-}

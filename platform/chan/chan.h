@@ -115,7 +115,10 @@
 	X(rdb_dirty_saved, "changes (the sum of the dirty counters) the last good snapshot "       \
 			   "covers (worker 0 only, gauge)")                                        \
 	X(cron_runs, "worker cron runs (hz a second: active expiry cycles)")                       \
-	X(ctl_msgs, "control-plane messages this worker's loop handled (PING, CONFIG, load, ...)")
+	X(ctl_msgs, "control-plane messages this worker's loop handled (PING, CONFIG, load, ...)") \
+	X(tcp_rmem_bytes, "TCP receive memory committed beyond the connections' floors: the "      \
+			  "worker's receive pool in use (gauge)")                                  \
+	X(tcp_rmem_clamped, "TCP windows the receive pool held below the per-connection cap")
 
 struct chan_worker_stats {
 #define CHAN_STAT_FIELD(f, d) uint64_t f;

@@ -142,6 +142,12 @@ enum rw_cfg_type {
 	X(rw_mtu, "redwire-mtu", RW_CFG_INT, "1500", 576, 9000, "IP MTU of the client port")       \
 	X(rw_output_limit, "redwire-client-output-limit", RW_CFG_MEMORY, "0", 0, INT64_MAX,        \
 	  "reset a client whose unread replies pass this many bytes; 0: no limit")                 \
+	X(rw_tcp_rmem_max, "redwire-tcp-rmem-max", RW_CFG_MEMORY, "4mb", 65536, 1073741824,        \
+	  "TCP receive memory per connection beyond its partial command: unread commands and "     \
+	  "the window offered (Linux's tcp_rmem max)")                                             \
+	X(rw_tcp_rmem_pool, "redwire-tcp-rmem-pool", RW_CFG_MEMORY, "8mb", 0, INT64_MAX,           \
+	  "TCP receive memory per worker beyond each connection's first 16 KB; windows shrink "    \
+	  "as it fills (Linux's tcp_mem)")                                                         \
 	X(rw_port_offload, "redwire-port-offload", RW_CFG_STRING, "auto", 0, 0,                    \
 	  "auto: checksum offload and TSO when the port advertises them; no: software; "           \
 	  "strict: a NIC model that checks the TX metadata (tests)")                               \

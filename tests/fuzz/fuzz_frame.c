@@ -76,7 +76,7 @@ static void on_readable(void *arg, struct tcp_conn *c)
 		if (rw_buf_append(&c->snd, c->rcv.data, n) == 0)
 			tcp_output_mark(&h.tcp, c);
 	}
-	tcp_rcv_consumed(&h.tcp, c, n);
+	tcp_rcv_consumed(&h.tcp, c, n, 0);
 	if (c->peer_fin) {
 		tcp_close(&h.tcp, c);
 		if (h.last == c)

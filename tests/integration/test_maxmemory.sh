@@ -6,7 +6,9 @@
 # keys live on one worker (one hash tag); with noeviction, writes get
 # Redis's -OOM error while reads and deletes keep working. Resident memory
 # stays within maxmemory + start + 16 MB, also under a fragmenting workload
-# (the RSS guard, dataplane/core/dp_mem.h; normal build only).
+# (the RSS guard, dataplane/core/dp_mem.h; normal build only), and within
+# that + the TCP receive pools while 50 connections pipeline a backlog the
+# server cannot run yet.
 IT_NAME=rwtmem
 source "$(dirname "$0")/lib.sh"
 it_up --workers 2
@@ -159,4 +161,48 @@ it_ns "$IT_PY" "$IT_ROOT/tests/integration/eviction_check.py" "$IT_IP" "$IT_PORT
 	it_fail "eviction policies"
 it_ns "$IT_PY" "$IT_ROOT/tests/integration/eviction_check.py" "$IT_IP" "$IT_PORT" --one-tag \
 	--policies allkeys-lru,volatile-ttl,noeviction || it_fail "eviction policies, one hash tag"
+# Many connections each pipeline a megabyte the server cannot run yet
+# (CLIENT PAUSE WRITE holds the writes), reading no reply: what a kernel
+# holds in socket buffers in front of redis-server, Redwire's own stack
+# holds, bounded as a kernel bounds it (dataplane/tcp/tcp_rwnd.c:
+# redwire-tcp-rmem-max a connection, redwire-tcp-rmem-pool a worker), so
+# resident memory stays within maxmemory + start + 16 MB + the two pools.
+# Before the bound each connection's window opened to 8 MB and the whole
+# backlog was taken in (50 x 1 MB: resident +78 MB, over this bound by
+# 30 MB; +17 MB with it; 80 x 1 MB: +128 MB against +40 MB, where the RSS
+# guard's purge holds it). Then the pause ends and
+# every connection's SETs and GET must run, in order, as on stock
+# redis-server (its maxmemory 0 here: it reads the backlog into its query
+# buffers, which count toward maxmemory, and would refuse the writes with
+# -OOM). Last in the file: what the case leaves in the heap would count as
+# waste for the eviction checks.
+it_log "50 connections x 1 MB pipelined, unread: resident memory bounded, every reply right"
+it_eq "$(it_cli config set maxmemory 0)" OK "CONFIG SET maxmemory 0"
+it_cli flushall >/dev/null
+it_eq "$(it_cli memory purge)" OK "MEMORY PURGE"
+cap=$((16 * 1024 * 1024)) pools=$((2 * 8 * 1024 * 1024))
+it_eq "$(it_cli config set maxmemory $cap maxmemory-policy allkeys-lru)" OK "CONFIG SET 16mb"
+check="$IT_ROOT/tests/integration/rcv_pool_check.py"
+got=$(it_ns "$IT_PY" "$check" "$IT_IP" "$IT_PORT" "$(cat "/run/redwire/$IT_NAME/dataplane.pid")" 50 1) ||
+	it_fail "against Redwire: $got"
+oracle config set maxmemory 0 >/dev/null
+want=$(it_ns "$IT_PY" "$check" 127.0.0.1 "$IT_ORACLE_PORT" "$IT_ORACLE_PID" 50 1) ||
+	it_fail "against redis-server: $want"
+verdicts() { grep -v '^sent-before\|^peak\|^start\|^seconds'; }
+it_eq "$(echo "$got" | verdicts)" "$(echo "$want" | verdicts)" "the replies, as redis-server's"
+for side in Redwire redis-server; do
+	out=$got
+	[ $side = Redwire ] || out=$want
+	peak=$(echo "$out" | sed -n 's/^peak resident //p') start=$(echo "$out" | sed -n 's/^start resident //p')
+	it_log "$side: resident $((start >> 20)) MB at start, peak $((peak >> 20)) MB ($(echo "$out" | grep '^sent-before'); $(echo "$out" | grep '^seconds'))"
+done
+peak=$(echo "$got" | sed -n 's/^peak resident //p') rss0=$(echo "$got" | sed -n 's/^start resident //p')
+if [ "${IT_SAN:-0}" = 1 ]; then
+	it_log "ASan build: the resident bound is the normal build's check (quarantine, shadow)"
+else
+	[ "$peak" -le $((cap + rss0 + 16 * 1024 * 1024 + pools)) ] ||
+		it_fail "resident $peak beyond maxmemory + start + 16 MB + the receive pools"
+fi
+it_eq "$(it_cli config set maxmemory 0)" OK "CONFIG SET maxmemory 0"
+it_cli flushall >/dev/null
 it_log "ok"

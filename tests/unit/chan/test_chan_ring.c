@@ -66,7 +66,8 @@ static void test_chan_stat_names_match_struct(void)
 	CU_ASSERT_EQUAL(chan_worker_stat_count, 0 CHAN_WORKER_STATS(COUNT_ONE));
 #undef COUNT_ONE
 	CU_ASSERT_STRING_EQUAL(chan_worker_stat_names[0], "loops");
-	CU_ASSERT_STRING_EQUAL(chan_worker_stat_names[chan_worker_stat_count - 1], "ctl_msgs");
+	CU_ASSERT_STRING_EQUAL(chan_worker_stat_names[chan_worker_stat_count - 1],
+			       "tcp_rmem_clamped");
 }
 
 static void test_chan_create_rejects_bad_sizes(void)

@@ -137,6 +137,24 @@ static void test_memguard_count_rises_only_after_a_purge(void)
 	CU_ASSERT_EQUAL(dp_memguard_recount(&l, 2 * MB, false), 1 * MB);
 }
 
+/* The TCP receive pools in use (dataplane/tcp/tcp_rwnd.c) are memory a
+ * kernel's socket buffers would hold, outside maxmemory and bounded by
+ * redwire-tcp-rmem-pool: a pipelined backlog in them is neither excess nor
+ * waste, so no key goes for it; beyond it, the excess counts as before. */
+static void test_memguard_receive_pools_raise_the_bound(void)
+{
+	struct dp_memguard_look l = look(16 + OVH + 12, 16, 16);
+	CU_ASSERT_EQUAL(dp_memguard_counted(&l),
+			4 * MB); /* without the pools: evicts (a quarter) */
+	l.rcv_bytes = 12 * MB;
+	CU_ASSERT_EQUAL(dp_memguard_over_aim(&l), OVH * MB - DP_MEM_AIM);
+	CU_ASSERT_EQUAL(dp_memguard_over_bound(&l), 0);
+	CU_ASSERT_EQUAL(dp_memguard_waste(&l), 0);
+	CU_ASSERT_EQUAL(dp_memguard_counted(&l), 0);
+	l.anon_bytes += 3 * MB; /* 3 MB more than the pools account: counts */
+	CU_ASSERT_EQUAL(dp_memguard_counted(&l), 3 * MB);
+}
+
 int main(void)
 {
 	static const struct rw_test_case tests[] = {
@@ -146,6 +164,7 @@ int main(void)
 	    RW_TEST(test_memguard_count_capped_at_a_quarter),
 	    RW_TEST(test_memguard_no_maxmemory_and_below_baseline),
 	    RW_TEST(test_memguard_count_rises_only_after_a_purge),
+	    RW_TEST(test_memguard_receive_pools_raise_the_bound),
 	    {NULL, NULL},
 	};
 	if (rw_test_init() != 0 || rw_test_add_suite("memguard", NULL, NULL, tests) != 0)

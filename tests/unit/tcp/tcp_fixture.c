@@ -48,11 +48,11 @@ static void app_readable(void *arg, struct tcp_conn *c)
 	if (a->echo && n != 0) {
 		app_keep(a, c);
 		CU_ASSERT_EQUAL(rw_buf_append(&c->snd, c->rcv.data, n), 0);
-		tcp_rcv_consumed(&fx.tcp, c, n);
+		tcp_rcv_consumed(&fx.tcp, c, n, 0);
 		tcp_output_mark(&fx.tcp, c);
 	} else if (a->consume && n != 0) {
 		app_keep(a, c);
-		tcp_rcv_consumed(&fx.tcp, c, n);
+		tcp_rcv_consumed(&fx.tcp, c, n, 0);
 	}
 	if (a->reply != NULL && n != 0) {
 		size_t len = a->reply_len ? a->reply_len : strlen(a->reply);

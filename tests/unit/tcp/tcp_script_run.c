@@ -322,6 +322,10 @@ static int do_set(const struct sc_event *e)
 		fx.tcp.syncookies = v != 0;
 	else if (strcmp(k, "rcv_limit") == 0)
 		fx.tcp.rcv_limit = (uint32_t)v;
+	else if (strcmp(k, "rmem_max") == 0)
+		fx.tcp.rmem_max = (uint32_t)v;
+	else if (strcmp(k, "rmem_pool") == 0)
+		fx.tcp.rmem_pool = v;
 	else if (strcmp(k, "time_wait_ms") == 0)
 		fx.tcp.time_wait_ms = (uint32_t)v;
 	else if (strcmp(k, "challenge_per_s") == 0)
@@ -358,7 +362,7 @@ static int do_call(const struct sc_event *e)
 			return -1;
 		if (c->rcv.len < n)
 			return fail("read(%lu): only %zu bytes readable", n, c->rcv.len);
-		tcp_rcv_consumed(&fx.tcp, c, n);
+		tcp_rcv_consumed(&fx.tcp, c, n, 0);
 	} else if (strcmp(e->fn, "readable") == 0) {
 		if (need_args(e, 1) != 0 || need_conn(&c, "readable") != 0)
 			return -1;

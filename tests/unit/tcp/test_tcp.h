@@ -18,6 +18,7 @@ extern const struct rw_test_case test_tcp_bulk_cases[];
 extern const struct rw_test_case test_tcp_offload_cases[];
 extern const struct rw_test_case test_tcp_limits_cases[];
 extern const struct rw_test_case test_tcp_pmtu_cases[];
+extern const struct rw_test_case test_tcp_rwnd_cases[];
 /** Register the two-worker suite (its own setup: two stacks, one tcp_shared). */
 int test_tcp_handoff_register(void);
 

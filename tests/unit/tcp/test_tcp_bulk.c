@@ -307,7 +307,7 @@ static void upload_consume(void)
 	if (bp.delivered + n > BK_TOTAL || memcmp(c->rcv.data, bk_stream + bp.delivered, n) != 0)
 		bk_fail("the stack delivered bytes that differ from the stream");
 	bp.delivered += (uint32_t)n;
-	tcp_rcv_consumed(&fx.tcp, c, n);
+	tcp_rcv_consumed(&fx.tcp, c, n, 0);
 }
 
 static void bk_iteration(struct eth_port *port)

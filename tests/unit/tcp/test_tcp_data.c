@@ -145,7 +145,7 @@ static void test_tcp_receive_window_limits_intake_and_reopens_on_consume(void)
 	CU_ASSERT_EQUAL(p.ack, FX_PEER_ISN + 1 + 1000);
 	CU_ASSERT_EQUAL(p.wnd, 0);
 	/* the application drains the buffer: a window update goes out */
-	tcp_rcv_consumed(&fx.tcp, fc.c, 1000);
+	tcp_rcv_consumed(&fx.tcp, fc.c, 1000, 0);
 	CU_ASSERT_EQUAL_FATAL(fx_flush_take(&p, 1), 1);
 	CU_ASSERT_EQUAL(p.flags, FX_ACK);
 	CU_ASSERT_EQUAL(p.wnd, 1000);
@@ -169,10 +169,10 @@ static void test_tcp_window_update_when_edge_moves_by_an_mss(void)
 	CU_ASSERT_EQUAL(p.ack, FX_PEER_ISN + 1 + 6000);
 	CU_ASSERT_EQUAL(p.wnd, 4000); /* no window scaling in this handshake */
 	/* a read of 200 bytes: the edge moves by less than an MSS, no ACK */
-	tcp_rcv_consumed(&fx.tcp, fc.c, 200);
+	tcp_rcv_consumed(&fx.tcp, fc.c, 200, 0);
 	CU_ASSERT_EQUAL(fx_flush_take(&p, 1), 0);
 	/* the rest: the edge moves by 5,800, a window update goes out */
-	tcp_rcv_consumed(&fx.tcp, fc.c, 5800);
+	tcp_rcv_consumed(&fx.tcp, fc.c, 5800, 0);
 	CU_ASSERT_EQUAL_FATAL(fx_flush_take(&p, 1), 1);
 	CU_ASSERT_EQUAL(p.flags, FX_ACK);
 	CU_ASSERT_EQUAL(p.ack, FX_PEER_ISN + 1 + 6000);
@@ -352,7 +352,7 @@ static void test_issue_3_scaled_window_right_edge_never_moves_left(void)
 	CU_ASSERT_EQUAL(p.ack, fc.snd_nxt);
 	CU_ASSERT_EQUAL(p.wnd, 0);
 	/* the reader drains it: the window reopens, rounded down to what fits */
-	tcp_rcv_consumed(&fx.tcp, fc.c, held);
+	tcp_rcv_consumed(&fx.tcp, fc.c, held, 0);
 	CU_ASSERT_EQUAL_FATAL(fx_flush_take(&p, 2), 1);
 	CU_ASSERT_EQUAL(p.wnd, 3000 >> 7);
 }

@@ -46,7 +46,7 @@ static void ho_readable(void *arg, struct tcp_conn *c)
 	if (n == 0)
 		return;
 	CU_ASSERT_EQUAL(rw_buf_append(&c->snd, c->rcv.data, n), 0);
-	tcp_rcv_consumed(&w->tcp, c, n);
+	tcp_rcv_consumed(&w->tcp, c, n, 0);
 	tcp_output_mark(&w->tcp, c);
 }
 

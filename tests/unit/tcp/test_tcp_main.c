@@ -21,7 +21,8 @@ int main(void)
 	    fx_add_suite("tcp_bulk", test_tcp_bulk_cases) != 0 ||
 	    fx_add_suite("tcp_offload", test_tcp_offload_cases) != 0 ||
 	    fx_add_suite("tcp_limits", test_tcp_limits_cases) != 0 ||
-	    fx_add_suite("tcp_pmtu", test_tcp_pmtu_cases) != 0 || test_tcp_handoff_register() != 0)
+	    fx_add_suite("tcp_pmtu", test_tcp_pmtu_cases) != 0 ||
+	    fx_add_suite("tcp_rwnd", test_tcp_rwnd_cases) != 0 || test_tcp_handoff_register() != 0)
 		return 1;
 	int rc = rw_test_run();
 	fx_eal_fini();

@@ -73,7 +73,7 @@ static void test_tcp_ooo_islands_survive_the_application_consuming(void)
 	fx.app.consume = false;
 	seg(0, 100);
 	seg(300, 100);
-	tcp_rcv_consumed(&fx.tcp, fc.c, 60); /* moves the island down with the rest */
+	tcp_rcv_consumed(&fx.tcp, fc.c, 60, 0); /* moves the island down with the rest */
 	fx.app.consume = true;
 	seg(100, 200);
 	CU_ASSERT_EQUAL_FATAL(fx.app.rcv_copy_len, 340);
