@@ -53,10 +53,12 @@ static int64_t cmd_db_arg(struct cmd_ctx *ctx, const struct resp_arg *a)
 /* Set @p dst in @p db to the string value of @p o with @p expire, in @p o's
  * encoding (raw after APPEND stays raw, an embstr holding a number stays
  * an embstr, as Redis moves or duplicates the robj); @p o's bytes are
- * copied first (the write may move them). @return 0 or -1. */
+ * copied first (the write may move them). @p moved (RENAME, MOVE): a raw
+ * string keeps its sds as the moved robj does. @return 0 or -1. */
 static int copy_value(struct cmd_ctx *ctx, const struct store_obj *o, int64_t expire, uint32_t db,
-		      const struct resp_arg *dst)
+		      const struct resp_arg *dst, bool moved)
 {
+	uint16_t sds = o->sds;
 	char num[21];
 	const uint8_t *p;
 	size_t n = store_obj_str(o, num, &p);
@@ -73,6 +75,8 @@ static int copy_value(struct cmd_ctx *ctx, const struct store_obj *o, int64_t ex
 		struct store_wr w;
 		store_write_begin(ctx->shard, db, dst->ptr, dst->len, ctx->now_ms, &w);
 		rc = cmd_rdb_wr_match_enc(&w, enc);
+		if (rc == 0 && moved && enc == STORE_ENC_RAW)
+			store_wr_raw_sds(&w, sds);
 		store_write_commit(&w, 0, NULL);
 	}
 	if (tmp != small)
@@ -155,7 +159,7 @@ static void rename_generic(struct cmd_ctx *ctx, bool nx)
 		if (move_coll(ctx, db, src, db, dst, expire, true) != 0)
 			return;
 	} else {
-		if (copy_value(ctx, o, expire, db, dst) != 0)
+		if (copy_value(ctx, o, expire, db, dst, true) != 0)
 			return;
 		store_delete(ctx->shard, db, src->ptr, src->len, ctx->now_ms);
 	}
@@ -227,7 +231,7 @@ void cmd_copy(struct cmd_ctx *ctx)
 		return;
 	}
 	int64_t expire = store_get_expire(ctx->shard, db, src->ptr, src->len);
-	int rc = o->type == STORE_TYPE_STRING ? copy_value(ctx, o, expire, dst_db, dst)
+	int rc = o->type == STORE_TYPE_STRING ? copy_value(ctx, o, expire, dst_db, dst, false)
 					      : copy_coll(ctx, o, expire, dst_db, dst);
 	if (rc == 0)
 		resp_w_int(ctx->out, 1);
@@ -265,7 +269,7 @@ void cmd_move(struct cmd_ctx *ctx)
 			resp_w_int(ctx->out, 0);
 			return;
 		}
-		if (copy_value(ctx, o, expire, (uint32_t)id, key) != 0)
+		if (copy_value(ctx, o, expire, (uint32_t)id, key, true) != 0)
 			return;
 		store_delete(ctx->shard, db, key->ptr, key->len, ctx->now_ms);
 	}
