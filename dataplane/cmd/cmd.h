@@ -380,6 +380,8 @@ enum cmd_flag {
 	    1u << 22, /* SAVE BGSAVE SHUTDOWN: the dispatcher takes the cut (dp_snap.c) */
 	CMD_BLOCKING = 1u << 23, /* BLPOP...: may wait on its keys' worker (dp_block.h) */
 	CMD_PUBSUB = 1u << 24,	 /* pub/sub: the dispatcher runs it (dataplane/core/dp_pubsub.c) */
+	CMD_PART = 1u << 25,	 /* one worker's part of a command its dispatcher records once
+				    (CLIENT LIST/KILL/UNBLOCK on every worker, dp_clientkill.c) */
 };
 
 struct cmd_def {

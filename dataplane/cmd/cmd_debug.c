@@ -382,15 +382,7 @@ static const char *const memory_help[] = {
  * per doubling above 128). */
 uint64_t cmd_je_class(uint64_t n)
 {
-	if (n <= 8)
-		return 8;
-	if (n <= 128)
-		return (n + 15) & ~UINT64_C(15);
-	uint64_t pow = 128;
-	while (pow * 2 < n)
-		pow *= 2;
-	uint64_t step = pow / 4;
-	return (n + step - 1) / step * step;
+	return store_je_class(n);
 }
 
 uint64_t cmd_sds_alloc(uint64_t len, bool allow5)
@@ -436,8 +428,8 @@ static void memory_usage(struct cmd_ctx *ctx)
 		v = 16;
 	else if (o->enc == STORE_ENC_EMBSTR)
 		v = cmd_je_class(16 + 3 + (uint64_t)o->len + 1);
-	else
-		v = 16 + cmd_sds_alloc(o->len, false);
+	else /* its sds as stock's APPEND/SETRANGE... left it */
+		v = 16 + store_raw_sds_bytes(o);
 	resp_w_int(ctx->out, (int64_t)(cmd_sds_alloc(key->len, true) + v + 24));
 }
 

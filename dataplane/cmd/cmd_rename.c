@@ -67,11 +67,13 @@ static void dst_lru(struct store_wr *w, const uint32_t *lru)
 /* Set @p dst in @p db to the string value of @p o with @p expire, in @p o's
  * encoding (raw after APPEND stays raw, an embstr holding a number stays
  * an embstr, as Redis moves or duplicates the robj), with LRU/LFU state
- * @p lru (dst_lru()); @p o's bytes are copied first (the write may move
- * them). @return 0 or -1. */
+ * @p lru (dst_lru(): RENAME and MOVE pass the source's, and a raw string
+ * keeps its sds as the moved robj does; COPY passes NULL); @p o's bytes are
+ * copied first (the write may move them). @return 0 or -1. */
 static int copy_value(struct cmd_ctx *ctx, const struct store_obj *o, int64_t expire, uint32_t db,
 		      const struct resp_arg *dst, const uint32_t *lru)
 {
+	uint16_t sds = o->sds;
 	char num[21];
 	const uint8_t *p;
 	size_t n = store_obj_str(o, num, &p);
@@ -90,6 +92,8 @@ static int copy_value(struct cmd_ctx *ctx, const struct store_obj *o, int64_t ex
 		rc = cmd_rdb_wr_match_enc(&w, enc);
 		if (w.obj != NULL)
 			dst_lru(&w, lru);
+		if (rc == 0 && lru != NULL && enc == STORE_ENC_RAW)
+			store_wr_raw_sds(&w, sds);
 		store_write_commit(&w, 0, NULL);
 	}
 	if (tmp != small)

@@ -222,6 +222,7 @@ static struct dp_slot *slot_new(struct dp_client *cl)
 	slot->parts_left = 0;
 	slot->agg = DP_AGG_NONE;
 	slot->failed = false;
+	slot->count_fail = NULL;
 	return slot;
 }
 
@@ -233,6 +234,16 @@ void dp_client_wake(struct worker *w, struct dp_client *cl)
 	mark_ready(w, cl);
 }
 
+/* A fanned-out command's combined error reply: a failed call and its
+ * errorstat, as the connection's worker recorded the call. */
+static void count_failed(struct worker *w, struct dp_client *cl, const struct dp_slot *slot)
+{
+	struct cmd_client c = cl->cc;
+	c.last_cmd = slot->count_fail;
+	struct cmd_ctx ctx = {.client = &c, .env = &w->sh->env};
+	cmd_diag_failed(&ctx, slot->count_fail, w->id, slot->buf.data, slot->buf.len);
+}
+
 /* Move finished head slots into the send buffer, in order. */
 void dp_drain_slots(struct worker *w, struct dp_client *cl)
 {
@@ -240,6 +251,8 @@ void dp_drain_slots(struct worker *w, struct dp_client *cl)
 		struct dp_slot *slot = &cl->slots[cl->slot_head % DP_SLOTS];
 		if (slot->parts_left != 0)
 			break;
+		if (slot->count_fail != NULL && slot->buf.len > 0 && slot->buf.data[0] == '-')
+			count_failed(w, cl, slot);
 		if (!slot->discard) {
 			rw_buf_append(&cl->tcp->snd, slot->buf.data, slot->buf.len);
 			cl->cc.last_ms = w->now_unix_ms; /* a reply written: lastinteraction */
@@ -485,9 +498,11 @@ uint64_t dp_run(struct worker *w, const struct cmd_def *d, struct resp_arg *argv
 	 * that starts with '-' is an error: a failed call. */
 	w->run_us = (int64_t)worker_tsc_us(w, rte_rdtsc() - t0_tsc);
 	const uint8_t *err = out->len > at && out->data[at] == '-' ? out->data + at : NULL;
-	if (!w->in_tx_part && !ctx.would_block) /* (a blocked call counts when it ends) */
+	if (d->flags & CMD_PART) {
+		/* a part: the connection's worker records the command once */
+	} else if (!w->in_tx_part && !ctx.would_block) { /* (a blocked call counts when it ends) */
 		cmd_diag_command(&ctx, d, w->id, w->run_us, err, out->len - at);
-	else if (err != NULL)
+	} else if (err != NULL)
 		cmd_diag_failed(&ctx, d, w->id, err, out->len - at);
 	dp_pubsub_cmd_end(w, d, argv, argc, client->db, ctx.dirty);
 	/* a part of SWAPDB/FLUSHALL... moves keys between DBs without counting
@@ -687,6 +702,30 @@ static void fanout_all(struct worker *w, struct dp_client *cl, const struct cmd_
 			send_part(w, cl, d, argv, argc, o, slot, seq);
 	run_local_part(w, cl, d, argv, argc, slot, seq);
 	dp_slot_release(slot);
+}
+
+/* CLIENT LIST/KILL/UNBLOCK: every worker's part (@p part, not recorded
+ * where it runs), then the command recorded once here as Redis's call()
+ * records it (commandstats, SLOWLOG with this worker's part's time). Its
+ * arguments refused (@p ok false: the check replied an "ERR ..." error) it
+ * is a failed call; an error its parts combine into (KILL's "No such
+ * client") counts as one when the reply drains (dp_drain_slots()). */
+static void fanout_client(struct worker *w, struct dp_client *cl, const struct cmd_def *d,
+			  const struct cmd_def *part, struct resp_arg *argv, uint32_t argc,
+			  enum dp_agg agg, bool ok)
+{
+	static const uint8_t refused[] = "-ERR \r\n";
+	uint64_t seq = cl->slot_tail;
+	uint64_t t0 = rte_rdtsc();
+	if (ok)
+		fanout_all(w, cl, part, argv, argc, agg);
+	dp_tx_record(w, &cl->cc, cl->cc.db, d, argv, argc,
+		     (int64_t)worker_tsc_us(w, rte_rdtsc() - t0), ok ? NULL : refused,
+		     ok ? 0 : sizeof(refused) - 1);
+	const struct cmd_def *sub = cmd_subcmd_lookup(d, argv[1].ptr, argv[1].len);
+	cl->cc.last_cmd = sub != NULL ? sub : d; /* CLIENT LIST's cmd=client|list */
+	if (ok && cl->slot_tail != seq)
+		cl->slots[seq % DP_SLOTS].count_fail = cl->cc.last_cmd;
 }
 
 static int32_t last_key_index(const struct cmd_def *d, uint32_t argc)
@@ -993,19 +1032,19 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 		return true;
 	}
 	if (dp_clientkill_is(d, argv, argc)) { /* every worker kills its own */
-		if (dp_clientkill_check(w, cl, argv, argc))
-			fanout_all(w, cl, &dp_clientkill_part_def, argv, argc,
-				   argc == 3 ? DP_AGG_KILLED : DP_AGG_SUM);
+		fanout_client(w, cl, d, &dp_clientkill_part_def, argv, argc,
+			      argc == 3 ? DP_AGG_KILLED : DP_AGG_SUM,
+			      dp_clientkill_check(w, cl, argv, argc));
 		return true;
 	}
 	if (dp_clientlist_is(d, argv, argc)) { /* every worker lists its own */
-		if (dp_clientlist_check(w, cl, argv, argc))
-			fanout_all(w, cl, &dp_clientlist_part_def, argv, argc, DP_AGG_TEXT);
+		fanout_client(w, cl, d, &dp_clientlist_part_def, argv, argc, DP_AGG_TEXT,
+			      dp_clientlist_check(w, cl, argv, argc));
 		return true;
 	}
 	if (dp_clientunblock_is(d, argv, argc)) { /* the waiter is on its keys' worker */
-		if (dp_clientunblock_check(w, cl, argv, argc))
-			fanout_all(w, cl, &dp_clientunblock_part_def, argv, argc, DP_AGG_SUM);
+		fanout_client(w, cl, d, &dp_clientunblock_part_def, argv, argc, DP_AGG_SUM,
+			      dp_clientunblock_check(w, cl, argv, argc));
 		return true;
 	}
 	if (w->sh->n_workers > 1 && dp_digest_is(d, argv, argc)) {

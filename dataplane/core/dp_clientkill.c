@@ -78,7 +78,7 @@ void dp_clientkill_deleted_users(struct worker *w)
 const struct cmd_def dp_clientkill_part_def = {
     .name = "client",
     .arity = -3,
-    .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+    .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_PART,
     .fn = kill_part,
     .acl_categories = "@admin @slow @dangerous @connection",
     .group = "connection",
@@ -118,7 +118,7 @@ static void unblock_part(struct cmd_ctx *ctx)
 const struct cmd_def dp_clientunblock_part_def = {
     .name = "client",
     .arity = -3,
-    .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+    .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_PART,
     .fn = unblock_part,
     .acl_categories = "@admin @slow @dangerous @connection",
     .group = "connection",
@@ -179,7 +179,7 @@ static void list_part(struct cmd_ctx *ctx)
 const struct cmd_def dp_clientlist_part_def = {
     .name = "client",
     .arity = -2,
-    .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE,
+    .flags = CMD_ADMIN | CMD_NOSCRIPT | CMD_LOADING | CMD_STALE | CMD_PART,
     .fn = list_part,
     .acl_categories = "@admin @slow @dangerous @connection",
     .group = "connection",

@@ -28,6 +28,8 @@
 
 #include "rw_buf.h"
 
+struct cmd_def;
+
 enum dp_agg {
 	DP_AGG_NONE,
 	DP_AGG_SUM,
@@ -51,6 +53,9 @@ struct dp_slot {
 	uint32_t n_parts;     /* entries in parts (the worker count) */
 	uint8_t *key_owner;   /* MERGE: owner of each key, request order */
 	uint32_t nkeys, key_cap;
+	/* a command recorded where it was dispatched (CLIENT KILL): a failed
+	 * call of this (sub)command if the combined reply is an error */
+	const struct cmd_def *count_fail;
 };
 
 /** Reset @p s for a new reply of kind @p agg with the hold taken. */

@@ -87,7 +87,11 @@ enum store_enc {
 struct store_obj {
 	uint8_t type; /* enum store_type */
 	uint8_t enc;  /* enum store_enc */
-	uint16_t pad;
+	/* RAW: the sds stock would hold for it (MEMORY USAGE). 0: as created,
+	 * capacity = len (sdsnewlen()); grown by sds's greedy rule (APPEND,
+	 * SETRANGE, SETBIT, BITFIELD): header bytes << 8 | the jemalloc size
+	 * class index of its allocation (store_write.c, "sds model"). */
+	uint16_t sds;
 	uint32_t len; /* string length in bytes (not for INT) */
 	union {
 		int64_t i;    /* STORE_ENC_INT */
@@ -331,6 +335,13 @@ uint8_t *store_wr_raw(struct store_wr *w, size_t len);
  * on failure (it is freed). @return 0 or -ENOMEM.
  */
 int store_wr_set_coll(struct store_wr *w, uint8_t type, uint8_t enc, void *coll);
+/** A RAW string takes the sds model of the one it was moved from (RENAME,
+ * MOVE: Redis moves the robj; store_obj.sds). */
+void store_wr_raw_sds(struct store_wr *w, uint16_t sds);
+/** jemalloc's size class of an allocation of @p n bytes (Redis's zmalloc_size()). */
+uint64_t store_je_class(uint64_t n);
+/** Bytes the sds of stock's RAW string @p o would take (sdsZmallocSize()). */
+uint64_t store_raw_sds_bytes(const struct store_obj *o);
 /** Set (absolute unix ms) or clear (STORE_NO_EXPIRE) the expiry; the key must exist. */
 int store_wr_set_expire(struct store_wr *w, int64_t at_ms);
 /**

@@ -224,6 +224,106 @@ int store_wr_set_int(struct store_wr *w, int64_t v)
 	return wr_put(w, &nv);
 }
 
+/*
+ * sds model. A RAW string's bytes live in a plain allocation, but MEMORY
+ * USAGE reports what stock's sds would take, and that depends on its
+ * history. sdsnewlen() takes jemalloc's size class of header + length + 1
+ * and keeps it all as capacity (a 1-byte header under 32 bytes has none);
+ * a value SET stores is trimmed to its length when more than a tenth of it
+ * is spare (trimStringObjectIfNeeded()); sdsMakeRoomFor() grows greedily
+ * (twice the new length, or 1 MB more) into a size class again. obj->sds
+ * keeps the header and the class of a string changed in place; 0 is a
+ * string as SET stored it.
+ */
+uint64_t store_je_class(uint64_t n)
+{
+	if (n <= 8)
+		return 8;
+	if (n <= 128)
+		return (n + 15) & ~UINT64_C(15);
+	uint64_t pow = 128;
+	while (pow * 2 < n)
+		pow *= 2;
+	uint64_t step = pow / 4;
+	return (n + step - 1) / step * step;
+}
+
+/* A class (store_je_class()'s answer) as a small index and back. */
+static uint16_t je_index(uint64_t c)
+{
+	if (c <= 128)
+		return c <= 8 ? 1 : (uint16_t)(c / 16 + 1);
+	uint16_t g = 0;
+	uint64_t pow = 128;
+	while (pow * 2 < c)
+		pow *= 2, g++;
+	return (uint16_t)(10 + 4 * g + (c - pow) / (pow / 4) - 1);
+}
+
+static uint64_t je_of_index(uint16_t idx)
+{
+	if (idx <= 9)
+		return idx == 1 ? 8 : (uint64_t)(idx - 1) * 16;
+	uint64_t pow = UINT64_C(128) << ((idx - 10) / 4);
+	return pow + (uint64_t)((idx - 10) % 4 + 1) * (pow / 4);
+}
+
+/* sdsReqType()'s header bytes for a string of @p n (type 5: @p allow5). */
+static uint64_t sds_hdr(uint64_t n, bool allow5)
+{
+	return n < 32 && allow5 ? 1 : n < 256 ? 3 : n < 65536 ? 5 : 9;
+}
+
+/* The capacity a class of @p usable bytes gives header @p hdr (sdssetalloc(), capped by its type).
+ */
+static uint64_t sds_cap(uint64_t hdr, uint64_t usable)
+{
+	uint64_t cap = usable - hdr - 1, max = hdr == 3 ? 255 : hdr == 5 ? 65535 : UINT32_MAX;
+	return cap < max ? cap : max;
+}
+
+/* sdsnewlen() of @p o's bytes. */
+static void sds_new(struct store_obj *o)
+{
+	uint64_t hdr = sds_hdr(o->len, o->len > 0);
+	o->sds = (uint16_t)(hdr << 8 | je_index(store_je_class(hdr + o->len + 1)));
+}
+
+/* The capacity (sdsalloc()) of @p o's modelled sds. */
+static uint64_t sds_alloc(const struct store_obj *o)
+{
+	if (o->sds == 0) { /* SET: sdsnewlen(), trimmed if a tenth is spare */
+		uint64_t hdr = sds_hdr(o->len, false);
+		uint64_t cap = sds_cap(hdr, store_je_class(hdr + o->len + 1));
+		return cap - o->len > o->len / 10 ? o->len : cap;
+	}
+	uint64_t hdr = o->sds >> 8;
+	return hdr == 1 ? o->len : sds_cap(hdr, je_of_index(o->sds & 0xff));
+}
+
+uint64_t store_raw_sds_bytes(const struct store_obj *o)
+{
+	if (o->sds == 0)
+		return store_je_class(sds_hdr(o->len, false) + o->len + 1);
+	return je_of_index(o->sds & 0xff);
+}
+
+/* sdsMakeRoomFor(), greedy, to hold @p len bytes. */
+static void sds_grow(struct store_obj *o, uint64_t len)
+{
+	if (len <= sds_alloc(o))
+		return;
+	uint64_t newlen = len < STORE_RAW_PREALLOC ? len * 2 : len + STORE_RAW_PREALLOC;
+	uint64_t hdr = sds_hdr(newlen, false);
+	o->sds = (uint16_t)(hdr << 8 | je_index(store_je_class(hdr + newlen + 1)));
+}
+
+void store_wr_raw_sds(struct store_wr *w, uint16_t sds)
+{
+	if (w->obj != NULL && w->obj->type == STORE_TYPE_STRING && w->obj->enc == STORE_ENC_RAW)
+		w->obj->sds = sds;
+}
+
 uint8_t *store_wr_raw(struct store_wr *w, size_t len)
 {
 	bool created = false;
@@ -249,8 +349,12 @@ uint8_t *store_wr_raw(struct store_wr *w, size_t len)
 			memcpy(raw, p, n);
 		o->enc = STORE_ENC_RAW;
 		o->v.ptr = raw;
+		o->len = (uint32_t)(created ? len : n); /* sdsnewlen() */
+		sds_new(o);
 		o->len = (uint32_t)n;
 	}
+	if (!created) /* (a new key: sdsnewlen() of its length, no growth) */
+		sds_grow(o, len);
 	if (len > malloc_usable_size(o->v.ptr)) {
 		size_t cap = len < STORE_RAW_PREALLOC ? len * 2 : len + STORE_RAW_PREALLOC;
 		uint8_t *raw = realloc(o->v.ptr, cap);

@@ -661,7 +661,16 @@ static int load_finish(struct cfg_load *ld)
 	if (cfg->hz > 500)
 		cfg->hz = 500;
 	if (rw_config_bind_check(cfg->bind, cfg->rw_address, &own, &why) != 0) {
-		snprintf(ld->err, ld->errlen, "invalid value '%s' for 'bind': %s", cfg->bind, why);
+		char name[256];
+		const char *gai = rw_config_bind_unresolved(cfg->bind, name, sizeof(name));
+		if (gai != NULL) /* stock's two log lines, as it exits */
+			snprintf(ld->err, ld->errlen,
+				 "Could not create server TCP listening socket %s:%d: %s; Failed "
+				 "listening on port %d (TCP), aborting.",
+				 name, (int)cfg->port, gai, (int)cfg->port);
+		else
+			snprintf(ld->err, ld->errlen, "invalid value '%s' for 'bind': %s",
+				 cfg->bind, why);
 		return -EINVAL;
 	}
 	if (!own && ld->warn != NULL)

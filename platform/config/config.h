@@ -245,6 +245,12 @@ void rw_config_fini(struct rw_config *cfg);
  */
 int rw_config_bind_check(const char *value, const char *own_addr, bool *accept_own,
 			 const char **err);
+/**
+ * The first host name of a bind list that does not resolve: copied to
+ * @p name (@p cap bytes), @return getaddrinfo()'s reason (stock's boot log
+ * line names it), or NULL if every name resolves. Context: any thread.
+ */
+const char *rw_config_bind_unresolved(const char *value, char *name, size_t cap);
 
 /**
  * Parse latency-tracking-info-percentiles ("50 99 99.9", "" for none) into

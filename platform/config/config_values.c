@@ -19,11 +19,15 @@
  *   "::*", "::"         every IPv6 address (the dataplane has none);
  *   redwire-address     the NIC's;
  *   127.x.x.x, ::1,     loopback: bound, but no client on the wire reaches it;
- *   localhost           (getaddrinfo's first answer, 127.0.0.1);
+ *   a host name         resolved as listenToPort() does (getaddrinfo(),
+ *                       IPv4, its first answer: localhost is 127.0.0.1),
+ *                       then classified as that address;
  *   another literal     EADDRNOTAVAIL: an error, or skipped when written
  *                       with Redis's "-" prefix (optional address);
- *   anything else       no address (getaddrinfo fails): an error even with
- *                       "-". Host names are not resolved.
+ *   a name that does    no address (getaddrinfo fails): an error even with
+ *   not resolve         "-" (at boot, stock's log line names the reason).
+ * A name is resolved when the list is checked: at boot, and by CONFIG SET
+ * bind (the calling thread waits for the resolver, as stock's does).
  *
  * Two addresses of one family where one is a wildcard or both are equal
  * collide (EADDRINUSE: an error even with "-"), as stock's sockets do. An
@@ -37,6 +41,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +71,22 @@ static bool bind_local(const struct bind_addr *b, uint32_t own)
 	return b->a[0] == 127 || (own != 0 && v == own);
 }
 
+/* anetTcpServer()'s getaddrinfo() of a host name (no ':', so IPv4): its
+ * first answer. @return false if it does not resolve. */
+static bool bind_resolve(const char *name, uint8_t a[4])
+{
+	struct addrinfo hints = {.ai_family = AF_INET,
+				 .ai_socktype = SOCK_STREAM,
+				 .ai_flags = AI_PASSIVE},
+			*res = NULL;
+	if (name[0] == '\0' || strchr(name, ':') != NULL ||
+	    getaddrinfo(name, NULL, &hints, &res) != 0 || res == NULL)
+		return false;
+	memcpy(a, &((const struct sockaddr_in *)res->ai_addr)->sin_addr, 4);
+	freeaddrinfo(res);
+	return true;
+}
+
 /* One address of the list, "-" stripped. @return false: no such address. */
 static bool bind_parse_one(const char *s, struct bind_addr *b)
 {
@@ -75,10 +96,8 @@ static bool bind_parse_one(const char *s, struct bind_addr *b)
 		b->wildcard = true;
 		return true;
 	}
-	if (strcasecmp(s, "localhost") == 0)
-		s = "127.0.0.1";
 	static const uint8_t zero[16];
-	if (inet_pton(AF_INET, s, b->a) == 1)
+	if (inet_pton(AF_INET, s, b->a) == 1 || bind_resolve(s, b->a))
 		b->family = AF_INET;
 	else if (inet_pton(AF_INET6, s, b->a) == 1)
 		b->family = AF_INET6;
@@ -152,6 +171,32 @@ int rw_config_bind_check(const char *value, const char *own_addr, bool *accept_o
 		p = sp;
 	}
 	return 0;
+}
+
+const char *rw_config_bind_unresolved(const char *value, char *name, size_t cap)
+{
+	for (const char *p = value; *p != '\0';) {
+		size_t len = strcspn(p, " ");
+		size_t skip = p[0] == '-';
+		struct bind_addr b;
+		if (len - skip < cap && len > skip) {
+			memcpy(name, p + skip, len - skip);
+			name[len - skip] = '\0';
+			struct addrinfo hints = {.ai_family = AF_INET,
+						 .ai_socktype = SOCK_STREAM,
+						 .ai_flags = AI_PASSIVE},
+					*res = NULL;
+			int rc;
+			if (!bind_parse_one(name, &b) && strchr(name, ':') == NULL &&
+			    (rc = getaddrinfo(name, NULL, &hints, &res)) != 0)
+				return gai_strerror(rc);
+			if (res != NULL)
+				freeaddrinfo(res);
+		}
+		p += len;
+		p += *p == ' ';
+	}
+	return NULL;
 }
 
 /* string2d(): strtod over the whole token, no leading or trailing space,

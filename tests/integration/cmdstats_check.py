@@ -59,6 +59,11 @@ SINGLE = [
     ("OBJECT", "ENCODING"), ("PING",), ("ECHO",), ("TYPE", S0), ("SELECT", "99"),
     ("ZADD", S0, "1", "m"), ("SADD", K1[1], "m"), ("INCRBY", S1, "x"), ("DBSIZE",),
     ("MEMORY", "NOSUCH"), ("DISCARD",), ("EXEC",), ("UNWATCH",), ("WATCH",),
+    # answered by every worker's part, recorded once (failed: refused
+    # arguments, KILL's "No such client")
+    ("CLIENT", "LIST"), ("CLIENT", "LIST", "ID", "abc"), ("CLIENT", "KILL", "ID", "99999"),
+    ("CLIENT", "KILL", "1.1.1.1:1"), ("CLIENT", "KILL", "ID", "0"),
+    ("CLIENT", "UNBLOCK", "99999"), ("CLIENT", "UNBLOCK", "x"),
 ]
 # sessions whose replies come in a run (MULTI...)
 SESSIONS = [

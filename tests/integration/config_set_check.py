@@ -31,6 +31,15 @@ def both(*args):
     return got[0]
 
 
+# this host's own name, when it resolves to loopback (/etc/hosts): stock
+# binds it, and refuses it beside the address it stands for
+host_cases = []
+try:
+    if socket.gethostbyname(socket.gethostname()).startswith("127."):
+        host_cases = [("SET", "bind", socket.gethostname()), ("GET", "bind"),
+                      ("SET", "bind", "127.0.0.1 " + socket.gethostname())]
+except OSError:
+    pass
 checked = 0
 for case in [
         ("GET", "maxmemory-clients"),  # from the boot file: 10%
@@ -65,11 +74,14 @@ for case in [
         ("SET", "hz", "5", "bind", "10.1.1.1"), ("GET", "hz"),  # all or nothing
         ("SET", "bind", "-10.1.1.1 127.0.0.1"), ("GET", "bind"),
         ("SET", "bind", "localhost"), ("GET", "bind"),
+        # host names, resolved as listenToPort() resolves them
+        ("SET", "bind", "nosuchhost.invalid"), ("SET", "bind", "-nosuchhost.invalid 127.0.0.1"),
+        ("SET", "bind", "localhost 127.0.0.1"), ("GET", "bind"),
         ("SET", "bind", "127.0.0.5"), ("GET", "bind"),
         ("SET", "bind", "127.0.0.1"), ("GET", "bind"),
         ("SET", "hz", "10", "latency-tracking-info-percentiles", "25 75"),
         ("GET", "hz"), ("GET", "latency-tracking-info-*"),
-]:
+] + host_cases:
     both("CONFIG", *case)
     checked += 1
 print("CONFIG SET/GET: %d cases byte-identical with stock" % checked)

@@ -65,6 +65,37 @@ CASES = [
                       E("MEMORY", "USAGE", "it:m:k", "SAMPLES", "0"), E("MEMORY", "USAGE", "it:m:k", "foo"),
                       E("MEMORY"), E("MEMORY", "foo"), E("MEMORY", "USAGE"), E("MEMORY", "HELP"),
                       E("DEL", "it:m:k", "it:m:n", "it:m:e", "it:m:r", "it:m:" + "k" * 40)], 21, False),
+    # a string APPEND, SETRANGE, SETBIT or BITFIELD changed holds stock's
+    # sds: created exact (a 1-byte header under 32 bytes), grown greedily
+    # (twice, or 1 MB more) into a jemalloc size class, capacity capped by
+    # the header's type
+    ("memory usage grown strings", _grown := [
+        E("SET", "it:m:a", "abc"), E("APPEND", "it:m:a", "d"), E("MEMORY", "USAGE", "it:m:a"),
+        E("APPEND", "it:m:a", "x" * 7), E("MEMORY", "USAGE", "it:m:a"),
+        E("APPEND", "it:m:a", "y" * 5), E("MEMORY", "USAGE", "it:m:a"),
+        E("SET", "it:m:b", "x" * 50), E("APPEND", "it:m:b", "y"), E("MEMORY", "USAGE", "it:m:b"),
+        E("APPEND", "it:m:b", "y" * 40), E("MEMORY", "USAGE", "it:m:b"),
+        E("SETRANGE", "it:m:c", "3", "xy"), E("MEMORY", "USAGE", "it:m:c"),
+        E("SETRANGE", "it:m:c", "50", "z"), E("MEMORY", "USAGE", "it:m:c"),
+        E("SETRANGE", "it:m:c", "0", "q"), E("MEMORY", "USAGE", "it:m:c"),
+        E("SETBIT", "it:m:d", "100", "1"), E("MEMORY", "USAGE", "it:m:d"),
+        E("SETBIT", "it:m:d", "1000", "1"), E("MEMORY", "USAGE", "it:m:d"),
+        E("SETBIT", "it:m:e", "800000", "1"), E("MEMORY", "USAGE", "it:m:e"),
+        E("APPEND", "it:m:e", "x"), E("MEMORY", "USAGE", "it:m:e"),
+        E("SETRANGE", "it:m:f", "1100000", "x"), E("APPEND", "it:m:f", "x"),
+        E("MEMORY", "USAGE", "it:m:f"),
+        E("SET", "it:m:g", "12"), E("APPEND", "it:m:g", "3"), E("MEMORY", "USAGE", "it:m:g"),
+        E("BITFIELD", "it:m:h", "SET", "u8", "0", "255"), E("MEMORY", "USAGE", "it:m:h"),
+        E("SET", "it:m:i", "x" * 120), E("APPEND", "it:m:i", "y"), E("MEMORY", "USAGE", "it:m:i"),
+        E("APPEND", "it:m:i", "y" * 131), E("MEMORY", "USAGE", "it:m:i"),
+        E("APPEND", "it:m:i", "y"), E("MEMORY", "USAGE", "it:m:i"),
+        # RENAME and MOVE move the robj (its sds kept), COPY makes an exact one
+        E("SET", "{it:m}r", "abc"), E("APPEND", "{it:m}r", "d"), E("RENAME", "{it:m}r", "{it:m}r2"),
+        E("MEMORY", "USAGE", "{it:m}r2"), E("COPY", "{it:m}r2", "{it:m}r3"),
+        E("MEMORY", "USAGE", "{it:m}r3"), E("MOVE", "{it:m}r2", "9"), E("SELECT", "9"),
+        E("MEMORY", "USAGE", "{it:m}r2"), E("DEL", "{it:m}r2"), E("SELECT", "0"),
+        E("DEL", "it:m:a", "it:m:b", "it:m:c", "it:m:d", "it:m:e", "it:m:f", "it:m:g", "it:m:h",
+          "it:m:i", "{it:m}r3")], len(_grown), False),
     ("config set errors", [E("CONFIG", "SET"), E("CONFIG", "SET", "maxmemory"),
                            E("CONFIG", "SET", "maxmemory", "10mb", "maxclients"),
                            E("CONFIG", "SET", "nosuch", "bar"), E("CONFIG", "SET", "maxmemory", "abc"),

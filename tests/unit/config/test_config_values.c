@@ -38,7 +38,10 @@ static void test_config_bind_classifies_as_stock_binds(void)
 	    {"::* *", 1},
 	    {"127.0.0.1", 0},
 	    {"127.0.0.5", 0},
-	    {"localhost", 0},
+	    {"localhost", 0}, /* a host name: getaddrinfo()'s first IPv4 answer */
+	    {"localhost 127.0.0.1", -1},
+	    {"-nosuchhost.invalid 127.0.0.1", -1},
+	    {"nosuchhost.invalid", -1},
 	    {"::1", 0},
 	    {"::", 0},
 	    {"-1.2.3.4 -5.6.7.8", 0},
@@ -149,6 +152,16 @@ static void test_config_loads_hz_percentiles_bind_and_maxmemory_clients(void)
 	CU_ASSERT_STRING_EQUAL(err,
 			       "invalid value '10.9.9.9' for 'bind': Failed to bind to specified "
 			       "addresses.");
+	/* a name that does not resolve: stock's log lines as it exits */
+	CU_ASSERT_EQUAL(load_text(&cfg, "port 7001\nbind 127.0.0.1 -nosuchhost.invalid\n", 0, NULL,
+				  NULL, err, sizeof(err), path),
+			-EINVAL);
+	static const char head[] = "Could not create server TCP listening socket "
+				   "nosuchhost.invalid:7001: ", /* then the resolver's reason */
+	    tail[] = "; Failed listening on port 7001 (TCP), aborting.";
+	CU_ASSERT(strncmp(err, head, sizeof(head) - 1) == 0);
+	CU_ASSERT(strlen(err) > sizeof(head) + sizeof(tail) &&
+		  strcmp(err + strlen(err) - (sizeof(tail) - 1), tail) == 0);
 	CU_ASSERT_EQUAL(
 	    load_text(&cfg, "maxmemory-clients 200%\n", 0, NULL, NULL, err, sizeof(err), path),
 	    -EINVAL);

@@ -309,6 +309,35 @@ static void test_store_write_expiry_and_lazy_reclaim(void)
  * has just wrapped: the idle time reaches back into the clock's previous
  * turn and OBJECT IDLETIME reads it back unchanged, as with Redis 7.0's
  * objectSetLRUOrLFU() (it once put such a key half a clock away). */
+/* The sds stock would hold for a string changed in place: the figures are
+ * stock 7.0.15's MEMORY USAGE minus its robj, key and dictEntry (48). */
+static uint64_t grow_to(struct store_shard *s, const char *key, size_t len)
+{
+	struct store_wr w;
+	store_write_begin(s, 0, key, strlen(key), T0, &w);
+	CU_ASSERT_PTR_NOT_NULL(store_wr_raw(&w, len));
+	store_write_commit(&w, 1, "append");
+	return store_raw_sds_bytes(store_lookup(s, 0, key, strlen(key), T0, STORE_LOOKUP_NOTOUCH));
+}
+
+static void test_store_raw_models_stock_sds(void)
+{
+	struct store_shard *s = store_shard_create(0, 16);
+	CU_ASSERT_EQUAL(store_set(s, 0, "a", 1, "abc", 3, STORE_NO_EXPIRE, 0), 0);
+	CU_ASSERT_EQUAL(grow_to(s, "a", 4), 16);	  /* embstr unshared (sds5), grown to 8 */
+	CU_ASSERT_EQUAL(grow_to(s, "a", 11), 16);	  /* fits its capacity (12) */
+	CU_ASSERT_EQUAL(grow_to(s, "a", 16), 48);	  /* 32 asked */
+	CU_ASSERT_EQUAL(grow_to(s, "c", 5), 8);		  /* a new key: sdsnewlen(5), sds5 */
+	CU_ASSERT_EQUAL(grow_to(s, "c", 51), 112);	  /* sds5 has no room: 102 asked */
+	CU_ASSERT_EQUAL(grow_to(s, "e", 100001), 114688); /* the class is all capacity */
+	CU_ASSERT_EQUAL(grow_to(s, "e", 100002), 114688);
+	static const char x[120] = {0};
+	CU_ASSERT_EQUAL(store_set(s, 0, "i", 1, x, sizeof(x), STORE_NO_EXPIRE, 0), 0);
+	CU_ASSERT_EQUAL(grow_to(s, "i", 121), 128); /* SET kept 4 spare bytes (< a tenth) */
+	CU_ASSERT_EQUAL(grow_to(s, "i", 252), 512); /* 252 > 124: 504 asked, sds16 */
+	store_shard_destroy(&s);
+}
+
 static void test_store_set_lru_idle_across_the_clock_wrap(void)
 {
 	struct store_shard *s = store_shard_create(0, 16);
@@ -341,6 +370,7 @@ int main(void)
 	    RW_TEST(test_store_shard_create_rejects_zero_dbs_and_destroy_is_null_safe),
 	    RW_TEST(test_store_write_commit_counts_dirty_versions_hooks_and_memory),
 	    RW_TEST(test_store_set_lru_idle_across_the_clock_wrap),
+	    RW_TEST(test_store_raw_models_stock_sds),
 	    RW_TEST(test_store_write_expiry_and_lazy_reclaim),
 	    {NULL, NULL},
 	};
