@@ -27,7 +27,7 @@
 #      prepare's four fsyncs (new incr file, directory, manifest, directory)
 #      run on the AOF writer's file thread, beside the fsyncs of the file
 #      in use. While they shared the fsync thread an always SET waited
-#      behind them (4-5 fsyncs: NNNN ms here).
+#      behind them (4-5 fsyncs: 3988 ms here, and the step failed).
 # Before the RDB writer's end moved to its own thread, step 2 stalled every
 # API request for the whole fsync; before the rewrite's switch and install
 # did, step 5 stalled the API and every everysec write for several fsyncs
