@@ -3,20 +3,23 @@
  * off"), Redis 7.0's startAppendOnly(): the AOF starts with a rewrite.
  *
  *   enable   a writer with no file, armed for the rewrite the dataplane
- *            asked for with AOFRW_REQ: a record up to its worker's cut is
- *            left out (the base holds it; it is durable at once, as under
- *            appendonly no until now), one past it is held
- *   switch   every cut known: the incr file of the cut is created (next
- *            seq after the manifest's last, 1 on a fresh directory) but the
- *            manifest does not name it yet (Redis's temp incr file of
- *            AOF_WAIT_REWRITE); held records and the ones after go there
+ *            asked for with AOFRW_REQ, the way BGREWRITEAOF arms one
+ *            (aof_rewrite.c): the prepare makes the incr file of the cut
+ *            (next seq after the manifest's last, 1 on a fresh directory)
+ *            on the file thread, but the manifest does not name it yet
+ *            (Redis's temp incr file of AOF_WAIT_REWRITE). A record before
+ *            the cut is left out (the base holds it; it is durable at once,
+ *            as under appendonly no until now), one past it is held
+ *   switch   every cut known: the writer moves to that file (it had none);
+ *            held records and the ones after go there
  *   install  the base renamed, and the manifest written naming base and
  *            that incr file; the files of an earlier appendonly yes become
  *            history and are deleted. From here on a writer like any other.
  *
  * A crash before the install leaves the manifest as it was (appendonly no
  * had left it): nothing names the new files. A failed rewrite forgets the
- * incr file; the dataplane schedules another one (Redis does too).
+ * incr file (a prepared one it never switched to too: aof_rewrite.c's
+ * next_drop()); the dataplane schedules another one (Redis does too).
  *
  * Context: the control plane's event loop thread.
  */
@@ -46,7 +49,9 @@ int cp_aof_enable(struct cp_aof **out, const struct cp_aof_conf *conf, uint64_t 
 	if (rc == 0)
 		rc = aof_dir_open(&a->conf, true, &a->dirfd);
 	if (rc == 0)
-		rc = aof_syncer_start(&a->sync, -1, conf->fsync_fn);
+		rc = aof_syncer_start(&a->sync, -1, conf->fsync_fn, "aof-fsync");
+	if (rc == 0)
+		rc = aof_syncer_start(&a->files, -1, conf->fsync_fn, "aof-files");
 	if (rc == 0)
 		rc = cp_aof_rewrite_arm(a, epoch, workers, now_ms);
 	if (rc != 0) {

@@ -185,7 +185,8 @@ struct aof_syncer {
 	int done_err; /* 0 or errno of the completed request */
 };
 
-int aof_syncer_start(struct aof_syncer *s, int fd, cp_aof_fsync_fn *fn);
+/** Start the thread, named @p name (at most 15 characters: top -H, gdb). */
+int aof_syncer_start(struct aof_syncer *s, int fd, cp_aof_fsync_fn *fn, const char *name);
 /** Point the thread at another file. Only while no request is in flight. */
 void aof_syncer_set_fd(struct aof_syncer *s, int fd);
 void aof_syncer_stop(struct aof_syncer *s);
@@ -234,27 +235,36 @@ struct aof_rw {
 };
 
 /*
- * Disk work on the fsync thread instead of a plain fsync (aof_rotate.c's,
- * off the loop): a new incr file ahead of a rewrite's cut, or after an
- * fsync error; the last fsync of the incr file a rewrite's switch left.
- * While it runs the loop leaves alone what the job reads (the old fd, the
- * unsynced bytes: nothing is written while poisoned) and sync_inflight
- * keeps other requests away; aof_sync_collect() takes the outcome.
+ * Disk work on a thread instead of a plain fsync, on one of two threads:
+ *
+ *   sync   (the fsync thread) in line with the fsyncs of the file in use:
+ *          a fresh incr file after an fsync error (aof_rotate.c), the last
+ *          fsync of the incr file a rewrite's switch left. While it runs
+ *          the loop leaves alone what the job reads (the old fd, the
+ *          unsynced bytes: nothing is written while poisoned),
+ *          sync_inflight keeps other requests away and aof_sync_collect()
+ *          takes the outcome.
+ *   files  (the file thread) beside them: the incr file of a rewrite's
+ *          cut, made, fsynced and listed before the cut (aof_rewrite.c).
+ *          Its four fsyncs touch neither the file in use nor its bytes, so
+ *          an appendfsync always write's group-commit fsync never queues
+ *          behind them. The manifest's other writers wait for it (a
+ *          fresh file after an fsync error; a base's install cannot
+ *          overlap: it follows the switch, which follows this job).
  */
 enum aof_job_kind {
 	AOF_JOB_NONE = 0,
-	AOF_JOB_PREPARE, /* the incr file of a rewrite's cut, made and listed before the cut */
-	AOF_JOB_SWITCH,	 /* enabling (appendonly yes): the cut's incr file, not listed yet */
-	AOF_JOB_ROTATE,	 /* a fresh incr file after an fsync error */
-	AOF_JOB_FINAL,	 /* fsync the incr file left at a rewrite's switch (old_fd) */
+	AOF_JOB_PREPARE, /* files: the incr file of a rewrite's cut, made and listed before it */
+	AOF_JOB_ROTATE,	 /* sync: a fresh incr file after an fsync error */
+	AOF_JOB_FINAL,	 /* sync: fsync the incr file left at a rewrite's switch (old_fd) */
 };
 
 struct aof_incr_job {
 	enum aof_job_kind kind;
 	struct cp_aof *a;
-	struct aof_carry carry; /* SWITCH: the cut's */
-	int old_fd;		/* FINAL */
-	struct aof_fresh f;	/* the outcome */
+	bool listed;	    /* PREPARE: named by the manifest now (not while enabling) */
+	int old_fd;	    /* FINAL */
+	struct aof_fresh f; /* the outcome */
 };
 
 struct aof_mark {
@@ -302,6 +312,12 @@ struct cp_aof {
 	struct cp_aof_status st;
 	struct aof_rw rw;
 	struct aof_incr_job job; /* on the fsync thread when kind != NONE */
+	/* the file thread and its PREPARE job; prep_stale: the rewrite was
+	 * given up while it ran, its file is dropped when it ends */
+	struct aof_syncer files;
+	struct aof_incr_job prep;
+	uint64_t prep_gen;
+	bool prep_inflight, prep_stale;
 	/* CONFIG SET appendonly yes, until its first rewrite is installed
 	 * (aof_enable.c): no file before the cut (fd -1, records are left
 	 * out: the base will hold them), then an incr file the manifest does
@@ -324,12 +340,12 @@ void aof_sync_collect(struct cp_aof *a, uint64_t now_ms);
 /** Hand the thread an fsync of everything written (none may be in flight). */
 void aof_sync_request(struct cp_aof *a, uint64_t now_ms);
 void aof_durable_advance(struct cp_aof *a);
-/** Hand the thread an incr-file job (@p kind; none may be in flight). */
+/** Hand the fsync thread a job (@p kind: ROTATE, FINAL; none may be in flight). */
 void aof_job_post(struct cp_aof *a, enum aof_job_kind kind);
-/** A SWITCH job's outcome, collected (aof_rewrite.c). */
-void aof_rw_switched(struct cp_aof *a, int rc);
-/** A PREPARE job's outcome, collected (aof_rewrite.c). */
-void aof_rw_prepared(struct cp_aof *a, int rc, uint64_t now_ms);
+/** Take the file thread's PREPARE outcome, if it is in (aof_rewrite.c). */
+void aof_rw_collect(struct cp_aof *a, uint64_t now_ms);
+/** Wait for the file thread's job in flight and take its outcome. */
+void aof_rw_drain(struct cp_aof *a);
 /** The old incr file's last fsync failed (@p err): count and say so. */
 void aof_old_fsync_failed(struct cp_aof *a, int err);
 /** Block until the request in flight (fsync or job) is over and collect it. */

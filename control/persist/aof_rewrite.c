@@ -4,12 +4,15 @@
  * written by rdb_save.c as the new base); this file splits the journal at
  * the snapshot's cut and installs the new base.
  *
- *   prepare    BGREWRITEAOF reached the control plane: the fsync thread
- *              makes the cut's incr file (next seq, header only), fsyncs it
- *              and the directory and lists it in the manifest; records go
- *              on into the file in use meanwhile (as Redis 7.0's
- *              openNewIncrAofForAppend() before its fork, whose cut comes
- *              after the new file is listed)
+ *   prepare    BGREWRITEAOF (or CONFIG SET appendonly yes) reached the
+ *              control plane: the file thread makes the cut's incr file
+ *              (next seq, header only), fsyncs it and the directory and
+ *              lists it in the manifest (enabling: not yet, the install
+ *              names it with its base); records go on into the file in
+ *              use meanwhile, and its fsyncs on the fsync thread, so an
+ *              appendfsync always ack never waits on these (as Redis
+ *              7.0's openNewIncrAofForAppend() before its fork, whose cut
+ *              comes after the new file is listed)
  *   arm        the file is listed: from now on a record is held back unless
  *              its worker's cut LSN is known and the record is at or below
  *              it (the cut is not taken yet: the dataplane waits for
@@ -22,7 +25,9 @@
  *              to the prepared file, writes the carry of the cut LSNs and
  *              the held records (all past the cut) into it: write(2) only,
  *              so an everysec write waits on no fsync here. The old file's
- *              last fsync (a FINAL job) goes before any of the new file's
+ *              last fsync (a FINAL job) goes before any of the new file's.
+ *              Enabling has no old file: records up to the cut were left
+ *              out (the base holds them)
  *   finish     the base is complete (fsynced temp file): renamed to
  *              <name>.<seq+1>.base.rdb|aof, the manifest switched (old base
  *              and older incr files become history), the history deleted
@@ -33,14 +38,16 @@
  * before the switch the old files, after it base + new incr.
  *
  * Context: the control plane's event loop thread, which never waits on
- * the disk here: the new incr file with its manifest and the old file's
- * fsyncs run on the writer's fsync thread (aof_sync.c), the base's
+ * the disk here: the new incr file with its manifest runs on the writer's
+ * file thread, the old file's fsyncs on its fsync thread (aof_sync.c), the base's
  * conversion, rename and manifest switch (cp_aof_install_run) on the
  * snapshot writer's thread (rdb_save.c). The loop only decides: prepare,
  * arm, cut, switch, post the jobs, take their outcomes. Records wait
  * (held) only from arming until the cut's records are all taken: no fsync
  * lies on that path (it did when the switch made the file at the cut: an
- * everysec write waited 4.7 s behind four slow fsyncs in CI).
+ * everysec write waited 4.7 s behind four slow fsyncs in CI; and under
+ * always, while the prepare's fsyncs shared the fsync thread, each ack
+ * waited behind them: test_fsync_offloop.sh step 6).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -133,6 +140,67 @@ int aof_rw_hold(struct cp_aof *a, uint64_t epoch, uint32_t w, uint64_t lsn, cons
 	return rc == 0 ? 1 : rc;
 }
 
+/* ---- prepare: the cut's incr file, on the file thread ---- */
+
+/* The file thread's part: the carry is the loop's, written at the switch. */
+static int prep_run(void *arg)
+{
+	struct aof_incr_job *j = arg;
+	struct cp_aof *a = j->a;
+	return aof_incr_new(a->dirfd, &a->conf, a->sync.fsync_fn, NULL, NULL, 0, j->listed, &j->f);
+}
+
+/*
+ * Hand the file thread the prepare, unless something else changes the
+ * manifest meanwhile: an earlier prepare given up but still running, a
+ * base being installed, a fresh file after an fsync error (poisoned: the
+ * rewrite is given up first, aof_write.c's sync_issue()).
+ */
+static void prep_post(struct cp_aof *a)
+{
+	if (a->rw.state != AOF_RW_PREPARING || a->prep_inflight || a->rw.installing || a->poisoned)
+		return;
+	a->prep = (struct aof_incr_job){.kind = AOF_JOB_PREPARE, .a = a, .listed = !a->enabling};
+	a->prep_gen = aof_syncer_run(&a->files, prep_run, &a->prep);
+	a->prep_inflight = true;
+}
+
+/* A prepared file the rewrite will not use. Listed, header only: the
+ * loader and cp_aof_open() take an incr file without records as the
+ * continuation of the one before. Unlisted (enabling): nothing names it. */
+static void next_drop(struct cp_aof *a, const struct aof_fresh *f, bool unlisted)
+{
+	close(f->fd);
+	if (unlisted && unlinkat(a->dirfd, f->name, 0) != 0 && errno != ENOENT)
+		rw_log_kv(RW_LOG_WARN, "cp.aof", "cannot remove an unused incr file",
+			  "file=%s err=\"%s\"", f->name, strerror(errno));
+}
+
+static void rw_prepared(struct cp_aof *a, int rc, uint64_t now_ms);
+
+void aof_rw_collect(struct cp_aof *a, uint64_t now_ms)
+{
+	int err;
+	if (!a->prep_inflight || !aof_syncer_done(&a->files, a->prep_gen, &err))
+		return;
+	a->prep_inflight = false;
+	if (!a->prep_stale) {
+		rw_prepared(a, -err, now_ms);
+		return;
+	}
+	a->prep_stale = false;
+	if (err == 0)
+		next_drop(a, &a->prep.f, !a->prep.listed);
+}
+
+void aof_rw_drain(struct cp_aof *a)
+{
+	if (!a->prep_inflight)
+		return;
+	aof_syncer_wait_idle(&a->files, 600000);
+	aof_rw_collect(a, 0);
+}
+
 int cp_aof_rewrite_arm(struct cp_aof *a, uint64_t epoch, uint32_t workers, uint64_t now_ms)
 {
 	if (workers == 0 || workers > CP_AOF_MAX_WORKERS)
@@ -151,11 +219,8 @@ int cp_aof_rewrite_arm(struct cp_aof *a, uint64_t epoch, uint32_t workers, uint6
 	a->rw.armed_ms = now_ms;
 	a->rw.new_seq = 0;
 	a->rw.prep_err = 0;
-	/* enabling (appendonly yes) has no file to go on with: it holds from
-	 * now and makes its (unlisted) file at the cut */
-	a->rw.state = a->enabling ? AOF_RW_ARMED : AOF_RW_PREPARING;
-	if (a->rw.state == AOF_RW_PREPARING && !a->sync_inflight)
-		aof_job_post(a, AOF_JOB_PREPARE); /* else the next tick's (sync_issue) */
+	a->rw.state = AOF_RW_PREPARING;
+	prep_post(a); /* else the next tick's (aof_rw_flush) */
 	return 0;
 }
 
@@ -168,7 +233,7 @@ int cp_aof_rewrite_prepared(const struct cp_aof *a)
 	return a->rw.prep_err != 0 ? a->rw.prep_err : -ECANCELED;
 }
 
-void aof_rw_prepared(struct cp_aof *a, int rc, uint64_t now_ms)
+static void rw_prepared(struct cp_aof *a, int rc, uint64_t now_ms)
 {
 	if (rc != 0) {
 		rw_log_kv(RW_LOG_ERR, "cp.aof", "AOF rewrite: cannot make the new incr file",
@@ -177,7 +242,7 @@ void aof_rw_prepared(struct cp_aof *a, int rc, uint64_t now_ms)
 		a->rw.state = AOF_RW_IDLE;
 		return;
 	}
-	a->rw.next = a->job.f;
+	a->rw.next = a->prep.f;
 	a->rw.has_next = true;
 	a->rw.state = AOF_RW_ARMED;
 	a->rw.armed_ms = now_ms;
@@ -206,14 +271,10 @@ bool cp_aof_rewrite_waiting(const struct cp_aof *a)
 
 void cp_aof_rewrite_abort(struct cp_aof *a)
 {
-	/* a switch on the thread ends first (switched, or given up): rare, and
-	 * it may block the loop on the disk (a dataplane restart mid-switch) */
-	if (a->job.kind == AOF_JOB_SWITCH || a->job.kind == AOF_JOB_PREPARE)
-		aof_sync_drain(a, 0);
+	if (a->prep_inflight)
+		a->prep_stale = true; /* its file is dropped when it ends (aof_rw_collect) */
 	if (a->rw.has_next) {
-		/* listed, header only: the loader and cp_aof_open() take an incr
-		 * file without records as the continuation of the one before */
-		close(a->rw.next.fd);
+		next_drop(a, &a->rw.next, a->enabling);
 		a->rw.has_next = false;
 	}
 	if (a->rw.state == AOF_RW_IDLE)
@@ -249,7 +310,9 @@ static void switch_to_next(struct cp_aof *a)
 	struct aof_fresh *f = &a->rw.next;
 	struct aof_carry cut = {.epoch = a->rw.epoch, .db = -1};
 	memcpy(cut.lsn, a->rw.cut, sizeof(cut.lsn));
-	if (a->written_off > a->synced_off || a->sync_inflight) {
+	if (a->fd < 0) {
+		/* enabling: no file before the cut */
+	} else if (a->written_off > a->synced_off || a->sync_inflight) {
 		a->old_fd = a->fd;
 		a->sync_stale = a->sync_inflight;
 	} else {
@@ -282,8 +345,6 @@ static void switch_to_next(struct cp_aof *a)
  * and move on. Come back on a later tick while a write is pending or
  * failing (the poison recovery goes first) and, under appendfsync always,
  * until the old file is fsynced whole (its acks wait for that anyway).
- * Enabling (no prepared file) keeps the old way: the file of the cut is
- * made then, on the thread, with the records past the cut held meanwhile.
  */
 static void incr_switch(struct cp_aof *a, uint64_t now_ms)
 {
@@ -292,56 +353,20 @@ static void incr_switch(struct cp_aof *a, uint64_t now_ms)
 	aof_write_step(a, now_ms);
 	if (a->pending.len > 0 || a->poisoned)
 		return;
-	if (a->rw.has_next && a->conf.fsync != CP_AOF_FSYNC_ALWAYS) {
-		aof_durable_advance(a); /* every mark is written, so durable */
-		switch_to_next(a);
+	if (a->conf.fsync == CP_AOF_FSYNC_ALWAYS && a->sync_inflight)
 		return;
-	}
-	if (a->sync_inflight)
-		return;
-	if (a->written_off > a->synced_off) {
+	if (a->conf.fsync == CP_AOF_FSYNC_ALWAYS && a->written_off > a->synced_off) {
 		aof_sync_request(a, now_ms);
 		return;
 	}
-	aof_durable_advance(a);
-	if (a->rw.has_next) {
-		switch_to_next(a);
-		return;
-	}
-	a->job.carry = (struct aof_carry){.epoch = a->rw.epoch, .db = -1};
-	memcpy(a->job.carry.lsn, a->rw.cut, sizeof(a->job.carry.lsn));
-	aof_job_post(a, AOF_JOB_SWITCH);
-}
-
-void aof_rw_switched(struct cp_aof *a, int rc)
-{
-	const struct aof_fresh *f = &a->job.f;
-	if (rc != 0) {
-		rw_log_kv(RW_LOG_ERR, "cp.aof", "AOF rewrite: cannot open the new incr file",
-			  "err=\"%s\"", strerror(-rc));
-		cp_aof_rewrite_abort(a);
-		return;
-	}
-	aof_syncer_set_fd(&a->sync, f->fd);
-	if (a->fd >= 0)
-		close(a->fd);
-	a->fd = f->fd;
-	a->prev_incr_bytes += a->written_off;
-	rw_log_kv(RW_LOG_NOTICE, "cp.aof", "AOF rewrite: new incr file opened at the cut",
-		  "old_file=%s old_bytes=%" PRIu64 " file=%s", a->incr_name, a->written_off,
-		  f->name);
-	snprintf(a->incr_name, sizeof(a->incr_name), "%s", f->name);
-	a->written_off = a->synced_off = a->reserved_off = f->len;
-	a->wr_carry = a->sync_carry = a->synced_carry = a->job.carry;
-	a->cur_db = -1; /* Redis: SELECT first in a new file */
-	a->rw.new_seq = f->seq;
-	a->rw.state = AOF_RW_SWITCHED;
-	unstage(a, UINT32_MAX, NULL); /* all of them past the cut */
+	aof_durable_advance(a); /* every mark is written (always: and fsynced), so durable */
+	switch_to_next(a);
 }
 
 void aof_rw_flush(struct cp_aof *a, uint64_t now_ms)
 {
-	if (a->rw.state != AOF_RW_ARMED || a->job.kind == AOF_JOB_SWITCH)
+	prep_post(a);
+	if (a->rw.state != AOF_RW_ARMED)
 		return;
 	if (now_ms - a->rw.armed_ms > AOF_RW_ARM_TIMEOUT_MS) {
 		rw_log_kv(RW_LOG_ERR, "cp.aof", "AOF rewrite: the cut never came, given up",

@@ -11,11 +11,13 @@
  * is never mistaken for the recovery: that decision stays with the loop.
  *
  * Jobs (aof_syncer_run) take the rest of the disk work off the loop: the
- * AOF writer's thread makes the fresh incr file after an fsync error and
- * the incr file of a rewrite's cut, listed before the cut (aof_rotate.c,
- * posted by aof_write.c/aof_rewrite.c), and the old file's last fsync
- * after the switch; the RDB writer's thread ends a snapshot
- * and installs an AOF rewrite's base (rdb_save.c, cp_aof_install_run).
+ * AOF writer's fsync thread makes the fresh incr file after an fsync error
+ * (aof_rotate.c, posted by aof_write.c) and the old file's last fsync
+ * after a rewrite's switch; a second thread of the writer, its file
+ * thread, makes the incr file of a rewrite's cut, listed before the cut
+ * (aof_rewrite.c), so those fsyncs never delay the file in use's; the RDB
+ * writer's thread ends a snapshot and installs an AOF rewrite's base
+ * (rdb_save.c, cp_aof_install_run).
  *
  * Context: aof_syncer_* from the loop thread; the worker is this file's
  * thread. Blocking is the point of the thread.
@@ -66,7 +68,7 @@ static int default_fsync(int fd)
 	return fdatasync(fd);
 }
 
-int aof_syncer_start(struct aof_syncer *s, int fd, cp_aof_fsync_fn *fn)
+int aof_syncer_start(struct aof_syncer *s, int fd, cp_aof_fsync_fn *fn, const char *name)
 {
 	s->fd = fd;
 	s->fsync_fn = fn != NULL ? fn : default_fsync;
@@ -80,6 +82,7 @@ int aof_syncer_start(struct aof_syncer *s, int fd, cp_aof_fsync_fn *fn)
 	int rc = pthread_create(&s->thread, NULL, syncer_main, s);
 	if (rc != 0)
 		return -rc;
+	pthread_setname_np(s->thread, name);
 	s->started = true;
 	return 0;
 }

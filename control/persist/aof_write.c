@@ -27,7 +27,8 @@
  * of the reservation still usable, rather than in the middle of a record.
  *
  * Context: the control plane's event loop thread; fsync, and the fresh
- * incr file after an fsync error (aof_rotate.c), on aof_sync.c's thread.
+ * incr file after an fsync error (aof_rotate.c), on aof_sync.c's fsync
+ * thread; a rewrite's prepared incr file on its file thread.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -402,16 +403,10 @@ static int job_run(void *arg)
 {
 	struct aof_incr_job *j = arg;
 	struct cp_aof *a = j->a;
-	if (j->kind == AOF_JOB_PREPARE) /* the carry is the loop's, at the cut */
-		return aof_incr_new(a->dirfd, &a->conf, a->sync.fsync_fn, NULL, NULL, 0, true,
-				    &j->f);
 	if (j->kind == AOF_JOB_FINAL) {
 		errno = 0;
 		return a->sync.fsync_fn(j->old_fd) == 0 ? 0 : (errno != 0 ? -errno : -EIO);
 	}
-	if (j->kind == AOF_JOB_SWITCH) /* enabling (appendonly yes): named later, with its base */
-		return aof_incr_new(a->dirfd, &a->conf, a->sync.fsync_fn, &j->carry, NULL, 0,
-				    !a->enabling, &j->f);
 	return aof_incr_fresh(a->dirfd, &a->conf, a->sync.fsync_fn, a->fd, a->synced_off,
 			      &a->synced_carry, a->unsynced.data, a->unsynced.len, &j->f);
 }
@@ -457,14 +452,6 @@ static void job_collect(struct cp_aof *a, int err, uint64_t now_ms)
 {
 	enum aof_job_kind kind = a->job.kind;
 	a->job.kind = AOF_JOB_NONE;
-	if (kind == AOF_JOB_SWITCH) {
-		aof_rw_switched(a, -err);
-		return;
-	}
-	if (kind == AOF_JOB_PREPARE) {
-		aof_rw_prepared(a, -err, now_ms);
-		return;
-	}
 	if (kind == AOF_JOB_FINAL) {
 		close(a->old_fd);
 		a->old_fd = -1;
@@ -516,6 +503,8 @@ static void sync_issue(struct cp_aof *a, uint64_t now_ms)
 			return;
 		if (a->rw.state == AOF_RW_PREPARING || a->rw.state == AOF_RW_ARMED)
 			cp_aof_rewrite_abort(a); /* the fresh file must come after the listed one */
+		if (a->prep_inflight)
+			return; /* so the file thread's manifest change goes first */
 		if (a->unsynced_lost) {
 			backoff(a, now_ms); /* stays poisoned: needs a snapshot (#7 item 4) */
 			return;
@@ -525,11 +514,6 @@ static void sync_issue(struct cp_aof *a, uint64_t now_ms)
 			return;
 		}
 		aof_job_post(a, AOF_JOB_ROTATE);
-		return;
-	} else if (a->rw.state == AOF_RW_PREPARING) {
-		/* before the next fsync: under a steady appendfsync always load
-		 * there is one every tick, and the rewrite would wait for ever */
-		aof_job_post(a, AOF_JOB_PREPARE);
 		return;
 	} else if (a->written_off <= a->synced_off || a->conf.fsync == CP_AOF_FSYNC_NO ||
 		   (a->conf.fsync == CP_AOF_FSYNC_EVERYSEC &&
@@ -572,9 +556,8 @@ void aof_durable_advance(struct cp_aof *a)
 
 void cp_aof_flush(struct cp_aof *a, uint64_t now_ms)
 {
-	/* first: a rewrite's switch collected here hands its held records on
-	 * to the new file, and their batch must be closed before any write */
 	aof_sync_collect(a, now_ms);
+	aof_rw_collect(a, now_ms); /* a prepared rewrite may take its cut from now on */
 	if (aof_batch_close(a) != 0)
 		return; /* ENOMEM: the batch stays open, try again next tick */
 	aof_write_step(a, now_ms);
@@ -622,7 +605,8 @@ bool cp_aof_rotating(const struct cp_aof *a)
 
 int cp_aof_sync_wait(struct cp_aof *a, int timeout_ms)
 {
-	return aof_syncer_wait_idle(&a->sync, timeout_ms);
+	int rc = aof_syncer_wait_idle(&a->sync, timeout_ms);
+	return rc == 0 && a->files.started ? aof_syncer_wait_idle(&a->files, timeout_ms) : rc;
 }
 
 void cp_aof_status(const struct cp_aof *a, struct cp_aof_status *st)
@@ -903,7 +887,9 @@ int cp_aof_open(struct cp_aof **out, const struct cp_aof_conf *conf, struct cp_a
 	if (rc == 0)
 		rc = incr_prepare(a, start);
 	if (rc == 0)
-		rc = aof_syncer_start(&a->sync, a->fd, conf->fsync_fn);
+		rc = aof_syncer_start(&a->sync, a->fd, conf->fsync_fn, "aof-fsync");
+	if (rc == 0)
+		rc = aof_syncer_start(&a->files, -1, conf->fsync_fn, "aof-files");
 	if (rc != 0) {
 		if (start->err[0] == '\0')
 			snprintf(start->err, sizeof(start->err), "%s/%s: %s", conf->dir,
@@ -925,7 +911,8 @@ void cp_aof_close(struct cp_aof **ap)
 		return;
 	struct cp_aof *a = *ap;
 	aof_sync_drain(a, UINT64_MAX / 2); /* a job's new file is adopted (or dropped) first */
-	cp_aof_rewrite_abort(a);	   /* held records go into the file */
+	aof_rw_drain(a);
+	cp_aof_rewrite_abort(a); /* held records go into the file */
 	if (a->fd >= 0 && a->sync.started) {
 		cp_aof_flush(a, UINT64_MAX / 2);
 		aof_sync_drain(a, UINT64_MAX / 2);
@@ -944,6 +931,7 @@ void cp_aof_close(struct cp_aof **ap)
 				  a->poisoned, a->write_err);
 	}
 	aof_syncer_stop(&a->sync);
+	aof_syncer_stop(&a->files);
 	if (a->old_fd >= 0) {
 		if (a->sync.fsync_fn(a->old_fd) != 0)
 			aof_old_fsync_failed(a, errno != 0 ? errno : EIO);

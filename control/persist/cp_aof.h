@@ -283,8 +283,10 @@ int cp_aof_install_run(struct cp_aof_install *j, const char *tmp_path, int statu
 int cp_aof_install_commit(struct cp_aof *a, const struct cp_aof_install *j, int status);
 /**
  * CONFIG SET appendonly yes (aof_enable.c, FORMAT.md "Turning the AOF on and
- * off"): a writer armed for the rewrite dataplane @p epoch asked for, with
- * no file until that rewrite's cut; every record up to @p consumed_lsn[w]
+ * off"): a writer armed for the rewrite dataplane @p epoch asked for, as
+ * cp_aof_rewrite_arm() arms one (the cut waits for
+ * cp_aof_rewrite_prepared()), with no file until that rewrite's cut; every
+ * record up to @p consumed_lsn[w]
  * (taken before the writer existed) counts as durable. Once the rewrite is
  * installed the writer is like one cp_aof_open() made; a failed one leaves
  * it enabling, waiting for the next rewrite (cp_aof_rewrite_arm()).

@@ -130,7 +130,8 @@ int cp_rdb_create(struct cp_rdb **out, const struct cp_rdb_conf *conf)
 	r->fd = -1;
 	r->locked = NO_WORKER;
 	stale_temps_remove(r->dir, conf->install != NULL);
-	int rc = aof_syncer_start(&r->bg, -1, NULL);
+	int rc =
+	    aof_syncer_start(&r->bg, -1, NULL, conf->install != NULL ? "aofrw-end" : "rdb-end");
 	if (rc != 0) {
 		free(r);
 		*out = NULL;

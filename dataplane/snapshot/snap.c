@@ -173,33 +173,48 @@ static uint64_t mono_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
-/* A slice of the walk; with rdb-key-save-delay (a test knob, as Redis's
- * per-key sleep in its child) one key per delay, without ever sleeping. */
-static void walk(struct snap_part *p)
+/* The walk of one loop iteration: slices for SNAP_STEP_US; with
+ * rdb-key-save-delay (a test knob, as Redis's per-key sleep in its child)
+ * one key per delay, without ever sleeping.
+ * @return 1 if it walked. */
+static unsigned walk(struct snap_part *p)
 {
-	if (p->key_delay_us == 0) {
-		p->walk_done = store_snap_step(p->store, SNAP_STEP_KEYS, SNAP_STEP_BUCKETS);
-		return;
-	}
 	uint64_t now = mono_us();
+	if (p->key_delay_us == 0) {
+		uint64_t end = now + SNAP_STEP_US;
+		do
+			p->walk_done = store_snap_step(p->store, SNAP_STEP_KEYS, SNAP_STEP_BUCKETS);
+		while (!p->walk_done && p->q.len - p->q_off < SNAP_QUEUE_HIGH && mono_us() < end);
+		return 1;
+	}
 	if (now < p->next_us)
-		return;
+		return 0;
 	p->next_us = now + p->key_delay_us;
 	p->walk_done = store_snap_step(p->store, 1, SNAP_STEP_BUCKETS);
+	return 1;
 }
 
+/*
+ * The work done counts what moved: a slice walked, a message sent. A part
+ * waiting for the control plane to drain the ring (the queue full, the
+ * ring full) did none, so an idle worker may back off meanwhile
+ * (redwire-idle-backoff) instead of spinning on the full ring beside the
+ * process that has to empty it.
+ */
 unsigned snap_part_poll(struct snap_part *p)
 {
+	unsigned work = 0;
 	if (p->id == 0)
 		return 0;
 	if (!p->begin_sent) {
 		if (chan_msg_send(p->ch, p->w, CHAN_TO_CP, CHAN_MSG_SNAP_BEGIN, p->id, &p->begin,
 				  sizeof(p->begin)) != 0)
-			return 1;
+			return 0;
 		p->begin_sent = true;
+		work++;
 	}
 	if (!p->walk_done && p->err == 0 && p->q.len - p->q_off < SNAP_QUEUE_HIGH)
-		walk(p);
+		work += walk(p);
 	if (p->err != 0) {
 		/* a failed part sends nothing more: the file will not be used */
 		rw_buf_reset(&p->q);
@@ -208,12 +223,12 @@ unsigned snap_part_poll(struct snap_part *p)
 	}
 	if (p->walk_done && store_snap_active(p->store))
 		store_snap_end(p->store); /* every key of the cut is queued */
-	queue_flush(p);
+	work += queue_flush(p);
 	if (!p->walk_done || p->q_off < p->q.len)
-		return 1;
+		return work;
 	struct chan_snap_end e = {.status = p->err, .keys = p->keys, .bytes = p->bytes};
 	if (chan_msg_send(p->ch, p->w, CHAN_TO_CP, CHAN_MSG_SNAP_END, p->id, &e, sizeof(e)) != 0)
-		return 1;
+		return work;
 	part_reset(p);
-	return 1;
+	return work + 1;
 }

@@ -34,9 +34,13 @@ struct store_shard;
  * (its decayed counter); the loader gives them back (RESTORE IDLETIME/FREQ). */
 enum snap_access { SNAP_ACCESS_NONE = 0, SNAP_ACCESS_LRU = 1, SNAP_ACCESS_LFU = 2 };
 
-#define SNAP_QUEUE_HIGH	  (4u << 20) /* the walk waits while this much is not sent */
-#define SNAP_STEP_KEYS	  512	     /* keys serialized per loop iteration, at most */
-#define SNAP_STEP_BUCKETS 4096	     /* buckets looked at per loop iteration, at most */
+#define SNAP_QUEUE_HIGH (4u << 20) /* the walk waits while this much is not sent */
+/* A loop iteration walks in slices of SNAP_STEP_KEYS keys / SNAP_STEP_BUCKETS
+ * buckets until SNAP_STEP_US have passed (at least one slice), so a request
+ * waits behind at most about that much of the walk, whatever a key costs. */
+#define SNAP_STEP_US	  50
+#define SNAP_STEP_KEYS	  32  /* keys serialized per slice, at most */
+#define SNAP_STEP_BUCKETS 256 /* buckets looked at per slice, at most */
 #define SNAP_CHUNK_BYTES  (64u << 10)
 
 struct snap_part {

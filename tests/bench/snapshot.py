@@ -4,12 +4,14 @@ latency of one more client's SETs before and during it (p50, p99.9), and
 the time to load the file, for one server (tests/bench/snapshot.sh runs it for
 Redwire and for stock redis-server and prints them side by side).
 
-Usage: snapshot.py HOST PORT PIDS KEYS VALUE_BYTES [fork]
+Usage: [IDLE_S=10] snapshot.py HOST PORT PIDS KEYS VALUE_BYTES [fork]
+  IDLE_S  seconds of the window before the snapshot (load running)
   PIDS  comma-separated pids whose resident memory is the server's
         (Redwire: dataplane and control plane; redis-server: its pid).
   fork  redis-server: the BGSAVE child's private memory counts too (its
         copy-on-write pages), found as a child of the first pid.
-Prints one line of key=value figures.
+Prints one line of key=value figures; cpu_idle and cpu_save: each thread's
+CPU (% of one core, by thread name) in the window before and during it.
 """
 import os
 import subprocess
@@ -57,6 +59,35 @@ def mem_kb(pids, fork):
     if fork:
         n += sum(private_kb(c) for c in children(pids[0]))
     return n
+
+
+def thread_ticks(pids):
+    """CPU clock ticks (user + system) of each thread of @pids, by thread name."""
+    out = {}
+    for pid in pids:
+        try:
+            tids = os.listdir("/proc/%d/task" % pid)
+        except OSError:
+            continue
+        for tid in tids:
+            try:
+                with open("/proc/%d/task/%s/stat" % (pid, tid)) as f:
+                    st = f.read()
+            except OSError:
+                continue
+            name = st[st.index("(") + 1:st.rindex(")")].replace(" ", "_")
+            fields = st[st.rindex(")") + 2:].split()
+            out[name] = out.get(name, 0) + int(fields[11]) + int(fields[12])
+    return out
+
+
+def cpu_share(before, after, seconds):
+    """Each thread name's CPU in % of one core over @seconds, busiest first."""
+    hz = os.sysconf("SC_CLK_TCK")
+    d = {k: (after.get(k, 0) - before.get(k, 0)) * 100.0 / hz / max(seconds, 0.001)
+         for k in after}
+    return ",".join("%s:%d" % (k, v) for k, v in sorted(d.items(), key=lambda kv: -kv[1])
+                    if v >= 1) or "-"
 
 
 def populate(r, keys, vbytes):
@@ -125,8 +156,10 @@ def main():
         time.sleep(3)
         probe.start()
         t_idle = time.perf_counter()
-        base = sample(pids, fork, 3)
+        ticks0 = thread_ticks(pids)
+        base = sample(pids, fork, float(os.environ.get("IDLE_S", "10")))
         t_idle_end = time.perf_counter()
+        ticks1 = thread_ticks(pids)
         cmds0 = r.info("stats")["total_commands_processed"]
         saves = r.info("persistence")["rdb_saves"]
         t0 = time.time()
@@ -139,6 +172,7 @@ def main():
         t_save = time.perf_counter()
         peak = sample(pids, fork, 600, done)
         t_save_end = time.perf_counter()
+        ticks2 = thread_ticks(pids)
         save_s = time.time() - t0
         cmds = r.info("stats")["total_commands_processed"] - cmds0
     finally:
@@ -156,7 +190,10 @@ def main():
               used, fill_s, base * 1024, peak * 1024, extra, 100.0 * extra / used, save_s,
               p["rdb_last_bgsave_status"], cmds, cmds / max(save_s, 0.001),
               p.get("rdb_last_cow_size", 0), len(idle), pct(idle, 0.5), pct(idle, 0.999),
-              len(during), pct(during, 0.5), pct(during, 0.999)), flush=True)
+              len(during), pct(during, 0.5), pct(during, 0.999)) +
+          " cpu_idle=%s cpu_save=%s" % (
+              cpu_share(ticks0, ticks1, t_idle_end - t_idle),
+              cpu_share(ticks1, ticks2, t_save_end - t_save)), flush=True)
 
 
 if __name__ == "__main__":

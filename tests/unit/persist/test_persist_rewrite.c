@@ -99,13 +99,24 @@ static struct cp_aof_conf conf;
 static atomic_int fsync_on_loop;
 static pthread_t loop_thread;
 static atomic_int fsync_gate; /* set: the thread's fsyncs wait (a disk that does not answer) */
+/* set: the threads' fsyncs of every file but gate_keep wait */
+static atomic_int fsync_gate_others;
+static char gate_keep[256];
+
+static bool is_file(int fd, const char *path)
+{
+	struct stat a, b;
+	return fstat(fd, &a) == 0 && stat(path, &b) == 0 && a.st_dev == b.st_dev &&
+	       a.st_ino == b.st_ino;
+}
 
 static int hook_fsync(int fd)
 {
 	if (pthread_equal(pthread_self(), loop_thread))
 		atomic_fetch_add(&fsync_on_loop, 1);
 	else
-		while (atomic_load(&fsync_gate))
+		while (atomic_load(&fsync_gate) ||
+		       (atomic_load(&fsync_gate_others) && !is_file(fd, gate_keep)))
 			usleep(1000);
 	return fdatasync(fd);
 }
@@ -144,16 +155,21 @@ static void settle(struct cp_aof *a, uint64_t now_ms)
 	cp_aof_flush(a, now_ms);
 }
 
-/* Arm a rewrite and tick until its incr file is made and listed: only
+/* Tick until the armed rewrite's incr file is made (and listed): only
  * then does the control plane let the dataplane take the cut. */
-static void arm(struct cp_aof *a, uint32_t workers, uint64_t now_ms)
+static void prepared_wait(struct cp_aof *a, uint64_t now_ms)
 {
-	CU_ASSERT_EQUAL(cp_aof_rewrite_arm(a, EP, workers, now_ms), 0);
 	for (int i = 0; i < 8 && cp_aof_rewrite_prepared(a) == 0; i++) {
 		CU_ASSERT_EQUAL(cp_aof_sync_wait(a, 5000), 0);
 		cp_aof_flush(a, now_ms);
 	}
 	CU_ASSERT_EQUAL(cp_aof_rewrite_prepared(a), 1);
+}
+
+static void arm(struct cp_aof *a, uint32_t workers, uint64_t now_ms)
+{
+	CU_ASSERT_EQUAL(cp_aof_rewrite_arm(a, EP, workers, now_ms), 0);
+	prepared_wait(a, now_ms);
 }
 
 /* SET w<w>:<lsn> x, journaled by worker @p w as record @p lsn. */
@@ -379,6 +395,50 @@ static void test_rewrite_switch_waits_on_no_fsync_under_everysec(void)
 }
 
 /*
+ * appendfsync always acknowledges a write once an fsync covers it, and a
+ * rewrite's prepare (the new incr file, the directory, the manifest's temp
+ * file, the directory again: four fsyncs) must not stand between a write
+ * and that fsync. With every fsync but the incr file's stuck, a write
+ * taken while the prepare runs becomes durable; the prepare ends when the
+ * disk answers. (While the prepare shared the fsync thread, the write's
+ * fsync queued behind it: this test fails there, durable LSN 1.)
+ */
+static void test_rewrite_prepare_holds_no_always_fsync(void)
+{
+	struct cp_aof *a = open_aof_fsync(CP_AOF_FSYNC_ALWAYS);
+	CU_ASSERT_EQUAL(put(a, 0, 1), 0);
+	settle(a, 1000);
+	snprintf(gate_keep, sizeof(gate_keep), "%s/appendonlydir/appendonly.aof.1.incr.aof", dir);
+	atomic_store(&fsync_gate_others, 1);
+	CU_ASSERT_EQUAL(cp_aof_rewrite_arm(a, EP, 1, 1000), 0);
+	CU_ASSERT_EQUAL(put(a, 0, 2), 0); /* before the cut: the file in use */
+	for (int i = 0; i < 2500 && cp_aof_durable_lsn(a, EP, 0) < 2; i++) {
+		cp_aof_flush(a, 1001);
+		usleep(2000);
+	}
+	CU_ASSERT_EQUAL(cp_aof_durable_lsn(a, EP, 0), 2);
+	CU_ASSERT_EQUAL(cp_aof_rewrite_prepared(a), 0); /* its fsyncs still wait */
+	atomic_store(&fsync_gate_others, 0);
+	prepared_wait(a, 1002);
+	cp_aof_rewrite_cut(a, EP, 0, 2);
+	CU_ASSERT_EQUAL(put(a, 0, 3), 0); /* past the cut: the new file */
+	settle(a, 1003);
+	CU_ASSERT_TRUE(cp_aof_rewrite_switched(a));
+	CU_ASSERT_EQUAL(cp_aof_durable_lsn(a, EP, 0), 3);
+	struct keys old, cur;
+	CU_ASSERT_EQUAL(file_keys("appendonly.aof.1.incr.aof", &old), 0);
+	CU_ASSERT_EQUAL(file_keys("appendonly.aof.2.incr.aof", &cur), 0);
+	CU_ASSERT_EQUAL(old.n, 2);
+	CU_ASSERT_EQUAL(cur.n, 1);
+	cp_aof_close(&a);
+	struct keys all = {0};
+	struct cp_aof_load_info info;
+	CU_ASSERT_EQUAL(cp_aof_load(&conf, collect, &all, &info), 0);
+	CU_ASSERT_EQUAL(all.n, 3);
+	tp_rmdir(dir);
+}
+
+/*
  * A rewrite lists its incr file before the cut, so the file before it may
  * still be the one written when the power goes: its torn tail is the AOF's
  * tail while no later file holds a command (aof-load-truncated yes), and
@@ -532,11 +592,13 @@ static void test_open_removes_history_left_by_a_crash(void)
 }
 
 /*
- * CONFIG SET appendonly yes on a fresh directory (aof_enable.c): records
- * consumed before the writer existed and up to each cut are left out (the
- * base holds them) yet durable at once; the cut's incr file is not named
- * until the base is installed, then the manifest is stock's (base 1,
- * incr 1), and base + incr load every write exactly once.
+ * CONFIG SET appendonly yes on a fresh directory (aof_enable.c): the
+ * rewrite is armed as BGREWRITEAOF's, so the cut's incr file is made on the
+ * file thread before the cut may be taken, but not named until the base is
+ * installed; records consumed before the writer existed and up to each cut
+ * are left out (the base holds them) yet durable at once; then the
+ * manifest is stock's (base 1, incr 1), and base + incr load every write
+ * exactly once.
  */
 static void test_enable_starts_the_aof_with_its_first_rewrite(void)
 {
@@ -551,6 +613,9 @@ static void test_enable_starts_the_aof_with_its_first_rewrite(void)
 	CU_ASSERT_EQUAL_FATAL(cp_aof_enable(&a, &conf, EP, 2, consumed, 1000), 0);
 	CU_ASSERT_TRUE(cp_aof_enabling(a));
 	CU_ASSERT_EQUAL(cp_aof_durable_lsn(a, EP, 0), 2);
+	prepared_wait(a, 1000);
+	CU_ASSERT_TRUE(exists("appendonly.aof.1.incr.aof")); /* made before the cut */
+	CU_ASSERT_FALSE(exists("appendonly.aof.manifest"));
 	CU_ASSERT_EQUAL(put(a, 1, 1), 0); /* held: cut unknown */
 	settle(a, 1001);
 	CU_ASSERT_EQUAL(cp_aof_durable_lsn(a, EP, 1), 0);
@@ -609,6 +674,7 @@ static void test_enable_then_stop_leaves_nothing_named(void)
 				    .reserve_bytes = 1 << 20};
 	uint64_t consumed[1] = {0};
 	CU_ASSERT_EQUAL_FATAL(cp_aof_enable(&a, &conf, EP, 1, consumed, 1000), 0);
+	prepared_wait(a, 1000);
 	cp_aof_rewrite_cut(a, EP, 0, 0);
 	CU_ASSERT_EQUAL(put(a, 0, 1), 0);
 	settle(a, 1001);
@@ -627,6 +693,7 @@ const struct rw_test_case persist_rewrite_tests[] = {
     RW_TEST(test_manifest_switch_histories_every_older_incr),
     RW_TEST(test_rewrite_splits_the_journal_at_each_workers_cut),
     RW_TEST(test_rewrite_switch_waits_on_no_fsync_under_everysec),
+    RW_TEST(test_rewrite_prepare_holds_no_always_fsync),
     RW_TEST(test_torn_tail_before_a_listed_empty_incr_file_is_the_tail),
     RW_TEST(test_rewrite_resp_base_loads_and_is_checksummed),
     RW_TEST(test_rewrite_given_up_keeps_every_record),
