@@ -114,7 +114,9 @@
 	X(rdb_save_in_progress, "1 while a snapshot is being taken (worker 0 only, gauge)")        \
 	X(rdb_dirty_saved, "changes (the sum of the dirty counters) the last good snapshot "       \
 			   "covers (worker 0 only, gauge)")                                        \
-	X(cron_runs, "worker cron runs (hz a second: active expiry cycles)")
+	X(cron_runs, "worker cron runs (hz a second: active expiry cycles)")                       \
+	X(tcp_rack_lost, "TCP segments RACK found lost by time (RFC 8985 §6.2)")                   \
+	X(tcp_rack_timeouts, "TCP reordering timer expiries (RFC 8985 §6.3)")
 
 struct chan_worker_stats {
 #define CHAN_STAT_FIELD(f, d) uint64_t f;

@@ -20,6 +20,7 @@
  * window.
  */
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "eth_impair.h"
 #include "test_tcp.h"
@@ -331,8 +332,9 @@ static struct fx_pkt bk_rx[BK_RX_MAX];
 static bool bk_run(uint64_t seed, bool upload)
 {
 	char cfg[128];
-	snprintf(cfg, sizeof(cfg), "seed=%llu,drop=0.05,reorder=0.05,dup=0.01,delay_us=500",
-		 (unsigned long long)seed);
+	snprintf(cfg, sizeof(cfg), "seed=%llu,%s", (unsigned long long)seed,
+		 getenv("BK_IMPAIR") ? getenv("BK_IMPAIR")
+				     : "drop=0.05,reorder=0.05,dup=0.01,delay_us=500");
 	struct eth_impair_cfg ic;
 	CU_ASSERT_FATAL(eth_impair_parse(cfg, &ic) == 0);
 	struct eth_impair *im;
@@ -354,6 +356,7 @@ static bool bk_run(uint64_t seed, bool upload)
 		tcp_output_mark(&fx.tcp, c);
 	}
 	uint64_t start = fx.tcp.now_us, ooo_dropped = fx.stats.tcp_ooo_dropped;
+	struct chan_worker_stats st0 = fx.stats;
 	uint32_t stack_retries = 0, stack_rto_max = 0;
 	while (!bp.bad && (upload ? bp.delivered < BK_TOTAL : bp.rcv_nxt < BK_TOTAL) &&
 	       fx.tcp.now_us - start < BK_MAX_US) {
@@ -383,6 +386,13 @@ static bool bk_run(uint64_t seed, bool upload)
 	       bp.bad ? bp.why : (done ? "complete" : "incomplete"), (double)took / 1e6,
 	       bp.srtt_us / 1000.0, backoff, stack_rto_max / 1e6,
 	       (unsigned long long)(fx.stats.tcp_ooo_dropped - ooo_dropped));
+	printf(" [rto %llu tlp %llu fr %llu lostrx %llu rexmit %llu sackrx %llu]",
+	       (unsigned long long)(fx.stats.tcp_rto_expired - st0.tcp_rto_expired),
+	       (unsigned long long)(fx.stats.tcp_loss_probes - st0.tcp_loss_probes),
+	       (unsigned long long)(fx.stats.tcp_fast_recoveries - st0.tcp_fast_recoveries),
+	       (unsigned long long)(fx.stats.tcp_lost_rexmits - st0.tcp_lost_rexmits),
+	       (unsigned long long)(fx.stats.tcp_retransmits - st0.tcp_retransmits),
+	       (unsigned long long)(fx.stats.tcp_sack_rexmits - st0.tcp_sack_rexmits));
 	if (!ok)
 		printf(" <- FAILED (bound %.2f s, fewer than %u RTOs in a row)",
 		       (double)bound / 1e6, BK_MAX_BACKOFF);
