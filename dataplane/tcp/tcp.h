@@ -474,6 +474,8 @@ uint32_t tcp_rack_pipe(const struct tcp_conn *c);
 bool tcp_rack_next_lost(struct tcp_conn *c, uint32_t *seq, uint32_t *len);
 /** The last record is lost or resent: no rescue retransmission of it. */
 bool tcp_rack_tail_resent(const struct tcp_conn *c);
+/** Records sorted, disjoint, within [SND.UNA, SND.MAX], counters true (tests, fuzzing). */
+bool tcp_rack_check(const struct tcp_conn *c);
 /** Forget every record (the connection starts over or ends). */
 void tcp_rack_reset(struct tcp_conn *c);
 void tcp_rack_free(struct tcp_conn *c);

@@ -357,3 +357,22 @@ bool tcp_rack_tail_resent(const struct tcp_conn *c)
 	const struct tcp_txq *q = &c->txq;
 	return q->seg_n != 0 && (seg_at(q, q->seg_n - 1)->flags & (TXS_RETRANS | TXS_LOST)) != 0;
 }
+
+bool tcp_rack_check(const struct tcp_conn *c)
+{
+	const struct tcp_txq *q = &c->txq;
+	uint32_t sacked = 0, lost = 0, retrans = 0, at = c->snd_una;
+	if (q->seg_n > q->seg_cap || q->log_n > q->log_cap)
+		return false;
+	for (uint32_t i = 0; i < q->seg_n; i++) {
+		const struct tcp_txseg *s = seg_at(q, i);
+		uint32_t len = s->end - s->start;
+		if (seq_lt(s->start, at) || !seq_lt(s->start, s->end) || seq_gt(s->end, c->snd_max))
+			return false;
+		at = s->end;
+		sacked += (s->flags & TXS_SACKED) ? len : 0;
+		lost += (s->flags & TXS_LOST) ? len : 0;
+		retrans += (s->flags & TXS_RETRANS) ? len : 0;
+	}
+	return sacked == q->sacked && lost == q->lost && retrans == q->retrans;
+}
