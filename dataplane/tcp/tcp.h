@@ -9,8 +9,9 @@
  * iteration (no delayed ACK, no Nagle), RFC 6298 retransmission timeout
  * (Karn's rule, or RTTM from timestamps; the first sample from the
  * handshake) with back-off, fast retransmit and recovery: SACK-based (RFC
- * 6675, simplified, with rescue retransmission; tcp_sack.c, tcp_cc.c) or
- * NewReno (RFC 6582), tail loss probes (RFC 8985 §7, with SACK), D-SACK
+ * 6675 with RACK, RFC 8985 §6, as the loss oracle, per-segment send
+ * records, rescue retransmission; tcp_rack.c, tcp_cc.c) or NewReno (RFC
+ * 6582), tail loss probes (RFC 8985 §7, with SACK), D-SACK
  * reports of duplicates (RFC 2883), congestion windows in SMSS (RFC
  * 5681), limited transmit (RFC 3042), RFC 5961 challenge ACKs,
  * orderly close (FIN both ways) with TIME_WAIT, RST for segments of no
