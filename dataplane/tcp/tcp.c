@@ -252,7 +252,7 @@ void tcp_conn_release(struct tcp_stack *t, struct tcp_conn *c)
 		rw_buf_fini(&c->rcv);
 	if (c->snd.cap > TCP_BUF_KEEP)
 		rw_buf_fini(&c->snd);
-	if (c->txq.seg_cap > 64u)
+	if (!tcp_rack_ring_small(c))
 		tcp_rack_free(c);
 	else
 		tcp_rack_reset(c);

@@ -480,6 +480,8 @@ bool tcp_rack_check(const struct tcp_conn *c);
 /** Forget every record (the connection starts over or ends). */
 void tcp_rack_reset(struct tcp_conn *c);
 void tcp_rack_free(struct tcp_conn *c);
+/** Both rings are of the first size (a released connection keeps them). */
+bool tcp_rack_ring_small(const struct tcp_conn *c);
 
 /* loss recovery (tcp_cc.c) */
 static inline uint32_t tcp_smss(const struct tcp_conn *c)

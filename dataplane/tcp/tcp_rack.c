@@ -30,8 +30,10 @@
  * and NextSeg() is the lowest record marked lost and not yet resent.
  *
  * Memory: both rings grow by doubling, per connection, as the flight does
- * (24 + 16 bytes per segment in flight); a ring that cannot grow stops new
- * data (tcp_rack_room) rather than send it untracked.
+ * (24 + 16 bytes per segment in flight, from 8 entries); a ring that cannot
+ * grow stops new data (tcp_rack_room) rather than send it untracked. A
+ * released connection keeps rings of the first size for the next one
+ * (tcp.c) and frees larger ones.
  *
  * Context: the owning worker lcore.
  */
@@ -47,6 +49,10 @@
 
 #define TCP_DUPTHRESH 3u
 
+/* A ring's first size: a request/response connection keeps a few segments
+ * in flight, and 10,000 of them hold 320 bytes each of both rings. */
+#define TCP_RACK_RING_MIN 8u
+
 static struct tcp_txseg *seg_at(const struct tcp_txq *q, uint32_t i)
 {
 	return &q->seg[(q->seg_head + i) & (q->seg_cap - 1)];
@@ -60,7 +66,7 @@ static struct tcp_txlog *log_at(const struct tcp_txq *q, uint32_t i)
 /* Double a ring of @p size-byte entries, @p n of them live from @p head. */
 static int ring_grow(void **ring, uint32_t *cap, uint32_t *head, uint32_t n, size_t size)
 {
-	uint32_t ncap = *cap != 0 ? *cap * 2u : 64u;
+	uint32_t ncap = *cap != 0 ? *cap * 2u : TCP_RACK_RING_MIN;
 	if (ncap == 0 || ncap > (1u << 26))
 		return -1;
 	uint8_t *nr = malloc((size_t)ncap * size);
@@ -74,6 +80,11 @@ static int ring_grow(void **ring, uint32_t *cap, uint32_t *head, uint32_t n, siz
 	*cap = ncap;
 	*head = 0;
 	return 0;
+}
+
+bool tcp_rack_ring_small(const struct tcp_conn *c)
+{
+	return c->txq.seg_cap <= TCP_RACK_RING_MIN && c->txq.log_cap <= TCP_RACK_RING_MIN;
 }
 
 bool tcp_rack_room(struct tcp_conn *c, uint32_t n_segs)
