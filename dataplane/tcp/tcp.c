@@ -96,6 +96,7 @@ void tcp_stack_fini(struct tcp_stack *t)
 		for (uint32_t i = 0; i < t->max_conns; i++) {
 			rw_buf_fini(&t->conns[i].rcv);
 			rw_buf_fini(&t->conns[i].snd);
+			tcp_rack_free(&t->conns[i]);
 		}
 	}
 	free(t->conns);
@@ -198,6 +199,7 @@ struct tcp_conn *tcp_conn_alloc(struct tcp_stack *t, uint32_t rip, uint16_t rpor
 	/* A released connection may still sit on this iteration's output list;
 	 * keep its link so the list stays intact. */
 	struct rw_buf rcv = c->rcv, snd = c->snd;
+	struct tcp_txq txq = c->txq;
 	uint32_t idx = c->idx;
 	struct tcp_conn *out_next = c->out_next;
 	bool on_out_list = c->on_out_list;
@@ -207,6 +209,8 @@ struct tcp_conn *tcp_conn_alloc(struct tcp_stack *t, uint32_t rip, uint16_t rpor
 	c->on_out_list = on_out_list;
 	c->rcv = rcv;
 	c->snd = snd;
+	c->txq = txq;
+	tcp_rack_reset(c);
 	rw_buf_reset(&c->rcv);
 	rw_buf_reset(&c->snd);
 	c->rip = rip;
@@ -250,6 +254,10 @@ void tcp_conn_release(struct tcp_stack *t, struct tcp_conn *c)
 		rw_buf_fini(&c->rcv);
 	if (c->snd.cap > TCP_BUF_KEEP)
 		rw_buf_fini(&c->snd);
+	if (!tcp_rack_ring_small(c))
+		tcp_rack_free(c);
+	else
+		tcp_rack_reset(c);
 	c->state = TCP_FREE;
 	tcp_rmem_charge(t, c); /* gives its part of the receive pool back */
 	c->app = NULL;

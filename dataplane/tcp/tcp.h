@@ -9,8 +9,9 @@
  * iteration (no delayed ACK, no Nagle), RFC 6298 retransmission timeout
  * (Karn's rule, or RTTM from timestamps; the first sample from the
  * handshake) with back-off, fast retransmit and recovery: SACK-based (RFC
- * 6675, simplified, with rescue retransmission; tcp_sack.c, tcp_cc.c) or
- * NewReno (RFC 6582), tail loss probes (RFC 8985 §7, with SACK), D-SACK
+ * 6675 with RACK, RFC 8985 §6, as the loss oracle, per-segment send
+ * records, rescue retransmission; tcp_rack.c, tcp_cc.c) or NewReno (RFC
+ * 6582), tail loss probes (RFC 8985 §7, with SACK), D-SACK
  * reports of duplicates (RFC 2883), congestion windows in SMSS (RFC
  * 5681), limited transmit (RFC 3042), RFC 5961 challenge ACKs,
  * orderly close (FIN both ways) with TIME_WAIT, RST for segments of no
@@ -121,6 +122,26 @@ struct tcp_seq_range {
 	uint32_t start, end;
 };
 
+/* The send side's per-segment records and their transmissions in time
+ * order (tcp_rack.c); SACK connections only. */
+struct tcp_txseg {
+	uint32_t start, end;
+	uint64_t xmit_us; /* the latest transmission */
+	uint8_t flags;
+};
+struct tcp_txlog {
+	uint32_t end; /* the record's end: it never changes */
+	uint64_t xmit_us;
+};
+struct tcp_txq {
+	struct tcp_txseg *seg; /* ring in sequence order, [SND.UNA, SND.MAX) */
+	struct tcp_txlog *log; /* ring in send-time order */
+	uint32_t seg_cap, seg_head, seg_n;
+	uint32_t log_cap, log_head, log_n;
+	uint32_t sacked, lost, retrans; /* bytes of records SACKed / lost / resent */
+	uint32_t lost_hint;		/* no record before it is lost and not resent */
+};
+
 struct tcp_conn {
 	uint32_t idx; /* index in the stack's pool, stable for the connection's life */
 	enum tcp_state state;
@@ -152,12 +173,18 @@ struct tcp_conn {
 	/* send side SACK scoreboard (RFC 6675 §3), sorted, above snd_una */
 	uint8_t sack_n;
 	struct tcp_seq_range sacked[TCP_SACK_RANGES];
-	uint32_t high_rxt; /* RFC 6675 HighRxt: end of the last hole retransmitted */
-	bool rescue_sent;  /* RFC 6675 §4 NextSeg() rule 4 used in this episode */
-	/* the retransmission of the hole at SND.UNA (tcp_cc.c): SND.MAX when it
-	 * went, so SACKs of later data above it show that it was lost too */
-	bool una_rxt;
-	uint32_t una_rxt_seq, una_rxt_mark;
+	bool rescue_sent; /* RFC 6675 §4 NextSeg() rule 4 used in this episode */
+
+	/* RFC 8985 §6 RACK (tcp_rack.c): the latest sent segment delivered */
+	struct tcp_txq txq;
+	uint64_t rack_xmit_us;	   /* RACK.xmit_ts; 0: none yet */
+	uint32_t rack_end;	   /* RACK.end_seq */
+	uint32_t rack_rtt_us;	   /* RACK.rtt */
+	uint32_t rack_min_rtt_us;  /* RACK.min_RTT (never-resent segments) */
+	uint32_t rack_fack;	   /* RACK.fack: highest end delivered */
+	bool rack_reo_seen;	   /* RACK.reordering_seen */
+	bool fin_lost;		   /* the RTO found our FIN outstanding: resend it */
+	uint64_t rack_deadline_us; /* the reordering timer; 0: off */
 
 	/* RFC 8985 §7 tail loss probe (tcp_timer.c) */
 	uint64_t tlp_deadline_us; /* PTO; 0: off */
@@ -452,10 +479,36 @@ void tcp_ooo_consume(struct tcp_conn *c, size_t n);
 bool tcp_sack_update(struct tcp_conn *c, const struct tcp_opts *o);
 void tcp_sack_prune(struct tcp_conn *c);
 uint32_t tcp_sack_high(const struct tcp_conn *c);
-uint32_t tcp_sack_pipe(const struct tcp_conn *c);
 bool tcp_sack_skip(const struct tcp_conn *c, uint32_t *seq, uint32_t *room);
-bool tcp_sack_next_hole(const struct tcp_conn *c, uint32_t *seq, uint32_t *room);
 uint32_t tcp_sack_bytes(const struct tcp_conn *c);
+
+/* per-segment records and RACK (tcp_rack.c) */
+/** Make room for @p n_segs new records. @return false: no memory, send nothing new. */
+bool tcp_rack_room(struct tcp_conn *c, uint32_t n_segs);
+/** [seq, seq + len) left now, cut in segments of @p seg_size (0: one). */
+void tcp_rack_sent(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, uint32_t len,
+		   uint32_t seg_size);
+/** An ACK up to @p ack with @p o's SACK blocks: records delivered, RACK updated. */
+void tcp_rack_ack(struct tcp_stack *t, struct tcp_conn *c, uint32_t ack, const struct tcp_opts *o);
+/** RFC 8985 §6.2 step 5: mark what is overdue lost. @return records marked. */
+uint32_t tcp_rack_detect(struct tcp_stack *t, struct tcp_conn *c);
+/** DupThresh (RFC 6675 IsLost(SND.UNA)): the first record is lost. */
+void tcp_rack_mark_una_lost(struct tcp_stack *t, struct tcp_conn *c);
+/** The RTO expired: every record not SACKed (@p forget_sacks: every one) is lost. */
+void tcp_rack_rto(struct tcp_stack *t, struct tcp_conn *c, bool forget_sacks);
+/** RFC 6675 pipe with RACK's losses. */
+uint32_t tcp_rack_pipe(const struct tcp_conn *c);
+/** NextSeg(): the lowest record lost and not resent. @return false if none. */
+bool tcp_rack_next_lost(struct tcp_conn *c, uint32_t *seq, uint32_t *len);
+/** The last record is lost or resent: no rescue retransmission of it. */
+bool tcp_rack_tail_resent(const struct tcp_conn *c);
+/** Records sorted, disjoint, within [SND.UNA, SND.MAX], counters true (tests, fuzzing). */
+bool tcp_rack_check(const struct tcp_conn *c);
+/** Forget every record (the connection starts over or ends). */
+void tcp_rack_reset(struct tcp_conn *c);
+void tcp_rack_free(struct tcp_conn *c);
+/** Both rings are of the first size (a released connection keeps them). */
+bool tcp_rack_ring_small(const struct tcp_conn *c);
 
 /* loss recovery (tcp_cc.c) */
 static inline uint32_t tcp_smss(const struct tcp_conn *c)
@@ -471,6 +524,8 @@ bool tcp_cc_open(const struct tcp_conn *c);
  * reported a duplicate (RFC 2883); @p advanced: it moved SND.UNA. */
 void tcp_cc_on_ack(struct tcp_stack *t, struct tcp_conn *c, uint32_t ack, bool dsack,
 		   bool advanced);
+/** RACK's loss detection (ACK or reordering timer): recovery or resend. */
+void tcp_cc_rack(struct tcp_stack *t, struct tcp_conn *c);
 /** The PTO expired (tcp_timer.c): send the probe (RFC 8985 §7.3). */
 void tcp_cc_probe(struct tcp_stack *t, struct tcp_conn *c);
 

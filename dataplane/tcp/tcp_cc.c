@@ -6,28 +6,29 @@
  *     one new segment out beyond cwnd (tcp_out.c applies the allowance);
  *   - fast retransmit on the third duplicate ACK, or with SACK as soon as
  *     more than 2 SMSS above SND.UNA are SACKed (RFC 6675 §5, DupThresh 3);
- *   - recovery with SACK (RFC 6675 §5, simplified; tcp_sack.c): cwnd =
- *     ssthresh, holes are resent while pipe leaves room, partial ACKs just
- *     let the scoreboard move on; a retransmission of the hole at SND.UNA
- *     counts as lost once more than DupThresh - 1 SMSS of data sent after
- *     it are SACKed (RFC 6675 §4 IsLost() applied to the retransmission,
- *     as Linux's tcp_mark_lost_retrans did) and goes again, so a lost
- *     retransmission does not wait for the RTO;
+ *   - loss detection with SACK by RACK (RFC 8985 §6, tcp_rack.c): a
+ *     segment, original or retransmission, is lost once a segment sent
+ *     after it was delivered and RACK.rtt + reo_wnd passed since it went,
+ *     checked on every ACK and by the reordering timer; what RACK marks
+ *     starts fast recovery, or is resent in the episode under way;
+ *   - recovery with SACK (RFC 6675 §5 with RACK as IsLost()): cwnd =
+ *     ssthresh, the first lost segment goes at once, the rest and then new
+ *     data while pipe leaves room (tcp_out.c); after a timeout the same
+ *     loop runs from cwnd = 1 SMSS in slow start, so a lost retransmission
+ *     there needs no second timeout either;
  *   - tail loss probe (RFC 8985 §7; the PTO timer is in tcp_timer.c): when
  *     the tail of a flight is lost no duplicate ACK comes; after 2 SRTT a
- *     probe (new data, else the last segment again) makes the peer ACK.
- *     An ACK that SACKs the probe while data below it is missing starts
- *     recovery at once: every unSACKed segment below went more than 2 SRTT
- *     before the probe, which RACK (RFC 8985 §6.2) deems lost. A probe that
- *     was a retransmission and repaired a loss (no D-SACK for it) reduces
- *     the window as fast recovery would (§7.4.2);
+ *     probe (new data, else the last segment again) makes the peer ACK,
+ *     and RACK finds what the ACK shows missing. A probe that was a
+ *     retransmission and repaired a loss (no D-SACK for it) reduces the
+ *     window as fast recovery would (§7.4.2);
  *   - recovery without SACK: NewReno (RFC 6582 §3.2) — the window inflates
  *     per duplicate ACK, a partial ACK resends the next hole at once and
  *     deflates by what it acknowledged, a full ACK ends the episode.
  *
  * Recovery is entered only when SND.UNA has reached `recover` (SND.MAX when
  * the last episode or timeout began; RFC 6582 §3.2 step 2), so the
- * duplicates that follow a timeout's go-back-N do not start a second
+ * duplicates that follow a timeout's retransmissions do not start a second
  * episode.
  *
  * Every window here counts in SMSS (tcp_smss(): the MSS less the timestamp
@@ -62,16 +63,6 @@ bool tcp_cc_open(const struct tcp_conn *c)
 	return !c->in_recovery && seq_geq(c->snd_una, c->recover);
 }
 
-/* Resend the hole at SND.UNA, remembering what had been sent by then. */
-static uint32_t rexmit_una(struct tcp_stack *t, struct tcp_conn *c, uint32_t room)
-{
-	uint32_t n = tcp_output_rexmit(t, c, c->snd_una, room);
-	c->una_rxt = true;
-	c->una_rxt_seq = c->snd_una;
-	c->una_rxt_mark = c->snd_max;
-	return n;
-}
-
 static void recovery_enter(struct tcp_stack *t, struct tcp_conn *c)
 {
 	t->stats->tcp_fast_recoveries++;
@@ -82,56 +73,27 @@ static void recovery_enter(struct tcp_stack *t, struct tcp_conn *c)
 	c->tlp_out = false; /* the episode takes over from the probe */
 	c->tlp_deadline_us = 0;
 	c->rtt_timing = false; /* Karn */
-	uint32_t seq = c->snd_una, room = UINT32_MAX;
 	if (c->sack_ok) {
 		/* RFC 6675 §5 steps 4.2-4.3: cwnd = ssthresh, resend the
-		 * first hole now, the rest as pipe allows (tcp_out.c). */
+		 * first segment presumed lost now, whatever pipe says, the
+		 * rest as pipe allows (tcp_out.c). */
 		c->cwnd = c->ssthresh;
-		c->high_rxt = c->snd_una;
-		if (!tcp_sack_next_hole(c, &seq, &room)) {
-			seq = c->snd_una;
-			room = UINT32_MAX;
+		uint32_t seq, len;
+		if (!tcp_rack_next_lost(c, &seq, &len)) {
+			tcp_rack_mark_una_lost(t, c);
+			if (!tcp_rack_next_lost(c, &seq, &len)) {
+				seq = c->snd_una;
+				len = UINT32_MAX;
+			}
 		}
-		uint32_t n =
-		    seq == c->snd_una ? rexmit_una(t, c, room) : tcp_output_rexmit(t, c, seq, room);
-		c->high_rxt = seq + n;
+		tcp_output_rexmit(t, c, seq, len);
 		t->stats->tcp_sack_rexmits++;
 	} else {
 		/* RFC 6582 §3.2 step 2 / RFC 5681 §3.2 steps 2-3 */
 		c->cwnd = c->ssthresh + 3u * tcp_smss(c);
-		tcp_output_rexmit(t, c, seq, room);
+		tcp_output_rexmit(t, c, c->snd_una, UINT32_MAX);
 	}
 	tcp_output_mark(t, c);
-}
-
-/*
- * The hole at SND.UNA was retransmitted when SND.MAX was una_rxt_mark;
- * more than DupThresh - 1 SMSS SACKed above that mark were sent after the
- * retransmission and arrived, so it was lost as well: send it again. When
- * SND.UNA moved to a later hole resent at an unknown moment, the mark is
- * taken now (later than the truth: detection is late, never early).
- */
-static void lost_rexmit_check(struct tcp_stack *t, struct tcp_conn *c)
-{
-	if (!c->in_recovery || !c->sack_ok || c->sack_n == 0)
-		return;
-	if (!c->una_rxt || c->una_rxt_seq != c->snd_una) {
-		if (seq_lt(c->snd_una, c->high_rxt)) {
-			c->una_rxt = true;
-			c->una_rxt_seq = c->snd_una;
-			c->una_rxt_mark = c->snd_max;
-		}
-		return;
-	}
-	uint32_t high = tcp_sack_high(c);
-	if (!seq_gt(high, c->una_rxt_mark) ||
-	    high - c->una_rxt_mark <= (TCP_DUPTHRESH - 1u) * tcp_smss(c))
-		return;
-	uint32_t seq = c->snd_una, room;
-	tcp_sack_skip(c, &seq, &room);
-	rexmit_una(t, c, room);
-	t->stats->tcp_lost_rexmits++;
-	t->stats->tcp_sack_rexmits++;
 }
 
 /*
@@ -143,8 +105,7 @@ static void lost_rexmit_check(struct tcp_stack *t, struct tcp_conn *c)
  * An ACK that just reaches TLP.end_seq cannot tell yet (as Linux's
  * tcp_process_tlp_ack).
  */
-static void tlp_check(struct tcp_stack *t, struct tcp_conn *c, uint32_t ack, bool dsack,
-		      bool advanced)
+static void tlp_check(struct tcp_conn *c, uint32_t ack, bool dsack, bool advanced)
 {
 	if (!c->tlp_out)
 		return;
@@ -157,19 +118,31 @@ static void tlp_check(struct tcp_stack *t, struct tcp_conn *c, uint32_t ack, boo
 			c->ssthresh = c->cwnd / 2 > 2u * smss ? c->cwnd / 2 : 2u * smss;
 			c->cwnd = c->ssthresh;
 		}
-		return;
 	}
-	/* The probe was SACKed with data below it missing: that data went
-	 * 2 SRTT or more before the probe and is lost (RFC 8985 §6.2). */
-	if (c->sack_n != 0 && seq_geq(tcp_sack_high(c), c->tlp_end) &&
-	    seq_lt(c->snd_una, c->tlp_end) && tcp_cc_open(c))
+	/* Else the probe may be SACKed with data below it missing: RACK finds
+	 * that data lost (it went 2 SRTT or more before the probe). */
+}
+
+/*
+ * RFC 8985 §6.2 step 5 on every ACK, and when the reordering timer
+ * expires: what RACK found lost starts fast recovery if none is under way
+ * (§6.3, as DupThresh does in tcp_cc_dupack), or goes out within pipe in
+ * the episode under way, after a timeout too (tcp_out.c).
+ */
+void tcp_cc_rack(struct tcp_stack *t, struct tcp_conn *c)
+{
+	if (!c->sack_ok || tcp_rack_detect(t, c) == 0)
+		return;
+	if (tcp_cc_open(c) && !c->in_recovery)
 		recovery_enter(t, c);
+	else
+		tcp_output_mark(t, c);
 }
 
 void tcp_cc_on_ack(struct tcp_stack *t, struct tcp_conn *c, uint32_t ack, bool dsack, bool advanced)
 {
-	tlp_check(t, c, ack, dsack, advanced);
-	lost_rexmit_check(t, c);
+	tlp_check(c, ack, dsack, advanced);
+	tcp_cc_rack(t, c);
 }
 
 /*
@@ -238,7 +211,6 @@ void tcp_cc_new_ack(struct tcp_stack *t, struct tcp_conn *c, uint32_t acked)
 			/* full ACK: RFC 6675 §5 / RFC 6582 §3.2 step 4 option 1 */
 			c->in_recovery = false;
 			c->dupacks = 0;
-			c->una_rxt = false;
 			uint32_t smss = tcp_smss(c);
 			if (c->sack_ok) {
 				c->cwnd = c->ssthresh;
@@ -250,11 +222,8 @@ void tcp_cc_new_ack(struct tcp_stack *t, struct tcp_conn *c, uint32_t acked)
 			return;
 		}
 		t->stats->tcp_partial_acks++;
-		if (c->sack_ok) {
-			if (seq_lt(c->high_rxt, c->snd_una))
-				c->high_rxt = c->snd_una;
-			return;
-		}
+		if (c->sack_ok)
+			return; /* RACK and pipe say what goes next */
 		/* RFC 6582 §3.2 step 5: resend the first unacknowledged
 		 * segment, deflate by the amount acknowledged, add back one
 		 * SMSS if that was at least one SMSS. */

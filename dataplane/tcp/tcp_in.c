@@ -304,6 +304,9 @@ static bool ack_input(struct tcp_stack *t, struct tcp_conn *c, const struct tcp_
 			 seq_leq(b[0].end, b[1].end));
 		new_sack = tcp_sack_update(c, &s->opt); /* RFC 6675 §5: on every ACK */
 	}
+	/* RFC 8985 §6.2 steps 1-3: what this ACK delivered */
+	if (c->sack_ok && seq_geq(s->ack, c->snd_una))
+		tcp_rack_ack(t, c, s->ack, &s->opt);
 	/* RFC 5681 §2 (e): a duplicate leaves the window as it was; RFC 6675
 	 * §2: with SACK, an ACK that SACKs new data is one whatever its window
 	 * (a receiver growing its buffer, as Linux's autotuning does, changes

@@ -217,6 +217,8 @@ void tcp_send_data(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, uint32
 {
 	const uint8_t *p = c->snd.data + c->snd_off + (seq - c->snd_una);
 	conn_segment(t, c, seq, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, p, len);
+	if (c->sack_ok)
+		tcp_rack_sent(t, c, seq, len, tcp_payload_max(t, c));
 	if (seq_lt(seq, c->snd_max)) {
 		t->stats->tcp_retransmits++;
 	} else if (!c->rtt_timing) {
@@ -262,8 +264,9 @@ static bool fin_may_go(const struct tcp_conn *c)
 #define TCP_TSO_MAX_BYTES 64000u
 
 /* New data at SND.NXT, at most @p limit - SND.NXT and one segment, or one
- * TSO frame of several when the port segments. */
-static void send_new(struct tcp_stack *t, struct tcp_conn *c, uint32_t end, uint32_t limit,
+ * TSO frame of several when the port segments. @return false if nothing
+ * went: no memory for the segments' records (tcp_rack.c). */
+static bool send_new(struct tcp_stack *t, struct tcp_conn *c, uint32_t end, uint32_t limit,
 		     uint32_t room)
 {
 	uint32_t len = end - c->snd_nxt;
@@ -277,25 +280,30 @@ static void send_new(struct tcp_stack *t, struct tcp_conn *c, uint32_t end, uint
 		len = limit - c->snd_nxt;
 	if (len > room)
 		len = room;
+	uint32_t seg = tcp_payload_max(t, c);
+	if (c->sack_ok && !tcp_rack_room(c, (len + seg - 1) / seg))
+		return false;
 	tcp_send_data(t, c, c->snd_nxt, len);
 	c->snd_nxt += len;
 	if (seq_gt(c->snd_nxt, c->snd_max))
 		c->snd_max = c->snd_nxt;
+	return true;
 }
 
 /*
  * RFC 6675 §4 NextSeg() rule 4, rescue retransmission: once per episode,
- * when no hole is left to resend and no new data may go, resend the
+ * when nothing lost is left to resend and no new data may go, resend the
  * segment holding the highest unSACKed sequence number, so a loss at the
  * tail of the flight (nothing above it to SACK) does not wait for the RTO.
- * HighRxt stays where it is. When the tail is SACKed the highest unSACKed
- * byte lies in a hole already resent: that retransmission is the lost
- * retransmission check's (tcp_cc.c), not sent twice here.
+ * When the tail is SACKed the highest unSACKed byte lies in a hole, and
+ * when RACK (tcp_rack.c) found the tail lost it went as such: nothing is
+ * sent here then.
  */
 static void sack_rescue(struct tcp_stack *t, struct tcp_conn *c)
 {
 	uint32_t top = c->snd_max;
-	if (c->rescue_sent || tcp_sack_high(c) == top || !seq_lt(c->high_rxt, top))
+	if (c->rescue_sent || !c->in_recovery || tcp_sack_high(c) == top ||
+	    (seq_leq(top, tcp_data_end(c)) && tcp_rack_tail_resent(c)))
 		return;
 	c->rescue_sent = true;
 	uint32_t data_end = tcp_data_end(c);
@@ -310,24 +318,32 @@ static void sack_rescue(struct tcp_stack *t, struct tcp_conn *c)
 	tcp_output_rexmit(t, c, top - len, len);
 }
 
-/* RFC 6675 §5 step (C): while cwnd - pipe >= 1 SMSS, send the next hole
- * (rule 1), else new data (rule 2), else the rescue retransmission
- * (rule 4); bounded per call like every loop of the worker. Rule 3 never
- * applies: every unSACKed byte below HighSACK counts as lost (tcp_sack.c). */
+/*
+ * Loss recovery with SACK, fast (RFC 6675 §5) or after a timeout (RFC 5681
+ * §3.1 slow start from one SMSS, RFC 6675 §5.1): while cwnd - pipe >= 1
+ * SMSS, resend the lowest segment RACK or DupThresh marked lost (NextSeg()
+ * rule 1 with RACK as IsLost(), RFC 8985 §6), else new data (rule 2), else
+ * the rescue retransmission (rule 4); bounded per call like every loop of
+ * the worker. pipe counts a lost segment's retransmission until RACK finds
+ * it lost too, when it goes again (tcp_rack.c).
+ */
 static void sack_recovery_output(struct tcp_stack *t, struct tcp_conn *c, uint32_t end)
 {
 	uint32_t smss = tcp_smss(c);
 	for (unsigned i = 0; i < 64; i++) {
-		uint32_t pipe = tcp_sack_pipe(c);
+		uint32_t pipe = tcp_rack_pipe(c);
 		if (pipe >= c->cwnd || c->cwnd - pipe < smss)
 			break;
-		uint32_t seq, room;
-		if (tcp_sack_next_hole(c, &seq, &room)) {
-			uint32_t n = tcp_output_rexmit(t, c, seq, room);
-			if (n == 0)
+		uint32_t seq, len;
+		if (tcp_rack_next_lost(c, &seq, &len)) {
+			if (tcp_output_rexmit(t, c, seq, len) == 0)
 				break;
-			c->high_rxt = seq + n;
 			t->stats->tcp_sack_rexmits++;
+			continue;
+		}
+		if (c->fin_lost) { /* the timeout found our FIN outstanding */
+			c->fin_lost = false;
+			tcp_output_rexmit(t, c, c->fin_seq, UINT32_MAX);
 			continue;
 		}
 		uint32_t limit = c->snd_una + c->snd_wnd;
@@ -335,7 +351,9 @@ static void sack_recovery_output(struct tcp_stack *t, struct tcp_conn *c, uint32
 			sack_rescue(t, c);
 			break;
 		}
-		send_new(t, c, end, limit, c->cwnd - pipe); /* a TSO frame within cwnd too */
+		/* a TSO frame within cwnd too */
+		if (!send_new(t, c, end, limit, c->cwnd - pipe))
+			break;
 	}
 }
 
@@ -345,7 +363,8 @@ uint32_t tcp_output_new_one(struct tcp_stack *t, struct tcp_conn *c)
 	if (c->snd_nxt != c->snd_max || !seq_lt(c->snd_nxt, end) || !seq_lt(c->snd_nxt, limit))
 		return 0;
 	uint32_t before = c->snd_nxt;
-	send_new(t, c, end, limit, tcp_smss(c));
+	if (!send_new(t, c, end, limit, tcp_smss(c)))
+		return 0;
 	return c->snd_nxt - before;
 }
 
@@ -385,7 +404,8 @@ static void window_output(struct tcp_stack *t, struct tcp_conn *c, uint32_t end)
 		if (limited && seq_geq(c->snd_nxt, c->snd_max) &&
 		    seq_geq(c->snd_nxt, c->snd_una + c->cwnd))
 			t->stats->tcp_limited_transmits++;
-		send_new(t, c, end, limit, room);
+		if (!send_new(t, c, end, limit, room))
+			break;
 	}
 }
 
@@ -408,7 +428,9 @@ static void conn_output(struct tcp_stack *t, struct tcp_conn *c)
 		return;
 	}
 	uint32_t end = tcp_data_end(c), max_before = c->snd_max;
-	if (c->in_recovery && c->sack_ok)
+	/* with SACK, recovery after a timeout too: RACK keeps finding lost
+	 * retransmissions until SND.UNA passes `recover` */
+	if (c->sack_ok && (c->in_recovery || !tcp_cc_open(c)))
 		sack_recovery_output(t, c, end);
 	else
 		window_output(t, c, end);

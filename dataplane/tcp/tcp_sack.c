@@ -2,19 +2,10 @@
  * The sender's SACK scoreboard (RFC 2018 §5, RFC 6675 §3).
  *
  * c->sacked holds the ranges the peer reported above SND.UNA, sorted and
- * merged. Recovery (tcp_cc.c, tcp_out.c) asks three things of it:
- *
- *   - the next hole to retransmit: the first byte at or after
- *     max(HighRxt, SND.UNA) that is not SACKed and lies below the highest
- *     SACKed byte (RFC 6675 §4 NextSeg() rule 1);
- *   - pipe, the bytes still in the network (RFC 6675 §4 SetPipe()). This
- *     is simplified the way FACK does it: every unSACKed byte below the
- *     highest SACKed byte counts as lost (IsLost() true), so
- *         pipe = (SND.MAX - HighSACK) + unSACKed bytes in [SND.UNA, HighRxt)
- *     i.e. what was sent past the last SACK plus the retransmissions of
- *     holes still unacknowledged;
- *   - whether a byte is SACKed, so that go-back-N after a timeout skips
- *     what the peer holds (RFC 6675 §5.1).
+ * merged. The limited transmit and go-back-N paths (tcp_out.c) and the
+ * DupThresh trigger (tcp_cc.c) ask it whether a byte is SACKed, how much
+ * is, and where the highest SACKed byte lies; loss recovery with SACK works
+ * on the per-segment records of tcp_rack.c, which the same ACKs update.
  *
  * The peer may renege (RFC 2018 §8): SACKed data stays in the send buffer
  * until the cumulative ACK covers it, and tcp_timer.c forgets the
@@ -100,33 +91,6 @@ uint32_t tcp_sack_bytes(const struct tcp_conn *c)
 	return n;
 }
 
-/* UnSACKed bytes in [a, b). */
-static uint32_t unsacked_in(const struct tcp_conn *c, uint32_t a, uint32_t b)
-{
-	if (!seq_lt(a, b))
-		return 0;
-	uint32_t n = b - a;
-	for (unsigned i = 0; i < c->sack_n; i++) {
-		uint32_t s = c->sacked[i].start, e = c->sacked[i].end;
-		if (seq_lt(s, a))
-			s = a;
-		if (seq_gt(e, b))
-			e = b;
-		if (seq_lt(s, e))
-			n -= e - s;
-	}
-	return n;
-}
-
-uint32_t tcp_sack_pipe(const struct tcp_conn *c)
-{
-	if (c->sack_n == 0)
-		return c->snd_max - c->snd_una;
-	uint32_t high = tcp_sack_high(c);
-	uint32_t rxt = seq_lt(c->high_rxt, high) ? c->high_rxt : high;
-	return (c->snd_max - high) + unsacked_in(c, c->snd_una, rxt);
-}
-
 /*
  * If *seq is SACKed, move it to the end of its range. Then *room is how
  * far the unSACKed run from *seq goes before the next SACKed range
@@ -149,15 +113,4 @@ bool tcp_sack_skip(const struct tcp_conn *c, uint32_t *seq, uint32_t *room)
 		break;
 	}
 	return moved;
-}
-
-/* RFC 6675 §4 NextSeg() rule 1, with every hole below HighSACK lost. */
-bool tcp_sack_next_hole(const struct tcp_conn *c, uint32_t *seq, uint32_t *room)
-{
-	uint32_t s = seq_gt(c->high_rxt, c->snd_una) ? c->high_rxt : c->snd_una;
-	tcp_sack_skip(c, &s, room);
-	if (!seq_lt(s, tcp_sack_high(c)))
-		return false;
-	*seq = s;
-	return true;
 }

@@ -1,13 +1,13 @@
 /*
  * TCP timers: retransmission (RFC 6298) and zero-window persist, tail loss
- * probe (RFC 8985 §7), keepalive
+ * probe (RFC 8985 §7), RACK's reordering timer (§6.3), keepalive
  * (RFC 1122 §4.2.3.6, RFC 9293 §3.8.4), TIME_WAIT and FIN_WAIT_2; the
  * receive window reopening as the application consumes.
  *
  * Every deadline of a connection lives in the connection (rto_deadline_us,
- * tlp_deadline_us, tw_deadline_us, the keepalive clock); the connection has one entry on a
- * hashed timer wheel of 1 ms ticks (struct tcp_wheel, tcp.h), placed at
- * its earliest deadline or before it:
+ * tlp_deadline_us, rack_deadline_us, tw_deadline_us, the keepalive clock); the connection has one
+ * entry on a hashed timer wheel of 1 ms ticks (struct tcp_wheel, tcp.h), placed at its earliest
+ * deadline or before it:
  *
  *   slot[tick % 4096] -> c -> c -> ...     due within 4096 ms
  *   overflow          -> c -> ...          later; walked once a revolution
@@ -135,17 +135,24 @@ static void rto_expired(struct tcp_stack *t, struct tcp_conn *c)
 	c->ssthresh = flight / 2 > 2u * smss ? flight / 2 : 2u * smss;
 	c->cwnd = smss; /* RFC 5681 §3.1: LW = 1 SMSS, one full segment */
 	c->in_recovery = false;
-	c->una_rxt = false;
 	c->tlp_out = false;
 	c->tlp_deadline_us = 0;
 	c->dupacks = 0;
 	c->recover = c->snd_max; /* RFC 6582 §3.2 step 1: no fast retransmit until past it */
-	c->high_rxt = c->snd_una;
-	/* Go-back-N skips what the peer SACKed (RFC 6675 §5.1), but a peer may
-	 * renege (RFC 2018 §8): a second timeout in a row forgets the board. */
+	/* The retransmission skips what the peer SACKed (RFC 6675 §5.1), but a
+	 * peer may renege (RFC 2018 §8): a second timeout in a row forgets the
+	 * board. */
 	if (c->retries >= 2)
 		c->sack_n = 0;
-	c->snd_nxt = c->snd_una;
+	if (c->sack_ok && c->txq.seg_n != 0) {
+		/* RFC 8985 §6.3 / RFC 6675 §5.1: everything not SACKed is lost;
+		 * it goes lowest first in slow start (tcp_out.c), and RACK finds
+		 * a lost retransmission without another timeout. */
+		tcp_rack_rto(t, c, c->retries >= 2);
+		c->fin_lost = c->fin_queued && seq_gt(c->snd_max, c->fin_seq);
+	} else {
+		c->snd_nxt = c->snd_una; /* go back N */
+	}
 	tcp_timer_arm_rto(t, c);
 	tcp_output_mark(t, c);
 }
@@ -283,6 +290,8 @@ void tcp_timer_resched(struct tcp_stack *t, struct tcp_conn *c)
 	uint64_t d = c->rto_deadline_us;
 	if (c->tlp_deadline_us != 0 && (d == 0 || c->tlp_deadline_us < d))
 		d = c->tlp_deadline_us;
+	if (c->rack_deadline_us != 0 && (d == 0 || c->rack_deadline_us < d))
+		d = c->rack_deadline_us;
 	if ((c->state == TCP_TIME_WAIT || c->state == TCP_FIN_WAIT_2) &&
 	    (d == 0 || c->tw_deadline_us < d))
 		d = c->tw_deadline_us;
@@ -307,6 +316,10 @@ static void conn_fire(struct tcp_stack *t, struct tcp_conn *c)
 		rto_expired(t, c);
 		if (c->state == TCP_FREE)
 			return;
+	}
+	if (c->rack_deadline_us != 0 && t->now_us >= c->rack_deadline_us) {
+		t->stats->tcp_rack_timeouts++;
+		tcp_cc_rack(t, c); /* RFC 8985 §6.3 */
 	}
 	if (c->tlp_deadline_us != 0 && t->now_us >= c->tlp_deadline_us) {
 		tcp_cc_probe(t, c);

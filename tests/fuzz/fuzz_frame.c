@@ -19,7 +19,8 @@
  *   op & 3 == 3  the application closes (op & 4: aborts) that connection.
  * After every step the stack's output is flushed and taken off the port,
  * and invariants are checked: for every connection SND.UNA <= SND.NXT <=
- * SND.MAX, the unsent offset inside the send buffer, the receive buffer
+ * SND.MAX, the unsent offset inside the send buffer, the send records RACK
+ * works on (sorted within [SND.UNA, SND.MAX], counters true), the receive buffer
  * within the query-buffer limit, the pool's free count consistent; at the
  * end every mbuf is back in the pool.
  */
@@ -146,6 +147,9 @@ static void check_invariants(void)
 			abort();
 		/* what is outstanding is data (or our FIN) we hold */
 		if (c->snd_max - c->snd_una > (uint32_t)(c->snd.len - c->snd_off) + 1u)
+			abort();
+		/* the send records RACK works on (tcp_rack.c) */
+		if (c->sack_ok && !tcp_rack_check(c))
 			abort();
 	}
 	if (used + h.tcp.n_free != h.tcp.max_conns)

@@ -67,7 +67,7 @@ static void test_chan_stat_names_match_struct(void)
 #undef COUNT_ONE
 	CU_ASSERT_STRING_EQUAL(chan_worker_stat_names[0], "loops");
 	CU_ASSERT_STRING_EQUAL(chan_worker_stat_names[chan_worker_stat_count - 1],
-			       "tcp_rmem_clamped");
+			       "tcp_rack_timeouts");
 }
 
 static void test_chan_create_rejects_bad_sizes(void)

@@ -7,12 +7,18 @@
  */
 #include "test_tcp.h"
 
+/* The handshake and the ACKs take an RTT: with none, RACK's reordering
+ * window (RFC 8985 §6.2 step 4, min_RTT / 4) would be 0 and a single SACK
+ * above a hole would mark it lost at once, where these cases look at
+ * DupThresh (and the PTO, 2 SRTT, would fire as the clock moves). */
+#define RTT_MS 10
+
 static struct fx_conn fc;
 
 static void open_sack(bool sack)
 {
-	CU_ASSERT_FATAL(
-	    fx_open_opts(&fc, FX_PEER_PORT, FX_WND, 100, &(struct fx_seg){.sack_perm = sack}) == 0);
+	CU_ASSERT_FATAL(fx_open_rtt(&fc, FX_PEER_PORT, FX_WND, 100,
+				    &(struct fx_seg){.sack_perm = sack}, RTT_MS * 1000u) == 0);
 }
 
 /* Sequence number of byte @p off of the reply stream. */
@@ -33,6 +39,7 @@ static void test_tcp_sack_third_dupack_retransmits_the_hole_only(void)
 	open_sack(true);
 	app_write(fc.c, 1000);
 	CU_ASSERT_EQUAL_FATAL(fx_flush_take(p, 16), 10);
+	fx_advance_ms(RTT_MS);
 	fx_conn_ack(&fc, sq(100), FX_WND);
 	/* 100..200 is lost; the peer SACKs what follows it */
 	sack1(100, 200, 300);
@@ -61,6 +68,7 @@ static void test_tcp_sack_two_holes_resent_never_the_sacked_data(void)
 	open_sack(true);
 	app_write(fc.c, 1000);
 	CU_ASSERT_EQUAL_FATAL(fx_flush_take(p, 16), 10);
+	fx_advance_ms(RTT_MS);
 	/* 0..100 and 400..500 are lost */
 	const uint32_t b1[1][2] = {{sq(100), sq(400)}};
 	const uint32_t b2[2][2] = {{sq(500), sq(700)}, {sq(100), sq(400)}};
@@ -89,6 +97,7 @@ static void test_tcp_rto_go_back_n_skips_sacked_data(void)
 	open_sack(true);
 	app_write(fc.c, 800);
 	CU_ASSERT_EQUAL_FATAL(fx_flush_take(p, 16), 8);
+	fx_advance_ms(RTT_MS);
 	fx_conn_ack(&fc, sq(100), FX_WND);
 	sack1(100, 200, 400); /* one duplicate: no fast retransmit yet */
 	CU_ASSERT_EQUAL(fx_flush_take(p, 16), 0);
