@@ -118,7 +118,7 @@
 	X(ctl_msgs, "control-plane messages this worker's loop handled (PING, CONFIG, load, ...)") \
 	X(tcp_rmem_bytes, "TCP receive memory committed beyond the connections' floors: the "      \
 			  "worker's receive pool in use (gauge)")                                  \
-	X(tcp_rmem_clamped, "TCP windows the receive pool held below the per-connection cap") \
+	X(tcp_rmem_clamped, "TCP windows the receive pool held below the per-connection cap")      \
 	X(tcp_rack_lost, "TCP segments RACK found lost by time (RFC 8985 §6.2)")                   \
 	X(tcp_rack_timeouts, "TCP reordering timer expiries (RFC 8985 §6.3)")
 
