@@ -170,7 +170,8 @@ def main():
             return p["rdb_bgsave_in_progress"] == 0 and (p["rdb_saves"] > saves or
                                                        p["rdb_last_bgsave_status"] != "ok")
         t_save = time.perf_counter()
-        peak = sample(pids, fork, 600, done)
+        peak = sample(pids, fork, float(os.environ.get("SAVE_TIMEOUT", "1800")), done)
+        finished = done()
         t_save_end = time.perf_counter()
         ticks2 = thread_ticks(pids)
         save_s = time.time() - t0
@@ -188,7 +189,7 @@ def main():
           "bgsave_s=%.2f status=%s writes_during=%d writes_per_s=%d cow_size=%d "
           "idle_n=%d idle_p50_us=%d idle_p999_us=%d save_n=%d save_p50_us=%d save_p999_us=%d" % (
               used, fill_s, base * 1024, peak * 1024, extra, 100.0 * extra / used, save_s,
-              p["rdb_last_bgsave_status"], cmds, cmds / max(save_s, 0.001),
+              p["rdb_last_bgsave_status"] if finished else "timeout", cmds, cmds / max(save_s, 0.001),
               p.get("rdb_last_cow_size", 0), len(idle), pct(idle, 0.5), pct(idle, 0.999),
               len(during), pct(during, 0.5), pct(during, 0.999)) +
           " cpu_idle=%s cpu_save=%s" % (

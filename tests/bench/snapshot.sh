@@ -5,7 +5,8 @@
 # fork (copy-on-write: the child's private pages count), and the time each
 # takes to load the file at start; and the latency of one more client's
 # SETs (one at a time) in the IDLE_S (10) s before the BGSAVE and while it runs
-# (p50, p99.9; target: p99.9 during at most 2x before). Bound: Redwire's
+# (p50, p99.9; target: p99.9 during at most 2x before). A BGSAVE not done
+# within SAVE_TIMEOUT (1800) s is reported as status=timeout. Bound: Redwire's
 # extra <= 5% of the dataset + 64 MiB. Both servers run in one namespace: Redwire through its
 # tap, redis-server on the namespace's loopback. Not part of the pass/fail
 # suite.
@@ -51,7 +52,8 @@ for _ in $(seq 50); do
 done
 rd=$(ip netns exec "$NAME" /usr/bin/python3 "$ROOT/tests/bench/snapshot.py" 127.0.0.1 "$PORT" "$srv_pid" "$KEYS" "$VALUE" fork)
 echo "redis:   $rd"
-rd_file=$(stat -c %s "$WD/dump.rdb")
+# a BGSAVE cut short by SAVE_TIMEOUT leaves no file: report 0, not a failure
+rd_file=$(stat -c %s "$WD/dump.rdb" 2>/dev/null || echo 0)
 kill "$srv_pid"; wait "$srv_pid" 2>/dev/null || true
 t0=$(date +%s.%N)
 ip netns exec "$NAME" redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no \
