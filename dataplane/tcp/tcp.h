@@ -10,7 +10,8 @@
  * (Karn's rule, or RTTM from timestamps; the first sample from the
  * handshake) with back-off, fast retransmit and recovery: SACK-based (RFC
  * 6675 with RACK, RFC 8985 §6, as the loss oracle, per-segment send
- * records, rescue retransmission; tcp_rack.c, tcp_cc.c) or NewReno (RFC
+ * records, rescue retransmission, RFC 6937 proportional rate reduction;
+ * tcp_rack.c, tcp_cc.c) or NewReno (RFC
  * 6582), tail loss probes (RFC 8985 §7, with SACK), D-SACK
  * reports of duplicates (RFC 2883), congestion windows in SMSS (RFC
  * 5681), limited transmit (RFC 3042), RFC 5961 challenge ACKs,
@@ -174,6 +175,10 @@ struct tcp_conn {
 	uint8_t sack_n;
 	struct tcp_seq_range sacked[TCP_SACK_RANGES];
 	bool rescue_sent; /* RFC 6675 §4 NextSeg() rule 4 used in this episode */
+	/* RFC 6937 proportional rate reduction during SACK fast recovery */
+	uint32_t prr_recover_fs; /* RecoverFS: SND.MAX - SND.UNA at the start */
+	uint32_t prr_delivered;	 /* bytes the peer got since (SND.UNA and SACKed) */
+	uint32_t prr_out;	 /* bytes sent since */
 
 	/* RFC 8985 §6 RACK (tcp_rack.c): the latest sent segment delivered */
 	struct tcp_txq txq;
@@ -520,10 +525,12 @@ void tcp_cc_new_ack(struct tcp_stack *t, struct tcp_conn *c, uint32_t acked);
 /** No recovery or timeout episode is under way (SND.UNA reached `recover`). */
 bool tcp_cc_open(const struct tcp_conn *c);
 /** Every ACK after the scoreboard took its SACK blocks: tail loss probe
- * outcome (RFC 8985 §7.4) and lost retransmissions. @p dsack: the ACK
- * reported a duplicate (RFC 2883); @p advanced: it moved SND.UNA. */
-void tcp_cc_on_ack(struct tcp_stack *t, struct tcp_conn *c, uint32_t ack, bool dsack,
-		   bool advanced);
+ * outcome (RFC 8985 §7.4), lost retransmissions and the recovery's
+ * sending rate (RFC 6937). @p dsack: the ACK reported a duplicate (RFC
+ * 2883); @p advanced: it moved SND.UNA; @p delivered: bytes it newly
+ * acknowledged or SACKed (RFC 6937 DeliveredData). */
+void tcp_cc_on_ack(struct tcp_stack *t, struct tcp_conn *c, uint32_t ack, bool dsack, bool advanced,
+		   uint32_t delivered);
 /** RACK's loss detection (ACK or reordering timer): recovery or resend. */
 void tcp_cc_rack(struct tcp_stack *t, struct tcp_conn *c);
 /** The PTO expired (tcp_timer.c): send the probe (RFC 8985 §7.3). */

@@ -11,9 +11,10 @@
  *     after it was delivered and RACK.rtt + reo_wnd passed since it went,
  *     checked on every ACK and by the reordering timer; what RACK marks
  *     starts fast recovery, or is resent in the episode under way;
- *   - recovery with SACK (RFC 6675 §5 with RACK as IsLost()): cwnd =
- *     ssthresh, the first lost segment goes at once, the rest and then new
- *     data while pipe leaves room (tcp_out.c); after a timeout the same
+ *   - recovery with SACK (RFC 6675 §5 with RACK as IsLost()): the first
+ *     lost segment goes at once, the rest and then new data while pipe
+ *     leaves room under cwnd (tcp_out.c), cwnd following RFC 6937's
+ *     proportional rate reduction (prr_ack); after a timeout the same
  *     loop runs from cwnd = 1 SMSS in slow start, so a lost retransmission
  *     there needs no second timeout either;
  *   - tail loss probe (RFC 8985 §7; the PTO timer is in tcp_timer.c): when
@@ -74,10 +75,16 @@ static void recovery_enter(struct tcp_stack *t, struct tcp_conn *c)
 	c->tlp_deadline_us = 0;
 	c->rtt_timing = false; /* Karn */
 	if (c->sack_ok) {
-		/* RFC 6675 §5 steps 4.2-4.3: cwnd = ssthresh, resend the
-		 * first segment presumed lost now, whatever pipe says, the
-		 * rest as pipe allows (tcp_out.c). */
+		/* RFC 6675 §5 step 4.3: resend the first segment presumed
+		 * lost now, whatever pipe says; then RFC 6937 paces the rest
+		 * (prr_ack): cwnd = pipe until ACKs report deliveries. */
+		c->prr_recover_fs = c->snd_max - c->snd_una;
+		c->prr_delivered = 0;
+		c->prr_out = 0;
 		c->cwnd = c->ssthresh;
+		uint32_t pipe = tcp_rack_pipe(c);
+		if (pipe < c->cwnd)
+			c->cwnd = pipe > tcp_smss(c) ? pipe : tcp_smss(c);
 		uint32_t seq, len;
 		if (!tcp_rack_next_lost(c, &seq, &len)) {
 			tcp_rack_mark_una_lost(t, c);
@@ -139,10 +146,50 @@ void tcp_cc_rack(struct tcp_stack *t, struct tcp_conn *c)
 		tcp_output_mark(t, c);
 }
 
-void tcp_cc_on_ack(struct tcp_stack *t, struct tcp_conn *c, uint32_t ack, bool dsack, bool advanced)
+/*
+ * RFC 6937 §3, proportional rate reduction, on every ACK of SACK fast
+ * recovery (in segments, as Linux's tcp_cwnd_reduction): while pipe is
+ * above ssthresh, send in proportion to what the peer got, ssthresh /
+ * RecoverFS of it, so the flight comes down to ssthresh by the end of the
+ * episode; below it, the slow-start reduction bound (PRR-SSRB) rebuilds
+ * pipe towards ssthresh by at most what was delivered plus one SMSS.
+ * cwnd = pipe + sndcnt. Without it (RFC 6675 alone, cwnd = ssthresh) the
+ * sender is silent until pipe falls below ssthresh: when a burst took the
+ * rest of the flight, nothing sent after the losses can be delivered for
+ * RACK to find them, and only the RTO moves; and when pipe then falls
+ * far below ssthresh the whole difference leaves at once, into the same
+ * burst.
+ */
+static void prr_ack(struct tcp_conn *c, uint32_t delivered)
+{
+	uint32_t smss = tcp_smss(c), pipe = tcp_rack_pipe(c);
+	c->prr_delivered += delivered;
+	uint64_t sndcnt;
+	if (pipe > c->ssthresh) {
+		uint64_t fs = c->prr_recover_fs != 0 ? c->prr_recover_fs : 1u;
+		uint64_t want = ((uint64_t)c->prr_delivered * c->ssthresh + fs - 1) / fs;
+		want = (want + smss - 1) / smss * smss; /* CEIL, in whole segments */
+		sndcnt = want > c->prr_out ? want - c->prr_out : 0;
+	} else {
+		uint64_t limit = c->prr_delivered > c->prr_out ? c->prr_delivered - c->prr_out : 0;
+		if (limit < delivered)
+			limit = delivered;
+		limit += smss;
+		sndcnt = c->ssthresh - pipe < limit ? c->ssthresh - pipe : limit;
+	}
+	uint64_t w = (uint64_t)pipe + sndcnt;
+	c->cwnd = w < smss ? smss : w > TCP_CWND_MAX ? TCP_CWND_MAX : (uint32_t)w;
+}
+
+void tcp_cc_on_ack(struct tcp_stack *t, struct tcp_conn *c, uint32_t ack, bool dsack, bool advanced,
+		   uint32_t delivered)
 {
 	tlp_check(c, ack, dsack, advanced);
+	bool was = c->in_recovery;
 	tcp_cc_rack(t, c);
+	/* the ACK that starts the episode counts too (as in Linux) */
+	if (c->sack_ok && c->in_recovery && (was || delivered != 0))
+		prr_ack(c, delivered);
 }
 
 /*

@@ -304,9 +304,15 @@ static bool ack_input(struct tcp_stack *t, struct tcp_conn *c, const struct tcp_
 			 seq_leq(b[0].end, b[1].end));
 		new_sack = tcp_sack_update(c, &s->opt); /* RFC 6675 §5: on every ACK */
 	}
-	/* RFC 8985 §6.2 steps 1-3: what this ACK delivered */
-	if (c->sack_ok && seq_geq(s->ack, c->snd_una))
+	/* RFC 8985 §6.2 steps 1-3: what this ACK delivered; RFC 6937
+	 * DeliveredData = the change in SND.UNA plus the change in SACKed */
+	uint32_t delivered = 0;
+	if (c->sack_ok && seq_geq(s->ack, c->snd_una)) {
+		uint32_t sacked = c->txq.sacked;
 		tcp_rack_ack(t, c, s->ack, &s->opt);
+		int64_t d = (int64_t)(s->ack - c->snd_una) + (int64_t)c->txq.sacked - sacked;
+		delivered = d > 0 ? (uint32_t)d : 0;
+	}
 	/* RFC 5681 §2 (e): a duplicate leaves the window as it was; RFC 6675
 	 * §2: with SACK, an ACK that SACKs new data is one whatever its window
 	 * (a receiver growing its buffer, as Linux's autotuning does, changes
@@ -318,7 +324,7 @@ static bool ack_input(struct tcp_stack *t, struct tcp_conn *c, const struct tcp_
 	else if (s->ack == c->snd_una && s->data_len == 0 && wnd_same && s->wnd != 0 &&
 		 !(s->flags & RTE_TCP_FIN_FLAG) && c->snd_una != c->snd_max)
 		tcp_cc_dupack(t, c); /* a zero window answers a probe: no loss signal */
-	tcp_cc_on_ack(t, c, s->ack, dsack, advanced);
+	tcp_cc_on_ack(t, c, s->ack, dsack, advanced, delivered);
 	/* RFC 9293 §3.10.7.4: update the send window from newer segments only. */
 	if (seq_lt(c->snd_wl1, s->seq) || (c->snd_wl1 == s->seq && seq_leq(c->snd_wl2, s->ack))) {
 		if (s->wnd > c->snd_wnd)

@@ -217,8 +217,11 @@ void tcp_send_data(struct tcp_stack *t, struct tcp_conn *c, uint32_t seq, uint32
 {
 	const uint8_t *p = c->snd.data + c->snd_off + (seq - c->snd_una);
 	conn_segment(t, c, seq, RTE_TCP_ACK_FLAG | RTE_TCP_PSH_FLAG, p, len);
-	if (c->sack_ok)
+	if (c->sack_ok) {
 		tcp_rack_sent(t, c, seq, len, tcp_payload_max(t, c));
+		if (c->in_recovery)
+			c->prr_out += len; /* RFC 6937 prr_out */
+	}
 	if (seq_lt(seq, c->snd_max)) {
 		t->stats->tcp_retransmits++;
 	} else if (!c->rtt_timing) {

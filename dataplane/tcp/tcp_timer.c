@@ -67,9 +67,17 @@ void tcp_timer_arm_rto(struct tcp_stack *t, struct tcp_conn *c)
 
 /* RFC 8985 §7.2: PTO = 2 SRTT, plus the worst-case delayed ACK when one
  * segment is in flight (its ACK may be delayed: 200 ms, as Linux's
- * TCP_RTO_MIN there); 1 s without an RTT sample. */
+ * TCP_RTO_MIN there); 1 s without an RTT sample. Never under
+ * TCP_PTO_MIN_US, the floor of the TLP draft RFC 8985 grew from
+ * (draft-dukkipati-tcpm-tcp-loss-probe §2.1: PTO = max(2 SRTT, 10 ms)) and
+ * of Linux until it kept 2 jiffies: SRTT here comes from timestamps in
+ * milliseconds (1 ms on a link of 100 µs), and a worker sharing its core
+ * with others often answers later than 2 ms, so a 2 SRTT probe goes
+ * while the ACKs are on their way (bench tcp.sh §4: 70-100 probes per 12
+ * MB GET against 20-30 recoveries). */
 #define TCP_PTO_NO_RTT_US 1000000u
 #define TCP_WCDELACK_US	  200000u
+#define TCP_PTO_MIN_US	  10000u
 
 void tcp_timer_arm_pto(struct tcp_stack *t, struct tcp_conn *c)
 {
@@ -83,6 +91,8 @@ void tcp_timer_arm_pto(struct tcp_stack *t, struct tcp_conn *c)
 	    c->snd_wnd == 0 || c->retries != 0)
 		return;
 	uint64_t pto = c->srtt_us != 0 ? 2ull * c->srtt_us : TCP_PTO_NO_RTT_US;
+	if (pto < TCP_PTO_MIN_US)
+		pto = TCP_PTO_MIN_US;
 	if (c->snd_max - c->snd_una <= tcp_smss(c))
 		pto += TCP_WCDELACK_US;
 	uint64_t at = t->now_us + pto;

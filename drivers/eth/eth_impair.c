@@ -6,6 +6,7 @@
  * hold queue. A packet's fate is drawn as it enters:
  *
  *   drop? (bad state: always; good state: with `drop`) -> freed
+ *         (the bad state ends per packet, or at a drawn time: burst_us)
  *   corrupt? -> one byte XORed with a non-zero value
  *   dup? -> a copy (rte_pktmbuf_copy from the packet's own pool) follows it
  *   reorder? -> held until `reorder_gap` later packets have passed
@@ -21,6 +22,7 @@
 #include "eth_impair.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,7 +41,8 @@ struct held {
 
 struct impair_q {
 	uint64_t rng;
-	bool bad; /* Gilbert-Elliott state */
+	bool bad;	    /* Gilbert-Elliott state */
+	uint64_t bad_until; /* time model (burst_us): the outage ends here */
 	uint16_t n_held;
 	struct held held[IMPAIR_HOLD];
 	struct eth_impair_stats st;
@@ -81,6 +84,13 @@ static double rng_unit(uint64_t *s)
 static bool chance(uint64_t *s, double p)
 {
 	return p > 0.0 && rng_unit(s) < p;
+}
+
+/* Exponential with mean @p mean_us, at least 1 µs (inverse transform). */
+static uint64_t exp_draw(uint64_t *s, uint32_t mean_us)
+{
+	double d = -log(1.0 - rng_unit(s)) * (double)mean_us;
+	return d < 1.0 ? 1u : d > 60e6 ? 60000000u : (uint64_t)d;
 }
 
 static uint64_t tsc_clock_us(void *arg)
@@ -138,7 +148,15 @@ static void admit(struct impair_q *iq, const struct eth_impair_dir_cfg *dc, stru
 		  uint64_t now, struct rte_mbuf **out, uint16_t *n_out, uint16_t room)
 {
 	/* Gilbert-Elliott: move between states, lose everything while bad. */
-	if (iq->bad) {
+	if (dc->burst_us != 0) {
+		/* by time: the outage ends when its drawn duration has passed */
+		if (iq->bad && now >= iq->bad_until)
+			iq->bad = false;
+		if (!iq->bad && chance(&iq->rng, dc->burst)) {
+			iq->bad = true;
+			iq->bad_until = now + exp_draw(&iq->rng, dc->burst_us);
+		}
+	} else if (iq->bad) {
 		if (chance(&iq->rng, dc->burst_len ? 1.0 / dc->burst_len : 1.0))
 			iq->bad = false;
 	} else if (chance(&iq->rng, dc->burst)) {
@@ -354,7 +372,8 @@ static int parse_kv(struct eth_impair_dir_cfg *dc, const char *key, const char *
 	char *end;
 	errno = 0;
 	if (strcmp(key, "delay_us") == 0 || strcmp(key, "jitter_us") == 0 ||
-	    strcmp(key, "reorder_gap") == 0 || strcmp(key, "burst_len") == 0) {
+	    strcmp(key, "reorder_gap") == 0 || strcmp(key, "burst_len") == 0 ||
+	    strcmp(key, "burst_us") == 0) {
 		unsigned long v = strtoul(val, &end, 10);
 		if (errno != 0 || end == val || *end != '\0' || val[0] == '-' || v > UINT32_MAX)
 			return -EINVAL;
@@ -364,6 +383,8 @@ static int parse_kv(struct eth_impair_dir_cfg *dc, const char *key, const char *
 			dc->jitter_us = (uint32_t)v;
 		else if (key[0] == 'r')
 			dc->reorder_gap = (uint32_t)v;
+		else if (strcmp(key, "burst_us") == 0)
+			dc->burst_us = (uint32_t)v;
 		else
 			dc->burst_len = (uint32_t)v;
 		return 0;

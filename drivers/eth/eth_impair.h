@@ -15,7 +15,18 @@
  * Config string (eth_impair_parse), comma-separated key=value; a key
  * applies to both directions unless prefixed rx_ or tx_:
  *   seed=N  drop=P  burst=P (good->bad)  burst_len=N (mean, bad->good = 1/N)
+ *   burst_us=N (a burst lasts a time, not a packet count: see below)
  *   dup=P  reorder=P  reorder_gap=N  corrupt=P  delay_us=N  jitter_us=N
+ *
+ * Two burst models. By packets (the default): every packet, lost or not,
+ * ends a burst with probability 1 / burst_len, so a burst takes about
+ * burst_len packets however long the sender waits between them (a sender
+ * backing off its timer sends one packet per expiry: a burst outlasts
+ * several back-offs). By time (burst_us != 0): a burst is an outage of the
+ * link lasting a drawn time, exponential with mean burst_us (the bad
+ * state of a continuous-time Gilbert-Elliott chain), and every packet sent
+ * during it is lost; it starts, as in the packet model, with probability
+ * `burst` per packet. burst_len is then unused.
  *
  * Context: queue q of the wrapper is used only by worker q, like the port
  * it wraps; create/destroy at boot or in tests.
@@ -36,6 +47,7 @@ struct eth_impair_dir_cfg {
 	double drop;	    /* independent loss probability (in the good state) */
 	double burst;	    /* Gilbert-Elliott: P(good -> bad) per packet */
 	uint32_t burst_len; /* mean packets lost per burst; bad -> good = 1/len */
+	uint32_t burst_us;  /* != 0: a burst lasts Exp(mean burst_us) microseconds */
 	double dup;
 	double reorder;
 	uint32_t reorder_gap; /* a reordered packet waits for this many later ones */

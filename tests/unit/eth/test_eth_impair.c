@@ -146,6 +146,10 @@ static void test_eth_impair_parse_accepts_directives_and_rejects_garbage(void)
 	CU_ASSERT_DOUBLE_EQUAL(c.dir[ETH_IMPAIR_TX].drop, 0.0, 1e-12);
 	CU_ASSERT_DOUBLE_EQUAL(c.dir[ETH_IMPAIR_TX].dup, 0.25, 1e-12);
 	CU_ASSERT_EQUAL(c.dir[ETH_IMPAIR_RX].burst_len, 8);
+	CU_ASSERT_EQUAL(c.dir[ETH_IMPAIR_RX].burst_us, 0);
+	CU_ASSERT_EQUAL(eth_impair_parse("tx_burst_us=3000", &c), 0);
+	CU_ASSERT_EQUAL(c.dir[ETH_IMPAIR_TX].burst_us, 3000);
+	CU_ASSERT_EQUAL(c.dir[ETH_IMPAIR_RX].burst_us, 0);
 	CU_ASSERT_EQUAL(eth_impair_parse("", &c), 0);
 	CU_ASSERT_EQUAL(eth_impair_parse("drop=1.5", &c), -EINVAL);
 	CU_ASSERT_EQUAL(eth_impair_parse("drop=-0.1", &c), -EINVAL);
@@ -207,6 +211,52 @@ static void test_eth_impair_burst_loss_drops_runs(void)
 		if (out_a[i] - out_a[i - 1] - 1 > longest)
 			longest = out_a[i] - out_a[i - 1] - 1;
 	CU_ASSERT(longest >= 3); /* losses come in runs */
+	eth_impair_destroy(&im);
+}
+
+/* Send @p n frames one at a time, @p gap_us apart. @return the longest
+ * run of consecutive frames lost; *lost counts them all. */
+static unsigned spaced_tx(struct eth_impair *im, unsigned n, uint64_t gap_us, unsigned *lost)
+{
+	struct eth_port *p = eth_impair_port(im);
+	unsigned run = 0, longest = 0;
+	*lost = 0;
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_mbuf *b = frame(i), *m[4];
+		CU_ASSERT_EQUAL(p->tx_burst(p, 0, &b, 1), 1);
+		unsigned t = eth_port_mem_take(&mem, 0, m, 4);
+		rte_pktmbuf_free_bulk(m, t);
+		run = t == 0 ? run + 1 : 0;
+		*lost += t == 0;
+		longest = run > longest ? run : longest;
+		clock_us += gap_us;
+	}
+	return longest;
+}
+
+/* burst_us: a burst is an outage of a drawn time (mean 10 ms). Frames 1 ms
+ * apart lose runs of about ten; frames a second apart (a sender backing
+ * off) each meet a new draw, as a link's outage is over by then, where the
+ * per-packet model keeps a burst over many of them. */
+static void test_eth_impair_burst_by_time_ends_with_time(void)
+{
+	struct eth_impair *im = make("seed=7,tx_burst=0.02,tx_burst_us=10000");
+	unsigned lost, longest = spaced_tx(im, 3000, 1000, &lost);
+	struct eth_impair_stats st;
+	eth_impair_stats_get(im, ETH_IMPAIR_TX, &st);
+	CU_ASSERT_EQUAL(st.burst_dropped, lost);
+	CU_ASSERT(longest >= 10);
+	eth_impair_destroy(&im);
+
+	im = make("seed=7,tx_burst=0.02,tx_burst_us=10000");
+	longest = spaced_tx(im, 3000, 1000000, &lost);
+	CU_ASSERT(lost > 0);
+	CU_ASSERT(longest < 4); /* new bursts back to back (2% each) at most */
+	eth_impair_destroy(&im);
+
+	im = make("seed=7,tx_burst=0.02,tx_burst_len=10");
+	longest = spaced_tx(im, 3000, 1000000, &lost);
+	CU_ASSERT(longest >= 10); /* the packet model: time does not end it */
 	eth_impair_destroy(&im);
 }
 
@@ -300,6 +350,7 @@ static const struct rw_test_case cases[] = {
     RW_TEST(test_eth_impair_same_seed_same_run_other_seed_differs),
     RW_TEST(test_eth_impair_drop_rate_near_configured_and_counted),
     RW_TEST(test_eth_impair_burst_loss_drops_runs),
+    RW_TEST(test_eth_impair_burst_by_time_ends_with_time),
     RW_TEST(test_eth_impair_duplicates_and_corrupts_one_byte),
     RW_TEST(test_eth_impair_reorder_holds_packet_behind_later_ones),
     RW_TEST(test_eth_impair_delay_releases_on_the_clock),

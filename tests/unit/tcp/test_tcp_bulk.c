@@ -21,6 +21,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "eth_impair.h"
 #include "test_tcp.h"
@@ -74,6 +75,13 @@ struct bk_peer {
 
 static struct bk_peer bp;
 static uint8_t *bk_stream;
+static bool bk_sack = true; /* the peer offers SACK (BK_SACK=0: it does not) */
+/* BK_DELACK=1: the download peer delays ACKs as Linux does (every second
+ * full segment in order, at once when out of order or filling a hole, else
+ * after 40 ms) */
+static bool bk_delack;
+static unsigned bk_unacked;
+static uint64_t bk_delack_at;
 
 static uint64_t bk_clock(void *arg)
 {
@@ -133,7 +141,7 @@ static void bk_emit(uint32_t i)
 		s.flags |= FX_PSH;
 		s.data = bk_stream + i * BK_SEG;
 		s.len = (uint16_t)seg_len(i);
-	} else if (bp.last_end > bp.rcv_nxt) {
+	} else if (bk_sack && bp.last_end > bp.rcv_nxt) {
 		uint32_t base = bp.fc.iss + 1, st = bp.last_start, en = bp.last_end;
 		while (st > bp.rcv_nxt && bp.got[st - 1])
 			st--;
@@ -283,8 +291,15 @@ static void download_data(const struct fx_pkt *p)
 	bp.last_end = off + p->len;
 	if (bp.last_end > bp.max_seen)
 		bp.max_seen = bp.last_end;
+	uint32_t before = bp.rcv_nxt;
 	while (bp.rcv_nxt < BK_TOTAL && bp.got[bp.rcv_nxt])
 		bp.rcv_nxt++;
+	if (bk_delack && off == before && bp.rcv_nxt == bp.max_seen && ++bk_unacked < 2) {
+		bk_delack_at = fx.tcp.now_us + 40000;
+		return;
+	}
+	bk_unacked = 0;
+	bk_delack_at = 0;
 	bk_emit(UINT32_MAX);
 }
 
@@ -347,11 +362,13 @@ static bool bk_run(uint64_t seed, bool upload)
 	CU_ASSERT_FATAL(eth_impair_create(&im, &fx.port, &ic, bk_clock, NULL) == 0);
 	struct eth_port *port = eth_impair_port(im);
 	memset(&bp, 0, sizeof(bp));
+	bk_unacked = 0;
+	bk_delack_at = 0;
 	bp.seg = calloc(BK_NSEG, sizeof(*bp.seg));
 	bp.got = calloc(BK_TOTAL, 1);
 	CU_ASSERT_FATAL(bp.seg != NULL && bp.got != NULL);
 	const struct fx_seg syn = {
-	    .ws = true, .wscale = 7, .sack_perm = true, .ts = true, .tsval = 1};
+	    .ws = true, .wscale = 7, .sack_perm = bk_sack, .ts = true, .tsval = 1};
 	CU_ASSERT_FATAL(fx_open_opts(&bp.fc, (uint16_t)(42000 + seed % 1000), FX_WND, 1460, &syn) ==
 			0);
 	struct tcp_conn *c = bp.fc.c;
@@ -367,6 +384,11 @@ static bool bk_run(uint64_t seed, bool upload)
 	while (!bp.bad && (upload ? bp.delivered < BK_TOTAL : bp.rcv_nxt < BK_TOTAL) &&
 	       fx.tcp.now_us - start < BK_MAX_US) {
 		fx_advance_us(BK_TICK_US);
+		if (bk_delack_at != 0 && fx.tcp.now_us >= bk_delack_at) {
+			bk_unacked = 0;
+			bk_delack_at = 0;
+			bk_emit(UINT32_MAX);
+		}
 		if (upload)
 			upload_send();
 		bk_iteration(port);
@@ -422,9 +444,24 @@ static void bk_all(bool upload)
 		x = x * 6364136223846793005ull + 1442695040888963407ull;
 		bk_stream[i] = (uint8_t)(x >> 56);
 	}
-	for (size_t i = 0; i < sizeof(bk_seeds) / sizeof(bk_seeds[0]); i++) {
-		fx.app = (struct fx_app){0};
-		CU_ASSERT(bk_run(bk_seeds[i], upload));
+	/* BK_IMPAIR, BK_SACK=0 and BK_SEEDS="n n ..." replay other profiles
+	 * by hand (the assertions then judge them by this profile's bounds) */
+	bk_sack = getenv("BK_SACK") == NULL || strcmp(getenv("BK_SACK"), "0") != 0;
+	bk_delack = getenv("BK_DELACK") != NULL && strcmp(getenv("BK_DELACK"), "1") == 0;
+	const char *env = getenv("BK_SEEDS");
+	if (env != NULL) {
+		for (char *e; *env != '\0'; env = e) {
+			unsigned long long seed = strtoull(env, &e, 10);
+			if (e == env)
+				break;
+			fx.app = (struct fx_app){0};
+			CU_ASSERT(bk_run(seed, upload));
+		}
+	} else {
+		for (size_t i = 0; i < sizeof(bk_seeds) / sizeof(bk_seeds[0]); i++) {
+			fx.app = (struct fx_app){0};
+			CU_ASSERT(bk_run(bk_seeds[i], upload));
+		}
 	}
 	printf("\n");
 	free(bk_stream);

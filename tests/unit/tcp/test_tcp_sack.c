@@ -51,7 +51,8 @@ static void test_tcp_sack_third_dupack_retransmits_the_hole_only(void)
 	CU_ASSERT_EQUAL(p[0].len, 100);
 	CU_ASSERT(pattern_ok(&p[0], 100));
 	CU_ASSERT(fc.c->in_recovery);
-	CU_ASSERT_EQUAL(fc.c->cwnd, 450); /* RFC 6675: cwnd = ssthresh = FlightSize / 2 */
+	/* RFC 6675: ssthresh = FlightSize / 2; cwnd follows RFC 6937 from there */
+	CU_ASSERT_EQUAL(fc.c->ssthresh, 450);
 	/* more SACKs: nothing else is missing, nothing else is resent */
 	sack1(100, 200, 1000);
 	CU_ASSERT_EQUAL(fx_flush_take(p, 16), 0);
