@@ -345,6 +345,8 @@ int main(int argc, char **argv)
 	shared.port = client_port;
 	shared.tcp_port = (uint16_t)cfg.port;
 	shared.idle_backoff = cfg.rw_idle_backoff;
+	shared.order_relaxed =
+	    strcmp(cfg.rw_pipeline_order, "relaxed") == 0; /* the loader checked */
 	shared.idle_max_us = (uint32_t)cfg.rw_idle_max_us;
 	struct chan_sizes sizes = {.journal_bytes = DP_JOURNAL_BYTES, .msg_bytes = DP_MSG_BYTES};
 	rc = chan_create(&shared.chan, cfg.rw_channel, n, &sizes);

@@ -141,6 +141,7 @@ static void client_release(struct dp_client *cl)
 	cl->closing = false;
 	cl->paused = false;
 	cl->order_wait = false;
+	cl->ord_seq = 0;
 	cl->rcv_backlog = false;
 	cl->tx_inflight = 0;
 	cl->save_wait = 0;
@@ -220,6 +221,8 @@ static struct dp_slot *slot_new(struct dp_client *cl)
 	rw_buf_reset(&slot->buf);
 	slot->discard = false;
 	slot->parts_left = 0;
+	slot->held = 0;
+	slot->at = DP_AT_ANY;
 	slot->agg = DP_AGG_NONE;
 	slot->failed = false;
 	slot->count_fail = NULL;
@@ -598,7 +601,9 @@ void dp_hold_slot(struct worker *w, struct dp_client *cl, struct dp_slot *slot, 
 	if (!ack_push(w, a)) {
 		dp_slot_fail(slot, "-ERR out of memory holding the reply\r\n");
 		dp_slot_release(slot);
+		return;
 	}
+	slot->held++; /* it ran: no later command waits for the record */
 }
 
 unsigned dp_acks_release(struct worker *w)
@@ -620,7 +625,9 @@ unsigned dp_acks_release(struct worker *w)
 		struct dp_client *cl = &w->clients[a->conn_idx];
 		if (cl->tcp == NULL || cl->gen != a->gen)
 			continue;
-		dp_slot_release(&cl->slots[a->slot_seq % DP_SLOTS]);
+		struct dp_slot *slot = &cl->slots[a->slot_seq % DP_SLOTS];
+		slot->held--;
+		dp_slot_release(slot);
 		dp_drain_slots(w, cl);
 	}
 	return n;
@@ -685,6 +692,10 @@ static void forward_single(struct worker *w, struct dp_client *cl, const struct 
 	struct dp_slot *slot = dp_slot_multi(w, cl, DP_AGG_NONE);
 	if (slot == NULL)
 		return;
+	/* its worker's ring keeps its place among the connection's commands
+	 * sent there; a command for this worker's keys that comes here waits
+	 * in the intent queue, which keeps no such order */
+	slot->at = owner != w->id ? (uint16_t)owner : DP_AT_ANY;
 	send_part(w, cl, d, argv, argc, owner, slot, seq);
 	dp_slot_release(slot);
 }
@@ -906,16 +917,39 @@ acl_refuses(struct worker *w, struct dp_client *cl, const struct cmd_def *d, str
 
 /*
  * Pipelines in order. Redis runs a connection's commands one after the
- * other. Here a command for another worker's keys runs there, later, while
- * the connection's next commands go on; that is invisible while they touch
- * other keys, but not to a command that reads or changes what every worker
- * shares: an admin command (CONFIG SET's encoding thresholds and limits,
- * CONFIG RESETSTAT, SLOWLOG, LATENCY, DEBUG, MONITOR, CLIENT...) and INFO
- * (every worker's counters). Pipelined behind a ZADD forwarded to the other
- * worker, a CONFIG SET zset-max-listpack-entries ran first and the ZADD
- * chose the new encoding. Such a command waits until every reply ahead of
- * it is in (parsing pauses; dp_drain_slots() resumes it); an EXEC that
- * queued one waits the same way (dp_tx_exec_ordered()).
+ * other, so no client can see a later command's effect before an earlier
+ * one's, and MONITOR prints them in the order sent. Here a command for
+ * another worker's keys runs there, later, while the connection's next
+ * commands go on. So the rule, for every command that runs (not those
+ * queued inside MULTI, which run at EXEC):
+ *
+ *   a command starts only once every earlier command of its connection
+ *   has run, except those running on the same worker, in its ring.
+ *
+ * A worker's ring (dataplane/shard) carries a connection's requests to it
+ * in order, and it runs them in that order, so commands for one worker keep
+ * pipelining; a command for another worker, or for this one (it runs at
+ * once), waits while commands are out on another worker: client A's SET k1
+ * (worker 1) then SET k2 (worker 0) no longer let client B read k2's new
+ * value and then k1's old one (tests/integration/order_check.py). A
+ * command runs where route() sends it (route_place()); what cannot keep
+ * order in a ring runs "anywhere" (DP_AT_ANY: split or fanned-out
+ * commands, transactions, PUBLISH to subscribers on other workers, a
+ * command waiting in this worker's intent queue) and waits for, and is
+ * waited for by, everything. What every worker shares (an admin command:
+ * CONFIG SET's encoding thresholds, CONFIG RESETSTAT, SLOWLOG, DEBUG,
+ * CLIENT, MONITOR...; INFO, every worker's counters) runs anywhere too,
+ * and so does EXEC: a CONFIG SET zset-max-listpack-entries pipelined
+ * behind ZADDs forwarded to the other worker ran first, and the ZADDs
+ * chose the new encoding (oracle_cases_xshard.py, "pipeline in order").
+ *
+ * The slots say what is out: a slot with parts not yet in (other than
+ * replies held for durability, dp_slot.held: those commands ran) runs at
+ * its dp_slot.at. Replies are internal messages, so this holds whether the
+ * client gets them or not (CLIENT REPLY OFF marks slots, never drops
+ * them). A command that must wait stops parsing (cl->order_wait);
+ * dp_drain_slots() resumes it as replies come in. Cost: a pipeline that
+ * switches worker with commands out pays one hop per switch.
  */
 bool dp_cmd_orders_pipeline(const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc)
 {
@@ -927,16 +961,78 @@ bool dp_cmd_orders_pipeline(const struct cmd_def *d, const struct resp_arg *argv
 	return (d->flags & CMD_ADMIN) || strcmp(d->name, "info") == 0;
 }
 
-/* Must @p d wait for the connection's replies ahead of it? Inside MULTI
- * only EXEC can (the others are queued). */
-static bool order_wait(struct dp_client *cl, const struct cmd_def *d, const struct resp_arg *argv,
-		       uint32_t argc)
+#define DP_AT_NONE 0xfffeu /* runs nothing now: queued inside MULTI */
+
+/* The worker a command with keys runs on: its keys' (UINT32_MAX - 1 for
+ * keys of several workers), the one SCAN's cursor names; this one for a
+ * keyless command. (RANDOMKEY draws its worker in route().) */
+static uint32_t route_owner(const struct worker *w, const struct cmd_def *d,
+			    const struct resp_arg *argv, uint32_t argc)
 {
-	if (cl->slot_head == cl->slot_tail)
-		return false;
+	if (d->flags & CMD_ROUTE_CURSOR) { /* SCAN: the worker its cursor names */
+		uint32_t o = cmd_scan_worker(argv, argc, w->sh->n_workers);
+		return o < w->sh->n_workers ? o : w->id;
+	}
+	if ((d->flags & CMD_NOKEYS) || (d->first_key == 0 && d->numkeys_arg == 0))
+		return w->id;
+	return keys_owner(w, d, argv, argc);
+}
+
+/* redwire-pipeline-order relaxed: only what every worker shares waits for
+ * the commands ahead (and an EXEC that queued such a command); a
+ * pipeline's commands for different workers run where and when their keys'
+ * workers reach them. */
+static uint32_t relaxed_place(const struct dp_client *cl, const struct cmd_def *d,
+			      const struct resp_arg *argv, uint32_t argc)
+{
 	if (dp_tx_multi_count(cl) != UINT32_MAX)
-		return (d->flags & CMD_TX_DISPATCH) && d->name[0] == 'e' && dp_tx_exec_ordered(cl);
-	return dp_cmd_orders_pipeline(d, argv, argc);
+		return (d->flags & CMD_TX_DISPATCH) && d->name[0] == 'e' && dp_tx_exec_ordered(cl)
+			   ? DP_AT_ANY
+			   : DP_AT_NONE;
+	return dp_cmd_orders_pipeline(d, argv, argc) ? DP_AT_ANY : DP_AT_NONE;
+}
+
+/* Where route() will run @p d: a worker, DP_AT_ANY, or DP_AT_NONE. */
+static uint32_t route_place(const struct worker *w, const struct dp_client *cl,
+			    const struct cmd_def *d, const struct resp_arg *argv, uint32_t argc)
+{
+	if (w->sh->order_relaxed)
+		return relaxed_place(cl, d, argv, argc);
+	if (dp_tx_multi_count(cl) != UINT32_MAX) { /* inside MULTI (dp_tx_intercept()) */
+		bool runs = (d->flags & CMD_TX_DISPATCH) ||
+			    ((d->flags & CMD_NOAUTH) && (d->name[0] == 'q' || d->name[0] == 'r'));
+		if (!runs || (d->name[0] == 'u' && (d->flags & CMD_TX_DISPATCH)))
+			return DP_AT_NONE; /* queued (UNWATCH too) */
+		return d->name[0] == 'e' && (d->flags & CMD_TX_DISPATCH) ? DP_AT_ANY : w->id;
+	}
+	if (dp_cmd_orders_pipeline(d, argv, argc) || (d->flags & CMD_SNAPSHOT))
+		return DP_AT_ANY;
+	if (d->flags & CMD_PUBSUB)
+		return w->id;
+	if (w->sh->n_workers > 1 &&
+	    ((d->flags & (CMD_ALL_SHARDS_SUM | CMD_ALL_SHARDS_CONCAT | CMD_ALL_SHARDS_OK)) ||
+	     dp_digest_is(d, argv, argc) || (d->flags & CMD_ROUTE_RANDOM)))
+		return DP_AT_ANY;
+	uint32_t owner = route_owner(w, dp_debug_route_def(d, argv, argc), argv, argc);
+	return owner < w->sh->n_workers ? owner : DP_AT_ANY;
+}
+
+/* May a command that runs at @p at start now (the rule above)? */
+static bool order_clear(struct dp_client *cl, uint32_t at)
+{
+	if (at == DP_AT_NONE)
+		return true;
+	uint64_t s = cl->slot_head;
+	if (at != DP_AT_ANY && at == cl->ord_at && cl->ord_seq > s)
+		s = cl->ord_seq; /* checked already: a slot at ord_at stays there */
+	for (; s != cl->slot_tail; s++) {
+		const struct dp_slot *slot = &cl->slots[s % DP_SLOTS];
+		if (slot->parts_left > slot->held && (slot->at != at || at == DP_AT_ANY))
+			return false;
+	}
+	cl->ord_at = (uint16_t)at;
+	cl->ord_seq = cl->slot_tail;
+	return true;
 }
 
 /* Route and run one command. @return false if it must wait (journal full,
@@ -1001,7 +1097,8 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 		w->stats->commands_received--; /* CLIENT PAUSE: waits, counted when it runs */
 		return false;
 	}
-	if (order_wait(cl, d, argv, argc)) {
+	/* (nothing out, nothing to wait for: no need to know where it runs) */
+	if (cl->slot_head != cl->slot_tail && !order_clear(cl, route_place(w, cl, d, argv, argc))) {
 		w->stats->commands_received--; /* counted once, when it runs */
 		cl->order_wait = true;
 		return false;
@@ -1068,15 +1165,8 @@ static bool route(struct worker *w, struct dp_client *cl, struct resp_arg *argv,
 		return true;
 	}
 	d = dp_debug_route_def(d, argv, argc); /* DEBUG OBJECT, DIGEST-VALUE: their keys */
-	uint32_t owner = (d->flags & CMD_NOKEYS) || (d->first_key == 0 && d->numkeys_arg == 0)
-			     ? w->id
-			     : keys_owner(w, d, argv, argc);
-	if (d->flags & CMD_ROUTE_CURSOR) { /* SCAN: the worker its cursor names */
-		uint32_t o = cmd_scan_worker(argv, argc, w->sh->n_workers);
-		owner = o < w->sh->n_workers ? o : w->id;
-	} else if (d->flags & CMD_ROUTE_RANDOM) {
-		owner = random_owner(w, cl->cc.db);
-	}
+	uint32_t owner = (d->flags & CMD_ROUTE_RANDOM) ? random_owner(w, cl->cc.db)
+						       : route_owner(w, d, argv, argc);
 	if (d->flags & CMD_BLOCKING) {
 		route_blocking(w, cl, d, argv, argc, owner);
 		return true;
@@ -1177,6 +1267,19 @@ static void client_process(struct worker *w, struct dp_client *cl)
 			drained = true;
 			break;
 		}
+		/* An inline line is split in place: kept as it came, to be put
+		 * back if its command must wait and is parsed again. */
+		size_t inline_len = 0;
+		if (c->rcv.data[off] != '*') {
+			const uint8_t *nl = memchr(c->rcv.data + off, '\n', c->rcv.len - off);
+			if (nl != NULL) {
+				inline_len = (size_t)(nl - (c->rcv.data + off)) + 1;
+				rw_buf_reset(&w->inline_line);
+				if (rw_buf_append(&w->inline_line, c->rcv.data + off, inline_len) !=
+				    0)
+					inline_len = 0;
+			}
+		}
 		struct resp_cmd rc = {.argv = w->argv, .cap = w->argv_cap};
 		enum resp_status st =
 		    resp_parse(c->rcv.data + off, c->rcv.len - off, &w->limits, &rc);
@@ -1205,6 +1308,8 @@ static void client_process(struct worker *w, struct dp_client *cl)
 		if (c->rcv.data[off] == '*')
 			raw = (struct chan_part){c->rcv.data + off, rc.consumed};
 		if (rc.argc != 0 && !dispatch(w, cl, rc.argv, rc.argc, raw)) {
+			if (inline_len != 0) /* as it came, for the next parse */
+				memcpy(c->rcv.data + off, w->inline_line.data, inline_len);
 			if (cl->order_wait) { /* until the replies ahead are in */
 				cl->order_wait = false;
 				cl->paused = true;

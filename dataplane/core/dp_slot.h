@@ -42,9 +42,19 @@ enum dp_agg {
 			* "id=..." lines; one string of every line, by id */
 };
 
+/* dp_slot.at of a slot whose parts run on several workers, on this one
+ * through its intent queue, or as a transaction: no ring keeps their order */
+#define DP_AT_ANY 0xffffu
+
 struct dp_slot {
 	struct rw_buf buf; /* the final reply (or the first error) */
 	uint16_t parts_left;
+	/* parts_left counts these too: parts that ran, their replies held
+	 * until their journal records are durable (dp_hold_slot()) */
+	uint16_t held;
+	/* the worker its parts run on, in the order of that worker's ring, or
+	 * DP_AT_ANY (the connection's order rule, dp_client.c) */
+	uint16_t at;
 	uint8_t agg; /* enum dp_agg */
 	bool failed;
 	bool discard;	      /* CLIENT REPLY OFF|SKIP: drained without sending */

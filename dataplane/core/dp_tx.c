@@ -1795,6 +1795,18 @@ bool dp_tx_must_wait(struct worker *w, const struct cmd_def *d, const struct res
 	return shard_txq_busy(&w->txq, w->hash_buf, n, all);
 }
 
+/* A pseudo-key naming the connection that sent @p m: a request that waits
+ * in the queue holds it, so the connection's later requests to this worker
+ * wait behind it whatever their keys (no DB is UINT32_MAX). */
+static uint64_t conn_intent(const struct shard_msg *m)
+{
+	uint32_t id[3] = {m->src, m->conn_idx, m->conn_gen};
+	return shard_key_hash(UINT32_MAX, id, sizeof(id));
+}
+
+/* A request waits in the queue while an entry ahead holds one of its keys
+ * or its connection: a worker runs a connection's requests in the order
+ * they came (its ring's), which the order rule of dp_client.c counts on. */
 bool dp_tx_request_wait(struct worker *w, struct shard_msg *m)
 {
 	if (w->txq.n == 0 || (m->def->flags & (CMD_NOKEYS | TX_READS_SHARD)) == CMD_NOKEYS)
@@ -1809,13 +1821,23 @@ bool dp_tx_request_wait(struct worker *w, struct shard_msg *m)
 		w->wait_cap = m->argc;
 	}
 	shard_msg_unpack(m, w->wait_argv);
-	if (!dp_tx_must_wait(w, m->def, w->wait_argv, m->argc, m->client.db))
-		return false;
 	uint32_t n;
 	bool all;
+	if (!intents_of(w, m->def, w->wait_argv, m->argc, m->client.db, &n, &all))
+		return false;
+	if (n + 1 > w->hash_cap) {
+		uint64_t *h = realloc(w->hash_buf, sizeof(*h) * (n + 1));
+		if (h == NULL)
+			return false;
+		w->hash_buf = h;
+		w->hash_cap = n + 1;
+	}
+	w->hash_buf[n++] = conn_intent(m);
+	if (!shard_txq_busy(&w->txq, w->hash_buf, n, all))
+		return false;
 	struct shard_txq_entry *e = shard_txq_entry_get(&w->txq);
-	if (e == NULL || !intents_of(w, m->def, w->wait_argv, m->argc, m->client.db, &n, &all))
-		goto nomem;
+	if (e == NULL)
+		return false;
 	e->all = all;
 	for (uint32_t i = 0; i < n; i++)
 		if (shard_txq_entry_key(e, w->hash_buf[i]) != 0)

@@ -175,6 +175,7 @@ void worker_fini(struct worker *w)
 	dp_load_fini(w);
 	snap_part_fini(&w->snap);
 	rw_buf_fini(&w->scratch);
+	rw_buf_fini(&w->inline_line);
 	rw_buf_fini(&w->propagate);
 	rw_buf_fini(&w->part_buf);
 	rw_buf_fini(&w->mon_buf);

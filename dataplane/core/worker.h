@@ -57,6 +57,10 @@ struct dp_client {
 	bool closing;	       /* QUIT, protocol error or peer FIN: close once drained */
 	bool paused;	       /* parsing stopped while every slot was busy */
 	bool order_wait;       /* the next command waits for the replies ahead (dp_client.c) */
+	/* every slot in [slot_head, ord_seq) has run or runs on worker ord_at:
+	 * what the order rule already checked (dp_client.c, order_clear()) */
+	uint16_t ord_at;
+	uint64_t ord_seq;
 	/* the last parse stopped with complete commands left (its command
 	 * budget, a pause): the receive buffer holds a pipeline's backlog,
 	 * which Redis leaves in the kernel's socket buffer (dp_cmem.h) */
@@ -112,6 +116,7 @@ struct dp_shared {
 	uint32_t n_workers;
 	uint16_t tcp_port;
 	bool idle_backoff;
+	bool order_relaxed; /* redwire-pipeline-order relaxed (dp_client.c) */
 	uint32_t idle_max_us;
 	struct worker *workers; /* all of them, for INFO's totals */
 	/* env.loading and env.persist point here: dataset loading at start
@@ -185,8 +190,11 @@ struct worker {
 	 * SLOWLOG/LATENCY/MONITOR entry (the coordinator records the
 	 * transaction's commands in order when it ends, dp_tx.c) */
 	bool in_tx_part;
-	int64_t run_us;			  /* dp_run(): how long the command it ran last took */
-	struct rw_buf scratch;		  /* journal records, local parts of split commands */
+	int64_t run_us;	       /* dp_run(): how long the command it ran last took */
+	struct rw_buf scratch; /* journal records, local parts of split commands */
+	/* an inline command's line as it came: parsing splits it in place, and a
+	 * command that must wait is parsed again later (dp_client.c) */
+	struct rw_buf inline_line;
 	struct rw_buf propagate;	  /* a command's journal rewrite (cmd_ctx.propagate) */
 	struct chan_part cur_raw;	  /* the running command's multibulk bytes, if any */
 	const struct dp_client *cur_conn; /* the local connection running a command, if any */

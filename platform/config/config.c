@@ -164,6 +164,7 @@ static const struct {
 			   "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction", NULL}},
     {"appendfsync", (const char *const[]){"always", "everysec", "no", NULL}},
     {"redwire-port-offload", (const char *const[]){"auto", "no", "strict", NULL}},
+    {"redwire-pipeline-order", (const char *const[]){"strict", "relaxed", NULL}},
 };
 
 const char *const *rw_config_enum_values(const char *name)

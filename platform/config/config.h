@@ -158,6 +158,9 @@ enum rw_cfg_type {
 	  "DPDK memory (-m) in MB")                                                                \
 	X(rw_hugepages, "redwire-hugepages", RW_CFG_BOOL, "yes", 0, 0,                             \
 	  "use hugepages when hugetlbfs has room; no runs with --no-huge")                         \
+	X(rw_pipeline_order, "redwire-pipeline-order", RW_CFG_STRING, "strict", 0, 0,              \
+	  "strict: a connection's commands run in the order sent, as others see them (Redis); "    \
+	  "relaxed: commands for different workers may run in another order (faster pipelines)")   \
 	X(rw_idle_backoff, "redwire-idle-backoff", RW_CFG_BOOL, "yes", 0, 0,                       \
 	  "sleep briefly when a worker finds no work (development); no polls flat out "            \
 	  "(production)")                                                                          \

@@ -5,11 +5,22 @@
 # core each (Redwire's worker and redis-server pinned to CPU 0, polling
 # flat out; the benchmark client pinned to CPU 1), pipelining 1 and 16,
 # median of RUNS runs. Prints requests/s of each and their ratio.
+# WORKERS=2 runs Redwire with two workers (CPUs 0 and 1) and KEYSPACE=N
+# makes the benchmark pick random keys among N (redis-benchmark -r), so
+# about half the commands of each connection go to the other worker: the
+# cost of forwarding and of keeping each connection's commands in the
+# order sent (TRANSACTIONS.md, "Order within a connection").
 # Not part of the pass/fail suite.
 #   RUNS=3 REQUESTS=200000 CLIENTS=50 tests/bench/compare.sh
+#   WORKERS=2 KEYSPACE=100000 tests/bench/compare.sh
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 RUNS=${RUNS:-3} REQUESTS=${REQUESTS:-200000} CLIENTS=${CLIENTS:-50}
+WORKERS=${WORKERS:-1} KEYSPACE=${KEYSPACE:-}
+CORES=0
+[ "$WORKERS" -gt 1 ] && CORES=$(seq -s, 0 $((WORKERS - 1)))
+RAND=()
+[ -n "$KEYSPACE" ] && RAND=(-r "$KEYSPACE")
 NAME=rwbench${RW_IT_SUFFIX:-} SRV_NS=rwbsrv${RW_IT_SUFFIX:-} CLI_NS=rwbcli${RW_IT_SUFFIX:-}
 SRV_IP=198.19.250.2 CLI_IP=198.19.250.1
 conf=$(mktemp /tmp/redwire-bench.XXXXXX.conf)
@@ -25,7 +36,8 @@ cleanup() {
 trap cleanup EXIT
 
 cat "$ROOT/platform/config/redwire.conf" >"$conf"
-printf 'redwire-workers 1\nredwire-cores 0\nredwire-idle-backoff no\n' >>"$conf"
+printf 'redwire-workers %s\nredwire-cores %s\nredwire-idle-backoff no\n' "$WORKERS" "$CORES" >>"$conf"
+[ -n "${EXTRA_CONF:-}" ] && printf '%s\n' "$EXTRA_CONF" >>"$conf"
 "$ROOT/redwire" up --name "$NAME" --config "$conf" >/dev/null
 RW_IP=$(sed 's/.*--redwire-address \([0-9.]*\).*/\1/' "/run/redwire/$NAME/args")
 
@@ -47,7 +59,7 @@ rps() {
 	local ns=$1 host=$2 p=$3 t=$4 vals=()
 	for _ in $(seq "$RUNS"); do
 		vals+=("$(ip netns exec "$ns" taskset -c 1 redis-benchmark -h "$host" -p 6379 \
-			-c "$CLIENTS" -n "$REQUESTS" -P "$p" -t "$t" --csv 2>/dev/null |
+			-c "$CLIENTS" -n "$REQUESTS" -P "$p" -t "$t" "${RAND[@]}" --csv 2>/dev/null |
 			awk -F'"' 'NR==2 {print $4}')")
 	done
 	printf '%s\n' "${vals[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'

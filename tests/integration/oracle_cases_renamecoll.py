@@ -104,3 +104,22 @@ for _name, _cmds, _content in TYPES:
                        TAG_W1))
     CASES.append(steps("rename/copy/move %s, two workers back" % _name, _cmds, _content, TAG_W1,
                        TAG_W0))
+
+
+def raw_string_case(tag_a, tag_b):
+    """A raw string (APPEND's greedy sds, SETRANGE's) renamed to the other
+    worker keeps its sds: MEMORY USAGE equals stock's (Redis moves the
+    robj); COPY's is a new sds (dupStringObject())."""
+    a, b = "{%s}rc:raw" % tag_a, "{%s}rc:raw" % tag_b
+    r = [E("DEL", a, b), E("SET", a, "x" * 50), E("APPEND", a, "yy"), E("MEMORY", "USAGE", a),
+         E("RENAME", a, b), E("MEMORY", "USAGE", b), E("OBJECT", "ENCODING", b),
+         E("COPY", b, a), E("MEMORY", "USAGE", a), E("SETRANGE", a, "80", "q"),
+         E("RENAMENX", a, b), E("DEL", b), E("RENAMENX", a, b), E("MEMORY", "USAGE", b),
+         E("SET", a, "1"), E("APPEND", a, "2"), E("RENAME", a, b), E("OBJECT", "ENCODING", b),
+         E("MEMORY", "USAGE", b), E("DEL", a, b)]
+    return ("rename raw string %s -> %s: MEMORY USAGE" % (tag_a, tag_b), r, len(r), False)
+
+
+CASES.append(raw_string_case(TAG_W0, TAG_W1))
+CASES.append(raw_string_case(TAG_W1, TAG_W0))
+CASES.append(raw_string_case(TAG_W0, TAG_W0))

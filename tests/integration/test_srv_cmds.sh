@@ -6,10 +6,14 @@
 # compared with stock's), then tx_observe_check.py: MONITOR, SLOWLOG and
 # LATENCY HISTOGRAM of MULTI/EXEC whose commands run on both workers, and
 # CLIENT UNBLOCK inside MULTI (the transactions' messages must move the
-# forwarding counters both ways); then cmdstats_check.py: INFO commandstats
+# forwarding counters both ways); then order_check.py monitor: a pipeline's
+# commands over both workers seen by MONITOR in the order sent, as stock's;
+# then cmdstats_check.py: INFO commandstats
 # and errorstats after a seeded workload (CMDSTATS_SEED=N), and after CONFIG
 # RESETSTAT; ACL users (oracle_acl_cases.py byte for byte, acl_check.py for
-# the rest); two workers, ASan build.
+# the rest); two workers, ASan build. Last, order_check.py observer on three
+# workers (an instance of its own): a second client never sees a pipeline's
+# later SET before its earlier one.
 IT_NAME=rwtsrv IT_SAN=${IT_SAN:-1}
 source "$(dirname "$0")/lib.sh"
 it_up --workers 2
@@ -34,6 +38,15 @@ it_ns env PYTHONPATH="$IT_ROOT/tests/integration" "$IT_PY" "$IT_ROOT/tests/integ
 	"$IT_IP" "$IT_PORT" 127.0.0.1 "$IT_ORACLE_PORT" || it_fail "tx_observe_check.py"
 read -r R0 R1 <<<"$(it_ctl stats --json | "$IT_PY" "$S" fwd_received)"
 [ $((R0 - r0 + R1 - r1)) -gt 0 ] || it_fail "transactions did not cross workers: fwd_received $r0 $r1 -> $R0 $R1"
+# One connection's commands in the order sent (order_check.py monitor):
+# MONITOR of a pipeline over keys of both workers equal to stock's (and the
+# same pipeline inline); the commands must cross workers. The observer half
+# needs three workers: it runs last, on an instance of its own.
+read -r r0 r1 <<<"$(it_ctl stats --json | "$IT_PY" "$S" fwd_received)"
+it_ns env PYTHONPATH="$IT_ROOT/tests/integration" "$IT_PY" "$IT_ROOT/tests/integration/order_check.py" \
+	monitor "$IT_IP" "$IT_PORT" 127.0.0.1 "$IT_ORACLE_PORT" || it_fail "order_check.py monitor"
+read -r R0 R1 <<<"$(it_ctl stats --json | "$IT_PY" "$S" fwd_received)"
+[ $((R0 - r0 + R1 - r1)) -ge 20 ] || it_fail "order_check.py did not cross workers: fwd_received $r0 $r1 -> $R0 $R1"
 # INFO commandstats/errorstats after the same seeded workload as stock's
 # (cmdstats_check.py), MSET/MGET/DEL across the workers moving the
 # forwarding counters; CONFIG RESETSTAT then more commands
@@ -59,3 +72,21 @@ read -r X0 X1 <<<"$(it_ctl stats --json | "$IT_PY" "$S" fwd_received)"
 [ $((X0 - R0 + X1 - R1)) -ge 20 ] || it_fail "allowed MGETs did not cross workers: fwd_received $R0 $R1 -> $X0 $X1"
 ! grep -E 'AddressSanitizer|runtime error' "/run/redwire/$IT_NAME/dataplane.log" || it_fail "sanitizer report"
 it_log "ok: MULTI/EXEC across workers seen by MONITOR, SLOWLOG, LATENCY; ACL across workers: fwd_received $R0 $R1 -> $X0 $X1"
+# order_check.py observer, three workers: client A pipelines SETs of key
+# pairs over every two workers while client B reads each pair's second key
+# then its first; B must never see the second newer (with two workers the
+# per-pair ring's order hides a reordering from B's reads). The SETs must
+# cross workers.
+kill "$IT_ORACLE_PID" && wait "$IT_ORACLE_PID" 2>/dev/null || true
+IT_ORACLE_PID=""
+REDWIRE_BUILD=$(it_build) "$IT_ROOT/redwire" down --name "$IT_NAME" >/dev/null
+it_up --workers 3 >/dev/null
+it_oracle_start
+read -r r0 r1 r2 <<<"$(it_ctl stats --json | "$IT_PY" "$S" fwd_received)"
+it_ns env PYTHONPATH="$IT_ROOT/tests/integration" "$IT_PY" "$IT_ROOT/tests/integration/order_check.py" \
+	observer "$IT_IP" "$IT_PORT" 127.0.0.1 "$IT_ORACLE_PORT" "${ORDER_ITER:-1500}" 3 ||
+	it_fail "order_check.py observer"
+read -r R0 R1 R2 <<<"$(it_ctl stats --json | "$IT_PY" "$S" fwd_received)"
+[ $((R0 - r0 + R1 - r1 + R2 - r2)) -ge 1500 ] || it_fail "order_check.py observer did not cross workers: fwd_received $r0 $r1 $r2 -> $R0 $R1 $R2"
+! grep -E 'AddressSanitizer|runtime error' "/run/redwire/$IT_NAME/dataplane.log" || it_fail "sanitizer report"
+it_log "ok: one connection's order seen by MONITOR and by another client (three workers: fwd_received $r0 $r1 $r2 -> $R0 $R1 $R2)"
