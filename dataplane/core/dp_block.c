@@ -130,6 +130,7 @@ static void resv_add(struct worker *w, struct shard_msg *m)
 	if (e == NULL)
 		return;
 	e->txid = id;
+	e->fence = true; /* holds from now on, granted or not (and once taken over) */
 	for (uint32_t i = 1; i < m->argc; i++) {
 		uint64_t h = shard_key_hash(m->client.db, w->blk.argv[i].ptr, w->blk.argv[i].len);
 		if (!has_key(e, h) && shard_txq_entry_key(e, h) != 0) {
@@ -148,9 +149,7 @@ static void resv_end(struct worker *w, uint64_t id)
 	struct shard_txq_entry *e = shard_txq_find(&w->txq, id);
 	if (e == NULL)
 		return;
-	shard_txq_remove(&w->txq, e);
-	shard_txq_entry_put(&w->txq, e);
-	dp_block_released(w);
+	dp_block_release(w, e);
 }
 
 static void resv_drop(struct worker *w, uint64_t order)
@@ -278,8 +277,10 @@ static bool try_waiter(struct worker *w, struct dp_waiter *wt)
 		return false;
 	/* A transaction holds one of its keys (a gather may have read it and not
 	 * written it back yet): popping now could serve an element twice. It is
-	 * tried again once the transaction releases (dp_block_released). */
-	if (w->txq.n != 0 && dp_tx_must_wait(w, m->def, w->blk.argv, m->argc, m->client.db))
+	 * tried again once the transaction releases (dp_block_release). Entries
+	 * that only wait their turn (a command, a transaction not granted here)
+	 * come after the write that can serve it: it goes first, as in Redis. */
+	if (w->txq.n_held != 0 && dp_tx_held(w, m->def, w->blk.argv, m->argc, m->client.db))
 		return false;
 	rw_buf_reset(&m->reply);
 	w->blk.may = w->blk.retry = true;
@@ -335,10 +336,19 @@ static void serve(struct worker *w)
 	publish(w);
 }
 
-void dp_block_released(struct worker *w)
+void dp_block_release(struct worker *w, struct shard_txq_entry *e)
 {
-	if (w->blk.q.n != 0)
-		w->blk.pending = true; /* dp_block_poll tries the waiters it held back */
+	shard_txq_unlink(&w->txq, e);
+	shard_txq_entry_put(&w->txq, e);
+	if (w->blk.q.n != 0) {
+		/* the waiters it held back, before the entries queued behind it
+		 * (they cannot hold a waiter back: shard_txq_held) */
+		if (w->blk.serving || w->tx_effects != NULL)
+			w->blk.pending = true; /* dp_block_poll */
+		else
+			serve(w);
+	}
+	shard_txq_grant(&w->txq);
 }
 
 void dp_block_signal(struct worker *w)

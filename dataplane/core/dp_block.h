@@ -111,8 +111,14 @@ void dp_block_publish(struct worker *w);
 bool dp_block_park(struct worker *w, struct shard_msg *m);
 /** A write changed the shard: try the waiters (now or after the transaction part). */
 void dp_block_signal(struct worker *w);
-/** A transaction released its keys here: the waiters it held back are tried. */
-void dp_block_released(struct worker *w);
+/**
+ * Release intent entry @p e (a transaction's RELEASE, or a reservation's
+ * end) and give it back: the waiters it held back are tried first, then the
+ * commands and transactions queued behind it are granted. Redis serves a
+ * blocked client at the push, before any command that came after it; a
+ * waiter ignores entries that only wait their turn (shard_txq_held).
+ */
+void dp_block_release(struct worker *w, struct shard_txq_entry *e);
 /** Loop step: deferred tries and expired deadlines. @return work done. */
 unsigned dp_block_poll(struct worker *w);
 /** A cancel request: drop the waiter of that connection, answer both. */

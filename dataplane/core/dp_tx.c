@@ -1669,11 +1669,8 @@ static void part_in(struct worker *w, struct shard_msg *m)
 		if (m->args.len > 0) /* its sub-commands, while the keys are still held */
 			part_exec(w, m);
 		struct shard_txq_entry *e = shard_txq_find(&w->txq, m->txid);
-		if (e != NULL) {
-			shard_txq_remove(&w->txq, e);
-			shard_txq_entry_put(&w->txq, e);
-			dp_block_released(w);
-		}
+		if (e != NULL)
+			dp_block_release(w, e); /* its waiters first, then the queue */
 		reply_back(w, m);
 		break;
 	}
@@ -1805,6 +1802,18 @@ bool dp_tx_must_wait(struct worker *w, const struct cmd_def *d, const struct res
 	if (!all && n == 0)
 		return false;
 	return shard_txq_busy(&w->txq, w->hash_buf, n, all);
+}
+
+bool dp_tx_held(struct worker *w, const struct cmd_def *d, const struct resp_arg *argv,
+		uint32_t argc, uint32_t db)
+{
+	if (w->txq.n_held == 0)
+		return false;
+	uint32_t n;
+	bool all;
+	if (!intents_of(w, d, argv, argc, db, &n, &all))
+		return true;
+	return shard_txq_held(&w->txq, w->hash_buf, n, all);
 }
 
 /* A pseudo-key naming the connection that sent @p m: a request that waits

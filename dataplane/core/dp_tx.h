@@ -70,6 +70,10 @@ void dp_tx_client_free(struct dp_client *cl);
 bool dp_tx_start_one(struct worker *w, struct dp_client *cl, const struct cmd_def *d,
 		     struct resp_arg *argv, uint32_t argc);
 
+/** Must a blocked client on these keys wait before it is served: does a
+ * transaction that may have read one of them hold it (shard_txq_held)? */
+bool dp_tx_held(struct worker *w, const struct cmd_def *d, const struct resp_arg *argv,
+		uint32_t argc, uint32_t db);
 /** Must a command for this shard's keys wait behind a transaction's intents? */
 bool dp_tx_must_wait(struct worker *w, const struct cmd_def *d, const struct resp_arg *argv,
 		     uint32_t argc, uint32_t db);

@@ -162,11 +162,26 @@ static int count_add(struct shard_txq *q, uint64_t h)
 	return 0;
 }
 
-static void count_del(struct shard_txq *q, uint64_t h)
+static void count_del(struct shard_txq *q, uint64_t h, bool held)
 {
 	struct shard_txq_slot *s = slot_find(q, h);
 	if (s->h == h && s->n > 0)
 		s->n--;
+	if (held && s->h == h && s->held > 0)
+		s->held--;
+}
+
+/* @p e holds its keys against blocked clients from now on (its keys are
+ * counted already, so their slots exist). */
+static void hold(struct shard_txq *q, struct shard_txq_entry *e)
+{
+	if (e->holding)
+		return;
+	e->holding = true;
+	q->n_held++;
+	q->n_held_all += e->all;
+	for (uint32_t i = 0; i < e->nkeys; i++)
+		slot_find(q, e->keys[i])->held++;
 }
 
 bool shard_txq_busy(const struct shard_txq *q, const uint64_t *h, uint32_t n, bool all)
@@ -183,13 +198,27 @@ bool shard_txq_busy(const struct shard_txq *q, const uint64_t *h, uint32_t n, bo
 	return false;
 }
 
+bool shard_txq_held(const struct shard_txq *q, const uint64_t *h, uint32_t n, bool all)
+{
+	if (q->n_held == 0)
+		return false;
+	if (q->n_held_all > 0 || all)
+		return true;
+	for (uint32_t i = 0; i < n; i++) {
+		const struct shard_txq_slot *s = slot_find(q, h[i]);
+		if (s->h == h[i] && s->held > 0)
+			return true;
+	}
+	return false;
+}
+
 int shard_txq_add(struct shard_txq *q, struct shard_txq_entry *e)
 {
 	bool busy = shard_txq_busy(q, e->keys, e->nkeys, e->all);
 	for (uint32_t i = 0; i < e->nkeys; i++)
 		if (count_add(q, e->keys[i]) != 0) {
 			while (i-- > 0)
-				count_del(q, e->keys[i]);
+				count_del(q, e->keys[i], false);
 			return -ENOMEM;
 		}
 	e->prev = q->tail;
@@ -203,6 +232,9 @@ int shard_txq_add(struct shard_txq *q, struct shard_txq_entry *e)
 	q->n_all += e->all;
 	e->queued = true;
 	e->granted = !busy;
+	e->holding = false;
+	if (e->fence || (e->granted && e->txid != 0))
+		hold(q, e);
 	if (busy)
 		q->waited_total++;
 	else
@@ -229,6 +261,8 @@ static void regrant(struct shard_txq *q)
 			if (!conflict) {
 				e->granted = true;
 				q->granted_total++;
+				if (e->txid != 0)
+					hold(q, e);
 				e->ready_next = NULL;
 				if (q->ready_tail != NULL)
 					q->ready_tail->ready_next = e;
@@ -244,7 +278,7 @@ static void regrant(struct shard_txq *q)
 	}
 }
 
-void shard_txq_remove(struct shard_txq *q, struct shard_txq_entry *e)
+void shard_txq_unlink(struct shard_txq *q, struct shard_txq_entry *e)
 {
 	if (!e->queued)
 		return;
@@ -260,13 +294,23 @@ void shard_txq_remove(struct shard_txq *q, struct shard_txq_entry *e)
 	e->queued = false;
 	q->n--;
 	q->n_all -= e->all;
+	if (e->holding) {
+		q->n_held--;
+		q->n_held_all -= e->all;
+	}
 	for (uint32_t i = 0; i < e->nkeys; i++)
-		count_del(q, e->keys[i]);
+		count_del(q, e->keys[i], e->holding);
+	e->holding = false;
 	if (q->n == 0) {
 		memset(q->tab, 0, sizeof(*q->tab) * q->tab_cap);
 		q->tab_used = 0;
-		return;
 	}
+}
+
+void shard_txq_grant(struct shard_txq *q)
+{
+	if (q->n == 0)
+		return;
 	regrant(q);
 	/* Callbacks run here, not inside the scan, and one level deep only: a
 	 * callback that removes an entry (a waiting command that ran) only adds
@@ -284,6 +328,14 @@ void shard_txq_remove(struct shard_txq *q, struct shard_txq_entry *e)
 			q->grant(q->grant_arg, r);
 	}
 	q->draining = false;
+}
+
+void shard_txq_remove(struct shard_txq *q, struct shard_txq_entry *e)
+{
+	if (!e->queued)
+		return;
+	shard_txq_unlink(q, e);
+	shard_txq_grant(q);
 }
 
 struct shard_txq_entry *shard_txq_find(const struct shard_txq *q, uint64_t txid)

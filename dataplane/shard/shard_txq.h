@@ -19,6 +19,18 @@
  * keys all have count 0 (and no "all" entry is queued) runs at once without
  * entering the queue; with an empty queue that is one load.
  *
+ * Two kinds of holder, for blocked clients (dataplane/core/dp_block.c): an
+ * entry *holds* its keys against them while it may have read a key and not
+ * written it back, that is a granted transaction (txid != 0), or from the
+ * moment it is queued when it is *fenced* (a blocked client's reservation).
+ * A command waiting its turn, or a transaction not granted here yet, has
+ * done nothing here: whatever it will do comes after every write so far, so
+ * a client blocked on its keys is served before it, as Redis serves one at
+ * the push (shard_txq_held). Per key a second count, of holding entries,
+ * answers that as cheaply as shard_txq_busy. A release can take its entry
+ * out (shard_txq_unlink), let the caller serve those clients, and only then
+ * grant the entries behind it (shard_txq_grant).
+ *
  * Deadlock freedom comes from the caller: a transaction requests its shards
  * one at a time in increasing shard index, and requests the next only once
  * granted on the previous one (dataplane/core/TRANSACTIONS.md has the proof).
@@ -42,12 +54,15 @@ struct shard_txq_entry {
 	bool all;     /* conflicts with every entry */
 	bool granted; /* may run (a transaction keeps it until released) */
 	bool queued;
-	void *arg; /* the caller's (the message to act on once granted) */
+	bool fence;   /* holds its keys from the moment it is queued (set before adding) */
+	bool holding; /* counted in the slots' held (shard_txq_held) */
+	void *arg;    /* the caller's (the message to act on once granted) */
 };
 
 struct shard_txq_slot {
-	uint64_t h; /* 0: never used */
-	uint32_t n; /* entries holding h (0: free for h again) */
+	uint64_t h;    /* 0: never used */
+	uint32_t n;    /* entries holding h (0: free for h again) */
+	uint32_t held; /* of them, holding it against blocked clients */
 	uint32_t seen;
 };
 
@@ -56,8 +71,9 @@ typedef void shard_txq_grant_fn(void *arg, struct shard_txq_entry *e);
 
 struct shard_txq {
 	struct shard_txq_entry *head, *tail;
-	uint32_t n;	/* entries queued */
-	uint32_t n_all; /* of them, "all" entries */
+	uint32_t n;		     /* entries queued */
+	uint32_t n_all;		     /* of them, "all" entries */
+	uint32_t n_held, n_held_all; /* holding entries, of them "all" ones */
 	struct shard_txq_slot *tab;
 	uint32_t tab_cap, tab_used; /* used: slots with h != 0 */
 	uint32_t seen_gen;
@@ -91,6 +107,14 @@ int shard_txq_entry_key(struct shard_txq_entry *e, uint64_t h);
 bool shard_txq_busy(const struct shard_txq *q, const uint64_t *h, uint32_t n, bool all);
 
 /**
+ * Must a client blocked on @p h[0..n) (or on every key, @p all) wait before
+ * it is served? True when a holding entry (a granted transaction, or a
+ * fenced one) holds one of them, or is "all" (or @p all and any holds);
+ * entries that wait their turn do not count.
+ */
+bool shard_txq_held(const struct shard_txq *q, const uint64_t *h, uint32_t n, bool all);
+
+/**
  * Queue @p e. @return 1 if granted at once, 0 if it waits (the grant
  * callback runs when it is granted), -ENOMEM.
  */
@@ -102,6 +126,16 @@ int shard_txq_add(struct shard_txq *q, struct shard_txq_entry *e);
  * conflict with anything ahead of them. The entry is not freed.
  */
 void shard_txq_remove(struct shard_txq *q, struct shard_txq_entry *e);
+
+/**
+ * shard_txq_remove() in two steps: take @p e out, grant nothing yet (the
+ * entries behind it wait until shard_txq_grant, which the caller runs
+ * before anything else can queue).
+ */
+void shard_txq_unlink(struct shard_txq *q, struct shard_txq_entry *e);
+/** Grant, in queue order, every entry nothing ahead conflicts with, and run
+ * the grant callbacks. */
+void shard_txq_grant(struct shard_txq *q);
 
 /** The queued transaction @p txid, or NULL. */
 struct shard_txq_entry *shard_txq_find(const struct shard_txq *q, uint64_t txid);

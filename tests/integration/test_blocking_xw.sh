@@ -27,7 +27,10 @@ read -r R0 R1 <<<"$(it_ctl stats --json | "$IT_PY" "$S" fwd_received)"
 it_eq "$(it_cli info clients | tr -d '\r' | grep blocked_clients)" "blocked_clients:0" "no waiter left"
 it_log "ok (fwd_received $r0 $r1 -> $R0 $R1)"
 # a client blocked on both workers is served at the push, before an LPOP
-# right behind it (pipelined, or from another connection), and CLIENT LIST
+# right behind it (pipelined, or from another connection); a client blocked
+# on one worker is served at the push of a cross-worker LMOVE, RPOPLPUSH or
+# EXEC, before an LPOP queued behind that transaction's lock (release_steal:
+# the waiters are tried at the RELEASE before the queue is granted), and CLIENT LIST
 # shows a blocked client (flags=b cmd=blpop, keys on one worker and on
 # both) as stock does: stock's transcript, and the cross-worker path ran
 # (requests crossed both ways)

@@ -6,7 +6,8 @@ hash tag whose worker is known (oracle_cases_xshard.worker_of: Redwire's
 slot-to-worker map), so the cases name which worker holds what.
 
 Usage: xblock_check.py HOST:PORT         -> prints the transcript (one repr per line)
-       xblock_check.py steal HOST:PORT   -> the transcript of cross_steal and blocked_list
+       xblock_check.py steal HOST:PORT   -> the transcript of cross_steal, release_steal
+          and blocked_list
        xblock_check.py race HOST:PORT N  -> N rounds of clients blocked on keys of
           both workers (and on one) while two connections push to both workers
           at once (and cross-worker transactions read both keys meanwhile):
@@ -277,6 +278,45 @@ def cross_steal(s):
             s.cmd("a", "EXISTS", ka, kb)
 
 
+def release_steal(s):
+    """Issue #5: a client blocked on a key of one worker is served at the
+    push a cross-worker command or transaction makes (LMOVE, RPOPLPUSH,
+    MULTI/EXEC over both workers), before an LPOP already queued behind that
+    transaction's lock on the key: pipelined on the pushing connection (it
+    reaches the key's worker while the transaction holds the key), or sent
+    at once from another connection (stock answers nil whichever it runs
+    first). The waiter sits on either worker."""
+    for w in (0, 1):
+        K, O = (lambda n: on(w, s, n)), (lambda n: on(1 - w, s, n))
+        forms = [
+            ("LMOVE", [("LMOVE", O("src"), K("rk"), "LEFT", "RIGHT")]),
+            ("RPOPLPUSH", [("RPOPLPUSH", O("src"), K("rk"))]),
+            ("EXEC", [("MULTI",), ("SET", O("str"), "v"), ("RPUSH", K("rk"), "m"),
+                      ("INCR", O("n")), ("EXEC",)]),
+        ]
+        for other in (False, True):
+            for name, cmds in forms:
+                s.cmd("a", "RPUSH", O("src"), "e1")
+                # (a timeout, so a client the LPOP robbed answers nil, not a hang)
+                s.c("b1").send(encode("BLPOP", K("rk"), "5"))
+                wait_blocked(s, 1)
+                data = b"".join(encode(*c) for c in cmds)
+                if other:
+                    s.c("a").send(data)
+                    s.c("b2").send(encode("LPOP", K("rk")))
+                else:
+                    s.c("a").send(data + encode("LPOP", K("rk")))
+                for c in cmds:
+                    s.recv("a", c[0])
+                if other:
+                    s.recv("b2", "LPOP from another connection, behind the %s" % name)
+                else:
+                    s.recv("a", "LPOP pipelined behind the %s" % name)
+                s.recv("b1", "served at the push (%s, worker %d)" % (name, w))
+                s.cmd("a", "LLEN", K("rk"))
+                s.cmd("a", "DEL", O("src"), O("str"), O("n"))
+
+
 # CLIENT LIST fields that depend neither on the transport nor on the clock
 # (id addr laddr fd age idle qbuf qbuf-free argv-mem tot-mem rbs rbp obl
 # differ by nature between the two servers)
@@ -461,7 +501,7 @@ def main():
         sys.exit(race(host, int(port), int(sys.argv[3])))
     cases = CASES
     if sys.argv[1] == "steal":  # its own run: the caller reads the counters around it
-        cases = [cross_steal, blocked_list]
+        cases = [cross_steal, release_steal, blocked_list]
         sys.argv.pop(1)
     host, port = sys.argv[1].rsplit(":", 1)
     for proto in (2, 3):

@@ -182,6 +182,69 @@ static void test_txq_waiting_commands_run_in_order_when_released(void)
 	drop(t2);
 }
 
+/* A blocked client waits only for entries that may have read its keys: a
+ * granted transaction, or a fenced entry (a reservation) granted or not;
+ * a command waiting its turn and a transaction not granted yet do not hold
+ * it, and a release can serve it before granting those (unlink, grant). */
+static void test_txq_held_counts_granted_transactions_and_fences_only(void)
+{
+	reset();
+	remove_on_grant = true;
+	uint64_t a = K("a"), b = K("b"), c = K("c");
+	struct shard_txq_entry *t = entry(7, false, "a", NULL);
+	struct shard_txq_entry *cmd = entry(0, false, "a", NULL);
+	struct shard_txq_entry *t2 = entry(8, false, "a", "b");
+	struct shard_txq_entry *r = entry(9, false, "c", NULL);
+	r->fence = true;
+	CU_ASSERT_FALSE(shard_txq_held(&q, &a, 1, false));
+	CU_ASSERT_EQUAL(shard_txq_add(&q, t), 1);
+	CU_ASSERT_EQUAL(shard_txq_add(&q, cmd), 0);
+	CU_ASSERT_EQUAL(shard_txq_add(&q, t2), 0);
+	CU_ASSERT_TRUE(shard_txq_held(&q, &a, 1, false));
+	CU_ASSERT_FALSE(shard_txq_held(&q, &b, 1, false)); /* t2 waits: holds nothing yet */
+	CU_ASSERT_TRUE(shard_txq_busy(&q, &b, 1, false));  /* a command on b still queues */
+	CU_ASSERT_FALSE(shard_txq_held(&q, &c, 1, false));
+	CU_ASSERT_EQUAL(shard_txq_add(&q, r), 1);
+	CU_ASSERT_TRUE(shard_txq_held(&q, &c, 1, false));
+	/* the release in two steps: between them a waiter on a is free, the
+	 * command and t2 are not granted yet */
+	shard_txq_unlink(&q, t);
+	shard_txq_entry_put(&q, t);
+	CU_ASSERT_FALSE(shard_txq_held(&q, &a, 1, false));
+	CU_ASSERT_TRUE(shard_txq_busy(&q, &a, 1, false));
+	CU_ASSERT_EQUAL(n_granted, 0);
+	shard_txq_grant(&q);
+	/* the command ran and left, which granted t2: it holds a and b now */
+	CU_ASSERT_EQUAL(n_granted, 2);
+	CU_ASSERT_PTR_EQUAL(granted[0], cmd);
+	CU_ASSERT_PTR_EQUAL(granted[1], t2);
+	CU_ASSERT_TRUE(shard_txq_held(&q, &a, 1, false));
+	CU_ASSERT_TRUE(shard_txq_held(&q, &b, 1, false));
+	CU_ASSERT_EQUAL(q.n_held, 2);
+	drop(t2);
+	drop(r);
+	CU_ASSERT_EQUAL(q.n_held, 0);
+	CU_ASSERT_FALSE(shard_txq_held(&q, &c, 1, false));
+	/* a fence queued behind a holder holds at once; an "all" transaction
+	 * holds everything once granted */
+	struct shard_txq_entry *t3 = entry(10, false, "a", NULL);
+	struct shard_txq_entry *f = entry(11, false, "a", "b");
+	f->fence = true;
+	struct shard_txq_entry *fl = entry(12, true, NULL, NULL);
+	CU_ASSERT_EQUAL(shard_txq_add(&q, t3), 1);
+	CU_ASSERT_EQUAL(shard_txq_add(&q, f), 0);
+	CU_ASSERT_TRUE(shard_txq_held(&q, &b, 1, false));
+	CU_ASSERT_EQUAL(shard_txq_add(&q, fl), 0);
+	CU_ASSERT_FALSE(shard_txq_held(&q, &c, 1, false));
+	drop(t3);
+	drop(f);
+	CU_ASSERT_TRUE(fl->granted);
+	CU_ASSERT_TRUE(shard_txq_held(&q, &c, 1, false));
+	drop(fl);
+	CU_ASSERT_EQUAL(q.n_held, 0);
+	CU_ASSERT_EQUAL(q.n, 0);
+}
+
 static void test_txq_find_by_txid(void)
 {
 	reset();
@@ -299,6 +362,7 @@ int main(void)
 	    RW_TEST(test_txq_all_entry_waits_for_everything_and_blocks_everything),
 	    RW_TEST(test_txq_waiting_commands_run_in_order_when_released),
 	    RW_TEST(test_txq_find_by_txid),
+	    RW_TEST(test_txq_held_counts_granted_transactions_and_fences_only),
 	    RW_TEST(test_txq_counts_stay_exact_under_churn),
 	    RW_TEST(test_txq_ordered_acquisition_never_deadlocks),
 	    {NULL, NULL},
