@@ -62,7 +62,10 @@ it_reap() { # wait for one running test and report it
 	else
 		echo "integration $name ... FAILED (exit $rc, $secs s)"; failed=$((failed + 1))
 		failures+=("integration:$name")
-		tail -40 "/tmp/redwire-it-$name.log"
+		# The test's own last lines (its FAIL message) come before the
+		# instance logs it_cleanup appends: print both, the test's first.
+		sed -n '/^---- dataplane log/q;p' "/tmp/redwire-it-$name.log" | tail -25
+		sed -n '/^---- dataplane log/,$p' "/tmp/redwire-it-$name.log" | tail -45
 	fi
 }
 
