@@ -163,6 +163,7 @@ static void fill_env(struct dp_shared *sh, const struct rw_config *cfg, const ch
 	cmd_env_init(&sh->env);
 	sh->env.conn_describe = dp_conn_describe;
 	sh->env.config_note = dp_cfg_note;
+	sh->env.acl_note = dp_acl_note;
 	sh->env.info_gather = dp_info_gather;
 	sh->env.db_foreach = dp_db_foreach;
 	sh->env.info_arg = sh;

@@ -10,7 +10,11 @@
  * dataplane parameter to the workers as CONFIG SET over the control channel
  * (cp_chan_config): the dataplane's CONFIG handler validates it, so a
  * refusal is a 400 carrying Redis's error text. A value the dataplane
- * reports (CONFIG GET over the channel) wins over the boot configuration. Every PATCH needs
+ * reports wins over the boot configuration: the control plane's copy of its
+ * values (cp_chan_config_cached), which the workers' CONFIG_NOTEs keep true,
+ * so a read sends the workers nothing (issue #8); the notes waiting in the
+ * rings are taken first (cp_chan_notes_take), so a CONFIG SET a client saw
+ * acknowledged shows in the next read. Every PATCH needs
  * If-Match with the parameter's current ETag (RFC 9110 §13.1.1): 428 without it (RFC 6585 §3), 412
  * when it is stale, so two consoles cannot overwrite each other's change unseen. The ETag is a hash
  * of the name and the current value.
@@ -157,10 +161,14 @@ static bool param_text(const struct api_ctx *ctx, const struct api_param *p, cha
 		snprintf(buf, len, "%u", failures ? ctx->auth->max_failures : ctx->auth->window_s);
 		return true;
 	}
-	/* the dataplane's run-time value (a CONFIG SET may have changed it) */
-	if (ctx->chan != NULL && strncmp(p->name, "redwire-", 8) != 0 && p->type != RW_CFG_SECRET &&
-	    cp_chan_config(ctx->chan, false, p->name, "", buf, len) == 0)
-		return true;
+	/* the dataplane's run-time value (a CONFIG SET may have changed it):
+	 * the control plane's copy; worker 0 is asked only while there is none */
+	if (ctx->chan != NULL && strncmp(p->name, "redwire-", 8) != 0 && p->type != RW_CFG_SECRET) {
+		int rc = cp_chan_config_cached(ctx->chan, p->name, buf, len);
+		if (rc == 0 ||
+		    (rc == -EAGAIN && cp_chan_config(ctx->chan, false, p->name, "", buf, len) == 0))
+			return true;
+	}
 	return ctx->cfg != NULL && rw_config_get(ctx->cfg, p->name, buf, len) == 0;
 }
 
@@ -296,6 +304,7 @@ static void list_etag(const struct api_ctx *ctx, char *etag, size_t len)
 json_t *api_params_get_list(const struct api_ctx *ctx, const struct api_call *call, const char *arg,
 			    struct api_resp *resp)
 {
+	cp_chan_notes_take(ctx->chan);
 	char etag[40];
 	(void)call;
 	list_etag(ctx, etag, sizeof(etag));
@@ -350,6 +359,7 @@ static void etag_header(const struct api_ctx *ctx, const struct api_param *p, st
 json_t *api_params_get_one(const struct api_ctx *ctx, const struct api_call *call, const char *arg,
 			   struct api_resp *resp)
 {
+	cp_chan_notes_take(ctx->chan);
 	(void)call;
 	json_t *j = api_params_one(ctx, arg, &resp->status);
 	const struct api_param *p = param_find(arg);
@@ -457,6 +467,7 @@ static json_t *dp_patch(const struct api_ctx *ctx, const struct api_call *call,
 json_t *api_params_patch(const struct api_ctx *ctx, const struct api_call *call, const char *arg,
 			 struct api_resp *resp)
 {
+	cp_chan_notes_take(ctx->chan);
 	const struct api_param *p = param_find(arg);
 	char etag[40], old[32];
 	int64_t v;
@@ -559,6 +570,7 @@ static json_t *patch_items(const struct api_ctx *ctx, json_t *obj, struct patch_
 json_t *api_params_patch_many(const struct api_ctx *ctx, const struct api_call *call,
 			      const char *arg, struct api_resp *resp)
 {
+	cp_chan_notes_take(ctx->chan);
 	static struct patch_item items[PATCH_MAX]; /* the event loop's alone */
 	const char *names[PATCH_MAX], *values[PATCH_MAX];
 	char etag[40], err[1024];

@@ -1,8 +1,10 @@
 /*
  * /v1/users: the dataplane's ACL users (Redis 7.0 ACL; dataplane/cmd/cmd_acl.c)
- * for the management API. Every request goes to the dataplane over the
- * control channel (cp_chan_acl(), CHAN_MSG_ACL), as PATCH /v1/parameters
- * does for CONFIG SET, so the API and RESP clients see one set of users.
+ * for the management API. A change goes to the dataplane over the control
+ * channel (cp_chan_acl(), CHAN_MSG_ACL), as PATCH /v1/parameters does for
+ * CONFIG SET, so the API and RESP clients see one set of users; a read is
+ * answered from the control plane's copy, which the workers' ACL_NOTEs keep
+ * true (platform/chan/FORMAT.md, type 24), and reaches no worker.
  *
  *   GET    /v1/users          every user (name order)
  *   GET    /v1/users/{name}   one user, 404 if none
@@ -64,9 +66,19 @@ static json_t *user_object(const char *line, size_t len)
 	return o;
 }
 
-/* ACL LIST's text from the dataplane. @return 0 or the error status (502/503). */
+/* ACL LIST's text: the control plane's copy of the dataplane's users
+ * (cp_chan_users_cached: no message to a worker), after taking the notes
+ * waiting in the rings; worker 0 is asked only when there is no copy (the
+ * list does not fit one message, or the re-send after an attach is not in
+ * yet). @return 0 or the error status (502/503). */
 static int users_text(const struct api_ctx *ctx, char **text)
 {
+	const char *copy = NULL;
+	cp_chan_notes_take(ctx->chan);
+	if (cp_chan_users_cached(ctx->chan, &copy) == 0) {
+		*text = strdup(copy);
+		return *text != NULL ? 0 : 500;
+	}
 	*text = malloc(USERS_TEXT_MAX);
 	if (*text == NULL)
 		return 500;

@@ -57,6 +57,21 @@ struct cp_chan {
 	 * must not be taken before we know whether the AOF is on. */
 	bool resync_pending;
 	uint64_t resync_sent_ms;
+	/* The dataplane's directive values and users, as its notes tell them
+	 * (types 20 and 24): what the management API reads, so a read sends
+	 * the workers nothing. Each entry keeps the generation of the note it
+	 * came from: notes of different workers' rings are taken in ring
+	 * order, not in the order the changes were made, and an older one
+	 * must not overwrite a newer. Emptied at every attach; complete when
+	 * worker 0's re-send ended. */
+	struct cp_cfg_val {
+		char *name, *value;
+		uint64_t gen;
+	} * vals;
+	size_t n_vals, cap_vals;
+	bool vals_complete;
+	char *users; /* ACL LIST's lines; NULL: no copy (ask worker 0) */
+	uint64_t users_gen;
 };
 
 #define RESYNC_RETRY_MS 1000
@@ -79,6 +94,87 @@ static uint64_t heartbeat_age_ms(const struct cp_chan *c)
 {
 	uint64_t hb = chan_heartbeat_get(c->ch), now = unix_ms();
 	return now > hb ? now - hb : 0;
+}
+
+static void copy_clear(struct cp_chan *c)
+{
+	for (size_t i = 0; i < c->n_vals; i++) {
+		free(c->vals[i].name);
+		free(c->vals[i].value);
+	}
+	c->n_vals = 0;
+	c->vals_complete = false;
+	free(c->users);
+	c->users = NULL;
+	c->users_gen = 0;
+}
+
+static struct cp_cfg_val *val_find(const struct cp_chan *c, const char *name)
+{
+	for (size_t i = 0; i < c->n_vals; i++)
+		if (strcasecmp(c->vals[i].name, name) == 0)
+			return &c->vals[i];
+	return NULL;
+}
+
+/* CONFIG_NOTE "name\0value\0old\0source\0client\0gen\0" into the copy
+ * (the two-field notes of the AOF's state are not values). */
+static void val_note(struct cp_chan *c, const struct chan_msg *m)
+{
+	const char *f[6];
+	size_t n = 0;
+	for (const char *p = m->payload, *end = p + m->len; n < 6 && p < end; n++) {
+		const char *z = memchr(p, '\0', (size_t)(end - p));
+		if (z == NULL)
+			return;
+		f[n] = p;
+		p = z + 1;
+	}
+	if (n < 6)
+		return;
+	uint64_t gen = strtoull(f[5], NULL, 10);
+	struct cp_cfg_val *v = val_find(c, f[0]);
+	if (v == NULL) {
+		if (c->n_vals == c->cap_vals) {
+			size_t cap = c->cap_vals ? 2 * c->cap_vals : 128;
+			struct cp_cfg_val *nv = realloc(c->vals, cap * sizeof(*nv));
+			if (nv == NULL)
+				return;
+			c->vals = nv;
+			c->cap_vals = cap;
+		}
+		v = &c->vals[c->n_vals];
+		*v = (struct cp_cfg_val){.name = strdup(f[0])};
+		if (v->name == NULL)
+			return;
+		c->n_vals++;
+	} else if (gen < v->gen) {
+		return; /* an older change, taken after a newer one */
+	}
+	char *value = strdup(f[1]);
+	if (value == NULL)
+		return;
+	free(v->value);
+	v->value = value;
+	v->gen = gen;
+}
+
+/* ACL_NOTE: the users now (struct chan_acl_note, then ACL LIST's lines). */
+static void users_note(struct cp_chan *c, const struct chan_msg *m)
+{
+	struct chan_acl_note h;
+	if (m->len < sizeof(h))
+		return;
+	memcpy(&h, m->payload, sizeof(h));
+	if (c->users != NULL && h.gen < c->users_gen)
+		return;
+	char *text = NULL;
+	if (!(h.flags & CHAN_ACL_NOTE_F_TOO_LONG) &&
+	    (text = strndup((const char *)m->payload + sizeof(h), m->len - sizeof(h))) == NULL)
+		return;
+	free(c->users);
+	c->users = text; /* NULL when too long: the API asks worker 0 */
+	c->users_gen = h.gen;
 }
 
 static void chan_drop(struct cp_chan *c, const char *why)
@@ -156,6 +252,7 @@ static void chan_try_attach(struct cp_chan *c)
 	for (uint32_t w = 0; w < chan_workers(ch); w++)
 		chan_jrnl_rewind(ch, w);
 	c->n_big_held = 0; /* re-read from the durable cursor: held again when taken */
+	copy_clear(c);	   /* worker 0's re-send fills it again */
 	rw_log_kv(new_epoch ? RW_LOG_INFO : RW_LOG_DEBUG, "cp.chan",
 		  "attached to the dataplane channel", "path=%s epoch=%016llx pid=%d workers=%u",
 		  c->path, (unsigned long long)c->epoch, (int)chan_info(ch)->pid, chan_workers(ch));
@@ -410,10 +507,17 @@ static void msg_answer(struct cp_chan *c, uint32_t w, const struct chan_msg *m)
  * it in the ring (another worker's key is half written), else 0. */
 static int msg_take(struct cp_chan *c, uint32_t w, const struct chan_msg *m)
 {
+	if (m->type == CHAN_MSG_ACL_NOTE) {
+		users_note(c, m);
+		return 0;
+	}
+	if (m->type == CHAN_MSG_CONFIG_NOTE && m->len > 0)
+		val_note(c, m);
 	if (m->type == CHAN_MSG_CONFIG_NOTE && m->len == 0) {
 		if (w == 0 && c->resync_pending)
 			rw_log_kv(RW_LOG_INFO, "cp.chan",
 				  "persistence directives re-sent by the dataplane", NULL);
+		c->vals_complete = c->vals_complete || w == 0;
 		c->resync_pending = c->resync_pending && w != 0; /* the re-send's end */
 	} else if (((m->type >= CHAN_MSG_SNAP_BEGIN && m->type <= CHAN_MSG_SNAP_END) ||
 		    m->type == CHAN_MSG_AOFRW_REQ || m->type == CHAN_MSG_CONFIG_NOTE) &&
@@ -464,9 +568,10 @@ static int config_reply_take(struct cp_chan *c, uint32_t w, uint32_t id, char *o
 			memcpy(out, (const char *)m.payload + sizeof(st), n);
 			out[n] = '\0';
 			*status = st;
-		} else if ((m.type == CHAN_MSG_CONFIG_NOTE && m.len > 0) ||
-			   m.type == CHAN_MSG_AOFRW_REQ) {
-			/* the CONFIG SET being waited for tells its directives first */
+		} else if (m.type == CHAN_MSG_ACL_NOTE || m.type == CHAN_MSG_CONFIG_NOTE) {
+			/* the request being waited for tells its change first */
+			msg_take(c, w, &m);
+		} else if (m.type == CHAN_MSG_AOFRW_REQ) {
 			if (c->snap_fn != NULL)
 				c->snap_fn(c->snap_arg, c->ch, w, &m);
 		} else if (m.type != CHAN_MSG_CONFIG_REPLY) {
@@ -477,6 +582,36 @@ static int config_reply_take(struct cp_chan *c, uint32_t w, uint32_t id, char *o
 			return 0;
 	}
 	return rc == -EPROTO ? rc : -EAGAIN;
+}
+
+void cp_chan_notes_take(struct cp_chan *c)
+{
+	if (c == NULL || c->ch == NULL)
+		return;
+	for (uint32_t w = 0; w < chan_workers(c->ch); w++)
+		if (msg_drain(c, w) != 0) {
+			chan_drop(c, "corrupt_record");
+			return;
+		}
+}
+
+int cp_chan_config_cached(const struct cp_chan *c, const char *name, char *out, size_t cap)
+{
+	if (c == NULL || c->ch == NULL || !c->vals_complete)
+		return -EAGAIN;
+	const struct cp_cfg_val *v = val_find(c, name);
+	if (v == NULL || v->value == NULL)
+		return -ENOENT;
+	snprintf(out, cap, "%s", v->value);
+	return 0;
+}
+
+int cp_chan_users_cached(const struct cp_chan *c, const char **text)
+{
+	if (c == NULL || c->ch == NULL || c->users == NULL)
+		return -EAGAIN;
+	*text = c->users;
+	return 0;
 }
 
 int cp_chan_send(struct cp_chan *c, uint32_t w, uint32_t type, uint32_t id, const void *payload,
@@ -708,6 +843,8 @@ void cp_chan_destroy(struct cp_chan **cp)
 	cp_timer_del(c->loop, c->timer_attach);
 	cp_timer_del(c->loop, c->timer_ping);
 	chan_detach(&c->ch);
+	copy_clear(c);
+	free(c->vals);
 	free(c->big_held);
 	free(c->path);
 	free(c);

@@ -156,6 +156,32 @@ void cp_chan_drop(struct cp_chan *c, const char *why);
 void cp_chan_msg_take(struct cp_chan *c, uint32_t w, const struct chan_msg *m);
 
 /**
+ * Take what waits in the workers' to-cp rings now, as the poll would (the
+ * journals are left to it): a change a client saw acknowledged has its
+ * note in a ring before the client got the reply, so the copies below are
+ * true for anything acknowledged before this call. Sends the workers
+ * nothing of its own. Context: the event loop (an API read).
+ */
+void cp_chan_notes_take(struct cp_chan *c);
+
+/**
+ * Directive @p name's current value in the dataplane, from the control
+ * plane's copy (kept by the workers' CONFIG_NOTEs: worker 0's re-send at
+ * every attach, then every CONFIG SET). No message is sent.
+ * @return 0 (@p out filled), -ENOENT (the dataplane has no such directive),
+ *         -EAGAIN (no complete copy: not attached, or the re-send has not
+ *         ended; ask with cp_chan_config).
+ */
+int cp_chan_config_cached(const struct cp_chan *c, const char *name, char *out, size_t cap);
+
+/**
+ * The dataplane's users as ACL LIST's lines ("user NAME RULES\n"...), from
+ * the control plane's copy (ACL_NOTEs). @p text stays valid until the next
+ * message is taken. @return 0, or -EAGAIN (no copy: ask with cp_chan_acl).
+ */
+int cp_chan_users_cached(const struct cp_chan *c, const char **text);
+
+/**
  * Send one message of @p type to worker @p w (a request that needs no
  * answer here: SNAP_REQ).
  * @return 0, -ENOTCONN (not attached), -ENOSPC (the ring is full).

@@ -159,11 +159,18 @@ typedef void cmd_info_gather_fn(void *arg, struct cmd_info_totals *out);
 struct cmd_ctx;
 /* CONFIG SET changed @p name from @p old to @p value (secrets already
  * "(redacted)"): every directive of a successful CONFIG SET, for the control
- * plane to act on (persistence directives) and to record as an event. */
+ * plane to act on (persistence directives), to keep its copy of the values
+ * true (GET /v1/parameters) and to record as an event. @p gen is the
+ * run-time table's generation read after the change and before @p value
+ * (cmd_config_gen): of two notes of one directive, the higher is the newer. */
 #define CMD_NOTE_VALUE_MAX 512		/* longer values are cut in notes */
 #define CMD_NOTE_REDACTED  "(redacted)" /* a secret's value in a note */
 typedef void cmd_config_note_fn(const struct cmd_ctx *ctx, const char *name, const char *old,
-				const char *value);
+				const char *value, uint64_t gen);
+/* A successful ACL SETUSER or DELUSER, or CONFIG SET requirepass (the
+ * default user's password), by a client: the control plane's copy of the
+ * users (GET /v1/users) is re-sent (dataplane/core/dp_cfgmsg.c). */
+typedef void cmd_acl_note_fn(const struct cmd_ctx *ctx);
 
 /* CONFIG SET's run-time values, one per process (cmd_config.c). */
 struct cmd_rtcfg;
@@ -315,6 +322,7 @@ struct cmd_env {
 	struct cmd_persist *persist;	 /* NULL: no AOF facts (INFO's aof_* fields read 0/ok) */
 	struct cmd_snap *snap;		 /* NULL: no snapshots (LASTSAVE is the start time) */
 	cmd_config_note_fn *config_note; /* NULL: the control plane is not told */
+	cmd_acl_note_fn *acl_note;	 /* NULL: the control plane is not told */
 };
 
 struct cmd_ctx {
@@ -500,6 +508,15 @@ void cmd_cfg_auto_aofrw(const struct cmd_env *env, int64_t *percentage, int64_t 
 size_t cmd_config_runtime_list(char *buf, size_t cap);
 /** CONFIG GET's value of directive @p name now (cmd_config.c). */
 void cmd_config_value(const struct cmd_env *env, const char *name, char *val, size_t cap);
+/** The run-time table's generation: grows by one with every CONFIG SET
+ * (read it before a value to tag what the value is at least as new as). */
+uint64_t cmd_config_gen(const struct cmd_env *env);
+/** Call @p fn with every directive CONFIG GET names (not the aliases, not
+ * a secret: requirepass, masterauth) and its value now (cut at
+ * CMD_NOTE_VALUE_MAX - 1 bytes): the control plane's copy, re-sent when it
+ * attaches. Context: a worker. */
+void cmd_config_foreach(const struct cmd_env *env,
+			void (*fn)(void *arg, const char *name, const char *value), void *arg);
 /** appendonly as CONFIG SET left it (Redis's server.aof_enabled; the state is cmd_snap's). */
 bool cmd_cfg_appendonly(const struct cmd_env *env);
 /* cmd_shutdown_save() result bits */
@@ -568,6 +585,10 @@ bool cmd_acl_refuses(struct cmd_ctx *ctx, const struct cmd_def *d, bool in_multi
  */
 int cmd_acl_api(const struct cmd_env *env, const struct resp_arg *argv, uint32_t argc,
 		struct rw_buf *out);
+/** The users' generation: grows by one with every change (SETUSER, a
+ * DELUSER that deleted, requirepass). Read it before listing the users to
+ * tag what the list is at least as new as. 0 without users. Context: any. */
+uint64_t cmd_acl_gen(const struct cmd_env *env);
 
 /** A connection closes: let go of its user. */
 void cmd_client_fini(struct cmd_client *c, const struct cmd_env *env);

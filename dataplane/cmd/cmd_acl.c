@@ -67,6 +67,7 @@ struct cmd_acl {
 	_Atomic uint32_t default_auth; /* authRequired(): the default user is not nopass, or off */
 	_Atomic uint32_t default_nopass;
 	_Atomic uint64_t kill_gen;
+	_Atomic uint64_t gen; /* every change, under wlock (cmd_acl_gen) */
 	pthread_mutex_t wlock;
 	_Atomic uint64_t epoch;
 	_Atomic uint32_t n_retired;
@@ -377,6 +378,7 @@ int cmd_acl_setuser(struct cmd_acl *a, const uint8_t *name, size_t len, const st
 		}
 	}
 	user_publish(a, u, r);
+	atomic_fetch_add_explicit(&a->gen, 1, memory_order_release);
 	r = NULL;
 	reclaim(a);
 out:
@@ -396,6 +398,7 @@ int cmd_acl_deluser(struct cmd_acl *a, const uint8_t *name, size_t len)
 	if (u != NULL && u != a->deflt && (rc = users_replace(a, at, NULL)) == 0) {
 		atomic_store_explicit(&u->deleted, 1, memory_order_release);
 		atomic_fetch_add_explicit(&a->kill_gen, 1, memory_order_release);
+		atomic_fetch_add_explicit(&a->gen, 1, memory_order_release);
 		rc = 1;
 	}
 	pthread_mutex_unlock(&a->wlock);
@@ -428,6 +431,7 @@ int cmd_acl_requirepass(struct cmd_acl *a, const char *pass, size_t len)
 	}
 	if (rc == 0) {
 		user_publish(a, a->deflt, r);
+		atomic_fetch_add_explicit(&a->gen, 1, memory_order_release);
 		r = NULL;
 	}
 	pthread_mutex_unlock(&a->wlock);
@@ -645,6 +649,12 @@ bool cmd_acl_tick(const struct cmd_env *env, uint32_t worker, uint64_t *gen)
 {
 	struct cmd_acl *a = cmd_rtcfg_acl(env);
 	return a != NULL && cmd_acl_tick_of(a, worker, gen);
+}
+
+uint64_t cmd_acl_gen(const struct cmd_env *env)
+{
+	struct cmd_acl *a = cmd_rtcfg_acl(env);
+	return a != NULL ? atomic_load_explicit(&a->gen, memory_order_acquire) : 0;
 }
 
 bool cmd_acl_user_exists(const struct cmd_env *env, const uint8_t *name, size_t len)

@@ -48,6 +48,8 @@ static void acl_setuser(struct cmd_ctx *ctx, struct cmd_acl *a)
 		resp_w_errorf(ctx->out, "ERR Error in ACL SETUSER modifier '%.*s': %s", (int)m->len,
 			      (const char *)m->ptr, cmd_acl_strerror(rc));
 	} else {
+		if (ctx->env->acl_note != NULL) /* before the reply: see cmd_acl_note_fn */
+			ctx->env->acl_note(ctx);
 		resp_w_simple(ctx->out, "OK");
 	}
 }
@@ -135,6 +137,8 @@ static void acl_deluser(struct cmd_ctx *ctx, struct cmd_acl *a)
 				ctx->client->close_after_reply = 1;
 		}
 	}
+	if (deleted > 0 && ctx->env->acl_note != NULL)
+		ctx->env->acl_note(ctx);
 	resp_w_int(ctx->out, deleted);
 }
 

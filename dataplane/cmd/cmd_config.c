@@ -859,6 +859,13 @@ void cmd_config_value(const struct cmd_env *env, const char *name, char *val, si
 		val[0] = '\0';
 }
 
+uint64_t cmd_config_gen(const struct cmd_env *env)
+{
+	if (env == NULL || env->rt == NULL)
+		return 0;
+	return atomic_load_explicit(&env->rt->gen, memory_order_acquire);
+}
+
 static void config_get(struct cmd_ctx *ctx)
 {
 	struct config_match m[N_CONFIG + N_ALIAS] = {0};
@@ -1223,13 +1230,32 @@ static char (*config_olds(struct cmd_ctx *ctx, const struct set_item *items,
 static void config_notes(struct cmd_ctx *ctx, const struct set_item *items, uint32_t n,
 			 char (*old)[CMD_NOTE_VALUE_MAX])
 {
+	/* the generation first: each value read below is at least that new */
+	uint64_t gen = cmd_config_gen(ctx->env);
+	bool pass = false;
 	for (uint32_t i = 0; i < n && old != NULL; i++) {
 		char val[CMD_NOTE_VALUE_MAX];
 		const char *name = items[i].def->name;
 		cmd_config_value(ctx->env, name, val, sizeof(val));
 		bool secret = rt_secret(name);
+		pass = pass ||
+		       (items[i].def->kind == K_STRING && items[i].def->slot == RT_REQUIREPASS);
 		ctx->env->config_note(ctx, name, secret ? CMD_NOTE_REDACTED : old[i],
-				      secret ? CMD_NOTE_REDACTED : val);
+				      secret ? CMD_NOTE_REDACTED : val, gen);
+	}
+	if (pass && ctx->env->acl_note != NULL) /* the default user's password changed */
+		ctx->env->acl_note(ctx);
+}
+
+void cmd_config_foreach(const struct cmd_env *env,
+			void (*fn)(void *arg, const char *name, const char *value), void *arg)
+{
+	for (size_t i = 0; i < N_CONFIG; i++) {
+		char val[CMD_NOTE_VALUE_MAX];
+		if (rt_secret(config_names[i]))
+			continue;
+		cmd_config_value(env, config_names[i], val, sizeof(val));
+		fn(arg, config_names[i], val);
 	}
 }
 

@@ -9,7 +9,12 @@
  *
  * And the other way (type 20, CONFIG_NOTE): every directive a successful
  * CONFIG SET changed, whoever sent it, so the control plane applies what it
- * owns (appendfsync...) and records a config.changed event for a client's.
+ * owns (appendfsync...), keeps its copy of every value true (the management
+ * API reads that copy: GET /v1/parameters sends the workers nothing) and
+ * records a config.changed event for a client's. Type 24 (ACL_NOTE) does the
+ * same for the users (GET /v1/users). Both leave from the worker that ran
+ * the change before its reply is written, so a client that saw OK and then
+ * reads the API finds its change (the API takes the notes first).
  */
 #include "dp_cfgmsg.h"
 
@@ -27,7 +32,8 @@
 /* The control plane's requests run as this client id (no connection has it). */
 #define DP_CFG_CLIENT_ID 0
 
-void dp_cfg_note(const struct cmd_ctx *ctx, const char *name, const char *old, const char *value)
+void dp_cfg_note(const struct cmd_ctx *ctx, const char *name, const char *old, const char *value,
+		 uint64_t gen)
 {
 	struct dp_shared *sh =
 	    (struct dp_shared *)((const char *)ctx->env - offsetof(struct dp_shared, env));
@@ -42,14 +48,69 @@ void dp_cfg_note(const struct cmd_ctx *ctx, const char *name, const char *old, c
 			 (c->peer_ip >> 16) & 255, (c->peer_ip >> 8) & 255, c->peer_ip & 255,
 			 c->peer_port);
 	char buf[2 * CMD_NOTE_VALUE_MAX + 128];
-	int n = snprintf(buf, sizeof(buf), "%s%c%.*s%c%.*s%c%s%c%s", name, '\0',
+	int n = snprintf(buf, sizeof(buf), "%s%c%.*s%c%.*s%c%s%c%s%c%llu", name, '\0',
 			 CMD_NOTE_VALUE_MAX - 1, value, '\0', CMD_NOTE_VALUE_MAX - 1, old, '\0',
-			 api ? "api" : "resp", '\0', client);
+			 api ? "api" : "resp", '\0', client, '\0', (unsigned long long)gen);
 	if (n < 0 || (size_t)n + 1 > sizeof(buf) ||
 	    chan_msg_send(w->sh->chan, w->id, CHAN_TO_CP, CHAN_MSG_CONFIG_NOTE, 0, buf,
 			  (uint32_t)n + 1) != 0)
 		rw_logring_put(&w->log, RW_LOG_WARN, "dp.config",
 			       "cannot tell the control plane: CONFIG SET %s", name);
+}
+
+/* The re-send's note of one directive: source "sync", no old value. */
+struct sync_arg {
+	struct worker *w;
+	uint64_t gen;
+};
+
+static void sync_one(void *arg, const char *name, const char *value)
+{
+	struct sync_arg *a = arg;
+	char buf[CMD_NOTE_VALUE_MAX + 128];
+	int n = snprintf(buf, sizeof(buf), "%s%c%s%c%csync%c%c%llu", name, '\0', value, '\0', '\0',
+			 '\0', '\0', (unsigned long long)a->gen);
+	if (n < 0 || (size_t)n + 1 > sizeof(buf) ||
+	    chan_msg_send(a->w->sh->chan, a->w->id, CHAN_TO_CP, CHAN_MSG_CONFIG_NOTE, 0, buf,
+			  (uint32_t)n + 1) != 0)
+		rw_logring_put(&a->w->log, RW_LOG_WARN, "dp.config",
+			       "cannot tell the control plane: %s", name);
+}
+
+void dp_cfg_notes_all(struct worker *w)
+{
+	/* the generation first: each value read is at least that new */
+	struct sync_arg a = {w, cmd_config_gen(&w->sh->env)};
+	cmd_config_foreach(&w->sh->env, sync_one, &a);
+	dp_acl_note_send(w);
+}
+
+void dp_acl_note_send(struct worker *w)
+{
+	uint8_t list[] = "list";
+	struct resp_arg arg = {.ptr = list, .len = 4};
+	struct chan_acl_note h = {.gen = cmd_acl_gen(&w->sh->env)}; /* before the list */
+	struct rw_buf out = {0};
+	rw_buf_append(&out, &h, sizeof(h));
+	int rc = cmd_acl_api(&w->sh->env, &arg, 1, &out);
+	if (rc == 0 && out.len > chan_msg_max(w->sh->chan)) {
+		h.flags = CHAN_ACL_NOTE_F_TOO_LONG; /* the control plane asks (CHAN_MSG_ACL) */
+		rw_buf_reset(&out);
+		rw_buf_append(&out, &h, sizeof(h));
+	}
+	if (rc != 0 || out.data == NULL ||
+	    chan_msg_send(w->sh->chan, w->id, CHAN_TO_CP, CHAN_MSG_ACL_NOTE, 0, out.data,
+			  (uint32_t)out.len) != 0)
+		rw_logring_put(&w->log, RW_LOG_WARN, "dp.config",
+			       "cannot tell the control plane: the users changed");
+	rw_buf_fini(&out);
+}
+
+void dp_acl_note(const struct cmd_ctx *ctx)
+{
+	struct dp_shared *sh =
+	    (struct dp_shared *)((const char *)ctx->env - offsetof(struct dp_shared, env));
+	dp_acl_note_send(&sh->workers[store_shard_id(ctx->shard)]);
 }
 
 void dp_cfg_note_state(struct worker *w, const char *name, const char *value)
@@ -177,7 +238,7 @@ static void run(struct worker *w, const struct chan_msg *m, bool set)
  * long (every user's line): it is sized to the channel's message limit. */
 static void acl_run(struct worker *w, const struct chan_msg *m)
 {
-	struct resp_arg argv[64];
+	struct resp_arg argv[64] = {0};
 	uint32_t argc = 0;
 	char *copy = malloc(m->len + 1);
 	struct rw_buf out = {0};
@@ -191,6 +252,11 @@ static void acl_run(struct worker *w, const struct chan_msg *m)
 			p += n + 1;
 		}
 		st = cmd_acl_api(&w->sh->env, argv, argc, &out);
+		/* a change: the users' note leaves before the reply */
+		if (st == 0 && argc > 0 &&
+		    (strcmp(copy, "setuser") == 0 ||
+		     (strcmp(copy, "deluser") == 0 && out.len == 1 && out.data[0] == '1')))
+			dp_acl_note_send(w);
 	}
 	if (st == -EINVAL && out.len == 0)
 		rw_buf_append(&out, "ERR malformed request", 21);

@@ -18,7 +18,23 @@ bool dp_cfg_msg(struct worker *w, const struct chan_msg *m);
  * client id 0). A full ring loses the note: logged.
  * Context: that worker.
  */
-void dp_cfg_note(const struct cmd_ctx *ctx, const char *name, const char *old, const char *value);
+void dp_cfg_note(const struct cmd_ctx *ctx, const char *name, const char *old, const char *value,
+		 uint64_t gen);
+
+/**
+ * A control plane attached: one CONFIG_NOTE per directive CONFIG GET names
+ * (source "sync", no old value; secrets left out), then the users
+ * (dp_acl_note_send): its copy of the values. Context: worker @p w (0).
+ */
+void dp_cfg_notes_all(struct worker *w);
+
+/** CHAN_MSG_ACL_NOTE: ACL LIST's lines to the control plane, tagged with the
+ * users' generation read before them. A full ring loses it: logged.
+ * Context: worker @p w. */
+void dp_acl_note_send(struct worker *w);
+
+/** cmd_acl_note_fn: dp_acl_note_send() from the worker that ran the change. */
+void dp_acl_note(const struct cmd_ctx *ctx);
 
 /**
  * A CHAN_MSG_CONFIG_NOTE of two fields, "name\0value\0": a run-time value the

@@ -1446,6 +1446,10 @@ static void reply_in(struct worker *w, struct shard_msg *m)
 void dp_shard_msg_in(void *arg, struct shard_msg *m)
 {
 	struct worker *w = arg;
+	if (m->away && (m->kind == SHARD_REPLY || m->kind == SHARD_TX_DONE)) {
+		m->away = false; /* one of ours is back (dp_msg_send) */
+		w->mesh_away--;
+	}
 	if ((m->kind == SHARD_REQ || m->kind == SHARD_REPLY) &&
 	    (m->def == &dp_block_proxy_def || m->def == &dp_block_unstall_def))
 		dp_block_msg_in(w, m); /* clients blocked on several workers (dp_xblock.h) */

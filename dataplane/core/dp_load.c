@@ -14,7 +14,8 @@
 #include "store.h"
 #include "worker.h"
 
-#define DP_LOAD_LOG_ERRORS 8 /* commands that failed, logged one by one */
+#define DP_LOAD_LOG_ERRORS   8	     /* commands that failed, logged one by one */
+#define DP_LOAD_QUIET_MAX_US 2000000 /* a live restore waits this long for a quiet point */
 
 bool dp_loading(const struct worker *w)
 {
@@ -228,11 +229,12 @@ static void shard_empty(struct worker *w)
 /*
  * A live restore's BEGIN (CHAN_LOAD_F_REPLACE) on a serving worker: count
  * this worker as loading again, which every worker's clients see at once
- * (dp_loading reads the shared count), then empty the shard. The first
- * worker to take it turns the whole appliance to -LOADING, so no client
- * sees a mix of the old and the new dataset. Worker 0 gets the BEGIN
- * first and alone: it refuses while a snapshot or rewrite runs (their
- * walk must not see a shard emptied under it; none starts while loading).
+ * (dp_loading reads the shared count), then wait for a quiet point before
+ * the shard is emptied (dp_load_tick). The first worker to take it turns
+ * the whole appliance to -LOADING, so no client sees a mix of the old and
+ * the new dataset. Worker 0 gets the BEGIN first and alone: it refuses
+ * while a snapshot or rewrite runs (their walk must not see a shard
+ * emptied under it; none starts while loading).
  * @return false if refused (answered BUSY).
  */
 static bool replace_take(struct worker *w, uint32_t id)
@@ -243,10 +245,22 @@ static bool replace_take(struct worker *w, uint32_t id)
 		state_send(w, id, CHAN_LOAD_BUSY);
 		return false;
 	}
-	shard_empty(w);
-	rw_logring_put(&w->log, RW_LOG_NOTICE, "dp.load",
-		       "live restore: shard emptied, loading the snapshot");
 	return true;
+}
+
+/* The session's fields, and ACCEPTED: its commands may come. */
+static void begin_accept(struct worker *w, uint32_t id, uint64_t total, uint64_t start)
+{
+	struct dp_load *l = &w->load;
+	atomic_store_explicit(&w->sh->loading.total_bytes, total, memory_order_relaxed);
+	atomic_store_explicit(&w->sh->loading.loaded_bytes, 0, memory_order_relaxed);
+	if (start != 0)
+		atomic_store_explicit(&w->sh->loading.start_unix_ms, start, memory_order_relaxed);
+	l->phase = DP_LOAD_RUNNING;
+	l->session = id;
+	rw_buf_reset(&l->partial);
+	l->executed = l->errors = 0;
+	state_send(w, id, CHAN_LOAD_ACCEPTED);
 }
 
 static void on_begin(struct worker *w, const struct chan_msg *m)
@@ -259,6 +273,12 @@ static void on_begin(struct worker *w, const struct chan_msg *m)
 	}
 	if (m->len >= 24)
 		memcpy(&flags, (const uint8_t *)m->payload + 16, 8);
+	if (l->phase == DP_LOAD_QUIESCE) { /* a new session while this one waited */
+		l->session = m->id;
+		l->quiet_total = total;
+		l->quiet_start_ms = start;
+		return;
+	}
 	if (l->phase == DP_LOAD_SERVING) {
 		if (!(flags & CHAN_LOAD_F_REPLACE)) {
 			state_send(w, m->id, CHAN_LOAD_SERVING);
@@ -266,20 +286,80 @@ static void on_begin(struct worker *w, const struct chan_msg *m)
 		}
 		if (!replace_take(w, m->id))
 			return;
-	} else if (l->replayed) { /* the control plane that was loading us died: start over */
+		/* the quiet point first (dp_load_tick): every worker's tick now */
+		for (uint32_t j = 0; j < w->sh->n_workers; j++)
+			l->quiet_tick[j] =
+			    atomic_load_explicit(&w->sh->quiet[j].tick, memory_order_acquire);
+		l->phase = DP_LOAD_QUIESCE;
+		l->session = m->id;
+		l->quiet_total = total;
+		l->quiet_start_ms = start;
+		l->quiet_start_us = w->now_us;
+		l->quiet_deadline_us = w->now_us + DP_LOAD_QUIET_MAX_US;
+		l->quiet_seen = 0;
+		return;
+	}
+	if (l->replayed) { /* the control plane that was loading us died: start over */
 		shard_empty(w);
 		rw_logring_put(&w->log, RW_LOG_WARN, "dp.load",
 			       "a new load session replaces an unfinished one: shard emptied");
 	}
-	atomic_store_explicit(&w->sh->loading.total_bytes, total, memory_order_relaxed);
-	atomic_store_explicit(&w->sh->loading.loaded_bytes, 0, memory_order_relaxed);
-	if (start != 0)
-		atomic_store_explicit(&w->sh->loading.start_unix_ms, start, memory_order_relaxed);
-	l->phase = DP_LOAD_RUNNING;
-	l->session = m->id;
-	rw_buf_reset(&l->partial);
-	l->executed = l->errors = 0;
-	state_send(w, m->id, CHAN_LOAD_ACCEPTED);
+	begin_accept(w, m->id, total, start);
+}
+
+/*
+ * The quiet point of a live restore (platform/chan/FORMAT.md, "Live
+ * restore"). From the BEGIN on no client command starts anywhere (the
+ * loading count refuses them), but work accepted before it may still be
+ * crossing the mesh: a request forwarded to its owner, a transaction whose
+ * LOCK, RUN and RELEASE are half way. Emptying a shard under it would run
+ * its rest on the emptied or half-loaded shard. So the shard is emptied only
+ * once, on two ticks of this worker in a row, every worker has published a
+ * tick after the BEGIN (so whatever it dispatched before the count rose is
+ * in its figures) showing nothing away and nothing pending. Nothing new can
+ * make a worker busy again: only work already counted sends messages. A
+ * worker that stays busy (a client blocked on several workers) is waited
+ * for DP_LOAD_QUIET_MAX_US at most; then the shard is emptied anyway and
+ * that is logged.
+ */
+static bool mesh_quiet(struct worker *w)
+{
+	const struct dp_load *l = &w->load;
+	for (uint32_t j = 0; j < w->sh->n_workers; j++) {
+		const struct dp_quiet *q = &w->sh->quiet[j];
+		uint64_t t = atomic_load_explicit(&q->tick, memory_order_acquire);
+		if (t <= l->quiet_tick[j] || atomic_load_explicit(&q->away, memory_order_relaxed) ||
+		    atomic_load_explicit(&q->busy, memory_order_relaxed))
+			return false;
+		atomic_thread_fence(memory_order_acquire);
+		if (atomic_load_explicit(&q->tick, memory_order_relaxed) != t)
+			return false; /* published meanwhile: look again next tick */
+	}
+	return true;
+}
+
+void dp_load_tick(struct worker *w)
+{
+	struct dp_quiet *q = &w->sh->quiet[w->id];
+	uint64_t busy = w->tx_live + w->txq.n + (w->self_head != NULL) + (w->tx_wait != NULL) +
+			(w->deferred_head != NULL) + (w->xblk_head != NULL);
+	atomic_store_explicit(&q->away, w->mesh_away, memory_order_relaxed);
+	atomic_store_explicit(&q->busy, busy, memory_order_relaxed);
+	atomic_store_explicit(&q->tick, w->ticks, memory_order_release);
+	struct dp_load *l = &w->load;
+	if (l->phase != DP_LOAD_QUIESCE)
+		return;
+	bool quiet = mesh_quiet(w);
+	l->quiet_seen = quiet ? l->quiet_seen + 1 : 0;
+	bool late = w->now_us >= l->quiet_deadline_us;
+	if (l->quiet_seen < 2 && !late)
+		return;
+	shard_empty(w);
+	rw_logring_put(&w->log, late ? RW_LOG_WARN : RW_LOG_NOTICE, "dp.load",
+		       "live restore: %s after %llu us, shard emptied, loading the snapshot",
+		       late ? "no quiet point (work still crossing the mesh)" : "quiet point",
+		       (unsigned long long)(w->now_us - l->quiet_start_us));
+	begin_accept(w, l->session, l->quiet_total, l->quiet_start_ms);
 }
 
 static void on_end(struct worker *w, const struct chan_msg *m)

@@ -36,12 +36,37 @@ enum dp_load_phase {
 	DP_LOAD_WAIT = 0,
 	DP_LOAD_RUNNING = 1,
 	DP_LOAD_SERVING = 2,
+	DP_LOAD_QUIESCE = 3, /* a live restore's BEGIN taken: waiting for a quiet point */
 };
+
+#define DP_QUIET_MAX_WORKERS 64 /* SHARD_MAX_WORKERS */
+
+/*
+ * What a worker still has in the mesh, published by the worker at every
+ * tick (worker.c; one cache line each, single writer) for a live restore's
+ * quiet point (dp_load.c): the worker's tick count, written last (release),
+ * the requests and transaction parts it sent another worker whose answer
+ * has not come back (blocking ones aside: they may wait for ever), and its
+ * own pending work (transactions it coordinates, intent-queue entries,
+ * messages to itself, requests deferred for journal room, clients blocked
+ * on several workers).
+ */
+struct dp_quiet {
+	_Atomic uint64_t away;
+	_Atomic uint64_t busy;
+	_Atomic uint64_t tick;
+} __attribute__((aligned(64)));
 
 struct dp_load {
 	uint8_t phase;	  /* enum dp_load_phase */
 	bool replayed;	  /* something ran since boot: a new session empties the shard */
 	uint32_t session; /* the control plane's load id (message id) */
+	/* DP_LOAD_QUIESCE: every worker's tick when the BEGIN came, how long
+	 * to wait at most, quiet evaluations passed so far */
+	uint64_t quiet_tick[DP_QUIET_MAX_WORKERS];
+	uint64_t quiet_start_us, quiet_deadline_us;
+	uint32_t quiet_seen;
+	uint64_t quiet_total, quiet_start_ms; /* the BEGIN's total_bytes, start_unix_ms */
 	uint64_t executed, errors;
 	struct cmd_client client; /* the AOF "fake client": db per record */
 	struct rw_buf out;	  /* replies, discarded */
@@ -76,5 +101,12 @@ bool dp_load_refuses(const struct worker *w, const struct cmd_def *d, const stru
 
 /** store_hook_fn in front of dp_journal_store_event: silent while this worker loads. */
 void dp_load_store_event(void *arg, uint32_t db, const void *key, size_t klen, const char *event);
+
+/**
+ * Once per tick: publish this worker's quiet figures (struct dp_quiet) and,
+ * in DP_LOAD_QUIESCE, empty the shard and accept the live restore once the
+ * mesh is quiet (or the wait timed out). Context: worker @p w.
+ */
+void dp_load_tick(struct worker *w);
 
 #endif

@@ -81,17 +81,12 @@ void dp_snap_appendonly_set(const struct cmd_ctx *ctx, bool yes)
 }
 
 /* A control plane attached (CONFIG_NOTE with no payload, to worker 0): it
- * read its directives from the configuration file, so it gets the run-time
- * ones, the AOF's state last, then the end of the list (an empty note). */
+ * read its directives from the configuration file, so it gets every
+ * run-time value (those it acts on among them) and the users, the AOF's
+ * state last, then the end of the list (an empty note). */
 static void notes_resend(struct worker *w)
 {
-	static const char *const names[] = {"appendfsync", "aof-use-rdb-preamble",
-					    "aof-load-truncated"};
-	char val[64];
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		cmd_config_value(&w->sh->env, names[i], val, sizeof(val));
-		dp_cfg_note_state(w, names[i], val);
-	}
+	dp_cfg_notes_all(w);
 	uint32_t st = SNAP_LD(&w->sh->snap, aof_state);
 	dp_cfg_note_state(w, "appendonly", aof_state_names[st <= CMD_AOF_ON ? st : 0]);
 	if (chan_msg_send(w->sh->chan, w->id, CHAN_TO_CP, CHAN_MSG_CONFIG_NOTE, 0, NULL, 0) != 0)

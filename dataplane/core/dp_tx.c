@@ -623,11 +623,13 @@ struct dp_tx *dp_tx_new(struct worker *w, struct dp_client *cl, enum dp_tx_kind 
 	tx->conn_idx = cl->tcp->idx;
 	tx->conn_gen = cl->gen;
 	tx->txid = atomic_fetch_add_explicit(&w->sh->next_txid, 1, memory_order_relaxed) + 1;
+	w->tx_live++;
 	return tx;
 }
 
 void dp_tx_free(struct worker *w, struct dp_tx *tx)
 {
+	w->tx_live--;
 	for (uint32_t i = 0; i < tx->n_cmds; i++)
 		dp_slot_fini(&tx->cmds[i]);
 	free(tx->cmds);
@@ -1696,6 +1698,16 @@ void dp_msg_send(struct worker *w, struct shard_msg *m)
 	if (to != w->id) {
 		if (m->kind == SHARD_TX)
 			w->stats->fwd_sent++;
+		/* out until its answer is back (a live restore waits for that); a
+		 * blocking request may be parked there for ever, so not counted */
+		if ((m->kind == SHARD_TX ||
+		     (m->kind == SHARD_REQ && !(m->def->flags & CMD_BLOCKING) &&
+		      m->def != &dp_block_proxy_def && m->def != &dp_block_unstall_def &&
+		      m->def != &dp_block_cancel_def)) &&
+		    !m->away) {
+			m->away = true;
+			w->mesh_away++;
+		}
 		shard_send(&w->shard, m);
 		return;
 	}

@@ -337,6 +337,7 @@ __attribute__((noinline)) static void worker_tick(struct worker *w)
 		dp_clientkill_deleted_users(w);
 	dp_info_publish(w, dbs);
 	dp_snap_tick(w); /* save points (worker 0) */
+	dp_load_tick(w); /* the quiet figures; a live restore's quiet point */
 	if (w->id == 0 && atomic_load_explicit(&w->sh->garp, memory_order_relaxed) &&
 	    atomic_exchange(&w->sh->garp, false))
 		net_send_gratuitous_arp(&w->net);

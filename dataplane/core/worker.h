@@ -128,6 +128,7 @@ struct dp_shared {
 	_Atomic uint64_t next_block_order; /* clients blocked so far, all workers (dp_block.c) */
 	_Atomic bool stop;
 	_Atomic bool garp; /* SIGUSR1: worker 0 announces our address (takeover) */
+	struct dp_quiet quiet[DP_QUIET_MAX_WORKERS]; /* each worker's, for a live restore */
 };
 
 /* The store counters the per-DB figures follow (worker.c's tick). */
@@ -206,10 +207,12 @@ struct worker {
 	struct dp_watch watch;			 /* watched keys this shard owns */
 	struct shard_msg *self_head, *self_tail; /* messages to this worker itself */
 	struct dp_tx *tx_wait;			 /* finished, waiting for durability order */
-	struct rw_buf *tx_effects;		 /* non-NULL: writes are captured, not journaled */
-	struct rw_buf tx_fx, tx_out;		 /* a part's effects; a local EXEC's reply */
-	uint64_t *hash_buf;			 /* a command's intents */
-	struct resp_arg *wait_argv;		 /* a request checked against the intents */
+	uint32_t tx_live;			 /* transactions this worker coordinates now */
+	uint64_t mesh_away;	     /* requests and parts at other workers (struct dp_quiet) */
+	struct rw_buf *tx_effects;   /* non-NULL: writes are captured, not journaled */
+	struct rw_buf tx_fx, tx_out; /* a part's effects; a local EXEC's reply */
+	uint64_t *hash_buf;	     /* a command's intents */
+	struct resp_arg *wait_argv;  /* a request checked against the intents */
 	uint32_t wait_cap;
 	uint32_t hash_cap;
 	uint64_t jrnl_last_lsn; /* the last record this worker journaled */

@@ -69,6 +69,7 @@ struct shard_msg *shard_msg_get(struct shard_port *p)
 			return NULL;
 	}
 	m->next = NULL;
+	m->away = false;
 	m->src = (uint16_t)p->self;
 	rw_buf_reset(&m->args);
 	rw_buf_reset(&m->reply);

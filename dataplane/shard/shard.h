@@ -75,6 +75,7 @@ struct shard_msg {
 	/* a blocked client's proxy (dataplane/core/dp_xblock.h): its global
 	 * blocking order, which also names it */
 	uint64_t blk_order;
+	bool away; /* counted in the requester's mesh_away until it is back */
 };
 
 /* All rings, shared by every worker; built at boot. */

@@ -193,10 +193,11 @@ enum chan_msg_type {
 	/* AOF rewrite (FORMAT.md "AOF rewrite"); id = the snapshot id it runs as. */
 	CHAN_MSG_AOFRW_REQ = 18, /* to cp: a rewrite is wanted; u32 flags (CHAN_AOFRW_F_*) */
 	CHAN_MSG_AOFRW_CUT = 19, /* to dp (worker 0): the AOF is ready, take the cut; no payload */
-	/* to cp: "name\0value\0", a directive the control plane acts on was changed by
-	 * CONFIG SET (appendfsync, aof-use-rdb-preamble, aof-load-truncated, appendonly);
-	 * "" (empty): the end of a re-send. To dp (worker 0), empty: re-send them all
-	 * (a control plane that attached; FORMAT.md "Run-time persistence directives") */
+	/* to cp: "name\0value\0old\0source\0client\0gen\0", CONFIG SET changed a
+	 * directive (the control plane's copy of the values, its persistence directives,
+	 * events); "name\0value\0", the AOF's state; "" (empty): the end of a re-send. To
+	 * dp (worker 0), empty: re-send every directive and the users (a control plane that
+	 * attached; FORMAT.md, type 20) */
 	CHAN_MSG_CONFIG_NOTE = 20,
 	CHAN_MSG_SNAP_REQ = 21,	   /* to dp (worker 0): BGSAVE SCHEDULE for the management API;
 				      [u32 flags (CHAN_SNAP_REQ_F_*)] */
@@ -204,7 +205,19 @@ enum chan_msg_type {
 				      CONFIG_REPLY carries int32 status + text */
 	CHAN_MSG_CONFIG_LIST = 23, /* to dp (worker 0): none; CONFIG_REPLY's text: the
 				      directives CONFIG SET changes, "name[ v1,v2]\n"... */
+	CHAN_MSG_ACL_NOTE = 24,	   /* to cp: struct chan_acl_note, then ACL LIST's lines:
+				      the users changed (or the re-send of type 20) */
 };
+
+/* CHAN_MSG_ACL_NOTE header; "user NAME RULES\n" lines follow (passwords only as
+ * their SHA-256), unless CHAN_ACL_NOTE_F_TOO_LONG: they do not fit one message. */
+struct chan_acl_note {
+	uint64_t gen; /* the users' generation the lines are at least as new as */
+	uint32_t flags;
+	uint32_t reserved;
+};
+_Static_assert(sizeof(struct chan_acl_note) == 16, "chan_acl_note is a wire struct");
+#define CHAN_ACL_NOTE_F_TOO_LONG 1u
 
 /* CHAN_MSG_AOFRW_REQ flags: the rewrite that starts the AOF (CONFIG SET appendonly yes) */
 #define CHAN_AOFRW_F_ENABLE 1u

@@ -5,10 +5,12 @@
 #      without scraping, while /metrics is scraped SCRAPE_HZ times a second
 #      (default 1, as Prometheus), and while /v1/health/live is (reads
 #      nothing of the dataplane: what the scraping client alone costs on a
-#      busy machine). Requests/s (median of RUNS, the cases alternating) and
+#      busy machine), and while /v1/parameters is (a console's poll: the
+#      control plane's copy of the values, no message to a worker). Requests/s (median of RUNS, the cases alternating) and
 #      the workers' busy TSC cycles per command (busy_cycles / commands from
 #      /v1/stats), which a scrape on the hot path would raise.
-#   2. API latency: 100 concurrent clients each GET /v1/status and /metrics
+#   2. API latency: 100 concurrent clients each GET /v1/status, /metrics,
+#      /v1/parameters and /v1/users
 #      over the Unix socket, REQS times: p50, p99 and max (more than
 #      API_MAX_CONNS clients wait in the backlog, none is refused).
 # Not part of the pass/fail suite; the machine's other load shows in the
@@ -68,7 +70,8 @@ PERIOD=$(awk -v hz="$SCRAPE_HZ" 'BEGIN {print 1 / hz}')
 # alike. /v1/health/live reads nothing of the dataplane: the cost of the
 # scraping client itself (curl started SCRAPE_HZ times a second) on this
 # machine, to tell apart from what reading the stats blocks costs.
-CASES=(none /metrics /v1/health/live)
+# /v1/parameters: what a console polling the parameters costs the workers.
+CASES=(none /metrics /v1/parameters /v1/health/live)
 declare -A RPS CYC
 for _ in $(seq "$RUNS"); do
 	for c in "${CASES[@]}"; do
@@ -108,7 +111,7 @@ def get(path):
     assert data.startswith(b"HTTP/1.1 200"), data[:80]
     return time.perf_counter() - t0
 
-for path in ("/v1/status", "/metrics"):
+for path in ("/v1/status", "/metrics", "/v1/parameters", "/v1/users"):
     lat, lock = [], threading.Lock()
     def worker():
         mine = [get(path) for _ in range(reqs)]

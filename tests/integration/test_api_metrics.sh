@@ -23,11 +23,12 @@
 #     exit codes;
 #   - 100 clients scraping at once (more than the API's 64 connection
 #     slots) are all answered: the rest wait in the backlog, none is reset.
-#   - rounds of every read route a console or scraper polls move the
-#     workers' ctl_msgs (control messages their loops handled) by no more
-#     than the control plane's own timers do (issue #8: a scrape never
-#     reaches a worker), while a read that does (GET /v1/parameters/NAME,
-#     a CONFIG GET over the channel) shows once per request;
+#   - rounds of every read route a console or scraper polls (the
+#     parameters and the users too) move the workers' ctl_msgs (control
+#     messages their loops handled) by no more than the control plane's own
+#     timers do (issue #8: a scrape or API read never reaches a worker);
+#     a CONFIG SET / ACL SETUSER / DELUSER over RESP shows in the next API
+#     read (ETag new), a PATCH / PUT in the next CONFIG GET / ACL LIST;
 #   - per command: calls moved by exactly the SETs and GETs sent, time
 #     moved (redwire_command_*, from the dataplane's board); the latency
 #     histogram's count is the sum of the calls; a busy ratio per worker.
@@ -377,25 +378,41 @@ assert not bad, f"{len(bad)} of 100 failed: {bad[:3]}"
 EOF
 it_log "reading the appliance sends the workers nothing: their control-message counters stay put"
 # ctl_msgs counts every control-plane message a worker's loop handled. While the
-# API is read in rounds (every route a console or scraper polls), only the control
-# plane's timers may move it: a PING a second per worker (counted as ping.sent in
-# /v1/status) and worker 0's persistence status at most once a second. The rounds
-# go on until they outnumber that allowance twice, so one message per read of any
-# route would break the bound. Control: GET /v1/parameters/NAME does reach worker 0
-# (a CONFIG GET over the channel) and must show once per request.
-"$IT_PY" - "/run/redwire/$IT_NAME/api.sock" >"$TMP/quiet.json" <<'EOF' || it_fail "the read rounds"
+# API is read in rounds (every route a console or scraper polls, the parameters
+# and the users among them), only the control plane's timers may move it: a PING
+# a second per worker (counted as ping.sent in /v1/status) and worker 0's
+# persistence status at most once a second. The rounds go on until they
+# outnumber that allowance twice, so one message per read of any route would
+# break the bound (GET /v1/parameters asked worker 0 once per directive before
+# the control plane kept a copy of the values). Then the copy is checked against
+# the RESP side: a CONFIG SET or ACL SETUSER a client saw acknowledged shows in
+# the very next API read (fresh connections, so the notes come from either
+# worker's ring; two changes back to back: the newer wins), with a new ETag;
+# a PATCH or PUT shows in CONFIG GET / ACL LIST at once; a password never shows.
+it_ns "$IT_PY" - "/run/redwire/$IT_NAME/api.sock" "$IT_IP" "$IT_PORT" >"$TMP/quiet.json" <<'EOF' || it_fail "the read rounds"
 import json, socket, sys, time
-def get(path):
+import redis
+SOCK, IP, PORT = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def http(method, path, body=None, headers=()):
     s = socket.socket(socket.AF_UNIX)
     s.settimeout(20)
-    s.connect(sys.argv[1])
-    s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
-    data = b""
+    s.connect(SOCK)
+    data = body.encode() if body is not None else b""
+    extra = "".join(f"{k}: {v}\r\n" for k, v in headers)
+    if body is not None:
+        extra += f"Content-Type: application/json\r\nContent-Length: {len(data)}\r\n"
+    s.sendall(f"{method} {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{extra}\r\n".encode() + data)
+    out = b""
     while (b := s.recv(65536)):
-        data += b
+        out += b
     s.close()
-    head, _, body = data.partition(b"\r\n\r\n")
-    assert head.startswith(b"HTTP/1.1 200"), (path, head[:40])
+    head, _, rbody = out.partition(b"\r\n\r\n")
+    lines = head.decode().split("\r\n")
+    hdr = {l.split(":", 1)[0].strip().lower(): l.split(":", 1)[1].strip() for l in lines[1:] if ":" in l}
+    return int(lines[0].split()[1]), hdr, rbody
+def get(path):
+    st, _, body = http("GET", path)
+    assert st == 200, (path, st, body[:80])
     return body
 def counters():
     st = json.loads(get("/v1/status"))
@@ -403,7 +420,10 @@ def counters():
             [w["ping"]["sent"] for w in st["workers"]])
 READS = ["/metrics", "/v1/stats", "/v1/status", "/v1/appliance", "/v1/commands",
          "/v1/slowlog", "/v1/tasks", "/v1/events", "/v1/health/live", "/v1/health/ready",
-         "/v1/snapshots", "/v1/openapi.yaml", "/console"]
+         "/v1/snapshots", "/v1/openapi.yaml", "/console", "/v1/parameters",
+         "/v1/parameters/maxmemory", "/v1/users", "/v1/users/default"]
+for r in READS: # the directives' "apply" list is asked once per dataplane run
+    get(r)
 m0, p0 = counters()
 rounds, t0 = 0, time.monotonic()
 while True:
@@ -416,13 +436,73 @@ while True:
         break
     if time.monotonic() - t0 > 60: # a machine this slow weakens the check, never fails it
         break
-c0, _ = counters()
-N = 20
-for _ in range(N):
-    get("/v1/parameters/maxmemory")
-c1, _ = counters()
+
+def resp(*args): # one command on a fresh connection (either worker)
+    r = redis.Redis(host=IP, port=PORT, socket_timeout=10, single_connection_client=True)
+    try:
+        return r.execute_command(*args)
+    finally:
+        r.close()
+def param(name):
+    doc = json.loads(get("/v1/parameters"))
+    return {p["name"]: p["value"] for p in doc["parameters"]}[name]
+def etag(path):
+    st, hdr, _ = http("GET", path)
+    assert st == 200
+    return hdr["etag"]
+def users():
+    return {u["name"]: u for u in json.loads(get("/v1/users"))["users"]}
+bad = []
+e0 = etag("/v1/parameters")
+if etag("/v1/parameters") != e0:
+    bad.append("the list's ETag moved with nothing changed")
+orig = resp("CONFIG", "GET", "maxmemory-samples")[1].decode()
+for i in range(8):
+    a, b = 20 + 2 * i, 21 + 2 * i
+    assert resp("CONFIG", "SET", "maxmemory-samples", str(a)) == b"OK"
+    assert resp("CONFIG", "SET", "maxmemory-samples", str(b)) == b"OK"
+    got = param("maxmemory-samples")
+    one = json.loads(get("/v1/parameters/maxmemory-samples"))["value"]
+    e1 = etag("/v1/parameters")
+    if got != b or one != b:
+        bad.append(f"RESP CONFIG SET {a} then {b}: the API shows {got} / {one}")
+    if e1 == e0:
+        bad.append(f"the list's ETag did not change with maxmemory-samples {b}")
+    e0 = e1
+SECRET = "s3cr3t-pw-m10"
+for i in range(4):
+    name = f"mtuser{i}"
+    assert resp("ACL", "SETUSER", name, "on", ">" + SECRET, f"~k{i}:*", "+get") == b"OK"
+    u = users().get(name)
+    if u is None or u["keys"] != [f"~k{i}:*"] or not u["enabled"]:
+        bad.append(f"RESP ACL SETUSER {name}: the API shows {u}")
+    if SECRET.encode() in get("/v1/users"):
+        bad.append("a password shows in /v1/users")
+    assert resp("ACL", "DELUSER", name) == 1
+    if name in users():
+        bad.append(f"RESP ACL DELUSER {name}: the API still lists it")
+tag = etag("/v1/parameters/maxmemory-samples")
+st, _, body = http("PATCH", "/v1/parameters/maxmemory-samples", '{"value": 13}', [("If-Match", tag)])
+if st != 200:
+    bad.append(f"PATCH maxmemory-samples: {st} {body[:80]}")
+for _ in range(4):
+    v = resp("CONFIG", "GET", "maxmemory-samples")[1]
+    if v != b"13":
+        bad.append(f"PATCH maxmemory-samples 13: CONFIG GET says {v}")
+if etag("/v1/parameters/maxmemory-samples") == tag:
+    bad.append("the parameter's ETag did not change with its PATCH")
+st, _, body = http("PUT", "/v1/users/mtapi", '{"rules": "on nopass ~a:* +get"}')
+if st != 201:
+    bad.append(f"PUT /v1/users/mtapi: {st} {body[:80]}")
+lst = [l.decode() for l in resp("ACL", "LIST")]
+if not any(l.startswith("user mtapi on ") and "~a:*" in l for l in lst):
+    bad.append(f"PUT /v1/users/mtapi: ACL LIST says {lst}")
+st, _, _ = http("DELETE", "/v1/users/mtapi")
+if st != 200 or "mtapi" in users():
+    bad.append(f"DELETE /v1/users/mtapi: {st}")
+resp("CONFIG", "SET", "maxmemory-samples", orig)
 print(json.dumps({"rounds": rounds, "moved": [m1[w] - m0[w] for w in range(len(m0))],
-                  "allow": allow, "control": c1[0] - c0[0], "control_n": N}))
+                  "allow": allow, "bad": bad}))
 EOF
 jq -e '.moved | length == 2' "$TMP/quiet.json" >/dev/null || it_fail "ctl_msgs per worker: $(cat "$TMP/quiet.json")"
 for w in 0 1; do
@@ -430,7 +510,7 @@ for w in 0 1; do
 	[ "$moved" -le "$allow" ] ||
 		it_fail "worker $w handled $moved control messages during $(jq .rounds "$TMP/quiet.json") rounds of reads (timers allow $allow)"
 done
-[ "$(jq '.control >= .control_n' "$TMP/quiet.json")" = true ] ||
-	it_fail "the control reads did not show on worker 0: $(cat "$TMP/quiet.json")"
+[ "$(jq '.bad | length' "$TMP/quiet.json")" = 0 ] ||
+	it_fail "the API's copy of the values and users: $(jq -c .bad "$TMP/quiet.json")"
 it_log "reads: $(cat "$TMP/quiet.json")"
 it_log "ok"

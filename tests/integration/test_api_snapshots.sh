@@ -7,8 +7,10 @@
 # file is listed with its checksum checked, passes stock redis-check-rdb
 # and loads into stock redis-server to Redwire's DEBUG DIGEST; a BGSAVE by
 # a client is a task too; live restore (admin) of a snapshot after the
-# data changed and was saved: a task whose progress only moves forward to
-# succeeded with bytes == the file's size, DEBUG DIGEST equal to stock
+# data changed and was saved, with cross-worker MSET/RENAME/SUNIONSTORE
+# traffic racing its start (tests/integration/restore_race.py: every reply
+# the expected one or -LOADING, no hang): a task whose progress only moves
+# forward to succeeded with bytes == the file's size, DEBUG DIGEST equal to stock
 # redis-server's on the same file, kept by a restart with appendonly no
 # (dump.rdb) and yes (the AOF rewritten), redwirectl snapshot restore
 # following it; DELETE removes a file; retention keeps 8; audit lines;
@@ -139,6 +141,14 @@ it_cli hset h:5 a changed >/dev/null
 [ "$(it_cli debug digest)" != "$DIGEST" ] || it_fail "the change did not change the digest"
 it_eq "$(it_cli save)" OK "SAVE of the changed data"
 it_eq "$(hc -H "Authorization: Bearer $OPER" -X POST "$URL/v1/snapshots/$SNAP/restore")" 403 "operator restore"
+# cross-worker MSET/RENAME/SUNIONSTORE pipelined on 8 connections while the
+# restore begins: every reply is the expected one or -LOADING, none hangs, and
+# whatever was in flight ran before a shard was emptied (the digest below)
+it_ns "$IT_PY" "$IT_ROOT/tests/integration/restore_race.py" "$IT_IP" "$IT_PORT" "$TMP/race.started" \
+	>"$TMP/race.out" 2>&1 &
+RACE=$!
+for _ in $(seq 300); do [ -e "$TMP/race.started" ] || ! kill -0 "$RACE" 2>/dev/null && break; sleep 0.05; done
+[ -e "$TMP/race.started" ] || it_fail "the racing traffic did not start: $(cat "$TMP/race.out")"
 it_eq "$(hc -H "Authorization: Bearer $ADMIN" -X POST "$URL/v1/snapshots/$SNAP/restore")" 202 "admin restore"
 RTASK=$(jq .id "$TMP/body")
 jq -e --arg s "$SNAP" '.kind == "restore" and .state == "running" and .resource == $s' "$TMP/body" >/dev/null ||
@@ -159,6 +169,8 @@ jq -s -e '[.[].percent] as $p | [range(1; $p | length) | $p[.] >= $p[. - 1]] | a
 jq -s -e '[.[].bytes_done] as $p | [range(1; $p | length) | $p[.] >= $p[. - 1]] | all' "$TMP/rsamples" >/dev/null ||
 	it_fail "restore bytes_done went down"
 it_log "restore: $(wc -l <"$TMP/rsamples") samples, phases $(jq -s -c '[.[].phase] | unique' "$TMP/rsamples")"
+wait "$RACE" || it_fail "traffic racing the restore: $(cat "$TMP/race.out")"
+it_log "racing traffic: $(head -1 "$TMP/race.out")"
 it_eq "$(it_cli debug digest)" "$DIGEST" "DEBUG DIGEST after the restore vs stock's on the snapshot"
 it_eq "$(it_cli dbsize)" 60000 "DBSIZE after the restore"
 

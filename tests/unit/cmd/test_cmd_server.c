@@ -216,10 +216,11 @@ static struct {
 } notes;
 
 static void note_capture(const struct cmd_ctx *ctx, const char *name, const char *old,
-			 const char *value)
+			 const char *value, uint64_t gen)
 {
 	size_t used = strlen(notes.text);
 	(void)ctx;
+	(void)gen;
 	snprintf(notes.text + used, sizeof(notes.text) - used, "%s:%s->%s;", name, old, value);
 	notes.n++;
 }

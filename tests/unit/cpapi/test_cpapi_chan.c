@@ -5,6 +5,7 @@
  * PINGs arrive, a re-created channel (new epoch) is followed, and the API
  * reports what the channel holds.
  */
+#include <errno.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -293,8 +294,98 @@ static void test_cpapi_chan_info_sections(void)
 	CU_ASSERT_STRING_EQUAL(cp_chan_info_section("", 0), "");
 }
 
+static int snap_none(void *arg, struct chan *ch, uint32_t w, const struct chan_msg *m)
+{
+	(void)arg;
+	(void)ch;
+	(void)w;
+	(void)m;
+	return 0;
+}
+
+/* A CONFIG SET's note: "name\0value\0old\0source\0client\0gen\0". */
+static void config_note_send(struct chan *dp, uint32_t w, const char *name, const char *value,
+			     unsigned gen)
+{
+	char buf[256];
+	int n = snprintf(buf, sizeof(buf), "%s%c%s%c%cresp%c1.2.3.4:5%c%u", name, '\0', value, '\0',
+			 '\0', '\0', '\0', gen);
+	CU_ASSERT_EQUAL(
+	    chan_msg_send(dp, w, CHAN_TO_CP, CHAN_MSG_CONFIG_NOTE, 0, buf, (uint32_t)n + 1), 0);
+}
+
+static void acl_note_send(struct chan *dp, uint32_t w, uint64_t gen, uint32_t flags,
+			  const char *text)
+{
+	char buf[256];
+	struct chan_acl_note h = {.gen = gen, .flags = flags};
+	memcpy(buf, &h, sizeof(h));
+	memcpy(buf + sizeof(h), text, strlen(text));
+	CU_ASSERT_EQUAL(chan_msg_send(dp, w, CHAN_TO_CP, CHAN_MSG_ACL_NOTE, 0, buf,
+				      (uint32_t)(sizeof(h) + strlen(text))),
+			0);
+}
+
+/* The control plane's copy of the dataplane's values and users (what
+ * GET /v1/parameters and /v1/users read): none until worker 0's re-send
+ * has ended; then every note, the newest by generation whatever ring it
+ * came on and in whatever order the rings are taken. */
+static void test_cpapi_chan_copy_keeps_the_newest_note(void)
+{
+	snprintf(path, sizeof(path), "/dev/shm/rw-test-cpapi-copy-%d.chan", (int)getpid());
+	chan_unlink(path);
+	struct cp_loop *l = NULL;
+	struct cp_chan *cpc = NULL;
+	struct chan *dp = NULL;
+	char v[64];
+	const char *users = NULL;
+	CU_ASSERT_EQUAL_FATAL(chan_create(&dp, path, 2, &sizes), 0);
+	CU_ASSERT_EQUAL_FATAL(cp_loop_create(&l), 0);
+	CU_ASSERT_EQUAL_FATAL(cp_chan_create(&cpc, l, path), 0);
+	cp_chan_set_snap_hook(cpc, snap_none, NULL);
+	run_for(l, 50);
+	/* attached: it asked worker 0 to re-send, and has no copy yet */
+	struct chan_msg m;
+	CU_ASSERT_EQUAL_FATAL(chan_msg_recv(dp, 0, CHAN_TO_DP, &m), 0);
+	CU_ASSERT(m.type == CHAN_MSG_CONFIG_NOTE && m.len == 0);
+	chan_msg_release(dp, 0, CHAN_TO_DP, &m);
+	CU_ASSERT_EQUAL(cp_chan_config_cached(cpc, "timeout", v, sizeof(v)), -EAGAIN);
+	CU_ASSERT_EQUAL(cp_chan_users_cached(cpc, &users), -EAGAIN);
+
+	config_note_send(dp, 0, "timeout", "0", 3); /* the re-send (source sync in life) */
+	config_note_send(dp, 0, "hz", "10", 3);
+	acl_note_send(dp, 0, 2, 0, "user default on nopass ~* &* +@all\n");
+	CU_ASSERT_EQUAL(chan_msg_send(dp, 0, CHAN_TO_CP, CHAN_MSG_CONFIG_NOTE, 0, NULL, 0), 0);
+	/* two CONFIG SETs on different workers: the newer is taken first */
+	config_note_send(dp, 0, "timeout", "50", 5);
+	config_note_send(dp, 1, "timeout", "40", 4);
+	acl_note_send(dp, 1, 1, 0, "user stale on\n"); /* older than the re-send's */
+	cp_chan_notes_take(cpc);
+	CU_ASSERT_EQUAL(cp_chan_config_cached(cpc, "timeout", v, sizeof(v)), 0);
+	CU_ASSERT_STRING_EQUAL(v, "50");
+	CU_ASSERT_EQUAL(cp_chan_config_cached(cpc, "HZ", v, sizeof(v)), 0);
+	CU_ASSERT_STRING_EQUAL(v, "10");
+	CU_ASSERT_EQUAL(cp_chan_config_cached(cpc, "nosuch", v, sizeof(v)), -ENOENT);
+	CU_ASSERT_EQUAL_FATAL(cp_chan_users_cached(cpc, &users), 0);
+	CU_ASSERT_STRING_EQUAL(users, "user default on nopass ~* &* +@all\n");
+	/* users that do not fit a message: no copy, the API asks worker 0 */
+	acl_note_send(dp, 1, 7, CHAN_ACL_NOTE_F_TOO_LONG, "");
+	cp_chan_notes_take(cpc);
+	CU_ASSERT_EQUAL(cp_chan_users_cached(cpc, &users), -EAGAIN);
+	acl_note_send(dp, 0, 8, 0, "user default on\nuser app on ~a:* +get\n");
+	cp_chan_notes_take(cpc);
+	CU_ASSERT_EQUAL_FATAL(cp_chan_users_cached(cpc, &users), 0);
+	CU_ASSERT_STRING_EQUAL(users, "user default on\nuser app on ~a:* +get\n");
+
+	cp_chan_destroy(&cpc);
+	cp_loop_destroy(&l);
+	chan_detach(&dp);
+	chan_unlink(path);
+}
+
 const struct rw_test_case test_cpapi_chan_cases[] = {
     RW_TEST(test_cpapi_chan_consumes_answers_and_follows_new_epoch),
     RW_TEST(test_cpapi_chan_info_sections),
+    RW_TEST(test_cpapi_chan_copy_keeps_the_newest_note),
     {NULL, NULL},
 };
