@@ -24,6 +24,29 @@ it_build() {
 it_log() { printf '[%s] %s\n' "${IT_NAME:-it}" "$*"; }
 it_fail() { printf '[%s] FAIL: %s\n' "${IT_NAME:-it}" "$*" >&2; exit 1; }
 
+# it_promtool: the path of promtool, from Debian's prometheus package unpacked
+# into a cache directory on first use (apt-get download fetches the .deb
+# alone, ~19 MB: no daemon, no dependencies). Tests run two at a time and
+# more than one needs it: the first to come fetches it under a lock, the
+# others wait and reuse it.
+it_promtool() {
+	if command -v promtool >/dev/null; then command -v promtool; return; fi
+	local dir=${REDWIRE_CACHE:-/var/cache/redwire-it}/prometheus
+	mkdir -p "$dir" || return 1
+	(
+		flock -w 600 9 || exit 1
+		[ -x "$dir/root/usr/bin/promtool" ] && exit 0
+		it_log "unpacking promtool from Debian's prometheus package into $dir" >&2
+		rm -rf "$dir/root" "$dir"/prometheus_*.deb
+		(cd "$dir" && apt-get download prometheus >/dev/null 2>&1) ||
+			{ apt-get update -q >/dev/null && (cd "$dir" && apt-get download prometheus >/dev/null); } ||
+			exit 1
+		dpkg-deb -x "$dir"/prometheus_*.deb "$dir/root.tmp" && rm -f "$dir"/prometheus_*.deb &&
+			mv "$dir/root.tmp" "$dir/root"
+	) 9>"$dir/.lock" || return 1
+	echo "$dir/root/usr/bin/promtool"
+}
+
 it_cleanup() {
 	local rc=$?
 	if [ -n "$IT_ORACLE_PID" ]; then kill "$IT_ORACLE_PID" 2>/dev/null || true; wait "$IT_ORACLE_PID" 2>/dev/null || true; fi

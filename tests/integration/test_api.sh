@@ -8,7 +8,6 @@
 # and --help are as documented.
 IT_NAME=rwtapi
 source "$(dirname "$0")/lib.sh"
-CACHE=${REDWIRE_CACHE:-/var/cache/redwire-it}
 TMP=$(mktemp -d /tmp/rwtapi.XXXXXX)
 on_exit() {
 	local rc=$?
@@ -21,21 +20,7 @@ on_exit() {
 trap on_exit EXIT
 command -v jq >/dev/null || it_fail "jq is needed"
 
-promtool_path() {
-	if command -v promtool >/dev/null; then command -v promtool; return; fi
-	local dir=$CACHE/prometheus
-	if [ ! -x "$dir/root/usr/bin/promtool" ]; then
-		# apt-get download fetches the .deb alone (~19 MB): no daemon, no dependencies.
-		it_log "unpacking promtool from Debian's prometheus package into $dir" >&2
-		mkdir -p "$dir" && rm -f "$dir"/prometheus_*.deb
-		(cd "$dir" && apt-get download prometheus >/dev/null 2>&1) ||
-			{ apt-get update -q >/dev/null && (cd "$dir" && apt-get download prometheus >/dev/null); } ||
-			return 1
-		dpkg-deb -x "$dir"/prometheus_*.deb "$dir/root" && rm -f "$dir"/prometheus_*.deb
-	fi
-	echo "$dir/root/usr/bin/promtool"
-}
-PROMTOOL=$(promtool_path) || it_fail "cannot get promtool (apt-get download prometheus)"
+PROMTOOL=$(it_promtool) || it_fail "cannot get promtool (apt-get download prometheus)"
 
 it_up --workers 2
 trap on_exit EXIT # it_up set its own

@@ -36,7 +36,6 @@
 # same checks run under the ASan build with IT_SAN=1.
 IT_NAME=rwtmet
 source "$(dirname "$0")/lib.sh"
-CACHE=${REDWIRE_CACHE:-/var/cache/redwire-it}
 TMP=$(mktemp -d /tmp/rwtmet.XXXXXX)
 DATADIR=/var/lib/redwire/$IT_NAME
 on_exit() {
@@ -48,21 +47,7 @@ on_exit() {
 }
 trap on_exit EXIT
 
-# promtool from Debian's prometheus package, as test_api.sh gets it
-promtool_path() {
-	if command -v promtool >/dev/null; then command -v promtool; return; fi
-	local dir=$CACHE/prometheus
-	if [ ! -x "$dir/root/usr/bin/promtool" ]; then
-		it_log "unpacking promtool from Debian's prometheus package into $dir" >&2
-		mkdir -p "$dir" && rm -f "$dir"/prometheus_*.deb
-		(cd "$dir" && apt-get download prometheus >/dev/null 2>&1) ||
-			{ apt-get update -q >/dev/null && (cd "$dir" && apt-get download prometheus >/dev/null); } ||
-			return 1
-		dpkg-deb -x "$dir"/prometheus_*.deb "$dir/root" && rm -f "$dir"/prometheus_*.deb
-	fi
-	echo "$dir/root/usr/bin/promtool"
-}
-PROMTOOL=$(promtool_path) || it_fail "cannot get promtool (apt-get download prometheus)"
+PROMTOOL=$(it_promtool) || it_fail "cannot get promtool (apt-get download prometheus)"
 
 rm -rf "$DATADIR/appendonlydir" "$DATADIR/dump.rdb" # a previous run's files would be loaded
 cp "$IT_ROOT/platform/config/redwire.conf" "$TMP/redwire.conf"
