@@ -47,6 +47,16 @@ it_promtool() {
 	echo "$dir/root/usr/bin/promtool"
 }
 
+# it_grep GREP-ARGS: `grep -q` for the end of a pipe. grep -q leaves at its
+# first match and closes the pipe: a writer still writing (jq, redwirectl,
+# in 4 KB chunks) then dies of SIGPIPE, which pipefail reports as the
+# pipeline failing. This reads all of its input first.
+it_grep() {
+	local n
+	n=$(grep -c "$@") || true
+	[ "${n:-0}" -gt 0 ]
+}
+
 it_cleanup() {
 	local rc=$?
 	if [ -n "$IT_ORACLE_PID" ]; then kill "$IT_ORACLE_PID" 2>/dev/null || true; wait "$IT_ORACLE_PID" 2>/dev/null || true; fi

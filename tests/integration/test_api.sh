@@ -102,7 +102,7 @@ it_eq "$(jq -r '.lcores.workers' "$TMP/app.json")" 2 "appliance lcores"
 it_eq "$(jq -r '.image_slot' "$TMP/app.json")" null "appliance image slot (no images yet)"
 jq -e '(.hugepages | length >= 1) and (.numa.available | type == "boolean")' "$TMP/app.json" >/dev/null ||
 	it_fail "appliance hugepages/numa: $(cat "$TMP/app.json")"
-it_ctl appliance | grep -q '^hugepages: ' || it_fail "appliance table has no hugepages"
+it_ctl appliance | it_grep '^hugepages: ' || it_fail "appliance table has no hugepages"
 # NUMA placement: each worker's CPU is the one its DPDK lcore thread is pinned to
 # (the worker thread's affinity in /proc), its node that CPU's in sysfs
 DP_PID=$(cat "/run/redwire/$IT_NAME/dataplane.pid")
@@ -126,7 +126,7 @@ jq -e '.placement | (.port_node == null or .port_node >= 0) and
 	(.local == null or .local == ([.workers[].node] | all(. == $p.port_node)))' \
 	--argjson p "$(jq .placement "$TMP/app.json")" "$TMP/app.json" >/dev/null ||
 	it_fail "appliance placement port: $(jq -c .placement "$TMP/app.json")"
-it_ctl appliance | grep -qE '^worker 1 +lcore [0-9]+, cpu [0-9]+, node ' || it_fail "appliance table has no placement"
+it_ctl appliance | it_grep -E '^worker 1 +lcore [0-9]+, cpu [0-9]+, node ' || it_fail "appliance table has no placement"
 
 it_log "exit codes and --help"
 for c in status stats health appliance config metrics; do

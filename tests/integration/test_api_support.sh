@@ -42,13 +42,13 @@ for s in "$BOOT_SECRET" "$LIVE_SECRET"; do
 done
 it_log "no secret in the bundle ($(wc -c <"$TMP/bundle.json") bytes)"
 jq -e '.redactions >= 3' "$TMP/bundle.json" >/dev/null || it_fail "redactions: $(jq .redactions "$TMP/bundle.json")"
-jq -r '.logs["control.log"]' "$TMP/bundle.json" | grep -qF 'pass=(redacted) live=(redacted)' ||
+jq -r '.logs["control.log"]' "$TMP/bundle.json" | it_grep -F 'pass=(redacted) live=(redacted)' ||
 	it_fail "control.log: the planted line is not redacted in place"
-jq -r '.logs["dataplane.log"]' "$TMP/bundle.json" | grep -qF 'auth="(redacted)"' ||
+jq -r '.logs["dataplane.log"]' "$TMP/bundle.json" | it_grep -F 'auth="(redacted)"' ||
 	it_fail "dataplane.log: the planted line is not redacted in place"
-jq -r '.logs["control.log"]' "$TMP/bundle.json" | grep -q 'attached to the dataplane channel' ||
+jq -r '.logs["control.log"]' "$TMP/bundle.json" | it_grep 'attached to the dataplane channel' ||
 	it_fail "control.log tail lacks the attach line"
-jq -r '.logs["dataplane.log"]' "$TMP/bundle.json" | grep -q 'ready: serving' || it_fail "dataplane.log tail"
+jq -r '.logs["dataplane.log"]' "$TMP/bundle.json" | it_grep 'ready: serving' || it_fail "dataplane.log tail"
 
 it_log "the parts are the API's answers"
 jq -e '.name == "'"$IT_NAME"'" and (.stats.workers | length) == 2 and .stats.attached and

@@ -62,7 +62,7 @@ it_cli del lostkey >/dev/null # the same worker: its durable record releases the
 wait "$SET_PID" || it_fail "the SET whose side file was removed got no reply"
 for _ in $(seq 50); do [ "$(lost)" = 1 ] && break; sleep 0.1; done
 it_eq "$(lost)" 1 "INFO redwire_journal_big_lost after"
-it_ctl metrics | grep -q '^redwire_journal_big_lost_total 1$' ||
+it_ctl metrics | it_grep '^redwire_journal_big_lost_total 1$' ||
 	it_fail "/metrics: $(it_ctl metrics | grep big_lost)"
 
 REDWIRE_BUILD=$(it_build) "$IT_ROOT/redwire" down --name "$IT_NAME" >/dev/null
