@@ -10,7 +10,7 @@ worker (same hash tag) while the first drops the set, by DEL and, rebuilt,
 by expiry. Freed at once, the drop would hold the worker for as long as a
 million free() calls take (hundreds of ms under ASan); freed in steps, the
 DEL answers and every probe returns within LIMIT_MS. Prints the figures;
-exits non-zero if a bound is exceeded."""
+exits non-zero if a bound is exceeded in ATTEMPTS measurements in a row."""
 import sys
 import threading
 import time
@@ -19,6 +19,7 @@ import redis
 
 N = 1_000_000
 LIMIT_MS = 50.0
+ATTEMPTS = 3
 KEY, PROBE = "{it:lf}big", "{it:lf}probe"
 
 
@@ -82,11 +83,23 @@ def expire_drop(c):
         time.sleep(0.01)
 
 
+def attempts(host, port, drop, what):
+    """A free done at once stalls the worker in every attempt (hundreds of
+    ms under ASan); the machine's other load can stall any one probe. So a
+    bound exceeded is measured again, and fails after ATTEMPTS in a row."""
+    for i in range(ATTEMPTS):
+        if measure(host, port, drop, what):
+            return True
+        if i + 1 < ATTEMPTS:
+            print("%s: measuring again (%d of %d)" % (what, i + 2, ATTEMPTS))
+    return False
+
+
 def main():
     host, port = sys.argv[1], int(sys.argv[2])
-    ok = measure(host, port, lambda c: c.delete(KEY), "DEL")
-    ok = measure(host, port, lambda c: c.unlink(KEY), "UNLINK") and ok
-    ok = measure(host, port, expire_drop, "expiry") and ok
+    ok = attempts(host, port, lambda c: c.delete(KEY), "DEL")
+    ok = attempts(host, port, lambda c: c.unlink(KEY), "UNLINK") and ok
+    ok = attempts(host, port, expire_drop, "expiry") and ok
     return 0 if ok else 1
 
 
