@@ -134,6 +134,7 @@ static void reply_end_range(struct cmd_ctx *ctx, struct store_list *l, bool head
 	store_list_iter_init(l, head ? 0 : store_list_len(l) - 1, !head, &it);
 	for (uint64_t i = 0; i < count && store_list_iter_next(&it, &p, &n); i++)
 		resp_w_bulk(ctx->out, p, n);
+	store_list_iter_release(&it);
 }
 
 /* Pop @p count (0: one, as a bulk string) from the write's list and reply. */
@@ -250,6 +251,7 @@ void cmd_lrange(struct cmd_ctx *ctx)
 	store_list_iter_init(l, (uint64_t)s, false, &it);
 	for (int64_t i = s; i <= e && store_list_iter_next(&it, &p, &n); i++)
 		resp_w_bulk(ctx->out, p, n);
+	store_list_iter_release(&it);
 }
 
 /* A LINDEX/LSET index to a position from the head. @return false if out of range. */
@@ -287,6 +289,7 @@ void cmd_lindex(struct cmd_ctx *ctx)
 	store_list_iter_init(l, pos, false, &it);
 	store_list_iter_next(&it, &p, &n);
 	resp_w_bulk(ctx->out, p, n);
+	store_list_iter_release(&it);
 }
 
 static bool elem_eq(const uint8_t *p, size_t n, const struct resp_arg *a)
@@ -391,6 +394,7 @@ void cmd_lpos(struct cmd_ctx *ctx)
 		index++;
 		matchindex = -1;
 	}
+	store_list_iter_release(&it);
 	if (o.count != -1) {
 		resp_w_array(ctx->out, (int64_t)nm);
 		for (uint64_t i = 0; i < nm; i++)
@@ -468,7 +472,7 @@ void cmd_linsert(struct cmd_ctx *ctx)
 		found = elem_eq(p, n, &ctx->argv[3]);
 		idx++;
 	}
-	if (!found) {
+	if (!found) { /* the walk ended: nothing to release */
 		store_write_commit(&w, 0, NULL);
 		resp_w_int(ctx->out, -1);
 		return;
@@ -512,6 +516,7 @@ void cmd_lrem(struct cmd_ctx *ctx)
 		if (limit != 0 && (uint64_t)removed == limit)
 			break;
 	}
+	store_list_iter_release(&it);
 	wr_done_removed(&w, l, (uint32_t)removed, "lrem");
 	resp_w_int(ctx->out, removed);
 }
@@ -711,4 +716,5 @@ void cmd_digest_list(uint8_t d[20], const struct store_obj *o)
 	store_list_iter_init(o->v.coll, 0, false, &it);
 	while (store_list_iter_next(&it, &p, &n))
 		cmd_digest_mix(d, p, n);
+	store_list_iter_release(&it);
 }
