@@ -41,6 +41,16 @@ static struct store_list *list_read(struct cmd_ctx *ctx, const struct resp_arg *
 	return o->v.coll;
 }
 
+/* A read that walks a list under list-compress-depth may change which of
+ * its nodes are compressed (quicklistNext() tries the nodes it leaves):
+ * the shard's memory accounting follows the list's bytes since @p before. */
+static void read_done(struct cmd_ctx *ctx, const struct store_list *l, uint64_t before)
+{
+	uint64_t after = store_list_bytes(l);
+	if (after != before)
+		store_shard_stats(ctx->shard)->used_bytes += after - before;
+}
+
 /* After a write begun on a key: does it hold a non-list? Replies WRONGTYPE
  * and commits nothing if so. */
 static bool wr_wrongtype(struct cmd_ctx *ctx, struct store_wr *w)
@@ -247,11 +257,13 @@ void cmd_lrange(struct cmd_ctx *ctx)
 	struct store_list_iter it;
 	const uint8_t *p;
 	size_t n;
+	uint64_t before = store_list_bytes(l);
 	resp_w_array(ctx->out, e - s + 1);
 	store_list_iter_init(l, (uint64_t)s, false, &it);
 	for (int64_t i = s; i <= e && store_list_iter_next(&it, &p, &n); i++)
 		resp_w_bulk(ctx->out, p, n);
 	store_list_iter_release(&it);
+	read_done(ctx, l, before);
 }
 
 /* A LINDEX/LSET index to a position from the head. @return false if out of range. */
@@ -286,10 +298,12 @@ void cmd_lindex(struct cmd_ctx *ctx)
 	struct store_list_iter it;
 	const uint8_t *p;
 	size_t n;
+	uint64_t before = store_list_bytes(l);
 	store_list_iter_init(l, pos, false, &it);
 	store_list_iter_next(&it, &p, &n);
 	resp_w_bulk(ctx->out, p, n);
 	store_list_iter_release(&it);
+	read_done(ctx, l, before);
 }
 
 static bool elem_eq(const uint8_t *p, size_t n, const struct resp_arg *a)
@@ -368,6 +382,7 @@ void cmd_lpos(struct cmd_ctx *ctx)
 	struct store_list_iter it;
 	const uint8_t *p;
 	size_t n;
+	uint64_t before = store_list_bytes(l);
 	store_list_iter_init(l, rev ? len - 1 : 0, rev, &it);
 	while (store_list_iter_next(&it, &p, &n) && (o.maxlen == 0 || index < o.maxlen)) {
 		if (elem_eq(p, n, &ctx->argv[2])) {
@@ -395,6 +410,7 @@ void cmd_lpos(struct cmd_ctx *ctx)
 		matchindex = -1;
 	}
 	store_list_iter_release(&it);
+	read_done(ctx, l, before);
 	if (o.count != -1) {
 		resp_w_array(ctx->out, (int64_t)nm);
 		for (uint64_t i = 0; i < nm; i++)
