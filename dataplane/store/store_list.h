@@ -83,7 +83,8 @@ void store_list_pop(struct store_list *l, bool head);
  * Insert before or @p after the element at @p pivot (< len), as
  * quicklistInsertBefore/After() do for LINSERT: into its node, the
  * neighbour node at an edge, a new node, or by splitting the node and
- * merging around it. @return 0 or -ENOMEM (the elements unchanged).
+ * merging around it, then what releasing LINSERT's iterator does.
+ * @return 0 or -ENOMEM (the elements unchanged).
  */
 int store_list_insert(struct store_list *l, uint64_t pivot, bool after, const void *p, size_t n);
 /** Replace the element at @p idx (< len), in place as quicklistReplaceEntry()

@@ -157,7 +157,11 @@ static int insert_large(struct store_list *l, struct store_list_node *nd, uint32
 	return 0;
 }
 
-int store_list_insert(struct store_list *l, uint64_t pivot, bool after, const void *p, size_t n)
+/* _quicklistInsert() at entry @p pivot; @p linsert: LINSERT's iterator is
+ * then released, which compresses the pivot's node where _quicklistInsert()
+ * returns before resetting it (a large element). */
+static int insert(struct store_list *l, uint64_t pivot, bool after, const void *p, size_t n,
+		  bool linsert)
 {
 	uint32_t off, k;
 	struct store_list_node *nd = store_ql_locate(l, pivot, &off, &k);
@@ -170,8 +174,12 @@ int store_list_insert(struct store_list *l, uint64_t pivot, bool after, const vo
 		k++;
 	}
 	bool at_tail = after && k == nd->count, at_head = !after && k == 0;
-	if (ql_is_large(n))
-		return insert_large(l, nd, off, k, at_tail || at_head, after, p, n);
+	if (ql_is_large(n)) {
+		int rc = insert_large(l, nd, off, k, at_tail || at_head, after, p, n);
+		if (rc == 0 && linsert)
+			ql_compress(l, nd);
+		return rc;
+	}
 	if (ql_node_allows(l, nd, n)) {
 		int rc = put_rc(store_ql_node_put(l, nd, off, p, n));
 		ql_recompress_only(l, nd);
@@ -203,6 +211,11 @@ int store_list_insert(struct store_list *l, uint64_t pivot, bool after, const vo
 	insert_node(l, nd, b, after);
 	merge_around(l, nd);
 	return 0;
+}
+
+int store_list_insert(struct store_list *l, uint64_t pivot, bool after, const void *p, size_t n)
+{
+	return insert(l, pivot, after, p, n, true);
 }
 
 /* Replace the entry at @p off of @p nd in place. */
@@ -240,13 +253,13 @@ int store_list_set(struct store_list *l, uint64_t idx, const void *p, size_t n)
 	/* the other container: the new element after the old, the old goes
 	 * (after that insert it is the last entry of its node) */
 	if (nd->plain) {
-		int rc = store_list_insert(l, idx, true, p, n);
+		int rc = insert(l, idx, true, p, n, false);
 		if (rc == 0)
 			store_ql_node_del(l, nd);
 		return rc;
 	}
 	l->nocomp = nd; /* dont_compress */
-	int rc = store_list_insert(l, idx, true, p, n);
+	int rc = insert(l, idx, true, p, n, false);
 	if (rc != 0 || nd->count == 1) {
 		l->nocomp = NULL;
 		if (rc == 0)
