@@ -722,6 +722,36 @@ void cmd_lmpop(struct cmd_ctx *ctx)
 	resp_w_null_array(ctx->out, cmd_proto(ctx));
 }
 
+/* ---- MEMORY USAGE ---- */
+
+/*
+ * objectComputeSize() of a quicklist: the robj (16) and the quicklist (40),
+ * then the average over the first samples nodes of a quicklistNode (40)
+ * and zmalloc_size() of its entry, times the node count. A raw node's
+ * entry is its listpack (lpBytes(), allocated to size), a plain node's its
+ * element, a compressed node's the quicklistLZF: a 4-byte length and the
+ * blob. So a list under a depth is estimated from its first nodes, which
+ * are raw, as stock does.
+ */
+uint64_t cmd_list_mem_usage(const struct store_obj *o, uint64_t samples)
+{
+	const struct store_list *l = o->v.coll;
+	uint64_t elesize = 0, seen = 0;
+	for (const struct store_list_node *nd = store_list_node_first(l);
+	     nd != NULL && (samples == 0 || seen < samples); nd = store_list_node_next(nd)) {
+		const uint8_t *b;
+		size_t n;
+		uint64_t entry = store_list_node_lzf(nd, &b, &n) ? 4 + (uint64_t)n
+								 : store_list_node_lp_bytes(nd);
+		elesize += 40 + cmd_je_class(entry);
+		seen++;
+	}
+	double asize = 16 + 40;
+	if (seen > 0)
+		asize += (double)elesize / (double)seen * (double)store_list_nodes(l);
+	return (uint64_t)asize;
+}
+
 /* ---- DEBUG DIGEST ---- */
 
 void cmd_digest_list(uint8_t d[20], const struct store_obj *o)

@@ -198,8 +198,7 @@ struct store_list_node *store_ql_node_put(struct store_list *l, struct store_lis
 					  uint32_t off, const void *p, size_t n)
 {
 	size_t sz = store_ql_entry_size(n);
-	nd = store_ql_node_reserve(l, nd, nd->used + sz);
-	if (nd == NULL)
+	if (nd->used + sz > nd->cap && store_ql_node_reserve(l, nd, nd->used + sz) == NULL)
 		return NULL;
 	memmove(nd->data + off + sz, nd->data + off, nd->used - off);
 	store_ql_entry_write(nd->data + off, p, n);
@@ -484,7 +483,8 @@ bool store_list_node_elem(const struct store_list_node *nd, uint32_t *off, const
  * stock compresses the same listpack back to the same bytes. The node the
  * iterator was set on is entered at the first _next() only (a pending
  * iterator released before that gives the node quicklistCompress() with
- * its own state, as quicklistGetIteratorAtIdx() + release do).
+ * its own state, as quicklistGetIteratorAtIdx() + release do; entering a
+ * raw node changes nothing, so that happens at once).
  */
 
 enum { IT_PENDING, IT_RAW, IT_VIEW };
@@ -524,28 +524,37 @@ void store_list_iter_init(struct store_list *l, uint64_t idx, bool rev, struct s
 	if (idx >= l->len)
 		return;
 	uint32_t k;
-	it->node = store_ql_find(l, idx, &k);
-	it->off = rev ? k + 1 : k; /* pending: an entry index */
+	struct store_list_node *nd = store_ql_find(l, idx, &k);
+	it->node = nd;
+	if (nd->lzf) {
+		it->off = rev ? k + 1 : k; /* pending: an entry index */
+		return;
+	}
+	/* entering a raw node changes nothing: at once */
+	it->state = IT_RAW;
+	it->data = nd->data;
+	it->used = nd->used;
+	it->off = store_ql_offset(nd->data, rev ? k + 1 : k);
 }
 
 bool store_list_iter_next(struct store_list_iter *it, const uint8_t **p, size_t *n)
 {
 	while (it->node != NULL) {
+		/* (pending: used is 0, this fails) */
+		if (!it->rev && it->off < it->used) {
+			it->last_off = it->off;
+			it->off += (uint32_t)store_ql_entry_read(it->data + it->off, p, n);
+			return true;
+		}
 		if (it->state == IT_PENDING) {
 			if (!iter_enter(it))
 				return false;
 			it->off = store_ql_offset(it->data, it->off);
-		}
-		if (!it->rev && it->off < it->used) {
-			it->last_off = it->off;
-			it->has_last = true;
-			it->off += (uint32_t)store_ql_entry_read(it->data + it->off, p, n);
-			return true;
+			continue;
 		}
 		if (it->rev && it->off > 0) {
 			it->off -= (uint32_t)store_ql_entry_back(it->data + it->off);
 			it->last_off = it->off;
-			it->has_last = true;
 			store_ql_entry_read(it->data + it->off, p, n);
 			return true;
 		}
@@ -563,7 +572,6 @@ bool store_list_iter_next(struct store_list_iter *it, const uint8_t **p, size_t 
 void store_list_iter_del(struct store_list_iter *it)
 {
 	struct store_list_node *nd = it->node, *prev = nd->prev, *next = nd->next;
-	it->has_last = false;
 	if (it->state == IT_VIEW) { /* now it is decompressed for use */
 		if (ql_use(it->l, nd) != 0)
 			return; /* ENOMEM: the element stays */
@@ -575,6 +583,7 @@ void store_list_iter_del(struct store_list_iter *it)
 	if (nd == NULL) {
 		it->node = it->rev ? prev : next;
 		it->state = IT_PENDING;
+		it->used = 0;
 		it->off = it->rev && prev != NULL ? prev->count : 0;
 	} else {
 		it->data = nd->data;

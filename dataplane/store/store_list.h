@@ -136,7 +136,6 @@ struct store_list_iter {
 	uint32_t off;		      /* fwd: start of the next entry; rev: its end */
 	uint32_t last_off;	      /* the entry returned last (for _del) */
 	uint8_t state;
-	bool has_last;
 	bool rev;
 };
 
