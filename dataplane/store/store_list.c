@@ -1,14 +1,16 @@
 /*
  * List values: the quicklist's nodes, its two ends and iteration (see
  * store_list.h for the entry layout, store_list_int.h for Redis's node
- * rules; inserts, replaces and range deletes are in store_list_edit.c).
+ * rules; inserts, replaces and range deletes are in store_list_edit.c,
+ * list-compress-depth in store_list_comp.c).
  *
  * Invariants: no node is empty; l->len is the sum of the nodes' counts;
  * l->bytes is sizeof(struct store_list) plus, per node, its header and its
- * allocated capacity; a packed node's lp_bytes is 7 plus the listpack
- * bytes of its entries. A node grows its buffer geometrically up to its
- * bound (so a push is amortised O(1)); past the bound only by what it
- * must hold (an element larger than the bound, an LSET, a payload's node).
+ * data's allocated capacity (a compressed node's: its blob); a packed
+ * node's lp_bytes is 7 plus the listpack bytes of its entries; a node's
+ * data is its own allocation, so a node never moves. A node grows its buffer geometrically up to
+ * its bound (so a push is amortised O(1)); past the bound only by what it must hold (an element
+ * larger than the bound, an LSET, a payload's node).
  *
  * Context: the owning worker lcore.
  */

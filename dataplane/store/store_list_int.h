@@ -189,11 +189,11 @@ void store_ql_node_free(struct store_list *l, struct store_list_node *nd);
 /** __quicklistDelNode(): free @p nd, its entries leave len, then the
  * compression rule for the list. */
 void store_ql_node_del(struct store_list *l, struct store_list_node *nd);
-/** Room for @p need bytes of data; the node may move. NULL on ENOMEM. */
+/** Room for @p need bytes of data (the node stays put: its data moves). NULL on ENOMEM. */
 struct store_list_node *store_ql_node_reserve(struct store_list *l, struct store_list_node *nd,
 					      size_t need);
-/** Put an element at byte @p off of @p nd. @return the node (it may have
- * moved) or NULL on ENOMEM (nothing changed). */
+/** Put an element at byte @p off of @p nd (raw). @return the node, or
+ * NULL on ENOMEM (nothing changed). */
 struct store_list_node *store_ql_node_put(struct store_list *l, struct store_list_node *nd,
 					  uint32_t off, const void *p, size_t n);
 /** Remove @p k entries (@p span store bytes, @p lp listpack bytes) at

@@ -162,6 +162,15 @@ def hops(rw, st, rnd, tag):
     p_st, p_rw = st.dump(K), rw.dump(K)
     if p_st is None:
         return
+    # COPY (quicklistDup(): the source's depth and node states), to keys
+    # on the source's worker and on others
+    for i in range(4):
+        dst = "%s:copy%d" % (K, i)
+        for c in (rw, st):
+            c.execute_command("COPY", K, dst, "REPLACE")
+        check(rw.dump(dst) == st.dump(dst), "%s: DUMP of a COPY to %s" % (tag, dst))
+        for c in (rw, st):
+            c.delete(dst)
     rw.restore(K, 0, p_st, replace=True)
     check(rw.dump(K) == p_st, tag + ": stock payload re-DUMPed by Redwire")
     st.restore(K, 0, p_rw, replace=True)
