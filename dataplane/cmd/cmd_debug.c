@@ -420,8 +420,8 @@ static void memory_usage(struct cmd_ctx *ctx)
 		v = cmd_hash_mem_usage(o, (uint64_t)samples);
 	else if (o->type == STORE_TYPE_SET)
 		v = cmd_set_mem_usage(o, (uint64_t)samples);
-	else if (o->type == STORE_TYPE_LIST) /* Redwire's own footprint: not stock's figure */
-		v = 16 + store_list_bytes(o->v.coll);
+	else if (o->type == STORE_TYPE_LIST)
+		v = cmd_list_mem_usage(o, (uint64_t)samples);
 	else if (o->type == STORE_TYPE_ZSET)
 		v = 16 + store_zset_bytes(o->v.coll);
 	else if (o->enc == STORE_ENC_INT)

@@ -229,6 +229,9 @@ uint64_t cmd_sds_alloc(uint64_t len, bool allow5);
  * @p samples elements of a hash table (0: all). */
 uint64_t cmd_hash_mem_usage(const struct store_obj *o, uint64_t samples);
 uint64_t cmd_set_mem_usage(const struct store_obj *o, uint64_t samples);
+/** objectComputeSize() of a list (cmd_list.c): the first @p samples nodes
+ * (0: all) as stock allocates them, compressed ones as their blobs. */
+uint64_t cmd_list_mem_usage(const struct store_obj *o, uint64_t samples);
 /** DEBUG OBJECT's serializedlength (rdbSavedObjectLen(), LZF aside): rdbSaveLen()'s size, a
  * string's, a hash's (cmd_hash.c) and a set's (cmd_set.c). */
 size_t cmd_rdb_len_size(uint64_t n);

@@ -41,6 +41,16 @@ static struct store_list *list_read(struct cmd_ctx *ctx, const struct resp_arg *
 	return o->v.coll;
 }
 
+/* A read that walks a list under list-compress-depth may change which of
+ * its nodes are compressed (quicklistNext() tries the nodes it leaves):
+ * the shard's memory accounting follows the list's bytes since @p before. */
+static void read_done(struct cmd_ctx *ctx, const struct store_list *l, uint64_t before)
+{
+	uint64_t after = store_list_bytes(l);
+	if (after != before)
+		store_shard_stats(ctx->shard)->used_bytes += after - before;
+}
+
 /* After a write begun on a key: does it hold a non-list? Replies WRONGTYPE
  * and commits nothing if so. */
 static bool wr_wrongtype(struct cmd_ctx *ctx, struct store_wr *w)
@@ -134,6 +144,7 @@ static void reply_end_range(struct cmd_ctx *ctx, struct store_list *l, bool head
 	store_list_iter_init(l, head ? 0 : store_list_len(l) - 1, !head, &it);
 	for (uint64_t i = 0; i < count && store_list_iter_next(&it, &p, &n); i++)
 		resp_w_bulk(ctx->out, p, n);
+	store_list_iter_release(&it);
 }
 
 /* Pop @p count (0: one, as a bulk string) from the write's list and reply. */
@@ -246,10 +257,13 @@ void cmd_lrange(struct cmd_ctx *ctx)
 	struct store_list_iter it;
 	const uint8_t *p;
 	size_t n;
+	uint64_t before = store_list_bytes(l);
 	resp_w_array(ctx->out, e - s + 1);
 	store_list_iter_init(l, (uint64_t)s, false, &it);
 	for (int64_t i = s; i <= e && store_list_iter_next(&it, &p, &n); i++)
 		resp_w_bulk(ctx->out, p, n);
+	store_list_iter_release(&it);
+	read_done(ctx, l, before);
 }
 
 /* A LINDEX/LSET index to a position from the head. @return false if out of range. */
@@ -284,9 +298,12 @@ void cmd_lindex(struct cmd_ctx *ctx)
 	struct store_list_iter it;
 	const uint8_t *p;
 	size_t n;
+	uint64_t before = store_list_bytes(l);
 	store_list_iter_init(l, pos, false, &it);
 	store_list_iter_next(&it, &p, &n);
 	resp_w_bulk(ctx->out, p, n);
+	store_list_iter_release(&it);
+	read_done(ctx, l, before);
 }
 
 static bool elem_eq(const uint8_t *p, size_t n, const struct resp_arg *a)
@@ -365,6 +382,7 @@ void cmd_lpos(struct cmd_ctx *ctx)
 	struct store_list_iter it;
 	const uint8_t *p;
 	size_t n;
+	uint64_t before = store_list_bytes(l);
 	store_list_iter_init(l, rev ? len - 1 : 0, rev, &it);
 	while (store_list_iter_next(&it, &p, &n) && (o.maxlen == 0 || index < o.maxlen)) {
 		if (elem_eq(p, n, &ctx->argv[2])) {
@@ -391,6 +409,8 @@ void cmd_lpos(struct cmd_ctx *ctx)
 		index++;
 		matchindex = -1;
 	}
+	store_list_iter_release(&it);
+	read_done(ctx, l, before);
 	if (o.count != -1) {
 		resp_w_array(ctx->out, (int64_t)nm);
 		for (uint64_t i = 0; i < nm; i++)
@@ -468,7 +488,7 @@ void cmd_linsert(struct cmd_ctx *ctx)
 		found = elem_eq(p, n, &ctx->argv[3]);
 		idx++;
 	}
-	if (!found) {
+	if (!found) { /* the walk ended: nothing to release */
 		store_write_commit(&w, 0, NULL);
 		resp_w_int(ctx->out, -1);
 		return;
@@ -512,6 +532,7 @@ void cmd_lrem(struct cmd_ctx *ctx)
 		if (limit != 0 && (uint64_t)removed == limit)
 			break;
 	}
+	store_list_iter_release(&it);
 	wr_done_removed(&w, l, (uint32_t)removed, "lrem");
 	resp_w_int(ctx->out, removed);
 }
@@ -701,6 +722,36 @@ void cmd_lmpop(struct cmd_ctx *ctx)
 	resp_w_null_array(ctx->out, cmd_proto(ctx));
 }
 
+/* ---- MEMORY USAGE ---- */
+
+/*
+ * objectComputeSize() of a quicklist: the robj (16) and the quicklist (40),
+ * then the average over the first samples nodes of a quicklistNode (40)
+ * and zmalloc_size() of its entry, times the node count. A raw node's
+ * entry is its listpack (lpBytes(), allocated to size), a plain node's its
+ * element, a compressed node's the quicklistLZF: a 4-byte length and the
+ * blob. So a list under a depth is estimated from its first nodes, which
+ * are raw, as stock does.
+ */
+uint64_t cmd_list_mem_usage(const struct store_obj *o, uint64_t samples)
+{
+	const struct store_list *l = o->v.coll;
+	uint64_t elesize = 0, seen = 0;
+	for (const struct store_list_node *nd = store_list_node_first(l);
+	     nd != NULL && (samples == 0 || seen < samples); nd = store_list_node_next(nd)) {
+		const uint8_t *b;
+		size_t n;
+		uint64_t entry = store_list_node_lzf(nd, &b, &n) ? 4 + (uint64_t)n
+								 : store_list_node_lp_bytes(nd);
+		elesize += 40 + cmd_je_class(entry);
+		seen++;
+	}
+	double asize = 16 + 40;
+	if (seen > 0)
+		asize += (double)elesize / (double)seen * (double)store_list_nodes(l);
+	return (uint64_t)asize;
+}
+
 /* ---- DEBUG DIGEST ---- */
 
 void cmd_digest_list(uint8_t d[20], const struct store_obj *o)
@@ -711,4 +762,5 @@ void cmd_digest_list(uint8_t d[20], const struct store_obj *o)
 	store_list_iter_init(o->v.coll, 0, false, &it);
 	while (store_list_iter_next(&it, &p, &n))
 		cmd_digest_mix(d, p, n);
+	store_list_iter_release(&it);
 }

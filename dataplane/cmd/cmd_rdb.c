@@ -204,8 +204,10 @@ int cmd_rdb_dup(const struct store_obj *o, struct cmd_rdb_val *v)
 	bool big = o->enc == STORE_ENC_HT || o->enc == STORE_ENC_SKIPLIST;
 	uint64_t bound = big ? 0 : UINT64_MAX;
 	struct cmd_rdb_limits lim = {0, 0, bound, UINT64_MAX, bound, bound, UINT64_MAX};
-	if (o->type == STORE_TYPE_LIST)
+	if (o->type == STORE_TYPE_LIST) { /* quicklistDup(): the source's options */
 		lim.list_fill = store_list_fill(o->v.coll);
+		lim.list_compress = store_list_compress(o->v.coll);
+	}
 	struct rdb_buf b = {0};
 	struct rdb_out *out = malloc(sizeof(*out)); /* 16 KiB: not on a worker's stack */
 	if (out == NULL)

@@ -9,19 +9,10 @@
  * Redis holds: DUMP gives stock Redis's bytes whatever built the list
  * (pushes at either end, LINSERT splits and merges, LSET, LREM, LTRIM).
  *
- * Compressed nodes. Under list-compress-depth D, Redis keeps the nodes
- * more than D nodes from either end LZF-compressed in memory (quicklist.c
- * __quicklistCompress(): when a node is inserted or deleted the nodes in
- * depth are decompressed and the one just past the depth on each side is
- * compressed, so every node that crossed into the interior was tried;
- * none is when the list has 2*D nodes or fewer), and rdbSaveObject()
- * writes such a node as its LZF blob even with rdbcompression no.
- * Redwire keeps its nodes uncompressed and compresses the interior ones
- * here, with the same rules (rdb_w_ql_lzf_node()), so DUMP and RDB files
- * have stock's bytes. Where stock's node is not in that state (an
- * interior node whose compression failed, then edited in place by LTRIM
- * or LINSERT, stays uncompressed in Redis until something walks it) the
- * bytes differ; README's list of differences says so.
+ * Compressed nodes. Under list-compress-depth the list holds the nodes
+ * Redis holds LZF-compressed as Redis's own blobs (store_list_comp.c), and
+ * rdbSaveObject() writes such a node as that blob even with rdbcompression
+ * no: so does this writer, so DUMP and RDB files have stock's bytes.
  *
  * LOADING. QUICKLIST_2 (packed and plain nodes) and QUICKLIST (ziplist
  * nodes) keep the payload's nodes, as quicklistAppendListpack() does;
@@ -46,33 +37,27 @@ uint8_t cmd_rdb_list_type(const struct store_obj *o)
 	return RDB_TYPE_LIST_QUICKLIST_2;
 }
 
-/* A node's blob: LZF-compressed as Redis holds it when @p interior. */
-static int save_blob(struct rdb_out *out, const uint8_t *p, size_t n, bool interior, bool compress)
-{
-	return interior ? rdb_w_ql_lzf_node(out, p, n, compress)
-			: rdb_w_string(out, p, n, compress);
-}
-
-/* One node: its container and its element(s). */
-static int save_node(struct rdb_out *out, const struct store_list_node *nd, bool interior,
-		     bool compress)
+/* One node: its container and its element(s), or its LZF blob when the
+ * list holds it compressed (rdbSaveLzfBlob(), whatever rdbcompression says). */
+static int save_node(struct rdb_out *out, const struct store_list_node *nd, bool compress)
 {
 	uint32_t off = 0;
 	const uint8_t *p;
 	size_t n;
+	rdb_w_len(out, store_list_node_plain(nd) ? QL_CONTAINER_PLAIN : QL_CONTAINER_PACKED);
+	if (store_list_node_lzf(nd, &p, &n))
+		return rdb_w_lzf_blob(out, p, n, store_list_node_lp_bytes(nd));
 	if (store_list_node_plain(nd)) {
-		rdb_w_len(out, QL_CONTAINER_PLAIN);
 		store_list_node_elem(nd, &off, &p, &n);
-		return save_blob(out, p, n, interior, compress);
+		return rdb_w_string(out, p, n, compress);
 	}
 	struct rdb_lp lp;
-	rdb_w_len(out, QL_CONTAINER_PACKED);
 	rdb_lp_init(&lp);
 	while (store_list_node_elem(nd, &off, &p, &n))
 		rdb_lp_append(&lp, p, n);
 	int rc = rdb_lp_finish(&lp, &p, &n);
 	if (rc == 0)
-		rc = save_blob(out, p, n, interior, compress);
+		rc = rdb_w_string(out, p, n, compress);
 	rdb_lp_free(&lp);
 	return rc;
 }
@@ -80,12 +65,10 @@ static int save_node(struct rdb_out *out, const struct store_list_node *nd, bool
 int cmd_rdb_list_save(struct rdb_out *out, const struct store_obj *o, bool compress)
 {
 	const struct store_list *l = o->v.coll;
-	uint64_t nodes = store_list_nodes(l), depth = (uint64_t)store_list_compress(l), i = 0;
-	rdb_w_len(out, nodes);
+	rdb_w_len(out, store_list_nodes(l));
 	for (const struct store_list_node *nd = store_list_node_first(l); nd != NULL;
-	     nd = store_list_node_next(nd), i++) {
-		bool interior = depth > 0 && i >= depth && i + depth < nodes;
-		int rc = save_node(out, nd, interior, compress);
+	     nd = store_list_node_next(nd)) {
+		int rc = save_node(out, nd, compress);
 		if (rc != 0)
 			return rc;
 	}

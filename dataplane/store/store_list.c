@@ -1,14 +1,16 @@
 /*
  * List values: the quicklist's nodes, its two ends and iteration (see
  * store_list.h for the entry layout, store_list_int.h for Redis's node
- * rules; inserts, replaces and range deletes are in store_list_edit.c).
+ * rules; inserts, replaces and range deletes are in store_list_edit.c,
+ * list-compress-depth in store_list_comp.c).
  *
  * Invariants: no node is empty; l->len is the sum of the nodes' counts;
  * l->bytes is sizeof(struct store_list) plus, per node, its header and its
- * allocated capacity; a packed node's lp_bytes is 7 plus the listpack
- * bytes of its entries. A node grows its buffer geometrically up to its
- * bound (so a push is amortised O(1)); past the bound only by what it
- * must hold (an element larger than the bound, an LSET, a payload's node).
+ * data's allocated capacity (a compressed node's: its blob); a packed
+ * node's lp_bytes is 7 plus the listpack bytes of its entries; a node's
+ * data is its own allocation, so a node never moves. A node grows its buffer geometrically up to
+ * its bound (so a push is amortised O(1)); past the bound only by what it must hold (an element
+ * larger than the bound, an LSET, a payload's node).
  *
  * Context: the owning worker lcore.
  */
@@ -64,8 +66,7 @@ size_t store_ql_entry_read(const uint8_t *d, const uint8_t **p, size_t *n)
 	return body + varint_len(body);
 }
 
-/* The size of the entry that ends just before @p end. */
-static size_t entry_size_back(const uint8_t *end)
+size_t store_ql_entry_back(const uint8_t *end)
 {
 	const uint8_t *q = end - 1;
 	uint64_t v = *q & 127;
@@ -110,15 +111,18 @@ static size_t node_max_bytes(const struct store_list *l)
 
 struct store_list_node *store_ql_node_new(struct store_list *l, size_t cap, bool plain)
 {
-	struct store_list_node *nd = malloc(sizeof(*nd) + cap);
+	struct store_list_node *nd = calloc(1, sizeof(*nd));
 	if (nd == NULL)
 		return NULL;
-	memset(nd, 0, sizeof(*nd));
+	nd->data = malloc(cap);
+	if (nd->data == NULL) {
+		free(nd);
+		return NULL;
+	}
 	nd->cap = (uint32_t)cap;
 	nd->plain = plain;
 	nd->lp_bytes = plain ? 0 : QL_LP_EMPTY;
 	l->bytes += sizeof(*nd) + cap;
-	l->nodes++;
 	return nd;
 }
 
@@ -135,6 +139,7 @@ void store_ql_node_link_after(struct store_list *l, struct store_list_node *at,
 		at->next = nd;
 	else
 		l->head = nd;
+	l->nodes++;
 }
 
 void store_ql_node_free(struct store_list *l, struct store_list_node *nd)
@@ -149,28 +154,31 @@ void store_ql_node_free(struct store_list *l, struct store_list_node *nd)
 		l->tail = nd->prev;
 	l->bytes -= sizeof(*nd) + nd->cap;
 	l->nodes--;
+	if (l->nocomp == nd)
+		l->nocomp = NULL;
+	free(nd->data);
 	free(nd);
 }
 
-/* Give @p nd @p cap bytes of data; the node may move (its neighbours are
- * repointed). @return the node, or NULL (unchanged) on ENOMEM. */
+void store_ql_node_del(struct store_list *l, struct store_list_node *nd)
+{
+	l->len -= nd->count;
+	store_ql_node_free(l, nd);
+	ql_compress_list(l);
+}
+
+/* Give @p nd @p cap bytes of data (the node stays where it is).
+ * @return the node, or NULL (unchanged) on ENOMEM. */
 static struct store_list_node *node_realloc(struct store_list *l, struct store_list_node *nd,
 					    size_t cap)
 {
-	struct store_list_node *n = realloc(nd, sizeof(*n) + cap);
-	if (n == NULL)
+	uint8_t *d = realloc(nd->data, cap);
+	if (d == NULL)
 		return NULL;
-	l->bytes += cap - n->cap;
-	n->cap = (uint32_t)cap;
-	if (n->prev != NULL)
-		n->prev->next = n;
-	else
-		l->head = n;
-	if (n->next != NULL)
-		n->next->prev = n;
-	else
-		l->tail = n;
-	return n;
+	nd->data = d;
+	l->bytes = l->bytes - nd->cap + cap;
+	nd->cap = (uint32_t)cap;
+	return nd;
 }
 
 struct store_list_node *store_ql_node_reserve(struct store_list *l, struct store_list_node *nd,
@@ -192,8 +200,7 @@ struct store_list_node *store_ql_node_put(struct store_list *l, struct store_lis
 					  uint32_t off, const void *p, size_t n)
 {
 	size_t sz = store_ql_entry_size(n);
-	nd = store_ql_node_reserve(l, nd, nd->used + sz);
-	if (nd == NULL)
+	if (nd->used + sz > nd->cap && store_ql_node_reserve(l, nd, nd->used + sz) == NULL)
 		return NULL;
 	memmove(nd->data + off + sz, nd->data + off, nd->used - off);
 	store_ql_entry_write(nd->data + off, p, n);
@@ -215,7 +222,7 @@ struct store_list_node *store_ql_node_cut(struct store_list *l, struct store_lis
 	nd->count -= k;
 	l->len -= k;
 	if (nd->count == 0) {
-		store_ql_node_free(l, nd);
+		store_ql_node_del(l, nd);
 		return NULL;
 	}
 	if (nd->cap > 256 && nd->used < nd->cap / 4) {
@@ -226,8 +233,7 @@ struct store_list_node *store_ql_node_cut(struct store_list *l, struct store_lis
 	return nd;
 }
 
-struct store_list_node *store_ql_locate(const struct store_list *l, uint64_t idx, uint32_t *off,
-					uint32_t *k)
+struct store_list_node *store_ql_find(const struct store_list *l, uint64_t idx, uint32_t *k)
 {
 	struct store_list_node *nd;
 	uint64_t base;
@@ -241,14 +247,28 @@ struct store_list_node *store_ql_locate(const struct store_list *l, uint64_t idx
 			base -= nd->count;
 		base -= nd->count;
 	}
+	*k = (uint32_t)(idx - base);
+	return nd;
+}
+
+uint32_t store_ql_offset(const uint8_t *data, uint32_t k)
+{
 	uint32_t o = 0;
-	for (uint64_t i = base; i < idx; i++) {
+	for (uint32_t i = 0; i < k; i++) {
 		const uint8_t *p;
 		size_t n;
-		o += (uint32_t)store_ql_entry_read(nd->data + o, &p, &n);
+		o += (uint32_t)store_ql_entry_read(data + o, &p, &n);
 	}
-	*off = o;
-	*k = (uint32_t)(idx - base);
+	return o;
+}
+
+struct store_list_node *store_ql_locate(struct store_list *l, uint64_t idx, uint32_t *off,
+					uint32_t *k)
+{
+	struct store_list_node *nd = store_ql_find(l, idx, k);
+	if (ql_use(l, nd) != 0)
+		return NULL;
+	*off = store_ql_offset(nd->data, *k);
 	return nd;
 }
 
@@ -329,32 +349,58 @@ int32_t store_list_compress(const struct store_list *l)
 	return l->compress;
 }
 
-int store_ql_push_new_node(struct store_list *l, struct store_list_node *at, const void *p,
-			   size_t n, bool plain)
+struct store_list_node *store_ql_new_node_after(struct store_list *l, struct store_list_node *at,
+						const void *p, size_t n, bool plain)
 {
 	size_t sz = store_ql_entry_size(n);
 	struct store_list_node *nd = store_ql_node_new(l, sz < 64 ? 64 : sz, plain);
 	if (nd == NULL)
-		return -ENOMEM;
+		return NULL;
 	store_ql_node_link_after(l, at, nd);
 	store_ql_node_put(l, nd, 0, p, n); /* room reserved: cannot fail */
+	return nd;
+}
+
+void store_ql_inserted(struct store_list *l, struct store_list_node *old,
+		       struct store_list_node *nd)
+{
+	if (l->compress == 0)
+		return;
+	if (old != NULL)
+		ql_compress(l, old);
+	ql_compress(l, nd);
+}
+
+/* A new node beside the end @p old (after it, or at the head when @p at
+ * is NULL), then __quicklistInsertNode()'s compression. */
+static int push_new_node(struct store_list *l, struct store_list_node *at,
+			 struct store_list_node *old, const void *p, size_t n, bool plain)
+{
+	struct store_list_node *nd = store_ql_new_node_after(l, at, p, n, plain);
+	if (nd == NULL)
+		return -ENOMEM;
+	store_ql_inserted(l, old, nd);
 	return 0;
 }
 
 /* quicklistPushHead/Tail(): into the end node while it allows, else a new
- * node (a plain one for a large element, ql_is_large()). */
+ * node (a plain one for a large element, ql_is_large()). The ends are
+ * never compressed. */
 int store_list_push(struct store_list *l, bool head, const void *p, size_t n)
 {
 	struct store_list_node *nd = head ? l->head : l->tail;
 	if (!ql_node_allows(l, nd, n))
-		return store_ql_push_new_node(l, head ? NULL : l->tail, p, n, ql_is_large(n));
+		return push_new_node(l, head ? NULL : l->tail, nd, p, n, ql_is_large(n));
 	return store_ql_node_put(l, nd, head ? 0 : nd->used, p, n) != NULL ? 0 : -ENOMEM;
 }
 
+/* quicklistAppendListpack() / quicklistAppendPlainNode(): the compression
+ * step comes when the node is linked, before its other elements arrive
+ * (it is the tail: in depth, never compressed, whatever it holds). */
 int store_list_append_raw(struct store_list *l, bool new_node, bool plain, const void *p, size_t n)
 {
 	if (new_node || plain || l->tail == NULL || l->tail->plain)
-		return store_ql_push_new_node(l, l->tail, p, n, plain);
+		return push_new_node(l, l->tail, l->tail, p, n, plain);
 	return store_ql_node_put(l, l->tail, l->tail->used, p, n) != NULL ? 0 : -ENOMEM;
 }
 
@@ -366,8 +412,8 @@ bool store_list_peek(const struct store_list *l, bool head, const uint8_t **p, s
 		store_ql_entry_read(l->head->data, p, n);
 	} else {
 		const struct store_list_node *nd = l->tail;
-		store_ql_entry_read(nd->data + nd->used - entry_size_back(nd->data + nd->used), p,
-				    n);
+		store_ql_entry_read(nd->data + nd->used - store_ql_entry_back(nd->data + nd->used),
+				    p, n);
 	}
 	return true;
 }
@@ -380,7 +426,7 @@ void store_list_pop(struct store_list *l, bool head)
 		return;
 	const uint8_t *p;
 	size_t n;
-	uint32_t off = head ? 0 : nd->used - (uint32_t)entry_size_back(nd->data + nd->used);
+	uint32_t off = head ? 0 : nd->used - (uint32_t)store_ql_entry_back(nd->data + nd->used);
 	uint32_t sz = (uint32_t)store_ql_entry_read(nd->data + off, &p, &n);
 	store_ql_node_cut(l, nd, off, 1, sz, elem_lp_bytes(nd, p, n));
 }
@@ -412,70 +458,146 @@ uint32_t store_list_node_lp_bytes(const struct store_list_node *nd)
 	return nd->lp_bytes;
 }
 
+bool store_list_node_lzf(const struct store_list_node *nd, const uint8_t **blob, size_t *n)
+{
+	if (!nd->lzf)
+		return false;
+	*blob = nd->data;
+	*n = nd->used;
+	return true;
+}
+
 bool store_list_node_elem(const struct store_list_node *nd, uint32_t *off, const uint8_t **p,
 			  size_t *n)
 {
-	if (*off >= nd->used)
+	if (nd->lzf || *off >= nd->used)
 		return false;
 	*off += (uint32_t)store_ql_entry_read(nd->data + *off, p, n);
 	return true;
 }
 
-/* ---- iteration ---- */
+/* ---- iteration ----
+ *
+ * quicklistNext()'s compression: a node is decompressed for use when the
+ * walk enters it and compressed back (quicklistCompress()) when the walk
+ * leaves it or the iterator is released. A compressed node that the walk
+ * only reads is read through a view (store_ql_view()) and left as it is:
+ * stock compresses the same listpack back to the same bytes. The node the
+ * iterator was set on is entered at the first _next() only (a pending
+ * iterator released before that gives the node quicklistCompress() with
+ * its own state, as quicklistGetIteratorAtIdx() + release do; entering a
+ * raw node changes nothing, so that happens at once).
+ */
+
+enum { IT_PENDING, IT_RAW, IT_VIEW };
+
+/* Enter the iterator's node. @return false (the walk ends) on ENOMEM. */
+static bool iter_enter(struct store_list_iter *it)
+{
+	struct store_list_node *nd = it->node;
+	it->state = IT_RAW;
+	if (nd->lzf) {
+		const uint8_t *v = store_ql_view(nd, &it->used);
+		if (v != NULL) {
+			it->data = v;
+			it->state = IT_VIEW;
+			return true;
+		}
+		if (ql_use(it->l, nd) != 0) {
+			it->node = NULL;
+			return false;
+		}
+	}
+	it->data = nd->data;
+	it->used = nd->used;
+	return true;
+}
+
+/* Leave the current node (quicklistCompress()): nothing for a view. */
+static void iter_leave(struct store_list_iter *it)
+{
+	if (it->node != NULL && it->state != IT_VIEW)
+		ql_compress(it->l, it->node);
+}
 
 void store_list_iter_init(struct store_list *l, uint64_t idx, bool rev, struct store_list_iter *it)
 {
-	*it = (struct store_list_iter){.l = l, .rev = rev};
+	*it = (struct store_list_iter){.l = l, .rev = rev, .state = IT_PENDING};
 	if (idx >= l->len)
 		return;
-	uint32_t off, k;
-	it->node = store_ql_locate(l, idx, &off, &k);
-	if (rev) {
-		const uint8_t *p;
-		size_t n;
-		off += (uint32_t)store_ql_entry_read(it->node->data + off, &p, &n);
+	uint32_t k;
+	struct store_list_node *nd = store_ql_find(l, idx, &k);
+	it->node = nd;
+	if (nd->lzf) {
+		it->off = rev ? k + 1 : k; /* pending: an entry index */
+		return;
 	}
-	it->off = off;
+	/* entering a raw node changes nothing: at once */
+	it->state = IT_RAW;
+	it->data = nd->data;
+	it->used = nd->used;
+	it->off = store_ql_offset(nd->data, rev ? k + 1 : k);
 }
 
 bool store_list_iter_next(struct store_list_iter *it, const uint8_t **p, size_t *n)
 {
 	while (it->node != NULL) {
-		struct store_list_node *nd = it->node;
-		if (!it->rev && it->off < nd->used) {
-			it->last = nd;
+		/* (pending: used is 0, this fails) */
+		if (!it->rev && it->off < it->used) {
 			it->last_off = it->off;
-			it->off += (uint32_t)store_ql_entry_read(nd->data + it->off, p, n);
+			it->off += (uint32_t)store_ql_entry_read(it->data + it->off, p, n);
 			return true;
+		}
+		if (it->state == IT_PENDING) {
+			if (!iter_enter(it))
+				return false;
+			it->off = store_ql_offset(it->data, it->off);
+			continue;
 		}
 		if (it->rev && it->off > 0) {
-			it->off -= (uint32_t)entry_size_back(nd->data + it->off);
-			it->last = nd;
+			it->off -= (uint32_t)store_ql_entry_back(it->data + it->off);
 			it->last_off = it->off;
-			store_ql_entry_read(nd->data + it->off, p, n);
+			store_ql_entry_read(it->data + it->off, p, n);
 			return true;
 		}
-		it->node = it->rev ? nd->prev : nd->next;
-		it->off = it->rev && it->node != NULL ? it->node->used : 0;
+		iter_leave(it);
+		it->node = it->rev ? it->node->prev : it->node->next;
+		if (it->node != NULL && !iter_enter(it))
+			return false;
+		it->off = it->rev && it->node != NULL ? it->used : 0;
 	}
 	return false;
 }
 
-/* quicklistDelEntry() (LREM): no merge, an emptied node goes. */
+/* quicklistDelEntry() (LREM): no merge, an emptied node goes; the walk
+ * enters the next node at its next _next(). */
 void store_list_iter_del(struct store_list_iter *it)
 {
-	struct store_list_node *nd = it->last, *prev = nd->prev, *next = nd->next;
+	struct store_list_node *nd = it->node, *prev = nd->prev, *next = nd->next;
+	if (it->state == IT_VIEW) { /* now it is decompressed for use */
+		if (ql_use(it->l, nd) != 0)
+			return; /* ENOMEM: the element stays */
+		it->state = IT_RAW;
+	}
 	uint32_t k = 1, lp;
 	uint32_t sz = store_ql_entries_span(nd, it->last_off, &k, &lp);
 	nd = store_ql_node_cut(it->l, nd, it->last_off, 1, sz, lp);
 	if (nd == NULL) {
 		it->node = it->rev ? prev : next;
-		it->off = it->rev && prev != NULL ? prev->used : 0;
+		it->state = IT_PENDING;
+		it->used = 0;
+		it->off = it->rev && prev != NULL ? prev->count : 0;
 	} else {
-		it->node = nd;
+		it->data = nd->data;
+		it->used = nd->used;
 		it->off = it->last_off; /* fwd: the next entry moved here; rev: ends here */
 	}
-	it->last = NULL;
+}
+
+void store_list_iter_release(struct store_list_iter *it)
+{
+	iter_leave(it);
+	it->node = NULL;
 }
 
 /* ---- collection operations ---- */

@@ -7,8 +7,10 @@
  * the RDB writer emits one listpack per node and DUMP gives stock Redis's
  * bytes. list-max-listpack-size is read when the list is created (as
  * Redis's createQuicklistObject() does), and so is list-compress-depth:
- * nodes are kept uncompressed here (boundaries do not depend on it), the
- * RDB writer compresses the interior ones as Redis holds them.
+ * the nodes past that depth from either end are held LZF-compressed, the
+ * listpack Redis would hold compressed to Redis's bytes, at the moments
+ * Redis compresses and decompresses them (store_list_comp.c), so the RDB
+ * writer emits a compressed node's blob as it is.
  *
  * Entry layout inside a node (listpack's idea, simpler encodings):
  *
@@ -39,7 +41,7 @@ extern const struct store_coll_ops store_list_ops;
 
 /**
  * An empty list whose nodes follow @p fill (list-max-listpack-size) and
- * @p compress (list-compress-depth, for the RDB writer). @return NULL on ENOMEM.
+ * @p compress (list-compress-depth). @return NULL on ENOMEM.
  */
 struct store_list *store_list_create(int32_t fill, int32_t compress);
 /**
@@ -81,14 +83,17 @@ void store_list_pop(struct store_list *l, bool head);
  * Insert before or @p after the element at @p pivot (< len), as
  * quicklistInsertBefore/After() do for LINSERT: into its node, the
  * neighbour node at an edge, a new node, or by splitting the node and
- * merging around it. @return 0 or -ENOMEM (the elements unchanged).
+ * merging around it, then what releasing LINSERT's iterator does.
+ * @return 0 or -ENOMEM (the elements unchanged).
  */
 int store_list_insert(struct store_list *l, uint64_t pivot, bool after, const void *p, size_t n);
 /** Replace the element at @p idx (< len), in place as quicklistReplaceEntry()
  * does (its node may outgrow the fill bound). @return 0 or -ENOMEM. */
 int store_list_set(struct store_list *l, uint64_t idx, const void *p, size_t n);
-/** Remove @p count elements from @p idx on (clipped to the end). */
-void store_list_del_range(struct store_list *l, uint64_t idx, uint64_t count);
+/** Remove @p count elements from @p idx on (clipped to the end), as
+ * quicklistDelRange(). @return 0, or -ENOMEM (a compressed node could
+ * not be decompressed: the elements from there on stay). */
+int store_list_del_range(struct store_list *l, uint64_t idx, uint64_t count);
 
 /**
  * Append at the tail keeping a payload's node boundaries (RDB loading, as
@@ -107,26 +112,42 @@ uint32_t store_list_node_len(const struct store_list_node *nd);
 bool store_list_node_plain(const struct store_list_node *nd);
 /** The bytes Redis's listpack of this node has (plain: the element's). */
 uint32_t store_list_node_lp_bytes(const struct store_list_node *nd);
+/** A compressed node (list-compress-depth): its LZF blob, the bytes Redis
+ * holds, which give store_list_node_lp_bytes() bytes. @return false for a
+ * raw node. */
+bool store_list_node_lzf(const struct store_list_node *nd, const uint8_t **blob, size_t *n);
 /** The node's element at byte *@p off (start at 0); *@p off moves past it.
- * @return false after the last. */
+ * @return false after the last (at once for a compressed node). */
 bool store_list_node_elem(const struct store_list_node *nd, uint32_t *off, const uint8_t **p,
 			  size_t *n);
 
-/* An iterator, forward (head to tail) or reverse. */
+/*
+ * An iterator, forward (head to tail) or reverse. Under list-compress-depth
+ * a walk changes which nodes are compressed as quicklistNext() does
+ * (store_list_comp.c): release it when done, as quicklistReleaseIterator().
+ * An element read from a compressed node is valid until the next _next()
+ * or the next read of a compressed node on this thread.
+ */
 struct store_list_iter {
 	struct store_list *l;
 	struct store_list_node *node; /* NULL: done */
+	const uint8_t *data;	      /* the node's entries (or a view of them) */
+	uint32_t used;		      /* bytes of data */
 	uint32_t off;		      /* fwd: start of the next entry; rev: its end */
-	struct store_list_node *last; /* the entry returned last (for _del) */
-	uint32_t last_off;
+	uint32_t last_off;	      /* the entry returned last (for _del) */
+	uint8_t state;
 	bool rev;
 };
 
 /** Start at index @p idx (from the head, whatever the direction). */
 void store_list_iter_init(struct store_list *l, uint64_t idx, bool rev, struct store_list_iter *it);
-/** The next element (valid until the next change). @return false at the end. */
+/** The next element. @return false at the end. */
 bool store_list_iter_next(struct store_list_iter *it, const uint8_t **p, size_t *n);
 /** Delete the element the last _next() returned; the walk continues after it. */
 void store_list_iter_del(struct store_list_iter *it);
+/** quicklistReleaseIterator(): the node the walk stands on is compressed
+ * back as the rule says. Not called after an insert or replace (Redis
+ * resets that iterator). */
+void store_list_iter_release(struct store_list_iter *it);
 
 #endif

@@ -44,12 +44,17 @@ static bool merge_allows(const struct store_list *l, const struct store_list_nod
 	return ql_fill_ok(l, merge_sz, (uint64_t)a->count + b->count);
 }
 
-/* _quicklistListpackMerge(): @p b (right after @p a) joins @p a.
- * @return the merged node, or NULL when out of memory (nothing changed:
- * the boundary stays, the elements are intact). */
+/* _quicklistListpackMerge(): @p b (right after @p a) joins @p a, both
+ * decompressed first, then __quicklistDelNode() of the emptied one and
+ * quicklistCompress() of the merged one. @return the merged node, or NULL
+ * when out of memory (nothing changed: the boundary stays, the elements
+ * are intact). */
 static struct store_list_node *node_merge(struct store_list *l, struct store_list_node *a,
 					  struct store_list_node *b)
 {
+	if ((a->lzf && store_ql_decomp_node(l, a) != 0) ||
+	    (b->lzf && store_ql_decomp_node(l, b) != 0))
+		return NULL;
 	a = store_ql_node_reserve(l, a, (size_t)a->used + b->used);
 	if (a == NULL)
 		return NULL;
@@ -57,7 +62,9 @@ static struct store_list_node *node_merge(struct store_list *l, struct store_lis
 	a->used += b->used;
 	a->count += b->count;
 	a->lp_bytes += b->lp_bytes - QL_LP_EMPTY; /* one header and terminator fewer */
-	store_ql_node_free(l, b);
+	b->count = 0;
+	store_ql_node_del(l, b);
+	ql_compress(l, a);
 	return a;
 }
 
@@ -81,25 +88,41 @@ static void merge_around(struct store_list *l, struct store_list_node *center)
 		node_merge(l, target, target->next);
 }
 
-/* Split @p nd at byte @p off (entry @p k): entries from there on move to
- * a new node linked after it. @return the new node, or NULL on ENOMEM. */
+/*
+ * _quicklistSplitNode(): @p nd (decompressed) is cut at byte @p off (entry
+ * @p k); the part on the @p after side of the cut (entries from k on when
+ * after, else those before k) moves to a new node, not linked, with room
+ * for @p extra more bytes. @p nd keeps the other part and its state, as
+ * Redis's node does. @return the new node, or NULL on ENOMEM.
+ */
 static struct store_list_node *node_split(struct store_list *l, struct store_list_node *nd,
-					  uint32_t off, uint32_t k)
+					  uint32_t off, uint32_t k, bool after, size_t extra)
 {
-	uint32_t span = nd->used - off, moved = nd->count - k, lp;
-	struct store_list_node *b = store_ql_node_new(l, span, false);
+	uint32_t span = after ? nd->used - off : off;
+	uint32_t moved = after ? nd->count - k : k, lp;
+	struct store_list_node *b = store_ql_node_new(l, span + extra, false);
 	if (b == NULL)
 		return NULL;
-	store_ql_entries_span(nd, off, &moved, &lp);
-	memcpy(b->data, nd->data + off, span);
+	store_ql_entries_span(nd, after ? off : 0, &moved, &lp);
+	memcpy(b->data, nd->data + (after ? off : 0), span);
+	if (!after)
+		memmove(nd->data, nd->data + off, nd->used - off);
 	b->used = span;
 	b->count = moved;
 	b->lp_bytes = QL_LP_EMPTY + lp;
-	nd->used = off;
-	nd->count = k;
+	nd->used -= span;
+	nd->count -= moved;
 	nd->lp_bytes -= lp;
-	store_ql_node_link_after(l, nd, b);
 	return b;
+}
+
+/* __quicklistInsertNode(): link @p nd beside @p at on the @p after side,
+ * then the compression of both. */
+static void insert_node(struct store_list *l, struct store_list_node *at,
+			struct store_list_node *nd, bool after)
+{
+	store_ql_node_link_after(l, after ? at : at->prev, nd);
+	store_ql_inserted(l, at, nd);
 }
 
 static int put_rc(const struct store_list_node *nd)
@@ -113,17 +136,37 @@ static int put_rc(const struct store_list_node *nd)
 static int insert_large(struct store_list *l, struct store_list_node *nd, uint32_t off, uint32_t k,
 			bool edge, bool after, const void *p, size_t n)
 {
-	if (nd->plain || edge)
-		return store_ql_push_new_node(l, after ? nd : nd->prev, p, n, true);
-	if (node_split(l, nd, off, k) == NULL)
+	if (nd->plain || edge) {
+		struct store_list_node *e =
+		    store_ql_new_node_after(l, after ? nd : nd->prev, p, n, true);
+		if (e == NULL)
+			return -ENOMEM;
+		store_ql_inserted(l, nd, e);
+		return 0;
+	}
+	struct store_list_node *b = node_split(l, nd, off, k, after, 0);
+	if (b == NULL)
 		return -ENOMEM;
-	return store_ql_push_new_node(l, nd, p, n, true);
+	struct store_list_node *e = store_ql_new_node_after(l, after ? nd : nd->prev, p, n, true);
+	if (e == NULL) { /* ENOMEM: the elements stay, split */
+		store_ql_node_link_after(l, after ? nd : nd->prev, b);
+		return -ENOMEM;
+	}
+	store_ql_inserted(l, nd, e);
+	insert_node(l, e, b, after);
+	return 0;
 }
 
-int store_list_insert(struct store_list *l, uint64_t pivot, bool after, const void *p, size_t n)
+/* _quicklistInsert() at entry @p pivot; @p linsert: LINSERT's iterator is
+ * then released, which compresses the pivot's node where _quicklistInsert()
+ * returns before resetting it (a large element). */
+static int insert(struct store_list *l, uint64_t pivot, bool after, const void *p, size_t n,
+		  bool linsert)
 {
 	uint32_t off, k;
 	struct store_list_node *nd = store_ql_locate(l, pivot, &off, &k);
+	if (nd == NULL)
+		return -ENOMEM;
 	if (after) { /* where the element goes: past the pivot */
 		const uint8_t *q;
 		size_t qn;
@@ -131,30 +174,48 @@ int store_list_insert(struct store_list *l, uint64_t pivot, bool after, const vo
 		k++;
 	}
 	bool at_tail = after && k == nd->count, at_head = !after && k == 0;
-	if (ql_is_large(n))
-		return insert_large(l, nd, off, k, at_tail || at_head, after, p, n);
-	if (ql_node_allows(l, nd, n))
-		return put_rc(store_ql_node_put(l, nd, off, p, n));
-	if (at_tail && ql_node_allows(l, nd->next, n))
-		return put_rc(store_ql_node_put(l, nd->next, 0, p, n));
-	if (at_head && ql_node_allows(l, nd->prev, n))
-		return put_rc(store_ql_node_put(l, nd->prev, nd->prev->used, p, n));
-	if (at_tail || at_head)
-		return store_ql_push_new_node(l, after ? nd : nd->prev, p, n, false);
-	/* Full, pivot inside: split there. Redis's "center" is the part that
-	 * keeps the pivot; the element joins the other part at the cut. */
-	struct store_list_node *b = node_split(l, nd, off, k);
+	if (ql_is_large(n)) {
+		int rc = insert_large(l, nd, off, k, at_tail || at_head, after, p, n);
+		if (rc == 0 && linsert)
+			ql_compress(l, nd);
+		return rc;
+	}
+	if (ql_node_allows(l, nd, n)) {
+		int rc = put_rc(store_ql_node_put(l, nd, off, p, n));
+		ql_recompress_only(l, nd);
+		return rc;
+	}
+	struct store_list_node *side = at_tail ? nd->next : at_head ? nd->prev : NULL;
+	if (side != NULL && ql_node_allows(l, side, n)) {
+		if (ql_use(l, side) != 0)
+			return -ENOMEM;
+		int rc = put_rc(store_ql_node_put(l, side, at_tail ? 0 : side->used, p, n));
+		ql_recompress_only(l, side);
+		ql_recompress_only(l, nd);
+		return rc;
+	}
+	if (at_tail || at_head) {
+		struct store_list_node *e =
+		    store_ql_new_node_after(l, after ? nd : nd->prev, p, n, false);
+		if (e == NULL)
+			return -ENOMEM;
+		store_ql_inserted(l, nd, e);
+		return 0;
+	}
+	/* Full, pivot inside: split there; the element joins the part cut
+	 * off, at the cut; Redis's node keeps the pivot and is the center. */
+	struct store_list_node *b = node_split(l, nd, off, k, after, store_ql_entry_size(n));
 	if (b == NULL)
 		return -ENOMEM;
-	struct store_list_node *center = after ? nd : b;
-	struct store_list_node *m =
-	    after ? store_ql_node_put(l, b, 0, p, n) : store_ql_node_put(l, nd, nd->used, p, n);
-	if (m == NULL)
-		return -ENOMEM;
-	if (!after)
-		center = m->next; /* nd may have moved; b is still its next */
-	merge_around(l, center);
+	store_ql_node_put(l, b, after ? 0 : b->used, p, n); /* room reserved */
+	insert_node(l, nd, b, after);
+	merge_around(l, nd);
 	return 0;
+}
+
+int store_list_insert(struct store_list *l, uint64_t pivot, bool after, const void *p, size_t n)
+{
+	return insert(l, pivot, after, p, n, true);
 }
 
 /* Replace the entry at @p off of @p nd in place. */
@@ -176,41 +237,72 @@ static int replace_in_place(struct store_list *l, struct store_list_node *nd, ui
 	return 0;
 }
 
+/* quicklistReplaceEntry() */
 int store_list_set(struct store_list *l, uint64_t idx, const void *p, size_t n)
 {
 	uint32_t off, k;
 	struct store_list_node *nd = store_ql_locate(l, idx, &off, &k);
+	if (nd == NULL)
+		return -ENOMEM;
 	bool large = ql_is_large(n);
-	if ((bool)nd->plain == large)
-		return replace_in_place(l, nd, off, p, n);
+	if ((bool)nd->plain == large) {
+		int rc = replace_in_place(l, nd, off, p, n);
+		ql_compress(l, nd);
+		return rc;
+	}
 	/* the other container: the new element after the old, the old goes
 	 * (after that insert it is the last entry of its node) */
-	int rc = store_list_insert(l, idx, true, p, n);
-	if (rc != 0)
+	if (nd->plain) {
+		int rc = insert(l, idx, true, p, n, false);
+		if (rc == 0)
+			store_ql_node_del(l, nd);
 		return rc;
-	store_list_del_range(l, idx, 1);
+	}
+	l->nocomp = nd; /* dont_compress */
+	int rc = insert(l, idx, true, p, n, false);
+	if (rc != 0 || nd->count == 1) {
+		l->nocomp = NULL;
+		if (rc == 0)
+			store_ql_node_del(l, nd);
+		return rc;
+	}
+	uint32_t sz = (uint32_t)store_ql_entry_back(nd->data + nd->used), lp;
+	uint32_t one = 1;
+	store_ql_entries_span(nd, nd->used - sz, &one, &lp);
+	store_ql_node_cut(l, nd, nd->used - sz, 1, sz, lp);
+	l->nocomp = NULL;
+	ql_compress(l, nd);
+	ql_compress(l, nd->next);
 	return 0;
 }
 
-void store_list_del_range(struct store_list *l, uint64_t idx, uint64_t count)
+/* quicklistDelRange(): the iterator that finds the first node is released
+ * (quicklistCompress() of that node) before anything goes. */
+int store_list_del_range(struct store_list *l, uint64_t idx, uint64_t count)
 {
 	if (idx >= l->len || count == 0)
-		return;
-	uint32_t off, k;
-	struct store_list_node *nd = store_ql_locate(l, idx, &off, &k);
+		return 0;
+	uint32_t k;
+	struct store_list_node *nd = store_ql_find(l, idx, &k);
+	ql_compress(l, nd);
 	while (count > 0 && nd != NULL) {
 		struct store_list_node *next = nd->next;
-		if (off == 0 && nd->count <= count) {
+		if (k == 0 && nd->count <= count) {
 			count -= nd->count;
-			l->len -= nd->count;
-			store_ql_node_free(l, nd);
+			store_ql_node_del(l, nd);
 		} else {
-			uint32_t lp, del = count < nd->count ? (uint32_t)count : nd->count;
+			if (ql_use(l, nd) != 0)
+				return -ENOMEM;
+			uint32_t off = store_ql_offset(nd->data, k);
+			uint32_t lp, del = count < nd->count - k ? (uint32_t)count : nd->count - k;
 			uint32_t span = store_ql_entries_span(nd, off, &del, &lp);
-			store_ql_node_cut(l, nd, off, del, span, lp);
+			nd = store_ql_node_cut(l, nd, off, del, span, lp);
+			if (nd != NULL)
+				ql_recompress_only(l, nd);
 			count -= del;
 		}
 		nd = next;
-		off = 0;
+		k = 0;
 	}
+	return 0;
 }

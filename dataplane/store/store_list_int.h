@@ -53,16 +53,19 @@
 
 struct store_list_node {
 	struct store_list_node *prev, *next;
-	uint32_t count : 31; /* entries */
-	uint32_t plain : 1;  /* Redis's PLAIN container: one element */
-	uint32_t used;	     /* bytes of entries */
-	uint32_t cap;	     /* bytes allocated for data */
-	uint32_t lp_bytes;   /* Redis's node->sz: the listpack's bytes */
-	uint8_t data[];
+	uint8_t *data;		 /* entries; the LZF blob of the listpack when lzf */
+	uint32_t count : 29;	 /* entries */
+	uint32_t plain : 1;	 /* Redis's PLAIN container: one element */
+	uint32_t lzf : 1;	 /* QUICKLIST_NODE_ENCODING_LZF */
+	uint32_t recompress : 1; /* decompressed for use: compress it back */
+	uint32_t used;		 /* bytes of entries (lzf: of the blob) */
+	uint32_t cap;		 /* bytes allocated for data */
+	uint32_t lp_bytes;	 /* Redis's node->sz: the listpack's bytes */
 };
 
 struct store_list {
 	struct store_list_node *head, *tail;
+	struct store_list_node *nocomp; /* Redis's node->dont_compress (LSET) */
 	uint64_t len;
 	uint64_t bytes;
 	uint32_t nodes;
@@ -96,6 +99,58 @@ static inline bool ql_node_allows(const struct store_list *l, const struct store
 	return ql_fill_ok(l, (size_t)nd->lp_bytes + n + QL_SIZE_ESTIMATE, (uint64_t)nd->count + 1);
 }
 
+/*
+ * COMPRESSION, as quicklist.c's (store_list_comp.c has the essay). Every
+ * call below is a no-op at depth 0 (no node is ever compressed there), so
+ * the default path costs one predictable branch per call.
+ */
+
+/** __quicklistCompress(): the nodes in depth raw, @p nd (may be NULL)
+ * and the ones just past the depth compressed (tried). */
+void store_ql_comp_list(struct store_list *l, struct store_list_node *nd);
+/** __quicklistCompressNode() of a raw node. */
+void store_ql_comp_node(struct store_list *l, struct store_list_node *nd);
+/** __quicklistDecompressNode() of a compressed node. @return 0 or -ENOMEM. */
+int store_ql_decomp_node(struct store_list *l, struct store_list_node *nd);
+
+/* quicklistCompress(): back after use, else the whole list's rule. */
+static inline void ql_compress(struct store_list *l, struct store_list_node *nd)
+{
+	if (l->compress == 0)
+		return;
+	if (nd->recompress) {
+		if (!nd->lzf)
+			store_ql_comp_node(l, nd);
+	} else {
+		store_ql_comp_list(l, nd);
+	}
+}
+
+/* __quicklistCompress(l, NULL) after a node left (__quicklistDelNode()). */
+static inline void ql_compress_list(struct store_list *l)
+{
+	if (l->compress != 0)
+		store_ql_comp_list(l, NULL);
+}
+
+/* quicklistDecompressNodeForUse(). @return 0 or -ENOMEM. */
+static inline int ql_use(struct store_list *l, struct store_list_node *nd)
+{
+	if (!nd->lzf)
+		return 0;
+	int rc = store_ql_decomp_node(l, nd);
+	if (rc == 0)
+		nd->recompress = 1;
+	return rc;
+}
+
+/* quicklistRecompressOnly(). */
+static inline void ql_recompress_only(struct store_list *l, struct store_list_node *nd)
+{
+	if (nd->recompress && !nd->lzf)
+		store_ql_comp_node(l, nd);
+}
+
 /* ---- store_list.c ---- */
 
 /** Store bytes of the entry for an element of @p n bytes. */
@@ -110,9 +165,20 @@ size_t store_ql_entry_read(const uint8_t *d, const uint8_t **p, size_t *n);
  */
 uint32_t store_ql_entries_span(const struct store_list_node *nd, uint32_t off, uint32_t *k,
 			       uint32_t *lp);
-/** Entry @p idx (< len): its node, byte offset and index in the node. */
-struct store_list_node *store_ql_locate(const struct store_list *l, uint64_t idx, uint32_t *off,
+/** The size of the entry that ends just before @p end. */
+size_t store_ql_entry_back(const uint8_t *end);
+/** Entry @p idx (< len): its node and index in the node (nothing decompressed). */
+struct store_list_node *store_ql_find(const struct store_list *l, uint64_t idx, uint32_t *k);
+/** The byte offset of entry @p k in a node's entries @p data. */
+uint32_t store_ql_offset(const uint8_t *data, uint32_t k);
+/** Entry @p idx (< len): its node, decompressed for use, byte offset and
+ * index in the node. @return NULL on ENOMEM. */
+struct store_list_node *store_ql_locate(struct store_list *l, uint64_t idx, uint32_t *off,
 					uint32_t *k);
+/** A compressed node's entries, decoded into this thread's buffer (valid
+ * until the next view) and *@p used set; the node is unchanged. @return
+ * NULL when the node is too large for a view, or on ENOMEM. */
+const uint8_t *store_ql_view(const struct store_list_node *nd, uint32_t *used);
 /** A node with room for @p cap bytes, not linked. NULL on ENOMEM. */
 struct store_list_node *store_ql_node_new(struct store_list *l, size_t cap, bool plain);
 /** Link @p nd after @p at (NULL: at the head). */
@@ -120,19 +186,27 @@ void store_ql_node_link_after(struct store_list *l, struct store_list_node *at,
 			      struct store_list_node *nd);
 /** Unlink and free @p nd (its entries leave len to the caller). */
 void store_ql_node_free(struct store_list *l, struct store_list_node *nd);
-/** Room for @p need bytes of data; the node may move. NULL on ENOMEM. */
+/** __quicklistDelNode(): free @p nd, its entries leave len, then the
+ * compression rule for the list. */
+void store_ql_node_del(struct store_list *l, struct store_list_node *nd);
+/** Room for @p need bytes of data (the node stays put: its data moves). NULL on ENOMEM. */
 struct store_list_node *store_ql_node_reserve(struct store_list *l, struct store_list_node *nd,
 					      size_t need);
-/** Put an element at byte @p off of @p nd. @return the node (it may have
- * moved) or NULL on ENOMEM (nothing changed). */
+/** Put an element at byte @p off of @p nd (raw). @return the node, or
+ * NULL on ENOMEM (nothing changed). */
 struct store_list_node *store_ql_node_put(struct store_list *l, struct store_list_node *nd,
 					  uint32_t off, const void *p, size_t n);
 /** Remove @p k entries (@p span store bytes, @p lp listpack bytes) at
  * @p off; frees an emptied node. @return the node or NULL if freed. */
 struct store_list_node *store_ql_node_cut(struct store_list *l, struct store_list_node *nd,
 					  uint32_t off, uint32_t k, uint32_t span, uint32_t lp);
-/** A new node holding just this element, linked after @p at. */
-int store_ql_push_new_node(struct store_list *l, struct store_list_node *at, const void *p,
-			   size_t n, bool plain);
+/** A new node holding just this element, linked after @p at (NULL: at
+ * the head); no compression step (the caller does __quicklistInsertNode()'s).
+ * @return the node or NULL on ENOMEM. */
+struct store_list_node *store_ql_new_node_after(struct store_list *l, struct store_list_node *at,
+						const void *p, size_t n, bool plain);
+/** __quicklistInsertNode()'s compression: @p old (may be NULL), then @p nd. */
+void store_ql_inserted(struct store_list *l, struct store_list_node *old,
+		       struct store_list_node *nd);
 
 #endif

@@ -189,6 +189,16 @@ int rdb_w_string(struct rdb_out *o, const void *s, size_t n, bool compress);
  * @return 0 or -errno.
  */
 int rdb_w_ql_lzf_node(struct rdb_out *o, const void *s, size_t n, bool compress);
+/**
+ * __quicklistCompressNode()'s test and compression: the LZF form of a
+ * blob of @p n bytes into @p out (room for @p n bytes), kept only for a
+ * blob of 48 bytes or more that it makes more than 8 bytes shorter.
+ * Lists hold such nodes compressed in memory (store_list.c). @return the
+ * compressed length, or 0 when the blob stays raw.
+ */
+size_t rdb_ql_lzf(const void *s, size_t n, void *out);
+/** rdbSaveLzfBlob(): @p clen bytes of LZF data that give @p n bytes. @return 0 or -errno. */
+int rdb_w_lzf_blob(struct rdb_out *o, const void *c, size_t clen, size_t n);
 /** rdbSaveLongLongAsStringObject(): an INT-encoded string value. */
 int rdb_w_int_string(struct rdb_out *o, int64_t v);
 /** An 8-byte little-endian signed value (EXPIRETIME_MS, the CRC trailer). */

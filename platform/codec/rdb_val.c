@@ -136,6 +136,25 @@ int rdb_w_string(struct rdb_out *o, const void *p, size_t n, bool compress)
 #define RDB_QL_COMPRESS_MIN	48 /* quicklist.c MIN_COMPRESS_BYTES */
 #define RDB_QL_COMPRESS_IMPROVE 8  /* quicklist.c MIN_COMPRESS_IMPROVE */
 
+size_t rdb_ql_lzf(const void *s, size_t n, void *out)
+{
+	if (n < RDB_QL_COMPRESS_MIN || n > UINT32_MAX)
+		return 0;
+	/* lzf_compress(node->entry, node->sz, lzf->compressed, node->sz) */
+	unsigned clen = lzf_compress(s, (unsigned)n, out, (unsigned)n);
+	if (clen == 0 || clen + RDB_QL_COMPRESS_IMPROVE >= n)
+		return 0;
+	return clen;
+}
+
+int rdb_w_lzf_blob(struct rdb_out *o, const void *c, size_t clen, size_t n)
+{
+	rdb_w_u8(o, (RDB_ENCVAL << 6) | RDB_ENC_LZF);
+	rdb_w_len(o, clen);
+	rdb_w_len(o, n);
+	return rdb_out_write(o, c, clen);
+}
+
 int rdb_w_ql_lzf_node(struct rdb_out *o, const void *s, size_t n, bool compress)
 {
 	if (n < RDB_QL_COMPRESS_MIN || n > UINT32_MAX)
@@ -143,17 +162,8 @@ int rdb_w_ql_lzf_node(struct rdb_out *o, const void *s, size_t n, bool compress)
 	uint8_t *c = malloc(n);
 	if (c == NULL)
 		return -ENOMEM;
-	/* lzf_compress(node->entry, node->sz, lzf->compressed, node->sz) */
-	unsigned clen = lzf_compress(s, (unsigned)n, c, (unsigned)n);
-	int rc;
-	if (clen == 0 || clen + RDB_QL_COMPRESS_IMPROVE >= n) {
-		rc = rdb_w_string(o, s, n, compress);
-	} else {
-		rdb_w_u8(o, (RDB_ENCVAL << 6) | RDB_ENC_LZF);
-		rdb_w_len(o, clen);
-		rdb_w_len(o, n);
-		rc = rdb_out_write(o, c, clen);
-	}
+	size_t clen = rdb_ql_lzf(s, n, c);
+	int rc = clen == 0 ? rdb_w_string(o, s, n, compress) : rdb_w_lzf_blob(o, c, clen, n);
 	free(c);
 	return rc;
 }

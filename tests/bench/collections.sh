@@ -8,15 +8,20 @@
 # Then bytes per element of a 1M-element list, hash, set and sorted set: INFO's
 # used_memory before and after filling each (Redwire counts its store's
 # footprint, redis-server its allocator's), and of the same list under
-# list-compress-depth 1 (clist: redis-server holds its interior nodes
-# LZF-compressed, Redwire compresses them only in DUMP and RDB files).
+# list-compress-depth 1 (clist: both hold the interior nodes LZF-compressed).
+# Then list reads and writes with list-compress-depth 0 and 1 (CLIST_ELEMENTS
+# elements, default 200000, pipelining 1 and 16): LPUSH onto a list of that depth,
+# LRANGE of the first 100, LINDEX of the middle element (a compressed node
+# at depth 1), requests/s of each server and their ratio.
 # Not part of the pass/fail suite.
 #   RUNS=3 REQUESTS=100000 CLIENTS=50 ELEMENTS=1000000 tests/bench/collections.sh
 #   MEMORY_ONLY=1 tests/bench/collections.sh   (bytes per element only)
+#   CLIST_ONLY=1 ELEMENTS=200000 tests/bench/collections.sh   (clist and depth 0/1 only)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 RUNS=${RUNS:-3} REQUESTS=${REQUESTS:-100000} CLIENTS=${CLIENTS:-50}
-ELEMENTS=${ELEMENTS:-1000000} MEMORY_ONLY=${MEMORY_ONLY:-0}
+ELEMENTS=${ELEMENTS:-1000000} MEMORY_ONLY=${MEMORY_ONLY:-0} CLIST_ONLY=${CLIST_ONLY:-0}
+CLIST_ELEMENTS=${CLIST_ELEMENTS:-200000}
 NAME=rwbcoll${RW_IT_SUFFIX:-} SRV_NS=rwbcsrv${RW_IT_SUFFIX:-} CLI_NS=rwbccli${RW_IT_SUFFIX:-}
 SRV_IP=198.19.251.2 CLI_IP=198.19.251.1
 conf=$(mktemp /tmp/redwire-bench.XXXXXX.conf)
@@ -28,7 +33,7 @@ cleanup() {
 	"$ROOT/redwire" down --name "$NAME" >/dev/null 2>&1 || true
 	ip netns del "$SRV_NS" 2>/dev/null || true
 	ip netns del "$CLI_NS" 2>/dev/null || true
-	rm -f "$conf" "$fill_file" "$fill_file".{list,hash,set,zset,clist}
+	rm -f "$conf" "$fill_file" "$fill_file".{list,hash,set,zset,clist,d0,d1}
 }
 trap cleanup EXIT
 
@@ -65,6 +70,9 @@ rps() {
 	local ns=$1 host=$2 p=$3 t=$4 vals=() cmd=()
 	case $t in
 	zrange) cmd=(zrange bench:z 100 109 withscores) ;;
+	lpush_d*) cmd=(lpush "bench:lp:${t#lpush_d}" element:__rand_int__) ;;
+	lrange_d*) cmd=(lrange "bench:cl:${t#lrange_d}" 0 99) ;;
+	lindex_d*) cmd=(lindex "bench:cl:${t#lindex_d}" $((CLIST_ELEMENTS / 2))) ;;
 	*) cmd=(-t "$t") ;;
 	esac
 	for _ in $(seq "$RUNS"); do
@@ -75,9 +83,10 @@ rps() {
 	printf '%s\n' "${vals[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
 }
 
-[ "$MEMORY_ONLY" = 1 ] || printf '%-10s %-4s %14s %14s %8s\n' test P redwire redis-server ratio
+[ "$MEMORY_ONLY" = 1 ] || [ "$CLIST_ONLY" = 1 ] ||
+	printf '%-10s %-4s %14s %14s %8s\n' test P redwire redis-server ratio
 for p in 1 16; do
-	[ "$MEMORY_ONLY" = 1 ] && break
+	[ "$MEMORY_ONLY" = 1 ] || [ "$CLIST_ONLY" = 1 ] && break
 	for t in lpush lpop zadd lrange_100 zrange; do
 		a=$(rps "$NAME" "$RW_IP" "$p" "$t")
 		b=$(rps "$CLI_NS" "$SRV_IP" "$p" "$t")
@@ -94,11 +103,16 @@ used() {
 # RESP filling bench:mem:KIND with ELEMENTS elements, 1000 per command
 # (RPUSH element:i, HSET field:i value:i, SADD member:i or ZADD i member:i),
 # one file per kind
-/usr/bin/python3 - "$ELEMENTS" "$fill_file" <<'PY'
+/usr/bin/python3 - "$ELEMENTS" "$fill_file" "$CLIST_ELEMENTS" <<'PY'
 import sys
-n, path = int(sys.argv[1]), sys.argv[2]
+n, path, nc = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
 def enc(args):
     return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
+for d in (0, 1):
+    with open(path + ".d%d" % d, "wb") as f:
+        for start in range(0, nc, 1000):
+            ids = range(start, min(nc, start + 1000))
+            f.write(enc([b"RPUSH", b"bench:cl:%d" % d] + [b"element:%d" % i for i in ids]))
 for kind in ("list", "hash", "set", "zset", "clist"):
     with open(path + "." + kind, "wb") as f:
         for start in range(0, n, 1000):
@@ -115,15 +129,41 @@ for kind in ("list", "hash", "set", "zset", "clist"):
 PY
 
 printf '\n%-6s %10s %14s %14s %8s\n' type elements redwire-B/el redis-B/el ratio
-for kind in list hash set zset clist; do
+kinds="list hash set zset clist"
+[ "$CLIST_ONLY" = 1 ] && kinds=clist
+for kind in $kinds; do
 	if [ "$kind" = clist ]; then
 		ip netns exec "$NAME" redis-cli -h "$RW_IP" config set list-compress-depth 1 >/dev/null
 		ip netns exec "$CLI_NS" redis-cli -h "$SRV_IP" config set list-compress-depth 1 >/dev/null
 	fi
+	# (the instance's data directory may hold an earlier run's keys)
+	ip netns exec "$NAME" redis-cli -h "$RW_IP" del "bench:mem:$kind" >/dev/null
+	ip netns exec "$CLI_NS" redis-cli -h "$SRV_IP" del "bench:mem:$kind" >/dev/null
 	r0=$(used "$NAME" "$RW_IP"); s0=$(used "$CLI_NS" "$SRV_IP")
 	ip netns exec "$NAME" redis-cli -h "$RW_IP" --pipe <"$fill_file.$kind" >/dev/null
 	ip netns exec "$CLI_NS" redis-cli -h "$SRV_IP" --pipe <"$fill_file.$kind" >/dev/null
 	r1=$(used "$NAME" "$RW_IP"); s1=$(used "$CLI_NS" "$SRV_IP")
 	awk -v k="$kind" -v n="$ELEMENTS" -v r=$((r1 - r0)) -v s=$((s1 - s0)) \
 		'BEGIN {printf "%-6s %10d %14.1f %14.1f %8.2f\n", k, n, r / n, s / n, (s > 0 ? r / s : 0)}'
+done
+
+[ "$MEMORY_ONLY" = 1 ] && exit 0
+# list-compress-depth 0 and 1: the lists are created under the depth they test
+printf '\n%-10s %-4s %14s %14s %8s   (list of %d)\n' test P redwire redis-server ratio \
+	"$CLIST_ELEMENTS"
+for d in 0 1; do
+	for c in "$NAME $RW_IP" "$CLI_NS $SRV_IP"; do
+		set -- $c
+		ip netns exec "$1" redis-cli -h "$2" config set list-compress-depth "$d" >/dev/null
+		ip netns exec "$1" redis-cli -h "$2" del "bench:cl:$d" "bench:lp:$d" >/dev/null
+		ip netns exec "$1" redis-cli -h "$2" --pipe <"$fill_file.d$d" >/dev/null
+	done
+	for p in 1 16; do
+		for t in lpush_d$d lrange_d$d lindex_d$d; do
+			a=$(rps "$NAME" "$RW_IP" "$p" "$t")
+			b=$(rps "$CLI_NS" "$SRV_IP" "$p" "$t")
+			printf '%-10s %-4s %14s %14s %8s\n' "$t" "$p" "$a" "$b" \
+				"$(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')"
+		done
+	done
 done

@@ -4,14 +4,14 @@
  *
  * The input is a program: each 4-byte step picks an operation (push, pop,
  * insert, set, delete a range, delete while iterating, on a list whose
- * node bound the first byte chooses; add with ZADD's flags, remove, delete
- * a rank window, on a sorted set whose listpack bounds are small so it
- * converts), applied both to the structure and to a plain array model.
- * After every step the invariants are checked: the same elements in the
- * same order both ways (list), strictly ascending (score, member) order,
- * scores, ranks and length equal to the model's (sorted set), a listpack
- * only while within its bounds, and bytes() back to an empty set's when
- * emptied. Any difference aborts.
+ * node bound and list-compress-depth (0-3) the first byte chooses; add with ZADD's flags, remove,
+ * delete a rank window, on a sorted set whose listpack bounds are small so it converts), applied
+ * both to the structure and to a plain array model. After every step the invariants are checked:
+ * the same elements in the same order both ways (list, read through compressed nodes too), no
+ * compressed node within the depth of either end, every compressed
+ * node's blob giving back a valid listpack of its entries, strictly ascending (score, member)
+ * order, scores, ranks and length equal to the model's (sorted set), a listpack only while within
+ * its bounds, and bytes() back to an empty set's when emptied. Any difference aborts.
  */
 #include <errno.h>
 #include <math.h>
@@ -19,6 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <lzf.h>
 
 #include "rdb_blob.h"
 #include "store_list.h"
@@ -45,7 +47,7 @@ static void elem(char *out, uint8_t a, uint8_t b)
 	snprintf(out, 12, "%c%u%s", 'a' + a % 4, b % 16, (b & 0x80) ? "-longer" : "");
 }
 
-static void list_check(struct store_list *l, const struct lmodel *m)
+static void list_check(struct store_list *l, const struct lmodel *m, int depth)
 {
 	struct store_list_iter it;
 	const uint8_t *p;
@@ -58,6 +60,7 @@ static void list_check(struct store_list *l, const struct lmodel *m)
 		i++;
 	}
 	CHECK(i == m->n);
+	store_list_iter_release(&it);
 	if (m->n > 0)
 		store_list_iter_init(l, m->n - 1, true, &it);
 	while (m->n > 0 && store_list_iter_next(&it, &p, &n)) {
@@ -65,11 +68,26 @@ static void list_check(struct store_list *l, const struct lmodel *m)
 		CHECK(n == strlen(m->v[i]) && memcmp(p, m->v[i], n) == 0);
 	}
 	CHECK(i == 0);
+	store_list_iter_release(&it);
 	/* every node holds entries and knows its listpack's bytes */
-	uint64_t total = 0;
+	uint64_t total = 0, at = 0, nodes = store_list_nodes(l);
 	for (const struct store_list_node *nd = store_list_node_first(l); nd != NULL;
-	     nd = store_list_node_next(nd)) {
+	     nd = store_list_node_next(nd), at++) {
 		uint32_t off = 0, lp = 7, k = 0;
+		const uint8_t *blob;
+		size_t bn;
+		if (store_list_node_lzf(nd, &blob, &bn)) {
+			static uint8_t raw[1 << 16];
+			uint32_t count, want = store_list_node_lp_bytes(nd);
+			CHECK(at >= (uint64_t)depth && at + (uint64_t)depth < nodes);
+			CHECK(want >= 48 && bn + 8 < want);
+			CHECK(lzf_decompress(blob, (unsigned)bn, raw, sizeof(raw)) == want);
+			CHECK(store_list_node_plain(nd) ||
+			      (rdb_lp_validate(raw, want, &count) == 0 &&
+			       count == store_list_node_len(nd)));
+			total += store_list_node_len(nd);
+			continue;
+		}
 		while (store_list_node_elem(nd, &off, &p, &n)) {
 			lp += (uint32_t)rdb_lp_entry_bytes(p, n);
 			k++;
@@ -142,6 +160,7 @@ static void list_step(struct store_list *l, struct lmodel *m, const uint8_t *s)
 		while (store_list_iter_next(&it, &p, &n))
 			if (n > 0 && p[0] == (uint8_t)c)
 				store_list_iter_del(&it);
+		store_list_iter_release(&it);
 		size_t o = 0;
 		for (size_t i = 0; i < m->n; i++)
 			if (m->v[i][0] != c)
@@ -257,7 +276,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2)
 		return 0;
 	static const int32_t fills[] = {-1, -2, 1, 2, 3, 5, 0, 16};
-	struct store_list *l = store_list_create(fills[data[0] % 8], 0);
+	int depth = (data[0] >> 3) % 4;
+	struct store_list *l = store_list_create(fills[data[0] % 8], depth);
 	struct store_zset_cfg cfg = {.max_entries = data[1] % 8, .max_value = 2 + data[1] / 32};
 	struct store_zset *z = store_zset_create(cfg.max_entries == 0);
 	CHECK(l != NULL && z != NULL);
@@ -272,7 +292,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			converted |= store_zset_enc(z) == STORE_ENC_SKIPLIST;
 		} else {
 			list_step(l, &lm, data + off);
-			list_check(l, &lm);
+			list_check(l, &lm, depth);
 		}
 	}
 	store_list_del_range(l, 0, store_list_len(l));

@@ -10,7 +10,16 @@
  * same commands, written "lp_bytes/count" per node ("P5": a plain node of
  * 5 bytes). The expected layouts were read from stock redis-server 7.0.15
  * DUMP payloads (each node's listpack header) after the same commands.
+ *
+ * Compression (store_list_comp.c): which nodes are held LZF-compressed
+ * under list-compress-depth, written as a string of 'z' (compressed) and
+ * 'r' (raw) per node, follows quicklist.c's calls: the expectations come
+ * from __quicklistCompress()'s rule (the first and last depth nodes raw,
+ * the others compressed when their listpack has 48 bytes or more and LZF
+ * saves more than 8) and, for a node edited in place, from the quicklist.c
+ * path the edit takes (cited at each case).
  */
+#include <lzf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,6 +63,7 @@ static void check_equal(struct store_list *l, const struct model *m)
 		i++;
 	}
 	CU_ASSERT_EQUAL(i, m->n);
+	store_list_iter_release(&it);
 	if (m->n == 0)
 		return;
 	store_list_iter_init(l, m->n - 1, true, &it);
@@ -62,6 +72,40 @@ static void check_equal(struct store_list *l, const struct model *m)
 		CU_ASSERT_FATAL(n == strlen(m->v[i]) && memcmp(p, m->v[i], n) == 0);
 	}
 	CU_ASSERT_EQUAL(i, 0);
+	store_list_iter_release(&it);
+}
+
+/* 'z' per compressed node, 'r' per raw one; a compressed node's blob must
+ * give back its listpack's bytes. */
+static const char *zmap(const struct store_list *l)
+{
+	static char buf[1024];
+	size_t o = 0;
+	for (const struct store_list_node *nd = store_list_node_first(l); nd != NULL && o < 1023;
+	     nd = store_list_node_next(nd)) {
+		const uint8_t *b;
+		size_t n;
+		bool z = store_list_node_lzf(nd, &b, &n);
+		if (z) {
+			static uint8_t raw[1 << 17];
+			unsigned lp = store_list_node_lp_bytes(nd);
+			CU_ASSERT(lp >= 48 && n + 8 < lp);
+			CU_ASSERT_EQUAL(lzf_decompress(b, (unsigned)n, raw, sizeof(raw)), lp);
+		}
+		buf[o++] = z ? 'z' : 'r';
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+/* No node within @p depth of either end is compressed (_ql_verify_compress()). */
+static void check_ends_raw(const struct store_list *l, int depth)
+{
+	const char *z = zmap(l);
+	size_t n = strlen(z);
+	for (size_t i = 0; i < n; i++)
+		if (i < (size_t)depth || i + (size_t)depth >= n)
+			CU_ASSERT_EQUAL_FATAL(z[i], 'r');
 }
 
 /* "lp_bytes/count ..." of every node; also checks each node's lp_bytes
@@ -78,6 +122,8 @@ static const char *layout(const struct store_list *l)
 		size_t n;
 		while (store_list_node_elem(nd, &off, &p, &n))
 			lp += (uint32_t)rdb_lp_entry_bytes(p, n);
+		if (store_list_node_lzf(nd, &p, &n))
+			lp = store_list_node_lp_bytes(nd); /* zmap() checks the blob */
 		if (store_list_node_plain(nd)) {
 			o += (size_t)snprintf(buf + o, sizeof(buf) - o, "%sP%u", o ? " " : "",
 					      store_list_node_lp_bytes(nd));
@@ -104,7 +150,7 @@ static void linsert(struct store_list *l, bool after, const char *pivot, const c
 	uint64_t i = 0;
 	store_list_iter_init(l, 0, false, &it);
 	while (store_list_iter_next(&it, &p, &n) && !(n == strlen(pivot) && !memcmp(p, pivot, n)))
-		i++;
+		i++; /* found: the iterator is dropped, as Redis resets it */
 	CU_ASSERT_FATAL(i < store_list_len(l));
 	CU_ASSERT_EQUAL(store_list_insert(l, i, after, s, strlen(s)), 0);
 }
@@ -118,6 +164,7 @@ static void lrem_all(struct store_list *l, const char *s)
 	while (store_list_iter_next(&it, &p, &n))
 		if (n == strlen(s) && !memcmp(p, s, n))
 			store_list_iter_del(&it);
+	store_list_iter_release(&it);
 }
 
 /* A string of @p n bytes: @p tag, then x padding. */
@@ -294,9 +341,10 @@ static void test_store_list_random_ops_match_model(void)
 {
 	static struct model m;
 	uint32_t seed = 12345;
-	int32_t fills[] = {1, 2, 5, -1};
+	int32_t fills[] = {1, 2, 5, -1, 2, 5, 3};
+	int32_t depths[] = {0, 0, 0, 0, 1, 2, 3};
 	for (size_t f = 0; f < sizeof(fills) / sizeof(fills[0]); f++) {
-		struct store_list *l = store_list_create(fills[f], 0);
+		struct store_list *l = store_list_create(fills[f], depths[f]);
 		uint64_t empty = store_list_bytes(l);
 		m.n = 0;
 		for (int step = 0; step < 3000; step++) {
@@ -333,6 +381,7 @@ static void test_store_list_random_ops_match_model(void)
 				while (store_list_iter_next(&it, &p, &n))
 					if (n > 0 && p[0] == '1')
 						store_list_iter_del(&it);
+				store_list_iter_release(&it);
 				for (size_t i = m.n; i-- > 0;)
 					if (m.v[i][0] == '1')
 						model_del(&m, i, 1);
@@ -345,12 +394,189 @@ static void test_store_list_random_ops_match_model(void)
 				check_equal(l, &m);
 				layout(l); /* lp_bytes of every node */
 			}
+			check_ends_raw(l, depths[f]);
 		}
 		check_equal(l, &m);
 		store_list_del_range(l, 0, store_list_len(l));
 		CU_ASSERT_EQUAL(store_list_bytes(l), empty);
 		store_list_destroy(&l);
 	}
+}
+
+/* n copies of c, NUL-terminated (static). */
+static const char *rep_str(char c, size_t n)
+{
+	static char buf[512];
+	memset(buf, c, n);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* A string LZF cannot shrink: pseudo-random letters and digits. */
+static const char *noise(uint32_t seed, size_t n)
+{
+	static const char al[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+	static char buf[512];
+	for (size_t i = 0; i < n; i++) {
+		seed = seed * 1103515245u + 12345u;
+		buf[i] = al[(seed >> 16) % 62];
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+/* MIN_COMPRESS_BYTES: with one element a node (fill 1), a listpack of 47
+ * bytes (a 38-byte string: 7 + 1 + 38 + 1) stays raw, one of 48 is
+ * compressed; an interior node that LZF cannot shrink by more than 8
+ * bytes stays raw; the ends and the nodes in depth are never compressed. */
+static void test_store_list_compress_thresholds(void)
+{
+	struct store_list *l = store_list_create(1, 1);
+	push_str(l, false, "head");
+	push_str(l, false, rep_str('a', 38));
+	push_str(l, false, rep_str('a', 39));
+	push_str(l, false, noise(7, 60));
+	push_str(l, false, rep_str('b', 200));
+	push_str(l, false, "tail");
+	CU_ASSERT_STRING_EQUAL(zmap(l), "rrzrzr");
+	CU_ASSERT_STRING_EQUAL(layout(l), "13/1 47/1 48/1 69/1 211/1 13/1");
+	store_list_destroy(&l);
+
+	/* round trip: values of every listpack encoding in compressed nodes */
+	static struct model mm;
+	mm.n = 0;
+	l = store_list_create(28, 1); /* two rounds a node: LZF finds the second */
+	const char *vals[] = {"0",
+			      "127",
+			      "-1",
+			      "4095",
+			      "-4096",
+			      "32767",
+			      "-8388608",
+			      "2147483647",
+			      "-9223372036854775808",
+			      "9223372036854775807",
+			      "0123",
+			      "1e3",
+			      "",
+			      "plain-string-xxxxxxxxx"};
+	for (int r = 0; r < 8; r++)
+		for (size_t i = 0; i < sizeof(vals) / sizeof(vals[0]); i++) {
+			push_str(l, false, vals[i]);
+			model_insert(&mm, mm.n, vals[i]);
+		}
+	CU_ASSERT(strchr(zmap(l), 'z') != NULL);
+	check_equal(l, &mm);
+	check_ends_raw(l, 1);
+	store_list_destroy(&l);
+}
+
+/* __quicklistCompress() after pushes at both ends, pops and LTRIM: with
+ * compressible nodes, exactly the nodes past the depth are compressed,
+ * none while the list has fewer than 2 * depth nodes. */
+static void test_store_list_compress_depth_rule(void)
+{
+	for (int depth = 1; depth <= 3; depth++) {
+		struct store_list *l = store_list_create(2, depth);
+		uint64_t raw_bytes, z_bytes;
+		char want[64];
+		for (int i = 0; i < 20; i++) /* 2 per node */
+			push_str(l, false, rep_str('t', 40));
+		int nodes = (int)store_list_nodes(l);
+		CU_ASSERT_EQUAL(nodes, 10);
+		for (int i = 0; i < nodes; i++)
+			want[i] = i < depth || i >= nodes - depth ? 'r' : 'z';
+		want[nodes] = '\0';
+		CU_ASSERT_STRING_EQUAL(zmap(l), want);
+		z_bytes = store_list_bytes(l);
+		/* LTRIM both ends down to 2 * depth nodes: what comes into depth
+		 * is decompressed (__quicklistDelNode()) */
+		store_list_del_range(l, 0, 2 * (uint64_t)(5 - depth));
+		store_list_del_range(l, store_list_len(l) - 2 * (uint64_t)(5 - depth),
+				     2 * (uint64_t)(5 - depth));
+		CU_ASSERT_EQUAL(store_list_nodes(l), (uint32_t)(2 * depth));
+		CU_ASSERT_STRING_EQUAL(zmap(l), rep_str('r', 2 * (size_t)depth));
+		/* pushes make it grow again: each new node compresses the one now
+		 * just past the depth */
+		for (int i = 0; i < 4; i++)
+			push_str(l, true, rep_str('n', 40));
+		nodes = (int)store_list_nodes(l);
+		for (int i = 0; i < nodes; i++)
+			want[i] = i < depth || i >= nodes - depth ? 'r' : 'z';
+		want[nodes] = '\0';
+		CU_ASSERT_STRING_EQUAL(zmap(l), want);
+		/* pops from the head: the nodes coming into depth are raw again */
+		while (store_list_nodes(l) > (uint32_t)(2 * depth))
+			store_list_pop(l, true);
+		CU_ASSERT_STRING_EQUAL(zmap(l), rep_str('r', 2 * (size_t)depth));
+		store_list_destroy(&l);
+
+		/* the same list at depth 0 takes more memory */
+		l = store_list_create(2, 0);
+		for (int i = 0; i < 20; i++)
+			push_str(l, false, rep_str('t', 40));
+		raw_bytes = store_list_bytes(l);
+		CU_ASSERT(z_bytes < raw_bytes);
+		store_list_destroy(&l);
+	}
+}
+
+/* An interior node LZF cannot shrink stays raw. LINSERT into it while it
+ * has room (_quicklistInsert(): decompress for use, insert, recompress
+ * only if it had been compressed) leaves it raw even when it could now be
+ * compressed; the next walk that leaves it (quicklistNext():
+ * quicklistCompress() of a node not decompressed for use) compresses it.
+ * LSET (quicklistReplaceEntry(): quicklistCompress()) tries at once. */
+static void test_store_list_compress_failed_node_edits(void)
+{
+	struct store_list *l = store_list_create(4, 1);
+	push_str(l, false, "h1");
+	push_str(l, false, "h2");
+	push_str(l, false, "h3");
+	push_str(l, false, "h4");
+	push_str(l, false, noise(1, 40));
+	push_str(l, false, noise(2, 40));
+	push_str(l, false, "p3");
+	push_str(l, false, noise(3, 40));
+	for (int i = 0; i < 4; i++)
+		push_str(l, false, rep_str('c', 60));
+	push_str(l, false, "t1");
+
+	CU_ASSERT_STRING_EQUAL(zmap(l), "rrzr");
+	/* LTRIM-like delete in node 1 (tried first: it stays raw), leaving room */
+	store_list_del_range(l, 7, 1);
+	CU_ASSERT_STRING_EQUAL(zmap(l), "rrzr");
+	/* node 1 (noise, noise, p3) has room: the insert stays raw */
+	linsert(l, true, "p3", rep_str('d', 300));
+	CU_ASSERT_STRING_EQUAL(zmap(l), "rrzr");
+	/* a walk over it: leaving node 1 tries it again, now it compresses */
+	struct store_list_iter it;
+	const uint8_t *p;
+	size_t n;
+	store_list_iter_init(l, 0, false, &it);
+	while (store_list_iter_next(&it, &p, &n))
+		;
+	store_list_iter_release(&it);
+	CU_ASSERT_STRING_EQUAL(zmap(l), "rzzr");
+	/* LINDEX of an element of a compressed node reads it through a view:
+	 * nothing changes */
+	uint64_t b = store_list_bytes(l);
+	store_list_iter_init(l, 7, false, &it);
+	CU_ASSERT(store_list_iter_next(&it, &p, &n) && n == 300 && p[0] == 'd');
+	store_list_iter_release(&it);
+	CU_ASSERT_STRING_EQUAL(zmap(l), "rzzr");
+	store_list_iter_init(l, 9, false, &it);
+	CU_ASSERT(store_list_iter_next(&it, &p, &n) && n == 60 && p[0] == 'c');
+	store_list_iter_release(&it);
+	CU_ASSERT_STRING_EQUAL(zmap(l), "rzzr");
+	CU_ASSERT_EQUAL(store_list_bytes(l), b);
+	/* LSET in node 2 decompresses it for use and compresses it back */
+	CU_ASSERT_EQUAL(store_list_set(l, 9, "x", 1), 0);
+	CU_ASSERT_STRING_EQUAL(zmap(l), "rzzr");
+	store_list_iter_init(l, 9, false, &it);
+	CU_ASSERT(store_list_iter_next(&it, &p, &n) && n == 1 && p[0] == 'x');
+	store_list_iter_release(&it);
+	store_list_destroy(&l);
 }
 
 int main(void)
@@ -363,6 +589,9 @@ int main(void)
 	    RW_TEST(test_store_list_merge_estimate_is_7_0s),
 	    RW_TEST(test_store_list_fill_classes_as_redis),
 	    RW_TEST(test_store_list_plain_node_from_payload),
+	    RW_TEST(test_store_list_compress_thresholds),
+	    RW_TEST(test_store_list_compress_depth_rule),
+	    RW_TEST(test_store_list_compress_failed_node_edits),
 	    {NULL, NULL},
 	};
 	if (rw_test_init() != 0 || rw_test_add_suite("store_list", NULL, NULL, tests) != 0)
