@@ -91,17 +91,30 @@ static bool unpack(struct worker *w, struct shard_msg *m)
 
 /* A proxy's keys (arguments "l" or "z", then the keys of this shard):
  * does one hold a list (a sorted set) now? Redis serves a waiter only from
- * a key of its type. */
+ * a key of its type. A key held by another entry (a transaction that
+ * pushed to it and has not released it yet, another client's reservation)
+ * does not count: the proxy is tried again at that entry's release
+ * (dp_block_release), before the entries queued behind it, and its
+ * reservation then takes the released entry's place (resv_add). Woken
+ * now, it would reserve behind a command queued during the hold, which
+ * would run first. A proxy that kept its reservation holds its keys
+ * itself. */
 static bool proxy_ready(struct worker *w, struct shard_msg *m)
 {
 	if (m->argc < 2 || !unpack(w, m))
 		return false;
 	uint8_t type = w->blk.argv[0].ptr[0] == 'z' ? STORE_TYPE_ZSET : STORE_TYPE_LIST;
+	bool held =
+	    w->txq.n_held != 0 && shard_txq_find(&w->txq, DP_BLOCK_RESV | m->blk_order) == NULL;
 	for (uint32_t i = 1; i < m->argc; i++) {
+		const struct resp_arg *k = &w->blk.argv[i];
 		const struct store_obj *o =
-		    store_lookup(w->store, m->client.db, w->blk.argv[i].ptr, w->blk.argv[i].len,
-				 w->now_unix_ms, STORE_LOOKUP_NOTOUCH | STORE_LOOKUP_NOSTATS);
-		if (o != NULL && o->type == type)
+		    store_lookup(w->store, m->client.db, k->ptr, k->len, w->now_unix_ms,
+				 STORE_LOOKUP_NOTOUCH | STORE_LOOKUP_NOSTATS);
+		if (o == NULL || o->type != type)
+			continue;
+		uint64_t h = held ? shard_key_hash(m->client.db, k->ptr, k->len) : 0;
+		if (!held || !shard_txq_held(&w->txq, &h, 1, false))
 			return true;
 	}
 	return false;
@@ -130,7 +143,7 @@ static void resv_add(struct worker *w, struct shard_msg *m)
 	if (e == NULL)
 		return;
 	e->txid = id;
-	e->fence = true; /* holds from now on, granted or not (and once taken over) */
+	e->owner = m->blk_order;
 	for (uint32_t i = 1; i < m->argc; i++) {
 		uint64_t h = shard_key_hash(m->client.db, w->blk.argv[i].ptr, w->blk.argv[i].len);
 		if (!has_key(e, h) && shard_txq_entry_key(e, h) != 0) {
@@ -138,7 +151,9 @@ static void resv_add(struct worker *w, struct shard_msg *m)
 			return;
 		}
 	}
-	if (shard_txq_add(&w->txq, e) < 0)
+	/* a fence: holds from now on, granted or not (and once taken over); woken
+	 * at a RELEASE (dp_block_release), in the released entry's place */
+	if (shard_txq_add_fence(&w->txq, e) < 0)
 		shard_txq_entry_put(&w->txq, e);
 }
 
@@ -187,9 +202,11 @@ static bool hits(const struct shard_txq_entry *x, const uint64_t *set, uint32_t 
 
 /* The entries @p e waits for: those ahead of it sharing a key with it or
  * with an entry it waits for (a walk back to the head, the keys of every
- * entry found so far in @p set). The reservations among them are dropped;
- * without memory for the walk, every reservation ahead of it. */
-void dp_block_resv_yield(struct worker *w, const struct shard_txq_entry *e)
+ * entry found so far in @p set). The reservations among them move behind
+ * it (without memory for the walk, every reservation ahead of it): still
+ * ahead of the commands queued after @p e, their clients keep their turn
+ * before those. */
+void dp_block_resv_yield(struct worker *w, struct shard_txq_entry *e)
 {
 	if (e->granted || w->txq.n < 2)
 		return;
@@ -227,13 +244,17 @@ void dp_block_resv_yield(struct worker *w, const struct shard_txq_entry *e)
 		n += x->nkeys;
 	}
 	free(set);
-	/* removing one grants entries (and may run commands): name them first */
+	/* nearest first: the next one goes behind @p e too, ahead of those
+	 * moved before it unless it shares a key with one (the rule) */
 	for (size_t off = 0; off + 8 <= drop.len; off += 8) {
 		uint64_t id;
 		memcpy(&id, drop.data + off, 8);
-		resv_end(w, id);
+		struct shard_txq_entry *r = shard_txq_find(&w->txq, id);
+		if (r != NULL)
+			shard_txq_fence_behind(&w->txq, r, e);
 	}
 	rw_buf_fini(&drop);
+	shard_txq_grant(&w->txq); /* what they no longer hold back (e itself, maybe) */
 }
 
 /* Send a proxy home woken (":1"): its client tries its keys again, and this

@@ -32,17 +32,22 @@
  * the blocked client at the push, before any other command. The attempt's
  * LOCK here takes the entry over in its place (dp_block_resv_take) and its
  * RELEASE ends it; an unstall, or the proxy sent back armed with nothing
- * to pop, drops it.
+ * to pop, drops it. A proxy whose element sits on a key another entry
+ * holds is woken at that entry's release, and its reservation then takes
+ * the released entry's place, ahead of the commands queued behind it
+ * (shard_txq_add_fence): Redis serves the client at the end of the EXEC
+ * that pushed, before any later command.
  *
  * Deadlock freedom: a reservation is held before the attempt holds the
  * lower shards, which the ordered acquisition of TRANSACTIONS.md forbids.
  * So a transaction that already holds another shard never waits for one:
  * if its LOCK here waits, directly or through the entries between, for a
- * reservation, the reservation is dropped (dp_block_resv_yield) and its
- * client only risks what it risked before (another command may take the
- * element first; exactly once still holds: only attempts pop, under the
- * locks). A command or a transaction's first LOCK holds nothing elsewhere
- * and waits as behind any lock.
+ * reservation, the reservation moves behind it (dp_block_resv_yield), and
+ * its client only lets that transaction go first (it may take the element;
+ * exactly once still holds: only attempts pop, under the locks). A command or a transaction's first LOCK holds nothing elsewhere
+ * and waits as behind any lock. A reservation put in a released entry's
+ * place never passes an entry that is granted or *firm* (a LOCK holding
+ * another shard) and would wait for it, so the same holds there.
  *
  * Context: the worker lcore.
  */
@@ -97,9 +102,9 @@ struct shard_txq_entry;
  */
 struct shard_txq_entry *dp_block_resv_take(struct worker *w, uint64_t order, const uint8_t *keys,
 					   size_t len, uint64_t txid);
-/** Transaction entry @p e waits here and holds another shard: drop the
- * reservations it waits for (dp_block.h, deadlock freedom). */
-void dp_block_resv_yield(struct worker *w, const struct shard_txq_entry *e);
+/** Transaction entry @p e waits here and holds another shard: move the
+ * reservations it waits for behind it (dp_block.h, deadlock freedom). */
+void dp_block_resv_yield(struct worker *w, struct shard_txq_entry *e);
 
 /** A proxy or unstall message (request or reply). */
 void dp_block_msg_in(struct worker *w, struct shard_msg *m);

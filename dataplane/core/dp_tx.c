@@ -1586,6 +1586,8 @@ static bool part_lock_try(struct worker *w, struct shard_msg *m)
 		? dp_block_resv_take(w, m->blk_order, m->args.data, m->args.len, m->txid)
 		: NULL;
 	if (e != NULL) {
+		e->firm = !m->first_lock; /* no fence goes ahead of it now */
+		e->owner = m->blk_order;
 		if (e->granted)
 			return true;
 		e->arg = m;
@@ -1598,6 +1600,12 @@ static bool part_lock_try(struct worker *w, struct shard_msg *m)
 	if (e != NULL) {
 		e->txid = m->txid;
 		e->all = m->all;
+		/* holding another shard, it must not wait for a reservation, nor
+		 * for one placed ahead of it later (shard_txq_add_fence) */
+		e->firm = !m->first_lock;
+		/* an attempt: a reservation its client's proxy makes here while
+		 * it runs never goes ahead of it (it would wait for it forever) */
+		e->owner = m->blk_order;
 		rc = 0;
 		for (size_t off = 0; off + 8 <= m->args.len && rc == 0; off += 8) {
 			uint64_t h;
@@ -1646,10 +1654,13 @@ static void tx_granted(void *arg, struct shard_txq_entry *e)
 			reply_back(w, m);
 		return;
 	}
-	/* a command that waited behind a transaction: run it, leave */
-	shard_txq_remove(&w->txq, e);
+	/* a command that waited behind a transaction: leave, run, and only then
+	 * grant the entries behind it, so a client its push wakes on another
+	 * worker reserves in its place, ahead of them (dp_block_release) */
+	shard_txq_unlink(&w->txq, e);
 	shard_txq_entry_put(&w->txq, e);
 	dp_request_exec(w, m);
+	shard_txq_grant(&w->txq);
 }
 
 static void part_in(struct worker *w, struct shard_msg *m)

@@ -33,8 +33,8 @@
  * proxy's keys on their worker until the attempt's lock takes them over
  * (dp_block.h), so an LPOP right after the push finds nothing, as in Redis.
  * Known gap: a transaction that already holds another shard makes the
- * reservation yield (deadlock freedom); its command may then take the
- * element and the client stays blocked.
+ * reservation yield, moving behind it (deadlock freedom); its command may
+ * then take the element and the client stays blocked.
  *
  * Context: the worker lcore owning the client's connection.
  */

@@ -212,22 +212,54 @@ bool shard_txq_held(const struct shard_txq *q, const uint64_t *h, uint32_t n, bo
 	return false;
 }
 
-int shard_txq_add(struct shard_txq *q, struct shard_txq_entry *e)
+/* Count @p e's keys. @return 0 or -ENOMEM (nothing counted). */
+static int count_keys(struct shard_txq *q, const struct shard_txq_entry *e)
 {
-	bool busy = shard_txq_busy(q, e->keys, e->nkeys, e->all);
 	for (uint32_t i = 0; i < e->nkeys; i++)
 		if (count_add(q, e->keys[i]) != 0) {
 			while (i-- > 0)
 				count_del(q, e->keys[i], false);
 			return -ENOMEM;
 		}
-	e->prev = q->tail;
-	e->next = NULL;
-	if (q->tail != NULL)
-		q->tail->next = e;
+	return 0;
+}
+
+/* Link @p e (its keys counted) before @p pos, NULL: at the tail; granted
+ * unless @p busy. @return 1 if granted, 0 if it waits. */
+/* Put @p e in the list before @p pos, NULL: at the tail. */
+static void list_in(struct shard_txq *q, struct shard_txq_entry *e, struct shard_txq_entry *pos)
+{
+	e->next = pos;
+	e->prev = pos != NULL ? pos->prev : q->tail;
+	if (e->prev != NULL)
+		e->prev->next = e;
 	else
 		q->head = e;
-	q->tail = e;
+	if (pos != NULL)
+		pos->prev = e;
+	else
+		q->tail = e;
+}
+
+static void list_out(struct shard_txq *q, struct shard_txq_entry *e)
+{
+	if (e->prev != NULL)
+		e->prev->next = e->next;
+	else
+		q->head = e->next;
+	if (e->next != NULL)
+		e->next->prev = e->prev;
+	else
+		q->tail = e->prev;
+	e->next = e->prev = NULL;
+}
+
+/* Link @p e (its keys counted) before @p pos, NULL: at the tail; granted
+ * unless @p busy. @return 1 if granted, 0 if it waits. */
+static int link_before(struct shard_txq *q, struct shard_txq_entry *e, struct shard_txq_entry *pos,
+		       bool busy)
+{
+	list_in(q, e, pos);
 	q->n++;
 	q->n_all += e->all;
 	e->queued = true;
@@ -242,22 +274,118 @@ int shard_txq_add(struct shard_txq *q, struct shard_txq_entry *e)
 	return busy ? 0 : 1;
 }
 
-/* Grant, in queue order, every waiting entry that no entry ahead of it
- * conflicts with. Keys of entries already passed are marked with this
- * scan's generation. */
-static void regrant(struct shard_txq *q)
+int shard_txq_add(struct shard_txq *q, struct shard_txq_entry *e)
+{
+	bool busy = shard_txq_busy(q, e->keys, e->nkeys, e->all);
+	if (count_keys(q, e) != 0)
+		return -ENOMEM;
+	return link_before(q, e, NULL, busy);
+}
+
+/* A fresh mark for the slots' seen (regrant, shard_txq_add_fence). */
+static uint32_t mark_gen(struct shard_txq *q)
 {
 	if (++q->seen_gen == 0) {
 		for (uint32_t i = 0; i < q->tab_cap; i++)
 			q->tab[i].seen = 0;
 		q->seen_gen = 1;
 	}
+	return q->seen_gen;
+}
+
+/* Mark the keys of @p e (counted: their slots exist) with @p gen. */
+static void mark(struct shard_txq *q, const struct shard_txq_entry *e, uint32_t gen)
+{
+	for (uint32_t i = 0; i < e->nkeys; i++)
+		slot_find(q, e->keys[i])->seen = gen;
+}
+
+static bool marked(const struct shard_txq *q, const struct shard_txq_entry *e, uint32_t gen)
+{
+	for (uint32_t i = 0; i < e->nkeys; i++)
+		if (slot_find(q, e->keys[i])->seen == gen)
+			return true;
+	return false;
+}
+
+/*
+ * The place of fence @p e (keys counted, not in the list), at @p from or
+ * further back. The entries from there on that would wait for it are
+ * those sharing a key with it, or with one of them ahead ("all" shares
+ * every key): one walk, their keys marked as found. It may go ahead of the
+ * commands, first LOCKs and reservations among them (they hold nothing
+ * elsewhere), not ahead of a granted one (granted means nothing ahead
+ * conflicts), a firm one, or one of its owner (its client's attempt in
+ * flight, whose end alone ends the fence): behind the last of those. The entries that
+ * then wait for it are found by the same walk from that point, among fewer
+ * candidates: a subset, so none is granted or firm.
+ */
+static struct shard_txq_entry *fence_place(struct shard_txq *q, const struct shard_txq_entry *e,
+					   struct shard_txq_entry *from)
+{
+	uint32_t gen = mark_gen(q);
+	mark(q, e, gen);
+	bool all = e->all;
+	struct shard_txq_entry *pos = from;
+	for (struct shard_txq_entry *x = from; x != NULL; x = x->next) {
+		if (!all && !x->all && !marked(q, x, gen))
+			continue;
+		if (x->granted || x->firm || (e->owner != 0 && x->owner == e->owner))
+			pos = x->next;
+		all |= x->all;
+		mark(q, x, gen);
+	}
+	return pos;
+}
+
+/* Does an entry ahead of @p pos share a key with @p e (not in the list)? */
+static bool conflicts_ahead(struct shard_txq *q, const struct shard_txq_entry *e,
+			    const struct shard_txq_entry *pos)
+{
+	uint32_t gen = mark_gen(q);
+	mark(q, e, gen);
+	for (const struct shard_txq_entry *x = q->head; x != pos; x = x->next)
+		if (e->all || x->all || marked(q, x, gen))
+			return true;
+	return false;
+}
+
+int shard_txq_add_fence(struct shard_txq *q, struct shard_txq_entry *e)
+{
+	e->fence = true;
+	if (!q->gap_open || q->gap == NULL)
+		return shard_txq_add(q, e);
+	if (count_keys(q, e) != 0)
+		return -ENOMEM;
+	struct shard_txq_entry *pos = fence_place(q, e, q->gap);
+	return link_before(q, e, pos, conflicts_ahead(q, e, pos));
+}
+
+void shard_txq_fence_behind(struct shard_txq *q, struct shard_txq_entry *f,
+			    struct shard_txq_entry *x)
+{
+	if (!f->queued || !x->queued || f == x)
+		return;
+	if (q->gap == f)
+		q->gap = f->next;
+	list_out(q, f);
+	struct shard_txq_entry *pos = fence_place(q, f, x->next);
+	list_in(q, f, pos);
+	f->granted = !conflicts_ahead(q, f, pos);
+}
+
+/* Grant, in queue order, every waiting entry that no entry ahead of it
+ * conflicts with. Keys of entries already passed are marked with this
+ * scan's generation. */
+static void regrant(struct shard_txq *q)
+{
+	uint32_t gen = mark_gen(q);
 	bool any_ahead = false, all_ahead = false;
 	for (struct shard_txq_entry *e = q->head; e != NULL; e = e->next) {
 		if (!e->granted) {
 			bool conflict = all_ahead || (e->all && any_ahead);
 			for (uint32_t i = 0; i < e->nkeys && !conflict; i++)
-				conflict = slot_find(q, e->keys[i])->seen == q->seen_gen;
+				conflict = slot_find(q, e->keys[i])->seen == gen;
 			if (!conflict) {
 				e->granted = true;
 				q->granted_total++;
@@ -273,8 +401,7 @@ static void regrant(struct shard_txq *q)
 		}
 		any_ahead = true;
 		all_ahead |= e->all;
-		for (uint32_t i = 0; i < e->nkeys; i++)
-			slot_find(q, e->keys[i])->seen = q->seen_gen;
+		mark(q, e, gen);
 	}
 }
 
@@ -282,15 +409,13 @@ void shard_txq_unlink(struct shard_txq *q, struct shard_txq_entry *e)
 {
 	if (!e->queued)
 		return;
-	if (e->prev != NULL)
-		e->prev->next = e->next;
-	else
-		q->head = e->next;
-	if (e->next != NULL)
-		e->next->prev = e->prev;
-	else
-		q->tail = e->prev;
-	e->next = e->prev = NULL;
+	if (!q->gap_open) { /* its place, for a fence until shard_txq_grant */
+		q->gap_open = true;
+		q->gap = e->next;
+	} else if (q->gap == e) {
+		q->gap = e->next;
+	}
+	list_out(q, e);
 	e->queued = false;
 	q->n--;
 	q->n_all -= e->all;
@@ -309,6 +434,8 @@ void shard_txq_unlink(struct shard_txq *q, struct shard_txq_entry *e)
 
 void shard_txq_grant(struct shard_txq *q)
 {
+	q->gap_open = false;
+	q->gap = NULL;
 	if (q->n == 0)
 		return;
 	regrant(q);

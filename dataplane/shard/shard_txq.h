@@ -31,6 +31,17 @@
  * out (shard_txq_unlink), let the caller serve those clients, and only then
  * grant the entries behind it (shard_txq_grant).
  *
+ * Between the two steps the released entry leaves a *gap*: a fence queued
+ * then (a client woken by what the release let it see) takes the released
+ * entry's place, ahead of the entries that were queued behind it, as Redis
+ * serves the client right after the push and before any later command
+ * (shard_txq_add_fence). It never goes ahead of an entry that is granted,
+ * nor of one marked *firm* (a transaction holding another shard: it must
+ * never wait for a fence), nor of one with its own owner (the attempt its
+ * client has in flight: only that attempt's end can end the fence), that
+ * would wait for it, directly or through the entries between: it goes
+ * behind the last such entry instead.
+ *
  * Deadlock freedom comes from the caller: a transaction requests its shards
  * one at a time in increasing shard index, and requests the next only once
  * granted on the previous one (dataplane/core/TRANSACTIONS.md has the proof).
@@ -54,9 +65,11 @@ struct shard_txq_entry {
 	bool all;     /* conflicts with every entry */
 	bool granted; /* may run (a transaction keeps it until released) */
 	bool queued;
-	bool fence;   /* holds its keys from the moment it is queued (set before adding) */
-	bool holding; /* counted in the slots' held (shard_txq_held) */
-	void *arg;    /* the caller's (the message to act on once granted) */
+	bool fence;	/* holds its keys from the moment it is queued (set before adding) */
+	bool holding;	/* counted in the slots' held (shard_txq_held) */
+	bool firm;	/* never to wait for a fence queued after it (shard_txq_add_fence) */
+	uint64_t owner; /* 0, or whose it is: a fence never passes its owner's entries */
+	void *arg;	/* the caller's (the message to act on once granted) */
 };
 
 struct shard_txq_slot {
@@ -80,6 +93,10 @@ struct shard_txq {
 	struct shard_txq_entry *free;
 	struct shard_txq_entry *ready, *ready_tail;
 	bool draining;
+	/* between shard_txq_unlink and shard_txq_grant: the released entry's
+	 * place, before gap (NULL: the tail) */
+	bool gap_open;
+	struct shard_txq_entry *gap;
 	shard_txq_grant_fn *grant;
 	void *grant_arg;
 	uint64_t granted_total, waited_total; /* counters */
@@ -121,6 +138,27 @@ bool shard_txq_held(const struct shard_txq *q, const uint64_t *h, uint32_t n, bo
 int shard_txq_add(struct shard_txq *q, struct shard_txq_entry *e);
 
 /**
+ * Queue fenced entry @p e in the place of the entry the last
+ * shard_txq_unlink took out, if shard_txq_grant has not run since (else at
+ * the tail, as shard_txq_add): ahead of the entries queued behind that
+ * entry, except that it goes behind the last of them that is granted,
+ * firm or its owner's (e->owner != 0) and would wait for @p e (it shares a key with @p e, or with
+ * an entry between them that would). So no granted entry has a conflicting one ahead of it, and no
+ * firm entry waits for @p e. Sets e->fence.
+ * @return 1 if granted at once, 0 if it waits, -ENOMEM.
+ */
+int shard_txq_add_fence(struct shard_txq *q, struct shard_txq_entry *e);
+
+/**
+ * Move fenced entry @p f, queued ahead of @p x, behind @p x: to the first
+ * place there that shard_txq_add_fence's rule allows (@p x is about to
+ * wait for it and must not: a firm entry). Grants nothing; the entries it
+ * no longer holds back are granted by the caller's shard_txq_grant.
+ */
+void shard_txq_fence_behind(struct shard_txq *q, struct shard_txq_entry *f,
+			    struct shard_txq_entry *x);
+
+/**
  * Take @p e out of the queue (a transaction released, or a waiting
  * command that ran) and grant, in queue order, the entries that no longer
  * conflict with anything ahead of them. The entry is not freed.
@@ -130,7 +168,8 @@ void shard_txq_remove(struct shard_txq *q, struct shard_txq_entry *e);
 /**
  * shard_txq_remove() in two steps: take @p e out, grant nothing yet (the
  * entries behind it wait until shard_txq_grant, which the caller runs
- * before anything else can queue).
+ * before anything else can queue). Its place stays open for a fence until
+ * then (shard_txq_add_fence).
  */
 void shard_txq_unlink(struct shard_txq *q, struct shard_txq_entry *e);
 /** Grant, in queue order, every entry nothing ahead conflicts with, and run

@@ -41,6 +41,18 @@ it_ns "$IT_PY" xblock_check.py steal "127.0.0.1:$IT_ORACLE_PORT" >"$out/redis_s.
 diff "$out/redis_s.txt" "$out/rws.txt" >"$out/diff_s" || { head -20 "$out/diff_s"; it_fail "an LPOP took the element of a client blocked on two workers (< redis-server, > Redwire)"; }
 [ $((R0 - r0)) -gt 0 ] && [ $((R1 - r1)) -gt 0 ] || it_fail "steal rounds did not cross both ways ($r0 $r1 -> $R0 $R1)"
 it_log "$(grep -c 'served at the push' "$out/rws.txt") pushes served the blocked client first (fwd_received $r0 $r1 -> $R0 $R1)"
+# a client blocked on keys of both workers (its proxy on the key's worker)
+# is served at the push of a cross-worker MULTI/EXEC before an LPOP queued
+# behind the transaction's lock (release_proxy: the proxy woken at the
+# RELEASE reserves the key in the released entry's place): stock's
+# transcript, and the requests and proxies crossed both ways
+read -r r0 r1 <<<"$(it_ctl stats --json | "$IT_PY" "$S" fwd_received)"
+it_ns "$IT_PY" xblock_check.py release_proxy "$IT_IP:$IT_PORT" >"$out/rwp.txt" || it_fail "release_proxy script against Redwire"
+read -r R0 R1 <<<"$(it_ctl stats --json | "$IT_PY" "$S" fwd_received)"
+it_ns "$IT_PY" xblock_check.py release_proxy "127.0.0.1:$IT_ORACLE_PORT" >"$out/redis_p.txt" || it_fail "release_proxy script against redis-server"
+diff "$out/redis_p.txt" "$out/rwp.txt" >"$out/diff_p" || { head -20 "$out/diff_p"; it_fail "an LPOP queued behind an EXEC took the element of a client blocked on two workers (< redis-server, > Redwire)"; }
+[ $((R0 - r0)) -gt 0 ] && [ $((R1 - r1)) -gt 0 ] || it_fail "release_proxy did not cross both ways ($r0 $r1 -> $R0 $R1)"
+it_log "$(grep -c "served at the push" "$out/rwp.txt") clients blocked on two workers served at the push, before an LPOP queued behind the EXEC (fwd_received $r0 $r1 -> $R0 $R1)"
 # exactly once under concurrent pushes to both workers (no oracle: the
 # interleaving is not reproducible; the invariant is checked instead)
 it_ns "$IT_PY" xblock_check.py race "$IT_IP:$IT_PORT" "${XB_ROUNDS:-40}" || it_fail "an element was lost or served twice"

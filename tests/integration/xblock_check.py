@@ -8,6 +8,7 @@ slot-to-worker map), so the cases name which worker holds what.
 Usage: xblock_check.py HOST:PORT         -> prints the transcript (one repr per line)
        xblock_check.py steal HOST:PORT   -> the transcript of cross_steal, release_steal
           and blocked_list
+       xblock_check.py release_proxy HOST:PORT -> the transcript of release_proxy
        xblock_check.py race HOST:PORT N  -> N rounds of clients blocked on keys of
           both workers (and on one) while two connections push to both workers
           at once (and cross-worker transactions read both keys meanwhile):
@@ -317,6 +318,74 @@ def release_steal(s):
                 s.cmd("a", "DEL", O("src"), O("str"), O("n"))
 
 
+RELEASE_PROXY_ROUNDS = 2
+BIG = 20000  # a set the gather EXEC copies: the LPOP reaches the key meanwhile
+
+
+def release_proxy(s):
+    """Issue #5: a client blocked on keys of both workers (a proxy parked on
+    the key's worker, its connection on the other) is served at the push a
+    cross-worker MULTI/EXEC makes, before an LPOP already queued behind that
+    transaction's lock: the proxy is woken at the RELEASE and reserves the
+    key in the released entry's place in the intent queue, ahead of the
+    LPOP (stock serves the blocked client at the EXEC's end, so the LPOP
+    finds nothing). The LPOP is pipelined behind the EXEC on a connection
+    of the key's worker (it reaches the key while the transaction holds it:
+    the RELEASE to the coordinator's own shard goes through its self
+    queue), or sent from another connection of that worker while the
+    transaction holds the key (the EXEC is a gather, SINTERCARD over both
+    workers: it copies a big set meanwhile). Last form: the EXEC only reads
+    the key, and an RPUSH then an LPOP (pipelined) queue behind it; the
+    client is served at the RPUSH, before the LPOP. The old code woke the
+    proxy at the push while the transaction still held the key (or after
+    the LPOP was granted) and queued its reservation behind that LPOP,
+    which took the element."""
+    for w in (0, 1):
+        K, O = (lambda n: on(w, s, n)), (lambda n: on(1 - w, s, n))
+        conn_on(s, "px%d" % w, 1 - w)  # the blocked client, on the other worker
+        conn_on(s, "tx%d" % w, w)  # the transaction's (and pipelined LPOP's)
+        conn_on(s, "lp%d" % w, w)  # the other LPOP's connection
+        waits = [("BLPOP", K("rk"), O("rk2"), "5"),
+                 ("BLMOVE", K("rk"), O("dst"), "LEFT", "RIGHT", "5")]
+        conn = s.c("ctl")
+        for i in range(0, BIG, 2000):
+            conn.send(encode("SADD", O("big"), *("m%d" % j for j in range(i, i + 2000))))
+            conn.read_reply()
+        head = [("MULTI",), ("SET", O("str"), "v"), ("SINTERCARD", "2", O("big"), K("s"))]
+        forms = {"pipelined": head + [("RPUSH", K("rk"), "m"), ("INCR", O("n")), ("EXEC",)],
+                 "other": head + [("RPUSH", K("rk"), "m"), ("INCR", O("n")), ("EXEC",)],
+                 "queued push": head + [("LLEN", K("rk")), ("EXEC",)]}
+        for r in range(RELEASE_PROXY_ROUNDS):
+            for form, txn in forms.items():
+                if r > 0 and form != "other":  # (the form that lost on the old code)
+                    continue
+                data = b"".join(encode(*c) for c in txn)
+                for wait in waits:
+                    s.c("px%d" % w).send(encode(*wait))
+                    wait_blocked(s, 1)
+                    pop = encode("LPOP", K("rk"))
+                    if form == "pipelined":
+                        s.c("tx%d" % w).send(data + pop)
+                    else:  # (either order gives stock's replies)
+                        s.c("tx%d" % w).send(data)
+                        time.sleep(0.005)
+                        push = encode("RPUSH", K("rk"), "m") if form == "queued push" else b""
+                        s.c("lp%d" % w).send(push + pop)
+                    for c in txn:
+                        s.recv("tx%d" % w, c[0])
+                    if form == "queued push":
+                        s.recv("lp%d" % w, "RPUSH queued behind the EXEC")
+                    s.recv("tx%d" % w if form == "pipelined" else "lp%d" % w,
+                           "LPOP behind the EXEC (%s, round %d)" % (form, r))
+                    s.recv("px%d" % w, "%s served at the push (%s, worker %d)" % (wait[0], form, w))
+                    s.cmd("ctl", "LRANGE", O("dst"), "0", "-1")
+                    s.cmd("ctl", "DEL", K("rk"), O("dst"), O("str"), O("n"))
+        s.c("ctl").send(encode("DEL", O("big")))
+        s.c("ctl").read_reply()
+        for name in ("px%d" % w, "tx%d" % w, "lp%d" % w):
+            s.drop(name)
+
+
 # CLIENT LIST fields that depend neither on the transport nor on the clock
 # (id addr laddr fd age idle qbuf qbuf-free argv-mem tot-mem rbs rbp obl
 # differ by nature between the two servers)
@@ -502,6 +571,9 @@ def main():
     cases = CASES
     if sys.argv[1] == "steal":  # its own run: the caller reads the counters around it
         cases = [cross_steal, release_steal, blocked_list]
+        sys.argv.pop(1)
+    elif sys.argv[1] == "release_proxy":  # (its own run, as steal)
+        cases = [release_proxy]
         sys.argv.pop(1)
     host, port = sys.argv[1].rsplit(":", 1)
     for proto in (2, 3):

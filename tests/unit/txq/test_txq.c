@@ -8,7 +8,8 @@
 #include "rw_test.h"
 #include "shard_txq.h"
 
-#define MAXG 64
+#define MAXG	   64
+#define DP_RESV_ID ((1ull << 63) | 5) /* a reservation's txid (dp_block.h) */
 
 /* What the grant callback saw, in order. */
 static struct shard_txq_entry *granted[MAXG];
@@ -245,6 +246,309 @@ static void test_txq_held_counts_granted_transactions_and_fences_only(void)
 	CU_ASSERT_EQUAL(q.n, 0);
 }
 
+/* Entry @p e's place from the head (-1: not queued). */
+static int place(const struct shard_txq_entry *e)
+{
+	int i = 0;
+	for (const struct shard_txq_entry *x = q.head; x != NULL; x = x->next, i++)
+		if (x == e)
+			return i;
+	return -1;
+}
+
+/* Issue #5: a client woken at a RELEASE reserves its keys in the released
+ * entry's place, ahead of the command queued behind the transaction (Redis
+ * serves the client right after the push, before that command). */
+static void test_txq_fence_at_release_takes_the_released_entrys_place(void)
+{
+	reset();
+	remove_on_grant = true;
+	struct shard_txq_entry *t = entry(7, false, "a", NULL);
+	struct shard_txq_entry *cmd = entry(0, false, "a", NULL);
+	struct shard_txq_entry *r = entry(9, false, "a", "b");
+	CU_ASSERT_EQUAL(shard_txq_add(&q, t), 1);
+	CU_ASSERT_EQUAL(shard_txq_add(&q, cmd), 0);
+	shard_txq_unlink(&q, t); /* the RELEASE's first step */
+	shard_txq_entry_put(&q, t);
+	CU_ASSERT_EQUAL(shard_txq_add_fence(&q, r), 1); /* nothing ahead of it */
+	CU_ASSERT_PTR_EQUAL(q.head, r);
+	CU_ASSERT_PTR_EQUAL(r->next, cmd);
+	CU_ASSERT_TRUE(r->fence);
+	uint64_t b = K("b");
+	CU_ASSERT_TRUE(shard_txq_held(&q, &b, 1, false));
+	shard_txq_grant(&q);
+	CU_ASSERT_EQUAL(n_granted, 0); /* the command waits for the attempt */
+	drop(r);
+	CU_ASSERT_EQUAL(n_granted, 1);
+	CU_ASSERT_PTR_EQUAL(granted[0], cmd);
+	CU_ASSERT_EQUAL(q.n, 0);
+	/* once the release's grant ran, the place is gone: a fence goes to the
+	 * tail, as one woken by a plain push */
+	struct shard_txq_entry *t2 = entry(10, false, "a", NULL);
+	struct shard_txq_entry *cmd2 = entry(0, false, "a", NULL);
+	struct shard_txq_entry *t3 = entry(11, false, "c", NULL);
+	struct shard_txq_entry *r2 = entry(12, false, "a", NULL);
+	CU_ASSERT_EQUAL(shard_txq_add(&q, t2), 1);
+	CU_ASSERT_EQUAL(shard_txq_add(&q, t3), 1);
+	CU_ASSERT_EQUAL(shard_txq_add(&q, cmd2), 0);
+	drop(t3);
+	CU_ASSERT_EQUAL(shard_txq_add_fence(&q, r2), 0);
+	CU_ASSERT_PTR_EQUAL(q.tail, r2);
+	drop(t2);
+	CU_ASSERT_EQUAL(n_granted, 3); /* cmd2 ran, then r2 is granted */
+	CU_ASSERT_TRUE(r2->granted);
+	drop(r2);
+	CU_ASSERT_EQUAL(q.n, 0);
+}
+
+/* The fence never goes ahead of a granted entry it conflicts with, nor of a
+ * firm one (a transaction holding another shard) that would wait for it,
+ * directly or through an entry between: behind the last such one. */
+static void test_txq_fence_never_overtakes_granted_or_firm_entries(void)
+{
+	reset();
+	struct shard_txq_entry *t = entry(7, false, "a", NULL);
+	struct shard_txq_entry *cmd1 = entry(0, false, "a", "c");
+	struct shard_txq_entry *x = entry(8, false, "c", NULL); /* waits through cmd1 */
+	struct shard_txq_entry *cmd2 = entry(0, false, "c", NULL);
+	struct shard_txq_entry *y = entry(10, false, "d", NULL); /* firm, no conflict */
+	x->firm = y->firm = true;
+	CU_ASSERT_EQUAL(shard_txq_add(&q, t), 1);
+	CU_ASSERT_EQUAL(shard_txq_add(&q, cmd1), 0);
+	CU_ASSERT_EQUAL(shard_txq_add(&q, x), 0);
+	CU_ASSERT_EQUAL(shard_txq_add(&q, cmd2), 0);
+	CU_ASSERT_EQUAL(shard_txq_add(&q, y), 1);
+	shard_txq_unlink(&q, t);
+	shard_txq_entry_put(&q, t);
+	/* keys a alone: behind x (firm, through cmd1), ahead of cmd2 and y */
+	struct shard_txq_entry *r = entry(11, false, "a", NULL);
+	CU_ASSERT_EQUAL(shard_txq_add_fence(&q, r), 0); /* cmd1 is ahead */
+	CU_ASSERT_PTR_EQUAL(x->next, r);
+	CU_ASSERT_PTR_EQUAL(r->next, cmd2);
+	shard_txq_grant(&q);
+	CU_ASSERT_TRUE(cmd1->granted);
+	CU_ASSERT_FALSE(x->granted);
+	CU_ASSERT_FALSE(r->granted);
+	drop(r);
+	drop(cmd1);
+	CU_ASSERT_TRUE(x->granted);
+	drop(x);
+	drop(cmd2);
+	drop(y);
+	CU_ASSERT_EQUAL(q.n, 0);
+	/* a granted transaction behind the gap on another of its keys */
+	n_granted = 0;
+	t = entry(12, false, "a", NULL);
+	cmd1 = entry(0, false, "a", NULL);
+	struct shard_txq_entry *t2 = entry(13, false, "b", NULL);
+	struct shard_txq_entry *cmd3 = entry(0, false, "a", NULL);
+	CU_ASSERT_EQUAL(shard_txq_add(&q, t), 1);
+	CU_ASSERT_EQUAL(shard_txq_add(&q, cmd1), 0);
+	CU_ASSERT_EQUAL(shard_txq_add(&q, t2), 1);
+	CU_ASSERT_EQUAL(shard_txq_add(&q, cmd3), 0);
+	shard_txq_unlink(&q, t);
+	shard_txq_entry_put(&q, t);
+	r = entry(14, false, "a", "b");
+	CU_ASSERT_EQUAL(shard_txq_add_fence(&q, r), 0);
+	CU_ASSERT_EQUAL(place(r), 2); /* cmd1, t2 (granted, on b), r, cmd3 */
+	CU_ASSERT_PTR_EQUAL(r->next, cmd3);
+	/* a second fence in the same release queues right behind the first
+	 * one's place, still ahead of what was behind the released entry */
+	struct shard_txq_entry *r2 = entry(15, false, "c", NULL);
+	CU_ASSERT_EQUAL(shard_txq_add_fence(&q, r2), 1);
+	CU_ASSERT_EQUAL(place(r2), 0);
+	shard_txq_grant(&q);
+	CU_ASSERT_TRUE(cmd1->granted);
+	CU_ASSERT_FALSE(cmd3->granted);
+	drop(cmd1);
+	drop(t2);
+	CU_ASSERT_TRUE(r->granted);
+	CU_ASSERT_FALSE(cmd3->granted);
+	drop(r);
+	drop(r2);
+	drop(cmd3);
+	CU_ASSERT_EQUAL(q.n, 0);
+	CU_ASSERT_EQUAL(q.n_held, 0);
+}
+
+static unsigned rnd_state;
+
+static unsigned rnd_next(unsigned n)
+{
+	rnd_state = rnd_state * 1103515245u + 12345u;
+	return (rnd_state >> 16) % n;
+}
+
+/* A transaction holding another shard that queues behind a reservation
+ * does not wait for it: the reservation moves behind it, still ahead of
+ * the commands that queue later (dp_block_resv_yield). */
+static void test_txq_fence_moves_behind_a_firm_entry(void)
+{
+	reset();
+	remove_on_grant = true;
+	struct shard_txq_entry *r = entry(DP_RESV_ID, false, "a", "b");
+	struct shard_txq_entry *x = entry(7, false, "a", NULL);
+	struct shard_txq_entry *t = entry(8, false, "b", NULL);
+	struct shard_txq_entry *cmd = entry(0, false, "a", NULL);
+	x->firm = true;
+	CU_ASSERT_EQUAL(shard_txq_add_fence(&q, r), 1); /* no gap: the tail */
+	CU_ASSERT_EQUAL(shard_txq_add(&q, t), 0);	/* a first LOCK: waits */
+	CU_ASSERT_EQUAL(shard_txq_add(&q, x), 0);
+	shard_txq_fence_behind(&q, r, x);
+	CU_ASSERT_PTR_EQUAL(q.head, t);
+	CU_ASSERT_PTR_EQUAL(t->next, x);
+	CU_ASSERT_PTR_EQUAL(x->next, r);
+	CU_ASSERT_FALSE(r->granted); /* behind x and t now */
+	uint64_t a = K("a");
+	CU_ASSERT_TRUE(shard_txq_held(&q, &a, 1, false)); /* still reserved */
+	shard_txq_grant(&q);
+	CU_ASSERT_TRUE(t->granted);
+	CU_ASSERT_TRUE(x->granted);
+	CU_ASSERT_EQUAL(n_granted, 2);
+	CU_ASSERT_EQUAL(shard_txq_add(&q, cmd), 0); /* a later LPOP: behind r */
+	drop(x);
+	drop(t);
+	CU_ASSERT_TRUE(r->granted);
+	CU_ASSERT_FALSE(cmd->granted);
+	drop(r);
+	CU_ASSERT_PTR_EQUAL(granted[n_granted - 1], cmd);
+	CU_ASSERT_EQUAL(q.n, 0);
+	CU_ASSERT_EQUAL(q.n_held, 0);
+}
+
+/* A client's proxy woken again while its attempt waits here: the new
+ * reservation goes behind that attempt, which only it could end
+ * (placed ahead, the attempt would wait for it forever). */
+static void test_txq_fence_never_passes_its_owners_attempt(void)
+{
+	reset();
+	struct shard_txq_entry *t = entry(7, false, "a", NULL);
+	struct shard_txq_entry *att = entry(8, false, "a", "b"); /* first LOCK */
+	struct shard_txq_entry *cmd = entry(0, false, "a", NULL);
+	att->owner = 5;
+	CU_ASSERT_EQUAL(shard_txq_add(&q, t), 1);
+	CU_ASSERT_EQUAL(shard_txq_add(&q, att), 0);
+	CU_ASSERT_EQUAL(shard_txq_add(&q, cmd), 0);
+	shard_txq_unlink(&q, t);
+	shard_txq_entry_put(&q, t);
+	struct shard_txq_entry *r = entry(DP_RESV_ID, false, "a", NULL);
+	r->owner = 5;
+	CU_ASSERT_EQUAL(shard_txq_add_fence(&q, r), 0);
+	CU_ASSERT_PTR_EQUAL(att->next, r); /* behind its attempt, ahead of cmd */
+	CU_ASSERT_PTR_EQUAL(r->next, cmd);
+	shard_txq_grant(&q);
+	CU_ASSERT_TRUE(att->granted);
+	drop(att);
+	CU_ASSERT_TRUE(r->granted);
+	CU_ASSERT_FALSE(cmd->granted);
+	drop(r);
+	drop(cmd);
+	CU_ASSERT_EQUAL(q.n, 0);
+}
+
+static bool conflicts(const struct shard_txq_entry *a, const struct shard_txq_entry *b)
+{
+	if (a->all || b->all)
+		return true;
+	for (uint32_t i = 0; i < a->nkeys; i++)
+		for (uint32_t j = 0; j < b->nkeys; j++)
+			if (a->keys[i] == b->keys[j])
+				return true;
+	return false;
+}
+
+/* Random queues of commands, transactions (granted or not, firm or not)
+ * and fences over four keys; an entry released and a fence placed in its
+ * gap. After the placement and after the grant: no granted entry has a
+ * conflicting entry ahead, no firm or granted entry, nor one of the fence's
+ * owner (its client's attempt in flight), waits for the new fence, directly or through the entries
+ * between, and the fence sits in the gap or right behind an entry it may not pass. Then every fence
+ * a firm entry waits for moves behind it: none waits for one, the rule holds. */
+static void test_txq_fence_placement_keeps_the_queue_rules(void)
+{
+	static const char *names[] = {"a", "b", "c", "d", NULL};
+	struct shard_txq_entry *all[16];
+	unsigned placed[2] = {0, 0}; /* fences behind their gap, in it */
+	for (unsigned seed = 1; seed < 400; seed++) {
+		reset();
+		rnd_state = seed;
+#define RND(n) rnd_next(n)
+		unsigned n = 2 + RND(10);
+		for (unsigned i = 0; i < n; i++) {
+			unsigned kind = RND(5); /* 0 cmd, 1 tx, 2 firm tx, 3 fence, 4 all tx */
+			all[i] = entry(kind == 0 ? 0 : 100 + i, kind == 4 && RND(3) == 0,
+				       names[RND(5)], names[RND(5)]);
+			all[i]->firm = kind == 2;
+			all[i]->fence = kind == 3;
+			all[i]->owner = kind != 0 ? RND(4) : 0; /* attempts of clients 1-3 */
+			CU_ASSERT_FATAL(shard_txq_add(&q, all[i]) >= 0);
+		}
+		struct shard_txq_entry *gone = all[RND(n)];
+		struct shard_txq_entry *after = gone->next;
+		shard_txq_unlink(&q, gone);
+		struct shard_txq_entry *f = entry(99, RND(8) == 0, names[RND(4)], names[RND(5)]);
+		f->owner = 1 + RND(3);
+		CU_ASSERT_FATAL(shard_txq_add_fence(&q, f) >= 0);
+		for (int step = 0; step < 2; step++) {
+			for (struct shard_txq_entry *y = q.head; y != NULL; y = y->next) {
+				if (y->granted)
+					for (struct shard_txq_entry *x = q.head; x != y;
+					     x = x->next)
+						CU_ASSERT_FALSE(conflicts(x, y));
+			}
+			/* the entries waiting for f, directly or through others */
+			bool waits[32] = {false};
+			int i = 0, fi = place(f);
+			for (struct shard_txq_entry *y = q.head; y != NULL; y = y->next, i++) {
+				if (i <= fi)
+					continue;
+				int j = 0;
+				for (struct shard_txq_entry *x = q.head; x != y; x = x->next, j++)
+					if ((x == f || waits[j]) && conflicts(x, y))
+						waits[i] = true;
+				if (waits[i])
+					CU_ASSERT_FALSE(y->firm || y->granted ||
+							y->owner == f->owner);
+			}
+			if (step == 0) {
+				/* in the gap, or right behind an entry it may not pass */
+				CU_ASSERT_TRUE(after == NULL || f->next == after ||
+					       f->prev->granted || f->prev->firm ||
+					       f->prev->owner == f->owner);
+				if (after != NULL)
+					placed[f->next == after]++;
+				shard_txq_grant(&q);
+			}
+		}
+		/* the yield: each firm entry moves the fences it waits for
+		 * directly behind it; then none waits for one, and the grant
+		 * rule still holds */
+		for (struct shard_txq_entry *y = q.head; y != NULL; y = y->next) {
+			if (!y->firm)
+				continue;
+			struct shard_txq_entry *g = q.head;
+			while (g != y) {
+				struct shard_txq_entry *gn = g->next;
+				if (g->fence && conflicts(g, y))
+					shard_txq_fence_behind(&q, g, y);
+				g = gn;
+			}
+		}
+		shard_txq_grant(&q);
+		for (struct shard_txq_entry *y = q.head; y != NULL; y = y->next)
+			for (struct shard_txq_entry *x = q.head; x != y; x = x->next) {
+				if (y->granted)
+					CU_ASSERT_FALSE(conflicts(x, y));
+				if (y->firm)
+					CU_ASSERT_FALSE(x->fence && conflicts(x, y));
+			}
+		shard_txq_entry_put(&q, gone);
+#undef RND
+	}
+	CU_ASSERT_TRUE(placed[0] > 20 && placed[1] > 20); /* both cases ran */
+	reset();
+}
+
 static void test_txq_find_by_txid(void)
 {
 	reset();
@@ -364,6 +668,11 @@ int main(void)
 	    RW_TEST(test_txq_find_by_txid),
 	    RW_TEST(test_txq_held_counts_granted_transactions_and_fences_only),
 	    RW_TEST(test_txq_counts_stay_exact_under_churn),
+	    RW_TEST(test_txq_fence_at_release_takes_the_released_entrys_place),
+	    RW_TEST(test_txq_fence_never_overtakes_granted_or_firm_entries),
+	    RW_TEST(test_txq_fence_placement_keeps_the_queue_rules),
+	    RW_TEST(test_txq_fence_moves_behind_a_firm_entry),
+	    RW_TEST(test_txq_fence_never_passes_its_owners_attempt),
 	    RW_TEST(test_txq_ordered_acquisition_never_deadlocks),
 	    {NULL, NULL},
 	};
