@@ -102,6 +102,18 @@ static size_t unpack(bool plain, const uint8_t *raw, size_t n, uint8_t *d)
 	return at;
 }
 
+/* The node's bytes become `data` (`len` of them); the list's memory count
+ * follows the allocation it replaces. */
+static void node_take_data(struct store_list *l, struct store_list_node *nd, uint8_t *data,
+			   size_t len)
+{
+	free(nd->data);
+	l->bytes = l->bytes - nd->cap + len;
+	nd->data = data;
+	nd->cap = (uint32_t)len;
+	nd->used = (uint32_t)len;
+}
+
 void store_ql_comp_node(struct store_list *l, struct store_list_node *nd)
 {
 	if (nd == l->nocomp)
@@ -138,11 +150,7 @@ void store_ql_comp_node(struct store_list *l, struct store_list_node *nd)
 	uint8_t *shrunk = realloc(c, clen);
 	if (shrunk != NULL)
 		c = shrunk;
-	free(nd->data);
-	l->bytes = l->bytes - nd->cap + clen;
-	nd->data = c;
-	nd->cap = (uint32_t)clen;
-	nd->used = (uint32_t)clen;
+	node_take_data(l, nd, c, clen);
 	nd->lzf = 1;
 out:
 	if (built)
@@ -167,11 +175,7 @@ int store_ql_decomp_node(struct store_list *l, struct store_list_node *nd)
 	}
 	unpack(nd->plain, raw, n, d);
 	free(raw);
-	free(nd->data);
-	l->bytes = l->bytes - nd->cap + need;
-	nd->data = d;
-	nd->cap = (uint32_t)need;
-	nd->used = (uint32_t)need;
+	node_take_data(l, nd, d, need);
 	nd->lzf = 0;
 	nd->recompress = 0;
 	return 0;
