@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Collections (issue #5): redis-benchmark's LPUSH, LPOP, ZADD, LRANGE_100
+# Collections (issue #5): redis-benchmark's LPUSH, LPOP, SADD, HSET, ZADD, LRANGE_100
 # and a ZRANGE of 10 elements with scores from a 1000-element sorted set,
 # against Redwire (its net_tap port) and against stock redis-server behind a
 # veth pair in a namespace of its own, as tests/bench/compare.sh sets them
@@ -87,7 +87,7 @@ rps() {
 	printf '%-10s %-4s %14s %14s %8s\n' test P redwire redis-server ratio
 for p in 1 16; do
 	[ "$MEMORY_ONLY" = 1 ] || [ "$CLIST_ONLY" = 1 ] && break
-	for t in lpush lpop zadd lrange_100 zrange; do
+	for t in lpush lpop sadd hset zadd lrange_100 zrange; do
 		a=$(rps "$NAME" "$RW_IP" "$p" "$t")
 		b=$(rps "$CLI_NS" "$SRV_IP" "$p" "$t")
 		printf '%-10s %-4s %14s %14s %8s\n' "$t" "$p" "$a" "$b" \
