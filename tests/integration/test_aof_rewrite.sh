@@ -155,11 +155,19 @@ rc_wait_loaded 60
 it_eq "$(info aof_base_size)" "$base" "aof_base_size at start is the base file's"
 it_cli -n 2 flushdb >/dev/null
 DATA grow $((base / 5 + 1048576))
-for _ in $(seq 200); do [ "$(info aof_rewrites)" = 1 ] && [ "$(info aof_rewrite_in_progress)" = 0 ] && break; sleep 0.05; done
-it_eq "$(info aof_rewrites)" 1 "automatic rewrite"
+for _ in $(seq 200); do [ "$(info aof_rewrites)" -ge 1 ] && [ "$(info aof_rewrite_in_progress)" = 0 ] && break; sleep 0.05; done
+# The rule may fire again while the grow goes on (the first rewrite left a
+# small base, as Redis's would): stop it, then let a started one finish.
+it_cli config set auto-aof-rewrite-percentage 0 >/dev/null
+for _ in $(seq 200); do [ "$(info aof_rewrite_in_progress)" = 0 ] && break; sleep 0.05; done
+rewrites=$(info aof_rewrites)
+[ "$rewrites" -ge 1 ] || it_fail "no automatic rewrite"
 grep -q "Starting automatic rewriting of AOF" "/run/redwire/$IT_NAME/dataplane.log" || it_fail "no automatic-rewrite log line"
-[ -f "$AOFDIR/appendonly.aof.3.base.aof" ] || it_fail "no appendonly.aof.3.base.aof: $(ls "$AOFDIR")"
-head -c 5 "$AOFDIR/appendonly.aof.3.base.aof" | grep -q REDIS && it_fail "a RESP base expected"
+base_file=appendonly.aof.$((2 + rewrites)).base.aof
+it_eq "$(awk '$NF == "b" {print $2}' "$AOFDIR/appendonly.aof.manifest")" "$base_file" \
+	"the manifest's base after $rewrites automatic rewrite(s)"
+[ -f "$AOFDIR/$base_file" ] || it_fail "no $base_file: $(ls "$AOFDIR")"
+head -c 5 "$AOFDIR/$base_file" | grep -q REDIS && it_fail "a RESP base expected"
 it_cli set after-plain-rewrite 1 >/dev/null
 it_cli -n 1 incr counter >/dev/null
 D4=$(digest)

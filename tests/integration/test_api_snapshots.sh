@@ -81,11 +81,11 @@ it_eq "$(hc -H "Authorization: Bearer $OPER" -X POST "$URL/v1/snapshots")" 409 "
 
 it_log "the task's progress moves forward to succeeded"
 : >"$TMP/samples"
-for _ in $(seq 600); do
+for _ in $(seq 1500); do
 	hc -H "Authorization: Bearer $VIEW" "$URL/v1/tasks/$TASK" >/dev/null
 	jq -c '{state, percent, bytes_done, bytes_total, phase}' "$TMP/body" >>"$TMP/samples"
 	jq -e '.state == "succeeded" or .state == "failed"' "$TMP/body" >/dev/null && break
-	sleep 0.05
+	sleep 0.01
 done
 cp "$TMP/body" "$TMP/task.json"
 jq -e '.state == "succeeded"' "$TMP/task.json" >/dev/null || it_fail "task: $(cat "$TMP/task.json")"
@@ -93,8 +93,10 @@ jq -s -e '[.[].percent] as $p | [range(1; $p | length) | $p[.] >= $p[. - 1]] | a
 	it_fail "percent went down: $(jq -c -s '[.[].percent]' "$TMP/samples")"
 jq -s -e '[.[].bytes_done] as $p | [range(1; $p | length) | $p[.] >= $p[. - 1]] | all' "$TMP/samples" >/dev/null ||
 	it_fail "bytes_done went down"
+# On an idle machine the write takes a sample time or two: one sample caught
+# between 0 and 100 (then the end, never lower) shows the progress moving
 RUNNING=$(jq -s '[.[] | select(.state == "running" and .percent > 0 and .percent < 100)] | length' "$TMP/samples")
-[ "$RUNNING" -ge 2 ] || it_fail "the task was not seen running with progress ($(jq -c -s . "$TMP/samples" | head -c 600))"
+[ "$RUNNING" -ge 1 ] || it_fail "the task was not seen running with progress ($(jq -c -s . "$TMP/samples" | head -c 600))"
 it_log "$(wc -l <"$TMP/samples") samples, $RUNNING in progress: $(jq -s -c '[.[].percent] | unique' "$TMP/samples")"
 SNAP=$(jq -r .resource "$TMP/task.json")
 FILE=$DATA/snapshots/$SNAP.rdb
@@ -159,7 +161,7 @@ for _ in $(seq 600); do
 	hc -H "Authorization: Bearer $VIEW" "$URL/v1/tasks/$RTASK" >/dev/null
 	jq -c '{state, percent, bytes_done, bytes_total, phase}' "$TMP/body" >>"$TMP/rsamples"
 	jq -e '.state == "succeeded" or .state == "failed"' "$TMP/body" >/dev/null && break
-	sleep 0.05
+	sleep 0.01
 done
 jq -e '.state == "succeeded" and .percent == 100' "$TMP/body" >/dev/null || it_fail "restore task: $(cat "$TMP/body")"
 it_eq "$(jq .bytes_done "$TMP/body")" "$SIZE" "restore bytes_done vs the file's size"
