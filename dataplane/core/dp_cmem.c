@@ -28,18 +28,6 @@ uint64_t dp_client_mem(const struct dp_client *cl)
 	return n;
 }
 
-/* Hand back the buffers an idle connection grew beyond DP_CMEM_KEEP. Empty
- * buffers hold no parse state nor unacknowledged bytes: growing again later
- * starts from nothing. */
-static void trim_idle(struct dp_client *cl)
-{
-	struct tcp_conn *c = cl->tcp;
-	if (c->rcv.len == 0 && c->rcv.cap > DP_CMEM_KEEP)
-		rw_buf_fini(&c->rcv);
-	if (c->snd.len == 0 && c->snd_off == 0 && c->snd.cap > DP_CMEM_KEEP)
-		rw_buf_fini(&c->snd);
-}
-
 /* Sum this worker's clients, find the largest evictable one (of equal
  * ones, the lowest slot). Only connected clients are walked (w->live). */
 static uint64_t scan(struct worker *w, struct dp_client **top, uint64_t *top_bytes, bool trim)
@@ -49,8 +37,8 @@ static uint64_t scan(struct worker *w, struct dp_client **top, uint64_t *top_byt
 	*top_bytes = 0;
 	for (uint32_t i = 0; i < w->n_live; i++) {
 		struct dp_client *cl = &w->clients[w->live[i]];
-		if (trim)
-			trim_idle(cl);
+		if (trim) /* empty buffers hold no parse state nor unacknowledged bytes */
+			tcp_conn_trim_idle(cl->tcp, DP_CMEM_KEEP);
 		uint64_t n = dp_client_mem(cl);
 		total += n;
 		if (cl->cc.no_evict || cl->closing)

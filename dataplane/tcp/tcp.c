@@ -229,6 +229,14 @@ struct tcp_conn *tcp_conn_alloc(struct tcp_stack *t, uint32_t rip, uint16_t rpor
  * ends, so one large transfer does not pin memory in the pool. */
 #define TCP_BUF_KEEP 16384
 
+void tcp_conn_trim_idle(struct tcp_conn *c, size_t keep)
+{
+	if (c->rcv.len == 0 && c->ooo_n == 0 && c->ooo_extent == 0 && c->rcv.cap > keep)
+		rw_buf_fini(&c->rcv);
+	if (c->snd.len == 0 && c->snd_off == 0 && c->snd.cap > keep)
+		rw_buf_fini(&c->snd);
+}
+
 void tcp_conn_release(struct tcp_stack *t, struct tcp_conn *c)
 {
 	if (c->state == TCP_FREE)

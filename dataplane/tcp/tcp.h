@@ -546,6 +546,12 @@ uint32_t tcp_output_new_one(struct tcp_stack *t, struct tcp_conn *c);
 uint16_t tcp_payload_max(const struct tcp_stack *t, const struct tcp_conn *c);
 uint32_t tcp_data_end(const struct tcp_conn *c);
 void tcp_conn_release(struct tcp_stack *t, struct tcp_conn *c);
+/**
+ * Hand back the buffers of an idle connection grown beyond @p keep bytes.
+ * The receive buffer counts as idle only without out-of-order islands: their
+ * bytes sit in it past rcv.len (tcp_ooo.c), so it is kept while any is held.
+ */
+void tcp_conn_trim_idle(struct tcp_conn *c, size_t keep);
 /** Tell the application (reset callback) and release: the connection died under it. */
 void tcp_conn_reset(struct tcp_stack *t, struct tcp_conn *c);
 /** @p c entered TIME_WAIT: append it to the oldest-first list (idempotent). */

@@ -80,6 +80,32 @@ static void test_tcp_ooo_islands_survive_the_application_consuming(void)
 	CU_ASSERT(memcmp(fx.app.rcv_copy, msg + 60, 340) == 0);
 }
 
+/* The idle-buffer trim (maxmemory-clients' scan) ran while every in-order
+ * byte was consumed but islands were held: it freed the buffer they sit in,
+ * and the gap's retransmission then delivered past the new buffer's end
+ * (a worker's segfault in a full CI run, test_tcp_integrity.sh at 1% loss). */
+static void test_tcp_ooo_islands_survive_the_idle_trim(void)
+{
+	open_conn(NULL);
+	seg(0, 100);
+	seg(300, 100);
+	CU_ASSERT_EQUAL_FATAL(fx.app.rcv_copy_len, 100);
+	CU_ASSERT_EQUAL_FATAL(fc.c->rcv.len, 0);
+	CU_ASSERT_EQUAL_FATAL(fc.c->ooo_n, 1);
+	size_t cap = fc.c->rcv.cap;
+	tcp_conn_trim_idle(fc.c, 16);
+	CU_ASSERT_EQUAL(fc.c->rcv.cap, cap);
+	seg(100, 200);
+	CU_ASSERT_EQUAL_FATAL(fx.app.rcv_copy_len, 400);
+	CU_ASSERT(memcmp(fx.app.rcv_copy, msg, 400) == 0);
+	CU_ASSERT_EQUAL(fc.c->ooo_n, 0);
+	tcp_conn_trim_idle(fc.c, 16); /* idle now: handed back */
+	CU_ASSERT_EQUAL(fc.c->rcv.cap, 0);
+	seg(400, 100); /* and grown again from nothing */
+	CU_ASSERT_EQUAL_FATAL(fx.app.rcv_copy_len, 500);
+	CU_ASSERT(memcmp(fx.app.rcv_copy, msg, 500) == 0);
+}
+
 static void test_tcp_ooo_fin_before_gap_fill(void)
 {
 	open_conn(NULL);
@@ -284,6 +310,7 @@ const struct rw_test_case test_tcp_ooo_cases[] = {
     RW_TEST(test_tcp_ooo_gaps_fill_in_any_order),
     RW_TEST(test_tcp_ooo_overlapping_and_duplicate_segments_deliver_once),
     RW_TEST(test_tcp_ooo_islands_survive_the_application_consuming),
+    RW_TEST(test_tcp_ooo_islands_survive_the_idle_trim),
     RW_TEST(test_tcp_ooo_fin_before_gap_fill),
     RW_TEST(test_tcp_ooo_beyond_window_or_island_limit_not_kept),
     RW_TEST(test_tcp_ooo_freed_on_reset),
