@@ -52,27 +52,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "resp.h"
 #include "store_list_int.h"
 
 /* Larger nodes (LSET-grown, plain) are decompressed in place to be read. */
 #define QL_VIEW_MAX (128u << 10)
-
-/* An integer element of a listpack as its decimal string, as lpGet(). */
-static size_t i64_str(int64_t v, char buf[24])
-{
-	char t[24];
-	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-	size_t n = 0, k = 0;
-	do {
-		t[n++] = (char)('0' + u % 10);
-		u /= 10;
-	} while (u != 0);
-	if (v < 0)
-		buf[k++] = '-';
-	while (n > 0)
-		buf[k++] = t[--n];
-	return k;
-}
 
 /* The entries of a node of @p plain kind from its listpack @p raw / @p n:
  * written at @p d unless NULL. @return their bytes. */
@@ -92,7 +76,7 @@ static size_t unpack(bool plain, const uint8_t *raw, size_t n, uint8_t *d)
 		const uint8_t *p = e.s;
 		size_t len = e.n;
 		if (e.is_int) {
-			len = i64_str(e.v, buf);
+			len = resp_i64_to_str(buf, e.v); /* as lpGet() */
 			p = (const uint8_t *)buf;
 		}
 		if (d != NULL)
