@@ -83,15 +83,21 @@ rps() {
 	printf '%s\n' "${vals[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
 }
 
+# side_by_side P TEST: one row, both servers' medians and their ratio
+side_by_side() {
+	local a b
+	a=$(rps "$NAME" "$RW_IP" "$1" "$2")
+	b=$(rps "$CLI_NS" "$SRV_IP" "$1" "$2")
+	printf '%-10s %-4s %14s %14s %8s\n' "$2" "$1" "$a" "$b" \
+		"$(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')"
+}
+
 [ "$MEMORY_ONLY" = 1 ] || [ "$CLIST_ONLY" = 1 ] ||
 	printf '%-10s %-4s %14s %14s %8s\n' test P redwire redis-server ratio
 for p in 1 16; do
 	[ "$MEMORY_ONLY" = 1 ] || [ "$CLIST_ONLY" = 1 ] && break
 	for t in lpush lpop sadd hset zadd lrange_100 zrange; do
-		a=$(rps "$NAME" "$RW_IP" "$p" "$t")
-		b=$(rps "$CLI_NS" "$SRV_IP" "$p" "$t")
-		printf '%-10s %-4s %14s %14s %8s\n' "$t" "$p" "$a" "$b" \
-			"$(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')"
+		side_by_side "$p" "$t"
 	done
 done
 
@@ -160,10 +166,7 @@ for d in 0 1; do
 	done
 	for p in 1 16; do
 		for t in lpush_d$d lrange_d$d lindex_d$d; do
-			a=$(rps "$NAME" "$RW_IP" "$p" "$t")
-			b=$(rps "$CLI_NS" "$SRV_IP" "$p" "$t")
-			printf '%-10s %-4s %14s %14s %8s\n' "$t" "$p" "$a" "$b" \
-				"$(awk -v a="$a" -v b="$b" 'BEGIN {printf "%.2f", (b > 0 ? a / b : 0)}')"
+			side_by_side "$p" "$t"
 		done
 	done
 done
